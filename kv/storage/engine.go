@@ -1,0 +1,434 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// Reader reads a consistent or live view of the store. Engine, Batch and
+// Snapshot implement it. Values returned are copies owned by the caller.
+type Reader interface {
+	// GetRaw returns the value of the unversioned key; ok is false when the
+	// key is absent.
+	GetRaw(key []byte) (value []byte, ok bool, err error)
+	// NewRawIterator iterates the unversioned keys with lower <= key < upper
+	// (either bound may be nil for unbounded). The caller must Close it.
+	NewRawIterator(lower, upper []byte) (*RawIterator, error)
+
+	// internal access used by the MVCC functions.
+	pebbleReader() (pebble.Reader, error)
+}
+
+// Writer writes to the store. On an Engine each call is applied at once
+// (without fsync); on a Batch it is buffered until Commit.
+type Writer interface {
+	// PutRaw sets an unversioned key.
+	PutRaw(key, value []byte) error
+	// DeleteRaw removes an unversioned key (no error if absent).
+	DeleteRaw(key []byte) error
+	// ClearRange removes every engine key, unversioned and all MVCC
+	// versions, whose user key is in [start, end). It does not touch the
+	// lock table span of those keys and does not maintain MVCC stats.
+	ClearRange(start, end []byte) error
+
+	pebbleWriter() (pebbleWriter, error)
+}
+
+// ReadWriter is both.
+type ReadWriter interface {
+	Reader
+	Writer
+}
+
+// Batch is an atomic group of writes that also reads its own writes layered
+// over the engine. MVCC writes should always go through a Batch: a single
+// MVCC operation can touch several engine keys.
+type Batch interface {
+	ReadWriter
+	// Commit applies the batch atomically; with sync the WAL is fsynced
+	// before Commit returns. The batch must still be Closed.
+	Commit(sync bool) error
+	// Repr is the batch's wire representation, for ApplyBatchRepr on
+	// another engine. It aliases the batch's buffer: copy it before the
+	// batch is closed or written again.
+	Repr() []byte
+	// Empty reports whether the batch holds no writes.
+	Empty() bool
+	// Count is the number of writes in the batch.
+	Count() uint32
+	// Close releases the batch. Idempotent.
+	Close() error
+}
+
+// Snapshot is a consistent point-in-time Reader.
+type Snapshot interface {
+	Reader
+	// Close releases the snapshot. Idempotent.
+	Close() error
+}
+
+// Engine is an open store.
+type Engine interface {
+	ReadWriter
+	// NewBatch returns an empty Batch.
+	NewBatch() Batch
+	// NewSnapshot returns a Snapshot of the current state.
+	NewSnapshot() Snapshot
+	// ApplyBatchRepr atomically applies a representation produced by
+	// Batch.Repr on this or another engine. Every key is validated first;
+	// a malformed representation returns ErrInvalidBatch and applies
+	// nothing.
+	ApplyBatchRepr(repr []byte, sync bool) error
+	// Flush writes the memtable to an sstable (tests and benchmarks).
+	Flush() error
+	// Close closes the store. No operation may run concurrently with or
+	// after Close (they return ErrClosed after it).
+	Close() error
+}
+
+type pebbleWriter interface {
+	Set(key, value []byte, o *pebble.WriteOptions) error
+	Delete(key []byte, o *pebble.WriteOptions) error
+	DeleteRange(start, end []byte, o *pebble.WriteOptions) error
+}
+
+// Option configures Open.
+type Option func(*openConfig)
+
+type openConfig struct {
+	fs        vfs.FS
+	cacheSize int64
+	readOnly  bool
+}
+
+// InMemory keeps the store in memory (pebble's vfs.NewMem); dir only names
+// it. Every call gives a fresh, empty filesystem; use WithFS to reopen the
+// same one.
+func InMemory() Option { return func(c *openConfig) { c.fs = vfs.NewMem() } }
+
+// WithFS opens the store on the given filesystem (e.g. a vfs.NewMem shared
+// across reopenings, or an error-injecting FS in tests).
+func WithFS(fs vfs.FS) Option { return func(c *openConfig) { c.fs = fs } }
+
+// CacheSize sets the block cache size in bytes (default 64 MiB).
+func CacheSize(n int64) Option { return func(c *openConfig) { c.cacheSize = n } }
+
+// Open opens (creating if needed) the store in dir.
+func Open(dir string, opts ...Option) (Engine, error) {
+	cfg := openConfig{fs: vfs.Default, cacheSize: 64 << 20}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	po := &pebble.Options{
+		FS:                 cfg.fs,
+		Comparer:           EngineComparer,
+		CacheSize:          cfg.cacheSize,
+		FormatMajorVersion: pebble.FormatNewest,
+		Logger:             quietLogger{},
+	}
+	po.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
+	for i := 1; i < len(po.Levels); i++ {
+		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	po.EnsureDefaults()
+	db, err := pebble.Open(dir, po)
+	if err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", dir, err)
+	}
+	return &pebbleEngine{db: db}, nil
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...interface{})  {}
+func (quietLogger) Errorf(format string, args ...interface{}) {
+	// Pebble reports background errors here; surface them via slog.
+	logError(fmt.Sprintf(format, args...))
+}
+func (quietLogger) Fatalf(format string, args ...interface{}) {
+	panic(fmt.Sprintf("pebble fatal: "+format, args...))
+}
+
+type pebbleEngine struct {
+	db     *pebble.DB
+	closed atomic.Bool
+}
+
+func (e *pebbleEngine) pebbleReader() (pebble.Reader, error) {
+	if e.closed.Load() {
+		return nil, ErrClosed
+	}
+	return e.db, nil
+}
+
+func (e *pebbleEngine) pebbleWriter() (pebbleWriter, error) {
+	if e.closed.Load() {
+		return nil, ErrClosed
+	}
+	return e.db, nil
+}
+
+func (e *pebbleEngine) GetRaw(key []byte) ([]byte, bool, error) { return getRaw(e, key) }
+func (e *pebbleEngine) NewRawIterator(lower, upper []byte) (*RawIterator, error) {
+	return newRawIterator(e, lower, upper)
+}
+func (e *pebbleEngine) PutRaw(key, value []byte) error     { return putRaw(e, key, value) }
+func (e *pebbleEngine) DeleteRaw(key []byte) error         { return deleteRaw(e, key) }
+func (e *pebbleEngine) ClearRange(start, end []byte) error { return clearRange(e, start, end) }
+
+func (e *pebbleEngine) NewBatch() Batch {
+	if e.closed.Load() {
+		return &pebbleBatch{closed: true}
+	}
+	return &pebbleBatch{b: e.db.NewIndexedBatch()}
+}
+
+func (e *pebbleEngine) NewSnapshot() Snapshot {
+	if e.closed.Load() {
+		return &pebbleSnapshot{closed: true}
+	}
+	return &pebbleSnapshot{s: e.db.NewSnapshot()}
+}
+
+func (e *pebbleEngine) ApplyBatchRepr(repr []byte, sync bool) error {
+	if e.closed.Load() {
+		return ErrClosed
+	}
+	b := e.db.NewBatch()
+	defer b.Close()
+	if err := b.SetRepr(append([]byte(nil), repr...)); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidBatch, err)
+	}
+	r := b.Reader()
+	for n := uint32(0); ; n++ {
+		kind, k, v, ok, err := r.Next()
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrInvalidBatch, err)
+		}
+		if !ok {
+			if n != b.Count() {
+				return fmt.Errorf("%w: header count %d, found %d", ErrInvalidBatch, b.Count(), n)
+			}
+			break
+		}
+		switch kind {
+		case pebble.InternalKeyKindSet, pebble.InternalKeyKindDelete:
+		case pebble.InternalKeyKindRangeDelete:
+			if _, _, err := DecodeEngineKey(v); err != nil {
+				return fmt.Errorf("%w: %v", ErrInvalidBatch, err)
+			}
+		default:
+			return fmt.Errorf("%w: unsupported operation %v", ErrInvalidBatch, kind)
+		}
+		if _, _, err := DecodeEngineKey(k); err != nil {
+			return fmt.Errorf("%w: %v", ErrInvalidBatch, err)
+		}
+	}
+	wo := pebble.NoSync
+	if sync {
+		wo = pebble.Sync
+	}
+	if err := e.db.Apply(b, wo); err != nil {
+		return fmt.Errorf("storage: apply batch: %w", err)
+	}
+	return nil
+}
+
+func (e *pebbleEngine) Flush() error {
+	if e.closed.Load() {
+		return ErrClosed
+	}
+	return e.db.Flush()
+}
+
+func (e *pebbleEngine) Close() error {
+	if e.closed.Swap(true) {
+		return nil
+	}
+	return e.db.Close()
+}
+
+type pebbleBatch struct {
+	b      *pebble.Batch
+	closed bool
+}
+
+func (b *pebbleBatch) pebbleReader() (pebble.Reader, error) {
+	if b.closed {
+		return nil, ErrClosed
+	}
+	return b.b, nil
+}
+
+func (b *pebbleBatch) pebbleWriter() (pebbleWriter, error) {
+	if b.closed {
+		return nil, ErrClosed
+	}
+	return b.b, nil
+}
+
+func (b *pebbleBatch) GetRaw(key []byte) ([]byte, bool, error) { return getRaw(b, key) }
+func (b *pebbleBatch) NewRawIterator(lower, upper []byte) (*RawIterator, error) {
+	return newRawIterator(b, lower, upper)
+}
+func (b *pebbleBatch) PutRaw(key, value []byte) error     { return putRaw(b, key, value) }
+func (b *pebbleBatch) DeleteRaw(key []byte) error         { return deleteRaw(b, key) }
+func (b *pebbleBatch) ClearRange(start, end []byte) error { return clearRange(b, start, end) }
+
+func (b *pebbleBatch) Commit(sync bool) error {
+	if b.closed {
+		return ErrClosed
+	}
+	wo := pebble.NoSync
+	if sync {
+		wo = pebble.Sync
+	}
+	if err := b.b.Commit(wo); err != nil {
+		return fmt.Errorf("storage: commit: %w", err)
+	}
+	return nil
+}
+
+func (b *pebbleBatch) Repr() []byte {
+	if b.closed {
+		return nil
+	}
+	return b.b.Repr()
+}
+
+func (b *pebbleBatch) Empty() bool   { return b.closed || b.b.Empty() }
+func (b *pebbleBatch) Count() uint32 {
+	if b.closed {
+		return 0
+	}
+	return b.b.Count()
+}
+
+func (b *pebbleBatch) Close() error {
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	return b.b.Close()
+}
+
+type pebbleSnapshot struct {
+	s      *pebble.Snapshot
+	closed bool
+}
+
+func (s *pebbleSnapshot) pebbleReader() (pebble.Reader, error) {
+	if s.closed {
+		return nil, ErrClosed
+	}
+	return s.s, nil
+}
+func (s *pebbleSnapshot) GetRaw(key []byte) ([]byte, bool, error) { return getRaw(s, key) }
+func (s *pebbleSnapshot) NewRawIterator(lower, upper []byte) (*RawIterator, error) {
+	return newRawIterator(s, lower, upper)
+}
+func (s *pebbleSnapshot) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.s.Close()
+}
+
+func checkKey(key []byte) error {
+	if len(key) == 0 {
+		return ErrEmptyKey
+	}
+	if len(key) > MaxKeySize {
+		return fmt.Errorf("%w: %d bytes > %d", ErrKeyTooLarge, len(key), MaxKeySize)
+	}
+	return nil
+}
+
+func checkValue(v []byte) error {
+	if len(v) > MaxValueSize {
+		return fmt.Errorf("%w: %d bytes > %d", ErrValueTooLarge, len(v), MaxValueSize)
+	}
+	return nil
+}
+
+// getEngine copies the value at an exact engine key.
+func getEngine(r pebble.Reader, ek []byte) ([]byte, bool, error) {
+	v, closer, err := r.Get(ek)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("storage: get: %w", err)
+	}
+	out := append(make([]byte, 0, len(v)), v...)
+	closer.Close()
+	return out, true, nil
+}
+
+func getRaw(r Reader, key []byte) ([]byte, bool, error) {
+	if err := checkKey(key); err != nil {
+		return nil, false, err
+	}
+	pr, err := r.pebbleReader()
+	if err != nil {
+		return nil, false, err
+	}
+	return getEngine(pr, EncodeRawKey(nil, key))
+}
+
+func putRaw(w Writer, key, value []byte) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if err := checkValue(value); err != nil {
+		return err
+	}
+	pw, err := w.pebbleWriter()
+	if err != nil {
+		return err
+	}
+	return pw.Set(EncodeRawKey(nil, key), value, pebble.NoSync)
+}
+
+func deleteRaw(w Writer, key []byte) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	pw, err := w.pebbleWriter()
+	if err != nil {
+		return err
+	}
+	return pw.Delete(EncodeRawKey(nil, key), pebble.NoSync)
+}
+
+func checkSpan(start, end []byte) error {
+	if err := checkKey(start); err != nil {
+		return err
+	}
+	if err := checkKey(end); err != nil {
+		return err
+	}
+	if compareBytes(start, end) >= 0 {
+		return fmt.Errorf("%w: span [%s, %s) is empty", ErrInvalidKey, FormatKey(start), FormatKey(end))
+	}
+	return nil
+}
+
+func clearRange(w Writer, start, end []byte) error {
+	if err := checkSpan(start, end); err != nil {
+		return err
+	}
+	pw, err := w.pebbleWriter()
+	if err != nil {
+		return err
+	}
+	// The raw key of end sorts before every version of end, so this covers
+	// exactly the user keys in [start, end).
+	return pw.DeleteRange(EncodeRawKey(nil, start), EncodeRawKey(nil, end), pebble.NoSync)
+}

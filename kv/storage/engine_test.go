@@ -1,0 +1,95 @@
+package storage
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/tesseradb/tessera/hlc"
+)
+
+func ts(w int64) hlc.Timestamp { return hlc.Timestamp{WallTime: w} }
+
+func TestKeyOrdering(t *testing.T) {
+	keys := [][]byte{
+		EncodeRawKey(nil, []byte("a")),
+		EncodeMVCCKey(nil, []byte("a"), hlc.Timestamp{WallTime: 9, Logical: 1}),
+		EncodeMVCCKey(nil, []byte("a"), ts(9)),
+		EncodeMVCCKey(nil, []byte("a"), ts(1)),
+		EncodeRawKey(nil, []byte("a\x00")),
+		EncodeMVCCKey(nil, []byte("a\x00"), ts(5)),
+		EncodeMVCCKey(nil, []byte("a\x00\x00"), ts(5)),
+		EncodeRawKey(nil, []byte("a\x01")),
+		EncodeMVCCKey(nil, []byte("b"), ts(2)),
+	}
+	for i := range keys {
+		for j := range keys {
+			want := cmpInt(i, j)
+			require.Equal(t, want, EngineComparer.Compare(keys[i], keys[j]), "%s vs %s", FormatEngineKey(keys[i]), FormatEngineKey(keys[j]))
+		}
+		uk, _, err := DecodeEngineKey(keys[i])
+		require.NoError(t, err)
+		require.Equal(t, len(uk)+1, splitKey(keys[i]))
+	}
+}
+
+func TestEngineRawBatchSnapshot(t *testing.T) {
+	e, err := Open("", InMemory())
+	require.NoError(t, err)
+	defer e.Close()
+
+	require.NoError(t, e.PutRaw([]byte("\x01r1/log/1"), []byte("one")))
+	v, ok, err := e.GetRaw([]byte("\x01r1/log/1"))
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "one", string(v))
+
+	snap := e.NewSnapshot()
+	defer snap.Close()
+
+	b := e.NewBatch()
+	require.NoError(t, b.PutRaw([]byte("\x01r1/log/2"), []byte("two")))
+	require.NoError(t, b.DeleteRaw([]byte("\x01r1/log/1")))
+	require.NoError(t, MVCCPut(b, []byte("k"), ts(5), []byte("v5"), MVCCWriteOptions{}))
+	// The batch reads its own writes.
+	_, ok, err = b.GetRaw([]byte("\x01r1/log/1"))
+	require.NoError(t, err)
+	require.False(t, ok)
+	repr := append([]byte(nil), b.Repr()...)
+	require.NoError(t, b.Close())
+
+	// Ship the batch to another engine.
+	e2, err := Open("", InMemory())
+	require.NoError(t, err)
+	defer e2.Close()
+	require.NoError(t, e2.PutRaw([]byte("\x01r1/log/1"), []byte("one")))
+	require.NoError(t, e2.ApplyBatchRepr(repr, true))
+	require.NoError(t, e.ApplyBatchRepr(repr, false))
+	for _, eng := range []Engine{e, e2} {
+		it, err := eng.NewRawIterator([]byte("\x01r1/"), []byte("\x01r2"))
+		require.NoError(t, err)
+		var got []string
+		for valid := it.First(); valid; valid = it.Next() {
+			got = append(got, string(it.Key())+"="+string(it.Value()))
+		}
+		require.NoError(t, it.Close())
+		require.Equal(t, []string{"\x01r1/log/2=two"}, got)
+		mv, ok, err := MVCCGet(eng, []byte("k"), ts(6), MVCCReadOptions{})
+		require.NoError(t, err)
+		require.True(t, ok)
+		require.Equal(t, MVCCValue{Value: []byte("v5"), Timestamp: ts(5)}, mv)
+	}
+	// The snapshot still sees the old state.
+	v, ok, err = snap.GetRaw([]byte("\x01r1/log/1"))
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "one", string(v))
+	_, ok, err = MVCCGet(snap, []byte("k"), ts(6), MVCCReadOptions{})
+	require.NoError(t, err)
+	require.False(t, ok)
+
+	require.ErrorIs(t, e.ApplyBatchRepr([]byte("garbage"), false), ErrInvalidBatch)
+	require.NoError(t, e.ClearRange([]byte("\x01r1/"), []byte("\x01r2")))
+	_, ok, err = e.GetRaw([]byte("\x01r1/log/2"))
+	require.NoError(t, err)
+	require.False(t, ok)
+}

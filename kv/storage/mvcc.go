@@ -1,0 +1,533 @@
+package storage
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/tesseradb/tessera/hlc"
+)
+
+// MVCCReadOptions configure MVCCGet and MVCCScan.
+type MVCCReadOptions struct {
+	// Txn is the reading transaction, if any: it sees its own intents
+	// (those of its epoch with sequence <= Txn.Sequence).
+	Txn *TxnMeta
+	// UncertaintyLimit, when above the read timestamp, makes a committed
+	// version in (read ts, UncertaintyLimit] an uncertainty error, and an
+	// intent of another txn at or below it a conflict.
+	UncertaintyLimit hlc.Timestamp
+}
+
+// MVCCWriteOptions configure the MVCC write functions.
+type MVCCWriteOptions struct {
+	// Txn makes the write transactional: it lays an intent. Txn.WriteTimestamp
+	// must equal the operation's timestamp.
+	Txn *TxnMeta
+	// Stats, if set, is updated with the write's effect.
+	Stats *MVCCStats
+}
+
+// MVCCValue is a value read at a version.
+type MVCCValue struct {
+	Value     []byte
+	Timestamp hlc.Timestamp
+}
+
+func checkMVCCKey(key []byte) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if isLockTableKey(key) {
+		return fmt.Errorf("%w: %s is in the lock-table space", ErrInvalidKey, FormatKey(key))
+	}
+	return nil
+}
+
+func checkTimestamp(ts hlc.Timestamp) error {
+	if ts.IsEmpty() {
+		return ErrZeroTimestamp
+	}
+	return nil
+}
+
+func checkTxn(txn *TxnMeta, ts hlc.Timestamp) error {
+	if txn == nil {
+		return nil
+	}
+	if txn.ID.IsZero() {
+		return fmt.Errorf("%w: zero txn ID", ErrInvalidTxn)
+	}
+	if txn.WriteTimestamp != ts {
+		return fmt.Errorf("%w: txn write timestamp %s != operation timestamp %s", ErrInvalidTxn, txn.WriteTimestamp, ts)
+	}
+	return nil
+}
+
+// readIntent loads the intent on userKey, if any.
+func readIntent(pr pebble.Reader, userKey []byte, buf []byte) (*intentMeta, int, error) {
+	lk := EncodeRawKey(append(append(buf[:0], lockTablePrefix...), userKey...), nil)
+	v, closer, err := pr.Get(lk)
+	if err == pebble.ErrNotFound {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("storage: read intent: %w", err)
+	}
+	m, derr := decodeIntentMeta(v)
+	n := len(v)
+	closer.Close()
+	if derr != nil {
+		return nil, 0, derr
+	}
+	return &m, n, nil
+}
+
+func lockEngineKey(userKey []byte) []byte {
+	b := make([]byte, 0, len(lockTablePrefix)+len(userKey)+1)
+	b = append(b, lockTablePrefix...)
+	b = append(b, userKey...)
+	return append(b, sentinel)
+}
+
+// MVCCGet reads key at ts. ok is false if there is no live value at ts.
+func MVCCGet(r Reader, key []byte, ts hlc.Timestamp, opts MVCCReadOptions) (MVCCValue, bool, error) {
+	if err := checkMVCCKey(key); err != nil {
+		return MVCCValue{}, false, err
+	}
+	if err := checkTimestamp(ts); err != nil {
+		return MVCCValue{}, false, err
+	}
+	pr, err := r.pebbleReader()
+	if err != nil {
+		return MVCCValue{}, false, err
+	}
+	var kbuf [64]byte
+	meta, _, err := readIntent(pr, key, kbuf[:0])
+	if err != nil {
+		return MVCCValue{}, false, err
+	}
+	it, err := pr.NewIter(nil)
+	if err != nil {
+		return MVCCValue{}, false, err
+	}
+	defer it.Close()
+	var conflicts []Intent
+	v, ok, err := readKeyVersions(it, key, meta, ts, &opts, kbuf[:0], &conflicts, true)
+	if err != nil {
+		return MVCCValue{}, false, err
+	}
+	if len(conflicts) > 0 {
+		return MVCCValue{}, false, &LockConflictError{Intents: conflicts}
+	}
+	return v, ok, nil
+}
+
+// readKeyVersions evaluates the visible value of userKey at ts given its
+// intent (meta, may be nil). When prefix is set the iterator is positioned
+// with SeekPrefixGE (point reads); otherwise with SeekGE and the caller
+// handles moving to other keys. A conflicting intent is appended to
+// conflicts and (zero, false, nil) returned.
+func readKeyVersions(it *pebble.Iterator, userKey []byte, meta *intentMeta, ts hlc.Timestamp,
+	opts *MVCCReadOptions, buf []byte, conflicts *[]Intent, prefix bool) (MVCCValue, bool, error) {
+	seekTs := ts
+	if opts.UncertaintyLimit.WallTime != 0 && ts.Less(opts.UncertaintyLimit) {
+		seekTs = opts.UncertaintyLimit
+	}
+	var skipTs hlc.Timestamp // timestamp of a provisional version to ignore
+	if meta != nil {
+		owned := opts.Txn != nil && opts.Txn.ID == meta.Txn.ID
+		switch {
+		case !owned:
+			if meta.Txn.WriteTimestamp.LessEq(seekTs) {
+				*conflicts = append(*conflicts, Intent{Key: append([]byte(nil), userKey...), Txn: meta.Txn})
+				return MVCCValue{}, false, nil
+			}
+			skipTs = meta.Txn.WriteTimestamp
+		case meta.Txn.Epoch > opts.Txn.Epoch:
+			return MVCCValue{}, false, fmt.Errorf("%w: intent on %s has epoch %d, reader %d",
+				ErrTxnEpochRegression, FormatKey(userKey), meta.Txn.Epoch, opts.Txn.Epoch)
+		case meta.Txn.Epoch < opts.Txn.Epoch:
+			skipTs = meta.Txn.WriteTimestamp
+		default:
+			// Our own intent of this epoch.
+			if opts.Txn.Sequence >= meta.Txn.Sequence {
+				raw, found, err := exactVersion(it, userKey, meta.Txn.WriteTimestamp, buf, prefix)
+				if err != nil {
+					return MVCCValue{}, false, err
+				}
+				if !found {
+					return MVCCValue{}, false, fmt.Errorf("%w: intent on %s has no provisional value", ErrCorruptValue, FormatKey(userKey))
+				}
+				return decodeVisible(raw, meta.Txn.WriteTimestamp)
+			}
+			for i := len(meta.History) - 1; i >= 0; i-- {
+				h := meta.History[i]
+				if h.Sequence <= opts.Txn.Sequence {
+					if h.Tombstone {
+						return MVCCValue{}, false, nil
+					}
+					return MVCCValue{Value: append([]byte(nil), h.Value...), Timestamp: meta.Txn.WriteTimestamp}, true, nil
+				}
+			}
+			skipTs = meta.Txn.WriteTimestamp
+		}
+		if opts.Txn != nil && opts.Txn.ID == meta.Txn.ID {
+			// Own intents are never uncertain; and nothing committed lies
+			// above our own intent, so reading at ts is enough.
+			seekTs = ts
+		}
+	}
+	seek := EncodeMVCCKey(buf[:0], userKey, seekTs)
+	var valid bool
+	if prefix {
+		valid = it.SeekPrefixGE(seek)
+	} else {
+		valid = it.SeekGE(seek)
+	}
+	for ; valid; valid = it.Next() {
+		uk, vts, err := DecodeEngineKey(it.Key())
+		if err != nil {
+			return MVCCValue{}, false, err
+		}
+		if compareBytes(uk, userKey) != 0 {
+			break
+		}
+		if vts.IsEmpty() || (!skipTs.IsEmpty() && vts == skipTs) {
+			continue
+		}
+		if ts.Less(vts) {
+			return MVCCValue{}, false, &ReadWithinUncertaintyIntervalError{
+				Key: append([]byte(nil), userKey...), ReadTimestamp: ts,
+				UncertaintyLimit: opts.UncertaintyLimit, ValueTimestamp: vts,
+			}
+		}
+		raw, err := it.ValueAndErr()
+		if err != nil {
+			return MVCCValue{}, false, err
+		}
+		return decodeVisible(raw, vts)
+	}
+	if err := it.Error(); err != nil {
+		return MVCCValue{}, false, err
+	}
+	return MVCCValue{}, false, nil
+}
+
+func decodeVisible(raw []byte, ts hlc.Timestamp) (MVCCValue, bool, error) {
+	v, tomb, err := decodeMVCCValue(raw)
+	if err != nil || tomb {
+		return MVCCValue{}, false, err
+	}
+	return MVCCValue{Value: append(make([]byte, 0, len(v)), v...), Timestamp: ts}, true, nil
+}
+
+// exactVersion returns the engine value at userKey@ts (aliasing the
+// iterator; valid until it moves).
+func exactVersion(it *pebble.Iterator, userKey []byte, ts hlc.Timestamp, buf []byte, prefix bool) ([]byte, bool, error) {
+	k := EncodeMVCCKey(buf[:0], userKey, ts)
+	var valid bool
+	if prefix {
+		valid = it.SeekPrefixGE(k)
+	} else {
+		valid = it.SeekGE(k)
+	}
+	if !valid {
+		return nil, false, it.Error()
+	}
+	if EngineComparer.Equal(it.Key(), k) {
+		v, err := it.ValueAndErr()
+		return v, err == nil, err
+	}
+	return nil, false, nil
+}
+
+// keyState is what a write needs to know about one key.
+type keyState struct {
+	meta    *intentMeta
+	metaLen int
+	// provisional is the version at meta's timestamp (nil unless meta set).
+	provisional []byte
+	// newestCommitted is the newest version that is not the provisional one.
+	hasCommitted   bool
+	committedTs    hlc.Timestamp
+	committedValue []byte
+}
+
+// anyVersion reports whether the key has at least one version.
+func (s *keyState) anyVersion() bool { return s.meta != nil || s.hasCommitted }
+
+// newestRaw returns the engine value of the newest version.
+func (s *keyState) newestRaw() []byte {
+	if s.meta != nil {
+		return s.provisional
+	}
+	return s.committedValue
+}
+
+func loadKeyState(pr pebble.Reader, userKey []byte) (keyState, error) {
+	var st keyState
+	var err error
+	st.meta, st.metaLen, err = readIntent(pr, userKey, nil)
+	if err != nil {
+		return st, err
+	}
+	it, err := pr.NewIter(nil)
+	if err != nil {
+		return st, err
+	}
+	defer it.Close()
+	want := 1
+	if st.meta != nil {
+		want = 2
+	}
+	found := 0
+	for valid := it.SeekPrefixGE(EncodeMVCCKey(nil, userKey, hlc.MaxTimestamp)); valid && found < want; valid = it.Next() {
+		_, vts, err := DecodeEngineKey(it.Key())
+		if err != nil {
+			return st, err
+		}
+		if vts.IsEmpty() {
+			continue
+		}
+		raw, err := it.ValueAndErr()
+		if err != nil {
+			return st, err
+		}
+		raw = append([]byte(nil), raw...)
+		if _, _, err := decodeMVCCValue(raw); err != nil {
+			return st, err
+		}
+		found++
+		if st.meta != nil && found == 1 {
+			if vts != st.meta.Txn.WriteTimestamp {
+				return st, fmt.Errorf("%w: intent on %s at %s but newest version at %s",
+					ErrCorruptValue, FormatKey(userKey), st.meta.Txn.WriteTimestamp, vts)
+			}
+			st.provisional = raw
+			continue
+		}
+		st.hasCommitted, st.committedTs, st.committedValue = true, vts, raw
+	}
+	if err := it.Error(); err != nil {
+		return st, err
+	}
+	if st.meta != nil && st.provisional == nil {
+		return st, fmt.Errorf("%w: intent on %s has no provisional value", ErrCorruptValue, FormatKey(userKey))
+	}
+	return st, nil
+}
+
+// visibleToWriter returns the value the writer sees before writing (own
+// intent of the current epoch at its sequence, else newest committed).
+func (s *keyState) visibleToWriter(txn *TxnMeta) (v []byte, ok bool) {
+	if s.meta != nil && txn != nil && s.meta.Txn.ID == txn.ID && s.meta.Txn.Epoch == txn.Epoch {
+		if txn.Sequence >= s.meta.Txn.Sequence {
+			v, tomb, _ := decodeMVCCValue(s.provisional)
+			return v, !tomb
+		}
+		for i := len(s.meta.History) - 1; i >= 0; i-- {
+			if h := s.meta.History[i]; h.Sequence <= txn.Sequence {
+				return h.Value, !h.Tombstone
+			}
+		}
+	}
+	if !s.hasCommitted {
+		return nil, false
+	}
+	v, tomb, _ := decodeMVCCValue(s.committedValue)
+	return v, !tomb
+}
+
+// checkWrite returns the conflict or write-too-old error a write at ts by
+// txn would meet.
+func (s *keyState) checkWrite(userKey []byte, ts hlc.Timestamp, txn *TxnMeta) error {
+	if s.meta != nil {
+		if txn == nil || txn.ID != s.meta.Txn.ID {
+			return &LockConflictError{Intents: []Intent{{Key: append([]byte(nil), userKey...), Txn: s.meta.Txn}}}
+		}
+		if txn.Epoch < s.meta.Txn.Epoch {
+			return fmt.Errorf("%w: write at epoch %d over intent of epoch %d on %s",
+				ErrTxnEpochRegression, txn.Epoch, s.meta.Txn.Epoch, FormatKey(userKey))
+		}
+		if txn.Epoch == s.meta.Txn.Epoch && txn.Sequence < s.meta.Txn.Sequence {
+			return fmt.Errorf("%w: write at sequence %d over intent at sequence %d on %s",
+				ErrTxnSequenceRegression, txn.Sequence, s.meta.Txn.Sequence, FormatKey(userKey))
+		}
+	}
+	if s.meta != nil {
+		ts = ts.Forward(s.meta.Txn.WriteTimestamp)
+	}
+	if s.hasCommitted && ts.LessEq(s.committedTs) {
+		return &WriteTooOldError{Key: append([]byte(nil), userKey...), Timestamp: ts,
+			ExistingTimestamp: s.committedTs, ActualTimestamp: s.committedTs.Next()}
+	}
+	return nil
+}
+
+// writeVersion lays the new newest version (rawVal, engine form) of
+// userKey at ts given the checked state st, and the intent if txn is set.
+func writeVersion(pw pebbleWriter, userKey []byte, ts hlc.Timestamp, rawVal []byte, txn *TxnMeta, st *keyState, ms *MVCCStats) error {
+	if st.meta != nil {
+		// Replacing our own intent.
+		old := st.meta
+		newMeta := intentMeta{Txn: *txn}
+		if !old.Txn.WriteTimestamp.Less(ts) {
+			newMeta.Txn.WriteTimestamp = old.Txn.WriteTimestamp
+		}
+		if old.Txn.Epoch == txn.Epoch {
+			newMeta.History = old.History
+			if old.Txn.Sequence < txn.Sequence {
+				v, tomb, _ := decodeMVCCValue(st.provisional)
+				newMeta.History = append(newMeta.History[:len(newMeta.History):len(newMeta.History)],
+					intentHistoryEntry{Sequence: old.Txn.Sequence, Tombstone: tomb, Value: v})
+			}
+		}
+		if newMeta.Txn.WriteTimestamp != old.Txn.WriteTimestamp {
+			if err := pw.Delete(EncodeMVCCKey(nil, userKey, old.Txn.WriteTimestamp), pebble.NoSync); err != nil {
+				return err
+			}
+		}
+		if err := pw.Set(EncodeMVCCKey(nil, userKey, newMeta.Txn.WriteTimestamp), rawVal, pebble.NoSync); err != nil {
+			return err
+		}
+		enc := newMeta.encode(nil)
+		if err := pw.Set(lockEngineKey(userKey), enc, pebble.NoSync); err != nil {
+			return err
+		}
+		ms.addVersion(len(st.provisional), -1)
+		ms.addLive(userKey, st.provisional, -1)
+		ms.addVersion(len(rawVal), 1)
+		ms.addLive(userKey, rawVal, 1)
+		ms.addIntent(userKey, st.metaLen, -1)
+		ms.addIntent(userKey, len(enc), 1)
+		return nil
+	}
+	if err := pw.Set(EncodeMVCCKey(nil, userKey, ts), rawVal, pebble.NoSync); err != nil {
+		return err
+	}
+	if !st.anyVersion() {
+		ms.addKey(userKey, 1)
+	}
+	if st.hasCommitted {
+		ms.addLive(userKey, st.committedValue, -1)
+	}
+	ms.addVersion(len(rawVal), 1)
+	ms.addLive(userKey, rawVal, 1)
+	if txn != nil {
+		enc := (&intentMeta{Txn: *txn}).encode(nil)
+		if err := pw.Set(lockEngineKey(userKey), enc, pebble.NoSync); err != nil {
+			return err
+		}
+		ms.addIntent(userKey, len(enc), 1)
+	}
+	return nil
+}
+
+// prepareWrite validates inputs and loads the key's state.
+func prepareWrite(rw ReadWriter, key []byte, ts hlc.Timestamp, value []byte, opts *MVCCWriteOptions) (pebbleWriter, keyState, error) {
+	var st keyState
+	if err := checkMVCCKey(key); err != nil {
+		return nil, st, err
+	}
+	if err := checkValue(value); err != nil {
+		return nil, st, err
+	}
+	if err := checkTimestamp(ts); err != nil {
+		return nil, st, err
+	}
+	if err := checkTxn(opts.Txn, ts); err != nil {
+		return nil, st, err
+	}
+	pr, err := rw.pebbleReader()
+	if err != nil {
+		return nil, st, err
+	}
+	pw, err := rw.pebbleWriter()
+	if err != nil {
+		return nil, st, err
+	}
+	st, err = loadKeyState(pr, key)
+	if err != nil {
+		return nil, st, err
+	}
+	if err := st.checkWrite(key, ts, opts.Txn); err != nil {
+		return nil, st, err
+	}
+	return pw, st, nil
+}
+
+// MVCCPut writes value to key at ts. With opts.Txn it lays (or rewrites)
+// the txn's intent. Errors: *LockConflictError if another txn's intent is
+// on the key, *WriteTooOldError if a committed version at >= ts exists.
+func MVCCPut(rw ReadWriter, key []byte, ts hlc.Timestamp, value []byte, opts MVCCWriteOptions) error {
+	pw, st, err := prepareWrite(rw, key, ts, value, &opts)
+	if err != nil {
+		return err
+	}
+	return writeVersion(pw, key, ts, encodeMVCCValue(make([]byte, 0, len(value)+1), value), opts.Txn, &st, opts.Stats)
+}
+
+// MVCCDelete writes a tombstone on key at ts; found reports whether a live
+// value (visible to the writer) was deleted. Errors as MVCCPut.
+func MVCCDelete(rw ReadWriter, key []byte, ts hlc.Timestamp, opts MVCCWriteOptions) (found bool, err error) {
+	pw, st, err := prepareWrite(rw, key, ts, nil, &opts)
+	if err != nil {
+		return false, err
+	}
+	_, found = st.visibleToWriter(opts.Txn)
+	return found, writeVersion(pw, key, ts, nil, opts.Txn, &st, opts.Stats)
+}
+
+// MVCCConditionalPut writes value if the current value (as the writer sees
+// it) equals expected; expected == nil means "the key must have no live
+// value". Otherwise it returns *ConditionFailedError and writes nothing.
+// Conflicts and write-too-old are checked first.
+func MVCCConditionalPut(rw ReadWriter, key []byte, ts hlc.Timestamp, value, expected []byte, opts MVCCWriteOptions) error {
+	pw, st, err := prepareWrite(rw, key, ts, value, &opts)
+	if err != nil {
+		return err
+	}
+	cur, ok := st.visibleToWriter(opts.Txn)
+	if ok != (expected != nil) || (ok && string(cur) != string(expected)) {
+		e := &ConditionFailedError{Key: append([]byte(nil), key...), HasValue: ok}
+		if ok {
+			e.ActualValue = append([]byte{}, cur...)
+		}
+		return e
+	}
+	return writeVersion(pw, key, ts, encodeMVCCValue(make([]byte, 0, len(value)+1), value), opts.Txn, &st, opts.Stats)
+}
+
+// EncodeInt is the value form MVCCIncrement reads and writes: 8 bytes,
+// big-endian two's complement.
+func EncodeInt(v int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(v)) }
+
+// DecodeInt reads a value written by EncodeInt.
+func DecodeInt(b []byte) (int64, error) {
+	if len(b) != 8 {
+		return 0, fmt.Errorf("%w: %d bytes", ErrNotAnInteger, len(b))
+	}
+	return int64(binary.BigEndian.Uint64(b)), nil
+}
+
+// MVCCIncrement adds inc to the integer at key (absent counts as 0) and
+// returns the new value.
+func MVCCIncrement(rw ReadWriter, key []byte, ts hlc.Timestamp, inc int64, opts MVCCWriteOptions) (int64, error) {
+	pw, st, err := prepareWrite(rw, key, ts, nil, &opts)
+	if err != nil {
+		return 0, err
+	}
+	var cur int64
+	if v, ok := st.visibleToWriter(opts.Txn); ok {
+		if cur, err = DecodeInt(v); err != nil {
+			return 0, fmt.Errorf("increment %s: %w", FormatKey(key), err)
+		}
+	}
+	if (inc > 0 && cur > math.MaxInt64-inc) || (inc < 0 && cur < math.MinInt64-inc) {
+		return 0, fmt.Errorf("%w: %d + %d on %s", ErrIntegerOverflow, cur, inc, FormatKey(key))
+	}
+	n := cur + inc
+	return n, writeVersion(pw, key, ts, encodeMVCCValue(nil, EncodeInt(n)), opts.Txn, &st, opts.Stats)
+}
