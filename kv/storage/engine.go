@@ -145,7 +145,7 @@ func Open(dir string, opts ...Option) (Engine, error) {
 
 type quietLogger struct{}
 
-func (quietLogger) Infof(string, ...interface{})  {}
+func (quietLogger) Infof(string, ...interface{}) {}
 func (quietLogger) Errorf(format string, args ...interface{}) {
 	// Pebble reports background errors here; surface them via slog.
 	logError(fmt.Sprintf(format, args...))
@@ -301,7 +301,7 @@ func (b *pebbleBatch) Repr() []byte {
 	return b.b.Repr()
 }
 
-func (b *pebbleBatch) Empty() bool   { return b.closed || b.b.Empty() }
+func (b *pebbleBatch) Empty() bool { return b.closed || b.b.Empty() }
 func (b *pebbleBatch) Count() uint32 {
 	if b.closed {
 		return 0

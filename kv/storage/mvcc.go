@@ -247,7 +247,8 @@ func exactVersion(it *pebble.Iterator, userKey []byte, ts hlc.Timestamp, buf []b
 type keyState struct {
 	meta    *intentMeta
 	metaLen int
-	// provisional is the version at meta's timestamp (nil unless meta set).
+	// provisional is the engine value at meta's timestamp (set with meta;
+	// empty for a provisional tombstone).
 	provisional []byte
 	// newestCommitted is the newest version that is not the provisional one.
 	hasCommitted   bool
@@ -295,7 +296,7 @@ func loadKeyState(pr pebble.Reader, userKey []byte) (keyState, error) {
 		if err != nil {
 			return st, err
 		}
-		raw = append([]byte(nil), raw...)
+		raw = append(make([]byte, 0, len(raw)), raw...)
 		if _, _, err := decodeMVCCValue(raw); err != nil {
 			return st, err
 		}
@@ -313,7 +314,7 @@ func loadKeyState(pr pebble.Reader, userKey []byte) (keyState, error) {
 	if err := it.Error(); err != nil {
 		return st, err
 	}
-	if st.meta != nil && st.provisional == nil {
+	if st.meta != nil && found == 0 {
 		return st, fmt.Errorf("%w: intent on %s has no provisional value", ErrCorruptValue, FormatKey(userKey))
 	}
 	return st, nil

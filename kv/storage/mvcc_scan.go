@@ -1,0 +1,249 @@
+package storage
+
+import (
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/tesseradb/tessera/hlc"
+)
+
+// Span is [Key, EndKey).
+type Span struct {
+	Key, EndKey []byte
+}
+
+// KeyValue is one row of a scan.
+type KeyValue struct {
+	Key   []byte
+	Value MVCCValue
+}
+
+// MVCCScanOptions configure MVCCScan.
+type MVCCScanOptions struct {
+	MVCCReadOptions
+	// MaxKeys, if > 0, stops the scan after that many rows.
+	MaxKeys int64
+	// TargetBytes, if > 0, stops the scan once the returned keys and values
+	// reach that many bytes (the row that crosses it is included).
+	TargetBytes int64
+	// Reverse scans from the end of the span backwards.
+	Reverse bool
+}
+
+// MVCCScanResult is what MVCCScan returns. ResumeSpan is set when a limit
+// stopped the scan before the end of the span: scanning it continues where
+// this scan stopped (in the same direction).
+type MVCCScanResult struct {
+	KVs        []KeyValue
+	NumBytes   int64
+	ResumeSpan *Span
+}
+
+// MVCCScan reads the live values of the keys in [start, end) at ts. Intents
+// of other transactions at or below max(ts, uncertainty limit) are
+// collected and returned together as one *LockConflictError; an
+// uncertain value returns *ReadWithinUncertaintyIntervalError at once.
+func MVCCScan(r Reader, start, end []byte, ts hlc.Timestamp, opts MVCCScanOptions) (MVCCScanResult, error) {
+	var res MVCCScanResult
+	if err := checkSpan(start, end); err != nil {
+		return res, err
+	}
+	if err := checkTimestamp(ts); err != nil {
+		return res, err
+	}
+	pr, err := r.pebbleReader()
+	if err != nil {
+		return res, err
+	}
+	s := scanner{ts: ts, opts: &opts, res: &res, start: start, end: end}
+	if err := s.init(pr); err != nil {
+		return res, err
+	}
+	defer s.close()
+	if opts.Reverse {
+		err = s.reverse()
+	} else {
+		err = s.forward()
+	}
+	if err != nil {
+		return MVCCScanResult{}, err
+	}
+	if len(s.conflicts) > 0 {
+		return MVCCScanResult{}, &LockConflictError{Intents: s.conflicts}
+	}
+	return res, nil
+}
+
+type scanner struct {
+	ts         hlc.Timestamp
+	opts       *MVCCScanOptions
+	res        *MVCCScanResult
+	start, end []byte
+	it, lit    *pebble.Iterator
+	litValid   bool
+	conflicts  []Intent
+	buf        []byte
+	curKey     []byte
+}
+
+func (s *scanner) init(pr pebble.Reader) error {
+	var err error
+	s.it, err = pr.NewIter(&pebble.IterOptions{
+		LowerBound: EncodeRawKey(nil, s.start),
+		UpperBound: EncodeRawKey(nil, s.end),
+		SkipPoint:  skipRaw,
+	})
+	if err != nil {
+		return err
+	}
+	s.lit, err = pr.NewIter(&pebble.IterOptions{
+		LowerBound: EncodeRawKey(nil, LockTableKey(s.start)),
+		UpperBound: EncodeRawKey(nil, LockTableKey(s.end)),
+		SkipPoint:  skipVersioned,
+	})
+	if err != nil {
+		s.it.Close()
+		return err
+	}
+	if s.opts.Reverse {
+		s.litValid = s.lit.Last()
+	} else {
+		s.litValid = s.lit.First()
+	}
+	return nil
+}
+
+func (s *scanner) close() {
+	s.it.Close()
+	s.lit.Close()
+}
+
+// lockUserKey is the user key of the lock iterator's current entry.
+func (s *scanner) lockUserKey() []byte {
+	k := s.lit.Key()
+	return k[len(lockTablePrefix) : len(k)-1]
+}
+
+// intentFor advances the lock iterator to userKey and decodes its intent.
+func (s *scanner) intentFor(userKey []byte) (*intentMeta, error) {
+	for s.litValid {
+		c := compareBytes(s.lockUserKey(), userKey)
+		if c == 0 {
+			v, err := s.lit.ValueAndErr()
+			if err != nil {
+				return nil, err
+			}
+			m, err := decodeIntentMeta(v)
+			if err != nil {
+				return nil, err
+			}
+			return &m, nil
+		}
+		if (c > 0) != s.opts.Reverse {
+			return nil, nil
+		}
+		if s.opts.Reverse {
+			s.litValid = s.lit.Prev()
+		} else {
+			s.litValid = s.lit.Next()
+		}
+	}
+	return nil, s.lit.Error()
+}
+
+// visit evaluates one user key and reports whether the scan must stop.
+func (s *scanner) visit(userKey []byte) (stop bool, err error) {
+	if s.limitReached() {
+		s.setResume(userKey)
+		return true, nil
+	}
+	meta, err := s.intentFor(userKey)
+	if err != nil {
+		return false, err
+	}
+	v, ok, err := readKeyVersions(s.it, userKey, meta, s.ts, &s.opts.MVCCReadOptions, s.buf[:0], &s.conflicts, false)
+	if err != nil {
+		return false, err
+	}
+	if ok {
+		k := append([]byte(nil), userKey...)
+		s.res.KVs = append(s.res.KVs, KeyValue{Key: k, Value: v})
+		s.res.NumBytes += int64(len(k) + len(v.Value))
+	}
+	return false, nil
+}
+
+func (s *scanner) limitReached() bool {
+	n := int64(len(s.res.KVs))
+	return (s.opts.MaxKeys > 0 && n >= s.opts.MaxKeys) ||
+		(s.opts.TargetBytes > 0 && n > 0 && s.res.NumBytes >= s.opts.TargetBytes)
+}
+
+func (s *scanner) setResume(next []byte) {
+	if s.opts.Reverse {
+		s.res.ResumeSpan = &Span{Key: append([]byte(nil), s.start...), EndKey: Next(next)}
+	} else {
+		s.res.ResumeSpan = &Span{Key: append([]byte(nil), next...), EndKey: append([]byte(nil), s.end...)}
+	}
+}
+
+func (s *scanner) currentUserKey() ([]byte, error) {
+	uk, _, err := DecodeEngineKey(s.it.Key())
+	if err != nil {
+		return nil, err
+	}
+	s.curKey = append(s.curKey[:0], uk...)
+	return s.curKey, nil
+}
+
+func (s *scanner) forward() error {
+	valid := s.it.First()
+	for valid {
+		uk, err := s.currentUserKey()
+		if err != nil {
+			return err
+		}
+		if stop, err := s.visit(uk); err != nil || stop {
+			return err
+		}
+		// Move to the first version of the next user key.
+		valid = s.it.SeekGE(EncodeRawKey(s.buf[:0], Next(uk)))
+	}
+	return s.it.Error()
+}
+
+func (s *scanner) reverse() error {
+	valid := s.it.Last()
+	for valid {
+		uk, err := s.currentUserKey()
+		if err != nil {
+			return err
+		}
+		if stop, err := s.visit(uk); err != nil || stop {
+			return err
+		}
+		valid = s.it.SeekLT(EncodeRawKey(s.buf[:0], uk))
+	}
+	return s.it.Error()
+}
+
+// MVCCDeleteRange writes tombstones at ts on every key live (as the writer
+// sees it) in [start, end), up to maxKeys (0 = no limit). It returns the
+// deleted keys and, if the limit stopped it, the span still to delete.
+func MVCCDeleteRange(rw ReadWriter, start, end []byte, ts hlc.Timestamp, maxKeys int64, opts MVCCWriteOptions) ([][]byte, *Span, error) {
+	if err := checkTxn(opts.Txn, ts); err != nil {
+		return nil, nil, err
+	}
+	so := MVCCScanOptions{MaxKeys: maxKeys}
+	so.Txn = opts.Txn
+	res, err := MVCCScan(rw, start, end, ts, so)
+	if err != nil {
+		return nil, nil, err
+	}
+	var deleted [][]byte
+	for _, kv := range res.KVs {
+		if _, err := MVCCDelete(rw, kv.Key, ts, opts); err != nil {
+			return deleted, nil, err
+		}
+		deleted = append(deleted, kv.Key)
+	}
+	return deleted, res.ResumeSpan, nil
+}
