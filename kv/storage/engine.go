@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -199,35 +200,14 @@ func (e *pebbleEngine) ApplyBatchRepr(repr []byte, sync bool) error {
 	if e.closed.Load() {
 		return ErrClosed
 	}
+	// Pebble's own decoder trusts its input; validate every record first.
+	if err := validateBatchRepr(repr); err != nil {
+		return err
+	}
 	b := e.db.NewBatch()
 	defer b.Close()
 	if err := b.SetRepr(append([]byte(nil), repr...)); err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalidBatch, err)
-	}
-	r := b.Reader()
-	for n := uint32(0); ; n++ {
-		kind, k, v, ok, err := r.Next()
-		if err != nil {
-			return fmt.Errorf("%w: %v", ErrInvalidBatch, err)
-		}
-		if !ok {
-			if n != b.Count() {
-				return fmt.Errorf("%w: header count %d, found %d", ErrInvalidBatch, b.Count(), n)
-			}
-			break
-		}
-		switch kind {
-		case pebble.InternalKeyKindSet, pebble.InternalKeyKindDelete:
-		case pebble.InternalKeyKindRangeDelete:
-			if _, _, err := DecodeEngineKey(v); err != nil {
-				return fmt.Errorf("%w: %v", ErrInvalidBatch, err)
-			}
-		default:
-			return fmt.Errorf("%w: unsupported operation %v", ErrInvalidBatch, kind)
-		}
-		if _, _, err := DecodeEngineKey(k); err != nil {
-			return fmt.Errorf("%w: %v", ErrInvalidBatch, err)
-		}
 	}
 	wo := pebble.NoSync
 	if sync {
@@ -431,4 +411,61 @@ func clearRange(w Writer, start, end []byte) error {
 	// The raw key of end sorts before every version of end, so this covers
 	// exactly the user keys in [start, end).
 	return pw.DeleteRange(EncodeRawKey(nil, start), EncodeRawKey(nil, end), pebble.NoSync)
+}
+
+// batchHeaderLen is Pebble's batch header: 8-byte sequence number and
+// 4-byte little-endian record count.
+const batchHeaderLen = 12
+
+// validateBatchRepr checks that repr is a well-formed Pebble batch holding
+// only Set, Delete and RangeDelete records over well-formed engine keys.
+func validateBatchRepr(repr []byte) error {
+	if len(repr) < batchHeaderLen {
+		return fmt.Errorf("%w: %d bytes, shorter than the header", ErrInvalidBatch, len(repr))
+	}
+	count := binary.LittleEndian.Uint32(repr[8:batchHeaderLen])
+	r := repr[batchHeaderLen:]
+	readStr := func() ([]byte, bool) {
+		n, k := binary.Uvarint(r)
+		if k <= 0 || n > uint64(len(r)-k) {
+			return nil, false
+		}
+		s := r[k : k+int(n)]
+		r = r[k+int(n):]
+		return s, true
+	}
+	var n uint32
+	for ; len(r) > 0; n++ {
+		kind := pebble.InternalKeyKind(r[0])
+		r = r[1:]
+		key, ok := readStr()
+		if !ok {
+			return fmt.Errorf("%w: record %d: bad key", ErrInvalidBatch, n)
+		}
+		if _, _, err := DecodeEngineKey(key); err != nil {
+			return fmt.Errorf("%w: record %d: %v", ErrInvalidBatch, n, err)
+		}
+		switch kind {
+		case pebble.InternalKeyKindDelete:
+		case pebble.InternalKeyKindSet, pebble.InternalKeyKindRangeDelete:
+			v, ok := readStr()
+			if !ok {
+				return fmt.Errorf("%w: record %d: bad value", ErrInvalidBatch, n)
+			}
+			if kind == pebble.InternalKeyKindRangeDelete {
+				if _, _, err := DecodeEngineKey(v); err != nil {
+					return fmt.Errorf("%w: record %d: range end: %v", ErrInvalidBatch, n, err)
+				}
+				if EngineComparer.Compare(key, v) >= 0 {
+					return fmt.Errorf("%w: record %d: empty range deletion", ErrInvalidBatch, n)
+				}
+			}
+		default:
+			return fmt.Errorf("%w: record %d: unsupported kind %d", ErrInvalidBatch, n, kind)
+		}
+	}
+	if n != count {
+		return fmt.Errorf("%w: header count %d, found %d records", ErrInvalidBatch, count, n)
+	}
+	return nil
 }
