@@ -23,6 +23,10 @@ type Reader interface {
 
 	// internal access used by the MVCC functions.
 	pebbleReader() (pebble.Reader, error)
+	// pointIter returns an unbounded iterator for point lookups
+	// (SeekPrefixGE); the caller closes it if owned is true. A Batch
+	// reuses one iterator, refreshed to see the batch's latest writes.
+	pointIter() (it *pebble.Iterator, owned bool, err error)
 }
 
 // Writer writes to the store. On an Engine each call is applied at once
@@ -167,6 +171,14 @@ func (e *pebbleEngine) pebbleReader() (pebble.Reader, error) {
 	return e.db, nil
 }
 
+func (e *pebbleEngine) pointIter() (*pebble.Iterator, bool, error) {
+	if e.closed.Load() {
+		return nil, false, ErrClosed
+	}
+	it, err := e.db.NewIter(nil)
+	return it, true, err
+}
+
 func (e *pebbleEngine) pebbleWriter() (pebbleWriter, error) {
 	if e.closed.Load() {
 		return nil, ErrClosed
@@ -235,7 +247,27 @@ func (e *pebbleEngine) Close() error {
 
 type pebbleBatch struct {
 	b      *pebble.Batch
+	it     *pebble.Iterator // cached point iterator, see pointIter
 	closed bool
+}
+
+var noIterOptions pebble.IterOptions
+
+func (b *pebbleBatch) pointIter() (*pebble.Iterator, bool, error) {
+	if b.closed {
+		return nil, false, ErrClosed
+	}
+	if b.it == nil {
+		it, err := b.b.NewIter(nil)
+		if err != nil {
+			return nil, false, err
+		}
+		b.it = it
+	} else {
+		// Cheap when nothing changed; otherwise refreshes the batch view.
+		b.it.SetOptions(&noIterOptions)
+	}
+	return b.it, false, nil
 }
 
 func (b *pebbleBatch) pebbleReader() (pebble.Reader, error) {
@@ -294,6 +326,13 @@ func (b *pebbleBatch) Close() error {
 		return nil
 	}
 	b.closed = true
+	if b.it != nil {
+		if err := b.it.Close(); err != nil {
+			b.b.Close()
+			return err
+		}
+		b.it = nil
+	}
 	return b.b.Close()
 }
 
@@ -307,6 +346,13 @@ func (s *pebbleSnapshot) pebbleReader() (pebble.Reader, error) {
 		return nil, ErrClosed
 	}
 	return s.s, nil
+}
+func (s *pebbleSnapshot) pointIter() (*pebble.Iterator, bool, error) {
+	if s.closed {
+		return nil, false, ErrClosed
+	}
+	it, err := s.s.NewIter(nil)
+	return it, true, err
 }
 func (s *pebbleSnapshot) GetRaw(key []byte) ([]byte, bool, error) { return getRaw(s, key) }
 func (s *pebbleSnapshot) NewRawIterator(lower, upper []byte) (*RawIterator, error) {

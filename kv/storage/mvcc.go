@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -65,23 +66,24 @@ func checkTxn(txn *TxnMeta, ts hlc.Timestamp) error {
 	return nil
 }
 
-// readIntent loads the intent on userKey, if any.
-func readIntent(pr pebble.Reader, userKey []byte, buf []byte) (*intentMeta, int, error) {
-	lk := EncodeRawKey(append(append(buf[:0], lockTablePrefix...), userKey...), nil)
-	v, closer, err := pr.Get(lk)
-	if err == pebble.ErrNotFound {
+// readIntent loads the intent on userKey, if any, positioning it.
+func readIntent(it *pebble.Iterator, userKey []byte, buf []byte) (*intentMeta, int, error) {
+	lk := append(append(append(buf[:0], lockTablePrefix...), userKey...), sentinel)
+	if !it.SeekPrefixGE(lk) {
+		return nil, 0, it.Error()
+	}
+	if !bytes.Equal(it.Key(), lk) {
 		return nil, 0, nil
 	}
+	v, err := it.ValueAndErr()
 	if err != nil {
 		return nil, 0, fmt.Errorf("storage: read intent: %w", err)
 	}
-	m, derr := decodeIntentMeta(v)
-	n := len(v)
-	closer.Close()
-	if derr != nil {
-		return nil, 0, derr
+	m, err := decodeIntentMeta(v)
+	if err != nil {
+		return nil, 0, err
 	}
-	return &m, n, nil
+	return &m, len(v), nil
 }
 
 func lockEngineKey(userKey []byte) []byte {
@@ -99,38 +101,55 @@ func MVCCGet(r Reader, key []byte, ts hlc.Timestamp, opts MVCCReadOptions) (MVCC
 	if err := checkTimestamp(ts); err != nil {
 		return MVCCValue{}, false, err
 	}
-	pr, err := r.pebbleReader()
+	it, owned, err := r.pointIter()
 	if err != nil {
 		return MVCCValue{}, false, err
+	}
+	if owned {
+		defer it.Close()
 	}
 	var kbuf [64]byte
-	meta, _, err := readIntent(pr, key, kbuf[:0])
+	meta, _, err := readIntent(it, key, kbuf[:0])
 	if err != nil {
 		return MVCCValue{}, false, err
 	}
-	it, err := pr.NewIter(nil)
-	if err != nil {
-		return MVCCValue{}, false, err
-	}
-	defer it.Close()
 	var conflicts []Intent
-	v, ok, err := readKeyVersions(it, key, meta, ts, &opts, kbuf[:0], &conflicts, true)
+	v, ok, err := readKeyVersions(it, key, meta, ts, &opts, kbuf[:0], &conflicts, seekPrefix)
 	if err != nil {
 		return MVCCValue{}, false, err
 	}
 	if len(conflicts) > 0 {
 		return MVCCValue{}, false, &LockConflictError{Intents: conflicts}
 	}
+	if ok {
+		v.Value = append(make([]byte, 0, len(v.Value)), v.Value...)
+	}
 	return v, ok, nil
 }
 
+// positionMode says how readKeyVersions finds the key's versions.
+type positionMode int
+
+const (
+	// seekPrefix: point read, position with SeekPrefixGE (bloom filters).
+	seekPrefix positionMode = iota
+	// atFirstVersion: forward scan, the iterator is already at the newest
+	// version of the key; step with Next before falling back to a seek.
+	atFirstVersion
+	// seekGE: reverse scan, position with SeekGE.
+	seekGE
+)
+
+// nextsBeforeSeek bounds how many versions a forward scan steps over
+// before it seeks instead.
+const nextsBeforeSeek = 4
+
 // readKeyVersions evaluates the visible value of userKey at ts given its
-// intent (meta, may be nil). When prefix is set the iterator is positioned
-// with SeekPrefixGE (point reads); otherwise with SeekGE and the caller
-// handles moving to other keys. A conflicting intent is appended to
-// conflicts and (zero, false, nil) returned.
+// intent (meta, may be nil). The returned value aliases the iterator or
+// meta: copy it before moving the iterator. A conflicting intent is
+// appended to conflicts and (zero, false, nil) returned.
 func readKeyVersions(it *pebble.Iterator, userKey []byte, meta *intentMeta, ts hlc.Timestamp,
-	opts *MVCCReadOptions, buf []byte, conflicts *[]Intent, prefix bool) (MVCCValue, bool, error) {
+	opts *MVCCReadOptions, buf []byte, conflicts *[]Intent, mode positionMode) (MVCCValue, bool, error) {
 	seekTs := ts
 	if opts.UncertaintyLimit.WallTime != 0 && ts.Less(opts.UncertaintyLimit) {
 		seekTs = opts.UncertaintyLimit
@@ -153,7 +172,7 @@ func readKeyVersions(it *pebble.Iterator, userKey []byte, meta *intentMeta, ts h
 		default:
 			// Our own intent of this epoch.
 			if opts.Txn.Sequence >= meta.Txn.Sequence {
-				raw, found, err := exactVersion(it, userKey, meta.Txn.WriteTimestamp, buf, prefix)
+				raw, found, err := exactVersion(it, userKey, meta.Txn.WriteTimestamp, buf, mode == seekPrefix)
 				if err != nil {
 					return MVCCValue{}, false, err
 				}
@@ -168,7 +187,7 @@ func readKeyVersions(it *pebble.Iterator, userKey []byte, meta *intentMeta, ts h
 					if h.Tombstone {
 						return MVCCValue{}, false, nil
 					}
-					return MVCCValue{Value: append([]byte(nil), h.Value...), Timestamp: meta.Txn.WriteTimestamp}, true, nil
+					return MVCCValue{Value: h.Value, Timestamp: meta.Txn.WriteTimestamp}, true, nil
 				}
 			}
 			skipTs = meta.Txn.WriteTimestamp
@@ -179,22 +198,38 @@ func readKeyVersions(it *pebble.Iterator, userKey []byte, meta *intentMeta, ts h
 			seekTs = ts
 		}
 	}
-	seek := EncodeMVCCKey(buf[:0], userKey, seekTs)
-	var valid bool
-	if prefix {
-		valid = it.SeekPrefixGE(seek)
-	} else {
-		valid = it.SeekGE(seek)
+	valid := false
+	switch mode {
+	case seekPrefix:
+		valid = it.SeekPrefixGE(EncodeMVCCKey(buf[:0], userKey, seekTs))
+	case seekGE:
+		valid = it.SeekGE(EncodeMVCCKey(buf[:0], userKey, seekTs))
+	case atFirstVersion:
+		valid = it.Valid()
+		for i := 0; valid; i++ {
+			_, vts, err := DecodeEngineKey(it.Key())
+			if err != nil {
+				return MVCCValue{}, false, err
+			}
+			if vts.LessEq(seekTs) {
+				break
+			}
+			if i == nextsBeforeSeek {
+				valid = it.SeekGE(EncodeMVCCKey(buf[:0], userKey, seekTs))
+				break
+			}
+			valid = it.Next()
+		}
 	}
 	for ; valid; valid = it.Next() {
 		uk, vts, err := DecodeEngineKey(it.Key())
 		if err != nil {
 			return MVCCValue{}, false, err
 		}
-		if compareBytes(uk, userKey) != 0 {
+		if !bytes.Equal(uk, userKey) {
 			break
 		}
-		if vts.IsEmpty() || (!skipTs.IsEmpty() && vts == skipTs) {
+		if vts.IsEmpty() || (!skipTs.IsEmpty() && vts == skipTs) || seekTs.Less(vts) {
 			continue
 		}
 		if ts.Less(vts) {
@@ -215,12 +250,13 @@ func readKeyVersions(it *pebble.Iterator, userKey []byte, meta *intentMeta, ts h
 	return MVCCValue{}, false, nil
 }
 
+// decodeVisible decodes an engine value; the result aliases raw.
 func decodeVisible(raw []byte, ts hlc.Timestamp) (MVCCValue, bool, error) {
 	v, tomb, err := decodeMVCCValue(raw)
 	if err != nil || tomb {
 		return MVCCValue{}, false, err
 	}
-	return MVCCValue{Value: append(make([]byte, 0, len(v)), v...), Timestamp: ts}, true, nil
+	return MVCCValue{Value: v, Timestamp: ts}, true, nil
 }
 
 // exactVersion returns the engine value at userKey@ts (aliasing the
@@ -253,38 +289,33 @@ type keyState struct {
 	// newestCommitted is the newest version that is not the provisional one.
 	hasCommitted   bool
 	committedTs    hlc.Timestamp
-	committedValue []byte
+	committedLen   int    // engine value length (0: tombstone)
+	committedValue []byte // engine value; only loaded with loadValues
 }
 
 // anyVersion reports whether the key has at least one version.
 func (s *keyState) anyVersion() bool { return s.meta != nil || s.hasCommitted }
 
-// newestRaw returns the engine value of the newest version.
-func (s *keyState) newestRaw() []byte {
-	if s.meta != nil {
-		return s.provisional
-	}
-	return s.committedValue
-}
-
-func loadKeyState(pr pebble.Reader, userKey []byte) (keyState, error) {
+func loadKeyState(r Reader, userKey []byte, loadValues bool) (keyState, error) {
 	var st keyState
-	var err error
-	st.meta, st.metaLen, err = readIntent(pr, userKey, nil)
+	it, owned, err := r.pointIter()
 	if err != nil {
 		return st, err
 	}
-	it, err := pr.NewIter(nil)
+	if owned {
+		defer it.Close()
+	}
+	var kbuf [64]byte
+	st.meta, st.metaLen, err = readIntent(it, userKey, kbuf[:0])
 	if err != nil {
 		return st, err
 	}
-	defer it.Close()
 	want := 1
 	if st.meta != nil {
 		want = 2
 	}
 	found := 0
-	for valid := it.SeekPrefixGE(EncodeMVCCKey(nil, userKey, hlc.MaxTimestamp)); valid && found < want; valid = it.Next() {
+	for valid := it.SeekPrefixGE(EncodeMVCCKey(kbuf[:0], userKey, hlc.MaxTimestamp)); valid && found < want; valid = it.Next() {
 		_, vts, err := DecodeEngineKey(it.Key())
 		if err != nil {
 			return st, err
@@ -296,7 +327,6 @@ func loadKeyState(pr pebble.Reader, userKey []byte) (keyState, error) {
 		if err != nil {
 			return st, err
 		}
-		raw = append(make([]byte, 0, len(raw)), raw...)
 		if _, _, err := decodeMVCCValue(raw); err != nil {
 			return st, err
 		}
@@ -306,10 +336,13 @@ func loadKeyState(pr pebble.Reader, userKey []byte) (keyState, error) {
 				return st, fmt.Errorf("%w: intent on %s at %s but newest version at %s",
 					ErrCorruptValue, FormatKey(userKey), st.meta.Txn.WriteTimestamp, vts)
 			}
-			st.provisional = raw
+			st.provisional = append(make([]byte, 0, len(raw)), raw...)
 			continue
 		}
-		st.hasCommitted, st.committedTs, st.committedValue = true, vts, raw
+		st.hasCommitted, st.committedTs, st.committedLen = true, vts, len(raw)
+		if loadValues {
+			st.committedValue = append(make([]byte, 0, len(raw)), raw...)
+		}
 	}
 	if err := it.Error(); err != nil {
 		return st, err
@@ -334,11 +367,11 @@ func (s *keyState) visibleToWriter(txn *TxnMeta) (v []byte, ok bool) {
 			}
 		}
 	}
-	if !s.hasCommitted {
+	if !s.hasCommitted || s.committedLen == 0 {
 		return nil, false
 	}
-	v, tomb, _ := decodeMVCCValue(s.committedValue)
-	return v, !tomb
+	v, _, _ = decodeMVCCValue(s.committedValue)
+	return v, true
 }
 
 // checkWrite returns the conflict or write-too-old error a write at ts by
@@ -367,9 +400,36 @@ func (s *keyState) checkWrite(userKey []byte, ts hlc.Timestamp, txn *TxnMeta) er
 	return nil
 }
 
-// writeVersion lays the new newest version (rawVal, engine form) of
-// userKey at ts given the checked state st, and the intent if txn is set.
-func writeVersion(pw pebbleWriter, userKey []byte, ts hlc.Timestamp, rawVal []byte, txn *TxnMeta, st *keyState, ms *MVCCStats) error {
+// setVersion writes userKey@ts with the engine form of val (a tombstone
+// if tomb). On a Batch it encodes straight into the batch.
+func setVersion(pw pebbleWriter, userKey []byte, ts hlc.Timestamp, val []byte, tomb bool) error {
+	vlen := 0
+	if !tomb {
+		vlen = len(val) + 1
+	}
+	if b, ok := pw.(*pebble.Batch); ok {
+		op := b.SetDeferred(len(userKey)+1+versionedSuffix, vlen)
+		EncodeMVCCKey(op.Key[:0], userKey, ts)
+		if !tomb {
+			op.Value[0] = valueTag
+			copy(op.Value[1:], val)
+		}
+		return op.Finish()
+	}
+	var raw []byte
+	if !tomb {
+		raw = encodeMVCCValue(make([]byte, 0, vlen), val)
+	}
+	return pw.Set(EncodeMVCCKey(nil, userKey, ts), raw, pebble.NoSync)
+}
+
+// writeVersion lays the new newest version of userKey at ts (val, or a
+// tombstone) given the checked state st, and the intent if txn is set.
+func writeVersion(pw pebbleWriter, userKey []byte, ts hlc.Timestamp, val []byte, tomb bool, txn *TxnMeta, st *keyState, ms *MVCCStats) error {
+	rawLen := 0
+	if !tomb {
+		rawLen = len(val) + 1
+	}
 	if st.meta != nil {
 		// Replacing our own intent.
 		old := st.meta
@@ -380,9 +440,9 @@ func writeVersion(pw pebbleWriter, userKey []byte, ts hlc.Timestamp, rawVal []by
 		if old.Txn.Epoch == txn.Epoch {
 			newMeta.History = old.History
 			if old.Txn.Sequence < txn.Sequence {
-				v, tomb, _ := decodeMVCCValue(st.provisional)
+				v, otomb, _ := decodeMVCCValue(st.provisional)
 				newMeta.History = append(newMeta.History[:len(newMeta.History):len(newMeta.History)],
-					intentHistoryEntry{Sequence: old.Txn.Sequence, Tombstone: tomb, Value: v})
+					intentHistoryEntry{Sequence: old.Txn.Sequence, Tombstone: otomb, Value: v})
 			}
 		}
 		if newMeta.Txn.WriteTimestamp != old.Txn.WriteTimestamp {
@@ -390,7 +450,7 @@ func writeVersion(pw pebbleWriter, userKey []byte, ts hlc.Timestamp, rawVal []by
 				return err
 			}
 		}
-		if err := pw.Set(EncodeMVCCKey(nil, userKey, newMeta.Txn.WriteTimestamp), rawVal, pebble.NoSync); err != nil {
+		if err := setVersion(pw, userKey, newMeta.Txn.WriteTimestamp, val, tomb); err != nil {
 			return err
 		}
 		enc := newMeta.encode(nil)
@@ -398,24 +458,24 @@ func writeVersion(pw pebbleWriter, userKey []byte, ts hlc.Timestamp, rawVal []by
 			return err
 		}
 		ms.addVersion(len(st.provisional), -1)
-		ms.addLive(userKey, st.provisional, -1)
-		ms.addVersion(len(rawVal), 1)
-		ms.addLive(userKey, rawVal, 1)
+		ms.addLiveLen(userKey, len(st.provisional), -1)
+		ms.addVersion(rawLen, 1)
+		ms.addLiveLen(userKey, rawLen, 1)
 		ms.addIntent(userKey, st.metaLen, -1)
 		ms.addIntent(userKey, len(enc), 1)
 		return nil
 	}
-	if err := pw.Set(EncodeMVCCKey(nil, userKey, ts), rawVal, pebble.NoSync); err != nil {
+	if err := setVersion(pw, userKey, ts, val, tomb); err != nil {
 		return err
 	}
 	if !st.anyVersion() {
 		ms.addKey(userKey, 1)
 	}
 	if st.hasCommitted {
-		ms.addLive(userKey, st.committedValue, -1)
+		ms.addLiveLen(userKey, st.committedLen, -1)
 	}
-	ms.addVersion(len(rawVal), 1)
-	ms.addLive(userKey, rawVal, 1)
+	ms.addVersion(rawLen, 1)
+	ms.addLiveLen(userKey, rawLen, 1)
 	if txn != nil {
 		enc := (&intentMeta{Txn: *txn}).encode(nil)
 		if err := pw.Set(lockEngineKey(userKey), enc, pebble.NoSync); err != nil {
@@ -427,7 +487,7 @@ func writeVersion(pw pebbleWriter, userKey []byte, ts hlc.Timestamp, rawVal []by
 }
 
 // prepareWrite validates inputs and loads the key's state.
-func prepareWrite(rw ReadWriter, key []byte, ts hlc.Timestamp, value []byte, opts *MVCCWriteOptions) (pebbleWriter, keyState, error) {
+func prepareWrite(rw ReadWriter, key []byte, ts hlc.Timestamp, value []byte, opts *MVCCWriteOptions, loadValues bool) (pebbleWriter, keyState, error) {
 	var st keyState
 	if err := checkMVCCKey(key); err != nil {
 		return nil, st, err
@@ -441,15 +501,11 @@ func prepareWrite(rw ReadWriter, key []byte, ts hlc.Timestamp, value []byte, opt
 	if err := checkTxn(opts.Txn, ts); err != nil {
 		return nil, st, err
 	}
-	pr, err := rw.pebbleReader()
-	if err != nil {
-		return nil, st, err
-	}
 	pw, err := rw.pebbleWriter()
 	if err != nil {
 		return nil, st, err
 	}
-	st, err = loadKeyState(pr, key)
+	st, err = loadKeyState(rw, key, loadValues)
 	if err != nil {
 		return nil, st, err
 	}
@@ -463,22 +519,22 @@ func prepareWrite(rw ReadWriter, key []byte, ts hlc.Timestamp, value []byte, opt
 // the txn's intent. Errors: *LockConflictError if another txn's intent is
 // on the key, *WriteTooOldError if a committed version at >= ts exists.
 func MVCCPut(rw ReadWriter, key []byte, ts hlc.Timestamp, value []byte, opts MVCCWriteOptions) error {
-	pw, st, err := prepareWrite(rw, key, ts, value, &opts)
+	pw, st, err := prepareWrite(rw, key, ts, value, &opts, false)
 	if err != nil {
 		return err
 	}
-	return writeVersion(pw, key, ts, encodeMVCCValue(make([]byte, 0, len(value)+1), value), opts.Txn, &st, opts.Stats)
+	return writeVersion(pw, key, ts, value, false, opts.Txn, &st, opts.Stats)
 }
 
 // MVCCDelete writes a tombstone on key at ts; found reports whether a live
 // value (visible to the writer) was deleted. Errors as MVCCPut.
 func MVCCDelete(rw ReadWriter, key []byte, ts hlc.Timestamp, opts MVCCWriteOptions) (found bool, err error) {
-	pw, st, err := prepareWrite(rw, key, ts, nil, &opts)
+	pw, st, err := prepareWrite(rw, key, ts, nil, &opts, false)
 	if err != nil {
 		return false, err
 	}
 	_, found = st.visibleToWriter(opts.Txn)
-	return found, writeVersion(pw, key, ts, nil, opts.Txn, &st, opts.Stats)
+	return found, writeVersion(pw, key, ts, nil, true, opts.Txn, &st, opts.Stats)
 }
 
 // MVCCConditionalPut writes value if the current value (as the writer sees
@@ -486,7 +542,7 @@ func MVCCDelete(rw ReadWriter, key []byte, ts hlc.Timestamp, opts MVCCWriteOptio
 // value". Otherwise it returns *ConditionFailedError and writes nothing.
 // Conflicts and write-too-old are checked first.
 func MVCCConditionalPut(rw ReadWriter, key []byte, ts hlc.Timestamp, value, expected []byte, opts MVCCWriteOptions) error {
-	pw, st, err := prepareWrite(rw, key, ts, value, &opts)
+	pw, st, err := prepareWrite(rw, key, ts, value, &opts, true)
 	if err != nil {
 		return err
 	}
@@ -498,7 +554,7 @@ func MVCCConditionalPut(rw ReadWriter, key []byte, ts hlc.Timestamp, value, expe
 		}
 		return e
 	}
-	return writeVersion(pw, key, ts, encodeMVCCValue(make([]byte, 0, len(value)+1), value), opts.Txn, &st, opts.Stats)
+	return writeVersion(pw, key, ts, value, false, opts.Txn, &st, opts.Stats)
 }
 
 // EncodeInt is the value form MVCCIncrement reads and writes: 8 bytes,
@@ -516,7 +572,7 @@ func DecodeInt(b []byte) (int64, error) {
 // MVCCIncrement adds inc to the integer at key (absent counts as 0) and
 // returns the new value.
 func MVCCIncrement(rw ReadWriter, key []byte, ts hlc.Timestamp, inc int64, opts MVCCWriteOptions) (int64, error) {
-	pw, st, err := prepareWrite(rw, key, ts, nil, &opts)
+	pw, st, err := prepareWrite(rw, key, ts, nil, &opts, true)
 	if err != nil {
 		return 0, err
 	}
@@ -530,5 +586,5 @@ func MVCCIncrement(rw ReadWriter, key []byte, ts hlc.Timestamp, inc int64, opts 
 		return 0, fmt.Errorf("%w: %d + %d on %s", ErrIntegerOverflow, cur, inc, FormatKey(key))
 	}
 	n := cur + inc
-	return n, writeVersion(pw, key, ts, encodeMVCCValue(nil, EncodeInt(n)), opts.Txn, &st, opts.Stats)
+	return n, writeVersion(pw, key, ts, EncodeInt(n), false, opts.Txn, &st, opts.Stats)
 }

@@ -80,15 +80,11 @@ func MVCCResolveIntent(rw ReadWriter, key []byte, u LockUpdate, ms *MVCCStats) e
 	if err := checkLockUpdate(&u); err != nil {
 		return err
 	}
-	pr, err := rw.pebbleReader()
-	if err != nil {
-		return err
-	}
 	pw, err := rw.pebbleWriter()
 	if err != nil {
 		return err
 	}
-	st, err := loadKeyState(pr, key)
+	st, err := loadKeyState(rw, key, false)
 	if err != nil {
 		return err
 	}
@@ -137,10 +133,10 @@ func resolveLoaded(pw pebbleWriter, key []byte, st *keyState, u *LockUpdate, ms 
 			return err
 		}
 		ms.addIntent(key, st.metaLen, -1)
-		ms.addLive(key, st.provisional, -1)
+		ms.addLiveLen(key, len(st.provisional), -1)
 		ms.addVersion(len(st.provisional), -1)
 		if st.hasCommitted {
-			ms.addLive(key, st.committedValue, 1)
+			ms.addLiveLen(key, st.committedLen, 1)
 		} else {
 			ms.addKey(key, -1)
 		}
@@ -158,9 +154,9 @@ func resolveLoaded(pw pebbleWriter, key []byte, st *keyState, u *LockUpdate, ms 
 			return err
 		}
 	}
-	ms.addLive(key, st.provisional, -1)
+	ms.addLiveLen(key, len(st.provisional), -1)
 	ms.addVersion(len(st.provisional), -1)
-	ms.addLive(key, newVal, 1)
+	ms.addLiveLen(key, len(newVal), 1)
 	ms.addVersion(len(newVal), 1)
 	ms.addIntent(key, st.metaLen, -1)
 	if u.Status == Committed {
@@ -245,7 +241,7 @@ func MVCCResolveIntentRange(rw ReadWriter, start, end []byte, u LockUpdate, max 
 	}
 	var n int64
 	for _, k := range keys {
-		st, err := loadKeyState(pr, k)
+		st, err := loadKeyState(rw, k, false)
 		if err != nil {
 			return n, nil, err
 		}
@@ -293,6 +289,13 @@ func MVCCGarbageCollect(rw ReadWriter, start, end []byte, threshold hlc.Timestam
 			dropKeys = append(dropKeys, append([]byte(nil), cur...))
 		}
 	}
+	pit, owned, err := rw.pointIter()
+	if err != nil {
+		return 0, err
+	}
+	if owned {
+		defer pit.Close()
+	}
 	it, err := pr.NewIter(&pebble.IterOptions{
 		LowerBound: EncodeRawKey(nil, start),
 		UpperBound: EncodeRawKey(nil, end),
@@ -312,7 +315,7 @@ func MVCCGarbageCollect(rw ReadWriter, start, end []byte, threshold hlc.Timestam
 			cur = append(cur[:0], uk...)
 			keeping, total, removed, newestTomb = false, 0, 0, false
 			intentTs = hlc.Timestamp{}
-			m, _, err := readIntent(pr, uk, nil)
+			m, _, err := readIntent(pit, uk, nil)
 			if err != nil {
 				it.Close()
 				return 0, err

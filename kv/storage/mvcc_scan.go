@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/tesseradb/tessera/hlc"
 )
@@ -82,6 +83,7 @@ type scanner struct {
 	conflicts  []Intent
 	buf        []byte
 	curKey     []byte
+	slab       []byte
 }
 
 func (s *scanner) init(pr pebble.Reader) error {
@@ -159,16 +161,39 @@ func (s *scanner) visit(userKey []byte) (stop bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	v, ok, err := readKeyVersions(s.it, userKey, meta, s.ts, &s.opts.MVCCReadOptions, s.buf[:0], &s.conflicts, false)
+	mode := atFirstVersion
+	if s.opts.Reverse {
+		mode = seekGE
+	}
+	v, ok, err := readKeyVersions(s.it, userKey, meta, s.ts, &s.opts.MVCCReadOptions, s.buf[:0], &s.conflicts, mode)
 	if err != nil {
 		return false, err
 	}
 	if ok {
-		k := append([]byte(nil), userKey...)
+		k := s.copyOut(userKey)
+		v.Value = s.copyOut(v.Value)
 		s.res.KVs = append(s.res.KVs, KeyValue{Key: k, Value: v})
 		s.res.NumBytes += int64(len(k) + len(v.Value))
 	}
 	return false, nil
+}
+
+// copyOut copies b into the scan's slab. Slabs are never reallocated in
+// place, so earlier copies stay valid.
+func (s *scanner) copyOut(b []byte) []byte {
+	if len(s.slab)+len(b) > cap(s.slab) {
+		n := 2 * cap(s.slab)
+		if n < 4096 {
+			n = 4096
+		}
+		if n < len(b) {
+			n = len(b)
+		}
+		s.slab = make([]byte, 0, n)
+	}
+	start := len(s.slab)
+	s.slab = append(s.slab, b...)
+	return s.slab[start:len(s.slab):len(s.slab)]
 }
 
 func (s *scanner) limitReached() bool {
@@ -204,8 +229,18 @@ func (s *scanner) forward() error {
 		if stop, err := s.visit(uk); err != nil || stop {
 			return err
 		}
-		// Move to the first version of the next user key.
-		valid = s.it.SeekGE(EncodeRawKey(s.buf[:0], Next(uk)))
+		// Move to the first version of the next user key. visit left the
+		// iterator at or after the first version of uk.
+		valid = s.it.Valid()
+		if valid {
+			cur, _, err := DecodeEngineKey(s.it.Key())
+			if err != nil {
+				return err
+			}
+			if bytes.Equal(cur, uk) {
+				valid = s.it.NextPrefix()
+			}
+		}
 	}
 	return s.it.Error()
 }

@@ -83,11 +83,16 @@ func (s *MVCCStats) addVersion(rawValLen int, sign int64) {
 
 // addLive accounts the newest version of userKey; tombstones are not live.
 func (s *MVCCStats) addLive(userKey []byte, rawVal []byte, sign int64) {
-	if s == nil || len(rawVal) == 0 {
+	s.addLiveLen(userKey, len(rawVal), sign)
+}
+
+// addLiveLen is addLive given the engine value's length (0: tombstone).
+func (s *MVCCStats) addLiveLen(userKey []byte, rawLen int, sign int64) {
+	if s == nil || rawLen == 0 {
 		return
 	}
 	s.LiveCount += sign
-	s.LiveBytes += sign * (keyOverhead(userKey) + versionedSuffix + int64(len(rawVal)))
+	s.LiveBytes += sign * (keyOverhead(userKey) + versionedSuffix + int64(rawLen))
 }
 
 func (s *MVCCStats) addIntent(userKey []byte, metaLen int, sign int64) {

@@ -1,0 +1,180 @@
+package storage
+
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/stretchr/testify/require"
+	"github.com/tesseradb/tessera/hlc"
+)
+
+// Raw Pebble (default comparer, same cache and bloom filters) side by side
+// with the MVCC layer. Results and the command are in docs/benchmarks.md.
+
+const (
+	benchBatch   = 100
+	benchKeys    = 10000
+	benchValSize = 64
+	benchScanLen = 100
+)
+
+func benchKey(i int) []byte { return []byte(fmt.Sprintf("user/%08d", i)) }
+
+func openRawPebble(b *testing.B) *pebble.DB {
+	o := &pebble.Options{CacheSize: 64 << 20, FormatMajorVersion: pebble.FormatNewest, Logger: quietLogger{}}
+	for i := range o.Levels {
+		o.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	o.EnsureDefaults()
+	db, err := pebble.Open(b.TempDir(), o)
+	require.NoError(b, err)
+	b.Cleanup(func() { db.Close() })
+	return db
+}
+
+func openBenchEngine(b *testing.B) Engine {
+	e, err := Open(b.TempDir())
+	require.NoError(b, err)
+	b.Cleanup(func() { e.Close() })
+	return e
+}
+
+func BenchmarkPut(b *testing.B) {
+	val := make([]byte, benchValSize)
+	b.Run("raw=pebble-set", func(b *testing.B) {
+		db := openRawPebble(b)
+		b.SetBytes(benchValSize)
+		b.ResetTimer()
+		batch := db.NewBatch()
+		for i := 0; i < b.N; i++ {
+			if err := batch.Set(benchKey(i), val, nil); err != nil {
+				b.Fatal(err)
+			}
+			if (i+1)%benchBatch == 0 || i == b.N-1 {
+				if err := batch.Commit(pebble.NoSync); err != nil {
+					b.Fatal(err)
+				}
+				batch.Close()
+				batch = db.NewBatch()
+			}
+		}
+		batch.Close()
+	})
+	b.Run("mvcc=put", func(b *testing.B) {
+		e := openBenchEngine(b)
+		var ms MVCCStats
+		b.SetBytes(benchValSize)
+		b.ResetTimer()
+		batch := e.NewBatch()
+		for i := 0; i < b.N; i++ {
+			ts := hlc.Timestamp{WallTime: int64(i + 1)}
+			if err := MVCCPut(batch, benchKey(i), ts, val, MVCCWriteOptions{Stats: &ms}); err != nil {
+				b.Fatal(err)
+			}
+			if (i+1)%benchBatch == 0 || i == b.N-1 {
+				if err := batch.Commit(false); err != nil {
+					b.Fatal(err)
+				}
+				batch.Close()
+				batch = e.NewBatch()
+			}
+		}
+		batch.Close()
+	})
+}
+
+// loadBench writes benchKeys keys (MVCC: two versions each) and flushes
+// them so that reads go through sstables and bloom filters.
+func loadRaw(b *testing.B, db *pebble.DB) {
+	val := make([]byte, benchValSize)
+	batch := db.NewBatch()
+	for i := 0; i < benchKeys; i++ {
+		require.NoError(b, batch.Set(benchKey(i), val, nil))
+	}
+	require.NoError(b, batch.Commit(pebble.NoSync))
+	require.NoError(b, db.Flush())
+}
+
+func loadMVCC(b *testing.B, e Engine) {
+	val := make([]byte, benchValSize)
+	for v := 1; v <= 2; v++ {
+		batch := e.NewBatch()
+		for i := 0; i < benchKeys; i++ {
+			require.NoError(b, MVCCPut(batch, benchKey(i), hlc.Timestamp{WallTime: int64(v)}, val, MVCCWriteOptions{}))
+		}
+		require.NoError(b, batch.Commit(false))
+		require.NoError(b, batch.Close())
+	}
+	require.NoError(b, e.Flush())
+}
+
+func BenchmarkGet(b *testing.B) {
+	b.Run("raw=pebble-get", func(b *testing.B) {
+		db := openRawPebble(b)
+		loadRaw(b, db)
+		rng := rand.New(rand.NewSource(1))
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			v, closer, err := db.Get(benchKey(rng.Intn(benchKeys)))
+			if err != nil || len(v) != benchValSize {
+				b.Fatal(err)
+			}
+			closer.Close()
+		}
+	})
+	b.Run("mvcc=get", func(b *testing.B) {
+		e := openBenchEngine(b)
+		loadMVCC(b, e)
+		rng := rand.New(rand.NewSource(1))
+		ts := hlc.Timestamp{WallTime: 10}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			v, ok, err := MVCCGet(e, benchKey(rng.Intn(benchKeys)), ts, MVCCReadOptions{})
+			if err != nil || !ok || len(v.Value) != benchValSize {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkScan100(b *testing.B) {
+	b.Run("raw=pebble-iter", func(b *testing.B) {
+		db := openRawPebble(b)
+		loadRaw(b, db)
+		rng := rand.New(rand.NewSource(1))
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			it, err := db.NewIter(nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			var rows [][]byte
+			for valid := it.SeekGE(benchKey(rng.Intn(benchKeys - benchScanLen))); valid && n < benchScanLen; valid = it.Next() {
+				rows = append(rows, append([]byte(nil), it.Value()...))
+				n++
+			}
+			it.Close()
+			if n != benchScanLen {
+				b.Fatal(n)
+			}
+		}
+	})
+	b.Run("mvcc=scan", func(b *testing.B) {
+		e := openBenchEngine(b)
+		loadMVCC(b, e)
+		rng := rand.New(rand.NewSource(1))
+		ts := hlc.Timestamp{WallTime: 10}
+		end := []byte("user0")
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			res, err := MVCCScan(e, benchKey(rng.Intn(benchKeys-benchScanLen)), end, ts, MVCCScanOptions{MaxKeys: benchScanLen})
+			if err != nil || len(res.KVs) != benchScanLen {
+				b.Fatal(err)
+			}
+		}
+	})
+}
