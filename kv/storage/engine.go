@@ -27,6 +27,9 @@ type Reader interface {
 	// (SeekPrefixGE); the caller closes it if owned is true. A Batch
 	// reuses one iterator, refreshed to see the batch's latest writes.
 	pointIter() (it *pebble.Iterator, owned bool, err error)
+	// keyScratch returns an empty buffer for encoding seek keys; a Batch
+	// reuses one (seek keys escape to the heap otherwise).
+	keyScratch() []byte
 }
 
 // Writer writes to the store. On an Engine each call is applied at once
@@ -248,8 +251,13 @@ func (e *pebbleEngine) Close() error {
 type pebbleBatch struct {
 	b      *pebble.Batch
 	it     *pebble.Iterator // cached point iterator, see pointIter
+	kbuf   [128]byte
 	closed bool
 }
+
+func (b *pebbleBatch) keyScratch() []byte    { return b.kbuf[:0] }
+func (e *pebbleEngine) keyScratch() []byte   { return make([]byte, 0, 64) }
+func (s *pebbleSnapshot) keyScratch() []byte { return make([]byte, 0, 64) }
 
 var noIterOptions pebble.IterOptions
 

@@ -108,7 +108,7 @@ func MVCCGet(r Reader, key []byte, ts hlc.Timestamp, opts MVCCReadOptions) (MVCC
 	if owned {
 		defer it.Close()
 	}
-	var kbuf [64]byte
+	kbuf := r.keyScratch()
 	meta, _, err := readIntent(it, key, kbuf[:0])
 	if err != nil {
 		return MVCCValue{}, false, err
@@ -305,52 +305,72 @@ func loadKeyState(r Reader, userKey []byte, loadValues bool) (keyState, error) {
 	if owned {
 		defer it.Close()
 	}
-	var kbuf [64]byte
+	kbuf := r.keyScratch()
+	// Versions first: every intent has a provisional version, so a key
+	// without versions has no intent and the lock-table lookup is skipped
+	// (the common case for inserts).
+	newestTs, raw, ok, err := firstVersionAtOrBelow(it, userKey, hlc.MaxTimestamp, kbuf[:0])
+	if err != nil || !ok {
+		return st, err
+	}
+	newestLen := len(raw)
+	var newestVal []byte
+	if loadValues {
+		newestVal = append(make([]byte, 0, len(raw)), raw...)
+	}
 	st.meta, st.metaLen, err = readIntent(it, userKey, kbuf[:0])
 	if err != nil {
 		return st, err
 	}
-	want := 1
-	if st.meta != nil {
-		want = 2
+	if st.meta == nil {
+		st.hasCommitted, st.committedTs, st.committedLen, st.committedValue = true, newestTs, newestLen, newestVal
+		return st, nil
 	}
-	found := 0
-	for valid := it.SeekPrefixGE(EncodeMVCCKey(kbuf[:0], userKey, hlc.MaxTimestamp)); valid && found < want; valid = it.Next() {
-		_, vts, err := DecodeEngineKey(it.Key())
+	if newestTs != st.meta.Txn.WriteTimestamp {
+		return st, fmt.Errorf("%w: intent on %s at %s but newest version at %s",
+			ErrCorruptValue, FormatKey(userKey), st.meta.Txn.WriteTimestamp, newestTs)
+	}
+	// Reload the provisional value (the lock lookup moved the iterator),
+	// then the newest committed version below it.
+	if _, raw, ok, err = firstVersionAtOrBelow(it, userKey, newestTs, kbuf[:0]); err != nil || !ok {
+		return st, fmt.Errorf("%w: reloading provisional value of %s: %v", ErrCorruptValue, FormatKey(userKey), err)
+	}
+	st.provisional = append(make([]byte, 0, len(raw)), raw...)
+	cts, raw, ok, err := firstVersionAtOrBelow(it, userKey, newestTs.Prev(), kbuf[:0])
+	if err != nil || !ok {
+		return st, err
+	}
+	st.hasCommitted, st.committedTs, st.committedLen = true, cts, len(raw)
+	if loadValues {
+		st.committedValue = append(make([]byte, 0, len(raw)), raw...)
+	}
+	return st, nil
+}
+
+// firstVersionAtOrBelow finds the newest version of userKey at or below
+// ts. raw aliases the iterator.
+func firstVersionAtOrBelow(it *pebble.Iterator, userKey []byte, ts hlc.Timestamp, buf []byte) (hlc.Timestamp, []byte, bool, error) {
+	for valid := it.SeekPrefixGE(EncodeMVCCKey(buf[:0], userKey, ts)); valid; valid = it.Next() {
+		uk, vts, err := DecodeEngineKey(it.Key())
 		if err != nil {
-			return st, err
+			return vts, nil, false, err
+		}
+		if !bytes.Equal(uk, userKey) {
+			break
 		}
 		if vts.IsEmpty() {
 			continue
 		}
 		raw, err := it.ValueAndErr()
 		if err != nil {
-			return st, err
+			return vts, nil, false, err
 		}
 		if _, _, err := decodeMVCCValue(raw); err != nil {
-			return st, err
+			return vts, nil, false, err
 		}
-		found++
-		if st.meta != nil && found == 1 {
-			if vts != st.meta.Txn.WriteTimestamp {
-				return st, fmt.Errorf("%w: intent on %s at %s but newest version at %s",
-					ErrCorruptValue, FormatKey(userKey), st.meta.Txn.WriteTimestamp, vts)
-			}
-			st.provisional = append(make([]byte, 0, len(raw)), raw...)
-			continue
-		}
-		st.hasCommitted, st.committedTs, st.committedLen = true, vts, len(raw)
-		if loadValues {
-			st.committedValue = append(make([]byte, 0, len(raw)), raw...)
-		}
+		return vts, raw, true, nil
 	}
-	if err := it.Error(); err != nil {
-		return st, err
-	}
-	if st.meta != nil && found == 0 {
-		return st, fmt.Errorf("%w: intent on %s has no provisional value", ErrCorruptValue, FormatKey(userKey))
-	}
-	return st, nil
+	return hlc.Timestamp{}, nil, false, it.Error()
 }
 
 // visibleToWriter returns the value the writer sees before writing (own

@@ -359,3 +359,14 @@ func MVCCGarbageCollect(rw ReadWriter, start, end []byte, threshold hlc.Timestam
 	}
 	return int64(len(victims)), nil
 }
+
+// ClearMVCCRange removes everything stored for the user keys in
+// [start, end): raw keys, all versions, and their lock-table entries (what
+// Writer.ClearRange alone leaves behind). Like ClearRange it does not
+// maintain stats: the caller drops the span's stats with it.
+func ClearMVCCRange(w Writer, start, end []byte) error {
+	if err := w.ClearRange(start, end); err != nil {
+		return err
+	}
+	return w.ClearRange(LockTableKey(start), LockTableKey(end))
+}
