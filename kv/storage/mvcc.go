@@ -207,11 +207,13 @@ func readKeyVersions(it *pebble.Iterator, userKey []byte, meta *intentMeta, ts h
 	case atFirstVersion:
 		valid = it.Valid()
 		for i := 0; valid; i++ {
-			_, vts, err := DecodeEngineKey(it.Key())
+			uk, vts, err := DecodeEngineKey(it.Key())
 			if err != nil {
 				return MVCCValue{}, false, err
 			}
-			if vts.LessEq(seekTs) {
+			if vts.LessEq(seekTs) || !bytes.Equal(uk, userKey) {
+				// A visible candidate, or past the key's versions (the
+				// loop below sees the new key and stops).
 				break
 			}
 			if i == nextsBeforeSeek {

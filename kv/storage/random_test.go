@@ -196,10 +196,28 @@ func TestMVCCRandomized(t *testing.T) {
 		if err := f(b, &st); err != nil {
 			return err
 		}
-		require.NoError(t, b.Commit(false))
+		if rng.Intn(5) == 0 {
+			// Ship it the way Raft does: as bytes applied to the engine.
+			repr := append([]byte(nil), b.Repr()...)
+			require.NoError(t, eng.ApplyBatchRepr(repr, rng.Intn(10) == 0))
+		} else {
+			require.NoError(t, b.Commit(rng.Intn(10) == 0))
+		}
 		ms.Add(st)
 		return nil
 	}
+	// Snapshots taken at random points must keep showing the state of
+	// their moment.
+	type heldSnap struct {
+		snap Snapshot
+		want string
+	}
+	var snaps []heldSnap
+	defer func() {
+		for _, s := range snaps {
+			s.snap.Close()
+		}
+	}()
 	checkState := func(step int, what string) {
 		require.Equal(t, model.dump(), dumpEngine(t, eng), "step %d (%s), seed %d", step, what, seed)
 		got, err := ComputeStats(eng, []byte{0}, []byte{0xff, 0xff})
@@ -483,7 +501,26 @@ func TestMVCCRandomized(t *testing.T) {
 			if err == nil {
 				require.Equal(t, mn, n, what)
 			}
+		case op < 89: // take or check a snapshot
+			if len(snaps) < 3 && rng.Intn(2) == 0 {
+				snaps = append(snaps, heldSnap{snap: eng.NewSnapshot(), want: model.dump()})
+				what = "snapshot take"
+			} else if len(snaps) > 0 {
+				i := rng.Intn(len(snaps))
+				require.Equal(t, snaps[i].want, dumpEngine(t, snaps[i].snap), "snapshot at step %d, seed %d", step, seed)
+				require.NoError(t, snaps[i].snap.Close())
+				snaps = append(snaps[:i], snaps[i+1:]...)
+				what = "snapshot check"
+			} else {
+				what = "snapshot none"
+			}
+			engSig, modSig = "ok", "ok"
 		case op < 90: // reopen
+			for _, s := range snaps {
+				require.Equal(t, s.want, dumpEngine(t, s.snap), "snapshot before reopen at step %d, seed %d", step, seed)
+				require.NoError(t, s.snap.Close())
+			}
+			snaps = nil
 			require.NoError(t, eng.Close())
 			eng, err = Open(dir)
 			require.NoError(t, err)
