@@ -17,7 +17,8 @@
 //	Snapshot: Reader, Close
 //	MVCCGet, MVCCPut, MVCCDelete, MVCCConditionalPut, MVCCIncrement, MVCCScan,
 //	MVCCDeleteRange, MVCCResolveIntent, MVCCResolveIntentRange,
-//	MVCCGarbageCollect, ComputeStats, ClearMVCCRange
+//	MVCCGarbageCollect, ComputeStats, ClearMVCCRange,
+//	NewEngineIterator / PutEngineKey (copy a span byte for byte: snapshots)
 //	MVCCStats (Add, Subtract), TxnID, TxnMeta, LockUpdate, TxnStatus, SeqRange,
 //	Span, KeyValue, MVCCValue, MVCCReadOptions, MVCCWriteOptions, MVCCScanOptions
 //	EncodeMVCCKey, EncodeRawKey, DecodeEngineKey, LockTableKey, EngineComparer,
@@ -69,7 +70,8 @@
 //     intent's timestamp. IgnoredSeqNums roll back savepoints.
 //   - GC at threshold T removes every version older than the newest
 //     version at or below T, and that one too if it is a tombstone; it never
-//     touches intents. Reads at or above T are unchanged by it.
+//     touches intents. Reads at or above T are unchanged by it; the caller
+//     (the range) must refuse reads and writes below its GC threshold.
 //   - A failing multi-key write (MVCCDeleteRange, MVCCResolveIntentRange)
 //     may have written part of its keys into the batch: discard the batch.
 //
