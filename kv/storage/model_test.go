@@ -80,7 +80,6 @@ func (m *mvccModel) get(key string, ts hlc.Timestamp, txn *TxnMeta, unc hlc.Time
 				return mVersion{}, false, conflictErr(key, in)
 			}
 		} else {
-			seekTs = ts
 			if in.txn.Epoch > txn.Epoch {
 				return mVersion{}, false, ErrTxnEpochRegression
 			}

@@ -192,11 +192,10 @@ func readKeyVersions(it *pebble.Iterator, userKey []byte, meta *intentMeta, ts h
 			}
 			skipTs = meta.Txn.WriteTimestamp
 		}
-		if opts.Txn != nil && opts.Txn.ID == meta.Txn.ID {
-			// Own intents are never uncertain; and nothing committed lies
-			// above our own intent, so reading at ts is enough.
-			seekTs = ts
-		}
+		// Reading below our own intent (older epoch, or a sequence before
+		// our first write) still meets uncertainty from other writers'
+		// committed versions in (ts, limit]; only the provisional version
+		// itself is skipped.
 	}
 	valid := false
 	switch mode {

@@ -55,6 +55,9 @@ func MVCCScan(r Reader, start, end []byte, ts hlc.Timestamp, opts MVCCScanOption
 		return res, err
 	}
 	s := scanner{ts: ts, opts: &opts, res: &res, start: start, end: end}
+	if n := opts.MaxKeys; n > 0 {
+		res.KVs = make([]KeyValue, 0, min(n, 1024))
+	}
 	if err := s.init(pr); err != nil {
 		return res, err
 	}
