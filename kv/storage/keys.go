@@ -207,5 +207,5 @@ func LockTableKey(userKey []byte) []byte {
 // isLockTableKey reports whether a user key lies in the lock table space.
 func isLockTableKey(userKey []byte) bool { return bytes.HasPrefix(userKey, lockTablePrefix) }
 
-// Next returns the smallest key greater than k (k ‖ 0x00).
-func Next(k []byte) []byte { return append(append(make([]byte, 0, len(k)+1), k...), 0) }
+// NextKey returns the smallest key greater than k (k ‖ 0x00).
+func NextKey(k []byte) []byte { return append(append(make([]byte, 0, len(k)+1), k...), 0) }

@@ -207,7 +207,7 @@ func (s *scanner) limitReached() bool {
 
 func (s *scanner) setResume(next []byte) {
 	if s.opts.Reverse {
-		s.res.ResumeSpan = &Span{Key: append([]byte(nil), s.start...), EndKey: Next(next)}
+		s.res.ResumeSpan = &Span{Key: append([]byte(nil), s.start...), EndKey: NextKey(next)}
 	} else {
 		s.res.ResumeSpan = &Span{Key: append([]byte(nil), next...), EndKey: append([]byte(nil), s.end...)}
 	}
