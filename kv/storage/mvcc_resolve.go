@@ -251,4 +251,3 @@ func MVCCResolveIntentRange(rw ReadWriter, start, end []byte, u LockUpdate, max 
 	}
 	return n, resume, nil
 }
-
