@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"context"
+	"fmt"
 	"math/rand"
 	"testing"
 
@@ -124,7 +126,7 @@ func BenchmarkPut(b *testing.B) {
 // (unlike an insert) must also look in the lock table. Context row.
 func BenchmarkPutOverwrite(b *testing.B) {
 	e := openBenchEngine(b)
-	loadMVCC(b, e)
+	loadMVCC(b, e, 2)
 	val := make([]byte, benchValSize)
 	var ms MVCCStats
 	b.SetBytes(benchValSize)
@@ -146,8 +148,8 @@ func BenchmarkPutOverwrite(b *testing.B) {
 	batch.Close()
 }
 
-// loadBench writes benchKeys keys (MVCC: two versions each) and flushes
-// them so that reads go through sstables and bloom filters.
+// loadRaw / loadMVCC write benchKeys keys, flush and compact them so that
+// reads go through sstables and bloom filters.
 func loadRaw(b *testing.B, db *pebble.DB) {
 	val := make([]byte, benchValSize)
 	batch := db.NewBatch()
@@ -156,11 +158,13 @@ func loadRaw(b *testing.B, db *pebble.DB) {
 	}
 	require.NoError(b, batch.Commit(pebble.NoSync))
 	require.NoError(b, db.Flush())
+	// One fully compacted LSM for both sides, so the shape does not vary.
+	require.NoError(b, db.Compact(context.Background(), []byte{0}, []byte{0xff}, false))
 }
 
-func loadMVCC(b *testing.B, e Engine) {
+func loadMVCC(b *testing.B, e Engine, versions int) {
 	val := make([]byte, benchValSize)
-	for v := 1; v <= 2; v++ {
+	for v := 1; v <= versions; v++ {
 		batch := e.NewBatch()
 		for i := 0; i < benchKeys; i++ {
 			require.NoError(b, MVCCPut(batch, benchKey(i), hlc.Timestamp{WallTime: int64(v)}, val, MVCCWriteOptions{}))
@@ -169,6 +173,8 @@ func loadMVCC(b *testing.B, e Engine) {
 		require.NoError(b, batch.Close())
 	}
 	require.NoError(b, e.Flush())
+	db := e.(*pebbleEngine).db
+	require.NoError(b, db.Compact(context.Background(), EncodeRawKey(nil, []byte{0}), EncodeRawKey(nil, []byte{0xff}), false))
 }
 
 func BenchmarkGet(b *testing.B) {
@@ -185,9 +191,17 @@ func BenchmarkGet(b *testing.B) {
 			closer.Close()
 		}
 	})
-	b.Run("mvcc=get", func(b *testing.B) {
+	for _, versions := range []int{1, 2} {
+		b.Run(fmt.Sprintf("mvcc=get/versions=%d", versions), func(b *testing.B) {
+			benchMVCCGet(b, versions)
+		})
+	}
+}
+
+func benchMVCCGet(b *testing.B, versions int) {
+	{
 		e := openBenchEngine(b)
-		loadMVCC(b, e)
+		loadMVCC(b, e, versions)
 		rng := rand.New(rand.NewSource(1))
 		ts := hlc.Timestamp{WallTime: 10}
 		b.ResetTimer()
@@ -197,7 +211,7 @@ func BenchmarkGet(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-	})
+	}
 }
 
 func BenchmarkScan100(b *testing.B) {
@@ -223,9 +237,17 @@ func BenchmarkScan100(b *testing.B) {
 			}
 		}
 	})
-	b.Run("mvcc=scan", func(b *testing.B) {
+	for _, versions := range []int{1, 2} {
+		b.Run(fmt.Sprintf("mvcc=scan/versions=%d", versions), func(b *testing.B) {
+			benchMVCCScan(b, versions)
+		})
+	}
+}
+
+func benchMVCCScan(b *testing.B, versions int) {
+	{
 		e := openBenchEngine(b)
-		loadMVCC(b, e)
+		loadMVCC(b, e, versions)
 		rng := rand.New(rand.NewSource(1))
 		ts := hlc.Timestamp{WallTime: 10}
 		end := []byte("user0")
@@ -236,5 +258,5 @@ func BenchmarkScan100(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-	})
+	}
 }

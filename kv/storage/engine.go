@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -24,9 +25,11 @@ type Reader interface {
 	// internal access used by the MVCC functions.
 	pebbleReader() (pebble.Reader, error)
 	// pointIter returns an unbounded iterator for point lookups
-	// (SeekPrefixGE); the caller closes it if owned is true. A Batch
-	// reuses one iterator, refreshed to see the batch's latest writes.
-	pointIter() (it *pebble.Iterator, owned bool, err error)
+	// (SeekPrefixGE); hand it back with releasePointIter(it, tok). A Batch
+	// reuses one iterator, refreshed to see the batch's latest writes; an
+	// Engine pools iterators while nothing has been written.
+	pointIter() (it *pebble.Iterator, tok uint64, err error)
+	releasePointIter(it *pebble.Iterator, tok uint64)
 	// keyScratch returns an empty buffer for encoding seek keys; a Batch
 	// reuses one (seek keys escape to the heap otherwise).
 	keyScratch() []byte
@@ -165,6 +168,129 @@ func (quietLogger) Fatalf(format string, args ...interface{}) {
 type pebbleEngine struct {
 	db     *pebble.DB
 	closed atomic.Bool
+
+	// gen is bumped after every write applied through this engine. A
+	// pooled iterator created when gen was g sees every write that
+	// completed before then, so it may serve reads while gen is still g.
+	gen     atomic.Uint64
+	poolLen atomic.Int32
+	poolMu  sync.Mutex
+	pool    []pooledIter // guarded by poolMu; never held across I/O
+}
+
+type pooledIter struct {
+	it  *pebble.Iterator
+	gen uint64
+}
+
+const maxPooledIters = 4
+
+// takePool removes from the pool the iterator tagged g (returned, if
+// any) and every stale one (moved to dst for the caller to close outside
+// the lock); iterators tagged g beyond the first stay pooled.
+func (e *pebbleEngine) takePool(g uint64, dst *[maxPooledIters]*pebble.Iterator) (found *pebble.Iterator, n int) {
+	e.poolMu.Lock()
+	kept := e.pool[:0]
+	for _, p := range e.pool {
+		switch {
+		case p.gen == g && found == nil:
+			found = p.it
+		case p.gen == g:
+			kept = append(kept, p)
+		default:
+			dst[n] = p.it
+			n++
+		}
+	}
+	for i := len(kept); i < len(e.pool); i++ {
+		e.pool[i] = pooledIter{}
+	}
+	e.pool = kept
+	e.poolLen.Store(int32(len(kept)))
+	e.poolMu.Unlock()
+	return found, n
+}
+
+// drainPool closes every pooled iterator.
+func (e *pebbleEngine) drainPool() {
+	e.poolMu.Lock()
+	var stale [maxPooledIters]*pebble.Iterator
+	n := 0
+	for i, p := range e.pool {
+		stale[n] = p.it
+		n++
+		e.pool[i] = pooledIter{}
+	}
+	e.pool = e.pool[:0]
+	e.poolLen.Store(0)
+	e.poolMu.Unlock()
+	for i := 0; i < n; i++ {
+		stale[i].Close()
+	}
+}
+
+func (e *pebbleEngine) pointIter() (*pebble.Iterator, uint64, error) {
+	if e.closed.Load() {
+		return nil, 0, ErrClosed
+	}
+	g := e.gen.Load()
+	if e.poolLen.Load() > 0 {
+		var stale [maxPooledIters]*pebble.Iterator
+		found, n := e.takePool(g, &stale)
+		for i := 0; i < n; i++ {
+			stale[i].Close()
+		}
+		if found != nil {
+			return found, g, nil
+		}
+	}
+	it, err := e.db.NewIter(nil)
+	return it, g, err
+}
+
+func (e *pebbleEngine) releasePointIter(it *pebble.Iterator, g uint64) {
+	if it.Error() != nil || e.closed.Load() || e.gen.Load() != g {
+		it.Close()
+		return
+	}
+	e.poolMu.Lock()
+	if len(e.pool) < maxPooledIters {
+		e.pool = append(e.pool, pooledIter{it: it, gen: g})
+		e.poolLen.Store(int32(len(e.pool)))
+		e.poolMu.Unlock()
+		return
+	}
+	e.poolMu.Unlock()
+	it.Close()
+}
+
+// wrote records that a write was applied: pooled iterators are stale.
+func (e *pebbleEngine) wrote() {
+	e.gen.Add(1)
+	if e.poolLen.Load() > 0 {
+		e.drainPool()
+	}
+}
+
+// engineWriter applies writes to the DB and bumps the generation.
+type engineWriter struct{ e *pebbleEngine }
+
+func (w engineWriter) Set(key, value []byte, o *pebble.WriteOptions) error {
+	err := w.e.db.Set(key, value, o)
+	w.e.wrote()
+	return err
+}
+
+func (w engineWriter) Delete(key []byte, o *pebble.WriteOptions) error {
+	err := w.e.db.Delete(key, o)
+	w.e.wrote()
+	return err
+}
+
+func (w engineWriter) DeleteRange(start, end []byte, o *pebble.WriteOptions) error {
+	err := w.e.db.DeleteRange(start, end, o)
+	w.e.wrote()
+	return err
 }
 
 func (e *pebbleEngine) pebbleReader() (pebble.Reader, error) {
@@ -174,19 +300,11 @@ func (e *pebbleEngine) pebbleReader() (pebble.Reader, error) {
 	return e.db, nil
 }
 
-func (e *pebbleEngine) pointIter() (*pebble.Iterator, bool, error) {
-	if e.closed.Load() {
-		return nil, false, ErrClosed
-	}
-	it, err := e.db.NewIter(nil)
-	return it, true, err
-}
-
 func (e *pebbleEngine) pebbleWriter() (pebbleWriter, error) {
 	if e.closed.Load() {
 		return nil, ErrClosed
 	}
-	return e.db, nil
+	return engineWriter{e}, nil
 }
 
 func (e *pebbleEngine) GetRaw(key []byte) ([]byte, bool, error) { return getRaw(e, key) }
@@ -201,7 +319,7 @@ func (e *pebbleEngine) NewBatch() Batch {
 	if e.closed.Load() {
 		return &pebbleBatch{closed: true}
 	}
-	return &pebbleBatch{b: e.db.NewIndexedBatch()}
+	return &pebbleBatch{b: e.db.NewIndexedBatch(), eng: e}
 }
 
 func (e *pebbleEngine) NewSnapshot() Snapshot {
@@ -228,7 +346,9 @@ func (e *pebbleEngine) ApplyBatchRepr(repr []byte, sync bool) error {
 	if sync {
 		wo = pebble.Sync
 	}
-	if err := e.db.Apply(b, wo); err != nil {
+	err := e.db.Apply(b, wo)
+	e.wrote()
+	if err != nil {
 		return fmt.Errorf("storage: apply batch: %w", err)
 	}
 	return nil
@@ -245,11 +365,13 @@ func (e *pebbleEngine) Close() error {
 	if e.closed.Swap(true) {
 		return nil
 	}
+	e.drainPool()
 	return e.db.Close()
 }
 
 type pebbleBatch struct {
 	b      *pebble.Batch
+	eng    *pebbleEngine
 	it     *pebble.Iterator // cached point iterator, see pointIter
 	kbuf   [128]byte
 	closed bool
@@ -261,22 +383,24 @@ func (s *pebbleSnapshot) keyScratch() []byte { return make([]byte, 0, 64) }
 
 var noIterOptions pebble.IterOptions
 
-func (b *pebbleBatch) pointIter() (*pebble.Iterator, bool, error) {
+func (b *pebbleBatch) pointIter() (*pebble.Iterator, uint64, error) {
 	if b.closed {
-		return nil, false, ErrClosed
+		return nil, 0, ErrClosed
 	}
 	if b.it == nil {
 		it, err := b.b.NewIter(nil)
 		if err != nil {
-			return nil, false, err
+			return nil, 0, err
 		}
 		b.it = it
 	} else {
 		// Cheap when nothing changed; otherwise refreshes the batch view.
 		b.it.SetOptions(&noIterOptions)
 	}
-	return b.it, false, nil
+	return b.it, 0, nil
 }
+
+func (b *pebbleBatch) releasePointIter(*pebble.Iterator, uint64) {}
 
 func (b *pebbleBatch) pebbleReader() (pebble.Reader, error) {
 	if b.closed {
@@ -308,7 +432,9 @@ func (b *pebbleBatch) Commit(sync bool) error {
 	if sync {
 		wo = pebble.Sync
 	}
-	if err := b.b.Commit(wo); err != nil {
+	err := b.b.Commit(wo)
+	b.eng.wrote()
+	if err != nil {
 		return fmt.Errorf("storage: commit: %w", err)
 	}
 	return nil
@@ -355,14 +481,16 @@ func (s *pebbleSnapshot) pebbleReader() (pebble.Reader, error) {
 	}
 	return s.s, nil
 }
-func (s *pebbleSnapshot) pointIter() (*pebble.Iterator, bool, error) {
+func (s *pebbleSnapshot) pointIter() (*pebble.Iterator, uint64, error) {
 	if s.closed {
-		return nil, false, ErrClosed
+		return nil, 0, ErrClosed
 	}
 	it, err := s.s.NewIter(nil)
-	return it, true, err
+	return it, 0, err
 }
-func (s *pebbleSnapshot) GetRaw(key []byte) ([]byte, bool, error) { return getRaw(s, key) }
+
+func (s *pebbleSnapshot) releasePointIter(it *pebble.Iterator, _ uint64) { it.Close() }
+func (s *pebbleSnapshot) GetRaw(key []byte) ([]byte, bool, error)        { return getRaw(s, key) }
 func (s *pebbleSnapshot) NewRawIterator(lower, upper []byte) (*RawIterator, error) {
 	return newRawIterator(s, lower, upper)
 }

@@ -101,13 +101,11 @@ func MVCCGet(r Reader, key []byte, ts hlc.Timestamp, opts MVCCReadOptions) (MVCC
 	if err := checkTimestamp(ts); err != nil {
 		return MVCCValue{}, false, err
 	}
-	it, owned, err := r.pointIter()
+	it, tok, err := r.pointIter()
 	if err != nil {
 		return MVCCValue{}, false, err
 	}
-	if owned {
-		defer it.Close()
-	}
+	defer r.releasePointIter(it, tok)
 	kbuf := r.keyScratch()
 	meta, _, err := readIntent(it, key, kbuf[:0])
 	if err != nil {
@@ -299,13 +297,11 @@ func (s *keyState) anyVersion() bool { return s.meta != nil || s.hasCommitted }
 
 func loadKeyState(r Reader, userKey []byte, loadValues bool) (keyState, error) {
 	var st keyState
-	it, owned, err := r.pointIter()
+	it, tok, err := r.pointIter()
 	if err != nil {
 		return st, err
 	}
-	if owned {
-		defer it.Close()
-	}
+	defer r.releasePointIter(it, tok)
 	kbuf := r.keyScratch()
 	// Versions first: every intent has a provisional version, so a key
 	// without versions has no intent and the lock-table lookup is skipped

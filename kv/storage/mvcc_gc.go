@@ -41,13 +41,11 @@ func MVCCGarbageCollect(rw ReadWriter, start, end []byte, threshold hlc.Timestam
 			dropKeys = append(dropKeys, append([]byte(nil), cur...))
 		}
 	}
-	pit, owned, err := rw.pointIter()
+	pit, tok, err := rw.pointIter()
 	if err != nil {
 		return 0, err
 	}
-	if owned {
-		defer pit.Close()
-	}
+	defer rw.releasePointIter(pit, tok)
 	it, err := pr.NewIter(&pebble.IterOptions{
 		LowerBound: EncodeRawKey(nil, start),
 		UpperBound: EncodeRawKey(nil, end),
