@@ -101,6 +101,11 @@
 // An Engine and Snapshots are safe for concurrent use; a Batch is not (it
 // keeps one reusable iterator and a key buffer). Callers serialise
 // conflicting MVCC operations on the same keys (latches, above this
-// package); storage holds no locks of its own, so there is no lock order.
-// Close must not race with other calls on the same Engine.
+// package). The only lock is the Engine's iterator-pool mutex (a leaf:
+// nothing else is acquired under it, and no I/O happens under it). Point
+// reads on an Engine reuse pooled iterators while a generation counter,
+// bumped after every write applied through the Engine (writer calls,
+// Batch.Commit, ApplyBatchRepr), is unchanged, so a read never misses a
+// write that completed before it started. Close must not race with other
+// calls on the same Engine.
 package storage
