@@ -65,9 +65,11 @@ func (c *cycle) merges() {
 			c.emit(newOp(c.s, r, OpMerge, fmt.Sprintf("size %s is below range_min_bytes %s; merge with %s (%s) into %s",
 				settings.HumanBytes(r.SizeBytes), settings.HumanBytes(minB), right.ID, settings.HumanBytes(right.SizeBytes),
 				settings.HumanBytes(r.SizeBytes+right.SizeBytes))).merge(right))
+			c.busy[right.ID] = true // the right range disappears into r
 			continue
 		}
 		c.relocateForMerge(r, right)
+		c.busy[r.ID] = true // wait for the relocation before touching r
 	}
 }
 

@@ -2,6 +2,7 @@ package placement
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/tesseradb/tessera/kv/kvpb"
 )
@@ -75,7 +76,7 @@ func (c *cycle) repair() {
 		}
 		switch {
 		case good < rf:
-			t, ok := c.bestTarget(r, -1)
+			t, ok := c.bestTarget(r, math.MaxInt)
 			if !ok {
 				c.note(r.ID, "has %d of %d healthy voters but no store may receive another replica", good, rf)
 				if len(bad) == 0 {
@@ -85,7 +86,7 @@ func (c *cycle) repair() {
 			}
 			if len(bad) > 0 && len(voters) >= rf {
 				b := newOp(c.s, r, OpReplace, fmt.Sprintf("replica on %s must move: %s; replace it with %s", bad[0].Store, badWhy[0], t)).addVoter(t)
-				if r.Leaseholder == bad[0].Store {
+				if lv := c.s.LivenessOf(bad[0].Store); r.Leaseholder == bad[0].Store && lv != Dead && lv != Decommissioned {
 					if lt, ok := c.bestLeaseTarget(r, bad[0].Store, t); ok {
 						b.transferLease(lt)
 					}

@@ -59,7 +59,7 @@ func (p *Planner) Explain(s *Snapshot, id kvpb.RangeID, rng *rand.Rand) (string,
 		b.WriteByte('\n')
 	}
 	if !next {
-		b.WriteString("next: nothing; the range is where the driver wants it\n")
+		b.WriteString("next: nothing to do now\n")
 	}
 	return b.String(), nil
 }

@@ -105,7 +105,13 @@ func newCycle(p *Planner, s *Snapshot, rng *rand.Rand, explain kvpb.RangeID) *cy
 
 func (c *cycle) note(id kvpb.RangeID, format string, args ...any) {
 	if c.explain != 0 && c.explain == id {
-		c.notes = append(c.notes, fmt.Sprintf(format, args...))
+		n := fmt.Sprintf(format, args...)
+		for _, old := range c.notes {
+			if old == n {
+				return
+			}
+		}
+		c.notes = append(c.notes, n)
 	}
 }
 
@@ -187,7 +193,7 @@ func (c *cycle) fullness(st *Store, extra int64) float64 {
 
 // bestTarget picks, among stores that may receive a replica of r, one with
 // the fewest replicas (ties broken by rng); ok is false when none may.
-// maxCount, when >= 0, bounds the target's replica count.
+// maxCount bounds the target's replica count (math.MaxInt: no bound).
 func (c *cycle) bestTarget(r *Range, maxCount int) (kvpb.StoreID, bool) {
 	var best []kvpb.StoreID
 	bestN := 0
@@ -199,7 +205,7 @@ func (c *cycle) bestTarget(r *Range, maxCount int) (kvpb.StoreID, bool) {
 			continue
 		}
 		n := c.replicas[st.ID]
-		if maxCount >= 0 && n > maxCount {
+		if n > maxCount {
 			continue
 		}
 		switch {
