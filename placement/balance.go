@@ -66,12 +66,21 @@ func (c *cycle) healthy(r *Range) bool {
 	return true
 }
 
-// shuffled returns the store's ranges in an rng-chosen order, so that
-// balancing does not always pick the same ranges.
-func (c *cycle) shuffled(id kvpb.StoreID) []*Range {
-	rs := append([]*Range(nil), c.byStore[id]...)
-	c.rng.Shuffle(len(rs), func(i, j int) { rs[i], rs[j] = rs[j], rs[i] })
-	return rs
+// eachRange calls fn on the store's ranges in key order starting at an
+// rng-chosen one (so that balancing does not always pick the same ranges)
+// until fn returns true; it reports whether fn did.
+func (c *cycle) eachRange(id kvpb.StoreID, fn func(r *Range) bool) bool {
+	rs := c.byStore[id]
+	if len(rs) == 0 {
+		return false
+	}
+	start := c.rng.Intn(len(rs))
+	for k := range rs {
+		if fn(rs[(start+k)%len(rs)]) {
+			return true
+		}
+	}
+	return false
 }
 
 // rebalanceReplicas moves replicas from stores above the mean replica
@@ -118,11 +127,31 @@ func (c *cycle) rebalanceReplicas() {
 	}
 }
 
+// anyTarget reports whether some store other than src could receive a
+// replica at all (live, room on disk, snapshot slots, count within limit),
+// so that a source is not searched range by range in vain.
+func (c *cycle) anyTarget(src kvpb.StoreID, limit int, full bool) bool {
+	for i := range c.s.Stores {
+		st := &c.s.Stores[i]
+		if st.ID == src || c.s.LivenessOf(st.ID) != Live || c.incoming[st.ID] >= c.s.Settings.StoreMaxConcurrentSnapshots ||
+			c.fullness(st, 0) > c.s.Settings.MaxDiskFullness {
+			continue
+		}
+		if full || c.replicas[st.ID] <= limit {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *cycle) moveReplicaFrom(src kvpb.StoreID, full bool, mean float64) bool {
 	n := c.replicas[src]
-	for _, r := range c.shuffled(src) {
+	if !c.anyTarget(src, n-2, full) {
+		return false
+	}
+	return c.eachRange(src, func(r *Range) bool {
 		if c.busy[r.ID] || c.cooling(r) || !c.healthy(r) {
-			continue
+			return false
 		}
 		limit := n - 2
 		if full {
@@ -130,7 +159,7 @@ func (c *cycle) moveReplicaFrom(src kvpb.StoreID, full bool, mean float64) bool 
 		}
 		t, ok := c.bestTarget(r, limit)
 		if !ok {
-			continue
+			return false
 		}
 		why := fmt.Sprintf("%s holds %d replicas, mean %.1f; %s holds %d", src, n, mean, t, c.replicas[t])
 		if full {
@@ -138,16 +167,14 @@ func (c *cycle) moveReplicaFrom(src kvpb.StoreID, full bool, mean float64) bool 
 		}
 		b := newOp(c.s, r, OpRebalance, why).addVoter(t)
 		if r.Leaseholder == src {
-			if lt, ok := c.bestLeaseTarget(r, src, t); ok {
-				b.transferLease(lt)
-			} else {
-				continue
-			}
+			// The lease goes with the replica to the new store: it is the
+			// emptiest, and a range's lease never returns to a store the
+			// range left (no lease ping-pong between the old voters).
+			b.transferLease(t)
 		}
 		c.emit(b.remove(src))
 		return true
-	}
-	return false
+	})
 }
 
 // rebalanceLeases moves leases from stores above the mean lease count to
@@ -181,23 +208,21 @@ func (c *cycle) rebalanceLeases() {
 		if src == 0 {
 			return
 		}
-		moved := false
-		for _, r := range c.shuffled(src) {
+		moved := c.eachRange(src, func(r *Range) bool {
 			if r.Leaseholder != src || c.busy[r.ID] || c.cooling(r) {
-				continue
+				return false
 			}
 			t, ok := c.bestLeaseTarget(r, src, 0)
 			if !ok || c.leases[t] > c.leases[src]-2 {
-				continue
+				return false
 			}
 			if c.qps[t]+r.QPS > math.Max(qmean*(1+thr), c.qps[src]-r.QPS) {
-				continue // would overload the target
+				return false // would overload the target
 			}
 			c.emit(newOp(c.s, r, OpLeaseBalance, fmt.Sprintf("%s holds %d leases, mean %.1f; %s holds %d",
 				src, c.leases[src], mean, t, c.leases[t])).transferLease(t))
-			moved = true
-			break
-		}
+			return true
+		})
 		if !moved {
 			exhausted[src] = true
 		}

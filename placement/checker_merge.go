@@ -40,7 +40,9 @@ func (c *cycle) merges() {
 			continue
 		}
 		if r.SizeBytes >= minB {
-			c.note(r.ID, "size %s is not below range_min_bytes %s: no merge", settings.HumanBytes(r.SizeBytes), settings.HumanBytes(minB))
+			if c.explain == r.ID {
+				c.note(r.ID, "size %s is not below range_min_bytes %s: no merge", settings.HumanBytes(r.SizeBytes), settings.HumanBytes(minB))
+			}
 			continue
 		}
 		right := c.s.RightNeighbour(r)

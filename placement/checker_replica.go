@@ -10,7 +10,7 @@ import (
 // badReason says why a replica must be moved off its store ("" if it may
 // stay): its store is dead, decommissioning or gone, or another replica of
 // the range is on the same node.
-func (c *cycle) badReason(r *Range, rep Replica, seenNodes map[kvpb.NodeID]kvpb.StoreID) string {
+func (c *cycle) badReason(r *Range, rep Replica, seen *[]Replica) string {
 	st := c.s.Store(rep.Store)
 	if st == nil {
 		return "its store is not in the cluster"
@@ -21,10 +21,12 @@ func (c *cycle) badReason(r *Range, rep Replica, seenNodes map[kvpb.NodeID]kvpb.
 	case Decommissioning, Decommissioned:
 		return fmt.Sprintf("%s is %s", rep.Store, lv)
 	}
-	if other, ok := seenNodes[st.Node]; ok {
-		return fmt.Sprintf("%s shares node %s with %s", rep.Store, st.Node, other)
+	for _, o := range *seen {
+		if os := c.s.Store(o.Store); os != nil && os.Node == st.Node {
+			return fmt.Sprintf("%s shares node %s with %s", rep.Store, st.Node, o.Store)
+		}
 	}
-	seenNodes[st.Node] = rep.Store
+	*seen = append(*seen, rep)
 	return ""
 }
 
@@ -62,12 +64,12 @@ func (c *cycle) repair() {
 				fmt.Sprintf("learner on %s was left behind by an interrupted change", learner.Store)).remove(learner.Store))
 			continue
 		}
-		seen := map[kvpb.NodeID]kvpb.StoreID{}
+		seen := make([]Replica, 0, 8)
 		var bad []Replica
 		var badWhy []string
 		good := 0
 		for _, v := range voters {
-			if why := c.badReason(r, v, seen); why != "" {
+			if why := c.badReason(r, v, &seen); why != "" {
 				bad = append(bad, v)
 				badWhy = append(badWhy, why)
 			} else {

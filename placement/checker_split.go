@@ -121,11 +121,13 @@ func (c *cycle) splits() {
 					settings.HumanBytes(r.SizeBytes), settings.FormatBytes(v.RangeMaxBytes), key, src)).split(key))
 				continue
 			}
-		} else {
+		} else if c.explain == r.ID {
 			c.note(r.ID, "size %s is within range_max_bytes %s", settings.HumanBytes(r.SizeBytes), settings.FormatBytes(v.RangeMaxBytes))
 		}
 		if !c.sustainedHot(r) {
-			c.note(r.ID, "QPS %.0f has not stayed above load_split_qps %.0f for load_split_window %s", r.QPS, v.LoadSplitQPS, v.LoadSplitWindow)
+			if c.explain == r.ID {
+				c.note(r.ID, "QPS %.0f has not stayed above load_split_qps %.0f for load_split_window %s", r.QPS, v.LoadSplitQPS, v.LoadSplitWindow)
+			}
 			continue
 		}
 		key, left := LoadSplitKey(r)

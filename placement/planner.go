@@ -228,14 +228,16 @@ func (c *cycle) leaseEligible(id kvpb.StoreID) bool { return c.s.LivenessOf(id) 
 // lease-eligible stores (plus extra, a voter about to be added), the one
 // with the fewest leases.
 func (c *cycle) bestLeaseTarget(r *Range, except kvpb.StoreID, extra kvpb.StoreID) (kvpb.StoreID, bool) {
-	cands := []kvpb.StoreID{}
-	for _, rep := range r.Voters() {
-		cands = append(cands, rep.Store)
+	cands := make([]kvpb.StoreID, 0, 8)
+	for _, rep := range r.Replicas {
+		if rep.Type == Voter {
+			cands = append(cands, rep.Store)
+		}
 	}
 	if extra != 0 {
 		cands = append(cands, extra)
 	}
-	var best []kvpb.StoreID
+	best := make([]kvpb.StoreID, 0, 8)
 	bestN := 0
 	for _, id := range cands {
 		if id == except || !c.leaseEligible(id) {
@@ -244,7 +246,7 @@ func (c *cycle) bestLeaseTarget(r *Range, except kvpb.StoreID, extra kvpb.StoreI
 		n := c.leases[id]
 		switch {
 		case len(best) == 0 || n < bestN:
-			best, bestN = []kvpb.StoreID{id}, n
+			best, bestN = append(best[:0], id), n
 		case n == bestN:
 			best = append(best, id)
 		}

@@ -72,6 +72,23 @@ type simRange struct {
 	left, leaseLeft map[kvpb.StoreID]bool
 	returns         int
 	leaseReturns    int
+	// cached renderings, reset by invalidate when bounds or load change
+	cSamples     []placement.KeySample
+	cStart, cEnd []byte
+	cached       bool
+}
+
+func (r *simRange) invalidate() { r.cached = false }
+
+func (r *simRange) fill() {
+	if r.cached {
+		return
+	}
+	r.cSamples, r.cStart, r.cEnd = r.samples(), Key(r.lo), nil
+	if !r.last {
+		r.cEnd = Key(r.hi)
+	}
+	r.cached = true
 }
 
 type flight struct {
@@ -186,6 +203,7 @@ func (s *Sim) AddRanges(n int, size int64, qps float64, stores []kvpb.StoreID, r
 // SetRangeLoad sets the i-th range's (in key order) QPS and size.
 func (s *Sim) SetRangeLoad(i int, qps float64, size int64) {
 	s.ranges[i].qps, s.ranges[i].size = qps, size
+	s.ranges[i].invalidate()
 }
 
 // samples are evenly spread request keys carrying the range's load.
@@ -228,11 +246,9 @@ func (s *Sim) Snapshot() *placement.Snapshot {
 			Capacity: placement.Capacity{Total: s.cfg.DiskBytes, Available: s.cfg.DiskBytes - u, Used: used[st.id]}})
 	}
 	for _, r := range s.ranges {
-		pr := placement.Range{ID: r.id, StartKey: Key(r.lo), Replicas: append([]placement.Replica(nil), r.replicas...),
-			Leaseholder: r.lease, SizeBytes: r.size, QPS: r.qps, QPSHistory: r.history, Samples: r.samples(), LastChanged: r.lastChanged}
-		if !r.last {
-			pr.EndKey = Key(r.hi)
-		}
+		r.fill()
+		pr := placement.Range{ID: r.id, StartKey: r.cStart, EndKey: r.cEnd, Replicas: append([]placement.Replica(nil), r.replicas...),
+			Leaseholder: r.lease, SizeBytes: r.size, QPS: r.qps, QPSHistory: r.history, Samples: r.cSamples, LastChanged: r.lastChanged}
 		snap.Ranges = append(snap.Ranges, pr)
 	}
 	for _, f := range s.flights {
@@ -446,6 +462,7 @@ func (s *Sim) apply(op *placement.Operator, step placement.Step) {
 		r.size -= right.size
 		r.qps -= right.qps
 		r.history, r.lastChanged = nil, s.now
+		r.invalidate()
 		s.ranges = append(s.ranges[:i+1], append([]*simRange{right}, s.ranges[i+1:]...)...)
 		s.Stats.Splits++
 	case placement.Merge:
@@ -457,6 +474,7 @@ func (s *Sim) apply(op *placement.Operator, step placement.Step) {
 		r.size += right.size
 		r.qps += right.qps
 		r.history, r.lastChanged = nil, s.now
+		r.invalidate()
 		s.ranges = append(s.ranges[:i+1], s.ranges[i+2:]...)
 		s.Stats.Merges++
 	}

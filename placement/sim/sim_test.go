@@ -75,8 +75,8 @@ func (sc *scenario) converge(limit time.Duration, minimum, opBound int) {
 	ok := s.RunUntil(limit, func() bool { return s.Idle() && s.Healthy() && s.Balanced(sc.final, 0.10) })
 	require.True(t, ok, "not converged after %s: %s", limit, s.Describe())
 	moves := s.Stats.ReplicasAdded - before
-	t.Logf("converged in %s simulated: %d replica moves (minimum possible %d), %d lease transfers, %d operators (%d abandoned, %d timed out), %.1f GiB moved; %s",
-		s.Now().Sub(start), moves, minimum, s.Stats.LeaseTransfers, s.Stats.OpsStarted, s.Stats.OpsAbandoned, s.Stats.OpsTimedOut,
+	t.Logf("converged in %s simulated: %d replica moves (minimum possible %d), %d lease transfers, max returns %d/%d, %d operators (%d abandoned, %d timed out), %.1f GiB moved; %s",
+		s.Now().Sub(start), moves, minimum, s.Stats.LeaseTransfers, s.Stats.MaxReplicaReturns, s.Stats.MaxLeaseReturns, s.Stats.OpsStarted, s.Stats.OpsAbandoned, s.Stats.OpsTimedOut,
 		float64(s.Stats.BytesMoved)/(1<<30), s.Describe())
 	require.LessOrEqual(t, s.Stats.OpsStarted, opBound, "too many operators")
 	require.GreaterOrEqual(t, moves, minimum, "fewer moves than the lower bound: the bound is wrong")
