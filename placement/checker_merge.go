@@ -63,6 +63,10 @@ func (c *cycle) merges() {
 			c.note(r.ID, "not merged with %s yet: one of them changed within range_cooldown %s", right.ID, v.RangeCooldown)
 			continue
 		}
+		if !c.healthy(r) || !c.healthy(right) {
+			c.note(r.ID, "not merged with %s: both need replication_factor voters on live stores first", right.ID)
+			continue
+		}
 		if sameVoters(r, right) {
 			c.emit(newOp(c.s, r, OpMerge, fmt.Sprintf("size %s is below range_min_bytes %s; merge with %s (%s) into %s",
 				settings.HumanBytes(r.SizeBytes), settings.HumanBytes(minB), right.ID, settings.HumanBytes(right.SizeBytes),
@@ -78,12 +82,6 @@ func (c *cycle) merges() {
 // relocateForMerge moves right's replicas onto left's stores, one add and
 // one remove at a time, moving the lease first when its store goes.
 func (c *cycle) relocateForMerge(left, right *Range) {
-	for _, rep := range left.Replicas {
-		if rep.Type != Voter || c.s.LivenessOf(rep.Store) != Live {
-			c.note(left.ID, "not relocating %s for a merge: %s is not a healthy live voter", right.ID, rep.Store)
-			return
-		}
-	}
 	var adds, removes []kvpb.StoreID
 	for _, rep := range left.Replicas {
 		if _, ok := right.Replica(rep.Store); !ok {
@@ -104,53 +102,70 @@ func (c *cycle) relocateForMerge(left, right *Range) {
 	sort.Strings(names)
 	b := newOp(c.s, right, OpRelocateForMerge, fmt.Sprintf("left neighbour %s is below range_min_bytes; move %s's replicas to %v to merge",
 		left.ID, right.ID, names))
-	lh := right.Leaseholder
-	isRemoved := func(s kvpb.StoreID) bool {
-		for _, x := range removes {
-			if x == s {
-				return true
-			}
-		}
-		return false
+	// Walk the changes on a copy of right's store set: add one of left's
+	// stores, then remove one store left lacks (moving the lease first if
+	// it is there). A store on the node of the one being added is removed
+	// before the add, so a node never holds two replicas.
+	cur := map[kvpb.StoreID]bool{}
+	for _, rep := range right.Replicas {
+		cur[rep.Store] = true
 	}
-	for i := 0; i < len(adds) || i < len(removes); i++ {
-		var rm kvpb.StoreID
-		if i < len(removes) {
-			rm = removes[i]
-		}
-		sameNode := false
-		if i < len(adds) && rm != 0 {
-			a, o := c.s.Store(adds[i]), c.s.Store(rm)
-			sameNode = a != nil && o != nil && a.Node == o.Node
-		}
-		if rm != 0 && sameNode {
-			// Never two replicas on one node: remove before adding.
-			if lh == rm {
-				return // cannot drop the leaseholder before another voter exists; wait
+	lh := right.Leaseholder
+	pending := append([]kvpb.StoreID(nil), removes...)
+	take := func(x kvpb.StoreID) {
+		for i, p := range pending {
+			if p == x {
+				pending = append(pending[:i:i], pending[i+1:]...)
+				return
 			}
-			b.remove(rm)
-			rm = 0
 		}
-		if i < len(adds) {
-			b.addVoter(adds[i])
-		}
-		if rm != 0 {
-			if lh == rm {
-				// Move the lease to a store that stays (the one just added).
-				var to kvpb.StoreID
-				for _, rep := range left.Replicas {
-					if _, had := right.Replica(rep.Store); had && !isRemoved(rep.Store) {
-						to = rep.Store
-						break
-					}
-				}
-				if to == 0 && i < len(adds) {
-					to = adds[i]
-				}
-				b.transferLease(to)
-				lh = to
+	}
+	stays := func() kvpb.StoreID {
+		for _, rep := range left.Replicas {
+			if cur[rep.Store] && rep.Store != lh {
+				return rep.Store
 			}
-			b.remove(rm)
+		}
+		return 0
+	}
+	removeOne := func(x kvpb.StoreID) bool {
+		if x == lh {
+			to := stays()
+			if to == 0 {
+				return false
+			}
+			b.transferLease(to)
+			lh = to
+		}
+		b.remove(x)
+		delete(cur, x)
+		take(x)
+		return true
+	}
+	for _, a := range adds {
+		as := c.s.Store(a)
+		var curIDs []kvpb.StoreID
+		for x := range cur {
+			curIDs = append(curIDs, x)
+		}
+		sort.Slice(curIDs, func(i, j int) bool { return curIDs[i] < curIDs[j] })
+		for _, x := range curIDs {
+			if xs := c.s.Store(x); xs != nil && as != nil && xs.Node == as.Node {
+				if !removeOne(x) {
+					c.note(left.ID, "cannot relocate %s: %s shares a node with %s and holds the lease", right.ID, x, a)
+					return
+				}
+			}
+		}
+		b.addVoter(a)
+		cur[a] = true
+		if len(pending) > 0 && !removeOne(pending[0]) {
+			return
+		}
+	}
+	for len(pending) > 0 {
+		if !removeOne(pending[0]) {
+			return
 		}
 	}
 	c.emit(b)

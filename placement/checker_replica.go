@@ -60,8 +60,16 @@ func (c *cycle) repair() {
 			}
 		}
 		if learner != nil {
-			c.emit(newOp(c.s, r, OpRemoveReplica,
-				fmt.Sprintf("learner on %s was left behind by an interrupted change", learner.Store)).remove(learner.Store))
+			b := newOp(c.s, r, OpRemoveReplica, fmt.Sprintf("learner on %s was left behind by an interrupted change", learner.Store))
+			if r.Leaseholder == learner.Store && c.s.LivenessOf(learner.Store) != Dead {
+				lt, ok := c.bestLeaseTarget(r, learner.Store, 0)
+				if !ok {
+					c.note(r.ID, "learner on %s holds the lease and no voter may take it", learner.Store)
+					continue
+				}
+				b.transferLease(lt)
+			}
+			c.emit(b.remove(learner.Store))
 			continue
 		}
 		seen := make([]Replica, 0, 8)

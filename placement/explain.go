@@ -23,6 +23,9 @@ func (p *Planner) Explain(s *Snapshot, id kvpb.RangeID, rng *rand.Rand) (string,
 	if r == nil {
 		return "", fmt.Errorf("%w: %s", ErrRangeNotFound, id)
 	}
+	if rng == nil {
+		rng = rand.New(rand.NewSource(0))
+	}
 	c := newCycle(p, s, rng, id)
 	var b strings.Builder
 	end := "/Max"

@@ -28,6 +28,9 @@ type Planner struct {
 // with an operator in s.InFlight are left alone. rng breaks ties; the same
 // snapshot and seed give the same operators.
 func (p *Planner) Plan(s *Snapshot, rng *rand.Rand) []*Operator {
+	if rng == nil {
+		rng = rand.New(rand.NewSource(0))
+	}
 	c := newCycle(p, s, rng, 0)
 	c.run()
 	return c.ops
