@@ -205,3 +205,25 @@ func TestSimDeterministic(t *testing.T) {
 	}
 	require.Equal(t, run(), run())
 }
+
+func TestSimMerges(t *testing.T) {
+	v := settings.Defaults()
+	sc := newScenario(t, v)
+	s := sc.s
+	for i := 0; i < 5; i++ {
+		s.AddStore()
+	}
+	// 100 small ranges on rotating replica sets: neighbours never match,
+	// so every merge needs a relocation first.
+	s.AddRanges(100, 16<<20, 1, ids(1, 2, 3, 4, 5), 3)
+	sc.final = ids(1, 2, 3, 4, 5)
+	ok := s.RunUntil(6*time.Hour, func() bool { return s.Idle() && s.Healthy() && s.NumRanges() <= 100*16/128+2 })
+	require.True(t, ok, "ranges left: %d; %s", s.NumRanges(), s.Describe())
+	require.Greater(t, s.Stats.ByKind[placement.OpRelocateForMerge], 0)
+	t.Logf("merged 100 ranges into %d: %d merges, %d relocations, %d replica moves, %d operators (%d abandoned, %d timed out)",
+		s.NumRanges(), s.Stats.Merges, s.Stats.ByKind[placement.OpRelocateForMerge], s.Stats.ReplicasAdded,
+		s.Stats.OpsStarted, s.Stats.OpsAbandoned, s.Stats.OpsTimedOut)
+	for _, r := range s.Snapshot().Ranges {
+		require.Less(t, r.SizeBytes, v.RangeMaxBytes)
+	}
+}
