@@ -103,6 +103,9 @@ func (p PromoteLearner) Check(s *Snapshot) StepStatus {
 	case rep.Type == Voter:
 		return StepDone
 	}
+	if lv := s.LivenessOf(p.Store); lv != Live && lv != Suspect {
+		return StepAbandon // promoting a replica on a dead or draining store is pointless
+	}
 	return StepInProgress
 }
 func (p PromoteLearner) String() string { return "promote learner on " + p.Store.String() }

@@ -227,3 +227,44 @@ func TestSimMerges(t *testing.T) {
 		require.Less(t, r.SizeBytes, v.RangeMaxBytes)
 	}
 }
+
+// TestSimNodeDiesMidRebalance kills a store that is receiving replicas,
+// with time_until_store_dead at 15s (as the black-box test sets it):
+// operators towards it are abandoned or time out, learners left behind
+// are cleaned up, and every range is back to 3 live replicas quickly.
+func TestSimNodeDiesMidRebalance(t *testing.T) {
+	v := settings.Defaults()
+	v.TimeUntilStoreDead = 15 * time.Second
+	sc := newScenario(t, v)
+	s := sc.s
+	for i := 0; i < 5; i++ {
+		s.AddStore()
+	}
+	s.AddRanges(nRanges, rangeSize(), 10, ids(1, 2, 3), 3)
+	s.Run(time.Minute)
+	reps, _ := s.Counts()
+	require.Greater(t, reps[5], 0, "s5 should be receiving replicas by now")
+	s.Kill(5)
+	start := s.Now()
+	require.True(t, s.RunUntil(2*time.Minute, func() bool {
+		snap := s.Snapshot()
+		for _, r := range snap.Ranges {
+			live := 0
+			for _, rep := range r.Replicas {
+				if rep.Type == placement.Voter && rep.Store != 5 {
+					live++
+				}
+			}
+			if live < 3 {
+				return false
+			}
+		}
+		return true
+	}), "ranges not back to 3 live voters within 2 minutes: %s", s.Describe())
+	t.Logf("every range had 3 live voters %s after the kill", s.Now().Sub(start))
+	sc.final = ids(1, 2, 3, 4)
+	sc.converge(2*time.Hour, 0, 5*nRanges)
+	reps, _ = s.Counts()
+	require.Zero(t, reps[5])
+	t.Logf("abandoned %d, timed out %d", s.Stats.OpsAbandoned, s.Stats.OpsTimedOut)
+}
