@@ -124,7 +124,7 @@ func (t TransferLease) Check(s *Snapshot) StepStatus {
 	if r.Leaseholder == t.Target {
 		return StepDone
 	}
-	if rep, ok := r.Replica(t.Target); !ok || rep.Type != Voter {
+	if rep, ok := r.Replica(t.Target); !ok || rep.Type != Voter || s.LivenessOf(t.Target) != Live {
 		return StepAbandon
 	}
 	return StepInProgress
