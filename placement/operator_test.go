@@ -56,6 +56,8 @@ func TestStepCheck(t *testing.T) {
 		{"lease: done", TransferLease{base, 1}, r(nil), StepDone},
 		{"lease: pending", TransferLease{base, 2}, r(nil), StepInProgress},
 		{"lease: target no longer a voter", TransferLease{base, 4}, r(nil), StepAbandon},
+		{"lease: target not live", TransferLease{base, 2}, func() *Snapshot { s := r(nil); s.Stores[1].Liveness = Suspect; return s }(), StepAbandon},
+		{"promote: store died", PromoteLearner{base, 4}, func() *Snapshot { s := r(learnerOn4); s.Stores[3].Liveness = Dead; return s }(), StepAbandon},
 		{"remove: pending", RemoveReplica{base, 3}, r(nil), StepInProgress},
 		{"remove: done", RemoveReplica{base, 4}, r(nil), StepDone},
 		{"remove: live leaseholder", RemoveReplica{base, 1}, r(nil), StepAbandon},

@@ -69,11 +69,15 @@ type Store struct {
 	// heartbeat is at least that old counts as Dead.
 	LastHeartbeat time.Time
 	Capacity      Capacity
-	RangeCount    int
-	LeaseCount    int
-	LogicalBytes  int64
-	QPS           float64
-	WritesPerSec  float64
+	// The counts and rates below are what the store reports, for display
+	// (`tessera node status`, Explain). The decision functions recount
+	// replicas, leases and leaseholder QPS from Snapshot.Ranges so that
+	// the two views can never disagree within a cycle.
+	RangeCount   int
+	LeaseCount   int
+	LogicalBytes int64
+	QPS          float64
+	WritesPerSec float64
 }
 
 // ReplicaType is a replica's role in its range's Raft configuration.
@@ -167,7 +171,9 @@ type Snapshot struct {
 }
 
 // Index sorts stores and ranges and builds the lookup maps. Call it once
-// after filling the snapshot (the decision functions call it if needed).
+// after filling the snapshot and before sharing it between goroutines (the
+// decision functions call it if it was not called, which writes to the
+// snapshot).
 func (s *Snapshot) Index() {
 	sort.Slice(s.Stores, func(i, j int) bool { return s.Stores[i].ID < s.Stores[j].ID })
 	sort.Slice(s.Ranges, func(i, j int) bool { return bytes.Compare(s.Ranges[i].StartKey, s.Ranges[j].StartKey) < 0 })
