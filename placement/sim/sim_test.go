@@ -268,3 +268,61 @@ func TestSimNodeDiesMidRebalance(t *testing.T) {
 	require.Zero(t, reps[5])
 	t.Logf("abandoned %d, timed out %d", s.Stats.OpsAbandoned, s.Stats.OpsTimedOut)
 }
+
+// storeQPS sums the leaseholders' QPS per store.
+func storeQPS(s *Sim) map[kvpb.StoreID]float64 {
+	out := map[kvpb.StoreID]float64{}
+	for _, r := range s.ranges {
+		out[r.lease] += r.qps
+	}
+	return out
+}
+
+// TestSimLoadBalance: uneven range loads with every lease on s1; leases
+// spread by count and by QPS, and the hottest store ends near the mean.
+func TestSimLoadBalance(t *testing.T) {
+	sc := newScenario(t, settings.Defaults())
+	s := sc.s
+	for i := 0; i < 3; i++ {
+		s.AddStore()
+	}
+	s.AddRanges(150, rangeSize(), 0, ids(1, 2, 3), 3)
+	for i := range s.ranges {
+		s.ranges[i].lease = 1
+		s.SetRangeLoad(i, float64(s.rng.Intn(400)), rangeSize())
+	}
+	sc.final = ids(1, 2, 3)
+	sc.converge(time.Hour, 0, 400)
+	q := storeQPS(s)
+	var sum, hi float64
+	for _, id := range sc.final {
+		sum += q[id]
+		hi = math.Max(hi, q[id])
+	}
+	mean := sum / 3
+	t.Logf("store QPS %v, mean %.0f, hottest %.0f%% of mean", q, mean, 100*hi/mean)
+	require.LessOrEqual(t, hi, mean*1.10, "hottest store too far above the mean QPS")
+}
+
+// TestSimRuntimeSettings lowers range_max_bytes at runtime: ranges split
+// until all are below it, then the cluster settles.
+func TestSimRuntimeSettings(t *testing.T) {
+	v := settings.Defaults()
+	sc := newScenario(t, v)
+	s := sc.s
+	for i := 0; i < 3; i++ {
+		s.AddStore()
+	}
+	s.AddRanges(20, rangeSize(), 10, ids(1, 2, 3), 3)
+	sc.final = ids(1, 2, 3)
+	s.Run(10 * time.Minute)
+	require.Zero(t, s.Stats.Splits)
+	reg := settings.NewRegistry()
+	require.NoError(t, reg.Set("range_max_bytes", "64MiB"))
+	s.SetSettings(reg.Values())
+	sc.converge(time.Hour, 0, 500)
+	for _, r := range s.Snapshot().Ranges {
+		require.LessOrEqual(t, r.SizeBytes, int64(64<<20))
+	}
+	t.Logf("%d splits, %d merges, %d ranges", s.Stats.Splits, s.Stats.Merges, s.NumRanges())
+}
