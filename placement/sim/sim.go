@@ -295,7 +295,7 @@ func (s *Sim) Step() {
 		if f.applied == f.op.Current+1 || s.now.Before(f.doneAt) {
 			continue
 		}
-		s.apply(f.op, f.op.CurrentStep())
+		s.apply(f.op.CurrentStep())
 		f.applied = f.op.Current + 1
 	}
 	snap := s.Snapshot()
@@ -402,7 +402,7 @@ func (s *Sim) expireLease(r *simRange) {
 
 // apply performs a step's effect on the simulated cluster, if it is still
 // possible (as the real admin command would check).
-func (s *Sim) apply(op *placement.Operator, step placement.Step) {
+func (s *Sim) apply(step placement.Step) {
 	i, r := s.rangeByID(step.Range())
 	if r == nil {
 		return
@@ -478,7 +478,6 @@ func (s *Sim) apply(op *placement.Operator, step placement.Step) {
 		s.ranges = append(s.ranges[:i+1], s.ranges[i+2:]...)
 		s.Stats.Merges++
 	}
-	_ = op
 }
 
 // Run steps for d of simulated time.
