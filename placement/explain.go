@@ -49,9 +49,14 @@ func (p *Planner) Explain(s *Snapshot, id kvpb.RangeID, rng *rand.Rand) (string,
 		fmt.Fprintf(&b, "  replica %s on %s (%s, %s, %s%s): store holds %d replicas (mean %.1f), %d leases (mean %.1f), disk %.0f%% full\n",
 			rep.ID, rep.Store, node, s.LivenessOf(rep.Store), rep.Type, lease, c.replicas[rep.Store], rmean, c.leases[rep.Store], lmean, 100*full)
 	}
+	thr := s.Settings.RebalanceThreshold
 	if r.Leaseholder == 0 {
 		b.WriteString("  no leaseholder\n")
+	} else {
+		fmt.Fprintf(&b, "  lease on %s: it holds %d leases and serves %.0f QPS; balanced band is %.1f-%.1f leases (mean ± rebalance_threshold %.0f%%)\n",
+			r.Leaseholder, c.leases[r.Leaseholder], c.qps[r.Leaseholder], lmean*(1-thr), lmean*(1+thr), 100*thr)
 	}
+	fmt.Fprintf(&b, "  replica band is %.1f-%.1f replicas per store\n", rmean*(1-thr), rmean*(1+thr))
 	c.run()
 	next := false
 	for _, n := range c.notes {
