@@ -1,0 +1,132 @@
+package parser
+
+import "github.com/pingcap/tidb/pkg/parser/ast"
+
+// ExtStmt is one of our own statement nodes, for statements the MySQL
+// grammar lacks or would read with MySQL meaning.
+type ExtStmt interface {
+	// StatementTag is PostgreSQL's command tag, e.g. "BEGIN", "SHOW".
+	StatementTag() string
+}
+
+// TxnModes are transaction characteristics; empty fields were not given.
+type TxnModes struct {
+	Isolation  string // "serializable", "repeatable read", "read committed", "read uncommitted"
+	ReadOnly   *bool
+	Deferrable *bool
+}
+
+// BeginStmt is BEGIN / START TRANSACTION [modes].
+type BeginStmt struct{ Modes TxnModes }
+
+// SetTransactionStmt is SET TRANSACTION modes, or SET SESSION
+// CHARACTERISTICS AS TRANSACTION modes when Session is set.
+type SetTransactionStmt struct {
+	Modes   TxnModes
+	Session bool
+}
+
+// CommitStmt is COMMIT / END.
+type CommitStmt struct{}
+
+// RollbackStmt is ROLLBACK / ABORT, or ROLLBACK TO [SAVEPOINT] Savepoint.
+type RollbackStmt struct{ Savepoint string }
+
+// SavepointStmt is SAVEPOINT name.
+type SavepointStmt struct{ Name string }
+
+// ReleaseStmt is RELEASE [SAVEPOINT] name.
+type ReleaseStmt struct{ Name string }
+
+// SetVarStmt is SET [SESSION|LOCAL] name {=|TO} value[, ...] | DEFAULT, and
+// SET TIME ZONE value (Name "timezone"). Values are the values' text
+// (strings unquoted, identifiers folded, numbers as written).
+type SetVarStmt struct {
+	Name    string
+	Values  []string
+	Default bool
+	Local   bool
+}
+
+// ResetStmt is RESET name | RESET ALL.
+type ResetStmt struct {
+	Name string
+	All  bool
+}
+
+// ShowStmt is SHOW name | SHOW ALL (TIME ZONE is "timezone",
+// TRANSACTION ISOLATION LEVEL is "transaction_isolation").
+type ShowStmt struct {
+	Name string
+	All  bool
+}
+
+// DiscardStmt is DISCARD ALL|PLANS|SEQUENCES|TEMP.
+type DiscardStmt struct{ What string }
+
+// DeallocateStmt is DEALLOCATE [PREPARE] name | ALL.
+type DeallocateStmt struct {
+	Name string
+	All  bool
+}
+
+// PrepareStmt is PREPARE name [(types)] AS statement.
+type PrepareStmt struct {
+	Name       string
+	ParamTypes []PGType
+	Stmt       *Statement
+}
+
+// ExecuteStmt is EXECUTE name [(args)].
+type ExecuteStmt struct {
+	Name string
+	Args []ast.ExprNode
+}
+
+// CopyStmt is COPY table [(cols)] FROM STDIN | TO STDOUT [options].
+type CopyStmt struct {
+	Schema, Table string
+	Columns       []string
+	From          bool   // FROM STDIN; otherwise TO STDOUT
+	Format        string // "text" (default), "csv" or "binary"
+	Header        bool
+	Delimiter     *string
+	Null          *string
+	Quote         *string
+	Escape        *string
+}
+
+// VacuumStmt is VACUUM [options] [tables]: accepted, a no-op.
+type VacuumStmt struct{ Tables []string }
+
+// AnalyzeStmt is ANALYZE [tables]: refresh planner statistics.
+type AnalyzeStmt struct{ Tables []string }
+
+// SplitAtStmt is Tessera's ALTER TABLE t SPLIT AT VALUES (...)[, (...)].
+type SplitAtStmt struct {
+	Schema, Table string
+	Rows          [][]ast.ExprNode
+}
+
+// ShowRangesStmt is Tessera's SHOW RANGES FROM TABLE t.
+type ShowRangesStmt struct{ Schema, Table string }
+
+// StatementTag implementations.
+func (*BeginStmt) StatementTag() string          { return "BEGIN" }
+func (*SetTransactionStmt) StatementTag() string { return "SET" }
+func (*CommitStmt) StatementTag() string         { return "COMMIT" }
+func (*RollbackStmt) StatementTag() string       { return "ROLLBACK" }
+func (*SavepointStmt) StatementTag() string      { return "SAVEPOINT" }
+func (*ReleaseStmt) StatementTag() string        { return "RELEASE" }
+func (*SetVarStmt) StatementTag() string         { return "SET" }
+func (*ResetStmt) StatementTag() string          { return "RESET" }
+func (*ShowStmt) StatementTag() string           { return "SHOW" }
+func (*DiscardStmt) StatementTag() string        { return "DISCARD" }
+func (*DeallocateStmt) StatementTag() string     { return "DEALLOCATE" }
+func (*PrepareStmt) StatementTag() string        { return "PREPARE" }
+func (*ExecuteStmt) StatementTag() string        { return "EXECUTE" }
+func (*CopyStmt) StatementTag() string           { return "COPY" }
+func (*VacuumStmt) StatementTag() string         { return "VACUUM" }
+func (*AnalyzeStmt) StatementTag() string        { return "ANALYZE" }
+func (*SplitAtStmt) StatementTag() string        { return "SPLIT" }
+func (*ShowRangesStmt) StatementTag() string     { return "SHOW" }

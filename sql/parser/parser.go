@@ -1,0 +1,254 @@
+package parser
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+
+	tidb "github.com/pingcap/tidb/pkg/parser"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/tesseradb/tessera/sql/parser/pgdialect"
+	"github.com/tesseradb/tessera/sql/parser/valuedriver"
+)
+
+// SQLMode is the mode the TiDB grammar runs in (DESIGN.md §5).
+const SQLMode = mysql.ModeANSIQuotes | mysql.ModePipesAsConcat | mysql.ModeIgnoreSpace | mysql.ModeNoBackslashEscapes
+
+// The TiDB parser is not goroutine-safe: each Parse borrows one.
+var pool = sync.Pool{New: func() any {
+	p := tidb.New()
+	p.SetSQLMode(SQLMode)
+	return p
+}}
+
+// Parse parses a query string that may hold several statements separated
+// by ';' (the simple query protocol). Empty statements are skipped.
+func Parse(sql string) ([]Statement, error) {
+	toks, err := pgdialect.Lex(sql)
+	if err != nil {
+		return nil, lexErr(sql, err)
+	}
+	var out []Statement
+	start := 0
+	for i := range toks {
+		if toks[i].Kind == pgdialect.EOF || toks[i].IsP(";") {
+			if i > start {
+				st, err := parseRange(sql, toks, start, i)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, *st)
+			}
+			start = i + 1
+		}
+	}
+	return out, nil
+}
+
+// ParseOne parses exactly one statement (the extended query protocol). A
+// trailing ';' is allowed; an empty string yields a nil Statement AST and
+// Ext (PostgreSQL's empty query).
+func ParseOne(sql string) (Statement, error) {
+	toks, err := pgdialect.Lex(sql)
+	if err != nil {
+		return Statement{}, lexErr(sql, err)
+	}
+	end := len(toks) - 1
+	for i := range toks {
+		if toks[i].IsP(";") {
+			end = i
+			for j := i + 1; j < len(toks); j++ {
+				if toks[j].Kind != pgdialect.EOF && !toks[j].IsP(";") {
+					return Statement{}, errorAt(sql, toks[j].Pos, CodeSyntaxError, "cannot insert multiple commands into a prepared statement")
+				}
+			}
+			break
+		}
+	}
+	if end == 0 {
+		return Statement{SQL: ""}, nil
+	}
+	st, err := parseRange(sql, toks, 0, end)
+	if err != nil {
+		return Statement{}, err
+	}
+	return *st, nil
+}
+
+func lexErr(sql string, err error) error {
+	var le *pgdialect.LexError
+	if errors.As(err, &le) {
+		if le.Code == CodeSyntaxError && (le.Msg == "syntax error" || le.Msg == "") {
+			return syntaxErrorAt(sql, le.Pos, le.Near)
+		}
+		if le.Code == CodeSyntaxError && strings.HasPrefix(le.Msg, "trailing junk") {
+			return errorAt(sql, le.Pos, le.Code, "trailing junk after numeric literal at or near \""+le.Near+"\"")
+		}
+		return errorAt(sql, le.Pos, le.Code, le.Msg)
+	}
+	return err
+}
+
+// parseRange parses the statement made of toks[a:b] (b is ';' or EOF).
+func parseRange(sql string, toks []pgdialect.Token, a, b int) (*Statement, error) {
+	st := &Statement{SQL: sql[toks[a].Pos:toks[b-1].End]}
+	ext, handled, err := parseExt(sql, toks, a, b, st)
+	if err != nil {
+		return nil, err
+	}
+	if handled {
+		st.Ext = ext
+		finishParams(sql, st)
+		return st, nil
+	}
+	if err := parseTiDB(sql, toks, a, b, st); err != nil {
+		return nil, err
+	}
+	finishParams(sql, st)
+	return st, nil
+}
+
+func finishParams(sql string, st *Statement) {
+	for _, p := range st.Params {
+		if p.Number > st.NumParams {
+			st.NumParams = p.Number
+		}
+	}
+}
+
+// fragment is one piece of PostgreSQL text rewritten and parsed by TiDB.
+type fragment struct {
+	node ast.StmtNode
+	rw   *pgdialect.Rewritten
+}
+
+// parseFragment rewrites toks[a:b] after prefix (MySQL text, attributed to
+// toks[a]) and parses the result as one statement.
+func parseFragment(sql string, toks []pgdialect.Token, a, b int, prefix string, st *Statement, columnTypes bool) (*fragment, error) {
+	w := pgdialect.Rewriter{Src: sql, Toks: toks, ColumnTypes: columnTypes}
+	if prefix != "" {
+		w.R.Outs = append(w.R.Outs, pgdialect.Out{Text: prefix, Orig: toks[a].Pos})
+	}
+	if err := w.Run(a, b); err != nil {
+		return nil, lexErr(sql, err)
+	}
+	rw := &w.R
+	text := rw.Text()
+	p := pool.Get().(*tidb.Parser)
+	nodes, _, err := p.ParseSQL(text)
+	pool.Put(p)
+	if err != nil {
+		return nil, translateTiDBError(sql, toks, rw, text, err)
+	}
+	if len(nodes) != 1 {
+		return nil, syntaxErrorAt(sql, toks[a].Pos, toks[a].Raw(sql))
+	}
+	f := &fragment{node: nodes[0], rw: rw}
+	attach(sql, f, st)
+	return f, nil
+}
+
+// translateTiDBError maps the grammar's error, whose text is `line L column
+// C near "<rest of input>"...`, back to the original text.
+func translateTiDBError(sql string, toks []pgdialect.Token, rw *pgdialect.Rewritten, text string, err error) error {
+	msg := err.Error()
+	const marker = ` near "`
+	k := strings.Index(msg, marker)
+	if k < 0 {
+		return &Error{Code: CodeSyntaxError, Message: "syntax error"}
+	}
+	rest := msg[k+len(marker):]
+	off := -1
+	for _, s := range rw.Starts() {
+		tail := text[s:]
+		if len(tail) > 2048 {
+			tail = tail[:2048]
+		}
+		if strings.HasPrefix(rest, tail+`"`) {
+			off = s
+			break
+		}
+	}
+	if strings.HasPrefix(rest, `"`) {
+		off = len(text)
+	}
+	orig, ok := rw.OrigAt(off)
+	if off < 0 || !ok {
+		return syntaxErrorAt(sql, len(sql), "")
+	}
+	near := ""
+	for _, t := range toks {
+		if t.Pos == orig {
+			near = t.Raw(sql)
+			break
+		}
+	}
+	return syntaxErrorAt(sql, orig, near)
+}
+
+// attach walks the parsed tree: numbers parameters, replaces cast and
+// column-type markers by their PostgreSQL types.
+func attach(sql string, f *fragment, st *Statement) {
+	qIndex := map[int]int{} // rewritten offset of '?' -> index in rw.Params
+	starts := f.rw.Starts()
+	n := 0
+	for i, o := range f.rw.Outs {
+		if o.Text == "?" {
+			qIndex[starts[i]] = n
+			n++
+		}
+	}
+	v := &attacher{f: f, st: st, q: qIndex, sql: sql}
+	f.node.Accept(v)
+}
+
+type attacher struct {
+	f   *fragment
+	st  *Statement
+	q   map[int]int
+	sql string
+}
+
+func (v *attacher) Enter(n ast.Node) (ast.Node, bool) {
+	switch x := n.(type) {
+	case *valuedriver.ParamMarker:
+		if i, ok := v.q[x.Offset]; ok {
+			x.Number = v.f.rw.Params[i]
+			v.st.Params = append(v.st.Params, ParamRef{Number: x.Number, Position: charPos(v.sql, v.f.rw.ParamPos[i])})
+		}
+	case *ast.FuncCastExpr:
+		if t, ok := v.marker(x.Tp.GetFlen()); ok {
+			if v.st.CastTypes == nil {
+				v.st.CastTypes = map[*ast.FuncCastExpr]PGType{}
+			}
+			v.st.CastTypes[x] = t
+			setMySQLType(x.Tp, t)
+		}
+	case *ast.ColumnDef:
+		if x.Tp != nil {
+			if t, ok := v.marker(x.Tp.GetFlen()); ok {
+				if v.st.ColumnTypes == nil {
+					v.st.ColumnTypes = map[*ast.ColumnDef]PGType{}
+				}
+				v.st.ColumnTypes[x] = t
+				setMySQLType(x.Tp, t)
+			}
+		}
+	}
+	return n, false
+}
+
+func (v *attacher) marker(flen int) (PGType, bool) {
+	k := flen - pgdialect.CastMarkerBase
+	if k < 0 || k >= len(v.f.rw.Types) {
+		return PGType{}, false
+	}
+	return v.f.rw.Types[k], true
+}
+
+func (v *attacher) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// itoa is strconv.Itoa, named for brevity in messages.
+func itoa(i int) string { return strconv.Itoa(i) }

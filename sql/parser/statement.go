@@ -1,0 +1,61 @@
+package parser
+
+import (
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/tesseradb/tessera/sql/parser/pgdialect"
+)
+
+// PGType is a PostgreSQL type name as written (canonical name, modifiers,
+// array flag), e.g. {Name: "numeric", Mods: [10 2]} for NUMERIC(10,2).
+type PGType = pgdialect.Type
+
+// Statement is one parsed statement.
+type Statement struct {
+	// AST is the TiDB tree after our rewrites, or nil when Ext is set.
+	AST ast.StmtNode
+	// Ext is one of our own statement nodes (see nodes.go) for statements
+	// the MySQL grammar lacks; nil when AST is set. Exactly one is non-nil.
+	Ext ExtStmt
+	// SQL is the original text of this statement (without the ';').
+	SQL string
+	// NumParams is the highest $n used (PostgreSQL's parameter count).
+	NumParams int
+	// Params lists each $n occurrence in text order.
+	Params []ParamRef
+	// Returning is the RETURNING list of INSERT/UPDATE/DELETE, nil if none.
+	Returning []*ast.SelectField
+	// OnConflict is INSERT's ON CONFLICT clause, nil if none.
+	OnConflict *OnConflict
+	// CastTypes gives the PostgreSQL type of every cast in AST (x::t,
+	// CAST(x AS t), typed literals such as INTERVAL '1 day').
+	CastTypes map[*ast.FuncCastExpr]PGType
+	// ColumnTypes gives the PostgreSQL type of every column definition.
+	ColumnTypes map[*ast.ColumnDef]PGType
+	// DistinctOn is SELECT DISTINCT ON (exprs) of the outermost SELECT.
+	DistinctOn []ast.ExprNode
+	// Notices are messages for the client (clauses accepted and ignored).
+	Notices []string
+}
+
+// ParamRef is one occurrence of $Number at 1-based character Position of
+// the original statement text.
+type ParamRef struct {
+	Number   int
+	Position int
+}
+
+// OnConflict is INSERT ... ON CONFLICT.
+type OnConflict struct {
+	// Columns is the conflict target (cols); empty when Constraint is set
+	// or no target was given.
+	Columns []string
+	// Constraint is ON CONSTRAINT name.
+	Constraint string
+	// DoNothing is DO NOTHING; otherwise DO UPDATE with Set and Where.
+	DoNothing bool
+	// Set are the assignments of DO UPDATE SET; EXCLUDED.col refers to the
+	// row proposed for insertion.
+	Set []*ast.Assignment
+	// Where is DO UPDATE ... WHERE, nil if none.
+	Where ast.ExprNode
+}

@@ -1,0 +1,283 @@
+package parser
+
+import (
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/pingcap/tidb/pkg/parser/types"
+	"github.com/tesseradb/tessera/sql/parser/pgdialect"
+)
+
+// setMySQLType gives a marker-typed node a MySQL type close to t, so that
+// code reading only the TiDB tree sees no marker. The planner uses the
+// Statement's CastTypes/ColumnTypes.
+func setMySQLType(tp *types.FieldType, t PGType) {
+	flen, dec := types.UnspecifiedLength, types.UnspecifiedLength
+	var mt byte
+	switch t.Name {
+	case "int2", "serial2":
+		mt = mysql.TypeShort
+	case "int4", "serial4", "oid":
+		mt = mysql.TypeLong
+	case "int8", "serial8":
+		mt = mysql.TypeLonglong
+	case "float4":
+		mt = mysql.TypeFloat
+	case "float8":
+		mt = mysql.TypeDouble
+	case "numeric":
+		mt = mysql.TypeNewDecimal
+		if len(t.Mods) > 0 {
+			flen = t.Mods[0]
+		}
+		if len(t.Mods) > 1 {
+			dec = t.Mods[1]
+		}
+	case "varchar", "bpchar":
+		mt = mysql.TypeVarchar
+		if t.Name == "bpchar" {
+			mt = mysql.TypeString
+		}
+		if len(t.Mods) > 0 {
+			flen = t.Mods[0]
+		}
+	case "bytea":
+		mt = mysql.TypeBlob
+	case "bool":
+		mt = mysql.TypeTiny
+	case "date":
+		mt = mysql.TypeDate
+	case "time", "timetz", "interval":
+		mt = mysql.TypeDuration
+	case "timestamp":
+		mt = mysql.TypeDatetime
+	case "timestamptz":
+		mt = mysql.TypeTimestamp
+	case "json", "jsonb":
+		mt = mysql.TypeJSON
+	default:
+		mt = mysql.TypeVarString
+	}
+	if t.Array {
+		mt = mysql.TypeJSON
+	}
+	tp.SetType(mt)
+	tp.SetFlen(flen)
+	tp.SetDecimal(dec)
+	tp.SetCharset("")
+	tp.SetCollate("")
+}
+
+// parseTiDB handles statements the (rewritten) MySQL grammar reads.
+func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) error {
+	first := toks[a]
+	end := b
+	isDML := first.Is("insert") || first.Is("update") || first.Is("delete") || first.Is("with")
+	if first.Is("replace") {
+		return syntaxErrorAt(sql, first.Pos, first.Raw(sql))
+	}
+	depth := 0
+	retAt, confAt := -1, -1
+	for i := a; i < b; i++ {
+		t := toks[i]
+		switch {
+		case t.IsP("("):
+			depth++
+		case t.IsP(")"):
+			depth--
+		case depth == 0 && isDML && t.Is("returning") && retAt < 0:
+			retAt = i
+		case depth == 0 && first.Is("insert") && t.Is("on") && toks[i+1].Is("conflict") && confAt < 0:
+			confAt = i
+		case depth == 0 && t.Is("on") && toks[i+1].Is("duplicate"):
+			return syntaxErrorAt(sql, toks[i+1].Pos, toks[i+1].Raw(sql))
+		case t.Is("limit"):
+			if err := checkLimitComma(sql, toks, i, b); err != nil {
+				return err
+			}
+		}
+	}
+	if retAt >= 0 {
+		end = retAt
+	}
+	mainEnd := end
+	if confAt >= 0 {
+		mainEnd = confAt
+	}
+	f, err := parseFragment(sql, toks, a, mainEnd, "", st, true)
+	if err != nil {
+		return err
+	}
+	st.AST = f.node
+	if confAt >= 0 {
+		oc, err := parseOnConflict(sql, toks, confAt, end, st)
+		if err != nil {
+			return err
+		}
+		st.OnConflict = oc
+	}
+	if retAt >= 0 {
+		if retAt+1 >= b {
+			return syntaxErrorAt(sql, len(sql), "")
+		}
+		rf, err := parseFragment(sql, toks, retAt+1, b, "SELECT", st, false)
+		if err != nil {
+			return err
+		}
+		sel, ok := rf.node.(*ast.SelectStmt)
+		if !ok || sel.From != nil || sel.Where != nil {
+			return syntaxErrorAt(sql, toks[retAt].Pos, toks[retAt].Raw(sql))
+		}
+		st.Returning = sel.Fields.Fields
+	}
+	return validate(sql, toks, a, b, st)
+}
+
+// checkLimitComma refuses MySQL's LIMIT offset, count.
+func checkLimitComma(sql string, toks []pgdialect.Token, i, b int) error {
+	depth := 0
+	for j := i + 1; j < b; j++ {
+		t := toks[j]
+		switch {
+		case t.IsP("("):
+			depth++
+		case t.IsP(")"):
+			if depth == 0 {
+				return nil
+			}
+			depth--
+		case depth == 0 && t.IsP(","):
+			return errorAt(sql, t.Pos, CodeFeatureNotSupported, "LIMIT #,# syntax is not supported")
+		case depth == 0 && t.Kind == pgdialect.Ident && (t.Val == "offset" || t.Val == "for" || t.Val == "union" || t.Val == "except" || t.Val == "intersect" || t.Val == "fetch"):
+			return nil
+		}
+	}
+	return nil
+}
+
+// parseOnConflict reads ON CONFLICT [(cols) | ON CONSTRAINT name] DO
+// NOTHING | DO UPDATE SET ... [WHERE ...] in toks[i:b].
+func parseOnConflict(sql string, toks []pgdialect.Token, i, b int, st *Statement) (*OnConflict, error) {
+	oc := &OnConflict{}
+	j := i + 2
+	bad := func(k int) error {
+		if k >= b {
+			return syntaxErrorAt(sql, len(sql), "")
+		}
+		return syntaxErrorAt(sql, toks[k].Pos, toks[k].Raw(sql))
+	}
+	switch {
+	case toks[j].IsP("("):
+		j++
+		for {
+			t := toks[j]
+			if t.Kind != pgdialect.Ident && t.Kind != pgdialect.QIdent {
+				return nil, bad(j)
+			}
+			oc.Columns = append(oc.Columns, t.Val)
+			j++
+			if toks[j].IsP(",") {
+				j++
+				continue
+			}
+			if toks[j].IsP(")") {
+				j++
+				break
+			}
+			return nil, bad(j)
+		}
+		if toks[j].Is("where") {
+			return nil, errorAt(sql, toks[j].Pos, CodeFeatureNotSupported, "ON CONFLICT ... WHERE index predicates are not supported")
+		}
+	case toks[j].Is("on") && toks[j+1].Is("constraint"):
+		if toks[j+2].Kind != pgdialect.Ident && toks[j+2].Kind != pgdialect.QIdent {
+			return nil, bad(j + 2)
+		}
+		oc.Constraint = toks[j+2].Val
+		j += 3
+	}
+	if j >= b || !toks[j].Is("do") {
+		return nil, bad(j)
+	}
+	j++
+	switch {
+	case j < b && toks[j].Is("nothing"):
+		oc.DoNothing = true
+		if j+1 < b {
+			return nil, bad(j + 1)
+		}
+		return oc, nil
+	case j < b && toks[j].Is("update"):
+		if len(oc.Columns) == 0 && oc.Constraint == "" {
+			return nil, errorAt(sql, toks[j].Pos, CodeSyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name")
+		}
+		if j+1 >= b || !toks[j+1].Is("set") {
+			return nil, bad(j + 1)
+		}
+		f, err := parseFragment(sql, toks, j+1, b, "UPDATE excluded", st, false)
+		if err != nil {
+			return nil, err
+		}
+		up, ok := f.node.(*ast.UpdateStmt)
+		if !ok || up.Order != nil || up.Limit != nil {
+			return nil, bad(j)
+		}
+		oc.Set = up.List
+		oc.Where = up.Where
+		return oc, nil
+	}
+	return nil, bad(j)
+}
+
+// validate refuses MySQL-only constructs the grammar accepted.
+func validate(sql string, toks []pgdialect.Token, a, b int, st *Statement) error {
+	v := &validator{}
+	st.AST.Accept(v)
+	if v.what == "" {
+		return nil
+	}
+	// point at the first token spelling the construct
+	for i := a; i < b; i++ {
+		if toks[i].Is(v.kw) {
+			return syntaxErrorAt(sql, toks[i].Pos, toks[i].Raw(sql))
+		}
+	}
+	return errorAt(sql, toks[a].Pos, CodeSyntaxError, "syntax error: "+v.what+" is not PostgreSQL syntax")
+}
+
+type validator struct{ what, kw string }
+
+func (v *validator) Enter(n ast.Node) (ast.Node, bool) {
+	if v.what != "" {
+		return n, true
+	}
+	switch x := n.(type) {
+	case *ast.BinaryOperationExpr:
+		switch x.Op.String() {
+		case "intdiv":
+			v.what, v.kw = "DIV", "div"
+		case "xor":
+			v.what, v.kw = "XOR", "xor"
+		}
+	case *ast.InsertStmt:
+		if x.IsReplace {
+			v.what, v.kw = "REPLACE", "replace"
+		} else if len(x.OnDuplicate) > 0 {
+			v.what, v.kw = "ON DUPLICATE KEY", "duplicate"
+		} else if x.Setlist {
+			v.what, v.kw = "INSERT ... SET", "set"
+		}
+	case *ast.ColumnOption:
+		if x.Tp == ast.ColumnOptionAutoIncrement {
+			v.what, v.kw = "AUTO_INCREMENT", "auto_increment"
+		}
+	case *ast.TableOption:
+		if x.Tp == ast.TableOptionAutoIncrement {
+			v.what, v.kw = "AUTO_INCREMENT", "auto_increment"
+		} else {
+			v.what, v.kw = "table option", "engine"
+		}
+	}
+	return n, false
+}
+
+func (v *validator) Leave(n ast.Node) (ast.Node, bool) { return n, true }
