@@ -36,7 +36,7 @@
 //
 // # How it works
 //
-// pgdialect.Lex tokenises with PostgreSQL's lexical rules (standard and E''
+// pgdialect.Lex tokenises with PostgreSQL's lexical rules (standard and E”
 // strings, dollar quoting, nested comments, parameters, operators). Our own
 // statements are parsed from the tokens directly. Others are rewritten by
 // pgdialect.Rewriter into MySQL-grammar text: $n -> ?, x::t, CAST(x AS t)

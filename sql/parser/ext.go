@@ -1,9 +1,624 @@
 package parser
 
-import "github.com/tesseradb/tessera/sql/parser/pgdialect"
+import (
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/tesseradb/tessera/sql/parser/pgdialect"
+)
+
+// cursor walks toks[i:b] of one statement.
+type cursor struct {
+	sql  string
+	toks []pgdialect.Token
+	i, b int
+	st   *Statement
+}
+
+func (c *cursor) peek() pgdialect.Token {
+	if c.i >= c.b {
+		return pgdialect.Token{Kind: pgdialect.EOF, Pos: len(c.sql)}
+	}
+	return c.toks[c.i]
+}
+func (c *cursor) done() bool { return c.i >= c.b }
+func (c *cursor) accept(words ...string) bool {
+	for k, w := range words {
+		if c.i+k >= c.b || !c.toks[c.i+k].Is(w) {
+			return false
+		}
+	}
+	c.i += len(words)
+	return true
+}
+func (c *cursor) acceptP(p string) bool {
+	if c.i < c.b && c.toks[c.i].IsP(p) {
+		c.i++
+		return true
+	}
+	return false
+}
+func (c *cursor) errHere() error {
+	if c.i >= c.b {
+		if c.b < len(c.toks) && c.toks[c.b].Kind != pgdialect.EOF {
+			t := c.toks[c.b]
+			return syntaxErrorAt(c.sql, t.Pos, t.Raw(c.sql))
+		}
+		return syntaxErrorAt(c.sql, len(c.sql), "")
+	}
+	t := c.toks[c.i]
+	return syntaxErrorAt(c.sql, t.Pos, t.Raw(c.sql))
+}
+func (c *cursor) end() error {
+	if !c.done() {
+		return c.errHere()
+	}
+	return nil
+}
+func (c *cursor) name() (string, error) {
+	t := c.peek()
+	if t.Kind == pgdialect.Ident || t.Kind == pgdialect.QIdent {
+		c.i++
+		return t.Val, nil
+	}
+	return "", c.errHere()
+}
+
+// qualName reads [schema.]name.
+func (c *cursor) qualName() (string, string, error) {
+	n, err := c.name()
+	if err != nil {
+		return "", "", err
+	}
+	if c.acceptP(".") {
+		m, err := c.name()
+		return n, m, err
+	}
+	return "", n, nil
+}
 
 // parseExt parses the statements that become our own nodes; handled is
 // false when the statement goes to the TiDB grammar.
 func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtStmt, bool, error) {
-	return nil, false, nil
+	c := &cursor{sql: sql, toks: toks, i: a, b: b, st: st}
+	t := toks[a]
+	if t.Kind != pgdialect.Ident {
+		return nil, false, nil
+	}
+	var n ExtStmt
+	var err error
+	switch t.Val {
+	case "begin":
+		c.i++
+		c.accept("transaction") // BEGIN WORK / TRANSACTION
+		c.accept("work")
+		s := &BeginStmt{}
+		err = c.txnModes(&s.Modes)
+		n = s
+	case "start":
+		c.i++
+		if !c.accept("transaction") {
+			return nil, true, c.errHere()
+		}
+		s := &BeginStmt{}
+		err = c.txnModes(&s.Modes)
+		n = s
+	case "commit", "end":
+		c.i++
+		if !c.accept("transaction") {
+			c.accept("work")
+		}
+		c.accept("and", "no", "chain")
+		n, err = &CommitStmt{}, c.end()
+	case "rollback", "abort":
+		c.i++
+		if !c.accept("transaction") {
+			c.accept("work")
+		}
+		s := &RollbackStmt{}
+		if t.Val == "rollback" && c.accept("to") {
+			c.accept("savepoint")
+			s.Savepoint, err = c.name()
+		} else {
+			c.accept("and", "no", "chain")
+		}
+		n = s
+		if err == nil {
+			err = c.end()
+		}
+	case "savepoint":
+		c.i++
+		s := &SavepointStmt{}
+		s.Name, err = c.name()
+		n = s
+		if err == nil {
+			err = c.end()
+		}
+	case "release":
+		c.i++
+		c.accept("savepoint")
+		s := &ReleaseStmt{}
+		s.Name, err = c.name()
+		n = s
+		if err == nil {
+			err = c.end()
+		}
+	case "set":
+		n, err = c.set()
+	case "reset":
+		c.i++
+		s := &ResetStmt{}
+		if c.accept("all") {
+			s.All = true
+		} else {
+			s.Name, err = c.varName()
+		}
+		n = s
+		if err == nil {
+			err = c.end()
+		}
+	case "show":
+		c.i++
+		if c.accept("ranges", "from", "table") {
+			s := &ShowRangesStmt{}
+			s.Schema, s.Table, err = c.qualName()
+			n = s
+		} else {
+			s := &ShowStmt{}
+			switch {
+			case c.accept("all"):
+				s.All = true
+			case c.accept("time", "zone"):
+				s.Name = "timezone"
+			case c.accept("transaction", "isolation", "level"):
+				s.Name = "transaction_isolation"
+			case c.accept("session", "authorization"):
+				s.Name = "session_authorization"
+			default:
+				s.Name, err = c.varName()
+			}
+			n = s
+		}
+		if err == nil {
+			err = c.end()
+		}
+	case "discard":
+		c.i++
+		s := &DiscardStmt{}
+		w := c.peek()
+		switch {
+		case w.Is("all") || w.Is("plans") || w.Is("sequences") || w.Is("temp") || w.Is("temporary"):
+			s.What = w.Val
+			c.i++
+		default:
+			err = c.errHere()
+		}
+		n = s
+		if err == nil {
+			err = c.end()
+		}
+	case "deallocate":
+		c.i++
+		c.accept("prepare")
+		s := &DeallocateStmt{}
+		if c.accept("all") {
+			s.All = true
+		} else {
+			s.Name, err = c.name()
+		}
+		n = s
+		if err == nil {
+			err = c.end()
+		}
+	case "prepare":
+		if a+1 < b && toks[a+1].Is("transaction") {
+			return nil, true, errorAt(sql, t.Pos, CodeFeatureNotSupported, "PREPARE TRANSACTION is not supported")
+		}
+		n, err = c.prepare()
+	case "execute":
+		n, err = c.execute()
+	case "copy":
+		n, err = c.copy()
+	case "vacuum", "analyze", "analyse":
+		n, err = c.vacuum()
+	case "alter":
+		if s, ok, e := c.splitAt(); ok || e != nil {
+			return s, true, e
+		}
+		return nil, false, nil
+	default:
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, true, err
+	}
+	return n, true, nil
 }
+
+func (c *cursor) varName() (string, error) {
+	n, err := c.name()
+	if err != nil {
+		return "", err
+	}
+	for c.acceptP(".") {
+		m, err := c.name()
+		if err != nil {
+			return "", err
+		}
+		n += "." + m
+	}
+	return n, nil
+}
+
+// txnModes reads transaction modes until the end of the statement.
+func (c *cursor) txnModes(m *TxnModes) error {
+	for !c.done() {
+		switch {
+		case c.accept("isolation", "level"):
+			switch {
+			case c.accept("serializable"):
+				m.Isolation = "serializable"
+			case c.accept("repeatable", "read"):
+				m.Isolation = "repeatable read"
+			case c.accept("read", "committed"):
+				m.Isolation = "read committed"
+			case c.accept("read", "uncommitted"):
+				m.Isolation = "read uncommitted"
+			default:
+				return c.errHere()
+			}
+		case c.accept("read", "only"):
+			v := true
+			m.ReadOnly = &v
+		case c.accept("read", "write"):
+			v := false
+			m.ReadOnly = &v
+		case c.accept("not", "deferrable"):
+			v := false
+			m.Deferrable = &v
+		case c.accept("deferrable"):
+			v := true
+			m.Deferrable = &v
+		default:
+			return c.errHere()
+		}
+		c.acceptP(",")
+	}
+	return nil
+}
+
+func (c *cursor) set() (ExtStmt, error) {
+	c.i++
+	local := false
+	if c.accept("local") {
+		local = true
+	} else {
+		c.accept("session")
+	}
+	if c.accept("transaction") {
+		s := &SetTransactionStmt{}
+		return s, c.txnModes(&s.Modes)
+	}
+	if c.accept("characteristics", "as", "transaction") {
+		s := &SetTransactionStmt{Session: true}
+		return s, c.txnModes(&s.Modes)
+	}
+	s := &SetVarStmt{Local: local}
+	if c.accept("time", "zone") {
+		s.Name = "timezone"
+		if c.accept("local") || c.accept("default") {
+			s.Default = true
+			return s, c.end()
+		}
+		if c.accept("interval") {
+			return nil, errorAt(c.sql, c.toks[c.i-1].Pos, CodeFeatureNotSupported, "SET TIME ZONE INTERVAL is not supported")
+		}
+	} else if c.accept("names") {
+		s.Name = "client_encoding"
+	} else if c.accept("session", "authorization") || c.accept("role") {
+		return nil, errorAt(c.sql, c.toks[c.i-1].Pos, CodeFeatureNotSupported, "SET ROLE / SESSION AUTHORIZATION is not supported")
+	} else {
+		var err error
+		if s.Name, err = c.varName(); err != nil {
+			return nil, err
+		}
+		if !c.acceptP("=") && !c.accept("to") {
+			return nil, c.errHere()
+		}
+	}
+	if c.accept("default") {
+		s.Default = true
+		return s, c.end()
+	}
+	for {
+		t := c.peek()
+		switch t.Kind {
+		case pgdialect.String, pgdialect.Ident, pgdialect.QIdent, pgdialect.Int, pgdialect.Num:
+			s.Values = append(s.Values, t.Val)
+			c.i++
+		case pgdialect.Op:
+			if (t.Val == "-" || t.Val == "+") && c.i+1 < c.b && (c.toks[c.i+1].Kind == pgdialect.Int || c.toks[c.i+1].Kind == pgdialect.Num) {
+				v := c.toks[c.i+1].Val
+				if t.Val == "-" {
+					v = "-" + v
+				}
+				s.Values = append(s.Values, v)
+				c.i += 2
+				break
+			}
+			return nil, c.errHere()
+		default:
+			return nil, c.errHere()
+		}
+		if !c.acceptP(",") {
+			break
+		}
+	}
+	return s, c.end()
+}
+
+func (c *cursor) prepare() (ExtStmt, error) {
+	c.i++
+	s := &PrepareStmt{}
+	var err error
+	if s.Name, err = c.name(); err != nil {
+		return nil, err
+	}
+	if c.acceptP("(") {
+		for {
+			t, next, ok := pgdialect.ParseType(c.toks, c.i, true)
+			if !ok || next > c.b {
+				return nil, c.errHere()
+			}
+			s.ParamTypes = append(s.ParamTypes, t)
+			c.i = next
+			if c.acceptP(",") {
+				continue
+			}
+			if c.acceptP(")") {
+				break
+			}
+			return nil, c.errHere()
+		}
+	}
+	if !c.accept("as") || c.done() {
+		return nil, c.errHere()
+	}
+	inner, err := parseRange(c.sql, c.toks, c.i, c.b)
+	if err != nil {
+		return nil, err
+	}
+	s.Stmt = inner
+	return s, nil
+}
+
+func (c *cursor) execute() (ExtStmt, error) {
+	c.i++
+	s := &ExecuteStmt{}
+	var err error
+	if s.Name, err = c.name(); err != nil {
+		return nil, err
+	}
+	if c.done() {
+		return s, nil
+	}
+	if !c.toks[c.i].IsP("(") || !c.toks[c.b-1].IsP(")") {
+		return nil, c.errHere()
+	}
+	f, err := parseFragment(c.sql, c.toks, c.i+1, c.b-1, "SELECT", c.st, false)
+	if err != nil {
+		return nil, err
+	}
+	sel, ok := f.node.(*ast.SelectStmt)
+	if !ok || sel.From != nil {
+		return nil, c.errHere()
+	}
+	for _, fl := range sel.Fields.Fields {
+		s.Args = append(s.Args, fl.Expr)
+	}
+	return s, nil
+}
+
+func (c *cursor) copy() (ExtStmt, error) {
+	c.i++
+	s := &CopyStmt{Format: "text"}
+	var err error
+	if c.peek().IsP("(") {
+		return nil, errorAt(c.sql, c.peek().Pos, CodeFeatureNotSupported, "COPY (query) is not supported")
+	}
+	if s.Schema, s.Table, err = c.qualName(); err != nil {
+		return nil, err
+	}
+	if c.acceptP("(") {
+		for {
+			n, err := c.name()
+			if err != nil {
+				return nil, err
+			}
+			s.Columns = append(s.Columns, n)
+			if c.acceptP(",") {
+				continue
+			}
+			if c.acceptP(")") {
+				break
+			}
+			return nil, c.errHere()
+		}
+	}
+	switch {
+	case c.accept("from", "stdin"):
+		s.From = true
+	case c.accept("to", "stdout"):
+	case c.accept("from") || c.accept("to"):
+		return nil, errorAt(c.sql, c.peek().Pos, CodeFeatureNotSupported, "COPY supports only STDIN and STDOUT")
+	default:
+		return nil, c.errHere()
+	}
+	withKw := c.accept("with")
+	str := func() (*string, error) {
+		c.accept("as")
+		t := c.peek()
+		if t.Kind != pgdialect.String {
+			return nil, c.errHere()
+		}
+		c.i++
+		v := t.Val
+		return &v, nil
+	}
+	if c.acceptP("(") {
+		for {
+			opt, err := c.name()
+			if err != nil {
+				return nil, err
+			}
+			switch opt {
+			case "format":
+				f, err := c.name()
+				if err != nil {
+					return nil, err
+				}
+				s.Format = f
+			case "header":
+				s.Header = true
+				if w := c.peek(); w.Is("true") || w.Is("on") || (w.Kind == pgdialect.Int && w.Val == "1") {
+					c.i++
+				} else if w.Is("false") || w.Is("off") || (w.Kind == pgdialect.Int && w.Val == "0") {
+					s.Header = false
+					c.i++
+				}
+			case "delimiter":
+				if s.Delimiter, err = str(); err != nil {
+					return nil, err
+				}
+			case "null":
+				if s.Null, err = str(); err != nil {
+					return nil, err
+				}
+			case "quote":
+				if s.Quote, err = str(); err != nil {
+					return nil, err
+				}
+			case "escape":
+				if s.Escape, err = str(); err != nil {
+					return nil, err
+				}
+			default:
+				return nil, errorAt(c.sql, c.toks[c.i-1].Pos, CodeSyntaxError, "option \""+opt+"\" not recognized")
+			}
+			if c.acceptP(",") {
+				continue
+			}
+			if c.acceptP(")") {
+				break
+			}
+			return nil, c.errHere()
+		}
+		return s, c.end()
+	}
+	_ = withKw
+	// old syntax: [BINARY] [DELIMITER [AS] 'c'] [NULL [AS] 's'] [CSV [HEADER] [QUOTE ..] [ESCAPE ..]]
+	for !c.done() {
+		switch {
+		case c.accept("binary"):
+			s.Format = "binary"
+		case c.accept("csv"):
+			s.Format = "csv"
+		case c.accept("header"):
+			s.Header = true
+		case c.accept("delimiter"):
+			if s.Delimiter, err = str(); err != nil {
+				return nil, err
+			}
+		case c.accept("null"):
+			if s.Null, err = str(); err != nil {
+				return nil, err
+			}
+		case c.accept("quote"):
+			if s.Quote, err = str(); err != nil {
+				return nil, err
+			}
+		case c.accept("escape"):
+			if s.Escape, err = str(); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, c.errHere()
+		}
+	}
+	return s, nil
+}
+
+func (c *cursor) vacuum() (ExtStmt, error) {
+	isAnalyze := !c.peek().Is("vacuum")
+	c.i++
+	// options: (opt [, ...]) or bare words
+	if c.acceptP("(") {
+		depth := 1
+		for !c.done() && depth > 0 {
+			if c.peek().IsP("(") {
+				depth++
+			} else if c.peek().IsP(")") {
+				depth--
+			}
+			c.i++
+		}
+	}
+	for c.accept("full") || c.accept("freeze") || c.accept("verbose") || c.accept("analyze") || c.accept("analyse") {
+	}
+	var tables []string
+	for !c.done() {
+		sch, tbl, err := c.qualName()
+		if err != nil {
+			return nil, err
+		}
+		if sch != "" {
+			tbl = sch + "." + tbl
+		}
+		tables = append(tables, tbl)
+		if c.acceptP("(") { // column list
+			for !c.done() && !c.acceptP(")") {
+				c.i++
+			}
+		}
+		if !c.acceptP(",") {
+			break
+		}
+	}
+	if err := c.end(); err != nil {
+		return nil, err
+	}
+	if isAnalyze {
+		return &AnalyzeStmt{Tables: tables}, nil
+	}
+	return &VacuumStmt{Tables: tables}, nil
+}
+
+// splitAt reads ALTER TABLE t SPLIT AT VALUES (...)[, (...)].
+func (c *cursor) splitAt() (ExtStmt, bool, error) {
+	save := c.i
+	c.i++
+	if !c.accept("table") {
+		c.i = save
+		return nil, false, nil
+	}
+	sch, tbl, err := c.qualName()
+	if err != nil || !c.accept("split", "at") {
+		c.i = save
+		return nil, false, nil
+	}
+	if !c.accept("values") {
+		return nil, true, c.errHere()
+	}
+	// parse the VALUES rows as INSERT ... VALUES to reuse the grammar
+	f, err := parseFragment(c.sql, c.toks, c.i-1, c.b, "INSERT INTO t", c.st, false)
+	if err != nil {
+		return nil, true, err
+	}
+	ins, ok := f.node.(*ast.InsertStmt)
+	if !ok {
+		return nil, true, c.errHere()
+	}
+	return &SplitAtStmt{Schema: sch, Table: tbl, Rows: ins.Lists}, true, nil
+}
+
+var _ = strings.ToLower

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/pingcap/tidb/pkg/parser/format"
 )
 
@@ -39,5 +41,18 @@ func TestSmoke(t *testing.T) {
 		for _, st := range sts {
 			t.Logf("%s\n  -> %s params=%v casts=%v cols=%v oc=%+v ret=%d", q, restore(st), st.Params, st.CastTypes, st.ColumnTypes, st.OnConflict, len(st.Returning))
 		}
+	}
+}
+
+func TestExtSmoke(t *testing.T) {
+	for _, q := range []string{
+		"BEGIN ISOLATION LEVEL SERIALIZABLE, READ ONLY", "SET x = 1", "SET TIME ZONE 'UTC'", "SHOW ALL", "SHOW search_path",
+		"COPY t (a, b) FROM STDIN WITH (FORMAT csv, HEADER)", "COPY t TO STDOUT WITH CSV HEADER", "ALTER TABLE t SPLIT AT VALUES (1), (2)",
+		"SHOW RANGES FROM TABLE t", "PREPARE p (int8) AS SELECT $1", "EXECUTE p(1)", "VACUUM", "ROLLBACK TO SAVEPOINT s",
+	} {
+		sts, err := Parse(q)
+		require.NoError(t, err, q)
+		require.Len(t, sts, 1)
+		require.NotNil(t, sts[0].Ext, q)
 	}
 }

@@ -103,7 +103,8 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 	if confAt >= 0 {
 		mainEnd = confAt
 	}
-	f, err := parseFragment(sql, toks, a, mainEnd, "", st, true)
+	colTypes := (first.Is("create") || first.Is("alter")) && hasWord(toks, a, b, "table")
+	f, err := parseFragment(sql, toks, a, mainEnd, "", st, colTypes)
 	if err != nil {
 		return err
 	}
@@ -281,3 +282,12 @@ func (v *validator) Enter(n ast.Node) (ast.Node, bool) {
 }
 
 func (v *validator) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+func hasWord(toks []pgdialect.Token, a, b int, w string) bool {
+	for i := a; i < b && i < a+6; i++ {
+		if toks[i].Is(w) {
+			return true
+		}
+	}
+	return false
+}

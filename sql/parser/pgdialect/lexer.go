@@ -11,16 +11,16 @@ type Kind uint8
 
 // Token kinds.
 const (
-	EOF      Kind = iota
-	Ident         // unquoted identifier or keyword; Val is folded to lower case
-	QIdent        // "quoted identifier"; Val is the identifier
-	String        // any string literal ('', E'', $$, U&''); Val is the decoded value
-	BitStr        // B'0101' or X'ff'; Val is the raw text inside the quotes, Raw keeps the prefix
-	Int           // integer literal; Val is the digits
-	Num           // decimal or float literal; Val is the text
-	Param         // $n; Num holds n
-	Op            // operator (possibly multi-char)
-	Punct         // ( ) [ ] , ; . :
+	EOF    Kind = iota
+	Ident       // unquoted identifier or keyword; Val is folded to lower case
+	QIdent      // "quoted identifier"; Val is the identifier
+	String      // any string literal ('', E'', $$, U&''); Val is the decoded value
+	BitStr      // B'0101' or X'ff'; Val is the raw text inside the quotes, Raw keeps the prefix
+	Int         // integer literal; Val is the digits
+	Num         // decimal or float literal; Val is the text
+	Param       // $n; Num holds n
+	Op          // operator (possibly multi-char)
+	Punct       // ( ) [ ] , ; . :
 )
 
 // Token is one lexical token of PostgreSQL text.

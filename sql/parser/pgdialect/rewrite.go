@@ -22,12 +22,12 @@ type Rewritten struct {
 	Outs []Out
 	// Params are the $n numbers of the placeholders, in order of the
 	// `?` markers in the rewritten text, with their original offsets.
-	Params    []int
-	ParamPos  []int
-	Types     []Type // indexed by marker k
-	Notices   []string
-	text      string
-	starts    []int
+	Params   []int
+	ParamPos []int
+	Types    []Type // indexed by marker k
+	Notices  []string
+	text     string
+	starts   []int
 }
 
 // Text returns the rewritten text (tokens joined by single spaces).
@@ -168,7 +168,23 @@ func (w *Rewriter) Run(from, to int) error {
 	for i := from; i < to && w.err == nil; i++ {
 		t := toks[i]
 		switch t.Kind {
-		case Ident:
+		case Ident, QIdent:
+			if w.ColumnTypes && w.columnStart(len(stack)) {
+				if typ, next, ok := ParseType(toks, i+1, true); ok && !isConstraintWord(t) && next > i+1 && !toks[next].IsP(".") {
+					if t.Kind == QIdent {
+						w.emit(QuoteIdent(t.Val), t.Pos)
+					} else {
+						w.emit(t.Val, t.Pos)
+					}
+					w.emit(w.addType(typ), toks[i+1].Pos)
+					i = next - 1
+					continue
+				}
+			}
+			if t.Kind == QIdent {
+				w.emit(QuoteIdent(t.Val), t.Pos)
+				continue
+			}
 			// CAST( ... AS type )
 			if t.Val == "cast" && toks[i+1].IsP("(") {
 				w.emit("CAST", t.Pos)
@@ -206,8 +222,6 @@ func (w *Rewriter) Run(from, to int) error {
 				}
 			}
 			w.emit(t.Val, t.Pos)
-		case QIdent:
-			w.emit(QuoteIdent(t.Val), t.Pos)
 		case String:
 			w.emit(quoteStr(t.Val), t.Pos)
 		case BitStr:
@@ -299,6 +313,50 @@ func (w *Rewriter) binaryContext() bool {
 func isIntervalField(s string) bool {
 	switch s {
 	case "year", "month", "day", "hour", "minute", "second":
+		return true
+	}
+	return false
+}
+
+// columnStart reports whether the next token begins a column definition:
+// directly inside the first parenthesis of CREATE TABLE, after "(" or ",",
+// or after ALTER TABLE ... ADD [COLUMN] [IF NOT EXISTS].
+func (w *Rewriter) columnStart(depth int) bool {
+	o := w.R.Outs
+	if len(o) == 0 {
+		return false
+	}
+	last := o[len(o)-1].Text
+	if depth == 1 && (last == "(" || last == ",") {
+		// the first "(" of the statement must be the element list
+		for _, x := range o {
+			if x.Text == "(" {
+				return w.R.Outs[len(o)-1].Text == "," || &x == &x && countOpen(o) == 1
+			}
+		}
+	}
+	if depth == 0 && (last == "add" || last == "column" || last == "exists") {
+		return true
+	}
+	return false
+}
+
+func countOpen(o []Out) int {
+	n := 0
+	for _, x := range o {
+		if x.Text == "(" {
+			n++
+		}
+	}
+	return n
+}
+
+func isConstraintWord(t Token) bool {
+	if t.Kind != Ident {
+		return false
+	}
+	switch t.Val {
+	case "constraint", "primary", "unique", "check", "foreign", "like", "exclude", "key", "index":
 		return true
 	}
 	return false
