@@ -221,6 +221,27 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		n, err = c.copy()
 	case "vacuum", "analyze", "analyse":
 		n, err = c.vacuum()
+	case "drop":
+		if a+1 < b && toks[a+1].Is("index") {
+			c.i += 2
+			s := &DropIndexStmt{}
+			s.Concurrently = c.accept("concurrently")
+			s.IfExists = c.accept("if", "exists")
+			for {
+				sch, n, e := c.qualName()
+				if e != nil {
+					return nil, true, e
+				}
+				s.Names = append(s.Names, [2]string{sch, n})
+				if !c.acceptP(",") {
+					break
+				}
+			}
+			s.Cascade = c.accept("cascade")
+			c.accept("restrict")
+			return s, true, c.end()
+		}
+		return nil, false, nil
 	case "alter":
 		if s, ok, e := c.splitAt(); ok || e != nil {
 			return s, true, e

@@ -130,3 +130,15 @@ func (*VacuumStmt) StatementTag() string         { return "VACUUM" }
 func (*AnalyzeStmt) StatementTag() string        { return "ANALYZE" }
 func (*SplitAtStmt) StatementTag() string        { return "SPLIT" }
 func (*ShowRangesStmt) StatementTag() string     { return "SHOW" }
+
+// DropIndexStmt is DROP INDEX [CONCURRENTLY] [IF EXISTS] [schema.]name[, ...]
+// [CASCADE|RESTRICT] (PostgreSQL names indexes per schema, not per table).
+type DropIndexStmt struct {
+	Names        [][2]string // {schema, name}
+	Concurrently bool
+	IfExists     bool
+	Cascade      bool
+}
+
+// StatementTag implements ExtStmt.
+func (*DropIndexStmt) StatementTag() string { return "DROP INDEX" }
