@@ -2,20 +2,29 @@ package main
 
 import (
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/spf13/cobra"
 )
 
 // DefaultRPCPort is the RPC port used when an address has none (DESIGN §7).
 const DefaultRPCPort = 6433
 
-// errUsage marks bad command-line input.
-var errUsage = errors.New("usage")
+// usageArgs wraps a cobra argument validator so that its errors are usage
+// errors (exit status 2).
+func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := v(cmd, args); err != nil {
+			return fmt.Errorf("%w: %w", errUsage, err)
+		}
+		return nil
+	}
+}
 
 // usageErrorf returns an error wrapping errUsage.
 func usageErrorf(format string, args ...any) error {

@@ -5,34 +5,87 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
-	"github.com/cockroachdb/pebble/v2"
 	"github.com/spf13/cobra"
+	"github.com/tesseradb/tessera/hlc"
+	"github.com/tesseradb/tessera/kv/storage"
 )
 
+// startFlags are the flags of `tessera start`.
+type startFlags struct {
+	store     string
+	listen    string
+	advertise string
+	join      string
+	maxOffset time.Duration
+}
+
+// startConfig is the validated form of startFlags.
+type startConfig struct {
+	store     string
+	listen    string
+	advertise string
+	join      []string
+	maxOffset time.Duration
+}
+
+func (f *startFlags) validate() (startConfig, error) {
+	if f.store == "" {
+		return startConfig{}, usageErrorf("--store is required")
+	}
+	listen, err := parseAddr(f.listen)
+	if err != nil {
+		return startConfig{}, fmt.Errorf("--listen: %w", err)
+	}
+	advertise := listen
+	if f.advertise != "" {
+		if advertise, err = parseAddr(f.advertise); err != nil {
+			return startConfig{}, fmt.Errorf("--advertise: %w", err)
+		}
+	}
+	join, err := parseAddrList(f.join)
+	if err != nil {
+		return startConfig{}, fmt.Errorf("--join: %w", err)
+	}
+	if f.maxOffset < 0 {
+		return startConfig{}, usageErrorf("--max-offset must not be negative")
+	}
+	return startConfig{store: f.store, listen: listen, advertise: advertise, join: join, maxOffset: f.maxOffset}, nil
+}
+
 func init() {
-	var store, listen string
+	var f startFlags
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Start a node",
-		Args:  cobra.NoArgs,
+		Long: `Start a node serving RPC on --listen with its data in --store.
+
+A new store joins the cluster of the --join addresses, or waits for
+"tessera init" to bootstrap a new cluster; a store that was in a cluster
+restarts with everything it had.`,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if store == "" {
-				return fmt.Errorf("--store is required")
-			}
-			db, err := pebble.Open(store, &pebble.Options{})
+			cfg, err := f.validate()
 			if err != nil {
-				return fmt.Errorf("opening store %s: %w", store, err)
+				return err
 			}
-			defer db.Close()
-			fmt.Fprintf(cmd.OutOrStdout(), "tessera %s: store %s open; replication and SQL are not served yet (listen %s reserved)\nCtrl-C to stop\n", Version, store, listen)
+			eng, err := storage.Open(cfg.store)
+			if err != nil {
+				return fmt.Errorf("opening store %s: %w", cfg.store, err)
+			}
+			defer eng.Close()
+			fmt.Fprintf(cmd.OutOrStdout(), "tessera %s: store %s open; replication and SQL are not served yet (listen %s reserved)\nCtrl-C to stop\n", Version, cfg.store, cfg.listen)
 			sig := make(chan os.Signal, 1)
 			signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 			<-sig
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&store, "store", "", "directory of this node's store")
-	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:6433", "RPC listen address")
+	cmd.Flags().StringVar(&f.store, "store", "", "directory of this node's store (required)")
+	cmd.Flags().StringVar(&f.listen, "listen", fmt.Sprintf("127.0.0.1:%d", DefaultRPCPort), "RPC listen address HOST:PORT")
+	cmd.Flags().StringVar(&f.advertise, "advertise", "", "RPC address other nodes and clients use to reach this node (default: --listen)")
+	cmd.Flags().StringVar(&f.join, "join", "", "addresses of cluster nodes to join, comma-separated HOST:PORT (may include this node)")
+	cmd.Flags().DurationVar(&f.maxOffset, "max-offset", hlc.DefaultMaxOffset, "maximum tolerated clock offset between nodes")
 	rootCmd.AddCommand(cmd)
 }

@@ -1,0 +1,46 @@
+// Package server wires one Tessera node together: it opens the store's
+// Pebble engine (kv/storage), runs the node's HLC clock, the ranges.Store
+// with its Raft transport, and one gRPC server carrying the Internal
+// (batches, raft) and Admin (init, join, status, replica changes) services.
+//
+// # Life of a node
+//
+//   - A store that has an ident (cluster ID, node ID, store ID; the file
+//     TESSERA-IDENT in the store directory, written once, atomically)
+//     starts its ranges.Store at once and recovers every replica it had.
+//   - A new store serves RPC but no data. It asks each --join address to
+//     let it join (Admin.Join) until one that belongs to a cluster answers
+//     with a node ID, or until `tessera init` reaches it (Admin.Init), which
+//     bootstraps a new cluster here: node 1, store 1, and range 1 covering
+//     the whole key space with this store as its only voter. A second init,
+//     on any node of a cluster, fails with "already initialized".
+//   - Join is served by an initialized node: it allocates the node ID with
+//     an Increment on a system key and records the new node's address in
+//     the node registry (system keys), through the kv client, so both are
+//     replicated; it answers with the cluster ID, the IDs and every known
+//     node's address.
+//   - Up-replication: every node looks at the ranges it holds the lease
+//     for; one with fewer than 3 voters gets a replica on a reachable node
+//     that has none (ranges' ChangeReplicas: learner, snapshot, promotion).
+//
+// # Addresses
+//
+// The address book maps node IDs to RPC addresses. It is filled from the
+// Join answer, from the node registry (re-read periodically), and from
+// probing the --join addresses (which answer with their node ID); it is
+// kept in TESSERA-NODES next to the ident so that a full-cluster restart can
+// reach its peers before any range has a quorum.
+//
+// # Clocks
+//
+// Every RPC a node sends carries its HLC reading in gRPC metadata
+// (kvclient.ClockMetadataKey) and every RPC it serves ratchets its clock
+// with the sender's reading (and answers with its own), refusing a sender
+// more than the max offset ahead.
+//
+// # Locks
+//
+// Server.mu guards the node's state machine (waiting → bootstrapping/joining
+// → running) and the running Store pointer; addressBook.mu guards the map.
+// Both are leaves: no RPC, Raft proposal or fsync happens under either.
+package server
