@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -9,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tesseradb/tessera/hlc"
-	"github.com/tesseradb/tessera/kv/storage"
+	"github.com/tesseradb/tessera/server"
 )
 
 // startFlags are the flags of `tessera start`.
@@ -70,15 +71,28 @@ restarts with everything it had.`,
 			if err != nil {
 				return err
 			}
-			eng, err := storage.Open(cfg.store)
+			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelInfo}))
+			srv, err := server.New(server.Config{
+				StoreDir:  cfg.store,
+				Listen:    cfg.listen,
+				Advertise: cfg.advertise,
+				Join:      cfg.join,
+				MaxOffset: cfg.maxOffset,
+				Logger:    logger,
+			})
 			if err != nil {
-				return fmt.Errorf("opening store %s: %w", cfg.store, err)
+				return err
 			}
-			defer eng.Close()
-			fmt.Fprintf(cmd.OutOrStdout(), "tessera %s: store %s open; replication and SQL are not served yet (listen %s reserved)\nCtrl-C to stop\n", Version, cfg.store, cfg.listen)
-			sig := make(chan os.Signal, 1)
-			signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-			<-sig
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			if err := srv.Start(ctx); err != nil {
+				srv.Stop()
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "tessera %s: node serving RPC on %s (store %s); Ctrl-C to stop\n", Version, srv.Addr(), cfg.store)
+			<-ctx.Done()
+			logger.Info("stopping")
+			srv.Stop()
 			return nil
 		},
 	}

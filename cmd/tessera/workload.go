@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/tesseradb/tessera/cmd/tessera/internal/workload"
+	"github.com/tesseradb/tessera/kv/kvclient"
+)
+
+// maxWorkloadValueSize bounds --value-size well below the storage limit.
+const maxWorkloadValueSize = 16 << 20
+
+func init() {
+	wl := &cobra.Command{
+		Use:   "workload",
+		Short: "Drive load against a running cluster and measure it",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+
+	var (
+		hosts       string
+		concurrency int
+		duration    time.Duration
+		valueSize   int
+		readPercent int
+		keys        int64
+		seed        int64
+		opTimeout   time.Duration
+		prefix      string
+	)
+	kv := &cobra.Command{
+		Use:   "kv",
+		Short: "Random point reads and writes of raw keys",
+		Long: `Random point reads and writes of raw keys.
+
+Each of --concurrency workers picks a key uniformly from --keys keys under
+--prefix and reads it (with probability --read-percent) or writes a value of
+--value-size random bytes. A progress line goes to stderr every second; at the
+end exactly one summary line goes to stdout:
+
+  ops/s=… p50_ms=… p95_ms=… p99_ms=… errors=…
+
+Latencies are of successful operations only.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			addrs, err := parseAddrList(hosts)
+			if err != nil {
+				return err
+			}
+			switch {
+			case len(addrs) == 0:
+				return usageErrorf("--host is required")
+			case concurrency < 1 || concurrency > 10000:
+				return usageErrorf("--concurrency must be in [1, 10000], got %d", concurrency)
+			case duration <= 0:
+				return usageErrorf("--duration must be positive, got %s", duration)
+			case valueSize < 0 || valueSize > maxWorkloadValueSize:
+				return usageErrorf("--value-size must be in [0, %d], got %d", maxWorkloadValueSize, valueSize)
+			case readPercent < 0 || readPercent > 100:
+				return usageErrorf("--read-percent must be in [0, 100], got %d", readPercent)
+			case keys < 1:
+				return usageErrorf("--keys must be >= 1, got %d", keys)
+			case opTimeout <= 0:
+				return usageErrorf("--op-timeout must be positive, got %s", opTimeout)
+			case prefix == "":
+				return usageErrorf("--prefix must not be empty")
+			}
+			c, err := kvclient.New(addrs)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			if seed == 0 {
+				seed = time.Now().UnixNano()
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "workload kv: hosts=%v concurrency=%d duration=%s value-size=%d read-percent=%d keys=%d seed=%d\n",
+				addrs, concurrency, duration, valueSize, readPercent, keys, seed)
+
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			rngs := make([]*rand.Rand, concurrency)
+			vals := make([][]byte, concurrency)
+			for i := range rngs {
+				rngs[i] = rand.New(rand.NewPCG(uint64(seed), uint64(i)))
+				vals[i] = make([]byte, valueSize)
+			}
+			op := func(ctx context.Context, w int, _ uint64) error {
+				rng := rngs[w]
+				key := binary.BigEndian.AppendUint64([]byte(prefix), uint64(rng.Int64N(keys)))
+				opCtx, cancel := context.WithTimeout(ctx, opTimeout)
+				defer cancel()
+				if rng.IntN(100) < readPercent {
+					_, _, err := c.Get(opCtx, key)
+					return err
+				}
+				v := vals[w]
+				for i := 0; i < len(v); i += 8 {
+					var b [8]byte
+					binary.LittleEndian.PutUint64(b[:], rng.Uint64())
+					copy(v[i:], b[:])
+				}
+				return c.Put(opCtx, key, v)
+			}
+			sum, err := workload.Run(ctx, workload.Config{
+				Concurrency: concurrency, Duration: duration, Progress: cmd.ErrOrStderr(),
+			}, op)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), sum.String())
+			return nil
+		},
+	}
+	kv.Flags().StringVar(&hosts, "host", "127.0.0.1:6433", "node addresses, comma-separated HOST:PORT")
+	kv.Flags().IntVar(&concurrency, "concurrency", 8, "number of concurrent workers")
+	kv.Flags().DurationVar(&duration, "duration", 10*time.Second, "how long to run")
+	kv.Flags().IntVar(&valueSize, "value-size", 256, "bytes per written value")
+	kv.Flags().IntVar(&readPercent, "read-percent", 0, "percentage of operations that are reads")
+	kv.Flags().Int64Var(&keys, "keys", 100000, "number of distinct keys")
+	kv.Flags().Int64Var(&seed, "seed", 0, "random seed (0: from the clock; printed)")
+	kv.Flags().DurationVar(&opTimeout, "op-timeout", 10*time.Second, "deadline of one operation")
+	kv.Flags().StringVar(&prefix, "prefix", "workload/kv/", "key prefix")
+	wl.AddCommand(kv)
+	rootCmd.AddCommand(wl)
+}

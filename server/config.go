@@ -1,0 +1,83 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/tesseradb/tessera/hlc"
+)
+
+// Config configures a node.
+type Config struct {
+	// StoreDir is the directory of the node's one store (Pebble engine,
+	// address book).
+	StoreDir string
+	// Listen is the RPC listen address HOST:PORT (port 0 picks one).
+	Listen string
+	// Advertise is the address other nodes and clients use to reach this
+	// node (default: the address actually listened on).
+	Advertise string
+	// Join lists addresses of cluster nodes; it may include this node.
+	Join []string
+	// MaxOffset is the maximum tolerated clock offset (default 500ms).
+	MaxOffset time.Duration
+	// ReplicationFactor is the number of voters every range is
+	// up-replicated to (default 3). Replicas are added only once enough
+	// live nodes exist to reach it.
+	ReplicationFactor int
+	// Logger (default slog.Default()).
+	Logger *slog.Logger
+
+	// Knobs for tests and benchmarks; zero values take the defaults.
+	Knobs Knobs
+}
+
+// Knobs tune timings.
+type Knobs struct {
+	// JoinInterval is the pause between rounds of join attempts (default
+	// 250ms).
+	JoinInterval time.Duration
+	// MaintenanceInterval is the period of the registry refresh and the
+	// up-replication check (default 500ms).
+	MaintenanceInterval time.Duration
+	// PeerTimeout bounds one probe of a peer for node status (default 1s).
+	PeerTimeout time.Duration
+	// RaftTickInterval and LeaseDuration are passed to the store
+	// (defaults: ranges').
+	RaftTickInterval time.Duration
+	LeaseDuration    time.Duration
+}
+
+// ErrBadConfig is returned by New for an invalid Config.
+var ErrBadConfig = errors.New("server: bad config")
+
+func (c *Config) setDefaults() error {
+	if c.StoreDir == "" {
+		return fmt.Errorf("%w: no store directory", ErrBadConfig)
+	}
+	if c.Listen == "" {
+		return fmt.Errorf("%w: no listen address", ErrBadConfig)
+	}
+	if c.MaxOffset == 0 {
+		c.MaxOffset = hlc.DefaultMaxOffset
+	}
+	if c.ReplicationFactor <= 0 {
+		c.ReplicationFactor = 3
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	k := &c.Knobs
+	if k.JoinInterval <= 0 {
+		k.JoinInterval = 250 * time.Millisecond
+	}
+	if k.MaintenanceInterval <= 0 {
+		k.MaintenanceInterval = 500 * time.Millisecond
+	}
+	if k.PeerTimeout <= 0 {
+		k.PeerTimeout = time.Second
+	}
+	return nil
+}
