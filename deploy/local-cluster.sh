@@ -27,9 +27,9 @@ trap stop INT TERM EXIT
 
 for i in 1 2 3; do
   port=${PORTS[$((i-1))]}
-  "$BIN" start --store "$DATA/n$i" --listen "$HOST:$port" --join "$JOIN" >>"$DATA/n$i.log" 2>&1 &
+  "$BIN" start --store "$DATA/n$i" --listen "$HOST:$port" --join "$JOIN" --http-addr "$HOST:$((port + 2000))" >>"$DATA/n$i.log" 2>&1 &
   pids+=($!)
-  echo "node $i: pid $! rpc $HOST:$port store $DATA/n$i log $DATA/n$i.log"
+  echo "node $i: pid $! rpc $HOST:$port http $HOST:$((port + 2000)) store $DATA/n$i log $DATA/n$i.log"
 done
 
 # Bootstrap once: on a cluster that exists, init exits with status 3.

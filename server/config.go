@@ -19,6 +19,8 @@ type Config struct {
 	// Advertise is the address other nodes and clients use to reach this
 	// node (default: the address actually listened on).
 	Advertise string
+	// HTTPAddr, if set, serves /healthz and /debug/pprof.
+	HTTPAddr string
 	// Join lists addresses of cluster nodes; it may include this node.
 	Join []string
 	// MaxOffset is the maximum tolerated clock offset (default 500ms).

@@ -122,6 +122,9 @@ func (s *Server) Addr() string { return s.addr }
 // Start serves RPC and either starts the store (known ident) or begins
 // joining the cluster in the background.
 func (s *Server) Start(ctx context.Context) error {
+	if err := s.startHTTP(); err != nil {
+		return err
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

@@ -20,6 +20,7 @@ type startFlags struct {
 	advertise string
 	join      string
 	maxOffset time.Duration
+	httpAddr  string
 }
 
 // startConfig is the validated form of startFlags.
@@ -29,6 +30,7 @@ type startConfig struct {
 	advertise string
 	join      []string
 	maxOffset time.Duration
+	httpAddr  string
 }
 
 func (f *startFlags) validate() (startConfig, error) {
@@ -52,7 +54,13 @@ func (f *startFlags) validate() (startConfig, error) {
 	if f.maxOffset < 0 {
 		return startConfig{}, usageErrorf("--max-offset must not be negative")
 	}
-	return startConfig{store: f.store, listen: listen, advertise: advertise, join: join, maxOffset: f.maxOffset}, nil
+	var httpAddr string
+	if f.httpAddr != "" {
+		if httpAddr, err = parseAddr(f.httpAddr); err != nil {
+			return startConfig{}, fmt.Errorf("--http-addr: %w", err)
+		}
+	}
+	return startConfig{store: f.store, listen: listen, advertise: advertise, join: join, maxOffset: f.maxOffset, httpAddr: httpAddr}, nil
 }
 
 func init() {
@@ -78,6 +86,7 @@ restarts with everything it had.`,
 				Advertise: cfg.advertise,
 				Join:      cfg.join,
 				MaxOffset: cfg.maxOffset,
+				HTTPAddr:  cfg.httpAddr,
 				Logger:    logger,
 			})
 			if err != nil {
@@ -101,5 +110,6 @@ restarts with everything it had.`,
 	cmd.Flags().StringVar(&f.advertise, "advertise", "", "RPC address other nodes and clients use to reach this node (default: --listen)")
 	cmd.Flags().StringVar(&f.join, "join", "", "addresses of cluster nodes to join, comma-separated HOST:PORT (may include this node)")
 	cmd.Flags().DurationVar(&f.maxOffset, "max-offset", hlc.DefaultMaxOffset, "maximum tolerated clock offset between nodes")
+	cmd.Flags().StringVar(&f.httpAddr, "http-addr", "", "HTTP address for /healthz and /debug/pprof, HOST:PORT (default: off)")
 	rootCmd.AddCommand(cmd)
 }
