@@ -138,6 +138,16 @@ func TestThreeNodes(t *testing.T) {
 	for i, l := range lines {
 		require.Equal(t, key(i)+"\t"+val(i), l)
 	}
+	// node status reports the killed node down.
+	s, err = status(c, other)
+	require.NoError(t, err)
+	for _, n := range s.Nodes {
+		want := "up"
+		if n.Address == addrs[holder-1] {
+			want = "down"
+		}
+		require.Equal(t, want, n.Liveness, "%+v", s)
+	}
 	// Two of three nodes still take writes.
 	c.MustRun(cliTimeout, "kv", "put", "bb/after-kill", "yes", "--host", other, "--timeout", "20s")
 	c.MustRun(cliTimeout, "kv", "del", key(0), "--host", other, "--timeout", "20s")
