@@ -244,7 +244,7 @@ func (r *Replica) notLeaseholderErr() error {
 func (r *Replica) notLeaseholderErrLocked() error {
 	e := &kvpb.NotLeaseholderError{RangeId: uint64(r.rangeID), Replica: r.replicaDescLocked(), Lease: r.mu.lease}
 	now := r.store.cfg.Clock.Now()
-	if r.leaseValidLocked(r.mu.lease, now) {
+	if r.leaseValidLocked(r.mu.lease, now) && !r.holdsLeaseLocked(r.mu.lease) {
 		e.Leaseholder = r.mu.lease.GetReplica()
 	} else if r.mu.leaderID != 0 && r.mu.desc != nil {
 		if d, ok := r.mu.desc.ReplicaByID(r.mu.leaderID); ok {
@@ -274,9 +274,12 @@ func (r *Replica) ensureLease(ctx context.Context) (*kvpb.Lease, error) {
 				r.mu.Unlock()
 				return l, nil
 			}
-			err := r.notLeaseholderErrLocked()
-			r.mu.Unlock()
-			return nil, err
+			if !r.holdsLeaseLocked(l) {
+				err := r.notLeaseholderErrLocked()
+				r.mu.Unlock()
+				return nil, err
+			}
+			// Our own lease from before a restart: re-acquire below.
 		}
 		var wait <-chan error
 		switch {

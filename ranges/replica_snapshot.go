@@ -146,6 +146,7 @@ func (r *Replica) sendSnapshot(ctx context.Context, m *raftpb.Message, from, to 
 	if resp.GetStatus() != kvpb.SnapshotResponse_APPLIED {
 		return fmt.Errorf("ranges: snapshot %s: %s", resp.GetStatus(), resp.GetMessage())
 	}
+	s.counters.snapshotsSent.Add(1)
 	return nil
 }
 
@@ -330,6 +331,7 @@ func (r *Replica) applySnapshot(snap *raftpb.Snapshot, hs *raftpb.HardState) err
 		in.done <- err
 		return err
 	}
+	r.store.counters.snapshotsApplied.Add(1)
 	r.mu.Lock()
 	err = r.loadStateLocked()
 	r.notifyStateChangedLocked()

@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -97,6 +98,9 @@ type Store struct {
 	log *slog.Logger
 
 	sched scheduler
+	// startTS is the clock when the store opened: leases proposed before it
+	// belong to a previous incarnation.
+	startTS hlc.Timestamp
 
 	mu struct {
 		sync.RWMutex
@@ -107,6 +111,17 @@ type Store struct {
 	}
 	stopper chan struct{}
 	wg      sync.WaitGroup
+
+	counters storeCounters
+}
+
+// storeCounters are monotonically increasing event counts.
+type storeCounters struct {
+	raftCycles       atomic.Int64 // scheduler cycles that handled at least one Ready
+	raftSyncs        atomic.Int64 // synced group-commit batches
+	entriesAppended  atomic.Int64
+	snapshotsSent    atomic.Int64
+	snapshotsApplied atomic.Int64
 }
 
 // NewStore opens the store: it loads every replica whose descriptor is on
@@ -122,7 +137,7 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 	if lease, off := cfg.LeaseDuration, cfg.Clock.MaxOffset(); lease <= off {
 		return nil, fmt.Errorf("ranges: lease duration %s must exceed the max clock offset %s", lease, off)
 	}
-	s := &Store{cfg: cfg, eng: cfg.Engine, stopper: make(chan struct{})}
+	s := &Store{cfg: cfg, eng: cfg.Engine, stopper: make(chan struct{}), startTS: cfg.Clock.Now()}
 	s.log = cfg.Logger.With("node", cfg.NodeID, "store", cfg.StoreID)
 	s.mu.replicas = map[kvpb.RangeID]*Replica{}
 	s.mu.rng = rand.New(rand.NewSource(cfg.Seed ^ int64(cfg.StoreID)<<32 ^ time.Now().UnixNano()))
@@ -252,11 +267,21 @@ type Metrics struct {
 	ReplicaCount    int64
 	LeaseCount      int64
 	RaftLeaderCount int64
+	// Counters since the store started.
+	RaftCycles       int64 // scheduler cycles that persisted or applied a Ready
+	RaftSyncs        int64 // synced batches (one per cycle with log appends)
+	EntriesAppended  int64
+	SnapshotsSent    int64
+	SnapshotsApplied int64
 }
 
 // Metrics counts replicas, valid leases held and Raft leaderships.
 func (s *Store) Metrics() Metrics {
-	var m Metrics
+	m := Metrics{
+		RaftCycles: s.counters.raftCycles.Load(), RaftSyncs: s.counters.raftSyncs.Load(),
+		EntriesAppended: s.counters.entriesAppended.Load(), SnapshotsSent: s.counters.snapshotsSent.Load(),
+		SnapshotsApplied: s.counters.snapshotsApplied.Load(),
+	}
 	now := s.cfg.Clock.Now()
 	s.forEachReplica(func(r *Replica) {
 		info := r.info(now)

@@ -84,7 +84,14 @@ func (s *Store) processReplicas(rs []*Replica, tick bool) {
 		}
 		mustSync = mustSync || w.rd.MustSync
 	}
+	s.counters.raftCycles.Add(1)
+	for i := range works {
+		s.counters.entriesAppended.Add(int64(len(works[i].rd.Entries)))
+	}
 	if !b.Empty() {
+		if mustSync {
+			s.counters.raftSyncs.Add(1)
+		}
 		if err := b.Commit(mustSync); err != nil {
 			b.Close()
 			s.fatal("committing raft batch", 0, err)
