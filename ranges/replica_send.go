@@ -22,9 +22,11 @@ import (
 // AmbiguousResultError, ConditionFailedError, InvalidRequestError, …);
 // kvpb.NewError turns them into a BatchResponse error.
 func (s *Store) Send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
-	if s.stopped() {
+	ctx, exit, ok := s.enter(ctx)
+	if !ok {
 		return nil, &kvpb.UnavailableError{RangeId: ba.GetHeader().GetRangeId(), Reason: "store stopped"}
 	}
+	defer exit()
 	if now := ba.GetNow(); now != nil {
 		if err := s.cfg.Clock.Update(now.HLC()); err != nil {
 			var coe *hlc.ClockOffsetError

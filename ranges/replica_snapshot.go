@@ -176,6 +176,11 @@ func inSpans(spans [][2][]byte, key []byte) bool {
 // snapshot (MsgSnap), and applies the batch atomically (synced) when raft
 // hands the snapshot back in a Ready.
 func (s *Store) HandleSnapshot(ctx context.Context, stream SnapshotReceiver) (*kvpb.SnapshotResponse, error) {
+	ctx, exit, ok := s.enter(ctx)
+	if !ok {
+		return nil, ErrStoreStopped
+	}
+	defer exit()
 	first, err := stream.Recv()
 	if err != nil {
 		return nil, err
@@ -209,7 +214,7 @@ func (s *Store) HandleSnapshot(ctx context.Context, stream SnapshotReceiver) (*k
 	}
 	desc := h.GetDesc()
 	b := s.eng.NewBatch()
-	ok := false
+	ok = false
 	defer func() {
 		if !ok {
 			b.Close()

@@ -102,15 +102,24 @@ type Store struct {
 	// belong to a previous incarnation.
 	startTS hlc.Timestamp
 
+	// stopCtx is cancelled by Stop; request contexts derive from it.
+	stopCtx    context.Context
+	stopCancel context.CancelFunc
+
 	mu struct {
 		sync.RWMutex
+		// inflight counts requests and snapshot receptions using the
+		// engine; Stop waits for them (drained is signalled at zero).
+		inflight int
+		drained  *sync.Cond
 		replicas map[kvpb.RangeID]*Replica
 		rng      *rand.Rand
 		started  bool
 		stopped  bool
 	}
-	stopper chan struct{}
-	wg      sync.WaitGroup
+	stopper  chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
 
 	counters storeCounters
 }
@@ -140,6 +149,8 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 	s := &Store{cfg: cfg, eng: cfg.Engine, stopper: make(chan struct{}), startTS: cfg.Clock.Now()}
 	s.log = cfg.Logger.With("node", cfg.NodeID, "store", cfg.StoreID)
 	s.mu.replicas = map[kvpb.RangeID]*Replica{}
+	s.mu.drained = sync.NewCond(&s.mu)
+	s.stopCtx, s.stopCancel = context.WithCancel(context.Background())
 	s.mu.rng = rand.New(rand.NewSource(cfg.Seed ^ int64(cfg.StoreID)<<32 ^ time.Now().UnixNano()))
 	s.sched.init()
 	descs, err := loadDescriptors(cfg.Engine)
@@ -208,9 +219,39 @@ func (s *Store) Stop() {
 	}
 	s.mu.stopped = true
 	s.mu.Unlock()
-	close(s.stopper)
+	s.stopOnce.Do(func() { close(s.stopper) })
+	s.stopCancel()
 	s.wg.Wait()
+	s.mu.Lock()
+	for s.mu.inflight > 0 {
+		s.mu.drained.Wait()
+	}
+	s.mu.Unlock()
 	s.forEachReplica(func(r *Replica) { r.failAllProposals(ErrStoreStopped) })
+}
+
+// enter registers an operation that uses the engine; false once the store
+// is stopping. The returned context is cancelled when the store stops.
+func (s *Store) enter(ctx context.Context) (context.Context, func(), bool) {
+	s.mu.Lock()
+	if s.mu.stopped {
+		s.mu.Unlock()
+		return nil, nil, false
+	}
+	s.mu.inflight++
+	s.mu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(s.stopCtx, cancel)
+	return ctx, func() {
+		stop()
+		cancel()
+		s.mu.Lock()
+		s.mu.inflight--
+		if s.mu.inflight == 0 {
+			s.mu.drained.Broadcast()
+		}
+		s.mu.Unlock()
+	}, true
 }
 
 // Clock returns the store's clock.
