@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/ranges"
 )
 
 func ctxFor(t *testing.T, d time.Duration) context.Context {
@@ -192,7 +193,13 @@ func TestRestartAll(t *testing.T) {
 // TestSnapshotCatchUp: a follower that misses more than the retained log
 // catches up through a snapshot.
 func TestSnapshotCatchUp(t *testing.T) {
-	c := New(t, Config{Nodes: 3, RaftLogMaxEntries: 16})
+	for _, kind := range []TransportKind{Mem, GRPC} {
+		t.Run(map[TransportKind]string{Mem: "mem", GRPC: "grpc"}[kind], func(t *testing.T) { testSnapshotCatchUp(t, kind) })
+	}
+}
+
+func testSnapshotCatchUp(t *testing.T, kind TransportKind) {
+	c := New(t, Config{Nodes: 3, RaftLogMaxEntries: 16, Transport: kind})
 	ctx := ctxFor(t, 40*time.Second)
 	lh := c.Leaseholder(ctx, 1)
 	lagger := nodeIndex(c, lh)%3 + 1
@@ -276,4 +283,21 @@ func TestReplicaChangesUnderLoad(t *testing.T) {
 	require.NotEmpty(t, acked)
 	checkKeys(t, ctx, c, acked)
 	mu.Unlock()
+}
+
+// TestMessageFaults: with the in-memory network dropping, delaying,
+// duplicating and reordering Raft messages, writes still complete and
+// nothing acknowledged is lost.
+func TestMessageFaults(t *testing.T) {
+	seed := testSeed(t)
+	c := New(t, Config{Nodes: 3, Seed: seed})
+	ctx := ctxFor(t, 60*time.Second)
+	c.Net.SetFaults(ranges.MemFaults{DropRate: 0.1, DuplicateRate: 0.1, ReorderRate: 0.1, MaxDelay: 5 * time.Millisecond})
+	want := writeKeys(t, ctx, c, "f", 40)
+	lh := c.Leaseholder(ctx, 1)
+	c.Stop(nodeIndex(c, lh))
+	checkKeys(t, ctx, c, want)
+	c.Restart(nodeIndex(c, lh))
+	c.Net.SetFaults(ranges.MemFaults{})
+	checkKeys(t, ctx, c, want)
 }
