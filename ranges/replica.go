@@ -207,7 +207,8 @@ func (r *Replica) info(now hlc.Timestamp) *kvpb.RangeInfo {
 		Term:                st.GetTerm(),
 		AppliedIndex:        r.mu.applied.GetRaftAppliedIndex(),
 		CommitIndex:         st.GetCommit(),
-		LeaseValid:          r.leaseValidLocked(r.mu.lease, now),
+		LeaseValid: r.leaseValidLocked(r.mu.lease, now) &&
+			(!r.holdsLeaseLocked(r.mu.lease) || r.ownsLeaseLocked(r.mu.lease)),
 	}
 	return info
 }
@@ -224,6 +225,14 @@ func (r *Replica) leaseValidLocked(l *kvpb.Lease, now hlc.Timestamp) bool {
 }
 
 func (r *Replica) ownsLeaseLocked(l *kvpb.Lease) bool {
+	// A lease acquired by a previous incarnation of this replica (before a
+	// restart) is not used: until we re-acquire, we may not have applied
+	// everything the old incarnation acknowledged.
+	return r.holdsLeaseLocked(l) && !l.GetProposedTs().HLC().Less(r.store.startTS)
+}
+
+// holdsLeaseLocked: the lease names this replica (any incarnation).
+func (r *Replica) holdsLeaseLocked(l *kvpb.Lease) bool {
 	return l.GetReplica() != nil && kvpb.ReplicaID(l.GetReplica().GetReplicaId()) == r.mu.replicaID &&
 		kvpb.StoreID(l.GetReplica().GetStoreId()) == r.store.cfg.StoreID
 }

@@ -128,7 +128,7 @@ func (r *Replica) onTickLocked() {
 		switch {
 		case owns && remaining < int64(r.store.cfg.LeaseDuration)/2:
 			leaseProp = r.newLeaseRequestLocked(now)
-		case !owns && (l.GetReplica() == nil || !now.Less(l.GetExpiration().HLC())):
+		case !owns && (r.holdsLeaseLocked(l) || l.GetReplica() == nil || !now.Less(l.GetExpiration().HLC())):
 			leaseProp = r.newLeaseRequestLocked(now)
 		}
 		if leaseProp != nil {
@@ -161,6 +161,10 @@ func (r *Replica) newLeaseRequestLocked(now hlc.Timestamp) *proposal {
 	switch {
 	case r.ownsLeaseLocked(prev) && now.Less(prev.GetExpiration().HLC()):
 		nl.Start, nl.Sequence = prev.GetStart(), prev.GetSequence()
+	case r.holdsLeaseLocked(prev):
+		// Our expired lease, or one of a previous incarnation: a new
+		// sequence (commands of the old one no longer apply).
+		nl.Start, nl.Sequence = kvpb.TS(now), prev.GetSequence()+1
 	case prev.GetReplica() != nil && now.Less(prev.GetExpiration().HLC()):
 		return nil
 	default:

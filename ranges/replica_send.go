@@ -22,9 +22,11 @@ import (
 // AmbiguousResultError, ConditionFailedError, InvalidRequestError, …);
 // kvpb.NewError turns them into a BatchResponse error.
 func (s *Store) Send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
-	if s.stopped() {
+	ctx, exit, ok := s.enter(ctx)
+	if !ok {
 		return nil, &kvpb.UnavailableError{RangeId: ba.GetHeader().GetRangeId(), Reason: "store stopped"}
 	}
+	defer exit()
 	if now := ba.GetNow(); now != nil {
 		if err := s.cfg.Clock.Update(now.HLC()); err != nil {
 			var coe *hlc.ClockOffsetError
@@ -244,7 +246,7 @@ func (r *Replica) notLeaseholderErr() error {
 func (r *Replica) notLeaseholderErrLocked() error {
 	e := &kvpb.NotLeaseholderError{RangeId: uint64(r.rangeID), Replica: r.replicaDescLocked(), Lease: r.mu.lease}
 	now := r.store.cfg.Clock.Now()
-	if r.leaseValidLocked(r.mu.lease, now) {
+	if r.leaseValidLocked(r.mu.lease, now) && !r.holdsLeaseLocked(r.mu.lease) {
 		e.Leaseholder = r.mu.lease.GetReplica()
 	} else if r.mu.leaderID != 0 && r.mu.desc != nil {
 		if d, ok := r.mu.desc.ReplicaByID(r.mu.leaderID); ok {
@@ -274,9 +276,12 @@ func (r *Replica) ensureLease(ctx context.Context) (*kvpb.Lease, error) {
 				r.mu.Unlock()
 				return l, nil
 			}
-			err := r.notLeaseholderErrLocked()
-			r.mu.Unlock()
-			return nil, err
+			if !r.holdsLeaseLocked(l) {
+				err := r.notLeaseholderErrLocked()
+				r.mu.Unlock()
+				return nil, err
+			}
+			// Our own lease from before a restart: re-acquire below.
 		}
 		var wait <-chan error
 		switch {

@@ -146,6 +146,7 @@ func (r *Replica) sendSnapshot(ctx context.Context, m *raftpb.Message, from, to 
 	if resp.GetStatus() != kvpb.SnapshotResponse_APPLIED {
 		return fmt.Errorf("ranges: snapshot %s: %s", resp.GetStatus(), resp.GetMessage())
 	}
+	s.counters.snapshotsSent.Add(1)
 	return nil
 }
 
@@ -175,6 +176,11 @@ func inSpans(spans [][2][]byte, key []byte) bool {
 // snapshot (MsgSnap), and applies the batch atomically (synced) when raft
 // hands the snapshot back in a Ready.
 func (s *Store) HandleSnapshot(ctx context.Context, stream SnapshotReceiver) (*kvpb.SnapshotResponse, error) {
+	ctx, exit, ok := s.enter(ctx)
+	if !ok {
+		return nil, ErrStoreStopped
+	}
+	defer exit()
 	first, err := stream.Recv()
 	if err != nil {
 		return nil, err
@@ -208,7 +214,7 @@ func (s *Store) HandleSnapshot(ctx context.Context, stream SnapshotReceiver) (*k
 	}
 	desc := h.GetDesc()
 	b := s.eng.NewBatch()
-	ok := false
+	ok = false
 	defer func() {
 		if !ok {
 			b.Close()
@@ -330,6 +336,7 @@ func (r *Replica) applySnapshot(snap *raftpb.Snapshot, hs *raftpb.HardState) err
 		in.done <- err
 		return err
 	}
+	r.store.counters.snapshotsApplied.Add(1)
 	r.mu.Lock()
 	err = r.loadStateLocked()
 	r.notifyStateChangedLocked()

@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -97,16 +98,39 @@ type Store struct {
 	log *slog.Logger
 
 	sched scheduler
+	// startTS is the clock when the store opened: leases proposed before it
+	// belong to a previous incarnation.
+	startTS hlc.Timestamp
+
+	// stopCtx is cancelled by Stop; request contexts derive from it.
+	stopCtx    context.Context
+	stopCancel context.CancelFunc
 
 	mu struct {
 		sync.RWMutex
+		// inflight counts requests and snapshot receptions using the
+		// engine; Stop waits for them (drained is signalled at zero).
+		inflight int
+		drained  *sync.Cond
 		replicas map[kvpb.RangeID]*Replica
 		rng      *rand.Rand
 		started  bool
 		stopped  bool
 	}
-	stopper chan struct{}
-	wg      sync.WaitGroup
+	stopper  chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
+
+	counters storeCounters
+}
+
+// storeCounters are monotonically increasing event counts.
+type storeCounters struct {
+	raftCycles       atomic.Int64 // scheduler cycles that handled at least one Ready
+	raftSyncs        atomic.Int64 // synced group-commit batches
+	entriesAppended  atomic.Int64
+	snapshotsSent    atomic.Int64
+	snapshotsApplied atomic.Int64
 }
 
 // NewStore opens the store: it loads every replica whose descriptor is on
@@ -122,9 +146,11 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 	if lease, off := cfg.LeaseDuration, cfg.Clock.MaxOffset(); lease <= off {
 		return nil, fmt.Errorf("ranges: lease duration %s must exceed the max clock offset %s", lease, off)
 	}
-	s := &Store{cfg: cfg, eng: cfg.Engine, stopper: make(chan struct{})}
+	s := &Store{cfg: cfg, eng: cfg.Engine, stopper: make(chan struct{}), startTS: cfg.Clock.Now()}
 	s.log = cfg.Logger.With("node", cfg.NodeID, "store", cfg.StoreID)
 	s.mu.replicas = map[kvpb.RangeID]*Replica{}
+	s.mu.drained = sync.NewCond(&s.mu)
+	s.stopCtx, s.stopCancel = context.WithCancel(context.Background())
 	s.mu.rng = rand.New(rand.NewSource(cfg.Seed ^ int64(cfg.StoreID)<<32 ^ time.Now().UnixNano()))
 	s.sched.init()
 	descs, err := loadDescriptors(cfg.Engine)
@@ -193,9 +219,39 @@ func (s *Store) Stop() {
 	}
 	s.mu.stopped = true
 	s.mu.Unlock()
-	close(s.stopper)
+	s.stopOnce.Do(func() { close(s.stopper) })
+	s.stopCancel()
 	s.wg.Wait()
+	s.mu.Lock()
+	for s.mu.inflight > 0 {
+		s.mu.drained.Wait()
+	}
+	s.mu.Unlock()
 	s.forEachReplica(func(r *Replica) { r.failAllProposals(ErrStoreStopped) })
+}
+
+// enter registers an operation that uses the engine; false once the store
+// is stopping. The returned context is cancelled when the store stops.
+func (s *Store) enter(ctx context.Context) (context.Context, func(), bool) {
+	s.mu.Lock()
+	if s.mu.stopped {
+		s.mu.Unlock()
+		return nil, nil, false
+	}
+	s.mu.inflight++
+	s.mu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(s.stopCtx, cancel)
+	return ctx, func() {
+		stop()
+		cancel()
+		s.mu.Lock()
+		s.mu.inflight--
+		if s.mu.inflight == 0 {
+			s.mu.drained.Broadcast()
+		}
+		s.mu.Unlock()
+	}, true
 }
 
 // Clock returns the store's clock.
@@ -252,11 +308,21 @@ type Metrics struct {
 	ReplicaCount    int64
 	LeaseCount      int64
 	RaftLeaderCount int64
+	// Counters since the store started.
+	RaftCycles       int64 // scheduler cycles that persisted or applied a Ready
+	RaftSyncs        int64 // synced batches (one per cycle with log appends)
+	EntriesAppended  int64
+	SnapshotsSent    int64
+	SnapshotsApplied int64
 }
 
 // Metrics counts replicas, valid leases held and Raft leaderships.
 func (s *Store) Metrics() Metrics {
-	var m Metrics
+	m := Metrics{
+		RaftCycles: s.counters.raftCycles.Load(), RaftSyncs: s.counters.raftSyncs.Load(),
+		EntriesAppended: s.counters.entriesAppended.Load(), SnapshotsSent: s.counters.snapshotsSent.Load(),
+		SnapshotsApplied: s.counters.snapshotsApplied.Load(),
+	}
 	now := s.cfg.Clock.Now()
 	s.forEachReplica(func(r *Replica) {
 		info := r.info(now)

@@ -84,7 +84,14 @@ func (s *Store) processReplicas(rs []*Replica, tick bool) {
 		}
 		mustSync = mustSync || w.rd.MustSync
 	}
+	s.counters.raftCycles.Add(1)
+	for i := range works {
+		s.counters.entriesAppended.Add(int64(len(works[i].rd.Entries)))
+	}
 	if !b.Empty() {
+		if mustSync {
+			s.counters.raftSyncs.Add(1)
+		}
 		if err := b.Commit(mustSync); err != nil {
 			b.Close()
 			s.fatal("committing raft batch", 0, err)
@@ -120,13 +127,7 @@ func (s *Store) processReplicas(rs []*Replica, tick bool) {
 // (storage failure or corruption): the store stops processing Raft.
 func (s *Store) fatal(what string, rangeID kvpb.RangeID, err error) {
 	s.log.Error("ranges: fatal store error; stopping raft processing", "what", what, "range", rangeID, "err", err)
-	s.mu.Lock()
-	stopped := s.mu.stopped
-	s.mu.stopped = true
-	s.mu.Unlock()
-	if !stopped {
-		close(s.stopper)
-	}
+	s.stopOnce.Do(func() { close(s.stopper) })
 }
 
 // HandleRaftBatch delivers incoming Raft messages to their replicas
@@ -134,9 +135,11 @@ func (s *Store) fatal(what string, rangeID kvpb.RangeID, err error) {
 // blocks on Raft processing. The responses report messages to replicas
 // that were removed.
 func (s *Store) HandleRaftBatch(ctx context.Context, b *kvpb.RaftMessageBatch) []*kvpb.RaftMessageResponse {
-	if s.stopped() {
+	_, exit, ok := s.enter(ctx)
+	if !ok {
 		return nil
 	}
+	defer exit()
 	if now := b.GetNow(); now != nil {
 		if err := s.cfg.Clock.Update(now.HLC()); err != nil {
 			s.log.Warn("ranges: dropping raft messages from a node whose clock is too far ahead", "from", b.GetFromNodeId(), "err", err)

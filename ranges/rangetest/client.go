@@ -31,11 +31,15 @@ func (c *Cluster) sendTo(ctx context.Context, n *Node, ba *kvpb.BatchRequest) (*
 
 // Send routes a batch to the range's leaseholder: it follows
 // NotLeaseholder hints and tries other nodes on errors that mean "not
-// here" (node down, range not found, no lease here), until ctx ends.
-// Other errors (condition failed, ambiguous, invalid …) are returned.
+// here" (node down, range not found, no lease here), until ctx ends. Each
+// attempt is bounded by Config.AttemptTimeout. Other errors (condition
+// failed, ambiguous, invalid …) are returned.
 func (c *Cluster) Send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
-	next := 0
-	var target *Node
+	c.mu.Lock()
+	target := c.mu.cachedLH
+	next := c.mu.rr
+	c.mu.rr++
+	c.mu.Unlock()
 	var lastErr error
 	backoff := time.NewTimer(0)
 	defer backoff.Stop()
@@ -51,10 +55,20 @@ func (c *Cluster) Send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 			target = c.Nodes[next%len(c.Nodes)]
 			next++
 		}
-		br, err := c.sendTo(ctx, target, ba)
+		actx, cancel := context.WithTimeout(ctx, c.cfg.AttemptTimeout)
+		br, err := c.sendTo(actx, target, ba)
+		cancel()
 		if err == nil {
+			c.mu.Lock()
+			c.mu.cachedLH = target
+			c.mu.Unlock()
 			return br, nil
 		}
+		c.mu.Lock()
+		if c.mu.cachedLH == target {
+			c.mu.cachedLH = nil
+		}
+		c.mu.Unlock()
 		lastErr = err
 		var nle *kvpb.NotLeaseholderError
 		var rnf *kvpb.RangeNotFoundError
@@ -70,6 +84,12 @@ func (c *Cluster) Send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 		case errors.As(err, &rnf), errors.As(err, &una):
 			target = nil
 		default:
+			var amb *kvpb.AmbiguousResultError
+			if errors.As(err, &amb) {
+				c.mu.Lock()
+				c.mu.rr++ // try another node first next time
+				c.mu.Unlock()
+			}
 			return nil, err
 		}
 		if attempt > 0 && attempt%len(c.Nodes) == 0 {
@@ -93,10 +113,16 @@ func (c *Cluster) batch(reqs ...*kvpb.RequestUnion) *kvpb.BatchRequest {
 	return &kvpb.BatchRequest{Header: &kvpb.Header{RangeId: 1}, Requests: reqs, Now: kvpb.TS(c.clock.Now())}
 }
 
-// Put writes key=value on range 1.
+// Put writes key=value on range 1. A blind write is safe to retry, so an
+// ambiguous attempt is retried until ctx ends.
 func (c *Cluster) Put(ctx context.Context, key, value string) error {
-	_, err := c.Send(ctx, c.batch(kvpb.NewPut([]byte(key), []byte(value))))
-	return err
+	for {
+		_, err := c.Send(ctx, c.batch(kvpb.NewPut([]byte(key), []byte(value))))
+		var amb *kvpb.AmbiguousResultError
+		if !errors.As(err, &amb) || ctx.Err() != nil {
+			return err
+		}
+	}
 }
 
 // Get reads key on range 1.

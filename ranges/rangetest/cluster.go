@@ -36,13 +36,15 @@ type Config struct {
 	Transport TransportKind
 	Seed      int64
 	// Replicas is the replication factor of range 1 (default min(3, Nodes)).
-	Replicas          int
-	TickInterval      time.Duration // default 20ms
-	ElectionTicks     int           // default 10
-	LeaseDuration     time.Duration // default 1s
-	MaxOffset         time.Duration // default 100ms
-	RequestTimeout    time.Duration // default 3s
-	RaftLogMaxEntries uint64        // default 1000
+	Replicas       int
+	TickInterval   time.Duration // default 20ms
+	ElectionTicks  int           // default 10
+	LeaseDuration  time.Duration // default 1s
+	MaxOffset      time.Duration // default 100ms
+	RequestTimeout time.Duration // default 3s
+	// AttemptTimeout bounds one attempt of the client (default 1s).
+	AttemptTimeout    time.Duration
+	RaftLogMaxEntries uint64 // default 1000
 }
 
 func (c *Config) defaults() {
@@ -66,6 +68,9 @@ func (c *Config) defaults() {
 	}
 	if c.RequestTimeout == 0 {
 		c.RequestTimeout = 3 * time.Second
+	}
+	if c.AttemptTimeout == 0 {
+		c.AttemptTimeout = time.Second
 	}
 }
 
@@ -114,6 +119,9 @@ type Cluster struct {
 		blocked map[[2]kvpb.NodeID]bool
 		drop    float64
 		addrs   map[kvpb.NodeID]string
+		// client routing: last node that answered, round-robin start.
+		cachedLH *Node
+		rr       int
 	}
 }
 
