@@ -10,7 +10,7 @@ import (
 // setMySQLType gives a marker-typed node a MySQL type close to t, so that
 // code reading only the TiDB tree sees no marker. The planner uses the
 // Statement's CastTypes/ColumnTypes.
-func setMySQLType(tp *types.FieldType, t PGType) {
+func setMySQLType(tp *types.FieldType, t PGType, cast bool) {
 	flen, dec := types.UnspecifiedLength, types.UnspecifiedLength
 	var mt byte
 	switch t.Name {
@@ -60,6 +60,17 @@ func setMySQLType(tp *types.FieldType, t PGType) {
 	if t.Array {
 		mt = mysql.TypeJSON
 	}
+	if cast {
+		// MySQL's CAST targets: keep the tree restorable (CAST(x AS SIGNED)).
+		switch mt {
+		case mysql.TypeShort, mysql.TypeLong, mysql.TypeTiny:
+			mt = mysql.TypeLonglong
+		case mysql.TypeTimestamp:
+			mt = mysql.TypeDatetime
+		case mysql.TypeBlob, mysql.TypeVarchar:
+			mt = mysql.TypeVarString
+		}
+	}
 	tp.SetType(mt)
 	tp.SetFlen(flen)
 	tp.SetDecimal(dec)
@@ -104,7 +115,11 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 		mainEnd = confAt
 	}
 	colTypes := (first.Is("create") || first.Is("alter")) && hasWord(toks, a, b, "table")
-	f, err := parseFragment(sql, toks, a, mainEnd, "", st, colTypes)
+	w := &pgdialect.Rewriter{ColumnTypes: colTypes}
+	if err := ddlRewrite(sql, toks, a, mainEnd, st, w); err != nil {
+		return err
+	}
+	f, err := parseFragmentWith(sql, toks, a, mainEnd, "", st, w)
 	if err != nil {
 		return err
 	}
@@ -231,7 +246,7 @@ func parseOnConflict(sql string, toks []pgdialect.Token, i, b int, st *Statement
 
 // validate refuses MySQL-only constructs the grammar accepted.
 func validate(sql string, toks []pgdialect.Token, a, b int, st *Statement) error {
-	v := &validator{}
+	v := &validator{toks: toks[a:b]}
 	st.AST.Accept(v)
 	if v.what == "" {
 		return nil
@@ -245,7 +260,20 @@ func validate(sql string, toks []pgdialect.Token, a, b int, st *Statement) error
 	return errorAt(sql, toks[a].Pos, CodeSyntaxError, "syntax error: "+v.what+" is not PostgreSQL syntax")
 }
 
-type validator struct{ what, kw string }
+type validator struct {
+	what, kw string
+	toks     []pgdialect.Token
+}
+
+// spelled reports whether the statement contains the unquoted word kw.
+func (v *validator) spelled(kw string) bool {
+	for _, t := range v.toks {
+		if t.Is(kw) {
+			return true
+		}
+	}
+	return false
+}
 
 func (v *validator) Enter(n ast.Node) (ast.Node, bool) {
 	if v.what != "" {
@@ -268,7 +296,9 @@ func (v *validator) Enter(n ast.Node) (ast.Node, bool) {
 			v.what, v.kw = "INSERT ... SET", "set"
 		}
 	case *ast.ColumnOption:
-		if x.Tp == ast.ColumnOptionAutoIncrement {
+		// identity columns are emitted as AUTO_INCREMENT: refuse only the
+		// spelled-out MySQL keyword
+		if x.Tp == ast.ColumnOptionAutoIncrement && v.spelled("auto_increment") {
 			v.what, v.kw = "AUTO_INCREMENT", "auto_increment"
 		}
 	case *ast.TableOption:
