@@ -38,7 +38,7 @@ the text report also shows how many statements PostgreSQL accepts and how many
 of those parse.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runDebugParse(cmd.OutOrStdout(), args, asJSON, failures)
+			return runDebugParse(cmd.OutOrStdout(), cmd.ErrOrStderr(), args, asJSON, failures)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
@@ -63,7 +63,7 @@ type parseReport struct {
 	Total parseReportTotal  `json:"total"`
 }
 
-func runDebugParse(w io.Writer, args []string, asJSON, failures bool) error {
+func runDebugParse(w, errw io.Writer, args []string, asJSON, failures bool) error {
 	paths, err := corpus.Expand(args)
 	if err != nil {
 		return err
@@ -79,7 +79,7 @@ func runDebugParse(w io.Writer, args []string, asJSON, failures bool) error {
 		if err != nil {
 			// A stale verdicts file is reported, not fatal: the pass rate
 			// of our parser does not depend on it.
-			fmt.Fprintf(w, "%s: verdicts ignored: %v\n", p, err)
+			fmt.Fprintf(errw, "%s: verdicts ignored: %v\n", p, err)
 			vs = nil
 		}
 		r := corpus.Run(f, vs)

@@ -67,6 +67,10 @@ func ddlRewrite(sql string, toks []pgdialect.Token, a, b int, st *Statement, w *
 		case t.Is("tablespace"):
 			skip(j, j+2, "TABLESPACE is ignored")
 			j++
+		case t.Is("constraint") && j > a && !toks[j-1].IsP("(") && !toks[j-1].IsP(",") && !toks[j-1].Is("add") && (toks[j+1].Kind == pgdialect.Ident || toks[j+1].Kind == pgdialect.QIdent):
+			// a named column constraint: the grammar takes no name there
+			skip(j, j+2, "names of column constraints are ignored")
+			j++
 		case t.Is("not") && toks[j+1].Is("deferrable"):
 			skip(j, j+2, "")
 			j++

@@ -105,6 +105,9 @@ type frame struct {
 	// closeExtra: emit one more ")" when the next inner frame closes
 	// (ARRAY(subquery) emitted as __pg_arraysub((subquery)))
 	closeExtra bool
+	// call: the "(" of a function call (FROM inside it is TRIM/EXTRACT/
+	// SUBSTRING syntax, not a FROM clause)
+	call bool
 }
 
 // clauseEnd reports whether an unquoted keyword ends BY lists and FROM.
@@ -257,7 +260,16 @@ func (w *Rewriter) Run(from, to int) error {
 					}
 				}
 			case "from":
-				top.inFrom = true
+				if !top.call {
+					top.inFrom = true
+				}
+			case "values":
+				if n := len(w.R.Outs); (n == 0 && i == from) || (n > 0 && isSetOpOut(w.R.Outs[n-1].Text)) {
+					if next, ok := w.valuesAsSelects(i, to); ok {
+						i = next - 1
+						continue
+					}
+				}
 			case "nulls":
 				if toks[i+1].Is("first") || toks[i+1].Is("last") {
 					if len(w.R.NullsOrder) == 0 || !top.byList {
@@ -331,6 +343,19 @@ func (w *Rewriter) Run(from, to int) error {
 					} else {
 						w.emit(FuncAny, t.Pos)
 					}
+					continue
+				}
+			case "nextval", "currval", "setval", "lastval":
+				// sequence functions take the sequence as a value, not as
+				// the MySQL grammar's NEXTVAL(name) keyword syntax
+				if toks[i+1].IsP("(") {
+					w.emit(QuoteIdent(t.Val), t.Pos)
+					continue
+				}
+			case "default":
+				if toks[i+1].Is("values") && toks[from].Is("insert") {
+					w.emit("( ) VALUES ( )", t.Pos)
+					i++
 					continue
 				}
 			case "operator":
@@ -414,6 +439,10 @@ func (w *Rewriter) Run(from, to int) error {
 				w.emit(QuoteIdent(t.Val), t.Pos)
 				continue
 			}
+			if w.mysqlReservedIdent(i) {
+				w.emit(QuoteIdent(t.Val), t.Pos)
+				continue
+			}
 			// CAST( ... AS type )
 			if t.Val == "cast" && toks[i+1].IsP("(") {
 				w.emit("CAST", t.Pos)
@@ -464,7 +493,11 @@ func (w *Rewriter) Run(from, to int) error {
 		case Punct:
 			switch t.Val {
 			case "(":
-				stack = append(stack, frame{})
+				call := false
+				if n := len(w.R.Outs); n > 0 && isWordOut(w.R.Outs[n-1].Text) && !isSetOpOut(w.R.Outs[n-1].Text) && !notCallWord[w.R.Outs[n-1].Text] {
+					call = true
+				}
+				stack = append(stack, frame{call: call})
 			case ")":
 				if len(stack) > 1 {
 					stack = stack[:len(stack)-1]
@@ -733,9 +766,11 @@ func (w *Rewriter) fromFunction(i, to int) (int, bool) {
 	call := w.sub(i, close+1)
 	j := close + 1
 	alias, col := toks[nameAt].Val, toks[nameAt].Val
+	ordCol := "ordinality"
+	ordinality := false
 	if toks[j].Is("with") && toks[j+1].Is("ordinality") {
-		w.fail(toks[j], "0A000", "WITH ORDINALITY is not supported")
-		return 0, false
+		ordinality = true
+		j += 2
 	}
 	hasAs := toks[j].Is("as")
 	if hasAs {
@@ -748,6 +783,10 @@ func (w *Rewriter) fromFunction(i, to int) (int, bool) {
 			if (toks[j+1].Kind == Ident || toks[j+1].Kind == QIdent) && toks[j+2].IsP(")") {
 				col = toks[j+1].Val
 				j += 3
+			} else if ordinality && (toks[j+1].Kind == Ident || toks[j+1].Kind == QIdent) && toks[j+2].IsP(",") &&
+				(toks[j+3].Kind == Ident || toks[j+3].Kind == QIdent) && toks[j+4].IsP(")") {
+				col, ordCol = toks[j+1].Val, toks[j+3].Val
+				j += 5
 			} else {
 				w.fail(toks[j], "0A000", "column alias lists on functions in FROM must name one column")
 				return 0, false
@@ -760,7 +799,12 @@ func (w *Rewriter) fromFunction(i, to int) (int, bool) {
 	pos := toks[i].Pos
 	w.emit("( SELECT", pos)
 	w.R.Outs = append(w.R.Outs, call...)
-	w.emit("AS "+QuoteIdent(col)+" ) AS "+QuoteIdent(alias), pos)
+	w.emit("AS "+QuoteIdent(col), pos)
+	if ordinality {
+		// the row number of each row the function returns, counted from 1
+		w.emit(", ROW_NUMBER ( ) OVER ( ) AS "+QuoteIdent(ordCol), pos)
+	}
+	w.emit(") AS "+QuoteIdent(alias), pos)
 	return j, true
 }
 
@@ -806,4 +850,118 @@ func fetchAfter(toks []Token, i, to int) (int, [2]int, int) {
 		}
 	}
 	return 0, [2]int{}, 0
+}
+
+func isSetOpOut(s string) bool {
+	switch s {
+	case "union", "all", "intersect", "except", "(", "select", "distinct", "lateral":
+		return true
+	}
+	return false
+}
+
+// valuesAsSelects rewrites a VALUES list used as a query (not INSERT's)
+// into SELECT e1 AS column1, ... UNION ALL SELECT ..., PostgreSQL's column
+// names for VALUES; it returns the index after the last row.
+func (w *Rewriter) valuesAsSelects(i, to int) (int, bool) {
+	toks := w.Toks
+	j := i + 1
+	first := true
+	for toks[j].IsP("(") {
+		end := matchClose(toks, j, to)
+		if end < 0 {
+			return 0, false
+		}
+		if !first {
+			w.emit("UNION ALL", toks[j].Pos)
+		}
+		first = false
+		w.emit("SELECT", toks[j].Pos)
+		col := 1
+		start := j + 1
+		depth := 0
+		for k := j + 1; k <= end; k++ {
+			if toks[k].IsP("(") || toks[k].IsP("[") {
+				depth++
+			} else if (toks[k].IsP(")") || toks[k].IsP("]")) && k != end {
+				depth--
+			}
+			if (depth == 0 && toks[k].IsP(",")) || k == end {
+				if k == start {
+					return 0, false
+				}
+				w.R.Outs = append(w.R.Outs, w.sub(start, k)...)
+				w.emit("AS column"+strconv.Itoa(col), toks[k].Pos)
+				if k != end {
+					w.emit(",", toks[k].Pos)
+				}
+				col++
+				start = k + 1
+			}
+		}
+		j = end + 1
+		if !toks[j].IsP(",") {
+			break
+		}
+		j++
+	}
+	return j, !first
+}
+
+// mysqlOnly are words the MySQL grammar reserves that PostgreSQL never uses
+// as keywords: always emitted quoted. mysqlReserved are MySQL-reserved
+// words that are PostgreSQL keywords in some statements: quoted where they
+// can only be identifiers (after AS, around a ".").
+var mysqlOnly = map[string]bool{
+	"keys": true, "databases": true, "distinctrow": true, "rlike": true, "straight_join": true,
+	"mediumint": true, "tinyint": true, "longblob": true, "mediumblob": true, "tinyblob": true,
+	"longtext": true, "mediumtext": true, "tinytext": true, "zerofill": true, "high_priority": true,
+	"low_priority": true, "delayed": true, "sql_calc_found_rows": true, "sql_small_result": true,
+	"sql_big_result": true, "fulltext": true, "spatial": true, "accessible": true, "elseif": true,
+	"enclosed": true, "escaped": true, "infile": true, "outfile": true, "optionally": true,
+	"terminated": true, "starting": true, "lines": true, "separator": true, "year_month": true,
+	"day_hour": true, "day_minute": true, "day_second": true, "hour_minute": true, "hour_second": true,
+	"minute_second": true, "utc_date": true, "utc_time": true, "utc_timestamp": true, "varbinary": true,
+}
+
+var mysqlReserved = map[string]bool{
+	"key": true, "index": true, "range": true, "rows": true, "row": true, "groups": true, "schema": true,
+	"show": true, "option": true, "release": true, "rename": true, "replace": true, "repeat": true,
+	"return": true, "lock": true, "load": true, "match": true, "mod": true, "read": true, "write": true,
+	"usage": true, "condition": true, "change": true, "database": true, "kill": true, "leave": true,
+	"loop": true, "long": true, "force": true, "purge": true, "require": true, "revoke": true,
+	"describe": true, "explain": true, "analyze": true, "add": true, "before": true, "binary": true,
+	"blob": true, "exit": true, "iterate": true, "linear": true, "optimize": true, "reads": true,
+	"undo": true, "unlock": true, "while": true, "status": true, "rank": true, "row_number": true,
+	"dense_rank": true, "cume_dist": true, "percent_rank": true, "ntile": true, "lead": true, "lag": true,
+	"first_value": true, "last_value": true, "nth_value": true, "window": true, "interval": true,
+	"signed": true, "unsigned": true, "int1": true, "int2": true, "int3": true, "int4": true, "int8": true,
+	"float4": true, "float8": true, "middleint": true, "dual": true, "div": false, "sql": true, "regexp": true,
+	"generated": true, "stored": true, "virtual": true, "ignore": true, "inout": true, "split": true,
+}
+
+// mysqlReservedIdent reports whether the identifier toks[i] must be quoted
+// for the MySQL grammar to read it as an identifier.
+func (w *Rewriter) mysqlReservedIdent(i int) bool {
+	t := w.Toks[i]
+	if mysqlOnly[t.Val] {
+		return true
+	}
+	if !mysqlReserved[t.Val] {
+		return false
+	}
+	if i > 0 && (w.Toks[i-1].IsP(".") || (w.Toks[i-1].Is("as") && !w.Toks[i+1].IsP("("))) {
+		return !w.Toks[i+1].IsP("(")
+	}
+	return w.Toks[i+1].IsP(".")
+}
+
+// notCallWord are words after which "(" opens a subquery or a list, not a
+// function call's arguments.
+var notCallWord = map[string]bool{
+	"join": true, "from": true, "where": true, "and": true, "or": true, "not": true, "in": true,
+	"exists": true, "on": true, "using": true, "when": true, "then": true, "else": true, "as": true,
+	"by": true, "having": true, "values": true, "set": true, "into": true, "table": true, "with": true,
+	"over": true, "filter": true, "window": true, "returning": true, "limit": true, "offset": true,
+	"recursive": true, "materialized": true,
 }

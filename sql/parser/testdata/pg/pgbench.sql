@@ -1,4 +1,5 @@
 -- pgbench: statements captured from a real client against PostgreSQL 15
+-- tessera-corpus: must
 -- (log_statement = all); regenerate with capture/capture.sh pgbench
 
 -- stmt 1

@@ -1,4 +1,5 @@
 -- psycopg2: statements captured from a real client against PostgreSQL 15
+-- tessera-corpus: must
 -- (log_statement = all); regenerate with capture/capture.sh psycopg2
 
 -- stmt 1

@@ -31,7 +31,10 @@ for f in files:
                 continue
             seen.add(sql)
             out.append(sql)
+MUST = {"psql", "pgbench", "psycopg2", "jdbc", "pgx"}
 print("-- %s: statements captured from a real client against PostgreSQL 15" % group)
+if group in MUST:
+    print("-- tessera-corpus: must")
 print("-- (log_statement = all); regenerate with capture/capture.sh %s" % group)
 for i, sql in enumerate(out, 1):
     print()
