@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tesseradb/tessera/sql/parser"
+	"github.com/tesseradb/tessera/sql/parser/corpus"
 )
 
 // FuzzParse checks that Parse never panics or hangs on any input and that
@@ -14,6 +15,15 @@ import (
 func FuzzParse(f *testing.F) {
 	for _, s := range seedStatements {
 		f.Add(s)
+	}
+	if paths, err := corpus.Expand([]string{"testdata/pg"}); err == nil {
+		for _, p := range paths {
+			if cf, err := corpus.ReadFile(p); err == nil {
+				for _, st := range cf.Stmts {
+					f.Add(st.SQL)
+				}
+			}
+		}
 	}
 	if _, err := os.Stat(sltDir); err == nil {
 		for n, r := range sltRecords(f) {
