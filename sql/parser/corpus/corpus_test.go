@@ -18,11 +18,7 @@ const corpusDir = "../testdata/pg"
 // we do not parse yet, each with the reason. The corpus test fails when
 // one starts parsing (remove it then) and when any other must statement
 // fails. Keyed by corpus.Hash of the statement.
-var knownGaps = map[string]string{
-	// pgbench's partition probe: CROSS JOIN LATERAL (subquery) AS o(n);
-	// the MySQL grammar has neither LATERAL nor derived-table column lists.
-	"951f888c84d4": "LATERAL subquery with a column alias list",
-}
+var knownGaps = map[string]string{}
 
 func corpusFiles(t testing.TB) []*corpus.File {
 	paths, err := corpus.Expand([]string{corpusDir})

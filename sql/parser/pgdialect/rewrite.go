@@ -394,8 +394,11 @@ func (w *Rewriter) Run(from, to int) error {
 					continue
 				}
 			case "lateral":
-				w.fail(t, "0A000", "LATERAL is not supported")
-				continue
+				// LATERAL f(...): functions in FROM are emitted as LATERAL
+				// derived tables anyway
+				if toks[i+1].Kind == Ident && !toks[i+1].IsP("(") {
+					continue
+				}
 			case "array":
 				if toks[i+1].IsP("(") && (toks[i+2].Is("select") || toks[i+2].Is("with") || toks[i+2].Is("values")) {
 					w.emit(FuncArraySub, t.Pos)
@@ -412,7 +415,7 @@ func (w *Rewriter) Run(from, to int) error {
 				}
 			}
 			// a function in FROM: f(args) [AS] alias [(col)] -> (SELECT f(args) AS col) AS alias
-			if top.inFrom && len(w.R.Outs) > 0 && (toks[i+1].IsP("(") || (toks[i+1].IsP(".") && toks[i+2].Kind == Ident && toks[i+3].IsP("("))) {
+			if top.inFrom && len(w.R.Outs) > 0 && !notFromFunc[t.Val] && (toks[i+1].IsP("(") || (toks[i+1].IsP(".") && toks[i+2].Kind == Ident && toks[i+3].IsP("("))) {
 				if p := w.R.Outs[len(w.R.Outs)-1].Text; p == "from" || p == "join" || p == "," {
 					if next, ok := w.fromFunction(i, to); ok {
 						i = next - 1
@@ -668,7 +671,7 @@ func isConstraintWord(t Token) bool {
 		return false
 	}
 	switch t.Val {
-	case "constraint", "primary", "unique", "check", "foreign", "like", "exclude", "key", "index":
+	case "constraint", "primary", "unique", "check", "foreign", "like", "exclude", "key", "index", "column", "if":
 		return true
 	}
 	return false
@@ -797,7 +800,9 @@ func (w *Rewriter) fromFunction(i, to int) (int, bool) {
 		return 0, false
 	}
 	pos := toks[i].Pos
-	w.emit("( SELECT", pos)
+	// a function in FROM may refer to the FROM items before it, as a
+	// LATERAL derived table does
+	w.emit("LATERAL ( SELECT", pos)
 	w.R.Outs = append(w.R.Outs, call...)
 	w.emit("AS "+QuoteIdent(col), pos)
 	if ordinality {
@@ -965,3 +970,6 @@ var notCallWord = map[string]bool{
 	"over": true, "filter": true, "window": true, "returning": true, "limit": true, "offset": true,
 	"recursive": true, "materialized": true,
 }
+
+// notFromFunc are words that, followed by "(" in FROM, are not a function.
+var notFromFunc = map[string]bool{"lateral": true, "only": true, "values": true, "select": true, "rows": true, "join": true, "using": true, "on": true}
