@@ -83,8 +83,14 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 	first := toks[a]
 	end := b
 	isDML := first.Is("insert") || first.Is("update") || first.Is("delete") || first.Is("with")
-	if first.Is("replace") {
+	switch {
+	case first.Is("replace") || first.Is("describe") || first.Is("desc") || first.Is("use"):
 		return syntaxErrorAt(sql, first.Pos, first.Raw(sql))
+	case first.Is("lock"):
+		if a+1 < b && toks[a+1].Is("tables") {
+			return syntaxErrorAt(sql, toks[a+2].Pos, toks[a+2].Raw(sql))
+		}
+		return errorAt(sql, first.Pos, CodeFeatureNotSupported, "LOCK is not supported")
 	}
 	depth := 0
 	retAt, confAt := -1, -1
@@ -286,6 +292,38 @@ func (v *validator) Enter(n ast.Node) (ast.Node, bool) {
 			v.what, v.kw = "DIV", "div"
 		case "xor":
 			v.what, v.kw = "XOR", "xor"
+		}
+	case *ast.PatternRegexpExpr:
+		// ~ is emitted as REGEXP: refuse only the spelled-out MySQL operator
+		if v.spelled("regexp") {
+			v.what, v.kw = "REGEXP", "regexp"
+		}
+	case *ast.TableName:
+		if len(x.IndexHints) > 0 {
+			v.what, v.kw = "index hints", "use"
+			if v.spelled("force") {
+				v.kw = "force"
+			} else if v.spelled("ignore") {
+				v.kw = "ignore"
+			}
+		}
+	case *ast.SelectStmt:
+		if x.LockInfo != nil && v.spelled("lock") {
+			v.what, v.kw = "LOCK IN SHARE MODE", "lock"
+		}
+	case *ast.DeleteStmt:
+		if x.Order != nil || x.Limit != nil {
+			v.what, v.kw = "DELETE ... ORDER BY/LIMIT", "order"
+			if x.Order == nil {
+				v.kw = "limit"
+			}
+		}
+	case *ast.UpdateStmt:
+		if x.Order != nil || x.Limit != nil {
+			v.what, v.kw = "UPDATE ... ORDER BY/LIMIT", "order"
+			if x.Order == nil {
+				v.kw = "limit"
+			}
 		}
 	case *ast.InsertStmt:
 		if x.IsReplace {
