@@ -55,5 +55,12 @@ proto:
 			--go-grpc_out=. --go-grpc_opt=paths=source_relative $$f || exit 1; \
 	done
 
+# PostgreSQL compatibility report: the oracle (PostgreSQL's own parser via
+# pg_query_go, cgo, test-only) checks the committed verdicts and prints the
+# per-group pass rates, then `tessera debug parse` reports every corpus file.
+compat: build
+	$(GO) test -tags pgoracle -count=1 -v -run 'TestOracle$$' ./sql/parser/corpus/ | grep -v '^=== RUN'
+	./$(BIN) debug parse sql/parser/testdata/pg $(wildcard ../shared/sqllogictest)
+
 clean:
 	rm -rf bin

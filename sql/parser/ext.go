@@ -242,6 +242,8 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 			return s, true, c.end()
 		}
 		return nil, false, nil
+	case "truncate":
+		n, err = c.truncate()
 	case "alter":
 		if s, ok, e := c.splitAt(); ok || e != nil {
 			return s, true, e
@@ -499,6 +501,19 @@ func (c *cursor) copy() (ExtStmt, error) {
 					return nil, err
 				}
 				s.Format = f
+			case "freeze":
+				if w := c.peek(); w.Is("true") || w.Is("on") || w.Is("false") || w.Is("off") || w.Kind == pgdialect.Int {
+					c.i++
+				}
+				c.st.addNotice("COPY FREEZE is ignored")
+			case "encoding":
+				enc, err := str()
+				if err != nil {
+					return nil, err
+				}
+				if e := strings.ToLower(strings.ReplaceAll(*enc, "-", "")); e != "utf8" && e != "sql_ascii" {
+					return nil, errorAt(c.sql, c.toks[c.i-1].Pos, CodeFeatureNotSupported, "COPY encoding "+*enc+" is not supported")
+				}
 			case "header":
 				s.Header = true
 				if w := c.peek(); w.Is("true") || w.Is("on") || (w.Kind == pgdialect.Int && w.Val == "1") {
@@ -642,4 +657,33 @@ func (c *cursor) splitAt() (ExtStmt, bool, error) {
 	return &SplitAtStmt{Schema: sch, Table: tbl, Rows: ins.Lists}, true, nil
 }
 
-var _ = strings.ToLower
+// truncate reads TRUNCATE [TABLE] [ONLY] name [*] [, ...]
+// [RESTART IDENTITY | CONTINUE IDENTITY] [CASCADE | RESTRICT].
+func (c *cursor) truncate() (ExtStmt, error) {
+	c.i++
+	c.accept("table")
+	s := &TruncateStmt{}
+	for {
+		c.accept("only")
+		sch, tbl, err := c.qualName()
+		if err != nil {
+			return nil, err
+		}
+		s.Tables = append(s.Tables, [2]string{sch, tbl})
+		c.acceptP("*")
+		if !c.acceptP(",") {
+			break
+		}
+	}
+	switch {
+	case c.accept("restart", "identity"):
+		s.RestartIdentity = true
+	case c.accept("continue", "identity"):
+	}
+	if c.accept("cascade") {
+		s.Cascade = true
+	} else {
+		c.accept("restrict")
+	}
+	return s, c.end()
+}

@@ -142,3 +142,13 @@ type DropIndexStmt struct {
 
 // StatementTag implements ExtStmt.
 func (*DropIndexStmt) StatementTag() string { return "DROP INDEX" }
+
+// TruncateStmt is TRUNCATE [TABLE] names [RESTART IDENTITY] [CASCADE].
+type TruncateStmt struct {
+	Tables          [][2]string // {schema, name}
+	RestartIdentity bool
+	Cascade         bool
+}
+
+// StatementTag implements ExtStmt.
+func (*TruncateStmt) StatementTag() string { return "TRUNCATE TABLE" }

@@ -9,6 +9,7 @@ import (
 	tidb "github.com/pingcap/tidb/pkg/parser"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
 	"github.com/tesseradb/tessera/sql/parser/pgdialect"
 	"github.com/tesseradb/tessera/sql/parser/valuedriver"
 )
@@ -127,7 +128,13 @@ type fragment struct {
 // parseFragment rewrites toks[a:b] after prefix (MySQL text, attributed to
 // toks[a]) and parses the result as one statement.
 func parseFragment(sql string, toks []pgdialect.Token, a, b int, prefix string, st *Statement, columnTypes bool) (*fragment, error) {
-	w := pgdialect.Rewriter{Src: sql, Toks: toks, ColumnTypes: columnTypes}
+	return parseFragmentWith(sql, toks, a, b, prefix, st, &pgdialect.Rewriter{ColumnTypes: columnTypes})
+}
+
+// parseFragmentWith is parseFragment with a prepared Rewriter (Skip,
+// Insert, ColumnTypes set by the caller).
+func parseFragmentWith(sql string, toks []pgdialect.Token, a, b int, prefix string, st *Statement, w *pgdialect.Rewriter) (*fragment, error) {
+	w.Src, w.Toks = sql, toks
 	if prefix != "" {
 		w.R.Outs = append(w.R.Outs, pgdialect.Out{Text: prefix, Orig: toks[a].Pos})
 	}
@@ -136,6 +143,17 @@ func parseFragment(sql string, toks []pgdialect.Token, a, b int, prefix string, 
 	}
 	rw := &w.R
 	text := rw.Text()
+	if w.DistinctOn != [2]int{} {
+		do, err := parseFragment(sql, toks, w.DistinctOn[0], w.DistinctOn[1], "SELECT", st, false)
+		if err != nil {
+			return nil, err
+		}
+		if sel, ok := do.node.(*ast.SelectStmt); ok {
+			for _, f := range sel.Fields.Fields {
+				st.DistinctOn = append(st.DistinctOn, f.Expr)
+			}
+		}
+	}
 	p := pool.Get().(*tidb.Parser)
 	nodes, _, err := p.ParseSQL(text)
 	pool.Put(p)
@@ -189,34 +207,40 @@ func translateTiDBError(sql string, toks []pgdialect.Token, rw *pgdialect.Rewrit
 }
 
 // attach walks the parsed tree: numbers parameters, replaces cast and
-// column-type markers by their PostgreSQL types.
+// column-type markers by their PostgreSQL types, and turns the stand-ins
+// for PostgreSQL constructs into our own nodes.
 func attach(sql string, f *fragment, st *Statement) {
-	qIndex := map[int]int{} // rewritten offset of '?' -> index in rw.Params
+	qIndex := map[int]int{} // rewritten offset of '?' -> index in rw.Outs
 	starts := f.rw.Starts()
-	n := 0
 	for i, o := range f.rw.Outs {
-		if o.Text == "?" {
-			qIndex[starts[i]] = n
-			n++
+		if o.Param != 0 {
+			qIndex[starts[i]] = i
 		}
 	}
 	v := &attacher{f: f, st: st, q: qIndex, sql: sql}
-	f.node.Accept(v)
+	n, _ := f.node.Accept(v)
+	if sn, ok := n.(ast.StmtNode); ok {
+		f.node = sn
+	}
 }
 
 type attacher struct {
-	f   *fragment
-	st  *Statement
-	q   map[int]int
-	sql string
+	f       *fragment
+	st      *Statement
+	q       map[int]int
+	sql     string
+	byItems int
+	nullEQs int
+	idents  int
 }
 
 func (v *attacher) Enter(n ast.Node) (ast.Node, bool) {
 	switch x := n.(type) {
 	case *valuedriver.ParamMarker:
 		if i, ok := v.q[x.Offset]; ok {
-			x.Number = v.f.rw.Params[i]
-			v.st.Params = append(v.st.Params, ParamRef{Number: x.Number, Position: charPos(v.sql, v.f.rw.ParamPos[i])})
+			o := v.f.rw.Outs[i]
+			x.Number = o.Param
+			v.st.Params = append(v.st.Params, ParamRef{Number: x.Number, Position: charPos(v.sql, o.Orig)})
 		}
 	case *ast.FuncCastExpr:
 		if t, ok := v.marker(x.Tp.GetFlen()); ok {
@@ -224,20 +248,80 @@ func (v *attacher) Enter(n ast.Node) (ast.Node, bool) {
 				v.st.CastTypes = map[*ast.FuncCastExpr]PGType{}
 			}
 			v.st.CastTypes[x] = t
-			setMySQLType(x.Tp, t)
+			setMySQLType(x.Tp, t, true)
 		}
 	case *ast.ColumnDef:
+		for _, o := range x.Options {
+			if o.Tp == ast.ColumnOptionAutoIncrement && v.idents < len(v.f.rw.Identity) {
+				if v.st.Identity == nil {
+					v.st.Identity = map[*ast.ColumnDef]string{}
+				}
+				v.st.Identity[x] = v.f.rw.Identity[v.idents]
+				v.idents++
+			}
+		}
 		if x.Tp != nil {
 			if t, ok := v.marker(x.Tp.GetFlen()); ok {
 				if v.st.ColumnTypes == nil {
 					v.st.ColumnTypes = map[*ast.ColumnDef]PGType{}
 				}
 				v.st.ColumnTypes[x] = t
-				setMySQLType(x.Tp, t)
+				setMySQLType(x.Tp, t, false)
+			}
+		}
+	case *ast.ByItem:
+		if v.byItems < len(v.f.rw.NullsOrder) {
+			if o := v.f.rw.NullsOrder[v.byItems]; o != 0 {
+				if v.st.NullsOrder == nil {
+					v.st.NullsOrder = map[*ast.ByItem]NullsOrder{}
+				}
+				v.st.NullsOrder[x] = NullsOrder(o)
+			}
+		}
+		v.byItems++
+	}
+	return n, false
+}
+
+func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
+	switch x := n.(type) {
+	case *ast.BinaryOperationExpr:
+		if x.Op == opcode.NullEQ {
+			i := v.nullEQs
+			v.nullEQs++
+			if i < len(v.f.rw.DistinctFrom) && v.f.rw.DistinctFrom[i] {
+				return &ast.UnaryOperationExpr{Op: opcode.Not, V: &ast.ParenthesesExpr{Expr: x}}, true
+			}
+			return x, true
+		}
+		if fc, ok := x.R.(*ast.FuncCallExpr); ok && (fc.FnName.L == pgdialect.FuncAny || fc.FnName.L == pgdialect.FuncAll) && len(fc.Args) == 1 {
+			return &QuantifiedExpr{Op: x.Op, Left: x.L, Right: fc.Args[0], All: fc.FnName.L == pgdialect.FuncAll}, true
+		}
+	case *ast.PatternLikeOrIlikeExpr:
+		// handled by the grammar
+	case *ast.FuncCallExpr:
+		switch x.FnName.L {
+		case pgdialect.FuncArray:
+			return &ArrayExpr{Elems: x.Args}, true
+		case pgdialect.FuncArraySub:
+			if len(x.Args) == 1 {
+				if q, ok := x.Args[0].(*ast.SubqueryExpr); ok {
+					return &ArrayExpr{Query: q}, true
+				}
+			}
+		case pgdialect.FuncSubscript:
+			if len(x.Args) == 2 {
+				return &SubscriptExpr{Expr: x.Args[0], Index: x.Args[1]}, true
+			}
+		case pgdialect.FuncField:
+			if len(x.Args) == 2 {
+				if s, ok := x.Args[1].(*valuedriver.Value); ok {
+					return &FieldSelectExpr{Expr: x.Args[0], Field: s.GetString()}, true
+				}
 			}
 		}
 	}
-	return n, false
+	return n, true
 }
 
 func (v *attacher) marker(flen int) (PGType, bool) {
@@ -247,8 +331,6 @@ func (v *attacher) marker(flen int) (PGType, bool) {
 	}
 	return v.f.rw.Types[k], true
 }
-
-func (v *attacher) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 
 // itoa is strconv.Itoa, named for brevity in messages.
 func itoa(i int) string { return strconv.Itoa(i) }
