@@ -1,0 +1,111 @@
+package logictest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+var (
+	pgOnce   sync.Once
+	pgServer *Postgres
+	pgErr    error
+)
+
+// postgresURL returns the URL of the package's PostgreSQL 15 server,
+// starting it on first use (TestMain stops it). Missing binaries fail the
+// test unless TESSERA_NO_PG=1.
+func postgresURL(t *testing.T) string {
+	t.Helper()
+	if os.Getenv("TESSERA_NO_PG") == "1" {
+		t.Skip("TESSERA_NO_PG=1: PostgreSQL-backed test skipped by the developer")
+	}
+	pgOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		pgServer, pgErr = StartPostgres(ctx)
+	})
+	require.NoError(t, pgErr, "this test needs the PostgreSQL 15 server (Debian package postgresql); set TESSERA_NO_PG=1 to skip it")
+	return pgServer.URL
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if pgServer != nil {
+		if err := pgServer.Stop(); err != nil {
+			os.Stderr.WriteString("stopping postgres: " + err.Error() + "\n")
+			if code == 0 {
+				code = 1
+			}
+		}
+	}
+	os.Exit(code)
+}
+
+func TestRunnerDirectives(t *testing.T) {
+	url := postgresURL(t)
+	for _, extended := range []bool{false, true} {
+		cfg := Config{URL: url, FreshDatabase: true, Extended: extended}
+		fr, err := RunFile(context.Background(), cfg, "testdata/runner.test")
+		require.NoError(t, err)
+		var failed []int
+		for _, f := range fr.Failures {
+			failed = append(failed, f.Line)
+			t.Logf("extended=%v expected failure: %s", extended, f)
+		}
+		// The records marked FAIL in runner.test, by line.
+		require.Equal(t, []int{21, 25, 93, 99, 129}, failed)
+		require.Equal(t, 5, fr.Failed)
+		require.Equal(t, 16, fr.Passed)
+		// skipif postgresql, onlyif mysql, and the two records after halt.
+		require.Equal(t, 4, fr.Skipped)
+	}
+}
+
+func TestRunnerUnreachableServer(t *testing.T) {
+	port, err := freePort()
+	require.NoError(t, err)
+	cfg := Config{URL: "postgres://postgres@127.0.0.1:" + itoa(port) + "/postgres?sslmode=disable&connect_timeout=5"}
+	_, err = RunFile(context.Background(), cfg, "testdata/runner.test")
+	require.Error(t, err)
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// sltSubset is the fixed part of ../shared/sqllogictest run by default;
+// TESSERA_SLT_FULL=1 runs all of it.
+var sltSubset = []string{"select1.test", "evidence/in1.test", "evidence/in2.test", "evidence/slt_lang_aggfunc.test",
+	"evidence/slt_lang_createview.test", "evidence/slt_lang_update.test", "random/expr/slt_good_0.test"}
+
+// TestSQLLogicTestPostgres runs the shared sqllogictest slice against
+// PostgreSQL 15: the fixed subset by default, everything with
+// TESSERA_SLT_FULL=1. It logs the per-file and total figures and every
+// failure.
+func TestSQLLogicTestPostgres(t *testing.T) {
+	url := postgresURL(t)
+	root, err := FindCorpus(".")
+	require.NoError(t, err)
+	var files []string
+	if os.Getenv("TESSERA_SLT_FULL") == "1" {
+		files, err = TestFiles(root)
+		require.NoError(t, err)
+	} else {
+		for _, f := range sltSubset {
+			files = append(files, filepath.Join(root, f))
+		}
+	}
+	res, err := Run(context.Background(), Config{URL: url, FreshDatabase: true}, files)
+	require.NoError(t, err)
+	var b strings.Builder
+	res.Report(&b, -1)
+	t.Log("\n" + b.String())
+	require.Greater(t, res.Passed, 1000)
+	require.GreaterOrEqual(t, res.PassRate(), 99.0)
+}

@@ -1,0 +1,182 @@
+package types_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"math/rand"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/stretchr/testify/require"
+	"github.com/tesseradb/tessera/sql/logictest"
+	"github.com/tesseradb/tessera/sql/types"
+)
+
+func mk(t *types.T, err error) *types.T {
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// pgTypes are the types checked against PostgreSQL, with modifiers.
+var pgTypes = []*types.T{
+	types.Bool, types.Int2, types.Int4, types.Int8, types.Float4, types.Float8,
+	types.Numeric, mk(types.MakeNumeric(10, 2)), mk(types.MakeNumeric(30, 10)), mk(types.MakeNumeric(5, 0)),
+	types.String, types.VarCharAny, mk(types.MakeVarChar(5)), mk(types.MakeChar(4)), types.Bytes,
+	types.Date, types.Time, mk(types.MakeTimeType(types.TimeFamily, 2)),
+	types.Timestamp, mk(types.MakeTimeType(types.TimestampFamily, 0)), types.TimestampTZ,
+	mk(types.MakeTimeType(types.TimestampTZFamily, 3)),
+	types.Interval, types.UUID, types.JSONB, types.JSON,
+	mk(types.MakeArray(types.Int4)), mk(types.MakeArray(types.String)), mk(types.MakeArray(types.Numeric)),
+	mk(types.MakeArray(types.Float8)), mk(types.MakeArray(types.TimestampTZ)), mk(types.MakeArray(mk(types.MakeChar(3)))),
+	mk(types.MakeArray(types.JSONB)), mk(types.MakeArray(types.Bytes)), mk(types.MakeArray(types.Interval)),
+}
+
+func startPG(t *testing.T) *pgconn.PgConn {
+	if os.Getenv("TESSERA_NO_PG") == "1" {
+		t.Skip("TESSERA_NO_PG=1: PostgreSQL cross-check skipped by the developer")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	pg, err := logictest.StartPostgres(ctx)
+	require.NoError(t, err, "this test needs the PostgreSQL 15 server (Debian package postgresql); set TESSERA_NO_PG=1 to skip it")
+	t.Cleanup(func() { require.NoError(t, pg.Stop()) })
+	cfg, err := pgconn.ParseConfig(pg.URL)
+	require.NoError(t, err)
+	cfg.RuntimeParams["TimeZone"] = "UTC"
+	conn, err := pgconn.ConnectConfig(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// TestAgainstPostgres checks, for random values of every type, that
+// PostgreSQL 15 reads our text output back to the same text (so our output
+// is PostgreSQL's canonical form), that its binary send format is byte for
+// byte ours, that we decode both of its forms to an equal value, and that
+// our Compare agrees with its < and = operators.
+func TestAgainstPostgres(t *testing.T) {
+	conn := startPG(t)
+	ctx := context.Background()
+	seed := time.Now().UnixNano()
+	if s := os.Getenv("TESSERA_SEED"); s != "" {
+		fmt.Sscan(s, &seed)
+	}
+	t.Logf("seed %d (replay with TESSERA_SEED=%d)", seed, seed)
+	rng := rand.New(rand.NewSource(seed))
+	const perType = 120
+	for _, typ := range pgTypes {
+		sqlType := typ.String()
+		var prev types.Datum
+		for i := 0; i < perType; i++ {
+			d := types.RandDatum(rng, typ, 0)
+			ours := types.FormatText(typ, d, nil)
+			res := conn.ExecParams(ctx, fmt.Sprintf("SELECT $1::%s, $1::%s", sqlType, sqlType), [][]byte{[]byte(ours)}, nil, nil, []int16{0, 1}).Read()
+			require.NoError(t, res.Err, "%s %q", sqlType, ours)
+			pgText, pgBin := string(res.Rows[0][0]), res.Rows[0][1]
+			if f, ok := d.(types.DFloat); ok && ours != pgText {
+				t.Logf("bits %x f32 %v fmt %s", math.Float64bits(float64(f)), float32(f), types.AppendFloat(nil, float64(f), 32))
+			}
+			require.Equal(t, ours, pgText, "text output of %s (%#v)", sqlType, d)
+			bin, err := types.AppendBinary(nil, typ, d)
+			require.NoError(t, err)
+			require.True(t, bytes.Equal(pgBin, bin), "binary of %s %q: pg %x ours %x", sqlType, ours, pgBin, bin)
+			back, err := types.ParseText(typ, pgText, nil)
+			require.NoError(t, err)
+			require.Equal(t, ours, types.FormatText(typ, back, nil))
+			back, err = types.DecodeBinary(typ, pgBin)
+			require.NoError(t, err)
+			require.Equal(t, ours, types.FormatText(typ, back, nil))
+
+			if typ.Family == types.JSONFamily || prev == nil {
+				prev = d
+				continue
+			}
+			if rng.Intn(3) == 0 {
+				d = prev // equal values are interesting too
+			}
+			a, b := types.FormatText(typ, prev, nil), types.FormatText(typ, d, nil)
+			res = conn.ExecParams(ctx, fmt.Sprintf("SELECT $1::%s < $2::%s, $1::%s = $2::%s", sqlType, sqlType, sqlType, sqlType),
+				[][]byte{[]byte(a), []byte(b)}, nil, nil, nil).Read()
+			require.NoError(t, res.Err)
+			c, err := types.CompareTyped(typ, prev, d)
+			require.NoError(t, err)
+			require.Equal(t, string(res.Rows[0][0]) == "t", c < 0, "%s: %q < %q", sqlType, a, b)
+			require.Equal(t, string(res.Rows[0][1]) == "t", c == 0, "%s: %q = %q", sqlType, a, b)
+			prev = d
+		}
+	}
+}
+
+// TestCastErrorsAgainstPostgres checks that our casts fail with the same
+// SQLSTATE as PostgreSQL's, or succeed with the same text.
+func TestCastErrorsAgainstPostgres(t *testing.T) {
+	conn := startPG(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		from *types.T
+		in   string
+		to   *types.T
+	}{
+		{types.Int4, "70000", types.Int2},
+		{types.Int8, "4294967296", types.Int4},
+		{types.Float8, "2.5", types.Int4},
+		{types.Float8, "-3.5", types.Int2},
+		{types.Float8, "1e10", types.Int4},
+		{types.Float8, "NaN", types.Int8},
+		{types.Float8, "1e300", types.Float4},
+		{types.Float8, "0.1", types.Numeric},
+		{types.Float4, "0.1", types.Numeric},
+		{types.Numeric, "2.5", types.Int4},
+		{types.Numeric, "-2.5", types.Int8},
+		{types.Numeric, "NaN", types.Int4},
+		{types.Numeric, "123.456", mk(types.MakeNumeric(5, 2))},
+		{types.Numeric, "1234.5", mk(types.MakeNumeric(5, 2))},
+		{types.Numeric, "99999999999999999999", types.Int8},
+		{types.Numeric, "1e-30", types.Float4},
+		{types.String, "abcdef", mk(types.MakeVarChar(3))},
+		{types.String, "ab", mk(types.MakeChar(4))},
+		{mk(types.MakeChar(4)), "ab", types.String},
+		{types.String, "12x", types.Int4},
+		{types.String, "2147483648", types.Int4},
+		{types.String, "1e400", types.Float8},
+		{types.String, "2024-02-30", types.Date},
+		{types.String, "not a date", types.Date},
+		{types.String, "{1,2", mk(types.MakeArray(types.Int4))},
+		{types.Bool, "t", types.Int4},
+		{types.Int4, "0", types.Bool},
+		{types.Timestamp, "2024-01-02 03:04:05.678", types.Date},
+		{types.Timestamp, "2024-01-02 03:04:05.678", types.Time},
+		{types.TimestampTZ, "2024-01-02 03:04:05.678+00", types.Timestamp},
+		{types.Date, "2024-01-02", types.TimestampTZ},
+		{types.Interval, "1 day 03:00:00", types.Time},
+		{types.JSON, `{"b":1,"a":[1,2]}`, types.JSONB},
+		{types.JSONB, `{"b":1,"a":[1,2]}`, types.JSON},
+		{mk(types.MakeArray(types.String)), "{1,2,NULL}", mk(types.MakeArray(types.Int8))},
+		{mk(types.MakeArray(types.Numeric)), "{1.25,2.5}", mk(types.MakeArray(mk(types.MakeNumeric(3, 1))))},
+	} {
+		q := fmt.Sprintf("SELECT $1::%s::%s::text", tc.from, tc.to)
+		res := conn.ExecParams(ctx, q, [][]byte{[]byte(tc.in)}, nil, nil, nil).Read()
+		d, err := types.ParseText(tc.from, tc.in, nil)
+		require.NoError(t, err)
+		got, cerr := types.Cast(d, tc.from, tc.to, nil)
+		if res.Err != nil {
+			pe, ok := res.Err.(*pgconn.PgError)
+			require.True(t, ok)
+			require.Error(t, cerr, "%s: PostgreSQL says %s %s", q, pe.Code, pe.Message)
+			var e *types.Error
+			require.ErrorAs(t, cerr, &e)
+			require.Equal(t, pe.Code, e.Code, "%s: PostgreSQL %q, we %q", q, pe.Message, e.Message)
+			continue
+		}
+		require.NoError(t, cerr, q)
+		asText, err := types.Cast(got, tc.to, types.String, nil)
+		require.NoError(t, err)
+		require.Equal(t, string(res.Rows[0][0]), types.FormatText(types.String, asText, nil), q)
+	}
+}
