@@ -407,7 +407,7 @@ func (c *cursor) prepare() (ExtStmt, error) {
 	if !c.accept("as") || c.done() {
 		return nil, c.errHere()
 	}
-	inner, err := parseRange(c.sql, c.toks, c.i, c.b)
+	inner, err := parseStmt(c.sql, c.toks, c.i, c.b)
 	if err != nil {
 		return nil, err
 	}

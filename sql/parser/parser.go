@@ -56,7 +56,10 @@ func ParseOne(sql string) (Statement, error) {
 	if err != nil {
 		return Statement{}, lexErr(sql, err)
 	}
-	end := len(toks) - 1
+	end := 0
+	for end < len(toks) && toks[end].Kind != pgdialect.EOF {
+		end++
+	}
 	for i := range toks {
 		if toks[i].IsP(";") {
 			end = i
@@ -93,7 +96,23 @@ func lexErr(sql string, err error) error {
 }
 
 // parseRange parses the statement made of toks[a:b] (b is ';' or EOF).
+// Unless b is already followed by EOF padding, the statement gets its own
+// token slice ending in toks[b] and EOF padding, so that lookahead never
+// reads into the next statement.
 func parseRange(sql string, toks []pgdialect.Token, a, b int) (*Statement, error) {
+	if toks[b].Kind != pgdialect.EOF {
+		own := make([]pgdialect.Token, 0, b-a+1+pgdialect.EOFPad)
+		own = append(own, toks[a:b+1]...)
+		for k := 0; k < pgdialect.EOFPad; k++ {
+			own = append(own, pgdialect.Token{Kind: pgdialect.EOF, Pos: len(sql), End: len(sql)})
+		}
+		toks, a, b = own, 0, b-a
+	}
+	return parseStmt(sql, toks, a, b)
+}
+
+// parseStmt parses toks[a:b], where lookahead past b stays in the statement.
+func parseStmt(sql string, toks []pgdialect.Token, a, b int) (*Statement, error) {
 	st := &Statement{SQL: sql[toks[a].Pos:toks[b-1].End]}
 	ext, handled, err := parseExt(sql, toks, a, b, st)
 	if err != nil {
