@@ -97,6 +97,23 @@ func describeExt(n ExtStmt) string {
 		cp := *x
 		cp.Args = nil
 		n, extra = &cp, " args: "+exprs(x.Args)
+	case *AlterColumnStmt:
+		cp := *x
+		cp.Actions = nil
+		var acts []string
+		for _, a := range x.Actions {
+			switch {
+			case a.Type != nil && a.Using != nil:
+				acts = append(acts, a.Column+" type "+a.Type.String()+" using "+restoreNode(a.Using))
+			case a.Type != nil:
+				acts = append(acts, a.Column+" type "+a.Type.String())
+			case a.SetNotNull:
+				acts = append(acts, a.Column+" set not null")
+			case a.DropNotNull:
+				acts = append(acts, a.Column+" drop not null")
+			}
+		}
+		n, extra = &cp, " actions: "+strings.Join(acts, "; ")
 	case *SplitAtStmt:
 		cp := *x
 		cp.Rows = nil
