@@ -142,6 +142,8 @@ func finishParams(sql string, st *Statement) {
 type fragment struct {
 	node ast.StmtNode
 	rw   *pgdialect.Rewritten
+	// aggOrders are the parsed ORDER BY lists of rw.AggOrders.
+	aggOrders [][]*ast.ByItem
 }
 
 // parseFragment rewrites toks[a:b] after prefix (MySQL text, attributed to
@@ -183,6 +185,17 @@ func parseFragmentWith(sql string, toks []pgdialect.Token, a, b int, prefix stri
 		return nil, syntaxErrorAt(sql, toks[a].Pos, toks[a].Raw(sql))
 	}
 	f := &fragment{node: nodes[0], rw: rw}
+	for _, r := range rw.AggOrders {
+		of, err := parseFragment(sql, toks, r[0], r[1], "SELECT 1 ORDER BY", st, false)
+		if err != nil {
+			return nil, err
+		}
+		sel, ok := of.node.(*ast.SelectStmt)
+		if !ok || sel.OrderBy == nil {
+			return nil, syntaxErrorAt(sql, toks[r[0]].Pos, toks[r[0]].Raw(sql))
+		}
+		f.aggOrders = append(f.aggOrders, sel.OrderBy.Items)
+	}
 	attach(sql, f, st)
 	return f, nil
 }
@@ -318,7 +331,10 @@ func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
 		}
 	case *ast.PatternLikeOrIlikeExpr:
 		// handled by the grammar
+	case *ast.AggregateFuncExpr:
+		x.Args = v.takeAggOrder(x, x.Args)
 	case *ast.FuncCallExpr:
+		x.Args = v.takeAggOrder(x, x.Args)
 		switch x.FnName.L {
 		case pgdialect.FuncArray:
 			return &ArrayExpr{Elems: x.Args}, true
@@ -341,6 +357,31 @@ func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
 		}
 	}
 	return n, true
+}
+
+// takeAggOrder removes a trailing __pg_aggorder(k) argument of call and
+// records the ORDER BY items it stands for.
+func (v *attacher) takeAggOrder(call ast.ExprNode, args []ast.ExprNode) []ast.ExprNode {
+	if len(args) == 0 {
+		return args
+	}
+	fc, ok := args[len(args)-1].(*ast.FuncCallExpr)
+	if !ok || fc.FnName.L != pgdialect.FuncAggOrder || len(fc.Args) != 1 {
+		return args
+	}
+	val, ok := fc.Args[0].(*valuedriver.Value)
+	if !ok {
+		return args
+	}
+	k, err := strconv.Atoi(val.GetString())
+	if err != nil || k < 0 || k >= len(v.f.aggOrders) {
+		return args
+	}
+	if v.st.AggOrderBy == nil {
+		v.st.AggOrderBy = map[ast.ExprNode][]*ast.ByItem{}
+	}
+	v.st.AggOrderBy[call] = v.f.aggOrders[k]
+	return args[:len(args)-1]
 }
 
 func (v *attacher) marker(flen int) (PGType, bool) {

@@ -29,6 +29,9 @@ type Rewritten struct {
 	// stands for IS DISTINCT FROM (true) or IS NOT DISTINCT FROM (false).
 	DistinctFrom []bool
 	Notices      []string
+	// AggOrders are the token ranges of the ORDER BY items inside aggregate
+	// calls, indexed by the __pg_aggorder(k) argument standing for them.
+	AggOrders [][2]int
 	// Identity records, for each GENERATED ... AS IDENTITY column (emitted
 	// as AUTO_INCREMENT) in text order, "always" or "by default".
 	Identity []string
@@ -252,6 +255,34 @@ func (w *Rewriter) Run(from, to int) error {
 				}
 			}
 			switch t.Val {
+			case "order":
+				// agg(args ORDER BY items): the items are cut out and the
+				// call gets a last argument __pg_aggorder(k), k indexing
+				// AggOrders; sql/parser moves them beside the call.
+				if top.call && toks[i+1].Is("by") {
+					end := i + 2
+					depth := 0
+					for end < to && (depth > 0 || !toks[end].IsP(")")) {
+						if toks[end].IsP("(") {
+							depth++
+						} else if toks[end].IsP(")") {
+							depth--
+						}
+						end++
+					}
+					if end >= to || end == i+2 {
+						w.fail(t, "42601", "syntax error")
+						continue
+					}
+					w.R.AggOrders = append(w.R.AggOrders, [2]int{i + 2, end})
+					w.emit(",", t.Pos)
+					w.emit(FuncAggOrder, t.Pos)
+					w.emit("(", t.Pos)
+					w.emit(strconv.Itoa(len(w.R.AggOrders)-1), t.Pos)
+					w.emit(")", t.Pos)
+					i = end - 1
+					continue
+				}
 			case "by":
 				if n := len(w.R.Outs); n > 0 {
 					if p := w.R.Outs[n-1].Text; p == "order" || p == "group" || p == "partition" {
@@ -694,6 +725,7 @@ const (
 	FuncAll       = "__pg_all"
 	FuncSubscript = "__pg_subscript"
 	FuncField     = "__pg_field"
+	FuncAggOrder  = "__pg_aggorder"
 )
 
 func isCmp(s string) bool {
@@ -1020,10 +1052,29 @@ func (w *Rewriter) mysqlReservedIdent(i int) bool {
 	if !mysqlReserved[t.Val] {
 		return false
 	}
-	if i > 0 && (w.Toks[i-1].IsP(".") || (w.Toks[i-1].Is("as") && !w.Toks[i+1].IsP("("))) {
-		return !w.Toks[i+1].IsP("(")
+	next := w.Toks[i+1]
+	if i > 0 && (w.Toks[i-1].IsP(".") || (w.Toks[i-1].Is("as") && !next.IsP("("))) {
+		return !next.IsP("(")
 	}
-	return w.Toks[i+1].IsP(".")
+	if next.IsP(".") {
+		return true
+	}
+	// a column reference inside an expression: after "(", ",", an operator
+	// or an expression keyword, and not a function call or typed literal
+	if i == 0 || next.IsP("(") || next.Kind == String {
+		return false
+	}
+	p := w.Toks[i-1]
+	switch {
+	case p.IsP("(") || p.IsP(",") || p.Kind == Op:
+		return true
+	case p.Kind == Ident:
+		switch p.Val {
+		case "select", "where", "and", "on", "when", "then", "else", "distinct", "case":
+			return true
+		}
+	}
+	return false
 }
 
 // notCallWord are words after which "(" opens a subquery or a list, not a
