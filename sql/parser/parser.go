@@ -391,6 +391,3 @@ func (v *attacher) marker(flen int) (PGType, bool) {
 	}
 	return v.f.rw.Types[k], true
 }
-
-// itoa is strconv.Itoa, named for brevity in messages.
-func itoa(i int) string { return strconv.Itoa(i) }

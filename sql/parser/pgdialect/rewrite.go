@@ -677,7 +677,7 @@ func (w *Rewriter) columnStart(depth int) bool {
 		// the first "(" of the statement must be the element list
 		for _, x := range o {
 			if x.Text == "(" {
-				return w.R.Outs[len(o)-1].Text == "," || &x == &x && countOpen(o) == 1
+				return last == "," || countOpen(o) == 1
 			}
 		}
 	}
