@@ -97,6 +97,23 @@ func describeExt(n ExtStmt) string {
 		cp := *x
 		cp.Args = nil
 		n, extra = &cp, " args: "+exprs(x.Args)
+	case *AlterColumnStmt:
+		cp := *x
+		cp.Actions = nil
+		var acts []string
+		for _, a := range x.Actions {
+			switch {
+			case a.Type != nil && a.Using != nil:
+				acts = append(acts, a.Column+" type "+a.Type.String()+" using "+restoreNode(a.Using))
+			case a.Type != nil:
+				acts = append(acts, a.Column+" type "+a.Type.String())
+			case a.SetNotNull:
+				acts = append(acts, a.Column+" set not null")
+			case a.DropNotNull:
+				acts = append(acts, a.Column+" drop not null")
+			}
+		}
+		n, extra = &cp, " actions: "+strings.Join(acts, "; ")
 	case *SplitAtStmt:
 		cp := *x
 		cp.Rows = nil
@@ -119,6 +136,7 @@ type collector struct {
 	casts []*ast.FuncCastExpr
 	cols  []*ast.ColumnDef
 	items []*ast.ByItem
+	calls []ast.ExprNode
 	other []string
 }
 
@@ -130,6 +148,10 @@ func (c *collector) Enter(n ast.Node) (ast.Node, bool) {
 		c.cols = append(c.cols, x)
 	case *ast.ByItem:
 		c.items = append(c.items, x)
+	case *ast.AggregateFuncExpr:
+		c.calls = append(c.calls, x)
+	case *ast.FuncCallExpr:
+		c.calls = append(c.calls, x)
 	case *ArrayExpr:
 		c.other = append(c.other, "ArrayExpr")
 	case *QuantifiedExpr:
@@ -172,6 +194,15 @@ func describe(st Statement) string {
 		}
 		if len(nulls) > 0 {
 			fmt.Fprintf(&b, "  nulls: %s\n", strings.Join(nulls, ", "))
+		}
+		for _, call := range c.calls {
+			if items, ok := st.AggOrderBy[call]; ok {
+				var is []string
+				for _, it := range items {
+					is = append(is, restoreNode(it))
+				}
+				fmt.Fprintf(&b, "  agg order by: %s: %s\n", restoreNode(call), strings.Join(is, ", "))
+			}
 		}
 		if len(c.other) > 0 {
 			fmt.Fprintf(&b, "  nodes: %s\n", strings.Join(c.other, ", "))

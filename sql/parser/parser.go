@@ -56,7 +56,10 @@ func ParseOne(sql string) (Statement, error) {
 	if err != nil {
 		return Statement{}, lexErr(sql, err)
 	}
-	end := len(toks) - 1
+	end := 0
+	for end < len(toks) && toks[end].Kind != pgdialect.EOF {
+		end++
+	}
 	for i := range toks {
 		if toks[i].IsP(";") {
 			end = i
@@ -93,7 +96,23 @@ func lexErr(sql string, err error) error {
 }
 
 // parseRange parses the statement made of toks[a:b] (b is ';' or EOF).
+// Unless b is already followed by EOF padding, the statement gets its own
+// token slice ending in toks[b] and EOF padding, so that lookahead never
+// reads into the next statement.
 func parseRange(sql string, toks []pgdialect.Token, a, b int) (*Statement, error) {
+	if toks[b].Kind != pgdialect.EOF {
+		own := make([]pgdialect.Token, 0, b-a+1+pgdialect.EOFPad)
+		own = append(own, toks[a:b+1]...)
+		for k := 0; k < pgdialect.EOFPad; k++ {
+			own = append(own, pgdialect.Token{Kind: pgdialect.EOF, Pos: len(sql), End: len(sql)})
+		}
+		toks, a, b = own, 0, b-a
+	}
+	return parseStmt(sql, toks, a, b)
+}
+
+// parseStmt parses toks[a:b], where lookahead past b stays in the statement.
+func parseStmt(sql string, toks []pgdialect.Token, a, b int) (*Statement, error) {
 	st := &Statement{SQL: sql[toks[a].Pos:toks[b-1].End]}
 	ext, handled, err := parseExt(sql, toks, a, b, st)
 	if err != nil {
@@ -123,6 +142,8 @@ func finishParams(sql string, st *Statement) {
 type fragment struct {
 	node ast.StmtNode
 	rw   *pgdialect.Rewritten
+	// aggOrders are the parsed ORDER BY lists of rw.AggOrders.
+	aggOrders [][]*ast.ByItem
 }
 
 // parseFragment rewrites toks[a:b] after prefix (MySQL text, attributed to
@@ -164,6 +185,17 @@ func parseFragmentWith(sql string, toks []pgdialect.Token, a, b int, prefix stri
 		return nil, syntaxErrorAt(sql, toks[a].Pos, toks[a].Raw(sql))
 	}
 	f := &fragment{node: nodes[0], rw: rw}
+	for _, r := range rw.AggOrders {
+		of, err := parseFragment(sql, toks, r[0], r[1], "SELECT 1 ORDER BY", st, false)
+		if err != nil {
+			return nil, err
+		}
+		sel, ok := of.node.(*ast.SelectStmt)
+		if !ok || sel.OrderBy == nil {
+			return nil, syntaxErrorAt(sql, toks[r[0]].Pos, toks[r[0]].Raw(sql))
+		}
+		f.aggOrders = append(f.aggOrders, sel.OrderBy.Items)
+	}
 	attach(sql, f, st)
 	return f, nil
 }
@@ -299,7 +331,10 @@ func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
 		}
 	case *ast.PatternLikeOrIlikeExpr:
 		// handled by the grammar
+	case *ast.AggregateFuncExpr:
+		x.Args = v.takeAggOrder(x, x.Args)
 	case *ast.FuncCallExpr:
+		x.Args = v.takeAggOrder(x, x.Args)
 		switch x.FnName.L {
 		case pgdialect.FuncArray:
 			return &ArrayExpr{Elems: x.Args}, true
@@ -324,6 +359,31 @@ func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
 	return n, true
 }
 
+// takeAggOrder removes a trailing __pg_aggorder(k) argument of call and
+// records the ORDER BY items it stands for.
+func (v *attacher) takeAggOrder(call ast.ExprNode, args []ast.ExprNode) []ast.ExprNode {
+	if len(args) == 0 {
+		return args
+	}
+	fc, ok := args[len(args)-1].(*ast.FuncCallExpr)
+	if !ok || fc.FnName.L != pgdialect.FuncAggOrder || len(fc.Args) != 1 {
+		return args
+	}
+	val, ok := fc.Args[0].(*valuedriver.Value)
+	if !ok {
+		return args
+	}
+	k, err := strconv.Atoi(val.GetString())
+	if err != nil || k < 0 || k >= len(v.f.aggOrders) {
+		return args
+	}
+	if v.st.AggOrderBy == nil {
+		v.st.AggOrderBy = map[ast.ExprNode][]*ast.ByItem{}
+	}
+	v.st.AggOrderBy[call] = v.f.aggOrders[k]
+	return args[:len(args)-1]
+}
+
 func (v *attacher) marker(flen int) (PGType, bool) {
 	k := flen - pgdialect.CastMarkerBase
 	if k < 0 || k >= len(v.f.rw.Types) {
@@ -331,6 +391,3 @@ func (v *attacher) marker(flen int) (PGType, bool) {
 	}
 	return v.f.rw.Types[k], true
 }
-
-// itoa is strconv.Itoa, named for brevity in messages.
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -33,6 +33,10 @@ type Statement struct {
 	ColumnTypes map[*ast.ColumnDef]PGType
 	// NullsOrder gives NULLS FIRST/LAST of the ORDER BY items that had one.
 	NullsOrder map[*ast.ByItem]NullsOrder
+	// AggOrderBy gives the ORDER BY items written inside an aggregate call,
+	// e.g. array_agg(x ORDER BY y DESC), keyed by the call node
+	// (*ast.AggregateFuncExpr or *ast.FuncCallExpr).
+	AggOrderBy map[ast.ExprNode][]*ast.ByItem
 	// DistinctOn is SELECT DISTINCT ON (exprs) of the outermost SELECT.
 	DistinctOn []ast.ExprNode
 	// Index holds what CREATE INDEX says beyond the tree (CONCURRENTLY,

@@ -2,7 +2,6 @@ package corpus_test
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -89,25 +88,6 @@ func checkCorpus(t *testing.T, files []*corpus.File) {
 	require.GreaterOrEqual(t, musts, 5, "must groups psql, pgbench, psycopg2, jdbc, pgx")
 	for h, why := range knownGaps {
 		require.True(t, seenGaps[h], "known gap %s (%s) now parses or vanished: remove it from knownGaps", h, why)
-	}
-}
-
-// sltDir finds ../shared/sqllogictest next to the repository.
-func sltDir() string {
-	if d := os.Getenv("TESSERA_SQLLOGICTEST"); d != "" {
-		return d
-	}
-	dir, _ := filepath.Abs(".")
-	for {
-		cand := filepath.Join(dir, "shared", "sqllogictest")
-		if st, err := os.Stat(cand); err == nil && st.IsDir() {
-			return cand
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "../../../../shared/sqllogictest"
-		}
-		dir = parent
 	}
 }
 

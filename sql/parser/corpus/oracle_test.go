@@ -13,6 +13,7 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"path/filepath"
 	"testing"
 
 	pgquery "github.com/pganalyze/pg_query_go/v6"
@@ -81,4 +82,23 @@ func TestOracleSQLLogicTest(t *testing.T) {
 	}
 	t.Logf("sqllogictest: PostgreSQL accepts %d eligible records; we parse %d of them", accepted, ours)
 	require.Greater(t, accepted, 1000)
+}
+
+// sltDir finds ../shared/sqllogictest next to the repository.
+func sltDir() string {
+	if d := os.Getenv("TESSERA_SQLLOGICTEST"); d != "" {
+		return d
+	}
+	dir, _ := filepath.Abs(".")
+	for {
+		cand := filepath.Join(dir, "shared", "sqllogictest")
+		if st, err := os.Stat(cand); err == nil && st.IsDir() {
+			return cand
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "../../../../shared/sqllogictest"
+		}
+		dir = parent
+	}
 }

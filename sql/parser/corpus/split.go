@@ -55,7 +55,8 @@ func SplitPSQL(src string) []Stmt {
 			}
 		}
 		atLineStart = false
-		if startLine == 0 && c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+		comment := (c == '-' && i+1 < n && src[i+1] == '-') || (c == '/' && i+1 < n && src[i+1] == '*')
+		if startLine == 0 && !comment && c != ' ' && c != '\t' && c != '\n' && c != '\r' {
 			startLine = line
 		}
 		switch {

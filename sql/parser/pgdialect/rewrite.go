@@ -29,6 +29,9 @@ type Rewritten struct {
 	// stands for IS DISTINCT FROM (true) or IS NOT DISTINCT FROM (false).
 	DistinctFrom []bool
 	Notices      []string
+	// AggOrders are the token ranges of the ORDER BY items inside aggregate
+	// calls, indexed by the __pg_aggorder(k) argument standing for them.
+	AggOrders [][2]int
 	// Identity records, for each GENERATED ... AS IDENTITY column (emitted
 	// as AUTO_INCREMENT) in text order, "always" or "by default".
 	Identity []string
@@ -252,6 +255,34 @@ func (w *Rewriter) Run(from, to int) error {
 				}
 			}
 			switch t.Val {
+			case "order":
+				// agg(args ORDER BY items): the items are cut out and the
+				// call gets a last argument __pg_aggorder(k), k indexing
+				// AggOrders; sql/parser moves them beside the call.
+				if top.call && toks[i+1].Is("by") {
+					end := i + 2
+					depth := 0
+					for end < to && (depth > 0 || !toks[end].IsP(")")) {
+						if toks[end].IsP("(") {
+							depth++
+						} else if toks[end].IsP(")") {
+							depth--
+						}
+						end++
+					}
+					if end >= to || end == i+2 {
+						w.fail(t, "42601", "syntax error")
+						continue
+					}
+					w.R.AggOrders = append(w.R.AggOrders, [2]int{i + 2, end})
+					w.emit(",", t.Pos)
+					w.emit(FuncAggOrder, t.Pos)
+					w.emit("(", t.Pos)
+					w.emit(strconv.Itoa(len(w.R.AggOrders)-1), t.Pos)
+					w.emit(")", t.Pos)
+					i = end - 1
+					continue
+				}
 			case "by":
 				if n := len(w.R.Outs); n > 0 {
 					if p := w.R.Outs[n-1].Text; p == "order" || p == "group" || p == "partition" {
@@ -442,7 +473,7 @@ func (w *Rewriter) Run(from, to int) error {
 				w.emit(QuoteIdent(t.Val), t.Pos)
 				continue
 			}
-			if w.mysqlReservedIdent(i) {
+			if w.mysqlReservedIdent(i) || w.aliasAfterAs(i) {
 				w.emit(QuoteIdent(t.Val), t.Pos)
 				continue
 			}
@@ -646,12 +677,20 @@ func (w *Rewriter) columnStart(depth int) bool {
 		// the first "(" of the statement must be the element list
 		for _, x := range o {
 			if x.Text == "(" {
-				return w.R.Outs[len(o)-1].Text == "," || &x == &x && countOpen(o) == 1
+				return last == "," || countOpen(o) == 1
 			}
 		}
 	}
-	if depth == 0 && (last == "add" || last == "column" || last == "exists") {
-		return true
+	if depth == 0 {
+		// ADD [COLUMN] [IF NOT EXISTS] name type
+		k := len(o) - 1
+		if o[k].Text == "exists" && k >= 2 && o[k-1].Text == "not" && o[k-2].Text == "if" {
+			k -= 3
+		}
+		if k >= 0 && o[k].Text == "column" {
+			k--
+		}
+		return k >= 0 && k < len(o)-1 && o[k].Text == "add" || last == "add"
 	}
 	return false
 }
@@ -686,6 +725,7 @@ const (
 	FuncAll       = "__pg_all"
 	FuncSubscript = "__pg_subscript"
 	FuncField     = "__pg_field"
+	FuncAggOrder  = "__pg_aggorder"
 )
 
 func isCmp(s string) bool {
@@ -766,10 +806,35 @@ func (w *Rewriter) fromFunction(i, to int) (int, bool) {
 	if close < 0 {
 		return 0, false
 	}
-	call := w.sub(i, close+1)
+	// the calls: one, or one per argument of a multi-argument unnest,
+	// which zips its arrays as set-returning functions in a SELECT list do
+	var calls [][]Out
+	if toks[nameAt].Val == "unnest" && nameAt == i {
+		depth, start := 0, nameAt+2
+		for k := nameAt + 2; k <= close; k++ {
+			switch {
+			case toks[k].IsP("(") || toks[k].IsP("["):
+				depth++
+			case (toks[k].IsP(")") || toks[k].IsP("]")) && k != close:
+				depth--
+			case depth == 0 && (toks[k].IsP(",") || k == close):
+				if k == start {
+					return 0, false
+				}
+				c := []Out{{Text: "UNNEST", Orig: toks[i].Pos}, {Text: "(", Orig: toks[i].Pos}}
+				c = append(c, w.sub(start, k)...)
+				calls = append(calls, append(c, Out{Text: ")", Orig: toks[k].Pos}))
+				start = k + 1
+			}
+			if k == close {
+				break
+			}
+		}
+	} else {
+		calls = [][]Out{w.sub(i, close+1)}
+	}
 	j := close + 1
-	alias, col := toks[nameAt].Val, toks[nameAt].Val
-	ordCol := "ordinality"
+	alias := toks[nameAt].Val
 	ordinality := false
 	if toks[j].Is("with") && toks[j+1].Is("ordinality") {
 		ordinality = true
@@ -779,32 +844,64 @@ func (w *Rewriter) fromFunction(i, to int) (int, bool) {
 	if hasAs {
 		j++
 	}
+	var names []string
 	if (toks[j].Kind == Ident && !clauseEnd(toks[j].Val) && !isJoinWord(toks[j].Val)) || toks[j].Kind == QIdent {
-		alias, col = toks[j].Val, toks[j].Val
+		alias = toks[j].Val
 		j++
 		if toks[j].IsP("(") {
-			if (toks[j+1].Kind == Ident || toks[j+1].Kind == QIdent) && toks[j+2].IsP(")") {
-				col = toks[j+1].Val
-				j += 3
-			} else if ordinality && (toks[j+1].Kind == Ident || toks[j+1].Kind == QIdent) && toks[j+2].IsP(",") &&
-				(toks[j+3].Kind == Ident || toks[j+3].Kind == QIdent) && toks[j+4].IsP(")") {
-				col, ordCol = toks[j+1].Val, toks[j+3].Val
-				j += 5
-			} else {
-				w.fail(toks[j], "0A000", "column alias lists on functions in FROM must name one column")
-				return 0, false
+			for j++; ; j += 2 {
+				if toks[j].Kind != Ident && toks[j].Kind != QIdent {
+					w.fail(toks[j], "42601", "syntax error")
+					return 0, false
+				}
+				names = append(names, toks[j].Val)
+				if toks[j+1].IsP(")") {
+					j += 2
+					break
+				}
+				if !toks[j+1].IsP(",") {
+					w.fail(toks[j+1], "42601", "syntax error")
+					return 0, false
+				}
 			}
 		}
 	} else if hasAs {
 		w.fail(toks[j], "42601", "syntax error")
 		return 0, false
 	}
+	// column names: the alias list, else the alias (one column), else the
+	// function name; then the ordinality column
+	cols := make([]string, len(calls))
+	for k := range cols {
+		switch {
+		case k < len(names):
+			cols[k] = names[k]
+		case len(calls) == 1 && len(names) == 0:
+			cols[k] = alias
+		default:
+			cols[k] = toks[nameAt].Val
+		}
+	}
+	ordCol := "ordinality"
+	extra := len(names) - len(calls)
+	switch {
+	case extra == 1 && ordinality:
+		ordCol = names[len(names)-1]
+	case extra > 0:
+		w.fail(toks[j-1], "0A000", "column alias lists on functions in FROM must name the function's columns (record-returning functions are not supported)")
+		return 0, false
+	}
 	pos := toks[i].Pos
 	// a function in FROM may refer to the FROM items before it, as a
 	// LATERAL derived table does
 	w.emit("LATERAL ( SELECT", pos)
-	w.R.Outs = append(w.R.Outs, call...)
-	w.emit("AS "+QuoteIdent(col), pos)
+	for k, c := range calls {
+		if k > 0 {
+			w.emit(",", pos)
+		}
+		w.R.Outs = append(w.R.Outs, c...)
+		w.emit("AS "+QuoteIdent(cols[k]), pos)
+	}
 	if ordinality {
 		// the row number of each row the function returns, counted from 1
 		w.emit(", ROW_NUMBER ( ) OVER ( ) AS "+QuoteIdent(ordCol), pos)
@@ -955,10 +1052,29 @@ func (w *Rewriter) mysqlReservedIdent(i int) bool {
 	if !mysqlReserved[t.Val] {
 		return false
 	}
-	if i > 0 && (w.Toks[i-1].IsP(".") || (w.Toks[i-1].Is("as") && !w.Toks[i+1].IsP("("))) {
-		return !w.Toks[i+1].IsP("(")
+	next := w.Toks[i+1]
+	if i > 0 && (w.Toks[i-1].IsP(".") || (w.Toks[i-1].Is("as") && !next.IsP("("))) {
+		return !next.IsP("(")
 	}
-	return w.Toks[i+1].IsP(".")
+	if next.IsP(".") {
+		return true
+	}
+	// a column reference inside an expression: after "(", ",", an operator
+	// or an expression keyword, and not a function call or typed literal
+	if i == 0 || next.IsP("(") || next.Kind == String {
+		return false
+	}
+	p := w.Toks[i-1]
+	switch {
+	case p.IsP("(") || p.IsP(",") || p.Kind == Op:
+		return true
+	case p.Kind == Ident:
+		switch p.Val {
+		case "select", "where", "and", "on", "when", "then", "else", "distinct", "case":
+			return true
+		}
+	}
+	return false
 }
 
 // notCallWord are words after which "(" opens a subquery or a list, not a
@@ -973,3 +1089,28 @@ var notCallWord = map[string]bool{
 
 // notFromFunc are words that, followed by "(" in FROM, are not a function.
 var notFromFunc = map[string]bool{"lateral": true, "only": true, "values": true, "select": true, "rows": true, "join": true, "using": true, "on": true}
+
+// aliasAfterAs reports whether toks[i] is a column or table alias written
+// after AS: PostgreSQL takes any keyword there (AS default, AS user), so it
+// is emitted quoted; the folded name keeps its meaning.
+func (w *Rewriter) aliasAfterAs(i int) bool {
+	if i == 0 || !w.Toks[i-1].Is("as") {
+		return false
+	}
+	switch w.Toks[i].Val {
+	case "select", "with", "values", "table", "identity", "not", "materialized", "recursive":
+		return false
+	}
+	n := w.Toks[i+1]
+	if n.Kind == EOF || n.IsP(",") || n.IsP(")") || n.IsP(";") {
+		return true
+	}
+	if n.Kind == Ident {
+		switch n.Val {
+		case "from", "where", "group", "order", "having", "limit", "offset", "union", "except", "intersect",
+			"join", "inner", "left", "right", "full", "cross", "natural", "on", "using", "window", "fetch", "for", "returning":
+			return true
+		}
+	}
+	return false
+}
