@@ -426,14 +426,14 @@ func TestBinaryDecodeErrors(t *testing.T) {
 		{Int4, []byte{1, 2}},
 		{Int8, nil},
 		{Bool, []byte{}},
-		{Numeric, []byte{0, 1, 0, 0, 0, 0, 0, 0}},                // missing digit
-		{Numeric, []byte{0, 1, 0, 0, 0, 0, 0, 0, 0x27, 0x10}},    // digit 10000
-		{Numeric, []byte{0, 0, 0, 0, 0x12, 0x34, 0, 0}},          // bad sign
-		{Date, []byte{0x7f, 0xff, 0xff, 0xfe}},                   // out of range
-		{Time, []byte{0xff, 0, 0, 0, 0, 0, 0, 0}},                // negative
-		{JSONB, []byte{2, '1'}},                                  // version
-		{JSONB, []byte{1, '{'}},                                  // bad json
-		{mustT(MakeArray(Int4)), []byte{0, 0, 0, 1, 0, 0, 0, 0}}, // short header
+		{Numeric, []byte{0, 1, 0, 0, 0, 0, 0, 0}},                                                                    // missing digit
+		{Numeric, []byte{0, 1, 0, 0, 0, 0, 0, 0, 0x27, 0x10}},                                                        // digit 10000
+		{Numeric, []byte{0, 0, 0, 0, 0x12, 0x34, 0, 0}},                                                              // bad sign
+		{Date, []byte{0x7f, 0xff, 0xff, 0xfe}},                                                                       // out of range
+		{Time, []byte{0xff, 0, 0, 0, 0, 0, 0, 0}},                                                                    // negative
+		{JSONB, []byte{2, '1'}},                                                                                      // version
+		{JSONB, []byte{1, '{'}},                                                                                      // bad json
+		{mustT(MakeArray(Int4)), []byte{0, 0, 0, 1, 0, 0, 0, 0}},                                                     // short header
 		{mustT(MakeArray(Int4)), []byte{0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 25, 0, 0, 0, 1, 0, 0, 0, 1}},                // wrong elem oid
 		{mustT(MakeArray(Int4)), []byte{0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 23, 0x7f, 0, 0, 0, 0, 0, 0, 1}},             // length
 		{mustT(MakeArray(Int4)), []byte{0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 23, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 9, 1}}, // elem len
