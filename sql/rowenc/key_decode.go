@@ -43,19 +43,38 @@ func (r *keyReader) fixed(n int) ([]byte, error) {
 }
 
 func (r *keyReader) u64() (uint64, error) {
-	p, err := r.fixed(8)
-	if err != nil {
-		return 0, err
+	if len(r.b) < 8 {
+		return 0, corrupt("key ends early: want 8 bytes, have %d", len(r.b))
 	}
-	return binary.BigEndian.Uint64(p), nil
+	v := binary.BigEndian.Uint64(r.b)
+	r.b = r.b[8:]
+	if r.inv != 0 {
+		v = ^v
+	}
+	return v, nil
 }
 
 func (r *keyReader) u32() (uint32, error) {
-	p, err := r.fixed(4)
-	if err != nil {
-		return 0, err
+	if len(r.b) < 4 {
+		return 0, corrupt("key ends early: want 4 bytes, have %d", len(r.b))
 	}
-	return binary.BigEndian.Uint32(p), nil
+	v := binary.BigEndian.Uint32(r.b)
+	r.b = r.b[4:]
+	if r.inv != 0 {
+		v = ^v
+	}
+	return v, nil
+}
+
+// intFits reports whether v is in range of an integer type's width.
+func intFits(v int64, width int) bool {
+	switch width {
+	case 16:
+		return v >= math.MinInt16 && v <= math.MaxInt16
+	case 32:
+		return v >= math.MinInt32 && v <= math.MaxInt32
+	}
+	return true
 }
 
 // bytesKey reads an escaped, terminated byte string.
@@ -132,7 +151,7 @@ func (r *keyReader) payload(t *types.T) (types.Datum, error) {
 			return nil, err
 		}
 		v := int64(u ^ 1<<63)
-		if _, err := types.Assign(types.DInt(v), t); err != nil {
+		if !intFits(v, t.Width) {
 			return nil, corrupt("integer %d out of range for %s", v, t)
 		}
 		return types.DInt(v), nil

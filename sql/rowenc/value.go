@@ -321,7 +321,7 @@ func decodeTagged(b []byte, t *types.T, depth int) (types.Datum, []byte, error) 
 		if err != nil {
 			return nil, nil, err
 		}
-		if _, err := types.Assign(types.DInt(v), t); err != nil {
+		if !intFits(v, t.Width) {
 			return nil, nil, corrupt("integer %d out of range for %s", v, t)
 		}
 		return types.DInt(v), rest, nil
