@@ -214,7 +214,7 @@ func TestKeyEdgeCases(t *testing.T) {
 		{types.TimestampTZ, []string{"-infinity", "2000-01-01 00:00:00+01", "=1999-12-31 23:00:00+00", "2000-01-01 00:00:00+00", "infinity"}},
 		{types.Interval, []string{"-178956970 years -8 mons -2147483648 days -2562047788:00:54.775807", "-1 mon", "=-30 days", "=-720:00:00", "-1 days", "-00:00:00.000001", "00:00:00", "=0 days", "1 day", "=24:00:00", "29 days 23:59:59", "1 mon", "=30 days", "1 mon 00:00:00.000001", "1 year", "=360 days", "178956970 years 7 mons 2147483647 days 2562047788:00:54.775807"}},
 		{types.UUID, []string{"00000000-0000-0000-0000-000000000000", "00000000-0000-0000-0000-000000000001", "ffffffff-ffff-ffff-ffff-ffffffffffff"}},
-		{types.JSONB, []string{"[]", "null", `""`, `"a"`, `"a\u0000"`, `"b"`, "-1", "0", "=0.0", "1", "false", "true", "[null]", "[1]", "[1, 2]", "{}", `{"b": 1}`, `{"a": 1, "b": 1}`, `{"a": 1, "b": 2}`, `{"b": 1, "aa": 1}`}},
+		{types.JSONB, []string{"[]", "null", `""`, `"a"`, `"a\u0001"`, `"b"`, "-1", "0", "=0.0", "1", "false", "true", "[null]", "[1]", "[1, 2]", "{}", `{"b": 1}`, `{"a": 1, "b": 1}`, `{"a": 1, "b": 2}`, `{"b": 1, "aa": 1}`}},
 		{mk(types.MakeArray(types.Int4)), []string{"{}", "{1}", "{1,2}", "{1,NULL}", "{2}", "{NULL}", "{NULL,1}"}},
 		{mk(types.MakeArray(types.String)), []string{"{}", `{""}`, `{"",""}`, "{a}", "{a,b}", `{"a\u0001"}`, "{b}"}},
 	} {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,16 +38,36 @@ var pgTypes = []*types.T{
 	mk(types.MakeArray(types.JSONB)), mk(types.MakeArray(types.Bytes)), mk(types.MakeArray(types.Interval)),
 }
 
+var (
+	pgOnce   sync.Once
+	pgServer *logictest.Postgres
+	pgErr    error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if pgServer != nil {
+		if err := pgServer.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "stopping postgres:", err)
+			if code == 0 {
+				code = 1
+			}
+		}
+	}
+	os.Exit(code)
+}
+
+// startPG connects to the package's PostgreSQL 15 server (started on first
+// use, stopped by TestMain) with TimeZone UTC.
 func startPG(t *testing.T) *pgconn.PgConn {
 	if os.Getenv("TESSERA_NO_PG") == "1" {
 		t.Skip("TESSERA_NO_PG=1: PostgreSQL cross-check skipped by the developer")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	pg, err := logictest.StartPostgres(ctx)
-	require.NoError(t, err, "this test needs the PostgreSQL 15 server (Debian package postgresql); set TESSERA_NO_PG=1 to skip it")
-	t.Cleanup(func() { require.NoError(t, pg.Stop()) })
-	cfg, err := pgconn.ParseConfig(pg.URL)
+	pgOnce.Do(func() { pgServer, pgErr = logictest.StartPostgres(ctx) })
+	require.NoError(t, pgErr, "this test needs the PostgreSQL 15 server (Debian package postgresql); set TESSERA_NO_PG=1 to skip it")
+	cfg, err := pgconn.ParseConfig(pgServer.URL)
 	require.NoError(t, err)
 	cfg.RuntimeParams["TimeZone"] = "UTC"
 	conn, err := pgconn.ConnectConfig(ctx, cfg)
@@ -179,4 +200,58 @@ func TestCastErrorsAgainstPostgres(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, string(res.Rows[0][0]), types.FormatText(types.String, asText, nil), q)
 	}
+}
+
+// TestTimeZonesAgainstPostgres checks TIMESTAMPTZ output and zone-less
+// input in session time zones other than UTC (offsets with minutes and
+// seconds, DST gaps and overlaps) against PostgreSQL.
+func TestTimeZonesAgainstPostgres(t *testing.T) {
+	conn := startPG(t)
+	ctx := context.Background()
+	seed := time.Now().UnixNano()
+	if s := os.Getenv("TESSERA_SEED"); s != "" {
+		fmt.Sscan(s, &seed)
+	}
+	t.Logf("seed %d (replay with TESSERA_SEED=%d)", seed, seed)
+	rng := rand.New(rand.NewSource(seed))
+	for _, zone := range []string{"America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Europe/Amsterdam"} {
+		loc, err := time.LoadLocation(zone)
+		require.NoError(t, err)
+		require.NoError(t, conn.Exec(ctx, "SET TimeZone = '"+zone+"'").Close())
+		for i := 0; i < 150; i++ {
+			d := types.RandDatum(rng, types.TimestampTZ, 0)
+			if i%3 == 0 { // modern dates, where DST rules apply
+				d = types.DTimestampTZ(rng.Int63n(2e15) - 5e14)
+			}
+			ours := types.FormatText(types.TimestampTZ, d, loc)
+			res := conn.ExecParams(ctx, "SELECT $1::timestamptz", [][]byte{[]byte(ours)}, nil, nil, nil).Read()
+			require.NoError(t, res.Err, ours)
+			require.Equal(t, ours, string(res.Rows[0][0]), "%s output", zone)
+			// The same wall-clock time without an offset reads in the session zone.
+			wall := types.FormatText(types.Timestamp, mustCast(t, d, loc), nil)
+			res = conn.ExecParams(ctx, "SELECT $1::timestamptz", [][]byte{[]byte(wall)}, nil, nil, []int16{1}).Read()
+			require.NoError(t, res.Err, wall)
+			got, err := types.ParseText(types.TimestampTZ, wall, loc)
+			require.NoError(t, err)
+			bin, err := types.AppendBinary(nil, types.TimestampTZ, got)
+			require.NoError(t, err)
+			require.Equal(t, res.Rows[0][0], bin, "%s input %q", zone, wall)
+		}
+		// DST gap and overlap wall times.
+		for _, wall := range []string{"2024-03-10 02:30:00", "2024-11-03 01:30:00", "2024-03-31 02:30:00", "2024-10-27 02:30:00",
+			"2024-04-07 01:45:00", "2024-10-06 02:15:00"} {
+			res := conn.ExecParams(ctx, "SELECT $1::timestamptz", [][]byte{[]byte(wall)}, nil, nil, nil).Read()
+			require.NoError(t, res.Err)
+			got, err := types.ParseText(types.TimestampTZ, wall, loc)
+			require.NoError(t, err)
+			require.Equal(t, string(res.Rows[0][0]), types.FormatText(types.TimestampTZ, got, loc), "%s %s", zone, wall)
+		}
+	}
+	require.NoError(t, conn.Exec(ctx, "SET TimeZone = 'UTC'").Close())
+}
+
+func mustCast(t *testing.T, d types.Datum, loc *time.Location) types.Datum {
+	v, err := types.Cast(d, types.TimestampTZ, types.Timestamp, loc)
+	require.NoError(t, err)
+	return v
 }

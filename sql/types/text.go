@@ -58,6 +58,10 @@ func parseText(t *T, s string, loc *time.Location) (Datum, error) {
 		if err != nil {
 			return nil, err
 		}
+		if jsonHasNUL(v) {
+			// jsonb cannot store \u0000 (PostgreSQL: 22P05).
+			return nil, errorf(CodeUntranslatableCharacter, "unsupported Unicode escape sequence: \\u0000 cannot be converted to text")
+		}
 		return &DJSONB{V: v}, nil
 	case JSONFamily:
 		if _, err := parseJSON(s); err != nil {

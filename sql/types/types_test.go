@@ -219,6 +219,8 @@ func TestTextInputErrors(t *testing.T) {
 		{UUID, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11ff", CodeInvalidTextRepresentation},
 		{JSONB, `{"a":}`, CodeInvalidTextRepresentation},
 		{JSONB, `1 2`, CodeInvalidTextRepresentation},
+		{JSONB, `{"a\u0000": 1}`, CodeUntranslatableCharacter},
+		{JSONB, `["\u0000"]`, CodeUntranslatableCharacter},
 		{mustT(MakeArray(Int4)), "{1,{2}}", CodeInvalidTextRepresentation},
 		{mustT(MakeArray(Int4)), "1,2", CodeInvalidTextRepresentation},
 		{mustT(MakeArray(Int4)), "{1,x}", CodeInvalidTextRepresentation},
