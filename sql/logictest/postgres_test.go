@@ -97,11 +97,17 @@ var sltSubset = []string{"select1.test", "evidence/in1.test", "evidence/in2.test
 	"evidence/slt_lang_createview.test", "evidence/slt_lang_update.test", "random/expr/slt_good_0.test"}
 
 // TestSQLLogicTestPostgres runs the shared sqllogictest slice against
-// PostgreSQL 15: the fixed subset by default, everything with
-// TESSERA_SLT_FULL=1. It logs the per-file and total figures and every
-// failure.
+// PostgreSQL 15 (or the server at TESSERA_SLT_URL): the fixed subset by
+// default, everything with TESSERA_SLT_FULL=1, the files whose path
+// matches TESSERA_SLT_FILES otherwise. It logs the per-file and total
+// figures, the failure classes and every failure.
 func TestSQLLogicTestPostgres(t *testing.T) {
-	url := postgresURL(t)
+	// TESSERA_SLT_URL points the run at another server (e.g. Tessera's
+	// pgwire) instead of the throw-away PostgreSQL.
+	url := os.Getenv("TESSERA_SLT_URL")
+	if url == "" {
+		url = postgresURL(t)
+	}
 	root, err := FindCorpus(".")
 	require.NoError(t, err)
 	var files []string

@@ -342,7 +342,7 @@ func (s *session) run(ctx context.Context, rec *Record) (reason, class string, _
 
 var (
 	quotedRe = regexp.MustCompile(`"[^"]*"`)
-	numberRe = regexp.MustCompile(`\b\d+\b`)
+	numberRe = regexp.MustCompile(`[A-Za-z_]*\d\w*`)
 )
 
 // errorClass names an error's kind: its SQLSTATE and message with quoted

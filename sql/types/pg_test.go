@@ -3,6 +3,7 @@ package types_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand"
@@ -254,4 +255,62 @@ func mustCast(t *testing.T, d types.Datum, loc *time.Location) types.Datum {
 	v, err := types.Cast(d, types.TimestampTZ, types.Timestamp, loc)
 	require.NoError(t, err)
 	return v
+}
+
+// TestInputAgainstPostgres reads the same text as PostgreSQL: both accept
+// it and print the same, or both reject it with the same SQLSTATE.
+func TestInputAgainstPostgres(t *testing.T) {
+	conn := startPG(t)
+	ctx := context.Background()
+	ia := mk(types.MakeArray(types.Int4))
+	ta := mk(types.MakeArray(types.String))
+	for _, tc := range []struct {
+		typ *types.T
+		in  string
+	}{
+		{types.Bool, "yes"}, {types.Bool, "OFF"}, {types.Bool, "o"}, {types.Bool, "tr"}, {types.Bool, "2"},
+		{types.Int2, "-32769"}, {types.Int4, " 12 "}, {types.Int4, "+7"}, {types.Int4, "1_000"}, {types.Int4, "0x10"}, {types.Int8, "-"},
+		{types.Float8, "1e-400"}, {types.Float8, "  -1.5E+3 "}, {types.Float8, "Infinity"}, {types.Float8, "inf"}, {types.Float8, ".5"}, {types.Float8, "5."},
+		{types.Float4, "1e-50"}, {types.Float4, "16777217"},
+		{types.Numeric, "1e-5"}, {types.Numeric, "-0"}, {types.Numeric, ".5"}, {types.Numeric, "5."}, {types.Numeric, "1e"}, {types.Numeric, "00012.3400"},
+		{mk(types.MakeNumeric(3, 1)), "99.95"}, {mk(types.MakeNumeric(3, 1)), "-99.94"}, {mk(types.MakeNumeric(3, 1)), "NaN"},
+		{mk(types.MakeVarChar(2)), "ab   "}, {mk(types.MakeChar(3)), "é"},
+		{types.Bytes, `\x4142`}, {types.Bytes, `\x414`}, {types.Bytes, `ab\\c`}, {types.Bytes, `\101\102`}, {types.Bytes, `\9`},
+		{types.Date, "2024-1-2"}, {types.Date, "2024-02-30"}, {types.Date, "10000-01-01"}, {types.Date, "0000-01-01"}, {types.Date, "2024-01-02T10:00"},
+		{types.Time, "1:02"}, {types.Time, "12:60"}, {types.Time, "24:00:00.1"}, {types.Time, "23:59:60"}, {types.Time, "12:00:00.1234567"},
+		{types.Timestamp, "2024-01-02 03:04:05.1234565"}, {types.Timestamp, "2024-01-02T03:04"}, {types.Timestamp, "294277-01-01 00:00:00"},
+		{types.TimestampTZ, "2024-01-02 03:04:05-07:30"}, {types.TimestampTZ, "2024-01-02 03:04:05 America/Chicago"},
+		{types.TimestampTZ, "2024-01-02 03:04:05Z"}, {types.TimestampTZ, "2024-01-02 03:04:05+1400"}, {types.TimestampTZ, "epoch"},
+		{types.Interval, "1.5 years"}, {types.Interval, "-1.5 months"}, {types.Interval, "1 week 2 days"}, {types.Interval, "@ 3 hours ago"},
+		{types.Interval, "1 hour 30"}, {types.Interval, "10:20"}, {types.Interval, "1 day -1:00"}, {types.Interval, "P1DT12H"},
+		{types.Interval, "PT1.5S"}, {types.Interval, "2 centuries"}, {types.Interval, "1 millisecond 5 microseconds"}, {types.Interval, "5"},
+		{types.Interval, "1 decade ago"}, {types.Interval, "-2 hours +3 minutes"}, {types.Interval, "1 mons"},
+		{types.UUID, "a0eebc999c0b4ef8bb6d6bb9bd380a11"}, {types.UUID, "a0ee-bc99-9c0b-4ef8-bb6d-6bb9-bd38-0a11"}, {types.UUID, "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
+		{types.JSONB, `  {"a" : [true, false, null, 1.0e2, "x"]} `}, {types.JSONB, `[1,]`}, {types.JSONB, `"\ud83d\ude00"`}, {types.JSONB, `-0`}, {types.JSONB, `1.000`},
+		{types.JSON, `{"a":1, "a":2}`}, {types.JSON, `nul`},
+		{ia, "{ 1 , 2 }"}, {ia, "{}"}, {ia, "{1,,2}"}, {ia, "{null,NULL}"}, {ta, `{"a,b", "c\"d", e f}`}, {ta, `{"NULL",NULL}`}, {ta, `{a}x`},
+	} {
+		res := conn.ExecParams(ctx, fmt.Sprintf("SELECT $1::%s", tc.typ), [][]byte{[]byte(tc.in)}, nil, nil, nil).Read()
+		d, err := types.ParseText(tc.typ, tc.in, nil)
+		if res.Err != nil {
+			pe, ok := res.Err.(*pgconn.PgError)
+			require.True(t, ok, "%v", res.Err)
+			var e *types.Error
+			switch {
+			case err == nil:
+				t.Errorf("%s %q: PostgreSQL rejects it (%s %s), we read %q", tc.typ, tc.in, pe.Code, pe.Message, types.FormatText(tc.typ, d, nil))
+			case !errors.As(err, &e):
+				t.Errorf("%s %q: untyped error %v", tc.typ, tc.in, err)
+			case e.Code != pe.Code:
+				t.Errorf("%s %q: PostgreSQL %s %q, we %s %q", tc.typ, tc.in, pe.Code, pe.Message, e.Code, e.Message)
+			}
+			continue
+		}
+		switch {
+		case err != nil:
+			t.Errorf("%s %q: PostgreSQL reads %q, we fail: %v", tc.typ, tc.in, res.Rows[0][0], err)
+		case string(res.Rows[0][0]) != types.FormatText(tc.typ, d, nil):
+			t.Errorf("%s %q: PostgreSQL reads %q, we %q", tc.typ, tc.in, res.Rows[0][0], types.FormatText(tc.typ, d, nil))
+		}
+	}
 }

@@ -240,7 +240,7 @@ func (r *dtReader) hms() (us int64, ok bool, rangeErr bool) {
 	if h > 24 || m > 59 || sec > 60 {
 		return 0, true, true
 	}
-	us = int64(h)*3_600_000_000 + int64(m)*60_000_000 + int64(sec)*1_000_000 + int64(math.Round(frac*1e6))
+	us = int64(h)*3_600_000_000 + int64(m)*60_000_000 + int64(sec)*1_000_000 + int64(math.RoundToEven(frac*1e6))
 	if us > MicrosPerDay {
 		return 0, true, true
 	}
