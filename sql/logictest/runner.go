@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -51,6 +53,10 @@ type Failure struct {
 	Line   int
 	SQL    string
 	Reason string
+	// Class groups failures of one kind: "wrong result", "expected an
+	// error", "column count", or "error <SQLSTATE>: <message pattern>"
+	// with quoted names and numbers masked.
+	Class string
 }
 
 func (f Failure) String() string {
@@ -98,6 +104,12 @@ func (r *Result) Report(w io.Writer, maxFailures int) {
 	}
 	fmt.Fprintf(w, "total: %d files, passed %d, failed %d, skipped %d, pass rate %.2f%% (%s)\n",
 		len(r.Files), r.Passed, r.Failed, r.Skipped, r.PassRate(), r.Duration.Round(time.Millisecond))
+	if classes := r.FailureClasses(); len(classes) > 0 {
+		fmt.Fprintln(w, "failure classes:")
+		for _, c := range classes {
+			fmt.Fprintf(w, "  %6d  %s (e.g. %s:%d)\n", c.Count, c.Name, c.Example.Path, c.Example.Line)
+		}
+	}
 	n := 0
 	for _, f := range r.Files {
 		for _, fl := range f.Failures {
@@ -184,7 +196,7 @@ func RunFile(ctx context.Context, cfg Config, path string) (FileResult, error) {
 		if err := ctx.Err(); err != nil {
 			return fr, err
 		}
-		reason, err := s.run(ctx, rec)
+		reason, class, err := s.run(ctx, rec)
 		if err != nil {
 			return fr, fmt.Errorf("logictest: %s:%d: %w", path, rec.Line, err)
 		}
@@ -193,7 +205,7 @@ func RunFile(ctx context.Context, cfg Config, path string) (FileResult, error) {
 			continue
 		}
 		fr.Failed++
-		fr.Failures = append(fr.Failures, Failure{Path: path, Line: rec.Line, SQL: rec.SQL, Reason: reason})
+		fr.Failures = append(fr.Failures, Failure{Path: path, Line: rec.Line, SQL: rec.SQL, Reason: reason, Class: class})
 	}
 	fr.Duration = time.Since(start)
 	if cfg.Logger != nil {
@@ -282,9 +294,10 @@ func readResult(rr *pgconn.ResultReader) *pgconn.Result {
 	return res
 }
 
-// run executes a record and returns "" if it passed or why it failed. An
-// error means the connection is gone and cannot be re-established.
-func (s *session) run(ctx context.Context, rec *Record) (string, error) {
+// run executes a record and returns "" if it passed, or why it failed
+// and the failure's class. An error means the connection is gone and
+// cannot be re-established.
+func (s *session) run(ctx context.Context, rec *Record) (reason, class string, _ error) {
 	timeout := s.cfg.RecordTimeout
 	if timeout == 0 {
 		timeout = time.Minute
@@ -296,25 +309,78 @@ func (s *session) run(ctx context.Context, rec *Record) (string, error) {
 		// A timeout or a server-side close: reconnect so that the rest of
 		// the file can run.
 		if cerr := s.connect(ctx); cerr != nil {
-			return "", fmt.Errorf("reconnect after %v: %w", err, cerr)
+			return "", "", fmt.Errorf("reconnect after %v: %w", err, cerr)
 		}
 	}
 	if rec.ExpectError {
 		if err == nil {
-			return "expected an error, got none", nil
+			return "expected an error, got none", "expected an error", nil
 		}
 		if rec.ErrorPattern != nil && !matchError(rec.ErrorPattern, err) {
-			return fmt.Sprintf("error %v does not match %q", err, rec.ErrorPattern), nil
+			return fmt.Sprintf("error %v does not match %q", err, rec.ErrorPattern), "error does not match", nil
 		}
-		return "", nil
+		return "", "", nil
 	}
 	if err != nil {
-		return fmt.Sprintf("unexpected error: %v", describeErr(err)), nil
+		return fmt.Sprintf("unexpected error: %v", describeErr(err)), errorClass(err), nil
 	}
 	if rec.Kind == KindStatement {
-		return "", nil
+		return "", "", nil
 	}
-	return s.check(rec, res), nil
+	reason = s.check(rec, res)
+	switch {
+	case reason == "":
+	case strings.HasPrefix(reason, "query returned"):
+		class = "column count"
+	case strings.HasPrefix(reason, "result differs"):
+		class = "label mismatch"
+	default:
+		class = "wrong result"
+	}
+	return reason, class, nil
+}
+
+var (
+	quotedRe = regexp.MustCompile(`"[^"]*"`)
+	numberRe = regexp.MustCompile(`[A-Za-z_]*\d\w*`)
+)
+
+// errorClass names an error's kind: its SQLSTATE and message with quoted
+// names and numbers masked.
+func errorClass(err error) string {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return "client error"
+	}
+	m := quotedRe.ReplaceAllString(pe.Message, `"…"`)
+	m = numberRe.ReplaceAllString(m, "N")
+	return fmt.Sprintf("error %s: %s", pe.Code, m)
+}
+
+// Class is a kind of failure with its count and first example.
+type Class struct {
+	Name    string
+	Count   int
+	Example Failure
+}
+
+// FailureClasses groups the failures by Class, most frequent first.
+func (r *Result) FailureClasses() []Class {
+	idx := map[string]int{}
+	var out []Class
+	for _, f := range r.Files {
+		for _, fl := range f.Failures {
+			i, ok := idx[fl.Class]
+			if !ok {
+				i = len(out)
+				idx[fl.Class] = i
+				out = append(out, Class{Name: fl.Class, Example: fl})
+			}
+			out[i].Count++
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].Count > out[b].Count })
+	return out
 }
 
 func describeErr(err error) string {

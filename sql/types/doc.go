@@ -32,5 +32,16 @@
 //     ±infinity as the int extremes.
 //   - Every error this package returns to SQL is an *Error with a SQLSTATE.
 //
+// Input accepted (a subset of PostgreSQL's): dates and times in ISO 8601
+// form (what PostgreSQL prints, with T or space, optional BC, zone as
+// Z/UTC/±hh[:mm[:ss]]/±hhmm/a tz database name), 'infinity', '-infinity'
+// and 'epoch', but not 'now', 'today' or the MDY/DMY spellings; intervals
+// in PostgreSQL's verbose form ('1 year 2 mons -3 days +04:05:06', units,
+// 'ago', '@') and ISO 8601 'P…' form, but not the SQL-standard 'Y-M'
+// form; interval typmods (YEAR TO MONTH …) are not supported. TIMESTAMPTZ
+// input without a zone and output use the session time zone passed in, and
+// DST gaps/overlaps resolve as in PostgreSQL. Text compares with the C
+// collation. RandType/RandDatum are generators for property tests.
+//
 // The package holds no state and no locks.
 package types

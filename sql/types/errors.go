@@ -17,6 +17,7 @@ const (
 	CodeUndefinedObject             = "42704"
 	CodeFeatureNotSupported         = "0A000"
 	CodeUndefinedFunction           = "42883"
+	CodeUntranslatableCharacter     = "22P05"
 )
 
 // Error is an error with a PostgreSQL SQLSTATE.

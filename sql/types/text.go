@@ -58,6 +58,10 @@ func parseText(t *T, s string, loc *time.Location) (Datum, error) {
 		if err != nil {
 			return nil, err
 		}
+		if jsonHasNUL(v) {
+			// jsonb cannot store \u0000 (PostgreSQL: 22P05).
+			return nil, errorf(CodeUntranslatableCharacter, "unsupported Unicode escape sequence: \\u0000 cannot be converted to text")
+		}
 		return &DJSONB{V: v}, nil
 	case JSONFamily:
 		if _, err := parseJSON(s); err != nil {
@@ -186,6 +190,10 @@ func parseFloat(t *T, s string) (Datum, error) {
 		return nil, invalidSyntax(t, s)
 	}
 	f, err := strconv.ParseFloat(v, t.Width)
+	if err == nil && f == 0 && strings.ContainsAny(mantissa(v), "123456789") {
+		// strconv rounds an underflow to zero silently; PostgreSQL refuses.
+		return nil, errorf(CodeNumericValueOutOfRange, "%q is out of range for type %s", v, t.SQLName())
+	}
 	if err != nil {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
 			if f == 0 || math.IsInf(f, 0) {
@@ -196,6 +204,14 @@ func parseFloat(t *T, s string) (Datum, error) {
 		}
 	}
 	return DFloat(f), nil
+}
+
+// mantissa is the part of a number before its exponent.
+func mantissa(v string) string {
+	if i := strings.IndexAny(v, "eE"); i >= 0 {
+		return v[:i]
+	}
+	return v
 }
 
 // AppendFloat formats a float as PostgreSQL 12+ does with
@@ -383,11 +399,11 @@ func parseBytea(s string) (Datum, error) {
 				continue
 			}
 			if i+1 >= len(h) {
-				return nil, errorf(CodeInvalidTextRepresentation, "invalid hexadecimal data: odd number of digits")
+				return nil, errorf(CodeInvalidParameterValue, "invalid hexadecimal data: odd number of digits")
 			}
 			v, err := hex.DecodeString(h[i : i+2])
 			if err != nil {
-				return nil, errorf(CodeInvalidTextRepresentation, "invalid hexadecimal digit: %q", h[i:i+2])
+				return nil, errorf(CodeInvalidParameterValue, "invalid hexadecimal digit: %q", h[i:i+2])
 			}
 			out = append(out, v[0])
 			i += 2

@@ -247,7 +247,7 @@ func parseIntervalTime(acc *ivAcc, f string) bool {
 				}
 			}
 			x, _ := strconv.ParseFloat("0."+fr, 64)
-			frac = int64(math.Round(x * 1e6))
+			frac = int64(math.RoundToEven(x * 1e6))
 		}
 	}
 	sign := int64(1)
@@ -310,7 +310,7 @@ func parseISOInterval(t *T, s, v string) (Datum, error) {
 }
 
 func (a *ivAcc) result(neg bool, s string) (Datum, error) {
-	if f := math.Round(a.fracMicros); f != 0 {
+	if f := math.RoundToEven(a.fracMicros); f != 0 {
 		if math.Abs(f) >= 1<<62 {
 			a.overflow = true
 		} else {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"sort"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/cockroachdb/apd/v3"
@@ -153,4 +154,25 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 	}
 	return append(b, '"')
+}
+
+// jsonHasNUL reports whether a string or key in v contains U+0000.
+func jsonHasNUL(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.IndexByte(x, 0) >= 0
+	case []any:
+		for _, e := range x {
+			if jsonHasNUL(e) {
+				return true
+			}
+		}
+	case *JSONObject:
+		for i, k := range x.Keys {
+			if strings.IndexByte(k, 0) >= 0 || jsonHasNUL(x.Values[i]) {
+				return true
+			}
+		}
+	}
+	return false
 }

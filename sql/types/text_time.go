@@ -240,7 +240,7 @@ func (r *dtReader) hms() (us int64, ok bool, rangeErr bool) {
 	if h > 24 || m > 59 || sec > 60 {
 		return 0, true, true
 	}
-	us = int64(h)*3_600_000_000 + int64(m)*60_000_000 + int64(sec)*1_000_000 + int64(math.Round(frac*1e6))
+	us = int64(h)*3_600_000_000 + int64(m)*60_000_000 + int64(sec)*1_000_000 + int64(math.RoundToEven(frac*1e6))
 	if us > MicrosPerDay {
 		return 0, true, true
 	}
@@ -478,14 +478,37 @@ func parseTimestamp(t *T, s string, loc *time.Location) (Datum, error) {
 }
 
 // localToUTC converts a wall-clock time in loc (micros since 2000-01-01)
-// to UTC micros, as time.Date resolves gaps and overlaps.
+// to UTC micros the way PostgreSQL resolves DST transitions: a wall time
+// in a spring-forward gap takes the offset in effect before the gap (so
+// 02:30 becomes 03:30 daylight time), an ambiguous one in a fall-back
+// overlap the offset after it (standard time).
 func localToUTC(local int64, loc *time.Location) int64 {
-	days := floorDiv(local, MicrosPerDay)
-	tod := local - days*MicrosPerDay
-	y, m, d := civil(days)
-	secs := tod / 1_000_000
-	wall := time.Date(y, time.Month(m), d, int(secs/3600), int(secs/60%60), int(secs%60), 0, loc)
-	return (wall.Unix()-pgEpochUnix)*1_000_000 + tod%1_000_000
+	secs := floorDiv(local, 1_000_000)
+	frac := local - secs*1_000_000
+	wall := secs + pgEpochUnix // the wall clock read as if it were UTC
+	offAt := func(unix int64) int64 {
+		_, off := time.Unix(unix, 0).In(loc).Zone()
+		return int64(off)
+	}
+	early, late := offAt(wall-86400), offAt(wall+86400)
+	ue, ul := wall-early, wall-late
+	validE, validL := offAt(ue) == early, offAt(ul) == late
+	var u int64
+	switch {
+	case validL:
+		u = ul
+	case validE:
+		u = ue
+	default:
+		// Neither neighbour's offset reads back: either a gap (take the
+		// earlier offset) or more than one transition within a day; fall
+		// back to the offset at the guessed instant.
+		u = ue
+		if early == late {
+			u = wall - offAt(wall-early)
+		}
+	}
+	return (u-pgEpochUnix)*1_000_000 + frac
 }
 
 // RoundMicros rounds a microsecond count to p fractional digits (0-6),

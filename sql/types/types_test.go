@@ -204,8 +204,8 @@ func TestTextInputErrors(t *testing.T) {
 		{mustT(MakeNumeric(4, 2)), "Infinity", CodeNumericValueOutOfRange},
 		{mustT(MakeVarChar(3)), "abcd", CodeStringDataRightTruncation},
 		{mustT(MakeChar(2)), "abc", CodeStringDataRightTruncation},
-		{Bytes, `\x0`, CodeInvalidTextRepresentation},
-		{Bytes, `\xzz`, CodeInvalidTextRepresentation},
+		{Bytes, `\x0`, CodeInvalidParameterValue},
+		{Bytes, `\xzz`, CodeInvalidParameterValue},
 		{Bytes, `a\q`, CodeInvalidTextRepresentation},
 		{Date, "2024-13-01", CodeDatetimeFieldOverflow},
 		{Date, "2023-02-29", CodeDatetimeFieldOverflow},
@@ -219,6 +219,8 @@ func TestTextInputErrors(t *testing.T) {
 		{UUID, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11ff", CodeInvalidTextRepresentation},
 		{JSONB, `{"a":}`, CodeInvalidTextRepresentation},
 		{JSONB, `1 2`, CodeInvalidTextRepresentation},
+		{JSONB, `{"a\u0000": 1}`, CodeUntranslatableCharacter},
+		{JSONB, `["\u0000"]`, CodeUntranslatableCharacter},
 		{mustT(MakeArray(Int4)), "{1,{2}}", CodeInvalidTextRepresentation},
 		{mustT(MakeArray(Int4)), "1,2", CodeInvalidTextRepresentation},
 		{mustT(MakeArray(Int4)), "{1,x}", CodeInvalidTextRepresentation},
@@ -426,14 +428,14 @@ func TestBinaryDecodeErrors(t *testing.T) {
 		{Int4, []byte{1, 2}},
 		{Int8, nil},
 		{Bool, []byte{}},
-		{Numeric, []byte{0, 1, 0, 0, 0, 0, 0, 0}},                // missing digit
-		{Numeric, []byte{0, 1, 0, 0, 0, 0, 0, 0, 0x27, 0x10}},    // digit 10000
-		{Numeric, []byte{0, 0, 0, 0, 0x12, 0x34, 0, 0}},          // bad sign
-		{Date, []byte{0x7f, 0xff, 0xff, 0xfe}},                   // out of range
-		{Time, []byte{0xff, 0, 0, 0, 0, 0, 0, 0}},                // negative
-		{JSONB, []byte{2, '1'}},                                  // version
-		{JSONB, []byte{1, '{'}},                                  // bad json
-		{mustT(MakeArray(Int4)), []byte{0, 0, 0, 1, 0, 0, 0, 0}}, // short header
+		{Numeric, []byte{0, 1, 0, 0, 0, 0, 0, 0}},                                                                    // missing digit
+		{Numeric, []byte{0, 1, 0, 0, 0, 0, 0, 0, 0x27, 0x10}},                                                        // digit 10000
+		{Numeric, []byte{0, 0, 0, 0, 0x12, 0x34, 0, 0}},                                                              // bad sign
+		{Date, []byte{0x7f, 0xff, 0xff, 0xfe}},                                                                       // out of range
+		{Time, []byte{0xff, 0, 0, 0, 0, 0, 0, 0}},                                                                    // negative
+		{JSONB, []byte{2, '1'}},                                                                                      // version
+		{JSONB, []byte{1, '{'}},                                                                                      // bad json
+		{mustT(MakeArray(Int4)), []byte{0, 0, 0, 1, 0, 0, 0, 0}},                                                     // short header
 		{mustT(MakeArray(Int4)), []byte{0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 25, 0, 0, 0, 1, 0, 0, 0, 1}},                // wrong elem oid
 		{mustT(MakeArray(Int4)), []byte{0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 23, 0x7f, 0, 0, 0, 0, 0, 0, 1}},             // length
 		{mustT(MakeArray(Int4)), []byte{0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 23, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 9, 1}}, // elem len
