@@ -118,7 +118,6 @@ type Option func(*openConfig)
 type openConfig struct {
 	fs        vfs.FS
 	cacheSize int64
-	readOnly  bool
 }
 
 // InMemory keeps the store in memory (pebble's vfs.NewMem); dir only names
