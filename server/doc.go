@@ -23,6 +23,16 @@
 //     for; one with fewer than 3 voters gets a replica on a reachable node
 //     that has none (ranges' ChangeReplicas: learner, snapshot, promotion).
 //
+// # Forwarding
+//
+// A batch that reaches a node whose replica is not the leaseholder is
+// forwarded once, by that node, to the leaseholder named in the
+// NotLeaseholder error (marked with the "tessera-forwarded" metadata so it
+// is never forwarded twice). Clients that can reach only some nodes (the
+// host in front of a compose network) are served through any node; clients
+// that reach every node follow the hint themselves. A forwarded write that
+// broke in flight answers AmbiguousResultError.
+//
 // # Addresses
 //
 // The address book maps node IDs to RPC addresses. It is filled from the

@@ -5,6 +5,8 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/tesseradb/tessera/kv/kvpb"
@@ -28,7 +30,11 @@ func (i *internalServer) delegate() *ranges.InternalServer {
 
 func (i *internalServer) Batch(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
 	if d := i.delegate(); d != nil {
-		return d.Batch(ctx, ba)
+		br, err := d.Batch(ctx, ba)
+		if err != nil || br.GetError().GetNotLeaseholder() == nil || isForwarded(ctx) {
+			return br, err
+		}
+		return i.s.forward(ctx, ba, br), nil
 	}
 	return &kvpb.BatchResponse{
 		Error: kvpb.NewError(&kvpb.UnavailableError{RangeId: ba.GetHeader().GetRangeId(), Reason: "node not part of an initialized cluster yet"}),
@@ -48,4 +54,47 @@ func (i *internalServer) RaftSnapshot(stream grpc.ClientStreamingServer[kvpb.Sna
 		return d.RaftSnapshot(stream)
 	}
 	return status.Error(codes.Unavailable, "node not running yet")
+}
+
+// forwardedKey marks a batch forwarded by a node, so it is never
+// forwarded twice.
+const forwardedKey = "tessera-forwarded"
+
+func isForwarded(ctx context.Context) bool {
+	md, _ := metadata.FromIncomingContext(ctx)
+	return len(md.Get(forwardedKey)) > 0
+}
+
+// forward sends a batch that got NotLeaseholder here to the leaseholder
+// the error names, once, so that clients that cannot reach every node (a
+// host talking to a compose network through one published port) are
+// served anyway. It returns the leaseholder's answer, or the original one
+// when the leaseholder is unknown or is this node. A write whose forward
+// broke in flight is ambiguous.
+func (s *Server) forward(ctx context.Context, ba *kvpb.BatchRequest, br *kvpb.BatchResponse) *kvpb.BatchResponse {
+	lh := br.GetError().GetNotLeaseholder().GetLeaseholder()
+	if lh == nil || lh.NodeID() == s.NodeID() {
+		return br
+	}
+	addr, err := s.book.lookup(lh.NodeID())
+	if err != nil {
+		return br
+	}
+	conn, err := s.peers.Conn(addr)
+	if err != nil {
+		return br
+	}
+	before := conn.GetState()
+	fctx := metadata.AppendToOutgoingContext(ctx, forwardedKey, "1")
+	fbr, err := kvpb.NewInternalClient(conn).Batch(fctx, ba)
+	if err == nil {
+		return fbr
+	}
+	if !ba.IsReadOnly() && before == connectivity.Ready {
+		return &kvpb.BatchResponse{
+			Error: kvpb.NewError(&kvpb.AmbiguousResultError{RangeId: ba.GetHeader().GetRangeId(), Reason: "forwarding to the leaseholder failed: " + err.Error()}),
+			Now:   kvpb.TS(s.clock.Now()),
+		}
+	}
+	return br
 }

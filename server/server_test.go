@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/kvclient"
@@ -193,6 +194,21 @@ func TestClusterLifecycle(t *testing.T) {
 		}
 	}
 	require.GreaterOrEqual(t, holder, 0)
+
+	// A follower forwards a batch to the leaseholder once; a forwarded
+	// batch is never forwarded again.
+	follower := c.addrs[(holder+1)%3]
+	fconn, err := kv.Conn(follower)
+	require.NoError(t, err)
+	ba := &kvpb.BatchRequest{Header: &kvpb.Header{RangeId: 1}, Requests: []*kvpb.RequestUnion{kvpb.NewGet([]byte("c"))}}
+	br, err := kvpb.NewInternalClient(fconn).Batch(ctx, ba)
+	require.NoError(t, err)
+	require.Nil(t, br.GetError())
+	require.Equal(t, "y", string(br.GetResponses()[0].GetGet().GetValue()))
+	br, err = kvpb.NewInternalClient(fconn).Batch(metadata.AppendToOutgoingContext(ctx, forwardedKey, "1"), ba)
+	require.NoError(t, err)
+	require.NotNil(t, br.GetError().GetNotLeaseholder(), "%v", br)
+
 	c.stop(holder)
 	var live []string
 	for i, a := range c.addrs {
