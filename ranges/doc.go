@@ -13,6 +13,7 @@
 //	(*Store).Send(ctx, *kvpb.BatchRequest) (*kvpb.BatchResponse, error)
 //	(*Store).HandleRaftBatch / HandleSnapshot             inbound transport
 //	(*Store).ChangeReplicas(ctx, rangeID, changes, expectedGeneration)
+//	(*Store).TransferLease(ctx, rangeID, target)          lease, then raft leadership
 //	(*Store).RangeInfo(rangeID) / Metrics()               admin and node status
 //	NewInternalServer(store)                              kvpb.RegisterInternalServer(grpcServer, …)
 //	NewGRPCTransport(GRPCTransportConfig{NodeID, Resolver})
@@ -61,7 +62,12 @@
 // the leader acquires the lease once the previous one expired and extends
 // it when half of it is left; a replica that is not the leader never
 // extends. A lease is used only while now < expiration - max clock
-// offset. A new holder's timestamp cache starts at the lease start.
+// offset. A new holder's timestamp cache starts at the lease start. A
+// lease of a previous incarnation of the same replica (before a restart)
+// is re-acquired before use. TransferLease: the holder redirects new
+// requests, drains in-flight ones with a range-wide write latch, proposes
+// the target's lease starting now (allowed before expiry only for such a
+// transfer by the holder), then hands Raft leadership to the target.
 //
 // # Keys and state
 //

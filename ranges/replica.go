@@ -71,6 +71,11 @@ type Replica struct {
 		destroyed    bool
 		campaign     bool
 		gcRequested  bool
+		// transferTarget is set while a lease transfer away is in flight:
+		// requests are redirected to it.
+		transferTarget *kvpb.ReplicaDescriptor
+		// transferLeader asks the scheduler to hand Raft leadership over.
+		transferLeader uint64
 		// peers caches descriptors of replicas we heard from, to reply
 		// before our descriptor knows them (an uninitialized replica).
 		peers map[kvpb.ReplicaID]*kvpb.ReplicaDescriptor

@@ -153,7 +153,8 @@ func (r *Replica) applyCommand(b storage.Batch, st *applyState, cmd *rangepb.Raf
 		}
 		sameHolder := cur.GetReplica().GetReplicaId() == nl.GetReplica().GetReplicaId() &&
 			cur.GetReplica().GetStoreId() == nl.GetReplica().GetStoreId()
-		if cur.GetReplica() != nil && !sameHolder && nl.GetStart().HLC().Less(cur.GetExpiration().HLC()) {
+		transfer := cmd.GetTransfer() && cmd.GetProposerReplicaId() == cur.GetReplica().GetReplicaId()
+		if cur.GetReplica() != nil && !sameHolder && !transfer && nl.GetStart().HLC().Less(cur.GetExpiration().HLC()) {
 			return errLeaseRejected
 		}
 		if _, ok := st.desc.ReplicaByID(kvpb.ReplicaID(nl.GetReplica().GetReplicaId())); !ok {

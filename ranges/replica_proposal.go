@@ -113,6 +113,12 @@ func (r *Replica) onTickLocked() {
 	r.mu.Lock()
 	if ticks%every == 0 {
 		for _, p := range r.mu.proposals {
+			if p.cmd.GetNewLease() == nil && p.cmd.GetProposerLeaseSequence() < r.mu.lease.GetSequence() {
+				// Proposed under a lease that has since been replaced:
+				// it can never apply (sequences only grow).
+				r.finishLocked(p, r.notLeaseholderErrLocked())
+				continue
+			}
 			if ticks-p.proposedAtTick >= every {
 				repropose = append(repropose, p)
 			}

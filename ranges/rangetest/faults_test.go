@@ -301,3 +301,47 @@ func TestMessageFaults(t *testing.T) {
 	c.Net.SetFaults(ranges.MemFaults{})
 	checkKeys(t, ctx, c, want)
 }
+
+// TestTransferLease: the lease moves to the chosen voter at once (not
+// after expiry), Raft leadership follows, writes continue and nothing
+// acknowledged is lost.
+func TestTransferLease(t *testing.T) {
+	c := New(t, Config{Nodes: 3, LeaseDuration: 5 * time.Second})
+	ctx := ctxFor(t, 40*time.Second)
+	want := writeKeys(t, ctx, c, "a", 10)
+	var stop atomic.Bool
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; !stop.Load(); i++ {
+			k := fmt.Sprintf("t%04d", i)
+			if err := c.Put(ctx, k, "v"); err == nil {
+				mu.Lock()
+				want[k] = "v"
+				mu.Unlock()
+			}
+		}
+	}()
+	for round := 0; round < 3; round++ {
+		lh := c.Leaseholder(ctx, 1)
+		target := c.Nodes[nodeIndex(c, lh)%3]
+		start := time.Now()
+		l, err := lh.Store().TransferLease(ctx, 1, &kvpb.ReplicaTarget{NodeId: uint64(target.ID), StoreId: uint64(target.StoreID)})
+		require.NoError(t, err)
+		require.Equal(t, uint64(target.StoreID), l.GetReplica().GetStoreId())
+		require.Eventually(t, func() bool {
+			info := target.Store().RangeInfo(1)[0]
+			return info.GetLeaseValid() && info.GetRaftLeaderReplicaId() == info.GetReplicaId()
+		}, 10*time.Second, 5*time.Millisecond)
+		took := time.Since(start)
+		t.Logf("lease and leadership moved n%d -> n%d in %s", lh.ID, target.ID, took)
+		require.Less(t, took, 5*time.Second, "transfer must not wait for the old lease to expire")
+	}
+	stop.Store(true)
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	checkKeys(t, ctx, c, want)
+}
