@@ -232,7 +232,7 @@ func BenchmarkScan100(b *testing.B) {
 				n++
 			}
 			it.Close()
-			if n != benchScanLen {
+			if n != benchScanLen || len(rows) != n {
 				b.Fatal(n)
 			}
 		}

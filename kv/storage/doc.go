@@ -13,7 +13,7 @@
 //	Reader:   GetRaw, NewRawIterator (RawIterator: SeekGE/SeekLT/First/Last/Next/Prev/
 //	          Valid/Key/Value/Error/Close)
 //	Writer:   PutRaw, DeleteRaw, ClearRange
-//	Batch:    Reader, Writer, Commit(sync), Repr, Empty, Count, Close
+//	Batch:    Reader, Writer, Commit(sync), Repr, ApplyBatchRepr(repr), Empty, Count, Close
 //	Snapshot: Reader, Close
 //	MVCCGet, MVCCPut, MVCCDelete, MVCCConditionalPut, MVCCIncrement, MVCCScan,
 //	MVCCDeleteRange, MVCCResolveIntent, MVCCResolveIntentRange,

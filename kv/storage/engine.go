@@ -74,6 +74,10 @@ type Batch interface {
 	Count() uint32
 	// Close releases the batch. Idempotent.
 	Close() error
+	// ApplyBatchRepr adds the writes of a representation produced by
+	// Batch.Repr to this batch (validated first, like
+	// Engine.ApplyBatchRepr; on error nothing is added).
+	ApplyBatchRepr(repr []byte) error
 }
 
 // Snapshot is a consistent point-in-time Reader.
@@ -114,7 +118,6 @@ type Option func(*openConfig)
 type openConfig struct {
 	fs        vfs.FS
 	cacheSize int64
-	readOnly  bool
 }
 
 // InMemory keeps the store in memory (pebble's vfs.NewMem); dir only names
@@ -445,6 +448,24 @@ func (b *pebbleBatch) Repr() []byte {
 		return nil
 	}
 	return b.b.Repr()
+}
+
+func (b *pebbleBatch) ApplyBatchRepr(repr []byte) error {
+	if b.closed {
+		return ErrClosed
+	}
+	if err := validateBatchRepr(repr); err != nil {
+		return err
+	}
+	o := b.eng.db.NewBatch()
+	defer o.Close()
+	if err := o.SetRepr(append([]byte(nil), repr...)); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidBatch, err)
+	}
+	if err := b.b.Apply(o, nil); err != nil {
+		return fmt.Errorf("storage: apply batch: %w", err)
+	}
+	return nil
 }
 
 func (b *pebbleBatch) Empty() bool { return b.closed || b.b.Empty() }

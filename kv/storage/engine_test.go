@@ -189,3 +189,23 @@ func TestPooledIteratorsSeeWrites(t *testing.T) {
 	require.NoError(t, e.ClearRange([]byte("a"), []byte("z")))
 	require.Equal(t, "<none>", read())
 }
+
+func TestBatchApplyBatchRepr(t *testing.T) {
+	eng, err := Open("", InMemory())
+	require.NoError(t, err)
+	defer eng.Close()
+	src := eng.NewBatch()
+	defer src.Close()
+	require.NoError(t, src.PutRaw([]byte("a"), []byte("1")))
+	dst := eng.NewBatch()
+	defer dst.Close()
+	require.NoError(t, dst.PutRaw([]byte("b"), []byte("2")))
+	require.NoError(t, dst.ApplyBatchRepr(src.Repr()))
+	require.Error(t, dst.ApplyBatchRepr([]byte("garbage")))
+	require.NoError(t, dst.Commit(false))
+	for _, k := range []string{"a", "b"} {
+		_, ok, err := eng.GetRaw([]byte(k))
+		require.NoError(t, err)
+		require.True(t, ok, k)
+	}
+}

@@ -46,7 +46,6 @@ func charPos(src string, off int) int {
 func syntaxErrorAt(src string, off int, near string) *Error {
 	msg := "syntax error at end of input"
 	if near != "" {
-		msg = fmt.Sprintf("syntax error at or near %q", near)
 		msg = "syntax error at or near \"" + near + "\""
 	}
 	return &Error{Code: CodeSyntaxError, Message: msg, Position: charPos(src, off)}

@@ -242,8 +242,13 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 			return s, true, c.end()
 		}
 		return nil, false, nil
+	case "truncate":
+		n, err = c.truncate()
 	case "alter":
 		if s, ok, e := c.splitAt(); ok || e != nil {
+			return s, true, e
+		}
+		if s, ok, e := c.alterColumn(); ok || e != nil {
 			return s, true, e
 		}
 		return nil, false, nil
@@ -405,7 +410,7 @@ func (c *cursor) prepare() (ExtStmt, error) {
 	if !c.accept("as") || c.done() {
 		return nil, c.errHere()
 	}
-	inner, err := parseRange(c.sql, c.toks, c.i, c.b)
+	inner, err := parseStmt(c.sql, c.toks, c.i, c.b)
 	if err != nil {
 		return nil, err
 	}
@@ -499,6 +504,19 @@ func (c *cursor) copy() (ExtStmt, error) {
 					return nil, err
 				}
 				s.Format = f
+			case "freeze":
+				if w := c.peek(); w.Is("true") || w.Is("on") || w.Is("false") || w.Is("off") || w.Kind == pgdialect.Int {
+					c.i++
+				}
+				c.st.addNotice("COPY FREEZE is ignored")
+			case "encoding":
+				enc, err := str()
+				if err != nil {
+					return nil, err
+				}
+				if e := strings.ToLower(strings.ReplaceAll(*enc, "-", "")); e != "utf8" && e != "sql_ascii" {
+					return nil, errorAt(c.sql, c.toks[c.i-1].Pos, CodeFeatureNotSupported, "COPY encoding "+*enc+" is not supported")
+				}
 			case "header":
 				s.Header = true
 				if w := c.peek(); w.Is("true") || w.Is("on") || (w.Kind == pgdialect.Int && w.Val == "1") {
@@ -642,4 +660,113 @@ func (c *cursor) splitAt() (ExtStmt, bool, error) {
 	return &SplitAtStmt{Schema: sch, Table: tbl, Rows: ins.Lists}, true, nil
 }
 
-var _ = strings.ToLower
+// truncate reads TRUNCATE [TABLE] [ONLY] name [*] [, ...]
+// [RESTART IDENTITY | CONTINUE IDENTITY] [CASCADE | RESTRICT].
+func (c *cursor) truncate() (ExtStmt, error) {
+	c.i++
+	c.accept("table")
+	s := &TruncateStmt{}
+	for {
+		c.accept("only")
+		sch, tbl, err := c.qualName()
+		if err != nil {
+			return nil, err
+		}
+		s.Tables = append(s.Tables, [2]string{sch, tbl})
+		c.acceptP("*")
+		if !c.acceptP(",") {
+			break
+		}
+	}
+	switch {
+	case c.accept("restart", "identity"):
+		s.RestartIdentity = true
+	case c.accept("continue", "identity"):
+	}
+	if c.accept("cascade") {
+		s.Cascade = true
+	} else {
+		c.accept("restrict")
+	}
+	return s, c.end()
+}
+
+// alterColumn reads ALTER TABLE [IF EXISTS] [ONLY] t action[, ...] where
+// every action is ALTER [COLUMN] c {[SET DATA] TYPE type [USING expr] |
+// SET NOT NULL | DROP NOT NULL}, which the MySQL grammar lacks; other
+// ALTER TABLE statements go to the grammar (handled is false).
+func (c *cursor) alterColumn() (ExtStmt, bool, error) {
+	save := c.i
+	fail := func() (ExtStmt, bool, error) { c.i = save; return nil, false, nil }
+	c.i++
+	if !c.accept("table") {
+		return fail()
+	}
+	s := &AlterColumnStmt{}
+	s.IfExists = c.accept("if", "exists")
+	c.accept("only")
+	var err error
+	if s.Schema, s.Table, err = c.qualName(); err != nil {
+		return fail()
+	}
+	for {
+		if !c.accept("alter") {
+			return fail()
+		}
+		c.accept("column")
+		var a AlterColumnAction
+		if a.Column, err = c.name(); err != nil {
+			return fail()
+		}
+		switch {
+		case c.accept("type") || c.accept("set", "data", "type"):
+			t, next, ok := pgdialect.ParseType(c.toks, c.i, true)
+			if !ok || next > c.b {
+				return nil, true, c.errHere()
+			}
+			a.Type = &t
+			c.i = next
+			if c.accept("collate") {
+				if _, err := c.varName(); err != nil {
+					return nil, true, err
+				}
+			}
+			if c.accept("using") {
+				end := c.i
+				depth := 0
+				for end < c.b && (depth > 0 || !c.toks[end].IsP(",")) {
+					if c.toks[end].IsP("(") {
+						depth++
+					} else if c.toks[end].IsP(")") {
+						depth--
+					}
+					end++
+				}
+				f, err := parseFragment(c.sql, c.toks, c.i, end, "SELECT", c.st, false)
+				if err != nil {
+					return nil, true, err
+				}
+				sel, ok := f.node.(*ast.SelectStmt)
+				if !ok || len(sel.Fields.Fields) != 1 || sel.From != nil {
+					return nil, true, c.errHere()
+				}
+				a.Using = sel.Fields.Fields[0].Expr
+				c.i = end
+			}
+		case c.accept("set", "not", "null"):
+			a.SetNotNull = true
+		case c.accept("drop", "not", "null"):
+			a.DropNotNull = true
+		default:
+			return fail()
+		}
+		s.Actions = append(s.Actions, a)
+		if !c.acceptP(",") {
+			break
+		}
+	}
+	if !c.done() {
+		return fail()
+	}
+	return s, true, nil
+}

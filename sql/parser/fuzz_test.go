@@ -1,26 +1,34 @@
-package parser
+package parser_test
 
 import (
 	"os"
 	"testing"
+
+	"github.com/tesseradb/tessera/sql/parser"
+	"github.com/tesseradb/tessera/sql/parser/corpus"
 )
 
 // FuzzParse checks that Parse never panics or hangs on any input and that
 // every error it returns is a positioned *Error.
 //
-//	go test -run XXX -fuzz FuzzParse -fuzztime 10m ./sql/parser/
+//	go test -run '^$' -fuzz FuzzParse -fuzztime 10m -parallel 1 ./sql/parser/
 func FuzzParse(f *testing.F) {
 	for _, s := range seedStatements {
 		f.Add(s)
 	}
-	if _, err := os.Stat(sltDir); err == nil {
-		n := 0
-		for _, file := range sltFiles(f) {
-			for _, r := range readSLT(f, file) {
-				if n%97 == 0 {
-					f.Add(r.sql)
+	if paths, err := corpus.Expand([]string{"testdata/pg"}); err == nil {
+		for _, p := range paths {
+			if cf, err := corpus.ReadFile(p); err == nil {
+				for _, st := range cf.Stmts {
+					f.Add(st.SQL)
 				}
-				n++
+			}
+		}
+	}
+	if _, err := os.Stat(sltDir); err == nil {
+		for n, r := range sltRecords(f) {
+			if n%97 == 0 {
+				f.Add(r.SQL)
 			}
 		}
 	}
@@ -28,9 +36,9 @@ func FuzzParse(f *testing.F) {
 		if len(sql) > 1<<16 {
 			return
 		}
-		sts, err := Parse(sql)
+		sts, err := parser.Parse(sql)
 		if err != nil {
-			if _, ok := err.(*Error); !ok {
+			if _, ok := err.(*parser.Error); !ok {
 				t.Fatalf("error of type %T: %v", err, err)
 			}
 			return

@@ -142,3 +142,34 @@ type DropIndexStmt struct {
 
 // StatementTag implements ExtStmt.
 func (*DropIndexStmt) StatementTag() string { return "DROP INDEX" }
+
+// TruncateStmt is TRUNCATE [TABLE] names [RESTART IDENTITY] [CASCADE].
+type TruncateStmt struct {
+	Tables          [][2]string // {schema, name}
+	RestartIdentity bool
+	Cascade         bool
+}
+
+// StatementTag implements ExtStmt.
+func (*TruncateStmt) StatementTag() string { return "TRUNCATE TABLE" }
+
+// AlterColumnStmt is ALTER TABLE [IF EXISTS] t made only of column type and
+// nullability changes, which the MySQL grammar cannot express.
+type AlterColumnStmt struct {
+	Schema, Table string
+	IfExists      bool
+	Actions       []AlterColumnAction
+}
+
+// AlterColumnAction is one ALTER COLUMN action: exactly one of Type (with
+// an optional USING conversion), SetNotNull or DropNotNull.
+type AlterColumnAction struct {
+	Column      string
+	Type        *PGType
+	Using       ast.ExprNode
+	SetNotNull  bool
+	DropNotNull bool
+}
+
+// StatementTag implements ExtStmt.
+func (*AlterColumnStmt) StatementTag() string { return "ALTER TABLE" }

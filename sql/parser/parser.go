@@ -9,6 +9,7 @@ import (
 	tidb "github.com/pingcap/tidb/pkg/parser"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
 	"github.com/tesseradb/tessera/sql/parser/pgdialect"
 	"github.com/tesseradb/tessera/sql/parser/valuedriver"
 )
@@ -55,7 +56,10 @@ func ParseOne(sql string) (Statement, error) {
 	if err != nil {
 		return Statement{}, lexErr(sql, err)
 	}
-	end := len(toks) - 1
+	end := 0
+	for end < len(toks) && toks[end].Kind != pgdialect.EOF {
+		end++
+	}
 	for i := range toks {
 		if toks[i].IsP(";") {
 			end = i
@@ -92,7 +96,23 @@ func lexErr(sql string, err error) error {
 }
 
 // parseRange parses the statement made of toks[a:b] (b is ';' or EOF).
+// Unless b is already followed by EOF padding, the statement gets its own
+// token slice ending in toks[b] and EOF padding, so that lookahead never
+// reads into the next statement.
 func parseRange(sql string, toks []pgdialect.Token, a, b int) (*Statement, error) {
+	if toks[b].Kind != pgdialect.EOF {
+		own := make([]pgdialect.Token, 0, b-a+1+pgdialect.EOFPad)
+		own = append(own, toks[a:b+1]...)
+		for k := 0; k < pgdialect.EOFPad; k++ {
+			own = append(own, pgdialect.Token{Kind: pgdialect.EOF, Pos: len(sql), End: len(sql)})
+		}
+		toks, a, b = own, 0, b-a
+	}
+	return parseStmt(sql, toks, a, b)
+}
+
+// parseStmt parses toks[a:b], where lookahead past b stays in the statement.
+func parseStmt(sql string, toks []pgdialect.Token, a, b int) (*Statement, error) {
 	st := &Statement{SQL: sql[toks[a].Pos:toks[b-1].End]}
 	ext, handled, err := parseExt(sql, toks, a, b, st)
 	if err != nil {
@@ -122,12 +142,20 @@ func finishParams(sql string, st *Statement) {
 type fragment struct {
 	node ast.StmtNode
 	rw   *pgdialect.Rewritten
+	// aggOrders are the parsed ORDER BY lists of rw.AggOrders.
+	aggOrders [][]*ast.ByItem
 }
 
 // parseFragment rewrites toks[a:b] after prefix (MySQL text, attributed to
 // toks[a]) and parses the result as one statement.
 func parseFragment(sql string, toks []pgdialect.Token, a, b int, prefix string, st *Statement, columnTypes bool) (*fragment, error) {
-	w := pgdialect.Rewriter{Src: sql, Toks: toks, ColumnTypes: columnTypes}
+	return parseFragmentWith(sql, toks, a, b, prefix, st, &pgdialect.Rewriter{ColumnTypes: columnTypes})
+}
+
+// parseFragmentWith is parseFragment with a prepared Rewriter (Skip,
+// Insert, ColumnTypes set by the caller).
+func parseFragmentWith(sql string, toks []pgdialect.Token, a, b int, prefix string, st *Statement, w *pgdialect.Rewriter) (*fragment, error) {
+	w.Src, w.Toks = sql, toks
 	if prefix != "" {
 		w.R.Outs = append(w.R.Outs, pgdialect.Out{Text: prefix, Orig: toks[a].Pos})
 	}
@@ -136,6 +164,17 @@ func parseFragment(sql string, toks []pgdialect.Token, a, b int, prefix string, 
 	}
 	rw := &w.R
 	text := rw.Text()
+	if w.DistinctOn != [2]int{} {
+		do, err := parseFragment(sql, toks, w.DistinctOn[0], w.DistinctOn[1], "SELECT", st, false)
+		if err != nil {
+			return nil, err
+		}
+		if sel, ok := do.node.(*ast.SelectStmt); ok {
+			for _, f := range sel.Fields.Fields {
+				st.DistinctOn = append(st.DistinctOn, f.Expr)
+			}
+		}
+	}
 	p := pool.Get().(*tidb.Parser)
 	nodes, _, err := p.ParseSQL(text)
 	pool.Put(p)
@@ -146,6 +185,17 @@ func parseFragment(sql string, toks []pgdialect.Token, a, b int, prefix string, 
 		return nil, syntaxErrorAt(sql, toks[a].Pos, toks[a].Raw(sql))
 	}
 	f := &fragment{node: nodes[0], rw: rw}
+	for _, r := range rw.AggOrders {
+		of, err := parseFragment(sql, toks, r[0], r[1], "SELECT 1 ORDER BY", st, false)
+		if err != nil {
+			return nil, err
+		}
+		sel, ok := of.node.(*ast.SelectStmt)
+		if !ok || sel.OrderBy == nil {
+			return nil, syntaxErrorAt(sql, toks[r[0]].Pos, toks[r[0]].Raw(sql))
+		}
+		f.aggOrders = append(f.aggOrders, sel.OrderBy.Items)
+	}
 	attach(sql, f, st)
 	return f, nil
 }
@@ -189,34 +239,40 @@ func translateTiDBError(sql string, toks []pgdialect.Token, rw *pgdialect.Rewrit
 }
 
 // attach walks the parsed tree: numbers parameters, replaces cast and
-// column-type markers by their PostgreSQL types.
+// column-type markers by their PostgreSQL types, and turns the stand-ins
+// for PostgreSQL constructs into our own nodes.
 func attach(sql string, f *fragment, st *Statement) {
-	qIndex := map[int]int{} // rewritten offset of '?' -> index in rw.Params
+	qIndex := map[int]int{} // rewritten offset of '?' -> index in rw.Outs
 	starts := f.rw.Starts()
-	n := 0
 	for i, o := range f.rw.Outs {
-		if o.Text == "?" {
-			qIndex[starts[i]] = n
-			n++
+		if o.Param != 0 {
+			qIndex[starts[i]] = i
 		}
 	}
 	v := &attacher{f: f, st: st, q: qIndex, sql: sql}
-	f.node.Accept(v)
+	n, _ := f.node.Accept(v)
+	if sn, ok := n.(ast.StmtNode); ok {
+		f.node = sn
+	}
 }
 
 type attacher struct {
-	f   *fragment
-	st  *Statement
-	q   map[int]int
-	sql string
+	f       *fragment
+	st      *Statement
+	q       map[int]int
+	sql     string
+	byItems int
+	nullEQs int
+	idents  int
 }
 
 func (v *attacher) Enter(n ast.Node) (ast.Node, bool) {
 	switch x := n.(type) {
 	case *valuedriver.ParamMarker:
 		if i, ok := v.q[x.Offset]; ok {
-			x.Number = v.f.rw.Params[i]
-			v.st.Params = append(v.st.Params, ParamRef{Number: x.Number, Position: charPos(v.sql, v.f.rw.ParamPos[i])})
+			o := v.f.rw.Outs[i]
+			x.Number = o.Param
+			v.st.Params = append(v.st.Params, ParamRef{Number: x.Number, Position: charPos(v.sql, o.Orig)})
 		}
 	case *ast.FuncCastExpr:
 		if t, ok := v.marker(x.Tp.GetFlen()); ok {
@@ -224,20 +280,108 @@ func (v *attacher) Enter(n ast.Node) (ast.Node, bool) {
 				v.st.CastTypes = map[*ast.FuncCastExpr]PGType{}
 			}
 			v.st.CastTypes[x] = t
-			setMySQLType(x.Tp, t)
+			setMySQLType(x.Tp, t, true)
 		}
 	case *ast.ColumnDef:
+		for _, o := range x.Options {
+			if o.Tp == ast.ColumnOptionAutoIncrement && v.idents < len(v.f.rw.Identity) {
+				if v.st.Identity == nil {
+					v.st.Identity = map[*ast.ColumnDef]string{}
+				}
+				v.st.Identity[x] = v.f.rw.Identity[v.idents]
+				v.idents++
+			}
+		}
 		if x.Tp != nil {
 			if t, ok := v.marker(x.Tp.GetFlen()); ok {
 				if v.st.ColumnTypes == nil {
 					v.st.ColumnTypes = map[*ast.ColumnDef]PGType{}
 				}
 				v.st.ColumnTypes[x] = t
-				setMySQLType(x.Tp, t)
+				setMySQLType(x.Tp, t, false)
+			}
+		}
+	case *ast.ByItem:
+		if v.byItems < len(v.f.rw.NullsOrder) {
+			if o := v.f.rw.NullsOrder[v.byItems]; o != 0 {
+				if v.st.NullsOrder == nil {
+					v.st.NullsOrder = map[*ast.ByItem]NullsOrder{}
+				}
+				v.st.NullsOrder[x] = NullsOrder(o)
+			}
+		}
+		v.byItems++
+	}
+	return n, false
+}
+
+func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
+	switch x := n.(type) {
+	case *ast.BinaryOperationExpr:
+		if x.Op == opcode.NullEQ {
+			i := v.nullEQs
+			v.nullEQs++
+			if i < len(v.f.rw.DistinctFrom) && v.f.rw.DistinctFrom[i] {
+				return &ast.UnaryOperationExpr{Op: opcode.Not, V: &ast.ParenthesesExpr{Expr: x}}, true
+			}
+			return x, true
+		}
+		if fc, ok := x.R.(*ast.FuncCallExpr); ok && (fc.FnName.L == pgdialect.FuncAny || fc.FnName.L == pgdialect.FuncAll) && len(fc.Args) == 1 {
+			return &QuantifiedExpr{Op: x.Op, Left: x.L, Right: fc.Args[0], All: fc.FnName.L == pgdialect.FuncAll}, true
+		}
+	case *ast.PatternLikeOrIlikeExpr:
+		// handled by the grammar
+	case *ast.AggregateFuncExpr:
+		x.Args = v.takeAggOrder(x, x.Args)
+	case *ast.FuncCallExpr:
+		x.Args = v.takeAggOrder(x, x.Args)
+		switch x.FnName.L {
+		case pgdialect.FuncArray:
+			return &ArrayExpr{Elems: x.Args}, true
+		case pgdialect.FuncArraySub:
+			if len(x.Args) == 1 {
+				if q, ok := x.Args[0].(*ast.SubqueryExpr); ok {
+					return &ArrayExpr{Query: q}, true
+				}
+			}
+		case pgdialect.FuncSubscript:
+			if len(x.Args) == 2 {
+				return &SubscriptExpr{Expr: x.Args[0], Index: x.Args[1]}, true
+			}
+		case pgdialect.FuncField:
+			if len(x.Args) == 2 {
+				if s, ok := x.Args[1].(*valuedriver.Value); ok {
+					return &FieldSelectExpr{Expr: x.Args[0], Field: s.GetString()}, true
+				}
 			}
 		}
 	}
-	return n, false
+	return n, true
+}
+
+// takeAggOrder removes a trailing __pg_aggorder(k) argument of call and
+// records the ORDER BY items it stands for.
+func (v *attacher) takeAggOrder(call ast.ExprNode, args []ast.ExprNode) []ast.ExprNode {
+	if len(args) == 0 {
+		return args
+	}
+	fc, ok := args[len(args)-1].(*ast.FuncCallExpr)
+	if !ok || fc.FnName.L != pgdialect.FuncAggOrder || len(fc.Args) != 1 {
+		return args
+	}
+	val, ok := fc.Args[0].(*valuedriver.Value)
+	if !ok {
+		return args
+	}
+	k, err := strconv.Atoi(val.GetString())
+	if err != nil || k < 0 || k >= len(v.f.aggOrders) {
+		return args
+	}
+	if v.st.AggOrderBy == nil {
+		v.st.AggOrderBy = map[ast.ExprNode][]*ast.ByItem{}
+	}
+	v.st.AggOrderBy[call] = v.f.aggOrders[k]
+	return args[:len(args)-1]
 }
 
 func (v *attacher) marker(flen int) (PGType, bool) {
@@ -247,8 +391,3 @@ func (v *attacher) marker(flen int) (PGType, bool) {
 	}
 	return v.f.rw.Types[k], true
 }
-
-func (v *attacher) Leave(n ast.Node) (ast.Node, bool) { return n, true }
-
-// itoa is strconv.Itoa, named for brevity in messages.
-func itoa(i int) string { return strconv.Itoa(i) }

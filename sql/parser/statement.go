@@ -31,8 +31,21 @@ type Statement struct {
 	CastTypes map[*ast.FuncCastExpr]PGType
 	// ColumnTypes gives the PostgreSQL type of every column definition.
 	ColumnTypes map[*ast.ColumnDef]PGType
+	// NullsOrder gives NULLS FIRST/LAST of the ORDER BY items that had one.
+	NullsOrder map[*ast.ByItem]NullsOrder
+	// AggOrderBy gives the ORDER BY items written inside an aggregate call,
+	// e.g. array_agg(x ORDER BY y DESC), keyed by the call node
+	// (*ast.AggregateFuncExpr or *ast.FuncCallExpr).
+	AggOrderBy map[ast.ExprNode][]*ast.ByItem
 	// DistinctOn is SELECT DISTINCT ON (exprs) of the outermost SELECT.
 	DistinctOn []ast.ExprNode
+	// Index holds what CREATE INDEX says beyond the tree (CONCURRENTLY,
+	// USING method, INCLUDE, a name chosen by PostgreSQL's rule); nil for
+	// other statements.
+	Index *IndexExtras
+	// Identity marks the GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY columns
+	// ("always" or "by default"); their tree carries AUTO_INCREMENT.
+	Identity map[*ast.ColumnDef]string
 	// Notices are messages for the client (clauses accepted and ignored).
 	Notices []string
 }
@@ -59,3 +72,12 @@ type OnConflict struct {
 	// Where is DO UPDATE ... WHERE, nil if none.
 	Where ast.ExprNode
 }
+
+// NullsOrder is an explicit NULLS FIRST or NULLS LAST.
+type NullsOrder uint8
+
+// NULLS FIRST / NULLS LAST.
+const (
+	NullsFirst NullsOrder = 1
+	NullsLast  NullsOrder = 2
+)

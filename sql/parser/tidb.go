@@ -10,7 +10,7 @@ import (
 // setMySQLType gives a marker-typed node a MySQL type close to t, so that
 // code reading only the TiDB tree sees no marker. The planner uses the
 // Statement's CastTypes/ColumnTypes.
-func setMySQLType(tp *types.FieldType, t PGType) {
+func setMySQLType(tp *types.FieldType, t PGType, cast bool) {
 	flen, dec := types.UnspecifiedLength, types.UnspecifiedLength
 	var mt byte
 	switch t.Name {
@@ -60,6 +60,17 @@ func setMySQLType(tp *types.FieldType, t PGType) {
 	if t.Array {
 		mt = mysql.TypeJSON
 	}
+	if cast {
+		// MySQL's CAST targets: keep the tree restorable (CAST(x AS SIGNED)).
+		switch mt {
+		case mysql.TypeShort, mysql.TypeLong, mysql.TypeTiny:
+			mt = mysql.TypeLonglong
+		case mysql.TypeTimestamp:
+			mt = mysql.TypeDatetime
+		case mysql.TypeBlob, mysql.TypeVarchar:
+			mt = mysql.TypeVarString
+		}
+	}
 	tp.SetType(mt)
 	tp.SetFlen(flen)
 	tp.SetDecimal(dec)
@@ -72,8 +83,14 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 	first := toks[a]
 	end := b
 	isDML := first.Is("insert") || first.Is("update") || first.Is("delete") || first.Is("with")
-	if first.Is("replace") {
+	switch {
+	case first.Is("replace") || first.Is("describe") || first.Is("desc") || first.Is("use"):
 		return syntaxErrorAt(sql, first.Pos, first.Raw(sql))
+	case first.Is("lock"):
+		if a+1 < b && toks[a+1].Is("tables") {
+			return syntaxErrorAt(sql, toks[a+2].Pos, toks[a+2].Raw(sql))
+		}
+		return errorAt(sql, first.Pos, CodeFeatureNotSupported, "LOCK is not supported")
 	}
 	depth := 0
 	retAt, confAt := -1, -1
@@ -104,7 +121,11 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 		mainEnd = confAt
 	}
 	colTypes := (first.Is("create") || first.Is("alter")) && hasWord(toks, a, b, "table")
-	f, err := parseFragment(sql, toks, a, mainEnd, "", st, colTypes)
+	w := &pgdialect.Rewriter{ColumnTypes: colTypes}
+	if err := ddlRewrite(sql, toks, a, mainEnd, st, w); err != nil {
+		return err
+	}
+	f, err := parseFragmentWith(sql, toks, a, mainEnd, "", st, w)
 	if err != nil {
 		return err
 	}
@@ -231,7 +252,7 @@ func parseOnConflict(sql string, toks []pgdialect.Token, i, b int, st *Statement
 
 // validate refuses MySQL-only constructs the grammar accepted.
 func validate(sql string, toks []pgdialect.Token, a, b int, st *Statement) error {
-	v := &validator{}
+	v := &validator{toks: toks[a:b]}
 	st.AST.Accept(v)
 	if v.what == "" {
 		return nil
@@ -245,7 +266,20 @@ func validate(sql string, toks []pgdialect.Token, a, b int, st *Statement) error
 	return errorAt(sql, toks[a].Pos, CodeSyntaxError, "syntax error: "+v.what+" is not PostgreSQL syntax")
 }
 
-type validator struct{ what, kw string }
+type validator struct {
+	what, kw string
+	toks     []pgdialect.Token
+}
+
+// spelled reports whether the statement contains the unquoted word kw.
+func (v *validator) spelled(kw string) bool {
+	for _, t := range v.toks {
+		if t.Is(kw) {
+			return true
+		}
+	}
+	return false
+}
 
 func (v *validator) Enter(n ast.Node) (ast.Node, bool) {
 	if v.what != "" {
@@ -259,6 +293,38 @@ func (v *validator) Enter(n ast.Node) (ast.Node, bool) {
 		case "xor":
 			v.what, v.kw = "XOR", "xor"
 		}
+	case *ast.PatternRegexpExpr:
+		// ~ is emitted as REGEXP: refuse only the spelled-out MySQL operator
+		if v.spelled("regexp") {
+			v.what, v.kw = "REGEXP", "regexp"
+		}
+	case *ast.TableName:
+		if len(x.IndexHints) > 0 {
+			v.what, v.kw = "index hints", "use"
+			if v.spelled("force") {
+				v.kw = "force"
+			} else if v.spelled("ignore") {
+				v.kw = "ignore"
+			}
+		}
+	case *ast.SelectStmt:
+		if x.LockInfo != nil && v.spelled("lock") {
+			v.what, v.kw = "LOCK IN SHARE MODE", "lock"
+		}
+	case *ast.DeleteStmt:
+		if x.Order != nil || x.Limit != nil {
+			v.what, v.kw = "DELETE ... ORDER BY/LIMIT", "order"
+			if x.Order == nil {
+				v.kw = "limit"
+			}
+		}
+	case *ast.UpdateStmt:
+		if x.Order != nil || x.Limit != nil {
+			v.what, v.kw = "UPDATE ... ORDER BY/LIMIT", "order"
+			if x.Order == nil {
+				v.kw = "limit"
+			}
+		}
 	case *ast.InsertStmt:
 		if x.IsReplace {
 			v.what, v.kw = "REPLACE", "replace"
@@ -268,7 +334,9 @@ func (v *validator) Enter(n ast.Node) (ast.Node, bool) {
 			v.what, v.kw = "INSERT ... SET", "set"
 		}
 	case *ast.ColumnOption:
-		if x.Tp == ast.ColumnOptionAutoIncrement {
+		// identity columns are emitted as AUTO_INCREMENT: refuse only the
+		// spelled-out MySQL keyword
+		if x.Tp == ast.ColumnOptionAutoIncrement && v.spelled("auto_increment") {
 			v.what, v.kw = "AUTO_INCREMENT", "auto_increment"
 		}
 	case *ast.TableOption:

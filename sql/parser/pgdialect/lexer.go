@@ -61,8 +61,13 @@ func isIdentCont(c byte) bool { return isIdentStart(c) || (c >= '0' && c <= '9')
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
+// EOFPad is the number of EOF tokens that end every token slice of Lex.
+const EOFPad = 16
+
 // Lex splits src into tokens following PostgreSQL's lexical rules. It never
-// panics; malformed input yields a *LexError.
+// panics; malformed input yields a *LexError. The slice ends with EOFPad
+// EOF tokens, so that callers may look ahead a fixed number of tokens
+// without bounds checks.
 func Lex(src string) ([]Token, error) {
 	toks := make([]Token, 0, len(src)/4+4)
 	i := 0
@@ -108,7 +113,11 @@ func Lex(src string) ([]Token, error) {
 			break
 		}
 		if i >= n {
-			toks = append(toks, Token{Kind: EOF, Pos: n, End: n})
+			// EOFPad EOF tokens: lookahead of up to EOFPad tokens past
+			// any token never runs off the slice.
+			for k := 0; k < EOFPad; k++ {
+				toks = append(toks, Token{Kind: EOF, Pos: n, End: n})
+			}
 			return toks, nil
 		}
 		start := i

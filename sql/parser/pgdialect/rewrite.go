@@ -13,19 +13,28 @@ const CastMarkerBase = 1 << 24
 
 // Out is one chunk of rewritten text and where it came from.
 type Out struct {
-	Text string
-	Orig int // byte offset in the original text of the token it stands for
+	Text  string
+	Orig  int // byte offset in the original text of the token it stands for
+	Param int // n of $n when Text is "?"
 }
 
 // Rewritten is MySQL-grammar text produced from PostgreSQL tokens.
 type Rewritten struct {
-	Outs []Out
-	// Params are the $n numbers of the placeholders, in order of the
-	// `?` markers in the rewritten text, with their original offsets.
-	Params   []int
-	ParamPos []int
-	Types    []Type // indexed by marker k
-	Notices  []string
+	Outs  []Out
+	Types []Type // indexed by marker k
+	// NullsOrder records, for each GROUP/ORDER/PARTITION BY item in text
+	// order, whether NULLS FIRST (1), NULLS LAST (2) or nothing (0) was written.
+	NullsOrder []uint8
+	// DistinctFrom records, for each `<=>` in text order, whether it
+	// stands for IS DISTINCT FROM (true) or IS NOT DISTINCT FROM (false).
+	DistinctFrom []bool
+	Notices      []string
+	// AggOrders are the token ranges of the ORDER BY items inside aggregate
+	// calls, indexed by the __pg_aggorder(k) argument standing for them.
+	AggOrders [][2]int
+	// Identity records, for each GENERATED ... AS IDENTITY column (emitted
+	// as AUTO_INCREMENT) in text order, "always" or "by default".
+	Identity []string
 	text     string
 	starts   []int
 }
@@ -77,10 +86,72 @@ type Rewriter struct {
 	// ColumnTypes marks that identifiers followed by a type at the start of
 	// a parenthesised element are column definitions (CREATE TABLE).
 	ColumnTypes bool
-	err         error
+	// Skip maps a token index to the index after a run of tokens to drop.
+	Skip map[int]int
+	// Insert maps a token index to text emitted before that token.
+	Insert map[int]string
+	// DistinctOn is the token range [from,to) of the outermost SELECT
+	// DISTINCT ON (...) expressions, cut from the text; zero if none.
+	DistinctOn [2]int
+	err        error
 }
 
-func (w *Rewriter) emit(text string, orig int) { w.R.Outs = append(w.R.Outs, Out{text, orig}) }
+// frame is the rewriter's state for one parenthesis level.
+type frame struct {
+	cast     bool // CAST( ... )
+	bracket  bool // ARRAY[ ... ] emitted as __array( ... )
+	byList   bool // inside GROUP/ORDER/PARTITION BY items
+	inFrom   bool // inside a FROM clause
+	sawLimit bool
+	// subscript: inside x[ ... ] emitted as __pg_subscript(x, ... )
+	subscript bool
+	// closeExtra: emit one more ")" when the next inner frame closes
+	// (ARRAY(subquery) emitted as __pg_arraysub((subquery)))
+	closeExtra bool
+	// call: the "(" of a function call (FROM inside it is TRIM/EXTRACT/
+	// SUBSTRING syntax, not a FROM clause)
+	call bool
+}
+
+// clauseEnd reports whether an unquoted keyword ends BY lists and FROM.
+func clauseEnd(v string) bool {
+	switch v {
+	case "where", "group", "having", "order", "limit", "offset", "window", "union", "except", "intersect",
+		"fetch", "for", "returning", "select", "rows", "range", "groups", "on", "using", "set", "values":
+		return true
+	}
+	return false
+}
+
+// matchClose returns the index of the ")" matching the "(" at toks[i].
+func matchClose(toks []Token, i, to int) int {
+	depth := 0
+	for j := i; j < to; j++ {
+		if toks[j].IsP("(") || toks[j].IsP("[") {
+			depth++
+		} else if toks[j].IsP(")") || toks[j].IsP("]") {
+			depth--
+			if depth == 0 {
+				return j
+			}
+		}
+	}
+	return -1
+}
+
+// sub rewrites toks[a:b] into a separate chunk list.
+func (w *Rewriter) sub(a, b int) []Out {
+	save := w.R.Outs
+	w.R.Outs = nil
+	_ = w.Run(a, b)
+	out := w.R.Outs
+	w.R.Outs = save
+	return out
+}
+
+func (w *Rewriter) emit(text string, orig int) {
+	w.R.Outs = append(w.R.Outs, Out{Text: text, Orig: orig})
+}
 
 func (w *Rewriter) fail(t Token, code, msg string) {
 	if w.err == nil {
@@ -163,14 +234,231 @@ func isWordOut(s string) bool {
 // Run rewrites toks[from:to] (to excludes EOF / ';').
 func (w *Rewriter) Run(from, to int) error {
 	toks := w.Toks
-	type paren struct{ cast bool }
-	var stack []paren
+	stack := make([]frame, 1, 8)
+	defer w.insertAt(to)
 	for i := from; i < to && w.err == nil; i++ {
+		if ins, ok := w.Insert[i]; ok {
+			w.emit(ins, toks[i].Pos)
+			delete(w.Insert, i)
+		}
+		if end, ok := w.Skip[i]; ok {
+			i = end - 1
+			continue
+		}
 		t := toks[i]
+		top := &stack[len(stack)-1]
+		if t.Kind == Ident {
+			if clauseEnd(t.Val) {
+				top.byList = false
+				if t.Val != "on" && t.Val != "using" {
+					top.inFrom = false
+				}
+			}
+			switch t.Val {
+			case "order":
+				// agg(args ORDER BY items): the items are cut out and the
+				// call gets a last argument __pg_aggorder(k), k indexing
+				// AggOrders; sql/parser moves them beside the call.
+				if top.call && toks[i+1].Is("by") {
+					end := i + 2
+					depth := 0
+					for end < to && (depth > 0 || !toks[end].IsP(")")) {
+						if toks[end].IsP("(") {
+							depth++
+						} else if toks[end].IsP(")") {
+							depth--
+						}
+						end++
+					}
+					if end >= to || end == i+2 {
+						w.fail(t, "42601", "syntax error")
+						continue
+					}
+					w.R.AggOrders = append(w.R.AggOrders, [2]int{i + 2, end})
+					w.emit(",", t.Pos)
+					w.emit(FuncAggOrder, t.Pos)
+					w.emit("(", t.Pos)
+					w.emit(strconv.Itoa(len(w.R.AggOrders)-1), t.Pos)
+					w.emit(")", t.Pos)
+					i = end - 1
+					continue
+				}
+			case "by":
+				if n := len(w.R.Outs); n > 0 {
+					if p := w.R.Outs[n-1].Text; p == "order" || p == "group" || p == "partition" {
+						top.byList = true
+						w.R.NullsOrder = append(w.R.NullsOrder, 0)
+					}
+				}
+			case "from":
+				if !top.call {
+					top.inFrom = true
+				}
+			case "values":
+				if n := len(w.R.Outs); (n == 0 && i == from) || (n > 0 && isSetOpOut(w.R.Outs[n-1].Text)) {
+					if next, ok := w.valuesAsSelects(i, to); ok {
+						i = next - 1
+						continue
+					}
+				}
+			case "nulls":
+				if toks[i+1].Is("first") || toks[i+1].Is("last") {
+					if len(w.R.NullsOrder) == 0 || !top.byList {
+						w.fail(t, "42601", "syntax error")
+						continue
+					}
+					w.R.NullsOrder[len(w.R.NullsOrder)-1] = map[bool]uint8{true: 1, false: 2}[toks[i+1].Is("first")]
+					i++
+					continue
+				}
+			case "limit":
+				top.sawLimit = true
+				if toks[i+1].Is("all") {
+					i++
+					if !toks[i+1].Is("offset") {
+						continue
+					}
+					top.sawLimit = false
+					continue
+				}
+			case "offset":
+				if !top.sawLimit {
+					if f, cnt, end := fetchAfter(toks, i+1, to); f > 0 {
+						// OFFSET m FETCH FIRST n ROWS ONLY -> LIMIT n OFFSET m
+						w.emit("LIMIT", toks[f].Pos)
+						if cnt[0] == cnt[1] {
+							w.emit("1", toks[f].Pos)
+						} else {
+							w.R.Outs = append(w.R.Outs, w.sub(cnt[0], cnt[1])...)
+						}
+						w.Skip = withSkip(w.Skip, f, end)
+					} else {
+						w.emit("LIMIT 18446744073709551615", t.Pos)
+					}
+				}
+				w.emit("OFFSET", t.Pos)
+				// OFFSET n ROW[S]
+				if j := i + 2; j < to && (toks[j].Is("rows") || toks[j].Is("row")) && (toks[i+1].Kind == Int || toks[i+1].Kind == Param) {
+					w.Skip = withSkip(w.Skip, j, j+1)
+				}
+				continue
+			case "distinct":
+				if toks[i+1].Is("on") && toks[i+2].IsP("(") {
+					end := matchClose(toks, i+2, to)
+					if end < 0 || len(stack) > 1 || w.DistinctOn != [2]int{} {
+						w.fail(toks[i+1], "0A000", "DISTINCT ON is supported only in the outermost SELECT")
+						continue
+					}
+					w.DistinctOn = [2]int{i + 3, end}
+					w.emit("DISTINCT", t.Pos)
+					i = end
+					continue
+				}
+			case "is":
+				if toks[i+1].Is("distinct") && toks[i+2].Is("from") {
+					w.R.DistinctFrom = append(w.R.DistinctFrom, true)
+					w.emit("<=>", t.Pos)
+					i += 2
+					continue
+				}
+				if toks[i+1].Is("not") && toks[i+2].Is("distinct") && toks[i+3].Is("from") {
+					w.R.DistinctFrom = append(w.R.DistinctFrom, false)
+					w.emit("<=>", t.Pos)
+					i += 3
+					continue
+				}
+			case "any", "some", "all":
+				if toks[i+1].IsP("(") && !toks[i+2].Is("select") && !toks[i+2].Is("with") && !toks[i+2].Is("values") && !toks[i+2].IsP("(") && len(w.R.Outs) > 0 && isCmp(w.R.Outs[len(w.R.Outs)-1].Text) {
+					if t.Val == "all" {
+						w.emit(FuncAll, t.Pos)
+					} else {
+						w.emit(FuncAny, t.Pos)
+					}
+					continue
+				}
+			case "nextval", "currval", "setval", "lastval":
+				// sequence functions take the sequence as a value, not as
+				// the MySQL grammar's NEXTVAL(name) keyword syntax
+				if toks[i+1].IsP("(") {
+					w.emit(QuoteIdent(t.Val), t.Pos)
+					continue
+				}
+			case "default":
+				if toks[i+1].Is("values") && toks[from].Is("insert") {
+					w.emit("( ) VALUES ( )", t.Pos)
+					i++
+					continue
+				}
+			case "operator":
+				// OPERATOR(pg_catalog.op) is the operator op
+				if toks[i+1].IsP("(") {
+					j := i + 2
+					if (toks[j].Kind == Ident || toks[j].Kind == QIdent) && toks[j+1].IsP(".") {
+						if toks[j].Val != "pg_catalog" {
+							w.fail(toks[j], "42883", "operator does not exist: "+toks[j].Val+"."+toks[j+2].Val)
+							continue
+						}
+						j += 2
+					}
+					if toks[j].Kind == Op && toks[j+1].IsP(")") {
+						w.Skip = withSkip(w.Skip, j+1, j+2)
+						i = j - 1
+						continue
+					}
+					w.fail(toks[i+1], "42601", "syntax error")
+					continue
+				}
+			case "collate":
+				// COLLATE name: the default, C and POSIX collations are
+				// byte order, which is what Tessera compares by.
+				j := i + 1
+				if (toks[j].Kind == Ident || toks[j].Kind == QIdent) && toks[j+1].IsP(".") {
+					j += 2
+				}
+				if toks[j].Kind == Ident || toks[j].Kind == QIdent {
+					switch strings.ToLower(toks[j].Val) {
+					case "default", "c", "posix", "ucs_basic":
+						i = j
+						continue
+					}
+					w.fail(toks[j], "0A000", "collation \""+toks[j].Val+"\" is not supported")
+					continue
+				}
+			case "lateral":
+				// LATERAL f(...): functions in FROM are emitted as LATERAL
+				// derived tables anyway
+				if toks[i+1].Kind == Ident && !toks[i+1].IsP("(") {
+					continue
+				}
+			case "array":
+				if toks[i+1].IsP("(") && (toks[i+2].Is("select") || toks[i+2].Is("with") || toks[i+2].Is("values")) {
+					w.emit(FuncArraySub, t.Pos)
+					w.emit("(", toks[i+1].Pos)
+					stack = append(stack, frame{closeExtra: true})
+					continue
+				}
+				if toks[i+1].IsP("[") {
+					w.emit(FuncArray, t.Pos)
+					w.emit("(", toks[i+1].Pos)
+					stack = append(stack, frame{bracket: true})
+					i++
+					continue
+				}
+			}
+			// a function in FROM: f(args) [AS] alias [(col)] -> (SELECT f(args) AS col) AS alias
+			if top.inFrom && len(w.R.Outs) > 0 && !notFromFunc[t.Val] && (toks[i+1].IsP("(") || (toks[i+1].IsP(".") && toks[i+2].Kind == Ident && toks[i+3].IsP("("))) {
+				if p := w.R.Outs[len(w.R.Outs)-1].Text; p == "from" || p == "join" || p == "," {
+					if next, ok := w.fromFunction(i, to); ok {
+						i = next - 1
+						continue
+					}
+				}
+			}
+		}
 		switch t.Kind {
 		case Ident, QIdent:
-			if w.ColumnTypes && w.columnStart(len(stack)) {
-				if typ, next, ok := ParseType(toks, i+1, true); ok && !isConstraintWord(t) && next > i+1 && !toks[next].IsP(".") {
+			if w.ColumnTypes && w.columnStart(len(stack)-1) {
+				if typ, next, ok := ParseType(toks, i+1, true); ok && !isConstraintWord(t) && next > i+1 && !toks[next].IsP(".") && !(t.Is("if") && toks[i+1].Is("not")) {
 					if t.Kind == QIdent {
 						w.emit(QuoteIdent(t.Val), t.Pos)
 					} else {
@@ -185,15 +473,19 @@ func (w *Rewriter) Run(from, to int) error {
 				w.emit(QuoteIdent(t.Val), t.Pos)
 				continue
 			}
+			if w.mysqlReservedIdent(i) || w.aliasAfterAs(i) {
+				w.emit(QuoteIdent(t.Val), t.Pos)
+				continue
+			}
 			// CAST( ... AS type )
 			if t.Val == "cast" && toks[i+1].IsP("(") {
 				w.emit("CAST", t.Pos)
 				w.emit("(", toks[i+1].Pos)
-				stack = append(stack, paren{cast: true})
+				stack = append(stack, frame{cast: true})
 				i++
 				continue
 			}
-			if t.Val == "as" && len(stack) > 0 && stack[len(stack)-1].cast {
+			if t.Val == "as" && top.cast {
 				typ, next, ok := ParseType(toks, i+1, true)
 				if !ok {
 					w.fail(toks[i+1], "42601", "syntax error")
@@ -216,7 +508,8 @@ func (w *Rewriter) Run(from, to int) error {
 					w.emit("(", t.Pos)
 					w.emit(quoteStr(toks[next].Val), toks[next].Pos)
 					w.emit("AS", t.Pos)
-					w.emit(w.addType(typ)+")", t.Pos)
+					w.emit(w.addType(typ), t.Pos)
+					w.emit(")", t.Pos)
 					i = next
 					continue
 				}
@@ -230,21 +523,73 @@ func (w *Rewriter) Run(from, to int) error {
 		case Int, Num:
 			w.emit(t.Val, t.Pos)
 		case Param:
-			w.R.Params = append(w.R.Params, t.N)
-			w.R.ParamPos = append(w.R.ParamPos, t.Pos)
-			w.emit("?", t.Pos)
+			w.R.Outs = append(w.R.Outs, Out{Text: "?", Orig: t.Pos, Param: t.N})
 		case Punct:
 			switch t.Val {
 			case "(":
-				stack = append(stack, paren{})
+				call := false
+				if n := len(w.R.Outs); n > 0 && isWordOut(w.R.Outs[n-1].Text) && !isSetOpOut(w.R.Outs[n-1].Text) && !notCallWord[w.R.Outs[n-1].Text] {
+					call = true
+				}
+				stack = append(stack, frame{call: call})
 			case ")":
-				if len(stack) > 0 {
+				if len(stack) > 1 {
 					stack = stack[:len(stack)-1]
 				}
-			case "[", "]":
-				w.fail(t, "0A000", "array subscripts are not supported")
+				w.emit(")", t.Pos)
+				if len(stack) > 1 && stack[len(stack)-1].closeExtra {
+					stack = stack[:len(stack)-1]
+					w.emit(")", t.Pos)
+				}
+				// (composite).field
+				if toks[i+1].IsP(".") && (toks[i+2].Kind == Ident || toks[i+2].Kind == QIdent) {
+					s := w.primaryStart()
+					w.R.Outs = append(w.R.Outs[:s], append([]Out{{Text: FuncField, Orig: w.R.Outs[s].Orig}, {Text: "(", Orig: w.R.Outs[s].Orig}}, w.R.Outs[s:]...)...)
+					w.emit(",", toks[i+1].Pos)
+					w.emit(quoteStr(toks[i+2].Val), toks[i+2].Pos)
+					w.emit(")", toks[i+2].Pos)
+					i += 2
+					continue
+				}
+				// agg(...) FILTER (WHERE cond)
+				if toks[i+1].Is("filter") && toks[i+2].IsP("(") && toks[i+3].Is("where") {
+					end := matchClose(toks, i+2, to)
+					if end < 0 {
+						w.fail(toks[i+1], "42601", "syntax error")
+						continue
+					}
+					w.filter(i+4, end)
+					i = end
+				}
+				continue
+			case ",":
+				if top.byList {
+					w.R.NullsOrder = append(w.R.NullsOrder, 0)
+				}
+			case "]":
+				if (top.bracket || top.subscript) && len(stack) > 1 {
+					stack = stack[:len(stack)-1]
+					w.emit(")", t.Pos)
+					continue
+				}
+				w.fail(t, "42601", "syntax error")
+				continue
+			case "[":
+				// x[i]: a subscript of the primary expression just emitted
+				if w.binaryContext() {
+					s := w.primaryStart()
+					w.R.Outs = append(w.R.Outs[:s], append([]Out{{Text: FuncSubscript, Orig: w.R.Outs[s].Orig}, {Text: "(", Orig: w.R.Outs[s].Orig}}, w.R.Outs[s:]...)...)
+					w.emit(",", t.Pos)
+					stack = append(stack, frame{subscript: true})
+					continue
+				}
+				w.fail(t, "42601", "syntax error")
 				continue
 			case ":":
+				if top.subscript {
+					w.fail(t, "0A000", "array slices are not supported")
+					continue
+				}
 				w.fail(t, "42601", "syntax error")
 				continue
 			}
@@ -258,9 +603,10 @@ func (w *Rewriter) Run(from, to int) error {
 					continue
 				}
 				s := w.primaryStart()
-				w.R.Outs = append(w.R.Outs[:s], append([]Out{{"CAST", w.R.Outs[s].Orig}, {"(", w.R.Outs[s].Orig}}, w.R.Outs[s:]...)...)
+				w.R.Outs = append(w.R.Outs[:s], append([]Out{{Text: "CAST", Orig: w.R.Outs[s].Orig}, {Text: "(", Orig: w.R.Outs[s].Orig}}, w.R.Outs[s:]...)...)
 				w.emit("AS", t.Pos)
-				w.emit(w.addType(typ)+")", t.Pos)
+				w.emit(w.addType(typ), t.Pos)
+				w.emit(")", t.Pos)
 				i = next - 1
 			case "~":
 				if w.binaryContext() {
@@ -331,12 +677,20 @@ func (w *Rewriter) columnStart(depth int) bool {
 		// the first "(" of the statement must be the element list
 		for _, x := range o {
 			if x.Text == "(" {
-				return w.R.Outs[len(o)-1].Text == "," || &x == &x && countOpen(o) == 1
+				return last == "," || countOpen(o) == 1
 			}
 		}
 	}
-	if depth == 0 && (last == "add" || last == "column" || last == "exists") {
-		return true
+	if depth == 0 {
+		// ADD [COLUMN] [IF NOT EXISTS] name type
+		k := len(o) - 1
+		if o[k].Text == "exists" && k >= 2 && o[k-1].Text == "not" && o[k-2].Text == "if" {
+			k -= 3
+		}
+		if k >= 0 && o[k].Text == "column" {
+			k--
+		}
+		return k >= 0 && k < len(o)-1 && o[k].Text == "add" || last == "add"
 	}
 	return false
 }
@@ -356,8 +710,407 @@ func isConstraintWord(t Token) bool {
 		return false
 	}
 	switch t.Val {
-	case "constraint", "primary", "unique", "check", "foreign", "like", "exclude", "key", "index":
+	case "constraint", "primary", "unique", "check", "foreign", "like", "exclude", "key", "index", "column", "if":
 		return true
+	}
+	return false
+}
+
+// Function names standing for PostgreSQL constructs the MySQL grammar
+// lacks; sql/parser replaces them by its own expression nodes.
+const (
+	FuncArray     = "__pg_array"
+	FuncArraySub  = "__pg_arraysub"
+	FuncAny       = "__pg_any"
+	FuncAll       = "__pg_all"
+	FuncSubscript = "__pg_subscript"
+	FuncField     = "__pg_field"
+	FuncAggOrder  = "__pg_aggorder"
+)
+
+func isCmp(s string) bool {
+	switch s {
+	case "=", "<>", "<", ">", "<=", ">=", "like", "ilike":
+		return true
+	}
+	return false
+}
+
+func withSkip(m map[int]int, from, to int) map[int]int {
+	if m == nil {
+		m = map[int]int{}
+	}
+	m[from] = to
+	return m
+}
+
+// filter rewrites the aggregate call just emitted, whose FILTER condition
+// is toks[a:b], into agg([DISTINCT] CASE WHEN cond THEN args END).
+func (w *Rewriter) filter(a, b int) {
+	o := w.R.Outs
+	// find the "(" of the call
+	depth := 0
+	open := -1
+	for k := len(o) - 1; k >= 0; k-- {
+		if o[k].Text == ")" {
+			depth++
+		} else if o[k].Text == "(" {
+			depth--
+			if depth == 0 {
+				open = k
+				break
+			}
+		}
+	}
+	if open < 1 {
+		w.fail(w.Toks[a], "42601", "syntax error")
+		return
+	}
+	args := append([]Out(nil), o[open+1:len(o)-1]...)
+	cond := w.sub(a, b)
+	if w.err != nil {
+		return
+	}
+	pos := w.Toks[a].Pos
+	out := append([]Out(nil), o[:open+1]...)
+	if len(args) > 0 && args[0].Text == "distinct" {
+		out = append(out, args[0])
+		args = args[1:]
+	}
+	if len(args) == 0 || (len(args) == 1 && args[0].Text == "*") {
+		args = []Out{{Text: "1", Orig: pos}}
+	}
+	for _, x := range args {
+		if x.Text == "," {
+			w.fail(w.Toks[a], "0A000", "FILTER on an aggregate with several arguments is not supported")
+			return
+		}
+	}
+	out = append(out, Out{Text: "CASE WHEN", Orig: pos})
+	out = append(out, cond...)
+	out = append(out, Out{Text: "THEN", Orig: pos})
+	out = append(out, args...)
+	out = append(out, Out{Text: "END )", Orig: pos})
+	w.R.Outs = out
+}
+
+// fromFunction rewrites a function call in FROM at toks[i] into a derived
+// table; it returns the index after the alias.
+func (w *Rewriter) fromFunction(i, to int) (int, bool) {
+	toks := w.Toks
+	nameAt := i
+	if toks[i+1].IsP(".") {
+		nameAt = i + 2
+	}
+	close := matchClose(toks, nameAt+1, to)
+	if close < 0 {
+		return 0, false
+	}
+	// the calls: one, or one per argument of a multi-argument unnest,
+	// which zips its arrays as set-returning functions in a SELECT list do
+	var calls [][]Out
+	if toks[nameAt].Val == "unnest" && nameAt == i {
+		depth, start := 0, nameAt+2
+		for k := nameAt + 2; k <= close; k++ {
+			switch {
+			case toks[k].IsP("(") || toks[k].IsP("["):
+				depth++
+			case (toks[k].IsP(")") || toks[k].IsP("]")) && k != close:
+				depth--
+			case depth == 0 && (toks[k].IsP(",") || k == close):
+				if k == start {
+					return 0, false
+				}
+				c := []Out{{Text: "UNNEST", Orig: toks[i].Pos}, {Text: "(", Orig: toks[i].Pos}}
+				c = append(c, w.sub(start, k)...)
+				calls = append(calls, append(c, Out{Text: ")", Orig: toks[k].Pos}))
+				start = k + 1
+			}
+			if k == close {
+				break
+			}
+		}
+	} else {
+		calls = [][]Out{w.sub(i, close+1)}
+	}
+	j := close + 1
+	alias := toks[nameAt].Val
+	ordinality := false
+	if toks[j].Is("with") && toks[j+1].Is("ordinality") {
+		ordinality = true
+		j += 2
+	}
+	hasAs := toks[j].Is("as")
+	if hasAs {
+		j++
+	}
+	var names []string
+	if (toks[j].Kind == Ident && !clauseEnd(toks[j].Val) && !isJoinWord(toks[j].Val)) || toks[j].Kind == QIdent {
+		alias = toks[j].Val
+		j++
+		if toks[j].IsP("(") {
+			for j++; ; j += 2 {
+				if toks[j].Kind != Ident && toks[j].Kind != QIdent {
+					w.fail(toks[j], "42601", "syntax error")
+					return 0, false
+				}
+				names = append(names, toks[j].Val)
+				if toks[j+1].IsP(")") {
+					j += 2
+					break
+				}
+				if !toks[j+1].IsP(",") {
+					w.fail(toks[j+1], "42601", "syntax error")
+					return 0, false
+				}
+			}
+		}
+	} else if hasAs {
+		w.fail(toks[j], "42601", "syntax error")
+		return 0, false
+	}
+	// column names: the alias list, else the alias (one column), else the
+	// function name; then the ordinality column
+	cols := make([]string, len(calls))
+	for k := range cols {
+		switch {
+		case k < len(names):
+			cols[k] = names[k]
+		case len(calls) == 1 && len(names) == 0:
+			cols[k] = alias
+		default:
+			cols[k] = toks[nameAt].Val
+		}
+	}
+	ordCol := "ordinality"
+	extra := len(names) - len(calls)
+	switch {
+	case extra == 1 && ordinality:
+		ordCol = names[len(names)-1]
+	case extra > 0:
+		w.fail(toks[j-1], "0A000", "column alias lists on functions in FROM must name the function's columns (record-returning functions are not supported)")
+		return 0, false
+	}
+	pos := toks[i].Pos
+	// a function in FROM may refer to the FROM items before it, as a
+	// LATERAL derived table does
+	w.emit("LATERAL ( SELECT", pos)
+	for k, c := range calls {
+		if k > 0 {
+			w.emit(",", pos)
+		}
+		w.R.Outs = append(w.R.Outs, c...)
+		w.emit("AS "+QuoteIdent(cols[k]), pos)
+	}
+	if ordinality {
+		// the row number of each row the function returns, counted from 1
+		w.emit(", ROW_NUMBER ( ) OVER ( ) AS "+QuoteIdent(ordCol), pos)
+	}
+	w.emit(") AS "+QuoteIdent(alias), pos)
+	return j, true
+}
+
+func isJoinWord(v string) bool {
+	switch v {
+	case "join", "inner", "left", "right", "full", "cross", "natural", "on", "using":
+		return true
+	}
+	return false
+}
+
+// insertAt emits the Insert text registered for the end index to.
+func (w *Rewriter) insertAt(to int) {
+	if ins, ok := w.Insert[to]; ok && w.err == nil && to < len(w.Toks) {
+		w.emit(ins, w.Toks[to].Pos)
+		delete(w.Insert, to)
+	}
+}
+
+// fetchAfter finds FETCH {FIRST|NEXT} [n] {ROW|ROWS} ONLY at the nesting
+// level of toks[i:to]; it returns the FETCH index (0 if none), the count's
+// token range and the index after ONLY.
+func fetchAfter(toks []Token, i, to int) (int, [2]int, int) {
+	depth := 0
+	for j := i; j < to; j++ {
+		switch {
+		case toks[j].IsP("("):
+			depth++
+		case toks[j].IsP(")"):
+			if depth == 0 {
+				return 0, [2]int{}, 0
+			}
+			depth--
+		case depth == 0 && toks[j].Is("fetch") && (toks[j+1].Is("first") || toks[j+1].Is("next")):
+			k := j + 2
+			for k < to && !toks[k].Is("row") && !toks[k].Is("rows") {
+				k++
+			}
+			if k+1 < to && toks[k+1].Is("only") {
+				return j, [2]int{j + 2, k}, k + 2
+			}
+			return 0, [2]int{}, 0
+		}
+	}
+	return 0, [2]int{}, 0
+}
+
+func isSetOpOut(s string) bool {
+	switch s {
+	case "union", "all", "intersect", "except", "(", "select", "distinct", "lateral":
+		return true
+	}
+	return false
+}
+
+// valuesAsSelects rewrites a VALUES list used as a query (not INSERT's)
+// into SELECT e1 AS column1, ... UNION ALL SELECT ..., PostgreSQL's column
+// names for VALUES; it returns the index after the last row.
+func (w *Rewriter) valuesAsSelects(i, to int) (int, bool) {
+	toks := w.Toks
+	j := i + 1
+	first := true
+	for toks[j].IsP("(") {
+		end := matchClose(toks, j, to)
+		if end < 0 {
+			return 0, false
+		}
+		if !first {
+			w.emit("UNION ALL", toks[j].Pos)
+		}
+		first = false
+		w.emit("SELECT", toks[j].Pos)
+		col := 1
+		start := j + 1
+		depth := 0
+		for k := j + 1; k <= end; k++ {
+			if toks[k].IsP("(") || toks[k].IsP("[") {
+				depth++
+			} else if (toks[k].IsP(")") || toks[k].IsP("]")) && k != end {
+				depth--
+			}
+			if (depth == 0 && toks[k].IsP(",")) || k == end {
+				if k == start {
+					return 0, false
+				}
+				w.R.Outs = append(w.R.Outs, w.sub(start, k)...)
+				w.emit("AS column"+strconv.Itoa(col), toks[k].Pos)
+				if k != end {
+					w.emit(",", toks[k].Pos)
+				}
+				col++
+				start = k + 1
+			}
+		}
+		j = end + 1
+		if !toks[j].IsP(",") {
+			break
+		}
+		j++
+	}
+	return j, !first
+}
+
+// mysqlOnly are words the MySQL grammar reserves that PostgreSQL never uses
+// as keywords: always emitted quoted. mysqlReserved are MySQL-reserved
+// words that are PostgreSQL keywords in some statements: quoted where they
+// can only be identifiers (after AS, around a ".").
+var mysqlOnly = map[string]bool{
+	"keys": true, "databases": true, "distinctrow": true, "rlike": true, "straight_join": true,
+	"mediumint": true, "tinyint": true, "longblob": true, "mediumblob": true, "tinyblob": true,
+	"longtext": true, "mediumtext": true, "tinytext": true, "zerofill": true, "high_priority": true,
+	"low_priority": true, "delayed": true, "sql_calc_found_rows": true, "sql_small_result": true,
+	"sql_big_result": true, "fulltext": true, "spatial": true, "accessible": true, "elseif": true,
+	"enclosed": true, "escaped": true, "infile": true, "outfile": true, "optionally": true,
+	"terminated": true, "starting": true, "lines": true, "separator": true, "year_month": true,
+	"day_hour": true, "day_minute": true, "day_second": true, "hour_minute": true, "hour_second": true,
+	"minute_second": true, "utc_date": true, "utc_time": true, "utc_timestamp": true, "varbinary": true,
+}
+
+var mysqlReserved = map[string]bool{
+	"key": true, "index": true, "range": true, "rows": true, "row": true, "groups": true, "schema": true,
+	"show": true, "option": true, "release": true, "rename": true, "replace": true, "repeat": true,
+	"return": true, "lock": true, "load": true, "match": true, "mod": true, "read": true, "write": true,
+	"usage": true, "condition": true, "change": true, "database": true, "kill": true, "leave": true,
+	"loop": true, "long": true, "force": true, "purge": true, "require": true, "revoke": true,
+	"describe": true, "explain": true, "analyze": true, "add": true, "before": true, "binary": true,
+	"blob": true, "exit": true, "iterate": true, "linear": true, "optimize": true, "reads": true,
+	"undo": true, "unlock": true, "while": true, "status": true, "rank": true, "row_number": true,
+	"dense_rank": true, "cume_dist": true, "percent_rank": true, "ntile": true, "lead": true, "lag": true,
+	"first_value": true, "last_value": true, "nth_value": true, "window": true, "interval": true,
+	"signed": true, "unsigned": true, "int1": true, "int2": true, "int3": true, "int4": true, "int8": true,
+	"float4": true, "float8": true, "middleint": true, "dual": true, "div": false, "sql": true, "regexp": true,
+	"generated": true, "stored": true, "virtual": true, "ignore": true, "inout": true, "split": true,
+}
+
+// mysqlReservedIdent reports whether the identifier toks[i] must be quoted
+// for the MySQL grammar to read it as an identifier.
+func (w *Rewriter) mysqlReservedIdent(i int) bool {
+	t := w.Toks[i]
+	if mysqlOnly[t.Val] {
+		return true
+	}
+	if !mysqlReserved[t.Val] {
+		return false
+	}
+	next := w.Toks[i+1]
+	if i > 0 && (w.Toks[i-1].IsP(".") || (w.Toks[i-1].Is("as") && !next.IsP("("))) {
+		return !next.IsP("(")
+	}
+	if next.IsP(".") {
+		return true
+	}
+	// a column reference inside an expression: after "(", ",", an operator
+	// or an expression keyword, and not a function call or typed literal
+	if i == 0 || next.IsP("(") || next.Kind == String {
+		return false
+	}
+	p := w.Toks[i-1]
+	switch {
+	case p.IsP("(") || p.IsP(",") || p.Kind == Op:
+		return true
+	case p.Kind == Ident:
+		switch p.Val {
+		case "select", "where", "and", "on", "when", "then", "else", "distinct", "case":
+			return true
+		}
+	}
+	return false
+}
+
+// notCallWord are words after which "(" opens a subquery or a list, not a
+// function call's arguments.
+var notCallWord = map[string]bool{
+	"join": true, "from": true, "where": true, "and": true, "or": true, "not": true, "in": true,
+	"exists": true, "on": true, "using": true, "when": true, "then": true, "else": true, "as": true,
+	"by": true, "having": true, "values": true, "set": true, "into": true, "table": true, "with": true,
+	"over": true, "filter": true, "window": true, "returning": true, "limit": true, "offset": true,
+	"recursive": true, "materialized": true,
+}
+
+// notFromFunc are words that, followed by "(" in FROM, are not a function.
+var notFromFunc = map[string]bool{"lateral": true, "only": true, "values": true, "select": true, "rows": true, "join": true, "using": true, "on": true}
+
+// aliasAfterAs reports whether toks[i] is a column or table alias written
+// after AS: PostgreSQL takes any keyword there (AS default, AS user), so it
+// is emitted quoted; the folded name keeps its meaning.
+func (w *Rewriter) aliasAfterAs(i int) bool {
+	if i == 0 || !w.Toks[i-1].Is("as") {
+		return false
+	}
+	switch w.Toks[i].Val {
+	case "select", "with", "values", "table", "identity", "not", "materialized", "recursive":
+		return false
+	}
+	n := w.Toks[i+1]
+	if n.Kind == EOF || n.IsP(",") || n.IsP(")") || n.IsP(";") {
+		return true
+	}
+	if n.Kind == Ident {
+		switch n.Val {
+		case "from", "where", "group", "order", "having", "limit", "offset", "union", "except", "intersect",
+			"join", "inner", "left", "right", "full", "cross", "natural", "on", "using", "window", "fetch", "for", "returning":
+			return true
+		}
 	}
 	return false
 }

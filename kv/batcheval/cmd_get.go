@@ -1,0 +1,24 @@
+package batcheval
+
+import (
+	"github.com/tesseradb/tessera/kv/concurrency/spanlatch"
+	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/kv/storage"
+)
+
+var getCmd = command{
+	declare: func(req *kvpb.RequestUnion) spanlatch.Span { return pointSpan(req.GetGet().GetKey(), spanlatch.Read) },
+	eval:    evalGet,
+}
+
+func evalGet(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
+	v, ok, err := storage.MVCCGet(a.RW, req.GetGet().GetKey(), a.Timestamp, storage.MVCCReadOptions{})
+	if err != nil {
+		return nil, err
+	}
+	resp := &kvpb.GetResponse{Found: ok}
+	if ok {
+		resp.Value, resp.Timestamp = v.Value, kvpb.TS(v.Timestamp)
+	}
+	return &kvpb.ResponseUnion{Value: &kvpb.ResponseUnion_Get{Get: resp}}, nil
+}

@@ -1,0 +1,721 @@
+package kvcoord
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/tesseradb/tessera/hlc"
+	"github.com/tesseradb/tessera/kv/keys"
+	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/kv/rangecache"
+	"google.golang.org/protobuf/proto"
+)
+
+// Transport sends a batch to the node holding one replica. An error means
+// the batch may not have reached the replica (connection refused, stream
+// broken, deadline); a structured refusal comes back in BatchResponse.Error.
+type Transport interface {
+	SendTo(ctx context.Context, replica *kvpb.ReplicaDescriptor, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error)
+}
+
+// FirstRangeFunc returns the current descriptor of range 1, the meta range
+// (for example by asking any reachable node).
+type FirstRangeFunc func(ctx context.Context) (*kvpb.RangeDescriptor, error)
+
+// Config configures a DistSender.
+type Config struct {
+	Transport  Transport
+	FirstRange FirstRangeFunc
+	// Clock, if set, stamps every batch with Now and is updated from every
+	// response.
+	Clock *hlc.Clock
+	// RequestTimeout bounds a Send whose context has no deadline
+	// (default 10 s), so that an unavailable range fails instead of hanging.
+	RequestTimeout time.Duration
+	// BackoffInitial and BackoffMax bound the pause between rounds over a
+	// range's replicas (defaults 10 ms and 500 ms).
+	BackoffInitial, BackoffMax time.Duration
+	// MetaPrefetch is how many descriptors past the one asked for a meta
+	// lookup reads (default 8).
+	MetaPrefetch int64
+	Logger       *slog.Logger
+}
+
+// DistSender sends batches that may span ranges: it splits them by range,
+// sends each part to its leaseholder (in parallel unless limits require
+// order) and stitches the responses together. It is safe for concurrent
+// use.
+type DistSender struct {
+	cfg   Config
+	cache *rangecache.Cache
+
+	first struct {
+		sync.Mutex
+		desc *kvpb.RangeDescriptor
+	}
+}
+
+// New returns a DistSender.
+func New(cfg Config) *DistSender {
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 10 * time.Second
+	}
+	if cfg.BackoffInitial <= 0 {
+		cfg.BackoffInitial = 10 * time.Millisecond
+	}
+	if cfg.BackoffMax <= 0 {
+		cfg.BackoffMax = 500 * time.Millisecond
+	}
+	if cfg.MetaPrefetch <= 0 {
+		cfg.MetaPrefetch = 8
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	ds := &DistSender{cfg: cfg}
+	ds.cache = rangecache.New(ds.rangeLookup)
+	return ds
+}
+
+// Cache exposes the range descriptor cache (for introspection and tests).
+func (ds *DistSender) Cache() *rangecache.Cache { return ds.cache }
+
+// errResplit means a part's range changed under it: split it again.
+var errResplit = errors.New("kvcoord: range boundaries changed; re-split")
+
+// Send executes ba, whose requests may fall in any ranges. The header's
+// range and replica are ignored (the DistSender addresses each part).
+// Without limits the parts run in parallel; with key or byte limits they
+// run range by range in key order (descending for reverse scans) and stop
+// once the limits are used up, setting resume spans.
+//
+// A batch of writes that spans ranges is not atomic: on error, parts on
+// other ranges may have been applied. (Transactions make it atomic.)
+func (ds *DistSender) Send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
+	if len(ba.GetRequests()) == 0 {
+		return nil, &kvpb.InvalidRequestError{Reason: "empty batch"}
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, ds.cfg.RequestTimeout)
+		defer cancel()
+	}
+	spans := make([]span, len(ba.GetRequests()))
+	limited, reverse, forward := false, false, false
+	for i, r := range ba.GetRequests() {
+		s, _, err := requestSpan(r)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkAddressable(s); err != nil {
+			return nil, err
+		}
+		spans[i] = s
+		if mk, tb := limits(r); mk > 0 || tb > 0 {
+			limited = true
+		}
+		if isReverse(r) {
+			reverse = true
+		} else if s.end != nil {
+			forward = true
+		}
+	}
+	if limited && reverse && forward {
+		return nil, &kvpb.InvalidRequestError{Reason: "a batch with key or byte limits cannot mix forward and reverse ranged requests"}
+	}
+	var (
+		br  *kvpb.BatchResponse
+		err error
+	)
+	if limited {
+		br, err = ds.sendOrdered(ctx, ba, spans, reverse)
+	} else {
+		br, err = ds.sendParallel(ctx, ba, spans)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return br, nil
+}
+
+func checkAddressable(s span) error {
+	end := s.end
+	if end == nil {
+		end = keys.Next(s.key)
+	}
+	if keys.IsLocal(s.key) || bytes.Compare(end, keys.KeyMax) > 0 {
+		return &kvpb.InvalidRequestError{Reason: fmt.Sprintf("key span [%q, %q) is outside the addressable key space", s.key, s.end)}
+	}
+	return nil
+}
+
+// item is one request, or the piece of one, still to be sent.
+type item struct {
+	idx int // position in the original batch
+	req *kvpb.RequestUnion
+	s   span
+}
+
+// part is the slice of a batch that goes to one range.
+type part struct {
+	desc    *kvpb.RangeDescriptor
+	indexes []int // positions in the original batch
+	reqs    []*kvpb.RequestUnion
+	items   []item // the items the part was cut from (resent on re-split)
+}
+
+// partial is one range's response to (a piece of) a request.
+type partial struct {
+	start []byte // the piece's start key: pieces of a request combine in key order
+	resp  *kvpb.ResponseUnion
+}
+
+// divide cuts the items into parts by the cached ranges, in key order.
+func (ds *DistSender) divide(ctx context.Context, items []item) ([]*part, error) {
+	byRange := map[uint64]*part{}
+	var order []*part
+	for _, it := range items {
+		key := it.s.key
+		for {
+			e, err := ds.cache.Lookup(ctx, key)
+			if err != nil {
+				return nil, err
+			}
+			d := e.Desc
+			p := byRange[d.GetRangeId()]
+			if p == nil {
+				p = &part{desc: d}
+				byRange[d.GetRangeId()] = p
+				order = append(order, p)
+			}
+			// Clip at key too: the part before it is already assigned, and
+			// a descriptor the lookup just brought may start before it.
+			lo := d.GetStartKey()
+			if bytes.Compare(key, lo) > 0 {
+				lo = key
+			}
+			mk, tb := limits(it.req)
+			if r := truncate(it.req, it.s, lo, d.GetEndKey(), mk, tb); r != nil {
+				p.indexes = append(p.indexes, it.idx)
+				p.reqs = append(p.reqs, r)
+				p.items = append(p.items, item{idx: it.idx, req: r, s: spanOfReq(r)})
+			}
+			if it.s.end == nil || bytes.Compare(it.s.end, d.GetEndKey()) <= 0 {
+				break
+			}
+			key = d.GetEndKey()
+		}
+	}
+	sort.Slice(order, func(a, b int) bool {
+		return bytes.Compare(order[a].desc.GetStartKey(), order[b].desc.GetStartKey()) < 0
+	})
+	return order, nil
+}
+
+// sendParallel sends every part at once and merges the responses.
+func (ds *DistSender) sendParallel(ctx context.Context, ba *kvpb.BatchRequest, spans []span) (*kvpb.BatchResponse, error) {
+	items := make([]item, len(spans))
+	for i, r := range ba.GetRequests() {
+		items[i] = item{idx: i, req: r, s: spans[i]}
+	}
+	resps := make([]*kvpb.ResponseUnion, len(spans))
+	var ts hlc.Timestamp
+	if err := ds.sendParts(ctx, ba, items, resps, &ts); err != nil {
+		return nil, err
+	}
+	return ds.finish(ba, resps, ts), nil
+}
+
+// sendParts sends the items, each part in its own goroutine, and folds
+// their responses into resps in key order (descending for reverse scans).
+// A part whose range changed under it is divided again and resent; only
+// that part, so nothing is applied twice.
+func (ds *DistSender) sendParts(ctx context.Context, ba *kvpb.BatchRequest, items []item,
+	resps []*kvpb.ResponseUnion, ts *hlc.Timestamp) error {
+	partials := map[int][]partial{}
+	for len(items) > 0 {
+		parts, err := ds.divide(ctx, items)
+		if err != nil {
+			return err
+		}
+		type result struct {
+			br  *kvpb.BatchResponse
+			err error
+		}
+		results := make([]result, len(parts))
+		if len(parts) == 1 {
+			br, err := ds.sendToRange(ctx, ba, parts[0])
+			results[0] = result{br, err}
+		} else {
+			var wg sync.WaitGroup
+			for i, p := range parts {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					br, err := ds.sendToRange(ctx, ba, p)
+					results[i] = result{br, err}
+				}()
+			}
+			wg.Wait()
+		}
+		items = nil
+		for i, r := range results {
+			switch {
+			case errors.Is(r.err, errResplit):
+				items = append(items, parts[i].items...)
+			case r.err != nil:
+				return r.err
+			default:
+				*ts = ts.Forward(r.br.GetTimestamp().HLC())
+				// Order by the piece's own start, not the range's: a stale
+				// descriptor can start earlier than the range that served it.
+				for k, j := range parts[i].indexes {
+					partials[j] = append(partials[j], partial{start: parts[i].items[k].s.key, resp: r.br.GetResponses()[k]})
+				}
+			}
+		}
+	}
+	for j, ps := range partials {
+		rev := isReverse(ba.GetRequests()[j])
+		sort.Slice(ps, func(a, b int) bool {
+			c := bytes.Compare(ps[a].start, ps[b].start)
+			if rev {
+				return c > 0
+			}
+			return c < 0
+		})
+		acc := resps[j]
+		for _, p := range ps {
+			acc = combine(acc, p.resp)
+		}
+		resps[j] = acc
+	}
+	return nil
+}
+
+// sendOrdered walks the ranges one at a time in scan order, shrinking the
+// limits as rows come back, and sets resume spans where they stop.
+func (ds *DistSender) sendOrdered(ctx context.Context, ba *kvpb.BatchRequest, spans []span, reverse bool) (*kvpb.BatchResponse, error) {
+	n := len(spans)
+	resps := make([]*kvpb.ResponseUnion, n)
+	remKeys := make([]int64, n)
+	remBytes := make([]int64, n)
+	done := make([]bool, n) // a ranged request that hit its limit
+	for i, r := range ba.GetRequests() {
+		remKeys[i], remBytes[i] = limits(r)
+		if spans[i].end != nil {
+			resps[i] = emptyResponse(r)
+		}
+	}
+	var ts hlc.Timestamp
+	// Point requests go first, all at once.
+	var points []int
+	for i, s := range spans {
+		if s.end == nil {
+			points = append(points, i)
+		}
+	}
+	if len(points) > 0 {
+		items := make([]item, len(points))
+		for k, i := range points {
+			items[k] = item{idx: i, req: ba.GetRequests()[i], s: spans[i]}
+		}
+		if err := ds.sendParts(ctx, ba, items, resps, &ts); err != nil {
+			return nil, err
+		}
+	}
+	// cursor: where the next range to visit is looked up; nil when every
+	// ranged request is finished.
+	cursor, more := nextCursor(spans, done, nil, reverse)
+	for more {
+		// The range to visit next: the one holding the cursor.
+		var e rangecache.Entry
+		var err error
+		if reverse {
+			e, err = ds.cache.LookupReverse(ctx, cursor)
+		} else {
+			e, err = ds.cache.Lookup(ctx, cursor)
+		}
+		if err != nil {
+			return nil, err
+		}
+		d := e.Desc
+		// Clip to the cursor as well: everything before it (after it, in
+		// reverse) is finished, and a stale descriptor may reach back.
+		lo, hi := d.GetStartKey(), d.GetEndKey()
+		if reverse && bytes.Compare(cursor, hi) < 0 {
+			hi = cursor
+		} else if !reverse && bytes.Compare(cursor, lo) > 0 {
+			lo = cursor
+		}
+		p := &part{desc: d}
+		for i, r := range ba.GetRequests() {
+			s := spans[i]
+			if s.end == nil || done[i] {
+				continue
+			}
+			if t := truncate(r, s, lo, hi, remKeys[i], remBytes[i]); t != nil {
+				p.indexes = append(p.indexes, i)
+				p.reqs = append(p.reqs, t)
+			}
+		}
+		if len(p.reqs) > 0 {
+			br, err := ds.sendToRange(ctx, ba, p)
+			if errors.Is(err, errResplit) {
+				continue // the cache was repaired; visit the cursor's range again
+			}
+			if err != nil {
+				return nil, err
+			}
+			ts = ts.Forward(br.GetTimestamp().HLC())
+			for k, i := range p.indexes {
+				part := br.GetResponses()[k]
+				nk, nb, resume := partStats(part)
+				combine(resps[i], part)
+				if remKeys[i] > 0 {
+					remKeys[i] -= nk
+				}
+				if remBytes[i] > 0 {
+					remBytes[i] -= nb
+					if remBytes[i] <= 0 {
+						remBytes[i] = -1 // used up
+					}
+				}
+				if resume != nil {
+					done[i] = true
+					setResume(resps[i], ds.resumeOf(spans[i], resume, reverse))
+				} else if limitsUsed(remKeys[i], remBytes[i], ba.GetRequests()[i]) {
+					done[i] = true
+					setResume(resps[i], ds.restAfter(spans[i], d, reverse))
+				}
+			}
+		}
+		cursor, more = nextCursor(spans, done, d, reverse)
+	}
+	return ds.finish(ba, resps, ts), nil
+}
+
+// nextCursor returns where the next range to visit is looked up, after
+// range d (nil: before any range): forward, the smallest key at or past
+// d's end that an unfinished ranged request still needs; reverse, the
+// largest end key at or before d's start. ok is false when nothing is
+// left.
+func nextCursor(spans []span, done []bool, d *kvpb.RangeDescriptor, reverse bool) ([]byte, bool) {
+	var best []byte
+	found := false
+	for i, s := range spans {
+		if s.end == nil || done[i] {
+			continue
+		}
+		var c []byte
+		if reverse {
+			c = s.end
+			if d != nil {
+				if bytes.Compare(s.key, d.GetStartKey()) >= 0 {
+					continue
+				}
+				if bytes.Compare(d.GetStartKey(), c) < 0 {
+					c = d.GetStartKey()
+				}
+			}
+			if !found || bytes.Compare(c, best) > 0 {
+				best, found = c, true
+			}
+			continue
+		}
+		c = s.key
+		if d != nil {
+			if bytes.Compare(s.end, d.GetEndKey()) <= 0 {
+				continue
+			}
+			if bytes.Compare(d.GetEndKey(), c) > 0 {
+				c = d.GetEndKey()
+			}
+		}
+		if !found || bytes.Compare(c, best) < 0 {
+			best, found = c, true
+		}
+	}
+	return best, found
+}
+
+// limitsUsed reports whether a ranged request has no limit left.
+func limitsUsed(remKeys, remBytes int64, r *kvpb.RequestUnion) bool {
+	mk, tb := limits(r)
+	return mk > 0 && remKeys <= 0 || tb > 0 && remBytes < 0
+}
+
+// resumeOf turns a range's resume span into the original request's:
+// forward requests resume from the range's resume key to their own end,
+// reverse ones from their own start to the resume end.
+func (ds *DistSender) resumeOf(s span, r *kvpb.Span, reverse bool) *kvpb.Span {
+	if reverse {
+		return &kvpb.Span{Key: s.key, EndKey: r.GetEndKey()}
+	}
+	return &kvpb.Span{Key: r.GetKey(), EndKey: s.end}
+}
+
+// restAfter is what remains of span s beyond range d, nil if nothing.
+func (ds *DistSender) restAfter(s span, d *kvpb.RangeDescriptor, reverse bool) *kvpb.Span {
+	if reverse {
+		if bytes.Compare(s.key, d.GetStartKey()) < 0 {
+			return &kvpb.Span{Key: s.key, EndKey: d.GetStartKey()}
+		}
+		return nil
+	}
+	if bytes.Compare(s.end, d.GetEndKey()) > 0 {
+		return &kvpb.Span{Key: d.GetEndKey(), EndKey: s.end}
+	}
+	return nil
+}
+
+func (ds *DistSender) finish(ba *kvpb.BatchRequest, resps []*kvpb.ResponseUnion, ts hlc.Timestamp) *kvpb.BatchResponse {
+	for i, r := range resps {
+		if r == nil {
+			resps[i] = emptyResponse(ba.GetRequests()[i])
+		}
+	}
+	br := &kvpb.BatchResponse{Responses: resps, Timestamp: kvpb.TS(ts)}
+	if ds.cfg.Clock != nil {
+		br.Now = kvpb.TS(ds.cfg.Clock.Now())
+	}
+	return br
+}
+
+// sendToRange sends one part to its range's replicas: the cached
+// leaseholder first, then the others, following not-leaseholder hints. It
+// returns errResplit when the range no longer matches the part (the cache
+// has been repaired), the first structured error a replica reports that
+// retrying elsewhere cannot fix, or an UnavailableError when no replica
+// answered before the deadline.
+func (ds *DistSender) sendToRange(ctx context.Context, orig *kvpb.BatchRequest, p *part) (*kvpb.BatchResponse, error) {
+	desc := p.desc
+	backoff := ds.cfg.BackoffInitial
+	var lastErr error
+	for round := 0; ; round++ {
+		if round > 0 {
+			// Re-read the descriptor: a lookup may have refreshed it.
+			e, err := ds.cache.Lookup(ctx, firstKey(p))
+			if err != nil {
+				return nil, ds.unavailable(desc, err, lastErr)
+			}
+			if e.Desc.GetRangeId() != desc.GetRangeId() || !containsAll(e.Desc, p) {
+				return nil, errResplit
+			}
+			desc = e.Desc
+		}
+		entry, ok := ds.cache.Get(firstKey(p))
+		var lh *kvpb.ReplicaDescriptor
+		if ok && entry.Desc.GetRangeId() == desc.GetRangeId() {
+			lh = entry.Leaseholder
+		}
+		order := replicaOrder(desc, lh)
+		tried := map[uint64]bool{}
+		for len(order) > 0 {
+			rep := order[0]
+			order = order[1:]
+			if tried[rep.GetReplicaId()] {
+				continue
+			}
+			tried[rep.GetReplicaId()] = true
+			ba := &kvpb.BatchRequest{
+				Header:   &kvpb.Header{RangeId: desc.GetRangeId(), Replica: rep, Timestamp: orig.GetHeader().GetTimestamp()},
+				Requests: p.reqs,
+			}
+			if ds.cfg.Clock != nil {
+				ba.Now = kvpb.TS(ds.cfg.Clock.Now())
+			}
+			br, err := ds.cfg.Transport.SendTo(ctx, rep, ba)
+			if err != nil {
+				lastErr = err
+				if ctx.Err() != nil {
+					return nil, ds.unavailable(desc, ctx.Err(), lastErr)
+				}
+				if lh != nil && rep.GetReplicaId() == lh.GetReplicaId() {
+					ds.cache.ClearLeaseholder(desc)
+				}
+				continue
+			}
+			if ds.cfg.Clock != nil && br.GetNow() != nil {
+				_ = ds.cfg.Clock.Update(br.GetNow().HLC()) // an offending clock is the node's to refuse
+			}
+			if br.GetError() == nil {
+				if len(br.GetResponses()) != len(p.reqs) {
+					return nil, fmt.Errorf("kvcoord: r%d answered %d responses to %d requests",
+						desc.GetRangeId(), len(br.GetResponses()), len(p.reqs))
+				}
+				ds.cache.UpdateLeaseholder(desc, rep)
+				return br, nil
+			}
+			gerr := br.GetError().GoError()
+			lastErr = gerr
+			var (
+				nle *kvpb.NotLeaseholderError
+				rkm *kvpb.RangeKeyMismatchError
+				rnf *kvpb.RangeNotFoundError
+				snf *kvpb.StoreNotFoundError
+				una *kvpb.UnavailableError
+			)
+			switch {
+			case errors.As(gerr, &nle):
+				if hint := nle.GetLeaseholder(); hint != nil {
+					if _, ok := desc.ReplicaByID(kvpb.ReplicaID(hint.GetReplicaId())); ok {
+						ds.cache.UpdateLeaseholder(desc, hint)
+						if !tried[hint.GetReplicaId()] {
+							order = append([]*kvpb.ReplicaDescriptor{hint}, order...)
+						}
+					} else {
+						// The hint names a replica our descriptor lacks:
+						// the descriptor is stale.
+						ds.cache.Evict(desc)
+					}
+				}
+			case errors.As(gerr, &rkm):
+				ds.cache.EvictAndReplace(desc, rkm.GetRanges()...)
+				return nil, errResplit
+			case errors.As(gerr, &rnf), errors.As(gerr, &snf):
+				// That replica is gone; try the others.
+			case errors.As(gerr, &una):
+				// No quorum or lease right now: back off and retry.
+				order = nil
+			default:
+				return nil, gerr
+			}
+		}
+		// Every replica failed this round. The descriptor may be stale.
+		ds.cache.Evict(desc)
+		if desc.GetRangeId() == uint64(kvpb.RangeID(1)) {
+			ds.forgetFirstRange()
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ds.unavailable(desc, ctx.Err(), lastErr)
+		case <-t.C:
+		}
+		backoff = min(2*backoff, ds.cfg.BackoffMax)
+	}
+}
+
+func (ds *DistSender) unavailable(desc *kvpb.RangeDescriptor, cause, last error) error {
+	reason := cause.Error()
+	if last != nil {
+		reason = fmt.Sprintf("%v (last error: %v)", cause, last)
+	}
+	return &kvpb.UnavailableError{RangeId: desc.GetRangeId(), Reason: reason}
+}
+
+func firstKey(p *part) []byte {
+	k := spanOfReq(p.reqs[0]).key
+	for _, r := range p.reqs[1:] {
+		if s := spanOfReq(r); bytes.Compare(s.key, k) < 0 {
+			k = s.key
+		}
+	}
+	return k
+}
+
+func spanOfReq(r *kvpb.RequestUnion) span {
+	s, _, _ := requestSpan(r)
+	return s
+}
+
+func containsAll(d *kvpb.RangeDescriptor, p *part) bool {
+	for _, r := range p.reqs {
+		s := spanOfReq(r)
+		if !d.ContainsSpan(s.key, s.end) {
+			return false
+		}
+	}
+	return true
+}
+
+// replicaOrder lists the replicas to try: the leaseholder first, then the
+// other voters. Learners never serve requests.
+func replicaOrder(d *kvpb.RangeDescriptor, lh *kvpb.ReplicaDescriptor) []*kvpb.ReplicaDescriptor {
+	var out []*kvpb.ReplicaDescriptor
+	if lh != nil {
+		out = append(out, lh)
+	}
+	for _, r := range d.GetReplicas() {
+		if r.GetType() == kvpb.ReplicaType_LEARNER {
+			continue
+		}
+		if lh != nil && r.GetReplicaId() == lh.GetReplicaId() {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// rangeLookup is the cache's LookupFunc: range 1 from FirstRange, every
+// other range from the meta records in range 1.
+func (ds *DistSender) rangeLookup(ctx context.Context, key []byte, reverse bool) ([]*kvpb.RangeDescriptor, error) {
+	first, err := ds.firstRange(ctx)
+	if err != nil {
+		return nil, err
+	}
+	inFirst := first.ContainsKey(key)
+	if reverse {
+		inFirst = bytes.Compare(first.GetStartKey(), key) < 0 && bytes.Compare(key, first.GetEndKey()) <= 0
+	}
+	if inFirst {
+		return []*kvpb.RangeDescriptor{first}, nil
+	}
+	// The range holding key is the first whose end is past key: its meta
+	// record is the first at or after MetaKey(key.Next()). For a reverse
+	// lookup the end may equal key.
+	start := keys.MetaKey(keys.Next(key))
+	if reverse {
+		start = keys.MetaKey(key)
+	}
+	scan := &kvpb.RequestUnion{Value: &kvpb.RequestUnion_Scan{Scan: &kvpb.ScanRequest{
+		Key: start, EndKey: keys.MetaEnd, MaxKeys: ds.cfg.MetaPrefetch + 1}}}
+	br, err := ds.sendToRange(ctx, &kvpb.BatchRequest{}, &part{desc: first, reqs: []*kvpb.RequestUnion{scan}})
+	if err != nil {
+		return nil, fmt.Errorf("kvcoord: meta lookup of %q: %w", key, err)
+	}
+	var out []*kvpb.RangeDescriptor
+	for _, kv := range br.GetResponses()[0].GetScan().GetRows() {
+		d := &kvpb.RangeDescriptor{}
+		if err := proto.Unmarshal(kv.GetValue(), d); err != nil {
+			return nil, fmt.Errorf("kvcoord: corrupt meta record %q: %w", kv.GetKey(), err)
+		}
+		out = append(out, d)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("kvcoord: no meta record covers key %q", key)
+	}
+	return out, nil
+}
+
+func (ds *DistSender) firstRange(ctx context.Context) (*kvpb.RangeDescriptor, error) {
+	ds.first.Lock()
+	d := ds.first.desc
+	ds.first.Unlock()
+	if d != nil {
+		return d, nil
+	}
+	d, err := ds.cfg.FirstRange(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("kvcoord: locating range 1: %w", err)
+	}
+	ds.first.Lock()
+	ds.first.desc = d
+	ds.first.Unlock()
+	return d, nil
+}
+
+func (ds *DistSender) forgetFirstRange() {
+	ds.first.Lock()
+	ds.first.desc = nil
+	ds.first.Unlock()
+}

@@ -1,0 +1,80 @@
+// Package ranges owns replicated ranges: a Store holds the Replicas of one
+// Pebble engine; each Replica is a member of its range's Raft group
+// (go.etcd.io/raft/v3 RawNode) and, when it holds the range lease, serves
+// requests. It also owns the Raft transport (gRPC and in-memory) and the
+// kvpb.Internal gRPC service of a store (DESIGN.md §3).
+//
+// # API used by server/ (the node)
+//
+//	ReadStoreIdent(eng) / WriteStoreIdent(eng, ident)     once per store
+//	BootstrapFirstRange(eng, ident)                       `tessera init`: range 1 = [KeyMin, KeyMax)
+//	NewStore(StoreConfig{NodeID, StoreID, Engine, Clock, Transport, …})
+//	(*Store).Start(ctx) / Stop()
+//	(*Store).Send(ctx, *kvpb.BatchRequest) (*kvpb.BatchResponse, error)
+//	(*Store).HandleRaftBatch / HandleSnapshot             inbound transport
+//	(*Store).ChangeReplicas(ctx, rangeID, changes, expectedGeneration)
+//	(*Store).RangeInfo(rangeID) / Metrics()               admin and node status
+//	NewInternalServer(store)                              kvpb.RegisterInternalServer(grpcServer, …)
+//	NewGRPCTransport(GRPCTransportConfig{NodeID, Resolver})
+//	NewMemNetwork(seed).Transport(nodeID), Register(nodeID, store)   tests
+//
+// Send returns kvpb detail errors (they implement error; kvpb.NewError
+// puts them on the wire): NotLeaseholderError (with the holder or the raft
+// leader as hint), RangeKeyMismatchError, RangeNotFoundError,
+// UnavailableError (no lease obtainable before the deadline: no quorum),
+// AmbiguousResultError (a write was proposed but not seen applied before
+// the deadline), ConditionFailedError, WriteTooOldError,
+// InvalidRequestError, ClockOffsetError.
+//
+// # Pipeline (proposer-evaluated)
+//
+// Send validates the batch, checks the keys against the descriptor,
+// ensures the lease (acquiring it when this replica is the raft leader),
+// acquires span latches (kv/concurrency/spanlatch), picks the timestamp
+// (the header's or the clock's; writes go above the timestamp cache), and
+// evaluates every request with kv/batcheval. Reads return at once, without
+// Raft. Writes become a RaftCommand {write batch, proposer lease sequence,
+// max lease index} proposed through Raft; the response is sent once the
+// command applied locally.
+//
+// Application (replica_apply.go) is deterministic: a command applies only
+// if the range's lease still has the proposer's sequence and its max lease
+// index is above the lease applied index (so a reproposed command applies
+// at most once); its write batch, the new lease applied index and the raft
+// applied index go into one engine batch. Lease requests apply only if the
+// lease has not changed since they were made and a new holder's lease does
+// not start before the previous one expires.
+//
+// # Scheduler
+//
+// One goroutine per store (runScheduler) drives every RawNode: a cycle
+// ticks (when the tick timer fired) or takes the replicas with queued
+// messages/proposals, steps them, takes their Readys, applies snapshots,
+// writes all log entries and HardStates into ONE synced batch, sends the
+// messages grouped into one RaftMessageBatch per destination node, applies
+// committed entries, and advances. The transport and clients only queue
+// work (Replica.mu) and wake the scheduler.
+//
+// # Leases
+//
+// Expiration-based, replicated through Raft, kept with the raft leader:
+// the leader acquires the lease once the previous one expired and extends
+// it when half of it is left; a replica that is not the leader never
+// extends. A lease is used only while now < expiration - max clock
+// offset. A new holder's timestamp cache starts at the lease start.
+//
+// # Keys and state
+//
+// Range-local raw keys are laid out by ranges/rangekeys; the raft log,
+// HardState and truncated state are served by ranges/raftstorage.
+// Snapshots (replica_snapshot.go) carry the replicated range-local keys,
+// the user data and its lock table from one engine snapshot, in chunks;
+// the receiver stages them in a batch that first clears the range, lets
+// raft accept the MsgSnap, and commits it with the log reset atomically.
+//
+// # Lock order
+//
+// Replica.raftMu → Replica.mu → Store.mu (only newProposalID) → leaves
+// (scheduler.mu, spanlatch, tscache, hlc). No mutex is held across an
+// fsync, an RPC or a wait for a proposal.
+package ranges

@@ -1,0 +1,18 @@
+// Package raftstorage implements go.etcd.io/raft/v3's Storage interface on
+// a kv/storage Engine: the Raft log, HardState and truncated state of one
+// replica, kept as raw range-local keys (ranges/rangekeys). The applied
+// state (applied index and term, conf state) is read from the replicated
+// state that application writes.
+//
+// Writes go into a caller-supplied storage.Batch (Append, SetHardState,
+// Truncate, ApplySnapshot) so that the store can put the log appends of
+// many replicas into one synced batch. The in-memory view (first/last
+// index, last term) is updated when the write is staged: the caller must
+// commit the batch before it hands the Ready back to raft (Advance), and a
+// failed commit is fatal for the store.
+//
+// Concurrency: a Storage is not safe for concurrent use; the replica's
+// raft goroutine (the store scheduler, holding the replica's raftMu) is its
+// only user. Term and Entries read the engine; they never return entries
+// of a batch that is not committed.
+package raftstorage

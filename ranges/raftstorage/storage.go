@@ -1,0 +1,313 @@
+package raftstorage
+
+import (
+	"errors"
+	"fmt"
+
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tesseradb/tessera/kv/storage"
+	"github.com/tesseradb/tessera/ranges/rangekeys"
+	"github.com/tesseradb/tessera/ranges/rangepb"
+)
+
+// ErrCorrupt reports raft state that does not decode. Fatal for the store.
+var ErrCorrupt = errors.New("raftstorage: corrupt raft state")
+
+// Storage is the raft.Storage of one replica.
+type Storage struct {
+	eng     storage.Engine
+	rangeID uint64
+
+	hardState *raftpb.HardState
+	truncated *rangepb.TruncatedState
+	lastIndex uint64
+	lastTerm  uint64
+}
+
+var _ raft.Storage = (*Storage)(nil)
+
+// Load reads the replica's raft state from eng. A range with no state yet
+// (an uninitialized replica) has an empty log with first index 1.
+func Load(eng storage.Engine, rangeID uint64) (*Storage, error) {
+	s := &Storage{eng: eng, rangeID: rangeID, hardState: &raftpb.HardState{}, truncated: &rangepb.TruncatedState{}}
+	if ok, err := readProto(eng, rangekeys.HardStateKey(rangeID), s.hardState); err != nil {
+		return nil, err
+	} else if !ok {
+		s.hardState = &raftpb.HardState{}
+	}
+	if _, err := readProto(eng, rangekeys.TruncatedStateKey(rangeID), s.truncated); err != nil {
+		return nil, err
+	}
+	s.lastIndex, s.lastTerm = s.truncated.GetIndex(), s.truncated.GetTerm()
+	it, err := eng.NewRawIterator(rangekeys.RaftLogPrefix(rangeID), rangekeys.RaftLogKey(rangeID, ^uint64(0)))
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	if it.Last() {
+		idx, err := rangekeys.DecodeRaftLogIndex(it.Key())
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		var e raftpb.Entry
+		if err := proto.Unmarshal(it.Value(), &e); err != nil {
+			return nil, fmt.Errorf("%w: entry %d: %v", ErrCorrupt, idx, err)
+		}
+		if idx > s.lastIndex {
+			s.lastIndex, s.lastTerm = idx, e.GetTerm()
+		}
+	}
+	if err := it.Error(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func readProto(r storage.Reader, key []byte, m proto.Message) (bool, error) {
+	v, ok, err := r.GetRaw(key)
+	if err != nil || !ok {
+		return false, err
+	}
+	if err := proto.Unmarshal(v, m); err != nil {
+		return false, fmt.Errorf("%w: %q: %v", ErrCorrupt, key, err)
+	}
+	return true, nil
+}
+
+func writeProto(w storage.Writer, key []byte, m proto.Message) error {
+	b, err := proto.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return w.PutRaw(key, b)
+}
+
+// ReadAppliedState reads the range's applied state (zero if none).
+func ReadAppliedState(r storage.Reader, rangeID uint64) (*rangepb.AppliedState, error) {
+	as := &rangepb.AppliedState{}
+	if _, err := readProto(r, rangekeys.AppliedStateKey(rangeID), as); err != nil {
+		return nil, err
+	}
+	return as, nil
+}
+
+// ConfStateOf decodes the conf state of an applied state.
+func ConfStateOf(as *rangepb.AppliedState) (*raftpb.ConfState, error) {
+	cs := &raftpb.ConfState{}
+	if len(as.GetConfState()) > 0 {
+		if err := proto.Unmarshal(as.GetConfState(), cs); err != nil {
+			return nil, fmt.Errorf("%w: conf state: %v", ErrCorrupt, err)
+		}
+	}
+	return cs, nil
+}
+
+// InitialState implements raft.Storage.
+func (s *Storage) InitialState() (*raftpb.HardState, *raftpb.ConfState, error) {
+	as, err := ReadAppliedState(s.eng, s.rangeID)
+	if err != nil {
+		return nil, nil, err
+	}
+	cs, err := ConfStateOf(as)
+	if err != nil {
+		return nil, nil, err
+	}
+	return proto.Clone(s.hardState).(*raftpb.HardState), cs, nil
+}
+
+// HardState returns the last staged HardState.
+func (s *Storage) HardState() *raftpb.HardState { return s.hardState }
+
+// Entries implements raft.Storage.
+func (s *Storage) Entries(lo, hi, maxSize uint64) ([]*raftpb.Entry, error) {
+	if lo <= s.truncated.GetIndex() {
+		return nil, raft.ErrCompacted
+	}
+	if hi > s.lastIndex+1 || lo > hi {
+		return nil, fmt.Errorf("raftstorage: entries [%d, %d) out of bounds (last %d): %w", lo, hi, s.lastIndex, raft.ErrUnavailable)
+	}
+	if lo == hi {
+		return nil, nil
+	}
+	it, err := s.eng.NewRawIterator(rangekeys.RaftLogKey(s.rangeID, lo), rangekeys.RaftLogKey(s.rangeID, hi))
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	out := make([]*raftpb.Entry, 0, min(hi-lo, 64))
+	var size uint64
+	next := lo
+	for ok := it.First(); ok; ok = it.Next() {
+		idx, err := rangekeys.DecodeRaftLogIndex(it.Key())
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		if idx != next {
+			return nil, fmt.Errorf("raftstorage: entry %d missing: %w", next, raft.ErrUnavailable)
+		}
+		e := &raftpb.Entry{}
+		if err := proto.Unmarshal(it.Value(), e); err != nil {
+			return nil, fmt.Errorf("%w: entry %d: %v", ErrCorrupt, idx, err)
+		}
+		size += uint64(proto.Size(e))
+		if len(out) > 0 && size > maxSize {
+			break
+		}
+		out = append(out, e)
+		next++
+	}
+	if err := it.Error(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("raftstorage: entry %d missing: %w", lo, raft.ErrUnavailable)
+	}
+	return out, nil
+}
+
+// Term implements raft.Storage.
+func (s *Storage) Term(i uint64) (uint64, error) {
+	switch {
+	case i == s.truncated.GetIndex():
+		return s.truncated.GetTerm(), nil
+	case i < s.truncated.GetIndex():
+		return 0, raft.ErrCompacted
+	case i > s.lastIndex:
+		return 0, raft.ErrUnavailable
+	case i == s.lastIndex:
+		return s.lastTerm, nil
+	}
+	v, ok, err := s.eng.GetRaw(rangekeys.RaftLogKey(s.rangeID, i))
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, raft.ErrUnavailable
+	}
+	var e raftpb.Entry
+	if err := proto.Unmarshal(v, &e); err != nil {
+		return 0, fmt.Errorf("%w: entry %d: %v", ErrCorrupt, i, err)
+	}
+	return e.GetTerm(), nil
+}
+
+// LastIndex implements raft.Storage.
+func (s *Storage) LastIndex() (uint64, error) { return s.lastIndex, nil }
+
+// FirstIndex implements raft.Storage.
+func (s *Storage) FirstIndex() (uint64, error) { return s.truncated.GetIndex() + 1, nil }
+
+// TruncatedState returns the last truncated index and term.
+func (s *Storage) TruncatedState() (index, term uint64) {
+	return s.truncated.GetIndex(), s.truncated.GetTerm()
+}
+
+// Snapshot implements raft.Storage: the metadata of the applied state. The
+// data is not materialised here; the sender streams it from an engine
+// snapshot (and fixes the metadata to what that snapshot holds).
+func (s *Storage) Snapshot() (*raftpb.Snapshot, error) {
+	as, err := ReadAppliedState(s.eng, s.rangeID)
+	if err != nil {
+		return nil, err
+	}
+	if as.GetRaftAppliedIndex() == 0 {
+		return nil, raft.ErrSnapshotTemporarilyUnavailable
+	}
+	cs, err := ConfStateOf(as)
+	if err != nil {
+		return nil, err
+	}
+	return &raftpb.Snapshot{Metadata: &raftpb.SnapshotMetadata{
+		Index: proto.Uint64(as.GetRaftAppliedIndex()), Term: proto.Uint64(as.GetRaftAppliedTerm()), ConfState: cs,
+	}}, nil
+}
+
+// Append stages entries into b, replacing any existing entries at and
+// after the first one (a conflicting suffix).
+func (s *Storage) Append(b storage.Batch, ents []*raftpb.Entry) error {
+	if len(ents) == 0 {
+		return nil
+	}
+	first := ents[0].GetIndex()
+	if first <= s.truncated.GetIndex() {
+		return fmt.Errorf("raftstorage: append at %d below truncated index %d", first, s.truncated.GetIndex())
+	}
+	if first > s.lastIndex+1 {
+		return fmt.Errorf("raftstorage: append at %d leaves a gap after %d", first, s.lastIndex)
+	}
+	for _, e := range ents {
+		if err := writeProto(b, rangekeys.RaftLogKey(s.rangeID, e.GetIndex()), e); err != nil {
+			return err
+		}
+	}
+	last := ents[len(ents)-1]
+	for i := last.GetIndex() + 1; i <= s.lastIndex; i++ {
+		if err := b.DeleteRaw(rangekeys.RaftLogKey(s.rangeID, i)); err != nil {
+			return err
+		}
+	}
+	s.lastIndex, s.lastTerm = last.GetIndex(), last.GetTerm()
+	return nil
+}
+
+// SetHardState stages hs into b.
+func (s *Storage) SetHardState(b storage.Batch, hs *raftpb.HardState) error {
+	if err := writeProto(b, rangekeys.HardStateKey(s.rangeID), hs); err != nil {
+		return err
+	}
+	s.hardState = proto.Clone(hs).(*raftpb.HardState)
+	return nil
+}
+
+// Truncate stages the removal of every entry up to and including index
+// (whose term is term). Truncating at or below the current truncated index
+// does nothing; index must not exceed the last index.
+func (s *Storage) Truncate(b storage.Batch, index, term uint64) error {
+	if index <= s.truncated.GetIndex() {
+		return nil
+	}
+	if index > s.lastIndex {
+		return fmt.Errorf("raftstorage: truncate at %d beyond last index %d", index, s.lastIndex)
+	}
+	for i := s.truncated.GetIndex() + 1; i <= index; i++ {
+		if err := b.DeleteRaw(rangekeys.RaftLogKey(s.rangeID, i)); err != nil {
+			return err
+		}
+	}
+	ts := &rangepb.TruncatedState{Index: index, Term: term}
+	if err := writeProto(b, rangekeys.TruncatedStateKey(s.rangeID), ts); err != nil {
+		return err
+	}
+	s.truncated = ts
+	return nil
+}
+
+// ApplySnapshot stages the log side of applying a snapshot at (index,
+// term): the whole log is removed and the truncated state moves to the
+// snapshot. The caller stages the snapshot's data and applied state.
+func (s *Storage) ApplySnapshot(b storage.Batch, index, term uint64) error {
+	if err := b.ClearRange(rangekeys.RaftLogPrefix(s.rangeID), rangekeys.RaftLogKey(s.rangeID, ^uint64(0))); err != nil {
+		return err
+	}
+	ts := &rangepb.TruncatedState{Index: index, Term: term}
+	if err := writeProto(b, rangekeys.TruncatedStateKey(s.rangeID), ts); err != nil {
+		return err
+	}
+	s.truncated = ts
+	s.lastIndex, s.lastTerm = index, term
+	return nil
+}
+
+// WriteInitialState writes the raft state of a new range's first replica
+// at (index, term) into b: truncated state, HardState (term, commit =
+// index). Used when bootstrapping a range.
+func WriteInitialState(b storage.Batch, rangeID, index, term uint64) error {
+	if err := writeProto(b, rangekeys.TruncatedStateKey(rangeID), &rangepb.TruncatedState{Index: index, Term: term}); err != nil {
+		return err
+	}
+	return writeProto(b, rangekeys.HardStateKey(rangeID), &raftpb.HardState{
+		Term: proto.Uint64(term), Commit: proto.Uint64(index), Vote: proto.Uint64(0)})
+}

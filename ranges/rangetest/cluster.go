@@ -1,0 +1,363 @@
+package rangetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/tesseradb/tessera/hlc"
+	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/kv/storage"
+	"github.com/tesseradb/tessera/ranges"
+)
+
+// TransportKind selects how nodes talk.
+type TransportKind int
+
+const (
+	// Mem uses a ranges.MemNetwork (fault injection available).
+	Mem TransportKind = iota
+	// GRPC uses real gRPC over loopback.
+	GRPC
+)
+
+// Config configures a Cluster.
+type Config struct {
+	Nodes     int
+	Transport TransportKind
+	Seed      int64
+	// Replicas is the replication factor of range 1 (default min(3, Nodes)).
+	Replicas       int
+	TickInterval   time.Duration // default 20ms
+	ElectionTicks  int           // default 10
+	LeaseDuration  time.Duration // default 1s
+	MaxOffset      time.Duration // default 100ms
+	RequestTimeout time.Duration // default 3s
+	// AttemptTimeout bounds one attempt of the client (default 1s).
+	AttemptTimeout    time.Duration
+	RaftLogMaxEntries uint64 // default 1000
+}
+
+func (c *Config) defaults() {
+	if c.Nodes == 0 {
+		c.Nodes = 3
+	}
+	if c.Replicas == 0 {
+		c.Replicas = min(3, c.Nodes)
+	}
+	if c.TickInterval == 0 {
+		c.TickInterval = 20 * time.Millisecond
+	}
+	if c.ElectionTicks == 0 {
+		c.ElectionTicks = 10
+	}
+	if c.LeaseDuration == 0 {
+		c.LeaseDuration = time.Second
+	}
+	if c.MaxOffset == 0 {
+		c.MaxOffset = 100 * time.Millisecond
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = 3 * time.Second
+	}
+	if c.AttemptTimeout == 0 {
+		c.AttemptTimeout = time.Second
+	}
+}
+
+// Node is one member of the cluster.
+type Node struct {
+	ID      kvpb.NodeID
+	StoreID kvpb.StoreID
+	Dir     string
+
+	mu struct {
+		sync.Mutex
+		eng       storage.Engine
+		store     *ranges.Store
+		transport ranges.Transport
+		server    *grpc.Server
+		addr      string
+		conn      *grpc.ClientConn
+		running   bool
+	}
+}
+
+// Store returns the node's running store (nil when stopped).
+func (n *Node) Store() *ranges.Store {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.mu.store
+}
+
+// Running reports whether the node is up.
+func (n *Node) Running() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.mu.running
+}
+
+// Cluster is an in-process cluster.
+type Cluster struct {
+	t     testing.TB
+	cfg   Config
+	clock *hlc.Clock
+	Net   *ranges.MemNetwork
+	Nodes []*Node
+
+	mu struct {
+		sync.Mutex
+		blocked map[[2]kvpb.NodeID]bool
+		drop    float64
+		addrs   map[kvpb.NodeID]string
+		// client routing: last node that answered, round-robin start.
+		cachedLH *Node
+		rr       int
+	}
+}
+
+// New starts a cluster: node 1 bootstraps range 1, which is then
+// replicated to cfg.Replicas nodes.
+func New(t testing.TB, cfg Config) *Cluster {
+	cfg.defaults()
+	c := &Cluster{t: t, cfg: cfg, clock: hlc.NewClock(hlc.UnixNano, cfg.MaxOffset)}
+	c.mu.blocked = map[[2]kvpb.NodeID]bool{}
+	c.mu.addrs = map[kvpb.NodeID]string{}
+	if cfg.Transport == Mem {
+		c.Net = ranges.NewMemNetwork(cfg.Seed)
+	}
+	root := t.TempDir()
+	for i := 1; i <= cfg.Nodes; i++ {
+		n := &Node{ID: kvpb.NodeID(i), StoreID: kvpb.StoreID(i), Dir: filepath.Join(root, fmt.Sprintf("n%d", i))}
+		c.Nodes = append(c.Nodes, n)
+		eng, err := storage.Open(n.Dir)
+		require.NoError(t, err)
+		require.NoError(t, ranges.WriteStoreIdent(eng, &kvpb.StoreIdent{ClusterId: "test", NodeId: uint64(i), StoreId: uint64(i)}))
+		if i == 1 {
+			_, err := ranges.BootstrapFirstRange(eng, &kvpb.StoreIdent{ClusterId: "test", NodeId: 1, StoreId: 1})
+			require.NoError(t, err)
+		}
+		require.NoError(t, eng.Close())
+	}
+	for _, n := range c.Nodes {
+		c.start(n)
+	}
+	t.Cleanup(c.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i := 2; i <= cfg.Replicas; i++ {
+		c.AddVoter(ctx, ranges.FirstRangeID, c.Nodes[i-1])
+	}
+	return c
+}
+
+// Config returns the cluster's configuration.
+func (c *Cluster) Config() Config { return c.cfg }
+
+// Clock is the clock all nodes share (one process).
+func (c *Cluster) Clock() *hlc.Clock { return c.clock }
+
+func (c *Cluster) resolve(id kvpb.NodeID) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a, ok := c.mu.addrs[id]
+	if !ok {
+		return "", fmt.Errorf("n%d has no address", id)
+	}
+	return a, nil
+}
+
+func (c *Cluster) start(n *Node) {
+	t := c.t
+	eng, err := storage.Open(n.Dir)
+	require.NoError(t, err)
+	var inner ranges.Transport
+	var lis net.Listener
+	if c.cfg.Transport == Mem {
+		inner = c.Net.Transport(n.ID)
+	} else {
+		lis, err = net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		inner = ranges.NewGRPCTransport(ranges.GRPCTransportConfig{NodeID: n.ID, Resolver: c.resolve})
+	}
+	tr := &faultTransport{inner: inner, c: c, from: n.ID}
+	store, err := ranges.NewStore(ranges.StoreConfig{
+		NodeID: n.ID, StoreID: n.StoreID, Engine: eng, Clock: c.clock, Transport: tr,
+		TickInterval: c.cfg.TickInterval, ElectionTicks: c.cfg.ElectionTicks,
+		LeaseDuration: c.cfg.LeaseDuration, RequestTimeout: c.cfg.RequestTimeout,
+		RaftLogMaxEntries: c.cfg.RaftLogMaxEntries, Seed: c.cfg.Seed + int64(n.ID),
+	})
+	require.NoError(t, err)
+	require.NoError(t, store.Start(context.Background()))
+	n.mu.Lock()
+	n.mu.eng, n.mu.store, n.mu.transport, n.mu.running = eng, store, tr, true
+	n.mu.Unlock()
+	if c.cfg.Transport == Mem {
+		c.Net.Register(n.ID, store)
+		return
+	}
+	srv := grpc.NewServer()
+	kvpb.RegisterInternalServer(srv, ranges.NewInternalServer(store))
+	go func() { _ = srv.Serve(lis) }()
+	addr := lis.Addr().String()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	n.mu.Lock()
+	n.mu.server, n.mu.addr, n.mu.conn = srv, addr, conn
+	n.mu.Unlock()
+	c.mu.Lock()
+	c.mu.addrs[n.ID] = addr
+	c.mu.Unlock()
+}
+
+// Stop stops node i (1-based) as a crash would, but cleanly enough to
+// reuse its directory: pending requests fail, the engine is closed.
+func (c *Cluster) Stop(i int) {
+	n := c.Nodes[i-1]
+	n.mu.Lock()
+	if !n.mu.running {
+		n.mu.Unlock()
+		return
+	}
+	n.mu.running = false
+	store, tr, srv, eng, conn := n.mu.store, n.mu.transport, n.mu.server, n.mu.eng, n.mu.conn
+	n.mu.store, n.mu.server, n.mu.conn = nil, nil, nil
+	n.mu.Unlock()
+	if c.Net != nil {
+		c.Net.Unregister(n.ID)
+	}
+	c.mu.Lock()
+	delete(c.mu.addrs, n.ID)
+	c.mu.Unlock()
+	if srv != nil {
+		srv.Stop()
+	}
+	if conn != nil {
+		_ = conn.Close()
+	}
+	store.Stop()
+	tr.Close()
+	require.NoError(c.t, eng.Close())
+}
+
+// Restart starts a stopped node i on its directory.
+func (c *Cluster) Restart(i int) {
+	n := c.Nodes[i-1]
+	if n.Running() {
+		return
+	}
+	c.start(n)
+}
+
+// Close stops every node and the network.
+func (c *Cluster) Close() {
+	for i := range c.Nodes {
+		c.Stop(i + 1)
+	}
+	if c.Net != nil {
+		c.Net.Close()
+	}
+}
+
+// Partition cuts the links between the groups of nodes (1-based indexes);
+// nodes in no group keep their links. Replaces earlier partitions.
+func (c *Cluster) Partition(groups ...[]int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.mu.blocked = map[[2]kvpb.NodeID]bool{}
+	for gi, g := range groups {
+		for hi, h := range groups {
+			if gi == hi {
+				continue
+			}
+			for _, a := range g {
+				for _, b := range h {
+					c.mu.blocked[[2]kvpb.NodeID{kvpb.NodeID(a), kvpb.NodeID(b)}] = true
+				}
+			}
+		}
+	}
+}
+
+// Heal removes all partitions.
+func (c *Cluster) Heal() { c.Partition() }
+
+// SetDropRate drops that fraction of Raft batches between all nodes.
+func (c *Cluster) SetDropRate(f float64) {
+	c.mu.Lock()
+	c.mu.drop = f
+	c.mu.Unlock()
+}
+
+// AddVoter adds a voter for the range on node n, through the
+// leaseholder, retrying until ctx ends.
+func (c *Cluster) AddVoter(ctx context.Context, rangeID kvpb.RangeID, n *Node) {
+	c.changeReplicas(ctx, rangeID, &kvpb.ReplicaChange{Type: kvpb.ReplicaChangeType_ADD_VOTER,
+		Target: &kvpb.ReplicaTarget{NodeId: uint64(n.ID), StoreId: uint64(n.StoreID)}})
+}
+
+// RemoveReplica removes the range's replica on node n.
+func (c *Cluster) RemoveReplica(ctx context.Context, rangeID kvpb.RangeID, n *Node) {
+	c.changeReplicas(ctx, rangeID, &kvpb.ReplicaChange{Type: kvpb.ReplicaChangeType_REMOVE_VOTER,
+		Target: &kvpb.ReplicaTarget{NodeId: uint64(n.ID), StoreId: uint64(n.StoreID)}})
+}
+
+func (c *Cluster) changeReplicas(ctx context.Context, rangeID kvpb.RangeID, ch *kvpb.ReplicaChange) {
+	var lastErr error
+	for ctx.Err() == nil {
+		lh := c.Leaseholder(ctx, rangeID)
+		if lh == nil {
+			break
+		}
+		s := lh.Store()
+		if s == nil {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		_, err := s.ChangeReplicas(cctx, rangeID, []*kvpb.ReplicaChange{ch}, 0)
+		cancel()
+		if err == nil {
+			return
+		}
+		lastErr = err
+		var inv *kvpb.InvalidRequestError
+		if errors.As(err, &inv) {
+			break
+		}
+	}
+	require.NoError(c.t, lastErr, "change replicas %v", ch)
+	require.NoError(c.t, ctx.Err(), "change replicas %v", ch)
+}
+
+// Leaseholder returns the node holding a valid lease of the range,
+// acquiring one through a read if needed; nil if ctx ends first.
+func (c *Cluster) Leaseholder(ctx context.Context, rangeID kvpb.RangeID) *Node {
+	for ctx.Err() == nil {
+		for _, n := range c.Nodes {
+			s := n.Store()
+			if s == nil {
+				continue
+			}
+			for _, info := range s.RangeInfo(rangeID) {
+				if info.GetLeaseValid() && info.GetLease().GetReplica().GetStoreId() == uint64(n.StoreID) {
+					return n
+				}
+			}
+		}
+		// Nobody holds a valid lease: a request makes the leader take it.
+		rctx, cancel := context.WithTimeout(ctx, time.Second)
+		_, _ = c.Send(rctx, &kvpb.BatchRequest{Header: &kvpb.Header{RangeId: uint64(rangeID)},
+			Requests: []*kvpb.RequestUnion{kvpb.NewGet([]byte("\x04leaseprobe"))}})
+		cancel()
+	}
+	return nil
+}

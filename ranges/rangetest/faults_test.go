@@ -1,0 +1,279 @@
+package rangetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tesseradb/tessera/kv/kvpb"
+)
+
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func nodeIndex(c *Cluster, n *Node) int {
+	for i, x := range c.Nodes {
+		if x == n {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// writeKeys writes n keys "<prefix>NNN" and returns them.
+func writeKeys(t *testing.T, ctx context.Context, c *Cluster, prefix string, n int) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for i := 0; i < n; i++ {
+		k, v := fmt.Sprintf("%s%03d", prefix, i), fmt.Sprintf("v%d", i)
+		require.NoError(t, c.Put(ctx, k, v))
+		out[k] = v
+	}
+	return out
+}
+
+func checkKeys(t *testing.T, ctx context.Context, c *Cluster, want map[string]string) {
+	t.Helper()
+	for k, v := range want {
+		got, ok, err := c.Get(ctx, k)
+		require.NoError(t, err, k)
+		require.True(t, ok, "lost acknowledged write %s", k)
+		require.Equal(t, v, got, k)
+	}
+}
+
+// TestKillLeaseholder: every acknowledged write is readable after the
+// leaseholder dies, over both transports.
+func TestKillLeaseholder(t *testing.T) {
+	for _, kind := range []TransportKind{Mem, GRPC} {
+		t.Run(map[TransportKind]string{Mem: "mem", GRPC: "grpc"}[kind], func(t *testing.T) {
+			c := New(t, Config{Nodes: 3, Transport: kind})
+			ctx := ctxFor(t, 30*time.Second)
+			want := writeKeys(t, ctx, c, "a", 30)
+			lh := c.Leaseholder(ctx, 1)
+			require.NotNil(t, lh)
+			c.Stop(nodeIndex(c, lh))
+			start := time.Now()
+			checkKeys(t, ctx, c, want)
+			t.Logf("reads served again %s after killing the leaseholder", time.Since(start))
+			for k, v := range writeKeys(t, ctx, c, "b", 10) {
+				want[k] = v
+			}
+			c.Restart(nodeIndex(c, lh))
+			checkKeys(t, ctx, c, want)
+		})
+	}
+}
+
+// TestPartition: with a follower partitioned away writes continue; with
+// the leaseholder partitioned away they continue after the lease moves.
+// After healing, the partitioned nodes catch up.
+func TestPartition(t *testing.T) {
+	c := New(t, Config{Nodes: 3})
+	ctx := ctxFor(t, 40*time.Second)
+	want := writeKeys(t, ctx, c, "a", 10)
+	lh := c.Leaseholder(ctx, 1)
+	lhi := nodeIndex(c, lh)
+	follower := lhi%3 + 1
+	others := func(i int) []int {
+		var o []int
+		for j := 1; j <= 3; j++ {
+			if j != i {
+				o = append(o, j)
+			}
+		}
+		return o
+	}
+	c.Partition([]int{follower}, others(follower))
+	for k, v := range writeKeys(t, ctx, c, "b", 10) {
+		want[k] = v
+	}
+	c.Partition([]int{lhi}, others(lhi))
+	start := time.Now()
+	for k, v := range writeKeys(t, ctx, c, "c", 10) {
+		want[k] = v
+	}
+	t.Logf("writes resumed %s after partitioning the leaseholder", time.Since(start))
+	newLH := c.Leaseholder(ctx, 1)
+	require.NotEqual(t, lh, newLH)
+	c.Heal()
+	checkKeys(t, ctx, c, want)
+	// The old leaseholder caught up: its applied index reaches the new one's.
+	target := newLH.Store().RangeInfo(1)[0].GetAppliedIndex()
+	require.Eventually(t, func() bool {
+		return lh.Store().RangeInfo(1)[0].GetAppliedIndex() >= target
+	}, 20*time.Second, 10*time.Millisecond)
+}
+
+// TestTwoOfThreeDown: without quorum, requests fail with a clear
+// unavailable error within a bounded time, and succeed again once a node
+// returns.
+func TestTwoOfThreeDown(t *testing.T) {
+	c := New(t, Config{Nodes: 3, RequestTimeout: time.Second})
+	ctx := ctxFor(t, 40*time.Second)
+	want := writeKeys(t, ctx, c, "a", 5)
+	lh := c.Leaseholder(ctx, 1)
+	lhi := nodeIndex(c, lh)
+	var down []int
+	for i := 1; i <= 3; i++ {
+		if i != lhi {
+			down = append(down, i)
+			c.Stop(i)
+		}
+	}
+	// Requests straight to the survivor: a write is at best ambiguous, and
+	// once the lease runs out every request is unavailable, each within
+	// the request timeout (plus scheduling slack).
+	sawUnavailable := false
+	deadline := time.Now().Add(15 * time.Second)
+	for !sawUnavailable && time.Now().Before(deadline) {
+		for _, req := range []*kvpb.RequestUnion{kvpb.NewPut([]byte("x"), []byte("y")), kvpb.NewGet([]byte("a000"))} {
+			rctx, cancel := context.WithTimeout(ctx, time.Second)
+			start := time.Now()
+			_, err := lh.Store().Send(rctx, c.batch(req))
+			cancel()
+			took := time.Since(start)
+			require.Error(t, err)
+			require.Less(t, took, 3*time.Second, "a request without quorum must fail in bounded time")
+			var una *kvpb.UnavailableError
+			var amb *kvpb.AmbiguousResultError
+			require.True(t, errors.As(err, &una) || errors.As(err, &amb), "unexpected error: %v", err)
+			if una != nil {
+				sawUnavailable = true
+				t.Logf("unavailable after %s: %v", took, err)
+			}
+		}
+	}
+	require.True(t, sawUnavailable)
+	c.Restart(down[0])
+	start := time.Now()
+	checkKeys(t, ctx, c, want)
+	require.NoError(t, c.Put(ctx, "after", "quorum"))
+	t.Logf("available again %s after one node returned", time.Since(start))
+}
+
+// TestRestartAll: stopping and restarting every node loses nothing.
+func TestRestartAll(t *testing.T) {
+	c := New(t, Config{Nodes: 3})
+	ctx := ctxFor(t, 40*time.Second)
+	want := writeKeys(t, ctx, c, "a", 40)
+	for i := 1; i <= 3; i++ {
+		c.Stop(i)
+	}
+	for i := 1; i <= 3; i++ {
+		c.Restart(i)
+	}
+	checkKeys(t, ctx, c, want)
+	for k, v := range writeKeys(t, ctx, c, "b", 5) {
+		want[k] = v
+	}
+	// Once more, restarting in another order while writes happen.
+	c.Stop(2)
+	for k, v := range writeKeys(t, ctx, c, "c", 5) {
+		want[k] = v
+	}
+	c.Stop(1)
+	c.Stop(3)
+	c.Restart(3)
+	c.Restart(2)
+	c.Restart(1)
+	checkKeys(t, ctx, c, want)
+}
+
+// TestSnapshotCatchUp: a follower that misses more than the retained log
+// catches up through a snapshot.
+func TestSnapshotCatchUp(t *testing.T) {
+	c := New(t, Config{Nodes: 3, RaftLogMaxEntries: 16})
+	ctx := ctxFor(t, 40*time.Second)
+	lh := c.Leaseholder(ctx, 1)
+	lagger := nodeIndex(c, lh)%3 + 1
+	c.Stop(lagger)
+	want := writeKeys(t, ctx, c, "a", 120)
+	// The log was truncated past what the stopped node has.
+	lagApplied := uint64(0)
+	c.Restart(lagger)
+	n := c.Nodes[lagger-1]
+	lagApplied = n.Store().RangeInfo(1)[0].GetAppliedIndex()
+	for k, v := range writeKeys(t, ctx, c, "b", 5) {
+		want[k] = v
+	}
+	target := c.Leaseholder(ctx, 1).Store().RangeInfo(1)[0].GetAppliedIndex()
+	require.Eventually(t, func() bool {
+		infos := n.Store().RangeInfo(1)
+		return len(infos) == 1 && infos[0].GetAppliedIndex() >= target
+	}, 20*time.Second, 10*time.Millisecond)
+	require.Greater(t, n.Store().Metrics().SnapshotsApplied, int64(0), "caught up from %d without a snapshot", lagApplied)
+	// Its data is complete: make it the only possible leaseholder (stop the
+	// others one at a time would lose quorum), so read its engine directly.
+	for k, v := range want {
+		br, err := n.Store().Send(ctx, c.batch(kvpb.NewGet([]byte(k))))
+		if err != nil {
+			var nle *kvpb.NotLeaseholderError
+			require.True(t, errors.As(err, &nle), "%v", err)
+			break
+		}
+		require.Equal(t, v, string(br.GetResponses()[0].GetGet().GetValue()))
+	}
+	checkKeys(t, ctx, c, want)
+}
+
+// TestReplicaChangesUnderLoad: adding and removing replicas while writers
+// run loses nothing; a removed replica is garbage-collected.
+func TestReplicaChangesUnderLoad(t *testing.T) {
+	c := New(t, Config{Nodes: 4, Replicas: 3})
+	ctx := ctxFor(t, 90*time.Second)
+	var mu sync.Mutex
+	acked := map[string]string{}
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; !stop.Load(); i++ {
+				k, v := fmt.Sprintf("w%d-%04d", w, i), fmt.Sprint(i)
+				wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+				err := c.Put(wctx, k, v)
+				cancel()
+				if err == nil {
+					mu.Lock()
+					acked[k] = v
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	lh := c.Leaseholder(ctx, 1)
+	var victim *Node
+	for _, n := range c.Nodes[:3] {
+		if n != lh {
+			victim = n
+			break
+		}
+	}
+	c.AddVoter(ctx, 1, c.Nodes[3])
+	c.RemoveReplica(ctx, 1, victim)
+	// The removed replica is collected on its store.
+	require.Eventually(t, func() bool { return len(victim.Store().RangeInfo(1)) == 0 }, 20*time.Second, 10*time.Millisecond)
+	// Re-adding the same store gives it a new replica ID.
+	c.AddVoter(ctx, 1, victim)
+	c.RemoveReplica(ctx, 1, c.Nodes[3])
+	stop.Store(true)
+	wg.Wait()
+	desc := c.Leaseholder(ctx, 1).Store().RangeInfo(1)[0].GetDesc()
+	require.Len(t, desc.GetReplicas(), 3)
+	mu.Lock()
+	t.Logf("%d acknowledged writes during replica changes; final descriptor %v", len(acked), desc)
+	require.NotEmpty(t, acked)
+	checkKeys(t, ctx, c, acked)
+	mu.Unlock()
+}

@@ -1,0 +1,63 @@
+package rangetest
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"sync"
+
+	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/ranges"
+)
+
+// faultTransport wraps a node's transport with the cluster's partitions
+// and drop rate (on the sending side, which covers both directions since
+// every node's sends are filtered).
+type faultTransport struct {
+	inner ranges.Transport
+	c     *Cluster
+	from  kvpb.NodeID
+	mu    sync.Mutex
+	rng   *rand.Rand
+}
+
+func (f *faultTransport) allowed(to kvpb.NodeID) bool {
+	f.c.mu.Lock()
+	blocked, drop := f.c.mu.blocked[[2]kvpb.NodeID{f.from, to}], f.c.mu.drop
+	f.c.mu.Unlock()
+	if blocked {
+		return false
+	}
+	if drop > 0 {
+		f.mu.Lock()
+		if f.rng == nil {
+			f.rng = rand.New(rand.NewSource(f.c.cfg.Seed*31 + int64(f.from)))
+		}
+		d := f.rng.Float64() < drop
+		f.mu.Unlock()
+		return !d
+	}
+	return true
+}
+
+func (f *faultTransport) Send(to kvpb.NodeID, b *kvpb.RaftMessageBatch) {
+	if f.allowed(to) {
+		f.inner.Send(to, b)
+	}
+}
+
+func (f *faultTransport) OpenSnapshot(ctx context.Context, to kvpb.NodeID) (ranges.SnapshotStream, error) {
+	f.c.mu.Lock()
+	blocked := f.c.mu.blocked[[2]kvpb.NodeID{f.from, to}]
+	f.c.mu.Unlock()
+	if blocked {
+		return nil, fmt.Errorf("%w: partitioned", ranges.ErrNodeUnreachable)
+	}
+	return f.inner.OpenSnapshot(ctx, to)
+}
+
+func (f *faultTransport) SetResponseHandler(h func(*kvpb.RaftMessageResponse)) {
+	f.inner.SetResponseHandler(h)
+}
+
+func (f *faultTransport) Close() { f.inner.Close() }

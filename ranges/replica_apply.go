@@ -1,0 +1,296 @@
+package ranges
+
+import (
+	"fmt"
+
+	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/kv/storage"
+	"github.com/tesseradb/tessera/ranges/rangekeys"
+	"github.com/tesseradb/tessera/ranges/rangepb"
+)
+
+// applyState is the replicated state as application advances through a
+// group of committed entries; it is installed in mu once the batch that
+// holds it is committed.
+type applyState struct {
+	desc    *kvpb.RangeDescriptor
+	lease   *kvpb.Lease
+	applied *rangepb.AppliedState
+}
+
+type applyOutcome struct {
+	p   *proposal
+	err error
+}
+
+// applyCommitted applies committed entries, all in one batch with the
+// applied state (not synced: the log is durable, and application is
+// idempotent against the applied index). Runs on the scheduler goroutine.
+func (r *Replica) applyCommitted(ents []*raftpb.Entry) error {
+	r.mu.RLock()
+	st := applyState{desc: r.mu.desc, lease: r.mu.lease, applied: proto.Clone(r.mu.applied).(*rangepb.AppliedState)}
+	replicaID := r.mu.replicaID
+	r.mu.RUnlock()
+
+	b := r.store.eng.NewBatch()
+	defer b.Close()
+	var outcomes []applyOutcome
+	var reproposals []uint64
+	descChanged, leaseChanged, newHolder := false, false, false
+	for _, e := range ents {
+		if e.GetIndex() <= st.applied.GetRaftAppliedIndex() {
+			continue
+		}
+		switch e.GetType() {
+		case raftpb.EntryNormal:
+			if len(e.GetData()) == 0 {
+				break
+			}
+			cmd := &rangepb.RaftCommand{}
+			if err := proto.Unmarshal(e.GetData(), cmd); err != nil {
+				return fmt.Errorf("ranges: r%d entry %d: undecodable command: %w", r.rangeID, e.GetIndex(), err)
+			}
+			prevSeq := st.lease.GetSequence()
+			err := r.applyCommand(b, &st, cmd, e.GetIndex())
+			switch {
+			case err == errIllegalLeaseIndex:
+				reproposals = append(reproposals, cmd.GetId())
+			case cmd.GetNewLease() != nil && err == nil:
+				leaseChanged = true
+				if kvpb.ReplicaID(st.lease.GetReplica().GetReplicaId()) == replicaID && st.lease.GetSequence() != prevSeq {
+					newHolder = true
+				}
+				outcomes = append(outcomes, applyOutcome{p: &proposal{id: cmd.GetId()}, err: nil})
+			default:
+				outcomes = append(outcomes, applyOutcome{p: &proposal{id: cmd.GetId()}, err: err})
+			}
+		case raftpb.EntryConfChangeV2, raftpb.EntryConfChange:
+			id, err := r.applyConfChange(b, &st, e)
+			if err != nil {
+				return err
+			}
+			descChanged = true
+			if id != 0 {
+				outcomes = append(outcomes, applyOutcome{p: &proposal{id: id}})
+			}
+		}
+		st.applied.RaftAppliedIndex, st.applied.RaftAppliedTerm = e.GetIndex(), e.GetTerm()
+	}
+	if err := putProto(b, rangekeys.AppliedStateKey(uint64(r.rangeID)), st.applied); err != nil {
+		return err
+	}
+	if err := b.Commit(false); err != nil {
+		return err
+	}
+
+	removed := false
+	r.mu.Lock()
+	r.mu.desc, r.mu.lease, r.mu.applied = st.desc, st.lease, st.applied
+	if newHolder {
+		// A new leaseholder: no write may land below a read the previous
+		// holder served, all of which are below our lease start.
+		r.tsCache.SetLowWater(st.lease.GetStart().HLC())
+	}
+	for _, o := range outcomes {
+		p, ok := r.mu.proposals[o.p.id]
+		if !ok {
+			continue
+		}
+		r.finishLocked(p, o.err)
+	}
+	for _, id := range reproposals {
+		p, ok := r.mu.proposals[id]
+		if !ok {
+			continue
+		}
+		if p.cmd.GetProposerLeaseSequence() != r.mu.lease.GetSequence() {
+			r.finishLocked(p, r.notLeaseholderErrLocked())
+			continue
+		}
+		r.assignMAILocked(p)
+		if err := p.encode(); err != nil {
+			r.finishLocked(p, err)
+			continue
+		}
+		r.mu.toPropose = append(r.mu.toPropose, p)
+	}
+	if descChanged || leaseChanged {
+		r.notifyStateChangedLocked()
+	}
+	if descChanged && st.desc != nil {
+		if _, ok := st.desc.ReplicaByID(replicaID); !ok {
+			removed = true
+		}
+	}
+	r.mu.Unlock()
+	if len(reproposals) > 0 {
+		r.store.sched.enqueue(r.rangeID)
+	}
+	if removed {
+		r.destroy("removed from the range")
+	}
+	return nil
+}
+
+// applyCommand applies one normal command into b (or rejects it,
+// deterministically on every replica).
+func (r *Replica) applyCommand(b storage.Batch, st *applyState, cmd *rangepb.RaftCommand, index uint64) error {
+	if t := cmd.GetTruncate(); t != nil {
+		r.raftMu.Lock()
+		defer r.raftMu.Unlock()
+		if cur, _ := r.raftMu.rs.TruncatedState(); t.GetIndex() > cur && t.GetIndex() < index {
+			return r.raftMu.rs.Truncate(b, t.GetIndex(), t.GetTerm())
+		}
+		return nil
+	}
+	if nl := cmd.GetNewLease(); nl != nil {
+		cur := st.lease
+		if cmd.GetPrevLeaseSequence() != cur.GetSequence() {
+			return errLeaseRejected
+		}
+		sameHolder := cur.GetReplica().GetReplicaId() == nl.GetReplica().GetReplicaId() &&
+			cur.GetReplica().GetStoreId() == nl.GetReplica().GetStoreId()
+		if cur.GetReplica() != nil && !sameHolder && nl.GetStart().HLC().Less(cur.GetExpiration().HLC()) {
+			return errLeaseRejected
+		}
+		if _, ok := st.desc.ReplicaByID(kvpb.ReplicaID(nl.GetReplica().GetReplicaId())); !ok {
+			return errLeaseRejected
+		}
+		if err := putProto(b, rangekeys.LeaseKey(uint64(r.rangeID)), nl); err != nil {
+			return err
+		}
+		st.lease = nl
+		return nil
+	}
+	if cmd.GetProposerLeaseSequence() != st.lease.GetSequence() {
+		return &kvpb.NotLeaseholderError{RangeId: uint64(r.rangeID), Leaseholder: st.lease.GetReplica(), Lease: st.lease}
+	}
+	if cmd.GetMaxLeaseIndex() <= st.applied.GetLeaseAppliedIndex() {
+		return errIllegalLeaseIndex
+	}
+	st.applied.LeaseAppliedIndex = cmd.GetMaxLeaseIndex()
+	if wb := cmd.GetWriteBatch(); len(wb) > 0 {
+		if err := b.ApplyBatchRepr(wb); err != nil {
+			// Deterministic: every replica rejects the same bytes.
+			r.store.log.Error("ranges: rejecting command with invalid write batch", "range", r.rangeID, "index", index, "err", err)
+			return fmt.Errorf("ranges: invalid write batch: %w", err)
+		}
+	}
+	return nil
+}
+
+// applyConfChange applies a ConfChangeV2 entry: raft's configuration, and
+// the descriptor it carries (or, for raft's automatic leave-joint entry,
+// the descriptor with its joint states resolved). Returns the proposal ID.
+func (r *Replica) applyConfChange(b storage.Batch, st *applyState, e *raftpb.Entry) (uint64, error) {
+	var cc raftpb.ConfChangeI
+	if e.GetType() == raftpb.EntryConfChange {
+		v1 := &raftpb.ConfChange{}
+		if err := proto.Unmarshal(e.GetData(), v1); err != nil {
+			return 0, err
+		}
+		cc = v1
+	} else {
+		v2 := &raftpb.ConfChangeV2{}
+		if err := proto.Unmarshal(e.GetData(), v2); err != nil {
+			return 0, err
+		}
+		cc = v2
+	}
+	v2 := cc.AsV2()
+	var newDesc *kvpb.RangeDescriptor
+	var id uint64
+	if len(v2.GetContext()) > 0 {
+		ctx := &rangepb.ConfChangeContext{}
+		if err := proto.Unmarshal(v2.GetContext(), ctx); err != nil {
+			return 0, err
+		}
+		newDesc, id = ctx.GetDesc(), ctx.GetId()
+	} else if st.desc != nil {
+		newDesc = leaveJointDesc(st.desc)
+	}
+	r.raftMu.Lock()
+	cs := r.raftMu.rn.ApplyConfChange(cc)
+	r.raftMu.Unlock()
+	csb, err := proto.Marshal(cs)
+	if err != nil {
+		return 0, err
+	}
+	st.applied.ConfState = csb
+	if newDesc != nil {
+		if err := putProto(b, rangekeys.DescriptorKey(uint64(r.rangeID)), newDesc); err != nil {
+			return 0, err
+		}
+		st.desc = newDesc
+	}
+	return id, nil
+}
+
+// leaveJointDesc resolves joint states: incoming voters become voters,
+// outgoing ones leave, demoting ones become learners.
+func leaveJointDesc(d *kvpb.RangeDescriptor) *kvpb.RangeDescriptor {
+	nd := cloneDesc(d)
+	nd.Replicas = nil
+	changed := false
+	for _, rep := range d.GetReplicas() {
+		rep = proto.Clone(rep).(*kvpb.ReplicaDescriptor)
+		switch rep.GetType() {
+		case kvpb.ReplicaType_VOTER_INCOMING:
+			rep.Type, changed = kvpb.ReplicaType_VOTER, true
+		case kvpb.ReplicaType_VOTER_OUTGOING:
+			changed = true
+			continue
+		case kvpb.ReplicaType_VOTER_DEMOTING:
+			rep.Type, changed = kvpb.ReplicaType_LEARNER, true
+		}
+		nd.Replicas = append(nd.Replicas, rep)
+	}
+	if changed {
+		nd.Generation++
+	}
+	return nd
+}
+
+// destroy removes a replica that is no longer part of its range: its
+// state and data go, a tombstone stays so stale messages cannot recreate
+// it.
+func (r *Replica) destroy(reason string) {
+	r.mu.Lock()
+	if r.mu.destroyed {
+		r.mu.Unlock()
+		return
+	}
+	r.mu.destroyed = true
+	desc := r.mu.desc
+	next := uint64(r.mu.replicaID) + 1
+	if desc != nil && desc.GetNextReplicaId() > next {
+		next = desc.GetNextReplicaId()
+	}
+	r.mu.Unlock()
+	r.store.log.Info("ranges: removing replica", "range", r.rangeID, "reason", reason)
+	r.failAllProposals(&kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)})
+	r.store.removeReplica(r)
+	id := uint64(r.rangeID)
+	b := r.store.eng.NewBatch()
+	defer b.Close()
+	err := b.ClearRange(rangekeys.ReplicatedPrefix(id), rangekeys.ReplicatedEnd(id))
+	if err == nil {
+		err = b.ClearRange(rangekeys.UnreplicatedPrefix(id), rangekeys.UnreplicatedEnd(id))
+	}
+	if err == nil && desc != nil {
+		start, end := rangekeys.UserSpan(desc.GetStartKey(), desc.GetEndKey())
+		err = storage.ClearMVCCRange(b, start, end)
+	}
+	if err == nil {
+		err = putProto(b, rangekeys.TombstoneKey(id), &rangepb.ReplicaTombstone{NextReplicaId: next})
+	}
+	if err == nil {
+		err = b.Commit(true)
+	}
+	if err != nil {
+		r.store.log.Error("ranges: clearing removed replica", "range", r.rangeID, "err", err)
+	}
+}

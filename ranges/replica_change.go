@@ -1,0 +1,275 @@
+package ranges
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/ranges/rangepb"
+)
+
+// confChangeProposal is a queued ConfChangeV2.
+type confChangeProposal struct {
+	cc   *raftpb.ConfChangeV2
+	done chan error
+}
+
+func (c *confChangeProposal) finish(err error) {
+	select {
+	case c.done <- err:
+	default:
+	}
+}
+
+// ChangeReplicas changes the replicas of a range, one step at a time
+// through Raft, on this store's replica, which must hold the lease:
+//
+//   - ADD_VOTER: add a learner, wait until raft has caught it up (by
+//     snapshot), promote it with a joint-consensus ConfChangeV2;
+//   - ADD_LEARNER / PROMOTE_LEARNER: the two halves of it;
+//   - REMOVE_VOTER: demote through a joint configuration and remove;
+//   - REMOVE_LEARNER: remove at once.
+//
+// expectedGeneration, if non-zero, must match the descriptor's generation
+// when the change starts. A removed replica is garbage-collected by its
+// store once it learns it is gone. The leaseholder's own replica cannot
+// be removed (move the lease first). Changes of one range are serialised.
+func (s *Store) ChangeReplicas(ctx context.Context, rangeID kvpb.RangeID, changes []*kvpb.ReplicaChange, expectedGeneration uint64) (*kvpb.RangeDescriptor, error) {
+	r, ok := s.GetReplica(rangeID)
+	if !ok {
+		return nil, &kvpb.RangeNotFoundError{RangeId: uint64(rangeID), StoreId: uint64(s.cfg.StoreID)}
+	}
+	if len(changes) == 0 {
+		return nil, &kvpb.InvalidRequestError{Reason: "no replica changes"}
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 4*s.cfg.RequestTimeout)
+		defer cancel()
+	}
+	select {
+	case r.adminSem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, r.unavailable(ctx, "waiting for another replica change")
+	}
+	defer func() { <-r.adminSem }()
+	if expectedGeneration != 0 {
+		if d := r.Desc(); d.GetGeneration() != expectedGeneration {
+			return nil, &kvpb.RangeKeyMismatchError{Ranges: []*kvpb.RangeDescriptor{d}}
+		}
+	}
+	for _, c := range changes {
+		t := c.GetTarget()
+		if t == nil || t.GetNodeId() == 0 || t.GetStoreId() == 0 {
+			return nil, &kvpb.InvalidRequestError{Reason: "replica change without a target node and store"}
+		}
+		var err error
+		switch c.GetType() {
+		case kvpb.ReplicaChangeType_ADD_VOTER:
+			if err = r.addLearner(ctx, t); err == nil {
+				err = r.promoteLearner(ctx, t)
+			}
+		case kvpb.ReplicaChangeType_ADD_LEARNER:
+			err = r.addLearner(ctx, t)
+		case kvpb.ReplicaChangeType_PROMOTE_LEARNER:
+			err = r.promoteLearner(ctx, t)
+		case kvpb.ReplicaChangeType_REMOVE_VOTER, kvpb.ReplicaChangeType_REMOVE_LEARNER:
+			err = r.removeReplica(ctx, t)
+		default:
+			err = &kvpb.InvalidRequestError{Reason: fmt.Sprintf("unknown replica change %v", c.GetType())}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return r.Desc(), nil
+}
+
+func (r *Replica) addLearner(ctx context.Context, t *kvpb.ReplicaTarget) error {
+	if _, err := r.ensureLease(ctx); err != nil {
+		return err
+	}
+	desc := r.Desc()
+	if rep, ok := desc.ReplicaByStore(kvpb.StoreID(t.GetStoreId())); ok {
+		if rep.GetType() == kvpb.ReplicaType_LEARNER {
+			return nil // idempotent
+		}
+		return &kvpb.InvalidRequestError{Reason: fmt.Sprintf("s%d already holds replica %d of r%d", t.GetStoreId(), rep.GetReplicaId(), r.rangeID)}
+	}
+	for _, rep := range desc.GetReplicas() {
+		if rep.GetNodeId() == t.GetNodeId() {
+			return &kvpb.InvalidRequestError{Reason: fmt.Sprintf("n%d already holds a replica of r%d", t.GetNodeId(), r.rangeID)}
+		}
+	}
+	nd := cloneDesc(desc)
+	id := nd.GetNextReplicaId()
+	nd.Replicas = append(nd.Replicas, &kvpb.ReplicaDescriptor{NodeId: t.GetNodeId(), StoreId: t.GetStoreId(), ReplicaId: id, Type: kvpb.ReplicaType_LEARNER})
+	nd.NextReplicaId++
+	nd.Generation++
+	cc := &raftpb.ConfChangeV2{Changes: []*raftpb.ConfChangeSingle{{Type: raftpb.ConfChangeAddLearnerNode.Enum(), NodeId: proto.Uint64(id)}}}
+	if err := r.proposeConfChange(ctx, cc, nd); err != nil {
+		return err
+	}
+	return r.waitDesc(ctx, func(d *kvpb.RangeDescriptor) bool { return d.GetGeneration() >= nd.GetGeneration() })
+}
+
+func (r *Replica) promoteLearner(ctx context.Context, t *kvpb.ReplicaTarget) error {
+	if _, err := r.ensureLease(ctx); err != nil {
+		return err
+	}
+	desc := r.Desc()
+	rep, ok := desc.ReplicaByStore(kvpb.StoreID(t.GetStoreId()))
+	if !ok || rep.GetType() != kvpb.ReplicaType_LEARNER {
+		if ok && rep.GetType() == kvpb.ReplicaType_VOTER {
+			return nil
+		}
+		return &kvpb.InvalidRequestError{Reason: fmt.Sprintf("s%d holds no learner of r%d", t.GetStoreId(), r.rangeID)}
+	}
+	id := rep.ID()
+	if err := r.waitLearnerCaughtUp(ctx, id); err != nil {
+		return err
+	}
+	nd := cloneDesc(desc)
+	for _, x := range nd.Replicas {
+		if x.ID() == id {
+			x.Type = kvpb.ReplicaType_VOTER_INCOMING
+		}
+	}
+	nd.Generation++
+	cc := &raftpb.ConfChangeV2{
+		Transition: raftpb.ConfChangeTransition_ConfChangeTransitionJointImplicit.Enum(),
+		Changes:    []*raftpb.ConfChangeSingle{{Type: raftpb.ConfChangeAddNode.Enum(), NodeId: proto.Uint64(uint64(id))}},
+	}
+	if err := r.proposeConfChange(ctx, cc, nd); err != nil {
+		return err
+	}
+	return r.waitDesc(ctx, func(d *kvpb.RangeDescriptor) bool {
+		x, ok := d.ReplicaByID(id)
+		return ok && x.GetType() == kvpb.ReplicaType_VOTER
+	})
+}
+
+func (r *Replica) removeReplica(ctx context.Context, t *kvpb.ReplicaTarget) error {
+	lease, err := r.ensureLease(ctx)
+	if err != nil {
+		return err
+	}
+	desc := r.Desc()
+	rep, ok := desc.ReplicaByStore(kvpb.StoreID(t.GetStoreId()))
+	if !ok {
+		return nil // already gone
+	}
+	if rep.GetReplicaId() == lease.GetReplica().GetReplicaId() {
+		return &kvpb.InvalidRequestError{Reason: fmt.Sprintf("cannot remove the leaseholder replica %d of r%d; move the lease first", rep.GetReplicaId(), r.rangeID)}
+	}
+	id := rep.ID()
+	nd := cloneDesc(desc)
+	nd.Generation++
+	cc := &raftpb.ConfChangeV2{Changes: []*raftpb.ConfChangeSingle{{Type: raftpb.ConfChangeRemoveNode.Enum(), NodeId: proto.Uint64(uint64(id))}}}
+	if rep.GetType() == kvpb.ReplicaType_LEARNER {
+		nd.Replicas = nil
+		for _, x := range desc.GetReplicas() {
+			if x.ID() != id {
+				nd.Replicas = append(nd.Replicas, x)
+			}
+		}
+	} else {
+		if len(desc.Voters()) <= 1 {
+			return &kvpb.InvalidRequestError{Reason: "cannot remove the last voter"}
+		}
+		for _, x := range nd.Replicas {
+			if x.ID() == id {
+				x.Type = kvpb.ReplicaType_VOTER_OUTGOING
+			}
+		}
+		cc.Transition = raftpb.ConfChangeTransition_ConfChangeTransitionJointImplicit.Enum()
+	}
+	if err := r.proposeConfChange(ctx, cc, nd); err != nil {
+		return err
+	}
+	return r.waitDesc(ctx, func(d *kvpb.RangeDescriptor) bool {
+		_, ok := d.ReplicaByID(id)
+		return !ok
+	})
+}
+
+// proposeConfChange queues cc, carrying the descriptor it produces.
+func (r *Replica) proposeConfChange(ctx context.Context, cc *raftpb.ConfChangeV2, nd *kvpb.RangeDescriptor) error {
+	cctx, err := proto.Marshal(&rangepb.ConfChangeContext{Id: r.store.newProposalID(), Desc: nd})
+	if err != nil {
+		return err
+	}
+	cc.Context = cctx
+	c := &confChangeProposal{cc: cc, done: make(chan error, 1)}
+	r.mu.Lock()
+	if r.mu.destroyed {
+		r.mu.Unlock()
+		return &kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)}
+	}
+	r.mu.confQueue = append(r.mu.confQueue, c)
+	r.mu.Unlock()
+	r.store.sched.enqueue(r.rangeID)
+	select {
+	case err := <-c.done:
+		return err
+	default:
+		return nil
+	}
+}
+
+// waitDesc waits until the descriptor satisfies cond.
+func (r *Replica) waitDesc(ctx context.Context, cond func(*kvpb.RangeDescriptor) bool) error {
+	poll := time.NewTicker(r.store.cfg.TickInterval)
+	defer poll.Stop()
+	for {
+		r.mu.RLock()
+		d, ch, destroyed := r.mu.desc, r.mu.stateChanged, r.mu.destroyed
+		r.mu.RUnlock()
+		if destroyed {
+			return &kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)}
+		}
+		if cond(d) {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-poll.C:
+		case <-ctx.Done():
+			return r.unavailable(ctx, "replica change did not apply")
+		}
+	}
+}
+
+// waitLearnerCaughtUp waits, when this replica leads, until raft has
+// brought the learner up to the commit index it had when we started (its
+// snapshot has been applied). A non-leader cannot see progress and does
+// not wait: promotion is safe either way, only availability differs.
+func (r *Replica) waitLearnerCaughtUp(ctx context.Context, id kvpb.ReplicaID) error {
+	poll := time.NewTicker(r.store.cfg.TickInterval)
+	defer poll.Stop()
+	var target uint64
+	for {
+		r.raftMu.Lock()
+		st := r.raftMu.rn.Status()
+		r.raftMu.Unlock()
+		if st.RaftState != raft.StateLeader {
+			return nil
+		}
+		if target == 0 {
+			target = st.GetCommit()
+		}
+		if pr, ok := st.Progress[uint64(id)]; ok && pr.Match >= target {
+			return nil
+		}
+		select {
+		case <-poll.C:
+		case <-ctx.Done():
+			return r.unavailable(ctx, fmt.Sprintf("learner %d did not catch up", id))
+		}
+	}
+}

@@ -1,0 +1,211 @@
+package ranges
+
+import (
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/kv/storage"
+)
+
+// enqueueMessage queues an incoming message for the scheduler.
+func (r *Replica) enqueueMessage(m *raftpb.Message, from *kvpb.ReplicaDescriptor) {
+	r.mu.Lock()
+	if r.mu.destroyed {
+		r.mu.Unlock()
+		return
+	}
+	if from != nil && from.GetReplicaId() != 0 {
+		r.mu.peers[from.ID()] = from
+	}
+	r.mu.incoming = append(r.mu.incoming, m)
+	r.mu.Unlock()
+	r.store.sched.enqueue(r.rangeID)
+}
+
+// senderRemoved reports whether from is a replica our descriptor knows to
+// be removed (its ID was handed out, and it is no longer a member).
+func (r *Replica) senderRemoved(from *kvpb.ReplicaDescriptor) bool {
+	if from == nil {
+		return false
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	d := r.mu.desc
+	if d == nil {
+		return false
+	}
+	if _, ok := d.ReplicaByID(from.ID()); ok {
+		return false
+	}
+	return from.GetReplicaId() < d.GetNextReplicaId()
+}
+
+// stepAndReady runs the replica's share of a cycle under raftMu: tick,
+// step queued messages, hand queued proposals to raft, and take a Ready.
+func (r *Replica) stepAndReady(tick bool) (raft.Ready, bool) {
+	r.raftMu.Lock()
+	defer r.raftMu.Unlock()
+	rn := r.raftMu.rn
+
+	r.mu.Lock()
+	if r.mu.destroyed {
+		r.mu.Unlock()
+		return raft.Ready{}, false
+	}
+	msgs := r.mu.incoming
+	r.mu.incoming = nil
+	props := r.mu.toPropose
+	r.mu.toPropose = nil
+	confs := r.mu.confQueue
+	r.mu.confQueue = nil
+	reports := r.mu.snapDone
+	r.mu.snapDone = nil
+	campaign := r.mu.campaign
+	r.mu.campaign = false
+	gc := r.mu.gcRequested
+	r.mu.gcRequested = false
+	r.mu.Unlock()
+
+	if gc {
+		r.raftMu.Unlock()
+		r.destroy("a peer reported this replica removed")
+		r.raftMu.Lock()
+		return raft.Ready{}, false
+	}
+	if tick {
+		rn.Tick()
+		r.raftMu.ticks++
+	}
+	for _, m := range msgs {
+		if err := rn.Step(m); err != nil {
+			r.store.log.Debug("ranges: step", "range", r.rangeID, "type", m.GetType(), "err", err)
+		}
+	}
+	for _, rep := range reports {
+		status := raft.SnapshotFinish
+		if rep.failed {
+			status = raft.SnapshotFailure
+		}
+		rn.ReportSnapshot(rep.to, status)
+		delete(r.raftMu.sendingSnap, rep.to)
+	}
+	if campaign {
+		_ = rn.Campaign()
+	}
+	for _, p := range props {
+		r.proposeLocked(p)
+	}
+	for _, c := range confs {
+		if err := rn.ProposeConfChange(c.cc); err != nil {
+			c.finish(err)
+		}
+	}
+	if tick {
+		r.onTickLocked()
+	}
+	r.updateLeaderLocked()
+	r.checkSteppedSnapshotsLocked()
+	if !rn.HasReady() {
+		return raft.Ready{}, false
+	}
+	rd := rn.Ready()
+	r.checkSnapshotConsumedLocked(rd.Snapshot)
+	return rd, true
+}
+
+// proposeLocked hands a proposal to raft (raftMu held). A dropped proposal
+// (no leader yet) stays registered and is reproposed on a later tick.
+func (r *Replica) proposeLocked(p *proposal) {
+	p.proposedAtTick = r.raftMu.ticks
+	if err := r.raftMu.rn.Propose(p.data); err != nil {
+		r.store.log.Debug("ranges: proposal dropped; will repropose", "range", r.rangeID, "err", err)
+	}
+}
+
+// updateLeaderLocked mirrors raft's leader and term into mu.
+func (r *Replica) updateLeaderLocked() {
+	st := r.raftMu.rn.BasicStatus()
+	r.mu.Lock()
+	if kvpb.ReplicaID(st.Lead) != r.mu.leaderID || st.GetTerm() != r.mu.term {
+		r.mu.leaderID = kvpb.ReplicaID(st.Lead)
+		r.mu.term = st.GetTerm()
+		r.notifyStateChangedLocked()
+	}
+	r.mu.Unlock()
+}
+
+// stageReady stages the Ready's entries and HardState into the cycle's
+// batch.
+func (r *Replica) stageReady(b storage.Batch, rd *raft.Ready) error {
+	r.raftMu.Lock()
+	defer r.raftMu.Unlock()
+	if err := r.raftMu.rs.Append(b, rd.Entries); err != nil {
+		return err
+	}
+	if rd.HardState != nil && !raft.IsEmptyHardState(rd.HardState) {
+		return r.raftMu.rs.SetHardState(b, rd.HardState)
+	}
+	return nil
+}
+
+// collectMessages adds the Ready's messages to the per-node batches and
+// starts snapshot streams for MsgSnap.
+func (r *Replica) collectMessages(msgs []*raftpb.Message, out map[kvpb.NodeID]*kvpb.RaftMessageBatch) {
+	if len(msgs) == 0 {
+		return
+	}
+	r.mu.RLock()
+	from := r.replicaDescLocked()
+	gen := r.mu.desc.GetGeneration()
+	targets := make([]*kvpb.ReplicaDescriptor, len(msgs))
+	for i, m := range msgs {
+		if r.mu.desc != nil {
+			if d, ok := r.mu.desc.ReplicaByID(kvpb.ReplicaID(m.GetTo())); ok {
+				targets[i] = d
+				continue
+			}
+		}
+		targets[i] = r.mu.peers[kvpb.ReplicaID(m.GetTo())]
+	}
+	r.mu.RUnlock()
+	for i, m := range msgs {
+		to := targets[i]
+		if to == nil {
+			continue
+		}
+		if m.GetType() == raftpb.MsgSnap {
+			r.sendSnapshotAsync(m, from, to)
+			continue
+		}
+		data, err := proto.Marshal(m)
+		if err != nil {
+			continue
+		}
+		node := to.NodeID()
+		b, ok := out[node]
+		if !ok {
+			b = &kvpb.RaftMessageBatch{FromNodeId: uint64(r.store.cfg.NodeID), ToNodeId: uint64(node)}
+			out[node] = b
+		}
+		b.Requests = append(b.Requests, &kvpb.RaftMessageRequest{
+			RangeId: uint64(r.rangeID), FromReplica: from, ToReplica: to, Message: data, Generation: gen,
+		})
+	}
+}
+
+// advance hands the Ready back to raft; it reports whether more work is
+// ready.
+func (r *Replica) advance(rd raft.Ready) bool {
+	r.raftMu.Lock()
+	defer r.raftMu.Unlock()
+	r.mu.RLock()
+	destroyed := r.mu.destroyed
+	r.mu.RUnlock()
+	if destroyed {
+		return false
+	}
+	r.raftMu.rn.Advance(rd)
+	return r.raftMu.rn.HasReady()
+}

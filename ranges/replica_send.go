@@ -1,0 +1,323 @@
+package ranges
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tesseradb/tessera/hlc"
+	"github.com/tesseradb/tessera/kv/batcheval"
+	"github.com/tesseradb/tessera/kv/concurrency/spanlatch"
+	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/kv/storage"
+	"github.com/tesseradb/tessera/ranges/rangekeys"
+	"github.com/tesseradb/tessera/ranges/rangepb"
+)
+
+// Send evaluates a BatchRequest on the store's replica of the addressed
+// range. Errors are the kvpb detail errors (NotLeaseholderError,
+// RangeKeyMismatchError, RangeNotFoundError, UnavailableError,
+// AmbiguousResultError, ConditionFailedError, InvalidRequestError, …);
+// kvpb.NewError turns them into a BatchResponse error.
+func (s *Store) Send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
+	ctx, exit, ok := s.enter(ctx)
+	if !ok {
+		return nil, &kvpb.UnavailableError{RangeId: ba.GetHeader().GetRangeId(), Reason: "store stopped"}
+	}
+	defer exit()
+	if now := ba.GetNow(); now != nil {
+		if err := s.cfg.Clock.Update(now.HLC()); err != nil {
+			var coe *hlc.ClockOffsetError
+			if errors.As(err, &coe) {
+				return nil, &kvpb.ClockOffsetError{Remote: now, Local: kvpb.TS(s.cfg.Clock.Now()), MaxOffsetNanos: int64(s.cfg.Clock.MaxOffset())}
+			}
+			return nil, err
+		}
+	}
+	if err := validateBatch(ba); err != nil {
+		return nil, err
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.RequestTimeout)
+		defer cancel()
+	}
+	r, ok := s.GetReplica(ba.GetHeader().RangeID())
+	if !ok {
+		return nil, &kvpb.RangeNotFoundError{RangeId: ba.GetHeader().GetRangeId(), StoreId: uint64(s.cfg.StoreID)}
+	}
+	br, err := r.send(ctx, ba)
+	if err != nil {
+		return nil, err
+	}
+	br.Now = kvpb.TS(s.cfg.Clock.Now())
+	return br, nil
+}
+
+// validateBatch rejects malformed batches before they reach a replica.
+func validateBatch(ba *kvpb.BatchRequest) error {
+	if ba.GetHeader() == nil || ba.GetHeader().GetRangeId() == 0 {
+		return &kvpb.InvalidRequestError{Reason: "batch without a range ID"}
+	}
+	if len(ba.GetRequests()) == 0 {
+		return &kvpb.InvalidRequestError{Reason: "empty batch"}
+	}
+	for i, req := range ba.GetRequests() {
+		if _, err := batcheval.DeclareSpan(req); err != nil {
+			return fmt.Errorf("request %d: %w", i, err)
+		}
+		key, end := req.RequestSpan()
+		if len(key) == 0 {
+			return &kvpb.InvalidRequestError{Reason: fmt.Sprintf("request %d: empty key", i)}
+		}
+		if bytes.HasPrefix(key, rangekeys.LocalPrefix) || bytes.Compare(key, KeyMax) >= 0 {
+			return &kvpb.InvalidRequestError{Reason: fmt.Sprintf("request %d: key %q is not addressable", i, key)}
+		}
+		if end != nil || isSpanRequest(req) {
+			if bytes.Compare(key, end) >= 0 {
+				return &kvpb.InvalidRequestError{Reason: fmt.Sprintf("request %d: empty or inverted span [%q, %q)", i, key, end)}
+			}
+			if bytes.Compare(end, KeyMax) > 0 {
+				return &kvpb.InvalidRequestError{Reason: fmt.Sprintf("request %d: span end %q is beyond the key space", i, end)}
+			}
+		}
+	}
+	return nil
+}
+
+func isSpanRequest(req *kvpb.RequestUnion) bool {
+	switch req.GetValue().(type) {
+	case *kvpb.RequestUnion_Scan, *kvpb.RequestUnion_ReverseScan, *kvpb.RequestUnion_DeleteRange:
+		return true
+	}
+	return false
+}
+
+func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
+	desc := r.Desc()
+	if desc == nil {
+		return nil, &kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)}
+	}
+	spans := make([]spanlatch.Span, len(ba.GetRequests()))
+	for i, req := range ba.GetRequests() {
+		sp, _ := batcheval.DeclareSpan(req)
+		key, end := req.RequestSpan()
+		if !desc.ContainsSpan(key, end) {
+			return nil, &kvpb.RangeKeyMismatchError{RequestStartKey: key, RequestEndKey: end, Ranges: []*kvpb.RangeDescriptor{desc}}
+		}
+		spans[i] = sp
+	}
+	if _, err := r.ensureLease(ctx); err != nil {
+		return nil, err
+	}
+	g, err := r.latches.Acquire(ctx, spans)
+	if err != nil {
+		return nil, r.unavailable(ctx, "waiting for latches")
+	}
+	defer r.latches.Release(g)
+	// The lease may have moved while we waited.
+	lease, err := r.ensureLease(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ts := ba.GetHeader().GetTimestamp().HLC()
+	if ts.IsEmpty() {
+		ts = r.store.cfg.Clock.Now()
+	}
+	if ba.IsReadOnly() {
+		return r.evaluateRead(ba, spans, ts, lease)
+	}
+	return r.evaluateWrite(ctx, ba, spans, ts, lease)
+}
+
+// evaluateRead serves a read-only batch from the engine, without Raft
+// (the latches exclude concurrent writes to the spans; the lease makes the
+// local state authoritative).
+func (r *Replica) evaluateRead(ba *kvpb.BatchRequest, spans []spanlatch.Span, ts hlc.Timestamp, lease *kvpb.Lease) (*kvpb.BatchResponse, error) {
+	if !lease.Covers(ts) {
+		return nil, r.notLeaseholderErr()
+	}
+	br := &kvpb.BatchResponse{Timestamp: kvpb.TS(ts)}
+	args := batcheval.Args{RW: r.store.eng, Timestamp: ts}
+	for i, req := range ba.GetRequests() {
+		resp, err := batcheval.Evaluate(args, req)
+		if err != nil {
+			return nil, withIndex(err, i)
+		}
+		br.Responses = append(br.Responses, resp)
+	}
+	for _, sp := range spans {
+		r.tsCache.Add(sp.Key, sp.EndKey, ts)
+	}
+	return br, nil
+}
+
+// evaluateWrite evaluates a batch into a write batch, proposes it, and
+// waits for it to apply locally.
+func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, spans []spanlatch.Span, ts hlc.Timestamp, lease *kvpb.Lease) (*kvpb.BatchResponse, error) {
+	// No write below a served read.
+	for _, sp := range spans {
+		if sp.Access == spanlatch.Write {
+			if rts := r.tsCache.Get(sp.Key, sp.EndKey); !rts.Less(ts) {
+				ts = rts.Next()
+			}
+		}
+	}
+	if !lease.Covers(ts) {
+		return nil, r.notLeaseholderErr()
+	}
+	b := r.store.eng.NewBatch()
+	defer b.Close()
+	var ms storage.MVCCStats
+	args := batcheval.Args{RW: b, Timestamp: ts, Stats: &ms}
+	br := &kvpb.BatchResponse{Timestamp: kvpb.TS(ts)}
+	for i, req := range ba.GetRequests() {
+		resp, err := batcheval.Evaluate(args, req)
+		if err != nil {
+			return nil, withIndex(err, i)
+		}
+		br.Responses = append(br.Responses, resp)
+	}
+	for _, sp := range spans {
+		if sp.Access == spanlatch.Read {
+			r.tsCache.Add(sp.Key, sp.EndKey, ts)
+		}
+	}
+	if b.Empty() {
+		return br, nil
+	}
+	p := newProposal(r.store.newProposalID(), &rangepb.RaftCommand{
+		ProposerLeaseSequence: lease.GetSequence(),
+		WriteBatch:            append([]byte(nil), b.Repr()...),
+	})
+	p.br = br
+	if err := r.submit(p); err != nil {
+		return nil, err
+	}
+	select {
+	case err := <-p.done:
+		if err != nil {
+			return nil, err
+		}
+		return br, nil
+	case <-ctx.Done():
+		return nil, &kvpb.AmbiguousResultError{RangeId: uint64(r.rangeID),
+			Reason: fmt.Sprintf("range unavailable: write proposed but not applied before the deadline (%v)", ctx.Err())}
+	case <-r.store.stopper:
+		return nil, &kvpb.AmbiguousResultError{RangeId: uint64(r.rangeID), Reason: "store stopped with the write in flight"}
+	}
+}
+
+// indexedError carries the index of the failing request.
+type indexedError struct {
+	err   error
+	index int
+}
+
+func (e *indexedError) Error() string { return fmt.Sprintf("request %d: %v", e.index, e.err) }
+func (e *indexedError) Unwrap() error { return e.err }
+
+func withIndex(err error, i int) error { return &indexedError{err: err, index: i} }
+
+// RequestIndex returns the index of the failing request of a Send error,
+// or -1.
+func RequestIndex(err error) int {
+	var ie *indexedError
+	if errors.As(err, &ie) {
+		return ie.index
+	}
+	return -1
+}
+
+func (r *Replica) unavailable(ctx context.Context, what string) error {
+	return &kvpb.UnavailableError{RangeId: uint64(r.rangeID), Reason: fmt.Sprintf("%s: %v", what, ctx.Err())}
+}
+
+func (r *Replica) notLeaseholderErr() error {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.notLeaseholderErrLocked()
+}
+
+// notLeaseholderErrLocked builds the redirect: the lease holder if the
+// lease is valid, otherwise the raft leader (who will acquire the lease).
+func (r *Replica) notLeaseholderErrLocked() error {
+	e := &kvpb.NotLeaseholderError{RangeId: uint64(r.rangeID), Replica: r.replicaDescLocked(), Lease: r.mu.lease}
+	now := r.store.cfg.Clock.Now()
+	if r.leaseValidLocked(r.mu.lease, now) && !r.holdsLeaseLocked(r.mu.lease) {
+		e.Leaseholder = r.mu.lease.GetReplica()
+	} else if r.mu.leaderID != 0 && r.mu.desc != nil {
+		if d, ok := r.mu.desc.ReplicaByID(r.mu.leaderID); ok {
+			e.Leaseholder = d
+		}
+	}
+	return e
+}
+
+// ensureLease returns a valid lease held by this replica, acquiring it if
+// this replica is the raft leader and no valid lease exists; otherwise a
+// NotLeaseholderError redirecting to the holder or leader. With no leader
+// it waits until one emerges or the context ends (UnavailableError).
+func (r *Replica) ensureLease(ctx context.Context) (*kvpb.Lease, error) {
+	poll := time.NewTimer(r.store.cfg.TickInterval)
+	defer poll.Stop()
+	for {
+		now := r.store.cfg.Clock.Now()
+		r.mu.Lock()
+		if r.mu.destroyed {
+			r.mu.Unlock()
+			return nil, &kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)}
+		}
+		l := r.mu.lease
+		if r.leaseValidLocked(l, now) {
+			if r.ownsLeaseLocked(l) {
+				r.mu.Unlock()
+				return l, nil
+			}
+			if !r.holdsLeaseLocked(l) {
+				err := r.notLeaseholderErrLocked()
+				r.mu.Unlock()
+				return nil, err
+			}
+			// Our own lease from before a restart: re-acquire below.
+		}
+		var wait <-chan error
+		switch {
+		case r.mu.leaderID != 0 && r.mu.leaderID == r.mu.replicaID:
+			p := r.mu.pendingLease
+			if p == nil {
+				if p = r.newLeaseRequestLocked(now); p != nil {
+					if err := p.encode(); err == nil {
+						r.mu.proposals[p.id] = p
+						r.mu.toPropose = append(r.mu.toPropose, p)
+						r.mu.pendingLease = p
+						r.store.sched.enqueue(r.rangeID)
+					} else {
+						p = nil
+					}
+				}
+			}
+			_ = p // waiters are woken through stateChanged when it applies
+		case r.mu.leaderID != 0:
+			if _, ok := r.mu.desc.ReplicaByID(r.mu.leaderID); ok {
+				err := r.notLeaseholderErrLocked()
+				r.mu.Unlock()
+				return nil, err
+			}
+		}
+		changed := r.mu.stateChanged
+		r.mu.Unlock()
+		poll.Reset(r.store.cfg.TickInterval)
+		select {
+		case <-changed:
+		case <-wait:
+		case <-poll.C:
+		case <-ctx.Done():
+			return nil, r.unavailable(ctx, "no leaseholder")
+		case <-r.store.stopper:
+			return nil, &kvpb.UnavailableError{RangeId: uint64(r.rangeID), Reason: "store stopped"}
+		}
+	}
+}

@@ -1,0 +1,351 @@
+package ranges
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tesseradb/tessera/hlc"
+	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/kv/storage"
+	"github.com/tesseradb/tessera/ranges/rangekeys"
+)
+
+// StoreConfig configures a Store. Zero durations take the defaults.
+type StoreConfig struct {
+	NodeID  kvpb.NodeID
+	StoreID kvpb.StoreID
+	// Engine is the store's Pebble engine; the Store does not close it.
+	Engine storage.Engine
+	// Clock is the node's HLC.
+	Clock *hlc.Clock
+	// Transport carries Raft messages and snapshots to other nodes.
+	Transport Transport
+
+	// TickInterval is the Raft tick (default 50ms).
+	TickInterval time.Duration
+	// ElectionTicks / HeartbeatTicks (defaults 10 / 1).
+	ElectionTicks  int
+	HeartbeatTicks int
+	// LeaseDuration is the length of a range lease (default 3s). It must
+	// exceed the clock's max offset.
+	LeaseDuration time.Duration
+	// RequestTimeout bounds a request whose context has no deadline
+	// (default 5s): past it, requests fail with UnavailableError (or
+	// AmbiguousResultError for writes in flight).
+	RequestTimeout time.Duration
+	// RaftLogMaxEntries: the leader truncates the log once it is longer
+	// (default 1000); followers behind the truncation get a snapshot.
+	RaftLogMaxEntries uint64
+	// SnapshotChunkBytes is the size of snapshot chunks (default 256 KiB).
+	SnapshotChunkBytes int
+	// Seed seeds the store's randomness (proposal IDs).
+	Seed int64
+	// Logger (default slog.Default()).
+	Logger *slog.Logger
+}
+
+func (c *StoreConfig) setDefaults() {
+	if c.TickInterval <= 0 {
+		c.TickInterval = 50 * time.Millisecond
+	}
+	if c.ElectionTicks <= 0 {
+		c.ElectionTicks = 10
+	}
+	if c.HeartbeatTicks <= 0 {
+		c.HeartbeatTicks = 1
+	}
+	if c.LeaseDuration <= 0 {
+		c.LeaseDuration = 3 * time.Second
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = 5 * time.Second
+	}
+	if c.RaftLogMaxEntries == 0 {
+		c.RaftLogMaxEntries = 1000
+	}
+	if c.SnapshotChunkBytes <= 0 {
+		c.SnapshotChunkBytes = 256 << 10
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Errors of the Store API.
+var (
+	// ErrStoreStopped: the store was stopped.
+	ErrStoreStopped = errors.New("ranges: store stopped")
+	// ErrAlreadyBootstrapped: the engine already belongs to a cluster.
+	ErrAlreadyBootstrapped = errors.New("ranges: store already bootstrapped")
+	// ErrNotBootstrapped: the engine has no store ident.
+	ErrNotBootstrapped = errors.New("ranges: store not bootstrapped")
+)
+
+// Store holds the replicas of one engine and drives their Raft groups
+// with one scheduler.
+type Store struct {
+	cfg StoreConfig
+	eng storage.Engine
+	log *slog.Logger
+
+	sched scheduler
+	// startTS is the clock when the store opened: leases proposed before it
+	// belong to a previous incarnation.
+	startTS hlc.Timestamp
+
+	// stopCtx is cancelled by Stop; request contexts derive from it.
+	stopCtx    context.Context
+	stopCancel context.CancelFunc
+
+	mu struct {
+		sync.RWMutex
+		// inflight counts requests and snapshot receptions using the
+		// engine; Stop waits for them (drained is signalled at zero).
+		inflight int
+		drained  *sync.Cond
+		replicas map[kvpb.RangeID]*Replica
+		rng      *rand.Rand
+		started  bool
+		stopped  bool
+	}
+	stopper  chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
+
+	counters storeCounters
+}
+
+// storeCounters are monotonically increasing event counts.
+type storeCounters struct {
+	raftCycles       atomic.Int64 // scheduler cycles that handled at least one Ready
+	raftSyncs        atomic.Int64 // synced group-commit batches
+	entriesAppended  atomic.Int64
+	snapshotsSent    atomic.Int64
+	snapshotsApplied atomic.Int64
+}
+
+// NewStore opens the store: it loads every replica whose descriptor is on
+// the engine. Call Start to begin Raft processing.
+func NewStore(cfg StoreConfig) (*Store, error) {
+	cfg.setDefaults()
+	if cfg.Engine == nil || cfg.Clock == nil || cfg.Transport == nil {
+		return nil, errors.New("ranges: StoreConfig needs Engine, Clock and Transport")
+	}
+	if cfg.NodeID == 0 || cfg.StoreID == 0 {
+		return nil, errors.New("ranges: StoreConfig needs NodeID and StoreID")
+	}
+	if lease, off := cfg.LeaseDuration, cfg.Clock.MaxOffset(); lease <= off {
+		return nil, fmt.Errorf("ranges: lease duration %s must exceed the max clock offset %s", lease, off)
+	}
+	s := &Store{cfg: cfg, eng: cfg.Engine, stopper: make(chan struct{}), startTS: cfg.Clock.Now()}
+	s.log = cfg.Logger.With("node", cfg.NodeID, "store", cfg.StoreID)
+	s.mu.replicas = map[kvpb.RangeID]*Replica{}
+	s.mu.drained = sync.NewCond(&s.mu)
+	s.stopCtx, s.stopCancel = context.WithCancel(context.Background())
+	s.mu.rng = rand.New(rand.NewSource(cfg.Seed ^ int64(cfg.StoreID)<<32 ^ time.Now().UnixNano()))
+	s.sched.init()
+	descs, err := loadDescriptors(cfg.Engine)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range descs {
+		rep, ok := d.ReplicaByStore(cfg.StoreID)
+		if !ok {
+			// Removed while we were down but not yet collected.
+			continue
+		}
+		r, err := newReplica(s, d.ID(), rep.ID())
+		if err != nil {
+			return nil, fmt.Errorf("ranges: loading r%d: %w", d.GetRangeId(), err)
+		}
+		s.mu.replicas[d.ID()] = r
+	}
+	return s, nil
+}
+
+func loadDescriptors(r storage.Reader) ([]*kvpb.RangeDescriptor, error) {
+	it, err := r.NewRawIterator(rangekeys.DescriptorPrefix(), rangekeys.DescriptorEnd())
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out []*kvpb.RangeDescriptor
+	for ok := it.First(); ok; ok = it.Next() {
+		if !rangekeys.IsDescriptorKey(it.Key()) {
+			continue
+		}
+		d := &kvpb.RangeDescriptor{}
+		if err := proto.Unmarshal(it.Value(), d); err != nil {
+			return nil, fmt.Errorf("ranges: corrupt descriptor at %q: %w", it.Key(), err)
+		}
+		out = append(out, d)
+	}
+	return out, it.Error()
+}
+
+// Start begins Raft processing: the scheduler and the tick loop.
+func (s *Store) Start(ctx context.Context) error {
+	s.mu.Lock()
+	if s.mu.started || s.mu.stopped {
+		s.mu.Unlock()
+		return errors.New("ranges: store already started or stopped")
+	}
+	s.mu.started = true
+	s.mu.Unlock()
+	s.cfg.Transport.SetResponseHandler(s.handleRaftResponse)
+	s.wg.Add(1)
+	go s.runScheduler()
+	// Campaign promptly on a freshly started single-replica range.
+	s.forEachReplica(func(r *Replica) { s.sched.enqueue(r.rangeID) })
+	return nil
+}
+
+// Stop ends Raft processing and fails pending requests. It does not close
+// the engine or the transport.
+func (s *Store) Stop() {
+	s.mu.Lock()
+	if s.mu.stopped {
+		s.mu.Unlock()
+		return
+	}
+	s.mu.stopped = true
+	s.mu.Unlock()
+	s.stopOnce.Do(func() { close(s.stopper) })
+	s.stopCancel()
+	s.wg.Wait()
+	s.mu.Lock()
+	for s.mu.inflight > 0 {
+		s.mu.drained.Wait()
+	}
+	s.mu.Unlock()
+	s.forEachReplica(func(r *Replica) { r.failAllProposals(ErrStoreStopped) })
+}
+
+// enter registers an operation that uses the engine; false once the store
+// is stopping. The returned context is cancelled when the store stops.
+func (s *Store) enter(ctx context.Context) (context.Context, func(), bool) {
+	s.mu.Lock()
+	if s.mu.stopped {
+		s.mu.Unlock()
+		return nil, nil, false
+	}
+	s.mu.inflight++
+	s.mu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(s.stopCtx, cancel)
+	return ctx, func() {
+		stop()
+		cancel()
+		s.mu.Lock()
+		s.mu.inflight--
+		if s.mu.inflight == 0 {
+			s.mu.drained.Broadcast()
+		}
+		s.mu.Unlock()
+	}, true
+}
+
+// Clock returns the store's clock.
+func (s *Store) Clock() *hlc.Clock { return s.cfg.Clock }
+
+// NodeID returns the store's node.
+func (s *Store) NodeID() kvpb.NodeID { return s.cfg.NodeID }
+
+// StoreID returns the store's ID.
+func (s *Store) StoreID() kvpb.StoreID { return s.cfg.StoreID }
+
+func (s *Store) stopped() bool {
+	select {
+	case <-s.stopper:
+		return true
+	default:
+		return false
+	}
+}
+
+// GetReplica returns the replica of a range, if the store has one.
+func (s *Store) GetReplica(id kvpb.RangeID) (*Replica, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	r, ok := s.mu.replicas[id]
+	return r, ok
+}
+
+func (s *Store) forEachReplica(f func(*Replica)) {
+	s.mu.RLock()
+	rs := make([]*Replica, 0, len(s.mu.replicas))
+	for _, r := range s.mu.replicas {
+		rs = append(rs, r)
+	}
+	s.mu.RUnlock()
+	sort.Slice(rs, func(i, j int) bool { return rs[i].rangeID < rs[j].rangeID })
+	for _, r := range rs {
+		f(r)
+	}
+}
+
+func (s *Store) newProposalID() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for {
+		if id := s.mu.rng.Uint64(); id != 0 {
+			return id
+		}
+	}
+}
+
+// Metrics is a summary of the store for node status.
+type Metrics struct {
+	ReplicaCount    int64
+	LeaseCount      int64
+	RaftLeaderCount int64
+	// Counters since the store started.
+	RaftCycles       int64 // scheduler cycles that persisted or applied a Ready
+	RaftSyncs        int64 // synced batches (one per cycle with log appends)
+	EntriesAppended  int64
+	SnapshotsSent    int64
+	SnapshotsApplied int64
+}
+
+// Metrics counts replicas, valid leases held and Raft leaderships.
+func (s *Store) Metrics() Metrics {
+	m := Metrics{
+		RaftCycles: s.counters.raftCycles.Load(), RaftSyncs: s.counters.raftSyncs.Load(),
+		EntriesAppended: s.counters.entriesAppended.Load(), SnapshotsSent: s.counters.snapshotsSent.Load(),
+		SnapshotsApplied: s.counters.snapshotsApplied.Load(),
+	}
+	now := s.cfg.Clock.Now()
+	s.forEachReplica(func(r *Replica) {
+		info := r.info(now)
+		m.ReplicaCount++
+		if info.GetLeaseValid() && info.GetLease().GetReplica().GetStoreId() == uint64(s.cfg.StoreID) {
+			m.LeaseCount++
+		}
+		if info.GetRaftLeaderReplicaId() != 0 && info.GetRaftLeaderReplicaId() == info.GetReplicaId() {
+			m.RaftLeaderCount++
+		}
+	})
+	return m
+}
+
+// RangeInfo describes the store's replica of rangeID, or of every range
+// when rangeID is 0.
+func (s *Store) RangeInfo(rangeID kvpb.RangeID) []*kvpb.RangeInfo {
+	now := s.cfg.Clock.Now()
+	var out []*kvpb.RangeInfo
+	s.forEachReplica(func(r *Replica) {
+		if rangeID == 0 || r.rangeID == rangeID {
+			out = append(out, r.info(now))
+		}
+	})
+	return out
+}

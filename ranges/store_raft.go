@@ -1,0 +1,243 @@
+package ranges
+
+import (
+	"context"
+	"time"
+
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/ranges/rangekeys"
+	"github.com/tesseradb/tessera/ranges/rangepb"
+)
+
+// readyWork is one replica's share of a scheduler cycle.
+type readyWork struct {
+	r  *Replica
+	rd raft.Ready
+}
+
+// runScheduler is the store's one Raft goroutine: every cycle it ticks
+// (when the ticker fired) or processes the queued replicas, persists all
+// their log appends and HardStates in one synced batch, then sends their
+// messages grouped per destination node, then applies committed entries.
+func (s *Store) runScheduler() {
+	defer s.wg.Done()
+	ticker := time.NewTicker(s.cfg.TickInterval)
+	defer ticker.Stop()
+	for {
+		tick := false
+		select {
+		case <-s.stopper:
+			return
+		case <-ticker.C:
+			tick = true
+		case <-s.sched.signal:
+		}
+		ids := s.sched.drain()
+		var rs []*Replica
+		if tick {
+			s.forEachReplica(func(r *Replica) { rs = append(rs, r) })
+		} else {
+			for _, id := range ids {
+				if r, ok := s.GetReplica(id); ok {
+					rs = append(rs, r)
+				}
+			}
+		}
+		s.processReplicas(rs, tick)
+	}
+}
+
+func (s *Store) processReplicas(rs []*Replica, tick bool) {
+	works := make([]readyWork, 0, len(rs))
+	for _, r := range rs {
+		if rd, ok := r.stepAndReady(tick); ok {
+			works = append(works, readyWork{r: r, rd: rd})
+		}
+	}
+	if len(works) == 0 {
+		return
+	}
+	// Snapshots first: each is applied (synced) on its own, before the
+	// entries that follow it.
+	for i := range works {
+		w := &works[i]
+		if w.rd.Snapshot != nil && !raft.IsEmptySnap(w.rd.Snapshot) {
+			if err := w.r.applySnapshot(w.rd.Snapshot, w.rd.HardState); err != nil {
+				s.fatal("applying snapshot", w.r.rangeID, err)
+				return
+			}
+		}
+	}
+	// Group commit of every log append and HardState of the cycle.
+	b := s.eng.NewBatch()
+	mustSync := false
+	for i := range works {
+		w := &works[i]
+		if err := w.r.stageReady(b, &w.rd); err != nil {
+			b.Close()
+			s.fatal("staging raft ready", w.r.rangeID, err)
+			return
+		}
+		mustSync = mustSync || w.rd.MustSync
+	}
+	s.counters.raftCycles.Add(1)
+	for i := range works {
+		s.counters.entriesAppended.Add(int64(len(works[i].rd.Entries)))
+	}
+	if !b.Empty() {
+		if mustSync {
+			s.counters.raftSyncs.Add(1)
+		}
+		if err := b.Commit(mustSync); err != nil {
+			b.Close()
+			s.fatal("committing raft batch", 0, err)
+			return
+		}
+	}
+	b.Close()
+	// Messages after persistence, coalesced per destination node.
+	out := map[kvpb.NodeID]*kvpb.RaftMessageBatch{}
+	for i := range works {
+		works[i].r.collectMessages(works[i].rd.Messages, out)
+	}
+	now := kvpb.TS(s.cfg.Clock.Now())
+	for node, batch := range out {
+		batch.Now = now
+		s.cfg.Transport.Send(node, batch)
+	}
+	for i := range works {
+		w := &works[i]
+		if len(w.rd.CommittedEntries) > 0 {
+			if err := w.r.applyCommitted(w.rd.CommittedEntries); err != nil {
+				s.fatal("applying entries", w.r.rangeID, err)
+				return
+			}
+		}
+		if w.r.advance(w.rd) {
+			s.sched.enqueue(w.r.rangeID)
+		}
+	}
+}
+
+// fatal reports an error that leaves the store unable to continue safely
+// (storage failure or corruption): the store stops processing Raft.
+func (s *Store) fatal(what string, rangeID kvpb.RangeID, err error) {
+	s.log.Error("ranges: fatal store error; stopping raft processing", "what", what, "range", rangeID, "err", err)
+	s.stopOnce.Do(func() { close(s.stopper) })
+}
+
+// HandleRaftBatch delivers incoming Raft messages to their replicas
+// (creating uninitialized replicas for ranges new to this store). It never
+// blocks on Raft processing. The responses report messages to replicas
+// that were removed.
+func (s *Store) HandleRaftBatch(ctx context.Context, b *kvpb.RaftMessageBatch) []*kvpb.RaftMessageResponse {
+	_, exit, ok := s.enter(ctx)
+	if !ok {
+		return nil
+	}
+	defer exit()
+	if now := b.GetNow(); now != nil {
+		if err := s.cfg.Clock.Update(now.HLC()); err != nil {
+			s.log.Warn("ranges: dropping raft messages from a node whose clock is too far ahead", "from", b.GetFromNodeId(), "err", err)
+			return nil
+		}
+	}
+	var resps []*kvpb.RaftMessageResponse
+	for _, req := range b.GetRequests() {
+		to := req.GetToReplica()
+		if to == nil || kvpb.StoreID(to.GetStoreId()) != s.cfg.StoreID || req.GetRangeId() == 0 || to.GetReplicaId() == 0 {
+			continue
+		}
+		msg := &raftpb.Message{}
+		if err := proto.Unmarshal(req.GetMessage(), msg); err != nil {
+			s.log.Warn("ranges: malformed raft message", "range", req.GetRangeId(), "err", err)
+			continue
+		}
+		if msg.GetType() == raftpb.MsgSnap {
+			continue // snapshots only arrive through HandleSnapshot
+		}
+		r, tooOld, err := s.getOrCreateReplica(kvpb.RangeID(req.GetRangeId()), kvpb.ReplicaID(to.GetReplicaId()))
+		if err != nil {
+			s.log.Warn("ranges: cannot create replica", "range", req.GetRangeId(), "err", err)
+			continue
+		}
+		if tooOld {
+			resps = append(resps, &kvpb.RaftMessageResponse{RangeId: req.GetRangeId(), FromReplica: to, ToReplica: req.GetFromReplica(), ReplicaTooOld: true})
+			continue
+		}
+		if removed := r.senderRemoved(req.GetFromReplica()); removed {
+			resps = append(resps, &kvpb.RaftMessageResponse{RangeId: req.GetRangeId(), FromReplica: to, ToReplica: req.GetFromReplica(), ReplicaTooOld: true})
+			continue
+		}
+		r.enqueueMessage(msg, req.GetFromReplica())
+	}
+	return resps
+}
+
+// handleRaftResponse reacts to a peer's response: a replica of ours that
+// the peer knows to be removed is garbage-collected.
+func (s *Store) handleRaftResponse(resp *kvpb.RaftMessageResponse) {
+	if !resp.GetReplicaTooOld() {
+		return
+	}
+	to := resp.GetToReplica()
+	if to == nil || kvpb.StoreID(to.GetStoreId()) != s.cfg.StoreID {
+		return
+	}
+	r, ok := s.GetReplica(kvpb.RangeID(resp.GetRangeId()))
+	if !ok || r.ReplicaID() != kvpb.ReplicaID(to.GetReplicaId()) {
+		return
+	}
+	r.mu.Lock()
+	r.mu.gcRequested = true
+	r.mu.Unlock()
+	s.sched.enqueue(r.rangeID)
+}
+
+// getOrCreateReplica returns the replica of rangeID, creating an
+// uninitialized one with replicaID if the store has none. tooOld reports
+// that replicaID was removed from this store before (tombstone).
+func (s *Store) getOrCreateReplica(rangeID kvpb.RangeID, replicaID kvpb.ReplicaID) (*Replica, bool, error) {
+	if r, ok := s.GetReplica(rangeID); ok {
+		if r.ReplicaID() > replicaID {
+			return nil, true, nil
+		}
+		return r, false, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.mu.replicas[rangeID]; ok {
+		return r, false, nil
+	}
+	if s.mu.stopped {
+		return nil, false, ErrStoreStopped
+	}
+	tomb := &rangepb.ReplicaTombstone{}
+	if _, err := getProto(s.eng, rangekeys.TombstoneKey(uint64(rangeID)), tomb); err != nil {
+		return nil, false, err
+	}
+	if kvpb.ReplicaID(tomb.GetNextReplicaId()) > replicaID {
+		return nil, true, nil
+	}
+	if err := s.eng.PutRaw(rangekeys.ReplicaIDKey(uint64(rangeID)), encodeUint64(uint64(replicaID))); err != nil {
+		return nil, false, err
+	}
+	r, err := newReplica(s, rangeID, replicaID)
+	if err != nil {
+		return nil, false, err
+	}
+	s.mu.replicas[rangeID] = r
+	return r, false, nil
+}
+
+func (s *Store) removeReplica(r *Replica) {
+	s.mu.Lock()
+	if s.mu.replicas[r.rangeID] == r {
+		delete(s.mu.replicas, r.rangeID)
+	}
+	s.mu.Unlock()
+}

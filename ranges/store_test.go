@@ -1,0 +1,109 @@
+package ranges_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/ranges"
+	"github.com/tesseradb/tessera/ranges/rangetest"
+)
+
+func batch(reqs ...*kvpb.RequestUnion) *kvpb.BatchRequest {
+	return &kvpb.BatchRequest{Header: &kvpb.Header{RangeId: 1}, Requests: reqs}
+}
+
+// TestGroupCommit: concurrent writers share synced batches: far fewer
+// fsyncs than writes.
+func TestGroupCommit(t *testing.T) {
+	c := rangetest.New(t, rangetest.Config{Nodes: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	require.NoError(t, c.Put(ctx, "warm", "up"))
+	s := c.Nodes[0].Store()
+	before := s.Metrics()
+	const writers, perWriter = 32, 8
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*perWriter)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < perWriter; i++ {
+				errs <- c.Put(ctx, fmt.Sprintf("w%02d-%d", w, i), "v")
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	after := s.Metrics()
+	syncs := after.RaftSyncs - before.RaftSyncs
+	entries := after.EntriesAppended - before.EntriesAppended
+	t.Logf("%d writes: %d entries appended in %d synced batches", writers*perWriter, entries, syncs)
+	require.GreaterOrEqual(t, entries, int64(writers*perWriter))
+	require.Less(t, syncs, int64(writers*perWriter), "writes must share synced batches")
+}
+
+func TestBadRequests(t *testing.T) {
+	c := rangetest.New(t, rangetest.Config{Nodes: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s := c.Nodes[0].Store()
+	var inv *kvpb.InvalidRequestError
+	for name, ba := range map[string]*kvpb.BatchRequest{
+		"no header":     {Requests: []*kvpb.RequestUnion{kvpb.NewGet([]byte("a"))}},
+		"empty":         batch(),
+		"empty key":     batch(kvpb.NewPut(nil, []byte("v"))),
+		"local key":     batch(kvpb.NewPut([]byte("\x01iabc"), []byte("v"))),
+		"beyond keymax": batch(kvpb.NewGet([]byte("\xff\xff\x01"))),
+		"inverted span": batch(kvpb.NewScan([]byte("b"), []byte("a"), 0)),
+		"unknown type":  batch(&kvpb.RequestUnion{}),
+		"huge key":      batch(kvpb.NewPut(make([]byte, 40<<10), []byte("v"))),
+	} {
+		_, err := s.Send(ctx, ba)
+		require.True(t, errors.As(err, &inv), "%s: %v", name, err)
+	}
+	_, err := s.Send(ctx, &kvpb.BatchRequest{Header: &kvpb.Header{RangeId: 99}, Requests: []*kvpb.RequestUnion{kvpb.NewGet([]byte("a"))}})
+	var rnf *kvpb.RangeNotFoundError
+	require.True(t, errors.As(err, &rnf), "%v", err)
+	// A failed ConditionalPut writes nothing, and its error crosses the wire
+	// intact.
+	require.NoError(t, c.Put(ctx, "k", "1"))
+	_, err = s.Send(ctx, batch(kvpb.NewPut([]byte("other"), []byte("x")), kvpb.NewConditionalPut([]byte("k"), []byte("2"), []byte("0"))))
+	var cfe *kvpb.ConditionFailedError
+	require.True(t, errors.As(err, &cfe))
+	require.Equal(t, 1, ranges.RequestIndex(err))
+	wire := kvpb.NewError(err)
+	require.True(t, errors.As(wire.GoError(), &cfe))
+	require.Equal(t, "1", string(cfe.GetActualValue()))
+	_, found, err := c.Get(ctx, "other")
+	require.NoError(t, err)
+	require.False(t, found, "a failed batch must not write")
+}
+
+// TestNotLeaseholderHint: a follower redirects to the leaseholder.
+func TestNotLeaseholderHint(t *testing.T) {
+	c := rangetest.New(t, rangetest.Config{Nodes: 3})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	lh := c.Leaseholder(ctx, 1)
+	require.NotNil(t, lh)
+	for _, n := range c.Nodes {
+		if n == lh {
+			continue
+		}
+		_, err := n.Store().Send(ctx, batch(kvpb.NewGet([]byte("a"))))
+		var nle *kvpb.NotLeaseholderError
+		require.True(t, errors.As(err, &nle), "%v", err)
+		require.Equal(t, uint64(lh.ID), nle.GetLeaseholder().GetNodeId())
+	}
+}

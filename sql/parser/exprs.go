@@ -1,0 +1,209 @@
+package parser
+
+import (
+	"io"
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/format"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+)
+
+// Our own expression nodes for PostgreSQL constructs the MySQL grammar
+// lacks. They implement ast.ExprNode so they sit in the TiDB tree.
+//
+// IS [NOT] DISTINCT FROM is represented with TiDB's null-safe equality:
+// `a IS NOT DISTINCT FROM b` is BinaryOperationExpr{Op: opcode.NullEQ} and
+// `a IS DISTINCT FROM b` is NOT (that).
+
+// ArrayExpr is ARRAY[e1, e2, ...], or ARRAY(subquery) when Query is set.
+type ArrayExpr struct {
+	ast.TexprNode
+	Elems []ast.ExprNode
+	Query *ast.SubqueryExpr
+}
+
+// SubscriptExpr is Expr[Index] (PostgreSQL arrays are 1-based).
+type SubscriptExpr struct {
+	ast.TexprNode
+	Expr, Index ast.ExprNode
+}
+
+// FieldSelectExpr is (Expr).Field, a field of a composite value.
+type FieldSelectExpr struct {
+	ast.TexprNode
+	Expr  ast.ExprNode
+	Field string
+}
+
+// QuantifiedExpr is `Left Op ANY (Right)` (or ALL when All is set) where
+// Right is an array-valued expression, e.g. `x = ANY($1)`. Comparisons
+// with a subquery stay ast.CompareSubqueryExpr.
+type QuantifiedExpr struct {
+	ast.TexprNode
+	Op          opcode.Op
+	Left, Right ast.ExprNode
+	All         bool
+}
+
+// Restore implements ast.Node.
+func (n *ArrayExpr) Restore(ctx *format.RestoreCtx) error {
+	ctx.WriteKeyWord("ARRAY")
+	if n.Query != nil {
+		return n.Query.Restore(ctx)
+	}
+	ctx.WritePlain("[")
+	for i, e := range n.Elems {
+		if i > 0 {
+			ctx.WritePlain(",")
+		}
+		if err := e.Restore(ctx); err != nil {
+			return err
+		}
+	}
+	ctx.WritePlain("]")
+	return nil
+}
+
+// Format implements ast.ExprNode.
+func (n *ArrayExpr) Format(w io.Writer) { formatNode(w, n) }
+
+// Accept implements ast.Node.
+func (n *ArrayExpr) Accept(v ast.Visitor) (ast.Node, bool) {
+	nn, skip := v.Enter(n)
+	if skip {
+		return v.Leave(nn)
+	}
+	n = nn.(*ArrayExpr)
+	if n.Query != nil {
+		q, ok := n.Query.Accept(v)
+		if !ok {
+			return n, false
+		}
+		n.Query = q.(*ast.SubqueryExpr)
+	}
+	for i, e := range n.Elems {
+		x, ok := e.Accept(v)
+		if !ok {
+			return n, false
+		}
+		n.Elems[i] = x.(ast.ExprNode)
+	}
+	return v.Leave(n)
+}
+
+// Restore implements ast.Node.
+func (n *QuantifiedExpr) Restore(ctx *format.RestoreCtx) error {
+	if err := n.Left.Restore(ctx); err != nil {
+		return err
+	}
+	ctx.WritePlain(" ")
+	if err := n.Op.Restore(ctx); err != nil {
+		return err
+	}
+	if n.All {
+		ctx.WriteKeyWord(" ALL")
+	} else {
+		ctx.WriteKeyWord(" ANY")
+	}
+	ctx.WritePlain("(")
+	if err := n.Right.Restore(ctx); err != nil {
+		return err
+	}
+	ctx.WritePlain(")")
+	return nil
+}
+
+// Format implements ast.ExprNode.
+func (n *QuantifiedExpr) Format(w io.Writer) { formatNode(w, n) }
+
+// Accept implements ast.Node.
+func (n *QuantifiedExpr) Accept(v ast.Visitor) (ast.Node, bool) {
+	nn, skip := v.Enter(n)
+	if skip {
+		return v.Leave(nn)
+	}
+	n = nn.(*QuantifiedExpr)
+	l, ok := n.Left.Accept(v)
+	if !ok {
+		return n, false
+	}
+	n.Left = l.(ast.ExprNode)
+	r, ok := n.Right.Accept(v)
+	if !ok {
+		return n, false
+	}
+	n.Right = r.(ast.ExprNode)
+	return v.Leave(n)
+}
+
+func formatNode(w io.Writer, n ast.Node) {
+	var b strings.Builder
+	_ = n.Restore(format.NewRestoreCtx(format.DefaultRestoreFlags, &b))
+	_, _ = io.WriteString(w, b.String())
+}
+
+// Restore implements ast.Node.
+func (n *SubscriptExpr) Restore(ctx *format.RestoreCtx) error {
+	if err := n.Expr.Restore(ctx); err != nil {
+		return err
+	}
+	ctx.WritePlain("[")
+	if err := n.Index.Restore(ctx); err != nil {
+		return err
+	}
+	ctx.WritePlain("]")
+	return nil
+}
+
+// Format implements ast.ExprNode.
+func (n *SubscriptExpr) Format(w io.Writer) { formatNode(w, n) }
+
+// Accept implements ast.Node.
+func (n *SubscriptExpr) Accept(v ast.Visitor) (ast.Node, bool) {
+	nn, skip := v.Enter(n)
+	if skip {
+		return v.Leave(nn)
+	}
+	n = nn.(*SubscriptExpr)
+	e, ok := n.Expr.Accept(v)
+	if !ok {
+		return n, false
+	}
+	n.Expr = e.(ast.ExprNode)
+	i, ok := n.Index.Accept(v)
+	if !ok {
+		return n, false
+	}
+	n.Index = i.(ast.ExprNode)
+	return v.Leave(n)
+}
+
+// Restore implements ast.Node.
+func (n *FieldSelectExpr) Restore(ctx *format.RestoreCtx) error {
+	ctx.WritePlain("(")
+	if err := n.Expr.Restore(ctx); err != nil {
+		return err
+	}
+	ctx.WritePlain(").")
+	ctx.WriteName(n.Field)
+	return nil
+}
+
+// Format implements ast.ExprNode.
+func (n *FieldSelectExpr) Format(w io.Writer) { formatNode(w, n) }
+
+// Accept implements ast.Node.
+func (n *FieldSelectExpr) Accept(v ast.Visitor) (ast.Node, bool) {
+	nn, skip := v.Enter(n)
+	if skip {
+		return v.Leave(nn)
+	}
+	n = nn.(*FieldSelectExpr)
+	e, ok := n.Expr.Accept(v)
+	if !ok {
+		return n, false
+	}
+	n.Expr = e.(ast.ExprNode)
+	return v.Leave(n)
+}

@@ -1,0 +1,14 @@
+// Package pgdialect is the PostgreSQL front end of sql/parser: a tokenizer
+// for PostgreSQL's lexical rules (Lex), PostgreSQL type names (ParseType),
+// and the Rewriter that turns PostgreSQL tokens into text the TiDB (MySQL)
+// grammar reads, remembering for every output chunk the byte offset of the
+// original token it stands for.
+//
+// Invariants: Lex never panics and its token slice ends with EOFPad EOF
+// tokens, so fixed lookahead is always in bounds; the Rewriter never emits
+// text without an origin offset, so grammar errors map back to the user's
+// text; the stand-ins it emits for constructs the grammar lacks (cast
+// markers CHAR(CastMarkerBase+k), the __pg_* functions, AUTO_INCREMENT for
+// identity columns) are replaced or recorded by sql/parser and never reach
+// code above it. It imports nothing of ours; only sql/parser imports it.
+package pgdialect

@@ -1,0 +1,35 @@
+-- mysqlisms: MySQL syntax that PostgreSQL rejects and Tessera must refuse
+-- too (issue 7, Deliver 3), plus Tessera's own admin extensions, which
+-- PostgreSQL rejects and we accept (listed in corpus_test.go's extensions).
+-- Written by us.
+SELECT `a` FROM t;
+SELECT a FROM t LIMIT 1, 2;
+INSERT INTO t VALUES (1) ON DUPLICATE KEY UPDATE a = 2;
+REPLACE INTO t VALUES (1);
+CREATE TABLE t (a int AUTO_INCREMENT PRIMARY KEY);
+CREATE TABLE t (a int) ENGINE=InnoDB;
+CREATE TABLE t (a int) DEFAULT CHARSET=utf8mb4;
+SELECT a DIV b FROM t;
+SELECT a XOR b FROM t;
+INSERT INTO t SET a = 1;
+SELECT * FROM t USE INDEX (i);
+SELECT * FROM t FORCE INDEX (i);
+SELECT SQL_CALC_FOUND_ROWS * FROM t;
+SELECT STRAIGHT_JOIN * FROM t, u;
+SELECT * FROM t LOCK IN SHARE MODE;
+DELETE FROM t ORDER BY a LIMIT 1;
+UPDATE t SET a = 1 ORDER BY b LIMIT 2;
+SHOW TABLES;
+SHOW DATABASES;
+SHOW CREATE TABLE t;
+DESCRIBE t;
+USE db;
+CREATE TABLE t (a int UNSIGNED);
+CREATE TABLE t (a tinyint);
+CREATE TABLE t (a mediumtext);
+SELECT 0x1F;
+SELECT a FROM t WHERE a REGEXP 'x';
+SELECT a FROM t WHERE a RLIKE 'x';
+LOCK TABLES t WRITE;
+ALTER TABLE t SPLIT AT VALUES (10), (20);
+SHOW RANGES FROM TABLE t;
