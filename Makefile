@@ -11,7 +11,7 @@ PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
 STATICCHECK_VERSION := v0.8.2
 GOBIN := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: all build run test test-race test-rest bench lint proto compat clean
+.PHONY: all build run test test-race test-rest test-slt bench lint proto compat clean
 
 all: build
 
@@ -34,6 +34,12 @@ test-rest:
 	pkgs=$$($(GO) list ./... | while read -r p; do case "$$race" in *" $$p "*) ;; *) echo "$$p";; esac; done); \
 	echo "go test -count=1 (no race): $$(echo $$pkgs | wc -w) packages"; \
 	$(GO) test -count=1 -timeout 20m $$pkgs
+
+# The whole ../shared/sqllogictest slice through the wire protocol (make test
+# runs a fixed subset). Against PostgreSQL 15 by default; set
+# TESSERA_SLT_URL=postgres://... to run it against another server.
+test-slt:
+	TESSERA_SLT_FULL=1 $(GO) test -count=1 -timeout 30m -run SQLLogicTest -v ./sql/logictest/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

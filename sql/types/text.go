@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"math"
 	"math/big"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -346,6 +347,10 @@ func parseDecimal(t *T, s string) (Datum, error) {
 	}
 	d, _, err := apd.NewFromString(v)
 	if err != nil {
+		if numericSyntax.MatchString(v) {
+			// well formed, but beyond apd's exponent range
+			return nil, errorf(CodeNumericValueOutOfRange, "value overflows numeric format")
+		}
 		return nil, invalidSyntax(t, s)
 	}
 	if d.Form != apd.Finite {
@@ -364,6 +369,8 @@ func parseDecimal(t *T, s string) (Datum, error) {
 	}
 	return NewDecimal(d), nil
 }
+
+var numericSyntax = regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$`)
 
 // PostgreSQL's numeric limits: digits before and after the decimal point.
 const (

@@ -199,6 +199,8 @@ func TestTextInputErrors(t *testing.T) {
 		{Float8, "abc", CodeInvalidTextRepresentation},
 		{Float4, "1e39", CodeNumericValueOutOfRange},
 		{Numeric, "1.2.3", CodeInvalidTextRepresentation},
+		{Numeric, "9e131070", CodeNumericValueOutOfRange},
+		{Numeric, "1e9999999999", CodeNumericValueOutOfRange},
 		{mustT(MakeNumeric(4, 2)), "123.4", CodeNumericValueOutOfRange},
 		{mustT(MakeNumeric(4, 2)), "99.996", CodeNumericValueOutOfRange},
 		{mustT(MakeNumeric(4, 2)), "Infinity", CodeNumericValueOutOfRange},
