@@ -273,3 +273,17 @@ func (a *adminServer) RangeInfo(_ context.Context, req *kvpb.RangeInfoRequest) (
 	}
 	return &kvpb.RangeInfoResponse{Ranges: st.RangeInfo(kvpb.RangeID(req.GetRangeId()))}, nil
 }
+
+// TransferLease moves a range's lease from this node's replica (which
+// must hold it) to the target store.
+func (a *adminServer) TransferLease(ctx context.Context, req *kvpb.TransferLeaseRequest) (*kvpb.TransferLeaseResponse, error) {
+	st := a.s.store()
+	if st == nil {
+		return nil, status.Error(codes.Unavailable, "node not running yet")
+	}
+	lease, err := st.TransferLease(ctx, kvpb.RangeID(req.GetRangeId()), req.GetTarget())
+	if err != nil {
+		return nil, kvStatus(fmt.Sprintf("transfer lease of r%d", req.GetRangeId()), err)
+	}
+	return &kvpb.TransferLeaseResponse{Lease: lease}, nil
+}

@@ -209,6 +209,23 @@ func TestClusterLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, br.GetError().GetNotLeaseholder(), "%v", br)
 
+	// Move the lease away through the admin RPC, then back to the test's
+	// notion of the holder: the node that has it now.
+	to := (holder + 1) % 3
+	_, err = admin(t, c.addrs[holder]).TransferLease(ctx, &kvpb.TransferLeaseRequest{RangeId: 1,
+		Target: &kvpb.ReplicaTarget{NodeId: uint64(c.nodes[to].NodeID()), StoreId: uint64(c.nodes[to].NodeID())}})
+	require.NoError(t, err)
+	waitFor(t, 10*time.Second, "lease on the target", func() error {
+		if c.nodes[to].store().Metrics().LeaseCount == 1 {
+			return nil
+		}
+		return errors.New("not yet")
+	})
+	holder = to
+	v, ok, err = kv.Get(ctx, []byte("c"))
+	require.NoError(t, err)
+	require.True(t, ok)
+
 	c.stop(holder)
 	var live []string
 	for i, a := range c.addrs {
