@@ -24,16 +24,19 @@ var (
 	buildErr  error
 )
 
-// Binary returns the path of a tessera binary: $TESSERA_BIN if set, else
+// Binary returns the path of a tessera binary: $TESSERA_BIN (absolute) if
+// set, else
 // one built once per test process into a temp dir (removed by Cleanup).
 func Binary(t testing.TB) string {
 	t.Helper()
 	if b := os.Getenv("TESSERA_BIN"); b != "" {
-		abs, err := filepath.Abs(b)
-		if err != nil {
+		if !filepath.IsAbs(b) {
+			t.Fatalf("TESSERA_BIN=%s: give an absolute path (tests run in their package directory)", b)
+		}
+		if _, err := os.Stat(b); err != nil {
 			t.Fatalf("TESSERA_BIN: %v", err)
 		}
-		return abs
+		return b
 	}
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "tessera-bin-")
