@@ -225,6 +225,7 @@ func TestClusterLifecycle(t *testing.T) {
 	v, ok, err = kv.Get(ctx, []byte("c"))
 	require.NoError(t, err)
 	require.True(t, ok)
+	require.Equal(t, "y", string(v), "served by the new leaseholder")
 
 	c.stop(holder)
 	var live []string

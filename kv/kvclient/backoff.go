@@ -30,6 +30,3 @@ func (b *backoff) wait(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
-
-// reset starts over from the initial interval.
-func (b *backoff) reset() { b.next = b.initial }
