@@ -52,6 +52,10 @@ func BenchmarkPut(b *testing.B) {
 				all = append(all, l...)
 			}
 			sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+			for _, n := range c.Nodes {
+				m := n.Store().Metrics()
+				b.Logf("n%d: %d cycles, %d syncs, %d entries appended", n.ID, m.RaftCycles, m.RaftSyncs, m.EntriesAppended)
+			}
 			if len(all) > 0 {
 				b.ReportMetric(float64(len(all))/elapsed.Seconds(), "ops/s")
 				b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50_ms")
