@@ -2,6 +2,7 @@ package ranges
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.etcd.io/raft/v3"
@@ -187,6 +188,9 @@ func (s *Store) HandleRaftBatch(ctx context.Context, b *kvpb.RaftMessageBatch) [
 			continue // snapshots only arrive through HandleSnapshot
 		}
 		r, tooOld, err := s.getOrCreateReplica(kvpb.RangeID(req.GetRangeId()), kvpb.ReplicaID(to.GetReplicaId()))
+		if errors.Is(err, errReplicaReplaced) {
+			continue
+		}
 		if err != nil {
 			s.log.Warn("ranges: cannot create replica", "range", req.GetRangeId(), "err", err)
 			continue
@@ -229,8 +233,18 @@ func (s *Store) handleRaftResponse(resp *kvpb.RaftMessageResponse) {
 // that replicaID was removed from this store before (tombstone).
 func (s *Store) getOrCreateReplica(rangeID kvpb.RangeID, replicaID kvpb.ReplicaID) (*Replica, bool, error) {
 	if r, ok := s.GetReplica(rangeID); ok {
-		if r.ReplicaID() > replicaID {
+		switch id := r.ReplicaID(); {
+		case id > replicaID:
 			return nil, true, nil
+		case id < replicaID:
+			// We were removed and re-added under a new ID without learning
+			// of the removal: collect the old replica (on the scheduler);
+			// a later message creates the new one.
+			r.mu.Lock()
+			r.mu.gcRequested = true
+			r.mu.Unlock()
+			s.sched.enqueue(rangeID)
+			return nil, false, errReplicaReplaced
 		}
 		return r, false, nil
 	}
