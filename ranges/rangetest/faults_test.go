@@ -205,7 +205,8 @@ func TestSnapshotCatchUp(t *testing.T) {
 }
 
 func testSnapshotCatchUp(t *testing.T, kind TransportKind) {
-	c := New(t, Config{Nodes: 3, RaftLogMaxEntries: 16, Transport: kind})
+	// Small chunks: the snapshot streams in many of them.
+	c := New(t, Config{Nodes: 3, RaftLogMaxEntries: 16, Transport: kind, SnapshotChunkBytes: 256})
 	ctx := ctxFor(t, 40*time.Second)
 	lh := c.Leaseholder(ctx, 1)
 	lagger := nodeIndex(c, lh)%3 + 1
