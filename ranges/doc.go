@@ -50,10 +50,19 @@
 //
 // One goroutine per store (runScheduler) drives every RawNode: a cycle
 // ticks (when the tick timer fired) or takes the replicas with queued
-// messages/proposals, steps them, takes their Readys, applies snapshots,
-// writes all log entries and HardStates into ONE synced batch, sends the
-// messages grouped into one RaftMessageBatch per destination node, applies
-// committed entries, and advances. The transport and clients only queue
+// messages/proposals, steps them, takes their Readys, sends the leaders'
+// appends and heartbeats (Raft thesis §10.2.1: a leader may persist in
+// parallel with its followers; their acks are stepped only in a later
+// cycle), applies snapshots, writes all log entries and HardStates into ONE
+// synced batch, sends the remaining messages (votes, append responses) once
+// durable — all grouped into one RaftMessageBatch per destination node —
+// applies committed entries, and advances.
+//
+// Replica GC: a replica applying its own removal destroys itself (data,
+// state, a tombstone with the next replica ID so stale messages cannot
+// recreate it); a removed replica that never learned it is told by its
+// peers (RaftMessageResponse.replica_too_old) or replaced when a message
+// for a newer replica ID of the range arrives. The transport and clients only queue
 // work (Replica.mu) and wake the scheduler.
 //
 // # Leases

@@ -29,7 +29,7 @@ var (
 	errLeaseRejected = errors.New("ranges: lease request rejected")
 	// errIllegalLeaseIndex: internal; the command must be reproposed.
 	errIllegalLeaseIndex = errors.New("ranges: command applied out of order")
-	errReplicaRemoved    = errors.New("ranges: replica removed")
+	errReplicaReplaced   = errors.New("ranges: replica being replaced by a newer replica ID")
 )
 
 func newProposal(id uint64, cmd *rangepb.RaftCommand) *proposal {

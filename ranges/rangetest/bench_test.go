@@ -3,6 +3,7 @@ package rangetest
 import (
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -17,7 +18,7 @@ import (
 func BenchmarkPut(b *testing.B) {
 	for _, writers := range []int{1, 64} {
 		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
-			c := New(b, Config{Nodes: 3, Transport: GRPC, TickInterval: 50 * time.Millisecond, LeaseDuration: 3 * time.Second})
+			c := New(b, Config{Nodes: 3, Transport: benchTransport(), TickInterval: 50 * time.Millisecond, LeaseDuration: 3 * time.Second})
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
 			require.NoError(b, c.Put(ctx, "warm", "up"))
@@ -52,6 +53,10 @@ func BenchmarkPut(b *testing.B) {
 				all = append(all, l...)
 			}
 			sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+			for _, n := range c.Nodes {
+				m := n.Store().Metrics()
+				b.Logf("n%d: %d cycles, %d syncs, %d entries appended", n.ID, m.RaftCycles, m.RaftSyncs, m.EntriesAppended)
+			}
 			if len(all) > 0 {
 				b.ReportMetric(float64(len(all))/elapsed.Seconds(), "ops/s")
 				b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50_ms")
@@ -59,4 +64,12 @@ func BenchmarkPut(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchTransport is gRPC unless RANGETEST_BENCH_MEM is set.
+func benchTransport() TransportKind {
+	if os.Getenv("RANGETEST_BENCH_MEM") != "" {
+		return Mem
+	}
+	return GRPC
 }

@@ -45,6 +45,8 @@ type Config struct {
 	// AttemptTimeout bounds one attempt of the client (default 1s).
 	AttemptTimeout    time.Duration
 	RaftLogMaxEntries uint64 // default 1000
+	// SnapshotChunkBytes (default: the store's).
+	SnapshotChunkBytes int
 }
 
 func (c *Config) defaults() {
@@ -195,6 +197,7 @@ func (c *Cluster) start(n *Node) {
 		TickInterval: c.cfg.TickInterval, ElectionTicks: c.cfg.ElectionTicks,
 		LeaseDuration: c.cfg.LeaseDuration, RequestTimeout: c.cfg.RequestTimeout,
 		RaftLogMaxEntries: c.cfg.RaftLogMaxEntries, Seed: c.cfg.Seed + int64(n.ID),
+		SnapshotChunkBytes: c.cfg.SnapshotChunkBytes,
 	})
 	require.NoError(t, err)
 	require.NoError(t, store.Start(context.Background()))

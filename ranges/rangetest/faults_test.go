@@ -164,7 +164,13 @@ func TestTwoOfThreeDown(t *testing.T) {
 
 // TestRestartAll: stopping and restarting every node loses nothing.
 func TestRestartAll(t *testing.T) {
-	c := New(t, Config{Nodes: 3})
+	for _, kind := range []TransportKind{Mem, GRPC} {
+		t.Run(map[TransportKind]string{Mem: "mem", GRPC: "grpc"}[kind], func(t *testing.T) { testRestartAll(t, kind) })
+	}
+}
+
+func testRestartAll(t *testing.T, kind TransportKind) {
+	c := New(t, Config{Nodes: 3, Transport: kind})
 	ctx := ctxFor(t, 40*time.Second)
 	want := writeKeys(t, ctx, c, "a", 40)
 	for i := 1; i <= 3; i++ {
@@ -199,7 +205,8 @@ func TestSnapshotCatchUp(t *testing.T) {
 }
 
 func testSnapshotCatchUp(t *testing.T, kind TransportKind) {
-	c := New(t, Config{Nodes: 3, RaftLogMaxEntries: 16, Transport: kind})
+	// Small chunks: the snapshot streams in many of them.
+	c := New(t, Config{Nodes: 3, RaftLogMaxEntries: 16, Transport: kind, SnapshotChunkBytes: 256})
 	ctx := ctxFor(t, 40*time.Second)
 	lh := c.Leaseholder(ctx, 1)
 	lagger := nodeIndex(c, lh)%3 + 1
