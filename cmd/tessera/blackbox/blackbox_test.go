@@ -109,6 +109,13 @@ func TestThreeNodes(t *testing.T) {
 	require.Error(t, r.Err, "%s", r)
 	require.Contains(t, r.Stderr, "key not found")
 
+	// The workload runs against the cluster and ends with its one summary
+	// line on stdout.
+	r = c.MustRun(cliTimeout, "workload", "kv", "--host", strings.Join(addrs, ","), "--concurrency", "4",
+		"--duration", "2s", "--read-percent", "50", "--keys", "100", "--prefix", "bb-workload/")
+	require.Regexp(t, `^ops/s=[0-9.]+ p50_ms=[0-9.]+ p95_ms=[0-9.]+ p99_ms=[0-9.]+ errors=0\n$`, r.Stdout)
+	require.Contains(t, r.Stderr, "interval ops/s=", "progress lines")
+
 	// Kill the leaseholder's process.
 	s, err := status(c, addrs[0])
 	require.NoError(t, err)
