@@ -99,7 +99,7 @@ func parseKey(s string) ([]byte, error) {
 // prefix, else as 0x-hex, so that parseKey(formatBytes(b)) == b.
 func formatBytes(b []byte) string {
 	if len(b) == 0 {
-		return `""`
+		return "0x" // parseValue("0x") is the empty value
 	}
 	if utf8.Valid(b) && !strings.HasPrefix(string(b), "0x") {
 		printable := true
