@@ -266,7 +266,7 @@ func translateTiDBError(sql string, toks []pgdialect.Token, rw *pgdialect.Rewrit
 // column-type markers by their PostgreSQL types, and turns the stand-ins
 // for PostgreSQL constructs into our own nodes.
 func attach(sql string, f *fragment, st *Statement) {
-	v := &attacher{f: f, st: st, starts: f.rw.Starts(), sql: sql}
+	v := &attacher{f: f, st: st, starts: f.rw.Starts(), sql: sql, ascii: asciiPrefix(sql)}
 	n, _ := f.node.Accept(v)
 	if sn, ok := n.(ast.StmtNode); ok {
 		f.node = sn
@@ -277,6 +277,7 @@ type attacher struct {
 	f       *fragment
 	st      *Statement
 	starts  []int // start offsets of the output chunks
+	ascii   int   // sql[:ascii] is ASCII: byte offset+1 is the position
 	sql     string
 	byItems int
 	nullEQs int
@@ -290,7 +291,7 @@ func (v *attacher) Enter(n ast.Node) (ast.Node, bool) {
 		if i, ok := slices.BinarySearch(v.starts, x.Offset); ok && v.f.rw.Outs[i].Param != 0 {
 			o := v.f.rw.Outs[i]
 			x.Number = o.Param
-			v.st.Params = append(v.st.Params, ParamRef{Number: x.Number, Position: charPos(v.sql, o.Orig)})
+			v.st.Params = append(v.st.Params, ParamRef{Number: x.Number, Position: v.pos(o.Orig)})
 		}
 	case *ast.FuncCastExpr:
 		if t, ok := v.marker(x.Tp.GetFlen()); ok {
@@ -375,6 +376,24 @@ func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
 		}
 	}
 	return n, true
+}
+
+// pos is charPos(v.sql, off), without rescanning an ASCII prefix.
+func (v *attacher) pos(off int) int {
+	if off <= v.ascii {
+		return off + 1
+	}
+	return charPos(v.sql, off)
+}
+
+// asciiPrefix returns the length of the longest ASCII prefix of s.
+func asciiPrefix(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return i
+		}
+	}
+	return len(s)
 }
 
 // takeAggOrder removes a trailing __pg_aggorder(k) argument of call and
