@@ -115,6 +115,7 @@ func newReplica(s *Store, rangeID kvpb.RangeID, replicaID kvpb.ReplicaID) (*Repl
 		MaxUncommittedEntriesSize: 64 << 20,
 		CheckQuorum:               true,
 		PreVote:                   true,
+		StepDownOnRemoval:         true,
 		Logger:                    raftLogger{s.log.With("range", rangeID)},
 	}
 	rn, err := raft.NewRawNode(cfg)
