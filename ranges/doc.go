@@ -13,6 +13,7 @@
 //	(*Store).Send(ctx, *kvpb.BatchRequest) (*kvpb.BatchResponse, error)
 //	(*Store).HandleRaftBatch / HandleSnapshot             inbound transport
 //	(*Store).ChangeReplicas(ctx, rangeID, changes, expectedGeneration)
+//	(*Store).TransferLease(ctx, rangeID, target)          lease, then raft leadership
 //	(*Store).RangeInfo(rangeID) / Metrics()               admin and node status
 //	NewInternalServer(store)                              kvpb.RegisterInternalServer(grpcServer, …)
 //	NewGRPCTransport(GRPCTransportConfig{NodeID, Resolver})
@@ -49,10 +50,19 @@
 //
 // One goroutine per store (runScheduler) drives every RawNode: a cycle
 // ticks (when the tick timer fired) or takes the replicas with queued
-// messages/proposals, steps them, takes their Readys, applies snapshots,
-// writes all log entries and HardStates into ONE synced batch, sends the
-// messages grouped into one RaftMessageBatch per destination node, applies
-// committed entries, and advances. The transport and clients only queue
+// messages/proposals, steps them, takes their Readys, sends the leaders'
+// appends and heartbeats (Raft thesis §10.2.1: a leader may persist in
+// parallel with its followers; their acks are stepped only in a later
+// cycle), applies snapshots, writes all log entries and HardStates into ONE
+// synced batch, sends the remaining messages (votes, append responses) once
+// durable — all grouped into one RaftMessageBatch per destination node —
+// applies committed entries, and advances.
+//
+// Replica GC: a replica applying its own removal destroys itself (data,
+// state, a tombstone with the next replica ID so stale messages cannot
+// recreate it); a removed replica that never learned it is told by its
+// peers (RaftMessageResponse.replica_too_old) or replaced when a message
+// for a newer replica ID of the range arrives. The transport and clients only queue
 // work (Replica.mu) and wake the scheduler.
 //
 // # Leases
@@ -61,7 +71,12 @@
 // the leader acquires the lease once the previous one expired and extends
 // it when half of it is left; a replica that is not the leader never
 // extends. A lease is used only while now < expiration - max clock
-// offset. A new holder's timestamp cache starts at the lease start.
+// offset. A new holder's timestamp cache starts at the lease start. A
+// lease of a previous incarnation of the same replica (before a restart)
+// is re-acquired before use. TransferLease: the holder redirects new
+// requests, drains in-flight ones with a range-wide write latch, proposes
+// the target's lease starting now (allowed before expiry only for such a
+// transfer by the holder), then hands Raft leadership to the target.
 //
 // # Keys and state
 //

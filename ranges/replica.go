@@ -71,6 +71,11 @@ type Replica struct {
 		destroyed    bool
 		campaign     bool
 		gcRequested  bool
+		// transferTarget is set while a lease transfer away is in flight:
+		// requests are redirected to it.
+		transferTarget *kvpb.ReplicaDescriptor
+		// transferLeader asks the scheduler to hand Raft leadership over.
+		transferLeader uint64
 		// peers caches descriptors of replicas we heard from, to reply
 		// before our descriptor knows them (an uninitialized replica).
 		peers map[kvpb.ReplicaID]*kvpb.ReplicaDescriptor
@@ -110,6 +115,7 @@ func newReplica(s *Store, rangeID kvpb.RangeID, replicaID kvpb.ReplicaID) (*Repl
 		MaxUncommittedEntriesSize: 64 << 20,
 		CheckQuorum:               true,
 		PreVote:                   true,
+		StepDownOnRemoval:         true,
 		Logger:                    raftLogger{s.log.With("range", rangeID)},
 	}
 	rn, err := raft.NewRawNode(cfg)

@@ -153,7 +153,8 @@ func (r *Replica) applyCommand(b storage.Batch, st *applyState, cmd *rangepb.Raf
 		}
 		sameHolder := cur.GetReplica().GetReplicaId() == nl.GetReplica().GetReplicaId() &&
 			cur.GetReplica().GetStoreId() == nl.GetReplica().GetStoreId()
-		if cur.GetReplica() != nil && !sameHolder && nl.GetStart().HLC().Less(cur.GetExpiration().HLC()) {
+		transfer := cmd.GetTransfer() && cmd.GetProposerReplicaId() == cur.GetReplica().GetReplicaId()
+		if cur.GetReplica() != nil && !sameHolder && !transfer && nl.GetStart().HLC().Less(cur.GetExpiration().HLC()) {
 			return errLeaseRejected
 		}
 		if _, ok := st.desc.ReplicaByID(kvpb.ReplicaID(nl.GetReplica().GetReplicaId())); !ok {
@@ -273,8 +274,17 @@ func (r *Replica) destroy(reason string) {
 	r.store.log.Info("ranges: removing replica", "range", r.rangeID, "reason", reason)
 	r.failAllProposals(&kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)})
 	r.store.removeReplica(r)
-	id := uint64(r.rangeID)
-	b := r.store.eng.NewBatch()
+	if err := clearReplicaState(r.store.eng, r.rangeID, desc, next); err != nil {
+		r.store.log.Error("ranges: clearing removed replica", "range", r.rangeID, "err", err)
+	}
+}
+
+// clearReplicaState removes a replica's state and data (desc may be nil
+// for an uninitialized replica) and leaves a tombstone, in one synced
+// batch.
+func clearReplicaState(eng storage.Engine, rangeID kvpb.RangeID, desc *kvpb.RangeDescriptor, nextReplicaID uint64) error {
+	id := uint64(rangeID)
+	b := eng.NewBatch()
 	defer b.Close()
 	err := b.ClearRange(rangekeys.ReplicatedPrefix(id), rangekeys.ReplicatedEnd(id))
 	if err == nil {
@@ -285,12 +295,10 @@ func (r *Replica) destroy(reason string) {
 		err = storage.ClearMVCCRange(b, start, end)
 	}
 	if err == nil {
-		err = putProto(b, rangekeys.TombstoneKey(id), &rangepb.ReplicaTombstone{NextReplicaId: next})
+		err = putProto(b, rangekeys.TombstoneKey(id), &rangepb.ReplicaTombstone{NextReplicaId: nextReplicaID})
 	}
 	if err == nil {
 		err = b.Commit(true)
 	}
-	if err != nil {
-		r.store.log.Error("ranges: clearing removed replica", "range", r.rangeID, "err", err)
-	}
+	return err
 }

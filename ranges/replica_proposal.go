@@ -29,7 +29,7 @@ var (
 	errLeaseRejected = errors.New("ranges: lease request rejected")
 	// errIllegalLeaseIndex: internal; the command must be reproposed.
 	errIllegalLeaseIndex = errors.New("ranges: command applied out of order")
-	errReplicaRemoved    = errors.New("ranges: replica removed")
+	errReplicaReplaced   = errors.New("ranges: replica being replaced by a newer replica ID")
 )
 
 func newProposal(id uint64, cmd *rangepb.RaftCommand) *proposal {
@@ -113,6 +113,12 @@ func (r *Replica) onTickLocked() {
 	r.mu.Lock()
 	if ticks%every == 0 {
 		for _, p := range r.mu.proposals {
+			if p.cmd.GetNewLease() == nil && p.cmd.GetProposerLeaseSequence() < r.mu.lease.GetSequence() {
+				// Proposed under a lease that has since been replaced:
+				// it can never apply (sequences only grow).
+				r.finishLocked(p, r.notLeaseholderErrLocked())
+				continue
+			}
 			if ticks-p.proposedAtTick >= every {
 				repropose = append(repropose, p)
 			}

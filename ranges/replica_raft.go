@@ -66,6 +66,8 @@ func (r *Replica) stepAndReady(tick bool) (raft.Ready, bool) {
 	r.mu.campaign = false
 	gc := r.mu.gcRequested
 	r.mu.gcRequested = false
+	transferTo := r.mu.transferLeader
+	r.mu.transferLeader = 0
 	r.mu.Unlock()
 
 	if gc {
@@ -93,6 +95,9 @@ func (r *Replica) stepAndReady(tick bool) (raft.Ready, bool) {
 	}
 	if campaign {
 		_ = rn.Campaign()
+	}
+	if transferTo != 0 {
+		rn.TransferLeader(transferTo)
 	}
 	for _, p := range props {
 		r.proposeLocked(p)

@@ -271,6 +271,11 @@ func (r *Replica) ensureLease(ctx context.Context) (*kvpb.Lease, error) {
 			return nil, &kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)}
 		}
 		l := r.mu.lease
+		if t := r.mu.transferTarget; t != nil {
+			err := &kvpb.NotLeaseholderError{RangeId: uint64(r.rangeID), Replica: r.replicaDescLocked(), Leaseholder: t, Lease: l}
+			r.mu.Unlock()
+			return nil, err
+		}
 		if r.leaseValidLocked(l, now) {
 			if r.ownsLeaseLocked(l) {
 				r.mu.Unlock()

@@ -160,7 +160,11 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 	for _, d := range descs {
 		rep, ok := d.ReplicaByStore(cfg.StoreID)
 		if !ok {
-			// Removed while we were down but not yet collected.
+			// Removal applied but the replica not yet collected (crash in
+			// between): collect it now.
+			if err := clearReplicaState(cfg.Engine, d.ID(), d, d.GetNextReplicaId()); err != nil {
+				return nil, fmt.Errorf("ranges: collecting removed r%d: %w", d.GetRangeId(), err)
+			}
 			continue
 		}
 		r, err := newReplica(s, d.ID(), rep.ID())

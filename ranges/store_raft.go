@@ -2,6 +2,7 @@ package ranges
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.etcd.io/raft/v3"
@@ -61,6 +62,25 @@ func (s *Store) processReplicas(rs []*Replica, tick bool) {
 	if len(works) == 0 {
 		return
 	}
+	// A leader's appends and heartbeats go out before its own fsync (Raft
+	// thesis §10.2.1): followers persist in parallel, and the leader only
+	// counts their acks in a later cycle, after its own batch is durable.
+	// Everything else (votes, append responses) waits for durability.
+	late := make([][]*raftpb.Message, len(works))
+	early := map[kvpb.NodeID]*kvpb.RaftMessageBatch{}
+	for i := range works {
+		var e []*raftpb.Message
+		for _, m := range works[i].rd.Messages {
+			switch m.GetType() {
+			case raftpb.MsgApp, raftpb.MsgHeartbeat, raftpb.MsgTimeoutNow:
+				e = append(e, m)
+			default:
+				late[i] = append(late[i], m)
+			}
+		}
+		works[i].r.collectMessages(e, early)
+	}
+	s.sendBatches(early)
 	// Snapshots first: each is applied (synced) on its own, before the
 	// entries that follow it.
 	for i := range works {
@@ -99,16 +119,12 @@ func (s *Store) processReplicas(rs []*Replica, tick bool) {
 		}
 	}
 	b.Close()
-	// Messages after persistence, coalesced per destination node.
+	// The rest after persistence, coalesced per destination node.
 	out := map[kvpb.NodeID]*kvpb.RaftMessageBatch{}
 	for i := range works {
-		works[i].r.collectMessages(works[i].rd.Messages, out)
+		works[i].r.collectMessages(late[i], out)
 	}
-	now := kvpb.TS(s.cfg.Clock.Now())
-	for node, batch := range out {
-		batch.Now = now
-		s.cfg.Transport.Send(node, batch)
-	}
+	s.sendBatches(out)
 	for i := range works {
 		w := &works[i]
 		if len(w.rd.CommittedEntries) > 0 {
@@ -120,6 +136,17 @@ func (s *Store) processReplicas(rs []*Replica, tick bool) {
 		if w.r.advance(w.rd) {
 			s.sched.enqueue(w.r.rangeID)
 		}
+	}
+}
+
+func (s *Store) sendBatches(out map[kvpb.NodeID]*kvpb.RaftMessageBatch) {
+	if len(out) == 0 {
+		return
+	}
+	now := kvpb.TS(s.cfg.Clock.Now())
+	for node, batch := range out {
+		batch.Now = now
+		s.cfg.Transport.Send(node, batch)
 	}
 }
 
@@ -161,12 +188,17 @@ func (s *Store) HandleRaftBatch(ctx context.Context, b *kvpb.RaftMessageBatch) [
 			continue // snapshots only arrive through HandleSnapshot
 		}
 		r, tooOld, err := s.getOrCreateReplica(kvpb.RangeID(req.GetRangeId()), kvpb.ReplicaID(to.GetReplicaId()))
+		if errors.Is(err, errReplicaReplaced) {
+			continue
+		}
 		if err != nil {
 			s.log.Warn("ranges: cannot create replica", "range", req.GetRangeId(), "err", err)
 			continue
 		}
 		if tooOld {
-			resps = append(resps, &kvpb.RaftMessageResponse{RangeId: req.GetRangeId(), FromReplica: to, ToReplica: req.GetFromReplica(), ReplicaTooOld: true})
+			// The message is for a replica of ours that is gone (tombstone
+			// or replaced by a newer ID): drop it. The sender is not
+			// necessarily stale, so it is not told to collect itself.
 			continue
 		}
 		if removed := r.senderRemoved(req.GetFromReplica()); removed {
@@ -203,8 +235,18 @@ func (s *Store) handleRaftResponse(resp *kvpb.RaftMessageResponse) {
 // that replicaID was removed from this store before (tombstone).
 func (s *Store) getOrCreateReplica(rangeID kvpb.RangeID, replicaID kvpb.ReplicaID) (*Replica, bool, error) {
 	if r, ok := s.GetReplica(rangeID); ok {
-		if r.ReplicaID() > replicaID {
+		switch id := r.ReplicaID(); {
+		case id > replicaID:
 			return nil, true, nil
+		case id < replicaID:
+			// We were removed and re-added under a new ID without learning
+			// of the removal: collect the old replica (on the scheduler);
+			// a later message creates the new one.
+			r.mu.Lock()
+			r.mu.gcRequested = true
+			r.mu.Unlock()
+			s.sched.enqueue(rangeID)
+			return nil, false, errReplicaReplaced
 		}
 		return r, false, nil
 	}

@@ -4,13 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
 
+	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/kv/storage"
 	"github.com/tesseradb/tessera/ranges"
 	"github.com/tesseradb/tessera/ranges/rangetest"
 )
@@ -106,4 +111,67 @@ func TestNotLeaseholderHint(t *testing.T) {
 		require.True(t, errors.As(err, &nle), "%v", err)
 		require.Equal(t, uint64(lh.ID), nle.GetLeaseholder().GetNodeId())
 	}
+}
+
+// TestClockOffset: a request from a clock further ahead than the max
+// offset is refused with a typed error; a slightly ahead one ratchets
+// our clock.
+func TestClockOffset(t *testing.T) {
+	c := rangetest.New(t, rangetest.Config{Nodes: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s := c.Nodes[0].Store()
+	ahead := s.Clock().Now().AddDuration(int64(time.Hour))
+	ba := batch(kvpb.NewGet([]byte("a")))
+	ba.Now = kvpb.TS(ahead)
+	_, err := s.Send(ctx, ba)
+	var coe *kvpb.ClockOffsetError
+	require.True(t, errors.As(err, &coe), "%v", err)
+	near := s.Clock().Now().AddDuration(int64(10 * time.Millisecond))
+	ba.Now = kvpb.TS(near)
+	br, err := s.Send(ctx, ba)
+	require.NoError(t, err)
+	require.True(t, near.Less(br.GetNow().HLC()), "the response clock is above the request's")
+}
+
+type chunkList struct{ chunks []*kvpb.SnapshotChunk }
+
+func (l *chunkList) Recv() (*kvpb.SnapshotChunk, error) {
+	if len(l.chunks) == 0 {
+		return nil, io.EOF
+	}
+	c := l.chunks[0]
+	l.chunks = l.chunks[1:]
+	return c, nil
+}
+
+// TestSnapshotBadInput: malformed snapshot streams are refused with typed
+// errors and change nothing.
+func TestSnapshotBadInput(t *testing.T) {
+	c := rangetest.New(t, rangetest.Config{Nodes: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s := c.Nodes[0].Store()
+	var inv *kvpb.InvalidRequestError
+	_, err := s.HandleSnapshot(ctx, &chunkList{chunks: []*kvpb.SnapshotChunk{{}}})
+	require.True(t, errors.As(err, &inv), "%v", err)
+
+	msg := &raftpb.Message{Type: raftpb.MsgSnap.Enum(), To: proto.Uint64(2), From: proto.Uint64(1), Term: proto.Uint64(9),
+		Snapshot: &raftpb.Snapshot{Metadata: &raftpb.SnapshotMetadata{Index: proto.Uint64(100), Term: proto.Uint64(9), ConfState: &raftpb.ConfState{Voters: []uint64{1}}}}}
+	mb, err := proto.Marshal(msg)
+	require.NoError(t, err)
+	desc := &kvpb.RangeDescriptor{RangeId: 7, StartKey: []byte("a"), EndKey: []byte("b")}
+	to := &kvpb.ReplicaDescriptor{NodeId: 1, StoreId: 1, ReplicaId: 2}
+	header := &kvpb.SnapshotHeader{RangeId: 7, ToReplica: to, Desc: desc, RaftMessage: mb}
+	outside := storage.EncodeMVCCKey(nil, []byte("zzz"), hlc.Timestamp{WallTime: 1})
+	_, err = s.HandleSnapshot(ctx, &chunkList{chunks: []*kvpb.SnapshotChunk{
+		{Header: header}, {Kvs: []*kvpb.SnapshotKV{{Key: outside, Value: []byte{1, 'x'}}}, Final: true}}})
+	require.True(t, errors.As(err, &inv), "a key outside the range: %v", err)
+	_, err = s.HandleSnapshot(ctx, &chunkList{chunks: []*kvpb.SnapshotChunk{{Header: header}}})
+	require.True(t, errors.As(err, &inv), "a stream without its final chunk: %v", err)
+	_, err = s.HandleSnapshot(ctx, &chunkList{chunks: []*kvpb.SnapshotChunk{
+		{Header: header, Kvs: []*kvpb.SnapshotKV{{Key: []byte("garbage"), Value: nil}}, Final: true}}})
+	require.True(t, errors.As(err, &inv), "an undecodable key: %v", err)
+	// The existing range is untouched.
+	require.NoError(t, c.Put(ctx, "still", "works"))
 }

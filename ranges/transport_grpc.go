@@ -137,7 +137,10 @@ func (t *GRPCTransport) runPeer(p *grpcPeer) {
 			return
 		default:
 		}
-		err := t.streamTo(p)
+		sent, err := t.streamTo(p)
+		if sent {
+			backoff = 10 * time.Millisecond // the peer was reachable: retry soon
+		}
 		if err != nil {
 			t.cfg.Logger.Debug("raft transport stream ended", "peer", p.id, "err", err)
 		}
@@ -159,17 +162,19 @@ func (t *GRPCTransport) runPeer(p *grpcPeer) {
 	}
 }
 
-func (t *GRPCTransport) streamTo(p *grpcPeer) error {
+// streamTo runs one RaftMessages stream to the peer until it fails; sent
+// reports whether any batch went out on it.
+func (t *GRPCTransport) streamTo(p *grpcPeer) (sent bool, err error) {
 	// Wait for something to send before dialing.
 	var first *kvpb.RaftMessageBatch
 	select {
 	case <-t.stopper:
-		return nil
+		return false, nil
 	case first = <-p.queue:
 	}
 	c, err := t.conn(p.id)
 	if err != nil {
-		return err
+		return false, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -183,7 +188,7 @@ func (t *GRPCTransport) streamTo(p *grpcPeer) error {
 	stream, err := kvpb.NewInternalClient(c).RaftMessages(ctx)
 	if err != nil {
 		t.dropConn(p.id, c)
-		return err
+		return false, err
 	}
 	recvDone := make(chan error, 1)
 	go func() {
@@ -205,14 +210,15 @@ func (t *GRPCTransport) streamTo(p *grpcPeer) error {
 	for {
 		if err := stream.Send(b); err != nil {
 			t.dropConn(p.id, c)
-			return err
+			return sent, err
 		}
+		sent = true
 		select {
 		case <-t.stopper:
-			return nil
+			return sent, nil
 		case err := <-recvDone:
 			t.dropConn(p.id, c)
-			return err
+			return sent, err
 		case b = <-p.queue:
 		}
 	}

@@ -45,9 +45,14 @@ type RaftCommand struct {
 	NewLease          *kvpb.Lease `protobuf:"bytes,5,opt,name=new_lease,json=newLease,proto3" json:"new_lease,omitempty"`
 	PrevLeaseSequence uint64      `protobuf:"varint,6,opt,name=prev_lease_sequence,json=prevLeaseSequence,proto3" json:"prev_lease_sequence,omitempty"`
 	// truncate, when set, truncates the Raft log up to and including index.
-	Truncate      *TruncatedState `protobuf:"bytes,7,opt,name=truncate,proto3" json:"truncate,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Truncate *TruncatedState `protobuf:"bytes,7,opt,name=truncate,proto3" json:"truncate,omitempty"`
+	// transfer marks a lease request made by the current holder for another
+	// replica (proposer_replica_id is the holder): it may start before the
+	// current lease expires, because the holder stopped serving first.
+	Transfer          bool   `protobuf:"varint,8,opt,name=transfer,proto3" json:"transfer,omitempty"`
+	ProposerReplicaId uint64 `protobuf:"varint,9,opt,name=proposer_replica_id,json=proposerReplicaId,proto3" json:"proposer_replica_id,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *RaftCommand) Reset() {
@@ -127,6 +132,20 @@ func (x *RaftCommand) GetTruncate() *TruncatedState {
 		return x.Truncate
 	}
 	return nil
+}
+
+func (x *RaftCommand) GetTransfer() bool {
+	if x != nil {
+		return x.Transfer
+	}
+	return false
+}
+
+func (x *RaftCommand) GetProposerReplicaId() uint64 {
+	if x != nil {
+		return x.ProposerReplicaId
+	}
+	return 0
 }
 
 // ConfChangeContext is the context of a ConfChangeV2 entry: the descriptor
@@ -357,7 +376,7 @@ var File_ranges_rangepb_rangepb_proto protoreflect.FileDescriptor
 
 const file_ranges_rangepb_rangepb_proto_rawDesc = "" +
 	"\n" +
-	"\x1cranges/rangepb/rangepb.proto\x12\x16tessera.ranges.rangepb\x1a\x12kv/kvpb/data.proto\"\xc7\x02\n" +
+	"\x1cranges/rangepb/rangepb.proto\x12\x16tessera.ranges.rangepb\x1a\x12kv/kvpb/data.proto\"\x93\x03\n" +
 	"\vRaftCommand\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x126\n" +
 	"\x17proposer_lease_sequence\x18\x02 \x01(\x04R\x15proposerLeaseSequence\x12&\n" +
@@ -366,7 +385,9 @@ const file_ranges_rangepb_rangepb_proto_rawDesc = "" +
 	"writeBatch\x123\n" +
 	"\tnew_lease\x18\x05 \x01(\v2\x16.tessera.kv.kvpb.LeaseR\bnewLease\x12.\n" +
 	"\x13prev_lease_sequence\x18\x06 \x01(\x04R\x11prevLeaseSequence\x12B\n" +
-	"\btruncate\x18\a \x01(\v2&.tessera.ranges.rangepb.TruncatedStateR\btruncate\"Y\n" +
+	"\btruncate\x18\a \x01(\v2&.tessera.ranges.rangepb.TruncatedStateR\btruncate\x12\x1a\n" +
+	"\btransfer\x18\b \x01(\bR\btransfer\x12.\n" +
+	"\x13proposer_replica_id\x18\t \x01(\x04R\x11proposerReplicaId\"Y\n" +
 	"\x11ConfChangeContext\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x124\n" +
 	"\x04desc\x18\x02 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x04desc\"\xb7\x01\n" +

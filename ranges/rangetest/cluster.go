@@ -45,6 +45,8 @@ type Config struct {
 	// AttemptTimeout bounds one attempt of the client (default 1s).
 	AttemptTimeout    time.Duration
 	RaftLogMaxEntries uint64 // default 1000
+	// SnapshotChunkBytes (default: the store's).
+	SnapshotChunkBytes int
 }
 
 func (c *Config) defaults() {
@@ -195,6 +197,7 @@ func (c *Cluster) start(n *Node) {
 		TickInterval: c.cfg.TickInterval, ElectionTicks: c.cfg.ElectionTicks,
 		LeaseDuration: c.cfg.LeaseDuration, RequestTimeout: c.cfg.RequestTimeout,
 		RaftLogMaxEntries: c.cfg.RaftLogMaxEntries, Seed: c.cfg.Seed + int64(n.ID),
+		SnapshotChunkBytes: c.cfg.SnapshotChunkBytes,
 	})
 	require.NoError(t, err)
 	require.NoError(t, store.Start(context.Background()))
@@ -360,4 +363,21 @@ func (c *Cluster) Leaseholder(ctx context.Context, rangeID kvpb.RangeID) *Node {
 		cancel()
 	}
 	return nil
+}
+
+// describe renders every running node's view of its replicas (for test
+// failure messages).
+func (c *Cluster) describe() string {
+	var out string
+	for _, n := range c.Nodes {
+		s := n.Store()
+		if s == nil {
+			out += fmt.Sprintf("\nn%d: down", n.ID)
+			continue
+		}
+		for _, info := range s.RangeInfo(0) {
+			out += fmt.Sprintf("\nn%d: %v", n.ID, info)
+		}
+	}
+	return out
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/ranges"
 )
 
 func ctxFor(t *testing.T, d time.Duration) context.Context {
@@ -163,7 +164,13 @@ func TestTwoOfThreeDown(t *testing.T) {
 
 // TestRestartAll: stopping and restarting every node loses nothing.
 func TestRestartAll(t *testing.T) {
-	c := New(t, Config{Nodes: 3})
+	for _, kind := range []TransportKind{Mem, GRPC} {
+		t.Run(map[TransportKind]string{Mem: "mem", GRPC: "grpc"}[kind], func(t *testing.T) { testRestartAll(t, kind) })
+	}
+}
+
+func testRestartAll(t *testing.T, kind TransportKind) {
+	c := New(t, Config{Nodes: 3, Transport: kind})
 	ctx := ctxFor(t, 40*time.Second)
 	want := writeKeys(t, ctx, c, "a", 40)
 	for i := 1; i <= 3; i++ {
@@ -192,7 +199,14 @@ func TestRestartAll(t *testing.T) {
 // TestSnapshotCatchUp: a follower that misses more than the retained log
 // catches up through a snapshot.
 func TestSnapshotCatchUp(t *testing.T) {
-	c := New(t, Config{Nodes: 3, RaftLogMaxEntries: 16})
+	for _, kind := range []TransportKind{Mem, GRPC} {
+		t.Run(map[TransportKind]string{Mem: "mem", GRPC: "grpc"}[kind], func(t *testing.T) { testSnapshotCatchUp(t, kind) })
+	}
+}
+
+func testSnapshotCatchUp(t *testing.T, kind TransportKind) {
+	// Small chunks: the snapshot streams in many of them.
+	c := New(t, Config{Nodes: 3, RaftLogMaxEntries: 16, Transport: kind, SnapshotChunkBytes: 256})
 	ctx := ctxFor(t, 40*time.Second)
 	lh := c.Leaseholder(ctx, 1)
 	lagger := nodeIndex(c, lh)%3 + 1
@@ -269,11 +283,74 @@ func TestReplicaChangesUnderLoad(t *testing.T) {
 	c.RemoveReplica(ctx, 1, c.Nodes[3])
 	stop.Store(true)
 	wg.Wait()
-	desc := c.Leaseholder(ctx, 1).Store().RangeInfo(1)[0].GetDesc()
+	final := c.Leaseholder(ctx, 1)
+	require.NotNil(t, final, "no leaseholder after the replica changes: %v", c.describe())
+	desc := final.Store().RangeInfo(1)[0].GetDesc()
 	require.Len(t, desc.GetReplicas(), 3)
 	mu.Lock()
 	t.Logf("%d acknowledged writes during replica changes; final descriptor %v", len(acked), desc)
 	require.NotEmpty(t, acked)
 	checkKeys(t, ctx, c, acked)
 	mu.Unlock()
+}
+
+// TestMessageFaults: with the in-memory network dropping, delaying,
+// duplicating and reordering Raft messages, writes still complete and
+// nothing acknowledged is lost.
+func TestMessageFaults(t *testing.T) {
+	seed := testSeed(t)
+	c := New(t, Config{Nodes: 3, Seed: seed})
+	ctx := ctxFor(t, 60*time.Second)
+	c.Net.SetFaults(ranges.MemFaults{DropRate: 0.1, DuplicateRate: 0.1, ReorderRate: 0.1, MaxDelay: 5 * time.Millisecond})
+	want := writeKeys(t, ctx, c, "f", 40)
+	lh := c.Leaseholder(ctx, 1)
+	c.Stop(nodeIndex(c, lh))
+	checkKeys(t, ctx, c, want)
+	c.Restart(nodeIndex(c, lh))
+	c.Net.SetFaults(ranges.MemFaults{})
+	checkKeys(t, ctx, c, want)
+}
+
+// TestTransferLease: the lease moves to the chosen voter at once (not
+// after expiry), Raft leadership follows, writes continue and nothing
+// acknowledged is lost.
+func TestTransferLease(t *testing.T) {
+	c := New(t, Config{Nodes: 3, LeaseDuration: 5 * time.Second})
+	ctx := ctxFor(t, 40*time.Second)
+	want := writeKeys(t, ctx, c, "a", 10)
+	var stop atomic.Bool
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; !stop.Load(); i++ {
+			k := fmt.Sprintf("t%04d", i)
+			if err := c.Put(ctx, k, "v"); err == nil {
+				mu.Lock()
+				want[k] = "v"
+				mu.Unlock()
+			}
+		}
+	}()
+	for round := 0; round < 3; round++ {
+		lh := c.Leaseholder(ctx, 1)
+		target := c.Nodes[nodeIndex(c, lh)%3]
+		start := time.Now()
+		l, err := lh.Store().TransferLease(ctx, 1, &kvpb.ReplicaTarget{NodeId: uint64(target.ID), StoreId: uint64(target.StoreID)})
+		require.NoError(t, err)
+		require.Equal(t, uint64(target.StoreID), l.GetReplica().GetStoreId())
+		require.Eventually(t, func() bool {
+			info := target.Store().RangeInfo(1)[0]
+			return info.GetLeaseValid() && info.GetRaftLeaderReplicaId() == info.GetReplicaId()
+		}, 10*time.Second, 5*time.Millisecond)
+		took := time.Since(start)
+		t.Logf("lease and leadership moved n%d -> n%d in %s", lh.ID, target.ID, took)
+		require.Less(t, took, 5*time.Second, "transfer must not wait for the old lease to expire")
+	}
+	stop.Store(true)
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	checkKeys(t, ctx, c, want)
 }

@@ -127,7 +127,8 @@ func TestPorcupineSelfCheck(t *testing.T) {
 }
 
 // TestLinearizability: concurrent Put/Get/CPut on a few keys while a
-// nemesis partitions nodes, kills the leaseholder and restarts nodes; the
+// nemesis partitions nodes, kills the leaseholder, transfers the lease and
+// restarts nodes; the
 // history must be linearizable.
 func TestLinearizability(t *testing.T) {
 	seed := testSeed(t)
@@ -211,7 +212,7 @@ func TestLinearizability(t *testing.T) {
 	rng := rand.New(rand.NewSource(seed))
 	faults := 0
 	for time.Since(start) < runFor {
-		switch rng.Intn(3) {
+		switch rng.Intn(4) {
 		case 0:
 			i := 1 + rng.Intn(3)
 			var rest []int
@@ -229,6 +230,13 @@ func TestLinearizability(t *testing.T) {
 				c.Stop(i)
 				waitFor(ctx, time.Duration(200+rng.Intn(600))*time.Millisecond)
 				c.Restart(i)
+			}
+		case 2:
+			if lh := c.Leaseholder(ctxFor(t, 5*time.Second), 1); lh != nil {
+				to := c.Nodes[rng.Intn(3)]
+				tctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				_, _ = lh.Store().TransferLease(tctx, 1, &kvpb.ReplicaTarget{NodeId: uint64(to.ID), StoreId: uint64(to.StoreID)})
+				cancel()
 			}
 		default:
 			i := 1 + rng.Intn(3)

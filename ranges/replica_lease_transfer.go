@@ -1,0 +1,96 @@
+package ranges
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tesseradb/tessera/kv/concurrency/spanlatch"
+	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/ranges/rangepb"
+)
+
+// TransferLease moves the range's lease from this store's replica (which
+// must hold it) to the voter on target, and then Raft leadership too (so
+// that the lease stays with the leader). The holder first stops serving:
+// new requests are redirected to the target and a write latch over the
+// whole range waits for requests in flight; the new lease starts at the
+// clock after that, so every read the old holder served is below it, and
+// the new holder's timestamp cache starts there.
+//
+// If the transfer's outcome is unknown when ctx ends, the old holder keeps
+// refusing requests until it is resolved (applied or rejected).
+func (s *Store) TransferLease(ctx context.Context, rangeID kvpb.RangeID, target *kvpb.ReplicaTarget) (*kvpb.Lease, error) {
+	r, ok := s.GetReplica(rangeID)
+	if !ok {
+		return nil, &kvpb.RangeNotFoundError{RangeId: uint64(rangeID), StoreId: uint64(s.cfg.StoreID)}
+	}
+	if target == nil || target.GetStoreId() == 0 {
+		return nil, &kvpb.InvalidRequestError{Reason: "lease transfer without a target store"}
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.RequestTimeout)
+		defer cancel()
+	}
+	select {
+	case r.adminSem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, r.unavailable(ctx, "waiting for another admin command")
+	}
+	defer func() { <-r.adminSem }()
+	lease, err := r.ensureLease(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep, ok := r.Desc().ReplicaByStore(kvpb.StoreID(target.GetStoreId()))
+	if !ok || rep.GetType() != kvpb.ReplicaType_VOTER {
+		return nil, &kvpb.InvalidRequestError{Reason: fmt.Sprintf("s%d holds no voter of r%d", target.GetStoreId(), rangeID)}
+	}
+	if rep.ID() == r.ReplicaID() {
+		return lease, nil
+	}
+	r.mu.Lock()
+	r.mu.transferTarget = rep
+	r.mu.Unlock()
+	clear := func() {
+		r.mu.Lock()
+		r.mu.transferTarget = nil
+		r.notifyStateChangedLocked()
+		r.mu.Unlock()
+	}
+	g, err := r.latches.Acquire(ctx, []spanlatch.Span{{Key: KeyMin, EndKey: KeyMax, Access: spanlatch.Write}})
+	if err != nil {
+		clear()
+		return nil, r.unavailable(ctx, "draining requests for a lease transfer")
+	}
+	defer r.latches.Release(g)
+	now := s.cfg.Clock.Now()
+	nl := &kvpb.Lease{Replica: rep, Start: kvpb.TS(now), ProposedTs: kvpb.TS(now),
+		Expiration: kvpb.TS(now.AddDuration(int64(s.cfg.LeaseDuration))), Sequence: lease.GetSequence() + 1}
+	p := newProposal(s.newProposalID(), &rangepb.RaftCommand{NewLease: nl, PrevLeaseSequence: lease.GetSequence(),
+		Transfer: true, ProposerReplicaId: uint64(r.ReplicaID())})
+	if err := r.submit(p); err != nil {
+		clear()
+		return nil, err
+	}
+	select {
+	case err := <-p.done:
+		clear()
+		if err != nil {
+			return nil, err
+		}
+	case <-ctx.Done():
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			<-p.done // resolved by application, rejection or Stop
+			clear()
+		}()
+		return nil, &kvpb.AmbiguousResultError{RangeId: uint64(rangeID), Reason: "lease transfer in flight at the deadline"}
+	}
+	r.mu.Lock()
+	r.mu.transferLeader = uint64(rep.ID())
+	r.mu.Unlock()
+	s.sched.enqueue(rangeID)
+	return nl, nil
+}
