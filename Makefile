@@ -11,7 +11,7 @@ PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
 STATICCHECK_VERSION := v0.8.2
 GOBIN := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: all build run test test-race test-rest test-slt bench lint proto compat clean
+.PHONY: all build run test test-race test-rest test-oracle test-slt bench lint proto compat clean
 
 all: build
 
@@ -24,7 +24,7 @@ run: build
 
 test: build
 	$(GO) vet ./...
-	$(MAKE) test-race test-rest
+	$(MAKE) test-race test-rest test-oracle
 
 test-race:
 	$(GO) test -race -count=1 -timeout 20m $(RACE_PKGS)
@@ -38,6 +38,11 @@ test-rest:
 # The whole ../shared/sqllogictest slice through the wire protocol (make test
 # runs a fixed subset). Against PostgreSQL 15 by default; set
 # TESSERA_SLT_URL=postgres://... to run it against another server.
+# PostgreSQL's own parser (pg_query_go, cgo; test-only, never linked into
+# bin/tessera) checks the corpus verdicts the plain tests rely on.
+test-oracle:
+	CGO_ENABLED=1 $(GO) test -tags pgoracle -count=1 ./sql/parser/corpus/
+
 test-slt:
 	TESSERA_SLT_FULL=1 $(GO) test -count=1 -timeout 30m -run SQLLogicTest -v ./sql/logictest/
 

@@ -6,6 +6,7 @@ import (
 	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tesseradb/tessera/kv/keys"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
 	"github.com/tesseradb/tessera/ranges/raftstorage"
@@ -13,11 +14,11 @@ import (
 	"github.com/tesseradb/tessera/ranges/rangepb"
 )
 
-// Key space bounds: range 1 starts at KeyMin and the last range ends at
-// KeyMax. Keys at or above KeyMax are not addressable.
+// Key space bounds (kv/keys): range 1 starts at KeyMin and the last range
+// ends at KeyMax. Keys at or above KeyMax are not addressable.
 var (
-	KeyMin = []byte{}
-	KeyMax = []byte{0xff, 0xff}
+	KeyMin = keys.KeyMin
+	KeyMax = keys.KeyMax
 )
 
 // FirstRangeID is the range created by BootstrapFirstRange (the meta range).

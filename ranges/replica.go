@@ -115,6 +115,7 @@ func newReplica(s *Store, rangeID kvpb.RangeID, replicaID kvpb.ReplicaID) (*Repl
 		MaxUncommittedEntriesSize: 64 << 20,
 		CheckQuorum:               true,
 		PreVote:                   true,
+		StepDownOnRemoval:         true,
 		Logger:                    raftLogger{s.log.With("range", rangeID)},
 	}
 	rn, err := raft.NewRawNode(cfg)
@@ -200,6 +201,7 @@ func (r *Replica) replicaDescLocked() *kvpb.ReplicaDescriptor {
 func (r *Replica) info(now hlc.Timestamp) *kvpb.RangeInfo {
 	r.raftMu.Lock()
 	st := r.raftMu.rn.Status()
+	truncated, _ := r.raftMu.rs.TruncatedState()
 	r.raftMu.Unlock()
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -212,6 +214,7 @@ func (r *Replica) info(now hlc.Timestamp) *kvpb.RangeInfo {
 		Term:                st.GetTerm(),
 		AppliedIndex:        r.mu.applied.GetRaftAppliedIndex(),
 		CommitIndex:         st.GetCommit(),
+		TruncatedIndex:      truncated,
 		LeaseValid: r.leaseValidLocked(r.mu.lease, now) &&
 			(!r.holdsLeaseLocked(r.mu.lease) || r.ownsLeaseLocked(r.mu.lease)),
 	}

@@ -168,6 +168,9 @@ func (r *Replica) removeReplica(ctx context.Context, t *kvpb.ReplicaTarget) erro
 		return &kvpb.InvalidRequestError{Reason: fmt.Sprintf("cannot remove the leaseholder replica %d of r%d; move the lease first", rep.GetReplicaId(), r.rangeID)}
 	}
 	id := rep.ID()
+	if err := r.moveLeadershipOff(ctx, id); err != nil {
+		return err
+	}
 	nd := cloneDesc(desc)
 	nd.Generation++
 	cc := &raftpb.ConfChangeV2{Changes: []*raftpb.ConfChangeSingle{{Type: raftpb.ConfChangeRemoveNode.Enum(), NodeId: proto.Uint64(uint64(id))}}}
@@ -270,6 +273,31 @@ func (r *Replica) waitLearnerCaughtUp(ctx context.Context, id kvpb.ReplicaID) er
 		case <-poll.C:
 		case <-ctx.Done():
 			return r.unavailable(ctx, fmt.Sprintf("learner %d did not catch up", id))
+		}
+	}
+}
+
+// moveLeadershipOff makes this replica (the leaseholder) the Raft leader
+// when the replica about to be removed leads, so the range does not sit
+// leaderless after the removal.
+func (r *Replica) moveLeadershipOff(ctx context.Context, removed kvpb.ReplicaID) error {
+	poll := time.NewTicker(r.store.cfg.TickInterval)
+	defer poll.Stop()
+	for {
+		r.mu.Lock()
+		leader, self := r.mu.leaderID, r.mu.replicaID
+		if leader == removed {
+			r.mu.transferLeader = uint64(self)
+		}
+		r.mu.Unlock()
+		if leader != removed {
+			return nil
+		}
+		r.store.sched.enqueue(r.rangeID)
+		select {
+		case <-poll.C:
+		case <-ctx.Done():
+			return r.unavailable(ctx, "moving raft leadership off a replica being removed")
 		}
 	}
 }

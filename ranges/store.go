@@ -330,6 +330,9 @@ func (s *Store) Metrics() Metrics {
 	now := s.cfg.Clock.Now()
 	s.forEachReplica(func(r *Replica) {
 		info := r.info(now)
+		if info.GetDesc() == nil {
+			return // uninitialized: not a replica yet
+		}
 		m.ReplicaCount++
 		if info.GetLeaseValid() && info.GetLease().GetReplica().GetStoreId() == uint64(s.cfg.StoreID) {
 			m.LeaseCount++

@@ -196,7 +196,9 @@ func (s *Store) HandleRaftBatch(ctx context.Context, b *kvpb.RaftMessageBatch) [
 			continue
 		}
 		if tooOld {
-			resps = append(resps, &kvpb.RaftMessageResponse{RangeId: req.GetRangeId(), FromReplica: to, ToReplica: req.GetFromReplica(), ReplicaTooOld: true})
+			// The message is for a replica of ours that is gone (tombstone
+			// or replaced by a newer ID): drop it. The sender is not
+			// necessarily stale, so it is not told to collect itself.
 			continue
 		}
 		if removed := r.senderRemoved(req.GetFromReplica()); removed {

@@ -36,7 +36,7 @@ func rscan(k, e string, maxKeys, targetBytes int64) *kvpb.RequestUnion {
 		Key: []byte(k), EndKey: []byte(e), MaxKeys: maxKeys, TargetBytes: targetBytes}}}
 }
 
-func send(t *testing.T, ds *DistSender, reqs ...*kvpb.RequestUnion) *kvpb.BatchResponse {
+func send(t testing.TB, ds *DistSender, reqs ...*kvpb.RequestUnion) *kvpb.BatchResponse {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -56,7 +56,7 @@ func rowKeys(rows []*kvpb.KeyValue) []string {
 
 // scanAll pages through [k, e) with the given limits, following resume
 // spans, and returns the keys in scan order.
-func scanAll(t *testing.T, ds *DistSender, k, e string, reverse bool, maxKeys, targetBytes int64) []string {
+func scanAll(t testing.TB, ds *DistSender, k, e string, reverse bool, maxKeys, targetBytes int64) []string {
 	t.Helper()
 	var out []string
 	for pages := 0; ; pages++ {

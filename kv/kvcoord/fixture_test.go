@@ -34,7 +34,7 @@ import (
 // modelled: one engine holds the data. Tests split, merge, move leases and
 // relocate replicas behind the DistSender's back.
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	eng   storage.Engine
 	clock *hlc.Clock
 
@@ -58,7 +58,7 @@ type fakeNode struct {
 // firstRangeEnd: range 1 holds the local and meta keys and is never split.
 var firstRangeEnd = keys.SystemPrefix
 
-func newFixture(t *testing.T, numNodes int, replicas []uint64) *fixture {
+func newFixture(t testing.TB, numNodes int, replicas []uint64) *fixture {
 	eng, err := storage.Open("", storage.InMemory())
 	require.NoError(t, err)
 	f := &fixture{t: t, eng: eng, clock: hlc.NewWallClock(0), lease: map[uint64]uint64{}, nextRangeID: 2}
@@ -105,7 +105,7 @@ func (f *fixture) firstRange(context.Context) (*kvpb.RangeDescriptor, error) {
 	return proto.Clone(f.descs[0]).(*kvpb.RangeDescriptor), nil
 }
 
-func (f *fixture) newSender(t *testing.T, cfg Config) (*DistSender, *GRPCTransport) {
+func (f *fixture) newSender(t testing.TB, cfg Config) (*DistSender, *GRPCTransport) {
 	tr := NewGRPCTransport(f.resolve)
 	t.Cleanup(tr.Close)
 	cfg.Transport = tr

@@ -777,8 +777,10 @@ type RangeInfo struct {
 	LeaseValid          bool                   `protobuf:"varint,9,opt,name=lease_valid,json=leaseValid,proto3" json:"lease_valid,omitempty"`
 	KeyCount            int64                  `protobuf:"varint,10,opt,name=key_count,json=keyCount,proto3" json:"key_count,omitempty"`
 	LiveBytes           int64                  `protobuf:"varint,11,opt,name=live_bytes,json=liveBytes,proto3" json:"live_bytes,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// truncated_index: the Raft log holds entries after it only.
+	TruncatedIndex uint64 `protobuf:"varint,12,opt,name=truncated_index,json=truncatedIndex,proto3" json:"truncated_index,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *RangeInfo) Reset() {
@@ -884,6 +886,13 @@ func (x *RangeInfo) GetKeyCount() int64 {
 func (x *RangeInfo) GetLiveBytes() int64 {
 	if x != nil {
 		return x.LiveBytes
+	}
+	return 0
+}
+
+func (x *RangeInfo) GetTruncatedIndex() uint64 {
+	if x != nil {
+		return x.TruncatedIndex
 	}
 	return 0
 }
@@ -1025,7 +1034,7 @@ const file_kv_kvpb_admin_proto_rawDesc = "" +
 	"\brange_id\x18\x01 \x01(\x04R\arangeId\x126\n" +
 	"\x06target\x18\x02 \x01(\v2\x1e.tessera.kv.kvpb.ReplicaTargetR\x06target\"E\n" +
 	"\x15TransferLeaseResponse\x12,\n" +
-	"\x05lease\x18\x01 \x01(\v2\x16.tessera.kv.kvpb.LeaseR\x05lease\"\x97\x03\n" +
+	"\x05lease\x18\x01 \x01(\v2\x16.tessera.kv.kvpb.LeaseR\x05lease\"\xc0\x03\n" +
 	"\tRangeInfo\x124\n" +
 	"\x04desc\x18\x01 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x04desc\x12,\n" +
 	"\x05lease\x18\x02 \x01(\v2\x16.tessera.kv.kvpb.LeaseR\x05lease\x12\x19\n" +
@@ -1041,7 +1050,8 @@ const file_kv_kvpb_admin_proto_rawDesc = "" +
 	"\tkey_count\x18\n" +
 	" \x01(\x03R\bkeyCount\x12\x1d\n" +
 	"\n" +
-	"live_bytes\x18\v \x01(\x03R\tliveBytes\"-\n" +
+	"live_bytes\x18\v \x01(\x03R\tliveBytes\x12'\n" +
+	"\x0ftruncated_index\x18\f \x01(\x04R\x0etruncatedIndex\"-\n" +
 	"\x10RangeInfoRequest\x12\x19\n" +
 	"\brange_id\x18\x01 \x01(\x04R\arangeId\"G\n" +
 	"\x11RangeInfoResponse\x122\n" +

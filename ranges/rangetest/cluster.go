@@ -364,3 +364,20 @@ func (c *Cluster) Leaseholder(ctx context.Context, rangeID kvpb.RangeID) *Node {
 	}
 	return nil
 }
+
+// describe renders every running node's view of its replicas (for test
+// failure messages).
+func (c *Cluster) describe() string {
+	var out string
+	for _, n := range c.Nodes {
+		s := n.Store()
+		if s == nil {
+			out += fmt.Sprintf("\nn%d: down", n.ID)
+			continue
+		}
+		for _, info := range s.RangeInfo(0) {
+			out += fmt.Sprintf("\nn%d: %v", n.ID, info)
+		}
+	}
+	return out
+}

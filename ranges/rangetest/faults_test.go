@@ -283,7 +283,9 @@ func TestReplicaChangesUnderLoad(t *testing.T) {
 	c.RemoveReplica(ctx, 1, c.Nodes[3])
 	stop.Store(true)
 	wg.Wait()
-	desc := c.Leaseholder(ctx, 1).Store().RangeInfo(1)[0].GetDesc()
+	final := c.Leaseholder(ctx, 1)
+	require.NotNil(t, final, "no leaseholder after the replica changes: %v", c.describe())
+	desc := final.Store().RangeInfo(1)[0].GetDesc()
 	require.Len(t, desc.GetReplicas(), 3)
 	mu.Lock()
 	t.Logf("%d acknowledged writes during replica changes; final descriptor %v", len(acked), desc)
@@ -351,4 +353,25 @@ func TestTransferLease(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	checkKeys(t, ctx, c, want)
+}
+
+// TestLogTruncation: with every follower live, the leader truncates the
+// log up to what all of them have, well before the size bound forces it.
+func TestLogTruncation(t *testing.T) {
+	c := New(t, Config{Nodes: 3, RaftLogMaxEntries: 400})
+	ctx := ctxFor(t, 40*time.Second)
+	writeKeys(t, ctx, c, "a", 150)
+	require.Eventually(t, func() bool {
+		for _, n := range c.Nodes {
+			info := n.Store().RangeInfo(1)[0]
+			if info.GetTruncatedIndex() <= 20 {
+				return false
+			}
+		}
+		return true
+	}, 20*time.Second, 10*time.Millisecond, "log not truncated: %v", c.describe())
+	// Nobody needed a snapshot for it.
+	for _, n := range c.Nodes {
+		require.LessOrEqual(t, n.Store().Metrics().SnapshotsApplied, int64(1), "n%d", n.ID)
+	}
 }

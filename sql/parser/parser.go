@@ -2,6 +2,7 @@ package parser
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,10 +25,29 @@ var pool = sync.Pool{New: func() any {
 	return p
 }}
 
+// tokPool recycles token slices: no Statement keeps its tokens.
+var tokPool = sync.Pool{New: func() any { return new([]pgdialect.Token) }}
+
+// lex tokenises sql into a pooled slice; release(p, toks) returns it.
+func lex(sql string) (*[]pgdialect.Token, []pgdialect.Token, error) {
+	p := tokPool.Get().(*[]pgdialect.Token)
+	toks, err := pgdialect.LexInto(*p, sql)
+	return p, toks, err
+}
+
+func release(p *[]pgdialect.Token, toks []pgdialect.Token) {
+	if cap(toks) <= 1<<14 {
+		clear(toks)
+		*p = toks[:0]
+		tokPool.Put(p)
+	}
+}
+
 // Parse parses a query string that may hold several statements separated
 // by ';' (the simple query protocol). Empty statements are skipped.
 func Parse(sql string) ([]Statement, error) {
-	toks, err := pgdialect.Lex(sql)
+	p, toks, err := lex(sql)
+	defer func() { release(p, toks) }()
 	if err != nil {
 		return nil, lexErr(sql, err)
 	}
@@ -52,7 +72,8 @@ func Parse(sql string) ([]Statement, error) {
 // trailing ';' is allowed; an empty string yields a nil Statement AST and
 // Ext (PostgreSQL's empty query).
 func ParseOne(sql string) (Statement, error) {
-	toks, err := pgdialect.Lex(sql)
+	p, toks, err := lex(sql)
+	defer func() { release(p, toks) }()
 	if err != nil {
 		return Statement{}, lexErr(sql, err)
 	}
@@ -156,6 +177,9 @@ func parseFragment(sql string, toks []pgdialect.Token, a, b int, prefix string, 
 // Insert, ColumnTypes set by the caller).
 func parseFragmentWith(sql string, toks []pgdialect.Token, a, b int, prefix string, st *Statement, w *pgdialect.Rewriter) (*fragment, error) {
 	w.Src, w.Toks = sql, toks
+	if w.R.Outs == nil {
+		w.R.Outs = make([]pgdialect.Out, 0, b-a+4)
+	}
 	if prefix != "" {
 		w.R.Outs = append(w.R.Outs, pgdialect.Out{Text: prefix, Orig: toks[a].Pos})
 	}
@@ -242,14 +266,7 @@ func translateTiDBError(sql string, toks []pgdialect.Token, rw *pgdialect.Rewrit
 // column-type markers by their PostgreSQL types, and turns the stand-ins
 // for PostgreSQL constructs into our own nodes.
 func attach(sql string, f *fragment, st *Statement) {
-	qIndex := map[int]int{} // rewritten offset of '?' -> index in rw.Outs
-	starts := f.rw.Starts()
-	for i, o := range f.rw.Outs {
-		if o.Param != 0 {
-			qIndex[starts[i]] = i
-		}
-	}
-	v := &attacher{f: f, st: st, q: qIndex, sql: sql}
+	v := &attacher{f: f, st: st, starts: f.rw.Starts(), sql: sql, ascii: asciiPrefix(sql)}
 	n, _ := f.node.Accept(v)
 	if sn, ok := n.(ast.StmtNode); ok {
 		f.node = sn
@@ -259,7 +276,8 @@ func attach(sql string, f *fragment, st *Statement) {
 type attacher struct {
 	f       *fragment
 	st      *Statement
-	q       map[int]int
+	starts  []int // start offsets of the output chunks
+	ascii   int   // sql[:ascii] is ASCII: byte offset+1 is the position
 	sql     string
 	byItems int
 	nullEQs int
@@ -269,10 +287,11 @@ type attacher struct {
 func (v *attacher) Enter(n ast.Node) (ast.Node, bool) {
 	switch x := n.(type) {
 	case *valuedriver.ParamMarker:
-		if i, ok := v.q[x.Offset]; ok {
+		// the output chunk that starts at the marker's offset
+		if i, ok := slices.BinarySearch(v.starts, x.Offset); ok && v.f.rw.Outs[i].Param != 0 {
 			o := v.f.rw.Outs[i]
 			x.Number = o.Param
-			v.st.Params = append(v.st.Params, ParamRef{Number: x.Number, Position: charPos(v.sql, o.Orig)})
+			v.st.Params = append(v.st.Params, ParamRef{Number: x.Number, Position: v.pos(o.Orig)})
 		}
 	case *ast.FuncCastExpr:
 		if t, ok := v.marker(x.Tp.GetFlen()); ok {
@@ -357,6 +376,24 @@ func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
 		}
 	}
 	return n, true
+}
+
+// pos is charPos(v.sql, off), without rescanning an ASCII prefix.
+func (v *attacher) pos(off int) int {
+	if off <= v.ascii {
+		return off + 1
+	}
+	return charPos(v.sql, off)
+}
+
+// asciiPrefix returns the length of the longest ASCII prefix of s.
+func asciiPrefix(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return i
+		}
+	}
+	return len(s)
 }
 
 // takeAggOrder removes a trailing __pg_aggorder(k) argument of call and

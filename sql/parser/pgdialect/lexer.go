@@ -69,7 +69,15 @@ const EOFPad = 16
 // EOF tokens, so that callers may look ahead a fixed number of tokens
 // without bounds checks.
 func Lex(src string) ([]Token, error) {
-	toks := make([]Token, 0, len(src)/4+4)
+	return LexInto(nil, src)
+}
+
+// LexInto is Lex appending to dst[:0], so that callers can reuse a slice.
+func LexInto(dst []Token, src string) ([]Token, error) {
+	toks := dst[:0]
+	if want := len(src)/3 + 4 + EOFPad; cap(toks) < want {
+		toks = make([]Token, 0, want)
+	}
 	i := 0
 	n := len(src)
 	for {
@@ -267,11 +275,29 @@ func Lex(src string) ([]Token, error) {
 func foldIdent(s string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= 'A' && c <= 'Z' {
+			if k, ok := upperKeywords[s]; ok {
+				return k
+			}
 			return strings.ToLower(s)
 		}
 	}
 	return s
 }
+
+// upperKeywords interns the upper-case spellings of common keywords, so
+// that folding them does not allocate.
+var upperKeywords = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range strings.Fields(`select from where and or not in is null as on join left right inner outer
+		insert into values update set delete returning order by group having limit offset asc desc
+		distinct case when then else end exists between like ilike union all any true false default
+		create table index primary key references unique begin commit rollback with cast interval
+		timestamp date text int integer bigint varchar numeric boolean now current_timestamp count sum
+		for share nowait conflict do nothing excluded fetch first next rows only`) {
+		m[strings.ToUpper(k)] = k
+	}
+	return m
+}()
 
 // lexStdString reads a standard-conforming '...' string starting at the
 // quote at src[i], including adjacent strings separated by a newline.

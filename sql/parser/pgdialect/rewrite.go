@@ -45,6 +45,11 @@ func (r *Rewritten) Text() string {
 		return r.text
 	}
 	var b strings.Builder
+	n := len(r.Outs)
+	for _, o := range r.Outs {
+		n += len(o.Text)
+	}
+	b.Grow(n)
 	r.starts = make([]int, len(r.Outs))
 	for i, o := range r.Outs {
 		if i > 0 {
