@@ -231,7 +231,9 @@ func (s *Store) Stop() {
 		s.mu.drained.Wait()
 	}
 	s.mu.Unlock()
-	s.forEachReplica(func(r *Replica) { r.failAllProposals(ErrStoreStopped) })
+	s.forEachReplica(func(r *Replica) {
+		r.failAllProposals(&kvpb.AmbiguousResultError{RangeId: uint64(r.rangeID), Reason: "store stopped with the write in flight"})
+	})
 }
 
 // enter registers an operation that uses the engine; false once the store

@@ -101,6 +101,13 @@ func (n *Node) Store() *ranges.Store {
 	return n.mu.store
 }
 
+// engine returns the node's open engine (nil when stopped).
+func (n *Node) engine() storage.Engine {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.mu.eng
+}
+
 // Running reports whether the node is up.
 func (n *Node) Running() bool {
 	n.mu.Lock()
