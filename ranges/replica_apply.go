@@ -216,6 +216,14 @@ func (r *Replica) applyConfChange(b storage.Batch, st *applyState, e *raftpb.Ent
 			return 0, err
 		}
 		newDesc, id = ctx.GetDesc(), ctx.GetId()
+		if st.desc != nil && newDesc.GetGeneration() != st.desc.GetGeneration()+1 {
+			// Raft applies every committed conf change, so we must too; a
+			// change built from a stale descriptor would indicate two
+			// concurrent proposers (prevented by the admin slot on the
+			// leaseholder). Make it visible.
+			r.store.log.Error("ranges: conf change built from a stale descriptor", "range", r.rangeID,
+				"current_generation", st.desc.GetGeneration(), "change_generation", newDesc.GetGeneration())
+		}
 	} else if st.desc != nil {
 		newDesc = leaveJointDesc(st.desc)
 	}

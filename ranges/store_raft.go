@@ -168,9 +168,32 @@ func (s *Store) sendBatches(out map[kvpb.NodeID]*kvpb.RaftMessageBatch) {
 	}
 	now := kvpb.TS(s.cfg.Clock.Now())
 	for node, batch := range out {
-		batch.Now = now
-		s.cfg.Transport.Send(node, batch)
+		for _, b := range splitBatch(batch, maxBatchBytes) {
+			b.Now = now
+			s.cfg.Transport.Send(node, b)
+		}
 	}
+}
+
+// maxBatchBytes keeps RaftMessageBatches well below gRPC's default 4 MiB
+// receive limit (a single larger message still goes alone).
+const maxBatchBytes = 2 << 20
+
+func splitBatch(b *kvpb.RaftMessageBatch, limit int) []*kvpb.RaftMessageBatch {
+	var out []*kvpb.RaftMessageBatch
+	cur := &kvpb.RaftMessageBatch{FromNodeId: b.GetFromNodeId(), ToNodeId: b.GetToNodeId()}
+	size := 0
+	for _, r := range b.GetRequests() {
+		n := len(r.GetMessage()) + 64
+		if len(cur.Requests) > 0 && size+n > limit {
+			out = append(out, cur)
+			cur = &kvpb.RaftMessageBatch{FromNodeId: b.GetFromNodeId(), ToNodeId: b.GetToNodeId()}
+			size = 0
+		}
+		cur.Requests = append(cur.Requests, r)
+		size += n
+	}
+	return append(out, cur)
 }
 
 // fatal reports an error that leaves the store unable to continue safely
