@@ -339,6 +339,12 @@ func (r *Replica) applySnapshot(snap *raftpb.Snapshot, hs *raftpb.HardState) err
 	r.store.counters.snapshotsApplied.Add(1)
 	r.mu.Lock()
 	err = r.loadStateLocked()
+	// Our pending commands may have applied inside the snapshot: their
+	// outcome is unknown, and they must never be reproposed (a reproposal
+	// under a new max lease index could apply them twice).
+	for _, p := range r.mu.proposals {
+		r.finishLocked(p, &kvpb.AmbiguousResultError{RangeId: uint64(r.rangeID), Reason: "replica caught up by snapshot with the write in flight"})
+	}
 	r.notifyStateChangedLocked()
 	r.mu.Unlock()
 	in.done <- err
