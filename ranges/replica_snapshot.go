@@ -234,8 +234,13 @@ func (s *Store) HandleSnapshot(ctx context.Context, stream SnapshotReceiver) (*k
 	}
 	allowed := snapshotSpans(desc)
 	chunk := first
+	var staged int64
 	for {
 		for _, kv := range chunk.GetKvs() {
+			staged += int64(len(kv.GetKey()) + len(kv.GetValue()))
+			if staged > s.cfg.MaxSnapshotBytes {
+				return nil, &kvpb.InvalidRequestError{Reason: fmt.Sprintf("snapshot larger than %d bytes", s.cfg.MaxSnapshotBytes)}
+			}
 			uk, _, err := storage.DecodeEngineKey(kv.GetKey())
 			if err != nil || !inSpans(allowed, uk) {
 				return nil, &kvpb.InvalidRequestError{Reason: fmt.Sprintf("snapshot key %q outside the range", kv.GetKey())}
