@@ -38,7 +38,8 @@ func (r *Replica) applyCommitted(ents []*raftpb.Entry) error {
 	b := r.store.eng.NewBatch()
 	defer b.Close()
 	var outcomes []applyOutcome
-	var reproposals []uint64
+	type reproposal struct{ id, mai uint64 }
+	var reproposals []reproposal
 	descChanged, leaseChanged, newHolder := false, false, false
 	for _, e := range ents {
 		if e.GetIndex() <= st.applied.GetRaftAppliedIndex() {
@@ -57,7 +58,7 @@ func (r *Replica) applyCommitted(ents []*raftpb.Entry) error {
 			err := r.applyCommand(b, &st, cmd, e.GetIndex())
 			switch {
 			case err == errIllegalLeaseIndex:
-				reproposals = append(reproposals, cmd.GetId())
+				reproposals = append(reproposals, reproposal{cmd.GetId(), cmd.GetMaxLeaseIndex()})
 			case cmd.GetNewLease() != nil && err == nil:
 				leaseChanged = true
 				if kvpb.ReplicaID(st.lease.GetReplica().GetReplicaId()) == replicaID && st.lease.GetSequence() != prevSeq {
@@ -101,9 +102,11 @@ func (r *Replica) applyCommitted(ents []*raftpb.Entry) error {
 		}
 		r.finishLocked(p, o.err)
 	}
-	for _, id := range reproposals {
-		p, ok := r.mu.proposals[id]
-		if !ok {
+	for _, rp := range reproposals {
+		p, ok := r.mu.proposals[rp.id]
+		if !ok || p.cmd.GetMaxLeaseIndex() != rp.mai {
+			// An older copy (the current one carries a newer max lease
+			// index and may still apply): nothing to do.
 			continue
 		}
 		if p.cmd.GetProposerLeaseSequence() != r.mu.lease.GetSequence() {
@@ -153,6 +156,9 @@ func (r *Replica) applyCommand(b storage.Batch, st *applyState, cmd *rangepb.Raf
 		}
 		sameHolder := cur.GetReplica().GetReplicaId() == nl.GetReplica().GetReplicaId() &&
 			cur.GetReplica().GetStoreId() == nl.GetReplica().GetStoreId()
+		if sameHolder && nl.GetSequence() == cur.GetSequence() && nl.GetExpiration().HLC().Less(cur.GetExpiration().HLC()) {
+			return errLeaseRejected // an extension never shortens a lease (a stale copy)
+		}
 		transfer := cmd.GetTransfer() && cmd.GetProposerReplicaId() == cur.GetReplica().GetReplicaId()
 		if cur.GetReplica() != nil && !sameHolder && !transfer && nl.GetStart().HLC().Less(cur.GetExpiration().HLC()) {
 			return errLeaseRejected
@@ -210,6 +216,14 @@ func (r *Replica) applyConfChange(b storage.Batch, st *applyState, e *raftpb.Ent
 			return 0, err
 		}
 		newDesc, id = ctx.GetDesc(), ctx.GetId()
+		if st.desc != nil && newDesc.GetGeneration() != st.desc.GetGeneration()+1 {
+			// Raft applies every committed conf change, so we must too; a
+			// change built from a stale descriptor would indicate two
+			// concurrent proposers (prevented by the admin slot on the
+			// leaseholder). Make it visible.
+			r.store.log.Error("ranges: conf change built from a stale descriptor", "range", r.rangeID,
+				"current_generation", st.desc.GetGeneration(), "change_generation", newDesc.GetGeneration())
+		}
 	} else if st.desc != nil {
 		newDesc = leaveJointDesc(st.desc)
 	}
@@ -272,11 +286,22 @@ func (r *Replica) destroy(reason string) {
 	}
 	r.mu.Unlock()
 	r.store.log.Info("ranges: removing replica", "range", r.rangeID, "reason", reason)
-	r.failAllProposals(&kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)})
-	r.store.removeReplica(r)
+	// Proposed writes may still have applied elsewhere: ambiguous.
+	r.failAllProposals(&kvpb.AmbiguousResultError{RangeId: uint64(r.rangeID), Reason: "replica removed with the write in flight"})
+	r.raftMu.Lock()
+	for i, in := range r.raftMu.pendingSnaps {
+		in.batch.Close()
+		in.done <- errSnapshotDeclined
+		delete(r.raftMu.pendingSnaps, i)
+	}
+	r.raftMu.Unlock()
+	// Clear and tombstone BEFORE unmapping: until then the destroyed
+	// replica stays in the map, so no new replica is created over state
+	// that is about to be wiped.
 	if err := clearReplicaState(r.store.eng, r.rangeID, desc, next); err != nil {
 		r.store.log.Error("ranges: clearing removed replica", "range", r.rangeID, "err", err)
 	}
+	r.store.removeReplica(r)
 }
 
 // clearReplicaState removes a replica's state and data (desc may be nil

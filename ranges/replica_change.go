@@ -115,7 +115,10 @@ func (r *Replica) addLearner(ctx context.Context, t *kvpb.ReplicaTarget) error {
 	if err := r.proposeConfChange(ctx, cc, nd); err != nil {
 		return err
 	}
-	return r.waitDesc(ctx, func(d *kvpb.RangeDescriptor) bool { return d.GetGeneration() >= nd.GetGeneration() })
+	return r.waitDesc(ctx, func(d *kvpb.RangeDescriptor) bool {
+		x, ok := d.ReplicaByID(kvpb.ReplicaID(id))
+		return ok && x.GetStoreId() == t.GetStoreId()
+	})
 }
 
 func (r *Replica) promoteLearner(ctx context.Context, t *kvpb.ReplicaTarget) error {

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tesseradb/tessera/hlc"
+	"github.com/tesseradb/tessera/kv/concurrency/spanlatch"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/ranges/rangepb"
 )
@@ -22,6 +23,8 @@ type proposal struct {
 	done           chan error // buffered(1); receives the outcome once
 	proposedAtTick int
 	finished       bool
+	// guard holds the write's latches until the outcome is known.
+	guard *spanlatch.Guard
 }
 
 var (
@@ -78,6 +81,10 @@ func (r *Replica) finishLocked(p *proposal, err error) {
 	delete(r.mu.proposals, p.id)
 	if r.mu.pendingLease == p {
 		r.mu.pendingLease = nil
+	}
+	if p.guard != nil {
+		r.latches.Release(p.guard)
+		p.guard = nil
 	}
 	if p.finished {
 		return

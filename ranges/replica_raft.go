@@ -24,22 +24,35 @@ func (r *Replica) enqueueMessage(m *raftpb.Message, from *kvpb.ReplicaDescriptor
 	r.store.sched.enqueue(r.rangeID)
 }
 
-// senderRemoved reports whether from is a replica our descriptor knows to
-// be removed (its ID was handed out, and it is no longer a member).
-func (r *Replica) senderRemoved(from *kvpb.ReplicaDescriptor) bool {
-	if from == nil {
-		return false
-	}
+type senderState int
+
+const (
+	senderMember  senderState = iota // in our descriptor (or we know none yet)
+	senderRemoved                    // its ID was handed out and it is gone
+	senderUnknown                    // not in our descriptor, ID not yet handed out
+)
+
+// senderStatus judges the sender of a message against our descriptor. An
+// uninitialized replica accepts anyone (it learns the range from them).
+// Messages from unknown senders are dropped: a crafted message from a
+// non-member could otherwise drive raft into an impossible state.
+func (r *Replica) senderStatus(from *kvpb.ReplicaDescriptor) senderState {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	d := r.mu.desc
 	if d == nil {
-		return false
+		return senderMember
 	}
-	if _, ok := d.ReplicaByID(from.ID()); ok {
-		return false
+	if m, ok := d.ReplicaByID(from.ID()); ok {
+		if m.GetStoreId() != from.GetStoreId() || m.GetNodeId() != from.GetNodeId() {
+			return senderUnknown
+		}
+		return senderMember
 	}
-	return from.GetReplicaId() < d.GetNextReplicaId()
+	if from.GetReplicaId() < d.GetNextReplicaId() {
+		return senderRemoved
+	}
+	return senderUnknown
 }
 
 // stepAndReady runs the replica's share of a cycle under raftMu: tick,
@@ -139,6 +152,18 @@ func (r *Replica) updateLeaderLocked() {
 		r.notifyStateChangedLocked()
 	}
 	r.mu.Unlock()
+}
+
+// hardStateTermVoteUnchanged reports whether hs (a Ready's HardState)
+// keeps the persisted term and vote.
+func (r *Replica) hardStateTermVoteUnchanged(hs *raftpb.HardState) bool {
+	if hs == nil || raft.IsEmptyHardState(hs) {
+		return true
+	}
+	r.raftMu.Lock()
+	defer r.raftMu.Unlock()
+	cur := r.raftMu.rs.HardState()
+	return cur.GetTerm() == hs.GetTerm() && cur.GetVote() == hs.GetVote()
 }
 
 // stageReady stages the Ready's entries and HardState into the cycle's

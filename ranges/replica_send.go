@@ -39,6 +39,14 @@ func (s *Store) Send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchRes
 	if err := validateBatch(ba); err != nil {
 		return nil, err
 	}
+	if ts := ba.GetHeader().GetTimestamp(); ts != nil && !ts.HLC().IsEmpty() {
+		// A timestamp from the future moves our clock (so a later lease
+		// starts above any read served at it) and may not exceed the max
+		// offset.
+		if err := s.cfg.Clock.Update(ts.HLC()); err != nil {
+			return nil, &kvpb.ClockOffsetError{Remote: ts, Local: kvpb.TS(s.cfg.Clock.Now()), MaxOffsetNanos: int64(s.cfg.Clock.MaxOffset())}
+		}
+	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.RequestTimeout)
@@ -116,7 +124,14 @@ func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 	if err != nil {
 		return nil, r.unavailable(ctx, "waiting for latches")
 	}
-	defer r.latches.Release(g)
+	// A proposed write keeps its latches until it applies (or is known
+	// not to): evaluateWrite hands them to the proposal.
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			r.latches.Release(g)
+		}
+	}()
 	// The lease may have moved while we waited.
 	lease, err := r.ensureLease(ctx)
 	if err != nil {
@@ -129,14 +144,16 @@ func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 	if ba.IsReadOnly() {
 		return r.evaluateRead(ba, spans, ts, lease)
 	}
-	return r.evaluateWrite(ctx, ba, spans, ts, lease)
+	return r.evaluateWrite(ctx, ba, spans, ts, lease, g, &handedOff)
 }
 
 // evaluateRead serves a read-only batch from the engine, without Raft
 // (the latches exclude concurrent writes to the spans; the lease makes the
 // local state authoritative).
 func (r *Replica) evaluateRead(ba *kvpb.BatchRequest, spans []spanlatch.Span, ts hlc.Timestamp, lease *kvpb.Lease) (*kvpb.BatchResponse, error) {
-	if !lease.Covers(ts) {
+	// A read below the lease start is fine (every earlier write applied
+	// before our lease did); above the expiration it is not ours to serve.
+	if !ts.Less(lease.GetExpiration().HLC()) {
 		return nil, r.notLeaseholderErr()
 	}
 	br := &kvpb.BatchResponse{Timestamp: kvpb.TS(ts)}
@@ -156,8 +173,12 @@ func (r *Replica) evaluateRead(ba *kvpb.BatchRequest, spans []spanlatch.Span, ts
 
 // evaluateWrite evaluates a batch into a write batch, proposes it, and
 // waits for it to apply locally.
-func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, spans []spanlatch.Span, ts hlc.Timestamp, lease *kvpb.Lease) (*kvpb.BatchResponse, error) {
-	// No write below a served read.
+func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, spans []spanlatch.Span, ts hlc.Timestamp,
+	lease *kvpb.Lease, g *spanlatch.Guard, handedOff *bool) (*kvpb.BatchResponse, error) {
+	// No write below our lease start or a served read.
+	if start := lease.GetStart().HLC(); ts.Less(start) {
+		ts = start
+	}
 	for _, sp := range spans {
 		if sp.Access == spanlatch.Write {
 			if rts := r.tsCache.Get(sp.Key, sp.EndKey); !rts.Less(ts) {
@@ -193,9 +214,11 @@ func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, span
 		WriteBatch:            append([]byte(nil), b.Repr()...),
 	})
 	p.br = br
+	p.guard = g
 	if err := r.submit(p); err != nil {
 		return nil, err
 	}
+	*handedOff = true
 	select {
 	case err := <-p.done:
 		if err != nil {

@@ -234,8 +234,13 @@ func (s *Store) HandleSnapshot(ctx context.Context, stream SnapshotReceiver) (*k
 	}
 	allowed := snapshotSpans(desc)
 	chunk := first
+	var staged int64
 	for {
 		for _, kv := range chunk.GetKvs() {
+			staged += int64(len(kv.GetKey()) + len(kv.GetValue()))
+			if staged > s.cfg.MaxSnapshotBytes {
+				return nil, &kvpb.InvalidRequestError{Reason: fmt.Sprintf("snapshot larger than %d bytes", s.cfg.MaxSnapshotBytes)}
+			}
 			uk, _, err := storage.DecodeEngineKey(kv.GetKey())
 			if err != nil || !inSpans(allowed, uk) {
 				return nil, &kvpb.InvalidRequestError{Reason: fmt.Sprintf("snapshot key %q outside the range", kv.GetKey())}
@@ -339,6 +344,12 @@ func (r *Replica) applySnapshot(snap *raftpb.Snapshot, hs *raftpb.HardState) err
 	r.store.counters.snapshotsApplied.Add(1)
 	r.mu.Lock()
 	err = r.loadStateLocked()
+	// Our pending commands may have applied inside the snapshot: their
+	// outcome is unknown, and they must never be reproposed (a reproposal
+	// under a new max lease index could apply them twice).
+	for _, p := range r.mu.proposals {
+		r.finishLocked(p, &kvpb.AmbiguousResultError{RangeId: uint64(r.rangeID), Reason: "replica caught up by snapshot with the write in flight"})
+	}
 	r.notifyStateChangedLocked()
 	r.mu.Unlock()
 	in.done <- err

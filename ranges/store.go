@@ -47,6 +47,9 @@ type StoreConfig struct {
 	RaftLogMaxEntries uint64
 	// SnapshotChunkBytes is the size of snapshot chunks (default 256 KiB).
 	SnapshotChunkBytes int
+	// MaxSnapshotBytes bounds a received snapshot, which is staged in
+	// memory (default 1 GiB; ranges split at 512 MiB).
+	MaxSnapshotBytes int64
 	// Seed seeds the store's randomness (proposal IDs).
 	Seed int64
 	// Logger (default slog.Default()).
@@ -74,6 +77,9 @@ func (c *StoreConfig) setDefaults() {
 	}
 	if c.SnapshotChunkBytes <= 0 {
 		c.SnapshotChunkBytes = 256 << 10
+	}
+	if c.MaxSnapshotBytes <= 0 {
+		c.MaxSnapshotBytes = 1 << 30
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -231,7 +237,9 @@ func (s *Store) Stop() {
 		s.mu.drained.Wait()
 	}
 	s.mu.Unlock()
-	s.forEachReplica(func(r *Replica) { r.failAllProposals(ErrStoreStopped) })
+	s.forEachReplica(func(r *Replica) {
+		r.failAllProposals(&kvpb.AmbiguousResultError{RangeId: uint64(r.rangeID), Reason: "store stopped with the write in flight"})
+	})
 }
 
 // enter registers an operation that uses the engine; false once the store

@@ -3,6 +3,8 @@ package ranges
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"time"
 
 	"go.etcd.io/raft/v3"
@@ -48,8 +50,24 @@ func (s *Store) runScheduler() {
 				}
 			}
 		}
-		s.processReplicas(rs, tick)
+		if !s.processSafely(rs, tick) {
+			return
+		}
 	}
+}
+
+// processSafely runs one cycle; a panic (raft refusing an impossible
+// state, e.g. from corrupt input) stops the store's Raft processing with a
+// clear log instead of crashing the process.
+func (s *Store) processSafely(rs []*Replica, tick bool) (ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.fatal("raft processing panicked", 0, fmt.Errorf("%v\n%s", p, debug.Stack()))
+			ok = false
+		}
+	}()
+	s.processReplicas(rs, tick)
+	return true
 }
 
 func (s *Store) processReplicas(rs []*Replica, tick bool) {
@@ -70,13 +88,18 @@ func (s *Store) processReplicas(rs []*Replica, tick bool) {
 	early := map[kvpb.NodeID]*kvpb.RaftMessageBatch{}
 	for i := range works {
 		var e []*raftpb.Message
+		// Only when this Ready changes no term or vote: those must be
+		// durable before anything is sent.
+		canEarly := works[i].r.hardStateTermVoteUnchanged(works[i].rd.HardState)
 		for _, m := range works[i].rd.Messages {
 			switch m.GetType() {
 			case raftpb.MsgApp, raftpb.MsgHeartbeat, raftpb.MsgTimeoutNow:
-				e = append(e, m)
-			default:
-				late[i] = append(late[i], m)
+				if canEarly {
+					e = append(e, m)
+					continue
+				}
 			}
+			late[i] = append(late[i], m)
 		}
 		works[i].r.collectMessages(e, early)
 	}
@@ -145,9 +168,32 @@ func (s *Store) sendBatches(out map[kvpb.NodeID]*kvpb.RaftMessageBatch) {
 	}
 	now := kvpb.TS(s.cfg.Clock.Now())
 	for node, batch := range out {
-		batch.Now = now
-		s.cfg.Transport.Send(node, batch)
+		for _, b := range splitBatch(batch, maxBatchBytes) {
+			b.Now = now
+			s.cfg.Transport.Send(node, b)
+		}
 	}
+}
+
+// maxBatchBytes keeps RaftMessageBatches well below gRPC's default 4 MiB
+// receive limit (a single larger message still goes alone).
+const maxBatchBytes = 2 << 20
+
+func splitBatch(b *kvpb.RaftMessageBatch, limit int) []*kvpb.RaftMessageBatch {
+	var out []*kvpb.RaftMessageBatch
+	cur := &kvpb.RaftMessageBatch{FromNodeId: b.GetFromNodeId(), ToNodeId: b.GetToNodeId()}
+	size := 0
+	for _, r := range b.GetRequests() {
+		n := len(r.GetMessage()) + 64
+		if len(cur.Requests) > 0 && size+n > limit {
+			out = append(out, cur)
+			cur = &kvpb.RaftMessageBatch{FromNodeId: b.GetFromNodeId(), ToNodeId: b.GetToNodeId()}
+			size = 0
+		}
+		cur.Requests = append(cur.Requests, r)
+		size += n
+	}
+	return append(out, cur)
 }
 
 // fatal reports an error that leaves the store unable to continue safely
@@ -201,11 +247,19 @@ func (s *Store) HandleRaftBatch(ctx context.Context, b *kvpb.RaftMessageBatch) [
 			// necessarily stale, so it is not told to collect itself.
 			continue
 		}
-		if removed := r.senderRemoved(req.GetFromReplica()); removed {
-			resps = append(resps, &kvpb.RaftMessageResponse{RangeId: req.GetRangeId(), FromReplica: to, ToReplica: req.GetFromReplica(), ReplicaTooOld: true})
+		from := req.GetFromReplica()
+		if from == nil || msg.GetFrom() != from.GetReplicaId() || msg.GetTo() != to.GetReplicaId() {
+			continue // inconsistent addressing: not from a real peer
+		}
+		switch r.senderStatus(from) {
+		case senderRemoved:
+			resps = append(resps, &kvpb.RaftMessageResponse{RangeId: req.GetRangeId(), FromReplica: to, ToReplica: from,
+				ReplicaTooOld: true, Generation: r.Desc().GetGeneration()})
+			continue
+		case senderUnknown:
 			continue
 		}
-		r.enqueueMessage(msg, req.GetFromReplica())
+		r.enqueueMessage(msg, from)
 	}
 	return resps
 }
@@ -222,6 +276,11 @@ func (s *Store) handleRaftResponse(resp *kvpb.RaftMessageResponse) {
 	}
 	r, ok := s.GetReplica(kvpb.RangeID(resp.GetRangeId()))
 	if !ok || r.ReplicaID() != kvpb.ReplicaID(to.GetReplicaId()) {
+		return
+	}
+	// Believe it only from a descriptor newer than ours (ours contains us,
+	// or we would have collected ourselves already).
+	if d := r.Desc(); d != nil && resp.GetGeneration() <= d.GetGeneration() {
 		return
 	}
 	r.mu.Lock()

@@ -175,3 +175,66 @@ func TestSnapshotBadInput(t *testing.T) {
 	// The existing range is untouched.
 	require.NoError(t, c.Put(ctx, "still", "works"))
 }
+
+func raftMsg(t *testing.T, m *raftpb.Message) []byte {
+	data, err := proto.Marshal(m)
+	require.NoError(t, err)
+	return data
+}
+
+// TestCraftedRaftMessages: messages from a non-member, with inconsistent
+// addressing, or for a stale replica of ours change nothing, get no
+// "you were removed" reply that would make a healthy sender collect
+// itself, and never panic the store.
+func TestCraftedRaftMessages(t *testing.T) {
+	c := rangetest.New(t, rangetest.Config{Nodes: 3})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	require.NoError(t, c.Put(ctx, "warm", "up"))
+	n3 := c.Nodes[2].Store()
+	info := n3.RangeInfo(1)[0]
+	self := &kvpb.ReplicaDescriptor{NodeId: 3, StoreId: 3, ReplicaId: info.GetReplicaId()}
+	// A heartbeat from "replica 99" of a node that does not exist, with a
+	// higher term and a commit index far beyond our log.
+	hb := &raftpb.Message{Type: raftpb.MsgHeartbeat.Enum(), To: proto.Uint64(info.GetReplicaId()), From: proto.Uint64(99),
+		Term: proto.Uint64(info.GetTerm() + 1), Commit: proto.Uint64(1 << 40)}
+	resps := n3.HandleRaftBatch(ctx, &kvpb.RaftMessageBatch{FromNodeId: 9, Requests: []*kvpb.RaftMessageRequest{{
+		RangeId: 1, FromReplica: &kvpb.ReplicaDescriptor{NodeId: 9, StoreId: 9, ReplicaId: 99}, ToReplica: self, Message: raftMsg(t, hb)}}})
+	require.Empty(t, resps)
+	// A member's replica ID claimed by another node.
+	hb.From = proto.Uint64(1)
+	resps = n3.HandleRaftBatch(ctx, &kvpb.RaftMessageBatch{FromNodeId: 9, Requests: []*kvpb.RaftMessageRequest{{
+		RangeId: 1, FromReplica: &kvpb.ReplicaDescriptor{NodeId: 9, StoreId: 9, ReplicaId: 1}, ToReplica: self, Message: raftMsg(t, hb)}}})
+	require.Empty(t, resps)
+	// A message addressed to an older replica ID on this store (a stale
+	// replica of ours) from a healthy member: dropped, no reply.
+	hb.From = proto.Uint64(1)
+	hb.To = proto.Uint64(info.GetReplicaId() - 1)
+	resps = n3.HandleRaftBatch(ctx, &kvpb.RaftMessageBatch{FromNodeId: 1, Requests: []*kvpb.RaftMessageRequest{{
+		RangeId: 1, FromReplica: &kvpb.ReplicaDescriptor{NodeId: 1, StoreId: 1, ReplicaId: 1},
+		ToReplica: &kvpb.ReplicaDescriptor{NodeId: 3, StoreId: 3, ReplicaId: info.GetReplicaId() - 1}, Message: raftMsg(t, hb)}}})
+	require.Empty(t, resps)
+	// The range keeps working and n3 keeps its replica, at the same term.
+	require.NoError(t, c.Put(ctx, "after", "x"))
+	require.Len(t, n3.RangeInfo(1), 1)
+	require.NotNil(t, n3.RangeInfo(1)[0].GetDesc())
+}
+
+// TestFutureHeaderTimestamp: a header timestamp beyond the max offset is
+// refused; one within it ratchets the clock.
+func TestFutureHeaderTimestamp(t *testing.T) {
+	c := rangetest.New(t, rangetest.Config{Nodes: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s := c.Nodes[0].Store()
+	ba := batch(kvpb.NewGet([]byte("a")))
+	ba.Header.Timestamp = kvpb.TS(s.Clock().Now().AddDuration(int64(time.Hour)))
+	_, err := s.Send(ctx, ba)
+	var coe *kvpb.ClockOffsetError
+	require.True(t, errors.As(err, &coe), "%v", err)
+	near := s.Clock().Now().AddDuration(int64(20 * time.Millisecond))
+	ba.Header.Timestamp = kvpb.TS(near)
+	_, err = s.Send(ctx, ba)
+	require.NoError(t, err)
+	require.True(t, near.Less(s.Clock().Now()), "the clock moved past the request timestamp")
+}

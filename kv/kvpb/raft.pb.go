@@ -233,6 +233,9 @@ type RaftMessageResponse struct {
 	ToReplica     *ReplicaDescriptor     `protobuf:"bytes,3,opt,name=to_replica,json=toReplica,proto3" json:"to_replica,omitempty"`
 	ReplicaTooOld bool                   `protobuf:"varint,4,opt,name=replica_too_old,json=replicaTooOld,proto3" json:"replica_too_old,omitempty"`
 	Error         *Error                 `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
+	// generation of the responder's descriptor, which does not contain
+	// to_replica: the recipient acts only if it is newer than its own.
+	Generation    uint64 `protobuf:"varint,6,opt,name=generation,proto3" json:"generation,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -300,6 +303,13 @@ func (x *RaftMessageResponse) GetError() *Error {
 		return x.Error
 	}
 	return nil
+}
+
+func (x *RaftMessageResponse) GetGeneration() uint64 {
+	if x != nil {
+		return x.Generation
+	}
+	return 0
 }
 
 // SnapshotHeader is the first chunk of a snapshot stream.
@@ -593,14 +603,17 @@ const file_kv_kvpb_raft_proto_rawDesc = "" +
 	"\n" +
 	"to_node_id\x18\x02 \x01(\x04R\btoNodeId\x12?\n" +
 	"\brequests\x18\x03 \x03(\v2#.tessera.kv.kvpb.RaftMessageRequestR\brequests\x12,\n" +
-	"\x03now\x18\x04 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\x03now\"\x90\x02\n" +
+	"\x03now\x18\x04 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\x03now\"\xb0\x02\n" +
 	"\x13RaftMessageResponse\x12\x19\n" +
 	"\brange_id\x18\x01 \x01(\x04R\arangeId\x12E\n" +
 	"\ffrom_replica\x18\x02 \x01(\v2\".tessera.kv.kvpb.ReplicaDescriptorR\vfromReplica\x12A\n" +
 	"\n" +
 	"to_replica\x18\x03 \x01(\v2\".tessera.kv.kvpb.ReplicaDescriptorR\ttoReplica\x12&\n" +
 	"\x0freplica_too_old\x18\x04 \x01(\bR\rreplicaTooOld\x12,\n" +
-	"\x05error\x18\x05 \x01(\v2\x16.tessera.kv.kvpb.ErrorR\x05error\"\xd5\x02\n" +
+	"\x05error\x18\x05 \x01(\v2\x16.tessera.kv.kvpb.ErrorR\x05error\x12\x1e\n" +
+	"\n" +
+	"generation\x18\x06 \x01(\x04R\n" +
+	"generation\"\xd5\x02\n" +
 	"\x0eSnapshotHeader\x12\x19\n" +
 	"\brange_id\x18\x01 \x01(\x04R\arangeId\x12E\n" +
 	"\ffrom_replica\x18\x02 \x01(\v2\".tessera.kv.kvpb.ReplicaDescriptorR\vfromReplica\x12A\n" +

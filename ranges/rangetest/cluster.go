@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -47,6 +48,9 @@ type Config struct {
 	RaftLogMaxEntries uint64 // default 1000
 	// SnapshotChunkBytes (default: the store's).
 	SnapshotChunkBytes int
+	// CrashableFS keeps every store on a crashable in-memory filesystem so
+	// that Crash can drop whatever was not synced (instead of real dirs).
+	CrashableFS bool
 }
 
 func (c *Config) defaults() {
@@ -81,6 +85,7 @@ type Node struct {
 	ID      kvpb.NodeID
 	StoreID kvpb.StoreID
 	Dir     string
+	fs      *vfs.MemFS // with Config.CrashableFS
 
 	mu struct {
 		sync.Mutex
@@ -99,6 +104,13 @@ func (n *Node) Store() *ranges.Store {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.mu.store
+}
+
+// engine returns the node's open engine (nil when stopped).
+func (n *Node) engine() storage.Engine {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.mu.eng
 }
 
 // Running reports whether the node is up.
@@ -141,7 +153,21 @@ func New(t testing.TB, cfg Config) *Cluster {
 	for i := 1; i <= cfg.Nodes; i++ {
 		n := &Node{ID: kvpb.NodeID(i), StoreID: kvpb.StoreID(i), Dir: filepath.Join(root, fmt.Sprintf("n%d", i))}
 		c.Nodes = append(c.Nodes, n)
-		eng, err := storage.Open(n.Dir)
+		if cfg.CrashableFS {
+			n.fs = vfs.NewCrashableMem()
+			require.NoError(t, n.fs.MkdirAll(n.Dir, 0o755))
+			// Make the directory itself durable, as a real deployment does.
+			for d := n.Dir; ; d = filepath.Dir(d) {
+				f, err := n.fs.OpenDir(d)
+				require.NoError(t, err)
+				require.NoError(t, f.Sync())
+				require.NoError(t, f.Close())
+				if d == filepath.Dir(d) {
+					break
+				}
+			}
+		}
+		eng, err := c.open(n)
 		require.NoError(t, err)
 		require.NoError(t, ranges.WriteStoreIdent(eng, &kvpb.StoreIdent{ClusterId: "test", NodeId: uint64(i), StoreId: uint64(i)}))
 		if i == 1 {
@@ -178,9 +204,16 @@ func (c *Cluster) resolve(id kvpb.NodeID) (string, error) {
 	return a, nil
 }
 
+func (c *Cluster) open(n *Node) (storage.Engine, error) {
+	if n.fs != nil {
+		return storage.Open(n.Dir, storage.WithFS(n.fs))
+	}
+	return storage.Open(n.Dir)
+}
+
 func (c *Cluster) start(n *Node) {
 	t := c.t
-	eng, err := storage.Open(n.Dir)
+	eng, err := c.open(n)
 	require.NoError(t, err)
 	var inner ranges.Transport
 	var lis net.Listener
@@ -208,7 +241,7 @@ func (c *Cluster) start(n *Node) {
 		c.Net.Register(n.ID, store)
 		return
 	}
-	srv := grpc.NewServer()
+	srv := grpc.NewServer(grpc.MaxRecvMsgSize(64 << 20))
 	kvpb.RegisterInternalServer(srv, ranges.NewInternalServer(store))
 	go func() { _ = srv.Serve(lis) }()
 	addr := lis.Addr().String()
@@ -250,6 +283,19 @@ func (c *Cluster) Stop(i int) {
 	store.Stop()
 	tr.Close()
 	require.NoError(c.t, eng.Close())
+}
+
+// Crash stops node i as a power loss would (Config.CrashableFS): its
+// store restarts from exactly what had been synced.
+func (c *Cluster) Crash(i int) {
+	n := c.Nodes[i-1]
+	require.NotNil(c.t, n.fs, "Crash needs Config.CrashableFS")
+	if !n.Running() {
+		return
+	}
+	clone := n.fs.CrashClone(vfs.CrashCloneCfg{})
+	c.Stop(i)
+	n.fs = clone
 }
 
 // Restart starts a stopped node i on its directory.

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/kv/storage"
 	"github.com/tesseradb/tessera/ranges"
 )
 
@@ -60,7 +61,7 @@ func TestKillLeaseholder(t *testing.T) {
 			c := New(t, Config{Nodes: 3, Transport: kind})
 			ctx := ctxFor(t, 30*time.Second)
 			want := writeKeys(t, ctx, c, "a", 30)
-			lh := c.Leaseholder(ctx, 1)
+			lh := mustLH(t, ctx, c)
 			require.NotNil(t, lh)
 			c.Stop(nodeIndex(c, lh))
 			start := time.Now()
@@ -82,7 +83,7 @@ func TestPartition(t *testing.T) {
 	c := New(t, Config{Nodes: 3})
 	ctx := ctxFor(t, 40*time.Second)
 	want := writeKeys(t, ctx, c, "a", 10)
-	lh := c.Leaseholder(ctx, 1)
+	lh := mustLH(t, ctx, c)
 	lhi := nodeIndex(c, lh)
 	follower := lhi%3 + 1
 	others := func(i int) []int {
@@ -104,7 +105,7 @@ func TestPartition(t *testing.T) {
 		want[k] = v
 	}
 	t.Logf("writes resumed %s after partitioning the leaseholder", time.Since(start))
-	newLH := c.Leaseholder(ctx, 1)
+	newLH := mustLH(t, ctx, c)
 	require.NotEqual(t, lh, newLH)
 	c.Heal()
 	checkKeys(t, ctx, c, want)
@@ -122,7 +123,7 @@ func TestTwoOfThreeDown(t *testing.T) {
 	c := New(t, Config{Nodes: 3, RequestTimeout: time.Second})
 	ctx := ctxFor(t, 40*time.Second)
 	want := writeKeys(t, ctx, c, "a", 5)
-	lh := c.Leaseholder(ctx, 1)
+	lh := mustLH(t, ctx, c)
 	lhi := nodeIndex(c, lh)
 	var down []int
 	for i := 1; i <= 3; i++ {
@@ -144,7 +145,8 @@ func TestTwoOfThreeDown(t *testing.T) {
 			cancel()
 			took := time.Since(start)
 			require.Error(t, err)
-			require.Less(t, took, 3*time.Second, "a request without quorum must fail in bounded time")
+			// Bounded by the 1s request deadline; generous slack for a loaded machine.
+			require.Less(t, took, 15*time.Second, "a request without quorum must fail in bounded time")
 			var una *kvpb.UnavailableError
 			var amb *kvpb.AmbiguousResultError
 			require.True(t, errors.As(err, &una) || errors.As(err, &amb), "unexpected error: %v", err)
@@ -208,7 +210,7 @@ func testSnapshotCatchUp(t *testing.T, kind TransportKind) {
 	// Small chunks: the snapshot streams in many of them.
 	c := New(t, Config{Nodes: 3, RaftLogMaxEntries: 16, Transport: kind, SnapshotChunkBytes: 256})
 	ctx := ctxFor(t, 40*time.Second)
-	lh := c.Leaseholder(ctx, 1)
+	lh := mustLH(t, ctx, c)
 	lagger := nodeIndex(c, lh)%3 + 1
 	c.Stop(lagger)
 	want := writeKeys(t, ctx, c, "a", 120)
@@ -220,22 +222,20 @@ func testSnapshotCatchUp(t *testing.T, kind TransportKind) {
 	for k, v := range writeKeys(t, ctx, c, "b", 5) {
 		want[k] = v
 	}
-	target := c.Leaseholder(ctx, 1).Store().RangeInfo(1)[0].GetAppliedIndex()
+	target := mustLH(t, ctx, c).Store().RangeInfo(1)[0].GetAppliedIndex()
 	require.Eventually(t, func() bool {
 		infos := n.Store().RangeInfo(1)
 		return len(infos) == 1 && infos[0].GetAppliedIndex() >= target
 	}, 20*time.Second, 10*time.Millisecond)
 	require.Greater(t, n.Store().Metrics().SnapshotsApplied, int64(0), "caught up from %d without a snapshot", lagApplied)
-	// Its data is complete: make it the only possible leaseholder (stop the
-	// others one at a time would lose quorum), so read its engine directly.
+	// Its data is complete: read its own engine.
+	eng := n.engine()
+	now := c.Clock().Now()
 	for k, v := range want {
-		br, err := n.Store().Send(ctx, c.batch(kvpb.NewGet([]byte(k))))
-		if err != nil {
-			var nle *kvpb.NotLeaseholderError
-			require.True(t, errors.As(err, &nle), "%v", err)
-			break
-		}
-		require.Equal(t, v, string(br.GetResponses()[0].GetGet().GetValue()))
+		got, ok, err := storage.MVCCGet(eng, []byte(k), now, storage.MVCCReadOptions{})
+		require.NoError(t, err)
+		require.True(t, ok, "n%d misses %s after catching up", n.ID, k)
+		require.Equal(t, v, string(got.Value))
 	}
 	checkKeys(t, ctx, c, want)
 }
@@ -249,6 +249,7 @@ func TestReplicaChangesUnderLoad(t *testing.T) {
 	acked := map[string]string{}
 	var stop atomic.Bool
 	var wg sync.WaitGroup
+	t.Cleanup(func() { stop.Store(true); wg.Wait() })
 	for w := 0; w < 4; w++ {
 		wg.Add(1)
 		go func() {
@@ -266,7 +267,8 @@ func TestReplicaChangesUnderLoad(t *testing.T) {
 			}
 		}()
 	}
-	lh := c.Leaseholder(ctx, 1)
+	lh := mustLH(t, ctx, c)
+	require.NotNil(t, lh, "no leaseholder: %v", c.describe())
 	var victim *Node
 	for _, n := range c.Nodes[:3] {
 		if n != lh {
@@ -283,7 +285,7 @@ func TestReplicaChangesUnderLoad(t *testing.T) {
 	c.RemoveReplica(ctx, 1, c.Nodes[3])
 	stop.Store(true)
 	wg.Wait()
-	final := c.Leaseholder(ctx, 1)
+	final := mustLH(t, ctx, c)
 	require.NotNil(t, final, "no leaseholder after the replica changes: %v", c.describe())
 	desc := final.Store().RangeInfo(1)[0].GetDesc()
 	require.Len(t, desc.GetReplicas(), 3)
@@ -303,7 +305,7 @@ func TestMessageFaults(t *testing.T) {
 	ctx := ctxFor(t, 60*time.Second)
 	c.Net.SetFaults(ranges.MemFaults{DropRate: 0.1, DuplicateRate: 0.1, ReorderRate: 0.1, MaxDelay: 5 * time.Millisecond})
 	want := writeKeys(t, ctx, c, "f", 40)
-	lh := c.Leaseholder(ctx, 1)
+	lh := mustLH(t, ctx, c)
 	c.Stop(nodeIndex(c, lh))
 	checkKeys(t, ctx, c, want)
 	c.Restart(nodeIndex(c, lh))
@@ -321,6 +323,7 @@ func TestTransferLease(t *testing.T) {
 	var stop atomic.Bool
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	t.Cleanup(func() { stop.Store(true); wg.Wait() })
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -334,19 +337,21 @@ func TestTransferLease(t *testing.T) {
 		}
 	}()
 	for round := 0; round < 3; round++ {
-		lh := c.Leaseholder(ctx, 1)
+		lh := mustLH(t, ctx, c)
+		require.NotNil(t, lh)
 		target := c.Nodes[nodeIndex(c, lh)%3]
 		start := time.Now()
+		old := lh.Store().RangeInfo(1)[0].GetLease()
 		l, err := lh.Store().TransferLease(ctx, 1, &kvpb.ReplicaTarget{NodeId: uint64(target.ID), StoreId: uint64(target.StoreID)})
 		require.NoError(t, err)
 		require.Equal(t, uint64(target.StoreID), l.GetReplica().GetStoreId())
+		// The new lease did not wait for the old one to expire.
+		require.True(t, l.GetStart().HLC().Less(old.GetExpiration().HLC()), "new lease %v, old %v", l, old)
 		require.Eventually(t, func() bool {
 			info := target.Store().RangeInfo(1)[0]
 			return info.GetLeaseValid() && info.GetRaftLeaderReplicaId() == info.GetReplicaId()
 		}, 10*time.Second, 5*time.Millisecond)
-		took := time.Since(start)
-		t.Logf("lease and leadership moved n%d -> n%d in %s", lh.ID, target.ID, took)
-		require.Less(t, took, 5*time.Second, "transfer must not wait for the old lease to expire")
+		t.Logf("lease and leadership moved n%d -> n%d in %s", lh.ID, target.ID, time.Since(start))
 	}
 	stop.Store(true)
 	wg.Wait()
@@ -374,4 +379,41 @@ func TestLogTruncation(t *testing.T) {
 	for _, n := range c.Nodes {
 		require.LessOrEqual(t, n.Store().Metrics().SnapshotsApplied, int64(1), "n%d", n.ID)
 	}
+}
+
+// mustLH returns range 1's leaseholder or fails the test with every
+// node's view.
+func mustLH(t *testing.T, ctx context.Context, c *Cluster) *Node {
+	t.Helper()
+	lh := c.Leaseholder(ctx, 1)
+	require.NotNil(t, lh, "no leaseholder for r1: %s", c.describe())
+	return lh
+}
+
+// TestCrashRecovery: nodes lose everything not synced (power loss, not a
+// clean stop): the applied state (written without sync) falls behind the
+// synced log and is re-applied idempotently; no acknowledged write is
+// lost, including after crashing every node at once.
+func TestCrashRecovery(t *testing.T) {
+	c := New(t, Config{Nodes: 3, CrashableFS: true})
+	ctx := ctxFor(t, 60*time.Second)
+	want := writeKeys(t, ctx, c, "a", 30)
+	lh := mustLH(t, ctx, c)
+	c.Crash(nodeIndex(c, lh))
+	for k, v := range writeKeys(t, ctx, c, "b", 10) {
+		want[k] = v
+	}
+	c.Restart(nodeIndex(c, lh))
+	checkKeys(t, ctx, c, want)
+	for i := 1; i <= 3; i++ {
+		c.Crash(i)
+	}
+	for i := 1; i <= 3; i++ {
+		c.Restart(i)
+	}
+	checkKeys(t, ctx, c, want)
+	for k, v := range writeKeys(t, ctx, c, "c", 5) {
+		want[k] = v
+	}
+	checkKeys(t, ctx, c, want)
 }

@@ -132,7 +132,8 @@ func TestPorcupineSelfCheck(t *testing.T) {
 // history must be linearizable.
 func TestLinearizability(t *testing.T) {
 	seed := testSeed(t)
-	c := New(t, Config{Nodes: 3, Seed: seed})
+	// Crashable FS: "kills" drop everything not yet synced.
+	c := New(t, Config{Nodes: 3, Seed: seed, CrashableFS: true})
 	ctx := ctxFor(t, 60*time.Second)
 	const clients, runFor = 4, 6 * time.Second
 	keys := []string{"x", "y", "z"}
@@ -227,7 +228,7 @@ func TestLinearizability(t *testing.T) {
 		case 1:
 			if lh := c.Leaseholder(ctxFor(t, 5*time.Second), 1); lh != nil {
 				i := nodeIndex(c, lh)
-				c.Stop(i)
+				c.Crash(i)
 				waitFor(ctx, time.Duration(200+rng.Intn(600))*time.Millisecond)
 				c.Restart(i)
 			}
