@@ -59,6 +59,9 @@ type Server struct {
 }
 
 // New opens the store and binds the listen address; Start serves.
+// maxRPCMessageBytes bounds one gRPC message a node accepts.
+const maxRPCMessageBytes = 64 << 20
+
 func New(cfg Config) (*Server, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
@@ -105,6 +108,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.peers, _ = kvclient.New(seeds, kvclient.WithClock(s.clock), kvclient.WithLogger(s.log))
 	s.grpc = grpc.NewServer(
+		// One raft message can carry a value close to the storage limit;
+		// gRPC's 4 MiB default would break the stream (the raft transport
+		// splits batches above 2 MiB).
+		grpc.MaxRecvMsgSize(maxRPCMessageBytes),
 		grpc.ChainUnaryInterceptor(clockUnaryServerInterceptor(s.clock)),
 		grpc.ChainStreamInterceptor(clockStreamServerInterceptor(s.clock)),
 	)
