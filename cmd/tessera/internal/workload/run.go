@@ -122,11 +122,12 @@ func Run(ctx context.Context, cfg Config, op Op) (Summary, error) {
 	if cfg.Interval <= 0 {
 		cfg.Interval = time.Second
 	}
+	// start is taken before the deadline is set, so Elapsed >= Duration.
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
 
 	var rec Recorder
-	start := time.Now()
 	var wg sync.WaitGroup
 	for w := 0; w < cfg.Concurrency; w++ {
 		wg.Add(1)
