@@ -167,17 +167,53 @@ type fragment struct {
 	aggOrders [][]*ast.ByItem
 }
 
-// parseFragment rewrites toks[a:b] after prefix (MySQL text, attributed to
-// toks[a]) and parses the result as one statement.
-func parseFragment(sql string, toks []pgdialect.Token, a, b int, prefix string, st *Statement, columnTypes bool) (*fragment, error) {
-	return parseFragmentWith(sql, toks, a, b, prefix, st, &pgdialect.Rewriter{ColumnTypes: columnTypes})
+// work is the scratch state of one fragment parse: the Rewriter with its
+// output buffers, the fragment and the tree walker. It is recycled through
+// workPool; nothing a Statement keeps points into it (the rewritten text,
+// which TiDB nodes reference, is a fresh string each time).
+type work struct {
+	w   pgdialect.Rewriter
+	f   fragment
+	att attacher
+	val validator
 }
 
-// parseFragmentWith is parseFragment with a prepared Rewriter (Skip,
-// Insert, ColumnTypes set by the caller).
-func parseFragmentWith(sql string, toks []pgdialect.Token, a, b int, prefix string, st *Statement, w *pgdialect.Rewriter) (*fragment, error) {
+var workPool = sync.Pool{New: func() any { return new(work) }}
+
+// getWork returns an empty work.
+func getWork() *work {
+	wk := workPool.Get().(*work)
+	wk.w.Reset()
+	return wk
+}
+
+func putWork(wk *work) {
+	aggs := wk.f.aggOrders
+	clear(aggs)
+	wk.f = fragment{aggOrders: aggs[:0]}
+	wk.att = attacher{}
+	wk.val = validator{}
+	wk.w.Src, wk.w.Toks = "", nil
+	workPool.Put(wk)
+}
+
+// parseFragment rewrites toks[a:b] after prefix (MySQL text, attributed to
+// toks[a]) and parses the result as one statement.
+func parseFragment(sql string, toks []pgdialect.Token, a, b int, prefix string, st *Statement, columnTypes bool) (ast.StmtNode, error) {
+	wk := getWork()
+	defer putWork(wk)
+	wk.w.ColumnTypes = columnTypes
+	return parseFragmentWith(sql, toks, a, b, prefix, st, wk, nil)
+}
+
+// parseFragmentWith is parseFragment with a prepared work (Rewriter's
+// Skip, Insert, ColumnTypes set by the caller). With vtoks non-nil the tree
+// walk also runs the MySQL-ism validator (its verdict in wk.val), vtoks
+// being the statement's tokens.
+func parseFragmentWith(sql string, toks []pgdialect.Token, a, b int, prefix string, st *Statement, wk *work, vtoks []pgdialect.Token) (ast.StmtNode, error) {
+	w := &wk.w
 	w.Src, w.Toks = sql, toks
-	if w.R.Outs == nil {
+	if cap(w.R.Outs) < b-a+4 {
 		w.R.Outs = make([]pgdialect.Out, 0, b-a+4)
 	}
 	if prefix != "" {
@@ -193,7 +229,7 @@ func parseFragmentWith(sql string, toks []pgdialect.Token, a, b int, prefix stri
 		if err != nil {
 			return nil, err
 		}
-		if sel, ok := do.node.(*ast.SelectStmt); ok {
+		if sel, ok := do.(*ast.SelectStmt); ok {
 			for _, f := range sel.Fields.Fields {
 				st.DistinctOn = append(st.DistinctOn, f.Expr)
 			}
@@ -208,20 +244,33 @@ func parseFragmentWith(sql string, toks []pgdialect.Token, a, b int, prefix stri
 	if len(nodes) != 1 {
 		return nil, syntaxErrorAt(sql, toks[a].Pos, toks[a].Raw(sql))
 	}
-	f := &fragment{node: nodes[0], rw: rw}
+	f := &wk.f
+	f.node, f.rw = nodes[0], rw
 	for _, r := range rw.AggOrders {
 		of, err := parseFragment(sql, toks, r[0], r[1], "SELECT 1 ORDER BY", st, false)
 		if err != nil {
 			return nil, err
 		}
-		sel, ok := of.node.(*ast.SelectStmt)
+		sel, ok := of.(*ast.SelectStmt)
 		if !ok || sel.OrderBy == nil {
 			return nil, syntaxErrorAt(sql, toks[r[0]].Pos, toks[r[0]].Raw(sql))
 		}
 		f.aggOrders = append(f.aggOrders, sel.OrderBy.Items)
 	}
-	attach(sql, f, st)
-	return f, nil
+	nparams := 0
+	for i := range rw.Outs {
+		if rw.Outs[i].Param != 0 {
+			nparams++
+		}
+	}
+	st.Params = slices.Grow(st.Params, nparams)
+	var val *validator
+	if vtoks != nil {
+		wk.val = validator{toks: vtoks}
+		val = &wk.val
+	}
+	attach(sql, wk, st, val)
+	return f.node, nil
 }
 
 // translateTiDBError maps the grammar's error, whose text is `line L column
@@ -265,9 +314,11 @@ func translateTiDBError(sql string, toks []pgdialect.Token, rw *pgdialect.Rewrit
 // attach walks the parsed tree: numbers parameters, replaces cast and
 // column-type markers by their PostgreSQL types, and turns the stand-ins
 // for PostgreSQL constructs into our own nodes.
-func attach(sql string, f *fragment, st *Statement) {
-	v := &attacher{f: f, st: st, starts: f.rw.Starts(), sql: sql, ascii: asciiPrefix(sql)}
-	n, _ := f.node.Accept(v)
+// With val non-nil the same walk runs the validator's checks.
+func attach(sql string, wk *work, st *Statement, val *validator) {
+	f := &wk.f
+	wk.att = attacher{f: f, st: st, starts: f.rw.Starts(), sql: sql, ascii: asciiPrefix(sql), val: val}
+	n, _ := f.node.Accept(&wk.att)
 	if sn, ok := n.(ast.StmtNode); ok {
 		f.node = sn
 	}
@@ -282,9 +333,15 @@ type attacher struct {
 	byItems int
 	nullEQs int
 	idents  int
+	// val, when set, checks each node for MySQL-only syntax on entry (in
+	// the same pre-order as a walk of its own).
+	val *validator
 }
 
 func (v *attacher) Enter(n ast.Node) (ast.Node, bool) {
+	if v.val != nil && v.val.what == "" {
+		v.val.check(n)
+	}
 	switch x := n.(type) {
 	case *valuedriver.ParamMarker:
 		// the output chunk that starts at the marker's offset

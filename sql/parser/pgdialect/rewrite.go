@@ -50,7 +50,10 @@ func (r *Rewritten) Text() string {
 		n += len(o.Text)
 	}
 	b.Grow(n)
-	r.starts = make([]int, len(r.Outs))
+	if cap(r.starts) < len(r.Outs) {
+		r.starts = make([]int, len(r.Outs))
+	}
+	r.starts = r.starts[:len(r.Outs)]
 	for i, o := range r.Outs {
 		if i > 0 {
 			b.WriteByte(' ')
@@ -99,6 +102,30 @@ type Rewriter struct {
 	// DISTINCT ON (...) expressions, cut from the text; zero if none.
 	DistinctOn [2]int
 	err        error
+}
+
+// Reset empties w for another run, keeping the capacity of its slices
+// (the output chunks, chunk offsets and side tables) so that a pooled
+// Rewriter allocates nothing for them. Nothing returned by a previous run
+// may be used after Reset: callers copy what they keep.
+func (w *Rewriter) Reset() {
+	r := &w.R
+	*w = Rewriter{R: Rewritten{
+		Outs:         clearSlice(r.Outs),
+		Types:        clearSlice(r.Types),
+		NullsOrder:   r.NullsOrder[:0],
+		DistinctFrom: r.DistinctFrom[:0],
+		AggOrders:    r.AggOrders[:0],
+		Identity:     clearSlice(r.Identity),
+		starts:       r.starts[:0],
+	}}
+}
+
+// clearSlice zeroes s (dropping references for the garbage collector) and
+// returns it empty.
+func clearSlice[T any](s []T) []T {
+	clear(s)
+	return s[:0]
 }
 
 // frame is the rewriter's state for one parenthesis level.
