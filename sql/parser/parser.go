@@ -35,19 +35,28 @@ func lex(sql string) (*[]pgdialect.Token, []pgdialect.Token, error) {
 	return p, toks, err
 }
 
-func release(p *[]pgdialect.Token, toks []pgdialect.Token) {
+// Tokens of a short text are not cleared: a pooled slice then keeps at
+// most one small old query text (and its few unescaped strings) alive until
+// it is reused, which is cheaper than clearing it on every parse.
+func release(sql string, p *[]pgdialect.Token, toks []pgdialect.Token) {
 	if cap(toks) <= 1<<14 {
-		clear(toks)
+		if len(sql) > smallText {
+			clear(toks)
+		}
 		*p = toks[:0]
 		tokPool.Put(p)
 	}
 }
 
+// smallText is the length up to which pooled buffers are not cleared after
+// use (release, putWork).
+const smallText = 4 << 10
+
 // Parse parses a query string that may hold several statements separated
 // by ';' (the simple query protocol). Empty statements are skipped.
 func Parse(sql string) ([]Statement, error) {
 	p, toks, err := lex(sql)
-	defer func() { release(p, toks) }()
+	defer func() { release(sql, p, toks) }()
 	if err != nil {
 		return nil, lexErr(sql, err)
 	}
@@ -56,11 +65,11 @@ func Parse(sql string) ([]Statement, error) {
 	for i := range toks {
 		if toks[i].Kind == pgdialect.EOF || toks[i].IsP(";") {
 			if i > start {
-				st, err := parseRange(sql, toks, start, i)
-				if err != nil {
+				// parse into the result in place: no Statement copy
+				out = append(out, Statement{})
+				if err := parseRange(&out[len(out)-1], sql, toks, start, i); err != nil {
 					return nil, err
 				}
-				out = append(out, *st)
 			}
 			start = i + 1
 		}
@@ -73,7 +82,7 @@ func Parse(sql string) ([]Statement, error) {
 // Ext (PostgreSQL's empty query).
 func ParseOne(sql string) (Statement, error) {
 	p, toks, err := lex(sql)
-	defer func() { release(p, toks) }()
+	defer func() { release(sql, p, toks) }()
 	if err != nil {
 		return Statement{}, lexErr(sql, err)
 	}
@@ -95,11 +104,11 @@ func ParseOne(sql string) (Statement, error) {
 	if end == 0 {
 		return Statement{SQL: ""}, nil
 	}
-	st, err := parseRange(sql, toks, 0, end)
-	if err != nil {
+	var st Statement
+	if err := parseRange(&st, sql, toks, 0, end); err != nil {
 		return Statement{}, err
 	}
-	return *st, nil
+	return st, nil
 }
 
 func lexErr(sql string, err error) error {
@@ -120,7 +129,7 @@ func lexErr(sql string, err error) error {
 // Unless b is already followed by EOF padding, the statement gets its own
 // token slice ending in toks[b] and EOF padding, so that lookahead never
 // reads into the next statement.
-func parseRange(sql string, toks []pgdialect.Token, a, b int) (*Statement, error) {
+func parseRange(st *Statement, sql string, toks []pgdialect.Token, a, b int) error {
 	if toks[b].Kind != pgdialect.EOF {
 		own := make([]pgdialect.Token, 0, b-a+1+pgdialect.EOFPad)
 		own = append(own, toks[a:b+1]...)
@@ -129,26 +138,35 @@ func parseRange(sql string, toks []pgdialect.Token, a, b int) (*Statement, error
 		}
 		toks, a, b = own, 0, b-a
 	}
-	return parseStmt(sql, toks, a, b)
+	return parseStmtInto(st, sql, toks, a, b)
 }
 
 // parseStmt parses toks[a:b], where lookahead past b stays in the statement.
 func parseStmt(sql string, toks []pgdialect.Token, a, b int) (*Statement, error) {
-	st := &Statement{SQL: sql[toks[a].Pos:toks[b-1].End]}
+	st := &Statement{}
+	if err := parseStmtInto(st, sql, toks, a, b); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// parseStmtInto is parseStmt filling the zero Statement *st.
+func parseStmtInto(st *Statement, sql string, toks []pgdialect.Token, a, b int) error {
+	st.SQL = sql[toks[a].Pos:toks[b-1].End]
 	ext, handled, err := parseExt(sql, toks, a, b, st)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if handled {
 		st.Ext = ext
 		finishParams(sql, st)
-		return st, nil
+		return nil
 	}
 	if err := parseTiDB(sql, toks, a, b, st); err != nil {
-		return nil, err
+		return err
 	}
 	finishParams(sql, st)
-	return st, nil
+	return nil
 }
 
 func finishParams(sql string, st *Statement) {
@@ -183,11 +201,14 @@ var workPool = sync.Pool{New: func() any { return new(work) }}
 // getWork returns an empty work.
 func getWork() *work {
 	wk := workPool.Get().(*work)
-	wk.w.Reset()
+	wk.w.Restart()
 	return wk
 }
 
 func putWork(wk *work) {
+	if len(wk.w.Src) > smallText {
+		wk.w.Reset() // drop references into a large text
+	}
 	aggs := wk.f.aggOrders
 	clear(aggs)
 	wk.f = fragment{aggOrders: aggs[:0]}

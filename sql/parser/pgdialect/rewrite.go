@@ -121,6 +121,22 @@ func (w *Rewriter) Reset() {
 	}}
 }
 
+// Restart is Reset without zeroing the kept slices: cheaper, but a
+// pooled Rewriter then keeps the previous run's strings alive until they
+// are overwritten. Callers use it for short texts only.
+func (w *Rewriter) Restart() {
+	r := &w.R
+	*w = Rewriter{R: Rewritten{
+		Outs:         r.Outs[:0],
+		Types:        r.Types[:0],
+		NullsOrder:   r.NullsOrder[:0],
+		DistinctFrom: r.DistinctFrom[:0],
+		AggOrders:    r.AggOrders[:0],
+		Identity:     r.Identity[:0],
+		starts:       r.starts[:0],
+	}}
+}
+
 // clearSlice zeroes s (dropping references for the garbage collector) and
 // returns it empty.
 func clearSlice[T any](s []T) []T {
