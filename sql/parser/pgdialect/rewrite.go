@@ -1090,14 +1090,37 @@ var mysqlReserved = map[string]bool{
 	"generated": true, "stored": true, "virtual": true, "ignore": true, "inout": true, "split": true,
 }
 
+// identClass merges mysqlOnly (bit classMySQLOnly) and mysqlReserved (bit
+// classReserved), so that an identifier costs one map lookup.
+var identClass = func() map[string]uint8 {
+	m := make(map[string]uint8, len(mysqlOnly)+len(mysqlReserved))
+	for w, ok := range mysqlOnly {
+		if ok {
+			m[w] |= classMySQLOnly
+		}
+	}
+	for w, ok := range mysqlReserved {
+		if ok {
+			m[w] |= classReserved
+		}
+	}
+	return m
+}()
+
+const (
+	classMySQLOnly uint8 = 1 << iota
+	classReserved
+)
+
 // mysqlReservedIdent reports whether the identifier toks[i] must be quoted
 // for the MySQL grammar to read it as an identifier.
 func (w *Rewriter) mysqlReservedIdent(i int) bool {
 	t := w.Toks[i]
-	if mysqlOnly[t.Val] {
+	c := identClass[t.Val]
+	if c&classMySQLOnly != 0 {
 		return true
 	}
-	if !mysqlReserved[t.Val] {
+	if c&classReserved == 0 {
 		return false
 	}
 	next := w.Toks[i+1]
