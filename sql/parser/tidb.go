@@ -94,22 +94,34 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 	}
 	depth := 0
 	retAt, confAt := -1, -1
+	isInsert := first.Is("insert")
 	for i := a; i < b; i++ {
-		t := toks[i]
-		switch {
-		case t.IsP("("):
-			depth++
-		case t.IsP(")"):
-			depth--
-		case depth == 0 && isDML && t.Is("returning") && retAt < 0:
-			retAt = i
-		case depth == 0 && first.Is("insert") && t.Is("on") && toks[i+1].Is("conflict") && confAt < 0:
-			confAt = i
-		case depth == 0 && t.Is("on") && toks[i+1].Is("duplicate"):
-			return syntaxErrorAt(sql, toks[i+1].Pos, toks[i+1].Raw(sql))
-		case t.Is("limit"):
-			if err := checkLimitComma(sql, toks, i, b); err != nil {
-				return err
+		t := &toks[i]
+		switch t.Kind {
+		case pgdialect.Punct:
+			switch t.Val {
+			case "(":
+				depth++
+			case ")":
+				depth--
+			}
+		case pgdialect.Ident:
+			switch t.Val {
+			case "returning":
+				if depth == 0 && isDML && retAt < 0 {
+					retAt = i
+				}
+			case "on":
+				switch {
+				case depth == 0 && isInsert && toks[i+1].Is("conflict") && confAt < 0:
+					confAt = i
+				case depth == 0 && toks[i+1].Is("duplicate"):
+					return syntaxErrorAt(sql, toks[i+1].Pos, toks[i+1].Raw(sql))
+				}
+			case "limit":
+				if err := checkLimitComma(sql, toks, i, b); err != nil {
+					return err
+				}
 			}
 		}
 	}
