@@ -66,7 +66,10 @@ func Parse(sql string) ([]Statement, error) {
 		if toks[i].Kind == pgdialect.EOF || toks[i].IsP(";") {
 			if i > start {
 				// parse into the result in place: no Statement copy
-				out = append(out, Statement{})
+				if len(out) == cap(out) {
+					out = slices.Grow(out, 1)
+				}
+				out = out[:len(out)+1] // the new slot is fresh zeroed memory
 				if err := parseRange(&out[len(out)-1], sql, toks, start, i); err != nil {
 					return nil, err
 				}

@@ -124,17 +124,24 @@ func (w *Rewriter) Reset() {
 // Restart is Reset without zeroing the kept slices: cheaper, but a
 // pooled Rewriter then keeps the previous run's strings alive until they
 // are overwritten. Callers use it for short texts only.
+// It resets field by field (a whole-struct store would copy with a bulk
+// write barrier): keep it in step with the fields of Rewriter and Rewritten.
 func (w *Rewriter) Restart() {
 	r := &w.R
-	*w = Rewriter{R: Rewritten{
-		Outs:         r.Outs[:0],
-		Types:        r.Types[:0],
-		NullsOrder:   r.NullsOrder[:0],
-		DistinctFrom: r.DistinctFrom[:0],
-		AggOrders:    r.AggOrders[:0],
-		Identity:     r.Identity[:0],
-		starts:       r.starts[:0],
-	}}
+	r.Outs = r.Outs[:0]
+	r.Types = r.Types[:0]
+	r.NullsOrder = r.NullsOrder[:0]
+	r.DistinctFrom = r.DistinctFrom[:0]
+	r.Notices = nil
+	r.AggOrders = r.AggOrders[:0]
+	r.Identity = r.Identity[:0]
+	r.text = ""
+	r.starts = r.starts[:0]
+	w.Src, w.Toks = "", nil
+	w.ColumnTypes = false
+	w.Skip, w.Insert = nil, nil
+	w.DistinctOn = [2]int{}
+	w.err = nil
 }
 
 // clearSlice zeroes s (dropping references for the garbage collector) and
@@ -285,13 +292,17 @@ func (w *Rewriter) Run(from, to int) error {
 	stack := make([]frame, 1, 8)
 	defer w.insertAt(to)
 	for i := from; i < to && w.err == nil; i++ {
-		if ins, ok := w.Insert[i]; ok {
-			w.emit(ins, toks[i].Pos)
-			delete(w.Insert, i)
+		if len(w.Insert) > 0 {
+			if ins, ok := w.Insert[i]; ok {
+				w.emit(ins, toks[i].Pos)
+				delete(w.Insert, i)
+			}
 		}
-		if end, ok := w.Skip[i]; ok {
-			i = end - 1
-			continue
+		if len(w.Skip) > 0 {
+			if end, ok := w.Skip[i]; ok {
+				i = end - 1
+				continue
+			}
 		}
 		t := toks[i]
 		top := &stack[len(stack)-1]
@@ -494,7 +505,7 @@ func (w *Rewriter) Run(from, to int) error {
 				}
 			}
 			// a function in FROM: f(args) [AS] alias [(col)] -> (SELECT f(args) AS col) AS alias
-			if top.inFrom && len(w.R.Outs) > 0 && !notFromFunc[t.Val] && (toks[i+1].IsP("(") || (toks[i+1].IsP(".") && toks[i+2].Kind == Ident && toks[i+3].IsP("("))) {
+			if top.inFrom && len(w.R.Outs) > 0 && (toks[i+1].IsP("(") || (toks[i+1].IsP(".") && toks[i+2].Kind == Ident && toks[i+3].IsP("("))) && !notFromFunc[t.Val] {
 				if p := w.R.Outs[len(w.R.Outs)-1].Text; p == "from" || p == "join" || p == "," {
 					if next, ok := w.fromFunction(i, to); ok {
 						i = next - 1
