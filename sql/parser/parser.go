@@ -341,7 +341,7 @@ func translateTiDBError(sql string, toks []pgdialect.Token, rw *pgdialect.Rewrit
 // With val non-nil the same walk runs the validator's checks.
 func attach(sql string, wk *work, st *Statement, val *validator) {
 	f := &wk.f
-	wk.att = attacher{f: f, st: st, starts: f.rw.Starts(), sql: sql, ascii: asciiPrefix(sql), val: val}
+	wk.att = attacher{f: f, st: st, starts: f.rw.Starts(), sql: sql, ascii: -1, val: val}
 	n, _ := f.node.Accept(&wk.att)
 	if sn, ok := n.(ast.StmtNode); ok {
 		f.node = sn
@@ -352,7 +352,7 @@ type attacher struct {
 	f       *fragment
 	st      *Statement
 	starts  []int // start offsets of the output chunks
-	ascii   int   // sql[:ascii] is ASCII: byte offset+1 is the position
+	ascii   int   // sql[:ascii] is ASCII: byte offset+1 is the position; -1 until needed
 	sql     string
 	byItems int
 	nullEQs int
@@ -461,6 +461,9 @@ func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
 
 // pos is charPos(v.sql, off), without rescanning an ASCII prefix.
 func (v *attacher) pos(off int) int {
+	if v.ascii < 0 {
+		v.ascii = asciiPrefix(v.sql)
+	}
 	if off <= v.ascii {
 		return off + 1
 	}
