@@ -28,3 +28,7 @@ func cpuLoop(b *testing.B, f func()) {
 	}
 	b.ReportMetric(float64(threadCPU()-start)/float64(b.N), "cpu-ns/op")
 }
+
+// opClock is the clock BenchmarkParseInterleaved measures with: the
+// thread's CPU time.
+func opClock() int64 { return threadCPU() }

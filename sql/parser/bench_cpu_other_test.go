@@ -2,7 +2,10 @@
 
 package parser
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // cpuLoop runs f b.N times (thread CPU time is measured on Linux only).
 func cpuLoop(b *testing.B, f func()) {
@@ -10,3 +13,7 @@ func cpuLoop(b *testing.B, f func()) {
 		f()
 	}
 }
+
+// opClock is the clock BenchmarkParseInterleaved measures with: wall time
+// where thread CPU time is not available.
+func opClock() int64 { return time.Now().UnixNano() }

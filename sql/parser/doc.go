@@ -73,8 +73,8 @@
 // table of PG types, PG operators -> MySQL spellings; each output chunk
 // remembers the offset of the original token, so grammar errors are mapped
 // back to the original text. RETURNING and ON CONFLICT are cut off and
-// parsed separately. After parsing, an ast.Visitor numbers parameters and
-// replaces markers, and a validator refuses MySQL-only syntax (DIV, REPLACE,
+// parsed separately. After parsing, one ast.Visitor walk numbers parameters,
+// replaces markers and runs the validator's checks, which refuse MySQL-only syntax (DIV, REPLACE,
 // ON DUPLICATE KEY, AUTO_INCREMENT, LIMIT a,b, backquotes, table options,
 // index hints, DELETE/UPDATE ... LIMIT, REGEXP, DESCRIBE, USE, && ...). The grammar runs in SQLMode (ANSI_QUOTES, PIPES_AS_CONCAT,
 // IGNORE_SPACE, NO_BACKSLASH_ESCAPES).
@@ -82,6 +82,10 @@
 // # Invariants
 //
 // Parse never panics on any input. TiDB parsers are not goroutine-safe; they
-// are borrowed from a sync.Pool for one parse. This package imports nothing
+// are borrowed from a sync.Pool for one parse. So are token slices and the
+// per-fragment scratch state (Rewriter buffers, walker): nothing a Statement
+// keeps points into pooled memory (the rewritten text TiDB nodes reference
+// is a fresh string), and buffers of texts over 4 KiB are zeroed before
+// they go back so that a pool never pins a large query. This package imports nothing
 // of kv/, ranges/ or placement/.
 package parser

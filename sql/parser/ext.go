@@ -435,7 +435,7 @@ func (c *cursor) execute() (ExtStmt, error) {
 	if err != nil {
 		return nil, err
 	}
-	sel, ok := f.node.(*ast.SelectStmt)
+	sel, ok := f.(*ast.SelectStmt)
 	if !ok || sel.From != nil {
 		return nil, c.errHere()
 	}
@@ -653,7 +653,7 @@ func (c *cursor) splitAt() (ExtStmt, bool, error) {
 	if err != nil {
 		return nil, true, err
 	}
-	ins, ok := f.node.(*ast.InsertStmt)
+	ins, ok := f.(*ast.InsertStmt)
 	if !ok {
 		return nil, true, c.errHere()
 	}
@@ -746,7 +746,7 @@ func (c *cursor) alterColumn() (ExtStmt, bool, error) {
 				if err != nil {
 					return nil, true, err
 				}
-				sel, ok := f.node.(*ast.SelectStmt)
+				sel, ok := f.(*ast.SelectStmt)
 				if !ok || len(sel.Fields.Fields) != 1 || sel.From != nil {
 					return nil, true, c.errHere()
 				}

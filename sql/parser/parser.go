@@ -35,19 +35,28 @@ func lex(sql string) (*[]pgdialect.Token, []pgdialect.Token, error) {
 	return p, toks, err
 }
 
-func release(p *[]pgdialect.Token, toks []pgdialect.Token) {
+// Tokens of a short text are not cleared: a pooled slice then keeps at
+// most one small old query text (and its few unescaped strings) alive until
+// it is reused, which is cheaper than clearing it on every parse.
+func release(sql string, p *[]pgdialect.Token, toks []pgdialect.Token) {
 	if cap(toks) <= 1<<14 {
-		clear(toks)
+		if len(sql) > smallText {
+			clear(toks)
+		}
 		*p = toks[:0]
 		tokPool.Put(p)
 	}
 }
 
+// smallText is the length up to which pooled buffers are not cleared after
+// use (release, putWork).
+const smallText = 4 << 10
+
 // Parse parses a query string that may hold several statements separated
 // by ';' (the simple query protocol). Empty statements are skipped.
 func Parse(sql string) ([]Statement, error) {
 	p, toks, err := lex(sql)
-	defer func() { release(p, toks) }()
+	defer func() { release(sql, p, toks) }()
 	if err != nil {
 		return nil, lexErr(sql, err)
 	}
@@ -56,11 +65,14 @@ func Parse(sql string) ([]Statement, error) {
 	for i := range toks {
 		if toks[i].Kind == pgdialect.EOF || toks[i].IsP(";") {
 			if i > start {
-				st, err := parseRange(sql, toks, start, i)
-				if err != nil {
+				// parse into the result in place: no Statement copy
+				if len(out) == cap(out) {
+					out = slices.Grow(out, 1)
+				}
+				out = out[:len(out)+1] // the new slot is fresh zeroed memory
+				if err := parseRange(&out[len(out)-1], sql, toks, start, i); err != nil {
 					return nil, err
 				}
-				out = append(out, *st)
 			}
 			start = i + 1
 		}
@@ -73,7 +85,7 @@ func Parse(sql string) ([]Statement, error) {
 // Ext (PostgreSQL's empty query).
 func ParseOne(sql string) (Statement, error) {
 	p, toks, err := lex(sql)
-	defer func() { release(p, toks) }()
+	defer func() { release(sql, p, toks) }()
 	if err != nil {
 		return Statement{}, lexErr(sql, err)
 	}
@@ -95,11 +107,11 @@ func ParseOne(sql string) (Statement, error) {
 	if end == 0 {
 		return Statement{SQL: ""}, nil
 	}
-	st, err := parseRange(sql, toks, 0, end)
-	if err != nil {
+	var st Statement
+	if err := parseRange(&st, sql, toks, 0, end); err != nil {
 		return Statement{}, err
 	}
-	return *st, nil
+	return st, nil
 }
 
 func lexErr(sql string, err error) error {
@@ -120,7 +132,7 @@ func lexErr(sql string, err error) error {
 // Unless b is already followed by EOF padding, the statement gets its own
 // token slice ending in toks[b] and EOF padding, so that lookahead never
 // reads into the next statement.
-func parseRange(sql string, toks []pgdialect.Token, a, b int) (*Statement, error) {
+func parseRange(st *Statement, sql string, toks []pgdialect.Token, a, b int) error {
 	if toks[b].Kind != pgdialect.EOF {
 		own := make([]pgdialect.Token, 0, b-a+1+pgdialect.EOFPad)
 		own = append(own, toks[a:b+1]...)
@@ -129,26 +141,35 @@ func parseRange(sql string, toks []pgdialect.Token, a, b int) (*Statement, error
 		}
 		toks, a, b = own, 0, b-a
 	}
-	return parseStmt(sql, toks, a, b)
+	return parseStmtInto(st, sql, toks, a, b)
 }
 
 // parseStmt parses toks[a:b], where lookahead past b stays in the statement.
 func parseStmt(sql string, toks []pgdialect.Token, a, b int) (*Statement, error) {
-	st := &Statement{SQL: sql[toks[a].Pos:toks[b-1].End]}
+	st := &Statement{}
+	if err := parseStmtInto(st, sql, toks, a, b); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// parseStmtInto is parseStmt filling the zero Statement *st.
+func parseStmtInto(st *Statement, sql string, toks []pgdialect.Token, a, b int) error {
+	st.SQL = sql[toks[a].Pos:toks[b-1].End]
 	ext, handled, err := parseExt(sql, toks, a, b, st)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if handled {
 		st.Ext = ext
 		finishParams(sql, st)
-		return st, nil
+		return nil
 	}
 	if err := parseTiDB(sql, toks, a, b, st); err != nil {
-		return nil, err
+		return err
 	}
 	finishParams(sql, st)
-	return st, nil
+	return nil
 }
 
 func finishParams(sql string, st *Statement) {
@@ -167,17 +188,56 @@ type fragment struct {
 	aggOrders [][]*ast.ByItem
 }
 
-// parseFragment rewrites toks[a:b] after prefix (MySQL text, attributed to
-// toks[a]) and parses the result as one statement.
-func parseFragment(sql string, toks []pgdialect.Token, a, b int, prefix string, st *Statement, columnTypes bool) (*fragment, error) {
-	return parseFragmentWith(sql, toks, a, b, prefix, st, &pgdialect.Rewriter{ColumnTypes: columnTypes})
+// work is the scratch state of one fragment parse: the Rewriter with its
+// output buffers, the fragment and the tree walker. It is recycled through
+// workPool; nothing a Statement keeps points into it (the rewritten text,
+// which TiDB nodes reference, is a fresh string each time).
+type work struct {
+	w   pgdialect.Rewriter
+	f   fragment
+	att attacher
+	val validator
 }
 
-// parseFragmentWith is parseFragment with a prepared Rewriter (Skip,
-// Insert, ColumnTypes set by the caller).
-func parseFragmentWith(sql string, toks []pgdialect.Token, a, b int, prefix string, st *Statement, w *pgdialect.Rewriter) (*fragment, error) {
+var workPool = sync.Pool{New: func() any { return new(work) }}
+
+// getWork returns an empty work.
+func getWork() *work {
+	wk := workPool.Get().(*work)
+	wk.w.Restart()
+	return wk
+}
+
+func putWork(wk *work) {
+	if len(wk.w.Src) > smallText {
+		wk.w.Reset() // drop references into a large text
+	}
+	aggs := wk.f.aggOrders
+	clear(aggs)
+	wk.f = fragment{aggOrders: aggs[:0]}
+	wk.att = attacher{}
+	wk.val = validator{}
+	wk.w.Src, wk.w.Toks = "", nil
+	workPool.Put(wk)
+}
+
+// parseFragment rewrites toks[a:b] after prefix (MySQL text, attributed to
+// toks[a]) and parses the result as one statement.
+func parseFragment(sql string, toks []pgdialect.Token, a, b int, prefix string, st *Statement, columnTypes bool) (ast.StmtNode, error) {
+	wk := getWork()
+	defer putWork(wk)
+	wk.w.ColumnTypes = columnTypes
+	return parseFragmentWith(sql, toks, a, b, prefix, st, wk, nil)
+}
+
+// parseFragmentWith is parseFragment with a prepared work (Rewriter's
+// Skip, Insert, ColumnTypes set by the caller). With vtoks non-nil the tree
+// walk also runs the MySQL-ism validator (its verdict in wk.val), vtoks
+// being the statement's tokens.
+func parseFragmentWith(sql string, toks []pgdialect.Token, a, b int, prefix string, st *Statement, wk *work, vtoks []pgdialect.Token) (ast.StmtNode, error) {
+	w := &wk.w
 	w.Src, w.Toks = sql, toks
-	if w.R.Outs == nil {
+	if cap(w.R.Outs) < b-a+4 {
 		w.R.Outs = make([]pgdialect.Out, 0, b-a+4)
 	}
 	if prefix != "" {
@@ -193,7 +253,7 @@ func parseFragmentWith(sql string, toks []pgdialect.Token, a, b int, prefix stri
 		if err != nil {
 			return nil, err
 		}
-		if sel, ok := do.node.(*ast.SelectStmt); ok {
+		if sel, ok := do.(*ast.SelectStmt); ok {
 			for _, f := range sel.Fields.Fields {
 				st.DistinctOn = append(st.DistinctOn, f.Expr)
 			}
@@ -208,20 +268,33 @@ func parseFragmentWith(sql string, toks []pgdialect.Token, a, b int, prefix stri
 	if len(nodes) != 1 {
 		return nil, syntaxErrorAt(sql, toks[a].Pos, toks[a].Raw(sql))
 	}
-	f := &fragment{node: nodes[0], rw: rw}
+	f := &wk.f
+	f.node, f.rw = nodes[0], rw
 	for _, r := range rw.AggOrders {
 		of, err := parseFragment(sql, toks, r[0], r[1], "SELECT 1 ORDER BY", st, false)
 		if err != nil {
 			return nil, err
 		}
-		sel, ok := of.node.(*ast.SelectStmt)
+		sel, ok := of.(*ast.SelectStmt)
 		if !ok || sel.OrderBy == nil {
 			return nil, syntaxErrorAt(sql, toks[r[0]].Pos, toks[r[0]].Raw(sql))
 		}
 		f.aggOrders = append(f.aggOrders, sel.OrderBy.Items)
 	}
-	attach(sql, f, st)
-	return f, nil
+	nparams := 0
+	for i := range rw.Outs {
+		if rw.Outs[i].Param != 0 {
+			nparams++
+		}
+	}
+	st.Params = slices.Grow(st.Params, nparams)
+	var val *validator
+	if vtoks != nil {
+		wk.val = validator{toks: vtoks}
+		val = &wk.val
+	}
+	attach(sql, wk, st, val)
+	return f.node, nil
 }
 
 // translateTiDBError maps the grammar's error, whose text is `line L column
@@ -265,9 +338,11 @@ func translateTiDBError(sql string, toks []pgdialect.Token, rw *pgdialect.Rewrit
 // attach walks the parsed tree: numbers parameters, replaces cast and
 // column-type markers by their PostgreSQL types, and turns the stand-ins
 // for PostgreSQL constructs into our own nodes.
-func attach(sql string, f *fragment, st *Statement) {
-	v := &attacher{f: f, st: st, starts: f.rw.Starts(), sql: sql, ascii: asciiPrefix(sql)}
-	n, _ := f.node.Accept(v)
+// With val non-nil the same walk runs the validator's checks.
+func attach(sql string, wk *work, st *Statement, val *validator) {
+	f := &wk.f
+	wk.att = attacher{f: f, st: st, starts: f.rw.Starts(), sql: sql, ascii: -1, val: val}
+	n, _ := f.node.Accept(&wk.att)
 	if sn, ok := n.(ast.StmtNode); ok {
 		f.node = sn
 	}
@@ -277,14 +352,20 @@ type attacher struct {
 	f       *fragment
 	st      *Statement
 	starts  []int // start offsets of the output chunks
-	ascii   int   // sql[:ascii] is ASCII: byte offset+1 is the position
+	ascii   int   // sql[:ascii] is ASCII: byte offset+1 is the position; -1 until needed
 	sql     string
 	byItems int
 	nullEQs int
 	idents  int
+	// val, when set, checks each node for MySQL-only syntax on entry (in
+	// the same pre-order as a walk of its own).
+	val *validator
 }
 
 func (v *attacher) Enter(n ast.Node) (ast.Node, bool) {
+	if v.val != nil && v.val.what == "" {
+		v.val.check(n)
+	}
 	switch x := n.(type) {
 	case *valuedriver.ParamMarker:
 		// the output chunk that starts at the marker's offset
@@ -380,6 +461,9 @@ func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
 
 // pos is charPos(v.sql, off), without rescanning an ASCII prefix.
 func (v *attacher) pos(off int) int {
+	if v.ascii < 0 {
+		v.ascii = asciiPrefix(v.sql)
+	}
 	if off <= v.ascii {
 		return off + 1
 	}

@@ -94,22 +94,34 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 	}
 	depth := 0
 	retAt, confAt := -1, -1
+	isInsert := first.Is("insert")
 	for i := a; i < b; i++ {
-		t := toks[i]
-		switch {
-		case t.IsP("("):
-			depth++
-		case t.IsP(")"):
-			depth--
-		case depth == 0 && isDML && t.Is("returning") && retAt < 0:
-			retAt = i
-		case depth == 0 && first.Is("insert") && t.Is("on") && toks[i+1].Is("conflict") && confAt < 0:
-			confAt = i
-		case depth == 0 && t.Is("on") && toks[i+1].Is("duplicate"):
-			return syntaxErrorAt(sql, toks[i+1].Pos, toks[i+1].Raw(sql))
-		case t.Is("limit"):
-			if err := checkLimitComma(sql, toks, i, b); err != nil {
-				return err
+		t := &toks[i]
+		switch t.Kind {
+		case pgdialect.Punct:
+			switch t.Val {
+			case "(":
+				depth++
+			case ")":
+				depth--
+			}
+		case pgdialect.Ident:
+			switch t.Val {
+			case "returning":
+				if depth == 0 && isDML && retAt < 0 {
+					retAt = i
+				}
+			case "on":
+				switch {
+				case depth == 0 && isInsert && toks[i+1].Is("conflict") && confAt < 0:
+					confAt = i
+				case depth == 0 && toks[i+1].Is("duplicate"):
+					return syntaxErrorAt(sql, toks[i+1].Pos, toks[i+1].Raw(sql))
+				}
+			case "limit":
+				if err := checkLimitComma(sql, toks, i, b); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -121,15 +133,17 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 		mainEnd = confAt
 	}
 	colTypes := (first.Is("create") || first.Is("alter")) && hasWord(toks, a, b, "table")
-	w := &pgdialect.Rewriter{ColumnTypes: colTypes}
-	if err := ddlRewrite(sql, toks, a, mainEnd, st, w); err != nil {
+	wk := getWork()
+	defer putWork(wk)
+	wk.w.ColumnTypes = colTypes
+	if err := ddlRewrite(sql, toks, a, mainEnd, st, &wk.w); err != nil {
 		return err
 	}
-	f, err := parseFragmentWith(sql, toks, a, mainEnd, "", st, w)
+	node, err := parseFragmentWith(sql, toks, a, mainEnd, "", st, wk, toks[a:b])
 	if err != nil {
 		return err
 	}
-	st.AST = f.node
+	st.AST = node
 	if confAt >= 0 {
 		oc, err := parseOnConflict(sql, toks, confAt, end, st)
 		if err != nil {
@@ -145,13 +159,13 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 		if err != nil {
 			return err
 		}
-		sel, ok := rf.node.(*ast.SelectStmt)
+		sel, ok := rf.(*ast.SelectStmt)
 		if !ok || sel.From != nil || sel.Where != nil {
 			return syntaxErrorAt(sql, toks[retAt].Pos, toks[retAt].Raw(sql))
 		}
 		st.Returning = sel.Fields.Fields
 	}
-	return validate(sql, toks, a, b, st)
+	return validated(sql, toks, a, b, &wk.val)
 }
 
 // checkLimitComma refuses MySQL's LIMIT offset, count.
@@ -239,7 +253,7 @@ func parseOnConflict(sql string, toks []pgdialect.Token, i, b int, st *Statement
 		if err != nil {
 			return nil, err
 		}
-		up, ok := f.node.(*ast.UpdateStmt)
+		up, ok := f.(*ast.UpdateStmt)
 		if !ok || up.Order != nil || up.Limit != nil {
 			return nil, bad(j)
 		}
@@ -250,10 +264,10 @@ func parseOnConflict(sql string, toks []pgdialect.Token, i, b int, st *Statement
 	return nil, bad(j)
 }
 
-// validate refuses MySQL-only constructs the grammar accepted.
-func validate(sql string, toks []pgdialect.Token, a, b int, st *Statement) error {
-	v := &validator{toks: toks[a:b]}
-	st.AST.Accept(v)
+// validated turns the validator's verdict on the statement toks[a:b] (its
+// checks ran during the attach walk of the main tree) into the error
+// refusing a MySQL-only construct the grammar accepted.
+func validated(sql string, toks []pgdialect.Token, a, b int, v *validator) error {
 	if v.what == "" {
 		return nil
 	}
@@ -281,10 +295,8 @@ func (v *validator) spelled(kw string) bool {
 	return false
 }
 
-func (v *validator) Enter(n ast.Node) (ast.Node, bool) {
-	if v.what != "" {
-		return n, true
-	}
+// check records in v the first MySQL-only construct, if n is one.
+func (v *validator) check(n ast.Node) {
 	switch x := n.(type) {
 	case *ast.BinaryOperationExpr:
 		switch x.Op.String() {
@@ -346,10 +358,7 @@ func (v *validator) Enter(n ast.Node) (ast.Node, bool) {
 			v.what, v.kw = "table option", "engine"
 		}
 	}
-	return n, false
 }
-
-func (v *validator) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 
 func hasWord(toks []pgdialect.Token, a, b int, w string) bool {
 	for i := a; i < b && i < a+6; i++ {

@@ -124,7 +124,7 @@ func LexInto(dst []Token, src string) ([]Token, error) {
 			// EOFPad EOF tokens: lookahead of up to EOFPad tokens past
 			// any token never runs off the slice.
 			for k := 0; k < EOFPad; k++ {
-				toks = append(toks, Token{Kind: EOF, Pos: n, End: n})
+				toks = push(toks, EOF, "", n, n, 0)
 			}
 			return toks, nil
 		}
@@ -136,21 +136,21 @@ func LexInto(dst []Token, src string) ([]Token, error) {
 			if err != nil {
 				return nil, err
 			}
-			toks = append(toks, Token{Kind: String, Val: val, Pos: start, End: end})
+			toks = push(toks, String, val, start, end, 0)
 			i = end
 		case (c == 'b' || c == 'B' || c == 'x' || c == 'X') && i+1 < n && src[i+1] == '\'':
 			val, end, err := lexStdString(src, i+1)
 			if err != nil {
 				return nil, err
 			}
-			toks = append(toks, Token{Kind: BitStr, Val: val, Pos: start, End: end})
+			toks = push(toks, BitStr, val, start, end, 0)
 			i = end
 		case (c == 'n' || c == 'N') && i+1 < n && src[i+1] == '\'':
 			val, end, err := lexStdString(src, i+1)
 			if err != nil {
 				return nil, err
 			}
-			toks = append(toks, Token{Kind: String, Val: val, Pos: start, End: end})
+			toks = push(toks, String, val, start, end, 0)
 			i = end
 		case (c == 'u' || c == 'U') && i+2 < n && src[i+1] == '&' && (src[i+2] == '\'' || src[i+2] == '"'):
 			return nil, &LexError{Pos: start, Msg: "Unicode escape strings (U&) are not supported", Near: src[start : i+2], Code: "0A000"}
@@ -158,7 +158,7 @@ func LexInto(dst []Token, src string) ([]Token, error) {
 			for i < n && isIdentCont(src[i]) {
 				i++
 			}
-			toks = append(toks, Token{Kind: Ident, Val: foldIdent(src[start:i]), Pos: start, End: i})
+			toks = push(toks, Ident, foldIdent(src[start:i]), start, i, 0)
 		case c == '"':
 			var b strings.Builder
 			i++
@@ -183,13 +183,13 @@ func LexInto(dst []Token, src string) ([]Token, error) {
 			if b.Len() == 0 {
 				return nil, &LexError{Pos: start, Msg: "zero-length delimited identifier", Near: `""`, Code: "42601"}
 			}
-			toks = append(toks, Token{Kind: QIdent, Val: b.String(), Pos: start, End: i})
+			toks = push(toks, QIdent, b.String(), start, i, 0)
 		case c == '\'':
 			val, end, err := lexStdString(src, i)
 			if err != nil {
 				return nil, err
 			}
-			toks = append(toks, Token{Kind: String, Val: val, Pos: start, End: end})
+			toks = push(toks, String, val, start, end, 0)
 			i = end
 		case c == '$':
 			if i+1 < n && isDigit(src[i+1]) {
@@ -204,7 +204,7 @@ func LexInto(dst []Token, src string) ([]Token, error) {
 				if err != nil || num <= 0 || num > 65535 {
 					return nil, &LexError{Pos: start, Msg: "there is no parameter " + src[start:j], Near: src[start:j], Code: "42P02"}
 				}
-				toks = append(toks, Token{Kind: Param, Val: src[start:j], N: num, Pos: start, End: j})
+				toks = push(toks, Param, src[start:j], start, j, num)
 				i = j
 				continue
 			}
@@ -223,22 +223,22 @@ func LexInto(dst []Token, src string) ([]Token, error) {
 			}
 			val := src[j+1 : j+1+k]
 			i = j + 1 + k + len(tag)
-			toks = append(toks, Token{Kind: String, Val: val, Pos: start, End: i})
+			toks = push(toks, String, val, start, i, 0)
 		case isDigit(c) || (c == '.' && i+1 < n && isDigit(src[i+1])):
 			tok, err := lexNumber(src, i)
 			if err != nil {
 				return nil, err
 			}
-			toks = append(toks, tok)
+			toks = push(toks, tok.Kind, tok.Val, tok.Pos, tok.End, tok.N)
 			i = tok.End
 		case c == ':' && i+1 < n && src[i+1] == ':':
-			toks = append(toks, Token{Kind: Op, Val: "::", Pos: start, End: i + 2})
+			toks = push(toks, Op, "::", start, i+2, 0)
 			i += 2
 		case c == ':' && i+1 < n && src[i+1] == '=':
-			toks = append(toks, Token{Kind: Op, Val: ":=", Pos: start, End: i + 2})
+			toks = push(toks, Op, ":=", start, i+2, 0)
 			i += 2
 		case strings.IndexByte("()[],;.:", c) >= 0:
-			toks = append(toks, Token{Kind: Punct, Val: src[i : i+1], Pos: start, End: i + 1})
+			toks = push(toks, Punct, src[i:i+1], start, i+1, 0)
 			i++
 		case c == '`':
 			return nil, &LexError{Pos: start, Msg: "syntax error", Near: "`", Code: "42601"}
@@ -263,13 +263,26 @@ func LexInto(dst []Token, src string) ([]Token, error) {
 			if op == "!=" {
 				op = "<>"
 			}
-			toks = append(toks, Token{Kind: Op, Val: op, Pos: start, End: j})
+			toks = push(toks, Op, op, start, j, 0)
 			i = j
 		default:
 			_, size := utf8.DecodeRuneInString(src[i:])
 			return nil, &LexError{Pos: start, Msg: "syntax error", Near: src[i : i+size], Code: "42601"}
 		}
 	}
+}
+
+// push appends a token field by field: storing a whole Token into a
+// reused slice copies it with a bulk write barrier while the garbage
+// collector runs, which costs more than the lexing itself.
+func push(toks []Token, kind Kind, val string, pos, end, n int) []Token {
+	if len(toks) == cap(toks) {
+		toks = append(toks, Token{})[:len(toks)]
+	}
+	toks = toks[:len(toks)+1]
+	t := &toks[len(toks)-1]
+	t.Kind, t.Val, t.Pos, t.End, t.N = kind, val, pos, end, n
+	return toks
 }
 
 func foldIdent(s string) string {

@@ -50,7 +50,10 @@ func (r *Rewritten) Text() string {
 		n += len(o.Text)
 	}
 	b.Grow(n)
-	r.starts = make([]int, len(r.Outs))
+	if cap(r.starts) < len(r.Outs) {
+		r.starts = make([]int, len(r.Outs))
+	}
+	r.starts = r.starts[:len(r.Outs)]
 	for i, o := range r.Outs {
 		if i > 0 {
 			b.WriteByte(' ')
@@ -99,6 +102,53 @@ type Rewriter struct {
 	// DISTINCT ON (...) expressions, cut from the text; zero if none.
 	DistinctOn [2]int
 	err        error
+}
+
+// Reset empties w for another run, keeping the capacity of its slices
+// (the output chunks, chunk offsets and side tables) so that a pooled
+// Rewriter allocates nothing for them. Nothing returned by a previous run
+// may be used after Reset: callers copy what they keep.
+func (w *Rewriter) Reset() {
+	r := &w.R
+	*w = Rewriter{R: Rewritten{
+		Outs:         clearSlice(r.Outs),
+		Types:        clearSlice(r.Types),
+		NullsOrder:   r.NullsOrder[:0],
+		DistinctFrom: r.DistinctFrom[:0],
+		AggOrders:    r.AggOrders[:0],
+		Identity:     clearSlice(r.Identity),
+		starts:       r.starts[:0],
+	}}
+}
+
+// Restart is Reset without zeroing the kept slices: cheaper, but a
+// pooled Rewriter then keeps the previous run's strings alive until they
+// are overwritten. Callers use it for short texts only.
+// It resets field by field (a whole-struct store would copy with a bulk
+// write barrier): keep it in step with the fields of Rewriter and Rewritten.
+func (w *Rewriter) Restart() {
+	r := &w.R
+	r.Outs = r.Outs[:0]
+	r.Types = r.Types[:0]
+	r.NullsOrder = r.NullsOrder[:0]
+	r.DistinctFrom = r.DistinctFrom[:0]
+	r.Notices = nil
+	r.AggOrders = r.AggOrders[:0]
+	r.Identity = r.Identity[:0]
+	r.text = ""
+	r.starts = r.starts[:0]
+	w.Src, w.Toks = "", nil
+	w.ColumnTypes = false
+	w.Skip, w.Insert = nil, nil
+	w.DistinctOn = [2]int{}
+	w.err = nil
+}
+
+// clearSlice zeroes s (dropping references for the garbage collector) and
+// returns it empty.
+func clearSlice[T any](s []T) []T {
+	clear(s)
+	return s[:0]
 }
 
 // frame is the rewriter's state for one parenthesis level.
@@ -242,13 +292,17 @@ func (w *Rewriter) Run(from, to int) error {
 	stack := make([]frame, 1, 8)
 	defer w.insertAt(to)
 	for i := from; i < to && w.err == nil; i++ {
-		if ins, ok := w.Insert[i]; ok {
-			w.emit(ins, toks[i].Pos)
-			delete(w.Insert, i)
+		if len(w.Insert) > 0 {
+			if ins, ok := w.Insert[i]; ok {
+				w.emit(ins, toks[i].Pos)
+				delete(w.Insert, i)
+			}
 		}
-		if end, ok := w.Skip[i]; ok {
-			i = end - 1
-			continue
+		if len(w.Skip) > 0 {
+			if end, ok := w.Skip[i]; ok {
+				i = end - 1
+				continue
+			}
 		}
 		t := toks[i]
 		top := &stack[len(stack)-1]
@@ -451,7 +505,7 @@ func (w *Rewriter) Run(from, to int) error {
 				}
 			}
 			// a function in FROM: f(args) [AS] alias [(col)] -> (SELECT f(args) AS col) AS alias
-			if top.inFrom && len(w.R.Outs) > 0 && !notFromFunc[t.Val] && (toks[i+1].IsP("(") || (toks[i+1].IsP(".") && toks[i+2].Kind == Ident && toks[i+3].IsP("("))) {
+			if top.inFrom && len(w.R.Outs) > 0 && (toks[i+1].IsP("(") || (toks[i+1].IsP(".") && toks[i+2].Kind == Ident && toks[i+3].IsP("("))) && !notFromFunc[t.Val] {
 				if p := w.R.Outs[len(w.R.Outs)-1].Text; p == "from" || p == "join" || p == "," {
 					if next, ok := w.fromFunction(i, to); ok {
 						i = next - 1
@@ -1047,14 +1101,37 @@ var mysqlReserved = map[string]bool{
 	"generated": true, "stored": true, "virtual": true, "ignore": true, "inout": true, "split": true,
 }
 
+// identClass merges mysqlOnly (bit classMySQLOnly) and mysqlReserved (bit
+// classReserved), so that an identifier costs one map lookup.
+var identClass = func() map[string]uint8 {
+	m := make(map[string]uint8, len(mysqlOnly)+len(mysqlReserved))
+	for w, ok := range mysqlOnly {
+		if ok {
+			m[w] |= classMySQLOnly
+		}
+	}
+	for w, ok := range mysqlReserved {
+		if ok {
+			m[w] |= classReserved
+		}
+	}
+	return m
+}()
+
+const (
+	classMySQLOnly uint8 = 1 << iota
+	classReserved
+)
+
 // mysqlReservedIdent reports whether the identifier toks[i] must be quoted
 // for the MySQL grammar to read it as an identifier.
 func (w *Rewriter) mysqlReservedIdent(i int) bool {
 	t := w.Toks[i]
-	if mysqlOnly[t.Val] {
+	c := identClass[t.Val]
+	if c&classMySQLOnly != 0 {
 		return true
 	}
-	if !mysqlReserved[t.Val] {
+	if c&classReserved == 0 {
 		return false
 	}
 	next := w.Toks[i+1]
