@@ -10,11 +10,14 @@ import (
 // BenchmarkScanAcrossRanges scans 5,000 rows of 64-byte values through the
 // DistSender over real gRPC on loopback, with the rows in one range and
 // spread over 50, paged 1,000 rows at a time: the cost of crossing range
-// boundaries on the client side (lookups, parts, stitching).
+// boundaries on the client side (lookups, parts, stitching). page=0 is one
+// unlimited scan (the parts run in parallel); page=1000 pages with a key
+// limit (ranges are visited one at a time, in order).
 func BenchmarkScanAcrossRanges(b *testing.B) {
-	const rows, page = 5000, 1000
-	for _, nranges := range []int{1, 50} {
-		b.Run(fmt.Sprintf("ranges=%d", nranges), func(b *testing.B) {
+	const rows = 5000
+	for _, c := range []struct{ nranges, page int }{{1, 1000}, {50, 1000}, {1, 0}, {50, 0}} {
+		nranges, page := c.nranges, int64(c.page)
+		b.Run(fmt.Sprintf("ranges=%d/page=%d", nranges, page), func(b *testing.B) {
 			f := newFixture(b, 1, []uint64{1})
 			for i := 1; i < nranges; i++ {
 				f.split([]byte(fmt.Sprintf("row%06d", i*rows/nranges)))
