@@ -166,11 +166,3 @@ func encodeUint64(v uint64) []byte {
 	}
 	return b[:]
 }
-
-func decodeUint64(b []byte) uint64 {
-	var v uint64
-	for _, c := range b {
-		v = v<<8 | uint64(c)
-	}
-	return v
-}

@@ -275,15 +275,6 @@ func (s *Store) NodeID() kvpb.NodeID { return s.cfg.NodeID }
 // StoreID returns the store's ID.
 func (s *Store) StoreID() kvpb.StoreID { return s.cfg.StoreID }
 
-func (s *Store) stopped() bool {
-	select {
-	case <-s.stopper:
-		return true
-	default:
-		return false
-	}
-}
-
 // GetReplica returns the replica of a range, if the store has one.
 func (s *Store) GetReplica(id kvpb.RangeID) (*Replica, bool) {
 	s.mu.RLock()
