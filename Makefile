@@ -11,12 +11,17 @@ PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
 STATICCHECK_VERSION := v0.8.2
 GOBIN := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: all build run test test-race test-rest test-oracle test-slt bench lint proto compat clean
+.PHONY: all build docker run test test-race test-rest test-oracle test-slt bench lint proto compat clean
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/tessera
+
+# A FROM-scratch image of the static binary (deploy/docker-compose.yml runs
+# three of them).
+docker: build
+	docker build -f deploy/Dockerfile -t tessera:dev .
 
 # Starts a local cluster in the foreground; Ctrl-C stops it.
 run: build
