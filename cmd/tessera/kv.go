@@ -24,23 +24,27 @@ func (f *kvFlags) register(cmd *cobra.Command) {
 }
 
 // client validates the flags and opens a kv client with a deadline.
-func (f *kvFlags) client(cmd *cobra.Command) (*kvclient.Client, context.Context, context.CancelFunc, error) {
+// withClient runs fn with a client of the --host nodes and a context bounded
+// by --timeout, and releases both afterwards.
+func (f *kvFlags) withClient(cmd *cobra.Command, fn func(ctx context.Context, c *kvclient.Client) error) error {
 	if err := checkTimeout(f.timeout); err != nil {
-		return nil, nil, nil, err
+		return err
 	}
 	addrs, err := parseAddrList(f.hosts)
 	if err != nil {
-		return nil, nil, nil, err
+		return err
 	}
 	if len(addrs) == 0 {
-		return nil, nil, nil, usageErrorf("--host is required")
+		return usageErrorf("--host is required")
 	}
 	c, err := kvclient.New(addrs)
 	if err != nil {
-		return nil, nil, nil, err
+		return err
 	}
+	defer c.Close()
 	ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
-	return c, ctx, cancel, nil
+	defer cancel()
+	return fn(ctx, c)
 }
 
 func init() {
@@ -71,13 +75,9 @@ as 0x-hex, so what is printed can be given back.`,
 			if err != nil {
 				return err
 			}
-			c, ctx, cancel, err := f.client(cmd)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			defer cancel()
-			return c.Put(ctx, key, val)
+			return f.withClient(cmd, func(ctx context.Context, c *kvclient.Client) error {
+				return c.Put(ctx, key, val)
+			})
 		},
 	})
 
@@ -90,21 +90,17 @@ as 0x-hex, so what is printed can be given back.`,
 			if err != nil {
 				return err
 			}
-			c, ctx, cancel, err := f.client(cmd)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			defer cancel()
-			val, ok, err := c.Get(ctx, key)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return fmt.Errorf("%w: %s", errKeyNotFound, formatBytes(key))
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), formatBytes(val))
-			return nil
+			return f.withClient(cmd, func(ctx context.Context, c *kvclient.Client) error {
+				val, ok, err := c.Get(ctx, key)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return fmt.Errorf("%w: %s", errKeyNotFound, formatBytes(key))
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), formatBytes(val))
+				return nil
+			})
 		},
 	})
 
@@ -128,20 +124,16 @@ as 0x-hex, so what is printed can be given back.`,
 			if limit < 0 {
 				return usageErrorf("--limit must be >= 0")
 			}
-			c, ctx, cancel, err := f.client(cmd)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			defer cancel()
-			kvs, err := c.Scan(ctx, start, end, limit)
-			if err != nil {
-				return err
-			}
-			for _, kv := range kvs {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s\n", formatBytes(kv.Key), formatBytes(kv.Value))
-			}
-			return nil
+			return f.withClient(cmd, func(ctx context.Context, c *kvclient.Client) error {
+				kvs, err := c.Scan(ctx, start, end, limit)
+				if err != nil {
+					return err
+				}
+				for _, kv := range kvs {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s\n", formatBytes(kv.Key), formatBytes(kv.Value))
+				}
+				return nil
+			})
 		},
 	}
 	scan.Flags().Int64Var(&limit, "limit", 0, "return at most this many keys (0: no limit)")
@@ -156,13 +148,9 @@ as 0x-hex, so what is printed can be given back.`,
 			if err != nil {
 				return err
 			}
-			c, ctx, cancel, err := f.client(cmd)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			defer cancel()
-			return c.Delete(ctx, key)
+			return f.withClient(cmd, func(ctx context.Context, c *kvclient.Client) error {
+				return c.Delete(ctx, key)
+			})
 		},
 	})
 
@@ -181,18 +169,14 @@ as 0x-hex, so what is printed can be given back.`,
 					return usageErrorf("bad DELTA %q: %v", args[1], err)
 				}
 			}
-			c, ctx, cancel, err := f.client(cmd)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			defer cancel()
-			n, err := c.Inc(ctx, key, delta)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), n)
-			return nil
+			return f.withClient(cmd, func(ctx context.Context, c *kvclient.Client) error {
+				n, err := c.Inc(ctx, key, delta)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), n)
+				return nil
+			})
 		},
 	})
 	rootCmd.AddCommand(kv)
