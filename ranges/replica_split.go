@@ -36,7 +36,7 @@ import (
 // KeyMax; range-local) or at an existing boundary; RangeKeyMismatchError
 // when this store has no replica containing the key; NotLeaseholderError.
 func (s *Store) AdminSplit(ctx context.Context, splitKey []byte, newRangeID kvpb.RangeID) (left, right *kvpb.RangeDescriptor, err error) {
-	if err := checkSplitKey(splitKey); err != nil {
+	if err := CheckSplitKey(splitKey); err != nil {
 		return nil, nil, err
 	}
 	if newRangeID <= FirstRangeID {
@@ -130,8 +130,8 @@ func (s *Store) AdminSplit(ctx context.Context, splitKey []byte, newRangeID kvpb
 	return left, right, nil
 }
 
-// checkSplitKey rejects keys that can never be split points.
-func checkSplitKey(k []byte) error {
+// CheckSplitKey rejects keys that can never be split points.
+func CheckSplitKey(k []byte) error {
 	switch {
 	case len(k) == 0:
 		return &kvpb.InvalidRequestError{Reason: "empty split key"}
@@ -318,30 +318,40 @@ func writeSplitRightState(b storage.Batch, right *kvpb.RangeDescriptor, lease *k
 // that raft messages created before (runs on the scheduler goroutine,
 // after the trigger's batch committed).
 func (s *Store) installSplitRight(id kvpb.RangeID, replicaID kvpb.ReplicaID, campaign bool) {
-	old, _ := s.GetReplica(id)
-	if old != nil {
-		if old.Desc() != nil || old.ReplicaID() > replicaID {
+	for attempt := 0; attempt < 3; attempt++ {
+		old, _ := s.GetReplica(id)
+		if old != nil {
+			if old.ReplicaID() > replicaID {
+				return
+			}
+			if old.Desc() != nil {
+				// Created by a raft message after the trigger committed:
+				// it loaded the state the trigger wrote.
+				old.mu.Lock()
+				old.mu.campaign = old.mu.campaign || campaign
+				old.mu.Unlock()
+				s.sched.enqueue(id)
+				return
+			}
+			old.retire("replaced by the right-hand side of a split")
+		}
+		nr, err := newReplica(s, id, replicaID)
+		if err != nil {
+			s.fatal("creating the right-hand replica of a split", id, err)
 			return
 		}
-		old.retire("replaced by the right-hand side of a split")
-	}
-	nr, err := newReplica(s, id, replicaID)
-	if err != nil {
-		s.fatal("creating the right-hand replica of a split", id, err)
-		return
-	}
-	nr.mu.Lock()
-	nr.mu.campaign = nr.mu.campaign || campaign
-	nr.mu.Unlock()
-	s.mu.Lock()
-	if cur, ok := s.mu.replicas[id]; ok && cur != old {
+		nr.mu.campaign = nr.mu.campaign || campaign
+		s.mu.Lock()
+		if _, ok := s.mu.replicas[id]; ok {
+			s.mu.Unlock()
+			continue // a raft message created one meanwhile: look again
+		}
+		s.mu.replicas[id] = nr
 		s.mu.Unlock()
-		s.log.Error("ranges: a replica appeared while installing the right-hand side of a split", "range", id)
+		s.sched.enqueue(id)
 		return
 	}
-	s.mu.replicas[id] = nr
-	s.mu.Unlock()
-	s.sched.enqueue(id)
+	s.log.Error("ranges: could not install the right-hand side of a split", "range", id)
 }
 
 // retire takes a replica object out of service without touching its
