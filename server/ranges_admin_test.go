@@ -151,12 +151,13 @@ func dsScan(ctx context.Context, ds *kvcoord.DistSender, start, end string, page
 // acknowledged write is recorded, every scan must be ordered and contain
 // every write acknowledged before it began.
 type workload struct {
-	t     *testing.T
-	ds    *kvcoord.DistSender
-	stop  chan struct{}
-	wg    sync.WaitGroup
-	mu    sync.Mutex
-	acked map[string]string
+	t        *testing.T
+	ds       *kvcoord.DistSender
+	stop     chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	acked    map[string]string
 	// failures are errors of writes and scans (none expected).
 	failures atomic.Int64
 	writes   atomic.Int64
@@ -167,6 +168,9 @@ type workload struct {
 
 func startWorkload(t *testing.T, ds *kvcoord.DistSender, writers, scanners int) *workload {
 	w := &workload{t: t, ds: ds, stop: make(chan struct{}), acked: map[string]string{}}
+	// Registered after the cluster's cleanup, so it runs first: a failed
+	// test stops its workload before the nodes.
+	t.Cleanup(w.halt)
 	for i := 0; i < writers; i++ {
 		w.wg.Add(1)
 		go func() {
@@ -234,6 +238,11 @@ func startWorkload(t *testing.T, ds *kvcoord.DistSender, writers, scanners int) 
 	return w
 }
 
+func (w *workload) halt() {
+	w.stopOnce.Do(func() { close(w.stop) })
+	w.wg.Wait()
+}
+
 func (w *workload) fail(err error) {
 	w.failures.Add(1)
 	w.errMu.Lock()
@@ -246,8 +255,7 @@ func (w *workload) fail(err error) {
 // finish stops the workload and checks that it made progress and failed
 // nothing; it returns every acknowledged write.
 func (w *workload) finish() map[string]string {
-	close(w.stop)
-	w.wg.Wait()
+	w.halt()
 	require.Zero(w.t, w.failures.Load(), "workload errors: %v", w.errs)
 	require.Positive(w.t, w.writes.Load())
 	require.Positive(w.t, w.scans.Load())
@@ -382,7 +390,9 @@ func TestSplitInto100AndMergeBack(t *testing.T) {
 // leaseholder among its replicas.
 func checkContiguous(t *testing.T, rs []*kvpb.RangeListEntry) {
 	t.Helper()
-	sort.Slice(rs, func(i, j int) bool { return bytes.Compare(rs[i].GetDesc().GetStartKey(), rs[j].GetDesc().GetStartKey()) < 0 })
+	sort.Slice(rs, func(i, j int) bool {
+		return bytes.Compare(rs[i].GetDesc().GetStartKey(), rs[j].GetDesc().GetStartKey()) < 0
+	})
 	require.Empty(t, rs[0].GetDesc().GetStartKey())
 	require.Equal(t, keys.KeyMax, rs[len(rs)-1].GetDesc().GetEndKey())
 	for i, r := range rs {
