@@ -15,6 +15,12 @@ import (
 // adminCall runs an Admin RPC against the node at addr, retrying while
 // the node is unreachable or not ready (codes.Unavailable) until ctx ends.
 func adminCall[T any](ctx context.Context, addr string, call func(context.Context, kvpb.AdminClient) (T, error)) (T, error) {
+	return adminCallAttempt(ctx, addr, 5*time.Second, call)
+}
+
+// adminCallAttempt is adminCall with the bound of one attempt (commands
+// that move data, like relocations, take longer than 5 s).
+func adminCallAttempt[T any](ctx context.Context, addr string, attempt time.Duration, call func(context.Context, kvpb.AdminClient) (T, error)) (T, error) {
 	var zero T
 	c, err := kvclient.New([]string{addr})
 	if err != nil {
@@ -29,7 +35,7 @@ func adminCall[T any](ctx context.Context, addr string, call func(context.Contex
 	wait := 20 * time.Millisecond
 	var lastErr error
 	for {
-		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		actx, cancel := context.WithTimeout(ctx, attempt)
 		resp, err := call(actx, client)
 		cancel()
 		if err == nil {
