@@ -16,6 +16,7 @@ import (
 
 	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/kvclient"
+	"github.com/tesseradb/tessera/kv/kvcoord"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
 	"github.com/tesseradb/tessera/ranges"
@@ -45,6 +46,9 @@ type Server struct {
 	kv *kvclient.Client
 	// peers holds connections to other nodes for admin RPCs.
 	peers *kvclient.Client
+	// ds is the node's DistSender (meta records, range admin routing).
+	ds   *kvcoord.DistSender
+	dsTr *kvcoord.GRPCTransport
 
 	mu struct {
 		sync.Mutex
@@ -107,6 +111,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.peers, _ = kvclient.New(seeds, kvclient.WithClock(s.clock), kvclient.WithLogger(s.log))
+	s.ds, s.dsTr = s.newDistSender()
 	s.grpc = grpc.NewServer(
 		// One raft message can carry a value close to the storage limit;
 		// gRPC's 4 MiB default would break the stream (the raft transport
@@ -247,6 +252,7 @@ func (s *Server) Stop() {
 	s.wg.Wait()
 	s.kv.Close()
 	s.peers.Close()
+	s.dsTr.Close()
 	if st != nil {
 		st.Stop()
 	}
