@@ -22,7 +22,7 @@ func adminCall[T any](ctx context.Context, addr string, call func(context.Contex
 // that move data, like relocations, take longer than 5 s).
 func adminCallAttempt[T any](ctx context.Context, addr string, attempt time.Duration, call func(context.Context, kvpb.AdminClient) (T, error)) (T, error) {
 	var zero T
-	c, err := kvclient.New([]string{addr})
+	c, err := kvclient.NewDB(kvclient.Config{Addrs: []string{addr}})
 	if err != nil {
 		return zero, err
 	}
