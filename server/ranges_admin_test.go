@@ -322,7 +322,7 @@ func TestSplitInto100AndMergeBack(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	ds := clientDistSender(t, c)
-	w := startWorkload(t, ds, 4, 2)
+	w := startWorkload(t, ds, 2, 1)
 
 	var splitKeys []string
 	for i := 1; i < 100; i++ {
@@ -339,13 +339,10 @@ func TestSplitInto100AndMergeBack(t *testing.T) {
 		require.Equal(t, resp.GetLeft().GetGeneration(), resp.GetRight().GetGeneration())
 	}
 	t.Logf("99 splits in %v (%d writes, %d scans so far)", time.Since(started), w.writes.Load(), w.scans.Load())
-	list, err := admin(t, c.addrs[1]).RangesList(ctx, &kvpb.RangesListRequest{})
-	require.NoError(t, err)
-	require.Len(t, list.GetRanges(), 100)
-	checkContiguous(t, list.GetRanges())
+	waitRanges(t, ctx, c.addrs[1], 100)
 
 	// Bad splits: at an existing boundary, in meta, outside the key space.
-	_, err = admin(t, c.addrs[0]).AdminSplit(ctx, &kvpb.AdminSplitRequest{SplitKey: []byte(splitKeys[0])})
+	_, err := admin(t, c.addrs[0]).AdminSplit(ctx, &kvpb.AdminSplitRequest{SplitKey: []byte(splitKeys[0])})
 	require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
 	require.Contains(t, status.Convert(err).Message(), "already a range boundary")
 	_, err = admin(t, c.addrs[0]).AdminSplit(ctx, &kvpb.AdminSplitRequest{SplitKey: keys.MetaKey([]byte("x"))})
@@ -364,10 +361,7 @@ func TestSplitInto100AndMergeBack(t *testing.T) {
 	acked := w.finish()
 	t.Logf("%d acknowledged writes, %d scans", len(acked), w.scans.Load())
 
-	list, err = admin(t, c.addrs[2]).RangesList(ctx, &kvpb.RangesListRequest{})
-	require.NoError(t, err)
-	require.Len(t, list.GetRanges(), 1)
-	checkContiguous(t, list.GetRanges())
+	waitRanges(t, ctx, c.addrs[2], 1)
 	_, err = admin(t, c.addrs[0]).AdminMerge(ctx, &kvpb.AdminMergeRequest{RangeId: 1})
 	require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
 
@@ -388,19 +382,40 @@ func TestSplitInto100AndMergeBack(t *testing.T) {
 
 // checkContiguous: the listed ranges tile the key space, each with a
 // leaseholder among its replicas.
-func checkContiguous(t *testing.T, rs []*kvpb.RangeListEntry) {
-	t.Helper()
-	sort.Slice(rs, func(i, j int) bool {
-		return bytes.Compare(rs[i].GetDesc().GetStartKey(), rs[j].GetDesc().GetStartKey()) < 0
-	})
-	require.Empty(t, rs[0].GetDesc().GetStartKey())
-	require.Equal(t, keys.KeyMax, rs[len(rs)-1].GetDesc().GetEndKey())
-	for i, r := range rs {
-		if i > 0 {
-			require.True(t, bytes.Equal(rs[i-1].GetDesc().GetEndKey(), r.GetDesc().GetStartKey()), "gap or overlap at r%d", r.GetDesc().GetRangeId())
-		}
-		require.NotNil(t, r.GetLeaseholder(), "r%d has no leaseholder", r.GetDesc().GetRangeId())
-		_, ok := r.GetDesc().ReplicaByID(kvpb.ReplicaID(r.GetLeaseholder().GetReplicaId()))
-		require.True(t, ok)
+func checkContiguous(rs []*kvpb.RangeListEntry) error {
+	sort.Slice(rs, func(i, j int) bool { return bytes.Compare(rs[i].GetDesc().GetStartKey(), rs[j].GetDesc().GetStartKey()) < 0 })
+	if len(rs[0].GetDesc().GetStartKey()) != 0 || !bytes.Equal(keys.KeyMax, rs[len(rs)-1].GetDesc().GetEndKey()) {
+		return fmt.Errorf("ranges do not cover the key space")
 	}
+	for i, r := range rs {
+		if i > 0 && !bytes.Equal(rs[i-1].GetDesc().GetEndKey(), r.GetDesc().GetStartKey()) {
+			return fmt.Errorf("gap or overlap at r%d", r.GetDesc().GetRangeId())
+		}
+		if r.GetLeaseholder() == nil {
+			return fmt.Errorf("r%d has no leaseholder", r.GetDesc().GetRangeId())
+		}
+		if _, ok := r.GetDesc().ReplicaByID(kvpb.ReplicaID(r.GetLeaseholder().GetReplicaId())); !ok {
+			return fmt.Errorf("r%d: leaseholder %v not a replica", r.GetDesc().GetRangeId(), r.GetLeaseholder())
+		}
+	}
+	return nil
+}
+
+// waitRanges waits until RangesList shows n contiguous ranges, each with a
+// leaseholder (a new range's copied lease may lapse briefly before its
+// raft leader takes a new one).
+func waitRanges(t *testing.T, ctx context.Context, addr string, n int) []*kvpb.RangeListEntry {
+	var out []*kvpb.RangeListEntry
+	waitFor(t, 30*time.Second, fmt.Sprintf("%d ranges with leaseholders", n), func() error {
+		list, err := admin(t, addr).RangesList(ctx, &kvpb.RangesListRequest{})
+		if err != nil {
+			return err
+		}
+		if len(list.GetRanges()) != n {
+			return fmt.Errorf("%d ranges", len(list.GetRanges()))
+		}
+		out = list.GetRanges()
+		return checkContiguous(out)
+	})
+	return out
 }
