@@ -155,7 +155,7 @@ func (s *Server) leaseholderOf(ctx context.Context, rangeID kvpb.RangeID) (node 
 	}
 	if !known {
 		if infos := st.RangeInfo(rangeID); len(infos) == 0 {
-			return 0, false, &kvpb.RangeNotFoundError{RangeId: uint64(rangeID)}
+			return 0, false, status.Errorf(codes.NotFound, "r%d: no such range on any node", rangeID)
 		}
 	}
 	return 0, false, &retryError{fmt.Errorf("r%d has no valid lease right now", rangeID)}
