@@ -71,9 +71,12 @@ type Replica struct {
 		proposals map[uint64]*proposal // by command ID, until applied
 		toPropose []*proposal          // queued for the scheduler
 		confQueue []*confChangeProposal
-		incoming  []*raftpb.Message
-		snapDone  []snapshotReport
-		nextMAI   uint64
+		// lastConf is the last conf change queued (its done channel
+		// reports raft refusing it).
+		lastConf *confChangeProposal
+		incoming []*raftpb.Message
+		snapDone []snapshotReport
+		nextMAI  uint64
 		// pendingLease is the in-flight lease request, if any.
 		pendingLease *proposal
 		destroyed    bool

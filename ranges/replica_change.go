@@ -218,6 +218,7 @@ func (r *Replica) proposeConfChange(ctx context.Context, cc *raftpb.ConfChangeV2
 		return &kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)}
 	}
 	r.mu.confQueue = append(r.mu.confQueue, c)
+	r.mu.lastConf = c
 	r.mu.Unlock()
 	r.store.sched.enqueue(r.rangeID)
 	select {
@@ -226,6 +227,25 @@ func (r *Replica) proposeConfChange(ctx context.Context, cc *raftpb.ConfChangeV2
 	default:
 		return nil
 	}
+}
+
+// confDropped reports (once) the error of the last queued conf change if
+// raft refused it (no leader at that moment: it will never apply).
+func (r *Replica) confDropped() error {
+	r.mu.RLock()
+	c := r.mu.lastConf
+	r.mu.RUnlock()
+	if c == nil {
+		return nil
+	}
+	select {
+	case err := <-c.done:
+		if err != nil {
+			return &kvpb.UnavailableError{RangeId: uint64(r.rangeID), Reason: fmt.Sprintf("replica change not accepted by raft: %v; retry", err)}
+		}
+	default:
+	}
+	return nil
 }
 
 // waitDesc waits until the descriptor satisfies cond.
@@ -241,6 +261,9 @@ func (r *Replica) waitDesc(ctx context.Context, cond func(*kvpb.RangeDescriptor)
 		}
 		if cond(d) {
 			return nil
+		}
+		if err := r.confDropped(); err != nil {
+			return err
 		}
 		select {
 		case <-ch:
@@ -293,7 +316,9 @@ func (r *Replica) moveLeadershipOff(ctx context.Context, removed kvpb.ReplicaID)
 			r.mu.transferLeader = uint64(self)
 		}
 		r.mu.Unlock()
-		if leader != removed {
+		// Wait for a new leader, not just the old one gone: a conf change
+		// proposed mid-election is dropped by raft.
+		if leader != removed && leader != 0 {
 			return nil
 		}
 		r.store.sched.enqueue(r.rangeID)

@@ -60,6 +60,20 @@ func retryable(err error) bool {
 // or ctx ends.
 func adminRetry[T any](ctx context.Context, what string, f func(ctx context.Context) (T, error)) (T, error) {
 	var zero T
+	if isForwarded(ctx) {
+		// One attempt: the forwarding node re-resolves the leaseholder and
+		// retries (retrying here could spin on a lease that moved away).
+		v, err := f(ctx)
+		if err != nil {
+			if retryable(err) {
+				if _, ok := status.FromError(err); !ok {
+					err = status.Errorf(codes.Unavailable, "%s: %v", what, err)
+				}
+			}
+			return zero, adminStatus(what, err)
+		}
+		return v, nil
+	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, adminTimeout)

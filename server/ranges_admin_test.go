@@ -383,7 +383,9 @@ func TestSplitInto100AndMergeBack(t *testing.T) {
 // checkContiguous: the listed ranges tile the key space, each with a
 // leaseholder among its replicas.
 func checkContiguous(rs []*kvpb.RangeListEntry) error {
-	sort.Slice(rs, func(i, j int) bool { return bytes.Compare(rs[i].GetDesc().GetStartKey(), rs[j].GetDesc().GetStartKey()) < 0 })
+	sort.Slice(rs, func(i, j int) bool {
+		return bytes.Compare(rs[i].GetDesc().GetStartKey(), rs[j].GetDesc().GetStartKey()) < 0
+	})
 	if len(rs[0].GetDesc().GetStartKey()) != 0 || !bytes.Equal(keys.KeyMax, rs[len(rs)-1].GetDesc().GetEndKey()) {
 		return fmt.Errorf("ranges do not cover the key space")
 	}
@@ -418,4 +420,144 @@ func waitRanges(t *testing.T, ctx context.Context, addr string, n int) []*kvpb.R
 		return checkContiguous(out)
 	})
 	return out
+}
+
+// TestRelocateAndTransferUnderLoad: replicas and leases move while
+// writers and scanners run (no acknowledged write lost, increments counted
+// exactly once), and a DistSender whose cache predates splits and moves
+// still reads everything correctly.
+func TestRelocateAndTransferUnderLoad(t *testing.T) {
+	c := startReplicatedCluster(t, 4)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	ds := clientDistSender(t, c)
+	for i := 0; i < 50; i++ {
+		require.NoError(t, dsPut(ctx, ds, fmt.Sprintf("w/%03d/old", i*20), "old"))
+	}
+	// A second client warms its cache now and is not used again until the
+	// ranges have split and moved behind its back.
+	stale := clientDistSender(t, c)
+	rows, err := dsScan(ctx, stale, "w/", "w0", 0)
+	require.NoError(t, err)
+	require.Len(t, rows, 50)
+	require.Equal(t, 1, stale.Cache().Len())
+
+	w := startWorkload(t, ds, 2, 1)
+	var incAcked, incAmbiguous atomic.Int64
+	incStop := make(chan struct{})
+	incDone := make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-incStop:
+				incDone <- nil
+				return
+			default:
+			}
+			ictx, icancel := context.WithTimeout(ctx, 20*time.Second)
+			_, err := dsInc(ictx, ds, "w/500/counter")
+			icancel()
+			var amb *kvpb.AmbiguousResultError
+			switch {
+			case err == nil:
+				incAcked.Add(1)
+			case errors.As(err, &amb):
+				incAmbiguous.Add(1)
+			default:
+				incDone <- err
+				return
+			}
+		}
+	}()
+
+	for _, k := range []string{"w/300", "w/600"} {
+		_, err := admin(t, c.addrs[0]).AdminSplit(ctx, &kvpb.AdminSplitRequest{SplitKey: []byte(k)})
+		require.NoError(t, err)
+	}
+	list := waitRanges(t, ctx, c.addrs[0], 3)
+	var mid uint64
+	for _, r := range list {
+		if string(r.GetDesc().GetStartKey()) == "w/300" {
+			mid = r.GetDesc().GetRangeId()
+		}
+	}
+	require.NotZero(t, mid)
+	stores := func(d *kvpb.RangeDescriptor) []uint64 {
+		var out []uint64
+		for _, r := range d.GetReplicas() {
+			out = append(out, r.GetStoreId())
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+		return out
+	}
+	for _, target := range [][]uint64{{2, 3, 4}, {1, 2, 4}} {
+		var ts []*kvpb.ReplicaTarget
+		for _, s := range target {
+			ts = append(ts, &kvpb.ReplicaTarget{StoreId: s})
+		}
+		rctx, rcancel := context.WithTimeout(ctx, 20*time.Second)
+		resp, err := admin(t, c.addrs[1]).AdminRelocate(rctx, &kvpb.AdminRelocateRequest{RangeId: mid, Targets: ts})
+		rcancel()
+		if err != nil {
+			for i, s := range c.nodes {
+				for _, ri := range s.store().RangeInfo(kvpb.RangeID(mid)) {
+					t.Logf("n%d: %v", i+1, ri)
+				}
+			}
+		}
+		require.NoError(t, err, "relocate r%d to %v", mid, target)
+		require.Equal(t, target, stores(resp.GetDesc()))
+		for _, s := range target {
+			lresp, err := admin(t, c.addrs[2]).TransferLease(ctx, &kvpb.TransferLeaseRequest{RangeId: mid, Target: &kvpb.ReplicaTarget{StoreId: s}})
+			require.NoError(t, err, "transfer lease of r%d to s%d", mid, s)
+			require.Equal(t, s, lresp.GetLease().GetReplica().GetStoreId())
+		}
+	}
+	// Range 1 moves too (it holds meta).
+	_, err = admin(t, c.addrs[3]).AdminRelocate(ctx, &kvpb.AdminRelocateRequest{RangeId: 1,
+		Targets: []*kvpb.ReplicaTarget{{StoreId: 1}, {StoreId: 3}, {StoreId: 4}}})
+	require.NoError(t, err)
+	_, err = admin(t, c.addrs[0]).AdminRelocate(ctx, &kvpb.AdminRelocateRequest{RangeId: mid,
+		Targets: []*kvpb.ReplicaTarget{{StoreId: 9}}})
+	require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+
+	close(incStop)
+	require.NoError(t, <-incDone)
+	acked := w.finish()
+	for i := 0; i < 50; i++ {
+		acked[fmt.Sprintf("w/%03d/old", i*20)] = "old"
+	}
+	br, err := ds.Send(ctx, &kvpb.BatchRequest{Requests: []*kvpb.RequestUnion{{Value: &kvpb.RequestUnion_Get{Get: &kvpb.GetRequest{Key: []byte("w/500/counter")}}}}})
+	require.NoError(t, err)
+	n := decodeCounter(t, br.GetResponses()[0].GetGet().GetValue())
+	require.GreaterOrEqual(t, n, incAcked.Load(), "an acknowledged increment was lost")
+	require.LessOrEqual(t, n, incAcked.Load()+incAmbiguous.Load(), "an increment applied twice")
+	t.Logf("%d writes, %d increments (%d ambiguous), %d scans", len(acked), incAcked.Load(), incAmbiguous.Load(), w.scans.Load())
+
+	// The stale client: its one cached descriptor is long outdated.
+	rows, err = dsScan(ctx, stale, "w/", "w0", 0)
+	require.NoError(t, err)
+	delete(acked, "w/500/counter")
+	var got []*kvpb.KeyValue
+	for _, kv := range rows {
+		if string(kv.GetKey()) != "w/500/counter" {
+			got = append(got, kv)
+		}
+	}
+	require.NoError(t, checkScan(got, acked))
+	require.Len(t, got, len(acked))
+	rows, err = dsScan(ctx, stale, "w/", "w0", 7)
+	require.NoError(t, err)
+	require.Len(t, rows, len(acked)+1)
+	checkStats(t, c)
+}
+
+func decodeCounter(t *testing.T, v []byte) int64 {
+	t.Helper()
+	require.Len(t, v, 8)
+	var n int64
+	for _, b := range v {
+		n = n<<8 | int64(b)
+	}
+	return n
 }
