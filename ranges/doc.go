@@ -15,6 +15,10 @@
 //	(*Store).ChangeReplicas(ctx, rangeID, changes, expectedGeneration)
 //	(*Store).TransferLease(ctx, rangeID, target)          lease, then raft leadership
 //	(*Store).RangeInfo(rangeID) / Metrics()               admin and node status
+//	(*Store).AdminSplit(ctx, key, newRangeID)             split trigger (docs/design/splits.md)
+//	(*Store).Subsume / CommitMerge / Unfreeze             the three steps of a merge
+//	(*Store).ReplicaContaining(key), CheckSplitKey,
+//	CheckMergeable, StatsFromProto                        helpers for server/
 //	NewInternalServer(store)                              kvpb.RegisterInternalServer(grpcServer, …)
 //	NewGRPCTransport(GRPCTransportConfig{NodeID, Resolver})
 //	NewMemNetwork(seed).Transport(nodeID), Register(nodeID, store)   tests
@@ -77,6 +81,17 @@
 // requests, drains in-flight ones with a range-wide write latch, proposes
 // the target's lease starting now (allowed before expiry only for such a
 // transfer by the holder), then hands Raft leadership to the target.
+//
+// # Splits and merges
+//
+// A split is a command on the left range (SplitTrigger) applied
+// atomically with the creation of the right range's state on every
+// replica; a merge freezes the right range (SubsumeCommand), then a
+// MergeTrigger on the left absorbs it in place. MVCC stats are kept per
+// range (each write's delta travels in its command), divided exactly on
+// split and added on merge. Snapshots overlapping another replica on the
+// store are declined. Meta records are written by server/. Details:
+// docs/design/splits.md.
 //
 // # Keys and state
 //

@@ -33,6 +33,18 @@
 // that reach every node follow the hint themselves. A forwarded write that
 // broke in flight answers AmbiguousResultError.
 //
+// # Range admin and meta
+//
+// AdminSplit, AdminMerge, AdminRelocate, TransferLease and ChangeReplicas
+// run on the range's leaseholder: the receiving node finds it (its own
+// replica's lease, else its peers' RangeInfo) and forwards the RPC once;
+// routing errors are retried until the deadline. After a split, merge or
+// replica change the node writes the meta records (conditional, never
+// lowering a record's generation), and every maintenance round each node
+// repairs the records of the ranges it leases (repairMeta). RangesList
+// joins meta with every node's RangeInfo. New range IDs come from
+// \x03range-idgen. See docs/design/splits.md.
+//
 // # Addresses
 //
 // The address book maps node IDs to RPC addresses. It is filled from the
