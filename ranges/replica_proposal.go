@@ -25,6 +25,9 @@ type proposal struct {
 	finished       bool
 	// guard holds the write's latches until the outcome is known.
 	guard *spanlatch.Guard
+	// dropped: raft refused the last proposal of it (no leader); guarded
+	// by raftMu.
+	dropped bool
 }
 
 var (
@@ -132,6 +135,15 @@ func (r *Replica) onTickLocked() {
 		}
 		if p := r.mu.pendingLease; p != nil && ticks-p.proposedAtTick >= 3*every {
 			r.finishLocked(p, fmt.Errorf("%w: timed out", errLeaseRejected))
+		}
+	} else if r.raftMu.rn.BasicStatus().Lead != 0 {
+		// Proposals raft dropped (no leader yet, e.g. on a range a split
+		// just created) go again as soon as there is one, not an election
+		// timeout later.
+		for _, p := range r.mu.proposals {
+			if p.dropped {
+				repropose = append(repropose, p)
+			}
 		}
 	}
 	if isLeader && r.mu.pendingLease == nil && r.mu.desc != nil {

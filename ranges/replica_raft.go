@@ -137,7 +137,9 @@ func (r *Replica) stepAndReady(tick bool) (raft.Ready, bool) {
 // (no leader yet) stays registered and is reproposed on a later tick.
 func (r *Replica) proposeLocked(p *proposal) {
 	p.proposedAtTick = r.raftMu.ticks
-	if err := r.raftMu.rn.Propose(p.data); err != nil {
+	err := r.raftMu.rn.Propose(p.data)
+	p.dropped = err != nil
+	if err != nil {
 		r.store.log.Debug("ranges: proposal dropped; will repropose", "range", r.rangeID, "err", err)
 	}
 }

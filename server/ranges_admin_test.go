@@ -27,7 +27,7 @@ import (
 
 // startReplicatedCluster bootstraps an n-node cluster and waits until
 // range 1 has min(n, 3) voters.
-func startReplicatedCluster(t *testing.T, n int) *testCluster {
+func startReplicatedCluster(t testing.TB, n int) *testCluster {
 	c := newTestCluster(t, n)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -56,7 +56,7 @@ func startReplicatedCluster(t *testing.T, n int) *testCluster {
 
 // clientDistSender is a client-side DistSender for the test cluster
 // (range 1 through Admin.RangeInfo, nodes through NodeStatus).
-func clientDistSender(t *testing.T, c *testCluster) *kvcoord.DistSender {
+func clientDistSender(t testing.TB, c *testCluster) *kvcoord.DistSender {
 	var mu sync.Mutex
 	addrs := map[kvpb.NodeID]string{}
 	refresh := func(ctx context.Context) {
@@ -151,7 +151,7 @@ func dsScan(ctx context.Context, ds *kvcoord.DistSender, start, end string, page
 // acknowledged write is recorded, every scan must be ordered and contain
 // every write acknowledged before it began.
 type workload struct {
-	t        *testing.T
+	t        testing.TB
 	ds       *kvcoord.DistSender
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -166,7 +166,7 @@ type workload struct {
 	errs     []error
 }
 
-func startWorkload(t *testing.T, ds *kvcoord.DistSender, writers, scanners int) *workload {
+func startWorkload(t testing.TB, ds *kvcoord.DistSender, writers, scanners int) *workload {
 	w := &workload{t: t, ds: ds, stop: make(chan struct{}), acked: map[string]string{}}
 	// Registered after the cluster's cleanup, so it runs first: a failed
 	// test stops its workload before the nodes.
@@ -282,7 +282,7 @@ func checkScan(rows []*kvpb.KeyValue, want map[string]string) error {
 
 // checkStats: on every node, each replica's stats equal a recount of its
 // span, and the pieces add up to the whole user key space.
-func checkStats(t *testing.T, c *testCluster) {
+func checkStats(t testing.TB, c *testCluster) {
 	waitFor(t, 30*time.Second, "range stats match a recount on every node", func() error {
 		for i, s := range c.nodes {
 			if s == nil || s.store() == nil {
@@ -406,7 +406,7 @@ func checkContiguous(rs []*kvpb.RangeListEntry) error {
 // waitRanges waits until RangesList shows n contiguous ranges, each with a
 // leaseholder (a new range's copied lease may lapse briefly before its
 // raft leader takes a new one).
-func waitRanges(t *testing.T, ctx context.Context, addr string, n int) []*kvpb.RangeListEntry {
+func waitRanges(t testing.TB, ctx context.Context, addr string, n int) []*kvpb.RangeListEntry {
 	var out []*kvpb.RangeListEntry
 	waitFor(t, 30*time.Second, fmt.Sprintf("%d ranges with leaseholders", n), func() error {
 		list, err := admin(t, addr).RangesList(ctx, &kvpb.RangesListRequest{})
@@ -552,7 +552,7 @@ func TestRelocateAndTransferUnderLoad(t *testing.T) {
 	checkStats(t, c)
 }
 
-func decodeCounter(t *testing.T, v []byte) int64 {
+func decodeCounter(t testing.TB, v []byte) int64 {
 	t.Helper()
 	require.Len(t, v, 8)
 	var n int64

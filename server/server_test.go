@@ -35,13 +35,13 @@ func freePorts(n int) ([]int, error) {
 
 // testCluster runs n in-process nodes on loopback with real stores.
 type testCluster struct {
-	t     *testing.T
+	t     testing.TB
 	dirs  []string
 	addrs []string
 	nodes []*Server
 }
 
-func newTestCluster(t *testing.T, n int) *testCluster {
+func newTestCluster(t testing.TB, n int) *testCluster {
 	ports, err := freePorts(n)
 	require.NoError(t, err)
 	c := &testCluster{t: t}
@@ -78,7 +78,7 @@ func (c *testCluster) stop(i int) {
 	}
 }
 
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() error) {
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() error) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -94,7 +94,7 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() error
 	}
 }
 
-func admin(t *testing.T, addr string) kvpb.AdminClient {
+func admin(t testing.TB, addr string) kvpb.AdminClient {
 	c, err := kvclient.NewDB(kvclient.Config{Addrs: []string{addr}})
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
