@@ -120,6 +120,10 @@ func (m *Manager) OnTxnUpdated(txn *kvpb.Transaction) { m.TxnWait.OnTxnUpdated(t
 // handleLock waits for l's holder by pushing it, then resolves the intent
 // and forgets the lock.
 func (m *Manager) handleLock(ctx context.Context, req *Request, l *lock) error {
+	// A writer needs the lock gone. A reader pushes the holder above its
+	// uncertainty limit (an intent pushed only above the read timestamp
+	// would stay uncertain); the range commit-waits a txn committed in the
+	// future, so nobody can miss its values afterwards.
 	typ := kvpb.PushTxnType_PUSH_TIMESTAMP
 	var pushTo hlc.Timestamp
 	if writesKey(req, l.key) {
