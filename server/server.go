@@ -43,6 +43,8 @@ type Server struct {
 	addr  string // advertised address
 	// kv is the node's own kv client (system keys: IDs, node registry).
 	kv *kvclient.Client
+	// clockMon decides whether our clock is fit to serve.
+	clockMon *clockMonitor
 	// peers holds connections to other nodes for admin RPCs.
 	peers *kvclient.Client
 
@@ -87,7 +89,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:     cfg,
 		log:     cfg.Logger.With("addr", addr),
-		clock:   hlc.NewWallClock(cfg.MaxOffset),
+		clock:   newServerClock(cfg),
 		eng:     eng,
 		book:    newAddressBook(cfg.StoreDir),
 		lis:     lis,
@@ -95,6 +97,7 @@ func New(cfg Config) (*Server, error) {
 		running: make(chan struct{}),
 		stopper: make(chan struct{}),
 	}
+	s.clockMon = newClockMonitor(cfg.MaxOffset)
 	if err := s.book.load(); err != nil {
 		lis.Close()
 		eng.Close()
@@ -132,6 +135,11 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.startHTTP(); err != nil {
 		return err
 	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.clockMonitorLoop()
+	}()
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
