@@ -16,6 +16,7 @@ import (
 
 	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/kvclient"
+	"github.com/tesseradb/tessera/kv/kvcoord"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
 	"github.com/tesseradb/tessera/ranges"
@@ -46,6 +47,9 @@ type Server struct {
 	// peers is kv, named for its use: connections to other nodes for
 	// admin RPCs (one pool, the kv transport's).
 	peers *kvclient.DB
+	// ds is the node's DistSender (meta records, range admin routing).
+	ds   *kvcoord.DistSender
+	dsTr *kvcoord.GRPCTransport
 
 	mu struct {
 		sync.Mutex
@@ -109,6 +113,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.peers = s.kv
+	s.ds, s.dsTr = s.newDistSender()
 	s.grpc = grpc.NewServer(
 		// One raft message can carry a value close to the storage limit;
 		// gRPC's 4 MiB default would break the stream (the raft transport
@@ -248,6 +253,7 @@ func (s *Server) Stop() {
 	}
 	s.wg.Wait()
 	s.kv.Close()
+	s.dsTr.Close()
 	if st != nil {
 		st.Stop()
 	}
