@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
+	"math"
 	"sync"
 	"time"
 
@@ -140,16 +140,11 @@ type TxnCoordSender struct {
 	interceptors  []txnInterceptor
 }
 
-// MaxPriority bounds random priorities (kvpb.TxnMeta.priority); a
-// restarted-after-abort transaction keeps the higher of its old priority
-// and a fresh draw, so that it eventually wins.
-const maxRandPriority = 1 << 30
-
 // NewTxn returns a coordinator for a new transaction named name (for
 // errors and logs), starting at the clock's now.
 func (f *TxnFactory) NewTxn(name string) *TxnCoordSender {
 	tc := &TxnCoordSender{f: f}
-	tc.mu.txn = f.newProto(name, int32(1+rand.IntN(maxRandPriority)))
+	tc.mu.txn = f.newProto(name, 1)
 	tc.mu.priority = tc.mu.txn.GetMeta().GetPriority()
 	tc.heartbeater.tc = tc
 	tc.seq.tc = tc
@@ -346,17 +341,20 @@ func restartTimestamp(err error) hlc.Timestamp {
 }
 
 // NewTxnAfterAbort returns a coordinator for a new transaction that
-// replaces this aborted one, with at least its priority.
+// replaces this aborted one, one priority higher: transactions start at
+// priority 1 (conflicts wait; a PUSH_ABORT needs a strictly higher
+// priority), so a transaction aborted again and again eventually wins.
 func (tc *TxnCoordSender) NewTxnAfterAbort() *TxnCoordSender {
 	tc.mu.Lock()
 	name, prio := tc.mu.txn.GetName(), tc.mu.priority
 	tc.mu.Unlock()
 	n := tc.f.NewTxn(name)
 	n.mu.Lock()
-	if p := n.mu.txn.GetMeta().GetPriority(); p < prio {
-		n.mu.txn.Meta.Priority = prio
-		n.mu.priority = prio
+	if prio < math.MaxInt32 {
+		prio++
 	}
+	n.mu.txn.Meta.Priority = prio
+	n.mu.priority = prio
 	n.mu.Unlock()
 	return n
 }
