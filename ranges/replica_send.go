@@ -106,9 +106,9 @@ func isSpanRequest(req *kvpb.RequestUnion) bool {
 }
 
 func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
-	desc := r.Desc()
-	if desc == nil {
-		return nil, &kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)}
+	desc, err := r.waitUnfrozen(ctx)
+	if err != nil {
+		return nil, err
 	}
 	txn := ba.GetHeader().GetTxn()
 	var spans []spanlatch.Span
@@ -116,7 +116,7 @@ func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 	for _, req := range ba.GetRequests() {
 		key, end := req.RequestSpan()
 		if !desc.ContainsSpan(key, end) {
-			return nil, &kvpb.RangeKeyMismatchError{RequestStartKey: key, RequestEndKey: end, Ranges: []*kvpb.RangeDescriptor{desc}}
+			return nil, r.store.mismatchError(key, end, desc)
 		}
 		sps, err := batcheval.DeclareSpans(req, batcheval.DeclareHeader{Txn: txn, Desc: desc})
 		if err != nil {
@@ -142,7 +142,6 @@ func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 	}
 	// Each round either evaluates or resolved a lock; the context's
 	// deadline bounds the rounds too.
-	var err error
 	for attempt := 0; attempt < maxIntentRounds; attempt++ {
 		var br *kvpb.BatchResponse
 		var wie *kvpb.WriteIntentError
@@ -178,6 +177,10 @@ func (r *Replica) sendOnce(ctx context.Context, ba *kvpb.BatchRequest, creq *con
 	// The lease may have moved while we waited.
 	lease, err := r.ensureLease(ctx)
 	if err != nil {
+		return nil, nil, err
+	}
+	// The range may have been split or subsumed while we waited.
+	if err := r.checkAfterLatch(ba); err != nil {
 		return nil, nil, err
 	}
 	ts := ba.GetHeader().GetTimestamp().HLC()
@@ -310,6 +313,7 @@ func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, txn 
 	p := newProposal(r.store.newProposalID(), &rangepb.RaftCommand{
 		ProposerLeaseSequence: lease.GetSequence(),
 		WriteBatch:            append([]byte(nil), b.Repr()...),
+		StatsDelta:            statsToProto(ms),
 	})
 	p.br = br
 	p.guard = g

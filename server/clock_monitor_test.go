@@ -24,7 +24,7 @@ func TestClockMonitor(t *testing.T) {
 
 	// A client whose physical clock is 2s behind sees the node 2s ahead.
 	behind := hlc.NewClock(func() int64 { return time.Now().Add(-2 * time.Second).UnixNano() }, hlc.DefaultMaxOffset)
-	kv, err := kvclient.New(c.addrs, kvclient.WithClock(behind))
+	kv, err := kvclient.NewDB(kvclient.Config{Addrs: c.addrs, Clock: behind})
 	require.NoError(t, err)
 	defer kv.Close()
 	conn, err := kv.Conn(c.addrs[0])

@@ -1056,6 +1056,109 @@ func (x *Intent) GetTxn() *TxnMeta {
 	return nil
 }
 
+// MVCCStats is storage.MVCCStats on the wire: the MVCC accounting of a
+// range's user data (kept by every replica, divided exactly on split and
+// added on merge).
+type MVCCStats struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LiveBytes     int64                  `protobuf:"varint,1,opt,name=live_bytes,json=liveBytes,proto3" json:"live_bytes,omitempty"`
+	LiveCount     int64                  `protobuf:"varint,2,opt,name=live_count,json=liveCount,proto3" json:"live_count,omitempty"`
+	KeyBytes      int64                  `protobuf:"varint,3,opt,name=key_bytes,json=keyBytes,proto3" json:"key_bytes,omitempty"`
+	KeyCount      int64                  `protobuf:"varint,4,opt,name=key_count,json=keyCount,proto3" json:"key_count,omitempty"`
+	ValBytes      int64                  `protobuf:"varint,5,opt,name=val_bytes,json=valBytes,proto3" json:"val_bytes,omitempty"`
+	ValCount      int64                  `protobuf:"varint,6,opt,name=val_count,json=valCount,proto3" json:"val_count,omitempty"`
+	IntentBytes   int64                  `protobuf:"varint,7,opt,name=intent_bytes,json=intentBytes,proto3" json:"intent_bytes,omitempty"`
+	IntentCount   int64                  `protobuf:"varint,8,opt,name=intent_count,json=intentCount,proto3" json:"intent_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MVCCStats) Reset() {
+	*x = MVCCStats{}
+	mi := &file_kv_kvpb_data_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MVCCStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MVCCStats) ProtoMessage() {}
+
+func (x *MVCCStats) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_data_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MVCCStats.ProtoReflect.Descriptor instead.
+func (*MVCCStats) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *MVCCStats) GetLiveBytes() int64 {
+	if x != nil {
+		return x.LiveBytes
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetLiveCount() int64 {
+	if x != nil {
+		return x.LiveCount
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetKeyBytes() int64 {
+	if x != nil {
+		return x.KeyBytes
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetKeyCount() int64 {
+	if x != nil {
+		return x.KeyCount
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetValBytes() int64 {
+	if x != nil {
+		return x.ValBytes
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetValCount() int64 {
+	if x != nil {
+		return x.ValCount
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetIntentBytes() int64 {
+	if x != nil {
+		return x.IntentBytes
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetIntentCount() int64 {
+	if x != nil {
+		return x.IntentCount
+	}
+	return 0
+}
+
 var File_kv_kvpb_data_proto protoreflect.FileDescriptor
 
 const file_kv_kvpb_data_proto_rawDesc = "" +
@@ -1134,7 +1237,18 @@ const file_kv_kvpb_data_proto_rawDesc = "" +
 	" \x01(\bR\vwriteTooOld\"F\n" +
 	"\x06Intent\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\fR\x03key\x12*\n" +
-	"\x03txn\x18\x02 \x01(\v2\x18.tessera.kv.kvpb.TxnMetaR\x03txn*a\n" +
+	"\x03txn\x18\x02 \x01(\v2\x18.tessera.kv.kvpb.TxnMetaR\x03txn\"\x83\x02\n" +
+	"\tMVCCStats\x12\x1d\n" +
+	"\n" +
+	"live_bytes\x18\x01 \x01(\x03R\tliveBytes\x12\x1d\n" +
+	"\n" +
+	"live_count\x18\x02 \x01(\x03R\tliveCount\x12\x1b\n" +
+	"\tkey_bytes\x18\x03 \x01(\x03R\bkeyBytes\x12\x1b\n" +
+	"\tkey_count\x18\x04 \x01(\x03R\bkeyCount\x12\x1b\n" +
+	"\tval_bytes\x18\x05 \x01(\x03R\bvalBytes\x12\x1b\n" +
+	"\tval_count\x18\x06 \x01(\x03R\bvalCount\x12!\n" +
+	"\fintent_bytes\x18\a \x01(\x03R\vintentBytes\x12!\n" +
+	"\fintent_count\x18\b \x01(\x03R\vintentCount*a\n" +
 	"\vReplicaType\x12\t\n" +
 	"\x05VOTER\x10\x00\x12\v\n" +
 	"\aLEARNER\x10\x01\x12\x12\n" +
@@ -1160,7 +1274,7 @@ func file_kv_kvpb_data_proto_rawDescGZIP() []byte {
 }
 
 var file_kv_kvpb_data_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_kv_kvpb_data_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_kv_kvpb_data_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_kv_kvpb_data_proto_goTypes = []any{
 	(ReplicaType)(0),           // 0: tessera.kv.kvpb.ReplicaType
 	(TransactionStatus)(0),     // 1: tessera.kv.kvpb.TransactionStatus
@@ -1177,6 +1291,7 @@ var file_kv_kvpb_data_proto_goTypes = []any{
 	(*ObservedTimestamp)(nil),  // 12: tessera.kv.kvpb.ObservedTimestamp
 	(*Transaction)(nil),        // 13: tessera.kv.kvpb.Transaction
 	(*Intent)(nil),             // 14: tessera.kv.kvpb.Intent
+	(*MVCCStats)(nil),          // 15: tessera.kv.kvpb.MVCCStats
 }
 var file_kv_kvpb_data_proto_depIdxs = []int32{
 	2,  // 0: tessera.kv.kvpb.KeyValue.timestamp:type_name -> tessera.kv.kvpb.Timestamp
@@ -1216,7 +1331,7 @@ func file_kv_kvpb_data_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kv_kvpb_data_proto_rawDesc), len(file_kv_kvpb_data_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   13,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

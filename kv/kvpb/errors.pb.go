@@ -93,8 +93,8 @@ const (
 	TransactionAbortedReason_ABORT_REASON_ABORTED_RECORD TransactionAbortedReason = 1
 	// ABORT_REASON_PUSHER_ABORTED: the txn was aborted while it was pushing.
 	TransactionAbortedReason_ABORT_REASON_PUSHER_ABORTED TransactionAbortedReason = 2
-	// ABORT_REASON_TIMESTAMP_CACHE_REJECTED: the record cannot be created
-	// (a pusher already decided the txn is gone).
+	// ABORT_REASON_RECORD_ALREADY_FINALIZED: the record cannot be created
+	// or committed (a pusher already decided the txn is gone).
 	TransactionAbortedReason_ABORT_REASON_RECORD_ALREADY_FINALIZED TransactionAbortedReason = 3
 )
 
