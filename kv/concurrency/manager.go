@@ -131,8 +131,26 @@ func (m *Manager) handleLock(ctx context.Context, req *Request, l *lock) error {
 	} else {
 		pushTo = req.readLimit().Next()
 	}
-	pushee, err := m.pusher.PushTxn(ctx, req.Txn, l.holder, typ, pushTo)
+	// The lock may be resolved here while the push waits (the holder
+	// finished): then stop pushing and try again at once.
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-l.released:
+			cancel()
+		case <-pctx.Done():
+		}
+	}()
+	pushee, err := m.pusher.PushTxn(pctx, req.Txn, l.holder, typ, pushTo)
 	if err != nil {
+		select {
+		case <-l.released:
+			if ctx.Err() == nil {
+				return nil
+			}
+		default:
+		}
 		return err
 	}
 	if err := m.pusher.ResolveIntent(ctx, l.key, pushee); err != nil {
