@@ -230,3 +230,26 @@ func TestResolveAndRefresh(t *testing.T) {
 	_, _, _, err = e.run(r, 0, kvpb.NewRefresh([]byte("b"), wts(20)))
 	require.NoError(t, err, "b was not written in (20, 30]")
 }
+
+// TestSavepointReads: after a rollback to a savepoint the txn reads its
+// newest write that was not rolled back; at commit the rollback sticks.
+func TestSavepointReads(t *testing.T) {
+	e := newTxnEnv(t)
+	txn := mkTxn(1, "b", 10)
+	txn.Meta.Sequence = 1
+	_, _, _, err := e.run(txn, 0, kvpb.NewPut([]byte("b"), []byte("s1")))
+	require.NoError(t, err)
+	txn.Meta.Sequence = 2
+	_, _, _, err = e.run(txn, 0, kvpb.NewPut([]byte("b"), []byte("s2")))
+	require.NoError(t, err)
+	txn.Meta.Sequence = 3
+	txn.IgnoredSeqnums = []*kvpb.IgnoredSeqNumRange{{Start: 2, End: 2}}
+	resps, _, _, err := e.run(txn, 0, kvpb.NewGet([]byte("b")))
+	require.NoError(t, err)
+	require.Equal(t, "s1", string(resps[0].GetGet().GetValue()))
+	_, _, _, err = e.run(txn, 0, kvpb.NewEndTxn([]byte("b"), true, []*kvpb.Span{{Key: []byte("b")}}))
+	require.NoError(t, err)
+	v, ok := e.get("b", 11)
+	require.True(t, ok)
+	require.Equal(t, "s1", v)
+}
