@@ -208,3 +208,45 @@ func TestTxnDeadlockThree(t *testing.T) {
 		require.Equal(t, want, v, k)
 	}
 }
+
+// TestTxnExpiredHolderAborted: intents of a txn whose coordinator stopped
+// heartbeating (record older than the liveness threshold) or never wrote
+// a record are aborted by the next writer, which proceeds.
+func TestTxnExpiredHolderAborted(t *testing.T) {
+	c := rangetest.New(t, rangetest.Config{Nodes: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s := c.Nodes[0].Store()
+	require.NoError(t, c.Put(ctx, "warm", "up"))
+	past := s.Clock().Now().AddDuration(-int64(10 * time.Second))
+
+	// With a record last heartbeated 10s ago (the coordinator crashed).
+	dead := newTestTxn(t, s, 1, "x", 1)
+	dead.txn.Meta.MinTimestamp = kvpb.TS(past)
+	require.NoError(t, dead.put(ctx, "x", "dead"))
+	br, err := dead.send(ctx, kvpb.NewHeartbeatTxn([]byte("x"), past))
+	require.NoError(t, err)
+	require.Equal(t, kvpb.TransactionStatus_PENDING, br.GetResponses()[0].GetHeartbeatTxn().GetTxn().GetStatus())
+	wx := newTestTxn(t, s, 4, "x", 1)
+	require.NoError(t, wx.put(ctx, "x", "live"), "the writer aborts the expired holder")
+	require.NoError(t, wx.commit(ctx))
+	br, err = dead.send(ctx, kvpb.NewHeartbeatTxn([]byte("x"), s.Clock().Now()))
+	require.NoError(t, err)
+	require.Equal(t, kvpb.TransactionStatus_ABORTED, br.GetResponses()[0].GetHeartbeatTxn().GetTxn().GetStatus(),
+		"the coordinator learns it was aborted")
+
+	// Without a record, started 10s ago.
+	ghost := newTestTxn(t, s, 2, "y", 1)
+	ghost.txn.Meta.MinTimestamp = kvpb.TS(past)
+	require.NoError(t, ghost.put(ctx, "y", "ghost"))
+
+	w := newTestTxn(t, s, 3, "y", 1)
+	require.NoError(t, w.put(ctx, "y", "live"), "the writer aborts the expired holder")
+	require.NoError(t, w.commit(ctx))
+	v, ok := getValue(t, ctx, s, "y")
+	require.True(t, ok)
+	require.Equal(t, "live", v)
+	err = ghost.commit(ctx)
+	var tae *kvpb.TransactionAbortedError
+	require.True(t, errors.As(err, &tae), "the expired txn cannot commit: %v", err)
+}
