@@ -62,8 +62,8 @@ type Replica struct {
 		// frozenIndex, when non-zero, is the raft index at which a merge
 		// subsumed the range: it serves nothing any more.
 		frozenIndex uint64
-		leaderID  kvpb.ReplicaID
-		term      uint64
+		leaderID    kvpb.ReplicaID
+		term        uint64
 		// stateChanged is closed (and replaced) whenever lease, leader or
 		// descriptor change, waking requests waiting for them.
 		stateChanged chan struct{}

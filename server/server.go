@@ -47,9 +47,8 @@ type Server struct {
 	// peers is kv, named for its use: connections to other nodes for
 	// admin RPCs (one pool, the kv transport's).
 	peers *kvclient.DB
-	// ds is the node's DistSender (meta records, range admin routing).
-	ds   *kvcoord.DistSender
-	dsTr *kvcoord.GRPCTransport
+	// ds is kv's DistSender (meta records, range admin routing).
+	ds *kvcoord.DistSender
 
 	mu struct {
 		sync.Mutex
@@ -107,13 +106,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	seeds := slices.Compact(append([]string{addr}, cfg.Join...))
 	if s.kv, err = kvclient.NewDB(kvclient.Config{Addrs: seeds, Clock: s.clock, Logger: s.log,
-		Resolver: func(_ context.Context, id kvpb.NodeID) (string, error) { return s.book.lookup(id) }}); err != nil {
+		Resolver:   func(_ context.Context, id kvpb.NodeID) (string, error) { return s.book.lookup(id) },
+		FirstRange: s.firstRangeDesc}); err != nil {
 		lis.Close()
 		eng.Close()
 		return nil, err
 	}
 	s.peers = s.kv
-	s.ds, s.dsTr = s.newDistSender()
+	s.ds = s.kv.DistSender()
 	s.grpc = grpc.NewServer(
 		// One raft message can carry a value close to the storage limit;
 		// gRPC's 4 MiB default would break the stream (the raft transport
@@ -253,7 +253,6 @@ func (s *Server) Stop() {
 	}
 	s.wg.Wait()
 	s.kv.Close()
-	s.dsTr.Close()
 	if st != nil {
 		st.Stop()
 	}

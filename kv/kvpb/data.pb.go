@@ -665,6 +665,109 @@ func (x *StoreIdent) GetStoreId() uint64 {
 	return 0
 }
 
+// MVCCStats is storage.MVCCStats on the wire: the MVCC accounting of a
+// range's user data (kept by every replica, divided exactly on split and
+// added on merge).
+type MVCCStats struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LiveBytes     int64                  `protobuf:"varint,1,opt,name=live_bytes,json=liveBytes,proto3" json:"live_bytes,omitempty"`
+	LiveCount     int64                  `protobuf:"varint,2,opt,name=live_count,json=liveCount,proto3" json:"live_count,omitempty"`
+	KeyBytes      int64                  `protobuf:"varint,3,opt,name=key_bytes,json=keyBytes,proto3" json:"key_bytes,omitempty"`
+	KeyCount      int64                  `protobuf:"varint,4,opt,name=key_count,json=keyCount,proto3" json:"key_count,omitempty"`
+	ValBytes      int64                  `protobuf:"varint,5,opt,name=val_bytes,json=valBytes,proto3" json:"val_bytes,omitempty"`
+	ValCount      int64                  `protobuf:"varint,6,opt,name=val_count,json=valCount,proto3" json:"val_count,omitempty"`
+	IntentBytes   int64                  `protobuf:"varint,7,opt,name=intent_bytes,json=intentBytes,proto3" json:"intent_bytes,omitempty"`
+	IntentCount   int64                  `protobuf:"varint,8,opt,name=intent_count,json=intentCount,proto3" json:"intent_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MVCCStats) Reset() {
+	*x = MVCCStats{}
+	mi := &file_kv_kvpb_data_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MVCCStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MVCCStats) ProtoMessage() {}
+
+func (x *MVCCStats) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_data_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MVCCStats.ProtoReflect.Descriptor instead.
+func (*MVCCStats) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *MVCCStats) GetLiveBytes() int64 {
+	if x != nil {
+		return x.LiveBytes
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetLiveCount() int64 {
+	if x != nil {
+		return x.LiveCount
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetKeyBytes() int64 {
+	if x != nil {
+		return x.KeyBytes
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetKeyCount() int64 {
+	if x != nil {
+		return x.KeyCount
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetValBytes() int64 {
+	if x != nil {
+		return x.ValBytes
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetValCount() int64 {
+	if x != nil {
+		return x.ValCount
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetIntentBytes() int64 {
+	if x != nil {
+		return x.IntentBytes
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetIntentCount() int64 {
+	if x != nil {
+		return x.IntentCount
+	}
+	return 0
+}
+
 // TxnMeta is what an intent (and a conflict error) says about its writer:
 // enough to find its record (key, id) and to push it.
 type TxnMeta struct {
@@ -687,7 +790,7 @@ type TxnMeta struct {
 
 func (x *TxnMeta) Reset() {
 	*x = TxnMeta{}
-	mi := &file_kv_kvpb_data_proto_msgTypes[8]
+	mi := &file_kv_kvpb_data_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -699,7 +802,7 @@ func (x *TxnMeta) String() string {
 func (*TxnMeta) ProtoMessage() {}
 
 func (x *TxnMeta) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_data_proto_msgTypes[8]
+	mi := &file_kv_kvpb_data_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -712,7 +815,7 @@ func (x *TxnMeta) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TxnMeta.ProtoReflect.Descriptor instead.
 func (*TxnMeta) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{8}
+	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *TxnMeta) GetId() []byte {
@@ -777,7 +880,7 @@ type IgnoredSeqNumRange struct {
 
 func (x *IgnoredSeqNumRange) Reset() {
 	*x = IgnoredSeqNumRange{}
-	mi := &file_kv_kvpb_data_proto_msgTypes[9]
+	mi := &file_kv_kvpb_data_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -789,7 +892,7 @@ func (x *IgnoredSeqNumRange) String() string {
 func (*IgnoredSeqNumRange) ProtoMessage() {}
 
 func (x *IgnoredSeqNumRange) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_data_proto_msgTypes[9]
+	mi := &file_kv_kvpb_data_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -802,7 +905,7 @@ func (x *IgnoredSeqNumRange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IgnoredSeqNumRange.ProtoReflect.Descriptor instead.
 func (*IgnoredSeqNumRange) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{9}
+	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *IgnoredSeqNumRange) GetStart() int32 {
@@ -832,7 +935,7 @@ type ObservedTimestamp struct {
 
 func (x *ObservedTimestamp) Reset() {
 	*x = ObservedTimestamp{}
-	mi := &file_kv_kvpb_data_proto_msgTypes[10]
+	mi := &file_kv_kvpb_data_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -844,7 +947,7 @@ func (x *ObservedTimestamp) String() string {
 func (*ObservedTimestamp) ProtoMessage() {}
 
 func (x *ObservedTimestamp) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_data_proto_msgTypes[10]
+	mi := &file_kv_kvpb_data_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -857,7 +960,7 @@ func (x *ObservedTimestamp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ObservedTimestamp.ProtoReflect.Descriptor instead.
 func (*ObservedTimestamp) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{10}
+	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ObservedTimestamp) GetNodeId() uint64 {
@@ -905,7 +1008,7 @@ type Transaction struct {
 
 func (x *Transaction) Reset() {
 	*x = Transaction{}
-	mi := &file_kv_kvpb_data_proto_msgTypes[11]
+	mi := &file_kv_kvpb_data_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -917,7 +1020,7 @@ func (x *Transaction) String() string {
 func (*Transaction) ProtoMessage() {}
 
 func (x *Transaction) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_data_proto_msgTypes[11]
+	mi := &file_kv_kvpb_data_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -930,7 +1033,7 @@ func (x *Transaction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Transaction.ProtoReflect.Descriptor instead.
 func (*Transaction) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{11}
+	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Transaction) GetMeta() *TxnMeta {
@@ -1014,7 +1117,7 @@ type Intent struct {
 
 func (x *Intent) Reset() {
 	*x = Intent{}
-	mi := &file_kv_kvpb_data_proto_msgTypes[12]
+	mi := &file_kv_kvpb_data_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1026,7 +1129,7 @@ func (x *Intent) String() string {
 func (*Intent) ProtoMessage() {}
 
 func (x *Intent) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_data_proto_msgTypes[12]
+	mi := &file_kv_kvpb_data_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1039,7 +1142,7 @@ func (x *Intent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Intent.ProtoReflect.Descriptor instead.
 func (*Intent) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{12}
+	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Intent) GetKey() []byte {
@@ -1054,109 +1157,6 @@ func (x *Intent) GetTxn() *TxnMeta {
 		return x.Txn
 	}
 	return nil
-}
-
-// MVCCStats is storage.MVCCStats on the wire: the MVCC accounting of a
-// range's user data (kept by every replica, divided exactly on split and
-// added on merge).
-type MVCCStats struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	LiveBytes     int64                  `protobuf:"varint,1,opt,name=live_bytes,json=liveBytes,proto3" json:"live_bytes,omitempty"`
-	LiveCount     int64                  `protobuf:"varint,2,opt,name=live_count,json=liveCount,proto3" json:"live_count,omitempty"`
-	KeyBytes      int64                  `protobuf:"varint,3,opt,name=key_bytes,json=keyBytes,proto3" json:"key_bytes,omitempty"`
-	KeyCount      int64                  `protobuf:"varint,4,opt,name=key_count,json=keyCount,proto3" json:"key_count,omitempty"`
-	ValBytes      int64                  `protobuf:"varint,5,opt,name=val_bytes,json=valBytes,proto3" json:"val_bytes,omitempty"`
-	ValCount      int64                  `protobuf:"varint,6,opt,name=val_count,json=valCount,proto3" json:"val_count,omitempty"`
-	IntentBytes   int64                  `protobuf:"varint,7,opt,name=intent_bytes,json=intentBytes,proto3" json:"intent_bytes,omitempty"`
-	IntentCount   int64                  `protobuf:"varint,8,opt,name=intent_count,json=intentCount,proto3" json:"intent_count,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *MVCCStats) Reset() {
-	*x = MVCCStats{}
-	mi := &file_kv_kvpb_data_proto_msgTypes[13]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *MVCCStats) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*MVCCStats) ProtoMessage() {}
-
-func (x *MVCCStats) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_data_proto_msgTypes[13]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use MVCCStats.ProtoReflect.Descriptor instead.
-func (*MVCCStats) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{13}
-}
-
-func (x *MVCCStats) GetLiveBytes() int64 {
-	if x != nil {
-		return x.LiveBytes
-	}
-	return 0
-}
-
-func (x *MVCCStats) GetLiveCount() int64 {
-	if x != nil {
-		return x.LiveCount
-	}
-	return 0
-}
-
-func (x *MVCCStats) GetKeyBytes() int64 {
-	if x != nil {
-		return x.KeyBytes
-	}
-	return 0
-}
-
-func (x *MVCCStats) GetKeyCount() int64 {
-	if x != nil {
-		return x.KeyCount
-	}
-	return 0
-}
-
-func (x *MVCCStats) GetValBytes() int64 {
-	if x != nil {
-		return x.ValBytes
-	}
-	return 0
-}
-
-func (x *MVCCStats) GetValCount() int64 {
-	if x != nil {
-		return x.ValCount
-	}
-	return 0
-}
-
-func (x *MVCCStats) GetIntentBytes() int64 {
-	if x != nil {
-		return x.IntentBytes
-	}
-	return 0
-}
-
-func (x *MVCCStats) GetIntentCount() int64 {
-	if x != nil {
-		return x.IntentCount
-	}
-	return 0
 }
 
 var File_kv_kvpb_data_proto protoreflect.FileDescriptor
@@ -1207,7 +1207,18 @@ const file_kv_kvpb_data_proto_rawDesc = "" +
 	"\n" +
 	"cluster_id\x18\x01 \x01(\tR\tclusterId\x12\x17\n" +
 	"\anode_id\x18\x02 \x01(\x04R\x06nodeId\x12\x19\n" +
-	"\bstore_id\x18\x03 \x01(\x04R\astoreId\"\xff\x01\n" +
+	"\bstore_id\x18\x03 \x01(\x04R\astoreId\"\x83\x02\n" +
+	"\tMVCCStats\x12\x1d\n" +
+	"\n" +
+	"live_bytes\x18\x01 \x01(\x03R\tliveBytes\x12\x1d\n" +
+	"\n" +
+	"live_count\x18\x02 \x01(\x03R\tliveCount\x12\x1b\n" +
+	"\tkey_bytes\x18\x03 \x01(\x03R\bkeyBytes\x12\x1b\n" +
+	"\tkey_count\x18\x04 \x01(\x03R\bkeyCount\x12\x1b\n" +
+	"\tval_bytes\x18\x05 \x01(\x03R\bvalBytes\x12\x1b\n" +
+	"\tval_count\x18\x06 \x01(\x03R\bvalCount\x12!\n" +
+	"\fintent_bytes\x18\a \x01(\x03R\vintentBytes\x12!\n" +
+	"\fintent_count\x18\b \x01(\x03R\vintentCount\"\xff\x01\n" +
 	"\aTxnMeta\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\fR\x02id\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\fR\x03key\x12\x14\n" +
@@ -1237,18 +1248,7 @@ const file_kv_kvpb_data_proto_rawDesc = "" +
 	" \x01(\bR\vwriteTooOld\"F\n" +
 	"\x06Intent\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\fR\x03key\x12*\n" +
-	"\x03txn\x18\x02 \x01(\v2\x18.tessera.kv.kvpb.TxnMetaR\x03txn\"\x83\x02\n" +
-	"\tMVCCStats\x12\x1d\n" +
-	"\n" +
-	"live_bytes\x18\x01 \x01(\x03R\tliveBytes\x12\x1d\n" +
-	"\n" +
-	"live_count\x18\x02 \x01(\x03R\tliveCount\x12\x1b\n" +
-	"\tkey_bytes\x18\x03 \x01(\x03R\bkeyBytes\x12\x1b\n" +
-	"\tkey_count\x18\x04 \x01(\x03R\bkeyCount\x12\x1b\n" +
-	"\tval_bytes\x18\x05 \x01(\x03R\bvalBytes\x12\x1b\n" +
-	"\tval_count\x18\x06 \x01(\x03R\bvalCount\x12!\n" +
-	"\fintent_bytes\x18\a \x01(\x03R\vintentBytes\x12!\n" +
-	"\fintent_count\x18\b \x01(\x03R\vintentCount*a\n" +
+	"\x03txn\x18\x02 \x01(\v2\x18.tessera.kv.kvpb.TxnMetaR\x03txn*a\n" +
 	"\vReplicaType\x12\t\n" +
 	"\x05VOTER\x10\x00\x12\v\n" +
 	"\aLEARNER\x10\x01\x12\x12\n" +
@@ -1286,12 +1286,12 @@ var file_kv_kvpb_data_proto_goTypes = []any{
 	(*Lease)(nil),              // 7: tessera.kv.kvpb.Lease
 	(*NodeDescriptor)(nil),     // 8: tessera.kv.kvpb.NodeDescriptor
 	(*StoreIdent)(nil),         // 9: tessera.kv.kvpb.StoreIdent
-	(*TxnMeta)(nil),            // 10: tessera.kv.kvpb.TxnMeta
-	(*IgnoredSeqNumRange)(nil), // 11: tessera.kv.kvpb.IgnoredSeqNumRange
-	(*ObservedTimestamp)(nil),  // 12: tessera.kv.kvpb.ObservedTimestamp
-	(*Transaction)(nil),        // 13: tessera.kv.kvpb.Transaction
-	(*Intent)(nil),             // 14: tessera.kv.kvpb.Intent
-	(*MVCCStats)(nil),          // 15: tessera.kv.kvpb.MVCCStats
+	(*MVCCStats)(nil),          // 10: tessera.kv.kvpb.MVCCStats
+	(*TxnMeta)(nil),            // 11: tessera.kv.kvpb.TxnMeta
+	(*IgnoredSeqNumRange)(nil), // 12: tessera.kv.kvpb.IgnoredSeqNumRange
+	(*ObservedTimestamp)(nil),  // 13: tessera.kv.kvpb.ObservedTimestamp
+	(*Transaction)(nil),        // 14: tessera.kv.kvpb.Transaction
+	(*Intent)(nil),             // 15: tessera.kv.kvpb.Intent
 }
 var file_kv_kvpb_data_proto_depIdxs = []int32{
 	2,  // 0: tessera.kv.kvpb.KeyValue.timestamp:type_name -> tessera.kv.kvpb.Timestamp
@@ -1304,15 +1304,15 @@ var file_kv_kvpb_data_proto_depIdxs = []int32{
 	2,  // 7: tessera.kv.kvpb.TxnMeta.write_timestamp:type_name -> tessera.kv.kvpb.Timestamp
 	2,  // 8: tessera.kv.kvpb.TxnMeta.min_timestamp:type_name -> tessera.kv.kvpb.Timestamp
 	2,  // 9: tessera.kv.kvpb.ObservedTimestamp.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	10, // 10: tessera.kv.kvpb.Transaction.meta:type_name -> tessera.kv.kvpb.TxnMeta
+	11, // 10: tessera.kv.kvpb.Transaction.meta:type_name -> tessera.kv.kvpb.TxnMeta
 	1,  // 11: tessera.kv.kvpb.Transaction.status:type_name -> tessera.kv.kvpb.TransactionStatus
 	2,  // 12: tessera.kv.kvpb.Transaction.read_timestamp:type_name -> tessera.kv.kvpb.Timestamp
 	2,  // 13: tessera.kv.kvpb.Transaction.last_heartbeat:type_name -> tessera.kv.kvpb.Timestamp
 	2,  // 14: tessera.kv.kvpb.Transaction.global_uncertainty_limit:type_name -> tessera.kv.kvpb.Timestamp
-	12, // 15: tessera.kv.kvpb.Transaction.observed_timestamps:type_name -> tessera.kv.kvpb.ObservedTimestamp
-	11, // 16: tessera.kv.kvpb.Transaction.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
+	13, // 15: tessera.kv.kvpb.Transaction.observed_timestamps:type_name -> tessera.kv.kvpb.ObservedTimestamp
+	12, // 16: tessera.kv.kvpb.Transaction.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
 	3,  // 17: tessera.kv.kvpb.Transaction.lock_spans:type_name -> tessera.kv.kvpb.Span
-	10, // 18: tessera.kv.kvpb.Intent.txn:type_name -> tessera.kv.kvpb.TxnMeta
+	11, // 18: tessera.kv.kvpb.Intent.txn:type_name -> tessera.kv.kvpb.TxnMeta
 	19, // [19:19] is the sub-list for method output_type
 	19, // [19:19] is the sub-list for method input_type
 	19, // [19:19] is the sub-list for extension type_name
