@@ -205,6 +205,8 @@ func (s *Server) startStore(ctx context.Context, ident *kvpb.StoreIdent) error {
 		TickInterval:  s.cfg.Knobs.RaftTickInterval,
 		LeaseDuration: s.cfg.Knobs.LeaseDuration,
 		Logger:        s.log,
+		// Pushes and intent resolution reach other ranges by key.
+		TxnSender: s.kv.DistSender(),
 	})
 	if err != nil {
 		tr.Close()

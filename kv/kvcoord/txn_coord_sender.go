@@ -131,13 +131,13 @@ type TxnCoordSender struct {
 	}
 
 	// The interceptors, top first; they share mu.
-	heartbeater   txnHeartbeater
-	seq           txnSeqNumAllocator
-	locks         txnLockTracker
-	committer     txnCommitter
-	refresher     txnSpanRefresher
-	gatekeeper    txnLockGatekeeper
-	interceptors  []txnInterceptor
+	heartbeater  txnHeartbeater
+	seq          txnSeqNumAllocator
+	locks        txnLockTracker
+	committer    txnCommitter
+	refresher    txnSpanRefresher
+	gatekeeper   txnLockGatekeeper
+	interceptors []txnInterceptor
 }
 
 // NewTxn returns a coordinator for a new transaction named name (for
