@@ -81,3 +81,47 @@ func TestTxnBasics(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, "after", string(v))
 }
+
+// TestSavepointsAndHistoricalReads: writes after a savepoint are undone
+// by rolling back to it (the earlier ones commit); a transaction with a
+// fixed past timestamp reads the state as of then and cannot write.
+func TestSavepointsAndHistoricalReads(t *testing.T) {
+	c := startCluster(t, "b/")
+	db := newDB(t, c)
+	ctx := ctxT(t, time.Minute)
+
+	require.NoError(t, db.Put(ctx, key("a", 1), []byte("old")))
+	before := db.Clock().Now()
+	require.NoError(t, db.Put(ctx, key("a", 1), []byte("new")))
+
+	txn := db.NewTxn(ctx)
+	require.NoError(t, txn.Put(ctx, key("a", 2), []byte("kept")))
+	sp, err := txn.CreateSavepoint(ctx)
+	require.NoError(t, err)
+	require.NoError(t, txn.Put(ctx, key("b", 2), []byte("undone")))
+	require.NoError(t, txn.Put(ctx, key("a", 2), []byte("undone too")))
+	require.NoError(t, txn.RollbackToSavepoint(ctx, sp))
+	require.NoError(t, txn.ReleaseSavepoint(ctx, sp))
+	require.NoError(t, txn.Commit(ctx))
+	v, ok, err := db.Get(ctx, key("a", 2))
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "kept", string(v))
+	_, ok, err = db.Get(ctx, key("b", 2))
+	require.NoError(t, err)
+	require.False(t, ok, "write after the savepoint was rolled back")
+
+	hist := db.NewTxn(ctx)
+	require.NoError(t, hist.SetFixedTimestamp(before))
+	v, ok, err = hist.Get(ctx, key("a", 1))
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "old", string(v))
+	require.Equal(t, before, hist.ReadTimestamp())
+	require.Error(t, hist.Put(ctx, key("a", 1), []byte("x")), "historical txns are read-only")
+	require.NoError(t, hist.Commit(ctx))
+
+	future := db.NewTxn(ctx)
+	require.Error(t, future.SetFixedTimestamp(db.Clock().Now().AddDuration(int64(time.Hour))))
+	require.NoError(t, future.Rollback(ctx))
+}
