@@ -15,6 +15,10 @@ import (
 // startCluster starts 3 nodes and splits the key space at every key of
 // splits.
 func startCluster(t *testing.T, splits ...string) *servertest.Cluster {
+	return startClusterB(t, splits...)
+}
+
+func startClusterB(t testing.TB, splits ...string) *servertest.Cluster {
 	t.Helper()
 	c := servertest.Start(t, servertest.Config{Nodes: 3})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
