@@ -31,10 +31,20 @@
 //
 // Send validates the batch, checks the keys against the descriptor,
 // ensures the lease (acquiring it when this replica is the raft leader),
-// acquires span latches (kv/concurrency/spanlatch), picks the timestamp
-// (the header's or the clock's; writes go above the timestamp cache), and
-// evaluates every request with kv/batcheval. Reads return at once, without
-// Raft. Writes become a RaftCommand {write batch, proposer lease sequence,
+// lets PushTxn requests wait in the txn wait queue, sequences the batch
+// through the range's concurrency manager (kv/concurrency: latches, then
+// the lock table of known intents, waiting for and pushing their holders),
+// picks the timestamps (non-txn: the header's or the clock's; txn: its
+// read and write timestamps; writes go above the lease start and the
+// timestamp cache), and evaluates the batch with kv/batcheval. A batch
+// that meets intents hands them to the lock table and is sequenced again.
+// Reads return at once, without Raft; they refuse timestamps below the GC
+// TTL (replica_txn.go) and record themselves in the timestamp cache. The
+// response carries the txn as evaluated, with this node's observed
+// timestamp. After a write applies, its side effects reach the lock table
+// (resolved intents), the txn wait queue (updated records) and the intent
+// resolver (remote intents of a finished txn, resolved asynchronously); a
+// commit above the clock is acknowledged only once the clock passes it. Writes become a RaftCommand {write batch, proposer lease sequence,
 // max lease index} proposed through Raft; the response is sent once the
 // command applied locally.
 //

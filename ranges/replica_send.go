@@ -327,6 +327,7 @@ func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, txn 
 			return nil, err
 		}
 		r.applySideEffects(args.Result)
+		r.commitWait(ctx, br.GetTxn())
 		return br, nil
 	case <-ctx.Done():
 		return nil, &kvpb.AmbiguousResultError{RangeId: uint64(r.rangeID),

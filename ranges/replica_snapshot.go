@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tesseradb/tessera/kv/keys"
 	"io"
 	"time"
 
@@ -155,8 +156,10 @@ func (r *Replica) sendSnapshot(ctx context.Context, m *raftpb.Message, from, to 
 func snapshotSpans(d *kvpb.RangeDescriptor) [][2][]byte {
 	id := d.GetRangeId()
 	start, end := rangekeys.UserSpan(d.GetStartKey(), d.GetEndKey())
+	ts, te := keys.TxnRecordSpan(start, end)
 	return [][2][]byte{
 		{rangekeys.ReplicatedPrefix(id), rangekeys.ReplicatedEnd(id)},
+		{ts, te},
 		{storage.LockTableKey(start), storage.LockTableKey(end)},
 		{start, end},
 	}

@@ -262,7 +262,11 @@ func (r *Replica) applySplit(b storage.Batch, st *applyState, sp *rangepb.SplitT
 		if err := storage.ClearMVCCRange(b, us, ue); err != nil {
 			return err
 		}
-		return b.ClearRange(storage.LockTableKey(us), storage.LockTableKey(ue))
+		if err := b.ClearRange(storage.LockTableKey(us), storage.LockTableKey(ue)); err != nil {
+			return err
+		}
+		ts, te := keys.TxnRecordSpan(us, ue)
+		return b.ClearRange(ts, te)
 	}
 	if existing != nil && existing.Desc() != nil {
 		return nil // initialized already (cannot happen: overlapping snapshots are declined)

@@ -121,3 +121,29 @@ func asWriteIntentError(err error) (*kvpb.WriteIntentError, bool) {
 	ok := errors.As(err, &wie)
 	return wie, ok
 }
+
+// commitWait holds the acknowledgement of a txn committed at a timestamp
+// still ahead of our clock (readers pushed it to their uncertainty limit)
+// until the clock passes it, so that any later read, on any node within
+// the max offset, is at or above it. It waits at most the max offset.
+func (r *Replica) commitWait(ctx context.Context, txn *kvpb.Transaction) {
+	if txn.GetStatus() != kvpb.TransactionStatus_COMMITTED {
+		return
+	}
+	clock := r.store.cfg.Clock
+	ts := txn.WriteTS()
+	deadline := time.Now().Add(clock.MaxOffset() + time.Millisecond)
+	for now := clock.Now(); now.LessEq(ts) && time.Now().Before(deadline); now = clock.Now() {
+		wait := time.Duration(ts.WallTime - now.WallTime)
+		if wait <= 0 {
+			wait = time.Microsecond
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return
+		}
+	}
+}

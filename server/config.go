@@ -50,6 +50,15 @@ type Knobs struct {
 	// (defaults: ranges').
 	RaftTickInterval time.Duration
 	LeaseDuration    time.Duration
+	// PhysicalClock replaces the wall clock (clock skew tests).
+	PhysicalClock hlc.PhysicalClock
+}
+
+func newServerClock(cfg Config) *hlc.Clock {
+	if cfg.Knobs.PhysicalClock != nil {
+		return hlc.NewClock(cfg.Knobs.PhysicalClock, cfg.MaxOffset)
+	}
+	return hlc.NewWallClock(cfg.MaxOffset)
 }
 
 // ErrBadConfig is returned by New for an invalid Config.

@@ -29,6 +29,12 @@ func (i *internalServer) delegate() *ranges.InternalServer {
 }
 
 func (i *internalServer) Batch(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
+	if err := i.s.clockMon.err(); err != nil {
+		return &kvpb.BatchResponse{
+			Error: kvpb.NewError(&kvpb.UnavailableError{RangeId: ba.GetHeader().GetRangeId(), Reason: "node refuses to serve: " + err.Error()}),
+			Now:   kvpb.TS(i.s.clock.Now()),
+		}, nil
+	}
 	if d := i.delegate(); d != nil {
 		br, err := d.Batch(ctx, ba)
 		if err != nil || br.GetError().GetNotLeaseholder() == nil || isForwarded(ctx) {

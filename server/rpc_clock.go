@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/kvclient"
@@ -32,7 +33,9 @@ func observeClock(ctx context.Context, clock *hlc.Clock) error {
 		}
 	}
 	// Best effort: a header can only be set once per call.
-	_ = grpc.SetHeader(ctx, kvclient.ClockMD(clock))
+	md := kvclient.ClockMD(clock)
+	md.Set(physicalMDKey, strconv.FormatInt(clock.PhysicalNow(), 10))
+	_ = grpc.SetHeader(ctx, md)
 	return nil
 }
 

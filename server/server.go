@@ -44,6 +44,8 @@ type Server struct {
 	addr  string // advertised address
 	// kv is the node's own kv client (system keys: IDs, node registry).
 	kv *kvclient.DB
+	// clockMon decides whether our clock is fit to serve.
+	clockMon *clockMonitor
 	// peers is kv, named for its use: connections to other nodes for
 	// admin RPCs (one pool, the kv transport's).
 	peers *kvclient.DB
@@ -91,7 +93,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:     cfg,
 		log:     cfg.Logger.With("addr", addr),
-		clock:   hlc.NewWallClock(cfg.MaxOffset),
+		clock:   newServerClock(cfg),
 		eng:     eng,
 		book:    newAddressBook(cfg.StoreDir),
 		lis:     lis,
@@ -99,6 +101,7 @@ func New(cfg Config) (*Server, error) {
 		running: make(chan struct{}),
 		stopper: make(chan struct{}),
 	}
+	s.clockMon = newClockMonitor(cfg.MaxOffset)
 	if err := s.book.load(); err != nil {
 		lis.Close()
 		eng.Close()
@@ -139,6 +142,11 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.startHTTP(); err != nil {
 		return err
 	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.clockMonitorLoop()
+	}()
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -205,8 +213,7 @@ func (s *Server) startStore(ctx context.Context, ident *kvpb.StoreIdent) error {
 		TickInterval:  s.cfg.Knobs.RaftTickInterval,
 		LeaseDuration: s.cfg.Knobs.LeaseDuration,
 		Logger:        s.log,
-		// Pushes and intent resolution reach other ranges by key.
-		TxnSender: s.kv.DistSender(),
+		TxnSender:     s.ds,
 	})
 	if err != nil {
 		tr.Close()

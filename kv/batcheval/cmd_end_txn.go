@@ -40,9 +40,10 @@ func declareEndTxn(req *kvpb.RequestUnion, h DeclareHeader) []spanlatch.Span {
 //     then retry) and not above the deadline.
 //   - Intents in the lock spans and in the batch's own writes on this
 //     range are resolved now; the rest are left to the caller
-//     (Result.EndTxn) and recorded in the record, which is written only if
-//     anything is left (or a record existed): a txn whose intents are all
-//     here commits without a record (one-phase commit).
+//     (Result.EndTxn) and listed in the finalized record. A txn without a
+//     record whose only writes are in this batch commits without one
+//     (one-phase commit); any other keeps its finalized record (records are
+//     not garbage-collected yet).
 func evalEndTxn(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
 	r := req.GetEndTxn()
 	if err := validTxn(a.Txn); err != nil {
@@ -97,23 +98,21 @@ func evalEndTxn(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
 		}
 		a.noteResolved(in, txn.ID())
 	}
-	onePC := !hadRecord && len(remote) == 0
+	// Without a record and with no intents from earlier batches, nobody
+	// can have seen the txn: it needs no record (one-phase commit).
+	// Otherwise the finalized record stays, so that whoever met an intent
+	// and pushes later learns the outcome instead of waiting for expiry.
+	onePC := !hadRecord && len(r.GetLockSpans()) == 0 && len(remote) == 0
 	final := txn.Clone()
 	final.LockSpans = remote
 	final.ObservedTimestamps = nil
-	switch {
-	case len(remote) > 0:
+	if !onePC {
 		if err := writeRecord(a.RW, final); err != nil {
 			return nil, err
 		}
-		if a.Result != nil {
-			a.Result.EndTxn = &EndTxnResult{Txn: final, RemoteSpans: remote}
-		}
-	case hadRecord:
-		// Everything is resolved: the record is no longer needed.
-		if err := a.RW.DeleteRaw(recordKey(txn.GetMeta())); err != nil {
-			return nil, err
-		}
+	}
+	if len(remote) > 0 && a.Result != nil {
+		a.Result.EndTxn = &EndTxnResult{Txn: final, RemoteSpans: remote}
 	}
 	a.noteTxn(final)
 	return &kvpb.ResponseUnion{Value: &kvpb.ResponseUnion_EndTxn{EndTxn: &kvpb.EndTxnResponse{
@@ -131,5 +130,8 @@ func resolveSpan(rw storage.ReadWriter, s *kvpb.Span, u storage.LockUpdate, ms *
 		return nil
 	}
 	_, _, err := storage.MVCCResolveIntentRange(rw, s.GetKey(), s.GetEndKey(), u, 0, ms)
-	return err
+	if err != nil && !isNotFound(err) {
+		return err
+	}
+	return nil
 }

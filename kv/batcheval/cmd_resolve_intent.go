@@ -15,7 +15,12 @@ var resolveIntentCmd = command{
 	eval: evalResolveIntent,
 }
 
-func isNotFound(err error) bool { return errors.Is(err, storage.ErrIntentNotFound) }
+// isNotFound: nothing of that txn (epoch) to resolve: no intent, or an
+// intent the txn rewrote at a newer epoch than the resolver knows (left
+// alone: a resolver with the newer epoch handles it).
+func isNotFound(err error) bool {
+	return errors.Is(err, storage.ErrIntentNotFound) || errors.Is(err, storage.ErrTxnEpochRegression)
+}
 
 // evalResolveIntent applies a txn's outcome to its intent on key; a key
 // without that intent is fine (already resolved).

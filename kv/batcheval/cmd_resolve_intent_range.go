@@ -21,7 +21,7 @@ func evalResolveIntentRange(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion
 	}
 	u := lockUpdate(r.GetIntentTxn(), r.GetStatus(), r.GetIgnoredSeqnums())
 	n, _, err := storage.MVCCResolveIntentRange(a.RW, r.GetKey(), r.GetEndKey(), u, 0, a.Stats)
-	if err != nil {
+	if err != nil && !isNotFound(err) {
 		return nil, err
 	}
 	a.noteResolved(&kvpb.Span{Key: r.GetKey(), EndKey: r.GetEndKey()}, r.GetIntentTxn().GetId())

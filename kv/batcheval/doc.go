@@ -8,6 +8,17 @@
 // and never keeps state, so evaluation is a pure function of (engine state,
 // timestamp, request).
 //
+// Transactions (txn.go): with Args.Txn set, reads happen at the txn's read
+// timestamp with its uncertainty limit (narrowed by the node's observed
+// timestamp) and see its own intents (by sequence, minus savepoint
+// rollbacks); writes lay intents at its write timestamp, and a blind write
+// meeting a newer committed value moves the txn's write timestamp above it
+// (write_too_old). Txn records are raw keys kv/keys.TxnRecordKey(anchor,
+// id) holding an encoded kvpb.Transaction, written by HeartbeatTxn,
+// PushTxn and EndTxn (cmd_*_txn.go; EndTxn's one-phase commit writes
+// none). Commands report what the caller must do after the batch applies
+// in Args.Result (locks resolved, records changed, remote intents left).
+//
 // Errors are translated to the structured kvpb errors that cross gRPC:
 // conflicts (ConditionFailed, WriteTooOld) and bad input
 // (InvalidRequestError) are deterministic rejections. Storage corruption is

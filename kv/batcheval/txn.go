@@ -71,7 +71,11 @@ func (a *Args) readOpts() storage.MVCCReadOptions {
 	if a.Txn == nil {
 		return storage.MVCCReadOptions{}
 	}
-	return storage.MVCCReadOptions{Txn: ToStorageMeta(a.Txn), UncertaintyLimit: a.Txn.LocalUncertaintyLimit(a.NodeID)}
+	o := storage.MVCCReadOptions{Txn: ToStorageMeta(a.Txn), UncertaintyLimit: a.Txn.LocalUncertaintyLimit(a.NodeID)}
+	for _, r := range a.Txn.GetIgnoredSeqnums() {
+		o.IgnoredSeqNums = append(o.IgnoredSeqNums, storage.SeqRange{Start: r.GetStart(), End: r.GetEnd()})
+	}
+	return o
 }
 
 // maxWriteTooOldRetries bounds how often a blind write moves above newer

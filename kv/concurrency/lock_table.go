@@ -158,12 +158,3 @@ type Request struct {
 }
 
 func (r *Request) readLimit() hlc.Timestamp { return r.ReadLimit.Forward(r.ReadTimestamp) }
-
-func (r *Request) writes() bool {
-	for _, s := range r.Spans {
-		if s.Access == spanlatch.Write {
-			return true
-		}
-	}
-	return false
-}

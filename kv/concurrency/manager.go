@@ -120,6 +120,10 @@ func (m *Manager) OnTxnUpdated(txn *kvpb.Transaction) { m.TxnWait.OnTxnUpdated(t
 // handleLock waits for l's holder by pushing it, then resolves the intent
 // and forgets the lock.
 func (m *Manager) handleLock(ctx context.Context, req *Request, l *lock) error {
+	// A writer needs the lock gone. A reader pushes the holder above its
+	// uncertainty limit (an intent pushed only above the read timestamp
+	// would stay uncertain); the range commit-waits a txn committed in the
+	// future, so nobody can miss its values afterwards.
 	typ := kvpb.PushTxnType_PUSH_TIMESTAMP
 	var pushTo hlc.Timestamp
 	if writesKey(req, l.key) {
@@ -127,8 +131,26 @@ func (m *Manager) handleLock(ctx context.Context, req *Request, l *lock) error {
 	} else {
 		pushTo = req.readLimit().Next()
 	}
-	pushee, err := m.pusher.PushTxn(ctx, req.Txn, l.holder, typ, pushTo)
+	// The lock may be resolved here while the push waits (the holder
+	// finished): then stop pushing and try again at once.
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-l.released:
+			cancel()
+		case <-pctx.Done():
+		}
+	}()
+	pushee, err := m.pusher.PushTxn(pctx, req.Txn, l.holder, typ, pushTo)
 	if err != nil {
+		select {
+		case <-l.released:
+			if ctx.Err() == nil {
+				return nil
+			}
+		default:
+		}
 		return err
 	}
 	if err := m.pusher.ResolveIntent(ctx, l.key, pushee); err != nil {

@@ -19,6 +19,18 @@ type MVCCReadOptions struct {
 	// version in (read ts, UncertaintyLimit] an uncertainty error, and an
 	// intent of another txn at or below it a conflict.
 	UncertaintyLimit hlc.Timestamp
+	// IgnoredSeqNums are the reader's own writes rolled back by savepoints:
+	// the reader sees its newest write not in them.
+	IgnoredSeqNums []SeqRange
+}
+
+func (o *MVCCReadOptions) ignored(seq int32) bool {
+	for _, r := range o.IgnoredSeqNums {
+		if seq >= r.Start && seq <= r.End {
+			return true
+		}
+	}
+	return false
 }
 
 // MVCCWriteOptions configure the MVCC write functions.
@@ -169,7 +181,7 @@ func readKeyVersions(it *pebble.Iterator, userKey []byte, meta *intentMeta, ts h
 			skipTs = meta.Txn.WriteTimestamp
 		default:
 			// Our own intent of this epoch.
-			if opts.Txn.Sequence >= meta.Txn.Sequence {
+			if opts.Txn.Sequence >= meta.Txn.Sequence && !opts.ignored(meta.Txn.Sequence) {
 				raw, found, err := exactVersion(it, userKey, meta.Txn.WriteTimestamp, buf, mode == seekPrefix)
 				if err != nil {
 					return MVCCValue{}, false, err
@@ -181,7 +193,7 @@ func readKeyVersions(it *pebble.Iterator, userKey []byte, meta *intentMeta, ts h
 			}
 			for i := len(meta.History) - 1; i >= 0; i-- {
 				h := meta.History[i]
-				if h.Sequence <= opts.Txn.Sequence {
+				if h.Sequence <= opts.Txn.Sequence && !opts.ignored(h.Sequence) {
 					if h.Tombstone {
 						return MVCCValue{}, false, nil
 					}
