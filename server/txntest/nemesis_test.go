@@ -143,6 +143,11 @@ func TestRandomHistories(t *testing.T) {
 		return !a.readOnly && b.readOnly
 	})
 	model := map[string]string{}
+	byName := map[string]nemTxn{}
+	for _, tx := range committed {
+		byName[tx.name] = tx
+	}
+	lastWriter := map[string]string{}
 	for _, tx := range committed {
 		own := map[string]string{}
 		for _, op := range tx.ops {
@@ -156,12 +161,13 @@ func TestRandomHistories(t *testing.T) {
 			}
 			if op.value != want {
 				who := written[op.value]
-				t.Fatalf("%s (commit %s) read %s=%q, but in commit order it should see %q (value written by %q)",
-					tx.name, tx.commitTS, op.key, op.value, want, who)
+				t.Fatalf("%s (commit %s, ops %+v) read %s=%q, but in commit order it should see %q; value read written by %q (%+v); expected by %+v",
+					tx.name, tx.commitTS, tx.ops, op.key, op.value, want, who, byName[who], byName[lastWriter[op.key]])
 			}
 		}
 		for k, v := range own {
 			model[k] = v
+			lastWriter[k] = tx.name
 		}
 	}
 	rows, err := db.Scan(ctx, []byte("n/"), []byte("n0"), 0)
