@@ -4,7 +4,7 @@ GO ?= go
 BIN := bin/tessera
 # Packages whose tests always run under the race detector (DESIGN.md §8):
 # every package under these top-level directories that exist.
-RACE_DIRS := hlc kv ranges placement
+RACE_DIRS := hlc kv ranges placement server/txntest
 RACE_PKGS := $(foreach d,$(RACE_DIRS),$(if $(wildcard $(d)),./$(d)/...))
 PROTOC_GEN_GO_VERSION := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.2

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tesseradb/tessera/cmd/tessera/internal/workload"
+	"github.com/tesseradb/tessera/internal/bank"
 	"github.com/tesseradb/tessera/kv/kvclient"
 )
 
@@ -130,5 +131,98 @@ Latencies are of successful operations only.`,
 	kv.Flags().DurationVar(&opTimeout, "op-timeout", 10*time.Second, "deadline of one operation")
 	kv.Flags().StringVar(&prefix, "prefix", "workload/kv/", "key prefix")
 	wl.AddCommand(kv)
+	wl.AddCommand(bankCmd())
 	rootCmd.AddCommand(wl)
+}
+
+func bankCmd() *cobra.Command {
+	var (
+		hosts       string
+		accounts    int
+		concurrency int
+		duration    time.Duration
+		readPercent int
+		seed        uint64
+		check       bool
+		prefix      string
+	)
+	cmd := &cobra.Command{
+		Use:   "bank",
+		Short: "Transfers between accounts and full-total reads; --check fails on a wrong total",
+		Long: `Transfers between accounts and full-total reads, in transactions.
+
+Creates --accounts accounts under --prefix (100 each) unless they exist, then
+--concurrency workers transfer random amounts between random accounts and read
+the total of all accounts (--read-percent of the transactions). Serializable
+transactions never see another total. Progress goes to stderr every second; at
+the end one summary line goes to stdout:
+
+  commits/s=… aborts/s=… retries=… anomalies=…
+
+aborts counts attempts that failed with a retryable error; retries the attempts
+run again. With --check the command exits non-zero, naming the transaction
+that saw it, if any read saw a wrong total.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			addrs, err := parseAddrList(hosts)
+			if err != nil {
+				return err
+			}
+			switch {
+			case len(addrs) == 0:
+				return usageErrorf("--host is required")
+			case accounts < 2 || accounts > 1000000:
+				return usageErrorf("--accounts must be in [2, 1000000], got %d", accounts)
+			case concurrency < 1 || concurrency > 10000:
+				return usageErrorf("--concurrency must be in [1, 10000], got %d", concurrency)
+			case duration <= 0:
+				return usageErrorf("--duration must be positive, got %s", duration)
+			case readPercent < 1 || readPercent > 100:
+				return usageErrorf("--read-percent must be in [1, 100], got %d", readPercent)
+			case prefix == "":
+				return usageErrorf("--prefix must not be empty")
+			}
+			db, err := kvclient.NewDB(kvclient.Config{Addrs: addrs})
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if seed == 0 {
+				seed = uint64(time.Now().UnixNano())
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			cfg := bank.Config{Accounts: accounts, Concurrency: concurrency, Duration: duration,
+				Prefix: []byte(prefix), ReadPercent: readPercent, Seed: seed, Progress: cmd.ErrOrStderr()}
+			fmt.Fprintf(cmd.ErrOrStderr(), "workload bank: hosts=%v accounts=%d concurrency=%d duration=%s seed=%d\n",
+				addrs, accounts, concurrency, duration, seed)
+			sctx, cancel := context.WithTimeout(ctx, time.Minute)
+			total, err := bank.Setup(sctx, db, cfg)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("setting up accounts: %w", err)
+			}
+			sum, err := bank.Run(ctx, db, cfg, total)
+			if err != nil {
+				return err
+			}
+			if sum.FirstError != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "workload bank: %d transactions failed; first: %v\n", sum.Errors, sum.FirstError)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), sum.String())
+			if check {
+				return sum.Check()
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&hosts, "host", "127.0.0.1:6433", "node addresses, comma-separated HOST:PORT")
+	cmd.Flags().IntVar(&accounts, "accounts", 100, "number of accounts")
+	cmd.Flags().IntVar(&concurrency, "concurrency", 8, "number of concurrent workers")
+	cmd.Flags().DurationVar(&duration, "duration", 10*time.Second, "how long to run")
+	cmd.Flags().IntVar(&readPercent, "read-percent", 10, "percentage of transactions that read the total")
+	cmd.Flags().Uint64Var(&seed, "seed", 0, "random seed (0: from the clock; printed)")
+	cmd.Flags().BoolVar(&check, "check", false, "exit non-zero if any read saw a wrong total")
+	cmd.Flags().StringVar(&prefix, "prefix", "workload/bank/", "account key prefix")
+	return cmd
 }

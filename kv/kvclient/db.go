@@ -30,8 +30,10 @@ type Config struct {
 	// RequestTimeout bounds one request whose context has no deadline
 	// (default 10s).
 	RequestTimeout time.Duration
-	// AttemptTimeout bounds one RPC to one replica (default 4s), so that
-	// a node that stopped answering is given up for another.
+	// AttemptTimeout, if set, bounds one RPC to one replica, so that a
+	// node that stopped answering is given up for another (default none:
+	// a request may legitimately wait long for a lock; a non-idempotent
+	// write cut off this way is ambiguous).
 	AttemptTimeout time.Duration
 	// AdminTimeout bounds one NodeStatus or RangeInfo call used to learn
 	// the cluster (default 2s).
@@ -81,9 +83,6 @@ func NewDB(cfg Config) (*DB, error) {
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 10 * time.Second
-	}
-	if cfg.AttemptTimeout <= 0 {
-		cfg.AttemptTimeout = 4 * time.Second
 	}
 	if cfg.AdminTimeout <= 0 {
 		cfg.AdminTimeout = 2 * time.Second

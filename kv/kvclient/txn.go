@@ -2,7 +2,6 @@ package kvclient
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync/atomic"
@@ -51,8 +50,9 @@ func (db *DB) TxnStats() TxnStats {
 type Txn struct {
 	db   *DB
 	tc   *kvcoord.TxnCoordSender
-	stop func() bool // stops the context watch
-	done bool        // Commit or Rollback returned
+	stop      func() bool // stops the context watch
+	done      bool        // Commit or Rollback returned
+	committed bool
 }
 
 // NewTxn begins a transaction in manual mode: the caller must Commit or
@@ -239,6 +239,7 @@ func (t *Txn) Rollback(ctx context.Context) error {
 func (t *Txn) finish(committed bool) {
 	if committed {
 		t.db.stats.commits.Add(1)
+		t.committed = true
 	}
 	t.done = true
 	if t.stop != nil {
@@ -263,6 +264,9 @@ func (db *DB) Txn(ctx context.Context, fn func(ctx context.Context, txn *Txn) er
 	wait := time.Millisecond
 	for attempt := 0; ; attempt++ {
 		err := fn(ctx, t)
+		if err == nil && t.committed {
+			return nil // fn committed (CommitInBatch)
+		}
 		if err == nil {
 			err = t.Commit(ctx)
 			if err == nil {
@@ -270,18 +274,18 @@ func (db *DB) Txn(ctx context.Context, fn func(ctx context.Context, txn *Txn) er
 			}
 		}
 		if !kvpb.IsRetryable(err) || ctx.Err() != nil || attempt >= db.cfg.Txn.MaxRetries {
-			if !t.done || !errors.Is(err, ErrAmbiguousResult) {
-				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), db.cfg.RequestTimeout)
-				_ = t.tc.Rollback(rctx)
-				cancel()
-			}
+			// Even after an ambiguous commit a rollback is safe: it
+			// fails if the commit happened.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), db.cfg.RequestTimeout)
+			_ = t.tc.Rollback(rctx)
+			cancel()
 			if kvpb.IsRetryable(err) && attempt >= db.cfg.Txn.MaxRetries {
 				return fmt.Errorf("kvclient: giving up after %d retries: %w", attempt, err)
 			}
 			return err
 		}
 		db.stats.retries.Add(1)
-		t.done = false
+		t.done, t.committed = false, false
 		if !t.tc.PrepareForRetry(err) {
 			t.stop()
 			t.tc = t.tc.NewTxnAfterAbort()

@@ -2,9 +2,35 @@
 // ranges: DistSender splits a batch by range, finds each range through the
 // range descriptor cache (kv/rangecache) filled from the meta records in
 // range 1 (kv/keys), sends each part to the range's leaseholder, and
-// repairs the cache from what the ranges answer. (The transaction
-// coordinator will live here too.) It never imports ranges/: it reaches
-// replicas only through a Transport (gRPC Internal.Batch in production).
+// repairs the cache from what the ranges answer. It never imports
+// ranges/: it reaches replicas only through a Transport (gRPC
+// Internal.Batch in production).
+//
+// TxnCoordSender coordinates one transaction (docs/design/transactions.md)
+// as a stack of interceptors, one concern per file, top first:
+//   - txnHeartbeater: anchors the txn at its first write (or read), and
+//     heartbeats the record once there may be intents outside a 1PC;
+//     an ABORTED record fails the next batch;
+//   - txnSeqNumAllocator: a sequence number per writing batch; savepoints
+//     and RollbackToSavepoint (ignored sequence ranges);
+//   - txnLockTracker: every span written, handed to EndTxn as lock spans;
+//   - txnCommitter: elides a read-only commit, sends writes + commit in
+//     one batch (1PC on one range) or, when the DistSender says they span
+//     ranges (ErrEndTxnSpansRanges, nothing sent), writes first and the
+//     EndTxn alone;
+//   - txnSpanRefresher: remembers read spans; moves the read timestamp up
+//     (Refresh/RefreshRange over (read ts, new ts]) before a pushed commit
+//     and after RETRY_SERIALIZABLE, WriteTooOld and uncertainty errors,
+//     resending the batch when no write can apply twice;
+//   - txnLockGatekeeper: releases TxnCoordSender.mu around the RPC and
+//     folds the txn the servers report back in (MergeTxn).
+//
+// Retryable errors leave the coordinator in a retry state until
+// PrepareForRetry (new epoch) or, after an abort, NewTxnAfterAbort.
+//
+// Ambiguity: a batch with CPut, Increment or EndTxn that may have reached
+// a replica but got no answer is an AmbiguousResultError (never resent);
+// other batches are resent.
 //
 // Retries, per part:
 //   - NotLeaseholderError: follow the hint if it names a replica of the
@@ -34,6 +60,10 @@
 // scan order; a request stops at its limit and its response carries the
 // resume span relative to the original request.
 //
-// Invariants: no lock is held across a Send to a replica; the first-range
-// descriptor and the cache are the only shared state.
+// Invariants: no lock is held across a Send to a replica (the gatekeeper
+// unlocks TxnCoordSender.mu around it); the first-range descriptor and the
+// cache are the DistSender's only shared state. Lock order:
+// TxnCoordSender.mu before the cache's and the transport's leaf locks; a
+// TxnCoordSender runs one batch at a time (ErrConcurrentTxnUse otherwise);
+// its heartbeat goroutine takes mu only between RPCs.
 package kvcoord

@@ -131,13 +131,13 @@ type TxnCoordSender struct {
 	}
 
 	// The interceptors, top first; they share mu.
-	heartbeater   txnHeartbeater
-	seq           txnSeqNumAllocator
-	locks         txnLockTracker
-	committer     txnCommitter
-	refresher     txnSpanRefresher
-	gatekeeper    txnLockGatekeeper
-	interceptors  []txnInterceptor
+	heartbeater  txnHeartbeater
+	seq          txnSeqNumAllocator
+	locks        txnLockTracker
+	committer    txnCommitter
+	refresher    txnSpanRefresher
+	gatekeeper   txnLockGatekeeper
+	interceptors []txnInterceptor
 }
 
 // NewTxn returns a coordinator for a new transaction named name (for
@@ -230,7 +230,7 @@ func (tc *TxnCoordSender) Send(ctx context.Context, ba *kvpb.BatchRequest) (*kvp
 	if err := tc.checkUsableLocked(ba); err != nil {
 		return nil, err
 	}
-	if tc.mu.fixed && !ba.IsReadOnly() {
+	if tc.mu.fixed && hasWrites(ba) {
 		return nil, &kvpb.InvalidRequestError{Reason: "a transaction with a fixed timestamp is read-only"}
 	}
 	tc.mu.inFlight = true

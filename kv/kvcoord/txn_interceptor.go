@@ -56,16 +56,3 @@ func writeSpan(r *kvpb.RequestUnion) *kvpb.Span {
 	k, e := r.RequestSpan()
 	return &kvpb.Span{Key: k, EndKey: e}
 }
-
-// onlyBlindWrites reports whether resending ba cannot change its effect:
-// reads, Puts and Deletes only (a replayed CPut or Increment could see its
-// own earlier intent).
-func onlyBlindWrites(ba *kvpb.BatchRequest) bool {
-	for _, r := range ba.GetRequests() {
-		switch r.GetValue().(type) {
-		case *kvpb.RequestUnion_ConditionalPut, *kvpb.RequestUnion_Increment:
-			return false
-		}
-	}
-	return true
-}

@@ -9,7 +9,8 @@ import (
 )
 
 // txnHeartbeater anchors the transaction at its first write (the record
-// will live on the range of that key) and, once the transaction may have
+// will live on the range of that key; a transaction that reads first is
+// anchored at its first read key) and, once the transaction may have
 // intents outside a one-phase commit, heartbeats its record so that
 // others do not take it for abandoned. A heartbeat that finds the record
 // ABORTED (pushed by a higher-priority or deadlocked transaction) stops
@@ -34,28 +35,39 @@ func (h *txnHeartbeater) SendLocked(ctx context.Context, ba *kvpb.BatchRequest) 
 		// A heartbeat found the record aborted.
 		return nil, &kvpb.TransactionAbortedError{Reason: kvpb.TransactionAbortedReason_ABORT_REASON_ABORTED_RECORD}
 	}
-	if hasWrites(ba) {
-		t := tc.mu.txn
-		if len(t.GetMeta().GetKey()) == 0 {
-			for _, r := range ba.GetRequests() {
-				if r.IsIntentWrite() {
-					k, _ := r.RequestSpan()
-					t.Meta.Key = append([]byte(nil), k...)
-					ba.Header.Txn.Meta.Key = t.Meta.Key
-					break
-				}
-			}
+	if t := tc.mu.txn; len(t.GetMeta().GetKey()) == 0 {
+		// Anchor at the first write, or else the first key read (the
+		// server wants an anchor on every transactional request).
+		if k := anchorKey(ba); k != nil {
+			t.Meta.Key = append([]byte(nil), k...)
+			ba.Header.Txn.Meta.Key = t.Meta.Key
 		}
+	}
+	if hasWrites(ba) && et == nil {
 		// A batch with the commit may finish in one phase without a
 		// record: no heartbeat for it.
-		if et == nil {
-			h.startLocked()
-		}
+		h.startLocked()
 	}
 	if et != nil {
 		et.Key = tc.mu.txn.GetMeta().GetKey()
 	}
 	return h.wrapped.SendLocked(ctx, ba)
+}
+
+func anchorKey(ba *kvpb.BatchRequest) []byte {
+	for _, r := range ba.GetRequests() {
+		if r.IsIntentWrite() {
+			k, _ := r.RequestSpan()
+			return k
+		}
+	}
+	for _, r := range ba.GetRequests() {
+		if r.IsUserRead() {
+			k, _ := r.RequestSpan()
+			return k
+		}
+	}
+	return nil
 }
 
 func (h *txnHeartbeater) startLocked() {

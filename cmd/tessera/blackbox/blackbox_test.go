@@ -116,6 +116,11 @@ func TestThreeNodes(t *testing.T) {
 	require.Regexp(t, `^ops/s=[0-9.]+ p50_ms=[0-9.]+ p95_ms=[0-9.]+ p99_ms=[0-9.]+ errors=0\n$`, r.Stdout)
 	require.Contains(t, r.Stderr, "interval ops/s=", "progress lines")
 
+	// The bank checker: transfers and total reads in transactions.
+	r = c.MustRun(cliTimeout, "workload", "bank", "--host", strings.Join(addrs, ","), "--accounts", "20",
+		"--concurrency", "4", "--duration", "2s", "--check", "--prefix", "bb-bank/")
+	require.Regexp(t, `^commits/s=[0-9.]+ aborts/s=[0-9.]+ retries=[0-9]+ anomalies=0\n$`, r.Stdout)
+
 	// Kill the leaseholder's process.
 	s, err := status(c, addrs[0])
 	require.NoError(t, err)

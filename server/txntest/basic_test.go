@@ -1,0 +1,127 @@
+package txntest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tesseradb/tessera/kv/kvclient"
+	"github.com/tesseradb/tessera/kv/kvpb"
+)
+
+// TestTxnBasics: a transaction over three ranges reads its own writes,
+// is invisible until it commits, and a rolled back one leaves nothing.
+func TestTxnBasics(t *testing.T) {
+	c := startCluster(t, "b/", "c/")
+	db := newDB(t, c)
+	ctx := ctxT(t, 60*time.Second)
+
+	txn := db.NewTxn(ctx)
+	for _, p := range []string{"a", "b", "c"} {
+		require.NoError(t, txn.Put(ctx, key(p, 1), []byte("v-"+p)))
+	}
+	v, ok, err := txn.Get(ctx, key("b", 1))
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "v-b", string(v))
+	rows, err := txn.Scan(ctx, []byte("a"), []byte("d"), 0)
+	require.NoError(t, err)
+	require.Len(t, rows, 3)
+	require.NoError(t, txn.Commit(ctx))
+
+	rows, err = db.Scan(ctx, []byte("a"), []byte("d"), 0)
+	require.NoError(t, err)
+	require.Len(t, rows, 3)
+
+	// Rollback: nothing stays.
+	txn = db.NewTxn(ctx)
+	require.NoError(t, txn.Put(ctx, key("a", 2), []byte("x")))
+	require.NoError(t, txn.Put(ctx, key("c", 2), []byte("x")))
+	require.NoError(t, txn.Rollback(ctx))
+	_, ok, err = db.Get(ctx, key("a", 2))
+	require.NoError(t, err)
+	require.False(t, ok)
+	_, ok, err = db.Get(ctx, key("c", 2))
+	require.NoError(t, err)
+	require.False(t, ok)
+
+	// db.Txn: increments on two ranges, with a 1PC one-range batch.
+	for i := 0; i < 5; i++ {
+		require.NoError(t, db.Txn(ctx, func(ctx context.Context, txn *kvclient.Txn) error {
+			if _, err := txn.Inc(ctx, key("a", 9), 1); err != nil {
+				return err
+			}
+			_, err := txn.Inc(ctx, key("c", 9), 1)
+			return err
+		}))
+	}
+	require.NoError(t, db.Txn(ctx, func(ctx context.Context, txn *kvclient.Txn) error {
+		b := txn.NewBatch()
+		b.Put(key("b", 3), []byte("one"))
+		b.Put(key("b", 4), []byte("phase"))
+		return txn.CommitInBatch(ctx, b)
+	}))
+	n, err := db.Inc(ctx, key("c", 9), 0)
+	require.NoError(t, err)
+	require.EqualValues(t, 5, n)
+
+	// CPut failure is not retryable and the txn can go on.
+	err = db.Txn(ctx, func(ctx context.Context, txn *kvclient.Txn) error {
+		err := txn.CPut(ctx, key("b", 3), []byte("z"), []byte("wrong"))
+		var cf *kvpb.ConditionFailedError
+		require.ErrorAs(t, err, &cf)
+		require.False(t, kvpb.IsRetryable(err))
+		return txn.Put(ctx, key("b", 5), []byte("after"))
+	})
+	require.NoError(t, err)
+	v, ok, err = db.Get(ctx, key("b", 5))
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "after", string(v))
+}
+
+// TestSavepointsAndHistoricalReads: writes after a savepoint are undone
+// by rolling back to it (the earlier ones commit); a transaction with a
+// fixed past timestamp reads the state as of then and cannot write.
+func TestSavepointsAndHistoricalReads(t *testing.T) {
+	c := startCluster(t, "b/")
+	db := newDB(t, c)
+	ctx := ctxT(t, time.Minute)
+
+	require.NoError(t, db.Put(ctx, key("a", 1), []byte("old")))
+	before := db.Clock().Now()
+	require.NoError(t, db.Put(ctx, key("a", 1), []byte("new")))
+
+	txn := db.NewTxn(ctx)
+	require.NoError(t, txn.Put(ctx, key("a", 2), []byte("kept")))
+	sp, err := txn.CreateSavepoint(ctx)
+	require.NoError(t, err)
+	require.NoError(t, txn.Put(ctx, key("b", 2), []byte("undone")))
+	require.NoError(t, txn.Put(ctx, key("a", 2), []byte("undone too")))
+	require.NoError(t, txn.RollbackToSavepoint(ctx, sp))
+	require.NoError(t, txn.ReleaseSavepoint(ctx, sp))
+	require.NoError(t, txn.Commit(ctx))
+	v, ok, err := db.Get(ctx, key("a", 2))
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "kept", string(v))
+	_, ok, err = db.Get(ctx, key("b", 2))
+	require.NoError(t, err)
+	require.False(t, ok, "write after the savepoint was rolled back")
+
+	hist := db.NewTxn(ctx)
+	require.NoError(t, hist.SetFixedTimestamp(before))
+	v, ok, err = hist.Get(ctx, key("a", 1))
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "old", string(v))
+	require.Equal(t, before, hist.ReadTimestamp())
+	require.Error(t, hist.Put(ctx, key("a", 1), []byte("x")), "historical txns are read-only")
+	require.NoError(t, hist.Commit(ctx))
+
+	future := db.NewTxn(ctx)
+	require.Error(t, future.SetFixedTimestamp(db.Clock().Now().AddDuration(int64(time.Hour))))
+	require.NoError(t, future.Rollback(ctx))
+}
