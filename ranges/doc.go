@@ -15,6 +15,7 @@
 //	(*Store).ChangeReplicas(ctx, rangeID, changes, expectedGeneration)
 //	(*Store).TransferLease(ctx, rangeID, target)          lease, then raft leadership
 //	(*Store).RangeInfo(rangeID) / Metrics()               admin and node status
+//	(*Store).LoadInfo()                                   QPS, writes/s, sampled request keys of leased ranges
 //	NewInternalServer(store)                              kvpb.RegisterInternalServer(grpcServer, …)
 //	NewGRPCTransport(GRPCTransportConfig{NodeID, Resolver})
 //	NewMemNetwork(seed).Transport(nodeID), Register(nodeID, store)   tests

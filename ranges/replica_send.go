@@ -141,6 +141,7 @@ func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 	if ts.IsEmpty() {
 		ts = r.store.cfg.Clock.Now()
 	}
+	r.load.record(ba, r.store.cfg.Clock.PhysicalNow())
 	if ba.IsReadOnly() {
 		return r.evaluateRead(ba, spans, ts, lease)
 	}
