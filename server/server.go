@@ -10,6 +10,7 @@ import (
 	"net"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -18,6 +19,10 @@ import (
 	"github.com/tesseradb/tessera/kv/kvclient"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
+	"github.com/tesseradb/tessera/placement/driver"
+	"github.com/tesseradb/tessera/placement/liveness"
+	"github.com/tesseradb/tessera/placement/placementpb"
+	"github.com/tesseradb/tessera/placement/settings"
 	"github.com/tesseradb/tessera/ranges"
 )
 
@@ -45,6 +50,11 @@ type Server struct {
 	kv *kvclient.Client
 	// peers holds connections to other nodes for admin RPCs.
 	peers *kvclient.Client
+	// settings are the cluster settings as this node last read them.
+	settings    *settings.Registry
+	heartbeater *liveness.Heartbeater
+	capacity    capacity
+	draining    atomic.Bool
 
 	mu struct {
 		sync.Mutex
@@ -52,6 +62,7 @@ type Server struct {
 		ident     *kvpb.StoreIdent
 		store     *ranges.Store
 		transport *ranges.GRPCTransport
+		driver    *driver.Driver
 	}
 	running chan struct{} // closed once the store runs
 	stopper chan struct{}
@@ -92,8 +103,10 @@ func New(cfg Config) (*Server, error) {
 		book:    newAddressBook(cfg.StoreDir),
 		lis:     lis,
 		addr:    addr,
-		running: make(chan struct{}),
-		stopper: make(chan struct{}),
+		running:  make(chan struct{}),
+		stopper:  make(chan struct{}),
+		settings: settings.NewRegistry(),
+		capacity: capacity{dir: cfg.StoreDir},
 	}
 	if err := s.book.load(); err != nil {
 		lis.Close()
@@ -117,6 +130,7 @@ func New(cfg Config) (*Server, error) {
 	)
 	kvpb.RegisterInternalServer(s.grpc, &internalServer{s: s})
 	kvpb.RegisterAdminServer(s.grpc, &adminServer{s: s})
+	placementpb.RegisterPlacementServer(s.grpc, &placementServer{s: s})
 	if found {
 		s.mu.ident = ident
 	}
@@ -223,6 +237,7 @@ func (s *Server) startStore(ctx context.Context, ident *kvpb.StoreIdent) error {
 		defer s.wg.Done()
 		s.maintenanceLoop()
 	}()
+	s.startPlacement(nodeID)
 	return nil
 }
 
