@@ -5,16 +5,32 @@ import (
 	"fmt"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/tesseradb/tessera/kv/kvclient"
 	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/placement/placementpb"
 )
 
 // adminCall runs an Admin RPC against the node at addr, retrying while
 // the node is unreachable or not ready (codes.Unavailable) until ctx ends.
 func adminCall[T any](ctx context.Context, addr string, call func(context.Context, kvpb.AdminClient) (T, error)) (T, error) {
+	return nodeCall(ctx, addr, func(ctx context.Context, conn *grpc.ClientConn) (T, error) {
+		return call(ctx, kvpb.NewAdminClient(conn))
+	})
+}
+
+// placementCall is adminCall for the Placement service.
+func placementCall[T any](ctx context.Context, addr string, call func(context.Context, placementpb.PlacementClient) (T, error)) (T, error) {
+	return nodeCall(ctx, addr, func(ctx context.Context, conn *grpc.ClientConn) (T, error) {
+		return call(ctx, placementpb.NewPlacementClient(conn))
+	})
+}
+
+// nodeCall runs an RPC on a connection to addr with adminCall's retries.
+func nodeCall[T any](ctx context.Context, addr string, call func(context.Context, *grpc.ClientConn) (T, error)) (T, error) {
 	var zero T
 	c, err := kvclient.New([]string{addr})
 	if err != nil {
@@ -25,12 +41,11 @@ func adminCall[T any](ctx context.Context, addr string, call func(context.Contex
 	if err != nil {
 		return zero, err
 	}
-	client := kvpb.NewAdminClient(conn)
 	wait := 20 * time.Millisecond
 	var lastErr error
 	for {
 		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		resp, err := call(actx, client)
+		resp, err := call(actx, conn)
 		cancel()
 		if err == nil {
 			return resp, nil
