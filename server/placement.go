@@ -442,4 +442,3 @@ func (p *placementServer) Scatter(ctx context.Context, req *pb.ScatterRequest) (
 	}
 	return resp, nil
 }
-

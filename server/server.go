@@ -96,13 +96,13 @@ func New(cfg Config) (*Server, error) {
 		addr = lis.Addr().String()
 	}
 	s := &Server{
-		cfg:     cfg,
-		log:     cfg.Logger.With("addr", addr),
-		clock:   hlc.NewWallClock(cfg.MaxOffset),
-		eng:     eng,
-		book:    newAddressBook(cfg.StoreDir),
-		lis:     lis,
-		addr:    addr,
+		cfg:      cfg,
+		log:      cfg.Logger.With("addr", addr),
+		clock:    hlc.NewWallClock(cfg.MaxOffset),
+		eng:      eng,
+		book:     newAddressBook(cfg.StoreDir),
+		lis:      lis,
+		addr:     addr,
 		running:  make(chan struct{}),
 		stopper:  make(chan struct{}),
 		settings: settings.NewRegistry(),

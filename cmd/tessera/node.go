@@ -16,9 +16,9 @@ import (
 
 // nodeStatusJSON is the JSON form of one row of `node status`.
 type nodeStatusJSON struct {
-	NodeID      uint64 `json:"node_id"`
-	Address     string `json:"address"`
-	Liveness    string `json:"liveness"`
+	NodeID   uint64 `json:"node_id"`
+	Address  string `json:"address"`
+	Liveness string `json:"liveness"`
 	// State is the node's liveness record judged now: live, suspect,
 	// dead, decommissioning, decommissioned (unknown: no record yet).
 	State       string `json:"state"`
