@@ -106,7 +106,7 @@ func (h *Heartbeater) Run(ctx context.Context) {
 	t := time.NewTicker(h.cfg.Duration / 3)
 	defer t.Stop()
 	for {
-		hctx, cancel := context.WithTimeout(ctx, h.cfg.Duration/2)
+		hctx, cancel := context.WithTimeout(ctx, h.cfg.Duration)
 		if _, err := h.Heartbeat(hctx); err != nil && ctx.Err() == nil {
 			h.cfg.Logger.Warn("liveness heartbeat failed", "node", h.cfg.NodeID, "err", err)
 		}
