@@ -56,6 +56,11 @@ type Replica struct {
 		desc      *kvpb.RangeDescriptor // nil: uninitialized
 		lease     *kvpb.Lease
 		applied   *rangepb.AppliedState
+		// stats are the MVCC stats of the range's user data as applied.
+		stats *kvpb.MVCCStats
+		// frozenIndex, when non-zero, is the raft index at which a merge
+		// subsumed the range: it serves nothing any more.
+		frozenIndex uint64
 		leaderID  kvpb.ReplicaID
 		term      uint64
 		// stateChanged is closed (and replaced) whenever lease, leader or
@@ -156,6 +161,17 @@ func (r *Replica) loadStateLocked() error {
 		return err
 	}
 	r.mu.applied = as
+	stats := &kvpb.MVCCStats{}
+	if _, err := getProto(eng, rangekeys.StatsKey(id), stats); err != nil {
+		return err
+	}
+	r.mu.stats = stats
+	r.mu.frozenIndex = 0
+	if v, ok, err := eng.GetRaw(rangekeys.FrozenKey(id)); err != nil {
+		return err
+	} else if ok {
+		r.mu.frozenIndex = decodeUint64(v)
+	}
 	r.mu.nextMAI = as.GetLeaseAppliedIndex()
 	// Reads may have been served (by us before a restart, or by the holder
 	// whose state a snapshot brings) up to now: no write goes below.
@@ -217,6 +233,10 @@ func (r *Replica) info(now hlc.Timestamp) *kvpb.RangeInfo {
 		AppliedIndex:        r.mu.applied.GetRaftAppliedIndex(),
 		CommitIndex:         st.GetCommit(),
 		TruncatedIndex:      truncated,
+		Stats:               proto.Clone(r.mu.stats).(*kvpb.MVCCStats),
+		KeyCount:            r.mu.stats.GetLiveCount(),
+		LiveBytes:           r.mu.stats.GetLiveBytes(),
+		Frozen:              r.mu.frozenIndex != 0,
 		LeaseValid: r.leaseValidLocked(r.mu.lease, now) &&
 			(!r.holdsLeaseLocked(r.mu.lease) || r.ownsLeaseLocked(r.mu.lease)),
 	}

@@ -104,16 +104,16 @@ func isSpanRequest(req *kvpb.RequestUnion) bool {
 }
 
 func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
-	desc := r.Desc()
-	if desc == nil {
-		return nil, &kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)}
+	desc, err := r.waitUnfrozen(ctx)
+	if err != nil {
+		return nil, err
 	}
 	spans := make([]spanlatch.Span, len(ba.GetRequests()))
 	for i, req := range ba.GetRequests() {
 		sp, _ := batcheval.DeclareSpan(req)
 		key, end := req.RequestSpan()
 		if !desc.ContainsSpan(key, end) {
-			return nil, &kvpb.RangeKeyMismatchError{RequestStartKey: key, RequestEndKey: end, Ranges: []*kvpb.RangeDescriptor{desc}}
+			return nil, r.store.mismatchError(key, end, desc)
 		}
 		spans[i] = sp
 	}
@@ -135,6 +135,10 @@ func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 	// The lease may have moved while we waited.
 	lease, err := r.ensureLease(ctx)
 	if err != nil {
+		return nil, err
+	}
+	// The range may have been split or subsumed while we waited.
+	if err := r.checkAfterLatch(ba); err != nil {
 		return nil, err
 	}
 	ts := ba.GetHeader().GetTimestamp().HLC()
@@ -213,6 +217,7 @@ func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, span
 	p := newProposal(r.store.newProposalID(), &rangepb.RaftCommand{
 		ProposerLeaseSequence: lease.GetSequence(),
 		WriteBatch:            append([]byte(nil), b.Repr()...),
+		StatsDelta:            statsToProto(ms),
 	})
 	p.br = br
 	p.guard = g

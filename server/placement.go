@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -11,7 +12,6 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
-	"github.com/tesseradb/tessera/kv/kvclient"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/placement"
 	"github.com/tesseradb/tessera/placement/driver"
@@ -20,26 +20,48 @@ import (
 	"github.com/tesseradb/tessera/placement/settings"
 )
 
-// placementKV adapts the node's kv client to the driver's KV.
-type placementKV struct{ c *kvclient.Client }
+// placementKV gives the driver its KV through the node's DistSender, so
+// that system keys are found in whatever range holds them after splits.
+type placementKV struct{ s *Server }
 
-func (k placementKV) Get(ctx context.Context, key []byte) ([]byte, bool, error) {
-	return k.c.Get(ctx, key)
-}
-func (k placementKV) Put(ctx context.Context, key, value []byte) error {
-	return k.c.Put(ctx, key, value)
-}
-func (k placementKV) CPut(ctx context.Context, key, value, exp []byte) error {
-	return k.c.CPut(ctx, key, value, exp)
-}
-func (k placementKV) Scan(ctx context.Context, start, end []byte) ([]driver.KeyValue, error) {
-	kvs, err := k.c.Scan(ctx, start, end, 0)
+func (k placementKV) one(ctx context.Context, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
+	br, err := k.s.ds.Send(ctx, &kvpb.BatchRequest{Requests: []*kvpb.RequestUnion{req}})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]driver.KeyValue, len(kvs))
-	for i, r := range kvs {
-		out[i] = driver.KeyValue{Key: r.Key, Value: r.Value}
+	if len(br.GetResponses()) != 1 {
+		return nil, fmt.Errorf("server: %d responses to one request", len(br.GetResponses()))
+	}
+	return br.GetResponses()[0], nil
+}
+
+func (k placementKV) Get(ctx context.Context, key []byte) ([]byte, bool, error) {
+	r, err := k.one(ctx, kvpb.NewGet(key))
+	if err != nil {
+		return nil, false, err
+	}
+	return r.GetGet().GetValue(), r.GetGet().GetFound(), nil
+}
+
+func (k placementKV) Put(ctx context.Context, key, value []byte) error {
+	_, err := k.one(ctx, kvpb.NewPut(key, value))
+	return err
+}
+
+func (k placementKV) CPut(ctx context.Context, key, value, exp []byte) error {
+	_, err := k.one(ctx, kvpb.NewConditionalPut(key, value, exp))
+	return err
+}
+
+func (k placementKV) Scan(ctx context.Context, start, end []byte) ([]driver.KeyValue, error) {
+	r, err := k.one(ctx, kvpb.NewScan(start, end, 0))
+	if err != nil {
+		return nil, err
+	}
+	rows := r.GetScan().GetRows()
+	out := make([]driver.KeyValue, len(rows))
+	for i, kv := range rows {
+		out[i] = driver.KeyValue{Key: kv.GetKey(), Value: kv.GetValue()}
 	}
 	return out, nil
 }
@@ -50,7 +72,7 @@ func (s *Server) wallNanos() int64 { return s.clock.Now().WallTime }
 // startPlacement starts liveness heartbeats and the placement driver of a
 // running node (see the package doc); both stop with the server.
 func (s *Server) startPlacement(nodeID kvpb.NodeID) {
-	kv := placementKV{s.kv}
+	kv := placementKV{s}
 	s.heartbeater = liveness.NewHeartbeater(liveness.Config{NodeID: nodeID, KV: kv, Clock: s.wallNanos,
 		Duration: s.cfg.Knobs.LivenessDuration, Logger: s.log})
 	runner := &driver.AdminRunner{Dial: func(ctx context.Context, node kvpb.NodeID) (kvpb.AdminClient, error) {
@@ -189,7 +211,7 @@ func (p *placementServer) running() (*driver.Driver, error) {
 	return d, nil
 }
 
-func (p *placementServer) kv() placementKV { return placementKV{p.s.kv} }
+func (p *placementServer) kv() placementKV { return placementKV{p.s} }
 
 func (p *placementServer) StoreStatus(context.Context, *pb.StoreStatusRequest) (*pb.StoreStatusResponse, error) {
 	resp, err := p.s.localStoreStatus()
@@ -292,7 +314,7 @@ func (s *Server) moveLeasesAway(ctx context.Context) (int64, error) {
 	if st == nil {
 		return 0, status.Error(codes.Unavailable, "store not running")
 	}
-	recs, err := liveness.Scan(ctx, placementKV{s.kv})
+	recs, err := liveness.Scan(ctx, placementKV{s})
 	if err != nil {
 		return 0, kvStatus("reading liveness", err)
 	}

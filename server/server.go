@@ -17,6 +17,7 @@ import (
 
 	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/kvclient"
+	"github.com/tesseradb/tessera/kv/kvcoord"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
 	"github.com/tesseradb/tessera/placement/driver"
@@ -55,6 +56,9 @@ type Server struct {
 	heartbeater *liveness.Heartbeater
 	capacity    capacity
 	draining    atomic.Bool
+	// ds is the node's DistSender (meta records, range admin routing).
+	ds   *kvcoord.DistSender
+	dsTr *kvcoord.GRPCTransport
 
 	mu struct {
 		sync.Mutex
@@ -120,6 +124,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.peers, _ = kvclient.New(seeds, kvclient.WithClock(s.clock), kvclient.WithLogger(s.log))
+	s.ds, s.dsTr = s.newDistSender()
 	s.grpc = grpc.NewServer(
 		// One raft message can carry a value close to the storage limit;
 		// gRPC's 4 MiB default would break the stream (the raft transport
@@ -262,6 +267,7 @@ func (s *Server) Stop() {
 	s.wg.Wait()
 	s.kv.Close()
 	s.peers.Close()
+	s.dsTr.Close()
 	if st != nil {
 		st.Stop()
 	}

@@ -577,6 +577,11 @@ func (ds *DistSender) sendToRange(ctx context.Context, orig *kvpb.BatchRequest, 
 					}
 				}
 			case errors.As(gerr, &rkm):
+				if desc.GetRangeId() == 1 {
+					// Range 1 split: the cached first-range descriptor
+					// is stale too (it would claim every key again).
+					ds.forgetFirstRange()
+				}
 				ds.cache.EvictAndReplace(desc, rkm.GetRanges()...)
 				return nil, errResplit
 			case errors.As(gerr, &rnf), errors.As(gerr, &snf):

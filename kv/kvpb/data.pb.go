@@ -607,6 +607,109 @@ func (x *StoreIdent) GetStoreId() uint64 {
 	return 0
 }
 
+// MVCCStats is storage.MVCCStats on the wire: the MVCC accounting of a
+// range's user data (kept by every replica, divided exactly on split and
+// added on merge).
+type MVCCStats struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LiveBytes     int64                  `protobuf:"varint,1,opt,name=live_bytes,json=liveBytes,proto3" json:"live_bytes,omitempty"`
+	LiveCount     int64                  `protobuf:"varint,2,opt,name=live_count,json=liveCount,proto3" json:"live_count,omitempty"`
+	KeyBytes      int64                  `protobuf:"varint,3,opt,name=key_bytes,json=keyBytes,proto3" json:"key_bytes,omitempty"`
+	KeyCount      int64                  `protobuf:"varint,4,opt,name=key_count,json=keyCount,proto3" json:"key_count,omitempty"`
+	ValBytes      int64                  `protobuf:"varint,5,opt,name=val_bytes,json=valBytes,proto3" json:"val_bytes,omitempty"`
+	ValCount      int64                  `protobuf:"varint,6,opt,name=val_count,json=valCount,proto3" json:"val_count,omitempty"`
+	IntentBytes   int64                  `protobuf:"varint,7,opt,name=intent_bytes,json=intentBytes,proto3" json:"intent_bytes,omitempty"`
+	IntentCount   int64                  `protobuf:"varint,8,opt,name=intent_count,json=intentCount,proto3" json:"intent_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MVCCStats) Reset() {
+	*x = MVCCStats{}
+	mi := &file_kv_kvpb_data_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MVCCStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MVCCStats) ProtoMessage() {}
+
+func (x *MVCCStats) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_data_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MVCCStats.ProtoReflect.Descriptor instead.
+func (*MVCCStats) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *MVCCStats) GetLiveBytes() int64 {
+	if x != nil {
+		return x.LiveBytes
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetLiveCount() int64 {
+	if x != nil {
+		return x.LiveCount
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetKeyBytes() int64 {
+	if x != nil {
+		return x.KeyBytes
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetKeyCount() int64 {
+	if x != nil {
+		return x.KeyCount
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetValBytes() int64 {
+	if x != nil {
+		return x.ValBytes
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetValCount() int64 {
+	if x != nil {
+		return x.ValCount
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetIntentBytes() int64 {
+	if x != nil {
+		return x.IntentBytes
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetIntentCount() int64 {
+	if x != nil {
+		return x.IntentCount
+	}
+	return 0
+}
+
 var File_kv_kvpb_data_proto protoreflect.FileDescriptor
 
 const file_kv_kvpb_data_proto_rawDesc = "" +
@@ -655,7 +758,18 @@ const file_kv_kvpb_data_proto_rawDesc = "" +
 	"\n" +
 	"cluster_id\x18\x01 \x01(\tR\tclusterId\x12\x17\n" +
 	"\anode_id\x18\x02 \x01(\x04R\x06nodeId\x12\x19\n" +
-	"\bstore_id\x18\x03 \x01(\x04R\astoreId*a\n" +
+	"\bstore_id\x18\x03 \x01(\x04R\astoreId\"\x83\x02\n" +
+	"\tMVCCStats\x12\x1d\n" +
+	"\n" +
+	"live_bytes\x18\x01 \x01(\x03R\tliveBytes\x12\x1d\n" +
+	"\n" +
+	"live_count\x18\x02 \x01(\x03R\tliveCount\x12\x1b\n" +
+	"\tkey_bytes\x18\x03 \x01(\x03R\bkeyBytes\x12\x1b\n" +
+	"\tkey_count\x18\x04 \x01(\x03R\bkeyCount\x12\x1b\n" +
+	"\tval_bytes\x18\x05 \x01(\x03R\bvalBytes\x12\x1b\n" +
+	"\tval_count\x18\x06 \x01(\x03R\bvalCount\x12!\n" +
+	"\fintent_bytes\x18\a \x01(\x03R\vintentBytes\x12!\n" +
+	"\fintent_count\x18\b \x01(\x03R\vintentCount*a\n" +
 	"\vReplicaType\x12\t\n" +
 	"\x05VOTER\x10\x00\x12\v\n" +
 	"\aLEARNER\x10\x01\x12\x12\n" +
@@ -676,7 +790,7 @@ func file_kv_kvpb_data_proto_rawDescGZIP() []byte {
 }
 
 var file_kv_kvpb_data_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_kv_kvpb_data_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_kv_kvpb_data_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_kv_kvpb_data_proto_goTypes = []any{
 	(ReplicaType)(0),          // 0: tessera.kv.kvpb.ReplicaType
 	(*Timestamp)(nil),         // 1: tessera.kv.kvpb.Timestamp
@@ -687,6 +801,7 @@ var file_kv_kvpb_data_proto_goTypes = []any{
 	(*Lease)(nil),             // 6: tessera.kv.kvpb.Lease
 	(*NodeDescriptor)(nil),    // 7: tessera.kv.kvpb.NodeDescriptor
 	(*StoreIdent)(nil),        // 8: tessera.kv.kvpb.StoreIdent
+	(*MVCCStats)(nil),         // 9: tessera.kv.kvpb.MVCCStats
 }
 var file_kv_kvpb_data_proto_depIdxs = []int32{
 	1, // 0: tessera.kv.kvpb.KeyValue.timestamp:type_name -> tessera.kv.kvpb.Timestamp
@@ -714,7 +829,7 @@ func file_kv_kvpb_data_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kv_kvpb_data_proto_rawDesc), len(file_kv_kvpb_data_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
