@@ -18,6 +18,7 @@ import (
 	"github.com/tesseradb/tessera/placement/liveness"
 	pb "github.com/tesseradb/tessera/placement/placementpb"
 	"github.com/tesseradb/tessera/placement/settings"
+	"github.com/tesseradb/tessera/ranges"
 )
 
 // placementKV gives the driver its KV through the node's DistSender, so
@@ -85,7 +86,7 @@ func (s *Server) startPlacement(nodeID kvpb.NodeID) {
 			return nil, err
 		}
 		return kvpb.NewAdminClient(conn), nil
-	}}
+	}, SplitMerger: splitMerger{s}}
 	drv := driver.New(driver.Config{
 		NodeID: nodeID, Addr: s.addr, KV: kv, Clock: s.wallNanos, MaxOffset: s.clock.MaxOffset(),
 		Settings: s.settings, Statuses: s.storeStatuses, Runner: runner,
@@ -148,8 +149,18 @@ func (s *Server) localStoreStatus() (*pb.StoreStatusResponse, error) {
 			resp.LeaseCount++
 		}
 	}
+	maxBytes := s.settings.Values().RangeMaxBytes
+	big := map[kvpb.RangeID]*kvpb.RangeInfo{}
+	for _, ri := range resp.Ranges {
+		if ri.GetLiveBytes() > maxBytes {
+			big[ri.GetDesc().ID()] = ri
+		}
+	}
 	for _, l := range st.LoadInfo() {
 		rl := &pb.RangeLoad{RangeId: uint64(l.RangeID), Qps: l.QPS, WritesPerSec: l.WritesPerSec}
+		if ri, ok := big[l.RangeID]; ok {
+			rl.SizeSplitKey = s.sizeSplitKey(st, ri.GetDesc())
+		}
 		for _, k := range l.Samples {
 			rl.Samples = append(rl.Samples, &pb.KeySample{Key: k, Count: 1})
 		}
@@ -158,6 +169,45 @@ func (s *Server) localStoreStatus() (*pb.StoreStatusResponse, error) {
 		resp.WritesPerSec += l.WritesPerSec
 	}
 	return resp, nil
+}
+
+// sizeSplitKey returns the size split key of a range, computed once per
+// descriptor generation (it reads the whole range).
+func (s *Server) sizeSplitKey(st *ranges.Store, d *kvpb.RangeDescriptor) []byte {
+	s.splitKeys.Lock()
+	defer s.splitKeys.Unlock()
+	if s.splitKeys.m == nil {
+		s.splitKeys.m = map[kvpb.RangeID]cachedSplitKey{}
+	}
+	if c, ok := s.splitKeys.m[d.ID()]; ok && c.generation == d.GetGeneration() {
+		return c.key
+	}
+	key, err := st.SizeSplitKey(d.ID())
+	if err != nil {
+		s.log.Warn("finding a size split key", "range", d.ID(), "err", err)
+		return nil
+	}
+	s.splitKeys.m[d.ID()] = cachedSplitKey{generation: d.GetGeneration(), key: key}
+	return key
+}
+
+type cachedSplitKey struct {
+	generation uint64
+	key        []byte
+}
+
+// splitMerger performs the driver's Split and Merge steps through this
+// node's range admin commands (which forward to the leaseholder).
+type splitMerger struct{ s *Server }
+
+func (m splitMerger) Split(ctx context.Context, _ kvpb.RangeID, key []byte) error {
+	_, err := (&adminServer{s: m.s}).AdminSplit(ctx, &kvpb.AdminSplitRequest{SplitKey: key})
+	return err
+}
+
+func (m splitMerger) Merge(ctx context.Context, left kvpb.RangeID) error {
+	_, err := (&adminServer{s: m.s}).AdminMerge(ctx, &kvpb.AdminMergeRequest{RangeId: uint64(left)})
+	return err
 }
 
 // storeStatuses gathers the report of every node in the address book that

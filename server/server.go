@@ -56,6 +56,11 @@ type Server struct {
 	heartbeater *liveness.Heartbeater
 	capacity    capacity
 	draining    atomic.Bool
+	// splitKeys caches size split keys by range (leaf lock).
+	splitKeys struct {
+		sync.Mutex
+		m map[kvpb.RangeID]cachedSplitKey
+	}
 	// ds is the node's DistSender (meta records, range admin routing).
 	ds   *kvcoord.DistSender
 	dsTr *kvcoord.GRPCTransport

@@ -61,6 +61,13 @@ type Driver struct {
 	lease *Lease
 	exec  *Executor
 
+	// splitKeys are the size split keys of the last snapshot (leaf lock;
+	// read by the planner's SizeSplitKey hook).
+	splitKeys struct {
+		sync.Mutex
+		m map[kvpb.RangeID][]byte
+	}
+
 	mu struct {
 		sync.Mutex
 		hist   *history
@@ -82,6 +89,9 @@ func New(cfg Config) *Driver {
 		cfg.Settings = settings.NewRegistry()
 	}
 	d := &Driver{cfg: cfg}
+	if d.cfg.Planner.SizeSplitKey == nil {
+		d.cfg.Planner.SizeSplitKey = d.sizeSplitKey
+	}
 	d.lease = NewLease(cfg.KV, cfg.NodeID, cfg.Addr, cfg.Clock, cfg.LeaseDuration, cfg.MaxOffset)
 	d.exec = NewExecutor(cfg.Runner, cfg.Logger)
 	d.mu.hist = newHistory()
@@ -168,6 +178,10 @@ func (d *Driver) buildSnapshot(ctx context.Context, keep bool) (*placement.Snaps
 		return nil, fmt.Errorf("driver: reading liveness: %w", err)
 	}
 	stats := d.cfg.Statuses(ctx)
+	keys := SizeSplitKeys(stats)
+	d.splitKeys.Lock()
+	d.splitKeys.m = keys
+	d.splitKeys.Unlock()
 	now := time.Unix(0, d.cfg.Clock())
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -180,6 +194,18 @@ func (d *Driver) buildSnapshot(ctx context.Context, keep bool) (*placement.Snaps
 		vals.RangeMinBytes, vals.RangeMaxBytes, vals.LoadSplitQPS = 0, math.MaxInt64, math.Inf(1)
 	}
 	return BuildSnapshot(now, vals, recs, stats, h), nil
+}
+
+// sizeSplitKey is the planner's SizeSplitKey hook: the leaseholder's
+// reported key, else the median sampled request key.
+func (d *Driver) sizeSplitKey(r *placement.Range) []byte {
+	d.splitKeys.Lock()
+	k, ok := d.splitKeys.m[r.ID]
+	d.splitKeys.Unlock()
+	if ok {
+		return k
+	}
+	return placement.MedianSampledKey(r)
 }
 
 // Snapshot returns a fresh snapshot (with the in-flight operators of this

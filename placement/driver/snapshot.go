@@ -177,6 +177,20 @@ func BuildSnapshot(now time.Time, vals settings.Values, recs []*pb.LivenessRecor
 	return s
 }
 
+// SizeSplitKeys returns, by range, the size split keys the leaseholders
+// reported (for ranges above range_max_bytes).
+func SizeSplitKeys(stats []*pb.StoreStatusResponse) map[kvpb.RangeID][]byte {
+	out := map[kvpb.RangeID][]byte{}
+	for _, st := range stats {
+		for _, l := range st.GetLoads() {
+			if k := l.GetSizeSplitKey(); len(k) > 0 {
+				out[kvpb.RangeID(l.GetRangeId())] = k
+			}
+		}
+	}
+	return out
+}
+
 func containsStore(ids []kvpb.StoreID, id kvpb.StoreID) bool {
 	for _, x := range ids {
 		if x == id {

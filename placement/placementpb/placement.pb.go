@@ -338,11 +338,14 @@ func (x *KeySample) GetCount() int64 {
 
 // RangeLoad is what a leaseholder measured about its range.
 type RangeLoad struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RangeId       uint64                 `protobuf:"varint,1,opt,name=range_id,json=rangeId,proto3" json:"range_id,omitempty"`
-	Qps           float64                `protobuf:"fixed64,2,opt,name=qps,proto3" json:"qps,omitempty"`
-	WritesPerSec  float64                `protobuf:"fixed64,3,opt,name=writes_per_sec,json=writesPerSec,proto3" json:"writes_per_sec,omitempty"`
-	Samples       []*KeySample           `protobuf:"bytes,4,rep,name=samples,proto3" json:"samples,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	RangeId      uint64                 `protobuf:"varint,1,opt,name=range_id,json=rangeId,proto3" json:"range_id,omitempty"`
+	Qps          float64                `protobuf:"fixed64,2,opt,name=qps,proto3" json:"qps,omitempty"`
+	WritesPerSec float64                `protobuf:"fixed64,3,opt,name=writes_per_sec,json=writesPerSec,proto3" json:"writes_per_sec,omitempty"`
+	Samples      []*KeySample           `protobuf:"bytes,4,rep,name=samples,proto3" json:"samples,omitempty"`
+	// size_split_key: where a range above range_max_bytes divides its
+	// bytes evenly (set only for such ranges).
+	SizeSplitKey  []byte `protobuf:"bytes,5,opt,name=size_split_key,json=sizeSplitKey,proto3" json:"size_split_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -401,6 +404,13 @@ func (x *RangeLoad) GetWritesPerSec() float64 {
 func (x *RangeLoad) GetSamples() []*KeySample {
 	if x != nil {
 		return x.Samples
+	}
+	return nil
+}
+
+func (x *RangeLoad) GetSizeSplitKey() []byte {
+	if x != nil {
+		return x.SizeSplitKey
 	}
 	return nil
 }
@@ -1491,12 +1501,13 @@ const file_placement_placementpb_placement_proto_rawDesc = "" +
 	"\bsequence\x18\x04 \x01(\x03R\bsequence\"3\n" +
 	"\tKeySample\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\fR\x03key\x12\x14\n" +
-	"\x05count\x18\x02 \x01(\x03R\x05count\"\xa2\x01\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\"\xc8\x01\n" +
 	"\tRangeLoad\x12\x19\n" +
 	"\brange_id\x18\x01 \x01(\x04R\arangeId\x12\x10\n" +
 	"\x03qps\x18\x02 \x01(\x01R\x03qps\x12$\n" +
 	"\x0ewrites_per_sec\x18\x03 \x01(\x01R\fwritesPerSec\x12B\n" +
-	"\asamples\x18\x04 \x03(\v2(.tessera.placement.placementpb.KeySampleR\asamples\"\x14\n" +
+	"\asamples\x18\x04 \x03(\v2(.tessera.placement.placementpb.KeySampleR\asamples\x12$\n" +
+	"\x0esize_split_key\x18\x05 \x01(\fR\fsizeSplitKey\"\x14\n" +
 	"\x12StoreStatusRequest\"\xf3\x03\n" +
 	"\x13StoreStatusResponse\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\x04R\x06nodeId\x12\x19\n" +
