@@ -74,7 +74,7 @@ func (l *loadStats) record(ba *kvpb.BatchRequest, now int64) {
 		l.rng = rand.New(rand.NewSource(now))
 	}
 	if i := l.rng.Int63n(l.cur.queries); i < loadSampleSize {
-		l.cur.samples[i] = append(l.cur.samples[i][:0], key...)
+		l.cur.samples[i] = append([]byte(nil), key...) // a fresh slice: reports may still hold the old one
 	}
 }
 

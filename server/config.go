@@ -65,6 +65,9 @@ type Knobs struct {
 	LivenessDuration time.Duration
 	// PlacementLeaseDuration is the placement lease's term (default 6s).
 	PlacementLeaseDuration time.Duration
+	// PlacementMaxStepTime caps one placement step's RPC (default: the
+	// step's own timeout, a minute or more).
+	PlacementMaxStepTime time.Duration
 }
 
 // ErrBadConfig is returned by New for an invalid Config.

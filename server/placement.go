@@ -93,6 +93,7 @@ func (s *Server) startPlacement(nodeID kvpb.NodeID) {
 		NoSplitMerge:  runner.SplitMerger == nil,
 		Interval:      s.cfg.Knobs.PlacementInterval,
 		LeaseDuration: s.cfg.Knobs.PlacementLeaseDuration,
+		MaxStepTime:   s.cfg.Knobs.PlacementMaxStepTime,
 		Seed:          int64(nodeID), Logger: s.log,
 	})
 	s.mu.Lock()

@@ -21,14 +21,18 @@ func (c *testCluster) startFast(i int) {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s, err := New(Config{StoreDir: c.dirs[i], Listen: c.addrs[i], Join: c.addrs, Logger: logger,
 		Knobs: Knobs{MaintenanceInterval: 100 * time.Millisecond, JoinInterval: 50 * time.Millisecond,
-			PlacementInterval: 200 * time.Millisecond, LivenessDuration: 1500 * time.Millisecond,
-			PlacementLeaseDuration: 2 * time.Second, PeerTimeout: 500 * time.Millisecond}})
+			PlacementInterval: 300 * time.Millisecond, LivenessDuration: 1500 * time.Millisecond,
+			PlacementLeaseDuration: 4 * time.Second, PeerTimeout: 500 * time.Millisecond,
+			PlacementMaxStepTime: 5 * time.Second}})
 	require.NoError(c.t, err)
 	require.NoError(c.t, s.Start(context.Background()))
 	c.nodes[i] = s
 }
 
-func newFastCluster(t *testing.T, n int) *testCluster {
+func newFastCluster(t *testing.T, n int) *testCluster { return newFastClusterStarting(t, n, n) }
+
+// newFastClusterStarting prepares n nodes and starts the first start.
+func newFastClusterStarting(t *testing.T, n, start int) *testCluster {
 	ports, err := freePorts(n)
 	require.NoError(t, err)
 	c := &testCluster{t: t}
@@ -38,7 +42,7 @@ func newFastCluster(t *testing.T, n int) *testCluster {
 		c.addrs = append(c.addrs, fmt.Sprintf("127.0.0.1:%d", ports[i]))
 	}
 	c.nodes = make([]*Server, n)
-	for i := range c.nodes {
+	for i := 0; i < start; i++ {
 		c.startFast(i)
 	}
 	t.Cleanup(func() {
@@ -248,4 +252,86 @@ func TestPlacementDriverOnCluster(t *testing.T) {
 		require.Equal(t, want, n.GetState(), "n%d", n.GetRecord().GetNodeId())
 	}
 	require.NotEqual(t, uint64(dead), resp.GetPlacementLease().GetHolder())
+}
+
+// TestPlacementRebalance3To5: 12 ranges on three nodes; two nodes join;
+// the driver spreads replicas and leases evenly (within 20% of the mean,
+// or one) and every range keeps three voters. The split threshold is
+// lowered for the second half: written data splits ranges by size.
+func TestPlacementRebalance3To5(t *testing.T) {
+	c := newFastClusterStarting(t, 5, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	_, err := admin(t, c.addrs[0]).Bootstrap(ctx, &kvpb.BootstrapRequest{})
+	require.NoError(t, err)
+	a0 := admin(t, c.addrs[0])
+	p0 := placementClient(t, c.addrs[0])
+	_, err = p0.SetSetting(ctx, &pb.SetSettingRequest{Name: "range_cooldown", Value: "0s"})
+	require.NoError(t, err)
+	// Empty ranges would be merged back (range_min_bytes): keep them.
+	_, err = p0.SetSetting(ctx, &pb.SetSettingRequest{Name: "range_min_bytes", Value: "0"})
+	require.NoError(t, err)
+	waitFor(t, 10*time.Second, "every node reads the settings", func() error {
+		for i := 0; i < 3; i++ {
+			if v := c.nodes[i].settings.Values(); v.RangeMinBytes != 0 || v.RangeCooldown != 0 {
+				return fmt.Errorf("n%d: %+v", i+1, v)
+			}
+		}
+		return nil
+	})
+	for i := 1; i < 12; i++ {
+		_, err := a0.AdminSplit(ctx, &kvpb.AdminSplitRequest{SplitKey: []byte(fmt.Sprintf("\x04t%03d", i))})
+		require.NoError(t, err)
+	}
+	waitFor(t, 60*time.Second, "12 ranges with 3 voters on 3 nodes", func() error {
+		return spread(ctx, t, c, 3, 12)
+	})
+	t.Logf("12 ranges on 3 nodes")
+	start := time.Now()
+	c.startFast(3)
+	c.startFast(4)
+	waitFor(t, 90*time.Second, "replicas and leases spread over 5 nodes", func() error {
+		return spread(ctx, t, c, 5, 12)
+	})
+	t.Logf("spread over 5 nodes in %s", time.Since(start).Round(time.Millisecond))
+}
+
+// spread checks every range (at least want of them) has 3 voters and
+// no learner, and replicas and leases per node are within 20% of the
+// mean (or one) over the first nodes nodes.
+func spread(ctx context.Context, t *testing.T, c *testCluster, nodes, want int) error {
+	resp, err := admin(t, c.addrs[0]).RangesList(ctx, &kvpb.RangesListRequest{})
+	if err != nil {
+		return err
+	}
+	if len(resp.GetRanges()) < want {
+		return fmt.Errorf("%d ranges", len(resp.GetRanges()))
+	}
+	reps, leases := map[kvpb.NodeID]int{}, map[kvpb.NodeID]int{}
+	for _, r := range resp.GetRanges() {
+		d := r.GetDesc()
+		if len(d.Voters()) != 3 || len(d.GetReplicas()) != 3 {
+			return fmt.Errorf("r%d: %v", d.GetRangeId(), d.GetReplicas())
+		}
+		for _, rep := range d.GetReplicas() {
+			reps[rep.NodeID()]++
+		}
+		if lh := r.GetLeaseholder(); lh != nil {
+			leases[lh.NodeID()]++
+		}
+	}
+	check := func(what string, m map[kvpb.NodeID]int, total int) error {
+		mean := float64(total) / float64(nodes)
+		tol := max(0.2*mean, 1)
+		for n := 1; n <= nodes; n++ {
+			if d := float64(m[kvpb.NodeID(n)]) - mean; d > tol || -d > tol {
+				return fmt.Errorf("%s: n%d has %d, mean %.1f: %v", what, n, m[kvpb.NodeID(n)], mean, m)
+			}
+		}
+		return nil
+	}
+	if err := check("replicas", reps, 3*len(resp.GetRanges())); err != nil {
+		return err
+	}
+	return check("leases", leases, len(resp.GetRanges()))
 }

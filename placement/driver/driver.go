@@ -47,6 +47,9 @@ type Config struct {
 	Planner       placement.Planner
 	Interval      time.Duration // default DefaultInterval
 	LeaseDuration time.Duration // default DefaultLeaseDuration
+	// MaxStepTime, if positive, caps one step's RPC (see
+	// Executor.SetMaxStepTime).
+	MaxStepTime time.Duration
 	Seed          int64
 	Logger        *slog.Logger
 }
@@ -94,6 +97,7 @@ func New(cfg Config) *Driver {
 	}
 	d.lease = NewLease(cfg.KV, cfg.NodeID, cfg.Addr, cfg.Clock, cfg.LeaseDuration, cfg.MaxOffset)
 	d.exec = NewExecutor(cfg.Runner, cfg.Logger)
+	d.exec.SetMaxStepTime(cfg.MaxStepTime)
 	d.mu.hist = newHistory()
 	d.mu.rng = rand.New(rand.NewSource(cfg.Seed))
 	return d

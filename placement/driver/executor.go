@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/placement"
@@ -32,7 +33,11 @@ type StepRunner interface {
 type Executor struct {
 	runner StepRunner
 	log    *slog.Logger
-	ctx    context.Context
+	// maxStep, if positive, caps the time one step may spend in the
+	// runner (below the step's own Timeout): a stuck RPC then fails the
+	// step and the planner decides afresh.
+	maxStep time.Duration
+	ctx     context.Context
 	cancel context.CancelFunc
 
 	mu struct {
@@ -66,6 +71,9 @@ func NewExecutor(runner StepRunner, log *slog.Logger) *Executor {
 	e.mu.idle = sync.NewCond(&e.mu.Mutex)
 	return e
 }
+
+// SetMaxStepTime caps the time one step may spend in the runner.
+func (e *Executor) SetMaxStepTime(d time.Duration) { e.maxStep = d }
 
 // Stop cancels running steps and waits for them.
 func (e *Executor) Stop() {
@@ -157,7 +165,11 @@ func (e *Executor) maybeIssueLocked(s *placement.Snapshot, t *tracked) {
 	t.op.StepStarted = s.Now
 	e.mu.running++
 	go func() {
-		ctx, cancel := context.WithTimeout(e.ctx, step.Timeout())
+		limit := step.Timeout()
+		if e.maxStep > 0 && (limit <= 0 || e.maxStep < limit) {
+			limit = e.maxStep
+		}
+		ctx, cancel := context.WithTimeout(e.ctx, limit)
 		err := e.runner.RunStep(ctx, s, step)
 		cancel()
 		e.mu.Lock()
