@@ -50,8 +50,8 @@ type Config struct {
 	// MaxStepTime, if positive, caps one step's RPC (see
 	// Executor.SetMaxStepTime).
 	MaxStepTime time.Duration
-	Seed          int64
-	Logger        *slog.Logger
+	Seed        int64
+	Logger      *slog.Logger
 }
 
 // Driver runs on every node: each cycle it reloads the cluster settings,

@@ -38,7 +38,7 @@ type Executor struct {
 	// step and the planner decides afresh.
 	maxStep time.Duration
 	ctx     context.Context
-	cancel context.CancelFunc
+	cancel  context.CancelFunc
 
 	mu struct {
 		sync.Mutex
