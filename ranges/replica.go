@@ -2,6 +2,7 @@ package ranges
 
 import (
 	"fmt"
+	"github.com/tesseradb/tessera/kv/concurrency"
 	"math"
 	"sync"
 
@@ -30,6 +31,8 @@ type Replica struct {
 	rangeID kvpb.RangeID
 	latches *spanlatch.Manager
 	tsCache *tscache.Cache
+	// conc sequences requests: latches, lock table, txn wait queue.
+	conc *concurrency.Manager
 	// adminSem serialises replica changes of the range (a slot, not a
 	// mutex: it is held while waiting for Raft, and waits honour ctx).
 	adminSem chan struct{}
@@ -61,8 +64,8 @@ type Replica struct {
 		// frozenIndex, when non-zero, is the raft index at which a merge
 		// subsumed the range: it serves nothing any more.
 		frozenIndex uint64
-		leaderID  kvpb.ReplicaID
-		term      uint64
+		leaderID    kvpb.ReplicaID
+		term        uint64
 		// stateChanged is closed (and replaced) whenever lease, leader or
 		// descriptor change, waking requests waiting for them.
 		stateChanged chan struct{}
@@ -96,6 +99,7 @@ type snapshotReport struct {
 
 func newReplica(s *Store, rangeID kvpb.RangeID, replicaID kvpb.ReplicaID) (*Replica, error) {
 	r := &Replica{store: s, rangeID: rangeID, latches: spanlatch.New(), tsCache: tscache.New(hlc.Timestamp{}), adminSem: make(chan struct{}, 1)}
+	r.conc = s.newConcurrencyManager(r.latches)
 	r.mu.replicaID = replicaID
 	r.mu.proposals = map[uint64]*proposal{}
 	r.mu.peers = map[kvpb.ReplicaID]*kvpb.ReplicaDescriptor{}

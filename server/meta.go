@@ -9,8 +9,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tesseradb/tessera/kv/keys"
-	"github.com/tesseradb/tessera/kv/kvclient"
-	"github.com/tesseradb/tessera/kv/kvcoord"
 	"github.com/tesseradb/tessera/kv/kvpb"
 )
 
@@ -23,15 +21,6 @@ import (
 // with generation+1, a merge writes max+1, a replica change +1). The
 // leaseholder of every range re-checks its record periodically
 // (repairMeta), so a write lost to a crash is repaired.
-
-// newDistSender returns the node's own DistSender (meta reads/writes,
-// admin routing). Range 1 comes from the local store or a peer.
-func (s *Server) newDistSender() (*kvcoord.DistSender, *kvcoord.GRPCTransport) {
-	tr := kvcoord.NewGRPCTransport(func(_ context.Context, id kvpb.NodeID) (string, error) { return s.book.lookup(id) },
-		kvclient.ClockDialOptions(s.clock)...)
-	ds := kvcoord.New(kvcoord.Config{Transport: tr, FirstRange: s.firstRangeDesc, Clock: s.clock, Logger: s.log})
-	return ds, tr
-}
 
 // firstRangeDesc finds range 1's descriptor: from this node's replica,
 // else from any peer's.

@@ -54,7 +54,7 @@ func newFastClusterStarting(t *testing.T, n, start int) *testCluster {
 }
 
 func placementClient(t *testing.T, addr string) pb.PlacementClient {
-	c, err := kvclient.New([]string{addr})
+	c, err := kvclient.NewDB(kvclient.Config{Addrs: []string{addr}})
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
 	conn, err := c.Conn(addr)

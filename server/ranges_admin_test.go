@@ -382,7 +382,9 @@ func TestSplitInto100AndMergeBack(t *testing.T) {
 // leaseholder among its replicas.
 func checkContiguous(t *testing.T, rs []*kvpb.RangeListEntry) {
 	t.Helper()
-	sort.Slice(rs, func(i, j int) bool { return bytes.Compare(rs[i].GetDesc().GetStartKey(), rs[j].GetDesc().GetStartKey()) < 0 })
+	sort.Slice(rs, func(i, j int) bool {
+		return bytes.Compare(rs[i].GetDesc().GetStartKey(), rs[j].GetDesc().GetStartKey()) < 0
+	})
 	require.Empty(t, rs[0].GetDesc().GetStartKey())
 	require.Equal(t, keys.KeyMax, rs[len(rs)-1].GetDesc().GetEndKey())
 	for i, r := range rs {

@@ -48,9 +48,12 @@ type Server struct {
 	grpc  *grpc.Server
 	addr  string // advertised address
 	// kv is the node's own kv client (system keys: IDs, node registry).
-	kv *kvclient.Client
-	// peers holds connections to other nodes for admin RPCs.
-	peers *kvclient.Client
+	kv *kvclient.DB
+	// peers is kv, named for its use: connections to other nodes for
+	// admin RPCs (one pool, the kv transport's).
+	peers *kvclient.DB
+	// ds is kv's DistSender (meta records, range admin routing).
+	ds *kvcoord.DistSender
 	// settings are the cluster settings as this node last read them.
 	settings    *settings.Registry
 	heartbeater *liveness.Heartbeater
@@ -61,9 +64,6 @@ type Server struct {
 		sync.Mutex
 		m map[kvpb.RangeID]cachedSplitKey
 	}
-	// ds is the node's DistSender (meta records, range admin routing).
-	ds   *kvcoord.DistSender
-	dsTr *kvcoord.GRPCTransport
 
 	mu struct {
 		sync.Mutex
@@ -123,13 +123,15 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	seeds := slices.Compact(append([]string{addr}, cfg.Join...))
-	if s.kv, err = kvclient.New(seeds, kvclient.WithClock(s.clock), kvclient.WithLogger(s.log)); err != nil {
+	if s.kv, err = kvclient.NewDB(kvclient.Config{Addrs: seeds, Clock: s.clock, Logger: s.log,
+		Resolver:   func(_ context.Context, id kvpb.NodeID) (string, error) { return s.book.lookup(id) },
+		FirstRange: s.firstRangeDesc}); err != nil {
 		lis.Close()
 		eng.Close()
 		return nil, err
 	}
-	s.peers, _ = kvclient.New(seeds, kvclient.WithClock(s.clock), kvclient.WithLogger(s.log))
-	s.ds, s.dsTr = s.newDistSender()
+	s.peers = s.kv
+	s.ds = s.kv.DistSender()
 	s.grpc = grpc.NewServer(
 		// One raft message can carry a value close to the storage limit;
 		// gRPC's 4 MiB default would break the stream (the raft transport
@@ -271,8 +273,6 @@ func (s *Server) Stop() {
 	}
 	s.wg.Wait()
 	s.kv.Close()
-	s.peers.Close()
-	s.dsTr.Close()
 	if st != nil {
 		st.Stop()
 	}

@@ -32,7 +32,7 @@ func placementCall[T any](ctx context.Context, addr string, call func(context.Co
 // nodeCall runs an RPC on a connection to addr with adminCall's retries.
 func nodeCall[T any](ctx context.Context, addr string, call func(context.Context, *grpc.ClientConn) (T, error)) (T, error) {
 	var zero T
-	c, err := kvclient.New([]string{addr})
+	c, err := kvclient.NewDB(kvclient.Config{Addrs: []string{addr}})
 	if err != nil {
 		return zero, err
 	}
