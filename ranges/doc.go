@@ -19,6 +19,7 @@
 //	(*Store).Subsume / CommitMerge / Unfreeze             the three steps of a merge
 //	(*Store).ReplicaContaining(key), CheckSplitKey,
 //	CheckMergeable, StatsFromProto                        helpers for server/
+//	(*Store).LoadInfo()                                   QPS, writes/s, sampled request keys of leased ranges
 //	NewInternalServer(store)                              kvpb.RegisterInternalServer(grpcServer, …)
 //	NewGRPCTransport(GRPCTransportConfig{NodeID, Resolver})
 //	NewMemNetwork(seed).Transport(nodeID), Register(nodeID, store)   tests

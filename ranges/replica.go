@@ -36,6 +36,8 @@ type Replica struct {
 	// adminSem serialises replica changes of the range (a slot, not a
 	// mutex: it is held while waiting for Raft, and waits honour ctx).
 	adminSem chan struct{}
+	// load counts the batches served under the lease (replica_load.go).
+	load loadStats
 
 	// raftMu guards the RawNode and its Storage; the scheduler goroutine
 	// holds it while stepping, ticking, proposing and taking a Ready, and

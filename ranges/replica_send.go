@@ -187,6 +187,7 @@ func (r *Replica) sendOnce(ctx context.Context, ba *kvpb.BatchRequest, creq *con
 	if ts.IsEmpty() {
 		ts = r.store.cfg.Clock.Now()
 	}
+	r.load.record(ba, r.store.cfg.Clock.PhysicalNow())
 	var txn *kvpb.Transaction
 	if t := ba.GetHeader().GetTxn(); t != nil {
 		txn = t.Clone()

@@ -28,7 +28,7 @@ func newTestTxn(t *testing.T, s *ranges.Store, id byte, anchor string, prio int3
 	tid := make([]byte, kvpb.TxnIDLen)
 	tid[0] = id
 	return &testTxn{t: t, s: s, txn: &kvpb.Transaction{
-		Meta: &kvpb.TxnMeta{Id: tid, Key: []byte(anchor), WriteTimestamp: kvpb.TS(now), MinTimestamp: kvpb.TS(now), Priority: prio},
+		Meta:                   &kvpb.TxnMeta{Id: tid, Key: []byte(anchor), WriteTimestamp: kvpb.TS(now), MinTimestamp: kvpb.TS(now), Priority: prio},
 		ReadTimestamp:          kvpb.TS(now),
 		GlobalUncertaintyLimit: kvpb.TS(now.AddDuration(int64(s.Clock().MaxOffset()))),
 	}}

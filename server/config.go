@@ -31,6 +31,10 @@ type Config struct {
 	ReplicationFactor int
 	// Logger (default slog.Default()).
 	Logger *slog.Logger
+	// OnDrain, if set, is called when the node is asked to drain (after
+	// it is marked draining, before its leases move): the SQL server
+	// stops accepting connections there (pgwire).
+	OnDrain func()
 
 	// Knobs for tests and benchmarks; zero values take the defaults.
 	Knobs Knobs
@@ -50,6 +54,20 @@ type Knobs struct {
 	// (defaults: ranges').
 	RaftTickInterval time.Duration
 	LeaseDuration    time.Duration
+	// DisablePlacementDriver turns the placement driver off; the node
+	// then up-replicates the ranges it leads itself (the pre-driver
+	// behaviour), and nothing rebalances, repairs or decommissions.
+	DisablePlacementDriver bool
+	// PlacementInterval is the placement driver's cycle (default 1s).
+	PlacementInterval time.Duration
+	// LivenessDuration is how long a liveness heartbeat keeps the node
+	// live (default 9s; heartbeats every third of it).
+	LivenessDuration time.Duration
+	// PlacementLeaseDuration is the placement lease's term (default 6s).
+	PlacementLeaseDuration time.Duration
+	// PlacementMaxStepTime caps one placement step's RPC (default: the
+	// step's own timeout, a minute or more).
+	PlacementMaxStepTime time.Duration
 	// PhysicalClock replaces the wall clock (clock skew tests).
 	PhysicalClock hlc.PhysicalClock
 }

@@ -33,6 +33,9 @@ func TestDistSenderOnCluster(t *testing.T) {
 			if !n.GetLive() || n.GetReplicaCount() != 1 {
 				return fmt.Errorf("%v", st)
 			}
+			if err := threeVoters(ctx, t, n.GetDesc().GetAddress()); err != nil {
+				return err
+			}
 			addrs[kvpb.NodeID(n.GetDesc().GetNodeId())] = n.GetDesc().GetAddress()
 		}
 		if len(addrs) != 3 {

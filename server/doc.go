@@ -19,9 +19,13 @@
 //     the node registry (system keys), through the kv client, so both are
 //     replicated; it answers with the cluster ID, the IDs and every known
 //     node's address.
-//   - Up-replication: every node looks at the ranges it holds the lease
-//     for; one with fewer than 3 voters gets a replica on a reachable node
-//     that has none (ranges' ChangeReplicas: learner, snapshot, promotion).
+//   - Placement: every running node heartbeats its liveness record and
+//     runs the placement driver (placement/driver; one leader at a time
+//     by the placement lease), which replicates, repairs, rebalances,
+//     splits, merges and decommissions; the node serves the Placement RPC
+//     service (placementpb: store status, liveness, settings, drain,
+//     membership, explain, scatter). With Knobs.DisablePlacementDriver the
+//     node instead up-replicates the ranges it holds the lease of.
 //
 // # Forwarding
 //

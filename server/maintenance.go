@@ -31,7 +31,9 @@ func (s *Server) maintenanceLoop() {
 		if err := s.book.save(); err != nil {
 			s.log.Warn("saving address book", "err", err)
 		}
-		s.upreplicate(ctx)
+		if s.cfg.Knobs.DisablePlacementDriver {
+			s.upreplicate(ctx)
+		}
 		s.repairMeta(ctx)
 		cancel()
 	}

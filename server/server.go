@@ -10,6 +10,7 @@ import (
 	"net"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -19,6 +20,10 @@ import (
 	"github.com/tesseradb/tessera/kv/kvcoord"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
+	"github.com/tesseradb/tessera/placement/driver"
+	"github.com/tesseradb/tessera/placement/liveness"
+	"github.com/tesseradb/tessera/placement/placementpb"
+	"github.com/tesseradb/tessera/placement/settings"
 	"github.com/tesseradb/tessera/ranges"
 )
 
@@ -51,6 +56,16 @@ type Server struct {
 	peers *kvclient.DB
 	// ds is kv's DistSender (meta records, range admin routing).
 	ds *kvcoord.DistSender
+	// settings are the cluster settings as this node last read them.
+	settings    *settings.Registry
+	heartbeater *liveness.Heartbeater
+	capacity    capacity
+	draining    atomic.Bool
+	// splitKeys caches size split keys by range (leaf lock).
+	splitKeys struct {
+		sync.Mutex
+		m map[kvpb.RangeID]cachedSplitKey
+	}
 
 	mu struct {
 		sync.Mutex
@@ -58,6 +73,7 @@ type Server struct {
 		ident     *kvpb.StoreIdent
 		store     *ranges.Store
 		transport *ranges.GRPCTransport
+		driver    *driver.Driver
 	}
 	running chan struct{} // closed once the store runs
 	stopper chan struct{}
@@ -91,15 +107,17 @@ func New(cfg Config) (*Server, error) {
 		addr = lis.Addr().String()
 	}
 	s := &Server{
-		cfg:     cfg,
-		log:     cfg.Logger.With("addr", addr),
-		clock:   newServerClock(cfg),
-		eng:     eng,
-		book:    newAddressBook(cfg.StoreDir),
-		lis:     lis,
-		addr:    addr,
-		running: make(chan struct{}),
-		stopper: make(chan struct{}),
+		cfg:      cfg,
+		log:      cfg.Logger.With("addr", addr),
+		clock:    newServerClock(cfg),
+		eng:      eng,
+		book:     newAddressBook(cfg.StoreDir),
+		lis:      lis,
+		addr:     addr,
+		running:  make(chan struct{}),
+		stopper:  make(chan struct{}),
+		settings: settings.NewRegistry(),
+		capacity: capacity{dir: cfg.StoreDir},
 	}
 	s.clockMon = newClockMonitor(cfg.MaxOffset)
 	if err := s.book.load(); err != nil {
@@ -127,6 +145,7 @@ func New(cfg Config) (*Server, error) {
 	)
 	kvpb.RegisterInternalServer(s.grpc, &internalServer{s: s})
 	kvpb.RegisterAdminServer(s.grpc, &adminServer{s: s})
+	placementpb.RegisterPlacementServer(s.grpc, &placementServer{s: s})
 	if found {
 		s.mu.ident = ident
 	}
@@ -239,6 +258,7 @@ func (s *Server) startStore(ctx context.Context, ident *kvpb.StoreIdent) error {
 		defer s.wg.Done()
 		s.maintenanceLoop()
 	}()
+	s.startPlacement(nodeID)
 	return nil
 }
 

@@ -94,6 +94,22 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() error
 	}
 }
 
+// threeVoters checks that the node at addr sees range 1 with three voters
+// and no learner (the placement driver adds a learner, then promotes it).
+func threeVoters(ctx context.Context, t testing.TB, addr string) error {
+	resp, err := admin(t, addr).RangeInfo(ctx, &kvpb.RangeInfoRequest{RangeId: 1})
+	if err != nil {
+		return err
+	}
+	for _, ri := range resp.GetRanges() {
+		d := ri.GetDesc()
+		if len(d.Voters()) != 3 || len(d.GetReplicas()) != 3 {
+			return fmt.Errorf("%s: r1 is %v", addr, d)
+		}
+	}
+	return nil
+}
+
 func admin(t testing.TB, addr string) kvpb.AdminClient {
 	c, err := kvclient.NewDB(kvclient.Config{Addrs: []string{addr}})
 	require.NoError(t, err)
@@ -127,6 +143,9 @@ func TestClusterLifecycle(t *testing.T) {
 		for _, n := range st.GetNodes() {
 			if !n.GetLive() || n.GetReplicaCount() != 1 {
 				return fmt.Errorf("%v", st)
+			}
+			if err := threeVoters(ctx, t, n.GetDesc().GetAddress()); err != nil {
+				return err
 			}
 		}
 		return nil

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/tesseradb/tessera/kv/kvclient"
 	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/placement/placementpb"
 )
 
 // adminCall runs an Admin RPC against the node at addr, retrying while
@@ -21,6 +23,21 @@ func adminCall[T any](ctx context.Context, addr string, call func(context.Contex
 // adminCallAttempt is adminCall with the bound of one attempt (commands
 // that move data, like relocations, take longer than 5 s).
 func adminCallAttempt[T any](ctx context.Context, addr string, attempt time.Duration, call func(context.Context, kvpb.AdminClient) (T, error)) (T, error) {
+	return nodeCall(ctx, addr, attempt, func(ctx context.Context, conn *grpc.ClientConn) (T, error) {
+		return call(ctx, kvpb.NewAdminClient(conn))
+	})
+}
+
+// placementCall is adminCall for the Placement service.
+func placementCall[T any](ctx context.Context, addr string, call func(context.Context, placementpb.PlacementClient) (T, error)) (T, error) {
+	return nodeCall(ctx, addr, 5*time.Second, func(ctx context.Context, conn *grpc.ClientConn) (T, error) {
+		return call(ctx, placementpb.NewPlacementClient(conn))
+	})
+}
+
+// nodeCall runs an RPC on a connection to addr with adminCall's retries,
+// each attempt bounded by attempt.
+func nodeCall[T any](ctx context.Context, addr string, attempt time.Duration, call func(context.Context, *grpc.ClientConn) (T, error)) (T, error) {
 	var zero T
 	c, err := kvclient.NewDB(kvclient.Config{Addrs: []string{addr}})
 	if err != nil {
@@ -31,12 +48,11 @@ func adminCallAttempt[T any](ctx context.Context, addr string, attempt time.Dura
 	if err != nil {
 		return zero, err
 	}
-	client := kvpb.NewAdminClient(conn)
 	wait := 20 * time.Millisecond
 	var lastErr error
 	for {
 		actx, cancel := context.WithTimeout(ctx, attempt)
-		resp, err := call(actx, client)
+		resp, err := call(actx, conn)
 		cancel()
 		if err == nil {
 			return resp, nil

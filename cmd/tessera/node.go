@@ -10,13 +10,20 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/placement/liveness"
+	"github.com/tesseradb/tessera/placement/placementpb"
 )
 
 // nodeStatusJSON is the JSON form of one row of `node status`.
 type nodeStatusJSON struct {
-	NodeID      uint64 `json:"node_id"`
-	Address     string `json:"address"`
-	Liveness    string `json:"liveness"`
+	NodeID   uint64 `json:"node_id"`
+	Address  string `json:"address"`
+	Liveness string `json:"liveness"`
+	// State is the node's liveness record judged now: live, suspect,
+	// dead, decommissioning, decommissioned (unknown: no record yet).
+	State       string `json:"state"`
+	Epoch       int64  `json:"epoch"`
+	Draining    bool   `json:"draining"`
 	Replicas    int64  `json:"replicas"`
 	Leases      int64  `json:"leases"`
 	RaftLeaders int64  `json:"raft_leaders"`
@@ -38,8 +45,11 @@ func init() {
 		Use:   "status",
 		Short: "List the nodes with address, liveness, replica and lease counts",
 		Long: `List the cluster's nodes as the node at --host knows them: ID, address,
-liveness (up: it answered an RPC just now; down: it did not), and the number
-of replicas, valid leases and Raft leaderships it holds. A node that has not
+RPC reachability (up: it answered an RPC just now; down: it did not), its
+liveness state from its heartbeated record (live; suspect: missed its last
+heartbeat; dead: silent for time_until_store_dead; decommissioning;
+decommissioned; with ",draining" while drained) and epoch, and the number of
+replicas, valid leases and Raft leaderships it holds. A node that has not
 joined a cluster yet lists only itself, with node ID 0.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -61,16 +71,31 @@ joined a cluster yet lists only itself, with node ID 0.`,
 			if err != nil {
 				return err
 			}
+			// Liveness records; a node that cannot read them (not in a
+			// cluster yet, no quorum) leaves the state unknown.
+			lctx, lcancel := context.WithTimeout(ctx, 2*time.Second)
+			lv, _ := placementCall(lctx, addr, func(ctx context.Context, c placementpb.PlacementClient) (*placementpb.LivenessResponse, error) {
+				return c.Liveness(ctx, &placementpb.LivenessRequest{})
+			})
+			lcancel()
+			recs := map[uint64]*placementpb.NodeLivenessStatus{}
+			for _, n := range lv.GetNodes() {
+				recs[n.GetRecord().GetNodeId()] = n
+			}
 			rows := make([]nodeStatusJSON, 0, len(resp.GetNodes()))
 			for _, n := range resp.GetNodes() {
 				live := "down"
 				if n.GetLive() {
 					live = "up"
 				}
-				rows = append(rows, nodeStatusJSON{
-					NodeID: n.GetDesc().GetNodeId(), Address: n.GetDesc().GetAddress(), Liveness: live,
+				row := nodeStatusJSON{
+					NodeID: n.GetDesc().GetNodeId(), Address: n.GetDesc().GetAddress(), Liveness: live, State: "unknown",
 					Replicas: n.GetReplicaCount(), Leases: n.GetLeaseCount(), RaftLeaders: n.GetRaftLeaderCount(),
-				})
+				}
+				if r, ok := recs[row.NodeID]; ok {
+					row.State, row.Epoch, row.Draining = liveness.StateName(r.GetState()), r.GetRecord().GetEpoch(), r.GetRecord().GetDraining()
+				}
+				rows = append(rows, row)
 			}
 			out := cmd.OutOrStdout()
 			if format == "json" {
@@ -81,9 +106,16 @@ joined a cluster yet lists only itself, with node ID 0.`,
 				}{rows})
 			}
 			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NODE\tADDRESS\tLIVENESS\tREPLICAS\tLEASES\tRAFT LEADERS")
+			fmt.Fprintln(tw, "NODE\tADDRESS\tRPC\tSTATE\tEPOCH\tREPLICAS\tLEASES\tRAFT LEADERS")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "n%d\t%s\t%s\t%d\t%d\t%d\n", r.NodeID, r.Address, r.Liveness, r.Replicas, r.Leases, r.RaftLeaders)
+				state := r.State
+				if r.Draining {
+					state += ",draining"
+				}
+				fmt.Fprintf(tw, "n%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\n", r.NodeID, r.Address, r.Liveness, state, r.Epoch, r.Replicas, r.Leases, r.RaftLeaders)
+			}
+			if h := lv.GetPlacementLease(); h.GetHolder() != 0 {
+				fmt.Fprintf(tw, "placement driver leader: n%d\n", h.GetHolder())
 			}
 			return tw.Flush()
 		},
@@ -92,5 +124,6 @@ joined a cluster yet lists only itself, with node ID 0.`,
 	st.Flags().StringVar(&format, "format", "table", "output format: table or json")
 	st.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "give up after this long")
 	node.AddCommand(st)
+	addNodePlacementCommands(node)
 	rootCmd.AddCommand(node)
 }

@@ -20,6 +20,7 @@ import (
 //   - 1pc: one key, written and committed in one batch (one phase);
 //   - 3range: three keys on three ranges (record, async resolution);
 //   - contended: every client increments the same key.
+//
 // b.N is the number of transactions (split across the clients).
 func BenchmarkTxn(b *testing.B) {
 	cases := []struct {

@@ -1,0 +1,214 @@
+package driver
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/placement"
+)
+
+// StepRunner carries out one step of an operator against the cluster
+// (AdminRunner in production, a fake in tests). It returns once the
+// change is made or failed; the executor confirms it from later
+// snapshots. s is the snapshot the step was started from (for the
+// range's leaseholder and the stores' nodes).
+type StepRunner interface {
+	RunStep(ctx context.Context, s *placement.Snapshot, step placement.Step) error
+}
+
+// Executor runs operators step by step: it starts the operator's current
+// step through the StepRunner (bounded by the step's Timeout), and on
+// every snapshot (Check) advances operators over the steps the snapshot
+// shows done, and drops operators that finished, timed out, were
+// abandoned because their range changed, or whose step failed. Every
+// outcome is logged with the operator's reason.
+//
+// Locks: mu guards the operator table; it is a leaf and is never held
+// while a step runs.
+type Executor struct {
+	runner StepRunner
+	log    *slog.Logger
+	// maxStep, if positive, caps the time one step may spend in the
+	// runner (below the step's own Timeout): a stuck RPC then fails the
+	// step and the planner decides afresh.
+	maxStep time.Duration
+	ctx     context.Context
+	cancel  context.CancelFunc
+
+	mu struct {
+		sync.Mutex
+		ops     map[kvpb.RangeID]*tracked
+		running int
+		idle    *sync.Cond
+	}
+	// Counters of finished operators, by outcome.
+	stats struct {
+		sync.Mutex
+		done, abandoned, timedOut, failed int
+	}
+}
+
+type tracked struct {
+	op      *placement.Operator
+	issued  int   // index of the last step handed to the runner (-1: none)
+	running bool  // a step is in the runner now
+	err     error // the last step's failure
+}
+
+// NewExecutor returns an executor over runner.
+func NewExecutor(runner StepRunner, log *slog.Logger) *Executor {
+	if log == nil {
+		log = slog.Default()
+	}
+	e := &Executor{runner: runner, log: log}
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.mu.ops = map[kvpb.RangeID]*tracked{}
+	e.mu.idle = sync.NewCond(&e.mu.Mutex)
+	return e
+}
+
+// SetMaxStepTime caps the time one step may spend in the runner.
+func (e *Executor) SetMaxStepTime(d time.Duration) { e.maxStep = d }
+
+// Stop cancels running steps and waits for them.
+func (e *Executor) Stop() {
+	e.cancel()
+	e.WaitIdle()
+}
+
+// WaitIdle waits until no step is in the runner.
+func (e *Executor) WaitIdle() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for e.mu.running > 0 {
+		e.mu.idle.Wait()
+	}
+}
+
+// Outcomes returns how many operators finished done, abandoned, timed
+// out and failed.
+func (e *Executor) Outcomes() (done, abandoned, timedOut, failed int) {
+	e.stats.Lock()
+	defer e.stats.Unlock()
+	return e.stats.done, e.stats.abandoned, e.stats.timedOut, e.stats.failed
+}
+
+// Check advances every operator against s, drops the finished ones, starts
+// the next step of those whose step the snapshot confirmed, and returns
+// the operators still in flight (for s.InFlight), by range ID.
+func (e *Executor) Check(s *placement.Snapshot) []*placement.Operator {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ids := make([]kvpb.RangeID, 0, len(e.mu.ops))
+	for id := range e.mu.ops {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	var out []*placement.Operator
+	for _, id := range ids {
+		t := e.mu.ops[id]
+		if t.err != nil && !t.running {
+			e.finishLocked(t, "failed", fmt.Sprintf("step %q failed: %v", t.op.Steps[t.issued], t.err))
+			continue
+		}
+		switch st := t.op.Check(s); st {
+		case placement.OpDone:
+			e.finishLocked(t, "done", "")
+			continue
+		case placement.OpAbandoned:
+			e.finishLocked(t, "abandoned", fmt.Sprintf("the range changed under step %q", t.op.CurrentStep()))
+			continue
+		case placement.OpTimedOut:
+			e.finishLocked(t, "timed out", fmt.Sprintf("step %q took longer than %s", t.op.CurrentStep(), t.op.CurrentStep().Timeout()))
+			continue
+		}
+		e.maybeIssueLocked(s, t)
+		out = append(out, t.op)
+	}
+	return out
+}
+
+// Start takes over new operators (one per range; an operator on a range
+// that already has one is dropped) and starts their first steps.
+func (e *Executor) Start(s *placement.Snapshot, ops []*placement.Operator) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, op := range ops {
+		if _, busy := e.mu.ops[op.RangeID]; busy || len(op.Steps) == 0 {
+			continue
+		}
+		t := &tracked{op: op, issued: -1}
+		e.mu.ops[op.RangeID] = t
+		e.log.Info("placement: starting operator", "range", op.RangeID, "kind", op.Kind, "steps", stepList(op), "reason", op.Reason)
+		e.maybeIssueLocked(s, t)
+	}
+}
+
+// InFlight returns the number of operators being run.
+func (e *Executor) InFlight() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.mu.ops)
+}
+
+func (e *Executor) maybeIssueLocked(s *placement.Snapshot, t *tracked) {
+	if t.running || t.issued >= t.op.Current || t.op.Current >= len(t.op.Steps) {
+		return
+	}
+	step := t.op.Steps[t.op.Current]
+	t.issued, t.running = t.op.Current, true
+	t.op.StepStarted = s.Now
+	e.mu.running++
+	go func() {
+		limit := step.Timeout()
+		if e.maxStep > 0 && (limit <= 0 || e.maxStep < limit) {
+			limit = e.maxStep
+		}
+		ctx, cancel := context.WithTimeout(e.ctx, limit)
+		err := e.runner.RunStep(ctx, s, step)
+		cancel()
+		e.mu.Lock()
+		t.running = false
+		t.err = err
+		e.mu.running--
+		e.mu.idle.Broadcast()
+		e.mu.Unlock()
+	}()
+}
+
+func (e *Executor) finishLocked(t *tracked, outcome, why string) {
+	delete(e.mu.ops, t.op.RangeID)
+	e.stats.Lock()
+	switch outcome {
+	case "done":
+		e.stats.done++
+	case "abandoned":
+		e.stats.abandoned++
+	case "timed out":
+		e.stats.timedOut++
+	default:
+		e.stats.failed++
+	}
+	e.stats.Unlock()
+	if outcome == "done" {
+		e.log.Info("placement: operator done", "range", t.op.RangeID, "kind", t.op.Kind, "reason", t.op.Reason)
+		return
+	}
+	e.log.Warn("placement: operator "+outcome, "range", t.op.RangeID, "kind", t.op.Kind, "why", why, "reason", t.op.Reason)
+}
+
+func stepList(op *placement.Operator) string {
+	s := ""
+	for i, st := range op.Steps {
+		if i > 0 {
+			s += "; "
+		}
+		s += st.String()
+	}
+	return s
+}
