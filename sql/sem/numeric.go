@@ -527,8 +527,12 @@ func numPow(base, exp *apd.Decimal) (types.Datum, error) {
 		return newDec(apd.New(0, -numericMaxDisplayScale)), nil
 	}
 	s := clampScale(max(numericMinSigDigits-int(f), dscale(base), dscale(exp)))
-	if isIntegral(exp) && exp.Cmp(apd.New(0, 0)) == 0 {
-		return newDec(apd.New(1, int32(-s))), nil
+	if isIntegral(exp) {
+		// power_var_int: a fixed result scale.
+		s = clampScale(max(numericMinSigDigits, dscale(base)))
+		if exp.IsZero() {
+			return newDec(apd.New(1, int32(-s))), nil
+		}
 	}
 	ctx := apdAt(int(math.Max(f, 0))+1, s+2)
 	r := new(apd.Decimal)

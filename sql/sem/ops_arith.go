@@ -170,6 +170,17 @@ func init() {
 			return types.DFloat(math.Abs(fl(d))), nil
 		}})
 	}
+	// float48 / float84 operators compute in float8.
+	for _, lr := range [][2]*types.T{{types.Float4, types.Float8}, {types.Float8, types.Float4}} {
+		for _, op := range []BinaryOp{OpPlus, OpMinus, OpMult, OpDiv} {
+			for _, o := range binaryOps[op] {
+				if o.Left == types.Float8 && o.Right == types.Float8 {
+					b(op, lr[0], lr[1], types.Float8, o.Fn)
+					break
+				}
+			}
+		}
+	}
 	b(OpPow, types.Float8, types.Float8, types.Float8, func(_ *EvalContext, l, r types.Datum) (types.Datum, error) {
 		return floatPow(fl(l), fl(r))
 	})

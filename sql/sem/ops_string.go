@@ -217,12 +217,21 @@ func init() {
 }
 
 // concatAnyFn returns the || implementation for a non-text operand of
-// type t on the left (or right): the operand's output function.
+// type t on the left (or right): the operand cast to text.
 func concatAnyFn(t *types.T, left bool) BinaryFn {
 	return func(ctx *EvalContext, l, r types.Datum) (types.Datum, error) {
+		// anytextcat / textanycat: $1::text || $2.
 		if left {
-			return types.DString(types.FormatText(t, l, ctx.Loc()) + str(r)), nil
+			s, err := types.Cast(l, t, types.String, ctx.Loc())
+			if err != nil {
+				return nil, err
+			}
+			return types.DString(str(s) + str(r)), nil
 		}
-		return types.DString(str(l) + types.FormatText(t, r, ctx.Loc())), nil
+		s, err := types.Cast(r, t, types.String, ctx.Loc())
+		if err != nil {
+			return nil, err
+		}
+		return types.DString(str(l) + str(s)), nil
 	}
 }
