@@ -32,25 +32,32 @@ type miniParser struct {
 	toks []pgdialect.Token
 	i    int
 	ctx  *EvalContext
+	vars map[string]val
 }
 
 // evalSQL parses and evaluates expr; it returns the type and value or
 // rows.
 func evalSQL(ctx *EvalContext, expr string) (val, error) {
+	v, err := evalSQLVars(ctx, expr, nil)
+	if err == nil && v.t.Family == types.UnknownFamily {
+		v.t = types.String
+	}
+	return v, err
+}
+
+// evalSQLVars is evalSQL with column variables.
+func evalSQLVars(ctx *EvalContext, expr string, vars map[string]val) (val, error) {
 	toks, err := pgdialect.Lex(expr)
 	if err != nil {
 		return val{}, err
 	}
-	p := &miniParser{src: expr, toks: toks, ctx: ctx}
+	p := &miniParser{src: expr, toks: toks, ctx: ctx, vars: vars}
 	v, err := p.expr()
 	if err != nil {
 		return val{}, err
 	}
 	if p.peek().Kind != pgdialect.EOF {
 		return val{}, fmt.Errorf("mini parser: trailing input at %q", p.src[p.peek().Pos:])
-	}
-	if v.t.Family == types.UnknownFamily {
-		v.t = types.String
 	}
 	return v, nil
 }
@@ -523,6 +530,9 @@ func (p *miniParser) args() ([]val, error) {
 
 func (p *miniParser) identExpr() (val, error) {
 	t := p.next()
+	if v, ok := p.vars[t.Val]; ok && !p.peek().IsP("(") {
+		return v, nil
+	}
 	switch t.Val {
 	case "null":
 		return val{t: Unknown, d: types.Null}, nil
@@ -873,9 +883,6 @@ func (p *miniParser) call(name string, vs []val) (val, error) {
 	ts := make([]*types.T, len(vs))
 	for i, v := range vs {
 		ts[i] = v.t
-	}
-	if name == "count" && len(vs) == 0 && false {
-		return val{}, nil
 	}
 	fo, err := ResolveFunc(name, ts)
 	if err != nil {
