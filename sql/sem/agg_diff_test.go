@@ -89,7 +89,7 @@ type testPartition struct {
 	argTys []*types.T
 }
 
-func (p *testPartition) NumRows() int { return len(p.rows) }
+func (p *testPartition) NumRows() int             { return len(p.rows) }
 func (p *testPartition) Peers(row int) (int, int) { return p.peers[row][0], p.peers[row][1] }
 func (p *testPartition) Frame(row int) (int, int) { return p.frame(row) }
 func (p *testPartition) Arg(row, i int) (types.Datum, error) {

@@ -205,6 +205,21 @@ func (p *miniParser) cmpExpr() (val, error) {
 			return l, nil
 		}
 		p.i++
+		if (p.peek().Is("any") || p.peek().Is("some") || p.peek().Is("all")) && p.peekN(1).IsP("(") {
+			all := p.next().Val == "all"
+			p.i++
+			a, err := p.expr()
+			if err != nil {
+				return a, err
+			}
+			if err := p.expectP(")"); err != nil {
+				return val{}, err
+			}
+			if l, err = p.anyAll(op, l, a, all); err != nil {
+				return l, err
+			}
+			continue
+		}
 		r, err := p.likeExpr()
 		if err != nil {
 			return r, err
@@ -213,6 +228,44 @@ func (p *miniParser) cmpExpr() (val, error) {
 			return l, err
 		}
 	}
+}
+
+func (p *miniParser) anyAll(op BinaryOp, l, a val, all bool) (val, error) {
+	if a.t.Family == types.UnknownFamily {
+		// An untyped literal on the right of = ANY is read as an array of
+		// the left side's type.
+		at, err := types.MakeArray(l.t)
+		if err != nil {
+			return val{}, err
+		}
+		d, err := Coerce(p.ctx, a.d, a.t, at)
+		if err != nil {
+			return val{}, err
+		}
+		a = val{t: at, d: d}
+	}
+	if a.t.Family != types.ArrayFamily {
+		return val{}, errorf(CodeWrongObjectType, "op ANY/ALL (array) requires array on right side")
+	}
+	cmp, err := ResolveBinary(op, l.t, a.t.Elem)
+	if err != nil {
+		return val{}, err
+	}
+	x, err := Coerce(p.ctx, l.d, l.t, cmp.Left)
+	if err != nil {
+		return val{}, err
+	}
+	if types.IsNull(a.d) {
+		return val{t: types.Bool, d: types.Null}, nil
+	}
+	elems := make([]types.Datum, len(a.d.(*types.DArray).Elems))
+	for i, e := range a.d.(*types.DArray).Elems {
+		if elems[i], err = Coerce(p.ctx, e, a.t.Elem, cmp.Right); err != nil {
+			return val{}, err
+		}
+	}
+	r, err := AnyAll(p.ctx, cmp, x, elems, all)
+	return val{t: types.Bool, d: r}, err
 }
 
 func (p *miniParser) likeExpr() (val, error) {
@@ -439,14 +492,7 @@ func (p *miniParser) parseType() (*types.T, error) {
 }
 
 func (p *miniParser) cast(v val, t *types.T) (val, error) {
-	if v.t.Family == types.UnknownFamily {
-		d, err := Coerce(p.ctx, v.d, v.t, t)
-		return val{t: t, d: d}, err
-	}
-	if _, ok := CastContextOf(v.t, t); !ok {
-		return val{}, errorf(CodeCannotCoerce, "cannot cast type %s to %s", v.t.SQLName(), t.SQLName())
-	}
-	d, err := types.Cast(v.d, v.t, t, p.ctx.Loc())
+	d, err := ExplicitCast(p.ctx, v.d, v.t, t)
 	return val{t: t, d: d}, err
 }
 
@@ -844,6 +890,20 @@ func (p *miniParser) caseExpr() (val, error) {
 	ct, err := CommonType("CASE", ts)
 	if err != nil {
 		return val{}, err
+	}
+	// Every branch is coerced when the expression is bound (a bad literal
+	// fails even in a branch not taken), as PostgreSQL does.
+	for i := range arms {
+		d, err := Coerce(p.ctx, arms[i].res.d, arms[i].res.t, ct)
+		if err != nil {
+			return val{}, err
+		}
+		arms[i].res = val{t: ct, d: d}
+	}
+	if d, err := Coerce(p.ctx, els.d, els.t, ct); err != nil {
+		return val{}, err
+	} else {
+		els = val{t: ct, d: d}
 	}
 	for _, a := range arms {
 		b, err := p.toBool(a.cond, "CASE/WHEN")

@@ -329,14 +329,12 @@ func registerSeries() {
 			return nil, errorf(CodeInvalidParameterValue, "step size cannot equal zero")
 		}
 		cur := new(apd.Decimal).Set(start)
-		// PostgreSQL gives every value the largest scale of start and step.
-		s := max(dscale(start), dscale(step))
 		return &seriesIter{next: func() (types.Datum, bool, error) {
 			c := cur.Cmp(stop)
 			if (!step.Negative && c > 0) || (step.Negative && c < 0) {
 				return nil, false, nil
 			}
-			v := roundScale(cur, s)
+			v := cur
 			n := new(apd.Decimal)
 			if _, err := exactCtx.Add(n, cur, step); err != nil {
 				return nil, false, numericOverflow()

@@ -367,14 +367,18 @@ func toCharNumber(t *types.T, d types.Datum, pat string) (types.Datum, error) {
 	digit := 0 // integer digit positions consumed
 	started := false
 	signDone := signMode != ""
+	plus := false // an S before the digits: the sign, + or -, goes just before them
 	emitSign := func() {
 		if signDone {
 			return
 		}
 		signDone = true
-		if neg {
+		switch {
+		case neg:
 			b.WriteByte('-')
-		} else if !fm {
+		case plus:
+			b.WriteByte('+')
+		case !fm:
 			b.WriteByte(' ')
 		}
 	}
@@ -428,6 +432,8 @@ func toCharNumber(t *types.T, d types.Datum, pat string) (types.Datum, error) {
 			} else if !fm {
 				b.WriteByte(' ')
 			}
+		case c == 's' && !started && !inFrac:
+			plus, signDone = true, false
 		case c == 's':
 			if neg {
 				b.WriteByte('-')
