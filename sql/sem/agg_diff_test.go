@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,7 +84,6 @@ type testPartition struct {
 	args   []string
 	peers  [][2]int
 	frame  func(row int) (int, int)
-	cache  map[[2]int]types.Datum
 	argTys []*types.T
 }
 
@@ -301,5 +299,3 @@ func TestDifferentialAggregates(t *testing.T) {
 	}
 	t.Logf("%d aggregate/window cases, %d differ", len(lines), failed)
 }
-
-var _ = strconv.Itoa

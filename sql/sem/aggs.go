@@ -63,7 +63,6 @@ type numAcc struct {
 	pinf, ninf int64
 	squares    bool
 	maxScale   int
-	maxScaleSq int
 }
 
 func (a *numAcc) add(d *apd.Decimal) error {

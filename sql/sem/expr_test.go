@@ -882,11 +882,10 @@ func (p *miniParser) caseExpr() (val, error) {
 	if err := p.expectKW("end"); err != nil {
 		return val{}, err
 	}
-	ts := []*types.T{}
+	ts := []*types.T{els.t} // PostgreSQL considers ELSE first
 	for _, a := range arms {
 		ts = append(ts, a.res.t)
 	}
-	ts = append(ts, els.t)
 	ct, err := CommonType("CASE", ts)
 	if err != nil {
 		return val{}, err

@@ -240,7 +240,12 @@ func init() {
 	}).volatile()
 	typeOf := &FuncOverload{Name: "pg_typeof", Class: Normal, Args: []*types.T{anyType}, Return: T, CalledOnNull: true, Volatility: Stable}
 	typeOf.bind = func(o *FuncOverload) {
-		name := o.Args[0].String()
+		// regtype output: format_type without the typmod.
+		at := StripModifiers(o.Args[0])
+		name := at.String()
+		if at.Family == types.StringFamily && at.Variant == types.Char {
+			name = "character"
+		}
 		o.Fn = func(*EvalContext, []types.Datum) (types.Datum, error) { return dstr(name), nil }
 	}
 	addFunc(typeOf)

@@ -305,7 +305,10 @@ func noModifiers(t *types.T) bool { return StripModifiers(t) == t }
 // CommonType is PostgreSQL's select_common_type for the branches of CASE,
 // COALESCE, GREATEST/LEAST, the values of IN (...) lists, VALUES columns
 // and UNION/INTERSECT/EXCEPT columns. what names the construct in errors
-// ("CASE", "COALESCE", "UNION", "VALUES", "IN", ...). All-Unknown inputs
+// ("CASE", "COALESCE", "UNION", "VALUES", "IN", ...). Order matters: pass
+// the types in PostgreSQL's order, which for CASE is the ELSE result first
+// (a missing ELSE counts as an Unknown NULL) and then the THEN results in
+// order; for the others, left to right. All-Unknown inputs
 // resolve to text. Modifiers survive only when every input has the same
 // ones.
 func CommonType(what string, ts []*types.T) (*types.T, error) {
