@@ -49,6 +49,8 @@
 //     DISTINCT and ORDER BY inside an aggregate are the caller's (feed the
 //     rows deduplicated / in order). AggFunc.Result does not consume state:
 //     it may be called between Adds (running window aggregates).
+//   - Resolved overloads are cached per argument types and shared: callers
+//     must not modify them.
 //   - The registry is built once at init and never changes; everything is
 //     safe for concurrent use except the per-evaluation AggFunc,
 //     WindowFunc and SetIter values and the EvalContext (one per

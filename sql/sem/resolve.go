@@ -2,6 +2,7 @@ package sem
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/tesseradb/tessera/sql/types"
 )
@@ -37,6 +38,68 @@ func addFunc(o *FuncOverload)     { funcs[o.Name] = append(funcs[o.Name], o) }
 // resolution rules; 42883 "operator does not exist" or 42725 "operator is
 // not unique" otherwise.
 func ResolveBinary(op BinaryOp, l, r *types.T) (*BinaryOverload, error) {
+	key := binKey{op, keyOf(l), keyOf(r)}
+	binaryCache.RLock()
+	ov, ok := binaryCache.m[key]
+	binaryCache.RUnlock()
+	if ok {
+		return ov, nil
+	}
+	ov, err := resolveBinary(op, l, r)
+	if err == nil {
+		binaryCache.Lock()
+		if len(binaryCache.m) > 100000 {
+			binaryCache.m = map[binKey]*BinaryOverload{}
+		}
+		binaryCache.m[key] = ov
+		binaryCache.Unlock()
+	}
+	return ov, err
+}
+
+// Resolution results are cached by argument types (with modifiers, which
+// polymorphic bindings keep); the cached overloads are shared and must
+// not be modified by callers.
+var (
+	binaryCache = struct {
+		sync.RWMutex
+		m map[binKey]*BinaryOverload
+	}{m: map[binKey]*BinaryOverload{}}
+	funcCache sync.Map
+)
+
+// tkey identifies a type with its modifiers (and its element's, for
+// arrays) as a comparable value.
+type tkey struct {
+	fam, efam            types.Family
+	width, prec, scale   int
+	variant, evariant    types.StringVariant
+	length, ewidth, elen int
+	eprec, escale        int
+}
+
+type binKey struct {
+	op   BinaryOp
+	l, r tkey
+}
+
+func keyOf(t *types.T) tkey {
+	k := tkey{fam: t.Family, width: t.Width, prec: t.Precision, scale: t.Scale, variant: t.Variant, length: t.Length}
+	if t.Elem != nil {
+		e := t.Elem
+		k.efam, k.ewidth, k.evariant, k.elen, k.eprec, k.escale = e.Family, e.Width, e.Variant, e.Length, e.Precision, e.Scale
+	}
+	return k
+}
+
+func typeKey(t *types.T) string {
+	if t.Family == types.UnknownFamily {
+		return "unknown"
+	}
+	return t.String()
+}
+
+func resolveBinary(op BinaryOp, l, r *types.T) (*BinaryOverload, error) {
 	if op >= numBinaryOps {
 		return nil, errorf(CodeUndefinedFunction, "operator does not exist: %s", op)
 	}
@@ -120,9 +183,28 @@ func FuncExists(name string) (FuncClass, bool) {
 // for arguments of types args by PostgreSQL's function resolution rules:
 // 42883 "function f(types) does not exist", 42725 "function ... is not
 // unique". The result has concrete Args (VARIADIC expanded) and Return.
-// count(*) is ResolveFunc("count", nil).
+// count(*) is ResolveFunc("count", nil). The result is shared (cached):
+// read-only for the caller.
 func ResolveFunc(name string, args []*types.T) (*FuncOverload, error) {
 	name = strings.ToLower(name)
+	var kb strings.Builder
+	kb.WriteString(name)
+	for _, a := range args {
+		kb.WriteByte(0)
+		kb.WriteString(typeKey(a))
+	}
+	key := kb.String()
+	if v, ok := funcCache.Load(key); ok {
+		return v.(*FuncOverload), nil
+	}
+	fo, err := resolveFunc(name, args)
+	if err == nil {
+		funcCache.Store(key, fo)
+	}
+	return fo, err
+}
+
+func resolveFunc(name string, args []*types.T) (*FuncOverload, error) {
 	cands := funcs[name]
 	if len(cands) == 0 {
 		return nil, errorf(CodeUndefinedFunction, "function %s(%s) does not exist", name, typeList(args))
