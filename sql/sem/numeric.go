@@ -504,9 +504,6 @@ func numPow(base, exp *apd.Decimal) (types.Datum, error) {
 		return newDec(apd.New(int64(r), 0)), nil
 	}
 	if bzero {
-		if exp.IsZero() {
-			return newDec(apd.New(1, 0)), nil
-		}
 		if !isIntegral(exp) {
 			z := apd.New(0, -numericMinSigDigits)
 			return newDec(z), nil
@@ -531,7 +528,7 @@ func numPow(base, exp *apd.Decimal) (types.Datum, error) {
 		// power_var_int: a fixed result scale.
 		s = clampScale(max(numericMinSigDigits, dscale(base)))
 		if exp.IsZero() {
-			return newDec(apd.New(1, int32(-s))), nil
+			return newDec(roundScale(apd.New(1, 0), s)), nil
 		}
 	}
 	ctx := apdAt(int(math.Max(f, 0))+1, s+2)

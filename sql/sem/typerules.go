@@ -271,7 +271,7 @@ func Coerce(ctx *EvalContext, d types.Datum, from, to *types.T) (types.Datum, er
 	if to.Family == types.UnknownFamily {
 		return d, nil
 	}
-	if sameType(from, to) && noModifiers(to) && !(from.Family == types.StringFamily && from.Variant == types.Char && from.Length > 0) {
+	if sameType(from, to) && noModifiers(to) {
 		return d, nil
 	}
 	return types.Cast(d, from, to, ctx.Loc())
