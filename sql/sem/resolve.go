@@ -213,7 +213,8 @@ func resolveFunc(name string, args []*types.T) (*FuncOverload, error) {
 	var which []int
 	for i, c := range cands {
 		if c.Variadic {
-			if len(args) < len(c.Args)-1 {
+			// At least one argument for the VARIADIC parameter.
+			if len(args) < len(c.Args) {
 				continue
 			}
 			sig := append([]*types.T(nil), c.Args[:len(c.Args)-1]...)
@@ -452,54 +453,53 @@ func selectCandidate(in []*types.T, sigs [][]*types.T, _ bool) (int, []*types.T,
 	// polymorphic positions are category P.
 	declared := func(c cand) []*types.T { return sigs[c.idx] }
 	anyUnknown := false
+	resolved := true
+	slotCat := make([]category, len(in))
+	slotPref := make([]bool, len(in))
 	for k := range in {
 		if in[k].Family != types.UnknownFamily {
 			continue
 		}
 		anyUnknown = true
-		var cat category
-		haveCat, conflict, sawString := false, false, false
-		for _, c := range cs {
-			ct := typeCategory(declared(c)[k])
-			if ct == catString {
-				sawString = true
-			}
-			if !haveCat {
-				cat, haveCat = ct, true
-			} else if ct != cat {
+		conflict := false
+		for ci, c := range cs {
+			t := declared(c)[k]
+			ct, pref := typeCategory(t), isPreferred(t) && !isPoly(t)
+			switch {
+			case ci == 0:
+				slotCat[k], slotPref[k] = ct, pref
+			case ct == slotCat[k]:
+				slotPref[k] = slotPref[k] || pref
+			case ct == catString:
+				slotCat[k], slotPref[k] = ct, pref
+			default:
 				conflict = true
 			}
 		}
-		if sawString {
-			cat = catString
-		} else if conflict {
-			return -2, nil, nil
+		if conflict && slotCat[k] != catString {
+			resolved = false
+			break
 		}
+	}
+	if anyUnknown && resolved {
 		var kept []cand
 		for _, c := range cs {
-			if typeCategory(declared(c)[k]) == cat {
+			keep := true
+			for k := range in {
+				if in[k].Family != types.UnknownFamily {
+					continue
+				}
+				t := declared(c)[k]
+				if typeCategory(t) != slotCat[k] || (slotPref[k] && !(isPreferred(t) && !isPoly(t))) {
+					keep = false
+					break
+				}
+			}
+			if keep {
 				kept = append(kept, c)
 			}
 		}
 		cs = kept
-		havePref := false
-		for _, c := range cs {
-			if isPreferred(declared(c)[k]) && !isPoly(declared(c)[k]) {
-				havePref = true
-			}
-		}
-		if havePref {
-			kept = nil
-			for _, c := range cs {
-				if isPreferred(declared(c)[k]) {
-					kept = append(kept, c)
-				}
-			}
-			cs = kept
-		}
-		if len(cs) == 0 {
-			return -1, nil, nil
-		}
 	}
 	if len(cs) == 1 {
 		return cs[0].idx, cs[0].sig, nil
