@@ -137,6 +137,10 @@ func ourAgg(ctx *EvalContext, c aggCase) outcome {
 		call, over = call[:i], strings.TrimSpace(call[i+len(" OVER "):])
 	}
 	distinct := false
+	withinGroup := false
+	if i := strings.Index(call, " WITHIN GROUP (ORDER BY x)"); i >= 0 {
+		call, withinGroup = call[:i], true
+	}
 	desc := strings.Contains(over, "ORDER BY x DESC")
 	open := strings.IndexByte(call, '(')
 	name := strings.TrimSpace(call[:open])
@@ -151,6 +155,9 @@ func ourAgg(ctx *EvalContext, c aggCase) outcome {
 	var args []string
 	if argText != "*" {
 		args = splitArgs(argText)
+	}
+	if withinGroup {
+		args, orderInCall = append(args, "x"), true
 	}
 	// Sort for windows with ORDER BY and for ORDER BY inside the call.
 	cmpRows := func(a, b val) int {

@@ -251,6 +251,12 @@ type FuncOverload struct {
 	// Args is already expanded).
 	Variadic   bool
 	Volatility Volatility
+	// OrderedSet marks an ordered-set aggregate (percentile_cont,
+	// percentile_disc, mode: f(direct args) WITHIN GROUP (ORDER BY x)):
+	// Args are the direct arguments followed by the ORDER BY expression's
+	// type; the caller feeds the rows sorted by x, calling Add(direct...,
+	// x) for each.
+	OrderedSet bool
 	// CalledOnNull: Fn (or Gen) handles NULL arguments (concat,
 	// concat_ws, format, ...). Otherwise a NULL argument makes the result
 	// NULL (for Gen: no rows) without calling it.

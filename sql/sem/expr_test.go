@@ -752,6 +752,40 @@ func (p *miniParser) identExpr() (val, error) {
 			return val{}, err
 		}
 		return p.call(fn, []val{*chars})
+	case "overlay":
+		if err := p.expectP("("); err != nil {
+			return val{}, err
+		}
+		s, err := p.expr()
+		if err != nil {
+			return s, err
+		}
+		if err := p.expectKW("placing"); err != nil {
+			return val{}, err
+		}
+		r, err := p.expr()
+		if err != nil {
+			return r, err
+		}
+		if err := p.expectKW("from"); err != nil {
+			return val{}, err
+		}
+		f, err := p.expr()
+		if err != nil {
+			return f, err
+		}
+		args := []val{s, r, f}
+		if p.acceptKW("for") {
+			c, err := p.expr()
+			if err != nil {
+				return c, err
+			}
+			args = append(args, c)
+		}
+		if err := p.expectP(")"); err != nil {
+			return val{}, err
+		}
+		return p.call("overlay", args)
 	case "coalesce", "greatest", "least", "nullif":
 		vs, err := p.args()
 		if err != nil {
