@@ -151,6 +151,32 @@ func readExprs(t *testing.T, path string) []string {
 	return out
 }
 
+// TestDifferentialTimeZone runs testdata/exprs_tz.txt with the session
+// time zone America/New_York (DST transitions) on both sides.
+func TestDifferentialTimeZone(t *testing.T) {
+	c := postgres(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := c.Exec(ctx, "SET TimeZone = 'America/New_York'").ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	loc, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatalf("tz database: %v", err)
+	}
+	ec := &EvalContext{Location: loc}
+	failed := 0
+	exprs := readExprs(t, "testdata/exprs_tz.txt")
+	for _, e := range exprs {
+		want, got := pgOutcome(ctx, c, e), ourOutcome(ec, e)
+		if !got.same(want) {
+			failed++
+			t.Errorf("SELECT %s\n  postgres: %s\n  tessera:  %s", e, want, got)
+		}
+	}
+	t.Logf("%d expressions, %d differ", len(exprs), failed)
+}
+
 // TestDifferentialPostgres evaluates every expression of
 // testdata/exprs.txt here and on PostgreSQL 15 and compares the result
 // type, the text output and the SQLSTATE of errors.
