@@ -92,6 +92,9 @@ func (p *testPartition) Peers(row int) (int, int) { return p.peers[row][0], p.pe
 func (p *testPartition) Frame(row int) (int, int) { return p.frame(row) }
 func (p *testPartition) Arg(row, i int) (types.Datum, error) {
 	v, err := evalSQLVars(p.ctx, p.args[i], map[string]val{"x": p.rows[row]})
+	if err == nil {
+		err = v.err
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +114,9 @@ func ourAgg(ctx *EvalContext, c aggCase) outcome {
 	var ts []*types.T
 	for _, v := range c.values {
 		r, err := evalSQLVars(ctx, v, nil)
+		if err == nil {
+			err = r.err
+		}
 		if err != nil {
 			return fail(err)
 		}
@@ -205,6 +211,9 @@ func ourAgg(ctx *EvalContext, c aggCase) outcome {
 	argTys := make([]*types.T, len(args))
 	for i, a := range args {
 		v, err := evalSQLVars(ctx, a, map[string]val{"x": sample})
+		if err == nil {
+			err = v.err
+		}
 		if err != nil {
 			return fail(err)
 		}

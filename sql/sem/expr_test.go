@@ -25,6 +25,9 @@ type val struct {
 	d    types.Datum
 	rows []types.Datum // set-returning top level
 	srf  bool
+	// err is a run-time error, reported after the whole expression is
+	// bound (PostgreSQL reports resolution errors first).
+	err error
 }
 
 type miniParser struct {
@@ -39,10 +42,33 @@ type miniParser struct {
 // rows.
 func evalSQL(ctx *EvalContext, expr string) (val, error) {
 	v, err := evalSQLVars(ctx, expr, nil)
+	if err == nil && v.err != nil {
+		return v, v.err
+	}
 	if err == nil && v.t.Family == types.UnknownFamily {
 		v.t = types.String
 	}
 	return v, err
+}
+
+// deferred returns the first run-time error among vs.
+func deferred(vs ...val) error {
+	for _, v := range vs {
+		if v.err != nil {
+			return v.err
+		}
+	}
+	return nil
+}
+
+// coerceArg converts an argument: literal (Unknown) conversions fail at
+// bind time, others at run time.
+func (p *miniParser) coerceArg(v val, to *types.T) (types.Datum, error, error) {
+	d, err := Coerce(p.ctx, v.d, v.t, to)
+	if err != nil && v.t.Family == types.UnknownFamily {
+		return nil, err, nil
+	}
+	return d, nil, err
 }
 
 // evalSQLVars is evalSQL with column variables.
@@ -118,6 +144,9 @@ func (p *miniParser) andExpr() (val, error) {
 }
 
 func (p *miniParser) toBool(v val, what string) (types.Datum, error) {
+	if v.err != nil {
+		return nil, v.err
+	}
 	if err := CheckBool(what, v.t); err != nil {
 		return nil, err
 	}
@@ -160,6 +189,9 @@ func (p *miniParser) isExpr() (val, error) {
 		neg := p.acceptKW("not")
 		switch {
 		case p.acceptKW("null"):
+			if l.err != nil {
+				return val{}, l.err
+			}
 			l = val{t: types.Bool, d: types.DBool(types.IsNull(l.d) != neg)}
 		case p.peek().Is("true") || p.peek().Is("false"):
 			want := p.next().Val == "true"
@@ -231,6 +263,9 @@ func (p *miniParser) cmpExpr() (val, error) {
 }
 
 func (p *miniParser) anyAll(op BinaryOp, l, a val, all bool) (val, error) {
+	if e := deferred(l, a); e != nil {
+		return val{}, e
+	}
 	if a.t.Family == types.UnknownFamily {
 		// An untyped literal on the right of = ANY is read as an array of
 		// the left side's type.
@@ -313,6 +348,9 @@ func (p *miniParser) likeExpr() (val, error) {
 		}
 		if err := p.expectP(")"); err != nil {
 			return val{}, err
+		}
+		if e := deferred(list...); e != nil {
+			return val{}, e
 		}
 		ts := make([]*types.T, len(list))
 		for i, v := range list {
@@ -452,12 +490,18 @@ func (p *miniParser) unary() (val, error) {
 		if err != nil {
 			return val{}, err
 		}
-		d, err := Coerce(p.ctx, v.d, v.t, ov.Operand)
-		if err != nil || types.IsNull(d) {
-			return val{t: ov.Return, d: types.Null}, err
+		d, bindErr, runErr := p.coerceArg(v, ov.Operand)
+		if bindErr != nil {
+			return val{}, bindErr
+		}
+		if e := firstErr(v.err, runErr); e != nil {
+			return val{t: ov.Return, err: e}, nil
+		}
+		if types.IsNull(d) {
+			return val{t: ov.Return, d: types.Null}, nil
 		}
 		r, err := ov.Fn(p.ctx, d)
-		return val{t: ov.Return, d: r}, err
+		return val{t: ov.Return, d: r, err: err}, nil
 	}
 	v, err := p.primary()
 	if err != nil {
@@ -492,6 +536,16 @@ func (p *miniParser) parseType() (*types.T, error) {
 }
 
 func (p *miniParser) cast(v val, t *types.T) (val, error) {
+	if v.t.Family != types.UnknownFamily {
+		if _, ok := CastContextOf(v.t, t); !ok {
+			return val{}, errorf(CodeCannotCoerce, "cannot cast type %s to %s", v.t.SQLName(), t.SQLName())
+		}
+		if v.err != nil {
+			return val{t: t, err: v.err}, nil
+		}
+		d, err := ExplicitCast(p.ctx, v.d, v.t, t)
+		return val{t: t, d: d, err: err}, nil
+	}
 	d, err := ExplicitCast(p.ctx, v.d, v.t, t)
 	return val{t: t, d: d}, err
 }
@@ -515,6 +569,9 @@ func (p *miniParser) postfix(v val) (val, error) {
 			}
 			if err := p.expectP("]"); err != nil {
 				return val{}, err
+			}
+			if e := deferred(v, idx); e != nil {
+				return val{}, e
 			}
 			if v.t.Family != types.ArrayFamily {
 				return val{}, errorf(CodeDatatypeMismatch, "cannot subscript type %s because it does not support subscripting", v.t.SQLName())
@@ -627,6 +684,9 @@ func (p *miniParser) identExpr() (val, error) {
 			if err := p.expectP("]"); err != nil {
 				return val{}, err
 			}
+		}
+		if e := deferred(vs...); e != nil {
+			return val{}, e
 		}
 		ts := make([]*types.T, len(vs))
 		for i, v := range vs {
@@ -829,6 +889,9 @@ func (p *miniParser) hasKeywordArg(kws ...string) bool {
 }
 
 func (p *miniParser) special(name string, vs []val) (val, error) {
+	if e := deferred(vs...); e != nil {
+		return val{}, e
+	}
 	ts := make([]*types.T, len(vs))
 	for i, v := range vs {
 		ts[i] = v.t
@@ -916,6 +979,14 @@ func (p *miniParser) caseExpr() (val, error) {
 	if err := p.expectKW("end"); err != nil {
 		return val{}, err
 	}
+	for _, a := range arms {
+		if e := deferred(a.res); e != nil {
+			return val{}, e
+		}
+	}
+	if els.err != nil {
+		return val{}, els.err
+	}
 	ts := []*types.T{els.t} // PostgreSQL considers ELSE first
 	for _, a := range arms {
 		ts = append(ts, a.res.t)
@@ -957,19 +1028,34 @@ func (p *miniParser) binary(op BinaryOp, l, r val) (val, error) {
 	if err != nil {
 		return val{}, err
 	}
-	a, err := Coerce(p.ctx, l.d, l.t, ov.Left)
-	if err != nil {
-		return val{}, err
+	a, bindErr, runErr := p.coerceArg(l, ov.Left)
+	if bindErr != nil {
+		return val{}, bindErr
 	}
-	b, err := Coerce(p.ctx, r.d, r.t, ov.Right)
-	if err != nil {
-		return val{}, err
+	b, bindErr, runErr2 := p.coerceArg(r, ov.Right)
+	if bindErr != nil {
+		return val{}, bindErr
+	}
+	if e := deferred(l, r); e != nil {
+		return val{t: ov.Return, err: e}, nil
+	}
+	if e := firstErr(runErr, runErr2); e != nil {
+		return val{t: ov.Return, err: e}, nil
 	}
 	if !ov.CalledOnNull && (types.IsNull(a) || types.IsNull(b)) {
 		return val{t: ov.Return, d: types.Null}, nil
 	}
 	d, err := ov.Fn(p.ctx, a, b)
-	return val{t: ov.Return, d: d}, err
+	return val{t: ov.Return, d: d, err: err}, nil
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
 }
 
 func (p *miniParser) call(name string, vs []val) (val, error) {
@@ -983,11 +1069,20 @@ func (p *miniParser) call(name string, vs []val) (val, error) {
 	}
 	ds := make([]types.Datum, len(vs))
 	anyNull := false
+	var runErr error
 	for i, v := range vs {
-		if ds[i], err = Coerce(p.ctx, v.d, v.t, fo.Args[i]); err != nil {
-			return val{}, err
+		d, bindErr, rerr := p.coerceArg(v, fo.Args[i])
+		if bindErr != nil {
+			return val{}, bindErr
 		}
+		ds[i], runErr = d, firstErr(runErr, rerr)
 		anyNull = anyNull || types.IsNull(ds[i])
+	}
+	if e := firstErr(deferred(vs...), runErr); e != nil {
+		if fo.Class != Normal {
+			return val{}, e
+		}
+		return val{t: fo.Return, err: e}, nil
 	}
 	switch fo.Class {
 	case Normal:
@@ -995,7 +1090,7 @@ func (p *miniParser) call(name string, vs []val) (val, error) {
 			return val{t: fo.Return, d: types.Null}, nil
 		}
 		d, err := fo.Fn(p.ctx, ds)
-		return val{t: fo.Return, d: d}, err
+		return val{t: fo.Return, d: d, err: err}, nil
 	case Generator:
 		out := val{t: fo.Return, srf: true}
 		if anyNull && !fo.CalledOnNull {
