@@ -383,7 +383,9 @@ func init() {
 		var b strings.Builder
 		inWord := false
 		for _, r := range s0(a) {
-			if isASCIIAlnum(r) || r >= 0x80 {
+			// Under the C locale only ASCII letters and digits are
+			// alphanumeric: any other character starts a new word.
+			if isASCIIAlnum(r) {
 				if inWord {
 					b.WriteString(asciiLower(string(r)))
 				} else {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -152,6 +153,101 @@ func TestDifferentialRandomTime(t *testing.T) {
 		t.Errorf("%d of %d random expressions differ", failed, n)
 	}
 	// The generator must mostly produce values, not errors.
+	if errs > n/3 {
+		t.Errorf("%d of %d random expressions are errors on PostgreSQL", errs, n)
+	}
+	t.Logf("%d random expressions, %d errors on both sides", n, errs)
+}
+
+func randWord(r *rand.Rand, alphabet []string, maxLen int) string {
+	n := r.IntN(maxLen + 1)
+	var b []byte
+	for i := 0; i < n; i++ {
+		b = append(b, alphabet[r.IntN(len(alphabet))]...)
+	}
+	return "'" + strings.ReplaceAll(string(b), "'", "''") + "'"
+}
+
+func randStringExpr(r *rand.Rand) string {
+	alpha := []string{"a", "b", "A", " ", "é", ",", "x", "'"}
+	s := randWord(r, alpha, 8)
+	w := func() string { return randWord(r, alpha, 2) }
+	i := func() int { return r.IntN(14) - 4 }
+	pat := []string{"%", "_", "a", "b", "é", "A", " "}
+	switch r.IntN(20) {
+	case 0:
+		return fmt.Sprintf("substr(%s, %d)", s, i())
+	case 1:
+		return fmt.Sprintf("substr(%s, %d, %d)", s, i(), r.IntN(8))
+	case 2:
+		return fmt.Sprintf("lpad(%s, %d, %s)", s, i(), w())
+	case 3:
+		return fmt.Sprintf("rpad(%s, %d, %s)", s, i(), w())
+	case 4:
+		return fmt.Sprintf("left(%s, %d)", s, i())
+	case 5:
+		return fmt.Sprintf("right(%s, %d)", s, i())
+	case 6:
+		return fmt.Sprintf("split_part(%s, %s, %d)", s, w(), i())
+	case 7:
+		return fmt.Sprintf("strpos(%s, %s)", s, w())
+	case 8:
+		return fmt.Sprintf("replace(%s, %s, %s)", s, w(), w())
+	case 9:
+		return fmt.Sprintf("btrim(%s, %s)", s, w())
+	case 10:
+		return fmt.Sprintf("initcap(%s) || upper(%s) || lower(%s)", s, s, s)
+	case 11:
+		return fmt.Sprintf("reverse(%s) || repeat(%s, %d)", s, w(), r.IntN(4))
+	case 12:
+		return fmt.Sprintf("translate(%s, %s, %s)", s, w(), w())
+	case 13:
+		var p string
+		for k := r.IntN(5); k >= 0; k-- {
+			p += pat[r.IntN(len(pat))]
+		}
+		op := []string{"LIKE", "ILIKE", "NOT LIKE"}[r.IntN(3)]
+		return fmt.Sprintf("%s %s '%s'", s, op, p)
+	case 14:
+		return fmt.Sprintf("overlay(%s placing %s from %d for %d)", s, w(), 1+r.IntN(6), r.IntN(4))
+	case 15:
+		return fmt.Sprintf("length(%s) + octet_length(%s) + ascii(%s)", s, s, s)
+	case 16:
+		return fmt.Sprintf("concat_ws(%s, %s, NULL, %d, %s)", w(), s, i(), w())
+	case 17:
+		return fmt.Sprintf("format('[%%s|%%-4s|%%4s|%%L|%%I]', %s, %s, %s, %s, %s)", s, w(), w(), s, s)
+	case 18:
+		return fmt.Sprintf("regexp_replace(%s, '[ab]+', '<\\&>', 'g')", s)
+	}
+	return fmt.Sprintf("%s < %s", s, w())
+}
+
+// TestDifferentialRandomStrings compares random string function calls
+// (multibyte text, negative positions, LIKE patterns) with PostgreSQL 15.
+func TestDifferentialRandomStrings(t *testing.T) {
+	c := postgres(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	r := rand.New(rand.NewPCG(17, 3))
+	ec := &EvalContext{}
+	failed, errs := 0, 0
+	const n = 500
+	for i := 0; i < n; i++ {
+		e := randStringExpr(r)
+		want, got := pgOutcome(ctx, c, e), ourOutcome(ec, e)
+		if want.code != "" {
+			errs++
+		}
+		if !got.same(want) {
+			failed++
+			if failed <= 20 {
+				t.Errorf("SELECT %s\n  postgres: %s\n  tessera:  %s", e, want, got)
+			}
+		}
+	}
+	if failed > 0 {
+		t.Errorf("%d of %d random expressions differ", failed, n)
+	}
 	if errs > n/3 {
 		t.Errorf("%d of %d random expressions are errors on PostgreSQL", errs, n)
 	}
