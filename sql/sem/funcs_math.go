@@ -131,7 +131,7 @@ func init() {
 		def(n, N, numFn2(numPow), N, N)
 	}
 	def("exp", F8, floatFn(func(x float64) (float64, error) {
-		r := math.Exp(x)
+		r := accurateExp(x)
 		if r == 0 && !math.IsInf(x, 0) {
 			return 0, errorf(CodeNumericOutOfRange, "value out of range: underflow")
 		}
@@ -149,10 +149,10 @@ func init() {
 			return f(x), nil
 		})
 	}
-	def("ln", F8, floatLog(math.Log), F8)
+	def("ln", F8, floatLog(func(x float64) float64 { return accurateLn(x, false) }), F8)
 	def("ln", N, numFn(numLn), N)
-	def("log", F8, floatLog(math.Log10), F8)
-	def("log10", F8, floatLog(math.Log10), F8)
+	def("log", F8, floatLog(func(x float64) float64 { return accurateLn(x, true) }), F8)
+	def("log10", F8, floatLog(func(x float64) float64 { return accurateLn(x, true) }), F8)
 	ten := apd.New(10, 0)
 	def("log", N, numFn(func(d *apd.Decimal) (types.Datum, error) { return numLog(ten, d) }), N)
 	def("log10", N, numFn(func(d *apd.Decimal) (types.Datum, error) { return numLog(ten, d) }), N)

@@ -362,6 +362,34 @@ func init() {
 		}
 		return nil, errorf(CodeInvalidParameterValue, "cannot delete from scalar")
 	})
+	b(OpMinus, J, textArrayT, J, func(_ *EvalContext, l, r types.Datum) (types.Datum, error) {
+		drop := map[string]bool{}
+		for _, e := range arr(r).Elems {
+			if !types.IsNull(e) {
+				drop[str(e)] = true
+			}
+		}
+		switch x := jv(l).(type) {
+		case *types.JSONObject:
+			var ks []string
+			var vs []any
+			for i, k := range x.Keys {
+				if !drop[k] {
+					ks, vs = append(ks, k), append(vs, x.Values[i])
+				}
+			}
+			return jsonb(&types.JSONObject{Keys: ks, Values: vs}), nil
+		case []any:
+			out := []any{}
+			for _, e := range x {
+				if s, ok := e.(string); !ok || !drop[s] {
+					out = append(out, e)
+				}
+			}
+			return jsonb(out), nil
+		}
+		return nil, errorf(CodeInvalidParameterValue, "cannot delete from scalar")
+	})
 	b(OpMinus, J, I4, J, func(_ *EvalContext, l, r types.Datum) (types.Datum, error) {
 		x, ok := jv(l).([]any)
 		if !ok {

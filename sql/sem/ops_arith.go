@@ -248,7 +248,7 @@ func floatPow(x, y float64) (types.Datum, error) {
 	if x < 0 && y != math.Trunc(y) && !math.IsInf(y, 0) {
 		return nil, errorf(CodeInvalidArgForPower, "a negative number raised to a non-integer power yields a complex result")
 	}
-	r := math.Pow(x, y)
+	r := accuratePow(x, y)
 	if math.IsInf(r, 0) && !math.IsInf(x, 0) && !math.IsInf(y, 0) {
 		return nil, errorf(CodeNumericOutOfRange, "value out of range: overflow")
 	}

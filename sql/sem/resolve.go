@@ -406,8 +406,6 @@ func selectCandidate(in []*types.T, sigs [][]*types.T, _ bool) (int, []*types.T,
 	if len(cs) == 1 {
 		return cs[0].idx, cs[0].sig, nil
 	}
-	// Most exact matches on known inputs; polymorphic positions count as
-	// exact when bound to the input's own type.
 	keepMax := func(score func(c cand) int) {
 		best := -1
 		var kept []cand
@@ -422,10 +420,14 @@ func selectCandidate(in []*types.T, sigs [][]*types.T, _ bool) (int, []*types.T,
 		}
 		cs = kept
 	}
+	// As func_select_candidate, judge by the declared signatures (a
+	// polymorphic parameter never matches exactly): most exact matches on
+	// known inputs first, then most positions that match exactly or take
+	// the preferred type of the input's category.
 	keepMax(func(c cand) int {
 		n := 0
 		for k := range in {
-			if in[k].Family != types.UnknownFamily && sameType(in[k], c.sig[k]) {
+			if in[k].Family != types.UnknownFamily && sameType(in[k], sigs[c.idx][k]) {
 				n++
 			}
 		}
@@ -434,12 +436,12 @@ func selectCandidate(in []*types.T, sigs [][]*types.T, _ bool) (int, []*types.T,
 	if len(cs) == 1 {
 		return cs[0].idx, cs[0].sig, nil
 	}
-	// Preferred types where conversion is required.
 	keepMax(func(c cand) int {
 		n := 0
 		for k := range in {
-			if in[k].Family != types.UnknownFamily && !sameType(in[k], c.sig[k]) && isPreferred(c.sig[k]) &&
-				typeCategory(c.sig[k]) == typeCategory(in[k]) {
+			d := sigs[c.idx][k]
+			if in[k].Family != types.UnknownFamily && (sameType(in[k], d) ||
+				(isPreferred(d) && !isPoly(d) && typeCategory(d) == typeCategory(in[k]))) {
 				n++
 			}
 		}
