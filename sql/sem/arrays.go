@@ -61,7 +61,7 @@ func newArray(et *types.T, elems []types.Datum) *types.DArray {
 }
 
 func init() {
-	A, E := anyArray, anyElement
+	A, CA, CE := anyArray, anyCompatArray, anyCompat
 	addBinary(&BinaryOverload{Op: OpContains, Left: A, Right: A, Return: types.Bool,
 		Fn: func(_ *EvalContext, l, r types.Datum) (types.Datum, error) {
 			return types.DBool(arrayContains(arr(l), arr(r))), nil
@@ -74,7 +74,7 @@ func init() {
 		Fn: func(_ *EvalContext, l, r types.Datum) (types.Datum, error) {
 			return types.DBool(arrayOverlap(arr(l), arr(r))), nil
 		}})
-	addBinary(&BinaryOverload{Op: OpConcat, Left: A, Right: A, Return: A, CalledOnNull: true,
+	addBinary(&BinaryOverload{Op: OpConcat, Left: CA, Right: CA, Return: CA, CalledOnNull: true,
 		bind: func(o *BinaryOverload) {
 			et := o.Return.Elem
 			o.Fn = func(_ *EvalContext, l, r types.Datum) (types.Datum, error) {
@@ -90,7 +90,7 @@ func init() {
 				return newArray(et, out), nil
 			}
 		}})
-	addBinary(&BinaryOverload{Op: OpConcat, Left: A, Right: E, Return: A, CalledOnNull: true,
+	addBinary(&BinaryOverload{Op: OpConcat, Left: CA, Right: CE, Return: CA, CalledOnNull: true,
 		bind: func(o *BinaryOverload) {
 			et := o.Return.Elem
 			o.Fn = func(_ *EvalContext, l, r types.Datum) (types.Datum, error) {
@@ -101,7 +101,7 @@ func init() {
 				return newArray(et, append(out, r)), nil
 			}
 		}})
-	addBinary(&BinaryOverload{Op: OpConcat, Left: E, Right: A, Return: A, CalledOnNull: true,
+	addBinary(&BinaryOverload{Op: OpConcat, Left: CE, Right: CA, Return: CA, CalledOnNull: true,
 		bind: func(o *BinaryOverload) {
 			et := o.Return.Elem
 			o.Fn = func(_ *EvalContext, l, r types.Datum) (types.Datum, error) {

@@ -3,9 +3,11 @@ package sem
 import (
 	"crypto/sha256"
 	"crypto/sha512"
+	"math/big"
 	"strconv"
 	"strings"
 
+	"github.com/cockroachdb/apd/v3"
 	"github.com/tesseradb/tessera/sql/types"
 )
 
@@ -87,6 +89,29 @@ func init() {
 		def(name, BY, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 			return types.DBytes(h([]byte(a[0].(types.DBytes)))), nil
 		}, BY)
+	}
+	for _, v := range []struct {
+		name        string
+		left, right bool
+	}{{"btrim", true, true}, {"ltrim", true, false}, {"rtrim", false, true}} {
+		v := v
+		def(v.name, BY, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			return types.DBytes(trimChars(string(a[0].(types.DBytes)), string(a[1].(types.DBytes)), v.left, v.right)), nil
+		}, BY, BY)
+	}
+	// octet_length(character) counts the padding.
+	def("octet_length", I4, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+		return dint(int64(len(str(a[0])))), nil
+	}, types.BPChar)
+	for _, lcm := range []bool{false, true} {
+		name := "gcd"
+		if lcm {
+			name = "lcm"
+		}
+		lcm := lcm
+		def(name, types.Numeric, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			return numGCD(decOf(a[0]), decOf(a[1]), lcm)
+		}, types.Numeric, types.Numeric)
 	}
 	def("get_byte", I4, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 		b, n := a[0].(types.DBytes), in(a[1])
@@ -267,4 +292,39 @@ func jsonSetPath(v any, path []types.Datum, nv any, create bool) (any, error) {
 		return out, nil
 	}
 	return nil, errorf(CodeInvalidParameterValue, "cannot set path in scalar")
+}
+
+// numGCD is gcd/lcm over numerics: both scaled to the larger scale,
+// computed on the integers, scaled back.
+func numGCD(x, y *apd.Decimal, lcm bool) (types.Datum, error) {
+	if isNaN(x) || isNaN(y) {
+		return decNaN(), nil
+	}
+	if x.Form == apd.Infinite || y.Form == apd.Infinite {
+		return nil, errorf(CodeInvalidParameterValue, "cannot compute gcd of infinity")
+	}
+	s := max(dscale(x), dscale(y))
+	xi, yi := roundScale(x, s), roundScale(y, s)
+	a := new(big.Int).Abs(xi.Coeff.MathBigInt())
+	b := new(big.Int).Abs(yi.Coeff.MathBigInt())
+	// Coefficients are at exponent -s when s > 0; align exponents >= 0.
+	if s == 0 {
+		a.Mul(a, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(max(xi.Exponent, 0))), nil))
+		b.Mul(b, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(max(yi.Exponent, 0))), nil))
+	}
+	var r big.Int
+	if lcm {
+		if a.Sign() == 0 || b.Sign() == 0 {
+			r.SetInt64(0)
+		} else {
+			g := new(big.Int).GCD(nil, nil, a, b)
+			r.Mul(new(big.Int).Quo(a, g), b)
+		}
+	} else {
+		r.GCD(nil, nil, a, b)
+	}
+	d := new(apd.Decimal)
+	d.Coeff.SetMathBigInt(&r)
+	d.Exponent = int32(-s)
+	return newDec(d), nil
 }

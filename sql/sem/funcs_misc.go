@@ -29,7 +29,8 @@ func polyFunc(name string, args []*types.T, ret *types.T, onNull bool, mk func(o
 }
 
 func init() {
-	A, E, I4, T, B := anyArray, anyElement, types.Int4, types.String, types.Bool
+	A, I4, T, B := anyArray, types.Int4, types.String, types.Bool
+	CA, CE := anyCompatArray, anyCompat
 	polyFunc("array_length", []*types.T{A, I4}, I4, false, func(*FuncOverload) fnImpl {
 		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 			n := len(arr(a[0]).Elems)
@@ -78,7 +79,7 @@ func init() {
 			return dint(int64(len(arr(a[0]).Elems))), nil
 		}
 	})
-	polyFunc("array_append", []*types.T{A, E}, A, true, func(o *FuncOverload) fnImpl {
+	polyFunc("array_append", []*types.T{CA, CE}, CA, true, func(o *FuncOverload) fnImpl {
 		et := o.Return.Elem
 		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 			var out []types.Datum
@@ -88,7 +89,7 @@ func init() {
 			return newArray(et, append(out, a[1])), nil
 		}
 	})
-	polyFunc("array_prepend", []*types.T{E, A}, A, true, func(o *FuncOverload) fnImpl {
+	polyFunc("array_prepend", []*types.T{CE, CA}, CA, true, func(o *FuncOverload) fnImpl {
 		et := o.Return.Elem
 		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 			out := []types.Datum{a[0]}
@@ -98,7 +99,7 @@ func init() {
 			return newArray(et, out), nil
 		}
 	})
-	polyFunc("array_cat", []*types.T{A, A}, A, true, func(o *FuncOverload) fnImpl {
+	polyFunc("array_cat", []*types.T{CA, CA}, CA, true, func(o *FuncOverload) fnImpl {
 		et := o.Return.Elem
 		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 			if types.IsNull(a[0]) && types.IsNull(a[1]) {
@@ -113,7 +114,7 @@ func init() {
 			return newArray(et, out), nil
 		}
 	})
-	polyFunc("array_position", []*types.T{A, E}, I4, true, func(o *FuncOverload) fnImpl {
+	polyFunc("array_position", []*types.T{CA, CE}, I4, true, func(o *FuncOverload) fnImpl {
 		et := o.Args[1]
 		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 			if types.IsNull(a[0]) {
@@ -128,7 +129,7 @@ func init() {
 		}
 	})
 	i4Array, _ := types.MakeArray(I4)
-	polyFunc("array_positions", []*types.T{A, E}, i4Array, true, func(o *FuncOverload) fnImpl {
+	polyFunc("array_positions", []*types.T{CA, CE}, i4Array, true, func(o *FuncOverload) fnImpl {
 		et := o.Args[1]
 		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 			if types.IsNull(a[0]) {
@@ -143,7 +144,7 @@ func init() {
 			return out, nil
 		}
 	})
-	polyFunc("array_remove", []*types.T{A, E}, A, true, func(o *FuncOverload) fnImpl {
+	polyFunc("array_remove", []*types.T{CA, CE}, CA, true, func(o *FuncOverload) fnImpl {
 		et := o.Args[1]
 		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 			if types.IsNull(a[0]) {
@@ -158,7 +159,7 @@ func init() {
 			return newArray(et, out), nil
 		}
 	})
-	polyFunc("array_replace", []*types.T{A, E, E}, A, true, func(o *FuncOverload) fnImpl {
+	polyFunc("array_replace", []*types.T{CA, CE, CE}, CA, true, func(o *FuncOverload) fnImpl {
 		et := o.Args[1]
 		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 			if types.IsNull(a[0]) {
@@ -202,7 +203,7 @@ func init() {
 			}
 		}})
 	// unnest(anyarray) → setof anyelement
-	addFunc(&FuncOverload{Name: "unnest", Class: Generator, Args: []*types.T{A}, Return: E,
+	addFunc(&FuncOverload{Name: "unnest", Class: Generator, Args: []*types.T{A}, Return: anyElement,
 		Gen: func(_ *EvalContext, a []types.Datum) (SetIter, error) {
 			return &sliceIter{vals: arr(a[0]).Elems}, nil
 		}})

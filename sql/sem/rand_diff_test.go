@@ -297,3 +297,53 @@ func TestDifferentialResolution(t *testing.T) {
 		t.Errorf("%d of %d random expressions differ", failed, n)
 	}
 }
+
+var resolutionFuncs = []struct {
+	name  string
+	nargs []int
+}{
+	{"length", []int{1}}, {"upper", []int{1}}, {"abs", []int{1}}, {"round", []int{1, 2}}, {"trunc", []int{2}},
+	{"substr", []int{2, 3}}, {"lpad", []int{2, 3}}, {"left", []int{2}}, {"concat", []int{1, 2, 3}},
+	{"date_trunc", []int{2}}, {"to_char", []int{2}}, {"sqrt", []int{1}}, {"power", []int{2}}, {"mod", []int{2}},
+	{"array_length", []int{2}}, {"cardinality", []int{1}}, {"array_append", []int{2}}, {"array_position", []int{2}},
+	{"jsonb_typeof", []int{1}}, {"to_jsonb", []int{1}}, {"split_part", []int{3}}, {"strpos", []int{2}},
+	{"replace", []int{3}}, {"md5", []int{1}}, {"sign", []int{1}}, {"ceil", []int{1}}, {"floor", []int{1}},
+	{"date_part", []int{2}}, {"age", []int{1, 2}}, {"exp", []int{1}}, {"ln", []int{1}}, {"log", []int{1, 2}},
+	{"array_to_string", []int{2}}, {"array_cat", []int{2}}, {"isfinite", []int{1}}, {"justify_days", []int{1}},
+	{"octet_length", []int{1}}, {"reverse", []int{1}}, {"starts_with", []int{2}}, {"num_nulls", []int{1, 2}},
+	{"concat_ws", []int{2, 3}}, {"btrim", []int{1, 2}}, {"initcap", []int{1}}, {"div", []int{2}},
+	{"scale", []int{1}}, {"gcd", []int{2}}, {"to_hex", []int{1}}, {"chr", []int{1}}, {"ascii", []int{1}},
+	{"jsonb_array_length", []int{1}}, {"array_remove", []int{2}}, {"width_bucket", []int{4}},
+}
+
+// TestDifferentialFunctionResolution calls random functions with random
+// typed arguments: function resolution (and the results) must match
+// PostgreSQL 15.
+func TestDifferentialFunctionResolution(t *testing.T) {
+	c := postgres(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	r := rand.New(rand.NewPCG(123, 4))
+	ec := &EvalContext{}
+	failed := 0
+	const n = 800
+	for i := 0; i < n; i++ {
+		f := resolutionFuncs[r.IntN(len(resolutionFuncs))]
+		k := f.nargs[r.IntN(len(f.nargs))]
+		args := make([]string, k)
+		for j := range args {
+			args[j] = resolutionValues[r.IntN(len(resolutionValues))]
+		}
+		e := f.name + "(" + strings.Join(args, ", ") + ")"
+		want, got := pgOutcome(ctx, c, e), ourOutcome(ec, e)
+		if !got.same(want) {
+			failed++
+			if failed <= 30 {
+				t.Errorf("SELECT %s\n  postgres: %s\n  tessera:  %s", e, want, got)
+			}
+		}
+	}
+	if failed > 0 {
+		t.Errorf("%d of %d random calls differ", failed, n)
+	}
+}

@@ -16,7 +16,14 @@ var (
 	anyArray    = &types.T{Family: types.UnknownFamily, Width: 2}
 	anyNonArray = &types.T{Family: types.UnknownFamily, Width: 3}
 	anyType     = &types.T{Family: types.UnknownFamily, Width: 4} // "any": no coercion, no binding
+	// anycompatible / anycompatiblearray: like anyelement / anyarray, but
+	// all-Unknown inputs resolve to text instead of failing.
+	anyCompat      = &types.T{Family: types.UnknownFamily, Width: 5}
+	anyCompatArray = &types.T{Family: types.UnknownFamily, Width: 6}
 )
+
+func isElemPoly(t *types.T) bool  { return t == anyElement || t == anyNonArray || t == anyCompat }
+func isArrayPoly(t *types.T) bool { return t == anyArray || t == anyCompatArray }
 
 func isPoly(t *types.T) bool {
 	return t.Family == types.UnknownFamily && t.Width != 0
@@ -251,15 +258,19 @@ func resolveFunc(name string, args []*types.T) (*FuncOverload, error) {
 // bindPoly instantiates a candidate signature for the input types:
 // polymorphic positions get the common type of their inputs (arrays
 // contribute their element type). ok=false when the inputs are
-// inconsistent or the polymorphic type cannot be determined.
-func bindPoly(in, sig []*types.T) ([]*types.T, bool) {
-	hasPoly := false
+// inconsistent or the polymorphic type cannot be determined (unknown is
+// then true: all inputs at polymorphic positions were Unknown).
+func bindPoly(in, sig []*types.T) (out []*types.T, ok, unknown bool) {
+	hasPoly, compat := false, false
 	for _, s := range sig {
 		if isPoly(s) && s != anyType {
 			hasPoly = true
 		}
+		if s == anyCompat || s == anyCompatArray {
+			compat = true
+		}
 	}
-	out := make([]*types.T, len(sig))
+	out = make([]*types.T, len(sig))
 	if !hasPoly {
 		for i, s := range sig {
 			if s == anyType {
@@ -271,53 +282,51 @@ func bindPoly(in, sig []*types.T) ([]*types.T, bool) {
 				out[i] = s
 			}
 		}
-		return out, true
+		return out, true, false
 	}
 	var elems []*types.T
-	arrayUnknown := false
 	for i, s := range sig {
-		switch s {
-		case anyElement, anyNonArray:
+		switch {
+		case isElemPoly(s):
 			if in[i].Family != types.UnknownFamily {
 				if s == anyNonArray && in[i].Family == types.ArrayFamily {
-					return nil, false
+					return nil, false, false
 				}
 				elems = append(elems, in[i])
 			}
-		case anyArray:
+		case isArrayPoly(s):
 			switch in[i].Family {
 			case types.UnknownFamily:
-				arrayUnknown = true
 			case types.ArrayFamily:
 				elems = append(elems, in[i].Elem)
 			default:
-				return nil, false
+				return nil, false, false
 			}
 		}
 	}
 	var elem *types.T
 	if len(elems) == 0 {
-		if arrayUnknown {
-			return nil, false // could not determine polymorphic type
+		if !compat {
+			return nil, false, true // could not determine polymorphic type
 		}
 		elem = types.String
 	} else {
 		var err error
 		if elem, err = CommonType("polymorphic", elems); err != nil {
-			return nil, false
+			return nil, false, false
 		}
 	}
 	for i, s := range sig {
-		switch s {
-		case anyElement, anyNonArray:
+		switch {
+		case isElemPoly(s):
 			out[i] = elem
-		case anyArray:
+		case isArrayPoly(s):
 			a, err := types.MakeArray(elem)
 			if err != nil {
-				return nil, false
+				return nil, false, false
 			}
 			out[i] = a
-		case anyType:
+		case s == anyType:
 			out[i] = in[i]
 			if in[i].Family == types.UnknownFamily {
 				out[i] = types.String
@@ -326,7 +335,7 @@ func bindPoly(in, sig []*types.T) ([]*types.T, bool) {
 			out[i] = s
 		}
 	}
-	return out, true
+	return out, true, false
 }
 
 // substitute resolves a polymorphic return type from the bound
@@ -337,10 +346,10 @@ func substitute(ret *types.T, bound, sig []*types.T) *types.T {
 	}
 	var elem *types.T
 	for i, s := range sig {
-		switch s {
-		case anyElement, anyNonArray:
+		switch {
+		case isElemPoly(s):
 			elem = bound[i]
-		case anyArray:
+		case isArrayPoly(s):
 			elem = bound[i].Elem
 		}
 		if elem != nil {
@@ -350,7 +359,7 @@ func substitute(ret *types.T, bound, sig []*types.T) *types.T {
 	if elem == nil {
 		elem = types.String
 	}
-	if ret == anyArray {
+	if isArrayPoly(ret) {
 		a, _ := types.MakeArray(elem)
 		return a
 	}
@@ -369,7 +378,7 @@ func selectCandidate(in []*types.T, sigs [][]*types.T, _ bool) (int, []*types.T,
 	var cs []cand
 	// Exact match first.
 	for i, s := range sigs {
-		b, ok := bindPoly(in, s)
+		b, ok, _ := bindPoly(in, s)
 		if !ok {
 			continue
 		}
@@ -384,9 +393,21 @@ func selectCandidate(in []*types.T, sigs [][]*types.T, _ bool) (int, []*types.T,
 			return i, b, nil
 		}
 	}
+	polyUnknown := false
 	for i, s := range sigs {
-		b, ok := bindPoly(in, s)
+		b, ok, unk := bindPoly(in, s)
 		if !ok {
+			if unk {
+				// Report "could not determine polymorphic type" only for a
+				// candidate whose other arguments fit.
+				fits := true
+				for k := range in {
+					if !isPoly(s[k]) && !canImplicit(in[k], s[k]) {
+						fits = false
+					}
+				}
+				polyUnknown = polyUnknown || fits
+			}
 			continue
 		}
 		fits := true
@@ -401,6 +422,9 @@ func selectCandidate(in []*types.T, sigs [][]*types.T, _ bool) (int, []*types.T,
 		}
 	}
 	if len(cs) == 0 {
+		if polyUnknown {
+			return -1, nil, errorf(CodeDatatypeMismatch, "could not determine polymorphic type because input has type unknown")
+		}
 		return -1, nil, nil
 	}
 	if len(cs) == 1 {

@@ -338,7 +338,9 @@ func toCharNumber(t *types.T, d types.Datum, pat string) (types.Datum, error) {
 		case strings.HasPrefix(lower[i:], "mi"), strings.HasPrefix(lower[i:], "pl"), strings.HasPrefix(lower[i:], "sg"):
 			signMode = lower[i : i+2]
 			i++
-		default:
+		case c == 'b' || c == 'c': // keywords PostgreSQL accepts and prints nothing for
+		case strings.HasPrefix(lower[i:], "eeee"), strings.HasPrefix(lower[i:], "pr"), strings.HasPrefix(lower[i:], "rn"),
+			c == 'v', c == 'l', strings.HasPrefix(lower[i:], "th"):
 			return nil, errorf(CodeFeatureNotSupported, "to_char pattern %q is not supported", pat)
 		}
 	}
@@ -461,6 +463,7 @@ func toCharNumber(t *types.T, d types.Datum, pat string) (types.Datum, error) {
 			} else {
 				b.WriteByte('+')
 			}
+		case c == 'b' || c == 'c':
 		default:
 			b.WriteByte(pat[i])
 		}

@@ -220,7 +220,7 @@ func init() {
 		lead := lead
 		addWindow(name, []*types.T{E}, E, func() WindowFunc { return &lagLeadFn{lead: lead, nargs: 1} })
 		addWindow(name, []*types.T{E, I4}, E, func() WindowFunc { return &lagLeadFn{lead: lead, nargs: 2} })
-		addWindow(name, []*types.T{E, I4, E}, E, func() WindowFunc { return &lagLeadFn{lead: lead, nargs: 3} })
+		addWindow(name, []*types.T{anyCompat, I4, anyCompat}, anyCompat, func() WindowFunc { return &lagLeadFn{lead: lead, nargs: 3} })
 	}
 	addWindow("first_value", []*types.T{E}, E, func() WindowFunc { return &frameValueFn{which: "first"} })
 	addWindow("last_value", []*types.T{E}, E, func() WindowFunc { return &frameValueFn{which: "last"} })
