@@ -605,6 +605,13 @@ func init() {
 	def("age", IV, func(ctx *EvalContext, a []types.Datum) (types.Datum, error) {
 		return age(int64(currentDate(ctx))*usPerDay, int64(a[0].(types.DTimestamp)))
 	}, TS).stable()
+	def("age", IV, func(ctx *EvalContext, a []types.Datum) (types.Datum, error) {
+		y, err := toLocal(ctx, int64(a[0].(types.DTimestampTZ)))
+		if err != nil {
+			return nil, err
+		}
+		return age(int64(currentDate(ctx))*usPerDay, y)
+	}, TZ).stable()
 	def("make_date", D, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 		y, m, d := in(a[0]), in(a[1]), in(a[2])
 		if y == 0 || m < 1 || m > 12 || d < 1 || y > 5874897 || y < -4713 || d > int64(daysInMonth(int(fixBC(y)), int(m))) {

@@ -308,7 +308,7 @@ var resolutionFuncs = []struct {
 	{"array_length", []int{2}}, {"cardinality", []int{1}}, {"array_append", []int{2}}, {"array_position", []int{2}},
 	{"jsonb_typeof", []int{1}}, {"to_jsonb", []int{1}}, {"split_part", []int{3}}, {"strpos", []int{2}},
 	{"replace", []int{3}}, {"md5", []int{1}}, {"sign", []int{1}}, {"ceil", []int{1}}, {"floor", []int{1}},
-	{"date_part", []int{2}}, {"age", []int{1, 2}}, {"exp", []int{1}}, {"ln", []int{1}}, {"log", []int{1, 2}},
+	{"date_part", []int{2}}, {"age", []int{2}}, {"exp", []int{1}}, {"ln", []int{1}}, {"log", []int{1, 2}},
 	{"array_to_string", []int{2}}, {"array_cat", []int{2}}, {"isfinite", []int{1}}, {"justify_days", []int{1}},
 	{"octet_length", []int{1}}, {"reverse", []int{1}}, {"starts_with", []int{2}}, {"num_nulls", []int{1, 2}},
 	{"concat_ws", []int{2, 3}}, {"btrim", []int{1, 2}}, {"initcap", []int{1}}, {"div", []int{2}},

@@ -315,6 +315,8 @@ func bindPoly(in, sig []*types.T) (out []*types.T, ok, unknown bool) {
 		if elem, err = CommonType("polymorphic", elems); err != nil {
 			return nil, false, false
 		}
+		// A polymorphic binding is the base type, without typmods.
+		elem = StripModifiers(elem)
 	}
 	for i, s := range sig {
 		switch {

@@ -290,6 +290,8 @@ func TestEvalSample(t *testing.T) {
 		{"'{\"a\":[1,2]}'::jsonb -> 'a' ->> 1", "2"},
 		{"coalesce(NULL, 2, 3)", "2"},
 		{"upper('héllo')", "HéLLO"},
+		{"age('2024-01-01 00:00+01'::timestamptz)", "2 mons"},
+		{"age('2023-12-31'::timestamp)", "2 mons 1 day"},
 	} {
 		got := ourOutcome(ctx, c.expr)
 		if got.code != "" || len(got.rows) != 1 || got.rows[0] != c.want {
