@@ -191,6 +191,10 @@ type BinaryOverload struct {
 	// Otherwise the result is NULL when either operand is.
 	CalledOnNull bool
 	Volatility   Volatility
+
+	// bind completes a polymorphic overload once Left/Right/Return are
+	// concrete (sets Fn).
+	bind func(o *BinaryOverload)
 }
 
 // UnaryOp is a prefix operator.
@@ -256,6 +260,10 @@ type FuncOverload struct {
 	NewAgg    func() AggFunc
 	NewWindow func() WindowFunc
 	Gen       func(ctx *EvalContext, args []types.Datum) (SetIter, error)
+
+	// bind completes an overload once Args/Return are concrete (sets the
+	// evaluation hook for the bound types).
+	bind func(o *FuncOverload)
 }
 
 // AggFunc accumulates one group. Add is called once per input row with

@@ -74,6 +74,9 @@ func ResolveBinary(op BinaryOp, l, r *types.T) (*BinaryOverload, error) {
 		cp := *c
 		cp.Left, cp.Right = bound[0], bound[1]
 		cp.Return = substitute(c.Return, bound, sigs[idx])
+		if cp.bind != nil {
+			cp.bind(&cp)
+		}
 		return &cp, nil
 	}
 	return c, nil
@@ -156,6 +159,9 @@ func ResolveFunc(name string, args []*types.T) (*FuncOverload, error) {
 	cp := *c
 	cp.Args = bound
 	cp.Return = substitute(c.Return, bound, sigs[idx])
+	if cp.bind != nil {
+		cp.bind(&cp)
+	}
 	return &cp, nil
 }
 

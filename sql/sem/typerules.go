@@ -277,6 +277,29 @@ func Coerce(ctx *EvalContext, d types.Datum, from, to *types.T) (types.Datum, er
 	return types.Cast(d, from, to, ctx.Loc())
 }
 
+// ExplicitCast is CAST(d AS to) / d::to for a value of type from: 42846
+// when no cast exists, else types.Cast (strings truncate silently to
+// VARCHAR(n)/CHAR(n) as PostgreSQL's explicit casts do). An Unknown
+// literal is read by the input function of to without modifiers, then
+// cast to to.
+func ExplicitCast(ctx *EvalContext, d types.Datum, from, to *types.T) (types.Datum, error) {
+	if from.Family == types.UnknownFamily {
+		if types.IsNull(d) {
+			return types.Null, nil
+		}
+		base := StripModifiers(to)
+		v, err := types.ParseText(base, string(d.(types.DString)), ctx.Loc())
+		if err != nil || base == to {
+			return v, err
+		}
+		return types.Cast(v, base, to, ctx.Loc())
+	}
+	if _, ok := CastContextOf(from, to); !ok {
+		return nil, errorf(CodeCannotCoerce, "cannot cast type %s to %s", from.SQLName(), to.SQLName())
+	}
+	return types.Cast(d, from, to, ctx.Loc())
+}
+
 func noModifiers(t *types.T) bool { return StripModifiers(t) == t }
 
 // CommonType is PostgreSQL's select_common_type for the branches of CASE,
