@@ -94,7 +94,7 @@ func (env *Env) Eval(e plan.Expr, row Row) (types.Datum, error) {
 			return v, err
 		}
 		if e.Explicit {
-			return types.Cast(v, e.From, e.To, env.EvalCtx.Loc())
+			return sem.ExplicitCast(env.EvalCtx, v, e.From, e.To)
 		}
 		return sem.Coerce(env.EvalCtx, v, e.From, e.To)
 	case *plan.Case:

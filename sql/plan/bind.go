@@ -416,6 +416,9 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 			from.noAgg = "GROUP BY"
 			for _, g := range sel.GroupBy.Items {
 				ge := g.Expr
+				if pe, ok := ge.(*ast.PositionExpr); ok && pe.P == nil {
+					ge = &valuedriver.Value{Kind: valuedriver.KindInt, Int: int64(pe.N)}
+				}
 				if v, ok := ge.(*valuedriver.Value); ok && v.Kind == valuedriver.KindInt {
 					if v.Int < 1 || int(v.Int) > len(items) {
 						return nil, pgerr.New(pgerr.InvalidColumnRef, "GROUP BY position %d is not in select list", v.Int)
@@ -627,6 +630,15 @@ func (b *Binder) bindLimit(cur Node, l *ast.Limit) (Node, error) {
 // when it is not in the select list.
 func (b *Binder) orderTarget(e ast.ExprNode, items []selItem, exprs []Expr, cols *[]Col, post *scope, distinct bool) (int, error) {
 	nVis := len(items)
+	if pe, ok := e.(*ast.PositionExpr); ok {
+		if pe.P != nil {
+			return 0, pgerr.New(pgerr.FeatureNotSupported, "parameter positions in ORDER BY are not supported")
+		}
+		if pe.N < 1 || pe.N > nVis {
+			return 0, pgerr.New(pgerr.InvalidColumnRef, "ORDER BY position %d is not in select list", pe.N)
+		}
+		return pe.N - 1, nil
+	}
 	if v, ok := e.(*valuedriver.Value); ok && v.Kind == valuedriver.KindInt {
 		if v.Int < 1 || int(v.Int) > nVis {
 			return 0, pgerr.New(pgerr.InvalidColumnRef, "ORDER BY position %d is not in select list", v.Int)
