@@ -177,8 +177,12 @@ func (b *Binder) bindTableRef(n ast.ResultSetNode, parent *scope, lateral *scope
 			if lateral != nil {
 				p = lateral
 			}
-			if src2, ok := n.Source.(*ast.SelectStmt); ok && lateral != nil {
-				if g, c, ok2, err2 := b.bindFromFunc(src2, p, alias); ok2 || err2 != nil {
+			if src2, ok := n.Source.(*ast.SelectStmt); ok {
+				fsc := p
+				if fsc == nil {
+					fsc = &scope{}
+				}
+				if g, c, ok2, err2 := b.bindFromFunc(src2, fsc, alias); ok2 || err2 != nil {
 					if err2 != nil {
 						return nil, nil, err2
 					}

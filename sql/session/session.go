@@ -233,7 +233,7 @@ func (s *Session) implicit(ctx context.Context, f func(st *stmtCtx) error) error
 		txn := s.eng.db.NewTxn(ctx)
 		st, err := s.newStmtCtx(ctx, txn)
 		if err == nil {
-			err = f(st)
+			err = runGuarded(txn, ctx, func() error { return f(st) })
 		}
 		if err == nil {
 			err = txn.Commit(ctx)
@@ -247,6 +247,19 @@ func (s *Session) implicit(ctx context.Context, f func(st *stmtCtx) error) error
 			return wrapRetry(err)
 		}
 	}
+}
+
+// runGuarded rolls txn back if f panics, then re-panics for run's recover.
+func runGuarded(txn kvtxn.Txn, ctx context.Context, f func() error) error {
+	ok := false
+	defer func() {
+		if !ok {
+			_ = txn.Rollback(ctx)
+		}
+	}()
+	err := f()
+	ok = true
+	return err
 }
 
 func wrapRetry(err error) error {
@@ -334,7 +347,15 @@ func writeResult(w conn.ResultWriter, res *result, max int) error {
 }
 
 // run executes one statement with the transaction rules.
-func (s *Session) run(ctx context.Context, stmt *parser.Statement, params []types.Datum) (*result, error) {
+func (s *Session) run(ctx context.Context, stmt *parser.Statement, params []types.Datum) (res *result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, pgerr.New(pgerr.Internal, "internal error: %v", r)
+			if s.inBlock {
+				s.failed = true
+			}
+		}
+	}()
 	ctx, done := s.withCancel(ctx)
 	defer done()
 	if stmt.Ext != nil {
@@ -345,8 +366,6 @@ func (s *Session) run(ctx context.Context, stmt *parser.Statement, params []type
 	if s.failed {
 		return nil, pgerr.New(pgerr.InFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
 	}
-	var res *result
-	var err error
 	if s.inBlock {
 		if s.txn == nil {
 			s.txn = s.eng.db.NewTxn(ctx)
