@@ -285,4 +285,3 @@ func parseClientFinal(s, gs2, nonce string) (withoutProof string, proof []byte, 
 	}
 	return withoutProof, proof, nil
 }
-

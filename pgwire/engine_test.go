@@ -40,8 +40,8 @@ func TestMain(m *testing.M) {
 //
 // Simple queries split on ';'.
 type testEngine struct {
-	sessions atomic.Int32 // open sessions
-	cancels  atomic.Int32 // Session.Cancel calls
+	sessions atomic.Int32  // open sessions
+	cancels  atomic.Int32  // Session.Cancel calls
 	sleeping chan struct{} // receives when a session starts sleeping
 }
 
