@@ -112,7 +112,7 @@ func (s *testSession) Close() {
 func (s *testSession) ExecSimple(ctx context.Context, query string, begin func() conn.ResultWriter, end func(string) error) error {
 	var stmts []string
 	for _, st := range strings.Split(query, ";") {
-		if strings.TrimSpace(st) != "" {
+		if st = strings.TrimSpace(st); st != "" && !strings.HasPrefix(st, "--") {
 			stmts = append(stmts, st)
 		}
 	}
