@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -69,6 +70,16 @@ func (s *Server) serveConn(nc net.Conn) {
 	c := &serverConn{srv: s, nc: nc, ctx: s.ctx, loc: time.UTC,
 		reported: map[string]string{}, stmts: map[string]*preparedStmt{}, portals: map[string]*portal{}}
 	defer func() { c.nc.Close() }()
+	defer func() {
+		// An engine bug must not take the node down with it: end this
+		// connection only.
+		if r := recover(); r != nil {
+			s.log.Error("pgwire: panic serving a connection", "panic", r, "stack", string(debug.Stack()))
+			if c.be != nil && c.writeErr == nil {
+				c.fatal(wireErrorf("XX000", "internal error: %v", r))
+			}
+		}
+	}()
 	_ = nc.SetDeadline(time.Now().Add(s.cfg.StartupTimeout))
 	sm, err := c.startup()
 	if err != nil || sm == nil {

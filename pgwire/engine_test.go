@@ -36,6 +36,7 @@ func TestMain(m *testing.M) {
 //	begin|commit|rollback  transaction status T / I
 //	set NAME VALUE   sets a session variable, tag "SET"
 //	sleep            blocks until Session.Cancel, then fails with 57014
+//	panic            panics (an engine bug)
 //	copy             COPY FROM STDIN of text lines; a line "bad" fails with 22P02; tag "COPY n"
 //
 // Simple queries split on ';'.
@@ -203,7 +204,7 @@ func (s *testSession) Prepare(_ context.Context, query string, oids []types.OID)
 			p.params = append(p.params, t)
 			p.cols = append(p.cols, conn.Column{Name: fmt.Sprintf("p%d", i+1), Type: t})
 		}
-	case "error", "notice", "insert", "begin", "commit", "rollback", "set", "sleep", "copy":
+	case "error", "notice", "insert", "begin", "commit", "rollback", "set", "sleep", "copy", "panic":
 	default:
 		return nil, &testError{code: "42601", msg: fmt.Sprintf("syntax error at or near %q", f[0]), pos: 1}
 	}
@@ -292,6 +293,8 @@ func (s *testSession) Execute(ctx context.Context, pr conn.Prepared, params []ty
 		return "DO", nil, w.Notice(conn.Notice{Severity: "NOTICE", Code: "00000", Message: "hello"})
 	case "insert":
 		return "INSERT 0 1", nil, nil
+	case "panic":
+		panic("engine bug")
 	case "begin":
 		if s.status == 0 {
 			s.status = 'T'

@@ -56,7 +56,8 @@ type Server struct {
 		sync.Mutex
 		closed    bool
 		listeners map[net.Listener]struct{}
-		conns     map[uint32]*serverConn // by backend process ID
+		conns     map[uint32]*serverConn // by backend process ID, once started
+		netConns  map[net.Conn]struct{}  // every open client connection
 		nextPID   uint32
 	}
 	wg sync.WaitGroup
@@ -83,6 +84,7 @@ func New(cfg Config) (*Server, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mu.listeners = map[net.Listener]struct{}{}
 	s.mu.conns = map[uint32]*serverConn{}
+	s.mu.netConns = map[net.Conn]struct{}{}
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	s.mu.nextPID = binary.BigEndian.Uint32(b[:])>>2 + 1
@@ -117,26 +119,35 @@ func (s *Server) Serve(lis net.Listener) error {
 			return fmt.Errorf("pgwire: accept: %w", err)
 		}
 		backoff = 0
-		if !s.track() {
+		if !s.track(nc) {
 			nc.Close()
 			return nil
 		}
 		go func() {
 			defer s.wg.Done()
+			defer s.untrack(nc)
 			s.serveConn(nc)
 		}()
 	}
 }
 
-// track counts a connection goroutine unless the server is closed.
-func (s *Server) track() bool {
+// track counts a connection and its goroutine unless the server is
+// closed.
+func (s *Server) track(nc net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.mu.closed {
 		return false
 	}
+	s.mu.netConns[nc] = struct{}{}
 	s.wg.Add(1)
 	return true
+}
+
+func (s *Server) untrack(nc net.Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.mu.netConns, nc)
 }
 
 // Close stops the listeners, cancels every session's statement, closes
@@ -152,14 +163,14 @@ func (s *Server) Close() {
 	for l := range s.mu.listeners {
 		l.Close()
 	}
-	conns := make([]*serverConn, 0, len(s.mu.conns))
-	for _, c := range s.mu.conns {
-		conns = append(conns, c)
+	conns := make([]net.Conn, 0, len(s.mu.netConns))
+	for nc := range s.mu.netConns {
+		conns = append(conns, nc)
 	}
 	s.mu.Unlock()
 	s.cancel()
-	for _, c := range conns {
-		c.nc.Close()
+	for _, nc := range conns {
+		nc.Close() // the raw connection (under TLS too): unblocks every read
 	}
 	s.wg.Wait()
 }

@@ -640,3 +640,28 @@ func TestServerCloseEndsConnections(t *testing.T) {
 	_, err = net.DialTimeout("tcp", addr, time.Second)
 	require.Error(t, err)
 }
+
+func TestServerCloseDuringStartup(t *testing.T) {
+	// A connection that never sends its startup packet must not hold up
+	// Close (the startup timeout is far beyond the test's).
+	srv, _, addr := startTestServer(t, Config{StartupTimeout: time.Hour})
+	c := dial(t, addr)
+	c.send(&pgproto3.SSLRequest{})
+	b := make([]byte, 1)
+	_, err := io.ReadFull(c.nc, b)
+	require.NoError(t, err)
+	srv.Close()
+	_, err = io.ReadAll(c.nc)
+	require.NoError(t, err)
+}
+
+func TestEnginePanicEndsOnlyThatConnection(t *testing.T) {
+	_, eng, addr := startTestServer(t, Config{})
+	other, _ := connect(t, addr)
+	c, _ := connect(t, addr)
+	c.send(&pgproto3.Query{String: "panic"})
+	e := c.expectFatal()
+	require.Equal(t, "XX000", e.Code)
+	require.Equal(t, "T(?column?:23/0) D(1) C(SELECT 1) Z(I)", other.query("select 1"))
+	waitFor(t, func() bool { return eng.sessions.Load() == 1 })
+}
