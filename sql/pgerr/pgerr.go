@@ -69,3 +69,18 @@ func Code(err error) string {
 	}
 	return ""
 }
+
+// Positioned is an error that points into the query text (1-based
+// character position), e.g. a syntax error.
+type Positioned struct {
+	Code, Message string
+	Pos           int
+}
+
+func (e *Positioned) Error() string { return e.Message }
+
+// SQLState returns the SQLSTATE.
+func (e *Positioned) SQLState() string { return e.Code }
+
+// Position is the 1-based character position in the query.
+func (e *Positioned) Position() int { return e.Pos }

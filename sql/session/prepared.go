@@ -31,7 +31,7 @@ func (p *Prepared) Columns() []conn.Column { return p.cols }
 func (s *Session) Prepare(ctx context.Context, query string, paramTypes []types.OID) (conn.Prepared, error) {
 	stmts, err := parser.Parse(query)
 	if err != nil {
-		return nil, err
+		return nil, parseError(err)
 	}
 	if len(stmts) > 1 {
 		return nil, pgerr.New(pgerr.Syntax, "cannot insert multiple commands into a prepared statement")

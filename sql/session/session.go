@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -249,6 +250,15 @@ func (s *Session) implicit(ctx context.Context, f func(st *stmtCtx) error) error
 	}
 }
 
+// parseError gives parser errors the SQLSTATE and position interfaces.
+func parseError(err error) error {
+	var pe *parser.Error
+	if errors.As(err, &pe) {
+		return &pgerr.Positioned{Code: pe.Code, Message: pe.Message, Pos: pe.Position}
+	}
+	return err
+}
+
 // runGuarded rolls txn back if f panics, then re-panics for run's recover.
 func runGuarded(txn kvtxn.Txn, ctx context.Context, f func() error) error {
 	ok := false
@@ -303,7 +313,7 @@ func (s *Session) ExecSimple(ctx context.Context, query string, begin func() con
 		if s.inBlock {
 			s.failed = true
 		}
-		return err
+		return parseError(err)
 	}
 	if len(stmts) == 0 {
 		return conn.ErrEmptyQuery
