@@ -21,7 +21,9 @@ var (
 	seqPrefix  = append(append([]byte{}, keys.SystemPrefix...), "seq/"...)
 )
 
-func descKey(id ID) []byte { return binary.BigEndian.AppendUint32(append([]byte{}, descPrefix...), uint32(id)) }
+func descKey(id ID) []byte {
+	return binary.BigEndian.AppendUint32(append([]byte{}, descPrefix...), uint32(id))
+}
 
 func nsKey(parent, schema ID, name string) []byte {
 	k := append([]byte{}, nsPrefix...)

@@ -20,7 +20,10 @@ type textWriter struct {
 }
 
 func (w *textWriter) Columns(cols []conn.Column) error { w.cols = cols; return nil }
-func (w *textWriter) Notice(n conn.Notice) error         { w.notices = append(w.notices, n.Message); return nil }
+func (w *textWriter) Notice(n conn.Notice) error {
+	w.notices = append(w.notices, n.Message)
+	return nil
+}
 func (w *textWriter) Row(r []types.Datum) error {
 	parts := make([]string, len(r))
 	for i, d := range r {
