@@ -26,10 +26,6 @@ type ddl struct {
 	notices []string
 }
 
-func (d *ddl) exists(name string) (*catalog.Descriptor, error) {
-	return d.b.ResolveTable("", name)
-}
-
 func (d *ddl) schemaOf(tn *ast.TableName) (catalog.ID, error) {
 	if tn.Schema.O == "" || tn.Schema.O == "public" {
 		return d.b.Schema, nil

@@ -186,7 +186,7 @@ func (s *Session) explain(b *plan.Binder, n *ast.ExplainStmt) (*result, error) {
 	plan.Explain(node, func(depth int, line string) {
 		lines = append(lines, strings.Repeat("  ", depth)+line)
 	})
-	res := &result{cols: []conn.Column{{Name: "QUERY PLAN", Type: types.String}}, tag: fmt.Sprintf("EXPLAIN")}
+	res := &result{cols: []conn.Column{{Name: "QUERY PLAN", Type: types.String}}, tag: "EXPLAIN"}
 	for _, l := range lines {
 		res.rows = append(res.rows, exec.Row{types.DString(l)})
 	}
