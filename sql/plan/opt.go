@@ -14,6 +14,12 @@ import (
 func Optimize(n Node) Node {
 	switch n := n.(type) {
 	case *Filter:
+		if _, isJoin := n.In.(*Join); isJoin {
+			optimizeJoinInputs(n.In)
+			if r, ok := reorderJoins(n); ok {
+				return r
+			}
+		}
 		in := Optimize(n.In)
 		conj := Conjuncts(n.Cond, nil)
 		return pushFilter(in, conj)
@@ -85,6 +91,22 @@ func Optimize(n Node) Node {
 		n.Input = Optimize(n.Input)
 	}
 	return n
+}
+
+// optimizeJoinInputs optimizes the non-join inputs of an inner-join tree
+// in place (so reorderJoins sees optimized leaves).
+func optimizeJoinInputs(n Node) {
+	j, ok := n.(*Join)
+	if !ok || j.Kind != InnerJoin {
+		return
+	}
+	for _, side := range []*Node{&j.L, &j.R} {
+		if sj, ok := (*side).(*Join); ok && sj.Kind == InnerJoin {
+			optimizeJoinInputs(sj)
+		} else {
+			*side = Optimize(*side)
+		}
+	}
 }
 
 func hasColRef(e Expr) bool {
