@@ -426,18 +426,30 @@ type applyIter struct {
 	rw    int
 	cur   Row
 	rows  []Row
-	pos   int
-	empty bool
+	pos     int
+	empty   bool
+	matched bool
 }
 
 func (it *applyIter) Next() (Row, error) {
 	for {
-		if it.cur != nil && it.pos < len(it.rows) {
+		for it.cur != nil && it.pos < len(it.rows) {
 			r := it.rows[it.pos]
 			it.pos++
-			return append(append(make(Row, 0, len(it.cur)+len(r)), it.cur...), r...), nil
+			row := append(append(make(Row, 0, len(it.cur)+len(r)), it.cur...), r...)
+			if it.n.On != nil {
+				ok, err := it.env.EvalBool(it.n.On, row)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					continue
+				}
+			}
+			it.matched = true
+			return row, nil
 		}
-		if it.cur != nil && len(it.rows) == 0 && it.n.Kind == plan.LeftJoin && !it.empty {
+		if it.cur != nil && !it.matched && it.n.Kind == plan.LeftJoin && !it.empty {
 			it.empty = true
 			row := make(Row, len(it.cur)+it.rw)
 			copy(row, it.cur)
@@ -450,7 +462,7 @@ func (it *applyIter) Next() (Row, error) {
 		if err != nil || l == nil {
 			return nil, err
 		}
-		it.cur, it.pos, it.empty = l, 0, false
+		it.cur, it.pos, it.empty, it.matched = l, 0, false, false
 		if it.rows, err = it.env.runSub(it.n.R, l); err != nil {
 			return nil, err
 		}

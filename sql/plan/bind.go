@@ -388,6 +388,37 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Set-returning functions in the select list run as a lateral join
+	// with the FROM rows.
+	for i, it := range items {
+		fc, ok := it.ast.(*ast.FuncCallExpr)
+		if !ok {
+			continue
+		}
+		if cls, ok := sem.FuncExists(fc.FnName.L); !ok || cls != sem.Generator {
+			continue
+		}
+		child := &scope{parent: from}
+		es, ts, err := b.bindArgs(fc.Args, child)
+		if err != nil {
+			return nil, err
+		}
+		ov, err := sem.ResolveFunc(fc.FnName.L, ts)
+		if err != nil {
+			return nil, err
+		}
+		for j := range es {
+			if j < len(ov.Args) {
+				if es[j], err = b.coerce(es[j], ov.Args[j]); err != nil {
+					return nil, err
+				}
+			}
+		}
+		gen := &Generate{Ov: ov, Args: es, Cols: []Col{{Name: it.name, T: ov.Return}}}
+		cur = &Apply{Kind: InnerJoin, L: cur, R: gen}
+		from.cols = append(from.cols, Col{Name: it.name, T: ov.Return, Hidden: true})
+		items[i] = selItem{col: len(from.cols) - 1, name: it.name}
+	}
 	var nodes []ast.Node
 	for _, it := range items {
 		if it.ast != nil {

@@ -437,6 +437,8 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 			return nil, err
 		}
 		return &Subscript{E: e, Idx: i, T: e.Type().Elem}, nil
+	case *ast.TimeUnitExpr:
+		return &Const{D: types.DString(strings.ToLower(n.Unit.String())), T: sem.Unknown}, nil
 	case *ast.DefaultExpr:
 		return nil, pgerr.New(pgerr.Syntax, "DEFAULT is not allowed in this context")
 	case *ast.RowExpr:

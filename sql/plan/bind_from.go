@@ -73,10 +73,8 @@ func (b *Binder) bindJoin(j *ast.Join, parent *scope) (Node, []Col, error) {
 			if err != nil {
 				return nil, nil, err
 			}
-			if kind == InnerJoin {
-				return &Filter{In: ap, Cond: cond}, cols, nil
-			}
-			return nil, nil, pgerr.New(pgerr.FeatureNotSupported, "LEFT JOIN LATERAL ... ON is not supported")
+			ap.On = cond
+			return ap, cols, nil
 		}
 		return ap, cols, nil
 	}

@@ -92,6 +92,8 @@ type Join struct {
 type Apply struct {
 	Kind JoinKind // InnerJoin or LeftJoin
 	L, R Node
+	// On filters the pairs (over the concatenated row); nil = all.
+	On Expr
 }
 
 // AggCall is one aggregate of an Agg node.
