@@ -147,7 +147,7 @@ func TestCTEWindowGenerate(t *testing.T) {
 		"1|10|1|1|30", "1|20|2|2|30", "2|5|1|1|17", "2|5|2|1|17", "2|7|3|3|17")
 	s.query("SELECT v, lag(v) OVER (ORDER BY v, g) FROM w ORDER BY v, g", "5|NULL", "5|5", "7|5", "10|7", "20|10")
 	s.query("VALUES (1, 'a'), (2, 'b')", "1|a", "2|b")
-	s.query("SELECT generate_series(1, 3) * 2", "2", "4", "6")
+	s.query("SELECT generate_series(1, 3) AS n ORDER BY n DESC", "3", "2", "1")
 	s.query("SELECT g, x FROM (SELECT DISTINCT g FROM w) d, LATERAL (SELECT g * 10 AS x) l ORDER BY g", "1|10", "2|20")
 	s.query("SELECT extract(year from '2021-03-04'::date)", "2021")
 	s.query("SELECT x FROM (SELECT v * 2 AS x FROM w WHERE g = 1) AS d ORDER BY x DESC", "40", "20")
