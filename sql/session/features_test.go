@@ -1,6 +1,15 @@
 package session
 
-import "testing"
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/tesseradb/tessera/sql/conn"
+	"github.com/tesseradb/tessera/sql/pgerr"
+)
 
 func TestBasics(t *testing.T) {
 	eng, _ := newTestEngine(t)
@@ -179,4 +188,37 @@ func itoa(i int) string {
 		b = append([]byte{byte('0' + i%10)}, b...)
 	}
 	return string(b)
+}
+
+type copyWriter struct {
+	textWriter
+	data string
+	bin  bool
+}
+
+func (w *copyWriter) CopyIn(columns int, binary bool) (io.Reader, error) {
+	w.bin = binary
+	return strings.NewReader(w.data), nil
+}
+
+func TestCopyFrom(t *testing.T) {
+	eng, _ := newTestEngine(t)
+	s := newTS(t, eng)
+	s.exec("CREATE TABLE c (id INT PRIMARY KEY, name TEXT, n INT)")
+	w := &copyWriter{data: "1\talice\t10\n2\tbob\\tby\t\\N\n\\.\n"}
+	var tag string
+	err := s.s.ExecSimple(context.Background(), "COPY c FROM STDIN", func() conn.ResultWriter { return w },
+		func(tg string) error { tag = tg; return nil })
+	require.NoError(t, err)
+	require.Equal(t, "COPY 2", tag)
+	s.query("SELECT id, name, n FROM c ORDER BY id", "1|alice|10", "2|bob\tby|NULL")
+	w = &copyWriter{data: "3,\"x,y\",5\n"}
+	err = s.s.ExecSimple(context.Background(), "COPY c (id, name, n) FROM STDIN WITH (FORMAT csv)", func() conn.ResultWriter { return w },
+		func(tg string) error { tag = tg; return nil })
+	require.NoError(t, err)
+	s.query("SELECT name FROM c WHERE id = 3", "x,y")
+	w = &copyWriter{data: "4\tz\tnotanint\n"}
+	err = s.s.ExecSimple(context.Background(), "COPY c FROM STDIN", func() conn.ResultWriter { return w }, func(string) error { return nil })
+	require.Error(t, err)
+	require.Equal(t, "22P02", pgerr.Code(err))
 }

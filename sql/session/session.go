@@ -320,7 +320,16 @@ func (s *Session) ExecSimple(ctx context.Context, query string, begin func() con
 	}
 	for i := range stmts {
 		w := begin()
-		res, err := s.run(ctx, &stmts[i], nil)
+		var res *result
+		var err error
+		if cp, ok := stmts[i].Ext.(*parser.CopyStmt); ok {
+			res, err = s.copy(ctx, cp, w)
+			if err != nil && s.inBlock {
+				s.failed = true
+			}
+		} else {
+			res, err = s.run(ctx, &stmts[i], nil)
+		}
 		if err != nil {
 			return err
 		}
@@ -376,6 +385,12 @@ func (s *Session) run(ctx context.Context, stmt *parser.Statement, params []type
 	if s.failed {
 		return nil, pgerr.New(pgerr.InFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
 	}
+	return s.inTxn(ctx, func(st *stmtCtx) (*result, error) { return s.execute(st, stmt, params) })
+}
+
+// inTxn runs f in the open transaction block or in an implicit,
+// retried transaction.
+func (s *Session) inTxn(ctx context.Context, f func(st *stmtCtx) (*result, error)) (res *result, err error) {
 	if s.inBlock {
 		if s.txn == nil {
 			s.txn = s.eng.db.NewTxn(ctx)
@@ -383,7 +398,7 @@ func (s *Session) run(ctx context.Context, stmt *parser.Statement, params []type
 		s.txnStmts++
 		var st *stmtCtx
 		if st, err = s.newStmtCtx(ctx, s.txn); err == nil {
-			res, err = s.execute(st, stmt, params)
+			res, err = f(st)
 		}
 		if err != nil {
 			s.failed = true
@@ -393,7 +408,7 @@ func (s *Session) run(ctx context.Context, stmt *parser.Statement, params []type
 	}
 	err = s.implicit(ctx, func(st *stmtCtx) error {
 		var e error
-		res, e = s.execute(st, stmt, params)
+		res, e = f(st)
 		return e
 	})
 	if err != nil {
