@@ -420,12 +420,12 @@ func (it *joinIter) Next() (Row, error) {
 }
 
 type applyIter struct {
-	env   *Env
-	n     *plan.Apply
-	in    Iter
-	rw    int
-	cur   Row
-	rows  []Row
+	env     *Env
+	n       *plan.Apply
+	in      Iter
+	rw      int
+	cur     Row
+	rows    []Row
 	pos     int
 	empty   bool
 	matched bool
