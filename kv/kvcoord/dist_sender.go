@@ -44,7 +44,11 @@ type Config struct {
 	// MetaPrefetch is how many descriptors past the one asked for a meta
 	// lookup reads (default 8).
 	MetaPrefetch int64
-	Logger       *slog.Logger
+	// AttemptTimeout, if set, bounds one RPC to one replica, so that a
+	// node that stopped answering (partitioned) is given up for the next
+	// replica while the caller's deadline still allows.
+	AttemptTimeout time.Duration
+	Logger         *slog.Logger
 }
 
 // DistSender sends batches that may span ranges: it splits them by range,
@@ -85,6 +89,21 @@ func New(cfg Config) *DistSender {
 
 // Cache exposes the range descriptor cache (for introspection and tests).
 func (ds *DistSender) Cache() *rangecache.Cache { return ds.cache }
+
+// ErrEndTxnSpansRanges is returned, with nothing sent, for a batch that
+// holds an EndTxn and other requests that do not all fall in the
+// EndTxn's range: the coordinator sends the other requests first and the
+// EndTxn alone (so that a commit is never applied before its writes).
+var ErrEndTxnSpansRanges = errors.New("kvcoord: EndTxn batch spans ranges; send its writes first")
+
+func hasEndTxn(ba *kvpb.BatchRequest) bool {
+	for _, r := range ba.GetRequests() {
+		if _, ok := r.GetValue().(*kvpb.RequestUnion_EndTxn); ok {
+			return true
+		}
+	}
+	return false
+}
 
 // errResplit means a part's range changed under it: split it again.
 var errResplit = errors.New("kvcoord: range boundaries changed; re-split")
@@ -128,6 +147,9 @@ func (ds *DistSender) Send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.Ba
 	}
 	if limited && reverse && forward {
 		return nil, &kvpb.InvalidRequestError{Reason: "a batch with key or byte limits cannot mix forward and reverse ranged requests"}
+	}
+	if limited && hasEndTxn(ba) {
+		return nil, &kvpb.InvalidRequestError{Reason: "a batch with an EndTxn cannot have key or byte limits"}
 	}
 	var (
 		br  *kvpb.BatchResponse
@@ -225,11 +247,11 @@ func (ds *DistSender) sendParallel(ctx context.Context, ba *kvpb.BatchRequest, s
 		items[i] = item{idx: i, req: r, s: spans[i]}
 	}
 	resps := make([]*kvpb.ResponseUnion, len(spans))
-	var ts hlc.Timestamp
-	if err := ds.sendParts(ctx, ba, items, resps, &ts); err != nil {
+	var acc respAcc
+	if err := ds.sendParts(ctx, ba, items, resps, &acc); err != nil {
 		return nil, err
 	}
-	return ds.finish(ba, resps, ts), nil
+	return ds.finish(ba, resps, &acc), nil
 }
 
 // sendParts sends the items, each part in its own goroutine, and folds
@@ -237,12 +259,18 @@ func (ds *DistSender) sendParallel(ctx context.Context, ba *kvpb.BatchRequest, s
 // A part whose range changed under it is divided again and resent; only
 // that part, so nothing is applied twice.
 func (ds *DistSender) sendParts(ctx context.Context, ba *kvpb.BatchRequest, items []item,
-	resps []*kvpb.ResponseUnion, ts *hlc.Timestamp) error {
+	resps []*kvpb.ResponseUnion, acc *respAcc) error {
 	partials := map[int][]partial{}
+	endTxn := hasEndTxn(ba)
 	for len(items) > 0 {
 		parts, err := ds.divide(ctx, items)
 		if err != nil {
 			return err
+		}
+		if endTxn && len(parts) > 1 {
+			// Only ever one part is sent with an EndTxn, so nothing of
+			// the batch has been applied.
+			return ErrEndTxnSpansRanges
 		}
 		type result struct {
 			br  *kvpb.BatchResponse
@@ -272,7 +300,7 @@ func (ds *DistSender) sendParts(ctx context.Context, ba *kvpb.BatchRequest, item
 			case r.err != nil:
 				return r.err
 			default:
-				*ts = ts.Forward(r.br.GetTimestamp().HLC())
+				acc.add(r.br)
 				// Order by the piece's own start, not the range's: a stale
 				// descriptor can start earlier than the range that served it.
 				for k, j := range parts[i].indexes {
@@ -313,7 +341,7 @@ func (ds *DistSender) sendOrdered(ctx context.Context, ba *kvpb.BatchRequest, sp
 			resps[i] = emptyResponse(r)
 		}
 	}
-	var ts hlc.Timestamp
+	var acc respAcc
 	// Point requests go first, all at once.
 	var points []int
 	for i, s := range spans {
@@ -326,7 +354,7 @@ func (ds *DistSender) sendOrdered(ctx context.Context, ba *kvpb.BatchRequest, sp
 		for k, i := range points {
 			items[k] = item{idx: i, req: ba.GetRequests()[i], s: spans[i]}
 		}
-		if err := ds.sendParts(ctx, ba, items, resps, &ts); err != nil {
+		if err := ds.sendParts(ctx, ba, items, resps, &acc); err != nil {
 			return nil, err
 		}
 	}
@@ -373,7 +401,7 @@ func (ds *DistSender) sendOrdered(ctx context.Context, ba *kvpb.BatchRequest, sp
 			if err != nil {
 				return nil, err
 			}
-			ts = ts.Forward(br.GetTimestamp().HLC())
+			acc.add(br)
 			for k, i := range p.indexes {
 				part := br.GetResponses()[k]
 				nk, nb, resume := partStats(part)
@@ -398,7 +426,7 @@ func (ds *DistSender) sendOrdered(ctx context.Context, ba *kvpb.BatchRequest, sp
 		}
 		cursor, more = nextCursor(spans, done, d, reverse)
 	}
-	return ds.finish(ba, resps, ts), nil
+	return ds.finish(ba, resps, &acc), nil
 }
 
 // nextCursor returns where the next range to visit is looked up, after
@@ -475,13 +503,31 @@ func (ds *DistSender) restAfter(s span, d *kvpb.RangeDescriptor, reverse bool) *
 	return nil
 }
 
-func (ds *DistSender) finish(ba *kvpb.BatchRequest, resps []*kvpb.ResponseUnion, ts hlc.Timestamp) *kvpb.BatchResponse {
+// respAcc accumulates what the parts' responses say besides their
+// results: the highest evaluation timestamp and the transaction.
+type respAcc struct {
+	ts  hlc.Timestamp
+	txn *kvpb.Transaction
+}
+
+func (a *respAcc) add(br *kvpb.BatchResponse) {
+	a.ts = a.ts.Forward(br.GetTimestamp().HLC())
+	if t := br.GetTxn(); t != nil {
+		if a.txn == nil {
+			a.txn = t.Clone()
+		} else {
+			MergeTxn(a.txn, t)
+		}
+	}
+}
+
+func (ds *DistSender) finish(ba *kvpb.BatchRequest, resps []*kvpb.ResponseUnion, acc *respAcc) *kvpb.BatchResponse {
 	for i, r := range resps {
 		if r == nil {
 			resps[i] = emptyResponse(ba.GetRequests()[i])
 		}
 	}
-	br := &kvpb.BatchResponse{Responses: resps, Timestamp: kvpb.TS(ts)}
+	br := &kvpb.BatchResponse{Responses: resps, Timestamp: kvpb.TS(acc.ts), Txn: acc.txn}
 	if ds.cfg.Clock != nil {
 		br.Now = kvpb.TS(ds.cfg.Clock.Now())
 	}
@@ -525,15 +571,19 @@ func (ds *DistSender) sendToRange(ctx context.Context, orig *kvpb.BatchRequest, 
 			}
 			tried[rep.GetReplicaId()] = true
 			ba := &kvpb.BatchRequest{
-				Header:   &kvpb.Header{RangeId: desc.GetRangeId(), Replica: rep, Timestamp: orig.GetHeader().GetTimestamp()},
+				Header:   partHeader(orig.GetHeader(), desc, rep),
 				Requests: p.reqs,
 			}
 			if ds.cfg.Clock != nil {
 				ba.Now = kvpb.TS(ds.cfg.Clock.Now())
 			}
-			br, err := ds.cfg.Transport.SendTo(ctx, rep, ba)
+			br, err := ds.sendAttempt(ctx, rep, ba)
 			if err != nil {
 				lastErr = err
+				if maybeSent(err) && !idempotent(p.reqs) {
+					// It may have been applied: resending could apply it twice.
+					return nil, &kvpb.AmbiguousResultError{RangeId: desc.GetRangeId(), Reason: err.Error()}
+				}
 				if ctx.Err() != nil {
 					return nil, ds.unavailable(desc, ctx.Err(), lastErr)
 				}
@@ -561,6 +611,7 @@ func (ds *DistSender) sendToRange(ctx context.Context, orig *kvpb.BatchRequest, 
 				rnf *kvpb.RangeNotFoundError
 				snf *kvpb.StoreNotFoundError
 				una *kvpb.UnavailableError
+				amb *kvpb.AmbiguousResultError
 			)
 			switch {
 			case errors.As(gerr, &nle):
@@ -577,12 +628,21 @@ func (ds *DistSender) sendToRange(ctx context.Context, orig *kvpb.BatchRequest, 
 					}
 				}
 			case errors.As(gerr, &rkm):
+				if desc.GetRangeId() == 1 {
+					// Range 1 split: the cached first-range descriptor
+					// is stale too (it would claim every key again).
+					ds.forgetFirstRange()
+				}
 				ds.cache.EvictAndReplace(desc, rkm.GetRanges()...)
 				return nil, errResplit
 			case errors.As(gerr, &rnf), errors.As(gerr, &snf):
 				// That replica is gone; try the others.
 			case errors.As(gerr, &una):
 				// No quorum or lease right now: back off and retry.
+				order = nil
+			case errors.As(gerr, &amb) && idempotent(p.reqs):
+				// Proposed but not known applied: applying it again is
+				// harmless, so it is resent like an unavailable range.
 				order = nil
 			default:
 				return nil, gerr
@@ -602,6 +662,42 @@ func (ds *DistSender) sendToRange(ctx context.Context, orig *kvpb.BatchRequest, 
 		}
 		backoff = min(2*backoff, ds.cfg.BackoffMax)
 	}
+}
+
+// sendAttempt makes one RPC, bounded by Config.AttemptTimeout if set.
+func (ds *DistSender) sendAttempt(ctx context.Context, rep *kvpb.ReplicaDescriptor, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
+	if ds.cfg.AttemptTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, ds.cfg.AttemptTimeout)
+		defer cancel()
+	}
+	return ds.cfg.Transport.SendTo(ctx, rep, ba)
+}
+
+// partHeader is the header of the part of orig sent to rep: orig's, with
+// the range and replica addressed.
+func partHeader(orig *kvpb.Header, desc *kvpb.RangeDescriptor, rep *kvpb.ReplicaDescriptor) *kvpb.Header {
+	h := &kvpb.Header{}
+	if orig != nil {
+		h = proto.Clone(orig).(*kvpb.Header)
+	}
+	h.RangeId = desc.GetRangeId()
+	h.Replica = rep
+	return h
+}
+
+// idempotent reports whether applying reqs twice leaves the same data as
+// applying them once, so that a batch whose outcome is unknown may be
+// resent. Transactional writes are idempotent (a replay of the same
+// sequence number is recognised); their commit is not.
+func idempotent(reqs []*kvpb.RequestUnion) bool {
+	for _, r := range reqs {
+		switch r.GetValue().(type) {
+		case *kvpb.RequestUnion_ConditionalPut, *kvpb.RequestUnion_Increment, *kvpb.RequestUnion_EndTxn:
+			return false
+		}
+	}
+	return true
 }
 
 func (ds *DistSender) unavailable(desc *kvpb.RangeDescriptor, cause, last error) error {
