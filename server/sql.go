@@ -15,7 +15,7 @@ import (
 type SQLEngineFunc func(n *Server) (conn.Engine, error)
 
 // KV returns the node's KV client (what a SQL engine is built on).
-func (s *Server) KV() *kvclient.Client { return s.kv }
+func (s *Server) KV() *kvclient.DB { return s.kv }
 
 // SQLAddr returns the address the SQL (pgwire) listener is bound to, ""
 // when the node serves no SQL.

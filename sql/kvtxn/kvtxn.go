@@ -3,6 +3,7 @@ package kvtxn
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 
 	"github.com/tesseradb/tessera/kv/kvclient"
 	"github.com/tesseradb/tessera/kv/kvpb"
@@ -45,11 +46,11 @@ type DB interface {
 type Retryable interface{ TxnRetryable() bool }
 
 // extraRetryable is set by adapters for the errors of the real client.
-var extraRetryable func(error) bool
+var extraRetryable atomic.Pointer[func(error) bool]
 
 // SetRetryableClassifier installs the KV client's classifier (contract A's
 // kvpb.IsRetryable) so that its errors count as retryable too.
-func SetRetryableClassifier(f func(error) bool) { extraRetryable = f }
+func SetRetryableClassifier(f func(error) bool) { extraRetryable.Store(&f) }
 
 // IsRetryable reports whether err means "re-run the transaction".
 func IsRetryable(err error) bool {
@@ -57,7 +58,8 @@ func IsRetryable(err error) bool {
 	if errors.As(err, &r) && r.TxnRetryable() {
 		return true
 	}
-	return extraRetryable != nil && extraRetryable(err)
+	f := extraRetryable.Load()
+	return f != nil && (*f)(err)
 }
 
 // IsConditionFailed reports whether err is a failed CPut.
