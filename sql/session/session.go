@@ -41,16 +41,31 @@ type Engine struct {
 	db    kvtxn.DB
 	cfg   Config
 	cache *catalog.Cache
+
+	bootMu sync.Mutex
+	booted bool
 }
 
 var _ conn.Engine = (*Engine)(nil)
 
-// NewEngine bootstraps the catalog if needed and returns the engine.
+// NewEngine returns the engine. The catalog (defaultdb, postgres) is
+// bootstrapped by the first session, so a node can build its engine before
+// its cluster is initialised.
 func NewEngine(ctx context.Context, db kvtxn.DB, cfg Config) (*Engine, error) {
-	if err := catalog.Bootstrap(ctx, db); err != nil {
-		return nil, fmt.Errorf("sql: bootstrap: %w", err)
-	}
 	return &Engine{db: db, cfg: cfg, cache: catalog.NewCache()}, nil
+}
+
+func (e *Engine) ensureBootstrapped(ctx context.Context) error {
+	e.bootMu.Lock()
+	defer e.bootMu.Unlock()
+	if e.booted {
+		return nil
+	}
+	if err := catalog.Bootstrap(ctx, e.db); err != nil {
+		return pgerr.New("57P03", "the database system is starting up: %v", err)
+	}
+	e.booted = true
+	return nil
 }
 
 var defaultVars = map[string]string{
@@ -80,6 +95,9 @@ var varDisplay = map[string]string{"datestyle": "DateStyle", "timezone": "TimeZo
 
 // NewSession starts a session.
 func (e *Engine) NewSession(ctx context.Context, args conn.SessionArgs) (conn.Session, error) {
+	if err := e.ensureBootstrapped(ctx); err != nil {
+		return nil, err
+	}
 	s := &Session{eng: e, user: args.User, vars: map[string]string{}}
 	for k, v := range defaultVars {
 		s.vars[k] = v
