@@ -67,3 +67,12 @@ func IsConditionFailed(err error) bool {
 	var cfe *kvpb.ConditionFailedError
 	return errors.As(err, &cfe)
 }
+
+// Savepoints is implemented by transactions that can roll back to a
+// point inside themselves (SQL SAVEPOINT / ROLLBACK TO / RELEASE). The
+// savepoint value is opaque to the caller.
+type Savepoints interface {
+	Savepoint(ctx context.Context) (any, error)
+	RollbackTo(ctx context.Context, sp any) error
+	Release(ctx context.Context, sp any) error
+}

@@ -222,3 +222,20 @@ func TestCopyFrom(t *testing.T) {
 	require.Error(t, err)
 	require.Equal(t, "22P02", pgerr.Code(err))
 }
+
+func TestSavepoints(t *testing.T) {
+	eng, _ := newTestEngine(t)
+	s := newTS(t, eng)
+	s.exec("CREATE TABLE sp (k INT PRIMARY KEY)")
+	s.exec("BEGIN; INSERT INTO sp VALUES (1); SAVEPOINT a; INSERT INTO sp VALUES (2)")
+	s.fails("INSERT INTO sp VALUES (2)", "23505")
+	s.fails("SELECT 1", "25P02")
+	s.exec("ROLLBACK TO SAVEPOINT a")
+	s.exec("INSERT INTO sp VALUES (3); RELEASE SAVEPOINT a")
+	s.fails("ROLLBACK TO SAVEPOINT a", "3B001")
+	s.fails("ROLLBACK TO SAVEPOINT nope", "3B001")
+	s.tag("COMMIT", "ROLLBACK") // the block failed; COMMIT rolls back
+	s.query("SELECT count(*) FROM sp", "0")
+	s.exec("BEGIN; INSERT INTO sp VALUES (1); SAVEPOINT a; INSERT INTO sp VALUES (2); ROLLBACK TO SAVEPOINT a; INSERT INTO sp VALUES (3); COMMIT")
+	s.query("SELECT k FROM sp ORDER BY k", "1", "3")
+}

@@ -22,6 +22,11 @@ import (
 	"github.com/tesseradb/tessera/sql/types"
 )
 
+type namedSP struct {
+	name string
+	sp   any
+}
+
 // MaxRetries bounds automatic retries of an implicit transaction.
 const MaxRetries = 100
 
@@ -140,6 +145,8 @@ type Session struct {
 	failed    bool
 	txnStmts  int
 	restartSP string
+	// savepoints of the open block, innermost last.
+	savepoints []namedSP
 	txnStart  time.Time
 
 	prepared map[string]*Prepared
@@ -397,6 +404,9 @@ func (s *Session) run(ctx context.Context, stmt *parser.Statement, params []type
 	defer done()
 	if stmt.Ext != nil {
 		if res, handled, err := s.runExt(ctx, stmt); handled {
+			if err != nil && s.inBlock {
+				s.failed = true
+			}
 			return res, err
 		}
 	}
@@ -469,16 +479,34 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 			if !s.inBlock {
 				return nil, true, pgerr.New(pgerr.NoActiveTxn, "ROLLBACK TO SAVEPOINT can only be used in transaction blocks")
 			}
-			if strings.EqualFold(x.Savepoint, s.restartSP) {
-				if s.txn != nil {
-					_ = s.txn.Rollback(ctx)
+			for i := len(s.savepoints) - 1; i >= 0; i-- {
+				if s.savepoints[i].name != x.Savepoint {
+					continue
 				}
-				s.txn = s.eng.db.NewTxn(ctx)
+				if strings.EqualFold(x.Savepoint, s.restartSP) && i == 0 {
+					// Restart: a fresh transaction (also after a retry error).
+					if s.txn != nil {
+						_ = s.txn.Rollback(ctx)
+					}
+					s.txn = s.eng.db.NewTxn(ctx)
+					s.savepoints = []namedSP{{name: x.Savepoint}}
+					s.failed = false
+					s.txnStmts = 0
+					return res, true, nil
+				}
+				sps, ok := s.txn.(kvtxn.Savepoints)
+				if !ok || s.savepoints[i].sp == nil {
+					return nil, true, pgerr.New(pgerr.FeatureNotSupported, "ROLLBACK TO SAVEPOINT is not supported by this transaction")
+				}
+				if err := sps.RollbackTo(ctx, s.savepoints[i].sp); err != nil {
+					s.failed = true
+					return nil, true, wrapRetry(err)
+				}
+				s.savepoints = s.savepoints[:i+1]
 				s.failed = false
-				s.txnStmts = 0
 				return res, true, nil
 			}
-			return nil, true, pgerr.New(pgerr.FeatureNotSupported, "ROLLBACK TO SAVEPOINT is supported only for a savepoint taken at the start of the transaction")
+			return nil, true, pgerr.New(pgerr.InvalidSavepoint, "savepoint %q does not exist", x.Savepoint)
 		}
 		if !s.inBlock {
 			res.notices = append(res.notices, "there is no transaction in progress")
@@ -493,15 +521,39 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 		if s.failed {
 			return nil, true, pgerr.New(pgerr.InFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
 		}
-		if s.txnStmts == 0 {
+		if s.txnStmts == 0 && len(s.savepoints) == 0 {
 			s.restartSP = x.Name
+			s.savepoints = append(s.savepoints, namedSP{name: x.Name})
+			return res, true, nil
 		}
+		if s.txn == nil {
+			s.txn = s.eng.db.NewTxn(ctx)
+		}
+		var sp any
+		if sps, ok := s.txn.(kvtxn.Savepoints); ok {
+			var err error
+			if sp, err = sps.Savepoint(ctx); err != nil {
+				return nil, true, err
+			}
+		}
+		s.savepoints = append(s.savepoints, namedSP{name: x.Name, sp: sp})
 		return res, true, nil
 	case *parser.ReleaseStmt:
 		if s.failed {
 			return nil, true, pgerr.New(pgerr.InFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
 		}
-		return res, true, nil
+		for i := len(s.savepoints) - 1; i >= 0; i-- {
+			if s.savepoints[i].name == x.Name {
+				if sps, ok := s.txn.(kvtxn.Savepoints); ok && s.savepoints[i].sp != nil {
+					if err := sps.Release(ctx, s.savepoints[i].sp); err != nil {
+						return nil, true, err
+					}
+				}
+				s.savepoints = s.savepoints[:i]
+				return res, true, nil
+			}
+		}
+		return nil, true, pgerr.New(pgerr.InvalidSavepoint, "savepoint %q does not exist", x.Name)
 	}
 	if s.failed {
 		return nil, true, pgerr.New(pgerr.InFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
@@ -569,6 +621,7 @@ func (s *Session) beginBlock(ctx context.Context) {
 	s.txn = nil
 	s.txnStmts = 0
 	s.restartSP = ""
+	s.savepoints = nil
 	s.txnStart = time.Now()
 }
 
