@@ -147,7 +147,7 @@ type Session struct {
 	restartSP string
 	// savepoints of the open block, innermost last.
 	savepoints []namedSP
-	txnStart  time.Time
+	txnStart   time.Time
 
 	prepared map[string]*Prepared
 	// curParamTypes are the parameter types of the statement executing now.
