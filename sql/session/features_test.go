@@ -239,3 +239,18 @@ func TestSavepoints(t *testing.T) {
 	s.exec("BEGIN; INSERT INTO sp VALUES (1); SAVEPOINT a; INSERT INTO sp VALUES (2); ROLLBACK TO SAVEPOINT a; INSERT INTO sp VALUES (3); COMMIT")
 	s.query("SELECT k FROM sp ORDER BY k", "1", "3")
 }
+
+func TestStatementTimeoutAndBudget(t *testing.T) {
+	eng, _ := newTestEngine(t)
+	s := newTS(t, eng)
+	s.exec("CREATE TABLE big (k INT PRIMARY KEY)")
+	s.exec("INSERT INTO big SELECT * FROM generate_series(1, 2000)")
+	s.exec("SET statement_timeout = 1")
+	// A 4-billion-row cross join cannot finish in 1 ms.
+	s.fails("SELECT count(*) FROM big a, big b, big c", "57014")
+	s.exec("SET statement_timeout = 0")
+	eng.cfg.MemoryBudget = 1 << 16
+	s.fails("SELECT k FROM big ORDER BY k DESC", "53200")
+	eng.cfg.MemoryBudget = 0
+	s.query("SELECT k FROM big ORDER BY k DESC LIMIT 1", "2000")
+}
