@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/tesseradb/tessera/sql/conn"
 	"github.com/tesseradb/tessera/sql/pgerr"
+	"github.com/tesseradb/tessera/sql/types"
 )
 
 func TestBasics(t *testing.T) {
@@ -253,4 +254,47 @@ func TestStatementTimeoutAndBudget(t *testing.T) {
 	s.fails("SELECT k FROM big ORDER BY k DESC", "53200")
 	eng.cfg.MemoryBudget = 0
 	s.query("SELECT k FROM big ORDER BY k DESC LIMIT 1", "2000")
+}
+
+func TestPrepareExecute(t *testing.T) {
+	eng, _ := newTestEngine(t)
+	s := newTS(t, eng)
+	ctx := context.Background()
+	s.exec("CREATE TABLE p (k INT PRIMARY KEY, v TEXT, f FLOAT8)")
+	ins, err := s.s.Prepare(ctx, "INSERT INTO p VALUES ($1, $2, $3)", nil)
+	require.NoError(t, err)
+	require.Equal(t, []string{"integer", "text", "double precision"}, typeNames(ins.ParamTypes()))
+	require.Nil(t, ins.Columns())
+	for i := 1; i <= 5; i++ {
+		w := &textWriter{}
+		tag, rest, err := s.s.Execute(ctx, ins, []types.Datum{types.DInt(i), types.DString("v"), types.DFloat(float64(i) / 2)}, w, 0)
+		require.NoError(t, err)
+		require.Nil(t, rest)
+		require.Equal(t, "INSERT 0 1", tag)
+	}
+	sel, err := s.s.Prepare(ctx, "SELECT k, f FROM p WHERE k > $1 ORDER BY k", []types.OID{20})
+	require.NoError(t, err)
+	require.Equal(t, []string{"bigint"}, typeNames(sel.ParamTypes()))
+	require.Len(t, sel.Columns(), 2)
+	w := &textWriter{cols: sel.Columns()}
+	tag, rest, err := s.s.Execute(ctx, sel, []types.Datum{types.DInt(1)}, w, 2)
+	require.NoError(t, err)
+	require.Equal(t, "", tag)
+	require.NotNil(t, rest)
+	require.Equal(t, []string{"2|1", "3|1.5"}, w.rows)
+	tag, rest, err = rest.Resume(ctx, w, 0)
+	require.NoError(t, err)
+	require.Nil(t, rest)
+	require.Equal(t, "SELECT 4", tag)
+	require.Equal(t, []string{"2|1", "3|1.5", "4|2", "5|2.5"}, w.rows)
+	_, err = s.s.Prepare(ctx, "SELECT * FROM nope WHERE x = $1", nil)
+	require.Equal(t, "42P01", pgerr.Code(err))
+}
+
+func typeNames(ts []*types.T) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.SQLName())
+	}
+	return out
 }
