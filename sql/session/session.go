@@ -762,7 +762,7 @@ func (s *Session) executeAST(st *stmtCtx, b *plan.Binder, env *exec.Env, stmt *p
 		}
 		return ddlRes("DROP DATABASE", d.dropDatabase(id, n.Name.O))
 	case *ast.ExplainStmt:
-		return s.explain(b, n)
+		return s.explain(b, env, n)
 	}
 	return nil, pgerr.New(pgerr.FeatureNotSupported, "statement %T is not supported", n)
 }
