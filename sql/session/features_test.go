@@ -301,3 +301,51 @@ func typeNames(ts []*types.T) []string {
 	}
 	return out
 }
+
+// TestConcurrentTransfers moves money between accounts from several
+// sessions at once; explicit blocks retry on 40001. The total never
+// changes.
+func TestConcurrentTransfers(t *testing.T) {
+	eng, _ := newTestEngine(t)
+	setup := newTS(t, eng)
+	setup.exec("CREATE TABLE bank (id INT PRIMARY KEY, bal INT NOT NULL)")
+	setup.exec("INSERT INTO bank VALUES (0, 1000), (1, 1000), (2, 1000), (3, 1000)")
+	const workers, transfers = 4, 30
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		s := newTS(t, eng)
+		go func(w int) {
+			for i := 0; i < transfers; i++ {
+				from, to := (w+i)%4, (w+i+1)%4
+				for attempt := 0; ; attempt++ {
+					_, _, err := s.run("BEGIN; UPDATE bank SET bal = bal - 7 WHERE id = " + itoa(from) +
+						"; UPDATE bank SET bal = bal + 7 WHERE id = " + itoa(to) + "; COMMIT")
+					if err == nil {
+						break
+					}
+					if s.s.TxnStatus() != 'I' {
+						_, _, _ = s.run("ROLLBACK")
+					}
+					if pgerr.Code(err) != "40001" || attempt > 200 {
+						errs <- err
+						return
+					}
+				}
+				// Implicit statements retry by themselves.
+				if _, _, err := s.run("UPDATE bank SET bal = bal + 1 WHERE id = " + itoa(to)); err != nil {
+					errs <- err
+					return
+				}
+				if _, _, err := s.run("UPDATE bank SET bal = bal - 1 WHERE id = " + itoa(to)); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}(w)
+	}
+	for w := 0; w < workers; w++ {
+		require.NoError(t, <-errs)
+	}
+	setup.query("SELECT sum(bal) FROM bank", "4000")
+}
