@@ -46,3 +46,25 @@ func (t spTxn) Release(ctx context.Context, sp any) error {
 func (d kvDB) Inc(ctx context.Context, key []byte, delta int64) (int64, error) {
 	return d.db.Inc(ctx, key, delta)
 }
+
+// GetMany reads keys in one batch.
+func (t spTxn) GetMany(ctx context.Context, keys [][]byte) ([][]byte, []bool, error) {
+	b := t.NewBatch()
+	for _, k := range keys {
+		b.Get(k)
+	}
+	if err := t.Run(ctx, b); err != nil {
+		return nil, nil, err
+	}
+	vals := make([][]byte, len(keys))
+	found := make([]bool, len(keys))
+	for i, r := range b.Results {
+		if r.Err != nil {
+			return nil, nil, r.Err
+		}
+		if len(r.Rows) > 0 {
+			vals[i], found[i] = r.Rows[0].Value, true
+		}
+	}
+	return vals, found, nil
+}

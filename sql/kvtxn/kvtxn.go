@@ -76,3 +76,11 @@ type Savepoints interface {
 	RollbackTo(ctx context.Context, sp any) error
 	Release(ctx context.Context, sp any) error
 }
+
+// BatchGetter is implemented by transactions that read many keys in one
+// round trip (an index join's primary lookups).
+type BatchGetter interface {
+	// GetMany returns the values of keys (nil where absent) and whether
+	// each was found.
+	GetMany(ctx context.Context, keys [][]byte) ([][]byte, []bool, error)
+}
