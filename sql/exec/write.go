@@ -405,3 +405,14 @@ func (env *Env) runDelete(n *plan.Delete) (Iter, error) {
 	}
 	return &sliceIter{rows: out}, nil
 }
+
+// WriteRow writes a new row and its index entries (checks included).
+func (env *Env) WriteRow(rc *catalog.RowCodec, row Row) error {
+	if err := env.checkRow(rc.Desc, row); err != nil {
+		return err
+	}
+	return env.writeRow(rc, row)
+}
+
+// DeleteRow removes a row and its index entries.
+func (env *Env) DeleteRow(rc *catalog.RowCodec, row Row) error { return env.deleteRow(rc, row) }

@@ -439,3 +439,8 @@ func (b *Binder) BindDelete(n *ast.DeleteStmt) (*Delete, error) {
 	}
 	return del, nil
 }
+
+// BindScalar binds an expression over a row with the given columns.
+func (b *Binder) BindScalar(e ast.ExprNode, cols []Col) (Expr, error) {
+	return b.bindExpr(e, &scope{cols: cols, noAgg: "this expression"})
+}

@@ -754,3 +754,142 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 		return d.env.Txn.Put(d.ctx, pk, val)
 	})
 }
+
+// alterColumn runs ALTER TABLE ... ALTER COLUMN TYPE / SET NOT NULL / DROP
+// NOT NULL. A type change rewrites every row (and the indexes holding the
+// column) in this transaction.
+func (d *ddl) alterColumn(n *parser.AlterColumnStmt) (string, error) {
+	t, err := d.b.ResolveTable(n.Schema, n.Table)
+	if err != nil {
+		return "", err
+	}
+	if t == nil || t.Kind != catalog.KindTable {
+		if n.IfExists {
+			return "ALTER TABLE", nil
+		}
+		return "", pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", n.Table)
+	}
+	desc := catalog.Mutable(t)
+	for _, a := range n.Actions {
+		ord, col := desc.ColumnByName(a.Column)
+		if col == nil || col.Hidden {
+			return "", pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", a.Column, desc.Name)
+		}
+		switch {
+		case a.DropNotNull:
+			for _, id := range desc.Primary.ColumnIDs {
+				if id == col.ID {
+					return "", pgerr.New(pgerr.InvalidTableDef, "column %q is in a primary key", col.Name)
+				}
+			}
+			col.Nullable = true
+		case a.SetNotNull:
+			err := d.scanAll(desc, func(row exec.Row) error {
+				if types.IsNull(row[ord]) {
+					return pgerr.New(pgerr.NotNullViolation, "column %q of relation %q contains null values", col.Name, desc.Name)
+				}
+				return nil
+			})
+			if err != nil {
+				return "", err
+			}
+			col.Nullable = false
+		case a.Type != nil:
+			nt, err := types.FromPG(*a.Type)
+			if err != nil {
+				return "", err
+			}
+			old := catalog.Mutable(desc)
+			oldCodec := catalog.NewRowCodec(old)
+			col.Type = nt
+			newCodec := catalog.NewRowCodec(desc)
+			var using plan.Expr
+			if a.Using != nil {
+				sc := d.tableScope(old)
+				if using, err = d.b.BindScalar(a.Using, sc); err != nil {
+					return "", err
+				}
+			}
+			err = d.scanAll(old, func(row exec.Row) error {
+				nr := append(exec.Row{}, row...)
+				var v types.Datum = row[ord]
+				var err error
+				if using != nil {
+					if v, err = d.env.Eval(using, row); err != nil {
+						return err
+					}
+					v, err = types.Cast(v, using.Type(), nt, nil)
+				} else {
+					v, err = types.Cast(v, old.Columns[ord].Type, nt, nil)
+				}
+				if err != nil {
+					return err
+				}
+				nr[ord] = v
+				if err := d.env.DeleteRow(oldCodec, row); err != nil {
+					return err
+				}
+				return d.env.WriteRow(newCodec, nr)
+			})
+			if err != nil {
+				return "", err
+			}
+		}
+	}
+	if err := d.coll.Write(d.ctx, desc); err != nil {
+		return "", err
+	}
+	return "ALTER TABLE", nil
+}
+
+func (d *ddl) tableScope(t *catalog.Descriptor) []plan.Col {
+	cols := make([]plan.Col, len(t.Columns))
+	for i, c := range t.Columns {
+		cols[i] = plan.Col{Name: c.Name, T: c.Type, Table: t.Name, Hidden: c.Hidden}
+	}
+	return cols
+}
+
+// isSchemaStmt: the MySQL grammar reads CREATE/DROP SCHEMA as DATABASE;
+// PostgreSQL's schemas live inside the current database.
+func isSchemaStmt(sql, verb string) bool {
+	f := strings.Fields(strings.ToUpper(sql))
+	return len(f) >= 2 && f[0] == verb && f[1] == "SCHEMA"
+}
+
+func (d *ddl) createSchema(name string, ifNotExists bool) (string, error) {
+	if id, err := d.coll.LookupID(d.ctx, d.b.DB, 0, name); err != nil {
+		return "", err
+	} else if id != 0 {
+		if ifNotExists {
+			return "CREATE SCHEMA", nil
+		}
+		return "", pgerr.New(pgerr.DuplicateSchema, "schema %q already exists", name)
+	}
+	_, err := d.coll.CreateSchema(d.ctx, d.b.DB, name)
+	return "CREATE SCHEMA", err
+}
+
+func (d *ddl) dropSchema(name string, ifExists bool) (string, error) {
+	id, err := d.coll.LookupID(d.ctx, d.b.DB, 0, name)
+	if err != nil {
+		return "", err
+	}
+	if id == 0 {
+		if ifExists {
+			return "DROP SCHEMA", nil
+		}
+		return "", pgerr.New(pgerr.InvalidSchemaName, "schema %q does not exist", name)
+	}
+	objs, err := d.coll.ListNames(d.ctx, d.b.DB, id)
+	if err != nil {
+		return "", err
+	}
+	if len(objs) > 0 {
+		return "", pgerr.New(pgerr.DependentObjects, "cannot drop schema %q because other objects depend on it", name)
+	}
+	if err := d.coll.RemoveName(d.ctx, d.b.DB, 0, name); err != nil {
+		return "", err
+	}
+	return "DROP SCHEMA", d.coll.Delete(d.ctx, id)
+}

@@ -349,3 +349,28 @@ func TestConcurrentTransfers(t *testing.T) {
 	}
 	setup.query("SELECT sum(bal) FROM bank", "4000")
 }
+
+func TestAlterColumnAndSchemas(t *testing.T) {
+	eng, _ := newTestEngine(t)
+	s := newTS(t, eng)
+	s.exec("CREATE TABLE ac (k INT PRIMARY KEY, v TEXT, n INT)")
+	s.exec("CREATE INDEX ac_n ON ac (n)")
+	s.exec("INSERT INTO ac VALUES (1, '10', 5), (2, NULL, 6)")
+	s.fails("ALTER TABLE ac ALTER COLUMN v SET NOT NULL", "23502")
+	s.exec("UPDATE ac SET v = '20' WHERE k = 2")
+	s.exec("ALTER TABLE ac ALTER COLUMN v SET NOT NULL")
+	s.fails("INSERT INTO ac VALUES (3, NULL, 0)", "23502")
+	s.exec("ALTER TABLE ac ALTER COLUMN v DROP NOT NULL")
+	s.exec("ALTER TABLE ac ALTER COLUMN v TYPE INT USING v::int")
+	s.query("SELECT v + 1 FROM ac ORDER BY k", "11", "21")
+	s.exec("ALTER TABLE ac ALTER COLUMN n TYPE BIGINT")
+	s.query("SELECT k FROM ac WHERE n = 6", "2")
+	s.exec("CREATE SCHEMA app")
+	s.exec("CREATE TABLE app.items (id INT PRIMARY KEY)")
+	s.exec("INSERT INTO app.items VALUES (7)")
+	s.query("SELECT id FROM app.items", "7")
+	s.fails("DROP SCHEMA app", "2BP01")
+	s.exec("DROP TABLE app.items")
+	s.exec("DROP SCHEMA app")
+	s.fails("SELECT * FROM app.items", "3F000")
+}

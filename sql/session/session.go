@@ -675,6 +675,8 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 			tag, err = d.truncate(x)
 		case *parser.DropIndexStmt:
 			tag, err = d.dropIndex(x)
+		case *parser.AlterColumnStmt:
+			tag, err = d.alterColumn(x)
 		default:
 			return nil, pgerr.New(pgerr.FeatureNotSupported, "%s is not supported", x.StatementTag())
 		}
@@ -736,6 +738,9 @@ func (s *Session) executeAST(st *stmtCtx, b *plan.Binder, env *exec.Env, stmt *p
 	case *ast.AlterTableStmt:
 		return ddlRes(d.alterTable(n))
 	case *ast.CreateDatabaseStmt:
+		if isSchemaStmt(stmt.SQL, "CREATE") {
+			return ddlRes(d.createSchema(n.Name.O, n.IfNotExists))
+		}
 		if id, err := st.coll.LookupID(st.ctx, 0, 0, n.Name.O); err != nil {
 			return nil, err
 		} else if id != 0 {
@@ -747,6 +752,9 @@ func (s *Session) executeAST(st *stmtCtx, b *plan.Binder, env *exec.Env, stmt *p
 		_, err := st.coll.CreateDatabase(st.ctx, n.Name.O)
 		return ddlRes("CREATE DATABASE", err)
 	case *ast.DropDatabaseStmt:
+		if isSchemaStmt(stmt.SQL, "DROP") {
+			return ddlRes(d.dropSchema(n.Name.O, n.IfExists))
+		}
 		id, err := st.coll.LookupID(st.ctx, 0, 0, n.Name.O)
 		if err != nil {
 			return nil, err
