@@ -394,7 +394,16 @@ func (env *Env) runDelete(n *plan.Delete) (Iter, error) {
 	}
 	width := len(n.Table.Columns)
 	var out []Row
+	seen := map[string]bool{}
 	for _, r := range rows {
+		pk, err := n.Codec.PrimaryKey(r[:width])
+		if err != nil {
+			return nil, err
+		}
+		if seen[string(pk)] {
+			continue
+		}
+		seen[string(pk)] = true
 		if err := env.deleteRow(n.Codec, r[:width]); err != nil {
 			return nil, err
 		}

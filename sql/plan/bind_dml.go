@@ -418,13 +418,32 @@ func (b *Binder) BindUpdate(n *ast.UpdateStmt) (*Update, error) {
 
 // BindDelete binds DELETE.
 func (b *Binder) BindDelete(n *ast.DeleteStmt) (*Delete, error) {
-	d, alias, err := b.dmlTable(n.TableRefs)
+	refs := n.TableRefs
+	var using *ast.Join
+	if n.IsMultiTable && n.Tables != nil && len(n.Tables.Tables) == 1 {
+		// DELETE FROM t USING others: the target is Tables, the USING
+		// list is TableRefs.
+		using = refs.TableRefs
+		tn := n.Tables.Tables[0]
+		refs = &ast.TableRefsClause{TableRefs: &ast.Join{Left: &ast.TableSource{Source: &ast.TableName{Schema: tn.Schema, Name: tn.Name}}}}
+	} else if n.IsMultiTable {
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "multi-table DELETE is not supported")
+	}
+	d, alias, err := b.dmlTable(refs)
 	if err != nil {
 		return nil, err
 	}
 	del := &Delete{Table: d, Codec: catalog.NewRowCodec(d)}
 	cols := tableCols(d, alias)
 	var in Node = &Scan{Table: d, Codec: del.Codec, Cols: cols, Locking: true}
+	if using != nil {
+		u, ucols, err := b.bindFrom(using, nil)
+		if err != nil {
+			return nil, err
+		}
+		in = &Join{Kind: InnerJoin, L: in, R: u}
+		cols = append(cols, ucols...)
+	}
 	sc := &scope{cols: cols, noAgg: "WHERE"}
 	if n.Where != nil {
 		cond, err := b.bindBool(n.Where, sc, "WHERE")

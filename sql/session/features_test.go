@@ -374,3 +374,19 @@ func TestAlterColumnAndSchemas(t *testing.T) {
 	s.exec("DROP SCHEMA app")
 	s.fails("SELECT * FROM app.items", "3F000")
 }
+
+func TestSQLPrepareAndDeleteUsing(t *testing.T) {
+	eng, _ := newTestEngine(t)
+	s := newTS(t, eng)
+	s.exec("CREATE TABLE du (k INT PRIMARY KEY, v INT); CREATE TABLE gone (k INT)")
+	s.exec("INSERT INTO du VALUES (1, 10), (2, 20), (3, 30); INSERT INTO gone VALUES (1), (3), (3)")
+	s.tag("DELETE FROM du USING gone WHERE du.k = gone.k", "DELETE 2")
+	s.query("SELECT k FROM du", "2")
+	s.exec("PREPARE ins (int, int) AS INSERT INTO du VALUES ($1, $2)")
+	s.exec("EXECUTE ins(4, 40)")
+	s.exec("PREPARE q AS SELECT v FROM du WHERE k = $1")
+	s.query("EXECUTE q(4)", "40")
+	s.fails("EXECUTE nope(1)", "26000")
+	s.exec("DEALLOCATE q")
+	s.fails("EXECUTE q(4)", "26000")
+}

@@ -605,6 +605,59 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 		return res, true, nil
 	case *parser.DiscardStmt, *parser.VacuumStmt, *parser.AnalyzeStmt:
 		return res, true, nil
+	case *parser.PrepareStmt:
+		if _, dup := s.prepared[x.Name]; dup {
+			return nil, true, pgerr.New("42P05", "prepared statement %q already exists", x.Name)
+		}
+		var oids []types.OID
+		for _, pt := range x.ParamTypes {
+			t, err := types.FromPG(pt)
+			if err != nil {
+				return nil, true, err
+			}
+			oids = append(oids, t.OID())
+		}
+		cp, err := s.Prepare(ctx, x.Stmt.SQL, oids)
+		if err != nil {
+			return nil, true, err
+		}
+		if s.prepared == nil {
+			s.prepared = map[string]*Prepared{}
+		}
+		s.prepared[x.Name] = cp.(*Prepared)
+		return res, true, nil
+	case *parser.ExecuteStmt:
+		p, ok := s.prepared[x.Name]
+		if !ok {
+			return nil, true, pgerr.New("26000", "prepared statement %q does not exist", x.Name)
+		}
+		if len(x.Args) != len(p.params) {
+			return nil, true, pgerr.New(pgerr.Syntax, "wrong number of parameters for prepared statement %q", x.Name)
+		}
+		b := &plan.Binder{Ctx: ctx, Stmt: stmt, Eval: s.evalCtx()}
+		env := &exec.Env{Ctx: ctx, EvalCtx: b.Eval}
+		params := make([]types.Datum, len(x.Args))
+		for i, a := range x.Args {
+			e, err := b.BindScalar(a, nil)
+			if err != nil {
+				return nil, true, err
+			}
+			v, err := env.Eval(e, nil)
+			if err != nil {
+				return nil, true, err
+			}
+			if params[i], err = sem.Coerce(b.Eval, v, e.Type(), p.params[i]); err != nil {
+				return nil, true, err
+			}
+		}
+		saved := s.curParamTypes
+		s.curParamTypes = p.params
+		r, err := s.run(ctx, &p.stmt, params)
+		s.curParamTypes = saved
+		if r != nil && r.cols == nil && p.cols != nil {
+			r.cols = p.cols
+		}
+		return r, true, err
 	case *parser.DeallocateStmt:
 		if x.All {
 			s.prepared = nil
