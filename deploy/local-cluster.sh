@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts a local three-node Tessera cluster in the foreground: RPC on
-# 127.0.0.1:6433, :6434 and :6435, stores under ./data/n1 … ./data/n3, logs
+# 127.0.0.1:6433, :6434 and :6435, SQL (PostgreSQL wire protocol, --insecure:
+# trust, no TLS, loopback only) on 127.0.0.1:5433, :5434 and :5435, stores under ./data/n1 … ./data/n3, logs
 # under ./data/n*.log. A new cluster is bootstrapped with `tessera init`
 # once; an existing one just restarts from its stores. Ctrl-C stops all
 # three nodes.
@@ -10,6 +11,7 @@ BIN=${BIN:-./bin/tessera}
 DATA=${DATA:-./data}
 HOST=127.0.0.1
 PORTS=(6433 6434 6435)
+SQL_PORTS=(5433 5434 5435)
 JOIN=$(printf "$HOST:%s," "${PORTS[@]}"); JOIN=${JOIN%,}
 mkdir -p "$DATA"
 
@@ -27,9 +29,11 @@ trap stop INT TERM EXIT
 
 for i in 1 2 3; do
   port=${PORTS[$((i-1))]}
-  "$BIN" start --store "$DATA/n$i" --listen "$HOST:$port" --join "$JOIN" --http-addr "$HOST:$((port + 2000))" >>"$DATA/n$i.log" 2>&1 &
+  sql=${SQL_PORTS[$((i-1))]}
+  "$BIN" start --store "$DATA/n$i" --listen "$HOST:$port" --join "$JOIN" --http-addr "$HOST:$((port + 2000))" \
+    --sql-addr "$HOST:$sql" --insecure >>"$DATA/n$i.log" 2>&1 &
   pids+=($!)
-  echo "node $i: pid $! rpc $HOST:$port http $HOST:$((port + 2000)) store $DATA/n$i log $DATA/n$i.log"
+  echo "node $i: pid $! rpc $HOST:$port sql $HOST:$sql http $HOST:$((port + 2000)) store $DATA/n$i log $DATA/n$i.log"
 done
 
 # Bootstrap once: on a cluster that exists, init exits with status 3.
@@ -49,7 +53,10 @@ done
 "$BIN" node status --host "$HOST:${PORTS[0]}" --timeout 10s || true
 cat <<MSG
 
-Tessera is running (3 nodes). Try:
+Tessera is running (3 nodes). Connect with:
+  psql postgresql://root@$HOST:${SQL_PORTS[0]}/defaultdb?sslmode=disable
+  $BIN sql --url postgresql://root@$HOST:${SQL_PORTS[1]}/defaultdb?sslmode=disable   (no psql needed)
+Or try:
   $BIN kv put hello world --host $HOST:${PORTS[0]}
   $BIN kv get hello --host $HOST:${PORTS[1]}
   $BIN kv scan a z --host $HOST:${PORTS[2]}

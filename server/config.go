@@ -1,12 +1,14 @@
 package server
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/tesseradb/tessera/hlc"
+	"github.com/tesseradb/tessera/pgwire"
 )
 
 // Config configures a node.
@@ -21,6 +23,17 @@ type Config struct {
 	Advertise string
 	// HTTPAddr, if set, serves /healthz and /debug/pprof.
 	HTTPAddr string
+	// SQLAddr, if set, serves the PostgreSQL wire protocol with the engine
+	// SQLEngine builds (required with SQLAddr).
+	SQLAddr   string
+	SQLEngine SQLEngineFunc
+	// SQLUsers, if set, requires SCRAM-SHA-256 passwords; nil trusts every
+	// client (--insecure).
+	SQLUsers pgwire.UserStore
+	// SQLTLS, if set, is offered to SQL clients.
+	SQLTLS *tls.Config
+	// ServerVersion is reported to SQL clients (server_version).
+	ServerVersion string
 	// Join lists addresses of cluster nodes; it may include this node.
 	Join []string
 	// MaxOffset is the maximum tolerated clock offset (default 500ms).

@@ -20,6 +20,7 @@ import (
 	"github.com/tesseradb/tessera/kv/kvcoord"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
+	"github.com/tesseradb/tessera/pgwire"
 	"github.com/tesseradb/tessera/placement/driver"
 	"github.com/tesseradb/tessera/placement/liveness"
 	"github.com/tesseradb/tessera/placement/placementpb"
@@ -75,7 +76,9 @@ type Server struct {
 		transport *ranges.GRPCTransport
 		driver    *driver.Driver
 	}
-	running chan struct{} // closed once the store runs
+	sqlLis  net.Listener   // nil without Config.SQLAddr
+	pgwire  *pgwire.Server // set by Start
+	running chan struct{}  // closed once the store runs
 	stopper chan struct{}
 	wg      sync.WaitGroup
 }
@@ -149,6 +152,13 @@ func New(cfg Config) (*Server, error) {
 	if found {
 		s.mu.ident = ident
 	}
+	if err := s.listenSQL(); err != nil {
+		s.kv.Close()
+		s.peers.Close()
+		lis.Close()
+		eng.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -159,6 +169,9 @@ func (s *Server) Addr() string { return s.addr }
 // joining the cluster in the background.
 func (s *Server) Start(ctx context.Context) error {
 	if err := s.startHTTP(); err != nil {
+		return err
+	}
+	if err := s.startSQL(); err != nil {
 		return err
 	}
 	s.wg.Add(1)
@@ -273,6 +286,9 @@ func (s *Server) Stop() {
 	st, tr := s.mu.store, s.mu.transport
 	s.mu.Unlock()
 	close(s.stopper)
+	if s.pgwire == nil && s.sqlLis != nil {
+		s.sqlLis.Close() // never served
+	}
 	done := make(chan struct{})
 	go func() { s.grpc.GracefulStop(); close(done) }()
 	select {

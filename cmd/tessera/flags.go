@@ -32,7 +32,10 @@ func usageErrorf(format string, args ...any) error {
 }
 
 // parseAddr validates HOST[:PORT] and adds the default RPC port.
-func parseAddr(s string) (string, error) {
+func parseAddr(s string) (string, error) { return parseAddrPort(s, DefaultRPCPort) }
+
+// parseAddrPort validates HOST[:PORT] and adds defaultPort.
+func parseAddrPort(s string, defaultPort int) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", usageErrorf("empty address")
@@ -43,7 +46,7 @@ func parseAddr(s string) (string, error) {
 		if strings.Contains(s, ":") && !strings.HasPrefix(s, "[") {
 			return "", usageErrorf("bad address %q: %v", s, err)
 		}
-		host, port = strings.Trim(s, "[]"), strconv.Itoa(DefaultRPCPort)
+		host, port = strings.Trim(s, "[]"), strconv.Itoa(defaultPort)
 	}
 	if host == "" {
 		return "", usageErrorf("bad address %q: missing host", s)

@@ -21,6 +21,11 @@ type startFlags struct {
 	join      string
 	maxOffset time.Duration
 	httpAddr  string
+	sqlAddr   string
+	insecure  insecureFlag
+	sqlUsers  string
+	certFile  string
+	keyFile   string
 }
 
 // startConfig is the validated form of startFlags.
@@ -31,6 +36,8 @@ type startConfig struct {
 	join      []string
 	maxOffset time.Duration
 	httpAddr  string
+	sqlAddr   string
+	sql       sqlSecurity
 }
 
 func (f *startFlags) validate() (startConfig, error) {
@@ -60,7 +67,12 @@ func (f *startFlags) validate() (startConfig, error) {
 			return startConfig{}, fmt.Errorf("--http-addr: %w", err)
 		}
 	}
-	return startConfig{store: f.store, listen: listen, advertise: advertise, join: join, maxOffset: f.maxOffset, httpAddr: httpAddr}, nil
+	sqlAddr, sec, err := f.validateSQL()
+	if err != nil {
+		return startConfig{}, err
+	}
+	return startConfig{store: f.store, listen: listen, advertise: advertise, join: join, maxOffset: f.maxOffset, httpAddr: httpAddr,
+		sqlAddr: sqlAddr, sql: sec}, nil
 }
 
 func init() {
@@ -72,7 +84,13 @@ func init() {
 
 A new store joins the cluster of the --join addresses, or waits for
 "tessera init" to bootstrap a new cluster; a store that was in a cluster
-restarts with everything it had.`,
+restarts with everything it had.
+
+SQL clients connect to --sql-addr (default 127.0.0.1:5433). Choose how
+they authenticate: --insecure trusts everyone and offers no TLS (for a
+local development cluster; refused on a non-loopback address unless
+--insecure=force), or --sql-users FILE requires SCRAM-SHA-256 passwords,
+optionally with TLS from --cert and --key.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := f.validate()
@@ -80,14 +98,23 @@ restarts with everything it had.`,
 				return err
 			}
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelInfo}))
+			if cfg.sqlAddr != "" && newSQLEngine == nil {
+				logger.Warn("this build has no SQL engine: not serving SQL", "sql-addr", cfg.sqlAddr)
+				cfg.sqlAddr = ""
+			}
 			srv, err := server.New(server.Config{
-				StoreDir:  cfg.store,
-				Listen:    cfg.listen,
-				Advertise: cfg.advertise,
-				Join:      cfg.join,
-				MaxOffset: cfg.maxOffset,
-				HTTPAddr:  cfg.httpAddr,
-				Logger:    logger,
+				StoreDir:      cfg.store,
+				Listen:        cfg.listen,
+				Advertise:     cfg.advertise,
+				Join:          cfg.join,
+				MaxOffset:     cfg.maxOffset,
+				HTTPAddr:      cfg.httpAddr,
+				SQLAddr:       cfg.sqlAddr,
+				SQLEngine:     newSQLEngine,
+				SQLUsers:      cfg.sql.users,
+				SQLTLS:        cfg.sql.tls,
+				ServerVersion: "16.0 (Tessera " + Version + ")",
+				Logger:        logger,
 			})
 			if err != nil {
 				return err
@@ -99,6 +126,9 @@ restarts with everything it had.`,
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "tessera %s: node serving RPC on %s (store %s); Ctrl-C to stop\n", Version, srv.Addr(), cfg.store)
+			if a := srv.SQLAddr(); a != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "SQL: psql postgresql://root@%s/defaultdb%s\n", a, map[bool]string{true: "?sslmode=disable", false: ""}[cfg.sql.tls == nil])
+			}
 			<-ctx.Done()
 			logger.Info("stopping")
 			srv.Stop()
@@ -111,5 +141,12 @@ restarts with everything it had.`,
 	cmd.Flags().StringVar(&f.join, "join", "", "addresses of cluster nodes to join, comma-separated HOST:PORT (may include this node)")
 	cmd.Flags().DurationVar(&f.maxOffset, "max-offset", hlc.DefaultMaxOffset, "maximum tolerated clock offset between nodes")
 	cmd.Flags().StringVar(&f.httpAddr, "http-addr", "", "HTTP address for /healthz and /debug/pprof, HOST:PORT (default: off)")
+	cmd.Flags().StringVar(&f.sqlAddr, "sql-addr", fmt.Sprintf("127.0.0.1:%d", DefaultSQLPort), "SQL (PostgreSQL wire protocol) listen address HOST:PORT; empty: no SQL")
+	f.insecure = "false"
+	cmd.Flags().Var(&f.insecure, "insecure", "trust every SQL client, no TLS (local development); refused on a non-loopback --sql-addr unless --insecure=force")
+	cmd.Flags().Lookup("insecure").NoOptDefVal = "true"
+	cmd.Flags().StringVar(&f.sqlUsers, "sql-users", "", "file of SQL users, one name:password or name:SCRAM-SHA-256$… verifier a line (SCRAM-SHA-256 authentication)")
+	cmd.Flags().StringVar(&f.certFile, "cert", "", "TLS certificate (PEM) offered to SQL clients, with --key")
+	cmd.Flags().StringVar(&f.keyFile, "key", "", "TLS private key (PEM) for --cert")
 	rootCmd.AddCommand(cmd)
 }

@@ -174,7 +174,8 @@ func (c *Cluster) Start(i int) {
 		c.t.Fatalf("log: %v", err)
 	}
 	fmt.Fprintf(logf, "=== start node %d at %s\n", i, time.Now().Format(time.RFC3339Nano))
-	args := []string{"start", "--store", n.Store, "--listen", n.Addr, "--join", strings.Join(c.Addrs(), ",")}
+	args := []string{"start", "--store", n.Store, "--listen", n.Addr, "--join", strings.Join(c.Addrs(), ","),
+		"--sql-addr", "127.0.0.1:0", "--insecure"}
 	args = append(args, c.ExtraStartArgs...)
 	cmd := exec.Command(c.Bin, args...)
 	cmd.Stdout = logf

@@ -1,0 +1,438 @@
+package pgwire
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/tesseradb/tessera/sql/conn"
+)
+
+// reportedVars are the session variables sent as ParameterStatus at
+// startup and whenever they change (PostgreSQL's GUC_REPORT set).
+var reportedVars = []string{
+	"server_version", "server_encoding", "client_encoding", "DateStyle",
+	"IntervalStyle", "TimeZone", "integer_datetimes",
+	"standard_conforming_strings", "application_name", "is_superuser",
+	"session_authorization",
+}
+
+// flushThreshold is how many bytes of rows are buffered before they are
+// written out mid-statement.
+const flushThreshold = 64 << 10
+
+// serverConn is one client connection. Everything but pid, secret and
+// mu is owned by the connection's goroutine.
+type serverConn struct {
+	srv *Server
+	nc  net.Conn
+	be  *pgproto3.Backend
+	ctx context.Context
+
+	pid    uint32
+	secret [4]byte
+
+	mu struct {
+		sync.Mutex
+		sess conn.Session // set once the session exists (for cancel)
+	}
+	sess conn.Session
+
+	user     string
+	loc      *time.Location    // session time zone for TIMESTAMPTZ text
+	reported map[string]string // last ParameterStatus values
+
+	stmts   map[string]*preparedStmt
+	portals map[string]*portal
+	// ignoreTillSync is set by an error in the extended protocol: messages
+	// up to the next Sync are discarded.
+	ignoreTillSync bool
+	pending        int   // bytes sent but not flushed
+	writeErr       error // first error writing to the client
+	fatalErr       error // a protocol error that ends the connection
+	rowBuf         []byte
+	values         [][]byte
+}
+
+// errClientGone marks a read or write failure on the socket: the
+// connection ends without an ErrorResponse.
+var errClientGone = errors.New("pgwire: client connection lost")
+
+func (s *Server) serveConn(nc net.Conn) {
+	c := &serverConn{srv: s, nc: nc, ctx: s.ctx, loc: time.UTC,
+		reported: map[string]string{}, stmts: map[string]*preparedStmt{}, portals: map[string]*portal{}}
+	defer func() { c.nc.Close() }()
+	defer func() {
+		// An engine bug must not take the node down with it: end this
+		// connection only.
+		if r := recover(); r != nil {
+			s.log.Error("pgwire: panic serving a connection", "panic", r, "stack", string(debug.Stack()))
+			if c.be != nil && c.writeErr == nil {
+				c.fatal(wireErrorf("XX000", "internal error: %v", r))
+			}
+		}
+	}()
+	_ = nc.SetDeadline(time.Now().Add(s.cfg.StartupTimeout))
+	sm, err := c.startup()
+	if err != nil || sm == nil {
+		if err != nil && !errors.Is(err, errClientGone) {
+			s.log.Debug("pgwire: startup failed", "remote", nc.RemoteAddr(), "err", err)
+		}
+		return
+	}
+	if err := c.open(sm); err != nil {
+		return
+	}
+	defer c.close()
+	_ = c.nc.SetDeadline(time.Time{})
+	c.be.SetMaxBodyLen(s.cfg.MaxMessageSize)
+	c.loop()
+}
+
+// startup reads the startup packet, answering SSLRequest and
+// GSSEncRequest; it returns nil after a CancelRequest.
+func (c *serverConn) startup() (*pgproto3.StartupMessage, error) {
+	c.be = pgproto3.NewBackend(c.nc, c.nc)
+	tlsDone := false
+	for range 3 { // at most SSLRequest, GSSEncRequest, StartupMessage
+		msg, err := c.be.ReceiveStartupMessage()
+		if err != nil {
+			if isNetErr(err) {
+				return nil, errClientGone
+			}
+			c.fatal(protocolViolation("invalid startup packet: %v", err))
+			return nil, err
+		}
+		switch m := msg.(type) {
+		case *pgproto3.CancelRequest:
+			c.srv.cancelRequest(m.ProcessID, m.SecretKey)
+			return nil, nil
+		case *pgproto3.SSLRequest:
+			if c.srv.cfg.TLS == nil || tlsDone {
+				if _, err := c.nc.Write([]byte{'N'}); err != nil {
+					return nil, errClientGone
+				}
+				continue
+			}
+			if _, err := c.nc.Write([]byte{'S'}); err != nil {
+				return nil, errClientGone
+			}
+			tc := tls.Server(c.nc, c.srv.cfg.TLS)
+			if err := tc.HandshakeContext(c.ctx); err != nil {
+				return nil, err
+			}
+			tlsDone = true
+			// A new Backend: nothing the client sent before the handshake
+			// is read as if it came over TLS.
+			c.nc = tc
+			c.be = pgproto3.NewBackend(tc, tc)
+		case *pgproto3.GSSEncRequest:
+			if _, err := c.nc.Write([]byte{'N'}); err != nil {
+				return nil, errClientGone
+			}
+		case *pgproto3.StartupMessage:
+			return m, nil
+		}
+	}
+	c.fatal(protocolViolation("too many startup requests"))
+	return nil, errors.New("too many startup requests")
+}
+
+// open negotiates the protocol version, authenticates, starts the
+// session and sends BackendKeyData, ParameterStatus and ReadyForQuery.
+func (c *serverConn) open(sm *pgproto3.StartupMessage) error {
+	var unrecognized []string
+	args := conn.SessionArgs{Options: map[string]string{}}
+	for k, v := range sm.Parameters {
+		switch {
+		case k == "user":
+			args.User = v
+		case k == "database":
+			args.Database = v
+		case strings.HasPrefix(k, "_pq_."):
+			unrecognized = append(unrecognized, k)
+		default:
+			args.Options[k] = v
+		}
+	}
+	if sm.ProtocolVersion != pgproto3.ProtocolVersion30 || len(unrecognized) > 0 {
+		c.be.Send(&pgproto3.NegotiateProtocolVersion{NewestMinorProtocol: 0, UnrecognizedOptions: unrecognized})
+	}
+	if args.User == "" {
+		return c.fatal(&wireError{code: "28000", msg: "no PostgreSQL user name specified in startup packet"})
+	}
+	if args.Database == "" {
+		args.Database = args.User
+	}
+	if enc, ok := args.Options["client_encoding"]; ok {
+		if !acceptedEncoding(enc) {
+			return c.fatal(&wireError{code: "22023", msg: "invalid value for parameter \"client_encoding\": \"" + enc + "\"",
+				hint: "Tessera speaks only UTF8."})
+		}
+		args.Options["client_encoding"] = "UTF8"
+	}
+	c.user = args.User
+	if err := c.authenticate(args.User); err != nil {
+		return err
+	}
+	sess, err := c.srv.cfg.Engine.NewSession(c.ctx, args)
+	if err != nil {
+		return c.fatal(err)
+	}
+	c.sess = sess
+	c.mu.Lock()
+	c.mu.sess = sess
+	c.mu.Unlock()
+	if !c.srv.register(c) {
+		sess.Close()
+		return c.fatal(&wireError{code: "57P01", msg: "terminating connection due to server shutdown"})
+	}
+	c.be.Send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: c.secret[:]})
+	c.reportParams(true)
+	c.sendReady()
+	return c.flush()
+}
+
+// acceptedEncoding says whether a client_encoding the client asked for is
+// one we can serve: UTF8 (or SQL_ASCII, which PostgreSQL passes through
+// unconverted; libpq asks for it under the C locale).
+func acceptedEncoding(enc string) bool {
+	e := strings.ToUpper(strings.ReplaceAll(strings.ReplaceAll(enc, "-", ""), "_", ""))
+	switch e {
+	case "UTF8", "UNICODE", "SQLASCII":
+		return true
+	}
+	return false
+}
+
+// close ends the session and unregisters the connection.
+func (c *serverConn) close() {
+	c.srv.unregister(c)
+	c.closePortals()
+	c.mu.Lock()
+	c.mu.sess = nil
+	c.mu.Unlock()
+	c.sess.Close()
+}
+
+// cancelStatement interrupts the running statement (CancelRequest).
+func (c *serverConn) cancelStatement() {
+	c.mu.Lock()
+	sess := c.mu.sess
+	c.mu.Unlock()
+	if sess != nil {
+		sess.Cancel()
+	}
+}
+
+// loop serves messages until Terminate, a protocol error or a closed
+// socket.
+func (c *serverConn) loop() {
+	for c.writeErr == nil && c.fatalErr == nil {
+		msg, err := c.be.Receive()
+		if err != nil {
+			c.receiveFailed(err)
+			return
+		}
+		if c.ignoreTillSync {
+			switch msg.(type) {
+			case *pgproto3.Sync, *pgproto3.Terminate:
+			default:
+				continue
+			}
+		}
+		switch m := msg.(type) {
+		case *pgproto3.Query:
+			c.simpleQuery(m.String)
+		case *pgproto3.Parse:
+			c.extended(c.parse(m))
+		case *pgproto3.Bind:
+			c.extended(c.bind(m))
+		case *pgproto3.Describe:
+			c.extended(c.describe(m))
+		case *pgproto3.Execute:
+			c.extended(c.execute(m))
+		case *pgproto3.Close:
+			c.extended(c.closeObject(m))
+		case *pgproto3.Sync:
+			c.sync()
+		case *pgproto3.Flush:
+			_ = c.flush()
+		case *pgproto3.Terminate:
+			_ = c.flush()
+			return
+		case *pgproto3.CopyData, *pgproto3.CopyDone, *pgproto3.CopyFail:
+			// Outside COPY these are ignored (protocol spec: so that a
+			// client's stream after a failed COPY does not confuse us).
+		case *pgproto3.FunctionCall:
+			c.extended(&wireError{code: "0A000", msg: "fastpath function calls are not supported"})
+		default:
+			c.fatal(protocolViolation("unexpected message %T", m))
+			return
+		}
+	}
+	if c.fatalErr != nil && c.writeErr == nil {
+		c.fatal(c.fatalErr)
+	}
+}
+
+// receiveFailed ends the connection after a failed Receive, telling the
+// client why when the message (not the socket) was bad.
+func (c *serverConn) receiveFailed(err error) {
+	if isNetErr(err) {
+		return
+	}
+	var tooBig *pgproto3.ExceededMaxBodyLenErr
+	if errors.As(err, &tooBig) {
+		c.fatal(&wireError{code: "08P01", msg: "message too large", detail: tooBig.Error()})
+		return
+	}
+	c.fatal(protocolViolation("invalid frontend message: %v", err))
+}
+
+// isNetErr says whether err is the socket failing or closing (as opposed
+// to a malformed message).
+func isNetErr(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.As(err, &ne) || errors.Is(err, errClientGone)
+}
+
+// extended finishes one extended-protocol message: an error is sent and
+// the rest up to Sync is skipped.
+func (c *serverConn) extended(err error) {
+	if err == nil {
+		return
+	}
+	if errors.Is(err, errClientGone) || c.fatalErr != nil || c.writeErr != nil {
+		return
+	}
+	c.sendError(err)
+	c.ignoreTillSync = true
+}
+
+// sync answers Sync: it ends the skip after an error, closes the portals
+// once no transaction is open, and sends ReadyForQuery.
+func (c *serverConn) sync() {
+	c.ignoreTillSync = false
+	if c.sess.TxnStatus() == 'I' {
+		c.closePortals()
+	}
+	c.reportParams(false)
+	c.sendReady()
+	_ = c.flush()
+}
+
+func (c *serverConn) closePortals() {
+	for name, p := range c.portals {
+		p.close()
+		delete(c.portals, name)
+	}
+}
+
+func (c *serverConn) sendReady() {
+	c.be.Send(&pgproto3.ReadyForQuery{TxStatus: c.sess.TxnStatus()})
+}
+
+// reportParams sends ParameterStatus for each reported variable whose
+// value changed (all of them when initial).
+func (c *serverConn) reportParams(initial bool) {
+	for _, name := range reportedVars {
+		v, ok := c.sess.Var(name)
+		if !ok {
+			v, ok = c.defaultVar(name)
+		}
+		if !ok {
+			continue
+		}
+		if old, seen := c.reported[name]; seen && old == v && !initial {
+			continue
+		}
+		c.reported[name] = v
+		c.be.Send(&pgproto3.ParameterStatus{Name: name, Value: v})
+		if name == "TimeZone" {
+			if loc, err := loadLocation(v); err == nil {
+				c.loc = loc
+			}
+		}
+	}
+}
+
+// defaultVar is the value reported for a variable the session does not
+// know.
+func (c *serverConn) defaultVar(name string) (string, bool) {
+	switch name {
+	case "server_version":
+		return c.srv.cfg.ServerVersion, true
+	case "server_encoding", "client_encoding":
+		return "UTF8", true
+	case "DateStyle":
+		return "ISO, MDY", true
+	case "IntervalStyle":
+		return "postgres", true
+	case "TimeZone":
+		return "UTC", true
+	case "integer_datetimes", "standard_conforming_strings":
+		return "on", true
+	case "is_superuser":
+		return "on", true
+	case "session_authorization":
+		return c.user, true
+	}
+	return "", false
+}
+
+// loadLocation reads a TimeZone setting: a tz database name or UTC.
+func loadLocation(name string) (*time.Location, error) {
+	switch strings.ToUpper(name) {
+	case "UTC", "GMT", "Z", "ZULU":
+		return time.UTC, nil
+	}
+	return time.LoadLocation(name)
+}
+
+// send buffers a message, flushing when enough is buffered.
+func (c *serverConn) send(msg pgproto3.BackendMessage, size int) {
+	c.be.Send(msg)
+	c.pending += size
+	if c.pending >= flushThreshold {
+		_ = c.flush()
+	}
+}
+
+// flush writes buffered messages; the first failure is remembered and
+// ends the connection.
+func (c *serverConn) flush() error {
+	c.pending = 0
+	if c.writeErr != nil {
+		return c.writeErr
+	}
+	if err := c.be.Flush(); err != nil {
+		c.writeErr = errClientGone
+		return c.writeErr
+	}
+	return nil
+}
+
+// sendError buffers an ErrorResponse for err.
+func (c *serverConn) sendError(err error) {
+	c.be.Send(errorResponse(err, "ERROR"))
+}
+
+// fatal sends a FATAL ErrorResponse and flushes; the caller closes the
+// connection. It returns err for convenience.
+func (c *serverConn) fatal(err error) error {
+	if c.writeErr == nil {
+		c.be.Send(errorResponse(err, "FATAL"))
+		_ = c.flush()
+	}
+	return err
+}

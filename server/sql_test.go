@@ -1,0 +1,61 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tesseradb/tessera/sql/conn"
+)
+
+// refusingEngine is a conn.Engine double that refuses every session with
+// a SQLSTATE, which is enough to see the node's listener reach it.
+type refusingEngine struct{ node *Server }
+
+type refusal struct{}
+
+func (refusal) Error() string    { return "no sessions in this test" }
+func (refusal) SQLState() string { return "3D000" }
+
+func (e *refusingEngine) NewSession(context.Context, conn.SessionArgs) (conn.Session, error) {
+	return nil, refusal{}
+}
+
+func TestSQLListener(t *testing.T) {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var built *refusingEngine
+	s, err := New(Config{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", SQLAddr: "127.0.0.1:0", Logger: logger,
+		SQLEngine: func(n *Server) (conn.Engine, error) {
+			require.NotNil(t, n.KV())
+			built = &refusingEngine{node: n}
+			return built, nil
+		}})
+	require.NoError(t, err)
+	addr := s.SQLAddr()
+	require.NotEmpty(t, addr)
+	require.NoError(t, s.Start(context.Background()))
+	require.NotNil(t, built)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err = pgx.Connect(ctx, "postgres://root@"+addr+"/defaultdb?sslmode=disable")
+	var pe *pgconn.PgError
+	require.True(t, errors.As(err, &pe), "%v", err)
+	require.Equal(t, "3D000", pe.Code)
+
+	s.Stop()
+	_, err = net.DialTimeout("tcp", addr, time.Second)
+	require.Error(t, err)
+
+	// An SQL address without an engine is a configuration error.
+	_, err = New(Config{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", SQLAddr: "127.0.0.1:0", Logger: logger})
+	require.ErrorIs(t, err, ErrBadConfig)
+}

@@ -1,0 +1,37 @@
+package conn
+
+import "io"
+
+// Optional interfaces: an engine's errors and pgwire's writers may implement
+// these; callers test for them with errors.As or a type assertion.
+
+// ErrorDetail is implemented by errors that carry more than a SQLSTATE and
+// a message for the ErrorResponse.
+type ErrorDetail interface {
+	// Detail is the DETAIL line ("" for none).
+	Detail() string
+	// Hint is the HINT line ("" for none).
+	Hint() string
+}
+
+// ErrorPosition is implemented by errors that point into the query text.
+type ErrorPosition interface {
+	// Position is the 1-based character (not byte) offset into the query
+	// string of the statement that failed; 0 for none.
+	Position() int
+}
+
+// CopyInWriter is implemented by the ResultWriter pgwire passes to
+// ExecSimple (through begin) and Execute. An engine running
+// COPY … FROM STDIN calls CopyIn once, before any other method of the
+// writer, to start the data transfer.
+type CopyInWriter interface {
+	// CopyIn sends CopyInResponse announcing columns columns in text
+	// (binary=false) or binary format and returns a reader of the client's
+	// data stream: the payloads of its CopyData messages in order, io.EOF
+	// after CopyDone, and an error with SQLSTATE 57014 after CopyFail. The
+	// reader is valid until the statement's end. If the engine returns an
+	// error before reading to io.EOF, pgwire discards the rest of the
+	// client's stream. Engines finish with the tag "COPY n".
+	CopyIn(columns int, binary bool) (io.Reader, error)
+}
