@@ -6,6 +6,7 @@ import (
 	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/keys"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
@@ -69,7 +70,8 @@ func WriteStoreIdent(eng storage.Engine, ident *kvpb.StoreIdent) error {
 }
 
 // BootstrapFirstRange writes range 1 covering [KeyMin, KeyMax) with a
-// single voter on the store named by ident. The store must have its ident
+// single voter on the store named by ident, and its meta record
+// (keys.MetaKey(KeyMax)). The store must have its ident
 // (WriteStoreIdent) and no ranges yet. Call it before NewStore.
 func BootstrapFirstRange(eng storage.Engine, ident *kvpb.StoreIdent) (*kvpb.RangeDescriptor, error) {
 	descs, err := loadDescriptors(eng)
@@ -95,6 +97,19 @@ func BootstrapFirstRange(eng storage.Engine, ident *kvpb.StoreIdent) (*kvpb.Rang
 		return nil, err
 	}
 	if err := b.PutRaw(rangekeys.ReplicaIDKey(desc.GetRangeId()), encodeUint64(1)); err != nil {
+		return nil, err
+	}
+	// Range 1's own meta record, \x02meta/<KeyMax> → its descriptor (a
+	// plain MVCC value at the lowest timestamp, accounted in its stats).
+	dv, err := proto.Marshal(desc)
+	if err != nil {
+		return nil, err
+	}
+	var ms storage.MVCCStats
+	if err := storage.MVCCPut(b, keys.MetaKey(KeyMax), hlc.Timestamp{WallTime: 1}, dv, storage.MVCCWriteOptions{Stats: &ms}); err != nil {
+		return nil, err
+	}
+	if err := putProto(b, rangekeys.StatsKey(desc.GetRangeId()), statsToProto(ms)); err != nil {
 		return nil, err
 	}
 	if err := b.Commit(true); err != nil {

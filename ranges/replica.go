@@ -2,6 +2,7 @@ package ranges
 
 import (
 	"fmt"
+	"github.com/tesseradb/tessera/kv/concurrency"
 	"math"
 	"sync"
 
@@ -30,6 +31,8 @@ type Replica struct {
 	rangeID kvpb.RangeID
 	latches *spanlatch.Manager
 	tsCache *tscache.Cache
+	// conc sequences requests: latches, lock table, txn wait queue.
+	conc *concurrency.Manager
 	// adminSem serialises replica changes of the range (a slot, not a
 	// mutex: it is held while waiting for Raft, and waits honour ctx).
 	adminSem chan struct{}
@@ -54,8 +57,13 @@ type Replica struct {
 		desc      *kvpb.RangeDescriptor // nil: uninitialized
 		lease     *kvpb.Lease
 		applied   *rangepb.AppliedState
-		leaderID  kvpb.ReplicaID
-		term      uint64
+		// stats are the MVCC stats of the range's user data as applied.
+		stats *kvpb.MVCCStats
+		// frozenIndex, when non-zero, is the raft index at which a merge
+		// subsumed the range: it serves nothing any more.
+		frozenIndex uint64
+		leaderID    kvpb.ReplicaID
+		term        uint64
 		// stateChanged is closed (and replaced) whenever lease, leader or
 		// descriptor change, waking requests waiting for them.
 		stateChanged chan struct{}
@@ -89,6 +97,7 @@ type snapshotReport struct {
 
 func newReplica(s *Store, rangeID kvpb.RangeID, replicaID kvpb.ReplicaID) (*Replica, error) {
 	r := &Replica{store: s, rangeID: rangeID, latches: spanlatch.New(), tsCache: tscache.New(hlc.Timestamp{}), adminSem: make(chan struct{}, 1)}
+	r.conc = s.newConcurrencyManager(r.latches)
 	r.mu.replicaID = replicaID
 	r.mu.proposals = map[uint64]*proposal{}
 	r.mu.peers = map[kvpb.ReplicaID]*kvpb.ReplicaDescriptor{}
@@ -154,6 +163,17 @@ func (r *Replica) loadStateLocked() error {
 		return err
 	}
 	r.mu.applied = as
+	stats := &kvpb.MVCCStats{}
+	if _, err := getProto(eng, rangekeys.StatsKey(id), stats); err != nil {
+		return err
+	}
+	r.mu.stats = stats
+	r.mu.frozenIndex = 0
+	if v, ok, err := eng.GetRaw(rangekeys.FrozenKey(id)); err != nil {
+		return err
+	} else if ok {
+		r.mu.frozenIndex = decodeUint64(v)
+	}
 	r.mu.nextMAI = as.GetLeaseAppliedIndex()
 	// Reads may have been served (by us before a restart, or by the holder
 	// whose state a snapshot brings) up to now: no write goes below.
@@ -215,6 +235,10 @@ func (r *Replica) info(now hlc.Timestamp) *kvpb.RangeInfo {
 		AppliedIndex:        r.mu.applied.GetRaftAppliedIndex(),
 		CommitIndex:         st.GetCommit(),
 		TruncatedIndex:      truncated,
+		Stats:               proto.Clone(r.mu.stats).(*kvpb.MVCCStats),
+		KeyCount:            r.mu.stats.GetLiveCount(),
+		LiveBytes:           r.mu.stats.GetLiveBytes(),
+		Frozen:              r.mu.frozenIndex != 0,
 		LeaseValid: r.leaseValidLocked(r.mu.lease, now) &&
 			(!r.holdsLeaseLocked(r.mu.lease) || r.ownsLeaseLocked(r.mu.lease)),
 	}

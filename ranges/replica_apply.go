@@ -19,6 +19,14 @@ type applyState struct {
 	desc    *kvpb.RangeDescriptor
 	lease   *kvpb.Lease
 	applied *rangepb.AppliedState
+	stats   *kvpb.MVCCStats
+	// frozenIndex: see Replica.mu.frozenIndex.
+	frozenIndex  uint64
+	statsChanged bool
+	descChanged  bool
+	// post runs once the batch is committed and mu installed (split and
+	// merge triggers create and remove replicas there).
+	post []func()
 }
 
 type applyOutcome struct {
@@ -31,7 +39,14 @@ type applyOutcome struct {
 // idempotent against the applied index). Runs on the scheduler goroutine.
 func (r *Replica) applyCommitted(ents []*raftpb.Entry) error {
 	r.mu.RLock()
-	st := applyState{desc: r.mu.desc, lease: r.mu.lease, applied: proto.Clone(r.mu.applied).(*rangepb.AppliedState)}
+	if r.mu.destroyed {
+		// Removed earlier in this cycle (merged away, replaced by a split
+		// trigger): its state is gone and must not be written again.
+		r.mu.RUnlock()
+		return nil
+	}
+	st := applyState{desc: r.mu.desc, lease: r.mu.lease, applied: proto.Clone(r.mu.applied).(*rangepb.AppliedState),
+		stats: proto.Clone(r.mu.stats).(*kvpb.MVCCStats), frozenIndex: r.mu.frozenIndex}
 	replicaID := r.mu.replicaID
 	r.mu.RUnlock()
 
@@ -83,6 +98,12 @@ func (r *Replica) applyCommitted(ents []*raftpb.Entry) error {
 	if err := putProto(b, rangekeys.AppliedStateKey(uint64(r.rangeID)), st.applied); err != nil {
 		return err
 	}
+	if st.statsChanged {
+		if err := putProto(b, rangekeys.StatsKey(uint64(r.rangeID)), st.stats); err != nil {
+			return err
+		}
+	}
+	descChanged = descChanged || st.descChanged
 	if err := b.Commit(false); err != nil {
 		return err
 	}
@@ -90,6 +111,7 @@ func (r *Replica) applyCommitted(ents []*raftpb.Entry) error {
 	removed := false
 	r.mu.Lock()
 	r.mu.desc, r.mu.lease, r.mu.applied = st.desc, st.lease, st.applied
+	r.mu.stats, r.mu.frozenIndex = st.stats, st.frozenIndex
 	if newHolder {
 		// A new leaseholder: no write may land below a read the previous
 		// holder served, all of which are below our lease start.
@@ -129,6 +151,9 @@ func (r *Replica) applyCommitted(ents []*raftpb.Entry) error {
 		}
 	}
 	r.mu.Unlock()
+	for _, f := range st.post {
+		f()
+	}
 	if len(reproposals) > 0 {
 		r.store.sched.enqueue(r.rangeID)
 	}
@@ -179,12 +204,30 @@ func (r *Replica) applyCommand(b storage.Batch, st *applyState, cmd *rangepb.Raf
 		return errIllegalLeaseIndex
 	}
 	st.applied.LeaseAppliedIndex = cmd.GetMaxLeaseIndex()
+	if sc := cmd.GetSubsume(); sc != nil {
+		return r.applySubsume(b, st, sc, index)
+	}
+	if st.frozenIndex != 0 {
+		// Subsumed by a merge: nothing else applies (every replica rejects
+		// the same commands). The proposer retries elsewhere.
+		return &kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)}
+	}
 	if wb := cmd.GetWriteBatch(); len(wb) > 0 {
 		if err := b.ApplyBatchRepr(wb); err != nil {
 			// Deterministic: every replica rejects the same bytes.
 			r.store.log.Error("ranges: rejecting command with invalid write batch", "range", r.rangeID, "index", index, "err", err)
 			return fmt.Errorf("ranges: invalid write batch: %w", err)
 		}
+	}
+	if d := cmd.GetStatsDelta(); d != nil {
+		addStats(st.stats, d)
+		st.statsChanged = true
+	}
+	if sp := cmd.GetSplit(); sp != nil {
+		return r.applySplit(b, st, sp)
+	}
+	if m := cmd.GetMerge(); m != nil {
+		return r.applyMerge(b, st, m)
 	}
 	return nil
 }

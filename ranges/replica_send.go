@@ -9,6 +9,7 @@ import (
 
 	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/batcheval"
+	"github.com/tesseradb/tessera/kv/concurrency"
 	"github.com/tesseradb/tessera/kv/concurrency/spanlatch"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
@@ -97,121 +98,222 @@ func validateBatch(ba *kvpb.BatchRequest) error {
 
 func isSpanRequest(req *kvpb.RequestUnion) bool {
 	switch req.GetValue().(type) {
-	case *kvpb.RequestUnion_Scan, *kvpb.RequestUnion_ReverseScan, *kvpb.RequestUnion_DeleteRange:
+	case *kvpb.RequestUnion_Scan, *kvpb.RequestUnion_ReverseScan, *kvpb.RequestUnion_DeleteRange,
+		*kvpb.RequestUnion_ResolveIntentRange, *kvpb.RequestUnion_RefreshRange:
 		return true
 	}
 	return false
 }
 
 func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
-	desc := r.Desc()
-	if desc == nil {
-		return nil, &kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)}
+	desc, err := r.waitUnfrozen(ctx)
+	if err != nil {
+		return nil, err
 	}
-	spans := make([]spanlatch.Span, len(ba.GetRequests()))
-	for i, req := range ba.GetRequests() {
-		sp, _ := batcheval.DeclareSpan(req)
+	txn := ba.GetHeader().GetTxn()
+	var spans []spanlatch.Span
+	user := false
+	for _, req := range ba.GetRequests() {
 		key, end := req.RequestSpan()
 		if !desc.ContainsSpan(key, end) {
-			return nil, &kvpb.RangeKeyMismatchError{RequestStartKey: key, RequestEndKey: end, Ranges: []*kvpb.RangeDescriptor{desc}}
+			return nil, r.store.mismatchError(key, end, desc)
 		}
-		spans[i] = sp
+		sps, err := batcheval.DeclareSpans(req, batcheval.DeclareHeader{Txn: txn, Desc: desc})
+		if err != nil {
+			return nil, err
+		}
+		spans = append(spans, sps...)
+		user = user || isUserRequest(req)
 	}
 	if _, err := r.ensureLease(ctx); err != nil {
 		return nil, err
 	}
-	g, err := r.latches.Acquire(ctx, spans)
+	if err := r.waitForPushes(ctx, ba); err != nil {
+		return nil, err
+	}
+	creq := &concurrency.Request{Txn: txn, Spans: spans, SkipLocks: !user}
+	if txn != nil {
+		creq.ReadTimestamp = txn.ReadTS()
+		creq.ReadLimit = txn.LocalUncertaintyLimit(r.store.cfg.NodeID)
+	} else if ts := ba.GetHeader().GetTimestamp().HLC(); !ts.IsEmpty() {
+		creq.ReadTimestamp = ts
+	} else {
+		creq.ReadTimestamp = r.store.cfg.Clock.Now()
+	}
+	// Each round either evaluates or resolved a lock; the context's
+	// deadline bounds the rounds too.
+	for attempt := 0; attempt < maxIntentRounds; attempt++ {
+		var br *kvpb.BatchResponse
+		var wie *kvpb.WriteIntentError
+		br, wie, err = r.sendOnce(ctx, ba, creq)
+		if wie == nil || ctx.Err() != nil {
+			return br, err
+		}
+	}
+	return nil, err
+}
+
+// maxIntentRounds bounds the evaluations of one batch that meet intents.
+const maxIntentRounds = 1000
+
+// sendOnce sequences the batch, evaluates it and, if it met intents,
+// hands them to the lock table (returning them: the caller tries again).
+func (r *Replica) sendOnce(ctx context.Context, ba *kvpb.BatchRequest, creq *concurrency.Request) (*kvpb.BatchResponse, *kvpb.WriteIntentError, error) {
+	g, err := r.conc.SequenceReq(ctx, creq)
 	if err != nil {
-		return nil, r.unavailable(ctx, "waiting for latches")
+		if ctx.Err() != nil {
+			return nil, nil, r.unavailable(ctx, "waiting for latches or locks")
+		}
+		return nil, nil, err
 	}
 	// A proposed write keeps its latches until it applies (or is known
 	// not to): evaluateWrite hands them to the proposal.
 	handedOff := false
 	defer func() {
 		if !handedOff {
-			r.latches.Release(g)
+			r.conc.FinishReq(g)
 		}
 	}()
 	// The lease may have moved while we waited.
 	lease, err := r.ensureLease(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	// The range may have been split or subsumed while we waited.
+	if err := r.checkAfterLatch(ba); err != nil {
+		return nil, nil, err
 	}
 	ts := ba.GetHeader().GetTimestamp().HLC()
 	if ts.IsEmpty() {
 		ts = r.store.cfg.Clock.Now()
 	}
-	if ba.IsReadOnly() {
-		return r.evaluateRead(ba, spans, ts, lease)
+	var txn *kvpb.Transaction
+	if t := ba.GetHeader().GetTxn(); t != nil {
+		txn = t.Clone()
+		ts = txn.ReadTS()
 	}
-	return r.evaluateWrite(ctx, ba, spans, ts, lease, g, &handedOff)
+	if err := r.checkGCThreshold(ts); err != nil {
+		return nil, nil, err
+	}
+	var br *kvpb.BatchResponse
+	if ba.IsReadOnly() {
+		br, err = r.evaluateRead(ba, txn, ts, lease)
+	} else {
+		br, err = r.evaluateWrite(ctx, ba, txn, ts, lease, g.Latch(), &handedOff)
+	}
+	if wie, ok := asWriteIntentError(err); ok && !handedOff {
+		handedOff = true
+		if herr := r.conc.HandleWriteIntentError(ctx, g, wie); herr != nil {
+			return nil, nil, herr
+		}
+		return nil, wie, err
+	}
+	return br, nil, err
+}
+
+// evalArgs are the batcheval arguments of a batch.
+func (r *Replica) evalArgs(rw storage.ReadWriter, txn *kvpb.Transaction, ts hlc.Timestamp, ms *storage.MVCCStats) batcheval.Args {
+	return batcheval.Args{RW: rw, Timestamp: ts, Stats: ms, Txn: txn, NodeID: r.store.cfg.NodeID,
+		Now: r.store.cfg.Clock.Now(), Desc: r.Desc(), Result: &batcheval.Result{}}
+}
+
+// recordReads adds the batch's user reads (and refreshes) to the
+// timestamp cache at ts.
+func (r *Replica) recordReads(ba *kvpb.BatchRequest, txn *kvpb.Transaction, ts hlc.Timestamp) {
+	for _, req := range ba.GetRequests() {
+		if req.IsUserRead() || isRefresh(req) {
+			key, end := req.RequestSpan()
+			r.tsCache.AddTxn(key, end, ts, txn.ID())
+		}
+	}
+}
+
+// finishTxn stamps the response's txn with this node's observed timestamp.
+func (r *Replica) finishTxn(br *kvpb.BatchResponse, txn *kvpb.Transaction, observed hlc.Timestamp) {
+	if txn == nil {
+		return
+	}
+	txn.UpdateObservedTimestamp(r.store.cfg.NodeID, observed)
+	br.Txn = txn
 }
 
 // evaluateRead serves a read-only batch from the engine, without Raft
 // (the latches exclude concurrent writes to the spans; the lease makes the
 // local state authoritative).
-func (r *Replica) evaluateRead(ba *kvpb.BatchRequest, spans []spanlatch.Span, ts hlc.Timestamp, lease *kvpb.Lease) (*kvpb.BatchResponse, error) {
+func (r *Replica) evaluateRead(ba *kvpb.BatchRequest, txn *kvpb.Transaction, ts hlc.Timestamp, lease *kvpb.Lease) (*kvpb.BatchResponse, error) {
 	// A read below the lease start is fine (every earlier write applied
 	// before our lease did); above the expiration it is not ours to serve.
 	if !ts.Less(lease.GetExpiration().HLC()) {
 		return nil, r.notLeaseholderErr()
 	}
+	observed := r.store.cfg.Clock.Now()
 	br := &kvpb.BatchResponse{Timestamp: kvpb.TS(ts)}
-	args := batcheval.Args{RW: r.store.eng, Timestamp: ts}
-	for i, req := range ba.GetRequests() {
-		resp, err := batcheval.Evaluate(args, req)
-		if err != nil {
-			return nil, withIndex(err, i)
-		}
-		br.Responses = append(br.Responses, resp)
+	args := r.evalArgs(r.store.eng, txn, ts, nil)
+	resps, i, err := batcheval.EvaluateBatch(args, ba.GetRequests())
+	if err != nil {
+		return nil, withIndex(err, i)
 	}
-	for _, sp := range spans {
-		r.tsCache.Add(sp.Key, sp.EndKey, ts)
-	}
+	br.Responses = resps
+	r.recordReads(ba, txn, ts)
+	r.fillQueryTxn(ba, br)
+	r.finishTxn(br, args.Txn, observed)
 	return br, nil
 }
 
 // evaluateWrite evaluates a batch into a write batch, proposes it, and
 // waits for it to apply locally.
-func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, spans []spanlatch.Span, ts hlc.Timestamp,
+func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, txn *kvpb.Transaction, ts hlc.Timestamp,
 	lease *kvpb.Lease, g *spanlatch.Guard, handedOff *bool) (*kvpb.BatchResponse, error) {
 	// No write below our lease start or a served read.
-	if start := lease.GetStart().HLC(); ts.Less(start) {
-		ts = start
+	wts := ts
+	if txn != nil {
+		wts = txn.WriteTS()
 	}
-	for _, sp := range spans {
-		if sp.Access == spanlatch.Write {
-			if rts := r.tsCache.Get(sp.Key, sp.EndKey); !rts.Less(ts) {
-				ts = rts.Next()
+	if start := lease.GetStart().HLC(); wts.Less(start) {
+		wts = start
+	}
+	for _, req := range ba.GetRequests() {
+		if req.IsIntentWrite() {
+			key, end := req.RequestSpan()
+			if rts := r.tsCache.GetTxn(key, end, txn.ID()); !rts.Less(wts) {
+				wts = rts.Next()
 			}
 		}
 	}
-	if !lease.Covers(ts) {
+	if txn != nil {
+		txn.Meta.WriteTimestamp = kvpb.TS(wts)
+	} else {
+		ts = wts
+	}
+	if !lease.Covers(wts) {
 		return nil, r.notLeaseholderErr()
 	}
+	observed := r.store.cfg.Clock.Now()
 	b := r.store.eng.NewBatch()
 	defer b.Close()
 	var ms storage.MVCCStats
-	args := batcheval.Args{RW: b, Timestamp: ts, Stats: &ms}
-	br := &kvpb.BatchResponse{Timestamp: kvpb.TS(ts)}
-	for i, req := range ba.GetRequests() {
-		resp, err := batcheval.Evaluate(args, req)
-		if err != nil {
-			return nil, withIndex(err, i)
-		}
-		br.Responses = append(br.Responses, resp)
+	args := r.evalArgs(b, txn, ts, &ms)
+	br := &kvpb.BatchResponse{Timestamp: kvpb.TS(wts)}
+	resps, i, err := batcheval.EvaluateBatch(args, ba.GetRequests())
+	if err != nil {
+		return nil, withIndex(err, i)
 	}
-	for _, sp := range spans {
-		if sp.Access == spanlatch.Read {
-			r.tsCache.Add(sp.Key, sp.EndKey, ts)
-		}
+	br.Responses = resps
+	if txn != nil && !lease.Covers(txn.WriteTS()) {
+		// Write-too-old moved the txn beyond our lease.
+		return nil, r.notLeaseholderErr()
 	}
+	r.recordReads(ba, txn, ts)
+	r.fillQueryTxn(ba, br)
+	r.finishTxn(br, args.Txn, observed)
 	if b.Empty() {
+		r.applySideEffects(args.Result)
 		return br, nil
 	}
 	p := newProposal(r.store.newProposalID(), &rangepb.RaftCommand{
 		ProposerLeaseSequence: lease.GetSequence(),
 		WriteBatch:            append([]byte(nil), b.Repr()...),
+		StatsDelta:            statsToProto(ms),
 	})
 	p.br = br
 	p.guard = g
@@ -224,6 +326,7 @@ func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, span
 		if err != nil {
 			return nil, err
 		}
+		r.applySideEffects(args.Result)
 		return br, nil
 	case <-ctx.Done():
 		return nil, &kvpb.AmbiguousResultError{RangeId: uint64(r.rangeID),

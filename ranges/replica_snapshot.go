@@ -260,6 +260,12 @@ func (s *Store) HandleSnapshot(ctx context.Context, stream SnapshotReceiver) (*k
 			return nil, err
 		}
 	}
+	if s.overlapsOtherReplica(desc) {
+		// Another replica here still owns part of the span (typically the
+		// left side of a split this store has not applied yet): raft
+		// retries, and the split trigger creates the replica meanwhile.
+		return &kvpb.SnapshotResponse{Status: kvpb.SnapshotResponse_DECLINED, Message: "overlaps another replica on this store"}, nil
+	}
 	in := &incomingSnapshot{index: index, batch: b, desc: desc, done: make(chan error, 1)}
 	r.raftMu.Lock()
 	if prev, exists := r.raftMu.pendingSnaps[index]; exists {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tesseradb/tessera/kv/concurrency"
 	"log/slog"
 	"math/rand"
 	"sort"
@@ -54,6 +55,13 @@ type StoreConfig struct {
 	Seed int64
 	// Logger (default slog.Default()).
 	Logger *slog.Logger
+	// TxnSender routes the store's own requests to other ranges by key
+	// (pushes, intent resolution, txn queries): the node's DistSender. Nil:
+	// a router over this store's replicas only (single-store tests).
+	TxnSender concurrency.Sender
+	// TxnQueryInterval: how often a waiting push checks its pusher
+	// (deadlock detection); default 100ms.
+	TxnQueryInterval time.Duration
 }
 
 func (c *StoreConfig) setDefaults() {
@@ -123,9 +131,11 @@ type Store struct {
 		started  bool
 		stopped  bool
 	}
-	stopper  chan struct{}
-	stopOnce sync.Once
-	wg       sync.WaitGroup
+	stopper chan struct{}
+	// intentResolver pushes, resolves and queries through cfg.TxnSender.
+	intentResolver *concurrency.IntentResolver
+	stopOnce       sync.Once
+	wg             sync.WaitGroup
 
 	counters storeCounters
 }
@@ -153,6 +163,11 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 		return nil, fmt.Errorf("ranges: lease duration %s must exceed the max clock offset %s", lease, off)
 	}
 	s := &Store{cfg: cfg, eng: cfg.Engine, stopper: make(chan struct{}), startTS: cfg.Clock.Now()}
+	sender := cfg.TxnSender
+	if sender == nil {
+		sender = localRouter{s}
+	}
+	s.intentResolver = concurrency.NewIntentResolver(sender, cfg.Clock, cfg.Logger)
 	s.log = cfg.Logger.With("node", cfg.NodeID, "store", cfg.StoreID)
 	s.mu.replicas = map[kvpb.RangeID]*Replica{}
 	s.mu.drained = sync.NewCond(&s.mu)
@@ -231,6 +246,7 @@ func (s *Store) Stop() {
 	s.mu.Unlock()
 	s.stopOnce.Do(func() { close(s.stopper) })
 	s.stopCancel()
+	s.intentResolver.Close()
 	s.wg.Wait()
 	s.mu.Lock()
 	for s.mu.inflight > 0 {

@@ -251,16 +251,17 @@ func (s *Server) peerRangeInfo(ctx context.Context, addr string) ([]*kvpb.RangeI
 	return resp.GetRanges(), nil
 }
 
-// ChangeReplicas runs a replica change on this node's replica, which must
-// hold the range's lease.
+// ChangeReplicas runs a replica change on the range's leaseholder
+// (forwarded there) and updates the range's meta record.
 func (a *adminServer) ChangeReplicas(ctx context.Context, req *kvpb.ChangeReplicasRequest) (*kvpb.ChangeReplicasResponse, error) {
-	st := a.s.store()
-	if st == nil {
+	if a.s.store() == nil {
 		return nil, status.Error(codes.Unavailable, "node not running yet")
 	}
-	desc, err := st.ChangeReplicas(ctx, kvpb.RangeID(req.GetRangeId()), req.GetChanges(), req.GetExpectedGeneration())
+	desc, err := adminRetry(ctx, fmt.Sprintf("change replicas of r%d", req.GetRangeId()), func(ctx context.Context) (*kvpb.RangeDescriptor, error) {
+		return a.s.changeReplicas(ctx, req)
+	})
 	if err != nil {
-		return nil, kvStatus(fmt.Sprintf("change replicas of r%d", req.GetRangeId()), err)
+		return nil, err
 	}
 	return &kvpb.ChangeReplicasResponse{Desc: desc}, nil
 }
@@ -274,16 +275,24 @@ func (a *adminServer) RangeInfo(_ context.Context, req *kvpb.RangeInfoRequest) (
 	return &kvpb.RangeInfoResponse{Ranges: st.RangeInfo(kvpb.RangeID(req.GetRangeId()))}, nil
 }
 
-// TransferLease moves a range's lease from this node's replica (which
-// must hold it) to the target store.
+// TransferLease moves a range's lease from its holder (the call is
+// forwarded there) to the target store.
 func (a *adminServer) TransferLease(ctx context.Context, req *kvpb.TransferLeaseRequest) (*kvpb.TransferLeaseResponse, error) {
-	st := a.s.store()
-	if st == nil {
+	if a.s.store() == nil {
 		return nil, status.Error(codes.Unavailable, "node not running yet")
 	}
-	lease, err := st.TransferLease(ctx, kvpb.RangeID(req.GetRangeId()), req.GetTarget())
+	t := req.GetTarget()
+	if t.GetStoreId() == 0 {
+		return nil, status.Error(codes.InvalidArgument, "transfer lease: target store required")
+	}
+	if t.GetNodeId() == 0 {
+		t = &kvpb.ReplicaTarget{NodeId: t.GetStoreId(), StoreId: t.GetStoreId()} // one store per node, same ID
+	}
+	lease, err := adminRetry(ctx, fmt.Sprintf("transfer lease of r%d", req.GetRangeId()), func(ctx context.Context) (*kvpb.Lease, error) {
+		return a.s.transferLease(ctx, kvpb.RangeID(req.GetRangeId()), t)
+	})
 	if err != nil {
-		return nil, kvStatus(fmt.Sprintf("transfer lease of r%d", req.GetRangeId()), err)
+		return nil, err
 	}
 	return &kvpb.TransferLeaseResponse{Lease: lease}, nil
 }

@@ -23,7 +23,7 @@ func TestRPCsCarryClocks(t *testing.T) {
 	ctx := context.Background()
 
 	ahead := hlc.NewClock(func() int64 { return time.Now().Add(200 * time.Millisecond).UnixNano() }, hlc.DefaultMaxOffset)
-	kv, err := kvclient.New(c.addrs, kvclient.WithClock(ahead))
+	kv, err := kvclient.NewDB(kvclient.Config{Addrs: c.addrs, Clock: ahead})
 	require.NoError(t, err)
 	defer kv.Close()
 	conn, err := kv.Conn(c.addrs[0])
@@ -35,7 +35,7 @@ func TestRPCsCarryClocks(t *testing.T) {
 
 	// The reply carries the server's clock back.
 	behind := hlc.NewClock(func() int64 { return time.Now().Add(-200 * time.Millisecond).UnixNano() }, hlc.DefaultMaxOffset)
-	kvb, err := kvclient.New(c.addrs, kvclient.WithClock(behind))
+	kvb, err := kvclient.NewDB(kvclient.Config{Addrs: c.addrs, Clock: behind})
 	require.NoError(t, err)
 	defer kvb.Close()
 	connb, err := kvb.Conn(c.addrs[0])
@@ -45,7 +45,7 @@ func TestRPCsCarryClocks(t *testing.T) {
 	require.False(t, behind.Now().Less(sent), "sender ratcheted by the reply")
 
 	far := hlc.NewClock(func() int64 { return time.Now().Add(5 * time.Second).UnixNano() }, hlc.DefaultMaxOffset)
-	kvf, err := kvclient.New(c.addrs, kvclient.WithClock(far))
+	kvf, err := kvclient.NewDB(kvclient.Config{Addrs: c.addrs, Clock: far})
 	require.NoError(t, err)
 	defer kvf.Close()
 	connf, err := kvf.Conn(c.addrs[0])

@@ -32,6 +32,7 @@ func (s *Server) maintenanceLoop() {
 			s.log.Warn("saving address book", "err", err)
 		}
 		s.upreplicate(ctx)
+		s.repairMeta(ctx)
 		cancel()
 	}
 }
@@ -110,6 +111,13 @@ func (s *Server) upreplicate(ctx context.Context) {
 		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		_, err := st.ChangeReplicas(cctx, desc.ID(), []*kvpb.ReplicaChange{{Type: kvpb.ReplicaChangeType_ADD_VOTER, Target: target}}, desc.GetGeneration())
 		cancel()
+		if err == nil {
+			if d := st.RangeInfo(desc.ID()); len(d) == 1 {
+				if merr := s.writeMeta(ctx, d[0].GetDesc()); merr != nil {
+					s.log.Debug("up-replication: writing meta (repair will retry)", "range", desc.ID(), "err", merr)
+				}
+			}
+		}
 		if err != nil {
 			var rkm *kvpb.RangeKeyMismatchError
 			if !errors.As(err, &rkm) { // a stale generation just means: look again

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/kvclient"
+	"github.com/tesseradb/tessera/kv/kvcoord"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
 	"github.com/tesseradb/tessera/pgwire"
@@ -43,9 +44,12 @@ type Server struct {
 	grpc  *grpc.Server
 	addr  string // advertised address
 	// kv is the node's own kv client (system keys: IDs, node registry).
-	kv *kvclient.Client
-	// peers holds connections to other nodes for admin RPCs.
-	peers *kvclient.Client
+	kv *kvclient.DB
+	// peers is kv, named for its use: connections to other nodes for
+	// admin RPCs (one pool, the kv transport's).
+	peers *kvclient.DB
+	// ds is kv's DistSender (meta records, range admin routing).
+	ds *kvcoord.DistSender
 
 	mu struct {
 		sync.Mutex
@@ -104,12 +108,15 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	seeds := slices.Compact(append([]string{addr}, cfg.Join...))
-	if s.kv, err = kvclient.New(seeds, kvclient.WithClock(s.clock), kvclient.WithLogger(s.log)); err != nil {
+	if s.kv, err = kvclient.NewDB(kvclient.Config{Addrs: seeds, Clock: s.clock, Logger: s.log,
+		Resolver:   func(_ context.Context, id kvpb.NodeID) (string, error) { return s.book.lookup(id) },
+		FirstRange: s.firstRangeDesc}); err != nil {
 		lis.Close()
 		eng.Close()
 		return nil, err
 	}
-	s.peers, _ = kvclient.New(seeds, kvclient.WithClock(s.clock), kvclient.WithLogger(s.log))
+	s.peers = s.kv
+	s.ds = s.kv.DistSender()
 	s.grpc = grpc.NewServer(
 		// One raft message can carry a value close to the storage limit;
 		// gRPC's 4 MiB default would break the stream (the raft transport
@@ -262,7 +269,6 @@ func (s *Server) Stop() {
 	}
 	s.wg.Wait()
 	s.kv.Close()
-	s.peers.Close()
 	if st != nil {
 		st.Stop()
 	}

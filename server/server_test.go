@@ -95,7 +95,7 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() error
 }
 
 func admin(t *testing.T, addr string) kvpb.AdminClient {
-	c, err := kvclient.New([]string{addr})
+	c, err := kvclient.NewDB(kvclient.Config{Addrs: []string{addr}})
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
 	conn, err := c.Conn(addr)
@@ -139,7 +139,7 @@ func TestClusterLifecycle(t *testing.T) {
 	require.Len(t, ids, 3, "distinct node IDs")
 
 	clock := hlc.NewWallClock(hlc.DefaultMaxOffset)
-	kv, err := kvclient.New(c.addrs[2:], kvclient.WithClock(clock))
+	kv, err := kvclient.NewDB(kvclient.Config{Addrs: c.addrs[2:], Clock: clock})
 	require.NoError(t, err)
 	defer kv.Close()
 
@@ -173,10 +173,11 @@ func TestClusterLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, rows, 3)
 	require.Equal(t, "s/02", string(rows[2].Key))
-	n, err := kv.DeleteRange(ctx, []byte("s/05"), []byte("s0"))
+	require.NoError(t, kv.DelRange(ctx, []byte("s/05"), []byte("s0")))
+	rows, err = kv.Scan(ctx, []byte("s/"), []byte("s0"), 0)
 	require.NoError(t, err)
-	require.EqualValues(t, 5, n)
-	require.NoError(t, kv.Delete(ctx, []byte("a")))
+	require.Len(t, rows, 5)
+	require.NoError(t, kv.Del(ctx, []byte("a")))
 	_, ok, err = kv.Get(ctx, []byte("a"))
 	require.NoError(t, err)
 	require.False(t, ok)
@@ -234,7 +235,7 @@ func TestClusterLifecycle(t *testing.T) {
 			live = append(live, a)
 		}
 	}
-	kv2, err := kvclient.New(live)
+	kv2, err := kvclient.NewDB(kvclient.Config{Addrs: live})
 	require.NoError(t, err)
 	defer kv2.Close()
 	v, ok, err = kv2.Get(ctx, []byte("c"))
@@ -261,7 +262,7 @@ func TestClusterLifecycle(t *testing.T) {
 	for i := range c.nodes {
 		c.start(i)
 	}
-	kv3, err := kvclient.New(c.addrs)
+	kv3, err := kvclient.NewDB(kvclient.Config{Addrs: c.addrs})
 	require.NoError(t, err)
 	defer kv3.Close()
 	v, ok, err = kv3.Get(ctx, []byte("after"))
@@ -281,7 +282,7 @@ func TestUnavailableIsBounded(t *testing.T) {
 	ctx := context.Background()
 	_, err := admin(t, c.addrs[0]).Bootstrap(ctx, &kvpb.BootstrapRequest{})
 	require.NoError(t, err)
-	kv, err := kvclient.New(c.addrs)
+	kv, err := kvclient.NewDB(kvclient.Config{Addrs: c.addrs})
 	require.NoError(t, err)
 	defer kv.Close()
 	waitFor(t, 30*time.Second, "3 replicas", func() error {

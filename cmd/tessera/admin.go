@@ -16,7 +16,7 @@ import (
 // the node is unreachable or not ready (codes.Unavailable) until ctx ends.
 func adminCall[T any](ctx context.Context, addr string, call func(context.Context, kvpb.AdminClient) (T, error)) (T, error) {
 	var zero T
-	c, err := kvclient.New([]string{addr})
+	c, err := kvclient.NewDB(kvclient.Config{Addrs: []string{addr}})
 	if err != nil {
 		return zero, err
 	}

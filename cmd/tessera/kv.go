@@ -23,10 +23,9 @@ func (f *kvFlags) register(cmd *cobra.Command) {
 	cmd.PersistentFlags().DurationVar(&f.timeout, "timeout", 10*time.Second, "give up after this long")
 }
 
-// client validates the flags and opens a kv client with a deadline.
 // withClient runs fn with a client of the --host nodes and a context bounded
 // by --timeout, and releases both afterwards.
-func (f *kvFlags) withClient(cmd *cobra.Command, fn func(ctx context.Context, c *kvclient.Client) error) error {
+func (f *kvFlags) withClient(cmd *cobra.Command, fn func(ctx context.Context, c *kvclient.DB) error) error {
 	if err := checkTimeout(f.timeout); err != nil {
 		return err
 	}
@@ -37,7 +36,7 @@ func (f *kvFlags) withClient(cmd *cobra.Command, fn func(ctx context.Context, c 
 	if len(addrs) == 0 {
 		return usageErrorf("--host is required")
 	}
-	c, err := kvclient.New(addrs)
+	c, err := kvclient.NewDB(kvclient.Config{Addrs: addrs})
 	if err != nil {
 		return err
 	}
@@ -75,7 +74,7 @@ as 0x-hex, so what is printed can be given back.`,
 			if err != nil {
 				return err
 			}
-			return f.withClient(cmd, func(ctx context.Context, c *kvclient.Client) error {
+			return f.withClient(cmd, func(ctx context.Context, c *kvclient.DB) error {
 				return c.Put(ctx, key, val)
 			})
 		},
@@ -90,7 +89,7 @@ as 0x-hex, so what is printed can be given back.`,
 			if err != nil {
 				return err
 			}
-			return f.withClient(cmd, func(ctx context.Context, c *kvclient.Client) error {
+			return f.withClient(cmd, func(ctx context.Context, c *kvclient.DB) error {
 				val, ok, err := c.Get(ctx, key)
 				if err != nil {
 					return err
@@ -124,7 +123,7 @@ as 0x-hex, so what is printed can be given back.`,
 			if limit < 0 {
 				return usageErrorf("--limit must be >= 0")
 			}
-			return f.withClient(cmd, func(ctx context.Context, c *kvclient.Client) error {
+			return f.withClient(cmd, func(ctx context.Context, c *kvclient.DB) error {
 				kvs, err := c.Scan(ctx, start, end, limit)
 				if err != nil {
 					return err
@@ -148,8 +147,8 @@ as 0x-hex, so what is printed can be given back.`,
 			if err != nil {
 				return err
 			}
-			return f.withClient(cmd, func(ctx context.Context, c *kvclient.Client) error {
-				return c.Delete(ctx, key)
+			return f.withClient(cmd, func(ctx context.Context, c *kvclient.DB) error {
+				return c.Del(ctx, key)
 			})
 		},
 	})
@@ -169,7 +168,7 @@ as 0x-hex, so what is printed can be given back.`,
 					return usageErrorf("bad DELTA %q: %v", args[1], err)
 				}
 			}
-			return f.withClient(cmd, func(ctx context.Context, c *kvclient.Client) error {
+			return f.withClient(cmd, func(ctx context.Context, c *kvclient.DB) error {
 				n, err := c.Inc(ctx, key, delta)
 				if err != nil {
 					return err

@@ -74,7 +74,7 @@ Latencies are of successful operations only.`,
 			case prefix == "":
 				return usageErrorf("--prefix must not be empty")
 			}
-			c, err := kvclient.New(addrs)
+			c, err := kvclient.NewDB(kvclient.Config{Addrs: addrs})
 			if err != nil {
 				return err
 			}

@@ -1,18 +1,22 @@
 package batcheval
 
 import (
+	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/concurrency/spanlatch"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
 )
 
 var conditionalPutCmd = command{
-	declare: func(req *kvpb.RequestUnion) spanlatch.Span {
+	declare: func(req *kvpb.RequestUnion, _ DeclareHeader) []spanlatch.Span {
 		return pointSpan(req.GetConditionalPut().GetKey(), spanlatch.Write)
 	},
 	eval: evalConditionalPut,
 }
 
+// evalConditionalPut compares with the newest value (a txn's own intent
+// included) and writes. A newer committed value above a txn's write
+// timestamp is a WriteTooOldError (the comparison read must be refreshed).
 func evalConditionalPut(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
 	r := req.GetConditionalPut()
 	var exp []byte
@@ -26,7 +30,10 @@ func evalConditionalPut(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, er
 	if val == nil {
 		val = []byte{}
 	}
-	if err := storage.MVCCConditionalPut(a.RW, r.GetKey(), a.Timestamp, val, exp, storage.MVCCWriteOptions{Stats: a.Stats}); err != nil {
+	err := a.write(false, func(ts hlc.Timestamp, o storage.MVCCWriteOptions) error {
+		return storage.MVCCConditionalPut(a.RW, r.GetKey(), ts, val, exp, o)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &kvpb.ResponseUnion{Value: &kvpb.ResponseUnion_ConditionalPut{ConditionalPut: &kvpb.ConditionalPutResponse{}}}, nil

@@ -7,12 +7,16 @@ import (
 )
 
 var getCmd = command{
-	declare: func(req *kvpb.RequestUnion) spanlatch.Span { return pointSpan(req.GetGet().GetKey(), spanlatch.Read) },
-	eval:    evalGet,
+	declare: func(req *kvpb.RequestUnion, _ DeclareHeader) []spanlatch.Span {
+		return pointSpan(req.GetGet().GetKey(), spanlatch.Read)
+	},
+	eval: evalGet,
 }
 
+// evalGet reads at the batch (or txn read) timestamp; a txn sees its own
+// intents and checks its uncertainty interval.
 func evalGet(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
-	v, ok, err := storage.MVCCGet(a.RW, req.GetGet().GetKey(), a.Timestamp, storage.MVCCReadOptions{})
+	v, ok, err := storage.MVCCGet(a.RW, req.GetGet().GetKey(), a.readTS(), a.readOpts())
 	if err != nil {
 		return nil, err
 	}

@@ -1,13 +1,14 @@
 package batcheval
 
 import (
+	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/concurrency/spanlatch"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
 )
 
 var incrementCmd = command{
-	declare: func(req *kvpb.RequestUnion) spanlatch.Span {
+	declare: func(req *kvpb.RequestUnion, _ DeclareHeader) []spanlatch.Span {
 		return pointSpan(req.GetIncrement().GetKey(), spanlatch.Write)
 	},
 	eval: evalIncrement,
@@ -15,7 +16,12 @@ var incrementCmd = command{
 
 func evalIncrement(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
 	r := req.GetIncrement()
-	v, err := storage.MVCCIncrement(a.RW, r.GetKey(), a.Timestamp, r.GetIncrement(), storage.MVCCWriteOptions{Stats: a.Stats})
+	var v int64
+	err := a.write(false, func(ts hlc.Timestamp, o storage.MVCCWriteOptions) error {
+		var err error
+		v, err = storage.MVCCIncrement(a.RW, r.GetKey(), ts, r.GetIncrement(), o)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

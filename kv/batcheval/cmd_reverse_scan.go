@@ -7,17 +7,17 @@ import (
 )
 
 var reverseScanCmd = command{
-	declare: func(req *kvpb.RequestUnion) spanlatch.Span {
+	declare: func(req *kvpb.RequestUnion, _ DeclareHeader) []spanlatch.Span {
 		r := req.GetReverseScan()
-		return spanlatch.Span{Key: r.GetKey(), EndKey: r.GetEndKey(), Access: spanlatch.Read}
+		return rangeSpan(r.GetKey(), r.GetEndKey(), spanlatch.Read)
 	},
 	eval: evalReverseScan,
 }
 
 func evalReverseScan(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
 	r := req.GetReverseScan()
-	res, err := storage.MVCCScan(a.RW, r.GetKey(), r.GetEndKey(), a.Timestamp,
-		storage.MVCCScanOptions{MaxKeys: r.GetMaxKeys(), TargetBytes: r.GetTargetBytes(), Reverse: true})
+	res, err := storage.MVCCScan(a.RW, r.GetKey(), r.GetEndKey(), a.readTS(),
+		storage.MVCCScanOptions{MVCCReadOptions: a.readOpts(), MaxKeys: r.GetMaxKeys(), TargetBytes: r.GetTargetBytes(), Reverse: true})
 	if err != nil {
 		return nil, err
 	}

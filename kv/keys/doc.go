@@ -4,6 +4,8 @@
 //
 //	\x01...            range-local keys (per-range state; never addressed
 //	                   by clients; layout in ranges/rangekeys)
+//	\x01k<anchor>\x00txn-<id>  transaction records (txn.go), on the range
+//	                   holding <anchor>
 //	\x02meta/<end key> range addressing: the descriptor of the range that
 //	                   ends at <end key>; all live in range 1
 //	\x03...            system keys (liveness, descriptors, settings)

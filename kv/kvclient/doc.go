@@ -1,20 +1,25 @@
-// Package kvclient is the non-transactional kv client used by the CLI, the
-// workload and (later) SQL: Get, Put, CPut, Inc, Delete, Scan and
-// DeleteRange, each sent as a kvpb.BatchRequest over gRPC to a node.
+// Package kvclient is the kv client API that the CLI, the workloads, the
+// node itself and SQL use: a DB over one kv/kvcoord.DistSender, with
+// non-transactional operations (Get, Put, CPut, Inc, Del, DelRange, Scan,
+// ReverseScan, Batch) and transactions (see txn.go).
 //
-// The client keeps one gRPC connection per node address and remembers the
-// last node that served it (the leaseholder, while there is one range). It
-// follows NotLeaseholder hints, and retries with jittered exponential
-// backoff on errors that mean "not here / not now" (connection refused or
-// reset, node not yet initialized, range unavailable) until the caller's
-// context is done; then it returns ErrUnavailable wrapping the last error.
-// Writes that are not idempotent (CPut, Inc) are not retried once they may
-// have reached a node: their unknown outcome is ErrAmbiguousResult.
+// Finding the cluster. NewDB takes any node addresses. The DistSender's
+// transport (kvcoord.GRPCTransport, the only connection pool) resolves
+// node IDs through Admin.NodeStatus asked of those nodes, and finds range
+// 1 through Admin.RangeInfo; every other range is found in meta. Requests
+// are routed, split by range, retried and paginated by the DistSender
+// (kvcoord's doc lists the retry rules).
+//
+// Errors. No node serving before the deadline is ErrUnavailable (wrapping
+// the *kvpb.UnavailableError and the context's error); a non-idempotent
+// write (CPut, Inc) whose outcome is unknown is ErrAmbiguousResult, never
+// resent; structured refusals (*kvpb.ConditionFailedError, …) come back as
+// they are (errors.As). A non-transactional write that meets a newer
+// version (WriteTooOld: nothing written) is resent a few times at once.
 //
 // Invariants: kvclient never imports ranges/ (it reaches them over gRPC
-// only); every RPC carries the client's HLC reading when a clock is given
-// (ClockDialOptions), so servers ratchet their clocks.
+// only); every RPC carries the DB's HLC reading (ClockDialOptions), so
+// servers ratchet their clocks and refuse a client beyond the max offset.
 //
-// Lock order: Client.mu and connPool.mu are leaves; no RPC is made under
-// either.
+// Lock order: directory.mu is a leaf; no lock is held across an RPC.
 package kvclient

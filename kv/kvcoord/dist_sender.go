@@ -44,7 +44,11 @@ type Config struct {
 	// MetaPrefetch is how many descriptors past the one asked for a meta
 	// lookup reads (default 8).
 	MetaPrefetch int64
-	Logger       *slog.Logger
+	// AttemptTimeout, if set, bounds one RPC to one replica, so that a
+	// node that stopped answering (partitioned) is given up for the next
+	// replica while the caller's deadline still allows.
+	AttemptTimeout time.Duration
+	Logger         *slog.Logger
 }
 
 // DistSender sends batches that may span ranges: it splits them by range,
@@ -525,15 +529,19 @@ func (ds *DistSender) sendToRange(ctx context.Context, orig *kvpb.BatchRequest, 
 			}
 			tried[rep.GetReplicaId()] = true
 			ba := &kvpb.BatchRequest{
-				Header:   &kvpb.Header{RangeId: desc.GetRangeId(), Replica: rep, Timestamp: orig.GetHeader().GetTimestamp()},
+				Header:   partHeader(orig.GetHeader(), desc, rep),
 				Requests: p.reqs,
 			}
 			if ds.cfg.Clock != nil {
 				ba.Now = kvpb.TS(ds.cfg.Clock.Now())
 			}
-			br, err := ds.cfg.Transport.SendTo(ctx, rep, ba)
+			br, err := ds.sendAttempt(ctx, rep, ba)
 			if err != nil {
 				lastErr = err
+				if maybeSent(err) && !idempotent(p.reqs) {
+					// It may have been applied: resending could apply it twice.
+					return nil, &kvpb.AmbiguousResultError{RangeId: desc.GetRangeId(), Reason: err.Error()}
+				}
 				if ctx.Err() != nil {
 					return nil, ds.unavailable(desc, ctx.Err(), lastErr)
 				}
@@ -561,6 +569,7 @@ func (ds *DistSender) sendToRange(ctx context.Context, orig *kvpb.BatchRequest, 
 				rnf *kvpb.RangeNotFoundError
 				snf *kvpb.StoreNotFoundError
 				una *kvpb.UnavailableError
+				amb *kvpb.AmbiguousResultError
 			)
 			switch {
 			case errors.As(gerr, &nle):
@@ -577,12 +586,21 @@ func (ds *DistSender) sendToRange(ctx context.Context, orig *kvpb.BatchRequest, 
 					}
 				}
 			case errors.As(gerr, &rkm):
+				if desc.GetRangeId() == 1 {
+					// Range 1 split: the cached first-range descriptor
+					// is stale too (it would claim every key again).
+					ds.forgetFirstRange()
+				}
 				ds.cache.EvictAndReplace(desc, rkm.GetRanges()...)
 				return nil, errResplit
 			case errors.As(gerr, &rnf), errors.As(gerr, &snf):
 				// That replica is gone; try the others.
 			case errors.As(gerr, &una):
 				// No quorum or lease right now: back off and retry.
+				order = nil
+			case errors.As(gerr, &amb) && idempotent(p.reqs):
+				// Proposed but not known applied: applying it again is
+				// harmless, so it is resent like an unavailable range.
 				order = nil
 			default:
 				return nil, gerr
@@ -602,6 +620,42 @@ func (ds *DistSender) sendToRange(ctx context.Context, orig *kvpb.BatchRequest, 
 		}
 		backoff = min(2*backoff, ds.cfg.BackoffMax)
 	}
+}
+
+// sendAttempt makes one RPC, bounded by Config.AttemptTimeout if set.
+func (ds *DistSender) sendAttempt(ctx context.Context, rep *kvpb.ReplicaDescriptor, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
+	if ds.cfg.AttemptTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, ds.cfg.AttemptTimeout)
+		defer cancel()
+	}
+	return ds.cfg.Transport.SendTo(ctx, rep, ba)
+}
+
+// partHeader is the header of the part of orig sent to rep: orig's, with
+// the range and replica addressed.
+func partHeader(orig *kvpb.Header, desc *kvpb.RangeDescriptor, rep *kvpb.ReplicaDescriptor) *kvpb.Header {
+	h := &kvpb.Header{}
+	if orig != nil {
+		h = proto.Clone(orig).(*kvpb.Header)
+	}
+	h.RangeId = desc.GetRangeId()
+	h.Replica = rep
+	return h
+}
+
+// idempotent reports whether applying reqs twice leaves the same data as
+// applying them once, so that a batch whose outcome is unknown may be
+// resent. Transactional writes are idempotent (a replay of the same
+// sequence number is recognised); their commit is not.
+func idempotent(reqs []*kvpb.RequestUnion) bool {
+	for _, r := range reqs {
+		switch r.GetValue().(type) {
+		case *kvpb.RequestUnion_ConditionalPut, *kvpb.RequestUnion_Increment:
+			return false
+		}
+	}
+	return true
 }
 
 func (ds *DistSender) unavailable(desc *kvpb.RangeDescriptor, cause, last error) error {

@@ -16,7 +16,11 @@
 //   - RangeNotFound / StoreNotFound / transport errors: try the next
 //     replica; after a round with no answer, evict, back off
 //     (exponentially, bounded) and look the range up again.
-//   - UnavailableError: back off and retry the round.
+//   - UnavailableError: back off and retry the round; so is an
+//     AmbiguousResultError of an idempotent batch (see idempotent).
+//   - A transport error after the batch may have been sent, or an
+//     AmbiguousResultError, of a non-idempotent batch (CPut, Increment)
+//     is returned as AmbiguousResultError: resending could apply it twice.
 //   - anything else (condition failed, invalid request, ambiguous result…)
 //     goes back to the caller unchanged.
 //

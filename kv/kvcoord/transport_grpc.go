@@ -2,26 +2,59 @@ package kvcoord
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 )
 
 // NodeResolver returns the RPC address of a node.
 type NodeResolver func(ctx context.Context, node kvpb.NodeID) (string, error)
 
+// ErrTransportClosed is returned by a GRPCTransport used after Close.
+var ErrTransportClosed = errors.New("kvcoord: transport closed")
+
+// SendError is a batch RPC that failed in the transport (connection
+// refused or broken, deadline). Sent is false only when the request
+// certainly never left this process (the connection was not up and gRPC
+// failed fast), so that a non-idempotent write may be retried elsewhere;
+// otherwise the outcome is unknown.
+type SendError struct {
+	Addr string
+	Sent bool
+	Err  error
+}
+
+func (e *SendError) Error() string { return fmt.Sprintf("rpc to %s: %v", e.Addr, e.Err) }
+func (e *SendError) Unwrap() error { return e.Err }
+
+// maybeSent reports whether a transport error may hide an applied batch.
+// Errors of unknown origin count as sent.
+func maybeSent(err error) bool {
+	var se *SendError
+	if errors.As(err, &se) {
+		return se.Sent
+	}
+	return true
+}
+
 // GRPCTransport sends batches with the Internal.Batch RPC, one pooled
-// connection per node address.
+// connection per node address. It is the only connection pool of the kv
+// client: admin RPCs use Conn.
 type GRPCTransport struct {
 	resolve NodeResolver
 	opts    []grpc.DialOption
 
 	mu struct {
 		sync.Mutex
-		conns map[string]*grpc.ClientConn
+		conns  map[string]*grpc.ClientConn
+		closed bool
 	}
 }
 
@@ -35,26 +68,36 @@ func NewGRPCTransport(resolve NodeResolver, opts ...grpc.DialOption) *GRPCTransp
 	return t
 }
 
-// SendTo implements Transport.
+// SendTo implements Transport. A failed RPC comes back as *SendError.
 func (t *GRPCTransport) SendTo(ctx context.Context, rep *kvpb.ReplicaDescriptor, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
 	addr, err := t.resolve(ctx, kvpb.NodeID(rep.GetNodeId()))
 	if err != nil {
-		return nil, fmt.Errorf("kvcoord: resolving n%d: %w", rep.GetNodeId(), err)
+		return nil, &SendError{Addr: fmt.Sprintf("n%d", rep.GetNodeId()), Err: fmt.Errorf("resolving n%d: %w", rep.GetNodeId(), err)}
 	}
-	conn, err := t.conn(addr)
+	conn, err := t.Conn(addr)
 	if err != nil {
-		return nil, err
+		return nil, &SendError{Addr: addr, Err: err}
 	}
-	return kvpb.NewInternalClient(conn).Batch(ctx, ba)
+	before := conn.GetState()
+	br, err := kvpb.NewInternalClient(conn).Batch(ctx, ba)
+	if err != nil {
+		sent := before == connectivity.Ready || status.Code(err) != codes.Unavailable
+		return nil, &SendError{Addr: addr, Sent: sent, Err: err}
+	}
+	return br, nil
 }
 
-func (t *GRPCTransport) conn(addr string) (*grpc.ClientConn, error) {
+// Conn returns the pooled connection to addr, creating it (without
+// blocking: grpc.NewClient connects lazily) if needed.
+func (t *GRPCTransport) Conn(addr string) (*grpc.ClientConn, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.mu.closed {
+		return nil, ErrTransportClosed
+	}
 	if c, ok := t.mu.conns[addr]; ok {
 		return c, nil
 	}
-	// NewClient does not connect; it cannot block.
 	c, err := grpc.NewClient(addr, t.opts...)
 	if err != nil {
 		return nil, fmt.Errorf("kvcoord: dialing %s: %w", addr, err)
@@ -63,12 +106,15 @@ func (t *GRPCTransport) conn(addr string) (*grpc.ClientConn, error) {
 	return c, nil
 }
 
-// Close closes every pooled connection.
+// Close closes every pooled connection; later sends fail with
+// ErrTransportClosed.
 func (t *GRPCTransport) Close() {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	for a, c := range t.mu.conns {
+	conns := t.mu.conns
+	t.mu.conns = map[string]*grpc.ClientConn{}
+	t.mu.closed = true
+	t.mu.Unlock()
+	for _, c := range conns {
 		_ = c.Close()
-		delete(t.mu.conns, a)
 	}
 }

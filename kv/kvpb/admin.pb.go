@@ -779,8 +779,13 @@ type RangeInfo struct {
 	LiveBytes           int64                  `protobuf:"varint,11,opt,name=live_bytes,json=liveBytes,proto3" json:"live_bytes,omitempty"`
 	// truncated_index: the Raft log holds entries after it only.
 	TruncatedIndex uint64 `protobuf:"varint,12,opt,name=truncated_index,json=truncatedIndex,proto3" json:"truncated_index,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// stats: the replica's MVCC stats (key_count and live_bytes repeat
+	// stats.live_count and stats.live_bytes).
+	Stats *MVCCStats `protobuf:"bytes,13,opt,name=stats,proto3" json:"stats,omitempty"`
+	// frozen: the range has been subsumed by a merge and serves nothing.
+	Frozen        bool `protobuf:"varint,14,opt,name=frozen,proto3" json:"frozen,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RangeInfo) Reset() {
@@ -897,6 +902,20 @@ func (x *RangeInfo) GetTruncatedIndex() uint64 {
 	return 0
 }
 
+func (x *RangeInfo) GetStats() *MVCCStats {
+	if x != nil {
+		return x.Stats
+	}
+	return nil
+}
+
+func (x *RangeInfo) GetFrozen() bool {
+	if x != nil {
+		return x.Frozen
+	}
+	return false
+}
+
 type RangeInfoRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// range_id 0 lists every replica on the node.
@@ -986,6 +1005,454 @@ func (x *RangeInfoResponse) GetRanges() []*RangeInfo {
 	return nil
 }
 
+// AdminSplitRequest splits the range containing split_key at split_key:
+// the left range keeps [start, split_key), a new range gets
+// [split_key, end). Keys below the end of meta (\x02meta0) cannot be split
+// points (range 1 always holds every meta record).
+type AdminSplitRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SplitKey      []byte                 `protobuf:"bytes,1,opt,name=split_key,json=splitKey,proto3" json:"split_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminSplitRequest) Reset() {
+	*x = AdminSplitRequest{}
+	mi := &file_kv_kvpb_admin_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminSplitRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminSplitRequest) ProtoMessage() {}
+
+func (x *AdminSplitRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_admin_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminSplitRequest.ProtoReflect.Descriptor instead.
+func (*AdminSplitRequest) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *AdminSplitRequest) GetSplitKey() []byte {
+	if x != nil {
+		return x.SplitKey
+	}
+	return nil
+}
+
+type AdminSplitResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Left          *RangeDescriptor       `protobuf:"bytes,1,opt,name=left,proto3" json:"left,omitempty"`
+	Right         *RangeDescriptor       `protobuf:"bytes,2,opt,name=right,proto3" json:"right,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminSplitResponse) Reset() {
+	*x = AdminSplitResponse{}
+	mi := &file_kv_kvpb_admin_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminSplitResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminSplitResponse) ProtoMessage() {}
+
+func (x *AdminSplitResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_admin_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminSplitResponse.ProtoReflect.Descriptor instead.
+func (*AdminSplitResponse) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *AdminSplitResponse) GetLeft() *RangeDescriptor {
+	if x != nil {
+		return x.Left
+	}
+	return nil
+}
+
+func (x *AdminSplitResponse) GetRight() *RangeDescriptor {
+	if x != nil {
+		return x.Right
+	}
+	return nil
+}
+
+// AdminMergeRequest merges range_id (the left range) with its right
+// neighbour; both must have the same replicas (relocate first).
+type AdminMergeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RangeId       uint64                 `protobuf:"varint,1,opt,name=range_id,json=rangeId,proto3" json:"range_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminMergeRequest) Reset() {
+	*x = AdminMergeRequest{}
+	mi := &file_kv_kvpb_admin_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminMergeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminMergeRequest) ProtoMessage() {}
+
+func (x *AdminMergeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_admin_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminMergeRequest.ProtoReflect.Descriptor instead.
+func (*AdminMergeRequest) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *AdminMergeRequest) GetRangeId() uint64 {
+	if x != nil {
+		return x.RangeId
+	}
+	return 0
+}
+
+type AdminMergeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Merged        *RangeDescriptor       `protobuf:"bytes,1,opt,name=merged,proto3" json:"merged,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminMergeResponse) Reset() {
+	*x = AdminMergeResponse{}
+	mi := &file_kv_kvpb_admin_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminMergeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminMergeResponse) ProtoMessage() {}
+
+func (x *AdminMergeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_admin_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminMergeResponse.ProtoReflect.Descriptor instead.
+func (*AdminMergeResponse) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *AdminMergeResponse) GetMerged() *RangeDescriptor {
+	if x != nil {
+		return x.Merged
+	}
+	return nil
+}
+
+// AdminRelocateRequest moves the voters of range_id to exactly the target
+// stores, adding and removing one replica at a time (and moving the lease
+// off a replica about to be removed).
+type AdminRelocateRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RangeId       uint64                 `protobuf:"varint,1,opt,name=range_id,json=rangeId,proto3" json:"range_id,omitempty"`
+	Targets       []*ReplicaTarget       `protobuf:"bytes,2,rep,name=targets,proto3" json:"targets,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminRelocateRequest) Reset() {
+	*x = AdminRelocateRequest{}
+	mi := &file_kv_kvpb_admin_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminRelocateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminRelocateRequest) ProtoMessage() {}
+
+func (x *AdminRelocateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_admin_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminRelocateRequest.ProtoReflect.Descriptor instead.
+func (*AdminRelocateRequest) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *AdminRelocateRequest) GetRangeId() uint64 {
+	if x != nil {
+		return x.RangeId
+	}
+	return 0
+}
+
+func (x *AdminRelocateRequest) GetTargets() []*ReplicaTarget {
+	if x != nil {
+		return x.Targets
+	}
+	return nil
+}
+
+type AdminRelocateResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Desc          *RangeDescriptor       `protobuf:"bytes,1,opt,name=desc,proto3" json:"desc,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminRelocateResponse) Reset() {
+	*x = AdminRelocateResponse{}
+	mi := &file_kv_kvpb_admin_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminRelocateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminRelocateResponse) ProtoMessage() {}
+
+func (x *AdminRelocateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_admin_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminRelocateResponse.ProtoReflect.Descriptor instead.
+func (*AdminRelocateResponse) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *AdminRelocateResponse) GetDesc() *RangeDescriptor {
+	if x != nil {
+		return x.Desc
+	}
+	return nil
+}
+
+// RangesListRequest lists the ranges overlapping [start_key, end_key)
+// (empty end: to the end of the key space) from the meta records.
+type RangesListRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	StartKey      []byte                 `protobuf:"bytes,1,opt,name=start_key,json=startKey,proto3" json:"start_key,omitempty"`
+	EndKey        []byte                 `protobuf:"bytes,2,opt,name=end_key,json=endKey,proto3" json:"end_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RangesListRequest) Reset() {
+	*x = RangesListRequest{}
+	mi := &file_kv_kvpb_admin_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RangesListRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RangesListRequest) ProtoMessage() {}
+
+func (x *RangesListRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_admin_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RangesListRequest.ProtoReflect.Descriptor instead.
+func (*RangesListRequest) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *RangesListRequest) GetStartKey() []byte {
+	if x != nil {
+		return x.StartKey
+	}
+	return nil
+}
+
+func (x *RangesListRequest) GetEndKey() []byte {
+	if x != nil {
+		return x.EndKey
+	}
+	return nil
+}
+
+type RangeListEntry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Desc  *RangeDescriptor       `protobuf:"bytes,1,opt,name=desc,proto3" json:"desc,omitempty"`
+	// leaseholder is unset when no replica reports a valid lease.
+	Leaseholder   *ReplicaDescriptor `protobuf:"bytes,2,opt,name=leaseholder,proto3" json:"leaseholder,omitempty"`
+	Stats         *MVCCStats         `protobuf:"bytes,3,opt,name=stats,proto3" json:"stats,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RangeListEntry) Reset() {
+	*x = RangeListEntry{}
+	mi := &file_kv_kvpb_admin_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RangeListEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RangeListEntry) ProtoMessage() {}
+
+func (x *RangeListEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_admin_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RangeListEntry.ProtoReflect.Descriptor instead.
+func (*RangeListEntry) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *RangeListEntry) GetDesc() *RangeDescriptor {
+	if x != nil {
+		return x.Desc
+	}
+	return nil
+}
+
+func (x *RangeListEntry) GetLeaseholder() *ReplicaDescriptor {
+	if x != nil {
+		return x.Leaseholder
+	}
+	return nil
+}
+
+func (x *RangeListEntry) GetStats() *MVCCStats {
+	if x != nil {
+		return x.Stats
+	}
+	return nil
+}
+
+type RangesListResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ranges        []*RangeListEntry      `protobuf:"bytes,1,rep,name=ranges,proto3" json:"ranges,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RangesListResponse) Reset() {
+	*x = RangesListResponse{}
+	mi := &file_kv_kvpb_admin_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RangesListResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RangesListResponse) ProtoMessage() {}
+
+func (x *RangesListResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_admin_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RangesListResponse.ProtoReflect.Descriptor instead.
+func (*RangesListResponse) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *RangesListResponse) GetRanges() []*RangeListEntry {
+	if x != nil {
+		return x.Ranges
+	}
+	return nil
+}
+
 var File_kv_kvpb_admin_proto protoreflect.FileDescriptor
 
 const file_kv_kvpb_admin_proto_rawDesc = "" +
@@ -1034,7 +1501,7 @@ const file_kv_kvpb_admin_proto_rawDesc = "" +
 	"\brange_id\x18\x01 \x01(\x04R\arangeId\x126\n" +
 	"\x06target\x18\x02 \x01(\v2\x1e.tessera.kv.kvpb.ReplicaTargetR\x06target\"E\n" +
 	"\x15TransferLeaseResponse\x12,\n" +
-	"\x05lease\x18\x01 \x01(\v2\x16.tessera.kv.kvpb.LeaseR\x05lease\"\xc0\x03\n" +
+	"\x05lease\x18\x01 \x01(\v2\x16.tessera.kv.kvpb.LeaseR\x05lease\"\x8a\x04\n" +
 	"\tRangeInfo\x124\n" +
 	"\x04desc\x18\x01 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x04desc\x12,\n" +
 	"\x05lease\x18\x02 \x01(\v2\x16.tessera.kv.kvpb.LeaseR\x05lease\x12\x19\n" +
@@ -1051,11 +1518,36 @@ const file_kv_kvpb_admin_proto_rawDesc = "" +
 	" \x01(\x03R\bkeyCount\x12\x1d\n" +
 	"\n" +
 	"live_bytes\x18\v \x01(\x03R\tliveBytes\x12'\n" +
-	"\x0ftruncated_index\x18\f \x01(\x04R\x0etruncatedIndex\"-\n" +
+	"\x0ftruncated_index\x18\f \x01(\x04R\x0etruncatedIndex\x120\n" +
+	"\x05stats\x18\r \x01(\v2\x1a.tessera.kv.kvpb.MVCCStatsR\x05stats\x12\x16\n" +
+	"\x06frozen\x18\x0e \x01(\bR\x06frozen\"-\n" +
 	"\x10RangeInfoRequest\x12\x19\n" +
 	"\brange_id\x18\x01 \x01(\x04R\arangeId\"G\n" +
 	"\x11RangeInfoResponse\x122\n" +
-	"\x06ranges\x18\x01 \x03(\v2\x1a.tessera.kv.kvpb.RangeInfoR\x06ranges*n\n" +
+	"\x06ranges\x18\x01 \x03(\v2\x1a.tessera.kv.kvpb.RangeInfoR\x06ranges\"0\n" +
+	"\x11AdminSplitRequest\x12\x1b\n" +
+	"\tsplit_key\x18\x01 \x01(\fR\bsplitKey\"\x82\x01\n" +
+	"\x12AdminSplitResponse\x124\n" +
+	"\x04left\x18\x01 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x04left\x126\n" +
+	"\x05right\x18\x02 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x05right\".\n" +
+	"\x11AdminMergeRequest\x12\x19\n" +
+	"\brange_id\x18\x01 \x01(\x04R\arangeId\"N\n" +
+	"\x12AdminMergeResponse\x128\n" +
+	"\x06merged\x18\x01 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x06merged\"k\n" +
+	"\x14AdminRelocateRequest\x12\x19\n" +
+	"\brange_id\x18\x01 \x01(\x04R\arangeId\x128\n" +
+	"\atargets\x18\x02 \x03(\v2\x1e.tessera.kv.kvpb.ReplicaTargetR\atargets\"M\n" +
+	"\x15AdminRelocateResponse\x124\n" +
+	"\x04desc\x18\x01 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x04desc\"I\n" +
+	"\x11RangesListRequest\x12\x1b\n" +
+	"\tstart_key\x18\x01 \x01(\fR\bstartKey\x12\x17\n" +
+	"\aend_key\x18\x02 \x01(\fR\x06endKey\"\xbe\x01\n" +
+	"\x0eRangeListEntry\x124\n" +
+	"\x04desc\x18\x01 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x04desc\x12D\n" +
+	"\vleaseholder\x18\x02 \x01(\v2\".tessera.kv.kvpb.ReplicaDescriptorR\vleaseholder\x120\n" +
+	"\x05stats\x18\x03 \x01(\v2\x1a.tessera.kv.kvpb.MVCCStatsR\x05stats\"M\n" +
+	"\x12RangesListResponse\x127\n" +
+	"\x06ranges\x18\x01 \x03(\v2\x1f.tessera.kv.kvpb.RangeListEntryR\x06ranges*n\n" +
 	"\x11ReplicaChangeType\x12\r\n" +
 	"\tADD_VOTER\x10\x00\x12\x0f\n" +
 	"\vADD_LEARNER\x10\x01\x12\x13\n" +
@@ -1076,7 +1568,7 @@ func file_kv_kvpb_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_kv_kvpb_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_kv_kvpb_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_kv_kvpb_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_kv_kvpb_admin_proto_goTypes = []any{
 	(ReplicaChangeType)(0),         // 0: tessera.kv.kvpb.ReplicaChangeType
 	(*BootstrapRequest)(nil),       // 1: tessera.kv.kvpb.BootstrapRequest
@@ -1095,30 +1587,51 @@ var file_kv_kvpb_admin_proto_goTypes = []any{
 	(*RangeInfo)(nil),              // 14: tessera.kv.kvpb.RangeInfo
 	(*RangeInfoRequest)(nil),       // 15: tessera.kv.kvpb.RangeInfoRequest
 	(*RangeInfoResponse)(nil),      // 16: tessera.kv.kvpb.RangeInfoResponse
-	(*NodeDescriptor)(nil),         // 17: tessera.kv.kvpb.NodeDescriptor
-	(*Timestamp)(nil),              // 18: tessera.kv.kvpb.Timestamp
-	(*RangeDescriptor)(nil),        // 19: tessera.kv.kvpb.RangeDescriptor
-	(*Lease)(nil),                  // 20: tessera.kv.kvpb.Lease
+	(*AdminSplitRequest)(nil),      // 17: tessera.kv.kvpb.AdminSplitRequest
+	(*AdminSplitResponse)(nil),     // 18: tessera.kv.kvpb.AdminSplitResponse
+	(*AdminMergeRequest)(nil),      // 19: tessera.kv.kvpb.AdminMergeRequest
+	(*AdminMergeResponse)(nil),     // 20: tessera.kv.kvpb.AdminMergeResponse
+	(*AdminRelocateRequest)(nil),   // 21: tessera.kv.kvpb.AdminRelocateRequest
+	(*AdminRelocateResponse)(nil),  // 22: tessera.kv.kvpb.AdminRelocateResponse
+	(*RangesListRequest)(nil),      // 23: tessera.kv.kvpb.RangesListRequest
+	(*RangeListEntry)(nil),         // 24: tessera.kv.kvpb.RangeListEntry
+	(*RangesListResponse)(nil),     // 25: tessera.kv.kvpb.RangesListResponse
+	(*NodeDescriptor)(nil),         // 26: tessera.kv.kvpb.NodeDescriptor
+	(*Timestamp)(nil),              // 27: tessera.kv.kvpb.Timestamp
+	(*RangeDescriptor)(nil),        // 28: tessera.kv.kvpb.RangeDescriptor
+	(*Lease)(nil),                  // 29: tessera.kv.kvpb.Lease
+	(*MVCCStats)(nil),              // 30: tessera.kv.kvpb.MVCCStats
+	(*ReplicaDescriptor)(nil),      // 31: tessera.kv.kvpb.ReplicaDescriptor
 }
 var file_kv_kvpb_admin_proto_depIdxs = []int32{
-	17, // 0: tessera.kv.kvpb.JoinResponse.nodes:type_name -> tessera.kv.kvpb.NodeDescriptor
-	17, // 1: tessera.kv.kvpb.NodeStatus.desc:type_name -> tessera.kv.kvpb.NodeDescriptor
-	18, // 2: tessera.kv.kvpb.NodeStatus.updated_at:type_name -> tessera.kv.kvpb.Timestamp
+	26, // 0: tessera.kv.kvpb.JoinResponse.nodes:type_name -> tessera.kv.kvpb.NodeDescriptor
+	26, // 1: tessera.kv.kvpb.NodeStatus.desc:type_name -> tessera.kv.kvpb.NodeDescriptor
+	27, // 2: tessera.kv.kvpb.NodeStatus.updated_at:type_name -> tessera.kv.kvpb.Timestamp
 	5,  // 3: tessera.kv.kvpb.NodeStatusResponse.nodes:type_name -> tessera.kv.kvpb.NodeStatus
 	0,  // 4: tessera.kv.kvpb.ReplicaChange.type:type_name -> tessera.kv.kvpb.ReplicaChangeType
 	8,  // 5: tessera.kv.kvpb.ReplicaChange.target:type_name -> tessera.kv.kvpb.ReplicaTarget
 	9,  // 6: tessera.kv.kvpb.ChangeReplicasRequest.changes:type_name -> tessera.kv.kvpb.ReplicaChange
-	19, // 7: tessera.kv.kvpb.ChangeReplicasResponse.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
+	28, // 7: tessera.kv.kvpb.ChangeReplicasResponse.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
 	8,  // 8: tessera.kv.kvpb.TransferLeaseRequest.target:type_name -> tessera.kv.kvpb.ReplicaTarget
-	20, // 9: tessera.kv.kvpb.TransferLeaseResponse.lease:type_name -> tessera.kv.kvpb.Lease
-	19, // 10: tessera.kv.kvpb.RangeInfo.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
-	20, // 11: tessera.kv.kvpb.RangeInfo.lease:type_name -> tessera.kv.kvpb.Lease
-	14, // 12: tessera.kv.kvpb.RangeInfoResponse.ranges:type_name -> tessera.kv.kvpb.RangeInfo
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	29, // 9: tessera.kv.kvpb.TransferLeaseResponse.lease:type_name -> tessera.kv.kvpb.Lease
+	28, // 10: tessera.kv.kvpb.RangeInfo.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
+	29, // 11: tessera.kv.kvpb.RangeInfo.lease:type_name -> tessera.kv.kvpb.Lease
+	30, // 12: tessera.kv.kvpb.RangeInfo.stats:type_name -> tessera.kv.kvpb.MVCCStats
+	14, // 13: tessera.kv.kvpb.RangeInfoResponse.ranges:type_name -> tessera.kv.kvpb.RangeInfo
+	28, // 14: tessera.kv.kvpb.AdminSplitResponse.left:type_name -> tessera.kv.kvpb.RangeDescriptor
+	28, // 15: tessera.kv.kvpb.AdminSplitResponse.right:type_name -> tessera.kv.kvpb.RangeDescriptor
+	28, // 16: tessera.kv.kvpb.AdminMergeResponse.merged:type_name -> tessera.kv.kvpb.RangeDescriptor
+	8,  // 17: tessera.kv.kvpb.AdminRelocateRequest.targets:type_name -> tessera.kv.kvpb.ReplicaTarget
+	28, // 18: tessera.kv.kvpb.AdminRelocateResponse.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
+	28, // 19: tessera.kv.kvpb.RangeListEntry.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
+	31, // 20: tessera.kv.kvpb.RangeListEntry.leaseholder:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	30, // 21: tessera.kv.kvpb.RangeListEntry.stats:type_name -> tessera.kv.kvpb.MVCCStats
+	24, // 22: tessera.kv.kvpb.RangesListResponse.ranges:type_name -> tessera.kv.kvpb.RangeListEntry
+	23, // [23:23] is the sub-list for method output_type
+	23, // [23:23] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_kv_kvpb_admin_proto_init() }
@@ -1133,7 +1646,7 @@ func file_kv_kvpb_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kv_kvpb_admin_proto_rawDesc), len(file_kv_kvpb_admin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   16,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -24,6 +24,59 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type PushTxnType int32
+
+const (
+	// PUSH_TIMESTAMP: move the pushee's write timestamp to at least push_to
+	// (a reader that must not wait for a writer below it).
+	PushTxnType_PUSH_TIMESTAMP PushTxnType = 0
+	// PUSH_ABORT: abort the pushee (a writer that conflicts with it).
+	PushTxnType_PUSH_ABORT PushTxnType = 1
+	// PUSH_TOUCH: succeed only if the pushee is finalized or expired.
+	PushTxnType_PUSH_TOUCH PushTxnType = 2
+)
+
+// Enum value maps for PushTxnType.
+var (
+	PushTxnType_name = map[int32]string{
+		0: "PUSH_TIMESTAMP",
+		1: "PUSH_ABORT",
+		2: "PUSH_TOUCH",
+	}
+	PushTxnType_value = map[string]int32{
+		"PUSH_TIMESTAMP": 0,
+		"PUSH_ABORT":     1,
+		"PUSH_TOUCH":     2,
+	}
+)
+
+func (x PushTxnType) Enum() *PushTxnType {
+	p := new(PushTxnType)
+	*p = x
+	return p
+}
+
+func (x PushTxnType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PushTxnType) Descriptor() protoreflect.EnumDescriptor {
+	return file_kv_kvpb_api_proto_enumTypes[0].Descriptor()
+}
+
+func (PushTxnType) Type() protoreflect.EnumType {
+	return &file_kv_kvpb_api_proto_enumTypes[0]
+}
+
+func (x PushTxnType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PushTxnType.Descriptor instead.
+func (PushTxnType) EnumDescriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{0}
+}
+
 // GetRequest reads the newest value of key at the batch timestamp.
 type GetRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -900,6 +953,915 @@ func (x *DeleteRangeResponse) GetNumDeleted() int64 {
 	return 0
 }
 
+// EndTxnRequest commits or aborts the transaction of the batch header. key
+// is the txn's anchor (Header.txn.meta.key). It writes the record
+// COMMITTED/ABORTED (creating it if absent), resolves the intents of
+// lock_spans on this range synchronously and returns the others as
+// remote_lock_spans for the coordinator (or the server's intent resolver)
+// to resolve asynchronously. A commit fails with TransactionRetryError if
+// the txn's write timestamp (or the record's, if pushed) is above its read
+// timestamp, with TransactionAbortedError if the record is ABORTED.
+//
+// One-phase commit: if the batch also holds the txn's writes, lock_spans
+// lists no other span, and the txn has no record, the writes are applied
+// as committed values at the write timestamp and no record is written
+// (EndTxnResponse.one_phase_commit).
+type EndTxnRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Key    []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Commit bool                   `protobuf:"varint,2,opt,name=commit,proto3" json:"commit,omitempty"`
+	// lock_spans: every span the txn wrote before this batch (the writes in
+	// this batch are added by the server).
+	LockSpans []*Span `protobuf:"bytes,3,rep,name=lock_spans,json=lockSpans,proto3" json:"lock_spans,omitempty"`
+	// deadline, if set: a commit above it fails (TransactionRetryError).
+	Deadline      *Timestamp `protobuf:"bytes,4,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EndTxnRequest) Reset() {
+	*x = EndTxnRequest{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EndTxnRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EndTxnRequest) ProtoMessage() {}
+
+func (x *EndTxnRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EndTxnRequest.ProtoReflect.Descriptor instead.
+func (*EndTxnRequest) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *EndTxnRequest) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *EndTxnRequest) GetCommit() bool {
+	if x != nil {
+		return x.Commit
+	}
+	return false
+}
+
+func (x *EndTxnRequest) GetLockSpans() []*Span {
+	if x != nil {
+		return x.LockSpans
+	}
+	return nil
+}
+
+func (x *EndTxnRequest) GetDeadline() *Timestamp {
+	if x != nil {
+		return x.Deadline
+	}
+	return nil
+}
+
+type EndTxnResponse struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	OnePhaseCommit bool                   `protobuf:"varint,1,opt,name=one_phase_commit,json=onePhaseCommit,proto3" json:"one_phase_commit,omitempty"`
+	// remote_lock_spans: lock spans outside this range, still to resolve.
+	RemoteLockSpans []*Span `protobuf:"bytes,2,rep,name=remote_lock_spans,json=remoteLockSpans,proto3" json:"remote_lock_spans,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *EndTxnResponse) Reset() {
+	*x = EndTxnResponse{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EndTxnResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EndTxnResponse) ProtoMessage() {}
+
+func (x *EndTxnResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EndTxnResponse.ProtoReflect.Descriptor instead.
+func (*EndTxnResponse) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *EndTxnResponse) GetOnePhaseCommit() bool {
+	if x != nil {
+		return x.OnePhaseCommit
+	}
+	return false
+}
+
+func (x *EndTxnResponse) GetRemoteLockSpans() []*Span {
+	if x != nil {
+		return x.RemoteLockSpans
+	}
+	return nil
+}
+
+// HeartbeatTxnRequest refreshes the record's last_heartbeat (creating a
+// PENDING record if absent). The response carries the record: if it is
+// ABORTED the coordinator must stop.
+type HeartbeatTxnRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Now           *Timestamp             `protobuf:"bytes,2,opt,name=now,proto3" json:"now,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HeartbeatTxnRequest) Reset() {
+	*x = HeartbeatTxnRequest{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HeartbeatTxnRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HeartbeatTxnRequest) ProtoMessage() {}
+
+func (x *HeartbeatTxnRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HeartbeatTxnRequest.ProtoReflect.Descriptor instead.
+func (*HeartbeatTxnRequest) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *HeartbeatTxnRequest) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *HeartbeatTxnRequest) GetNow() *Timestamp {
+	if x != nil {
+		return x.Now
+	}
+	return nil
+}
+
+type HeartbeatTxnResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Txn           *Transaction           `protobuf:"bytes,1,opt,name=txn,proto3" json:"txn,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HeartbeatTxnResponse) Reset() {
+	*x = HeartbeatTxnResponse{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HeartbeatTxnResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HeartbeatTxnResponse) ProtoMessage() {}
+
+func (x *HeartbeatTxnResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HeartbeatTxnResponse.ProtoReflect.Descriptor instead.
+func (*HeartbeatTxnResponse) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *HeartbeatTxnResponse) GetTxn() *Transaction {
+	if x != nil {
+		return x.Txn
+	}
+	return nil
+}
+
+// PushTxnRequest, sent to the pushee's anchor key. It succeeds if the
+// pushee is finalized, expired (aborted then), already above push_to
+// (timestamp push), or the pusher has the higher priority or force is set;
+// otherwise TransactionPushError (the pusher waits and tries again; a
+// server may make the push wait in its txn wait queue first).
+type PushTxnRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Key   []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// pusher: the pushing txn (meta.id empty for a non-transactional pusher).
+	Pusher   *Transaction `protobuf:"bytes,2,opt,name=pusher,proto3" json:"pusher,omitempty"`
+	Pushee   *TxnMeta     `protobuf:"bytes,3,opt,name=pushee,proto3" json:"pushee,omitempty"`
+	PushTo   *Timestamp   `protobuf:"bytes,4,opt,name=push_to,json=pushTo,proto3" json:"push_to,omitempty"`
+	PushType PushTxnType  `protobuf:"varint,5,opt,name=push_type,json=pushType,proto3,enum=tessera.kv.kvpb.PushTxnType" json:"push_type,omitempty"`
+	// force: push regardless of priority (deadlock broken).
+	Force bool `protobuf:"varint,6,opt,name=force,proto3" json:"force,omitempty"`
+	// now: the pusher's clock, used for the expiry check.
+	Now           *Timestamp `protobuf:"bytes,7,opt,name=now,proto3" json:"now,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PushTxnRequest) Reset() {
+	*x = PushTxnRequest{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PushTxnRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PushTxnRequest) ProtoMessage() {}
+
+func (x *PushTxnRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PushTxnRequest.ProtoReflect.Descriptor instead.
+func (*PushTxnRequest) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *PushTxnRequest) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *PushTxnRequest) GetPusher() *Transaction {
+	if x != nil {
+		return x.Pusher
+	}
+	return nil
+}
+
+func (x *PushTxnRequest) GetPushee() *TxnMeta {
+	if x != nil {
+		return x.Pushee
+	}
+	return nil
+}
+
+func (x *PushTxnRequest) GetPushTo() *Timestamp {
+	if x != nil {
+		return x.PushTo
+	}
+	return nil
+}
+
+func (x *PushTxnRequest) GetPushType() PushTxnType {
+	if x != nil {
+		return x.PushType
+	}
+	return PushTxnType_PUSH_TIMESTAMP
+}
+
+func (x *PushTxnRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
+}
+
+func (x *PushTxnRequest) GetNow() *Timestamp {
+	if x != nil {
+		return x.Now
+	}
+	return nil
+}
+
+type PushTxnResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// pushee_txn is the pushee's record after the push (synthesized from
+	// the request's pushee if it has no record); resolve its intents with it.
+	PusheeTxn     *Transaction `protobuf:"bytes,1,opt,name=pushee_txn,json=pusheeTxn,proto3" json:"pushee_txn,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PushTxnResponse) Reset() {
+	*x = PushTxnResponse{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PushTxnResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PushTxnResponse) ProtoMessage() {}
+
+func (x *PushTxnResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PushTxnResponse.ProtoReflect.Descriptor instead.
+func (*PushTxnResponse) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *PushTxnResponse) GetPusheeTxn() *Transaction {
+	if x != nil {
+		return x.PusheeTxn
+	}
+	return nil
+}
+
+// QueryTxnRequest reads a txn's record (synthesized PENDING from txn if
+// absent), and lists the IDs of txns whose pushes wait on it at this range
+// (transitively, as reported by their waiting pushes): the deadlock
+// detector's wait-for edges.
+type QueryTxnRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Txn           *TxnMeta               `protobuf:"bytes,2,opt,name=txn,proto3" json:"txn,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryTxnRequest) Reset() {
+	*x = QueryTxnRequest{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryTxnRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryTxnRequest) ProtoMessage() {}
+
+func (x *QueryTxnRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryTxnRequest.ProtoReflect.Descriptor instead.
+func (*QueryTxnRequest) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *QueryTxnRequest) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *QueryTxnRequest) GetTxn() *TxnMeta {
+	if x != nil {
+		return x.Txn
+	}
+	return nil
+}
+
+type QueryTxnResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	QueriedTxn    *Transaction           `protobuf:"bytes,1,opt,name=queried_txn,json=queriedTxn,proto3" json:"queried_txn,omitempty"`
+	WaitingTxns   [][]byte               `protobuf:"bytes,2,rep,name=waiting_txns,json=waitingTxns,proto3" json:"waiting_txns,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryTxnResponse) Reset() {
+	*x = QueryTxnResponse{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryTxnResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryTxnResponse) ProtoMessage() {}
+
+func (x *QueryTxnResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryTxnResponse.ProtoReflect.Descriptor instead.
+func (*QueryTxnResponse) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *QueryTxnResponse) GetQueriedTxn() *Transaction {
+	if x != nil {
+		return x.QueriedTxn
+	}
+	return nil
+}
+
+func (x *QueryTxnResponse) GetWaitingTxns() [][]byte {
+	if x != nil {
+		return x.WaitingTxns
+	}
+	return nil
+}
+
+// ResolveIntentRequest resolves the intent of intent_txn on key with
+// status (PENDING: push its timestamp to intent_txn.write_timestamp). A key
+// without that txn's intent is not an error.
+type ResolveIntentRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Key            []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	IntentTxn      *TxnMeta               `protobuf:"bytes,2,opt,name=intent_txn,json=intentTxn,proto3" json:"intent_txn,omitempty"`
+	Status         TransactionStatus      `protobuf:"varint,3,opt,name=status,proto3,enum=tessera.kv.kvpb.TransactionStatus" json:"status,omitempty"`
+	IgnoredSeqnums []*IgnoredSeqNumRange  `protobuf:"bytes,4,rep,name=ignored_seqnums,json=ignoredSeqnums,proto3" json:"ignored_seqnums,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ResolveIntentRequest) Reset() {
+	*x = ResolveIntentRequest{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolveIntentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolveIntentRequest) ProtoMessage() {}
+
+func (x *ResolveIntentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolveIntentRequest.ProtoReflect.Descriptor instead.
+func (*ResolveIntentRequest) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ResolveIntentRequest) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *ResolveIntentRequest) GetIntentTxn() *TxnMeta {
+	if x != nil {
+		return x.IntentTxn
+	}
+	return nil
+}
+
+func (x *ResolveIntentRequest) GetStatus() TransactionStatus {
+	if x != nil {
+		return x.Status
+	}
+	return TransactionStatus_PENDING
+}
+
+func (x *ResolveIntentRequest) GetIgnoredSeqnums() []*IgnoredSeqNumRange {
+	if x != nil {
+		return x.IgnoredSeqnums
+	}
+	return nil
+}
+
+type ResolveIntentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResolveIntentResponse) Reset() {
+	*x = ResolveIntentResponse{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolveIntentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolveIntentResponse) ProtoMessage() {}
+
+func (x *ResolveIntentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolveIntentResponse.ProtoReflect.Descriptor instead.
+func (*ResolveIntentResponse) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{25}
+}
+
+// ResolveIntentRangeRequest resolves every intent of intent_txn in
+// [key, end_key).
+type ResolveIntentRangeRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Key            []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	EndKey         []byte                 `protobuf:"bytes,2,opt,name=end_key,json=endKey,proto3" json:"end_key,omitempty"`
+	IntentTxn      *TxnMeta               `protobuf:"bytes,3,opt,name=intent_txn,json=intentTxn,proto3" json:"intent_txn,omitempty"`
+	Status         TransactionStatus      `protobuf:"varint,4,opt,name=status,proto3,enum=tessera.kv.kvpb.TransactionStatus" json:"status,omitempty"`
+	IgnoredSeqnums []*IgnoredSeqNumRange  `protobuf:"bytes,5,rep,name=ignored_seqnums,json=ignoredSeqnums,proto3" json:"ignored_seqnums,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ResolveIntentRangeRequest) Reset() {
+	*x = ResolveIntentRangeRequest{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolveIntentRangeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolveIntentRangeRequest) ProtoMessage() {}
+
+func (x *ResolveIntentRangeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolveIntentRangeRequest.ProtoReflect.Descriptor instead.
+func (*ResolveIntentRangeRequest) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ResolveIntentRangeRequest) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *ResolveIntentRangeRequest) GetEndKey() []byte {
+	if x != nil {
+		return x.EndKey
+	}
+	return nil
+}
+
+func (x *ResolveIntentRangeRequest) GetIntentTxn() *TxnMeta {
+	if x != nil {
+		return x.IntentTxn
+	}
+	return nil
+}
+
+func (x *ResolveIntentRangeRequest) GetStatus() TransactionStatus {
+	if x != nil {
+		return x.Status
+	}
+	return TransactionStatus_PENDING
+}
+
+func (x *ResolveIntentRangeRequest) GetIgnoredSeqnums() []*IgnoredSeqNumRange {
+	if x != nil {
+		return x.IgnoredSeqnums
+	}
+	return nil
+}
+
+type ResolveIntentRangeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NumResolved   int64                  `protobuf:"varint,1,opt,name=num_resolved,json=numResolved,proto3" json:"num_resolved,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResolveIntentRangeResponse) Reset() {
+	*x = ResolveIntentRangeResponse{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolveIntentRangeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolveIntentRangeResponse) ProtoMessage() {}
+
+func (x *ResolveIntentRangeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolveIntentRangeResponse.ProtoReflect.Descriptor instead.
+func (*ResolveIntentRangeResponse) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ResolveIntentRangeResponse) GetNumResolved() int64 {
+	if x != nil {
+		return x.NumResolved
+	}
+	return 0
+}
+
+// RefreshRequest checks that no value was written on key in
+// (refresh_from, Header.txn.read_timestamp] by anyone but the txn, and no
+// other txn's intent sits at or below that timestamp; otherwise
+// RefreshFailedError. On success the read is recorded in the timestamp
+// cache at the new read timestamp.
+type RefreshRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	RefreshFrom   *Timestamp             `protobuf:"bytes,2,opt,name=refresh_from,json=refreshFrom,proto3" json:"refresh_from,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefreshRequest) Reset() {
+	*x = RefreshRequest{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefreshRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefreshRequest) ProtoMessage() {}
+
+func (x *RefreshRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefreshRequest.ProtoReflect.Descriptor instead.
+func (*RefreshRequest) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *RefreshRequest) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *RefreshRequest) GetRefreshFrom() *Timestamp {
+	if x != nil {
+		return x.RefreshFrom
+	}
+	return nil
+}
+
+type RefreshResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefreshResponse) Reset() {
+	*x = RefreshResponse{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefreshResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefreshResponse) ProtoMessage() {}
+
+func (x *RefreshResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefreshResponse.ProtoReflect.Descriptor instead.
+func (*RefreshResponse) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{29}
+}
+
+// RefreshRangeRequest is RefreshRequest over [key, end_key).
+type RefreshRangeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	EndKey        []byte                 `protobuf:"bytes,2,opt,name=end_key,json=endKey,proto3" json:"end_key,omitempty"`
+	RefreshFrom   *Timestamp             `protobuf:"bytes,3,opt,name=refresh_from,json=refreshFrom,proto3" json:"refresh_from,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefreshRangeRequest) Reset() {
+	*x = RefreshRangeRequest{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefreshRangeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefreshRangeRequest) ProtoMessage() {}
+
+func (x *RefreshRangeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefreshRangeRequest.ProtoReflect.Descriptor instead.
+func (*RefreshRangeRequest) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *RefreshRangeRequest) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *RefreshRangeRequest) GetEndKey() []byte {
+	if x != nil {
+		return x.EndKey
+	}
+	return nil
+}
+
+func (x *RefreshRangeRequest) GetRefreshFrom() *Timestamp {
+	if x != nil {
+		return x.RefreshFrom
+	}
+	return nil
+}
+
+type RefreshRangeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefreshRangeResponse) Reset() {
+	*x = RefreshRangeResponse{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefreshRangeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefreshRangeResponse) ProtoMessage() {}
+
+func (x *RefreshRangeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefreshRangeResponse.ProtoReflect.Descriptor instead.
+func (*RefreshRangeResponse) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{31}
+}
+
 type RequestUnion struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Value:
@@ -912,6 +1874,14 @@ type RequestUnion struct {
 	//	*RequestUnion_Increment
 	//	*RequestUnion_Delete
 	//	*RequestUnion_DeleteRange
+	//	*RequestUnion_EndTxn
+	//	*RequestUnion_HeartbeatTxn
+	//	*RequestUnion_PushTxn
+	//	*RequestUnion_QueryTxn
+	//	*RequestUnion_ResolveIntent
+	//	*RequestUnion_ResolveIntentRange
+	//	*RequestUnion_Refresh
+	//	*RequestUnion_RefreshRange
 	Value         isRequestUnion_Value `protobuf_oneof:"value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -919,7 +1889,7 @@ type RequestUnion struct {
 
 func (x *RequestUnion) Reset() {
 	*x = RequestUnion{}
-	mi := &file_kv_kvpb_api_proto_msgTypes[16]
+	mi := &file_kv_kvpb_api_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -931,7 +1901,7 @@ func (x *RequestUnion) String() string {
 func (*RequestUnion) ProtoMessage() {}
 
 func (x *RequestUnion) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_api_proto_msgTypes[16]
+	mi := &file_kv_kvpb_api_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -944,7 +1914,7 @@ func (x *RequestUnion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestUnion.ProtoReflect.Descriptor instead.
 func (*RequestUnion) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{16}
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *RequestUnion) GetValue() isRequestUnion_Value {
@@ -1026,6 +1996,78 @@ func (x *RequestUnion) GetDeleteRange() *DeleteRangeRequest {
 	return nil
 }
 
+func (x *RequestUnion) GetEndTxn() *EndTxnRequest {
+	if x != nil {
+		if x, ok := x.Value.(*RequestUnion_EndTxn); ok {
+			return x.EndTxn
+		}
+	}
+	return nil
+}
+
+func (x *RequestUnion) GetHeartbeatTxn() *HeartbeatTxnRequest {
+	if x != nil {
+		if x, ok := x.Value.(*RequestUnion_HeartbeatTxn); ok {
+			return x.HeartbeatTxn
+		}
+	}
+	return nil
+}
+
+func (x *RequestUnion) GetPushTxn() *PushTxnRequest {
+	if x != nil {
+		if x, ok := x.Value.(*RequestUnion_PushTxn); ok {
+			return x.PushTxn
+		}
+	}
+	return nil
+}
+
+func (x *RequestUnion) GetQueryTxn() *QueryTxnRequest {
+	if x != nil {
+		if x, ok := x.Value.(*RequestUnion_QueryTxn); ok {
+			return x.QueryTxn
+		}
+	}
+	return nil
+}
+
+func (x *RequestUnion) GetResolveIntent() *ResolveIntentRequest {
+	if x != nil {
+		if x, ok := x.Value.(*RequestUnion_ResolveIntent); ok {
+			return x.ResolveIntent
+		}
+	}
+	return nil
+}
+
+func (x *RequestUnion) GetResolveIntentRange() *ResolveIntentRangeRequest {
+	if x != nil {
+		if x, ok := x.Value.(*RequestUnion_ResolveIntentRange); ok {
+			return x.ResolveIntentRange
+		}
+	}
+	return nil
+}
+
+func (x *RequestUnion) GetRefresh() *RefreshRequest {
+	if x != nil {
+		if x, ok := x.Value.(*RequestUnion_Refresh); ok {
+			return x.Refresh
+		}
+	}
+	return nil
+}
+
+func (x *RequestUnion) GetRefreshRange() *RefreshRangeRequest {
+	if x != nil {
+		if x, ok := x.Value.(*RequestUnion_RefreshRange); ok {
+			return x.RefreshRange
+		}
+	}
+	return nil
+}
+
 type isRequestUnion_Value interface {
 	isRequestUnion_Value()
 }
@@ -1062,6 +2104,38 @@ type RequestUnion_DeleteRange struct {
 	DeleteRange *DeleteRangeRequest `protobuf:"bytes,8,opt,name=delete_range,json=deleteRange,proto3,oneof"`
 }
 
+type RequestUnion_EndTxn struct {
+	EndTxn *EndTxnRequest `protobuf:"bytes,9,opt,name=end_txn,json=endTxn,proto3,oneof"`
+}
+
+type RequestUnion_HeartbeatTxn struct {
+	HeartbeatTxn *HeartbeatTxnRequest `protobuf:"bytes,10,opt,name=heartbeat_txn,json=heartbeatTxn,proto3,oneof"`
+}
+
+type RequestUnion_PushTxn struct {
+	PushTxn *PushTxnRequest `protobuf:"bytes,11,opt,name=push_txn,json=pushTxn,proto3,oneof"`
+}
+
+type RequestUnion_QueryTxn struct {
+	QueryTxn *QueryTxnRequest `protobuf:"bytes,12,opt,name=query_txn,json=queryTxn,proto3,oneof"`
+}
+
+type RequestUnion_ResolveIntent struct {
+	ResolveIntent *ResolveIntentRequest `protobuf:"bytes,13,opt,name=resolve_intent,json=resolveIntent,proto3,oneof"`
+}
+
+type RequestUnion_ResolveIntentRange struct {
+	ResolveIntentRange *ResolveIntentRangeRequest `protobuf:"bytes,14,opt,name=resolve_intent_range,json=resolveIntentRange,proto3,oneof"`
+}
+
+type RequestUnion_Refresh struct {
+	Refresh *RefreshRequest `protobuf:"bytes,15,opt,name=refresh,proto3,oneof"`
+}
+
+type RequestUnion_RefreshRange struct {
+	RefreshRange *RefreshRangeRequest `protobuf:"bytes,16,opt,name=refresh_range,json=refreshRange,proto3,oneof"`
+}
+
 func (*RequestUnion_Get) isRequestUnion_Value() {}
 
 func (*RequestUnion_Scan) isRequestUnion_Value() {}
@@ -1078,6 +2152,22 @@ func (*RequestUnion_Delete) isRequestUnion_Value() {}
 
 func (*RequestUnion_DeleteRange) isRequestUnion_Value() {}
 
+func (*RequestUnion_EndTxn) isRequestUnion_Value() {}
+
+func (*RequestUnion_HeartbeatTxn) isRequestUnion_Value() {}
+
+func (*RequestUnion_PushTxn) isRequestUnion_Value() {}
+
+func (*RequestUnion_QueryTxn) isRequestUnion_Value() {}
+
+func (*RequestUnion_ResolveIntent) isRequestUnion_Value() {}
+
+func (*RequestUnion_ResolveIntentRange) isRequestUnion_Value() {}
+
+func (*RequestUnion_Refresh) isRequestUnion_Value() {}
+
+func (*RequestUnion_RefreshRange) isRequestUnion_Value() {}
+
 type ResponseUnion struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Value:
@@ -1090,6 +2180,14 @@ type ResponseUnion struct {
 	//	*ResponseUnion_Increment
 	//	*ResponseUnion_Delete
 	//	*ResponseUnion_DeleteRange
+	//	*ResponseUnion_EndTxn
+	//	*ResponseUnion_HeartbeatTxn
+	//	*ResponseUnion_PushTxn
+	//	*ResponseUnion_QueryTxn
+	//	*ResponseUnion_ResolveIntent
+	//	*ResponseUnion_ResolveIntentRange
+	//	*ResponseUnion_Refresh
+	//	*ResponseUnion_RefreshRange
 	Value         isResponseUnion_Value `protobuf_oneof:"value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1097,7 +2195,7 @@ type ResponseUnion struct {
 
 func (x *ResponseUnion) Reset() {
 	*x = ResponseUnion{}
-	mi := &file_kv_kvpb_api_proto_msgTypes[17]
+	mi := &file_kv_kvpb_api_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1109,7 +2207,7 @@ func (x *ResponseUnion) String() string {
 func (*ResponseUnion) ProtoMessage() {}
 
 func (x *ResponseUnion) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_api_proto_msgTypes[17]
+	mi := &file_kv_kvpb_api_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1122,7 +2220,7 @@ func (x *ResponseUnion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResponseUnion.ProtoReflect.Descriptor instead.
 func (*ResponseUnion) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{17}
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ResponseUnion) GetValue() isResponseUnion_Value {
@@ -1204,6 +2302,78 @@ func (x *ResponseUnion) GetDeleteRange() *DeleteRangeResponse {
 	return nil
 }
 
+func (x *ResponseUnion) GetEndTxn() *EndTxnResponse {
+	if x != nil {
+		if x, ok := x.Value.(*ResponseUnion_EndTxn); ok {
+			return x.EndTxn
+		}
+	}
+	return nil
+}
+
+func (x *ResponseUnion) GetHeartbeatTxn() *HeartbeatTxnResponse {
+	if x != nil {
+		if x, ok := x.Value.(*ResponseUnion_HeartbeatTxn); ok {
+			return x.HeartbeatTxn
+		}
+	}
+	return nil
+}
+
+func (x *ResponseUnion) GetPushTxn() *PushTxnResponse {
+	if x != nil {
+		if x, ok := x.Value.(*ResponseUnion_PushTxn); ok {
+			return x.PushTxn
+		}
+	}
+	return nil
+}
+
+func (x *ResponseUnion) GetQueryTxn() *QueryTxnResponse {
+	if x != nil {
+		if x, ok := x.Value.(*ResponseUnion_QueryTxn); ok {
+			return x.QueryTxn
+		}
+	}
+	return nil
+}
+
+func (x *ResponseUnion) GetResolveIntent() *ResolveIntentResponse {
+	if x != nil {
+		if x, ok := x.Value.(*ResponseUnion_ResolveIntent); ok {
+			return x.ResolveIntent
+		}
+	}
+	return nil
+}
+
+func (x *ResponseUnion) GetResolveIntentRange() *ResolveIntentRangeResponse {
+	if x != nil {
+		if x, ok := x.Value.(*ResponseUnion_ResolveIntentRange); ok {
+			return x.ResolveIntentRange
+		}
+	}
+	return nil
+}
+
+func (x *ResponseUnion) GetRefresh() *RefreshResponse {
+	if x != nil {
+		if x, ok := x.Value.(*ResponseUnion_Refresh); ok {
+			return x.Refresh
+		}
+	}
+	return nil
+}
+
+func (x *ResponseUnion) GetRefreshRange() *RefreshRangeResponse {
+	if x != nil {
+		if x, ok := x.Value.(*ResponseUnion_RefreshRange); ok {
+			return x.RefreshRange
+		}
+	}
+	return nil
+}
+
 type isResponseUnion_Value interface {
 	isResponseUnion_Value()
 }
@@ -1240,6 +2410,38 @@ type ResponseUnion_DeleteRange struct {
 	DeleteRange *DeleteRangeResponse `protobuf:"bytes,8,opt,name=delete_range,json=deleteRange,proto3,oneof"`
 }
 
+type ResponseUnion_EndTxn struct {
+	EndTxn *EndTxnResponse `protobuf:"bytes,9,opt,name=end_txn,json=endTxn,proto3,oneof"`
+}
+
+type ResponseUnion_HeartbeatTxn struct {
+	HeartbeatTxn *HeartbeatTxnResponse `protobuf:"bytes,10,opt,name=heartbeat_txn,json=heartbeatTxn,proto3,oneof"`
+}
+
+type ResponseUnion_PushTxn struct {
+	PushTxn *PushTxnResponse `protobuf:"bytes,11,opt,name=push_txn,json=pushTxn,proto3,oneof"`
+}
+
+type ResponseUnion_QueryTxn struct {
+	QueryTxn *QueryTxnResponse `protobuf:"bytes,12,opt,name=query_txn,json=queryTxn,proto3,oneof"`
+}
+
+type ResponseUnion_ResolveIntent struct {
+	ResolveIntent *ResolveIntentResponse `protobuf:"bytes,13,opt,name=resolve_intent,json=resolveIntent,proto3,oneof"`
+}
+
+type ResponseUnion_ResolveIntentRange struct {
+	ResolveIntentRange *ResolveIntentRangeResponse `protobuf:"bytes,14,opt,name=resolve_intent_range,json=resolveIntentRange,proto3,oneof"`
+}
+
+type ResponseUnion_Refresh struct {
+	Refresh *RefreshResponse `protobuf:"bytes,15,opt,name=refresh,proto3,oneof"`
+}
+
+type ResponseUnion_RefreshRange struct {
+	RefreshRange *RefreshRangeResponse `protobuf:"bytes,16,opt,name=refresh_range,json=refreshRange,proto3,oneof"`
+}
+
 func (*ResponseUnion_Get) isResponseUnion_Value() {}
 
 func (*ResponseUnion_Scan) isResponseUnion_Value() {}
@@ -1256,6 +2458,22 @@ func (*ResponseUnion_Delete) isResponseUnion_Value() {}
 
 func (*ResponseUnion_DeleteRange) isResponseUnion_Value() {}
 
+func (*ResponseUnion_EndTxn) isResponseUnion_Value() {}
+
+func (*ResponseUnion_HeartbeatTxn) isResponseUnion_Value() {}
+
+func (*ResponseUnion_PushTxn) isResponseUnion_Value() {}
+
+func (*ResponseUnion_QueryTxn) isResponseUnion_Value() {}
+
+func (*ResponseUnion_ResolveIntent) isResponseUnion_Value() {}
+
+func (*ResponseUnion_ResolveIntentRange) isResponseUnion_Value() {}
+
+func (*ResponseUnion_Refresh) isResponseUnion_Value() {}
+
+func (*ResponseUnion_RefreshRange) isResponseUnion_Value() {}
+
 // Header addresses a batch.
 type Header struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
@@ -1265,14 +2483,20 @@ type Header struct {
 	Replica *ReplicaDescriptor `protobuf:"bytes,2,opt,name=replica,proto3" json:"replica,omitempty"`
 	// timestamp is the MVCC timestamp of the batch. Zero: the leaseholder
 	// assigns one from its clock (non-transactional requests).
-	Timestamp     *Timestamp `protobuf:"bytes,3,opt,name=timestamp,proto3" json:"timestamp,omitempty"` // Transactions will add a txn field here (issue: transactions).
+	Timestamp *Timestamp `protobuf:"bytes,3,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
+	// txn, when set, makes the batch transactional: reads happen at
+	// txn.read_timestamp (timestamp is ignored), writes lay intents at
+	// txn.meta.write_timestamp (pushed by the timestamp cache and by
+	// write-too-old), reads use the txn's uncertainty limit narrowed by its
+	// observed timestamp for the serving node.
+	Txn           *Transaction `protobuf:"bytes,4,opt,name=txn,proto3" json:"txn,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Header) Reset() {
 	*x = Header{}
-	mi := &file_kv_kvpb_api_proto_msgTypes[18]
+	mi := &file_kv_kvpb_api_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1284,7 +2508,7 @@ func (x *Header) String() string {
 func (*Header) ProtoMessage() {}
 
 func (x *Header) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_api_proto_msgTypes[18]
+	mi := &file_kv_kvpb_api_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1297,7 +2521,7 @@ func (x *Header) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Header.ProtoReflect.Descriptor instead.
 func (*Header) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{18}
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *Header) GetRangeId() uint64 {
@@ -1321,6 +2545,13 @@ func (x *Header) GetTimestamp() *Timestamp {
 	return nil
 }
 
+func (x *Header) GetTxn() *Transaction {
+	if x != nil {
+		return x.Txn
+	}
+	return nil
+}
+
 type BatchRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Header   *Header                `protobuf:"bytes,1,opt,name=header,proto3" json:"header,omitempty"`
@@ -1333,7 +2564,7 @@ type BatchRequest struct {
 
 func (x *BatchRequest) Reset() {
 	*x = BatchRequest{}
-	mi := &file_kv_kvpb_api_proto_msgTypes[19]
+	mi := &file_kv_kvpb_api_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1345,7 +2576,7 @@ func (x *BatchRequest) String() string {
 func (*BatchRequest) ProtoMessage() {}
 
 func (x *BatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_api_proto_msgTypes[19]
+	mi := &file_kv_kvpb_api_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1358,7 +2589,7 @@ func (x *BatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchRequest.ProtoReflect.Descriptor instead.
 func (*BatchRequest) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{19}
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *BatchRequest) GetHeader() *Header {
@@ -1391,14 +2622,18 @@ type BatchResponse struct {
 	// timestamp at which the batch was evaluated.
 	Timestamp *Timestamp `protobuf:"bytes,3,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
 	// now is the receiver's HLC reading.
-	Now           *Timestamp `protobuf:"bytes,4,opt,name=now,proto3" json:"now,omitempty"`
+	Now *Timestamp `protobuf:"bytes,4,opt,name=now,proto3" json:"now,omitempty"`
+	// txn is the batch's transaction after evaluation (write timestamp
+	// pushed, write_too_old, status after EndTxn, observed timestamp of the
+	// serving node added). The coordinator adopts it.
+	Txn           *Transaction `protobuf:"bytes,5,opt,name=txn,proto3" json:"txn,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *BatchResponse) Reset() {
 	*x = BatchResponse{}
-	mi := &file_kv_kvpb_api_proto_msgTypes[20]
+	mi := &file_kv_kvpb_api_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1410,7 +2645,7 @@ func (x *BatchResponse) String() string {
 func (*BatchResponse) ProtoMessage() {}
 
 func (x *BatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_api_proto_msgTypes[20]
+	mi := &file_kv_kvpb_api_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1423,7 +2658,7 @@ func (x *BatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchResponse.ProtoReflect.Descriptor instead.
 func (*BatchResponse) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{20}
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *BatchResponse) GetResponses() []*ResponseUnion {
@@ -1450,6 +2685,13 @@ func (x *BatchResponse) GetTimestamp() *Timestamp {
 func (x *BatchResponse) GetNow() *Timestamp {
 	if x != nil {
 		return x.Now
+	}
+	return nil
+}
+
+func (x *BatchResponse) GetTxn() *Transaction {
+	if x != nil {
+		return x.Txn
 	}
 	return nil
 }
@@ -1518,7 +2760,64 @@ const file_kv_kvpb_api_proto_rawDesc = "" +
 	"\vresume_span\x18\x02 \x01(\v2\x15.tessera.kv.kvpb.SpanR\n" +
 	"resumeSpan\x12\x1f\n" +
 	"\vnum_deleted\x18\x03 \x01(\x03R\n" +
-	"numDeleted\"\x91\x04\n" +
+	"numDeleted\"\xa7\x01\n" +
+	"\rEndTxnRequest\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12\x16\n" +
+	"\x06commit\x18\x02 \x01(\bR\x06commit\x124\n" +
+	"\n" +
+	"lock_spans\x18\x03 \x03(\v2\x15.tessera.kv.kvpb.SpanR\tlockSpans\x126\n" +
+	"\bdeadline\x18\x04 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\bdeadline\"}\n" +
+	"\x0eEndTxnResponse\x12(\n" +
+	"\x10one_phase_commit\x18\x01 \x01(\bR\x0eonePhaseCommit\x12A\n" +
+	"\x11remote_lock_spans\x18\x02 \x03(\v2\x15.tessera.kv.kvpb.SpanR\x0fremoteLockSpans\"U\n" +
+	"\x13HeartbeatTxnRequest\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12,\n" +
+	"\x03now\x18\x02 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\x03now\"F\n" +
+	"\x14HeartbeatTxnResponse\x12.\n" +
+	"\x03txn\x18\x01 \x01(\v2\x1c.tessera.kv.kvpb.TransactionR\x03txn\"\xbe\x02\n" +
+	"\x0ePushTxnRequest\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x124\n" +
+	"\x06pusher\x18\x02 \x01(\v2\x1c.tessera.kv.kvpb.TransactionR\x06pusher\x120\n" +
+	"\x06pushee\x18\x03 \x01(\v2\x18.tessera.kv.kvpb.TxnMetaR\x06pushee\x123\n" +
+	"\apush_to\x18\x04 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\x06pushTo\x129\n" +
+	"\tpush_type\x18\x05 \x01(\x0e2\x1c.tessera.kv.kvpb.PushTxnTypeR\bpushType\x12\x14\n" +
+	"\x05force\x18\x06 \x01(\bR\x05force\x12,\n" +
+	"\x03now\x18\a \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\x03now\"N\n" +
+	"\x0fPushTxnResponse\x12;\n" +
+	"\n" +
+	"pushee_txn\x18\x01 \x01(\v2\x1c.tessera.kv.kvpb.TransactionR\tpusheeTxn\"O\n" +
+	"\x0fQueryTxnRequest\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12*\n" +
+	"\x03txn\x18\x02 \x01(\v2\x18.tessera.kv.kvpb.TxnMetaR\x03txn\"t\n" +
+	"\x10QueryTxnResponse\x12=\n" +
+	"\vqueried_txn\x18\x01 \x01(\v2\x1c.tessera.kv.kvpb.TransactionR\n" +
+	"queriedTxn\x12!\n" +
+	"\fwaiting_txns\x18\x02 \x03(\fR\vwaitingTxns\"\xeb\x01\n" +
+	"\x14ResolveIntentRequest\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x127\n" +
+	"\n" +
+	"intent_txn\x18\x02 \x01(\v2\x18.tessera.kv.kvpb.TxnMetaR\tintentTxn\x12:\n" +
+	"\x06status\x18\x03 \x01(\x0e2\".tessera.kv.kvpb.TransactionStatusR\x06status\x12L\n" +
+	"\x0fignored_seqnums\x18\x04 \x03(\v2#.tessera.kv.kvpb.IgnoredSeqNumRangeR\x0eignoredSeqnums\"\x17\n" +
+	"\x15ResolveIntentResponse\"\x89\x02\n" +
+	"\x19ResolveIntentRangeRequest\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12\x17\n" +
+	"\aend_key\x18\x02 \x01(\fR\x06endKey\x127\n" +
+	"\n" +
+	"intent_txn\x18\x03 \x01(\v2\x18.tessera.kv.kvpb.TxnMetaR\tintentTxn\x12:\n" +
+	"\x06status\x18\x04 \x01(\x0e2\".tessera.kv.kvpb.TransactionStatusR\x06status\x12L\n" +
+	"\x0fignored_seqnums\x18\x05 \x03(\v2#.tessera.kv.kvpb.IgnoredSeqNumRangeR\x0eignoredSeqnums\"?\n" +
+	"\x1aResolveIntentRangeResponse\x12!\n" +
+	"\fnum_resolved\x18\x01 \x01(\x03R\vnumResolved\"a\n" +
+	"\x0eRefreshRequest\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12=\n" +
+	"\frefresh_from\x18\x02 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\vrefreshFrom\"\x11\n" +
+	"\x0fRefreshResponse\"\x7f\n" +
+	"\x13RefreshRangeRequest\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12\x17\n" +
+	"\aend_key\x18\x02 \x01(\fR\x06endKey\x12=\n" +
+	"\frefresh_from\x18\x03 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\vrefreshFrom\"\x16\n" +
+	"\x14RefreshRangeResponse\"\xd2\b\n" +
 	"\fRequestUnion\x12/\n" +
 	"\x03get\x18\x01 \x01(\v2\x1b.tessera.kv.kvpb.GetRequestH\x00R\x03get\x122\n" +
 	"\x04scan\x18\x02 \x01(\v2\x1c.tessera.kv.kvpb.ScanRequestH\x00R\x04scan\x12H\n" +
@@ -1527,8 +2826,17 @@ const file_kv_kvpb_api_proto_rawDesc = "" +
 	"\x0fconditional_put\x18\x05 \x01(\v2&.tessera.kv.kvpb.ConditionalPutRequestH\x00R\x0econditionalPut\x12A\n" +
 	"\tincrement\x18\x06 \x01(\v2!.tessera.kv.kvpb.IncrementRequestH\x00R\tincrement\x128\n" +
 	"\x06delete\x18\a \x01(\v2\x1e.tessera.kv.kvpb.DeleteRequestH\x00R\x06delete\x12H\n" +
-	"\fdelete_range\x18\b \x01(\v2#.tessera.kv.kvpb.DeleteRangeRequestH\x00R\vdeleteRangeB\a\n" +
-	"\x05value\"\x9a\x04\n" +
+	"\fdelete_range\x18\b \x01(\v2#.tessera.kv.kvpb.DeleteRangeRequestH\x00R\vdeleteRange\x129\n" +
+	"\aend_txn\x18\t \x01(\v2\x1e.tessera.kv.kvpb.EndTxnRequestH\x00R\x06endTxn\x12K\n" +
+	"\rheartbeat_txn\x18\n" +
+	" \x01(\v2$.tessera.kv.kvpb.HeartbeatTxnRequestH\x00R\fheartbeatTxn\x12<\n" +
+	"\bpush_txn\x18\v \x01(\v2\x1f.tessera.kv.kvpb.PushTxnRequestH\x00R\apushTxn\x12?\n" +
+	"\tquery_txn\x18\f \x01(\v2 .tessera.kv.kvpb.QueryTxnRequestH\x00R\bqueryTxn\x12N\n" +
+	"\x0eresolve_intent\x18\r \x01(\v2%.tessera.kv.kvpb.ResolveIntentRequestH\x00R\rresolveIntent\x12^\n" +
+	"\x14resolve_intent_range\x18\x0e \x01(\v2*.tessera.kv.kvpb.ResolveIntentRangeRequestH\x00R\x12resolveIntentRange\x12;\n" +
+	"\arefresh\x18\x0f \x01(\v2\x1f.tessera.kv.kvpb.RefreshRequestH\x00R\arefresh\x12K\n" +
+	"\rrefresh_range\x18\x10 \x01(\v2$.tessera.kv.kvpb.RefreshRangeRequestH\x00R\frefreshRangeB\a\n" +
+	"\x05value\"\xe3\b\n" +
 	"\rResponseUnion\x120\n" +
 	"\x03get\x18\x01 \x01(\v2\x1c.tessera.kv.kvpb.GetResponseH\x00R\x03get\x123\n" +
 	"\x04scan\x18\x02 \x01(\v2\x1d.tessera.kv.kvpb.ScanResponseH\x00R\x04scan\x12I\n" +
@@ -1537,21 +2845,38 @@ const file_kv_kvpb_api_proto_rawDesc = "" +
 	"\x0fconditional_put\x18\x05 \x01(\v2'.tessera.kv.kvpb.ConditionalPutResponseH\x00R\x0econditionalPut\x12B\n" +
 	"\tincrement\x18\x06 \x01(\v2\".tessera.kv.kvpb.IncrementResponseH\x00R\tincrement\x129\n" +
 	"\x06delete\x18\a \x01(\v2\x1f.tessera.kv.kvpb.DeleteResponseH\x00R\x06delete\x12I\n" +
-	"\fdelete_range\x18\b \x01(\v2$.tessera.kv.kvpb.DeleteRangeResponseH\x00R\vdeleteRangeB\a\n" +
-	"\x05value\"\x9b\x01\n" +
+	"\fdelete_range\x18\b \x01(\v2$.tessera.kv.kvpb.DeleteRangeResponseH\x00R\vdeleteRange\x12:\n" +
+	"\aend_txn\x18\t \x01(\v2\x1f.tessera.kv.kvpb.EndTxnResponseH\x00R\x06endTxn\x12L\n" +
+	"\rheartbeat_txn\x18\n" +
+	" \x01(\v2%.tessera.kv.kvpb.HeartbeatTxnResponseH\x00R\fheartbeatTxn\x12=\n" +
+	"\bpush_txn\x18\v \x01(\v2 .tessera.kv.kvpb.PushTxnResponseH\x00R\apushTxn\x12@\n" +
+	"\tquery_txn\x18\f \x01(\v2!.tessera.kv.kvpb.QueryTxnResponseH\x00R\bqueryTxn\x12O\n" +
+	"\x0eresolve_intent\x18\r \x01(\v2&.tessera.kv.kvpb.ResolveIntentResponseH\x00R\rresolveIntent\x12_\n" +
+	"\x14resolve_intent_range\x18\x0e \x01(\v2+.tessera.kv.kvpb.ResolveIntentRangeResponseH\x00R\x12resolveIntentRange\x12<\n" +
+	"\arefresh\x18\x0f \x01(\v2 .tessera.kv.kvpb.RefreshResponseH\x00R\arefresh\x12L\n" +
+	"\rrefresh_range\x18\x10 \x01(\v2%.tessera.kv.kvpb.RefreshRangeResponseH\x00R\frefreshRangeB\a\n" +
+	"\x05value\"\xcb\x01\n" +
 	"\x06Header\x12\x19\n" +
 	"\brange_id\x18\x01 \x01(\x04R\arangeId\x12<\n" +
 	"\areplica\x18\x02 \x01(\v2\".tessera.kv.kvpb.ReplicaDescriptorR\areplica\x128\n" +
-	"\ttimestamp\x18\x03 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\ttimestamp\"\xa8\x01\n" +
+	"\ttimestamp\x18\x03 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\ttimestamp\x12.\n" +
+	"\x03txn\x18\x04 \x01(\v2\x1c.tessera.kv.kvpb.TransactionR\x03txn\"\xa8\x01\n" +
 	"\fBatchRequest\x12/\n" +
 	"\x06header\x18\x01 \x01(\v2\x17.tessera.kv.kvpb.HeaderR\x06header\x129\n" +
 	"\brequests\x18\x02 \x03(\v2\x1d.tessera.kv.kvpb.RequestUnionR\brequests\x12,\n" +
-	"\x03now\x18\x03 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\x03now\"\xe3\x01\n" +
+	"\x03now\x18\x03 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\x03now\"\x93\x02\n" +
 	"\rBatchResponse\x12<\n" +
 	"\tresponses\x18\x01 \x03(\v2\x1e.tessera.kv.kvpb.ResponseUnionR\tresponses\x12,\n" +
 	"\x05error\x18\x02 \x01(\v2\x16.tessera.kv.kvpb.ErrorR\x05error\x128\n" +
 	"\ttimestamp\x18\x03 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\ttimestamp\x12,\n" +
-	"\x03now\x18\x04 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\x03nowB&Z$github.com/tesseradb/tessera/kv/kvpbb\x06proto3"
+	"\x03now\x18\x04 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\x03now\x12.\n" +
+	"\x03txn\x18\x05 \x01(\v2\x1c.tessera.kv.kvpb.TransactionR\x03txn*A\n" +
+	"\vPushTxnType\x12\x12\n" +
+	"\x0ePUSH_TIMESTAMP\x10\x00\x12\x0e\n" +
+	"\n" +
+	"PUSH_ABORT\x10\x01\x12\x0e\n" +
+	"\n" +
+	"PUSH_TOUCH\x10\x02B&Z$github.com/tesseradb/tessera/kv/kvpbb\x06proto3"
 
 var (
 	file_kv_kvpb_api_proto_rawDescOnce sync.Once
@@ -1565,72 +2890,133 @@ func file_kv_kvpb_api_proto_rawDescGZIP() []byte {
 	return file_kv_kvpb_api_proto_rawDescData
 }
 
-var file_kv_kvpb_api_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_kv_kvpb_api_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_kv_kvpb_api_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_kv_kvpb_api_proto_goTypes = []any{
-	(*GetRequest)(nil),             // 0: tessera.kv.kvpb.GetRequest
-	(*GetResponse)(nil),            // 1: tessera.kv.kvpb.GetResponse
-	(*ScanRequest)(nil),            // 2: tessera.kv.kvpb.ScanRequest
-	(*ScanResponse)(nil),           // 3: tessera.kv.kvpb.ScanResponse
-	(*ReverseScanRequest)(nil),     // 4: tessera.kv.kvpb.ReverseScanRequest
-	(*ReverseScanResponse)(nil),    // 5: tessera.kv.kvpb.ReverseScanResponse
-	(*PutRequest)(nil),             // 6: tessera.kv.kvpb.PutRequest
-	(*PutResponse)(nil),            // 7: tessera.kv.kvpb.PutResponse
-	(*ConditionalPutRequest)(nil),  // 8: tessera.kv.kvpb.ConditionalPutRequest
-	(*ConditionalPutResponse)(nil), // 9: tessera.kv.kvpb.ConditionalPutResponse
-	(*IncrementRequest)(nil),       // 10: tessera.kv.kvpb.IncrementRequest
-	(*IncrementResponse)(nil),      // 11: tessera.kv.kvpb.IncrementResponse
-	(*DeleteRequest)(nil),          // 12: tessera.kv.kvpb.DeleteRequest
-	(*DeleteResponse)(nil),         // 13: tessera.kv.kvpb.DeleteResponse
-	(*DeleteRangeRequest)(nil),     // 14: tessera.kv.kvpb.DeleteRangeRequest
-	(*DeleteRangeResponse)(nil),    // 15: tessera.kv.kvpb.DeleteRangeResponse
-	(*RequestUnion)(nil),           // 16: tessera.kv.kvpb.RequestUnion
-	(*ResponseUnion)(nil),          // 17: tessera.kv.kvpb.ResponseUnion
-	(*Header)(nil),                 // 18: tessera.kv.kvpb.Header
-	(*BatchRequest)(nil),           // 19: tessera.kv.kvpb.BatchRequest
-	(*BatchResponse)(nil),          // 20: tessera.kv.kvpb.BatchResponse
-	(*Timestamp)(nil),              // 21: tessera.kv.kvpb.Timestamp
-	(*KeyValue)(nil),               // 22: tessera.kv.kvpb.KeyValue
-	(*Span)(nil),                   // 23: tessera.kv.kvpb.Span
-	(*ReplicaDescriptor)(nil),      // 24: tessera.kv.kvpb.ReplicaDescriptor
-	(*Error)(nil),                  // 25: tessera.kv.kvpb.Error
+	(PushTxnType)(0),                   // 0: tessera.kv.kvpb.PushTxnType
+	(*GetRequest)(nil),                 // 1: tessera.kv.kvpb.GetRequest
+	(*GetResponse)(nil),                // 2: tessera.kv.kvpb.GetResponse
+	(*ScanRequest)(nil),                // 3: tessera.kv.kvpb.ScanRequest
+	(*ScanResponse)(nil),               // 4: tessera.kv.kvpb.ScanResponse
+	(*ReverseScanRequest)(nil),         // 5: tessera.kv.kvpb.ReverseScanRequest
+	(*ReverseScanResponse)(nil),        // 6: tessera.kv.kvpb.ReverseScanResponse
+	(*PutRequest)(nil),                 // 7: tessera.kv.kvpb.PutRequest
+	(*PutResponse)(nil),                // 8: tessera.kv.kvpb.PutResponse
+	(*ConditionalPutRequest)(nil),      // 9: tessera.kv.kvpb.ConditionalPutRequest
+	(*ConditionalPutResponse)(nil),     // 10: tessera.kv.kvpb.ConditionalPutResponse
+	(*IncrementRequest)(nil),           // 11: tessera.kv.kvpb.IncrementRequest
+	(*IncrementResponse)(nil),          // 12: tessera.kv.kvpb.IncrementResponse
+	(*DeleteRequest)(nil),              // 13: tessera.kv.kvpb.DeleteRequest
+	(*DeleteResponse)(nil),             // 14: tessera.kv.kvpb.DeleteResponse
+	(*DeleteRangeRequest)(nil),         // 15: tessera.kv.kvpb.DeleteRangeRequest
+	(*DeleteRangeResponse)(nil),        // 16: tessera.kv.kvpb.DeleteRangeResponse
+	(*EndTxnRequest)(nil),              // 17: tessera.kv.kvpb.EndTxnRequest
+	(*EndTxnResponse)(nil),             // 18: tessera.kv.kvpb.EndTxnResponse
+	(*HeartbeatTxnRequest)(nil),        // 19: tessera.kv.kvpb.HeartbeatTxnRequest
+	(*HeartbeatTxnResponse)(nil),       // 20: tessera.kv.kvpb.HeartbeatTxnResponse
+	(*PushTxnRequest)(nil),             // 21: tessera.kv.kvpb.PushTxnRequest
+	(*PushTxnResponse)(nil),            // 22: tessera.kv.kvpb.PushTxnResponse
+	(*QueryTxnRequest)(nil),            // 23: tessera.kv.kvpb.QueryTxnRequest
+	(*QueryTxnResponse)(nil),           // 24: tessera.kv.kvpb.QueryTxnResponse
+	(*ResolveIntentRequest)(nil),       // 25: tessera.kv.kvpb.ResolveIntentRequest
+	(*ResolveIntentResponse)(nil),      // 26: tessera.kv.kvpb.ResolveIntentResponse
+	(*ResolveIntentRangeRequest)(nil),  // 27: tessera.kv.kvpb.ResolveIntentRangeRequest
+	(*ResolveIntentRangeResponse)(nil), // 28: tessera.kv.kvpb.ResolveIntentRangeResponse
+	(*RefreshRequest)(nil),             // 29: tessera.kv.kvpb.RefreshRequest
+	(*RefreshResponse)(nil),            // 30: tessera.kv.kvpb.RefreshResponse
+	(*RefreshRangeRequest)(nil),        // 31: tessera.kv.kvpb.RefreshRangeRequest
+	(*RefreshRangeResponse)(nil),       // 32: tessera.kv.kvpb.RefreshRangeResponse
+	(*RequestUnion)(nil),               // 33: tessera.kv.kvpb.RequestUnion
+	(*ResponseUnion)(nil),              // 34: tessera.kv.kvpb.ResponseUnion
+	(*Header)(nil),                     // 35: tessera.kv.kvpb.Header
+	(*BatchRequest)(nil),               // 36: tessera.kv.kvpb.BatchRequest
+	(*BatchResponse)(nil),              // 37: tessera.kv.kvpb.BatchResponse
+	(*Timestamp)(nil),                  // 38: tessera.kv.kvpb.Timestamp
+	(*KeyValue)(nil),                   // 39: tessera.kv.kvpb.KeyValue
+	(*Span)(nil),                       // 40: tessera.kv.kvpb.Span
+	(*Transaction)(nil),                // 41: tessera.kv.kvpb.Transaction
+	(*TxnMeta)(nil),                    // 42: tessera.kv.kvpb.TxnMeta
+	(TransactionStatus)(0),             // 43: tessera.kv.kvpb.TransactionStatus
+	(*IgnoredSeqNumRange)(nil),         // 44: tessera.kv.kvpb.IgnoredSeqNumRange
+	(*ReplicaDescriptor)(nil),          // 45: tessera.kv.kvpb.ReplicaDescriptor
+	(*Error)(nil),                      // 46: tessera.kv.kvpb.Error
 }
 var file_kv_kvpb_api_proto_depIdxs = []int32{
-	21, // 0: tessera.kv.kvpb.GetResponse.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	22, // 1: tessera.kv.kvpb.ScanResponse.rows:type_name -> tessera.kv.kvpb.KeyValue
-	23, // 2: tessera.kv.kvpb.ScanResponse.resume_span:type_name -> tessera.kv.kvpb.Span
-	22, // 3: tessera.kv.kvpb.ReverseScanResponse.rows:type_name -> tessera.kv.kvpb.KeyValue
-	23, // 4: tessera.kv.kvpb.ReverseScanResponse.resume_span:type_name -> tessera.kv.kvpb.Span
-	23, // 5: tessera.kv.kvpb.DeleteRangeResponse.resume_span:type_name -> tessera.kv.kvpb.Span
-	0,  // 6: tessera.kv.kvpb.RequestUnion.get:type_name -> tessera.kv.kvpb.GetRequest
-	2,  // 7: tessera.kv.kvpb.RequestUnion.scan:type_name -> tessera.kv.kvpb.ScanRequest
-	4,  // 8: tessera.kv.kvpb.RequestUnion.reverse_scan:type_name -> tessera.kv.kvpb.ReverseScanRequest
-	6,  // 9: tessera.kv.kvpb.RequestUnion.put:type_name -> tessera.kv.kvpb.PutRequest
-	8,  // 10: tessera.kv.kvpb.RequestUnion.conditional_put:type_name -> tessera.kv.kvpb.ConditionalPutRequest
-	10, // 11: tessera.kv.kvpb.RequestUnion.increment:type_name -> tessera.kv.kvpb.IncrementRequest
-	12, // 12: tessera.kv.kvpb.RequestUnion.delete:type_name -> tessera.kv.kvpb.DeleteRequest
-	14, // 13: tessera.kv.kvpb.RequestUnion.delete_range:type_name -> tessera.kv.kvpb.DeleteRangeRequest
-	1,  // 14: tessera.kv.kvpb.ResponseUnion.get:type_name -> tessera.kv.kvpb.GetResponse
-	3,  // 15: tessera.kv.kvpb.ResponseUnion.scan:type_name -> tessera.kv.kvpb.ScanResponse
-	5,  // 16: tessera.kv.kvpb.ResponseUnion.reverse_scan:type_name -> tessera.kv.kvpb.ReverseScanResponse
-	7,  // 17: tessera.kv.kvpb.ResponseUnion.put:type_name -> tessera.kv.kvpb.PutResponse
-	9,  // 18: tessera.kv.kvpb.ResponseUnion.conditional_put:type_name -> tessera.kv.kvpb.ConditionalPutResponse
-	11, // 19: tessera.kv.kvpb.ResponseUnion.increment:type_name -> tessera.kv.kvpb.IncrementResponse
-	13, // 20: tessera.kv.kvpb.ResponseUnion.delete:type_name -> tessera.kv.kvpb.DeleteResponse
-	15, // 21: tessera.kv.kvpb.ResponseUnion.delete_range:type_name -> tessera.kv.kvpb.DeleteRangeResponse
-	24, // 22: tessera.kv.kvpb.Header.replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
-	21, // 23: tessera.kv.kvpb.Header.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	18, // 24: tessera.kv.kvpb.BatchRequest.header:type_name -> tessera.kv.kvpb.Header
-	16, // 25: tessera.kv.kvpb.BatchRequest.requests:type_name -> tessera.kv.kvpb.RequestUnion
-	21, // 26: tessera.kv.kvpb.BatchRequest.now:type_name -> tessera.kv.kvpb.Timestamp
-	17, // 27: tessera.kv.kvpb.BatchResponse.responses:type_name -> tessera.kv.kvpb.ResponseUnion
-	25, // 28: tessera.kv.kvpb.BatchResponse.error:type_name -> tessera.kv.kvpb.Error
-	21, // 29: tessera.kv.kvpb.BatchResponse.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	21, // 30: tessera.kv.kvpb.BatchResponse.now:type_name -> tessera.kv.kvpb.Timestamp
-	31, // [31:31] is the sub-list for method output_type
-	31, // [31:31] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	38, // 0: tessera.kv.kvpb.GetResponse.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	39, // 1: tessera.kv.kvpb.ScanResponse.rows:type_name -> tessera.kv.kvpb.KeyValue
+	40, // 2: tessera.kv.kvpb.ScanResponse.resume_span:type_name -> tessera.kv.kvpb.Span
+	39, // 3: tessera.kv.kvpb.ReverseScanResponse.rows:type_name -> tessera.kv.kvpb.KeyValue
+	40, // 4: tessera.kv.kvpb.ReverseScanResponse.resume_span:type_name -> tessera.kv.kvpb.Span
+	40, // 5: tessera.kv.kvpb.DeleteRangeResponse.resume_span:type_name -> tessera.kv.kvpb.Span
+	40, // 6: tessera.kv.kvpb.EndTxnRequest.lock_spans:type_name -> tessera.kv.kvpb.Span
+	38, // 7: tessera.kv.kvpb.EndTxnRequest.deadline:type_name -> tessera.kv.kvpb.Timestamp
+	40, // 8: tessera.kv.kvpb.EndTxnResponse.remote_lock_spans:type_name -> tessera.kv.kvpb.Span
+	38, // 9: tessera.kv.kvpb.HeartbeatTxnRequest.now:type_name -> tessera.kv.kvpb.Timestamp
+	41, // 10: tessera.kv.kvpb.HeartbeatTxnResponse.txn:type_name -> tessera.kv.kvpb.Transaction
+	41, // 11: tessera.kv.kvpb.PushTxnRequest.pusher:type_name -> tessera.kv.kvpb.Transaction
+	42, // 12: tessera.kv.kvpb.PushTxnRequest.pushee:type_name -> tessera.kv.kvpb.TxnMeta
+	38, // 13: tessera.kv.kvpb.PushTxnRequest.push_to:type_name -> tessera.kv.kvpb.Timestamp
+	0,  // 14: tessera.kv.kvpb.PushTxnRequest.push_type:type_name -> tessera.kv.kvpb.PushTxnType
+	38, // 15: tessera.kv.kvpb.PushTxnRequest.now:type_name -> tessera.kv.kvpb.Timestamp
+	41, // 16: tessera.kv.kvpb.PushTxnResponse.pushee_txn:type_name -> tessera.kv.kvpb.Transaction
+	42, // 17: tessera.kv.kvpb.QueryTxnRequest.txn:type_name -> tessera.kv.kvpb.TxnMeta
+	41, // 18: tessera.kv.kvpb.QueryTxnResponse.queried_txn:type_name -> tessera.kv.kvpb.Transaction
+	42, // 19: tessera.kv.kvpb.ResolveIntentRequest.intent_txn:type_name -> tessera.kv.kvpb.TxnMeta
+	43, // 20: tessera.kv.kvpb.ResolveIntentRequest.status:type_name -> tessera.kv.kvpb.TransactionStatus
+	44, // 21: tessera.kv.kvpb.ResolveIntentRequest.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
+	42, // 22: tessera.kv.kvpb.ResolveIntentRangeRequest.intent_txn:type_name -> tessera.kv.kvpb.TxnMeta
+	43, // 23: tessera.kv.kvpb.ResolveIntentRangeRequest.status:type_name -> tessera.kv.kvpb.TransactionStatus
+	44, // 24: tessera.kv.kvpb.ResolveIntentRangeRequest.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
+	38, // 25: tessera.kv.kvpb.RefreshRequest.refresh_from:type_name -> tessera.kv.kvpb.Timestamp
+	38, // 26: tessera.kv.kvpb.RefreshRangeRequest.refresh_from:type_name -> tessera.kv.kvpb.Timestamp
+	1,  // 27: tessera.kv.kvpb.RequestUnion.get:type_name -> tessera.kv.kvpb.GetRequest
+	3,  // 28: tessera.kv.kvpb.RequestUnion.scan:type_name -> tessera.kv.kvpb.ScanRequest
+	5,  // 29: tessera.kv.kvpb.RequestUnion.reverse_scan:type_name -> tessera.kv.kvpb.ReverseScanRequest
+	7,  // 30: tessera.kv.kvpb.RequestUnion.put:type_name -> tessera.kv.kvpb.PutRequest
+	9,  // 31: tessera.kv.kvpb.RequestUnion.conditional_put:type_name -> tessera.kv.kvpb.ConditionalPutRequest
+	11, // 32: tessera.kv.kvpb.RequestUnion.increment:type_name -> tessera.kv.kvpb.IncrementRequest
+	13, // 33: tessera.kv.kvpb.RequestUnion.delete:type_name -> tessera.kv.kvpb.DeleteRequest
+	15, // 34: tessera.kv.kvpb.RequestUnion.delete_range:type_name -> tessera.kv.kvpb.DeleteRangeRequest
+	17, // 35: tessera.kv.kvpb.RequestUnion.end_txn:type_name -> tessera.kv.kvpb.EndTxnRequest
+	19, // 36: tessera.kv.kvpb.RequestUnion.heartbeat_txn:type_name -> tessera.kv.kvpb.HeartbeatTxnRequest
+	21, // 37: tessera.kv.kvpb.RequestUnion.push_txn:type_name -> tessera.kv.kvpb.PushTxnRequest
+	23, // 38: tessera.kv.kvpb.RequestUnion.query_txn:type_name -> tessera.kv.kvpb.QueryTxnRequest
+	25, // 39: tessera.kv.kvpb.RequestUnion.resolve_intent:type_name -> tessera.kv.kvpb.ResolveIntentRequest
+	27, // 40: tessera.kv.kvpb.RequestUnion.resolve_intent_range:type_name -> tessera.kv.kvpb.ResolveIntentRangeRequest
+	29, // 41: tessera.kv.kvpb.RequestUnion.refresh:type_name -> tessera.kv.kvpb.RefreshRequest
+	31, // 42: tessera.kv.kvpb.RequestUnion.refresh_range:type_name -> tessera.kv.kvpb.RefreshRangeRequest
+	2,  // 43: tessera.kv.kvpb.ResponseUnion.get:type_name -> tessera.kv.kvpb.GetResponse
+	4,  // 44: tessera.kv.kvpb.ResponseUnion.scan:type_name -> tessera.kv.kvpb.ScanResponse
+	6,  // 45: tessera.kv.kvpb.ResponseUnion.reverse_scan:type_name -> tessera.kv.kvpb.ReverseScanResponse
+	8,  // 46: tessera.kv.kvpb.ResponseUnion.put:type_name -> tessera.kv.kvpb.PutResponse
+	10, // 47: tessera.kv.kvpb.ResponseUnion.conditional_put:type_name -> tessera.kv.kvpb.ConditionalPutResponse
+	12, // 48: tessera.kv.kvpb.ResponseUnion.increment:type_name -> tessera.kv.kvpb.IncrementResponse
+	14, // 49: tessera.kv.kvpb.ResponseUnion.delete:type_name -> tessera.kv.kvpb.DeleteResponse
+	16, // 50: tessera.kv.kvpb.ResponseUnion.delete_range:type_name -> tessera.kv.kvpb.DeleteRangeResponse
+	18, // 51: tessera.kv.kvpb.ResponseUnion.end_txn:type_name -> tessera.kv.kvpb.EndTxnResponse
+	20, // 52: tessera.kv.kvpb.ResponseUnion.heartbeat_txn:type_name -> tessera.kv.kvpb.HeartbeatTxnResponse
+	22, // 53: tessera.kv.kvpb.ResponseUnion.push_txn:type_name -> tessera.kv.kvpb.PushTxnResponse
+	24, // 54: tessera.kv.kvpb.ResponseUnion.query_txn:type_name -> tessera.kv.kvpb.QueryTxnResponse
+	26, // 55: tessera.kv.kvpb.ResponseUnion.resolve_intent:type_name -> tessera.kv.kvpb.ResolveIntentResponse
+	28, // 56: tessera.kv.kvpb.ResponseUnion.resolve_intent_range:type_name -> tessera.kv.kvpb.ResolveIntentRangeResponse
+	30, // 57: tessera.kv.kvpb.ResponseUnion.refresh:type_name -> tessera.kv.kvpb.RefreshResponse
+	32, // 58: tessera.kv.kvpb.ResponseUnion.refresh_range:type_name -> tessera.kv.kvpb.RefreshRangeResponse
+	45, // 59: tessera.kv.kvpb.Header.replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	38, // 60: tessera.kv.kvpb.Header.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	41, // 61: tessera.kv.kvpb.Header.txn:type_name -> tessera.kv.kvpb.Transaction
+	35, // 62: tessera.kv.kvpb.BatchRequest.header:type_name -> tessera.kv.kvpb.Header
+	33, // 63: tessera.kv.kvpb.BatchRequest.requests:type_name -> tessera.kv.kvpb.RequestUnion
+	38, // 64: tessera.kv.kvpb.BatchRequest.now:type_name -> tessera.kv.kvpb.Timestamp
+	34, // 65: tessera.kv.kvpb.BatchResponse.responses:type_name -> tessera.kv.kvpb.ResponseUnion
+	46, // 66: tessera.kv.kvpb.BatchResponse.error:type_name -> tessera.kv.kvpb.Error
+	38, // 67: tessera.kv.kvpb.BatchResponse.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	38, // 68: tessera.kv.kvpb.BatchResponse.now:type_name -> tessera.kv.kvpb.Timestamp
+	41, // 69: tessera.kv.kvpb.BatchResponse.txn:type_name -> tessera.kv.kvpb.Transaction
+	70, // [70:70] is the sub-list for method output_type
+	70, // [70:70] is the sub-list for method input_type
+	70, // [70:70] is the sub-list for extension type_name
+	70, // [70:70] is the sub-list for extension extendee
+	0,  // [0:70] is the sub-list for field type_name
 }
 
 func init() { file_kv_kvpb_api_proto_init() }
@@ -1640,7 +3026,7 @@ func file_kv_kvpb_api_proto_init() {
 	}
 	file_kv_kvpb_data_proto_init()
 	file_kv_kvpb_errors_proto_init()
-	file_kv_kvpb_api_proto_msgTypes[16].OneofWrappers = []any{
+	file_kv_kvpb_api_proto_msgTypes[32].OneofWrappers = []any{
 		(*RequestUnion_Get)(nil),
 		(*RequestUnion_Scan)(nil),
 		(*RequestUnion_ReverseScan)(nil),
@@ -1649,8 +3035,16 @@ func file_kv_kvpb_api_proto_init() {
 		(*RequestUnion_Increment)(nil),
 		(*RequestUnion_Delete)(nil),
 		(*RequestUnion_DeleteRange)(nil),
+		(*RequestUnion_EndTxn)(nil),
+		(*RequestUnion_HeartbeatTxn)(nil),
+		(*RequestUnion_PushTxn)(nil),
+		(*RequestUnion_QueryTxn)(nil),
+		(*RequestUnion_ResolveIntent)(nil),
+		(*RequestUnion_ResolveIntentRange)(nil),
+		(*RequestUnion_Refresh)(nil),
+		(*RequestUnion_RefreshRange)(nil),
 	}
-	file_kv_kvpb_api_proto_msgTypes[17].OneofWrappers = []any{
+	file_kv_kvpb_api_proto_msgTypes[33].OneofWrappers = []any{
 		(*ResponseUnion_Get)(nil),
 		(*ResponseUnion_Scan)(nil),
 		(*ResponseUnion_ReverseScan)(nil),
@@ -1659,19 +3053,28 @@ func file_kv_kvpb_api_proto_init() {
 		(*ResponseUnion_Increment)(nil),
 		(*ResponseUnion_Delete)(nil),
 		(*ResponseUnion_DeleteRange)(nil),
+		(*ResponseUnion_EndTxn)(nil),
+		(*ResponseUnion_HeartbeatTxn)(nil),
+		(*ResponseUnion_PushTxn)(nil),
+		(*ResponseUnion_QueryTxn)(nil),
+		(*ResponseUnion_ResolveIntent)(nil),
+		(*ResponseUnion_ResolveIntentRange)(nil),
+		(*ResponseUnion_Refresh)(nil),
+		(*ResponseUnion_RefreshRange)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kv_kvpb_api_proto_rawDesc), len(file_kv_kvpb_api_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   21,
+			NumEnums:      1,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
 		GoTypes:           file_kv_kvpb_api_proto_goTypes,
 		DependencyIndexes: file_kv_kvpb_api_proto_depIdxs,
+		EnumInfos:         file_kv_kvpb_api_proto_enumTypes,
 		MessageInfos:      file_kv_kvpb_api_proto_msgTypes,
 	}.Build()
 	File_kv_kvpb_api_proto = out.File

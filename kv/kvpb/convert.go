@@ -118,6 +118,22 @@ func (u *RequestUnion) RequestSpan() (key, end []byte) {
 		return r.Delete.GetKey(), nil
 	case *RequestUnion_DeleteRange:
 		return r.DeleteRange.GetKey(), r.DeleteRange.GetEndKey()
+	case *RequestUnion_EndTxn:
+		return r.EndTxn.GetKey(), nil
+	case *RequestUnion_HeartbeatTxn:
+		return r.HeartbeatTxn.GetKey(), nil
+	case *RequestUnion_PushTxn:
+		return r.PushTxn.GetKey(), nil
+	case *RequestUnion_QueryTxn:
+		return r.QueryTxn.GetKey(), nil
+	case *RequestUnion_ResolveIntent:
+		return r.ResolveIntent.GetKey(), nil
+	case *RequestUnion_ResolveIntentRange:
+		return r.ResolveIntentRange.GetKey(), r.ResolveIntentRange.GetEndKey()
+	case *RequestUnion_Refresh:
+		return r.Refresh.GetKey(), nil
+	case *RequestUnion_RefreshRange:
+		return r.RefreshRange.GetKey(), r.RefreshRange.GetEndKey()
 	}
 	return nil, nil
 }
@@ -126,7 +142,31 @@ func (u *RequestUnion) RequestSpan() (key, end []byte) {
 func (u *RequestUnion) IsWrite() bool {
 	switch u.GetValue().(type) {
 	case *RequestUnion_Put, *RequestUnion_ConditionalPut, *RequestUnion_Increment,
+		*RequestUnion_Delete, *RequestUnion_DeleteRange,
+		*RequestUnion_EndTxn, *RequestUnion_HeartbeatTxn, *RequestUnion_PushTxn,
+		*RequestUnion_ResolveIntent, *RequestUnion_ResolveIntentRange:
+		return true
+	}
+	return false
+}
+
+// IsIntentWrite reports whether the request writes user data (lays an
+// intent when transactional): Put, ConditionalPut, Increment, Delete,
+// DeleteRange.
+func (u *RequestUnion) IsIntentWrite() bool {
+	switch u.GetValue().(type) {
+	case *RequestUnion_Put, *RequestUnion_ConditionalPut, *RequestUnion_Increment,
 		*RequestUnion_Delete, *RequestUnion_DeleteRange:
+		return true
+	}
+	return false
+}
+
+// IsUserRead reports whether the request reads user data at the batch
+// timestamp (and so updates the timestamp cache): Get, Scan, ReverseScan.
+func (u *RequestUnion) IsUserRead() bool {
+	switch u.GetValue().(type) {
+	case *RequestUnion_Get, *RequestUnion_Scan, *RequestUnion_ReverseScan:
 		return true
 	}
 	return false

@@ -80,6 +80,64 @@ func (ReplicaType) EnumDescriptor() ([]byte, []int) {
 	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{0}
 }
 
+// TransactionStatus is the state of a transaction record.
+type TransactionStatus int32
+
+const (
+	// PENDING: running; its intents are provisional.
+	TransactionStatus_PENDING TransactionStatus = 0
+	// STAGING is reserved for parallel commits (not implemented: never set).
+	TransactionStatus_STAGING TransactionStatus = 1
+	// COMMITTED: final; its intents become committed values at
+	// write_timestamp.
+	TransactionStatus_COMMITTED TransactionStatus = 2
+	// ABORTED: final; its intents are removed.
+	TransactionStatus_ABORTED TransactionStatus = 3
+)
+
+// Enum value maps for TransactionStatus.
+var (
+	TransactionStatus_name = map[int32]string{
+		0: "PENDING",
+		1: "STAGING",
+		2: "COMMITTED",
+		3: "ABORTED",
+	}
+	TransactionStatus_value = map[string]int32{
+		"PENDING":   0,
+		"STAGING":   1,
+		"COMMITTED": 2,
+		"ABORTED":   3,
+	}
+)
+
+func (x TransactionStatus) Enum() *TransactionStatus {
+	p := new(TransactionStatus)
+	*p = x
+	return p
+}
+
+func (x TransactionStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TransactionStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_kv_kvpb_data_proto_enumTypes[1].Descriptor()
+}
+
+func (TransactionStatus) Type() protoreflect.EnumType {
+	return &file_kv_kvpb_data_proto_enumTypes[1]
+}
+
+func (x TransactionStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TransactionStatus.Descriptor instead.
+func (TransactionStatus) EnumDescriptor() ([]byte, []int) {
+	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{1}
+}
+
 // Timestamp is an hlc.Timestamp on the wire.
 type Timestamp struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -607,6 +665,500 @@ func (x *StoreIdent) GetStoreId() uint64 {
 	return 0
 }
 
+// MVCCStats is storage.MVCCStats on the wire: the MVCC accounting of a
+// range's user data (kept by every replica, divided exactly on split and
+// added on merge).
+type MVCCStats struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LiveBytes     int64                  `protobuf:"varint,1,opt,name=live_bytes,json=liveBytes,proto3" json:"live_bytes,omitempty"`
+	LiveCount     int64                  `protobuf:"varint,2,opt,name=live_count,json=liveCount,proto3" json:"live_count,omitempty"`
+	KeyBytes      int64                  `protobuf:"varint,3,opt,name=key_bytes,json=keyBytes,proto3" json:"key_bytes,omitempty"`
+	KeyCount      int64                  `protobuf:"varint,4,opt,name=key_count,json=keyCount,proto3" json:"key_count,omitempty"`
+	ValBytes      int64                  `protobuf:"varint,5,opt,name=val_bytes,json=valBytes,proto3" json:"val_bytes,omitempty"`
+	ValCount      int64                  `protobuf:"varint,6,opt,name=val_count,json=valCount,proto3" json:"val_count,omitempty"`
+	IntentBytes   int64                  `protobuf:"varint,7,opt,name=intent_bytes,json=intentBytes,proto3" json:"intent_bytes,omitempty"`
+	IntentCount   int64                  `protobuf:"varint,8,opt,name=intent_count,json=intentCount,proto3" json:"intent_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MVCCStats) Reset() {
+	*x = MVCCStats{}
+	mi := &file_kv_kvpb_data_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MVCCStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MVCCStats) ProtoMessage() {}
+
+func (x *MVCCStats) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_data_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MVCCStats.ProtoReflect.Descriptor instead.
+func (*MVCCStats) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *MVCCStats) GetLiveBytes() int64 {
+	if x != nil {
+		return x.LiveBytes
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetLiveCount() int64 {
+	if x != nil {
+		return x.LiveCount
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetKeyBytes() int64 {
+	if x != nil {
+		return x.KeyBytes
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetKeyCount() int64 {
+	if x != nil {
+		return x.KeyCount
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetValBytes() int64 {
+	if x != nil {
+		return x.ValBytes
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetValCount() int64 {
+	if x != nil {
+		return x.ValCount
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetIntentBytes() int64 {
+	if x != nil {
+		return x.IntentBytes
+	}
+	return 0
+}
+
+func (x *MVCCStats) GetIntentCount() int64 {
+	if x != nil {
+		return x.IntentCount
+	}
+	return 0
+}
+
+// TxnMeta is what an intent (and a conflict error) says about its writer:
+// enough to find its record (key, id) and to push it.
+type TxnMeta struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id is the 16-byte transaction ID (a UUID chosen by the coordinator).
+	Id []byte `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// key anchors the transaction record: the record lives on the range
+	// holding key (kv/keys.TxnRecordKey(key, id)).
+	Key            []byte     `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	Epoch          uint32     `protobuf:"varint,3,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	WriteTimestamp *Timestamp `protobuf:"bytes,4,opt,name=write_timestamp,json=writeTimestamp,proto3" json:"write_timestamp,omitempty"`
+	// min_timestamp is the txn's original timestamp (never moves); a record
+	// that was never written counts as last active then.
+	MinTimestamp  *Timestamp `protobuf:"bytes,5,opt,name=min_timestamp,json=minTimestamp,proto3" json:"min_timestamp,omitempty"`
+	Priority      int32      `protobuf:"varint,6,opt,name=priority,proto3" json:"priority,omitempty"`
+	Sequence      int32      `protobuf:"varint,7,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TxnMeta) Reset() {
+	*x = TxnMeta{}
+	mi := &file_kv_kvpb_data_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TxnMeta) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TxnMeta) ProtoMessage() {}
+
+func (x *TxnMeta) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_data_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TxnMeta.ProtoReflect.Descriptor instead.
+func (*TxnMeta) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *TxnMeta) GetId() []byte {
+	if x != nil {
+		return x.Id
+	}
+	return nil
+}
+
+func (x *TxnMeta) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *TxnMeta) GetEpoch() uint32 {
+	if x != nil {
+		return x.Epoch
+	}
+	return 0
+}
+
+func (x *TxnMeta) GetWriteTimestamp() *Timestamp {
+	if x != nil {
+		return x.WriteTimestamp
+	}
+	return nil
+}
+
+func (x *TxnMeta) GetMinTimestamp() *Timestamp {
+	if x != nil {
+		return x.MinTimestamp
+	}
+	return nil
+}
+
+func (x *TxnMeta) GetPriority() int32 {
+	if x != nil {
+		return x.Priority
+	}
+	return 0
+}
+
+func (x *TxnMeta) GetSequence() int32 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+// IgnoredSeqNumRange is an inclusive range of sequence numbers rolled back
+// by a savepoint: writes with these sequence numbers are not visible and
+// are discarded at commit.
+type IgnoredSeqNumRange struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Start         int32                  `protobuf:"varint,1,opt,name=start,proto3" json:"start,omitempty"`
+	End           int32                  `protobuf:"varint,2,opt,name=end,proto3" json:"end,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IgnoredSeqNumRange) Reset() {
+	*x = IgnoredSeqNumRange{}
+	mi := &file_kv_kvpb_data_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IgnoredSeqNumRange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IgnoredSeqNumRange) ProtoMessage() {}
+
+func (x *IgnoredSeqNumRange) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_data_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IgnoredSeqNumRange.ProtoReflect.Descriptor instead.
+func (*IgnoredSeqNumRange) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *IgnoredSeqNumRange) GetStart() int32 {
+	if x != nil {
+		return x.Start
+	}
+	return 0
+}
+
+func (x *IgnoredSeqNumRange) GetEnd() int32 {
+	if x != nil {
+		return x.End
+	}
+	return 0
+}
+
+// ObservedTimestamp is a clock reading of a node taken during the txn: a
+// value written on that node above it was written after the txn started,
+// so the uncertainty limit for reads on that node is this timestamp.
+type ObservedTimestamp struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NodeId        uint64                 `protobuf:"varint,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	Timestamp     *Timestamp             `protobuf:"bytes,2,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ObservedTimestamp) Reset() {
+	*x = ObservedTimestamp{}
+	mi := &file_kv_kvpb_data_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ObservedTimestamp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ObservedTimestamp) ProtoMessage() {}
+
+func (x *ObservedTimestamp) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_data_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ObservedTimestamp.ProtoReflect.Descriptor instead.
+func (*ObservedTimestamp) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ObservedTimestamp) GetNodeId() uint64 {
+	if x != nil {
+		return x.NodeId
+	}
+	return 0
+}
+
+func (x *ObservedTimestamp) GetTimestamp() *Timestamp {
+	if x != nil {
+		return x.Timestamp
+	}
+	return nil
+}
+
+// Transaction is the coordinator's view of a transaction (carried in
+// Header.txn) and the content of its record.
+type Transaction struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Meta   *TxnMeta               `protobuf:"bytes,1,opt,name=meta,proto3" json:"meta,omitempty"`
+	Name   string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Status TransactionStatus      `protobuf:"varint,3,opt,name=status,proto3,enum=tessera.kv.kvpb.TransactionStatus" json:"status,omitempty"`
+	// read_timestamp: reads happen here. write_timestamp (meta) >= it; a
+	// commit needs read_timestamp == write_timestamp (refresh first).
+	ReadTimestamp *Timestamp `protobuf:"bytes,4,opt,name=read_timestamp,json=readTimestamp,proto3" json:"read_timestamp,omitempty"`
+	// last_heartbeat: the coordinator's last sign of life; a PENDING record
+	// whose last_heartbeat is older than the liveness threshold may be
+	// aborted by a pusher.
+	LastHeartbeat *Timestamp `protobuf:"bytes,5,opt,name=last_heartbeat,json=lastHeartbeat,proto3" json:"last_heartbeat,omitempty"`
+	// global_uncertainty_limit = min_timestamp + max clock offset.
+	GlobalUncertaintyLimit *Timestamp            `protobuf:"bytes,6,opt,name=global_uncertainty_limit,json=globalUncertaintyLimit,proto3" json:"global_uncertainty_limit,omitempty"`
+	ObservedTimestamps     []*ObservedTimestamp  `protobuf:"bytes,7,rep,name=observed_timestamps,json=observedTimestamps,proto3" json:"observed_timestamps,omitempty"`
+	IgnoredSeqnums         []*IgnoredSeqNumRange `protobuf:"bytes,8,rep,name=ignored_seqnums,json=ignoredSeqnums,proto3" json:"ignored_seqnums,omitempty"`
+	// lock_spans (in a finalized record): spans whose intents still need
+	// resolving.
+	LockSpans []*Span `protobuf:"bytes,9,rep,name=lock_spans,json=lockSpans,proto3" json:"lock_spans,omitempty"`
+	// write_too_old: set by the server when a write in this batch found a
+	// newer committed value and was written above it instead (the write
+	// timestamp moved): the coordinator must refresh before committing.
+	WriteTooOld   bool `protobuf:"varint,10,opt,name=write_too_old,json=writeTooOld,proto3" json:"write_too_old,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Transaction) Reset() {
+	*x = Transaction{}
+	mi := &file_kv_kvpb_data_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Transaction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Transaction) ProtoMessage() {}
+
+func (x *Transaction) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_data_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Transaction.ProtoReflect.Descriptor instead.
+func (*Transaction) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *Transaction) GetMeta() *TxnMeta {
+	if x != nil {
+		return x.Meta
+	}
+	return nil
+}
+
+func (x *Transaction) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Transaction) GetStatus() TransactionStatus {
+	if x != nil {
+		return x.Status
+	}
+	return TransactionStatus_PENDING
+}
+
+func (x *Transaction) GetReadTimestamp() *Timestamp {
+	if x != nil {
+		return x.ReadTimestamp
+	}
+	return nil
+}
+
+func (x *Transaction) GetLastHeartbeat() *Timestamp {
+	if x != nil {
+		return x.LastHeartbeat
+	}
+	return nil
+}
+
+func (x *Transaction) GetGlobalUncertaintyLimit() *Timestamp {
+	if x != nil {
+		return x.GlobalUncertaintyLimit
+	}
+	return nil
+}
+
+func (x *Transaction) GetObservedTimestamps() []*ObservedTimestamp {
+	if x != nil {
+		return x.ObservedTimestamps
+	}
+	return nil
+}
+
+func (x *Transaction) GetIgnoredSeqnums() []*IgnoredSeqNumRange {
+	if x != nil {
+		return x.IgnoredSeqnums
+	}
+	return nil
+}
+
+func (x *Transaction) GetLockSpans() []*Span {
+	if x != nil {
+		return x.LockSpans
+	}
+	return nil
+}
+
+func (x *Transaction) GetWriteTooOld() bool {
+	if x != nil {
+		return x.WriteTooOld
+	}
+	return false
+}
+
+// Intent is an intent found by a request.
+type Intent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Txn           *TxnMeta               `protobuf:"bytes,2,opt,name=txn,proto3" json:"txn,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Intent) Reset() {
+	*x = Intent{}
+	mi := &file_kv_kvpb_data_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Intent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Intent) ProtoMessage() {}
+
+func (x *Intent) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_data_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Intent.ProtoReflect.Descriptor instead.
+func (*Intent) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_data_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *Intent) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *Intent) GetTxn() *TxnMeta {
+	if x != nil {
+		return x.Txn
+	}
+	return nil
+}
+
 var File_kv_kvpb_data_proto protoreflect.FileDescriptor
 
 const file_kv_kvpb_data_proto_rawDesc = "" +
@@ -655,13 +1207,59 @@ const file_kv_kvpb_data_proto_rawDesc = "" +
 	"\n" +
 	"cluster_id\x18\x01 \x01(\tR\tclusterId\x12\x17\n" +
 	"\anode_id\x18\x02 \x01(\x04R\x06nodeId\x12\x19\n" +
-	"\bstore_id\x18\x03 \x01(\x04R\astoreId*a\n" +
+	"\bstore_id\x18\x03 \x01(\x04R\astoreId\"\x83\x02\n" +
+	"\tMVCCStats\x12\x1d\n" +
+	"\n" +
+	"live_bytes\x18\x01 \x01(\x03R\tliveBytes\x12\x1d\n" +
+	"\n" +
+	"live_count\x18\x02 \x01(\x03R\tliveCount\x12\x1b\n" +
+	"\tkey_bytes\x18\x03 \x01(\x03R\bkeyBytes\x12\x1b\n" +
+	"\tkey_count\x18\x04 \x01(\x03R\bkeyCount\x12\x1b\n" +
+	"\tval_bytes\x18\x05 \x01(\x03R\bvalBytes\x12\x1b\n" +
+	"\tval_count\x18\x06 \x01(\x03R\bvalCount\x12!\n" +
+	"\fintent_bytes\x18\a \x01(\x03R\vintentBytes\x12!\n" +
+	"\fintent_count\x18\b \x01(\x03R\vintentCount\"\xff\x01\n" +
+	"\aTxnMeta\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\fR\x02id\x12\x10\n" +
+	"\x03key\x18\x02 \x01(\fR\x03key\x12\x14\n" +
+	"\x05epoch\x18\x03 \x01(\rR\x05epoch\x12C\n" +
+	"\x0fwrite_timestamp\x18\x04 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\x0ewriteTimestamp\x12?\n" +
+	"\rmin_timestamp\x18\x05 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\fminTimestamp\x12\x1a\n" +
+	"\bpriority\x18\x06 \x01(\x05R\bpriority\x12\x1a\n" +
+	"\bsequence\x18\a \x01(\x05R\bsequence\"<\n" +
+	"\x12IgnoredSeqNumRange\x12\x14\n" +
+	"\x05start\x18\x01 \x01(\x05R\x05start\x12\x10\n" +
+	"\x03end\x18\x02 \x01(\x05R\x03end\"f\n" +
+	"\x11ObservedTimestamp\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\x04R\x06nodeId\x128\n" +
+	"\ttimestamp\x18\x02 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\ttimestamp\"\xe4\x04\n" +
+	"\vTransaction\x12,\n" +
+	"\x04meta\x18\x01 \x01(\v2\x18.tessera.kv.kvpb.TxnMetaR\x04meta\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12:\n" +
+	"\x06status\x18\x03 \x01(\x0e2\".tessera.kv.kvpb.TransactionStatusR\x06status\x12A\n" +
+	"\x0eread_timestamp\x18\x04 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\rreadTimestamp\x12A\n" +
+	"\x0elast_heartbeat\x18\x05 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\rlastHeartbeat\x12T\n" +
+	"\x18global_uncertainty_limit\x18\x06 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\x16globalUncertaintyLimit\x12S\n" +
+	"\x13observed_timestamps\x18\a \x03(\v2\".tessera.kv.kvpb.ObservedTimestampR\x12observedTimestamps\x12L\n" +
+	"\x0fignored_seqnums\x18\b \x03(\v2#.tessera.kv.kvpb.IgnoredSeqNumRangeR\x0eignoredSeqnums\x124\n" +
+	"\n" +
+	"lock_spans\x18\t \x03(\v2\x15.tessera.kv.kvpb.SpanR\tlockSpans\x12\"\n" +
+	"\rwrite_too_old\x18\n" +
+	" \x01(\bR\vwriteTooOld\"F\n" +
+	"\x06Intent\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12*\n" +
+	"\x03txn\x18\x02 \x01(\v2\x18.tessera.kv.kvpb.TxnMetaR\x03txn*a\n" +
 	"\vReplicaType\x12\t\n" +
 	"\x05VOTER\x10\x00\x12\v\n" +
 	"\aLEARNER\x10\x01\x12\x12\n" +
 	"\x0eVOTER_INCOMING\x10\x02\x12\x12\n" +
 	"\x0eVOTER_OUTGOING\x10\x03\x12\x12\n" +
-	"\x0eVOTER_DEMOTING\x10\x04B&Z$github.com/tesseradb/tessera/kv/kvpbb\x06proto3"
+	"\x0eVOTER_DEMOTING\x10\x04*I\n" +
+	"\x11TransactionStatus\x12\v\n" +
+	"\aPENDING\x10\x00\x12\v\n" +
+	"\aSTAGING\x10\x01\x12\r\n" +
+	"\tCOMMITTED\x10\x02\x12\v\n" +
+	"\aABORTED\x10\x03B&Z$github.com/tesseradb/tessera/kv/kvpbb\x06proto3"
 
 var (
 	file_kv_kvpb_data_proto_rawDescOnce sync.Once
@@ -675,32 +1273,51 @@ func file_kv_kvpb_data_proto_rawDescGZIP() []byte {
 	return file_kv_kvpb_data_proto_rawDescData
 }
 
-var file_kv_kvpb_data_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_kv_kvpb_data_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_kv_kvpb_data_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_kv_kvpb_data_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_kv_kvpb_data_proto_goTypes = []any{
-	(ReplicaType)(0),          // 0: tessera.kv.kvpb.ReplicaType
-	(*Timestamp)(nil),         // 1: tessera.kv.kvpb.Timestamp
-	(*Span)(nil),              // 2: tessera.kv.kvpb.Span
-	(*KeyValue)(nil),          // 3: tessera.kv.kvpb.KeyValue
-	(*ReplicaDescriptor)(nil), // 4: tessera.kv.kvpb.ReplicaDescriptor
-	(*RangeDescriptor)(nil),   // 5: tessera.kv.kvpb.RangeDescriptor
-	(*Lease)(nil),             // 6: tessera.kv.kvpb.Lease
-	(*NodeDescriptor)(nil),    // 7: tessera.kv.kvpb.NodeDescriptor
-	(*StoreIdent)(nil),        // 8: tessera.kv.kvpb.StoreIdent
+	(ReplicaType)(0),           // 0: tessera.kv.kvpb.ReplicaType
+	(TransactionStatus)(0),     // 1: tessera.kv.kvpb.TransactionStatus
+	(*Timestamp)(nil),          // 2: tessera.kv.kvpb.Timestamp
+	(*Span)(nil),               // 3: tessera.kv.kvpb.Span
+	(*KeyValue)(nil),           // 4: tessera.kv.kvpb.KeyValue
+	(*ReplicaDescriptor)(nil),  // 5: tessera.kv.kvpb.ReplicaDescriptor
+	(*RangeDescriptor)(nil),    // 6: tessera.kv.kvpb.RangeDescriptor
+	(*Lease)(nil),              // 7: tessera.kv.kvpb.Lease
+	(*NodeDescriptor)(nil),     // 8: tessera.kv.kvpb.NodeDescriptor
+	(*StoreIdent)(nil),         // 9: tessera.kv.kvpb.StoreIdent
+	(*MVCCStats)(nil),          // 10: tessera.kv.kvpb.MVCCStats
+	(*TxnMeta)(nil),            // 11: tessera.kv.kvpb.TxnMeta
+	(*IgnoredSeqNumRange)(nil), // 12: tessera.kv.kvpb.IgnoredSeqNumRange
+	(*ObservedTimestamp)(nil),  // 13: tessera.kv.kvpb.ObservedTimestamp
+	(*Transaction)(nil),        // 14: tessera.kv.kvpb.Transaction
+	(*Intent)(nil),             // 15: tessera.kv.kvpb.Intent
 }
 var file_kv_kvpb_data_proto_depIdxs = []int32{
-	1, // 0: tessera.kv.kvpb.KeyValue.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	0, // 1: tessera.kv.kvpb.ReplicaDescriptor.type:type_name -> tessera.kv.kvpb.ReplicaType
-	4, // 2: tessera.kv.kvpb.RangeDescriptor.replicas:type_name -> tessera.kv.kvpb.ReplicaDescriptor
-	4, // 3: tessera.kv.kvpb.Lease.replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
-	1, // 4: tessera.kv.kvpb.Lease.start:type_name -> tessera.kv.kvpb.Timestamp
-	1, // 5: tessera.kv.kvpb.Lease.expiration:type_name -> tessera.kv.kvpb.Timestamp
-	1, // 6: tessera.kv.kvpb.Lease.proposed_ts:type_name -> tessera.kv.kvpb.Timestamp
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	2,  // 0: tessera.kv.kvpb.KeyValue.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	0,  // 1: tessera.kv.kvpb.ReplicaDescriptor.type:type_name -> tessera.kv.kvpb.ReplicaType
+	5,  // 2: tessera.kv.kvpb.RangeDescriptor.replicas:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	5,  // 3: tessera.kv.kvpb.Lease.replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	2,  // 4: tessera.kv.kvpb.Lease.start:type_name -> tessera.kv.kvpb.Timestamp
+	2,  // 5: tessera.kv.kvpb.Lease.expiration:type_name -> tessera.kv.kvpb.Timestamp
+	2,  // 6: tessera.kv.kvpb.Lease.proposed_ts:type_name -> tessera.kv.kvpb.Timestamp
+	2,  // 7: tessera.kv.kvpb.TxnMeta.write_timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	2,  // 8: tessera.kv.kvpb.TxnMeta.min_timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	2,  // 9: tessera.kv.kvpb.ObservedTimestamp.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	11, // 10: tessera.kv.kvpb.Transaction.meta:type_name -> tessera.kv.kvpb.TxnMeta
+	1,  // 11: tessera.kv.kvpb.Transaction.status:type_name -> tessera.kv.kvpb.TransactionStatus
+	2,  // 12: tessera.kv.kvpb.Transaction.read_timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	2,  // 13: tessera.kv.kvpb.Transaction.last_heartbeat:type_name -> tessera.kv.kvpb.Timestamp
+	2,  // 14: tessera.kv.kvpb.Transaction.global_uncertainty_limit:type_name -> tessera.kv.kvpb.Timestamp
+	13, // 15: tessera.kv.kvpb.Transaction.observed_timestamps:type_name -> tessera.kv.kvpb.ObservedTimestamp
+	12, // 16: tessera.kv.kvpb.Transaction.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
+	3,  // 17: tessera.kv.kvpb.Transaction.lock_spans:type_name -> tessera.kv.kvpb.Span
+	11, // 18: tessera.kv.kvpb.Intent.txn:type_name -> tessera.kv.kvpb.TxnMeta
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_kv_kvpb_data_proto_init() }
@@ -713,8 +1330,8 @@ func file_kv_kvpb_data_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kv_kvpb_data_proto_rawDesc), len(file_kv_kvpb_data_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   8,
+			NumEnums:      2,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -89,8 +89,32 @@ func (e *Error) GoError() error {
 		return d.ClockOffset
 	case *Error_StoreNotFound:
 		return d.StoreNotFound
+	case *Error_TransactionRetry:
+		return e.withTxn(d.TransactionRetry)
+	case *Error_TransactionAborted:
+		return e.withTxn(d.TransactionAborted)
+	case *Error_ReadWithinUncertainty:
+		return e.withTxn(d.ReadWithinUncertainty)
+	case *Error_WriteIntent:
+		return e.withTxn(d.WriteIntent)
+	case *Error_TransactionPush:
+		return e.withTxn(d.TransactionPush)
+	case *Error_TransactionStatus:
+		return e.withTxn(d.TransactionStatus)
+	case *Error_RefreshFailed:
+		return e.withTxn(d.RefreshFailed)
+	case *Error_GcThreshold:
+		return d.GcThreshold
 	}
 	return fmt.Errorf("%w: %s", ErrGeneric, e.GetMessage())
+}
+
+// withTxn attaches the wire error's txn (if any) to a transaction error.
+func (e *Error) withTxn(err error) error {
+	if e.GetTxn() == nil {
+		return err
+	}
+	return &TxnError{Err: err, Txn: e.GetTxn()}
 }
 
 // NewError wraps err for the wire. A detail error anywhere in err's chain
@@ -111,7 +135,16 @@ func NewError(err error) *Error {
 		inv *InvalidRequestError
 		coe *ClockOffsetError
 		snf *StoreNotFoundError
+		tre *TransactionRetryError
+		tae *TransactionAbortedError
+		rwu *ReadWithinUncertaintyIntervalError
+		wie *WriteIntentError
+		tpe *TransactionPushError
+		tse *TransactionStatusError
+		rfe *RefreshFailedError
+		gce *BatchTimestampBeforeGCError
 	)
+	out.Txn = ErrorTxn(err)
 	switch {
 	case errors.As(err, &nle):
 		out.Detail = &Error_NotLeaseholder{NotLeaseholder: nle}
@@ -133,6 +166,22 @@ func NewError(err error) *Error {
 		out.Detail = &Error_ClockOffset{ClockOffset: coe}
 	case errors.As(err, &snf):
 		out.Detail = &Error_StoreNotFound{StoreNotFound: snf}
+	case errors.As(err, &tre):
+		out.Detail = &Error_TransactionRetry{TransactionRetry: tre}
+	case errors.As(err, &tae):
+		out.Detail = &Error_TransactionAborted{TransactionAborted: tae}
+	case errors.As(err, &rwu):
+		out.Detail = &Error_ReadWithinUncertainty{ReadWithinUncertainty: rwu}
+	case errors.As(err, &wie):
+		out.Detail = &Error_WriteIntent{WriteIntent: wie}
+	case errors.As(err, &tpe):
+		out.Detail = &Error_TransactionPush{TransactionPush: tpe}
+	case errors.As(err, &tse):
+		out.Detail = &Error_TransactionStatus{TransactionStatus: tse}
+	case errors.As(err, &rfe):
+		out.Detail = &Error_RefreshFailed{RefreshFailed: rfe}
+	case errors.As(err, &gce):
+		out.Detail = &Error_GcThreshold{GcThreshold: gce}
 	}
 	return out
 }

@@ -24,6 +24,123 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type TransactionRetryReason int32
+
+const (
+	TransactionRetryReason_RETRY_REASON_UNKNOWN TransactionRetryReason = 0
+	// RETRY_SERIALIZABLE: commit with write_timestamp > read_timestamp (the
+	// coordinator refreshes its reads, or restarts).
+	TransactionRetryReason_RETRY_SERIALIZABLE TransactionRetryReason = 1
+	// RETRY_WRITE_TOO_OLD: a write met a newer committed value and could not
+	// be written above it.
+	TransactionRetryReason_RETRY_WRITE_TOO_OLD TransactionRetryReason = 2
+	// RETRY_ASYNC_WRITE_FAILURE / RETRY_COMMIT_DEADLINE_EXCEEDED as named.
+	TransactionRetryReason_RETRY_ASYNC_WRITE_FAILURE      TransactionRetryReason = 3
+	TransactionRetryReason_RETRY_COMMIT_DEADLINE_EXCEEDED TransactionRetryReason = 4
+)
+
+// Enum value maps for TransactionRetryReason.
+var (
+	TransactionRetryReason_name = map[int32]string{
+		0: "RETRY_REASON_UNKNOWN",
+		1: "RETRY_SERIALIZABLE",
+		2: "RETRY_WRITE_TOO_OLD",
+		3: "RETRY_ASYNC_WRITE_FAILURE",
+		4: "RETRY_COMMIT_DEADLINE_EXCEEDED",
+	}
+	TransactionRetryReason_value = map[string]int32{
+		"RETRY_REASON_UNKNOWN":           0,
+		"RETRY_SERIALIZABLE":             1,
+		"RETRY_WRITE_TOO_OLD":            2,
+		"RETRY_ASYNC_WRITE_FAILURE":      3,
+		"RETRY_COMMIT_DEADLINE_EXCEEDED": 4,
+	}
+)
+
+func (x TransactionRetryReason) Enum() *TransactionRetryReason {
+	p := new(TransactionRetryReason)
+	*p = x
+	return p
+}
+
+func (x TransactionRetryReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TransactionRetryReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_kv_kvpb_errors_proto_enumTypes[0].Descriptor()
+}
+
+func (TransactionRetryReason) Type() protoreflect.EnumType {
+	return &file_kv_kvpb_errors_proto_enumTypes[0]
+}
+
+func (x TransactionRetryReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TransactionRetryReason.Descriptor instead.
+func (TransactionRetryReason) EnumDescriptor() ([]byte, []int) {
+	return file_kv_kvpb_errors_proto_rawDescGZIP(), []int{0}
+}
+
+type TransactionAbortedReason int32
+
+const (
+	TransactionAbortedReason_ABORT_REASON_UNKNOWN TransactionAbortedReason = 0
+	// ABORT_REASON_ABORTED_RECORD: the record is ABORTED (pushed by a
+	// higher-priority or deadlocked txn, or expired).
+	TransactionAbortedReason_ABORT_REASON_ABORTED_RECORD TransactionAbortedReason = 1
+	// ABORT_REASON_PUSHER_ABORTED: the txn was aborted while it was pushing.
+	TransactionAbortedReason_ABORT_REASON_PUSHER_ABORTED TransactionAbortedReason = 2
+	// ABORT_REASON_RECORD_ALREADY_FINALIZED: the record cannot be created
+	// or committed (a pusher already decided the txn is gone).
+	TransactionAbortedReason_ABORT_REASON_RECORD_ALREADY_FINALIZED TransactionAbortedReason = 3
+)
+
+// Enum value maps for TransactionAbortedReason.
+var (
+	TransactionAbortedReason_name = map[int32]string{
+		0: "ABORT_REASON_UNKNOWN",
+		1: "ABORT_REASON_ABORTED_RECORD",
+		2: "ABORT_REASON_PUSHER_ABORTED",
+		3: "ABORT_REASON_RECORD_ALREADY_FINALIZED",
+	}
+	TransactionAbortedReason_value = map[string]int32{
+		"ABORT_REASON_UNKNOWN":                  0,
+		"ABORT_REASON_ABORTED_RECORD":           1,
+		"ABORT_REASON_PUSHER_ABORTED":           2,
+		"ABORT_REASON_RECORD_ALREADY_FINALIZED": 3,
+	}
+)
+
+func (x TransactionAbortedReason) Enum() *TransactionAbortedReason {
+	p := new(TransactionAbortedReason)
+	*p = x
+	return p
+}
+
+func (x TransactionAbortedReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TransactionAbortedReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_kv_kvpb_errors_proto_enumTypes[1].Descriptor()
+}
+
+func (TransactionAbortedReason) Type() protoreflect.EnumType {
+	return &file_kv_kvpb_errors_proto_enumTypes[1]
+}
+
+func (x TransactionAbortedReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TransactionAbortedReason.Descriptor instead.
+func (TransactionAbortedReason) EnumDescriptor() ([]byte, []int) {
+	return file_kv_kvpb_errors_proto_rawDescGZIP(), []int{1}
+}
+
 // NotLeaseholderError: the replica addressed does not hold the lease.
 // lease (if known) and leaseholder hint where to retry.
 type NotLeaseholderError struct {
@@ -604,6 +721,439 @@ func (x *StoreNotFoundError) GetStoreId() uint64 {
 	return 0
 }
 
+// TransactionRetryError: the txn must restart (new epoch) or, for
+// RETRY_SERIALIZABLE, refresh to Error.txn's write timestamp and retry.
+type TransactionRetryError struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Reason        TransactionRetryReason `protobuf:"varint,1,opt,name=reason,proto3,enum=tessera.kv.kvpb.TransactionRetryReason" json:"reason,omitempty"`
+	ExtraMsg      string                 `protobuf:"bytes,2,opt,name=extra_msg,json=extraMsg,proto3" json:"extra_msg,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransactionRetryError) Reset() {
+	*x = TransactionRetryError{}
+	mi := &file_kv_kvpb_errors_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransactionRetryError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransactionRetryError) ProtoMessage() {}
+
+func (x *TransactionRetryError) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_errors_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransactionRetryError.ProtoReflect.Descriptor instead.
+func (*TransactionRetryError) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_errors_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *TransactionRetryError) GetReason() TransactionRetryReason {
+	if x != nil {
+		return x.Reason
+	}
+	return TransactionRetryReason_RETRY_REASON_UNKNOWN
+}
+
+func (x *TransactionRetryError) GetExtraMsg() string {
+	if x != nil {
+		return x.ExtraMsg
+	}
+	return ""
+}
+
+// TransactionAbortedError: the txn is aborted; it must start over as a new
+// txn (db.Txn does). Retryable.
+type TransactionAbortedError struct {
+	state         protoimpl.MessageState   `protogen:"open.v1"`
+	Reason        TransactionAbortedReason `protobuf:"varint,1,opt,name=reason,proto3,enum=tessera.kv.kvpb.TransactionAbortedReason" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransactionAbortedError) Reset() {
+	*x = TransactionAbortedError{}
+	mi := &file_kv_kvpb_errors_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransactionAbortedError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransactionAbortedError) ProtoMessage() {}
+
+func (x *TransactionAbortedError) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_errors_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransactionAbortedError.ProtoReflect.Descriptor instead.
+func (*TransactionAbortedError) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_errors_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *TransactionAbortedError) GetReason() TransactionAbortedReason {
+	if x != nil {
+		return x.Reason
+	}
+	return TransactionAbortedReason_ABORT_REASON_UNKNOWN
+}
+
+// ReadWithinUncertaintyIntervalError: a read at read_timestamp found a
+// value at value_timestamp within its uncertainty interval. The txn
+// restarts (or refreshes) above value_timestamp. Retryable.
+type ReadWithinUncertaintyIntervalError struct {
+	state                  protoimpl.MessageState `protogen:"open.v1"`
+	Key                    []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	ReadTimestamp          *Timestamp             `protobuf:"bytes,2,opt,name=read_timestamp,json=readTimestamp,proto3" json:"read_timestamp,omitempty"`
+	ValueTimestamp         *Timestamp             `protobuf:"bytes,3,opt,name=value_timestamp,json=valueTimestamp,proto3" json:"value_timestamp,omitempty"`
+	LocalUncertaintyLimit  *Timestamp             `protobuf:"bytes,4,opt,name=local_uncertainty_limit,json=localUncertaintyLimit,proto3" json:"local_uncertainty_limit,omitempty"`
+	GlobalUncertaintyLimit *Timestamp             `protobuf:"bytes,5,opt,name=global_uncertainty_limit,json=globalUncertaintyLimit,proto3" json:"global_uncertainty_limit,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
+}
+
+func (x *ReadWithinUncertaintyIntervalError) Reset() {
+	*x = ReadWithinUncertaintyIntervalError{}
+	mi := &file_kv_kvpb_errors_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReadWithinUncertaintyIntervalError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReadWithinUncertaintyIntervalError) ProtoMessage() {}
+
+func (x *ReadWithinUncertaintyIntervalError) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_errors_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReadWithinUncertaintyIntervalError.ProtoReflect.Descriptor instead.
+func (*ReadWithinUncertaintyIntervalError) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_errors_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ReadWithinUncertaintyIntervalError) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *ReadWithinUncertaintyIntervalError) GetReadTimestamp() *Timestamp {
+	if x != nil {
+		return x.ReadTimestamp
+	}
+	return nil
+}
+
+func (x *ReadWithinUncertaintyIntervalError) GetValueTimestamp() *Timestamp {
+	if x != nil {
+		return x.ValueTimestamp
+	}
+	return nil
+}
+
+func (x *ReadWithinUncertaintyIntervalError) GetLocalUncertaintyLimit() *Timestamp {
+	if x != nil {
+		return x.LocalUncertaintyLimit
+	}
+	return nil
+}
+
+func (x *ReadWithinUncertaintyIntervalError) GetGlobalUncertaintyLimit() *Timestamp {
+	if x != nil {
+		return x.GlobalUncertaintyLimit
+	}
+	return nil
+}
+
+// WriteIntentError: a request met intents of other txns it could not wait
+// for (returned only when the server could not handle the conflict itself).
+type WriteIntentError struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Intents       []*Intent              `protobuf:"bytes,1,rep,name=intents,proto3" json:"intents,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WriteIntentError) Reset() {
+	*x = WriteIntentError{}
+	mi := &file_kv_kvpb_errors_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WriteIntentError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WriteIntentError) ProtoMessage() {}
+
+func (x *WriteIntentError) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_errors_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WriteIntentError.ProtoReflect.Descriptor instead.
+func (*WriteIntentError) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_errors_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *WriteIntentError) GetIntents() []*Intent {
+	if x != nil {
+		return x.Intents
+	}
+	return nil
+}
+
+// TransactionPushError: a push failed (the pushee is live and has the
+// higher priority).
+type TransactionPushError struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PusheeTxn     *Transaction           `protobuf:"bytes,1,opt,name=pushee_txn,json=pusheeTxn,proto3" json:"pushee_txn,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransactionPushError) Reset() {
+	*x = TransactionPushError{}
+	mi := &file_kv_kvpb_errors_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransactionPushError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransactionPushError) ProtoMessage() {}
+
+func (x *TransactionPushError) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_errors_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransactionPushError.ProtoReflect.Descriptor instead.
+func (*TransactionPushError) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_errors_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *TransactionPushError) GetPusheeTxn() *Transaction {
+	if x != nil {
+		return x.PusheeTxn
+	}
+	return nil
+}
+
+// TransactionStatusError: the txn's record is in a state that does not
+// allow the request (e.g. EndTxn on a COMMITTED record). Not retryable.
+type TransactionStatusError struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Msg           string                 `protobuf:"bytes,1,opt,name=msg,proto3" json:"msg,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransactionStatusError) Reset() {
+	*x = TransactionStatusError{}
+	mi := &file_kv_kvpb_errors_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransactionStatusError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransactionStatusError) ProtoMessage() {}
+
+func (x *TransactionStatusError) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_errors_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransactionStatusError.ProtoReflect.Descriptor instead.
+func (*TransactionStatusError) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_errors_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *TransactionStatusError) GetMsg() string {
+	if x != nil {
+		return x.Msg
+	}
+	return ""
+}
+
+// RefreshFailedError: a Refresh found a write (or another txn's intent)
+// in its interval; the txn cannot move its read timestamp and restarts.
+type RefreshFailedError struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Timestamp     *Timestamp             `protobuf:"bytes,2,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
+	Intent        bool                   `protobuf:"varint,3,opt,name=intent,proto3" json:"intent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefreshFailedError) Reset() {
+	*x = RefreshFailedError{}
+	mi := &file_kv_kvpb_errors_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefreshFailedError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefreshFailedError) ProtoMessage() {}
+
+func (x *RefreshFailedError) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_errors_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefreshFailedError.ProtoReflect.Descriptor instead.
+func (*RefreshFailedError) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_errors_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *RefreshFailedError) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *RefreshFailedError) GetTimestamp() *Timestamp {
+	if x != nil {
+		return x.Timestamp
+	}
+	return nil
+}
+
+func (x *RefreshFailedError) GetIntent() bool {
+	if x != nil {
+		return x.Intent
+	}
+	return false
+}
+
+// BatchTimestampBeforeGCError: the read timestamp is below the range's GC
+// threshold (history there was garbage-collected). Deterministic.
+type BatchTimestampBeforeGCError struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Timestamp     *Timestamp             `protobuf:"bytes,1,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
+	Threshold     *Timestamp             `protobuf:"bytes,2,opt,name=threshold,proto3" json:"threshold,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchTimestampBeforeGCError) Reset() {
+	*x = BatchTimestampBeforeGCError{}
+	mi := &file_kv_kvpb_errors_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchTimestampBeforeGCError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchTimestampBeforeGCError) ProtoMessage() {}
+
+func (x *BatchTimestampBeforeGCError) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_errors_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchTimestampBeforeGCError.ProtoReflect.Descriptor instead.
+func (*BatchTimestampBeforeGCError) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_errors_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *BatchTimestampBeforeGCError) GetTimestamp() *Timestamp {
+	if x != nil {
+		return x.Timestamp
+	}
+	return nil
+}
+
+func (x *BatchTimestampBeforeGCError) GetThreshold() *Timestamp {
+	if x != nil {
+		return x.Threshold
+	}
+	return nil
+}
+
 // Error is the error of a BatchResponse. message is a human-readable
 // rendering; detail is what code branches on.
 type Error struct {
@@ -623,14 +1173,25 @@ type Error struct {
 	//	*Error_InvalidRequest
 	//	*Error_ClockOffset
 	//	*Error_StoreNotFound
-	Detail        isError_Detail `protobuf_oneof:"detail"`
+	//	*Error_TransactionRetry
+	//	*Error_TransactionAborted
+	//	*Error_ReadWithinUncertainty
+	//	*Error_WriteIntent
+	//	*Error_TransactionPush
+	//	*Error_TransactionStatus
+	//	*Error_RefreshFailed
+	//	*Error_GcThreshold
+	Detail isError_Detail `protobuf_oneof:"detail"`
+	// txn is the batch's transaction as the server last saw it (e.g. with a
+	// pushed write timestamp), when the batch had one.
+	Txn           *Transaction `protobuf:"bytes,3,opt,name=txn,proto3" json:"txn,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_kv_kvpb_errors_proto_msgTypes[10]
+	mi := &file_kv_kvpb_errors_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -642,7 +1203,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_errors_proto_msgTypes[10]
+	mi := &file_kv_kvpb_errors_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -655,7 +1216,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_errors_proto_rawDescGZIP(), []int{10}
+	return file_kv_kvpb_errors_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Error) GetMessage() string {
@@ -769,6 +1330,85 @@ func (x *Error) GetStoreNotFound() *StoreNotFoundError {
 	return nil
 }
 
+func (x *Error) GetTransactionRetry() *TransactionRetryError {
+	if x != nil {
+		if x, ok := x.Detail.(*Error_TransactionRetry); ok {
+			return x.TransactionRetry
+		}
+	}
+	return nil
+}
+
+func (x *Error) GetTransactionAborted() *TransactionAbortedError {
+	if x != nil {
+		if x, ok := x.Detail.(*Error_TransactionAborted); ok {
+			return x.TransactionAborted
+		}
+	}
+	return nil
+}
+
+func (x *Error) GetReadWithinUncertainty() *ReadWithinUncertaintyIntervalError {
+	if x != nil {
+		if x, ok := x.Detail.(*Error_ReadWithinUncertainty); ok {
+			return x.ReadWithinUncertainty
+		}
+	}
+	return nil
+}
+
+func (x *Error) GetWriteIntent() *WriteIntentError {
+	if x != nil {
+		if x, ok := x.Detail.(*Error_WriteIntent); ok {
+			return x.WriteIntent
+		}
+	}
+	return nil
+}
+
+func (x *Error) GetTransactionPush() *TransactionPushError {
+	if x != nil {
+		if x, ok := x.Detail.(*Error_TransactionPush); ok {
+			return x.TransactionPush
+		}
+	}
+	return nil
+}
+
+func (x *Error) GetTransactionStatus() *TransactionStatusError {
+	if x != nil {
+		if x, ok := x.Detail.(*Error_TransactionStatus); ok {
+			return x.TransactionStatus
+		}
+	}
+	return nil
+}
+
+func (x *Error) GetRefreshFailed() *RefreshFailedError {
+	if x != nil {
+		if x, ok := x.Detail.(*Error_RefreshFailed); ok {
+			return x.RefreshFailed
+		}
+	}
+	return nil
+}
+
+func (x *Error) GetGcThreshold() *BatchTimestampBeforeGCError {
+	if x != nil {
+		if x, ok := x.Detail.(*Error_GcThreshold); ok {
+			return x.GcThreshold
+		}
+	}
+	return nil
+}
+
+func (x *Error) GetTxn() *Transaction {
+	if x != nil {
+		return x.Txn
+	}
+	return nil
+}
+
 type isError_Detail interface {
 	isError_Detail()
 }
@@ -813,6 +1453,38 @@ type Error_StoreNotFound struct {
 	StoreNotFound *StoreNotFoundError `protobuf:"bytes,19,opt,name=store_not_found,json=storeNotFound,proto3,oneof"`
 }
 
+type Error_TransactionRetry struct {
+	TransactionRetry *TransactionRetryError `protobuf:"bytes,20,opt,name=transaction_retry,json=transactionRetry,proto3,oneof"`
+}
+
+type Error_TransactionAborted struct {
+	TransactionAborted *TransactionAbortedError `protobuf:"bytes,21,opt,name=transaction_aborted,json=transactionAborted,proto3,oneof"`
+}
+
+type Error_ReadWithinUncertainty struct {
+	ReadWithinUncertainty *ReadWithinUncertaintyIntervalError `protobuf:"bytes,22,opt,name=read_within_uncertainty,json=readWithinUncertainty,proto3,oneof"`
+}
+
+type Error_WriteIntent struct {
+	WriteIntent *WriteIntentError `protobuf:"bytes,23,opt,name=write_intent,json=writeIntent,proto3,oneof"`
+}
+
+type Error_TransactionPush struct {
+	TransactionPush *TransactionPushError `protobuf:"bytes,24,opt,name=transaction_push,json=transactionPush,proto3,oneof"`
+}
+
+type Error_TransactionStatus struct {
+	TransactionStatus *TransactionStatusError `protobuf:"bytes,25,opt,name=transaction_status,json=transactionStatus,proto3,oneof"`
+}
+
+type Error_RefreshFailed struct {
+	RefreshFailed *RefreshFailedError `protobuf:"bytes,26,opt,name=refresh_failed,json=refreshFailed,proto3,oneof"`
+}
+
+type Error_GcThreshold struct {
+	GcThreshold *BatchTimestampBeforeGCError `protobuf:"bytes,27,opt,name=gc_threshold,json=gcThreshold,proto3,oneof"`
+}
+
 func (*Error_NotLeaseholder) isError_Detail() {}
 
 func (*Error_RangeKeyMismatch) isError_Detail() {}
@@ -832,6 +1504,22 @@ func (*Error_InvalidRequest) isError_Detail() {}
 func (*Error_ClockOffset) isError_Detail() {}
 
 func (*Error_StoreNotFound) isError_Detail() {}
+
+func (*Error_TransactionRetry) isError_Detail() {}
+
+func (*Error_TransactionAborted) isError_Detail() {}
+
+func (*Error_ReadWithinUncertainty) isError_Detail() {}
+
+func (*Error_WriteIntent) isError_Detail() {}
+
+func (*Error_TransactionPush) isError_Detail() {}
+
+func (*Error_TransactionStatus) isError_Detail() {}
+
+func (*Error_RefreshFailed) isError_Detail() {}
+
+func (*Error_GcThreshold) isError_Detail() {}
 
 var File_kv_kvpb_errors_proto protoreflect.FileDescriptor
 
@@ -872,7 +1560,32 @@ const file_kv_kvpb_errors_proto_rawDesc = "" +
 	"\x05local\x18\x02 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\x05local\x12(\n" +
 	"\x10max_offset_nanos\x18\x03 \x01(\x03R\x0emaxOffsetNanos\"/\n" +
 	"\x12StoreNotFoundError\x12\x19\n" +
-	"\bstore_id\x18\x01 \x01(\x04R\astoreId\"\xd9\x06\n" +
+	"\bstore_id\x18\x01 \x01(\x04R\astoreId\"u\n" +
+	"\x15TransactionRetryError\x12?\n" +
+	"\x06reason\x18\x01 \x01(\x0e2'.tessera.kv.kvpb.TransactionRetryReasonR\x06reason\x12\x1b\n" +
+	"\textra_msg\x18\x02 \x01(\tR\bextraMsg\"\\\n" +
+	"\x17TransactionAbortedError\x12A\n" +
+	"\x06reason\x18\x01 \x01(\x0e2).tessera.kv.kvpb.TransactionAbortedReasonR\x06reason\"\xe8\x02\n" +
+	"\"ReadWithinUncertaintyIntervalError\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12A\n" +
+	"\x0eread_timestamp\x18\x02 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\rreadTimestamp\x12C\n" +
+	"\x0fvalue_timestamp\x18\x03 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\x0evalueTimestamp\x12R\n" +
+	"\x17local_uncertainty_limit\x18\x04 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\x15localUncertaintyLimit\x12T\n" +
+	"\x18global_uncertainty_limit\x18\x05 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\x16globalUncertaintyLimit\"E\n" +
+	"\x10WriteIntentError\x121\n" +
+	"\aintents\x18\x01 \x03(\v2\x17.tessera.kv.kvpb.IntentR\aintents\"S\n" +
+	"\x14TransactionPushError\x12;\n" +
+	"\n" +
+	"pushee_txn\x18\x01 \x01(\v2\x1c.tessera.kv.kvpb.TransactionR\tpusheeTxn\"*\n" +
+	"\x16TransactionStatusError\x12\x10\n" +
+	"\x03msg\x18\x01 \x01(\tR\x03msg\"x\n" +
+	"\x12RefreshFailedError\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x128\n" +
+	"\ttimestamp\x18\x02 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\ttimestamp\x12\x16\n" +
+	"\x06intent\x18\x03 \x01(\bR\x06intent\"\x91\x01\n" +
+	"\x1bBatchTimestampBeforeGCError\x128\n" +
+	"\ttimestamp\x18\x01 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\ttimestamp\x128\n" +
+	"\tthreshold\x18\x02 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\tthreshold\"\xc3\f\n" +
 	"\x05Error\x12\x18\n" +
 	"\amessage\x18\x01 \x01(\tR\amessage\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x05R\x05index\x12O\n" +
@@ -886,8 +1599,28 @@ const file_kv_kvpb_errors_proto_rawDesc = "" +
 	"\rwrite_too_old\x18\x10 \x01(\v2!.tessera.kv.kvpb.WriteTooOldErrorH\x00R\vwriteTooOld\x12O\n" +
 	"\x0finvalid_request\x18\x11 \x01(\v2$.tessera.kv.kvpb.InvalidRequestErrorH\x00R\x0einvalidRequest\x12F\n" +
 	"\fclock_offset\x18\x12 \x01(\v2!.tessera.kv.kvpb.ClockOffsetErrorH\x00R\vclockOffset\x12M\n" +
-	"\x0fstore_not_found\x18\x13 \x01(\v2#.tessera.kv.kvpb.StoreNotFoundErrorH\x00R\rstoreNotFoundB\b\n" +
-	"\x06detailB&Z$github.com/tesseradb/tessera/kv/kvpbb\x06proto3"
+	"\x0fstore_not_found\x18\x13 \x01(\v2#.tessera.kv.kvpb.StoreNotFoundErrorH\x00R\rstoreNotFound\x12U\n" +
+	"\x11transaction_retry\x18\x14 \x01(\v2&.tessera.kv.kvpb.TransactionRetryErrorH\x00R\x10transactionRetry\x12[\n" +
+	"\x13transaction_aborted\x18\x15 \x01(\v2(.tessera.kv.kvpb.TransactionAbortedErrorH\x00R\x12transactionAborted\x12m\n" +
+	"\x17read_within_uncertainty\x18\x16 \x01(\v23.tessera.kv.kvpb.ReadWithinUncertaintyIntervalErrorH\x00R\x15readWithinUncertainty\x12F\n" +
+	"\fwrite_intent\x18\x17 \x01(\v2!.tessera.kv.kvpb.WriteIntentErrorH\x00R\vwriteIntent\x12R\n" +
+	"\x10transaction_push\x18\x18 \x01(\v2%.tessera.kv.kvpb.TransactionPushErrorH\x00R\x0ftransactionPush\x12X\n" +
+	"\x12transaction_status\x18\x19 \x01(\v2'.tessera.kv.kvpb.TransactionStatusErrorH\x00R\x11transactionStatus\x12L\n" +
+	"\x0erefresh_failed\x18\x1a \x01(\v2#.tessera.kv.kvpb.RefreshFailedErrorH\x00R\rrefreshFailed\x12Q\n" +
+	"\fgc_threshold\x18\x1b \x01(\v2,.tessera.kv.kvpb.BatchTimestampBeforeGCErrorH\x00R\vgcThreshold\x12.\n" +
+	"\x03txn\x18\x03 \x01(\v2\x1c.tessera.kv.kvpb.TransactionR\x03txnB\b\n" +
+	"\x06detail*\xa6\x01\n" +
+	"\x16TransactionRetryReason\x12\x18\n" +
+	"\x14RETRY_REASON_UNKNOWN\x10\x00\x12\x16\n" +
+	"\x12RETRY_SERIALIZABLE\x10\x01\x12\x17\n" +
+	"\x13RETRY_WRITE_TOO_OLD\x10\x02\x12\x1d\n" +
+	"\x19RETRY_ASYNC_WRITE_FAILURE\x10\x03\x12\"\n" +
+	"\x1eRETRY_COMMIT_DEADLINE_EXCEEDED\x10\x04*\xa1\x01\n" +
+	"\x18TransactionAbortedReason\x12\x18\n" +
+	"\x14ABORT_REASON_UNKNOWN\x10\x00\x12\x1f\n" +
+	"\x1bABORT_REASON_ABORTED_RECORD\x10\x01\x12\x1f\n" +
+	"\x1bABORT_REASON_PUSHER_ABORTED\x10\x02\x12)\n" +
+	"%ABORT_REASON_RECORD_ALREADY_FINALIZED\x10\x03B&Z$github.com/tesseradb/tessera/kv/kvpbb\x06proto3"
 
 var (
 	file_kv_kvpb_errors_proto_rawDescOnce sync.Once
@@ -901,49 +1634,82 @@ func file_kv_kvpb_errors_proto_rawDescGZIP() []byte {
 	return file_kv_kvpb_errors_proto_rawDescData
 }
 
-var file_kv_kvpb_errors_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_kv_kvpb_errors_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_kv_kvpb_errors_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_kv_kvpb_errors_proto_goTypes = []any{
-	(*NotLeaseholderError)(nil),   // 0: tessera.kv.kvpb.NotLeaseholderError
-	(*RangeKeyMismatchError)(nil), // 1: tessera.kv.kvpb.RangeKeyMismatchError
-	(*RangeNotFoundError)(nil),    // 2: tessera.kv.kvpb.RangeNotFoundError
-	(*UnavailableError)(nil),      // 3: tessera.kv.kvpb.UnavailableError
-	(*AmbiguousResultError)(nil),  // 4: tessera.kv.kvpb.AmbiguousResultError
-	(*ConditionFailedError)(nil),  // 5: tessera.kv.kvpb.ConditionFailedError
-	(*WriteTooOldError)(nil),      // 6: tessera.kv.kvpb.WriteTooOldError
-	(*InvalidRequestError)(nil),   // 7: tessera.kv.kvpb.InvalidRequestError
-	(*ClockOffsetError)(nil),      // 8: tessera.kv.kvpb.ClockOffsetError
-	(*StoreNotFoundError)(nil),    // 9: tessera.kv.kvpb.StoreNotFoundError
-	(*Error)(nil),                 // 10: tessera.kv.kvpb.Error
-	(*ReplicaDescriptor)(nil),     // 11: tessera.kv.kvpb.ReplicaDescriptor
-	(*Lease)(nil),                 // 12: tessera.kv.kvpb.Lease
-	(*RangeDescriptor)(nil),       // 13: tessera.kv.kvpb.RangeDescriptor
-	(*Timestamp)(nil),             // 14: tessera.kv.kvpb.Timestamp
+	(TransactionRetryReason)(0),                // 0: tessera.kv.kvpb.TransactionRetryReason
+	(TransactionAbortedReason)(0),              // 1: tessera.kv.kvpb.TransactionAbortedReason
+	(*NotLeaseholderError)(nil),                // 2: tessera.kv.kvpb.NotLeaseholderError
+	(*RangeKeyMismatchError)(nil),              // 3: tessera.kv.kvpb.RangeKeyMismatchError
+	(*RangeNotFoundError)(nil),                 // 4: tessera.kv.kvpb.RangeNotFoundError
+	(*UnavailableError)(nil),                   // 5: tessera.kv.kvpb.UnavailableError
+	(*AmbiguousResultError)(nil),               // 6: tessera.kv.kvpb.AmbiguousResultError
+	(*ConditionFailedError)(nil),               // 7: tessera.kv.kvpb.ConditionFailedError
+	(*WriteTooOldError)(nil),                   // 8: tessera.kv.kvpb.WriteTooOldError
+	(*InvalidRequestError)(nil),                // 9: tessera.kv.kvpb.InvalidRequestError
+	(*ClockOffsetError)(nil),                   // 10: tessera.kv.kvpb.ClockOffsetError
+	(*StoreNotFoundError)(nil),                 // 11: tessera.kv.kvpb.StoreNotFoundError
+	(*TransactionRetryError)(nil),              // 12: tessera.kv.kvpb.TransactionRetryError
+	(*TransactionAbortedError)(nil),            // 13: tessera.kv.kvpb.TransactionAbortedError
+	(*ReadWithinUncertaintyIntervalError)(nil), // 14: tessera.kv.kvpb.ReadWithinUncertaintyIntervalError
+	(*WriteIntentError)(nil),                   // 15: tessera.kv.kvpb.WriteIntentError
+	(*TransactionPushError)(nil),               // 16: tessera.kv.kvpb.TransactionPushError
+	(*TransactionStatusError)(nil),             // 17: tessera.kv.kvpb.TransactionStatusError
+	(*RefreshFailedError)(nil),                 // 18: tessera.kv.kvpb.RefreshFailedError
+	(*BatchTimestampBeforeGCError)(nil),        // 19: tessera.kv.kvpb.BatchTimestampBeforeGCError
+	(*Error)(nil),                              // 20: tessera.kv.kvpb.Error
+	(*ReplicaDescriptor)(nil),                  // 21: tessera.kv.kvpb.ReplicaDescriptor
+	(*Lease)(nil),                              // 22: tessera.kv.kvpb.Lease
+	(*RangeDescriptor)(nil),                    // 23: tessera.kv.kvpb.RangeDescriptor
+	(*Timestamp)(nil),                          // 24: tessera.kv.kvpb.Timestamp
+	(*Intent)(nil),                             // 25: tessera.kv.kvpb.Intent
+	(*Transaction)(nil),                        // 26: tessera.kv.kvpb.Transaction
 }
 var file_kv_kvpb_errors_proto_depIdxs = []int32{
-	11, // 0: tessera.kv.kvpb.NotLeaseholderError.replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
-	11, // 1: tessera.kv.kvpb.NotLeaseholderError.leaseholder:type_name -> tessera.kv.kvpb.ReplicaDescriptor
-	12, // 2: tessera.kv.kvpb.NotLeaseholderError.lease:type_name -> tessera.kv.kvpb.Lease
-	13, // 3: tessera.kv.kvpb.RangeKeyMismatchError.ranges:type_name -> tessera.kv.kvpb.RangeDescriptor
-	14, // 4: tessera.kv.kvpb.ConditionFailedError.actual_timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	14, // 5: tessera.kv.kvpb.WriteTooOldError.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	14, // 6: tessera.kv.kvpb.WriteTooOldError.actual_timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	14, // 7: tessera.kv.kvpb.ClockOffsetError.remote:type_name -> tessera.kv.kvpb.Timestamp
-	14, // 8: tessera.kv.kvpb.ClockOffsetError.local:type_name -> tessera.kv.kvpb.Timestamp
-	0,  // 9: tessera.kv.kvpb.Error.not_leaseholder:type_name -> tessera.kv.kvpb.NotLeaseholderError
-	1,  // 10: tessera.kv.kvpb.Error.range_key_mismatch:type_name -> tessera.kv.kvpb.RangeKeyMismatchError
-	2,  // 11: tessera.kv.kvpb.Error.range_not_found:type_name -> tessera.kv.kvpb.RangeNotFoundError
-	3,  // 12: tessera.kv.kvpb.Error.unavailable:type_name -> tessera.kv.kvpb.UnavailableError
-	4,  // 13: tessera.kv.kvpb.Error.ambiguous_result:type_name -> tessera.kv.kvpb.AmbiguousResultError
-	5,  // 14: tessera.kv.kvpb.Error.condition_failed:type_name -> tessera.kv.kvpb.ConditionFailedError
-	6,  // 15: tessera.kv.kvpb.Error.write_too_old:type_name -> tessera.kv.kvpb.WriteTooOldError
-	7,  // 16: tessera.kv.kvpb.Error.invalid_request:type_name -> tessera.kv.kvpb.InvalidRequestError
-	8,  // 17: tessera.kv.kvpb.Error.clock_offset:type_name -> tessera.kv.kvpb.ClockOffsetError
-	9,  // 18: tessera.kv.kvpb.Error.store_not_found:type_name -> tessera.kv.kvpb.StoreNotFoundError
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	21, // 0: tessera.kv.kvpb.NotLeaseholderError.replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	21, // 1: tessera.kv.kvpb.NotLeaseholderError.leaseholder:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	22, // 2: tessera.kv.kvpb.NotLeaseholderError.lease:type_name -> tessera.kv.kvpb.Lease
+	23, // 3: tessera.kv.kvpb.RangeKeyMismatchError.ranges:type_name -> tessera.kv.kvpb.RangeDescriptor
+	24, // 4: tessera.kv.kvpb.ConditionFailedError.actual_timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	24, // 5: tessera.kv.kvpb.WriteTooOldError.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	24, // 6: tessera.kv.kvpb.WriteTooOldError.actual_timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	24, // 7: tessera.kv.kvpb.ClockOffsetError.remote:type_name -> tessera.kv.kvpb.Timestamp
+	24, // 8: tessera.kv.kvpb.ClockOffsetError.local:type_name -> tessera.kv.kvpb.Timestamp
+	0,  // 9: tessera.kv.kvpb.TransactionRetryError.reason:type_name -> tessera.kv.kvpb.TransactionRetryReason
+	1,  // 10: tessera.kv.kvpb.TransactionAbortedError.reason:type_name -> tessera.kv.kvpb.TransactionAbortedReason
+	24, // 11: tessera.kv.kvpb.ReadWithinUncertaintyIntervalError.read_timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	24, // 12: tessera.kv.kvpb.ReadWithinUncertaintyIntervalError.value_timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	24, // 13: tessera.kv.kvpb.ReadWithinUncertaintyIntervalError.local_uncertainty_limit:type_name -> tessera.kv.kvpb.Timestamp
+	24, // 14: tessera.kv.kvpb.ReadWithinUncertaintyIntervalError.global_uncertainty_limit:type_name -> tessera.kv.kvpb.Timestamp
+	25, // 15: tessera.kv.kvpb.WriteIntentError.intents:type_name -> tessera.kv.kvpb.Intent
+	26, // 16: tessera.kv.kvpb.TransactionPushError.pushee_txn:type_name -> tessera.kv.kvpb.Transaction
+	24, // 17: tessera.kv.kvpb.RefreshFailedError.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	24, // 18: tessera.kv.kvpb.BatchTimestampBeforeGCError.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	24, // 19: tessera.kv.kvpb.BatchTimestampBeforeGCError.threshold:type_name -> tessera.kv.kvpb.Timestamp
+	2,  // 20: tessera.kv.kvpb.Error.not_leaseholder:type_name -> tessera.kv.kvpb.NotLeaseholderError
+	3,  // 21: tessera.kv.kvpb.Error.range_key_mismatch:type_name -> tessera.kv.kvpb.RangeKeyMismatchError
+	4,  // 22: tessera.kv.kvpb.Error.range_not_found:type_name -> tessera.kv.kvpb.RangeNotFoundError
+	5,  // 23: tessera.kv.kvpb.Error.unavailable:type_name -> tessera.kv.kvpb.UnavailableError
+	6,  // 24: tessera.kv.kvpb.Error.ambiguous_result:type_name -> tessera.kv.kvpb.AmbiguousResultError
+	7,  // 25: tessera.kv.kvpb.Error.condition_failed:type_name -> tessera.kv.kvpb.ConditionFailedError
+	8,  // 26: tessera.kv.kvpb.Error.write_too_old:type_name -> tessera.kv.kvpb.WriteTooOldError
+	9,  // 27: tessera.kv.kvpb.Error.invalid_request:type_name -> tessera.kv.kvpb.InvalidRequestError
+	10, // 28: tessera.kv.kvpb.Error.clock_offset:type_name -> tessera.kv.kvpb.ClockOffsetError
+	11, // 29: tessera.kv.kvpb.Error.store_not_found:type_name -> tessera.kv.kvpb.StoreNotFoundError
+	12, // 30: tessera.kv.kvpb.Error.transaction_retry:type_name -> tessera.kv.kvpb.TransactionRetryError
+	13, // 31: tessera.kv.kvpb.Error.transaction_aborted:type_name -> tessera.kv.kvpb.TransactionAbortedError
+	14, // 32: tessera.kv.kvpb.Error.read_within_uncertainty:type_name -> tessera.kv.kvpb.ReadWithinUncertaintyIntervalError
+	15, // 33: tessera.kv.kvpb.Error.write_intent:type_name -> tessera.kv.kvpb.WriteIntentError
+	16, // 34: tessera.kv.kvpb.Error.transaction_push:type_name -> tessera.kv.kvpb.TransactionPushError
+	17, // 35: tessera.kv.kvpb.Error.transaction_status:type_name -> tessera.kv.kvpb.TransactionStatusError
+	18, // 36: tessera.kv.kvpb.Error.refresh_failed:type_name -> tessera.kv.kvpb.RefreshFailedError
+	19, // 37: tessera.kv.kvpb.Error.gc_threshold:type_name -> tessera.kv.kvpb.BatchTimestampBeforeGCError
+	26, // 38: tessera.kv.kvpb.Error.txn:type_name -> tessera.kv.kvpb.Transaction
+	39, // [39:39] is the sub-list for method output_type
+	39, // [39:39] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_kv_kvpb_errors_proto_init() }
@@ -952,7 +1718,7 @@ func file_kv_kvpb_errors_proto_init() {
 		return
 	}
 	file_kv_kvpb_data_proto_init()
-	file_kv_kvpb_errors_proto_msgTypes[10].OneofWrappers = []any{
+	file_kv_kvpb_errors_proto_msgTypes[18].OneofWrappers = []any{
 		(*Error_NotLeaseholder)(nil),
 		(*Error_RangeKeyMismatch)(nil),
 		(*Error_RangeNotFound)(nil),
@@ -963,19 +1729,28 @@ func file_kv_kvpb_errors_proto_init() {
 		(*Error_InvalidRequest)(nil),
 		(*Error_ClockOffset)(nil),
 		(*Error_StoreNotFound)(nil),
+		(*Error_TransactionRetry)(nil),
+		(*Error_TransactionAborted)(nil),
+		(*Error_ReadWithinUncertainty)(nil),
+		(*Error_WriteIntent)(nil),
+		(*Error_TransactionPush)(nil),
+		(*Error_TransactionStatus)(nil),
+		(*Error_RefreshFailed)(nil),
+		(*Error_GcThreshold)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kv_kvpb_errors_proto_rawDesc), len(file_kv_kvpb_errors_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   11,
+			NumEnums:      2,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
 		GoTypes:           file_kv_kvpb_errors_proto_goTypes,
 		DependencyIndexes: file_kv_kvpb_errors_proto_depIdxs,
+		EnumInfos:         file_kv_kvpb_errors_proto_enumTypes,
 		MessageInfos:      file_kv_kvpb_errors_proto_msgTypes,
 	}.Build()
 	File_kv_kvpb_errors_proto = out.File

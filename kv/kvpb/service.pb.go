@@ -30,7 +30,7 @@ const file_kv_kvpb_service_proto_rawDesc = "" +
 	"\bInternal\x12F\n" +
 	"\x05Batch\x12\x1d.tessera.kv.kvpb.BatchRequest\x1a\x1e.tessera.kv.kvpb.BatchResponse\x12[\n" +
 	"\fRaftMessages\x12!.tessera.kv.kvpb.RaftMessageBatch\x1a$.tessera.kv.kvpb.RaftMessageResponse(\x010\x01\x12S\n" +
-	"\fRaftSnapshot\x12\x1e.tessera.kv.kvpb.SnapshotChunk\x1a!.tessera.kv.kvpb.SnapshotResponse(\x012\x8e\x04\n" +
+	"\fRaftSnapshot\x12\x1e.tessera.kv.kvpb.SnapshotChunk\x1a!.tessera.kv.kvpb.SnapshotResponse(\x012\xf3\x06\n" +
 	"\x05Admin\x12R\n" +
 	"\tBootstrap\x12!.tessera.kv.kvpb.BootstrapRequest\x1a\".tessera.kv.kvpb.BootstrapResponse\x12C\n" +
 	"\x04Join\x12\x1c.tessera.kv.kvpb.JoinRequest\x1a\x1d.tessera.kv.kvpb.JoinResponse\x12U\n" +
@@ -38,7 +38,14 @@ const file_kv_kvpb_service_proto_rawDesc = "" +
 	"NodeStatus\x12\".tessera.kv.kvpb.NodeStatusRequest\x1a#.tessera.kv.kvpb.NodeStatusResponse\x12a\n" +
 	"\x0eChangeReplicas\x12&.tessera.kv.kvpb.ChangeReplicasRequest\x1a'.tessera.kv.kvpb.ChangeReplicasResponse\x12^\n" +
 	"\rTransferLease\x12%.tessera.kv.kvpb.TransferLeaseRequest\x1a&.tessera.kv.kvpb.TransferLeaseResponse\x12R\n" +
-	"\tRangeInfo\x12!.tessera.kv.kvpb.RangeInfoRequest\x1a\".tessera.kv.kvpb.RangeInfoResponseB&Z$github.com/tesseradb/tessera/kv/kvpbb\x06proto3"
+	"\tRangeInfo\x12!.tessera.kv.kvpb.RangeInfoRequest\x1a\".tessera.kv.kvpb.RangeInfoResponse\x12U\n" +
+	"\n" +
+	"AdminSplit\x12\".tessera.kv.kvpb.AdminSplitRequest\x1a#.tessera.kv.kvpb.AdminSplitResponse\x12U\n" +
+	"\n" +
+	"AdminMerge\x12\".tessera.kv.kvpb.AdminMergeRequest\x1a#.tessera.kv.kvpb.AdminMergeResponse\x12^\n" +
+	"\rAdminRelocate\x12%.tessera.kv.kvpb.AdminRelocateRequest\x1a&.tessera.kv.kvpb.AdminRelocateResponse\x12U\n" +
+	"\n" +
+	"RangesList\x12\".tessera.kv.kvpb.RangesListRequest\x1a#.tessera.kv.kvpb.RangesListResponseB&Z$github.com/tesseradb/tessera/kv/kvpbb\x06proto3"
 
 var file_kv_kvpb_service_proto_goTypes = []any{
 	(*BatchRequest)(nil),           // 0: tessera.kv.kvpb.BatchRequest
@@ -50,15 +57,23 @@ var file_kv_kvpb_service_proto_goTypes = []any{
 	(*ChangeReplicasRequest)(nil),  // 6: tessera.kv.kvpb.ChangeReplicasRequest
 	(*TransferLeaseRequest)(nil),   // 7: tessera.kv.kvpb.TransferLeaseRequest
 	(*RangeInfoRequest)(nil),       // 8: tessera.kv.kvpb.RangeInfoRequest
-	(*BatchResponse)(nil),          // 9: tessera.kv.kvpb.BatchResponse
-	(*RaftMessageResponse)(nil),    // 10: tessera.kv.kvpb.RaftMessageResponse
-	(*SnapshotResponse)(nil),       // 11: tessera.kv.kvpb.SnapshotResponse
-	(*BootstrapResponse)(nil),      // 12: tessera.kv.kvpb.BootstrapResponse
-	(*JoinResponse)(nil),           // 13: tessera.kv.kvpb.JoinResponse
-	(*NodeStatusResponse)(nil),     // 14: tessera.kv.kvpb.NodeStatusResponse
-	(*ChangeReplicasResponse)(nil), // 15: tessera.kv.kvpb.ChangeReplicasResponse
-	(*TransferLeaseResponse)(nil),  // 16: tessera.kv.kvpb.TransferLeaseResponse
-	(*RangeInfoResponse)(nil),      // 17: tessera.kv.kvpb.RangeInfoResponse
+	(*AdminSplitRequest)(nil),      // 9: tessera.kv.kvpb.AdminSplitRequest
+	(*AdminMergeRequest)(nil),      // 10: tessera.kv.kvpb.AdminMergeRequest
+	(*AdminRelocateRequest)(nil),   // 11: tessera.kv.kvpb.AdminRelocateRequest
+	(*RangesListRequest)(nil),      // 12: tessera.kv.kvpb.RangesListRequest
+	(*BatchResponse)(nil),          // 13: tessera.kv.kvpb.BatchResponse
+	(*RaftMessageResponse)(nil),    // 14: tessera.kv.kvpb.RaftMessageResponse
+	(*SnapshotResponse)(nil),       // 15: tessera.kv.kvpb.SnapshotResponse
+	(*BootstrapResponse)(nil),      // 16: tessera.kv.kvpb.BootstrapResponse
+	(*JoinResponse)(nil),           // 17: tessera.kv.kvpb.JoinResponse
+	(*NodeStatusResponse)(nil),     // 18: tessera.kv.kvpb.NodeStatusResponse
+	(*ChangeReplicasResponse)(nil), // 19: tessera.kv.kvpb.ChangeReplicasResponse
+	(*TransferLeaseResponse)(nil),  // 20: tessera.kv.kvpb.TransferLeaseResponse
+	(*RangeInfoResponse)(nil),      // 21: tessera.kv.kvpb.RangeInfoResponse
+	(*AdminSplitResponse)(nil),     // 22: tessera.kv.kvpb.AdminSplitResponse
+	(*AdminMergeResponse)(nil),     // 23: tessera.kv.kvpb.AdminMergeResponse
+	(*AdminRelocateResponse)(nil),  // 24: tessera.kv.kvpb.AdminRelocateResponse
+	(*RangesListResponse)(nil),     // 25: tessera.kv.kvpb.RangesListResponse
 }
 var file_kv_kvpb_service_proto_depIdxs = []int32{
 	0,  // 0: tessera.kv.kvpb.Internal.Batch:input_type -> tessera.kv.kvpb.BatchRequest
@@ -70,17 +85,25 @@ var file_kv_kvpb_service_proto_depIdxs = []int32{
 	6,  // 6: tessera.kv.kvpb.Admin.ChangeReplicas:input_type -> tessera.kv.kvpb.ChangeReplicasRequest
 	7,  // 7: tessera.kv.kvpb.Admin.TransferLease:input_type -> tessera.kv.kvpb.TransferLeaseRequest
 	8,  // 8: tessera.kv.kvpb.Admin.RangeInfo:input_type -> tessera.kv.kvpb.RangeInfoRequest
-	9,  // 9: tessera.kv.kvpb.Internal.Batch:output_type -> tessera.kv.kvpb.BatchResponse
-	10, // 10: tessera.kv.kvpb.Internal.RaftMessages:output_type -> tessera.kv.kvpb.RaftMessageResponse
-	11, // 11: tessera.kv.kvpb.Internal.RaftSnapshot:output_type -> tessera.kv.kvpb.SnapshotResponse
-	12, // 12: tessera.kv.kvpb.Admin.Bootstrap:output_type -> tessera.kv.kvpb.BootstrapResponse
-	13, // 13: tessera.kv.kvpb.Admin.Join:output_type -> tessera.kv.kvpb.JoinResponse
-	14, // 14: tessera.kv.kvpb.Admin.NodeStatus:output_type -> tessera.kv.kvpb.NodeStatusResponse
-	15, // 15: tessera.kv.kvpb.Admin.ChangeReplicas:output_type -> tessera.kv.kvpb.ChangeReplicasResponse
-	16, // 16: tessera.kv.kvpb.Admin.TransferLease:output_type -> tessera.kv.kvpb.TransferLeaseResponse
-	17, // 17: tessera.kv.kvpb.Admin.RangeInfo:output_type -> tessera.kv.kvpb.RangeInfoResponse
-	9,  // [9:18] is the sub-list for method output_type
-	0,  // [0:9] is the sub-list for method input_type
+	9,  // 9: tessera.kv.kvpb.Admin.AdminSplit:input_type -> tessera.kv.kvpb.AdminSplitRequest
+	10, // 10: tessera.kv.kvpb.Admin.AdminMerge:input_type -> tessera.kv.kvpb.AdminMergeRequest
+	11, // 11: tessera.kv.kvpb.Admin.AdminRelocate:input_type -> tessera.kv.kvpb.AdminRelocateRequest
+	12, // 12: tessera.kv.kvpb.Admin.RangesList:input_type -> tessera.kv.kvpb.RangesListRequest
+	13, // 13: tessera.kv.kvpb.Internal.Batch:output_type -> tessera.kv.kvpb.BatchResponse
+	14, // 14: tessera.kv.kvpb.Internal.RaftMessages:output_type -> tessera.kv.kvpb.RaftMessageResponse
+	15, // 15: tessera.kv.kvpb.Internal.RaftSnapshot:output_type -> tessera.kv.kvpb.SnapshotResponse
+	16, // 16: tessera.kv.kvpb.Admin.Bootstrap:output_type -> tessera.kv.kvpb.BootstrapResponse
+	17, // 17: tessera.kv.kvpb.Admin.Join:output_type -> tessera.kv.kvpb.JoinResponse
+	18, // 18: tessera.kv.kvpb.Admin.NodeStatus:output_type -> tessera.kv.kvpb.NodeStatusResponse
+	19, // 19: tessera.kv.kvpb.Admin.ChangeReplicas:output_type -> tessera.kv.kvpb.ChangeReplicasResponse
+	20, // 20: tessera.kv.kvpb.Admin.TransferLease:output_type -> tessera.kv.kvpb.TransferLeaseResponse
+	21, // 21: tessera.kv.kvpb.Admin.RangeInfo:output_type -> tessera.kv.kvpb.RangeInfoResponse
+	22, // 22: tessera.kv.kvpb.Admin.AdminSplit:output_type -> tessera.kv.kvpb.AdminSplitResponse
+	23, // 23: tessera.kv.kvpb.Admin.AdminMerge:output_type -> tessera.kv.kvpb.AdminMergeResponse
+	24, // 24: tessera.kv.kvpb.Admin.AdminRelocate:output_type -> tessera.kv.kvpb.AdminRelocateResponse
+	25, // 25: tessera.kv.kvpb.Admin.RangesList:output_type -> tessera.kv.kvpb.RangesListResponse
+	13, // [13:26] is the sub-list for method output_type
+	0,  // [0:13] is the sub-list for method input_type
 	0,  // [0:0] is the sub-list for extension type_name
 	0,  // [0:0] is the sub-list for extension extendee
 	0,  // [0:0] is the sub-list for field type_name

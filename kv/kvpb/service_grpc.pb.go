@@ -205,6 +205,10 @@ const (
 	Admin_ChangeReplicas_FullMethodName = "/tessera.kv.kvpb.Admin/ChangeReplicas"
 	Admin_TransferLease_FullMethodName  = "/tessera.kv.kvpb.Admin/TransferLease"
 	Admin_RangeInfo_FullMethodName      = "/tessera.kv.kvpb.Admin/RangeInfo"
+	Admin_AdminSplit_FullMethodName     = "/tessera.kv.kvpb.Admin/AdminSplit"
+	Admin_AdminMerge_FullMethodName     = "/tessera.kv.kvpb.Admin/AdminMerge"
+	Admin_AdminRelocate_FullMethodName  = "/tessera.kv.kvpb.Admin/AdminRelocate"
+	Admin_RangesList_FullMethodName     = "/tessera.kv.kvpb.Admin/RangesList"
 )
 
 // AdminClient is the client API for Admin service.
@@ -219,6 +223,12 @@ type AdminClient interface {
 	ChangeReplicas(ctx context.Context, in *ChangeReplicasRequest, opts ...grpc.CallOption) (*ChangeReplicasResponse, error)
 	TransferLease(ctx context.Context, in *TransferLeaseRequest, opts ...grpc.CallOption) (*TransferLeaseResponse, error)
 	RangeInfo(ctx context.Context, in *RangeInfoRequest, opts ...grpc.CallOption) (*RangeInfoResponse, error)
+	// The range admin commands run on the range's leaseholder (the node
+	// receiving them forwards them there).
+	AdminSplit(ctx context.Context, in *AdminSplitRequest, opts ...grpc.CallOption) (*AdminSplitResponse, error)
+	AdminMerge(ctx context.Context, in *AdminMergeRequest, opts ...grpc.CallOption) (*AdminMergeResponse, error)
+	AdminRelocate(ctx context.Context, in *AdminRelocateRequest, opts ...grpc.CallOption) (*AdminRelocateResponse, error)
+	RangesList(ctx context.Context, in *RangesListRequest, opts ...grpc.CallOption) (*RangesListResponse, error)
 }
 
 type adminClient struct {
@@ -289,6 +299,46 @@ func (c *adminClient) RangeInfo(ctx context.Context, in *RangeInfoRequest, opts 
 	return out, nil
 }
 
+func (c *adminClient) AdminSplit(ctx context.Context, in *AdminSplitRequest, opts ...grpc.CallOption) (*AdminSplitResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AdminSplitResponse)
+	err := c.cc.Invoke(ctx, Admin_AdminSplit_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) AdminMerge(ctx context.Context, in *AdminMergeRequest, opts ...grpc.CallOption) (*AdminMergeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AdminMergeResponse)
+	err := c.cc.Invoke(ctx, Admin_AdminMerge_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) AdminRelocate(ctx context.Context, in *AdminRelocateRequest, opts ...grpc.CallOption) (*AdminRelocateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AdminRelocateResponse)
+	err := c.cc.Invoke(ctx, Admin_AdminRelocate_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) RangesList(ctx context.Context, in *RangesListRequest, opts ...grpc.CallOption) (*RangesListResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RangesListResponse)
+	err := c.cc.Invoke(ctx, Admin_RangesList_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServer is the server API for Admin service.
 // All implementations must embed UnimplementedAdminServer
 // for forward compatibility.
@@ -301,6 +351,12 @@ type AdminServer interface {
 	ChangeReplicas(context.Context, *ChangeReplicasRequest) (*ChangeReplicasResponse, error)
 	TransferLease(context.Context, *TransferLeaseRequest) (*TransferLeaseResponse, error)
 	RangeInfo(context.Context, *RangeInfoRequest) (*RangeInfoResponse, error)
+	// The range admin commands run on the range's leaseholder (the node
+	// receiving them forwards them there).
+	AdminSplit(context.Context, *AdminSplitRequest) (*AdminSplitResponse, error)
+	AdminMerge(context.Context, *AdminMergeRequest) (*AdminMergeResponse, error)
+	AdminRelocate(context.Context, *AdminRelocateRequest) (*AdminRelocateResponse, error)
+	RangesList(context.Context, *RangesListRequest) (*RangesListResponse, error)
 	mustEmbedUnimplementedAdminServer()
 }
 
@@ -328,6 +384,18 @@ func (UnimplementedAdminServer) TransferLease(context.Context, *TransferLeaseReq
 }
 func (UnimplementedAdminServer) RangeInfo(context.Context, *RangeInfoRequest) (*RangeInfoResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RangeInfo not implemented")
+}
+func (UnimplementedAdminServer) AdminSplit(context.Context, *AdminSplitRequest) (*AdminSplitResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AdminSplit not implemented")
+}
+func (UnimplementedAdminServer) AdminMerge(context.Context, *AdminMergeRequest) (*AdminMergeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AdminMerge not implemented")
+}
+func (UnimplementedAdminServer) AdminRelocate(context.Context, *AdminRelocateRequest) (*AdminRelocateResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AdminRelocate not implemented")
+}
+func (UnimplementedAdminServer) RangesList(context.Context, *RangesListRequest) (*RangesListResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RangesList not implemented")
 }
 func (UnimplementedAdminServer) mustEmbedUnimplementedAdminServer() {}
 func (UnimplementedAdminServer) testEmbeddedByValue()               {}
@@ -458,6 +526,78 @@ func _Admin_RangeInfo_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_AdminSplit_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AdminSplitRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).AdminSplit(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_AdminSplit_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).AdminSplit(ctx, req.(*AdminSplitRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_AdminMerge_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AdminMergeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).AdminMerge(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_AdminMerge_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).AdminMerge(ctx, req.(*AdminMergeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_AdminRelocate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AdminRelocateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).AdminRelocate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_AdminRelocate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).AdminRelocate(ctx, req.(*AdminRelocateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_RangesList_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RangesListRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).RangesList(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_RangesList_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).RangesList(ctx, req.(*RangesListRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Admin_ServiceDesc is the grpc.ServiceDesc for Admin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -488,6 +628,22 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RangeInfo",
 			Handler:    _Admin_RangeInfo_Handler,
+		},
+		{
+			MethodName: "AdminSplit",
+			Handler:    _Admin_AdminSplit_Handler,
+		},
+		{
+			MethodName: "AdminMerge",
+			Handler:    _Admin_AdminMerge_Handler,
+		},
+		{
+			MethodName: "AdminRelocate",
+			Handler:    _Admin_AdminRelocate_Handler,
+		},
+		{
+			MethodName: "RangesList",
+			Handler:    _Admin_RangesList_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

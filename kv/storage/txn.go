@@ -28,11 +28,18 @@ func (id TxnID) String() string { return hex.EncodeToString(id[:]) }
 // write). For a read, Sequence bounds which of the txn's own writes are
 // visible (those with sequence <= Sequence), and Epoch says which intents
 // are current (intents from older epochs are ignored).
+//
+// Key (the txn record's anchor), MinTimestamp and Priority are carried in
+// the intent so that whoever meets it can find and push the writer; MVCC
+// itself does not interpret them.
 type TxnMeta struct {
 	ID             TxnID
 	Epoch          uint32
 	Sequence       int32
 	WriteTimestamp hlc.Timestamp
+	Key            []byte
+	MinTimestamp   hlc.Timestamp
+	Priority       int32
 }
 
 func (t TxnMeta) String() string {
@@ -54,7 +61,12 @@ type intentMeta struct {
 	History []intentHistoryEntry // ascending sequence, all < Txn.Sequence
 }
 
-const intentMetaVersion = 1
+// Intent meta versions: 1 has ID, epoch, sequence, write timestamp; 2
+// adds min timestamp, priority and anchor key after the write timestamp.
+const (
+	intentMetaVersion1 = 1
+	intentMetaVersion  = 2
+)
 
 func (m *intentMeta) encode(dst []byte) []byte {
 	dst = append(dst, intentMetaVersion)
@@ -62,6 +74,10 @@ func (m *intentMeta) encode(dst []byte) []byte {
 	dst = binary.BigEndian.AppendUint32(dst, m.Txn.Epoch)
 	dst = binary.BigEndian.AppendUint32(dst, uint32(m.Txn.Sequence))
 	dst = m.Txn.WriteTimestamp.AppendEncoded(dst)
+	dst = m.Txn.MinTimestamp.AppendEncoded(dst)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(m.Txn.Priority))
+	dst = binary.AppendUvarint(dst, uint64(len(m.Txn.Key)))
+	dst = append(dst, m.Txn.Key...)
 	dst = binary.AppendUvarint(dst, uint64(len(m.History)))
 	for _, h := range m.History {
 		dst = binary.BigEndian.AppendUint32(dst, uint32(h.Sequence))
@@ -79,7 +95,7 @@ func (m *intentMeta) encode(dst []byte) []byte {
 func decodeIntentMeta(b []byte) (intentMeta, error) {
 	var m intentMeta
 	const fixed = 1 + 16 + 4 + 4 + hlc.EncodedLen
-	if len(b) < fixed || b[0] != intentMetaVersion {
+	if len(b) < fixed || (b[0] != intentMetaVersion && b[0] != intentMetaVersion1) {
 		return m, fmt.Errorf("%w: intent meta of %d bytes", ErrCorruptValue, len(b))
 	}
 	copy(m.Txn.ID[:], b[1:17])
@@ -90,7 +106,28 @@ func decodeIntentMeta(b []byte) (intentMeta, error) {
 		return m, fmt.Errorf("%w: %v", ErrCorruptValue, err)
 	}
 	m.Txn.WriteTimestamp = ts
+	version := b[0]
 	b = b[fixed:]
+	if version == intentMetaVersion {
+		if len(b) < hlc.EncodedLen+4 {
+			return m, fmt.Errorf("%w: intent meta v2 of %d bytes", ErrCorruptValue, len(b))
+		}
+		mts, err := hlc.DecodeTimestamp(b[:hlc.EncodedLen])
+		if err != nil {
+			return m, fmt.Errorf("%w: %v", ErrCorruptValue, err)
+		}
+		m.Txn.MinTimestamp = mts
+		m.Txn.Priority = int32(binary.BigEndian.Uint32(b[hlc.EncodedLen:]))
+		b = b[hlc.EncodedLen+4:]
+		kl, k := binary.Uvarint(b)
+		if k <= 0 || kl > uint64(len(b)-k) {
+			return m, fmt.Errorf("%w: intent anchor key length", ErrCorruptValue)
+		}
+		if kl > 0 {
+			m.Txn.Key = append([]byte(nil), b[k:k+int(kl)]...)
+		}
+		b = b[k+int(kl):]
+	}
 	n, k := binary.Uvarint(b)
 	if k <= 0 || n > uint64(len(b)) {
 		return m, fmt.Errorf("%w: intent history length", ErrCorruptValue)

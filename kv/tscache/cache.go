@@ -14,24 +14,46 @@ const DefaultMaxEntries = 16 << 10
 type spanEntry struct {
 	key, end []byte
 	ts       hlc.Timestamp
+	txn      string // reading txn ID, "" if none or several at ts
+}
+
+type pointEntry struct {
+	ts  hlc.Timestamp
+	txn string
+}
+
+// forward merges a read at ts by txn into e.
+func (e pointEntry) forward(ts hlc.Timestamp, txn string) pointEntry {
+	switch {
+	case e.ts.Less(ts):
+		return pointEntry{ts: ts, txn: txn}
+	case e.ts == ts && e.txn != txn:
+		return pointEntry{ts: ts}
+	}
+	return e
 }
 
 // Cache is a timestamp cache. Safe for concurrent use.
 type Cache struct {
 	mu     sync.Mutex
 	low    hlc.Timestamp
-	points map[string]hlc.Timestamp
+	points map[string]pointEntry
 	spans  []spanEntry
 	max    int
 }
 
 // New returns an empty cache with the given low-water mark.
 func New(low hlc.Timestamp) *Cache {
-	return &Cache{low: low, points: map[string]hlc.Timestamp{}, max: DefaultMaxEntries}
+	return &Cache{low: low, points: map[string]pointEntry{}, max: DefaultMaxEntries}
 }
 
 // Add records a read of [key, end) at ts; an empty end is the point key.
-func (c *Cache) Add(key, end []byte, ts hlc.Timestamp) {
+func (c *Cache) Add(key, end []byte, ts hlc.Timestamp) { c.AddTxn(key, end, ts, nil) }
+
+// AddTxn records a read by txn (nil: non-transactional). A txn's own
+// reads do not push its writes (GetTxn); this is sound because a txn
+// reads at or below its write timestamp.
+func (c *Cache) AddTxn(key, end []byte, ts hlc.Timestamp, txn []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if ts.LessEq(c.low) {
@@ -42,45 +64,51 @@ func (c *Cache) Add(key, end []byte, ts hlc.Timestamp) {
 	}
 	if len(end) == 0 {
 		k := string(key)
-		c.points[k] = c.points[k].Forward(ts)
+		c.points[k] = c.points[k].forward(ts, string(txn))
 		return
 	}
-	c.spans = append(c.spans, spanEntry{key: append([]byte(nil), key...), end: append([]byte(nil), end...), ts: ts})
+	c.spans = append(c.spans, spanEntry{key: append([]byte(nil), key...), end: append([]byte(nil), end...), ts: ts, txn: string(txn)})
 }
 
 func (c *Cache) foldLocked() {
-	for _, ts := range c.points {
-		c.low = c.low.Forward(ts)
+	for _, e := range c.points {
+		c.low = c.low.Forward(e.ts)
 	}
 	for _, s := range c.spans {
 		c.low = c.low.Forward(s.ts)
 	}
-	c.points = map[string]hlc.Timestamp{}
+	c.points = map[string]pointEntry{}
 	c.spans = nil
 }
 
 // Get returns the highest read timestamp recorded over [key, end) (a point
 // when end is empty), at least the low-water mark.
-func (c *Cache) Get(key, end []byte) hlc.Timestamp {
+func (c *Cache) Get(key, end []byte) hlc.Timestamp { return c.GetTxn(key, end, nil) }
+
+// GetTxn is Get ignoring the reads of txn (nil: ignore none).
+func (c *Cache) GetTxn(key, end []byte, txn []byte) hlc.Timestamp {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	other := func(t string) bool { return txn == nil || t == "" || t != string(txn) }
 	ts := c.low
 	if len(end) == 0 {
-		ts = ts.Forward(c.points[string(key)])
+		if e, ok := c.points[string(key)]; ok && other(e.txn) {
+			ts = ts.Forward(e.ts)
+		}
 		for _, s := range c.spans {
-			if bytes.Compare(s.key, key) <= 0 && bytes.Compare(key, s.end) < 0 {
+			if bytes.Compare(s.key, key) <= 0 && bytes.Compare(key, s.end) < 0 && other(s.txn) {
 				ts = ts.Forward(s.ts)
 			}
 		}
 		return ts
 	}
-	for k, pts := range c.points {
-		if bytes.Compare([]byte(k), key) >= 0 && bytes.Compare([]byte(k), end) < 0 {
-			ts = ts.Forward(pts)
+	for k, e := range c.points {
+		if bytes.Compare([]byte(k), key) >= 0 && bytes.Compare([]byte(k), end) < 0 && other(e.txn) {
+			ts = ts.Forward(e.ts)
 		}
 	}
 	for _, s := range c.spans {
-		if bytes.Compare(s.key, end) < 0 && bytes.Compare(key, s.end) < 0 {
+		if bytes.Compare(s.key, end) < 0 && bytes.Compare(key, s.end) < 0 && other(s.txn) {
 			ts = ts.Forward(s.ts)
 		}
 	}

@@ -26,6 +26,8 @@ var (
 	suffixTruncated  = []byte("trnc")
 	suffixReplicaID  = []byte("rpid")
 	suffixTombstone  = []byte("tomb")
+	suffixStats      = []byte("stat")
+	suffixFrozen     = []byte("frzn")
 	suffixLogPrefix  = []byte("log-")
 	errBadLogKey     = errors.New("rangekeys: malformed raft log key")
 	rangeIDKeyLength = 2 + 8
@@ -84,7 +86,14 @@ func ReplicaIDKey(rangeID uint64) []byte {
 	return rangeKey(unreplicatedPrefix, rangeID, suffixReplicaID)
 }
 
-// TombstoneKey holds rangepb.ReplicaTombstone.
+// StatsKey holds the range's kvpb.MVCCStats (replicated).
+func StatsKey(rangeID uint64) []byte { return rangeKey(replicatedPrefix, rangeID, suffixStats) }
+
+// FrozenKey marks (replicated) a range subsumed by a merge; its value is
+// the raft index of the subsume command.
+func FrozenKey(rangeID uint64) []byte { return rangeKey(replicatedPrefix, rangeID, suffixFrozen) }
+
+// TombstoneKey holds rangepb.ReplicaTombstone (unreplicated).
 func TombstoneKey(rangeID uint64) []byte {
 	return rangeKey(unreplicatedPrefix, rangeID, suffixTombstone)
 }

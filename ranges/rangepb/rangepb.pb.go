@@ -51,8 +51,18 @@ type RaftCommand struct {
 	// current lease expires, because the holder stopped serving first.
 	Transfer          bool   `protobuf:"varint,8,opt,name=transfer,proto3" json:"transfer,omitempty"`
 	ProposerReplicaId uint64 `protobuf:"varint,9,opt,name=proposer_replica_id,json=proposerReplicaId,proto3" json:"proposer_replica_id,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// stats_delta is the MVCC stats change of write_batch (computed by the
+	// proposer while evaluating); the range's stats add it on apply.
+	StatsDelta *kvpb.MVCCStats `protobuf:"bytes,10,opt,name=stats_delta,json=statsDelta,proto3" json:"stats_delta,omitempty"`
+	// split, when set, makes this a split trigger (see SplitTrigger).
+	Split *SplitTrigger `protobuf:"bytes,11,opt,name=split,proto3" json:"split,omitempty"`
+	// merge, when set, makes this a merge trigger (see MergeTrigger).
+	Merge *MergeTrigger `protobuf:"bytes,12,opt,name=merge,proto3" json:"merge,omitempty"`
+	// subsume, when set, freezes the range for a merge into its left
+	// neighbour (see SubsumeCommand).
+	Subsume       *SubsumeCommand `protobuf:"bytes,13,opt,name=subsume,proto3" json:"subsume,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RaftCommand) Reset() {
@@ -148,6 +158,219 @@ func (x *RaftCommand) GetProposerReplicaId() uint64 {
 	return 0
 }
 
+func (x *RaftCommand) GetStatsDelta() *kvpb.MVCCStats {
+	if x != nil {
+		return x.StatsDelta
+	}
+	return nil
+}
+
+func (x *RaftCommand) GetSplit() *SplitTrigger {
+	if x != nil {
+		return x.Split
+	}
+	return nil
+}
+
+func (x *RaftCommand) GetMerge() *MergeTrigger {
+	if x != nil {
+		return x.Merge
+	}
+	return nil
+}
+
+func (x *RaftCommand) GetSubsume() *SubsumeCommand {
+	if x != nil {
+		return x.Subsume
+	}
+	return nil
+}
+
+// SplitTrigger shrinks the range to left and creates right (the upper
+// part of the old span) on every replica, atomically with the shrink.
+// right_stats are the MVCC stats of right's span at the trigger's log
+// position (computed by the proposer under a range-wide write latch, so
+// every replica has the same data there); left keeps the rest.
+type SplitTrigger struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Left          *kvpb.RangeDescriptor  `protobuf:"bytes,1,opt,name=left,proto3" json:"left,omitempty"`
+	Right         *kvpb.RangeDescriptor  `protobuf:"bytes,2,opt,name=right,proto3" json:"right,omitempty"`
+	RightStats    *kvpb.MVCCStats        `protobuf:"bytes,3,opt,name=right_stats,json=rightStats,proto3" json:"right_stats,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SplitTrigger) Reset() {
+	*x = SplitTrigger{}
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SplitTrigger) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SplitTrigger) ProtoMessage() {}
+
+func (x *SplitTrigger) ProtoReflect() protoreflect.Message {
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SplitTrigger.ProtoReflect.Descriptor instead.
+func (*SplitTrigger) Descriptor() ([]byte, []int) {
+	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *SplitTrigger) GetLeft() *kvpb.RangeDescriptor {
+	if x != nil {
+		return x.Left
+	}
+	return nil
+}
+
+func (x *SplitTrigger) GetRight() *kvpb.RangeDescriptor {
+	if x != nil {
+		return x.Right
+	}
+	return nil
+}
+
+func (x *SplitTrigger) GetRightStats() *kvpb.MVCCStats {
+	if x != nil {
+		return x.RightStats
+	}
+	return nil
+}
+
+// MergeTrigger extends the (left) range to merged, absorbing right, whose
+// replicas sit on the same stores: its data is already in each store's
+// engine; its range-local state is removed and its stats added.
+type MergeTrigger struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Merged        *kvpb.RangeDescriptor  `protobuf:"bytes,1,opt,name=merged,proto3" json:"merged,omitempty"`
+	Right         *kvpb.RangeDescriptor  `protobuf:"bytes,2,opt,name=right,proto3" json:"right,omitempty"`
+	RightStats    *kvpb.MVCCStats        `protobuf:"bytes,3,opt,name=right_stats,json=rightStats,proto3" json:"right_stats,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeTrigger) Reset() {
+	*x = MergeTrigger{}
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeTrigger) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeTrigger) ProtoMessage() {}
+
+func (x *MergeTrigger) ProtoReflect() protoreflect.Message {
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeTrigger.ProtoReflect.Descriptor instead.
+func (*MergeTrigger) Descriptor() ([]byte, []int) {
+	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *MergeTrigger) GetMerged() *kvpb.RangeDescriptor {
+	if x != nil {
+		return x.Merged
+	}
+	return nil
+}
+
+func (x *MergeTrigger) GetRight() *kvpb.RangeDescriptor {
+	if x != nil {
+		return x.Right
+	}
+	return nil
+}
+
+func (x *MergeTrigger) GetRightStats() *kvpb.MVCCStats {
+	if x != nil {
+		return x.RightStats
+	}
+	return nil
+}
+
+// SubsumeCommand freezes a range (the right-hand side of a merge): once
+// applied, the range refuses every command except another subsume. Its
+// stats at that log position come back to the proposer.
+type SubsumeCommand struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// left is the range that will absorb this one.
+	LeftRangeId uint64 `protobuf:"varint,1,opt,name=left_range_id,json=leftRangeId,proto3" json:"left_range_id,omitempty"`
+	// undo unfreezes the range (the merge it was frozen for failed).
+	Undo          bool `protobuf:"varint,2,opt,name=undo,proto3" json:"undo,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubsumeCommand) Reset() {
+	*x = SubsumeCommand{}
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubsumeCommand) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubsumeCommand) ProtoMessage() {}
+
+func (x *SubsumeCommand) ProtoReflect() protoreflect.Message {
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubsumeCommand.ProtoReflect.Descriptor instead.
+func (*SubsumeCommand) Descriptor() ([]byte, []int) {
+	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SubsumeCommand) GetLeftRangeId() uint64 {
+	if x != nil {
+		return x.LeftRangeId
+	}
+	return 0
+}
+
+func (x *SubsumeCommand) GetUndo() bool {
+	if x != nil {
+		return x.Undo
+	}
+	return false
+}
+
 // ConfChangeContext is the context of a ConfChangeV2 entry: the descriptor
 // the change produces.
 type ConfChangeContext struct {
@@ -160,7 +383,7 @@ type ConfChangeContext struct {
 
 func (x *ConfChangeContext) Reset() {
 	*x = ConfChangeContext{}
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[1]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -172,7 +395,7 @@ func (x *ConfChangeContext) String() string {
 func (*ConfChangeContext) ProtoMessage() {}
 
 func (x *ConfChangeContext) ProtoReflect() protoreflect.Message {
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[1]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -185,7 +408,7 @@ func (x *ConfChangeContext) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfChangeContext.ProtoReflect.Descriptor instead.
 func (*ConfChangeContext) Descriptor() ([]byte, []int) {
-	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{1}
+	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ConfChangeContext) GetId() uint64 {
@@ -217,7 +440,7 @@ type AppliedState struct {
 
 func (x *AppliedState) Reset() {
 	*x = AppliedState{}
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[2]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -229,7 +452,7 @@ func (x *AppliedState) String() string {
 func (*AppliedState) ProtoMessage() {}
 
 func (x *AppliedState) ProtoReflect() protoreflect.Message {
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[2]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -242,7 +465,7 @@ func (x *AppliedState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppliedState.ProtoReflect.Descriptor instead.
 func (*AppliedState) Descriptor() ([]byte, []int) {
-	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{2}
+	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *AppliedState) GetRaftAppliedIndex() uint64 {
@@ -284,7 +507,7 @@ type TruncatedState struct {
 
 func (x *TruncatedState) Reset() {
 	*x = TruncatedState{}
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[3]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -296,7 +519,7 @@ func (x *TruncatedState) String() string {
 func (*TruncatedState) ProtoMessage() {}
 
 func (x *TruncatedState) ProtoReflect() protoreflect.Message {
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[3]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -309,7 +532,7 @@ func (x *TruncatedState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TruncatedState.ProtoReflect.Descriptor instead.
 func (*TruncatedState) Descriptor() ([]byte, []int) {
-	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{3}
+	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *TruncatedState) GetIndex() uint64 {
@@ -337,7 +560,7 @@ type ReplicaTombstone struct {
 
 func (x *ReplicaTombstone) Reset() {
 	*x = ReplicaTombstone{}
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[4]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -349,7 +572,7 @@ func (x *ReplicaTombstone) String() string {
 func (*ReplicaTombstone) ProtoMessage() {}
 
 func (x *ReplicaTombstone) ProtoReflect() protoreflect.Message {
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[4]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -362,7 +585,7 @@ func (x *ReplicaTombstone) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplicaTombstone.ProtoReflect.Descriptor instead.
 func (*ReplicaTombstone) Descriptor() ([]byte, []int) {
-	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{4}
+	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ReplicaTombstone) GetNextReplicaId() uint64 {
@@ -376,7 +599,7 @@ var File_ranges_rangepb_rangepb_proto protoreflect.FileDescriptor
 
 const file_ranges_rangepb_rangepb_proto_rawDesc = "" +
 	"\n" +
-	"\x1cranges/rangepb/rangepb.proto\x12\x16tessera.ranges.rangepb\x1a\x12kv/kvpb/data.proto\"\x93\x03\n" +
+	"\x1cranges/rangepb/rangepb.proto\x12\x16tessera.ranges.rangepb\x1a\x12kv/kvpb/data.proto\"\x8a\x05\n" +
 	"\vRaftCommand\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x126\n" +
 	"\x17proposer_lease_sequence\x18\x02 \x01(\x04R\x15proposerLeaseSequence\x12&\n" +
@@ -387,7 +610,26 @@ const file_ranges_rangepb_rangepb_proto_rawDesc = "" +
 	"\x13prev_lease_sequence\x18\x06 \x01(\x04R\x11prevLeaseSequence\x12B\n" +
 	"\btruncate\x18\a \x01(\v2&.tessera.ranges.rangepb.TruncatedStateR\btruncate\x12\x1a\n" +
 	"\btransfer\x18\b \x01(\bR\btransfer\x12.\n" +
-	"\x13proposer_replica_id\x18\t \x01(\x04R\x11proposerReplicaId\"Y\n" +
+	"\x13proposer_replica_id\x18\t \x01(\x04R\x11proposerReplicaId\x12;\n" +
+	"\vstats_delta\x18\n" +
+	" \x01(\v2\x1a.tessera.kv.kvpb.MVCCStatsR\n" +
+	"statsDelta\x12:\n" +
+	"\x05split\x18\v \x01(\v2$.tessera.ranges.rangepb.SplitTriggerR\x05split\x12:\n" +
+	"\x05merge\x18\f \x01(\v2$.tessera.ranges.rangepb.MergeTriggerR\x05merge\x12@\n" +
+	"\asubsume\x18\r \x01(\v2&.tessera.ranges.rangepb.SubsumeCommandR\asubsume\"\xb9\x01\n" +
+	"\fSplitTrigger\x124\n" +
+	"\x04left\x18\x01 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x04left\x126\n" +
+	"\x05right\x18\x02 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x05right\x12;\n" +
+	"\vright_stats\x18\x03 \x01(\v2\x1a.tessera.kv.kvpb.MVCCStatsR\n" +
+	"rightStats\"\xbd\x01\n" +
+	"\fMergeTrigger\x128\n" +
+	"\x06merged\x18\x01 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x06merged\x126\n" +
+	"\x05right\x18\x02 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x05right\x12;\n" +
+	"\vright_stats\x18\x03 \x01(\v2\x1a.tessera.kv.kvpb.MVCCStatsR\n" +
+	"rightStats\"H\n" +
+	"\x0eSubsumeCommand\x12\"\n" +
+	"\rleft_range_id\x18\x01 \x01(\x04R\vleftRangeId\x12\x12\n" +
+	"\x04undo\x18\x02 \x01(\bR\x04undo\"Y\n" +
 	"\x11ConfChangeContext\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x124\n" +
 	"\x04desc\x18\x02 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x04desc\"\xb7\x01\n" +
@@ -415,25 +657,39 @@ func file_ranges_rangepb_rangepb_proto_rawDescGZIP() []byte {
 	return file_ranges_rangepb_rangepb_proto_rawDescData
 }
 
-var file_ranges_rangepb_rangepb_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_ranges_rangepb_rangepb_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_ranges_rangepb_rangepb_proto_goTypes = []any{
 	(*RaftCommand)(nil),          // 0: tessera.ranges.rangepb.RaftCommand
-	(*ConfChangeContext)(nil),    // 1: tessera.ranges.rangepb.ConfChangeContext
-	(*AppliedState)(nil),         // 2: tessera.ranges.rangepb.AppliedState
-	(*TruncatedState)(nil),       // 3: tessera.ranges.rangepb.TruncatedState
-	(*ReplicaTombstone)(nil),     // 4: tessera.ranges.rangepb.ReplicaTombstone
-	(*kvpb.Lease)(nil),           // 5: tessera.kv.kvpb.Lease
-	(*kvpb.RangeDescriptor)(nil), // 6: tessera.kv.kvpb.RangeDescriptor
+	(*SplitTrigger)(nil),         // 1: tessera.ranges.rangepb.SplitTrigger
+	(*MergeTrigger)(nil),         // 2: tessera.ranges.rangepb.MergeTrigger
+	(*SubsumeCommand)(nil),       // 3: tessera.ranges.rangepb.SubsumeCommand
+	(*ConfChangeContext)(nil),    // 4: tessera.ranges.rangepb.ConfChangeContext
+	(*AppliedState)(nil),         // 5: tessera.ranges.rangepb.AppliedState
+	(*TruncatedState)(nil),       // 6: tessera.ranges.rangepb.TruncatedState
+	(*ReplicaTombstone)(nil),     // 7: tessera.ranges.rangepb.ReplicaTombstone
+	(*kvpb.Lease)(nil),           // 8: tessera.kv.kvpb.Lease
+	(*kvpb.MVCCStats)(nil),       // 9: tessera.kv.kvpb.MVCCStats
+	(*kvpb.RangeDescriptor)(nil), // 10: tessera.kv.kvpb.RangeDescriptor
 }
 var file_ranges_rangepb_rangepb_proto_depIdxs = []int32{
-	5, // 0: tessera.ranges.rangepb.RaftCommand.new_lease:type_name -> tessera.kv.kvpb.Lease
-	3, // 1: tessera.ranges.rangepb.RaftCommand.truncate:type_name -> tessera.ranges.rangepb.TruncatedState
-	6, // 2: tessera.ranges.rangepb.ConfChangeContext.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	8,  // 0: tessera.ranges.rangepb.RaftCommand.new_lease:type_name -> tessera.kv.kvpb.Lease
+	6,  // 1: tessera.ranges.rangepb.RaftCommand.truncate:type_name -> tessera.ranges.rangepb.TruncatedState
+	9,  // 2: tessera.ranges.rangepb.RaftCommand.stats_delta:type_name -> tessera.kv.kvpb.MVCCStats
+	1,  // 3: tessera.ranges.rangepb.RaftCommand.split:type_name -> tessera.ranges.rangepb.SplitTrigger
+	2,  // 4: tessera.ranges.rangepb.RaftCommand.merge:type_name -> tessera.ranges.rangepb.MergeTrigger
+	3,  // 5: tessera.ranges.rangepb.RaftCommand.subsume:type_name -> tessera.ranges.rangepb.SubsumeCommand
+	10, // 6: tessera.ranges.rangepb.SplitTrigger.left:type_name -> tessera.kv.kvpb.RangeDescriptor
+	10, // 7: tessera.ranges.rangepb.SplitTrigger.right:type_name -> tessera.kv.kvpb.RangeDescriptor
+	9,  // 8: tessera.ranges.rangepb.SplitTrigger.right_stats:type_name -> tessera.kv.kvpb.MVCCStats
+	10, // 9: tessera.ranges.rangepb.MergeTrigger.merged:type_name -> tessera.kv.kvpb.RangeDescriptor
+	10, // 10: tessera.ranges.rangepb.MergeTrigger.right:type_name -> tessera.kv.kvpb.RangeDescriptor
+	9,  // 11: tessera.ranges.rangepb.MergeTrigger.right_stats:type_name -> tessera.kv.kvpb.MVCCStats
+	10, // 12: tessera.ranges.rangepb.ConfChangeContext.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_ranges_rangepb_rangepb_proto_init() }
@@ -447,7 +703,7 @@ func file_ranges_rangepb_rangepb_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ranges_rangepb_rangepb_proto_rawDesc), len(file_ranges_rangepb_rangepb_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,35 @@
+// Package concurrency is the per-range concurrency manager: it sequences
+// requests so that conflicting ones do not evaluate together, and it
+// resolves transactional conflicts.
+//
+//   - Latches (spanlatch): held only while a request evaluates; they
+//     exclude overlapping conflicting requests (read/write, write/write).
+//   - Lock table (lock_table.go): the intents this range knows about
+//     (discovered when an evaluation met one: storage is the truth, the
+//     table only remembers what was seen). A request whose spans hit a
+//     lock of another txn does not evaluate: it releases its latches,
+//     waits its turn, and pushes the holder.
+//   - Pushing (manager.go): readers push the holder's timestamp above
+//     their read (always succeeds for a PENDING holder: it only has to
+//     refresh), writers push to abort (succeeds when the holder expired or
+//     has a lower priority; otherwise the push waits in the holder's txn
+//     wait queue). Once the push returns, the waiter resolves the intent
+//     and retries.
+//   - Txn wait queue (txnwait.go): at the range of a txn record, pushes
+//     that cannot succeed wait until the record changes, the pushee
+//     expires, the pusher is aborted, or a deadlock is found. Deadlock
+//     detection: every waiting push periodically queries its pusher's
+//     record (QueryTxn), whose range answers with the txns waiting on the
+//     pusher (transitively, from their own queries); when the pushee is
+//     among them the pushes form a cycle, and the push whose pushee is the
+//     lower (priority, then ID: batcheval.TxnLess) is forced: that pushee
+//     is aborted. Every cycle has such an edge, so every cycle is broken.
+//   - Intent resolution (intent_resolver.go): pushes, resolves and the
+//     asynchronous resolution of a finished txn's remote intents go
+//     through a key-routed Sender (the node's DistSender, or a local
+//     router in tests).
+//
+// Time comes from an injected hlc.Clock; the query interval is
+// configurable. Lock order: Manager.mu and Queue.mu are leaves; no RPC,
+// latch wait or channel wait happens under them.
+package concurrency

@@ -1,0 +1,169 @@
+package concurrency
+
+import (
+	"bytes"
+	"sort"
+	"sync"
+
+	"github.com/tesseradb/tessera/hlc"
+	"github.com/tesseradb/tessera/kv/concurrency/spanlatch"
+	"github.com/tesseradb/tessera/kv/kvpb"
+)
+
+// lock is a known intent: key held by holder.
+type lock struct {
+	key    []byte
+	holder *kvpb.TxnMeta
+	// waiters counts the requests queued on the lock (for tests and
+	// metrics).
+	waiters int
+	// released is closed when the lock is removed.
+	released chan struct{}
+}
+
+// LockTable remembers the intents a range has seen. Safe for concurrent
+// use.
+type LockTable struct {
+	mu    sync.Mutex
+	locks map[string]*lock
+}
+
+// NewLockTable returns an empty lock table.
+func NewLockTable() *LockTable { return &LockTable{locks: map[string]*lock{}} }
+
+// Add records an intent (replacing an entry of another txn on the key).
+func (t *LockTable) Add(in *kvpb.Intent) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	k := string(in.GetKey())
+	if l, ok := t.locks[k]; ok {
+		if kvpb.SameTxn(l.holder.GetId(), in.GetTxn().GetId()) {
+			l.holder = in.GetTxn()
+			return
+		}
+		close(l.released)
+	}
+	t.locks[k] = &lock{key: append([]byte(nil), in.GetKey()...), holder: in.GetTxn(), released: make(chan struct{})}
+}
+
+// Remove drops the locks of txn id (any txn if id is nil) in span
+// (a point when EndKey is empty), waking their waiters.
+func (t *LockTable) Remove(span *kvpb.Span, id []byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k, l := range t.locks {
+		if !inSpan([]byte(k), span.GetKey(), span.GetEndKey()) {
+			continue
+		}
+		if id != nil && !kvpb.SameTxn(l.holder.GetId(), id) {
+			continue
+		}
+		close(l.released)
+		delete(t.locks, k)
+	}
+}
+
+// Clear drops every lock (the lease moved: another replica's table is
+// authoritative).
+func (t *LockTable) Clear() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k, l := range t.locks {
+		close(l.released)
+		delete(t.locks, k)
+	}
+}
+
+// Len returns the number of locks.
+func (t *LockTable) Len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.locks)
+}
+
+// Waiters returns the number of requests queued on key's lock.
+func (t *LockTable) Waiters(key []byte) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if l, ok := t.locks[string(key)]; ok {
+		return l.waiters
+	}
+	return 0
+}
+
+// conflict returns the first lock (in key order) that blocks req, and
+// queues req on it (the caller must call leave).
+func (t *LockTable) conflict(req *Request) *lock {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var found []*lock
+	for _, l := range t.locks {
+		if blocks(l, req) {
+			found = append(found, l)
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	sort.Slice(found, func(i, j int) bool { return bytes.Compare(found[i].key, found[j].key) < 0 })
+	found[0].waiters++
+	return found[0]
+}
+
+func (t *LockTable) leave(l *lock) {
+	t.mu.Lock()
+	l.waiters--
+	t.mu.Unlock()
+}
+
+// blocks reports whether l conflicts with req: another txn's lock in one
+// of req's spans, at or below what req reads (writers conflict with any).
+func blocks(l *lock, req *Request) bool {
+	if req.Txn != nil && kvpb.SameTxn(l.holder.GetId(), req.Txn.ID()) {
+		return false
+	}
+	for _, s := range req.Spans {
+		if !inSpan(l.key, s.Key, s.EndKey) {
+			continue
+		}
+		if s.Access == spanlatch.Write {
+			return true
+		}
+		if l.holder.GetWriteTimestamp().HLC().LessEq(req.readLimit()) {
+			return true
+		}
+	}
+	return false
+}
+
+func inSpan(k, start, end []byte) bool {
+	if len(end) == 0 {
+		return bytes.Equal(k, start)
+	}
+	return bytes.Compare(k, start) >= 0 && bytes.Compare(k, end) < 0
+}
+
+// Request is what the manager sequences.
+type Request struct {
+	// Txn is the request's transaction, nil if non-transactional.
+	Txn *kvpb.Transaction
+	// ReadTimestamp is the timestamp reads happen at; ReadLimit the top of
+	// their uncertainty interval (>= ReadTimestamp).
+	ReadTimestamp, ReadLimit hlc.Timestamp
+	// Spans are the latches to acquire (and the spans checked against
+	// the lock table).
+	Spans []spanlatch.Span
+	// SkipLocks: only latch (txn record commands, intent resolution).
+	SkipLocks bool
+}
+
+func (r *Request) readLimit() hlc.Timestamp { return r.ReadLimit.Forward(r.ReadTimestamp) }
+
+func (r *Request) writes() bool {
+	for _, s := range r.Spans {
+		if s.Access == spanlatch.Write {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,148 @@
+package concurrency
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tesseradb/tessera/hlc"
+	"github.com/tesseradb/tessera/kv/concurrency/spanlatch"
+	"github.com/tesseradb/tessera/kv/kvpb"
+)
+
+// Pusher is how a waiter gets a lock holder out of its way.
+type Pusher interface {
+	// PushTxn pushes pushee (see kvpb.PushTxnRequest); it may block until
+	// the push can succeed. It returns the pushee's record after the push.
+	PushTxn(ctx context.Context, pusher *kvpb.Transaction, pushee *kvpb.TxnMeta, typ kvpb.PushTxnType, pushTo hlc.Timestamp) (*kvpb.Transaction, error)
+	// ResolveIntent applies txn's state to its intent on key.
+	ResolveIntent(ctx context.Context, key []byte, txn *kvpb.Transaction) error
+}
+
+// Manager is a range's concurrency manager.
+type Manager struct {
+	latches *spanlatch.Manager
+	locks   *LockTable
+	pusher  Pusher
+	// TxnWait is the range's txn wait queue (pushes of txns anchored here).
+	TxnWait *Queue
+}
+
+// Config configures a Manager.
+type Config struct {
+	// Latches is the range's latch manager (shared with the callers that
+	// latch directly, e.g. lease transfers).
+	Latches *spanlatch.Manager
+	Pusher  Pusher
+	// TxnWait configures the txn wait queue.
+	TxnWait QueueConfig
+}
+
+// NewManager returns a manager.
+func NewManager(cfg Config) *Manager {
+	if cfg.Latches == nil {
+		cfg.Latches = spanlatch.New()
+	}
+	return &Manager{latches: cfg.Latches, locks: NewLockTable(), pusher: cfg.Pusher, TxnWait: NewQueue(cfg.TxnWait)}
+}
+
+// Locks returns the lock table.
+func (m *Manager) Locks() *LockTable { return m.locks }
+
+// Guard is a sequenced request: it holds latches.
+type Guard struct {
+	req   *Request
+	latch *spanlatch.Guard
+}
+
+// Latch returns the latch guard (to hand over to a proposal).
+func (g *Guard) Latch() *spanlatch.Guard { return g.latch }
+
+// maxConflictRounds bounds the wait-push-resolve rounds of one request
+// (each round removes a lock or ends in an error).
+const maxConflictRounds = 10000
+
+// SequenceReq acquires req's latches once no known lock of another txn
+// blocks it: for each blocking lock it releases the latches, pushes the
+// holder, resolves the intent, and tries again.
+func (m *Manager) SequenceReq(ctx context.Context, req *Request) (*Guard, error) {
+	for i := 0; i < maxConflictRounds; i++ {
+		lg, err := m.latches.Acquire(ctx, req.Spans)
+		if err != nil {
+			return nil, err
+		}
+		if req.SkipLocks {
+			return &Guard{req: req, latch: lg}, nil
+		}
+		l := m.locks.conflict(req)
+		if l == nil {
+			return &Guard{req: req, latch: lg}, nil
+		}
+		m.latches.Release(lg)
+		err = m.handleLock(ctx, req, l)
+		m.locks.leave(l)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("concurrency: request still blocked after %d lock rounds", maxConflictRounds)
+}
+
+// FinishReq releases the latches of g (unless they were handed to a
+// proposal, which releases them itself).
+func (m *Manager) FinishReq(g *Guard) {
+	if g != nil {
+		m.latches.Release(g.latch)
+	}
+}
+
+// HandleWriteIntentError is called when g's evaluation met intents: it
+// records them, releases g's latches and resolves the conflicts (push,
+// resolve); the caller then sequences the request again.
+func (m *Manager) HandleWriteIntentError(ctx context.Context, g *Guard, wie *kvpb.WriteIntentError) error {
+	req := g.req
+	m.latches.Release(g.latch)
+	for _, in := range wie.GetIntents() {
+		if req.Txn != nil && kvpb.SameTxn(in.GetTxn().GetId(), req.Txn.ID()) {
+			return fmt.Errorf("concurrency: request conflicts with its own txn's intent on %q", in.GetKey())
+		}
+		m.locks.Add(in)
+	}
+	return nil
+}
+
+// OnLocksResolved drops resolved locks from the table (after a resolve
+// applied on this range).
+func (m *Manager) OnLocksResolved(span *kvpb.Span, txnID []byte) { m.locks.Remove(span, txnID) }
+
+// OnTxnUpdated wakes the pushes waiting on txn (its record changed).
+func (m *Manager) OnTxnUpdated(txn *kvpb.Transaction) { m.TxnWait.OnTxnUpdated(txn) }
+
+// handleLock waits for l's holder by pushing it, then resolves the intent
+// and forgets the lock.
+func (m *Manager) handleLock(ctx context.Context, req *Request, l *lock) error {
+	typ := kvpb.PushTxnType_PUSH_TIMESTAMP
+	var pushTo hlc.Timestamp
+	if writesKey(req, l.key) {
+		typ = kvpb.PushTxnType_PUSH_ABORT
+	} else {
+		pushTo = req.readLimit().Next()
+	}
+	pushee, err := m.pusher.PushTxn(ctx, req.Txn, l.holder, typ, pushTo)
+	if err != nil {
+		return err
+	}
+	if err := m.pusher.ResolveIntent(ctx, l.key, pushee); err != nil {
+		return err
+	}
+	m.locks.Remove(&kvpb.Span{Key: l.key}, l.holder.GetId())
+	return nil
+}
+
+func writesKey(req *Request, key []byte) bool {
+	for _, s := range req.Spans {
+		if s.Access == spanlatch.Write && inSpan(key, s.Key, s.EndKey) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,215 @@
+package kvpb
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tesseradb/tessera/hlc"
+)
+
+// Transaction helpers shared by the coordinator (kv/kvcoord) and the server
+// (kv/batcheval, kv/concurrency).
+
+// TxnIDLen is the length of a transaction ID.
+const TxnIDLen = 16
+
+// ShortID renders the first 4 bytes of a txn ID in hex.
+func ShortID(id []byte) string {
+	if len(id) > 4 {
+		id = id[:4]
+	}
+	return hex.EncodeToString(id)
+}
+
+// ID returns the transaction's ID (nil for a nil txn).
+func (t *Transaction) ID() []byte { return t.GetMeta().GetId() }
+
+// ReadTS returns the read timestamp as an hlc.Timestamp.
+func (t *Transaction) ReadTS() hlc.Timestamp { return t.GetReadTimestamp().HLC() }
+
+// WriteTS returns the write timestamp as an hlc.Timestamp.
+func (t *Transaction) WriteTS() hlc.Timestamp { return t.GetMeta().GetWriteTimestamp().HLC() }
+
+// IsFinalized reports whether the status is COMMITTED or ABORTED.
+func (t *Transaction) IsFinalized() bool {
+	s := t.GetStatus()
+	return s == TransactionStatus_COMMITTED || s == TransactionStatus_ABORTED
+}
+
+// SameTxn reports whether a and b name the same transaction.
+func SameTxn(a, b []byte) bool { return len(a) > 0 && bytes.Equal(a, b) }
+
+// ObservedTimestamp returns the txn's observed timestamp for node, if any.
+func (t *Transaction) ObservedTimestamp(node NodeID) (hlc.Timestamp, bool) {
+	for _, o := range t.GetObservedTimestamps() {
+		if NodeID(o.GetNodeId()) == node {
+			return o.GetTimestamp().HLC(), true
+		}
+	}
+	return hlc.Timestamp{}, false
+}
+
+// UpdateObservedTimestamp records ts as node's observed timestamp unless
+// one is already known (the first observation is the tightest).
+func (t *Transaction) UpdateObservedTimestamp(node NodeID, ts hlc.Timestamp) {
+	if _, ok := t.ObservedTimestamp(node); ok {
+		return
+	}
+	t.ObservedTimestamps = append(t.ObservedTimestamps, &ObservedTimestamp{NodeId: uint64(node), Timestamp: TS(ts)})
+}
+
+// LocalUncertaintyLimit is the uncertainty limit for a read of the txn on
+// node: the global limit, lowered to the node's observed timestamp (never
+// below the read timestamp).
+func (t *Transaction) LocalUncertaintyLimit(node NodeID) hlc.Timestamp {
+	lim := t.GetGlobalUncertaintyLimit().HLC()
+	if obs, ok := t.ObservedTimestamp(node); ok && obs.Less(lim) {
+		lim = obs
+	}
+	return lim.Forward(t.ReadTS())
+}
+
+// Clone deep-copies the transaction.
+func (t *Transaction) Clone() *Transaction {
+	if t == nil {
+		return nil
+	}
+	return cloneTxn(t)
+}
+
+// IsRetryable reports whether err means "run the transaction again"
+// (SQLSTATE 40001): TransactionRetryError, TransactionAbortedError,
+// ReadWithinUncertaintyIntervalError, WriteTooOldError, RefreshFailedError.
+func IsRetryable(err error) bool {
+	var (
+		tre *TransactionRetryError
+		tae *TransactionAbortedError
+		rwu *ReadWithinUncertaintyIntervalError
+		wto *WriteTooOldError
+		rfe *RefreshFailedError
+	)
+	return errors.As(err, &tre) || errors.As(err, &tae) || errors.As(err, &rwu) ||
+		errors.As(err, &wto) || errors.As(err, &rfe)
+}
+
+// TxnError is a structured error together with the transaction the server
+// saw when it failed (kvpb.Error.txn). Unwrap gives the detail error.
+type TxnError struct {
+	Err error
+	Txn *Transaction
+}
+
+func (e *TxnError) Error() string { return e.Err.Error() }
+func (e *TxnError) Unwrap() error { return e.Err }
+
+// ErrorTxn returns the transaction attached to err (by GoError from a wire
+// Error with txn set), or nil.
+func ErrorTxn(err error) *Transaction {
+	var te *TxnError
+	if errors.As(err, &te) {
+		return te.Txn
+	}
+	return nil
+}
+
+func (e *TransactionRetryError) Error() string {
+	if e.GetExtraMsg() != "" {
+		return fmt.Sprintf("transaction retry: %s: %s", e.GetReason(), e.GetExtraMsg())
+	}
+	return fmt.Sprintf("transaction retry: %s", e.GetReason())
+}
+
+func (e *TransactionAbortedError) Error() string {
+	return fmt.Sprintf("transaction aborted: %s", e.GetReason())
+}
+
+func (e *ReadWithinUncertaintyIntervalError) Error() string {
+	return fmt.Sprintf("read at %s within uncertainty interval: value on %q at %s (local limit %s, global limit %s)",
+		e.GetReadTimestamp().HLC(), e.GetKey(), e.GetValueTimestamp().HLC(),
+		e.GetLocalUncertaintyLimit().HLC(), e.GetGlobalUncertaintyLimit().HLC())
+}
+
+func (e *WriteIntentError) Error() string {
+	var b bytes.Buffer
+	b.WriteString("conflicting intents on ")
+	for i, in := range e.GetIntents() {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q (txn %s)", in.GetKey(), ShortID(in.GetTxn().GetId()))
+	}
+	return b.String()
+}
+
+func (e *TransactionPushError) Error() string {
+	return fmt.Sprintf("failed to push txn %s (status %s, priority %d)", ShortID(e.GetPusheeTxn().ID()),
+		e.GetPusheeTxn().GetStatus(), e.GetPusheeTxn().GetMeta().GetPriority())
+}
+
+func (e *TransactionStatusError) Error() string { return "transaction status: " + e.GetMsg() }
+
+func (e *RefreshFailedError) Error() string {
+	what := "committed value"
+	if e.GetIntent() {
+		what = "intent"
+	}
+	return fmt.Sprintf("refresh failed: %s on %q at %s", what, e.GetKey(), e.GetTimestamp().HLC())
+}
+
+func (e *BatchTimestampBeforeGCError) Error() string {
+	return fmt.Sprintf("batch timestamp %s must be after the GC threshold %s (history was garbage-collected)",
+		e.GetTimestamp().HLC(), e.GetThreshold().HLC())
+}
+
+// Constructors for the transaction requests.
+
+// NewEndTxn returns an EndTxn for the txn anchored at key.
+func NewEndTxn(key []byte, commit bool, lockSpans []*Span) *RequestUnion {
+	return &RequestUnion{Value: &RequestUnion_EndTxn{EndTxn: &EndTxnRequest{Key: key, Commit: commit, LockSpans: lockSpans}}}
+}
+
+// NewHeartbeatTxn returns a HeartbeatTxn for the txn anchored at key.
+func NewHeartbeatTxn(key []byte, now hlc.Timestamp) *RequestUnion {
+	return &RequestUnion{Value: &RequestUnion_HeartbeatTxn{HeartbeatTxn: &HeartbeatTxnRequest{Key: key, Now: TS(now)}}}
+}
+
+// NewPushTxn returns a push of pushee by pusher (nil: non-transactional).
+func NewPushTxn(pusher *Transaction, pushee *TxnMeta, typ PushTxnType, pushTo, now hlc.Timestamp) *RequestUnion {
+	return &RequestUnion{Value: &RequestUnion_PushTxn{PushTxn: &PushTxnRequest{
+		Key: pushee.GetKey(), Pusher: pusher, Pushee: pushee, PushType: typ, PushTo: TS(pushTo), Now: TS(now)}}}
+}
+
+// NewQueryTxn returns a QueryTxn of txn.
+func NewQueryTxn(txn *TxnMeta) *RequestUnion {
+	return &RequestUnion{Value: &RequestUnion_QueryTxn{QueryTxn: &QueryTxnRequest{Key: txn.GetKey(), Txn: txn}}}
+}
+
+// NewResolveIntent returns a ResolveIntent of txn's intent on key.
+func NewResolveIntent(key []byte, txn *Transaction) *RequestUnion {
+	return &RequestUnion{Value: &RequestUnion_ResolveIntent{ResolveIntent: &ResolveIntentRequest{
+		Key: key, IntentTxn: txn.GetMeta(), Status: txn.GetStatus(), IgnoredSeqnums: txn.GetIgnoredSeqnums()}}}
+}
+
+// NewResolveIntentRange returns a ResolveIntentRange of txn's intents in
+// [key, end).
+func NewResolveIntentRange(key, end []byte, txn *Transaction) *RequestUnion {
+	return &RequestUnion{Value: &RequestUnion_ResolveIntentRange{ResolveIntentRange: &ResolveIntentRangeRequest{
+		Key: key, EndKey: end, IntentTxn: txn.GetMeta(), Status: txn.GetStatus(), IgnoredSeqnums: txn.GetIgnoredSeqnums()}}}
+}
+
+// NewRefresh returns a Refresh of key from refreshFrom (to the header
+// txn's read timestamp).
+func NewRefresh(key []byte, refreshFrom hlc.Timestamp) *RequestUnion {
+	return &RequestUnion{Value: &RequestUnion_Refresh{Refresh: &RefreshRequest{Key: key, RefreshFrom: TS(refreshFrom)}}}
+}
+
+// NewRefreshRange returns a RefreshRange of [key, end).
+func NewRefreshRange(key, end []byte, refreshFrom hlc.Timestamp) *RequestUnion {
+	return &RequestUnion{Value: &RequestUnion_RefreshRange{RefreshRange: &RefreshRangeRequest{Key: key, EndKey: end, RefreshFrom: TS(refreshFrom)}}}
+}
+
+func cloneTxn(t *Transaction) *Transaction { return proto.Clone(t).(*Transaction) }

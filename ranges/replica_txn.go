@@ -1,0 +1,123 @@
+package ranges
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/tesseradb/tessera/hlc"
+	"github.com/tesseradb/tessera/kv/batcheval"
+	"github.com/tesseradb/tessera/kv/concurrency"
+	"github.com/tesseradb/tessera/kv/concurrency/spanlatch"
+	"github.com/tesseradb/tessera/kv/kvpb"
+)
+
+// GCTTL is how long MVCC history is kept: a read (or a txn) below
+// now - GCTTL may find history already garbage-collected and is refused
+// with BatchTimestampBeforeGCError.
+const GCTTL = 4 * time.Hour
+
+// localRouter routes a keyed batch to this store's replica holding its
+// first key (the TxnSender of a store without a DistSender).
+type localRouter struct{ s *Store }
+
+func (l localRouter) Send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
+	key, _ := ba.GetRequests()[0].RequestSpan()
+	var target *Replica
+	l.s.forEachReplica(func(r *Replica) {
+		if d := r.Desc(); d != nil && d.ContainsKey(key) {
+			target = r
+		}
+	})
+	if target == nil {
+		return nil, &kvpb.RangeKeyMismatchError{RequestStartKey: key}
+	}
+	ba.Header.RangeId = uint64(target.rangeID)
+	br, err := l.s.Send(ctx, ba)
+	if err != nil {
+		return &kvpb.BatchResponse{Error: kvpb.NewError(err)}, nil
+	}
+	return br, nil
+}
+
+func (s *Store) newConcurrencyManager(latches *spanlatch.Manager) *concurrency.Manager {
+	return concurrency.NewManager(concurrency.Config{
+		Latches: latches,
+		Pusher:  s.intentResolver,
+		TxnWait: concurrency.QueueConfig{Clock: s.cfg.Clock, QueryInterval: s.cfg.TxnQueryInterval, Query: s.intentResolver.QueryTxn},
+	})
+}
+
+// isUserRequest: requests on user data that go through the lock table and
+// the timestamp cache (not txn record commands or intent resolution).
+func isUserRequest(req *kvpb.RequestUnion) bool {
+	return req.IsUserRead() || req.IsIntentWrite() || isRefresh(req)
+}
+
+func isRefresh(req *kvpb.RequestUnion) bool {
+	switch req.GetValue().(type) {
+	case *kvpb.RequestUnion_Refresh, *kvpb.RequestUnion_RefreshRange:
+		return true
+	}
+	return false
+}
+
+// waitForPushes lets the batch's PushTxn requests wait in the txn wait
+// queue until they can succeed (or a deadlock forces them).
+func (r *Replica) waitForPushes(ctx context.Context, ba *kvpb.BatchRequest) error {
+	for _, req := range ba.GetRequests() {
+		p := req.GetPushTxn()
+		if p == nil {
+			continue
+		}
+		err := r.conc.TxnWait.MaybeWaitForPush(ctx, p, func() (*kvpb.Transaction, error) {
+			rec, _, err := batcheval.LoadTxnRecord(r.store.eng, p.GetPushee())
+			return rec, err
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return r.unavailable(ctx, "waiting for a push")
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// checkGCThreshold refuses reads below the GC TTL.
+func (r *Replica) checkGCThreshold(ts hlc.Timestamp) error {
+	threshold := hlc.Timestamp{WallTime: r.store.cfg.Clock.Now().WallTime - int64(GCTTL)}
+	if ts.LessEq(threshold) {
+		return &kvpb.BatchTimestampBeforeGCError{Timestamp: kvpb.TS(ts), Threshold: kvpb.TS(threshold)}
+	}
+	return nil
+}
+
+// applySideEffects tells the concurrency manager and the intent resolver
+// what an applied batch did.
+func (r *Replica) applySideEffects(res *batcheval.Result) {
+	for _, l := range res.ResolvedLocks {
+		r.conc.OnLocksResolved(l.Span, l.TxnID)
+	}
+	for _, t := range res.UpdatedTxns {
+		r.conc.OnTxnUpdated(t)
+	}
+	if e := res.EndTxn; e != nil {
+		r.store.intentResolver.ResolveAsync(e.Txn, e.RemoteSpans)
+	}
+}
+
+// fillQueryTxn adds the txn wait queue's waiters to QueryTxn responses.
+func (r *Replica) fillQueryTxn(ba *kvpb.BatchRequest, br *kvpb.BatchResponse) {
+	for i, req := range ba.GetRequests() {
+		if q := req.GetQueryTxn(); q != nil && i < len(br.GetResponses()) {
+			br.Responses[i].GetQueryTxn().WaitingTxns = r.conc.TxnWait.WaitingTxns(q.GetTxn().GetId())
+		}
+	}
+}
+
+func asWriteIntentError(err error) (*kvpb.WriteIntentError, bool) {
+	var wie *kvpb.WriteIntentError
+	ok := errors.As(err, &wie)
+	return wie, ok
+}

@@ -1,0 +1,398 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/tesseradb/tessera/hlc"
+	"github.com/tesseradb/tessera/kv/keys"
+	"github.com/tesseradb/tessera/kv/kvcoord"
+	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/kv/storage"
+	"github.com/tesseradb/tessera/ranges"
+	"github.com/tesseradb/tessera/ranges/rangekeys"
+)
+
+// startReplicatedCluster bootstraps an n-node cluster and waits until
+// range 1 has min(n, 3) voters.
+func startReplicatedCluster(t *testing.T, n int) *testCluster {
+	c := newTestCluster(t, n)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	_, err := admin(t, c.addrs[0]).Bootstrap(ctx, &kvpb.BootstrapRequest{})
+	require.NoError(t, err)
+	want := min(n, 3)
+	waitFor(t, 45*time.Second, "range 1 fully replicated", func() error {
+		resp, err := admin(t, c.addrs[0]).RangesList(ctx, &kvpb.RangesListRequest{})
+		if err != nil {
+			return err
+		}
+		if len(resp.GetRanges()) != 1 || len(resp.GetRanges()[0].GetDesc().Voters()) != want || resp.GetRanges()[0].GetLeaseholder() == nil {
+			return fmt.Errorf("%v", resp)
+		}
+		st, err := admin(t, c.addrs[0]).NodeStatus(ctx, &kvpb.NodeStatusRequest{})
+		if err != nil {
+			return err
+		}
+		if len(st.GetNodes()) != n {
+			return fmt.Errorf("%d nodes known", len(st.GetNodes()))
+		}
+		return nil
+	})
+	return c
+}
+
+// clientDistSender is a client-side DistSender for the test cluster
+// (range 1 through Admin.RangeInfo, nodes through NodeStatus).
+func clientDistSender(t *testing.T, c *testCluster) *kvcoord.DistSender {
+	var mu sync.Mutex
+	addrs := map[kvpb.NodeID]string{}
+	refresh := func(ctx context.Context) {
+		for i, a := range c.addrs {
+			if c.nodes[i] == nil {
+				continue
+			}
+			st, err := admin(t, a).NodeStatus(ctx, &kvpb.NodeStatusRequest{})
+			if err != nil {
+				continue
+			}
+			mu.Lock()
+			for _, n := range st.GetNodes() {
+				addrs[kvpb.NodeID(n.GetDesc().GetNodeId())] = n.GetDesc().GetAddress()
+			}
+			mu.Unlock()
+			return
+		}
+	}
+	resolve := func(ctx context.Context, id kvpb.NodeID) (string, error) {
+		mu.Lock()
+		a, ok := addrs[id]
+		mu.Unlock()
+		if !ok {
+			refresh(ctx)
+			mu.Lock()
+			a, ok = addrs[id]
+			mu.Unlock()
+		}
+		if !ok {
+			return "", fmt.Errorf("unknown node n%d", id)
+		}
+		return a, nil
+	}
+	firstRange := func(ctx context.Context) (*kvpb.RangeDescriptor, error) {
+		var last error
+		for i, a := range c.addrs {
+			if c.nodes[i] == nil {
+				continue
+			}
+			resp, err := admin(t, a).RangeInfo(ctx, &kvpb.RangeInfoRequest{RangeId: 1})
+			if err == nil && len(resp.GetRanges()) > 0 {
+				return resp.GetRanges()[0].GetDesc(), nil
+			}
+			last = err
+		}
+		return nil, fmt.Errorf("no node knows range 1: %v", last)
+	}
+	tr := kvcoord.NewGRPCTransport(resolve)
+	t.Cleanup(tr.Close)
+	return kvcoord.New(kvcoord.Config{Transport: tr, FirstRange: firstRange,
+		Clock: hlc.NewWallClock(hlc.DefaultMaxOffset), RequestTimeout: 20 * time.Second})
+}
+
+func dsPut(ctx context.Context, ds *kvcoord.DistSender, key, val string) error {
+	_, err := ds.Send(ctx, &kvpb.BatchRequest{Requests: []*kvpb.RequestUnion{{Value: &kvpb.RequestUnion_Put{Put: &kvpb.PutRequest{
+		Key: []byte(key), Value: []byte(val)}}}}})
+	return err
+}
+
+func dsInc(ctx context.Context, ds *kvcoord.DistSender, key string) (int64, error) {
+	br, err := ds.Send(ctx, &kvpb.BatchRequest{Requests: []*kvpb.RequestUnion{{Value: &kvpb.RequestUnion_Increment{Increment: &kvpb.IncrementRequest{
+		Key: []byte(key), Increment: 1}}}}})
+	if err != nil {
+		return 0, err
+	}
+	return br.GetResponses()[0].GetIncrement().GetNewValue(), nil
+}
+
+// dsScan scans [start, end); pageSize 0 scans unlimited (parts in
+// parallel), otherwise it pages.
+func dsScan(ctx context.Context, ds *kvcoord.DistSender, start, end string, pageSize int64) ([]*kvpb.KeyValue, error) {
+	var out []*kvpb.KeyValue
+	key, endKey := []byte(start), []byte(end)
+	for page := 0; page < 100000; page++ {
+		br, err := ds.Send(ctx, &kvpb.BatchRequest{Requests: []*kvpb.RequestUnion{{Value: &kvpb.RequestUnion_Scan{Scan: &kvpb.ScanRequest{
+			Key: key, EndKey: endKey, MaxKeys: pageSize}}}}})
+		if err != nil {
+			return nil, err
+		}
+		sr := br.GetResponses()[0].GetScan()
+		out = append(out, sr.GetRows()...)
+		if sr.GetResumeSpan() == nil {
+			return out, nil
+		}
+		key, endKey = sr.GetResumeSpan().GetKey(), sr.GetResumeSpan().GetEndKey()
+	}
+	return out, errors.New("too many pages")
+}
+
+// workload runs writers and scanners over keys "w/..." until stop; every
+// acknowledged write is recorded, every scan must be ordered and contain
+// every write acknowledged before it began.
+type workload struct {
+	t     *testing.T
+	ds    *kvcoord.DistSender
+	stop  chan struct{}
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	acked map[string]string
+	// failures are errors of writes and scans (none expected).
+	failures atomic.Int64
+	writes   atomic.Int64
+	scans    atomic.Int64
+	errMu    sync.Mutex
+	errs     []error
+}
+
+func startWorkload(t *testing.T, ds *kvcoord.DistSender, writers, scanners int) *workload {
+	w := &workload{t: t, ds: ds, stop: make(chan struct{}), acked: map[string]string{}}
+	for i := 0; i < writers; i++ {
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			rng := rand.New(rand.NewSource(int64(i)))
+			for seq := 0; ; seq++ {
+				select {
+				case <-w.stop:
+					return
+				default:
+				}
+				key := fmt.Sprintf("w/%03d/%d/%05d", rng.Intn(1000), i, seq)
+				val := fmt.Sprintf("v%d-%d", i, seq)
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				err := dsPut(ctx, ds, key, val)
+				cancel()
+				if err != nil {
+					var amb *kvpb.AmbiguousResultError
+					if !errors.As(err, &amb) {
+						w.fail(fmt.Errorf("put %s: %w", key, err))
+					}
+					continue
+				}
+				w.mu.Lock()
+				w.acked[key] = val
+				w.mu.Unlock()
+				w.writes.Add(1)
+			}
+		}()
+	}
+	for i := 0; i < scanners; i++ {
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			for n := 0; ; n++ {
+				select {
+				case <-w.stop:
+					return
+				default:
+				}
+				w.mu.Lock()
+				before := make(map[string]string, len(w.acked))
+				for k, v := range w.acked {
+					before[k] = v
+				}
+				w.mu.Unlock()
+				page := int64(0)
+				if (n+i)%2 == 1 {
+					page = 37
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				rows, err := dsScan(ctx, ds, "w/", "w0", page)
+				cancel()
+				if err != nil {
+					w.fail(fmt.Errorf("scan (page %d): %w", page, err))
+					continue
+				}
+				if err := checkScan(rows, before); err != nil {
+					w.fail(fmt.Errorf("scan (page %d): %w", page, err))
+				}
+				w.scans.Add(1)
+			}
+		}()
+	}
+	return w
+}
+
+func (w *workload) fail(err error) {
+	w.failures.Add(1)
+	w.errMu.Lock()
+	if len(w.errs) < 5 {
+		w.errs = append(w.errs, err)
+	}
+	w.errMu.Unlock()
+}
+
+// finish stops the workload and checks that it made progress and failed
+// nothing; it returns every acknowledged write.
+func (w *workload) finish() map[string]string {
+	close(w.stop)
+	w.wg.Wait()
+	require.Zero(w.t, w.failures.Load(), "workload errors: %v", w.errs)
+	require.Positive(w.t, w.writes.Load())
+	require.Positive(w.t, w.scans.Load())
+	return w.acked
+}
+
+// checkScan: rows strictly ordered, every expected key present with its
+// value.
+func checkScan(rows []*kvpb.KeyValue, want map[string]string) error {
+	got := map[string]string{}
+	for i, kv := range rows {
+		if i > 0 && bytes.Compare(rows[i-1].GetKey(), kv.GetKey()) >= 0 {
+			return fmt.Errorf("rows out of order: %q then %q", rows[i-1].GetKey(), kv.GetKey())
+		}
+		got[string(kv.GetKey())] = string(kv.GetValue())
+	}
+	for k, v := range want {
+		if got[k] != v {
+			return fmt.Errorf("acknowledged %q=%q missing (got %q) among %d rows", k, v, got[k], len(rows))
+		}
+	}
+	return nil
+}
+
+// checkStats: on every node, each replica's stats equal a recount of its
+// span, and the pieces add up to the whole user key space.
+func checkStats(t *testing.T, c *testCluster) {
+	waitFor(t, 30*time.Second, "range stats match a recount on every node", func() error {
+		for i, s := range c.nodes {
+			if s == nil || s.store() == nil {
+				continue
+			}
+			var sum storage.MVCCStats
+			for _, ri := range s.store().RangeInfo(0) {
+				d := ri.GetDesc()
+				start, end := rangekeys.UserSpan(d.GetStartKey(), d.GetEndKey())
+				want, err := storage.ComputeStats(s.eng, start, end)
+				if err != nil {
+					return err
+				}
+				got := ranges.StatsFromProto(ri.GetStats())
+				if got != want {
+					return fmt.Errorf("n%d r%d: stats %v, recount %v", i+1, d.GetRangeId(), got, want)
+				}
+				sum.Add(got)
+			}
+			start, end := rangekeys.UserSpan(keys.KeyMin, keys.KeyMax)
+			whole, err := storage.ComputeStats(s.eng, start, end)
+			if err != nil {
+				return err
+			}
+			if sum != whole {
+				return fmt.Errorf("n%d: pieces add up to %v, whole is %v", i+1, sum, whole)
+			}
+		}
+		return nil
+	})
+}
+
+// TestSplitInto100AndMergeBack: one range split into 100 and merged back
+// into one, while writers and scanners run through a DistSender.
+func TestSplitInto100AndMergeBack(t *testing.T) {
+	c := startReplicatedCluster(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	ds := clientDistSender(t, c)
+	w := startWorkload(t, ds, 4, 2)
+
+	var splitKeys []string
+	for i := 1; i < 100; i++ {
+		splitKeys = append(splitKeys, fmt.Sprintf("w/%03d", i*10))
+	}
+	// In shuffled order: splits of left and right halves alike.
+	rng := rand.New(rand.NewSource(1))
+	rng.Shuffle(len(splitKeys), func(i, j int) { splitKeys[i], splitKeys[j] = splitKeys[j], splitKeys[i] })
+	started := time.Now()
+	for i, k := range splitKeys {
+		resp, err := admin(t, c.addrs[i%3]).AdminSplit(ctx, &kvpb.AdminSplitRequest{SplitKey: []byte(k)})
+		require.NoError(t, err, "split at %s", k)
+		require.Equal(t, k, string(resp.GetRight().GetStartKey()))
+		require.Equal(t, resp.GetLeft().GetGeneration(), resp.GetRight().GetGeneration())
+	}
+	t.Logf("99 splits in %v (%d writes, %d scans so far)", time.Since(started), w.writes.Load(), w.scans.Load())
+	list, err := admin(t, c.addrs[1]).RangesList(ctx, &kvpb.RangesListRequest{})
+	require.NoError(t, err)
+	require.Len(t, list.GetRanges(), 100)
+	checkContiguous(t, list.GetRanges())
+
+	// Bad splits: at an existing boundary, in meta, outside the key space.
+	_, err = admin(t, c.addrs[0]).AdminSplit(ctx, &kvpb.AdminSplitRequest{SplitKey: []byte(splitKeys[0])})
+	require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+	require.Contains(t, status.Convert(err).Message(), "already a range boundary")
+	_, err = admin(t, c.addrs[0]).AdminSplit(ctx, &kvpb.AdminSplitRequest{SplitKey: keys.MetaKey([]byte("x"))})
+	require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+	_, err = admin(t, c.addrs[0]).AdminSplit(ctx, &kvpb.AdminSplitRequest{SplitKey: []byte{0xff, 0xff, 1}})
+	require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+
+	// Merge everything back into range 1.
+	started = time.Now()
+	for i := 0; i < 99; i++ {
+		resp, err := admin(t, c.addrs[i%3]).AdminMerge(ctx, &kvpb.AdminMergeRequest{RangeId: 1})
+		require.NoError(t, err, "merge %d", i)
+		require.Equal(t, uint64(1), resp.GetMerged().GetRangeId())
+	}
+	t.Logf("99 merges in %v", time.Since(started))
+	acked := w.finish()
+	t.Logf("%d acknowledged writes, %d scans", len(acked), w.scans.Load())
+
+	list, err = admin(t, c.addrs[2]).RangesList(ctx, &kvpb.RangesListRequest{})
+	require.NoError(t, err)
+	require.Len(t, list.GetRanges(), 1)
+	checkContiguous(t, list.GetRanges())
+	_, err = admin(t, c.addrs[0]).AdminMerge(ctx, &kvpb.AdminMergeRequest{RangeId: 1})
+	require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+
+	rows, err := dsScan(ctx, ds, "w/", "w0", 0)
+	require.NoError(t, err)
+	require.NoError(t, checkScan(rows, acked))
+	checkStats(t, c)
+	// Every node dropped the merged-away replicas.
+	waitFor(t, 30*time.Second, "one replica per node", func() error {
+		for i, s := range c.nodes {
+			if n := len(s.store().RangeInfo(0)); n != 1 {
+				return fmt.Errorf("n%d has %d replicas", i+1, n)
+			}
+		}
+		return nil
+	})
+}
+
+// checkContiguous: the listed ranges tile the key space, each with a
+// leaseholder among its replicas.
+func checkContiguous(t *testing.T, rs []*kvpb.RangeListEntry) {
+	t.Helper()
+	sort.Slice(rs, func(i, j int) bool {
+		return bytes.Compare(rs[i].GetDesc().GetStartKey(), rs[j].GetDesc().GetStartKey()) < 0
+	})
+	require.Empty(t, rs[0].GetDesc().GetStartKey())
+	require.Equal(t, keys.KeyMax, rs[len(rs)-1].GetDesc().GetEndKey())
+	for i, r := range rs {
+		if i > 0 {
+			require.True(t, bytes.Equal(rs[i-1].GetDesc().GetEndKey(), r.GetDesc().GetStartKey()), "gap or overlap at r%d", r.GetDesc().GetRangeId())
+		}
+		require.NotNil(t, r.GetLeaseholder(), "r%d has no leaseholder", r.GetDesc().GetRangeId())
+		_, ok := r.GetDesc().ReplicaByID(kvpb.ReplicaID(r.GetLeaseholder().GetReplicaId()))
+		require.True(t, ok)
+	}
+}
