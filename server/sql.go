@@ -14,8 +14,8 @@ import (
 // node once its KV client exists; Start calls it once.
 type SQLEngineFunc func(n *Server) (conn.Engine, error)
 
-// KV returns the node's KV client (what a SQL engine is built on).
-func (s *Server) KV() *kvclient.Client { return s.kv }
+// DB returns the node's KV client (what a SQL engine is built on).
+func (s *Server) DB() *kvclient.DB { return s.kv }
 
 // SQLAddr returns the address the SQL (pgwire) listener is bound to, ""
 // when the node serves no SQL.

@@ -34,7 +34,7 @@ func TestSQLListener(t *testing.T) {
 	var built *refusingEngine
 	s, err := New(Config{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", SQLAddr: "127.0.0.1:0", Logger: logger,
 		SQLEngine: func(n *Server) (conn.Engine, error) {
-			require.NotNil(t, n.KV())
+			require.NotNil(t, n.DB())
 			built = &refusingEngine{node: n}
 			return built, nil
 		}})
