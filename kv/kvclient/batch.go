@@ -39,6 +39,7 @@ const (
 	opReverseScan
 	opDelRange
 	opInc
+	opEndTxn // CommitInBatch only
 )
 
 // op is one operation of a batch, with what it needs to follow resume
@@ -196,6 +197,10 @@ func (b *Batch) fill(i int, resp *kvpb.ResponseUnion) (*kvpb.RequestUnion, error
 		}
 		if rs := s.GetResumeSpan(); rs != nil && b.wantsMore(i) {
 			return kvpb.NewReverseScan(rs.GetKey(), rs.GetEndKey(), b.remaining(i)), nil
+		}
+	case opEndTxn:
+		if resp.GetEndTxn() == nil {
+			return bad()
 		}
 	case opDelRange:
 		d := resp.GetDeleteRange()

@@ -38,6 +38,8 @@ type Config struct {
 	AdminTimeout time.Duration
 	// BackoffInitial and BackoffMax bound retry pauses (10ms, 500ms).
 	BackoffInitial, BackoffMax time.Duration
+	// Txn tunes transactions.
+	Txn TxnConfig
 	// Resolver, if set, is asked for a node's address before the
 	// cluster is (nodes pass their address book).
 	Resolver kvcoord.NodeResolver
@@ -61,6 +63,8 @@ type DB struct {
 	grpc  *kvcoord.GRPCTransport
 	dir   *directory
 	ds    *kvcoord.DistSender
+	txns  *kvcoord.TxnFactory
+	stats txnStats
 }
 
 // NewDB returns a client of the cluster reachable at cfg.Addrs. It does
@@ -89,6 +93,12 @@ func NewDB(cfg Config) (*DB, error) {
 	}
 	if cfg.BackoffMax <= 0 {
 		cfg.BackoffMax = 500 * time.Millisecond
+	}
+	if cfg.Txn.MaxRetries <= 0 {
+		cfg.Txn.MaxRetries = 1000
+	}
+	if cfg.Txn.RetryBackoffMax <= 0 {
+		cfg.Txn.RetryBackoffMax = 100 * time.Millisecond
 	}
 	db := &DB{cfg: cfg, clock: cfg.Clock, log: cfg.Logger}
 	dial := append(slices.Clone(cfg.DialOptions), ClockDialOptions(cfg.Clock)...)
@@ -122,11 +132,16 @@ func NewDB(cfg Config) (*DB, error) {
 		BackoffMax:     cfg.BackoffMax,
 		Logger:         cfg.Logger,
 	})
+	db.txns = kvcoord.NewTxnFactory(kvcoord.TxnConfig{Sender: db.ds, Clock: cfg.Clock,
+		HeartbeatInterval: cfg.Txn.HeartbeatInterval, CleanupTimeout: cfg.RequestTimeout, Logger: cfg.Logger})
 	return db, nil
 }
 
-// Close closes every connection; requests in flight fail.
+// Close stops the transactions' background work and closes every
+// connection; requests in flight fail. Open transactions are abandoned
+// (as by a crashed client): their records expire and others clean up.
 func (db *DB) Close() {
+	db.txns.Close()
 	db.grpc.Close()
 }
 

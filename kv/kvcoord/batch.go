@@ -11,25 +11,21 @@ import (
 // span is [key, end); end is nil for a point request.
 type span struct{ key, end []byte }
 
-// requestSpan returns the keys a request touches.
+// requestSpan returns the keys a request touches and whether it writes.
 func requestSpan(r *kvpb.RequestUnion) (span, bool, error) {
-	switch v := r.GetValue().(type) {
-	case *kvpb.RequestUnion_Get:
-		return span{key: v.Get.GetKey()}, false, nil
-	case *kvpb.RequestUnion_Put:
-		return span{key: v.Put.GetKey()}, true, nil
-	case *kvpb.RequestUnion_ConditionalPut:
-		return span{key: v.ConditionalPut.GetKey()}, true, nil
-	case *kvpb.RequestUnion_Increment:
-		return span{key: v.Increment.GetKey()}, true, nil
-	case *kvpb.RequestUnion_Delete:
-		return span{key: v.Delete.GetKey()}, true, nil
-	case *kvpb.RequestUnion_Scan:
-		return span{v.Scan.GetKey(), v.Scan.GetEndKey()}, false, checkSpan(v.Scan.GetKey(), v.Scan.GetEndKey())
-	case *kvpb.RequestUnion_ReverseScan:
-		return span{v.ReverseScan.GetKey(), v.ReverseScan.GetEndKey()}, false, checkSpan(v.ReverseScan.GetKey(), v.ReverseScan.GetEndKey())
-	case *kvpb.RequestUnion_DeleteRange:
-		return span{v.DeleteRange.GetKey(), v.DeleteRange.GetEndKey()}, true, checkSpan(v.DeleteRange.GetKey(), v.DeleteRange.GetEndKey())
+	switch r.GetValue().(type) {
+	case nil:
+		return span{}, false, &kvpb.InvalidRequestError{Reason: "empty request"}
+	case *kvpb.RequestUnion_Get, *kvpb.RequestUnion_Put, *kvpb.RequestUnion_ConditionalPut,
+		*kvpb.RequestUnion_Increment, *kvpb.RequestUnion_Delete, *kvpb.RequestUnion_EndTxn,
+		*kvpb.RequestUnion_HeartbeatTxn, *kvpb.RequestUnion_PushTxn, *kvpb.RequestUnion_QueryTxn,
+		*kvpb.RequestUnion_ResolveIntent, *kvpb.RequestUnion_Refresh:
+		k, _ := r.RequestSpan()
+		return span{key: k}, r.IsWrite(), nil
+	case *kvpb.RequestUnion_Scan, *kvpb.RequestUnion_ReverseScan, *kvpb.RequestUnion_DeleteRange,
+		*kvpb.RequestUnion_ResolveIntentRange, *kvpb.RequestUnion_RefreshRange:
+		k, e := r.RequestSpan()
+		return span{k, e}, r.IsWrite(), checkSpan(k, e)
 	}
 	return span{}, false, &kvpb.InvalidRequestError{Reason: fmt.Sprintf("unknown request type %T", r.GetValue())}
 }
@@ -88,6 +84,13 @@ func truncate(r *kvpb.RequestUnion, s span, start, end []byte, maxKeys, targetBy
 	case *kvpb.RequestUnion_DeleteRange:
 		return &kvpb.RequestUnion{Value: &kvpb.RequestUnion_DeleteRange{DeleteRange: &kvpb.DeleteRangeRequest{
 			Key: k, EndKey: e, MaxKeys: maxKeys, ReturnKeys: v.DeleteRange.GetReturnKeys()}}}
+	case *kvpb.RequestUnion_ResolveIntentRange:
+		o := v.ResolveIntentRange
+		return &kvpb.RequestUnion{Value: &kvpb.RequestUnion_ResolveIntentRange{ResolveIntentRange: &kvpb.ResolveIntentRangeRequest{
+			Key: k, EndKey: e, IntentTxn: o.GetIntentTxn(), Status: o.GetStatus(), IgnoredSeqnums: o.GetIgnoredSeqnums()}}}
+	case *kvpb.RequestUnion_RefreshRange:
+		return &kvpb.RequestUnion{Value: &kvpb.RequestUnion_RefreshRange{RefreshRange: &kvpb.RefreshRangeRequest{
+			Key: k, EndKey: e, RefreshFrom: v.RefreshRange.GetRefreshFrom()}}}
 	}
 	return nil
 }
@@ -101,6 +104,10 @@ func emptyResponse(r *kvpb.RequestUnion) *kvpb.ResponseUnion {
 		return &kvpb.ResponseUnion{Value: &kvpb.ResponseUnion_ReverseScan{ReverseScan: &kvpb.ReverseScanResponse{}}}
 	case *kvpb.RequestUnion_DeleteRange:
 		return &kvpb.ResponseUnion{Value: &kvpb.ResponseUnion_DeleteRange{DeleteRange: &kvpb.DeleteRangeResponse{}}}
+	case *kvpb.RequestUnion_ResolveIntentRange:
+		return &kvpb.ResponseUnion{Value: &kvpb.ResponseUnion_ResolveIntentRange{ResolveIntentRange: &kvpb.ResolveIntentRangeResponse{}}}
+	case *kvpb.RequestUnion_RefreshRange:
+		return &kvpb.ResponseUnion{Value: &kvpb.ResponseUnion_RefreshRange{RefreshRange: &kvpb.RefreshRangeResponse{}}}
 	}
 	return nil
 }
@@ -124,6 +131,9 @@ func combine(acc, part *kvpb.ResponseUnion) *kvpb.ResponseUnion {
 		p := part.GetDeleteRange()
 		a.DeleteRange.Keys = append(a.DeleteRange.Keys, p.GetKeys()...)
 		a.DeleteRange.NumDeleted += p.GetNumDeleted()
+	case *kvpb.ResponseUnion_ResolveIntentRange:
+		a.ResolveIntentRange.NumResolved += part.GetResolveIntentRange().GetNumResolved()
+	case *kvpb.ResponseUnion_RefreshRange:
 	default:
 		return proto.Clone(part).(*kvpb.ResponseUnion)
 	}

@@ -90,6 +90,21 @@ func New(cfg Config) *DistSender {
 // Cache exposes the range descriptor cache (for introspection and tests).
 func (ds *DistSender) Cache() *rangecache.Cache { return ds.cache }
 
+// ErrEndTxnSpansRanges is returned, with nothing sent, for a batch that
+// holds an EndTxn and other requests that do not all fall in the
+// EndTxn's range: the coordinator sends the other requests first and the
+// EndTxn alone (so that a commit is never applied before its writes).
+var ErrEndTxnSpansRanges = errors.New("kvcoord: EndTxn batch spans ranges; send its writes first")
+
+func hasEndTxn(ba *kvpb.BatchRequest) bool {
+	for _, r := range ba.GetRequests() {
+		if _, ok := r.GetValue().(*kvpb.RequestUnion_EndTxn); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // errResplit means a part's range changed under it: split it again.
 var errResplit = errors.New("kvcoord: range boundaries changed; re-split")
 
@@ -132,6 +147,9 @@ func (ds *DistSender) Send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.Ba
 	}
 	if limited && reverse && forward {
 		return nil, &kvpb.InvalidRequestError{Reason: "a batch with key or byte limits cannot mix forward and reverse ranged requests"}
+	}
+	if limited && hasEndTxn(ba) {
+		return nil, &kvpb.InvalidRequestError{Reason: "a batch with an EndTxn cannot have key or byte limits"}
 	}
 	var (
 		br  *kvpb.BatchResponse
@@ -229,11 +247,11 @@ func (ds *DistSender) sendParallel(ctx context.Context, ba *kvpb.BatchRequest, s
 		items[i] = item{idx: i, req: r, s: spans[i]}
 	}
 	resps := make([]*kvpb.ResponseUnion, len(spans))
-	var ts hlc.Timestamp
-	if err := ds.sendParts(ctx, ba, items, resps, &ts); err != nil {
+	var acc respAcc
+	if err := ds.sendParts(ctx, ba, items, resps, &acc); err != nil {
 		return nil, err
 	}
-	return ds.finish(ba, resps, ts), nil
+	return ds.finish(ba, resps, &acc), nil
 }
 
 // sendParts sends the items, each part in its own goroutine, and folds
@@ -241,12 +259,18 @@ func (ds *DistSender) sendParallel(ctx context.Context, ba *kvpb.BatchRequest, s
 // A part whose range changed under it is divided again and resent; only
 // that part, so nothing is applied twice.
 func (ds *DistSender) sendParts(ctx context.Context, ba *kvpb.BatchRequest, items []item,
-	resps []*kvpb.ResponseUnion, ts *hlc.Timestamp) error {
+	resps []*kvpb.ResponseUnion, acc *respAcc) error {
 	partials := map[int][]partial{}
+	endTxn := hasEndTxn(ba)
 	for len(items) > 0 {
 		parts, err := ds.divide(ctx, items)
 		if err != nil {
 			return err
+		}
+		if endTxn && len(parts) > 1 {
+			// Only ever one part is sent with an EndTxn, so nothing of
+			// the batch has been applied.
+			return ErrEndTxnSpansRanges
 		}
 		type result struct {
 			br  *kvpb.BatchResponse
@@ -276,7 +300,7 @@ func (ds *DistSender) sendParts(ctx context.Context, ba *kvpb.BatchRequest, item
 			case r.err != nil:
 				return r.err
 			default:
-				*ts = ts.Forward(r.br.GetTimestamp().HLC())
+				acc.add(r.br)
 				// Order by the piece's own start, not the range's: a stale
 				// descriptor can start earlier than the range that served it.
 				for k, j := range parts[i].indexes {
@@ -317,7 +341,7 @@ func (ds *DistSender) sendOrdered(ctx context.Context, ba *kvpb.BatchRequest, sp
 			resps[i] = emptyResponse(r)
 		}
 	}
-	var ts hlc.Timestamp
+	var acc respAcc
 	// Point requests go first, all at once.
 	var points []int
 	for i, s := range spans {
@@ -330,7 +354,7 @@ func (ds *DistSender) sendOrdered(ctx context.Context, ba *kvpb.BatchRequest, sp
 		for k, i := range points {
 			items[k] = item{idx: i, req: ba.GetRequests()[i], s: spans[i]}
 		}
-		if err := ds.sendParts(ctx, ba, items, resps, &ts); err != nil {
+		if err := ds.sendParts(ctx, ba, items, resps, &acc); err != nil {
 			return nil, err
 		}
 	}
@@ -377,7 +401,7 @@ func (ds *DistSender) sendOrdered(ctx context.Context, ba *kvpb.BatchRequest, sp
 			if err != nil {
 				return nil, err
 			}
-			ts = ts.Forward(br.GetTimestamp().HLC())
+			acc.add(br)
 			for k, i := range p.indexes {
 				part := br.GetResponses()[k]
 				nk, nb, resume := partStats(part)
@@ -402,7 +426,7 @@ func (ds *DistSender) sendOrdered(ctx context.Context, ba *kvpb.BatchRequest, sp
 		}
 		cursor, more = nextCursor(spans, done, d, reverse)
 	}
-	return ds.finish(ba, resps, ts), nil
+	return ds.finish(ba, resps, &acc), nil
 }
 
 // nextCursor returns where the next range to visit is looked up, after
@@ -479,13 +503,31 @@ func (ds *DistSender) restAfter(s span, d *kvpb.RangeDescriptor, reverse bool) *
 	return nil
 }
 
-func (ds *DistSender) finish(ba *kvpb.BatchRequest, resps []*kvpb.ResponseUnion, ts hlc.Timestamp) *kvpb.BatchResponse {
+// respAcc accumulates what the parts' responses say besides their
+// results: the highest evaluation timestamp and the transaction.
+type respAcc struct {
+	ts  hlc.Timestamp
+	txn *kvpb.Transaction
+}
+
+func (a *respAcc) add(br *kvpb.BatchResponse) {
+	a.ts = a.ts.Forward(br.GetTimestamp().HLC())
+	if t := br.GetTxn(); t != nil {
+		if a.txn == nil {
+			a.txn = t.Clone()
+		} else {
+			MergeTxn(a.txn, t)
+		}
+	}
+}
+
+func (ds *DistSender) finish(ba *kvpb.BatchRequest, resps []*kvpb.ResponseUnion, acc *respAcc) *kvpb.BatchResponse {
 	for i, r := range resps {
 		if r == nil {
 			resps[i] = emptyResponse(ba.GetRequests()[i])
 		}
 	}
-	br := &kvpb.BatchResponse{Responses: resps, Timestamp: kvpb.TS(ts)}
+	br := &kvpb.BatchResponse{Responses: resps, Timestamp: kvpb.TS(acc.ts), Txn: acc.txn}
 	if ds.cfg.Clock != nil {
 		br.Now = kvpb.TS(ds.cfg.Clock.Now())
 	}
@@ -651,7 +693,7 @@ func partHeader(orig *kvpb.Header, desc *kvpb.RangeDescriptor, rep *kvpb.Replica
 func idempotent(reqs []*kvpb.RequestUnion) bool {
 	for _, r := range reqs {
 		switch r.GetValue().(type) {
-		case *kvpb.RequestUnion_ConditionalPut, *kvpb.RequestUnion_Increment:
+		case *kvpb.RequestUnion_ConditionalPut, *kvpb.RequestUnion_Increment, *kvpb.RequestUnion_EndTxn:
 			return false
 		}
 	}

@@ -1,0 +1,148 @@
+package catalog
+
+import (
+	"fmt"
+
+	"github.com/tesseradb/tessera/sql/rowenc"
+	"github.com/tesseradb/tessera/sql/types"
+)
+
+// ID identifies a descriptor (database, schema, table, view, sequence).
+type ID uint32
+
+// IndexID identifies an index within its table; the primary index is 1.
+type IndexID uint32
+
+// ColumnID identifies a column within its table.
+type ColumnID = rowenc.ColumnID
+
+// Kind is the kind of a descriptor.
+type Kind string
+
+// Descriptor kinds.
+const (
+	KindDatabase Kind = "database"
+	KindSchema   Kind = "schema"
+	KindTable    Kind = "table"
+	KindView     Kind = "view"
+	KindSequence Kind = "sequence"
+)
+
+// Descriptor is the stored form of every schema object.
+type Descriptor struct {
+	ID       ID
+	Kind     Kind
+	Name     string
+	ParentID ID // database of a schema or table; 0 for a database
+	SchemaID ID // schema of a table; 0 otherwise
+	Version  int64
+
+	// Tables.
+	Columns      []Column `json:",omitempty"`
+	NextColumnID ColumnID `json:",omitempty"`
+	Primary      *Index   `json:",omitempty"`
+	Indexes      []Index  `json:",omitempty"`
+	NextIndexID  IndexID  `json:",omitempty"`
+
+	// Views: the query text and the output column names.
+	ViewQuery   string   `json:",omitempty"`
+	ViewColumns []string `json:",omitempty"`
+
+	// Sequences.
+	Seq *SequenceOpts `json:",omitempty"`
+}
+
+// Column is a table column.
+type Column struct {
+	ID       ColumnID
+	Name     string
+	Type     *types.T
+	Nullable bool
+	// Default is the DEFAULT expression as SQL text ("" = NULL).
+	Default string `json:",omitempty"`
+	// Hidden columns (rowid) are not in SELECT *.
+	Hidden bool `json:",omitempty"`
+	// OwnedSeq is the sequence created for a SERIAL column.
+	OwnedSeq ID `json:",omitempty"`
+}
+
+// Index is the primary or a secondary index.
+type Index struct {
+	ID        IndexID
+	Name      string
+	Unique    bool
+	ColumnIDs []ColumnID
+	Desc      []bool
+}
+
+// SequenceOpts are a sequence's parameters.
+type SequenceOpts struct {
+	Start, Increment, Min, Max int64
+}
+
+// IsTable reports whether the descriptor holds rows.
+func (d *Descriptor) IsTable() bool { return d.Kind == KindTable }
+
+// ColumnByName finds a column (hidden ones too).
+func (d *Descriptor) ColumnByName(name string) (int, *Column) {
+	for i := range d.Columns {
+		if d.Columns[i].Name == name {
+			return i, &d.Columns[i]
+		}
+	}
+	return -1, nil
+}
+
+// ColumnOrdinal returns the position of column id in Columns.
+func (d *Descriptor) ColumnOrdinal(id ColumnID) int {
+	for i := range d.Columns {
+		if d.Columns[i].ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// IndexByName finds a secondary index.
+func (d *Descriptor) IndexByName(name string) int {
+	for i := range d.Indexes {
+		if d.Indexes[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// AllIndexes returns the primary index followed by the secondary ones.
+func (d *Descriptor) AllIndexes() []*Index {
+	out := []*Index{d.Primary}
+	for i := range d.Indexes {
+		out = append(out, &d.Indexes[i])
+	}
+	return out
+}
+
+// Validate checks a table descriptor's internal consistency.
+func (d *Descriptor) Validate() error {
+	if d.Kind != KindTable {
+		return nil
+	}
+	if d.Primary == nil || len(d.Primary.ColumnIDs) == 0 {
+		return fmt.Errorf("catalog: table %q has no primary index", d.Name)
+	}
+	seen := map[string]bool{}
+	for _, c := range d.Columns {
+		if seen[c.Name] {
+			return fmt.Errorf("catalog: table %q has two columns %q", d.Name, c.Name)
+		}
+		seen[c.Name] = true
+	}
+	for _, ix := range d.AllIndexes() {
+		for _, id := range ix.ColumnIDs {
+			if d.ColumnOrdinal(id) < 0 {
+				return fmt.Errorf("catalog: index %q of %q names missing column %d", ix.Name, d.Name, id)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,324 @@
+package catalog
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/tesseradb/tessera/kv/keys"
+	"github.com/tesseradb/tessera/sql/kvtxn"
+	"github.com/tesseradb/tessera/sql/pgerr"
+)
+
+var (
+	descPrefix = append(append([]byte{}, keys.SystemPrefix...), "desc/"...)
+	nsPrefix   = append(append([]byte{}, keys.SystemPrefix...), "ns/"...)
+	descIDKey  = append(append([]byte{}, keys.SystemPrefix...), "descid"...)
+	descGenKey = append(append([]byte{}, keys.SystemPrefix...), "descgen"...)
+	seqPrefix  = append(append([]byte{}, keys.SystemPrefix...), "seq/"...)
+)
+
+func descKey(id ID) []byte {
+	return binary.BigEndian.AppendUint32(append([]byte{}, descPrefix...), uint32(id))
+}
+
+func nsKey(parent, schema ID, name string) []byte {
+	k := append([]byte{}, nsPrefix...)
+	k = binary.BigEndian.AppendUint32(k, uint32(parent))
+	k = binary.BigEndian.AppendUint32(k, uint32(schema))
+	return append(k, name...)
+}
+
+// SequenceKey is where a sequence's current value lives.
+func SequenceKey(id ID) []byte {
+	return binary.BigEndian.AppendUint32(append([]byte{}, seqPrefix...), uint32(id))
+}
+
+// Cache holds descriptors read at one schema generation; shared by the
+// sessions of a node.
+type Cache struct {
+	mu struct {
+		sync.Mutex
+		gen   int64
+		descs map[ID]*Descriptor
+		names map[string]ID
+	}
+}
+
+// NewCache returns an empty cache.
+func NewCache() *Cache {
+	c := &Cache{}
+	c.mu.gen = -1
+	return c
+}
+
+// Collection resolves and writes descriptors inside one transaction.
+type Collection struct {
+	txn   kvtxn.Txn
+	db    kvtxn.DB
+	cache *Cache
+	gen   int64
+	// wrote is set once this transaction changed the schema; from then on
+	// it reads descriptors from its own transaction only.
+	wrote bool
+	local map[ID]*Descriptor
+}
+
+// NewCollection starts resolving descriptors in txn: it reads the schema
+// generation (see the package doc).
+func NewCollection(ctx context.Context, db kvtxn.DB, txn kvtxn.Txn, cache *Cache) (*Collection, error) {
+	c := &Collection{txn: txn, db: db, cache: cache, local: map[ID]*Descriptor{}}
+	v, found, err := txn.Get(ctx, descGenKey)
+	if err != nil {
+		return nil, err
+	}
+	if found && len(v) == 8 {
+		c.gen = int64(binary.BigEndian.Uint64(v))
+	}
+	return c, nil
+}
+
+// Txn is the collection's transaction.
+func (c *Collection) Txn() kvtxn.Txn { return c.txn }
+
+// DB is the KV database.
+func (c *Collection) DB() kvtxn.DB { return c.db }
+
+func (c *Collection) cached(f func(descs map[ID]*Descriptor, names map[string]ID)) bool {
+	if c.wrote || c.cache == nil {
+		return false
+	}
+	c.cache.mu.Lock()
+	defer c.cache.mu.Unlock()
+	if c.cache.mu.gen != c.gen {
+		c.cache.mu.gen = c.gen
+		c.cache.mu.descs = map[ID]*Descriptor{}
+		c.cache.mu.names = map[string]ID{}
+	}
+	f(c.cache.mu.descs, c.cache.mu.names)
+	return true
+}
+
+// LookupID resolves a name in (parent, schema); 0 if absent.
+func (c *Collection) LookupID(ctx context.Context, parent, schema ID, name string) (ID, error) {
+	nk := string(nsKey(parent, schema, name))
+	var id ID
+	var hit bool
+	c.cached(func(_ map[ID]*Descriptor, names map[string]ID) { id, hit = names[nk] })
+	if hit {
+		return id, nil
+	}
+	v, found, err := c.txn.Get(ctx, []byte(nk))
+	if err != nil {
+		return 0, err
+	}
+	if found && len(v) == 4 {
+		id = ID(binary.BigEndian.Uint32(v))
+	}
+	c.cached(func(_ map[ID]*Descriptor, names map[string]ID) { names[nk] = id })
+	return id, nil
+}
+
+// Get reads a descriptor; nil if absent. The result must not be mutated
+// (Mutable returns a copy to change).
+func (c *Collection) Get(ctx context.Context, id ID) (*Descriptor, error) {
+	if d, ok := c.local[id]; ok {
+		return d, nil
+	}
+	var d *Descriptor
+	var hit bool
+	c.cached(func(descs map[ID]*Descriptor, _ map[string]ID) { d, hit = descs[id] })
+	if hit {
+		return d, nil
+	}
+	v, found, err := c.txn.Get(ctx, descKey(id))
+	if err != nil {
+		return nil, err
+	}
+	if found {
+		d = &Descriptor{}
+		if err := json.Unmarshal(v, d); err != nil {
+			return nil, fmt.Errorf("catalog: descriptor %d: %w", id, err)
+		}
+	}
+	c.cached(func(descs map[ID]*Descriptor, _ map[string]ID) { descs[id] = d })
+	return d, nil
+}
+
+// Mutable returns a deep copy of a descriptor to modify and Write.
+func Mutable(d *Descriptor) *Descriptor {
+	b, err := json.Marshal(d)
+	if err != nil {
+		panic(err) // descriptors always marshal
+	}
+	out := &Descriptor{}
+	if err := json.Unmarshal(b, out); err != nil {
+		panic(err)
+	}
+	return out
+}
+
+func (c *Collection) bumpGen(ctx context.Context) error {
+	if c.wrote {
+		return nil
+	}
+	c.wrote = true
+	_, err := c.txn.Inc(ctx, descGenKey, 1)
+	return err
+}
+
+// NewID allocates a descriptor ID.
+func (c *Collection) NewID(ctx context.Context) (ID, error) {
+	v, err := c.db.Inc(ctx, descIDKey, 1)
+	if err != nil {
+		return 0, err
+	}
+	return ID(v + 100), nil
+}
+
+// Write stores a descriptor (new or changed) in the transaction.
+func (c *Collection) Write(ctx context.Context, d *Descriptor) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	if err := c.bumpGen(ctx); err != nil {
+		return err
+	}
+	d.Version++
+	b, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	c.local[d.ID] = d
+	return c.txn.Put(ctx, descKey(d.ID), b)
+}
+
+// SetName binds (parent, schema, name) to id.
+func (c *Collection) SetName(ctx context.Context, parent, schema ID, name string, id ID) error {
+	if err := c.bumpGen(ctx); err != nil {
+		return err
+	}
+	return c.txn.CPut(ctx, nsKey(parent, schema, name), binary.BigEndian.AppendUint32(nil, uint32(id)), nil)
+}
+
+// RemoveName unbinds a name.
+func (c *Collection) RemoveName(ctx context.Context, parent, schema ID, name string) error {
+	if err := c.bumpGen(ctx); err != nil {
+		return err
+	}
+	return c.txn.Del(ctx, nsKey(parent, schema, name))
+}
+
+// Delete removes a descriptor.
+func (c *Collection) Delete(ctx context.Context, id ID) error {
+	if err := c.bumpGen(ctx); err != nil {
+		return err
+	}
+	c.local[id] = nil
+	return c.txn.Del(ctx, descKey(id))
+}
+
+// ListNames lists the (name, id) pairs under (parent, schema).
+func (c *Collection) ListNames(ctx context.Context, parent, schema ID) (map[string]ID, error) {
+	p := nsKey(parent, schema, "")
+	kvs, err := c.txn.Scan(ctx, p, PrefixEnd(p), 0)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]ID{}
+	for _, kv := range kvs {
+		if len(kv.Value) == 4 && bytes.HasPrefix(kv.Key, p) {
+			out[string(kv.Key[len(p):])] = ID(binary.BigEndian.Uint32(kv.Value))
+		}
+	}
+	return out, nil
+}
+
+// Database names a database; ID 0 with an error 3D000 if absent.
+func (c *Collection) Database(ctx context.Context, name string) (ID, error) {
+	id, err := c.LookupID(ctx, 0, 0, name)
+	if err != nil {
+		return 0, err
+	}
+	if id == 0 {
+		return 0, pgerr.New(pgerr.InvalidCatalogName, "database %q does not exist", name)
+	}
+	return id, nil
+}
+
+// Bootstrap creates defaultdb and postgres with their public schemas if
+// they do not exist yet.
+func Bootstrap(ctx context.Context, db kvtxn.DB) error {
+	for attempt := 0; ; attempt++ {
+		err := bootstrapOnce(ctx, db)
+		if err == nil || !kvtxn.IsRetryable(err) || attempt > 20 {
+			return err
+		}
+	}
+}
+
+func bootstrapOnce(ctx context.Context, db kvtxn.DB) error {
+	txn := db.NewTxn(ctx)
+	c, err := NewCollection(ctx, db, txn, nil)
+	if err != nil {
+		_ = txn.Rollback(ctx)
+		return err
+	}
+	for _, name := range []string{"defaultdb", "postgres"} {
+		id, err := c.LookupID(ctx, 0, 0, name)
+		if err != nil {
+			_ = txn.Rollback(ctx)
+			return err
+		}
+		if id != 0 {
+			continue
+		}
+		if _, err := c.CreateDatabase(ctx, name); err != nil {
+			_ = txn.Rollback(ctx)
+			return err
+		}
+	}
+	return txn.Commit(ctx)
+}
+
+// CreateDatabase creates a database and its public schema.
+func (c *Collection) CreateDatabase(ctx context.Context, name string) (ID, error) {
+	id, err := c.NewID(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := c.Write(ctx, &Descriptor{ID: id, Kind: KindDatabase, Name: name}); err != nil {
+		return 0, err
+	}
+	if err := c.SetName(ctx, 0, 0, name, id); err != nil {
+		if kvtxn.IsConditionFailed(err) {
+			return 0, pgerr.New(pgerr.DuplicateDatabase, "database %q already exists", name)
+		}
+		return 0, err
+	}
+	if _, err := c.CreateSchema(ctx, id, "public"); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// CreateSchema creates a schema in a database.
+func (c *Collection) CreateSchema(ctx context.Context, dbID ID, name string) (ID, error) {
+	id, err := c.NewID(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := c.Write(ctx, &Descriptor{ID: id, Kind: KindSchema, Name: name, ParentID: dbID}); err != nil {
+		return 0, err
+	}
+	if err := c.SetName(ctx, dbID, 0, name, id); err != nil {
+		if kvtxn.IsConditionFailed(err) {
+			return 0, pgerr.New(pgerr.DuplicateSchema, "schema %q already exists", name)
+		}
+		return 0, err
+	}
+	return id, nil
+}

@@ -1,0 +1,20 @@
+// Package exec runs plans (sql/plan): it builds pull-based operators from
+// plan nodes and evaluates scalar expressions with sql/sem's overloads.
+// Operators pull rows one at a time from their inputs (Iter.Next); scans
+// fetch from the KV layer in batches of up to ScanBatch keys, secondary
+// index scans look primary rows up in batches. Sort, hash join, hash
+// aggregation, DISTINCT, set operations, window functions and subquery /
+// CTE results are materialised in memory under the statement's memory
+// budget (Env.Budget): exceeding it fails with SQLSTATE 53200 rather than
+// risking the process. Every operator checks the context between batches,
+// so a cancelled statement stops with 57014.
+//
+// Writes (Insert, Update, Delete) maintain the primary index and every
+// secondary index in the statement's transaction; UNIQUE and PRIMARY KEY
+// are enforced with CPut (primary) and a prefix scan (secondary, when no
+// indexed column is NULL), NOT NULL and column types are checked before a
+// row is written.
+//
+// Invariants: an Env belongs to one statement execution on one goroutine;
+// rows returned by Next are owned by the caller until the next call.
+package exec

@@ -1,0 +1,358 @@
+package exec
+
+import (
+	"github.com/tesseradb/tessera/sql/catalog"
+	"github.com/tesseradb/tessera/sql/pgerr"
+	"github.com/tesseradb/tessera/sql/plan"
+	"github.com/tesseradb/tessera/sql/sem"
+	"github.com/tesseradb/tessera/sql/types"
+)
+
+// Eval evaluates a scalar expression against row.
+func (env *Env) Eval(e plan.Expr, row Row) (types.Datum, error) {
+	switch e := e.(type) {
+	case *plan.Const:
+		return e.D, nil
+	case *plan.ColRef:
+		return row[e.Idx], nil
+	case *plan.OuterRef:
+		i := len(env.outer) - e.Level
+		if i < 0 || i >= len(env.outer) || e.Idx >= len(env.outer[i]) {
+			return nil, pgerr.New(pgerr.Internal, "outer reference out of scope")
+		}
+		return env.outer[i][e.Idx], nil
+	case *plan.Param:
+		if e.N < 1 || e.N > len(env.Params) {
+			return nil, pgerr.New(pgerr.UndefinedParameter, "there is no parameter $%d", e.N)
+		}
+		d := env.Params[e.N-1]
+		return d, nil
+	case *plan.Binary:
+		l, err := env.Eval(e.L, row)
+		if err != nil {
+			return nil, err
+		}
+		r, err := env.Eval(e.R, row)
+		if err != nil {
+			return nil, err
+		}
+		if !e.Ov.CalledOnNull && (types.IsNull(l) || types.IsNull(r)) {
+			return types.Null, nil
+		}
+		return e.Ov.Fn(env.EvalCtx, l, r)
+	case *plan.Unary:
+		v, err := env.Eval(e.E, row)
+		if err != nil || types.IsNull(v) {
+			return v, err
+		}
+		return e.Ov.Fn(env.EvalCtx, v)
+	case *plan.Logic:
+		l, err := env.Eval(e.L, row)
+		if err != nil {
+			return nil, err
+		}
+		if e.Op == plan.And && l == types.DBool(false) {
+			return l, nil
+		}
+		if e.Op == plan.Or && l == types.DBool(true) {
+			return l, nil
+		}
+		r, err := env.Eval(e.R, row)
+		if err != nil {
+			return nil, err
+		}
+		if e.Op == plan.And {
+			return sem.And(l, r), nil
+		}
+		return sem.Or(l, r), nil
+	case *plan.Not:
+		v, err := env.Eval(e.E, row)
+		if err != nil {
+			return nil, err
+		}
+		return sem.Not(v), nil
+	case *plan.IsNull:
+		v, err := env.Eval(e.E, row)
+		if err != nil {
+			return nil, err
+		}
+		isNull := types.IsNull(v)
+		if a, ok := v.(*types.DArray); ok && false {
+			_ = a
+		}
+		return types.DBool(isNull != e.Not), nil
+	case *plan.IsBool:
+		v, err := env.Eval(e.E, row)
+		if err != nil {
+			return nil, err
+		}
+		res := !types.IsNull(v) && v == types.DBool(e.Val)
+		return types.DBool(res != e.Not), nil
+	case *plan.Cast:
+		v, err := env.Eval(e.E, row)
+		if err != nil || types.IsNull(v) {
+			return v, err
+		}
+		if e.Explicit {
+			return sem.ExplicitCast(env.EvalCtx, v, e.From, e.To)
+		}
+		return sem.Coerce(env.EvalCtx, v, e.From, e.To)
+	case *plan.Case:
+		for _, w := range e.Whens {
+			c, err := env.Eval(w.Cond, row)
+			if err != nil {
+				return nil, err
+			}
+			if c == types.DBool(true) {
+				return env.Eval(w.Val, row)
+			}
+		}
+		if e.Else == nil {
+			return types.Null, nil
+		}
+		return env.Eval(e.Else, row)
+	case *plan.Coalesce:
+		for _, a := range e.Args {
+			v, err := env.Eval(a, row)
+			if err != nil {
+				return nil, err
+			}
+			if !types.IsNull(v) {
+				return v, nil
+			}
+		}
+		return types.Null, nil
+	case *plan.NullIf:
+		l, err := env.Eval(e.L, row)
+		if err != nil {
+			return nil, err
+		}
+		r, err := env.Eval(e.R, row)
+		if err != nil {
+			return nil, err
+		}
+		if types.IsNull(l) || types.IsNull(r) {
+			return l, nil
+		}
+		eq, err := e.Eq.Fn(env.EvalCtx, l, r)
+		if err != nil {
+			return nil, err
+		}
+		if eq == types.DBool(true) {
+			return types.Null, nil
+		}
+		return l, nil
+	case *plan.Greatest:
+		vals := make([]types.Datum, len(e.Args))
+		for i, a := range e.Args {
+			v, err := env.Eval(a, row)
+			if err != nil {
+				return nil, err
+			}
+			vals[i] = v
+		}
+		return sem.Greatest(e.T, vals, e.Least)
+	case *plan.Func:
+		args := make([]types.Datum, len(e.Args))
+		for i, a := range e.Args {
+			v, err := env.Eval(a, row)
+			if err != nil {
+				return nil, err
+			}
+			if types.IsNull(v) && !e.Ov.CalledOnNull {
+				return types.Null, nil
+			}
+			args[i] = v
+		}
+		if e.Ov.Fn == nil {
+			return nil, pgerr.New(pgerr.FeatureNotSupported, "function %s cannot be called here", e.Ov.Name)
+		}
+		return e.Ov.Fn(env.EvalCtx, args)
+	case *plan.InList:
+		l, err := env.Eval(e.E, row)
+		if err != nil {
+			return nil, err
+		}
+		vals := make([]types.Datum, len(e.List))
+		for i, a := range e.List {
+			if vals[i], err = env.Eval(a, row); err != nil {
+				return nil, err
+			}
+		}
+		res, err := sem.AnyAll(env.EvalCtx, e.Cmp, l, vals, false)
+		if err != nil {
+			return nil, err
+		}
+		if e.Not {
+			return sem.Not(res), nil
+		}
+		return res, nil
+	case *plan.Subquery:
+		return env.evalSubquery(e, row)
+	case *plan.ArrayCtor:
+		a := &types.DArray{Elem: e.T.Elem}
+		for _, x := range e.Elems {
+			v, err := env.Eval(x, row)
+			if err != nil {
+				return nil, err
+			}
+			a.Elems = append(a.Elems, v)
+		}
+		return a, nil
+	case *plan.AnyArray:
+		l, err := env.Eval(e.L, row)
+		if err != nil {
+			return nil, err
+		}
+		r, err := env.Eval(e.R, row)
+		if err != nil || types.IsNull(r) {
+			return r, err
+		}
+		return sem.AnyAll(env.EvalCtx, e.Cmp, l, r.(*types.DArray).Elems, e.All)
+	case *plan.Subscript:
+		a, err := env.Eval(e.E, row)
+		if err != nil || types.IsNull(a) {
+			return a, err
+		}
+		i, err := env.Eval(e.Idx, row)
+		if err != nil || types.IsNull(i) {
+			return types.Null, err
+		}
+		arr := a.(*types.DArray)
+		n := int(i.(types.DInt))
+		if n < 1 || n > len(arr.Elems) {
+			return types.Null, nil
+		}
+		return arr.Elems[n-1], nil
+	case *plan.SeqFunc:
+		return env.evalSeq(e, row)
+	}
+	return nil, pgerr.New(pgerr.Internal, "cannot evaluate %T", e)
+}
+
+// EvalBool evaluates a condition: true only for TRUE.
+func (env *Env) EvalBool(e plan.Expr, row Row) (bool, error) {
+	v, err := env.Eval(e, row)
+	if err != nil {
+		return false, err
+	}
+	return v == types.DBool(true), nil
+}
+
+func (env *Env) runSub(p plan.Node, row Row) ([]Row, error) {
+	env.outer = append(env.outer, row)
+	defer func() { env.outer = env.outer[:len(env.outer)-1] }()
+	return env.collectAccounted(p)
+}
+
+func (env *Env) evalSubquery(e *plan.Subquery, row Row) (types.Datum, error) {
+	var rows []Row
+	var err error
+	if !e.Correlated {
+		if env.subq == nil {
+			env.subq = map[int][]Row{}
+		}
+		var ok bool
+		if rows, ok = env.subq[e.ID]; !ok {
+			if rows, err = env.runSub(e.Plan, row); err != nil {
+				return nil, err
+			}
+			env.subq[e.ID] = rows
+		}
+	} else if e.Mode == plan.SubExists {
+		env.outer = append(env.outer, row)
+		it, err := Build(env, e.Plan)
+		var first Row
+		if err == nil {
+			first, err = it.Next()
+		}
+		env.outer = env.outer[:len(env.outer)-1]
+		if err != nil {
+			return nil, err
+		}
+		return types.DBool(first != nil), nil
+	} else if rows, err = env.runSub(e.Plan, row); err != nil {
+		return nil, err
+	}
+	switch e.Mode {
+	case plan.SubExists:
+		return types.DBool(len(rows) > 0), nil
+	case plan.SubScalar:
+		if len(rows) == 0 {
+			return types.Null, nil
+		}
+		if len(rows) > 1 {
+			return nil, pgerr.New(pgerr.CardinalityViolation, "more than one row returned by a subquery used as an expression")
+		}
+		return rows[0][0], nil
+	case plan.SubArray:
+		a := &types.DArray{Elem: e.T.Elem}
+		for _, r := range rows {
+			a.Elems = append(a.Elems, r[0])
+		}
+		return a, nil
+	case plan.SubAny, plan.SubAll:
+		l, err := env.Eval(e.L, row)
+		if err != nil {
+			return nil, err
+		}
+		vals := make([]types.Datum, len(rows))
+		for i, r := range rows {
+			vals[i] = r[0]
+		}
+		res, err := sem.AnyAll(env.EvalCtx, e.Cmp, l, vals, e.Mode == plan.SubAll)
+		if err != nil {
+			return nil, err
+		}
+		if e.Not {
+			return sem.Not(res), nil
+		}
+		return res, nil
+	}
+	return nil, pgerr.New(pgerr.Internal, "bad subquery mode")
+}
+
+func (env *Env) evalSeq(e *plan.SeqFunc, row Row) (types.Datum, error) {
+	key := catalog.SequenceKey(e.Seq.ID)
+	opts := e.Seq.Seq
+	if opts == nil {
+		opts = &catalog.SequenceOpts{Start: 1, Increment: 1, Min: 1, Max: 1<<63 - 1}
+	}
+	switch e.Op {
+	case "nextval":
+		v, err := env.DB.Inc(env.Ctx, key, opts.Increment)
+		if err != nil {
+			return nil, err
+		}
+		val := opts.Start - opts.Increment + v
+		if (opts.Increment > 0 && val > opts.Max) || (opts.Increment < 0 && val < opts.Min) {
+			return nil, pgerr.New(pgerr.SequenceLimit, "nextval: reached maximum value of sequence %q (%d)", e.Seq.Name, opts.Max)
+		}
+		return types.DInt(val), nil
+	case "currval", "currval_raw":
+		v, err := env.DB.Inc(env.Ctx, key, 0)
+		if err != nil {
+			return nil, err
+		}
+		if v == 0 && e.Op == "currval" {
+			return nil, pgerr.New("55000", "currval of sequence %q is not yet defined in this session", e.Seq.Name)
+		}
+		return types.DInt(opts.Start - opts.Increment + v), nil
+	case "setval":
+		a, err := env.Eval(e.Arg, row)
+		if err != nil || types.IsNull(a) {
+			return types.Null, err
+		}
+		target := int64(a.(types.DInt))
+		cur, err := env.DB.Inc(env.Ctx, key, 0)
+		if err != nil {
+			return nil, err
+		}
+		want := target - opts.Start + opts.Increment
+		if _, err := env.DB.Inc(env.Ctx, key, want-cur); err != nil {
+			return nil, err
+		}
+		return a, nil
+	}
+	return nil, pgerr.New(pgerr.FeatureNotSupported, "%s is not supported", e.Op)
+}

@@ -1,0 +1,228 @@
+package exec
+
+import (
+	"bytes"
+	"sort"
+
+	"github.com/tesseradb/tessera/sql/catalog"
+	"github.com/tesseradb/tessera/sql/kvtxn"
+	"github.com/tesseradb/tessera/sql/plan"
+	"github.com/tesseradb/tessera/sql/rowenc"
+	"github.com/tesseradb/tessera/sql/types"
+)
+
+type keySpan struct{ start, end []byte }
+
+// spans computes the key spans of a scan (merged, in key order).
+func (env *Env) spans(s *plan.Scan) ([]keySpan, error) {
+	ix := s.Index
+	if ix == nil {
+		ix = s.Table.Primary
+	}
+	prefix := s.Codec.Prefix(ix.ID)
+	if len(s.Spans) == 0 {
+		return []keySpan{{prefix, catalog.PrefixEnd(prefix)}}, nil
+	}
+	var out []keySpan
+	for _, sp := range s.Spans {
+		k := append([]byte{}, prefix...)
+		empty := false
+		for i, e := range sp.Eq {
+			v, err := env.Eval(e, nil)
+			if err != nil {
+				return nil, err
+			}
+			if types.IsNull(v) {
+				empty = true
+				break
+			}
+			c := &s.Table.Columns[s.Table.ColumnOrdinal(ix.ColumnIDs[i])]
+			if k, err = rowenc.EncodeKey(k, c.Type, v, dirOf(ix, i)); err != nil {
+				return nil, err
+			}
+		}
+		if empty {
+			continue
+		}
+		start, end := k, catalog.PrefixEnd(k)
+		if (sp.Lo != nil || sp.Hi != nil) && len(sp.Eq) < len(ix.ColumnIDs) {
+			i := len(sp.Eq)
+			c := &s.Table.Columns[s.Table.ColumnOrdinal(ix.ColumnIDs[i])]
+			d := dirOf(ix, i)
+			enc := func(e plan.Expr) ([]byte, bool, error) {
+				v, err := env.Eval(e, nil)
+				if err != nil || types.IsNull(v) {
+					return nil, false, err
+				}
+				b, err := rowenc.EncodeKey(append([]byte{}, k...), c.Type, v, d)
+				return b, true, err
+			}
+			// Without a bound the span still excludes NULLs of this column
+			// only through the filter above; keep it simple and inclusive.
+			var loK, hiK []byte
+			var ok bool
+			var err error
+			if sp.Lo != nil {
+				if loK, ok, err = enc(sp.Lo); err != nil {
+					return nil, err
+				} else if !ok {
+					continue
+				}
+			}
+			if sp.Hi != nil {
+				if hiK, ok, err = enc(sp.Hi); err != nil {
+					return nil, err
+				} else if !ok {
+					continue
+				}
+			}
+			if !d.Descending {
+				if loK != nil {
+					start = loK
+					if !sp.LoI {
+						start = catalog.PrefixEnd(loK)
+					}
+				}
+				if hiK != nil {
+					end = hiK
+					if sp.HiI {
+						end = catalog.PrefixEnd(hiK)
+					}
+				}
+			} else {
+				if hiK != nil {
+					start = hiK
+					if !sp.HiI {
+						start = catalog.PrefixEnd(hiK)
+					}
+				}
+				if loK != nil {
+					end = loK
+					if sp.LoI {
+						end = catalog.PrefixEnd(loK)
+					}
+				}
+			}
+		}
+		if bytes.Compare(start, end) < 0 {
+			out = append(out, keySpan{start, end})
+		}
+	}
+	sort.Slice(out, func(a, b int) bool { return bytes.Compare(out[a].start, out[b].start) < 0 })
+	merged := out[:0]
+	for _, sp := range out {
+		if n := len(merged); n > 0 && bytes.Compare(sp.start, merged[n-1].end) <= 0 {
+			if bytes.Compare(sp.end, merged[n-1].end) > 0 {
+				merged[n-1].end = sp.end
+			}
+			continue
+		}
+		merged = append(merged, sp)
+	}
+	return merged, nil
+}
+
+func dirOf(ix *catalog.Index, i int) rowenc.KeyDir {
+	if i < len(ix.Desc) && ix.Desc[i] {
+		return rowenc.Desc
+	}
+	return rowenc.Asc
+}
+
+type scanIter struct {
+	env   *Env
+	s     *plan.Scan
+	spans []keySpan
+	buf   []kvtxn.KeyValue
+	pos   int
+	done  bool
+	count int64
+}
+
+func (env *Env) newScan(s *plan.Scan) (Iter, error) {
+	sp, err := env.spans(s)
+	if err != nil {
+		return nil, err
+	}
+	return &scanIter{env: env, s: s, spans: sp}, nil
+}
+
+func (it *scanIter) fetch() error {
+	for len(it.spans) > 0 {
+		if err := it.env.checkCancel(); err != nil {
+			return err
+		}
+		batch := int64(ScanBatch)
+		if it.s.Limit > 0 && it.s.Index == nil {
+			if rem := it.s.Limit - it.count; rem < batch {
+				batch = rem + 1
+			}
+		}
+		sp := &it.spans[0]
+		kvs, err := it.env.Txn.Scan(it.env.Ctx, sp.start, sp.end, batch)
+		if err != nil {
+			return err
+		}
+		if int64(len(kvs)) < batch {
+			it.spans = it.spans[1:]
+		} else {
+			sp.start = append(append([]byte{}, kvs[len(kvs)-1].Key...), 0)
+		}
+		if len(kvs) == 0 {
+			continue
+		}
+		if it.s.Index != nil {
+			if kvs, err = it.lookup(kvs); err != nil {
+				return err
+			}
+			if len(kvs) == 0 {
+				continue
+			}
+		}
+		it.buf, it.pos = kvs, 0
+		return nil
+	}
+	it.done = true
+	return nil
+}
+
+// lookup turns index entries into primary rows (the index join).
+func (it *scanIter) lookup(entries []kvtxn.KeyValue) ([]kvtxn.KeyValue, error) {
+	out := make([]kvtxn.KeyValue, 0, len(entries))
+	for _, e := range entries {
+		pk, err := it.s.Codec.PrimaryKeyFromIndex(it.s.Index, e.Key)
+		if err != nil {
+			return nil, err
+		}
+		v, found, err := it.env.Txn.Get(it.env.Ctx, pk)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			out = append(out, kvtxn.KeyValue{Key: pk, Value: v})
+		}
+	}
+	return out, nil
+}
+
+func (it *scanIter) Next() (Row, error) {
+	if it.s.Limit > 0 && it.count >= it.s.Limit {
+		return nil, nil
+	}
+	for it.pos >= len(it.buf) {
+		if it.done {
+			return nil, nil
+		}
+		if err := it.fetch(); err != nil {
+			return nil, err
+		}
+	}
+	kv := it.buf[it.pos]
+	it.pos++
+	row := make(Row, len(it.s.Table.Columns))
+	if err := it.s.Codec.DecodePrimary(kv.Key, kv.Value, row); err != nil {
+		return nil, err
+	}
+	it.count++
+	return row, nil
+}

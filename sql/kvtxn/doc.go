@@ -1,0 +1,11 @@
+// Package kvtxn is the key-value interface the SQL layer consumes: the
+// transaction method set of contract A (kv/kvclient), so that
+// *kvclient.Txn satisfies Txn, and DB, the runner that starts
+// transactions. Everything in sql/ reads and writes data only through
+// these interfaces; tests use the in-memory double in sql/internal/memkv,
+// production wires kv/kvclient (see FromKVClient once it lands).
+//
+// Invariants: a Txn is used by one goroutine at a time; after Commit or
+// Rollback returns it is not used again. IsRetryable classifies the
+// errors after which the whole transaction may be re-run (SQLSTATE 40001).
+package kvtxn

@@ -1,0 +1,67 @@
+package kvtxn
+
+import (
+	"context"
+	"errors"
+
+	"github.com/tesseradb/tessera/kv/kvclient"
+	"github.com/tesseradb/tessera/kv/kvpb"
+)
+
+// KeyValue is one key and its value.
+type KeyValue = kvclient.KeyValue
+
+// Txn is a KV transaction (contract A's Txn without batches and
+// savepoints, which SQL reaches through optional interfaces).
+type Txn interface {
+	Get(ctx context.Context, key []byte) (value []byte, found bool, err error)
+	// Scan returns the keys in [start, end) in order, at most maxKeys (0 = all).
+	Scan(ctx context.Context, start, end []byte, maxKeys int64) ([]KeyValue, error)
+	ReverseScan(ctx context.Context, start, end []byte, maxKeys int64) ([]KeyValue, error)
+	Put(ctx context.Context, key, value []byte) error
+	// CPut writes value if the current value equals expected (nil: the key
+	// must be absent); otherwise it fails with *kvpb.ConditionFailedError.
+	CPut(ctx context.Context, key, value, expected []byte) error
+	Del(ctx context.Context, keys ...[]byte) error
+	DelRange(ctx context.Context, start, end []byte) error
+	Inc(ctx context.Context, key []byte, delta int64) (int64, error)
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context) error
+}
+
+// DB starts transactions.
+type DB interface {
+	// NewTxn starts a transaction in manual mode: the caller commits or
+	// rolls back, and retryable errors surface to it.
+	NewTxn(ctx context.Context) Txn
+	// Inc increments a counter outside any transaction (ID generators, so
+	// that a retried transaction does not reuse IDs and the counter is no
+	// contention point).
+	Inc(ctx context.Context, key []byte, delta int64) (int64, error)
+}
+
+// Retryable is implemented by errors after which the transaction may be
+// retried from the start.
+type Retryable interface{ TxnRetryable() bool }
+
+// extraRetryable is set by adapters for the errors of the real client.
+var extraRetryable func(error) bool
+
+// SetRetryableClassifier installs the KV client's classifier (contract A's
+// kvpb.IsRetryable) so that its errors count as retryable too.
+func SetRetryableClassifier(f func(error) bool) { extraRetryable = f }
+
+// IsRetryable reports whether err means "re-run the transaction".
+func IsRetryable(err error) bool {
+	var r Retryable
+	if errors.As(err, &r) && r.TxnRetryable() {
+		return true
+	}
+	return extraRetryable != nil && extraRetryable(err)
+}
+
+// IsConditionFailed reports whether err is a failed CPut.
+func IsConditionFailed(err error) bool {
+	var cfe *kvpb.ConditionFailedError
+	return errors.As(err, &cfe)
+}

@@ -1,0 +1,75 @@
+package logictest
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/tesseradb/tessera/pgwire"
+	"github.com/tesseradb/tessera/sql/internal/memkv"
+	sqlsession "github.com/tesseradb/tessera/sql/session"
+)
+
+// minTesseraPassRate is the pass rate (percent) the fixed subset keeps on
+// Tessera through the wire protocol (measured 22:45 UTC 2026-12-01, then
+// rounded down); a regression fails the test.
+const minTesseraPassRate = 98.0
+
+// startTessera serves an in-process SQL engine (over the in-memory KV test
+// double) through pgwire on a loopback port and returns its URL.
+func startTessera(t *testing.T) string {
+	ctx := context.Background()
+	eng, err := sqlsession.NewEngine(ctx, memkv.New(), sqlsession.Config{NodeID: 1})
+	require.NoError(t, err)
+	srv, err := pgwire.New(pgwire.Config{Engine: eng})
+	require.NoError(t, err)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(lis)
+	}()
+	t.Cleanup(func() {
+		srv.Close()
+		<-done
+	})
+	return "postgres://root@" + lis.Addr().String() + "/defaultdb?sslmode=disable"
+}
+
+func TestSQLLogicTestTessera(t *testing.T) {
+	url := startTessera(t)
+	root, err := FindCorpus(".")
+	require.NoError(t, err)
+	var files []string
+	if os.Getenv("TESSERA_SLT_FULL") == "1" || os.Getenv("TESSERA_SLT_FILES") != "" {
+		files, err = TestFiles(root)
+		require.NoError(t, err)
+		if pat := os.Getenv("TESSERA_SLT_FILES"); pat != "" {
+			re, err := regexp.Compile(pat)
+			require.NoError(t, err)
+			var sel []string
+			for _, f := range files {
+				if rel, _ := filepath.Rel(root, f); re.MatchString(rel) {
+					sel = append(sel, f)
+				}
+			}
+			files = sel
+		}
+	} else {
+		for _, f := range sltSubset {
+			files = append(files, filepath.Join(root, f))
+		}
+	}
+	res, err := Run(context.Background(), Config{URL: url, Engine: "postgresql", FreshDatabase: true}, files)
+	require.NoError(t, err)
+	var b strings.Builder
+	res.Report(&b, 30)
+	t.Log("\n" + b.String())
+	require.GreaterOrEqual(t, res.PassRate(), minTesseraPassRate)
+}

@@ -1,0 +1,730 @@
+package plan
+
+import (
+	"context"
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/tesseradb/tessera/sql/catalog"
+	"github.com/tesseradb/tessera/sql/parser"
+	"github.com/tesseradb/tessera/sql/parser/valuedriver"
+	"github.com/tesseradb/tessera/sql/pgerr"
+	"github.com/tesseradb/tessera/sql/sem"
+	"github.com/tesseradb/tessera/sql/types"
+)
+
+// winBase offsets window-result column references until the Window
+// node's position is known.
+const winBase = 1 << 20
+
+// Binder binds one statement.
+type Binder struct {
+	Ctx    context.Context
+	Coll   *catalog.Collection
+	DB     catalog.ID
+	Schema catalog.ID
+	Stmt   *parser.Statement
+	Eval   *sem.EvalContext
+	// Params are the parameter types (given by the client or inferred);
+	// nil entries are not yet known.
+	Params    []*types.T
+	NumParams int
+
+	nextSub   int
+	outerRefs int
+	ctes      []map[string]*CTE
+	nextCTE   int
+	viewDepth int
+	// pendingOrder is the expression orderTarget appended last.
+	pendingOrder Expr
+}
+
+// NumSubqueries is how many subqueries the statement has (for caches).
+func (b *Binder) NumSubqueries() int { return b.nextSub }
+
+// NumCTEs is how many WITH queries the statement has.
+func (b *Binder) NumCTEs() int { return b.nextCTE }
+
+// FinishParams gives every still-untyped parameter type TEXT.
+func (b *Binder) FinishParams() []*types.T {
+	for len(b.Params) < b.NumParams {
+		b.Params = append(b.Params, nil)
+	}
+	for i, t := range b.Params {
+		if t == nil || isUnknown(t) {
+			b.Params[i] = types.String
+		}
+	}
+	return b.Params
+}
+
+// BindQuery binds a SELECT / set operation / VALUES.
+func (b *Binder) BindQuery(n ast.ResultSetNode) (Node, error) {
+	node, err := b.bindQuery(n, nil)
+	if err != nil {
+		return nil, err
+	}
+	return Optimize(node), nil
+}
+
+func (b *Binder) bindQuery(n ast.Node, parent *scope) (Node, error) {
+	switch n := n.(type) {
+	case *ast.SelectStmt:
+		return b.bindSelect(n, parent)
+	case *ast.SetOprStmt:
+		return b.bindSetOp(n.With, n.SelectList, n.OrderBy, n.Limit, parent)
+	case *ast.SetOprSelectList:
+		return b.bindSetOp(n.With, n, n.OrderBy, n.Limit, parent)
+	case *ast.SubqueryExpr:
+		return b.bindQuery(n.Query, parent)
+	}
+	return nil, pgerr.New(pgerr.FeatureNotSupported, "unsupported query %T", n)
+}
+
+// visible returns the visible columns of a node and a projection to them
+// if some are hidden.
+func visibleOnly(n Node) Node {
+	cols := n.Columns()
+	var keep []int
+	for i, c := range cols {
+		if !c.Hidden {
+			keep = append(keep, i)
+		}
+	}
+	if len(keep) == len(cols) {
+		return n
+	}
+	p := &Project{In: n}
+	for _, i := range keep {
+		p.Exprs = append(p.Exprs, &ColRef{Idx: i, T: cols[i].T})
+		p.Cols = append(p.Cols, cols[i])
+	}
+	return p
+}
+
+func (b *Binder) pushCTEs(w *ast.WithClause, parent *scope) (func(), error) {
+	if w == nil {
+		return func() {}, nil
+	}
+	m := map[string]*CTE{}
+	b.ctes = append(b.ctes, m)
+	pop := func() { b.ctes = b.ctes[:len(b.ctes)-1] }
+	for _, c := range w.CTEs {
+		cte := &CTE{Name: c.Name.L, ID: b.nextCTE}
+		b.nextCTE++
+		var err error
+		if w.IsRecursive {
+			err = b.bindRecursiveCTE(cte, c, parent, m)
+		} else {
+			cte.Plan, err = b.bindQuery(c.Query.Query, parent)
+			if err == nil {
+				cte.Plan = visibleOnly(cte.Plan)
+			}
+		}
+		if err == nil {
+			cte.Plan = Optimize(cte.Plan)
+			if cte.Rec != nil {
+				cte.Rec = Optimize(cte.Rec)
+			}
+		}
+		if err != nil {
+			pop()
+			return nil, err
+		}
+		if len(c.ColNameList) > 0 {
+			cols := cte.Plan.Columns()
+			if len(c.ColNameList) > len(cols) {
+				pop()
+				return nil, pgerr.New(pgerr.InvalidColumnRef, "WITH query %q has %d columns available but %d columns specified", c.Name.O, len(cols), len(c.ColNameList))
+			}
+			p := &Project{In: cte.Plan}
+			for i, col := range cols {
+				p.Exprs = append(p.Exprs, &ColRef{Idx: i, T: col.T})
+				if i < len(c.ColNameList) {
+					col.Name = c.ColNameList[i].O
+				}
+				p.Cols = append(p.Cols, col)
+			}
+			cte.Plan = p
+		}
+		m[cte.Name] = cte
+	}
+	return pop, nil
+}
+
+func (b *Binder) bindRecursiveCTE(cte *CTE, c *ast.CommonTableExpression, parent *scope, m map[string]*CTE) error {
+	var list *ast.SetOprSelectList
+	switch q := c.Query.Query.(type) {
+	case *ast.SetOprStmt:
+		list = q.SelectList
+	}
+	if list == nil || len(list.Selects) != 2 {
+		var err error
+		cte.Plan, err = b.bindQuery(c.Query.Query, parent)
+		if err == nil {
+			cte.Plan = visibleOnly(cte.Plan)
+		}
+		return err
+	}
+	base, err := b.bindQuery(list.Selects[0], parent)
+	if err != nil {
+		return err
+	}
+	base = visibleOnly(base)
+	cols := append([]Col{}, base.Columns()...)
+	for i := range cols {
+		if i < len(c.ColNameList) {
+			cols[i].Name = c.ColNameList[i].O
+		}
+		cols[i].Table = cte.Name
+	}
+	cte.Plan = base
+	var after *ast.SetOprType
+	switch s := list.Selects[1].(type) {
+	case *ast.SelectStmt:
+		after = s.AfterSetOperator
+	case *ast.SetOprSelectList:
+		after = s.AfterSetOperator
+	}
+	cte.UnionAll = after != nil && *after == ast.UnionAll
+	// The working table is visible under the CTE's name while binding the
+	// recursive term.
+	wm := map[string]*CTE{cte.Name: {Name: cte.Name, ID: -1, Plan: &WorkingRef{CTE: cte, Cols: cols}}}
+	b.ctes = append(b.ctes, wm)
+	rec, err := b.bindQuery(list.Selects[1], parent)
+	b.ctes = b.ctes[:len(b.ctes)-1]
+	if err != nil {
+		return err
+	}
+	rec = visibleOnly(rec)
+	if len(rec.Columns()) != len(cols) {
+		return pgerr.New(pgerr.Syntax, "each UNION query must have the same number of columns")
+	}
+	p := &Project{In: rec}
+	for i, rc := range rec.Columns() {
+		e, err := b.coerce(&ColRef{Idx: i, T: rc.T}, cols[i].T)
+		if err != nil {
+			return err
+		}
+		p.Exprs = append(p.Exprs, e)
+		p.Cols = append(p.Cols, cols[i])
+	}
+	cte.Rec = p
+	named := &Project{In: base}
+	for i, bc := range base.Columns() {
+		named.Exprs = append(named.Exprs, &ColRef{Idx: i, T: bc.T})
+		named.Cols = append(named.Cols, cols[i])
+	}
+	cte.Plan = named
+	return nil
+}
+
+func (b *Binder) lookupCTE(name string) *CTE {
+	for i := len(b.ctes) - 1; i >= 0; i-- {
+		if c, ok := b.ctes[i][name]; ok {
+			return c
+		}
+	}
+	return nil
+}
+
+func hasAggregate(nodes ...ast.Node) bool {
+	v := &aggFinder{}
+	for _, n := range nodes {
+		if n != nil && !isNilNode(n) {
+			n.Accept(v)
+		}
+	}
+	return v.found
+}
+
+func isNilNode(n ast.Node) bool {
+	switch x := n.(type) {
+	case ast.ExprNode:
+		return x == nil
+	case *ast.OrderByClause:
+		return x == nil
+	}
+	return false
+}
+
+type aggFinder struct {
+	found  bool
+	window bool
+}
+
+func (v *aggFinder) Enter(n ast.Node) (ast.Node, bool) {
+	switch n := n.(type) {
+	case *ast.SubqueryExpr:
+		return n, true
+	case *ast.AggregateFuncExpr:
+		v.found = true
+	case *ast.FuncCallExpr:
+		if cls, ok := sem.FuncExists(n.FnName.L); ok && cls == sem.Aggregate {
+			v.found = true
+		}
+	case *ast.WindowFuncExpr:
+		v.window = true
+	}
+	return n, false
+}
+
+func (v *aggFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+func hasWindow(nodes ...ast.Node) bool {
+	v := &aggFinder{}
+	for _, n := range nodes {
+		if n != nil && !isNilNode(n) {
+			n.Accept(v)
+		}
+	}
+	return v.window
+}
+
+func fieldName(f *ast.SelectField) string {
+	if f.AsName.O != "" {
+		return f.AsName.O
+	}
+	return exprName(f.Expr)
+}
+
+func exprName(e ast.ExprNode) string {
+	switch e := e.(type) {
+	case *ast.ColumnNameExpr:
+		return e.Name.Name.O
+	case *ast.FuncCallExpr:
+		if e.FnName.L == "concat" {
+			return "?column?"
+		}
+		return e.FnName.L
+	case *ast.AggregateFuncExpr:
+		return strings.ToLower(e.F)
+	case *ast.WindowFuncExpr:
+		return strings.ToLower(e.Name)
+	case *ast.FuncCastExpr:
+		if _, ok := e.Expr.(*ast.ColumnNameExpr); ok {
+			return exprName(e.Expr)
+		}
+		return "?column?"
+	case *ast.ParenthesesExpr:
+		return exprName(e.Expr)
+	case *ast.CaseExpr:
+		return "case"
+	case *ast.ExistsSubqueryExpr:
+		return "exists"
+	case *parser.ArrayExpr:
+		return "array"
+	}
+	return "?column?"
+}
+
+// selItem is one select-list entry after * expansion.
+type selItem struct {
+	ast  ast.ExprNode // nil for an expanded *
+	col  int          // FROM column of an expanded *
+	name string
+}
+
+func (b *Binder) expandSelect(fields []*ast.SelectField, from *scope) ([]selItem, error) {
+	var items []selItem
+	for _, f := range fields {
+		if f.WildCard != nil {
+			table := f.WildCard.Table.O
+			n := 0
+			for i, c := range from.cols {
+				if c.Hidden || (table != "" && c.Table != table) {
+					continue
+				}
+				items = append(items, selItem{col: i, name: c.Name})
+				n++
+			}
+			if table != "" && n == 0 && !from.hasTable(table) {
+				return nil, pgerr.New(pgerr.UndefinedTable, "missing FROM-clause entry for table %q", table)
+			}
+			if table == "" && len(from.cols) == 0 {
+				return nil, pgerr.New(pgerr.Syntax, "SELECT * with no tables specified is not valid")
+			}
+			continue
+		}
+		items = append(items, selItem{ast: f.Expr, name: fieldName(f)})
+	}
+	return items, nil
+}
+
+func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
+	pop, err := b.pushCTEs(sel.With, parent)
+	if err != nil {
+		return nil, err
+	}
+	defer pop()
+	if sel.Kind == ast.SelectStmtKindValues {
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "VALUES form not supported here")
+	}
+	var cur Node
+	from := &scope{parent: parent}
+	if sel.From != nil {
+		if cur, from.cols, err = b.bindFrom(sel.From.TableRefs, parent); err != nil {
+			return nil, err
+		}
+	} else {
+		cur = &Values{Rows: [][]Expr{{}}}
+	}
+	if sel.Where != nil {
+		from.noAgg = "WHERE"
+		if hasWindow(sel.Where) {
+			return nil, pgerr.New(pgerr.Grouping, "window functions are not allowed in WHERE")
+		}
+		cond, err := b.bindBool(sel.Where, from, "WHERE")
+		if err != nil {
+			return nil, err
+		}
+		from.noAgg = ""
+		cur = &Filter{In: cur, Cond: cond}
+	}
+	if sel.Fields == nil {
+		return nil, pgerr.New(pgerr.Syntax, "empty select list")
+	}
+	items, err := b.expandSelect(sel.Fields.Fields, from)
+	if err != nil {
+		return nil, err
+	}
+	// Set-returning functions in the select list run as a lateral join
+	// with the FROM rows.
+	for i, it := range items {
+		fc, ok := it.ast.(*ast.FuncCallExpr)
+		if !ok {
+			continue
+		}
+		if cls, ok := sem.FuncExists(fc.FnName.L); !ok || cls != sem.Generator {
+			continue
+		}
+		child := &scope{parent: from}
+		es, ts, err := b.bindArgs(fc.Args, child)
+		if err != nil {
+			return nil, err
+		}
+		ov, err := sem.ResolveFunc(fc.FnName.L, ts)
+		if err != nil {
+			return nil, err
+		}
+		for j := range es {
+			if j < len(ov.Args) {
+				if es[j], err = b.coerce(es[j], ov.Args[j]); err != nil {
+					return nil, err
+				}
+			}
+		}
+		gen := &Generate{Ov: ov, Args: es, Cols: []Col{{Name: it.name, T: ov.Return}}}
+		cur = &Apply{Kind: InnerJoin, L: cur, R: gen}
+		from.cols = append(from.cols, Col{Name: it.name, T: ov.Return, Hidden: true})
+		items[i] = selItem{col: len(from.cols) - 1, name: it.name}
+	}
+	var nodes []ast.Node
+	for _, it := range items {
+		if it.ast != nil {
+			nodes = append(nodes, it.ast)
+		}
+	}
+	var havingExpr ast.ExprNode
+	if sel.Having != nil {
+		havingExpr = sel.Having.Expr
+	}
+	var orderItems []*ast.ByItem
+	if sel.OrderBy != nil {
+		orderItems = sel.OrderBy.Items
+		for _, o := range orderItems {
+			nodes = append(nodes, o.Expr)
+		}
+	}
+	if havingExpr != nil {
+		nodes = append(nodes, havingExpr)
+	}
+	post := from
+	grouped := sel.GroupBy != nil || havingExpr != nil || hasAggregate(nodes...)
+	if grouped {
+		agg := &aggScope{in: from}
+		if sel.GroupBy != nil {
+			from.noAgg = "GROUP BY"
+			for _, g := range sel.GroupBy.Items {
+				ge := g.Expr
+				if pe, ok := ge.(*ast.PositionExpr); ok && pe.P == nil {
+					ge = &valuedriver.Value{Kind: valuedriver.KindInt, Int: int64(pe.N)}
+				}
+				if v, ok := ge.(*valuedriver.Value); ok && v.Kind == valuedriver.KindInt {
+					if v.Int < 1 || int(v.Int) > len(items) {
+						return nil, pgerr.New(pgerr.InvalidColumnRef, "GROUP BY position %d is not in select list", v.Int)
+					}
+					it := items[v.Int-1]
+					if it.ast == nil {
+						agg.groupKeys = append(agg.groupKeys, "")
+						agg.groups = append(agg.groups, &ColRef{Idx: it.col, T: from.cols[it.col].T})
+						continue
+					}
+					ge = it.ast
+				} else if cn, ok := ge.(*ast.ColumnNameExpr); ok && cn.Name.Table.O == "" {
+					if i, _ := from.lookup("", cn.Name.Name.O); i < 0 {
+						for _, it := range items {
+							if it.ast != nil && it.name == cn.Name.Name.O {
+								ge = it.ast
+								break
+							}
+						}
+					}
+				}
+				e, err := b.bindExpr(ge, from)
+				if err != nil {
+					return nil, err
+				}
+				agg.groupKeys = append(agg.groupKeys, exprKey(ge))
+				agg.groups = append(agg.groups, e)
+			}
+			from.noAgg = ""
+		}
+		post = &scope{parent: parent, agg: agg}
+		for i, g := range agg.groups {
+			post.cols = append(post.cols, Col{Name: "?group?", T: g.Type(), Hidden: true})
+			if cr, ok := g.(*ColRef); ok {
+				post.cols[i] = from.cols[cr.Idx]
+				post.cols[i].Hidden = true
+			}
+		}
+	}
+	// HAVING binds before the select list's aggregates are final, so
+	// the Agg node is built after all post-aggregation expressions.
+	var having Expr
+	if havingExpr != nil {
+		if having, err = b.bindBool(havingExpr, post, "HAVING"); err != nil {
+			return nil, err
+		}
+	}
+	win := hasWindow(nodes...)
+	if win {
+		post.win = &winScope{base: winBase}
+	}
+	// Select list.
+	var exprs []Expr
+	var cols []Col
+	for _, it := range items {
+		var e Expr
+		col := Col{Name: it.name}
+		if it.ast == nil {
+			if post.agg != nil {
+				fc := from.cols[it.col]
+				e, err = b.bindExpr(&ast.ColumnNameExpr{Name: &ast.ColumnName{Table: ast.NewCIStr(fc.Table), Name: ast.NewCIStr(fc.Name)}}, post)
+				if err != nil {
+					return nil, err
+				}
+			} else {
+				e = &ColRef{Idx: it.col, T: from.cols[it.col].T}
+			}
+			col.TableOID, col.Attr = from.cols[it.col].TableOID, from.cols[it.col].Attr
+		} else {
+			if e, err = b.bindExpr(it.ast, post); err != nil {
+				return nil, err
+			}
+			if cn, ok := it.ast.(*ast.ColumnNameExpr); ok && post.agg == nil {
+				if cr, ok := e.(*ColRef); ok {
+					col.TableOID, col.Attr = from.cols[cr.Idx].TableOID, from.cols[cr.Idx].Attr
+				}
+				_ = cn
+			}
+		}
+		if isUnknown(e.Type()) {
+			if e, err = b.coerce(e, types.String); err != nil {
+				return nil, err
+			}
+		}
+		col.T = e.Type()
+		exprs = append(exprs, e)
+		cols = append(cols, col)
+	}
+	nVisible := len(exprs)
+	// DISTINCT ON expressions (outermost SELECT only).
+	var distinctOn []int
+	if parent == nil && len(b.Stmt.DistinctOn) > 0 && sel.Distinct && b.viewDepth == 0 {
+		for _, d := range b.Stmt.DistinctOn {
+			idx, err := b.orderTarget(d, items, exprs, &cols, post, sel.Distinct && false)
+			if err != nil {
+				return nil, err
+			}
+			if idx >= len(exprs) {
+				exprs = append(exprs, b.pendingOrder)
+			}
+			distinctOn = append(distinctOn, idx)
+		}
+	}
+	// ORDER BY.
+	var keys []SortKey
+	for _, o := range orderItems {
+		idx, err := b.orderTarget(o.Expr, items, exprs, &cols, post, sel.Distinct && len(distinctOn) == 0)
+		if err != nil {
+			return nil, err
+		}
+		if idx >= len(exprs) {
+			exprs = append(exprs, b.pendingOrder)
+		}
+		k := SortKey{Idx: idx, Desc: o.Desc, NullsFirst: o.Desc}
+		if no, ok := b.Stmt.NullsOrder[o]; ok {
+			k.NullsFirst = no == parser.NullsFirst
+		}
+		keys = append(keys, k)
+	}
+	// Build: [Agg] [Filter having] [Window] Project [Sort] [Distinct] [Limit] [trim].
+	if grouped {
+		ag := &Agg{In: cur, Groups: post.agg.groups, Aggs: post.agg.aggs}
+		for i, g := range post.agg.groups {
+			ag.Cols = append(ag.Cols, Col{Name: post.cols[i].Name, T: g.Type()})
+		}
+		for _, a := range post.agg.aggs {
+			ag.Cols = append(ag.Cols, Col{Name: a.Ov.Name, T: a.Ov.Return})
+		}
+		cur = ag
+		if having != nil {
+			cur = &Filter{In: cur, Cond: having}
+		}
+	}
+	if post.win != nil && len(post.win.calls) > 0 {
+		base := len(cur.Columns())
+		remap := func(i int) int {
+			if i >= winBase {
+				return i - winBase + base
+			}
+			return i
+		}
+		for i := range exprs {
+			exprs[i] = MapCols(exprs[i], remap)
+		}
+		w := &Window{In: cur, Calls: post.win.calls}
+		w.Cols = append(w.Cols, cur.Columns()...)
+		for _, c := range post.win.calls {
+			w.Cols = append(w.Cols, Col{Name: c.Ov.Name, T: c.Ov.Return})
+		}
+		cur = w
+	}
+	cur = &Project{In: cur, Exprs: exprs, Cols: cols}
+	if len(keys) > 0 {
+		cur = &Sort{In: cur, Keys: keys}
+	}
+	if sel.Distinct {
+		if len(distinctOn) > 0 {
+			cur = &Distinct{In: cur, On: distinctOn}
+		} else {
+			on := make([]int, nVisible)
+			for i := range on {
+				on[i] = i
+			}
+			cur = &Distinct{In: cur, On: on}
+		}
+	}
+	if cur, err = b.bindLimit(cur, sel.Limit); err != nil {
+		return nil, err
+	}
+	if len(cols) > nVisible {
+		p := &Project{In: cur}
+		for i := 0; i < nVisible; i++ {
+			p.Exprs = append(p.Exprs, &ColRef{Idx: i, T: cols[i].T})
+			p.Cols = append(p.Cols, cols[i])
+		}
+		cur = p
+	}
+	return cur, nil
+}
+
+func (b *Binder) bindLimit(cur Node, l *ast.Limit) (Node, error) {
+	if l == nil {
+		return cur, nil
+	}
+	lim := &Limit{In: cur}
+	empty := &scope{noAgg: "LIMIT"}
+	var err error
+	if l.Count != nil {
+		if lim.Count, err = b.bindExpr(l.Count, empty); err != nil {
+			return nil, err
+		}
+		if lim.Count, err = b.coerce(lim.Count, types.Int8); err != nil {
+			return nil, err
+		}
+	}
+	if l.Offset != nil {
+		if lim.Offset, err = b.bindExpr(l.Offset, empty); err != nil {
+			return nil, err
+		}
+		if lim.Offset, err = b.coerce(lim.Offset, types.Int8); err != nil {
+			return nil, err
+		}
+	}
+	return lim, nil
+}
+
+// orderTarget returns the projection index an ORDER BY (or DISTINCT ON)
+// item sorts by, appending a hidden column (and setting b.pendingOrder)
+// when it is not in the select list.
+func (b *Binder) orderTarget(e ast.ExprNode, items []selItem, exprs []Expr, cols *[]Col, post *scope, distinct bool) (int, error) {
+	nVis := len(items)
+	if pe, ok := e.(*ast.PositionExpr); ok {
+		if pe.P != nil {
+			return 0, pgerr.New(pgerr.FeatureNotSupported, "parameter positions in ORDER BY are not supported")
+		}
+		if pe.N < 1 || pe.N > nVis {
+			return 0, pgerr.New(pgerr.InvalidColumnRef, "ORDER BY position %d is not in select list", pe.N)
+		}
+		return pe.N - 1, nil
+	}
+	if v, ok := e.(*valuedriver.Value); ok && v.Kind == valuedriver.KindInt {
+		if v.Int < 1 || int(v.Int) > nVis {
+			return 0, pgerr.New(pgerr.InvalidColumnRef, "ORDER BY position %d is not in select list", v.Int)
+		}
+		return int(v.Int - 1), nil
+	}
+	if cn, ok := e.(*ast.ColumnNameExpr); ok && cn.Name.Table.O == "" {
+		found := -1
+		for i, it := range items {
+			if it.name == cn.Name.Name.O {
+				if found >= 0 && exprKey(items[found].astOr()) != exprKey(it.astOr()) {
+					return 0, pgerr.New(pgerr.AmbiguousColumn, "ORDER BY %q is ambiguous", cn.Name.Name.O)
+				}
+				if found < 0 {
+					found = i
+				}
+			}
+		}
+		if found >= 0 {
+			return found, nil
+		}
+	}
+	key := exprKey(e)
+	for i, it := range items {
+		if it.ast != nil && exprKey(it.ast) == key {
+			return i, nil
+		}
+	}
+	bound, err := b.bindExpr(e, post)
+	if err != nil {
+		return 0, err
+	}
+	if cr, ok := bound.(*ColRef); ok {
+		for i, x := range exprs[:nVis] {
+			if xc, ok := x.(*ColRef); ok && xc.Idx == cr.Idx {
+				return i, nil
+			}
+		}
+	}
+	if distinct {
+		return 0, pgerr.New(pgerr.InvalidColumnRef, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+	}
+	if isUnknown(bound.Type()) {
+		if bound, err = b.coerce(bound, types.String); err != nil {
+			return 0, err
+		}
+	}
+	*cols = append(*cols, Col{Name: "?order?", T: bound.Type(), Hidden: true})
+	b.pendingOrder = bound
+	return len(*cols) - 1, nil
+}
+
+func (it selItem) astOr() ast.Node {
+	if it.ast != nil {
+		return it.ast
+	}
+	return &ast.ColumnNameExpr{Name: &ast.ColumnName{Name: ast.NewCIStr(it.name)}}
+}

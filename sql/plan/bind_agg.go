@@ -1,0 +1,276 @@
+package plan
+
+import (
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/tesseradb/tessera/sql/catalog"
+	"github.com/tesseradb/tessera/sql/parser/valuedriver"
+	"github.com/tesseradb/tessera/sql/pgerr"
+	"github.com/tesseradb/tessera/sql/sem"
+	"github.com/tesseradb/tessera/sql/types"
+)
+
+// SeqFunc is nextval/currval/setval on a sequence.
+type SeqFunc struct {
+	Op   string // "nextval", "currval", "setval", "currval_raw"
+	Seq  *catalog.Descriptor
+	Arg  Expr // setval's value
+	Name Expr // sequence named by a runtime value (nil when Seq is set)
+}
+
+// Type is BIGINT.
+func (e *SeqFunc) Type() *types.T { return types.Int8 }
+
+func (b *Binder) bindSeqFunc(name string, n *ast.FuncCallExpr, sc *scope) (Expr, error) {
+	if name == "lastval" || len(n.Args) == 0 {
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "%s() is not supported", name)
+	}
+	v, ok := n.Args[0].(*valuedriver.Value)
+	if !ok || v.Kind != valuedriver.KindString {
+		if fc, ok2 := n.Args[0].(*ast.FuncCastExpr); ok2 {
+			v, ok = fc.Expr.(*valuedriver.Value)
+		}
+	}
+	if !ok || v.Kind != valuedriver.KindString {
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "%s needs a sequence name literal", name)
+	}
+	schema, seq := "", v.Str
+	if i := strings.IndexByte(seq, '.'); i >= 0 {
+		schema, seq = seq[:i], seq[i+1:]
+	}
+	seq = strings.Trim(seq, `"`)
+	d, err := b.ResolveTable(schema, seq)
+	if err != nil {
+		return nil, err
+	}
+	if d == nil {
+		return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", seq)
+	}
+	if d.Kind != catalog.KindSequence {
+		return nil, pgerr.New(pgerr.WrongObjectType, "%q is not a sequence", seq)
+	}
+	f := &SeqFunc{Op: name, Seq: d}
+	if name == "setval" {
+		if len(n.Args) < 2 {
+			return nil, pgerr.New(pgerr.UndefinedFunction, "function setval(regclass) does not exist")
+		}
+		a, err := b.bindExpr(n.Args[1], sc)
+		if err != nil {
+			return nil, err
+		}
+		if f.Arg, err = b.coerce(a, types.Int8); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// bindGrouped handles expressions that are group keys, aggregates or
+// window functions in a post-aggregation / windowed scope. ok is false
+// when n is none of those (bind it normally).
+func (b *Binder) bindGrouped(n ast.ExprNode, sc *scope) (Expr, bool, error) {
+	if sc.win != nil {
+		if w, ok := n.(*ast.WindowFuncExpr); ok {
+			e, err := b.bindWindow(w, sc)
+			return e, true, err
+		}
+	}
+	ag := sc.agg
+	if ag == nil {
+		return nil, false, nil
+	}
+	if cn, ok := n.(*ast.ColumnNameExpr); ok {
+		idx, err := ag.in.lookup(cn.Name.Table.O, cn.Name.Name.O)
+		if err != nil {
+			return nil, true, err
+		}
+		if idx >= 0 {
+			for i, g := range ag.groups {
+				if cr, ok := g.(*ColRef); ok && cr.Idx == idx {
+					return &ColRef{Idx: i, T: g.Type()}, true, nil
+				}
+			}
+		}
+	}
+	key := exprKey(n)
+	if _, isVal := n.(*valuedriver.Value); !isVal {
+		for i, k := range ag.groupKeys {
+			if k != "" && k == key {
+				return &ColRef{Idx: i, T: ag.groups[i].Type()}, true, nil
+			}
+		}
+	}
+	var name string
+	var args []ast.ExprNode
+	distinct := false
+	star := false
+	switch a := n.(type) {
+	case *ast.AggregateFuncExpr:
+		name, args, distinct = strings.ToLower(a.F), a.Args, a.Distinct
+		if name == "count" && len(args) == 1 {
+			if v, ok := args[0].(*valuedriver.Value); ok && v.Kind == valuedriver.KindInt && !distinct && isCountStar(key) {
+				star = true
+			}
+		}
+	case *ast.FuncCallExpr:
+		cls, ok := sem.FuncExists(a.FnName.L)
+		if !ok || cls != sem.Aggregate {
+			return nil, false, nil
+		}
+		name, args = a.FnName.L, a.Args
+	default:
+		return nil, false, nil
+	}
+	for i, k := range ag.aggKeys {
+		if k == key {
+			return &ColRef{Idx: len(ag.groups) + i, T: ag.aggs[i].Ov.Return}, true, nil
+		}
+	}
+	in := *ag.in
+	in.noAgg = "aggregate function calls"
+	in.agg, in.win = nil, nil
+	var es []Expr
+	var ts []*types.T
+	if !star {
+		var err error
+		if es, ts, err = b.bindArgs(args, &in); err != nil {
+			return nil, true, err
+		}
+	}
+	if hasAggregate(args2nodes(args)...) {
+		return nil, true, pgerr.New(pgerr.Grouping, "aggregate function calls cannot be nested")
+	}
+	ov, err := sem.ResolveFunc(name, ts)
+	if err != nil {
+		return nil, true, err
+	}
+	for i := range es {
+		if i < len(ov.Args) {
+			if es[i], err = b.coerce(es[i], ov.Args[i]); err != nil {
+				return nil, true, err
+			}
+		}
+	}
+	call := AggCall{Ov: ov, Args: es, Distinct: distinct}
+	if ob, ok := b.Stmt.AggOrderBy[n]; ok {
+		for _, o := range ob {
+			e, err := b.bindExpr(o.Expr, &in)
+			if err != nil {
+				return nil, true, err
+			}
+			call.OrderBy = append(call.OrderBy, SortKeyExpr{E: e, Desc: o.Desc, NullsFirst: o.Desc})
+		}
+	}
+	ag.aggKeys = append(ag.aggKeys, key)
+	ag.aggs = append(ag.aggs, call)
+	return &ColRef{Idx: len(ag.groups) + len(ag.aggs) - 1, T: ov.Return}, true, nil
+}
+
+func isCountStar(key string) bool {
+	return strings.Contains(key, "(1)") || strings.Contains(key, "(*)")
+}
+
+func args2nodes(args []ast.ExprNode) []ast.Node {
+	out := make([]ast.Node, len(args))
+	for i, a := range args {
+		out[i] = a
+	}
+	return out
+}
+
+func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
+	key := exprKey(w)
+	for i, k := range sc.win.keys {
+		if k == key {
+			return &ColRef{Idx: sc.win.base + i, T: sc.win.calls[i].Ov.Return}, nil
+		}
+	}
+	in := *sc
+	in.win = nil
+	name := strings.ToLower(w.Name)
+	var es []Expr
+	var ts []*types.T
+	var err error
+	star := name == "count" && len(w.Args) == 1 && isCountStar(key)
+	if !star {
+		if es, ts, err = b.bindArgs(w.Args, &in); err != nil {
+			return nil, err
+		}
+	}
+	ov, err := sem.ResolveFunc(name, ts)
+	if err != nil {
+		return nil, err
+	}
+	if ov.Class != sem.Window && ov.Class != sem.Aggregate {
+		return nil, pgerr.New(pgerr.WrongObjectType, "OVER specified, but %s is not a window function nor an aggregate function", name)
+	}
+	for i := range es {
+		if i < len(ov.Args) {
+			if es[i], err = b.coerce(es[i], ov.Args[i]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	call := WindowCall{Ov: ov, Args: es}
+	spec := w.Spec
+	if spec.PartitionBy != nil {
+		for _, p := range spec.PartitionBy.Items {
+			e, err := b.bindExpr(p.Expr, &in)
+			if err != nil {
+				return nil, err
+			}
+			call.PartitionBy = append(call.PartitionBy, e)
+		}
+	}
+	if spec.OrderBy != nil {
+		for _, o := range spec.OrderBy.Items {
+			e, err := b.bindExpr(o.Expr, &in)
+			if err != nil {
+				return nil, err
+			}
+			k := SortKeyExpr{E: e, Desc: o.Desc, NullsFirst: o.Desc}
+			call.OrderBy = append(call.OrderBy, k)
+		}
+	}
+	if spec.Frame != nil {
+		f := &Frame{Rows: spec.Frame.Type == ast.Rows}
+		conv := func(fb ast.FrameBound, start bool) (int, Expr, error) {
+			switch fb.Type {
+			case ast.CurrentRow:
+				return 2, nil, nil
+			case ast.Preceding:
+				if fb.UnBounded {
+					return 0, nil, nil
+				}
+				e, err := b.bindExpr(fb.Expr, &in)
+				if err != nil {
+					return 0, nil, err
+				}
+				e, err = b.coerce(e, types.Int8)
+				return 1, e, err
+			case ast.Following:
+				if fb.UnBounded {
+					return 4, nil, nil
+				}
+				e, err := b.bindExpr(fb.Expr, &in)
+				if err != nil {
+					return 0, nil, err
+				}
+				e, err = b.coerce(e, types.Int8)
+				return 3, e, err
+			}
+			return 2, nil, nil
+		}
+		if f.StartKind, f.StartOff, err = conv(spec.Frame.Extent.Start, true); err != nil {
+			return nil, err
+		}
+		if f.EndKind, f.EndOff, err = conv(spec.Frame.Extent.End, false); err != nil {
+			return nil, err
+		}
+		call.Frame = f
+	}
+	sc.win.keys = append(sc.win.keys, key)
+	sc.win.calls = append(sc.win.calls, call)
+	return &ColRef{Idx: sc.win.base + len(sc.win.calls) - 1, T: ov.Return}, nil
+}

@@ -1,0 +1,441 @@
+package plan
+
+import (
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/tesseradb/tessera/sql/catalog"
+	"github.com/tesseradb/tessera/sql/parser"
+	"github.com/tesseradb/tessera/sql/pgerr"
+	"github.com/tesseradb/tessera/sql/types"
+)
+
+func (b *Binder) dmlTable(refs *ast.TableRefsClause) (*catalog.Descriptor, string, error) {
+	if refs == nil || refs.TableRefs == nil || refs.TableRefs.Right != nil {
+		return nil, "", pgerr.New(pgerr.FeatureNotSupported, "only single-table INSERT/UPDATE/DELETE are supported")
+	}
+	ts, ok := refs.TableRefs.Left.(*ast.TableSource)
+	if !ok {
+		return nil, "", pgerr.New(pgerr.FeatureNotSupported, "unsupported target")
+	}
+	tn, ok := ts.Source.(*ast.TableName)
+	if !ok {
+		return nil, "", pgerr.New(pgerr.FeatureNotSupported, "unsupported target")
+	}
+	d, err := b.ResolveTable(tn.Schema.O, tn.Name.O)
+	if err != nil {
+		return nil, "", err
+	}
+	if d == nil {
+		return nil, "", pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", tn.Name.O)
+	}
+	if d.Kind != catalog.KindTable {
+		return nil, "", pgerr.New(pgerr.WrongObjectType, "cannot change %s %q", d.Kind, d.Name)
+	}
+	alias := ts.AsName.O
+	if alias == "" {
+		alias = d.Name
+	}
+	return d, alias, nil
+}
+
+func tableCols(d *catalog.Descriptor, alias string) []Col {
+	cols := make([]Col, len(d.Columns))
+	for i, c := range d.Columns {
+		cols[i] = Col{Name: c.Name, T: c.Type, Table: alias, Hidden: c.Hidden, TableOID: uint32(d.ID), Attr: int16(i + 1)}
+	}
+	return cols
+}
+
+// DefaultExpr binds a column's DEFAULT (nil for NULL).
+func (b *Binder) DefaultExpr(c *catalog.Column) (Expr, error) {
+	if c.Default == "" {
+		return nil, nil
+	}
+	st, err := parser.ParseOne("SELECT " + c.Default)
+	if err != nil {
+		return nil, err
+	}
+	sel, ok := st.AST.(*ast.SelectStmt)
+	if !ok || sel.Fields == nil || len(sel.Fields.Fields) != 1 {
+		return nil, pgerr.New(pgerr.Internal, "bad default for column %q", c.Name)
+	}
+	saved := b.Stmt
+	b.Stmt = &st
+	e, err := b.bindExpr(sel.Fields.Fields[0].Expr, &scope{noAgg: "DEFAULT expressions"})
+	b.Stmt = saved
+	if err != nil {
+		return nil, err
+	}
+	return b.coerce(e, c.Type)
+}
+
+func (b *Binder) bindReturning(fields []*ast.SelectField, sc *scope) ([]Expr, []Col, error) {
+	if fields == nil {
+		return nil, nil, nil
+	}
+	items, err := b.expandSelect(fields, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	var exprs []Expr
+	var cols []Col
+	for _, it := range items {
+		var e Expr
+		col := Col{Name: it.name}
+		if it.ast == nil {
+			e = &ColRef{Idx: it.col, T: sc.cols[it.col].T}
+		} else if e, err = b.bindExpr(it.ast, sc); err != nil {
+			return nil, nil, err
+		}
+		if isUnknown(e.Type()) {
+			if e, err = b.coerce(e, types.String); err != nil {
+				return nil, nil, err
+			}
+		}
+		col.T = e.Type()
+		exprs = append(exprs, e)
+		cols = append(cols, col)
+	}
+	if cols == nil {
+		cols = []Col{}
+	}
+	return exprs, cols, nil
+}
+
+// BindInsert binds INSERT.
+func (b *Binder) BindInsert(n *ast.InsertStmt) (*Insert, error) {
+	d, alias, err := b.dmlTable(n.Table)
+	if err != nil {
+		return nil, err
+	}
+	ins := &Insert{Table: d, Codec: catalog.NewRowCodec(d)}
+	if len(n.Columns) > 0 {
+		seen := map[int]bool{}
+		for _, c := range n.Columns {
+			i, col := d.ColumnByName(c.Name.O)
+			if col == nil {
+				return nil, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", c.Name.O, d.Name)
+			}
+			if seen[i] {
+				return nil, pgerr.New(pgerr.DuplicateColumn, "column %q specified more than once", c.Name.O)
+			}
+			seen[i] = true
+			ins.Targets = append(ins.Targets, i)
+		}
+	} else {
+		for i, c := range d.Columns {
+			if !c.Hidden {
+				ins.Targets = append(ins.Targets, i)
+			}
+		}
+	}
+	ins.Defaults = make([]Expr, len(d.Columns))
+	for i := range d.Columns {
+		if ins.Defaults[i], err = b.DefaultExpr(&d.Columns[i]); err != nil {
+			return nil, err
+		}
+	}
+	empty := &scope{noAgg: "VALUES"}
+	switch {
+	case n.Select != nil:
+		// VALUES lists arrive as a UNION ALL of SELECTs; bind each row
+		// directly against the target types when that is their shape.
+		if rows, ok := valuesRows(n.Select); ok {
+			v, err := b.bindValuesRows(rows, ins, d, empty)
+			if err != nil {
+				return nil, err
+			}
+			ins.Input = v
+			break
+		}
+		q, err := b.bindQuery(n.Select, nil)
+		if err != nil {
+			return nil, err
+		}
+		q = visibleOnly(q)
+		qc := q.Columns()
+		if len(qc) > len(ins.Targets) {
+			return nil, pgerr.New(pgerr.Syntax, "INSERT has more expressions than target columns")
+		}
+		ins.Targets = ins.Targets[:len(qc)]
+		p := &Project{In: q}
+		for i, c := range qc {
+			e, err := b.assignCast(&ColRef{Idx: i, T: c.T}, d.Columns[ins.Targets[i]].Type)
+			if err != nil {
+				return nil, err
+			}
+			p.Exprs = append(p.Exprs, e)
+			p.Cols = append(p.Cols, Col{Name: c.Name, T: e.Type()})
+		}
+		ins.Input = p
+	case len(n.Lists) > 0:
+		v, err := b.bindValuesRows(n.Lists, ins, d, empty)
+		if err != nil {
+			return nil, err
+		}
+		ins.Input = v
+	default:
+		// DEFAULT VALUES
+		ins.Targets = nil
+		ins.Input = &Values{Rows: [][]Expr{{}}}
+	}
+	sc := &scope{cols: tableCols(d, alias)}
+	if ins.Returning, ins.RetCols, err = b.bindReturning(b.Stmt.Returning, sc); err != nil {
+		return nil, err
+	}
+	if oc := b.Stmt.OnConflict; oc != nil {
+		ins.OnConflict = &OnConflict{DoNothing: oc.DoNothing}
+		if len(oc.Columns) > 0 {
+			ins.OnConflict.Index = findUniqueIndex(d, oc.Columns)
+			if ins.OnConflict.Index == nil {
+				return nil, pgerr.New(pgerr.InvalidColumnRef, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
+			}
+		} else if oc.Constraint != "" {
+			for _, ix := range d.AllIndexes() {
+				if ix.Name == oc.Constraint {
+					ins.OnConflict.Index = ix
+				}
+			}
+			if ins.OnConflict.Index == nil {
+				return nil, pgerr.New(pgerr.UndefinedObject, "constraint %q for table %q does not exist", oc.Constraint, d.Name)
+			}
+		} else if !oc.DoNothing {
+			return nil, pgerr.New(pgerr.Syntax, "ON CONFLICT DO UPDATE requires inference specification or constraint name")
+		}
+		if !oc.DoNothing {
+			cols := append(tableCols(d, alias), tableCols(d, "excluded")...)
+			usc := &scope{cols: cols, noAgg: "ON CONFLICT"}
+			ins.OnConflict.Set = map[int]Expr{}
+			for _, a := range oc.Set {
+				i, col := d.ColumnByName(a.Column.Name.O)
+				if col == nil {
+					return nil, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", a.Column.Name.O, d.Name)
+				}
+				e, err := b.bindSetValue(a.Expr, usc, d, i)
+				if err != nil {
+					return nil, err
+				}
+				ins.OnConflict.Set[i] = e
+			}
+			if oc.Where != nil {
+				if ins.OnConflict.Where, err = b.bindBool(oc.Where, usc, "WHERE"); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return ins, nil
+}
+
+func (b *Binder) bindSetValue(e ast.ExprNode, sc *scope, d *catalog.Descriptor, ord int) (Expr, error) {
+	if _, ok := e.(*ast.DefaultExpr); ok {
+		de, err := b.DefaultExpr(&d.Columns[ord])
+		if err != nil {
+			return nil, err
+		}
+		if de == nil {
+			return &Const{D: types.Null, T: d.Columns[ord].Type}, nil
+		}
+		return de, nil
+	}
+	x, err := b.bindExpr(e, sc)
+	if err != nil {
+		return nil, err
+	}
+	return b.assignCast(x, d.Columns[ord].Type)
+}
+
+func findUniqueIndex(d *catalog.Descriptor, names []string) *catalog.Index {
+	for _, ix := range d.AllIndexes() {
+		if ix != d.Primary && !ix.Unique {
+			continue
+		}
+		if len(ix.ColumnIDs) != len(names) {
+			continue
+		}
+		match := true
+		for _, n := range names {
+			_, c := d.ColumnByName(n)
+			found := false
+			for _, id := range ix.ColumnIDs {
+				if c != nil && id == c.ID {
+					found = true
+				}
+			}
+			match = match && found
+		}
+		if match {
+			return ix
+		}
+	}
+	return nil
+}
+
+// assignCast converts to a column's type with assignment-cast rules.
+func (b *Binder) assignCast(e Expr, t *types.T) (Expr, error) {
+	from := e.Type()
+	if isUnknown(from) || from.Equal(t) {
+		return b.coerce(e, t)
+	}
+	if from.Family == t.Family {
+		return &Cast{E: e, From: from, To: t}, nil
+	}
+	if !canAssign(from, t) {
+		return nil, pgerr.New(pgerr.DatatypeMismatch, "column is of type %s but expression is of type %s", t.SQLName(), from.SQLName())
+	}
+	return &Cast{E: e, From: from, To: t}, nil
+}
+
+func canAssign(from, to *types.T) bool {
+	num := func(t *types.T) bool {
+		return t.Family == types.IntFamily || t.Family == types.FloatFamily || t.Family == types.DecimalFamily
+	}
+	if num(from) && num(to) {
+		return true
+	}
+	if to.Family == types.StringFamily {
+		return true
+	}
+	switch {
+	case from.Family == types.DateFamily && (to.Family == types.TimestampFamily || to.Family == types.TimestampTZFamily):
+		return true
+	case (from.Family == types.TimestampFamily || from.Family == types.TimestampTZFamily) && (to.Family == types.TimestampFamily || to.Family == types.TimestampTZFamily || to.Family == types.DateFamily || to.Family == types.TimeFamily):
+		return true
+	case from.Family == types.JSONBFamily && to.Family == types.JSONFamily, from.Family == types.JSONFamily && to.Family == types.JSONBFamily:
+		return true
+	}
+	return false
+}
+
+func valuesRows(n ast.ResultSetNode) ([][]ast.ExprNode, bool) {
+	var sels []ast.Node
+	switch q := n.(type) {
+	case *ast.SetOprStmt:
+		if q.OrderBy != nil || q.Limit != nil || q.With != nil {
+			return nil, false
+		}
+		sels = q.SelectList.Selects
+	case *ast.SelectStmt:
+		sels = []ast.Node{q}
+	default:
+		return nil, false
+	}
+	var rows [][]ast.ExprNode
+	for i, s := range sels {
+		sel, ok := s.(*ast.SelectStmt)
+		if !ok || sel.From != nil || sel.Where != nil || sel.GroupBy != nil || sel.Having != nil || sel.OrderBy != nil ||
+			sel.Limit != nil || sel.Distinct || sel.With != nil || sel.Fields == nil {
+			return nil, false
+		}
+		if i > 0 && (sel.AfterSetOperator == nil || *sel.AfterSetOperator != ast.UnionAll) {
+			return nil, false
+		}
+		var row []ast.ExprNode
+		for _, f := range sel.Fields.Fields {
+			if f.WildCard != nil {
+				return nil, false
+			}
+			row = append(row, f.Expr)
+		}
+		rows = append(rows, row)
+	}
+	// A plain SELECT of expressions is not VALUES unless the parser
+	// produced column names column1.. (it does for VALUES); either way
+	// binding each row against the targets is what INSERT ... SELECT of
+	// constants means too.
+	return rows, true
+}
+
+func (b *Binder) bindValuesRows(rows [][]ast.ExprNode, ins *Insert, d *catalog.Descriptor, sc *scope) (Node, error) {
+	v := &Values{}
+	width := -1
+	for _, r := range rows {
+		if width >= 0 && len(r) != width {
+			return nil, pgerr.New(pgerr.Syntax, "VALUES lists must all be the same length")
+		}
+		width = len(r)
+		if len(r) > len(ins.Targets) {
+			return nil, pgerr.New(pgerr.Syntax, "INSERT has more expressions than target columns")
+		}
+		var row []Expr
+		for i, x := range r {
+			e, err := b.bindSetValue(x, sc, d, ins.Targets[i])
+			if err != nil {
+				return nil, err
+			}
+			row = append(row, e)
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	if width >= 0 && width < len(ins.Targets) {
+		ins.Targets = ins.Targets[:width]
+	}
+	for _, t := range ins.Targets {
+		v.Cols = append(v.Cols, Col{Name: d.Columns[t].Name, T: d.Columns[t].Type})
+	}
+	return v, nil
+}
+
+// BindUpdate binds UPDATE.
+func (b *Binder) BindUpdate(n *ast.UpdateStmt) (*Update, error) {
+	d, alias, err := b.dmlTable(n.TableRefs)
+	if err != nil {
+		return nil, err
+	}
+	up := &Update{Table: d, Codec: catalog.NewRowCodec(d), Set: map[int]Expr{}}
+	cols := tableCols(d, alias)
+	scan := &Scan{Table: d, Codec: up.Codec, Cols: cols, Locking: true}
+	var in Node = scan
+	sc := &scope{cols: cols}
+	if n.Where != nil {
+		sc.noAgg = "WHERE"
+		cond, err := b.bindBool(n.Where, sc, "WHERE")
+		if err != nil {
+			return nil, err
+		}
+		in = &Filter{In: in, Cond: cond}
+	}
+	sc.noAgg = "UPDATE"
+	for _, a := range n.List {
+		i, col := d.ColumnByName(a.Column.Name.O)
+		if col == nil {
+			return nil, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", a.Column.Name.O, d.Name)
+		}
+		if _, dup := up.Set[i]; dup {
+			return nil, pgerr.New(pgerr.Syntax, "multiple assignments to same column %q", col.Name)
+		}
+		e, err := b.bindSetValue(a.Expr, sc, d, i)
+		if err != nil {
+			return nil, err
+		}
+		up.Set[i] = e
+	}
+	up.Input = Optimize(in)
+	if up.Returning, up.RetCols, err = b.bindReturning(b.Stmt.Returning, &scope{cols: cols}); err != nil {
+		return nil, err
+	}
+	return up, nil
+}
+
+// BindDelete binds DELETE.
+func (b *Binder) BindDelete(n *ast.DeleteStmt) (*Delete, error) {
+	d, alias, err := b.dmlTable(n.TableRefs)
+	if err != nil {
+		return nil, err
+	}
+	del := &Delete{Table: d, Codec: catalog.NewRowCodec(d)}
+	cols := tableCols(d, alias)
+	var in Node = &Scan{Table: d, Codec: del.Codec, Cols: cols, Locking: true}
+	sc := &scope{cols: cols, noAgg: "WHERE"}
+	if n.Where != nil {
+		cond, err := b.bindBool(n.Where, sc, "WHERE")
+		if err != nil {
+			return nil, err
+		}
+		in = &Filter{In: in, Cond: cond}
+	}
+	del.Input = Optimize(in)
+	if del.Returning, del.RetCols, err = b.bindReturning(b.Stmt.Returning, &scope{cols: cols}); err != nil {
+		return nil, err
+	}
+	return del, nil
+}

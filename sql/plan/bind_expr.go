@@ -1,0 +1,751 @@
+package plan
+
+import (
+	"math"
+	"strings"
+
+	"github.com/cockroachdb/apd/v3"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+	"github.com/tesseradb/tessera/sql/parser"
+	"github.com/tesseradb/tessera/sql/parser/valuedriver"
+	"github.com/tesseradb/tessera/sql/pgerr"
+	"github.com/tesseradb/tessera/sql/sem"
+	"github.com/tesseradb/tessera/sql/types"
+)
+
+var binOps = map[opcode.Op]sem.BinaryOp{
+	opcode.Plus: sem.OpPlus, opcode.Minus: sem.OpMinus, opcode.Mul: sem.OpMult, opcode.Div: sem.OpDiv,
+	opcode.Mod: sem.OpMod, opcode.EQ: sem.OpEQ, opcode.NE: sem.OpNE, opcode.LT: sem.OpLT, opcode.LE: sem.OpLE,
+	opcode.GT: sem.OpGT, opcode.GE: sem.OpGE, opcode.And: sem.OpBitAnd, opcode.Or: sem.OpBitOr,
+	opcode.Xor: sem.OpBitXor, opcode.LeftShift: sem.OpLShift, opcode.RightShift: sem.OpRShift,
+	opcode.NullEQ: sem.OpIsNotDistinct,
+}
+
+func isUnknown(t *types.T) bool { return t.Family == types.UnknownFamily }
+
+// coerce converts e to type t (implicit/assignment cast), folding untyped
+// literals and typing untyped parameters.
+func (b *Binder) coerce(e Expr, t *types.T) (Expr, error) {
+	if t == nil || isUnknown(t) {
+		return e, nil
+	}
+	from := e.Type()
+	if from.Equal(t) {
+		return e, nil
+	}
+	switch x := e.(type) {
+	case *Const:
+		if types.IsNull(x.D) {
+			return &Const{D: types.Null, T: t}, nil
+		}
+		if isUnknown(from) {
+			d, err := sem.Coerce(b.Eval, x.D, from, t)
+			if err != nil {
+				return nil, err
+			}
+			return &Const{D: d, T: t}, nil
+		}
+	case *Param:
+		if isUnknown(from) {
+			b.setParam(x.N, t)
+			return &Param{N: x.N, T: t}, nil
+		}
+	}
+	if isUnknown(from) {
+		return &Cast{E: e, From: from, To: t}, nil
+	}
+	return &Cast{E: e, From: from, To: t}, nil
+}
+
+func (b *Binder) setParam(n int, t *types.T) {
+	for len(b.Params) < n {
+		b.Params = append(b.Params, nil)
+	}
+	if b.Params[n-1] == nil || isUnknown(b.Params[n-1]) {
+		b.Params[n-1] = t
+	}
+}
+
+func (b *Binder) binary(op sem.BinaryOp, l, r Expr) (Expr, error) {
+	lt, rt := l.Type(), r.Type()
+	ov, err := sem.ResolveBinary(op, lt, rt)
+	if err != nil {
+		return nil, err
+	}
+	if l, err = b.coerce(l, ov.Left); err != nil {
+		return nil, err
+	}
+	if r, err = b.coerce(r, ov.Right); err != nil {
+		return nil, err
+	}
+	return &Binary{Ov: ov, L: l, R: r}, nil
+}
+
+func (b *Binder) boolExpr(e Expr, what string) (Expr, error) {
+	if err := sem.CheckBool(what, e.Type()); err != nil {
+		return nil, err
+	}
+	return b.coerce(e, types.Bool)
+}
+
+func (b *Binder) bindBool(n ast.ExprNode, sc *scope, what string) (Expr, error) {
+	e, err := b.bindExpr(n, sc)
+	if err != nil {
+		return nil, err
+	}
+	return b.boolExpr(e, what)
+}
+
+func literal(v *valuedriver.Value) *Const {
+	switch v.Kind {
+	case valuedriver.KindNull:
+		return &Const{D: types.Null, T: sem.Unknown}
+	case valuedriver.KindBool:
+		return &Const{D: types.DBool(v.Bool), T: types.Bool}
+	case valuedriver.KindInt:
+		if v.Int >= math.MinInt32 && v.Int <= math.MaxInt32 {
+			return &Const{D: types.DInt(v.Int), T: types.Int4}
+		}
+		return &Const{D: types.DInt(v.Int), T: types.Int8}
+	case valuedriver.KindUint:
+		if v.Uint <= math.MaxInt64 {
+			return &Const{D: types.DInt(int64(v.Uint)), T: types.Int8}
+		}
+		d := new(apd.Decimal)
+		d.SetString(v.GetString())
+		return &Const{D: types.NewDecimal(d), T: types.Numeric}
+	case valuedriver.KindFloat:
+		return &Const{D: types.DFloat(v.Float), T: types.Float8}
+	case valuedriver.KindDecimal:
+		return &Const{D: types.NewDecimal(v.Decimal), T: types.Numeric}
+	case valuedriver.KindString:
+		return &Const{D: types.DString(v.Str), T: sem.Unknown}
+	case valuedriver.KindBytes:
+		return &Const{D: types.DBytes(v.Str), T: types.Bytes}
+	}
+	return &Const{D: types.Null, T: sem.Unknown}
+}
+
+// bindExpr binds a scalar expression in scope sc.
+func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
+	if sc.agg != nil || sc.win != nil {
+		if e, ok, err := b.bindGrouped(n, sc); ok || err != nil {
+			return e, err
+		}
+	}
+	switch n := n.(type) {
+	case *valuedriver.ParamMarker:
+		var t *types.T = sem.Unknown
+		if n.Number <= len(b.Params) && b.Params[n.Number-1] != nil {
+			t = b.Params[n.Number-1]
+		}
+		if n.Number > b.NumParams {
+			b.NumParams = n.Number
+		}
+		return &Param{N: n.Number, T: t}, nil
+	case *valuedriver.Value:
+		return literal(n), nil
+	case *ast.ParenthesesExpr:
+		return b.bindExpr(n.Expr, sc)
+	case *ast.ColumnNameExpr:
+		return b.bindColumn(n.Name, sc)
+	case *ast.BinaryOperationExpr:
+		switch n.Op {
+		case opcode.LogicAnd, opcode.LogicOr:
+			what := "AND"
+			op := And
+			if n.Op == opcode.LogicOr {
+				what, op = "OR", Or
+			}
+			l, err := b.bindBool(n.L, sc, "argument of "+what)
+			if err != nil {
+				return nil, err
+			}
+			r, err := b.bindBool(n.R, sc, "argument of "+what)
+			if err != nil {
+				return nil, err
+			}
+			return &Logic{Op: op, L: l, R: r}, nil
+		}
+		op, ok := binOps[n.Op]
+		if !ok {
+			return nil, pgerr.New(pgerr.FeatureNotSupported, "operator %s is not supported", n.Op)
+		}
+		l, err := b.bindExpr(n.L, sc)
+		if err != nil {
+			return nil, err
+		}
+		r, err := b.bindExpr(n.R, sc)
+		if err != nil {
+			return nil, err
+		}
+		return b.binary(op, l, r)
+	case *ast.UnaryOperationExpr:
+		if n.Op == opcode.Not || n.Op == opcode.Not2 {
+			e, err := b.bindBool(n.V, sc, "argument of NOT")
+			if err != nil {
+				return nil, err
+			}
+			return &Not{E: e}, nil
+		}
+		if n.Op == opcode.Minus {
+			if v, ok := n.V.(*valuedriver.Value); ok {
+				c := literal(v)
+				switch d := c.D.(type) {
+				case types.DInt:
+					if -d >= math.MinInt32 && -d <= math.MaxInt32 {
+						return &Const{D: -d, T: types.Int4}, nil
+					}
+					return &Const{D: -d, T: types.Int8}, nil
+				case types.DFloat:
+					return &Const{D: -d, T: c.T}, nil
+				case *types.DDecimal:
+					nd := new(apd.Decimal)
+					nd.Neg(&d.Decimal)
+					return &Const{D: types.NewDecimal(nd), T: c.T}, nil
+				}
+			}
+		}
+		e, err := b.bindExpr(n.V, sc)
+		if err != nil {
+			return nil, err
+		}
+		var op sem.UnaryOp
+		switch n.Op {
+		case opcode.Minus:
+			op = sem.OpUnaryMinus
+		case opcode.Plus:
+			op = sem.OpUnaryPlus
+		case opcode.BitNeg:
+			op = sem.OpBitNot
+		default:
+			return nil, pgerr.New(pgerr.FeatureNotSupported, "operator %s is not supported", n.Op)
+		}
+		ov, err := sem.ResolveUnary(op, e.Type())
+		if err != nil {
+			return nil, err
+		}
+		if e, err = b.coerce(e, ov.Operand); err != nil {
+			return nil, err
+		}
+		return &Unary{Ov: ov, E: e}, nil
+	case *ast.IsNullExpr:
+		e, err := b.bindExpr(n.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		return &IsNull{E: e, Not: n.Not}, nil
+	case *ast.IsTruthExpr:
+		e, err := b.bindBool(n.Expr, sc, "IS TRUE")
+		if err != nil {
+			return nil, err
+		}
+		return &IsBool{E: e, Val: n.True != 0, Not: n.Not}, nil
+	case *ast.BetweenExpr:
+		e, err := b.bindExpr(n.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		lo, err := b.bindExpr(n.Left, sc)
+		if err != nil {
+			return nil, err
+		}
+		hi, err := b.bindExpr(n.Right, sc)
+		if err != nil {
+			return nil, err
+		}
+		ge, err := b.binary(sem.OpGE, e, lo)
+		if err != nil {
+			return nil, err
+		}
+		le, err := b.binary(sem.OpLE, e, hi)
+		if err != nil {
+			return nil, err
+		}
+		var out Expr = &Logic{Op: And, L: ge, R: le}
+		if n.Not {
+			out = &Not{E: out}
+		}
+		return out, nil
+	case *ast.PatternInExpr:
+		return b.bindIn(n, sc)
+	case *ast.PatternLikeOrIlikeExpr:
+		e, err := b.bindExpr(n.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		p, err := b.bindExpr(n.Pattern, sc)
+		if err != nil {
+			return nil, err
+		}
+		op := sem.OpLike
+		switch {
+		case n.IsLike && n.Not:
+			op = sem.OpNotLike
+		case !n.IsLike && !n.Not:
+			op = sem.OpILike
+		case !n.IsLike && n.Not:
+			op = sem.OpNotILike
+		}
+		if n.EscapeExplicit && n.Escape != '\\' {
+			esc := &Const{D: types.DString(string([]byte{n.Escape})), T: types.String}
+			if n.Escape == 0 {
+				esc.D = types.DString("")
+			}
+			if p, err = b.callFunc("like_escape", []Expr{p, esc}); err != nil {
+				return nil, err
+			}
+		}
+		return b.binary(op, e, p)
+	case *ast.CaseExpr:
+		return b.bindCase(n, sc)
+	case *ast.SubqueryExpr:
+		return b.bindSubquery(n, sc, SubScalar, nil, nil, false)
+	case *ast.ExistsSubqueryExpr:
+		sq, ok := n.Sel.(*ast.SubqueryExpr)
+		if !ok {
+			return nil, pgerr.New(pgerr.Syntax, "EXISTS needs a subquery")
+		}
+		e, err := b.bindSubquery(sq, sc, SubExists, nil, nil, false)
+		if err != nil {
+			return nil, err
+		}
+		if n.Not {
+			return &Not{E: e}, nil
+		}
+		return e, nil
+	case *ast.CompareSubqueryExpr:
+		op, ok := binOps[n.Op]
+		if !ok {
+			return nil, pgerr.New(pgerr.FeatureNotSupported, "operator %s is not supported with a subquery", n.Op)
+		}
+		l, err := b.bindExpr(n.L, sc)
+		if err != nil {
+			return nil, err
+		}
+		sq, ok := n.R.(*ast.SubqueryExpr)
+		if !ok {
+			return nil, pgerr.New(pgerr.Syntax, "ANY/ALL needs a subquery")
+		}
+		mode := SubAny
+		if n.All {
+			mode = SubAll
+		}
+		return b.bindSubquery(sq, sc, mode, l, &op, false)
+	case *ast.FuncCastExpr:
+		pt, ok := b.Stmt.CastTypes[n]
+		if !ok {
+			return nil, pgerr.New(pgerr.FeatureNotSupported, "unsupported cast")
+		}
+		t, err := types.FromPG(pt)
+		if err != nil {
+			return nil, err
+		}
+		e, err := b.bindExpr(n.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		return b.explicitCast(e, t)
+	case *ast.FuncCallExpr:
+		return b.bindFuncCall(n, sc)
+	case *ast.AggregateFuncExpr:
+		if sc.noAgg != "" {
+			return nil, pgerr.New(pgerr.Grouping, "aggregate functions are not allowed in %s", sc.noAgg)
+		}
+		return nil, pgerr.New(pgerr.Grouping, "aggregate function calls cannot be nested")
+	case *ast.WindowFuncExpr:
+		return nil, pgerr.New(pgerr.Grouping, "window functions are not allowed here")
+	case *parser.QuantifiedExpr:
+		op, ok := binOps[n.Op]
+		if !ok {
+			return nil, pgerr.New(pgerr.FeatureNotSupported, "operator %s is not supported with ANY/ALL", n.Op)
+		}
+		l, err := b.bindExpr(n.Left, sc)
+		if err != nil {
+			return nil, err
+		}
+		r, err := b.bindExpr(n.Right, sc)
+		if err != nil {
+			return nil, err
+		}
+		rt := r.Type()
+		if rt.Family != types.ArrayFamily {
+			if isUnknown(rt) {
+				at, _ := types.MakeArray(l.Type())
+				if r, err = b.coerce(r, at); err != nil {
+					return nil, err
+				}
+				rt = at
+			} else {
+				return nil, pgerr.New(pgerr.DatatypeMismatch, "op ANY/ALL (array) requires array on right side")
+			}
+		}
+		ov, err := sem.ResolveBinary(op, l.Type(), rt.Elem)
+		if err != nil {
+			return nil, err
+		}
+		if l, err = b.coerce(l, ov.Left); err != nil {
+			return nil, err
+		}
+		at, _ := types.MakeArray(ov.Right)
+		if r, err = b.coerce(r, at); err != nil {
+			return nil, err
+		}
+		return &AnyArray{L: l, R: r, Cmp: ov, All: n.All}, nil
+	case *parser.ArrayExpr:
+		if n.Query != nil {
+			return b.bindSubquery(n.Query, sc, SubArray, nil, nil, false)
+		}
+		var es []Expr
+		var ts []*types.T
+		for _, x := range n.Elems {
+			e, err := b.bindExpr(x, sc)
+			if err != nil {
+				return nil, err
+			}
+			es = append(es, e)
+			ts = append(ts, e.Type())
+		}
+		et, err := sem.CommonType("ARRAY", ts)
+		if err != nil {
+			return nil, err
+		}
+		for i := range es {
+			if es[i], err = b.coerce(es[i], et); err != nil {
+				return nil, err
+			}
+		}
+		at, err := types.MakeArray(et)
+		if err != nil {
+			return nil, err
+		}
+		return &ArrayCtor{Elems: es, T: at}, nil
+	case *parser.SubscriptExpr:
+		e, err := b.bindExpr(n.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		if e.Type().Family != types.ArrayFamily {
+			return nil, pgerr.New(pgerr.DatatypeMismatch, "cannot subscript type %s because it is not an array", e.Type().SQLName())
+		}
+		i, err := b.bindExpr(n.Index, sc)
+		if err != nil {
+			return nil, err
+		}
+		if i, err = b.coerce(i, types.Int4); err != nil {
+			return nil, err
+		}
+		return &Subscript{E: e, Idx: i, T: e.Type().Elem}, nil
+	case *ast.TimeUnitExpr:
+		return &Const{D: types.DString(strings.ToLower(n.Unit.String())), T: sem.Unknown}, nil
+	case *ast.DefaultExpr:
+		return nil, pgerr.New(pgerr.Syntax, "DEFAULT is not allowed in this context")
+	case *ast.RowExpr:
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "row constructors are not supported")
+	}
+	return nil, pgerr.New(pgerr.FeatureNotSupported, "unsupported expression %T", n)
+}
+
+func (b *Binder) explicitCast(e Expr, t *types.T) (Expr, error) {
+	if c, ok := e.(*Const); ok {
+		if types.IsNull(c.D) {
+			return &Const{D: types.Null, T: t}, nil
+		}
+		if isUnknown(c.T) {
+			d, err := types.ParseText(t, string(c.D.(types.DString)), b.Eval.Loc())
+			if err != nil {
+				return nil, err
+			}
+			return &Const{D: d, T: t}, nil
+		}
+	}
+	if p, ok := e.(*Param); ok && isUnknown(p.T) {
+		b.setParam(p.N, t)
+		return &Param{N: p.N, T: t}, nil
+	}
+	if e.Type().Equal(t) {
+		return e, nil
+	}
+	return &Cast{E: e, From: e.Type(), To: t, Explicit: true}, nil
+}
+
+func (b *Binder) bindColumn(cn *ast.ColumnName, sc *scope) (Expr, error) {
+	table, name := cn.Table.O, cn.Name.O
+	level := 0
+	for s := sc; s != nil; s = s.parent {
+		idx, err := s.lookup(table, name)
+		if err != nil {
+			return nil, err
+		}
+		if idx >= 0 {
+			if level == 0 {
+				if sc.agg != nil {
+					return nil, pgerr.New(pgerr.Grouping, "column %q must appear in the GROUP BY clause or be used in an aggregate function", qualified(table, name))
+				}
+				return &ColRef{Idx: idx, T: s.cols[idx].T}, nil
+			}
+			for t := sc; t != s; t = t.parent {
+				t.correlated = true
+			}
+			if s.agg != nil {
+				return nil, pgerr.New(pgerr.Grouping, "column %q must appear in the GROUP BY clause or be used in an aggregate function", qualified(table, name))
+			}
+			b.outerRefs++
+			return &OuterRef{Level: level, Idx: idx, T: s.cols[idx].T}, nil
+		}
+		if sc.agg != nil && s == sc {
+			// Post-aggregation scope: look in the FROM scope for a better error.
+			if i, _ := sc.agg.in.lookup(table, name); i >= 0 {
+				return nil, pgerr.New(pgerr.Grouping, "column %q must appear in the GROUP BY clause or be used in an aggregate function", qualified(table, name))
+			}
+		}
+		level++
+	}
+	if table != "" {
+		found := false
+		for s := sc; s != nil; s = s.parent {
+			if s.hasTable(table) || (s.agg != nil && s.agg.in.hasTable(table)) {
+				found = true
+			}
+		}
+		if !found {
+			return nil, pgerr.New(pgerr.UndefinedTable, "missing FROM-clause entry for table %q", table)
+		}
+	}
+	return nil, pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", qualified(table, name))
+}
+
+func qualified(table, name string) string {
+	if table == "" {
+		return name
+	}
+	return table + "." + name
+}
+
+func (b *Binder) bindIn(n *ast.PatternInExpr, sc *scope) (Expr, error) {
+	l, err := b.bindExpr(n.Expr, sc)
+	if err != nil {
+		return nil, err
+	}
+	if n.Sel != nil {
+		sq, ok := n.Sel.(*ast.SubqueryExpr)
+		if !ok {
+			return nil, pgerr.New(pgerr.Syntax, "IN needs a list or a subquery")
+		}
+		op := sem.OpEQ
+		e, err := b.bindSubquery(sq, sc, SubAny, l, &op, false)
+		if err != nil {
+			return nil, err
+		}
+		if n.Not {
+			return &Not{E: e}, nil
+		}
+		return e, nil
+	}
+	list := make([]Expr, len(n.List))
+	ts := []*types.T{l.Type()}
+	for i, x := range n.List {
+		if list[i], err = b.bindExpr(x, sc); err != nil {
+			return nil, err
+		}
+		ts = append(ts, list[i].Type())
+	}
+	t, err := sem.CommonType("IN", ts)
+	if err != nil {
+		// Fall back to a chain of = comparisons resolved one by one.
+		var out Expr
+		for _, e := range list {
+			eq, err := b.binary(sem.OpEQ, l, e)
+			if err != nil {
+				return nil, err
+			}
+			if out == nil {
+				out = eq
+			} else {
+				out = &Logic{Op: Or, L: out, R: eq}
+			}
+		}
+		if n.Not {
+			out = &Not{E: out}
+		}
+		return out, nil
+	}
+	ov, err := sem.ResolveBinary(sem.OpEQ, t, t)
+	if err != nil {
+		return nil, err
+	}
+	if l, err = b.coerce(l, ov.Left); err != nil {
+		return nil, err
+	}
+	for i := range list {
+		if list[i], err = b.coerce(list[i], ov.Right); err != nil {
+			return nil, err
+		}
+	}
+	return &InList{E: l, List: list, Cmp: ov, Not: n.Not}, nil
+}
+
+func (b *Binder) bindCase(n *ast.CaseExpr, sc *scope) (Expr, error) {
+	var operand Expr
+	var err error
+	if n.Value != nil {
+		if operand, err = b.bindExpr(n.Value, sc); err != nil {
+			return nil, err
+		}
+	}
+	c := &Case{}
+	var vals []Expr
+	var ts []*types.T
+	for _, w := range n.WhenClauses {
+		var cond Expr
+		if operand != nil {
+			v, err := b.bindExpr(w.Expr, sc)
+			if err != nil {
+				return nil, err
+			}
+			if cond, err = b.binary(sem.OpEQ, operand, v); err != nil {
+				return nil, err
+			}
+		} else if cond, err = b.bindBool(w.Expr, sc, "CASE/WHEN"); err != nil {
+			return nil, err
+		}
+		v, err := b.bindExpr(w.Result, sc)
+		if err != nil {
+			return nil, err
+		}
+		c.Whens = append(c.Whens, When{Cond: cond})
+		vals = append(vals, v)
+		ts = append(ts, v.Type())
+	}
+	if n.ElseClause != nil {
+		e, err := b.bindExpr(n.ElseClause, sc)
+		if err != nil {
+			return nil, err
+		}
+		c.Else = e
+		ts = append(ts, e.Type())
+	}
+	t, err := sem.CommonType("CASE", ts)
+	if err != nil {
+		return nil, err
+	}
+	c.T = t
+	for i := range vals {
+		if c.Whens[i].Val, err = b.coerce(vals[i], t); err != nil {
+			return nil, err
+		}
+	}
+	if c.Else != nil {
+		if c.Else, err = b.coerce(c.Else, t); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func (b *Binder) bindArgs(args []ast.ExprNode, sc *scope) ([]Expr, []*types.T, error) {
+	es := make([]Expr, len(args))
+	ts := make([]*types.T, len(args))
+	for i, a := range args {
+		e, err := b.bindExpr(a, sc)
+		if err != nil {
+			return nil, nil, err
+		}
+		es[i], ts[i] = e, e.Type()
+	}
+	return es, ts, nil
+}
+
+func (b *Binder) commonArgs(what string, es []Expr, ts []*types.T) (*types.T, error) {
+	t, err := sem.CommonType(what, ts)
+	if err != nil {
+		return nil, err
+	}
+	for i := range es {
+		if es[i], err = b.coerce(es[i], t); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+func (b *Binder) callFunc(name string, es []Expr) (Expr, error) {
+	ts := make([]*types.T, len(es))
+	for i, e := range es {
+		ts[i] = e.Type()
+	}
+	ov, err := sem.ResolveFunc(name, ts)
+	if err != nil {
+		return nil, err
+	}
+	if ov.Class != sem.Normal {
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "function %s is not a scalar function here", name)
+	}
+	for i := range es {
+		if i < len(ov.Args) {
+			if es[i], err = b.coerce(es[i], ov.Args[i]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return &Func{Ov: ov, Args: es}, nil
+}
+
+func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
+	name := strings.ToLower(n.FnName.L)
+	if n.Schema.L != "" && n.Schema.L != "pg_catalog" {
+		return nil, pgerr.New(pgerr.UndefinedFunction, "function %s.%s does not exist", n.Schema.O, name)
+	}
+	switch name {
+	case "coalesce", "greatest", "least":
+		es, ts, err := b.bindArgs(n.Args, sc)
+		if err != nil {
+			return nil, err
+		}
+		t, err := b.commonArgs(strings.ToUpper(name), es, ts)
+		if err != nil {
+			return nil, err
+		}
+		if name == "coalesce" {
+			return &Coalesce{Args: es, T: t}, nil
+		}
+		return &Greatest{Args: es, T: t, Least: name == "least"}, nil
+	case "nullif":
+		if len(n.Args) != 2 {
+			return nil, pgerr.New(pgerr.UndefinedFunction, "function nullif requires 2 arguments")
+		}
+		es, _, err := b.bindArgs(n.Args, sc)
+		if err != nil {
+			return nil, err
+		}
+		eq, err := b.binary(sem.OpEQ, es[0], es[1])
+		if err != nil {
+			return nil, err
+		}
+		be := eq.(*Binary)
+		return &NullIf{L: be.L, R: be.R, Eq: be.Ov}, nil
+	case "nextval", "currval", "setval", "lastval":
+		return b.bindSeqFunc(name, n, sc)
+	case "concat":
+		if len(n.Args) == 2 && n.FnName.O == "concat" {
+			// a || b (PIPES_AS_CONCAT) — the parser spells it concat.
+			es, _, err := b.bindArgs(n.Args, sc)
+			if err != nil {
+				return nil, err
+			}
+			return b.binary(sem.OpConcat, es[0], es[1])
+		}
+	}
+	if cls, ok := sem.FuncExists(name); ok && cls == sem.Aggregate {
+		if sc.noAgg != "" {
+			return nil, pgerr.New(pgerr.Grouping, "aggregate functions are not allowed in %s", sc.noAgg)
+		}
+		return nil, pgerr.New(pgerr.Grouping, "aggregate function calls cannot be nested")
+	}
+	es, _, err := b.bindArgs(n.Args, sc)
+	if err != nil {
+		return nil, err
+	}
+	return b.callFunc(name, es)
+}

@@ -1,0 +1,541 @@
+package plan
+
+import (
+	"fmt"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/tesseradb/tessera/sql/catalog"
+	"github.com/tesseradb/tessera/sql/parser"
+	"github.com/tesseradb/tessera/sql/pgerr"
+	"github.com/tesseradb/tessera/sql/sem"
+	"github.com/tesseradb/tessera/sql/types"
+)
+
+// ResolveTable finds a table, view or sequence by (schema, name).
+func (b *Binder) ResolveTable(schema, name string) (*catalog.Descriptor, error) {
+	sch := b.Schema
+	if schema != "" && schema != "public" {
+		id, err := b.Coll.LookupID(b.Ctx, b.DB, 0, schema)
+		if err != nil {
+			return nil, err
+		}
+		if id == 0 {
+			return nil, pgerr.New(pgerr.InvalidSchemaName, "schema %q does not exist", schema)
+		}
+		sch = id
+	}
+	id, err := b.Coll.LookupID(b.Ctx, b.DB, sch, name)
+	if err != nil {
+		return nil, err
+	}
+	if id == 0 {
+		return nil, nil
+	}
+	return b.Coll.Get(b.Ctx, id)
+}
+
+func (b *Binder) bindFrom(j *ast.Join, parent *scope) (Node, []Col, error) {
+	return b.bindJoin(j, parent)
+}
+
+func (b *Binder) bindJoin(j *ast.Join, parent *scope) (Node, []Col, error) {
+	l, lcols, err := b.bindTableRef(j.Left, parent, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if j.Right == nil {
+		return l, lcols, nil
+	}
+	var lat *scope
+	if ts, ok := j.Right.(*ast.TableSource); ok && ts.Lateral {
+		lat = &scope{cols: lcols, parent: parent}
+	}
+	r, rcols, err := b.bindTableRef(j.Right, parent, lat)
+	if err != nil {
+		return nil, nil, err
+	}
+	kind := InnerJoin
+	switch j.Tp {
+	case ast.LeftJoin:
+		kind = LeftJoin
+	case ast.RightJoin:
+		kind = RightJoin
+	}
+	if lat != nil {
+		if kind != InnerJoin && kind != LeftJoin {
+			return nil, nil, pgerr.New(pgerr.FeatureNotSupported, "only inner and left LATERAL joins are supported")
+		}
+		ap := &Apply{Kind: kind, L: l, R: r}
+		cols := append(append([]Col{}, lcols...), rcols...)
+		if j.On != nil {
+			sc := &scope{cols: cols, parent: parent, noAgg: "JOIN conditions"}
+			cond, err := b.bindBool(j.On.Expr, sc, "JOIN/ON")
+			if err != nil {
+				return nil, nil, err
+			}
+			ap.On = cond
+			return ap, cols, nil
+		}
+		return ap, cols, nil
+	}
+	cols := append(append([]Col{}, lcols...), rcols...)
+	join := &Join{Kind: kind, L: l, R: r}
+	sc := &scope{cols: cols, parent: parent, noAgg: "JOIN conditions"}
+	var using []string
+	if j.NaturalJoin {
+		for _, lc := range lcols {
+			if lc.Hidden {
+				continue
+			}
+			for _, rc := range rcols {
+				if !rc.Hidden && rc.Name == lc.Name {
+					using = append(using, lc.Name)
+				}
+			}
+		}
+	}
+	for _, u := range j.Using {
+		using = append(using, u.Name.O)
+	}
+	if len(using) > 0 {
+		lsc := &scope{cols: lcols}
+		rsc := &scope{cols: rcols}
+		var conds []Expr
+		for _, name := range using {
+			li, err := lsc.lookup("", name)
+			if err != nil {
+				return nil, nil, err
+			}
+			ri, err := rsc.lookup("", name)
+			if err != nil {
+				return nil, nil, err
+			}
+			if li < 0 || ri < 0 {
+				return nil, nil, pgerr.New(pgerr.UndefinedColumn, "column %q specified in USING clause does not exist in %s table", name, map[bool]string{true: "left", false: "right"}[li < 0])
+			}
+			eq, err := b.binary(sem.OpEQ, &ColRef{Idx: li, T: lcols[li].T}, &ColRef{Idx: len(lcols) + ri, T: rcols[ri].T})
+			if err != nil {
+				return nil, nil, err
+			}
+			conds = append(conds, eq)
+			// The right copy is not a separate name any more.
+			cols[len(lcols)+ri].Hidden = true
+			cols[len(lcols)+ri].Name = "\x00using:" + name
+		}
+		join.On = AndAll(conds)
+	} else if j.On != nil {
+		cond, err := b.bindBool(j.On.Expr, sc, "JOIN/ON")
+		if err != nil {
+			return nil, nil, err
+		}
+		join.On = cond
+	}
+	if kind == RightJoin {
+		// Swap to a left join and restore the column order on top.
+		sw := &Join{Kind: LeftJoin, L: r, R: l}
+		nl, nr := len(lcols), len(rcols)
+		if join.On != nil {
+			sw.On = MapCols(join.On, func(i int) int {
+				if i < nl {
+					return i + nr
+				}
+				return i - nl
+			})
+		}
+		p := &Project{In: sw, Cols: cols}
+		for i := range cols {
+			src := i + nr
+			if i >= nl {
+				src = i - nl
+			}
+			p.Exprs = append(p.Exprs, &ColRef{Idx: src, T: cols[i].T})
+		}
+		return p, cols, nil
+	}
+	return join, cols, nil
+}
+
+func (b *Binder) bindTableRef(n ast.ResultSetNode, parent *scope, lateral *scope) (Node, []Col, error) {
+	switch n := n.(type) {
+	case *ast.Join:
+		return b.bindJoin(n, parent)
+	case *ast.TableSource:
+		alias := n.AsName.O
+		var node Node
+		var cols []Col
+		var err error
+		switch src := n.Source.(type) {
+		case *ast.TableName:
+			if alias == "" {
+				alias = src.Name.O
+			}
+			node, cols, err = b.bindTableName(src, alias)
+		default:
+			p := parent
+			if lateral != nil {
+				p = lateral
+			}
+			if src2, ok := n.Source.(*ast.SelectStmt); ok {
+				fsc := p
+				if fsc == nil {
+					fsc = &scope{}
+				}
+				if g, c, ok2, err2 := b.bindFromFunc(src2, fsc, alias); ok2 || err2 != nil {
+					if err2 != nil {
+						return nil, nil, err2
+					}
+					node, cols = g, c
+					break
+				}
+			}
+			before := b.outerRefs
+			node, err = b.bindQuery(n.Source, p)
+			if err != nil {
+				return nil, nil, err
+			}
+			if lateral != nil && b.outerRefs == before {
+				// Not actually lateral.
+				lateral = nil
+			}
+			node = visibleOnly(node)
+			for _, c := range node.Columns() {
+				c.Table = alias
+				c.Hidden = false
+				cols = append(cols, c)
+			}
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(n.ColumnNames) > 0 {
+			vis := 0
+			for i := range cols {
+				if cols[i].Hidden {
+					continue
+				}
+				if vis < len(n.ColumnNames) {
+					cols[i].Name = n.ColumnNames[vis].O
+				}
+				vis++
+			}
+			if len(n.ColumnNames) > vis {
+				return nil, nil, pgerr.New(pgerr.InvalidColumnRef, "table %q has %d columns available but %d columns specified", alias, vis, len(n.ColumnNames))
+			}
+		}
+		return node, cols, nil
+	}
+	return nil, nil, pgerr.New(pgerr.FeatureNotSupported, "unsupported FROM item %T", n)
+}
+
+// bindFromFunc binds a set-returning function in FROM (the parser wraps
+// it as LATERAL (SELECT f(...))).
+func (b *Binder) bindFromFunc(sel *ast.SelectStmt, sc *scope, alias string) (Node, []Col, bool, error) {
+	if sel.From != nil || sel.Where != nil || sel.Fields == nil || len(sel.Fields.Fields) != 1 {
+		return nil, nil, false, nil
+	}
+	fc, ok := sel.Fields.Fields[0].Expr.(*ast.FuncCallExpr)
+	if !ok {
+		return nil, nil, false, nil
+	}
+	cls, ok := sem.FuncExists(fc.FnName.L)
+	if !ok || cls != sem.Generator {
+		return nil, nil, false, nil
+	}
+	es, ts, err := b.bindArgs(fc.Args, sc)
+	if err != nil {
+		return nil, nil, true, err
+	}
+	ov, err := sem.ResolveFunc(fc.FnName.L, ts)
+	if err != nil {
+		return nil, nil, true, err
+	}
+	for i := range es {
+		if i < len(ov.Args) {
+			if es[i], err = b.coerce(es[i], ov.Args[i]); err != nil {
+				return nil, nil, true, err
+			}
+		}
+	}
+	name := fc.FnName.L
+	if alias != "" {
+		name = alias
+	}
+	if f := sel.Fields.Fields[0]; f.AsName.O != "" {
+		name = f.AsName.O
+	}
+	g := &Generate{Ov: ov, Args: es, Cols: []Col{{Name: name, T: ov.Return, Table: alias}}}
+	return g, g.Cols, true, nil
+}
+
+func (b *Binder) bindTableName(tn *ast.TableName, alias string) (Node, []Col, error) {
+	if tn.Schema.O == "" {
+		if cte := b.lookupCTE(tn.Name.L); cte != nil {
+			if wr, ok := cte.Plan.(*WorkingRef); ok && cte.ID == -1 {
+				cols := relabel(wr.Cols, alias)
+				return &WorkingRef{CTE: wr.CTE, Cols: cols}, cols, nil
+			}
+			cols := relabel(cte.Plan.Columns(), alias)
+			return &CTERef{CTE: cte, Cols: cols}, cols, nil
+		}
+	}
+	d, err := b.ResolveTable(tn.Schema.O, tn.Name.O)
+	if err != nil {
+		return nil, nil, err
+	}
+	if d == nil {
+		return nil, nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", tn.Name.O)
+	}
+	switch d.Kind {
+	case catalog.KindView:
+		if b.viewDepth > 16 {
+			return nil, nil, pgerr.New(pgerr.ProgramLimit, "view %q nests too deeply", d.Name)
+		}
+		st, err := parser.ParseOne(d.ViewQuery)
+		if err != nil {
+			return nil, nil, fmt.Errorf("view %q: %w", d.Name, err)
+		}
+		rs, ok := st.AST.(ast.ResultSetNode)
+		if !ok {
+			return nil, nil, pgerr.New(pgerr.Internal, "view %q is not a query", d.Name)
+		}
+		saved := b.Stmt
+		b.Stmt = &st
+		b.viewDepth++
+		saveCTE := b.ctes
+		b.ctes = nil
+		node, err := b.bindQuery(rs, nil)
+		b.ctes = saveCTE
+		b.viewDepth--
+		b.Stmt = saved
+		if err != nil {
+			return nil, nil, err
+		}
+		node = visibleOnly(node)
+		var cols []Col
+		for i, c := range node.Columns() {
+			if i < len(d.ViewColumns) {
+				c.Name = d.ViewColumns[i]
+			}
+			c.Table = alias
+			cols = append(cols, c)
+		}
+		return node, cols, nil
+	case catalog.KindTable:
+		s := &Scan{Table: d, Codec: catalog.NewRowCodec(d)}
+		for i, c := range d.Columns {
+			s.Cols = append(s.Cols, Col{Name: c.Name, T: c.Type, Table: alias, Hidden: c.Hidden, TableOID: uint32(d.ID), Attr: int16(i + 1)})
+		}
+		return s, s.Cols, nil
+	case catalog.KindSequence:
+		v := &Values{Cols: []Col{{Name: "last_value", T: types.Int8, Table: alias}}}
+		v.Rows = [][]Expr{{&SeqFunc{Op: "currval_raw", Seq: d}}}
+		return v, v.Cols, nil
+	}
+	return nil, nil, pgerr.New(pgerr.WrongObjectType, "%q is not a table", d.Name)
+}
+
+func relabel(cols []Col, alias string) []Col {
+	out := make([]Col, len(cols))
+	for i, c := range cols {
+		c.Table = alias
+		out[i] = c
+	}
+	return out
+}
+
+// bindSetOp binds UNION / INTERSECT / EXCEPT with INTERSECT binding
+// tighter, left to right otherwise.
+func (b *Binder) bindSetOp(with *ast.WithClause, list *ast.SetOprSelectList, orderBy *ast.OrderByClause, limit *ast.Limit, parent *scope) (Node, error) {
+	pop, err := b.pushCTEs(with, parent)
+	if err != nil {
+		return nil, err
+	}
+	defer pop()
+	if list.With != nil && list.With != with {
+		pop2, err := b.pushCTEs(list.With, parent)
+		if err != nil {
+			return nil, err
+		}
+		defer pop2()
+	}
+	type term struct {
+		n  Node
+		op *ast.SetOprType
+	}
+	var terms []term
+	for _, s := range list.Selects {
+		var after *ast.SetOprType
+		var n Node
+		switch s := s.(type) {
+		case *ast.SelectStmt:
+			after = s.AfterSetOperator
+			n, err = b.bindSelect(s, parent)
+		case *ast.SetOprSelectList:
+			after = s.AfterSetOperator
+			n, err = b.bindSetOp(s.With, s, s.OrderBy, s.Limit, parent)
+		default:
+			err = pgerr.New(pgerr.FeatureNotSupported, "unsupported set operand %T", s)
+		}
+		if err != nil {
+			return nil, err
+		}
+		n = visibleOnly(n)
+		if len(terms) > 0 && after != nil && (*after == ast.Intersect || *after == ast.IntersectAll) {
+			last := terms[len(terms)-1]
+			c, err := b.combine(last.n, n, *after)
+			if err != nil {
+				return nil, err
+			}
+			terms[len(terms)-1] = term{c, last.op}
+			continue
+		}
+		terms = append(terms, term{n, after})
+	}
+	cur := terms[0].n
+	for _, t := range terms[1:] {
+		op := ast.Union
+		if t.op != nil {
+			op = *t.op
+		}
+		if cur, err = b.combine(cur, t.n, op); err != nil {
+			return nil, err
+		}
+	}
+	if orderBy != nil {
+		cols := cur.Columns()
+		sc := &scope{cols: cols, parent: parent, noAgg: "ORDER BY"}
+		var items []selItem
+		var exprs []Expr
+		for i, c := range cols {
+			items = append(items, selItem{col: i, name: c.Name})
+			exprs = append(exprs, &ColRef{Idx: i, T: c.T})
+		}
+		outCols := append([]Col{}, cols...)
+		var keys []SortKey
+		for _, o := range orderBy.Items {
+			idx, err := b.orderTarget(o.Expr, items, exprs, &outCols, sc, false)
+			if err != nil {
+				return nil, err
+			}
+			if idx >= len(exprs) {
+				exprs = append(exprs, b.pendingOrder)
+			}
+			k := SortKey{Idx: idx, Desc: o.Desc, NullsFirst: o.Desc}
+			if no, ok := b.Stmt.NullsOrder[o]; ok {
+				k.NullsFirst = no == parser.NullsFirst
+			}
+			keys = append(keys, k)
+		}
+		if len(exprs) > len(cols) {
+			cur = &Project{In: cur, Exprs: exprs, Cols: outCols}
+		}
+		cur = &Sort{In: cur, Keys: keys}
+	}
+	if cur, err = b.bindLimit(cur, limit); err != nil {
+		return nil, err
+	}
+	return visibleOnly(cur), nil
+}
+
+func (b *Binder) combine(l, r Node, op ast.SetOprType) (Node, error) {
+	lc, rc := l.Columns(), r.Columns()
+	name := "UNION"
+	kind, all := Union, false
+	switch op {
+	case ast.UnionAll:
+		all = true
+	case ast.Intersect:
+		kind, name = Intersect, "INTERSECT"
+	case ast.IntersectAll:
+		kind, name, all = Intersect, "INTERSECT", true
+	case ast.Except:
+		kind, name = Except, "EXCEPT"
+	case ast.ExceptAll:
+		kind, name, all = Except, "EXCEPT", true
+	}
+	if len(lc) != len(rc) {
+		return nil, pgerr.New(pgerr.Syntax, "each %s query must have the same number of columns", name)
+	}
+	cols := make([]Col, len(lc))
+	lp := &Project{In: l}
+	rp := &Project{In: r}
+	needL, needR := false, false
+	for i := range lc {
+		t, err := sem.CommonType(name, []*types.T{lc[i].T, rc[i].T})
+		if err != nil {
+			return nil, err
+		}
+		cols[i] = Col{Name: lc[i].Name, T: t}
+		le, err := b.coerce(&ColRef{Idx: i, T: lc[i].T}, t)
+		if err != nil {
+			return nil, err
+		}
+		re, err := b.coerce(&ColRef{Idx: i, T: rc[i].T}, t)
+		if err != nil {
+			return nil, err
+		}
+		if !lc[i].T.Equal(t) {
+			needL = true
+		}
+		if !rc[i].T.Equal(t) {
+			needR = true
+		}
+		lp.Exprs = append(lp.Exprs, le)
+		rp.Exprs = append(rp.Exprs, re)
+	}
+	lp.Cols, rp.Cols = cols, cols
+	if needL {
+		l = lp
+	}
+	if needR {
+		r = rp
+	}
+	return &SetOp{Op: kind, All: all, L: l, R: r, Cols: cols}, nil
+}
+
+// bindSubquery binds a subquery used as a value.
+func (b *Binder) bindSubquery(sq *ast.SubqueryExpr, sc *scope, mode SubqueryMode, l Expr, op *sem.BinaryOp, _ bool) (Expr, error) {
+	before := b.outerRefs
+	node, err := b.bindQuery(sq.Query, sc)
+	if err != nil {
+		return nil, err
+	}
+	node = visibleOnly(node)
+	s := &Subquery{Mode: mode, ID: b.nextSub, Correlated: b.outerRefs != before}
+	b.nextSub++
+	cols := node.Columns()
+	if mode != SubExists && len(cols) != 1 {
+		return nil, pgerr.New(pgerr.Syntax, "subquery must return only one column")
+	}
+	switch mode {
+	case SubExists:
+		s.T = types.Bool
+	case SubScalar:
+		s.T = cols[0].T
+	case SubArray:
+		at, err := types.MakeArray(cols[0].T)
+		if err != nil {
+			return nil, err
+		}
+		s.T = at
+	case SubAny, SubAll:
+		s.T = types.Bool
+		ov, err := sem.ResolveBinary(*op, l.Type(), cols[0].T)
+		if err != nil {
+			return nil, err
+		}
+		if l, err = b.coerce(l, ov.Left); err != nil {
+			return nil, err
+		}
+		if !cols[0].T.Equal(ov.Right) {
+			e, err := b.coerce(&ColRef{Idx: 0, T: cols[0].T}, ov.Right)
+			if err != nil {
+				return nil, err
+			}
+			node = &Project{In: node, Exprs: []Expr{e}, Cols: []Col{{Name: cols[0].Name, T: ov.Right}}}
+		}
+		s.L, s.Cmp = l, ov
+	}
+	s.Plan = Optimize(node)
+	return s, nil
+}

@@ -1,0 +1,20 @@
+// Package plan turns parsed statements into plans: it binds names and
+// types (PostgreSQL's operator and function resolution through sql/sem,
+// implicit casts made explicit as Cast nodes, unknown-typed literals and
+// placeholders typed from context), normalises (constant folding of
+// literal casts, conjunct splitting), and chooses access paths (point get
+// and span scan on the primary key or a secondary index with an index join
+// back to the primary, full scan otherwise) and join methods (hash join on
+// equalities, nested loop otherwise).
+//
+// Plans are data: relational Nodes (Scan, Values, Filter, Project, Join,
+// Agg, Sort, Limit, Distinct, SetOp, Window, Apply, Insert, Update, Delete)
+// with scalar Exprs that refer to input columns by position (ColRef), to
+// rows of enclosing queries (OuterRef, for correlated subqueries), and to
+// statement parameters (Param). sql/exec builds operators from them.
+//
+// Invariants: every Expr has a concrete type (never sem.Unknown after
+// binding, except Const NULL typed by context); a Node's Columns() is the
+// layout of the rows it produces; OuterRef.Level counts expression-subquery
+// boundaries crossed (derived tables in FROM add none).
+package plan

@@ -1,0 +1,393 @@
+package plan
+
+import (
+	"github.com/tesseradb/tessera/sql/catalog"
+	"github.com/tesseradb/tessera/sql/sem"
+	"github.com/tesseradb/tessera/sql/types"
+)
+
+// Optimize rewrites a bound plan: filters are pushed into joins and down
+// to scans, scans pick an index span from their filter, and joins find
+// their equality keys for a hash join. Every rewrite keeps the plan's
+// result; filters stay above the scans they narrow, so a span only has to
+// be a superset of the matching rows.
+func Optimize(n Node) Node {
+	switch n := n.(type) {
+	case *Filter:
+		if _, isJoin := n.In.(*Join); isJoin {
+			optimizeJoinInputs(n.In)
+			if r, ok := reorderJoins(n); ok {
+				return r
+			}
+		}
+		in := Optimize(n.In)
+		conj := Conjuncts(n.Cond, nil)
+		return pushFilter(in, conj)
+	case *Project:
+		n.In = Optimize(n.In)
+	case *Join:
+		n.L, n.R = Optimize(n.L), Optimize(n.R)
+		if n.On != nil && (n.Kind == InnerJoin) {
+			// Push single-side conjuncts of an inner join's ON down.
+			var rest []Expr
+			nl := len(n.L.Columns())
+			nr := len(n.R.Columns())
+			var lp, rp []Expr
+			for _, c := range Conjuncts(n.On, nil) {
+				switch {
+				case RefsOnly(c, 0, nl):
+					lp = append(lp, c)
+				case RefsOnly(c, nl, nl+nr):
+					rp = append(rp, ShiftCols(c, -nl))
+				default:
+					rest = append(rest, c)
+				}
+			}
+			if len(lp) > 0 {
+				n.L = pushFilter(n.L, lp)
+			}
+			if len(rp) > 0 {
+				n.R = pushFilter(n.R, rp)
+			}
+			n.On = AndAll(rest)
+		} else if n.On != nil && n.Kind == LeftJoin {
+			// Conjuncts on the right side alone can filter the right input.
+			var rest, rp []Expr
+			nl := len(n.L.Columns())
+			nr := len(n.R.Columns())
+			for _, c := range Conjuncts(n.On, nil) {
+				if RefsOnly(c, nl, nl+nr) && hasColRef(c) {
+					rp = append(rp, ShiftCols(c, -nl))
+				} else {
+					rest = append(rest, c)
+				}
+			}
+			if len(rp) > 0 {
+				n.R = pushFilter(n.R, rp)
+			}
+			n.On = AndAll(rest)
+		}
+		extractKeys(n)
+	case *Apply:
+		n.L, n.R = Optimize(n.L), Optimize(n.R)
+	case *Agg:
+		n.In = Optimize(n.In)
+	case *Sort:
+		n.In = Optimize(n.In)
+	case *Limit:
+		n.In = Optimize(n.In)
+		pushLimit(n)
+	case *Distinct:
+		n.In = Optimize(n.In)
+	case *SetOp:
+		n.L, n.R = Optimize(n.L), Optimize(n.R)
+	case *Window:
+		n.In = Optimize(n.In)
+	case *Insert:
+		n.Input = Optimize(n.Input)
+	case *Update:
+		n.Input = Optimize(n.Input)
+	case *Delete:
+		n.Input = Optimize(n.Input)
+	}
+	return n
+}
+
+// optimizeJoinInputs optimizes the non-join inputs of an inner-join tree
+// in place (so reorderJoins sees optimized leaves).
+func optimizeJoinInputs(n Node) {
+	j, ok := n.(*Join)
+	if !ok || j.Kind != InnerJoin {
+		return
+	}
+	for _, side := range []*Node{&j.L, &j.R} {
+		if sj, ok := (*side).(*Join); ok && sj.Kind == InnerJoin {
+			optimizeJoinInputs(sj)
+		} else {
+			*side = Optimize(*side)
+		}
+	}
+}
+
+func hasColRef(e Expr) bool {
+	found := false
+	Walk(e, func(x Expr) bool {
+		if _, ok := x.(*ColRef); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// pushFilter places conjuncts (over n's columns) as low as possible.
+func pushFilter(n Node, conj []Expr) Node {
+	if len(conj) == 0 {
+		return n
+	}
+	switch x := n.(type) {
+	case *Join:
+		if x.Kind == InnerJoin || x.Kind == LeftJoin {
+			nl := len(x.L.Columns())
+			nr := len(x.R.Columns())
+			var lp, rp, rest []Expr
+			for _, c := range conj {
+				switch {
+				case RefsOnly(c, 0, nl):
+					lp = append(lp, c)
+				case x.Kind == InnerJoin && RefsOnly(c, nl, nl+nr):
+					rp = append(rp, ShiftCols(c, -nl))
+				case x.Kind == InnerJoin && pureRefs(c):
+					x.On = AndAll(append(Conjuncts(x.On, nil), c))
+				default:
+					rest = append(rest, c)
+				}
+			}
+			if len(lp) > 0 {
+				x.L = pushFilter(x.L, lp)
+			}
+			if len(rp) > 0 {
+				x.R = pushFilter(x.R, rp)
+			}
+			extractKeys(x)
+			if len(rest) == 0 {
+				return x
+			}
+			return &Filter{In: x, Cond: AndAll(rest)}
+		}
+	case *Filter:
+		return pushFilter(x.In, append(Conjuncts(x.Cond, nil), conj...))
+	case *Scan:
+		chooseIndex(x, conj)
+	}
+	return &Filter{In: n, Cond: AndAll(conj)}
+}
+
+// pureRefs: no subqueries or volatile functions (safe to evaluate as a
+// join condition).
+func pureRefs(e Expr) bool { return RefsOnly(e, 0, 1<<30) }
+
+func extractKeys(j *Join) {
+	j.LeftKeys, j.RightKeys = nil, nil
+	if j.On == nil {
+		return
+	}
+	nl := len(j.L.Columns())
+	for _, c := range Conjuncts(j.On, nil) {
+		b, ok := c.(*Binary)
+		if !ok || b.Ov.Op != sem.OpEQ {
+			continue
+		}
+		l, ok1 := b.L.(*ColRef)
+		r, ok2 := b.R.(*ColRef)
+		if !ok1 || !ok2 || !hashCompatible(l.T, r.T) {
+			continue
+		}
+		switch {
+		case l.Idx < nl && r.Idx >= nl:
+			j.LeftKeys = append(j.LeftKeys, l.Idx)
+			j.RightKeys = append(j.RightKeys, r.Idx-nl)
+		case r.Idx < nl && l.Idx >= nl:
+			j.LeftKeys = append(j.LeftKeys, r.Idx)
+			j.RightKeys = append(j.RightKeys, l.Idx-nl)
+		}
+	}
+}
+
+// hashCompatible: equal values of the two types have equal key encodings.
+func hashCompatible(a, b *types.T) bool {
+	if a.Family != b.Family {
+		return false
+	}
+	switch a.Family {
+	case types.IntFamily, types.BoolFamily, types.DateFamily, types.UUIDFamily, types.TimestampFamily, types.TimestampTZFamily, types.DecimalFamily, types.FloatFamily:
+		return true
+	case types.StringFamily:
+		return a.Variant != types.Char && b.Variant != types.Char
+	}
+	return false
+}
+
+func pushLimit(l *Limit) {
+	c, ok := l.Count.(*Const)
+	if !ok {
+		return
+	}
+	n, ok := c.D.(types.DInt)
+	if !ok || n <= 0 {
+		return
+	}
+	off := int64(0)
+	if l.Offset != nil {
+		oc, ok := l.Offset.(*Const)
+		if !ok {
+			return
+		}
+		o, ok := oc.D.(types.DInt)
+		if !ok {
+			return
+		}
+		off = int64(o)
+	}
+	in := l.In
+	for {
+		switch x := in.(type) {
+		case *Project:
+			in = x.In
+			continue
+		case *Scan:
+			x.Limit = int64(n) + off
+		}
+		return
+	}
+}
+
+// colBound is what a conjunct says about one scan column.
+type colBound struct {
+	eq       []Expr // = value (one) or IN list (several)
+	lo, hi   Expr
+	loI, hiI bool
+}
+
+// chooseIndex sets the scan's index and spans from conjuncts over its
+// columns.
+func chooseIndex(s *Scan, conj []Expr) {
+	bounds := map[int]*colBound{}
+	get := func(i int) *colBound {
+		if bounds[i] == nil {
+			bounds[i] = &colBound{}
+		}
+		return bounds[i]
+	}
+	for _, c := range conj {
+		switch x := c.(type) {
+		case *Binary:
+			op := x.Ov.Op
+			col, ok := x.L.(*ColRef)
+			val := x.R
+			if !ok {
+				col, ok = x.R.(*ColRef)
+				val = x.L
+				if ok {
+					op, _ = op.Commute()
+				}
+			}
+			if !ok || !isConstish(val) || !sameKeyType(s.Table.Columns[col.Idx].Type, val.Type()) {
+				continue
+			}
+			b := get(col.Idx)
+			switch op {
+			case sem.OpEQ:
+				if b.eq == nil {
+					b.eq = []Expr{val}
+				}
+			case sem.OpGT, sem.OpGE:
+				if b.lo == nil {
+					b.lo, b.loI = val, op == sem.OpGE
+				}
+			case sem.OpLT, sem.OpLE:
+				if b.hi == nil {
+					b.hi, b.hiI = val, op == sem.OpLE
+				}
+			}
+		case *InList:
+			col, ok := x.E.(*ColRef)
+			if !ok || x.Not || len(x.List) > 1000 {
+				continue
+			}
+			good := sameKeyType(s.Table.Columns[col.Idx].Type, x.Cmp.Right)
+			for _, v := range x.List {
+				if !isConstish(v) {
+					good = false
+				}
+			}
+			if good && get(col.Idx).eq == nil {
+				get(col.Idx).eq = x.List
+			}
+		case *Logic:
+			// BETWEEN: (c >= lo AND c <= hi) is already split.
+		}
+	}
+	if len(bounds) == 0 {
+		return
+	}
+	best := -1
+	var bestIdx *catalog.Index
+	var bestSpans []Span
+	for k, ix := range s.Table.AllIndexes() {
+		spans, score := spansFor(s, ix, bounds)
+		if k == 0 {
+			score++ // prefer the primary index on ties (no index join)
+		}
+		if score > best && len(spans) > 0 {
+			best, bestSpans = score, spans
+			bestIdx = ix
+			if k == 0 {
+				bestIdx = nil
+			}
+		}
+	}
+	if best > 0 {
+		s.Index, s.Spans = bestIdx, bestSpans
+	}
+}
+
+func spansFor(s *Scan, ix *catalog.Index, bounds map[int]*colBound) ([]Span, int) {
+	spans := []Span{{}}
+	score := 0
+	for _, cid := range ix.ColumnIDs {
+		o := s.Table.ColumnOrdinal(cid)
+		b := bounds[o]
+		if b == nil {
+			break
+		}
+		if len(b.eq) > 0 {
+			if len(spans)*len(b.eq) > 1000 {
+				break
+			}
+			var next []Span
+			for _, sp := range spans {
+				for _, v := range b.eq {
+					n := Span{Eq: append(append([]Expr{}, sp.Eq...), v)}
+					next = append(next, n)
+				}
+			}
+			spans = next
+			score += 4
+			continue
+		}
+		if b.lo != nil || b.hi != nil {
+			for i := range spans {
+				spans[i].Lo, spans[i].LoI, spans[i].Hi, spans[i].HiI = b.lo, b.loI, b.hi, b.hiI
+			}
+			score += 2
+		}
+		break
+	}
+	if score == 0 {
+		return nil, 0
+	}
+	return spans, score
+}
+
+// isConstish: the value does not depend on the scanned row.
+func isConstish(e Expr) bool { return RefsOnly(e, 0, 0) }
+
+// sameKeyType: a value of type v can be key-encoded as a column of type
+// c without changing its comparison.
+func sameKeyType(c, v *types.T) bool {
+	if c.Family != v.Family {
+		return false
+	}
+	switch c.Family {
+	case types.IntFamily, types.DateFamily, types.BoolFamily, types.UUIDFamily, types.TimestampFamily, types.TimestampTZFamily:
+		return true
+	case types.FloatFamily:
+		return c.Width == v.Width || c.Width == 64
+	case types.StringFamily:
+		return c.Variant != types.Char && v.Variant != types.Char
+	case types.DecimalFamily:
+		return true
+	}
+	return false
+}

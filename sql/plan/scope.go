@@ -1,0 +1,83 @@
+package plan
+
+import (
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/format"
+	"github.com/tesseradb/tessera/sql/pgerr"
+)
+
+// scope is the name environment of one query level.
+type scope struct {
+	cols   []Col
+	parent *scope
+	// correlated is set when a name resolved in an enclosing scope.
+	correlated bool
+	agg        *aggScope
+	win        *winScope
+	// noAgg names the clause where aggregates are not allowed ("" = allowed).
+	noAgg string
+}
+
+// aggScope binds expressions after GROUP BY: group expressions and
+// aggregates become columns of the Agg node's output.
+type aggScope struct {
+	in        *scope // the FROM scope
+	groupKeys []string
+	groups    []Expr
+	aggKeys   []string
+	aggs      []AggCall
+}
+
+// winScope collects window functions of the select list and ORDER BY.
+type winScope struct {
+	base  int
+	keys  []string
+	calls []WindowCall
+}
+
+// lookup resolves a (possibly qualified) column name in sc alone.
+func (sc *scope) lookup(table, name string) (int, error) {
+	found := -1
+	for i, c := range sc.cols {
+		if c.Name != name {
+			continue
+		}
+		if table != "" && c.Table != table {
+			continue
+		}
+		if table == "" && c.Hidden && c.Table == "" {
+			// hidden helper columns (ORDER BY extras) are not names.
+			continue
+		}
+		if found >= 0 {
+			if table == "" {
+				return -1, pgerr.New(pgerr.AmbiguousColumn, "column reference %q is ambiguous", name)
+			}
+			return -1, pgerr.New(pgerr.AmbiguousColumn, "column reference \"%s.%s\" is ambiguous", table, name)
+		}
+		found = i
+	}
+	return found, nil
+}
+
+func (sc *scope) hasTable(table string) bool {
+	for _, c := range sc.cols {
+		if c.Table == table {
+			return true
+		}
+	}
+	return false
+}
+
+// exprKey is the canonical text of an AST expression, used to match
+// expressions with GROUP BY items and select-list items.
+func exprKey(e ast.Node) string {
+	var sb strings.Builder
+	ctx := format.NewRestoreCtx(format.DefaultRestoreFlags, &sb)
+	if err := e.Restore(ctx); err != nil {
+		return ""
+	}
+	return sb.String()
+}

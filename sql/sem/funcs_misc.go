@@ -1,0 +1,388 @@
+package sem
+
+import (
+	"crypto/rand"
+	"strconv"
+	"strings"
+
+	"github.com/cockroachdb/apd/v3"
+	"github.com/tesseradb/tessera/sql/types"
+)
+
+// DefaultServerVersion is version()'s answer when EvalContext has none.
+const DefaultServerVersion = "PostgreSQL 15.0 (Tessera) on x86_64-pc-linux-gnu"
+
+func notDistinct(t *types.T, a, b types.Datum) bool {
+	an, bn := types.IsNull(a), types.IsNull(b)
+	if an || bn {
+		return an && bn
+	}
+	c, err := types.CompareTyped(t, a, b)
+	return err == nil && c == 0
+}
+
+// polyFunc registers a polymorphic function whose implementation needs
+// the bound types.
+func polyFunc(name string, args []*types.T, ret *types.T, onNull bool, mk func(o *FuncOverload) fnImpl) {
+	addFunc(&FuncOverload{Name: name, Class: Normal, Args: args, Return: ret, CalledOnNull: onNull,
+		bind: func(o *FuncOverload) { o.Fn = mk(o) }})
+}
+
+func init() {
+	A, E, I4, T, B := anyArray, anyElement, types.Int4, types.String, types.Bool
+	polyFunc("array_length", []*types.T{A, I4}, I4, false, func(*FuncOverload) fnImpl {
+		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			n := len(arr(a[0]).Elems)
+			if n == 0 || in(a[1]) != 1 {
+				return types.Null, nil
+			}
+			return dint(int64(n)), nil
+		}
+	})
+	polyFunc("array_upper", []*types.T{A, I4}, I4, false, func(*FuncOverload) fnImpl {
+		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			n := len(arr(a[0]).Elems)
+			if n == 0 || in(a[1]) != 1 {
+				return types.Null, nil
+			}
+			return dint(int64(n)), nil
+		}
+	})
+	polyFunc("array_lower", []*types.T{A, I4}, I4, false, func(*FuncOverload) fnImpl {
+		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			if len(arr(a[0]).Elems) == 0 || in(a[1]) != 1 {
+				return types.Null, nil
+			}
+			return dint(1), nil
+		}
+	})
+	polyFunc("array_ndims", []*types.T{A}, I4, false, func(*FuncOverload) fnImpl {
+		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			if len(arr(a[0]).Elems) == 0 {
+				return types.Null, nil
+			}
+			return dint(1), nil
+		}
+	})
+	polyFunc("array_dims", []*types.T{A}, T, false, func(*FuncOverload) fnImpl {
+		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			n := len(arr(a[0]).Elems)
+			if n == 0 {
+				return types.Null, nil
+			}
+			return dstr("[1:" + strconv.Itoa(n) + "]"), nil
+		}
+	})
+	polyFunc("cardinality", []*types.T{A}, I4, false, func(*FuncOverload) fnImpl {
+		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			return dint(int64(len(arr(a[0]).Elems))), nil
+		}
+	})
+	polyFunc("array_append", []*types.T{A, E}, A, true, func(o *FuncOverload) fnImpl {
+		et := o.Return.Elem
+		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			var out []types.Datum
+			if !types.IsNull(a[0]) {
+				out = append(out, arr(a[0]).Elems...)
+			}
+			return newArray(et, append(out, a[1])), nil
+		}
+	})
+	polyFunc("array_prepend", []*types.T{E, A}, A, true, func(o *FuncOverload) fnImpl {
+		et := o.Return.Elem
+		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			out := []types.Datum{a[0]}
+			if !types.IsNull(a[1]) {
+				out = append(out, arr(a[1]).Elems...)
+			}
+			return newArray(et, out), nil
+		}
+	})
+	polyFunc("array_cat", []*types.T{A, A}, A, true, func(o *FuncOverload) fnImpl {
+		et := o.Return.Elem
+		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			if types.IsNull(a[0]) && types.IsNull(a[1]) {
+				return types.Null, nil
+			}
+			var out []types.Datum
+			for _, x := range a {
+				if !types.IsNull(x) {
+					out = append(out, arr(x).Elems...)
+				}
+			}
+			return newArray(et, out), nil
+		}
+	})
+	polyFunc("array_position", []*types.T{A, E}, I4, true, func(o *FuncOverload) fnImpl {
+		et := o.Args[1]
+		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			if types.IsNull(a[0]) {
+				return types.Null, nil
+			}
+			for i, e := range arr(a[0]).Elems {
+				if notDistinct(et, e, a[1]) {
+					return dint(int64(i + 1)), nil
+				}
+			}
+			return types.Null, nil
+		}
+	})
+	i4Array, _ := types.MakeArray(I4)
+	polyFunc("array_positions", []*types.T{A, E}, i4Array, true, func(o *FuncOverload) fnImpl {
+		et := o.Args[1]
+		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			if types.IsNull(a[0]) {
+				return types.Null, nil
+			}
+			out := &types.DArray{Elem: I4, Elems: []types.Datum{}}
+			for i, e := range arr(a[0]).Elems {
+				if notDistinct(et, e, a[1]) {
+					out.Elems = append(out.Elems, dint(int64(i+1)))
+				}
+			}
+			return out, nil
+		}
+	})
+	polyFunc("array_remove", []*types.T{A, E}, A, true, func(o *FuncOverload) fnImpl {
+		et := o.Args[1]
+		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			if types.IsNull(a[0]) {
+				return types.Null, nil
+			}
+			out := []types.Datum{}
+			for _, e := range arr(a[0]).Elems {
+				if !notDistinct(et, e, a[1]) {
+					out = append(out, e)
+				}
+			}
+			return newArray(et, out), nil
+		}
+	})
+	polyFunc("array_replace", []*types.T{A, E, E}, A, true, func(o *FuncOverload) fnImpl {
+		et := o.Args[1]
+		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			if types.IsNull(a[0]) {
+				return types.Null, nil
+			}
+			out := make([]types.Datum, len(arr(a[0]).Elems))
+			for i, e := range arr(a[0]).Elems {
+				if notDistinct(et, e, a[1]) {
+					e = a[2]
+				}
+				out[i] = e
+			}
+			return newArray(et, out), nil
+		}
+	})
+	arrayToString := func(o *FuncOverload) fnImpl {
+		et := o.Args[0].Elem
+		return func(ctx *EvalContext, a []types.Datum) (types.Datum, error) {
+			var parts []string
+			for _, e := range arr(a[0]).Elems {
+				if types.IsNull(e) {
+					if len(a) > 2 && !types.IsNull(a[2]) {
+						parts = append(parts, str(a[2]))
+					}
+					continue
+				}
+				parts = append(parts, textOf(ctx, et, e))
+			}
+			return dstr(strings.Join(parts, str(a[1]))), nil
+		}
+	}
+	polyFunc("array_to_string", []*types.T{A, T}, T, false, arrayToString)
+	addFunc(&FuncOverload{Name: "array_to_string", Class: Normal, Args: []*types.T{A, T, T}, Return: T,
+		CalledOnNull: true, bind: func(o *FuncOverload) {
+			f := arrayToString(o)
+			o.Fn = func(ctx *EvalContext, a []types.Datum) (types.Datum, error) {
+				if types.IsNull(a[0]) || types.IsNull(a[1]) {
+					return types.Null, nil
+				}
+				return f(ctx, a)
+			}
+		}})
+	// unnest(anyarray) → setof anyelement
+	addFunc(&FuncOverload{Name: "unnest", Class: Generator, Args: []*types.T{A}, Return: E,
+		Gen: func(_ *EvalContext, a []types.Datum) (SetIter, error) {
+			return &sliceIter{vals: arr(a[0]).Elems}, nil
+		}})
+
+	// System information.
+	def("version", T, func(ctx *EvalContext, _ []types.Datum) (types.Datum, error) {
+		if ctx != nil && ctx.ServerVersion != "" {
+			return dstr(ctx.ServerVersion), nil
+		}
+		return dstr(DefaultServerVersion), nil
+	}).stable()
+	def("current_database", T, func(ctx *EvalContext, _ []types.Datum) (types.Datum, error) {
+		return dstr(ctx.Database), nil
+	}).stable()
+	def("current_catalog", T, func(ctx *EvalContext, _ []types.Datum) (types.Datum, error) {
+		return dstr(ctx.Database), nil
+	}).stable()
+	def("current_schema", T, func(ctx *EvalContext, _ []types.Datum) (types.Datum, error) {
+		if ctx.Schema == "" {
+			return types.Null, nil
+		}
+		return dstr(ctx.Schema), nil
+	}).stable()
+	for _, n := range []string{"current_user", "session_user", "user", "current_role"} {
+		def(n, T, func(ctx *EvalContext, _ []types.Datum) (types.Datum, error) { return dstr(ctx.User), nil }).stable()
+	}
+	def("gen_random_uuid", types.UUID, func(_ *EvalContext, _ []types.Datum) (types.Datum, error) {
+		var u types.DUUID
+		if _, err := rand.Read(u[:]); err != nil {
+			return nil, errorf("58000", "could not generate random values: %v", err)
+		}
+		u[6] = (u[6] & 0x0f) | 0x40
+		u[8] = (u[8] & 0x3f) | 0x80
+		return u, nil
+	}).volatile()
+	typeOf := &FuncOverload{Name: "pg_typeof", Class: Normal, Args: []*types.T{anyType}, Return: T, CalledOnNull: true, Volatility: Stable}
+	typeOf.bind = func(o *FuncOverload) {
+		name := o.Args[0].String()
+		o.Fn = func(*EvalContext, []types.Datum) (types.Datum, error) { return dstr(name), nil }
+	}
+	addFunc(typeOf)
+	for _, nn := range []bool{true, false} {
+		name := "num_nonnulls"
+		if nn {
+			name = "num_nulls"
+		}
+		nn := nn
+		addFunc(&FuncOverload{Name: name, Class: Normal, Args: []*types.T{anyType}, Return: I4, Variadic: true, CalledOnNull: true,
+			Fn: func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+				n := 0
+				for _, d := range a {
+					if types.IsNull(d) == nn {
+						n++
+					}
+				}
+				return dint(int64(n)), nil
+			}})
+	}
+	_ = B
+	registerSeries()
+}
+
+// seriesIter yields start, start+step, ... while within stop.
+type seriesIter struct {
+	next    func() (types.Datum, bool, error)
+	stopped bool
+}
+
+func (s *seriesIter) Next(*EvalContext) (types.Datum, bool, error) {
+	if s.stopped {
+		return nil, false, nil
+	}
+	d, ok, err := s.next()
+	if !ok || err != nil {
+		s.stopped = true
+	}
+	return d, ok, err
+}
+
+func registerSeries() {
+	for _, t := range []*types.T{types.Int4, types.Int8} {
+		t := t
+		mk := func(_ *EvalContext, a []types.Datum) (SetIter, error) {
+			start, stop, step := in(a[0]), in(a[1]), int64(1)
+			if len(a) > 2 {
+				step = in(a[2])
+			}
+			if step == 0 {
+				return nil, errorf(CodeInvalidParameterValue, "step size cannot equal zero")
+			}
+			cur, done := start, false
+			return &seriesIter{next: func() (types.Datum, bool, error) {
+				if done || (step > 0 && cur > stop) || (step < 0 && cur < stop) {
+					return nil, false, nil
+				}
+				v := cur
+				n := cur + step
+				if (step > 0 && n < cur) || (step < 0 && n > cur) || !intFits(n, t.Width) {
+					done = true
+				}
+				cur = n
+				return types.DInt(v), true, nil
+			}}, nil
+		}
+		addFunc(&FuncOverload{Name: "generate_series", Class: Generator, Args: []*types.T{t, t}, Return: t, Gen: mk})
+		addFunc(&FuncOverload{Name: "generate_series", Class: Generator, Args: []*types.T{t, t, t}, Return: t, Gen: mk})
+	}
+	N := types.Numeric
+	mkNum := func(_ *EvalContext, a []types.Datum) (SetIter, error) {
+		start, stop := decOf(a[0]), decOf(a[1])
+		step := apd.New(1, 0)
+		if len(a) > 2 {
+			step = decOf(a[2])
+		}
+		for i, d := range []*apd.Decimal{start, stop, step} {
+			if isNaN(d) {
+				return nil, errorf(CodeInvalidParameterValue, "%s value cannot be NaN", [...]string{"start", "stop", "step size"}[i])
+			}
+			if d.Form == apd.Infinite {
+				return nil, errorf(CodeInvalidParameterValue, "%s value cannot be infinity", [...]string{"start", "stop", "step size"}[i])
+			}
+		}
+		if step.IsZero() {
+			return nil, errorf(CodeInvalidParameterValue, "step size cannot equal zero")
+		}
+		cur := new(apd.Decimal).Set(start)
+		return &seriesIter{next: func() (types.Datum, bool, error) {
+			c := cur.Cmp(stop)
+			if (!step.Negative && c > 0) || (step.Negative && c < 0) {
+				return nil, false, nil
+			}
+			v := cur
+			n := new(apd.Decimal)
+			if _, err := exactCtx.Add(n, cur, step); err != nil {
+				return nil, false, numericOverflow()
+			}
+			cur = n
+			return newDec(v), true, nil
+		}}, nil
+	}
+	addFunc(&FuncOverload{Name: "generate_series", Class: Generator, Args: []*types.T{N, N}, Return: N, Gen: mkNum})
+	addFunc(&FuncOverload{Name: "generate_series", Class: Generator, Args: []*types.T{N, N, N}, Return: N, Gen: mkNum})
+	addFunc(&FuncOverload{Name: "generate_series", Class: Generator, Args: []*types.T{types.Timestamp, types.Timestamp, types.Interval},
+		Return: types.Timestamp, Gen: func(_ *EvalContext, a []types.Datum) (SetIter, error) {
+			return tsSeries(int64(a[0].(types.DTimestamp)), int64(a[1].(types.DTimestamp)), a[2].(types.DInterval),
+				func(ts int64, iv types.DInterval) (types.Datum, error) { return timestampPlusInterval(ts, iv, false) },
+				func(v int64) types.Datum { return types.DTimestamp(v) })
+		}})
+	addFunc(&FuncOverload{Name: "generate_series", Class: Generator, Args: []*types.T{types.TimestampTZ, types.TimestampTZ, types.Interval},
+		Return: types.TimestampTZ, Volatility: Stable, Gen: func(ctx *EvalContext, a []types.Datum) (SetIter, error) {
+			return tsSeries(int64(a[0].(types.DTimestampTZ)), int64(a[1].(types.DTimestampTZ)), a[2].(types.DInterval),
+				func(ts int64, iv types.DInterval) (types.Datum, error) {
+					return timestampTZPlusInterval(ctx, ts, iv, false)
+				},
+				func(v int64) types.Datum { return types.DTimestampTZ(v) })
+		}})
+}
+
+func tsSeries(start, stop int64, step types.DInterval, add func(int64, types.DInterval) (types.Datum, error),
+	wrap func(int64) types.Datum) (SetIter, error) {
+	sign := step.Span().Sign()
+	if sign == 0 {
+		return nil, errorf(CodeInvalidParameterValue, "step size cannot equal zero")
+	}
+	cur := start
+	return &seriesIter{next: func() (types.Datum, bool, error) {
+		if (sign > 0 && cur > stop) || (sign < 0 && cur < stop) {
+			return nil, false, nil
+		}
+		v := cur
+		n, err := add(cur, step)
+		if err != nil {
+			return nil, false, err
+		}
+		switch x := n.(type) {
+		case types.DTimestamp:
+			cur = int64(x)
+		case types.DTimestampTZ:
+			cur = int64(x)
+		}
+		return wrap(v), true, nil
+	}}, nil
+}

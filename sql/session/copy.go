@@ -1,0 +1,297 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/tesseradb/tessera/sql/catalog"
+	"github.com/tesseradb/tessera/sql/conn"
+	"github.com/tesseradb/tessera/sql/exec"
+	"github.com/tesseradb/tessera/sql/parser"
+	"github.com/tesseradb/tessera/sql/pgerr"
+	"github.com/tesseradb/tessera/sql/plan"
+	"github.com/tesseradb/tessera/sql/types"
+)
+
+// copy runs COPY t [(cols)] FROM STDIN: the data is read completely,
+// parsed into typed rows, then inserted in one transaction (implicit and
+// retried, or the open block).
+func (s *Session) copy(ctx context.Context, x *parser.CopyStmt, w conn.ResultWriter) (*result, error) {
+	if s.failed {
+		return nil, pgerr.New(pgerr.InFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	if !x.From {
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "COPY TO STDOUT is not supported")
+	}
+	cw, ok := w.(conn.CopyInWriter)
+	if !ok {
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "COPY FROM STDIN needs a client connection")
+	}
+	var desc *catalog.Descriptor
+	var targets []int
+	_, err := s.inTxn(ctx, func(st *stmtCtx) (*result, error) {
+		if err := st.resolveDB(s.database); err != nil {
+			return nil, err
+		}
+		b := s.binder(st, &parser.Statement{}, nil)
+		d, err := b.ResolveTable(x.Schema, x.Table)
+		if err != nil {
+			return nil, err
+		}
+		if d == nil || d.Kind != catalog.KindTable {
+			return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", x.Table)
+		}
+		desc, targets = d, nil
+		if len(x.Columns) == 0 {
+			for i, c := range d.Columns {
+				if !c.Hidden {
+					targets = append(targets, i)
+				}
+			}
+		} else {
+			for _, name := range x.Columns {
+				i, c := d.ColumnByName(name)
+				if c == nil {
+					return nil, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", name, d.Name)
+				}
+				targets = append(targets, i)
+			}
+		}
+		return nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	format := strings.ToLower(x.Format)
+	r, err := cw.CopyIn(len(targets), format == "binary")
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	colTypes := make([]*types.T, len(targets))
+	for i, t := range targets {
+		colTypes[i] = desc.Columns[t].Type
+	}
+	var rows [][]types.Datum
+	switch format {
+	case "binary":
+		rows, err = parseCopyBinary(data, colTypes)
+	case "csv":
+		rows, err = parseCopyCSV(data, x, colTypes, nil)
+	default:
+		rows, err = parseCopyText(data, x, colTypes, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ctx, done := s.withCancel(ctx)
+	defer done()
+	res, err := s.inTxn(ctx, func(st *stmtCtx) (*result, error) {
+		if err := st.resolveDB(s.database); err != nil {
+			return nil, err
+		}
+		b := s.binder(st, &parser.Statement{}, nil)
+		d, err := b.ResolveTable(x.Schema, x.Table)
+		if err != nil {
+			return nil, err
+		}
+		if d == nil || d.ID != desc.ID || d.Version != desc.Version {
+			return nil, pgerr.New(pgerr.SerializationFailure, "table %q changed during COPY", x.Table)
+		}
+		ins := &plan.Insert{Table: d, Codec: catalog.NewRowCodec(d), Targets: targets, Defaults: make([]plan.Expr, len(d.Columns))}
+		for i := range d.Columns {
+			if ins.Defaults[i], err = b.DefaultExpr(&d.Columns[i]); err != nil {
+				return nil, err
+			}
+		}
+		v := &plan.Values{}
+		for _, row := range rows {
+			exprs := make([]plan.Expr, len(row))
+			for i, dt := range row {
+				exprs[i] = &plan.Const{D: dt, T: colTypes[i]}
+			}
+			v.Rows = append(v.Rows, exprs)
+		}
+		ins.Input = v
+		env := &exec.Env{Ctx: st.ctx, Txn: st.txn, DB: s.eng.db, EvalCtx: s.evalCtx(), NodeID: s.eng.cfg.NodeID, Budget: s.eng.cfg.MemoryBudget}
+		if _, err := exec.Collect(env, ins); err != nil {
+			return nil, err
+		}
+		return &result{tag: fmt.Sprintf("COPY %d", env.RowsAffected)}, nil
+	})
+	return res, err
+}
+
+func copyValue(t *types.T, field string, isNull bool, row int, col string) (types.Datum, error) {
+	if isNull {
+		return types.Null, nil
+	}
+	d, err := types.ParseText(t, field, time.UTC)
+	if err != nil {
+		return nil, fmt.Errorf("COPY row %d, column %s: %w", row, col, err)
+	}
+	return d, nil
+}
+
+func parseCopyText(data []byte, x *parser.CopyStmt, ts []*types.T, _ interface{}) ([][]types.Datum, error) {
+	delim := "\t"
+	if x.Delimiter != nil {
+		delim = *x.Delimiter
+	}
+	null := `\N`
+	if x.Null != nil {
+		null = *x.Null
+	}
+	var rows [][]types.Datum
+	lines := strings.Split(string(data), "\n")
+	for ln, line := range lines {
+		line = strings.TrimSuffix(line, "\r")
+		if line == `\.` {
+			break
+		}
+		if line == "" && ln == len(lines)-1 {
+			break
+		}
+		if x.Header && ln == 0 {
+			continue
+		}
+		fields := strings.Split(line, delim)
+		if len(fields) != len(ts) {
+			return nil, pgerr.New("22P04", "COPY row %d has %d columns, expected %d", ln+1, len(fields), len(ts))
+		}
+		row := make([]types.Datum, len(ts))
+		for i, f := range fields {
+			isNull := f == null
+			var err error
+			if row[i], err = copyValue(ts[i], unescapeCopy(f), isNull, ln+1, fmt.Sprint(i+1)); err != nil {
+				return nil, err
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+func unescapeCopy(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch s[i] {
+		case 'n':
+			b.WriteByte('\n')
+		case 't':
+			b.WriteByte('\t')
+		case 'r':
+			b.WriteByte('\r')
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'v':
+			b.WriteByte('\v')
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
+
+func parseCopyCSV(data []byte, x *parser.CopyStmt, ts []*types.T, _ interface{}) ([][]types.Datum, error) {
+	r := csv.NewReader(bytes.NewReader(data))
+	if x.Delimiter != nil && len(*x.Delimiter) == 1 {
+		r.Comma = rune((*x.Delimiter)[0])
+	}
+	r.FieldsPerRecord = len(ts)
+	null := ""
+	if x.Null != nil {
+		null = *x.Null
+	}
+	recs, err := r.ReadAll()
+	if err != nil {
+		return nil, pgerr.New("22P04", "COPY CSV: %v", err)
+	}
+	var rows [][]types.Datum
+	for ln, rec := range recs {
+		if x.Header && ln == 0 {
+			continue
+		}
+		row := make([]types.Datum, len(ts))
+		for i, f := range rec {
+			var err error
+			if row[i], err = copyValue(ts[i], f, f == null, ln+1, fmt.Sprint(i+1)); err != nil {
+				return nil, err
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+var copySig = []byte("PGCOPY\n\377\r\n\000")
+
+func parseCopyBinary(data []byte, ts []*types.T) ([][]types.Datum, error) {
+	bad := func() error { return pgerr.New("22P04", "COPY binary: malformed data") }
+	if !bytes.HasPrefix(data, copySig) || len(data) < len(copySig)+8 {
+		return nil, bad()
+	}
+	p := data[len(copySig)+4:]
+	ext := binary.BigEndian.Uint32(p)
+	p = p[4:]
+	if uint64(ext) > uint64(len(p)) {
+		return nil, bad()
+	}
+	p = p[ext:]
+	var rows [][]types.Datum
+	for {
+		if len(p) < 2 {
+			return nil, bad()
+		}
+		n := int16(binary.BigEndian.Uint16(p))
+		p = p[2:]
+		if n == -1 {
+			return rows, nil
+		}
+		if int(n) != len(ts) {
+			return nil, pgerr.New("22P04", "COPY binary row has %d columns, expected %d", n, len(ts))
+		}
+		row := make([]types.Datum, len(ts))
+		for i := range ts {
+			if len(p) < 4 {
+				return nil, bad()
+			}
+			l := int32(binary.BigEndian.Uint32(p))
+			p = p[4:]
+			if l == -1 {
+				row[i] = types.Null
+				continue
+			}
+			if l < 0 || int(l) > len(p) {
+				return nil, bad()
+			}
+			d, err := types.DecodeBinary(ts[i], p[:l])
+			if err != nil {
+				return nil, err
+			}
+			row[i] = d
+			p = p[l:]
+		}
+		rows = append(rows, row)
+	}
+}

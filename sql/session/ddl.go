@@ -1,0 +1,756 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/tesseradb/tessera/sql/catalog"
+	"github.com/tesseradb/tessera/sql/exec"
+	"github.com/tesseradb/tessera/sql/parser"
+	"github.com/tesseradb/tessera/sql/pgerr"
+	"github.com/tesseradb/tessera/sql/plan"
+	"github.com/tesseradb/tessera/sql/types"
+)
+
+// ddl runs schema changes inside the statement's transaction.
+type ddl struct {
+	ctx  context.Context
+	b    *plan.Binder
+	coll *catalog.Collection
+	env  *exec.Env
+	st   *parser.Statement
+	// notices collected for the client.
+	notices []string
+}
+
+func (d *ddl) schemaOf(tn *ast.TableName) (catalog.ID, error) {
+	if tn.Schema.O == "" || tn.Schema.O == "public" {
+		return d.b.Schema, nil
+	}
+	id, err := d.coll.LookupID(d.ctx, d.b.DB, 0, tn.Schema.O)
+	if err != nil {
+		return 0, err
+	}
+	if id == 0 {
+		return 0, pgerr.New(pgerr.InvalidSchemaName, "schema %q does not exist", tn.Schema.O)
+	}
+	return id, nil
+}
+
+func restoreExpr(e ast.ExprNode) (string, error) {
+	var sb strings.Builder
+	if err := e.Restore(newRestoreCtx(&sb)); err != nil {
+		return "", err
+	}
+	return sb.String(), nil
+}
+
+func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
+	if n.Select != nil || n.ReferTable != nil {
+		return "", pgerr.New(pgerr.FeatureNotSupported, "CREATE TABLE AS / LIKE is not supported")
+	}
+	schema, err := d.schemaOf(n.Table)
+	if err != nil {
+		return "", err
+	}
+	name := n.Table.Name.O
+	if old, err := d.coll.LookupID(d.ctx, d.b.DB, schema, name); err != nil {
+		return "", err
+	} else if old != 0 {
+		if n.IfNotExists {
+			d.notices = append(d.notices, fmt.Sprintf("relation %q already exists, skipping", name))
+			return "CREATE TABLE", nil
+		}
+		return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", name)
+	}
+	id, err := d.coll.NewID(d.ctx)
+	if err != nil {
+		return "", err
+	}
+	desc := &catalog.Descriptor{ID: id, Kind: catalog.KindTable, Name: name, ParentID: d.b.DB, SchemaID: schema, NextIndexID: 2}
+	var pk []string
+	var pkDesc []bool
+	type uniq struct {
+		cols []string
+		desc []bool
+		name string
+	}
+	var uniques []uniq
+	for _, cd := range n.Cols {
+		pt, ok := d.st.ColumnTypes[cd]
+		if !ok {
+			return "", pgerr.New(pgerr.Internal, "column %q has no type", cd.Name.Name.O)
+		}
+		t, err := types.FromPG(pt)
+		if err != nil {
+			return "", err
+		}
+		desc.NextColumnID++
+		col := catalog.Column{ID: desc.NextColumnID, Name: cd.Name.Name.O, Type: t, Nullable: true}
+		if _, dup := desc.ColumnByName(col.Name); dup != nil {
+			return "", pgerr.New(pgerr.DuplicateColumn, "column %q specified more than once", col.Name)
+		}
+		serial := types.IsSerial(pt)
+		if _, ok := d.st.Identity[cd]; ok {
+			serial = true
+		}
+		for _, o := range cd.Options {
+			switch o.Tp {
+			case ast.ColumnOptionNotNull:
+				col.Nullable = false
+			case ast.ColumnOptionNull:
+				col.Nullable = true
+			case ast.ColumnOptionPrimaryKey:
+				if pk != nil {
+					return "", pgerr.New(pgerr.InvalidTableDef, "multiple primary keys for table %q are not allowed", name)
+				}
+				pk = []string{col.Name}
+				pkDesc = []bool{false}
+			case ast.ColumnOptionUniqKey:
+				uniques = append(uniques, uniq{cols: []string{col.Name}})
+			case ast.ColumnOptionDefaultValue:
+				txt, err := restoreExpr(o.Expr)
+				if err != nil {
+					return "", err
+				}
+				col.Default = txt
+			case ast.ColumnOptionAutoIncrement:
+				serial = true
+			}
+		}
+		if serial {
+			seqName := fmt.Sprintf("%s_%s_seq", name, col.Name)
+			sid, err := d.createSequenceDesc(schema, seqName, catalog.SequenceOpts{Start: 1, Increment: 1, Min: 1, Max: 1<<63 - 1})
+			if err != nil {
+				return "", err
+			}
+			col.Default = fmt.Sprintf("nextval('%s')", seqName)
+			col.OwnedSeq = sid
+			col.Nullable = false
+		}
+		desc.Columns = append(desc.Columns, col)
+	}
+	for _, c := range n.Constraints {
+		var cols []string
+		var dirs []bool
+		for _, k := range c.Keys {
+			if k.Column == nil {
+				return "", pgerr.New(pgerr.FeatureNotSupported, "expression indexes are not supported")
+			}
+			cols = append(cols, k.Column.Name.O)
+			dirs = append(dirs, k.Desc)
+		}
+		switch c.Tp {
+		case ast.ConstraintPrimaryKey:
+			if pk != nil {
+				return "", pgerr.New(pgerr.InvalidTableDef, "multiple primary keys for table %q are not allowed", name)
+			}
+			pk, pkDesc = cols, dirs
+		case ast.ConstraintUniq, ast.ConstraintUniqKey, ast.ConstraintUniqIndex:
+			uniques = append(uniques, uniq{cols: cols, desc: dirs, name: c.Name})
+		case ast.ConstraintIndex, ast.ConstraintKey:
+			return "", pgerr.New(pgerr.Syntax, "syntax error: INDEX in CREATE TABLE")
+		case ast.ConstraintForeignKey, ast.ConstraintCheck:
+			d.notices = append(d.notices, "FOREIGN KEY and CHECK constraints are accepted and not enforced")
+		}
+	}
+	resolve := func(names []string) ([]catalog.ColumnID, error) {
+		var ids []catalog.ColumnID
+		for _, nm := range names {
+			_, c := desc.ColumnByName(nm)
+			if c == nil {
+				return nil, pgerr.New(pgerr.UndefinedColumn, "column %q named in key does not exist", nm)
+			}
+			ids = append(ids, c.ID)
+		}
+		return ids, nil
+	}
+	if pk == nil {
+		desc.NextColumnID++
+		desc.Columns = append(desc.Columns, catalog.Column{ID: desc.NextColumnID, Name: "rowid", Type: types.Int8, Hidden: true})
+		pk = []string{"rowid"}
+		pkDesc = []bool{false}
+	}
+	ids, err := resolve(pk)
+	if err != nil {
+		return "", err
+	}
+	for _, cid := range ids {
+		desc.Columns[desc.ColumnOrdinal(cid)].Nullable = false
+	}
+	desc.Primary = &catalog.Index{ID: 1, Name: name + "_pkey", Unique: true, ColumnIDs: ids, Desc: pkDesc}
+	for _, u := range uniques {
+		ids, err := resolve(u.cols)
+		if err != nil {
+			return "", err
+		}
+		nm := u.name
+		if nm == "" {
+			nm = name + "_" + strings.Join(u.cols, "_") + "_key"
+		}
+		desc.Indexes = append(desc.Indexes, catalog.Index{ID: desc.NextIndexID, Name: nm, Unique: true, ColumnIDs: ids, Desc: u.desc})
+		desc.NextIndexID++
+	}
+	if err := d.coll.Write(d.ctx, desc); err != nil {
+		return "", err
+	}
+	if err := d.coll.SetName(d.ctx, d.b.DB, schema, name, id); err != nil {
+		return "", err
+	}
+	return "CREATE TABLE", nil
+}
+
+func (d *ddl) createSequenceDesc(schema catalog.ID, name string, opts catalog.SequenceOpts) (catalog.ID, error) {
+	if old, err := d.coll.LookupID(d.ctx, d.b.DB, schema, name); err != nil {
+		return 0, err
+	} else if old != 0 {
+		return 0, pgerr.New(pgerr.DuplicateTable, "relation %q already exists", name)
+	}
+	id, err := d.coll.NewID(d.ctx)
+	if err != nil {
+		return 0, err
+	}
+	desc := &catalog.Descriptor{ID: id, Kind: catalog.KindSequence, Name: name, ParentID: d.b.DB, SchemaID: schema, Seq: &opts}
+	if err := d.coll.Write(d.ctx, desc); err != nil {
+		return 0, err
+	}
+	return id, d.coll.SetName(d.ctx, d.b.DB, schema, name, id)
+}
+
+func (d *ddl) createSequence(n *ast.CreateSequenceStmt) (string, error) {
+	schema, err := d.schemaOf(n.Name)
+	if err != nil {
+		return "", err
+	}
+	opts := catalog.SequenceOpts{Start: 1, Increment: 1, Min: 1, Max: 1<<63 - 1}
+	startSet := false
+	for _, o := range n.SeqOptions {
+		switch o.Tp {
+		case ast.SequenceOptionIncrementBy:
+			opts.Increment = o.IntValue
+		case ast.SequenceStartWith:
+			opts.Start, startSet = o.IntValue, true
+		case ast.SequenceMinValue:
+			opts.Min = o.IntValue
+		case ast.SequenceMaxValue:
+			opts.Max = o.IntValue
+		}
+	}
+	if opts.Increment == 0 {
+		return "", pgerr.New(pgerr.InvalidParameter, "INCREMENT must not be zero")
+	}
+	if opts.Increment < 0 {
+		if opts.Max == 1<<63-1 {
+			opts.Max = -1
+		}
+		if opts.Min == 1 {
+			opts.Min = -1 << 63
+		}
+		if !startSet {
+			opts.Start = opts.Max
+		}
+	} else if !startSet {
+		opts.Start = opts.Min
+	}
+	if _, err := d.createSequenceDesc(schema, n.Name.Name.O, opts); err != nil {
+		if pgerr.Code(err) == pgerr.DuplicateTable && n.IfNotExists {
+			return "CREATE SEQUENCE", nil
+		}
+		return "", err
+	}
+	return "CREATE SEQUENCE", nil
+}
+
+func (d *ddl) createIndex(n *ast.CreateIndexStmt) (string, error) {
+	t, err := d.b.ResolveTable(n.Table.Schema.O, n.Table.Name.O)
+	if err != nil {
+		return "", err
+	}
+	if t == nil {
+		return "", pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", n.Table.Name.O)
+	}
+	if t.Kind != catalog.KindTable {
+		return "", pgerr.New(pgerr.WrongObjectType, "%q is not a table", t.Name)
+	}
+	desc := catalog.Mutable(t)
+	name := n.IndexName
+	if name == "" {
+		name = t.Name + "_idx"
+	}
+	if taken, err := d.indexNameTaken(desc.SchemaID, name); err != nil {
+		return "", err
+	} else if taken {
+		if n.IfNotExists {
+			return "CREATE INDEX", nil
+		}
+		if d.st.Index != nil && d.st.Index.GeneratedName {
+			for i := 1; ; i++ {
+				cand := fmt.Sprintf("%s%d", name, i)
+				if taken, err := d.indexNameTaken(desc.SchemaID, cand); err != nil {
+					return "", err
+				} else if !taken {
+					name = cand
+					break
+				}
+			}
+		} else {
+			return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", name)
+		}
+	}
+	ix := catalog.Index{ID: desc.NextIndexID, Name: name, Unique: n.KeyType == ast.IndexKeyTypeUnique}
+	for _, p := range n.IndexPartSpecifications {
+		if p.Column == nil {
+			return "", pgerr.New(pgerr.FeatureNotSupported, "expression indexes are not supported")
+		}
+		_, c := desc.ColumnByName(p.Column.Name.O)
+		if c == nil {
+			return "", pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", p.Column.Name.O)
+		}
+		ix.ColumnIDs = append(ix.ColumnIDs, c.ID)
+		ix.Desc = append(ix.Desc, p.Desc)
+	}
+	desc.NextIndexID++
+	desc.Indexes = append(desc.Indexes, ix)
+	// Backfill in this transaction.
+	if err := d.backfill(desc, &desc.Indexes[len(desc.Indexes)-1]); err != nil {
+		return "", err
+	}
+	if err := d.coll.Write(d.ctx, desc); err != nil {
+		return "", err
+	}
+	return "CREATE INDEX", nil
+}
+
+func (d *ddl) indexNameTaken(schema catalog.ID, name string) (bool, error) {
+	id, err := d.coll.LookupID(d.ctx, d.b.DB, schema, name)
+	if err != nil || id != 0 {
+		return id != 0, err
+	}
+	names, err := d.coll.ListNames(d.ctx, d.b.DB, schema)
+	if err != nil {
+		return false, err
+	}
+	for _, tid := range names {
+		t, err := d.coll.Get(d.ctx, tid)
+		if err != nil {
+			return false, err
+		}
+		if t != nil && t.Kind == catalog.KindTable {
+			if t.IndexByName(name) >= 0 || t.Primary.Name == name {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+func (d *ddl) scanAll(desc *catalog.Descriptor, f func(row exec.Row) error) error {
+	rc := catalog.NewRowCodec(desc)
+	s := &plan.Scan{Table: desc, Codec: rc}
+	for i, c := range desc.Columns {
+		s.Cols = append(s.Cols, plan.Col{Name: c.Name, T: c.Type})
+		_ = i
+	}
+	rows, err := exec.Collect(d.env, s)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := f(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *ddl) backfill(desc *catalog.Descriptor, ix *catalog.Index) error {
+	old := catalog.Mutable(desc)
+	old.Indexes = old.Indexes[:len(old.Indexes)-1]
+	rc := catalog.NewRowCodec(desc)
+	seen := map[string]bool{}
+	return d.scanAll(old, func(row exec.Row) error {
+		key, plen, hasNull, err := rc.IndexKey(ix, row)
+		if err != nil {
+			return err
+		}
+		if ix.Unique && !hasNull {
+			if seen[string(key[:plen])] {
+				return pgerr.New(pgerr.UniqueViolation, "could not create unique index %q", ix.Name)
+			}
+			seen[string(key[:plen])] = true
+		}
+		return d.env.Txn.Put(d.ctx, key, catalog.IndexValue())
+	})
+}
+
+func (d *ddl) dropTable(n *ast.DropTableStmt) (string, error) {
+	tag := "DROP TABLE"
+	want := catalog.KindTable
+	if n.IsView {
+		tag, want = "DROP VIEW", catalog.KindView
+	}
+	for _, tn := range n.Tables {
+		t, err := d.b.ResolveTable(tn.Schema.O, tn.Name.O)
+		if err != nil {
+			return "", err
+		}
+		if t == nil {
+			if n.IfExists {
+				d.notices = append(d.notices, fmt.Sprintf("%s %q does not exist, skipping", strings.ToLower(string(want)), tn.Name.O))
+				continue
+			}
+			if want == catalog.KindView {
+				return "", pgerr.New(pgerr.UndefinedTable, "view %q does not exist", tn.Name.O)
+			}
+			return "", pgerr.New(pgerr.UndefinedTable, "table %q does not exist", tn.Name.O)
+		}
+		if t.Kind != want {
+			return "", pgerr.New(pgerr.WrongObjectType, "%q is not a %s", t.Name, want)
+		}
+		if err := d.dropDesc(t); err != nil {
+			return "", err
+		}
+	}
+	return tag, nil
+}
+
+func (d *ddl) dropDesc(t *catalog.Descriptor) error {
+	if err := d.coll.RemoveName(d.ctx, t.ParentID, t.SchemaID, t.Name); err != nil {
+		return err
+	}
+	if err := d.coll.Delete(d.ctx, t.ID); err != nil {
+		return err
+	}
+	if t.Kind == catalog.KindTable {
+		p := catalog.TablePrefix(t.ID)
+		if err := d.env.Txn.DelRange(d.ctx, p, catalog.PrefixEnd(p)); err != nil {
+			return err
+		}
+		for _, c := range t.Columns {
+			if c.OwnedSeq != 0 {
+				s, err := d.coll.Get(d.ctx, c.OwnedSeq)
+				if err != nil {
+					return err
+				}
+				if s != nil {
+					if err := d.dropDesc(s); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (d *ddl) dropSequence(n *ast.DropSequenceStmt) (string, error) {
+	for _, tn := range n.Sequences {
+		t, err := d.b.ResolveTable(tn.Schema.O, tn.Name.O)
+		if err != nil {
+			return "", err
+		}
+		if t == nil || t.Kind != catalog.KindSequence {
+			if n.IfExists {
+				continue
+			}
+			return "", pgerr.New(pgerr.UndefinedTable, "sequence %q does not exist", tn.Name.O)
+		}
+		if err := d.dropDesc(t); err != nil {
+			return "", err
+		}
+	}
+	return "DROP SEQUENCE", nil
+}
+
+func (d *ddl) dropIndex(n *parser.DropIndexStmt) (string, error) {
+	for _, nm := range n.Names {
+		names, err := d.coll.ListNames(d.ctx, d.b.DB, d.b.Schema)
+		if err != nil {
+			return "", err
+		}
+		done := false
+		for _, tid := range names {
+			t, err := d.coll.Get(d.ctx, tid)
+			if err != nil {
+				return "", err
+			}
+			if t == nil || t.Kind != catalog.KindTable {
+				continue
+			}
+			i := t.IndexByName(nm[1])
+			if i < 0 {
+				continue
+			}
+			desc := catalog.Mutable(t)
+			ix := desc.Indexes[i]
+			p := catalog.IndexPrefix(desc.ID, ix.ID)
+			if err := d.env.Txn.DelRange(d.ctx, p, catalog.PrefixEnd(p)); err != nil {
+				return "", err
+			}
+			desc.Indexes = append(desc.Indexes[:i], desc.Indexes[i+1:]...)
+			if err := d.coll.Write(d.ctx, desc); err != nil {
+				return "", err
+			}
+			done = true
+			break
+		}
+		if !done && !n.IfExists {
+			return "", pgerr.New(pgerr.UndefinedObject, "index %q does not exist", nm[1])
+		}
+	}
+	return "DROP INDEX", nil
+}
+
+var viewRe = regexp.MustCompile(`(?is)^\s*create\s+(or\s+replace\s+)?(temp\w*\s+)?view\s+("[^"]*"|[^\s(]+)\s*(\([^)]*\))?\s*as\s+(.*)$`)
+
+func (d *ddl) createView(n *ast.CreateViewStmt) (string, error) {
+	m := viewRe.FindStringSubmatch(d.st.SQL)
+	if m == nil {
+		return "", pgerr.New(pgerr.FeatureNotSupported, "cannot find the query of CREATE VIEW")
+	}
+	text := m[5]
+	q, err := parser.ParseOne(text)
+	if err != nil {
+		return "", err
+	}
+	rs, ok := q.AST.(ast.ResultSetNode)
+	if !ok {
+		return "", pgerr.New(pgerr.Syntax, "CREATE VIEW needs a query")
+	}
+	saved := d.b.Stmt
+	d.b.Stmt = &q
+	node, err := d.b.BindQuery(rs)
+	d.b.Stmt = saved
+	if err != nil {
+		return "", err
+	}
+	schema, err := d.schemaOf(n.ViewName)
+	if err != nil {
+		return "", err
+	}
+	name := n.ViewName.Name.O
+	var cols []string
+	for _, c := range node.Columns() {
+		if !c.Hidden {
+			cols = append(cols, c.Name)
+		}
+	}
+	for i, c := range n.Cols {
+		if i < len(cols) {
+			cols[i] = c.O
+		}
+	}
+	if old, err := d.coll.LookupID(d.ctx, d.b.DB, schema, name); err != nil {
+		return "", err
+	} else if old != 0 {
+		od, err := d.coll.Get(d.ctx, old)
+		if err != nil {
+			return "", err
+		}
+		if !n.OrReplace || od == nil || od.Kind != catalog.KindView {
+			return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", name)
+		}
+		nd := catalog.Mutable(od)
+		nd.ViewQuery, nd.ViewColumns = text, cols
+		return "CREATE VIEW", d.coll.Write(d.ctx, nd)
+	}
+	id, err := d.coll.NewID(d.ctx)
+	if err != nil {
+		return "", err
+	}
+	desc := &catalog.Descriptor{ID: id, Kind: catalog.KindView, Name: name, ParentID: d.b.DB, SchemaID: schema, ViewQuery: text, ViewColumns: cols}
+	if err := d.coll.Write(d.ctx, desc); err != nil {
+		return "", err
+	}
+	return "CREATE VIEW", d.coll.SetName(d.ctx, d.b.DB, schema, name, id)
+}
+
+func (d *ddl) truncate(n *parser.TruncateStmt) (string, error) {
+	for _, tn := range n.Tables {
+		t, err := d.b.ResolveTable(tn[0], tn[1])
+		if err != nil {
+			return "", err
+		}
+		if t == nil || t.Kind != catalog.KindTable {
+			return "", pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", tn[1])
+		}
+		p := catalog.TablePrefix(t.ID)
+		if err := d.env.Txn.DelRange(d.ctx, p, catalog.PrefixEnd(p)); err != nil {
+			return "", err
+		}
+	}
+	return "TRUNCATE TABLE", nil
+}
+
+func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
+	t, err := d.b.ResolveTable(n.Table.Schema.O, n.Table.Name.O)
+	if err != nil {
+		return "", err
+	}
+	if t == nil {
+		return "", pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", n.Table.Name.O)
+	}
+	desc := catalog.Mutable(t)
+	for _, sp := range n.Specs {
+		switch sp.Tp {
+		case ast.AlterTableAddColumns:
+			for _, cd := range sp.NewColumns {
+				if err := d.addColumn(desc, cd, sp.IfNotExists); err != nil {
+					return "", err
+				}
+			}
+		case ast.AlterTableDropColumn:
+			name := sp.OldColumnName.Name.O
+			i, c := desc.ColumnByName(name)
+			if c == nil || c.Hidden {
+				if sp.IfExists {
+					continue
+				}
+				return "", pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", name, desc.Name)
+			}
+			for _, id := range desc.Primary.ColumnIDs {
+				if id == c.ID {
+					return "", pgerr.New(pgerr.DependentObjects, "cannot drop column %q because it is part of the primary key", name)
+				}
+			}
+			var keep []catalog.Index
+			for _, ix := range desc.Indexes {
+				uses := false
+				for _, id := range ix.ColumnIDs {
+					uses = uses || id == c.ID
+				}
+				if uses {
+					p := catalog.IndexPrefix(desc.ID, ix.ID)
+					if err := d.env.Txn.DelRange(d.ctx, p, catalog.PrefixEnd(p)); err != nil {
+						return "", err
+					}
+					continue
+				}
+				keep = append(keep, ix)
+			}
+			desc.Indexes = keep
+			desc.Columns = append(desc.Columns[:i], desc.Columns[i+1:]...)
+		case ast.AlterTableRenameColumn:
+			_, c := desc.ColumnByName(sp.OldColumnName.Name.O)
+			if c == nil {
+				return "", pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", sp.OldColumnName.Name.O)
+			}
+			if _, o := desc.ColumnByName(sp.NewColumnName.Name.O); o != nil {
+				return "", pgerr.New(pgerr.DuplicateColumn, "column %q of relation %q already exists", sp.NewColumnName.Name.O, desc.Name)
+			}
+			c.Name = sp.NewColumnName.Name.O
+		case ast.AlterTableRenameTable:
+			newName := sp.NewTable.Name.O
+			if id, err := d.coll.LookupID(d.ctx, desc.ParentID, desc.SchemaID, newName); err != nil {
+				return "", err
+			} else if id != 0 {
+				return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", newName)
+			}
+			if err := d.coll.RemoveName(d.ctx, desc.ParentID, desc.SchemaID, desc.Name); err != nil {
+				return "", err
+			}
+			desc.Name = newName
+			if err := d.coll.SetName(d.ctx, desc.ParentID, desc.SchemaID, newName, desc.ID); err != nil {
+				return "", err
+			}
+		case ast.AlterTableAddConstraint:
+			c := sp.Constraint
+			if c.Tp != ast.ConstraintUniq && c.Tp != ast.ConstraintUniqKey && c.Tp != ast.ConstraintUniqIndex {
+				d.notices = append(d.notices, "constraint accepted and not enforced")
+				continue
+			}
+			ix := catalog.Index{ID: desc.NextIndexID, Unique: true, Name: c.Name}
+			var names []string
+			for _, k := range c.Keys {
+				_, col := desc.ColumnByName(k.Column.Name.O)
+				if col == nil {
+					return "", pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", k.Column.Name.O)
+				}
+				ix.ColumnIDs = append(ix.ColumnIDs, col.ID)
+				ix.Desc = append(ix.Desc, k.Desc)
+				names = append(names, col.Name)
+			}
+			if ix.Name == "" {
+				ix.Name = desc.Name + "_" + strings.Join(names, "_") + "_key"
+			}
+			desc.NextIndexID++
+			desc.Indexes = append(desc.Indexes, ix)
+			if err := d.backfill(desc, &desc.Indexes[len(desc.Indexes)-1]); err != nil {
+				return "", err
+			}
+		default:
+			return "", pgerr.New(pgerr.FeatureNotSupported, "this ALTER TABLE form is not supported")
+		}
+	}
+	if err := d.coll.Write(d.ctx, desc); err != nil {
+		return "", err
+	}
+	return "ALTER TABLE", nil
+}
+
+func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists bool) error {
+	if _, c := desc.ColumnByName(cd.Name.Name.O); c != nil {
+		if ifNotExists {
+			return nil
+		}
+		return pgerr.New(pgerr.DuplicateColumn, "column %q of relation %q already exists", cd.Name.Name.O, desc.Name)
+	}
+	pt, ok := d.st.ColumnTypes[cd]
+	if !ok {
+		return pgerr.New(pgerr.Internal, "column without type")
+	}
+	t, err := types.FromPG(pt)
+	if err != nil {
+		return err
+	}
+	desc.NextColumnID++
+	col := catalog.Column{ID: desc.NextColumnID, Name: cd.Name.Name.O, Type: t, Nullable: true}
+	for _, o := range cd.Options {
+		switch o.Tp {
+		case ast.ColumnOptionNotNull:
+			col.Nullable = false
+		case ast.ColumnOptionDefaultValue:
+			if col.Default, err = restoreExpr(o.Expr); err != nil {
+				return err
+			}
+		case ast.ColumnOptionPrimaryKey, ast.ColumnOptionUniqKey:
+			return pgerr.New(pgerr.FeatureNotSupported, "ADD COLUMN with a key is not supported")
+		}
+	}
+	old := catalog.Mutable(desc)
+	desc.Columns = append(desc.Columns, col)
+	// Existing rows get the default (or fail NOT NULL).
+	def, err := d.b.DefaultExpr(&desc.Columns[len(desc.Columns)-1])
+	if err != nil {
+		return err
+	}
+	if def == nil && col.Nullable {
+		return nil
+	}
+	rc := catalog.NewRowCodec(desc)
+	return d.scanAll(old, func(row exec.Row) error {
+		v := types.Datum(types.Null)
+		if def != nil {
+			var err error
+			if v, err = d.env.Eval(def, nil); err != nil {
+				return err
+			}
+		}
+		if types.IsNull(v) && !col.Nullable {
+			return pgerr.New(pgerr.NotNullViolation, "column %q of relation %q contains null values", col.Name, desc.Name)
+		}
+		nr := append(append(exec.Row{}, row...), v)
+		pk, err := rc.PrimaryKey(nr)
+		if err != nil {
+			return err
+		}
+		val, err := rc.PrimaryValue(nr)
+		if err != nil {
+			return err
+		}
+		return d.env.Txn.Put(d.ctx, pk, val)
+	})
+}

@@ -1,0 +1,26 @@
+// Package session implements the connection contract of sql/conn: an
+// Engine per node over a kvtxn.DB, and Sessions that parse, bind
+// (sql/plan), execute (sql/exec) and run DDL for each statement.
+//
+// Transactions: outside a transaction block every statement runs in its
+// own implicit KV transaction; its results are buffered until the commit
+// succeeds, so a retryable error (40001 from the KV layer or the in-memory
+// test double) re-runs the statement transparently, up to MaxRetries
+// times, before anything reached the client. BEGIN starts an explicit
+// block: statements share one transaction, an error moves the session to
+// the failed state ('E') where only ROLLBACK (or COMMIT, which rolls back)
+// is accepted, and a retryable error at COMMIT is returned as 40001 for
+// the client to retry. SAVEPOINT is accepted; ROLLBACK TO SAVEPOINT of a
+// savepoint taken before any other statement of the block (the
+// CockroachDB "cockroach_restart" pattern, any name) restarts the
+// transaction; other ROLLBACK TO forms fail with 0A000. SET TRANSACTION
+// ISOLATION LEVEL accepts every level and runs SERIALIZABLE (with a
+// notice).
+//
+// Schema: descriptors come through catalog.Collection with the version
+// check described in sql/catalog (the schema generation is read in every
+// statement's transaction).
+//
+// Concurrency: a Session is used by one goroutine at a time, except
+// Cancel, which takes mu. The Engine is safe for concurrent use.
+package session

@@ -1,0 +1,752 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/format"
+	"github.com/tesseradb/tessera/sql/catalog"
+	"github.com/tesseradb/tessera/sql/conn"
+	"github.com/tesseradb/tessera/sql/exec"
+	"github.com/tesseradb/tessera/sql/kvtxn"
+	"github.com/tesseradb/tessera/sql/parser"
+	"github.com/tesseradb/tessera/sql/pgerr"
+	"github.com/tesseradb/tessera/sql/plan"
+	"github.com/tesseradb/tessera/sql/sem"
+	"github.com/tesseradb/tessera/sql/types"
+)
+
+// MaxRetries bounds automatic retries of an implicit transaction.
+const MaxRetries = 100
+
+func newRestoreCtx(w *strings.Builder) *format.RestoreCtx {
+	return format.NewRestoreCtx(format.DefaultRestoreFlags, w)
+}
+
+// Config configures an Engine.
+type Config struct {
+	NodeID uint32
+	// MemoryBudget per statement in bytes (0 = 256 MiB).
+	MemoryBudget int64
+}
+
+// Engine is the SQL layer of one node.
+type Engine struct {
+	db    kvtxn.DB
+	cfg   Config
+	cache *catalog.Cache
+}
+
+var _ conn.Engine = (*Engine)(nil)
+
+// NewEngine bootstraps the catalog if needed and returns the engine.
+func NewEngine(ctx context.Context, db kvtxn.DB, cfg Config) (*Engine, error) {
+	if err := catalog.Bootstrap(ctx, db); err != nil {
+		return nil, fmt.Errorf("sql: bootstrap: %w", err)
+	}
+	return &Engine{db: db, cfg: cfg, cache: catalog.NewCache()}, nil
+}
+
+var defaultVars = map[string]string{
+	"server_version":                "16.0 (Tessera)",
+	"server_version_num":            "160000",
+	"server_encoding":               "UTF8",
+	"client_encoding":               "UTF8",
+	"datestyle":                     "ISO, MDY",
+	"timezone":                      "UTC",
+	"integer_datetimes":             "on",
+	"standard_conforming_strings":   "on",
+	"application_name":              "",
+	"search_path":                   `"$user", public`,
+	"transaction_isolation":         "serializable",
+	"default_transaction_isolation": "serializable",
+	"statement_timeout":             "0",
+	"extra_float_digits":            "1",
+	"intervalstyle":                 "postgres",
+	"is_superuser":                  "on",
+	"bytea_output":                  "hex",
+	"transaction_read_only":         "off",
+	"max_identifier_length":         "63",
+}
+
+// canonical spellings for ParameterStatus.
+var varDisplay = map[string]string{"datestyle": "DateStyle", "timezone": "TimeZone", "intervalstyle": "IntervalStyle"}
+
+// NewSession starts a session.
+func (e *Engine) NewSession(ctx context.Context, args conn.SessionArgs) (conn.Session, error) {
+	s := &Session{eng: e, user: args.User, vars: map[string]string{}}
+	for k, v := range defaultVars {
+		s.vars[k] = v
+	}
+	db := args.Database
+	if db == "" {
+		db = "defaultdb"
+	}
+	s.database = db
+	for k, v := range args.Options {
+		k = strings.ToLower(k)
+		if k == "options" || k == "database" || k == "user" {
+			continue
+		}
+		if err := s.setVar(k, v); err != nil {
+			return nil, err
+		}
+	}
+	// Check the database exists.
+	err := s.implicit(ctx, func(st *stmtCtx) error {
+		_, err := st.coll.Database(ctx, db)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Session is one connection.
+type Session struct {
+	eng      *Engine
+	user     string
+	database string
+	vars     map[string]string
+	loc      *time.Location
+
+	txn       kvtxn.Txn // open transaction block
+	inBlock   bool
+	failed    bool
+	txnStmts  int
+	restartSP string
+	txnStart  time.Time
+
+	prepared map[string]*Prepared
+	// curParamTypes are the parameter types of the statement executing now.
+	curParamTypes []*types.T
+
+	mu struct {
+		sync.Mutex
+		cancel context.CancelFunc
+	}
+}
+
+// TxnStatus is the ReadyForQuery status.
+func (s *Session) TxnStatus() byte {
+	switch {
+	case s.failed:
+		return 'E'
+	case s.inBlock:
+		return 'T'
+	}
+	return 'I'
+}
+
+// Var returns a session variable.
+func (s *Session) Var(name string) (string, bool) {
+	v, ok := s.vars[strings.ToLower(name)]
+	return v, ok
+}
+
+// Cancel interrupts the running statement.
+func (s *Session) Cancel() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mu.cancel != nil {
+		s.mu.cancel()
+	}
+}
+
+// Close rolls back an open transaction.
+func (s *Session) Close() {
+	if s.txn != nil {
+		_ = s.txn.Rollback(context.Background())
+		s.txn = nil
+	}
+	s.inBlock, s.failed = false, false
+}
+
+func (s *Session) setVar(name, value string) error {
+	name = strings.ToLower(name)
+	switch name {
+	case "timezone":
+		if value == "" || strings.EqualFold(value, "default") || strings.EqualFold(value, "local") {
+			value = "UTC"
+		}
+		loc, err := time.LoadLocation(value)
+		if err != nil {
+			return pgerr.New(pgerr.InvalidParameter, "invalid value for parameter \"TimeZone\": %q", value)
+		}
+		s.loc = loc
+	case "transaction_isolation", "default_transaction_isolation":
+		value = "serializable"
+	}
+	s.vars[name] = value
+	return nil
+}
+
+func (s *Session) evalCtx() *sem.EvalContext {
+	now := time.Now()
+	ts := now
+	if s.inBlock && !s.txnStart.IsZero() {
+		ts = s.txnStart
+	}
+	return &sem.EvalContext{TxnTimestamp: ts, StmtTimestamp: now, Location: s.loc, Database: s.database, Schema: "public",
+		User: s.user, ServerVersion: "PostgreSQL 16.0 (Tessera)"}
+}
+
+// stmtCtx is one statement attempt in a transaction.
+type stmtCtx struct {
+	ctx  context.Context
+	txn  kvtxn.Txn
+	coll *catalog.Collection
+	dbID catalog.ID
+	sch  catalog.ID
+}
+
+func (s *Session) newStmtCtx(ctx context.Context, txn kvtxn.Txn) (*stmtCtx, error) {
+	coll, err := catalog.NewCollection(ctx, s.eng.db, txn, s.eng.cache)
+	if err != nil {
+		return nil, err
+	}
+	return &stmtCtx{ctx: ctx, txn: txn, coll: coll}, nil
+}
+
+func (st *stmtCtx) resolveDB(name string) error {
+	id, err := st.coll.Database(st.ctx, name)
+	if err != nil {
+		return err
+	}
+	sch, err := st.coll.LookupID(st.ctx, id, 0, "public")
+	if err != nil {
+		return err
+	}
+	st.dbID, st.sch = id, sch
+	return nil
+}
+
+// implicit runs f in its own transaction with retries.
+func (s *Session) implicit(ctx context.Context, f func(st *stmtCtx) error) error {
+	for attempt := 0; ; attempt++ {
+		txn := s.eng.db.NewTxn(ctx)
+		st, err := s.newStmtCtx(ctx, txn)
+		if err == nil {
+			err = runGuarded(txn, ctx, func() error { return f(st) })
+		}
+		if err == nil {
+			err = txn.Commit(ctx)
+		} else {
+			_ = txn.Rollback(ctx)
+		}
+		if err == nil {
+			return nil
+		}
+		if !kvtxn.IsRetryable(err) || attempt >= MaxRetries || ctx.Err() != nil {
+			return wrapRetry(err)
+		}
+	}
+}
+
+// parseError gives parser errors the SQLSTATE and position interfaces.
+func parseError(err error) error {
+	var pe *parser.Error
+	if errors.As(err, &pe) {
+		return &pgerr.Positioned{Code: pe.Code, Message: pe.Message, Pos: pe.Position}
+	}
+	return err
+}
+
+// runGuarded rolls txn back if f panics, then re-panics for run's recover.
+func runGuarded(txn kvtxn.Txn, ctx context.Context, f func() error) error {
+	ok := false
+	defer func() {
+		if !ok {
+			_ = txn.Rollback(ctx)
+		}
+	}()
+	err := f()
+	ok = true
+	return err
+}
+
+func wrapRetry(err error) error {
+	if kvtxn.IsRetryable(err) && pgerr.Code(err) == "" {
+		return pgerr.New(pgerr.SerializationFailure, "restart transaction: %v", err)
+	}
+	return err
+}
+
+// result is one statement's buffered output.
+type result struct {
+	cols    []conn.Column
+	rows    []exec.Row
+	tag     string
+	notices []string
+}
+
+func (s *Session) withCancel(ctx context.Context) (context.Context, func()) {
+	cctx, cancel := context.WithCancel(ctx)
+	if v := s.vars["statement_timeout"]; v != "" && v != "0" {
+		var ms int
+		if _, err := fmt.Sscanf(v, "%d", &ms); err == nil && ms > 0 {
+			cctx, cancel = context.WithTimeout(ctx, time.Duration(ms)*time.Millisecond)
+		}
+	}
+	s.mu.Lock()
+	s.mu.cancel = cancel
+	s.mu.Unlock()
+	return cctx, func() {
+		s.mu.Lock()
+		s.mu.cancel = nil
+		s.mu.Unlock()
+		cancel()
+	}
+}
+
+// ExecSimple runs a simple-protocol query.
+func (s *Session) ExecSimple(ctx context.Context, query string, begin func() conn.ResultWriter, end func(tag string) error) error {
+	stmts, err := parser.Parse(query)
+	if err != nil {
+		if s.inBlock {
+			s.failed = true
+		}
+		return parseError(err)
+	}
+	if len(stmts) == 0 {
+		return conn.ErrEmptyQuery
+	}
+	for i := range stmts {
+		w := begin()
+		var res *result
+		var err error
+		if cp, ok := stmts[i].Ext.(*parser.CopyStmt); ok {
+			res, err = s.copy(ctx, cp, w)
+			if err != nil && s.inBlock {
+				s.failed = true
+			}
+		} else {
+			res, err = s.run(ctx, &stmts[i], nil)
+		}
+		if err != nil {
+			return err
+		}
+		if err := writeResult(w, res, -1); err != nil {
+			return err
+		}
+		if err := end(res.tag); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeResult(w conn.ResultWriter, res *result, max int) error {
+	for _, n := range res.notices {
+		if err := w.Notice(conn.Notice{Severity: "NOTICE", Code: "00000", Message: n}); err != nil {
+			return err
+		}
+	}
+	if res.cols != nil {
+		if err := w.Columns(res.cols); err != nil {
+			return err
+		}
+	}
+	for i, r := range res.rows {
+		if max >= 0 && i >= max {
+			break
+		}
+		if err := w.Row(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// run executes one statement with the transaction rules.
+func (s *Session) run(ctx context.Context, stmt *parser.Statement, params []types.Datum) (res *result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, pgerr.New(pgerr.Internal, "internal error: %v", r)
+			if s.inBlock {
+				s.failed = true
+			}
+		}
+	}()
+	ctx, done := s.withCancel(ctx)
+	defer done()
+	if stmt.Ext != nil {
+		if res, handled, err := s.runExt(ctx, stmt); handled {
+			return res, err
+		}
+	}
+	if s.failed {
+		return nil, pgerr.New(pgerr.InFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	return s.inTxn(ctx, func(st *stmtCtx) (*result, error) { return s.execute(st, stmt, params) })
+}
+
+// inTxn runs f in the open transaction block or in an implicit,
+// retried transaction.
+func (s *Session) inTxn(ctx context.Context, f func(st *stmtCtx) (*result, error)) (res *result, err error) {
+	if s.inBlock {
+		if s.txn == nil {
+			s.txn = s.eng.db.NewTxn(ctx)
+		}
+		s.txnStmts++
+		var st *stmtCtx
+		if st, err = s.newStmtCtx(ctx, s.txn); err == nil {
+			res, err = f(st)
+		}
+		if err != nil {
+			s.failed = true
+			return nil, wrapRetry(err)
+		}
+		return res, nil
+	}
+	err = s.implicit(ctx, func(st *stmtCtx) error {
+		var e error
+		res, e = f(st)
+		return e
+	})
+	if err != nil {
+		if ctx.Err() != nil && pgerr.Code(err) == "" {
+			return nil, pgerr.New(pgerr.QueryCanceled, "canceling statement due to user request")
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, bool, error) {
+	tag := stmt.Ext.StatementTag()
+	res := &result{tag: tag}
+	switch x := stmt.Ext.(type) {
+	case *parser.BeginStmt:
+		if s.inBlock {
+			res.notices = append(res.notices, "there is already a transaction in progress")
+			return res, true, nil
+		}
+		s.beginBlock(ctx)
+		if x.Modes.Isolation != "" && x.Modes.Isolation != "serializable" {
+			res.notices = append(res.notices, fmt.Sprintf("isolation level %s runs as SERIALIZABLE", strings.ToUpper(x.Modes.Isolation)))
+		}
+		return res, true, nil
+	case *parser.CommitStmt:
+		if !s.inBlock {
+			res.notices = append(res.notices, "there is no transaction in progress")
+			return res, true, nil
+		}
+		if s.failed {
+			s.endBlock(ctx, false)
+			res.tag = "ROLLBACK"
+			return res, true, nil
+		}
+		err := s.endBlock(ctx, true)
+		return res, true, wrapRetry(err)
+	case *parser.RollbackStmt:
+		if x.Savepoint != "" {
+			if !s.inBlock {
+				return nil, true, pgerr.New(pgerr.NoActiveTxn, "ROLLBACK TO SAVEPOINT can only be used in transaction blocks")
+			}
+			if strings.EqualFold(x.Savepoint, s.restartSP) {
+				if s.txn != nil {
+					_ = s.txn.Rollback(ctx)
+				}
+				s.txn = s.eng.db.NewTxn(ctx)
+				s.failed = false
+				s.txnStmts = 0
+				return res, true, nil
+			}
+			return nil, true, pgerr.New(pgerr.FeatureNotSupported, "ROLLBACK TO SAVEPOINT is supported only for a savepoint taken at the start of the transaction")
+		}
+		if !s.inBlock {
+			res.notices = append(res.notices, "there is no transaction in progress")
+			return res, true, nil
+		}
+		s.endBlock(ctx, false)
+		return res, true, nil
+	case *parser.SavepointStmt:
+		if !s.inBlock {
+			return nil, true, pgerr.New(pgerr.NoActiveTxn, "SAVEPOINT can only be used in transaction blocks")
+		}
+		if s.failed {
+			return nil, true, pgerr.New(pgerr.InFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
+		}
+		if s.txnStmts == 0 {
+			s.restartSP = x.Name
+		}
+		return res, true, nil
+	case *parser.ReleaseStmt:
+		if s.failed {
+			return nil, true, pgerr.New(pgerr.InFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
+		}
+		return res, true, nil
+	}
+	if s.failed {
+		return nil, true, pgerr.New(pgerr.InFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	switch x := stmt.Ext.(type) {
+	case *parser.SetTransactionStmt:
+		if x.Modes.Isolation != "" && x.Modes.Isolation != "serializable" {
+			res.notices = append(res.notices, fmt.Sprintf("isolation level %s runs as SERIALIZABLE", strings.ToUpper(x.Modes.Isolation)))
+		}
+		return res, true, nil
+	case *parser.SetVarStmt:
+		v := strings.Join(x.Values, ", ")
+		if x.Default {
+			v = defaultVars[strings.ToLower(x.Name)]
+		}
+		return res, true, s.setVar(x.Name, v)
+	case *parser.ResetStmt:
+		if x.All {
+			for k, v := range defaultVars {
+				s.vars[k] = v
+			}
+			return res, true, nil
+		}
+		return res, true, s.setVar(x.Name, defaultVars[strings.ToLower(x.Name)])
+	case *parser.ShowStmt:
+		if x.All {
+			res.cols = []conn.Column{{Name: "name", Type: types.String}, {Name: "setting", Type: types.String}}
+			var names []string
+			for k := range s.vars {
+				names = append(names, k)
+			}
+			sort.Strings(names)
+			for _, k := range names {
+				res.rows = append(res.rows, exec.Row{types.DString(k), types.DString(s.vars[k])})
+			}
+			return res, true, nil
+		}
+		name := strings.ToLower(x.Name)
+		v, ok := s.vars[name]
+		if !ok {
+			return nil, true, pgerr.New(pgerr.UndefinedObject, "unrecognized configuration parameter %q", x.Name)
+		}
+		disp := name
+		if d, ok := varDisplay[name]; ok {
+			disp = d
+		}
+		res.cols = []conn.Column{{Name: strings.ToLower(disp), Type: types.String}}
+		res.rows = []exec.Row{{types.DString(v)}}
+		return res, true, nil
+	case *parser.DiscardStmt, *parser.VacuumStmt, *parser.AnalyzeStmt:
+		return res, true, nil
+	case *parser.DeallocateStmt:
+		if x.All {
+			s.prepared = nil
+		} else {
+			delete(s.prepared, x.Name)
+		}
+		return res, true, nil
+	}
+	return nil, false, nil
+}
+
+func (s *Session) beginBlock(ctx context.Context) {
+	s.inBlock, s.failed = true, false
+	s.txn = nil
+	s.txnStmts = 0
+	s.restartSP = ""
+	s.txnStart = time.Now()
+}
+
+func (s *Session) endBlock(ctx context.Context, commit bool) error {
+	txn := s.txn
+	s.txn = nil
+	s.inBlock, s.failed = false, false
+	if txn == nil {
+		return nil
+	}
+	if commit {
+		return txn.Commit(ctx)
+	}
+	return txn.Rollback(ctx)
+}
+
+func columnsOf(cols []plan.Col) []conn.Column {
+	out := make([]conn.Column, 0, len(cols))
+	for _, c := range cols {
+		if c.Hidden {
+			continue
+		}
+		t := c.T
+		if t.Family == types.UnknownFamily {
+			t = types.String
+		}
+		out = append(out, conn.Column{Name: c.Name, Type: t, TableOID: c.TableOID, ColumnAttr: c.Attr})
+	}
+	return out
+}
+
+func (s *Session) binder(st *stmtCtx, stmt *parser.Statement, paramTypes []*types.T) *plan.Binder {
+	return &plan.Binder{Ctx: st.ctx, Coll: st.coll, DB: st.dbID, Schema: st.sch, Stmt: stmt, Eval: s.evalCtx(),
+		Params: append([]*types.T(nil), paramTypes...), NumParams: stmt.NumParams}
+}
+
+// execute runs one non-control statement in st's transaction.
+func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Datum) (*result, error) {
+	if err := st.resolveDB(s.database); err != nil {
+		return nil, err
+	}
+	env := &exec.Env{Ctx: st.ctx, Txn: st.txn, DB: s.eng.db, EvalCtx: s.evalCtx(), Params: params,
+		NodeID: s.eng.cfg.NodeID, Budget: s.eng.cfg.MemoryBudget}
+	b := s.binder(st, stmt, s.curParamTypes)
+	if stmt.Ext != nil {
+		d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt}
+		var tag string
+		var err error
+		switch x := stmt.Ext.(type) {
+		case *parser.TruncateStmt:
+			tag, err = d.truncate(x)
+		case *parser.DropIndexStmt:
+			tag, err = d.dropIndex(x)
+		default:
+			return nil, pgerr.New(pgerr.FeatureNotSupported, "%s is not supported", x.StatementTag())
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &result{tag: tag, notices: d.notices}, nil
+	}
+	return s.executeAST(st, b, env, stmt, stmt.AST)
+}
+
+func (s *Session) executeAST(st *stmtCtx, b *plan.Binder, env *exec.Env, stmt *parser.Statement, n ast.StmtNode) (*result, error) {
+	d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt}
+	ddlRes := func(tag string, err error) (*result, error) {
+		if err != nil {
+			return nil, err
+		}
+		return &result{tag: tag, notices: d.notices}, nil
+	}
+	switch n := n.(type) {
+	case *ast.SelectStmt, *ast.SetOprStmt:
+		node, err := b.BindQuery(n.(ast.ResultSetNode))
+		if err != nil {
+			return nil, err
+		}
+		rows, err := exec.Collect(env, node)
+		if err != nil {
+			return nil, err
+		}
+		return &result{cols: columnsOf(node.Columns()), rows: rows, tag: fmt.Sprintf("SELECT %d", len(rows))}, nil
+	case *ast.InsertStmt, *ast.UpdateStmt, *ast.DeleteStmt:
+		node, tagf, err := bindDML(b, n)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := exec.Collect(env, node)
+		if err != nil {
+			return nil, err
+		}
+		res := &result{rows: rows, tag: fmt.Sprintf(tagf, env.RowsAffected)}
+		if len(b.Stmt.Returning) > 0 {
+			res.cols = columnsOf(node.Columns())
+		} else {
+			res.rows = nil
+		}
+		return res, nil
+	case *ast.CreateTableStmt:
+		return ddlRes(d.createTable(n))
+	case *ast.CreateIndexStmt:
+		return ddlRes(d.createIndex(n))
+	case *ast.DropTableStmt:
+		return ddlRes(d.dropTable(n))
+	case *ast.CreateViewStmt:
+		return ddlRes(d.createView(n))
+	case *ast.CreateSequenceStmt:
+		return ddlRes(d.createSequence(n))
+	case *ast.DropSequenceStmt:
+		return ddlRes(d.dropSequence(n))
+	case *ast.AlterTableStmt:
+		return ddlRes(d.alterTable(n))
+	case *ast.CreateDatabaseStmt:
+		if id, err := st.coll.LookupID(st.ctx, 0, 0, n.Name.O); err != nil {
+			return nil, err
+		} else if id != 0 {
+			if n.IfNotExists {
+				return &result{tag: "CREATE DATABASE"}, nil
+			}
+			return nil, pgerr.New(pgerr.DuplicateDatabase, "database %q already exists", n.Name.O)
+		}
+		_, err := st.coll.CreateDatabase(st.ctx, n.Name.O)
+		return ddlRes("CREATE DATABASE", err)
+	case *ast.DropDatabaseStmt:
+		id, err := st.coll.LookupID(st.ctx, 0, 0, n.Name.O)
+		if err != nil {
+			return nil, err
+		}
+		if id == 0 {
+			if n.IfExists {
+				return &result{tag: "DROP DATABASE"}, nil
+			}
+			return nil, pgerr.New(pgerr.InvalidCatalogName, "database %q does not exist", n.Name.O)
+		}
+		if n.Name.O == s.database {
+			return nil, pgerr.New(pgerr.ObjectInUse, "cannot drop the currently open database")
+		}
+		return ddlRes("DROP DATABASE", d.dropDatabase(id, n.Name.O))
+	case *ast.ExplainStmt:
+		return s.explain(b, n)
+	}
+	return nil, pgerr.New(pgerr.FeatureNotSupported, "statement %T is not supported", n)
+}
+
+func bindDML(b *plan.Binder, n ast.StmtNode) (plan.Node, string, error) {
+	switch n := n.(type) {
+	case *ast.InsertStmt:
+		x, err := b.BindInsert(n)
+		return x, "INSERT 0 %d", err
+	case *ast.UpdateStmt:
+		x, err := b.BindUpdate(n)
+		return x, "UPDATE %d", err
+	case *ast.DeleteStmt:
+		x, err := b.BindDelete(n)
+		return x, "DELETE %d", err
+	}
+	return nil, "", pgerr.New(pgerr.Internal, "not DML")
+}
+
+func (d *ddl) dropDatabase(id catalog.ID, name string) error {
+	schemas, err := d.coll.ListNames(d.ctx, id, 0)
+	if err != nil {
+		return err
+	}
+	for _, sid := range schemas {
+		objs, err := d.coll.ListNames(d.ctx, id, sid)
+		if err != nil {
+			return err
+		}
+		for _, oid := range objs {
+			o, err := d.coll.Get(d.ctx, oid)
+			if err != nil {
+				return err
+			}
+			if o != nil {
+				if err := d.dropDesc(o); err != nil && pgerr.Code(err) == "" {
+					return err
+				}
+			}
+		}
+		sd, err := d.coll.Get(d.ctx, sid)
+		if err != nil {
+			return err
+		}
+		if sd != nil {
+			if err := d.coll.RemoveName(d.ctx, id, 0, sd.Name); err != nil {
+				return err
+			}
+			if err := d.coll.Delete(d.ctx, sid); err != nil {
+				return err
+			}
+		}
+	}
+	if err := d.coll.RemoveName(d.ctx, 0, 0, name); err != nil {
+		return err
+	}
+	return d.coll.Delete(d.ctx, id)
+}
