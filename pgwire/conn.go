@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
@@ -61,6 +62,9 @@ type serverConn struct {
 	rowBuf         []byte
 	values         [][]byte
 }
+
+// errBadEncoding rejects query text that is not UTF-8.
+var errBadEncoding = &wireError{code: "22021", msg: "invalid byte sequence for encoding \"UTF8\""}
 
 // errClientGone marks a read or write failure on the socket: the
 // connection ends without an ErrorResponse.
@@ -251,8 +255,18 @@ func (c *serverConn) loop() {
 		}
 		switch m := msg.(type) {
 		case *pgproto3.Query:
+			if !utf8.ValidString(m.String) {
+				c.sendError(errBadEncoding)
+				c.sendReady()
+				_ = c.flush()
+				continue
+			}
 			c.simpleQuery(m.String)
 		case *pgproto3.Parse:
+			if !utf8.ValidString(m.Query) {
+				c.extended(errBadEncoding)
+				continue
+			}
 			c.extended(c.parse(m))
 		case *pgproto3.Bind:
 			c.extended(c.bind(m))

@@ -435,7 +435,14 @@ func TestExtendedErrors(t *testing.T) {
 	require.Equal(t, "E(26000) Z(I)", ext(&pgproto3.Bind{PreparedStatement: "nope"}))
 	require.Equal(t, "E(08P01) Z(I)", ext(&pgproto3.Bind{PreparedStatement: "e"}))
 	require.Equal(t, "E(22P02) Z(I)", ext(&pgproto3.Bind{PreparedStatement: "e", Parameters: [][]byte{[]byte("x")}}))
-	require.Equal(t, "E(22P03) Z(I)", ext(&pgproto3.Bind{PreparedStatement: "e", ParameterFormatCodes: []int16{1}, Parameters: [][]byte{{1, 2}}}))
+	// Binary values: too short runs out of message (08P01, as PostgreSQL),
+	// too long is a bad format (22P03).
+	require.Equal(t, "E(08P01) Z(I)", ext(&pgproto3.Bind{PreparedStatement: "e", ParameterFormatCodes: []int16{1}, Parameters: [][]byte{{1, 2}}}))
+	require.Equal(t, "E(22P03) Z(I)", ext(&pgproto3.Bind{PreparedStatement: "e", ParameterFormatCodes: []int16{1}, Parameters: [][]byte{{1, 2, 3, 4, 5}}}))
+	// Text that is not UTF-8, in parameters and in query text.
+	require.Equal(t, "E(22021) Z(I)", ext(&pgproto3.Bind{PreparedStatement: "e", Parameters: [][]byte{{0xff}}}))
+	require.Equal(t, "E(22021) Z(I)", ext(&pgproto3.Parse{Query: "select \xff"}))
+	require.Equal(t, "E(22021) Z(I)", c.query("select \xff"))
 	require.Equal(t, "E(22003) Z(I)", ext(&pgproto3.Bind{PreparedStatement: "e", Parameters: [][]byte{[]byte("99999999999")}}))
 	require.Equal(t, "E(22023) Z(I)", ext(&pgproto3.Bind{PreparedStatement: "e", ParameterFormatCodes: []int16{2}, Parameters: [][]byte{[]byte("1")}}))
 	require.Equal(t, "E(08P01) Z(I)", ext(&pgproto3.Bind{PreparedStatement: "e", Parameters: [][]byte{[]byte("1")}, ResultFormatCodes: []int16{0, 0}}))
