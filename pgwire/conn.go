@@ -56,11 +56,12 @@ type serverConn struct {
 	// ignoreTillSync is set by an error in the extended protocol: messages
 	// up to the next Sync are discarded.
 	ignoreTillSync bool
-	pending        int   // bytes sent but not flushed
-	writeErr       error // first error writing to the client
-	fatalErr       error // a protocol error that ends the connection
-	rowBuf         []byte
-	values         [][]byte
+	pending        int      // bytes sent but not flushed
+	writeErr       error    // first error writing to the client
+	fatalErr       error    // a protocol error that ends the connection
+	rowBuf         []byte   // reused by every DataRow
+	values         [][]byte // reused by every DataRow
+	ends           []int    // reused by every DataRow
 }
 
 // errBadEncoding rejects query text that is not UTF-8.

@@ -20,14 +20,14 @@ func listenLoopback() (net.Listener, error) { return net.Listen("tcp", "127.0.0.
 // client is a raw protocol client: a pgproto3 Frontend on a TCP
 // connection, every read bounded by a deadline.
 type client struct {
-	t   *testing.T
+	t   testing.TB
 	nc  net.Conn
 	fe  *pgproto3.Frontend
 	pid uint32
 	key []byte
 }
 
-func dial(t *testing.T, addr string) *client {
+func dial(t testing.TB, addr string) *client {
 	t.Helper()
 	nc, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	require.NoError(t, err)
@@ -36,7 +36,7 @@ func dial(t *testing.T, addr string) *client {
 }
 
 // connect dials and completes startup as user root.
-func connect(t *testing.T, addr string) (*client, []pgproto3.BackendMessage) {
+func connect(t testing.TB, addr string) (*client, []pgproto3.BackendMessage) {
 	t.Helper()
 	c := dial(t, addr)
 	c.send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30,
