@@ -185,6 +185,9 @@ func (c *serverConn) open(sm *pgproto3.StartupMessage) error {
 		args.Options["client_encoding"] = "UTF8"
 	}
 	c.user = args.User
+	if max := c.srv.cfg.MaxConnections; max > 0 && c.srv.NumConns() >= max {
+		return c.fatal(&wireError{code: "53300", msg: "sorry, too many clients already"})
+	}
 	if err := c.authenticate(args.User); err != nil {
 		return err
 	}

@@ -672,3 +672,72 @@ func TestEnginePanicEndsOnlyThatConnection(t *testing.T) {
 	require.Equal(t, "T(?column?:23/0) D(1) C(SELECT 1) Z(I)", other.query("select 1"))
 	waitFor(t, func() bool { return eng.sessions.Load() == 1 })
 }
+
+func TestMaxConnections(t *testing.T) {
+	_, _, addr := startTestServer(t, Config{MaxConnections: 2})
+	a, _ := connect(t, addr)
+	connect(t, addr)
+	c := dial(t, addr)
+	c.send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": "u"}})
+	require.Equal(t, "53300", c.expectFatal().Code)
+	a.send(&pgproto3.Terminate{})
+	_, _ = io.ReadAll(a.nc)
+	waitFor(t, func() bool {
+		c := dial(t, addr)
+		c.send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": "u"}})
+		m := c.receive()
+		_, ok := m.(*pgproto3.AuthenticationOk)
+		return ok
+	})
+}
+
+func TestSCRAMProtocolErrors(t *testing.T) {
+	v, err := NewSCRAMVerifier("pw", 16)
+	require.NoError(t, err)
+	_, _, addr := startTestServer(t, Config{Users: StaticUsers{"alice": v}})
+	start := func() *client {
+		c := dial(t, addr)
+		c.send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": "alice"}})
+		m := c.receive()
+		sasl, ok := m.(*pgproto3.AuthenticationSASL)
+		require.True(t, ok, "%T", m)
+		require.Equal(t, []string{"SCRAM-SHA-256"}, sasl.AuthMechanisms)
+		return c
+	}
+	for name, first := range map[string]*pgproto3.SASLInitialResponse{
+		"mechanism":       {AuthMechanism: "SCRAM-SHA-1", Data: []byte("n,,n=,r=abc")},
+		"channel binding": {AuthMechanism: "SCRAM-SHA-256", Data: []byte("p=tls-server-end-point,,n=,r=abc")},
+		"no nonce":        {AuthMechanism: "SCRAM-SHA-256", Data: []byte("n,,n=alice")},
+		"garbage":         {AuthMechanism: "SCRAM-SHA-256", Data: []byte("xyz")},
+		"extension":       {AuthMechanism: "SCRAM-SHA-256", Data: []byte("n,,m=ext,n=,r=abc")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := start()
+			c.send(first)
+			require.Equal(t, "08P01", c.expectFatal().Code)
+		})
+	}
+	for name, final := range map[string]func(nonce string) string{
+		"wrong nonce":   func(string) string { return "c=biws,r=other,p=AAAA" },
+		"wrong binding": func(n string) string { return "c=eSws,r=" + n + ",p=AAAA" },
+		"no proof":      func(n string) string { return "c=biws,r=" + n },
+		"bad proof":     func(n string) string { return "c=biws,r=" + n + ",p=AAAA" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := start()
+			c.send(&pgproto3.SASLInitialResponse{AuthMechanism: "SCRAM-SHA-256", Data: []byte("n,,n=,r=clientnonce")})
+			m := c.receive()
+			cont, ok := m.(*pgproto3.AuthenticationSASLContinue)
+			require.True(t, ok, "%T", m)
+			nonce, _, _ := strings.Cut(strings.TrimPrefix(string(cont.Data), "r="), ",")
+			require.True(t, strings.HasPrefix(nonce, "clientnonce"))
+			c.send(&pgproto3.SASLResponse{Data: []byte(final(nonce))})
+			code := c.expectFatal().Code
+			if name == "bad proof" {
+				require.Equal(t, "28P01", code)
+			} else {
+				require.Equal(t, "08P01", code)
+			}
+		})
+	}
+}
