@@ -159,10 +159,17 @@ type filterIter struct {
 	env  *Env
 	in   Iter
 	cond plan.Expr
+	n    int
 }
 
 func (it *filterIter) Next() (Row, error) {
 	for {
+		it.n++
+		if it.n%1024 == 0 {
+			if err := it.env.checkCancel(); err != nil {
+				return nil, err
+			}
+		}
 		r, err := it.in.Next()
 		if err != nil || r == nil {
 			return nil, err
@@ -392,6 +399,11 @@ func (it *joinIter) Next() (Row, error) {
 		for it.pos < len(it.cands) {
 			r := it.cands[it.pos]
 			it.pos++
+			if it.pos%1024 == 0 {
+				if err := it.env.checkCancel(); err != nil {
+					return nil, err
+				}
+			}
 			row := make(Row, 0, len(it.cur)+len(r))
 			row = append(append(row, it.cur...), r...)
 			if it.n.On != nil {

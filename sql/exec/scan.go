@@ -186,14 +186,31 @@ func (it *scanIter) fetch() error {
 	return nil
 }
 
-// lookup turns index entries into primary rows (the index join).
+// lookup turns index entries into primary rows (the index join), in one
+// batch when the transaction supports it.
 func (it *scanIter) lookup(entries []kvtxn.KeyValue) ([]kvtxn.KeyValue, error) {
-	out := make([]kvtxn.KeyValue, 0, len(entries))
-	for _, e := range entries {
+	pks := make([][]byte, len(entries))
+	for i, e := range entries {
 		pk, err := it.s.Codec.PrimaryKeyFromIndex(it.s.Index, e.Key)
 		if err != nil {
 			return nil, err
 		}
+		pks[i] = pk
+	}
+	out := make([]kvtxn.KeyValue, 0, len(entries))
+	if bg, ok := it.env.Txn.(kvtxn.BatchGetter); ok {
+		vals, found, err := bg.GetMany(it.env.Ctx, pks)
+		if err != nil {
+			return nil, err
+		}
+		for i, pk := range pks {
+			if found[i] {
+				out = append(out, kvtxn.KeyValue{Key: pk, Value: vals[i]})
+			}
+		}
+		return out, nil
+	}
+	for _, pk := range pks {
 		v, found, err := it.env.Txn.Get(it.env.Ctx, pk)
 		if err != nil {
 			return nil, err

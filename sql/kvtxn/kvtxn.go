@@ -3,6 +3,7 @@ package kvtxn
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 
 	"github.com/tesseradb/tessera/kv/kvclient"
 	"github.com/tesseradb/tessera/kv/kvpb"
@@ -45,11 +46,11 @@ type DB interface {
 type Retryable interface{ TxnRetryable() bool }
 
 // extraRetryable is set by adapters for the errors of the real client.
-var extraRetryable func(error) bool
+var extraRetryable atomic.Pointer[func(error) bool]
 
 // SetRetryableClassifier installs the KV client's classifier (contract A's
 // kvpb.IsRetryable) so that its errors count as retryable too.
-func SetRetryableClassifier(f func(error) bool) { extraRetryable = f }
+func SetRetryableClassifier(f func(error) bool) { extraRetryable.Store(&f) }
 
 // IsRetryable reports whether err means "re-run the transaction".
 func IsRetryable(err error) bool {
@@ -57,11 +58,29 @@ func IsRetryable(err error) bool {
 	if errors.As(err, &r) && r.TxnRetryable() {
 		return true
 	}
-	return extraRetryable != nil && extraRetryable(err)
+	f := extraRetryable.Load()
+	return f != nil && (*f)(err)
 }
 
 // IsConditionFailed reports whether err is a failed CPut.
 func IsConditionFailed(err error) bool {
 	var cfe *kvpb.ConditionFailedError
 	return errors.As(err, &cfe)
+}
+
+// Savepoints is implemented by transactions that can roll back to a
+// point inside themselves (SQL SAVEPOINT / ROLLBACK TO / RELEASE). The
+// savepoint value is opaque to the caller.
+type Savepoints interface {
+	Savepoint(ctx context.Context) (any, error)
+	RollbackTo(ctx context.Context, sp any) error
+	Release(ctx context.Context, sp any) error
+}
+
+// BatchGetter is implemented by transactions that read many keys in one
+// round trip (an index join's primary lookups).
+type BatchGetter interface {
+	// GetMany returns the values of keys (nil where absent) and whether
+	// each was found.
+	GetMany(ctx context.Context, keys [][]byte) ([][]byte, []bool, error)
 }

@@ -261,15 +261,22 @@ func parseFragmentWith(sql string, toks []pgdialect.Token, a, b int, prefix stri
 	}
 	p := pool.Get().(*tidb.Parser)
 	nodes, _, err := p.ParseSQL(text)
+	// The result slice is the parser's own buffer: take the node out
+	// before the parser goes back to the pool for another goroutine.
+	n := len(nodes)
+	var node ast.StmtNode
+	if n == 1 {
+		node = nodes[0]
+	}
 	pool.Put(p)
 	if err != nil {
 		return nil, translateTiDBError(sql, toks, rw, text, err)
 	}
-	if len(nodes) != 1 {
+	if n != 1 {
 		return nil, syntaxErrorAt(sql, toks[a].Pos, toks[a].Raw(sql))
 	}
 	f := &wk.f
-	f.node, f.rw = nodes[0], rw
+	f.node, f.rw = node, rw
 	for _, r := range rw.AggOrders {
 		of, err := parseFragment(sql, toks, r[0], r[1], "SELECT 1 ORDER BY", st, false)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/tesseradb/tessera/sql/conn"
 	"github.com/tesseradb/tessera/sql/pgerr"
+	"github.com/tesseradb/tessera/sql/types"
 )
 
 func TestBasics(t *testing.T) {
@@ -69,6 +70,9 @@ func TestIndexesViewsDDL(t *testing.T) {
 	s.query("SELECT a FROM t WHERE b = 'x' ORDER BY a", "1", "3")
 	s.query("EXPLAIN SELECT a FROM t WHERE b = 'x'", "project a", "  filter", "    scan t@t_b (point lookup + index join)")
 	s.query("EXPLAIN SELECT a FROM t WHERE a > 1", "project a", "  filter", "    scan t@t_a (1 span(s) + index join)")
+	rows, _, err := s.run("EXPLAIN ANALYZE SELECT a FROM t WHERE b = 'x'")
+	require.NoError(t, err)
+	require.Equal(t, "rows: 2", rows[len(rows)-2])
 	s.exec("UPDATE t SET b = 'w' WHERE a = 1")
 	s.query("SELECT a FROM t WHERE b = 'x'", "3")
 	s.query("SELECT a FROM t WHERE b = 'w'", "1")
@@ -221,4 +225,127 @@ func TestCopyFrom(t *testing.T) {
 	err = s.s.ExecSimple(context.Background(), "COPY c FROM STDIN", func() conn.ResultWriter { return w }, func(string) error { return nil })
 	require.Error(t, err)
 	require.Equal(t, "22P02", pgerr.Code(err))
+}
+
+func TestSavepoints(t *testing.T) {
+	eng, _ := newTestEngine(t)
+	s := newTS(t, eng)
+	s.exec("CREATE TABLE sp (k INT PRIMARY KEY)")
+	s.exec("BEGIN; INSERT INTO sp VALUES (1); SAVEPOINT a; INSERT INTO sp VALUES (2)")
+	s.fails("INSERT INTO sp VALUES (2)", "23505")
+	s.fails("SELECT 1", "25P02")
+	s.exec("ROLLBACK TO SAVEPOINT a")
+	s.exec("INSERT INTO sp VALUES (3); RELEASE SAVEPOINT a")
+	s.fails("ROLLBACK TO SAVEPOINT a", "3B001")
+	s.fails("ROLLBACK TO SAVEPOINT nope", "3B001")
+	s.tag("COMMIT", "ROLLBACK") // the block failed; COMMIT rolls back
+	s.query("SELECT count(*) FROM sp", "0")
+	s.exec("BEGIN; INSERT INTO sp VALUES (1); SAVEPOINT a; INSERT INTO sp VALUES (2); ROLLBACK TO SAVEPOINT a; INSERT INTO sp VALUES (3); COMMIT")
+	s.query("SELECT k FROM sp ORDER BY k", "1", "3")
+}
+
+func TestStatementTimeoutAndBudget(t *testing.T) {
+	eng, _ := newTestEngine(t)
+	s := newTS(t, eng)
+	s.exec("CREATE TABLE big (k INT PRIMARY KEY)")
+	s.exec("INSERT INTO big SELECT * FROM generate_series(1, 2000)")
+	s.exec("SET statement_timeout = 1")
+	// A 4-billion-row cross join cannot finish in 1 ms.
+	s.fails("SELECT count(*) FROM big a, big b, big c", "57014")
+	s.exec("SET statement_timeout = 0")
+	eng.cfg.MemoryBudget = 1 << 16
+	s.fails("SELECT k FROM big ORDER BY k DESC", "53200")
+	eng.cfg.MemoryBudget = 0
+	s.query("SELECT k FROM big ORDER BY k DESC LIMIT 1", "2000")
+}
+
+func TestPrepareExecute(t *testing.T) {
+	eng, _ := newTestEngine(t)
+	s := newTS(t, eng)
+	ctx := context.Background()
+	s.exec("CREATE TABLE p (k INT PRIMARY KEY, v TEXT, f FLOAT8)")
+	ins, err := s.s.Prepare(ctx, "INSERT INTO p VALUES ($1, $2, $3)", nil)
+	require.NoError(t, err)
+	require.Equal(t, []string{"integer", "text", "double precision"}, typeNames(ins.ParamTypes()))
+	require.Nil(t, ins.Columns())
+	for i := 1; i <= 5; i++ {
+		w := &textWriter{}
+		tag, rest, err := s.s.Execute(ctx, ins, []types.Datum{types.DInt(i), types.DString("v"), types.DFloat(float64(i) / 2)}, w, 0)
+		require.NoError(t, err)
+		require.Nil(t, rest)
+		require.Equal(t, "INSERT 0 1", tag)
+	}
+	sel, err := s.s.Prepare(ctx, "SELECT k, f FROM p WHERE k > $1 ORDER BY k", []types.OID{20})
+	require.NoError(t, err)
+	require.Equal(t, []string{"bigint"}, typeNames(sel.ParamTypes()))
+	require.Len(t, sel.Columns(), 2)
+	w := &textWriter{cols: sel.Columns()}
+	tag, rest, err := s.s.Execute(ctx, sel, []types.Datum{types.DInt(1)}, w, 2)
+	require.NoError(t, err)
+	require.Equal(t, "", tag)
+	require.NotNil(t, rest)
+	require.Equal(t, []string{"2|1", "3|1.5"}, w.rows)
+	tag, rest, err = rest.Resume(ctx, w, 0)
+	require.NoError(t, err)
+	require.Nil(t, rest)
+	require.Equal(t, "SELECT 4", tag)
+	require.Equal(t, []string{"2|1", "3|1.5", "4|2", "5|2.5"}, w.rows)
+	_, err = s.s.Prepare(ctx, "SELECT * FROM nope WHERE x = $1", nil)
+	require.Equal(t, "42P01", pgerr.Code(err))
+}
+
+func typeNames(ts []*types.T) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.SQLName())
+	}
+	return out
+}
+
+// TestConcurrentTransfers moves money between accounts from several
+// sessions at once; explicit blocks retry on 40001. The total never
+// changes.
+func TestConcurrentTransfers(t *testing.T) {
+	eng, _ := newTestEngine(t)
+	setup := newTS(t, eng)
+	setup.exec("CREATE TABLE bank (id INT PRIMARY KEY, bal INT NOT NULL)")
+	setup.exec("INSERT INTO bank VALUES (0, 1000), (1, 1000), (2, 1000), (3, 1000)")
+	const workers, transfers = 4, 30
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		s := newTS(t, eng)
+		go func(w int) {
+			for i := 0; i < transfers; i++ {
+				from, to := (w+i)%4, (w+i+1)%4
+				for attempt := 0; ; attempt++ {
+					_, _, err := s.run("BEGIN; UPDATE bank SET bal = bal - 7 WHERE id = " + itoa(from) +
+						"; UPDATE bank SET bal = bal + 7 WHERE id = " + itoa(to) + "; COMMIT")
+					if err == nil {
+						break
+					}
+					if s.s.TxnStatus() != 'I' {
+						_, _, _ = s.run("ROLLBACK")
+					}
+					if pgerr.Code(err) != "40001" || attempt > 200 {
+						errs <- err
+						return
+					}
+				}
+				// Implicit statements retry by themselves.
+				if _, _, err := s.run("UPDATE bank SET bal = bal + 1 WHERE id = " + itoa(to)); err != nil {
+					errs <- err
+					return
+				}
+				if _, _, err := s.run("UPDATE bank SET bal = bal - 1 WHERE id = " + itoa(to)); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}(w)
+	}
+	for w := 0; w < workers; w++ {
+		require.NoError(t, <-errs)
+	}
+	setup.query("SELECT sum(bal) FROM bank", "4000")
 }

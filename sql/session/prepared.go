@@ -2,7 +2,9 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/tesseradb/tessera/sql/conn"
@@ -167,7 +169,7 @@ func (pt *portal) Resume(ctx context.Context, w conn.ResultWriter, maxRows int) 
 func (pt *portal) Close() {}
 
 // explain prints the plan tree.
-func (s *Session) explain(b *plan.Binder, n *ast.ExplainStmt) (*result, error) {
+func (s *Session) explain(b *plan.Binder, env *exec.Env, n *ast.ExplainStmt) (*result, error) {
 	var node plan.Node
 	var err error
 	switch x := n.Stmt.(type) {
@@ -185,6 +187,18 @@ func (s *Session) explain(b *plan.Binder, n *ast.ExplainStmt) (*result, error) {
 	plan.Explain(node, func(depth int, line string) {
 		lines = append(lines, strings.Repeat("  ", depth)+line)
 	})
+	if n.Analyze {
+		start := time.Now()
+		rows, err := exec.Collect(env, node)
+		if err != nil {
+			return nil, err
+		}
+		n := int64(len(rows))
+		if env.RowsAffected > 0 {
+			n = env.RowsAffected
+		}
+		lines = append(lines, fmt.Sprintf("rows: %d", n), fmt.Sprintf("execution time: %s", time.Since(start).Round(time.Microsecond)))
+	}
 	res := &result{cols: []conn.Column{{Name: "QUERY PLAN", Type: types.String}}, tag: "EXPLAIN"}
 	for _, l := range lines {
 		res.rows = append(res.rows, exec.Row{types.DString(l)})

@@ -22,6 +22,11 @@ import (
 	"github.com/tesseradb/tessera/sql/types"
 )
 
+type namedSP struct {
+	name string
+	sp   any
+}
+
 // MaxRetries bounds automatic retries of an implicit transaction.
 const MaxRetries = 100
 
@@ -41,16 +46,31 @@ type Engine struct {
 	db    kvtxn.DB
 	cfg   Config
 	cache *catalog.Cache
+
+	bootMu sync.Mutex
+	booted bool
 }
 
 var _ conn.Engine = (*Engine)(nil)
 
-// NewEngine bootstraps the catalog if needed and returns the engine.
+// NewEngine returns the engine. The catalog (defaultdb, postgres) is
+// bootstrapped by the first session, so a node can build its engine before
+// its cluster is initialised.
 func NewEngine(ctx context.Context, db kvtxn.DB, cfg Config) (*Engine, error) {
-	if err := catalog.Bootstrap(ctx, db); err != nil {
-		return nil, fmt.Errorf("sql: bootstrap: %w", err)
-	}
 	return &Engine{db: db, cfg: cfg, cache: catalog.NewCache()}, nil
+}
+
+func (e *Engine) ensureBootstrapped(ctx context.Context) error {
+	e.bootMu.Lock()
+	defer e.bootMu.Unlock()
+	if e.booted {
+		return nil
+	}
+	if err := catalog.Bootstrap(ctx, e.db); err != nil {
+		return pgerr.New("57P03", "the database system is starting up: %v", err)
+	}
+	e.booted = true
+	return nil
 }
 
 var defaultVars = map[string]string{
@@ -80,6 +100,9 @@ var varDisplay = map[string]string{"datestyle": "DateStyle", "timezone": "TimeZo
 
 // NewSession starts a session.
 func (e *Engine) NewSession(ctx context.Context, args conn.SessionArgs) (conn.Session, error) {
+	if err := e.ensureBootstrapped(ctx); err != nil {
+		return nil, err
+	}
 	s := &Session{eng: e, user: args.User, vars: map[string]string{}}
 	for k, v := range defaultVars {
 		s.vars[k] = v
@@ -122,7 +145,9 @@ type Session struct {
 	failed    bool
 	txnStmts  int
 	restartSP string
-	txnStart  time.Time
+	// savepoints of the open block, innermost last.
+	savepoints []namedSP
+	txnStart   time.Time
 
 	prepared map[string]*Prepared
 	// curParamTypes are the parameter types of the statement executing now.
@@ -379,6 +404,9 @@ func (s *Session) run(ctx context.Context, stmt *parser.Statement, params []type
 	defer done()
 	if stmt.Ext != nil {
 		if res, handled, err := s.runExt(ctx, stmt); handled {
+			if err != nil && s.inBlock {
+				s.failed = true
+			}
 			return res, err
 		}
 	}
@@ -451,16 +479,34 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 			if !s.inBlock {
 				return nil, true, pgerr.New(pgerr.NoActiveTxn, "ROLLBACK TO SAVEPOINT can only be used in transaction blocks")
 			}
-			if strings.EqualFold(x.Savepoint, s.restartSP) {
-				if s.txn != nil {
-					_ = s.txn.Rollback(ctx)
+			for i := len(s.savepoints) - 1; i >= 0; i-- {
+				if s.savepoints[i].name != x.Savepoint {
+					continue
 				}
-				s.txn = s.eng.db.NewTxn(ctx)
+				if strings.EqualFold(x.Savepoint, s.restartSP) && i == 0 {
+					// Restart: a fresh transaction (also after a retry error).
+					if s.txn != nil {
+						_ = s.txn.Rollback(ctx)
+					}
+					s.txn = s.eng.db.NewTxn(ctx)
+					s.savepoints = []namedSP{{name: x.Savepoint}}
+					s.failed = false
+					s.txnStmts = 0
+					return res, true, nil
+				}
+				sps, ok := s.txn.(kvtxn.Savepoints)
+				if !ok || s.savepoints[i].sp == nil {
+					return nil, true, pgerr.New(pgerr.FeatureNotSupported, "ROLLBACK TO SAVEPOINT is not supported by this transaction")
+				}
+				if err := sps.RollbackTo(ctx, s.savepoints[i].sp); err != nil {
+					s.failed = true
+					return nil, true, wrapRetry(err)
+				}
+				s.savepoints = s.savepoints[:i+1]
 				s.failed = false
-				s.txnStmts = 0
 				return res, true, nil
 			}
-			return nil, true, pgerr.New(pgerr.FeatureNotSupported, "ROLLBACK TO SAVEPOINT is supported only for a savepoint taken at the start of the transaction")
+			return nil, true, pgerr.New(pgerr.InvalidSavepoint, "savepoint %q does not exist", x.Savepoint)
 		}
 		if !s.inBlock {
 			res.notices = append(res.notices, "there is no transaction in progress")
@@ -475,15 +521,39 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 		if s.failed {
 			return nil, true, pgerr.New(pgerr.InFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
 		}
-		if s.txnStmts == 0 {
+		if s.txnStmts == 0 && len(s.savepoints) == 0 {
 			s.restartSP = x.Name
+			s.savepoints = append(s.savepoints, namedSP{name: x.Name})
+			return res, true, nil
 		}
+		if s.txn == nil {
+			s.txn = s.eng.db.NewTxn(ctx)
+		}
+		var sp any
+		if sps, ok := s.txn.(kvtxn.Savepoints); ok {
+			var err error
+			if sp, err = sps.Savepoint(ctx); err != nil {
+				return nil, true, err
+			}
+		}
+		s.savepoints = append(s.savepoints, namedSP{name: x.Name, sp: sp})
 		return res, true, nil
 	case *parser.ReleaseStmt:
 		if s.failed {
 			return nil, true, pgerr.New(pgerr.InFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
 		}
-		return res, true, nil
+		for i := len(s.savepoints) - 1; i >= 0; i-- {
+			if s.savepoints[i].name == x.Name {
+				if sps, ok := s.txn.(kvtxn.Savepoints); ok && s.savepoints[i].sp != nil {
+					if err := sps.Release(ctx, s.savepoints[i].sp); err != nil {
+						return nil, true, err
+					}
+				}
+				s.savepoints = s.savepoints[:i]
+				return res, true, nil
+			}
+		}
+		return nil, true, pgerr.New(pgerr.InvalidSavepoint, "savepoint %q does not exist", x.Name)
 	}
 	if s.failed {
 		return nil, true, pgerr.New(pgerr.InFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
@@ -551,6 +621,7 @@ func (s *Session) beginBlock(ctx context.Context) {
 	s.txn = nil
 	s.txnStmts = 0
 	s.restartSP = ""
+	s.savepoints = nil
 	s.txnStart = time.Now()
 }
 
@@ -691,7 +762,7 @@ func (s *Session) executeAST(st *stmtCtx, b *plan.Binder, env *exec.Env, stmt *p
 		}
 		return ddlRes("DROP DATABASE", d.dropDatabase(id, n.Name.O))
 	case *ast.ExplainStmt:
-		return s.explain(b, n)
+		return s.explain(b, env, n)
 	}
 	return nil, pgerr.New(pgerr.FeatureNotSupported, "statement %T is not supported", n)
 }

@@ -309,3 +309,39 @@ func (t *Txn) Rollback(ctx context.Context) error {
 	t.done = true
 	return nil
 }
+
+type savepoint struct {
+	writes map[string][]byte
+}
+
+// Savepoint snapshots the transaction's writes.
+func (t *Txn) Savepoint(ctx context.Context) (any, error) {
+	if err := t.check(); err != nil {
+		return nil, err
+	}
+	w := make(map[string][]byte, len(t.writes))
+	for k, v := range t.writes {
+		w[k] = v
+	}
+	return &savepoint{writes: w}, nil
+}
+
+// RollbackTo restores the writes of a savepoint (reads stay recorded, so
+// validation stays conservative).
+func (t *Txn) RollbackTo(ctx context.Context, sp any) error {
+	if err := t.check(); err != nil {
+		return err
+	}
+	s, ok := sp.(*savepoint)
+	if !ok {
+		return errors.New("memkv: foreign savepoint")
+	}
+	t.writes = make(map[string][]byte, len(s.writes))
+	for k, v := range s.writes {
+		t.writes[k] = v
+	}
+	return nil
+}
+
+// Release forgets a savepoint.
+func (t *Txn) Release(ctx context.Context, sp any) error { return t.check() }

@@ -1,0 +1,113 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/sql/logictest"
+)
+
+// TestSQLEngineOnNode runs SQL through pgwire and sql/session on a real
+// node (Pebble store, ranges, the distributed KV client).
+func TestSQLEngineOnNode(t *testing.T) {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ports, err := freePorts(1)
+	require.NoError(t, err)
+	addr := "127.0.0.1:" + strconv.Itoa(ports[0])
+	s, err := New(Config{StoreDir: t.TempDir(), Listen: addr, Join: []string{addr}, SQLAddr: "127.0.0.1:0", Logger: logger,
+		SQLEngine: NewSQLEngine})
+	require.NoError(t, err)
+	require.NoError(t, s.Start(context.Background()))
+	defer s.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	_, err = admin(t, addr).Bootstrap(ctx, &kvpb.BootstrapRequest{})
+	require.NoError(t, err)
+	select { // sessions are refused (57P03) until the engine is built
+	case <-s.SQLReady():
+	case <-time.After(60 * time.Second):
+		t.Fatal("SQL engine not built")
+	}
+	c, err := pgx.Connect(ctx, "postgres://root@"+s.SQLAddr()+"/defaultdb?sslmode=disable")
+	require.NoError(t, err)
+	defer c.Close(ctx)
+	for _, q := range []string{
+		"CREATE TABLE kv (k INT PRIMARY KEY, v TEXT)",
+		"CREATE INDEX kv_v ON kv (v)",
+		"INSERT INTO kv VALUES (1, 'one'), (2, 'two'), (3, 'three')",
+		"UPDATE kv SET v = 'TWO' WHERE k = 2",
+		"DELETE FROM kv WHERE k = 3",
+	} {
+		_, err := c.Exec(ctx, q)
+		require.NoError(t, err, q)
+	}
+	var n int
+	require.NoError(t, c.QueryRow(ctx, "SELECT count(*) FROM kv").Scan(&n))
+	require.Equal(t, 2, n)
+	var v string
+	require.NoError(t, c.QueryRow(ctx, "SELECT v FROM kv WHERE k = $1", 2).Scan(&v))
+	require.Equal(t, "TWO", v)
+	require.NoError(t, c.QueryRow(ctx, "SELECT k FROM kv WHERE v = 'one'").Scan(&n))
+	require.Equal(t, 1, n)
+	tx, err := c.Begin(ctx)
+	require.NoError(t, err)
+	_, err = tx.Exec(ctx, "INSERT INTO kv VALUES (10, 'ten')")
+	require.NoError(t, err)
+	require.NoError(t, tx.Rollback(ctx))
+	require.NoError(t, c.QueryRow(ctx, "SELECT count(*) FROM kv").Scan(&n))
+	require.Equal(t, 2, n)
+}
+
+// TestSQLLogicTestOnNode runs sqllogictest files through pgwire against
+// a real node: evidence/slt_lang_aggfunc.test by default,
+// TESSERA_SLT_NODE_FILES (a regexp over corpus paths) for others.
+func TestSQLLogicTestOnNode(t *testing.T) {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ports, err := freePorts(1)
+	require.NoError(t, err)
+	addr := "127.0.0.1:" + strconv.Itoa(ports[0])
+	s, err := New(Config{StoreDir: t.TempDir(), Listen: addr, Join: []string{addr}, SQLAddr: "127.0.0.1:0", Logger: logger,
+		SQLEngine: NewSQLEngine})
+	require.NoError(t, err)
+	require.NoError(t, s.Start(context.Background()))
+	defer s.Stop()
+	ctx := context.Background()
+	_, err = admin(t, addr).Bootstrap(ctx, &kvpb.BootstrapRequest{})
+	require.NoError(t, err)
+	select { // sessions are refused (57P03) until the engine is built
+	case <-s.SQLReady():
+	case <-time.After(60 * time.Second):
+		t.Fatal("SQL engine not built")
+	}
+	root, err := logictest.FindCorpus(".")
+	require.NoError(t, err)
+	files := []string{filepath.Join(root, "evidence/slt_lang_aggfunc.test"), filepath.Join(root, "evidence/in1.test")}
+	if pat := os.Getenv("TESSERA_SLT_NODE_FILES"); pat != "" {
+		all, err := logictest.TestFiles(root)
+		require.NoError(t, err)
+		re := regexp.MustCompile(pat)
+		files = nil
+		for _, f := range all {
+			if re.MatchString(f) {
+				files = append(files, f)
+			}
+		}
+	}
+	res, err := logictest.Run(ctx, logictest.Config{URL: "postgres://root@" + s.SQLAddr() + "/defaultdb?sslmode=disable", FreshDatabase: true}, files)
+	require.NoError(t, err)
+	var b strings.Builder
+	res.Report(&b, 20)
+	t.Log("\n" + b.String())
+	require.GreaterOrEqual(t, res.PassRate(), 95.0)
+}

@@ -1,0 +1,70 @@
+package kvtxn
+
+import (
+	"context"
+	"errors"
+
+	"github.com/tesseradb/tessera/kv/kvclient"
+	"github.com/tesseradb/tessera/kv/kvpb"
+)
+
+// *kvclient.Txn is a Txn.
+var _ Txn = (*kvclient.Txn)(nil)
+
+type kvDB struct{ db *kvclient.DB }
+
+// FromKVClient adapts the distributed KV client to DB and installs its
+// retryable-error classifier (kvpb.IsRetryable).
+func FromKVClient(db *kvclient.DB) DB {
+	SetRetryableClassifier(kvpb.IsRetryable)
+	return kvDB{db: db}
+}
+
+func (d kvDB) NewTxn(ctx context.Context) Txn { return spTxn{d.db.NewTxn(ctx)} }
+
+// spTxn adds Savepoints to *kvclient.Txn.
+type spTxn struct{ *kvclient.Txn }
+
+func (t spTxn) Savepoint(ctx context.Context) (any, error) { return t.CreateSavepoint(ctx) }
+
+func (t spTxn) RollbackTo(ctx context.Context, sp any) error {
+	s, ok := sp.(kvclient.Savepoint)
+	if !ok {
+		return errors.New("kvtxn: foreign savepoint")
+	}
+	return t.RollbackToSavepoint(ctx, s)
+}
+
+func (t spTxn) Release(ctx context.Context, sp any) error {
+	s, ok := sp.(kvclient.Savepoint)
+	if !ok {
+		return errors.New("kvtxn: foreign savepoint")
+	}
+	return t.ReleaseSavepoint(ctx, s)
+}
+
+func (d kvDB) Inc(ctx context.Context, key []byte, delta int64) (int64, error) {
+	return d.db.Inc(ctx, key, delta)
+}
+
+// GetMany reads keys in one batch.
+func (t spTxn) GetMany(ctx context.Context, keys [][]byte) ([][]byte, []bool, error) {
+	b := t.NewBatch()
+	for _, k := range keys {
+		b.Get(k)
+	}
+	if err := t.Run(ctx, b); err != nil {
+		return nil, nil, err
+	}
+	vals := make([][]byte, len(keys))
+	found := make([]bool, len(keys))
+	for i, r := range b.Results {
+		if r.Err != nil {
+			return nil, nil, r.Err
+		}
+		if len(r.Rows) > 0 {
+			vals[i], found[i] = r.Rows[0].Value, true
+		}
+	}
+	return vals, found, nil
+}
