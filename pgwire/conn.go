@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
@@ -55,12 +56,16 @@ type serverConn struct {
 	// ignoreTillSync is set by an error in the extended protocol: messages
 	// up to the next Sync are discarded.
 	ignoreTillSync bool
-	pending        int   // bytes sent but not flushed
-	writeErr       error // first error writing to the client
-	fatalErr       error // a protocol error that ends the connection
-	rowBuf         []byte
-	values         [][]byte
+	pending        int      // bytes sent but not flushed
+	writeErr       error    // first error writing to the client
+	fatalErr       error    // a protocol error that ends the connection
+	rowBuf         []byte   // reused by every DataRow
+	values         [][]byte // reused by every DataRow
+	ends           []int    // reused by every DataRow
 }
+
+// errBadEncoding rejects query text that is not UTF-8.
+var errBadEncoding = &wireError{code: "22021", msg: "invalid byte sequence for encoding \"UTF8\""}
 
 // errClientGone marks a read or write failure on the socket: the
 // connection ends without an ErrorResponse.
@@ -180,6 +185,9 @@ func (c *serverConn) open(sm *pgproto3.StartupMessage) error {
 		args.Options["client_encoding"] = "UTF8"
 	}
 	c.user = args.User
+	if max := c.srv.cfg.MaxConnections; max > 0 && c.srv.NumConns() >= max {
+		return c.fatal(&wireError{code: "53300", msg: "sorry, too many clients already"})
+	}
 	if err := c.authenticate(args.User); err != nil {
 		return err
 	}
@@ -251,8 +259,18 @@ func (c *serverConn) loop() {
 		}
 		switch m := msg.(type) {
 		case *pgproto3.Query:
+			if !utf8.ValidString(m.String) {
+				c.sendError(errBadEncoding)
+				c.sendReady()
+				_ = c.flush()
+				continue
+			}
 			c.simpleQuery(m.String)
 		case *pgproto3.Parse:
+			if !utf8.ValidString(m.Query) {
+				c.extended(errBadEncoding)
+				continue
+			}
 			c.extended(c.parse(m))
 		case *pgproto3.Bind:
 			c.extended(c.bind(m))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
@@ -104,9 +105,15 @@ func (c *serverConn) bind(m *pgproto3.Bind) error {
 		t := ps.paramTypes[i]
 		var d types.Datum
 		var err error
-		if pf[i] == binaryFormat {
+		switch {
+		case pf[i] == binaryFormat && len(raw) < minBinaryLen(t):
+			// PostgreSQL's receive functions run out of message here.
+			err = protocolViolation("insufficient data left in message")
+		case (pf[i] == textFormat || t.Family == types.StringFamily || t.Family == types.JSONFamily) && !utf8.Valid(raw):
+			err = wireErrorf("22021", "invalid byte sequence for encoding \"UTF8\"")
+		case pf[i] == binaryFormat:
 			d, err = types.DecodeBinary(t, raw)
-		} else {
+		default:
 			d, err = types.ParseText(t, string(raw), c.loc)
 		}
 		if err != nil {
@@ -121,6 +128,20 @@ func (c *serverConn) bind(m *pgproto3.Bind) error {
 		formatCodes: append([]int16(nil), m.ResultFormatCodes...)}
 	c.be.Send(&pgproto3.BindComplete{})
 	return nil
+}
+
+// minBinaryLen is the shortest binary value of t that its PostgreSQL
+// receive function reads without running out of message.
+func minBinaryLen(t *types.T) int {
+	switch t.Family {
+	case types.DecimalFamily:
+		return 8 // ndigits, weight, sign, dscale
+	case types.ArrayFamily:
+		return 12 // ndim, flags, element OID
+	case types.JSONBFamily:
+		return 1 // version
+	}
+	return max(int(t.Size()), 0)
 }
 
 // paramError wraps a parameter's decoding error with its position in the

@@ -102,7 +102,11 @@ func (w *resultWriter) Row(row []types.Datum) error {
 	c := w.c
 	buf := c.rowBuf[:0]
 	// ends[i] is where value i ends in buf, -1 for NULL.
-	ends := make([]int, len(row))
+	ends := c.ends[:0]
+	for range row {
+		ends = append(ends, 0)
+	}
+	c.ends = ends
 	for i, d := range row {
 		if types.IsNull(d) {
 			ends[i] = -1

@@ -36,6 +36,9 @@ type Config struct {
 	// MaxMessageSize bounds a client message body (default
 	// DefaultMaxMessageSize).
 	MaxMessageSize int
+	// MaxConnections, if positive, bounds the sessions open at once; the
+	// next client gets FATAL 53300 (too_many_connections).
+	MaxConnections int
 	// StartupTimeout bounds the startup and authentication phase (default
 	// 60s).
 	StartupTimeout time.Duration

@@ -20,14 +20,14 @@ func listenLoopback() (net.Listener, error) { return net.Listen("tcp", "127.0.0.
 // client is a raw protocol client: a pgproto3 Frontend on a TCP
 // connection, every read bounded by a deadline.
 type client struct {
-	t   *testing.T
+	t   testing.TB
 	nc  net.Conn
 	fe  *pgproto3.Frontend
 	pid uint32
 	key []byte
 }
 
-func dial(t *testing.T, addr string) *client {
+func dial(t testing.TB, addr string) *client {
 	t.Helper()
 	nc, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	require.NoError(t, err)
@@ -36,7 +36,7 @@ func dial(t *testing.T, addr string) *client {
 }
 
 // connect dials and completes startup as user root.
-func connect(t *testing.T, addr string) (*client, []pgproto3.BackendMessage) {
+func connect(t testing.TB, addr string) (*client, []pgproto3.BackendMessage) {
 	t.Helper()
 	c := dial(t, addr)
 	c.send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30,
@@ -435,7 +435,14 @@ func TestExtendedErrors(t *testing.T) {
 	require.Equal(t, "E(26000) Z(I)", ext(&pgproto3.Bind{PreparedStatement: "nope"}))
 	require.Equal(t, "E(08P01) Z(I)", ext(&pgproto3.Bind{PreparedStatement: "e"}))
 	require.Equal(t, "E(22P02) Z(I)", ext(&pgproto3.Bind{PreparedStatement: "e", Parameters: [][]byte{[]byte("x")}}))
-	require.Equal(t, "E(22P03) Z(I)", ext(&pgproto3.Bind{PreparedStatement: "e", ParameterFormatCodes: []int16{1}, Parameters: [][]byte{{1, 2}}}))
+	// Binary values: too short runs out of message (08P01, as PostgreSQL),
+	// too long is a bad format (22P03).
+	require.Equal(t, "E(08P01) Z(I)", ext(&pgproto3.Bind{PreparedStatement: "e", ParameterFormatCodes: []int16{1}, Parameters: [][]byte{{1, 2}}}))
+	require.Equal(t, "E(22P03) Z(I)", ext(&pgproto3.Bind{PreparedStatement: "e", ParameterFormatCodes: []int16{1}, Parameters: [][]byte{{1, 2, 3, 4, 5}}}))
+	// Text that is not UTF-8, in parameters and in query text.
+	require.Equal(t, "E(22021) Z(I)", ext(&pgproto3.Bind{PreparedStatement: "e", Parameters: [][]byte{{0xff}}}))
+	require.Equal(t, "E(22021) Z(I)", ext(&pgproto3.Parse{Query: "select \xff"}))
+	require.Equal(t, "E(22021) Z(I)", c.query("select \xff"))
 	require.Equal(t, "E(22003) Z(I)", ext(&pgproto3.Bind{PreparedStatement: "e", Parameters: [][]byte{[]byte("99999999999")}}))
 	require.Equal(t, "E(22023) Z(I)", ext(&pgproto3.Bind{PreparedStatement: "e", ParameterFormatCodes: []int16{2}, Parameters: [][]byte{[]byte("1")}}))
 	require.Equal(t, "E(08P01) Z(I)", ext(&pgproto3.Bind{PreparedStatement: "e", Parameters: [][]byte{[]byte("1")}, ResultFormatCodes: []int16{0, 0}}))
@@ -664,4 +671,73 @@ func TestEnginePanicEndsOnlyThatConnection(t *testing.T) {
 	require.Equal(t, "XX000", e.Code)
 	require.Equal(t, "T(?column?:23/0) D(1) C(SELECT 1) Z(I)", other.query("select 1"))
 	waitFor(t, func() bool { return eng.sessions.Load() == 1 })
+}
+
+func TestMaxConnections(t *testing.T) {
+	_, _, addr := startTestServer(t, Config{MaxConnections: 2})
+	a, _ := connect(t, addr)
+	connect(t, addr)
+	c := dial(t, addr)
+	c.send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": "u"}})
+	require.Equal(t, "53300", c.expectFatal().Code)
+	a.send(&pgproto3.Terminate{})
+	_, _ = io.ReadAll(a.nc)
+	waitFor(t, func() bool {
+		c := dial(t, addr)
+		c.send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": "u"}})
+		m := c.receive()
+		_, ok := m.(*pgproto3.AuthenticationOk)
+		return ok
+	})
+}
+
+func TestSCRAMProtocolErrors(t *testing.T) {
+	v, err := NewSCRAMVerifier("pw", 16)
+	require.NoError(t, err)
+	_, _, addr := startTestServer(t, Config{Users: StaticUsers{"alice": v}})
+	start := func() *client {
+		c := dial(t, addr)
+		c.send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": "alice"}})
+		m := c.receive()
+		sasl, ok := m.(*pgproto3.AuthenticationSASL)
+		require.True(t, ok, "%T", m)
+		require.Equal(t, []string{"SCRAM-SHA-256"}, sasl.AuthMechanisms)
+		return c
+	}
+	for name, first := range map[string]*pgproto3.SASLInitialResponse{
+		"mechanism":       {AuthMechanism: "SCRAM-SHA-1", Data: []byte("n,,n=,r=abc")},
+		"channel binding": {AuthMechanism: "SCRAM-SHA-256", Data: []byte("p=tls-server-end-point,,n=,r=abc")},
+		"no nonce":        {AuthMechanism: "SCRAM-SHA-256", Data: []byte("n,,n=alice")},
+		"garbage":         {AuthMechanism: "SCRAM-SHA-256", Data: []byte("xyz")},
+		"extension":       {AuthMechanism: "SCRAM-SHA-256", Data: []byte("n,,m=ext,n=,r=abc")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := start()
+			c.send(first)
+			require.Equal(t, "08P01", c.expectFatal().Code)
+		})
+	}
+	for name, final := range map[string]func(nonce string) string{
+		"wrong nonce":   func(string) string { return "c=biws,r=other,p=AAAA" },
+		"wrong binding": func(n string) string { return "c=eSws,r=" + n + ",p=AAAA" },
+		"no proof":      func(n string) string { return "c=biws,r=" + n },
+		"bad proof":     func(n string) string { return "c=biws,r=" + n + ",p=AAAA" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := start()
+			c.send(&pgproto3.SASLInitialResponse{AuthMechanism: "SCRAM-SHA-256", Data: []byte("n,,n=,r=clientnonce")})
+			m := c.receive()
+			cont, ok := m.(*pgproto3.AuthenticationSASLContinue)
+			require.True(t, ok, "%T", m)
+			nonce, _, _ := strings.Cut(strings.TrimPrefix(string(cont.Data), "r="), ",")
+			require.True(t, strings.HasPrefix(nonce, "clientnonce"))
+			c.send(&pgproto3.SASLResponse{Data: []byte(final(nonce))})
+			code := c.expectFatal().Code
+			if name == "bad proof" {
+				require.Equal(t, "28P01", code)
+			} else {
+				require.Equal(t, "08P01", code)
+			}
+		})
+	}
 }

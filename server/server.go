@@ -78,7 +78,8 @@ type Server struct {
 	}
 	sqlLis  net.Listener   // nil without Config.SQLAddr
 	pgwire  *pgwire.Server // set by Start
-	running chan struct{}  // closed once the store runs
+	sqlEng  *startingEngine
+	running chan struct{} // closed once the store runs
 	stopper chan struct{}
 	wg      sync.WaitGroup
 }

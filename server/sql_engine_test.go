@@ -15,10 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tesseradb/tessera/kv/kvpb"
-	"github.com/tesseradb/tessera/sql/conn"
-	"github.com/tesseradb/tessera/sql/kvtxn"
 	"github.com/tesseradb/tessera/sql/logictest"
-	"github.com/tesseradb/tessera/sql/session"
 )
 
 // TestSQLEngineOnNode runs SQL through pgwire and sql/session on a real
@@ -29,9 +26,7 @@ func TestSQLEngineOnNode(t *testing.T) {
 	require.NoError(t, err)
 	addr := "127.0.0.1:" + strconv.Itoa(ports[0])
 	s, err := New(Config{StoreDir: t.TempDir(), Listen: addr, Join: []string{addr}, SQLAddr: "127.0.0.1:0", Logger: logger,
-		SQLEngine: func(n *Server) (conn.Engine, error) {
-			return session.NewEngine(context.Background(), kvtxn.FromKVClient(n.KV()), session.Config{NodeID: uint32(n.NodeID())})
-		}})
+		SQLEngine: NewSQLEngine})
 	require.NoError(t, err)
 	require.NoError(t, s.Start(context.Background()))
 	defer s.Stop()
@@ -39,6 +34,11 @@ func TestSQLEngineOnNode(t *testing.T) {
 	defer cancel()
 	_, err = admin(t, addr).Bootstrap(ctx, &kvpb.BootstrapRequest{})
 	require.NoError(t, err)
+	select { // sessions are refused (57P03) until the engine is built
+	case <-s.SQLReady():
+	case <-time.After(60 * time.Second):
+		t.Fatal("SQL engine not built")
+	}
 	c, err := pgx.Connect(ctx, "postgres://root@"+s.SQLAddr()+"/defaultdb?sslmode=disable")
 	require.NoError(t, err)
 	defer c.Close(ctx)
@@ -78,15 +78,18 @@ func TestSQLLogicTestOnNode(t *testing.T) {
 	require.NoError(t, err)
 	addr := "127.0.0.1:" + strconv.Itoa(ports[0])
 	s, err := New(Config{StoreDir: t.TempDir(), Listen: addr, Join: []string{addr}, SQLAddr: "127.0.0.1:0", Logger: logger,
-		SQLEngine: func(n *Server) (conn.Engine, error) {
-			return session.NewEngine(context.Background(), kvtxn.FromKVClient(n.KV()), session.Config{NodeID: uint32(n.NodeID())})
-		}})
+		SQLEngine: NewSQLEngine})
 	require.NoError(t, err)
 	require.NoError(t, s.Start(context.Background()))
 	defer s.Stop()
 	ctx := context.Background()
 	_, err = admin(t, addr).Bootstrap(ctx, &kvpb.BootstrapRequest{})
 	require.NoError(t, err)
+	select { // sessions are refused (57P03) until the engine is built
+	case <-s.SQLReady():
+	case <-time.After(60 * time.Second):
+		t.Fatal("SQL engine not built")
+	}
 	root, err := logictest.FindCorpus(".")
 	require.NoError(t, err)
 	files := []string{filepath.Join(root, "evidence/slt_lang_aggfunc.test"), filepath.Join(root, "evidence/in1.test")}

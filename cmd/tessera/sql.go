@@ -60,22 +60,18 @@ running statement. Exit status 1 if a statement of -e or piped input fails.`,
 				}
 				return nil
 			}
-			interactive := isTerminal(os.Stdin)
+			in := cmd.InOrStdin()
+			interactive := in == io.Reader(os.Stdin) && isTerminal(os.Stdin)
 			if interactive {
 				fmt.Fprintf(out, "tessera sql %s: connected to %s:%d as %s (database %s). \\? for help, \\q to quit.\n",
 					Version, cfg.Host, cfg.Port, cfg.User, cfg.Database)
 			}
-			return sh.repl(ctx, cmd.InOrStdin(), interactive)
+			return sh.repl(ctx, in, interactive)
 		},
 	}
 	cmd.Flags().StringVar(&url, "url", defaultSQLURL, "connection URL (postgresql://user[:password]@host:port/database?sslmode=…)")
 	cmd.Flags().StringArrayVarP(&execs, "execute", "e", nil, "run these statements and exit (repeatable)")
 	rootCmd.AddCommand(cmd)
-}
-
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // shell runs statements on one connection and prints their results.
