@@ -48,8 +48,8 @@ func (db *DB) TxnStats() TxnStats {
 // handles it by running the function again, a manual user by rolling back
 // and starting over.
 type Txn struct {
-	db   *DB
-	tc   *kvcoord.TxnCoordSender
+	db        *DB
+	tc        *kvcoord.TxnCoordSender
 	stop      func() bool // stops the context watch
 	done      bool        // Commit or Rollback returned
 	committed bool
