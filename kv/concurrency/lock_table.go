@@ -110,6 +110,14 @@ func (t *LockTable) conflict(req *Request) *lock {
 	return found[0]
 }
 
+// holderOf returns l's current holder (Add may replace it while a waiter
+// pushes: read it under the table's mutex).
+func (t *LockTable) holderOf(l *lock) *kvpb.TxnMeta {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return l.holder
+}
+
 func (t *LockTable) leave(l *lock) {
 	t.mu.Lock()
 	l.waiters--

@@ -142,7 +142,8 @@ func (m *Manager) handleLock(ctx context.Context, req *Request, l *lock) error {
 		case <-pctx.Done():
 		}
 	}()
-	pushee, err := m.pusher.PushTxn(pctx, req.Txn, l.holder, typ, pushTo)
+	holder := m.locks.holderOf(l)
+	pushee, err := m.pusher.PushTxn(pctx, req.Txn, holder, typ, pushTo)
 	if err != nil {
 		select {
 		case <-l.released:
@@ -156,7 +157,7 @@ func (m *Manager) handleLock(ctx context.Context, req *Request, l *lock) error {
 	if err := m.pusher.ResolveIntent(ctx, l.key, pushee); err != nil {
 		return err
 	}
-	m.locks.Remove(&kvpb.Span{Key: l.key}, l.holder.GetId())
+	m.locks.Remove(&kvpb.Span{Key: l.key}, holder.GetId())
 	return nil
 }
 
