@@ -53,7 +53,7 @@ func newFastClusterStarting(t *testing.T, n, start int) *testCluster {
 	return c
 }
 
-func placementClient(t *testing.T, addr string) pb.PlacementClient {
+func placementClient(t testing.TB, addr string) pb.PlacementClient {
 	c, err := kvclient.NewDB(kvclient.Config{Addrs: []string{addr}})
 	require.NoError(t, err)
 	t.Cleanup(c.Close)

@@ -28,7 +28,9 @@ import (
 // startReplicatedCluster bootstraps an n-node cluster and waits until
 // range 1 has min(n, 3) voters.
 func startReplicatedCluster(t testing.TB, n int) *testCluster {
-	c := newTestCluster(t, n)
+	// Splits, merges and relocations here are the test's own: no placement
+	// driver moving ranges meanwhile.
+	c := newTestClusterOpts(t, n, true)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	_, err := admin(t, c.addrs[0]).Bootstrap(ctx, &kvpb.BootstrapRequest{})

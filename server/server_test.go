@@ -39,12 +39,17 @@ type testCluster struct {
 	dirs  []string
 	addrs []string
 	nodes []*Server
+	// noDriver turns the placement driver off (the nodes up-replicate
+	// themselves), for tests that place ranges by hand.
+	noDriver bool
 }
 
-func newTestCluster(t testing.TB, n int) *testCluster {
+func newTestCluster(t testing.TB, n int) *testCluster { return newTestClusterOpts(t, n, false) }
+
+func newTestClusterOpts(t testing.TB, n int, noDriver bool) *testCluster {
 	ports, err := freePorts(n)
 	require.NoError(t, err)
-	c := &testCluster{t: t}
+	c := &testCluster{t: t, noDriver: noDriver}
 	root := t.TempDir()
 	for i := 0; i < n; i++ {
 		c.dirs = append(c.dirs, filepath.Join(root, "n"+strconv.Itoa(i+1)))
@@ -65,7 +70,8 @@ func newTestCluster(t testing.TB, n int) *testCluster {
 func (c *testCluster) start(i int) {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s, err := New(Config{StoreDir: c.dirs[i], Listen: c.addrs[i], Join: c.addrs, Logger: logger,
-		Knobs: Knobs{MaintenanceInterval: 100 * time.Millisecond, JoinInterval: 50 * time.Millisecond}})
+		Knobs: Knobs{MaintenanceInterval: 100 * time.Millisecond, JoinInterval: 50 * time.Millisecond,
+			DisablePlacementDriver: c.noDriver}})
 	require.NoError(c.t, err)
 	require.NoError(c.t, s.Start(context.Background()))
 	c.nodes[i] = s

@@ -67,6 +67,21 @@ func TestSQLEngineOnNode(t *testing.T) {
 	require.NoError(t, tx.Rollback(ctx))
 	require.NoError(t, c.QueryRow(ctx, "SELECT count(*) FROM kv").Scan(&n))
 	require.Equal(t, 2, n)
+
+	// A transaction block spans several statements (its KV transaction
+	// must outlive the first statement's context) and commits them all.
+	tx, err = c.Begin(ctx)
+	require.NoError(t, err)
+	for _, q := range []string{"INSERT INTO kv VALUES (20, 'twenty')", "INSERT INTO kv VALUES (21, 'twenty-one')",
+		"UPDATE kv SET v = 'ONE' WHERE k = 1"} {
+		_, err = tx.Exec(ctx, q)
+		require.NoError(t, err, q)
+	}
+	require.NoError(t, tx.QueryRow(ctx, "SELECT count(*) FROM kv").Scan(&n))
+	require.Equal(t, 4, n)
+	require.NoError(t, tx.Commit(ctx))
+	require.NoError(t, c.QueryRow(ctx, "SELECT count(*) FROM kv WHERE k >= 20 OR v = 'ONE'").Scan(&n))
+	require.Equal(t, 3, n)
 }
 
 // TestSQLLogicTestOnNode runs sqllogictest files through pgwire against

@@ -421,7 +421,7 @@ func (s *Session) run(ctx context.Context, stmt *parser.Statement, params []type
 func (s *Session) inTxn(ctx context.Context, f func(st *stmtCtx) (*result, error)) (res *result, err error) {
 	if s.inBlock {
 		if s.txn == nil {
-			s.txn = s.eng.db.NewTxn(ctx)
+			s.txn = s.eng.db.NewTxn(context.WithoutCancel(ctx)) // a block outlives its statements; Close rolls it back
 		}
 		s.txnStmts++
 		var st *stmtCtx
@@ -488,7 +488,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 					if s.txn != nil {
 						_ = s.txn.Rollback(ctx)
 					}
-					s.txn = s.eng.db.NewTxn(ctx)
+					s.txn = s.eng.db.NewTxn(context.WithoutCancel(ctx)) // a block outlives its statements; Close rolls it back
 					s.savepoints = []namedSP{{name: x.Savepoint}}
 					s.failed = false
 					s.txnStmts = 0
@@ -527,7 +527,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 			return res, true, nil
 		}
 		if s.txn == nil {
-			s.txn = s.eng.db.NewTxn(ctx)
+			s.txn = s.eng.db.NewTxn(context.WithoutCancel(ctx)) // a block outlives its statements; Close rolls it back
 		}
 		var sp any
 		if sps, ok := s.txn.(kvtxn.Savepoints); ok {
