@@ -7,6 +7,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -133,12 +134,24 @@ func TestRandomHistories(t *testing.T) {
 	require.NoError(t, <-splitDone)
 	require.Zero(t, failed, "transactions failed for good")
 
-	// Serial order: commit timestamp; at a tie writers go first (a read at
-	// ts sees versions at ts).
+	// Serial order: commit timestamp; at a tie a txn whose reads saw the
+	// other's writes goes after it (a read at ts sees versions at ts), and
+	// otherwise writers go first.
+	readsFrom := func(r, w nemTxn) bool {
+		for _, op := range r.ops {
+			if !op.write && strings.HasPrefix(op.value, w.name+".") {
+				return true
+			}
+		}
+		return false
+	}
 	sort.SliceStable(committed, func(i, j int) bool {
 		a, b := committed[i], committed[j]
 		if a.commitTS != b.commitTS {
 			return a.commitTS.Less(b.commitTS)
+		}
+		if readsFrom(b, a) != readsFrom(a, b) {
+			return readsFrom(b, a)
 		}
 		return !a.readOnly && b.readOnly
 	})
