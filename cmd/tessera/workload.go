@@ -57,13 +57,10 @@ Latencies are of successful operations only.`,
 			if err != nil {
 				return err
 			}
+			if err := checkWorkloadFlags(addrs, concurrency, duration); err != nil {
+				return err
+			}
 			switch {
-			case len(addrs) == 0:
-				return usageErrorf("--host is required")
-			case concurrency < 1 || concurrency > 10000:
-				return usageErrorf("--concurrency must be in [1, 10000], got %d", concurrency)
-			case duration <= 0:
-				return usageErrorf("--duration must be positive, got %s", duration)
 			case valueSize < 0 || valueSize > maxWorkloadValueSize:
 				return usageErrorf("--value-size must be in [0, %d], got %d", maxWorkloadValueSize, valueSize)
 			case readPercent < 0 || readPercent > 100:
@@ -168,15 +165,12 @@ that saw it, if any read saw a wrong total.`,
 			if err != nil {
 				return err
 			}
+			if err := checkWorkloadFlags(addrs, concurrency, duration); err != nil {
+				return err
+			}
 			switch {
-			case len(addrs) == 0:
-				return usageErrorf("--host is required")
 			case accounts < 2 || accounts > 1000000:
 				return usageErrorf("--accounts must be in [2, 1000000], got %d", accounts)
-			case concurrency < 1 || concurrency > 10000:
-				return usageErrorf("--concurrency must be in [1, 10000], got %d", concurrency)
-			case duration <= 0:
-				return usageErrorf("--duration must be positive, got %s", duration)
 			case readPercent < 1 || readPercent > 100:
 				return usageErrorf("--read-percent must be in [1, 100], got %d", readPercent)
 			case prefix == "":
@@ -225,4 +219,17 @@ that saw it, if any read saw a wrong total.`,
 	cmd.Flags().BoolVar(&check, "check", false, "exit non-zero if any read saw a wrong total")
 	cmd.Flags().StringVar(&prefix, "prefix", "workload/bank/", "account key prefix")
 	return cmd
+}
+
+// checkWorkloadFlags checks the flags every workload shares.
+func checkWorkloadFlags(addrs []string, concurrency int, duration time.Duration) error {
+	switch {
+	case len(addrs) == 0:
+		return usageErrorf("--host is required")
+	case concurrency < 1 || concurrency > 10000:
+		return usageErrorf("--concurrency must be in [1, 10000], got %d", concurrency)
+	case duration <= 0:
+		return usageErrorf("--duration must be positive, got %s", duration)
+	}
+	return nil
 }
