@@ -59,6 +59,7 @@ type serverConn struct {
 	pending        int      // bytes sent but not flushed
 	writeErr       error    // first error writing to the client
 	fatalErr       error    // a protocol error that ends the connection
+	sentFatal      bool     // a FATAL ErrorResponse went out
 	rowBuf         []byte   // reused by every DataRow
 	values         [][]byte // reused by every DataRow
 	ends           []int    // reused by every DataRow
@@ -74,7 +75,7 @@ var errClientGone = errors.New("pgwire: client connection lost")
 func (s *Server) serveConn(nc net.Conn) {
 	c := &serverConn{srv: s, nc: nc, ctx: s.ctx, loc: time.UTC,
 		reported: map[string]string{}, stmts: map[string]*preparedStmt{}, portals: map[string]*portal{}}
-	defer func() { c.nc.Close() }()
+	defer func() { c.closeConn() }()
 	defer func() {
 		// An engine bug must not take the node down with it: end this
 		// connection only.
@@ -451,6 +452,30 @@ func (c *serverConn) fatal(err error) error {
 	if c.writeErr == nil {
 		c.be.Send(errorResponse(err, "FATAL"))
 		_ = c.flush()
+		c.sentFatal = c.writeErr == nil
 	}
 	return err
+}
+
+// lingerTime and lingerBytes bound how long and how much a connection
+// that got a FATAL error keeps reading before it closes.
+const (
+	lingerTime  = 2 * time.Second
+	lingerBytes = 1 << 26
+)
+
+// closeConn closes the socket. After a FATAL error the client may still
+// be writing (the rest of an oversized message, say); closing with
+// unread bytes makes the kernel send a reset that can destroy the error
+// before the client reads it. So the write side is shut first and what
+// the client still sends is read and dropped until it closes, a bound
+// passes or the server shuts down (which closes the socket).
+func (c *serverConn) closeConn() {
+	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok && c.sentFatal {
+		if cw.CloseWrite() == nil {
+			_ = c.nc.SetReadDeadline(time.Now().Add(lingerTime))
+			_, _ = io.CopyN(io.Discard, c.nc, lingerBytes)
+		}
+	}
+	_ = c.nc.Close()
 }
