@@ -256,6 +256,11 @@ func (w *Rewriter) primaryStart() int {
 			// function name before "("
 			if i > 0 && isWordOut(o[i-1].Text) {
 				i--
+				// f(...) FILTER (...) OVER (...): the call before the clause
+				if w := strings.ToLower(o[i].Text); (w == "over" || w == "filter") && i > 0 && o[i-1].Text == ")" {
+					i--
+					continue
+				}
 			}
 		}
 		// dotted chain a.b.c
