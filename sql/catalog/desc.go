@@ -43,6 +43,9 @@ type Descriptor struct {
 	Primary      *Index   `json:",omitempty"`
 	Indexes      []Index  `json:",omitempty"`
 	NextIndexID  IndexID  `json:",omitempty"`
+	// Checks are the table's CHECK constraints; every written row must
+	// not make one false (NULL passes, as in PostgreSQL).
+	Checks []Check `json:",omitempty"`
 
 	// Views: the query text and the output column names.
 	ViewQuery   string   `json:",omitempty"`
@@ -50,6 +53,13 @@ type Descriptor struct {
 
 	// Sequences.
 	Seq *SequenceOpts `json:",omitempty"`
+}
+
+// Check is a CHECK constraint: a boolean expression over the row, as SQL
+// text, and its name.
+type Check struct {
+	Name string
+	Expr string
 }
 
 // Column is a table column.

@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 
+	"github.com/tesseradb/tessera/sql/catalog"
 	"github.com/tesseradb/tessera/sql/kvtxn"
 	"github.com/tesseradb/tessera/sql/pgerr"
 	"github.com/tesseradb/tessera/sql/plan"
@@ -32,6 +33,7 @@ type Env struct {
 	subq    map[int][]Row
 	cte     map[*plan.CTE][]Row
 	working map[*plan.CTE][]Row
+	checks  map[*catalog.Descriptor][]plan.Check // bound CHECK constraints
 	// RowsAffected counts rows written by Insert/Update/Delete.
 	RowsAffected int64
 }

@@ -30,7 +30,39 @@ func (env *Env) checkRow(d *catalog.Descriptor, row Row) error {
 		}
 		row[i] = v
 	}
+	if len(d.Checks) == 0 {
+		return nil
+	}
+	checks, err := env.checksOf(d)
+	if err != nil {
+		return err
+	}
+	for _, c := range checks {
+		v, err := env.Eval(c.E, row)
+		if err != nil {
+			return err
+		}
+		if b, ok := v.(types.DBool); ok && !bool(b) {
+			return pgerr.New(pgerr.CheckViolation, "new row for relation %q violates check constraint %q", d.Name, c.Name)
+		}
+	}
 	return nil
+}
+
+// checksOf returns d's bound CHECK constraints, bound once per statement.
+func (env *Env) checksOf(d *catalog.Descriptor) ([]plan.Check, error) {
+	if c, ok := env.checks[d]; ok {
+		return c, nil
+	}
+	c, err := plan.BindChecks(d, env.EvalCtx)
+	if err != nil {
+		return nil, err
+	}
+	if env.checks == nil {
+		env.checks = map[*catalog.Descriptor][]plan.Check{}
+	}
+	env.checks[d] = c
+	return c, nil
 }
 
 func pkeyName(d *catalog.Descriptor) string {

@@ -34,6 +34,7 @@ const (
 	NotNullViolation     = "23502"
 	CardinalityViolation = "21000"
 	WindowingError       = "42P20"
+	CheckViolation       = "23514"
 	FeatureNotSupported  = "0A000"
 	SerializationFailure = "40001"
 	InFailedTxn          = "25P02"

@@ -7,9 +7,11 @@ import (
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/format"
 	"github.com/tesseradb/tessera/sql/catalog"
 	"github.com/tesseradb/tessera/sql/exec"
 	"github.com/tesseradb/tessera/sql/parser"
+	"github.com/tesseradb/tessera/sql/parser/pgdialect"
 	"github.com/tesseradb/tessera/sql/pgerr"
 	"github.com/tesseradb/tessera/sql/plan"
 	"github.com/tesseradb/tessera/sql/types"
@@ -40,12 +42,74 @@ func (d *ddl) schemaOf(tn *ast.TableName) (catalog.ID, error) {
 	return id, nil
 }
 
+// restoreExpr gives the PostgreSQL text of a DEFAULT or CHECK
+// expression: the original text the dialect front end carried in a
+// pgdialect.DDLExprPrefix literal, else e rendered as SQL text our parser
+// reads back (names in double quotes).
 func restoreExpr(e ast.ExprNode) (string, error) {
+	if v, ok := e.(ast.ValueExpr); ok {
+		if s, ok := v.GetValue().(string); ok && strings.HasPrefix(s, pgdialect.DDLExprPrefix) {
+			return s[len(pgdialect.DDLExprPrefix):], nil
+		}
+	}
 	var sb strings.Builder
-	if err := e.Restore(newRestoreCtx(&sb)); err != nil {
+	flags := format.RestoreStringSingleQuotes | format.RestoreKeyWordUppercase | format.RestoreNameDoubleQuotes
+	if err := e.Restore(format.NewRestoreCtx(flags, &sb)); err != nil {
 		return "", err
 	}
 	return sb.String(), nil
+}
+
+// firstColumn finds the first column an expression names.
+type firstColumn struct{ name string }
+
+func (f *firstColumn) Enter(n ast.Node) (ast.Node, bool) {
+	if cn, ok := n.(*ast.ColumnNameExpr); ok && f.name == "" {
+		f.name = cn.Name.Name.O
+	}
+	return n, f.name != ""
+}
+
+func (f *firstColumn) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// addCheck adds a CHECK constraint to desc, named as PostgreSQL names it
+// (<table>_<column>_check, numbered when taken) unless given a name.
+func (d *ddl) addCheck(desc *catalog.Descriptor, name, col string, e ast.ExprNode) error {
+	txt, err := restoreExpr(e)
+	if err != nil {
+		return err
+	}
+	if col == "" { // a table constraint is named after its first column
+		if st, err := parser.ParseOne("SELECT " + txt); err == nil {
+			if sel, ok := st.AST.(*ast.SelectStmt); ok && sel.Fields != nil && len(sel.Fields.Fields) == 1 {
+				var fc firstColumn
+				sel.Fields.Fields[0].Expr.Accept(&fc)
+				col = fc.name
+			}
+		}
+	}
+	taken := func(n string) bool {
+		for _, c := range desc.Checks {
+			if c.Name == n {
+				return true
+			}
+		}
+		return false
+	}
+	if name == "" {
+		base := desc.Name + "_check"
+		if col != "" {
+			base = desc.Name + "_" + col + "_check"
+		}
+		name = base
+		for i := 1; taken(name); i++ {
+			name = fmt.Sprintf("%s%d", base, i)
+		}
+	} else if taken(name) {
+		return pgerr.New(pgerr.DuplicateObject, "constraint %q for relation %q already exists", name, desc.Name)
+	}
+	desc.Checks = append(desc.Checks, catalog.Check{Name: name, Expr: txt})
+	return nil
 }
 
 func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
@@ -119,6 +183,10 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 				col.Default = txt
 			case ast.ColumnOptionAutoIncrement:
 				serial = true
+			case ast.ColumnOptionCheck:
+				if err := d.addCheck(desc, "", col.Name, o.Expr); err != nil {
+					return "", err
+				}
 			}
 		}
 		if serial {
@@ -153,8 +221,12 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 			uniques = append(uniques, uniq{cols: cols, desc: dirs, name: c.Name})
 		case ast.ConstraintIndex, ast.ConstraintKey:
 			return "", pgerr.New(pgerr.Syntax, "syntax error: INDEX in CREATE TABLE")
-		case ast.ConstraintForeignKey, ast.ConstraintCheck:
-			d.notices = append(d.notices, "FOREIGN KEY and CHECK constraints are accepted and not enforced")
+		case ast.ConstraintCheck:
+			if err := d.addCheck(desc, c.Name, "", c.Expr); err != nil {
+				return "", err
+			}
+		case ast.ConstraintForeignKey:
+			d.notices = append(d.notices, "FOREIGN KEY constraints are accepted and not enforced")
 		}
 	}
 	resolve := func(names []string) ([]catalog.ColumnID, error) {
@@ -193,6 +265,9 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 		}
 		desc.Indexes = append(desc.Indexes, catalog.Index{ID: desc.NextIndexID, Name: nm, Unique: true, ColumnIDs: ids, Desc: u.desc})
 		desc.NextIndexID++
+	}
+	if _, err := plan.BindChecks(desc, d.b.Eval); err != nil { // names and types are checked now
+		return "", err
 	}
 	if err := d.coll.Write(d.ctx, desc); err != nil {
 		return "", err
@@ -852,6 +927,13 @@ func (d *ddl) tableScope(t *catalog.Descriptor) []plan.Col {
 
 // isSchemaStmt: the MySQL grammar reads CREATE/DROP SCHEMA as DATABASE;
 // PostgreSQL's schemas live inside the current database.
+// endsWithCascade reports whether a DROP statement's text ends in
+// CASCADE (the dialect front end drops the word for the MySQL grammar).
+func endsWithCascade(sql string) bool {
+	f := strings.Fields(strings.ToUpper(strings.TrimRight(sql, "; \t\n")))
+	return len(f) > 0 && f[len(f)-1] == "CASCADE"
+}
+
 func isSchemaStmt(sql, verb string) bool {
 	f := strings.Fields(strings.ToUpper(sql))
 	return len(f) >= 2 && f[0] == verb && f[1] == "SCHEMA"
@@ -870,7 +952,7 @@ func (d *ddl) createSchema(name string, ifNotExists bool) (string, error) {
 	return "CREATE SCHEMA", err
 }
 
-func (d *ddl) dropSchema(name string, ifExists bool) (string, error) {
+func (d *ddl) dropSchema(name string, ifExists, cascade bool) (string, error) {
 	id, err := d.coll.LookupID(d.ctx, d.b.DB, 0, name)
 	if err != nil {
 		return "", err
@@ -885,8 +967,22 @@ func (d *ddl) dropSchema(name string, ifExists bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if len(objs) > 0 {
+	if len(objs) > 0 && !cascade {
 		return "", pgerr.New(pgerr.DependentObjects, "cannot drop schema %q because other objects depend on it", name)
+	}
+	for _, oid := range objs {
+		o, err := d.coll.Get(d.ctx, oid)
+		if err != nil {
+			return "", err
+		}
+		if o != nil {
+			if err := d.dropDesc(o); err != nil {
+				return "", err
+			}
+		}
+	}
+	if len(objs) > 0 {
+		d.notices = append(d.notices, fmt.Sprintf("drop cascades to %d other objects", len(objs)))
 	}
 	if err := d.coll.RemoveName(d.ctx, d.b.DB, 0, name); err != nil {
 		return "", err

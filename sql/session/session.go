@@ -874,7 +874,7 @@ func (s *Session) executeAST(st *stmtCtx, b *plan.Binder, env *exec.Env, stmt *p
 		return ddlRes("CREATE DATABASE", err)
 	case *ast.DropDatabaseStmt:
 		if isSchemaStmt(stmt.SQL, "DROP") {
-			return ddlRes(d.dropSchema(n.Name.O, n.IfExists))
+			return ddlRes(d.dropSchema(n.Name.O, n.IfExists, endsWithCascade(stmt.SQL)))
 		}
 		id, err := st.coll.LookupID(st.ctx, 0, 0, n.Name.O)
 		if err != nil {

@@ -291,6 +291,69 @@ func isWordOut(s string) bool {
 	return true
 }
 
+// DDLExprPrefix starts the string literal that stands for a DEFAULT or
+// CHECK expression of a column or table definition: the rest of the
+// literal is the expression's PostgreSQL text, which the MySQL grammar
+// could not read (DEFAULT takes only literals there) or could not give
+// back unchanged. The catalog stores that text and our parser binds it.
+const DDLExprPrefix = "__tessera_pg_expr__:"
+
+// ddlExprEnd are the words that end a DEFAULT expression in a column
+// definition.
+var ddlExprEnd = map[string]bool{
+	"not": true, "null": true, "primary": true, "unique": true, "check": true, "references": true,
+	"constraint": true, "collate": true, "generated": true, "default": true, "deferrable": true,
+	"initially": true, "on": true,
+}
+
+// ddlExpr rewrites DEFAULT expr / CHECK (expr) at toks[i] in a CREATE or
+// ALTER TABLE into DEFAULT '<prefix>expr' / CHECK ('<prefix>expr'). It
+// returns the index after the expression.
+func (w *Rewriter) ddlExpr(i, to int) (int, bool) {
+	toks := w.Toks
+	if !w.ColumnTypes || (i > 0 && toks[i-1].Is("drop")) {
+		return 0, false
+	}
+	start, end := i+1, 0
+	if toks[i].Is("check") {
+		if !toks[start].IsP("(") {
+			return 0, false
+		}
+		end = matchClose(toks, start, to)
+		if end < 0 || end >= to {
+			return 0, false
+		}
+		if end == start+1 {
+			return 0, false
+		}
+		w.emit("CHECK", toks[i].Pos)
+		w.emit("(", toks[start].Pos)
+		w.emit(quoteStr(DDLExprPrefix+w.Src[toks[start+1].Pos:toks[end-1].End]), toks[start+1].Pos)
+		w.emit(")", toks[end].Pos)
+		return end + 1, true
+	}
+	depth := 0
+	for end = start; end < to; end++ {
+		tk := toks[end]
+		if tk.IsP("(") || tk.IsP("[") {
+			depth++
+		} else if tk.IsP(")") || tk.IsP("]") {
+			if depth == 0 {
+				break
+			}
+			depth--
+		} else if depth == 0 && (tk.IsP(",") || (end > start && tk.Kind == Ident && ddlExprEnd[tk.Val])) {
+			break
+		}
+	}
+	if end == start || depth != 0 {
+		return 0, false
+	}
+	w.emit("DEFAULT", toks[i].Pos)
+	w.emit(quoteStr(DDLExprPrefix+w.Src[toks[start].Pos:toks[end-1].End]), toks[start].Pos)
+	return end, true
+}
+
 // Run rewrites toks[from:to] (to excludes EOF / ';').
 func (w *Rewriter) Run(from, to int) error {
 	toks := w.Toks
@@ -375,6 +438,17 @@ func (w *Rewriter) Run(from, to int) error {
 					i++
 					continue
 				}
+			case "limit", "offset":
+				if toks[i+1].IsP("-") && (toks[i+2].Kind == Int || toks[i+2].Kind == Num) {
+					if t.Val == "limit" {
+						w.fail(toks[i+1], "2201W", "LIMIT must not be negative")
+					} else {
+						w.fail(toks[i+1], "2201X", "OFFSET must not be negative")
+					}
+					continue
+				}
+			}
+			switch t.Val {
 			case "limit":
 				top.sawLimit = true
 				if toks[i+1].Is("all") {
@@ -447,10 +521,20 @@ func (w *Rewriter) Run(from, to int) error {
 					w.emit(QuoteIdent(t.Val), t.Pos)
 					continue
 				}
-			case "default":
-				if toks[i+1].Is("values") && toks[from].Is("insert") {
+			case "cascade", "restrict":
+				// DROP SCHEMA|DATABASE name CASCADE|RESTRICT: the MySQL
+				// grammar has no such word; the caller reads it from the text
+				if i == to-1 && toks[from].Is("drop") && (toks[from+1].Is("schema") || toks[from+1].Is("database")) {
+					continue
+				}
+			case "default", "check":
+				if t.Val == "default" && toks[i+1].Is("values") && toks[from].Is("insert") {
 					w.emit("( ) VALUES ( )", t.Pos)
 					i++
+					continue
+				}
+				if next, ok := w.ddlExpr(i, to); ok {
+					i = next - 1
 					continue
 				}
 			case "operator":
