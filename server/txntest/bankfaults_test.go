@@ -1,9 +1,11 @@
 package txntest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime/pprof"
 	"slices"
 	"testing"
 	"time"
@@ -106,12 +108,18 @@ func runBankFaults(t *testing.T, knobs server.Knobs) {
 	progress := func(what string, n int64) {
 		t.Helper()
 		want := db.TxnStats().Commits + n
-		c.WaitFor(45*time.Second, "transfers commit after "+what, func() error {
-			if got := db.TxnStats().Commits; got < want {
-				return fmt.Errorf("%d of %d commits", got, want)
+		deadline := time.Now().Add(45 * time.Second)
+		for db.TxnStats().Commits < want {
+			if time.Now().After(deadline) {
+				// A stall: the goroutines (grouped by stack) say where.
+				var stacks bytes.Buffer
+				_ = pprof.Lookup("goroutine").WriteTo(&stacks, 1)
+				t.Logf("goroutines:\n%s", stacks.String())
+				t.Fatalf("no progress after %s: %d of %d commits in 45s", what, db.TxnStats().Commits, want)
 			}
-			return nil
-		})
+			tm := time.NewTimer(20 * time.Millisecond)
+			<-tm.C
+		}
 	}
 	// A leaseholder's node: the one holding the lease of a random bank
 	// range (or any node while no lease is reported).
