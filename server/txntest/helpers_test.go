@@ -3,6 +3,7 @@ package txntest
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -24,7 +25,7 @@ func startClusterB(t testing.TB, splits ...string) *servertest.Cluster {
 	// The tests split ranges themselves; the placement driver would merge
 	// the small ranges back meanwhile (and a merge racing these
 	// transactions can stall: issue 5's note), so it is off here.
-	c := servertest.Start(t, servertest.Config{Nodes: 3, Knobs: server.Knobs{DisablePlacementDriver: true}})
+	c := servertest.Start(t, servertest.Config{Nodes: 3, Knobs: server.Knobs{DisablePlacementDriver: os.Getenv("TXNTEST_DRIVER") == ""}})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for _, k := range splits {
