@@ -59,14 +59,16 @@ func runBankFaults(t *testing.T, knobs server.Knobs) {
 		require.NoError(t, c.Split(ctx, bank.Key(prefix, i)))
 		boundaries[i] = true
 	}
-	inBank := func() []*bankRange {
+	// inBank returns the leaseholder node ID (0: none) of every range
+	// over the accounts.
+	inBank := func() []uint64 {
 		rs, err := c.Ranges(ctx, 0)
 		require.NoError(t, err)
-		var out []*bankRange
+		var out []uint64
 		for _, r := range rs {
 			d := r.GetDesc()
 			if (len(d.GetEndKey()) == 0 || string(d.GetEndKey()) > string(prefix)) && string(d.GetStartKey()) < "bank0" {
-				out = append(out, &bankRange{start: d.GetStartKey(), leaseholder: r.GetLeaseholder().GetNodeId()})
+				out = append(out, r.GetLeaseholder().GetNodeId())
 			}
 		}
 		return out
@@ -125,9 +127,9 @@ func runBankFaults(t *testing.T, knobs server.Knobs) {
 	// range (or any node while no lease is reported).
 	leaseholderNode := func() int {
 		rs := inBank()
-		r := rs[rng.IntN(len(rs))]
+		lh := rs[rng.IntN(len(rs))]
 		for i := range c.Addrs {
-			if uint64(c.NodeID(i)) == r.leaseholder && r.leaseholder != 0 {
+			if uint64(c.NodeID(i)) == lh && lh != 0 {
 				return i
 			}
 		}
@@ -200,9 +202,3 @@ func runBankFaults(t *testing.T, knobs server.Knobs) {
 	require.NoError(t, err)
 	require.Equal(t, total, final, "total preserved")
 }
-
-type bankRange struct {
-	start       []byte
-	leaseholder uint64
-}
-
