@@ -38,6 +38,12 @@ func (s *Store) TransferLease(ctx context.Context, rangeID kvpb.RangeID, target 
 		return nil, r.unavailable(ctx, "waiting for another admin command")
 	}
 	defer func() { <-r.adminSem }()
+	if _, _, idx := r.frozenState(); idx != 0 {
+		// A merge froze the range and will commit or unfreeze it on this
+		// leaseholder: moving the lease now would strand the freeze (the
+		// merge's unfreeze would fail here).
+		return nil, &kvpb.UnavailableError{RangeId: uint64(rangeID), Reason: "frozen by a merge: no lease transfer until it commits or unfreezes"}
+	}
 	lease, err := r.ensureLease(ctx)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"time"
 
+	"google.golang.org/grpc"
+
 	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/pgwire"
 )
@@ -83,6 +85,10 @@ type Knobs struct {
 	PlacementMaxStepTime time.Duration
 	// PhysicalClock replaces the wall clock (clock skew tests).
 	PhysicalClock hlc.PhysicalClock
+	// PeerDialOptions are added to every gRPC connection the node dials
+	// to other nodes (its kv client and its raft transport): tests install
+	// a dialer there to partition nodes (servertest.Cluster.Partition).
+	PeerDialOptions []grpc.DialOption
 }
 
 func newServerClock(cfg Config) *hlc.Clock {

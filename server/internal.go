@@ -71,6 +71,17 @@ func isForwarded(ctx context.Context) bool {
 	return len(md.Get(forwardedKey)) > 0
 }
 
+// unforwarded returns ctx without the forwarded mark.
+func unforwarded(ctx context.Context) context.Context {
+	md, ok := metadata.FromIncomingContext(ctx)
+	if !ok {
+		return ctx
+	}
+	md = md.Copy()
+	md.Delete(forwardedKey)
+	return metadata.NewIncomingContext(ctx, md)
+}
+
 // forward sends a batch that got NotLeaseholder here to the leaseholder
 // the error names, once, so that clients that cannot reach every node (a
 // host talking to a compose network through one published port) are

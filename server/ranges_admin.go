@@ -202,7 +202,11 @@ func onLeaseholder[T any](ctx context.Context, s *Server, rangeID kvpb.RangeID,
 		return zero, status.Error(codes.Unavailable, "node not running yet")
 	}
 	if isForwarded(ctx) {
-		return local(ctx, st)
+		// The mark is for this hop only: a command run here may route
+		// others of its own (a merge moves the right range's lease here
+		// through transferLease), which must find their leaseholders
+		// rather than run here too.
+		return local(unforwarded(ctx), st)
 	}
 	node, isLocal, err := s.leaseholderOf(ctx, rangeID)
 	if err != nil {

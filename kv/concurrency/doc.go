@@ -21,9 +21,12 @@
 //     detection: every waiting push periodically queries its pusher's
 //     record (QueryTxn), whose range answers with the txns waiting on the
 //     pusher (transitively, from their own queries); when the pushee is
-//     among them the pushes form a cycle, and the push whose pushee is the
-//     lower (priority, then ID: batcheval.TxnLess) is forced: that pushee
-//     is aborted. Every cycle has such an edge, so every cycle is broken.
+//     among them the pushes form a cycle, and a push whose pushee is the
+//     lower (priority, then ID: batcheval.TxnLess) may be forced: that
+//     pushee is aborted. Every cycle has such an edge, so every cycle is
+//     broken. To abort one txn per cycle, only the edge into the lowest ID
+//     it knows of forces at once; the other such edges wait a few more
+//     queries and force only if the cycle is still there.
 //   - Intent resolution (intent_resolver.go): pushes, resolves and the
 //     asynchronous resolution of a finished txn's remote intents go
 //     through a key-routed Sender (the node's DistSender, or a local

@@ -1,6 +1,7 @@
 package concurrency
 
 import (
+	"bytes"
 	"context"
 	"sync"
 	"time"
@@ -39,6 +40,10 @@ type waiter struct {
 	// deps: txns that (transitively) wait on the pusher, from its last
 	// query.
 	deps map[string]struct{}
+	// cycleQueries counts the consecutive queries that found this push
+	// closing a cycle it may break (queryPusher); only its goroutine
+	// touches it.
+	cycleQueries int
 }
 
 // NewQueue returns an empty queue.
@@ -199,16 +204,39 @@ func (q *Queue) queryPusher(ctx context.Context, req *kvpb.PushTxnRequest, rec *
 	if resp.GetQueriedTxn().GetStatus() == kvpb.TransactionStatus_ABORTED {
 		return true, &kvpb.TransactionAbortedError{Reason: kvpb.TransactionAbortedReason_ABORT_REASON_PUSHER_ABORTED}
 	}
-	q.setDeps(w, resp.GetWaitingTxns())
-	for _, d := range resp.GetWaitingTxns() {
-		if kvpb.SameTxn(d, req.GetPushee().GetId()) {
-			// A cycle: pusher waits on pushee, which (transitively) waits
-			// on pusher.
-			if batcheval.TxnLess(rec.GetMeta(), pusher.GetMeta()) {
-				req.Force = true
-				return true, nil
-			}
+	deps := resp.GetWaitingTxns()
+	q.setDeps(w, deps)
+	cycle := false
+	for _, d := range deps {
+		cycle = cycle || kvpb.SameTxn(d, req.GetPushee().GetId())
+	}
+	// A cycle: pusher waits on pushee, which (transitively) waits on
+	// pusher. Every edge whose pushee is the lesser txn may break it, but
+	// in a cycle of three or more several edges can be such: forcing them
+	// all would abort more than one txn. The edge whose pushee has the
+	// lowest ID among the txns it knows to be involved forces at once
+	// (priorities are equal in the common case, so that is the cycle's
+	// loser); the others only if the cycle is still there after
+	// deferQueries more queries, which keeps every cycle broken even when
+	// the lowest ID is a bystander waiting on the cycle.
+	if !cycle || !batcheval.TxnLess(rec.GetMeta(), pusher.GetMeta()) {
+		w.cycleQueries = 0
+		return false, nil
+	}
+	w.cycleQueries++
+	lowest := true
+	for _, d := range deps {
+		if bytes.Compare(d, rec.GetMeta().GetId()) < 0 {
+			lowest = false
 		}
+	}
+	if lowest || w.cycleQueries > deferQueries {
+		req.Force = true
+		return true, nil
 	}
 	return false, nil
 }
+
+// deferQueries is how many queries an edge of a deadlock cycle that is not
+// the designated breaker waits before breaking the cycle itself.
+const deferQueries = 3

@@ -1,24 +1,33 @@
 // Package servertest runs an in-process cluster of real nodes (real
 // Pebble stores in temporary directories, real gRPC on loopback) for
 // tests above the server: kv clients, transactions, SQL. Nodes can be
-// stopped and restarted, and ranges split, through the same Admin RPCs an
-// operator uses.
+// stopped and restarted, ranges split and merged through the same Admin
+// RPCs an operator uses, pairs of nodes partitioned (Partition: their
+// connections are cut and redials refused) and node clocks skewed
+// (SetClockOffset).
 //
 // Invariants: every node listens on 127.0.0.1; everything a Cluster
-// starts is stopped by the test's Cleanup.
+// starts is stopped by the test's Cleanup. Faults only touch traffic
+// between nodes: clients of the cluster (DB, Admin) always reach every
+// running node.
 package servertest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc"
 
 	"github.com/tesseradb/tessera/kv/kvclient"
 	"github.com/tesseradb/tessera/kv/kvpb"
@@ -43,6 +52,13 @@ type Cluster struct {
 
 	mu    sync.Mutex
 	nodes []*server.Server
+	// cut holds the partitioned node pairs (lower index first); conns the
+	// live inter-node connections per pair, closed when the pair is cut.
+	cut   map[[2]int]bool
+	conns map[[2]int]map[net.Conn]struct{}
+
+	offsets []atomic.Int64 // per node, nanoseconds added to its wall clock
+	admins  []kvpb.AdminClient
 }
 
 // Start starts cfg.Nodes nodes, bootstraps the cluster on the first and
@@ -62,7 +78,8 @@ func Start(t testing.TB, cfg Config) *Cluster {
 	if cfg.Knobs.JoinInterval == 0 {
 		cfg.Knobs.JoinInterval = 50 * time.Millisecond
 	}
-	c := &Cluster{t: t, cfg: cfg}
+	c := &Cluster{t: t, cfg: cfg, cut: map[[2]int]bool{}, conns: map[[2]int]map[net.Conn]struct{}{},
+		offsets: make([]atomic.Int64, cfg.Nodes), admins: make([]kvpb.AdminClient, cfg.Nodes)}
 	root := t.TempDir()
 	for i := 0; i < cfg.Nodes; i++ {
 		port, err := freePort()
@@ -131,7 +148,12 @@ func (c *Cluster) StartNode(i int) {
 		return
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.cfg.LogLevel}))
-	s, err := server.New(server.Config{StoreDir: c.dirs[i], Listen: c.Addrs[i], Join: c.Addrs, Logger: logger, Knobs: c.cfg.Knobs})
+	knobs := c.cfg.Knobs
+	knobs.PeerDialOptions = append(slices.Clone(knobs.PeerDialOptions), grpc.WithContextDialer(c.dialer(i)))
+	if knobs.PhysicalClock == nil {
+		knobs.PhysicalClock = func() int64 { return time.Now().UnixNano() + c.offsets[i].Load() }
+	}
+	s, err := server.New(server.Config{StoreDir: c.dirs[i], Listen: c.Addrs[i], Join: c.Addrs, Logger: logger, Knobs: knobs})
 	if err != nil {
 		c.t.Fatalf("starting n%d: %v", i+1, err)
 	}
@@ -139,6 +161,101 @@ func (c *Cluster) StartNode(i int) {
 		c.t.Fatalf("starting n%d: %v", i+1, err)
 	}
 	c.nodes[i] = s
+}
+
+// SetClockOffset sets node i's clock to the wall clock plus d (the node's
+// hybrid logical clock never goes backwards: a smaller offset only slows
+// its physical part down until the wall catches up). It has no effect when
+// Config.Knobs.PhysicalClock is set.
+func (c *Cluster) SetClockOffset(i int, d time.Duration) { c.offsets[i].Store(int64(d)) }
+
+func pair(i, j int) [2]int {
+	if i > j {
+		i, j = j, i
+	}
+	return [2]int{i, j}
+}
+
+// Partition cuts nodes i and j apart (both directions): their open
+// connections are closed and new dials between them fail until Heal.
+func (c *Cluster) Partition(i, j int) {
+	c.mu.Lock()
+	p := pair(i, j)
+	c.cut[p] = true
+	conns := c.conns[p]
+	delete(c.conns, p)
+	c.mu.Unlock()
+	for conn := range conns {
+		conn.Close()
+	}
+}
+
+// Isolate partitions node i from every other node.
+func (c *Cluster) Isolate(i int) {
+	for j := range c.Addrs {
+		if j != i {
+			c.Partition(i, j)
+		}
+	}
+}
+
+// Heal removes every partition.
+func (c *Cluster) Heal() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.cut)
+}
+
+// errPartitioned is returned by dials across a partition.
+var errPartitioned = errors.New("servertest: partitioned")
+
+// dialer returns node from's dialer for inter-node connections: it
+// refuses addresses across a partition and registers each connection so
+// that Partition can close it.
+func (c *Cluster) dialer(from int) func(ctx context.Context, addr string) (net.Conn, error) {
+	return func(ctx context.Context, addr string) (net.Conn, error) {
+		to := slices.Index(c.Addrs, addr)
+		c.mu.Lock()
+		cut := to >= 0 && to != from && c.cut[pair(from, to)]
+		c.mu.Unlock()
+		if cut {
+			return nil, fmt.Errorf("n%d -> %s: %w", from+1, addr, errPartitioned)
+		}
+		var d net.Dialer
+		conn, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil || to < 0 || to == from {
+			return conn, err
+		}
+		p := pair(from, to)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.cut[p] { // cut while dialing
+			conn.Close()
+			return nil, fmt.Errorf("n%d -> %s: %w", from+1, addr, errPartitioned)
+		}
+		if c.conns[p] == nil {
+			c.conns[p] = map[net.Conn]struct{}{}
+		}
+		tc := &trackedConn{Conn: conn, forget: func(cn net.Conn) {
+			c.mu.Lock()
+			delete(c.conns[p], cn)
+			c.mu.Unlock()
+		}}
+		c.conns[p][tc] = struct{}{}
+		return tc, nil
+	}
+}
+
+// trackedConn forgets itself in the cluster's table when closed.
+type trackedConn struct {
+	net.Conn
+	once   sync.Once
+	forget func(net.Conn)
+}
+
+func (t *trackedConn) Close() error {
+	t.once.Do(func() { t.forget(t) })
+	return t.Conn.Close()
 }
 
 // StopNode stops node i (its store stays on disk).
@@ -150,6 +267,17 @@ func (c *Cluster) StopNode(i int) {
 	if s != nil {
 		s.Stop()
 	}
+}
+
+// NodeID returns node i's ID (0 when it is stopped or has not joined).
+func (c *Cluster) NodeID(i int) kvpb.NodeID {
+	c.mu.Lock()
+	s := c.nodes[i]
+	c.mu.Unlock()
+	if s == nil {
+		return 0
+	}
+	return s.NodeID()
 }
 
 // Running reports whether node i runs.
@@ -173,10 +301,15 @@ func (c *Cluster) DB(cfg kvclient.Config) *kvclient.DB {
 	return db
 }
 
-// Admin returns an Admin client of node i (a fresh connection each call,
-// closed at Cleanup).
+// Admin returns an Admin client of node i (one connection per node, kept
+// across restarts, closed at Cleanup).
 func (c *Cluster) Admin(i int) kvpb.AdminClient {
 	c.t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if a := c.admins[i]; a != nil {
+		return a
+	}
 	db, err := kvclient.NewDB(kvclient.Config{Addrs: []string{c.Addrs[i]}})
 	if err != nil {
 		c.t.Fatal(err)
@@ -186,7 +319,8 @@ func (c *Cluster) Admin(i int) kvpb.AdminClient {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	return kvpb.NewAdminClient(conn)
+	c.admins[i] = kvpb.NewAdminClient(conn)
+	return c.admins[i]
 }
 
 // Split splits the range holding key at key, through any running node.
@@ -203,6 +337,36 @@ func (c *Cluster) Split(ctx context.Context, key []byte) error {
 		last = err
 	}
 	return fmt.Errorf("split at %q: %w", key, last)
+}
+
+// Merge merges the range whose right neighbour starts at key (key is a
+// range boundary) with that neighbour, through any running node.
+func (c *Cluster) Merge(ctx context.Context, key []byte) error {
+	var last error
+	for i := range c.Addrs {
+		if !c.Running(i) {
+			continue
+		}
+		rs, err := c.Ranges(ctx, i)
+		if err != nil {
+			last = err
+			continue
+		}
+		var left uint64
+		for _, r := range rs {
+			if string(r.GetDesc().GetEndKey()) == string(key) {
+				left = r.GetDesc().GetRangeId()
+			}
+		}
+		if left == 0 {
+			return fmt.Errorf("merge at %q: no range ends there", key)
+		}
+		if _, err = c.Admin(i).AdminMerge(ctx, &kvpb.AdminMergeRequest{RangeId: left}); err == nil {
+			return nil
+		}
+		last = err
+	}
+	return fmt.Errorf("merge at %q: %w", key, last)
 }
 
 // Ranges lists the ranges (through node i).

@@ -22,9 +22,14 @@ func startCluster(t *testing.T, splits ...string) *servertest.Cluster {
 func startClusterB(t testing.TB, splits ...string) *servertest.Cluster {
 	t.Helper()
 	// The tests split ranges themselves; the placement driver would merge
-	// the small ranges back meanwhile (and a merge racing these
-	// transactions can stall: issue 5's note), so it is off here.
-	c := servertest.Start(t, servertest.Config{Nodes: 3, Knobs: server.Knobs{DisablePlacementDriver: true}})
+	// the small ranges back meanwhile, so it is off here
+	// (TestBankPlacementDriver runs with it).
+	return startClusterK(t, server.Knobs{DisablePlacementDriver: true}, splits...)
+}
+
+func startClusterK(t testing.TB, knobs server.Knobs, splits ...string) *servertest.Cluster {
+	t.Helper()
+	c := servertest.Start(t, servertest.Config{Nodes: 3, Knobs: knobs})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for _, k := range splits {

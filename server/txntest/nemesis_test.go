@@ -20,7 +20,8 @@ import (
 )
 
 // A kvnemesis-like test: seeded random multi-key transactions over keys on
-// several ranges, run concurrently while ranges split, then a validator
+// several ranges, run concurrently while ranges split and leases move
+// (both chosen by the seed), then a validator
 // checks the history: replaying the committed transactions one by one in
 // commit-timestamp order on a model must reproduce every value each of
 // them read (serializability with the commit timestamps as the serial
@@ -69,8 +70,57 @@ func TestRandomHistories(t *testing.T) {
 		written   = map[string]string{} // value -> txn that wrote it (any outcome)
 		failed    int
 	)
-	splitDone := make(chan error, 1)
-	go func() { splitDone <- c.Split(ctx, []byte(keyOf(6))) }()
+	// Faults while the transactions run, seeded too: splits at random keys
+	// and lease transfers of random ranges of the keys to random voters.
+	workDone := make(chan struct{})
+	faultsDone := make(chan error, 1)
+	var faultLog []string
+	go func() {
+		faultsDone <- func() error {
+			rng := rand.New(rand.NewPCG(seed, 1000))
+			splitAt := map[string]bool{"n/04": true, "n/08": true}
+			for f := 0; f < 6; f++ {
+				select {
+				case <-workDone:
+					return nil
+				default:
+				}
+				if f%2 == 0 {
+					k := keyOf(1 + rng.IntN(nkeys-1))
+					if splitAt[k] {
+						continue
+					}
+					splitAt[k] = true
+					faultLog = append(faultLog, "split at "+k)
+					if err := c.Split(ctx, []byte(k)); err != nil {
+						return err
+					}
+					continue
+				}
+				rs, err := c.Ranges(ctx, 0)
+				if err != nil {
+					return err
+				}
+				var mine []*kvpb.RangeListEntry
+				for _, r := range rs {
+					d := r.GetDesc()
+					if (len(d.GetEndKey()) == 0 || string(d.GetEndKey()) > "n/") && string(d.GetStartKey()) < "n0" {
+						mine = append(mine, r)
+					}
+				}
+				r := mine[rng.IntN(len(mine))]
+				reps := r.GetDesc().GetReplicas()
+				to := reps[rng.IntN(len(reps))]
+				faultLog = append(faultLog, fmt.Sprintf("lease of r%d to n%d", r.GetDesc().GetRangeId(), to.GetNodeId()))
+				_, err = c.Admin(0).TransferLease(ctx, &kvpb.TransferLeaseRequest{RangeId: r.GetDesc().GetRangeId(),
+					Target: &kvpb.ReplicaTarget{NodeId: to.GetNodeId(), StoreId: to.GetStoreId()}})
+				if err != nil {
+					return fmt.Errorf("%s: %w", faultLog[len(faultLog)-1], err)
+				}
+			}
+			return nil
+		}()
+	}()
 
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -131,7 +181,9 @@ func TestRandomHistories(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	require.NoError(t, <-splitDone)
+	close(workDone)
+	require.NoError(t, <-faultsDone)
+	t.Logf("faults: %v", faultLog)
 	require.Zero(t, failed, "transactions failed for good")
 
 	// Serial order: commit timestamp; at a tie a txn whose reads saw the
