@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tesseradb/tessera/hlc"
+	"github.com/tesseradb/tessera/kv/keys"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
 	"github.com/tesseradb/tessera/ranges"
@@ -193,4 +194,49 @@ func TestGCThresholdSplitMerge(t *testing.T) {
 	require.Equal(t, higher, left.GCThreshold(), "the merged range keeps the higher threshold")
 	_, err = getAt(ctx, s, 1, "a", higher)
 	requireBeforeGC(t, err)
+}
+
+// TestGCTxnRecords: finalized records older than the record GC age are
+// removed (PENDING ones stay), and a txn whose record may have been
+// removed cannot create one again.
+func TestGCTxnRecords(t *testing.T) {
+	const age = 200 * time.Millisecond
+	c := rangetest.New(t, rangetest.Config{Nodes: 1, TxnRecordGCAge: age})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s := c.Nodes[0].Store()
+	clock := c.Clock()
+	require.NoError(t, c.Put(ctx, "warm", "up"))
+	eng := c.Nodes[0].Engine()
+	hasRecord := func(x *testTxn) bool {
+		_, ok, err := eng.GetRaw(keys.TxnRecordKey(x.txn.GetMeta().GetKey(), x.txn.ID()))
+		require.NoError(t, err)
+		return ok
+	}
+	a := newTestTxn(t, s, 1, "k1", 1)
+	require.NoError(t, a.put(ctx, "k1", "a"))
+	require.NoError(t, a.commit(ctx)) // not 1PC: its intent was laid earlier
+	require.True(t, hasRecord(a), "a finalized record stays after commit")
+	b := newTestTxn(t, s, 2, "k2", 1)
+	_, err := b.send(ctx, kvpb.NewHeartbeatTxn([]byte("k2"), clock.Now()))
+	require.NoError(t, err)
+	require.True(t, hasRecord(b))
+	done := clock.Now()
+	require.Eventually(t, func() bool { return clock.Now().WallTime > done.WallTime+int64(age) }, 30*time.Second, 10*time.Millisecond)
+
+	res, err := s.RunGC(ctx)
+	require.NoError(t, err)
+	require.Equal(t, int64(1), res.RecordsRemoved)
+	require.False(t, hasRecord(a), "the old COMMITTED record is gone")
+	require.True(t, hasRecord(b), "a PENDING record stays")
+	v, found, err := c.Get(ctx, "k1")
+	require.NoError(t, err)
+	require.True(t, found)
+	require.Equal(t, "a", v)
+
+	// A late heartbeat of the collected txn may not re-create its record.
+	_, err = a.send(ctx, kvpb.NewHeartbeatTxn([]byte("k1"), clock.Now()))
+	var tae *kvpb.TransactionAbortedError
+	require.True(t, errors.As(err, &tae), "%v", err)
+	require.False(t, hasRecord(a))
 }

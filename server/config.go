@@ -83,6 +83,10 @@ type Knobs struct {
 	PlacementMaxStepTime time.Duration
 	// PhysicalClock replaces the wall clock (clock skew tests).
 	PhysicalClock hlc.PhysicalClock
+	// GCInterval is the period of each store's MVCC GC queue (default
+	// ranges.DefaultGCInterval, 10m); negative turns the periodic queue
+	// off (tests then call Server.RunGC).
+	GCInterval time.Duration
 }
 
 func newServerClock(cfg Config) *hlc.Clock {

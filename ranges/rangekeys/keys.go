@@ -96,7 +96,9 @@ func FrozenKey(rangeID uint64) []byte { return rangeKey(replicatedPrefix, rangeI
 
 // GCThresholdKey holds the range's GC threshold, a kvpb.Timestamp
 // (replicated): reads and writes at or below it are refused.
-func GCThresholdKey(rangeID uint64) []byte { return rangeKey(replicatedPrefix, rangeID, suffixGCThresh) }
+func GCThresholdKey(rangeID uint64) []byte {
+	return rangeKey(replicatedPrefix, rangeID, suffixGCThresh)
+}
 
 // TombstoneKey holds rangepb.ReplicaTombstone (unreplicated).
 func TombstoneKey(rangeID uint64) []byte {

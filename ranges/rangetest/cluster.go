@@ -240,7 +240,7 @@ func (c *Cluster) start(n *Node) {
 		LeaseDuration: c.cfg.LeaseDuration, RequestTimeout: c.cfg.RequestTimeout,
 		RaftLogMaxEntries: c.cfg.RaftLogMaxEntries, Seed: c.cfg.Seed + int64(n.ID),
 		SnapshotChunkBytes: c.cfg.SnapshotChunkBytes,
-		GCTTL: func() time.Duration { return c.cfg.GCTTL }, GCInterval: -1, TxnRecordGCAge: c.cfg.TxnRecordGCAge,
+		GCTTL:              func() time.Duration { return c.cfg.GCTTL }, GCInterval: -1, TxnRecordGCAge: c.cfg.TxnRecordGCAge,
 	})
 	require.NoError(t, err)
 	require.NoError(t, store.Start(context.Background()))
