@@ -240,3 +240,29 @@ func TestGCTxnRecords(t *testing.T) {
 	require.True(t, errors.As(err, &tae), "%v", err)
 	require.False(t, hasRecord(a))
 }
+
+// TestGCThresholdSnapshot: a replica added after the GC learns the
+// threshold from its snapshot and refuses reads below it too.
+func TestGCThresholdSnapshot(t *testing.T) {
+	c := rangetest.New(t, rangetest.Config{Nodes: 2, Replicas: 1, GCTTL: time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s := c.Nodes[0].Store()
+	clock := c.Clock()
+	require.NoError(t, c.Put(ctx, "a", "1"))
+	start := clock.Now()
+	require.Eventually(t, func() bool { return clock.Now().WallTime > start.WallTime+int64(time.Millisecond) }, 30*time.Second, time.Millisecond)
+	_, err := s.RunGC(ctx)
+	require.NoError(t, err)
+	r, _ := s.GetReplica(1)
+	th := r.GCThreshold()
+	require.False(t, th.IsEmpty())
+
+	c.AddVoter(ctx, 1, c.Nodes[1])
+	s2 := c.Nodes[1].Store()
+	require.Eventually(t, func() bool {
+		r2, ok := s2.GetReplica(1)
+		return ok && r2.Desc() != nil && r2.GCThreshold() == th
+	}, 30*time.Second, 10*time.Millisecond, "the new replica learns the threshold")
+	require.Positive(t, s2.Metrics().SnapshotsApplied, "it came with a snapshot")
+}
