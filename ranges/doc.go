@@ -44,9 +44,9 @@
 // read and write timestamps; writes go above the lease start and the
 // timestamp cache), and evaluates the batch with kv/batcheval. A batch
 // that meets intents hands them to the lock table and is sequenced again.
-// Reads return at once, without Raft; they refuse timestamps at or below the
-// range's GC threshold (replica_gc.go) and record themselves in the
-// timestamp cache. The
+// Requests on user data at or below the range's GC threshold are refused
+// (replica_gc.go). Reads return at once, without Raft, and record
+// themselves in the timestamp cache. The
 // response carries the txn as evaluated, with this node's observed
 // timestamp. After a write applies, its side effects reach the lock table
 // (resolved intents), the txn wait queue (updated records) and the intent

@@ -53,7 +53,6 @@ func walkGC(r Reader, start, end []byte, threshold hlc.Timestamp, fn func(uk []b
 		total    int
 		keeping  bool
 		intentTs hlc.Timestamp
-		stopped  bool
 	)
 	// flush hands the current key to fn; false means stop.
 	flush := func() bool {
@@ -70,11 +69,7 @@ func walkGC(r Reader, start, end []byte, threshold hlc.Timestamp, fn func(uk []b
 			return nil, err
 		}
 		if cur == nil || compareBytes(uk, cur) != 0 {
-			if stopped {
-				return append([]byte(nil), uk...), nil
-			}
 			if !flush() {
-				stopped = true
 				return append([]byte(nil), uk...), nil
 			}
 			cur = append(cur[:0], uk...)
