@@ -20,6 +20,7 @@
 //	(*Store).ReplicaContaining(key), CheckSplitKey,
 //	CheckMergeable, StatsFromProto                        helpers for server/
 //	(*Store).LoadInfo()                                   QPS, writes/s, sampled request keys of leased ranges
+//	(*Store).RunGC(ctx), (*Replica).GCThreshold()         one MVCC GC pass now; a range's GC threshold
 //	NewInternalServer(store)                              kvpb.RegisterInternalServer(grpcServer, …)
 //	NewGRPCTransport(GRPCTransportConfig{NodeID, Resolver})
 //	NewMemNetwork(seed).Transport(nodeID), Register(nodeID, store)   tests
@@ -43,8 +44,9 @@
 // read and write timestamps; writes go above the lease start and the
 // timestamp cache), and evaluates the batch with kv/batcheval. A batch
 // that meets intents hands them to the lock table and is sequenced again.
-// Reads return at once, without Raft; they refuse timestamps below the GC
-// TTL (replica_txn.go) and record themselves in the timestamp cache. The
+// Requests on user data at or below the range's GC threshold are refused
+// (replica_gc.go). Reads return at once, without Raft, and record
+// themselves in the timestamp cache. The
 // response carries the txn as evaluated, with this node's observed
 // timestamp. After a write applies, its side effects reach the lock table
 // (resolved intents), the txn wait queue (updated records) and the intent
@@ -103,6 +105,17 @@
 // split and added on merge. Snapshots overlapping another replica on the
 // store are declined. Meta records are written by server/. Details:
 // docs/design/splits.md.
+//
+// # MVCC GC
+//
+// Each range's GC threshold is replicated state (GCThresholdKey): raised
+// only by GC commands, atomically with the removal of the history below
+// it, inherited by both halves of a split, the max of both after a merge.
+// Each store runs a GC queue (gc_queue.go, every StoreConfig.GCInterval;
+// RunGC for tests) over the ranges it leads: GC requests of bounded key
+// batches at now - GCTTL(), and removal of finalized txn records older
+// than TxnRecordGCAge after their listed intents are resolved again.
+// Details: docs/design/transactions.md.
 //
 // # Keys and state
 //

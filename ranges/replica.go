@@ -64,6 +64,9 @@ type Replica struct {
 		// frozenIndex, when non-zero, is the raft index at which a merge
 		// subsumed the range: it serves nothing any more.
 		frozenIndex uint64
+		// gcThreshold: history at or below it may be garbage-collected;
+		// requests at or below it are refused (replicated, GCThresholdKey).
+		gcThreshold hlc.Timestamp
 		leaderID    kvpb.ReplicaID
 		term        uint64
 		// stateChanged is closed (and replaced) whenever lease, leader or
@@ -179,6 +182,11 @@ func (r *Replica) loadStateLocked() error {
 	} else if ok {
 		r.mu.frozenIndex = decodeUint64(v)
 	}
+	gcth := &kvpb.Timestamp{}
+	if _, err := getProto(eng, rangekeys.GCThresholdKey(id), gcth); err != nil {
+		return err
+	}
+	r.mu.gcThreshold = gcth.HLC()
 	r.mu.nextMAI = as.GetLeaseAppliedIndex()
 	// Reads may have been served (by us before a restart, or by the holder
 	// whose state a snapshot brings) up to now: no write goes below.

@@ -6,6 +6,7 @@ import (
 	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
 	"github.com/tesseradb/tessera/ranges/rangekeys"
@@ -22,6 +23,7 @@ type applyState struct {
 	stats   *kvpb.MVCCStats
 	// frozenIndex: see Replica.mu.frozenIndex.
 	frozenIndex  uint64
+	gcThreshold  hlc.Timestamp
 	statsChanged bool
 	descChanged  bool
 	// post runs once the batch is committed and mu installed (split and
@@ -46,7 +48,8 @@ func (r *Replica) applyCommitted(ents []*raftpb.Entry) error {
 		return nil
 	}
 	st := applyState{desc: r.mu.desc, lease: r.mu.lease, applied: proto.Clone(r.mu.applied).(*rangepb.AppliedState),
-		stats: proto.Clone(r.mu.stats).(*kvpb.MVCCStats), frozenIndex: r.mu.frozenIndex}
+		stats: proto.Clone(r.mu.stats).(*kvpb.MVCCStats), frozenIndex: r.mu.frozenIndex,
+		gcThreshold: r.mu.gcThreshold}
 	replicaID := r.mu.replicaID
 	r.mu.RUnlock()
 
@@ -112,6 +115,7 @@ func (r *Replica) applyCommitted(ents []*raftpb.Entry) error {
 	r.mu.Lock()
 	r.mu.desc, r.mu.lease, r.mu.applied = st.desc, st.lease, st.applied
 	r.mu.stats, r.mu.frozenIndex = st.stats, st.frozenIndex
+	r.mu.gcThreshold = st.gcThreshold
 	if newHolder {
 		// A new leaseholder: no write may land below a read the previous
 		// holder served, all of which are below our lease start.
@@ -222,6 +226,12 @@ func (r *Replica) applyCommand(b storage.Batch, st *applyState, cmd *rangepb.Raf
 	if d := cmd.GetStatsDelta(); d != nil {
 		addStats(st.stats, d)
 		st.statsChanged = true
+	}
+	if th := cmd.GetGcThreshold().HLC(); st.gcThreshold.Less(th) {
+		st.gcThreshold = th
+		if err := putProto(b, rangekeys.GCThresholdKey(uint64(r.rangeID)), kvpb.TS(th)); err != nil {
+			return err
+		}
 	}
 	if sp := cmd.GetSplit(); sp != nil {
 		return r.applySplit(b, st, sp)

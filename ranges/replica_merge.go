@@ -240,6 +240,11 @@ func (r *Replica) applyMerge(b storage.Batch, st *applyState, m *rangepb.MergeTr
 	st.descChanged = true
 	addStats(st.stats, m.GetRightStats())
 	st.statsChanged = true
+	// The merged range keeps the higher GC threshold of the two (the
+	// right's is final: it is frozen and caught up here).
+	if err := r.mergeGCThreshold(b, st, rightID); err != nil {
+		return err
+	}
 	if err := b.ClearRange(rangekeys.ReplicatedPrefix(uint64(rightID)), rangekeys.ReplicatedEnd(uint64(rightID))); err != nil {
 		return err
 	}

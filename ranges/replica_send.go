@@ -193,7 +193,7 @@ func (r *Replica) sendOnce(ctx context.Context, ba *kvpb.BatchRequest, creq *con
 		txn = t.Clone()
 		ts = txn.ReadTS()
 	}
-	if err := r.checkGCThreshold(ts); err != nil {
+	if err := r.checkGCThreshold(ba, ts); err != nil {
 		return nil, nil, err
 	}
 	var br *kvpb.BatchResponse
@@ -215,7 +215,7 @@ func (r *Replica) sendOnce(ctx context.Context, ba *kvpb.BatchRequest, creq *con
 // evalArgs are the batcheval arguments of a batch.
 func (r *Replica) evalArgs(rw storage.ReadWriter, txn *kvpb.Transaction, ts hlc.Timestamp, ms *storage.MVCCStats) batcheval.Args {
 	return batcheval.Args{RW: rw, Timestamp: ts, Stats: ms, Txn: txn, NodeID: r.store.cfg.NodeID,
-		Now: r.store.cfg.Clock.Now(), Desc: r.Desc(), Result: &batcheval.Result{}}
+		Now: r.store.cfg.Clock.Now(), Desc: r.Desc(), Result: &batcheval.Result{}, RecordGCAge: r.store.cfg.TxnRecordGCAge}
 }
 
 // recordReads adds the batch's user reads (and refreshes) to the
@@ -307,7 +307,8 @@ func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, txn 
 	r.recordReads(ba, txn, ts)
 	r.fillQueryTxn(ba, br)
 	r.finishTxn(br, args.Txn, observed)
-	if b.Empty() {
+	gcth := args.Result.GCThreshold
+	if b.Empty() && !r.GCThreshold().Less(gcth) {
 		r.applySideEffects(args.Result)
 		return br, nil
 	}
@@ -315,6 +316,7 @@ func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, txn 
 		ProposerLeaseSequence: lease.GetSequence(),
 		WriteBatch:            append([]byte(nil), b.Repr()...),
 		StatsDelta:            statsToProto(ms),
+		GcThreshold:           kvpb.TS(gcth),
 	})
 	p.br = br
 	p.guard = g

@@ -284,6 +284,9 @@ func (r *Replica) applySplit(b storage.Batch, st *applyState, sp *rangepb.SplitT
 	if err := writeSplitRightState(b, right, st.lease, sp.GetRightStats(), hs, ours.ID()); err != nil {
 		return err
 	}
+	if err := writeGCThreshold(b, rightID, st.gcThreshold); err != nil { // the right half inherits it
+		return err
+	}
 	campaign := st.lease.GetReplica().GetStoreId() == uint64(s.cfg.StoreID)
 	st.post = append(st.post, func() { s.installSplitRight(rightID, ours.ID(), campaign) })
 	return nil

@@ -5,17 +5,11 @@ import (
 	"errors"
 	"time"
 
-	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/batcheval"
 	"github.com/tesseradb/tessera/kv/concurrency"
 	"github.com/tesseradb/tessera/kv/concurrency/spanlatch"
 	"github.com/tesseradb/tessera/kv/kvpb"
 )
-
-// GCTTL is how long MVCC history is kept: a read (or a txn) below
-// now - GCTTL may find history already garbage-collected and is refused
-// with BatchTimestampBeforeGCError.
-const GCTTL = 4 * time.Hour
 
 // localRouter routes a keyed batch to this store's replica holding its
 // first key (the TxnSender of a store without a DistSender).
@@ -80,15 +74,6 @@ func (r *Replica) waitForPushes(ctx context.Context, ba *kvpb.BatchRequest) erro
 			}
 			return err
 		}
-	}
-	return nil
-}
-
-// checkGCThreshold refuses reads below the GC TTL.
-func (r *Replica) checkGCThreshold(ts hlc.Timestamp) error {
-	threshold := hlc.Timestamp{WallTime: r.store.cfg.Clock.Now().WallTime - int64(GCTTL)}
-	if ts.LessEq(threshold) {
-		return &kvpb.BatchTimestampBeforeGCError{Timestamp: kvpb.TS(ts), Threshold: kvpb.TS(threshold)}
 	}
 	return nil
 }

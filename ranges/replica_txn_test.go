@@ -8,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/ranges"
 	"github.com/tesseradb/tessera/ranges/rangetest"
@@ -148,27 +147,6 @@ func TestTxnDeadlock(t *testing.T) {
 	}
 	require.True(t, kvpb.IsRetryable(loserErr), "the loser fails retryably: %v", loserErr)
 	require.NoError(t, winner.commit(ctx))
-}
-
-// TestTxnHistoricalReadBelowGC: a read below the GC TTL fails clearly.
-func TestTxnHistoricalReadBelowGC(t *testing.T) {
-	c := rangetest.New(t, rangetest.Config{Nodes: 1})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	s := c.Nodes[0].Store()
-	old := hlc.Timestamp{WallTime: s.Clock().Now().WallTime - int64(ranges.GCTTL) - int64(time.Minute)}
-	ba := batch(kvpb.NewGet([]byte("a")))
-	ba.Header.Timestamp = kvpb.TS(old)
-	_, err := s.Send(ctx, ba)
-	var gce *kvpb.BatchTimestampBeforeGCError
-	require.True(t, errors.As(err, &gce), "%v", err)
-	// Within the TTL, a historical read works.
-	require.NoError(t, c.Put(ctx, "a", "1"))
-	ba = batch(kvpb.NewGet([]byte("a")))
-	ba.Header.Timestamp = kvpb.TS(s.Clock().Now().AddDuration(-int64(time.Hour)))
-	br, err := s.Send(ctx, ba)
-	require.NoError(t, err)
-	require.False(t, br.GetResponses()[0].GetGet().GetFound())
 }
 
 // TestTxnDeadlockThree: a three-txn lock cycle; the detector aborts one

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tesseradb/tessera/hlc"
+	"github.com/tesseradb/tessera/kv/batcheval"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
 	"github.com/tesseradb/tessera/ranges/rangekeys"
@@ -62,6 +63,18 @@ type StoreConfig struct {
 	// TxnQueryInterval: how often a waiting push checks its pusher
 	// (deadlock detection); default 100ms.
 	TxnQueryInterval time.Duration
+	// GCTTL returns how long MVCC history is kept (the gc.ttl cluster
+	// setting, read at every pass); nil or non-positive: DefaultGCTTL.
+	GCTTL func() time.Duration
+	// GCInterval is the period of the GC queue (default
+	// DefaultGCInterval); negative: no periodic GC (tests call RunGC).
+	GCInterval time.Duration
+	// GCBatchKeys bounds the keys (and txn records) of one GC request
+	// (default 256).
+	GCBatchKeys int
+	// TxnRecordGCAge: finalized txn records last active longer ago are
+	// removed by the GC queue (default batcheval.TxnRecordGCAge).
+	TxnRecordGCAge time.Duration
 }
 
 func (c *StoreConfig) setDefaults() {
@@ -91,6 +104,15 @@ func (c *StoreConfig) setDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.GCInterval == 0 {
+		c.GCInterval = DefaultGCInterval
+	}
+	if c.GCBatchKeys <= 0 {
+		c.GCBatchKeys = defaultGCBatchKeys
+	}
+	if c.TxnRecordGCAge <= 0 {
+		c.TxnRecordGCAge = batcheval.TxnRecordGCAge
 	}
 }
 
@@ -229,6 +251,10 @@ func (s *Store) Start(ctx context.Context) error {
 	s.cfg.Transport.SetResponseHandler(s.handleRaftResponse)
 	s.wg.Add(1)
 	go s.runScheduler()
+	if s.cfg.GCInterval > 0 {
+		s.wg.Add(1)
+		go s.runGCQueue()
+	}
 	// Campaign promptly on a freshly started single-replica range.
 	s.forEachReplica(func(r *Replica) { s.sched.enqueue(r.rangeID) })
 	return nil

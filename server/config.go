@@ -89,6 +89,10 @@ type Knobs struct {
 	// to other nodes (its kv client and its raft transport): tests install
 	// a dialer there to partition nodes (servertest.Cluster.Partition).
 	PeerDialOptions []grpc.DialOption
+	// GCInterval is the period of each store's MVCC GC queue (default
+	// ranges.DefaultGCInterval, 10m); negative turns the periodic queue
+	// off (tests then call Server.RunGC).
+	GCInterval time.Duration
 }
 
 func newServerClock(cfg Config) *hlc.Clock {

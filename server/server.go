@@ -248,6 +248,8 @@ func (s *Server) startStore(ctx context.Context, ident *kvpb.StoreIdent) error {
 		LeaseDuration: s.cfg.Knobs.LeaseDuration,
 		Logger:        s.log,
 		TxnSender:     s.ds,
+		GCTTL:         func() time.Duration { return s.settings.Values().GCTTL },
+		GCInterval:    s.cfg.Knobs.GCInterval,
 	})
 	if err != nil {
 		tr.Close()

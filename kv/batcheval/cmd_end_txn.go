@@ -81,6 +81,11 @@ func evalEndTxn(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
 			return nil, &kvpb.TransactionRetryError{Reason: kvpb.TransactionRetryReason_RETRY_SERIALIZABLE,
 				ExtraMsg: fmt.Sprintf("write timestamp %s above read timestamp %s: refresh", txn.WriteTS(), txn.ReadTS())}
 		}
+		if !hadRecord && len(r.GetLockSpans()) > 0 && a.recordMayHaveBeenGCed(txn) {
+			// Its record (maybe ABORTED, its intents gone) may have been
+			// garbage-collected.
+			return nil, errRecordGCed(txn)
+		}
 		status = kvpb.TransactionStatus_COMMITTED
 	}
 	txn.Status = status

@@ -25,6 +25,9 @@ func evalHeartbeatTxn(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, erro
 		return nil, err
 	}
 	if !ok {
+		if a.recordMayHaveBeenGCed(a.Txn) {
+			return nil, errRecordGCed(a.Txn)
+		}
 		rec = a.Txn.Clone()
 		rec.Status = kvpb.TransactionStatus_PENDING
 		rec.ObservedTimestamps = nil

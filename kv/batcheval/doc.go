@@ -17,7 +17,10 @@
 // id) holding an encoded kvpb.Transaction, written by HeartbeatTxn,
 // PushTxn and EndTxn (cmd_*_txn.go; EndTxn's one-phase commit writes
 // none). Commands report what the caller must do after the batch applies
-// in Args.Result (locks resolved, records changed, remote intents left).
+// in Args.Result (locks resolved, records changed, remote intents left,
+// a raised GC threshold). GC (cmd_gc.go) removes MVCC garbage of listed
+// keys at a threshold and finalized txn records; the replica persists the
+// threshold with the command.
 //
 // Errors are translated to the structured kvpb errors that cross gRPC:
 // conflicts (ConditionFailed, WriteTooOld) and bad input

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/concurrency/spanlatch"
@@ -34,6 +35,9 @@ type Args struct {
 	// Result collects side effects for the caller (may be nil for
 	// commands without any).
 	Result *Result
+	// RecordGCAge is the txn record GC age in force (see TxnRecordGCAge);
+	// zero disables the guard against re-creating a removed record.
+	RecordGCAge time.Duration
 	// batchWrites are the intent-writing spans of the batch, for EndTxn.
 	batchWrites []*kvpb.Span
 }
@@ -49,6 +53,9 @@ type Result struct {
 	// EndTxn is set by a successful EndTxn with intents left on other
 	// ranges: resolve them asynchronously with the final txn.
 	EndTxn *EndTxnResult
+	// GCThreshold, when set, is the GC threshold the batch raises the
+	// range's to (a GC request): it must travel with the command.
+	GCThreshold hlc.Timestamp
 }
 
 // ResolvedLock is a span resolved for txn ID.
@@ -109,6 +116,8 @@ func commandFor(req *kvpb.RequestUnion) (command, error) {
 		return refreshCmd, nil
 	case *kvpb.RequestUnion_RefreshRange:
 		return refreshRangeCmd, nil
+	case *kvpb.RequestUnion_Gc:
+		return gcCmd, nil
 	}
 	return command{}, &kvpb.InvalidRequestError{Reason: fmt.Sprintf("unknown request type %T", req.GetValue())}
 }

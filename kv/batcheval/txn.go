@@ -17,6 +17,32 @@ import (
 // within it (every second).
 const TxnLivenessThreshold = 5 * time.Second
 
+// TxnRecordGCAge is the default age past which the GC queue removes a
+// finalized (COMMITTED or ABORTED) txn record, once the intents it lists
+// are resolved. Because a removed record could otherwise be created
+// again (a late heartbeat, a commit of a txn aborted long ago whose
+// intents are gone), a txn without a record that started longer ago than
+// the age may not create one: HeartbeatTxn and a committing EndTxn fail
+// with TransactionAbortedError (ABORT_REASON_RECORD_ALREADY_FINALIZED).
+const TxnRecordGCAge = time.Hour
+
+// recordMayHaveBeenGCed: txn has no record and started more than the
+// record GC age ago, so a record it had may have been removed.
+func (a *Args) recordMayHaveBeenGCed(t *kvpb.Transaction) bool {
+	if a.RecordGCAge <= 0 || a.Now.IsEmpty() {
+		return false
+	}
+	start := t.GetMeta().GetMinTimestamp().HLC()
+	if start.IsEmpty() {
+		start = t.ReadTS()
+	}
+	return start.AddDuration(int64(a.RecordGCAge)).Less(a.Now)
+}
+
+func errRecordGCed(t *kvpb.Transaction) error {
+	return &kvpb.TxnError{Err: &kvpb.TransactionAbortedError{Reason: kvpb.TransactionAbortedReason_ABORT_REASON_RECORD_ALREADY_FINALIZED}, Txn: t}
+}
+
 // ToStorageMeta converts a txn to what MVCC records in its intents.
 func ToStorageMeta(t *kvpb.Transaction) *storage.TxnMeta {
 	if t == nil {

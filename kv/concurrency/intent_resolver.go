@@ -108,18 +108,38 @@ func (ir *IntentResolver) ResolveAsync(txn *kvpb.Transaction, spans []*kvpb.Span
 			case <-ctx.Done():
 			}
 		}()
-		for _, s := range spans {
-			var req *kvpb.RequestUnion
-			if len(s.GetEndKey()) == 0 {
-				req = kvpb.NewResolveIntent(s.GetKey(), txn)
-			} else {
-				req = kvpb.NewResolveIntentRange(s.GetKey(), s.GetEndKey(), txn)
-			}
-			if _, err := ir.send(ctx, nil, req); err != nil {
-				ir.log.Debug("async intent resolution failed", "txn", kvpb.ShortID(txn.ID()), "err", err)
-			}
+		if err := ir.resolveSpans(ctx, txn, spans, false); err != nil {
+			ir.log.Debug("async intent resolution failed", "txn", kvpb.ShortID(txn.ID()), "err", err)
 		}
 	}()
+}
+
+// ResolveSpans resolves txn's intents in spans now, returning the first
+// error (the txn record GC resolves a finalized txn's intents before it
+// removes the record).
+func (ir *IntentResolver) ResolveSpans(ctx context.Context, txn *kvpb.Transaction, spans []*kvpb.Span) error {
+	return ir.resolveSpans(ctx, txn, spans, true)
+}
+
+// resolveSpans resolves every span; with stopOnError it returns at the
+// first failure, else it tries them all and returns the last failure.
+func (ir *IntentResolver) resolveSpans(ctx context.Context, txn *kvpb.Transaction, spans []*kvpb.Span, stopOnError bool) error {
+	var last error
+	for _, s := range spans {
+		var req *kvpb.RequestUnion
+		if len(s.GetEndKey()) == 0 {
+			req = kvpb.NewResolveIntent(s.GetKey(), txn)
+		} else {
+			req = kvpb.NewResolveIntentRange(s.GetKey(), s.GetEndKey(), txn)
+		}
+		if _, err := ir.send(ctx, nil, req); err != nil {
+			if stopOnError {
+				return err
+			}
+			last = err
+		}
+	}
+	return last
 }
 
 // Close stops background work and waits for it.

@@ -1862,6 +1862,144 @@ func (*RefreshRangeResponse) Descriptor() ([]byte, []int) {
 	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{31}
 }
 
+// GCRequest garbage-collects part of one range (the GC queue of its
+// leaseholder sends it; it is replicated through Raft). It raises the
+// range's GC threshold to threshold (never lowers it) and, in the same
+// command, removes from each of keys the MVCC versions no read at or
+// above threshold can see (storage.MVCCGarbageCollect), and deletes the
+// listed txn records that are finalized (COMMITTED or ABORTED). [key,
+// end_key) is the range's span (routing and descriptor check); latches
+// cover only keys and the records. threshold must not be above the
+// evaluating node's clock.
+type GCRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Key       []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	EndKey    []byte                 `protobuf:"bytes,2,opt,name=end_key,json=endKey,proto3" json:"end_key,omitempty"`
+	Keys      [][]byte               `protobuf:"bytes,3,rep,name=keys,proto3" json:"keys,omitempty"`
+	Threshold *Timestamp             `protobuf:"bytes,4,opt,name=threshold,proto3" json:"threshold,omitempty"`
+	// txn_records: records to remove if finalized (a PENDING one is kept).
+	TxnRecords    []*TxnMeta `protobuf:"bytes,5,rep,name=txn_records,json=txnRecords,proto3" json:"txn_records,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GCRequest) Reset() {
+	*x = GCRequest{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GCRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GCRequest) ProtoMessage() {}
+
+func (x *GCRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GCRequest.ProtoReflect.Descriptor instead.
+func (*GCRequest) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *GCRequest) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *GCRequest) GetEndKey() []byte {
+	if x != nil {
+		return x.EndKey
+	}
+	return nil
+}
+
+func (x *GCRequest) GetKeys() [][]byte {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
+func (x *GCRequest) GetThreshold() *Timestamp {
+	if x != nil {
+		return x.Threshold
+	}
+	return nil
+}
+
+func (x *GCRequest) GetTxnRecords() []*TxnMeta {
+	if x != nil {
+		return x.TxnRecords
+	}
+	return nil
+}
+
+type GCResponse struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	VersionsRemoved int64                  `protobuf:"varint,1,opt,name=versions_removed,json=versionsRemoved,proto3" json:"versions_removed,omitempty"`
+	RecordsRemoved  int64                  `protobuf:"varint,2,opt,name=records_removed,json=recordsRemoved,proto3" json:"records_removed,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *GCResponse) Reset() {
+	*x = GCResponse{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GCResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GCResponse) ProtoMessage() {}
+
+func (x *GCResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GCResponse.ProtoReflect.Descriptor instead.
+func (*GCResponse) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *GCResponse) GetVersionsRemoved() int64 {
+	if x != nil {
+		return x.VersionsRemoved
+	}
+	return 0
+}
+
+func (x *GCResponse) GetRecordsRemoved() int64 {
+	if x != nil {
+		return x.RecordsRemoved
+	}
+	return 0
+}
+
 type RequestUnion struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Value:
@@ -1882,6 +2020,7 @@ type RequestUnion struct {
 	//	*RequestUnion_ResolveIntentRange
 	//	*RequestUnion_Refresh
 	//	*RequestUnion_RefreshRange
+	//	*RequestUnion_Gc
 	Value         isRequestUnion_Value `protobuf_oneof:"value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1889,7 +2028,7 @@ type RequestUnion struct {
 
 func (x *RequestUnion) Reset() {
 	*x = RequestUnion{}
-	mi := &file_kv_kvpb_api_proto_msgTypes[32]
+	mi := &file_kv_kvpb_api_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1901,7 +2040,7 @@ func (x *RequestUnion) String() string {
 func (*RequestUnion) ProtoMessage() {}
 
 func (x *RequestUnion) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_api_proto_msgTypes[32]
+	mi := &file_kv_kvpb_api_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1914,7 +2053,7 @@ func (x *RequestUnion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestUnion.ProtoReflect.Descriptor instead.
 func (*RequestUnion) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{32}
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *RequestUnion) GetValue() isRequestUnion_Value {
@@ -2068,6 +2207,15 @@ func (x *RequestUnion) GetRefreshRange() *RefreshRangeRequest {
 	return nil
 }
 
+func (x *RequestUnion) GetGc() *GCRequest {
+	if x != nil {
+		if x, ok := x.Value.(*RequestUnion_Gc); ok {
+			return x.Gc
+		}
+	}
+	return nil
+}
+
 type isRequestUnion_Value interface {
 	isRequestUnion_Value()
 }
@@ -2136,6 +2284,10 @@ type RequestUnion_RefreshRange struct {
 	RefreshRange *RefreshRangeRequest `protobuf:"bytes,16,opt,name=refresh_range,json=refreshRange,proto3,oneof"`
 }
 
+type RequestUnion_Gc struct {
+	Gc *GCRequest `protobuf:"bytes,17,opt,name=gc,proto3,oneof"`
+}
+
 func (*RequestUnion_Get) isRequestUnion_Value() {}
 
 func (*RequestUnion_Scan) isRequestUnion_Value() {}
@@ -2168,6 +2320,8 @@ func (*RequestUnion_Refresh) isRequestUnion_Value() {}
 
 func (*RequestUnion_RefreshRange) isRequestUnion_Value() {}
 
+func (*RequestUnion_Gc) isRequestUnion_Value() {}
+
 type ResponseUnion struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Value:
@@ -2188,6 +2342,7 @@ type ResponseUnion struct {
 	//	*ResponseUnion_ResolveIntentRange
 	//	*ResponseUnion_Refresh
 	//	*ResponseUnion_RefreshRange
+	//	*ResponseUnion_Gc
 	Value         isResponseUnion_Value `protobuf_oneof:"value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2195,7 +2350,7 @@ type ResponseUnion struct {
 
 func (x *ResponseUnion) Reset() {
 	*x = ResponseUnion{}
-	mi := &file_kv_kvpb_api_proto_msgTypes[33]
+	mi := &file_kv_kvpb_api_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2207,7 +2362,7 @@ func (x *ResponseUnion) String() string {
 func (*ResponseUnion) ProtoMessage() {}
 
 func (x *ResponseUnion) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_api_proto_msgTypes[33]
+	mi := &file_kv_kvpb_api_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2220,7 +2375,7 @@ func (x *ResponseUnion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResponseUnion.ProtoReflect.Descriptor instead.
 func (*ResponseUnion) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{33}
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ResponseUnion) GetValue() isResponseUnion_Value {
@@ -2374,6 +2529,15 @@ func (x *ResponseUnion) GetRefreshRange() *RefreshRangeResponse {
 	return nil
 }
 
+func (x *ResponseUnion) GetGc() *GCResponse {
+	if x != nil {
+		if x, ok := x.Value.(*ResponseUnion_Gc); ok {
+			return x.Gc
+		}
+	}
+	return nil
+}
+
 type isResponseUnion_Value interface {
 	isResponseUnion_Value()
 }
@@ -2442,6 +2606,10 @@ type ResponseUnion_RefreshRange struct {
 	RefreshRange *RefreshRangeResponse `protobuf:"bytes,16,opt,name=refresh_range,json=refreshRange,proto3,oneof"`
 }
 
+type ResponseUnion_Gc struct {
+	Gc *GCResponse `protobuf:"bytes,17,opt,name=gc,proto3,oneof"`
+}
+
 func (*ResponseUnion_Get) isResponseUnion_Value() {}
 
 func (*ResponseUnion_Scan) isResponseUnion_Value() {}
@@ -2474,6 +2642,8 @@ func (*ResponseUnion_Refresh) isResponseUnion_Value() {}
 
 func (*ResponseUnion_RefreshRange) isResponseUnion_Value() {}
 
+func (*ResponseUnion_Gc) isResponseUnion_Value() {}
+
 // Header addresses a batch.
 type Header struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
@@ -2496,7 +2666,7 @@ type Header struct {
 
 func (x *Header) Reset() {
 	*x = Header{}
-	mi := &file_kv_kvpb_api_proto_msgTypes[34]
+	mi := &file_kv_kvpb_api_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2508,7 +2678,7 @@ func (x *Header) String() string {
 func (*Header) ProtoMessage() {}
 
 func (x *Header) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_api_proto_msgTypes[34]
+	mi := &file_kv_kvpb_api_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2521,7 +2691,7 @@ func (x *Header) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Header.ProtoReflect.Descriptor instead.
 func (*Header) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{34}
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *Header) GetRangeId() uint64 {
@@ -2564,7 +2734,7 @@ type BatchRequest struct {
 
 func (x *BatchRequest) Reset() {
 	*x = BatchRequest{}
-	mi := &file_kv_kvpb_api_proto_msgTypes[35]
+	mi := &file_kv_kvpb_api_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2576,7 +2746,7 @@ func (x *BatchRequest) String() string {
 func (*BatchRequest) ProtoMessage() {}
 
 func (x *BatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_api_proto_msgTypes[35]
+	mi := &file_kv_kvpb_api_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2589,7 +2759,7 @@ func (x *BatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchRequest.ProtoReflect.Descriptor instead.
 func (*BatchRequest) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{35}
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *BatchRequest) GetHeader() *Header {
@@ -2633,7 +2803,7 @@ type BatchResponse struct {
 
 func (x *BatchResponse) Reset() {
 	*x = BatchResponse{}
-	mi := &file_kv_kvpb_api_proto_msgTypes[36]
+	mi := &file_kv_kvpb_api_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2645,7 +2815,7 @@ func (x *BatchResponse) String() string {
 func (*BatchResponse) ProtoMessage() {}
 
 func (x *BatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_api_proto_msgTypes[36]
+	mi := &file_kv_kvpb_api_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2658,7 +2828,7 @@ func (x *BatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchResponse.ProtoReflect.Descriptor instead.
 func (*BatchResponse) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{36}
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *BatchResponse) GetResponses() []*ResponseUnion {
@@ -2817,7 +2987,18 @@ const file_kv_kvpb_api_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\fR\x03key\x12\x17\n" +
 	"\aend_key\x18\x02 \x01(\fR\x06endKey\x12=\n" +
 	"\frefresh_from\x18\x03 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\vrefreshFrom\"\x16\n" +
-	"\x14RefreshRangeResponse\"\xd2\b\n" +
+	"\x14RefreshRangeResponse\"\xbf\x01\n" +
+	"\tGCRequest\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12\x17\n" +
+	"\aend_key\x18\x02 \x01(\fR\x06endKey\x12\x12\n" +
+	"\x04keys\x18\x03 \x03(\fR\x04keys\x128\n" +
+	"\tthreshold\x18\x04 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\tthreshold\x129\n" +
+	"\vtxn_records\x18\x05 \x03(\v2\x18.tessera.kv.kvpb.TxnMetaR\n" +
+	"txnRecords\"`\n" +
+	"\n" +
+	"GCResponse\x12)\n" +
+	"\x10versions_removed\x18\x01 \x01(\x03R\x0fversionsRemoved\x12'\n" +
+	"\x0frecords_removed\x18\x02 \x01(\x03R\x0erecordsRemoved\"\x80\t\n" +
 	"\fRequestUnion\x12/\n" +
 	"\x03get\x18\x01 \x01(\v2\x1b.tessera.kv.kvpb.GetRequestH\x00R\x03get\x122\n" +
 	"\x04scan\x18\x02 \x01(\v2\x1c.tessera.kv.kvpb.ScanRequestH\x00R\x04scan\x12H\n" +
@@ -2835,8 +3016,9 @@ const file_kv_kvpb_api_proto_rawDesc = "" +
 	"\x0eresolve_intent\x18\r \x01(\v2%.tessera.kv.kvpb.ResolveIntentRequestH\x00R\rresolveIntent\x12^\n" +
 	"\x14resolve_intent_range\x18\x0e \x01(\v2*.tessera.kv.kvpb.ResolveIntentRangeRequestH\x00R\x12resolveIntentRange\x12;\n" +
 	"\arefresh\x18\x0f \x01(\v2\x1f.tessera.kv.kvpb.RefreshRequestH\x00R\arefresh\x12K\n" +
-	"\rrefresh_range\x18\x10 \x01(\v2$.tessera.kv.kvpb.RefreshRangeRequestH\x00R\frefreshRangeB\a\n" +
-	"\x05value\"\xe3\b\n" +
+	"\rrefresh_range\x18\x10 \x01(\v2$.tessera.kv.kvpb.RefreshRangeRequestH\x00R\frefreshRange\x12,\n" +
+	"\x02gc\x18\x11 \x01(\v2\x1a.tessera.kv.kvpb.GCRequestH\x00R\x02gcB\a\n" +
+	"\x05value\"\x92\t\n" +
 	"\rResponseUnion\x120\n" +
 	"\x03get\x18\x01 \x01(\v2\x1c.tessera.kv.kvpb.GetResponseH\x00R\x03get\x123\n" +
 	"\x04scan\x18\x02 \x01(\v2\x1d.tessera.kv.kvpb.ScanResponseH\x00R\x04scan\x12I\n" +
@@ -2854,7 +3036,8 @@ const file_kv_kvpb_api_proto_rawDesc = "" +
 	"\x0eresolve_intent\x18\r \x01(\v2&.tessera.kv.kvpb.ResolveIntentResponseH\x00R\rresolveIntent\x12_\n" +
 	"\x14resolve_intent_range\x18\x0e \x01(\v2+.tessera.kv.kvpb.ResolveIntentRangeResponseH\x00R\x12resolveIntentRange\x12<\n" +
 	"\arefresh\x18\x0f \x01(\v2 .tessera.kv.kvpb.RefreshResponseH\x00R\arefresh\x12L\n" +
-	"\rrefresh_range\x18\x10 \x01(\v2%.tessera.kv.kvpb.RefreshRangeResponseH\x00R\frefreshRangeB\a\n" +
+	"\rrefresh_range\x18\x10 \x01(\v2%.tessera.kv.kvpb.RefreshRangeResponseH\x00R\frefreshRange\x12-\n" +
+	"\x02gc\x18\x11 \x01(\v2\x1b.tessera.kv.kvpb.GCResponseH\x00R\x02gcB\a\n" +
 	"\x05value\"\xcb\x01\n" +
 	"\x06Header\x12\x19\n" +
 	"\brange_id\x18\x01 \x01(\x04R\arangeId\x12<\n" +
@@ -2891,7 +3074,7 @@ func file_kv_kvpb_api_proto_rawDescGZIP() []byte {
 }
 
 var file_kv_kvpb_api_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_kv_kvpb_api_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
+var file_kv_kvpb_api_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_kv_kvpb_api_proto_goTypes = []any{
 	(PushTxnType)(0),                   // 0: tessera.kv.kvpb.PushTxnType
 	(*GetRequest)(nil),                 // 1: tessera.kv.kvpb.GetRequest
@@ -2926,97 +3109,103 @@ var file_kv_kvpb_api_proto_goTypes = []any{
 	(*RefreshResponse)(nil),            // 30: tessera.kv.kvpb.RefreshResponse
 	(*RefreshRangeRequest)(nil),        // 31: tessera.kv.kvpb.RefreshRangeRequest
 	(*RefreshRangeResponse)(nil),       // 32: tessera.kv.kvpb.RefreshRangeResponse
-	(*RequestUnion)(nil),               // 33: tessera.kv.kvpb.RequestUnion
-	(*ResponseUnion)(nil),              // 34: tessera.kv.kvpb.ResponseUnion
-	(*Header)(nil),                     // 35: tessera.kv.kvpb.Header
-	(*BatchRequest)(nil),               // 36: tessera.kv.kvpb.BatchRequest
-	(*BatchResponse)(nil),              // 37: tessera.kv.kvpb.BatchResponse
-	(*Timestamp)(nil),                  // 38: tessera.kv.kvpb.Timestamp
-	(*KeyValue)(nil),                   // 39: tessera.kv.kvpb.KeyValue
-	(*Span)(nil),                       // 40: tessera.kv.kvpb.Span
-	(*Transaction)(nil),                // 41: tessera.kv.kvpb.Transaction
-	(*TxnMeta)(nil),                    // 42: tessera.kv.kvpb.TxnMeta
-	(TransactionStatus)(0),             // 43: tessera.kv.kvpb.TransactionStatus
-	(*IgnoredSeqNumRange)(nil),         // 44: tessera.kv.kvpb.IgnoredSeqNumRange
-	(*ReplicaDescriptor)(nil),          // 45: tessera.kv.kvpb.ReplicaDescriptor
-	(*Error)(nil),                      // 46: tessera.kv.kvpb.Error
+	(*GCRequest)(nil),                  // 33: tessera.kv.kvpb.GCRequest
+	(*GCResponse)(nil),                 // 34: tessera.kv.kvpb.GCResponse
+	(*RequestUnion)(nil),               // 35: tessera.kv.kvpb.RequestUnion
+	(*ResponseUnion)(nil),              // 36: tessera.kv.kvpb.ResponseUnion
+	(*Header)(nil),                     // 37: tessera.kv.kvpb.Header
+	(*BatchRequest)(nil),               // 38: tessera.kv.kvpb.BatchRequest
+	(*BatchResponse)(nil),              // 39: tessera.kv.kvpb.BatchResponse
+	(*Timestamp)(nil),                  // 40: tessera.kv.kvpb.Timestamp
+	(*KeyValue)(nil),                   // 41: tessera.kv.kvpb.KeyValue
+	(*Span)(nil),                       // 42: tessera.kv.kvpb.Span
+	(*Transaction)(nil),                // 43: tessera.kv.kvpb.Transaction
+	(*TxnMeta)(nil),                    // 44: tessera.kv.kvpb.TxnMeta
+	(TransactionStatus)(0),             // 45: tessera.kv.kvpb.TransactionStatus
+	(*IgnoredSeqNumRange)(nil),         // 46: tessera.kv.kvpb.IgnoredSeqNumRange
+	(*ReplicaDescriptor)(nil),          // 47: tessera.kv.kvpb.ReplicaDescriptor
+	(*Error)(nil),                      // 48: tessera.kv.kvpb.Error
 }
 var file_kv_kvpb_api_proto_depIdxs = []int32{
-	38, // 0: tessera.kv.kvpb.GetResponse.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	39, // 1: tessera.kv.kvpb.ScanResponse.rows:type_name -> tessera.kv.kvpb.KeyValue
-	40, // 2: tessera.kv.kvpb.ScanResponse.resume_span:type_name -> tessera.kv.kvpb.Span
-	39, // 3: tessera.kv.kvpb.ReverseScanResponse.rows:type_name -> tessera.kv.kvpb.KeyValue
-	40, // 4: tessera.kv.kvpb.ReverseScanResponse.resume_span:type_name -> tessera.kv.kvpb.Span
-	40, // 5: tessera.kv.kvpb.DeleteRangeResponse.resume_span:type_name -> tessera.kv.kvpb.Span
-	40, // 6: tessera.kv.kvpb.EndTxnRequest.lock_spans:type_name -> tessera.kv.kvpb.Span
-	38, // 7: tessera.kv.kvpb.EndTxnRequest.deadline:type_name -> tessera.kv.kvpb.Timestamp
-	40, // 8: tessera.kv.kvpb.EndTxnResponse.remote_lock_spans:type_name -> tessera.kv.kvpb.Span
-	38, // 9: tessera.kv.kvpb.HeartbeatTxnRequest.now:type_name -> tessera.kv.kvpb.Timestamp
-	41, // 10: tessera.kv.kvpb.HeartbeatTxnResponse.txn:type_name -> tessera.kv.kvpb.Transaction
-	41, // 11: tessera.kv.kvpb.PushTxnRequest.pusher:type_name -> tessera.kv.kvpb.Transaction
-	42, // 12: tessera.kv.kvpb.PushTxnRequest.pushee:type_name -> tessera.kv.kvpb.TxnMeta
-	38, // 13: tessera.kv.kvpb.PushTxnRequest.push_to:type_name -> tessera.kv.kvpb.Timestamp
+	40, // 0: tessera.kv.kvpb.GetResponse.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	41, // 1: tessera.kv.kvpb.ScanResponse.rows:type_name -> tessera.kv.kvpb.KeyValue
+	42, // 2: tessera.kv.kvpb.ScanResponse.resume_span:type_name -> tessera.kv.kvpb.Span
+	41, // 3: tessera.kv.kvpb.ReverseScanResponse.rows:type_name -> tessera.kv.kvpb.KeyValue
+	42, // 4: tessera.kv.kvpb.ReverseScanResponse.resume_span:type_name -> tessera.kv.kvpb.Span
+	42, // 5: tessera.kv.kvpb.DeleteRangeResponse.resume_span:type_name -> tessera.kv.kvpb.Span
+	42, // 6: tessera.kv.kvpb.EndTxnRequest.lock_spans:type_name -> tessera.kv.kvpb.Span
+	40, // 7: tessera.kv.kvpb.EndTxnRequest.deadline:type_name -> tessera.kv.kvpb.Timestamp
+	42, // 8: tessera.kv.kvpb.EndTxnResponse.remote_lock_spans:type_name -> tessera.kv.kvpb.Span
+	40, // 9: tessera.kv.kvpb.HeartbeatTxnRequest.now:type_name -> tessera.kv.kvpb.Timestamp
+	43, // 10: tessera.kv.kvpb.HeartbeatTxnResponse.txn:type_name -> tessera.kv.kvpb.Transaction
+	43, // 11: tessera.kv.kvpb.PushTxnRequest.pusher:type_name -> tessera.kv.kvpb.Transaction
+	44, // 12: tessera.kv.kvpb.PushTxnRequest.pushee:type_name -> tessera.kv.kvpb.TxnMeta
+	40, // 13: tessera.kv.kvpb.PushTxnRequest.push_to:type_name -> tessera.kv.kvpb.Timestamp
 	0,  // 14: tessera.kv.kvpb.PushTxnRequest.push_type:type_name -> tessera.kv.kvpb.PushTxnType
-	38, // 15: tessera.kv.kvpb.PushTxnRequest.now:type_name -> tessera.kv.kvpb.Timestamp
-	41, // 16: tessera.kv.kvpb.PushTxnResponse.pushee_txn:type_name -> tessera.kv.kvpb.Transaction
-	42, // 17: tessera.kv.kvpb.QueryTxnRequest.txn:type_name -> tessera.kv.kvpb.TxnMeta
-	41, // 18: tessera.kv.kvpb.QueryTxnResponse.queried_txn:type_name -> tessera.kv.kvpb.Transaction
-	42, // 19: tessera.kv.kvpb.ResolveIntentRequest.intent_txn:type_name -> tessera.kv.kvpb.TxnMeta
-	43, // 20: tessera.kv.kvpb.ResolveIntentRequest.status:type_name -> tessera.kv.kvpb.TransactionStatus
-	44, // 21: tessera.kv.kvpb.ResolveIntentRequest.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
-	42, // 22: tessera.kv.kvpb.ResolveIntentRangeRequest.intent_txn:type_name -> tessera.kv.kvpb.TxnMeta
-	43, // 23: tessera.kv.kvpb.ResolveIntentRangeRequest.status:type_name -> tessera.kv.kvpb.TransactionStatus
-	44, // 24: tessera.kv.kvpb.ResolveIntentRangeRequest.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
-	38, // 25: tessera.kv.kvpb.RefreshRequest.refresh_from:type_name -> tessera.kv.kvpb.Timestamp
-	38, // 26: tessera.kv.kvpb.RefreshRangeRequest.refresh_from:type_name -> tessera.kv.kvpb.Timestamp
-	1,  // 27: tessera.kv.kvpb.RequestUnion.get:type_name -> tessera.kv.kvpb.GetRequest
-	3,  // 28: tessera.kv.kvpb.RequestUnion.scan:type_name -> tessera.kv.kvpb.ScanRequest
-	5,  // 29: tessera.kv.kvpb.RequestUnion.reverse_scan:type_name -> tessera.kv.kvpb.ReverseScanRequest
-	7,  // 30: tessera.kv.kvpb.RequestUnion.put:type_name -> tessera.kv.kvpb.PutRequest
-	9,  // 31: tessera.kv.kvpb.RequestUnion.conditional_put:type_name -> tessera.kv.kvpb.ConditionalPutRequest
-	11, // 32: tessera.kv.kvpb.RequestUnion.increment:type_name -> tessera.kv.kvpb.IncrementRequest
-	13, // 33: tessera.kv.kvpb.RequestUnion.delete:type_name -> tessera.kv.kvpb.DeleteRequest
-	15, // 34: tessera.kv.kvpb.RequestUnion.delete_range:type_name -> tessera.kv.kvpb.DeleteRangeRequest
-	17, // 35: tessera.kv.kvpb.RequestUnion.end_txn:type_name -> tessera.kv.kvpb.EndTxnRequest
-	19, // 36: tessera.kv.kvpb.RequestUnion.heartbeat_txn:type_name -> tessera.kv.kvpb.HeartbeatTxnRequest
-	21, // 37: tessera.kv.kvpb.RequestUnion.push_txn:type_name -> tessera.kv.kvpb.PushTxnRequest
-	23, // 38: tessera.kv.kvpb.RequestUnion.query_txn:type_name -> tessera.kv.kvpb.QueryTxnRequest
-	25, // 39: tessera.kv.kvpb.RequestUnion.resolve_intent:type_name -> tessera.kv.kvpb.ResolveIntentRequest
-	27, // 40: tessera.kv.kvpb.RequestUnion.resolve_intent_range:type_name -> tessera.kv.kvpb.ResolveIntentRangeRequest
-	29, // 41: tessera.kv.kvpb.RequestUnion.refresh:type_name -> tessera.kv.kvpb.RefreshRequest
-	31, // 42: tessera.kv.kvpb.RequestUnion.refresh_range:type_name -> tessera.kv.kvpb.RefreshRangeRequest
-	2,  // 43: tessera.kv.kvpb.ResponseUnion.get:type_name -> tessera.kv.kvpb.GetResponse
-	4,  // 44: tessera.kv.kvpb.ResponseUnion.scan:type_name -> tessera.kv.kvpb.ScanResponse
-	6,  // 45: tessera.kv.kvpb.ResponseUnion.reverse_scan:type_name -> tessera.kv.kvpb.ReverseScanResponse
-	8,  // 46: tessera.kv.kvpb.ResponseUnion.put:type_name -> tessera.kv.kvpb.PutResponse
-	10, // 47: tessera.kv.kvpb.ResponseUnion.conditional_put:type_name -> tessera.kv.kvpb.ConditionalPutResponse
-	12, // 48: tessera.kv.kvpb.ResponseUnion.increment:type_name -> tessera.kv.kvpb.IncrementResponse
-	14, // 49: tessera.kv.kvpb.ResponseUnion.delete:type_name -> tessera.kv.kvpb.DeleteResponse
-	16, // 50: tessera.kv.kvpb.ResponseUnion.delete_range:type_name -> tessera.kv.kvpb.DeleteRangeResponse
-	18, // 51: tessera.kv.kvpb.ResponseUnion.end_txn:type_name -> tessera.kv.kvpb.EndTxnResponse
-	20, // 52: tessera.kv.kvpb.ResponseUnion.heartbeat_txn:type_name -> tessera.kv.kvpb.HeartbeatTxnResponse
-	22, // 53: tessera.kv.kvpb.ResponseUnion.push_txn:type_name -> tessera.kv.kvpb.PushTxnResponse
-	24, // 54: tessera.kv.kvpb.ResponseUnion.query_txn:type_name -> tessera.kv.kvpb.QueryTxnResponse
-	26, // 55: tessera.kv.kvpb.ResponseUnion.resolve_intent:type_name -> tessera.kv.kvpb.ResolveIntentResponse
-	28, // 56: tessera.kv.kvpb.ResponseUnion.resolve_intent_range:type_name -> tessera.kv.kvpb.ResolveIntentRangeResponse
-	30, // 57: tessera.kv.kvpb.ResponseUnion.refresh:type_name -> tessera.kv.kvpb.RefreshResponse
-	32, // 58: tessera.kv.kvpb.ResponseUnion.refresh_range:type_name -> tessera.kv.kvpb.RefreshRangeResponse
-	45, // 59: tessera.kv.kvpb.Header.replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
-	38, // 60: tessera.kv.kvpb.Header.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	41, // 61: tessera.kv.kvpb.Header.txn:type_name -> tessera.kv.kvpb.Transaction
-	35, // 62: tessera.kv.kvpb.BatchRequest.header:type_name -> tessera.kv.kvpb.Header
-	33, // 63: tessera.kv.kvpb.BatchRequest.requests:type_name -> tessera.kv.kvpb.RequestUnion
-	38, // 64: tessera.kv.kvpb.BatchRequest.now:type_name -> tessera.kv.kvpb.Timestamp
-	34, // 65: tessera.kv.kvpb.BatchResponse.responses:type_name -> tessera.kv.kvpb.ResponseUnion
-	46, // 66: tessera.kv.kvpb.BatchResponse.error:type_name -> tessera.kv.kvpb.Error
-	38, // 67: tessera.kv.kvpb.BatchResponse.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	38, // 68: tessera.kv.kvpb.BatchResponse.now:type_name -> tessera.kv.kvpb.Timestamp
-	41, // 69: tessera.kv.kvpb.BatchResponse.txn:type_name -> tessera.kv.kvpb.Transaction
-	70, // [70:70] is the sub-list for method output_type
-	70, // [70:70] is the sub-list for method input_type
-	70, // [70:70] is the sub-list for extension type_name
-	70, // [70:70] is the sub-list for extension extendee
-	0,  // [0:70] is the sub-list for field type_name
+	40, // 15: tessera.kv.kvpb.PushTxnRequest.now:type_name -> tessera.kv.kvpb.Timestamp
+	43, // 16: tessera.kv.kvpb.PushTxnResponse.pushee_txn:type_name -> tessera.kv.kvpb.Transaction
+	44, // 17: tessera.kv.kvpb.QueryTxnRequest.txn:type_name -> tessera.kv.kvpb.TxnMeta
+	43, // 18: tessera.kv.kvpb.QueryTxnResponse.queried_txn:type_name -> tessera.kv.kvpb.Transaction
+	44, // 19: tessera.kv.kvpb.ResolveIntentRequest.intent_txn:type_name -> tessera.kv.kvpb.TxnMeta
+	45, // 20: tessera.kv.kvpb.ResolveIntentRequest.status:type_name -> tessera.kv.kvpb.TransactionStatus
+	46, // 21: tessera.kv.kvpb.ResolveIntentRequest.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
+	44, // 22: tessera.kv.kvpb.ResolveIntentRangeRequest.intent_txn:type_name -> tessera.kv.kvpb.TxnMeta
+	45, // 23: tessera.kv.kvpb.ResolveIntentRangeRequest.status:type_name -> tessera.kv.kvpb.TransactionStatus
+	46, // 24: tessera.kv.kvpb.ResolveIntentRangeRequest.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
+	40, // 25: tessera.kv.kvpb.RefreshRequest.refresh_from:type_name -> tessera.kv.kvpb.Timestamp
+	40, // 26: tessera.kv.kvpb.RefreshRangeRequest.refresh_from:type_name -> tessera.kv.kvpb.Timestamp
+	40, // 27: tessera.kv.kvpb.GCRequest.threshold:type_name -> tessera.kv.kvpb.Timestamp
+	44, // 28: tessera.kv.kvpb.GCRequest.txn_records:type_name -> tessera.kv.kvpb.TxnMeta
+	1,  // 29: tessera.kv.kvpb.RequestUnion.get:type_name -> tessera.kv.kvpb.GetRequest
+	3,  // 30: tessera.kv.kvpb.RequestUnion.scan:type_name -> tessera.kv.kvpb.ScanRequest
+	5,  // 31: tessera.kv.kvpb.RequestUnion.reverse_scan:type_name -> tessera.kv.kvpb.ReverseScanRequest
+	7,  // 32: tessera.kv.kvpb.RequestUnion.put:type_name -> tessera.kv.kvpb.PutRequest
+	9,  // 33: tessera.kv.kvpb.RequestUnion.conditional_put:type_name -> tessera.kv.kvpb.ConditionalPutRequest
+	11, // 34: tessera.kv.kvpb.RequestUnion.increment:type_name -> tessera.kv.kvpb.IncrementRequest
+	13, // 35: tessera.kv.kvpb.RequestUnion.delete:type_name -> tessera.kv.kvpb.DeleteRequest
+	15, // 36: tessera.kv.kvpb.RequestUnion.delete_range:type_name -> tessera.kv.kvpb.DeleteRangeRequest
+	17, // 37: tessera.kv.kvpb.RequestUnion.end_txn:type_name -> tessera.kv.kvpb.EndTxnRequest
+	19, // 38: tessera.kv.kvpb.RequestUnion.heartbeat_txn:type_name -> tessera.kv.kvpb.HeartbeatTxnRequest
+	21, // 39: tessera.kv.kvpb.RequestUnion.push_txn:type_name -> tessera.kv.kvpb.PushTxnRequest
+	23, // 40: tessera.kv.kvpb.RequestUnion.query_txn:type_name -> tessera.kv.kvpb.QueryTxnRequest
+	25, // 41: tessera.kv.kvpb.RequestUnion.resolve_intent:type_name -> tessera.kv.kvpb.ResolveIntentRequest
+	27, // 42: tessera.kv.kvpb.RequestUnion.resolve_intent_range:type_name -> tessera.kv.kvpb.ResolveIntentRangeRequest
+	29, // 43: tessera.kv.kvpb.RequestUnion.refresh:type_name -> tessera.kv.kvpb.RefreshRequest
+	31, // 44: tessera.kv.kvpb.RequestUnion.refresh_range:type_name -> tessera.kv.kvpb.RefreshRangeRequest
+	33, // 45: tessera.kv.kvpb.RequestUnion.gc:type_name -> tessera.kv.kvpb.GCRequest
+	2,  // 46: tessera.kv.kvpb.ResponseUnion.get:type_name -> tessera.kv.kvpb.GetResponse
+	4,  // 47: tessera.kv.kvpb.ResponseUnion.scan:type_name -> tessera.kv.kvpb.ScanResponse
+	6,  // 48: tessera.kv.kvpb.ResponseUnion.reverse_scan:type_name -> tessera.kv.kvpb.ReverseScanResponse
+	8,  // 49: tessera.kv.kvpb.ResponseUnion.put:type_name -> tessera.kv.kvpb.PutResponse
+	10, // 50: tessera.kv.kvpb.ResponseUnion.conditional_put:type_name -> tessera.kv.kvpb.ConditionalPutResponse
+	12, // 51: tessera.kv.kvpb.ResponseUnion.increment:type_name -> tessera.kv.kvpb.IncrementResponse
+	14, // 52: tessera.kv.kvpb.ResponseUnion.delete:type_name -> tessera.kv.kvpb.DeleteResponse
+	16, // 53: tessera.kv.kvpb.ResponseUnion.delete_range:type_name -> tessera.kv.kvpb.DeleteRangeResponse
+	18, // 54: tessera.kv.kvpb.ResponseUnion.end_txn:type_name -> tessera.kv.kvpb.EndTxnResponse
+	20, // 55: tessera.kv.kvpb.ResponseUnion.heartbeat_txn:type_name -> tessera.kv.kvpb.HeartbeatTxnResponse
+	22, // 56: tessera.kv.kvpb.ResponseUnion.push_txn:type_name -> tessera.kv.kvpb.PushTxnResponse
+	24, // 57: tessera.kv.kvpb.ResponseUnion.query_txn:type_name -> tessera.kv.kvpb.QueryTxnResponse
+	26, // 58: tessera.kv.kvpb.ResponseUnion.resolve_intent:type_name -> tessera.kv.kvpb.ResolveIntentResponse
+	28, // 59: tessera.kv.kvpb.ResponseUnion.resolve_intent_range:type_name -> tessera.kv.kvpb.ResolveIntentRangeResponse
+	30, // 60: tessera.kv.kvpb.ResponseUnion.refresh:type_name -> tessera.kv.kvpb.RefreshResponse
+	32, // 61: tessera.kv.kvpb.ResponseUnion.refresh_range:type_name -> tessera.kv.kvpb.RefreshRangeResponse
+	34, // 62: tessera.kv.kvpb.ResponseUnion.gc:type_name -> tessera.kv.kvpb.GCResponse
+	47, // 63: tessera.kv.kvpb.Header.replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	40, // 64: tessera.kv.kvpb.Header.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	43, // 65: tessera.kv.kvpb.Header.txn:type_name -> tessera.kv.kvpb.Transaction
+	37, // 66: tessera.kv.kvpb.BatchRequest.header:type_name -> tessera.kv.kvpb.Header
+	35, // 67: tessera.kv.kvpb.BatchRequest.requests:type_name -> tessera.kv.kvpb.RequestUnion
+	40, // 68: tessera.kv.kvpb.BatchRequest.now:type_name -> tessera.kv.kvpb.Timestamp
+	36, // 69: tessera.kv.kvpb.BatchResponse.responses:type_name -> tessera.kv.kvpb.ResponseUnion
+	48, // 70: tessera.kv.kvpb.BatchResponse.error:type_name -> tessera.kv.kvpb.Error
+	40, // 71: tessera.kv.kvpb.BatchResponse.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	40, // 72: tessera.kv.kvpb.BatchResponse.now:type_name -> tessera.kv.kvpb.Timestamp
+	43, // 73: tessera.kv.kvpb.BatchResponse.txn:type_name -> tessera.kv.kvpb.Transaction
+	74, // [74:74] is the sub-list for method output_type
+	74, // [74:74] is the sub-list for method input_type
+	74, // [74:74] is the sub-list for extension type_name
+	74, // [74:74] is the sub-list for extension extendee
+	0,  // [0:74] is the sub-list for field type_name
 }
 
 func init() { file_kv_kvpb_api_proto_init() }
@@ -3026,7 +3215,7 @@ func file_kv_kvpb_api_proto_init() {
 	}
 	file_kv_kvpb_data_proto_init()
 	file_kv_kvpb_errors_proto_init()
-	file_kv_kvpb_api_proto_msgTypes[32].OneofWrappers = []any{
+	file_kv_kvpb_api_proto_msgTypes[34].OneofWrappers = []any{
 		(*RequestUnion_Get)(nil),
 		(*RequestUnion_Scan)(nil),
 		(*RequestUnion_ReverseScan)(nil),
@@ -3043,8 +3232,9 @@ func file_kv_kvpb_api_proto_init() {
 		(*RequestUnion_ResolveIntentRange)(nil),
 		(*RequestUnion_Refresh)(nil),
 		(*RequestUnion_RefreshRange)(nil),
+		(*RequestUnion_Gc)(nil),
 	}
-	file_kv_kvpb_api_proto_msgTypes[33].OneofWrappers = []any{
+	file_kv_kvpb_api_proto_msgTypes[35].OneofWrappers = []any{
 		(*ResponseUnion_Get)(nil),
 		(*ResponseUnion_Scan)(nil),
 		(*ResponseUnion_ReverseScan)(nil),
@@ -3061,6 +3251,7 @@ func file_kv_kvpb_api_proto_init() {
 		(*ResponseUnion_ResolveIntentRange)(nil),
 		(*ResponseUnion_Refresh)(nil),
 		(*ResponseUnion_RefreshRange)(nil),
+		(*ResponseUnion_Gc)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -3068,7 +3259,7 @@ func file_kv_kvpb_api_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kv_kvpb_api_proto_rawDesc), len(file_kv_kvpb_api_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   37,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -134,6 +134,8 @@ func (u *RequestUnion) RequestSpan() (key, end []byte) {
 		return r.Refresh.GetKey(), nil
 	case *RequestUnion_RefreshRange:
 		return r.RefreshRange.GetKey(), r.RefreshRange.GetEndKey()
+	case *RequestUnion_Gc:
+		return r.Gc.GetKey(), r.Gc.GetEndKey()
 	}
 	return nil, nil
 }
@@ -144,7 +146,7 @@ func (u *RequestUnion) IsWrite() bool {
 	case *RequestUnion_Put, *RequestUnion_ConditionalPut, *RequestUnion_Increment,
 		*RequestUnion_Delete, *RequestUnion_DeleteRange,
 		*RequestUnion_EndTxn, *RequestUnion_HeartbeatTxn, *RequestUnion_PushTxn,
-		*RequestUnion_ResolveIntent, *RequestUnion_ResolveIntentRange:
+		*RequestUnion_ResolveIntent, *RequestUnion_ResolveIntentRange, *RequestUnion_Gc:
 		return true
 	}
 	return false

@@ -161,7 +161,7 @@ func (e *RefreshFailedError) Error() string {
 }
 
 func (e *BatchTimestampBeforeGCError) Error() string {
-	return fmt.Sprintf("batch timestamp %s must be after the GC threshold %s (history was garbage-collected)",
+	return fmt.Sprintf("batch timestamp %s must be after replica GC threshold %s (history at or below it was garbage-collected; see the gc.ttl setting)",
 		e.GetTimestamp().HLC(), e.GetThreshold().HLC())
 }
 

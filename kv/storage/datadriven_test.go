@@ -37,6 +37,7 @@ import (
 //	resolve k= t=<txn> status=committed|aborted|pending [ignore=<a>-<b>]
 //	resolve_range k= end= t= status= [max=]
 //	gc k= end= threshold=<ts>
+//	gc_find k= end= threshold=<ts> [max=]   keys with garbage (read only)
 //	raw_put k= v= / raw_get k= / raw_del k=
 //	stats
 //
@@ -404,6 +405,19 @@ func (env *ddEnv) exec(cmd string, args ddArgs, out *strings.Builder) (wrote boo
 			}
 			return err
 		})
+	case "gc_find":
+		th := env.ts(args, "threshold", nil, false)
+		ks, n, resume, err := MVCCFindGarbage(env.eng, key, end, th, int(env.int(args, "max", 0)))
+		if err == nil {
+			for _, k := range ks {
+				fmt.Fprintf(out, "gc_find: %s\n", FormatKey(k))
+			}
+			fmt.Fprintf(out, "gc_find: %d versions\n", n)
+			if resume != nil {
+				fmt.Fprintf(out, "gc_find: resume at %s\n", FormatKey(resume))
+			}
+		}
+		return false, err
 	case "raw_put":
 		return true, env.eng.PutRaw(key, []byte(args["v"]))
 	case "raw_del":

@@ -17,7 +17,7 @@
 //	Snapshot: Reader, Close
 //	MVCCGet, MVCCPut, MVCCDelete, MVCCConditionalPut, MVCCIncrement, MVCCScan,
 //	MVCCDeleteRange, MVCCResolveIntent, MVCCResolveIntentRange,
-//	MVCCGarbageCollect, ComputeStats, ClearMVCCRange,
+//	MVCCGarbageCollect, MVCCFindGarbage, ComputeStats, ClearMVCCRange,
 //	NewEngineIterator / PutEngineKey (copy a span byte for byte: snapshots)
 //	MVCCStats (Add, Subtract), TxnID, TxnMeta, LockUpdate, TxnStatus, SeqRange,
 //	Span, KeyValue, MVCCValue, MVCCReadOptions, MVCCWriteOptions, MVCCScanOptions

@@ -6,7 +6,9 @@
 // `SET CLUSTER SETTING name = value`) and never change: range_max_bytes,
 // range_min_bytes, load_split_qps, load_split_window, time_until_store_dead,
 // rebalance_threshold, replication_factor, max_disk_fullness,
-// range_cooldown, max_rebalance_ops, store_max_concurrent_snapshots.
+// range_cooldown, max_rebalance_ops, store_max_concurrent_snapshots, and
+// gc.ttl (how long MVCC history is kept; read by each store's GC queue —
+// the one setting that is not the placement driver's).
 //
 // Values are parsed from strings: sizes accept plain bytes and the binary
 // suffixes B, KiB, MiB, GiB, TiB (`64KiB`, `1MiB`, `512MiB`); durations use

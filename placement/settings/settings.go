@@ -56,6 +56,9 @@ type Values struct {
 	RangeCooldown               time.Duration
 	MaxRebalanceOps             int
 	StoreMaxConcurrentSnapshots int
+	// GCTTL is how long MVCC history is kept (gc.ttl): reads at or
+	// below now - GCTTL may fail once the GC queue has run.
+	GCTTL time.Duration
 }
 
 // Kind is the type of a setting's value.
@@ -176,6 +179,8 @@ var defs = []def{
 		func(v *Values) *int { return &v.MaxRebalanceOps }),
 	intDef("store_max_concurrent_snapshots", "at most this many replicas may be in flight onto one store at a time", "2", 1, 1000,
 		func(v *Values) *int { return &v.StoreMaxConcurrentSnapshots }),
+	durDef("gc.ttl", "MVCC history is kept this long: reads (AS OF SYSTEM TIME) further in the past fail once garbage collection has run", "4h", time.Second,
+		func(v *Values) *time.Duration { return &v.GCTTL }),
 }
 
 var byName = func() map[string]*def {

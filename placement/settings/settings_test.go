@@ -127,3 +127,18 @@ func TestRegistryConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestGCTTL(t *testing.T) {
+	r := NewRegistry()
+	require.Equal(t, 4*time.Hour, r.Values().GCTTL)
+	require.NoError(t, r.Set("gc.ttl", "10s"))
+	require.Equal(t, 10*time.Second, r.Values().GCTTL)
+	v, err := r.Get("gc.ttl")
+	require.NoError(t, err)
+	require.Equal(t, "10s", v)
+	for _, bad := range []string{"soon", "0s", "500ms", "-1h"} {
+		err := r.Set("gc.ttl", bad)
+		require.ErrorIs(t, err, ErrInvalidValue, bad)
+	}
+	require.Equal(t, 10*time.Second, r.Values().GCTTL, "a rejected value changes nothing")
+}

@@ -28,6 +28,7 @@ var (
 	suffixTombstone  = []byte("tomb")
 	suffixStats      = []byte("stat")
 	suffixFrozen     = []byte("frzn")
+	suffixGCThresh   = []byte("gcth")
 	suffixLogPrefix  = []byte("log-")
 	errBadLogKey     = errors.New("rangekeys: malformed raft log key")
 	rangeIDKeyLength = 2 + 8
@@ -92,6 +93,12 @@ func StatsKey(rangeID uint64) []byte { return rangeKey(replicatedPrefix, rangeID
 // FrozenKey marks (replicated) a range subsumed by a merge; its value is
 // the raft index of the subsume command.
 func FrozenKey(rangeID uint64) []byte { return rangeKey(replicatedPrefix, rangeID, suffixFrozen) }
+
+// GCThresholdKey holds the range's GC threshold, a kvpb.Timestamp
+// (replicated): reads and writes at or below it are refused.
+func GCThresholdKey(rangeID uint64) []byte {
+	return rangeKey(replicatedPrefix, rangeID, suffixGCThresh)
+}
 
 // TombstoneKey holds rangepb.ReplicaTombstone (unreplicated).
 func TombstoneKey(rangeID uint64) []byte {

@@ -60,7 +60,11 @@ type RaftCommand struct {
 	Merge *MergeTrigger `protobuf:"bytes,12,opt,name=merge,proto3" json:"merge,omitempty"`
 	// subsume, when set, freezes the range for a merge into its left
 	// neighbour (see SubsumeCommand).
-	Subsume       *SubsumeCommand `protobuf:"bytes,13,opt,name=subsume,proto3" json:"subsume,omitempty"`
+	Subsume *SubsumeCommand `protobuf:"bytes,13,opt,name=subsume,proto3" json:"subsume,omitempty"`
+	// gc_threshold, when set, raises the range's GC threshold to it (a GC
+	// command; never lowers it). Reads and writes at or below the
+	// threshold are refused from then on.
+	GcThreshold   *kvpb.Timestamp `protobuf:"bytes,14,opt,name=gc_threshold,json=gcThreshold,proto3" json:"gc_threshold,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -182,6 +186,13 @@ func (x *RaftCommand) GetMerge() *MergeTrigger {
 func (x *RaftCommand) GetSubsume() *SubsumeCommand {
 	if x != nil {
 		return x.Subsume
+	}
+	return nil
+}
+
+func (x *RaftCommand) GetGcThreshold() *kvpb.Timestamp {
+	if x != nil {
+		return x.GcThreshold
 	}
 	return nil
 }
@@ -599,7 +610,7 @@ var File_ranges_rangepb_rangepb_proto protoreflect.FileDescriptor
 
 const file_ranges_rangepb_rangepb_proto_rawDesc = "" +
 	"\n" +
-	"\x1cranges/rangepb/rangepb.proto\x12\x16tessera.ranges.rangepb\x1a\x12kv/kvpb/data.proto\"\x8a\x05\n" +
+	"\x1cranges/rangepb/rangepb.proto\x12\x16tessera.ranges.rangepb\x1a\x12kv/kvpb/data.proto\"\xc9\x05\n" +
 	"\vRaftCommand\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x126\n" +
 	"\x17proposer_lease_sequence\x18\x02 \x01(\x04R\x15proposerLeaseSequence\x12&\n" +
@@ -616,7 +627,8 @@ const file_ranges_rangepb_rangepb_proto_rawDesc = "" +
 	"statsDelta\x12:\n" +
 	"\x05split\x18\v \x01(\v2$.tessera.ranges.rangepb.SplitTriggerR\x05split\x12:\n" +
 	"\x05merge\x18\f \x01(\v2$.tessera.ranges.rangepb.MergeTriggerR\x05merge\x12@\n" +
-	"\asubsume\x18\r \x01(\v2&.tessera.ranges.rangepb.SubsumeCommandR\asubsume\"\xb9\x01\n" +
+	"\asubsume\x18\r \x01(\v2&.tessera.ranges.rangepb.SubsumeCommandR\asubsume\x12=\n" +
+	"\fgc_threshold\x18\x0e \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\vgcThreshold\"\xb9\x01\n" +
 	"\fSplitTrigger\x124\n" +
 	"\x04left\x18\x01 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x04left\x126\n" +
 	"\x05right\x18\x02 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x05right\x12;\n" +
@@ -669,7 +681,8 @@ var file_ranges_rangepb_rangepb_proto_goTypes = []any{
 	(*ReplicaTombstone)(nil),     // 7: tessera.ranges.rangepb.ReplicaTombstone
 	(*kvpb.Lease)(nil),           // 8: tessera.kv.kvpb.Lease
 	(*kvpb.MVCCStats)(nil),       // 9: tessera.kv.kvpb.MVCCStats
-	(*kvpb.RangeDescriptor)(nil), // 10: tessera.kv.kvpb.RangeDescriptor
+	(*kvpb.Timestamp)(nil),       // 10: tessera.kv.kvpb.Timestamp
+	(*kvpb.RangeDescriptor)(nil), // 11: tessera.kv.kvpb.RangeDescriptor
 }
 var file_ranges_rangepb_rangepb_proto_depIdxs = []int32{
 	8,  // 0: tessera.ranges.rangepb.RaftCommand.new_lease:type_name -> tessera.kv.kvpb.Lease
@@ -678,18 +691,19 @@ var file_ranges_rangepb_rangepb_proto_depIdxs = []int32{
 	1,  // 3: tessera.ranges.rangepb.RaftCommand.split:type_name -> tessera.ranges.rangepb.SplitTrigger
 	2,  // 4: tessera.ranges.rangepb.RaftCommand.merge:type_name -> tessera.ranges.rangepb.MergeTrigger
 	3,  // 5: tessera.ranges.rangepb.RaftCommand.subsume:type_name -> tessera.ranges.rangepb.SubsumeCommand
-	10, // 6: tessera.ranges.rangepb.SplitTrigger.left:type_name -> tessera.kv.kvpb.RangeDescriptor
-	10, // 7: tessera.ranges.rangepb.SplitTrigger.right:type_name -> tessera.kv.kvpb.RangeDescriptor
-	9,  // 8: tessera.ranges.rangepb.SplitTrigger.right_stats:type_name -> tessera.kv.kvpb.MVCCStats
-	10, // 9: tessera.ranges.rangepb.MergeTrigger.merged:type_name -> tessera.kv.kvpb.RangeDescriptor
-	10, // 10: tessera.ranges.rangepb.MergeTrigger.right:type_name -> tessera.kv.kvpb.RangeDescriptor
-	9,  // 11: tessera.ranges.rangepb.MergeTrigger.right_stats:type_name -> tessera.kv.kvpb.MVCCStats
-	10, // 12: tessera.ranges.rangepb.ConfChangeContext.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	10, // 6: tessera.ranges.rangepb.RaftCommand.gc_threshold:type_name -> tessera.kv.kvpb.Timestamp
+	11, // 7: tessera.ranges.rangepb.SplitTrigger.left:type_name -> tessera.kv.kvpb.RangeDescriptor
+	11, // 8: tessera.ranges.rangepb.SplitTrigger.right:type_name -> tessera.kv.kvpb.RangeDescriptor
+	9,  // 9: tessera.ranges.rangepb.SplitTrigger.right_stats:type_name -> tessera.kv.kvpb.MVCCStats
+	11, // 10: tessera.ranges.rangepb.MergeTrigger.merged:type_name -> tessera.kv.kvpb.RangeDescriptor
+	11, // 11: tessera.ranges.rangepb.MergeTrigger.right:type_name -> tessera.kv.kvpb.RangeDescriptor
+	9,  // 12: tessera.ranges.rangepb.MergeTrigger.right_stats:type_name -> tessera.kv.kvpb.MVCCStats
+	11, // 13: tessera.ranges.rangepb.ConfChangeContext.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_ranges_rangepb_rangepb_proto_init() }

@@ -51,6 +51,11 @@ type Config struct {
 	// CrashableFS keeps every store on a crashable in-memory filesystem so
 	// that Crash can drop whatever was not synced (instead of real dirs).
 	CrashableFS bool
+	// GCTTL is the stores' MVCC GC TTL (default: ranges.DefaultGCTTL).
+	// The GC queue never runs on its own: tests call Store.RunGC.
+	GCTTL time.Duration
+	// TxnRecordGCAge (default: the store's).
+	TxnRecordGCAge time.Duration
 }
 
 func (c *Config) defaults() {
@@ -105,6 +110,10 @@ func (n *Node) Store() *ranges.Store {
 	defer n.mu.Unlock()
 	return n.mu.store
 }
+
+// Engine returns the node's open engine (nil when stopped): tests
+// inspect what is stored.
+func (n *Node) Engine() storage.Engine { return n.engine() }
 
 // engine returns the node's open engine (nil when stopped).
 func (n *Node) engine() storage.Engine {
@@ -231,6 +240,7 @@ func (c *Cluster) start(n *Node) {
 		LeaseDuration: c.cfg.LeaseDuration, RequestTimeout: c.cfg.RequestTimeout,
 		RaftLogMaxEntries: c.cfg.RaftLogMaxEntries, Seed: c.cfg.Seed + int64(n.ID),
 		SnapshotChunkBytes: c.cfg.SnapshotChunkBytes,
+		GCTTL:              func() time.Duration { return c.cfg.GCTTL }, GCInterval: -1, TxnRecordGCAge: c.cfg.TxnRecordGCAge,
 	})
 	require.NoError(t, err)
 	require.NoError(t, store.Start(context.Background()))

@@ -395,3 +395,10 @@ func (c *Cluster) WaitFor(timeout time.Duration, what string, cond func() error)
 		<-tm.C
 	}
 }
+
+// Node returns node i's server (nil while it is stopped).
+func (c *Cluster) Node(i int) *server.Server {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nodes[i]
+}
