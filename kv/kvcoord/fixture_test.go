@@ -44,6 +44,12 @@ type fixture struct {
 	nextRangeID uint64
 	nodes       []*fakeNode
 	batches     atomic.Int64
+	mismatches  atomic.Int64 // RangeKeyMismatch answers
+	// uncertainAt, if set, makes every batch whose span reaches it fail
+	// with a ReadWithinUncertaintyIntervalError (as an uncertain value at
+	// that key would).
+	uncertainAt   atomic.Pointer[[]byte]
+	uncertainHits atomic.Int64
 }
 
 type fakeNode struct {
@@ -274,7 +280,17 @@ func (n *fakeNode) Batch(_ context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 					overlapping = append(overlapping, x)
 				}
 			}
+			f.mismatches.Add(1)
 			return fail(&kvpb.RangeKeyMismatchError{RequestStartKey: s.key, RequestEndKey: s.end, Ranges: overlapping})
+		}
+	}
+	if u := f.uncertainAt.Load(); u != nil {
+		for _, r := range ba.GetRequests() {
+			s, _, _ := requestSpan(r)
+			if bytes.Equal(s.key, *u) || s.end != nil && bytes.Compare(s.key, *u) <= 0 && bytes.Compare(*u, s.end) < 0 {
+				f.uncertainHits.Add(1)
+				return fail(&kvpb.ReadWithinUncertaintyIntervalError{Key: *u})
+			}
 		}
 	}
 	ts := f.clock.Now()
