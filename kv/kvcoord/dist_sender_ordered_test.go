@@ -236,6 +236,7 @@ func TestLimitedScanOracle(t *testing.T) {
 					if a > b {
 						a, b = b, a
 					}
+					b += "\x00"
 					reverse := rng.Intn(2) == 0
 					mk, tb := int64(1+rng.Intn(200)), int64(0)
 					if rng.Intn(2) == 0 {
