@@ -12,17 +12,21 @@ import (
 // spread over 50, paged 1,000 rows at a time: the cost of crossing range
 // boundaries on the client side (lookups, parts, stitching). page=0 is one
 // unlimited scan (the parts run in parallel); page=1000 pages with a key
-// limit (ranges are visited one at a time, in order).
+// limit: fanout=1 visits the ranges one at a time, in order (the
+// sequential walk), fanout=8 (the default) reads up to 8 ranges ahead in
+// parallel.
 func BenchmarkScanAcrossRanges(b *testing.B) {
 	const rows = 5000
-	for _, c := range []struct{ nranges, page int }{{1, 1000}, {50, 1000}, {1, 0}, {50, 0}} {
+	for _, c := range []struct{ nranges, page, fanout int }{
+		{1, 1000, 8}, {50, 1000, 1}, {50, 1000, 8}, {1, 0, 8}, {50, 0, 8},
+	} {
 		nranges, page := c.nranges, int64(c.page)
-		b.Run(fmt.Sprintf("ranges=%d/page=%d", nranges, page), func(b *testing.B) {
+		b.Run(fmt.Sprintf("ranges=%d/page=%d/fanout=%d", nranges, page, c.fanout), func(b *testing.B) {
 			f := newFixture(b, 1, []uint64{1})
 			for i := 1; i < nranges; i++ {
 				f.split([]byte(fmt.Sprintf("row%06d", i*rows/nranges)))
 			}
-			ds, _ := f.newSender(b, Config{})
+			ds, _ := f.newSender(b, Config{LimitedScanFanOut: c.fanout})
 			val := make([]byte, 64)
 			var reqs []*kvpb.RequestUnion
 			for i := 0; i < rows; i++ {
