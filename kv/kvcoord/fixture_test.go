@@ -231,7 +231,8 @@ func (f *fixture) numRanges() int {
 	return len(f.descs)
 }
 
-// Batch implements kvpb.InternalServer.
+// Batch implements kvpb.InternalServer. Routing checks and writes run
+// under the fixture's lock; read-only batches evaluate outside it.
 func (n *fakeNode) Batch(_ context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
 	if n.down.Load() {
 		return nil, status.Error(codes.Unavailable, "node is down")
@@ -239,7 +240,12 @@ func (n *fakeNode) Batch(_ context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 	f := n.f
 	f.batches.Add(1)
 	f.mu.Lock()
-	defer f.mu.Unlock()
+	locked := true
+	defer func() {
+		if locked {
+			f.mu.Unlock()
+		}
+	}()
 	fail := func(err error) (*kvpb.BatchResponse, error) {
 		return &kvpb.BatchResponse{Error: kvpb.NewError(err)}, nil
 	}
@@ -294,6 +300,12 @@ func (n *fakeNode) Batch(_ context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 		}
 	}
 	ts := f.clock.Now()
+	if ba.IsReadOnly() {
+		// Reads evaluate concurrently, as on real nodes: every write with
+		// a lower timestamp has committed (writes commit under mu).
+		f.mu.Unlock()
+		locked = false
+	}
 	b := f.eng.NewBatch()
 	defer b.Close()
 	br := &kvpb.BatchResponse{Timestamp: kvpb.TS(ts)}
