@@ -71,11 +71,13 @@ func newFixture(t testing.TB, numNodes int, replicas []uint64) *fixture {
 	for i := 1; i <= numNodes; i++ {
 		lis, err := net.Listen("tcp", "127.0.0.1:0")
 		require.NoError(t, err)
-		n := &fakeNode{id: uint64(i), f: f, srv: grpc.NewServer(), addr: lis.Addr().String()}
+		n := &fakeNode{id: uint64(i), f: f, srv: grpc.NewServer(grpc.WaitForHandlers(true)), addr: lis.Addr().String()}
 		kvpb.RegisterInternalServer(n.srv, n)
 		go func() { _ = n.srv.Serve(lis) }()
 		f.nodes = append(f.nodes, n)
 	}
+	// Stop waits for running handlers (WaitForHandlers): a read-ahead the
+	// client cancelled may still be evaluating when the test ends.
 	t.Cleanup(func() {
 		for _, n := range f.nodes {
 			n.srv.Stop()
