@@ -57,8 +57,9 @@ func startReplicatedCluster(t testing.TB, n int) *testCluster {
 }
 
 // clientDistSender is a client-side DistSender for the test cluster
-// (range 1 through Admin.RangeInfo, nodes through NodeStatus).
-func clientDistSender(t testing.TB, c *testCluster) *kvcoord.DistSender {
+// (range 1 through Admin.RangeInfo, nodes through NodeStatus); opts
+// adjust its Config.
+func clientDistSender(t testing.TB, c *testCluster, opts ...func(*kvcoord.Config)) *kvcoord.DistSender {
 	var mu sync.Mutex
 	addrs := map[kvpb.NodeID]string{}
 	refresh := func(ctx context.Context) {
@@ -109,8 +110,12 @@ func clientDistSender(t testing.TB, c *testCluster) *kvcoord.DistSender {
 	}
 	tr := kvcoord.NewGRPCTransport(resolve)
 	t.Cleanup(tr.Close)
-	return kvcoord.New(kvcoord.Config{Transport: tr, FirstRange: firstRange,
-		Clock: hlc.NewWallClock(hlc.DefaultMaxOffset), RequestTimeout: 20 * time.Second})
+	cfg := kvcoord.Config{Transport: tr, FirstRange: firstRange,
+		Clock: hlc.NewWallClock(hlc.DefaultMaxOffset), RequestTimeout: 20 * time.Second}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return kvcoord.New(cfg)
 }
 
 func dsPut(ctx context.Context, ds *kvcoord.DistSender, key, val string) error {

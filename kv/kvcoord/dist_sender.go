@@ -48,7 +48,11 @@ type Config struct {
 	// node that stopped answering (partitioned) is given up for the next
 	// replica while the caller's deadline still allows.
 	AttemptTimeout time.Duration
-	Logger         *slog.Logger
+	// LimitedScanFanOut is how many ranges a read-only batch with key or
+	// byte limits reads at once (read-ahead, see dist_sender_ordered.go;
+	// default 8). 1 visits them strictly one at a time.
+	LimitedScanFanOut int
+	Logger            *slog.Logger
 }
 
 // DistSender sends batches that may span ranges: it splits them by range,
@@ -78,6 +82,9 @@ func New(cfg Config) *DistSender {
 	}
 	if cfg.MetaPrefetch <= 0 {
 		cfg.MetaPrefetch = 8
+	}
+	if cfg.LimitedScanFanOut <= 0 {
+		cfg.LimitedScanFanOut = 8
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -110,9 +117,11 @@ var errResplit = errors.New("kvcoord: range boundaries changed; re-split")
 
 // Send executes ba, whose requests may fall in any ranges. The header's
 // range and replica are ignored (the DistSender addresses each part).
-// Without limits the parts run in parallel; with key or byte limits they
-// run range by range in key order (descending for reverse scans) and stop
-// once the limits are used up, setting resume spans.
+// Without limits the parts run in parallel; with key or byte limits the
+// result is that of visiting the ranges one at a time in key order
+// (descending for reverse scans), stopping once the limits are used up
+// and setting resume spans; read-only batches read several ranges ahead
+// in parallel to get it (dist_sender_ordered.go).
 //
 // A batch of writes that spans ranges is not atomic: on error, parts on
 // other ranges may have been applied. (Transactions make it atomic.)
@@ -323,182 +332,6 @@ func (ds *DistSender) sendParts(ctx context.Context, ba *kvpb.BatchRequest, item
 			acc = combine(acc, p.resp)
 		}
 		resps[j] = acc
-	}
-	return nil
-}
-
-// sendOrdered walks the ranges one at a time in scan order, shrinking the
-// limits as rows come back, and sets resume spans where they stop.
-func (ds *DistSender) sendOrdered(ctx context.Context, ba *kvpb.BatchRequest, spans []span, reverse bool) (*kvpb.BatchResponse, error) {
-	n := len(spans)
-	resps := make([]*kvpb.ResponseUnion, n)
-	remKeys := make([]int64, n)
-	remBytes := make([]int64, n)
-	done := make([]bool, n) // a ranged request that hit its limit
-	for i, r := range ba.GetRequests() {
-		remKeys[i], remBytes[i] = limits(r)
-		if spans[i].end != nil {
-			resps[i] = emptyResponse(r)
-		}
-	}
-	var acc respAcc
-	// Point requests go first, all at once.
-	var points []int
-	for i, s := range spans {
-		if s.end == nil {
-			points = append(points, i)
-		}
-	}
-	if len(points) > 0 {
-		items := make([]item, len(points))
-		for k, i := range points {
-			items[k] = item{idx: i, req: ba.GetRequests()[i], s: spans[i]}
-		}
-		if err := ds.sendParts(ctx, ba, items, resps, &acc); err != nil {
-			return nil, err
-		}
-	}
-	// cursor: where the next range to visit is looked up; nil when every
-	// ranged request is finished.
-	cursor, more := nextCursor(spans, done, nil, reverse)
-	for more {
-		// The range to visit next: the one holding the cursor.
-		var e rangecache.Entry
-		var err error
-		if reverse {
-			e, err = ds.cache.LookupReverse(ctx, cursor)
-		} else {
-			e, err = ds.cache.Lookup(ctx, cursor)
-		}
-		if err != nil {
-			return nil, err
-		}
-		d := e.Desc
-		// Clip to the cursor as well: everything before it (after it, in
-		// reverse) is finished, and a stale descriptor may reach back.
-		lo, hi := d.GetStartKey(), d.GetEndKey()
-		if reverse && bytes.Compare(cursor, hi) < 0 {
-			hi = cursor
-		} else if !reverse && bytes.Compare(cursor, lo) > 0 {
-			lo = cursor
-		}
-		p := &part{desc: d}
-		for i, r := range ba.GetRequests() {
-			s := spans[i]
-			if s.end == nil || done[i] {
-				continue
-			}
-			if t := truncate(r, s, lo, hi, remKeys[i], remBytes[i]); t != nil {
-				p.indexes = append(p.indexes, i)
-				p.reqs = append(p.reqs, t)
-			}
-		}
-		if len(p.reqs) > 0 {
-			br, err := ds.sendToRange(ctx, ba, p)
-			if errors.Is(err, errResplit) {
-				continue // the cache was repaired; visit the cursor's range again
-			}
-			if err != nil {
-				return nil, err
-			}
-			acc.add(br)
-			for k, i := range p.indexes {
-				part := br.GetResponses()[k]
-				nk, nb, resume := partStats(part)
-				combine(resps[i], part)
-				if remKeys[i] > 0 {
-					remKeys[i] -= nk
-				}
-				if remBytes[i] > 0 {
-					remBytes[i] -= nb
-					if remBytes[i] <= 0 {
-						remBytes[i] = -1 // used up
-					}
-				}
-				if resume != nil {
-					done[i] = true
-					setResume(resps[i], ds.resumeOf(spans[i], resume, reverse))
-				} else if limitsUsed(remKeys[i], remBytes[i], ba.GetRequests()[i]) {
-					done[i] = true
-					setResume(resps[i], ds.restAfter(spans[i], d, reverse))
-				}
-			}
-		}
-		cursor, more = nextCursor(spans, done, d, reverse)
-	}
-	return ds.finish(ba, resps, &acc), nil
-}
-
-// nextCursor returns where the next range to visit is looked up, after
-// range d (nil: before any range): forward, the smallest key at or past
-// d's end that an unfinished ranged request still needs; reverse, the
-// largest end key at or before d's start. ok is false when nothing is
-// left.
-func nextCursor(spans []span, done []bool, d *kvpb.RangeDescriptor, reverse bool) ([]byte, bool) {
-	var best []byte
-	found := false
-	for i, s := range spans {
-		if s.end == nil || done[i] {
-			continue
-		}
-		var c []byte
-		if reverse {
-			c = s.end
-			if d != nil {
-				if bytes.Compare(s.key, d.GetStartKey()) >= 0 {
-					continue
-				}
-				if bytes.Compare(d.GetStartKey(), c) < 0 {
-					c = d.GetStartKey()
-				}
-			}
-			if !found || bytes.Compare(c, best) > 0 {
-				best, found = c, true
-			}
-			continue
-		}
-		c = s.key
-		if d != nil {
-			if bytes.Compare(s.end, d.GetEndKey()) <= 0 {
-				continue
-			}
-			if bytes.Compare(d.GetEndKey(), c) > 0 {
-				c = d.GetEndKey()
-			}
-		}
-		if !found || bytes.Compare(c, best) < 0 {
-			best, found = c, true
-		}
-	}
-	return best, found
-}
-
-// limitsUsed reports whether a ranged request has no limit left.
-func limitsUsed(remKeys, remBytes int64, r *kvpb.RequestUnion) bool {
-	mk, tb := limits(r)
-	return mk > 0 && remKeys <= 0 || tb > 0 && remBytes < 0
-}
-
-// resumeOf turns a range's resume span into the original request's:
-// forward requests resume from the range's resume key to their own end,
-// reverse ones from their own start to the resume end.
-func (ds *DistSender) resumeOf(s span, r *kvpb.Span, reverse bool) *kvpb.Span {
-	if reverse {
-		return &kvpb.Span{Key: s.key, EndKey: r.GetEndKey()}
-	}
-	return &kvpb.Span{Key: r.GetKey(), EndKey: s.end}
-}
-
-// restAfter is what remains of span s beyond range d, nil if nothing.
-func (ds *DistSender) restAfter(s span, d *kvpb.RangeDescriptor, reverse bool) *kvpb.Span {
-	if reverse {
-		if bytes.Compare(s.key, d.GetStartKey()) < 0 {
-			return &kvpb.Span{Key: s.key, EndKey: d.GetStartKey()}
-		}
-		return nil
-	}
-	if bytes.Compare(s.end, d.GetEndKey()) > 0 {
-		return &kvpb.Span{Key: d.GetEndKey(), EndKey: s.end}
 	}
 	return nil
 }

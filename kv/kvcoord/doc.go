@@ -56,9 +56,17 @@
 //
 // Ordering: without limits the parts run in parallel and partial results
 // of a ranged request are combined in key order (descending for reverse
-// scans). With key or byte limits the ranges are visited one at a time in
-// scan order; a request stops at its limit and its response carries the
-// resume span relative to the original request.
+// scans). With key or byte limits the answer is that of visiting the
+// ranges one at a time in scan order (the sequential walk): a request
+// stops at its limit and its response carries the resume span relative to
+// the original request. A read-only limited batch (Get, Scan, ReverseScan;
+// never DeleteRange, writes or locking reads) reads up to
+// Config.LimitedScanFanOut ranges ahead in parallel, sized by the rows per
+// range seen so far, then applies the answers in order, trimmed to the
+// limits left; an answer is used only if it is exactly what the
+// sequential walk would have asked that range, so rows, resume spans and
+// the spans a transaction records for refresh are unchanged
+// (dist_sender_ordered.go).
 //
 // Invariants: no lock is held across a Send to a replica (the gatekeeper
 // unlocks TxnCoordSender.mu around it); the first-range descriptor and the

@@ -44,6 +44,12 @@ type fixture struct {
 	nextRangeID uint64
 	nodes       []*fakeNode
 	batches     atomic.Int64
+	mismatches  atomic.Int64 // RangeKeyMismatch answers
+	// uncertainAt, if set, makes every batch whose span reaches it fail
+	// with a ReadWithinUncertaintyIntervalError (as an uncertain value at
+	// that key would).
+	uncertainAt   atomic.Pointer[[]byte]
+	uncertainHits atomic.Int64
 }
 
 type fakeNode struct {
@@ -65,11 +71,13 @@ func newFixture(t testing.TB, numNodes int, replicas []uint64) *fixture {
 	for i := 1; i <= numNodes; i++ {
 		lis, err := net.Listen("tcp", "127.0.0.1:0")
 		require.NoError(t, err)
-		n := &fakeNode{id: uint64(i), f: f, srv: grpc.NewServer(), addr: lis.Addr().String()}
+		n := &fakeNode{id: uint64(i), f: f, srv: grpc.NewServer(grpc.WaitForHandlers(true)), addr: lis.Addr().String()}
 		kvpb.RegisterInternalServer(n.srv, n)
 		go func() { _ = n.srv.Serve(lis) }()
 		f.nodes = append(f.nodes, n)
 	}
+	// Stop waits for running handlers (WaitForHandlers): a read-ahead the
+	// client cancelled may still be evaluating when the test ends.
 	t.Cleanup(func() {
 		for _, n := range f.nodes {
 			n.srv.Stop()
@@ -225,7 +233,8 @@ func (f *fixture) numRanges() int {
 	return len(f.descs)
 }
 
-// Batch implements kvpb.InternalServer.
+// Batch implements kvpb.InternalServer. Routing checks and writes run
+// under the fixture's lock; read-only batches evaluate outside it.
 func (n *fakeNode) Batch(_ context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
 	if n.down.Load() {
 		return nil, status.Error(codes.Unavailable, "node is down")
@@ -233,7 +242,12 @@ func (n *fakeNode) Batch(_ context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 	f := n.f
 	f.batches.Add(1)
 	f.mu.Lock()
-	defer f.mu.Unlock()
+	locked := true
+	defer func() {
+		if locked {
+			f.mu.Unlock()
+		}
+	}()
 	fail := func(err error) (*kvpb.BatchResponse, error) {
 		return &kvpb.BatchResponse{Error: kvpb.NewError(err)}, nil
 	}
@@ -274,10 +288,26 @@ func (n *fakeNode) Batch(_ context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 					overlapping = append(overlapping, x)
 				}
 			}
+			f.mismatches.Add(1)
 			return fail(&kvpb.RangeKeyMismatchError{RequestStartKey: s.key, RequestEndKey: s.end, Ranges: overlapping})
 		}
 	}
+	if u := f.uncertainAt.Load(); u != nil {
+		for _, r := range ba.GetRequests() {
+			s, _, _ := requestSpan(r)
+			if bytes.Equal(s.key, *u) || s.end != nil && bytes.Compare(s.key, *u) <= 0 && bytes.Compare(*u, s.end) < 0 {
+				f.uncertainHits.Add(1)
+				return fail(&kvpb.ReadWithinUncertaintyIntervalError{Key: *u})
+			}
+		}
+	}
 	ts := f.clock.Now()
+	if ba.IsReadOnly() {
+		// Reads evaluate concurrently, as on real nodes: every write with
+		// a lower timestamp has committed (writes commit under mu).
+		f.mu.Unlock()
+		locked = false
+	}
 	b := f.eng.NewBatch()
 	defer b.Close()
 	br := &kvpb.BatchResponse{Timestamp: kvpb.TS(ts)}

@@ -68,6 +68,7 @@ func (c *Cache) LookupReverse(ctx context.Context, key []byte) (Entry, error) {
 }
 
 func (c *Cache) lookupDir(ctx context.Context, key []byte, reverse bool) (Entry, error) {
+	retried := false
 	for {
 		c.mu.Lock()
 		if e, ok := c.getLocked(key, reverse); ok {
@@ -91,6 +92,14 @@ func (c *Cache) lookupDir(ctx context.Context, key []byte, reverse bool) (Entry,
 				return Entry{}, err
 			}
 			if fl.err != nil {
+				if !retried {
+					// The shared lookup may have failed for its own
+					// caller's reasons (its context was cancelled, e.g. a
+					// DistSender read-ahead no longer needed): look up once
+					// more, ourselves if nobody else is.
+					retried = true
+					continue
+				}
 				return Entry{}, fl.err
 			}
 			// The shared lookup inserted its result; read it back through
