@@ -11,6 +11,7 @@ import (
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/format"
+	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/sql/catalog"
 	"github.com/tesseradb/tessera/sql/conn"
 	"github.com/tesseradb/tessera/sql/exec"
@@ -39,6 +40,10 @@ type Config struct {
 	NodeID uint32
 	// MemoryBudget per statement in bytes (0 = 256 MiB).
 	MemoryBudget int64
+	// Admin reaches the cluster (SPLIT AT, SCATTER, SHOW RANGES, cluster
+	// settings); nil without a cluster, where those statements fail with
+	// 0A000 (admin.go).
+	Admin ClusterAdmin
 }
 
 // Engine is the SQL layer of one node.
@@ -148,6 +153,9 @@ type Session struct {
 	// savepoints of the open block, innermost last.
 	savepoints []namedSP
 	txnStart   time.Time
+	// blockAsOf is the open block's AS OF SYSTEM TIME timestamp, stmtAsOf
+	// the running statement's (asof.go); zero when none.
+	blockAsOf, stmtAsOf hlc.Timestamp
 
 	prepared map[string]*Prepared
 	// curParamTypes are the parameter types of the statement executing now.
@@ -233,7 +241,11 @@ type stmtCtx struct {
 }
 
 func (s *Session) newStmtCtx(ctx context.Context, txn kvtxn.Txn) (*stmtCtx, error) {
-	coll, err := catalog.NewCollection(ctx, s.eng.db, txn, s.eng.cache)
+	cache := s.eng.cache
+	if _, hist := s.historical(); hist {
+		cache = nil // the shared cache holds the current schema only
+	}
+	coll, err := catalog.NewCollection(ctx, s.eng.db, txn, cache)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +268,7 @@ func (st *stmtCtx) resolveDB(name string) error {
 // implicit runs f in its own transaction with retries.
 func (s *Session) implicit(ctx context.Context, f func(st *stmtCtx) error) error {
 	for attempt := 0; ; attempt++ {
-		txn := s.eng.db.NewTxn(ctx)
+		txn := s.newTxn(ctx)
 		st, err := s.newStmtCtx(ctx, txn)
 		if err == nil {
 			err = runGuarded(txn, ctx, func() error { return f(st) })
@@ -413,6 +425,24 @@ func (s *Session) run(ctx context.Context, stmt *parser.Statement, params []type
 	if s.failed {
 		return nil, pgerr.New(pgerr.InFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
 	}
+	if stmt.AsOf != nil {
+		if s.inBlock {
+			s.failed = true
+			return nil, pgerr.New(pgerr.FeatureNotSupported, "AS OF SYSTEM TIME on a statement inside a transaction block: use BEGIN AS OF SYSTEM TIME")
+		}
+		ts, err := s.evalAsOf(ctx, stmt, stmt.AsOf, params)
+		if err != nil {
+			return nil, err
+		}
+		s.stmtAsOf = ts
+		defer func() { s.stmtAsOf = hlc.Timestamp{} }()
+	}
+	if err := s.checkReadOnly(stmt); err != nil {
+		if s.inBlock {
+			s.failed = true
+		}
+		return nil, err
+	}
 	return s.inTxn(ctx, func(st *stmtCtx) (*result, error) { return s.execute(st, stmt, params) })
 }
 
@@ -421,7 +451,7 @@ func (s *Session) run(ctx context.Context, stmt *parser.Statement, params []type
 func (s *Session) inTxn(ctx context.Context, f func(st *stmtCtx) (*result, error)) (res *result, err error) {
 	if s.inBlock {
 		if s.txn == nil {
-			s.txn = s.eng.db.NewTxn(context.WithoutCancel(ctx)) // a block outlives its statements; Close rolls it back
+			s.txn = s.newTxn(context.WithoutCancel(ctx)) // a block outlives its statements; Close rolls it back
 		}
 		s.txnStmts++
 		var st *stmtCtx
@@ -457,7 +487,15 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 			res.notices = append(res.notices, "there is already a transaction in progress")
 			return res, true, nil
 		}
+		var ts hlc.Timestamp
+		if x.Modes.AsOf != nil {
+			var err error
+			if ts, err = s.evalAsOf(ctx, stmt, x.Modes.AsOf, nil); err != nil {
+				return nil, true, err
+			}
+		}
 		s.beginBlock(ctx)
+		s.blockAsOf = ts
 		if x.Modes.Isolation != "" && x.Modes.Isolation != "serializable" {
 			res.notices = append(res.notices, fmt.Sprintf("isolation level %s runs as SERIALIZABLE", strings.ToUpper(x.Modes.Isolation)))
 		}
@@ -488,7 +526,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 					if s.txn != nil {
 						_ = s.txn.Rollback(ctx)
 					}
-					s.txn = s.eng.db.NewTxn(context.WithoutCancel(ctx)) // a block outlives its statements; Close rolls it back
+					s.txn = s.newTxn(context.WithoutCancel(ctx)) // a block outlives its statements; Close rolls it back
 					s.savepoints = []namedSP{{name: x.Savepoint}}
 					s.failed = false
 					s.txnStmts = 0
@@ -527,7 +565,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 			return res, true, nil
 		}
 		if s.txn == nil {
-			s.txn = s.eng.db.NewTxn(context.WithoutCancel(ctx)) // a block outlives its statements; Close rolls it back
+			s.txn = s.newTxn(context.WithoutCancel(ctx)) // a block outlives its statements; Close rolls it back
 		}
 		var sp any
 		if sps, ok := s.txn.(kvtxn.Savepoints); ok {
@@ -560,6 +598,11 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 	}
 	switch x := stmt.Ext.(type) {
 	case *parser.SetTransactionStmt:
+		if x.Modes.AsOf != nil {
+			if err := s.setTxnAsOf(ctx, stmt, x); err != nil {
+				return nil, true, err
+			}
+		}
 		if x.Modes.Isolation != "" && x.Modes.Isolation != "serializable" {
 			res.notices = append(res.notices, fmt.Sprintf("isolation level %s runs as SERIALIZABLE", strings.ToUpper(x.Modes.Isolation)))
 		}
@@ -603,6 +646,10 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 		res.cols = []conn.Column{{Name: strings.ToLower(disp), Type: types.String}}
 		res.rows = []exec.Row{{types.DString(v)}}
 		return res, true, nil
+	case *parser.SplitAtStmt, *parser.ScatterStmt, *parser.ShowRangesStmt,
+		*parser.SetClusterSettingStmt, *parser.ShowClusterSettingStmt:
+		r, err := s.runAdmin(ctx, stmt, nil)
+		return r, true, err
 	case *parser.DiscardStmt, *parser.VacuumStmt, *parser.AnalyzeStmt:
 		return res, true, nil
 	case *parser.PrepareStmt:
@@ -676,12 +723,14 @@ func (s *Session) beginBlock(ctx context.Context) {
 	s.restartSP = ""
 	s.savepoints = nil
 	s.txnStart = time.Now()
+	s.blockAsOf = hlc.Timestamp{}
 }
 
 func (s *Session) endBlock(ctx context.Context, commit bool) error {
 	txn := s.txn
 	s.txn = nil
 	s.inBlock, s.failed = false, false
+	s.blockAsOf = hlc.Timestamp{}
 	if txn == nil {
 		return nil
 	}
