@@ -596,6 +596,10 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 	if s.failed {
 		return nil, true, pgerr.New(pgerr.InFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
 	}
+	if isAdminStmt(stmt.Ext) {
+		r, err := s.runAdmin(ctx, stmt, nil)
+		return r, true, err
+	}
 	switch x := stmt.Ext.(type) {
 	case *parser.SetTransactionStmt:
 		if x.Modes.AsOf != nil {
@@ -646,10 +650,6 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 		res.cols = []conn.Column{{Name: strings.ToLower(disp), Type: types.String}}
 		res.rows = []exec.Row{{types.DString(v)}}
 		return res, true, nil
-	case *parser.SplitAtStmt, *parser.ScatterStmt, *parser.ShowRangesStmt,
-		*parser.SetClusterSettingStmt, *parser.ShowClusterSettingStmt:
-		r, err := s.runAdmin(ctx, stmt, nil)
-		return r, true, err
 	case *parser.DiscardStmt, *parser.VacuumStmt, *parser.AnalyzeStmt:
 		return res, true, nil
 	case *parser.PrepareStmt:
