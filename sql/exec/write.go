@@ -195,6 +195,13 @@ func (env *Env) runInsert(n *plan.Insert) (Iter, error) {
 		}
 		inputs = append(inputs, r)
 	}
+	// touched holds the primary keys this statement inserted or updated
+	// when it may update on conflict: a second proposal for one of them is
+	// an error, as in PostgreSQL.
+	var touched map[string]bool
+	if oc := n.OnConflict; oc != nil && !oc.DoNothing {
+		touched = map[string]bool{}
+	}
 	for _, r := range inputs {
 		if err := env.checkCancel(); err != nil {
 			return nil, err
@@ -231,6 +238,10 @@ func (env *Env) runInsert(n *plan.Insert) (Iter, error) {
 				if oc.DoNothing {
 					continue
 				}
+				if touched[string(c.pk)] {
+					return nil, pgerr.New(pgerr.CardinalityViolation,
+						"ON CONFLICT DO UPDATE command cannot affect row a second time")
+				}
 				old, err := env.readRow(n.Codec, c.pk)
 				if err != nil {
 					return nil, err
@@ -252,6 +263,9 @@ func (env *Env) runInsert(n *plan.Insert) (Iter, error) {
 					}
 				}
 				if err := env.updateRow(n.Codec, old, nr); err != nil {
+					return nil, err
+				}
+				if err := env.touch(touched, n.Codec, nr); err != nil {
 					return nil, err
 				}
 				env.RowsAffected++
@@ -279,12 +293,28 @@ func (env *Env) runInsert(n *plan.Insert) (Iter, error) {
 		if err := env.writeRow(n.Codec, row); err != nil {
 			return nil, err
 		}
+		if err := env.touch(touched, n.Codec, row); err != nil {
+			return nil, err
+		}
 		env.RowsAffected++
 		if err := env.returning(n.Returning, row, &out); err != nil {
 			return nil, err
 		}
 	}
 	return &sliceIter{rows: out}, nil
+}
+
+// touch records row's primary key in touched (nil: not tracking).
+func (env *Env) touch(touched map[string]bool, rc *catalog.RowCodec, row Row) error {
+	if touched == nil {
+		return nil
+	}
+	pk, err := rc.PrimaryKey(row)
+	if err != nil {
+		return err
+	}
+	touched[string(pk)] = true
+	return nil
 }
 
 // updateRow replaces old by nr (checks included).

@@ -33,6 +33,7 @@ const (
 	UniqueViolation      = "23505"
 	NotNullViolation     = "23502"
 	CardinalityViolation = "21000"
+	WindowingError       = "42P20"
 	FeatureNotSupported  = "0A000"
 	SerializationFailure = "40001"
 	InFailedTxn          = "25P02"

@@ -37,6 +37,8 @@ type Binder struct {
 	viewDepth int
 	// pendingOrder is the expression orderTarget appended last.
 	pendingOrder Expr
+	// windowDefs are the WINDOW clause of the SELECT being bound.
+	windowDefs map[string]*ast.WindowSpec
 }
 
 // NumSubqueries is how many subqueries the statement has (for caches).
@@ -359,6 +361,19 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 	defer pop()
 	if sel.Kind == ast.SelectStmtKindValues {
 		return nil, pgerr.New(pgerr.FeatureNotSupported, "VALUES form not supported here")
+	}
+	outerDefs := b.windowDefs
+	defer func() { b.windowDefs = outerDefs }()
+	b.windowDefs = nil
+	if len(sel.WindowSpecs) > 0 {
+		b.windowDefs = make(map[string]*ast.WindowSpec, len(sel.WindowSpecs))
+		for i := range sel.WindowSpecs {
+			d := &sel.WindowSpecs[i]
+			if _, dup := b.windowDefs[d.Name.L]; dup {
+				return nil, pgerr.New(pgerr.WindowingError, "window %q is already defined", d.Name.O)
+			}
+			b.windowDefs[d.Name.L] = d
+		}
 	}
 	var cur Node
 	from := &scope{parent: parent}

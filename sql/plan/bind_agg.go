@@ -213,7 +213,10 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 		}
 	}
 	call := WindowCall{Ov: ov, Args: es}
-	spec := w.Spec
+	spec, err := b.resolveWindow(&w.Spec, 0)
+	if err != nil {
+		return nil, err
+	}
 	if spec.PartitionBy != nil {
 		for _, p := range spec.PartitionBy.Items {
 			e, err := b.bindExpr(p.Expr, &in)
@@ -273,4 +276,46 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 	sc.win.keys = append(sc.win.keys, key)
 	sc.win.calls = append(sc.win.calls, call)
 	return &ColRef{Idx: sc.win.base + len(sc.win.calls) - 1, T: ov.Return}, nil
+}
+
+// resolveWindow folds named windows into spec: OVER w is w's definition;
+// OVER (w ORDER BY …) and WINDOW w2 AS (w …) copy w's PARTITION BY (and
+// its ORDER BY unless given) and add their own clauses, as PostgreSQL does.
+func (b *Binder) resolveWindow(spec *ast.WindowSpec, depth int) (ast.WindowSpec, error) {
+	if depth > len(b.windowDefs) {
+		return ast.WindowSpec{}, pgerr.New(pgerr.WindowingError, "window definitions refer to each other in a cycle")
+	}
+	ref := spec.Ref
+	if spec.OnlyAlias {
+		ref = spec.Name
+	}
+	if ref.L == "" {
+		return *spec, nil
+	}
+	def, ok := b.windowDefs[ref.L]
+	if !ok {
+		return ast.WindowSpec{}, pgerr.New(pgerr.UndefinedObject, "window %q does not exist", ref.O)
+	}
+	base, err := b.resolveWindow(def, depth+1)
+	if err != nil {
+		return ast.WindowSpec{}, err
+	}
+	if spec.OnlyAlias {
+		return base, nil
+	}
+	if spec.PartitionBy != nil {
+		return ast.WindowSpec{}, pgerr.New(pgerr.WindowingError, "cannot override PARTITION BY clause of window %q", ref.O)
+	}
+	if spec.OrderBy != nil && base.OrderBy != nil {
+		return ast.WindowSpec{}, pgerr.New(pgerr.WindowingError, "cannot override ORDER BY clause of window %q", ref.O)
+	}
+	if base.Frame != nil {
+		return ast.WindowSpec{}, pgerr.New(pgerr.WindowingError, "cannot copy window %q because it has a frame clause", ref.O)
+	}
+	out := base
+	if spec.OrderBy != nil {
+		out.OrderBy = spec.OrderBy
+	}
+	out.Frame = spec.Frame
+	return out, nil
 }

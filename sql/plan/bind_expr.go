@@ -453,7 +453,14 @@ func (b *Binder) explicitCast(e Expr, t *types.T) (Expr, error) {
 			return &Const{D: types.Null, T: t}, nil
 		}
 		if isUnknown(c.T) {
-			d, err := types.ParseText(t, string(c.D.(types.DString)), b.Eval.Loc())
+			var d types.Datum
+			var err error
+			if t.Family == types.StringFamily {
+				// an explicit cast truncates: 'abc'::char(2) is 'ab'
+				d, err = types.Cast(c.D, types.String, t, b.Eval.Loc())
+			} else {
+				d, err = types.ParseText(t, string(c.D.(types.DString)), b.Eval.Loc())
+			}
 			if err != nil {
 				return nil, err
 			}

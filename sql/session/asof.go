@@ -178,36 +178,23 @@ func (s *Session) newTxn(ctx context.Context) kvtxn.Txn {
 	return txn
 }
 
-// checkReadOnly refuses a statement that writes in a historical
-// transaction (25006).
+// checkReadOnly refuses a statement that writes (writeKind; our own DDL
+// statements too) in a READ ONLY or historical transaction (25006).
 func (s *Session) checkReadOnly(stmt *parser.Statement) error {
-	if _, ok := s.historical(); !ok {
-		return nil
-	}
-	what := ""
-	switch n := stmt.AST.(type) {
-	case nil:
-		if stmt.Ext != nil && !isAdminStmt(stmt.Ext) {
-			what = stmt.Ext.StatementTag()
-		}
-	case *ast.SelectStmt:
-		if n.LockInfo != nil {
-			what = "SELECT FOR UPDATE"
-		}
-	case *ast.SetOprStmt, *ast.ExplainStmt:
-	case *ast.InsertStmt:
-		what = "INSERT"
-	case *ast.UpdateStmt:
-		what = "UPDATE"
-	case *ast.DeleteStmt:
-		what = "DELETE"
-	default:
-		what = "DDL"
+	what := writeKind(stmt.AST, stmt.SQL)
+	if stmt.AST == nil && stmt.Ext != nil && !isAdminStmt(stmt.Ext) {
+		what = stmt.Ext.StatementTag() // TRUNCATE, DROP INDEX, ALTER TABLE … ALTER COLUMN
 	}
 	if what == "" {
 		return nil
 	}
-	return pgerr.New(pgerr.ReadOnlyTxn, "cannot execute %s in a read-only transaction (AS OF SYSTEM TIME)", what)
+	if _, hist := s.historical(); hist {
+		return pgerr.New(pgerr.ReadOnlyTxn, "cannot execute %s in a read-only transaction (AS OF SYSTEM TIME)", what)
+	}
+	if s.txnReadOnly() {
+		return pgerr.New(pgerr.ReadOnlyTxn, "cannot execute %s in a read-only transaction", what)
+	}
+	return nil
 }
 
 // errTxn is a transaction that could not start: every call fails with err.

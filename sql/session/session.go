@@ -97,6 +97,7 @@ var defaultVars = map[string]string{
 	"is_superuser":                  "on",
 	"bytea_output":                  "hex",
 	"transaction_read_only":         "off",
+	"default_transaction_read_only": "off",
 	"max_identifier_length":         "63",
 }
 
@@ -147,6 +148,7 @@ type Session struct {
 
 	txn       kvtxn.Txn // open transaction block
 	inBlock   bool
+	readOnly  bool // the open block is READ ONLY
 	failed    bool
 	txnStmts  int
 	restartSP string
@@ -496,6 +498,9 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 		}
 		s.beginBlock(ctx)
 		s.blockAsOf = ts
+		if x.Modes.ReadOnly != nil {
+			s.readOnly = *x.Modes.ReadOnly
+		}
 		if x.Modes.Isolation != "" && x.Modes.Isolation != "serializable" {
 			res.notices = append(res.notices, fmt.Sprintf("isolation level %s runs as SERIALIZABLE", strings.ToUpper(x.Modes.Isolation)))
 		}
@@ -607,6 +612,18 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 				return nil, true, err
 			}
 		}
+		if ro := x.Modes.ReadOnly; ro != nil {
+			switch {
+			case x.Session:
+				s.vars["default_transaction_read_only"] = onOff(*ro)
+			case !s.inBlock:
+				res.notices = append(res.notices, "SET TRANSACTION can only be used in transaction blocks")
+			case !*ro && s.readOnly && s.txnStmts > 0:
+				return nil, true, pgerr.New(pgerr.ActiveTxn, "transaction read-write mode must be set before any query")
+			default:
+				s.readOnly = *ro
+			}
+		}
 		if x.Modes.Isolation != "" && x.Modes.Isolation != "serializable" {
 			res.notices = append(res.notices, fmt.Sprintf("isolation level %s runs as SERIALIZABLE", strings.ToUpper(x.Modes.Isolation)))
 		}
@@ -716,8 +733,53 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 	return nil, false, nil
 }
 
+// txnReadOnly reports whether the statement about to run is in a READ
+// ONLY transaction (the block's mode, or the session default).
+func (s *Session) txnReadOnly() bool {
+	if s.inBlock {
+		return s.readOnly
+	}
+	return s.vars["default_transaction_read_only"] == "on"
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+// writeKind names the statement as PostgreSQL's read-only error does
+// when it writes (DML, DDL, SELECT … FOR UPDATE), "" when it only reads.
+func writeKind(n ast.StmtNode, sql string) string {
+	switch x := n.(type) {
+	case nil:
+		return ""
+	case *ast.InsertStmt:
+		return "INSERT"
+	case *ast.UpdateStmt:
+		return "UPDATE"
+	case *ast.DeleteStmt:
+		return "DELETE"
+	case *ast.TruncateTableStmt:
+		return "TRUNCATE TABLE"
+	case *ast.SelectStmt:
+		if x.LockInfo != nil && x.LockInfo.LockType != ast.SelectLockNone {
+			return "SELECT FOR UPDATE"
+		}
+		return ""
+	case ast.DDLNode:
+		if w := strings.Fields(sql); len(w) >= 2 {
+			return strings.ToUpper(w[0] + " " + w[1])
+		}
+		return "DDL"
+	}
+	return ""
+}
+
 func (s *Session) beginBlock(ctx context.Context) {
 	s.inBlock, s.failed = true, false
+	s.readOnly = s.vars["default_transaction_read_only"] == "on"
 	s.txn = nil
 	s.txnStmts = 0
 	s.restartSP = ""

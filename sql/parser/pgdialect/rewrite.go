@@ -256,6 +256,11 @@ func (w *Rewriter) primaryStart() int {
 			// function name before "("
 			if i > 0 && isWordOut(o[i-1].Text) {
 				i--
+				// f(...) FILTER (...) OVER (...): the call before the clause
+				if w := strings.ToLower(o[i].Text); (w == "over" || w == "filter") && i > 0 && o[i-1].Text == ")" {
+					i--
+					continue
+				}
 			}
 		}
 		// dotted chain a.b.c
@@ -518,11 +523,8 @@ func (w *Rewriter) Run(from, to int) error {
 		case Ident, QIdent:
 			if w.ColumnTypes && w.columnStart(len(stack)-1) {
 				if typ, next, ok := ParseType(toks, i+1, true); ok && !isConstraintWord(t) && next > i+1 && !toks[next].IsP(".") && !(t.Is("if") && toks[i+1].Is("not")) {
-					if t.Kind == QIdent {
-						w.emit(QuoteIdent(t.Val), t.Pos)
-					} else {
-						w.emit(t.Val, t.Pos)
-					}
+					// a column name, quoted whatever the MySQL grammar reserves
+					w.emit(QuoteIdent(t.Val), t.Pos)
 					w.emit(w.addType(typ), toks[i+1].Pos)
 					i = next - 1
 					continue
@@ -769,7 +771,7 @@ func isConstraintWord(t Token) bool {
 		return false
 	}
 	switch t.Val {
-	case "constraint", "primary", "unique", "check", "foreign", "like", "exclude", "key", "index", "column", "if":
+	case "constraint", "primary", "unique", "check", "foreign", "like", "exclude", "column", "if":
 		return true
 	}
 	return false
@@ -1152,8 +1154,15 @@ func (w *Rewriter) mysqlReservedIdent(i int) bool {
 		return true
 	case p.Kind == Ident:
 		switch p.Val {
-		case "select", "where", "and", "on", "when", "then", "else", "distinct", "case":
+		case "select", "where", "and", "on", "when", "then", "else", "distinct", "case",
+			"by", "having", "returning":
 			return true
+		case "or": // CREATE OR REPLACE
+			return t.Val != "replace"
+		case "not":
+			return true
+		case "set": // ALTER ... SET SCHEMA
+			return t.Val != "schema"
 		}
 	}
 	return false

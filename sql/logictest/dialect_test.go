@@ -1,0 +1,61 @@
+package logictest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// dialectDir holds our own PostgreSQL-dialect .test files: types, NULL
+// semantics, errors with SQLSTATEs, transactions, DDL, RETURNING,
+// ON CONFLICT, window functions, CTEs. PostgreSQL 15 must pass every
+// record (the files are the specification); so must Tessera.
+const dialectDir = "../testdata/logic"
+
+func dialectFiles(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dialectDir, "*.test"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	if pat := os.Getenv("TESSERA_LOGIC_FILES"); pat != "" {
+		var sel []string
+		for _, f := range files {
+			if strings.Contains(filepath.Base(f), pat) {
+				sel = append(sel, f)
+			}
+		}
+		files = sel
+	}
+	return files
+}
+
+func runDialect(t *testing.T, url string, extended bool) {
+	for _, f := range dialectFiles(t) {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			cfg := Config{URL: url, Engine: "postgresql", FreshDatabase: true, Extended: extended}
+			fr, err := RunFile(context.Background(), cfg, f)
+			require.NoError(t, err)
+			for _, fl := range fr.Failures {
+				t.Errorf("%s:%d: %s\n%s", filepath.Base(fl.Path), fl.Line, fl.Reason, fl.SQL)
+			}
+			require.Positive(t, fr.Passed)
+		})
+	}
+}
+
+// TestDialectPostgres checks the files themselves against PostgreSQL 15.
+func TestDialectPostgres(t *testing.T) {
+	runDialect(t, postgresURL(t), false)
+}
+
+// TestDialectTessera runs them on the SQL engine through pgwire, in the
+// simple and the extended protocol.
+func TestDialectTessera(t *testing.T) {
+	url := startTessera(t)
+	t.Run("simple", func(t *testing.T) { runDialect(t, url, false) })
+	t.Run("extended", func(t *testing.T) { runDialect(t, url, true) })
+}
