@@ -41,6 +41,9 @@ func TestSQLClusterStatements(t *testing.T) {
 	// range_min_bytes 0 also keeps the driver from merging the SQL splits
 	// (they are not sticky yet).
 	exec(1, "SET CLUSTER SETTING range_min_bytes = '0'")
+	// No driver lease moves while the test splits: a split racing a lease
+	// transfer can stall (known bug, issue 5 note; see TestRangesCLI).
+	exec(2, "SET CLUSTER SETTING max_rebalance_ops = 0")
 	conn, err := c.DB(kvclient.Config{}).Conn(c.Addrs[0])
 	require.NoError(t, err)
 	resp, err := pb.NewPlacementClient(conn).ListSettings(ctx, &pb.ListSettingsRequest{})
