@@ -49,6 +49,12 @@
 // joins meta with every node's RangeInfo. New range IDs come from
 // \x03range-idgen. See docs/design/splits.md.
 //
+// The SQL engine reaches these paths in-process through sqlAdmin
+// (sql_admin.go, the session.ClusterAdmin contract): SPLIT AT is
+// AdminSplit (a key already a boundary is no error), SHOW RANGES is
+// RangesList, SCATTER the placement service's Scatter, and cluster
+// settings the same store as `tessera settings`.
+//
 // # Addresses
 //
 // The address book maps node IDs to RPC addresses. It is filled from the

@@ -41,6 +41,9 @@ type Config struct {
 	Knobs server.Knobs
 	// LogLevel of the nodes' logs (default Warn).
 	LogLevel slog.Level
+	// SQL makes every node serve SQL (the real engine, server.NewSQLEngine)
+	// on a loopback port; see SQLURL.
+	SQL bool
 }
 
 // Cluster is a running in-process cluster.
@@ -153,7 +156,11 @@ func (c *Cluster) StartNode(i int) {
 	if knobs.PhysicalClock == nil {
 		knobs.PhysicalClock = func() int64 { return time.Now().UnixNano() + c.offsets[i].Load() }
 	}
-	s, err := server.New(server.Config{StoreDir: c.dirs[i], Listen: c.Addrs[i], Join: c.Addrs, Logger: logger, Knobs: knobs})
+	cfg := server.Config{StoreDir: c.dirs[i], Listen: c.Addrs[i], Join: c.Addrs, Logger: logger, Knobs: knobs}
+	if c.cfg.SQL {
+		cfg.SQLAddr, cfg.SQLEngine = "127.0.0.1:0", server.NewSQLEngine
+	}
+	s, err := server.New(cfg)
 	if err != nil {
 		c.t.Fatalf("starting n%d: %v", i+1, err)
 	}
@@ -280,6 +287,33 @@ func (c *Cluster) NodeID(i int) kvpb.NodeID {
 	return s.NodeID()
 }
 
+// SQLURL waits until node i's SQL engine is ready (Config.SQL) and
+// returns a connection URL for it.
+func (c *Cluster) SQLURL(i int) string {
+	c.t.Helper()
+	c.mu.Lock()
+	s := c.nodes[i]
+	c.mu.Unlock()
+	if s == nil || !c.cfg.SQL {
+		c.t.Fatalf("n%d serves no SQL", i+1)
+	}
+	tm := time.NewTimer(60 * time.Second)
+	defer tm.Stop()
+	select {
+	case <-s.SQLReady():
+	case <-tm.C:
+		c.t.Fatalf("n%d: SQL engine not ready within 60s", i+1)
+	}
+	return "postgresql://root@" + s.SQLAddr() + "/defaultdb?sslmode=disable"
+}
+
+// Node returns node i (nil while stopped).
+func (c *Cluster) Node(i int) *server.Server {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nodes[i]
+}
+
 // Running reports whether node i runs.
 func (c *Cluster) Running(i int) bool {
 	c.mu.Lock()
@@ -396,9 +430,3 @@ func (c *Cluster) WaitFor(timeout time.Duration, what string, cond func() error)
 	}
 }
 
-// Node returns node i's server (nil while it is stopped).
-func (c *Cluster) Node(i int) *server.Server {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.nodes[i]
-}

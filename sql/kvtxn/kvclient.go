@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/kvclient"
 	"github.com/tesseradb/tessera/kv/kvpb"
 )
@@ -68,3 +69,6 @@ func (t spTxn) GetMany(ctx context.Context, keys [][]byte) ([][]byte, []bool, er
 	}
 	return vals, found, nil
 }
+
+// Now is the node's HLC time (Clock).
+func (d kvDB) Now() hlc.Timestamp { return d.db.Clock().Now() }

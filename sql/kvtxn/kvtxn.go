@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync/atomic"
 
+	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/kvclient"
 	"github.com/tesseradb/tessera/kv/kvpb"
 )
@@ -83,4 +84,17 @@ type BatchGetter interface {
 	// GetMany returns the values of keys (nil where absent) and whether
 	// each was found.
 	GetMany(ctx context.Context, keys [][]byte) ([][]byte, []bool, error)
+}
+
+// Historical is implemented by transactions that can read at a fixed past
+// timestamp (AS OF SYSTEM TIME). SetFixedTimestamp must come before any
+// read or write; the transaction is then read-only, and writes fail.
+type Historical interface {
+	SetFixedTimestamp(ts hlc.Timestamp) error
+}
+
+// Clock is implemented by DBs that expose the node's hybrid logical clock
+// (the "now" AS OF SYSTEM TIME offsets are relative to).
+type Clock interface {
+	Now() hlc.Timestamp
 }

@@ -114,6 +114,14 @@ func describeExt(n ExtStmt) string {
 			}
 		}
 		n, extra = &cp, " actions: "+strings.Join(acts, "; ")
+	case *BeginStmt:
+		if x.Modes.AsOf != nil {
+			extra = " as of: " + restoreNode(x.Modes.AsOf)
+		}
+	case *SetTransactionStmt:
+		if x.Modes.AsOf != nil {
+			extra = " as of: " + restoreNode(x.Modes.AsOf)
+		}
 	case *SplitAtStmt:
 		cp := *x
 		cp.Rows = nil
@@ -207,6 +215,9 @@ func describe(st Statement) string {
 		if len(c.other) > 0 {
 			fmt.Fprintf(&b, "  nodes: %s\n", strings.Join(c.other, ", "))
 		}
+	}
+	if st.AsOf != nil {
+		fmt.Fprintf(&b, "  as of: %s\n", restoreNode(st.AsOf))
 	}
 	if st.Index != nil {
 		j, _ := json.Marshal(st.Index)

@@ -163,6 +163,16 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 			s := &ShowRangesStmt{}
 			s.Schema, s.Table, err = c.qualName()
 			n = s
+		} else if c.accept("ranges", "from", "index") {
+			s := &ShowRangesStmt{}
+			s.Schema, s.Table, s.Index, err = c.indexName()
+			n = s
+		} else if c.accept("cluster", "setting") {
+			s := &ShowClusterSettingStmt{}
+			s.Name, err = c.varName()
+			n = s
+		} else if c.accept("all", "cluster", "settings") || c.accept("cluster", "settings") {
+			n = &ShowClusterSettingStmt{All: true}
 		} else {
 			s := &ShowStmt{}
 			switch {
@@ -245,6 +255,9 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 	case "truncate":
 		n, err = c.truncate()
 	case "alter":
+		if s, ok, e := c.rangeAdmin(); ok || e != nil {
+			return s, true, e
+		}
 		if s, ok, e := c.splitAt(); ok || e != nil {
 			return s, true, e
 		}
@@ -305,6 +318,12 @@ func (c *cursor) txnModes(m *TxnModes) error {
 		case c.accept("deferrable"):
 			v := true
 			m.Deferrable = &v
+		case c.accept("as", "of", "system", "time"):
+			e, err := c.exprUntilComma()
+			if err != nil {
+				return err
+			}
+			m.AsOf = e
 		default:
 			return c.errHere()
 		}
@@ -320,6 +339,9 @@ func (c *cursor) set() (ExtStmt, error) {
 		local = true
 	} else {
 		c.accept("session")
+	}
+	if !local && c.accept("cluster", "setting") {
+		return c.setClusterSetting()
 	}
 	if c.accept("transaction") {
 		s := &SetTransactionStmt{}
@@ -645,19 +667,8 @@ func (c *cursor) splitAt() (ExtStmt, bool, error) {
 		c.i = save
 		return nil, false, nil
 	}
-	if !c.accept("values") {
-		return nil, true, c.errHere()
-	}
-	// parse the VALUES rows as INSERT ... VALUES to reuse the grammar
-	f, err := parseFragment(c.sql, c.toks, c.i-1, c.b, "INSERT INTO t", c.st, false)
-	if err != nil {
-		return nil, true, err
-	}
-	ins, ok := f.(*ast.InsertStmt)
-	if !ok {
-		return nil, true, c.errHere()
-	}
-	return &SplitAtStmt{Schema: sch, Table: tbl, Rows: ins.Lists}, true, nil
+	s, err := c.splitValues(sch, tbl)
+	return s, true, err
 }
 
 // truncate reads TRUNCATE [TABLE] [ONLY] name [*] [, ...]

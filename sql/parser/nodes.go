@@ -14,6 +14,8 @@ type TxnModes struct {
 	Isolation  string // "serializable", "repeatable read", "read committed", "read uncommitted"
 	ReadOnly   *bool
 	Deferrable *bool
+	// AsOf is AS OF SYSTEM TIME expr: a historical read-only transaction.
+	AsOf ast.ExprNode `json:"-"`
 }
 
 // BeginStmt is BEGIN / START TRANSACTION [modes].
@@ -102,14 +104,37 @@ type VacuumStmt struct{ Tables []string }
 // AnalyzeStmt is ANALYZE [tables]: refresh planner statistics.
 type AnalyzeStmt struct{ Tables []string }
 
-// SplitAtStmt is Tessera's ALTER TABLE t SPLIT AT VALUES (...)[, (...)].
+// SplitAtStmt is Tessera's ALTER TABLE t SPLIT AT VALUES (...)[, (...)],
+// or ALTER INDEX [t@]i SPLIT AT ... when Index is set.
 type SplitAtStmt struct {
 	Schema, Table string
+	Index         string
 	Rows          [][]ast.ExprNode
 }
 
-// ShowRangesStmt is Tessera's SHOW RANGES FROM TABLE t.
-type ShowRangesStmt struct{ Schema, Table string }
+// ShowRangesStmt is Tessera's SHOW RANGES FROM TABLE t, or SHOW RANGES
+// FROM INDEX [t@]i when Index is set (Table may then be empty: the index
+// is looked up by name in the schema).
+type ShowRangesStmt struct{ Schema, Table, Index string }
+
+// ScatterStmt is Tessera's ALTER TABLE t SCATTER (or ALTER INDEX [t@]i
+// SCATTER): spread the table's ranges' replicas and leases over the nodes.
+type ScatterStmt struct{ Schema, Table, Index string }
+
+// SetClusterSettingStmt is SET CLUSTER SETTING name {=|TO} value|DEFAULT.
+// Value is the value's text (strings unquoted, numbers as written).
+type SetClusterSettingStmt struct {
+	Name    string
+	Value   string
+	Default bool
+}
+
+// ShowClusterSettingStmt is SHOW CLUSTER SETTING name, or SHOW [ALL]
+// CLUSTER SETTINGS when All is set.
+type ShowClusterSettingStmt struct {
+	Name string
+	All  bool
+}
 
 // StatementTag implementations.
 func (*BeginStmt) StatementTag() string          { return "BEGIN" }
@@ -130,6 +155,11 @@ func (*VacuumStmt) StatementTag() string         { return "VACUUM" }
 func (*AnalyzeStmt) StatementTag() string        { return "ANALYZE" }
 func (*SplitAtStmt) StatementTag() string        { return "SPLIT" }
 func (*ShowRangesStmt) StatementTag() string     { return "SHOW" }
+func (*ScatterStmt) StatementTag() string        { return "SCATTER" }
+func (*SetClusterSettingStmt) StatementTag() string {
+	return "SET CLUSTER SETTING"
+}
+func (*ShowClusterSettingStmt) StatementTag() string { return "SHOW" }
 
 // DropIndexStmt is DROP INDEX [CONCURRENTLY] [IF EXISTS] [schema.]name[, ...]
 // [CASCADE|RESTRICT] (PostgreSQL names indexes per schema, not per table).

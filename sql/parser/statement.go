@@ -46,6 +46,10 @@ type Statement struct {
 	// Identity marks the GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY columns
 	// ("always" or "by default"); their tree carries AUTO_INCREMENT.
 	Identity map[*ast.ColumnDef]string
+	// AsOf is the AS OF SYSTEM TIME expression of a query (written after
+	// its FROM clause, CockroachDB's syntax), nil if none. The clause is
+	// cut out of the tree.
+	AsOf ast.ExprNode
 	// Notices are messages for the client (clauses accepted and ignored).
 	Notices []string
 }

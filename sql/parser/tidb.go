@@ -139,11 +139,23 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 	if err := ddlRewrite(sql, toks, a, mainEnd, st, &wk.w); err != nil {
 		return err
 	}
+	asAt, asEnd, err := findAsOf(sql, toks, a, mainEnd)
+	if err != nil {
+		return err
+	}
+	if asAt >= 0 {
+		wk.w.Skip = setSkip(wk.w.Skip, asAt, asEnd)
+	}
 	node, err := parseFragmentWith(sql, toks, a, mainEnd, "", st, wk, toks[a:b])
 	if err != nil {
 		return err
 	}
 	st.AST = node
+	if asAt >= 0 {
+		if st.AsOf, err = parseScalar(sql, toks, asAt+4, asEnd, st); err != nil {
+			return err
+		}
+	}
 	if confAt >= 0 {
 		oc, err := parseOnConflict(sql, toks, confAt, end, st)
 		if err != nil {

@@ -17,6 +17,14 @@
 // ISOLATION LEVEL accepts every level and runs SERIALIZABLE (with a
 // notice).
 //
+// Cluster statements (admin.go): SPLIT AT, SCATTER, SHOW RANGES and
+// SET/SHOW CLUSTER SETTING(S) go through Config.Admin, the ClusterAdmin
+// contract the node implements (server/sql_admin.go); without one they
+// fail with 0A000. AS OF SYSTEM TIME (asof.go) runs a statement or a block
+// in a KV transaction fixed at a past timestamp (kvtxn.Historical): it is
+// read-only (writes fail with 25006) and reads descriptors at that time,
+// past the node's descriptor cache.
+//
 // Schema: descriptors come through catalog.Collection with the version
 // check described in sql/catalog (the schema generation is read in every
 // statement's transaction).

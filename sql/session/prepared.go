@@ -58,6 +58,7 @@ func (s *Session) Prepare(ctx context.Context, query string, paramTypes []types.
 		for i := range p.params {
 			p.params[i] = types.String
 		}
+		p.cols = adminColumns(p.stmt.Ext)
 		if sh, ok := p.stmt.Ext.(*parser.ShowStmt); ok {
 			name := strings.ToLower(sh.Name)
 			if sh.All {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/format"
+	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/sql/catalog"
 	"github.com/tesseradb/tessera/sql/conn"
 	"github.com/tesseradb/tessera/sql/exec"
@@ -39,6 +40,10 @@ type Config struct {
 	NodeID uint32
 	// MemoryBudget per statement in bytes (0 = 256 MiB).
 	MemoryBudget int64
+	// Admin reaches the cluster (SPLIT AT, SCATTER, SHOW RANGES, cluster
+	// settings); nil without a cluster, where those statements fail with
+	// 0A000 (admin.go).
+	Admin ClusterAdmin
 }
 
 // Engine is the SQL layer of one node.
@@ -150,6 +155,9 @@ type Session struct {
 	// savepoints of the open block, innermost last.
 	savepoints []namedSP
 	txnStart   time.Time
+	// blockAsOf is the open block's AS OF SYSTEM TIME timestamp, stmtAsOf
+	// the running statement's (asof.go); zero when none.
+	blockAsOf, stmtAsOf hlc.Timestamp
 
 	prepared map[string]*Prepared
 	// curParamTypes are the parameter types of the statement executing now.
@@ -235,7 +243,11 @@ type stmtCtx struct {
 }
 
 func (s *Session) newStmtCtx(ctx context.Context, txn kvtxn.Txn) (*stmtCtx, error) {
-	coll, err := catalog.NewCollection(ctx, s.eng.db, txn, s.eng.cache)
+	cache := s.eng.cache
+	if _, hist := s.historical(); hist {
+		cache = nil // the shared cache holds the current schema only
+	}
+	coll, err := catalog.NewCollection(ctx, s.eng.db, txn, cache)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +270,7 @@ func (st *stmtCtx) resolveDB(name string) error {
 // implicit runs f in its own transaction with retries.
 func (s *Session) implicit(ctx context.Context, f func(st *stmtCtx) error) error {
 	for attempt := 0; ; attempt++ {
-		txn := s.eng.db.NewTxn(ctx)
+		txn := s.newTxn(ctx)
 		st, err := s.newStmtCtx(ctx, txn)
 		if err == nil {
 			err = runGuarded(txn, ctx, func() error { return f(st) })
@@ -415,11 +427,23 @@ func (s *Session) run(ctx context.Context, stmt *parser.Statement, params []type
 	if s.failed {
 		return nil, pgerr.New(pgerr.InFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
 	}
-	if what := writeKind(stmt.AST, stmt.SQL); what != "" && s.txnReadOnly() {
+	if stmt.AsOf != nil {
+		if s.inBlock {
+			s.failed = true
+			return nil, pgerr.New(pgerr.FeatureNotSupported, "AS OF SYSTEM TIME on a statement inside a transaction block: use BEGIN AS OF SYSTEM TIME")
+		}
+		ts, err := s.evalAsOf(ctx, stmt, stmt.AsOf, params)
+		if err != nil {
+			return nil, err
+		}
+		s.stmtAsOf = ts
+		defer func() { s.stmtAsOf = hlc.Timestamp{} }()
+	}
+	if err := s.checkReadOnly(stmt); err != nil {
 		if s.inBlock {
 			s.failed = true
 		}
-		return nil, pgerr.New(pgerr.ReadOnlyTxn, "cannot execute %s in a read-only transaction", what)
+		return nil, err
 	}
 	return s.inTxn(ctx, func(st *stmtCtx) (*result, error) { return s.execute(st, stmt, params) })
 }
@@ -429,7 +453,7 @@ func (s *Session) run(ctx context.Context, stmt *parser.Statement, params []type
 func (s *Session) inTxn(ctx context.Context, f func(st *stmtCtx) (*result, error)) (res *result, err error) {
 	if s.inBlock {
 		if s.txn == nil {
-			s.txn = s.eng.db.NewTxn(context.WithoutCancel(ctx)) // a block outlives its statements; Close rolls it back
+			s.txn = s.newTxn(context.WithoutCancel(ctx)) // a block outlives its statements; Close rolls it back
 		}
 		s.txnStmts++
 		var st *stmtCtx
@@ -465,7 +489,15 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 			res.notices = append(res.notices, "there is already a transaction in progress")
 			return res, true, nil
 		}
+		var ts hlc.Timestamp
+		if x.Modes.AsOf != nil {
+			var err error
+			if ts, err = s.evalAsOf(ctx, stmt, x.Modes.AsOf, nil); err != nil {
+				return nil, true, err
+			}
+		}
 		s.beginBlock(ctx)
+		s.blockAsOf = ts
 		if x.Modes.ReadOnly != nil {
 			s.readOnly = *x.Modes.ReadOnly
 		}
@@ -499,7 +531,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 					if s.txn != nil {
 						_ = s.txn.Rollback(ctx)
 					}
-					s.txn = s.eng.db.NewTxn(context.WithoutCancel(ctx)) // a block outlives its statements; Close rolls it back
+					s.txn = s.newTxn(context.WithoutCancel(ctx)) // a block outlives its statements; Close rolls it back
 					s.savepoints = []namedSP{{name: x.Savepoint}}
 					s.failed = false
 					s.txnStmts = 0
@@ -538,7 +570,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 			return res, true, nil
 		}
 		if s.txn == nil {
-			s.txn = s.eng.db.NewTxn(context.WithoutCancel(ctx)) // a block outlives its statements; Close rolls it back
+			s.txn = s.newTxn(context.WithoutCancel(ctx)) // a block outlives its statements; Close rolls it back
 		}
 		var sp any
 		if sps, ok := s.txn.(kvtxn.Savepoints); ok {
@@ -569,8 +601,17 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 	if s.failed {
 		return nil, true, pgerr.New(pgerr.InFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
 	}
+	if isAdminStmt(stmt.Ext) {
+		r, err := s.runAdmin(ctx, stmt, nil)
+		return r, true, err
+	}
 	switch x := stmt.Ext.(type) {
 	case *parser.SetTransactionStmt:
+		if x.Modes.AsOf != nil {
+			if err := s.setTxnAsOf(ctx, stmt, x); err != nil {
+				return nil, true, err
+			}
+		}
 		if ro := x.Modes.ReadOnly; ro != nil {
 			switch {
 			case x.Session:
@@ -744,12 +785,14 @@ func (s *Session) beginBlock(ctx context.Context) {
 	s.restartSP = ""
 	s.savepoints = nil
 	s.txnStart = time.Now()
+	s.blockAsOf = hlc.Timestamp{}
 }
 
 func (s *Session) endBlock(ctx context.Context, commit bool) error {
 	txn := s.txn
 	s.txn = nil
 	s.inBlock, s.failed = false, false
+	s.blockAsOf = hlc.Timestamp{}
 	if txn == nil {
 		return nil
 	}
