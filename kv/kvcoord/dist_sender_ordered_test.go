@@ -260,7 +260,7 @@ func TestLimitedScanReadAhead(t *testing.T) {
 	for i := 1; i < 30; i++ {
 		f.split([]byte(fmt.Sprintf("row%03d", i*10)))
 	}
-	ds, tr := newCountingSender(t, f, Config{})
+	ds, tr := newCountingSender(t, f, Config{LimitedScanFanOut: 8})
 	var reqs []*kvpb.RequestUnion
 	for i := 0; i < 300; i++ {
 		reqs = append(reqs, put(fmt.Sprintf("row%03d", i), "v"))
