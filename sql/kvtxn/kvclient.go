@@ -68,3 +68,31 @@ func (t spTxn) GetMany(ctx context.Context, keys [][]byte) ([][]byte, []bool, er
 	}
 	return vals, found, nil
 }
+
+func addWrites(b *kvclient.Batch, ws []Write) {
+	for _, w := range ws {
+		switch w.Kind {
+		case WritePut:
+			b.Put(w.Key, w.Value)
+		case WriteCPut:
+			b.CPut(w.Key, w.Value, w.Expected)
+		case WriteDel:
+			b.Del(w.Key)
+		}
+	}
+}
+
+// RunWrites sends ws in one batch.
+func (t spTxn) RunWrites(ctx context.Context, ws []Write) error {
+	b := t.NewBatch()
+	addWrites(b, ws)
+	return t.Run(ctx, b)
+}
+
+// CommitWith sends ws and the commit in one batch (one phase when ws are
+// all on one range).
+func (t spTxn) CommitWith(ctx context.Context, ws []Write) error {
+	b := t.NewBatch()
+	addWrites(b, ws)
+	return t.CommitInBatch(ctx, b)
+}

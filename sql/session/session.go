@@ -253,10 +253,18 @@ func (st *stmtCtx) resolveDB(name string) error {
 	return nil
 }
 
-// implicit runs f in its own transaction with retries.
+// implicit runs f in its own transaction with retries. Writes are
+// buffered (kvtxn.BufferWrites) and sent with the commit, so a statement
+// whose writes land on one range commits in one phase; if a buffered
+// conditional write fails (a unique violation found only at commit), the
+// statement runs again unbuffered to report the precise error.
 func (s *Session) implicit(ctx context.Context, f func(st *stmtCtx) error) error {
+	buffered := true
 	for attempt := 0; ; attempt++ {
 		txn := s.eng.db.NewTxn(ctx)
+		if buffered {
+			txn = kvtxn.BufferWrites(txn)
+		}
 		st, err := s.newStmtCtx(ctx, txn)
 		if err == nil {
 			err = runGuarded(txn, ctx, func() error { return f(st) })
@@ -268,6 +276,10 @@ func (s *Session) implicit(ctx context.Context, f func(st *stmtCtx) error) error
 		}
 		if err == nil {
 			return nil
+		}
+		if buffered && errors.Is(err, kvtxn.ErrDeferredConditionFailed) && ctx.Err() == nil {
+			buffered = false
+			continue
 		}
 		if !kvtxn.IsRetryable(err) || attempt >= MaxRetries || ctx.Err() != nil {
 			return wrapRetry(err)
