@@ -185,3 +185,55 @@ func clone(b []byte) []byte {
 	}
 	return append(make([]byte, 0, len(b)), b...)
 }
+
+// Read is one read of a ReadBatch: a point Get of Key when End is nil,
+// else a Scan of [Key, End) of at most MaxKeys keys (0 = all).
+type Read struct {
+	Key, End []byte
+	MaxKeys  int64
+}
+
+// ReadResult is the outcome of one Read: Rows holds the Get's row (if the
+// key has a value) or the Scan's rows.
+type ReadResult struct {
+	Rows []KeyValue
+}
+
+// ReadBatcher is implemented by transactions that send several reads in
+// one round (one batch, split by range).
+type ReadBatcher interface {
+	ReadBatch(ctx context.Context, rs []Read) ([]ReadResult, error)
+}
+
+// ReadMany runs rs in one batch when txn is a ReadBatcher, else one by one.
+func ReadMany(ctx context.Context, txn Txn, rs []Read) ([]ReadResult, error) {
+	if rb, ok := txn.(ReadBatcher); ok {
+		return rb.ReadBatch(ctx, rs)
+	}
+	out := make([]ReadResult, len(rs))
+	for i, r := range rs {
+		if r.End == nil {
+			v, found, err := txn.Get(ctx, r.Key)
+			if err != nil {
+				return nil, err
+			}
+			if found {
+				out[i].Rows = []KeyValue{{Key: r.Key, Value: v}}
+			}
+			continue
+		}
+		kvs, err := txn.Scan(ctx, r.Key, r.End, r.MaxKeys)
+		if err != nil {
+			return nil, err
+		}
+		out[i].Rows = kvs
+	}
+	return out, nil
+}
+
+func (b *bufTxn) ReadBatch(ctx context.Context, rs []Read) ([]ReadResult, error) {
+	if err := b.flush(ctx); err != nil {
+		return nil, err
+	}
+	return ReadMany(ctx, b.txn, rs)
+}

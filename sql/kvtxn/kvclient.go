@@ -96,3 +96,26 @@ func (t spTxn) CommitWith(ctx context.Context, ws []Write) error {
 	addWrites(b, ws)
 	return t.CommitInBatch(ctx, b)
 }
+
+// ReadBatch sends rs in one batch.
+func (t spTxn) ReadBatch(ctx context.Context, rs []Read) ([]ReadResult, error) {
+	b := t.NewBatch()
+	for _, r := range rs {
+		if r.End == nil {
+			b.Get(r.Key)
+		} else {
+			b.Scan(r.Key, r.End, r.MaxKeys)
+		}
+	}
+	if err := t.Run(ctx, b); err != nil {
+		return nil, err
+	}
+	out := make([]ReadResult, len(rs))
+	for i, r := range b.Results {
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		out[i].Rows = r.Rows
+	}
+	return out, nil
+}

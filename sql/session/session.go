@@ -265,12 +265,29 @@ func (s *Session) implicit(ctx context.Context, f func(st *stmtCtx) error) error
 		if buffered {
 			txn = kvtxn.BufferWrites(txn)
 		}
-		st, err := s.newStmtCtx(ctx, txn)
+		var st *stmtCtx
+		coll, err := catalog.NewCollectionDeferred(ctx, s.eng.db, txn, s.eng.cache)
 		if err == nil {
-			err = runGuarded(txn, ctx, func() error { return f(st) })
+			if !coll.Verified() {
+				txn = &genTxn{Txn: txn, coll: coll}
+			}
+			st = &stmtCtx{ctx: ctx, txn: txn, coll: coll}
+			err = runGuarded(txn, ctx, func() error {
+				e := f(st)
+				if e != nil && !coll.Verified() {
+					// The error may come from stale cached descriptors.
+					if ve := coll.Verify(ctx); ve != nil && kvtxn.IsRetryable(ve) {
+						return ve
+					}
+				}
+				return e
+			})
 		}
 		if err == nil {
 			err = txn.Commit(ctx)
+			if err == nil {
+				coll.Committed()
+			}
 		} else {
 			_ = txn.Rollback(ctx)
 		}
