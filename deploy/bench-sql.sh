@@ -14,7 +14,8 @@
 # PostgreSQL refuses to run as root; then it runs as the "postgres" user.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${BIN:-./bin/tessera}
+BIN=${BIN:-./bin/tessera}                # the workload driver (and the server unless SERVER_BIN)
+SERVER_BIN=${SERVER_BIN:-$BIN}           # the tessera server binary (e.g. an older build to compare)
 WORK=${WORK:-/tmp/sqlbench}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 OPS=${OPS:-insert point point-secondary update scan100 join}
@@ -46,7 +47,7 @@ trap stop INT TERM EXIT
 case " $SYSTEMS " in *" tessera "*)
   JOIN=$(printf "$HOST:%s," "${RPC[@]}"); JOIN=${JOIN%,}
   for i in 1 2 3; do
-    "$BIN" start --store "$WORK/n$i" --listen "$HOST:${RPC[$((i-1))]}" --join "$JOIN" \
+    "$SERVER_BIN" start --store "$WORK/n$i" --listen "$HOST:${RPC[$((i-1))]}" --join "$JOIN" \
       --http-addr "$HOST:$((RPC[$((i-1))] + 1000))" --sql-addr "$HOST:${SQL[$((i-1))]}" --insecure \
       >>"$WORK/n$i.log" 2>&1 &
     pids+=($!)
@@ -68,7 +69,7 @@ case " $SYSTEMS " in *" postgres "*)
   echo "postgres: $("$PGBIN/postgres" --version), $PURL"
 ;; esac
 
-echo "commit $(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty), $(nproc) cores, $(date -u +%FT%TZ)"
+echo "server binary $SERVER_BIN, driver commit $(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty), $(nproc) cores, $(date -u +%FT%TZ)"
 for sys in $SYSTEMS; do
   url=$TURL; [ "$sys" = postgres ] && url=$PURL
   "$BIN" workload sql --url "$url" --init --rows "$ROWS" --duration 0

@@ -317,13 +317,16 @@ at the end exactly one summary line goes to stdout:
 			fmt.Fprintf(cmd.ErrOrStderr(), "workload sql: op=%s conns=%d duration=%s rows=%d seed=%d\n",
 				op, conns, duration, rows, seed)
 			workers := make([]*workload.SQLWorker, conns)
-			for i := range workers {
-				c, err := pgx.Connect(ctx, url)
-				if err != nil {
-					return fmt.Errorf("connection %d: %w", i, err)
+			defer func() {
+				for _, w := range workers {
+					if w != nil {
+						w.Close()
+					}
 				}
-				defer c.Close(context.Background())
-				if workers[i], err = workload.NewSQLWorker(ctx, c, op, cfg, seed, i); err != nil {
+			}()
+			for i := range workers {
+				var err error
+				if workers[i], err = workload.NewSQLWorker(ctx, url, op, cfg, seed, i); err != nil {
 					return err
 				}
 			}

@@ -110,6 +110,7 @@ func sqlEmail(id int64) string { return fmt.Sprintf("user%d@example.com", id) }
 // concurrent use (one per worker).
 type SQLWorker struct {
 	conn   *pgx.Conn
+	url    string
 	op     string
 	stmt   string
 	rows   int64
@@ -117,19 +118,40 @@ type SQLWorker struct {
 	worker uint64
 }
 
-// NewSQLWorker prepares op's statement on c (so that every operation runs
-// the extended protocol against a named prepared statement).
-func NewSQLWorker(ctx context.Context, c *pgx.Conn, op string, cfg SQLConfig, seed uint64, worker int) (*SQLWorker, error) {
-	text, ok := SQLStatements[op]
-	if !ok {
+// NewSQLWorker connects to url and prepares op's statement (so that every
+// operation runs the extended protocol against a named prepared
+// statement). A connection that breaks (pgx closes it when an operation's
+// deadline passes mid-query) is replaced at the next operation.
+func NewSQLWorker(ctx context.Context, url, op string, cfg SQLConfig, seed uint64, worker int) (*SQLWorker, error) {
+	if _, ok := SQLStatements[op]; !ok {
 		return nil, fmt.Errorf("%w: unknown op %q (want one of %s)", ErrBadConfig, op, strings.Join(SQLOps, ", "))
 	}
-	name := "bench_" + strings.ReplaceAll(op, "-", "_")
-	if _, err := c.Prepare(ctx, name, text); err != nil {
-		return nil, fmt.Errorf("preparing %s: %w", op, err)
+	w := &SQLWorker{url: url, op: op, stmt: "bench_" + strings.ReplaceAll(op, "-", "_"), rows: cfg.Rows,
+		rng: rand.New(rand.NewPCG(seed, uint64(worker))), worker: uint64(worker)}
+	if err := w.connect(ctx); err != nil {
+		return nil, err
 	}
-	return &SQLWorker{conn: c, op: op, stmt: name, rows: cfg.Rows,
-		rng: rand.New(rand.NewPCG(seed, uint64(worker))), worker: uint64(worker)}, nil
+	return w, nil
+}
+
+func (w *SQLWorker) connect(ctx context.Context) error {
+	c, err := pgx.Connect(ctx, w.url)
+	if err != nil {
+		return fmt.Errorf("connection %d: %w", w.worker, err)
+	}
+	if _, err := c.Prepare(ctx, w.stmt, SQLStatements[w.op]); err != nil {
+		c.Close(context.Background())
+		return fmt.Errorf("preparing %s: %w", w.op, err)
+	}
+	w.conn = c
+	return nil
+}
+
+// Close closes the worker's connection.
+func (w *SQLWorker) Close() {
+	if w.conn != nil {
+		w.conn.Close(context.Background())
+	}
 }
 
 // ErrSQLRows is returned when an operation sees a different number of rows
@@ -138,6 +160,11 @@ var ErrSQLRows = errors.New("workload: unexpected row count")
 
 // Do runs one operation; seq numbers the worker's operations.
 func (w *SQLWorker) Do(ctx context.Context, seq uint64) error {
+	if w.conn.IsClosed() {
+		if err := w.connect(ctx); err != nil {
+			return err
+		}
+	}
 	switch w.op {
 	case "insert":
 		// Ids are random 63-bit numbers: unique across workers and runs
