@@ -45,7 +45,21 @@ var ErrDeferredConditionFailed = errors.New("kvtxn: a buffered conditional write
 // (implicit) transactions, where most writes are followed only by the
 // commit: a single-row INSERT or UPDATE then costs one replicated write
 // (1PC) instead of a write and a commit.
+//
+// At most MaxBufferedWrites writes are held: a larger statement (a bulk
+// INSERT or COPY) sends them in batches of that size as it goes.
 func BufferWrites(txn Txn) Txn { return &bufTxn{txn: txn} }
+
+// MaxBufferedWrites bounds a BufferWrites buffer.
+const MaxBufferedWrites = 256
+
+func (b *bufTxn) add(ctx context.Context, w Write) error {
+	b.ws = append(b.ws, w)
+	if len(b.ws) >= MaxBufferedWrites {
+		return b.flush(ctx)
+	}
+	return nil
+}
 
 type bufTxn struct {
 	txn Txn
@@ -108,19 +122,19 @@ func (b *bufTxn) ReverseScan(ctx context.Context, start, end []byte, maxKeys int
 
 // Writes are copied: callers may reuse their buffers after the call
 // returns, as they may with an unbuffered Txn.
-func (b *bufTxn) Put(_ context.Context, key, value []byte) error {
-	b.ws = append(b.ws, Write{Kind: WritePut, Key: clone(key), Value: clone(value)})
-	return nil
+func (b *bufTxn) Put(ctx context.Context, key, value []byte) error {
+	return b.add(ctx, Write{Kind: WritePut, Key: clone(key), Value: clone(value)})
 }
 
-func (b *bufTxn) CPut(_ context.Context, key, value, expected []byte) error {
-	b.ws = append(b.ws, Write{Kind: WriteCPut, Key: clone(key), Value: clone(value), Expected: clone(expected)})
-	return nil
+func (b *bufTxn) CPut(ctx context.Context, key, value, expected []byte) error {
+	return b.add(ctx, Write{Kind: WriteCPut, Key: clone(key), Value: clone(value), Expected: clone(expected)})
 }
 
-func (b *bufTxn) Del(_ context.Context, keys ...[]byte) error {
+func (b *bufTxn) Del(ctx context.Context, keys ...[]byte) error {
 	for _, k := range keys {
-		b.ws = append(b.ws, Write{Kind: WriteDel, Key: clone(k)})
+		if err := b.add(ctx, Write{Kind: WriteDel, Key: clone(k)}); err != nil {
+			return err
+		}
 	}
 	return nil
 }
