@@ -7,9 +7,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 	"github.com/tesseradb/tessera/cmd/tessera/internal/workload"
 	"github.com/tesseradb/tessera/internal/bank"
@@ -129,6 +132,7 @@ Latencies are of successful operations only.`,
 	kv.Flags().StringVar(&prefix, "prefix", "workload/kv/", "key prefix")
 	wl.AddCommand(kv)
 	wl.AddCommand(bankCmd())
+	wl.AddCommand(sqlWorkloadCmd())
 	rootCmd.AddCommand(wl)
 }
 
@@ -232,4 +236,137 @@ func checkWorkloadFlags(addrs []string, concurrency int, duration time.Duration)
 		return usageErrorf("--duration must be positive, got %s", duration)
 	}
 	return nil
+}
+
+func sqlWorkloadCmd() *cobra.Command {
+	var (
+		url       string
+		op        string
+		conns     int
+		duration  time.Duration
+		rows      int64
+		branches  int64
+		initData  bool
+		seed      uint64
+		opTimeout time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "sql",
+		Short: "OLTP statements over the PostgreSQL wire protocol (Tessera or PostgreSQL)",
+		Long: `OLTP statements over the PostgreSQL wire protocol, against Tessera or PostgreSQL.
+
+--op picks one statement (prepared once per connection, then executed with
+random parameters):
+
+  insert           ` + workload.SQLStatements["insert"] + `
+  point            ` + workload.SQLStatements["point"] + `
+  point-secondary  ` + workload.SQLStatements["point-secondary"] + `
+  update           ` + workload.SQLStatements["update"] + `
+  scan100          ` + workload.SQLStatements["scan100"] + `
+  join             ` + workload.SQLStatements["join"] + `
+
+--init drops and recreates the tables (bench_accounts with --rows rows and a
+unique index on email, bench_branches with --branches rows, an empty
+bench_log) before the run; --duration 0 with --init only loads. Each of
+--conns workers has its own connection. Progress goes to stderr every second;
+at the end exactly one summary line goes to stdout:
+
+  ops/s=… p50_ms=… p95_ms=… p99_ms=… errors=…`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch {
+			case url == "":
+				return usageErrorf("--url is required")
+			case conns < 1 || conns > 1000:
+				return usageErrorf("--conns must be in [1, 1000], got %d", conns)
+			case duration < 0 || (duration == 0 && !initData):
+				return usageErrorf("--duration must be positive (or 0 with --init), got %s", duration)
+			case rows < 100 || rows > 100_000_000:
+				return usageErrorf("--rows must be in [100, 100000000], got %d", rows)
+			case branches < 1 || branches > rows:
+				return usageErrorf("--branches must be in [1, --rows], got %d", branches)
+			case opTimeout <= 0:
+				return usageErrorf("--op-timeout must be positive, got %s", opTimeout)
+			}
+			if _, ok := workload.SQLStatements[op]; !ok && duration > 0 {
+				return usageErrorf("--op must be one of %s, got %q", strings.Join(workload.SQLOps, ", "), op)
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			cfg := workload.SQLConfig{Rows: rows, Branches: branches}
+			if initData {
+				c, err := pgx.Connect(ctx, url)
+				if err != nil {
+					return err
+				}
+				t0 := time.Now()
+				err = workload.SQLSetup(ctx, c, cfg)
+				c.Close(context.Background())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "workload sql: loaded %d accounts and %d branches in %s\n",
+					rows, branches, time.Since(t0).Round(time.Millisecond))
+			}
+			if duration == 0 {
+				return nil
+			}
+			if seed == 0 {
+				seed = uint64(time.Now().UnixNano())
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "workload sql: op=%s conns=%d duration=%s rows=%d seed=%d\n",
+				op, conns, duration, rows, seed)
+			workers := make([]*workload.SQLWorker, conns)
+			defer func() {
+				for _, w := range workers {
+					if w != nil {
+						w.Close()
+					}
+				}
+			}()
+			for i := range workers {
+				var err error
+				if workers[i], err = workload.NewSQLWorker(ctx, url, op, cfg, seed, i); err != nil {
+					return err
+				}
+			}
+			var (
+				errMu    sync.Mutex
+				firstErr error
+			)
+			sum, err := workload.Run(ctx, workload.Config{
+				Concurrency: conns, Duration: duration, Progress: cmd.ErrOrStderr(),
+			}, func(ctx context.Context, w int, seq uint64) error {
+				opCtx, cancel := context.WithTimeout(ctx, opTimeout)
+				defer cancel()
+				err := workers[w].Do(opCtx, seq)
+				if err != nil && ctx.Err() == nil {
+					errMu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					errMu.Unlock()
+				}
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if firstErr != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "workload sql: %d operations failed; first: %v\n", sum.Errors, firstErr)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), sum.String())
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&url, "url", "postgresql://root@127.0.0.1:5433/defaultdb?sslmode=disable", "connection URL")
+	cmd.Flags().StringVar(&op, "op", "point", "operation: "+strings.Join(workload.SQLOps, ", "))
+	cmd.Flags().IntVar(&conns, "conns", 1, "number of connections (one worker each)")
+	cmd.Flags().DurationVar(&duration, "duration", 10*time.Second, "how long to run (0 with --init: load only)")
+	cmd.Flags().Int64Var(&rows, "rows", 10000, "accounts in the data set")
+	cmd.Flags().Int64Var(&branches, "branches", 100, "branches in the data set")
+	cmd.Flags().BoolVar(&initData, "init", false, "drop, recreate and load the tables first")
+	cmd.Flags().Uint64Var(&seed, "seed", 0, "random seed (0: from the clock; printed)")
+	cmd.Flags().DurationVar(&opTimeout, "op-timeout", 10*time.Second, "deadline of one operation")
+	return cmd
 }

@@ -22,7 +22,12 @@
 // commit after the DDL that changed them (its read of descgen conflicts
 // with the DDL's write). This is a version check, not a lease: there is no
 // intermediate-state online schema change yet (CREATE INDEX backfills
-// inside its own transaction).
+// inside its own transaction). NewCollectionDeferred skips the read at
+// the start: it assumes the cache's generation, and its caller reads
+// descgen with its first other read (CheckGen) or before committing
+// (Verify); the collection verifies on its own before reading any
+// descriptor from KV, so the cache only holds descriptors read at a
+// verified generation.
 //
 // Row encoding: the primary index key is the PK columns (a hidden rowid
 // column when the table declares none, from UniqueRowID: a node-unique

@@ -65,6 +65,96 @@ type Collection struct {
 	// it reads descriptors from its own transaction only.
 	wrote bool
 	local map[ID]*Descriptor
+	// unverified: gen was taken from the cache, not read in txn yet
+	// (NewCollectionDeferred); CheckGen or Verify must run before the
+	// transaction commits or reads descriptors from KV.
+	unverified bool
+}
+
+// errSchemaChanged is returned when the generation a deferred collection
+// assumed is not the one its transaction reads: re-run the statement.
+type errSchemaChanged struct{ assumed, read int64 }
+
+func (e *errSchemaChanged) Error() string {
+	return fmt.Sprintf("catalog: schema changed (generation %d, now %d); statement retried", e.assumed, e.read)
+}
+
+// TxnRetryable makes the error retryable (kvtxn.IsRetryable).
+func (e *errSchemaChanged) TxnRetryable() bool { return true }
+
+// GenKey is the schema generation's key, for callers that read it with a
+// deferred collection's other reads (CheckGen).
+func GenKey() []byte { return descGenKey }
+
+// NewCollectionDeferred is NewCollection without the read of the schema
+// generation: it assumes the generation the node's cache holds, so that a
+// statement served from the cache does not pay a round trip for it. The
+// caller must read GenKey in txn and pass the result to CheckGen (or call
+// Verify) before the transaction commits; until then the collection
+// verifies first on its own whenever it has to read a descriptor from KV
+// (so that the cache is filled only at a verified generation). With an
+// empty cache it reads the generation at once, like NewCollection.
+func NewCollectionDeferred(ctx context.Context, db kvtxn.DB, txn kvtxn.Txn, cache *Cache) (*Collection, error) {
+	if cache == nil {
+		return NewCollection(ctx, db, txn, cache)
+	}
+	cache.mu.Lock()
+	gen := cache.mu.gen
+	cache.mu.Unlock()
+	if gen < 0 {
+		return NewCollection(ctx, db, txn, cache)
+	}
+	return &Collection{txn: txn, db: db, cache: cache, local: map[ID]*Descriptor{}, gen: gen, unverified: true}, nil
+}
+
+// Verified reports whether the collection's generation was read in its
+// transaction.
+func (c *Collection) Verified() bool { return !c.unverified }
+
+// CheckGen verifies the assumed generation against the value of GenKey
+// read in the collection's transaction. On a mismatch the node's cache is
+// dropped and a retryable error returned.
+func (c *Collection) CheckGen(v []byte, found bool) error {
+	if !c.unverified {
+		return nil
+	}
+	var gen int64
+	if found && len(v) == 8 {
+		gen = int64(binary.BigEndian.Uint64(v))
+	}
+	c.unverified = false
+	if gen != c.gen {
+		c.cache.mu.Lock()
+		if c.cache.mu.gen == c.gen {
+			c.cache.mu.gen = -1 // reload at the next statement
+		}
+		c.cache.mu.Unlock()
+		return &errSchemaChanged{assumed: c.gen, read: gen}
+	}
+	return nil
+}
+
+// Committed tells the collection its transaction committed: after a
+// schema change the node's cache is dropped, so that the next statement
+// reads the new generation instead of assuming the old one.
+func (c *Collection) Committed() {
+	if c.wrote && c.cache != nil {
+		c.cache.mu.Lock()
+		c.cache.mu.gen = -1
+		c.cache.mu.Unlock()
+	}
+}
+
+// Verify reads the generation and checks it (no-op when verified).
+func (c *Collection) Verify(ctx context.Context) error {
+	if !c.unverified {
+		return nil
+	}
+	v, found, err := c.txn.Get(ctx, descGenKey)
+	if err != nil {
+		return err
+	}
+	return c.CheckGen(v, found)
 }
 
 // NewCollection starts resolving descriptors in txn: it reads the schema
@@ -111,6 +201,9 @@ func (c *Collection) LookupID(ctx context.Context, parent, schema ID, name strin
 	if hit {
 		return id, nil
 	}
+	if err := c.Verify(ctx); err != nil {
+		return 0, err
+	}
 	v, found, err := c.txn.Get(ctx, []byte(nk))
 	if err != nil {
 		return 0, err
@@ -133,6 +226,9 @@ func (c *Collection) Get(ctx context.Context, id ID) (*Descriptor, error) {
 	c.cached(func(descs map[ID]*Descriptor, _ map[string]ID) { d, hit = descs[id] })
 	if hit {
 		return d, nil
+	}
+	if err := c.Verify(ctx); err != nil {
+		return nil, err
 	}
 	v, found, err := c.txn.Get(ctx, descKey(id))
 	if err != nil {
@@ -164,6 +260,9 @@ func Mutable(d *Descriptor) *Descriptor {
 func (c *Collection) bumpGen(ctx context.Context) error {
 	if c.wrote {
 		return nil
+	}
+	if err := c.Verify(ctx); err != nil {
+		return err
 	}
 	c.wrote = true
 	_, err := c.txn.Inc(ctx, descGenKey, 1)
@@ -224,6 +323,9 @@ func (c *Collection) Delete(ctx context.Context, id ID) error {
 // ListNames lists the (name, id) pairs under (parent, schema).
 func (c *Collection) ListNames(ctx context.Context, parent, schema ID) (map[string]ID, error) {
 	p := nsKey(parent, schema, "")
+	if err := c.Verify(ctx); err != nil {
+		return nil, err
+	}
 	kvs, err := c.txn.Scan(ctx, p, PrefixEnd(p), 0)
 	if err != nil {
 		return nil, err

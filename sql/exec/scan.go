@@ -11,7 +11,12 @@ import (
 	"github.com/tesseradb/tessera/sql/types"
 )
 
-type keySpan struct{ start, end []byte }
+// keySpan is a span of keys; point marks a span that holds exactly one
+// possible key, start (a full primary key), read with a point Get.
+type keySpan struct {
+	start, end []byte
+	point      bool
+}
 
 // spans computes the key spans of a scan (merged, in key order).
 func (env *Env) spans(s *plan.Scan) ([]keySpan, error) {
@@ -21,7 +26,7 @@ func (env *Env) spans(s *plan.Scan) ([]keySpan, error) {
 	}
 	prefix := s.Codec.Prefix(ix.ID)
 	if len(s.Spans) == 0 {
-		return []keySpan{{prefix, catalog.PrefixEnd(prefix)}}, nil
+		return []keySpan{{start: prefix, end: catalog.PrefixEnd(prefix)}}, nil
 	}
 	var out []keySpan
 	for _, sp := range s.Spans {
@@ -45,6 +50,7 @@ func (env *Env) spans(s *plan.Scan) ([]keySpan, error) {
 			continue
 		}
 		start, end := k, catalog.PrefixEnd(k)
+		point := s.Index == nil && len(sp.Eq) == len(ix.ColumnIDs)
 		if (sp.Lo != nil || sp.Hi != nil) && len(sp.Eq) < len(ix.ColumnIDs) {
 			i := len(sp.Eq)
 			c := &s.Table.Columns[s.Table.ColumnOrdinal(ix.ColumnIDs[i])]
@@ -105,7 +111,7 @@ func (env *Env) spans(s *plan.Scan) ([]keySpan, error) {
 			}
 		}
 		if bytes.Compare(start, end) < 0 {
-			out = append(out, keySpan{start, end})
+			out = append(out, keySpan{start: start, end: end, point: point})
 		}
 	}
 	sort.Slice(out, func(a, b int) bool { return bytes.Compare(out[a].start, out[b].start) < 0 })
@@ -115,6 +121,7 @@ func (env *Env) spans(s *plan.Scan) ([]keySpan, error) {
 			if bytes.Compare(sp.end, merged[n-1].end) > 0 {
 				merged[n-1].end = sp.end
 			}
+			merged[n-1].point = merged[n-1].point && sp.point && bytes.Equal(sp.start, merged[n-1].start)
 			continue
 		}
 		merged = append(merged, sp)
@@ -157,8 +164,22 @@ func (it *scanIter) fetch() error {
 			if rem := it.s.Limit - it.count; rem < batch {
 				batch = rem + 1
 			}
+		} else if it.s.BatchHint > 0 && it.s.Index == nil && it.count == 0 && it.buf == nil {
+			batch = min(batch, it.s.BatchHint+1)
 		}
 		sp := &it.spans[0]
+		if sp.point && !it.s.Locking {
+			v, found, err := it.env.Txn.Get(it.env.Ctx, sp.start)
+			if err != nil {
+				return err
+			}
+			it.spans = it.spans[1:]
+			if found {
+				it.buf, it.pos = []kvtxn.KeyValue{{Key: sp.start, Value: v}}, 0
+				return nil
+			}
+			continue
+		}
 		kvs, err := it.env.Txn.Scan(it.env.Ctx, sp.start, sp.end, batch)
 		if err != nil {
 			return err

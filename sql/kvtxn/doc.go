@@ -5,6 +5,12 @@
 // these interfaces; tests use the in-memory double in sql/internal/memkv,
 // production wires kv/kvclient (see FromKVClient once it lands).
 //
+// BufferWrites wraps a Txn so that writes wait for the next read or the
+// commit (sent with EndTxn in one batch through BatchWriter: one phase for
+// a single-range statement); ReadBatch/ReadMany send several reads in one
+// batch (ReadBatcher). A buffered CPut that fails surfaces as
+// ErrDeferredConditionFailed, never as a ConditionFailedError.
+//
 // Invariants: a Txn is used by one goroutine at a time; after Commit or
 // Rollback returns it is not used again. IsRetryable classifies the
 // errors after which the whole transaction may be re-run (SQLSTATE 40001).

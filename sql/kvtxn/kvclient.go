@@ -72,3 +72,54 @@ func (t spTxn) GetMany(ctx context.Context, keys [][]byte) ([][]byte, []bool, er
 
 // Now is the node's HLC time (Clock).
 func (d kvDB) Now() hlc.Timestamp { return d.db.Clock().Now() }
+
+func addWrites(b *kvclient.Batch, ws []Write) {
+	for _, w := range ws {
+		switch w.Kind {
+		case WritePut:
+			b.Put(w.Key, w.Value)
+		case WriteCPut:
+			b.CPut(w.Key, w.Value, w.Expected)
+		case WriteDel:
+			b.Del(w.Key)
+		}
+	}
+}
+
+// RunWrites sends ws in one batch.
+func (t spTxn) RunWrites(ctx context.Context, ws []Write) error {
+	b := t.NewBatch()
+	addWrites(b, ws)
+	return t.Run(ctx, b)
+}
+
+// CommitWith sends ws and the commit in one batch (one phase when ws are
+// all on one range).
+func (t spTxn) CommitWith(ctx context.Context, ws []Write) error {
+	b := t.NewBatch()
+	addWrites(b, ws)
+	return t.CommitInBatch(ctx, b)
+}
+
+// ReadBatch sends rs in one batch.
+func (t spTxn) ReadBatch(ctx context.Context, rs []Read) ([]ReadResult, error) {
+	b := t.NewBatch()
+	for _, r := range rs {
+		if r.End == nil {
+			b.Get(r.Key)
+		} else {
+			b.Scan(r.Key, r.End, r.MaxKeys)
+		}
+	}
+	if err := t.Run(ctx, b); err != nil {
+		return nil, err
+	}
+	out := make([]ReadResult, len(rs))
+	for i, r := range b.Results {
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		out[i].Rows = r.Rows
+	}
+	return out, nil
+}

@@ -28,6 +28,8 @@ func explain(n Node, d int, emit func(int, string)) {
 		}
 		if x.Limit > 0 {
 			extra += fmt.Sprintf(" limit %d", x.Limit)
+		} else if x.BatchHint > 0 {
+			extra += fmt.Sprintf(" limit hint %d", x.BatchHint)
 		}
 		emit(d, fmt.Sprintf("scan %s@%s (%s%s)", x.Table.Name, idx, how, extra))
 	case *Values:

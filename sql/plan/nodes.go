@@ -39,8 +39,11 @@ type Scan struct {
 	Spans []Span
 	// Reverse scans backwards (ORDER BY DESC on the index order).
 	Reverse bool
-	// Limit is a hint: at most this many rows are needed (0 = all).
+	// Limit: the scan returns at most this many rows (0 = all).
 	Limit int64
+	// BatchHint: about this many rows are needed (a limit above a
+	// filter); it sizes the first KV batch, never stops the scan.
+	BatchHint int64
 	// Locking is SELECT ... FOR UPDATE.
 	Locking bool
 	Cols    []Col

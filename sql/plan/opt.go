@@ -74,6 +74,9 @@ func Optimize(n Node) Node {
 		n.In = Optimize(n.In)
 	case *Sort:
 		n.In = Optimize(n.In)
+		if sortedByScan(n) {
+			return n.In
+		}
 	case *Limit:
 		n.In = Optimize(n.In)
 		pushLimit(n)
@@ -230,15 +233,78 @@ func pushLimit(l *Limit) {
 		off = int64(o)
 	}
 	in := l.In
+	filtered := false
 	for {
 		switch x := in.(type) {
 		case *Project:
 			in = x.In
 			continue
+		case *Filter:
+			// Rows may be dropped above the scan: the limit is only a
+			// hint for the scan's first batch size.
+			filtered = true
+			in = x.In
+			continue
 		case *Scan:
-			x.Limit = int64(n) + off
+			if filtered {
+				x.BatchHint = int64(n) + off
+			} else {
+				x.Limit = int64(n) + off
+			}
 		}
 		return
+	}
+}
+
+// sortedByScan reports whether s's input already comes in s's order: a
+// forward scan of the primary index (under Projects of plain column
+// references and Filters) whose leading key columns are the sort keys, in
+// the index's directions. Primary key columns are NOT NULL, so NULLS
+// FIRST/LAST does not matter. The spans of a scan are read in key order.
+func sortedByScan(s *Sort) bool {
+	if len(s.Keys) == 0 {
+		return false
+	}
+	cols := make([]int, len(s.Keys))
+	for i, k := range s.Keys {
+		cols[i] = k.Idx
+	}
+	in := s.In
+	for {
+		switch x := in.(type) {
+		case *Project:
+			for i, c := range cols {
+				if c < 0 || c >= len(x.Exprs) {
+					return false
+				}
+				r, ok := x.Exprs[c].(*ColRef)
+				if !ok {
+					return false
+				}
+				cols[i] = r.Idx
+			}
+			in = x.In
+			continue
+		case *Filter:
+			in = x.In
+			continue
+		case *Scan:
+			pk := x.Table.Primary
+			if x.Index != nil || x.Reverse || pk == nil || len(cols) > len(pk.ColumnIDs) {
+				return false
+			}
+			for i, c := range cols {
+				if x.Table.ColumnOrdinal(pk.ColumnIDs[i]) != c {
+					return false
+				}
+				desc := i < len(pk.Desc) && pk.Desc[i]
+				if s.Keys[i].Desc != desc {
+					return false
+				}
+			}
+			return true
+		}
+		return false
 	}
 }
 

@@ -25,9 +25,16 @@
 // read-only (writes fail with 25006) and reads descriptors at that time,
 // past the node's descriptor cache.
 //
+// Implicit statements buffer their writes (kvtxn.BufferWrites) and send
+// them with the commit; a buffered unique check that fails re-runs the
+// statement unbuffered for the precise error.
+//
 // Schema: descriptors come through catalog.Collection with the version
 // check described in sql/catalog (the schema generation is read in every
-// statement's transaction).
+// statement's transaction). Implicit statements assume the node cache's
+// generation and read it in the same KV batch as their first read
+// (genTxn); it is verified before commit, before any descriptor read from
+// KV and before an error is returned, and a mismatch retries the statement.
 //
 // Concurrency: a Session is used by one goroutine at a time, except
 // Cancel, which takes mu. The Engine is safe for concurrent use.

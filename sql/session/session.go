@@ -267,21 +267,53 @@ func (st *stmtCtx) resolveDB(name string) error {
 	return nil
 }
 
-// implicit runs f in its own transaction with retries.
+// implicit runs f in its own transaction with retries. Writes are
+// buffered (kvtxn.BufferWrites) and sent with the commit, so a statement
+// whose writes land on one range commits in one phase; if a buffered
+// conditional write fails (a unique violation found only at commit), the
+// statement runs again unbuffered to report the precise error.
 func (s *Session) implicit(ctx context.Context, f func(st *stmtCtx) error) error {
+	buffered := true
 	for attempt := 0; ; attempt++ {
 		txn := s.newTxn(ctx)
-		st, err := s.newStmtCtx(ctx, txn)
+		cache := s.eng.cache
+		if _, hist := s.historical(); hist {
+			cache = nil // the shared cache holds the current schema only
+		} else if buffered {
+			txn = kvtxn.BufferWrites(txn)
+		}
+		var st *stmtCtx
+		coll, err := catalog.NewCollectionDeferred(ctx, s.eng.db, txn, cache)
 		if err == nil {
-			err = runGuarded(txn, ctx, func() error { return f(st) })
+			if !coll.Verified() {
+				txn = &genTxn{Txn: txn, coll: coll}
+			}
+			st = &stmtCtx{ctx: ctx, txn: txn, coll: coll}
+			err = runGuarded(txn, ctx, func() error {
+				e := f(st)
+				if e != nil && !coll.Verified() {
+					// The error may come from stale cached descriptors.
+					if ve := coll.Verify(ctx); ve != nil && kvtxn.IsRetryable(ve) {
+						return ve
+					}
+				}
+				return e
+			})
 		}
 		if err == nil {
 			err = txn.Commit(ctx)
+			if err == nil {
+				coll.Committed()
+			}
 		} else {
 			_ = txn.Rollback(ctx)
 		}
 		if err == nil {
 			return nil
+		}
+		if buffered && errors.Is(err, kvtxn.ErrDeferredConditionFailed) && ctx.Err() == nil {
+			buffered = false
+			continue
 		}
 		if !kvtxn.IsRetryable(err) || attempt >= MaxRetries || ctx.Err() != nil {
 			return wrapRetry(err)

@@ -2,7 +2,9 @@
 // workload` and measures it: a fixed-precision latency histogram of our own
 // (Histogram), a Recorder that keeps a cumulative and a per-interval
 // histogram, and Run, which starts N workers calling an operation until a
-// deadline and reports progress once per interval.
+// deadline and reports progress once per interval. SQLSetup, SQLWorker
+// and SQLStatements are the `tessera workload sql` benchmark (issue 8):
+// the same schema and prepared statements against Tessera or PostgreSQL.
 //
 // Invariants:
 //   - Histogram percentiles are within 1/64 (≈1.6%) relative error of the

@@ -1,0 +1,114 @@
+package session
+
+import (
+	"context"
+
+	"github.com/tesseradb/tessera/sql/catalog"
+	"github.com/tesseradb/tessera/sql/kvtxn"
+)
+
+// genTxn is the transaction an implicit statement executes in when its
+// catalog.Collection assumed the cached schema generation
+// (NewCollectionDeferred): the statement's first read carries the read of
+// the generation in the same KV batch, so a statement served from the
+// descriptor cache pays no extra round trip for the schema check. implicit
+// verifies before committing a statement that read nothing.
+type genTxn struct {
+	kvtxn.Txn
+	coll *catalog.Collection
+}
+
+// withGen reads rs and the generation in one batch and checks it.
+func (t *genTxn) withGen(ctx context.Context, rs []kvtxn.Read) ([]kvtxn.ReadResult, error) {
+	all := append([]kvtxn.Read{{Key: catalog.GenKey()}}, rs...)
+	res, err := kvtxn.ReadMany(ctx, t.Txn, all)
+	if err != nil {
+		return nil, err
+	}
+	var v []byte
+	found := len(res[0].Rows) > 0
+	if found {
+		v = res[0].Rows[0].Value
+	}
+	if err := t.coll.CheckGen(v, found); err != nil {
+		return nil, err
+	}
+	return res[1:], nil
+}
+
+func (t *genTxn) Get(ctx context.Context, key []byte) ([]byte, bool, error) {
+	if t.coll.Verified() {
+		return t.Txn.Get(ctx, key)
+	}
+	res, err := t.withGen(ctx, []kvtxn.Read{{Key: key}})
+	if err != nil || len(res[0].Rows) == 0 {
+		return nil, false, err
+	}
+	return res[0].Rows[0].Value, true, nil
+}
+
+func (t *genTxn) Scan(ctx context.Context, start, end []byte, maxKeys int64) ([]kvtxn.KeyValue, error) {
+	if t.coll.Verified() {
+		return t.Txn.Scan(ctx, start, end, maxKeys)
+	}
+	res, err := t.withGen(ctx, []kvtxn.Read{{Key: start, End: end, MaxKeys: maxKeys}})
+	if err != nil {
+		return nil, err
+	}
+	return res[0].Rows, nil
+}
+
+func (t *genTxn) ReverseScan(ctx context.Context, start, end []byte, maxKeys int64) ([]kvtxn.KeyValue, error) {
+	if err := t.coll.Verify(ctx); err != nil {
+		return nil, err
+	}
+	return t.Txn.ReverseScan(ctx, start, end, maxKeys)
+}
+
+func (t *genTxn) DelRange(ctx context.Context, start, end []byte) error {
+	if err := t.coll.Verify(ctx); err != nil {
+		return err
+	}
+	return t.Txn.DelRange(ctx, start, end)
+}
+
+func (t *genTxn) Inc(ctx context.Context, key []byte, delta int64) (int64, error) {
+	if err := t.coll.Verify(ctx); err != nil {
+		return 0, err
+	}
+	return t.Txn.Inc(ctx, key, delta)
+}
+
+func (t *genTxn) Commit(ctx context.Context) error {
+	if err := t.coll.Verify(ctx); err != nil {
+		_ = t.Txn.Rollback(ctx)
+		return err
+	}
+	return t.Txn.Commit(ctx)
+}
+
+// GetMany keeps batch reads (an index join's lookups).
+func (t *genTxn) GetMany(ctx context.Context, keys [][]byte) ([][]byte, []bool, error) {
+	rs := make([]kvtxn.Read, len(keys))
+	for i, k := range keys {
+		rs[i] = kvtxn.Read{Key: k}
+	}
+	var res []kvtxn.ReadResult
+	var err error
+	if t.coll.Verified() {
+		res, err = kvtxn.ReadMany(ctx, t.Txn, rs)
+	} else {
+		res, err = t.withGen(ctx, rs)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	vals := make([][]byte, len(keys))
+	found := make([]bool, len(keys))
+	for i, r := range res {
+		if len(r.Rows) > 0 {
+			vals[i], found[i] = r.Rows[0].Value, true
+		}
+	}
+	return vals, found, nil
+}
