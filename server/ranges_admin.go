@@ -202,7 +202,9 @@ func onLeaseholder[T any](ctx context.Context, s *Server, rangeID kvpb.RangeID,
 		return zero, status.Error(codes.Unavailable, "node not running yet")
 	}
 	if isForwarded(ctx) {
-		return local(ctx, st)
+		// Run here; what the command itself routes (a merge bringing the
+		// right range's lease over) is routed afresh, not run here too.
+		return local(unforwarded(ctx), st)
 	}
 	node, isLocal, err := s.leaseholderOf(ctx, rangeID)
 	if err != nil {

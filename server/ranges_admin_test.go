@@ -21,6 +21,7 @@ import (
 	"github.com/tesseradb/tessera/kv/kvcoord"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
+	pb "github.com/tesseradb/tessera/placement/placementpb"
 	"github.com/tesseradb/tessera/ranges"
 	"github.com/tesseradb/tessera/ranges/rangekeys"
 )
@@ -30,7 +31,13 @@ import (
 func startReplicatedCluster(t testing.TB, n int) *testCluster {
 	// Splits, merges and relocations here are the test's own: no placement
 	// driver moving ranges meanwhile.
-	c := newTestClusterOpts(t, n, true)
+	return startReplicatedClusterOpts(t, n, true)
+}
+
+// startReplicatedClusterOpts is startReplicatedCluster with the placement
+// driver on (noDriver false) or off.
+func startReplicatedClusterOpts(t testing.TB, n int, noDriver bool) *testCluster {
+	c := newTestClusterOpts(t, n, noDriver)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	_, err := admin(t, c.addrs[0]).Bootstrap(ctx, &kvpb.BootstrapRequest{})
@@ -320,7 +327,16 @@ func checkStats(t testing.TB, c *testCluster) {
 // TestSplitInto100AndMergeBack: one range split into 100 and merged back
 // into one, while writers and scanners run through a DistSender.
 func TestSplitInto100AndMergeBack(t *testing.T) {
-	c := startReplicatedCluster(t, 3)
+	t.Run("driver=off", func(t *testing.T) { testSplitInto100AndMergeBack(t, startReplicatedCluster(t, 3)) })
+	t.Run("driver=on", func(t *testing.T) {
+		c := startReplicatedClusterOpts(t, 3, false)
+		_, err := placementClient(t, c.addrs[0]).SetSetting(context.Background(), &pb.SetSettingRequest{Name: "range_min_bytes", Value: "0"})
+		require.NoError(t, err)
+		testSplitInto100AndMergeBack(t, c)
+	})
+}
+
+func testSplitInto100AndMergeBack(t *testing.T, c *testCluster) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	ds := clientDistSender(t, c)
@@ -335,7 +351,12 @@ func TestSplitInto100AndMergeBack(t *testing.T) {
 	rng.Shuffle(len(splitKeys), func(i, j int) { splitKeys[i], splitKeys[j] = splitKeys[j], splitKeys[i] })
 	started := time.Now()
 	for i, k := range splitKeys {
-		resp, err := admin(t, c.addrs[i%3]).AdminSplit(ctx, &kvpb.AdminSplitRequest{SplitKey: []byte(k)})
+		sctx, scancel := context.WithTimeout(ctx, opTimeout)
+		resp, err := admin(t, c.addrs[i%3]).AdminSplit(sctx, &kvpb.AdminSplitRequest{SplitKey: []byte(k)})
+		scancel()
+		if err != nil {
+			logRangeAt(t, c, []byte(k))
+		}
 		require.NoError(t, err, "split at %s", k)
 		require.Equal(t, k, string(resp.GetRight().GetStartKey()))
 		require.Equal(t, resp.GetLeft().GetGeneration(), resp.GetRight().GetGeneration())
@@ -355,8 +376,18 @@ func TestSplitInto100AndMergeBack(t *testing.T) {
 	// Merge everything back into range 1.
 	started = time.Now()
 	for i := 0; i < 99; i++ {
-		resp, err := admin(t, c.addrs[i%3]).AdminMerge(ctx, &kvpb.AdminMergeRequest{RangeId: 1})
-		require.NoError(t, err, "merge %d", i)
+		mctx, mcancel := context.WithTimeout(ctx, opTimeout)
+		resp, err := admin(t, c.addrs[i%3]).AdminMerge(mctx, &kvpb.AdminMergeRequest{RangeId: 1})
+		mcancel()
+		if err != nil {
+			// Name the range being merged into r1 and every node's view of
+			// both sides.
+			r1 := r1Desc(ctx, t, c)
+			t.Logf("merge %d of r1 %v with its right neighbour failed", i, r1)
+			logRangeAt(t, c, r1.GetStartKey())
+			logRangeAt(t, c, r1.GetEndKey())
+		}
+		require.NoError(t, err, "merge %d: r1 with the range at %q", i, r1Desc(ctx, t, c).GetEndKey())
 		require.Equal(t, uint64(1), resp.GetMerged().GetRangeId())
 	}
 	t.Logf("99 merges in %v", time.Since(started))
@@ -562,4 +593,22 @@ func decodeCounter(t testing.TB, v []byte) int64 {
 		n = n<<8 | int64(b)
 	}
 	return n
+}
+
+// opTimeout bounds one split or merge in the tests: under heavy load they
+// take seconds, a stall fails with a description of the range.
+const opTimeout = 60 * time.Second
+
+// logRangeAt logs every node's replica of the range containing key.
+func logRangeAt(t testing.TB, c *testCluster, key []byte) {
+	for i, s := range c.nodes {
+		if s == nil || s.store() == nil {
+			continue
+		}
+		for _, ri := range s.store().RangeInfo(0) {
+			if d := ri.GetDesc(); d != nil && d.ContainsKey(key) {
+				t.Logf("n%d: %v", i+1, ri)
+			}
+		}
+	}
 }
