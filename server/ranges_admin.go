@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"sync"
 	"time"
@@ -273,14 +274,27 @@ func (a *adminServer) AdminSplit(ctx context.Context, req *kvpb.AdminSplitReques
 			return nil, &kvpb.InvalidRequestError{Reason: fmt.Sprintf("key %q is already a range boundary (start of r%d)", key, desc.GetRangeId())}
 		}
 		return onLeaseholder(ctx, s, desc.ID(), func(ctx context.Context, st *ranges.Store) (*kvpb.AdminSplitResponse, error) {
-			return s.splitLocal(ctx, st, key)
+			return s.splitLocal(ctx, st, key, stickyOf(req))
 		}, func(ctx context.Context, c kvpb.AdminClient) (*kvpb.AdminSplitResponse, error) {
 			return c.AdminSplit(ctx, req)
 		})
 	})
 }
 
-func (s *Server) splitLocal(ctx context.Context, st *ranges.Store, key []byte) (*kvpb.AdminSplitResponse, error) {
+// stickyOf is the sticky marker a split request puts on the right-hand
+// descriptor: none for the placement driver's splits, the expiration (or
+// no expiration) for a user's manual split.
+func stickyOf(req *kvpb.AdminSplitRequest) *kvpb.Timestamp {
+	if !req.GetManual() {
+		return nil
+	}
+	if e := req.GetExpiration(); e.GetWallTime() != 0 {
+		return &kvpb.Timestamp{WallTime: e.GetWallTime()}
+	}
+	return &kvpb.Timestamp{WallTime: math.MaxInt64}
+}
+
+func (s *Server) splitLocal(ctx context.Context, st *ranges.Store, key []byte, sticky *kvpb.Timestamp) (*kvpb.AdminSplitResponse, error) {
 	if d := st.ReplicaContaining(key); d != nil && bytes.Equal(d.GetStartKey(), key) {
 		return nil, &kvpb.InvalidRequestError{Reason: fmt.Sprintf("key %q is already a range boundary (start of r%d)", key, d.GetRangeId())}
 	}
@@ -288,7 +302,7 @@ func (s *Server) splitLocal(ctx context.Context, st *ranges.Store, key []byte) (
 	if err != nil {
 		return nil, err
 	}
-	left, right, err := st.AdminSplit(ctx, key, id)
+	left, right, err := st.AdminSplitSticky(ctx, key, id, sticky)
 	if err != nil {
 		return nil, err
 	}

@@ -612,3 +612,74 @@ func logRangeAt(t testing.TB, c *testCluster, key []byte) {
 		}
 	}
 }
+
+// TestSplitStickyAgainstDriverMerge: with the placement driver on and the
+// default range_min_bytes (every range here is far below it), the driver
+// merges away an ordinary boundary but keeps a manual (sticky) split; a
+// split of the sticky range keeps the marker on its left half only; an
+// explicit merge removes the sticky boundary.
+func TestSplitStickyAgainstDriverMerge(t *testing.T) {
+	c := startReplicatedClusterOpts(t, 3, false)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	_, err := placementClient(t, c.addrs[0]).SetSetting(ctx, &pb.SetSettingRequest{Name: "range_cooldown", Value: "0s"})
+	require.NoError(t, err)
+	split := func(key string, manual bool) *kvpb.AdminSplitResponse {
+		sctx, scancel := context.WithTimeout(ctx, opTimeout)
+		defer scancel()
+		resp, err := admin(t, c.addrs[0]).AdminSplit(sctx, &kvpb.AdminSplitRequest{SplitKey: []byte(key), Manual: manual})
+		if err != nil {
+			logRangeAt(t, c, []byte(key))
+		}
+		require.NoError(t, err, "split at %s", key)
+		return resp
+	}
+	// r1 | [s/a, s/b) | [s/b, s/m) sticky | [s/m, max). r1 is never merged
+	// into, so the boundary at s/a stays anyway; s/b is the one under test.
+	split("s/a", false)
+	sticky := split("s/b", true)
+	require.NotNil(t, sticky.GetRight().GetStickyBit())
+	require.Nil(t, sticky.GetLeft().GetStickyBit())
+	halves := split("s/g", false)
+	require.NotNil(t, halves.GetLeft().GetStickyBit(), "the left half keeps the manual split at its start")
+	require.Nil(t, halves.GetRight().GetStickyBit(), "an ordinary split is not sticky")
+
+	boundaries := func() (map[string]*kvpb.RangeDescriptor, error) {
+		list, err := admin(t, c.addrs[1]).RangesList(ctx, &kvpb.RangesListRequest{})
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]*kvpb.RangeDescriptor{}
+		for _, e := range list.GetRanges() {
+			out[string(e.GetDesc().GetStartKey())] = e.GetDesc()
+		}
+		return out, nil
+	}
+	// The driver merges [s/b, s/g) with [s/g, max): the ordinary boundary
+	// goes, the sticky one stays.
+	waitFor(t, 90*time.Second, "the driver to merge the boundary at s/g", func() error {
+		b, err := boundaries()
+		if err != nil {
+			return err
+		}
+		if _, ok := b["s/g"]; ok {
+			return fmt.Errorf("s/g still a boundary (%d ranges)", len(b))
+		}
+		return nil
+	})
+	b, err := boundaries()
+	require.NoError(t, err)
+	require.Contains(t, b, "s/b", "the driver merged a manual split away")
+	require.NotNil(t, b["s/b"].GetStickyBit())
+
+	// An explicit merge of [s/a, s/b) with the sticky range removes it.
+	mctx, mcancel := context.WithTimeout(ctx, opTimeout)
+	resp, err := admin(t, c.addrs[2]).AdminMerge(mctx, &kvpb.AdminMergeRequest{RangeId: b["s/a"].GetRangeId()})
+	mcancel()
+	require.NoError(t, err)
+	require.Equal(t, "s/a", string(resp.GetMerged().GetStartKey()))
+	require.Nil(t, resp.GetMerged().GetStickyBit())
+	b, err = boundaries()
+	require.NoError(t, err)
+	require.NotContains(t, b, "s/b")
+}
