@@ -3,6 +3,7 @@ package placement
 import (
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/placement/settings"
@@ -52,6 +53,10 @@ func (c *cycle) merges() {
 			continue
 		case c.busy[right.ID] || right.ID == metaRange:
 			c.note(r.ID, "below range_min_bytes but right neighbour %s is busy", right.ID)
+			continue
+		case c.s.Now.Before(right.StickyUntil):
+			c.note(r.ID, "below range_min_bytes but the split at %s's start is a manual split (sticky until %s)",
+				right.ID, right.StickyUntil.UTC().Format(time.RFC3339))
 			continue
 		case r.SizeBytes+right.SizeBytes >= v.RangeMaxBytes:
 			c.note(r.ID, "merging with %s would reach range_max_bytes", right.ID)

@@ -131,6 +131,10 @@ type Range struct {
 	Samples []KeySample
 	// LastChanged is when the range's replicas, lease or bounds last changed.
 	LastChanged time.Time
+	// StickyUntil is set when the split at StartKey was a user's manual
+	// split (RangeDescriptor.sticky_bit): the merge checker leaves the
+	// boundary alone until then. Zero: an ordinary boundary.
+	StickyUntil time.Time
 }
 
 // Replica returns the replica on store s, if any.

@@ -36,6 +36,14 @@ import (
 // KeyMax; range-local) or at an existing boundary; RangeKeyMismatchError
 // when this store has no replica containing the key; NotLeaseholderError.
 func (s *Store) AdminSplit(ctx context.Context, splitKey []byte, newRangeID kvpb.RangeID) (left, right *kvpb.RangeDescriptor, err error) {
+	return s.AdminSplitSticky(ctx, splitKey, newRangeID, nil)
+}
+
+// AdminSplitSticky is AdminSplit for a manual split: the right-hand
+// descriptor carries sticky (RangeDescriptor.sticky_bit: the split is
+// kept until that wall time; nil: an ordinary split, no marker). The left
+// keeps the split range's own marker (its start boundary is unchanged).
+func (s *Store) AdminSplitSticky(ctx context.Context, splitKey []byte, newRangeID kvpb.RangeID, sticky *kvpb.Timestamp) (left, right *kvpb.RangeDescriptor, err error) {
 	if err := CheckSplitKey(splitKey); err != nil {
 		return nil, nil, err
 	}
@@ -108,6 +116,10 @@ func (s *Store) AdminSplit(ctx context.Context, splitKey []byte, newRangeID kvpb
 	right.RangeId = uint64(newRangeID)
 	right.StartKey = bytes.Clone(splitKey)
 	right.Generation = left.GetGeneration()
+	right.StickyBit = nil
+	if sticky != nil {
+		right.StickyBit = proto.Clone(sticky).(*kvpb.Timestamp)
+	}
 	p := newProposal(s.newProposalID(), &rangepb.RaftCommand{
 		ProposerLeaseSequence: lease.GetSequence(),
 		Split:                 &rangepb.SplitTrigger{Left: left, Right: right, RightStats: statsToProto(ms)},

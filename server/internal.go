@@ -71,10 +71,15 @@ func isForwarded(ctx context.Context) bool {
 	return len(md.Get(forwardedKey)) > 0
 }
 
-// unforwarded returns ctx without the forwarded mark.
+// unforwarded drops the forwarded mark from ctx: for the calls a
+// forwarded command makes itself, which must be routed (and may be
+// forwarded) like any other. Without it, a merge forwarded to the left
+// range's leaseholder moved the right range's lease by running the
+// transfer on its own store, which does not hold that lease: NotLeaseholder
+// on every attempt, and the merge hung until its deadline.
 func unforwarded(ctx context.Context) context.Context {
 	md, ok := metadata.FromIncomingContext(ctx)
-	if !ok {
+	if !ok || len(md.Get(forwardedKey)) == 0 {
 		return ctx
 	}
 	md = md.Copy()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"sync"
 	"time"
@@ -202,10 +203,8 @@ func onLeaseholder[T any](ctx context.Context, s *Server, rangeID kvpb.RangeID,
 		return zero, status.Error(codes.Unavailable, "node not running yet")
 	}
 	if isForwarded(ctx) {
-		// The mark is for this hop only: a command run here may route
-		// others of its own (a merge moves the right range's lease here
-		// through transferLease), which must find their leaseholders
-		// rather than run here too.
+		// Run here; what the command itself routes (a merge bringing the
+		// right range's lease over) is routed afresh, not run here too.
 		return local(unforwarded(ctx), st)
 	}
 	node, isLocal, err := s.leaseholderOf(ctx, rangeID)
@@ -275,14 +274,27 @@ func (a *adminServer) AdminSplit(ctx context.Context, req *kvpb.AdminSplitReques
 			return nil, &kvpb.InvalidRequestError{Reason: fmt.Sprintf("key %q is already a range boundary (start of r%d)", key, desc.GetRangeId())}
 		}
 		return onLeaseholder(ctx, s, desc.ID(), func(ctx context.Context, st *ranges.Store) (*kvpb.AdminSplitResponse, error) {
-			return s.splitLocal(ctx, st, key)
+			return s.splitLocal(ctx, st, key, stickyOf(req))
 		}, func(ctx context.Context, c kvpb.AdminClient) (*kvpb.AdminSplitResponse, error) {
 			return c.AdminSplit(ctx, req)
 		})
 	})
 }
 
-func (s *Server) splitLocal(ctx context.Context, st *ranges.Store, key []byte) (*kvpb.AdminSplitResponse, error) {
+// stickyOf is the sticky marker a split request puts on the right-hand
+// descriptor: none for the placement driver's splits, the expiration (or
+// no expiration) for a user's manual split.
+func stickyOf(req *kvpb.AdminSplitRequest) *kvpb.Timestamp {
+	if !req.GetManual() {
+		return nil
+	}
+	if e := req.GetExpiration(); e.GetWallTime() != 0 {
+		return &kvpb.Timestamp{WallTime: e.GetWallTime()}
+	}
+	return &kvpb.Timestamp{WallTime: math.MaxInt64}
+}
+
+func (s *Server) splitLocal(ctx context.Context, st *ranges.Store, key []byte, sticky *kvpb.Timestamp) (*kvpb.AdminSplitResponse, error) {
 	if d := st.ReplicaContaining(key); d != nil && bytes.Equal(d.GetStartKey(), key) {
 		return nil, &kvpb.InvalidRequestError{Reason: fmt.Sprintf("key %q is already a range boundary (start of r%d)", key, d.GetRangeId())}
 	}
@@ -290,11 +302,14 @@ func (s *Server) splitLocal(ctx context.Context, st *ranges.Store, key []byte) (
 	if err != nil {
 		return nil, err
 	}
-	left, right, err := st.AdminSplit(ctx, key, id)
+	left, right, err := st.AdminSplitSticky(ctx, key, id, sticky)
 	if err != nil {
 		return nil, err
 	}
 	s.ds.Cache().Insert(left, right)
+	if s.testingSkipSplitMeta.Load() {
+		return &kvpb.AdminSplitResponse{Left: left, Right: right}, nil
+	}
 	// Meta: the left's new record first (lookups of its keys were already
 	// correct through the old record), then the right's over the old one.
 	if err := s.writeMeta(ctx, left); err != nil {

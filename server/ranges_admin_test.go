@@ -21,6 +21,7 @@ import (
 	"github.com/tesseradb/tessera/kv/kvcoord"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
+	pb "github.com/tesseradb/tessera/placement/placementpb"
 	"github.com/tesseradb/tessera/ranges"
 	"github.com/tesseradb/tessera/ranges/rangekeys"
 )
@@ -30,7 +31,13 @@ import (
 func startReplicatedCluster(t testing.TB, n int) *testCluster {
 	// Splits, merges and relocations here are the test's own: no placement
 	// driver moving ranges meanwhile.
-	c := newTestClusterOpts(t, n, true)
+	return startReplicatedClusterOpts(t, n, true)
+}
+
+// startReplicatedClusterOpts is startReplicatedCluster with the placement
+// driver on (noDriver false) or off.
+func startReplicatedClusterOpts(t testing.TB, n int, noDriver bool) *testCluster {
+	c := newTestClusterOpts(t, n, noDriver)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	_, err := admin(t, c.addrs[0]).Bootstrap(ctx, &kvpb.BootstrapRequest{})
@@ -325,7 +332,16 @@ func checkStats(t testing.TB, c *testCluster) {
 // TestSplitInto100AndMergeBack: one range split into 100 and merged back
 // into one, while writers and scanners run through a DistSender.
 func TestSplitInto100AndMergeBack(t *testing.T) {
-	c := startReplicatedCluster(t, 3)
+	t.Run("driver=off", func(t *testing.T) { testSplitInto100AndMergeBack(t, startReplicatedCluster(t, 3)) })
+	t.Run("driver=on", func(t *testing.T) {
+		c := startReplicatedClusterOpts(t, 3, false)
+		_, err := placementClient(t, c.addrs[0]).SetSetting(context.Background(), &pb.SetSettingRequest{Name: "range_min_bytes", Value: "0"})
+		require.NoError(t, err)
+		testSplitInto100AndMergeBack(t, c)
+	})
+}
+
+func testSplitInto100AndMergeBack(t *testing.T, c *testCluster) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	ds := clientDistSender(t, c)
@@ -340,7 +356,12 @@ func TestSplitInto100AndMergeBack(t *testing.T) {
 	rng.Shuffle(len(splitKeys), func(i, j int) { splitKeys[i], splitKeys[j] = splitKeys[j], splitKeys[i] })
 	started := time.Now()
 	for i, k := range splitKeys {
-		resp, err := admin(t, c.addrs[i%3]).AdminSplit(ctx, &kvpb.AdminSplitRequest{SplitKey: []byte(k)})
+		sctx, scancel := context.WithTimeout(ctx, opTimeout)
+		resp, err := admin(t, c.addrs[i%3]).AdminSplit(sctx, &kvpb.AdminSplitRequest{SplitKey: []byte(k)})
+		scancel()
+		if err != nil {
+			logRangeAt(t, c, []byte(k))
+		}
 		require.NoError(t, err, "split at %s", k)
 		require.Equal(t, k, string(resp.GetRight().GetStartKey()))
 		require.Equal(t, resp.GetLeft().GetGeneration(), resp.GetRight().GetGeneration())
@@ -360,8 +381,18 @@ func TestSplitInto100AndMergeBack(t *testing.T) {
 	// Merge everything back into range 1.
 	started = time.Now()
 	for i := 0; i < 99; i++ {
-		resp, err := admin(t, c.addrs[i%3]).AdminMerge(ctx, &kvpb.AdminMergeRequest{RangeId: 1})
-		require.NoError(t, err, "merge %d", i)
+		mctx, mcancel := context.WithTimeout(ctx, opTimeout)
+		resp, err := admin(t, c.addrs[i%3]).AdminMerge(mctx, &kvpb.AdminMergeRequest{RangeId: 1})
+		mcancel()
+		if err != nil {
+			// Name the range being merged into r1 and every node's view of
+			// both sides.
+			r1 := r1Desc(ctx, t, c)
+			t.Logf("merge %d of r1 %v with its right neighbour failed", i, r1)
+			logRangeAt(t, c, r1.GetStartKey())
+			logRangeAt(t, c, r1.GetEndKey())
+		}
+		require.NoError(t, err, "merge %d: r1 with the range at %q", i, r1Desc(ctx, t, c).GetEndKey())
 		require.Equal(t, uint64(1), resp.GetMerged().GetRangeId())
 	}
 	t.Logf("99 merges in %v", time.Since(started))
@@ -567,4 +598,139 @@ func decodeCounter(t testing.TB, v []byte) int64 {
 		n = n<<8 | int64(b)
 	}
 	return n
+}
+
+// opTimeout bounds one split or merge in the tests: under heavy load they
+// take seconds, a stall fails with a description of the range.
+const opTimeout = 60 * time.Second
+
+// logRangeAt logs every node's replica of the range containing key.
+func logRangeAt(t testing.TB, c *testCluster, key []byte) {
+	for i, s := range c.nodes {
+		if s == nil || s.store() == nil {
+			continue
+		}
+		for _, ri := range s.store().RangeInfo(0) {
+			if d := ri.GetDesc(); d != nil && d.ContainsKey(key) {
+				t.Logf("n%d: %v", i+1, ri)
+			}
+		}
+	}
+}
+
+// TestSplitStickyAgainstDriverMerge: with the placement driver on and the
+// default range_min_bytes (every range here is far below it), the driver
+// merges away an ordinary boundary but keeps a manual (sticky) split; a
+// split of the sticky range keeps the marker on its left half only; an
+// explicit merge removes the sticky boundary.
+func TestSplitStickyAgainstDriverMerge(t *testing.T) {
+	c := startReplicatedClusterOpts(t, 3, false)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	_, err := placementClient(t, c.addrs[0]).SetSetting(ctx, &pb.SetSettingRequest{Name: "range_cooldown", Value: "0s"})
+	require.NoError(t, err)
+	split := func(key string, manual bool) *kvpb.AdminSplitResponse {
+		sctx, scancel := context.WithTimeout(ctx, opTimeout)
+		defer scancel()
+		resp, err := admin(t, c.addrs[0]).AdminSplit(sctx, &kvpb.AdminSplitRequest{SplitKey: []byte(key), Manual: manual})
+		if err != nil {
+			logRangeAt(t, c, []byte(key))
+		}
+		require.NoError(t, err, "split at %s", key)
+		return resp
+	}
+	// r1 | [s/a, s/b) | [s/b, s/m) sticky | [s/m, max). r1 is never merged
+	// into, so the boundary at s/a stays anyway; s/b is the one under test.
+	split("s/a", false)
+	sticky := split("s/b", true)
+	require.NotNil(t, sticky.GetRight().GetStickyBit())
+	require.Nil(t, sticky.GetLeft().GetStickyBit())
+	halves := split("s/g", false)
+	require.NotNil(t, halves.GetLeft().GetStickyBit(), "the left half keeps the manual split at its start")
+	require.Nil(t, halves.GetRight().GetStickyBit(), "an ordinary split is not sticky")
+
+	boundaries := func() (map[string]*kvpb.RangeDescriptor, error) {
+		list, err := admin(t, c.addrs[1]).RangesList(ctx, &kvpb.RangesListRequest{})
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]*kvpb.RangeDescriptor{}
+		for _, e := range list.GetRanges() {
+			out[string(e.GetDesc().GetStartKey())] = e.GetDesc()
+		}
+		return out, nil
+	}
+	// The driver merges [s/b, s/g) with [s/g, max): the ordinary boundary
+	// goes, the sticky one stays.
+	waitFor(t, 90*time.Second, "the driver to merge the boundary at s/g", func() error {
+		b, err := boundaries()
+		if err != nil {
+			return err
+		}
+		if _, ok := b["s/g"]; ok {
+			return fmt.Errorf("s/g still a boundary (%d ranges)", len(b))
+		}
+		return nil
+	})
+	b, err := boundaries()
+	require.NoError(t, err)
+	require.Contains(t, b, "s/b", "the driver merged a manual split away")
+	require.NotNil(t, b["s/b"].GetStickyBit())
+
+	// An explicit merge of [s/a, s/b) with the sticky range removes it.
+	mctx, mcancel := context.WithTimeout(ctx, opTimeout)
+	resp, err := admin(t, c.addrs[2]).AdminMerge(mctx, &kvpb.AdminMergeRequest{RangeId: b["s/a"].GetRangeId()})
+	mcancel()
+	require.NoError(t, err)
+	require.Equal(t, "s/a", string(resp.GetMerged().GetStartKey()))
+	require.Nil(t, resp.GetMerged().GetStickyBit())
+	b, err = boundaries()
+	require.NoError(t, err)
+	require.NotContains(t, b, "s/b")
+}
+
+// TestSplitMetaRepairedAfterCrash: a split whose node "crashes" between
+// the split trigger and the meta writes (the writes are skipped) leaves
+// meta with the old descriptor at the old end key and no record at the
+// split key; meta repair on the leaseholders rewrites both, and a fresh
+// client then finds both halves through meta.
+func TestSplitMetaRepairedAfterCrash(t *testing.T) {
+	c := startReplicatedCluster(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for _, s := range c.nodes {
+		s.testingSkipSplitMeta.Store(true)
+	}
+	resp, err := admin(t, c.addrs[0]).AdminSplit(ctx, &kvpb.AdminSplitRequest{SplitKey: []byte("m/5")})
+	require.NoError(t, err)
+	left, right := resp.GetLeft(), resp.GetRight()
+	waitFor(t, 60*time.Second, "meta records of both halves", func() error {
+		meta, err := c.nodes[1].scanMeta(ctx)
+		if err != nil {
+			return err
+		}
+		var gotLeft, gotRight bool
+		for _, d := range meta {
+			switch {
+			case d.GetRangeId() == left.GetRangeId() && bytes.Equal(d.GetEndKey(), []byte("m/5")) && d.GetGeneration() >= left.GetGeneration():
+				gotLeft = true
+			case d.GetRangeId() == right.GetRangeId() && bytes.Equal(d.GetStartKey(), []byte("m/5")) && d.GetGeneration() >= right.GetGeneration():
+				gotRight = true
+			}
+		}
+		if !gotLeft || !gotRight {
+			return fmt.Errorf("meta is %v", meta)
+		}
+		return nil
+	})
+	// A client with an empty cache routes through meta to both halves.
+	ds := clientDistSender(t, c)
+	require.NoError(t, dsPut(ctx, ds, "m/1", "a"))
+	require.NoError(t, dsPut(ctx, ds, "m/9", "b"))
+	e, err := ds.Cache().Lookup(ctx, []byte("m/9"))
+	require.NoError(t, err)
+	require.Equal(t, right.GetRangeId(), e.Desc.GetRangeId())
+	rows, err := dsScan(ctx, ds, "m/", "m0", 0)
+	require.NoError(t, err)
+	require.Len(t, rows, 2)
 }

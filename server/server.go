@@ -62,6 +62,10 @@ type Server struct {
 	heartbeater *liveness.Heartbeater
 	capacity    capacity
 	draining    atomic.Bool
+	// testingSkipSplitMeta (tests only) makes splits skip their meta
+	// writes, as if the node had crashed between the split trigger and
+	// the meta write; meta repair must then fix the records.
+	testingSkipSplitMeta atomic.Bool
 	// splitKeys caches size split keys by range (leaf lock).
 	splitKeys struct {
 		sync.Mutex

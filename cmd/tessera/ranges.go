@@ -199,6 +199,7 @@ keys (KEYS) the leaseholder counts.`,
 	list.Flags().StringVar(&start, "start", "", "list ranges ending after this key")
 	list.Flags().StringVar(&end, "end", "", "list ranges starting before this key")
 
+	var splitExpiration time.Duration
 	split := &cobra.Command{
 		Use:   "split KEY",
 		Short: "Split the range containing KEY at KEY",
@@ -208,9 +209,18 @@ keys (KEYS) the leaseholder counts.`,
 			if err != nil {
 				return err
 			}
+			if splitExpiration < 0 {
+				return fmt.Errorf("--expiration must not be negative (got %v)", splitExpiration)
+			}
+			// A user's split is sticky: the placement driver does not
+			// merge the new boundary away (until --expiration, if given).
+			req := &kvpb.AdminSplitRequest{SplitKey: key, Manual: true}
+			if splitExpiration > 0 {
+				req.Expiration = &kvpb.Timestamp{WallTime: time.Now().Add(splitExpiration).UnixNano()}
+			}
 			return f.run(cmd, func(ctx context.Context, addr string) error {
 				resp, err := adminCallAttempt(ctx, addr, f.timeout, func(ctx context.Context, c kvpb.AdminClient) (*kvpb.AdminSplitResponse, error) {
-					return c.AdminSplit(ctx, &kvpb.AdminSplitRequest{SplitKey: key})
+					return c.AdminSplit(ctx, req)
 				})
 				if err != nil {
 					return err
@@ -228,6 +238,9 @@ keys (KEYS) the leaseholder counts.`,
 			})
 		},
 	}
+
+	split.Flags().DurationVar(&splitExpiration, "expiration", 0,
+		"keep the split from the placement driver's merges only this long (default: until an explicit merge)")
 
 	merge := &cobra.Command{
 		Use:   "merge RANGE_ID",

@@ -594,9 +594,17 @@ func (ds *DistSender) rangeLookup(ctx context.Context, key []byte, reverse bool)
 	if err != nil {
 		return nil, err
 	}
-	inFirst := first.ContainsKey(key)
+	// Only keys below keys.MetaEnd are answered from the first-range
+	// descriptor: range 1 is never split below it, so they are in range 1
+	// whatever its current end. Every other key goes through the meta
+	// records, even one the cached descriptor claims: that descriptor may
+	// predate splits of range 1, and trusting it sent every lookup of a
+	// key split off since to range 1 (an admin command routed by it then
+	// went to range 1's leaseholder and got NotLeaseholder from the key's
+	// real range, forever, because nothing told us range 1 had shrunk).
+	inFirst := bytes.Compare(key, keys.MetaEnd) < 0
 	if reverse {
-		inFirst = bytes.Compare(first.GetStartKey(), key) < 0 && bytes.Compare(key, first.GetEndKey()) <= 0
+		inFirst = bytes.Compare(key, keys.MetaEnd) <= 0
 	}
 	if inFirst {
 		return []*kvpb.RangeDescriptor{first}, nil

@@ -7,10 +7,14 @@ import (
 	"fmt"
 	"math/rand"
 	"sort"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tesseradb/tessera/kv/keys"
 	"github.com/tesseradb/tessera/kv/kvpb"
 )
 
@@ -281,6 +285,41 @@ func TestDistSenderStaleCache(t *testing.T) {
 		}
 	}
 	t.Logf("%d ranges at the end, %d batches served", f.numRanges(), f.batches.Load())
+}
+
+// TestDistSenderStaleFirstRange: the first-range descriptor the sender is
+// given is older and wider than range 1 (as after splits of range 1): keys
+// past the meta records are still looked up in meta, not assumed in range
+// 1, so every request finds its range.
+func TestDistSenderStaleFirstRange(t *testing.T) {
+	f := newFixture(t, 3, []uint64{1, 2, 3})
+	for _, k := range []string{"b", "d", "f"} {
+		require.True(t, f.split([]byte(k)))
+	}
+	stale, err := f.firstRange(context.Background())
+	require.NoError(t, err)
+	stale.EndKey, stale.Generation = keys.KeyMax, 0
+	tr := NewGRPCTransport(f.resolve)
+	t.Cleanup(tr.Close)
+	var calls atomic.Int64
+	ds := New(Config{Transport: tr, BackoffInitial: time.Millisecond, BackoffMax: 20 * time.Millisecond,
+		FirstRange: func(context.Context) (*kvpb.RangeDescriptor, error) {
+			calls.Add(1)
+			return proto.Clone(stale).(*kvpb.RangeDescriptor), nil
+		}})
+	for _, k := range []string{"a", "c", "e", "g"} {
+		e, err := ds.Cache().Lookup(context.Background(), []byte(k))
+		require.NoError(t, err)
+		require.NotEqual(t, uint64(1), e.Desc.GetRangeId(), "key %s looked up in range 1 from a stale descriptor", k)
+		require.True(t, e.Desc.ContainsKey([]byte(k)), "key %s: %v", k, e.Desc)
+		send(t, ds, put(k, "v"+k))
+	}
+	// Meta and system keys are in range 1 whatever its end.
+	e, err := ds.Cache().Lookup(context.Background(), keys.MetaKey([]byte("x")))
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), e.Desc.GetRangeId())
+	require.Equal(t, []string{"a", "c", "e", "g"}, scanAll(t, ds, "a", "z", false, 0, 0))
+	require.Positive(t, calls.Load())
 }
 
 func TestDistSenderFailover(t *testing.T) {

@@ -125,8 +125,8 @@ func (f *fixture) newSender(t testing.TB, cfg Config) (*DistSender, *GRPCTranspo
 	return New(cfg), tr
 }
 
-// writeMetaLocked writes the meta records of every range but range 1 and
-// deletes those of the ranges in gone.
+// writeMetaLocked writes the meta records of every range (range 1's too,
+// as bootstrap does) and deletes those of the ranges in gone.
 func (f *fixture) writeMetaLocked(gone []*kvpb.RangeDescriptor) {
 	b := f.eng.NewBatch()
 	defer b.Close()
@@ -135,7 +135,7 @@ func (f *fixture) writeMetaLocked(gone []*kvpb.RangeDescriptor) {
 		_, err := storage.MVCCDelete(b, keys.MetaKey(d.GetEndKey()), ts, storage.MVCCWriteOptions{})
 		require.NoError(f.t, err)
 	}
-	for _, d := range f.descs[1:] {
+	for _, d := range f.descs {
 		v, err := proto.Marshal(d)
 		require.NoError(f.t, err)
 		require.NoError(f.t, storage.MVCCPut(b, keys.MetaKey(d.GetEndKey()), ts, v, storage.MVCCWriteOptions{}))

@@ -1010,8 +1010,15 @@ func (x *RangeInfoResponse) GetRanges() []*RangeInfo {
 // [split_key, end). Keys below the end of meta (\x02meta0) cannot be split
 // points (range 1 always holds every meta record).
 type AdminSplitRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	SplitKey      []byte                 `protobuf:"bytes,1,opt,name=split_key,json=splitKey,proto3" json:"split_key,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	SplitKey []byte                 `protobuf:"bytes,1,opt,name=split_key,json=splitKey,proto3" json:"split_key,omitempty"`
+	// manual: a user's split (CLI, SQL), marked sticky on the right-hand
+	// descriptor (RangeDescriptor.sticky_bit) so the placement driver does
+	// not merge it away; the driver's own splits leave it unset.
+	Manual bool `protobuf:"varint,2,opt,name=manual,proto3" json:"manual,omitempty"`
+	// expiration ends the marker of a manual split (wall time); unset: no
+	// expiration.
+	Expiration    *Timestamp `protobuf:"bytes,3,opt,name=expiration,proto3" json:"expiration,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1049,6 +1056,20 @@ func (*AdminSplitRequest) Descriptor() ([]byte, []int) {
 func (x *AdminSplitRequest) GetSplitKey() []byte {
 	if x != nil {
 		return x.SplitKey
+	}
+	return nil
+}
+
+func (x *AdminSplitRequest) GetManual() bool {
+	if x != nil {
+		return x.Manual
+	}
+	return false
+}
+
+func (x *AdminSplitRequest) GetExpiration() *Timestamp {
+	if x != nil {
+		return x.Expiration
 	}
 	return nil
 }
@@ -1524,9 +1545,13 @@ const file_kv_kvpb_admin_proto_rawDesc = "" +
 	"\x10RangeInfoRequest\x12\x19\n" +
 	"\brange_id\x18\x01 \x01(\x04R\arangeId\"G\n" +
 	"\x11RangeInfoResponse\x122\n" +
-	"\x06ranges\x18\x01 \x03(\v2\x1a.tessera.kv.kvpb.RangeInfoR\x06ranges\"0\n" +
+	"\x06ranges\x18\x01 \x03(\v2\x1a.tessera.kv.kvpb.RangeInfoR\x06ranges\"\x84\x01\n" +
 	"\x11AdminSplitRequest\x12\x1b\n" +
-	"\tsplit_key\x18\x01 \x01(\fR\bsplitKey\"\x82\x01\n" +
+	"\tsplit_key\x18\x01 \x01(\fR\bsplitKey\x12\x16\n" +
+	"\x06manual\x18\x02 \x01(\bR\x06manual\x12:\n" +
+	"\n" +
+	"expiration\x18\x03 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\n" +
+	"expiration\"\x82\x01\n" +
 	"\x12AdminSplitResponse\x124\n" +
 	"\x04left\x18\x01 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x04left\x126\n" +
 	"\x05right\x18\x02 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x05right\".\n" +
@@ -1618,20 +1643,21 @@ var file_kv_kvpb_admin_proto_depIdxs = []int32{
 	29, // 11: tessera.kv.kvpb.RangeInfo.lease:type_name -> tessera.kv.kvpb.Lease
 	30, // 12: tessera.kv.kvpb.RangeInfo.stats:type_name -> tessera.kv.kvpb.MVCCStats
 	14, // 13: tessera.kv.kvpb.RangeInfoResponse.ranges:type_name -> tessera.kv.kvpb.RangeInfo
-	28, // 14: tessera.kv.kvpb.AdminSplitResponse.left:type_name -> tessera.kv.kvpb.RangeDescriptor
-	28, // 15: tessera.kv.kvpb.AdminSplitResponse.right:type_name -> tessera.kv.kvpb.RangeDescriptor
-	28, // 16: tessera.kv.kvpb.AdminMergeResponse.merged:type_name -> tessera.kv.kvpb.RangeDescriptor
-	8,  // 17: tessera.kv.kvpb.AdminRelocateRequest.targets:type_name -> tessera.kv.kvpb.ReplicaTarget
-	28, // 18: tessera.kv.kvpb.AdminRelocateResponse.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
-	28, // 19: tessera.kv.kvpb.RangeListEntry.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
-	31, // 20: tessera.kv.kvpb.RangeListEntry.leaseholder:type_name -> tessera.kv.kvpb.ReplicaDescriptor
-	30, // 21: tessera.kv.kvpb.RangeListEntry.stats:type_name -> tessera.kv.kvpb.MVCCStats
-	24, // 22: tessera.kv.kvpb.RangesListResponse.ranges:type_name -> tessera.kv.kvpb.RangeListEntry
-	23, // [23:23] is the sub-list for method output_type
-	23, // [23:23] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	27, // 14: tessera.kv.kvpb.AdminSplitRequest.expiration:type_name -> tessera.kv.kvpb.Timestamp
+	28, // 15: tessera.kv.kvpb.AdminSplitResponse.left:type_name -> tessera.kv.kvpb.RangeDescriptor
+	28, // 16: tessera.kv.kvpb.AdminSplitResponse.right:type_name -> tessera.kv.kvpb.RangeDescriptor
+	28, // 17: tessera.kv.kvpb.AdminMergeResponse.merged:type_name -> tessera.kv.kvpb.RangeDescriptor
+	8,  // 18: tessera.kv.kvpb.AdminRelocateRequest.targets:type_name -> tessera.kv.kvpb.ReplicaTarget
+	28, // 19: tessera.kv.kvpb.AdminRelocateResponse.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
+	28, // 20: tessera.kv.kvpb.RangeListEntry.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
+	31, // 21: tessera.kv.kvpb.RangeListEntry.leaseholder:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	30, // 22: tessera.kv.kvpb.RangeListEntry.stats:type_name -> tessera.kv.kvpb.MVCCStats
+	24, // 23: tessera.kv.kvpb.RangesListResponse.ranges:type_name -> tessera.kv.kvpb.RangeListEntry
+	24, // [24:24] is the sub-list for method output_type
+	24, // [24:24] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_kv_kvpb_admin_proto_init() }

@@ -387,6 +387,15 @@ type RangeDescriptor struct {
 	Replicas      []*ReplicaDescriptor   `protobuf:"bytes,4,rep,name=replicas,proto3" json:"replicas,omitempty"`
 	NextReplicaId uint64                 `protobuf:"varint,5,opt,name=next_replica_id,json=nextReplicaId,proto3" json:"next_replica_id,omitempty"`
 	Generation    uint64                 `protobuf:"varint,6,opt,name=generation,proto3" json:"generation,omitempty"`
+	// sticky_bit marks a manual split: set on the right-hand descriptor by
+	// a user's AdminSplit (CLI, SQL), it keeps the split at start_key until
+	// its wall time (an int64 max wall time: no expiration); the placement
+	// driver does not merge this range into its left neighbour meanwhile.
+	// Unset (or in the past): an ordinary boundary. The left side of a later
+	// split keeps it (its start is still the manual split point); the right
+	// side gets the new split's own marker. An explicit AdminMerge of this
+	// range into its left neighbour removes the boundary and the marker.
+	StickyBit     *Timestamp `protobuf:"bytes,7,opt,name=sticky_bit,json=stickyBit,proto3" json:"sticky_bit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -461,6 +470,13 @@ func (x *RangeDescriptor) GetGeneration() uint64 {
 		return x.Generation
 	}
 	return 0
+}
+
+func (x *RangeDescriptor) GetStickyBit() *Timestamp {
+	if x != nil {
+		return x.StickyBit
+	}
+	return nil
 }
 
 // Lease is a range lease: replica serves reads and proposes writes for
@@ -1179,7 +1195,7 @@ const file_kv_kvpb_data_proto_rawDesc = "" +
 	"\bstore_id\x18\x02 \x01(\x04R\astoreId\x12\x1d\n" +
 	"\n" +
 	"replica_id\x18\x03 \x01(\x04R\treplicaId\x120\n" +
-	"\x04type\x18\x04 \x01(\x0e2\x1c.tessera.kv.kvpb.ReplicaTypeR\x04type\"\xea\x01\n" +
+	"\x04type\x18\x04 \x01(\x0e2\x1c.tessera.kv.kvpb.ReplicaTypeR\x04type\"\xa5\x02\n" +
 	"\x0fRangeDescriptor\x12\x19\n" +
 	"\brange_id\x18\x01 \x01(\x04R\arangeId\x12\x1b\n" +
 	"\tstart_key\x18\x02 \x01(\fR\bstartKey\x12\x17\n" +
@@ -1188,7 +1204,9 @@ const file_kv_kvpb_data_proto_rawDesc = "" +
 	"\x0fnext_replica_id\x18\x05 \x01(\x04R\rnextReplicaId\x12\x1e\n" +
 	"\n" +
 	"generation\x18\x06 \x01(\x04R\n" +
-	"generation\"\x8c\x02\n" +
+	"generation\x129\n" +
+	"\n" +
+	"sticky_bit\x18\a \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\tstickyBit\"\x8c\x02\n" +
 	"\x05Lease\x12<\n" +
 	"\areplica\x18\x01 \x01(\v2\".tessera.kv.kvpb.ReplicaDescriptorR\areplica\x120\n" +
 	"\x05start\x18\x02 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\x05start\x12:\n" +
@@ -1297,27 +1315,28 @@ var file_kv_kvpb_data_proto_depIdxs = []int32{
 	2,  // 0: tessera.kv.kvpb.KeyValue.timestamp:type_name -> tessera.kv.kvpb.Timestamp
 	0,  // 1: tessera.kv.kvpb.ReplicaDescriptor.type:type_name -> tessera.kv.kvpb.ReplicaType
 	5,  // 2: tessera.kv.kvpb.RangeDescriptor.replicas:type_name -> tessera.kv.kvpb.ReplicaDescriptor
-	5,  // 3: tessera.kv.kvpb.Lease.replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
-	2,  // 4: tessera.kv.kvpb.Lease.start:type_name -> tessera.kv.kvpb.Timestamp
-	2,  // 5: tessera.kv.kvpb.Lease.expiration:type_name -> tessera.kv.kvpb.Timestamp
-	2,  // 6: tessera.kv.kvpb.Lease.proposed_ts:type_name -> tessera.kv.kvpb.Timestamp
-	2,  // 7: tessera.kv.kvpb.TxnMeta.write_timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	2,  // 8: tessera.kv.kvpb.TxnMeta.min_timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	2,  // 9: tessera.kv.kvpb.ObservedTimestamp.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	11, // 10: tessera.kv.kvpb.Transaction.meta:type_name -> tessera.kv.kvpb.TxnMeta
-	1,  // 11: tessera.kv.kvpb.Transaction.status:type_name -> tessera.kv.kvpb.TransactionStatus
-	2,  // 12: tessera.kv.kvpb.Transaction.read_timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	2,  // 13: tessera.kv.kvpb.Transaction.last_heartbeat:type_name -> tessera.kv.kvpb.Timestamp
-	2,  // 14: tessera.kv.kvpb.Transaction.global_uncertainty_limit:type_name -> tessera.kv.kvpb.Timestamp
-	13, // 15: tessera.kv.kvpb.Transaction.observed_timestamps:type_name -> tessera.kv.kvpb.ObservedTimestamp
-	12, // 16: tessera.kv.kvpb.Transaction.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
-	3,  // 17: tessera.kv.kvpb.Transaction.lock_spans:type_name -> tessera.kv.kvpb.Span
-	11, // 18: tessera.kv.kvpb.Intent.txn:type_name -> tessera.kv.kvpb.TxnMeta
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	2,  // 3: tessera.kv.kvpb.RangeDescriptor.sticky_bit:type_name -> tessera.kv.kvpb.Timestamp
+	5,  // 4: tessera.kv.kvpb.Lease.replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	2,  // 5: tessera.kv.kvpb.Lease.start:type_name -> tessera.kv.kvpb.Timestamp
+	2,  // 6: tessera.kv.kvpb.Lease.expiration:type_name -> tessera.kv.kvpb.Timestamp
+	2,  // 7: tessera.kv.kvpb.Lease.proposed_ts:type_name -> tessera.kv.kvpb.Timestamp
+	2,  // 8: tessera.kv.kvpb.TxnMeta.write_timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	2,  // 9: tessera.kv.kvpb.TxnMeta.min_timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	2,  // 10: tessera.kv.kvpb.ObservedTimestamp.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	11, // 11: tessera.kv.kvpb.Transaction.meta:type_name -> tessera.kv.kvpb.TxnMeta
+	1,  // 12: tessera.kv.kvpb.Transaction.status:type_name -> tessera.kv.kvpb.TransactionStatus
+	2,  // 13: tessera.kv.kvpb.Transaction.read_timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	2,  // 14: tessera.kv.kvpb.Transaction.last_heartbeat:type_name -> tessera.kv.kvpb.Timestamp
+	2,  // 15: tessera.kv.kvpb.Transaction.global_uncertainty_limit:type_name -> tessera.kv.kvpb.Timestamp
+	13, // 16: tessera.kv.kvpb.Transaction.observed_timestamps:type_name -> tessera.kv.kvpb.ObservedTimestamp
+	12, // 17: tessera.kv.kvpb.Transaction.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
+	3,  // 18: tessera.kv.kvpb.Transaction.lock_spans:type_name -> tessera.kv.kvpb.Span
+	11, // 19: tessera.kv.kvpb.Intent.txn:type_name -> tessera.kv.kvpb.TxnMeta
+	20, // [20:20] is the sub-list for method output_type
+	20, // [20:20] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_kv_kvpb_data_proto_init() }

@@ -133,6 +133,9 @@ func BuildSnapshot(now time.Time, vals settings.Values, recs []*pb.LivenessRecor
 	}
 	for id, a := range acc {
 		r := placement.Range{ID: id, StartKey: a.desc.GetStartKey(), EndKey: a.desc.GetEndKey()}
+		if sb := a.desc.GetStickyBit(); sb.GetWallTime() != 0 {
+			r.StickyUntil = time.Unix(0, sb.GetWallTime())
+		}
 		for _, rep := range a.desc.GetReplicas() {
 			t := placement.Voter
 			if rep.GetType() == kvpb.ReplicaType_LEARNER {
