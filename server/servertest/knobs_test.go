@@ -1,0 +1,15 @@
+package servertest_test
+
+import (
+	"time"
+
+	"github.com/tesseradb/tessera/server"
+)
+
+// fastPlacementKnobs run the placement driver and liveness fast enough
+// for tests that wait for balancing and for a node to die.
+func fastPlacementKnobs() server.Knobs {
+	return server.Knobs{PlacementInterval: 300 * time.Millisecond, LivenessDuration: 1500 * time.Millisecond,
+		PlacementLeaseDuration: 4 * time.Second, PeerTimeout: 500 * time.Millisecond,
+		PlacementMaxStepTime: 5 * time.Second}
+}
