@@ -20,7 +20,7 @@ func fastPlacementKnobs() server.Knobs {
 // is logged at Info), else the cluster's default (Warn).
 func logLevel() slog.Level {
 	if os.Getenv("TESSERA_TEST_LOG") == "info" {
-		return slog.LevelInfo
+		return slog.LevelInfo - 1 // 0 would mean the default
 	}
 	return 0
 }

@@ -120,7 +120,7 @@ func TestRebalanceRepairDecommission200(t *testing.T) {
 	// their deadline on a loaded 2-core machine and make nodes flap.
 	c := servertest.Start(t, servertest.Config{Nodes: 5, Start: 3, LogLevel: logLevel(), Knobs: server.Knobs{
 		PlacementInterval: 500 * time.Millisecond, PlacementMaxStepTime: 10 * time.Second}})
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	p, a := c.Placement(0), c.Admin(0)
 	// range_min_bytes 0: the small ranges are not merged away; a short
@@ -182,7 +182,7 @@ func TestRebalanceRepairDecommission200(t *testing.T) {
 	c.StartNode(3)
 	c.StartNode(4)
 	var last *placementState
-	d := waitEvery(t, time.Second, 3*time.Minute, "replicas and leases within 15% of the mean on 5 nodes", func() error {
+	d := waitEvery(t, time.Second, 6*time.Minute, "replicas and leases within 15% of the mean on 5 nodes", func() error {
 		st, err := readState(ctx, a)
 		if err != nil {
 			return err
@@ -206,7 +206,7 @@ func TestRebalanceRepairDecommission200(t *testing.T) {
 	// Kill the fifth node.
 	dead := c.Server(4).NodeID()
 	c.StopNode(4)
-	d = waitEvery(t, time.Second, 3*time.Minute, "every range back to 3 voters on live nodes", func() error {
+	d = waitEvery(t, time.Second, 5*time.Minute, "every range back to 3 voters on live nodes", func() error {
 		st, err := readState(ctx, a)
 		if err != nil {
 			return err
@@ -220,7 +220,7 @@ func TestRebalanceRepairDecommission200(t *testing.T) {
 	victim := c.Server(3).NodeID()
 	_, err = p.SetMembership(ctx, &pb.SetMembershipRequest{NodeId: uint64(victim), Membership: pb.Membership_DECOMMISSIONING})
 	require.NoError(t, err)
-	d = waitEvery(t, time.Second, 3*time.Minute, "the decommissioning node holds no replica", func() error {
+	d = waitEvery(t, time.Second, 5*time.Minute, "the decommissioning node holds no replica", func() error {
 		resp, err := p.DecommissionStatus(ctx, &pb.DecommissionStatusRequest{NodeId: uint64(victim)})
 		if err != nil {
 			return err
