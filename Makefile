@@ -11,7 +11,7 @@ PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
 STATICCHECK_VERSION := v0.8.2
 GOBIN := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: all build docker run test test-race test-rest test-oracle test-slt bench lint proto compat clean
+.PHONY: all build docker run test test-race test-rest test-oracle test-slt test-placement-cluster bench lint proto compat clean
 
 all: build
 
@@ -50,6 +50,12 @@ test-oracle:
 
 test-slt:
 	TESSERA_SLT_FULL=1 $(GO) test -count=1 -timeout 30m -run SQLLogicTest -v ./sql/logictest/
+
+# Issue 9's in-process 5-node placement test (200 ranges, 3 -> 5 nodes
+# under a bank workload, dead-node repair, decommission): minutes of wall
+# time, so not part of make test.
+test-placement-cluster:
+	TESSERA_PLACEMENT_CLUSTER=1 $(GO) test -count=1 -p 1 -timeout 25m -v -run 'TestRebalanceRepairDecommission200' ./server/servertest/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

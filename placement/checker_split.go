@@ -101,8 +101,11 @@ func (c *cycle) splits() {
 		if c.busy[r.ID] {
 			continue
 		}
-		if r.ID == metaRange {
-			c.note(r.ID, "the meta range is never split")
+		if r.ID == metaRange && (r.SizeBytes <= v.RangeMaxBytes || c.p.SizeSplitKey == nil) {
+			// Range 1 keeps every meta record; only the keys after them
+			// may be split off it, at a size split key (which the
+			// leaseholder picks above the meta records).
+			c.note(r.ID, "the meta range is never split inside the meta records, nor by load")
 			continue
 		}
 		if r.SizeBytes > v.RangeMaxBytes {
@@ -119,6 +122,9 @@ func (c *cycle) splits() {
 			} else {
 				c.emit(newOp(c.s, r, OpSplitSize, fmt.Sprintf("size %s is above range_max_bytes %s; split at %q (%s)",
 					settings.HumanBytes(r.SizeBytes), settings.FormatBytes(v.RangeMaxBytes), key, src)).split(key))
+				continue
+			}
+			if r.ID == metaRange {
 				continue
 			}
 		} else if c.explain == r.ID {

@@ -27,7 +27,10 @@ func (s *Store) SizeSplitKey(rangeID kvpb.RangeID) ([]byte, error) {
 	if bytes.Compare(lower, keys.MetaEnd) < 0 {
 		lower = keys.MetaEnd
 	}
-	if len(upper) == 0 || bytes.Compare(upper, lower) <= 0 {
+	if len(upper) == 0 {
+		upper = keys.KeyMax // the last range (and range 1 of a fresh cluster) ends the key space
+	}
+	if bytes.Compare(upper, lower) <= 0 {
 		return nil, nil
 	}
 	snap := s.cfg.Engine.NewSnapshot()

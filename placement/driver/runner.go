@@ -48,7 +48,10 @@ func (a *AdminRunner) RunStep(ctx context.Context, s *placement.Snapshot, step p
 		if err != nil {
 			return err
 		}
-		c, err := a.leaseholder(ctx, s, r)
+		// Never send a change to the replica it changes: without a valid
+		// lease, the replica that gets the request acquires one, and a
+		// leaseholder refuses to remove itself.
+		c, err := a.leaseholder(ctx, s, r, st)
 		if err != nil {
 			return err
 		}
@@ -71,7 +74,7 @@ func (a *AdminRunner) RunStep(ctx context.Context, s *placement.Snapshot, step p
 		if err != nil {
 			return err
 		}
-		c, err := a.leaseholder(ctx, s, r)
+		c, err := a.leaseholder(ctx, s, r, 0)
 		if err != nil {
 			return err
 		}
@@ -92,13 +95,13 @@ func (a *AdminRunner) RunStep(ctx context.Context, s *placement.Snapshot, step p
 }
 
 // leaseholder returns an Admin client of the range's leaseholder node, or
-// of its first voter on a live store when no lease is valid (the replica
-// acquires one on the request).
-func (a *AdminRunner) leaseholder(ctx context.Context, s *placement.Snapshot, r *placement.Range) (kvpb.AdminClient, error) {
+// of its first voter on a live store other than avoid when no lease is
+// valid (the replica acquires one on the request).
+func (a *AdminRunner) leaseholder(ctx context.Context, s *placement.Snapshot, r *placement.Range, avoid kvpb.StoreID) (kvpb.AdminClient, error) {
 	st := r.Leaseholder
 	if st == 0 {
 		for _, v := range r.Voters() {
-			if s.LivenessOf(v.Store) == placement.Live {
+			if v.Store != avoid && s.LivenessOf(v.Store) == placement.Live {
 				st = v.Store
 				break
 			}

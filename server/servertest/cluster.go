@@ -31,12 +31,16 @@ import (
 
 	"github.com/tesseradb/tessera/kv/kvclient"
 	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/placement/placementpb"
 	"github.com/tesseradb/tessera/server"
 )
 
 // Config configures a Cluster.
 type Config struct {
 	Nodes int // default 3
+	// Start is how many of the nodes Start starts (default all); the
+	// others can be started later with StartNode (nodes joining).
+	Start int
 	// Knobs are passed to every node.
 	Knobs server.Knobs
 	// LogLevel of the nodes' logs (default Warn).
@@ -72,6 +76,9 @@ func Start(t testing.TB, cfg Config) *Cluster {
 	if cfg.Nodes <= 0 {
 		cfg.Nodes = 3
 	}
+	if cfg.Start <= 0 || cfg.Start > cfg.Nodes {
+		cfg.Start = cfg.Nodes
+	}
 	if cfg.LogLevel == 0 {
 		cfg.LogLevel = slog.LevelWarn
 	}
@@ -98,7 +105,7 @@ func Start(t testing.TB, cfg Config) *Cluster {
 			c.StopNode(i)
 		}
 	})
-	for i := range c.nodes {
+	for i := 0; i < cfg.Start; i++ {
 		c.StartNode(i)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -106,7 +113,7 @@ func Start(t testing.TB, cfg Config) *Cluster {
 	if _, err := c.Admin(0).Bootstrap(ctx, &kvpb.BootstrapRequest{}); err != nil {
 		t.Fatalf("bootstrap: %v", err)
 	}
-	want := min(cfg.Nodes, 3)
+	want := min(cfg.Start, 3)
 	c.WaitFor(60*time.Second, "every node joined and range 1 fully replicated", func() error {
 		st, err := c.Admin(0).NodeStatus(ctx, &kvpb.NodeStatusRequest{})
 		if err != nil {
@@ -118,8 +125,8 @@ func Start(t testing.TB, cfg Config) *Cluster {
 				live++
 			}
 		}
-		if live != cfg.Nodes {
-			return fmt.Errorf("%d of %d nodes live", live, cfg.Nodes)
+		if live != cfg.Start {
+			return fmt.Errorf("%d of %d nodes live", live, cfg.Start)
 		}
 		ri, err := c.Admin(0).RangeInfo(ctx, &kvpb.RangeInfoRequest{RangeId: 1})
 		if err != nil || len(ri.GetRanges()) == 0 {
@@ -314,6 +321,13 @@ func (c *Cluster) Node(i int) *server.Server {
 	return c.nodes[i]
 }
 
+// Server returns node i's server (nil when it is stopped).
+func (c *Cluster) Server(i int) *server.Server {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nodes[i]
+}
+
 // Running reports whether node i runs.
 func (c *Cluster) Running(i int) bool {
 	c.mu.Lock()
@@ -355,6 +369,21 @@ func (c *Cluster) Admin(i int) kvpb.AdminClient {
 	}
 	c.admins[i] = kvpb.NewAdminClient(conn)
 	return c.admins[i]
+}
+
+// Placement returns a Placement client of node i (closed at Cleanup).
+func (c *Cluster) Placement(i int) placementpb.PlacementClient {
+	c.t.Helper()
+	db, err := kvclient.NewDB(kvclient.Config{Addrs: []string{c.Addrs[i]}})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(db.Close)
+	conn, err := db.Conn(c.Addrs[i])
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return placementpb.NewPlacementClient(conn)
 }
 
 // Split splits the range holding key at key, through any running node.

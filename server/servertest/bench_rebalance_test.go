@@ -1,0 +1,168 @@
+package servertest_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tesseradb/tessera/kv/kvclient"
+	"github.com/tesseradb/tessera/kv/kvpb"
+	pb "github.com/tesseradb/tessera/placement/placementpb"
+	"github.com/tesseradb/tessera/server"
+	"github.com/tesseradb/tessera/server/servertest"
+)
+
+// BenchmarkRebalanceDecommission loads TESSERA_BENCH_MIB MiB (default 64)
+// of 4 KiB values into a 3-node cluster (range_max_bytes 8MiB), adds two
+// nodes and reports the time until replicas are within 15% of the mean
+// and the logical bytes the new stores received; then decommissions one
+// node and reports the bytes it held over the time it took to empty it.
+// Run with -benchtime=1x: one iteration is the whole scenario.
+func BenchmarkRebalanceDecommission(b *testing.B) {
+	mib := 64
+	if v := os.Getenv("TESSERA_BENCH_MIB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			b.Fatalf("TESSERA_BENCH_MIB=%q", v)
+		}
+		mib = n
+	}
+	for it := 0; it < b.N; it++ {
+		c := servertest.Start(b, servertest.Config{Nodes: 5, Start: 3, Knobs: server.Knobs{PlacementInterval: 500 * time.Millisecond}})
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+		p, a := c.Placement(0), c.Admin(0)
+		for k, v := range map[string]string{"range_max_bytes": "8MiB", "range_min_bytes": "0", "range_cooldown": "5s"} {
+			if _, err := p.SetSetting(ctx, &pb.SetSettingRequest{Name: k, Value: v}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		db := c.DB(kvclient.Config{})
+		val := make([]byte, 4096)
+		for i := range val {
+			val[i] = byte('a' + i%26)
+		}
+		keys := mib * 256
+		var wg sync.WaitGroup
+		errc := make(chan error, 16)
+		for w := 0; w < 16; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < keys; i += 16 {
+					if err := db.Put(ctx, []byte(fmt.Sprintf("\x04bench/%08d", i)), val); err != nil {
+						errc <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errc)
+		if err := <-errc; err != nil {
+			b.Fatal(err)
+		}
+		// Every range split to size and on 3 voters.
+		waitEveryB(b, time.Second, 10*time.Minute, func() error {
+			st, err := readState(ctx, a)
+			if err != nil {
+				return err
+			}
+			if err := st.replicated(nil); err != nil {
+				return err
+			}
+			for _, r := range st.ranges {
+				if r.GetStats().GetLiveBytes() > 8<<20 {
+					return fmt.Errorf("r%d not split yet", r.GetDesc().GetRangeId())
+				}
+			}
+			return nil
+		})
+		st0, _ := readState(ctx, a)
+		b.Logf("%d MiB in %d ranges on 3 nodes", mib, len(st0.ranges))
+
+		b.ResetTimer()
+		start := time.Now()
+		c.StartNode(3)
+		c.StartNode(4)
+		var last *placementState
+		waitEveryB(b, time.Second, 20*time.Minute, func() error {
+			st, err := readState(ctx, a)
+			if err != nil {
+				return err
+			}
+			last = st
+			if err := st.replicated(nil); err != nil {
+				return err
+			}
+			var ids []kvpb.NodeID
+			for i := range c.Addrs {
+				if id := c.Server(i).NodeID(); id != 0 {
+					ids = append(ids, id)
+				}
+			}
+			if len(ids) != 5 {
+				return fmt.Errorf("joining")
+			}
+			return st.balanced(ids, 0.15)
+		})
+		rebalance := time.Since(start)
+		var moved int64
+		for i := 3; i < 5; i++ {
+			ss, err := c.Placement(i).StoreStatus(ctx, &pb.StoreStatusRequest{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			moved += ss.GetLogicalBytes()
+		}
+		b.ReportMetric(rebalance.Seconds(), "rebalance-s")
+		b.ReportMetric(float64(moved)/(1<<20), "rebalance-MiB-moved")
+		b.Logf("3 -> 5: balanced in %s, %.1f MiB logical onto the new stores, replicas %v", rebalance.Round(time.Millisecond), float64(moved)/(1<<20), last.replicas)
+
+		victim := c.Server(4).NodeID()
+		ss, err := c.Placement(4).StoreStatus(ctx, &pb.StoreStatusRequest{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		held := ss.GetLogicalBytes()
+		start = time.Now()
+		if _, err := p.SetMembership(ctx, &pb.SetMembershipRequest{NodeId: uint64(victim), Membership: pb.Membership_DECOMMISSIONING}); err != nil {
+			b.Fatal(err)
+		}
+		waitEveryB(b, 500*time.Millisecond, 20*time.Minute, func() error {
+			resp, err := p.DecommissionStatus(ctx, &pb.DecommissionStatusRequest{NodeId: uint64(victim)})
+			if err != nil {
+				return err
+			}
+			if resp.GetReplicasLeft() != 0 {
+				return fmt.Errorf("%d left", resp.GetReplicasLeft())
+			}
+			return nil
+		})
+		dec := time.Since(start)
+		b.ReportMetric(dec.Seconds(), "decommission-s")
+		b.ReportMetric(float64(held)/(1<<20)/dec.Seconds(), "decommission-MiB/s")
+		b.Logf("decommission of n%d: %.1f MiB in %s = %.1f MiB/s", victim, float64(held)/(1<<20), dec.Round(time.Millisecond), float64(held)/(1<<20)/dec.Seconds())
+		b.StopTimer()
+		cancel()
+	}
+}
+
+func waitEveryB(b *testing.B, interval, timeout time.Duration, cond func() error) {
+	b.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("after %s: %v", timeout, err)
+		}
+		tm := time.NewTimer(interval)
+		<-tm.C
+	}
+}
