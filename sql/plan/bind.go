@@ -37,6 +37,8 @@ type Binder struct {
 	viewDepth int
 	// pendingOrder is the expression orderTarget appended last.
 	pendingOrder Expr
+	// vsnap is the catalog snapshot virtual tables read (virtual.go).
+	vsnap *vsnap
 }
 
 // NumSubqueries is how many subqueries the statement has (for caches).
