@@ -168,9 +168,9 @@ func (b *Binder) snapshot() (*vsnap, error) {
 			if sd.ID == b.Schema {
 				s.byName[od.Name] = int64(od.ID)
 			}
-			for i, ix := range od.AllIndexes() {
+			for _, ix := range relIndexes(od) {
 				o := indexOID(od.ID, ix.ID)
-				s.indexDesc[o] = vindex{table: od, idx: ix, prim: i == 0 && od.Primary != nil}
+				s.indexDesc[o] = vindex{table: od, idx: ix, prim: ix == od.Primary}
 				s.byName[sd.Name+"."+ix.Name] = o
 				if sd.ID == b.Schema {
 					s.byName[ix.Name] = o
@@ -318,8 +318,8 @@ func virtualTableDefs() map[string]*vtable {
 						n++
 					}
 				}
-				row(int64(d.ID), d.Name, int64(d.SchemaID), am, relkind(d), n, len(d.AllIndexes()) > 0)
-				for _, ix := range d.AllIndexes() {
+				row(int64(d.ID), d.Name, int64(d.SchemaID), am, relkind(d), n, len(relIndexes(d)) > 0)
+				for _, ix := range relIndexes(d) {
 					row(indexOID(d.ID, ix.ID), ix.Name, int64(d.SchemaID), btreeAMOID, "i", len(ix.ColumnIDs), false)
 				}
 			}
@@ -367,7 +367,7 @@ func virtualTableDefs() map[string]*vtable {
 					num++
 					row(int64(d.ID), c.Name, c.Type, num, !c.Nullable, c.Default != "", "")
 				}
-				for _, ix := range d.AllIndexes() {
+				for _, ix := range relIndexes(d) {
 					for i, cid := range ix.ColumnIDs {
 						if o := d.ColumnOrdinal(cid); o >= 0 {
 							c := d.Columns[o]
@@ -421,7 +421,7 @@ func virtualTableDefs() map[string]*vtable {
 		indexprs text, indpred text`), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, d := range s.objs {
-				for i, ix := range d.AllIndexes() {
+				for _, ix := range relIndexes(d) {
 					key := &types.DArray{Elem: types.Int2}
 					opt := &types.DArray{Elem: types.Int2}
 					for j, cid := range ix.ColumnIDs {
@@ -432,7 +432,7 @@ func virtualTableDefs() map[string]*vtable {
 						}
 						opt.Elems = append(opt.Elems, dI(o))
 					}
-					prim := i == 0 && d.Primary != nil
+					prim := ix == d.Primary
 					n := int64(len(ix.ColumnIDs))
 					rows = append(rows, []types.Datum{dI(indexOID(d.ID, ix.ID)), dI(int64(d.ID)), dI(n), dI(n), dB(ix.Unique || prim),
 						dB(false), dB(prim), dB(false), dB(true), dB(false), dB(true),
@@ -446,8 +446,8 @@ func virtualTableDefs() map[string]*vtable {
 		conkey int2[], confkey int2[], conbin text`), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, d := range s.objs {
-				for i, ix := range d.AllIndexes() {
-					prim := i == 0 && d.Primary != nil
+				for _, ix := range relIndexes(d) {
+					prim := ix == d.Primary
 					if !prim && !ix.Unique {
 						continue
 					}
@@ -591,6 +591,33 @@ func virtualTableDefs() map[string]*vtable {
 			return rows
 		}},
 	}
+}
+
+// relIndexes are the indexes pg_class lists for a relation: none for
+// views and sequences, and no primary index over a hidden rowid.
+func relIndexes(d *catalog.Descriptor) []*catalog.Index {
+	if d.Kind != catalog.KindTable {
+		return nil
+	}
+	var out []*catalog.Index
+	for _, ix := range d.AllIndexes() {
+		if ix == nil {
+			continue
+		}
+		if ix == d.Primary {
+			hidden := true
+			for _, cid := range ix.ColumnIDs {
+				if o := d.ColumnOrdinal(cid); o >= 0 && !d.Columns[o].Hidden {
+					hidden = false
+				}
+			}
+			if hidden {
+				continue
+			}
+		}
+		out = append(out, ix)
+	}
+	return out
 }
 
 // visibleAttnum is a column's attnum: its 1-based position among the
