@@ -353,6 +353,13 @@ func (w *Rewriter) Run(from, to int) error {
 				if !top.call {
 					top.inFrom = true
 				}
+			case "full":
+				// The MySQL grammar would read FULL as a table alias and run
+				// an inner join: refuse it instead.
+				if top.inFrom && (toks[i+1].Is("join") || toks[i+1].Is("outer")) {
+					w.fail(t, "0A000", "FULL JOIN is not supported")
+					continue
+				}
 			case "values":
 				if n := len(w.R.Outs); (n == 0 && i == from) || (n > 0 && isSetOpOut(w.R.Outs[n-1].Text)) {
 					if next, ok := w.valuesAsSelects(i, to); ok {
