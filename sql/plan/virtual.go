@@ -205,12 +205,7 @@ func sortedIDs(m map[string]catalog.ID) []catalog.ID {
 
 // virtualOID numbers the virtual relations in name order.
 func virtualOID(name string) int64 {
-	names := make([]string, 0, len(virtualTables))
-	for n := range virtualTables {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return int64(virtualRelBase + sort.SearchStrings(names, name))
+	return int64(virtualRelBase + sort.SearchStrings(virtualNames, name))
 }
 
 // isVirtualSchema reports whether a schema name is one of the virtual ones.
@@ -283,7 +278,16 @@ func pgTypes() []*types.T {
 
 var virtualTables map[string]*vtable
 
-func init() { virtualTables = virtualTableDefs() }
+// virtualNames are the virtual tables' full names in order (their OIDs).
+var virtualNames []string
+
+func init() {
+	virtualTables = virtualTableDefs()
+	for n := range virtualTables {
+		virtualNames = append(virtualNames, n)
+	}
+	sort.Strings(virtualNames)
+}
 
 func virtualTableDefs() map[string]*vtable {
 	return map[string]*vtable{
@@ -323,12 +327,7 @@ func virtualTableDefs() map[string]*vtable {
 					row(indexOID(d.ID, ix.ID), ix.Name, int64(d.SchemaID), btreeAMOID, "i", len(ix.ColumnIDs), false)
 				}
 			}
-			names := make([]string, 0, len(virtualTables))
-			for n := range virtualTables {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			for _, n := range names {
+			for _, n := range virtualNames {
 				sch, tbl, _ := strings.Cut(n, ".")
 				ns := int64(pgCatalogOID)
 				if sch == "information_schema" {
