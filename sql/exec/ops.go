@@ -15,6 +15,8 @@ func Build(env *Env, n plan.Node) (Iter, error) {
 	switch n := n.(type) {
 	case *plan.Scan:
 		return env.newScan(n)
+	case *plan.VirtualScan:
+		return &sliceIter{rows: n.Rows}, nil
 	case *plan.Values:
 		return &valuesIter{env: env, n: n}, nil
 	case *plan.Filter:

@@ -39,6 +39,8 @@ type Binder struct {
 	pendingOrder Expr
 	// windowDefs are the WINDOW clause of the SELECT being bound.
 	windowDefs map[string]*ast.WindowSpec
+	// vsnap is the catalog snapshot virtual tables read (virtual.go).
+	vsnap *vsnap
 }
 
 // NumSubqueries is how many subqueries the statement has (for caches).

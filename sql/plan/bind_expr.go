@@ -270,6 +270,20 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		return out, nil
 	case *ast.PatternInExpr:
 		return b.bindIn(n, sc)
+	case *ast.PatternRegexpExpr:
+		// x ~ p is REGEXP in the tree (~* has prefixed the pattern with (?i)).
+		e, err := b.bindExpr(n.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		p, err := b.bindExpr(n.Pattern, sc)
+		if err != nil {
+			return nil, err
+		}
+		if n.Not {
+			return b.binary(sem.OpNotRegMatch, e, p)
+		}
+		return b.binary(sem.OpRegMatch, e, p)
 	case *ast.PatternLikeOrIlikeExpr:
 		e, err := b.bindExpr(n.Expr, sc)
 		if err != nil {
@@ -337,6 +351,17 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		pt, ok := b.Stmt.CastTypes[n]
 		if !ok {
 			return nil, pgerr.New(pgerr.FeatureNotSupported, "unsupported cast")
+		}
+		if !pt.Array && isRegType(pt.Name) {
+			{
+				inner, err := b.bindExpr(n.Expr, sc)
+				if err != nil {
+					return nil, err
+				}
+				if e, ok, err := b.regCast(pt.Name, inner); ok || err != nil {
+					return e, err
+				}
+			}
 		}
 		t, err := types.FromPG(pt)
 		if err != nil {
@@ -703,6 +728,9 @@ func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
 	name := strings.ToLower(n.FnName.L)
 	if n.Schema.L != "" && n.Schema.L != "pg_catalog" {
 		return nil, pgerr.New(pgerr.UndefinedFunction, "function %s.%s does not exist", n.Schema.O, name)
+	}
+	if e, ok, err := b.bindCatalogFunc(name, n, sc); ok || err != nil {
+		return e, err
 	}
 	switch name {
 	case "coalesce", "greatest", "least":

@@ -14,6 +14,12 @@ import (
 // ResolveTable finds a table, view or sequence by (schema, name).
 func (b *Binder) ResolveTable(schema, name string) (*catalog.Descriptor, error) {
 	sch := b.Schema
+	if isVirtualSchema(schema) {
+		if full, vt := lookupVirtual(schema, name); vt != nil {
+			return nil, errVirtualWrite(full)
+		}
+		return nil, pgerr.New(pgerr.UndefinedTable, "relation \"%s.%s\" does not exist", schema, name)
+	}
 	if schema != "" && schema != "public" {
 		id, err := b.Coll.LookupID(b.Ctx, b.DB, 0, schema)
 		if err != nil {
@@ -278,9 +284,19 @@ func (b *Binder) bindTableName(tn *ast.TableName, alias string) (Node, []Col, er
 			return &CTERef{CTE: cte, Cols: cols}, cols, nil
 		}
 	}
+	if isVirtualSchema(tn.Schema.O) {
+		if full, vt := lookupVirtual(tn.Schema.O, tn.Name.O); vt != nil {
+			return b.bindVirtual(full, vt, alias)
+		}
+	}
 	d, err := b.ResolveTable(tn.Schema.O, tn.Name.O)
 	if err != nil {
 		return nil, nil, err
+	}
+	if d == nil && tn.Schema.O == "" {
+		if full, vt := lookupVirtual("", tn.Name.O); vt != nil {
+			return b.bindVirtual(full, vt, alias)
+		}
 	}
 	if d == nil {
 		return nil, nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", tn.Name.O)

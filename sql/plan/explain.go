@@ -34,6 +34,8 @@ func explain(n Node, d int, emit func(int, string)) {
 		emit(d, fmt.Sprintf("scan %s@%s (%s%s)", x.Table.Name, idx, how, extra))
 	case *Values:
 		emit(d, fmt.Sprintf("values (%d rows)", len(x.Rows)))
+	case *VirtualScan:
+		emit(d, fmt.Sprintf("virtual table %s (%d rows)", x.Name, len(x.Rows)))
 	case *Filter:
 		emit(d, "filter")
 		explain(x.In, d+1, emit)

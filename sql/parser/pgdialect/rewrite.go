@@ -421,6 +421,13 @@ func (w *Rewriter) Run(from, to int) error {
 				if !top.call {
 					top.inFrom = true
 				}
+			case "full":
+				// The MySQL grammar would read FULL as a table alias and run
+				// an inner join: refuse it instead.
+				if top.inFrom && (toks[i+1].Is("join") || toks[i+1].Is("outer")) {
+					w.fail(t, "0A000", "FULL JOIN is not supported")
+					continue
+				}
 			case "values":
 				if n := len(w.R.Outs); (n == 0 && i == from) || (n > 0 && isSetOpOut(w.R.Outs[n-1].Text)) {
 					if next, ok := w.valuesAsSelects(i, to); ok {
@@ -1114,6 +1121,7 @@ func (w *Rewriter) valuesAsSelects(i, to int) (int, bool) {
 	toks := w.Toks
 	j := i + 1
 	first := true
+	names := w.valuesAliases(i)
 	for toks[j].IsP("(") {
 		end := matchClose(toks, j, to)
 		if end < 0 {
@@ -1138,7 +1146,11 @@ func (w *Rewriter) valuesAsSelects(i, to int) (int, bool) {
 					return 0, false
 				}
 				w.R.Outs = append(w.R.Outs, w.sub(start, k)...)
-				w.emit("AS column"+strconv.Itoa(col), toks[k].Pos)
+				if col <= len(names) {
+					w.emit("AS "+names[col-1], toks[k].Pos)
+				} else {
+					w.emit("AS column"+strconv.Itoa(col), toks[k].Pos)
+				}
 				if k != end {
 					w.emit(",", toks[k].Pos)
 				}
@@ -1153,6 +1165,46 @@ func (w *Rewriter) valuesAsSelects(i, to int) (int, bool) {
 		j++
 	}
 	return j, !first
+}
+
+// valuesAliases handles (VALUES ...) [AS] v(x, y): the column alias list
+// of a parenthesised VALUES in FROM names its columns (emitted as quoted
+// identifiers) and is cut from the text, so the grammar sees (...) AS v.
+func (w *Rewriter) valuesAliases(i int) []string {
+	toks := w.Toks
+	if i == 0 || !toks[i-1].IsP("(") {
+		return nil
+	}
+	c := matchClose(toks, i-1, len(toks))
+	if c < 0 || c+3 >= len(toks) {
+		return nil
+	}
+	a := c + 1
+	if toks[a].Is("as") {
+		a++
+	}
+	if a+1 >= len(toks) || (toks[a].Kind != Ident && toks[a].Kind != QIdent) || !toks[a+1].IsP("(") {
+		return nil
+	}
+	var names []string
+	k := a + 2
+	for ; k < len(toks); k += 2 {
+		if toks[k].Kind != Ident && toks[k].Kind != QIdent {
+			return nil
+		}
+		names = append(names, `"`+strings.ReplaceAll(toks[k].Val, `"`, `""`)+`"`)
+		if k+1 < len(toks) && toks[k+1].IsP(")") {
+			break
+		}
+		if k+1 >= len(toks) || !toks[k+1].IsP(",") {
+			return nil
+		}
+	}
+	if k >= len(toks) {
+		return nil
+	}
+	w.Skip = withSkip(w.Skip, a+1, k+2)
+	return names
 }
 
 // mysqlOnly are words the MySQL grammar reserves that PostgreSQL never uses

@@ -1,0 +1,772 @@
+package plan
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/tesseradb/tessera/sql/catalog"
+	"github.com/tesseradb/tessera/sql/pgerr"
+	"github.com/tesseradb/tessera/sql/types"
+)
+
+// Virtual tables: pg_catalog and information_schema relations generated
+// from the catalog when a statement is bound (inside the statement's
+// transaction, so they see exactly the descriptors the statement sees).
+// They are read-only: DML and DDL against them fail with 42501.
+//
+// OIDs. PostgreSQL's oid columns are INT8 here (oid, regclass, regtype and
+// regnamespace casts produce INT8; a regclass cast of a name resolves it).
+// A table, view, sequence, schema or database has its descriptor ID as OID;
+// an index has indexOID(table, index) (bit 31 set, so it never equals a
+// descriptor ID), its PRIMARY KEY / UNIQUE constraint that OID plus 1<<30.
+// pg_catalog's own namespace is 11, information_schema's 13 (PostgreSQL's
+// values), types have their PostgreSQL type OIDs.
+
+// VirtualScan produces the rows of a virtual catalog table.
+type VirtualScan struct {
+	Name string // schema.table
+	Rows [][]types.Datum
+	Cols []Col
+}
+
+// Columns implements Node.
+func (n *VirtualScan) Columns() []Col { return n.Cols }
+
+const (
+	pgCatalogOID   = 11
+	infoSchemaOID  = 13
+	heapAMOID      = 2
+	btreeAMOID     = 403
+	virtualRelBase = 1 << 28 // OIDs of the virtual relations themselves
+)
+
+func indexOID(table catalog.ID, idx catalog.IndexID) int64 {
+	return 1<<31 | int64(table)<<8 | int64(idx&0xff)
+}
+
+func constraintOID(table catalog.ID, idx catalog.IndexID) int64 {
+	return indexOID(table, idx) + 1<<30
+}
+
+type vcol struct {
+	name string
+	t    *types.T
+}
+
+type vtable struct {
+	cols []vcol
+	gen  func(s *vsnap) [][]types.Datum
+}
+
+var (
+	vOID     = types.Int8
+	vText    = types.String
+	vBool    = types.Bool
+	vInt2    = types.Int2
+	vInt4    = types.Int4
+	vFloat4  = types.Float4
+	vTextArr = mustArray(types.String)
+	vOIDArr  = mustArray(types.Int8)
+	vInt2Arr = mustArray(types.Int2)
+)
+
+func mustArray(t *types.T) *types.T {
+	a, err := types.MakeArray(t)
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
+
+func cols(spec string) []vcol {
+	var out []vcol
+	for _, f := range strings.Split(spec, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		name, tn, _ := strings.Cut(f, " ")
+		t := map[string]*types.T{"oid": vOID, "text": vText, "bool": vBool, "int2": vInt2, "int4": vInt4,
+			"float4": vFloat4, "text[]": vTextArr, "oid[]": vOIDArr, "int2[]": vInt2Arr}[tn]
+		if t == nil {
+			panic("virtual column type " + tn)
+		}
+		out = append(out, vcol{name, t})
+	}
+	return out
+}
+
+func empty(*vsnap) [][]types.Datum { return nil }
+
+// vsnap is the catalog as one statement sees it.
+type vsnap struct {
+	b         *Binder
+	dbs       []*catalog.Descriptor
+	schemas   []*catalog.Descriptor // of the current database
+	objs      []*catalog.Descriptor // tables, views, sequences of the current database
+	schemaOf  map[catalog.ID]string
+	byName    map[string]int64 // "schema.name" and visible "name" -> relation OID
+	indexDesc map[int64]vindex
+	typmods   map[[2]int64]string // (type OID, typmod) -> format_type
+}
+
+type vindex struct {
+	table *catalog.Descriptor
+	idx   *catalog.Index
+	prim  bool
+}
+
+func (b *Binder) snapshot() (*vsnap, error) {
+	if b.vsnap != nil {
+		return b.vsnap, nil
+	}
+	s := &vsnap{b: b, schemaOf: map[catalog.ID]string{}, byName: map[string]int64{}, indexDesc: map[int64]vindex{}, typmods: map[[2]int64]string{}}
+	dbs, err := b.Coll.ListNames(b.Ctx, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range sortedIDs(dbs) {
+		d, err := b.Coll.Get(b.Ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if d != nil && d.Kind == catalog.KindDatabase {
+			s.dbs = append(s.dbs, d)
+		}
+	}
+	schs, err := b.Coll.ListNames(b.Ctx, b.DB, 0)
+	if err != nil {
+		return nil, err
+	}
+	s.schemaOf[pgCatalogOID] = "pg_catalog"
+	s.schemaOf[infoSchemaOID] = "information_schema"
+	for _, sid := range sortedIDs(schs) {
+		sd, err := b.Coll.Get(b.Ctx, sid)
+		if err != nil {
+			return nil, err
+		}
+		if sd == nil || sd.Kind != catalog.KindSchema {
+			continue
+		}
+		s.schemas = append(s.schemas, sd)
+		s.schemaOf[sd.ID] = sd.Name
+		objs, err := b.Coll.ListNames(b.Ctx, b.DB, sid)
+		if err != nil {
+			return nil, err
+		}
+		for _, oid := range sortedIDs(objs) {
+			od, err := b.Coll.Get(b.Ctx, oid)
+			if err != nil {
+				return nil, err
+			}
+			if od == nil {
+				continue
+			}
+			s.objs = append(s.objs, od)
+			s.byName[sd.Name+"."+od.Name] = int64(od.ID)
+			if sd.ID == b.Schema {
+				s.byName[od.Name] = int64(od.ID)
+			}
+			for _, ix := range relIndexes(od) {
+				o := indexOID(od.ID, ix.ID)
+				s.indexDesc[o] = vindex{table: od, idx: ix, prim: ix == od.Primary}
+				s.byName[sd.Name+"."+ix.Name] = o
+				if sd.ID == b.Schema {
+					s.byName[ix.Name] = o
+				}
+			}
+			for _, c := range od.Columns {
+				s.typmods[[2]int64{int64(c.Type.OID()), int64(c.Type.Typmod())}] = c.Type.String()
+			}
+		}
+	}
+	for name := range virtualTables {
+		sch, tbl, _ := strings.Cut(name, ".")
+		s.byName[name] = virtualOID(name)
+		if sch == "pg_catalog" {
+			if _, ok := s.byName[tbl]; !ok {
+				s.byName[tbl] = virtualOID(name)
+			}
+		}
+	}
+	b.vsnap = s
+	return s, nil
+}
+
+func sortedIDs(m map[string]catalog.ID) []catalog.ID {
+	out := make([]catalog.ID, 0, len(m))
+	for _, id := range m {
+		out = append(out, id)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// virtualOID numbers the virtual relations in name order.
+func virtualOID(name string) int64 {
+	return int64(virtualRelBase + sort.SearchStrings(virtualNames, name))
+}
+
+// isVirtualSchema reports whether a schema name is one of the virtual ones.
+func isVirtualSchema(s string) bool { return s == "pg_catalog" || s == "information_schema" }
+
+// lookupVirtual finds a virtual table by (schema, name); an unqualified
+// name finds pg_catalog's tables (PostgreSQL searches pg_catalog first; we
+// let a user table of the same name win).
+func lookupVirtual(schema, name string) (string, *vtable) {
+	if schema == "" {
+		schema = "pg_catalog"
+	}
+	full := schema + "." + name
+	if vt, ok := virtualTables[full]; ok {
+		return full, vt
+	}
+	return "", nil
+}
+
+// errVirtualWrite is the error for writing to a virtual table.
+func errVirtualWrite(name string) error {
+	return pgerr.New("42501", "permission denied: %q is a read-only virtual catalog table", name)
+}
+
+func (b *Binder) bindVirtual(full string, vt *vtable, alias string) (Node, []Col, error) {
+	s, err := b.snapshot()
+	if err != nil {
+		return nil, nil, err
+	}
+	n := &VirtualScan{Name: full, Rows: vt.gen(s)}
+	for _, c := range vt.cols {
+		n.Cols = append(n.Cols, Col{Name: c.name, T: c.t, Table: alias})
+	}
+	return n, n.Cols, nil
+}
+
+func dI(v int64) types.Datum  { return types.DInt(v) }
+func dS(v string) types.Datum { return types.DString(v) }
+func dB(v bool) types.Datum   { return types.DBool(v) }
+
+func dTextArr(vs []string) types.Datum {
+	a := &types.DArray{Elem: types.String}
+	for _, v := range vs {
+		a.Elems = append(a.Elems, types.DString(v))
+	}
+	return a
+}
+
+func relkind(d *catalog.Descriptor) string {
+	switch d.Kind {
+	case catalog.KindView:
+		return "v"
+	case catalog.KindSequence:
+		return "S"
+	}
+	return "r"
+}
+
+// pgTypes are the scalar types pg_type lists (with their arrays).
+func pgTypes() []*types.T {
+	var out []*types.T
+	for _, t := range types.Scalars {
+		out = append(out, t)
+		if a, err := types.MakeArray(t); err == nil && a.OID() != 0 {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+var virtualTables map[string]*vtable
+
+// virtualNames are the virtual tables' full names in order (their OIDs).
+var virtualNames []string
+
+func init() {
+	virtualTables = virtualTableDefs()
+	for n := range virtualTables {
+		virtualNames = append(virtualNames, n)
+	}
+	sort.Strings(virtualNames)
+}
+
+func virtualTableDefs() map[string]*vtable {
+	return map[string]*vtable{
+		"pg_catalog.pg_namespace": {cols("oid oid, nspname text, nspowner oid, nspacl text[]"), func(s *vsnap) [][]types.Datum {
+			rows := [][]types.Datum{{dI(pgCatalogOID), dS("pg_catalog"), dI(10), types.Null}, {dI(infoSchemaOID), dS("information_schema"), dI(10), types.Null}}
+			for _, sd := range s.schemas {
+				rows = append(rows, []types.Datum{dI(int64(sd.ID)), dS(sd.Name), dI(10), types.Null})
+			}
+			return rows
+		}},
+		"pg_catalog.pg_class": {cols(`oid oid, relname text, relnamespace oid, reltype oid, reloftype oid, relowner oid, relam oid,
+		relfilenode oid, reltablespace oid, relpages int4, reltuples float4, reltoastrelid oid, relhasindex bool, relisshared bool,
+		relpersistence text, relkind text, relnatts int2, relchecks int2, relhasrules bool, relhastriggers bool, relhassubclass bool,
+		relrowsecurity bool, relforcerowsecurity bool, relispopulated bool, relreplident text, relispartition bool,
+		relacl text[], reloptions text[], relpartbound text`), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			row := func(oid int64, name string, ns int64, am int64, kind string, natts int, hasIndex bool) {
+				rows = append(rows, []types.Datum{dI(oid), dS(name), dI(ns), dI(0), dI(0), dI(10), dI(am),
+					dI(oid), dI(0), dI(0), types.DFloat(-1), dI(0), dB(hasIndex), dB(false),
+					dS("p"), dS(kind), dI(int64(natts)), dI(0), dB(false), dB(false), dB(false),
+					dB(false), dB(false), dB(true), dS("d"), dB(false),
+					types.Null, types.Null, types.Null})
+			}
+			for _, d := range s.objs {
+				am := int64(0)
+				if d.Kind == catalog.KindTable {
+					am = heapAMOID
+				}
+				n := 0
+				for _, c := range d.Columns {
+					if !c.Hidden {
+						n++
+					}
+				}
+				row(int64(d.ID), d.Name, int64(d.SchemaID), am, relkind(d), n, len(relIndexes(d)) > 0)
+				for _, ix := range relIndexes(d) {
+					row(indexOID(d.ID, ix.ID), ix.Name, int64(d.SchemaID), btreeAMOID, "i", len(ix.ColumnIDs), false)
+				}
+			}
+			for _, n := range virtualNames {
+				sch, tbl, _ := strings.Cut(n, ".")
+				ns := int64(pgCatalogOID)
+				if sch == "information_schema" {
+					ns = infoSchemaOID
+				}
+				kind := "r"
+				if sch == "information_schema" {
+					kind = "v"
+				}
+				row(virtualOID(n), tbl, ns, 0, kind, len(virtualTables[n].cols), false)
+			}
+			return rows
+		}},
+		"pg_catalog.pg_attribute": {cols(`attrelid oid, attname text, atttypid oid, attlen int2, attnum int2, atttypmod int4,
+		attndims int2, attnotnull bool, atthasdef bool, attidentity text, attgenerated text, attisdropped bool,
+		attislocal bool, attcollation oid, attstattarget int4`), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			row := func(rel int64, name string, t *types.T, num int, notNull, hasDef bool, ident string) {
+				nd := int64(0)
+				if t.Family == types.ArrayFamily {
+					nd = 1
+				}
+				coll := int64(0)
+				if t.Family == types.StringFamily {
+					coll = 100
+				}
+				rows = append(rows, []types.Datum{dI(rel), dS(name), dI(int64(t.OID())), dI(int64(t.Size())), dI(int64(num)), dI(int64(t.Typmod())),
+					dI(nd), dB(notNull), dB(hasDef), dS(ident), dS(""), dB(false), dB(true), dI(coll), dI(-1)})
+			}
+			for _, d := range s.objs {
+				num := 0
+				for _, c := range d.Columns {
+					if c.Hidden {
+						continue
+					}
+					num++
+					row(int64(d.ID), c.Name, c.Type, num, !c.Nullable, c.Default != "", "")
+				}
+				for _, ix := range relIndexes(d) {
+					for i, cid := range ix.ColumnIDs {
+						if o := d.ColumnOrdinal(cid); o >= 0 {
+							c := d.Columns[o]
+							row(indexOID(d.ID, ix.ID), c.Name, c.Type, i+1, false, false, "")
+						}
+					}
+				}
+			}
+			return rows
+		}},
+		"pg_catalog.pg_attrdef": {cols("oid oid, adrelid oid, adnum int2, adbin text"), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				num := 0
+				for _, c := range d.Columns {
+					if c.Hidden {
+						continue
+					}
+					num++
+					if c.Default != "" {
+						rows = append(rows, []types.Datum{dI(int64(d.ID)<<8 | int64(num)), dI(int64(d.ID)), dI(int64(num)), dS(c.Default)})
+					}
+				}
+			}
+			return rows
+		}},
+		"pg_catalog.pg_type": {cols(`oid oid, typname text, typnamespace oid, typowner oid, typlen int2, typbyval bool, typtype text,
+		typcategory text, typisdefined bool, typdelim text, typrelid oid, typelem oid, typarray oid, typnotnull bool,
+		typbasetype oid, typtypmod int4, typndims int4, typcollation oid`), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, t := range pgTypes() {
+				elem, arr, cat := int64(0), int64(0), "X"
+				if t.Family == types.ArrayFamily {
+					elem, cat = int64(t.Elem.OID()), "A"
+				} else if a, err := types.MakeArray(t); err == nil {
+					arr = int64(a.OID())
+				}
+				coll := int64(0)
+				if t.Family == types.StringFamily {
+					coll = 100
+				}
+				rows = append(rows, []types.Datum{dI(int64(t.OID())), dS(t.PGName()), dI(pgCatalogOID), dI(10), dI(int64(t.Size())),
+					dB(t.Size() > 0 && t.Size() <= 8), dS("b"), dS(cat), dB(true), dS(","), dI(0), dI(elem), dI(arr), dB(false),
+					dI(0), dI(-1), dI(0), dI(coll)})
+			}
+			return rows
+		}},
+		"pg_catalog.pg_index": {cols(`indexrelid oid, indrelid oid, indnatts int2, indnkeyatts int2, indisunique bool,
+		indnullsnotdistinct bool, indisprimary bool, indisexclusion bool, indimmediate bool, indisclustered bool, indisvalid bool,
+		indcheckxmin bool, indisready bool, indislive bool, indisreplident bool, indkey int2[], indoption int2[],
+		indexprs text, indpred text`), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				for _, ix := range relIndexes(d) {
+					key := &types.DArray{Elem: types.Int2}
+					opt := &types.DArray{Elem: types.Int2}
+					for j, cid := range ix.ColumnIDs {
+						key.Elems = append(key.Elems, dI(int64(visibleAttnum(d, cid))))
+						o := int64(0)
+						if j < len(ix.Desc) && ix.Desc[j] {
+							o = 3
+						}
+						opt.Elems = append(opt.Elems, dI(o))
+					}
+					prim := ix == d.Primary
+					n := int64(len(ix.ColumnIDs))
+					rows = append(rows, []types.Datum{dI(indexOID(d.ID, ix.ID)), dI(int64(d.ID)), dI(n), dI(n), dB(ix.Unique || prim),
+						dB(false), dB(prim), dB(false), dB(true), dB(false), dB(true),
+						dB(false), dB(true), dB(true), dB(false), key, opt, types.Null, types.Null})
+				}
+			}
+			return rows
+		}},
+		"pg_catalog.pg_constraint": {cols(`oid oid, conname text, connamespace oid, contype text, condeferrable bool, condeferred bool,
+		convalidated bool, conrelid oid, contypid oid, conindid oid, conparentid oid, confrelid oid, conislocal bool,
+		conkey int2[], confkey int2[], conbin text`), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				for _, ix := range relIndexes(d) {
+					prim := ix == d.Primary
+					if !prim && !ix.Unique {
+						continue
+					}
+					typ := "u"
+					if prim {
+						typ = "p"
+					}
+					key := &types.DArray{Elem: types.Int2}
+					for _, cid := range ix.ColumnIDs {
+						key.Elems = append(key.Elems, dI(int64(visibleAttnum(d, cid))))
+					}
+					rows = append(rows, []types.Datum{dI(constraintOID(d.ID, ix.ID)), dS(ix.Name), dI(int64(d.SchemaID)), dS(typ), dB(false), dB(false),
+						dB(true), dI(int64(d.ID)), dI(0), dI(indexOID(d.ID, ix.ID)), dI(0), dI(0), dB(true), key, types.Null, types.Null})
+				}
+			}
+			return rows
+		}},
+		"pg_catalog.pg_database": {cols(`oid oid, datname text, datdba oid, encoding int4, datlocprovider text, datistemplate bool,
+		datallowconn bool, datconnlimit int4, dattablespace oid, datcollate text, datctype text, daticulocale text,
+		datcollversion text, datacl text[]`), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.dbs {
+				rows = append(rows, []types.Datum{dI(int64(d.ID)), dS(d.Name), dI(10), dI(6), dS("c"), dB(false),
+					dB(true), dI(-1), dI(0), dS("C"), dS("C"), types.Null, types.Null, types.Null})
+			}
+			return rows
+		}},
+		"pg_catalog.pg_am": {cols("oid oid, amname text, amhandler text, amtype text"), func(*vsnap) [][]types.Datum {
+			return [][]types.Datum{{dI(heapAMOID), dS("heap"), dS("heap_tableam_handler"), dS("t")},
+				{dI(btreeAMOID), dS("btree"), dS("bthandler"), dS("i")}}
+		}},
+		"pg_catalog.pg_roles": {cols(`oid oid, rolname text, rolsuper bool, rolinherit bool, rolcreaterole bool, rolcreatedb bool,
+		rolcanlogin bool, rolreplication bool, rolconnlimit int4, rolbypassrls bool`), func(s *vsnap) [][]types.Datum {
+			return [][]types.Datum{{dI(10), dS(s.user()), dB(true), dB(true), dB(true), dB(true), dB(true), dB(false), dI(-1), dB(true)}}
+		}},
+		"pg_catalog.pg_settings": {cols("name text, setting text, unit text, category text, short_desc text, context text, vartype text, source text"), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, kv := range [][2]string{{"server_version", s.serverVersion()}, {"server_encoding", "UTF8"},
+				{"max_identifier_length", "63"}, {"standard_conforming_strings", "on"}, {"integer_datetimes", "on"}} {
+				rows = append(rows, []types.Datum{dS(kv[0]), dS(kv[1]), types.Null, dS("Preset Options"), dS(""), dS("internal"), dS("string"), dS("default")})
+			}
+			return rows
+		}},
+		"pg_catalog.pg_description":           {cols("objoid oid, classoid oid, objsubid int4, description text"), empty},
+		"pg_catalog.pg_shdescription":         {cols("objoid oid, classoid oid, description text"), empty},
+		"pg_catalog.pg_collation":             {cols("oid oid, collname text, collnamespace oid, collprovider text"), empty},
+		"pg_catalog.pg_inherits":              {cols("inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool"), empty},
+		"pg_catalog.pg_policy":                {cols("oid oid, polname text, polrelid oid, polcmd text, polpermissive bool, polroles oid[], polqual text, polwithcheck text"), empty},
+		"pg_catalog.pg_statistic_ext":         {cols("oid oid, stxrelid oid, stxname text, stxnamespace oid, stxowner oid, stxstattarget int4, stxkeys int2[], stxkind text[]"), empty},
+		"pg_catalog.pg_publication":           {cols("oid oid, pubname text, pubowner oid, puballtables bool, pubinsert bool, pubupdate bool, pubdelete bool, pubtruncate bool, pubviaroot bool"), empty},
+		"pg_catalog.pg_publication_rel":       {cols("oid oid, prpubid oid, prrelid oid, prqual text, prattrs int2[]"), empty},
+		"pg_catalog.pg_publication_namespace": {cols("oid oid, pnpubid oid, pnnspid oid"), empty},
+		"pg_catalog.pg_trigger":               {cols("oid oid, tgrelid oid, tgparentid oid, tgname text, tgenabled text, tgisinternal bool"), empty},
+		"pg_catalog.pg_rewrite":               {cols("oid oid, rulename text, ev_class oid, ev_type text"), empty},
+		"pg_catalog.pg_foreign_table":         {cols("ftrelid oid, ftserver oid, ftoptions text[]"), empty},
+		"pg_catalog.pg_partitioned_table":     {cols("partrelid oid, partstrat text, partnatts int2"), empty},
+		"pg_catalog.pg_extension":             {cols("oid oid, extname text, extowner oid, extnamespace oid, extversion text"), empty},
+		"information_schema.schemata": {cols("catalog_name text, schema_name text, schema_owner text, default_character_set_catalog text, default_character_set_schema text, default_character_set_name text, sql_path text"), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, n := range append([]string{"information_schema", "pg_catalog"}, s.schemaNames()...) {
+				rows = append(rows, []types.Datum{dS(s.database()), dS(n), dS(s.user()), types.Null, types.Null, types.Null, types.Null})
+			}
+			return rows
+		}},
+		"information_schema.tables": {cols(`table_catalog text, table_schema text, table_name text, table_type text,
+		self_referencing_column_name text, reference_generation text, user_defined_type_catalog text, user_defined_type_schema text,
+		user_defined_type_name text, is_insertable_into text, is_typed text, commit_action text`), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				if d.Kind == catalog.KindSequence {
+					continue
+				}
+				tt, ins := "BASE TABLE", "YES"
+				if d.Kind == catalog.KindView {
+					tt, ins = "VIEW", "NO"
+				}
+				rows = append(rows, []types.Datum{dS(s.database()), dS(s.schemaOf[d.SchemaID]), dS(d.Name), dS(tt),
+					types.Null, types.Null, types.Null, types.Null, types.Null, dS(ins), dS("NO"), types.Null})
+			}
+			return rows
+		}},
+		"information_schema.columns": {cols(`table_catalog text, table_schema text, table_name text, column_name text,
+		ordinal_position int4, column_default text, is_nullable text, data_type text, character_maximum_length int4,
+		numeric_precision int4, numeric_scale int4, datetime_precision int4, udt_catalog text, udt_schema text, udt_name text,
+		is_identity text, is_generated text, is_updatable text`), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				if d.Kind == catalog.KindSequence {
+					continue
+				}
+				num := 0
+				for _, c := range d.Columns {
+					if c.Hidden {
+						continue
+					}
+					num++
+					def := types.Datum(types.Null)
+					if c.Default != "" {
+						def = dS(c.Default)
+					}
+					null := "NO"
+					if c.Nullable {
+						null = "YES"
+					}
+					dt := c.Type.SQLName()
+					if c.Type.Family == types.ArrayFamily {
+						dt = "ARRAY"
+					}
+					maxLen, prec, scale, dtp := types.Datum(types.Null), types.Datum(types.Null), types.Datum(types.Null), types.Datum(types.Null)
+					switch c.Type.Family {
+					case types.StringFamily:
+						if c.Type.Length > 0 {
+							maxLen = dI(int64(c.Type.Length))
+						}
+					case types.IntFamily:
+						prec, scale = dI(int64(c.Type.Width)), dI(0)
+					case types.FloatFamily:
+						prec = dI(map[int]int64{32: 24, 64: 53}[c.Type.Width])
+					case types.DecimalFamily:
+						if c.Type.Precision > 0 {
+							prec, scale = dI(int64(c.Type.Precision)), dI(int64(c.Type.Scale))
+						}
+					case types.TimeFamily, types.TimestampFamily, types.TimestampTZFamily:
+						p := int64(6)
+						if c.Type.Precision >= 0 {
+							p = int64(c.Type.Precision)
+						}
+						dtp = dI(p)
+					case types.DateFamily:
+						dtp = dI(0)
+					}
+					upd := "YES"
+					if d.Kind == catalog.KindView {
+						upd = "NO"
+					}
+					rows = append(rows, []types.Datum{dS(s.database()), dS(s.schemaOf[d.SchemaID]), dS(d.Name), dS(c.Name),
+						dI(int64(num)), def, dS(null), dS(dt), maxLen, prec, scale, dtp, dS(s.database()), dS("pg_catalog"), dS(c.Type.PGName()),
+						dS("NO"), dS("NEVER"), dS(upd)})
+				}
+			}
+			return rows
+		}},
+	}
+}
+
+// relIndexes are the indexes pg_class lists for a relation: none for
+// views and sequences, and no primary index over a hidden rowid.
+func relIndexes(d *catalog.Descriptor) []*catalog.Index {
+	if d.Kind != catalog.KindTable {
+		return nil
+	}
+	var out []*catalog.Index
+	for _, ix := range d.AllIndexes() {
+		if ix == nil {
+			continue
+		}
+		if ix == d.Primary {
+			hidden := true
+			for _, cid := range ix.ColumnIDs {
+				if o := d.ColumnOrdinal(cid); o >= 0 && !d.Columns[o].Hidden {
+					hidden = false
+				}
+			}
+			if hidden {
+				continue
+			}
+		}
+		out = append(out, ix)
+	}
+	return out
+}
+
+// visibleAttnum is a column's attnum: its 1-based position among the
+// visible columns (0 for a hidden one such as rowid).
+func visibleAttnum(d *catalog.Descriptor, id catalog.ColumnID) int {
+	n := 0
+	for _, c := range d.Columns {
+		if c.Hidden {
+			if c.ID == id {
+				return 0
+			}
+			continue
+		}
+		n++
+		if c.ID == id {
+			return n
+		}
+	}
+	return 0
+}
+
+func (s *vsnap) user() string {
+	if s.b.Eval != nil && s.b.Eval.User != "" {
+		return s.b.Eval.User
+	}
+	return "root"
+}
+
+func (s *vsnap) database() string {
+	if s.b.Eval != nil {
+		return s.b.Eval.Database
+	}
+	return ""
+}
+
+func (s *vsnap) serverVersion() string {
+	if s.b.Eval != nil && s.b.Eval.ServerVersion != "" {
+		return s.b.Eval.ServerVersion
+	}
+	return "16.0"
+}
+
+func (s *vsnap) schemaNames() []string {
+	var out []string
+	for _, sd := range s.schemas {
+		out = append(out, sd.Name)
+	}
+	return out
+}
+
+// formatType is format_type(type OID, typmod).
+func (s *vsnap) formatType(oid, typmod int64) string {
+	if n, ok := s.typmods[[2]int64{oid, typmod}]; ok {
+		return n
+	}
+	if t, ok := types.FromOID(types.OID(oid)); ok {
+		return t.String()
+	}
+	return "???"
+}
+
+// indexDef is pg_get_indexdef(index OID, column, pretty).
+func (s *vsnap) indexDef(oid int64, col int64) string {
+	vi, ok := s.indexDesc[oid]
+	if !ok {
+		return ""
+	}
+	var parts []string
+	for i, cid := range vi.idx.ColumnIDs {
+		o := vi.table.ColumnOrdinal(cid)
+		if o < 0 {
+			continue
+		}
+		p := quoteIdent(vi.table.Columns[o].Name)
+		if col > 0 {
+			if int64(i+1) == col {
+				return p
+			}
+			continue
+		}
+		if i < len(vi.idx.Desc) && vi.idx.Desc[i] {
+			p += " DESC"
+		}
+		parts = append(parts, p)
+	}
+	if col > 0 {
+		return ""
+	}
+	u := ""
+	if vi.idx.Unique || vi.prim {
+		u = "UNIQUE "
+	}
+	return "CREATE " + u + "INDEX " + quoteIdent(vi.idx.Name) + " ON " + quoteIdent(s.schemaOf[vi.table.SchemaID]) + "." +
+		quoteIdent(vi.table.Name) + " USING btree (" + strings.Join(parts, ", ") + ")"
+}
+
+// constraintDef is pg_get_constraintdef(constraint OID).
+func (s *vsnap) constraintDef(oid int64) string {
+	vi, ok := s.indexDesc[oid-1<<30]
+	if !ok {
+		return ""
+	}
+	var names []string
+	for _, cid := range vi.idx.ColumnIDs {
+		if o := vi.table.ColumnOrdinal(cid); o >= 0 {
+			names = append(names, quoteIdent(vi.table.Columns[o].Name))
+		}
+	}
+	kw := "UNIQUE"
+	if vi.prim {
+		kw = "PRIMARY KEY"
+	}
+	return kw + " (" + strings.Join(names, ", ") + ")"
+}
+
+// relName is a regclass's text: the relation name, schema-qualified when
+// it is not visible.
+func (s *vsnap) relName(oid int64) string {
+	for k, v := range s.byName {
+		if v == oid && !strings.Contains(k, ".") {
+			return quoteIdent(k)
+		}
+	}
+	for k, v := range s.byName {
+		if v == oid {
+			return k
+		}
+	}
+	return strconv.FormatInt(oid, 10)
+}
+
+func (s *vsnap) visible(oid int64) bool {
+	for k, v := range s.byName {
+		if v == oid && !strings.Contains(k, ".") {
+			return true
+		}
+	}
+	return false
+}
+
+func quoteIdent(s string) string {
+	ok := s != ""
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9') {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}

@@ -1,0 +1,198 @@
+package plan
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/tesseradb/tessera/sql/parser"
+	"github.com/tesseradb/tessera/sql/pgerr"
+	"github.com/tesseradb/tessera/sql/sem"
+	"github.com/tesseradb/tessera/sql/types"
+)
+
+// Catalog functions (psql's and drivers' introspection): they read the
+// statement's catalog snapshot (virtual.go), so the binder builds them as
+// closures over it rather than sem registering them.
+
+type catFunc struct {
+	args   [][]*types.T // accepted argument lists
+	ret    *types.T
+	onNull bool
+	fn     func(s *vsnap, args []types.Datum) (types.Datum, error)
+}
+
+func oidArg(d types.Datum) int64 {
+	switch v := d.(type) {
+	case types.DInt:
+		return int64(v)
+	}
+	return 0
+}
+
+var catFuncs = map[string]catFunc{
+	"format_type": {[][]*types.T{{vOID, vInt4}}, vText, true, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		if types.IsNull(a[0]) {
+			return types.Null, nil
+		}
+		mod := int64(-1)
+		if !types.IsNull(a[1]) {
+			mod = oidArg(a[1])
+		}
+		return dS(s.formatType(oidArg(a[0]), mod)), nil
+	}},
+	"pg_get_indexdef": {[][]*types.T{{vOID}, {vOID, vInt4, vBool}}, vText, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		col := int64(0)
+		if len(a) > 1 {
+			col = oidArg(a[1])
+		}
+		return dS(s.indexDef(oidArg(a[0]), col)), nil
+	}},
+	"pg_get_constraintdef": {[][]*types.T{{vOID}, {vOID, vBool}}, vText, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		return dS(s.constraintDef(oidArg(a[0]))), nil
+	}},
+	"pg_table_is_visible": {[][]*types.T{{vOID}}, vBool, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		return dB(s.visible(oidArg(a[0]))), nil
+	}},
+	"pg_get_userbyid": {[][]*types.T{{vOID}}, vText, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		if oidArg(a[0]) == 10 {
+			return dS(s.user()), nil
+		}
+		return dS("unknown (OID=" + strconv.FormatInt(oidArg(a[0]), 10) + ")"), nil
+	}},
+	"obj_description": {[][]*types.T{{vOID}, {vOID, vText}}, vText, true, func(*vsnap, []types.Datum) (types.Datum, error) {
+		return types.Null, nil // pg_description is empty: no COMMENT ON
+	}},
+	"shobj_description": {[][]*types.T{{vOID, vText}}, vText, true, func(*vsnap, []types.Datum) (types.Datum, error) {
+		return types.Null, nil
+	}},
+	"col_description": {[][]*types.T{{vOID, vInt4}}, vText, true, func(*vsnap, []types.Datum) (types.Datum, error) {
+		return types.Null, nil
+	}},
+	// Expressions are stored as SQL text, so pg_get_expr returns it.
+	"pg_get_expr": {[][]*types.T{{vText, vOID}, {vText, vOID, vBool}}, vText, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		return a[0], nil
+	}},
+	"current_schemas": {[][]*types.T{{vBool}}, vTextArr, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		var out []string
+		if bool(a[0].(types.DBool)) {
+			out = append(out, "pg_catalog")
+		}
+		if s.b.Eval != nil && s.b.Eval.Schema != "" {
+			out = append(out, s.b.Eval.Schema)
+		}
+		return dTextArr(out), nil
+	}},
+	"pg_encoding_to_char": {[][]*types.T{{vInt4}}, vText, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		if oidArg(a[0]) == 6 {
+			return dS("UTF8"), nil
+		}
+		return dS(""), nil
+	}},
+	"pg_relation_is_publishable": {[][]*types.T{{vOID}}, vBool, false, func(*vsnap, []types.Datum) (types.Datum, error) {
+		return dB(false), nil
+	}},
+	"pg_get_statisticsobjdef_columns": {[][]*types.T{{vOID}}, vText, false, func(*vsnap, []types.Datum) (types.Datum, error) {
+		return types.Null, nil
+	}},
+	"pg_function_is_visible": {[][]*types.T{{vOID}}, vBool, false, func(*vsnap, []types.Datum) (types.Datum, error) {
+		return dB(true), nil
+	}},
+	"pg_type_is_visible": {[][]*types.T{{vOID}}, vBool, false, func(*vsnap, []types.Datum) (types.Datum, error) {
+		return dB(true), nil
+	}},
+}
+
+// bindCatalogFunc binds a catalog function call; ok=false if name is not one.
+func (b *Binder) bindCatalogFunc(name string, n *ast.FuncCallExpr, sc *scope) (Expr, bool, error) {
+	cf, ok := catFuncs[name]
+	if !ok {
+		return nil, false, nil
+	}
+	es, _, err := b.bindArgs(n.Args, sc)
+	if err != nil {
+		return nil, true, err
+	}
+	var sig []*types.T
+	for _, a := range cf.args {
+		if len(a) == len(es) {
+			sig = a
+		}
+	}
+	if sig == nil {
+		return nil, true, pgerr.New(pgerr.UndefinedFunction, "function %s with %d arguments does not exist", name, len(es))
+	}
+	for i := range es {
+		if es[i], err = b.coerce(es[i], sig[i]); err != nil {
+			return nil, true, err
+		}
+	}
+	s, err := b.snapshot()
+	if err != nil {
+		return nil, true, err
+	}
+	fn := cf.fn
+	ov := &sem.FuncOverload{Name: name, Class: sem.Normal, Args: sig, Return: cf.ret, CalledOnNull: cf.onNull,
+		Volatility: sem.Stable,
+		Fn:         func(_ *sem.EvalContext, args []types.Datum) (types.Datum, error) { return fn(s, args) }}
+	return &Func{Ov: ov, Args: es}, true, nil
+}
+
+// regCast binds x::regclass / regtype / regnamespace / regproc / oid:
+// OIDs are INT8; a constant name is resolved through the catalog snapshot.
+// ok=false when target is not one of these types.
+func (b *Binder) regCast(target string, e Expr) (Expr, bool, error) {
+	if !isRegType(target) {
+		return nil, false, nil
+	}
+	c, isConst := e.(*Const)
+	isText := e.Type().Family == types.StringFamily || isUnknown(e.Type())
+	if !isText || target == "oid" || target == "xid" {
+		out, err := b.explicitCast(e, types.Int8)
+		return out, true, err
+	}
+	if !isConst {
+		return nil, true, pgerr.New(pgerr.FeatureNotSupported, "cast of a non-constant text to %s is not supported", target)
+	}
+	if types.IsNull(c.D) {
+		return &Const{D: types.Null, T: types.Int8}, true, nil
+	}
+	name := string(c.D.(types.DString))
+	s, err := b.snapshot()
+	if err != nil {
+		return nil, true, err
+	}
+	key := strings.ToLower(strings.Trim(name, `"`))
+	if strings.HasPrefix(name, `"`) {
+		key = strings.Trim(name, `"`)
+	}
+	switch target {
+	case "regclass":
+		if oid, ok := s.byName[key]; ok {
+			return &Const{D: dI(oid), T: types.Int8}, true, nil
+		}
+		return nil, true, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", name)
+	case "regnamespace":
+		for id, n := range s.schemaOf {
+			if n == key {
+				return &Const{D: dI(int64(id)), T: types.Int8}, true, nil
+			}
+		}
+		return nil, true, pgerr.New(pgerr.InvalidSchemaName, "schema %q does not exist", name)
+	case "regtype":
+		t, err := types.FromPG(parser.PGType{Name: key})
+		if err != nil {
+			return nil, true, err
+		}
+		return &Const{D: dI(int64(t.OID())), T: types.Int8}, true, nil
+	}
+	return nil, true, pgerr.New(pgerr.FeatureNotSupported, "cast to %s is not supported", target)
+}
+
+func isRegType(name string) bool {
+	switch name {
+	case "oid", "regclass", "regtype", "regnamespace", "regproc", "regprocedure", "regoper", "regrole", "xid":
+		return true
+	}
+	return false
+}
