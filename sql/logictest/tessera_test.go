@@ -74,25 +74,3 @@ func TestSQLLogicTestTessera(t *testing.T) {
 	require.GreaterOrEqual(t, res.PassRate(), minTesseraPassRate)
 }
 
-// TestLogicFiles runs our own PostgreSQL-dialect files (testdata/logic)
-// against Tessera and, differentially, against PostgreSQL 15: every record
-// must pass on both.
-func TestLogicFiles(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "logic", "*.test"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	urls := map[string]string{"tessera": startTessera(t)}
-	if os.Getenv("TESSERA_NO_PG") != "1" {
-		urls["postgresql"] = postgresURL(t)
-	}
-	for name, url := range urls {
-		for _, extended := range []bool{false, true} {
-			res, err := Run(context.Background(), Config{URL: url, Engine: "postgresql", FreshDatabase: true, Extended: extended}, files)
-			require.NoError(t, err)
-			var b strings.Builder
-			res.Report(&b, -1)
-			require.Zero(t, res.Failed, "%s (extended=%v):\n%s", name, extended, b.String())
-			require.Greater(t, res.Passed, 0)
-		}
-	}
-}
