@@ -21,14 +21,14 @@ type sqlAdmin struct{ s *Server }
 
 var _ session.ClusterAdmin = sqlAdmin{}
 
-// Split splits at key unless key is already a range boundary.
-// TODO(issue 9, splits helper): pass sticky on once AdminSplitRequest
-// carries the manual-split bit, so the driver does not merge SQL splits.
+// Split splits at key unless key is already a range boundary. A sticky
+// split is a user's (ALTER TABLE … SPLIT AT): it is marked manual, so the
+// placement driver's merge checker leaves it alone.
 func (a sqlAdmin) Split(ctx context.Context, key []byte, sticky bool) error {
 	if a.isBoundary(ctx, key) {
 		return nil
 	}
-	_, err := (&adminServer{s: a.s}).AdminSplit(ctx, &kvpb.AdminSplitRequest{SplitKey: key})
+	_, err := (&adminServer{s: a.s}).AdminSplit(ctx, &kvpb.AdminSplitRequest{SplitKey: key, Manual: sticky})
 	if err != nil {
 		// Another split (the driver's, a concurrent statement) may have
 		// made key a boundary meanwhile.

@@ -161,14 +161,15 @@ func str(p *string) string {
 // ranges whose boundaries SHOW RANGES prints as the same SQL values; the
 // rows stay readable across them; secondary indexes split too.
 func TestSQLSplitAtShowRanges(t *testing.T) {
-	_, url := startSQLServer(t)
+	srv, url := startSQLServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	c, err := pgx.Connect(ctx, url)
 	require.NoError(t, err)
 	defer c.Close(context.Background())
 	for _, q := range []string{
-		// No merges behind the test's back (SQL splits are not sticky yet).
+		// The table's own start is not a SQL split: keep the driver from
+		// merging it back behind the test's back.
 		"SET CLUSTER SETTING range_min_bytes = '0'",
 		"CREATE TABLE t (k INT PRIMARY KEY, v TEXT)",
 		"CREATE INDEX t_v_idx ON t (v)",
@@ -219,6 +220,16 @@ func TestSQLSplitAtShowRanges(t *testing.T) {
 	}
 	require.Equal(t, []string{"NULL../10", "/10../20", "/20../30", "/30..NULL"}, bounds)
 	require.Len(t, ids, 4)
+	// SPLIT AT is a user's split: sticky, so the merge checker leaves it.
+	lr, err := admin(t, srv.Addr()).RangesList(ctx, &kvpb.RangesListRequest{})
+	require.NoError(t, err)
+	sticky := map[int64]bool{}
+	for _, e := range lr.GetRanges() {
+		sticky[int64(e.GetDesc().GetRangeId())] = e.GetDesc().GetStickyBit() != nil
+	}
+	for i, r := range rr {
+		require.Equal(t, i > 0, sticky[r.id], "range %d (r%d) sticky bit", i, r.id)
+	}
 	var n int
 	require.NoError(t, c.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n))
 	require.Equal(t, 40, n)
