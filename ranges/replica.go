@@ -233,7 +233,7 @@ func (r *Replica) replicaDescLocked() *kvpb.ReplicaDescriptor {
 
 func (r *Replica) info(now hlc.Timestamp) *kvpb.RangeInfo {
 	r.raftMu.Lock()
-	st := r.raftMu.rn.Status()
+	st := r.raftMu.rn.BasicStatus() // no Progress map: this runs for every replica on every stats poll
 	truncated, _ := r.raftMu.rs.TruncatedState()
 	r.raftMu.Unlock()
 	r.mu.RLock()
