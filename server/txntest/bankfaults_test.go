@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"runtime/pprof"
 	"slices"
 	"testing"
@@ -44,9 +43,6 @@ func (f bankFault) String() string {
 // stay within it). No read may see another total, the final total is the
 // initial one, and the workload makes progress after every fault.
 func TestBankFaults(t *testing.T) {
-	if os.Getenv("TXNTEST_FAULTS") != "1" {
-		t.Skip("known failing on the integrated tree (2026-12-02, issue 6 note); TXNTEST_FAULTS=1 runs it")
-	}
 	runBankFaults(t, server.Knobs{DisablePlacementDriver: true, LeaseDuration: 2 * time.Second})
 }
 
@@ -140,9 +136,9 @@ func runBankFaults(t *testing.T, knobs server.Knobs) {
 		return rng.IntN(len(c.Addrs))
 	}
 
-	// Every fault twice, in a seeded order.
+	// Every fault once, in a seeded order (more steps only make the test
+	// longer: under -race in make test it must stay near a minute).
 	schedule := []bankFault{faultKillLeaseholder, faultPartition, faultSplit, faultMerge, faultSkew}
-	schedule = append(schedule, schedule...)
 	rng.Shuffle(len(schedule), func(i, j int) { schedule[i], schedule[j] = schedule[j], schedule[i] })
 	progress("setup", 10)
 	start := time.Now()
