@@ -369,6 +369,17 @@ func (s *Server) mergeLocal(ctx context.Context, st *ranges.Store, leftID kvpb.R
 	if err := s.ensureLocalLease(ctx, st, rightID); err != nil {
 		return nil, err
 	}
+	// The freeze stops every request to the right range until all its
+	// replicas applied it: check first that they are up and caught up, so
+	// that a replica whose node is down or cut off fails the merge here,
+	// with nothing frozen. (Before, the merge froze the range and then
+	// waited for such a replica until its deadline: every transaction on
+	// the right range stalled for that long, a minute for driver merges.)
+	for _, id := range []kvpb.RangeID{leftID, rightID} {
+		if err := s.replicasCaughtUp(ctx, st, id); err != nil {
+			return nil, err
+		}
+	}
 	rd, stats, idx, err := st.Subsume(ctx, rightID, leftID)
 	if err != nil {
 		return nil, err
@@ -384,7 +395,16 @@ func (s *Server) mergeLocal(ctx context.Context, st *ranges.Store, leftID kvpb.R
 	if err := ranges.CheckMergeable(left, rd); err != nil {
 		return nil, abort(err)
 	}
-	if err := s.waitApplied(ctx, st, rd, idx); err != nil {
+	// Caught up a moment ago, the replicas apply the freeze at once; one
+	// that does not (its node died since) must not hold the range frozen
+	// for long: unfreeze and try the merge again from the start.
+	wctx, wcancel := context.WithTimeout(ctx, mergeFreezeApplyTimeout)
+	err = s.waitApplied(wctx, st, rd, idx, "the freeze")
+	wcancel()
+	if err != nil {
+		if ctx.Err() == nil {
+			err = &retryError{err}
+		}
 		return nil, abort(err)
 	}
 	merged, err := st.CommitMerge(ctx, leftID, rd, stats)
@@ -429,7 +449,35 @@ func (s *Server) ensureLocalLease(ctx context.Context, st *ranges.Store, rangeID
 }
 
 // waitApplied waits until every replica of desc has applied index.
-func (s *Server) waitApplied(ctx context.Context, st *ranges.Store, desc *kvpb.RangeDescriptor, index uint64) error {
+// Merge bounds: how long every replica of the two ranges gets to show it
+// is caught up before the freeze, and to apply the freeze after it.
+const (
+	mergeCatchUpTimeout     = 5 * time.Second
+	mergeFreezeApplyTimeout = 10 * time.Second
+)
+
+// replicasCaughtUp checks that every replica of rangeID (whose lease this
+// store holds) answers and has applied the leaseholder's applied index
+// within mergeCatchUpTimeout; otherwise the merge is retried later.
+func (s *Server) replicasCaughtUp(ctx context.Context, st *ranges.Store, rangeID kvpb.RangeID) error {
+	infos := st.RangeInfo(rangeID)
+	if len(infos) != 1 || infos[0].GetDesc() == nil {
+		return &kvpb.RangeNotFoundError{RangeId: uint64(rangeID), StoreId: uint64(st.StoreID())}
+	}
+	cctx, cancel := context.WithTimeout(ctx, mergeCatchUpTimeout)
+	defer cancel()
+	if err := s.waitApplied(cctx, st, infos[0].GetDesc(), infos[0].GetAppliedIndex(), "the leaseholder's log"); err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		return &retryError{fmt.Errorf("not merging yet: %w", err)}
+	}
+	return nil
+}
+
+// waitApplied waits until every replica of desc has applied index (what
+// names the entry for the error).
+func (s *Server) waitApplied(ctx context.Context, st *ranges.Store, desc *kvpb.RangeDescriptor, index uint64, what string) error {
 	for _, rep := range desc.GetReplicas() {
 		for attempt := 0; ; attempt++ {
 			var infos []*kvpb.RangeInfo
@@ -447,7 +495,7 @@ func (s *Server) waitApplied(ctx context.Context, st *ranges.Store, desc *kvpb.R
 				break
 			}
 			if err := sleepCtx(ctx, 10*time.Millisecond); err != nil {
-				return fmt.Errorf("replica %d of r%d did not apply the freeze (index %d): %w", rep.GetReplicaId(), desc.GetRangeId(), index, err)
+				return fmt.Errorf("replica %d of r%d (n%d) did not apply %s (index %d): %w", rep.GetReplicaId(), desc.GetRangeId(), rep.NodeID(), what, index, err)
 			}
 		}
 	}

@@ -43,9 +43,17 @@ func (f bankFault) String() string {
 // plus an offset of at most a third of the max offset, so any two nodes
 // stay within it). No read may see another total, the final total is the
 // initial one, and the workload makes progress after every fault.
+//
+// NOT in make test yet: on a loaded machine (2 or 3 runs sharing one core
+// under -race, as in make test) about 2 runs in 7 stall right after
+// "partition leaseholder n1": no commit for 45 s, every stack waiting on
+// an RPC header (server forward(), concurrency handleLock -> PushTxn /
+// ResolveIntent through the server's DistSender, which has no per-attempt
+// timeout). Undiagnosed; TXNTEST_FAULTS=1 runs it (TXNTEST_SEED=404 and
+// 606 stalled once each, neither reproduces every time).
 func TestBankFaults(t *testing.T) {
 	if os.Getenv("TXNTEST_FAULTS") != "1" {
-		t.Skip("known failing on the integrated tree (2026-12-02, issue 6 note); TXNTEST_FAULTS=1 runs it")
+		t.Skip("stalls under CPU contention after a leaseholder partition (see the comment); TXNTEST_FAULTS=1 runs it")
 	}
 	runBankFaults(t, server.Knobs{DisablePlacementDriver: true, LeaseDuration: 2 * time.Second})
 }
@@ -140,9 +148,9 @@ func runBankFaults(t *testing.T, knobs server.Knobs) {
 		return rng.IntN(len(c.Addrs))
 	}
 
-	// Every fault twice, in a seeded order.
+	// Every fault once, in a seeded order (more steps only make the test
+	// longer: under -race in make test it must stay near a minute).
 	schedule := []bankFault{faultKillLeaseholder, faultPartition, faultSplit, faultMerge, faultSkew}
-	schedule = append(schedule, schedule...)
 	rng.Shuffle(len(schedule), func(i, j int) { schedule[i], schedule[j] = schedule[j], schedule[i] })
 	progress("setup", 10)
 	start := time.Now()

@@ -63,6 +63,14 @@ func IsRetryable(err error) bool {
 	return f != nil && (*f)(err)
 }
 
+// IsBelowGCThreshold reports whether err is a read (or write) at a
+// timestamp at or below a range's MVCC GC threshold: the history it asks
+// for is gone (SQL reports it as 72000, snapshot too old).
+func IsBelowGCThreshold(err error) bool {
+	var gce *kvpb.BatchTimestampBeforeGCError
+	return errors.As(err, &gce)
+}
+
 // IsConditionFailed reports whether err is a failed CPut.
 func IsConditionFailed(err error) bool {
 	var cfe *kvpb.ConditionFailedError

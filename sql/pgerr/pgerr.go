@@ -56,6 +56,11 @@ const (
 	InvalidTableDef      = "42P16"
 	NumericOutOfRange    = "22003"
 	InvalidText          = "22P02"
+	// SnapshotTooOld (class 72, snapshot failure; PostgreSQL raises it when
+	// old_snapshot_threshold let a snapshot's data be vacuumed): a read at a
+	// timestamp whose history MVCC GC already removed (AS OF SYSTEM TIME
+	// below the GC threshold). Not retryable: the same timestamp fails again.
+	SnapshotTooOld = "72000"
 )
 
 // New returns an error with code and a formatted message.

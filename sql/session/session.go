@@ -343,9 +343,17 @@ func runGuarded(txn kvtxn.Txn, ctx context.Context, f func() error) error {
 	return err
 }
 
+// wrapRetry gives the KV errors a client must tell apart their SQLSTATE:
+// retryable ones 40001, a read below the MVCC GC threshold 72000.
 func wrapRetry(err error) error {
-	if kvtxn.IsRetryable(err) && pgerr.Code(err) == "" {
+	if err == nil || pgerr.Code(err) != "" {
+		return err
+	}
+	if kvtxn.IsRetryable(err) {
 		return pgerr.New(pgerr.SerializationFailure, "restart transaction: %v", err)
+	}
+	if kvtxn.IsBelowGCThreshold(err) {
+		return pgerr.New(pgerr.SnapshotTooOld, "snapshot too old: %v", err)
 	}
 	return err
 }
