@@ -41,15 +41,18 @@ test-rest:
 	$(GO) test -count=1 -timeout 20m $$pkgs
 
 # The whole ../shared/sqllogictest slice through the wire protocol (make test
-# runs a fixed subset). Against PostgreSQL 15 by default; set
-# TESSERA_SLT_URL=postgres://... to run it against another server.
+# runs a fixed subset): on PostgreSQL 15 (a throw-away server; set
+# TESSERA_SLT_URL=postgres://... to point that run at another server), then
+# on an in-process 3-node Tessera cluster (server/slttest). Each logs its
+# per-file figures, total time and failure classes.
+test-slt:
+	TESSERA_SLT_FULL=1 $(GO) test -count=1 -timeout 30m -run SQLLogicTestPostgres -v ./sql/logictest/
+	TESSERA_SLT_FULL=1 $(GO) test -count=1 -timeout 60m -run SQLLogicTestCluster -v ./server/slttest/
+
 # PostgreSQL's own parser (pg_query_go, cgo; test-only, never linked into
 # bin/tessera) checks the corpus verdicts the plain tests rely on.
 test-oracle:
 	CGO_ENABLED=1 $(GO) test -tags pgoracle -count=1 ./sql/parser/corpus/
-
-test-slt:
-	TESSERA_SLT_FULL=1 $(GO) test -count=1 -timeout 30m -run SQLLogicTest -v ./sql/logictest/
 
 # Issue 9's in-process 5-node placement test (200 ranges, 3 -> 5 nodes
 # under a bank workload, dead-node repair, decommission): minutes of wall

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -48,4 +49,61 @@ func TestFiles(root string) ([]string, error) {
 	})
 	sort.Strings(files)
 	return files, err
+}
+
+// Subset is the fixed part of ../shared/sqllogictest (paths below the
+// corpus root) that make test runs; TESSERA_SLT_FULL=1 runs all of it.
+var Subset = []string{"select1.test", "evidence/in1.test", "evidence/in2.test", "evidence/slt_lang_aggfunc.test",
+	"evidence/slt_lang_createview.test", "evidence/slt_lang_update.test", "random/expr/slt_good_0.test"}
+
+// SelectFiles returns the corpus files a run covers: every file under root
+// when TESSERA_SLT_FULL=1, the files whose path below root matches the
+// regular expression $TESSERA_SLT_FILES when that is set, else Subset.
+func SelectFiles(root string) ([]string, error) {
+	pat := os.Getenv("TESSERA_SLT_FILES")
+	if os.Getenv("TESSERA_SLT_FULL") != "1" && pat == "" {
+		var files []string
+		for _, f := range Subset {
+			files = append(files, filepath.Join(root, f))
+		}
+		return files, nil
+	}
+	files, err := TestFiles(root)
+	if err != nil || pat == "" {
+		return files, err
+	}
+	re, err := regexp.Compile(pat)
+	if err != nil {
+		return nil, fmt.Errorf("logictest: TESSERA_SLT_FILES: %w", err)
+	}
+	var sel []string
+	for _, f := range files {
+		if rel, _ := filepath.Rel(root, f); re.MatchString(rel) {
+			sel = append(sel, f)
+		}
+	}
+	return sel, nil
+}
+
+// DialectFiles lists the .test files of our PostgreSQL-dialect directory
+// (sql/testdata/logic), restricted to the base names containing
+// $TESSERA_LOGIC_FILES when that is set.
+func DialectFiles(dir string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.test"))
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("logictest: no .test files in %s", dir)
+	}
+	if pat := os.Getenv("TESSERA_LOGIC_FILES"); pat != "" {
+		var sel []string
+		for _, f := range files {
+			if strings.Contains(filepath.Base(f), pat) {
+				sel = append(sel, f)
+			}
+		}
+		files = sel
+	}
+	return files, nil
 }

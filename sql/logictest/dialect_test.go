@@ -2,9 +2,7 @@ package logictest
 
 import (
 	"context"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -18,18 +16,8 @@ const dialectDir = "../testdata/logic"
 
 func dialectFiles(t *testing.T) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dialectDir, "*.test"))
+	files, err := DialectFiles(dialectDir)
 	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	if pat := os.Getenv("TESSERA_LOGIC_FILES"); pat != "" {
-		var sel []string
-		for _, f := range files {
-			if strings.Contains(filepath.Base(f), pat) {
-				sel = append(sel, f)
-			}
-		}
-		files = sel
-	}
 	return files
 }
 

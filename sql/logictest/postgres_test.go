@@ -3,8 +3,6 @@ package logictest
 import (
 	"context"
 	"os"
-	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,11 +89,6 @@ func TestRunnerUnreachableServer(t *testing.T) {
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
-// sltSubset is the fixed part of ../shared/sqllogictest run by default;
-// TESSERA_SLT_FULL=1 runs all of it.
-var sltSubset = []string{"select1.test", "evidence/in1.test", "evidence/in2.test", "evidence/slt_lang_aggfunc.test",
-	"evidence/slt_lang_createview.test", "evidence/slt_lang_update.test", "random/expr/slt_good_0.test"}
-
 // TestSQLLogicTestPostgres runs the shared sqllogictest slice against
 // PostgreSQL 15 (or the server at TESSERA_SLT_URL): the fixed subset by
 // default, everything with TESSERA_SLT_FULL=1, the files whose path
@@ -110,27 +103,8 @@ func TestSQLLogicTestPostgres(t *testing.T) {
 	}
 	root, err := FindCorpus(".")
 	require.NoError(t, err)
-	var files []string
-	if os.Getenv("TESSERA_SLT_FULL") == "1" || os.Getenv("TESSERA_SLT_FILES") != "" {
-		files, err = TestFiles(root)
-		require.NoError(t, err)
-		if pat := os.Getenv("TESSERA_SLT_FILES"); pat != "" {
-			// A regular expression over the path below the corpus root.
-			re, err := regexp.Compile(pat)
-			require.NoError(t, err)
-			var sel []string
-			for _, f := range files {
-				if rel, _ := filepath.Rel(root, f); re.MatchString(rel) {
-					sel = append(sel, f)
-				}
-			}
-			files = sel
-		}
-	} else {
-		for _, f := range sltSubset {
-			files = append(files, filepath.Join(root, f))
-		}
-	}
+	files, err := SelectFiles(root)
+	require.NoError(t, err)
 	res, err := Run(context.Background(), Config{URL: url, FreshDatabase: true}, files)
 	require.NoError(t, err)
 	var b strings.Builder

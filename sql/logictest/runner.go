@@ -28,6 +28,11 @@ type Config struct {
 	// URL's database, dropped afterwards) so files cannot see each other's
 	// tables.
 	FreshDatabase bool
+	// AdminURL, if set, is where the per-file database is created and
+	// dropped (another node of a cluster than URL, so that a file also
+	// checks that a database made on one node is usable on another);
+	// URL if empty.
+	AdminURL string
 	// Extended runs each record through the extended protocol
 	// (Parse/Bind/Describe/Execute/Sync) instead of a simple Query. A
 	// record with several statements needs the simple protocol.
@@ -127,9 +132,21 @@ func (r *Result) Report(w io.Writer, maxFailures int) {
 // is returned only when the server cannot be used (connect, create
 // database); record failures are in the result.
 func Run(ctx context.Context, cfg Config, paths []string) (*Result, error) {
+	return RunRoundRobin(ctx, cfg, nil, paths)
+}
+
+// RunRoundRobin is Run over the nodes of a cluster: file k runs on
+// urls[k mod n] with its database created through urls[(k+1) mod n]
+// (cfg.URL and cfg.AdminURL are replaced). With no urls it runs every file
+// on cfg.URL.
+func RunRoundRobin(ctx context.Context, cfg Config, urls []string, paths []string) (*Result, error) {
 	res := &Result{}
-	for _, p := range paths {
-		fr, err := RunFile(ctx, cfg, p)
+	for k, p := range paths {
+		fc := cfg
+		if n := len(urls); n > 0 {
+			fc.URL, fc.AdminURL = urls[k%n], urls[(k+1)%n]
+		}
+		fr, err := RunFile(ctx, fc, p)
 		if err != nil {
 			return res, err
 		}
@@ -154,14 +171,20 @@ func RunFile(ctx context.Context, cfg Config, path string) (FileResult, error) {
 	}
 	connCfg := base.Copy()
 	if cfg.FreshDatabase {
+		admin := base
+		if cfg.AdminURL != "" {
+			if admin, err = pgconn.ParseConfig(cfg.AdminURL); err != nil {
+				return fr, fmt.Errorf("logictest: admin URL: %w", err)
+			}
+		}
 		name := fmt.Sprintf("slt_%d_%d", os.Getpid(), dbCounter.Add(1))
-		if err := adminExec(ctx, base, "CREATE DATABASE "+name); err != nil {
+		if err := adminExec(ctx, admin, "CREATE DATABASE "+name); err != nil {
 			return fr, fmt.Errorf("logictest: %s: %w", path, err)
 		}
 		defer func() {
 			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 			defer cancel()
-			if err := adminExec(dctx, base, "DROP DATABASE IF EXISTS "+name); err != nil && cfg.Logger != nil {
+			if err := adminExec(dctx, admin, "DROP DATABASE IF EXISTS "+name); err != nil && cfg.Logger != nil {
 				cfg.Logger.Warn("drop database", "db", name, "err", err)
 			}
 		}()

@@ -3,9 +3,6 @@ package logictest
 import (
 	"context"
 	"net"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -46,26 +43,8 @@ func TestSQLLogicTestTessera(t *testing.T) {
 	url := startTessera(t)
 	root, err := FindCorpus(".")
 	require.NoError(t, err)
-	var files []string
-	if os.Getenv("TESSERA_SLT_FULL") == "1" || os.Getenv("TESSERA_SLT_FILES") != "" {
-		files, err = TestFiles(root)
-		require.NoError(t, err)
-		if pat := os.Getenv("TESSERA_SLT_FILES"); pat != "" {
-			re, err := regexp.Compile(pat)
-			require.NoError(t, err)
-			var sel []string
-			for _, f := range files {
-				if rel, _ := filepath.Rel(root, f); re.MatchString(rel) {
-					sel = append(sel, f)
-				}
-			}
-			files = sel
-		}
-	} else {
-		for _, f := range sltSubset {
-			files = append(files, filepath.Join(root, f))
-		}
-	}
+	files, err := SelectFiles(root)
+	require.NoError(t, err)
 	res, err := Run(context.Background(), Config{URL: url, Engine: "postgresql", FreshDatabase: true}, files)
 	require.NoError(t, err)
 	var b strings.Builder
@@ -73,4 +52,3 @@ func TestSQLLogicTestTessera(t *testing.T) {
 	t.Log("\n" + b.String())
 	require.GreaterOrEqual(t, res.PassRate(), minTesseraPassRate)
 }
-
