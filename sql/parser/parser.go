@@ -173,6 +173,8 @@ func parseStmtInto(st *Statement, sql string, toks []pgdialect.Token, a, b int) 
 }
 
 func finishParams(sql string, st *Statement) {
+	// fragments (RETURNING, UPDATE's FROM) are parsed apart: restore text order
+	slices.SortStableFunc(st.Params, func(x, y ParamRef) int { return x.Position - y.Position })
 	for _, p := range st.Params {
 		if p.Number > st.NumParams {
 			st.NumParams = p.Number

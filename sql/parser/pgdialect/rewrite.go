@@ -422,10 +422,20 @@ func (w *Rewriter) Run(from, to int) error {
 					top.inFrom = true
 				}
 			case "full":
-				// The MySQL grammar would read FULL as a table alias and run
-				// an inner join: refuse it instead.
-				if top.inFrom && (toks[i+1].Is("join") || toks[i+1].Is("outer")) {
-					w.fail(t, "0A000", "FULL JOIN is not supported")
+				// FULL [OUTER] JOIN is emitted as STRAIGHT_JOIN, a join the
+				// MySQL grammar reads with ON or USING and that PostgreSQL
+				// text cannot otherwise produce (the word straight_join is
+				// always quoted): the planner reads its flag as FULL.
+				if top.inFrom && (toks[i+1].Is("join") || (toks[i+1].Is("outer") && toks[i+2].Is("join"))) {
+					if n := len(w.R.Outs); n > 0 && w.R.Outs[n-1].Text == "natural" {
+						w.fail(t, "0A000", "NATURAL FULL JOIN is not supported")
+						continue
+					}
+					w.emit("STRAIGHT_JOIN", t.Pos)
+					if toks[i+1].Is("outer") {
+						i++
+					}
+					i++
 					continue
 				}
 			case "values":
