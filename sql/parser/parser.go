@@ -457,6 +457,12 @@ func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
 			if len(x.Args) == 2 {
 				return &SubscriptExpr{Expr: x.Args[0], Index: x.Args[1]}, true
 			}
+		case pgdialect.FuncOp:
+			if len(x.Args) == 3 {
+				if s, ok := x.Args[0].(*valuedriver.Value); ok {
+					return &OperatorExpr{Op: s.GetString(), L: x.Args[1], R: x.Args[2]}, true
+				}
+			}
 		case pgdialect.FuncField:
 			if len(x.Args) == 2 {
 				if s, ok := x.Args[1].(*valuedriver.Value); ok {
