@@ -337,14 +337,20 @@ type joinIter struct {
 	n       *plan.Join
 	left    Iter
 	right   []Row
-	table   map[string][]Row
+	table   map[string][]int // hash key -> indexes into right
 	lcols   []plan.Col
 	rcols   []plan.Col
 	cur     Row
-	cands   []Row
+	cands   []int // indexes into right; all of them when all is set
+	all     bool
 	pos     int
 	matched bool
-	buf     []byte
+	// rmatched marks the right rows some left row matched (FULL JOIN);
+	// once the left input is done, rpos walks the unmatched ones.
+	rmatched []bool
+	ldone    bool
+	rpos     int
+	buf      []byte
 }
 
 func (env *Env) newJoin(n *plan.Join) (Iter, error) {
@@ -357,14 +363,17 @@ func (env *Env) newJoin(n *plan.Join) (Iter, error) {
 		return nil, err
 	}
 	it := &joinIter{env: env, n: n, left: left, right: right, lcols: n.L.Columns(), rcols: n.R.Columns()}
+	if n.Kind == plan.FullJoin {
+		it.rmatched = make([]bool, len(right))
+	}
 	if len(n.LeftKeys) > 0 {
-		it.table = map[string][]Row{}
-		for _, r := range right {
+		it.table = map[string][]int{}
+		for i, r := range right {
 			if anyNull(r, n.RightKeys) {
 				continue
 			}
 			k := string(hashKey(nil, r, n.RightKeys, it.rcols))
-			it.table[k] = append(it.table[k], r)
+			it.table[k] = append(it.table[k], i)
 		}
 	}
 	return it, nil
@@ -381,13 +390,24 @@ func anyNull(r Row, idx []int) bool {
 
 func (it *joinIter) Next() (Row, error) {
 	for {
+		if it.ldone {
+			return it.nextUnmatchedRight()
+		}
 		if it.cur == nil {
 			l, err := it.left.Next()
-			if err != nil || l == nil {
+			if err != nil {
 				return nil, err
+			}
+			if l == nil {
+				if it.rmatched == nil {
+					return nil, nil
+				}
+				it.ldone = true
+				continue
 			}
 			it.cur, it.pos, it.matched = l, 0, false
 			if it.table != nil {
+				it.all = false
 				if anyNull(l, it.n.LeftKeys) {
 					it.cands = nil
 				} else {
@@ -395,11 +415,19 @@ func (it *joinIter) Next() (Row, error) {
 					it.cands = it.table[string(it.buf)]
 				}
 			} else {
-				it.cands = it.right
+				it.all = true
 			}
 		}
-		for it.pos < len(it.cands) {
-			r := it.cands[it.pos]
+		n := len(it.cands)
+		if it.all {
+			n = len(it.right)
+		}
+		for it.pos < n {
+			ri := it.pos
+			if !it.all {
+				ri = it.cands[it.pos]
+			}
+			r := it.right[ri]
 			it.pos++
 			if it.pos%1024 == 0 {
 				if err := it.env.checkCancel(); err != nil {
@@ -418,11 +446,14 @@ func (it *joinIter) Next() (Row, error) {
 				}
 			}
 			it.matched = true
+			if it.rmatched != nil {
+				it.rmatched[ri] = true
+			}
 			return row, nil
 		}
 		l := it.cur
 		it.cur = nil
-		if it.n.Kind == plan.LeftJoin && !it.matched {
+		if (it.n.Kind == plan.LeftJoin || it.n.Kind == plan.FullJoin) && !it.matched {
 			row := make(Row, len(l)+len(it.rcols))
 			copy(row, l)
 			for i := len(l); i < len(row); i++ {
@@ -431,6 +462,26 @@ func (it *joinIter) Next() (Row, error) {
 			return row, nil
 		}
 	}
+}
+
+// nextUnmatchedRight returns the next right row no left row matched,
+// NULL-extended on the left (FULL JOIN), or nil when there are no more.
+func (it *joinIter) nextUnmatchedRight() (Row, error) {
+	for it.rpos < len(it.right) {
+		ri := it.rpos
+		it.rpos++
+		if it.rmatched[ri] {
+			continue
+		}
+		r := it.right[ri]
+		row := make(Row, len(it.lcols)+len(r))
+		for i := 0; i < len(it.lcols); i++ {
+			row[i] = types.Null
+		}
+		copy(row[len(it.lcols):], r)
+		return row, nil
+	}
+	return nil, nil
 }
 
 type applyIter struct {

@@ -427,6 +427,23 @@ func (env *Env) runUpdate(n *plan.Update) (Iter, error) {
 	var out []Row
 	// Compute every new row first (all SET expressions see old values),
 	// then write, so that a key moving onto another row's old key works.
+	if len(rows) > 0 && len(rows[0]) > width {
+		// UPDATE ... FROM: a target row joined with several rows of the
+		// list is updated once, with the first of them (as PostgreSQL).
+		seen := map[string]bool{}
+		kept := rows[:0]
+		for _, r := range rows {
+			pk, err := n.Codec.PrimaryKey(r[:width])
+			if err != nil {
+				return nil, err
+			}
+			if !seen[string(pk)] {
+				seen[string(pk)] = true
+				kept = append(kept, r)
+			}
+		}
+		rows = kept
+	}
 	news := make([]Row, len(rows))
 	for i, r := range rows {
 		nr := append(Row{}, r[:width]...)

@@ -207,3 +207,48 @@ func (n *FieldSelectExpr) Accept(v ast.Visitor) (ast.Node, bool) {
 	n.Expr = e.(ast.ExprNode)
 	return v.Leave(n)
 }
+
+// OperatorExpr is `L Op R` for a PostgreSQL binary operator the MySQL
+// grammar lacks: ^ and the jsonb operators -> ->> #> #>> @> <@ ? ?| ?&.
+type OperatorExpr struct {
+	ast.TexprNode
+	Op   string
+	L, R ast.ExprNode
+}
+
+// Restore implements ast.Node.
+func (n *OperatorExpr) Restore(ctx *format.RestoreCtx) error {
+	ctx.WritePlain("(")
+	if err := n.L.Restore(ctx); err != nil {
+		return err
+	}
+	ctx.WritePlain(" " + n.Op + " ")
+	if err := n.R.Restore(ctx); err != nil {
+		return err
+	}
+	ctx.WritePlain(")")
+	return nil
+}
+
+// Format implements ast.ExprNode.
+func (n *OperatorExpr) Format(w io.Writer) { formatNode(w, n) }
+
+// Accept implements ast.Node.
+func (n *OperatorExpr) Accept(v ast.Visitor) (ast.Node, bool) {
+	nn, skip := v.Enter(n)
+	if skip {
+		return v.Leave(nn)
+	}
+	n = nn.(*OperatorExpr)
+	l, ok := n.L.Accept(v)
+	if !ok {
+		return n, false
+	}
+	n.L = l.(ast.ExprNode)
+	r, ok := n.R.Accept(v)
+	if !ok {
+		return n, false
+	}
+	n.R = r.(ast.ExprNode)
+	return v.Leave(n)
+}

@@ -173,6 +173,8 @@ func parseStmtInto(st *Statement, sql string, toks []pgdialect.Token, a, b int) 
 }
 
 func finishParams(sql string, st *Statement) {
+	// fragments (RETURNING, UPDATE's FROM) are parsed apart: restore text order
+	slices.SortStableFunc(st.Params, func(x, y ParamRef) int { return x.Position - y.Position })
 	for _, p := range st.Params {
 		if p.Number > st.NumParams {
 			st.NumParams = p.Number
@@ -454,6 +456,12 @@ func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
 		case pgdialect.FuncSubscript:
 			if len(x.Args) == 2 {
 				return &SubscriptExpr{Expr: x.Args[0], Index: x.Args[1]}, true
+			}
+		case pgdialect.FuncOp:
+			if len(x.Args) == 3 {
+				if s, ok := x.Args[0].(*valuedriver.Value); ok {
+					return &OperatorExpr{Op: s.GetString(), L: x.Args[1], R: x.Args[2]}, true
+				}
 			}
 		case pgdialect.FuncField:
 			if len(x.Args) == 2 {

@@ -24,6 +24,9 @@ type Statement struct {
 	Params []ParamRef
 	// Returning is the RETURNING list of INSERT/UPDATE/DELETE, nil if none.
 	Returning []*ast.SelectField
+	// DMLFrom is UPDATE's FROM list or DELETE's USING list (the tables
+	// joined to the target), nil if none.
+	DMLFrom *ast.Join
 	// OnConflict is INSERT's ON CONFLICT clause, nil if none.
 	OnConflict *OnConflict
 	// CastTypes gives the PostgreSQL type of every cast in AST (x::t,

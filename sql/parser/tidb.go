@@ -146,6 +146,33 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 	if asAt >= 0 {
 		wk.w.Skip = setSkip(wk.w.Skip, asAt, asEnd)
 	}
+	if first.Is("update") || first.Is("delete") {
+		// UPDATE t SET ... FROM list [WHERE ...] and DELETE FROM t USING
+		// list [WHERE ...]: the list is cut from the statement and parsed
+		// on its own into DMLFrom.
+		kw := "from"
+		if first.Is("delete") {
+			kw = "using"
+		}
+		if fromAt, fromEnd := dmlFrom(toks, a, mainEnd, kw); fromAt >= 0 {
+			if fromAt+1 >= fromEnd {
+				if fromEnd >= b {
+					return syntaxErrorAt(sql, len(sql), "")
+				}
+				return syntaxErrorAt(sql, toks[fromEnd].Pos, toks[fromEnd].Raw(sql))
+			}
+			f, err := parseFragment(sql, toks, fromAt+1, fromEnd, "SELECT * FROM", st, false)
+			if err != nil {
+				return err
+			}
+			sel, ok := f.(*ast.SelectStmt)
+			if !ok || sel.From == nil || sel.Where != nil || sel.GroupBy != nil || sel.OrderBy != nil || sel.Limit != nil {
+				return syntaxErrorAt(sql, toks[fromAt].Pos, toks[fromAt].Raw(sql))
+			}
+			st.DMLFrom = sel.From.TableRefs
+			wk.w.Skip = setSkip(wk.w.Skip, fromAt, fromEnd)
+		}
+	}
 	node, err := parseFragmentWith(sql, toks, a, mainEnd, "", st, wk, toks[a:b])
 	if err != nil {
 		return err
@@ -178,6 +205,28 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 		st.Returning = sel.Fields.Fields
 	}
 	return validated(sql, toks, a, b, &wk.val)
+}
+
+// dmlFrom finds the FROM list of UPDATE (kw "from") or the USING list of
+// DELETE (kw "using") in toks[a:b]: the token range [from, end) of the
+// keyword and its items, end being WHERE or b; from < 0 if none.
+func dmlFrom(toks []pgdialect.Token, a, b int, kw string) (from, end int) {
+	depth := 0
+	from = -1
+	for i := a; i < b; i++ {
+		t := toks[i]
+		switch {
+		case t.IsP("("):
+			depth++
+		case t.IsP(")"):
+			depth--
+		case depth == 0 && t.Kind == pgdialect.Ident && t.Val == kw && from < 0 && (kw != "from" || i > a+1):
+			from = i
+		case depth == 0 && t.Kind == pgdialect.Ident && t.Val == "where" && from >= 0:
+			return from, i
+		}
+	}
+	return from, b
 }
 
 // checkLimitComma refuses MySQL's LIMIT offset, count.

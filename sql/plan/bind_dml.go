@@ -385,6 +385,16 @@ func (b *Binder) BindUpdate(n *ast.UpdateStmt) (*Update, error) {
 	cols := tableCols(d, alias)
 	scan := &Scan{Table: d, Codec: up.Codec, Cols: cols, Locking: true}
 	var in Node = scan
+	if b.Stmt.DMLFrom != nil {
+		// UPDATE ... FROM list: the target joined with the list; the
+		// executor updates each target row once, with its first match.
+		f, fcols, err := b.bindFrom(b.Stmt.DMLFrom, nil)
+		if err != nil {
+			return nil, err
+		}
+		in = &Join{Kind: InnerJoin, L: in, R: f}
+		cols = append(cols, fcols...)
+	}
 	sc := &scope{cols: cols}
 	if n.Where != nil {
 		sc.noAgg = "WHERE"
@@ -436,6 +446,9 @@ func (b *Binder) BindDelete(n *ast.DeleteStmt) (*Delete, error) {
 	del := &Delete{Table: d, Codec: catalog.NewRowCodec(d)}
 	cols := tableCols(d, alias)
 	var in Node = &Scan{Table: d, Codec: del.Codec, Cols: cols, Locking: true}
+	if using == nil {
+		using = b.Stmt.DMLFrom
+	}
 	if using != nil {
 		u, ucols, err := b.bindFrom(using, nil)
 		if err != nil {

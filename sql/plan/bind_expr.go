@@ -67,6 +67,13 @@ func (b *Binder) setParam(n int, t *types.T) {
 	}
 }
 
+// pgOps maps the operators of parser.OperatorExpr to sql/sem's.
+var pgOps = map[string]sem.BinaryOp{
+	"^": sem.OpPow, "->": sem.OpJSONGet, "->>": sem.OpJSONGetText, "#>": sem.OpJSONPath,
+	"#>>": sem.OpJSONPathText, "@>": sem.OpContains, "<@": sem.OpContainedBy,
+	"?": sem.OpJSONExists, "?|": sem.OpJSONExistsAny, "?&": sem.OpJSONExistsAll,
+}
+
 func (b *Binder) binary(op sem.BinaryOp, l, r Expr) (Expr, error) {
 	lt, rt := l.Type(), r.Type()
 	ov, err := sem.ResolveBinary(op, lt, rt)
@@ -381,6 +388,20 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		return nil, pgerr.New(pgerr.Grouping, "aggregate function calls cannot be nested")
 	case *ast.WindowFuncExpr:
 		return nil, pgerr.New(pgerr.Grouping, "window functions are not allowed here")
+	case *parser.OperatorExpr:
+		op, ok := pgOps[n.Op]
+		if !ok {
+			return nil, pgerr.New(pgerr.UndefinedFunction, "operator does not exist: %s", n.Op)
+		}
+		l, err := b.bindExpr(n.L, sc)
+		if err != nil {
+			return nil, err
+		}
+		r, err := b.bindExpr(n.R, sc)
+		if err != nil {
+			return nil, err
+		}
+		return b.binary(op, l, r)
 	case *parser.QuantifiedExpr:
 		op, ok := binOps[n.Op]
 		if !ok {

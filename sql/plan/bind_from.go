@@ -67,6 +67,14 @@ func (b *Binder) bindJoin(j *ast.Join, parent *scope) (Node, []Col, error) {
 	case ast.RightJoin:
 		kind = RightJoin
 	}
+	if j.StraightJoin {
+		// sql/parser's PostgreSQL front end emits FULL [OUTER] JOIN as
+		// STRAIGHT_JOIN (see pgdialect); PostgreSQL demands ON or USING.
+		kind = FullJoin
+		if j.On == nil && len(j.Using) == 0 {
+			return nil, nil, pgerr.New(pgerr.Syntax, "syntax error: FULL JOIN needs ON or USING")
+		}
+	}
 	if lat != nil {
 		if kind != InnerJoin && kind != LeftJoin {
 			return nil, nil, pgerr.New(pgerr.FeatureNotSupported, "only inner and left LATERAL joins are supported")
@@ -88,6 +96,7 @@ func (b *Binder) bindJoin(j *ast.Join, parent *scope) (Node, []Col, error) {
 	join := &Join{Kind: kind, L: l, R: r}
 	sc := &scope{cols: cols, parent: parent, noAgg: "JOIN conditions"}
 	var using []string
+	var merged [][2]int // FULL JOIN USING: (left, right) column pairs
 	if j.NaturalJoin {
 		for _, lc := range lcols {
 			if lc.Hidden {
@@ -127,6 +136,9 @@ func (b *Binder) bindJoin(j *ast.Join, parent *scope) (Node, []Col, error) {
 			// The right copy is not a separate name any more.
 			cols[len(lcols)+ri].Hidden = true
 			cols[len(lcols)+ri].Name = "\x00using:" + name
+			if kind == FullJoin {
+				merged = append(merged, [2]int{li, len(lcols) + ri})
+			}
 		}
 		join.On = AndAll(conds)
 	} else if j.On != nil {
@@ -155,6 +167,23 @@ func (b *Binder) bindJoin(j *ast.Join, parent *scope) (Node, []Col, error) {
 				src = i - nl
 			}
 			p.Exprs = append(p.Exprs, &ColRef{Idx: src, T: cols[i].T})
+		}
+		return p, cols, nil
+	}
+	if len(merged) > 0 {
+		// FULL JOIN USING (x): the visible x is COALESCE(left.x, right.x).
+		p := &Project{In: join, Cols: cols}
+		for i := range cols {
+			p.Exprs = append(p.Exprs, &ColRef{Idx: i, T: cols[i].T})
+		}
+		for _, m := range merged {
+			lt, rt := cols[m[0]].T, cols[m[1]].T
+			t := lt
+			var re Expr = &ColRef{Idx: m[1], T: rt}
+			if !lt.Equal(rt) {
+				re = &Cast{E: re, From: rt, To: lt}
+			}
+			p.Exprs[m[0]] = &Coalesce{Args: []Expr{p.Exprs[m[0]], re}, T: t}
 		}
 		return p, cols, nil
 	}

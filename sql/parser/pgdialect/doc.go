@@ -10,5 +10,7 @@
 // text; the stand-ins it emits for constructs the grammar lacks (cast
 // markers CHAR(CastMarkerBase+k), the __pg_* functions, AUTO_INCREMENT for
 // identity columns) are replaced or recorded by sql/parser and never reach
-// code above it. It imports nothing of ours; only sql/parser imports it.
+// code above it, except STRAIGHT_JOIN, which stands for FULL [OUTER] JOIN and
+// reaches sql/plan as ast.Join.StraightJoin (the word straight_join in user
+// text is always quoted, so nothing else produces it). It imports nothing of ours; only sql/parser imports it.
 package pgdialect

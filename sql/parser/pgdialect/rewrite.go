@@ -422,10 +422,20 @@ func (w *Rewriter) Run(from, to int) error {
 					top.inFrom = true
 				}
 			case "full":
-				// The MySQL grammar would read FULL as a table alias and run
-				// an inner join: refuse it instead.
-				if top.inFrom && (toks[i+1].Is("join") || toks[i+1].Is("outer")) {
-					w.fail(t, "0A000", "FULL JOIN is not supported")
+				// FULL [OUTER] JOIN is emitted as STRAIGHT_JOIN, a join the
+				// MySQL grammar reads with ON or USING and that PostgreSQL
+				// text cannot otherwise produce (the word straight_join is
+				// always quoted): the planner reads its flag as FULL.
+				if top.inFrom && (toks[i+1].Is("join") || (toks[i+1].Is("outer") && toks[i+2].Is("join"))) {
+					if n := len(w.R.Outs); n > 0 && w.R.Outs[n-1].Text == "natural" {
+						w.fail(t, "0A000", "NATURAL FULL JOIN is not supported")
+						continue
+					}
+					w.emit("STRAIGHT_JOIN", t.Pos)
+					if toks[i+1].Is("outer") {
+						i++
+					}
+					i++
 					continue
 				}
 			case "values":
@@ -783,7 +793,9 @@ func (w *Rewriter) Run(from, to int) error {
 				}
 			case "#":
 				w.emit("^", t.Pos)
-			case "^", "&&", "!", "!!", "@", "@>", "<@", "->", "->>", "#>", "#>>", "?", "?|", "?&", "<<=", ">>=", "~~", "!~~", ":=":
+			case "^", "@>", "<@", "->", "->>", "#>", "#>>", "?", "?|", "?&":
+				w.operator(i, to)
+			case "&&", "!", "!!", "@", "<<=", ">>=", "~~", "!~~", ":=":
 				w.fail(t, "42883", "operator does not exist: "+t.Val)
 			case "=", "<>", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "||", "|", "&", "<<", ">>":
 				w.emit(t.Val, t.Pos)
@@ -793,6 +805,153 @@ func (w *Rewriter) Run(from, to int) error {
 		}
 	}
 	return w.err
+}
+
+// operator rewrites the binary operator toks[i] the MySQL grammar lacks
+// (^, the jsonb operators) into FuncOp('op', left, right). PostgreSQL
+// binds unary minus and the postfix forms (::, [ ], .field) tighter than
+// these operators and ^ tighter than * and /; the operands taken here are
+// exactly that: the primary expression before (with a unary sign) and the
+// one after. A jsonb operator's operand that is itself a sum or product
+// must be parenthesised (PostgreSQL would read j -> 1 + 1 as j -> (1 + 1)).
+func (w *Rewriter) operator(i, to int) {
+	t := w.Toks[i]
+	if !w.binaryContext() {
+		// PostgreSQL looks for a prefix operator and finds none
+		w.fail(t, "42883", "operator does not exist: "+t.Val)
+		return
+	}
+	end := operandEnd(w.Toks, i+1, to)
+	if end < 0 {
+		w.fail(w.Toks[i+1], "42601", "syntax error")
+		return
+	}
+	s := w.primaryStart()
+	if s > 0 && (w.R.Outs[s-1].Text == "-" || w.R.Outs[s-1].Text == "+") && (s == 1 || !outEndsOperand(w.R.Outs[s-2].Text)) {
+		s--
+	}
+	o := w.R.Outs[s].Orig
+	w.R.Outs = append(w.R.Outs[:s], append([]Out{{Text: FuncOp, Orig: o}, {Text: "(", Orig: o}, {Text: quoteStr(t.Val), Orig: t.Pos}, {Text: ",", Orig: t.Pos}}, w.R.Outs[s:]...)...)
+	w.emit(",", t.Pos)
+	if w.Insert == nil {
+		w.Insert = map[int]string{}
+	}
+	if prev, ok := w.Insert[end]; ok {
+		w.Insert[end] = ") " + prev
+	} else {
+		w.Insert[end] = ")"
+	}
+}
+
+// outEndsOperand reports whether an output chunk ends an operand (so a
+// following + or - is binary).
+func outEndsOperand(s string) bool {
+	if s == ")" || s == "]" || s == "?" {
+		return true
+	}
+	if s == "" {
+		return false
+	}
+	c := s[0]
+	if c == '\'' || c == '"' || isDigit(c) {
+		return true
+	}
+	return isWordOut(s) && !isCmp(s)
+}
+
+// operandEnd returns the index after the primary expression starting at
+// toks[i] (signs, a literal, a name or call, a parenthesised expression,
+// CASE ... END, ARRAY[...], then any ::type, [subscript] and .field), or
+// -1 if none starts there.
+func operandEnd(toks []Token, i, to int) int {
+	j := i
+	for j < to && (toks[j].IsP("-") || toks[j].IsP("+")) {
+		j++
+	}
+	if j >= to {
+		return -1
+	}
+	t := toks[j]
+	switch t.Kind {
+	case String, Int, Num, Param, BitStr:
+		j++
+	case Punct:
+		if !t.IsP("(") {
+			return -1
+		}
+		c := matchClose(toks, j, to)
+		if c < 0 {
+			return -1
+		}
+		j = c + 1
+	case Ident, QIdent:
+		if t.Kind == Ident && t.Val == "case" {
+			depth := 0
+			for ; j < to; j++ {
+				if toks[j].Is("case") {
+					depth++
+				} else if toks[j].Is("end") {
+					depth--
+					if depth == 0 {
+						break
+					}
+				}
+			}
+			if j >= to {
+				return -1
+			}
+			j++
+			break
+		}
+		if t.Kind == Ident && toks[j+1].Kind == String && IsTypeStart(t.Val) {
+			if _, next, ok := ParseType(toks, j, false); ok && next < to && toks[next].Kind == String {
+				j = next + 1
+				break
+			}
+		}
+		if t.Kind == Ident && t.Val == "array" && toks[j+1].IsP("[") {
+			c := matchClose(toks, j+1, to)
+			if c < 0 {
+				return -1
+			}
+			j = c + 1
+			break
+		}
+		j++
+		for j+1 < to && toks[j].IsP(".") && (toks[j+1].Kind == Ident || toks[j+1].Kind == QIdent) {
+			j += 2
+		}
+		if j < to && toks[j].IsP("(") {
+			c := matchClose(toks, j, to)
+			if c < 0 {
+				return -1
+			}
+			j = c + 1
+		}
+	default:
+		return -1
+	}
+	for j < to {
+		switch {
+		case toks[j].IsP("::"):
+			_, next, ok := ParseType(toks, j+1, true)
+			if !ok {
+				return -1
+			}
+			j = next
+		case toks[j].IsP("["):
+			c := matchClose(toks, j, to)
+			if c < 0 {
+				return -1
+			}
+			j = c + 1
+		case toks[j].IsP(".") && j+1 < to && (toks[j+1].Kind == Ident || toks[j+1].Kind == QIdent):
+			j += 2
+		default:
+			return j
+		}
+	}
+	return j
 }
 
 // binaryContext reports whether the last output chunk ends an operand.
@@ -878,6 +1037,9 @@ const (
 	FuncSubscript = "__pg_subscript"
 	FuncField     = "__pg_field"
 	FuncAggOrder  = "__pg_aggorder"
+	// FuncOp('op', l, r) is the binary operator op (^ and the jsonb
+	// operators), which sql/parser turns into OperatorExpr.
+	FuncOp = "__pg_op"
 )
 
 func isCmp(s string) bool {
