@@ -83,7 +83,36 @@ type Index struct {
 	Unique    bool
 	ColumnIDs []ColumnID
 	Desc      []bool
+	// State is where a secondary index is in an online schema change
+	// (see the package doc); "" is public.
+	State IndexState `json:",omitempty"`
 }
+
+// IndexState is a secondary index's state in an online schema change.
+// Writers maintain an index according to its state; only public indexes
+// are read (planner, ON CONFLICT inference, catalogs).
+type IndexState string
+
+// Index states, in the order CREATE INDEX goes through them (DROP INDEX
+// and a failed CREATE INDEX go back: write-only → delete-only → removed).
+const (
+	// IndexPublic: complete; read and written.
+	IndexPublic IndexState = ""
+	// IndexDeleteOnly: writers delete entries of the rows they delete or
+	// change, never add entries; nothing reads it.
+	IndexDeleteOnly IndexState = "delete_only"
+	// IndexWriteOnly: writers maintain it fully (puts, deletes and the
+	// UNIQUE check) while the backfill fills in the entries of older
+	// rows; nothing reads it.
+	IndexWriteOnly IndexState = "write_only"
+)
+
+// Public reports whether the index may be read.
+func (ix *Index) Public() bool { return ix.State == IndexPublic }
+
+// Writable reports whether writers add entries to the index (public or
+// write-only); a delete-only index only has entries removed.
+func (ix *Index) Writable() bool { return ix.State != IndexDeleteOnly }
 
 // SequenceOpts are a sequence's parameters.
 type SequenceOpts struct {
@@ -123,13 +152,36 @@ func (d *Descriptor) IndexByName(name string) int {
 	return -1
 }
 
-// AllIndexes returns the primary index followed by the secondary ones.
+// AllIndexes returns the primary index followed by the secondary ones,
+// in every state (for writes and key prefixes; reads use PublicIndexes).
 func (d *Descriptor) AllIndexes() []*Index {
 	out := []*Index{d.Primary}
 	for i := range d.Indexes {
 		out = append(out, &d.Indexes[i])
 	}
 	return out
+}
+
+// PublicIndexes returns the primary index followed by the secondary ones
+// that are public: the indexes that reads may use.
+func (d *Descriptor) PublicIndexes() []*Index {
+	out := []*Index{d.Primary}
+	for i := range d.Indexes {
+		if d.Indexes[i].Public() {
+			out = append(out, &d.Indexes[i])
+		}
+	}
+	return out
+}
+
+// IndexByID finds a secondary index by ID; -1 if absent.
+func (d *Descriptor) IndexByID(id IndexID) int {
+	for i := range d.Indexes {
+		if d.Indexes[i].ID == id {
+			return i
+		}
+	}
+	return -1
 }
 
 // Validate checks a table descriptor's internal consistency.

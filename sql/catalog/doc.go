@@ -20,9 +20,29 @@
 // its next statement. Because the read is part of the statement's
 // serializable transaction, a statement that used old descriptors cannot
 // commit after the DDL that changed them (its read of descgen conflicts
-// with the DDL's write). This is a version check, not a lease: there is no
-// intermediate-state online schema change yet (CREATE INDEX backfills
-// inside its own transaction). NewCollectionDeferred skips the read at
+// with the DDL's write). This is a version check, not a lease, and it is
+// stronger than the lease rule "at most two versions live": a transaction
+// that read version v can commit only at a timestamp below the commit of
+// v+1, so in the serial order every write used the version current at its
+// timestamp. The online schema changer (sql/session/schemachange.go) so
+// needs no wait for caches between steps: its wait rule is that each step
+// is its own transaction committed after the previous one, and the
+// backfill reads at a later timestamp, which resolves (waits for or
+// pushes into a refresh failure) the intents of any transaction still
+// finishing at the older version.
+//
+// Online index changes: Index.State is public (""), write-only or
+// delete-only. Writers add entries to public and write-only indexes (with
+// the UNIQUE check) and delete entries from every index; reads, the
+// planner and ON CONFLICT use PublicIndexes only. CREATE INDEX (implicit
+// transaction) commits the index delete-only, then steps it write-only,
+// backfills in chunks (each chunk re-reads its primary rows and writes
+// their entries in one serializable transaction; UNIQUE is checked per
+// row against the index), then public; on failure it goes write-only →
+// delete-only → removed (entries deleted). DROP INDEX goes public →
+// write-only → delete-only → removed. Inside a transaction block both
+// change the index in the block's transaction (blocking writers for the
+// backfill). NewCollectionDeferred skips the read at
 // the start: it assumes the cache's generation, and its caller reads
 // descgen with its first other read (CheckGen) or before committing
 // (Verify); the collection verifies on its own before reading any

@@ -97,7 +97,7 @@ func (env *Env) findConflict(rc *catalog.RowCodec, row Row, self []byte) (*confl
 	}
 	for i := range d.Indexes {
 		ix := &d.Indexes[i]
-		if !ix.Unique {
+		if !ix.Unique || !ix.Writable() { // a delete-only index is incomplete
 			continue
 		}
 		key, plen, hasNull, err := rc.IndexKey(ix, row)
@@ -133,7 +133,8 @@ func uniqueErr(d *catalog.Descriptor, ix *catalog.Index) error {
 	return pgerr.New(pgerr.UniqueViolation, "duplicate key value violates unique constraint %q", name)
 }
 
-// writeRow writes a new row and its index entries (after checks).
+// writeRow writes a new row and its entries in the public and write-only
+// indexes (after checks).
 func (env *Env) writeRow(rc *catalog.RowCodec, row Row) error {
 	pk, err := rc.PrimaryKey(row)
 	if err != nil {
@@ -150,6 +151,9 @@ func (env *Env) writeRow(rc *catalog.RowCodec, row Row) error {
 		return err
 	}
 	for i := range rc.Desc.Indexes {
+		if !rc.Desc.Indexes[i].Writable() {
+			continue
+		}
 		key, _, _, err := rc.IndexKey(&rc.Desc.Indexes[i], row)
 		if err != nil {
 			return err
@@ -161,7 +165,7 @@ func (env *Env) writeRow(rc *catalog.RowCodec, row Row) error {
 	return nil
 }
 
-// deleteRow removes a row and its index entries.
+// deleteRow removes a row and its index entries (in every index state).
 func (env *Env) deleteRow(rc *catalog.RowCodec, row Row) error {
 	pk, err := rc.PrimaryKey(row)
 	if err != nil {
@@ -309,7 +313,7 @@ func (env *Env) runInsert(n *plan.Insert) (Iter, error) {
 		} else if len(d.Indexes) > 0 {
 			for i := range d.Indexes {
 				ix := &d.Indexes[i]
-				if !ix.Unique {
+				if !ix.Unique || !ix.Writable() {
 					continue
 				}
 				c, err := env.findConflict(n.Codec, row, nil)
@@ -375,6 +379,12 @@ func (env *Env) updateRow(rc *catalog.RowCodec, old, nr Row) error {
 			return err
 		}
 		if bytes.Equal(ok, nk) {
+			continue
+		}
+		if !ix.Writable() { // delete-only: drop the old entry, add none
+			if err := env.Txn.Del(env.Ctx, ok); err != nil {
+				return err
+			}
 			continue
 		}
 		if ix.Unique && !hasNull {

@@ -190,7 +190,7 @@ func (b *Binder) BindInsert(n *ast.InsertStmt) (*Insert, error) {
 				return nil, pgerr.New(pgerr.InvalidColumnRef, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
 			}
 		} else if oc.Constraint != "" {
-			for _, ix := range d.AllIndexes() {
+			for _, ix := range d.PublicIndexes() {
 				if ix.Name == oc.Constraint {
 					ins.OnConflict.Index = ix
 				}
@@ -245,7 +245,7 @@ func (b *Binder) bindSetValue(e ast.ExprNode, sc *scope, d *catalog.Descriptor, 
 }
 
 func findUniqueIndex(d *catalog.Descriptor, names []string) *catalog.Index {
-	for _, ix := range d.AllIndexes() {
+	for _, ix := range d.PublicIndexes() {
 		if ix != d.Primary && !ix.Unique {
 			continue
 		}

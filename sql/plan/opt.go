@@ -380,7 +380,7 @@ func chooseIndex(s *Scan, conj []Expr) {
 	best := -1
 	var bestIdx *catalog.Index
 	var bestSpans []Span
-	for k, ix := range s.Table.AllIndexes() {
+	for k, ix := range s.Table.PublicIndexes() {
 		spans, score := spansFor(s, ix, bounds)
 		if k == 0 {
 			score++ // prefer the primary index on ties (no index join)

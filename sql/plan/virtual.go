@@ -599,7 +599,7 @@ func relIndexes(d *catalog.Descriptor) []*catalog.Index {
 		return nil
 	}
 	var out []*catalog.Index
-	for _, ix := range d.AllIndexes() {
+	for _, ix := range d.PublicIndexes() {
 		if ix == nil {
 			continue
 		}

@@ -299,7 +299,7 @@ func (s *Session) resolveIndex(st *stmtCtx, schema, table, index string) (indexT
 			if d == nil || d.Kind != catalog.KindTable {
 				continue
 			}
-			for _, ix := range d.AllIndexes() {
+			for _, ix := range d.PublicIndexes() {
 				if ix.Name == index {
 					if t != nil {
 						return indexTarget{}, pgerr.New("42725", "index name %q is ambiguous (in tables %q and %q); write table@index", index, t.Name, d.Name)
@@ -315,7 +315,7 @@ func (s *Session) resolveIndex(st *stmtCtx, schema, table, index string) (indexT
 	ix := t.Primary
 	if index != "" {
 		ix = nil
-		for _, x := range t.AllIndexes() {
+		for _, x := range t.PublicIndexes() {
 			if x.Name == index {
 				ix = x
 			}

@@ -26,6 +26,14 @@ type ddl struct {
 	st   *parser.Statement
 	// notices collected for the client.
 	notices []string
+	// online: the statement runs in an implicit transaction, so CREATE
+	// INDEX and DROP INDEX commit the first state change only and leave
+	// the rest to a schemaJob run after the commit (schemachange.go).
+	// In a transaction block they change the index in the block's
+	// transaction (backfill included), which is transactional but blocks
+	// concurrent writers of the table for the backfill.
+	online bool
+	jobs   []schemaJob
 }
 
 func (d *ddl) schemaOf(tn *ast.TableName) (catalog.ID, error) {
@@ -387,16 +395,28 @@ func (d *ddl) createIndex(n *ast.CreateIndexStmt) (string, error) {
 		ix.ColumnIDs = append(ix.ColumnIDs, c.ID)
 		ix.Desc = append(ix.Desc, p.Desc)
 	}
-	desc.NextIndexID++
-	desc.Indexes = append(desc.Indexes, ix)
-	// Backfill in this transaction.
-	if err := d.backfill(desc, &desc.Indexes[len(desc.Indexes)-1]); err != nil {
+	if err := d.addIndex(desc, ix); err != nil {
 		return "", err
 	}
 	if err := d.coll.Write(d.ctx, desc); err != nil {
 		return "", err
 	}
 	return "CREATE INDEX", nil
+}
+
+// addIndex adds a new secondary index to desc: online, in the delete-only
+// state with a job to take it to public; else public, backfilled in this
+// transaction.
+func (d *ddl) addIndex(desc *catalog.Descriptor, ix catalog.Index) error {
+	desc.NextIndexID++
+	if d.online {
+		ix.State = catalog.IndexDeleteOnly
+		desc.Indexes = append(desc.Indexes, ix)
+		d.jobs = append(d.jobs, schemaJob{table: desc.ID, index: ix.ID, name: ix.Name})
+		return nil
+	}
+	desc.Indexes = append(desc.Indexes, ix)
+	return d.backfill(desc, &desc.Indexes[len(desc.Indexes)-1])
 }
 
 func (d *ddl) indexNameTaken(schema catalog.ID, name string) (bool, error) {
@@ -561,6 +581,20 @@ func (d *ddl) dropIndex(n *parser.DropIndexStmt) (string, error) {
 			}
 			desc := catalog.Mutable(t)
 			ix := desc.Indexes[i]
+			if !ix.Public() {
+				return "", pgerr.New(pgerr.ObjectInUse, "index %q is being created or dropped", ix.Name)
+			}
+			if d.online {
+				// Public → write-only here; the job goes on to delete-only
+				// and removes the entries.
+				desc.Indexes[i].State = catalog.IndexWriteOnly
+				if err := d.coll.Write(d.ctx, desc); err != nil {
+					return "", err
+				}
+				d.jobs = append(d.jobs, schemaJob{table: desc.ID, index: ix.ID, name: ix.Name, drop: true})
+				done = true
+				break
+			}
 			p := catalog.IndexPrefix(desc.ID, ix.ID)
 			if err := d.env.Txn.DelRange(d.ctx, p, catalog.PrefixEnd(p)); err != nil {
 				return "", err
@@ -751,9 +785,7 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 			if ix.Name == "" {
 				ix.Name = desc.Name + "_" + strings.Join(names, "_") + "_key"
 			}
-			desc.NextIndexID++
-			desc.Indexes = append(desc.Indexes, ix)
-			if err := d.backfill(desc, &desc.Indexes[len(desc.Indexes)-1]); err != nil {
+			if err := d.addIndex(desc, ix); err != nil {
 				return "", err
 			}
 		default:

@@ -54,6 +54,9 @@ type Engine struct {
 
 	bootMu sync.Mutex
 	booted bool
+
+	// backfillHook (tests) runs after each committed backfill chunk.
+	backfillHook func(rows int)
 }
 
 var _ conn.Engine = (*Engine)(nil)
@@ -364,6 +367,8 @@ type result struct {
 	rows    []exec.Row
 	tag     string
 	notices []string
+	// jobs are online index changes to finish after the commit.
+	jobs []schemaJob
 }
 
 func (s *Session) withCancel(ctx context.Context) (context.Context, func()) {
@@ -485,7 +490,28 @@ func (s *Session) run(ctx context.Context, stmt *parser.Statement, params []type
 		}
 		return nil, err
 	}
-	return s.inTxn(ctx, func(st *stmtCtx) (*result, error) { return s.execute(st, stmt, params) })
+	res, err = s.inTxn(ctx, func(st *stmtCtx) (*result, error) { return s.execute(st, stmt, params) })
+	if err == nil && res != nil && len(res.jobs) > 0 {
+		// The statement's transaction committed the first state of an
+		// online index change; finish it before answering.
+		sc := &schemaChanger{db: s.eng.db, cache: s.eng.cache, afterChunk: s.eng.backfillHook}
+		for _, j := range res.jobs {
+			if err := sc.run(ctx, j); err != nil {
+				if ctx.Err() != nil && pgerr.Code(err) == "" {
+					return nil, pgerr.New(pgerr.QueryCanceled, "canceling statement due to user request")
+				}
+				return nil, err
+			}
+		}
+	}
+	return res, err
+}
+
+// onlineDDL reports whether index changes run online (an implicit,
+// current-time transaction; see ddl.online).
+func (s *Session) onlineDDL() bool {
+	_, hist := s.historical()
+	return !s.inBlock && !hist
 }
 
 // inTxn runs f in the open transaction block or in an implicit,
@@ -871,7 +897,7 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 		NodeID: s.eng.cfg.NodeID, Budget: s.eng.cfg.MemoryBudget}
 	b := s.binder(st, stmt, s.curParamTypes)
 	if stmt.Ext != nil {
-		d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt}
+		d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt, online: s.onlineDDL()}
 		var tag string
 		var err error
 		switch x := stmt.Ext.(type) {
@@ -887,18 +913,18 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 		if err != nil {
 			return nil, err
 		}
-		return &result{tag: tag, notices: d.notices}, nil
+		return &result{tag: tag, notices: d.notices, jobs: d.jobs}, nil
 	}
 	return s.executeAST(st, b, env, stmt, stmt.AST)
 }
 
 func (s *Session) executeAST(st *stmtCtx, b *plan.Binder, env *exec.Env, stmt *parser.Statement, n ast.StmtNode) (*result, error) {
-	d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt}
+	d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt, online: s.onlineDDL()}
 	ddlRes := func(tag string, err error) (*result, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &result{tag: tag, notices: d.notices}, nil
+		return &result{tag: tag, notices: d.notices, jobs: d.jobs}, nil
 	}
 	switch n := n.(type) {
 	case *ast.SelectStmt, *ast.SetOprStmt:
