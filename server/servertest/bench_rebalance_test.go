@@ -76,7 +76,13 @@ func BenchmarkRebalanceDecommission(b *testing.B) {
 			}
 			for _, r := range st.ranges {
 				if r.GetStats().GetLiveBytes() > 8<<20 {
-					return fmt.Errorf("r%d not split yet", r.GetDesc().GetRangeId())
+					why := ""
+					if e, err := p.Explain(ctx, &pb.ExplainRequest{RangeId: r.GetDesc().GetRangeId()}); err == nil {
+						why = e.GetText()
+					} else {
+						why = err.Error()
+					}
+					return fmt.Errorf("r%d (%d bytes) not split yet: %s", r.GetDesc().GetRangeId(), r.GetStats().GetLiveBytes(), why)
 				}
 			}
 			return nil
