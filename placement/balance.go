@@ -287,7 +287,8 @@ func (c *cycle) rebalanceLoad() {
 // the least QPS.
 func (c *cycle) coolestVoter(r *Range, except kvpb.StoreID) (kvpb.StoreID, bool) {
 	var best kvpb.StoreID
-	for _, v := range r.Voters() {
+	var buf [8]Replica
+	for _, v := range r.appendVoters(buf[:0]) {
 		if v.Store == except || !c.leaseEligible(v.Store) {
 			continue
 		}

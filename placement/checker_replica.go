@@ -35,13 +35,15 @@ func (c *cycle) badReason(r *Range, rep Replica, seen *[]Replica) string {
 // stores that may not hold them.
 func (c *cycle) repair() {
 	rf := c.s.Settings.ReplicationFactor
+	seenBuf := make([]Replica, 0, 8)
 	for i := range c.s.Ranges {
 		r := &c.s.Ranges[i]
 		if c.busy[r.ID] {
 			c.note(r.ID, "an operator is already running on %s", r.ID)
 			continue
 		}
-		voters := r.Voters()
+		var voterBuf [8]Replica
+		voters := r.appendVoters(voterBuf[:0])
 		alive := 0
 		for _, v := range voters {
 			if lv := c.s.LivenessOf(v.Store); lv != Dead && lv != Decommissioned {
@@ -72,7 +74,7 @@ func (c *cycle) repair() {
 			c.emit(b.remove(learner.Store))
 			continue
 		}
-		seen := make([]Replica, 0, 8)
+		seen := seenBuf[:0] // badReason appends: one buffer for the cycle
 		var bad []Replica
 		var badWhy []string
 		good := 0
@@ -133,7 +135,8 @@ func (c *cycle) removalVictim(r *Range, bad []Replica, badWhy []string) (kvpb.St
 	}
 	var victim kvpb.StoreID
 	most := -1
-	for _, v := range r.Voters() {
+	var buf [8]Replica
+	for _, v := range r.appendVoters(buf[:0]) {
 		n := c.replicas[v.Store]
 		if v.Store == r.Leaseholder {
 			n-- // prefer keeping the lease where it is

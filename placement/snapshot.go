@@ -147,15 +147,21 @@ func (r *Range) Replica(s kvpb.StoreID) (Replica, bool) {
 	return Replica{}, false
 }
 
-// Voters returns the voting replicas.
+// Voters returns the voting replicas (a new slice).
 func (r *Range) Voters() []Replica {
-	var out []Replica
+	return r.appendVoters(make([]Replica, 0, len(r.Replicas)))
+}
+
+// appendVoters appends the voting replicas to dst (the decision cycle
+// passes a stack buffer, so a cycle over many ranges does not allocate
+// per range).
+func (r *Range) appendVoters(dst []Replica) []Replica {
 	for _, rep := range r.Replicas {
 		if rep.Type == Voter {
-			out = append(out, rep)
+			dst = append(dst, rep)
 		}
 	}
-	return out
+	return dst
 }
 
 // Snapshot is a read-only view of the cluster that decision functions

@@ -117,10 +117,16 @@ func (d *Driver) Leader() bool {
 }
 
 // Run cycles every Interval until ctx is done, then gives the lease up.
+// A step that returns brings the next cycle forward (to no sooner than
+// a quarter of Interval after the last one), so that an operator's next
+// step starts once the previous one is confirmed rather than an interval
+// later: a replica move is four steps.
 func (d *Driver) Run(ctx context.Context) {
 	t := time.NewTicker(d.cfg.Interval)
 	defer t.Stop()
+	minGap := d.cfg.Interval / 4
 	for {
+		began := time.Now()
 		cctx, cancel := context.WithTimeout(ctx, 4*d.cfg.Interval+5*time.Second)
 		if _, err := d.Cycle(cctx); err != nil && ctx.Err() == nil {
 			d.cfg.Logger.Debug("placement cycle", "err", err)
@@ -128,14 +134,32 @@ func (d *Driver) Run(ctx context.Context) {
 		cancel()
 		select {
 		case <-ctx.Done():
-			d.exec.Stop()
-			rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			_ = d.lease.Release(rctx)
-			cancel()
+			d.shutdown()
 			return
 		case <-t.C:
+		case <-d.exec.StepDone():
+			if wait := minGap - time.Since(began); wait > 0 {
+				gap := time.NewTimer(wait)
+				select {
+				case <-ctx.Done():
+					gap.Stop()
+					d.shutdown()
+					return
+				case <-t.C:
+				case <-gap.C:
+				}
+				gap.Stop()
+			}
 		}
 	}
+}
+
+// shutdown stops the executor and gives the placement lease up.
+func (d *Driver) shutdown() {
+	d.exec.Stop()
+	rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	_ = d.lease.Release(rctx)
+	cancel()
 }
 
 // Cycle runs one decision cycle and returns the operators it started.

@@ -39,6 +39,10 @@ type Executor struct {
 	maxStep time.Duration
 	ctx     context.Context
 	cancel  context.CancelFunc
+	// stepDone gets a value (without blocking) whenever a step returns,
+	// so that the driver's loop can check the operator again before its
+	// next tick instead of leaving every step a whole interval.
+	stepDone chan struct{}
 
 	mu struct {
 		sync.Mutex
@@ -65,12 +69,16 @@ func NewExecutor(runner StepRunner, log *slog.Logger) *Executor {
 	if log == nil {
 		log = slog.Default()
 	}
-	e := &Executor{runner: runner, log: log}
+	e := &Executor{runner: runner, log: log, stepDone: make(chan struct{}, 1)}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.mu.ops = map[kvpb.RangeID]*tracked{}
 	e.mu.idle = sync.NewCond(&e.mu.Mutex)
 	return e
 }
+
+// StepDone returns a channel that receives a value after a step returns
+// (several returns may collapse into one value).
+func (e *Executor) StepDone() <-chan struct{} { return e.stepDone }
 
 // SetMaxStepTime caps the time one step may spend in the runner.
 func (e *Executor) SetMaxStepTime(d time.Duration) { e.maxStep = d }
@@ -178,6 +186,10 @@ func (e *Executor) maybeIssueLocked(s *placement.Snapshot, t *tracked) {
 		e.mu.running--
 		e.mu.idle.Broadcast()
 		e.mu.Unlock()
+		select {
+		case e.stepDone <- struct{}{}:
+		default:
+		}
 	}()
 }
 

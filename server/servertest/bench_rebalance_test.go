@@ -17,7 +17,8 @@ import (
 )
 
 // BenchmarkRebalanceDecommission loads TESSERA_BENCH_MIB MiB (default 64)
-// of 4 KiB values into a 3-node cluster (range_max_bytes 8MiB), adds two
+// of 4 KiB values into a 3-node cluster (range_max_bytes
+// TESSERA_BENCH_RANGE_MIB MiB, default 8), adds two
 // nodes and reports the time until replicas are within 15% of the mean
 // and the logical bytes the new stores received; then decommissions one
 // node and reports the bytes it held over the time it took to empty it.
@@ -31,11 +32,19 @@ func BenchmarkRebalanceDecommission(b *testing.B) {
 		}
 		mib = n
 	}
+	rangeMiB := 8
+	if v := os.Getenv("TESSERA_BENCH_RANGE_MIB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			b.Fatalf("TESSERA_BENCH_RANGE_MIB=%q", v)
+		}
+		rangeMiB = n
+	}
 	for it := 0; it < b.N; it++ {
 		c := servertest.Start(b, servertest.Config{Nodes: 5, Start: 3, Knobs: server.Knobs{PlacementInterval: 500 * time.Millisecond}})
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 		p, a := c.Placement(0), c.Admin(0)
-		for k, v := range map[string]string{"range_max_bytes": "8MiB", "range_min_bytes": "0", "range_cooldown": "5s"} {
+		for k, v := range map[string]string{"range_max_bytes": fmt.Sprintf("%dMiB", rangeMiB), "range_min_bytes": "0", "range_cooldown": "5s"} {
 			if _, err := p.SetSetting(ctx, &pb.SetSettingRequest{Name: k, Value: v}); err != nil {
 				b.Fatal(err)
 			}
@@ -46,14 +55,21 @@ func BenchmarkRebalanceDecommission(b *testing.B) {
 			val[i] = byte('a' + i%26)
 		}
 		keys := mib * 256
+		loadStart := time.Now()
 		var wg sync.WaitGroup
 		errc := make(chan error, 16)
 		for w := 0; w < 16; w++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for i := w; i < keys; i += 16 {
-					if err := db.Put(ctx, []byte(fmt.Sprintf("\x04bench/%08d", i)), val); err != nil {
+				// Batches of 32 consecutive keys (128 KiB): one Raft
+				// proposal per range touched instead of one per key.
+				for base := w * 32; base < keys; base += 16 * 32 {
+					bt := db.NewBatch()
+					for i := base; i < base+32 && i < keys; i++ {
+						bt.Put([]byte(fmt.Sprintf("\x04bench/%08d", i)), val)
+					}
+					if err := db.Run(ctx, bt); err != nil {
 						errc <- err
 						return
 					}
@@ -61,6 +77,7 @@ func BenchmarkRebalanceDecommission(b *testing.B) {
 			}()
 		}
 		wg.Wait()
+		b.Logf("loaded %d MiB in %s", mib, time.Since(loadStart).Round(time.Millisecond))
 		close(errc)
 		if err := <-errc; err != nil {
 			b.Fatal(err)
@@ -75,8 +92,14 @@ func BenchmarkRebalanceDecommission(b *testing.B) {
 				return err
 			}
 			for _, r := range st.ranges {
-				if r.GetStats().GetLiveBytes() > 8<<20 {
-					return fmt.Errorf("r%d not split yet", r.GetDesc().GetRangeId())
+				if r.GetStats().GetLiveBytes() > int64(rangeMiB)<<20 {
+					why := ""
+					if e, err := p.Explain(ctx, &pb.ExplainRequest{RangeId: r.GetDesc().GetRangeId()}); err == nil {
+						why = e.GetText()
+					} else {
+						why = err.Error()
+					}
+					return fmt.Errorf("r%d (%d bytes) not split yet: %s", r.GetDesc().GetRangeId(), r.GetStats().GetLiveBytes(), why)
 				}
 			}
 			return nil
