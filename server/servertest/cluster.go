@@ -458,4 +458,3 @@ func (c *Cluster) WaitFor(timeout time.Duration, what string, cond func() error)
 		<-tm.C
 	}
 }
-
