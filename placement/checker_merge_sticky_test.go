@@ -25,11 +25,11 @@ range r3 start=b end=c size=20MiB voters=s1,s2,s3 lease=s2
 range r4 start=c size=500MiB voters=s1,s2,s3 lease=s3
 `
 	for _, tc := range []struct {
-		name              string
-		leftSticky        time.Duration // relative to the snapshot time; 0: unset
-		rightSticky       time.Duration
+		name               string
+		leftSticky         time.Duration // relative to the snapshot time; 0: unset
+		rightSticky        time.Duration
 		rightStickyForever bool
-		wantMerge         bool
+		wantMerge          bool
 	}{
 		{name: "no marker", wantMerge: true},
 		{name: "right sticky for an hour", rightSticky: time.Hour, wantMerge: false},
