@@ -178,6 +178,9 @@ func (b *Binder) BindInsert(n *ast.InsertStmt) (*Insert, error) {
 		ins.Targets = nil
 		ins.Input = &Values{Rows: [][]Expr{{}}}
 	}
+	if len(n.Columns) > 0 && len(ins.Targets) < len(n.Columns) {
+		return nil, pgerr.New(pgerr.Syntax, "INSERT has more target columns than expressions")
+	}
 	sc := &scope{cols: tableCols(d, alias)}
 	if ins.Returning, ins.RetCols, err = b.bindReturning(b.Stmt.Returning, sc); err != nil {
 		return nil, err
