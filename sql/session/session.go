@@ -648,6 +648,9 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 		s.savepoints = append(s.savepoints, namedSP{name: x.Name, sp: sp})
 		return res, true, nil
 	case *parser.ReleaseStmt:
+		if !s.inBlock {
+			return nil, true, pgerr.New(pgerr.NoActiveTxn, "RELEASE SAVEPOINT can only be used in transaction blocks")
+		}
 		if s.failed {
 			return nil, true, pgerr.New(pgerr.InFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
 		}

@@ -382,7 +382,8 @@ func (w *Rewriter) Run(from, to int) error {
 			if clauseEnd(t.Val) {
 				top.byList = false
 				if t.Val != "on" && t.Val != "using" {
-					if top.inFrom && top.joins > 0 {
+					// (ROWS FROM, and range or groups naming a table)
+					if top.inFrom && top.joins > 0 && t.Val != "rows" && t.Val != "range" && t.Val != "groups" {
 						w.fail(t, "42601", "syntax error")
 						continue
 					}
@@ -1316,11 +1317,18 @@ var grammarFunc = map[string]bool{
 	"ntile": true, "lag": true, "lead": true, "first_value": true, "last_value": true, "nth_value": true,
 }
 
+// windowArgs are the window functions' numbers of arguments (least, most).
+var windowArgs = map[string][2]int{
+	"rank": {0, 0}, "dense_rank": {0, 0}, "row_number": {0, 0}, "cume_dist": {0, 0}, "percent_rank": {0, 0},
+	"ntile": {1, 1}, "lag": {1, 3}, "lead": {1, 3}, "first_value": {1, 1}, "last_value": {1, 1}, "nth_value": {2, 2},
+}
+
 // grammarCall checks the call toks[i]( ... ) of a grammarFunc as
 // PostgreSQL's parse analysis would, so that these get PostgreSQL's
 // SQLSTATE instead of the MySQL grammar's syntax error: a window function
-// without OVER is 42809, count with several arguments and substring with
-// none or one are calls of functions that do not exist (42883). It reports
+// without OVER is 42809 (42883 if it has the wrong number of arguments),
+// so is count(); count with several arguments and substring with none or
+// one are calls of functions that do not exist (42883). It reports
 // whether it failed.
 func (w *Rewriter) grammarCall(i, to int) bool {
 	toks := w.Toks
@@ -1347,6 +1355,10 @@ func (w *Rewriter) grammarCall(i, to int) bool {
 	t := toks[i]
 	switch t.Val {
 	case "count":
+		if args == 0 {
+			w.fail(t, "42809", "count(*) must be used to call a parameterless aggregate function")
+			return true
+		}
 		if args > 1 {
 			w.fail(t, "42883", "function count with "+strconv.Itoa(args)+" arguments does not exist")
 			return true
@@ -1358,6 +1370,10 @@ func (w *Rewriter) grammarCall(i, to int) bool {
 		}
 	default:
 		if !toks[end+1].Is("over") && !toks[end+1].Is("within") && !toks[end+1].Is("filter") {
+			if n := windowArgs[t.Val]; args < n[0] || args > n[1] {
+				w.fail(t, "42883", "function "+t.Val+" with "+strconv.Itoa(args)+" arguments does not exist")
+				return true
+			}
 			w.fail(t, "42809", "window function "+t.Val+" requires an OVER clause")
 			return true
 		}
