@@ -791,6 +791,14 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 			r.cols = p.cols
 		}
 		return r, true, err
+	case *parser.CloseStmt:
+		// DECLARE is not supported, so no cursor exists to close or fetch.
+		if x.All {
+			return res, true, nil
+		}
+		return nil, true, pgerr.New(pgerr.InvalidCursorName, "cursor %q does not exist", x.Name)
+	case *parser.FetchStmt:
+		return nil, true, pgerr.New(pgerr.InvalidCursorName, "cursor %q does not exist", x.Cursor)
 	case *parser.DeallocateStmt:
 		if x.All {
 			s.prepared = nil
