@@ -94,6 +94,9 @@ type Rewriter struct {
 	// ColumnTypes marks that identifiers followed by a type at the start of
 	// a parenthesised element are column definitions (CREATE TABLE).
 	ColumnTypes bool
+	// FromList marks that the next Run starts inside a FROM clause (its
+	// text is a FROM list whose FROM the caller emitted); Run clears it.
+	FromList bool
 	// Skip maps a token index to the index after a run of tokens to drop.
 	Skip map[int]int
 	// Insert maps a token index to text emitted before that token.
@@ -138,7 +141,7 @@ func (w *Rewriter) Restart() {
 	r.text = ""
 	r.starts = r.starts[:0]
 	w.Src, w.Toks = "", nil
-	w.ColumnTypes = false
+	w.ColumnTypes, w.FromList = false, false
 	w.Skip, w.Insert = nil, nil
 	w.DistinctOn = [2]int{}
 	w.err = nil
@@ -362,6 +365,7 @@ func (w *Rewriter) ddlExpr(i, to int) (int, bool) {
 func (w *Rewriter) Run(from, to int) error {
 	toks := w.Toks
 	stack := make([]frame, 1, 8)
+	stack[0].inFrom, w.FromList = w.FromList, false
 	defer w.insertAt(to)
 	for i := from; i < to && w.err == nil; i++ {
 		if len(w.Insert) > 0 {
