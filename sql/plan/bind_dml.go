@@ -395,6 +395,9 @@ func (b *Binder) BindUpdate(n *ast.UpdateStmt) (*Update, error) {
 		if err != nil {
 			return nil, err
 		}
+		if name := sharedTable(cols, fcols); name != "" {
+			return nil, pgerr.New(pgerr.AmbiguousAlias, "table name %q specified more than once", name)
+		}
 		in = &Join{Kind: InnerJoin, L: in, R: f}
 		cols = append(cols, fcols...)
 	}
@@ -456,6 +459,9 @@ func (b *Binder) BindDelete(n *ast.DeleteStmt) (*Delete, error) {
 		u, ucols, err := b.bindFrom(using, nil)
 		if err != nil {
 			return nil, err
+		}
+		if name := sharedTable(cols, ucols); name != "" {
+			return nil, pgerr.New(pgerr.AmbiguousAlias, "table name %q specified more than once", name)
 		}
 		in = &Join{Kind: InnerJoin, L: in, R: u}
 		cols = append(cols, ucols...)
