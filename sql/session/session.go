@@ -112,7 +112,7 @@ func (e *Engine) NewSession(ctx context.Context, args conn.SessionArgs) (conn.Se
 	if err := e.ensureBootstrapped(ctx); err != nil {
 		return nil, err
 	}
-	s := &Session{eng: e, user: args.User, vars: map[string]string{}}
+	s := &Session{eng: e, user: args.User, vars: map[string]string{}, protoStmts: args.Statements}
 	for k, v := range defaultVars {
 		s.vars[k] = v
 	}
@@ -163,6 +163,9 @@ type Session struct {
 	blockAsOf, stmtAsOf hlc.Timestamp
 
 	prepared map[string]*Prepared
+	// protoStmts: the front end's protocol-level statements (DEALLOCATE
+	// drops them too); nil without one
+	protoStmts conn.ProtocolStatements
 	// curParamTypes are the parameter types of the statement executing now.
 	curParamTypes []*types.T
 
@@ -802,10 +805,19 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 	case *parser.DeallocateStmt:
 		if x.All {
 			s.prepared = nil
-		} else {
-			delete(s.prepared, x.Name)
+			if s.protoStmts != nil {
+				s.protoStmts.DropAll()
+			}
+			return res, true, nil
 		}
-		return res, true, nil
+		if _, ok := s.prepared[x.Name]; ok {
+			delete(s.prepared, x.Name)
+			return res, true, nil
+		}
+		if s.protoStmts != nil && s.protoStmts.Drop(x.Name) {
+			return res, true, nil
+		}
+		return nil, true, pgerr.New(pgerr.InvalidStatementName, "prepared statement %q does not exist", x.Name)
 	}
 	return nil, false, nil
 }
