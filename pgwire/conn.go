@@ -51,7 +51,7 @@ type serverConn struct {
 	loc      *time.Location    // session time zone for TIMESTAMPTZ text
 	reported map[string]string // last ParameterStatus values
 
-	stmts   map[string]*preparedStmt
+	stmts   stmtTable
 	portals map[string]*portal
 	// ignoreTillSync is set by an error in the extended protocol: messages
 	// up to the next Sync are discarded.
@@ -156,7 +156,7 @@ func (c *serverConn) startup() (*pgproto3.StartupMessage, error) {
 // session and sends BackendKeyData, ParameterStatus and ReadyForQuery.
 func (c *serverConn) open(sm *pgproto3.StartupMessage) error {
 	var unrecognized []string
-	args := conn.SessionArgs{Options: map[string]string{}}
+	args := conn.SessionArgs{Options: map[string]string{}, Statements: c.stmts}
 	for k, v := range sm.Parameters {
 		switch {
 		case k == "user":

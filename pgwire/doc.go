@@ -24,6 +24,9 @@
 //     discarded; Sync always answers ReadyForQuery with the session's
 //     status (I, T or E). Portals are closed at Sync when no transaction
 //     is open (they do not outlive their transaction, as in PostgreSQL).
+//   - Named statements (Parse) share SQL DEALLOCATE's name space: the
+//     session drops them through conn.SessionArgs.Statements, on the
+//     connection's goroutine.
 //   - Results are buffered and written at ReadyForQuery, Flush, the end
 //     of a COPY request, or every 64 KiB of rows.
 //   - Errors reach the client with their SQLSTATE (SQLState()), detail and

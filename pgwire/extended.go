@@ -255,6 +255,29 @@ func (c *serverConn) execute(m *pgproto3.Execute) error {
 }
 
 // closeObject handles Close; closing what does not exist is not an error.
+// stmtTable is a connection's named prepared statements (Parse); it is
+// the session's conn.ProtocolStatements, so SQL DEALLOCATE drops them as
+// PostgreSQL does. The unnamed statement is not DEALLOCATE's to drop.
+type stmtTable map[string]*preparedStmt
+
+// Drop implements conn.ProtocolStatements.
+func (t stmtTable) Drop(name string) bool {
+	if _, ok := t[name]; !ok || name == "" {
+		return false
+	}
+	delete(t, name)
+	return true
+}
+
+// DropAll implements conn.ProtocolStatements.
+func (t stmtTable) DropAll() {
+	for name := range t {
+		if name != "" {
+			delete(t, name)
+		}
+	}
+}
+
 func (c *serverConn) closeObject(m *pgproto3.Close) error {
 	switch m.ObjectType {
 	case 'S':

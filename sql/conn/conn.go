@@ -21,6 +21,18 @@ type SessionArgs struct {
 	// Options holds the remaining startup parameters (application_name,
 	// DateStyle, TimeZone, options …), to be applied as session variables.
 	Options map[string]string
+	// Statements, when set, holds the protocol-level prepared statements
+	// (Parse): they share SQL DEALLOCATE's name space, as in PostgreSQL.
+	Statements ProtocolStatements
+}
+
+// ProtocolStatements is the front end's table of named prepared
+// statements, called on the connection's goroutine.
+type ProtocolStatements interface {
+	// Drop removes the named statement, reporting whether it existed.
+	Drop(name string) bool
+	// DropAll removes them all.
+	DropAll()
 }
 
 // Column describes one result column (RowDescription).

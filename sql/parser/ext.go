@@ -64,6 +64,33 @@ func (c *cursor) name() (string, error) {
 	return "", c.errHere()
 }
 
+// fetchDirection skips FETCH/MOVE's direction: NEXT, PRIOR, FIRST, LAST,
+// ALL, ABSOLUTE n, RELATIVE n, n, FORWARD [n|ALL], BACKWARD [n|ALL].
+func (c *cursor) fetchDirection() {
+	count := func() bool {
+		j := c.i
+		if j < c.b && (c.toks[j].IsP("-") || c.toks[j].IsP("+")) {
+			j++
+		}
+		if j < c.b && c.toks[j].Kind == pgdialect.Int {
+			c.i = j + 1
+			return true
+		}
+		return false
+	}
+	switch {
+	case c.accept("next"), c.accept("prior"), c.accept("first"), c.accept("last"), c.accept("all"):
+	case c.accept("absolute"), c.accept("relative"):
+		count()
+	case c.accept("forward"), c.accept("backward"):
+		if !c.accept("all") {
+			count()
+		}
+	default:
+		count()
+	}
+}
+
 // qualName reads [schema.]name.
 func (c *cursor) qualName() (string, string, error) {
 	n, err := c.name()
@@ -203,6 +230,30 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		default:
 			err = c.errHere()
 		}
+		n = s
+		if err == nil {
+			err = c.end()
+		}
+	case "close":
+		c.i++
+		s := &CloseStmt{}
+		if c.accept("all") {
+			s.All = true
+		} else {
+			s.Name, err = c.name()
+		}
+		n = s
+		if err == nil {
+			err = c.end()
+		}
+	case "fetch", "move":
+		c.i++
+		s := &FetchStmt{Move: t.Val == "move"}
+		c.fetchDirection()
+		if !c.accept("from") {
+			c.accept("in")
+		}
+		s.Cursor, err = c.name()
 		n = s
 		if err == nil {
 			err = c.end()

@@ -72,6 +72,18 @@ type DeallocateStmt struct {
 	All  bool
 }
 
+// CloseStmt is CLOSE name | ALL (a cursor).
+type CloseStmt struct {
+	Name string
+	All  bool
+}
+
+// FetchStmt is FETCH or MOVE [direction] [FROM | IN] cursor.
+type FetchStmt struct {
+	Cursor string
+	Move   bool
+}
+
 // PrepareStmt is PREPARE name [(types)] AS statement.
 type PrepareStmt struct {
 	Name       string
@@ -149,13 +161,25 @@ func (*ShowStmt) StatementTag() string           { return "SHOW" }
 func (*DiscardStmt) StatementTag() string        { return "DISCARD" }
 func (*DeallocateStmt) StatementTag() string     { return "DEALLOCATE" }
 func (*PrepareStmt) StatementTag() string        { return "PREPARE" }
-func (*ExecuteStmt) StatementTag() string        { return "EXECUTE" }
-func (*CopyStmt) StatementTag() string           { return "COPY" }
-func (*VacuumStmt) StatementTag() string         { return "VACUUM" }
-func (*AnalyzeStmt) StatementTag() string        { return "ANALYZE" }
-func (*SplitAtStmt) StatementTag() string        { return "SPLIT" }
-func (*ShowRangesStmt) StatementTag() string     { return "SHOW" }
-func (*ScatterStmt) StatementTag() string        { return "SCATTER" }
+func (s *CloseStmt) StatementTag() string {
+	if s.All {
+		return "CLOSE CURSOR ALL"
+	}
+	return "CLOSE CURSOR"
+}
+func (s *FetchStmt) StatementTag() string {
+	if s.Move {
+		return "MOVE"
+	}
+	return "FETCH"
+}
+func (*ExecuteStmt) StatementTag() string    { return "EXECUTE" }
+func (*CopyStmt) StatementTag() string       { return "COPY" }
+func (*VacuumStmt) StatementTag() string     { return "VACUUM" }
+func (*AnalyzeStmt) StatementTag() string    { return "ANALYZE" }
+func (*SplitAtStmt) StatementTag() string    { return "SPLIT" }
+func (*ShowRangesStmt) StatementTag() string { return "SHOW" }
+func (*ScatterStmt) StatementTag() string    { return "SCATTER" }
 func (*SetClusterSettingStmt) StatementTag() string {
 	return "SET CLUSTER SETTING"
 }

@@ -244,6 +244,7 @@ func parseFragmentWith(sql string, toks []pgdialect.Token, a, b int, prefix stri
 	}
 	if prefix != "" {
 		w.R.Outs = append(w.R.Outs, pgdialect.Out{Text: prefix, Orig: toks[a].Pos})
+		w.FromList = strings.HasSuffix(prefix, " FROM")
 	}
 	if err := w.Run(a, b); err != nil {
 		return nil, lexErr(sql, err)

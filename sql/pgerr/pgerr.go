@@ -48,6 +48,8 @@ const (
 	DependentObjects     = "2BP01"
 	UndefinedParameter   = "42P02"
 	InvalidSavepoint     = "3B001"
+	InvalidCursorName    = "34000"
+	InvalidStatementName = "26000"
 	ProgramLimit         = "54000"
 	InvalidRowCount      = "2201W"
 	InvalidOffset        = "2201X"

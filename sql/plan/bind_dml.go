@@ -178,6 +178,9 @@ func (b *Binder) BindInsert(n *ast.InsertStmt) (*Insert, error) {
 		ins.Targets = nil
 		ins.Input = &Values{Rows: [][]Expr{{}}}
 	}
+	if len(n.Columns) > 0 && len(ins.Targets) < len(n.Columns) {
+		return nil, pgerr.New(pgerr.Syntax, "INSERT has more target columns than expressions")
+	}
 	sc := &scope{cols: tableCols(d, alias)}
 	if ins.Returning, ins.RetCols, err = b.bindReturning(b.Stmt.Returning, sc); err != nil {
 		return nil, err
@@ -392,6 +395,9 @@ func (b *Binder) BindUpdate(n *ast.UpdateStmt) (*Update, error) {
 		if err != nil {
 			return nil, err
 		}
+		if name := sharedTable(cols, fcols); name != "" {
+			return nil, pgerr.New(pgerr.AmbiguousAlias, "table name %q specified more than once", name)
+		}
 		in = &Join{Kind: InnerJoin, L: in, R: f}
 		cols = append(cols, fcols...)
 	}
@@ -453,6 +459,9 @@ func (b *Binder) BindDelete(n *ast.DeleteStmt) (*Delete, error) {
 		u, ucols, err := b.bindFrom(using, nil)
 		if err != nil {
 			return nil, err
+		}
+		if name := sharedTable(cols, ucols); name != "" {
+			return nil, pgerr.New(pgerr.AmbiguousAlias, "table name %q specified more than once", name)
 		}
 		in = &Join{Kind: InnerJoin, L: in, R: u}
 		cols = append(cols, ucols...)

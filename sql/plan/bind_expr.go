@@ -748,6 +748,15 @@ func (b *Binder) callFunc(name string, es []Expr) (Expr, error) {
 func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
 	name := strings.ToLower(n.FnName.L)
 	if n.Schema.L != "" && n.Schema.L != "pg_catalog" {
+		if n.Schema.L != "public" && !isVirtualSchema(n.Schema.L) {
+			id, err := b.Coll.LookupID(b.Ctx, b.DB, 0, n.Schema.O)
+			if err != nil {
+				return nil, err
+			}
+			if id == 0 {
+				return nil, pgerr.New(pgerr.InvalidSchemaName, "schema %q does not exist", n.Schema.O)
+			}
+		}
 		return nil, pgerr.New(pgerr.UndefinedFunction, "function %s.%s does not exist", n.Schema.O, name)
 	}
 	if e, ok, err := b.bindCatalogFunc(name, n, sc); ok || err != nil {

@@ -60,6 +60,9 @@ func (b *Binder) bindJoin(j *ast.Join, parent *scope) (Node, []Col, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if name := sharedTable(lcols, rcols); name != "" {
+		return nil, nil, pgerr.New(pgerr.AmbiguousAlias, "table name %q specified more than once", name)
+	}
 	kind := InnerJoin
 	switch j.Tp {
 	case ast.LeftJoin:
@@ -320,6 +323,10 @@ func (b *Binder) bindTableName(tn *ast.TableName, alias string) (Node, []Col, er
 	}
 	d, err := b.ResolveTable(tn.Schema.O, tn.Name.O)
 	if err != nil {
+		if pgerr.Code(err) == pgerr.InvalidSchemaName {
+			// PostgreSQL: a relation in a missing schema does not exist.
+			return nil, nil, pgerr.New(pgerr.UndefinedTable, "relation \"%s.%s\" does not exist", tn.Schema.O, tn.Name.O)
+		}
 		return nil, nil, err
 	}
 	if d == nil && tn.Schema.O == "" {
@@ -377,6 +384,30 @@ func (b *Binder) bindTableName(tn *ast.TableName, alias string) (Node, []Col, er
 		return v, v.Cols, nil
 	}
 	return nil, nil, pgerr.New(pgerr.WrongObjectType, "%q is not a table", d.Name)
+}
+
+// sharedTable returns a FROM name that qualifies columns on both sides of a
+// join ("" if none): PostgreSQL rejects FROM t, t and t JOIN t (42712).
+func sharedTable(l, r []Col) string {
+	var names []string
+	for _, c := range l {
+		if c.Table != "" && (len(names) == 0 || names[len(names)-1] != c.Table) {
+			names = append(names, c.Table)
+		}
+	}
+	prev := ""
+	for _, c := range r {
+		if c.Table == "" || c.Table == prev {
+			continue
+		}
+		prev = c.Table
+		for _, n := range names {
+			if n == c.Table {
+				return n
+			}
+		}
+	}
+	return ""
 }
 
 func relabel(cols []Col, alias string) []Col {

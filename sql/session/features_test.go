@@ -372,7 +372,7 @@ func TestAlterColumnAndSchemas(t *testing.T) {
 	s.fails("DROP SCHEMA app", "2BP01")
 	s.exec("DROP TABLE app.items")
 	s.exec("DROP SCHEMA app")
-	s.fails("SELECT * FROM app.items", "3F000")
+	s.fails("SELECT * FROM app.items", "42P01") // PostgreSQL: the relation does not exist
 }
 
 func TestSQLPrepareAndDeleteUsing(t *testing.T) {

@@ -112,7 +112,7 @@ func (e *Engine) NewSession(ctx context.Context, args conn.SessionArgs) (conn.Se
 	if err := e.ensureBootstrapped(ctx); err != nil {
 		return nil, err
 	}
-	s := &Session{eng: e, user: args.User, vars: map[string]string{}}
+	s := &Session{eng: e, user: args.User, vars: map[string]string{}, protoStmts: args.Statements}
 	for k, v := range defaultVars {
 		s.vars[k] = v
 	}
@@ -163,6 +163,9 @@ type Session struct {
 	blockAsOf, stmtAsOf hlc.Timestamp
 
 	prepared map[string]*Prepared
+	// protoStmts: the front end's protocol-level statements (DEALLOCATE
+	// drops them too); nil without one
+	protoStmts conn.ProtocolStatements
 	// curParamTypes are the parameter types of the statement executing now.
 	curParamTypes []*types.T
 
@@ -648,6 +651,9 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 		s.savepoints = append(s.savepoints, namedSP{name: x.Name, sp: sp})
 		return res, true, nil
 	case *parser.ReleaseStmt:
+		if !s.inBlock {
+			return nil, true, pgerr.New(pgerr.NoActiveTxn, "RELEASE SAVEPOINT can only be used in transaction blocks")
+		}
 		if s.failed {
 			return nil, true, pgerr.New(pgerr.InFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
 		}
@@ -788,13 +794,30 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 			r.cols = p.cols
 		}
 		return r, true, err
+	case *parser.CloseStmt:
+		// DECLARE is not supported, so no cursor exists to close or fetch.
+		if x.All {
+			return res, true, nil
+		}
+		return nil, true, pgerr.New(pgerr.InvalidCursorName, "cursor %q does not exist", x.Name)
+	case *parser.FetchStmt:
+		return nil, true, pgerr.New(pgerr.InvalidCursorName, "cursor %q does not exist", x.Cursor)
 	case *parser.DeallocateStmt:
 		if x.All {
 			s.prepared = nil
-		} else {
-			delete(s.prepared, x.Name)
+			if s.protoStmts != nil {
+				s.protoStmts.DropAll()
+			}
+			return res, true, nil
 		}
-		return res, true, nil
+		if _, ok := s.prepared[x.Name]; ok {
+			delete(s.prepared, x.Name)
+			return res, true, nil
+		}
+		if s.protoStmts != nil && s.protoStmts.Drop(x.Name) {
+			return res, true, nil
+		}
+		return nil, true, pgerr.New(pgerr.InvalidStatementName, "prepared statement %q does not exist", x.Name)
 	}
 	return nil, false, nil
 }

@@ -13,4 +13,13 @@
 // code above it, except STRAIGHT_JOIN, which stands for FULL [OUTER] JOIN and
 // reaches sql/plan as ast.Join.StraightJoin (the word straight_join in user
 // text is always quoted, so nothing else produces it). It imports nothing of ours; only sql/parser imports it.
+//
+// The Rewriter also refuses, with PostgreSQL's SQLSTATE, what the MySQL
+// grammar would read differently: a JOIN without ON or USING (other than
+// CROSS and NATURAL), INSERT without INTO, string literals adjacent on one
+// line (PostgreSQL joins them only across a newline), LIMIT/OFFSET of a
+// non-integer string (an integer string becomes the number), the window
+// functions without OVER (42809), count with several arguments and
+// substring with fewer than two (42883); a float literal beyond float64
+// (1e400) is emitted as a numeric cast, PostgreSQL's type for it.
 package pgdialect

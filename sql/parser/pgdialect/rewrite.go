@@ -94,6 +94,9 @@ type Rewriter struct {
 	// ColumnTypes marks that identifiers followed by a type at the start of
 	// a parenthesised element are column definitions (CREATE TABLE).
 	ColumnTypes bool
+	// FromList marks that the next Run starts inside a FROM clause (its
+	// text is a FROM list whose FROM the caller emitted); Run clears it.
+	FromList bool
 	// Skip maps a token index to the index after a run of tokens to drop.
 	Skip map[int]int
 	// Insert maps a token index to text emitted before that token.
@@ -138,7 +141,7 @@ func (w *Rewriter) Restart() {
 	r.text = ""
 	r.starts = r.starts[:0]
 	w.Src, w.Toks = "", nil
-	w.ColumnTypes = false
+	w.ColumnTypes, w.FromList = false, false
 	w.Skip, w.Insert = nil, nil
 	w.DistinctOn = [2]int{}
 	w.err = nil
@@ -153,10 +156,14 @@ func clearSlice[T any](s []T) []T {
 
 // frame is the rewriter's state for one parenthesis level.
 type frame struct {
-	cast     bool // CAST( ... )
-	bracket  bool // ARRAY[ ... ] emitted as __array( ... )
-	byList   bool // inside GROUP/ORDER/PARTITION BY items
-	inFrom   bool // inside a FROM clause
+	cast    bool // CAST( ... )
+	bracket bool // ARRAY[ ... ] emitted as __array( ... )
+	byList  bool // inside GROUP/ORDER/PARTITION BY items
+	inFrom  bool // inside a FROM clause
+	// joins counts the JOINs of this FROM clause still waiting for their
+	// ON or USING (PostgreSQL demands one unless CROSS or NATURAL; the
+	// MySQL grammar reads a bare JOIN as a cross join).
+	joins    int
 	sawLimit bool
 	// subscript: inside x[ ... ] emitted as __pg_subscript(x, ... )
 	subscript bool
@@ -358,6 +365,7 @@ func (w *Rewriter) ddlExpr(i, to int) (int, bool) {
 func (w *Rewriter) Run(from, to int) error {
 	toks := w.Toks
 	stack := make([]frame, 1, 8)
+	stack[0].inFrom, w.FromList = w.FromList, false
 	defer w.insertAt(to)
 	for i := from; i < to && w.err == nil; i++ {
 		if len(w.Insert) > 0 {
@@ -378,7 +386,22 @@ func (w *Rewriter) Run(from, to int) error {
 			if clauseEnd(t.Val) {
 				top.byList = false
 				if t.Val != "on" && t.Val != "using" {
+					// (ROWS FROM, and range or groups naming a table)
+					if top.inFrom && top.joins > 0 && t.Val != "rows" && t.Val != "range" && t.Val != "groups" {
+						w.fail(t, "42601", "syntax error")
+						continue
+					}
 					top.inFrom = false
+				} else if top.inFrom && top.joins > 0 {
+					top.joins--
+				}
+			}
+			if top.inFrom && t.Val == "join" && joinNeedsQual(toks, from, i) {
+				top.joins++
+			}
+			if toks[i+1].IsP("(") && (i == from || !toks[i-1].IsP(".")) && grammarFunc[t.Val] {
+				if w.grammarCall(i, to) {
+					continue
 				}
 			}
 			switch t.Val {
@@ -432,10 +455,17 @@ func (w *Rewriter) Run(from, to int) error {
 						continue
 					}
 					w.emit("STRAIGHT_JOIN", t.Pos)
+					top.joins++
 					if toks[i+1].Is("outer") {
 						i++
 					}
 					i++
+					continue
+				}
+			case "insert":
+				// INSERT INTO: the MySQL grammar would take INSERT t
+				if i == from && !toks[i+1].Is("into") {
+					w.fail(toks[i+1], "42601", "syntax error")
 					continue
 				}
 			case "values":
@@ -464,6 +494,25 @@ func (w *Rewriter) Run(from, to int) error {
 					}
 					continue
 				}
+			}
+			if (t.Val == "limit" || t.Val == "offset") && toks[i+1].Kind == String && toks[i+2].Kind != Op && !toks[i+2].IsP("[") {
+				// LIMIT '5': PostgreSQL casts the literal to bigint; the
+				// MySQL grammar takes only a number
+				v := strings.TrimSpace(toks[i+1].Val)
+				n, err := strconv.ParseInt(v, 10, 64)
+				switch {
+				case err != nil:
+					w.fail(toks[i+1], "22P02", "invalid input syntax for type bigint: "+strconv.Quote(toks[i+1].Val))
+				case n < 0 && t.Val == "limit":
+					w.fail(toks[i+1], "2201W", "LIMIT must not be negative")
+				case n < 0:
+					w.fail(toks[i+1], "2201X", "OFFSET must not be negative")
+				}
+				if err != nil || n < 0 {
+					continue
+				}
+				w.Insert = withInsert(w.Insert, i+1, strconv.FormatInt(n, 10))
+				w.Skip = withSkip(w.Skip, i+1, i+2)
 			}
 			switch t.Val {
 			case "limit":
@@ -678,11 +727,31 @@ func (w *Rewriter) Run(from, to int) error {
 			}
 			w.emit(t.Val, t.Pos)
 		case String:
+			// PostgreSQL joins adjacent string literals only across a
+			// newline ('a'<newline>'b' is 'ab'); the MySQL grammar would
+			// join 'a' 'b' too.
+			if i > from && toks[i-1].Kind == String && !strings.Contains(w.Src[toks[i-1].End:t.Pos], "\n") {
+				w.fail(t, "42601", "syntax error")
+				continue
+			}
 			w.emit(quoteStr(t.Val), t.Pos)
 		case BitStr:
 			raw := t.Raw(w.Src)
 			w.emit(strings.ToLower(raw[:1])+quoteStr(t.Val), t.Pos)
 		case Int, Num:
+			if t.Kind == Num && strings.ContainsAny(t.Val, "eE") {
+				if _, err := strconv.ParseFloat(t.Val, 64); err != nil {
+					// beyond float64 (1e400): PostgreSQL reads a numeric,
+					// which the MySQL grammar's float literal cannot hold
+					w.emit("CAST", t.Pos)
+					w.emit("(", t.Pos)
+					w.emit(quoteStr(t.Val), t.Pos)
+					w.emit("AS", t.Pos)
+					w.emit(w.addType(Type{Name: "numeric"}), t.Pos)
+					w.emit(")", t.Pos)
+					continue
+				}
+			}
 			w.emit(t.Val, t.Pos)
 		case Param:
 			w.R.Outs = append(w.R.Outs, Out{Text: "?", Orig: t.Pos, Param: t.N})
@@ -695,6 +764,10 @@ func (w *Rewriter) Run(from, to int) error {
 				}
 				stack = append(stack, frame{call: call})
 			case ")":
+				if top.inFrom && top.joins > 0 {
+					w.fail(t, "42601", "syntax error")
+					continue
+				}
 				if len(stack) > 1 {
 					stack = stack[:len(stack)-1]
 				}
@@ -725,6 +798,10 @@ func (w *Rewriter) Run(from, to int) error {
 				}
 				continue
 			case ",":
+				if top.inFrom && top.joins > 0 {
+					w.fail(t, "42601", "syntax error")
+					continue
+				}
 				if top.byList {
 					w.R.NullsOrder = append(w.R.NullsOrder, 0)
 				}
@@ -803,6 +880,9 @@ func (w *Rewriter) Run(from, to int) error {
 				w.fail(t, "42601", "syntax error")
 			}
 		}
+	}
+	if top := &stack[len(stack)-1]; top.inFrom && top.joins > 0 {
+		w.fail(toks[to], "42601", "syntax error")
 	}
 	return w.err
 }
@@ -1050,6 +1130,14 @@ func isCmp(s string) bool {
 	return false
 }
 
+func withInsert(m map[int]string, at int, text string) map[int]string {
+	if m == nil {
+		m = map[int]string{}
+	}
+	m[at] = text
+	return m
+}
+
 func withSkip(m map[int]int, from, to int) map[int]int {
 	if m == nil {
 		m = map[int]int{}
@@ -1222,6 +1310,94 @@ func (w *Rewriter) fromFunction(i, to int) (int, bool) {
 	}
 	w.emit(") AS "+QuoteIdent(alias), pos)
 	return j, true
+}
+
+// grammarFunc are the functions the MySQL grammar has own rules for
+// (which refuse some argument lists with a syntax error) or that
+// PostgreSQL allows only as window functions.
+var grammarFunc = map[string]bool{
+	"count": true, "substring": true,
+	"rank": true, "dense_rank": true, "row_number": true, "cume_dist": true, "percent_rank": true,
+	"ntile": true, "lag": true, "lead": true, "first_value": true, "last_value": true, "nth_value": true,
+}
+
+// windowArgs are the window functions' numbers of arguments (least, most).
+var windowArgs = map[string][2]int{
+	"rank": {0, 0}, "dense_rank": {0, 0}, "row_number": {0, 0}, "cume_dist": {0, 0}, "percent_rank": {0, 0},
+	"ntile": {1, 1}, "lag": {1, 3}, "lead": {1, 3}, "first_value": {1, 1}, "last_value": {1, 1}, "nth_value": {2, 2},
+}
+
+// grammarCall checks the call toks[i]( ... ) of a grammarFunc as
+// PostgreSQL's parse analysis would, so that these get PostgreSQL's
+// SQLSTATE instead of the MySQL grammar's syntax error: a window function
+// without OVER is 42809 (42883 if it has the wrong number of arguments),
+// so is count(); count with several arguments and substring with none or
+// one are calls of functions that do not exist (42883). It reports
+// whether it failed.
+func (w *Rewriter) grammarCall(i, to int) bool {
+	toks := w.Toks
+	end := matchClose(toks, i+1, to)
+	if end < 0 {
+		return false
+	}
+	args, depth, from := 0, 0, false
+	for j := i + 2; j < end; j++ {
+		switch {
+		case toks[j].IsP("(") || toks[j].IsP("["):
+			depth++
+		case toks[j].IsP(")") || toks[j].IsP("]"):
+			depth--
+		case depth == 0 && toks[j].IsP(","):
+			args++
+		case depth == 0 && (toks[j].Is("from") || toks[j].Is("for") || toks[j].Is("similar") || toks[j].Is("order")):
+			from = true
+		}
+	}
+	if end > i+2 {
+		args++
+	}
+	t := toks[i]
+	switch t.Val {
+	case "count":
+		if args == 0 {
+			w.fail(t, "42809", "count(*) must be used to call a parameterless aggregate function")
+			return true
+		}
+		if args > 1 {
+			w.fail(t, "42883", "function count with "+strconv.Itoa(args)+" arguments does not exist")
+			return true
+		}
+	case "substring":
+		if args == 0 || (args == 1 && !from) || args > 3 {
+			w.fail(t, "42883", "function substring with "+strconv.Itoa(args)+" arguments does not exist")
+			return true
+		}
+	default:
+		if !toks[end+1].Is("over") && !toks[end+1].Is("within") && !toks[end+1].Is("filter") {
+			if n := windowArgs[t.Val]; args < n[0] || args > n[1] {
+				w.fail(t, "42883", "function "+t.Val+" with "+strconv.Itoa(args)+" arguments does not exist")
+				return true
+			}
+			w.fail(t, "42809", "window function "+t.Val+" requires an OVER clause")
+			return true
+		}
+	}
+	return false
+}
+
+// joinNeedsQual reports whether the JOIN at toks[i] needs ON or USING:
+// all but CROSS JOIN and NATURAL [type] JOIN do.
+func joinNeedsQual(toks []Token, from, i int) bool {
+	for j := i - 1; j >= from; j-- {
+		switch {
+		case toks[j].Is("cross"), toks[j].Is("natural"):
+			return false
+		case toks[j].Is("outer"), toks[j].Is("left"), toks[j].Is("right"), toks[j].Is("inner"), toks[j].Is("full"):
+		default:
+			return true
+		}
+	}
+	return true
 }
 
 func isJoinWord(v string) bool {
@@ -1399,6 +1575,7 @@ var mysqlReserved = map[string]bool{
 	"signed": true, "unsigned": true, "int1": true, "int2": true, "int3": true, "int4": true, "int8": true,
 	"float4": true, "float8": true, "middleint": true, "dual": true, "div": false, "sql": true, "regexp": true,
 	"generated": true, "stored": true, "virtual": true, "ignore": true, "inout": true, "split": true,
+	"by": true,
 }
 
 // identClass merges mysqlOnly (bit classMySQLOnly) and mysqlReserved (bit
