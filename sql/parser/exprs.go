@@ -124,17 +124,23 @@ func (n *QuantifiedExpr) Accept(v ast.Visitor) (ast.Node, bool) {
 		return v.Leave(nn)
 	}
 	n = nn.(*QuantifiedExpr)
-	l, ok := n.Left.Accept(v)
-	if !ok {
+	if !acceptOperands(v, &n.Left, &n.Right) {
 		return n, false
 	}
-	n.Left = l.(ast.ExprNode)
-	r, ok := n.Right.Accept(v)
-	if !ok {
-		return n, false
-	}
-	n.Right = r.(ast.ExprNode)
 	return v.Leave(n)
+}
+
+// acceptOperands walks v over each operand in turn, replacing it with what
+// the walk returns; false if the walk stopped.
+func acceptOperands(v ast.Visitor, operands ...*ast.ExprNode) bool {
+	for _, o := range operands {
+		x, ok := (*o).Accept(v)
+		if !ok {
+			return false
+		}
+		*o = x.(ast.ExprNode)
+	}
+	return true
 }
 
 func formatNode(w io.Writer, n ast.Node) {
@@ -240,15 +246,8 @@ func (n *OperatorExpr) Accept(v ast.Visitor) (ast.Node, bool) {
 		return v.Leave(nn)
 	}
 	n = nn.(*OperatorExpr)
-	l, ok := n.L.Accept(v)
-	if !ok {
+	if !acceptOperands(v, &n.L, &n.R) {
 		return n, false
 	}
-	n.L = l.(ast.ExprNode)
-	r, ok := n.R.Accept(v)
-	if !ok {
-		return n, false
-	}
-	n.R = r.(ast.ExprNode)
 	return v.Leave(n)
 }

@@ -74,6 +74,19 @@ var pgOps = map[string]sem.BinaryOp{
 	"?": sem.OpJSONExists, "?|": sem.OpJSONExistsAny, "?&": sem.OpJSONExistsAll,
 }
 
+// bindBinary binds both operands and then the operator.
+func (b *Binder) bindBinary(op sem.BinaryOp, left, right ast.ExprNode, sc *scope) (Expr, error) {
+	l, err := b.bindExpr(left, sc)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.bindExpr(right, sc)
+	if err != nil {
+		return nil, err
+	}
+	return b.binary(op, l, r)
+}
+
 func (b *Binder) binary(op sem.BinaryOp, l, r Expr) (Expr, error) {
 	lt, rt := l.Type(), r.Type()
 	ov, err := sem.ResolveBinary(op, lt, rt)
@@ -179,15 +192,7 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		if !ok {
 			return nil, pgerr.New(pgerr.FeatureNotSupported, "operator %s is not supported", n.Op)
 		}
-		l, err := b.bindExpr(n.L, sc)
-		if err != nil {
-			return nil, err
-		}
-		r, err := b.bindExpr(n.R, sc)
-		if err != nil {
-			return nil, err
-		}
-		return b.binary(op, l, r)
+		return b.bindBinary(op, n.L, n.R, sc)
 	case *ast.UnaryOperationExpr:
 		if n.Op == opcode.Not || n.Op == opcode.Not2 {
 			e, err := b.bindBool(n.V, sc, "argument of NOT")
@@ -393,15 +398,7 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		if !ok {
 			return nil, pgerr.New(pgerr.UndefinedFunction, "operator does not exist: %s", n.Op)
 		}
-		l, err := b.bindExpr(n.L, sc)
-		if err != nil {
-			return nil, err
-		}
-		r, err := b.bindExpr(n.R, sc)
-		if err != nil {
-			return nil, err
-		}
-		return b.binary(op, l, r)
+		return b.bindBinary(op, n.L, n.R, sc)
 	case *parser.QuantifiedExpr:
 		op, ok := binOps[n.Op]
 		if !ok {
