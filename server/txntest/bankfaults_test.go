@@ -127,7 +127,7 @@ func runBankFaults(t *testing.T, knobs server.Knobs) {
 			if time.Now().After(deadline) {
 				// A stall: the goroutines (grouped by stack) say where.
 				var stacks bytes.Buffer
-				_ = pprof.Lookup("goroutine").WriteTo(&stacks, 1)
+				_ = pprof.Lookup("goroutine").WriteTo(&stacks, 2)
 				t.Logf("goroutines:\n%s", stacks.String())
 				t.Fatalf("no progress after %s: %d of %d commits in 45s", what, db.TxnStats().Commits, want)
 			}
