@@ -82,6 +82,7 @@ func evalPushTxn(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
 	if !ok {
 		rec = synthesizeRecord(pm)
 	}
+	upgradeRecord(rec, pm)
 	now := a.Now.Forward(r.GetNow().HLC())
 	switch DecidePush(rec, r, now) {
 	case PushFails:
@@ -101,4 +102,25 @@ func evalPushTxn(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
 		a.noteTxn(rec)
 	}
 	return &kvpb.ResponseUnion{Value: &kvpb.ResponseUnion_PushTxn{PushTxn: &kvpb.PushTxnResponse{PusheeTxn: rec}}}, nil
+}
+
+// upgradeRecord brings a record that is not committed up to the pushee as
+// the pusher saw it in an intent: a txn that restarted writes intents at a
+// newer epoch (and timestamp) than its record may show until its next
+// heartbeat or its EndTxn. The pushee returned by the push is what the
+// pusher resolves the intent with, and a resolve from an older epoch
+// leaves the intent in place (storage.ErrTxnEpochRegression): the pusher
+// would meet the same intent again, push again and resolve nothing, round
+// after round, until its deadline. A committed record is left alone (a
+// commit is final, and no intent of a later epoch can exist).
+func upgradeRecord(rec *kvpb.Transaction, pm *kvpb.TxnMeta) {
+	if rec.GetStatus() == kvpb.TransactionStatus_COMMITTED || rec.GetMeta() == nil {
+		return
+	}
+	if pm.GetEpoch() > rec.GetMeta().GetEpoch() {
+		rec.Meta.Epoch = pm.GetEpoch()
+	}
+	if ts := pm.GetWriteTimestamp().HLC(); rec.WriteTS().Less(ts) {
+		rec.Meta.WriteTimestamp = kvpb.TS(ts)
+	}
 }

@@ -253,3 +253,45 @@ func TestSavepointReads(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, "s1", v)
 }
+
+// TestPushUpgradesToIntentEpoch: a txn restarted (epoch 1) after its
+// record was written at epoch 0. A push carrying the intent's meta returns
+// the pushee at the intent's epoch, so resolving with it moves (or, after
+// an abort, removes) the intent; with the record's old epoch the resolve
+// would be a no-op and the pusher would meet the same intent forever.
+func TestPushUpgradesToIntentEpoch(t *testing.T) {
+	e := newTxnEnv(t)
+	pushee := mkTxn(1, "b", 10)
+	pusher := mkTxn(2, "c", 10)
+	_, _, _, err := e.run(pushee, 0, kvpb.NewHeartbeatTxn([]byte("b"), wts(10)))
+	require.NoError(t, err)
+	restarted := pushee.Clone()
+	restarted.Meta.Epoch = 1
+	restarted.Meta.WriteTimestamp = kvpb.TS(wts(20))
+	restarted.ReadTimestamp = kvpb.TS(wts(20))
+	_, _, _, err = e.run(restarted, 0, kvpb.NewPut([]byte("d"), []byte("x")))
+	require.NoError(t, err)
+
+	// A reader at 30 pushes the intent's txn (as the intent names it).
+	resps, _, _, err := e.run(nil, 31, kvpb.NewPushTxn(pusher, restarted.GetMeta(), kvpb.PushTxnType_PUSH_TIMESTAMP, wts(31), wts(31)))
+	require.NoError(t, err)
+	pushed := resps[0].GetPushTxn().GetPusheeTxn()
+	require.EqualValues(t, 1, pushed.GetMeta().GetEpoch())
+	require.Equal(t, wts(31), pushed.WriteTS())
+	_, _, _, err = e.run(nil, 31, kvpb.NewResolveIntent([]byte("d"), pushed))
+	require.NoError(t, err)
+	_, _, _, err = e.run(nil, 30, kvpb.NewGet([]byte("d")))
+	require.NoError(t, err, "the intent moved above the reader")
+
+	// Expired: the abort push's pushee removes the epoch-1 intent.
+	later := wts(31).AddDuration(int64(TxnLivenessThreshold) + 1)
+	resps, _, _, err = e.run(nil, later.WallTime, kvpb.NewPushTxn(pusher, restarted.GetMeta(), kvpb.PushTxnType_PUSH_ABORT, hlc.Timestamp{}, later))
+	require.NoError(t, err)
+	aborted := resps[0].GetPushTxn().GetPusheeTxn()
+	require.Equal(t, kvpb.TransactionStatus_ABORTED, aborted.GetStatus())
+	require.EqualValues(t, 1, aborted.GetMeta().GetEpoch())
+	_, _, _, err = e.run(nil, 0, kvpb.NewResolveIntent([]byte("d"), aborted))
+	require.NoError(t, err)
+	_, ok := e.get("d", later.WallTime)
+	require.False(t, ok, "the aborted intent is gone")
+}
