@@ -86,6 +86,10 @@ type Index struct {
 	// State is where a secondary index is in an online schema change
 	// (see the package doc); "" is public.
 	State IndexState `json:",omitempty"`
+	// DeclaredPrimary marks the unique index that ALTER TABLE … ADD
+	// PRIMARY KEY made on a table keyed by the hidden rowid (its rows keep
+	// that key); a table has at most one.
+	DeclaredPrimary bool `json:",omitempty"`
 }
 
 // IndexState is a secondary index's state in an online schema change.

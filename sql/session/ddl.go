@@ -767,16 +767,33 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 			}
 		case ast.AlterTableAddConstraint:
 			c := sp.Constraint
-			if c.Tp != ast.ConstraintUniq && c.Tp != ast.ConstraintUniqKey && c.Tp != ast.ConstraintUniqIndex {
+			pk := c.Tp == ast.ConstraintPrimaryKey
+			if !pk && c.Tp != ast.ConstraintUniq && c.Tp != ast.ConstraintUniqKey && c.Tp != ast.ConstraintUniqIndex {
 				d.notices = append(d.notices, "constraint accepted and not enforced")
 				continue
 			}
-			ix := catalog.Index{ID: desc.NextIndexID, Unique: true, Name: c.Name}
+			if pk && !hiddenPrimaryKey(desc) {
+				return "", pgerr.New(pgerr.InvalidTableDef, "multiple primary keys for table %q are not allowed", desc.Name)
+			}
+			ix := catalog.Index{ID: desc.NextIndexID, Unique: true, Name: c.Name, DeclaredPrimary: pk}
 			var names []string
 			for _, k := range c.Keys {
-				_, col := desc.ColumnByName(k.Column.Name.O)
-				if col == nil {
+				ord, col := desc.ColumnByName(k.Column.Name.O)
+				if col == nil || col.Hidden {
 					return "", pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", k.Column.Name.O)
+				}
+				if pk && col.Nullable {
+					// PostgreSQL's ADD PRIMARY KEY makes its columns NOT NULL.
+					err := d.scanAll(desc, func(row exec.Row) error {
+						if types.IsNull(row[ord]) {
+							return pgerr.New(pgerr.NotNullViolation, "column %q of relation %q contains null values", col.Name, desc.Name)
+						}
+						return nil
+					})
+					if err != nil {
+						return "", err
+					}
+					col.Nullable = false
 				}
 				ix.ColumnIDs = append(ix.ColumnIDs, col.ID)
 				ix.Desc = append(ix.Desc, k.Desc)
@@ -784,6 +801,12 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 			}
 			if ix.Name == "" {
 				ix.Name = desc.Name + "_" + strings.Join(names, "_") + "_key"
+				if pk {
+					ix.Name = desc.Name + "_pkey"
+				}
+			}
+			if pk {
+				d.notices = append(d.notices, fmt.Sprintf("primary key %s is kept as a unique index over NOT NULL columns; rows stay keyed by the hidden rowid", ix.Name))
 			}
 			if err := d.addIndex(desc, ix); err != nil {
 				return "", err
@@ -1020,4 +1043,20 @@ func (d *ddl) dropSchema(name string, ifExists, cascade bool) (string, error) {
 		return "", err
 	}
 	return "DROP SCHEMA", d.coll.Delete(d.ctx, id)
+}
+
+// hiddenPrimaryKey reports whether the table is keyed by the hidden rowid
+// (it was created without a PRIMARY KEY), so ALTER TABLE … ADD PRIMARY KEY
+// may add one.
+func hiddenPrimaryKey(desc *catalog.Descriptor) bool {
+	if desc.Primary == nil || len(desc.Primary.ColumnIDs) != 1 {
+		return false
+	}
+	for _, ix := range desc.Indexes {
+		if ix.DeclaredPrimary {
+			return false
+		}
+	}
+	i := desc.ColumnOrdinal(desc.Primary.ColumnIDs[0])
+	return i >= 0 && desc.Columns[i].Hidden
 }
