@@ -17,12 +17,14 @@ import (
 	pb "github.com/tesseradb/tessera/placement/placementpb"
 )
 
-// startSQLServer is startSQLNode returning the node too.
+// startSQLServer starts a bootstrapped one-node cluster (replication factor
+// 1) serving SQL with the real engine on a loopback port and returns the
+// node and its connection URL.
 func startSQLServer(t *testing.T) (*Server, string) {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	s, err := New(Config{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", SQLAddr: "127.0.0.1:0", Logger: logger,
-		ReplicationFactor: 1, SQLEngine: NewSQLEngine})
+		ReplicationFactor: 1, SQLEngine: NewSQLEngine, ServerVersion: "16.0 (Tessera test)"})
 	require.NoError(t, err)
 	require.NoError(t, s.Start(context.Background()))
 	t.Cleanup(s.Stop)
