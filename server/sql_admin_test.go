@@ -40,6 +40,27 @@ func startSQLServer(t *testing.T) (*Server, string) {
 	return s, "postgresql://root@" + s.SQLAddr() + "/defaultdb?sslmode=disable"
 }
 
+// connectSQL opens a pgx connection to url for the rest of the test and
+// returns it with a context that ends after d.
+func connectSQL(t *testing.T, url string, d time.Duration) (context.Context, *pgx.Conn) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	c, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return ctx, c
+}
+
+// execAll runs each statement, failing the test on the first error.
+func execAll(ctx context.Context, t *testing.T, c *pgx.Conn, stmts ...string) {
+	t.Helper()
+	for _, q := range stmts {
+		_, err := c.Exec(ctx, q)
+		require.NoError(t, err, q)
+	}
+}
+
 func pgCode(err error) string {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
@@ -72,11 +93,8 @@ func waitSQL(t *testing.T, timeout time.Duration, what string, f func() error) {
 // SQLSTATEs.
 func TestSQLClusterSettings(t *testing.T) {
 	s, url := startSQLServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	c, err := pgx.Connect(ctx, url)
-	require.NoError(t, err)
-	defer c.Close(context.Background())
+	ctx, c := connectSQL(t, url, 2*time.Minute)
+	var err error
 
 	placementValue := func(name string) string {
 		resp, err := placementClient(t, s.Addr()).ListSettings(ctx, &pb.ListSettingsRequest{})
@@ -164,22 +182,16 @@ func str(p *string) string {
 // rows stay readable across them; secondary indexes split too.
 func TestSQLSplitAtShowRanges(t *testing.T) {
 	srv, url := startSQLServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	c, err := pgx.Connect(ctx, url)
-	require.NoError(t, err)
-	defer c.Close(context.Background())
-	for _, q := range []string{
+	ctx, c := connectSQL(t, url, 3*time.Minute)
+	var err error
+	execAll(ctx, t, c,
 		// The table's own start is not a SQL split: keep the driver from
 		// merging it back behind the test's back.
 		"SET CLUSTER SETTING range_min_bytes = '0'",
 		"CREATE TABLE t (k INT PRIMARY KEY, v TEXT)",
 		"CREATE INDEX t_v_idx ON t (v)",
 		"INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 40) AS g",
-	} {
-		_, err := c.Exec(ctx, q)
-		require.NoError(t, err, q)
-	}
+	)
 	rows, err := c.Query(ctx, "ALTER TABLE t SPLIT AT VALUES (10), (20), (30)")
 	require.NoError(t, err)
 	var pretty []string
@@ -278,18 +290,12 @@ func hlcDecimal(wall int64, logical int32) string { return fmt.Sprintf("%d.%010d
 // writes (25006) and a future time is refused.
 func TestSQLAsOfSystemTime(t *testing.T) {
 	s, url := startSQLServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	c, err := pgx.Connect(ctx, url)
-	require.NoError(t, err)
-	defer c.Close(context.Background())
-	for _, q := range []string{
+	ctx, c := connectSQL(t, url, 2*time.Minute)
+	var err error
+	execAll(ctx, t, c,
 		"CREATE TABLE kv (k INT PRIMARY KEY, v TEXT)",
 		"INSERT INTO kv VALUES (1, 'old'), (2, 'two')",
-	} {
-		_, err := c.Exec(ctx, q)
-		require.NoError(t, err, q)
-	}
+	)
 	then := s.DB().Clock().Now()
 	_, err = c.Exec(ctx, "UPDATE kv SET v = 'new' WHERE k = 1")
 	require.NoError(t, err)
