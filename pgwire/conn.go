@@ -56,6 +56,11 @@ type serverConn struct {
 	// ignoreTillSync is set by an error in the extended protocol: messages
 	// up to the next Sync are discarded.
 	ignoreTillSync bool
+	// next is a message read ahead by an Execute (to learn whether a Sync
+	// ends its batch), with the error reading it; the loop serves it next.
+	next    pgproto3.FrontendMessage
+	nextErr error
+	hasNext bool
 	pending        int      // bytes sent but not flushed
 	writeErr       error    // first error writing to the client
 	fatalErr       error    // a protocol error that ends the connection
@@ -246,7 +251,7 @@ func (c *serverConn) cancelStatement() {
 // socket.
 func (c *serverConn) loop() {
 	for c.writeErr == nil && c.fatalErr == nil {
-		msg, err := c.be.Receive()
+		msg, err := c.receive()
 		if err != nil {
 			c.receiveFailed(err)
 			return
@@ -278,7 +283,9 @@ func (c *serverConn) loop() {
 		case *pgproto3.Describe:
 			c.extended(c.describe(m))
 		case *pgproto3.Execute:
-			c.extended(c.execute(m))
+			ex := &pgproto3.Execute{Portal: m.Portal, MaxRows: m.MaxRows} // m is reused by the read-ahead
+			c.batchExecute(ex)
+			c.extended(c.execute(ex))
 		case *pgproto3.Close:
 			c.extended(c.closeObject(m))
 		case *pgproto3.Sync:
@@ -301,6 +308,48 @@ func (c *serverConn) loop() {
 	if c.fatalErr != nil && c.writeErr == nil {
 		c.fatal(c.fatalErr)
 	}
+}
+
+// receive returns the message read ahead, if any, or the next one.
+func (c *serverConn) receive() (pgproto3.FrontendMessage, error) {
+	if c.hasNext {
+		msg, err := c.next, c.nextErr
+		c.next, c.nextErr, c.hasNext = nil, nil, false
+		return msg, err
+	}
+	return c.be.Receive()
+}
+
+// batchExecute prepares an Execute's transaction. PostgreSQL runs every
+// Execute before a Sync in one implicit transaction, which Sync commits
+// (or rolls back after an error). So the message after the Execute is
+// read first: when it is Sync, the statement runs as a transaction of its
+// own (and keeps its automatic retries); otherwise the session opens an
+// implicit transaction that Sync ends. Reading ahead cannot stall a
+// client: until a Sync or Flush the server owes it no output. COPY is
+// the exception (its client waits for CopyInResponse), so it is not read
+// ahead for.
+func (c *serverConn) batchExecute(m *pgproto3.Execute) {
+	ib, ok := c.sess.(conn.ImplicitBatches)
+	if !ok || c.hasNext {
+		return
+	}
+	p := c.portals[m.Portal]
+	if p == nil || p.stmt.prep == nil || p.done || isCopy(p.stmt.query) {
+		return
+	}
+	c.next, c.nextErr = c.be.Receive()
+	c.hasNext = true
+	if _, sync := c.next.(*pgproto3.Sync); c.nextErr == nil && sync {
+		return
+	}
+	ib.BeginImplicit()
+}
+
+// isCopy says whether a query is a COPY statement.
+func isCopy(q string) bool {
+	q = strings.TrimLeft(q, " \t\r\n(")
+	return len(q) >= 4 && strings.EqualFold(q[:4], "copy")
 }
 
 // receiveFailed ends the connection after a failed Receive, telling the
@@ -341,7 +390,13 @@ func (c *serverConn) extended(err error) {
 // sync answers Sync: it ends the skip after an error, closes the portals
 // once no transaction is open, and sends ReadyForQuery.
 func (c *serverConn) sync() {
+	failed := c.ignoreTillSync
 	c.ignoreTillSync = false
+	if ib, ok := c.sess.(conn.ImplicitBatches); ok {
+		if err := ib.EndImplicit(c.ctx, !failed); err != nil && !errors.Is(err, errClientGone) {
+			c.sendError(err)
+		}
+	}
 	if c.sess.TxnStatus() == 'I' {
 		c.closePortals()
 	}

@@ -101,6 +101,19 @@ func TestPgx(t *testing.T) {
 	require.NoError(t, c.QueryRow(ctx, "echo integer", nil).Scan(&np))
 	require.Nil(t, np)
 
+	// An empty value is not NULL, in the first row of a connection too
+	// (text and binary results).
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeExec, pgx.QueryExecModeCacheStatement} {
+		c2 := pgxConnect(t, "postgres://root@"+addr+"/defaultdb?sslmode=disable")
+		var es *string
+		require.NoError(t, c2.QueryRow(ctx, "echo text", mode, "").Scan(&es))
+		require.NotNil(t, es, "mode %v", mode)
+		require.Equal(t, "", *es)
+		var eb []byte
+		require.NoError(t, c2.QueryRow(ctx, "echo bytea", mode, []byte{}).Scan(&eb))
+		require.NotNil(t, eb, "mode %v", mode)
+	}
+
 	// The statement cache: the same text again reuses the prepared statement.
 	for k := range 3 {
 		var v int32

@@ -130,7 +130,11 @@ func (w *resultWriter) Row(row []types.Datum) error {
 			vals = append(vals, nil)
 			continue
 		}
-		vals = append(vals, buf[start:e:e])
+		v := buf[start:e:e]
+		if v == nil {
+			v = []byte{} // an empty value (of the first row, before buf grew) is not NULL
+		}
+		vals = append(vals, v)
 		start = e
 	}
 	c.rowBuf, c.values = buf, vals

@@ -1,6 +1,9 @@
 package conn
 
-import "io"
+import (
+	"context"
+	"io"
+)
 
 // Optional interfaces: an engine's errors and pgwire's writers may implement
 // these; callers test for them with errors.As or a type assertion.
@@ -34,4 +37,20 @@ type CopyInWriter interface {
 	// error before reading to io.EOF, pgwire discards the rest of the
 	// client's stream. Engines finish with the tag "COPY n".
 	CopyIn(columns int, binary bool) (io.Reader, error)
+}
+
+// ImplicitBatches is implemented by sessions that run several
+// extended-protocol Executes as one implicit transaction, as PostgreSQL
+// does for the messages before a Sync. pgwire calls BeginImplicit before
+// an Execute that is not the last of its batch and EndImplicit at Sync
+// (ok is false when a message of the batch failed); a batch of one
+// Execute runs as an ordinary single-statement transaction.
+type ImplicitBatches interface {
+	// BeginImplicit opens an implicit transaction unless a transaction
+	// block is open; later statements run in it until EndImplicit.
+	BeginImplicit()
+	// EndImplicit commits the implicit transaction (rolls it back when
+	// !ok or one of its statements failed) and returns the commit's error.
+	// Without one open it does nothing.
+	EndImplicit(ctx context.Context, ok bool) error
 }

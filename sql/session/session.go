@@ -151,7 +151,11 @@ type Session struct {
 
 	txn       kvtxn.Txn // open transaction block
 	inBlock   bool
-	readOnly  bool // the open block is READ ONLY
+	// implicitBlock: the open block was opened by BeginImplicit (the
+	// statements of one extended-protocol batch, or of a multi-statement
+	// simple query) rather than by BEGIN; EndImplicit ends it.
+	implicitBlock bool
+	readOnly      bool // the open block is READ ONLY
 	failed    bool
 	txnStmts  int
 	restartSP string
@@ -394,7 +398,7 @@ func (s *Session) withCancel(ctx context.Context) (context.Context, func()) {
 }
 
 // ExecSimple runs a simple-protocol query.
-func (s *Session) ExecSimple(ctx context.Context, query string, begin func() conn.ResultWriter, end func(tag string) error) error {
+func (s *Session) ExecSimple(ctx context.Context, query string, begin func() conn.ResultWriter, end func(tag string) error) (err error) {
 	stmts, err := parser.Parse(query)
 	if err != nil {
 		if s.inBlock {
@@ -405,7 +409,20 @@ func (s *Session) ExecSimple(ctx context.Context, query string, begin func() con
 	if len(stmts) == 0 {
 		return conn.ErrEmptyQuery
 	}
+	if len(stmts) > 1 {
+		// PostgreSQL runs the statements of one Query message in one
+		// implicit transaction (unless transaction control says otherwise):
+		// an error rolls back the statements before it.
+		defer func() {
+			if cerr := s.EndImplicit(ctx, err == nil); cerr != nil && err == nil {
+				err = cerr
+			}
+		}()
+	}
 	for i := range stmts {
+		if i < len(stmts)-1 {
+			s.BeginImplicit()
+		}
 		w := begin()
 		var res *result
 		var err error
@@ -554,6 +571,14 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 	res := &result{tag: tag}
 	switch x := stmt.Ext.(type) {
 	case *parser.BeginStmt:
+		if s.implicitBlock {
+			// BEGIN turns the implicit block into an ordinary one.
+			s.implicitBlock = false
+			if x.Modes.ReadOnly != nil {
+				s.readOnly = *x.Modes.ReadOnly
+			}
+			return res, true, nil
+		}
 		if s.inBlock {
 			res.notices = append(res.notices, "there is already a transaction in progress")
 			return res, true, nil
@@ -575,9 +600,12 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 		}
 		return res, true, nil
 	case *parser.CommitStmt:
-		if !s.inBlock {
+		if !s.inBlock || s.implicitBlock {
 			res.notices = append(res.notices, "there is no transaction in progress")
-			return res, true, nil
+			if !s.inBlock {
+				return res, true, nil
+			}
+			// An implicit block: COMMIT ends it (PostgreSQL warns and commits).
 		}
 		if s.failed {
 			s.endBlock(ctx, false)
@@ -588,7 +616,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 		return res, true, wrapRetry(err)
 	case *parser.RollbackStmt:
 		if x.Savepoint != "" {
-			if !s.inBlock {
+			if !s.inBlock || s.implicitBlock {
 				return nil, true, pgerr.New(pgerr.NoActiveTxn, "ROLLBACK TO SAVEPOINT can only be used in transaction blocks")
 			}
 			for i := len(s.savepoints) - 1; i >= 0; i-- {
@@ -620,14 +648,16 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 			}
 			return nil, true, pgerr.New(pgerr.InvalidSavepoint, "savepoint %q does not exist", x.Savepoint)
 		}
-		if !s.inBlock {
+		if !s.inBlock || s.implicitBlock {
 			res.notices = append(res.notices, "there is no transaction in progress")
-			return res, true, nil
+			if !s.inBlock {
+				return res, true, nil
+			}
 		}
 		s.endBlock(ctx, false)
 		return res, true, nil
 	case *parser.SavepointStmt:
-		if !s.inBlock {
+		if !s.inBlock || s.implicitBlock {
 			return nil, true, pgerr.New(pgerr.NoActiveTxn, "SAVEPOINT can only be used in transaction blocks")
 		}
 		if s.failed {
@@ -651,7 +681,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 		s.savepoints = append(s.savepoints, namedSP{name: x.Name, sp: sp})
 		return res, true, nil
 	case *parser.ReleaseStmt:
-		if !s.inBlock {
+		if !s.inBlock || s.implicitBlock {
 			return nil, true, pgerr.New(pgerr.NoActiveTxn, "RELEASE SAVEPOINT can only be used in transaction blocks")
 		}
 		if s.failed {
@@ -866,8 +896,39 @@ func writeKind(n ast.StmtNode, sql string) string {
 	return ""
 }
 
+// BeginImplicit implements conn.ImplicitBatches: unless a transaction
+// block is open, the statements from now until EndImplicit run in one
+// implicit transaction (PostgreSQL's implicit transaction block: BEGIN
+// turns it into an ordinary block, COMMIT or ROLLBACK ends it early).
+func (s *Session) BeginImplicit() {
+	if s.inBlock {
+		return
+	}
+	s.beginBlock(context.Background())
+	s.implicitBlock = true
+}
+
+// EndImplicit implements conn.ImplicitBatches: it ends the implicit
+// transaction BeginImplicit opened, if it is still open, committing it
+// when ok and no statement in it failed and rolling it back otherwise.
+// The error is the commit's.
+func (s *Session) EndImplicit(ctx context.Context, ok bool) error {
+	if !s.implicitBlock {
+		return nil
+	}
+	commit := ok && !s.failed
+	if err := s.endBlock(ctx, commit); err != nil {
+		if ctx.Err() != nil && pgerr.Code(err) == "" {
+			return pgerr.New(pgerr.QueryCanceled, "canceling statement due to user request")
+		}
+		return wrapRetry(err)
+	}
+	return nil
+}
+
 func (s *Session) beginBlock(ctx context.Context) {
 	s.inBlock, s.failed = true, false
+	s.implicitBlock = false
 	s.readOnly = s.vars["default_transaction_read_only"] == "on"
 	s.txn = nil
 	s.txnStmts = 0
@@ -880,7 +941,7 @@ func (s *Session) beginBlock(ctx context.Context) {
 func (s *Session) endBlock(ctx context.Context, commit bool) error {
 	txn := s.txn
 	s.txn = nil
-	s.inBlock, s.failed = false, false
+	s.inBlock, s.failed, s.implicitBlock = false, false, false
 	s.blockAsOf = hlc.Timestamp{}
 	if txn == nil {
 		return nil
