@@ -58,16 +58,16 @@ type serverConn struct {
 	ignoreTillSync bool
 	// next is a message read ahead by an Execute (to learn whether a Sync
 	// ends its batch), with the error reading it; the loop serves it next.
-	next    pgproto3.FrontendMessage
-	nextErr error
-	hasNext bool
-	pending        int      // bytes sent but not flushed
-	writeErr       error    // first error writing to the client
-	fatalErr       error    // a protocol error that ends the connection
-	sentFatal      bool     // a FATAL ErrorResponse went out
-	rowBuf         []byte   // reused by every DataRow
-	values         [][]byte // reused by every DataRow
-	ends           []int    // reused by every DataRow
+	next      pgproto3.FrontendMessage
+	nextErr   error
+	hasNext   bool
+	pending   int      // bytes sent but not flushed
+	writeErr  error    // first error writing to the client
+	fatalErr  error    // a protocol error that ends the connection
+	sentFatal bool     // a FATAL ErrorResponse went out
+	rowBuf    []byte   // reused by every DataRow
+	values    [][]byte // reused by every DataRow
+	ends      []int    // reused by every DataRow
 }
 
 // errBadEncoding rejects query text that is not UTF-8.

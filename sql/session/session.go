@@ -149,16 +149,16 @@ type Session struct {
 	vars     map[string]string
 	loc      *time.Location
 
-	txn       kvtxn.Txn // open transaction block
-	inBlock   bool
+	txn     kvtxn.Txn // open transaction block
+	inBlock bool
 	// implicitBlock: the open block was opened by BeginImplicit (the
 	// statements of one extended-protocol batch, or of a multi-statement
 	// simple query) rather than by BEGIN; EndImplicit ends it.
 	implicitBlock bool
 	readOnly      bool // the open block is READ ONLY
-	failed    bool
-	txnStmts  int
-	restartSP string
+	failed        bool
+	txnStmts      int
+	restartSP     string
 	// savepoints of the open block, innermost last.
 	savepoints []namedSP
 	txnStart   time.Time
