@@ -214,10 +214,9 @@ func (b *Binder) bindTableRef(n ast.ResultSetNode, parent *scope, lateral *scope
 				p = lateral
 			}
 			if src2, ok := n.Source.(*ast.SelectStmt); ok {
-				fsc := p
-				if fsc == nil {
-					fsc = &scope{}
-				}
+				// The arguments are evaluated before the function's rows
+				// exist, so every column they name is an outer one.
+				fsc := &scope{parent: p}
 				if g, c, ok2, err2 := b.bindFromFunc(src2, fsc, alias); ok2 || err2 != nil {
 					if err2 != nil {
 						return nil, nil, err2

@@ -2,6 +2,9 @@ package plan
 
 import (
 	"sort"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/tesseradb/tessera/sql/parser"
 	"strconv"
 	"strings"
 
@@ -88,7 +91,8 @@ func cols(spec string) []vcol {
 		}
 		name, tn, _ := strings.Cut(f, " ")
 		t := map[string]*types.T{"oid": vOID, "text": vText, "bool": vBool, "int2": vInt2, "int4": vInt4,
-			"float4": vFloat4, "text[]": vTextArr, "oid[]": vOIDArr, "int2[]": vInt2Arr}[tn]
+			"float4": vFloat4, "text[]": vTextArr, "oid[]": vOIDArr, "int2[]": vInt2Arr, "int8": types.Int8,
+			"timestamptz": types.TimestampTZ}[tn]
 		if t == nil {
 			panic("virtual column type " + tn)
 		}
@@ -109,6 +113,58 @@ type vsnap struct {
 	byName    map[string]int64 // "schema.name" and visible "name" -> relation OID
 	indexDesc map[int64]vindex
 	typmods   map[[2]int64]string // (type OID, typmod) -> format_type
+	checks    map[int64]string    // CHECK constraint OID -> its expression
+	// viewCols caches the bound columns of each view; inView is set while
+	// one is bound (a view over the catalog must not recurse into itself).
+	viewCols map[catalog.ID][]vcolumn
+	inView   bool
+}
+
+// vcolumn is a view's output column as pg_attribute lists it.
+type vcolumn struct {
+	name string
+	t    *types.T
+}
+
+// checkOID is a CHECK constraint's OID: bit 31 and 29 set, so it equals
+// neither a descriptor, an index nor an index's constraint.
+func checkOID(table catalog.ID, i int) int64 {
+	return 1<<31 | 1<<29 | int64(table)<<8 | int64(i&0xff)
+}
+
+// columnsOf are a relation's visible columns (a view's bound from its
+// query; none when that fails, say because a relation it reads is gone).
+func (s *vsnap) columnsOf(d *catalog.Descriptor) []vcolumn {
+	if d.Kind != catalog.KindView {
+		var out []vcolumn
+		for _, c := range d.Columns {
+			if !c.Hidden {
+				out = append(out, vcolumn{c.Name, c.Type})
+			}
+		}
+		return out
+	}
+	if cs, ok := s.viewCols[d.ID]; ok || s.inView {
+		return cs
+	}
+	s.inView = true
+	defer func() { s.inView = false }()
+	var out []vcolumn
+	st, err := parser.ParseOne(d.ViewQuery)
+	if rs, ok := st.AST.(ast.ResultSetNode); err == nil && ok {
+		nb := &Binder{Ctx: s.b.Ctx, Coll: s.b.Coll, DB: s.b.DB, Schema: s.b.Schema, Stmt: &st, Eval: s.b.Eval, vsnap: s, viewDepth: 1}
+		if node, err := nb.bindQuery(rs, nil); err == nil {
+			for i, c := range visibleOnly(node).Columns() {
+				name := c.Name
+				if i < len(d.ViewColumns) {
+					name = d.ViewColumns[i]
+				}
+				out = append(out, vcolumn{name, c.T})
+			}
+		}
+	}
+	s.viewCols[d.ID] = out
+	return out
 }
 
 type vindex struct {
@@ -121,7 +177,8 @@ func (b *Binder) snapshot() (*vsnap, error) {
 	if b.vsnap != nil {
 		return b.vsnap, nil
 	}
-	s := &vsnap{b: b, schemaOf: map[catalog.ID]string{}, byName: map[string]int64{}, indexDesc: map[int64]vindex{}, typmods: map[[2]int64]string{}}
+	s := &vsnap{b: b, schemaOf: map[catalog.ID]string{}, byName: map[string]int64{}, indexDesc: map[int64]vindex{}, typmods: map[[2]int64]string{},
+		checks: map[int64]string{}, viewCols: map[catalog.ID][]vcolumn{}}
 	dbs, err := b.Coll.ListNames(b.Ctx, 0, 0)
 	if err != nil {
 		return nil, err
@@ -175,6 +232,9 @@ func (b *Binder) snapshot() (*vsnap, error) {
 				if sd.ID == b.Schema {
 					s.byName[ix.Name] = o
 				}
+			}
+			for i, ck := range od.Checks {
+				s.checks[checkOID(od.ID, i)] = ck.Expr
 			}
 			for _, c := range od.Columns {
 				s.typmods[[2]int64{int64(c.Type.OID()), int64(c.Type.Typmod())}] = c.Type.String()
@@ -316,13 +376,9 @@ func virtualTableDefs() map[string]*vtable {
 				if d.Kind == catalog.KindTable {
 					am = heapAMOID
 				}
-				n := 0
-				for _, c := range d.Columns {
-					if !c.Hidden {
-						n++
-					}
-				}
+				n := len(s.columnsOf(d))
 				row(int64(d.ID), d.Name, int64(d.SchemaID), am, relkind(d), n, len(relIndexes(d)) > 0)
+				rows[len(rows)-1][17] = dI(int64(len(d.Checks))) // relchecks
 				for _, ix := range relIndexes(d) {
 					row(indexOID(d.ID, ix.ID), ix.Name, int64(d.SchemaID), btreeAMOID, "i", len(ix.ColumnIDs), false)
 				}
@@ -358,6 +414,12 @@ func virtualTableDefs() map[string]*vtable {
 					dI(nd), dB(notNull), dB(hasDef), dS(ident), dS(""), dB(false), dB(true), dI(coll), dI(-1)})
 			}
 			for _, d := range s.objs {
+				if d.Kind == catalog.KindView {
+					for i, c := range s.columnsOf(d) {
+						row(int64(d.ID), c.name, c.t, i+1, false, false, "")
+					}
+					continue
+				}
 				num := 0
 				for _, c := range d.Columns {
 					if c.Hidden {
@@ -461,6 +523,10 @@ func virtualTableDefs() map[string]*vtable {
 					rows = append(rows, []types.Datum{dI(constraintOID(d.ID, ix.ID)), dS(ix.Name), dI(int64(d.SchemaID)), dS(typ), dB(false), dB(false),
 						dB(true), dI(int64(d.ID)), dI(0), dI(indexOID(d.ID, ix.ID)), dI(0), dI(0), dB(true), key, types.Null, types.Null})
 				}
+				for i, ck := range d.Checks {
+					rows = append(rows, []types.Datum{dI(checkOID(d.ID, i)), dS(ck.Name), dI(int64(d.SchemaID)), dS("c"), dB(false), dB(false),
+						dB(true), dI(int64(d.ID)), dI(0), dI(0), dI(0), dI(0), dB(true), types.Null, types.Null, dS(ck.Expr)})
+				}
 			}
 			return rows
 		}},
@@ -479,8 +545,23 @@ func virtualTableDefs() map[string]*vtable {
 				{dI(btreeAMOID), dS("btree"), dS("bthandler"), dS("i")}}
 		}},
 		"pg_catalog.pg_roles": {cols(`oid oid, rolname text, rolsuper bool, rolinherit bool, rolcreaterole bool, rolcreatedb bool,
-		rolcanlogin bool, rolreplication bool, rolconnlimit int4, rolbypassrls bool`), func(s *vsnap) [][]types.Datum {
-			return [][]types.Datum{{dI(10), dS(s.user()), dB(true), dB(true), dB(true), dB(true), dB(true), dB(false), dI(-1), dB(true)}}
+		rolcanlogin bool, rolreplication bool, rolconnlimit int4, rolpassword text, rolvaliduntil timestamptz, rolbypassrls bool,
+		rolconfig text[]`), func(s *vsnap) [][]types.Datum {
+			return [][]types.Datum{{dI(10), dS(s.user()), dB(true), dB(true), dB(true), dB(true), dB(true), dB(false), dI(-1),
+				dS("********"), types.Null, dB(true), types.Null}}
+		}},
+		// No role is a member of another.
+		"pg_catalog.pg_auth_members": {cols("oid oid, roleid oid, member oid, grantor oid, admin_option bool"), empty},
+		"pg_catalog.pg_sequence": {cols("seqrelid oid, seqtypid oid, seqstart int8, seqincrement int8, seqmax int8, seqmin int8, seqcache int8, seqcycle bool"), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				if d.Kind != catalog.KindSequence || d.Seq == nil {
+					continue
+				}
+				rows = append(rows, []types.Datum{dI(int64(d.ID)), dI(int64(types.Int8.OID())), dI(d.Seq.Start), dI(d.Seq.Increment),
+					dI(d.Seq.Max), dI(d.Seq.Min), dI(1), dB(false)})
+			}
+			return rows
 		}},
 		"pg_catalog.pg_settings": {cols("name text, setting text, unit text, category text, short_desc text, context text, vartype text, source text"), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
@@ -538,7 +619,14 @@ func virtualTableDefs() map[string]*vtable {
 					continue
 				}
 				num := 0
-				for _, c := range d.Columns {
+				cs := d.Columns
+				if d.Kind == catalog.KindView {
+					cs = nil
+					for _, vc := range s.columnsOf(d) {
+						cs = append(cs, catalog.Column{Name: vc.name, Type: vc.t, Nullable: true})
+					}
+				}
+				for _, c := range cs {
 					if c.Hidden {
 						continue
 					}
@@ -715,6 +803,9 @@ func (s *vsnap) indexDef(oid int64, col int64) string {
 
 // constraintDef is pg_get_constraintdef(constraint OID).
 func (s *vsnap) constraintDef(oid int64) string {
+	if e, ok := s.checks[oid]; ok {
+		return "CHECK (" + e + ")"
+	}
 	vi, ok := s.indexDesc[oid-1<<30]
 	if !ok {
 		return ""
