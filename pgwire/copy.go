@@ -40,6 +40,36 @@ func (w *resultWriter) CopyIn(columns int, binary bool) (io.Reader, error) {
 	return w.copy, nil
 }
 
+// CopyOut implements conn.CopyOutWriter.
+func (w *resultWriter) CopyOut(columns int, binary bool) error {
+	if w.copy != nil || w.copyOut || w.rows > 0 || w.cols != nil && w.describe {
+		return wireErrorf("XX000", "internal error: CopyOut after results")
+	}
+	if columns < 0 || columns > 1<<15-1 {
+		return wireErrorf("XX000", "internal error: CopyOut with %d columns", columns)
+	}
+	var f byte
+	if binary {
+		f = 1
+	}
+	codes := make([]uint16, columns)
+	for i := range codes {
+		codes[i] = uint16(f)
+	}
+	w.c.send(&pgproto3.CopyOutResponse{OverallFormat: f, ColumnFormatCodes: codes}, 7+2*columns)
+	w.copyOut = true
+	return w.c.writeErr
+}
+
+// CopyData implements conn.CopyOutWriter.
+func (w *resultWriter) CopyData(data []byte) error {
+	if !w.copyOut {
+		return wireErrorf("XX000", "internal error: CopyData before CopyOut")
+	}
+	w.c.send(&pgproto3.CopyData{Data: data}, len(data)+5)
+	return w.c.writeErr
+}
+
 // copyFailed is the error after the client's CopyFail.
 type copyFailed struct{ msg string }
 
@@ -96,6 +126,10 @@ func (r *copyIn) next() {
 // stopped reading before its end (an error mid-COPY). It is a no-op for a
 // statement without COPY.
 func (w *resultWriter) finishCopy() {
+	if w != nil && w.copyOut {
+		w.copyOut = false
+		w.c.be.Send(&pgproto3.CopyDone{})
+	}
 	if w == nil || w.copy == nil {
 		return
 	}

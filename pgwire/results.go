@@ -26,10 +26,12 @@ type resultWriter struct {
 	formats     []int16
 	rows        int
 	copy        *copyIn // set by CopyIn
+	copyOut     bool    // CopyOut sent CopyOutResponse; CopyDone is owed
 }
 
 var _ conn.ResultWriter = (*resultWriter)(nil)
 var _ conn.CopyInWriter = (*resultWriter)(nil)
+var _ conn.CopyOutWriter = (*resultWriter)(nil)
 
 // Columns implements conn.ResultWriter.
 func (w *resultWriter) Columns(cols []conn.Column) error {

@@ -54,3 +54,16 @@ type ImplicitBatches interface {
 	// Without one open it does nothing.
 	EndImplicit(ctx context.Context, ok bool) error
 }
+
+// CopyOutWriter is implemented by the ResultWriter pgwire passes to
+// ExecSimple. An engine running COPY … TO STDOUT calls CopyOut once,
+// before any other method of the writer, then CopyData for each piece of
+// the data stream (a row, a header or the binary trailer), and finishes
+// with the tag "COPY n"; pgwire ends the stream with CopyDone.
+type CopyOutWriter interface {
+	// CopyOut sends CopyOutResponse announcing columns columns in text
+	// (binary=false) or binary format.
+	CopyOut(columns int, binary bool) error
+	// CopyData sends one CopyData message; data may be reused afterwards.
+	CopyData(data []byte) error
+}

@@ -523,12 +523,37 @@ func (c *cursor) copy() (ExtStmt, error) {
 	s := &CopyStmt{Format: "text"}
 	var err error
 	if c.peek().IsP("(") {
-		return nil, errorAt(c.sql, c.peek().Pos, CodeFeatureNotSupported, "COPY (query) is not supported")
-	}
-	if s.Schema, s.Table, err = c.qualName(); err != nil {
+		// COPY (query) TO STDOUT: the query runs to its closing parenthesis.
+		depth, end := 0, -1
+		for j := c.i; j < c.b && end < 0; j++ {
+			switch {
+			case c.toks[j].IsP("("):
+				depth++
+			case c.toks[j].IsP(")"):
+				if depth--; depth == 0 {
+					end = j
+				}
+			}
+		}
+		if end < 0 || end == c.i+1 {
+			return nil, c.errHere()
+		}
+		inner, err := parseStmt(c.sql, c.toks, c.i+1, end)
+		if err != nil {
+			return nil, err
+		}
+		if inner.AST == nil {
+			return nil, errorAt(c.sql, c.toks[c.i+1].Pos, CodeFeatureNotSupported, "COPY (query) needs a SELECT, VALUES, INSERT, UPDATE or DELETE query")
+		}
+		s.Query = inner
+		c.i = end + 1
+		if c.accept("from") {
+			return nil, errorAt(c.sql, c.toks[c.i-1].Pos, CodeSyntaxError, "COPY (query) FROM is not valid: a query is only copied TO")
+		}
+	} else if s.Schema, s.Table, err = c.qualName(); err != nil {
 		return nil, err
 	}
-	if c.acceptP("(") {
+	if s.Query == nil && c.acceptP("(") {
 		for {
 			n, err := c.name()
 			if err != nil {

@@ -101,6 +101,8 @@ type ExecuteStmt struct {
 type CopyStmt struct {
 	Schema, Table string
 	Columns       []string
+	// Query is COPY (query) TO STDOUT's query; Table is "" then.
+	Query *Statement
 	From          bool   // FROM STDIN; otherwise TO STDOUT
 	Format        string // "text" (default), "csv" or "binary"
 	Header        bool

@@ -25,7 +25,8 @@ const (
 	InvalidCatalogName   = "3D000"
 	InvalidSchemaName    = "3F000"
 	AmbiguousColumn      = "42702"
-	AmbiguousAlias       = "42712"
+	AmbiguousAlias       = "42712" // duplicate_alias: FROM t, t
+	AmbiguousTableRef    = "42P09" // ambiguous_alias: t.c with two tables t in FROM
 	Grouping             = "42803"
 	DatatypeMismatch     = "42804"
 	WrongObjectType      = "42809"

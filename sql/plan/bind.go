@@ -333,11 +333,17 @@ func (b *Binder) expandSelect(fields []*ast.SelectField, from *scope) ([]selItem
 	var items []selItem
 	for _, f := range fields {
 		if f.WildCard != nil {
-			table := f.WildCard.Table.O
+			table, schema := f.WildCard.Table.O, f.WildCard.Schema.O
 			n := 0
+			first := -1
 			for i, c := range from.cols {
-				if c.Hidden || (table != "" && c.Table != table) {
+				if c.Hidden || (table != "" && c.Table != table) || (schema != "" && c.Schema != schema) {
 					continue
+				}
+				if first < 0 {
+					first = i
+				} else if table != "" && schema == "" && c.Schema != from.cols[first].Schema {
+					return nil, pgerr.New(pgerr.AmbiguousTableRef, "table reference %q is ambiguous", table)
 				}
 				items = append(items, selItem{col: i, name: c.Name})
 				n++

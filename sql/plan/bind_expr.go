@@ -524,7 +524,7 @@ func (b *Binder) bindColumn(cn *ast.ColumnName, sc *scope) (Expr, error) {
 	table, name := cn.Table.O, cn.Name.O
 	level := 0
 	for s := sc; s != nil; s = s.parent {
-		idx, err := s.lookup(table, name)
+		idx, err := s.lookupIn(cn.Schema.O, table, name)
 		if err != nil {
 			return nil, err
 		}

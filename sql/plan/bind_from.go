@@ -73,9 +73,12 @@ func (b *Binder) bindJoin(j *ast.Join, parent *scope) (Node, []Col, error) {
 	if j.StraightJoin {
 		// sql/parser's PostgreSQL front end emits FULL [OUTER] JOIN as
 		// STRAIGHT_JOIN (see pgdialect); PostgreSQL demands ON or USING.
+		// The front end emits NATURAL FULL JOIN as STRAIGHT_JOIN without
+		// ON or USING (a plain FULL JOIN without either is a syntax error
+		// there).
 		kind = FullJoin
 		if j.On == nil && len(j.Using) == 0 {
-			return nil, nil, pgerr.New(pgerr.Syntax, "syntax error: FULL JOIN needs ON or USING")
+			j.NaturalJoin = true
 		}
 	}
 	if lat != nil {
@@ -208,6 +211,18 @@ func (b *Binder) bindTableRef(n ast.ResultSetNode, parent *scope, lateral *scope
 				alias = src.Name.O
 			}
 			node, cols, err = b.bindTableName(src, alias)
+			if err == nil {
+				// An unaliased relation is also named by its schema; an
+				// aliased one only by its alias (PostgreSQL).
+				sch := ""
+				if n.AsName.O == "" && !(src.Schema.O == "" && b.lookupCTE(src.Name.L) != nil) {
+					sch = b.relSchemaName(src)
+				}
+				cols = append([]Col(nil), cols...)
+				for i := range cols {
+					cols[i].Schema = sch
+				}
+			}
 		default:
 			p := parent
 			if lateral != nil {
@@ -236,7 +251,7 @@ func (b *Binder) bindTableRef(n ast.ResultSetNode, parent *scope, lateral *scope
 			}
 			node = visibleOnly(node)
 			for _, c := range node.Columns() {
-				c.Table = alias
+				c.Table, c.Schema = alias, ""
 				c.Hidden = false
 				cols = append(cols, c)
 			}
@@ -386,25 +401,46 @@ func (b *Binder) bindTableName(tn *ast.TableName, alias string) (Node, []Col, er
 }
 
 // sharedTable returns a FROM name that qualifies columns on both sides of a
-// join ("" if none): PostgreSQL rejects FROM t, t and t JOIN t (42712).
+// join ("" if none): PostgreSQL rejects FROM t, t and t JOIN t (42712),
+// but not two unaliased tables of one name in different schemas (FROM
+// a.t, b.t: then t.c is ambiguous and a.t.c is not).
 func sharedTable(l, r []Col) string {
-	var names []string
+	type ref struct{ table, schema string }
+	var names []ref
 	for _, c := range l {
-		if c.Table != "" && (len(names) == 0 || names[len(names)-1] != c.Table) {
-			names = append(names, c.Table)
+		if c.Table != "" && (len(names) == 0 || names[len(names)-1] != ref{c.Table, c.Schema}) {
+			names = append(names, ref{c.Table, c.Schema})
 		}
 	}
-	prev := ""
+	prev := ref{}
 	for _, c := range r {
-		if c.Table == "" || c.Table == prev {
+		if c.Table == "" || (ref{c.Table, c.Schema}) == prev {
 			continue
 		}
-		prev = c.Table
+		prev = ref{c.Table, c.Schema}
 		for _, n := range names {
-			if n == c.Table {
-				return n
+			if n.table == c.Table && (n.schema == "" || c.Schema == "" || n.schema == c.Schema) {
+				return n.table
 			}
 		}
+	}
+	return ""
+}
+
+// relSchemaName is the schema a FROM relation resolved in: the one named,
+// or for an unqualified name the current schema (pg_catalog for a
+// catalog table not shadowed by a user table).
+func (b *Binder) relSchemaName(tn *ast.TableName) string {
+	if tn.Schema.O != "" {
+		return tn.Schema.O
+	}
+	if d, err := b.ResolveTable("", tn.Name.O); err == nil && d != nil {
+		if sd, err := b.Coll.Get(b.Ctx, d.SchemaID); err == nil && sd != nil {
+			return sd.Name
+		}
+	}
+	if _, vt := lookupVirtual("", tn.Name.O); vt != nil {
+		return "pg_catalog"
 	}
 	return ""
 }

@@ -8,10 +8,13 @@ import (
 
 // Col is an output column of a node.
 type Col struct {
-	Name   string
-	T      *types.T
-	Table  string // the FROM alias that qualifies it, "" if none
-	Hidden bool   // not expanded by *
+	Name  string
+	T     *types.T
+	Table string // the FROM alias that qualifies it, "" if none
+	// Schema is the schema of an unaliased relation in FROM, which a
+	// schema-qualified column reference (s.t.c) names; "" otherwise.
+	Schema string
+	Hidden bool // not expanded by *
 	// TableOID / Attr identify a base table column (RowDescription).
 	TableOID uint32
 	Attr     int16

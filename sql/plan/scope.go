@@ -39,6 +39,12 @@ type winScope struct {
 
 // lookup resolves a (possibly qualified) column name in sc alone.
 func (sc *scope) lookup(table, name string) (int, error) {
+	return sc.lookupIn("", table, name)
+}
+
+// lookupIn is lookup of a column reference schema.table.name (schema and
+// table may be "").
+func (sc *scope) lookupIn(schema, table, name string) (int, error) {
 	found := -1
 	for i, c := range sc.cols {
 		if c.Name != name {
@@ -46,6 +52,12 @@ func (sc *scope) lookup(table, name string) (int, error) {
 		}
 		if table != "" && c.Table != table {
 			continue
+		}
+		if schema != "" && c.Schema != schema {
+			continue
+		}
+		if found >= 0 && table != "" && schema == "" && c.Schema != sc.cols[found].Schema {
+			return -1, pgerr.New(pgerr.AmbiguousTableRef, "table reference %q is ambiguous", table)
 		}
 		if table == "" && c.Hidden && c.Table == "" {
 			// hidden helper columns (ORDER BY extras) are not names.

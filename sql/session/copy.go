@@ -27,7 +27,7 @@ func (s *Session) copy(ctx context.Context, x *parser.CopyStmt, w conn.ResultWri
 		return nil, pgerr.New(pgerr.InFailedTxn, "current transaction is aborted, commands ignored until end of transaction block")
 	}
 	if !x.From {
-		return nil, pgerr.New(pgerr.FeatureNotSupported, "COPY TO STDOUT is not supported")
+		return s.copyOut(ctx, x, w)
 	}
 	cw, ok := w.(conn.CopyInWriter)
 	if !ok {
@@ -295,3 +295,230 @@ func parseCopyBinary(data []byte, ts []*types.T) ([][]types.Datum, error) {
 		rows = append(rows, row)
 	}
 }
+
+// copyOut runs COPY t [(cols)] TO STDOUT and COPY (query) TO STDOUT: the
+// rows are read in one transaction (the query's, implicit or the open
+// block) and sent in PostgreSQL's text, CSV or binary COPY format.
+func (s *Session) copyOut(ctx context.Context, x *parser.CopyStmt, w conn.ResultWriter) (*result, error) {
+	cw, ok := w.(conn.CopyOutWriter)
+	if !ok {
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "COPY TO STDOUT needs a client connection")
+	}
+	stmt := x.Query
+	if stmt == nil {
+		if _, err := s.inTxn(ctx, func(st *stmtCtx) (*result, error) {
+			if err := st.resolveDB(s.database); err != nil {
+				return nil, err
+			}
+			d, err := s.binder(st, &parser.Statement{}, nil).ResolveTable(x.Schema, x.Table)
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case d == nil:
+				return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", x.Table)
+			case d.Kind == catalog.KindView:
+				return nil, pgerr.New(pgerr.WrongObjectType, "cannot copy from view %q", x.Table)
+			case d.Kind != catalog.KindTable:
+				return nil, pgerr.New(pgerr.WrongObjectType, "cannot copy from non-table relation %q", x.Table)
+			}
+			return nil, nil
+		}); err != nil {
+			return nil, err
+		}
+		q := "SELECT "
+		if len(x.Columns) == 0 {
+			q += "*"
+		}
+		for i, c := range x.Columns {
+			if i > 0 {
+				q += ", "
+			}
+			q += quoteIdent(c)
+		}
+		q += " FROM "
+		if x.Schema != "" {
+			q += quoteIdent(x.Schema) + "."
+		}
+		q += quoteIdent(x.Table)
+		st, err := parser.ParseOne(q)
+		if err != nil {
+			return nil, err
+		}
+		stmt = &st
+	}
+	res, err := s.run(ctx, stmt, nil)
+	if err != nil {
+		return nil, err
+	}
+	if res.cols == nil {
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "COPY query must have a RETURNING clause")
+	}
+	f, err := newCopyFormat(x)
+	if err != nil {
+		return nil, err
+	}
+	if err := cw.CopyOut(len(res.cols), f.binary); err != nil {
+		return nil, err
+	}
+	var buf []byte
+	if f.binary {
+		buf = append(buf, "PGCOPY\n\xff\r\n\x00"...)
+		buf = binary.BigEndian.AppendUint32(buf, 0) // flags
+		buf = binary.BigEndian.AppendUint32(buf, 0) // header extension length
+	} else if x.Header {
+		for i, c := range res.cols {
+			if i > 0 {
+				buf = append(buf, f.delim)
+			}
+			buf = f.appendField(buf, c.Name, false)
+		}
+		buf = append(buf, '\n')
+	}
+	for _, r := range res.rows {
+		if f.binary {
+			buf = binary.BigEndian.AppendUint16(buf, uint16(len(r)))
+			for i, d := range r {
+				if types.IsNull(d) {
+					buf = binary.BigEndian.AppendUint32(buf, 0xffffffff)
+					continue
+				}
+				at := len(buf)
+				buf = append(buf, 0, 0, 0, 0)
+				if buf, err = types.AppendBinary(buf, res.cols[i].Type, d); err != nil {
+					return nil, err
+				}
+				binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
+			}
+		} else {
+			for i, d := range r {
+				if i > 0 {
+					buf = append(buf, f.delim)
+				}
+				if types.IsNull(d) {
+					buf = append(buf, f.null...)
+					continue
+				}
+				buf = f.appendField(buf, types.FormatText(res.cols[i].Type, d, s.loc), true)
+			}
+			buf = append(buf, '\n')
+		}
+		if err := cw.CopyData(buf); err != nil {
+			return nil, err
+		}
+		buf = buf[:0]
+	}
+	if f.binary {
+		buf = binary.BigEndian.AppendUint16(buf, 0xffff)
+	}
+	if len(buf) > 0 {
+		if err := cw.CopyData(buf); err != nil {
+			return nil, err
+		}
+	}
+	return &result{tag: fmt.Sprintf("COPY %d", len(res.rows))}, nil
+}
+
+// copyFormat is how COPY TO writes fields.
+type copyFormat struct {
+	binary, csv   bool
+	delim         byte
+	null          string
+	quote, escape byte
+}
+
+func newCopyFormat(x *parser.CopyStmt) (*copyFormat, error) {
+	f := &copyFormat{delim: '\t', null: `\N`, quote: '"', escape: '"'}
+	switch strings.ToLower(x.Format) {
+	case "", "text":
+	case "csv":
+		f.csv, f.delim, f.null = true, ',', ""
+	case "binary":
+		f.binary = true
+		if x.Delimiter != nil || x.Null != nil || x.Quote != nil || x.Escape != nil {
+			return nil, pgerr.New(pgerr.Syntax, "cannot specify DELIMITER, NULL, QUOTE or ESCAPE in BINARY mode")
+		}
+		if x.Header {
+			return nil, pgerr.New(pgerr.FeatureNotSupported, "cannot specify HEADER in BINARY mode")
+		}
+		return f, nil
+	default:
+		return nil, pgerr.New(pgerr.InvalidParameter, "COPY format %q not recognized", x.Format)
+	}
+	one := func(p *string, what string, dst *byte) error {
+		if p == nil {
+			return nil
+		}
+		if len(*p) != 1 {
+			return pgerr.New(pgerr.FeatureNotSupported, "COPY %s must be a single one-byte character", what)
+		}
+		*dst = (*p)[0]
+		return nil
+	}
+	if err := one(x.Delimiter, "delimiter", &f.delim); err != nil {
+		return nil, err
+	}
+	if x.Null != nil {
+		f.null = *x.Null
+	}
+	if (x.Quote != nil || x.Escape != nil) && !f.csv {
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "COPY quote and escape are available only in CSV mode")
+	}
+	if err := one(x.Quote, "quote", &f.quote); err != nil {
+		return nil, err
+	}
+	f.escape = f.quote
+	if err := one(x.Escape, "escape", &f.escape); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// appendField appends one non-NULL field (data: a value, not a header
+// name, which in CSV is never confused with the NULL string).
+func (f *copyFormat) appendField(buf []byte, v string, data bool) []byte {
+	if f.csv {
+		need := (data && v == f.null) || v == `\.`
+		for i := 0; i < len(v) && !need; i++ {
+			need = v[i] == f.delim || v[i] == f.quote || v[i] == '\n' || v[i] == '\r'
+		}
+		if !need {
+			return append(buf, v...)
+		}
+		buf = append(buf, f.quote)
+		for i := 0; i < len(v); i++ {
+			if v[i] == f.quote || v[i] == f.escape {
+				buf = append(buf, f.escape)
+			}
+			buf = append(buf, v[i])
+		}
+		return append(buf, f.quote)
+	}
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '\\':
+			buf = append(buf, '\\', '\\')
+		case '\n':
+			buf = append(buf, '\\', 'n')
+		case '\r':
+			buf = append(buf, '\\', 'r')
+		case '\t':
+			buf = append(buf, '\\', 't')
+		case '\b':
+			buf = append(buf, '\\', 'b')
+		case '\f':
+			buf = append(buf, '\\', 'f')
+		case '\v':
+			buf = append(buf, '\\', 'v')
+		default:
+			if c == f.delim {
+				buf = append(buf, '\\')
+			}
+			buf = append(buf, c)
+		}
+	}
+	return buf
+}
+
+// quoteIdent quotes a name for SQL text.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

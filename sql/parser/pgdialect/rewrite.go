@@ -451,11 +451,15 @@ func (w *Rewriter) Run(from, to int) error {
 				// always quoted): the planner reads its flag as FULL.
 				if top.inFrom && (toks[i+1].Is("join") || (toks[i+1].Is("outer") && toks[i+2].Is("join"))) {
 					if n := len(w.R.Outs); n > 0 && w.R.Outs[n-1].Text == "natural" {
-						w.fail(t, "0A000", "NATURAL FULL JOIN is not supported")
-						continue
+						// NATURAL FULL JOIN: STRAIGHT_JOIN without ON or
+						// USING (which a plain FULL JOIN cannot be: it is
+						// counted in joins below and must have one), so the
+						// planner reads it as natural.
+						w.R.Outs = w.R.Outs[:n-1]
+					} else {
+						top.joins++
 					}
 					w.emit("STRAIGHT_JOIN", t.Pos)
-					top.joins++
 					if toks[i+1].Is("outer") {
 						i++
 					}
