@@ -102,14 +102,14 @@ type CopyStmt struct {
 	Schema, Table string
 	Columns       []string
 	// Query is COPY (query) TO STDOUT's query; Table is "" then.
-	Query *Statement
-	From          bool   // FROM STDIN; otherwise TO STDOUT
-	Format        string // "text" (default), "csv" or "binary"
-	Header        bool
-	Delimiter     *string
-	Null          *string
-	Quote         *string
-	Escape        *string
+	Query     *Statement
+	From      bool   // FROM STDIN; otherwise TO STDOUT
+	Format    string // "text" (default), "csv" or "binary"
+	Header    bool
+	Delimiter *string
+	Null      *string
+	Quote     *string
+	Escape    *string
 }
 
 // VacuumStmt is VACUUM [options] [tables]: accepted, a no-op.
