@@ -399,7 +399,7 @@ func virtualTableDefs() map[string]*vtable {
 		}},
 		"pg_catalog.pg_attribute": {cols(`attrelid oid, attname text, atttypid oid, attlen int2, attnum int2, atttypmod int4,
 		attndims int2, attnotnull bool, atthasdef bool, attidentity text, attgenerated text, attisdropped bool,
-		attislocal bool, attcollation oid, attstattarget int4`), func(s *vsnap) [][]types.Datum {
+		attislocal bool, attcollation oid, attstattarget int4, attstorage text, attcompression text`), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			row := func(rel int64, name string, t *types.T, num int, notNull, hasDef bool, ident string) {
 				nd := int64(0)
@@ -410,8 +410,12 @@ func virtualTableDefs() map[string]*vtable {
 				if t.Family == types.StringFamily {
 					coll = 100
 				}
+				storage := "p" // fixed-length types are stored plain, the rest extended
+				if t.Size() <= 0 {
+					storage = "x"
+				}
 				rows = append(rows, []types.Datum{dI(rel), dS(name), dI(int64(t.OID())), dI(int64(t.Size())), dI(int64(num)), dI(int64(t.Typmod())),
-					dI(nd), dB(notNull), dB(hasDef), dS(ident), dS(""), dB(false), dB(true), dI(coll), dI(-1)})
+					dI(nd), dB(notNull), dB(hasDef), dS(ident), dS(""), dB(false), dB(true), dI(coll), dI(-1), dS(storage), dS("")})
 			}
 			for _, d := range s.objs {
 				if d.Kind == catalog.KindView {
@@ -571,9 +575,12 @@ func virtualTableDefs() map[string]*vtable {
 			}
 			return rows
 		}},
-		"pg_catalog.pg_description":           {cols("objoid oid, classoid oid, objsubid int4, description text"), empty},
-		"pg_catalog.pg_shdescription":         {cols("objoid oid, classoid oid, description text"), empty},
-		"pg_catalog.pg_collation":             {cols("oid oid, collname text, collnamespace oid, collprovider text"), empty},
+		"pg_catalog.pg_description":   {cols("objoid oid, classoid oid, objsubid int4, description text"), empty},
+		"pg_catalog.pg_shdescription": {cols("objoid oid, classoid oid, description text"), empty},
+		"pg_catalog.pg_collation":     {cols("oid oid, collname text, collnamespace oid, collprovider text"), empty},
+		// Tessera records no dependencies (a SERIAL column's sequence is
+		// not owned by it), so pg_depend is empty.
+		"pg_catalog.pg_depend":                {cols("classid oid, objid oid, objsubid int4, refclassid oid, refobjid oid, refobjsubid int4, deptype text"), empty},
 		"pg_catalog.pg_inherits":              {cols("inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool"), empty},
 		"pg_catalog.pg_policy":                {cols("oid oid, polname text, polrelid oid, polcmd text, polpermissive bool, polroles oid[], polqual text, polwithcheck text"), empty},
 		"pg_catalog.pg_statistic_ext":         {cols("oid oid, stxrelid oid, stxname text, stxnamespace oid, stxowner oid, stxstattarget int4, stxkeys int2[], stxkind text[]"), empty},

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/tesseradb/tessera/sql/catalog"
 	"github.com/tesseradb/tessera/sql/parser"
 	"github.com/tesseradb/tessera/sql/pgerr"
 	"github.com/tesseradb/tessera/sql/sem"
@@ -50,6 +51,15 @@ var catFuncs = map[string]catFunc{
 	}},
 	"pg_get_constraintdef": {[][]*types.T{{vOID}, {vOID, vBool}}, vText, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
 		return dS(s.constraintDef(oidArg(a[0]))), nil
+	}},
+	// A view's definition is its stored query text.
+	"pg_get_viewdef": {[][]*types.T{{vOID}, {vOID, vBool}, {vOID, vInt4}}, vText, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		for _, d := range s.objs {
+			if int64(d.ID) == oidArg(a[0]) && d.Kind == catalog.KindView {
+				return dS(d.ViewQuery), nil
+			}
+		}
+		return types.Null, nil
 	}},
 	"pg_table_is_visible": {[][]*types.T{{vOID}}, vBool, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
 		return dB(s.visible(oidArg(a[0]))), nil
