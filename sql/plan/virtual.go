@@ -578,9 +578,21 @@ func virtualTableDefs() map[string]*vtable {
 		"pg_catalog.pg_description":   {cols("objoid oid, classoid oid, objsubid int4, description text"), empty},
 		"pg_catalog.pg_shdescription": {cols("objoid oid, classoid oid, description text"), empty},
 		"pg_catalog.pg_collation":     {cols("oid oid, collname text, collnamespace oid, collprovider text"), empty},
-		// Tessera records no dependencies (a SERIAL column's sequence is
-		// not owned by it), so pg_depend is empty.
-		"pg_catalog.pg_depend":                {cols("classid oid, objid oid, objsubid int4, refclassid oid, refobjid oid, refobjsubid int4, deptype text"), empty},
+		// The one dependency Tessera records: a SERIAL column owns its
+		// sequence (deptype 'a', as PostgreSQL lists it).
+		"pg_catalog.pg_depend": {cols("classid oid, objid oid, objsubid int4, refclassid oid, refobjid oid, refobjsubid int4, deptype text"), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			class := virtualOID("pg_catalog.pg_class")
+			for _, d := range s.objs {
+				for _, c := range d.Columns {
+					if c.OwnedSeq != 0 && !c.Hidden {
+						rows = append(rows, []types.Datum{dI(class), dI(int64(c.OwnedSeq)), dI(0), dI(class), dI(int64(d.ID)),
+							dI(int64(visibleAttnum(d, c.ID))), dS("a")})
+					}
+				}
+			}
+			return rows
+		}},
 		"pg_catalog.pg_inherits":              {cols("inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool"), empty},
 		"pg_catalog.pg_policy":                {cols("oid oid, polname text, polrelid oid, polcmd text, polpermissive bool, polroles oid[], polqual text, polwithcheck text"), empty},
 		"pg_catalog.pg_statistic_ext":         {cols("oid oid, stxrelid oid, stxname text, stxnamespace oid, stxowner oid, stxstattarget int4, stxkeys int2[], stxkind text[]"), empty},

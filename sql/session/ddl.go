@@ -836,8 +836,14 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 	if err != nil {
 		return err
 	}
+	old := catalog.Mutable(desc)
 	desc.NextColumnID++
 	col := catalog.Column{ID: desc.NextColumnID, Name: cd.Name.Name.O, Type: t, Nullable: true}
+	serial := types.IsSerial(pt)
+	if _, ok := d.st.Identity[cd]; ok {
+		serial = true
+	}
+	nChecks := len(desc.Checks)
 	for _, o := range cd.Options {
 		switch o.Tp {
 		case ast.ColumnOptionNotNull:
@@ -846,18 +852,44 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 			if col.Default, err = restoreExpr(o.Expr); err != nil {
 				return err
 			}
+		case ast.ColumnOptionAutoIncrement:
+			serial = true
+		case ast.ColumnOptionCheck:
+			if err := d.addCheck(desc, "", col.Name, o.Expr); err != nil {
+				return err
+			}
 		case ast.ColumnOptionPrimaryKey, ast.ColumnOptionUniqKey:
 			return pgerr.New(pgerr.FeatureNotSupported, "ADD COLUMN with a key is not supported")
 		}
 	}
-	old := catalog.Mutable(desc)
+	if serial {
+		// As in CREATE TABLE: an owned sequence, whose values the existing
+		// rows take one each below.
+		seqName := fmt.Sprintf("%s_%s_seq", desc.Name, col.Name)
+		sid, err := d.createSequenceDesc(desc.SchemaID, seqName, catalog.SequenceOpts{Start: 1, Increment: 1, Min: 1, Max: 1<<63 - 1})
+		if err != nil {
+			return err
+		}
+		col.Default = fmt.Sprintf("nextval('%s')", seqName)
+		col.OwnedSeq = sid
+		col.Nullable = false
+	}
 	desc.Columns = append(desc.Columns, col)
+	var checks []plan.Check
+	if len(desc.Checks) > nChecks {
+		// The column's CHECK must hold for the rows it is added to.
+		all, err := plan.BindChecks(desc, d.env.EvalCtx)
+		if err != nil {
+			return err
+		}
+		checks = all[nChecks:]
+	}
 	// Existing rows get the default (or fail NOT NULL).
 	def, err := d.b.DefaultExpr(&desc.Columns[len(desc.Columns)-1])
 	if err != nil {
 		return err
 	}
-	if def == nil && col.Nullable {
+	if def == nil && col.Nullable && len(checks) == 0 {
 		return nil
 	}
 	rc := catalog.NewRowCodec(desc)
@@ -873,6 +905,15 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 			return pgerr.New(pgerr.NotNullViolation, "column %q of relation %q contains null values", col.Name, desc.Name)
 		}
 		nr := append(append(exec.Row{}, row...), v)
+		for _, c := range checks {
+			ok, err := d.env.Eval(c.E, nr)
+			if err != nil {
+				return err
+			}
+			if b, isBool := ok.(types.DBool); isBool && !bool(b) {
+				return pgerr.New(pgerr.CheckViolation, "check constraint %q of relation %q is violated by some row", c.Name, desc.Name)
+			}
+		}
 		pk, err := rc.PrimaryKey(nr)
 		if err != nil {
 			return err
