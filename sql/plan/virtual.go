@@ -411,7 +411,9 @@ func virtualTableDefs() map[string]*vtable {
 					coll = 100
 				}
 				storage := "p" // fixed-length types are stored plain, the rest extended
-				if t.Size() <= 0 {
+				if t.Family == types.DecimalFamily {
+					storage = "m" // numeric is stored main (compressed in place)
+				} else if t.Size() <= 0 {
 					storage = "x"
 				}
 				rows = append(rows, []types.Datum{dI(rel), dS(name), dI(int64(t.OID())), dI(int64(t.Size())), dI(int64(num)), dI(int64(t.Typmod())),
