@@ -434,15 +434,15 @@ func (b *Binder) relSchemaName(tn *ast.TableName) string {
 	if tn.Schema.O != "" {
 		return tn.Schema.O
 	}
+	// bindTableName resolved an unqualified user relation in the current
+	// schema, else in pg_catalog.
 	if d, err := b.ResolveTable("", tn.Name.O); err == nil && d != nil {
-		if sd, err := b.Coll.Get(b.Ctx, d.SchemaID); err == nil && sd != nil {
-			return sd.Name
+		if b.Eval != nil && b.Eval.Schema != "" {
+			return b.Eval.Schema
 		}
+		return "public"
 	}
-	if _, vt := lookupVirtual("", tn.Name.O); vt != nil {
-		return "pg_catalog"
-	}
-	return ""
+	return "pg_catalog"
 }
 
 func relabel(cols []Col, alias string) []Col {
