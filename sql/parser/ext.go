@@ -545,7 +545,7 @@ func (c *cursor) copy() (ExtStmt, error) {
 		if inner.AST == nil {
 			return nil, errorAt(c.sql, c.toks[c.i+1].Pos, CodeFeatureNotSupported, "COPY (query) needs a SELECT, VALUES, INSERT, UPDATE or DELETE query")
 		}
-		s.Query = inner
+		s.Query, s.QuerySQL = inner, inner.SQL
 		c.i = end + 1
 		if c.accept("from") {
 			return nil, errorAt(c.sql, c.toks[c.i-1].Pos, CodeSyntaxError, "COPY (query) FROM is not valid: a query is only copied TO")

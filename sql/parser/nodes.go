@@ -101,10 +101,12 @@ type ExecuteStmt struct {
 type CopyStmt struct {
 	Schema, Table string
 	Columns       []string
-	// Query is COPY (query) TO STDOUT's query; Table is "" then.
-	Query     *Statement
-	From      bool   // FROM STDIN; otherwise TO STDOUT
-	Format    string // "text" (default), "csv" or "binary"
+	// Query is COPY (query) TO STDOUT's query (QuerySQL its text); Table
+	// is "" then.
+	Query     *Statement `json:"-"`
+	QuerySQL  string     `json:",omitempty"`
+	From      bool       // FROM STDIN; otherwise TO STDOUT
+	Format    string     // "text" (default), "csv" or "binary"
 	Header    bool
 	Delimiter *string
 	Null      *string
