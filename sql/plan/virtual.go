@@ -630,6 +630,62 @@ func virtualTableDefs() map[string]*vtable {
 			}
 			return rows
 		}},
+		"information_schema.table_constraints": {cols(`constraint_catalog text, constraint_schema text, constraint_name text,
+		table_catalog text, table_schema text, table_name text, constraint_type text, is_deferrable text, initially_deferred text,
+		enforced text, nulls_distinct text`), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				if d.Kind != catalog.KindTable {
+					continue
+				}
+				sch := s.schemaOf[d.SchemaID]
+				row := func(name, typ string, nullsDistinct types.Datum) {
+					rows = append(rows, []types.Datum{dS(s.database()), dS(sch), dS(name), dS(s.database()), dS(sch), dS(d.Name),
+						dS(typ), dS("NO"), dS("NO"), dS("YES"), nullsDistinct})
+				}
+				for _, ix := range relIndexes(d) {
+					if ix == d.Primary {
+						row(ix.Name, "PRIMARY KEY", types.Null)
+					} else if ix.Unique {
+						row(ix.Name, "UNIQUE", dS("YES"))
+					}
+				}
+				for _, ck := range d.Checks {
+					row(ck.Name, "CHECK", types.Null)
+				}
+				// PostgreSQL lists each NOT NULL column as a CHECK named
+				// <schema oid>_<table oid>_<attnum>_not_null.
+				for _, c := range d.Columns {
+					if !c.Hidden && !c.Nullable {
+						row(strconv.FormatInt(int64(d.SchemaID), 10)+"_"+strconv.FormatInt(int64(d.ID), 10)+"_"+
+							strconv.Itoa(visibleAttnum(d, c.ID))+"_not_null", "CHECK", types.Null)
+					}
+				}
+			}
+			return rows
+		}},
+		"information_schema.key_column_usage": {cols(`constraint_catalog text, constraint_schema text, constraint_name text,
+		table_catalog text, table_schema text, table_name text, column_name text, ordinal_position int4,
+		position_in_unique_constraint int4`), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				sch := s.schemaOf[d.SchemaID]
+				for _, ix := range relIndexes(d) {
+					if ix != d.Primary && !ix.Unique {
+						continue
+					}
+					for i, cid := range ix.ColumnIDs {
+						o := d.ColumnOrdinal(cid)
+						if o < 0 {
+							continue
+						}
+						rows = append(rows, []types.Datum{dS(s.database()), dS(sch), dS(ix.Name), dS(s.database()), dS(sch), dS(d.Name),
+							dS(d.Columns[o].Name), dI(int64(i + 1)), types.Null})
+					}
+				}
+			}
+			return rows
+		}},
 		"information_schema.columns": {cols(`table_catalog text, table_schema text, table_name text, column_name text,
 		ordinal_position int4, column_default text, is_nullable text, data_type text, character_maximum_length int4,
 		numeric_precision int4, numeric_scale int4, datetime_precision int4, udt_catalog text, udt_schema text, udt_name text,
