@@ -44,6 +44,48 @@ const (
 	virtualRelBase = 1 << 28 // OIDs of the virtual relations themselves
 )
 
+// Type I/O functions (pg_type.typinput/typoutput, and ::regproc of their
+// names): every array type has array_in/array_out (PostgreSQL's OIDs 750
+// and 751); a scalar type t has <typname>in/<typname>out, numbered
+// ioProcBase + 2*OID(t) (+1 for out).
+const (
+	arrayInOID  = 750
+	arrayOutOID = 751
+	ioProcBase  = 1 << 29
+)
+
+func ioProcOID(t *types.T, dir string) int64 {
+	if t.Family == types.ArrayFamily {
+		if dir == "in" {
+			return arrayInOID
+		}
+		return arrayOutOID
+	}
+	o := ioProcBase + 2*int64(t.OID())
+	if dir == "out" {
+		o++
+	}
+	return o
+}
+
+// ioProcByName resolves a type I/O function's name ("array_in",
+// "int4out" …) to its OID.
+func ioProcByName(name string) (int64, bool) {
+	name = strings.TrimPrefix(name, "pg_catalog.")
+	for _, t := range pgTypes() {
+		for _, dir := range []string{"in", "out"} {
+			n := t.PGName() + dir
+			if t.Family == types.ArrayFamily {
+				n = "array_" + dir
+			}
+			if n == name {
+				return ioProcOID(t, dir), true
+			}
+		}
+	}
+	return 0, false
+}
+
 func indexOID(table catalog.ID, idx catalog.IndexID) int64 {
 	return 1<<31 | int64(table)<<8 | int64(idx&0xff)
 }
@@ -463,7 +505,7 @@ func virtualTableDefs() map[string]*vtable {
 		}},
 		"pg_catalog.pg_type": {cols(`oid oid, typname text, typnamespace oid, typowner oid, typlen int2, typbyval bool, typtype text,
 		typcategory text, typisdefined bool, typdelim text, typrelid oid, typelem oid, typarray oid, typnotnull bool,
-		typbasetype oid, typtypmod int4, typndims int4, typcollation oid`), func(s *vsnap) [][]types.Datum {
+		typbasetype oid, typtypmod int4, typndims int4, typcollation oid, typinput oid, typoutput oid`), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, t := range pgTypes() {
 				elem, arr, cat := int64(0), int64(0), "X"
@@ -478,7 +520,7 @@ func virtualTableDefs() map[string]*vtable {
 				}
 				rows = append(rows, []types.Datum{dI(int64(t.OID())), dS(t.PGName()), dI(pgCatalogOID), dI(10), dI(int64(t.Size())),
 					dB(t.Size() > 0 && t.Size() <= 8), dS("b"), dS(cat), dB(true), dS(","), dI(0), dI(elem), dI(arr), dB(false),
-					dI(0), dI(-1), dI(0), dI(coll)})
+					dI(0), dI(-1), dI(0), dI(coll), dI(ioProcOID(t, "in")), dI(ioProcOID(t, "out"))})
 			}
 			return rows
 		}},

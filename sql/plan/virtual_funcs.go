@@ -189,6 +189,11 @@ func (b *Binder) regCast(target string, e Expr) (Expr, bool, error) {
 			}
 		}
 		return nil, true, pgerr.New(pgerr.InvalidSchemaName, "schema %q does not exist", name)
+	case "regproc":
+		if oid, ok := ioProcByName(key); ok {
+			return &Const{D: dI(oid), T: types.Int8}, true, nil
+		}
+		return nil, true, pgerr.New(pgerr.UndefinedFunction, "function %q does not exist", name)
 	case "regtype":
 		t, err := types.FromPG(parser.PGType{Name: key})
 		if err != nil {
