@@ -441,7 +441,7 @@ func virtualTableDefs() map[string]*vtable {
 		}},
 		"pg_catalog.pg_attribute": {cols(`attrelid oid, attname text, atttypid oid, attlen int2, attnum int2, atttypmod int4,
 		attndims int2, attnotnull bool, atthasdef bool, attidentity text, attgenerated text, attisdropped bool,
-		attislocal bool, attcollation oid, attstattarget int4, attstorage text, attcompression text`), func(s *vsnap) [][]types.Datum {
+		attislocal bool, attcollation oid, attstattarget int4, attstorage text, attcompression text, attacl text[]`), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			row := func(rel int64, name string, t *types.T, num int, notNull, hasDef bool, ident string) {
 				nd := int64(0)
@@ -459,7 +459,7 @@ func virtualTableDefs() map[string]*vtable {
 					storage = "x"
 				}
 				rows = append(rows, []types.Datum{dI(rel), dS(name), dI(int64(t.OID())), dI(int64(t.Size())), dI(int64(num)), dI(int64(t.Typmod())),
-					dI(nd), dB(notNull), dB(hasDef), dS(ident), dS(""), dB(false), dB(true), dI(coll), dI(-1), dS(storage), dS("")})
+					dI(nd), dB(notNull), dB(hasDef), dS(ident), dS(""), dB(false), dB(true), dI(coll), dI(-1), dS(storage), dS(""), types.Null})
 			}
 			for _, d := range s.objs {
 				if d.Kind == catalog.KindView {
