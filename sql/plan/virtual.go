@@ -606,7 +606,16 @@ func virtualTableDefs() map[string]*vtable {
 				if d.Kind != catalog.KindSequence || d.Seq == nil {
 					continue
 				}
-				rows = append(rows, []types.Datum{dI(int64(d.ID)), dI(int64(types.Int8.OID())), dI(d.Seq.Start), dI(d.Seq.Increment),
+				// A SERIAL's sequence has its column's type.
+				typ := types.Int8
+				for _, o := range s.objs {
+					for _, c := range o.Columns {
+						if c.OwnedSeq == d.ID && c.Type.Family == types.IntFamily {
+							typ = c.Type
+						}
+					}
+				}
+				rows = append(rows, []types.Datum{dI(int64(d.ID)), dI(int64(typ.OID())), dI(d.Seq.Start), dI(d.Seq.Increment),
 					dI(d.Seq.Max), dI(d.Seq.Min), dI(1), dB(false)})
 			}
 			return rows

@@ -199,7 +199,7 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 		}
 		if serial {
 			seqName := fmt.Sprintf("%s_%s_seq", name, col.Name)
-			sid, err := d.createSequenceDesc(schema, seqName, catalog.SequenceOpts{Start: 1, Increment: 1, Min: 1, Max: 1<<63 - 1})
+			sid, err := d.createSequenceDesc(schema, seqName, catalog.SequenceOpts{Start: 1, Increment: 1, Min: 1, Max: serialMax(t)})
 			if err != nil {
 				return "", err
 			}
@@ -821,6 +821,18 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 	return "ALTER TABLE", nil
 }
 
+// serialMax is the largest value of a SERIAL column's sequence: that of
+// the column's type (smallserial, serial, bigserial), as in PostgreSQL.
+func serialMax(t *types.T) int64 {
+	switch {
+	case t.Family == types.IntFamily && t.Width == 16:
+		return 1<<15 - 1
+	case t.Family == types.IntFamily && t.Width == 32:
+		return 1<<31 - 1
+	}
+	return 1<<63 - 1
+}
+
 func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists bool) error {
 	if _, c := desc.ColumnByName(cd.Name.Name.O); c != nil {
 		if ifNotExists {
@@ -866,7 +878,7 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 		// As in CREATE TABLE: an owned sequence, whose values the existing
 		// rows take one each below.
 		seqName := fmt.Sprintf("%s_%s_seq", desc.Name, col.Name)
-		sid, err := d.createSequenceDesc(desc.SchemaID, seqName, catalog.SequenceOpts{Start: 1, Increment: 1, Min: 1, Max: 1<<63 - 1})
+		sid, err := d.createSequenceDesc(desc.SchemaID, seqName, catalog.SequenceOpts{Start: 1, Increment: 1, Min: 1, Max: serialMax(t)})
 		if err != nil {
 			return err
 		}
