@@ -118,3 +118,30 @@ func (t *GRPCTransport) Close() {
 		_ = c.Close()
 	}
 }
+
+// LocalTransport serves batches for replicas on this process's own node
+// without an RPC (the local fast path of a node's kv client). ok is false
+// when it cannot serve rep (another node, store not running); the batch
+// then goes over the network as usual. A served batch must behave as if
+// sent over gRPC: ba and the response are not shared with the caller
+// beyond the call.
+type LocalTransport interface {
+	SendLocal(ctx context.Context, rep *kvpb.ReplicaDescriptor, ba *kvpb.BatchRequest) (br *kvpb.BatchResponse, ok bool)
+}
+
+// LocalFirst returns a Transport that tries local first and then next.
+func LocalFirst(local LocalTransport, next Transport) Transport {
+	return localFirst{local: local, next: next}
+}
+
+type localFirst struct {
+	local LocalTransport
+	next  Transport
+}
+
+func (t localFirst) SendTo(ctx context.Context, rep *kvpb.ReplicaDescriptor, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
+	if br, ok := t.local.SendLocal(ctx, rep, ba); ok {
+		return br, nil
+	}
+	return t.next.SendTo(ctx, rep, ba)
+}
