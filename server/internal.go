@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -125,23 +126,37 @@ func (s *Server) forward(ctx context.Context, ba *kvpb.BatchRequest, br *kvpb.Ba
 // localBatches is the node's kv client's local fast path: a batch for a
 // replica on this node is served by internalServer.Batch in process,
 // without gRPC, loopback TCP and the HTTP/2 framing (a third of the
-// gateway's CPU for a point SELECT). The request and the response are
-// copied, as a marshalled RPC would copy them, so neither side sees the
-// other mutate what it holds (the DistSender resends ba; the store may
-// keep pieces of ba or br, e.g. a transaction record).
+// gateway's CPU for a point SELECT). It behaves as the RPC would:
+//   - the request and the response are copied, as marshalling would copy
+//     them, so neither side sees the other mutate what it holds (the
+//     DistSender resends ba; the store may keep pieces of ba or br, e.g. a
+//     transaction record);
+//   - the handler sees the metadata the caller would send (its outgoing
+//     metadata) as incoming, not the caller's own incoming metadata: a
+//     request made while serving a forwarded RPC (an intent resolution
+//     during a forwarded batch) is not itself "forwarded", and nothing of
+//     an outer RPC leaks into this one;
+//   - an error from the handler is a transport error that may hide an
+//     applied batch (kvcoord.SendError with Sent), never a cue to send the
+//     same batch again over gRPC: a non-idempotent batch must not be
+//     applied twice. The HLC needs no exchange: caller and handler share
+//     this node's clock.
 type localBatches struct{ s *Server }
 
-func (l localBatches) SendLocal(ctx context.Context, rep *kvpb.ReplicaDescriptor, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, bool) {
+func (l localBatches) SendLocal(ctx context.Context, rep *kvpb.ReplicaDescriptor, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, bool, error) {
 	if !l.s.servesLocally(kvpb.NodeID(rep.GetNodeId())) {
-		return nil, false
+		return nil, false, nil
 	}
-	br, err := (&internalServer{s: l.s}).Batch(ctx, proto.Clone(ba).(*kvpb.BatchRequest))
-	if err != nil || br == nil {
-		// internalServer.Batch answers every refusal in br; an error here
-		// would be a bug, and the RPC path reports it properly.
-		return nil, false
+	out, _ := metadata.FromOutgoingContext(ctx)
+	ictx := metadata.NewIncomingContext(metadata.NewOutgoingContext(ctx, nil), out.Copy())
+	br, err := (&internalServer{s: l.s}).Batch(ictx, proto.Clone(ba).(*kvpb.BatchRequest))
+	if err == nil && br == nil {
+		err = errors.New("server: local batch returned no response")
 	}
-	return proto.Clone(br).(*kvpb.BatchResponse), true
+	if err != nil {
+		return nil, true, err
+	}
+	return proto.Clone(br).(*kvpb.BatchResponse), true, nil
 }
 
 // servesLocally reports whether node is this node and its store runs.
