@@ -186,6 +186,7 @@ func TestRandomHistories(t *testing.T) {
 				if err != nil {
 					failed++
 					mu.Unlock()
+					t.Logf("%s failed: %v", name, err)
 					require.False(t, kvpb.IsRetryable(err) && ctx.Err() == nil, "%s gave up: %v", name, err)
 					continue
 				}
