@@ -59,6 +59,7 @@ func (r *Replica) applyCommitted(ents []*raftpb.Entry) error {
 	type reproposal struct{ id, mai uint64 }
 	var reproposals []reproposal
 	descChanged, leaseChanged, newHolder := false, false, false
+	var priorReads hlc.Timestamp // reads a transfer says the previous holder served
 	for _, e := range ents {
 		if e.GetIndex() <= st.applied.GetRaftAppliedIndex() {
 			continue
@@ -81,6 +82,7 @@ func (r *Replica) applyCommitted(ents []*raftpb.Entry) error {
 				leaseChanged = true
 				if kvpb.ReplicaID(st.lease.GetReplica().GetReplicaId()) == replicaID && st.lease.GetSequence() != prevSeq {
 					newHolder = true
+					priorReads = priorReads.Forward(cmd.GetPriorReadMax().HLC())
 				}
 				outcomes = append(outcomes, applyOutcome{p: &proposal{id: cmd.GetId()}, err: nil})
 			default:
@@ -118,8 +120,10 @@ func (r *Replica) applyCommitted(ents []*raftpb.Entry) error {
 	r.mu.gcThreshold = st.gcThreshold
 	if newHolder {
 		// A new leaseholder: no write may land below a read the previous
-		// holder served, all of which are below our lease start.
-		r.tsCache.SetLowWater(st.lease.GetStart().HLC())
+		// holder served. Those are below our lease start, or, for a
+		// transfer, below the high-water it carried (reads above the old
+		// holder's clock).
+		r.tsCache.SetLowWater(st.lease.GetStart().HLC().Forward(priorReads))
 	}
 	for _, o := range outcomes {
 		p, ok := r.mu.proposals[o.p.id]

@@ -14,8 +14,10 @@ import (
 // that the lease stays with the leader). The holder first stops serving:
 // new requests are redirected to the target and a write latch over the
 // whole range waits for requests in flight; the new lease starts at the
-// clock after that, so every read the old holder served is below it, and
-// the new holder's timestamp cache starts there.
+// clock after that. Reads the old holder served at timestamps above its
+// clock (a pushed txn refreshing at a reader's uncertainty limit) are not
+// below the start: the transfer carries the old holder's timestamp-cache
+// high-water, and the new holder's cache starts at the higher of the two.
 //
 // If the transfer's outcome is unknown when ctx ends, the old holder keeps
 // refusing requests until it is resolved (applied or rejected).
@@ -73,8 +75,11 @@ func (s *Store) TransferLease(ctx context.Context, rangeID kvpb.RangeID, target 
 	now := s.cfg.Clock.Now()
 	nl := &kvpb.Lease{Replica: rep, Start: kvpb.TS(now), ProposedTs: kvpb.TS(now),
 		Expiration: kvpb.TS(now.AddDuration(int64(s.cfg.LeaseDuration))), Sequence: lease.GetSequence() + 1}
+	// No read runs any more (the latch): the cache's high-water bounds
+	// every read served here, including those above our clock, which the
+	// lease start does not.
 	p := newProposal(s.newProposalID(), &rangepb.RaftCommand{NewLease: nl, PrevLeaseSequence: lease.GetSequence(),
-		Transfer: true, ProposerReplicaId: uint64(r.ReplicaID())})
+		Transfer: true, ProposerReplicaId: uint64(r.ReplicaID()), PriorReadMax: kvpb.TS(r.tsCache.Max())})
 	if err := r.submit(p); err != nil {
 		clear()
 		return nil, err

@@ -255,9 +255,14 @@ func (r *Replica) applyMerge(b storage.Batch, st *applyState, m *rangepb.MergeTr
 		return err
 	}
 	st.post = append(st.post, func() {
-		// Reads the right range served are below now: no write to its
-		// span through the left may go under them.
-		r.tsCache.Add(right.GetStartKey(), right.GetEndKey(), s.cfg.Clock.Now())
+		// Reads the right range served are below now, or below its
+		// timestamp cache's high-water for those served above the clock:
+		// no write to its span through the left may go under them.
+		reads := s.cfg.Clock.Now()
+		if rr != nil {
+			reads = reads.Forward(rr.tsCache.Max())
+		}
+		r.tsCache.Add(right.GetStartKey(), right.GetEndKey(), reads)
 		if rr != nil {
 			rr.retire(fmt.Sprintf("merged into r%d", r.rangeID))
 		}

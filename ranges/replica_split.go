@@ -8,6 +8,7 @@ import (
 	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/concurrency/spanlatch"
 	"github.com/tesseradb/tessera/kv/keys"
 	"github.com/tesseradb/tessera/kv/kvpb"
@@ -300,7 +301,16 @@ func (r *Replica) applySplit(b storage.Batch, st *applyState, sp *rangepb.SplitT
 		return err
 	}
 	campaign := st.lease.GetReplica().GetStoreId() == uint64(s.cfg.StoreID)
-	st.post = append(st.post, func() { s.installSplitRight(rightID, ours.ID(), campaign) })
+	st.post = append(st.post, func() {
+		// The reads this range served on the right's keys: the right's
+		// timestamp cache starts above them (some may be above our clock,
+		// which is all a new replica's cache starts at otherwise).
+		end := right.GetEndKey()
+		if len(end) == 0 {
+			end = KeyMax
+		}
+		s.installSplitRight(rightID, ours.ID(), campaign, r.tsCache.Get(right.GetStartKey(), end))
+	})
 	return nil
 }
 
@@ -336,7 +346,7 @@ func writeSplitRightState(b storage.Batch, right *kvpb.RangeDescriptor, lease *k
 // from the state the trigger wrote, replacing an uninitialized replica
 // that raft messages created before (runs on the scheduler goroutine,
 // after the trigger's batch committed).
-func (s *Store) installSplitRight(id kvpb.RangeID, replicaID kvpb.ReplicaID, campaign bool) {
+func (s *Store) installSplitRight(id kvpb.RangeID, replicaID kvpb.ReplicaID, campaign bool, reads hlc.Timestamp) {
 	for attempt := 0; attempt < 3; attempt++ {
 		old, _ := s.GetReplica(id)
 		if old != nil {
@@ -346,6 +356,7 @@ func (s *Store) installSplitRight(id kvpb.RangeID, replicaID kvpb.ReplicaID, cam
 			if old.Desc() != nil {
 				// Created by a raft message after the trigger committed:
 				// it loaded the state the trigger wrote.
+				old.tsCache.SetLowWater(reads)
 				old.mu.Lock()
 				old.mu.campaign = old.mu.campaign || campaign
 				old.mu.Unlock()
@@ -360,6 +371,7 @@ func (s *Store) installSplitRight(id kvpb.RangeID, replicaID kvpb.ReplicaID, cam
 			return
 		}
 		nr.mu.campaign = nr.mu.campaign || campaign
+		nr.tsCache.SetLowWater(reads)
 		s.mu.Lock()
 		if _, ok := s.mu.replicas[id]; ok {
 			s.mu.Unlock()

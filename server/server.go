@@ -137,7 +137,8 @@ func New(cfg Config) (*Server, error) {
 	if s.kv, err = kvclient.NewDB(kvclient.Config{Addrs: seeds, Clock: s.clock, Logger: s.log,
 		DialOptions: cfg.Knobs.PeerDialOptions,
 		Resolver:    func(_ context.Context, id kvpb.NodeID) (string, error) { return s.book.lookup(id) },
-		FirstRange:  s.firstRangeDesc}); err != nil {
+		FirstRange:  s.firstRangeDesc,
+		Local:       localBatches{s: s}}); err != nil {
 		lis.Close()
 		eng.Close()
 		return nil, err

@@ -47,6 +47,9 @@ type Config struct {
 	Resolver kvcoord.NodeResolver
 	// Transport, if set, replaces the gRPC transport (tests).
 	Transport kvcoord.Transport
+	// Local, if set, serves batches for replicas on the caller's own node
+	// in process before the transport is tried (a node's own client).
+	Local kvcoord.LocalTransport
 	// FirstRange, if set, replaces the Admin.RangeInfo lookup of range 1
 	// (tests).
 	FirstRange kvcoord.FirstRangeFunc
@@ -116,6 +119,9 @@ func NewDB(cfg Config) (*DB, error) {
 	var tr kvcoord.Transport = db.grpc
 	if cfg.Transport != nil {
 		tr = cfg.Transport
+	}
+	if cfg.Local != nil {
+		tr = kvcoord.LocalFirst(cfg.Local, tr)
 	}
 	first := db.dir.firstRange
 	if cfg.FirstRange != nil {

@@ -118,3 +118,38 @@ func (t *GRPCTransport) Close() {
 		_ = c.Close()
 	}
 }
+
+// LocalTransport serves batches for replicas on this process's own node
+// without an RPC (the local fast path of a node's kv client). served is
+// false when it cannot serve rep (another node, store not running); the
+// batch then goes over the network as usual. A served batch must behave
+// as if sent over gRPC: ba and the response are not shared with the caller
+// beyond the call, and the handler sees the caller's outgoing metadata as
+// incoming. A served batch that failed (err) may have been applied.
+type LocalTransport interface {
+	SendLocal(ctx context.Context, rep *kvpb.ReplicaDescriptor, ba *kvpb.BatchRequest) (br *kvpb.BatchResponse, served bool, err error)
+}
+
+// LocalFirst returns a Transport that tries local first and then next.
+// A batch local served is never sent to next: a failure comes back as a
+// SendError that counts as sent (the DistSender does not resend a
+// non-idempotent batch whose outcome is unknown).
+func LocalFirst(local LocalTransport, next Transport) Transport {
+	return localFirst{local: local, next: next}
+}
+
+type localFirst struct {
+	local LocalTransport
+	next  Transport
+}
+
+func (t localFirst) SendTo(ctx context.Context, rep *kvpb.ReplicaDescriptor, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
+	br, served, err := t.local.SendLocal(ctx, rep, ba)
+	if !served {
+		return t.next.SendTo(ctx, rep, ba)
+	}
+	if err != nil {
+		return nil, &SendError{Addr: fmt.Sprintf("n%d (in process)", rep.GetNodeId()), Sent: true, Err: err}
+	}
+	return br, nil
+}

@@ -122,6 +122,23 @@ func (c *Cache) SetLowWater(ts hlc.Timestamp) {
 	c.mu.Unlock()
 }
 
+// Max returns the highest timestamp the cache holds for any span: its
+// low-water mark or above, a bound on every read it recorded. What a
+// lease transfer carries to the next holder (reads may be recorded above
+// the holder's clock, so the clock is no such bound).
+func (c *Cache) Max() hlc.Timestamp {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ts := c.low
+	for _, e := range c.points {
+		ts = ts.Forward(e.ts)
+	}
+	for _, s := range c.spans {
+		ts = ts.Forward(s.ts)
+	}
+	return ts
+}
+
 // LowWater returns the low-water mark.
 func (c *Cache) LowWater() hlc.Timestamp {
 	c.mu.Lock()

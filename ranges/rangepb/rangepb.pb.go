@@ -64,7 +64,14 @@ type RaftCommand struct {
 	// gc_threshold, when set, raises the range's GC threshold to it (a GC
 	// command; never lowers it). Reads and writes at or below the
 	// threshold are refused from then on.
-	GcThreshold   *kvpb.Timestamp `protobuf:"bytes,14,opt,name=gc_threshold,json=gcThreshold,proto3" json:"gc_threshold,omitempty"`
+	GcThreshold *kvpb.Timestamp `protobuf:"bytes,14,opt,name=gc_threshold,json=gcThreshold,proto3" json:"gc_threshold,omitempty"`
+	// prior_read_max (with transfer): the highest timestamp the previous
+	// holder's timestamp cache held over the range when it stopped serving.
+	// Reads may be served above the holder's clock (a txn pushed to a
+	// reader's uncertainty limit refreshes and reads there), so the new
+	// lease's start alone is no bound on them: the new holder starts its
+	// timestamp cache at the higher of the two.
+	PriorReadMax  *kvpb.Timestamp `protobuf:"bytes,15,opt,name=prior_read_max,json=priorReadMax,proto3" json:"prior_read_max,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -193,6 +200,13 @@ func (x *RaftCommand) GetSubsume() *SubsumeCommand {
 func (x *RaftCommand) GetGcThreshold() *kvpb.Timestamp {
 	if x != nil {
 		return x.GcThreshold
+	}
+	return nil
+}
+
+func (x *RaftCommand) GetPriorReadMax() *kvpb.Timestamp {
+	if x != nil {
+		return x.PriorReadMax
 	}
 	return nil
 }
@@ -610,7 +624,7 @@ var File_ranges_rangepb_rangepb_proto protoreflect.FileDescriptor
 
 const file_ranges_rangepb_rangepb_proto_rawDesc = "" +
 	"\n" +
-	"\x1cranges/rangepb/rangepb.proto\x12\x16tessera.ranges.rangepb\x1a\x12kv/kvpb/data.proto\"\xc9\x05\n" +
+	"\x1cranges/rangepb/rangepb.proto\x12\x16tessera.ranges.rangepb\x1a\x12kv/kvpb/data.proto\"\x8b\x06\n" +
 	"\vRaftCommand\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x126\n" +
 	"\x17proposer_lease_sequence\x18\x02 \x01(\x04R\x15proposerLeaseSequence\x12&\n" +
@@ -628,7 +642,8 @@ const file_ranges_rangepb_rangepb_proto_rawDesc = "" +
 	"\x05split\x18\v \x01(\v2$.tessera.ranges.rangepb.SplitTriggerR\x05split\x12:\n" +
 	"\x05merge\x18\f \x01(\v2$.tessera.ranges.rangepb.MergeTriggerR\x05merge\x12@\n" +
 	"\asubsume\x18\r \x01(\v2&.tessera.ranges.rangepb.SubsumeCommandR\asubsume\x12=\n" +
-	"\fgc_threshold\x18\x0e \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\vgcThreshold\"\xb9\x01\n" +
+	"\fgc_threshold\x18\x0e \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\vgcThreshold\x12@\n" +
+	"\x0eprior_read_max\x18\x0f \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\fpriorReadMax\"\xb9\x01\n" +
 	"\fSplitTrigger\x124\n" +
 	"\x04left\x18\x01 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x04left\x126\n" +
 	"\x05right\x18\x02 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x05right\x12;\n" +
@@ -692,18 +707,19 @@ var file_ranges_rangepb_rangepb_proto_depIdxs = []int32{
 	2,  // 4: tessera.ranges.rangepb.RaftCommand.merge:type_name -> tessera.ranges.rangepb.MergeTrigger
 	3,  // 5: tessera.ranges.rangepb.RaftCommand.subsume:type_name -> tessera.ranges.rangepb.SubsumeCommand
 	10, // 6: tessera.ranges.rangepb.RaftCommand.gc_threshold:type_name -> tessera.kv.kvpb.Timestamp
-	11, // 7: tessera.ranges.rangepb.SplitTrigger.left:type_name -> tessera.kv.kvpb.RangeDescriptor
-	11, // 8: tessera.ranges.rangepb.SplitTrigger.right:type_name -> tessera.kv.kvpb.RangeDescriptor
-	9,  // 9: tessera.ranges.rangepb.SplitTrigger.right_stats:type_name -> tessera.kv.kvpb.MVCCStats
-	11, // 10: tessera.ranges.rangepb.MergeTrigger.merged:type_name -> tessera.kv.kvpb.RangeDescriptor
-	11, // 11: tessera.ranges.rangepb.MergeTrigger.right:type_name -> tessera.kv.kvpb.RangeDescriptor
-	9,  // 12: tessera.ranges.rangepb.MergeTrigger.right_stats:type_name -> tessera.kv.kvpb.MVCCStats
-	11, // 13: tessera.ranges.rangepb.ConfChangeContext.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	10, // 7: tessera.ranges.rangepb.RaftCommand.prior_read_max:type_name -> tessera.kv.kvpb.Timestamp
+	11, // 8: tessera.ranges.rangepb.SplitTrigger.left:type_name -> tessera.kv.kvpb.RangeDescriptor
+	11, // 9: tessera.ranges.rangepb.SplitTrigger.right:type_name -> tessera.kv.kvpb.RangeDescriptor
+	9,  // 10: tessera.ranges.rangepb.SplitTrigger.right_stats:type_name -> tessera.kv.kvpb.MVCCStats
+	11, // 11: tessera.ranges.rangepb.MergeTrigger.merged:type_name -> tessera.kv.kvpb.RangeDescriptor
+	11, // 12: tessera.ranges.rangepb.MergeTrigger.right:type_name -> tessera.kv.kvpb.RangeDescriptor
+	9,  // 13: tessera.ranges.rangepb.MergeTrigger.right_stats:type_name -> tessera.kv.kvpb.MVCCStats
+	11, // 14: tessera.ranges.rangepb.ConfChangeContext.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
+	15, // [15:15] is the sub-list for method output_type
+	15, // [15:15] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_ranges_rangepb_rangepb_proto_init() }

@@ -17,6 +17,8 @@ import (
 	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/kvclient"
 	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/kv/storage"
+	"github.com/tesseradb/tessera/server/servertest"
 )
 
 // A kvnemesis-like test: seeded random multi-key transactions over keys on
@@ -33,6 +35,18 @@ type nemOp struct {
 	write bool
 	key   string
 	value string // written, or read ("" = absent)
+	// The txn's read and write timestamps and epoch after the op (for
+	// the failure report).
+	readTS, writeTS hlc.Timestamp
+	epoch           uint32
+}
+
+func (o nemOp) String() string {
+	kind := "get"
+	if o.write {
+		kind = "put"
+	}
+	return fmt.Sprintf("%s %s=%q (read %s write %s epoch %d)", kind, o.key, o.value, o.readTS, o.writeTS, o.epoch)
 }
 
 type nemTxn struct {
@@ -91,7 +105,7 @@ func TestRandomHistories(t *testing.T) {
 						continue
 					}
 					splitAt[k] = true
-					faultLog = append(faultLog, "split at "+k)
+					faultLog = append(faultLog, fmt.Sprintf("split at %s at %s", k, db.Clock().Now()))
 					if err := c.Split(ctx, []byte(k)); err != nil {
 						return err
 					}
@@ -111,7 +125,8 @@ func TestRandomHistories(t *testing.T) {
 				r := mine[rng.IntN(len(mine))]
 				reps := r.GetDesc().GetReplicas()
 				to := reps[rng.IntN(len(reps))]
-				faultLog = append(faultLog, fmt.Sprintf("lease of r%d to n%d", r.GetDesc().GetRangeId(), to.GetNodeId()))
+				faultLog = append(faultLog, fmt.Sprintf("lease of r%d [%s,%s) to n%d at %s", r.GetDesc().GetRangeId(),
+					d0(r.GetDesc().GetStartKey()), d0(r.GetDesc().GetEndKey()), to.GetNodeId(), db.Clock().Now()))
 				_, err = c.Admin(0).TransferLease(ctx, &kvpb.TransferLeaseRequest{RangeId: r.GetDesc().GetRangeId(),
 					Target: &kvpb.ReplicaTarget{NodeId: to.GetNodeId(), StoreId: to.GetStoreId()}})
 				if err != nil {
@@ -151,7 +166,9 @@ func TestRandomHistories(t *testing.T) {
 							if err := txn.Put(ctx, []byte(op.key), []byte(v)); err != nil {
 								return err
 							}
-							rec.ops = append(rec.ops, nemOp{write: true, key: op.key, value: v})
+							p := txn.Proto()
+							rec.ops = append(rec.ops, nemOp{write: true, key: op.key, value: v,
+								readTS: p.ReadTS(), writeTS: p.WriteTS(), epoch: p.GetMeta().GetEpoch()})
 							rec.readOnly = false
 							continue
 						}
@@ -159,7 +176,9 @@ func TestRandomHistories(t *testing.T) {
 						if err != nil {
 							return err
 						}
-						rec.ops = append(rec.ops, nemOp{key: op.key, value: string(v)})
+						p := txn.Proto()
+						rec.ops = append(rec.ops, nemOp{key: op.key, value: string(v),
+							readTS: p.ReadTS(), writeTS: p.WriteTS(), epoch: p.GetMeta().GetEpoch()})
 					}
 					return nil
 				})
@@ -167,6 +186,7 @@ func TestRandomHistories(t *testing.T) {
 				if err != nil {
 					failed++
 					mu.Unlock()
+					t.Logf("%s failed: %v", name, err)
 					require.False(t, kvpb.IsRetryable(err) && ctx.Err() == nil, "%s gave up: %v", name, err)
 					continue
 				}
@@ -226,6 +246,13 @@ func TestRandomHistories(t *testing.T) {
 			}
 			if op.value != want {
 				who := written[op.value]
+				t.Logf("faults: %v", faultLog)
+				for _, n := range []string{tx.name, who, lastWriter[op.key]} {
+					if x, ok := byName[n]; ok {
+						t.Logf("%s commit %s:\n\t%s", n, x.commitTS, strings.Join(opStrings(x.ops), "\n\t"))
+					}
+				}
+				t.Logf("versions of %s:\n%s", op.key, dumpVersions(c, op.key))
 				t.Fatalf("%s (commit %s, ops %+v) read %s=%q, but in commit order it should see %q; value read written by %q (%+v); expected by %+v",
 					tx.name, tx.commitTS, tx.ops, op.key, op.value, want, who, byName[who], byName[lastWriter[op.key]])
 			}
@@ -243,4 +270,57 @@ func TestRandomHistories(t *testing.T) {
 	}
 	require.Equal(t, model, final, "final state = replay of the committed transactions")
 	t.Logf("%d transactions committed, %d writes, history serializable", len(committed), len(written))
+}
+
+func d0(k []byte) string {
+	if len(k) == 0 {
+		return "max"
+	}
+	return string(k)
+}
+
+func opStrings(ops []nemOp) []string {
+	out := make([]string, len(ops))
+	for i, o := range ops {
+		out[i] = o.String()
+	}
+	return out
+}
+
+// dumpVersions lists every engine version and the intent of key on each
+// node (failure reports).
+func dumpVersions(c *servertest.Cluster, key string) string {
+	var b strings.Builder
+	for i := range c.Addrs {
+		if !c.Running(i) {
+			continue
+		}
+		eng := c.Server(i).Engine()
+		fmt.Fprintf(&b, "  node %d:", c.NodeID(i))
+		it, err := storage.NewEngineIterator(eng, []byte(key), []byte(key+"\x00"))
+		if err != nil {
+			fmt.Fprintf(&b, " %v\n", err)
+			continue
+		}
+		for ok := it.First(); ok; ok = it.Next() {
+			uk, ts, err := storage.DecodeEngineKey(it.EngineKey())
+			if err != nil || string(uk) != key {
+				continue
+			}
+			v, _ := it.Value()
+			fmt.Fprintf(&b, " @%s(%d bytes %q)", ts, len(v), v)
+		}
+		_ = it.Close()
+		lk := storage.LockTableKey([]byte(key))
+		it, err = storage.NewEngineIterator(eng, lk, append(append([]byte(nil), lk...), 0))
+		if err == nil {
+			for ok := it.First(); ok; ok = it.Next() {
+				v, _ := it.Value()
+				fmt.Fprintf(&b, " intent(%q)", v)
+			}
+			_ = it.Close()
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
