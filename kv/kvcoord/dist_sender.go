@@ -293,7 +293,34 @@ func (ds *DistSender) sendParts(ctx context.Context, ba *kvpb.BatchRequest, item
 			results[0] = result{br, err}
 		} else {
 			var wg sync.WaitGroup
+			grouped := make([]bool, len(parts))
+			if speculable(ba) {
+				// Plain reads whose leaseholders share a node share one
+				// RPC (dist_sender_parts.go); a part refused there is
+				// sent again alone.
+				group, groups, reps := ds.nodeGroups(parts)
+				for g, members := range groups {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						gparts := make([]*part, len(members))
+						for k, j := range members {
+							gparts[k] = parts[j]
+						}
+						outs := ds.sendGroup(ctx, ba, gparts, reps[g], false, func(int) bool { return true })
+						for k, j := range members {
+							results[j] = result{outs[k].br, outs[k].err}
+						}
+					}()
+				}
+				for i := range parts {
+					grouped[i] = group[i] >= 0
+				}
+			}
 			for i, p := range parts {
+				if grouped[i] {
+					continue
+				}
 				wg.Add(1)
 				go func() {
 					defer wg.Done()

@@ -258,7 +258,30 @@ func (w *orderedWalk) step(ctx context.Context, parts []*part, cursor []byte) (n
 	} else {
 		sctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
+		// Parts whose leaseholders share a node share one RPC, which
+		// carries the limits from part to part (dist_sender_parts.go).
+		group, groups, reps := w.ds.nodeGroups(parts)
+		for g, members := range groups {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				gparts := make([]*part, len(members))
+				for k, j := range members {
+					gparts[k] = parts[j]
+				}
+				// The first part of the window is the sequential walk's
+				// own: if its shared attempt fails, it is sent alone.
+				outs := w.ds.sendGroup(sctx, w.ba, gparts, reps[g], true, func(k int) bool { return members[k] == 0 })
+				for k, j := range members {
+					results[j].br, results[j].err = outs[k].br, outs[k].err
+					close(results[j].ready)
+				}
+			}()
+		}
 		for j := range parts {
+			if group[j] >= 0 {
+				continue
+			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -293,6 +316,12 @@ func (w *orderedWalk) step(ctx context.Context, parts []*part, cursor []byte) (n
 					return cursor, true, true, nil
 				}
 				return nil, false, false, r.err
+			}
+			if errors.Is(r.err, errPartSkipped) {
+				// Its node saw the limits used up before it; the walk
+				// needs it after all (another request of the batch):
+				// go on from it.
+				return next, true, true, nil
 			}
 			// A read-ahead part failed: go on from its range, one at a
 			// time (the cache is repaired if its range had changed).

@@ -332,8 +332,20 @@ func TestLimitedScanStaleCache(t *testing.T) {
 // TestLimitedScanReadAheadError: a read-ahead range that fails (here with
 // an uncertain value) past where the limit stops the scan is not the
 // caller's error; the same range failing where the scan needs it is.
+// With one RPC per node (BatchParts) the node carries the limits from
+// range to range and never evaluates the failing range at all; with one
+// RPC per range it is read ahead and its error dropped.
 func TestLimitedScanReadAheadError(t *testing.T) {
+	for _, batchOnly := range []bool{false, true} {
+		t.Run(fmt.Sprintf("batchOnly=%v", batchOnly), func(t *testing.T) {
+			testLimitedScanReadAheadError(t, batchOnly)
+		})
+	}
+}
+
+func testLimitedScanReadAheadError(t *testing.T, batchOnly bool) {
 	f := newFixture(t, 1, []uint64{1})
+	f.batchOnly = batchOnly
 	// A first range of one row in each direction makes the estimate (one
 	// row per range) overshoot: the read-ahead reaches far past the limit.
 	f.split([]byte("row001"))
@@ -356,6 +368,7 @@ func TestLimitedScanReadAheadError(t *testing.T) {
 		if reverse {
 			r, want = rscan("row", "rox", 20, 0), "row080"
 		}
+		parts := f.partsRPCs.Load()
 		// Whether the read-ahead part for the failing range is sent before
 		// the walk, satisfied, cancels it is up to the scheduler: repeat
 		// (bounded) until one attempt reached it; every answer must be right.
@@ -369,7 +382,13 @@ func TestLimitedScanReadAheadError(t *testing.T) {
 			require.NotNil(t, resume)
 			hit = f.uncertainHits.Load() > before
 		}
-		require.True(t, hit, "reverse=%v: the failing range was never read ahead in 50 scans", reverse)
+		if batchOnly {
+			require.True(t, hit, "reverse=%v: the failing range was never read ahead in 50 scans", reverse)
+			require.Zero(t, f.partsRPCs.Load()-parts)
+		} else {
+			require.False(t, hit, "reverse=%v: the node evaluated a range past the limit", reverse)
+			require.Equal(t, int64(50), f.partsRPCs.Load()-parts, "reverse=%v: one BatchParts RPC per scan", reverse)
+		}
 		_, err := ds.Send(context.Background(), &kvpb.BatchRequest{Requests: []*kvpb.RequestUnion{scanWithLimits(r, 80, 0)}})
 		var rwu *kvpb.ReadWithinUncertaintyIntervalError
 		require.True(t, errors.As(err, &rwu), "reverse=%v: %v", reverse, err)
