@@ -176,13 +176,38 @@ func max64(a, b int64) int64 {
 // and cuts each one's part. The first part is exactly the one the
 // sequential walk sends; a lookup failure past the first range only
 // shortens the window (the walk will look that range up again itself).
+//
+// In a read-only batch the window also takes, past width, the ranges
+// that follow it whose cached leaseholder is on the node of the window's
+// last range (up to maxRun in all): they share that range's BatchParts
+// RPC, whose node carries the limits from range to range, so it reads
+// them only as far as the limits it knows of allow; when the window is
+// one range, that is exactly the sequential walk, done on the node.
 func (w *orderedWalk) window(ctx context.Context, cursor []byte, width int) ([]*part, error) {
 	var parts []*part
 	c := cursor
-	for len(parts) < width {
+	_, shared := w.ds.cfg.Transport.(PartsTransport)
+	shared = shared && speculable(w.ba)
+	var lastNode uint64
+	for len(parts) < max(width, maxRun) {
+		if len(parts) >= width && !shared {
+			break
+		}
 		var e rangecache.Entry
 		var err error
-		if w.reverse {
+		if len(parts) >= width {
+			// Only a range the cache knows joins past width: looking one
+			// up could cost a meta RPC the walk may never need.
+			var ok bool
+			if w.reverse {
+				e, ok = w.ds.cache.GetReverse(c)
+			} else {
+				e, ok = w.ds.cache.Get(c)
+			}
+			if !ok {
+				break
+			}
+		} else if w.reverse {
 			e, err = w.ds.cache.LookupReverse(ctx, c)
 		} else {
 			e, err = w.ds.cache.Lookup(ctx, c)
@@ -193,6 +218,11 @@ func (w *orderedWalk) window(ctx context.Context, cursor []byte, width int) ([]*
 			}
 			return nil, err
 		}
+		node := e.Leaseholder.GetNodeId()
+		if len(parts) >= width && (node == 0 || node != lastNode) {
+			break
+		}
+		lastNode = node
 		parts = append(parts, w.partFor(e.Desc, c))
 		var more bool
 		if c, more = nextCursor(w.spans, w.done, e.Desc, w.reverse); !more {
@@ -201,6 +231,9 @@ func (w *orderedWalk) window(ctx context.Context, cursor []byte, width int) ([]*
 	}
 	return parts, nil
 }
+
+// maxRun bounds the ranges of one window.
+const maxRun = 64
 
 // partFor is the part the sequential walk sends to range d when it looks
 // d up at cursor: every unfinished ranged request clipped to d and to the
