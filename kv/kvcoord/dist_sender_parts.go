@@ -115,6 +115,13 @@ func (ds *DistSender) sendGroup(ctx context.Context, orig *kvpb.BatchRequest, pa
 	if err == nil && len(resp.GetParts()) != len(parts) {
 		err = errors.New("kvcoord: BatchParts answered the wrong number of parts")
 	}
+	if err != nil && ctx.Err() == nil {
+		// The node did not answer: stop grouping on it. Each part finds
+		// its leaseholder again alone (sendToRange tries every replica).
+		for _, p := range parts {
+			ds.cache.ClearLeaseholder(p.desc)
+		}
+	}
 	for k, p := range parts {
 		switch {
 		case err != nil:

@@ -282,6 +282,10 @@ func (c *Cache) UpdateLeaseholder(d *kvpb.RangeDescriptor, replica *kvpb.Replica
 		if e.Desc.GetRangeId() != d.GetRangeId() {
 			continue
 		}
+		if lh := e.Leaseholder; lh != nil && lh.GetReplicaId() == replica.GetReplicaId() &&
+			lh.GetNodeId() == replica.GetNodeId() && lh.GetStoreId() == replica.GetStoreId() && lh.GetType() == replica.GetType() {
+			return // already known: no copy per answered batch
+		}
 		if _, ok := replicaByID(e.Desc, replica.GetReplicaId()); ok {
 			e.Leaseholder = proto.Clone(replica).(*kvpb.ReplicaDescriptor)
 		}
