@@ -123,7 +123,7 @@ func (ds *DistSender) sendOrdered(ctx context.Context, ba *kvpb.BatchRequest, sp
 		if ahead {
 			width = w.width(fanOut)
 		}
-		parts, err := w.window(ctx, cursor, width)
+		parts, err := w.window(ctx, cursor, width, w.runLimit())
 		if err != nil {
 			return nil, err
 		}
@@ -179,17 +179,17 @@ func max64(a, b int64) int64 {
 //
 // In a read-only batch the window also takes, past width, the ranges
 // that follow it whose cached leaseholder is on the node of the window's
-// last range (up to maxRun in all): they share that range's BatchParts
+// last range (up to run in all, see runLimit): they share that range's BatchParts
 // RPC, whose node carries the limits from range to range, so it reads
 // them only as far as the limits it knows of allow; when the window is
 // one range, that is exactly the sequential walk, done on the node.
-func (w *orderedWalk) window(ctx context.Context, cursor []byte, width int) ([]*part, error) {
+func (w *orderedWalk) window(ctx context.Context, cursor []byte, width, run int) ([]*part, error) {
 	var parts []*part
 	c := cursor
 	_, shared := w.ds.cfg.Transport.(PartsTransport)
 	shared = shared && speculable(w.ba)
 	var lastNode uint64
-	for len(parts) < max(width, maxRun) {
+	for len(parts) < max(width, run) {
 		if len(parts) >= width && !shared {
 			break
 		}
@@ -232,8 +232,26 @@ func (w *orderedWalk) window(ctx context.Context, cursor []byte, width int) ([]*
 	return parts, nil
 }
 
-// maxRun bounds the ranges of one window.
-const maxRun = 64
+// maxRun bounds the ranges of one window; firstRun is the run a window
+// may take before any range was read to its end (no estimate yet).
+const (
+	maxRun   = 64
+	firstRun = 8
+)
+
+// runLimit is how many ranges a window may take in all when the
+// following ones share the node of its last range: as many as the rows
+// per range seen so far say the limits need (width without the fan-out
+// cap), firstRun before there is an estimate. A run past that would be
+// skipped by the node; it is bounded only to keep the RPC small.
+func (w *orderedWalk) runLimit() int {
+	for i := range w.spans {
+		if w.spans[i].end != nil && !w.done[i] && w.visited[i] > 0 {
+			return w.width(maxRun)
+		}
+	}
+	return firstRun
+}
 
 // partFor is the part the sequential walk sends to range d when it looks
 // d up at cursor: every unfinished ranged request clipped to d and to the
