@@ -31,6 +31,12 @@ func (s *InternalServer) Batch(ctx context.Context, ba *kvpb.BatchRequest) (*kvp
 	return br, nil
 }
 
+// BatchParts implements kvpb.InternalServer: each part is answered as
+// Batch answers it.
+func (s *InternalServer) BatchParts(ctx context.Context, req *kvpb.BatchPartsRequest) (*kvpb.BatchPartsResponse, error) {
+	return kvpb.EvalParts(ctx, req, s.Batch)
+}
+
 // RaftMessages implements kvpb.InternalServer.
 func (s *InternalServer) RaftMessages(stream grpc.BidiStreamingServer[kvpb.RaftMessageBatch, kvpb.RaftMessageResponse]) error {
 	ctx := stream.Context()

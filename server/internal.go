@@ -50,6 +50,12 @@ func (i *internalServer) Batch(ctx context.Context, ba *kvpb.BatchRequest) (*kvp
 	}, nil
 }
 
+// BatchParts answers each part as Batch does (clock check, forwarding of
+// a part that got NotLeaseholder here included).
+func (i *internalServer) BatchParts(ctx context.Context, req *kvpb.BatchPartsRequest) (*kvpb.BatchPartsResponse, error) {
+	return kvpb.EvalParts(ctx, req, i.Batch)
+}
+
 func (i *internalServer) RaftMessages(stream grpc.BidiStreamingServer[kvpb.RaftMessageBatch, kvpb.RaftMessageResponse]) error {
 	if d := i.delegate(); d != nil {
 		return d.RaftMessages(stream)

@@ -123,7 +123,7 @@ func (ds *DistSender) sendOrdered(ctx context.Context, ba *kvpb.BatchRequest, sp
 		if ahead {
 			width = w.width(fanOut)
 		}
-		parts, err := w.window(ctx, cursor, width)
+		parts, err := w.window(ctx, cursor, width, w.runLimit())
 		if err != nil {
 			return nil, err
 		}
@@ -176,13 +176,38 @@ func max64(a, b int64) int64 {
 // and cuts each one's part. The first part is exactly the one the
 // sequential walk sends; a lookup failure past the first range only
 // shortens the window (the walk will look that range up again itself).
-func (w *orderedWalk) window(ctx context.Context, cursor []byte, width int) ([]*part, error) {
+//
+// In a read-only batch the window also takes, past width, the ranges
+// that follow it whose cached leaseholder is on the node of the window's
+// last range (up to run in all, see runLimit): they share that range's BatchParts
+// RPC, whose node carries the limits from range to range, so it reads
+// them only as far as the limits it knows of allow; when the window is
+// one range, that is exactly the sequential walk, done on the node.
+func (w *orderedWalk) window(ctx context.Context, cursor []byte, width, run int) ([]*part, error) {
 	var parts []*part
 	c := cursor
-	for len(parts) < width {
+	_, shared := w.ds.cfg.Transport.(PartsTransport)
+	shared = shared && speculable(w.ba)
+	var lastNode uint64
+	for len(parts) < max(width, run) {
+		if len(parts) >= width && !shared {
+			break
+		}
 		var e rangecache.Entry
 		var err error
-		if w.reverse {
+		if len(parts) >= width {
+			// Only a range the cache knows joins past width: looking one
+			// up could cost a meta RPC the walk may never need.
+			var ok bool
+			if w.reverse {
+				e, ok = w.ds.cache.GetReverse(c)
+			} else {
+				e, ok = w.ds.cache.Get(c)
+			}
+			if !ok {
+				break
+			}
+		} else if w.reverse {
 			e, err = w.ds.cache.LookupReverse(ctx, c)
 		} else {
 			e, err = w.ds.cache.Lookup(ctx, c)
@@ -193,6 +218,11 @@ func (w *orderedWalk) window(ctx context.Context, cursor []byte, width int) ([]*
 			}
 			return nil, err
 		}
+		node := e.Leaseholder.GetNodeId()
+		if len(parts) >= width && (node == 0 || node != lastNode) {
+			break
+		}
+		lastNode = node
 		parts = append(parts, w.partFor(e.Desc, c))
 		var more bool
 		if c, more = nextCursor(w.spans, w.done, e.Desc, w.reverse); !more {
@@ -200,6 +230,27 @@ func (w *orderedWalk) window(ctx context.Context, cursor []byte, width int) ([]*
 		}
 	}
 	return parts, nil
+}
+
+// maxRun bounds the ranges of one window; firstRun is the run a window
+// may take before any range was read to its end (no estimate yet).
+const (
+	maxRun   = 64
+	firstRun = 8
+)
+
+// runLimit is how many ranges a window may take in all when the
+// following ones share the node of its last range: as many as the rows
+// per range seen so far say the limits need (width without the fan-out
+// cap), firstRun before there is an estimate. A run past that would be
+// skipped by the node; it is bounded only to keep the RPC small.
+func (w *orderedWalk) runLimit() int {
+	for i := range w.spans {
+		if w.spans[i].end != nil && !w.done[i] && w.visited[i] > 0 {
+			return w.width(maxRun)
+		}
+	}
+	return firstRun
 }
 
 // partFor is the part the sequential walk sends to range d when it looks
@@ -258,7 +309,30 @@ func (w *orderedWalk) step(ctx context.Context, parts []*part, cursor []byte) (n
 	} else {
 		sctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
+		// Parts whose leaseholders share a node share one RPC, which
+		// carries the limits from part to part (dist_sender_parts.go).
+		group, groups, reps := w.ds.nodeGroups(parts)
+		for g, members := range groups {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				gparts := make([]*part, len(members))
+				for k, j := range members {
+					gparts[k] = parts[j]
+				}
+				// The first part of the window is the sequential walk's
+				// own: if its shared attempt fails, it is sent alone.
+				outs := w.ds.sendGroup(sctx, w.ba, gparts, reps[g], true, func(k int) bool { return members[k] == 0 })
+				for k, j := range members {
+					results[j].br, results[j].err = outs[k].br, outs[k].err
+					close(results[j].ready)
+				}
+			}()
+		}
 		for j := range parts {
+			if group[j] >= 0 {
+				continue
+			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -293,6 +367,12 @@ func (w *orderedWalk) step(ctx context.Context, parts []*part, cursor []byte) (n
 					return cursor, true, true, nil
 				}
 				return nil, false, false, r.err
+			}
+			if errors.Is(r.err, errPartSkipped) {
+				// Its node saw the limits used up before it; the walk
+				// needs it after all (another request of the batch):
+				// go on from it.
+				return next, true, true, nil
 			}
 			// A read-ahead part failed: go on from its range, one at a
 			// time (the cache is repaired if its range had changed).

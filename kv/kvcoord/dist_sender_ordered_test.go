@@ -15,26 +15,47 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// inflightTransport counts the RPCs in flight at once.
+// inflightTransport counts the ranges asked at once (one per Batch RPC,
+// one per part of a BatchParts RPC, see inflightPartsTransport) and the
+// RPCs in flight at once.
 type inflightTransport struct {
 	Transport
-	mu       sync.Mutex
-	cur, max int
+	mu               sync.Mutex
+	cur, max         int // ranges
+	curRPCs, maxRPCs int
+	parts            int // BatchParts RPCs sent
+}
+
+func (t *inflightTransport) enter(n int) func() {
+	t.mu.Lock()
+	t.cur += n
+	t.max = max(t.max, t.cur)
+	t.curRPCs++
+	t.maxRPCs = max(t.maxRPCs, t.curRPCs)
+	t.mu.Unlock()
+	return func() {
+		t.mu.Lock()
+		t.cur -= n
+		t.curRPCs--
+		t.mu.Unlock()
+	}
+}
+
+// resetRPCs returns the most RPCs in flight at once since the last call.
+func (t *inflightTransport) resetRPCs() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	m := t.maxRPCs
+	t.maxRPCs = 0
+	return m
 }
 
 func (t *inflightTransport) SendTo(ctx context.Context, rep *kvpb.ReplicaDescriptor, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
-	t.mu.Lock()
-	t.cur++
-	t.max = max(t.max, t.cur)
-	t.mu.Unlock()
-	defer func() {
-		t.mu.Lock()
-		t.cur--
-		t.mu.Unlock()
-	}()
+	defer t.enter(1)()
 	return t.Transport.SendTo(ctx, rep, ba)
 }
 
+// reset returns the most ranges asked at once since the last call.
 func (t *inflightTransport) reset() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -43,10 +64,31 @@ func (t *inflightTransport) reset() int {
 	return m
 }
 
+func (t *inflightTransport) partsRPCs() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.parts
+}
+
+type inflightPartsTransport struct{ *inflightTransport }
+
+func (t inflightPartsTransport) SendPartsTo(ctx context.Context, rep *kvpb.ReplicaDescriptor, req *kvpb.BatchPartsRequest) (*kvpb.BatchPartsResponse, error) {
+	defer t.enter(len(req.GetParts()))()
+	t.mu.Lock()
+	t.parts++
+	t.mu.Unlock()
+	return t.Transport.(PartsTransport).SendPartsTo(ctx, rep, req)
+}
+
+// newCountingSender returns a sender over f whose transport counts the
+// ranges in flight; it sends BatchParts RPCs unless f.batchOnly.
 func newCountingSender(t testing.TB, f *fixture, cfg Config) (*DistSender, *inflightTransport) {
 	ds, tr := f.newSender(t, cfg)
 	it := &inflightTransport{Transport: tr}
 	ds.cfg.Transport = it
+	if !f.batchOnly {
+		ds.cfg.Transport = inflightPartsTransport{it}
+	}
 	return ds, it
 }
 
@@ -187,6 +229,13 @@ func TestLimitedScanOracle(t *testing.T) {
 			for i := 0; i < 49; i++ {
 				many.split([]byte(fmt.Sprintf("k%04d", rng.Intn(1000))))
 			}
+			// Leases in runs on one node and scattered, so that
+			// BatchParts RPCs carry runs of ranges and single ones.
+			for i := 1; i < many.numRanges(); i++ {
+				if rng.Intn(3) == 0 {
+					many.moveLease(i, rng.Intn(3))
+				}
+			}
 			oracle, _ := one.newSender(t, Config{})
 			ahead, tr := newCountingSender(t, many, Config{LimitedScanFanOut: 2 + rng.Intn(8)})
 			seq, seqTr := newCountingSender(t, many, Config{LimitedScanFanOut: 1})
@@ -206,8 +255,9 @@ func TestLimitedScanOracle(t *testing.T) {
 						sawAhead = true
 					}
 					want := send(t, oracle, reqs...)
+					seqTr.resetRPCs()
 					sq := send(t, seq, reqs...)
-					require.LessOrEqual(t, seqTr.reset(), 1, "the sequential walk sends one range at a time")
+					require.LessOrEqual(t, seqTr.resetRPCs(), 1, "the sequential walk sends one RPC at a time")
 					for i, r := range reqs {
 						if spanOfReq(r).end == nil {
 							wg, gg := want.GetResponses()[i].GetGet(), got.GetResponses()[i].GetGet()
@@ -247,6 +297,8 @@ func TestLimitedScanOracle(t *testing.T) {
 				}
 			}
 			require.True(t, sawAhead, "no batch read ranges ahead (seed %d)", seed)
+			require.Positive(t, tr.partsRPCs(), "no BatchParts RPC (seed %d)", seed)
+			require.Positive(t, seqTr.partsRPCs(), "the sequential walk sent no BatchParts RPC (seed %d)", seed)
 		})
 	}
 }
@@ -332,8 +384,20 @@ func TestLimitedScanStaleCache(t *testing.T) {
 // TestLimitedScanReadAheadError: a read-ahead range that fails (here with
 // an uncertain value) past where the limit stops the scan is not the
 // caller's error; the same range failing where the scan needs it is.
+// With one RPC per node (BatchParts) the node carries the limits from
+// range to range and never evaluates the failing range at all; with one
+// RPC per range it is read ahead and its error dropped.
 func TestLimitedScanReadAheadError(t *testing.T) {
+	for _, batchOnly := range []bool{false, true} {
+		t.Run(fmt.Sprintf("batchOnly=%v", batchOnly), func(t *testing.T) {
+			testLimitedScanReadAheadError(t, batchOnly)
+		})
+	}
+}
+
+func testLimitedScanReadAheadError(t *testing.T, batchOnly bool) {
 	f := newFixture(t, 1, []uint64{1})
+	f.batchOnly = batchOnly
 	// A first range of one row in each direction makes the estimate (one
 	// row per range) overshoot: the read-ahead reaches far past the limit.
 	f.split([]byte("row001"))
@@ -356,6 +420,7 @@ func TestLimitedScanReadAheadError(t *testing.T) {
 		if reverse {
 			r, want = rscan("row", "rox", 20, 0), "row080"
 		}
+		parts := f.partsRPCs.Load()
 		// Whether the read-ahead part for the failing range is sent before
 		// the walk, satisfied, cancels it is up to the scheduler: repeat
 		// (bounded) until one attempt reached it; every answer must be right.
@@ -369,7 +434,13 @@ func TestLimitedScanReadAheadError(t *testing.T) {
 			require.NotNil(t, resume)
 			hit = f.uncertainHits.Load() > before
 		}
-		require.True(t, hit, "reverse=%v: the failing range was never read ahead in 50 scans", reverse)
+		if batchOnly {
+			require.True(t, hit, "reverse=%v: the failing range was never read ahead in 50 scans", reverse)
+			require.Zero(t, f.partsRPCs.Load()-parts)
+		} else {
+			require.False(t, hit, "reverse=%v: the node evaluated a range past the limit", reverse)
+			require.Equal(t, int64(50), f.partsRPCs.Load()-parts, "reverse=%v: one BatchParts RPC per scan", reverse)
+		}
 		_, err := ds.Send(context.Background(), &kvpb.BatchRequest{Requests: []*kvpb.RequestUnion{scanWithLimits(r, 80, 0)}})
 		var rwu *kvpb.ReadWithinUncertaintyIntervalError
 		require.True(t, errors.As(err, &rwu), "reverse=%v: %v", reverse, err)

@@ -68,6 +68,17 @@
 // the spans a transaction records for refresh are unchanged
 // (dist_sender_ordered.go).
 //
+// Shared RPCs: the parts of a read-only batch (Get, Scan, ReverseScan)
+// whose cached leaseholders are on one node go to it in one
+// Internal.BatchParts RPC, which answers each part as Batch would; a
+// part refused there is repaired in the cache and, where the caller needs
+// it, sent again alone with the per-part retries above. For limited
+// batches the node evaluates its parts in scan order carrying the limits
+// from one to the next and skips those it knows are not needed, and the
+// walk puts into one window the run of following cached ranges on the
+// same node, so that a run of small ranges on one node costs one RPC
+// (dist_sender_parts.go).
+//
 // Invariants: no lock is held across a Send to a replica (the gatekeeper
 // unlocks TxnCoordSender.mu around it); the first-range descriptor and the
 // cache are the DistSender's only shared state. Lock order:

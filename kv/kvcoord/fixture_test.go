@@ -43,14 +43,21 @@ type fixture struct {
 	lease       map[uint64]uint64       // range ID -> leaseholder replica ID
 	nextRangeID uint64
 	nodes       []*fakeNode
-	batches     atomic.Int64
+	batches     atomic.Int64 // Batch RPCs and parts of BatchParts RPCs
+	partsRPCs   atomic.Int64 // BatchParts RPCs
 	mismatches  atomic.Int64 // RangeKeyMismatch answers
 	// uncertainAt, if set, makes every batch whose span reaches it fail
 	// with a ReadWithinUncertaintyIntervalError (as an uncertain value at
 	// that key would).
 	uncertainAt   atomic.Pointer[[]byte]
 	uncertainHits atomic.Int64
+	// batchOnly: senders made by newSender use Batch RPCs only (a
+	// transport without SendPartsTo), one RPC per range.
+	batchOnly bool
 }
+
+// batchOnlyTransport hides SendPartsTo.
+type batchOnlyTransport struct{ Transport }
 
 type fakeNode struct {
 	kvpb.UnimplementedInternalServer
@@ -117,6 +124,9 @@ func (f *fixture) newSender(t testing.TB, cfg Config) (*DistSender, *GRPCTranspo
 	tr := NewGRPCTransport(f.resolve)
 	t.Cleanup(tr.Close)
 	cfg.Transport = tr
+	if f.batchOnly {
+		cfg.Transport = batchOnlyTransport{tr}
+	}
 	cfg.FirstRange = f.firstRange
 	if cfg.BackoffInitial == 0 {
 		cfg.BackoffInitial = time.Millisecond
@@ -231,6 +241,15 @@ func (f *fixture) numRanges() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.descs)
+}
+
+// BatchParts implements kvpb.InternalServer as a real node does.
+func (n *fakeNode) BatchParts(ctx context.Context, req *kvpb.BatchPartsRequest) (*kvpb.BatchPartsResponse, error) {
+	if n.down.Load() {
+		return nil, status.Error(codes.Unavailable, "node is down")
+	}
+	n.f.partsRPCs.Add(1)
+	return kvpb.EvalParts(ctx, req, n.Batch)
 }
 
 // Batch implements kvpb.InternalServer. Routing checks and writes run

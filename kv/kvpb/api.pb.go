@@ -2783,6 +2783,222 @@ func (x *BatchRequest) GetNow() *Timestamp {
 	return nil
 }
 
+// BatchPart is one range's part of a client batch inside a
+// BatchPartsRequest.
+type BatchPart struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Batch *BatchRequest          `protobuf:"bytes,1,opt,name=batch,proto3" json:"batch,omitempty"`
+	// indexes[k] is the position in the client batch of batch.requests[k]:
+	// with carry_limits, parts' requests of the same index share limits.
+	Indexes       []int32 `protobuf:"varint,2,rep,packed,name=indexes,proto3" json:"indexes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchPart) Reset() {
+	*x = BatchPart{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchPart) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchPart) ProtoMessage() {}
+
+func (x *BatchPart) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchPart.ProtoReflect.Descriptor instead.
+func (*BatchPart) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *BatchPart) GetBatch() *BatchRequest {
+	if x != nil {
+		return x.Batch
+	}
+	return nil
+}
+
+func (x *BatchPart) GetIndexes() []int32 {
+	if x != nil {
+		return x.Indexes
+	}
+	return nil
+}
+
+// BatchPartsRequest carries parts of one client batch for ranges whose
+// leaseholders the sender believes are on the receiving node.
+type BatchPartsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Parts []*BatchPart           `protobuf:"bytes,1,rep,name=parts,proto3" json:"parts,omitempty"`
+	// carry_limits: the parts are pieces of read-only ranged requests in
+	// scan order (descending for reverse scans); they are evaluated one
+	// after the other and each request's key and byte limits are reduced by
+	// what the earlier parts returned for the same index. A part is skipped
+	// (not evaluated) once an earlier part used up a limit of one of its
+	// requests, stopped at one (resume span) or failed. Without it, parts
+	// are evaluated independently, in parallel.
+	CarryLimits   bool `protobuf:"varint,2,opt,name=carry_limits,json=carryLimits,proto3" json:"carry_limits,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchPartsRequest) Reset() {
+	*x = BatchPartsRequest{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchPartsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchPartsRequest) ProtoMessage() {}
+
+func (x *BatchPartsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchPartsRequest.ProtoReflect.Descriptor instead.
+func (*BatchPartsRequest) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *BatchPartsRequest) GetParts() []*BatchPart {
+	if x != nil {
+		return x.Parts
+	}
+	return nil
+}
+
+func (x *BatchPartsRequest) GetCarryLimits() bool {
+	if x != nil {
+		return x.CarryLimits
+	}
+	return false
+}
+
+// BatchPartResponse answers one BatchPart.
+type BatchPartResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// batch is what Batch would have answered the part (error included);
+	// absent when skipped.
+	Batch         *BatchResponse `protobuf:"bytes,1,opt,name=batch,proto3" json:"batch,omitempty"`
+	Skipped       bool           `protobuf:"varint,2,opt,name=skipped,proto3" json:"skipped,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchPartResponse) Reset() {
+	*x = BatchPartResponse{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchPartResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchPartResponse) ProtoMessage() {}
+
+func (x *BatchPartResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchPartResponse.ProtoReflect.Descriptor instead.
+func (*BatchPartResponse) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *BatchPartResponse) GetBatch() *BatchResponse {
+	if x != nil {
+		return x.Batch
+	}
+	return nil
+}
+
+func (x *BatchPartResponse) GetSkipped() bool {
+	if x != nil {
+		return x.Skipped
+	}
+	return false
+}
+
+type BatchPartsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Parts         []*BatchPartResponse   `protobuf:"bytes,1,rep,name=parts,proto3" json:"parts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchPartsResponse) Reset() {
+	*x = BatchPartsResponse{}
+	mi := &file_kv_kvpb_api_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchPartsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchPartsResponse) ProtoMessage() {}
+
+func (x *BatchPartsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_api_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchPartsResponse.ProtoReflect.Descriptor instead.
+func (*BatchPartsResponse) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *BatchPartsResponse) GetParts() []*BatchPartResponse {
+	if x != nil {
+		return x.Parts
+	}
+	return nil
+}
+
 type BatchResponse struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	Responses []*ResponseUnion       `protobuf:"bytes,1,rep,name=responses,proto3" json:"responses,omitempty"`
@@ -2803,7 +3019,7 @@ type BatchResponse struct {
 
 func (x *BatchResponse) Reset() {
 	*x = BatchResponse{}
-	mi := &file_kv_kvpb_api_proto_msgTypes[38]
+	mi := &file_kv_kvpb_api_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2815,7 +3031,7 @@ func (x *BatchResponse) String() string {
 func (*BatchResponse) ProtoMessage() {}
 
 func (x *BatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_api_proto_msgTypes[38]
+	mi := &file_kv_kvpb_api_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2828,7 +3044,7 @@ func (x *BatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchResponse.ProtoReflect.Descriptor instead.
 func (*BatchResponse) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{38}
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *BatchResponse) GetResponses() []*ResponseUnion {
@@ -3047,7 +3263,18 @@ const file_kv_kvpb_api_proto_rawDesc = "" +
 	"\fBatchRequest\x12/\n" +
 	"\x06header\x18\x01 \x01(\v2\x17.tessera.kv.kvpb.HeaderR\x06header\x129\n" +
 	"\brequests\x18\x02 \x03(\v2\x1d.tessera.kv.kvpb.RequestUnionR\brequests\x12,\n" +
-	"\x03now\x18\x03 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\x03now\"\x93\x02\n" +
+	"\x03now\x18\x03 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\x03now\"Z\n" +
+	"\tBatchPart\x123\n" +
+	"\x05batch\x18\x01 \x01(\v2\x1d.tessera.kv.kvpb.BatchRequestR\x05batch\x12\x18\n" +
+	"\aindexes\x18\x02 \x03(\x05R\aindexes\"h\n" +
+	"\x11BatchPartsRequest\x120\n" +
+	"\x05parts\x18\x01 \x03(\v2\x1a.tessera.kv.kvpb.BatchPartR\x05parts\x12!\n" +
+	"\fcarry_limits\x18\x02 \x01(\bR\vcarryLimits\"c\n" +
+	"\x11BatchPartResponse\x124\n" +
+	"\x05batch\x18\x01 \x01(\v2\x1e.tessera.kv.kvpb.BatchResponseR\x05batch\x12\x18\n" +
+	"\askipped\x18\x02 \x01(\bR\askipped\"N\n" +
+	"\x12BatchPartsResponse\x128\n" +
+	"\x05parts\x18\x01 \x03(\v2\".tessera.kv.kvpb.BatchPartResponseR\x05parts\"\x93\x02\n" +
 	"\rBatchResponse\x12<\n" +
 	"\tresponses\x18\x01 \x03(\v2\x1e.tessera.kv.kvpb.ResponseUnionR\tresponses\x12,\n" +
 	"\x05error\x18\x02 \x01(\v2\x16.tessera.kv.kvpb.ErrorR\x05error\x128\n" +
@@ -3074,7 +3301,7 @@ func file_kv_kvpb_api_proto_rawDescGZIP() []byte {
 }
 
 var file_kv_kvpb_api_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_kv_kvpb_api_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_kv_kvpb_api_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_kv_kvpb_api_proto_goTypes = []any{
 	(PushTxnType)(0),                   // 0: tessera.kv.kvpb.PushTxnType
 	(*GetRequest)(nil),                 // 1: tessera.kv.kvpb.GetRequest
@@ -3115,47 +3342,51 @@ var file_kv_kvpb_api_proto_goTypes = []any{
 	(*ResponseUnion)(nil),              // 36: tessera.kv.kvpb.ResponseUnion
 	(*Header)(nil),                     // 37: tessera.kv.kvpb.Header
 	(*BatchRequest)(nil),               // 38: tessera.kv.kvpb.BatchRequest
-	(*BatchResponse)(nil),              // 39: tessera.kv.kvpb.BatchResponse
-	(*Timestamp)(nil),                  // 40: tessera.kv.kvpb.Timestamp
-	(*KeyValue)(nil),                   // 41: tessera.kv.kvpb.KeyValue
-	(*Span)(nil),                       // 42: tessera.kv.kvpb.Span
-	(*Transaction)(nil),                // 43: tessera.kv.kvpb.Transaction
-	(*TxnMeta)(nil),                    // 44: tessera.kv.kvpb.TxnMeta
-	(TransactionStatus)(0),             // 45: tessera.kv.kvpb.TransactionStatus
-	(*IgnoredSeqNumRange)(nil),         // 46: tessera.kv.kvpb.IgnoredSeqNumRange
-	(*ReplicaDescriptor)(nil),          // 47: tessera.kv.kvpb.ReplicaDescriptor
-	(*Error)(nil),                      // 48: tessera.kv.kvpb.Error
+	(*BatchPart)(nil),                  // 39: tessera.kv.kvpb.BatchPart
+	(*BatchPartsRequest)(nil),          // 40: tessera.kv.kvpb.BatchPartsRequest
+	(*BatchPartResponse)(nil),          // 41: tessera.kv.kvpb.BatchPartResponse
+	(*BatchPartsResponse)(nil),         // 42: tessera.kv.kvpb.BatchPartsResponse
+	(*BatchResponse)(nil),              // 43: tessera.kv.kvpb.BatchResponse
+	(*Timestamp)(nil),                  // 44: tessera.kv.kvpb.Timestamp
+	(*KeyValue)(nil),                   // 45: tessera.kv.kvpb.KeyValue
+	(*Span)(nil),                       // 46: tessera.kv.kvpb.Span
+	(*Transaction)(nil),                // 47: tessera.kv.kvpb.Transaction
+	(*TxnMeta)(nil),                    // 48: tessera.kv.kvpb.TxnMeta
+	(TransactionStatus)(0),             // 49: tessera.kv.kvpb.TransactionStatus
+	(*IgnoredSeqNumRange)(nil),         // 50: tessera.kv.kvpb.IgnoredSeqNumRange
+	(*ReplicaDescriptor)(nil),          // 51: tessera.kv.kvpb.ReplicaDescriptor
+	(*Error)(nil),                      // 52: tessera.kv.kvpb.Error
 }
 var file_kv_kvpb_api_proto_depIdxs = []int32{
-	40, // 0: tessera.kv.kvpb.GetResponse.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	41, // 1: tessera.kv.kvpb.ScanResponse.rows:type_name -> tessera.kv.kvpb.KeyValue
-	42, // 2: tessera.kv.kvpb.ScanResponse.resume_span:type_name -> tessera.kv.kvpb.Span
-	41, // 3: tessera.kv.kvpb.ReverseScanResponse.rows:type_name -> tessera.kv.kvpb.KeyValue
-	42, // 4: tessera.kv.kvpb.ReverseScanResponse.resume_span:type_name -> tessera.kv.kvpb.Span
-	42, // 5: tessera.kv.kvpb.DeleteRangeResponse.resume_span:type_name -> tessera.kv.kvpb.Span
-	42, // 6: tessera.kv.kvpb.EndTxnRequest.lock_spans:type_name -> tessera.kv.kvpb.Span
-	40, // 7: tessera.kv.kvpb.EndTxnRequest.deadline:type_name -> tessera.kv.kvpb.Timestamp
-	42, // 8: tessera.kv.kvpb.EndTxnResponse.remote_lock_spans:type_name -> tessera.kv.kvpb.Span
-	40, // 9: tessera.kv.kvpb.HeartbeatTxnRequest.now:type_name -> tessera.kv.kvpb.Timestamp
-	43, // 10: tessera.kv.kvpb.HeartbeatTxnResponse.txn:type_name -> tessera.kv.kvpb.Transaction
-	43, // 11: tessera.kv.kvpb.PushTxnRequest.pusher:type_name -> tessera.kv.kvpb.Transaction
-	44, // 12: tessera.kv.kvpb.PushTxnRequest.pushee:type_name -> tessera.kv.kvpb.TxnMeta
-	40, // 13: tessera.kv.kvpb.PushTxnRequest.push_to:type_name -> tessera.kv.kvpb.Timestamp
+	44, // 0: tessera.kv.kvpb.GetResponse.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	45, // 1: tessera.kv.kvpb.ScanResponse.rows:type_name -> tessera.kv.kvpb.KeyValue
+	46, // 2: tessera.kv.kvpb.ScanResponse.resume_span:type_name -> tessera.kv.kvpb.Span
+	45, // 3: tessera.kv.kvpb.ReverseScanResponse.rows:type_name -> tessera.kv.kvpb.KeyValue
+	46, // 4: tessera.kv.kvpb.ReverseScanResponse.resume_span:type_name -> tessera.kv.kvpb.Span
+	46, // 5: tessera.kv.kvpb.DeleteRangeResponse.resume_span:type_name -> tessera.kv.kvpb.Span
+	46, // 6: tessera.kv.kvpb.EndTxnRequest.lock_spans:type_name -> tessera.kv.kvpb.Span
+	44, // 7: tessera.kv.kvpb.EndTxnRequest.deadline:type_name -> tessera.kv.kvpb.Timestamp
+	46, // 8: tessera.kv.kvpb.EndTxnResponse.remote_lock_spans:type_name -> tessera.kv.kvpb.Span
+	44, // 9: tessera.kv.kvpb.HeartbeatTxnRequest.now:type_name -> tessera.kv.kvpb.Timestamp
+	47, // 10: tessera.kv.kvpb.HeartbeatTxnResponse.txn:type_name -> tessera.kv.kvpb.Transaction
+	47, // 11: tessera.kv.kvpb.PushTxnRequest.pusher:type_name -> tessera.kv.kvpb.Transaction
+	48, // 12: tessera.kv.kvpb.PushTxnRequest.pushee:type_name -> tessera.kv.kvpb.TxnMeta
+	44, // 13: tessera.kv.kvpb.PushTxnRequest.push_to:type_name -> tessera.kv.kvpb.Timestamp
 	0,  // 14: tessera.kv.kvpb.PushTxnRequest.push_type:type_name -> tessera.kv.kvpb.PushTxnType
-	40, // 15: tessera.kv.kvpb.PushTxnRequest.now:type_name -> tessera.kv.kvpb.Timestamp
-	43, // 16: tessera.kv.kvpb.PushTxnResponse.pushee_txn:type_name -> tessera.kv.kvpb.Transaction
-	44, // 17: tessera.kv.kvpb.QueryTxnRequest.txn:type_name -> tessera.kv.kvpb.TxnMeta
-	43, // 18: tessera.kv.kvpb.QueryTxnResponse.queried_txn:type_name -> tessera.kv.kvpb.Transaction
-	44, // 19: tessera.kv.kvpb.ResolveIntentRequest.intent_txn:type_name -> tessera.kv.kvpb.TxnMeta
-	45, // 20: tessera.kv.kvpb.ResolveIntentRequest.status:type_name -> tessera.kv.kvpb.TransactionStatus
-	46, // 21: tessera.kv.kvpb.ResolveIntentRequest.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
-	44, // 22: tessera.kv.kvpb.ResolveIntentRangeRequest.intent_txn:type_name -> tessera.kv.kvpb.TxnMeta
-	45, // 23: tessera.kv.kvpb.ResolveIntentRangeRequest.status:type_name -> tessera.kv.kvpb.TransactionStatus
-	46, // 24: tessera.kv.kvpb.ResolveIntentRangeRequest.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
-	40, // 25: tessera.kv.kvpb.RefreshRequest.refresh_from:type_name -> tessera.kv.kvpb.Timestamp
-	40, // 26: tessera.kv.kvpb.RefreshRangeRequest.refresh_from:type_name -> tessera.kv.kvpb.Timestamp
-	40, // 27: tessera.kv.kvpb.GCRequest.threshold:type_name -> tessera.kv.kvpb.Timestamp
-	44, // 28: tessera.kv.kvpb.GCRequest.txn_records:type_name -> tessera.kv.kvpb.TxnMeta
+	44, // 15: tessera.kv.kvpb.PushTxnRequest.now:type_name -> tessera.kv.kvpb.Timestamp
+	47, // 16: tessera.kv.kvpb.PushTxnResponse.pushee_txn:type_name -> tessera.kv.kvpb.Transaction
+	48, // 17: tessera.kv.kvpb.QueryTxnRequest.txn:type_name -> tessera.kv.kvpb.TxnMeta
+	47, // 18: tessera.kv.kvpb.QueryTxnResponse.queried_txn:type_name -> tessera.kv.kvpb.Transaction
+	48, // 19: tessera.kv.kvpb.ResolveIntentRequest.intent_txn:type_name -> tessera.kv.kvpb.TxnMeta
+	49, // 20: tessera.kv.kvpb.ResolveIntentRequest.status:type_name -> tessera.kv.kvpb.TransactionStatus
+	50, // 21: tessera.kv.kvpb.ResolveIntentRequest.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
+	48, // 22: tessera.kv.kvpb.ResolveIntentRangeRequest.intent_txn:type_name -> tessera.kv.kvpb.TxnMeta
+	49, // 23: tessera.kv.kvpb.ResolveIntentRangeRequest.status:type_name -> tessera.kv.kvpb.TransactionStatus
+	50, // 24: tessera.kv.kvpb.ResolveIntentRangeRequest.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
+	44, // 25: tessera.kv.kvpb.RefreshRequest.refresh_from:type_name -> tessera.kv.kvpb.Timestamp
+	44, // 26: tessera.kv.kvpb.RefreshRangeRequest.refresh_from:type_name -> tessera.kv.kvpb.Timestamp
+	44, // 27: tessera.kv.kvpb.GCRequest.threshold:type_name -> tessera.kv.kvpb.Timestamp
+	48, // 28: tessera.kv.kvpb.GCRequest.txn_records:type_name -> tessera.kv.kvpb.TxnMeta
 	1,  // 29: tessera.kv.kvpb.RequestUnion.get:type_name -> tessera.kv.kvpb.GetRequest
 	3,  // 30: tessera.kv.kvpb.RequestUnion.scan:type_name -> tessera.kv.kvpb.ScanRequest
 	5,  // 31: tessera.kv.kvpb.RequestUnion.reverse_scan:type_name -> tessera.kv.kvpb.ReverseScanRequest
@@ -3190,22 +3421,26 @@ var file_kv_kvpb_api_proto_depIdxs = []int32{
 	30, // 60: tessera.kv.kvpb.ResponseUnion.refresh:type_name -> tessera.kv.kvpb.RefreshResponse
 	32, // 61: tessera.kv.kvpb.ResponseUnion.refresh_range:type_name -> tessera.kv.kvpb.RefreshRangeResponse
 	34, // 62: tessera.kv.kvpb.ResponseUnion.gc:type_name -> tessera.kv.kvpb.GCResponse
-	47, // 63: tessera.kv.kvpb.Header.replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
-	40, // 64: tessera.kv.kvpb.Header.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	43, // 65: tessera.kv.kvpb.Header.txn:type_name -> tessera.kv.kvpb.Transaction
+	51, // 63: tessera.kv.kvpb.Header.replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	44, // 64: tessera.kv.kvpb.Header.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	47, // 65: tessera.kv.kvpb.Header.txn:type_name -> tessera.kv.kvpb.Transaction
 	37, // 66: tessera.kv.kvpb.BatchRequest.header:type_name -> tessera.kv.kvpb.Header
 	35, // 67: tessera.kv.kvpb.BatchRequest.requests:type_name -> tessera.kv.kvpb.RequestUnion
-	40, // 68: tessera.kv.kvpb.BatchRequest.now:type_name -> tessera.kv.kvpb.Timestamp
-	36, // 69: tessera.kv.kvpb.BatchResponse.responses:type_name -> tessera.kv.kvpb.ResponseUnion
-	48, // 70: tessera.kv.kvpb.BatchResponse.error:type_name -> tessera.kv.kvpb.Error
-	40, // 71: tessera.kv.kvpb.BatchResponse.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	40, // 72: tessera.kv.kvpb.BatchResponse.now:type_name -> tessera.kv.kvpb.Timestamp
-	43, // 73: tessera.kv.kvpb.BatchResponse.txn:type_name -> tessera.kv.kvpb.Transaction
-	74, // [74:74] is the sub-list for method output_type
-	74, // [74:74] is the sub-list for method input_type
-	74, // [74:74] is the sub-list for extension type_name
-	74, // [74:74] is the sub-list for extension extendee
-	0,  // [0:74] is the sub-list for field type_name
+	44, // 68: tessera.kv.kvpb.BatchRequest.now:type_name -> tessera.kv.kvpb.Timestamp
+	38, // 69: tessera.kv.kvpb.BatchPart.batch:type_name -> tessera.kv.kvpb.BatchRequest
+	39, // 70: tessera.kv.kvpb.BatchPartsRequest.parts:type_name -> tessera.kv.kvpb.BatchPart
+	43, // 71: tessera.kv.kvpb.BatchPartResponse.batch:type_name -> tessera.kv.kvpb.BatchResponse
+	41, // 72: tessera.kv.kvpb.BatchPartsResponse.parts:type_name -> tessera.kv.kvpb.BatchPartResponse
+	36, // 73: tessera.kv.kvpb.BatchResponse.responses:type_name -> tessera.kv.kvpb.ResponseUnion
+	52, // 74: tessera.kv.kvpb.BatchResponse.error:type_name -> tessera.kv.kvpb.Error
+	44, // 75: tessera.kv.kvpb.BatchResponse.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	44, // 76: tessera.kv.kvpb.BatchResponse.now:type_name -> tessera.kv.kvpb.Timestamp
+	47, // 77: tessera.kv.kvpb.BatchResponse.txn:type_name -> tessera.kv.kvpb.Transaction
+	78, // [78:78] is the sub-list for method output_type
+	78, // [78:78] is the sub-list for method input_type
+	78, // [78:78] is the sub-list for extension type_name
+	78, // [78:78] is the sub-list for extension extendee
+	0,  // [0:78] is the sub-list for field type_name
 }
 
 func init() { file_kv_kvpb_api_proto_init() }
@@ -3259,7 +3494,7 @@ func file_kv_kvpb_api_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kv_kvpb_api_proto_rawDesc), len(file_kv_kvpb_api_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   39,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -26,9 +26,11 @@ var File_kv_kvpb_service_proto protoreflect.FileDescriptor
 
 const file_kv_kvpb_service_proto_rawDesc = "" +
 	"\n" +
-	"\x15kv/kvpb/service.proto\x12\x0ftessera.kv.kvpb\x1a\x11kv/kvpb/api.proto\x1a\x12kv/kvpb/raft.proto\x1a\x13kv/kvpb/admin.proto2\x84\x02\n" +
+	"\x15kv/kvpb/service.proto\x12\x0ftessera.kv.kvpb\x1a\x11kv/kvpb/api.proto\x1a\x12kv/kvpb/raft.proto\x1a\x13kv/kvpb/admin.proto2\xdb\x02\n" +
 	"\bInternal\x12F\n" +
-	"\x05Batch\x12\x1d.tessera.kv.kvpb.BatchRequest\x1a\x1e.tessera.kv.kvpb.BatchResponse\x12[\n" +
+	"\x05Batch\x12\x1d.tessera.kv.kvpb.BatchRequest\x1a\x1e.tessera.kv.kvpb.BatchResponse\x12U\n" +
+	"\n" +
+	"BatchParts\x12\".tessera.kv.kvpb.BatchPartsRequest\x1a#.tessera.kv.kvpb.BatchPartsResponse\x12[\n" +
 	"\fRaftMessages\x12!.tessera.kv.kvpb.RaftMessageBatch\x1a$.tessera.kv.kvpb.RaftMessageResponse(\x010\x01\x12S\n" +
 	"\fRaftSnapshot\x12\x1e.tessera.kv.kvpb.SnapshotChunk\x1a!.tessera.kv.kvpb.SnapshotResponse(\x012\xf3\x06\n" +
 	"\x05Admin\x12R\n" +
@@ -49,61 +51,65 @@ const file_kv_kvpb_service_proto_rawDesc = "" +
 
 var file_kv_kvpb_service_proto_goTypes = []any{
 	(*BatchRequest)(nil),           // 0: tessera.kv.kvpb.BatchRequest
-	(*RaftMessageBatch)(nil),       // 1: tessera.kv.kvpb.RaftMessageBatch
-	(*SnapshotChunk)(nil),          // 2: tessera.kv.kvpb.SnapshotChunk
-	(*BootstrapRequest)(nil),       // 3: tessera.kv.kvpb.BootstrapRequest
-	(*JoinRequest)(nil),            // 4: tessera.kv.kvpb.JoinRequest
-	(*NodeStatusRequest)(nil),      // 5: tessera.kv.kvpb.NodeStatusRequest
-	(*ChangeReplicasRequest)(nil),  // 6: tessera.kv.kvpb.ChangeReplicasRequest
-	(*TransferLeaseRequest)(nil),   // 7: tessera.kv.kvpb.TransferLeaseRequest
-	(*RangeInfoRequest)(nil),       // 8: tessera.kv.kvpb.RangeInfoRequest
-	(*AdminSplitRequest)(nil),      // 9: tessera.kv.kvpb.AdminSplitRequest
-	(*AdminMergeRequest)(nil),      // 10: tessera.kv.kvpb.AdminMergeRequest
-	(*AdminRelocateRequest)(nil),   // 11: tessera.kv.kvpb.AdminRelocateRequest
-	(*RangesListRequest)(nil),      // 12: tessera.kv.kvpb.RangesListRequest
-	(*BatchResponse)(nil),          // 13: tessera.kv.kvpb.BatchResponse
-	(*RaftMessageResponse)(nil),    // 14: tessera.kv.kvpb.RaftMessageResponse
-	(*SnapshotResponse)(nil),       // 15: tessera.kv.kvpb.SnapshotResponse
-	(*BootstrapResponse)(nil),      // 16: tessera.kv.kvpb.BootstrapResponse
-	(*JoinResponse)(nil),           // 17: tessera.kv.kvpb.JoinResponse
-	(*NodeStatusResponse)(nil),     // 18: tessera.kv.kvpb.NodeStatusResponse
-	(*ChangeReplicasResponse)(nil), // 19: tessera.kv.kvpb.ChangeReplicasResponse
-	(*TransferLeaseResponse)(nil),  // 20: tessera.kv.kvpb.TransferLeaseResponse
-	(*RangeInfoResponse)(nil),      // 21: tessera.kv.kvpb.RangeInfoResponse
-	(*AdminSplitResponse)(nil),     // 22: tessera.kv.kvpb.AdminSplitResponse
-	(*AdminMergeResponse)(nil),     // 23: tessera.kv.kvpb.AdminMergeResponse
-	(*AdminRelocateResponse)(nil),  // 24: tessera.kv.kvpb.AdminRelocateResponse
-	(*RangesListResponse)(nil),     // 25: tessera.kv.kvpb.RangesListResponse
+	(*BatchPartsRequest)(nil),      // 1: tessera.kv.kvpb.BatchPartsRequest
+	(*RaftMessageBatch)(nil),       // 2: tessera.kv.kvpb.RaftMessageBatch
+	(*SnapshotChunk)(nil),          // 3: tessera.kv.kvpb.SnapshotChunk
+	(*BootstrapRequest)(nil),       // 4: tessera.kv.kvpb.BootstrapRequest
+	(*JoinRequest)(nil),            // 5: tessera.kv.kvpb.JoinRequest
+	(*NodeStatusRequest)(nil),      // 6: tessera.kv.kvpb.NodeStatusRequest
+	(*ChangeReplicasRequest)(nil),  // 7: tessera.kv.kvpb.ChangeReplicasRequest
+	(*TransferLeaseRequest)(nil),   // 8: tessera.kv.kvpb.TransferLeaseRequest
+	(*RangeInfoRequest)(nil),       // 9: tessera.kv.kvpb.RangeInfoRequest
+	(*AdminSplitRequest)(nil),      // 10: tessera.kv.kvpb.AdminSplitRequest
+	(*AdminMergeRequest)(nil),      // 11: tessera.kv.kvpb.AdminMergeRequest
+	(*AdminRelocateRequest)(nil),   // 12: tessera.kv.kvpb.AdminRelocateRequest
+	(*RangesListRequest)(nil),      // 13: tessera.kv.kvpb.RangesListRequest
+	(*BatchResponse)(nil),          // 14: tessera.kv.kvpb.BatchResponse
+	(*BatchPartsResponse)(nil),     // 15: tessera.kv.kvpb.BatchPartsResponse
+	(*RaftMessageResponse)(nil),    // 16: tessera.kv.kvpb.RaftMessageResponse
+	(*SnapshotResponse)(nil),       // 17: tessera.kv.kvpb.SnapshotResponse
+	(*BootstrapResponse)(nil),      // 18: tessera.kv.kvpb.BootstrapResponse
+	(*JoinResponse)(nil),           // 19: tessera.kv.kvpb.JoinResponse
+	(*NodeStatusResponse)(nil),     // 20: tessera.kv.kvpb.NodeStatusResponse
+	(*ChangeReplicasResponse)(nil), // 21: tessera.kv.kvpb.ChangeReplicasResponse
+	(*TransferLeaseResponse)(nil),  // 22: tessera.kv.kvpb.TransferLeaseResponse
+	(*RangeInfoResponse)(nil),      // 23: tessera.kv.kvpb.RangeInfoResponse
+	(*AdminSplitResponse)(nil),     // 24: tessera.kv.kvpb.AdminSplitResponse
+	(*AdminMergeResponse)(nil),     // 25: tessera.kv.kvpb.AdminMergeResponse
+	(*AdminRelocateResponse)(nil),  // 26: tessera.kv.kvpb.AdminRelocateResponse
+	(*RangesListResponse)(nil),     // 27: tessera.kv.kvpb.RangesListResponse
 }
 var file_kv_kvpb_service_proto_depIdxs = []int32{
 	0,  // 0: tessera.kv.kvpb.Internal.Batch:input_type -> tessera.kv.kvpb.BatchRequest
-	1,  // 1: tessera.kv.kvpb.Internal.RaftMessages:input_type -> tessera.kv.kvpb.RaftMessageBatch
-	2,  // 2: tessera.kv.kvpb.Internal.RaftSnapshot:input_type -> tessera.kv.kvpb.SnapshotChunk
-	3,  // 3: tessera.kv.kvpb.Admin.Bootstrap:input_type -> tessera.kv.kvpb.BootstrapRequest
-	4,  // 4: tessera.kv.kvpb.Admin.Join:input_type -> tessera.kv.kvpb.JoinRequest
-	5,  // 5: tessera.kv.kvpb.Admin.NodeStatus:input_type -> tessera.kv.kvpb.NodeStatusRequest
-	6,  // 6: tessera.kv.kvpb.Admin.ChangeReplicas:input_type -> tessera.kv.kvpb.ChangeReplicasRequest
-	7,  // 7: tessera.kv.kvpb.Admin.TransferLease:input_type -> tessera.kv.kvpb.TransferLeaseRequest
-	8,  // 8: tessera.kv.kvpb.Admin.RangeInfo:input_type -> tessera.kv.kvpb.RangeInfoRequest
-	9,  // 9: tessera.kv.kvpb.Admin.AdminSplit:input_type -> tessera.kv.kvpb.AdminSplitRequest
-	10, // 10: tessera.kv.kvpb.Admin.AdminMerge:input_type -> tessera.kv.kvpb.AdminMergeRequest
-	11, // 11: tessera.kv.kvpb.Admin.AdminRelocate:input_type -> tessera.kv.kvpb.AdminRelocateRequest
-	12, // 12: tessera.kv.kvpb.Admin.RangesList:input_type -> tessera.kv.kvpb.RangesListRequest
-	13, // 13: tessera.kv.kvpb.Internal.Batch:output_type -> tessera.kv.kvpb.BatchResponse
-	14, // 14: tessera.kv.kvpb.Internal.RaftMessages:output_type -> tessera.kv.kvpb.RaftMessageResponse
-	15, // 15: tessera.kv.kvpb.Internal.RaftSnapshot:output_type -> tessera.kv.kvpb.SnapshotResponse
-	16, // 16: tessera.kv.kvpb.Admin.Bootstrap:output_type -> tessera.kv.kvpb.BootstrapResponse
-	17, // 17: tessera.kv.kvpb.Admin.Join:output_type -> tessera.kv.kvpb.JoinResponse
-	18, // 18: tessera.kv.kvpb.Admin.NodeStatus:output_type -> tessera.kv.kvpb.NodeStatusResponse
-	19, // 19: tessera.kv.kvpb.Admin.ChangeReplicas:output_type -> tessera.kv.kvpb.ChangeReplicasResponse
-	20, // 20: tessera.kv.kvpb.Admin.TransferLease:output_type -> tessera.kv.kvpb.TransferLeaseResponse
-	21, // 21: tessera.kv.kvpb.Admin.RangeInfo:output_type -> tessera.kv.kvpb.RangeInfoResponse
-	22, // 22: tessera.kv.kvpb.Admin.AdminSplit:output_type -> tessera.kv.kvpb.AdminSplitResponse
-	23, // 23: tessera.kv.kvpb.Admin.AdminMerge:output_type -> tessera.kv.kvpb.AdminMergeResponse
-	24, // 24: tessera.kv.kvpb.Admin.AdminRelocate:output_type -> tessera.kv.kvpb.AdminRelocateResponse
-	25, // 25: tessera.kv.kvpb.Admin.RangesList:output_type -> tessera.kv.kvpb.RangesListResponse
-	13, // [13:26] is the sub-list for method output_type
-	0,  // [0:13] is the sub-list for method input_type
+	1,  // 1: tessera.kv.kvpb.Internal.BatchParts:input_type -> tessera.kv.kvpb.BatchPartsRequest
+	2,  // 2: tessera.kv.kvpb.Internal.RaftMessages:input_type -> tessera.kv.kvpb.RaftMessageBatch
+	3,  // 3: tessera.kv.kvpb.Internal.RaftSnapshot:input_type -> tessera.kv.kvpb.SnapshotChunk
+	4,  // 4: tessera.kv.kvpb.Admin.Bootstrap:input_type -> tessera.kv.kvpb.BootstrapRequest
+	5,  // 5: tessera.kv.kvpb.Admin.Join:input_type -> tessera.kv.kvpb.JoinRequest
+	6,  // 6: tessera.kv.kvpb.Admin.NodeStatus:input_type -> tessera.kv.kvpb.NodeStatusRequest
+	7,  // 7: tessera.kv.kvpb.Admin.ChangeReplicas:input_type -> tessera.kv.kvpb.ChangeReplicasRequest
+	8,  // 8: tessera.kv.kvpb.Admin.TransferLease:input_type -> tessera.kv.kvpb.TransferLeaseRequest
+	9,  // 9: tessera.kv.kvpb.Admin.RangeInfo:input_type -> tessera.kv.kvpb.RangeInfoRequest
+	10, // 10: tessera.kv.kvpb.Admin.AdminSplit:input_type -> tessera.kv.kvpb.AdminSplitRequest
+	11, // 11: tessera.kv.kvpb.Admin.AdminMerge:input_type -> tessera.kv.kvpb.AdminMergeRequest
+	12, // 12: tessera.kv.kvpb.Admin.AdminRelocate:input_type -> tessera.kv.kvpb.AdminRelocateRequest
+	13, // 13: tessera.kv.kvpb.Admin.RangesList:input_type -> tessera.kv.kvpb.RangesListRequest
+	14, // 14: tessera.kv.kvpb.Internal.Batch:output_type -> tessera.kv.kvpb.BatchResponse
+	15, // 15: tessera.kv.kvpb.Internal.BatchParts:output_type -> tessera.kv.kvpb.BatchPartsResponse
+	16, // 16: tessera.kv.kvpb.Internal.RaftMessages:output_type -> tessera.kv.kvpb.RaftMessageResponse
+	17, // 17: tessera.kv.kvpb.Internal.RaftSnapshot:output_type -> tessera.kv.kvpb.SnapshotResponse
+	18, // 18: tessera.kv.kvpb.Admin.Bootstrap:output_type -> tessera.kv.kvpb.BootstrapResponse
+	19, // 19: tessera.kv.kvpb.Admin.Join:output_type -> tessera.kv.kvpb.JoinResponse
+	20, // 20: tessera.kv.kvpb.Admin.NodeStatus:output_type -> tessera.kv.kvpb.NodeStatusResponse
+	21, // 21: tessera.kv.kvpb.Admin.ChangeReplicas:output_type -> tessera.kv.kvpb.ChangeReplicasResponse
+	22, // 22: tessera.kv.kvpb.Admin.TransferLease:output_type -> tessera.kv.kvpb.TransferLeaseResponse
+	23, // 23: tessera.kv.kvpb.Admin.RangeInfo:output_type -> tessera.kv.kvpb.RangeInfoResponse
+	24, // 24: tessera.kv.kvpb.Admin.AdminSplit:output_type -> tessera.kv.kvpb.AdminSplitResponse
+	25, // 25: tessera.kv.kvpb.Admin.AdminMerge:output_type -> tessera.kv.kvpb.AdminMergeResponse
+	26, // 26: tessera.kv.kvpb.Admin.AdminRelocate:output_type -> tessera.kv.kvpb.AdminRelocateResponse
+	27, // 27: tessera.kv.kvpb.Admin.RangesList:output_type -> tessera.kv.kvpb.RangesListResponse
+	14, // [14:28] is the sub-list for method output_type
+	0,  // [0:14] is the sub-list for method input_type
 	0,  // [0:0] is the sub-list for extension type_name
 	0,  // [0:0] is the sub-list for extension extendee
 	0,  // [0:0] is the sub-list for field type_name

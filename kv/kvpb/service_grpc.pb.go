@@ -22,6 +22,7 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	Internal_Batch_FullMethodName        = "/tessera.kv.kvpb.Internal/Batch"
+	Internal_BatchParts_FullMethodName   = "/tessera.kv.kvpb.Internal/BatchParts"
 	Internal_RaftMessages_FullMethodName = "/tessera.kv.kvpb.Internal/RaftMessages"
 	Internal_RaftSnapshot_FullMethodName = "/tessera.kv.kvpb.Internal/RaftSnapshot"
 )
@@ -34,6 +35,10 @@ const (
 type InternalClient interface {
 	// Batch evaluates a BatchRequest on the addressed range's replica.
 	Batch(ctx context.Context, in *BatchRequest, opts ...grpc.CallOption) (*BatchResponse, error)
+	// BatchParts evaluates several ranges' parts of one client batch on
+	// this node, each part exactly as Batch would (its own range, replica,
+	// errors), and answers them all in one response.
+	BatchParts(ctx context.Context, in *BatchPartsRequest, opts ...grpc.CallOption) (*BatchPartsResponse, error)
 	// RaftMessages is a long-lived stream of coalesced Raft messages from
 	// one node to another; responses report undeliverable messages.
 	RaftMessages(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[RaftMessageBatch, RaftMessageResponse], error)
@@ -53,6 +58,16 @@ func (c *internalClient) Batch(ctx context.Context, in *BatchRequest, opts ...gr
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(BatchResponse)
 	err := c.cc.Invoke(ctx, Internal_Batch_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *internalClient) BatchParts(ctx context.Context, in *BatchPartsRequest, opts ...grpc.CallOption) (*BatchPartsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchPartsResponse)
+	err := c.cc.Invoke(ctx, Internal_BatchParts_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +108,10 @@ type Internal_RaftSnapshotClient = grpc.ClientStreamingClient[SnapshotChunk, Sna
 type InternalServer interface {
 	// Batch evaluates a BatchRequest on the addressed range's replica.
 	Batch(context.Context, *BatchRequest) (*BatchResponse, error)
+	// BatchParts evaluates several ranges' parts of one client batch on
+	// this node, each part exactly as Batch would (its own range, replica,
+	// errors), and answers them all in one response.
+	BatchParts(context.Context, *BatchPartsRequest) (*BatchPartsResponse, error)
 	// RaftMessages is a long-lived stream of coalesced Raft messages from
 	// one node to another; responses report undeliverable messages.
 	RaftMessages(grpc.BidiStreamingServer[RaftMessageBatch, RaftMessageResponse]) error
@@ -110,6 +129,9 @@ type UnimplementedInternalServer struct{}
 
 func (UnimplementedInternalServer) Batch(context.Context, *BatchRequest) (*BatchResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Batch not implemented")
+}
+func (UnimplementedInternalServer) BatchParts(context.Context, *BatchPartsRequest) (*BatchPartsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchParts not implemented")
 }
 func (UnimplementedInternalServer) RaftMessages(grpc.BidiStreamingServer[RaftMessageBatch, RaftMessageResponse]) error {
 	return status.Error(codes.Unimplemented, "method RaftMessages not implemented")
@@ -156,6 +178,24 @@ func _Internal_Batch_Handler(srv interface{}, ctx context.Context, dec func(inte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Internal_BatchParts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchPartsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InternalServer).BatchParts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Internal_BatchParts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InternalServer).BatchParts(ctx, req.(*BatchPartsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Internal_RaftMessages_Handler(srv interface{}, stream grpc.ServerStream) error {
 	return srv.(InternalServer).RaftMessages(&grpc.GenericServerStream[RaftMessageBatch, RaftMessageResponse]{ServerStream: stream})
 }
@@ -180,6 +220,10 @@ var Internal_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Batch",
 			Handler:    _Internal_Batch_Handler,
+		},
+		{
+			MethodName: "BatchParts",
+			Handler:    _Internal_BatchParts_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

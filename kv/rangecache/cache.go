@@ -158,6 +158,14 @@ func (c *Cache) Get(key []byte) (Entry, bool) {
 	return c.getLocked(key, false)
 }
 
+// GetReverse returns the cached range containing the keys just below key
+// (start < key <= end) without looking it up.
+func (c *Cache) GetReverse(key []byte) (Entry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.getLocked(key, true)
+}
+
 // getLocked finds the entry holding key: the first entry whose end key is
 // past key (at or past it, for reverse lookups).
 func (c *Cache) getLocked(key []byte, reverse bool) (Entry, bool) {
@@ -273,6 +281,10 @@ func (c *Cache) UpdateLeaseholder(d *kvpb.RangeDescriptor, replica *kvpb.Replica
 	for _, e := range c.mu.entries {
 		if e.Desc.GetRangeId() != d.GetRangeId() {
 			continue
+		}
+		if lh := e.Leaseholder; lh != nil && lh.GetReplicaId() == replica.GetReplicaId() &&
+			lh.GetNodeId() == replica.GetNodeId() && lh.GetStoreId() == replica.GetStoreId() && lh.GetType() == replica.GetType() {
+			return // already known: no copy per answered batch
 		}
 		if _, ok := replicaByID(e.Desc, replica.GetReplicaId()); ok {
 			e.Leaseholder = proto.Clone(replica).(*kvpb.ReplicaDescriptor)
