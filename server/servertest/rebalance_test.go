@@ -145,7 +145,10 @@ func TestRebalanceRepairDecommission200(t *testing.T) {
 	total, err := bank.Setup(ctx, db, bcfg)
 	require.NoError(t, err)
 	start := time.Now()
-	for i := 1; i < accounts; i++ {
+	// From the last key down: each split cuts the left-hand range, which
+	// keeps its lease and Raft leader, instead of the range the previous
+	// split just created (which would first elect a leader).
+	for i := accounts - 1; i >= 1; i-- {
 		waitEvery(t, 100*time.Millisecond, time.Minute, fmt.Sprintf("split %d", i), func() error {
 			_, err := a.AdminSplit(ctx, &kvpb.AdminSplitRequest{SplitKey: bank.Key(bcfg.Prefix, i)})
 			return err
@@ -207,7 +210,23 @@ func TestRebalanceRepairDecommission200(t *testing.T) {
 			}
 			five = append(five, id)
 		}
-		return st.balanced(five, 0.15)
+		if err := st.balanced(five, 0.15); err != nil {
+			dbg := ""
+			for i := range c.Addrs {
+				ss, e := c.Placement(i).StoreStatus(ctx, &pb.StoreStatusRequest{})
+				if e == nil {
+					top := ""
+					for _, l := range ss.GetLoads() {
+						if l.GetQps() > 5 {
+							top += fmt.Sprintf(" r%d=%.0f", l.GetRangeId(), l.GetQps())
+						}
+					}
+					dbg += fmt.Sprintf(" n%d qps=%.1f leases=%d [%s]", ss.GetNodeId(), ss.GetQps(), ss.GetLeaseCount(), top)
+				}
+			}
+			return fmt.Errorf("%v; DEBUG%s", err, dbg)
+		}
+		return nil
 	})
 	t.Logf("3 -> 5 nodes: balanced in %s: replicas %v leases %v", d.Round(time.Millisecond), last.replicas, last.leases)
 
