@@ -117,7 +117,8 @@ func (d *Driver) Leader() bool {
 }
 
 // Run cycles every Interval until ctx is done, then gives the lease up.
-// An operator whose steps stop (done or failed) brings the next cycle
+// An operator whose steps stop (done or failed) or whose learner is
+// promoted (freeing a snapshot slot of its store) brings the next cycle
 // forward (to no sooner than a quarter of Interval after the last one),
 // so that its range and its stores' snapshot slots are free for new
 // operators without waiting a whole interval.

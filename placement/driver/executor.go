@@ -47,9 +47,10 @@ type Executor struct {
 	maxStep time.Duration
 	ctx     context.Context
 	cancel  context.CancelFunc
-	// stepDone gets a value (without blocking) whenever a step returns,
-	// so that the driver's loop can check the operator again before its
-	// next tick instead of leaving every step a whole interval.
+	// stepDone gets a value (without blocking) whenever an operator's
+	// steps stop (done or failed) or a learner is promoted (its store's
+	// snapshot slot frees), so that the driver's loop plans again before
+	// its next tick.
 	stepDone chan struct{}
 
 	mu struct {
@@ -89,8 +90,9 @@ func NewExecutor(runner StepRunner, log *slog.Logger) *Executor {
 	return e
 }
 
-// StepDone returns a channel that receives a value after a step returns
-// (several returns may collapse into one value).
+// StepDone returns a channel that receives a value after an operator's
+// steps stop or a learner is promoted (several may collapse into one
+// value).
 func (e *Executor) StepDone() <-chan struct{} { return e.stepDone }
 
 // SetMaxStepTime caps the time one step may spend in the runner.
@@ -237,11 +239,20 @@ func (e *Executor) runSteps(s *placement.Snapshot, t *tracked, began time.Time) 
 		if t.op.Current >= len(t.op.Steps) {
 			break
 		}
+		if _, ok := step.(placement.PromoteLearner); ok {
+			e.signalLocked() // a store's snapshot slot is free: plan again
+		}
 	}
 	t.running = false
 	e.mu.running--
 	e.mu.idle.Broadcast()
+	e.signalLocked()
 	e.mu.Unlock()
+}
+
+// signalLocked tells the driver's loop (without blocking) that it may
+// plan again.
+func (e *Executor) signalLocked() {
 	select {
 	case e.stepDone <- struct{}{}:
 	default:
