@@ -133,9 +133,10 @@ func TestRebalanceRepairDecommission200(t *testing.T) {
 		// No rebalancing while the test splits: a lease moved under a
 		// split makes it fail with "not leaseholder".
 		"max_rebalance_ops": "0",
-		// Every range is one bank account: snapshots are a few hundred
-		// bytes, so each store may take more at once than the default 2.
-		"store_max_concurrent_snapshots": "4",
+		// Every range is one bank account: its snapshot is a few hundred
+		// bytes, so a store may receive many at once (the default 2 is
+		// for ranges of hundreds of MiB).
+		"store_max_concurrent_snapshots": "16",
 	})
 	db := c.DB(kvclient.Config{})
 	bcfg := bank.Config{Accounts: accounts, Concurrency: 4, Duration: 10 * time.Minute,
