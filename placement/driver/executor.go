@@ -136,8 +136,8 @@ func (e *Executor) Check(s *placement.Snapshot) []*placement.Operator {
 
 // CheckAt advances every operator against s, drops the finished ones,
 // starts the next step of those whose step the snapshot confirmed, and
-// returns the operators still in flight (for s.InFlight), by range ID.
-// mark is Mark's value from before s was read: an operator that advanced
+// returns copies of the operators still in flight (for s.InFlight), by
+// range ID. mark is Mark's value from before s was read: an operator that advanced
 // on its own since is kept in flight unchecked (s may not show its
 // progress yet).
 func (e *Executor) CheckAt(s *placement.Snapshot, mark uint64) []*placement.Operator {
@@ -156,7 +156,7 @@ func (e *Executor) CheckAt(s *placement.Snapshot, mark uint64) []*placement.Oper
 			continue
 		}
 		if t.advanced > mark {
-			out = append(out, t.op)
+			out = append(out, t.copyOp())
 			continue
 		}
 		switch st := t.op.Check(s); st {
@@ -171,9 +171,17 @@ func (e *Executor) CheckAt(s *placement.Snapshot, mark uint64) []*placement.Oper
 			continue
 		}
 		e.maybeIssueLocked(s, t)
-		out = append(out, t.op)
+		out = append(out, t.copyOp())
 	}
 	return out
+}
+
+// copyOp returns a copy of t's operator for the planner: a running step
+// goroutine advances the executor's own (Current, StepStarted) under e.mu,
+// which the planner does not hold. Steps are never modified.
+func (t *tracked) copyOp() *placement.Operator {
+	cp := *t.op
+	return &cp
 }
 
 // Start takes over new operators (one per range; an operator on a range
