@@ -55,10 +55,10 @@ test-oracle:
 	CGO_ENABLED=1 $(GO) test -tags pgoracle -count=1 ./sql/parser/corpus/
 
 # Issue 9's in-process 5-node placement test (200 ranges, 3 -> 5 nodes
-# under a bank workload, dead-node repair, decommission): minutes of wall
-# time, so not part of make test.
+# under a bank workload, dead-node repair, decommission) alone and
+# verbosely (make test runs it too, in test-rest).
 test-placement-cluster:
-	TESSERA_PLACEMENT_CLUSTER=1 $(GO) test -count=1 -p 1 -timeout 25m -v -run 'TestRebalanceRepairDecommission200' ./server/servertest/
+	$(GO) test -count=1 -p 1 -timeout 25m -v -run 'TestRebalanceRepairDecommission200' ./server/servertest/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -191,6 +191,10 @@ func (c *cycle) rebalanceLeases() {
 		mean := meanOf(ids, c.leases)
 		qmean := meanOf(ids, c.qps)
 		hi, lo := mean*(1+thr), mean*(1-thr)
+		qpl := 0.0 // mean QPS per lease
+		if mean > 0 {
+			qpl = qmean / mean
+		}
 		minCount := math.MaxInt
 		for _, id := range ids {
 			minCount = min(minCount, c.leases[id])
@@ -216,7 +220,13 @@ func (c *cycle) rebalanceLeases() {
 			if !ok || c.leases[t] > c.leases[src]-2 {
 				return false
 			}
-			if c.qps[t]+r.QPS > math.Max(qmean*(1+thr), c.qps[src]-r.QPS) {
+			// A store below the lease band still takes cold leases (no
+			// more QPS than the mean per lease) when its load is high: it
+			// is hot because of a few ranges (the system ranges, say)
+			// whose leases the load balancer cannot usefully move, and
+			// lease counts are no way to fix that.
+			starved := float64(c.leases[t]) < lo && r.QPS <= qpl*(1+thr)
+			if !starved && c.qps[t]+r.QPS > math.Max(qmean*(1+thr), c.qps[src]-r.QPS) {
 				return false // would overload the target
 			}
 			c.emit(newOp(c.s, r, OpLeaseBalance, fmt.Sprintf("%s holds %d leases, mean %.1f; %s holds %d",
@@ -271,6 +281,9 @@ func (c *cycle) rebalanceLoad() {
 			}
 			if float64(c.leases[t]+1) > math.Ceil(lmean*(1+thr)) || float64(c.leases[src]-1) < math.Floor(lmean*(1-thr)) {
 				continue
+			}
+			if float64(c.leases[src]-1) < lmean*(1-thr) && r.QPS <= qmean/lmean*(1+thr) {
+				continue // the lease balancer would give a cold lease straight back
 			}
 			c.emit(newOp(c.s, r, OpLoadBalance, fmt.Sprintf("%s serves %.0f QPS, mean %.0f; move the lease of this %.0f QPS range to %s (%.0f QPS)",
 				src, c.qps[src], qmean, r.QPS, t, c.qps[t])).transferLease(t))

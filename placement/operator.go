@@ -116,6 +116,17 @@ func (o *Operator) pending() (adds, removes []kvpb.StoreID, lease kvpb.StoreID) 
 	return adds, removes, lease
 }
 
+// promotions returns the stores whose learners the remaining steps promote.
+func (o *Operator) promotions() []kvpb.StoreID {
+	var out []kvpb.StoreID
+	for _, st := range o.Steps[min(o.Current, len(o.Steps)):] {
+		if p, ok := st.(PromoteLearner); ok {
+			out = append(out, p.Store)
+		}
+	}
+	return out
+}
+
 func (o *Operator) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s:", o.RangeID, o.Kind)

@@ -134,3 +134,41 @@ func TestExplainUnknownRange(t *testing.T) {
 	_, err := p.Explain(testSnap(), 42, nil)
 	require.ErrorIs(t, err, ErrRangeNotFound)
 }
+
+// TestLearnerCatchingUpHoldsSnapshotSlot: an operator whose learner is in
+// the descriptor but not yet promoted is still sending that store its
+// snapshot, so with store_max_concurrent_snapshots=1 no other replica is
+// added there; once promoted, the slot is free.
+func TestLearnerCatchingUpHoldsSnapshotSlot(t *testing.T) {
+	base := func(id kvpb.RangeID, start, end string) Range {
+		return Range{ID: id, StartKey: []byte(start), EndKey: []byte(end), Replicas: voters(1, 2, 3), Leaseholder: 1}
+	}
+	mk := func(moved Replica) *Snapshot {
+		r2 := base(2, "a", "b")
+		r2.Replicas = append(r2.Replicas, moved)
+		s := testSnap(r2, base(3, "b", "c"), base(4, "c", "d"))
+		s.Settings.StoreMaxConcurrentSnapshots = 1
+		s.Settings.RangeMinBytes = 0
+		op := newOp(s, s.Range(2), OpRebalance, "test").addVoter(4).remove(1).op
+		op.Current = 1 // the learner is added; promotion is next
+		s.InFlight = []*Operator{op}
+		return s
+	}
+	addsOn4 := func(ops []*Operator) int {
+		n := 0
+		for _, op := range ops {
+			for _, st := range op.Steps {
+				if a, ok := st.(AddLearner); ok && a.Store == 4 {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	p := &Planner{}
+	catchingUp := mk(Replica{Store: 4, ID: 9, Type: Learner})
+	require.Zero(t, addsOn4(p.Plan(catchingUp, nil)), "s4 is receiving a snapshot")
+	promoted := mk(Replica{Store: 4, ID: 9, Type: Voter})
+	promoted.InFlight[0].Current = 2 // promoted; removal is next
+	require.Equal(t, 1, addsOn4(p.Plan(promoted, nil)), "s4's slot is free")
+}

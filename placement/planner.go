@@ -99,6 +99,15 @@ func newCycle(p *Planner, s *Snapshot, rng *rand.Rand, explain kvpb.RangeID) *cy
 				c.replicas[st]--
 			}
 		}
+		// A learner already added but not yet promoted is still receiving
+		// its snapshot (promotion waits until it has caught up): it keeps
+		// its store's snapshot slot and its bytes are still to land.
+		for _, st := range op.promotions() {
+			if rep, ok := r.Replica(st); ok && rep.Type == Learner {
+				c.incoming[st]++
+				c.addBytes[st] += r.SizeBytes
+			}
+		}
 		if lease != 0 && lease != r.Leaseholder {
 			c.moveLease(r, r.Leaseholder, lease)
 		}

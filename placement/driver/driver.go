@@ -117,10 +117,11 @@ func (d *Driver) Leader() bool {
 }
 
 // Run cycles every Interval until ctx is done, then gives the lease up.
-// A step that returns brings the next cycle forward (to no sooner than
-// a quarter of Interval after the last one), so that an operator's next
-// step starts once the previous one is confirmed rather than an interval
-// later: a replica move is four steps.
+// An operator whose steps stop (done or failed) or whose learner is
+// promoted (freeing a snapshot slot of its store) brings the next cycle
+// forward (to no sooner than a quarter of Interval after the last one),
+// so that its range and its stores' snapshot slots are free for new
+// operators without waiting a whole interval.
 func (d *Driver) Run(ctx context.Context) {
 	t := time.NewTicker(d.cfg.Interval)
 	defer t.Stop()
@@ -182,11 +183,12 @@ func (d *Driver) Cycle(ctx context.Context) ([]*placement.Operator, error) {
 	if err != nil || !held {
 		return nil, err
 	}
+	mark := d.exec.Mark()
 	snap, err := d.buildSnapshot(ctx, true)
 	if err != nil {
 		return nil, err
 	}
-	snap.InFlight = d.exec.Check(snap)
+	snap.InFlight = d.exec.CheckAt(snap, mark)
 	d.mu.Lock()
 	ops := d.cfg.Planner.Plan(snap, d.mu.rng)
 	d.mu.last = snap
@@ -274,11 +276,12 @@ func (d *Driver) Scatter(ctx context.Context, start, end []byte) ([]*placement.O
 	if !d.lease.Held() {
 		return nil, fmt.Errorf("%w (holder: n%d at %s)", ErrNotLeader, d.lease.Current().GetHolder(), d.lease.Current().GetHolderAddress())
 	}
+	mark := d.exec.Mark()
 	s, err := d.buildSnapshot(ctx, false)
 	if err != nil {
 		return nil, err
 	}
-	s.InFlight = d.exec.Check(s)
+	s.InFlight = d.exec.CheckAt(s, mark)
 	d.mu.Lock()
 	ops := d.cfg.Planner.Scatter(s, start, end, d.mu.rng)
 	d.mu.Unlock()

@@ -28,6 +28,14 @@ type StepRunner interface {
 // abandoned because their range changed, or whose step failed. Every
 // outcome is logged with the operator's reason.
 //
+// A step whose runner call succeeds is done (the runner returns once the
+// change has applied on the leaseholder), so the executor goes straight
+// on to the operator's next step instead of waiting for a snapshot to
+// confirm it: a replica move's four steps run back to back, and many
+// operators run at once (the planner bounds them per store). A snapshot
+// whose reads began before such a local advance (see Mark and CheckAt)
+// may predate it, so it neither advances nor abandons that operator.
+//
 // Locks: mu guards the operator table; it is a leaf and is never held
 // while a step runs.
 type Executor struct {
@@ -39,9 +47,10 @@ type Executor struct {
 	maxStep time.Duration
 	ctx     context.Context
 	cancel  context.CancelFunc
-	// stepDone gets a value (without blocking) whenever a step returns,
-	// so that the driver's loop can check the operator again before its
-	// next tick instead of leaving every step a whole interval.
+	// stepDone gets a value (without blocking) whenever an operator's
+	// steps stop (done or failed) or a learner is promoted (its store's
+	// snapshot slot frees), so that the driver's loop plans again before
+	// its next tick.
 	stepDone chan struct{}
 
 	mu struct {
@@ -49,6 +58,8 @@ type Executor struct {
 		ops     map[kvpb.RangeID]*tracked
 		running int
 		idle    *sync.Cond
+		// gen counts local advances (a step done by its runner call).
+		gen uint64
 	}
 	// Counters of finished operators, by outcome.
 	stats struct {
@@ -62,6 +73,9 @@ type tracked struct {
 	issued  int   // index of the last step handed to the runner (-1: none)
 	running bool  // a step is in the runner now
 	err     error // the last step's failure
+	// advanced is the generation of the operator's last local advance
+	// (0: none): snapshots marked before it may not show that step.
+	advanced uint64
 }
 
 // NewExecutor returns an executor over runner.
@@ -76,8 +90,9 @@ func NewExecutor(runner StepRunner, log *slog.Logger) *Executor {
 	return e
 }
 
-// StepDone returns a channel that receives a value after a step returns
-// (several returns may collapse into one value).
+// StepDone returns a channel that receives a value after an operator's
+// steps stop or a learner is promoted (several may collapse into one
+// value).
 func (e *Executor) StepDone() <-chan struct{} { return e.stepDone }
 
 // SetMaxStepTime caps the time one step may spend in the runner.
@@ -106,10 +121,26 @@ func (e *Executor) Outcomes() (done, abandoned, timedOut, failed int) {
 	return e.stats.done, e.stats.abandoned, e.stats.timedOut, e.stats.failed
 }
 
-// Check advances every operator against s, drops the finished ones, starts
-// the next step of those whose step the snapshot confirmed, and returns
-// the operators still in flight (for s.InFlight), by range ID.
+// Mark returns a token to take before reading the cluster for a snapshot
+// and to pass to CheckAt with that snapshot.
+func (e *Executor) Mark() uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.mu.gen
+}
+
+// Check is CheckAt for a snapshot read after every step returned so far.
 func (e *Executor) Check(s *placement.Snapshot) []*placement.Operator {
+	return e.CheckAt(s, e.Mark())
+}
+
+// CheckAt advances every operator against s, drops the finished ones,
+// starts the next step of those whose step the snapshot confirmed, and
+// returns copies of the operators still in flight (for s.InFlight), by
+// range ID. mark is Mark's value from before s was read: an operator that advanced
+// on its own since is kept in flight unchecked (s may not show its
+// progress yet).
+func (e *Executor) CheckAt(s *placement.Snapshot, mark uint64) []*placement.Operator {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	ids := make([]kvpb.RangeID, 0, len(e.mu.ops))
@@ -124,6 +155,10 @@ func (e *Executor) Check(s *placement.Snapshot) []*placement.Operator {
 			e.finishLocked(t, "failed", fmt.Sprintf("step %q failed: %v", t.op.Steps[t.issued], t.err))
 			continue
 		}
+		if t.advanced > mark {
+			out = append(out, t.copyOp())
+			continue
+		}
 		switch st := t.op.Check(s); st {
 		case placement.OpDone:
 			e.finishLocked(t, "done", "")
@@ -136,9 +171,17 @@ func (e *Executor) Check(s *placement.Snapshot) []*placement.Operator {
 			continue
 		}
 		e.maybeIssueLocked(s, t)
-		out = append(out, t.op)
+		out = append(out, t.copyOp())
 	}
 	return out
+}
+
+// copyOp returns a copy of t's operator for the planner: a running step
+// goroutine advances the executor's own (Current, StepStarted) under e.mu,
+// which the planner does not hold. Steps are never modified.
+func (t *tracked) copyOp() *placement.Operator {
+	cp := *t.op
+	return &cp
 }
 
 // Start takes over new operators (one per range; an operator on a range
@@ -168,11 +211,22 @@ func (e *Executor) maybeIssueLocked(s *placement.Snapshot, t *tracked) {
 	if t.running || t.issued >= t.op.Current || t.op.Current >= len(t.op.Steps) {
 		return
 	}
-	step := t.op.Steps[t.op.Current]
-	t.issued, t.running = t.op.Current, true
-	t.op.StepStarted = s.Now
+	t.running = true
 	e.mu.running++
-	go func() {
+	go e.runSteps(s, t, time.Now())
+}
+
+// runSteps runs t's current step and, while its steps succeed and nothing
+// else touched the operator, the ones after it. Called with t.running set
+// and counted in e.mu.running. A step's start time is on s's clock:
+// s.Now plus the time since began (when the first step was issued).
+func (e *Executor) runSteps(s *placement.Snapshot, t *tracked, began time.Time) {
+	e.mu.Lock()
+	for {
+		step := t.op.Steps[t.op.Current]
+		t.issued = t.op.Current
+		t.op.StepStarted = s.Now.Add(time.Since(began))
+		e.mu.Unlock()
 		limit := step.Timeout()
 		if e.maxStep > 0 && (limit <= 0 || e.maxStep < limit) {
 			limit = e.maxStep
@@ -181,16 +235,36 @@ func (e *Executor) maybeIssueLocked(s *placement.Snapshot, t *tracked) {
 		err := e.runner.RunStep(ctx, s, step)
 		cancel()
 		e.mu.Lock()
-		t.running = false
 		t.err = err
-		e.mu.running--
-		e.mu.idle.Broadcast()
-		e.mu.Unlock()
-		select {
-		case e.stepDone <- struct{}{}:
-		default:
+		// Go on only if the operator is still ours and no snapshot moved
+		// it past (or away from) the step just run.
+		if err != nil || e.ctx.Err() != nil || e.mu.ops[t.op.RangeID] != t || t.op.Current != t.issued {
+			break
 		}
-	}()
+		e.mu.gen++
+		t.advanced = e.mu.gen
+		t.op.Current++
+		if t.op.Current >= len(t.op.Steps) {
+			break
+		}
+		if _, ok := step.(placement.PromoteLearner); ok {
+			e.signalLocked() // a store's snapshot slot is free: plan again
+		}
+	}
+	t.running = false
+	e.mu.running--
+	e.mu.idle.Broadcast()
+	e.signalLocked()
+	e.mu.Unlock()
+}
+
+// signalLocked tells the driver's loop (without blocking) that it may
+// plan again.
+func (e *Executor) signalLocked() {
+	select {
+	case e.stepDone <- struct{}{}:
+	default:
+	}
 }
 
 func (e *Executor) finishLocked(t *tracked, outcome, why string) {

@@ -124,3 +124,50 @@ func TestExecutorTimesOut(t *testing.T) {
 	ex.Start(snapshotOf(c, now), []*placement.Operator{replaceOp(t, c, now, 2), replaceOp(t, c, now, 2)})
 	require.Equal(t, 1, ex.InFlight())
 }
+
+// TestExecutorChainsSteps: each successful runner call is the step done,
+// so the whole operator runs without a snapshot confirming each step; a
+// snapshot marked before those steps returned neither advances nor
+// abandons it, and the next fresh one finishes it.
+func TestExecutorChainsSteps(t *testing.T) {
+	c := newFakeCluster(4, 2)
+	now := time.Unix(1000, 0)
+	op := replaceOp(t, c, now, 2)
+	ex := NewExecutor(c, quietLogger())
+	defer ex.Stop()
+	stale := snapshotOf(c, now) // read before any step ran
+	mark := ex.Mark()
+	ex.Start(stale, []*placement.Operator{op})
+	ex.WaitIdle()
+	require.Len(t, c.calls, len(op.Steps), "every step ran without a Check: %v", c.calls)
+	require.Equal(t, len(op.Steps), op.Current)
+	// The stale snapshot shows none of it (the learner step would look
+	// in progress, the promotion abandoned): the operator stays in flight.
+	require.Len(t, ex.CheckAt(stale, mark), 1)
+	require.Len(t, ex.Check(snapshotOf(c, now.Add(time.Second))), 0)
+	done, abandoned, timedOut, failed := ex.Outcomes()
+	require.Equal(t, []int{1, 0, 0, 0}, []int{done, abandoned, timedOut, failed})
+	require.NoError(t, c.allReplicated(nil))
+}
+
+// TestExecutorChainStopsAtFailure: a failing step ends the chain; the
+// operator fails at the next check and no later step ran.
+func TestExecutorChainStopsAtFailure(t *testing.T) {
+	c := newFakeCluster(4, 2)
+	c.fail = func(st placement.Step) error {
+		if _, ok := st.(placement.PromoteLearner); ok {
+			return errors.New("injected")
+		}
+		return nil
+	}
+	now := time.Unix(1000, 0)
+	op := replaceOp(t, c, now, 2)
+	ex := NewExecutor(c, quietLogger())
+	defer ex.Stop()
+	ex.Start(snapshotOf(c, now), []*placement.Operator{op})
+	ex.WaitIdle()
+	require.Len(t, c.calls, 2, "add learner, then the failed promotion: %v", c.calls)
+	require.Empty(t, ex.Check(snapshotOf(c, now.Add(time.Second))))
+	_, _, _, failed := ex.Outcomes()
+	require.Equal(t, 1, failed)
+}

@@ -22,8 +22,13 @@ import (
 // nodes and reports the time until replicas are within 15% of the mean
 // and the logical bytes the new stores received; then decommissions one
 // node and reports the bytes it held over the time it took to empty it.
-// Run with -benchtime=1x: one iteration is the whole scenario.
+// Run with -benchtime=1x: one iteration is the whole scenario. Progress
+// lines go to stderr as they happen (a 2 GiB run takes many minutes).
 func BenchmarkRebalanceDecommission(b *testing.B) {
+	note := func(format string, args ...any) {
+		b.Logf(format, args...)
+		fmt.Fprintf(os.Stderr, time.Now().UTC().Format("15:04:05 ")+format+"\n", args...)
+	}
 	mib := 64
 	if v := os.Getenv("TESSERA_BENCH_MIB"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -77,7 +82,7 @@ func BenchmarkRebalanceDecommission(b *testing.B) {
 			}()
 		}
 		wg.Wait()
-		b.Logf("loaded %d MiB in %s", mib, time.Since(loadStart).Round(time.Millisecond))
+		note("loaded %d MiB in %s", mib, time.Since(loadStart).Round(time.Millisecond))
 		close(errc)
 		if err := <-errc; err != nil {
 			b.Fatal(err)
@@ -105,7 +110,7 @@ func BenchmarkRebalanceDecommission(b *testing.B) {
 			return nil
 		})
 		st0, _ := readState(ctx, a)
-		b.Logf("%d MiB in %d ranges on 3 nodes", mib, len(st0.ranges))
+		note("%d MiB in %d ranges on 3 nodes", mib, len(st0.ranges))
 
 		b.ResetTimer()
 		start := time.Now()
@@ -143,7 +148,8 @@ func BenchmarkRebalanceDecommission(b *testing.B) {
 		}
 		b.ReportMetric(rebalance.Seconds(), "rebalance-s")
 		b.ReportMetric(float64(moved)/(1<<20), "rebalance-MiB-moved")
-		b.Logf("3 -> 5: balanced in %s, %.1f MiB logical onto the new stores, replicas %v", rebalance.Round(time.Millisecond), float64(moved)/(1<<20), last.replicas)
+		b.ReportMetric(float64(moved)/(1<<20)/rebalance.Seconds(), "rebalance-MiB/s")
+		note("3 -> 5: balanced in %s, %.1f MiB logical onto the new stores, replicas %v", rebalance.Round(time.Millisecond), float64(moved)/(1<<20), last.replicas)
 
 		victim := c.Server(4).NodeID()
 		ss, err := c.Placement(4).StoreStatus(ctx, &pb.StoreStatusRequest{})
@@ -168,7 +174,7 @@ func BenchmarkRebalanceDecommission(b *testing.B) {
 		dec := time.Since(start)
 		b.ReportMetric(dec.Seconds(), "decommission-s")
 		b.ReportMetric(float64(held)/(1<<20)/dec.Seconds(), "decommission-MiB/s")
-		b.Logf("decommission of n%d: %.1f MiB in %s = %.1f MiB/s", victim, float64(held)/(1<<20), dec.Round(time.Millisecond), float64(held)/(1<<20)/dec.Seconds())
+		note("decommission of n%d: %.1f MiB in %s = %.1f MiB/s", victim, float64(held)/(1<<20), dec.Round(time.Millisecond), float64(held)/(1<<20)/dec.Seconds())
 		b.StopTimer()
 		cancel()
 	}
