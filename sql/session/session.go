@@ -311,7 +311,11 @@ func (s *Session) implicit(ctx context.Context, f func(st *stmtCtx) error) error
 			if err == nil {
 				coll.Committed()
 			}
-		} else {
+		}
+		if err != nil {
+			// Also after a failed commit: a transaction that did not
+			// commit must not be left open (its record heartbeated, its
+			// intents blocking others).
 			_ = txn.Rollback(ctx)
 		}
 		if err == nil {
@@ -886,7 +890,13 @@ func (s *Session) endBlock(ctx context.Context, commit bool) error {
 		return nil
 	}
 	if commit {
-		return txn.Commit(ctx)
+		err := txn.Commit(ctx)
+		if err != nil {
+			// The block is over either way (a failed COMMIT reports the
+			// error and ends the block, as in PostgreSQL).
+			_ = txn.Rollback(ctx)
+		}
+		return err
 	}
 	return txn.Rollback(ctx)
 }
