@@ -166,6 +166,9 @@ type Session struct {
 	// protoStmts: the front end's protocol-level statements (DEALLOCATE
 	// drops them too); nil without one
 	protoStmts conn.ProtocolStatements
+	// implicitBuffer is how many writes an implicit transaction buffers
+	// (0: kvtxn.MaxBufferedWrites; COPY sets more).
+	implicitBuffer int
 	// curParamTypes are the parameter types of the statement executing now.
 	curParamTypes []*types.T
 
@@ -286,7 +289,7 @@ func (s *Session) implicit(ctx context.Context, f func(st *stmtCtx) error) error
 		if _, hist := s.historical(); hist {
 			cache = nil // the shared cache holds the current schema only
 		} else if buffered {
-			txn = kvtxn.BufferWrites(txn)
+			txn = kvtxn.BufferWritesN(txn, s.implicitBuffer)
 		}
 		var st *stmtCtx
 		coll, err := catalog.NewCollectionDeferred(ctx, s.eng.db, txn, cache)
