@@ -45,7 +45,7 @@ func TestSQLHotRowExplicitTxns(t *testing.T) {
 		require.NoError(t, err, q)
 	}
 
-	const clients, txnsPerClient, maxTries = 4, 15, 50
+	const clients, txnsPerClient, maxTries = 4, 15, 500
 	var (
 		mu       sync.Mutex
 		retries  int
