@@ -53,13 +53,17 @@ type Txn struct {
 	stop      func() bool // stops the context watch
 	done      bool        // Commit or Rollback returned
 	committed bool
+	// manual: made by NewTxn; a failed Commit ends it (see Commit).
+	manual bool
+	// rolledBack: a failed Commit already rolled t back.
+	rolledBack bool
 }
 
 // NewTxn begins a transaction in manual mode: the caller must Commit or
 // Rollback it; retryable errors come back to the caller. If ctx ends
 // before that, the transaction is rolled back in the background.
 func (db *DB) NewTxn(ctx context.Context) *Txn {
-	t := &Txn{db: db, tc: db.txns.NewTxn("txn")}
+	t := &Txn{db: db, tc: db.txns.NewTxn("txn"), manual: true}
 	t.watch(ctx)
 	return t
 }
@@ -142,7 +146,7 @@ func (t *Txn) CommitInBatch(ctx context.Context, b *Batch) error {
 	if len(b.Results) > len(b.ops) {
 		b.Results = b.Results[:len(b.ops)]
 	}
-	t.finish(err == nil)
+	t.finishCommit(err)
 	return err
 }
 
@@ -220,17 +224,35 @@ func (t *Txn) Inc(ctx context.Context, key []byte, delta int64) (int64, error) {
 
 // Commit commits the transaction. A retryable error means it did not
 // commit (and must run again); ErrAmbiguousResult means it may have.
+// A manual transaction (NewTxn) is over once Commit returns, whatever the
+// outcome: after a failure it is rolled back in the background (a
+// rollback after an ambiguous commit fails harmlessly if the commit
+// happened), so that a caller that drops it does not leave its record
+// heartbeated and its intents blocking other transactions; a later
+// Rollback is then a no-op.
 func (t *Txn) Commit(ctx context.Context) error {
 	err := classify(ctx, t.tc.Commit(ctx))
 	if err != nil && kvpb.IsRetryable(err) {
 		t.db.stats.retryable.Add(1)
 	}
-	t.finish(err == nil)
+	t.finishCommit(err)
 	return err
+}
+
+// finishCommit ends t after a commit attempt that returned err.
+func (t *Txn) finishCommit(err error) {
+	if err != nil && t.manual {
+		t.tc.RollbackAsync()
+		t.rolledBack = true
+	}
+	t.finish(err == nil)
 }
 
 // Rollback aborts the transaction and cleans up its writes.
 func (t *Txn) Rollback(ctx context.Context) error {
+	if t.rolledBack {
+		return nil
+	}
 	err := classify(ctx, t.tc.Rollback(ctx))
 	t.finish(false)
 	return err

@@ -2,6 +2,8 @@ package tscache
 
 import (
 	"bytes"
+	"slices"
+	"sort"
 	"sync"
 
 	"github.com/tesseradb/tessera/hlc"
@@ -34,12 +36,57 @@ func (e pointEntry) forward(ts hlc.Timestamp, txn string) pointEntry {
 }
 
 // Cache is a timestamp cache. Safe for concurrent use.
+//
+// Span reads are kept so that a point lookup (every point write asks one)
+// does not visit all of them: spans is sorted by start key and indexed by
+// blockEnd (the largest end key of each spanBlock entries), recent holds
+// the spans added since the index was last built (at most maxRecent,
+// then merged in). A point lookup visits recent, and of the sorted spans
+// that start at or below the key only the blocks whose largest end is
+// above it.
 type Cache struct {
-	mu     sync.Mutex
-	low    hlc.Timestamp
-	points map[string]pointEntry
-	spans  []spanEntry
-	max    int
+	mu       sync.Mutex
+	low      hlc.Timestamp
+	points   map[string]pointEntry
+	spans    []spanEntry
+	blockEnd [][]byte
+	recent   []spanEntry
+	max      int
+}
+
+const (
+	spanBlock = 64
+	maxRecent = 256
+)
+
+// indexLocked merges recent into the sorted spans and rebuilds blockEnd.
+func (c *Cache) indexLocked() {
+	if len(c.recent) == 0 {
+		return
+	}
+	slices.SortFunc(c.recent, func(a, b spanEntry) int { return bytes.Compare(a.key, b.key) })
+	merged := make([]spanEntry, 0, len(c.spans)+len(c.recent))
+	i, j := 0, 0
+	for i < len(c.spans) || j < len(c.recent) {
+		if j == len(c.recent) || (i < len(c.spans) && bytes.Compare(c.spans[i].key, c.recent[j].key) <= 0) {
+			merged = append(merged, c.spans[i])
+			i++
+		} else {
+			merged = append(merged, c.recent[j])
+			j++
+		}
+	}
+	c.spans, c.recent = merged, nil
+	c.blockEnd = c.blockEnd[:0]
+	for lo := 0; lo < len(c.spans); lo += spanBlock {
+		var m []byte
+		for _, e := range c.spans[lo:min(lo+spanBlock, len(c.spans))] {
+			if bytes.Compare(e.end, m) > 0 {
+				m = e.end
+			}
+		}
+		c.blockEnd = append(c.blockEnd, m)
+	}
 }
 
 // New returns an empty cache with the given low-water mark.
@@ -59,7 +106,7 @@ func (c *Cache) AddTxn(key, end []byte, ts hlc.Timestamp, txn []byte) {
 	if ts.LessEq(c.low) {
 		return
 	}
-	if len(c.points)+len(c.spans) >= c.max {
+	if len(c.points)+len(c.spans)+len(c.recent) >= c.max {
 		c.foldLocked()
 	}
 	if len(end) == 0 {
@@ -67,7 +114,10 @@ func (c *Cache) AddTxn(key, end []byte, ts hlc.Timestamp, txn []byte) {
 		c.points[k] = c.points[k].forward(ts, string(txn))
 		return
 	}
-	c.spans = append(c.spans, spanEntry{key: append([]byte(nil), key...), end: append([]byte(nil), end...), ts: ts, txn: string(txn)})
+	c.recent = append(c.recent, spanEntry{key: append([]byte(nil), key...), end: append([]byte(nil), end...), ts: ts, txn: string(txn)})
+	if len(c.recent) >= maxRecent {
+		c.indexLocked()
+	}
 }
 
 func (c *Cache) foldLocked() {
@@ -77,8 +127,11 @@ func (c *Cache) foldLocked() {
 	for _, s := range c.spans {
 		c.low = c.low.Forward(s.ts)
 	}
+	for _, s := range c.recent {
+		c.low = c.low.Forward(s.ts)
+	}
 	c.points = map[string]pointEntry{}
-	c.spans = nil
+	c.spans, c.blockEnd, c.recent = nil, nil, nil
 }
 
 // Get returns the highest read timestamp recorded over [key, end) (a point
@@ -95,9 +148,21 @@ func (c *Cache) GetTxn(key, end []byte, txn []byte) hlc.Timestamp {
 		if e, ok := c.points[string(key)]; ok && other(e.txn) {
 			ts = ts.Forward(e.ts)
 		}
-		for _, s := range c.spans {
+		for _, s := range c.recent {
 			if bytes.Compare(s.key, key) <= 0 && bytes.Compare(key, s.end) < 0 && other(s.txn) {
 				ts = ts.Forward(s.ts)
+			}
+		}
+		// The sorted spans that start at or below key: spans[:n].
+		n := sort.Search(len(c.spans), func(i int) bool { return bytes.Compare(c.spans[i].key, key) > 0 })
+		for b, lo := 0, 0; lo < n; b, lo = b+1, lo+spanBlock {
+			if bytes.Compare(key, c.blockEnd[b]) >= 0 {
+				continue // every span of the block ends at or below key
+			}
+			for _, s := range c.spans[lo:min(lo+spanBlock, n)] {
+				if bytes.Compare(key, s.end) < 0 && other(s.txn) {
+					ts = ts.Forward(s.ts)
+				}
 			}
 		}
 		return ts
@@ -107,9 +172,11 @@ func (c *Cache) GetTxn(key, end []byte, txn []byte) hlc.Timestamp {
 			ts = ts.Forward(e.ts)
 		}
 	}
-	for _, s := range c.spans {
-		if bytes.Compare(s.key, end) < 0 && bytes.Compare(key, s.end) < 0 && other(s.txn) {
-			ts = ts.Forward(s.ts)
+	for _, list := range [][]spanEntry{c.spans, c.recent} {
+		for _, s := range list {
+			if bytes.Compare(s.key, end) < 0 && bytes.Compare(key, s.end) < 0 && other(s.txn) {
+				ts = ts.Forward(s.ts)
+			}
 		}
 	}
 	return ts

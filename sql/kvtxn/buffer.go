@@ -48,14 +48,31 @@ var ErrDeferredConditionFailed = errors.New("kvtxn: a buffered conditional write
 //
 // At most MaxBufferedWrites writes are held: a larger statement (a bulk
 // INSERT or COPY) sends them in batches of that size as it goes.
-func BufferWrites(txn Txn) Txn { return &bufTxn{txn: txn} }
+func BufferWrites(txn Txn) Txn { return BufferWritesN(txn, MaxBufferedWrites) }
 
 // MaxBufferedWrites bounds a BufferWrites buffer.
 const MaxBufferedWrites = 256
 
+// BufferWritesN is BufferWrites holding at most max writes (max <= 0:
+// MaxBufferedWrites). Bulk writers (COPY) use a larger buffer: each batch
+// the buffer sends is one round (split by range, the parts in parallel),
+// so fewer, larger batches load faster.
+func BufferWritesN(txn Txn, max int) Txn {
+	if max <= 0 {
+		max = MaxBufferedWrites
+	}
+	return &bufTxn{txn: txn, max: max}
+}
+
+// Flusher is implemented by buffering transactions (BufferWrites): Flush
+// sends the buffered writes now.
+type Flusher interface {
+	Flush(ctx context.Context) error
+}
+
 func (b *bufTxn) add(ctx context.Context, w Write) error {
 	b.ws = append(b.ws, w)
-	if len(b.ws) >= MaxBufferedWrites {
+	if len(b.ws) >= b.max {
 		return b.flush(ctx)
 	}
 	return nil
@@ -63,8 +80,12 @@ func (b *bufTxn) add(ctx context.Context, w Write) error {
 
 type bufTxn struct {
 	txn Txn
+	max int
 	ws  []Write
 }
+
+// Flush implements Flusher.
+func (b *bufTxn) Flush(ctx context.Context) error { return b.flush(ctx) }
 
 func deferredErr(err error) error {
 	if err != nil && IsConditionFailed(err) {

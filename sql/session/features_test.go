@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -389,4 +390,57 @@ func TestSQLPrepareAndDeleteUsing(t *testing.T) {
 	s.fails("EXECUTE nope(1)", "26000")
 	s.exec("DEALLOCATE q")
 	s.fails("EXECUTE q(4)", "26000")
+}
+
+// TestCopyFromBatched loads more rows than one COPY write batch
+// (copyBatch), in an implicit transaction and inside a block (as pgbench
+// -i does): the rows are all there, a later statement of the block sees
+// them, and a duplicate key is reported as the unbuffered insert reports
+// it (23505 naming the primary key), whether the duplicate is in the
+// batch already sent or the last one.
+func TestCopyFromBatched(t *testing.T) {
+	eng, _ := newTestEngine(t)
+	s := newTS(t, eng)
+	s.exec("CREATE TABLE cb (id INT PRIMARY KEY, v INT)")
+	rows := func(from, to int) string {
+		var b strings.Builder
+		for i := from; i <= to; i++ {
+			fmt.Fprintf(&b, "%d\t%d\n", i, i*2)
+		}
+		return b.String()
+	}
+	cp := func(data string) (string, error) {
+		var tag string
+		w := &copyWriter{data: data}
+		err := s.s.ExecSimple(context.Background(), "COPY cb FROM STDIN", func() conn.ResultWriter { return w },
+			func(tg string) error { tag = tg; return nil })
+		return tag, err
+	}
+	n := copyBatch + copyBatch/2
+	tag, err := cp(rows(1, n))
+	require.NoError(t, err)
+	require.Equal(t, fmt.Sprintf("COPY %d", n), tag)
+	s.query("SELECT count(*), sum(v) FROM cb", fmt.Sprintf("%d|%d", n, n*(n+1)))
+
+	s.exec("BEGIN")
+	tag, err = cp(rows(n+1, 3*n))
+	require.NoError(t, err)
+	require.Equal(t, fmt.Sprintf("COPY %d", 2*n), tag)
+	s.query("SELECT count(*) FROM cb", fmt.Sprint(3*n))
+	s.exec("COMMIT")
+	s.query("SELECT count(*), max(id) FROM cb", fmt.Sprintf("%d|%d", 3*n, 3*n))
+
+	_, _, unbuffered := s.run("INSERT INTO cb VALUES (1, 0)")
+	require.NotNil(t, unbuffered)
+	for _, dup := range []int{5, 3*n + copyBatch + 7} {
+		s.exec("BEGIN")
+		_, err = cp(rows(3*n+1, 3*n+2*copyBatch) + fmt.Sprintf("%d\t0\n", dup))
+		require.Error(t, err, "duplicate %d", dup)
+		require.Equal(t, "23505", pgerr.Code(err))
+		require.Equal(t, unbuffered.Error(), err.Error())
+		s.tag("COMMIT", "ROLLBACK")
+		_, err = cp(rows(3*n+1, 3*n+2*copyBatch) + fmt.Sprintf("%d\t0\n", dup))
+		require.Equal(t, "23505", pgerr.Code(err))
+	}
+	s.query("SELECT count(*) FROM cb", fmt.Sprint(3*n))
 }

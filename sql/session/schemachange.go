@@ -12,8 +12,9 @@ import (
 	"github.com/tesseradb/tessera/sql/types"
 )
 
-// BackfillChunk is how many rows one backfill transaction indexes.
-const BackfillChunk = 256
+// BackfillChunk is how many rows one backfill transaction indexes (its
+// entries are buffered and sent with its commit).
+const BackfillChunk = 1024
 
 // schemaJob is the rest of an online index change that a statement's
 // transaction started: CREATE INDEX committed the index in the
@@ -86,7 +87,7 @@ func (sc *schemaChanger) txn(ctx context.Context, buffered bool, f func(coll *ca
 	for attempt := 0; ; attempt++ {
 		txn := sc.db.NewTxn(ctx)
 		if buffered {
-			txn = kvtxn.BufferWrites(txn)
+			txn = kvtxn.BufferWritesN(txn, BackfillChunk+1) // a chunk's entries go with the commit
 		}
 		coll, err := catalog.NewCollection(ctx, sc.db, txn, sc.cache)
 		if err == nil {
@@ -97,9 +98,9 @@ func (sc *schemaChanger) txn(ctx context.Context, buffered bool, f func(coll *ca
 				coll.Committed()
 				return nil
 			}
-		} else {
-			_ = txn.Rollback(ctx)
 		}
+		// Also after a failed commit (see Session.implicit).
+		_ = txn.Rollback(ctx)
 		if !kvtxn.IsRetryable(err) || attempt >= 10*MaxRetries || ctx.Err() != nil {
 			return wrapRetry(err)
 		}

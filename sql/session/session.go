@@ -170,6 +170,9 @@ type Session struct {
 	// protoStmts: the front end's protocol-level statements (DEALLOCATE
 	// drops them too); nil without one
 	protoStmts conn.ProtocolStatements
+	// implicitBuffer is how many writes an implicit transaction buffers
+	// (0: kvtxn.MaxBufferedWrites; COPY sets more).
+	implicitBuffer int
 	// curParamTypes are the parameter types of the statement executing now.
 	curParamTypes []*types.T
 
@@ -290,7 +293,7 @@ func (s *Session) implicit(ctx context.Context, f func(st *stmtCtx) error) error
 		if _, hist := s.historical(); hist {
 			cache = nil // the shared cache holds the current schema only
 		} else if buffered {
-			txn = kvtxn.BufferWrites(txn)
+			txn = kvtxn.BufferWritesN(txn, s.implicitBuffer)
 		}
 		var st *stmtCtx
 		coll, err := catalog.NewCollectionDeferred(ctx, s.eng.db, txn, cache)
@@ -315,7 +318,11 @@ func (s *Session) implicit(ctx context.Context, f func(st *stmtCtx) error) error
 			if err == nil {
 				coll.Committed()
 			}
-		} else {
+		}
+		if err != nil {
+			// Also after a failed commit: a transaction that did not
+			// commit must not be left open (its record heartbeated, its
+			// intents blocking others).
 			_ = txn.Rollback(ctx)
 		}
 		if err == nil {
@@ -947,7 +954,13 @@ func (s *Session) endBlock(ctx context.Context, commit bool) error {
 		return nil
 	}
 	if commit {
-		return txn.Commit(ctx)
+		err := txn.Commit(ctx)
+		if err != nil {
+			// The block is over either way (a failed COMMIT reports the
+			// error and ends the block, as in PostgreSQL).
+			_ = txn.Rollback(ctx)
+		}
+		return err
 	}
 	return txn.Rollback(ctx)
 }
