@@ -61,14 +61,69 @@ type Collection struct {
 	db    kvtxn.DB
 	cache *Cache
 	gen   int64
-	// wrote is set once this transaction changed the schema; from then on
-	// it reads descriptors from its own transaction only.
-	wrote bool
-	local map[ID]*Descriptor
+	// tx holds what the collection's transaction wrote (shared by the
+	// collections of the statements of one transaction block).
+	tx *TxnDescs
 	// unverified: gen was taken from the cache, not read in txn yet
 	// (NewCollectionDeferred); CheckGen or Verify must run before the
 	// transaction commits or reads descriptors from KV.
 	unverified bool
+}
+
+// TxnDescs is the overlay of one transaction's schema writes: the
+// descriptors and names it wrote (uncommitted), visible to that
+// transaction only. A transaction block keeps one across its statements
+// (NewCollectionIn); it is dropped with the KV transaction on ROLLBACK, on
+// an abort and on a restart, and restored to a Snapshot on ROLLBACK TO
+// SAVEPOINT. Once the transaction wrote, its collections neither read nor
+// fill the node's shared Cache (its generation read in the transaction is
+// its own, uncommitted increment), so the Cache only ever holds
+// descriptors of committed generations.
+type TxnDescs struct {
+	// wrote is set by the first schema write (which also increments the
+	// schema generation in the transaction); ROLLBACK TO SAVEPOINT
+	// restores it with the rest, as the KV transaction undoes that
+	// increment too.
+	wrote bool
+	descs map[ID]*Descriptor // nil: deleted
+	names map[string]ID      // by namespace key; 0: removed
+}
+
+// NewTxnDescs returns the empty overlay of a new transaction.
+func NewTxnDescs() *TxnDescs {
+	return &TxnDescs{descs: map[ID]*Descriptor{}, names: map[string]ID{}}
+}
+
+// Wrote reports whether the transaction changed the schema.
+func (t *TxnDescs) Wrote() bool { return t.wrote }
+
+// Snapshot copies the overlay (for a savepoint).
+func (t *TxnDescs) Snapshot() *TxnDescs {
+	out := &TxnDescs{wrote: t.wrote, descs: make(map[ID]*Descriptor, len(t.descs)), names: make(map[string]ID, len(t.names))}
+	for k, v := range t.descs {
+		out.descs[k] = v // descriptors in the overlay are never mutated
+	}
+	for k, v := range t.names {
+		out.names[k] = v
+	}
+	return out
+}
+
+// Restore returns the overlay to a Snapshot (ROLLBACK TO SAVEPOINT, which
+// rolls the KV transaction back to the same point).
+func (t *TxnDescs) Restore(s *TxnDescs) {
+	*t = *s.Snapshot()
+}
+
+// Committed tells the overlay its transaction committed: after a schema
+// change the node's cache is dropped, so that the next statement reads
+// the new generation instead of assuming the old one.
+func (t *TxnDescs) Committed(cache *Cache) {
+	if t.wrote && cache != nil {
+		cache.mu.Lock()
+		cache.mu.gen = -1
+		cache.mu.Unlock()
+	}
 }
 
 // errSchemaChanged is returned when the generation a deferred collection
@@ -104,7 +159,7 @@ func NewCollectionDeferred(ctx context.Context, db kvtxn.DB, txn kvtxn.Txn, cach
 	if gen < 0 {
 		return NewCollection(ctx, db, txn, cache)
 	}
-	return &Collection{txn: txn, db: db, cache: cache, local: map[ID]*Descriptor{}, gen: gen, unverified: true}, nil
+	return &Collection{txn: txn, db: db, cache: cache, tx: NewTxnDescs(), gen: gen, unverified: true}, nil
 }
 
 // Verified reports whether the collection's generation was read in its
@@ -137,13 +192,7 @@ func (c *Collection) CheckGen(v []byte, found bool) error {
 // Committed tells the collection its transaction committed: after a
 // schema change the node's cache is dropped, so that the next statement
 // reads the new generation instead of assuming the old one.
-func (c *Collection) Committed() {
-	if c.wrote && c.cache != nil {
-		c.cache.mu.Lock()
-		c.cache.mu.gen = -1
-		c.cache.mu.Unlock()
-	}
-}
+func (c *Collection) Committed() { c.tx.Committed(c.cache) }
 
 // Verify reads the generation and checks it (no-op when verified).
 func (c *Collection) Verify(ctx context.Context) error {
@@ -160,7 +209,15 @@ func (c *Collection) Verify(ctx context.Context) error {
 // NewCollection starts resolving descriptors in txn: it reads the schema
 // generation (see the package doc).
 func NewCollection(ctx context.Context, db kvtxn.DB, txn kvtxn.Txn, cache *Cache) (*Collection, error) {
-	c := &Collection{txn: txn, db: db, cache: cache, local: map[ID]*Descriptor{}}
+	return NewCollectionIn(ctx, db, txn, cache, NewTxnDescs())
+}
+
+// NewCollectionIn is NewCollection for one statement of a transaction
+// that already has the overlay tx (from NewTxnDescs at the transaction's
+// start): what earlier statements of the transaction wrote is read from
+// it, and what this one writes is added to it.
+func NewCollectionIn(ctx context.Context, db kvtxn.DB, txn kvtxn.Txn, cache *Cache, tx *TxnDescs) (*Collection, error) {
+	c := &Collection{txn: txn, db: db, cache: cache, tx: tx}
 	v, found, err := txn.Get(ctx, descGenKey)
 	if err != nil {
 		return nil, err
@@ -178,7 +235,7 @@ func (c *Collection) Txn() kvtxn.Txn { return c.txn }
 func (c *Collection) DB() kvtxn.DB { return c.db }
 
 func (c *Collection) cached(f func(descs map[ID]*Descriptor, names map[string]ID)) bool {
-	if c.wrote || c.cache == nil {
+	if c.tx.wrote || c.cache == nil {
 		return false
 	}
 	c.cache.mu.Lock()
@@ -195,6 +252,9 @@ func (c *Collection) cached(f func(descs map[ID]*Descriptor, names map[string]ID
 // LookupID resolves a name in (parent, schema); 0 if absent.
 func (c *Collection) LookupID(ctx context.Context, parent, schema ID, name string) (ID, error) {
 	nk := string(nsKey(parent, schema, name))
+	if id, ok := c.tx.names[nk]; ok {
+		return id, nil
+	}
 	var id ID
 	var hit bool
 	c.cached(func(_ map[ID]*Descriptor, names map[string]ID) { id, hit = names[nk] })
@@ -218,7 +278,7 @@ func (c *Collection) LookupID(ctx context.Context, parent, schema ID, name strin
 // Get reads a descriptor; nil if absent. The result must not be mutated
 // (Mutable returns a copy to change).
 func (c *Collection) Get(ctx context.Context, id ID) (*Descriptor, error) {
-	if d, ok := c.local[id]; ok {
+	if d, ok := c.tx.descs[id]; ok {
 		return d, nil
 	}
 	var d *Descriptor
@@ -258,13 +318,13 @@ func Mutable(d *Descriptor) *Descriptor {
 }
 
 func (c *Collection) bumpGen(ctx context.Context) error {
-	if c.wrote {
+	if c.tx.wrote {
 		return nil
 	}
 	if err := c.Verify(ctx); err != nil {
 		return err
 	}
-	c.wrote = true
+	c.tx.wrote = true
 	_, err := c.txn.Inc(ctx, descGenKey, 1)
 	return err
 }
@@ -291,8 +351,16 @@ func (c *Collection) Write(ctx context.Context, d *Descriptor) error {
 	if err != nil {
 		return err
 	}
-	c.local[d.ID] = d
-	return c.txn.Put(ctx, descKey(d.ID), b)
+	if err := c.txn.Put(ctx, descKey(d.ID), b); err != nil {
+		return err
+	}
+	// The overlay keeps its own copy: the caller may go on changing d.
+	own := &Descriptor{}
+	if err := json.Unmarshal(b, own); err != nil {
+		return err
+	}
+	c.tx.descs[d.ID] = own
+	return nil
 }
 
 // SetName binds (parent, schema, name) to id.
@@ -300,7 +368,12 @@ func (c *Collection) SetName(ctx context.Context, parent, schema ID, name string
 	if err := c.bumpGen(ctx); err != nil {
 		return err
 	}
-	return c.txn.CPut(ctx, nsKey(parent, schema, name), binary.BigEndian.AppendUint32(nil, uint32(id)), nil)
+	nk := nsKey(parent, schema, name)
+	if err := c.txn.CPut(ctx, nk, binary.BigEndian.AppendUint32(nil, uint32(id)), nil); err != nil {
+		return err
+	}
+	c.tx.names[string(nk)] = id
+	return nil
 }
 
 // RemoveName unbinds a name.
@@ -308,7 +381,12 @@ func (c *Collection) RemoveName(ctx context.Context, parent, schema ID, name str
 	if err := c.bumpGen(ctx); err != nil {
 		return err
 	}
-	return c.txn.Del(ctx, nsKey(parent, schema, name))
+	nk := nsKey(parent, schema, name)
+	if err := c.txn.Del(ctx, nk); err != nil {
+		return err
+	}
+	c.tx.names[string(nk)] = 0
+	return nil
 }
 
 // Delete removes a descriptor.
@@ -316,8 +394,11 @@ func (c *Collection) Delete(ctx context.Context, id ID) error {
 	if err := c.bumpGen(ctx); err != nil {
 		return err
 	}
-	c.local[id] = nil
-	return c.txn.Del(ctx, descKey(id))
+	if err := c.txn.Del(ctx, descKey(id)); err != nil {
+		return err
+	}
+	c.tx.descs[id] = nil
+	return nil
 }
 
 // ListNames lists the (name, id) pairs under (parent, schema).

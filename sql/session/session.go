@@ -26,6 +26,8 @@ import (
 type namedSP struct {
 	name string
 	sp   any
+	// descs is the block's descriptor overlay when the savepoint was taken.
+	descs *catalog.TxnDescs
 }
 
 // MaxRetries bounds automatic retries of an implicit transaction.
@@ -151,6 +153,12 @@ type Session struct {
 
 	txn     kvtxn.Txn // open transaction block
 	inBlock bool
+	// txnDescs is the descriptor overlay of txnDescsOf, the block's KV
+	// transaction (catalog.TxnDescs): a new KV transaction (a restart, or
+	// a new block) gets a new, empty overlay, so what a rolled-back or
+	// restarted attempt wrote is never seen again.
+	txnDescs   *catalog.TxnDescs
+	txnDescsOf kvtxn.Txn
 	// implicitBlock: the open block was opened by BeginImplicit (the
 	// statements of one extended-protocol batch, or of a multi-statement
 	// simple query) rather than by BEGIN; EndImplicit ends it.
@@ -214,6 +222,7 @@ func (s *Session) Close() {
 		_ = s.txn.Rollback(context.Background())
 		s.txn = nil
 	}
+	s.txnDescs, s.txnDescsOf = nil, nil
 	s.inBlock, s.failed = false, false
 }
 
@@ -260,11 +269,21 @@ func (s *Session) newStmtCtx(ctx context.Context, txn kvtxn.Txn) (*stmtCtx, erro
 	if _, hist := s.historical(); hist {
 		cache = nil // the shared cache holds the current schema only
 	}
-	coll, err := catalog.NewCollection(ctx, s.eng.db, txn, cache)
+	coll, err := catalog.NewCollectionIn(ctx, s.eng.db, txn, cache, s.blockDescs(txn))
 	if err != nil {
 		return nil, err
 	}
 	return &stmtCtx{ctx: ctx, txn: txn, coll: coll}, nil
+}
+
+// blockDescs returns the descriptor overlay of the block's transaction
+// txn, a new one when txn is not the transaction the current one belongs
+// to.
+func (s *Session) blockDescs(txn kvtxn.Txn) *catalog.TxnDescs {
+	if s.txnDescs == nil || s.txnDescsOf != txn {
+		s.txnDescs, s.txnDescsOf = catalog.NewTxnDescs(), txn
+	}
+	return s.txnDescs
 }
 
 func (st *stmtCtx) resolveDB(name string) error {
@@ -649,6 +668,9 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 					s.failed = true
 					return nil, true, wrapRetry(err)
 				}
+				if d := s.savepoints[i].descs; d != nil {
+					s.blockDescs(s.txn).Restore(d)
+				}
 				s.savepoints = s.savepoints[:i+1]
 				s.failed = false
 				return res, true, nil
@@ -685,7 +707,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 				return nil, true, err
 			}
 		}
-		s.savepoints = append(s.savepoints, namedSP{name: x.Name, sp: sp})
+		s.savepoints = append(s.savepoints, namedSP{name: x.Name, sp: sp, descs: s.blockDescs(s.txn).Snapshot()})
 		return res, true, nil
 	case *parser.ReleaseStmt:
 		if !s.inBlock || s.implicitBlock {
@@ -950,6 +972,11 @@ func (s *Session) endBlock(ctx context.Context, commit bool) error {
 	s.txn = nil
 	s.inBlock, s.failed, s.implicitBlock = false, false, false
 	s.blockAsOf = hlc.Timestamp{}
+	descs := s.txnDescs
+	if s.txnDescsOf != txn {
+		descs = nil
+	}
+	s.txnDescs, s.txnDescsOf = nil, nil
 	if txn == nil {
 		return nil
 	}
@@ -959,6 +986,8 @@ func (s *Session) endBlock(ctx context.Context, commit bool) error {
 			// The block is over either way (a failed COMMIT reports the
 			// error and ends the block, as in PostgreSQL).
 			_ = txn.Rollback(ctx)
+		} else if descs != nil {
+			descs.Committed(s.eng.cache)
 		}
 		return err
 	}
