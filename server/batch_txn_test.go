@@ -71,6 +71,15 @@ func (c *rawConn) sync() string {
 	}
 }
 
+// batch queues each statement of qs and returns sync's summary.
+func (c *rawConn) batch(qs ...string) string {
+	c.t.Helper()
+	for _, q := range qs {
+		c.stmt(q)
+	}
+	return c.sync()
+}
+
 func TestExtendedBatchIsOneImplicitTransaction(t *testing.T) {
 	url := startSQLNode(t)
 	ctx, pg := connectSQL(t, url, 2*time.Minute)
@@ -84,61 +93,40 @@ func TestExtendedBatchIsOneImplicitTransaction(t *testing.T) {
 
 	// An error aborts the batch: the insert before it is rolled back and the
 	// one after it is skipped.
-	c.stmt("INSERT INTO b VALUES (1)")
-	c.stmt("INSERT INTO b VALUES (1)")
-	c.stmt("INSERT INTO b VALUES (2)")
-	require.Equal(t, "INSERT 0 1; error 23505; ready I", c.sync())
+	require.Equal(t, "INSERT 0 1; error 23505; ready I", c.batch("INSERT INTO b VALUES (1)", "INSERT INTO b VALUES (1)", "INSERT INTO b VALUES (2)"))
 	require.Equal(t, "", keys())
 
 	// Statements of one batch see each other's writes and commit together at Sync.
-	c.stmt("INSERT INTO b VALUES (1)")
-	c.stmt("INSERT INTO b VALUES (2)")
-	c.stmt("SELECT count(*) FROM b")
-	require.Equal(t, "INSERT 0 1; INSERT 0 1; row(2); SELECT 1; ready I", c.sync())
+	require.Equal(t, "INSERT 0 1; INSERT 0 1; row(2); SELECT 1; ready I", c.batch("INSERT INTO b VALUES (1)", "INSERT INTO b VALUES (2)", "SELECT count(*) FROM b"))
 	require.Equal(t, "1,2", keys())
 
 	// A batch of one statement commits on its own.
-	c.stmt("INSERT INTO b VALUES (3)")
-	require.Equal(t, "INSERT 0 1; ready I", c.sync())
+	require.Equal(t, "INSERT 0 1; ready I", c.batch("INSERT INTO b VALUES (3)"))
 	require.Equal(t, "1,2,3", keys())
 
 	// A failure at Execute after an unfinished Flush: still one transaction.
 	c.stmt("INSERT INTO b VALUES (4)")
 	c.fe.Send(&pgproto3.Flush{})
-	c.stmt("SELECT 1/0")
-	require.Equal(t, "INSERT 0 1; error 22012; ready I", c.sync())
+	require.Equal(t, "INSERT 0 1; error 22012; ready I", c.batch("SELECT 1/0"))
 	require.Equal(t, "1,2,3", keys())
 
 	// BEGIN turns the implicit transaction into a block that includes the
 	// statements before it; ROLLBACK undoes them.
-	c.stmt("INSERT INTO b VALUES (5)")
-	c.stmt("BEGIN")
-	require.Equal(t, "INSERT 0 1; BEGIN; ready T", c.sync())
-	c.stmt("ROLLBACK")
-	require.Equal(t, "ROLLBACK; ready I", c.sync())
+	require.Equal(t, "INSERT 0 1; BEGIN; ready T", c.batch("INSERT INTO b VALUES (5)", "BEGIN"))
+	require.Equal(t, "ROLLBACK; ready I", c.batch("ROLLBACK"))
 	require.Equal(t, "1,2,3", keys())
 
 	// COMMIT ends the implicit transaction early: what follows it is a new one.
-	c.stmt("INSERT INTO b VALUES (6)")
-	c.stmt("COMMIT")
-	c.stmt("INSERT INTO b VALUES (7)")
-	c.stmt("INSERT INTO b VALUES (7)")
-	require.Equal(t, "INSERT 0 1; COMMIT; INSERT 0 1; error 23505; ready I", c.sync())
+	require.Equal(t, "INSERT 0 1; COMMIT; INSERT 0 1; error 23505; ready I", c.batch("INSERT INTO b VALUES (6)", "COMMIT", "INSERT INTO b VALUES (7)", "INSERT INTO b VALUES (7)"))
 	require.Equal(t, "1,2,3,6", keys())
 
 	// SAVEPOINT needs a real block (25P01), as in PostgreSQL.
-	c.stmt("INSERT INTO b VALUES (8)")
-	c.stmt("SAVEPOINT s")
-	require.Equal(t, "INSERT 0 1; error 25P01; ready I", c.sync())
+	require.Equal(t, "INSERT 0 1; error 25P01; ready I", c.batch("INSERT INTO b VALUES (8)", "SAVEPOINT s"))
 	require.Equal(t, "1,2,3,6", keys())
 
 	// Inside an explicit block a batch changes nothing: the block goes on.
-	c.stmt("BEGIN")
-	c.stmt("INSERT INTO b VALUES (9)")
-	require.Equal(t, "BEGIN; INSERT 0 1; ready T", c.sync())
-	c.stmt("INSERT INTO b VALUES (10)")
-	c.stmt("COMMIT")
-	require.Equal(t, "INSERT 0 1; COMMIT; ready I", c.sync())
+	require.Equal(t, "BEGIN; INSERT 0 1; ready T", c.batch("BEGIN", "INSERT INTO b VALUES (9)"))
+	require.Equal(t, "INSERT 0 1; COMMIT; ready I", c.batch("INSERT INTO b VALUES (10)", "COMMIT"))
 	require.Equal(t, "1,2,3,6,9,10", keys())
 }
 
