@@ -24,8 +24,9 @@ DURATION=${DURATION:-20s}
 ROWS=${ROWS:-10000}
 SYSTEMS=${SYSTEMS:-tessera postgres}
 HOST=127.0.0.1
-RPC=(7433 7434 7435)
-SQL=(7533 7534 7535)
+BASE=${BASE:-7433}                       # RPC ports BASE..BASE+2, SQL +100, HTTP +1000
+RPC=($BASE $((BASE + 1)) $((BASE + 2)))
+SQL=($((BASE + 100)) $((BASE + 101)) $((BASE + 102)))
 PGPORT=${PGPORT:-7555}
 TURL="postgresql://root@$HOST:${SQL[0]}/defaultdb?sslmode=disable"
 PURL="postgresql://postgres@$HOST:$PGPORT/postgres?sslmode=disable"

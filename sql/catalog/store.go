@@ -162,6 +162,17 @@ func NewCollectionDeferred(ctx context.Context, db kvtxn.DB, txn kvtxn.Txn, cach
 	return &Collection{txn: txn, db: db, cache: cache, tx: NewTxnDescs(), gen: gen, unverified: true}, nil
 }
 
+// PlanGeneration is the schema generation the collection resolves names
+// and descriptors at, and whether a plan bound through it may be reused
+// by a later statement that resolves at the same generation: not when
+// this transaction wrote a descriptor (its overlay is not in any
+// generation) or the collection has no node cache (historical reads). An
+// unverified generation is checked by the statement's first read
+// (CheckGen), which retries the statement if it was stale.
+func (c *Collection) PlanGeneration() (int64, bool) {
+	return c.gen, c.cache != nil && !c.tx.wrote
+}
+
 // Verified reports whether the collection's generation was read in its
 // transaction.
 func (c *Collection) Verified() bool { return !c.unverified }

@@ -256,6 +256,57 @@ func Walk(e Expr, f func(Expr) bool) {
 	}
 }
 
+// Reusable reports whether a bound query plan may be executed again with
+// new parameter values: a tree of Project, Filter and Scan (no locking)
+// whose expressions are only constants, column references, parameters,
+// operators, casts and IN lists. Such a plan holds no per-execution state
+// and nothing evaluated at bind time except literal casts (which depend on
+// the session time zone, part of the caller's cache key); functions (now(),
+// random(), nextval()), subqueries, joins and aggregations are not
+// considered.
+func Reusable(n Node) bool {
+	switch n := n.(type) {
+	case *Project:
+		for _, e := range n.Exprs {
+			if !reusableExpr(e) {
+				return false
+			}
+		}
+		return Reusable(n.In)
+	case *Filter:
+		return reusableExpr(n.Cond) && Reusable(n.In)
+	case *Scan:
+		if n.Locking || n.Table == nil || n.Codec == nil {
+			return false
+		}
+		for _, sp := range n.Spans {
+			for _, e := range sp.Eq {
+				if !reusableExpr(e) {
+					return false
+				}
+			}
+			if (sp.Lo != nil && !reusableExpr(sp.Lo)) || (sp.Hi != nil && !reusableExpr(sp.Hi)) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func reusableExpr(e Expr) bool {
+	ok := true
+	Walk(e, func(x Expr) bool {
+		switch x.(type) {
+		case *Const, *ColRef, *Param, *Binary, *Unary, *Logic, *Not, *IsNull, *IsBool, *Cast, *InList:
+			return true
+		}
+		ok = false
+		return false
+	})
+	return ok
+}
+
 // RefsOnly reports whether e uses no input column outside [lo, hi) and
 // nothing volatile; subqueries count as not pure.
 func RefsOnly(e Expr, lo, hi int) bool {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/tesseradb/tessera/sql/catalog"
 	"github.com/tesseradb/tessera/sql/conn"
 	"github.com/tesseradb/tessera/sql/exec"
 	"github.com/tesseradb/tessera/sql/parser"
@@ -20,6 +21,53 @@ type Prepared struct {
 	stmt   parser.Statement
 	params []*types.T
 	cols   []conn.Column
+	// plan is the last plan bound for a query (plan.Reusable), valid for
+	// executions whose planKey equals key (bindCached).
+	plan plan.Node
+	key  planKey
+}
+
+// planKey is what a cached plan depends on besides the parameter types
+// (fixed per prepared statement): the schema generation it was bound at
+// and the session state the binder reads.
+type planKey struct {
+	gen      int64
+	db, sch  catalog.ID
+	database string
+	user     string
+	loc      *time.Location
+}
+
+// bindCached binds the query n of stmt, reusing the plan of the prepared
+// statement executing now when it was bound at the same schema generation
+// and session state. Only implicit transactions of current (not AS OF
+// SYSTEM TIME) reads use the cache: in a block the collection may hold the
+// block's own descriptor writes. Correct under DDL: any descriptor write
+// bumps the generation, and a statement that assumed a stale generation
+// fails its first read's check and is retried, re-binding (catalog
+// package doc).
+func (s *Session) bindCached(st *stmtCtx, b *plan.Binder, stmt *parser.Statement, n ast.ResultSetNode) (plan.Node, error) {
+	p := s.curPrepared
+	if p == nil || stmt != &p.stmt || s.inBlock || stmt.AsOf != nil {
+		return b.BindQuery(n)
+	}
+	if _, hist := s.historical(); hist {
+		return b.BindQuery(n)
+	}
+	gen, ok := st.coll.PlanGeneration()
+	if !ok {
+		return b.BindQuery(n)
+	}
+	key := planKey{gen: gen, db: st.dbID, sch: st.sch, database: s.database, user: s.user, loc: s.loc}
+	if p.plan != nil && p.key == key {
+		return p.plan, nil
+	}
+	node, err := b.BindQuery(n)
+	p.plan = nil
+	if err == nil && plan.Reusable(node) {
+		p.plan, p.key = node, key
+	}
+	return node, err
 }
 
 // ParamTypes are the parameter types.
@@ -127,9 +175,9 @@ func (s *Session) Execute(ctx context.Context, cp conn.Prepared, params []types.
 	if len(params) != len(p.params) {
 		return "", nil, pgerr.New(pgerr.Syntax, "bind message supplies %d parameters, but prepared statement requires %d", len(params), len(p.params))
 	}
-	s.curParamTypes = p.params
+	s.curParamTypes, s.curPrepared = p.params, p
 	res, err := s.run(ctx, &p.stmt, params)
-	s.curParamTypes = nil
+	s.curParamTypes, s.curPrepared = nil, nil
 	if err != nil {
 		return "", nil, err
 	}

@@ -183,6 +183,8 @@ type Session struct {
 	implicitBuffer int
 	// curParamTypes are the parameter types of the statement executing now.
 	curParamTypes []*types.T
+	// curPrepared is the prepared statement executing now (its plan cache).
+	curPrepared *Prepared
 
 	mu struct {
 		sync.Mutex
@@ -1054,7 +1056,7 @@ func (s *Session) executeAST(st *stmtCtx, b *plan.Binder, env *exec.Env, stmt *p
 	}
 	switch n := n.(type) {
 	case *ast.SelectStmt, *ast.SetOprStmt:
-		node, err := b.BindQuery(n.(ast.ResultSetNode))
+		node, err := s.bindCached(st, b, stmt, n.(ast.ResultSetNode))
 		if err != nil {
 			return nil, err
 		}
