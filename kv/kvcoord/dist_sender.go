@@ -542,12 +542,15 @@ func (ds *DistSender) sendAttempt(ctx context.Context, rep *kvpb.ReplicaDescript
 // partHeader is the header of the part of orig sent to rep: orig's, with
 // the range and replica addressed.
 func partHeader(orig *kvpb.Header, desc *kvpb.RangeDescriptor, rep *kvpb.ReplicaDescriptor) *kvpb.Header {
-	h := &kvpb.Header{}
+	// By hand rather than proto.Clone (2% of a point SELECT's gateway
+	// CPU); TestPartHeaderCopiesEveryField keeps it complete.
+	h := &kvpb.Header{RangeId: desc.GetRangeId(), Replica: rep}
 	if orig != nil {
-		h = proto.Clone(orig).(*kvpb.Header)
+		if ts := orig.GetTimestamp(); ts != nil {
+			h.Timestamp = &kvpb.Timestamp{WallTime: ts.GetWallTime(), Logical: ts.GetLogical()}
+		}
+		h.Txn = orig.GetTxn().Clone()
 	}
-	h.RangeId = desc.GetRangeId()
-	h.Replica = rep
 	return h
 }
 
