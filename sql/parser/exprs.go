@@ -7,6 +7,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/format"
 	"github.com/pingcap/tidb/pkg/parser/opcode"
+	"github.com/tesseradb/tessera/sql/parser/pgdialect"
 )
 
 // Our own expression nodes for PostgreSQL constructs the MySQL grammar
@@ -251,3 +252,12 @@ func (n *OperatorExpr) Accept(v ast.Visitor) (ast.Node, bool) {
 	}
 	return v.Leave(n)
 }
+
+// SpelledStddev and SpelledVariance are the aggregate names (of
+// ast.AggregateFuncExpr.F, ast.WindowFuncExpr.Name) that calls spelled
+// stddev( and variance( carry: the sample forms stddev_samp and var_samp,
+// in upper case so that the planner can name the column as PostgreSQL does.
+const (
+	SpelledStddev   = pgdialect.SpelledStddev
+	SpelledVariance = pgdialect.SpelledVariance
+)

@@ -2,6 +2,7 @@ package parser
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -527,4 +528,12 @@ func (v *attacher) marker(flen int) (PGType, bool) {
 		return PGType{}, false
 	}
 	return v.f.rw.Types[k], true
+}
+
+// IsNoLimit reports whether a LIMIT count stands for no limit: OFFSET
+// without LIMIT, or LIMIT ALL|NULL with OFFSET (the MySQL grammar needs a
+// count before OFFSET).
+func IsNoLimit(e ast.ExprNode) bool {
+	c, ok := e.(*valuedriver.Value)
+	return ok && c.Kind == valuedriver.KindUint && c.Uint == math.MaxUint64
 }

@@ -302,9 +302,9 @@ func exprName(e ast.ExprNode) string {
 		}
 		return e.FnName.L
 	case *ast.AggregateFuncExpr:
-		return strings.ToLower(e.F)
+		return aggName(e.F)
 	case *ast.WindowFuncExpr:
-		return strings.ToLower(e.Name)
+		return aggName(e.Name)
 	case *ast.FuncCastExpr:
 		if _, ok := e.Expr.(*ast.ColumnNameExpr); ok {
 			return exprName(e.Expr)
@@ -320,6 +320,19 @@ func exprName(e ast.ExprNode) string {
 		return "array"
 	}
 	return "?column?"
+}
+
+// aggName is the column name of an aggregate or window call named f in the
+// tree: stddev( and variance( reach it spelled as parser.SpelledStddev
+// and SpelledVariance (the sample aggregates they are).
+func aggName(f string) string {
+	switch f {
+	case parser.SpelledStddev:
+		return "stddev"
+	case parser.SpelledVariance:
+		return "variance"
+	}
+	return strings.ToLower(f)
 }
 
 // selItem is one select-list entry after * expansion.
@@ -660,7 +673,7 @@ func (b *Binder) bindLimit(cur Node, l *ast.Limit) (Node, error) {
 	lim := &Limit{In: cur}
 	empty := &scope{noAgg: "LIMIT"}
 	var err error
-	if l.Count != nil {
+	if l.Count != nil && !parser.IsNoLimit(l.Count) {
 		if lim.Count, err = b.bindExpr(l.Count, empty); err != nil {
 			return nil, err
 		}

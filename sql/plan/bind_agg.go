@@ -5,6 +5,7 @@ import (
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/tesseradb/tessera/sql/catalog"
+	"github.com/tesseradb/tessera/sql/parser"
 	"github.com/tesseradb/tessera/sql/parser/valuedriver"
 	"github.com/tesseradb/tessera/sql/pgerr"
 	"github.com/tesseradb/tessera/sql/sem"
@@ -159,7 +160,11 @@ func (b *Binder) bindGrouped(n ast.ExprNode, sc *scope) (Expr, bool, error) {
 			if err != nil {
 				return nil, true, err
 			}
-			call.OrderBy = append(call.OrderBy, SortKeyExpr{E: e, Desc: o.Desc, NullsFirst: o.Desc})
+			k := SortKeyExpr{E: e, Desc: o.Desc, NullsFirst: o.Desc}
+			if no, ok := b.Stmt.NullsOrder[o]; ok {
+				k.NullsFirst = no == parser.NullsFirst
+			}
+			call.OrderBy = append(call.OrderBy, k)
 		}
 	}
 	ag.aggKeys = append(ag.aggKeys, key)
@@ -233,6 +238,9 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 				return nil, err
 			}
 			k := SortKeyExpr{E: e, Desc: o.Desc, NullsFirst: o.Desc}
+			if no, ok := b.Stmt.NullsOrder[o]; ok {
+				k.NullsFirst = no == parser.NullsFirst
+			}
 			call.OrderBy = append(call.OrderBy, k)
 		}
 	}

@@ -366,6 +366,11 @@ func (w *Rewriter) Run(from, to int) error {
 	toks := w.Toks
 	stack := make([]frame, 1, 8)
 	stack[0].inFrom, w.FromList = w.FromList, false
+	if n := len(w.R.Outs); n > 0 && strings.HasSuffix(w.R.Outs[n-1].Text, " ORDER BY") {
+		// a fragment after the caller's ORDER BY (an aggregate's ORDER BY)
+		stack[0].byList = true
+		w.R.NullsOrder = append(w.R.NullsOrder, 0)
+	}
 	defer w.insertAt(to)
 	for i := from; i < to && w.err == nil; i++ {
 		if len(w.Insert) > 0 {
@@ -401,6 +406,12 @@ func (w *Rewriter) Run(from, to int) error {
 			}
 			if toks[i+1].IsP("(") && (i == from || !toks[i-1].IsP(".")) && grammarFunc[t.Val] {
 				if w.grammarCall(i, to) {
+					continue
+				}
+			}
+			if toks[i+1].IsP("(") && (i == from || !toks[i-1].IsP(".")) && specialCalls[t.Val] {
+				if next, ok := w.specialCall(i, to); ok {
+					i = next - 1
 					continue
 				}
 			}
@@ -521,7 +532,7 @@ func (w *Rewriter) Run(from, to int) error {
 			switch t.Val {
 			case "limit":
 				top.sawLimit = true
-				if toks[i+1].Is("all") {
+				if toks[i+1].Is("all") || (toks[i+1].Is("null") && (i+2 >= to || toks[i+2].Is("offset") || toks[i+2].IsP(")") || toks[i+2].Is("for") || toks[i+2].Is("union") || toks[i+2].Is("except") || toks[i+2].Is("intersect"))) {
 					i++
 					if !toks[i+1].Is("offset") {
 						continue
@@ -541,7 +552,8 @@ func (w *Rewriter) Run(from, to int) error {
 						}
 						w.Skip = withSkip(w.Skip, f, end)
 					} else {
-						w.emit("LIMIT 18446744073709551615", t.Pos)
+						w.emit("LIMIT", t.Pos)
+						w.emit(NoLimit, t.Pos)
 					}
 				}
 				w.emit("OFFSET", t.Pos)
@@ -581,6 +593,24 @@ func (w *Rewriter) Run(from, to int) error {
 						w.emit(FuncAll, t.Pos)
 					} else {
 						w.emit(FuncAny, t.Pos)
+					}
+					continue
+				}
+			case "stddev", "variance", "std":
+				// The MySQL grammar reads STDDEV and VARIANCE as the
+				// population forms; PostgreSQL's are the sample forms.
+				// Upper case marks the spelling (the grammar keeps the
+				// text of STDDEV_SAMP/VAR_SAMP as the aggregate's name):
+				// sql/plan names the column stddev or variance. std is
+				// MySQL's alone: a call of an unknown function.
+				if toks[i+1].IsP("(") && (i == from || !toks[i-1].IsP(".")) {
+					switch t.Val {
+					case "stddev":
+						w.emit(SpelledStddev, t.Pos)
+					case "variance":
+						w.emit(SpelledVariance, t.Pos)
+					default:
+						w.emit(QuoteIdent(t.Val), t.Pos)
 					}
 					continue
 				}
@@ -1124,6 +1154,13 @@ const (
 	// FuncOp('op', l, r) is the binary operator op (^ and the jsonb
 	// operators), which sql/parser turns into OperatorExpr.
 	FuncOp = "__pg_op"
+	// SpelledStddev and SpelledVariance stand for stddev( and variance(:
+	// the sample aggregates, whose name in the tree keeps this spelling.
+	// NoLimit is the LIMIT count emitted for OFFSET without LIMIT (the
+	// MySQL grammar has no OFFSET alone); sql/parser drops it from the tree.
+	NoLimit         = "18446744073709551615"
+	SpelledStddev   = "STDDEV_SAMP"
+	SpelledVariance = "VAR_SAMP"
 )
 
 func isCmp(s string) bool {
