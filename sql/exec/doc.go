@@ -13,7 +13,14 @@
 // secondary index in the statement's transaction; UNIQUE and PRIMARY KEY
 // are enforced with CPut (primary) and a prefix scan (secondary, when no
 // indexed column is NULL), NOT NULL and column types are checked before a
-// row is written.
+// row is written. FOREIGN KEY constraints (fk.go) are checked at the end of
+// each statement, after all its rows were written: a written row's parent
+// must exist (a lookup through the parent's primary or unique index), and a
+// deleted or re-keyed parent row must not leave referencing rows, which
+// ON DELETE/UPDATE CASCADE and SET NULL change instead (recursively). The
+// parent row is not locked: a concurrent transaction deleting it is not
+// seen until commit (SERIALIZABLE conflicts catch the overlap only when
+// both touch the same keys).
 //
 // Invariants: an Env belongs to one statement execution on one goroutine;
 // rows returned by Next are owned by the caller until the next call.

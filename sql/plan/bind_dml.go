@@ -226,6 +226,9 @@ func (b *Binder) BindInsert(n *ast.InsertStmt) (*Insert, error) {
 			}
 		}
 	}
+	if ins.FKOut, err = b.fkOut(d); err != nil {
+		return nil, err
+	}
 	return ins, nil
 }
 
@@ -429,6 +432,12 @@ func (b *Binder) BindUpdate(n *ast.UpdateStmt) (*Update, error) {
 	if up.Returning, up.RetCols, err = b.bindReturning(b.Stmt.Returning, &scope{cols: cols}); err != nil {
 		return nil, err
 	}
+	if up.FKOut, err = b.fkOut(d); err != nil {
+		return nil, err
+	}
+	if up.FKIn, err = b.fkIn(d, nil); err != nil {
+		return nil, err
+	}
 	return up, nil
 }
 
@@ -476,6 +485,9 @@ func (b *Binder) BindDelete(n *ast.DeleteStmt) (*Delete, error) {
 	}
 	del.Input = Optimize(in)
 	if del.Returning, del.RetCols, err = b.bindReturning(b.Stmt.Returning, &scope{cols: cols}); err != nil {
+		return nil, err
+	}
+	if del.FKIn, err = b.fkIn(d, nil); err != nil {
 		return nil, err
 	}
 	return del, nil

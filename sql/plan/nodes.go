@@ -243,6 +243,7 @@ type Insert struct {
 	OnConflict *OnConflict
 	Returning  []Expr // over the table row
 	RetCols    []Col
+	FKOut      []*FKOut // foreign keys the written rows must satisfy
 }
 
 // OnConflict is INSERT ... ON CONFLICT.
@@ -266,6 +267,8 @@ type Update struct {
 	Set       map[int]Expr
 	Returning []Expr // over the new table row followed by the extra columns
 	RetCols   []Col
+	FKOut     []*FKOut // foreign keys of the table
+	FKIn      []*FKIn  // foreign keys referencing it
 }
 
 // Delete removes rows produced by Input (table row first).
@@ -275,6 +278,7 @@ type Delete struct {
 	Input     Node
 	Returning []Expr
 	RetCols   []Col
+	FKIn      []*FKIn // foreign keys referencing the table
 }
 
 // Columns implementations.

@@ -151,6 +151,7 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 		name string
 	}
 	var uniques []uniq
+	var fks []pendingFK
 	for _, cd := range n.Cols {
 		pt, ok := d.st.ColumnTypes[cd]
 		if !ok {
@@ -195,6 +196,8 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 				if err := d.addCheck(desc, "", col.Name, o.Expr); err != nil {
 					return "", err
 				}
+			case ast.ColumnOptionReference:
+				fks = append(fks, pendingFK{name: o.ConstraintName, cols: []string{col.Name}, ref: o.Refer})
 			}
 		}
 		if serial {
@@ -234,7 +237,7 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 				return "", err
 			}
 		case ast.ConstraintForeignKey:
-			d.notices = append(d.notices, "FOREIGN KEY constraints are accepted and not enforced")
+			fks = append(fks, pendingFK{name: c.Name, cols: cols, ref: c.Refer})
 		}
 	}
 	resolve := func(names []string) ([]catalog.ColumnID, error) {
@@ -276,6 +279,11 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 	}
 	if _, err := plan.BindChecks(desc, d.b.Eval); err != nil { // names and types are checked now
 		return "", err
+	}
+	for _, fk := range fks {
+		if _, err := d.addForeignKey(desc, fk); err != nil {
+			return "", err
+		}
 	}
 	if err := d.coll.Write(d.ctx, desc); err != nil {
 		return "", err
@@ -505,6 +513,17 @@ func (d *ddl) dropTable(n *ast.DropTableStmt) (string, error) {
 		if t.Kind != want {
 			return "", pgerr.New(pgerr.WrongObjectType, "%q is not a %s", t.Name, want)
 		}
+		if r, ok := referencedByOthers(t); ok {
+			dropped := false
+			for _, o := range n.Tables {
+				if ot, err := d.b.ResolveTable(o.Schema.O, o.Name.O); err == nil && ot != nil && ot.ID == r.Table {
+					dropped = true
+				}
+			}
+			if !dropped {
+				return "", pgerr.New(pgerr.DependentObjects, "cannot drop table %s because other objects depend on it (constraint %s on another table depends on it)", t.Name, r.Name)
+			}
+		}
 		if err := d.dropDesc(t); err != nil {
 			return "", err
 		}
@@ -520,6 +539,9 @@ func (d *ddl) dropDesc(t *catalog.Descriptor) error {
 		return err
 	}
 	if t.Kind == catalog.KindTable {
+		if err := d.dropForeignKeys(t); err != nil {
+			return err
+		}
 		p := catalog.TablePrefix(t.ID)
 		if err := d.env.Txn.DelRange(d.ctx, p, catalog.PrefixEnd(p)); err != nil {
 			return err
@@ -686,6 +708,17 @@ func (d *ddl) truncate(n *parser.TruncateStmt) (string, error) {
 		if t == nil || t.Kind != catalog.KindTable {
 			return "", pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", tn[1])
 		}
+		if r, ok := referencedByOthers(t); ok {
+			listed := false
+			for _, o := range n.Tables {
+				if ot, err := d.b.ResolveTable(o[0], o[1]); err == nil && ot != nil && ot.ID == r.Table {
+					listed = true
+				}
+			}
+			if !listed {
+				return "", pgerr.New(pgerr.FeatureNotSupported, "cannot truncate a table referenced in a foreign key constraint (constraint %s references table %s)", r.Name, t.Name)
+			}
+		}
 		p := catalog.TablePrefix(t.ID)
 		if err := d.env.Txn.DelRange(d.ctx, p, catalog.PrefixEnd(p)); err != nil {
 			return "", err
@@ -767,6 +800,22 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 			}
 		case ast.AlterTableAddConstraint:
 			c := sp.Constraint
+			if c.Tp == ast.ConstraintForeignKey {
+				var cols []string
+				for _, k := range c.Keys {
+					if k.Column == nil {
+						return "", pgerr.New(pgerr.Syntax, "syntax error in FOREIGN KEY")
+					}
+					cols = append(cols, k.Column.Name.O)
+				}
+				if _, err := d.addForeignKey(desc, pendingFK{name: c.Name, cols: cols, ref: c.Refer}); err != nil {
+					return "", err
+				}
+				if err := d.validateForeignKey(desc); err != nil {
+					return "", err
+				}
+				continue
+			}
 			pk := c.Tp == ast.ConstraintPrimaryKey
 			if !pk && c.Tp != ast.ConstraintUniq && c.Tp != ast.ConstraintUniqKey && c.Tp != ast.ConstraintUniqIndex {
 				d.notices = append(d.notices, "constraint accepted and not enforced")
