@@ -102,6 +102,16 @@ func Build(env *Env, n plan.Node) (Iter, error) {
 		return env.newWindow(n)
 	case *plan.Generate:
 		return env.newGenerate(n)
+	case *plan.Zip:
+		z := &zipIter{}
+		for _, g := range n.Gens {
+			it, err := env.newGenerate(g)
+			if err != nil {
+				return nil, err
+			}
+			z.its = append(z.its, it)
+		}
+		return z, nil
 	case *plan.CTERef:
 		rows, err := env.cteRows(n.CTE)
 		if err != nil {
@@ -832,4 +842,38 @@ func (it *genIter) Next() (Row, error) {
 		return nil, err
 	}
 	return Row{d}, nil
+}
+
+// zipIter runs generators in lockstep, NULL-padding the exhausted ones.
+type zipIter struct {
+	its  []Iter
+	done []bool
+}
+
+func (z *zipIter) Next() (Row, error) {
+	if z.done == nil {
+		z.done = make([]bool, len(z.its))
+	}
+	row := make(Row, len(z.its))
+	live := false
+	for i, it := range z.its {
+		row[i] = types.Null
+		if z.done[i] {
+			continue
+		}
+		r, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
+			z.done[i] = true
+			continue
+		}
+		row[i] = r[0]
+		live = true
+	}
+	if !live {
+		return nil, nil
+	}
+	return row, nil
 }

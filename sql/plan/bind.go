@@ -425,7 +425,9 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		return nil, err
 	}
 	// Set-returning functions in the select list run as a lateral join
-	// with the FROM rows.
+	// with the FROM rows; several of them zip (one Zip node).
+	var gens []*Generate
+	var genItems []int
 	for i, it := range items {
 		fc, ok := it.ast.(*ast.FuncCallExpr)
 		if !ok {
@@ -450,10 +452,23 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 				}
 			}
 		}
-		gen := &Generate{Ov: ov, Args: es, Cols: []Col{{Name: it.name, T: ov.Return}}}
+		gens = append(gens, &Generate{Ov: ov, Args: es, Cols: []Col{{Name: it.name, T: ov.Return}}})
+		genItems = append(genItems, i)
+	}
+	if len(gens) > 0 {
+		var gen Node = gens[0]
+		if len(gens) > 1 {
+			z := &Zip{Gens: gens}
+			for _, g := range gens {
+				z.Cols = append(z.Cols, g.Cols...)
+			}
+			gen = z
+		}
 		cur = &Apply{Kind: InnerJoin, L: cur, R: gen}
-		from.cols = append(from.cols, Col{Name: it.name, T: ov.Return, Hidden: true})
-		items[i] = selItem{col: len(from.cols) - 1, name: it.name}
+		for k, i := range genItems {
+			from.cols = append(from.cols, Col{Name: items[i].name, T: gens[k].Cols[0].T, Hidden: true})
+			items[i] = selItem{col: len(from.cols) - 1, name: items[i].name}
+		}
 	}
 	var nodes []ast.Node
 	for _, it := range items {

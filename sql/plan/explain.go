@@ -84,6 +84,11 @@ func explain(n Node, d int, emit func(int, string)) {
 		explain(x.In, d+1, emit)
 	case *Generate:
 		emit(d, "generate "+x.Ov.Name)
+	case *Zip:
+		emit(d, "zip")
+		for _, g := range x.Gens {
+			explain(g, d+1, emit)
+		}
 	case *CTERef:
 		emit(d, "cte scan "+x.CTE.Name)
 	case *WorkingRef:

@@ -208,6 +208,14 @@ type Generate struct {
 	Cols       []Col
 }
 
+// Zip runs several set-returning functions in lockstep (those of one
+// select list, as PostgreSQL 10+): row i holds each function's i-th value,
+// NULL for a function already exhausted, until all are.
+type Zip struct {
+	Gens []*Generate
+	Cols []Col
+}
+
 // CTERef reads a WITH query's materialised rows.
 type CTERef struct {
 	CTE  *CTE
@@ -293,6 +301,7 @@ func (n *Distinct) Columns() []Col   { return n.In.Columns() }
 func (n *SetOp) Columns() []Col      { return n.Cols }
 func (n *Window) Columns() []Col     { return n.Cols }
 func (n *Generate) Columns() []Col   { return n.Cols }
+func (n *Zip) Columns() []Col        { return n.Cols }
 func (n *CTERef) Columns() []Col     { return n.Cols }
 func (n *WorkingRef) Columns() []Col { return n.Cols }
 func (n *Insert) Columns() []Col     { return n.RetCols }
