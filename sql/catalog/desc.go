@@ -119,6 +119,9 @@ type Column struct {
 	Hidden bool `json:",omitempty"`
 	// OwnedSeq is the sequence created for a SERIAL column.
 	OwnedSeq ID `json:",omitempty"`
+	// IdentityAlways marks a GENERATED ALWAYS AS IDENTITY column: only
+	// DEFAULT may be written to it.
+	IdentityAlways bool `json:",omitempty"`
 }
 
 // Index is the primary or a secondary index.

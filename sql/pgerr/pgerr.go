@@ -39,6 +39,7 @@ const (
 	ForeignKeyViolation  = "23503"
 	RestrictViolation    = "23001"
 	InvalidForeignKey    = "42830"
+	GeneratedAlways      = "428C9"
 	FeatureNotSupported  = "0A000"
 	SerializationFailure = "40001"
 	InFailedTxn          = "25P02"

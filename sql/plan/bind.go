@@ -20,6 +20,9 @@ const winBase = 1 << 20
 // Binder binds one statement.
 type Binder struct {
 	Ctx    context.Context
+	// unknownLits are the select-list literals of unknown type resolved
+	// to text (a set operation resolves them against the other branch).
+	unknownLits map[*Const]bool
 	Coll   *catalog.Collection
 	DB     catalog.ID
 	Schema catalog.ID
@@ -583,6 +586,12 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		if isUnknown(e.Type()) {
 			if e, err = b.coerce(e, types.String); err != nil {
 				return nil, err
+			}
+			if c, ok := e.(*Const); ok {
+				if b.unknownLits == nil {
+					b.unknownLits = map[*Const]bool{}
+				}
+				b.unknownLits[c] = true
 			}
 		}
 		col.T = e.Type()

@@ -167,8 +167,9 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 			return "", pgerr.New(pgerr.DuplicateColumn, "column %q specified more than once", col.Name)
 		}
 		serial := types.IsSerial(pt)
-		if _, ok := d.st.Identity[cd]; ok {
+		if kind, ok := d.st.Identity[cd]; ok {
 			serial = true
+			col.IdentityAlways = kind == "always"
 		}
 		for _, o := range cd.Options {
 			switch o.Tp {
@@ -901,8 +902,9 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 	desc.NextColumnID++
 	col := catalog.Column{ID: desc.NextColumnID, Name: cd.Name.Name.O, Type: t, Nullable: true}
 	serial := types.IsSerial(pt)
-	if _, ok := d.st.Identity[cd]; ok {
+	if kind, ok := d.st.Identity[cd]; ok {
 		serial = true
+		col.IdentityAlways = kind == "always"
 	}
 	nChecks := len(desc.Checks)
 	for _, o := range cd.Options {
