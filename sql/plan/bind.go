@@ -19,15 +19,15 @@ const winBase = 1 << 20
 
 // Binder binds one statement.
 type Binder struct {
-	Ctx    context.Context
+	Ctx context.Context
 	// unknownLits are the select-list literals of unknown type resolved
 	// to text (a set operation resolves them against the other branch).
 	unknownLits map[*Const]bool
-	Coll   *catalog.Collection
-	DB     catalog.ID
-	Schema catalog.ID
-	Stmt   *parser.Statement
-	Eval   *sem.EvalContext
+	Coll        *catalog.Collection
+	DB          catalog.ID
+	Schema      catalog.ID
+	Stmt        *parser.Statement
+	Eval        *sem.EvalContext
 	// Params are the parameter types (given by the client or inferred);
 	// nil entries are not yet known.
 	Params    []*types.T
