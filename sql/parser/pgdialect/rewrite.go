@@ -28,6 +28,9 @@ type Rewritten struct {
 	// DistinctFrom records, for each `<=>` in text order, whether it
 	// stands for IS DISTINCT FROM (true) or IS NOT DISTINCT FROM (false).
 	DistinctFrom []bool
+	// BetweenSym records, for each BETWEEN in text order, whether it was
+	// BETWEEN SYMMETRIC.
+	BetweenSym []bool
 	Notices      []string
 	// AggOrders are the token ranges of the ORDER BY items inside aggregate
 	// calls, indexed by the __pg_aggorder(k) argument standing for them.
@@ -104,7 +107,18 @@ type Rewriter struct {
 	// DistinctOn is the token range [from,to) of the outermost SELECT
 	// DISTINCT ON (...) expressions, cut from the text; zero if none.
 	DistinctOn [2]int
-	err        error
+	// tuples maps the "(" of UPDATE ... SET (a, b) = (x, y) to the
+	// assignment (set by Run for an UPDATE statement).
+	tuples map[int]tupleSet
+	err    error
+}
+
+// tupleSet is SET (cols) = (exprs): the column tokens and the expression
+// token ranges, and the index after the closing ")".
+type tupleSet struct {
+	cols  []Token
+	exprs [][2]int
+	end   int
 }
 
 // Reset empties w for another run, keeping the capacity of its slices
@@ -118,6 +132,7 @@ func (w *Rewriter) Reset() {
 		Types:        clearSlice(r.Types),
 		NullsOrder:   r.NullsOrder[:0],
 		DistinctFrom: r.DistinctFrom[:0],
+		BetweenSym:   r.BetweenSym[:0],
 		AggOrders:    r.AggOrders[:0],
 		Identity:     clearSlice(r.Identity),
 		starts:       r.starts[:0],
@@ -135,6 +150,7 @@ func (w *Rewriter) Restart() {
 	r.Types = r.Types[:0]
 	r.NullsOrder = r.NullsOrder[:0]
 	r.DistinctFrom = r.DistinctFrom[:0]
+	r.BetweenSym = r.BetweenSym[:0]
 	r.Notices = nil
 	r.AggOrders = r.AggOrders[:0]
 	r.Identity = r.Identity[:0]
@@ -144,6 +160,7 @@ func (w *Rewriter) Restart() {
 	w.ColumnTypes, w.FromList = false, false
 	w.Skip, w.Insert = nil, nil
 	w.DistinctOn = [2]int{}
+	w.tuples = nil
 	w.err = nil
 }
 
@@ -372,6 +389,9 @@ func (w *Rewriter) Run(from, to int) error {
 		w.R.NullsOrder = append(w.R.NullsOrder, 0)
 	}
 	defer w.insertAt(to)
+	if toks[from].Is("update") {
+		w.scanTupleSets(from, to)
+	}
 	for i := from; i < to && w.err == nil; i++ {
 		if len(w.Insert) > 0 {
 			if ins, ok := w.Insert[i]; ok {
@@ -596,6 +616,23 @@ func (w *Rewriter) Run(from, to int) error {
 					}
 					continue
 				}
+			case "at":
+				// x AT TIME ZONE z -> __pg_attz(x, z), sql/parser's
+				// timezone(z, x); AT binds tighter than the arithmetic
+				// operators, like the operators of w.operator.
+				if toks[i+1].Is("time") && toks[i+2].Is("zone") && w.binaryContext() {
+					w.wrapBinary(i, i+3, to, FuncAtTimeZone, "")
+					i += 2
+					continue
+				}
+			case "between":
+				sym := toks[i+1].Is("symmetric")
+				w.R.BetweenSym = append(w.R.BetweenSym, sym)
+				w.emit("BETWEEN", t.Pos)
+				if sym || toks[i+1].Is("asymmetric") {
+					i++
+				}
+				continue
 			case "stddev", "variance", "std":
 				// The MySQL grammar reads STDDEV and VARIANCE as the
 				// population forms; PostgreSQL's are the sample forms.
@@ -792,6 +829,18 @@ func (w *Rewriter) Run(from, to int) error {
 		case Punct:
 			switch t.Val {
 			case "(":
+				if ts, ok := w.tuples[i]; ok {
+					for k, c := range ts.cols {
+						if k > 0 {
+							w.emit(",", c.Pos)
+						}
+						w.emit(QuoteIdent(c.Val), c.Pos)
+						w.emit("=", c.Pos)
+						w.R.Outs = append(w.R.Outs, w.sub(ts.exprs[k][0], ts.exprs[k][1])...)
+					}
+					i = ts.end - 1
+					continue
+				}
 				call := false
 				if n := len(w.R.Outs); n > 0 && isWordOut(w.R.Outs[n-1].Text) && !isSetOpOut(w.R.Outs[n-1].Text) && !notCallWord[w.R.Outs[n-1].Text] {
 					call = true
@@ -935,9 +984,18 @@ func (w *Rewriter) operator(i, to int) {
 		w.fail(t, "42883", "operator does not exist: "+t.Val)
 		return
 	}
-	end := operandEnd(w.Toks, i+1, to)
+	w.wrapBinary(i, i+1, to, FuncOp, quoteStr(t.Val))
+}
+
+// wrapBinary rewrites the binary operator at toks[i] whose right operand
+// starts at toks[r] into fn([first, ]left, right): the left operand is the
+// primary expression just emitted (with a unary sign), the right one runs
+// to operandEnd.
+func (w *Rewriter) wrapBinary(i, r, to int, fn, first string) {
+	t := w.Toks[i]
+	end := operandEnd(w.Toks, r, to)
 	if end < 0 {
-		w.fail(w.Toks[i+1], "42601", "syntax error")
+		w.fail(w.Toks[r], "42601", "syntax error")
 		return
 	}
 	s := w.primaryStart()
@@ -945,7 +1003,11 @@ func (w *Rewriter) operator(i, to int) {
 		s--
 	}
 	o := w.R.Outs[s].Orig
-	w.R.Outs = append(w.R.Outs[:s], append([]Out{{Text: FuncOp, Orig: o}, {Text: "(", Orig: o}, {Text: quoteStr(t.Val), Orig: t.Pos}, {Text: ",", Orig: t.Pos}}, w.R.Outs[s:]...)...)
+	pre := []Out{{Text: fn, Orig: o}, {Text: "(", Orig: o}}
+	if first != "" {
+		pre = append(pre, Out{Text: first, Orig: t.Pos}, Out{Text: ",", Orig: t.Pos})
+	}
+	w.R.Outs = append(w.R.Outs[:s], append(pre, w.R.Outs[s:]...)...)
 	w.emit(",", t.Pos)
 	if w.Insert == nil {
 		w.Insert = map[int]string{}
@@ -1154,6 +1216,8 @@ const (
 	// FuncOp('op', l, r) is the binary operator op (^ and the jsonb
 	// operators), which sql/parser turns into OperatorExpr.
 	FuncOp = "__pg_op"
+	// FuncAtTimeZone(x, z) is x AT TIME ZONE z: timezone(z, x).
+	FuncAtTimeZone = "__pg_attz"
 	// SpelledStddev and SpelledVariance stand for stddev( and variance(:
 	// the sample aggregates, whose name in the tree keeps this spelling.
 	// NoLimit is the LIMIT count emitted for OFFSET without LIMIT (the
@@ -1720,4 +1784,95 @@ func (w *Rewriter) aliasAfterAs(i int) bool {
 		}
 	}
 	return false
+}
+
+// scanTupleSets finds the SET (a, b) = (x, y) assignments of the UPDATE
+// toks[from:to] and records them in w.tuples; a count mismatch is 42601
+// and a subquery source 0A000.
+func (w *Rewriter) scanTupleSets(from, to int) {
+	toks := w.Toks
+	depth, set := 0, -1
+	for j := from; j < to; j++ {
+		if toks[j].IsP("(") {
+			depth++
+		} else if toks[j].IsP(")") {
+			depth--
+		} else if depth == 0 && toks[j].Is("set") {
+			set = j
+			break
+		}
+	}
+	if set < 0 {
+		return
+	}
+	start := set + 1
+	for start < to {
+		end := start
+		depth = 0
+		for end < to {
+			t := toks[end]
+			if t.IsP("(") || t.IsP("[") {
+				depth++
+			} else if t.IsP(")") || t.IsP("]") {
+				depth--
+			} else if depth == 0 && (t.IsP(",") || t.Is("where") || t.Is("from") || t.Is("returning")) {
+				break
+			}
+			end++
+		}
+		if toks[start].IsP("(") {
+			closeCols := matchClose(toks, start, end)
+			if closeCols > 0 && toks[closeCols+1].IsP("=") {
+				ts := tupleSet{}
+				ok := true
+				for k := start + 1; k < closeCols; k++ {
+					switch {
+					case (k-start)%2 == 1 && (toks[k].Kind == Ident || toks[k].Kind == QIdent):
+						ts.cols = append(ts.cols, toks[k])
+					case (k-start)%2 == 0 && toks[k].IsP(","):
+					default:
+						ok = false
+					}
+				}
+				rhs := closeCols + 2
+				if toks[rhs].Is("row") && toks[rhs+1].IsP("(") {
+					rhs++
+				}
+				if ok && toks[rhs].IsP("(") {
+					if toks[rhs+1].Is("select") || toks[rhs+1].Is("with") || toks[rhs+1].Is("values") {
+						w.fail(toks[rhs+1], "0A000", "UPDATE ... SET (columns) = (subquery) is not supported")
+						return
+					}
+					closeRHS := matchClose(toks, rhs, to)
+					if closeRHS > 0 && closeRHS+1 == end {
+						a, d := rhs+1, 0
+						for k := rhs + 1; k <= closeRHS; k++ {
+							if toks[k].IsP("(") || toks[k].IsP("[") {
+								d++
+							} else if toks[k].IsP(")") || toks[k].IsP("]") {
+								d--
+							}
+							if (d == 0 && toks[k].IsP(",")) || k == closeRHS {
+								ts.exprs = append(ts.exprs, [2]int{a, k})
+								a = k + 1
+							}
+						}
+						if len(ts.exprs) != len(ts.cols) {
+							w.fail(toks[rhs], "42601", "number of columns does not match number of values")
+							return
+						}
+						ts.end = end
+						if w.tuples == nil {
+							w.tuples = map[int]tupleSet{}
+						}
+						w.tuples[start] = ts
+					}
+				}
+			}
+		}
+		if end >= to || !toks[end].IsP(",") {
+			return
+		}
+		start = end + 1
+	}
 }
