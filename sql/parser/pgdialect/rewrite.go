@@ -31,7 +31,7 @@ type Rewritten struct {
 	// BetweenSym records, for each BETWEEN in text order, whether it was
 	// BETWEEN SYMMETRIC.
 	BetweenSym []bool
-	Notices      []string
+	Notices    []string
 	// AggOrders are the token ranges of the ORDER BY items inside aggregate
 	// calls, indexed by the __pg_aggorder(k) argument standing for them.
 	AggOrders [][2]int
