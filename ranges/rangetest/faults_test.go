@@ -350,6 +350,36 @@ func TestMessageFaults(t *testing.T) {
 	checkKeys(t, ctx, c, want)
 }
 
+// TestTransferLeaseToLaggingReplica: a lease transfer to a voter that is
+// behind (here: down, so it misses writes) is refused and the lease stays
+// with its holder, which keeps serving; once the voter has caught up the
+// transfer goes through.
+func TestTransferLeaseToLaggingReplica(t *testing.T) {
+	c := New(t, Config{Nodes: 3})
+	ctx := ctxFor(t, 40*time.Second)
+	lh := mustLH(t, ctx, c)
+	lagger := c.Nodes[nodeIndex(c, lh)%3]
+	c.Stop(nodeIndex(c, lagger))
+	want := writeKeys(t, ctx, c, "a", 10)
+	tctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	_, err := lh.Store().TransferLease(tctx, 1, &kvpb.ReplicaTarget{NodeId: uint64(lagger.ID), StoreId: uint64(lagger.StoreID)})
+	cancel()
+	var ue *kvpb.UnavailableError
+	require.ErrorAs(t, err, &ue)
+	require.Contains(t, ue.GetReason(), "has not caught up")
+	info := lh.Store().RangeInfo(1)[0]
+	require.True(t, info.GetLeaseValid())
+	require.Equal(t, uint64(lh.StoreID), info.GetLease().GetReplica().GetStoreId(), "the lease stayed")
+	for k, v := range writeKeys(t, ctx, c, "b", 5) {
+		want[k] = v
+	}
+	c.Restart(nodeIndex(c, lagger))
+	l, err := lh.Store().TransferLease(ctx, 1, &kvpb.ReplicaTarget{NodeId: uint64(lagger.ID), StoreId: uint64(lagger.StoreID)})
+	require.NoError(t, err)
+	require.Equal(t, uint64(lagger.StoreID), l.GetReplica().GetStoreId())
+	checkKeys(t, ctx, c, want)
+}
+
 // TestTransferLease: the lease moves to the chosen voter at once (not
 // after expiry), Raft leadership follows, writes continue and nothing
 // acknowledged is lost.
