@@ -347,7 +347,7 @@ func (r *Replica) destroy(reason string) {
 	r.failAllProposals(&kvpb.AmbiguousResultError{RangeId: uint64(r.rangeID), Reason: "replica removed with the write in flight"})
 	r.raftMu.Lock()
 	for i, in := range r.raftMu.pendingSnaps {
-		in.batch.Close()
+		in.discard()
 		in.done <- errSnapshotDeclined
 		delete(r.raftMu.pendingSnaps, i)
 	}

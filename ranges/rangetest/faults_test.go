@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -202,23 +203,31 @@ func testRestartAll(t *testing.T, kind TransportKind) {
 // catches up through a snapshot.
 func TestSnapshotCatchUp(t *testing.T) {
 	for _, kind := range []TransportKind{Mem, GRPC} {
-		t.Run(map[TransportKind]string{Mem: "mem", GRPC: "grpc"}[kind], func(t *testing.T) { testSnapshotCatchUp(t, kind) })
+		t.Run(map[TransportKind]string{Mem: "mem", GRPC: "grpc"}[kind], func(t *testing.T) { testSnapshotCatchUp(t, kind, false) })
 	}
+	// The snapshot is applied by ingesting sstables: a power loss right
+	// after it leaves the replica with the snapshot's data and raft state.
+	t.Run("crash", func(t *testing.T) { testSnapshotCatchUp(t, Mem, true) })
 }
 
-func testSnapshotCatchUp(t *testing.T, kind TransportKind) {
+func testSnapshotCatchUp(t *testing.T, kind TransportKind, crash bool) {
 	// Small chunks: the snapshot streams in many of them.
-	c := New(t, Config{Nodes: 3, RaftLogMaxEntries: 16, Transport: kind, SnapshotChunkBytes: 256})
+	c := New(t, Config{Nodes: 3, RaftLogMaxEntries: 16, Transport: kind, SnapshotChunkBytes: 256, CrashableFS: crash})
 	ctx := ctxFor(t, 40*time.Second)
 	lh := mustLH(t, ctx, c)
 	lagger := nodeIndex(c, lh)%3 + 1
+	n := c.Nodes[lagger-1]
+	stoppedAt := n.Store().RangeInfo(1)[0].GetAppliedIndex()
 	c.Stop(lagger)
 	want := writeKeys(t, ctx, c, "a", 120)
-	// The log was truncated past what the stopped node has.
-	lagApplied := uint64(0)
+	// Wait until the log is truncated past what the stopped node has (the
+	// leader truncates on a tick, so a fast run can finish writing first).
+	require.Eventually(t, func() bool {
+		infos := mustLH(t, ctx, c).Store().RangeInfo(1)
+		return len(infos) == 1 && infos[0].GetTruncatedIndex() > stoppedAt
+	}, 20*time.Second, 10*time.Millisecond, "log never truncated past %d", stoppedAt)
 	c.Restart(lagger)
-	n := c.Nodes[lagger-1]
-	lagApplied = n.Store().RangeInfo(1)[0].GetAppliedIndex()
+	lagApplied := n.Store().RangeInfo(1)[0].GetAppliedIndex()
 	for k, v := range writeKeys(t, ctx, c, "b", 5) {
 		want[k] = v
 	}
@@ -236,6 +245,34 @@ func testSnapshotCatchUp(t *testing.T, kind TransportKind) {
 		require.NoError(t, err)
 		require.True(t, ok, "n%d misses %s after catching up", n.ID, k)
 		require.Equal(t, v, string(got.Value))
+	}
+	if crash {
+		// Power loss on the caught-up node; the others stop too, so what it
+		// has after restarting is what it had synced.
+		applied := n.Store().RangeInfo(1)[0].GetAppliedIndex()
+		c.Crash(lagger)
+		for i := 1; i <= 3; i++ {
+			c.Stop(i)
+		}
+		c.Restart(lagger)
+		infos := n.Store().RangeInfo(1)
+		require.Len(t, infos, 1)
+		require.GreaterOrEqual(t, infos[0].GetAppliedIndex(), lagApplied+1, "applied index after the crash")
+		require.LessOrEqual(t, infos[0].GetAppliedIndex(), applied)
+		require.Greater(t, infos[0].GetTruncatedIndex(), stoppedAt, "raft state of the snapshot")
+		eng, now := n.engine(), c.Clock().Now()
+		for k, v := range want {
+			got, ok, err := storage.MVCCGet(eng, []byte(k), now, storage.MVCCReadOptions{})
+			require.NoError(t, err)
+			if !ok && strings.HasPrefix(k, "b") {
+				continue // written after the snapshot; may be unsynced
+			}
+			require.True(t, ok, "n%d lost %s from its snapshot in the crash", n.ID, k)
+			require.Equal(t, v, string(got.Value))
+		}
+		for i := 1; i <= 3; i++ {
+			c.Restart(i)
+		}
 	}
 	checkKeys(t, ctx, c, want)
 }
@@ -310,6 +347,36 @@ func TestMessageFaults(t *testing.T) {
 	checkKeys(t, ctx, c, want)
 	c.Restart(nodeIndex(c, lh))
 	c.Net.SetFaults(ranges.MemFaults{})
+	checkKeys(t, ctx, c, want)
+}
+
+// TestTransferLeaseToLaggingReplica: a lease transfer to a voter that is
+// behind (here: down, so it misses writes) is refused and the lease stays
+// with its holder, which keeps serving; once the voter has caught up the
+// transfer goes through.
+func TestTransferLeaseToLaggingReplica(t *testing.T) {
+	c := New(t, Config{Nodes: 3})
+	ctx := ctxFor(t, 40*time.Second)
+	lh := mustLH(t, ctx, c)
+	lagger := c.Nodes[nodeIndex(c, lh)%3]
+	c.Stop(nodeIndex(c, lagger))
+	want := writeKeys(t, ctx, c, "a", 10)
+	tctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	_, err := lh.Store().TransferLease(tctx, 1, &kvpb.ReplicaTarget{NodeId: uint64(lagger.ID), StoreId: uint64(lagger.StoreID)})
+	cancel()
+	var ue *kvpb.UnavailableError
+	require.ErrorAs(t, err, &ue)
+	require.Contains(t, ue.GetReason(), "has not caught up")
+	info := lh.Store().RangeInfo(1)[0]
+	require.True(t, info.GetLeaseValid())
+	require.Equal(t, uint64(lh.StoreID), info.GetLease().GetReplica().GetStoreId(), "the lease stayed")
+	for k, v := range writeKeys(t, ctx, c, "b", 5) {
+		want[k] = v
+	}
+	c.Restart(nodeIndex(c, lagger))
+	l, err := lh.Store().TransferLease(ctx, 1, &kvpb.ReplicaTarget{NodeId: uint64(lagger.ID), StoreId: uint64(lagger.StoreID)})
+	require.NoError(t, err)
+	require.Equal(t, uint64(lagger.StoreID), l.GetReplica().GetStoreId())
 	checkKeys(t, ctx, c, want)
 }
 
