@@ -415,6 +415,12 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		rt := r.Type()
 		if rt.Family != types.ArrayFamily {
 			if isUnknown(rt) {
+				if isUnknown(l.Type()) {
+					// 'a' = ANY ('{a,b}'): both unknown resolve as text
+					if l, err = b.coerce(l, types.String); err != nil {
+						return nil, err
+					}
+				}
 				at, _ := types.MakeArray(l.Type())
 				if r, err = b.coerce(r, at); err != nil {
 					return nil, err
