@@ -594,6 +594,15 @@ func (w *Rewriter) Run(from, to int) error {
 					i = end
 					continue
 				}
+				// agg(DISTINCT x) of an aggregate the MySQL grammar does not
+				// know (array_agg, string_agg, ...): agg(__pg_distinct(), x)
+				if n := len(w.R.Outs); top.call && n >= 2 && w.R.Outs[n-1].Text == "(" && isWordOut(w.R.Outs[n-2].Text) && !mysqlAggregate[strings.ToLower(strings.Trim(w.R.Outs[n-2].Text, `"`))] {
+					w.emit(FuncDistinct, t.Pos)
+					w.emit("(", t.Pos)
+					w.emit(")", t.Pos)
+					w.emit(",", t.Pos)
+					continue
+				}
 			case "is":
 				if toks[i+1].Is("distinct") && toks[i+2].Is("from") {
 					w.R.DistinctFrom = append(w.R.DistinctFrom, true)
@@ -1267,6 +1276,8 @@ const (
 	FuncOp = "__pg_op"
 	// FuncAtTimeZone(x, z) is x AT TIME ZONE z: timezone(z, x).
 	FuncAtTimeZone = "__pg_attz"
+	// FuncDistinct() as the first argument of a call marks agg(DISTINCT ...).
+	FuncDistinct = "__pg_distinct"
 	// FuncIntervalQualify('v', 'field [field]') is INTERVAL 'v' field [TO
 	// field], a function of sql/sem.
 	FuncIntervalQualify = "interval_qualify"
@@ -1957,4 +1968,12 @@ func similarEnd(toks []Token, i, to int) int {
 		}
 	}
 	return to
+}
+
+// mysqlAggregate are the aggregates the MySQL grammar reads with DISTINCT.
+var mysqlAggregate = map[string]bool{
+	"count": true, "sum": true, "avg": true, "min": true, "max": true, "group_concat": true,
+	"bit_and": true, "bit_or": true, "bit_xor": true, "std": true, "stddev": true, "stddev_pop": true,
+	"stddev_samp": true, "variance": true, "var_pop": true, "var_samp": true, "json_arrayagg": true,
+	"json_objectagg": true, "approx_count_distinct": true, "approx_percentile": true,
 }
