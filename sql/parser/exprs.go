@@ -261,3 +261,6 @@ const (
 	SpelledStddev   = pgdialect.SpelledStddev
 	SpelledVariance = pgdialect.SpelledVariance
 )
+
+// FuncIntervalQualify is the function INTERVAL 'v' field [TO field] calls.
+const FuncIntervalQualify = pgdialect.FuncIntervalQualify

@@ -469,6 +469,15 @@ func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
 		x.Args = v.takeAggOrder(x, x.Args)
 	case *ast.FuncCallExpr:
 		x.Args = v.takeAggOrder(x, x.Args)
+		if len(x.Args) > 0 {
+			if d, ok := x.Args[0].(*ast.FuncCallExpr); ok && d.FnName.L == pgdialect.FuncDistinct && len(d.Args) == 0 {
+				x.Args = x.Args[1:]
+				if v.st.AggDistinct == nil {
+					v.st.AggDistinct = map[*ast.FuncCallExpr]bool{}
+				}
+				v.st.AggDistinct[x] = true
+			}
+		}
 		switch x.FnName.L {
 		case pgdialect.FuncArray:
 			return &ArrayExpr{Elems: x.Args}, true

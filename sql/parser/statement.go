@@ -40,6 +40,13 @@ type Statement struct {
 	// e.g. array_agg(x ORDER BY y DESC), keyed by the call node
 	// (*ast.AggregateFuncExpr or *ast.FuncCallExpr).
 	AggOrderBy map[ast.ExprNode][]*ast.ByItem
+	// AggDistinct marks the calls agg(DISTINCT ...) of aggregates that are
+	// plain function calls in the tree (array_agg, string_agg, ...).
+	AggDistinct map[*ast.FuncCallExpr]bool
+	// ColumnFKNames are the names of the column REFERENCES constraints of
+	// CREATE/ALTER TABLE, in text order ("" when unnamed): the grammar
+	// keeps no name for a column constraint.
+	ColumnFKNames []string
 	// DistinctOn is SELECT DISTINCT ON (exprs) of the outermost SELECT.
 	DistinctOn []ast.ExprNode
 	// Index holds what CREATE INDEX says beyond the tree (CONCURRENTLY,

@@ -303,6 +303,9 @@ func exprName(e ast.ExprNode) string {
 		if e.FnName.L == "concat" {
 			return "?column?"
 		}
+		if e.FnName.L == parser.FuncIntervalQualify {
+			return "interval"
+		}
 		return e.FnName.L
 	case *ast.AggregateFuncExpr:
 		return aggName(e.F)

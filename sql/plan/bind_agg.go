@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -119,9 +120,23 @@ func (b *Binder) bindGrouped(n ast.ExprNode, sc *scope) (Expr, bool, error) {
 		if !ok || cls != sem.Aggregate {
 			return nil, false, nil
 		}
-		name, args = a.FnName.L, a.Args
+		name, args, distinct = a.FnName.L, a.Args, b.Stmt.AggDistinct[a]
 	default:
 		return nil, false, nil
+	}
+	// the ORDER BY inside the call and a DISTINCT kept beside the tree
+	// are part of the aggregate's identity
+	if distinct {
+		key += " DISTINCT"
+	}
+	for _, o := range b.Stmt.AggOrderBy[n] {
+		key += " ORDER BY " + exprKey(o.Expr)
+		if o.Desc {
+			key += " DESC"
+		}
+		if no, ok := b.Stmt.NullsOrder[o]; ok {
+			key += fmt.Sprintf(" NULLS %d", no)
+		}
 	}
 	for i, k := range ag.aggKeys {
 		if k == key {
@@ -166,6 +181,11 @@ func (b *Binder) bindGrouped(n ast.ExprNode, sc *scope) (Expr, bool, error) {
 			}
 			call.OrderBy = append(call.OrderBy, k)
 		}
+	}
+	if distinct && len(call.OrderBy) == 0 && len(es) > 0 {
+		// PostgreSQL's DISTINCT aggregates sort their input: an
+		// order-sensitive one (array_agg, string_agg) sees it sorted
+		call.OrderBy = []SortKeyExpr{{E: es[0]}}
 	}
 	ag.aggKeys = append(ag.aggKeys, key)
 	ag.aggs = append(ag.aggs, call)

@@ -152,6 +152,7 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 	}
 	var uniques []uniq
 	var fks []pendingFK
+	colFK := 0
 	for _, cd := range n.Cols {
 		pt, ok := d.st.ColumnTypes[cd]
 		if !ok {
@@ -198,7 +199,14 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 					return "", err
 				}
 			case ast.ColumnOptionReference:
-				fks = append(fks, pendingFK{name: o.ConstraintName, cols: []string{col.Name}, ref: o.Refer})
+				name := o.ConstraintName
+				if colFK < len(d.st.ColumnFKNames) {
+					if name == "" {
+						name = d.st.ColumnFKNames[colFK]
+					}
+					colFK++
+				}
+				fks = append(fks, pendingFK{name: name, cols: []string{col.Name}, ref: o.Refer})
 			}
 		}
 		if serial {
@@ -797,6 +805,14 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 			}
 			desc.Name = newName
 			if err := d.coll.SetName(d.ctx, desc.ParentID, desc.SchemaID, newName, desc.ID); err != nil {
+				return "", err
+			}
+		case ast.AlterTableDropCheck, ast.AlterTableDropForeignKey:
+			name := sp.Name
+			if sp.Constraint != nil {
+				name = sp.Constraint.Name
+			}
+			if err := d.dropConstraint(desc, name); err != nil {
 				return "", err
 			}
 		case ast.AlterTableAddConstraint:

@@ -9,7 +9,6 @@ import (
 	"github.com/tesseradb/tessera/sql/exec"
 	"github.com/tesseradb/tessera/sql/pgerr"
 	"github.com/tesseradb/tessera/sql/plan"
-	"github.com/tesseradb/tessera/sql/types"
 )
 
 // pendingFK is a FOREIGN KEY of a table being defined, before its columns
@@ -93,13 +92,6 @@ func (d *ddl) addForeignKey(desc *catalog.Descriptor, p pendingFK) (*catalog.Des
 	if plan.UniqueIndexOn(parent, fk.RefColumns) == nil {
 		return nil, pgerr.New(pgerr.InvalidForeignKey, "there is no unique constraint matching given keys for referenced table %q", parent.Name)
 	}
-	for i, id := range fk.Columns {
-		ct := desc.Columns[desc.ColumnOrdinal(id)].Type
-		pt := parent.Columns[parent.ColumnOrdinal(fk.RefColumns[i])].Type
-		if ct.Family != pt.Family && !(numericFamily(ct.Family) && numericFamily(pt.Family)) {
-			return nil, pgerr.New(pgerr.DatatypeMismatch, "foreign key constraint %q cannot be implemented", fk.Name)
-		}
-	}
 	var err error
 	if r.OnDelete != nil {
 		if fk.OnDelete, err = fkAction(r.OnDelete.ReferOpt); err != nil {
@@ -122,6 +114,15 @@ func (d *ddl) addForeignKey(desc *catalog.Descriptor, p pendingFK) (*catalog.Des
 		}
 	} else if desc.ForeignKeyByName(fk.Name) >= 0 {
 		return nil, pgerr.New(pgerr.DuplicateObject, "constraint %q for relation %q already exists", fk.Name, desc.Name)
+	}
+	for i, id := range fk.Columns {
+		ct := desc.Columns[desc.ColumnOrdinal(id)].Type
+		pt := parent.Columns[parent.ColumnOrdinal(fk.RefColumns[i])].Type
+		// the integer types form one btree family, the floats another:
+		// PostgreSQL refuses other mixes (numeric and integer among them)
+		if ct.Family != pt.Family {
+			return nil, pgerr.New(pgerr.DatatypeMismatch, "foreign key constraint %q cannot be implemented", fk.Name)
+		}
 	}
 	desc.ForeignKeys = append(desc.ForeignKeys, fk)
 	parent.ReferencedBy = append(parent.ReferencedBy, catalog.FKBackRef{Table: desc.ID, Name: fk.Name})
@@ -175,10 +176,6 @@ func referencedByOthers(t *catalog.Descriptor) (catalog.FKBackRef, bool) {
 	return catalog.FKBackRef{}, false
 }
 
-func numericFamily(f types.Family) bool {
-	return f == types.IntFamily || f == types.FloatFamily || f == types.DecimalFamily
-}
-
 // validateForeignKey checks desc's existing rows against its last foreign
 // key (ALTER TABLE ADD FOREIGN KEY).
 func (d *ddl) validateForeignKey(desc *catalog.Descriptor) error {
@@ -192,4 +189,64 @@ func (d *ddl) validateForeignKey(desc *catalog.Descriptor) error {
 		return err
 	}
 	return d.env.CheckForeignKeys(last, rows)
+}
+
+// dropConstraint removes the named constraint of desc: a foreign key (and
+// its back reference), a CHECK, or a UNIQUE constraint's index.
+func (d *ddl) dropConstraint(desc *catalog.Descriptor, name string) error {
+	if k := desc.ForeignKeyByName(name); k >= 0 {
+		fk := desc.ForeignKeys[k]
+		desc.ForeignKeys = append(desc.ForeignKeys[:k], desc.ForeignKeys[k+1:]...)
+		drop := func(p *catalog.Descriptor) {
+			kept := p.ReferencedBy[:0]
+			for _, r := range p.ReferencedBy {
+				if r.Table != desc.ID || r.Name != name {
+					kept = append(kept, r)
+				}
+			}
+			p.ReferencedBy = kept
+		}
+		if fk.RefTable == desc.ID {
+			drop(desc)
+			return nil
+		}
+		p, err := d.coll.Get(d.ctx, fk.RefTable)
+		if err != nil || p == nil {
+			return err
+		}
+		m := catalog.Mutable(p)
+		drop(m)
+		return d.coll.Write(d.ctx, m)
+	}
+	for i, c := range desc.Checks {
+		if c.Name == name {
+			desc.Checks = append(desc.Checks[:i], desc.Checks[i+1:]...)
+			return nil
+		}
+	}
+	for i, ix := range desc.Indexes {
+		if ix.Name == name && ix.Unique {
+			for _, r := range desc.ReferencedBy {
+				c := desc
+				if r.Table != desc.ID {
+					var err error
+					if c, err = d.coll.Get(d.ctx, r.Table); err != nil {
+						return err
+					}
+				}
+				if c != nil {
+					if k := c.ForeignKeyByName(r.Name); k >= 0 && plan.UniqueIndexOn(desc, c.ForeignKeys[k].RefColumns) == &desc.Indexes[i] {
+						return pgerr.New(pgerr.DependentObjects, "cannot drop constraint %s on table %s because constraint %s on table %s requires it", name, desc.Name, r.Name, c.Name)
+					}
+				}
+			}
+			p := catalog.IndexPrefix(desc.ID, ix.ID)
+			if err := d.env.Txn.DelRange(d.ctx, p, catalog.PrefixEnd(p)); err != nil {
+				return err
+			}
+			desc.Indexes = append(desc.Indexes[:i], desc.Indexes[i+1:]...)
+			return nil
+		}
+	}
+	return pgerr.New(pgerr.UndefinedObject, "constraint %q of relation %q does not exist", name, desc.Name)
 }

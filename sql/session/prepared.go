@@ -65,7 +65,7 @@ func (s *Session) Prepare(ctx context.Context, query string, paramTypes []types.
 				p.cols = []conn.Column{{Name: "name", Type: types.String}, {Name: "setting", Type: types.String}}
 			} else {
 				if d, ok := varDisplay[name]; ok {
-					name = strings.ToLower(d)
+					name = d
 				}
 				p.cols = []conn.Column{{Name: name, Type: types.String}}
 			}

@@ -594,6 +594,15 @@ func (w *Rewriter) Run(from, to int) error {
 					i = end
 					continue
 				}
+				// agg(DISTINCT x) of an aggregate the MySQL grammar does not
+				// know (array_agg, string_agg, ...): agg(__pg_distinct(), x)
+				if n := len(w.R.Outs); top.call && n >= 2 && w.R.Outs[n-1].Text == "(" && isWordOut(w.R.Outs[n-2].Text) && !mysqlAggregate[strings.ToLower(strings.Trim(w.R.Outs[n-2].Text, `"`))] {
+					w.emit(FuncDistinct, t.Pos)
+					w.emit("(", t.Pos)
+					w.emit(")", t.Pos)
+					w.emit(",", t.Pos)
+					continue
+				}
 			case "is":
 				if toks[i+1].Is("distinct") && toks[i+2].Is("from") {
 					w.R.DistinctFrom = append(w.R.DistinctFrom, true)
@@ -623,6 +632,36 @@ func (w *Rewriter) Run(from, to int) error {
 				if toks[i+1].Is("time") && toks[i+2].Is("zone") && w.binaryContext() {
 					w.wrapBinary(i, i+3, to, FuncAtTimeZone, "")
 					i += 2
+					continue
+				}
+			case "similar":
+				// x [NOT] SIMILAR TO p [ESCAPE e] -> x [NOT] REGEXP
+				// similar_to_escape(p [, e]) (anchored, so the search is a match)
+				if toks[i+1].Is("to") && len(w.R.Outs) > 0 {
+					end := similarEnd(toks, i+2, to)
+					if end == i+2 {
+						w.fail(toks[i+2], "42601", "syntax error")
+						continue
+					}
+					w.emit("REGEXP", t.Pos)
+					w.emit(QuoteIdent("similar_to_escape"), t.Pos)
+					w.emit("(", t.Pos)
+					closeAt := end
+					if toks[end].Is("escape") {
+						closeAt = operandEnd(toks, end+1, to)
+						if closeAt < 0 {
+							w.fail(toks[end], "42601", "syntax error")
+							continue
+						}
+						w.Insert = withInsert(w.Insert, end, ",")
+						w.Skip = withSkip(w.Skip, end, end+1)
+					}
+					if prev, ok := w.Insert[closeAt]; ok {
+						w.Insert[closeAt] = ") " + prev
+					} else {
+						w.Insert = withInsert(w.Insert, closeAt, ")")
+					}
+					i++
 					continue
 				}
 			case "between":
@@ -783,7 +822,26 @@ func (w *Rewriter) Run(from, to int) error {
 				typ, next, ok := ParseType(toks, i, false)
 				if ok && next < len(toks) && toks[next].Kind == String {
 					if typ.Name == "interval" && next+1 < len(toks) && toks[next+1].Kind == Ident && isIntervalField(toks[next+1].Val) {
-						w.fail(toks[next+1], "0A000", "interval field qualifiers are not supported")
+						// INTERVAL 'v' field [TO field]: interval_qualify(v, 'from to')
+						q := toks[next+1].Val
+						end := next + 2
+						if toks[end].IsP("(") && toks[end+1].Kind == Int && toks[end+2].IsP(")") && q == "second" {
+							end += 3
+						}
+						if toks[end].Is("to") && toks[end+1].Kind == Ident && isIntervalField(toks[end+1].Val) {
+							q += " " + toks[end+1].Val
+							end += 2
+							if toks[end].IsP("(") && toks[end+1].Kind == Int && toks[end+2].IsP(")") {
+								end += 3
+							}
+						}
+						w.emit(QuoteIdent(FuncIntervalQualify), t.Pos)
+						w.emit("(", t.Pos)
+						w.emit(quoteStr(toks[next].Val), toks[next].Pos)
+						w.emit(",", t.Pos)
+						w.emit(quoteStr(q), toks[next+1].Pos)
+						w.emit(")", t.Pos)
+						i = end - 1
 						continue
 					}
 					w.emit("CAST", t.Pos)
@@ -1218,6 +1276,11 @@ const (
 	FuncOp = "__pg_op"
 	// FuncAtTimeZone(x, z) is x AT TIME ZONE z: timezone(z, x).
 	FuncAtTimeZone = "__pg_attz"
+	// FuncDistinct() as the first argument of a call marks agg(DISTINCT ...).
+	FuncDistinct = "__pg_distinct"
+	// FuncIntervalQualify('v', 'field [field]') is INTERVAL 'v' field [TO
+	// field], a function of sql/sem.
+	FuncIntervalQualify = "interval_qualify"
 	// SpelledStddev and SpelledVariance stand for stddev( and variance(:
 	// the sample aggregates, whose name in the tree keeps this spelling.
 	// NoLimit is the LIMIT count emitted for OFFSET without LIMIT (the
@@ -1875,4 +1938,42 @@ func (w *Rewriter) scanTupleSets(from, to int) {
 		}
 		start = end + 1
 	}
+}
+
+// similarEnd returns the end of SIMILAR TO's pattern operand starting at
+// toks[i]: the next depth-0 token that binds looser than LIKE.
+func similarEnd(toks []Token, i, to int) int {
+	depth := 0
+	for j := i; j < to; j++ {
+		t := toks[j]
+		switch {
+		case t.IsP("(") || t.IsP("["):
+			depth++
+		case t.IsP(")") || t.IsP("]"):
+			if depth == 0 {
+				return j
+			}
+			depth--
+		case depth > 0:
+		case t.IsP(",") || t.IsP(";"):
+			return j
+		case t.Kind == Op && (t.Val == "=" || t.Val == "<>" || t.Val == "!=" || t.Val == "<" || t.Val == ">" || t.Val == "<=" || t.Val == ">="):
+			return j
+		case t.Kind == Ident:
+			switch t.Val {
+			case "and", "or", "escape", "then", "else", "end", "when", "is", "as", "from", "where", "group", "order",
+				"limit", "offset", "having", "union", "except", "intersect", "not", "like", "ilike", "similar", "between", "in", "returning", "window", "for":
+				return j
+			}
+		}
+	}
+	return to
+}
+
+// mysqlAggregate are the aggregates the MySQL grammar reads with DISTINCT.
+var mysqlAggregate = map[string]bool{
+	"count": true, "sum": true, "avg": true, "min": true, "max": true, "group_concat": true,
+	"bit_and": true, "bit_or": true, "bit_xor": true, "std": true, "stddev": true, "stddev_pop": true,
+	"stddev_samp": true, "variance": true, "var_pop": true, "var_samp": true, "json_arrayagg": true,
+	"json_objectagg": true, "approx_count_distinct": true, "approx_percentile": true,
 }
