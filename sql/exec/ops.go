@@ -338,6 +338,9 @@ type joinIter struct {
 }
 
 func (env *Env) newJoin(n *plan.Join) (Iter, error) {
+	if n.Merge != nil {
+		return env.newMergeJoin(n)
+	}
 	right, err := env.collectAccounted(n.R)
 	if err != nil {
 		return nil, err
@@ -433,10 +436,23 @@ func (it *joinIter) Next() (Row, error) {
 			if it.rmatched != nil {
 				it.rmatched[ri] = true
 			}
+			switch it.n.Kind {
+			case plan.SemiJoin:
+				// The left row once, on its first match.
+				l := it.cur
+				it.cur = nil
+				return l, nil
+			case plan.AntiJoin:
+				it.pos = n // matched: the row is out
+				continue
+			}
 			return row, nil
 		}
 		l := it.cur
 		it.cur = nil
+		if it.n.Kind == plan.AntiJoin && !it.matched {
+			return l, nil
+		}
 		if (it.n.Kind == plan.LeftJoin || it.n.Kind == plan.FullJoin) && !it.matched {
 			row := make(Row, len(l)+len(it.rcols))
 			copy(row, l)
