@@ -42,23 +42,7 @@ func Build(env *Env, n plan.Node) (Iter, error) {
 	case *plan.Agg:
 		return env.newAgg(n)
 	case *plan.Sort:
-		rows, err := env.collectAccounted(n.In)
-		if err != nil {
-			return nil, err
-		}
-		cols := n.In.Columns()
-		var serr error
-		sort.SliceStable(rows, func(a, b int) bool {
-			c, err := compareRows(rows[a], rows[b], n.Keys, cols)
-			if err != nil && serr == nil {
-				serr = err
-			}
-			return c < 0
-		})
-		if serr != nil {
-			return nil, serr
-		}
-		return &sliceIter{rows: rows}, nil
+		return env.newSort(n)
 	case *plan.Limit:
 		in, err := Build(env, n.In)
 		if err != nil {
@@ -364,6 +348,9 @@ type joinIter struct {
 }
 
 func (env *Env) newJoin(n *plan.Join) (Iter, error) {
+	if n.Merge != nil {
+		return env.newMergeJoin(n)
+	}
 	right, err := env.collectAccounted(n.R)
 	if err != nil {
 		return nil, err
@@ -459,10 +446,23 @@ func (it *joinIter) Next() (Row, error) {
 			if it.rmatched != nil {
 				it.rmatched[ri] = true
 			}
+			switch it.n.Kind {
+			case plan.SemiJoin:
+				// The left row once, on its first match.
+				l := it.cur
+				it.cur = nil
+				return l, nil
+			case plan.AntiJoin:
+				it.pos = n // matched: the row is out
+				continue
+			}
 			return row, nil
 		}
 		l := it.cur
 		it.cur = nil
+		if it.n.Kind == plan.AntiJoin && !it.matched {
+			return l, nil
+		}
 		if (it.n.Kind == plan.LeftJoin || it.n.Kind == plan.FullJoin) && !it.matched {
 			row := make(Row, len(l)+len(it.rcols))
 			copy(row, l)
@@ -504,6 +504,7 @@ type applyIter struct {
 	pos     int
 	empty   bool
 	matched bool
+	held    int64 // budget charged for rows
 }
 
 func (it *applyIter) Next() (Row, error) {
@@ -533,14 +534,20 @@ func (it *applyIter) Next() (Row, error) {
 			}
 			return row, nil
 		}
+		// The previous left row's right rows are dropped: give back what
+		// materialising them charged.
+		it.env.release(it.held)
+		it.held, it.rows = 0, nil
 		l, err := it.in.Next()
 		if err != nil || l == nil {
 			return nil, err
 		}
 		it.cur, it.pos, it.empty, it.matched = l, 0, false, false
+		m := it.env.mark()
 		if it.rows, err = it.env.runSub(it.n.R, l); err != nil {
 			return nil, err
 		}
+		it.held = it.env.sinceMark(m)
 	}
 }
 
@@ -755,10 +762,12 @@ func (env *Env) cteRows(c *plan.CTE) ([]Row, error) {
 	if rows, ok := env.cte[c]; ok {
 		return rows, nil
 	}
+	m := env.mark()
 	rows, err := env.collectAccounted(c.Plan)
 	if err != nil {
 		return nil, err
 	}
+	defer func() { env.pinned += env.sinceMark(m) }()
 	if c.Rec != nil {
 		cols := c.Plan.Columns()
 		idx := allIdx(len(cols))

@@ -49,7 +49,9 @@ func explain(n Node, d int, emit func(int, string)) {
 	case *Join:
 		kind := [...]string{"inner", "left", "right", "full", "semi", "anti"}[x.Kind]
 		method := "nested loop join"
-		if len(x.LeftKeys) > 0 {
+		if x.Merge != nil {
+			method = "merge join"
+		} else if len(x.LeftKeys) > 0 {
 			method = "hash join"
 		}
 		emit(d, fmt.Sprintf("%s (%s)", method, kind))

@@ -84,13 +84,25 @@ const (
 	AntiJoin
 )
 
-// Join joins L and R; On is over the concatenated row. LeftKeys /
-// RightKeys are equality columns (same key encoding) for a hash join.
+// Join joins L and R; On is over the concatenated row (it keeps the key
+// equalities too). LeftKeys / RightKeys are equality columns (same key
+// encoding) for a hash join. Merge, if set, says both inputs come ordered
+// on it, so the join merges them instead of hashing R.
 type Join struct {
 	Kind                JoinKind
 	L, R                Node
 	On                  Expr
 	LeftKeys, RightKeys []int
+	Merge               *MergeSpec
+}
+
+// MergeSpec is a merge join's ordering: L is ordered on LeftCols and R on
+// RightCols (parallel, equal-compatible types), each column ascending or
+// descending as Desc says (the same on both sides). NULL keys may appear
+// anywhere; they never match.
+type MergeSpec struct {
+	LeftCols, RightCols []int
+	Desc                []bool
 }
 
 // Apply runs R once per row of L with that row pushed as the outer row

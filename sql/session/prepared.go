@@ -198,6 +198,9 @@ func (s *Session) explain(b *plan.Binder, env *exec.Env, n *ast.ExplainStmt) (*r
 		if env.RowsAffected > 0 {
 			n = env.RowsAffected
 		}
+		if st := env.SortStats; st.Spills > 0 {
+			lines = append(lines, fmt.Sprintf("sort spilled to disk: %d sort(s), %d run(s), %d bytes written", st.Spills, st.Runs, st.Bytes))
+		}
 		lines = append(lines, fmt.Sprintf("rows: %d", n), fmt.Sprintf("execution time: %s", time.Since(start).Round(time.Microsecond)))
 	}
 	res := &result{cols: []conn.Column{{Name: "QUERY PLAN", Type: types.String}}, tag: "EXPLAIN"}

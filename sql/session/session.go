@@ -49,6 +49,10 @@ type Config struct {
 	// settings); nil without a cluster, where those statements fail with
 	// 0A000 (admin.go).
 	Admin ClusterAdmin
+	// TempDir holds statements' temp files (sorts spilled to disk); it is
+	// emptied when the engine is built (node start). "" uses the OS temp
+	// directory.
+	TempDir string
 }
 
 // Engine is the SQL layer of one node.
@@ -70,6 +74,9 @@ var _ conn.Engine = (*Engine)(nil)
 // bootstrapped by the first session, so a node can build its engine before
 // its cluster is initialised.
 func NewEngine(ctx context.Context, db kvtxn.DB, cfg Config) (*Engine, error) {
+	if err := clearTempDir(cfg.TempDir); err != nil {
+		return nil, fmt.Errorf("sql: clearing temp directory %s: %w", cfg.TempDir, err)
+	}
 	return &Engine{db: db, cfg: cfg, cache: catalog.NewCache()}, nil
 }
 
@@ -100,6 +107,7 @@ var defaultVars = map[string]string{
 	"transaction_isolation":         "serializable",
 	"default_transaction_isolation": "serializable",
 	"statement_timeout":             "0",
+	"work_mem":                      "64MB",
 	"extra_float_digits":            "1",
 	"intervalstyle":                 "postgres",
 	"is_superuser":                  "on",
@@ -246,6 +254,12 @@ func (s *Session) setVar(name, value string) error {
 		s.loc, value = loc, shown
 	case "transaction_isolation", "default_transaction_isolation":
 		value = "serializable"
+	case "work_mem":
+		kb, err := parseWorkMem(value)
+		if err != nil {
+			return err
+		}
+		value = formatWorkMem(kb)
 	}
 	s.vars[name] = value
 	return nil
@@ -1026,7 +1040,8 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 		return nil, err
 	}
 	env := &exec.Env{Ctx: st.ctx, Txn: st.txn, DB: s.eng.db, EvalCtx: s.evalCtx(), Params: params,
-		NodeID: s.eng.cfg.NodeID, Budget: s.eng.cfg.MemoryBudget}
+		NodeID: s.eng.cfg.NodeID, Budget: s.eng.cfg.MemoryBudget, WorkMem: s.workMem(), TempDir: s.eng.cfg.TempDir}
+	defer env.Close() // results are buffered: the statement's temp files go now
 	b := s.binder(st, stmt, s.curParamTypes)
 	if stmt.Ext != nil {
 		d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt, online: s.onlineDDL()}
