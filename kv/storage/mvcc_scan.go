@@ -56,7 +56,9 @@ func MVCCScan(r Reader, start, end []byte, ts hlc.Timestamp, opts MVCCScanOption
 	}
 	s := scanner{ts: ts, opts: &opts, res: &res, start: start, end: end}
 	if n := opts.MaxKeys; n > 0 {
-		res.KVs = make([]KeyValue, 0, min(n, 1024))
+		// Small first: most scans (index lookups, LIMIT 1) return a
+		// few rows, and append grows a long result geometrically.
+		res.KVs = make([]KeyValue, 0, min(n, 8))
 	}
 	if err := s.init(pr); err != nil {
 		return res, err
@@ -186,8 +188,8 @@ func (s *scanner) visit(userKey []byte) (stop bool, err error) {
 func (s *scanner) copyOut(b []byte) []byte {
 	if len(s.slab)+len(b) > cap(s.slab) {
 		n := 2 * cap(s.slab)
-		if n < 4096 {
-			n = 4096
+		if n < 256 {
+			n = 256
 		}
 		if n < len(b) {
 			n = len(b)

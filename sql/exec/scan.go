@@ -16,6 +16,10 @@ import (
 type keySpan struct {
 	start, end []byte
 	point      bool
+	// unique marks a span that fixes every column of a unique secondary
+	// index: it holds at most one live entry, so it is read with a
+	// two-key batch instead of ScanBatch.
+	unique bool
 }
 
 // spans computes the key spans of a scan (merged, in key order).
@@ -51,6 +55,7 @@ func (env *Env) spans(s *plan.Scan) ([]keySpan, error) {
 		}
 		start, end := k, catalog.PrefixEnd(k)
 		point := s.Index == nil && len(sp.Eq) == len(ix.ColumnIDs)
+		unique := s.Index != nil && s.Index.Unique && len(sp.Eq) == len(ix.ColumnIDs)
 		if (sp.Lo != nil || sp.Hi != nil) && len(sp.Eq) < len(ix.ColumnIDs) {
 			i := len(sp.Eq)
 			c := &s.Table.Columns[s.Table.ColumnOrdinal(ix.ColumnIDs[i])]
@@ -111,7 +116,7 @@ func (env *Env) spans(s *plan.Scan) ([]keySpan, error) {
 			}
 		}
 		if bytes.Compare(start, end) < 0 {
-			out = append(out, keySpan{start: start, end: end, point: point})
+			out = append(out, keySpan{start: start, end: end, point: point, unique: unique})
 		}
 	}
 	sort.Slice(out, func(a, b int) bool { return bytes.Compare(out[a].start, out[b].start) < 0 })
@@ -121,7 +126,9 @@ func (env *Env) spans(s *plan.Scan) ([]keySpan, error) {
 			if bytes.Compare(sp.end, merged[n-1].end) > 0 {
 				merged[n-1].end = sp.end
 			}
-			merged[n-1].point = merged[n-1].point && sp.point && bytes.Equal(sp.start, merged[n-1].start)
+			same := bytes.Equal(sp.start, merged[n-1].start) && bytes.Equal(sp.end, merged[n-1].end)
+			merged[n-1].point = merged[n-1].point && sp.point && same
+			merged[n-1].unique = merged[n-1].unique && sp.unique && same
 			continue
 		}
 		merged = append(merged, sp)
@@ -179,6 +186,9 @@ func (it *scanIter) fetch() error {
 				return nil
 			}
 			continue
+		}
+		if sp.unique {
+			batch = 2
 		}
 		kvs, err := it.env.Txn.Scan(it.env.Ctx, sp.start, sp.end, batch)
 		if err != nil {
