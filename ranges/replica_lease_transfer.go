@@ -104,7 +104,12 @@ func (s *Store) TransferLease(ctx context.Context, rangeID kvpb.RangeID, target 
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			<-p.done // resolved by application, rejection or Stop
+			// Resolved by application or rejection; Stop fails proposals
+			// only after its wg.Wait, so it must not wait for this one.
+			select {
+			case <-p.done:
+			case <-s.stopper:
+			}
 			clear()
 		}()
 		return nil, &kvpb.AmbiguousResultError{RangeId: uint64(rangeID), Reason: "lease transfer in flight at the deadline"}
