@@ -553,6 +553,10 @@ func (it *applyIter) Next() (Row, error) {
 
 // Aggregation.
 
+// accumulates names the aggregates whose state grows with their input;
+// their inputs are charged to the budget.
+var accumulates = map[string]bool{"array_agg": true, "string_agg": true, "jsonb_agg": true, "json_agg": true}
+
 type groupState struct {
 	key    Row
 	aggs   []sem.AggFunc
@@ -623,6 +627,9 @@ func (env *Env) newAgg(n *plan.Agg) (Iter, error) {
 				if g.seen[i][string(db)] {
 					continue
 				}
+				if err := env.charge(int64(len(db)) + 48); err != nil {
+					return nil, err
+				}
 				g.seen[i][string(db)] = true
 			}
 			if len(a.OrderBy) > 0 {
@@ -637,6 +644,12 @@ func (env *Env) newAgg(n *plan.Agg) (Iter, error) {
 				}
 				g.sorted[i] = append(g.sorted[i], sortedArgs{args, keys})
 				continue
+			}
+			if accumulates[a.Ov.Name] {
+				// The state keeps every input (array_agg, string_agg, ...).
+				if err := env.account(args); err != nil {
+					return nil, err
+				}
 			}
 			if err := g.aggs[i].Add(env.EvalCtx, args); err != nil {
 				return nil, err

@@ -13,9 +13,7 @@ import (
 // be a superset of the matching rows. Last, joins whose inputs both come
 // ordered on their equality keys become merge joins (planMergeJoins).
 func Optimize(n Node) Node {
-	n = optimize(n)
-	planMergeJoins(n)
-	return n
+	return planMergeJoins(optimize(n))
 }
 
 func optimize(n Node) Node {

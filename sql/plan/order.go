@@ -7,6 +7,23 @@ package plan
 // keys over n's columns; nil = unknown). NullsFirst is not reported:
 // consumers must not rely on where NULLs are.
 func ProvidedOrder(n Node) []SortKey {
+	o := providedOrder(n)
+	out := make([]SortKey, len(o))
+	for i, k := range o {
+		out[i] = SortKey{Idx: k.Idx, Desc: k.Desc}
+	}
+	return out
+}
+
+// ordKey is one column of a provided order. NotNull: the column has no
+// NULLs (a primary key column); otherwise NullsKnown says NullsFirst is
+// where they are (after a Sort).
+type ordKey struct {
+	Idx                                   int
+	Desc, NotNull, NullsKnown, NullsFirst bool
+}
+
+func providedOrder(n Node) []ordKey {
 	switch x := n.(type) {
 	case *Scan:
 		// A primary index scan reads its spans in key order; primary key
@@ -16,28 +33,32 @@ func ProvidedOrder(n Node) []SortKey {
 		if x.Index != nil || pk == nil {
 			return nil
 		}
-		out := make([]SortKey, 0, len(pk.ColumnIDs))
+		out := make([]ordKey, 0, len(pk.ColumnIDs))
 		for i, id := range pk.ColumnIDs {
 			ord := x.Table.ColumnOrdinal(id)
 			if ord < 0 || ord >= len(x.Cols) {
 				break
 			}
 			desc := i < len(pk.Desc) && pk.Desc[i]
-			out = append(out, SortKey{Idx: ord, Desc: desc != x.Reverse})
+			out = append(out, ordKey{Idx: ord, Desc: desc != x.Reverse, NotNull: true})
 		}
 		return out
 	case *Filter:
-		return ProvidedOrder(x.In)
+		return providedOrder(x.In)
 	case *Limit:
-		return ProvidedOrder(x.In)
+		return providedOrder(x.In)
 	case *Distinct:
 		// Streaming: the first row of each group passes in input order.
-		return ProvidedOrder(x.In)
+		return providedOrder(x.In)
 	case *Sort:
-		return x.Keys
+		out := make([]ordKey, len(x.Keys))
+		for i, k := range x.Keys {
+			out[i] = ordKey{Idx: k.Idx, Desc: k.Desc, NullsKnown: true, NullsFirst: k.NullsFirst}
+		}
+		return out
 	case *Project:
-		in := ProvidedOrder(x.In)
-		var out []SortKey
+		in := providedOrder(x.In)
+		var out []ordKey
 		for _, k := range in {
 			found := -1
 			for i, e := range x.Exprs {
@@ -49,7 +70,8 @@ func ProvidedOrder(n Node) []SortKey {
 			if found < 0 {
 				break
 			}
-			out = append(out, SortKey{Idx: found, Desc: k.Desc})
+			k.Idx = found
+			out = append(out, k)
 		}
 		return out
 	case *Join:
@@ -57,14 +79,13 @@ func ProvidedOrder(n Node) []SortKey {
 		// (FULL JOIN appends unmatched right rows at the end).
 		switch x.Kind {
 		case InnerJoin, LeftJoin, SemiJoin, AntiJoin:
-			if x.Merge != nil {
-				out := make([]SortKey, len(x.Merge.LeftCols))
-				for i, c := range x.Merge.LeftCols {
-					out[i] = SortKey{Idx: c, Desc: x.Merge.Desc[i]}
-				}
-				return out
+			// (A merge join's left input is ordered on at least its
+			// merge columns; left columns keep their values.)
+			lo := providedOrder(x.L)
+			if x.Merge != nil && len(lo) > len(x.Merge.LeftCols) {
+				lo = lo[:len(x.Merge.LeftCols)]
 			}
-			return ProvidedOrder(x.L)
+			return lo
 		}
 	}
 	return nil
@@ -105,38 +126,60 @@ func mergeSpec(j *Join) *MergeSpec {
 // planMergeJoins walks an optimized plan bottom-up and makes every join
 // with a merge ordering a merge join. Both inputs stream, so it needs no
 // build side in memory (only a group of equal right keys); that is
-// chosen over a hash join whenever it applies.
-func planMergeJoins(n Node) {
+// chosen over a hash join whenever it applies. A Sort whose input already
+// comes in its order (such as a merge join's output) is dropped.
+func planMergeJoins(n Node) Node {
 	switch x := n.(type) {
 	case *Filter:
-		planMergeJoins(x.In)
+		x.In = planMergeJoins(x.In)
 	case *Project:
-		planMergeJoins(x.In)
+		x.In = planMergeJoins(x.In)
 	case *Join:
-		planMergeJoins(x.L)
-		planMergeJoins(x.R)
+		x.L = planMergeJoins(x.L)
+		x.R = planMergeJoins(x.R)
 		x.Merge = mergeSpec(x)
 	case *Apply:
-		planMergeJoins(x.L)
-		planMergeJoins(x.R)
+		x.L = planMergeJoins(x.L)
+		x.R = planMergeJoins(x.R)
 	case *Agg:
-		planMergeJoins(x.In)
+		x.In = planMergeJoins(x.In)
 	case *Sort:
-		planMergeJoins(x.In)
+		x.In = planMergeJoins(x.In)
+		if orderSatisfies(providedOrder(x.In), x.Keys) {
+			return x.In
+		}
 	case *Limit:
-		planMergeJoins(x.In)
+		x.In = planMergeJoins(x.In)
 	case *Distinct:
-		planMergeJoins(x.In)
+		x.In = planMergeJoins(x.In)
 	case *SetOp:
-		planMergeJoins(x.L)
-		planMergeJoins(x.R)
+		x.L = planMergeJoins(x.L)
+		x.R = planMergeJoins(x.R)
 	case *Window:
-		planMergeJoins(x.In)
+		x.In = planMergeJoins(x.In)
 	case *Insert:
-		planMergeJoins(x.Input)
+		x.Input = planMergeJoins(x.Input)
 	case *Update:
-		planMergeJoins(x.Input)
+		x.Input = planMergeJoins(x.Input)
 	case *Delete:
-		planMergeJoins(x.Input)
+		x.Input = planMergeJoins(x.Input)
 	}
+	return n
+}
+
+// orderSatisfies: rows in order o are already sorted on keys, NULLs
+// included (the column has none, or they are where keys want them).
+func orderSatisfies(o []ordKey, keys []SortKey) bool {
+	if len(keys) == 0 || len(keys) > len(o) {
+		return false
+	}
+	for i, k := range keys {
+		if o[i].Idx != k.Idx || o[i].Desc != k.Desc {
+			return false
+		}
+		if !o[i].NotNull && !(o[i].NullsKnown && o[i].NullsFirst == k.NullsFirst) {
+			return false
+		}
+	}
+	return true
 }

@@ -112,6 +112,10 @@ func TestMemoryBudgetErrors(t *testing.T) {
 	s.fails("SELECT count(*) FROM mb AS a JOIN mb AS b ON a.v = b.v", "53200")
 	_, _, err := s.run("SELECT t, count(*) FROM mb GROUP BY t, k")
 	require.ErrorContains(t, err, "out of memory: the statement exceeded its memory budget of 64 KiB")
+	// Few groups, but aggregate states that keep every input.
+	s.fails("SELECT v % 2, string_agg(t, ',') FROM mb GROUP BY v % 2", "53200")
+	s.fails("SELECT array_agg(t) FROM mb", "53200")
+	s.fails("SELECT count(DISTINCT t || k) FROM mb", "53200")
 	// Within the budget.
 	s.query("SELECT count(*) FROM (SELECT v FROM mb GROUP BY v) AS x", "1000")
 
