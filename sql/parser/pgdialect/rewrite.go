@@ -672,6 +672,12 @@ func (w *Rewriter) Run(from, to int) error {
 					i++
 				}
 				continue
+			case "mode":
+				// mode() WITHIN GROUP: a keyword of the MySQL grammar
+				if toks[i+1].IsP("(") && (i == from || !toks[i-1].IsP(".")) {
+					w.emit(QuoteIdent(t.Val), t.Pos)
+					continue
+				}
 			case "stddev", "variance", "std":
 				// The MySQL grammar reads STDDEV and VARIANCE as the
 				// population forms; PostgreSQL's are the sample forms.
@@ -907,6 +913,41 @@ func (w *Rewriter) Run(from, to int) error {
 			case ")":
 				if top.inFrom && top.joins > 0 {
 					w.fail(t, "42601", "syntax error")
+					continue
+				}
+				// agg(args) WITHIN GROUP (ORDER BY x ...): agg(args, x ORDER BY x ...)
+				if top.call && toks[i+1].Is("within") && toks[i+2].Is("group") && toks[i+3].IsP("(") && toks[i+4].Is("order") && toks[i+5].Is("by") {
+					closeAt := matchClose(toks, i+3, to)
+					if closeAt < 0 || closeAt == i+6 {
+						w.fail(toks[i+1], "42601", "syntax error")
+						continue
+					}
+					exprEnd, depth := i+6, 0
+					for ; exprEnd < closeAt; exprEnd++ {
+						x := toks[exprEnd]
+						if x.IsP("(") || x.IsP("[") {
+							depth++
+						} else if x.IsP(")") || x.IsP("]") {
+							depth--
+						} else if depth == 0 && (x.IsP(",") || x.Is("asc") || x.Is("desc") || x.Is("nulls") || x.Is("using")) {
+							break
+						}
+					}
+					if n := len(w.R.Outs); n > 0 && w.R.Outs[n-1].Text != "(" {
+						w.emit(",", t.Pos)
+					}
+					w.R.Outs = append(w.R.Outs, w.sub(i+6, exprEnd)...)
+					w.R.AggOrders = append(w.R.AggOrders, [2]int{i + 6, closeAt})
+					w.emit(",", t.Pos)
+					w.emit(FuncAggOrder, t.Pos)
+					w.emit("(", t.Pos)
+					w.emit(strconv.Itoa(len(w.R.AggOrders)-1), t.Pos)
+					w.emit(")", t.Pos)
+					if len(stack) > 1 {
+						stack = stack[:len(stack)-1]
+					}
+					w.emit(")", t.Pos)
+					i = closeAt
 					continue
 				}
 				if len(stack) > 1 {
