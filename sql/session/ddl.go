@@ -174,6 +174,7 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 		if kind, ok := d.st.Identity[cd]; ok {
 			serial = true
 			col.IdentityAlways = kind == "always"
+			col.Identity = true
 		}
 		for _, o := range cd.Options {
 			switch o.Tp {
@@ -924,6 +925,7 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 	if kind, ok := d.st.Identity[cd]; ok {
 		serial = true
 		col.IdentityAlways = kind == "always"
+		col.Identity = true
 	}
 	nChecks := len(desc.Checks)
 	for _, o := range cd.Options {
