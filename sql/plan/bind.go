@@ -288,14 +288,16 @@ func hasWindow(nodes ...ast.Node) bool {
 	return v.window
 }
 
-func fieldName(f *ast.SelectField) string {
+func fieldName(f *ast.SelectField, casts map[*ast.FuncCastExpr]parser.PGType) string {
 	if f.AsName.O != "" {
 		return f.AsName.O
 	}
-	return exprName(f.Expr)
+	return exprName(f.Expr, casts)
 }
 
-func exprName(e ast.ExprNode) string {
+// exprName is PostgreSQL's FigureColname: casts takes the type names of
+// the statement's casts.
+func exprName(e ast.ExprNode, casts map[*ast.FuncCastExpr]parser.PGType) string {
 	switch e := e.(type) {
 	case *ast.ColumnNameExpr:
 		return e.Name.Name.O
@@ -312,12 +314,17 @@ func exprName(e ast.ExprNode) string {
 	case *ast.WindowFuncExpr:
 		return aggName(e.Name)
 	case *ast.FuncCastExpr:
-		if _, ok := e.Expr.(*ast.ColumnNameExpr); ok {
-			return exprName(e.Expr)
+		// a cast keeps a strong name (a column's, a function's) and
+		// otherwise takes the type's
+		if inner := exprName(e.Expr, casts); inner != "?column?" && inner != "case" {
+			return inner
+		}
+		if t, ok := casts[e]; ok && t.Name != "" {
+			return t.Name
 		}
 		return "?column?"
 	case *ast.ParenthesesExpr:
-		return exprName(e.Expr)
+		return exprName(e.Expr, casts)
 	case *ast.CaseExpr:
 		return "case"
 	case *ast.ExistsSubqueryExpr:
@@ -375,7 +382,7 @@ func (b *Binder) expandSelect(fields []*ast.SelectField, from *scope) ([]selItem
 			}
 			continue
 		}
-		items = append(items, selItem{ast: f.Expr, name: fieldName(f)})
+		items = append(items, selItem{ast: f.Expr, name: fieldName(f, b.Stmt.CastTypes)})
 	}
 	return items, nil
 }
