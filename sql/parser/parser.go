@@ -368,6 +368,7 @@ type attacher struct {
 	byItems  int
 	nullEQs  int
 	betweens int
+	groupBys int
 	// symmetric are the BETWEEN SYMMETRIC nodes (marked on entry, in text
 	// order, rewritten on leaving).
 	symmetric map[*ast.BetweenExpr]bool
@@ -416,6 +417,14 @@ func (v *attacher) Enter(n ast.Node) (ast.Node, bool) {
 				setMySQLType(x.Tp, t, false)
 			}
 		}
+	case *ast.GroupByClause:
+		if v.groupBys < len(v.f.rw.GroupingSets) && v.f.rw.GroupingSets[v.groupBys] != nil {
+			if v.st.GroupingSets == nil {
+				v.st.GroupingSets = map[*ast.GroupByClause][][]int{}
+			}
+			v.st.GroupingSets[x] = v.f.rw.GroupingSets[v.groupBys]
+		}
+		v.groupBys++
 	case *ast.BetweenExpr:
 		if v.betweens < len(v.f.rw.BetweenSym) && v.f.rw.BetweenSym[v.betweens] {
 			if v.symmetric == nil {

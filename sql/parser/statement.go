@@ -52,6 +52,10 @@ type Statement struct {
 	// ("user": values given for identity columns are replaced by their
 	// defaults); "" otherwise.
 	Overriding string
+	// GroupingSets are the grouping sets of a GROUP BY written with
+	// ROLLUP, CUBE or GROUPING SETS: indices into its Items (the
+	// deduplicated expressions), one list per set.
+	GroupingSets map[*ast.GroupByClause][][]int
 	// DistinctOn is SELECT DISTINCT ON (exprs) of the outermost SELECT.
 	DistinctOn []ast.ExprNode
 	// Index holds what CREATE INDEX says beyond the tree (CONCURRENTLY,

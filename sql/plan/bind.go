@@ -23,6 +23,9 @@ type Binder struct {
 	// unknownLits are the select-list literals of unknown type resolved
 	// to text (a set operation resolves them against the other branch).
 	unknownLits map[*Const]bool
+	// groupNull marks, for each branch SELECT of a ROLLUP/CUBE/GROUPING
+	// SETS query, the GROUP BY items outside its set.
+	groupNull map[*ast.SelectStmt]map[int]bool
 	Coll        *catalog.Collection
 	DB          catalog.ID
 	Schema      catalog.ID
@@ -388,6 +391,11 @@ func (b *Binder) expandSelect(fields []*ast.SelectField, from *scope) ([]selItem
 }
 
 func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
+	if sel.GroupBy != nil {
+		if sets := b.Stmt.GroupingSets[sel.GroupBy]; len(sets) > 0 {
+			return b.bindGroupingSets(sel, sets, parent)
+		}
+	}
 	pop, err := b.pushCTEs(sel.With, parent)
 	if err != nil {
 		return nil, err
@@ -509,7 +517,8 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		agg := &aggScope{in: from}
 		if sel.GroupBy != nil {
 			from.noAgg = "GROUP BY"
-			for _, g := range sel.GroupBy.Items {
+			nulled := b.groupNull[sel]
+			for gi, g := range sel.GroupBy.Items {
 				ge := g.Expr
 				if pe, ok := ge.(*ast.PositionExpr); ok && pe.P == nil {
 					ge = &valuedriver.Value{Kind: valuedriver.KindInt, Int: int64(pe.N)}
@@ -540,6 +549,10 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 					return nil, err
 				}
 				agg.groupKeys = append(agg.groupKeys, exprKey(ge))
+				if nulled[gi] {
+					// not in this grouping set: NULL, grouping nothing
+					e = &Const{D: types.Null, T: e.Type()}
+				}
 				agg.groups = append(agg.groups, e)
 			}
 			from.noAgg = ""
@@ -798,3 +811,78 @@ func (it selItem) astOr() ast.Node {
 	}
 	return &ast.ColumnNameExpr{Name: &ast.ColumnName{Name: ast.NewCIStr(it.name)}}
 }
+
+// bindGroupingSets binds SELECT ... GROUP BY ROLLUP/CUBE/GROUPING SETS as
+// the UNION ALL of one grouped SELECT per set, in which the GROUP BY items
+// outside the set are NULL; ORDER BY and LIMIT apply to the union.
+func (b *Binder) bindGroupingSets(sel *ast.SelectStmt, sets [][]int, parent *scope) (Node, error) {
+	if hasGroupingCall(sel) {
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "GROUPING() is not supported")
+	}
+	list := &ast.SetOprSelectList{}
+	if b.groupNull == nil {
+		b.groupNull = map[*ast.SelectStmt]map[int]bool{}
+	}
+	nulls := make([]map[int]bool, len(sets))
+	for k, set := range sets {
+		in := map[int]bool{}
+		for _, i := range set {
+			in[i] = true
+		}
+		nulls[k] = map[int]bool{}
+		for i := range sel.GroupBy.Items {
+			if !in[i] {
+				nulls[k][i] = true
+			}
+		}
+		c := *sel
+		c.With, c.OrderBy, c.Limit = nil, nil, nil
+		c.GroupBy = &ast.GroupByClause{Items: sel.GroupBy.Items, Rollup: sel.GroupBy.Rollup}
+		if k > 0 {
+			op := ast.UnionAll
+			c.AfterSetOperator = &op
+		} else {
+			c.AfterSetOperator = nil
+		}
+		list.Selects = append(list.Selects, &c)
+		b.groupNull[&c] = nulls[k]
+	}
+	return b.bindSetOp(sel.With, list, sel.OrderBy, sel.Limit, parent)
+}
+
+func hasGroupingCall(sel *ast.SelectStmt) bool {
+	found := false
+	check := func(n ast.Node) {
+		if n == nil {
+			return
+		}
+		n.Accept(&funcFinder{name: "grouping", found: &found})
+	}
+	for _, f := range sel.Fields.Fields {
+		check(f.Expr)
+	}
+	if sel.Having != nil {
+		check(sel.Having.Expr)
+	}
+	if sel.OrderBy != nil {
+		for _, o := range sel.OrderBy.Items {
+			check(o.Expr)
+		}
+	}
+	return found
+}
+
+// funcFinder reports whether a call of function name occurs.
+type funcFinder struct {
+	name  string
+	found *bool
+}
+
+func (f *funcFinder) Enter(n ast.Node) (ast.Node, bool) {
+	if fc, ok := n.(*ast.FuncCallExpr); ok && fc.FnName.L == f.name {
+		*f.found = true
+	}
+	return n, *f.found
+}
+
+func (f *funcFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
