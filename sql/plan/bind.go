@@ -26,11 +26,11 @@ type Binder struct {
 	// groupNull marks, for each branch SELECT of a ROLLUP/CUBE/GROUPING
 	// SETS query, the GROUP BY items outside its set.
 	groupNull map[*ast.SelectStmt]map[int]bool
-	Coll        *catalog.Collection
-	DB          catalog.ID
-	Schema      catalog.ID
-	Stmt        *parser.Statement
-	Eval        *sem.EvalContext
+	Coll      *catalog.Collection
+	DB        catalog.ID
+	Schema    catalog.ID
+	Stmt      *parser.Statement
+	Eval      *sem.EvalContext
 	// Params are the parameter types (given by the client or inferred);
 	// nil entries are not yet known.
 	Params    []*types.T

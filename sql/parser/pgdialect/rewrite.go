@@ -36,7 +36,7 @@ type Rewritten struct {
 	// for a plain GROUP BY (ROLLUP, CUBE and GROUPING SETS are rewritten
 	// to the list of their expressions).
 	GroupingSets [][][]int
-	Notices    []string
+	Notices      []string
 	// AggOrders are the token ranges of the ORDER BY items inside aggregate
 	// calls, indexed by the __pg_aggorder(k) argument standing for them.
 	AggOrders [][2]int
