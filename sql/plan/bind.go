@@ -655,6 +655,9 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 	// Build: [Agg] [Filter having] [Window] Project [Sort] [Distinct] [Limit] [trim].
 	if grouped {
 		ag := &Agg{In: cur, Groups: post.agg.groups, Aggs: post.agg.aggs}
+		if nulled := b.groupNull[sel]; len(nulled) > 0 && len(nulled) == len(sel.GroupBy.Items) {
+			ag.Total = true // the grouping set (): one row even for no input
+		}
 		for i, g := range post.agg.groups {
 			ag.Cols = append(ag.Cols, Col{Name: post.cols[i].Name, T: g.Type()})
 		}
