@@ -473,7 +473,17 @@ func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
 			return &ast.ParenthesesExpr{Expr: &ast.BinaryOperationExpr{Op: op, L: x, R: swapped}}, true
 		}
 	case *ast.PatternLikeOrIlikeExpr:
-		// handled by the grammar
+		// x [NOT] [I]LIKE ANY|ALL (array)
+		if fc, ok := x.Pattern.(*ast.FuncCallExpr); ok && (fc.FnName.L == pgdialect.FuncAny || fc.FnName.L == pgdialect.FuncAll) && len(fc.Args) == 1 {
+			like := "like"
+			if !x.IsLike {
+				like = "ilike"
+			}
+			if x.Not {
+				like = "not " + like
+			}
+			return &QuantifiedExpr{Like: like, Left: x.Expr, Right: fc.Args[0], All: fc.FnName.L == pgdialect.FuncAll}, true
+		}
 	case *ast.AggregateFuncExpr:
 		x.Args = v.takeAggOrder(x, x.Args)
 	case *ast.FuncCallExpr:

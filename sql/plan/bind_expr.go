@@ -433,6 +433,9 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		return b.bindBinary(op, n.L, n.R, sc)
 	case *parser.QuantifiedExpr:
 		op, ok := binOps[n.Op]
+		if n.Like != "" {
+			op, ok = map[string]sem.BinaryOp{"like": sem.OpLike, "ilike": sem.OpILike, "not like": sem.OpNotLike, "not ilike": sem.OpNotILike}[n.Like]
+		}
 		if !ok {
 			return nil, pgerr.New(pgerr.FeatureNotSupported, "operator %s is not supported with ANY/ALL", n.Op)
 		}
