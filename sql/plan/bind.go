@@ -26,11 +26,13 @@ type Binder struct {
 	// groupNull marks, for each branch SELECT of a ROLLUP/CUBE/GROUPING
 	// SETS query, the GROUP BY items outside its set.
 	groupNull map[*ast.SelectStmt]map[int]bool
-	Coll      *catalog.Collection
-	DB        catalog.ID
-	Schema    catalog.ID
-	Stmt      *parser.Statement
-	Eval      *sem.EvalContext
+	// grouping is the GROUP BY of the SELECT being bound, for GROUPING().
+	grouping *groupingCtx
+	Coll     *catalog.Collection
+	DB       catalog.ID
+	Schema   catalog.ID
+	Stmt     *parser.Statement
+	Eval     *sem.EvalContext
 	// Params are the parameter types (given by the client or inferred);
 	// nil entries are not yet known.
 	Params    []*types.T
@@ -401,6 +403,12 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		return nil, err
 	}
 	defer pop()
+	savedGrouping := b.grouping
+	defer func() { b.grouping = savedGrouping }()
+	b.grouping = nil
+	if sel.GroupBy != nil {
+		b.grouping = &groupingCtx{items: sel.GroupBy.Items, nulled: b.groupNull[sel]}
+	}
 	if sel.Kind == ast.SelectStmtKindValues {
 		return nil, pgerr.New(pgerr.FeatureNotSupported, "VALUES form not supported here")
 	}
@@ -819,9 +827,6 @@ func (it selItem) astOr() ast.Node {
 // the UNION ALL of one grouped SELECT per set, in which the GROUP BY items
 // outside the set are NULL; ORDER BY and LIMIT apply to the union.
 func (b *Binder) bindGroupingSets(sel *ast.SelectStmt, sets [][]int, parent *scope) (Node, error) {
-	if hasGroupingCall(sel) {
-		return nil, pgerr.New(pgerr.FeatureNotSupported, "GROUPING() is not supported")
-	}
 	list := &ast.SetOprSelectList{}
 	if b.groupNull == nil {
 		b.groupNull = map[*ast.SelectStmt]map[int]bool{}
@@ -853,39 +858,40 @@ func (b *Binder) bindGroupingSets(sel *ast.SelectStmt, sets [][]int, parent *sco
 	return b.bindSetOp(sel.With, list, sel.OrderBy, sel.Limit, parent)
 }
 
-func hasGroupingCall(sel *ast.SelectStmt) bool {
-	found := false
-	check := func(n ast.Node) {
-		if n == nil {
-			return
+// groupingCtx is a SELECT's GROUP BY items and those outside the grouping
+// set being bound.
+type groupingCtx struct {
+	items  []*ast.ByItem
+	nulled map[int]bool
+}
+
+// groupingCall is GROUPING(args): bit i (from the right, for the last
+// argument) is set when that argument is not grouped in this set.
+func (b *Binder) groupingCall(args []ast.ExprNode) (Expr, error) {
+	g := b.grouping
+	if g == nil {
+		return nil, pgerr.New(pgerr.Grouping, "arguments to GROUPING must be grouping expressions of the associated query level")
+	}
+	if len(args) == 0 || len(args) > 31 {
+		return nil, pgerr.New(pgerr.UndefinedFunction, "function grouping with %d arguments does not exist", len(args))
+	}
+	mask := int64(0)
+	for _, a := range args {
+		key := exprKey(a)
+		idx := -1
+		for i, it := range g.items {
+			if exprKey(it.Expr) == key {
+				idx = i
+				break
+			}
 		}
-		n.Accept(&funcFinder{name: "grouping", found: &found})
-	}
-	for _, f := range sel.Fields.Fields {
-		check(f.Expr)
-	}
-	if sel.Having != nil {
-		check(sel.Having.Expr)
-	}
-	if sel.OrderBy != nil {
-		for _, o := range sel.OrderBy.Items {
-			check(o.Expr)
+		if idx < 0 {
+			return nil, pgerr.New(pgerr.Grouping, "arguments to GROUPING must be grouping expressions of the associated query level")
+		}
+		mask <<= 1
+		if g.nulled[idx] {
+			mask |= 1
 		}
 	}
-	return found
+	return &Const{D: types.DInt(mask), T: types.Int4}, nil
 }
-
-// funcFinder reports whether a call of function name occurs.
-type funcFinder struct {
-	name  string
-	found *bool
-}
-
-func (f *funcFinder) Enter(n ast.Node) (ast.Node, bool) {
-	if fc, ok := n.(*ast.FuncCallExpr); ok && fc.FnName.L == f.name {
-		*f.found = true
-	}
-	return n, *f.found
-}
-
-func (f *funcFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }

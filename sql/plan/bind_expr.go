@@ -830,6 +830,8 @@ func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
 		return &NullIf{L: be.L, R: be.R, Eq: be.Ov}, nil
 	case "nextval", "currval", "setval", "lastval":
 		return b.bindSeqFunc(name, n, sc)
+	case "grouping":
+		return b.groupingCall(n.Args)
 	case "concat":
 		if len(n.Args) == 2 && n.FnName.O == "concat" {
 			// a || b (PIPES_AS_CONCAT) — the parser spells it concat.
