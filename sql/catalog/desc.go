@@ -122,6 +122,8 @@ type Column struct {
 	// IdentityAlways marks a GENERATED ALWAYS AS IDENTITY column: only
 	// DEFAULT may be written to it.
 	IdentityAlways bool `json:",omitempty"`
+	// Identity marks a GENERATED {ALWAYS|BY DEFAULT} AS IDENTITY column.
+	Identity bool `json:",omitempty"`
 }
 
 // Index is the primary or a secondary index.

@@ -657,8 +657,12 @@ func (env *Env) newAgg(n *plan.Agg) (Iter, error) {
 		}
 	}
 	_ = inCols
-	if len(n.Groups) == 0 && len(order) == 0 {
-		order = append(order, newGroup(Row{}))
+	if (len(n.Groups) == 0 || n.Total) && len(order) == 0 {
+		key := make(Row, len(n.Groups))
+		for i := range key {
+			key[i] = types.Null
+		}
+		order = append(order, newGroup(key))
 	}
 	out := make([]Row, 0, len(order))
 	for _, g := range order {

@@ -45,6 +45,9 @@ type QuantifiedExpr struct {
 	Op          opcode.Op
 	Left, Right ast.ExprNode
 	All         bool
+	// Like is "like", "ilike", "not like" or "not ilike" for x [NOT]
+	// [I]LIKE ANY|ALL (array) (Op is then unused).
+	Like string
 }
 
 // Restore implements ast.Node.

@@ -368,6 +368,7 @@ type attacher struct {
 	byItems  int
 	nullEQs  int
 	betweens int
+	groupBys int
 	// symmetric are the BETWEEN SYMMETRIC nodes (marked on entry, in text
 	// order, rewritten on leaving).
 	symmetric map[*ast.BetweenExpr]bool
@@ -416,6 +417,14 @@ func (v *attacher) Enter(n ast.Node) (ast.Node, bool) {
 				setMySQLType(x.Tp, t, false)
 			}
 		}
+	case *ast.GroupByClause:
+		if v.groupBys < len(v.f.rw.GroupingSets) && v.f.rw.GroupingSets[v.groupBys] != nil {
+			if v.st.GroupingSets == nil {
+				v.st.GroupingSets = map[*ast.GroupByClause][][]int{}
+			}
+			v.st.GroupingSets[x] = v.f.rw.GroupingSets[v.groupBys]
+		}
+		v.groupBys++
 	case *ast.BetweenExpr:
 		if v.betweens < len(v.f.rw.BetweenSym) && v.f.rw.BetweenSym[v.betweens] {
 			if v.symmetric == nil {
@@ -464,7 +473,17 @@ func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
 			return &ast.ParenthesesExpr{Expr: &ast.BinaryOperationExpr{Op: op, L: x, R: swapped}}, true
 		}
 	case *ast.PatternLikeOrIlikeExpr:
-		// handled by the grammar
+		// x [NOT] [I]LIKE ANY|ALL (array)
+		if fc, ok := x.Pattern.(*ast.FuncCallExpr); ok && (fc.FnName.L == pgdialect.FuncAny || fc.FnName.L == pgdialect.FuncAll) && len(fc.Args) == 1 {
+			like := "like"
+			if !x.IsLike {
+				like = "ilike"
+			}
+			if x.Not {
+				like = "not " + like
+			}
+			return &QuantifiedExpr{Like: like, Left: x.Expr, Right: fc.Args[0], All: fc.FnName.L == pgdialect.FuncAll}, true
+		}
 	case *ast.AggregateFuncExpr:
 		x.Args = v.takeAggOrder(x, x.Args)
 	case *ast.FuncCallExpr:

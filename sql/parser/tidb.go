@@ -143,6 +143,21 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 	if aliasSkip[1] > 0 {
 		wk.w.Skip = setSkip(wk.w.Skip, aliasSkip[0], aliasSkip[1])
 	}
+	if isInsert {
+		// INSERT ... OVERRIDING {SYSTEM|USER} VALUE (before VALUES/SELECT)
+		depth := 0
+		for i := a; i < mainEnd; i++ {
+			if toks[i].IsP("(") {
+				depth++
+			} else if toks[i].IsP(")") {
+				depth--
+			} else if depth == 0 && toks[i].Is("overriding") && (toks[i+1].Is("system") || toks[i+1].Is("user")) && toks[i+2].Is("value") {
+				st.Overriding = toks[i+1].Val
+				wk.w.Skip = setSkip(wk.w.Skip, i, i+3)
+				break
+			}
+		}
+	}
 	wk.w.ColumnTypes = colTypes
 	if err := ddlRewrite(sql, toks, a, mainEnd, st, &wk.w); err != nil {
 		return err

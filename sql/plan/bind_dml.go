@@ -154,7 +154,7 @@ func (b *Binder) BindInsert(n *ast.InsertStmt) (*Insert, error) {
 		q = visibleOnly(q)
 		qc := q.Columns()
 		for k, t := range ins.Targets {
-			if k < len(qc) && d.Columns[t].IdentityAlways {
+			if k < len(qc) && d.Columns[t].IdentityAlways && b.Stmt.Overriding != "system" {
 				return nil, pgerr.New(pgerr.GeneratedAlways, "cannot insert a non-DEFAULT value into column %q", d.Columns[t].Name)
 			}
 		}
@@ -239,7 +239,11 @@ func (b *Binder) BindInsert(n *ast.InsertStmt) (*Insert, error) {
 
 func (b *Binder) bindSetValue(e ast.ExprNode, sc *scope, d *catalog.Descriptor, ord int, insert bool) (Expr, error) {
 	_, isDefault := e.(*ast.DefaultExpr)
-	if !isDefault && d.Columns[ord].IdentityAlways {
+	if insert && b.Stmt.Overriding == "user" && d.Columns[ord].Identity {
+		isDefault = true
+		e = &ast.DefaultExpr{}
+	}
+	if !isDefault && d.Columns[ord].IdentityAlways && !(insert && b.Stmt.Overriding == "system") {
 		if insert {
 			return nil, pgerr.New(pgerr.GeneratedAlways, "cannot insert a non-DEFAULT value into column %q", d.Columns[ord].Name)
 		}

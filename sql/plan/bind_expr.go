@@ -433,6 +433,9 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		return b.bindBinary(op, n.L, n.R, sc)
 	case *parser.QuantifiedExpr:
 		op, ok := binOps[n.Op]
+		if n.Like != "" {
+			op, ok = map[string]sem.BinaryOp{"like": sem.OpLike, "ilike": sem.OpILike, "not like": sem.OpNotLike, "not ilike": sem.OpNotILike}[n.Like]
+		}
 		if !ok {
 			return nil, pgerr.New(pgerr.FeatureNotSupported, "operator %s is not supported with ANY/ALL", n.Op)
 		}
@@ -827,6 +830,8 @@ func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
 		return &NullIf{L: be.L, R: be.R, Eq: be.Ov}, nil
 	case "nextval", "currval", "setval", "lastval":
 		return b.bindSeqFunc(name, n, sc)
+	case "grouping":
+		return b.groupingCall(n.Args)
 	case "concat":
 		if len(n.Args) == 2 && n.FnName.O == "concat" {
 			// a || b (PIPES_AS_CONCAT) — the parser spells it concat.

@@ -138,6 +138,9 @@ type Agg struct {
 	Groups []Expr
 	Aggs   []AggCall
 	Cols   []Col
+	// Total: the groups are all constant (the grouping set ()), so the
+	// result is one row even for no input, as without GROUP BY.
+	Total bool
 }
 
 // SortKey is one ORDER BY column.

@@ -121,8 +121,11 @@ func (d *ddl) addCheck(desc *catalog.Descriptor, name, col string, e ast.ExprNod
 }
 
 func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
-	if n.Select != nil || n.ReferTable != nil {
-		return "", pgerr.New(pgerr.FeatureNotSupported, "CREATE TABLE AS / LIKE is not supported")
+	if n.ReferTable != nil {
+		return "", pgerr.New(pgerr.FeatureNotSupported, "CREATE TABLE LIKE is not supported")
+	}
+	if n.Select != nil {
+		return d.createTableAs(n)
 	}
 	schema, err := d.schemaOf(n.Table)
 	if err != nil {
@@ -171,6 +174,7 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 		if kind, ok := d.st.Identity[cd]; ok {
 			serial = true
 			col.IdentityAlways = kind == "always"
+			col.Identity = true
 		}
 		for _, o := range cd.Options {
 			switch o.Tp {
@@ -921,6 +925,7 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 	if kind, ok := d.st.Identity[cd]; ok {
 		serial = true
 		col.IdentityAlways = kind == "always"
+		col.Identity = true
 	}
 	nChecks := len(desc.Checks)
 	for _, o := range cd.Options {
@@ -1179,4 +1184,77 @@ func hiddenPrimaryKey(desc *catalog.Descriptor) bool {
 	}
 	i := desc.ColumnOrdinal(desc.Primary.ColumnIDs[0])
 	return i >= 0 && desc.Columns[i].Hidden
+}
+
+// createTableAs is CREATE TABLE t AS query: the query's columns (unknown
+// literals as text), no primary key (the hidden rowid), filled with the
+// query's rows. The tag is SELECT n, as in PostgreSQL.
+func (d *ddl) createTableAs(n *ast.CreateTableStmt) (string, error) {
+	if len(n.Cols) > 0 || len(n.Constraints) > 0 {
+		return "", pgerr.New(pgerr.FeatureNotSupported, "CREATE TABLE AS with a column list is not supported")
+	}
+	schema, err := d.schemaOf(n.Table)
+	if err != nil {
+		return "", err
+	}
+	name := n.Table.Name.O
+	if old, err := d.coll.LookupID(d.ctx, d.b.DB, schema, name); err != nil {
+		return "", err
+	} else if old != 0 {
+		if n.IfNotExists {
+			d.notices = append(d.notices, fmt.Sprintf("relation %q already exists, skipping", name))
+			return "CREATE TABLE AS", nil
+		}
+		return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", name)
+	}
+	node, err := d.b.BindQuery(n.Select)
+	if err != nil {
+		return "", err
+	}
+	id, err := d.coll.NewID(d.ctx)
+	if err != nil {
+		return "", err
+	}
+	desc := &catalog.Descriptor{ID: id, Kind: catalog.KindTable, Name: name, ParentID: d.b.DB, SchemaID: schema, NextIndexID: 2}
+	var visible []int
+	for i, c := range node.Columns() {
+		if c.Hidden {
+			continue
+		}
+		visible = append(visible, i)
+		t := c.T
+		if t == nil || t.Family == types.UnknownFamily {
+			t = types.String
+		}
+		if _, dup := desc.ColumnByName(c.Name); dup != nil {
+			return "", pgerr.New(pgerr.DuplicateColumn, "column %q specified more than once", c.Name)
+		}
+		desc.NextColumnID++
+		desc.Columns = append(desc.Columns, catalog.Column{ID: desc.NextColumnID, Name: c.Name, Type: t, Nullable: true})
+	}
+	desc.NextColumnID++
+	desc.Columns = append(desc.Columns, catalog.Column{ID: desc.NextColumnID, Name: "rowid", Type: types.Int8, Hidden: true})
+	desc.Primary = &catalog.Index{ID: 1, Name: name + "_pkey", Unique: true, ColumnIDs: []catalog.ColumnID{desc.NextColumnID}, Desc: []bool{false}}
+	rows, err := exec.Collect(d.env, node)
+	if err != nil {
+		return "", err
+	}
+	if err := d.coll.Write(d.ctx, desc); err != nil {
+		return "", err
+	}
+	if err := d.coll.SetName(d.ctx, d.b.DB, schema, name, id); err != nil {
+		return "", err
+	}
+	rc := catalog.NewRowCodec(desc)
+	for _, r := range rows {
+		row := make(exec.Row, len(desc.Columns))
+		for k, i := range visible {
+			row[k] = r[i]
+		}
+		row[len(row)-1] = types.Null
+		if err := d.env.WriteRow(rc, row); err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("SELECT %d", len(rows)), nil
 }

@@ -31,7 +31,12 @@ type Rewritten struct {
 	// BetweenSym records, for each BETWEEN in text order, whether it was
 	// BETWEEN SYMMETRIC.
 	BetweenSym []bool
-	Notices    []string
+	// GroupingSets records, for each GROUP BY in text order, its grouping
+	// sets as indices into the emitted (deduplicated) GROUP BY list; nil
+	// for a plain GROUP BY (ROLLUP, CUBE and GROUPING SETS are rewritten
+	// to the list of their expressions).
+	GroupingSets [][][]int
+	Notices      []string
 	// AggOrders are the token ranges of the ORDER BY items inside aggregate
 	// calls, indexed by the __pg_aggorder(k) argument standing for them.
 	AggOrders [][2]int
@@ -133,6 +138,7 @@ func (w *Rewriter) Reset() {
 		NullsOrder:   r.NullsOrder[:0],
 		DistinctFrom: r.DistinctFrom[:0],
 		BetweenSym:   r.BetweenSym[:0],
+		GroupingSets: r.GroupingSets[:0],
 		AggOrders:    r.AggOrders[:0],
 		Identity:     clearSlice(r.Identity),
 		starts:       r.starts[:0],
@@ -151,6 +157,7 @@ func (w *Rewriter) Restart() {
 	r.NullsOrder = r.NullsOrder[:0]
 	r.DistinctFrom = r.DistinctFrom[:0]
 	r.BetweenSym = r.BetweenSym[:0]
+	r.GroupingSets = r.GroupingSets[:0]
 	r.Notices = nil
 	r.AggOrders = r.AggOrders[:0]
 	r.Identity = r.Identity[:0]
@@ -467,6 +474,12 @@ func (w *Rewriter) Run(from, to int) error {
 			case "by":
 				if n := len(w.R.Outs); n > 0 {
 					if p := w.R.Outs[n-1].Text; p == "order" || p == "group" || p == "partition" {
+						if p == "group" {
+							if next, ok := w.groupBy(i, to); ok {
+								i = next - 1
+								continue
+							}
+						}
 						top.byList = true
 						w.R.NullsOrder = append(w.R.NullsOrder, 0)
 					}
@@ -672,6 +685,12 @@ func (w *Rewriter) Run(from, to int) error {
 					i++
 				}
 				continue
+			case "mode":
+				// mode() WITHIN GROUP: a keyword of the MySQL grammar
+				if toks[i+1].IsP("(") && (i == from || !toks[i-1].IsP(".")) {
+					w.emit(QuoteIdent(t.Val), t.Pos)
+					continue
+				}
 			case "stddev", "variance", "std":
 				// The MySQL grammar reads STDDEV and VARIANCE as the
 				// population forms; PostgreSQL's are the sample forms.
@@ -907,6 +926,41 @@ func (w *Rewriter) Run(from, to int) error {
 			case ")":
 				if top.inFrom && top.joins > 0 {
 					w.fail(t, "42601", "syntax error")
+					continue
+				}
+				// agg(args) WITHIN GROUP (ORDER BY x ...): agg(args, x ORDER BY x ...)
+				if top.call && toks[i+1].Is("within") && toks[i+2].Is("group") && toks[i+3].IsP("(") && toks[i+4].Is("order") && toks[i+5].Is("by") {
+					closeAt := matchClose(toks, i+3, to)
+					if closeAt < 0 || closeAt == i+6 {
+						w.fail(toks[i+1], "42601", "syntax error")
+						continue
+					}
+					exprEnd, depth := i+6, 0
+					for ; exprEnd < closeAt; exprEnd++ {
+						x := toks[exprEnd]
+						if x.IsP("(") || x.IsP("[") {
+							depth++
+						} else if x.IsP(")") || x.IsP("]") {
+							depth--
+						} else if depth == 0 && (x.IsP(",") || x.Is("asc") || x.Is("desc") || x.Is("nulls") || x.Is("using")) {
+							break
+						}
+					}
+					if n := len(w.R.Outs); n > 0 && w.R.Outs[n-1].Text != "(" {
+						w.emit(",", t.Pos)
+					}
+					w.R.Outs = append(w.R.Outs, w.sub(i+6, exprEnd)...)
+					w.R.AggOrders = append(w.R.AggOrders, [2]int{i + 6, closeAt})
+					w.emit(",", t.Pos)
+					w.emit(FuncAggOrder, t.Pos)
+					w.emit("(", t.Pos)
+					w.emit(strconv.Itoa(len(w.R.AggOrders)-1), t.Pos)
+					w.emit(")", t.Pos)
+					if len(stack) > 1 {
+						stack = stack[:len(stack)-1]
+					}
+					w.emit(")", t.Pos)
+					i = closeAt
 					continue
 				}
 				if len(stack) > 1 {
@@ -1976,4 +2030,158 @@ var mysqlAggregate = map[string]bool{
 	"bit_and": true, "bit_or": true, "bit_xor": true, "std": true, "stddev": true, "stddev_pop": true,
 	"stddev_samp": true, "variance": true, "var_pop": true, "var_samp": true, "json_arrayagg": true,
 	"json_objectagg": true, "approx_count_distinct": true, "approx_percentile": true,
+}
+
+// groupBy handles GROUP BY (toks[i] is BY): a list with ROLLUP, CUBE or
+// GROUPING SETS is emitted as the deduplicated list of its expressions,
+// the sets recorded in GroupingSets; a plain list records nil and is left
+// to the main loop (ok false).
+func (w *Rewriter) groupBy(i, to int) (int, bool) {
+	toks := w.Toks
+	end, depth := i+1, 0
+	special := false
+	for ; end < to; end++ {
+		t := toks[end]
+		if t.IsP("(") || t.IsP("[") {
+			depth++
+		} else if t.IsP(")") || t.IsP("]") {
+			if depth == 0 {
+				break
+			}
+			depth--
+		} else if depth == 0 && t.Kind == Ident {
+			switch t.Val {
+			case "having", "order", "limit", "offset", "window", "union", "except", "intersect", "fetch", "for", "returning":
+				goto done
+			case "rollup", "cube":
+				special = special || toks[end+1].IsP("(")
+			case "grouping":
+				special = special || toks[end+1].Is("sets")
+			}
+		}
+	}
+done:
+	if !special {
+		w.R.GroupingSets = append(w.R.GroupingSets, nil)
+		return 0, false
+	}
+	var exprs [][2]int
+	var keys []string
+	index := func(a, b int) int {
+		var sb strings.Builder
+		for k := a; k < b; k++ {
+			sb.WriteString(toks[k].Raw(w.Src))
+			sb.WriteByte(' ')
+		}
+		key := strings.ToLower(sb.String())
+		for k, x := range keys {
+			if x == key {
+				return k
+			}
+		}
+		keys = append(keys, key)
+		exprs = append(exprs, [2]int{a, b})
+		return len(exprs) - 1
+	}
+	// split toks[a:b] at depth-0 commas
+	split := func(a, b int) [][2]int {
+		var out [][2]int
+		d, s0 := 0, a
+		for k := a; k < b; k++ {
+			if toks[k].IsP("(") || toks[k].IsP("[") {
+				d++
+			} else if toks[k].IsP(")") || toks[k].IsP("]") {
+				d--
+			} else if d == 0 && toks[k].IsP(",") {
+				out = append(out, [2]int{s0, k})
+				s0 = k + 1
+			}
+		}
+		if b > s0 {
+			out = append(out, [2]int{s0, b})
+		}
+		return out
+	}
+	// a grouping element: (a, b), () or a
+	elem := func(r [2]int) []int {
+		if toks[r[0]].IsP("(") && matchClose(toks, r[0], r[1]) == r[1]-1 {
+			var out []int
+			for _, x := range split(r[0]+1, r[1]-1) {
+				out = append(out, index(x[0], x[1]))
+			}
+			return out
+		}
+		return []int{index(r[0], r[1])}
+	}
+	sets := [][]int{{}}
+	cross := func(with [][]int) {
+		var out [][]int
+		for _, a := range sets {
+			for _, b := range with {
+				out = append(out, append(append([]int{}, a...), b...))
+			}
+		}
+		sets = out
+	}
+	for _, item := range split(i+1, end) {
+		t := toks[item[0]]
+		switch {
+		case (t.Is("rollup") || t.Is("cube")) && toks[item[0]+1].IsP("(") && matchClose(toks, item[0]+1, item[1]) == item[1]-1:
+			var parts [][]int
+			for _, x := range split(item[0]+2, item[1]-1) {
+				parts = append(parts, elem(x))
+			}
+			var with [][]int
+			if t.Is("rollup") {
+				for n := len(parts); n >= 0; n-- {
+					var s []int
+					for _, p := range parts[:n] {
+						s = append(s, p...)
+					}
+					with = append(with, s)
+				}
+			} else {
+				if len(parts) > 12 {
+					w.fail(t, "54000", "CUBE is limited to 12 elements")
+					return end, true
+				}
+				for mask := (1 << len(parts)) - 1; mask >= 0; mask-- {
+					var s []int
+					for k, p := range parts {
+						if mask&(1<<k) != 0 {
+							s = append(s, p...)
+						}
+					}
+					with = append(with, s)
+				}
+			}
+			cross(with)
+		case t.Is("grouping") && toks[item[0]+1].Is("sets") && toks[item[0]+2].IsP("(") && matchClose(toks, item[0]+2, item[1]) == item[1]-1:
+			var with [][]int
+			for _, x := range split(item[0]+3, item[1]-1) {
+				if toks[x[0]].Is("rollup") || toks[x[0]].Is("cube") || toks[x[0]].Is("grouping") {
+					w.fail(toks[x[0]], "0A000", "nested grouping sets are not supported")
+					return end, true
+				}
+				with = append(with, elem(x))
+			}
+			cross(with)
+		default:
+			cross([][]int{elem(item)})
+		}
+	}
+	if len(exprs) == 0 {
+		w.fail(toks[i], "0A000", "GROUP BY () is not supported")
+		return end, true
+	}
+	w.emit("BY", toks[i].Pos)
+	for k, e := range exprs {
+		if k > 0 {
+			w.emit(",", toks[e[0]].Pos)
+		}
+		w.R.NullsOrder = append(w.R.NullsOrder, 0)
+		w.R.Outs = append(w.R.Outs, w.sub(e[0], e[1])...)
+	}
+	w.R.GroupingSets = append(w.R.GroupingSets, sets)
+	return end, true
 }
