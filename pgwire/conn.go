@@ -433,7 +433,9 @@ func (c *serverConn) reportParams(initial bool) {
 		c.reported[name] = v
 		c.be.Send(&pgproto3.ParameterStatus{Name: name, Value: v})
 		if name == "TimeZone" {
-			if loc, err := loadLocation(v); err == nil {
+			if l, ok := c.sess.(locationer); ok && l.Location() != nil {
+				c.loc = l.Location()
+			} else if loc, err := loadLocation(v); err == nil {
 				c.loc = loc
 			}
 		}

@@ -2,6 +2,7 @@ package pgwire
 
 import (
 	"github.com/jackc/pgx/v5/pgproto3"
+	"time"
 
 	"github.com/tesseradb/tessera/sql/conn"
 	"github.com/tesseradb/tessera/sql/types"
@@ -36,6 +37,13 @@ var _ conn.CopyOutWriter = (*resultWriter)(nil)
 // Columns implements conn.ResultWriter.
 func (w *resultWriter) Columns(cols []conn.Column) error {
 	w.cols = cols
+	if l, ok := w.c.sess.(locationer); ok {
+		// the time zone as of this statement (a SET earlier in the same
+		// simple-protocol message has already changed it)
+		if loc := l.Location(); loc != nil {
+			w.c.loc = loc
+		}
+	}
 	w.formats = resolveFormats(w.formatCodes, len(cols))
 	if w.describe {
 		w.c.be.Send(rowDescription(cols, w.formats))
@@ -158,3 +166,6 @@ func (w *resultWriter) Notice(n conn.Notice) error {
 	w.c.be.Send(&pgproto3.NoticeResponse{Severity: sev, SeverityUnlocalized: sev, Code: code, Message: n.Message})
 	return w.c.writeErr
 }
+
+// locationer is a session that knows its TimeZone as a location.
+type locationer interface{ Location() *time.Location }

@@ -169,8 +169,16 @@ func (c *cycle) moveReplicaFrom(src kvpb.StoreID, full bool, mean float64) bool 
 		if r.Leaseholder == src {
 			// The lease goes with the replica to the new store: it is the
 			// emptiest, and a range's lease never returns to a store the
-			// range left (no lease ping-pong between the old voters).
-			b.transferLease(t)
+			// range left (no lease ping-pong between the old voters). A
+			// system range's lease stays on a remaining voter instead (see
+			// leaseTargetBusy).
+			lt := t
+			if r.System() {
+				if o, ok := c.bestLeaseTarget(r, src, t); ok {
+					lt = o
+				}
+			}
+			b.transferLease(lt)
 		}
 		c.emit(b.remove(src))
 		return true
@@ -217,7 +225,7 @@ func (c *cycle) rebalanceLeases() {
 				return false
 			}
 			t, ok := c.bestLeaseTarget(r, src, 0)
-			if !ok || c.leases[t] > c.leases[src]-2 {
+			if !ok || c.leases[t] > c.leases[src]-2 || c.leaseTargetBusy(r, t, 0) {
 				return false
 			}
 			// A store below the lease band still takes cold leases (no
@@ -276,7 +284,7 @@ func (c *cycle) rebalanceLoad() {
 				continue
 			}
 			t, ok := c.coolestVoter(r, src)
-			if !ok || c.qps[t]+r.QPS >= c.qps[src]-r.QPS {
+			if !ok || c.qps[t]+r.QPS >= c.qps[src]-r.QPS || c.leaseTargetBusy(r, t, 0) {
 				continue
 			}
 			if float64(c.leases[t]+1) > math.Ceil(lmean*(1+thr)) || float64(c.leases[src]-1) < math.Floor(lmean*(1-thr)) {

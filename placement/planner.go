@@ -249,25 +249,40 @@ func (c *cycle) bestLeaseTarget(r *Range, except kvpb.StoreID, extra kvpb.StoreI
 	if extra != 0 {
 		cands = append(cands, extra)
 	}
-	best := make([]kvpb.StoreID, 0, 8)
-	bestN := 0
-	for _, id := range cands {
-		if id == except || !c.leaseEligible(id) {
-			continue
+	// A system range's lease avoids busy targets while another will do.
+	for _, avoidBusy := range []bool{true, false} {
+		best := make([]kvpb.StoreID, 0, 8)
+		bestN := 0
+		for _, id := range cands {
+			if id == except || !c.leaseEligible(id) || avoidBusy && c.leaseTargetBusy(r, id, extra) {
+				continue
+			}
+			n := c.leases[id]
+			switch {
+			case len(best) == 0 || n < bestN:
+				best, bestN = append(best[:0], id), n
+			case n == bestN:
+				best = append(best, id)
+			}
 		}
-		n := c.leases[id]
-		switch {
-		case len(best) == 0 || n < bestN:
-			best, bestN = append(best[:0], id), n
-		case n == bestN:
-			best = append(best, id)
+		if len(best) > 0 {
+			sort.Slice(best, func(i, j int) bool { return best[i] < best[j] })
+			return best[c.rng.Intn(len(best))], true
 		}
 	}
-	if len(best) == 0 {
-		return 0, false
-	}
-	sort.Slice(best, func(i, j int) bool { return best[i] < best[j] })
-	return best[c.rng.Intn(len(best))], true
+	return 0, false
+}
+
+// leaseTargetBusy reports whether store t is a poor home for r's lease
+// right now: r is a system range (meta, node liveness, the placement
+// lease, settings: every node's heartbeats depend on it) and t is
+// receiving snapshots, or is extra, the store this operator is adding a
+// replica on (it will just have applied a snapshot and may still be
+// applying others). A leaseholder busy writing snapshots serves the range
+// late: liveness heartbeats time out and every node looks dead. The lease
+// balancer moves the lease there later, once the store is quiet.
+func (c *cycle) leaseTargetBusy(r *Range, t, extra kvpb.StoreID) bool {
+	return r.System() && (t == extra || c.incoming[t] > 0)
 }
 
 // inRange reports whether key lies strictly inside r (after its start).

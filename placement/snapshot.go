@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/tesseradb/tessera/kv/keys"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/placement/settings"
 )
@@ -136,6 +137,11 @@ type Range struct {
 	// boundary alone until then. Zero: an ordinary boundary.
 	StickyUntil time.Time
 }
+
+// System reports whether r holds system keys (meta records, node
+// liveness, the placement lease, settings): it starts below the table
+// data.
+func (r *Range) System() bool { return bytes.Compare(r.StartKey, keys.TablePrefix) < 0 }
 
 // Replica returns the replica on store s, if any.
 func (r *Range) Replica(s kvpb.StoreID) (Replica, bool) {

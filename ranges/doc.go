@@ -123,8 +123,13 @@
 // HardState and truncated state are served by ranges/raftstorage.
 // Snapshots (replica_snapshot.go) carry the replicated range-local keys,
 // the user data and its lock table from one engine snapshot, in chunks;
-// the receiver stages them in a batch that first clears the range, lets
-// raft accept the MsgSnap, and commits it with the log reset atomically.
+// the receiver streams them into sstables (one per span it clears, each
+// holding a ClearRange of its span and the snapshot's keys; written and
+// synced as the data arrives, off the Raft loop), lets raft accept the
+// MsgSnap, and then ingests them together with a small table holding the
+// raft state (log reset, HardState, replica ID) in one atomic ingestion:
+// a crash leaves the old replica or the new one, and the Raft loop pays
+// an ingestion, not a copy of the data.
 //
 // # Lock order
 //

@@ -3,6 +3,10 @@ package ranges
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/tracker"
 
 	"github.com/tesseradb/tessera/kv/concurrency/spanlatch"
 	"github.com/tesseradb/tessera/kv/kvpb"
@@ -57,6 +61,12 @@ func (s *Store) TransferLease(ctx context.Context, rangeID kvpb.RangeID, target 
 	if rep.ID() == r.ReplicaID() {
 		return lease, nil
 	}
+	// A target that is behind (still receiving or applying a snapshot, or
+	// down) would hold a lease it cannot serve: wait until it has caught
+	// up, or fail and keep the lease here.
+	if err := r.waitLeaseTargetCaughtUp(ctx, rep.ID()); err != nil {
+		return nil, err
+	}
 	r.mu.Lock()
 	r.mu.transferTarget = rep
 	r.mu.Unlock()
@@ -94,7 +104,12 @@ func (s *Store) TransferLease(ctx context.Context, rangeID kvpb.RangeID, target 
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			<-p.done // resolved by application, rejection or Stop
+			// Resolved by application or rejection; Stop fails proposals
+			// only after its wg.Wait, so it must not wait for this one.
+			select {
+			case <-p.done:
+			case <-s.stopper:
+			}
 			clear()
 		}()
 		return nil, &kvpb.AmbiguousResultError{RangeId: uint64(rangeID), Reason: "lease transfer in flight at the deadline"}
@@ -104,4 +119,39 @@ func (s *Store) TransferLease(ctx context.Context, rangeID kvpb.RangeID, target 
 	r.mu.Unlock()
 	s.sched.enqueue(rangeID)
 	return nl, nil
+}
+
+// waitLeaseTargetCaughtUp waits, when this replica leads, until raft
+// replicates to id normally (not probing, not sending it a snapshot) and
+// id has every entry committed when the wait started. A non-leader cannot
+// see progress and does not wait.
+func (r *Replica) waitLeaseTargetCaughtUp(ctx context.Context, id kvpb.ReplicaID) error {
+	poll := time.NewTicker(r.store.cfg.TickInterval)
+	defer poll.Stop()
+	var target uint64
+	for {
+		r.raftMu.Lock()
+		st := r.raftMu.rn.Status()
+		r.raftMu.Unlock()
+		if st.RaftState != raft.StateLeader {
+			return nil
+		}
+		if target == 0 {
+			target = st.GetCommit()
+		}
+		pr, ok := st.Progress[uint64(id)]
+		if ok && pr.State == tracker.StateReplicate && pr.Match >= target {
+			return nil
+		}
+		select {
+		case <-poll.C:
+		case <-ctx.Done():
+			state := "unknown to raft"
+			if ok {
+				state = fmt.Sprintf("%s at %d of %d", pr.State, pr.Match, target)
+			}
+			return &kvpb.UnavailableError{RangeId: uint64(r.rangeID),
+				Reason: fmt.Sprintf("lease transfer target replica %d has not caught up (%s); the lease stays", id, state)}
+		}
+	}
 }

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"github.com/tesseradb/tessera/kv/keys"
 	"io"
+	"slices"
 	"time"
 
+	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 
@@ -25,13 +27,100 @@ import (
 // that same engine snapshot, so data and metadata always agree.
 
 // incomingSnapshot is a received snapshot waiting for raft to accept its
-// MsgSnap.
+// MsgSnap: its data staged in finished sstables (each clearing its span
+// before adding the snapshot's keys), ingested when raft applies it.
 type incomingSnapshot struct {
 	index   uint64
-	batch   storage.Batch
+	eng     storage.Engine
+	ssts    []string
 	desc    *kvpb.RangeDescriptor
 	done    chan error
 	stepped bool
+}
+
+// discard removes the staged tables of a snapshot that is not applied.
+func (in *incomingSnapshot) discard() {
+	for _, p := range in.ssts {
+		storage.RemoveSST(in.eng, p)
+	}
+	in.ssts = nil
+}
+
+// snapshotStager streams a received snapshot into one sstable per
+// disjoint span to clear (the snapshot's spans, and those of the
+// replica's previous descriptor), so the data is written once, outside
+// the store's Raft loop, and applied by an atomic ingestion.
+type snapshotStager struct {
+	spans   [][2][]byte // sorted, disjoint, user keys
+	writers []*storage.SSTWriter
+}
+
+func newSnapshotStager(eng storage.Engine, rangeID kvpb.RangeID, descs ...*kvpb.RangeDescriptor) (*snapshotStager, error) {
+	var all [][2][]byte
+	for _, d := range descs {
+		all = append(all, snapshotSpans(d)...)
+	}
+	st := &snapshotStager{spans: mergeSpans(all)}
+	for _, sp := range st.spans {
+		w, err := eng.NewSSTWriter(fmt.Sprintf("snap-r%d", rangeID))
+		if err != nil {
+			st.abort()
+			return nil, err
+		}
+		st.writers = append(st.writers, w)
+		if err := w.ClearRange(sp[0], sp[1]); err != nil {
+			st.abort()
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// mergeSpans sorts spans and merges the overlapping or adjacent ones.
+func mergeSpans(spans [][2][]byte) [][2][]byte {
+	spans = slices.Clone(spans)
+	slices.SortFunc(spans, func(a, b [2][]byte) int { return bytes.Compare(a[0], b[0]) })
+	var out [][2][]byte
+	for _, sp := range spans {
+		if n := len(out); n > 0 && bytes.Compare(sp[0], out[n-1][1]) <= 0 {
+			if bytes.Compare(sp[1], out[n-1][1]) > 0 {
+				out[n-1][1] = sp[1]
+			}
+			continue
+		}
+		out = append(out, sp)
+	}
+	return out
+}
+
+// put adds a snapshot key (user key uk) to the table of its span; keys of
+// one span must arrive in increasing order.
+func (st *snapshotStager) put(uk, ek, v []byte) error {
+	for i, sp := range st.spans {
+		if bytes.Compare(uk, sp[0]) >= 0 && bytes.Compare(uk, sp[1]) < 0 {
+			return storage.PutEngineKey(st.writers[i], ek, v)
+		}
+	}
+	return fmt.Errorf("ranges: snapshot key %q outside the spans it clears", ek)
+}
+
+// finish completes (and syncs) every table and returns their paths.
+func (st *snapshotStager) finish() ([]string, error) {
+	var paths []string
+	for _, w := range st.writers {
+		if err := w.Finish(); err != nil {
+			st.abort()
+			return nil, err
+		}
+		paths = append(paths, w.Path())
+	}
+	return paths, nil
+}
+
+func (st *snapshotStager) abort() {
+	for _, w := range st.writers {
+		w.Abort()
+	}
 }
 
 var errSnapshotDeclined = errors.New("ranges: snapshot declined by raft (stale)")
@@ -216,25 +305,25 @@ func (s *Store) HandleSnapshot(ctx context.Context, stream SnapshotReceiver) (*k
 		return &kvpb.SnapshotResponse{Status: kvpb.SnapshotResponse_DECLINED, Message: "replica already has the snapshot's state"}, nil
 	}
 	desc := h.GetDesc()
-	b := s.eng.NewBatch()
-	ok = false
-	defer func() {
-		if !ok {
-			b.Close()
-		}
-	}()
 	// Clear what the replica had (old and new span), then stage the data.
 	clearDescs := []*kvpb.RangeDescriptor{desc}
 	if oldDesc != nil {
 		clearDescs = append(clearDescs, oldDesc)
 	}
-	for _, d := range clearDescs {
-		for _, sp := range snapshotSpans(d) {
-			if err := b.ClearRange(sp[0], sp[1]); err != nil {
-				return nil, err
+	st, err := newSnapshotStager(s.eng, r.rangeID, clearDescs...)
+	if err != nil {
+		return nil, err
+	}
+	var ssts []string
+	ok = false
+	defer func() {
+		if !ok {
+			st.abort()
+			for _, p := range ssts {
+				storage.RemoveSST(s.eng, p)
 			}
 		}
-	}
+	}()
 	allowed := snapshotSpans(desc)
 	chunk := first
 	var staged int64
@@ -248,8 +337,8 @@ func (s *Store) HandleSnapshot(ctx context.Context, stream SnapshotReceiver) (*k
 			if err != nil || !inSpans(allowed, uk) {
 				return nil, &kvpb.InvalidRequestError{Reason: fmt.Sprintf("snapshot key %q outside the range", kv.GetKey())}
 			}
-			if err := storage.PutEngineKey(b, kv.GetKey(), kv.GetValue()); err != nil {
-				return nil, err
+			if err := st.put(uk, kv.GetKey(), kv.GetValue()); err != nil {
+				return nil, &kvpb.InvalidRequestError{Reason: err.Error()}
 			}
 		}
 		if chunk.GetFinal() {
@@ -263,17 +352,20 @@ func (s *Store) HandleSnapshot(ctx context.Context, stream SnapshotReceiver) (*k
 			return nil, err
 		}
 	}
+	if ssts, err = st.finish(); err != nil {
+		return nil, err
+	}
 	if s.overlapsOtherReplica(desc) {
 		// Another replica here still owns part of the span (typically the
 		// left side of a split this store has not applied yet): raft
 		// retries, and the split trigger creates the replica meanwhile.
 		return &kvpb.SnapshotResponse{Status: kvpb.SnapshotResponse_DECLINED, Message: "overlaps another replica on this store"}, nil
 	}
-	in := &incomingSnapshot{index: index, batch: b, desc: desc, done: make(chan error, 1)}
+	in := &incomingSnapshot{index: index, eng: s.eng, ssts: ssts, desc: desc, done: make(chan error, 1)}
 	r.raftMu.Lock()
 	if prev, exists := r.raftMu.pendingSnaps[index]; exists {
 		prev.done <- errSnapshotDeclined
-		prev.batch.Close()
+		prev.discard()
 	}
 	r.raftMu.pendingSnaps[index] = in
 	// Queue the MsgSnap under raftMu, so that no cycle sees the snapshot
@@ -314,38 +406,41 @@ func (r *Replica) checkSnapshotConsumedLocked(snap *raftpb.Snapshot) {
 	}
 	for i, in := range r.raftMu.pendingSnaps {
 		if in.stepped && i != idx {
-			in.batch.Close()
+			in.discard()
 			in.done <- errSnapshotDeclined
 			delete(r.raftMu.pendingSnaps, i)
 		}
 	}
 }
 
-// applySnapshot commits the staged snapshot batch raft accepted, with the
-// log reset to the snapshot and the Ready's HardState, in one synced
-// batch, and reloads the replica's state from it.
+// applySnapshot ingests the staged tables of the snapshot raft accepted,
+// together with a small table holding the raft state (log reset to the
+// snapshot, the Ready's HardState, the replica ID), in one atomic
+// ingestion: after a crash the store holds either the old replica or the
+// new one. The data was written and synced while it streamed in, so this
+// costs the Raft loop an ingestion (a manifest or WAL sync), not a copy
+// of the data. It then reloads the replica's state.
 func (r *Replica) applySnapshot(snap *raftpb.Snapshot, hs *raftpb.HardState) error {
 	idx, term := snap.GetMetadata().GetIndex(), snap.GetMetadata().GetTerm()
 	r.raftMu.Lock()
 	in, ok := r.raftMu.pendingSnaps[idx]
 	delete(r.raftMu.pendingSnaps, idx)
-	var err error
 	if !ok {
 		r.raftMu.Unlock()
 		return fmt.Errorf("ranges: r%d: raft applied snapshot %d we do not have", r.rangeID, idx)
 	}
-	err = r.raftMu.rs.ApplySnapshot(in.batch, idx, term)
-	if err == nil && hs != nil {
-		err = r.raftMu.rs.SetHardState(in.batch, hs)
+	if hs == nil || raft.IsEmptyHardState(hs) {
+		hs = proto.Clone(r.raftMu.rs.HardState()).(*raftpb.HardState)
+	}
+	if hs.GetCommit() < idx {
+		hs = proto.Clone(hs).(*raftpb.HardState)
+		hs.Commit = proto.Uint64(idx)
+	}
+	err := r.ingestSnapshotLocked(in, idx, term, hs)
+	if err == nil {
+		r.raftMu.rs.SnapshotApplied(idx, term, hs)
 	}
 	r.raftMu.Unlock()
-	if err == nil {
-		err = in.batch.PutRaw(rangekeys.ReplicaIDKey(uint64(r.rangeID)), encodeUint64(uint64(r.ReplicaID())))
-	}
-	if err == nil {
-		err = in.batch.Commit(true)
-	}
-	in.batch.Close()
 	if err != nil {
 		in.done <- err
 		return err
@@ -363,4 +458,32 @@ func (r *Replica) applySnapshot(snap *raftpb.Snapshot, hs *raftpb.HardState) err
 	r.mu.Unlock()
 	in.done <- err
 	return err
+}
+
+// ingestSnapshotLocked writes the raft-state table and ingests it with
+// the snapshot's tables (raftMu held). On error nothing was ingested and
+// the tables are removed.
+func (r *Replica) ingestSnapshotLocked(in *incomingSnapshot, idx, term uint64, hs *raftpb.HardState) error {
+	eng := r.store.eng
+	defer in.discard()
+	w, err := eng.NewSSTWriter(fmt.Sprintf("snap-r%d-raft", r.rangeID))
+	if err != nil {
+		return err
+	}
+	extra := map[string][]byte{string(rangekeys.ReplicaIDKey(uint64(r.rangeID))): encodeUint64(uint64(r.ReplicaID()))}
+	if err := r.raftMu.rs.StageSnapshot(w, idx, term, hs, extra); err != nil {
+		w.Abort()
+		return err
+	}
+	if err := w.Finish(); err != nil {
+		w.Abort()
+		return err
+	}
+	paths := append(slices.Clone(in.ssts), w.Path())
+	if err := eng.IngestSSTs(paths); err != nil {
+		w.Abort()
+		return err
+	}
+	in.ssts = nil
+	return nil
 }

@@ -400,7 +400,7 @@ func (r *Replica) retire(reason string) {
 	r.failAllProposals(&kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)})
 	r.raftMu.Lock()
 	for i, in := range r.raftMu.pendingSnaps {
-		in.batch.Close()
+		in.discard()
 		in.done <- errSnapshotDeclined
 		delete(r.raftMu.pendingSnaps, i)
 	}

@@ -164,11 +164,14 @@ type Store struct {
 
 // storeCounters are monotonically increasing event counts.
 type storeCounters struct {
-	raftCycles       atomic.Int64 // scheduler cycles that handled at least one Ready
-	raftSyncs        atomic.Int64 // synced group-commit batches
-	entriesAppended  atomic.Int64
-	snapshotsSent    atomic.Int64
-	snapshotsApplied atomic.Int64
+	raftCycles      atomic.Int64 // scheduler cycles that handled at least one Ready
+	raftSyncs       atomic.Int64 // synced group-commit batches
+	entriesAppended atomic.Int64
+	// entriesAppliedEarly: committed entries applied before the cycle's
+	// fsync (already durable from an earlier cycle).
+	entriesAppliedEarly atomic.Int64
+	snapshotsSent       atomic.Int64
+	snapshotsApplied    atomic.Int64
 }
 
 // NewStore opens the store: it loads every replica whose descriptor is on
@@ -354,18 +357,22 @@ type Metrics struct {
 	LeaseCount      int64
 	RaftLeaderCount int64
 	// Counters since the store started.
-	RaftCycles       int64 // scheduler cycles that persisted or applied a Ready
-	RaftSyncs        int64 // synced batches (one per cycle with log appends)
-	EntriesAppended  int64
-	SnapshotsSent    int64
-	SnapshotsApplied int64
+	RaftCycles      int64 // scheduler cycles that persisted or applied a Ready
+	RaftSyncs       int64 // synced batches (one per cycle with log appends)
+	EntriesAppended int64
+	// EntriesAppliedEarly counts committed entries applied before their
+	// cycle's fsync (see processReplicas).
+	EntriesAppliedEarly int64
+	SnapshotsSent       int64
+	SnapshotsApplied    int64
 }
 
 // Metrics counts replicas, valid leases held and Raft leaderships.
 func (s *Store) Metrics() Metrics {
 	m := Metrics{
 		RaftCycles: s.counters.raftCycles.Load(), RaftSyncs: s.counters.raftSyncs.Load(),
-		EntriesAppended: s.counters.entriesAppended.Load(), SnapshotsSent: s.counters.snapshotsSent.Load(),
+		EntriesAppended: s.counters.entriesAppended.Load(), EntriesAppliedEarly: s.counters.entriesAppliedEarly.Load(),
+		SnapshotsSent:    s.counters.snapshotsSent.Load(),
 		SnapshotsApplied: s.counters.snapshotsApplied.Load(),
 	}
 	now := s.cfg.Clock.Now()

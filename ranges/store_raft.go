@@ -85,25 +85,26 @@ func (s *Store) processReplicas(rs []*Replica, tick bool) {
 	// counts their acks in a later cycle, after its own batch is durable.
 	// Everything else (votes, append responses) waits for durability.
 	late := make([][]*raftpb.Message, len(works))
-	early := map[kvpb.NodeID]*kvpb.RaftMessageBatch{}
+	canEarly := make([]bool, len(works))
+	earlyMsgs := map[kvpb.NodeID]*kvpb.RaftMessageBatch{}
 	for i := range works {
 		var e []*raftpb.Message
 		// Only when this Ready changes no term or vote: those must be
 		// durable before anything is sent.
-		canEarly := works[i].r.hardStateTermVoteUnchanged(works[i].rd.HardState)
+		canEarly[i] = works[i].r.hardStateTermVoteUnchanged(works[i].rd.HardState)
 		for _, m := range works[i].rd.Messages {
 			switch m.GetType() {
 			case raftpb.MsgApp, raftpb.MsgHeartbeat, raftpb.MsgTimeoutNow:
-				if canEarly {
+				if canEarly[i] {
 					e = append(e, m)
 					continue
 				}
 			}
 			late[i] = append(late[i], m)
 		}
-		works[i].r.collectMessages(e, early)
+		works[i].r.collectMessages(e, earlyMsgs)
 	}
-	s.sendBatches(early)
+	s.sendBatches(earlyMsgs)
 	// Snapshots first: each is applied (synced) on its own, before the
 	// entries that follow it.
 	for i := range works {
@@ -114,6 +115,30 @@ func (s *Store) processReplicas(rs []*Replica, tick bool) {
 				return
 			}
 		}
+	}
+	// Committed entries already durable here (appended in an earlier
+	// cycle) are applied now, before this cycle's fsync: their clients
+	// are acknowledged without waiting for the entries proposed since.
+	// Only plain writes (applyEarly), and only when this Ready keeps the
+	// term and vote and holds no snapshot; the rest applies after the
+	// fsync as before.
+	early := make([]int, len(works))
+	for i := range works {
+		w := &works[i]
+		if (w.rd.Snapshot != nil && !raft.IsEmptySnap(w.rd.Snapshot)) || !canEarly[i] {
+			continue
+		}
+		ents := w.r.durableCommitted(&w.rd)
+		if len(ents) == 0 {
+			continue
+		}
+		n, err := w.r.applyEarly(ents)
+		if err != nil {
+			s.fatal("applying entries", w.r.rangeID, err)
+			return
+		}
+		early[i] = n
+		s.counters.entriesAppliedEarly.Add(int64(n))
 	}
 	// Group commit of every log append and HardState of the cycle.
 	b := s.eng.NewBatch()
@@ -150,8 +175,8 @@ func (s *Store) processReplicas(rs []*Replica, tick bool) {
 	s.sendBatches(out)
 	for i := range works {
 		w := &works[i]
-		if len(w.rd.CommittedEntries) > 0 {
-			if err := w.r.applyCommitted(w.rd.CommittedEntries); err != nil {
+		if len(w.rd.CommittedEntries) > early[i] {
+			if err := w.r.applyCommitted(w.rd.CommittedEntries[early[i]:]); err != nil {
 				s.fatal("applying entries", w.r.rangeID, err)
 				return
 			}

@@ -16,7 +16,8 @@ import (
 // Config configures a node.
 type Config struct {
 	// StoreDir is the directory of the node's one store (Pebble engine,
-	// address book).
+	// address book, and sql-temp/ for SQL statements' temp files, emptied
+	// at start).
 	StoreDir string
 	// Listen is the RPC listen address HOST:PORT (port 0 picks one).
 	Listen string

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"path/filepath"
 
 	"github.com/tesseradb/tessera/sql/conn"
 	"github.com/tesseradb/tessera/sql/kvtxn"
@@ -13,5 +14,6 @@ import (
 // first use of a cluster. The engine reaches the cluster's range admin
 // and settings through sqlAdmin (sql_admin.go).
 func NewSQLEngine(ctx context.Context, n *Server) (conn.Engine, error) {
-	return session.NewEngine(ctx, kvtxn.FromKVClient(n.DB()), session.Config{NodeID: uint32(n.NodeID()), Admin: sqlAdmin{s: n}})
+	return session.NewEngine(ctx, kvtxn.FromKVClient(n.DB()), session.Config{NodeID: uint32(n.NodeID()), Admin: sqlAdmin{s: n},
+		TempDir: filepath.Join(n.cfg.StoreDir, "sql-temp")})
 }

@@ -25,7 +25,12 @@ func TestSQLEngineOnNode(t *testing.T) {
 	ports, err := freePorts(1)
 	require.NoError(t, err)
 	addr := "127.0.0.1:" + strconv.Itoa(ports[0])
-	s, err := New(Config{StoreDir: t.TempDir(), Listen: addr, Join: []string{addr}, SQLAddr: "127.0.0.1:0", Logger: logger,
+	storeDir := t.TempDir()
+	// A temp file a crashed process left is removed at start.
+	tempDir := filepath.Join(storeDir, "sql-temp")
+	require.NoError(t, os.MkdirAll(tempDir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(tempDir, "sort-old.run"), []byte("x"), 0o644))
+	s, err := New(Config{StoreDir: storeDir, Listen: addr, Join: []string{addr}, SQLAddr: "127.0.0.1:0", Logger: logger,
 		SQLEngine: NewSQLEngine})
 	require.NoError(t, err)
 	require.NoError(t, s.Start(context.Background()))
@@ -82,6 +87,35 @@ func TestSQLEngineOnNode(t *testing.T) {
 	require.NoError(t, tx.Commit(ctx))
 	require.NoError(t, c.QueryRow(ctx, "SELECT count(*) FROM kv WHERE k >= 20 OR v = 'ONE'").Scan(&n))
 	require.Equal(t, 3, n)
+
+	// A sort above work_mem spills to <store>/sql-temp and cleans up.
+	ents, err := os.ReadDir(tempDir)
+	require.NoError(t, err)
+	require.Empty(t, ents, "stale temp files are removed at start")
+	_, err = c.Exec(ctx, "INSERT INTO kv SELECT i, repeat('v', 200) || (i * 7919 % 5003) FROM generate_series(100, 1100) AS i")
+	require.NoError(t, err)
+	_, err = c.Exec(ctx, "SET work_mem = '64kB'")
+	require.NoError(t, err)
+	rows, err := c.Query(ctx, "EXPLAIN ANALYZE SELECT v FROM kv ORDER BY v DESC")
+	require.NoError(t, err)
+	var plan []string
+	for rows.Next() {
+		var l string
+		require.NoError(t, rows.Scan(&l))
+		plan = append(plan, l)
+	}
+	require.NoError(t, rows.Err())
+	require.Regexp(t, `sort spilled to disk: 1 sort\(s\), \d+ run\(s\)`, strings.Join(plan, "\n"))
+	var first string
+	require.NoError(t, c.QueryRow(ctx, "SELECT v FROM kv ORDER BY v DESC LIMIT 1").Scan(&first))
+	want := ""
+	for i := 100; i <= 1100; i++ {
+		want = max(want, strings.Repeat("v", 200)+strconv.Itoa(i*7919%5003))
+	}
+	require.Equal(t, want, first)
+	ents, err = os.ReadDir(tempDir)
+	require.NoError(t, err)
+	require.Empty(t, ents, "no temp files after the statements")
 }
 
 // TestSQLLogicTestOnNode runs sqllogictest files through pgwire against

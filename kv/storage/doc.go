@@ -9,7 +9,12 @@
 // only ever extended (new options, new functions), not changed:
 //
 //	Open(dir, ...Option) (Engine, error); options InMemory(), WithFS(vfs.FS), CacheSize(n)
-//	Engine:   Reader, Writer, NewBatch, NewSnapshot, ApplyBatchRepr(repr, sync), Flush, Close
+//	Engine:   Reader, Writer, NewBatch, NewSnapshot, ApplyBatchRepr(repr, sync), Flush, Close,
+//	          NewSSTWriter(prefix), IngestSSTs(paths)
+//	SSTWriter: Writer (points in key order, ClearRange spans sorted), Finish, Abort, Path,
+//	          DataBytes; RemoveSST(eng, path). Tables live in <dir>/auxiliary/sst until
+//	          ingested (Open clears that directory); an ingestion of several tables is
+//	          atomic and durable, and a table's ClearRange does not delete its own points.
 //	Reader:   GetRaw, NewRawIterator (RawIterator: SeekGE/SeekLT/First/Last/Next/Prev/
 //	          Valid/Key/Value/Error/Close)
 //	Writer:   PutRaw, DeleteRaw, ClearRange

@@ -101,6 +101,12 @@ type Engine interface {
 	ApplyBatchRepr(repr []byte, sync bool) error
 	// Flush writes the memtable to an sstable (tests and benchmarks).
 	Flush() error
+	// NewSSTWriter starts an sstable for IngestSSTs in the engine's
+	// auxiliary directory (see SSTWriter).
+	NewSSTWriter(prefix string) (*SSTWriter, error)
+	// IngestSSTs atomically adds finished SSTWriter tables (see
+	// pebbleEngine.IngestSSTs).
+	IngestSSTs(paths []string) error
 	// Close closes the store. No operation may run concurrently with or
 	// after Close (they return ErrClosed after it).
 	Close() error
@@ -154,7 +160,12 @@ func Open(dir string, opts ...Option) (Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: open %s: %w", dir, err)
 	}
-	return &pebbleEngine{db: db}, nil
+	// Tables staged for an ingestion that a crash interrupted.
+	if err := cfg.fs.RemoveAll(cfg.fs.PathJoin(dir, auxSSTDir)); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("storage: open %s: clearing staged sstables: %w", dir, err)
+	}
+	return &pebbleEngine{db: db, fs: cfg.fs, dir: dir}, nil
 }
 
 type quietLogger struct{}
@@ -170,6 +181,8 @@ func (quietLogger) Fatalf(format string, args ...interface{}) {
 
 type pebbleEngine struct {
 	db     *pebble.DB
+	fs     vfs.FS
+	dir    string
 	closed atomic.Bool
 
 	// gen is bumped after every write applied through this engine. A

@@ -3,6 +3,7 @@ package raftstorage
 import (
 	"errors"
 	"fmt"
+	"sort"
 
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
@@ -285,20 +286,42 @@ func (s *Storage) Truncate(b storage.Batch, index, term uint64) error {
 	return nil
 }
 
-// ApplySnapshot stages the log side of applying a snapshot at (index,
-// term): the whole log is removed and the truncated state moves to the
-// snapshot. The caller stages the snapshot's data and applied state.
-func (s *Storage) ApplySnapshot(b storage.Batch, index, term uint64) error {
-	if err := b.ClearRange(rangekeys.RaftLogPrefix(s.rangeID), rangekeys.RaftLogKey(s.rangeID, ^uint64(0))); err != nil {
+// StageSnapshot writes into w, in key order (w may be an SSTWriter), the
+// raft state of this replica after applying a snapshot at (index, term)
+// with HardState hs: the whole log removed, the truncated state at the
+// snapshot, hs, and the extra unreplicated keys given (e.g. the replica
+// ID). Nothing changes in memory until SnapshotApplied.
+func (s *Storage) StageSnapshot(w storage.Writer, index, term uint64, hs *raftpb.HardState, extra map[string][]byte) error {
+	puts := map[string][]byte{}
+	for k, v := range extra {
+		puts[k] = v
+	}
+	var err error
+	if puts[string(rangekeys.HardStateKey(s.rangeID))], err = proto.Marshal(hs); err != nil {
 		return err
 	}
-	ts := &rangepb.TruncatedState{Index: index, Term: term}
-	if err := writeProto(b, rangekeys.TruncatedStateKey(s.rangeID), ts); err != nil {
+	if puts[string(rangekeys.TruncatedStateKey(s.rangeID))], err = proto.Marshal(&rangepb.TruncatedState{Index: index, Term: term}); err != nil {
 		return err
 	}
-	s.truncated = ts
+	keys := make([]string, 0, len(puts))
+	for k := range puts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := w.PutRaw([]byte(k), puts[k]); err != nil {
+			return err
+		}
+	}
+	return w.ClearRange(rangekeys.RaftLogPrefix(s.rangeID), rangekeys.RaftLogKey(s.rangeID, ^uint64(0)))
+}
+
+// SnapshotApplied records in memory what StageSnapshot wrote, once it is
+// durable.
+func (s *Storage) SnapshotApplied(index, term uint64, hs *raftpb.HardState) {
+	s.truncated = &rangepb.TruncatedState{Index: index, Term: term}
 	s.lastIndex, s.lastTerm = index, term
-	return nil
+	s.hardState = proto.Clone(hs).(*raftpb.HardState)
 }
 
 // WriteInitialState writes the raft state of a new range's first replica

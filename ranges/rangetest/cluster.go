@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"path/filepath"
 	"sync"
@@ -304,6 +305,20 @@ func (c *Cluster) Crash(i int) {
 		return
 	}
 	clone := n.fs.CrashClone(vfs.CrashCloneCfg{})
+	c.Stop(i)
+	n.fs = clone
+}
+
+// CrashKeeping is Crash, except that each block of data written but not
+// synced survives with probability pct% (chosen by rng): a crash in the
+// middle of writing, where the WAL keeps an unsynced prefix.
+func (c *Cluster) CrashKeeping(i int, pct int, rng *rand.Rand) {
+	n := c.Nodes[i-1]
+	require.NotNil(c.t, n.fs, "CrashKeeping needs Config.CrashableFS")
+	if !n.Running() {
+		return
+	}
+	clone := n.fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: pct, RNG: rng})
 	c.Stop(i)
 	n.fs = clone
 }

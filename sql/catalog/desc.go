@@ -46,6 +46,11 @@ type Descriptor struct {
 	// Checks are the table's CHECK constraints; every written row must
 	// not make one false (NULL passes, as in PostgreSQL).
 	Checks []Check `json:",omitempty"`
+	// ForeignKeys are the table's FOREIGN KEY constraints (MATCH SIMPLE:
+	// a row with a NULL among the columns is not checked); ReferencedBy
+	// lists the constraints of other tables (or this one) referencing it.
+	ForeignKeys  []ForeignKey `json:",omitempty"`
+	ReferencedBy []FKBackRef  `json:",omitempty"`
 
 	// Views: the query text and the output column names.
 	ViewQuery   string   `json:",omitempty"`
@@ -62,6 +67,46 @@ type Check struct {
 	Expr string
 }
 
+// FKAction is a foreign key's referential action.
+type FKAction string
+
+// The referential actions. NO ACTION and RESTRICT both refuse the change
+// (checked at the end of the statement).
+const (
+	FKNoAction FKAction = ""
+	FKRestrict FKAction = "restrict"
+	FKCascade  FKAction = "cascade"
+	FKSetNull  FKAction = "set null"
+)
+
+// ForeignKey is a FOREIGN KEY constraint: Columns of this table reference
+// RefColumns of table RefTable, which are its primary key or the columns of
+// one of its unique indexes.
+type ForeignKey struct {
+	Name       string
+	Columns    []ColumnID
+	RefTable   ID
+	RefColumns []ColumnID
+	OnDelete   FKAction `json:",omitempty"`
+	OnUpdate   FKAction `json:",omitempty"`
+}
+
+// FKBackRef names a foreign key of table Table referencing this table.
+type FKBackRef struct {
+	Table ID
+	Name  string
+}
+
+// ForeignKeyByName returns the index of the named foreign key, or -1.
+func (d *Descriptor) ForeignKeyByName(name string) int {
+	for i := range d.ForeignKeys {
+		if d.ForeignKeys[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
 // Column is a table column.
 type Column struct {
 	ID       ColumnID
@@ -74,6 +119,11 @@ type Column struct {
 	Hidden bool `json:",omitempty"`
 	// OwnedSeq is the sequence created for a SERIAL column.
 	OwnedSeq ID `json:",omitempty"`
+	// IdentityAlways marks a GENERATED ALWAYS AS IDENTITY column: only
+	// DEFAULT may be written to it.
+	IdentityAlways bool `json:",omitempty"`
+	// Identity marks a GENERATED {ALWAYS|BY DEFAULT} AS IDENTITY column.
+	Identity bool `json:",omitempty"`
 }
 
 // Index is the primary or a secondary index.

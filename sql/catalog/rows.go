@@ -128,6 +128,20 @@ func (rc *RowCodec) IndexKey(ix *Index, row []types.Datum) (key []byte, prefixLe
 	return k, prefixLen, hasNull, nil
 }
 
+// KeyPrefix encodes the index prefix of ix (the primary index or a
+// secondary one) followed by the row's values of its first n columns.
+func (rc *RowCodec) KeyPrefix(ix *Index, row []types.Datum, n int) ([]byte, error) {
+	k := append([]byte{}, rc.idxPrefix[ix.ID]...)
+	var err error
+	for i, id := range ix.ColumnIDs[:n] {
+		o := rc.Desc.ColumnOrdinal(id)
+		if k, err = rowenc.EncodeKey(k, rc.Desc.Columns[o].Type, row[o], dir(ix, i)); err != nil {
+			return nil, err
+		}
+	}
+	return k, nil
+}
+
 // IndexValue is the value of a secondary index entry.
 func IndexValue() []byte { return []byte{sentinel} }
 

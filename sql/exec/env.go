@@ -2,6 +2,8 @@ package exec
 
 import (
 	"context"
+	"fmt"
+	"os"
 
 	"github.com/tesseradb/tessera/sql/catalog"
 	"github.com/tesseradb/tessera/sql/kvtxn"
@@ -28,6 +30,18 @@ type Env struct {
 	// Budget is the memory budget in bytes for materialised rows (0 = 256 MiB).
 	Budget int64
 	used   int64
+	// WorkMem is the memory a sort buffers before it writes sorted runs to
+	// temp files under TempDir (0 = DefaultWorkMem; "" = the OS temp
+	// directory). Close removes the files.
+	WorkMem int64
+	TempDir string
+	temps   []*os.File
+	// SortStats counts the statement's sort spills (EXPLAIN ANALYZE).
+	SortStats SortStats
+	// pinned is usage kept for the whole statement (cached uncorrelated
+	// subqueries and CTEs), not given back when a correlated subquery
+	// evaluation releases what it used.
+	pinned int64
 
 	outer   []Row
 	subq    map[int][]Row
@@ -45,21 +59,54 @@ func (e *Env) budget() int64 {
 	return e.Budget
 }
 
-// account charges a materialised row against the budget.
-func (e *Env) account(r Row) error {
-	e.used += int64(16*len(r) + 48)
+// rowBytes estimates a materialised row's memory footprint.
+func rowBytes(r Row) int64 {
+	n := int64(16*len(r) + 48)
 	for _, d := range r {
 		switch d := d.(type) {
 		case types.DString:
-			e.used += int64(len(d))
+			n += int64(len(d))
 		case types.DBytes:
-			e.used += int64(len(d))
+			n += int64(len(d))
 		}
 	}
+	return n
+}
+
+// account charges a materialised row against the budget.
+func (e *Env) account(r Row) error { return e.charge(rowBytes(r)) }
+
+// charge adds n bytes to the statement's usage; above the budget it fails
+// with 53200.
+func (e *Env) charge(n int64) error {
+	e.used += n
 	if e.used > e.budget() {
-		return pgerr.New(pgerr.OutOfMemory, "statement exceeded its memory budget of %d bytes", e.budget())
+		return pgerr.New(pgerr.OutOfMemory, "out of memory: the statement exceeded its memory budget of %s", fmtBytes(e.budget()))
 	}
 	return nil
+}
+
+// release gives n bytes back (an operator's materialised rows are gone).
+func (e *Env) release(n int64) {
+	e.used -= n
+	if e.used < 0 {
+		e.used = 0
+	}
+}
+
+// MemUsed is the statement's accounted memory in bytes.
+func (e *Env) MemUsed() int64 { return e.used }
+
+func fmtBytes(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 func (e *Env) checkCancel() error {

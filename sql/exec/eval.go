@@ -245,7 +245,23 @@ func (env *Env) runSub(p plan.Node, row Row) ([]Row, error) {
 	return env.collectAccounted(p)
 }
 
+// memMark is the usage at a point; sinceMark is what was charged since,
+// less what became pinned for the whole statement.
+type memMark struct{ used, pinned int64 }
+
+func (env *Env) mark() memMark { return memMark{env.used, env.pinned} }
+
+func (env *Env) sinceMark(m memMark) int64 { return (env.used - m.used) - (env.pinned - m.pinned) }
+
+// evalSubquery evaluates a subquery expression. A correlated subquery's
+// rows are dropped once its value is known, so what its evaluation
+// charged to the budget is given back; an uncorrelated one's rows are
+// cached (and charged) for the whole statement.
 func (env *Env) evalSubquery(e *plan.Subquery, row Row) (types.Datum, error) {
+	m := env.mark()
+	if e.Correlated {
+		defer func() { env.release(env.sinceMark(m)) }()
+	}
 	var rows []Row
 	var err error
 	if !e.Correlated {
@@ -258,6 +274,7 @@ func (env *Env) evalSubquery(e *plan.Subquery, row Row) (types.Datum, error) {
 				return nil, err
 			}
 			env.subq[e.ID] = rows
+			env.pinned += env.sinceMark(m)
 		}
 	} else if e.Mode == plan.SubExists {
 		env.outer = append(env.outer, row)

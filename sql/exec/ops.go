@@ -42,23 +42,7 @@ func Build(env *Env, n plan.Node) (Iter, error) {
 	case *plan.Agg:
 		return env.newAgg(n)
 	case *plan.Sort:
-		rows, err := env.collectAccounted(n.In)
-		if err != nil {
-			return nil, err
-		}
-		cols := n.In.Columns()
-		var serr error
-		sort.SliceStable(rows, func(a, b int) bool {
-			c, err := compareRows(rows[a], rows[b], n.Keys, cols)
-			if err != nil && serr == nil {
-				serr = err
-			}
-			return c < 0
-		})
-		if serr != nil {
-			return nil, serr
-		}
-		return &sliceIter{rows: rows}, nil
+		return env.newSort(n)
 	case *plan.Limit:
 		in, err := Build(env, n.In)
 		if err != nil {
@@ -102,6 +86,16 @@ func Build(env *Env, n plan.Node) (Iter, error) {
 		return env.newWindow(n)
 	case *plan.Generate:
 		return env.newGenerate(n)
+	case *plan.Zip:
+		z := &zipIter{}
+		for _, g := range n.Gens {
+			it, err := env.newGenerate(g)
+			if err != nil {
+				return nil, err
+			}
+			z.its = append(z.its, it)
+		}
+		return z, nil
 	case *plan.CTERef:
 		rows, err := env.cteRows(n.CTE)
 		if err != nil {
@@ -354,6 +348,9 @@ type joinIter struct {
 }
 
 func (env *Env) newJoin(n *plan.Join) (Iter, error) {
+	if n.Merge != nil {
+		return env.newMergeJoin(n)
+	}
 	right, err := env.collectAccounted(n.R)
 	if err != nil {
 		return nil, err
@@ -449,10 +446,23 @@ func (it *joinIter) Next() (Row, error) {
 			if it.rmatched != nil {
 				it.rmatched[ri] = true
 			}
+			switch it.n.Kind {
+			case plan.SemiJoin:
+				// The left row once, on its first match.
+				l := it.cur
+				it.cur = nil
+				return l, nil
+			case plan.AntiJoin:
+				it.pos = n // matched: the row is out
+				continue
+			}
 			return row, nil
 		}
 		l := it.cur
 		it.cur = nil
+		if it.n.Kind == plan.AntiJoin && !it.matched {
+			return l, nil
+		}
 		if (it.n.Kind == plan.LeftJoin || it.n.Kind == plan.FullJoin) && !it.matched {
 			row := make(Row, len(l)+len(it.rcols))
 			copy(row, l)
@@ -494,6 +504,7 @@ type applyIter struct {
 	pos     int
 	empty   bool
 	matched bool
+	held    int64 // budget charged for rows
 }
 
 func (it *applyIter) Next() (Row, error) {
@@ -523,18 +534,28 @@ func (it *applyIter) Next() (Row, error) {
 			}
 			return row, nil
 		}
+		// The previous left row's right rows are dropped: give back what
+		// materialising them charged.
+		it.env.release(it.held)
+		it.held, it.rows = 0, nil
 		l, err := it.in.Next()
 		if err != nil || l == nil {
 			return nil, err
 		}
 		it.cur, it.pos, it.empty, it.matched = l, 0, false, false
+		m := it.env.mark()
 		if it.rows, err = it.env.runSub(it.n.R, l); err != nil {
 			return nil, err
 		}
+		it.held = it.env.sinceMark(m)
 	}
 }
 
 // Aggregation.
+
+// accumulates names the aggregates whose state grows with their input;
+// their inputs are charged to the budget.
+var accumulates = map[string]bool{"array_agg": true, "string_agg": true, "jsonb_agg": true, "json_agg": true}
 
 type groupState struct {
 	key    Row
@@ -606,6 +627,9 @@ func (env *Env) newAgg(n *plan.Agg) (Iter, error) {
 				if g.seen[i][string(db)] {
 					continue
 				}
+				if err := env.charge(int64(len(db)) + 48); err != nil {
+					return nil, err
+				}
 				g.seen[i][string(db)] = true
 			}
 			if len(a.OrderBy) > 0 {
@@ -621,14 +645,24 @@ func (env *Env) newAgg(n *plan.Agg) (Iter, error) {
 				g.sorted[i] = append(g.sorted[i], sortedArgs{args, keys})
 				continue
 			}
+			if accumulates[a.Ov.Name] {
+				// The state keeps every input (array_agg, string_agg, ...).
+				if err := env.account(args); err != nil {
+					return nil, err
+				}
+			}
 			if err := g.aggs[i].Add(env.EvalCtx, args); err != nil {
 				return nil, err
 			}
 		}
 	}
 	_ = inCols
-	if len(n.Groups) == 0 && len(order) == 0 {
-		order = append(order, newGroup(Row{}))
+	if (len(n.Groups) == 0 || n.Total) && len(order) == 0 {
+		key := make(Row, len(n.Groups))
+		for i := range key {
+			key[i] = types.Null
+		}
+		order = append(order, newGroup(key))
 	}
 	out := make([]Row, 0, len(order))
 	for _, g := range order {
@@ -745,10 +779,12 @@ func (env *Env) cteRows(c *plan.CTE) ([]Row, error) {
 	if rows, ok := env.cte[c]; ok {
 		return rows, nil
 	}
+	m := env.mark()
 	rows, err := env.collectAccounted(c.Plan)
 	if err != nil {
 		return nil, err
 	}
+	defer func() { env.pinned += env.sinceMark(m) }()
 	if c.Rec != nil {
 		cols := c.Plan.Columns()
 		idx := allIdx(len(cols))
@@ -832,4 +868,38 @@ func (it *genIter) Next() (Row, error) {
 		return nil, err
 	}
 	return Row{d}, nil
+}
+
+// zipIter runs generators in lockstep, NULL-padding the exhausted ones.
+type zipIter struct {
+	its  []Iter
+	done []bool
+}
+
+func (z *zipIter) Next() (Row, error) {
+	if z.done == nil {
+		z.done = make([]bool, len(z.its))
+	}
+	row := make(Row, len(z.its))
+	live := false
+	for i, it := range z.its {
+		row[i] = types.Null
+		if z.done[i] {
+			continue
+		}
+		r, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
+			z.done[i] = true
+			continue
+		}
+		row[i] = r[0]
+		live = true
+	}
+	if !live {
+		return nil, nil
+	}
+	return row, nil
 }

@@ -238,6 +238,7 @@ func (env *Env) runInsert(n *plan.Insert) (Iter, error) {
 	if oc := n.OnConflict; oc != nil && !oc.DoNothing {
 		touched = map[string]bool{}
 	}
+	var written []Row // for the foreign key checks
 	for _, r := range inputs {
 		if err := env.checkCancel(); err != nil {
 			return nil, err
@@ -304,6 +305,9 @@ func (env *Env) runInsert(n *plan.Insert) (Iter, error) {
 				if err := env.touch(touched, n.Codec, nr); err != nil {
 					return nil, err
 				}
+				if len(n.FKOut) > 0 {
+					written = append(written, nr)
+				}
 				env.RowsAffected++
 				if err := env.returning(n.Returning, nr, &out); err != nil {
 					return nil, err
@@ -332,10 +336,16 @@ func (env *Env) runInsert(n *plan.Insert) (Iter, error) {
 		if err := env.touch(touched, n.Codec, row); err != nil {
 			return nil, err
 		}
+		if len(n.FKOut) > 0 {
+			written = append(written, row)
+		}
 		env.RowsAffected++
 		if err := env.returning(n.Returning, row, &out); err != nil {
 			return nil, err
 		}
+	}
+	if err := env.checkFKOut(n.FKOut, written); err != nil {
+		return nil, err
 	}
 	return &sliceIter{rows: out}, nil
 }
@@ -473,6 +483,18 @@ func (env *Env) runUpdate(n *plan.Update) (Iter, error) {
 			return nil, err
 		}
 	}
+	if err := env.checkFKOut(n.FKOut, news); err != nil {
+		return nil, err
+	}
+	if len(n.FKIn) > 0 {
+		olds := make([]Row, len(rows))
+		for i, r := range rows {
+			olds[i] = r[:width]
+		}
+		if err := env.onParentChange(n.FKIn, olds, news, 0); err != nil {
+			return nil, err
+		}
+	}
 	return &sliceIter{rows: out}, nil
 }
 
@@ -484,6 +506,7 @@ func (env *Env) runDelete(n *plan.Delete) (Iter, error) {
 	width := len(n.Table.Columns)
 	var out []Row
 	seen := map[string]bool{}
+	var deleted []Row
 	for _, r := range rows {
 		pk, err := n.Codec.PrimaryKey(r[:width])
 		if err != nil {
@@ -496,10 +519,16 @@ func (env *Env) runDelete(n *plan.Delete) (Iter, error) {
 		if err := env.deleteRow(n.Codec, r[:width]); err != nil {
 			return nil, err
 		}
+		if len(n.FKIn) > 0 {
+			deleted = append(deleted, r[:width])
+		}
 		env.RowsAffected++
 		if err := env.returning(n.Returning, r, &out); err != nil {
 			return nil, err
 		}
+	}
+	if err := env.onParentChange(n.FKIn, deleted, nil, 0); err != nil {
+		return nil, err
 	}
 	return &sliceIter{rows: out}, nil
 }

@@ -21,10 +21,12 @@ func dialectFiles(t *testing.T) []string {
 	return files
 }
 
-func runDialect(t *testing.T, url string, extended bool) {
+// runDialect runs the files as engine ("postgresql" or "tessera": records
+// marked onlyif tessera check Tessera's own output, such as EXPLAIN).
+func runDialect(t *testing.T, url, engine string, extended bool) {
 	for _, f := range dialectFiles(t) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			cfg := Config{URL: url, Engine: "postgresql", FreshDatabase: true, Extended: extended}
+			cfg := Config{URL: url, Engine: engine, FreshDatabase: true, Extended: extended}
 			fr, err := RunFile(context.Background(), cfg, f)
 			require.NoError(t, err)
 			for _, fl := range fr.Failures {
@@ -37,13 +39,13 @@ func runDialect(t *testing.T, url string, extended bool) {
 
 // TestDialectPostgres checks the files themselves against PostgreSQL 15.
 func TestDialectPostgres(t *testing.T) {
-	runDialect(t, postgresURL(t), false)
+	runDialect(t, postgresURL(t), "postgresql", false)
 }
 
 // TestDialectTessera runs them on the SQL engine through pgwire, in the
 // simple and the extended protocol.
 func TestDialectTessera(t *testing.T) {
 	url := startTessera(t)
-	t.Run("simple", func(t *testing.T) { runDialect(t, url, false) })
-	t.Run("extended", func(t *testing.T) { runDialect(t, url, true) })
+	t.Run("simple", func(t *testing.T) { runDialect(t, url, "tessera", false) })
+	t.Run("extended", func(t *testing.T) { runDialect(t, url, "tessera", true) })
 }

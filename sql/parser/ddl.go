@@ -67,10 +67,22 @@ func ddlRewrite(sql string, toks []pgdialect.Token, a, b int, st *Statement, w *
 		case t.Is("tablespace"):
 			skip(j, j+2, "TABLESPACE is ignored")
 			j++
-		case t.Is("constraint") && j > a && !toks[j-1].IsP("(") && !toks[j-1].IsP(",") && !toks[j-1].Is("add") && (toks[j+1].Kind == pgdialect.Ident || toks[j+1].Kind == pgdialect.QIdent):
+		case t.Is("constraint") && j > a && !toks[j-1].IsP("(") && !toks[j-1].IsP(",") && !toks[j-1].Is("add") && !toks[j-1].Is("drop") && (toks[j+1].Kind == pgdialect.Ident || toks[j+1].Kind == pgdialect.QIdent):
 			// a named column constraint: the grammar takes no name there
-			skip(j, j+2, "names of column constraints are ignored")
+			if toks[j+2].Is("references") {
+				// kept for the foreign key (ColumnFKNames)
+				skip(j, j+2, "")
+			} else {
+				skip(j, j+2, "names of column constraints are ignored")
+			}
 			j++
+		case t.Is("references") && j > a && !(toks[j-1].IsP(")") && isForeignKeyCols(toks, a, j-1)):
+			// a column's REFERENCES: its name, if CONSTRAINT name precedes
+			name := ""
+			if j-2 > a && toks[j-2].Is("constraint") {
+				name = toks[j-1].Val
+			}
+			st.ColumnFKNames = append(st.ColumnFKNames, name)
 		case t.Is("not") && toks[j+1].Is("deferrable"):
 			skip(j, j+2, "")
 			j++
@@ -326,4 +338,21 @@ func (st *Statement) addNotice(msg string) {
 		}
 	}
 	st.Notices = append(st.Notices, msg)
+}
+
+// isForeignKeyCols reports whether the ")" at toks[close] ends the column
+// list of FOREIGN KEY (...).
+func isForeignKeyCols(toks []pgdialect.Token, a, close int) bool {
+	depth := 0
+	for j := close; j > a; j-- {
+		if toks[j].IsP(")") {
+			depth++
+		} else if toks[j].IsP("(") {
+			depth--
+			if depth == 0 {
+				return toks[j-1].Is("key") && toks[j-2].Is("foreign")
+			}
+		}
+	}
+	return false
 }

@@ -55,6 +55,22 @@
 // and VALUES used as a query becomes SELECT ... UNION ALL SELECT ... with
 // PostgreSQL's column names column1, column2 ...
 //
+// SQL-standard call syntax becomes plain calls of PostgreSQL's functions:
+// EXTRACT(f FROM x) is "extract"('f', x), TRIM([LEADING|TRAILING|BOTH]
+// [c] FROM s) is ltrim/rtrim/btrim, SUBSTRING(s FROM n FOR m), OVERLAY(s
+// PLACING r FROM n [FOR m]), POSITION(a IN b) is position(b, a), x AT TIME
+// ZONE z is timezone(z, x), INTERVAL 'v' field [TO field] is
+// interval_qualify('v', 'field [field]'), x SIMILAR TO p [ESCAPE e] is x
+// REGEXP similar_to_escape(p [, e]). stddev/variance are the sample
+// aggregates (named SpelledStddev/SpelledVariance in the tree); agg(DISTINCT
+// x) of an aggregate the grammar lacks is recorded in AggDistinct, agg(...)
+// WITHIN GROUP (ORDER BY x) becomes agg(..., x ORDER BY x); BETWEEN
+// SYMMETRIC becomes two BETWEENs; UPDATE ... SET (a, b) = (x, y) becomes a
+// = x, b = y; INSERT INTO t AS alias cuts the alias (alias.col reads t.col);
+// OVERRIDING {SYSTEM|USER} VALUE is Overriding; GROUP BY ROLLUP/CUBE/
+// GROUPING SETS becomes the list of their expressions with the sets in
+// GroupingSets; OFFSET without LIMIT carries the count IsNoLimit reports.
+//
 // Literals in the AST are *valuedriver.Value (exact decimals as
 // *apd.Decimal); placeholders are *valuedriver.ParamMarker whose Number is
 // PostgreSQL's n of $n. Unquoted identifiers are folded to lower case;

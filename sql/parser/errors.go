@@ -4,11 +4,12 @@ import "fmt"
 
 // SQLSTATE codes produced by this package.
 const (
-	CodeSyntaxError         = "42601" // syntax_error
-	CodeFeatureNotSupported = "0A000" // feature_not_supported
-	CodeUndefinedFunction   = "42883" // undefined_function (operator does not exist)
-	CodeUndefinedParameter  = "42P02" // undefined_parameter
-	CodeInvalidEscape       = "22025" // invalid_escape_sequence
+	CodeSyntaxError           = "42601" // syntax_error
+	CodeFeatureNotSupported   = "0A000" // feature_not_supported
+	CodeUndefinedFunction     = "42883" // undefined_function (operator does not exist)
+	CodeUndefinedParameter    = "42P02" // undefined_parameter
+	CodeInvalidEscape         = "22025" // invalid_escape_sequence
+	CodeInvalidParameterValue = "22023" // invalid_parameter_value
 )
 
 // Error is a PostgreSQL-style error: SQLSTATE Code, primary Message, and

@@ -7,6 +7,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/format"
 	"github.com/pingcap/tidb/pkg/parser/opcode"
+	"github.com/tesseradb/tessera/sql/parser/pgdialect"
 )
 
 // Our own expression nodes for PostgreSQL constructs the MySQL grammar
@@ -44,6 +45,9 @@ type QuantifiedExpr struct {
 	Op          opcode.Op
 	Left, Right ast.ExprNode
 	All         bool
+	// Like is "like", "ilike", "not like" or "not ilike" for x [NOT]
+	// [I]LIKE ANY|ALL (array) (Op is then unused).
+	Like string
 }
 
 // Restore implements ast.Node.
@@ -251,3 +255,15 @@ func (n *OperatorExpr) Accept(v ast.Visitor) (ast.Node, bool) {
 	}
 	return v.Leave(n)
 }
+
+// SpelledStddev and SpelledVariance are the aggregate names (of
+// ast.AggregateFuncExpr.F, ast.WindowFuncExpr.Name) that calls spelled
+// stddev( and variance( carry: the sample forms stddev_samp and var_samp,
+// in upper case so that the planner can name the column as PostgreSQL does.
+const (
+	SpelledStddev   = pgdialect.SpelledStddev
+	SpelledVariance = pgdialect.SpelledVariance
+)
+
+// FuncIntervalQualify is the function INTERVAL 'v' field [TO field] calls.
+const FuncIntervalQualify = pgdialect.FuncIntervalQualify

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -410,7 +411,20 @@ func (c *cursor) set() (ExtStmt, error) {
 			return s, c.end()
 		}
 		if c.accept("interval") {
-			return nil, errorAt(c.sql, c.toks[c.i-1].Pos, CodeFeatureNotSupported, "SET TIME ZONE INTERVAL is not supported")
+			// SET TIME ZONE INTERVAL '+05:30' [HOUR TO MINUTE]: hours east
+			t := c.peek()
+			if t.Kind != pgdialect.String {
+				return nil, c.errHere()
+			}
+			c.i++
+			for c.accept("hour") || c.accept("to") || c.accept("minute") {
+			}
+			h, ok := intervalHours(t.Val)
+			if !ok {
+				return nil, errorAt(c.sql, t.Pos, CodeInvalidParameterValue, "invalid interval value for time zone: \""+t.Val+"\"")
+			}
+			s.Values = []string{h}
+			return s, c.end()
 		}
 	} else if c.accept("names") {
 		s.Name = "client_encoding"
@@ -856,4 +870,27 @@ func (c *cursor) alterColumn() (ExtStmt, bool, error) {
 		return fail()
 	}
 	return s, true, nil
+}
+
+// intervalHours reads [+|-]HH[:MM] as a number of hours.
+func intervalHours(v string) (string, bool) {
+	v = strings.TrimSpace(v)
+	neg := strings.HasPrefix(v, "-")
+	v = strings.TrimLeft(v, "+-")
+	hs, ms, _ := strings.Cut(v, ":")
+	h, err := strconv.Atoi(hs)
+	if err != nil {
+		return "", false
+	}
+	m := 0
+	if ms != "" {
+		if m, err = strconv.Atoi(ms); err != nil || m > 59 {
+			return "", false
+		}
+	}
+	f := float64(h) + float64(m)/60
+	if neg {
+		f = -f
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64), true
 }

@@ -2,6 +2,7 @@ package parser
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -359,14 +360,19 @@ func attach(sql string, wk *work, st *Statement, val *validator) {
 }
 
 type attacher struct {
-	f       *fragment
-	st      *Statement
-	starts  []int // start offsets of the output chunks
-	ascii   int   // sql[:ascii] is ASCII: byte offset+1 is the position; -1 until needed
-	sql     string
-	byItems int
-	nullEQs int
-	idents  int
+	f        *fragment
+	st       *Statement
+	starts   []int // start offsets of the output chunks
+	ascii    int   // sql[:ascii] is ASCII: byte offset+1 is the position; -1 until needed
+	sql      string
+	byItems  int
+	nullEQs  int
+	betweens int
+	groupBys int
+	// symmetric are the BETWEEN SYMMETRIC nodes (marked on entry, in text
+	// order, rewritten on leaving).
+	symmetric map[*ast.BetweenExpr]bool
+	idents    int
 	// val, when set, checks each node for MySQL-only syntax on entry (in
 	// the same pre-order as a walk of its own).
 	val *validator
@@ -411,6 +417,22 @@ func (v *attacher) Enter(n ast.Node) (ast.Node, bool) {
 				setMySQLType(x.Tp, t, false)
 			}
 		}
+	case *ast.GroupByClause:
+		if v.groupBys < len(v.f.rw.GroupingSets) && v.f.rw.GroupingSets[v.groupBys] != nil {
+			if v.st.GroupingSets == nil {
+				v.st.GroupingSets = map[*ast.GroupByClause][][]int{}
+			}
+			v.st.GroupingSets[x] = v.f.rw.GroupingSets[v.groupBys]
+		}
+		v.groupBys++
+	case *ast.BetweenExpr:
+		if v.betweens < len(v.f.rw.BetweenSym) && v.f.rw.BetweenSym[v.betweens] {
+			if v.symmetric == nil {
+				v.symmetric = map[*ast.BetweenExpr]bool{}
+			}
+			v.symmetric[x] = true
+		}
+		v.betweens++
 	case *ast.ByItem:
 		if v.byItems < len(v.f.rw.NullsOrder) {
 			if o := v.f.rw.NullsOrder[v.byItems]; o != 0 {
@@ -439,12 +461,42 @@ func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
 		if fc, ok := x.R.(*ast.FuncCallExpr); ok && (fc.FnName.L == pgdialect.FuncAny || fc.FnName.L == pgdialect.FuncAll) && len(fc.Args) == 1 {
 			return &QuantifiedExpr{Op: x.Op, Left: x.L, Right: fc.Args[0], All: fc.FnName.L == pgdialect.FuncAll}, true
 		}
+	case *ast.BetweenExpr:
+		if v.symmetric[x] {
+			// x BETWEEN SYMMETRIC a AND b: x BETWEEN a AND b OR x BETWEEN b AND a
+			// (NOT BETWEEN: both NOT BETWEEN, joined by AND)
+			swapped := &ast.BetweenExpr{Expr: x.Expr, Left: x.Right, Right: x.Left, Not: x.Not}
+			op := opcode.LogicOr
+			if x.Not {
+				op = opcode.LogicAnd
+			}
+			return &ast.ParenthesesExpr{Expr: &ast.BinaryOperationExpr{Op: op, L: x, R: swapped}}, true
+		}
 	case *ast.PatternLikeOrIlikeExpr:
-		// handled by the grammar
+		// x [NOT] [I]LIKE ANY|ALL (array)
+		if fc, ok := x.Pattern.(*ast.FuncCallExpr); ok && (fc.FnName.L == pgdialect.FuncAny || fc.FnName.L == pgdialect.FuncAll) && len(fc.Args) == 1 {
+			like := "like"
+			if !x.IsLike {
+				like = "ilike"
+			}
+			if x.Not {
+				like = "not " + like
+			}
+			return &QuantifiedExpr{Like: like, Left: x.Expr, Right: fc.Args[0], All: fc.FnName.L == pgdialect.FuncAll}, true
+		}
 	case *ast.AggregateFuncExpr:
 		x.Args = v.takeAggOrder(x, x.Args)
 	case *ast.FuncCallExpr:
 		x.Args = v.takeAggOrder(x, x.Args)
+		if len(x.Args) > 0 {
+			if d, ok := x.Args[0].(*ast.FuncCallExpr); ok && d.FnName.L == pgdialect.FuncDistinct && len(d.Args) == 0 {
+				x.Args = x.Args[1:]
+				if v.st.AggDistinct == nil {
+					v.st.AggDistinct = map[*ast.FuncCallExpr]bool{}
+				}
+				v.st.AggDistinct[x] = true
+			}
+		}
 		switch x.FnName.L {
 		case pgdialect.FuncArray:
 			return &ArrayExpr{Elems: x.Args}, true
@@ -457,6 +509,12 @@ func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
 		case pgdialect.FuncSubscript:
 			if len(x.Args) == 2 {
 				return &SubscriptExpr{Expr: x.Args[0], Index: x.Args[1]}, true
+			}
+		case pgdialect.FuncAtTimeZone:
+			if len(x.Args) == 2 {
+				x.FnName = ast.NewCIStr("timezone")
+				x.Args[0], x.Args[1] = x.Args[1], x.Args[0]
+				return x, true
 			}
 		case pgdialect.FuncOp:
 			if len(x.Args) == 3 {
@@ -527,4 +585,12 @@ func (v *attacher) marker(flen int) (PGType, bool) {
 		return PGType{}, false
 	}
 	return v.f.rw.Types[k], true
+}
+
+// IsNoLimit reports whether a LIMIT count stands for no limit: OFFSET
+// without LIMIT, or LIMIT ALL|NULL with OFFSET (the MySQL grammar needs a
+// count before OFFSET).
+func IsNoLimit(e ast.ExprNode) bool {
+	c, ok := e.(*valuedriver.Value)
+	return ok && c.Kind == valuedriver.KindUint && c.Uint == math.MaxUint64
 }

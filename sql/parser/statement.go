@@ -40,6 +40,22 @@ type Statement struct {
 	// e.g. array_agg(x ORDER BY y DESC), keyed by the call node
 	// (*ast.AggregateFuncExpr or *ast.FuncCallExpr).
 	AggOrderBy map[ast.ExprNode][]*ast.ByItem
+	// AggDistinct marks the calls agg(DISTINCT ...) of aggregates that are
+	// plain function calls in the tree (array_agg, string_agg, ...).
+	AggDistinct map[*ast.FuncCallExpr]bool
+	// ColumnFKNames are the names of the column REFERENCES constraints of
+	// CREATE/ALTER TABLE, in text order ("" when unnamed): the grammar
+	// keeps no name for a column constraint.
+	ColumnFKNames []string
+	// Overriding is INSERT ... OVERRIDING SYSTEM VALUE ("system": values
+	// for GENERATED ALWAYS identity columns are taken) or USER VALUE
+	// ("user": values given for identity columns are replaced by their
+	// defaults); "" otherwise.
+	Overriding string
+	// GroupingSets are the grouping sets of a GROUP BY written with
+	// ROLLUP, CUBE or GROUPING SETS: indices into its Items (the
+	// deduplicated expressions), one list per set.
+	GroupingSets map[*ast.GroupByClause][][]int
 	// DistinctOn is SELECT DISTINCT ON (exprs) of the outermost SELECT.
 	DistinctOn []ast.ExprNode
 	// Index holds what CREATE INDEX says beyond the tree (CONCURRENTLY,

@@ -5,6 +5,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/mysql"
 	"github.com/pingcap/tidb/pkg/parser/types"
 	"github.com/tesseradb/tessera/sql/parser/pgdialect"
+	"slices"
 )
 
 // setMySQLType gives a marker-typed node a MySQL type close to t, so that
@@ -133,8 +134,30 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 		mainEnd = confAt
 	}
 	colTypes := (first.Is("create") || first.Is("alter")) && hasWord(toks, a, b, "table")
+	var aliasSkip [2]int
+	if isInsert {
+		toks, aliasSkip = insertAlias(toks, a, b)
+	}
 	wk := getWork()
 	defer putWork(wk)
+	if aliasSkip[1] > 0 {
+		wk.w.Skip = setSkip(wk.w.Skip, aliasSkip[0], aliasSkip[1])
+	}
+	if isInsert {
+		// INSERT ... OVERRIDING {SYSTEM|USER} VALUE (before VALUES/SELECT)
+		depth := 0
+		for i := a; i < mainEnd; i++ {
+			if toks[i].IsP("(") {
+				depth++
+			} else if toks[i].IsP(")") {
+				depth--
+			} else if depth == 0 && toks[i].Is("overriding") && (toks[i+1].Is("system") || toks[i+1].Is("user")) && toks[i+2].Is("value") {
+				st.Overriding = toks[i+1].Val
+				wk.w.Skip = setSkip(wk.w.Skip, i, i+3)
+				break
+			}
+		}
+	}
 	wk.w.ColumnTypes = colTypes
 	if err := ddlRewrite(sql, toks, a, mainEnd, st, &wk.w); err != nil {
 		return err
@@ -428,4 +451,33 @@ func hasWord(toks []pgdialect.Token, a, b int, w string) bool {
 		}
 	}
 	return false
+}
+
+// insertAlias handles INSERT INTO t AS alias (which the MySQL grammar
+// lacks): it returns the token range of AS alias, to be cut, and, when
+// the statement has one, a copy of toks in which alias.col reads t.col
+// (in ON CONFLICT ... DO UPDATE and RETURNING).
+func insertAlias(toks []pgdialect.Token, a, b int) ([]pgdialect.Token, [2]int) {
+	j := a + 2
+	if !toks[a+1].Is("into") || (toks[j].Kind != pgdialect.Ident && toks[j].Kind != pgdialect.QIdent) {
+		return toks, [2]int{}
+	}
+	name := toks[j]
+	if toks[j+1].IsP(".") && (toks[j+2].Kind == pgdialect.Ident || toks[j+2].Kind == pgdialect.QIdent) {
+		j += 2
+		name = toks[j]
+	}
+	k := j + 1
+	if !toks[k].Is("as") || (toks[k+1].Kind != pgdialect.Ident && toks[k+1].Kind != pgdialect.QIdent) {
+		return toks, [2]int{}
+	}
+	alias := toks[k+1].Val
+	own := slices.Clone(toks)
+	for i := k + 2; i < b; i++ {
+		t := &own[i]
+		if (t.Kind == pgdialect.Ident || t.Kind == pgdialect.QIdent) && t.Val == alias && own[i+1].IsP(".") && !own[i-1].IsP(".") {
+			t.Val, t.Kind = name.Val, pgdialect.QIdent
+		}
+	}
+	return own, [2]int{k, k + 2}
 }

@@ -19,12 +19,20 @@ const winBase = 1 << 20
 
 // Binder binds one statement.
 type Binder struct {
-	Ctx    context.Context
-	Coll   *catalog.Collection
-	DB     catalog.ID
-	Schema catalog.ID
-	Stmt   *parser.Statement
-	Eval   *sem.EvalContext
+	Ctx context.Context
+	// unknownLits are the select-list literals of unknown type resolved
+	// to text (a set operation resolves them against the other branch).
+	unknownLits map[*Const]bool
+	// groupNull marks, for each branch SELECT of a ROLLUP/CUBE/GROUPING
+	// SETS query, the GROUP BY items outside its set.
+	groupNull map[*ast.SelectStmt]map[int]bool
+	// grouping is the GROUP BY of the SELECT being bound, for GROUPING().
+	grouping *groupingCtx
+	Coll     *catalog.Collection
+	DB       catalog.ID
+	Schema   catalog.ID
+	Stmt     *parser.Statement
+	Eval     *sem.EvalContext
 	// Params are the parameter types (given by the client or inferred);
 	// nil entries are not yet known.
 	Params    []*types.T
@@ -285,14 +293,16 @@ func hasWindow(nodes ...ast.Node) bool {
 	return v.window
 }
 
-func fieldName(f *ast.SelectField) string {
+func fieldName(f *ast.SelectField, casts map[*ast.FuncCastExpr]parser.PGType) string {
 	if f.AsName.O != "" {
 		return f.AsName.O
 	}
-	return exprName(f.Expr)
+	return exprName(f.Expr, casts)
 }
 
-func exprName(e ast.ExprNode) string {
+// exprName is PostgreSQL's FigureColname: casts takes the type names of
+// the statement's casts.
+func exprName(e ast.ExprNode, casts map[*ast.FuncCastExpr]parser.PGType) string {
 	switch e := e.(type) {
 	case *ast.ColumnNameExpr:
 		return e.Name.Name.O
@@ -300,18 +310,26 @@ func exprName(e ast.ExprNode) string {
 		if e.FnName.L == "concat" {
 			return "?column?"
 		}
+		if e.FnName.L == parser.FuncIntervalQualify {
+			return "interval"
+		}
 		return e.FnName.L
 	case *ast.AggregateFuncExpr:
-		return strings.ToLower(e.F)
+		return aggName(e.F)
 	case *ast.WindowFuncExpr:
-		return strings.ToLower(e.Name)
+		return aggName(e.Name)
 	case *ast.FuncCastExpr:
-		if _, ok := e.Expr.(*ast.ColumnNameExpr); ok {
-			return exprName(e.Expr)
+		// a cast keeps a strong name (a column's, a function's) and
+		// otherwise takes the type's
+		if inner := exprName(e.Expr, casts); inner != "?column?" && inner != "case" {
+			return inner
+		}
+		if t, ok := casts[e]; ok && t.Name != "" {
+			return t.Name
 		}
 		return "?column?"
 	case *ast.ParenthesesExpr:
-		return exprName(e.Expr)
+		return exprName(e.Expr, casts)
 	case *ast.CaseExpr:
 		return "case"
 	case *ast.ExistsSubqueryExpr:
@@ -320,6 +338,19 @@ func exprName(e ast.ExprNode) string {
 		return "array"
 	}
 	return "?column?"
+}
+
+// aggName is the column name of an aggregate or window call named f in the
+// tree: stddev( and variance( reach it spelled as parser.SpelledStddev
+// and SpelledVariance (the sample aggregates they are).
+func aggName(f string) string {
+	switch f {
+	case parser.SpelledStddev:
+		return "stddev"
+	case parser.SpelledVariance:
+		return "variance"
+	}
+	return strings.ToLower(f)
 }
 
 // selItem is one select-list entry after * expansion.
@@ -356,17 +387,28 @@ func (b *Binder) expandSelect(fields []*ast.SelectField, from *scope) ([]selItem
 			}
 			continue
 		}
-		items = append(items, selItem{ast: f.Expr, name: fieldName(f)})
+		items = append(items, selItem{ast: f.Expr, name: fieldName(f, b.Stmt.CastTypes)})
 	}
 	return items, nil
 }
 
 func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
+	if sel.GroupBy != nil {
+		if sets := b.Stmt.GroupingSets[sel.GroupBy]; len(sets) > 0 {
+			return b.bindGroupingSets(sel, sets, parent)
+		}
+	}
 	pop, err := b.pushCTEs(sel.With, parent)
 	if err != nil {
 		return nil, err
 	}
 	defer pop()
+	savedGrouping := b.grouping
+	defer func() { b.grouping = savedGrouping }()
+	b.grouping = nil
+	if sel.GroupBy != nil {
+		b.grouping = &groupingCtx{items: sel.GroupBy.Items, nulled: b.groupNull[sel]}
+	}
 	if sel.Kind == ast.SelectStmtKindValues {
 		return nil, pgerr.New(pgerr.FeatureNotSupported, "VALUES form not supported here")
 	}
@@ -412,7 +454,9 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		return nil, err
 	}
 	// Set-returning functions in the select list run as a lateral join
-	// with the FROM rows.
+	// with the FROM rows; several of them zip (one Zip node).
+	var gens []*Generate
+	var genItems []int
 	for i, it := range items {
 		fc, ok := it.ast.(*ast.FuncCallExpr)
 		if !ok {
@@ -437,10 +481,23 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 				}
 			}
 		}
-		gen := &Generate{Ov: ov, Args: es, Cols: []Col{{Name: it.name, T: ov.Return}}}
+		gens = append(gens, &Generate{Ov: ov, Args: es, Cols: []Col{{Name: it.name, T: ov.Return}}})
+		genItems = append(genItems, i)
+	}
+	if len(gens) > 0 {
+		var gen Node = gens[0]
+		if len(gens) > 1 {
+			z := &Zip{Gens: gens}
+			for _, g := range gens {
+				z.Cols = append(z.Cols, g.Cols...)
+			}
+			gen = z
+		}
 		cur = &Apply{Kind: InnerJoin, L: cur, R: gen}
-		from.cols = append(from.cols, Col{Name: it.name, T: ov.Return, Hidden: true})
-		items[i] = selItem{col: len(from.cols) - 1, name: it.name}
+		for k, i := range genItems {
+			from.cols = append(from.cols, Col{Name: items[i].name, T: gens[k].Cols[0].T, Hidden: true})
+			items[i] = selItem{col: len(from.cols) - 1, name: items[i].name}
+		}
 	}
 	var nodes []ast.Node
 	for _, it := range items {
@@ -468,7 +525,8 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		agg := &aggScope{in: from}
 		if sel.GroupBy != nil {
 			from.noAgg = "GROUP BY"
-			for _, g := range sel.GroupBy.Items {
+			nulled := b.groupNull[sel]
+			for gi, g := range sel.GroupBy.Items {
 				ge := g.Expr
 				if pe, ok := ge.(*ast.PositionExpr); ok && pe.P == nil {
 					ge = &valuedriver.Value{Kind: valuedriver.KindInt, Int: int64(pe.N)}
@@ -499,6 +557,10 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 					return nil, err
 				}
 				agg.groupKeys = append(agg.groupKeys, exprKey(ge))
+				if nulled[gi] {
+					// not in this grouping set: NULL, grouping nothing
+					e = &Const{D: types.Null, T: e.Type()}
+				}
 				agg.groups = append(agg.groups, e)
 			}
 			from.noAgg = ""
@@ -556,6 +618,12 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 			if e, err = b.coerce(e, types.String); err != nil {
 				return nil, err
 			}
+			if c, ok := e.(*Const); ok {
+				if b.unknownLits == nil {
+					b.unknownLits = map[*Const]bool{}
+				}
+				b.unknownLits[c] = true
+			}
 		}
 		col.T = e.Type()
 		exprs = append(exprs, e)
@@ -595,6 +663,9 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 	// Build: [Agg] [Filter having] [Window] Project [Sort] [Distinct] [Limit] [trim].
 	if grouped {
 		ag := &Agg{In: cur, Groups: post.agg.groups, Aggs: post.agg.aggs}
+		if nulled := b.groupNull[sel]; len(nulled) > 0 && len(nulled) == len(sel.GroupBy.Items) {
+			ag.Total = true // the grouping set (): one row even for no input
+		}
 		for i, g := range post.agg.groups {
 			ag.Cols = append(ag.Cols, Col{Name: post.cols[i].Name, T: g.Type()})
 		}
@@ -660,7 +731,7 @@ func (b *Binder) bindLimit(cur Node, l *ast.Limit) (Node, error) {
 	lim := &Limit{In: cur}
 	empty := &scope{noAgg: "LIMIT"}
 	var err error
-	if l.Count != nil {
+	if l.Count != nil && !parser.IsNoLimit(l.Count) {
 		if lim.Count, err = b.bindExpr(l.Count, empty); err != nil {
 			return nil, err
 		}
@@ -750,4 +821,77 @@ func (it selItem) astOr() ast.Node {
 		return it.ast
 	}
 	return &ast.ColumnNameExpr{Name: &ast.ColumnName{Name: ast.NewCIStr(it.name)}}
+}
+
+// bindGroupingSets binds SELECT ... GROUP BY ROLLUP/CUBE/GROUPING SETS as
+// the UNION ALL of one grouped SELECT per set, in which the GROUP BY items
+// outside the set are NULL; ORDER BY and LIMIT apply to the union.
+func (b *Binder) bindGroupingSets(sel *ast.SelectStmt, sets [][]int, parent *scope) (Node, error) {
+	list := &ast.SetOprSelectList{}
+	if b.groupNull == nil {
+		b.groupNull = map[*ast.SelectStmt]map[int]bool{}
+	}
+	nulls := make([]map[int]bool, len(sets))
+	for k, set := range sets {
+		in := map[int]bool{}
+		for _, i := range set {
+			in[i] = true
+		}
+		nulls[k] = map[int]bool{}
+		for i := range sel.GroupBy.Items {
+			if !in[i] {
+				nulls[k][i] = true
+			}
+		}
+		c := *sel
+		c.With, c.OrderBy, c.Limit = nil, nil, nil
+		c.GroupBy = &ast.GroupByClause{Items: sel.GroupBy.Items, Rollup: sel.GroupBy.Rollup}
+		if k > 0 {
+			op := ast.UnionAll
+			c.AfterSetOperator = &op
+		} else {
+			c.AfterSetOperator = nil
+		}
+		list.Selects = append(list.Selects, &c)
+		b.groupNull[&c] = nulls[k]
+	}
+	return b.bindSetOp(sel.With, list, sel.OrderBy, sel.Limit, parent)
+}
+
+// groupingCtx is a SELECT's GROUP BY items and those outside the grouping
+// set being bound.
+type groupingCtx struct {
+	items  []*ast.ByItem
+	nulled map[int]bool
+}
+
+// groupingCall is GROUPING(args): bit i (from the right, for the last
+// argument) is set when that argument is not grouped in this set.
+func (b *Binder) groupingCall(args []ast.ExprNode) (Expr, error) {
+	g := b.grouping
+	if g == nil {
+		return nil, pgerr.New(pgerr.Grouping, "arguments to GROUPING must be grouping expressions of the associated query level")
+	}
+	if len(args) == 0 || len(args) > 31 {
+		return nil, pgerr.New(pgerr.UndefinedFunction, "function grouping with %d arguments does not exist", len(args))
+	}
+	mask := int64(0)
+	for _, a := range args {
+		key := exprKey(a)
+		idx := -1
+		for i, it := range g.items {
+			if exprKey(it.Expr) == key {
+				idx = i
+				break
+			}
+		}
+		if idx < 0 {
+			return nil, pgerr.New(pgerr.Grouping, "arguments to GROUPING must be grouping expressions of the associated query level")
+		}
+		mask <<= 1
+		if g.nulled[idx] {
+			mask |= 1
+		}
+	}
+	return &Const{D: types.DInt(mask), T: types.Int4}, nil
 }

@@ -1,10 +1,12 @@
 package plan
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/tesseradb/tessera/sql/catalog"
+	"github.com/tesseradb/tessera/sql/parser"
 	"github.com/tesseradb/tessera/sql/parser/valuedriver"
 	"github.com/tesseradb/tessera/sql/pgerr"
 	"github.com/tesseradb/tessera/sql/sem"
@@ -118,9 +120,23 @@ func (b *Binder) bindGrouped(n ast.ExprNode, sc *scope) (Expr, bool, error) {
 		if !ok || cls != sem.Aggregate {
 			return nil, false, nil
 		}
-		name, args = a.FnName.L, a.Args
+		name, args, distinct = a.FnName.L, a.Args, b.Stmt.AggDistinct[a]
 	default:
 		return nil, false, nil
+	}
+	// the ORDER BY inside the call and a DISTINCT kept beside the tree
+	// are part of the aggregate's identity
+	if distinct {
+		key += " DISTINCT"
+	}
+	for _, o := range b.Stmt.AggOrderBy[n] {
+		key += " ORDER BY " + exprKey(o.Expr)
+		if o.Desc {
+			key += " DESC"
+		}
+		if no, ok := b.Stmt.NullsOrder[o]; ok {
+			key += fmt.Sprintf(" NULLS %d", no)
+		}
 	}
 	for i, k := range ag.aggKeys {
 		if k == key {
@@ -159,8 +175,17 @@ func (b *Binder) bindGrouped(n ast.ExprNode, sc *scope) (Expr, bool, error) {
 			if err != nil {
 				return nil, true, err
 			}
-			call.OrderBy = append(call.OrderBy, SortKeyExpr{E: e, Desc: o.Desc, NullsFirst: o.Desc})
+			k := SortKeyExpr{E: e, Desc: o.Desc, NullsFirst: o.Desc}
+			if no, ok := b.Stmt.NullsOrder[o]; ok {
+				k.NullsFirst = no == parser.NullsFirst
+			}
+			call.OrderBy = append(call.OrderBy, k)
 		}
+	}
+	if distinct && len(call.OrderBy) == 0 && len(es) > 0 {
+		// PostgreSQL's DISTINCT aggregates sort their input: an
+		// order-sensitive one (array_agg, string_agg) sees it sorted
+		call.OrderBy = []SortKeyExpr{{E: es[0]}}
 	}
 	ag.aggKeys = append(ag.aggKeys, key)
 	ag.aggs = append(ag.aggs, call)
@@ -233,6 +258,9 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 				return nil, err
 			}
 			k := SortKeyExpr{E: e, Desc: o.Desc, NullsFirst: o.Desc}
+			if no, ok := b.Stmt.NullsOrder[o]; ok {
+				k.NullsFirst = no == parser.NullsFirst
+			}
 			call.OrderBy = append(call.OrderBy, k)
 		}
 	}

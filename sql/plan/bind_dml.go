@@ -153,6 +153,11 @@ func (b *Binder) BindInsert(n *ast.InsertStmt) (*Insert, error) {
 		}
 		q = visibleOnly(q)
 		qc := q.Columns()
+		for k, t := range ins.Targets {
+			if k < len(qc) && d.Columns[t].IdentityAlways && b.Stmt.Overriding != "system" {
+				return nil, pgerr.New(pgerr.GeneratedAlways, "cannot insert a non-DEFAULT value into column %q", d.Columns[t].Name)
+			}
+		}
 		if len(qc) > len(ins.Targets) {
 			return nil, pgerr.New(pgerr.Syntax, "INSERT has more expressions than target columns")
 		}
@@ -213,7 +218,7 @@ func (b *Binder) BindInsert(n *ast.InsertStmt) (*Insert, error) {
 				if col == nil {
 					return nil, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", a.Column.Name.O, d.Name)
 				}
-				e, err := b.bindSetValue(a.Expr, usc, d, i)
+				e, err := b.bindSetValue(a.Expr, usc, d, i, false)
 				if err != nil {
 					return nil, err
 				}
@@ -226,11 +231,25 @@ func (b *Binder) BindInsert(n *ast.InsertStmt) (*Insert, error) {
 			}
 		}
 	}
+	if ins.FKOut, err = b.fkOut(d); err != nil {
+		return nil, err
+	}
 	return ins, nil
 }
 
-func (b *Binder) bindSetValue(e ast.ExprNode, sc *scope, d *catalog.Descriptor, ord int) (Expr, error) {
-	if _, ok := e.(*ast.DefaultExpr); ok {
+func (b *Binder) bindSetValue(e ast.ExprNode, sc *scope, d *catalog.Descriptor, ord int, insert bool) (Expr, error) {
+	_, isDefault := e.(*ast.DefaultExpr)
+	if insert && b.Stmt.Overriding == "user" && d.Columns[ord].Identity {
+		isDefault = true
+		e = &ast.DefaultExpr{}
+	}
+	if !isDefault && d.Columns[ord].IdentityAlways && !(insert && b.Stmt.Overriding == "system") {
+		if insert {
+			return nil, pgerr.New(pgerr.GeneratedAlways, "cannot insert a non-DEFAULT value into column %q", d.Columns[ord].Name)
+		}
+		return nil, pgerr.New(pgerr.GeneratedAlways, "column %q can only be updated to DEFAULT", d.Columns[ord].Name)
+	}
+	if isDefault {
 		de, err := b.DefaultExpr(&d.Columns[ord])
 		if err != nil {
 			return nil, err
@@ -361,7 +380,7 @@ func (b *Binder) bindValuesRows(rows [][]ast.ExprNode, ins *Insert, d *catalog.D
 		}
 		var row []Expr
 		for i, x := range r {
-			e, err := b.bindSetValue(x, sc, d, ins.Targets[i])
+			e, err := b.bindSetValue(x, sc, d, ins.Targets[i], true)
 			if err != nil {
 				return nil, err
 			}
@@ -419,7 +438,7 @@ func (b *Binder) BindUpdate(n *ast.UpdateStmt) (*Update, error) {
 		if _, dup := up.Set[i]; dup {
 			return nil, pgerr.New(pgerr.Syntax, "multiple assignments to same column %q", col.Name)
 		}
-		e, err := b.bindSetValue(a.Expr, sc, d, i)
+		e, err := b.bindSetValue(a.Expr, sc, d, i, false)
 		if err != nil {
 			return nil, err
 		}
@@ -427,6 +446,12 @@ func (b *Binder) BindUpdate(n *ast.UpdateStmt) (*Update, error) {
 	}
 	up.Input = Optimize(in)
 	if up.Returning, up.RetCols, err = b.bindReturning(b.Stmt.Returning, &scope{cols: cols}); err != nil {
+		return nil, err
+	}
+	if up.FKOut, err = b.fkOut(d); err != nil {
+		return nil, err
+	}
+	if up.FKIn, err = b.fkIn(d, nil); err != nil {
 		return nil, err
 	}
 	return up, nil
@@ -476,6 +501,9 @@ func (b *Binder) BindDelete(n *ast.DeleteStmt) (*Delete, error) {
 	}
 	del.Input = Optimize(in)
 	if del.Returning, del.RetCols, err = b.bindReturning(b.Stmt.Returning, &scope{cols: cols}); err != nil {
+		return nil, err
+	}
+	if del.FKIn, err = b.fkIn(d, nil); err != nil {
 		return nil, err
 	}
 	return del, nil

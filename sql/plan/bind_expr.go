@@ -171,6 +171,15 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 	case *ast.ColumnNameExpr:
 		return b.bindColumn(n.Name, sc)
 	case *ast.BinaryOperationExpr:
+		if lr, ok := n.L.(*ast.RowExpr); ok {
+			if rr, ok := n.R.(*ast.RowExpr); ok {
+				e, err := rowCompare(n.Op, lr.Values, rr.Values)
+				if err != nil {
+					return nil, err
+				}
+				return b.bindExpr(e, sc)
+			}
+		}
 		switch n.Op {
 		case opcode.LogicAnd, opcode.LogicOr:
 			what := "AND"
@@ -281,6 +290,29 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		}
 		return out, nil
 	case *ast.PatternInExpr:
+		if lr, ok := n.Expr.(*ast.RowExpr); ok && n.Sel == nil {
+			// (a, b) [NOT] IN ((1, 2), (3, 4)): OR of row equalities
+			var or ast.ExprNode
+			for _, item := range n.List {
+				rr, ok := item.(*ast.RowExpr)
+				if !ok {
+					return nil, pgerr.New(pgerr.DatatypeMismatch, "IN list items must be rows of the same length as the left side")
+				}
+				eq, err := rowCompare(opcode.EQ, lr.Values, rr.Values)
+				if err != nil {
+					return nil, err
+				}
+				if or == nil {
+					or = eq
+				} else {
+					or = &ast.BinaryOperationExpr{Op: opcode.LogicOr, L: or, R: eq}
+				}
+			}
+			if n.Not {
+				or = &ast.UnaryOperationExpr{Op: opcode.Not, V: &ast.ParenthesesExpr{Expr: or}}
+			}
+			return b.bindExpr(or, sc)
+		}
 		return b.bindIn(n, sc)
 	case *ast.PatternRegexpExpr:
 		// x ~ p is REGEXP in the tree (~* has prefixed the pattern with (?i)).
@@ -401,6 +433,9 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		return b.bindBinary(op, n.L, n.R, sc)
 	case *parser.QuantifiedExpr:
 		op, ok := binOps[n.Op]
+		if n.Like != "" {
+			op, ok = map[string]sem.BinaryOp{"like": sem.OpLike, "ilike": sem.OpILike, "not like": sem.OpNotLike, "not ilike": sem.OpNotILike}[n.Like]
+		}
 		if !ok {
 			return nil, pgerr.New(pgerr.FeatureNotSupported, "operator %s is not supported with ANY/ALL", n.Op)
 		}
@@ -415,6 +450,12 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		rt := r.Type()
 		if rt.Family != types.ArrayFamily {
 			if isUnknown(rt) {
+				if isUnknown(l.Type()) {
+					// 'a' = ANY ('{a,b}'): both unknown resolve as text
+					if l, err = b.coerce(l, types.String); err != nil {
+						return nil, err
+					}
+				}
 				at, _ := types.MakeArray(l.Type())
 				if r, err = b.coerce(r, at); err != nil {
 					return nil, err
@@ -789,6 +830,8 @@ func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
 		return &NullIf{L: be.L, R: be.R, Eq: be.Ov}, nil
 	case "nextval", "currval", "setval", "lastval":
 		return b.bindSeqFunc(name, n, sc)
+	case "grouping":
+		return b.groupingCall(n.Args)
 	case "concat":
 		if len(n.Args) == 2 && n.FnName.O == "concat" {
 			// a || b (PIPES_AS_CONCAT) — the parser spells it concat.
@@ -810,4 +853,53 @@ func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
 		return nil, err
 	}
 	return b.callFunc(name, es)
+}
+
+// rowCompare expands a comparison of two row constructors as PostgreSQL
+// defines it: = is the AND of the pairwise equalities, <> its negation,
+// and < <= > >= compare left to right, the first unequal (or NULL) pair
+// deciding: (a1, a2) < (b1, b2) is a1 < b1 OR (a1 = b1 AND a2 < b2).
+func rowCompare(op opcode.Op, l, r []ast.ExprNode) (ast.ExprNode, error) {
+	if len(l) != len(r) {
+		return nil, pgerr.New(pgerr.Syntax, "unequal number of entries in row expressions")
+	}
+	if len(l) == 0 {
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "cannot compare rows of zero length")
+	}
+	bin := func(op opcode.Op, a, b ast.ExprNode) ast.ExprNode {
+		return &ast.BinaryOperationExpr{Op: op, L: a, R: b}
+	}
+	switch op {
+	case opcode.EQ, opcode.NE, opcode.NullEQ:
+		inner := op
+		if op == opcode.NE {
+			inner = opcode.EQ
+		}
+		var e ast.ExprNode
+		for i := range l {
+			c := bin(inner, l[i], r[i])
+			if e == nil {
+				e = c
+			} else {
+				e = bin(opcode.LogicAnd, e, c)
+			}
+		}
+		e = &ast.ParenthesesExpr{Expr: e}
+		if op == opcode.NE {
+			return &ast.UnaryOperationExpr{Op: opcode.Not, V: e}, nil
+		}
+		return e, nil
+	case opcode.LT, opcode.LE, opcode.GT, opcode.GE:
+		strict := opcode.LT
+		if op == opcode.GT || op == opcode.GE {
+			strict = opcode.GT
+		}
+		n := len(l) - 1
+		e := bin(op, l[n], r[n])
+		for i := n - 1; i >= 0; i-- {
+			e = bin(opcode.LogicOr, bin(strict, l[i], r[i]), &ast.ParenthesesExpr{Expr: bin(opcode.LogicAnd, bin(opcode.EQ, l[i], r[i]), &ast.ParenthesesExpr{Expr: e})})
+		}
+		return &ast.ParenthesesExpr{Expr: e}, nil
+	}
+	return nil, pgerr.New(pgerr.FeatureNotSupported, "row comparison with operator %s is not supported", op)
 }

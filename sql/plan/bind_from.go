@@ -548,6 +548,20 @@ func (b *Binder) bindSetOp(with *ast.WithClause, list *ast.SetOprSelectList, ord
 	return visibleOnly(cur), nil
 }
 
+// literalColumn returns the string literal that column i of a set
+// operation's branch n selects (a Project of a Const string), if it is one.
+func (b *Binder) literalColumn(n Node, i int) (*Const, bool) {
+	p, ok := n.(*Project)
+	if !ok || i >= len(p.Exprs) {
+		return nil, false
+	}
+	c, ok := p.Exprs[i].(*Const)
+	if !ok || !b.unknownLits[c] {
+		return nil, false
+	}
+	return c, true
+}
+
 func (b *Binder) combine(l, r Node, op ast.SetOprType) (Node, error) {
 	lc, rc := l.Columns(), r.Columns()
 	name := "UNION"
@@ -572,10 +586,39 @@ func (b *Binder) combine(l, r Node, op ast.SetOprType) (Node, error) {
 	rp := &Project{In: r}
 	needL, needR := false, false
 	for i := range lc {
-		t, err := sem.CommonType(name, []*types.T{lc[i].T, rc[i].T})
+		// A string literal selected by a branch is of unknown type there,
+		// as in PostgreSQL: it takes the other branch's type (its text
+		// parsed as that type: SELECT 1 UNION SELECT 'a' is 22P02).
+		lt, rt := lc[i].T, rc[i].T
+		lk, lok := b.literalColumn(l, i)
+		rk, rok := b.literalColumn(r, i)
+		if lok {
+			lt = sem.Unknown
+		}
+		if rok {
+			rt = sem.Unknown
+		}
+		t, err := sem.CommonType(name, []*types.T{lt, rt})
 		if err != nil {
 			return nil, err
 		}
+		for _, k := range []struct {
+			ok bool
+			n  Node
+			c  *Const
+		}{{lok, l, lk}, {rok, r, rk}} {
+			if !k.ok || k.c.T.Equal(t) {
+				continue
+			}
+			v, err := b.coerce(&Const{D: k.c.D, T: sem.Unknown}, t)
+			if err != nil {
+				return nil, err
+			}
+			pr := k.n.(*Project)
+			pr.Exprs[i] = v
+			pr.Cols[i].T = t
+		}
+		lc, rc = l.Columns(), r.Columns()
 		cols[i] = Col{Name: lc[i].Name, T: t}
 		le, err := b.coerce(&ColRef{Idx: i, T: lc[i].T}, t)
 		if err != nil {

@@ -4,8 +4,10 @@
 // placeholders typed from context), normalises (constant folding of
 // literal casts, conjunct splitting), and chooses access paths (point get
 // and span scan on the primary key or a secondary index with an index join
-// back to the primary, full scan otherwise) and join methods (hash join on
-// equalities, nested loop otherwise).
+// back to the primary, full scan otherwise) and join methods (merge join
+// when both inputs come ordered on equality keys — ProvidedOrder knows
+// primary key scans, sorts and what passes an order through — hash join
+// on other equalities, nested loop otherwise).
 //
 // Plans are data: relational Nodes (Scan, Values, Filter, Project, Join,
 // Agg, Sort, Limit, Distinct, SetOp, Window, Apply, Insert, Update, Delete)

@@ -49,7 +49,9 @@ func explain(n Node, d int, emit func(int, string)) {
 	case *Join:
 		kind := [...]string{"inner", "left", "right", "full", "semi", "anti"}[x.Kind]
 		method := "nested loop join"
-		if len(x.LeftKeys) > 0 {
+		if x.Merge != nil {
+			method = "merge join"
+		} else if len(x.LeftKeys) > 0 {
 			method = "hash join"
 		}
 		emit(d, fmt.Sprintf("%s (%s)", method, kind))
@@ -84,6 +86,11 @@ func explain(n Node, d int, emit func(int, string)) {
 		explain(x.In, d+1, emit)
 	case *Generate:
 		emit(d, "generate "+x.Ov.Name)
+	case *Zip:
+		emit(d, "zip")
+		for _, g := range x.Gens {
+			explain(g, d+1, emit)
+		}
 	case *CTERef:
 		emit(d, "cte scan "+x.CTE.Name)
 	case *WorkingRef:

@@ -84,13 +84,25 @@ const (
 	AntiJoin
 )
 
-// Join joins L and R; On is over the concatenated row. LeftKeys /
-// RightKeys are equality columns (same key encoding) for a hash join.
+// Join joins L and R; On is over the concatenated row (it keeps the key
+// equalities too). LeftKeys / RightKeys are equality columns (same key
+// encoding) for a hash join. Merge, if set, says both inputs come ordered
+// on it, so the join merges them instead of hashing R.
 type Join struct {
 	Kind                JoinKind
 	L, R                Node
 	On                  Expr
 	LeftKeys, RightKeys []int
+	Merge               *MergeSpec
+}
+
+// MergeSpec is a merge join's ordering: L is ordered on LeftCols and R on
+// RightCols (parallel, equal-compatible types), each column ascending or
+// descending as Desc says (the same on both sides). NULL keys may appear
+// anywhere; they never match.
+type MergeSpec struct {
+	LeftCols, RightCols []int
+	Desc                []bool
 }
 
 // Apply runs R once per row of L with that row pushed as the outer row
@@ -126,6 +138,9 @@ type Agg struct {
 	Groups []Expr
 	Aggs   []AggCall
 	Cols   []Col
+	// Total: the groups are all constant (the grouping set ()), so the
+	// result is one row even for no input, as without GROUP BY.
+	Total bool
 }
 
 // SortKey is one ORDER BY column.
@@ -208,6 +223,14 @@ type Generate struct {
 	Cols       []Col
 }
 
+// Zip runs several set-returning functions in lockstep (those of one
+// select list, as PostgreSQL 10+): row i holds each function's i-th value,
+// NULL for a function already exhausted, until all are.
+type Zip struct {
+	Gens []*Generate
+	Cols []Col
+}
+
 // CTERef reads a WITH query's materialised rows.
 type CTERef struct {
 	CTE  *CTE
@@ -243,6 +266,7 @@ type Insert struct {
 	OnConflict *OnConflict
 	Returning  []Expr // over the table row
 	RetCols    []Col
+	FKOut      []*FKOut // foreign keys the written rows must satisfy
 }
 
 // OnConflict is INSERT ... ON CONFLICT.
@@ -266,6 +290,8 @@ type Update struct {
 	Set       map[int]Expr
 	Returning []Expr // over the new table row followed by the extra columns
 	RetCols   []Col
+	FKOut     []*FKOut // foreign keys of the table
+	FKIn      []*FKIn  // foreign keys referencing it
 }
 
 // Delete removes rows produced by Input (table row first).
@@ -275,6 +301,7 @@ type Delete struct {
 	Input     Node
 	Returning []Expr
 	RetCols   []Col
+	FKIn      []*FKIn // foreign keys referencing the table
 }
 
 // Columns implementations.
@@ -289,6 +316,7 @@ func (n *Distinct) Columns() []Col   { return n.In.Columns() }
 func (n *SetOp) Columns() []Col      { return n.Cols }
 func (n *Window) Columns() []Col     { return n.Cols }
 func (n *Generate) Columns() []Col   { return n.Cols }
+func (n *Zip) Columns() []Col        { return n.Cols }
 func (n *CTERef) Columns() []Col     { return n.Cols }
 func (n *WorkingRef) Columns() []Col { return n.Cols }
 func (n *Insert) Columns() []Col     { return n.RetCols }

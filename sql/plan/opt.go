@@ -10,8 +10,13 @@ import (
 // to scans, scans pick an index span from their filter, and joins find
 // their equality keys for a hash join. Every rewrite keeps the plan's
 // result; filters stay above the scans they narrow, so a span only has to
-// be a superset of the matching rows.
+// be a superset of the matching rows. Last, joins whose inputs both come
+// ordered on their equality keys become merge joins (planMergeJoins).
 func Optimize(n Node) Node {
+	return planMergeJoins(optimize(n))
+}
+
+func optimize(n Node) Node {
 	switch n := n.(type) {
 	case *Filter:
 		if _, isJoin := n.In.(*Join); isJoin {
@@ -20,13 +25,13 @@ func Optimize(n Node) Node {
 				return r
 			}
 		}
-		in := Optimize(n.In)
+		in := optimize(n.In)
 		conj := Conjuncts(n.Cond, nil)
 		return pushFilter(in, conj)
 	case *Project:
-		n.In = Optimize(n.In)
+		n.In = optimize(n.In)
 	case *Join:
-		n.L, n.R = Optimize(n.L), Optimize(n.R)
+		n.L, n.R = optimize(n.L), optimize(n.R)
 		if n.On != nil && (n.Kind == InnerJoin) {
 			// Push single-side conjuncts of an inner join's ON down.
 			var rest []Expr
@@ -69,29 +74,29 @@ func Optimize(n Node) Node {
 		}
 		extractKeys(n)
 	case *Apply:
-		n.L, n.R = Optimize(n.L), Optimize(n.R)
+		n.L, n.R = optimize(n.L), optimize(n.R)
 	case *Agg:
-		n.In = Optimize(n.In)
+		n.In = optimize(n.In)
 	case *Sort:
-		n.In = Optimize(n.In)
+		n.In = optimize(n.In)
 		if sortedByScan(n) {
 			return n.In
 		}
 	case *Limit:
-		n.In = Optimize(n.In)
+		n.In = optimize(n.In)
 		pushLimit(n)
 	case *Distinct:
-		n.In = Optimize(n.In)
+		n.In = optimize(n.In)
 	case *SetOp:
-		n.L, n.R = Optimize(n.L), Optimize(n.R)
+		n.L, n.R = optimize(n.L), optimize(n.R)
 	case *Window:
-		n.In = Optimize(n.In)
+		n.In = optimize(n.In)
 	case *Insert:
-		n.Input = Optimize(n.Input)
+		n.Input = optimize(n.Input)
 	case *Update:
-		n.Input = Optimize(n.Input)
+		n.Input = optimize(n.Input)
 	case *Delete:
-		n.Input = Optimize(n.Input)
+		n.Input = optimize(n.Input)
 	}
 	return n
 }
@@ -107,7 +112,7 @@ func optimizeJoinInputs(n Node) {
 		if sj, ok := (*side).(*Join); ok && sj.Kind == InnerJoin {
 			optimizeJoinInputs(sj)
 		} else {
-			*side = Optimize(*side)
+			*side = optimize(*side)
 		}
 	}
 }

@@ -170,6 +170,10 @@ type vcolumn struct {
 
 // checkOID is a CHECK constraint's OID: bit 31 and 29 set, so it equals
 // neither a descriptor, an index nor an index's constraint.
+func foreignKeyOID(table catalog.ID, i int) int64 {
+	return 1<<31 | 1<<28 | int64(table)<<8 | int64(i&0xff)
+}
+
 func checkOID(table catalog.ID, i int) int64 {
 	return 1<<31 | 1<<29 | int64(table)<<8 | int64(i&0xff)
 }
@@ -575,6 +579,31 @@ func virtualTableDefs() map[string]*vtable {
 					rows = append(rows, []types.Datum{dI(checkOID(d.ID, i)), dS(ck.Name), dI(int64(d.SchemaID)), dS("c"), dB(false), dB(false),
 						dB(true), dI(int64(d.ID)), dI(0), dI(0), dI(0), dI(0), dB(true), types.Null, types.Null, dS(ck.Expr)})
 				}
+				for i, fk := range d.ForeignKeys {
+					var p *catalog.Descriptor
+					for _, o := range s.objs {
+						if o.ID == fk.RefTable {
+							p = o
+						}
+					}
+					if p == nil {
+						continue
+					}
+					key := &types.DArray{Elem: types.Int2}
+					for _, cid := range fk.Columns {
+						key.Elems = append(key.Elems, dI(int64(visibleAttnum(d, cid))))
+					}
+					fkey := &types.DArray{Elem: types.Int2}
+					for _, cid := range fk.RefColumns {
+						fkey.Elems = append(fkey.Elems, dI(int64(visibleAttnum(p, cid))))
+					}
+					var ixOID int64
+					if ix := UniqueIndexOn(p, fk.RefColumns); ix != nil {
+						ixOID = indexOID(p.ID, ix.ID)
+					}
+					rows = append(rows, []types.Datum{dI(foreignKeyOID(d.ID, i)), dS(fk.Name), dI(int64(d.SchemaID)), dS("f"), dB(false), dB(false),
+						dB(true), dI(int64(d.ID)), dI(0), dI(ixOID), dI(0), dI(int64(p.ID)), dB(true), key, fkey, types.Null})
+				}
 			}
 			return rows
 		}},
@@ -934,6 +963,9 @@ func (s *vsnap) constraintDef(oid int64) string {
 	if e, ok := s.checks[oid]; ok {
 		return "CHECK (" + e + ")"
 	}
+	if oid&(1<<28|1<<29|1<<30) == 1<<28 {
+		return s.foreignKeyDef(oid)
+	}
 	vi, ok := s.indexDesc[oid-1<<30]
 	if !ok {
 		return ""
@@ -949,6 +981,43 @@ func (s *vsnap) constraintDef(oid int64) string {
 		kw = "PRIMARY KEY"
 	}
 	return kw + " (" + strings.Join(names, ", ") + ")"
+}
+
+// foreignKeyDef is pg_get_constraintdef of a FOREIGN KEY constraint.
+func (s *vsnap) foreignKeyDef(oid int64) string {
+	byID := map[catalog.ID]*catalog.Descriptor{}
+	for _, o := range s.objs {
+		byID[o.ID] = o
+	}
+	for _, d := range s.objs {
+		for i, fk := range d.ForeignKeys {
+			if foreignKeyOID(d.ID, i) != oid {
+				continue
+			}
+			p := byID[fk.RefTable]
+			if p == nil {
+				return ""
+			}
+			names := func(t *catalog.Descriptor, ids []catalog.ColumnID) string {
+				var out []string
+				for _, cid := range ids {
+					if o := t.ColumnOrdinal(cid); o >= 0 {
+						out = append(out, quoteIdent(t.Columns[o].Name))
+					}
+				}
+				return strings.Join(out, ", ")
+			}
+			def := "FOREIGN KEY (" + names(d, fk.Columns) + ") REFERENCES " + s.relName(int64(p.ID)) + "(" + names(p, fk.RefColumns) + ")"
+			if fk.OnUpdate != catalog.FKNoAction {
+				def += " ON UPDATE " + strings.ToUpper(string(fk.OnUpdate))
+			}
+			if fk.OnDelete != catalog.FKNoAction {
+				def += " ON DELETE " + strings.ToUpper(string(fk.OnDelete))
+			}
+			return def
+		}
+	}
+	return ""
 }
 
 // relName is a regclass's text: the relation name, schema-qualified when

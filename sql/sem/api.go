@@ -24,6 +24,9 @@ type EvalContext struct {
 	// Rand is random()'s source (nil: a process-wide source). setseed is
 	// not supported.
 	Rand *rand.Rand
+	// Setting answers current_setting(name): the session variable's value
+	// (nil: none known).
+	Setting func(name string) (string, bool)
 }
 
 // Loc is the session time zone, UTC when unset.

@@ -215,6 +215,20 @@ func init() {
 		}
 		return dstr(DefaultServerVersion), nil
 	}).stable()
+	setting := func(ctx *EvalContext, a []types.Datum) (types.Datum, error) {
+		name := str(a[0])
+		if ctx != nil && ctx.Setting != nil {
+			if v, ok := ctx.Setting(name); ok {
+				return dstr(v), nil
+			}
+		}
+		if len(a) > 1 && bool(a[1].(types.DBool)) {
+			return types.Null, nil
+		}
+		return nil, errorf("42704", "unrecognized configuration parameter \"%s\"", name)
+	}
+	def("current_setting", T, setting, T).stable()
+	def("current_setting", T, setting, T, types.Bool).stable()
 	def("current_database", T, func(ctx *EvalContext, _ []types.Datum) (types.Datum, error) {
 		return dstr(ctx.Database), nil
 	}).stable()

@@ -2,6 +2,7 @@ package sem
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -837,4 +838,48 @@ func parseOffset(s string) (int, bool) {
 		total += v * mult[i]
 	}
 	return sign * total, true
+}
+
+func init() {
+	// interval_qualify(text, qualifier) is INTERVAL 'text' qualifier (the
+	// parser's form of it): a bare number counts in the qualifier's last
+	// field, 'a:b' under MINUTE TO SECOND is minutes and seconds, and the
+	// fields below the last one are dropped.
+	T, IV := types.String, types.Interval
+	def("interval_qualify", IV, func(ctx *EvalContext, a []types.Datum) (types.Datum, error) {
+		s := strings.TrimSpace(str(a[0]))
+		fields := strings.Fields(str(a[1]))
+		last := fields[len(fields)-1]
+		if _, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "eE") {
+			s += " " + last
+		} else if len(fields) == 2 && fields[0] == "minute" && strings.Count(s, ":") == 1 && !strings.ContainsAny(s, " ") {
+			s = "0:" + s
+		}
+		if y, m, ok := strings.Cut(s, "-"); ok && y != "" {
+			// the SQL standard's 'Y-M'
+			yi, err1 := strconv.Atoi(y)
+			mi, err2 := strconv.Atoi(m)
+			if err1 == nil && err2 == nil {
+				s = strconv.Itoa(yi) + " years " + strconv.Itoa(mi) + " months"
+			}
+		}
+		d, err := types.ParseText(types.Interval, s, ctx.Loc())
+		if err != nil {
+			return nil, err
+		}
+		iv := d.(types.DInterval)
+		switch last {
+		case "year":
+			iv.Months, iv.Days, iv.Micros = iv.Months/12*12, 0, 0
+		case "month":
+			iv.Days, iv.Micros = 0, 0
+		case "day":
+			iv.Micros = 0
+		case "hour":
+			iv.Micros = iv.Micros / 3600e6 * 3600e6
+		case "minute":
+			iv.Micros = iv.Micros / 60e6 * 60e6
+		}
+		return iv, nil
+	}, T, T)
 }

@@ -72,6 +72,19 @@ func jsonGetIndex(v any, i int64) (any, bool) {
 	return a[i], true
 }
 
+// jsonbGetIndex is jsonb -> int: a scalar is, as PostgreSQL stores it, a
+// one-element array (its element 0 and -1 is itself).
+func jsonbGetIndex(v any, i int64) (any, bool) {
+	switch v.(type) {
+	case []any, *types.JSONObject:
+		return jsonGetIndex(v, i)
+	}
+	if i == 0 || i == -1 {
+		return v, true
+	}
+	return nil, false
+}
+
 func jsonPath(v any, path *types.DArray) (any, bool) {
 	cur := v
 	for _, e := range path.Elems {
@@ -277,7 +290,7 @@ func init() {
 		return types.Null, nil
 	})
 	b(OpJSONGet, J, I4, J, func(_ *EvalContext, l, r types.Datum) (types.Datum, error) {
-		if v, ok := jsonGetIndex(jv(l), in(r)); ok {
+		if v, ok := jsonbGetIndex(jv(l), in(r)); ok {
 			return jsonb(v), nil
 		}
 		return types.Null, nil
@@ -289,7 +302,7 @@ func init() {
 		return types.Null, nil
 	})
 	b(OpJSONGetText, J, I4, T, func(_ *EvalContext, l, r types.Datum) (types.Datum, error) {
-		if v, ok := jsonGetIndex(jv(l), in(r)); ok {
+		if v, ok := jsonbGetIndex(jv(l), in(r)); ok {
 			return jsonText(v), nil
 		}
 		return types.Null, nil

@@ -110,6 +110,9 @@ func (s *Session) copy(ctx context.Context, x *parser.CopyStmt, w conn.ResultWri
 			return nil, pgerr.New(pgerr.SerializationFailure, "table %q changed during COPY", x.Table)
 		}
 		ins := &plan.Insert{Table: d, Codec: catalog.NewRowCodec(d), Targets: targets, Defaults: make([]plan.Expr, len(d.Columns))}
+		if ins.FKOut, err = b.BindForeignKeys(d); err != nil {
+			return nil, err
+		}
 		for i := range d.Columns {
 			if ins.Defaults[i], err = b.DefaultExpr(&d.Columns[i]); err != nil {
 				return nil, err

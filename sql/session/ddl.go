@@ -121,8 +121,11 @@ func (d *ddl) addCheck(desc *catalog.Descriptor, name, col string, e ast.ExprNod
 }
 
 func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
-	if n.Select != nil || n.ReferTable != nil {
-		return "", pgerr.New(pgerr.FeatureNotSupported, "CREATE TABLE AS / LIKE is not supported")
+	if n.ReferTable != nil {
+		return "", pgerr.New(pgerr.FeatureNotSupported, "CREATE TABLE LIKE is not supported")
+	}
+	if n.Select != nil {
+		return d.createTableAs(n)
 	}
 	schema, err := d.schemaOf(n.Table)
 	if err != nil {
@@ -151,6 +154,8 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 		name string
 	}
 	var uniques []uniq
+	var fks []pendingFK
+	colFK := 0
 	for _, cd := range n.Cols {
 		pt, ok := d.st.ColumnTypes[cd]
 		if !ok {
@@ -166,8 +171,10 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 			return "", pgerr.New(pgerr.DuplicateColumn, "column %q specified more than once", col.Name)
 		}
 		serial := types.IsSerial(pt)
-		if _, ok := d.st.Identity[cd]; ok {
+		if kind, ok := d.st.Identity[cd]; ok {
 			serial = true
+			col.IdentityAlways = kind == "always"
+			col.Identity = true
 		}
 		for _, o := range cd.Options {
 			switch o.Tp {
@@ -195,6 +202,15 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 				if err := d.addCheck(desc, "", col.Name, o.Expr); err != nil {
 					return "", err
 				}
+			case ast.ColumnOptionReference:
+				name := o.ConstraintName
+				if colFK < len(d.st.ColumnFKNames) {
+					if name == "" {
+						name = d.st.ColumnFKNames[colFK]
+					}
+					colFK++
+				}
+				fks = append(fks, pendingFK{name: name, cols: []string{col.Name}, ref: o.Refer})
 			}
 		}
 		if serial {
@@ -234,7 +250,7 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 				return "", err
 			}
 		case ast.ConstraintForeignKey:
-			d.notices = append(d.notices, "FOREIGN KEY constraints are accepted and not enforced")
+			fks = append(fks, pendingFK{name: c.Name, cols: cols, ref: c.Refer})
 		}
 	}
 	resolve := func(names []string) ([]catalog.ColumnID, error) {
@@ -276,6 +292,11 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 	}
 	if _, err := plan.BindChecks(desc, d.b.Eval); err != nil { // names and types are checked now
 		return "", err
+	}
+	for _, fk := range fks {
+		if _, err := d.addForeignKey(desc, fk); err != nil {
+			return "", err
+		}
 	}
 	if err := d.coll.Write(d.ctx, desc); err != nil {
 		return "", err
@@ -505,6 +526,17 @@ func (d *ddl) dropTable(n *ast.DropTableStmt) (string, error) {
 		if t.Kind != want {
 			return "", pgerr.New(pgerr.WrongObjectType, "%q is not a %s", t.Name, want)
 		}
+		if r, ok := referencedByOthers(t); ok {
+			dropped := false
+			for _, o := range n.Tables {
+				if ot, err := d.b.ResolveTable(o.Schema.O, o.Name.O); err == nil && ot != nil && ot.ID == r.Table {
+					dropped = true
+				}
+			}
+			if !dropped {
+				return "", pgerr.New(pgerr.DependentObjects, "cannot drop table %s because other objects depend on it (constraint %s on another table depends on it)", t.Name, r.Name)
+			}
+		}
 		if err := d.dropDesc(t); err != nil {
 			return "", err
 		}
@@ -520,6 +552,9 @@ func (d *ddl) dropDesc(t *catalog.Descriptor) error {
 		return err
 	}
 	if t.Kind == catalog.KindTable {
+		if err := d.dropForeignKeys(t); err != nil {
+			return err
+		}
 		p := catalog.TablePrefix(t.ID)
 		if err := d.env.Txn.DelRange(d.ctx, p, catalog.PrefixEnd(p)); err != nil {
 			return err
@@ -686,6 +721,17 @@ func (d *ddl) truncate(n *parser.TruncateStmt) (string, error) {
 		if t == nil || t.Kind != catalog.KindTable {
 			return "", pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", tn[1])
 		}
+		if r, ok := referencedByOthers(t); ok {
+			listed := false
+			for _, o := range n.Tables {
+				if ot, err := d.b.ResolveTable(o[0], o[1]); err == nil && ot != nil && ot.ID == r.Table {
+					listed = true
+				}
+			}
+			if !listed {
+				return "", pgerr.New(pgerr.FeatureNotSupported, "cannot truncate a table referenced in a foreign key constraint (constraint %s references table %s)", r.Name, t.Name)
+			}
+		}
 		p := catalog.TablePrefix(t.ID)
 		if err := d.env.Txn.DelRange(d.ctx, p, catalog.PrefixEnd(p)); err != nil {
 			return "", err
@@ -765,8 +811,32 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 			if err := d.coll.SetName(d.ctx, desc.ParentID, desc.SchemaID, newName, desc.ID); err != nil {
 				return "", err
 			}
+		case ast.AlterTableDropCheck, ast.AlterTableDropForeignKey:
+			name := sp.Name
+			if sp.Constraint != nil {
+				name = sp.Constraint.Name
+			}
+			if err := d.dropConstraint(desc, name); err != nil {
+				return "", err
+			}
 		case ast.AlterTableAddConstraint:
 			c := sp.Constraint
+			if c.Tp == ast.ConstraintForeignKey {
+				var cols []string
+				for _, k := range c.Keys {
+					if k.Column == nil {
+						return "", pgerr.New(pgerr.Syntax, "syntax error in FOREIGN KEY")
+					}
+					cols = append(cols, k.Column.Name.O)
+				}
+				if _, err := d.addForeignKey(desc, pendingFK{name: c.Name, cols: cols, ref: c.Refer}); err != nil {
+					return "", err
+				}
+				if err := d.validateForeignKey(desc); err != nil {
+					return "", err
+				}
+				continue
+			}
 			pk := c.Tp == ast.ConstraintPrimaryKey
 			if !pk && c.Tp != ast.ConstraintUniq && c.Tp != ast.ConstraintUniqKey && c.Tp != ast.ConstraintUniqIndex {
 				d.notices = append(d.notices, "constraint accepted and not enforced")
@@ -852,8 +922,10 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 	desc.NextColumnID++
 	col := catalog.Column{ID: desc.NextColumnID, Name: cd.Name.Name.O, Type: t, Nullable: true}
 	serial := types.IsSerial(pt)
-	if _, ok := d.st.Identity[cd]; ok {
+	if kind, ok := d.st.Identity[cd]; ok {
 		serial = true
+		col.IdentityAlways = kind == "always"
+		col.Identity = true
 	}
 	nChecks := len(desc.Checks)
 	for _, o := range cd.Options {
@@ -1112,4 +1184,77 @@ func hiddenPrimaryKey(desc *catalog.Descriptor) bool {
 	}
 	i := desc.ColumnOrdinal(desc.Primary.ColumnIDs[0])
 	return i >= 0 && desc.Columns[i].Hidden
+}
+
+// createTableAs is CREATE TABLE t AS query: the query's columns (unknown
+// literals as text), no primary key (the hidden rowid), filled with the
+// query's rows. The tag is SELECT n, as in PostgreSQL.
+func (d *ddl) createTableAs(n *ast.CreateTableStmt) (string, error) {
+	if len(n.Cols) > 0 || len(n.Constraints) > 0 {
+		return "", pgerr.New(pgerr.FeatureNotSupported, "CREATE TABLE AS with a column list is not supported")
+	}
+	schema, err := d.schemaOf(n.Table)
+	if err != nil {
+		return "", err
+	}
+	name := n.Table.Name.O
+	if old, err := d.coll.LookupID(d.ctx, d.b.DB, schema, name); err != nil {
+		return "", err
+	} else if old != 0 {
+		if n.IfNotExists {
+			d.notices = append(d.notices, fmt.Sprintf("relation %q already exists, skipping", name))
+			return "CREATE TABLE AS", nil
+		}
+		return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", name)
+	}
+	node, err := d.b.BindQuery(n.Select)
+	if err != nil {
+		return "", err
+	}
+	id, err := d.coll.NewID(d.ctx)
+	if err != nil {
+		return "", err
+	}
+	desc := &catalog.Descriptor{ID: id, Kind: catalog.KindTable, Name: name, ParentID: d.b.DB, SchemaID: schema, NextIndexID: 2}
+	var visible []int
+	for i, c := range node.Columns() {
+		if c.Hidden {
+			continue
+		}
+		visible = append(visible, i)
+		t := c.T
+		if t == nil || t.Family == types.UnknownFamily {
+			t = types.String
+		}
+		if _, dup := desc.ColumnByName(c.Name); dup != nil {
+			return "", pgerr.New(pgerr.DuplicateColumn, "column %q specified more than once", c.Name)
+		}
+		desc.NextColumnID++
+		desc.Columns = append(desc.Columns, catalog.Column{ID: desc.NextColumnID, Name: c.Name, Type: t, Nullable: true})
+	}
+	desc.NextColumnID++
+	desc.Columns = append(desc.Columns, catalog.Column{ID: desc.NextColumnID, Name: "rowid", Type: types.Int8, Hidden: true})
+	desc.Primary = &catalog.Index{ID: 1, Name: name + "_pkey", Unique: true, ColumnIDs: []catalog.ColumnID{desc.NextColumnID}, Desc: []bool{false}}
+	rows, err := exec.Collect(d.env, node)
+	if err != nil {
+		return "", err
+	}
+	if err := d.coll.Write(d.ctx, desc); err != nil {
+		return "", err
+	}
+	if err := d.coll.SetName(d.ctx, d.b.DB, schema, name, id); err != nil {
+		return "", err
+	}
+	rc := catalog.NewRowCodec(desc)
+	for _, r := range rows {
+		row := make(exec.Row, len(desc.Columns))
+		for k, i := range visible {
+			row[k] = r[i]
+		}
+		row[len(row)-1] = types.Null
+		if err := d.env.WriteRow(rc, row); err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("SELECT %d", len(rows)), nil
 }

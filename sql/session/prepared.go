@@ -113,7 +113,7 @@ func (s *Session) Prepare(ctx context.Context, query string, paramTypes []types.
 				p.cols = []conn.Column{{Name: "name", Type: types.String}, {Name: "setting", Type: types.String}}
 			} else {
 				if d, ok := varDisplay[name]; ok {
-					name = strings.ToLower(d)
+					name = d
 				}
 				p.cols = []conn.Column{{Name: name, Type: types.String}}
 			}
@@ -245,6 +245,9 @@ func (s *Session) explain(b *plan.Binder, env *exec.Env, n *ast.ExplainStmt) (*r
 		n := int64(len(rows))
 		if env.RowsAffected > 0 {
 			n = env.RowsAffected
+		}
+		if st := env.SortStats; st.Spills > 0 {
+			lines = append(lines, fmt.Sprintf("sort spilled to disk: %d sort(s), %d run(s), %d bytes written", st.Spills, st.Runs, st.Bytes))
 		}
 		lines = append(lines, fmt.Sprintf("rows: %d", n), fmt.Sprintf("execution time: %s", time.Since(start).Round(time.Microsecond)))
 	}

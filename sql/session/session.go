@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +49,10 @@ type Config struct {
 	// settings); nil without a cluster, where those statements fail with
 	// 0A000 (admin.go).
 	Admin ClusterAdmin
+	// TempDir holds statements' temp files (sorts spilled to disk); it is
+	// emptied when the engine is built (node start). "" uses the OS temp
+	// directory.
+	TempDir string
 }
 
 // Engine is the SQL layer of one node.
@@ -67,6 +74,9 @@ var _ conn.Engine = (*Engine)(nil)
 // bootstrapped by the first session, so a node can build its engine before
 // its cluster is initialised.
 func NewEngine(ctx context.Context, db kvtxn.DB, cfg Config) (*Engine, error) {
+	if err := clearTempDir(cfg.TempDir); err != nil {
+		return nil, fmt.Errorf("sql: clearing temp directory %s: %w", cfg.TempDir, err)
+	}
 	return &Engine{db: db, cfg: cfg, cache: catalog.NewCache()}, nil
 }
 
@@ -97,6 +107,7 @@ var defaultVars = map[string]string{
 	"transaction_isolation":         "serializable",
 	"default_transaction_isolation": "serializable",
 	"statement_timeout":             "0",
+	"work_mem":                      "64MB",
 	"extra_float_digits":            "1",
 	"intervalstyle":                 "postgres",
 	"is_superuser":                  "on",
@@ -203,6 +214,9 @@ func (s *Session) TxnStatus() byte {
 	return 'I'
 }
 
+// Location is the session's TimeZone.
+func (s *Session) Location() *time.Location { return s.loc }
+
 // Var returns a session variable.
 func (s *Session) Var(name string) (string, bool) {
 	v, ok := s.vars[strings.ToLower(name)]
@@ -235,13 +249,19 @@ func (s *Session) setVar(name, value string) error {
 		if value == "" || strings.EqualFold(value, "default") || strings.EqualFold(value, "local") {
 			value = "UTC"
 		}
-		loc, err := time.LoadLocation(value)
-		if err != nil {
+		loc, shown, ok := parseTimeZone(value)
+		if !ok {
 			return pgerr.New(pgerr.InvalidParameter, "invalid value for parameter \"TimeZone\": %q", value)
 		}
-		s.loc = loc
+		s.loc, value = loc, shown
 	case "transaction_isolation", "default_transaction_isolation":
 		value = "serializable"
+	case "work_mem":
+		kb, err := parseWorkMem(value)
+		if err != nil {
+			return err
+		}
+		value = formatWorkMem(kb)
 	}
 	s.vars[name] = value
 	return nil
@@ -254,7 +274,7 @@ func (s *Session) evalCtx() *sem.EvalContext {
 		ts = s.txnStart
 	}
 	return &sem.EvalContext{TxnTimestamp: ts, StmtTimestamp: now, Location: s.loc, Database: s.database, Schema: "public",
-		User: s.user, ServerVersion: "PostgreSQL 16.0 (Tessera)"}
+		User: s.user, ServerVersion: "PostgreSQL 16.0 (Tessera)", Setting: s.Var}
 }
 
 // stmtCtx is one statement attempt in a transaction.
@@ -797,7 +817,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 		if d, ok := varDisplay[name]; ok {
 			disp = d
 		}
-		res.cols = []conn.Column{{Name: strings.ToLower(disp), Type: types.String}}
+		res.cols = []conn.Column{{Name: disp, Type: types.String}}
 		res.rows = []exec.Row{{types.DString(v)}}
 		return res, true, nil
 	case *parser.DiscardStmt, *parser.VacuumStmt, *parser.AnalyzeStmt:
@@ -1022,7 +1042,8 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 		return nil, err
 	}
 	env := &exec.Env{Ctx: st.ctx, Txn: st.txn, DB: s.eng.db, EvalCtx: s.evalCtx(), Params: params,
-		NodeID: s.eng.cfg.NodeID, Budget: s.eng.cfg.MemoryBudget}
+		NodeID: s.eng.cfg.NodeID, Budget: s.eng.cfg.MemoryBudget, WorkMem: s.workMem(), TempDir: s.eng.cfg.TempDir}
+	defer env.Close() // results are buffered: the statement's temp files go now
 	b := s.binder(st, stmt, s.curParamTypes)
 	if stmt.Ext != nil {
 		d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt, online: s.onlineDDL()}
@@ -1186,4 +1207,63 @@ func (d *ddl) dropDatabase(id catalog.ID, name string) error {
 		return err
 	}
 	return d.coll.Delete(d.ctx, id)
+}
+
+// posixZone is a POSIX time zone of a fixed offset: an optional name (3+
+// letters or <...>) and [+|-]hh[:mm[:ss]], positive WEST of Greenwich.
+var posixZone = regexp.MustCompile(`^([A-Za-z]{3,}|<[^>]+>)?([+-]?)(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?$`)
+
+// parseTimeZone reads a TimeZone setting as PostgreSQL does: a zone of the
+// time zone database, a number of hours east of Greenwich (SET TIME ZONE 2,
+// shown as <+02>-02), or a POSIX fixed-offset spec ('+02:00' is two hours
+// WEST, 'UTC+3'). It returns the location and the setting's shown value.
+func parseTimeZone(v string) (*time.Location, string, bool) {
+	if v != "" && v[0] != '+' && v[0] != '-' && (v[0] < '0' || v[0] > '9') {
+		if loc, err := time.LoadLocation(v); err == nil {
+			return loc, v, true
+		}
+	}
+	if h, err := strconv.ParseFloat(v, 64); err == nil && !strings.ContainsAny(v, ":eE") {
+		if math.Abs(h) > 15*24 || math.IsNaN(h) {
+			return nil, "", false
+		}
+		secs := int(math.Round(h * 3600))
+		name := offsetText(secs)
+		return time.FixedZone(name, secs), "<" + name + ">" + offsetText(-secs), true
+	}
+	m := posixZone.FindStringSubmatch(v)
+	if m == nil {
+		return nil, "", false
+	}
+	hh, _ := strconv.Atoi(m[3])
+	mm, _ := strconv.Atoi(m[4])
+	ss, _ := strconv.Atoi(m[5])
+	if hh > 24 || mm > 59 || ss > 59 {
+		return nil, "", false
+	}
+	west := hh*3600 + mm*60 + ss
+	if m[2] == "-" {
+		west = -west
+	}
+	name := strings.Trim(m[1], "<>")
+	if name == "" {
+		name = offsetText(-west)
+	}
+	return time.FixedZone(name, -west), v, true
+}
+
+// offsetText is an offset east in seconds as +hh[:mm[:ss]].
+func offsetText(secs int) string {
+	sign := "+"
+	if secs < 0 {
+		sign, secs = "-", -secs
+	}
+	s := fmt.Sprintf("%s%02d", sign, secs/3600)
+	if secs%3600 != 0 {
+		s += fmt.Sprintf(":%02d", secs/60%60)
+		if secs%60 != 0 {
+			s += fmt.Sprintf(":%02d", secs%60)
+		}
+	}
+	return s
 }

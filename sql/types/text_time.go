@@ -182,22 +182,51 @@ func (r *dtReader) accept(c byte) bool {
 	return false
 }
 
-// ymd reads YYYY-MM-DD, validating the fields.
+// ymd reads a date, validating the fields: YYYY-MM-DD (also with / or .
+// between the fields), YYYYMMDD, and, as DateStyle MDY reads them,
+// MM/DD/YYYY and MM-DD-YYYY.
 func (r *dtReader) ymd() (y, m, d int, ok bool, rangeErr bool) {
 	var n int
-	if y, n, ok = r.digits(7); !ok || n < 1 {
+	start := r.i
+	if y, n, ok = r.digits(8); !ok || n < 1 {
 		return
 	}
-	if !r.accept('-') {
-		ok = false
-		return
-	}
-	if m, _, ok = r.digits(2); !ok || !r.accept('-') {
-		ok = false
-		return
-	}
-	if d, _, ok = r.digits(2); !ok {
-		return
+	if n == 8 && (r.i == len(r.s) || r.s[r.i] < '0' || r.s[r.i] > '9') {
+		// YYYYMMDD
+		y, m, d = y/10000, y/100%100, y%100
+	} else {
+		if n == 8 {
+			r.i = start
+			if y, n, ok = r.digits(7); !ok {
+				return
+			}
+		}
+		var sep byte
+		for _, c := range []byte{'-', '/', '.'} {
+			if r.accept(c) {
+				sep = c
+				break
+			}
+		}
+		if sep == 0 {
+			ok = false
+			return
+		}
+		var n2, n3 int
+		if m, n2, ok = r.digits(2); !ok || !r.accept(sep) {
+			ok = false
+			return
+		}
+		if d, n3, ok = r.digits(7); !ok {
+			return
+		}
+		if n <= 2 && n2 <= 2 && n3 >= 3 && sep != '.' {
+			// MM/DD/YYYY, MM-DD-YYYY
+			y, m, d = d, y, m
+		} else if n3 > 2 {
+			ok = false
+			return
+		}
 	}
 	if m < 1 || m > 12 || d < 1 || d > daysIn(y, m) || y == 0 {
 		rangeErr = true

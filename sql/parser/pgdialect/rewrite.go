@@ -28,6 +28,14 @@ type Rewritten struct {
 	// DistinctFrom records, for each `<=>` in text order, whether it
 	// stands for IS DISTINCT FROM (true) or IS NOT DISTINCT FROM (false).
 	DistinctFrom []bool
+	// BetweenSym records, for each BETWEEN in text order, whether it was
+	// BETWEEN SYMMETRIC.
+	BetweenSym []bool
+	// GroupingSets records, for each GROUP BY in text order, its grouping
+	// sets as indices into the emitted (deduplicated) GROUP BY list; nil
+	// for a plain GROUP BY (ROLLUP, CUBE and GROUPING SETS are rewritten
+	// to the list of their expressions).
+	GroupingSets [][][]int
 	Notices      []string
 	// AggOrders are the token ranges of the ORDER BY items inside aggregate
 	// calls, indexed by the __pg_aggorder(k) argument standing for them.
@@ -104,7 +112,18 @@ type Rewriter struct {
 	// DistinctOn is the token range [from,to) of the outermost SELECT
 	// DISTINCT ON (...) expressions, cut from the text; zero if none.
 	DistinctOn [2]int
-	err        error
+	// tuples maps the "(" of UPDATE ... SET (a, b) = (x, y) to the
+	// assignment (set by Run for an UPDATE statement).
+	tuples map[int]tupleSet
+	err    error
+}
+
+// tupleSet is SET (cols) = (exprs): the column tokens and the expression
+// token ranges, and the index after the closing ")".
+type tupleSet struct {
+	cols  []Token
+	exprs [][2]int
+	end   int
 }
 
 // Reset empties w for another run, keeping the capacity of its slices
@@ -118,6 +137,8 @@ func (w *Rewriter) Reset() {
 		Types:        clearSlice(r.Types),
 		NullsOrder:   r.NullsOrder[:0],
 		DistinctFrom: r.DistinctFrom[:0],
+		BetweenSym:   r.BetweenSym[:0],
+		GroupingSets: r.GroupingSets[:0],
 		AggOrders:    r.AggOrders[:0],
 		Identity:     clearSlice(r.Identity),
 		starts:       r.starts[:0],
@@ -135,6 +156,8 @@ func (w *Rewriter) Restart() {
 	r.Types = r.Types[:0]
 	r.NullsOrder = r.NullsOrder[:0]
 	r.DistinctFrom = r.DistinctFrom[:0]
+	r.BetweenSym = r.BetweenSym[:0]
+	r.GroupingSets = r.GroupingSets[:0]
 	r.Notices = nil
 	r.AggOrders = r.AggOrders[:0]
 	r.Identity = r.Identity[:0]
@@ -144,6 +167,7 @@ func (w *Rewriter) Restart() {
 	w.ColumnTypes, w.FromList = false, false
 	w.Skip, w.Insert = nil, nil
 	w.DistinctOn = [2]int{}
+	w.tuples = nil
 	w.err = nil
 }
 
@@ -366,7 +390,15 @@ func (w *Rewriter) Run(from, to int) error {
 	toks := w.Toks
 	stack := make([]frame, 1, 8)
 	stack[0].inFrom, w.FromList = w.FromList, false
+	if n := len(w.R.Outs); n > 0 && strings.HasSuffix(w.R.Outs[n-1].Text, " ORDER BY") {
+		// a fragment after the caller's ORDER BY (an aggregate's ORDER BY)
+		stack[0].byList = true
+		w.R.NullsOrder = append(w.R.NullsOrder, 0)
+	}
 	defer w.insertAt(to)
+	if toks[from].Is("update") {
+		w.scanTupleSets(from, to)
+	}
 	for i := from; i < to && w.err == nil; i++ {
 		if len(w.Insert) > 0 {
 			if ins, ok := w.Insert[i]; ok {
@@ -404,6 +436,12 @@ func (w *Rewriter) Run(from, to int) error {
 					continue
 				}
 			}
+			if toks[i+1].IsP("(") && (i == from || !toks[i-1].IsP(".")) && specialCalls[t.Val] {
+				if next, ok := w.specialCall(i, to); ok {
+					i = next - 1
+					continue
+				}
+			}
 			switch t.Val {
 			case "order":
 				// agg(args ORDER BY items): the items are cut out and the
@@ -436,6 +474,12 @@ func (w *Rewriter) Run(from, to int) error {
 			case "by":
 				if n := len(w.R.Outs); n > 0 {
 					if p := w.R.Outs[n-1].Text; p == "order" || p == "group" || p == "partition" {
+						if p == "group" {
+							if next, ok := w.groupBy(i, to); ok {
+								i = next - 1
+								continue
+							}
+						}
 						top.byList = true
 						w.R.NullsOrder = append(w.R.NullsOrder, 0)
 					}
@@ -521,7 +565,7 @@ func (w *Rewriter) Run(from, to int) error {
 			switch t.Val {
 			case "limit":
 				top.sawLimit = true
-				if toks[i+1].Is("all") {
+				if toks[i+1].Is("all") || (toks[i+1].Is("null") && (i+2 >= to || toks[i+2].Is("offset") || toks[i+2].IsP(")") || toks[i+2].Is("for") || toks[i+2].Is("union") || toks[i+2].Is("except") || toks[i+2].Is("intersect"))) {
 					i++
 					if !toks[i+1].Is("offset") {
 						continue
@@ -541,7 +585,8 @@ func (w *Rewriter) Run(from, to int) error {
 						}
 						w.Skip = withSkip(w.Skip, f, end)
 					} else {
-						w.emit("LIMIT 18446744073709551615", t.Pos)
+						w.emit("LIMIT", t.Pos)
+						w.emit(NoLimit, t.Pos)
 					}
 				}
 				w.emit("OFFSET", t.Pos)
@@ -560,6 +605,15 @@ func (w *Rewriter) Run(from, to int) error {
 					w.DistinctOn = [2]int{i + 3, end}
 					w.emit("DISTINCT", t.Pos)
 					i = end
+					continue
+				}
+				// agg(DISTINCT x) of an aggregate the MySQL grammar does not
+				// know (array_agg, string_agg, ...): agg(__pg_distinct(), x)
+				if n := len(w.R.Outs); top.call && n >= 2 && w.R.Outs[n-1].Text == "(" && isWordOut(w.R.Outs[n-2].Text) && !mysqlAggregate[strings.ToLower(strings.Trim(w.R.Outs[n-2].Text, `"`))] {
+					w.emit(FuncDistinct, t.Pos)
+					w.emit("(", t.Pos)
+					w.emit(")", t.Pos)
+					w.emit(",", t.Pos)
 					continue
 				}
 			case "is":
@@ -581,6 +635,77 @@ func (w *Rewriter) Run(from, to int) error {
 						w.emit(FuncAll, t.Pos)
 					} else {
 						w.emit(FuncAny, t.Pos)
+					}
+					continue
+				}
+			case "at":
+				// x AT TIME ZONE z -> __pg_attz(x, z), sql/parser's
+				// timezone(z, x); AT binds tighter than the arithmetic
+				// operators, like the operators of w.operator.
+				if toks[i+1].Is("time") && toks[i+2].Is("zone") && w.binaryContext() {
+					w.wrapBinary(i, i+3, to, FuncAtTimeZone, "")
+					i += 2
+					continue
+				}
+			case "similar":
+				// x [NOT] SIMILAR TO p [ESCAPE e] -> x [NOT] REGEXP
+				// similar_to_escape(p [, e]) (anchored, so the search is a match)
+				if toks[i+1].Is("to") && len(w.R.Outs) > 0 {
+					end := similarEnd(toks, i+2, to)
+					if end == i+2 {
+						w.fail(toks[i+2], "42601", "syntax error")
+						continue
+					}
+					w.emit("REGEXP", t.Pos)
+					w.emit(QuoteIdent("similar_to_escape"), t.Pos)
+					w.emit("(", t.Pos)
+					closeAt := end
+					if toks[end].Is("escape") {
+						closeAt = operandEnd(toks, end+1, to)
+						if closeAt < 0 {
+							w.fail(toks[end], "42601", "syntax error")
+							continue
+						}
+						w.Insert = withInsert(w.Insert, end, ",")
+						w.Skip = withSkip(w.Skip, end, end+1)
+					}
+					if prev, ok := w.Insert[closeAt]; ok {
+						w.Insert[closeAt] = ") " + prev
+					} else {
+						w.Insert = withInsert(w.Insert, closeAt, ")")
+					}
+					i++
+					continue
+				}
+			case "between":
+				sym := toks[i+1].Is("symmetric")
+				w.R.BetweenSym = append(w.R.BetweenSym, sym)
+				w.emit("BETWEEN", t.Pos)
+				if sym || toks[i+1].Is("asymmetric") {
+					i++
+				}
+				continue
+			case "mode":
+				// mode() WITHIN GROUP: a keyword of the MySQL grammar
+				if toks[i+1].IsP("(") && (i == from || !toks[i-1].IsP(".")) {
+					w.emit(QuoteIdent(t.Val), t.Pos)
+					continue
+				}
+			case "stddev", "variance", "std":
+				// The MySQL grammar reads STDDEV and VARIANCE as the
+				// population forms; PostgreSQL's are the sample forms.
+				// Upper case marks the spelling (the grammar keeps the
+				// text of STDDEV_SAMP/VAR_SAMP as the aggregate's name):
+				// sql/plan names the column stddev or variance. std is
+				// MySQL's alone: a call of an unknown function.
+				if toks[i+1].IsP("(") && (i == from || !toks[i-1].IsP(".")) {
+					switch t.Val {
+					case "stddev":
+						w.emit(SpelledStddev, t.Pos)
+					case "variance":
+						w.emit(SpelledVariance, t.Pos)
+					default:
+						w.emit(QuoteIdent(t.Val), t.Pos)
 					}
 					continue
 				}
@@ -716,7 +841,26 @@ func (w *Rewriter) Run(from, to int) error {
 				typ, next, ok := ParseType(toks, i, false)
 				if ok && next < len(toks) && toks[next].Kind == String {
 					if typ.Name == "interval" && next+1 < len(toks) && toks[next+1].Kind == Ident && isIntervalField(toks[next+1].Val) {
-						w.fail(toks[next+1], "0A000", "interval field qualifiers are not supported")
+						// INTERVAL 'v' field [TO field]: interval_qualify(v, 'from to')
+						q := toks[next+1].Val
+						end := next + 2
+						if toks[end].IsP("(") && toks[end+1].Kind == Int && toks[end+2].IsP(")") && q == "second" {
+							end += 3
+						}
+						if toks[end].Is("to") && toks[end+1].Kind == Ident && isIntervalField(toks[end+1].Val) {
+							q += " " + toks[end+1].Val
+							end += 2
+							if toks[end].IsP("(") && toks[end+1].Kind == Int && toks[end+2].IsP(")") {
+								end += 3
+							}
+						}
+						w.emit(QuoteIdent(FuncIntervalQualify), t.Pos)
+						w.emit("(", t.Pos)
+						w.emit(quoteStr(toks[next].Val), toks[next].Pos)
+						w.emit(",", t.Pos)
+						w.emit(quoteStr(q), toks[next+1].Pos)
+						w.emit(")", t.Pos)
+						i = end - 1
 						continue
 					}
 					w.emit("CAST", t.Pos)
@@ -762,6 +906,18 @@ func (w *Rewriter) Run(from, to int) error {
 		case Punct:
 			switch t.Val {
 			case "(":
+				if ts, ok := w.tuples[i]; ok {
+					for k, c := range ts.cols {
+						if k > 0 {
+							w.emit(",", c.Pos)
+						}
+						w.emit(QuoteIdent(c.Val), c.Pos)
+						w.emit("=", c.Pos)
+						w.R.Outs = append(w.R.Outs, w.sub(ts.exprs[k][0], ts.exprs[k][1])...)
+					}
+					i = ts.end - 1
+					continue
+				}
 				call := false
 				if n := len(w.R.Outs); n > 0 && isWordOut(w.R.Outs[n-1].Text) && !isSetOpOut(w.R.Outs[n-1].Text) && !notCallWord[w.R.Outs[n-1].Text] {
 					call = true
@@ -770,6 +926,41 @@ func (w *Rewriter) Run(from, to int) error {
 			case ")":
 				if top.inFrom && top.joins > 0 {
 					w.fail(t, "42601", "syntax error")
+					continue
+				}
+				// agg(args) WITHIN GROUP (ORDER BY x ...): agg(args, x ORDER BY x ...)
+				if top.call && toks[i+1].Is("within") && toks[i+2].Is("group") && toks[i+3].IsP("(") && toks[i+4].Is("order") && toks[i+5].Is("by") {
+					closeAt := matchClose(toks, i+3, to)
+					if closeAt < 0 || closeAt == i+6 {
+						w.fail(toks[i+1], "42601", "syntax error")
+						continue
+					}
+					exprEnd, depth := i+6, 0
+					for ; exprEnd < closeAt; exprEnd++ {
+						x := toks[exprEnd]
+						if x.IsP("(") || x.IsP("[") {
+							depth++
+						} else if x.IsP(")") || x.IsP("]") {
+							depth--
+						} else if depth == 0 && (x.IsP(",") || x.Is("asc") || x.Is("desc") || x.Is("nulls") || x.Is("using")) {
+							break
+						}
+					}
+					if n := len(w.R.Outs); n > 0 && w.R.Outs[n-1].Text != "(" {
+						w.emit(",", t.Pos)
+					}
+					w.R.Outs = append(w.R.Outs, w.sub(i+6, exprEnd)...)
+					w.R.AggOrders = append(w.R.AggOrders, [2]int{i + 6, closeAt})
+					w.emit(",", t.Pos)
+					w.emit(FuncAggOrder, t.Pos)
+					w.emit("(", t.Pos)
+					w.emit(strconv.Itoa(len(w.R.AggOrders)-1), t.Pos)
+					w.emit(")", t.Pos)
+					if len(stack) > 1 {
+						stack = stack[:len(stack)-1]
+					}
+					w.emit(")", t.Pos)
+					i = closeAt
 					continue
 				}
 				if len(stack) > 1 {
@@ -905,9 +1096,18 @@ func (w *Rewriter) operator(i, to int) {
 		w.fail(t, "42883", "operator does not exist: "+t.Val)
 		return
 	}
-	end := operandEnd(w.Toks, i+1, to)
+	w.wrapBinary(i, i+1, to, FuncOp, quoteStr(t.Val))
+}
+
+// wrapBinary rewrites the binary operator at toks[i] whose right operand
+// starts at toks[r] into fn([first, ]left, right): the left operand is the
+// primary expression just emitted (with a unary sign), the right one runs
+// to operandEnd.
+func (w *Rewriter) wrapBinary(i, r, to int, fn, first string) {
+	t := w.Toks[i]
+	end := operandEnd(w.Toks, r, to)
 	if end < 0 {
-		w.fail(w.Toks[i+1], "42601", "syntax error")
+		w.fail(w.Toks[r], "42601", "syntax error")
 		return
 	}
 	s := w.primaryStart()
@@ -915,7 +1115,11 @@ func (w *Rewriter) operator(i, to int) {
 		s--
 	}
 	o := w.R.Outs[s].Orig
-	w.R.Outs = append(w.R.Outs[:s], append([]Out{{Text: FuncOp, Orig: o}, {Text: "(", Orig: o}, {Text: quoteStr(t.Val), Orig: t.Pos}, {Text: ",", Orig: t.Pos}}, w.R.Outs[s:]...)...)
+	pre := []Out{{Text: fn, Orig: o}, {Text: "(", Orig: o}}
+	if first != "" {
+		pre = append(pre, Out{Text: first, Orig: t.Pos}, Out{Text: ",", Orig: t.Pos})
+	}
+	w.R.Outs = append(w.R.Outs[:s], append(pre, w.R.Outs[s:]...)...)
 	w.emit(",", t.Pos)
 	if w.Insert == nil {
 		w.Insert = map[int]string{}
@@ -1124,6 +1328,20 @@ const (
 	// FuncOp('op', l, r) is the binary operator op (^ and the jsonb
 	// operators), which sql/parser turns into OperatorExpr.
 	FuncOp = "__pg_op"
+	// FuncAtTimeZone(x, z) is x AT TIME ZONE z: timezone(z, x).
+	FuncAtTimeZone = "__pg_attz"
+	// FuncDistinct() as the first argument of a call marks agg(DISTINCT ...).
+	FuncDistinct = "__pg_distinct"
+	// FuncIntervalQualify('v', 'field [field]') is INTERVAL 'v' field [TO
+	// field], a function of sql/sem.
+	FuncIntervalQualify = "interval_qualify"
+	// SpelledStddev and SpelledVariance stand for stddev( and variance(:
+	// the sample aggregates, whose name in the tree keeps this spelling.
+	// NoLimit is the LIMIT count emitted for OFFSET without LIMIT (the
+	// MySQL grammar has no OFFSET alone); sql/parser drops it from the tree.
+	NoLimit         = "18446744073709551615"
+	SpelledStddev   = "STDDEV_SAMP"
+	SpelledVariance = "VAR_SAMP"
 )
 
 func isCmp(s string) bool {
@@ -1683,4 +1901,287 @@ func (w *Rewriter) aliasAfterAs(i int) bool {
 		}
 	}
 	return false
+}
+
+// scanTupleSets finds the SET (a, b) = (x, y) assignments of the UPDATE
+// toks[from:to] and records them in w.tuples; a count mismatch is 42601
+// and a subquery source 0A000.
+func (w *Rewriter) scanTupleSets(from, to int) {
+	toks := w.Toks
+	depth, set := 0, -1
+	for j := from; j < to; j++ {
+		if toks[j].IsP("(") {
+			depth++
+		} else if toks[j].IsP(")") {
+			depth--
+		} else if depth == 0 && toks[j].Is("set") {
+			set = j
+			break
+		}
+	}
+	if set < 0 {
+		return
+	}
+	start := set + 1
+	for start < to {
+		end := start
+		depth = 0
+		for end < to {
+			t := toks[end]
+			if t.IsP("(") || t.IsP("[") {
+				depth++
+			} else if t.IsP(")") || t.IsP("]") {
+				depth--
+			} else if depth == 0 && (t.IsP(",") || t.Is("where") || t.Is("from") || t.Is("returning")) {
+				break
+			}
+			end++
+		}
+		if toks[start].IsP("(") {
+			closeCols := matchClose(toks, start, end)
+			if closeCols > 0 && toks[closeCols+1].IsP("=") {
+				ts := tupleSet{}
+				ok := true
+				for k := start + 1; k < closeCols; k++ {
+					switch {
+					case (k-start)%2 == 1 && (toks[k].Kind == Ident || toks[k].Kind == QIdent):
+						ts.cols = append(ts.cols, toks[k])
+					case (k-start)%2 == 0 && toks[k].IsP(","):
+					default:
+						ok = false
+					}
+				}
+				rhs := closeCols + 2
+				if toks[rhs].Is("row") && toks[rhs+1].IsP("(") {
+					rhs++
+				}
+				if ok && toks[rhs].IsP("(") {
+					if toks[rhs+1].Is("select") || toks[rhs+1].Is("with") || toks[rhs+1].Is("values") {
+						w.fail(toks[rhs+1], "0A000", "UPDATE ... SET (columns) = (subquery) is not supported")
+						return
+					}
+					closeRHS := matchClose(toks, rhs, to)
+					if closeRHS > 0 && closeRHS+1 == end {
+						a, d := rhs+1, 0
+						for k := rhs + 1; k <= closeRHS; k++ {
+							if toks[k].IsP("(") || toks[k].IsP("[") {
+								d++
+							} else if toks[k].IsP(")") || toks[k].IsP("]") {
+								d--
+							}
+							if (d == 0 && toks[k].IsP(",")) || k == closeRHS {
+								ts.exprs = append(ts.exprs, [2]int{a, k})
+								a = k + 1
+							}
+						}
+						if len(ts.exprs) != len(ts.cols) {
+							w.fail(toks[rhs], "42601", "number of columns does not match number of values")
+							return
+						}
+						ts.end = end
+						if w.tuples == nil {
+							w.tuples = map[int]tupleSet{}
+						}
+						w.tuples[start] = ts
+					}
+				}
+			}
+		}
+		if end >= to || !toks[end].IsP(",") {
+			return
+		}
+		start = end + 1
+	}
+}
+
+// similarEnd returns the end of SIMILAR TO's pattern operand starting at
+// toks[i]: the next depth-0 token that binds looser than LIKE.
+func similarEnd(toks []Token, i, to int) int {
+	depth := 0
+	for j := i; j < to; j++ {
+		t := toks[j]
+		switch {
+		case t.IsP("(") || t.IsP("["):
+			depth++
+		case t.IsP(")") || t.IsP("]"):
+			if depth == 0 {
+				return j
+			}
+			depth--
+		case depth > 0:
+		case t.IsP(",") || t.IsP(";"):
+			return j
+		case t.Kind == Op && (t.Val == "=" || t.Val == "<>" || t.Val == "!=" || t.Val == "<" || t.Val == ">" || t.Val == "<=" || t.Val == ">="):
+			return j
+		case t.Kind == Ident:
+			switch t.Val {
+			case "and", "or", "escape", "then", "else", "end", "when", "is", "as", "from", "where", "group", "order",
+				"limit", "offset", "having", "union", "except", "intersect", "not", "like", "ilike", "similar", "between", "in", "returning", "window", "for":
+				return j
+			}
+		}
+	}
+	return to
+}
+
+// mysqlAggregate are the aggregates the MySQL grammar reads with DISTINCT.
+var mysqlAggregate = map[string]bool{
+	"count": true, "sum": true, "avg": true, "min": true, "max": true, "group_concat": true,
+	"bit_and": true, "bit_or": true, "bit_xor": true, "std": true, "stddev": true, "stddev_pop": true,
+	"stddev_samp": true, "variance": true, "var_pop": true, "var_samp": true, "json_arrayagg": true,
+	"json_objectagg": true, "approx_count_distinct": true, "approx_percentile": true,
+}
+
+// groupBy handles GROUP BY (toks[i] is BY): a list with ROLLUP, CUBE or
+// GROUPING SETS is emitted as the deduplicated list of its expressions,
+// the sets recorded in GroupingSets; a plain list records nil and is left
+// to the main loop (ok false).
+func (w *Rewriter) groupBy(i, to int) (int, bool) {
+	toks := w.Toks
+	end, depth := i+1, 0
+	special := false
+	for ; end < to; end++ {
+		t := toks[end]
+		if t.IsP("(") || t.IsP("[") {
+			depth++
+		} else if t.IsP(")") || t.IsP("]") {
+			if depth == 0 {
+				break
+			}
+			depth--
+		} else if depth == 0 && t.Kind == Ident {
+			switch t.Val {
+			case "having", "order", "limit", "offset", "window", "union", "except", "intersect", "fetch", "for", "returning":
+				goto done
+			case "rollup", "cube":
+				special = special || toks[end+1].IsP("(")
+			case "grouping":
+				special = special || toks[end+1].Is("sets")
+			}
+		}
+	}
+done:
+	if !special {
+		w.R.GroupingSets = append(w.R.GroupingSets, nil)
+		return 0, false
+	}
+	var exprs [][2]int
+	var keys []string
+	index := func(a, b int) int {
+		var sb strings.Builder
+		for k := a; k < b; k++ {
+			sb.WriteString(toks[k].Raw(w.Src))
+			sb.WriteByte(' ')
+		}
+		key := strings.ToLower(sb.String())
+		for k, x := range keys {
+			if x == key {
+				return k
+			}
+		}
+		keys = append(keys, key)
+		exprs = append(exprs, [2]int{a, b})
+		return len(exprs) - 1
+	}
+	// split toks[a:b] at depth-0 commas
+	split := func(a, b int) [][2]int {
+		var out [][2]int
+		d, s0 := 0, a
+		for k := a; k < b; k++ {
+			if toks[k].IsP("(") || toks[k].IsP("[") {
+				d++
+			} else if toks[k].IsP(")") || toks[k].IsP("]") {
+				d--
+			} else if d == 0 && toks[k].IsP(",") {
+				out = append(out, [2]int{s0, k})
+				s0 = k + 1
+			}
+		}
+		if b > s0 {
+			out = append(out, [2]int{s0, b})
+		}
+		return out
+	}
+	// a grouping element: (a, b), () or a
+	elem := func(r [2]int) []int {
+		if toks[r[0]].IsP("(") && matchClose(toks, r[0], r[1]) == r[1]-1 {
+			var out []int
+			for _, x := range split(r[0]+1, r[1]-1) {
+				out = append(out, index(x[0], x[1]))
+			}
+			return out
+		}
+		return []int{index(r[0], r[1])}
+	}
+	sets := [][]int{{}}
+	cross := func(with [][]int) {
+		var out [][]int
+		for _, a := range sets {
+			for _, b := range with {
+				out = append(out, append(append([]int{}, a...), b...))
+			}
+		}
+		sets = out
+	}
+	for _, item := range split(i+1, end) {
+		t := toks[item[0]]
+		switch {
+		case (t.Is("rollup") || t.Is("cube")) && toks[item[0]+1].IsP("(") && matchClose(toks, item[0]+1, item[1]) == item[1]-1:
+			var parts [][]int
+			for _, x := range split(item[0]+2, item[1]-1) {
+				parts = append(parts, elem(x))
+			}
+			var with [][]int
+			if t.Is("rollup") {
+				for n := len(parts); n >= 0; n-- {
+					var s []int
+					for _, p := range parts[:n] {
+						s = append(s, p...)
+					}
+					with = append(with, s)
+				}
+			} else {
+				if len(parts) > 12 {
+					w.fail(t, "54000", "CUBE is limited to 12 elements")
+					return end, true
+				}
+				for mask := (1 << len(parts)) - 1; mask >= 0; mask-- {
+					var s []int
+					for k, p := range parts {
+						if mask&(1<<k) != 0 {
+							s = append(s, p...)
+						}
+					}
+					with = append(with, s)
+				}
+			}
+			cross(with)
+		case t.Is("grouping") && toks[item[0]+1].Is("sets") && toks[item[0]+2].IsP("(") && matchClose(toks, item[0]+2, item[1]) == item[1]-1:
+			var with [][]int
+			for _, x := range split(item[0]+3, item[1]-1) {
+				if toks[x[0]].Is("rollup") || toks[x[0]].Is("cube") || toks[x[0]].Is("grouping") {
+					w.fail(toks[x[0]], "0A000", "nested grouping sets are not supported")
+					return end, true
+				}
+				with = append(with, elem(x))
+			}
+			cross(with)
+		default:
+			cross([][]int{elem(item)})
+		}
+	}
+	if len(exprs) == 0 {
+		w.fail(toks[i], "0A000", "GROUP BY () is not supported")
+		return end, true
+	}
+	w.emit("BY", toks[i].Pos)
+	for k, e := range exprs {
+		if k > 0 {
+			w.emit(",", toks[e[0]].Pos)
+		}
+		w.R.NullsOrder = append(w.R.NullsOrder, 0)
+		w.R.Outs = append(w.R.Outs, w.sub(e[0], e[1])...)
+	}
+	w.R.GroupingSets = append(w.R.GroupingSets, sets)
+	return end, true
 }
