@@ -8,8 +8,19 @@ import (
 	"github.com/tesseradb/tessera/kv/kvpb"
 )
 
-// sendTo sends a batch to one node (gRPC or direct call).
+// sendTo sends a batch to one node (gRPC or direct call). A node that
+// crashes while serving it (Crash) gives no reply: what it did after the
+// crash image was taken did not happen.
 func (c *Cluster) sendTo(ctx context.Context, n *Node, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
+	crashes := n.crashes.Load()
+	br, err := c.sendToOnce(ctx, n, ba)
+	if n.crashes.Load() != crashes {
+		return nil, &kvpb.UnavailableError{RangeId: ba.GetHeader().GetRangeId(), Reason: "node crashed"}
+	}
+	return br, err
+}
+
+func (c *Cluster) sendToOnce(ctx context.Context, n *Node, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
 	n.mu.Lock()
 	store, conn, running := n.mu.store, n.mu.conn, n.mu.running
 	n.mu.Unlock()

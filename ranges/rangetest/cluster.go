@@ -8,6 +8,7 @@ import (
 	"net"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,6 +93,9 @@ type Node struct {
 	StoreID kvpb.StoreID
 	Dir     string
 	fs      *vfs.MemFS // with Config.CrashableFS
+	// crashes counts crashes begun: a reply from a node that crashed
+	// while serving the request is not delivered (see sendTo).
+	crashes atomic.Int64
 
 	mu struct {
 		sync.Mutex
@@ -141,8 +145,11 @@ type Cluster struct {
 	mu struct {
 		sync.Mutex
 		blocked map[[2]kvpb.NodeID]bool
-		drop    float64
-		addrs   map[kvpb.NodeID]string
+		// crashing: nodes being crashed, whose sends are all dropped
+		// (see crash).
+		crashing map[kvpb.NodeID]bool
+		drop     float64
+		addrs    map[kvpb.NodeID]string
 		// client routing: last node that answered, round-robin start.
 		cachedLH *Node
 		rr       int
@@ -155,6 +162,7 @@ func New(t testing.TB, cfg Config) *Cluster {
 	cfg.defaults()
 	c := &Cluster{t: t, cfg: cfg, clock: hlc.NewClock(hlc.UnixNano, cfg.MaxOffset)}
 	c.mu.blocked = map[[2]kvpb.NodeID]bool{}
+	c.mu.crashing = map[kvpb.NodeID]bool{}
 	c.mu.addrs = map[kvpb.NodeID]string{}
 	if cfg.Transport == Mem {
 		c.Net = ranges.NewMemNetwork(cfg.Seed)
@@ -298,29 +306,35 @@ func (c *Cluster) Stop(i int) {
 
 // Crash stops node i as a power loss would (Config.CrashableFS): its
 // store restarts from exactly what had been synced.
-func (c *Cluster) Crash(i int) {
-	n := c.Nodes[i-1]
-	require.NotNil(c.t, n.fs, "Crash needs Config.CrashableFS")
-	if !n.Running() {
-		return
-	}
-	clone := n.fs.CrashClone(vfs.CrashCloneCfg{})
-	c.Stop(i)
-	n.fs = clone
-}
+func (c *Cluster) Crash(i int) { c.crash(i, vfs.CrashCloneCfg{}) }
 
 // CrashKeeping is Crash, except that each block of data written but not
 // synced survives with probability pct% (chosen by rng): a crash in the
 // middle of writing, where the WAL keeps an unsynced prefix.
 func (c *Cluster) CrashKeeping(i int, pct int, rng *rand.Rand) {
+	c.crash(i, vfs.CrashCloneCfg{UnsyncedDataPercent: pct, RNG: rng})
+}
+
+// crash takes the crash image and then stops the node. The node is cut
+// off the network first: between the image and the stop it keeps running,
+// and anything it sent then (an append acknowledged after a sync the image
+// does not hold) would come from after its crash.
+func (c *Cluster) crash(i int, cfg vfs.CrashCloneCfg) {
 	n := c.Nodes[i-1]
-	require.NotNil(c.t, n.fs, "CrashKeeping needs Config.CrashableFS")
+	require.NotNil(c.t, n.fs, "Crash needs Config.CrashableFS")
 	if !n.Running() {
 		return
 	}
-	clone := n.fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: pct, RNG: rng})
+	c.mu.Lock()
+	c.mu.crashing[n.ID] = true
+	c.mu.Unlock()
+	n.crashes.Add(1)
+	clone := n.fs.CrashClone(cfg)
 	c.Stop(i)
 	n.fs = clone
+	c.mu.Lock()
+	delete(c.mu.crashing, n.ID)
+	c.mu.Unlock()
 }
 
 // Restart starts a stopped node i on its directory.

@@ -23,7 +23,7 @@ type faultTransport struct {
 
 func (f *faultTransport) allowed(to kvpb.NodeID) bool {
 	f.c.mu.Lock()
-	blocked, drop := f.c.mu.blocked[[2]kvpb.NodeID{f.from, to}], f.c.mu.drop
+	blocked, drop := f.c.mu.blocked[[2]kvpb.NodeID{f.from, to}] || f.c.mu.crashing[f.from], f.c.mu.drop
 	f.c.mu.Unlock()
 	if blocked {
 		return false
@@ -48,7 +48,7 @@ func (f *faultTransport) Send(to kvpb.NodeID, b *kvpb.RaftMessageBatch) {
 
 func (f *faultTransport) OpenSnapshot(ctx context.Context, to kvpb.NodeID) (ranges.SnapshotStream, error) {
 	f.c.mu.Lock()
-	blocked := f.c.mu.blocked[[2]kvpb.NodeID{f.from, to}]
+	blocked := f.c.mu.blocked[[2]kvpb.NodeID{f.from, to}] || f.c.mu.crashing[f.from]
 	f.c.mu.Unlock()
 	if blocked {
 		return nil, fmt.Errorf("%w: partitioned", ranges.ErrNodeUnreachable)

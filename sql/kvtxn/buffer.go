@@ -1,6 +1,7 @@
 package kvtxn
 
 import (
+	"bytes"
 	"context"
 	"errors"
 )
@@ -38,7 +39,8 @@ type BatchWriter interface {
 var ErrDeferredConditionFailed = errors.New("kvtxn: a buffered conditional write failed")
 
 // BufferWrites wraps txn so that Put, CPut and Del are held back until the
-// next read (any Get, Scan, GetMany, Inc, DelRange, savepoint) or Commit,
+// next read that may see them (a Get of a buffered key, any Scan, GetMany,
+// Inc, DelRange, savepoint) or Commit,
 // which sends them with the commit in one batch when txn is a BatchWriter.
 // Reads therefore see the transaction's own writes. A failed buffered CPut
 // surfaces as ErrDeferredConditionFailed. Use it for single-statement
@@ -120,11 +122,28 @@ func (b *bufTxn) flush(ctx context.Context) error {
 	return nil
 }
 
+// Get flushes the buffer only when it holds a write to key: a read of
+// another key cannot see the buffered writes, so they stay buffered and
+// can still go out with the commit (the catalog's generation check at
+// commit reads a key no statement writes; flushing there cost a single-row
+// INSERT its one-phase commit).
 func (b *bufTxn) Get(ctx context.Context, key []byte) ([]byte, bool, error) {
-	if err := b.flush(ctx); err != nil {
-		return nil, false, err
+	if b.holds(key) {
+		if err := b.flush(ctx); err != nil {
+			return nil, false, err
+		}
 	}
 	return b.txn.Get(ctx, key)
+}
+
+// holds reports whether a buffered write is to key.
+func (b *bufTxn) holds(key []byte) bool {
+	for _, w := range b.ws {
+		if bytes.Equal(w.Key, key) {
+			return true
+		}
+	}
+	return false
 }
 
 func (b *bufTxn) Scan(ctx context.Context, start, end []byte, maxKeys int64) ([]KeyValue, error) {

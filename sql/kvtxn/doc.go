@@ -5,9 +5,10 @@
 // these interfaces; tests use the in-memory double in sql/internal/memkv,
 // production wires kv/kvclient (see FromKVClient once it lands).
 //
-// BufferWrites wraps a Txn so that writes wait for the next read or the
-// commit (sent with EndTxn in one batch through BatchWriter: one phase for
-// a single-range statement); ReadBatch/ReadMany send several reads in one
+// BufferWrites wraps a Txn so that writes wait for the next read that may
+// see them (a Get of a buffered key, any scan) or the commit (sent with
+// EndTxn in one batch through BatchWriter: one phase for a single-range
+// statement); ReadBatch/ReadMany send several reads in one
 // batch (ReadBatcher). A buffered CPut that fails surfaces as
 // ErrDeferredConditionFailed, never as a ConditionFailedError.
 //
