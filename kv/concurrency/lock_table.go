@@ -233,3 +233,25 @@ func (t *LockTable) TotalWaiters() int {
 	}
 	return n
 }
+
+// MoveUnreplicated hands the unreplicated locks in [start, end) to dst
+// (the right-hand range of a split) and forgets every entry there,
+// waking its waiters (they retry and are redirected to the new range).
+func (t *LockTable) MoveUnreplicated(dst *LockTable, start, end []byte) {
+	t.mu.Lock()
+	var moved []*lock
+	for k, l := range t.locks {
+		if !inSpan([]byte(k), start, end) {
+			continue
+		}
+		if l.unreplicated {
+			moved = append(moved, l)
+		}
+		close(l.released)
+		delete(t.locks, k)
+	}
+	t.mu.Unlock()
+	for _, l := range moved {
+		dst.AcquireUnreplicated(l.key, l.holder)
+	}
+}

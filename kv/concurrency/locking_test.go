@@ -61,3 +61,18 @@ func TestUnreplicatedLocks(t *testing.T) {
 		t.Fatal("waiters not woken")
 	}
 }
+
+// TestMoveUnreplicated: a split hands the right half's unreplicated locks
+// to the new range's table and drops everything there from the left's.
+func TestMoveUnreplicated(t *testing.T) {
+	src, dst := NewLockTable(), NewLockTable()
+	h := meta(1, 1, 10)
+	src.AcquireUnreplicated([]byte("b"), h)
+	src.AcquireUnreplicated([]byte("m"), h)
+	src.Add(&kvpb.Intent{Key: []byte("n"), Txn: meta(2, 1, 10)})
+	src.MoveUnreplicated(dst, []byte("k"), []byte("z"))
+	require.Equal(t, 1, src.Len())
+	require.True(t, src.Unreplicated([]byte("b"), h.GetId()))
+	require.Equal(t, 1, dst.Len())
+	require.True(t, dst.Unreplicated([]byte("m"), h.GetId()))
+}
