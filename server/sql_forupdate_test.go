@@ -104,11 +104,20 @@ func TestSQLSelectForUpdateBlocks(t *testing.T) {
 
 // TestSQLSelectForUpdateHotRow: 4 connections each run read-modify-write
 // transactions on one row (BEGIN; SELECT ... FOR UPDATE; UPDATE with the
-// value read; COMMIT) on a 3-node cluster: the locks serialize them and no
-// increment is lost. A 40001 is rolled back and retried (bounded) and
-// counted: they are rare, not yet zero (see the log; a known gap).
+// value read; COMMIT): the locks serialize them and no increment is lost.
+// On one node no 40001 may reach the clients. On three a young cluster
+// moves the table's lease, which loses the locks (not carried yet), so a
+// rare 40001 is rolled back, retried and counted (logged).
 func TestSQLSelectForUpdateHotRow(t *testing.T) {
-	const nodes = 3
+	t.Run("nodes=1", func(t *testing.T) {
+		if n := hotRowForUpdate(t, 1); n != 0 {
+			t.Fatalf("%d transactions retried after 40001 on one node", n)
+		}
+	})
+	t.Run("nodes=3", func(t *testing.T) { hotRowForUpdate(t, 3) })
+}
+
+func hotRowForUpdate(t *testing.T, nodes int) int64 {
 	c := servertest.Start(t, servertest.Config{Nodes: nodes, SQL: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -144,7 +153,9 @@ func TestSQLSelectForUpdateHotRow(t *testing.T) {
 						errs <- fmt.Errorf("client %d txn %d: %w", i, n, err)
 						return
 					}
-					retries.Add(1)
+					if retries.Add(1) <= 3 {
+						t.Logf("client %d txn %d: retried: %v", i, n, err)
+					}
 					if _, err := cn.Exec(ctx, "ROLLBACK"); err != nil {
 						errs <- err
 						return
@@ -162,6 +173,7 @@ func TestSQLSelectForUpdateHotRow(t *testing.T) {
 	require.NoError(t, setup.QueryRow(ctx, "SELECT v FROM hot WHERE k = 1").Scan(&v))
 	require.Equal(t, clients*txns, v)
 	t.Logf("%d transactions, %d retried after 40001", clients*txns, retries.Load())
+	return retries.Load()
 }
 
 func rmwTxn(ctx context.Context, cn *pgx.Conn) error {
