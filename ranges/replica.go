@@ -287,3 +287,6 @@ func cloneDesc(d *kvpb.RangeDescriptor) *kvpb.RangeDescriptor {
 }
 
 var _ = math.MaxInt64
+
+// Locks returns the replica's lock table (tests and metrics).
+func (r *Replica) Locks() *concurrency.LockTable { return r.conc.Locks() }

@@ -256,9 +256,44 @@ func (r *Replica) evaluateRead(ba *kvpb.BatchRequest, txn *kvpb.Transaction, ts 
 	}
 	br.Responses = resps
 	r.recordReads(ba, txn, ts)
+	r.acquireLocks(ba, br, txn)
 	r.fillQueryTxn(ba, br)
 	r.finishTxn(br, args.Txn, observed)
 	return br, nil
+}
+
+// acquireLocks takes the unreplicated locks of the batch's locking reads
+// on the keys they returned (under the batch's write latches: no writer
+// or locking reader of those keys can come between the read and the
+// lock). SHARED is taken as exclusive.
+func (r *Replica) acquireLocks(ba *kvpb.BatchRequest, br *kvpb.BatchResponse, txn *kvpb.Transaction) {
+	if txn == nil {
+		return
+	}
+	var keys [][]byte
+	for i, req := range ba.GetRequests() {
+		if !req.IsLockingRead() || i >= len(br.GetResponses()) {
+			continue
+		}
+		resp := br.GetResponses()[i]
+		switch {
+		case req.GetGet() != nil:
+			if resp.GetGet().GetFound() {
+				keys = append(keys, req.GetGet().GetKey())
+			}
+		case req.GetScan() != nil:
+			for _, kv := range resp.GetScan().GetRows() {
+				keys = append(keys, kv.GetKey())
+			}
+		case req.GetReverseScan() != nil:
+			for _, kv := range resp.GetReverseScan().GetRows() {
+				keys = append(keys, kv.GetKey())
+			}
+		}
+	}
+	if len(keys) > 0 {
+		r.conc.AcquireLocks(txn, keys)
+	}
 }
 
 // evaluateWrite evaluates a batch into a write batch, proposes it, and
@@ -305,6 +340,7 @@ func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, txn 
 		return nil, r.notLeaseholderErr()
 	}
 	r.recordReads(ba, txn, ts)
+	r.acquireLocks(ba, br, txn)
 	r.fillQueryTxn(ba, br)
 	r.finishTxn(br, args.Txn, observed)
 	gcth := args.Result.GCThreshold

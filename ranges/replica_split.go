@@ -310,6 +310,10 @@ func (r *Replica) applySplit(b storage.Batch, st *applyState, sp *rangepb.SplitT
 			end = KeyMax
 		}
 		s.installSplitRight(rightID, ours.ID(), campaign, r.tsCache.Get(right.GetStartKey(), end))
+		// The right half keeps the locking reads' locks on its keys.
+		if rr, ok := s.GetReplica(rightID); ok && rr != r {
+			r.conc.Locks().MoveUnreplicated(rr.conc.Locks(), right.GetStartKey(), end)
+		}
 	})
 	return nil
 }

@@ -82,7 +82,11 @@ func (r *Replica) waitForPushes(ctx context.Context, ba *kvpb.BatchRequest) erro
 // what an applied batch did.
 func (r *Replica) applySideEffects(res *batcheval.Result) {
 	for _, l := range res.ResolvedLocks {
-		r.conc.OnLocksResolved(l.Span, l.TxnID)
+		if l.Pending {
+			r.conc.OnIntentsPushed(l.Span, l.TxnID)
+		} else {
+			r.conc.OnLocksResolved(l.Span, l.TxnID)
+		}
 	}
 	for _, t := range res.UpdatedTxns {
 		r.conc.OnTxnUpdated(t)

@@ -404,3 +404,11 @@ func (s *Store) RangeInfo(rangeID kvpb.RangeID) []*kvpb.RangeInfo {
 	})
 	return out
 }
+
+// LockWaiters returns the number of requests queued on the lock tables
+// of the store's replicas (tests and metrics).
+func (s *Store) LockWaiters() int {
+	n := 0
+	s.forEachReplica(func(r *Replica) { n += r.conc.Locks().TotalWaiters() })
+	return n
+}

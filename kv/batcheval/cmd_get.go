@@ -7,8 +7,9 @@ import (
 )
 
 var getCmd = command{
-	declare: func(req *kvpb.RequestUnion, _ DeclareHeader) []spanlatch.Span {
-		return pointSpan(req.GetGet().GetKey(), spanlatch.Read)
+	declare: func(req *kvpb.RequestUnion, h DeclareHeader) []spanlatch.Span {
+		r := req.GetGet()
+		return pointSpan(r.GetKey(), readAccess(r.GetKeyLocking(), h))
 	},
 	eval: evalGet,
 }
@@ -16,7 +17,7 @@ var getCmd = command{
 // evalGet reads at the batch (or txn read) timestamp; a txn sees its own
 // intents and checks its uncertainty interval.
 func evalGet(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
-	v, ok, err := storage.MVCCGet(a.RW, req.GetGet().GetKey(), a.readTS(), a.readOpts())
+	v, ok, err := storage.MVCCGet(a.RW, req.GetGet().GetKey(), a.readTS(), a.lockingReadOpts(req.GetGet().GetKeyLocking()))
 	if err != nil {
 		return nil, err
 	}

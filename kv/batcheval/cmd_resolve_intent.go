@@ -33,6 +33,6 @@ func evalResolveIntent(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, err
 	if err := storage.MVCCResolveIntent(a.RW, r.GetKey(), u, a.Stats); err != nil && !isNotFound(err) {
 		return nil, err
 	}
-	a.noteResolved(&kvpb.Span{Key: r.GetKey()}, r.GetIntentTxn().GetId())
+	a.noteResolvedStatus(&kvpb.Span{Key: r.GetKey()}, r.GetIntentTxn().GetId(), r.GetStatus() == kvpb.TransactionStatus_PENDING)
 	return &kvpb.ResponseUnion{Value: &kvpb.ResponseUnion_ResolveIntent{ResolveIntent: &kvpb.ResolveIntentResponse{}}}, nil
 }

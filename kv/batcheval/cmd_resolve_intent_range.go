@@ -24,6 +24,7 @@ func evalResolveIntentRange(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion
 	if err != nil && !isNotFound(err) {
 		return nil, err
 	}
-	a.noteResolved(&kvpb.Span{Key: r.GetKey(), EndKey: r.GetEndKey()}, r.GetIntentTxn().GetId())
+	a.noteResolvedStatus(&kvpb.Span{Key: r.GetKey(), EndKey: r.GetEndKey()}, r.GetIntentTxn().GetId(),
+		r.GetStatus() == kvpb.TransactionStatus_PENDING)
 	return &kvpb.ResponseUnion{Value: &kvpb.ResponseUnion_ResolveIntentRange{ResolveIntentRange: &kvpb.ResolveIntentRangeResponse{NumResolved: n}}}, nil
 }

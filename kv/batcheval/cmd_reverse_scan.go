@@ -7,9 +7,9 @@ import (
 )
 
 var reverseScanCmd = command{
-	declare: func(req *kvpb.RequestUnion, _ DeclareHeader) []spanlatch.Span {
+	declare: func(req *kvpb.RequestUnion, h DeclareHeader) []spanlatch.Span {
 		r := req.GetReverseScan()
-		return rangeSpan(r.GetKey(), r.GetEndKey(), spanlatch.Read)
+		return rangeSpan(r.GetKey(), r.GetEndKey(), readAccess(r.GetKeyLocking(), h))
 	},
 	eval: evalReverseScan,
 }
@@ -17,7 +17,7 @@ var reverseScanCmd = command{
 func evalReverseScan(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
 	r := req.GetReverseScan()
 	res, err := storage.MVCCScan(a.RW, r.GetKey(), r.GetEndKey(), a.readTS(),
-		storage.MVCCScanOptions{MVCCReadOptions: a.readOpts(), MaxKeys: r.GetMaxKeys(), TargetBytes: r.GetTargetBytes(), Reverse: true})
+		storage.MVCCScanOptions{MVCCReadOptions: a.lockingReadOpts(r.GetKeyLocking()), MaxKeys: r.GetMaxKeys(), TargetBytes: r.GetTargetBytes(), Reverse: true})
 	if err != nil {
 		return nil, err
 	}

@@ -7,9 +7,9 @@ import (
 )
 
 var scanCmd = command{
-	declare: func(req *kvpb.RequestUnion, _ DeclareHeader) []spanlatch.Span {
+	declare: func(req *kvpb.RequestUnion, h DeclareHeader) []spanlatch.Span {
 		r := req.GetScan()
-		return rangeSpan(r.GetKey(), r.GetEndKey(), spanlatch.Read)
+		return rangeSpan(r.GetKey(), r.GetEndKey(), readAccess(r.GetKeyLocking(), h))
 	},
 	eval: evalScan,
 }
@@ -17,7 +17,7 @@ var scanCmd = command{
 func evalScan(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
 	r := req.GetScan()
 	res, err := storage.MVCCScan(a.RW, r.GetKey(), r.GetEndKey(), a.readTS(),
-		storage.MVCCScanOptions{MVCCReadOptions: a.readOpts(), MaxKeys: r.GetMaxKeys(), TargetBytes: r.GetTargetBytes()})
+		storage.MVCCScanOptions{MVCCReadOptions: a.lockingReadOpts(r.GetKeyLocking()), MaxKeys: r.GetMaxKeys(), TargetBytes: r.GetTargetBytes()})
 	if err != nil {
 		return nil, err
 	}

@@ -62,6 +62,9 @@ type Result struct {
 type ResolvedLock struct {
 	Span  *kvpb.Span
 	TxnID []byte
+	// Pending: the intents were only moved (the txn is still PENDING):
+	// its unreplicated locks in the span stay.
+	Pending bool
 }
 
 // EndTxnResult describes a finished txn's remaining work.

@@ -1,6 +1,7 @@
 package batcheval
 
 import (
+	"github.com/tesseradb/tessera/kv/concurrency/spanlatch"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -104,6 +105,25 @@ func (a *Args) readOpts() storage.MVCCReadOptions {
 	return o
 }
 
+// lockingReadOpts are readOpts for a read of strength str: a
+// transactional locking read also sees intents above its timestamp as
+// conflicts and newer committed values as write-too-old.
+func (a *Args) lockingReadOpts(str kvpb.KeyLocking) storage.MVCCReadOptions {
+	o := a.readOpts()
+	o.Locking = a.Txn != nil && str != kvpb.KeyLocking_KEY_LOCKING_NONE
+	return o
+}
+
+// readAccess is the latch a read of strength str takes: a transactional
+// locking read latches for writing (it excludes writers and other
+// locking reads of its keys while it evaluates and takes its locks).
+func readAccess(str kvpb.KeyLocking, h DeclareHeader) spanlatch.Access {
+	if h.Txn != nil && str != kvpb.KeyLocking_KEY_LOCKING_NONE {
+		return spanlatch.Write
+	}
+	return spanlatch.Read
+}
+
 // maxWriteTooOldRetries bounds how often a blind write moves above newer
 // values within one evaluation (each retry moves strictly up).
 const maxWriteTooOldRetries = 8
@@ -187,9 +207,13 @@ func (a *Args) noteTxn(rec *kvpb.Transaction) {
 	}
 }
 
-func (a *Args) noteResolved(s *kvpb.Span, id []byte) {
+func (a *Args) noteResolved(s *kvpb.Span, id []byte) { a.noteResolvedStatus(s, id, false) }
+
+// noteResolvedStatus notes a resolve; pending when the txn is still
+// PENDING (its intents were pushed, its locks remain).
+func (a *Args) noteResolvedStatus(s *kvpb.Span, id []byte, pending bool) {
 	if a.Result != nil {
-		a.Result.ResolvedLocks = append(a.Result.ResolvedLocks, ResolvedLock{Span: s, TxnID: id})
+		a.Result.ResolvedLocks = append(a.Result.ResolvedLocks, ResolvedLock{Span: s, TxnID: id, Pending: pending})
 	}
 }
 

@@ -8,7 +8,14 @@
 //     (discovered when an evaluation met one: storage is the truth, the
 //     table only remembers what was seen). A request whose spans hit a
 //     lock of another txn does not evaluate: it releases its latches,
-//     waits its turn, and pushes the holder.
+//     waits its turn, and pushes the holder. It also holds unreplicated
+//     locks: a locking read (SELECT ... FOR UPDATE) takes one on each key
+//     it returned, under its write latches. They live only here (lost on
+//     a lease transfer; storage's write-too-old and refresh checks keep
+//     serializability then), block writers and locking reads but not
+//     plain reads, survive a push of the holder (a PENDING resolve), and
+//     go when the holder's intents in their span are resolved finalized
+//     (EndTxn lock spans, or a pusher that aborted it).
 //   - Pushing (manager.go): readers push the holder's timestamp above
 //     their read (always succeeds for a PENDING holder: it only has to
 //     refresh), writers push to abort (succeeds when the holder expired or

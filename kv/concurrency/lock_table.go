@@ -10,10 +10,16 @@ import (
 	"github.com/tesseradb/tessera/kv/kvpb"
 )
 
-// lock is a known intent: key held by holder.
+// lock is a known intent or an unreplicated lock (a locking read's, kept
+// only here): key held by holder.
 type lock struct {
 	key    []byte
 	holder *kvpb.TxnMeta
+	// unreplicated: holder took an unreplicated lock on key (a locking
+	// read). intent: an intent of holder was seen on key. An entry with
+	// only the unreplicated lock blocks writers and locking reads, not
+	// plain reads.
+	unreplicated, intent bool
 	// waiters counts the requests queued on the lock (for tests and
 	// metrics).
 	waiters int
@@ -39,11 +45,57 @@ func (t *LockTable) Add(in *kvpb.Intent) {
 	if l, ok := t.locks[k]; ok {
 		if kvpb.SameTxn(l.holder.GetId(), in.GetTxn().GetId()) {
 			l.holder = in.GetTxn()
+			l.intent = true
 			return
 		}
 		close(l.released)
 	}
-	t.locks[k] = &lock{key: append([]byte(nil), in.GetKey()...), holder: in.GetTxn(), released: make(chan struct{})}
+	t.locks[k] = &lock{key: append([]byte(nil), in.GetKey()...), holder: in.GetTxn(), intent: true, released: make(chan struct{})}
+}
+
+// AcquireUnreplicated records txn's unreplicated lock on key (a locking
+// read evaluated under its latches found no conflicting lock). An entry
+// of another txn cannot be there (the request would have waited on it);
+// should one be, it is replaced as by Add.
+func (t *LockTable) AcquireUnreplicated(key []byte, txn *kvpb.TxnMeta) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	k := string(key)
+	if l, ok := t.locks[k]; ok {
+		if kvpb.SameTxn(l.holder.GetId(), txn.GetId()) {
+			l.unreplicated = true
+			return
+		}
+		close(l.released)
+	}
+	t.locks[k] = &lock{key: append([]byte(nil), key...), holder: txn, unreplicated: true, released: make(chan struct{})}
+}
+
+// RemoveIntents forgets the intents of txn id in span after they were
+// pushed (the txn is still PENDING): entries that also hold an
+// unreplicated lock stay, as that lock only; the others are removed.
+func (t *LockTable) RemoveIntents(span *kvpb.Span, id []byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k, l := range t.locks {
+		if !inSpan([]byte(k), span.GetKey(), span.GetEndKey()) || !kvpb.SameTxn(l.holder.GetId(), id) {
+			continue
+		}
+		if l.unreplicated {
+			l.intent = false
+			continue
+		}
+		close(l.released)
+		delete(t.locks, k)
+	}
+}
+
+// Unreplicated reports whether key holds an unreplicated lock of txn id.
+func (t *LockTable) Unreplicated(key, id []byte) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	l, ok := t.locks[string(key)]
+	return ok && l.unreplicated && kvpb.SameTxn(l.holder.GetId(), id)
 }
 
 // Remove drops the locks of txn id (any txn if id is nil) in span
@@ -137,6 +189,10 @@ func blocks(l *lock, req *Request) bool {
 		if s.Access == spanlatch.Write {
 			return true
 		}
+		if !l.intent {
+			// Only an unreplicated lock: plain reads pass.
+			continue
+		}
 		if l.holder.GetWriteTimestamp().HLC().LessEq(req.readLimit()) {
 			return true
 		}
@@ -166,3 +222,36 @@ type Request struct {
 }
 
 func (r *Request) readLimit() hlc.Timestamp { return r.ReadLimit.Forward(r.ReadTimestamp) }
+
+// TotalWaiters returns the number of requests queued on any lock.
+func (t *LockTable) TotalWaiters() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for _, l := range t.locks {
+		n += l.waiters
+	}
+	return n
+}
+
+// MoveUnreplicated hands the unreplicated locks in [start, end) to dst
+// (the right-hand range of a split) and forgets every entry there,
+// waking its waiters (they retry and are redirected to the new range).
+func (t *LockTable) MoveUnreplicated(dst *LockTable, start, end []byte) {
+	t.mu.Lock()
+	var moved []*lock
+	for k, l := range t.locks {
+		if !inSpan([]byte(k), start, end) {
+			continue
+		}
+		if l.unreplicated {
+			moved = append(moved, l)
+		}
+		close(l.released)
+		delete(t.locks, k)
+	}
+	t.mu.Unlock()
+	for _, l := range moved {
+		dst.AcquireUnreplicated(l.key, l.holder)
+	}
+}

@@ -114,6 +114,18 @@ func (m *Manager) HandleWriteIntentError(ctx context.Context, g *Guard, wie *kvp
 // applied on this range).
 func (m *Manager) OnLocksResolved(span *kvpb.Span, txnID []byte) { m.locks.Remove(span, txnID) }
 
+// OnIntentsPushed forgets pushed intents of a PENDING txn (its
+// unreplicated locks stay).
+func (m *Manager) OnIntentsPushed(span *kvpb.Span, txnID []byte) { m.locks.RemoveIntents(span, txnID) }
+
+// AcquireLocks records txn's unreplicated locks on keys (called by a
+// locking read, under its latches, after it evaluated).
+func (m *Manager) AcquireLocks(txn *kvpb.Transaction, keys [][]byte) {
+	for _, k := range keys {
+		m.locks.AcquireUnreplicated(k, txn.GetMeta())
+	}
+}
+
 // OnTxnUpdated wakes the pushes waiting on txn (its record changed).
 func (m *Manager) OnTxnUpdated(txn *kvpb.Transaction) { m.TxnWait.OnTxnUpdated(txn) }
 
@@ -157,7 +169,11 @@ func (m *Manager) handleLock(ctx context.Context, req *Request, l *lock) error {
 	if err := m.pusher.ResolveIntent(ctx, l.key, pushee); err != nil {
 		return err
 	}
-	m.locks.Remove(&kvpb.Span{Key: l.key}, holder.GetId())
+	if pushee.GetStatus() == kvpb.TransactionStatus_PENDING {
+		m.locks.RemoveIntents(&kvpb.Span{Key: l.key}, holder.GetId())
+	} else {
+		m.locks.Remove(&kvpb.Span{Key: l.key}, holder.GetId())
+	}
 	return nil
 }
 

@@ -64,6 +64,19 @@ type Batch struct {
 // Get reads key.
 func (b *Batch) Get(key []byte) { b.add(opGet, kvpb.NewGet(key), 0) }
 
+// GetForUpdate reads key and locks it (if found) for the transaction
+// (SELECT ... FOR UPDATE with str EXCLUSIVE, FOR SHARE with SHARED):
+// writers and other locking readers of key wait until the transaction
+// ends. Only in a transaction's batch.
+func (b *Batch) GetForUpdate(key []byte, str kvpb.KeyLocking) {
+	b.add(opGet, kvpb.NewGet(key).WithLocking(str), 0)
+}
+
+// ScanForUpdate is Scan locking the keys it returns (see GetForUpdate).
+func (b *Batch) ScanForUpdate(start, end []byte, maxKeys int64, str kvpb.KeyLocking) {
+	b.add(opScan, kvpb.NewScan(start, end, maxKeys).WithLocking(str), maxKeys)
+}
+
 // Put writes key=value.
 func (b *Batch) Put(key, value []byte) { b.add(opPut, kvpb.NewPut(key, value), 0) }
 
@@ -185,7 +198,7 @@ func (b *Batch) fill(i int, resp *kvpb.ResponseUnion) (*kvpb.RequestUnion, error
 			res.Rows = append(res.Rows, KeyValue{Key: kv.GetKey(), Value: kv.GetValue()})
 		}
 		if rs := s.GetResumeSpan(); rs != nil && b.wantsMore(i) {
-			return kvpb.NewScan(rs.GetKey(), rs.GetEndKey(), b.remaining(i)), nil
+			return kvpb.NewScan(rs.GetKey(), rs.GetEndKey(), b.remaining(i)).WithLocking(b.ops[i].req.Locking()), nil
 		}
 	case opReverseScan:
 		s := resp.GetReverseScan()
@@ -196,7 +209,7 @@ func (b *Batch) fill(i int, resp *kvpb.ResponseUnion) (*kvpb.RequestUnion, error
 			res.Rows = append(res.Rows, KeyValue{Key: kv.GetKey(), Value: kv.GetValue()})
 		}
 		if rs := s.GetResumeSpan(); rs != nil && b.wantsMore(i) {
-			return kvpb.NewReverseScan(rs.GetKey(), rs.GetEndKey(), b.remaining(i)), nil
+			return kvpb.NewReverseScan(rs.GetKey(), rs.GetEndKey(), b.remaining(i)).WithLocking(b.ops[i].req.Locking()), nil
 		}
 	case opEndTxn:
 		if resp.GetEndTxn() == nil {

@@ -160,6 +160,27 @@ func (t *Txn) Get(ctx context.Context, key []byte) (value []byte, found bool, er
 	return getResult(b)
 }
 
+// GetForUpdate reads key and locks it for the transaction (see
+// Batch.GetForUpdate).
+func (t *Txn) GetForUpdate(ctx context.Context, key []byte, str kvpb.KeyLocking) (value []byte, found bool, err error) {
+	b := t.NewBatch()
+	b.GetForUpdate(key, str)
+	if err := t.Run(ctx, b); err != nil {
+		return nil, false, err
+	}
+	return getResult(b)
+}
+
+// ScanForUpdate is Scan locking the keys it returns.
+func (t *Txn) ScanForUpdate(ctx context.Context, start, end []byte, maxKeys int64, str kvpb.KeyLocking) ([]KeyValue, error) {
+	b := t.NewBatch()
+	b.ScanForUpdate(start, end, maxKeys, str)
+	if err := t.Run(ctx, b); err != nil {
+		return nil, err
+	}
+	return b.Results[0].Rows, nil
+}
+
 // Scan reads [start, end) in ascending order, at most maxKeys (0: all).
 func (t *Txn) Scan(ctx context.Context, start, end []byte, maxKeys int64) ([]KeyValue, error) {
 	b := t.NewBatch()

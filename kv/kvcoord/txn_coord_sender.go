@@ -402,9 +402,9 @@ func (tc *TxnCoordSender) RollbackAsync() {
 }
 
 // cleanupAsyncLocked sends EndTxn(abort) with the lock spans in the
-// background, if the transaction wrote anything.
+// background, if the transaction wrote or locked anything.
 func (tc *TxnCoordSender) cleanupAsyncLocked() {
-	spans := tc.locks.spansLocked()
+	spans := append(tc.locks.spansLocked(), tc.locks.locked...)
 	if len(spans) == 0 || len(tc.mu.txn.GetMeta().GetKey()) == 0 {
 		return
 	}

@@ -48,6 +48,17 @@ func endTxnOf(ba *kvpb.BatchRequest) (*kvpb.EndTxnRequest, int) {
 	return nil, -1
 }
 
+// hasLockingReads reports whether ba has a locking read (SELECT ... FOR
+// UPDATE): its locks need a record and heartbeats like intents do.
+func hasLockingReads(ba *kvpb.BatchRequest) bool {
+	for _, r := range ba.GetRequests() {
+		if r.IsLockingRead() {
+			return true
+		}
+	}
+	return false
+}
+
 // writeSpan is the span a write request may lock (nil if not a write).
 func writeSpan(r *kvpb.RequestUnion) *kvpb.Span {
 	if !r.IsIntentWrite() {

@@ -43,7 +43,7 @@ func (h *txnHeartbeater) SendLocked(ctx context.Context, ba *kvpb.BatchRequest) 
 			ba.Header.Txn.Meta.Key = t.Meta.Key
 		}
 	}
-	if hasWrites(ba) && et == nil {
+	if (hasWrites(ba) || hasLockingReads(ba)) && et == nil {
 		// A batch with the commit may finish in one phase without a
 		// record: no heartbeat for it.
 		h.startLocked()

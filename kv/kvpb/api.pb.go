@@ -24,6 +24,62 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// KeyLocking is the lock a transactional read takes on the keys it
+// returns (SELECT ... FOR SHARE / FOR UPDATE): an unreplicated lock in the
+// range's in-memory lock table, released when the txn's intents are
+// resolved. Writers and other locking readers wait on it as on an intent;
+// plain reads do not. A locking read of a key with a committed value above
+// the txn's read timestamp fails with WriteTooOldError (refresh, retry).
+// SHARED is taken as EXCLUSIVE for now (stronger, not more concurrent).
+type KeyLocking int32
+
+const (
+	KeyLocking_KEY_LOCKING_NONE      KeyLocking = 0
+	KeyLocking_KEY_LOCKING_SHARED    KeyLocking = 1
+	KeyLocking_KEY_LOCKING_EXCLUSIVE KeyLocking = 2
+)
+
+// Enum value maps for KeyLocking.
+var (
+	KeyLocking_name = map[int32]string{
+		0: "KEY_LOCKING_NONE",
+		1: "KEY_LOCKING_SHARED",
+		2: "KEY_LOCKING_EXCLUSIVE",
+	}
+	KeyLocking_value = map[string]int32{
+		"KEY_LOCKING_NONE":      0,
+		"KEY_LOCKING_SHARED":    1,
+		"KEY_LOCKING_EXCLUSIVE": 2,
+	}
+)
+
+func (x KeyLocking) Enum() *KeyLocking {
+	p := new(KeyLocking)
+	*p = x
+	return p
+}
+
+func (x KeyLocking) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (KeyLocking) Descriptor() protoreflect.EnumDescriptor {
+	return file_kv_kvpb_api_proto_enumTypes[0].Descriptor()
+}
+
+func (KeyLocking) Type() protoreflect.EnumType {
+	return &file_kv_kvpb_api_proto_enumTypes[0]
+}
+
+func (x KeyLocking) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use KeyLocking.Descriptor instead.
+func (KeyLocking) EnumDescriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{0}
+}
+
 type PushTxnType int32
 
 const (
@@ -61,11 +117,11 @@ func (x PushTxnType) String() string {
 }
 
 func (PushTxnType) Descriptor() protoreflect.EnumDescriptor {
-	return file_kv_kvpb_api_proto_enumTypes[0].Descriptor()
+	return file_kv_kvpb_api_proto_enumTypes[1].Descriptor()
 }
 
 func (PushTxnType) Type() protoreflect.EnumType {
-	return &file_kv_kvpb_api_proto_enumTypes[0]
+	return &file_kv_kvpb_api_proto_enumTypes[1]
 }
 
 func (x PushTxnType) Number() protoreflect.EnumNumber {
@@ -74,13 +130,14 @@ func (x PushTxnType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PushTxnType.Descriptor instead.
 func (PushTxnType) EnumDescriptor() ([]byte, []int) {
-	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{0}
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{1}
 }
 
 // GetRequest reads the newest value of key at the batch timestamp.
 type GetRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Key           []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	KeyLocking    KeyLocking             `protobuf:"varint,2,opt,name=key_locking,json=keyLocking,proto3,enum=tessera.kv.kvpb.KeyLocking" json:"key_locking,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -120,6 +177,13 @@ func (x *GetRequest) GetKey() []byte {
 		return x.Key
 	}
 	return nil
+}
+
+func (x *GetRequest) GetKeyLocking() KeyLocking {
+	if x != nil {
+		return x.KeyLocking
+	}
+	return KeyLocking_KEY_LOCKING_NONE
 }
 
 type GetResponse struct {
@@ -191,6 +255,7 @@ type ScanRequest struct {
 	EndKey        []byte                 `protobuf:"bytes,2,opt,name=end_key,json=endKey,proto3" json:"end_key,omitempty"`
 	MaxKeys       int64                  `protobuf:"varint,3,opt,name=max_keys,json=maxKeys,proto3" json:"max_keys,omitempty"`
 	TargetBytes   int64                  `protobuf:"varint,4,opt,name=target_bytes,json=targetBytes,proto3" json:"target_bytes,omitempty"`
+	KeyLocking    KeyLocking             `protobuf:"varint,5,opt,name=key_locking,json=keyLocking,proto3,enum=tessera.kv.kvpb.KeyLocking" json:"key_locking,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -251,6 +316,13 @@ func (x *ScanRequest) GetTargetBytes() int64 {
 		return x.TargetBytes
 	}
 	return 0
+}
+
+func (x *ScanRequest) GetKeyLocking() KeyLocking {
+	if x != nil {
+		return x.KeyLocking
+	}
+	return KeyLocking_KEY_LOCKING_NONE
 }
 
 type ScanResponse struct {
@@ -320,6 +392,7 @@ type ReverseScanRequest struct {
 	EndKey        []byte                 `protobuf:"bytes,2,opt,name=end_key,json=endKey,proto3" json:"end_key,omitempty"`
 	MaxKeys       int64                  `protobuf:"varint,3,opt,name=max_keys,json=maxKeys,proto3" json:"max_keys,omitempty"`
 	TargetBytes   int64                  `protobuf:"varint,4,opt,name=target_bytes,json=targetBytes,proto3" json:"target_bytes,omitempty"`
+	KeyLocking    KeyLocking             `protobuf:"varint,5,opt,name=key_locking,json=keyLocking,proto3,enum=tessera.kv.kvpb.KeyLocking" json:"key_locking,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -380,6 +453,13 @@ func (x *ReverseScanRequest) GetTargetBytes() int64 {
 		return x.TargetBytes
 	}
 	return 0
+}
+
+func (x *ReverseScanRequest) GetKeyLocking() KeyLocking {
+	if x != nil {
+		return x.KeyLocking
+	}
+	return KeyLocking_KEY_LOCKING_NONE
 }
 
 type ReverseScanResponse struct {
@@ -3086,29 +3166,35 @@ var File_kv_kvpb_api_proto protoreflect.FileDescriptor
 
 const file_kv_kvpb_api_proto_rawDesc = "" +
 	"\n" +
-	"\x11kv/kvpb/api.proto\x12\x0ftessera.kv.kvpb\x1a\x12kv/kvpb/data.proto\x1a\x14kv/kvpb/errors.proto\"\x1e\n" +
+	"\x11kv/kvpb/api.proto\x12\x0ftessera.kv.kvpb\x1a\x12kv/kvpb/data.proto\x1a\x14kv/kvpb/errors.proto\"\\\n" +
 	"\n" +
 	"GetRequest\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\fR\x03key\"s\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12<\n" +
+	"\vkey_locking\x18\x02 \x01(\x0e2\x1b.tessera.kv.kvpb.KeyLockingR\n" +
+	"keyLocking\"s\n" +
 	"\vGetResponse\x12\x14\n" +
 	"\x05found\x18\x01 \x01(\bR\x05found\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\fR\x05value\x128\n" +
-	"\ttimestamp\x18\x03 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\ttimestamp\"v\n" +
+	"\ttimestamp\x18\x03 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\ttimestamp\"\xb4\x01\n" +
 	"\vScanRequest\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\fR\x03key\x12\x17\n" +
 	"\aend_key\x18\x02 \x01(\fR\x06endKey\x12\x19\n" +
 	"\bmax_keys\x18\x03 \x01(\x03R\amaxKeys\x12!\n" +
-	"\ftarget_bytes\x18\x04 \x01(\x03R\vtargetBytes\"\x92\x01\n" +
+	"\ftarget_bytes\x18\x04 \x01(\x03R\vtargetBytes\x12<\n" +
+	"\vkey_locking\x18\x05 \x01(\x0e2\x1b.tessera.kv.kvpb.KeyLockingR\n" +
+	"keyLocking\"\x92\x01\n" +
 	"\fScanResponse\x12-\n" +
 	"\x04rows\x18\x01 \x03(\v2\x19.tessera.kv.kvpb.KeyValueR\x04rows\x126\n" +
 	"\vresume_span\x18\x02 \x01(\v2\x15.tessera.kv.kvpb.SpanR\n" +
 	"resumeSpan\x12\x1b\n" +
-	"\tnum_bytes\x18\x03 \x01(\x03R\bnumBytes\"}\n" +
+	"\tnum_bytes\x18\x03 \x01(\x03R\bnumBytes\"\xbb\x01\n" +
 	"\x12ReverseScanRequest\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\fR\x03key\x12\x17\n" +
 	"\aend_key\x18\x02 \x01(\fR\x06endKey\x12\x19\n" +
 	"\bmax_keys\x18\x03 \x01(\x03R\amaxKeys\x12!\n" +
-	"\ftarget_bytes\x18\x04 \x01(\x03R\vtargetBytes\"\x99\x01\n" +
+	"\ftarget_bytes\x18\x04 \x01(\x03R\vtargetBytes\x12<\n" +
+	"\vkey_locking\x18\x05 \x01(\x0e2\x1b.tessera.kv.kvpb.KeyLockingR\n" +
+	"keyLocking\"\x99\x01\n" +
 	"\x13ReverseScanResponse\x12-\n" +
 	"\x04rows\x18\x01 \x03(\v2\x19.tessera.kv.kvpb.KeyValueR\x04rows\x126\n" +
 	"\vresume_span\x18\x02 \x01(\v2\x15.tessera.kv.kvpb.SpanR\n" +
@@ -3280,7 +3366,12 @@ const file_kv_kvpb_api_proto_rawDesc = "" +
 	"\x05error\x18\x02 \x01(\v2\x16.tessera.kv.kvpb.ErrorR\x05error\x128\n" +
 	"\ttimestamp\x18\x03 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\ttimestamp\x12,\n" +
 	"\x03now\x18\x04 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\x03now\x12.\n" +
-	"\x03txn\x18\x05 \x01(\v2\x1c.tessera.kv.kvpb.TransactionR\x03txn*A\n" +
+	"\x03txn\x18\x05 \x01(\v2\x1c.tessera.kv.kvpb.TransactionR\x03txn*U\n" +
+	"\n" +
+	"KeyLocking\x12\x14\n" +
+	"\x10KEY_LOCKING_NONE\x10\x00\x12\x16\n" +
+	"\x12KEY_LOCKING_SHARED\x10\x01\x12\x19\n" +
+	"\x15KEY_LOCKING_EXCLUSIVE\x10\x02*A\n" +
 	"\vPushTxnType\x12\x12\n" +
 	"\x0ePUSH_TIMESTAMP\x10\x00\x12\x0e\n" +
 	"\n" +
@@ -3300,147 +3391,151 @@ func file_kv_kvpb_api_proto_rawDescGZIP() []byte {
 	return file_kv_kvpb_api_proto_rawDescData
 }
 
-var file_kv_kvpb_api_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_kv_kvpb_api_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_kv_kvpb_api_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_kv_kvpb_api_proto_goTypes = []any{
-	(PushTxnType)(0),                   // 0: tessera.kv.kvpb.PushTxnType
-	(*GetRequest)(nil),                 // 1: tessera.kv.kvpb.GetRequest
-	(*GetResponse)(nil),                // 2: tessera.kv.kvpb.GetResponse
-	(*ScanRequest)(nil),                // 3: tessera.kv.kvpb.ScanRequest
-	(*ScanResponse)(nil),               // 4: tessera.kv.kvpb.ScanResponse
-	(*ReverseScanRequest)(nil),         // 5: tessera.kv.kvpb.ReverseScanRequest
-	(*ReverseScanResponse)(nil),        // 6: tessera.kv.kvpb.ReverseScanResponse
-	(*PutRequest)(nil),                 // 7: tessera.kv.kvpb.PutRequest
-	(*PutResponse)(nil),                // 8: tessera.kv.kvpb.PutResponse
-	(*ConditionalPutRequest)(nil),      // 9: tessera.kv.kvpb.ConditionalPutRequest
-	(*ConditionalPutResponse)(nil),     // 10: tessera.kv.kvpb.ConditionalPutResponse
-	(*IncrementRequest)(nil),           // 11: tessera.kv.kvpb.IncrementRequest
-	(*IncrementResponse)(nil),          // 12: tessera.kv.kvpb.IncrementResponse
-	(*DeleteRequest)(nil),              // 13: tessera.kv.kvpb.DeleteRequest
-	(*DeleteResponse)(nil),             // 14: tessera.kv.kvpb.DeleteResponse
-	(*DeleteRangeRequest)(nil),         // 15: tessera.kv.kvpb.DeleteRangeRequest
-	(*DeleteRangeResponse)(nil),        // 16: tessera.kv.kvpb.DeleteRangeResponse
-	(*EndTxnRequest)(nil),              // 17: tessera.kv.kvpb.EndTxnRequest
-	(*EndTxnResponse)(nil),             // 18: tessera.kv.kvpb.EndTxnResponse
-	(*HeartbeatTxnRequest)(nil),        // 19: tessera.kv.kvpb.HeartbeatTxnRequest
-	(*HeartbeatTxnResponse)(nil),       // 20: tessera.kv.kvpb.HeartbeatTxnResponse
-	(*PushTxnRequest)(nil),             // 21: tessera.kv.kvpb.PushTxnRequest
-	(*PushTxnResponse)(nil),            // 22: tessera.kv.kvpb.PushTxnResponse
-	(*QueryTxnRequest)(nil),            // 23: tessera.kv.kvpb.QueryTxnRequest
-	(*QueryTxnResponse)(nil),           // 24: tessera.kv.kvpb.QueryTxnResponse
-	(*ResolveIntentRequest)(nil),       // 25: tessera.kv.kvpb.ResolveIntentRequest
-	(*ResolveIntentResponse)(nil),      // 26: tessera.kv.kvpb.ResolveIntentResponse
-	(*ResolveIntentRangeRequest)(nil),  // 27: tessera.kv.kvpb.ResolveIntentRangeRequest
-	(*ResolveIntentRangeResponse)(nil), // 28: tessera.kv.kvpb.ResolveIntentRangeResponse
-	(*RefreshRequest)(nil),             // 29: tessera.kv.kvpb.RefreshRequest
-	(*RefreshResponse)(nil),            // 30: tessera.kv.kvpb.RefreshResponse
-	(*RefreshRangeRequest)(nil),        // 31: tessera.kv.kvpb.RefreshRangeRequest
-	(*RefreshRangeResponse)(nil),       // 32: tessera.kv.kvpb.RefreshRangeResponse
-	(*GCRequest)(nil),                  // 33: tessera.kv.kvpb.GCRequest
-	(*GCResponse)(nil),                 // 34: tessera.kv.kvpb.GCResponse
-	(*RequestUnion)(nil),               // 35: tessera.kv.kvpb.RequestUnion
-	(*ResponseUnion)(nil),              // 36: tessera.kv.kvpb.ResponseUnion
-	(*Header)(nil),                     // 37: tessera.kv.kvpb.Header
-	(*BatchRequest)(nil),               // 38: tessera.kv.kvpb.BatchRequest
-	(*BatchPart)(nil),                  // 39: tessera.kv.kvpb.BatchPart
-	(*BatchPartsRequest)(nil),          // 40: tessera.kv.kvpb.BatchPartsRequest
-	(*BatchPartResponse)(nil),          // 41: tessera.kv.kvpb.BatchPartResponse
-	(*BatchPartsResponse)(nil),         // 42: tessera.kv.kvpb.BatchPartsResponse
-	(*BatchResponse)(nil),              // 43: tessera.kv.kvpb.BatchResponse
-	(*Timestamp)(nil),                  // 44: tessera.kv.kvpb.Timestamp
-	(*KeyValue)(nil),                   // 45: tessera.kv.kvpb.KeyValue
-	(*Span)(nil),                       // 46: tessera.kv.kvpb.Span
-	(*Transaction)(nil),                // 47: tessera.kv.kvpb.Transaction
-	(*TxnMeta)(nil),                    // 48: tessera.kv.kvpb.TxnMeta
-	(TransactionStatus)(0),             // 49: tessera.kv.kvpb.TransactionStatus
-	(*IgnoredSeqNumRange)(nil),         // 50: tessera.kv.kvpb.IgnoredSeqNumRange
-	(*ReplicaDescriptor)(nil),          // 51: tessera.kv.kvpb.ReplicaDescriptor
-	(*Error)(nil),                      // 52: tessera.kv.kvpb.Error
+	(KeyLocking)(0),                    // 0: tessera.kv.kvpb.KeyLocking
+	(PushTxnType)(0),                   // 1: tessera.kv.kvpb.PushTxnType
+	(*GetRequest)(nil),                 // 2: tessera.kv.kvpb.GetRequest
+	(*GetResponse)(nil),                // 3: tessera.kv.kvpb.GetResponse
+	(*ScanRequest)(nil),                // 4: tessera.kv.kvpb.ScanRequest
+	(*ScanResponse)(nil),               // 5: tessera.kv.kvpb.ScanResponse
+	(*ReverseScanRequest)(nil),         // 6: tessera.kv.kvpb.ReverseScanRequest
+	(*ReverseScanResponse)(nil),        // 7: tessera.kv.kvpb.ReverseScanResponse
+	(*PutRequest)(nil),                 // 8: tessera.kv.kvpb.PutRequest
+	(*PutResponse)(nil),                // 9: tessera.kv.kvpb.PutResponse
+	(*ConditionalPutRequest)(nil),      // 10: tessera.kv.kvpb.ConditionalPutRequest
+	(*ConditionalPutResponse)(nil),     // 11: tessera.kv.kvpb.ConditionalPutResponse
+	(*IncrementRequest)(nil),           // 12: tessera.kv.kvpb.IncrementRequest
+	(*IncrementResponse)(nil),          // 13: tessera.kv.kvpb.IncrementResponse
+	(*DeleteRequest)(nil),              // 14: tessera.kv.kvpb.DeleteRequest
+	(*DeleteResponse)(nil),             // 15: tessera.kv.kvpb.DeleteResponse
+	(*DeleteRangeRequest)(nil),         // 16: tessera.kv.kvpb.DeleteRangeRequest
+	(*DeleteRangeResponse)(nil),        // 17: tessera.kv.kvpb.DeleteRangeResponse
+	(*EndTxnRequest)(nil),              // 18: tessera.kv.kvpb.EndTxnRequest
+	(*EndTxnResponse)(nil),             // 19: tessera.kv.kvpb.EndTxnResponse
+	(*HeartbeatTxnRequest)(nil),        // 20: tessera.kv.kvpb.HeartbeatTxnRequest
+	(*HeartbeatTxnResponse)(nil),       // 21: tessera.kv.kvpb.HeartbeatTxnResponse
+	(*PushTxnRequest)(nil),             // 22: tessera.kv.kvpb.PushTxnRequest
+	(*PushTxnResponse)(nil),            // 23: tessera.kv.kvpb.PushTxnResponse
+	(*QueryTxnRequest)(nil),            // 24: tessera.kv.kvpb.QueryTxnRequest
+	(*QueryTxnResponse)(nil),           // 25: tessera.kv.kvpb.QueryTxnResponse
+	(*ResolveIntentRequest)(nil),       // 26: tessera.kv.kvpb.ResolveIntentRequest
+	(*ResolveIntentResponse)(nil),      // 27: tessera.kv.kvpb.ResolveIntentResponse
+	(*ResolveIntentRangeRequest)(nil),  // 28: tessera.kv.kvpb.ResolveIntentRangeRequest
+	(*ResolveIntentRangeResponse)(nil), // 29: tessera.kv.kvpb.ResolveIntentRangeResponse
+	(*RefreshRequest)(nil),             // 30: tessera.kv.kvpb.RefreshRequest
+	(*RefreshResponse)(nil),            // 31: tessera.kv.kvpb.RefreshResponse
+	(*RefreshRangeRequest)(nil),        // 32: tessera.kv.kvpb.RefreshRangeRequest
+	(*RefreshRangeResponse)(nil),       // 33: tessera.kv.kvpb.RefreshRangeResponse
+	(*GCRequest)(nil),                  // 34: tessera.kv.kvpb.GCRequest
+	(*GCResponse)(nil),                 // 35: tessera.kv.kvpb.GCResponse
+	(*RequestUnion)(nil),               // 36: tessera.kv.kvpb.RequestUnion
+	(*ResponseUnion)(nil),              // 37: tessera.kv.kvpb.ResponseUnion
+	(*Header)(nil),                     // 38: tessera.kv.kvpb.Header
+	(*BatchRequest)(nil),               // 39: tessera.kv.kvpb.BatchRequest
+	(*BatchPart)(nil),                  // 40: tessera.kv.kvpb.BatchPart
+	(*BatchPartsRequest)(nil),          // 41: tessera.kv.kvpb.BatchPartsRequest
+	(*BatchPartResponse)(nil),          // 42: tessera.kv.kvpb.BatchPartResponse
+	(*BatchPartsResponse)(nil),         // 43: tessera.kv.kvpb.BatchPartsResponse
+	(*BatchResponse)(nil),              // 44: tessera.kv.kvpb.BatchResponse
+	(*Timestamp)(nil),                  // 45: tessera.kv.kvpb.Timestamp
+	(*KeyValue)(nil),                   // 46: tessera.kv.kvpb.KeyValue
+	(*Span)(nil),                       // 47: tessera.kv.kvpb.Span
+	(*Transaction)(nil),                // 48: tessera.kv.kvpb.Transaction
+	(*TxnMeta)(nil),                    // 49: tessera.kv.kvpb.TxnMeta
+	(TransactionStatus)(0),             // 50: tessera.kv.kvpb.TransactionStatus
+	(*IgnoredSeqNumRange)(nil),         // 51: tessera.kv.kvpb.IgnoredSeqNumRange
+	(*ReplicaDescriptor)(nil),          // 52: tessera.kv.kvpb.ReplicaDescriptor
+	(*Error)(nil),                      // 53: tessera.kv.kvpb.Error
 }
 var file_kv_kvpb_api_proto_depIdxs = []int32{
-	44, // 0: tessera.kv.kvpb.GetResponse.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	45, // 1: tessera.kv.kvpb.ScanResponse.rows:type_name -> tessera.kv.kvpb.KeyValue
-	46, // 2: tessera.kv.kvpb.ScanResponse.resume_span:type_name -> tessera.kv.kvpb.Span
-	45, // 3: tessera.kv.kvpb.ReverseScanResponse.rows:type_name -> tessera.kv.kvpb.KeyValue
-	46, // 4: tessera.kv.kvpb.ReverseScanResponse.resume_span:type_name -> tessera.kv.kvpb.Span
-	46, // 5: tessera.kv.kvpb.DeleteRangeResponse.resume_span:type_name -> tessera.kv.kvpb.Span
-	46, // 6: tessera.kv.kvpb.EndTxnRequest.lock_spans:type_name -> tessera.kv.kvpb.Span
-	44, // 7: tessera.kv.kvpb.EndTxnRequest.deadline:type_name -> tessera.kv.kvpb.Timestamp
-	46, // 8: tessera.kv.kvpb.EndTxnResponse.remote_lock_spans:type_name -> tessera.kv.kvpb.Span
-	44, // 9: tessera.kv.kvpb.HeartbeatTxnRequest.now:type_name -> tessera.kv.kvpb.Timestamp
-	47, // 10: tessera.kv.kvpb.HeartbeatTxnResponse.txn:type_name -> tessera.kv.kvpb.Transaction
-	47, // 11: tessera.kv.kvpb.PushTxnRequest.pusher:type_name -> tessera.kv.kvpb.Transaction
-	48, // 12: tessera.kv.kvpb.PushTxnRequest.pushee:type_name -> tessera.kv.kvpb.TxnMeta
-	44, // 13: tessera.kv.kvpb.PushTxnRequest.push_to:type_name -> tessera.kv.kvpb.Timestamp
-	0,  // 14: tessera.kv.kvpb.PushTxnRequest.push_type:type_name -> tessera.kv.kvpb.PushTxnType
-	44, // 15: tessera.kv.kvpb.PushTxnRequest.now:type_name -> tessera.kv.kvpb.Timestamp
-	47, // 16: tessera.kv.kvpb.PushTxnResponse.pushee_txn:type_name -> tessera.kv.kvpb.Transaction
-	48, // 17: tessera.kv.kvpb.QueryTxnRequest.txn:type_name -> tessera.kv.kvpb.TxnMeta
-	47, // 18: tessera.kv.kvpb.QueryTxnResponse.queried_txn:type_name -> tessera.kv.kvpb.Transaction
-	48, // 19: tessera.kv.kvpb.ResolveIntentRequest.intent_txn:type_name -> tessera.kv.kvpb.TxnMeta
-	49, // 20: tessera.kv.kvpb.ResolveIntentRequest.status:type_name -> tessera.kv.kvpb.TransactionStatus
-	50, // 21: tessera.kv.kvpb.ResolveIntentRequest.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
-	48, // 22: tessera.kv.kvpb.ResolveIntentRangeRequest.intent_txn:type_name -> tessera.kv.kvpb.TxnMeta
-	49, // 23: tessera.kv.kvpb.ResolveIntentRangeRequest.status:type_name -> tessera.kv.kvpb.TransactionStatus
-	50, // 24: tessera.kv.kvpb.ResolveIntentRangeRequest.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
-	44, // 25: tessera.kv.kvpb.RefreshRequest.refresh_from:type_name -> tessera.kv.kvpb.Timestamp
-	44, // 26: tessera.kv.kvpb.RefreshRangeRequest.refresh_from:type_name -> tessera.kv.kvpb.Timestamp
-	44, // 27: tessera.kv.kvpb.GCRequest.threshold:type_name -> tessera.kv.kvpb.Timestamp
-	48, // 28: tessera.kv.kvpb.GCRequest.txn_records:type_name -> tessera.kv.kvpb.TxnMeta
-	1,  // 29: tessera.kv.kvpb.RequestUnion.get:type_name -> tessera.kv.kvpb.GetRequest
-	3,  // 30: tessera.kv.kvpb.RequestUnion.scan:type_name -> tessera.kv.kvpb.ScanRequest
-	5,  // 31: tessera.kv.kvpb.RequestUnion.reverse_scan:type_name -> tessera.kv.kvpb.ReverseScanRequest
-	7,  // 32: tessera.kv.kvpb.RequestUnion.put:type_name -> tessera.kv.kvpb.PutRequest
-	9,  // 33: tessera.kv.kvpb.RequestUnion.conditional_put:type_name -> tessera.kv.kvpb.ConditionalPutRequest
-	11, // 34: tessera.kv.kvpb.RequestUnion.increment:type_name -> tessera.kv.kvpb.IncrementRequest
-	13, // 35: tessera.kv.kvpb.RequestUnion.delete:type_name -> tessera.kv.kvpb.DeleteRequest
-	15, // 36: tessera.kv.kvpb.RequestUnion.delete_range:type_name -> tessera.kv.kvpb.DeleteRangeRequest
-	17, // 37: tessera.kv.kvpb.RequestUnion.end_txn:type_name -> tessera.kv.kvpb.EndTxnRequest
-	19, // 38: tessera.kv.kvpb.RequestUnion.heartbeat_txn:type_name -> tessera.kv.kvpb.HeartbeatTxnRequest
-	21, // 39: tessera.kv.kvpb.RequestUnion.push_txn:type_name -> tessera.kv.kvpb.PushTxnRequest
-	23, // 40: tessera.kv.kvpb.RequestUnion.query_txn:type_name -> tessera.kv.kvpb.QueryTxnRequest
-	25, // 41: tessera.kv.kvpb.RequestUnion.resolve_intent:type_name -> tessera.kv.kvpb.ResolveIntentRequest
-	27, // 42: tessera.kv.kvpb.RequestUnion.resolve_intent_range:type_name -> tessera.kv.kvpb.ResolveIntentRangeRequest
-	29, // 43: tessera.kv.kvpb.RequestUnion.refresh:type_name -> tessera.kv.kvpb.RefreshRequest
-	31, // 44: tessera.kv.kvpb.RequestUnion.refresh_range:type_name -> tessera.kv.kvpb.RefreshRangeRequest
-	33, // 45: tessera.kv.kvpb.RequestUnion.gc:type_name -> tessera.kv.kvpb.GCRequest
-	2,  // 46: tessera.kv.kvpb.ResponseUnion.get:type_name -> tessera.kv.kvpb.GetResponse
-	4,  // 47: tessera.kv.kvpb.ResponseUnion.scan:type_name -> tessera.kv.kvpb.ScanResponse
-	6,  // 48: tessera.kv.kvpb.ResponseUnion.reverse_scan:type_name -> tessera.kv.kvpb.ReverseScanResponse
-	8,  // 49: tessera.kv.kvpb.ResponseUnion.put:type_name -> tessera.kv.kvpb.PutResponse
-	10, // 50: tessera.kv.kvpb.ResponseUnion.conditional_put:type_name -> tessera.kv.kvpb.ConditionalPutResponse
-	12, // 51: tessera.kv.kvpb.ResponseUnion.increment:type_name -> tessera.kv.kvpb.IncrementResponse
-	14, // 52: tessera.kv.kvpb.ResponseUnion.delete:type_name -> tessera.kv.kvpb.DeleteResponse
-	16, // 53: tessera.kv.kvpb.ResponseUnion.delete_range:type_name -> tessera.kv.kvpb.DeleteRangeResponse
-	18, // 54: tessera.kv.kvpb.ResponseUnion.end_txn:type_name -> tessera.kv.kvpb.EndTxnResponse
-	20, // 55: tessera.kv.kvpb.ResponseUnion.heartbeat_txn:type_name -> tessera.kv.kvpb.HeartbeatTxnResponse
-	22, // 56: tessera.kv.kvpb.ResponseUnion.push_txn:type_name -> tessera.kv.kvpb.PushTxnResponse
-	24, // 57: tessera.kv.kvpb.ResponseUnion.query_txn:type_name -> tessera.kv.kvpb.QueryTxnResponse
-	26, // 58: tessera.kv.kvpb.ResponseUnion.resolve_intent:type_name -> tessera.kv.kvpb.ResolveIntentResponse
-	28, // 59: tessera.kv.kvpb.ResponseUnion.resolve_intent_range:type_name -> tessera.kv.kvpb.ResolveIntentRangeResponse
-	30, // 60: tessera.kv.kvpb.ResponseUnion.refresh:type_name -> tessera.kv.kvpb.RefreshResponse
-	32, // 61: tessera.kv.kvpb.ResponseUnion.refresh_range:type_name -> tessera.kv.kvpb.RefreshRangeResponse
-	34, // 62: tessera.kv.kvpb.ResponseUnion.gc:type_name -> tessera.kv.kvpb.GCResponse
-	51, // 63: tessera.kv.kvpb.Header.replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
-	44, // 64: tessera.kv.kvpb.Header.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	47, // 65: tessera.kv.kvpb.Header.txn:type_name -> tessera.kv.kvpb.Transaction
-	37, // 66: tessera.kv.kvpb.BatchRequest.header:type_name -> tessera.kv.kvpb.Header
-	35, // 67: tessera.kv.kvpb.BatchRequest.requests:type_name -> tessera.kv.kvpb.RequestUnion
-	44, // 68: tessera.kv.kvpb.BatchRequest.now:type_name -> tessera.kv.kvpb.Timestamp
-	38, // 69: tessera.kv.kvpb.BatchPart.batch:type_name -> tessera.kv.kvpb.BatchRequest
-	39, // 70: tessera.kv.kvpb.BatchPartsRequest.parts:type_name -> tessera.kv.kvpb.BatchPart
-	43, // 71: tessera.kv.kvpb.BatchPartResponse.batch:type_name -> tessera.kv.kvpb.BatchResponse
-	41, // 72: tessera.kv.kvpb.BatchPartsResponse.parts:type_name -> tessera.kv.kvpb.BatchPartResponse
-	36, // 73: tessera.kv.kvpb.BatchResponse.responses:type_name -> tessera.kv.kvpb.ResponseUnion
-	52, // 74: tessera.kv.kvpb.BatchResponse.error:type_name -> tessera.kv.kvpb.Error
-	44, // 75: tessera.kv.kvpb.BatchResponse.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	44, // 76: tessera.kv.kvpb.BatchResponse.now:type_name -> tessera.kv.kvpb.Timestamp
-	47, // 77: tessera.kv.kvpb.BatchResponse.txn:type_name -> tessera.kv.kvpb.Transaction
-	78, // [78:78] is the sub-list for method output_type
-	78, // [78:78] is the sub-list for method input_type
-	78, // [78:78] is the sub-list for extension type_name
-	78, // [78:78] is the sub-list for extension extendee
-	0,  // [0:78] is the sub-list for field type_name
+	0,  // 0: tessera.kv.kvpb.GetRequest.key_locking:type_name -> tessera.kv.kvpb.KeyLocking
+	45, // 1: tessera.kv.kvpb.GetResponse.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	0,  // 2: tessera.kv.kvpb.ScanRequest.key_locking:type_name -> tessera.kv.kvpb.KeyLocking
+	46, // 3: tessera.kv.kvpb.ScanResponse.rows:type_name -> tessera.kv.kvpb.KeyValue
+	47, // 4: tessera.kv.kvpb.ScanResponse.resume_span:type_name -> tessera.kv.kvpb.Span
+	0,  // 5: tessera.kv.kvpb.ReverseScanRequest.key_locking:type_name -> tessera.kv.kvpb.KeyLocking
+	46, // 6: tessera.kv.kvpb.ReverseScanResponse.rows:type_name -> tessera.kv.kvpb.KeyValue
+	47, // 7: tessera.kv.kvpb.ReverseScanResponse.resume_span:type_name -> tessera.kv.kvpb.Span
+	47, // 8: tessera.kv.kvpb.DeleteRangeResponse.resume_span:type_name -> tessera.kv.kvpb.Span
+	47, // 9: tessera.kv.kvpb.EndTxnRequest.lock_spans:type_name -> tessera.kv.kvpb.Span
+	45, // 10: tessera.kv.kvpb.EndTxnRequest.deadline:type_name -> tessera.kv.kvpb.Timestamp
+	47, // 11: tessera.kv.kvpb.EndTxnResponse.remote_lock_spans:type_name -> tessera.kv.kvpb.Span
+	45, // 12: tessera.kv.kvpb.HeartbeatTxnRequest.now:type_name -> tessera.kv.kvpb.Timestamp
+	48, // 13: tessera.kv.kvpb.HeartbeatTxnResponse.txn:type_name -> tessera.kv.kvpb.Transaction
+	48, // 14: tessera.kv.kvpb.PushTxnRequest.pusher:type_name -> tessera.kv.kvpb.Transaction
+	49, // 15: tessera.kv.kvpb.PushTxnRequest.pushee:type_name -> tessera.kv.kvpb.TxnMeta
+	45, // 16: tessera.kv.kvpb.PushTxnRequest.push_to:type_name -> tessera.kv.kvpb.Timestamp
+	1,  // 17: tessera.kv.kvpb.PushTxnRequest.push_type:type_name -> tessera.kv.kvpb.PushTxnType
+	45, // 18: tessera.kv.kvpb.PushTxnRequest.now:type_name -> tessera.kv.kvpb.Timestamp
+	48, // 19: tessera.kv.kvpb.PushTxnResponse.pushee_txn:type_name -> tessera.kv.kvpb.Transaction
+	49, // 20: tessera.kv.kvpb.QueryTxnRequest.txn:type_name -> tessera.kv.kvpb.TxnMeta
+	48, // 21: tessera.kv.kvpb.QueryTxnResponse.queried_txn:type_name -> tessera.kv.kvpb.Transaction
+	49, // 22: tessera.kv.kvpb.ResolveIntentRequest.intent_txn:type_name -> tessera.kv.kvpb.TxnMeta
+	50, // 23: tessera.kv.kvpb.ResolveIntentRequest.status:type_name -> tessera.kv.kvpb.TransactionStatus
+	51, // 24: tessera.kv.kvpb.ResolveIntentRequest.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
+	49, // 25: tessera.kv.kvpb.ResolveIntentRangeRequest.intent_txn:type_name -> tessera.kv.kvpb.TxnMeta
+	50, // 26: tessera.kv.kvpb.ResolveIntentRangeRequest.status:type_name -> tessera.kv.kvpb.TransactionStatus
+	51, // 27: tessera.kv.kvpb.ResolveIntentRangeRequest.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
+	45, // 28: tessera.kv.kvpb.RefreshRequest.refresh_from:type_name -> tessera.kv.kvpb.Timestamp
+	45, // 29: tessera.kv.kvpb.RefreshRangeRequest.refresh_from:type_name -> tessera.kv.kvpb.Timestamp
+	45, // 30: tessera.kv.kvpb.GCRequest.threshold:type_name -> tessera.kv.kvpb.Timestamp
+	49, // 31: tessera.kv.kvpb.GCRequest.txn_records:type_name -> tessera.kv.kvpb.TxnMeta
+	2,  // 32: tessera.kv.kvpb.RequestUnion.get:type_name -> tessera.kv.kvpb.GetRequest
+	4,  // 33: tessera.kv.kvpb.RequestUnion.scan:type_name -> tessera.kv.kvpb.ScanRequest
+	6,  // 34: tessera.kv.kvpb.RequestUnion.reverse_scan:type_name -> tessera.kv.kvpb.ReverseScanRequest
+	8,  // 35: tessera.kv.kvpb.RequestUnion.put:type_name -> tessera.kv.kvpb.PutRequest
+	10, // 36: tessera.kv.kvpb.RequestUnion.conditional_put:type_name -> tessera.kv.kvpb.ConditionalPutRequest
+	12, // 37: tessera.kv.kvpb.RequestUnion.increment:type_name -> tessera.kv.kvpb.IncrementRequest
+	14, // 38: tessera.kv.kvpb.RequestUnion.delete:type_name -> tessera.kv.kvpb.DeleteRequest
+	16, // 39: tessera.kv.kvpb.RequestUnion.delete_range:type_name -> tessera.kv.kvpb.DeleteRangeRequest
+	18, // 40: tessera.kv.kvpb.RequestUnion.end_txn:type_name -> tessera.kv.kvpb.EndTxnRequest
+	20, // 41: tessera.kv.kvpb.RequestUnion.heartbeat_txn:type_name -> tessera.kv.kvpb.HeartbeatTxnRequest
+	22, // 42: tessera.kv.kvpb.RequestUnion.push_txn:type_name -> tessera.kv.kvpb.PushTxnRequest
+	24, // 43: tessera.kv.kvpb.RequestUnion.query_txn:type_name -> tessera.kv.kvpb.QueryTxnRequest
+	26, // 44: tessera.kv.kvpb.RequestUnion.resolve_intent:type_name -> tessera.kv.kvpb.ResolveIntentRequest
+	28, // 45: tessera.kv.kvpb.RequestUnion.resolve_intent_range:type_name -> tessera.kv.kvpb.ResolveIntentRangeRequest
+	30, // 46: tessera.kv.kvpb.RequestUnion.refresh:type_name -> tessera.kv.kvpb.RefreshRequest
+	32, // 47: tessera.kv.kvpb.RequestUnion.refresh_range:type_name -> tessera.kv.kvpb.RefreshRangeRequest
+	34, // 48: tessera.kv.kvpb.RequestUnion.gc:type_name -> tessera.kv.kvpb.GCRequest
+	3,  // 49: tessera.kv.kvpb.ResponseUnion.get:type_name -> tessera.kv.kvpb.GetResponse
+	5,  // 50: tessera.kv.kvpb.ResponseUnion.scan:type_name -> tessera.kv.kvpb.ScanResponse
+	7,  // 51: tessera.kv.kvpb.ResponseUnion.reverse_scan:type_name -> tessera.kv.kvpb.ReverseScanResponse
+	9,  // 52: tessera.kv.kvpb.ResponseUnion.put:type_name -> tessera.kv.kvpb.PutResponse
+	11, // 53: tessera.kv.kvpb.ResponseUnion.conditional_put:type_name -> tessera.kv.kvpb.ConditionalPutResponse
+	13, // 54: tessera.kv.kvpb.ResponseUnion.increment:type_name -> tessera.kv.kvpb.IncrementResponse
+	15, // 55: tessera.kv.kvpb.ResponseUnion.delete:type_name -> tessera.kv.kvpb.DeleteResponse
+	17, // 56: tessera.kv.kvpb.ResponseUnion.delete_range:type_name -> tessera.kv.kvpb.DeleteRangeResponse
+	19, // 57: tessera.kv.kvpb.ResponseUnion.end_txn:type_name -> tessera.kv.kvpb.EndTxnResponse
+	21, // 58: tessera.kv.kvpb.ResponseUnion.heartbeat_txn:type_name -> tessera.kv.kvpb.HeartbeatTxnResponse
+	23, // 59: tessera.kv.kvpb.ResponseUnion.push_txn:type_name -> tessera.kv.kvpb.PushTxnResponse
+	25, // 60: tessera.kv.kvpb.ResponseUnion.query_txn:type_name -> tessera.kv.kvpb.QueryTxnResponse
+	27, // 61: tessera.kv.kvpb.ResponseUnion.resolve_intent:type_name -> tessera.kv.kvpb.ResolveIntentResponse
+	29, // 62: tessera.kv.kvpb.ResponseUnion.resolve_intent_range:type_name -> tessera.kv.kvpb.ResolveIntentRangeResponse
+	31, // 63: tessera.kv.kvpb.ResponseUnion.refresh:type_name -> tessera.kv.kvpb.RefreshResponse
+	33, // 64: tessera.kv.kvpb.ResponseUnion.refresh_range:type_name -> tessera.kv.kvpb.RefreshRangeResponse
+	35, // 65: tessera.kv.kvpb.ResponseUnion.gc:type_name -> tessera.kv.kvpb.GCResponse
+	52, // 66: tessera.kv.kvpb.Header.replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	45, // 67: tessera.kv.kvpb.Header.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	48, // 68: tessera.kv.kvpb.Header.txn:type_name -> tessera.kv.kvpb.Transaction
+	38, // 69: tessera.kv.kvpb.BatchRequest.header:type_name -> tessera.kv.kvpb.Header
+	36, // 70: tessera.kv.kvpb.BatchRequest.requests:type_name -> tessera.kv.kvpb.RequestUnion
+	45, // 71: tessera.kv.kvpb.BatchRequest.now:type_name -> tessera.kv.kvpb.Timestamp
+	39, // 72: tessera.kv.kvpb.BatchPart.batch:type_name -> tessera.kv.kvpb.BatchRequest
+	40, // 73: tessera.kv.kvpb.BatchPartsRequest.parts:type_name -> tessera.kv.kvpb.BatchPart
+	44, // 74: tessera.kv.kvpb.BatchPartResponse.batch:type_name -> tessera.kv.kvpb.BatchResponse
+	42, // 75: tessera.kv.kvpb.BatchPartsResponse.parts:type_name -> tessera.kv.kvpb.BatchPartResponse
+	37, // 76: tessera.kv.kvpb.BatchResponse.responses:type_name -> tessera.kv.kvpb.ResponseUnion
+	53, // 77: tessera.kv.kvpb.BatchResponse.error:type_name -> tessera.kv.kvpb.Error
+	45, // 78: tessera.kv.kvpb.BatchResponse.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	45, // 79: tessera.kv.kvpb.BatchResponse.now:type_name -> tessera.kv.kvpb.Timestamp
+	48, // 80: tessera.kv.kvpb.BatchResponse.txn:type_name -> tessera.kv.kvpb.Transaction
+	81, // [81:81] is the sub-list for method output_type
+	81, // [81:81] is the sub-list for method input_type
+	81, // [81:81] is the sub-list for extension type_name
+	81, // [81:81] is the sub-list for extension extendee
+	0,  // [0:81] is the sub-list for field type_name
 }
 
 func init() { file_kv_kvpb_api_proto_init() }
@@ -3493,7 +3588,7 @@ func file_kv_kvpb_api_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kv_kvpb_api_proto_rawDesc), len(file_kv_kvpb_api_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -174,6 +174,38 @@ func (u *RequestUnion) IsUserRead() bool {
 	return false
 }
 
+// Locking returns the lock a read request takes on the keys it returns
+// (KEY_LOCKING_NONE for a plain read or any other request).
+func (u *RequestUnion) Locking() KeyLocking {
+	switch v := u.GetValue().(type) {
+	case *RequestUnion_Get:
+		return v.Get.GetKeyLocking()
+	case *RequestUnion_Scan:
+		return v.Scan.GetKeyLocking()
+	case *RequestUnion_ReverseScan:
+		return v.ReverseScan.GetKeyLocking()
+	}
+	return KeyLocking_KEY_LOCKING_NONE
+}
+
+// IsLockingRead reports whether the request is a locking read (SELECT ...
+// FOR SHARE / FOR UPDATE).
+func (u *RequestUnion) IsLockingRead() bool { return u.Locking() != KeyLocking_KEY_LOCKING_NONE }
+
+// WithLocking sets the lock strength of a Get, Scan or ReverseScan (other
+// requests are returned unchanged) and returns u.
+func (u *RequestUnion) WithLocking(str KeyLocking) *RequestUnion {
+	switch v := u.GetValue().(type) {
+	case *RequestUnion_Get:
+		v.Get.KeyLocking = str
+	case *RequestUnion_Scan:
+		v.Scan.KeyLocking = str
+	case *RequestUnion_ReverseScan:
+		v.ReverseScan.KeyLocking = str
+	}
+	return u
+}
+
 // IsReadOnly reports whether no request in the batch writes.
 func (b *BatchRequest) IsReadOnly() bool {
 	for _, r := range b.GetRequests() {

@@ -22,6 +22,11 @@ type MVCCReadOptions struct {
 	// IgnoredSeqNums are the reader's own writes rolled back by savepoints:
 	// the reader sees its newest write not in them.
 	IgnoredSeqNums []SeqRange
+	// Locking is a locking read (SELECT ... FOR UPDATE): another txn's
+	// intent at any timestamp is a conflict, and a committed version above
+	// the read timestamp is a WriteTooOldError (the reader must move its
+	// read timestamp above it before it may lock the key).
+	Locking bool
 }
 
 func (o *MVCCReadOptions) ignored(seq int32) bool {
@@ -164,6 +169,9 @@ func readKeyVersions(it *pebble.Iterator, userKey []byte, meta *intentMeta, ts h
 	if opts.UncertaintyLimit.WallTime != 0 && ts.Less(opts.UncertaintyLimit) {
 		seekTs = opts.UncertaintyLimit
 	}
+	if opts.Locking {
+		seekTs = hlc.MaxTimestamp
+	}
 	var skipTs hlc.Timestamp // timestamp of a provisional version to ignore
 	if meta != nil {
 		owned := opts.Txn != nil && opts.Txn.ID == meta.Txn.ID
@@ -242,6 +250,10 @@ func readKeyVersions(it *pebble.Iterator, userKey []byte, meta *intentMeta, ts h
 		}
 		if vts.IsEmpty() || (!skipTs.IsEmpty() && vts == skipTs) || seekTs.Less(vts) {
 			continue
+		}
+		if opts.Locking && ts.Less(vts) {
+			return MVCCValue{}, false, &WriteTooOldError{Key: append([]byte(nil), userKey...), Timestamp: ts,
+				ExistingTimestamp: vts, ActualTimestamp: vts.Next()}
 		}
 		if ts.Less(vts) {
 			return MVCCValue{}, false, &ReadWithinUncertaintyIntervalError{

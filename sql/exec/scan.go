@@ -175,8 +175,16 @@ func (it *scanIter) fetch() error {
 			batch = min(batch, it.s.BatchHint+1)
 		}
 		sp := &it.spans[0]
-		if sp.point && !it.s.Locking {
-			v, found, err := it.env.Txn.Get(it.env.Ctx, sp.start)
+		lr := it.locker()
+		if sp.point && (!it.s.Locking || lr != nil) {
+			var v []byte
+			var found bool
+			var err error
+			if lr != nil {
+				v, found, err = lr.GetForUpdate(it.env.Ctx, sp.start)
+			} else {
+				v, found, err = it.env.Txn.Get(it.env.Ctx, sp.start)
+			}
 			if err != nil {
 				return err
 			}
@@ -190,7 +198,14 @@ func (it *scanIter) fetch() error {
 		if sp.unique {
 			batch = 2
 		}
-		kvs, err := it.env.Txn.Scan(it.env.Ctx, sp.start, sp.end, batch)
+		var kvs []kvtxn.KeyValue
+		var err error
+		if lr != nil && it.s.Index == nil {
+			kvs, err = lr.ScanForUpdate(it.env.Ctx, sp.start, sp.end, batch)
+		} else {
+			// An index scan locks the primary rows it finds (lookup).
+			kvs, err = it.env.Txn.Scan(it.env.Ctx, sp.start, sp.end, batch)
+		}
 		if err != nil {
 			return err
 		}
@@ -229,6 +244,18 @@ func (it *scanIter) lookup(entries []kvtxn.KeyValue) ([]kvtxn.KeyValue, error) {
 		pks[i] = pk
 	}
 	out := make([]kvtxn.KeyValue, 0, len(entries))
+	if lr := it.locker(); lr != nil {
+		vals, found, err := lr.GetManyForUpdate(it.env.Ctx, pks)
+		if err != nil {
+			return nil, err
+		}
+		for i, pk := range pks {
+			if found[i] {
+				out = append(out, kvtxn.KeyValue{Key: pk, Value: vals[i]})
+			}
+		}
+		return out, nil
+	}
 	if bg, ok := it.env.Txn.(kvtxn.BatchGetter); ok {
 		vals, found, err := bg.GetMany(it.env.Ctx, pks)
 		if err != nil {
@@ -251,6 +278,17 @@ func (it *scanIter) lookup(entries []kvtxn.KeyValue) ([]kvtxn.KeyValue, error) {
 		}
 	}
 	return out, nil
+}
+
+// locker is the transaction's locking reads when the scan locks (SELECT
+// ... FOR UPDATE / SHARE, the reads of UPDATE and DELETE) and the
+// transaction can lock; nil otherwise.
+func (it *scanIter) locker() kvtxn.LockingReader {
+	if !it.s.Locking {
+		return nil
+	}
+	lr, _ := it.env.Txn.(kvtxn.LockingReader)
+	return lr
 }
 
 func (it *scanIter) Next() (Row, error) {

@@ -291,3 +291,37 @@ func (b *bufTxn) ReadBatch(ctx context.Context, rs []Read) ([]ReadResult, error)
 	}
 	return ReadMany(ctx, b.txn, rs)
 }
+
+// GetForUpdate flushes, then reads key locking it when the wrapped
+// transaction can (a plain read otherwise).
+func (b *bufTxn) GetForUpdate(ctx context.Context, key []byte) ([]byte, bool, error) {
+	if err := b.flush(ctx); err != nil {
+		return nil, false, err
+	}
+	if lr, ok := b.txn.(LockingReader); ok {
+		return lr.GetForUpdate(ctx, key)
+	}
+	return b.txn.Get(ctx, key)
+}
+
+// ScanForUpdate is Scan locking the keys returned (see GetForUpdate).
+func (b *bufTxn) ScanForUpdate(ctx context.Context, start, end []byte, maxKeys int64) ([]KeyValue, error) {
+	if err := b.flush(ctx); err != nil {
+		return nil, err
+	}
+	if lr, ok := b.txn.(LockingReader); ok {
+		return lr.ScanForUpdate(ctx, start, end, maxKeys)
+	}
+	return b.txn.Scan(ctx, start, end, maxKeys)
+}
+
+// GetManyForUpdate is GetMany locking the keys found (see GetForUpdate).
+func (b *bufTxn) GetManyForUpdate(ctx context.Context, keys [][]byte) ([][]byte, []bool, error) {
+	if lr, ok := b.txn.(LockingReader); ok {
+		if err := b.flush(ctx); err != nil {
+			return nil, nil, err
+		}
+		return lr.GetManyForUpdate(ctx, keys)
+	}
+	return b.GetMany(ctx, keys)
+}

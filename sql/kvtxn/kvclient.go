@@ -50,9 +50,28 @@ func (d kvDB) Inc(ctx context.Context, key []byte, delta int64) (int64, error) {
 
 // GetMany reads keys in one batch.
 func (t spTxn) GetMany(ctx context.Context, keys [][]byte) ([][]byte, []bool, error) {
+	return t.getMany(ctx, keys, kvpb.KeyLocking_KEY_LOCKING_NONE)
+}
+
+// GetForUpdate reads key and locks it (LockingReader).
+func (t spTxn) GetForUpdate(ctx context.Context, key []byte) ([]byte, bool, error) {
+	return t.Txn.GetForUpdate(ctx, key, kvpb.KeyLocking_KEY_LOCKING_EXCLUSIVE)
+}
+
+// ScanForUpdate scans and locks the keys returned (LockingReader).
+func (t spTxn) ScanForUpdate(ctx context.Context, start, end []byte, maxKeys int64) ([]KeyValue, error) {
+	return t.Txn.ScanForUpdate(ctx, start, end, maxKeys, kvpb.KeyLocking_KEY_LOCKING_EXCLUSIVE)
+}
+
+// GetManyForUpdate reads and locks keys in one batch (LockingReader).
+func (t spTxn) GetManyForUpdate(ctx context.Context, keys [][]byte) ([][]byte, []bool, error) {
+	return t.getMany(ctx, keys, kvpb.KeyLocking_KEY_LOCKING_EXCLUSIVE)
+}
+
+func (t spTxn) getMany(ctx context.Context, keys [][]byte, str kvpb.KeyLocking) ([][]byte, []bool, error) {
 	b := t.NewBatch()
 	for _, k := range keys {
-		b.Get(k)
+		b.GetForUpdate(k, str)
 	}
 	if err := t.Run(ctx, b); err != nil {
 		return nil, nil, err

@@ -106,3 +106,13 @@ type Historical interface {
 type Clock interface {
 	Now() hlc.Timestamp
 }
+
+// LockingReader is implemented by transactions whose reads can lock the
+// rows they return (SELECT ... FOR UPDATE, and the reads of UPDATE and
+// DELETE): other writers and locking readers of those keys wait until
+// the transaction ends; plain reads do not.
+type LockingReader interface {
+	GetForUpdate(ctx context.Context, key []byte) (value []byte, found bool, err error)
+	ScanForUpdate(ctx context.Context, start, end []byte, maxKeys int64) ([]KeyValue, error)
+	GetManyForUpdate(ctx context.Context, keys [][]byte) ([][]byte, []bool, error)
+}

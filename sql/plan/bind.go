@@ -72,11 +72,22 @@ func (b *Binder) FinishParams() []*types.T {
 
 // BindQuery binds a SELECT / set operation / VALUES.
 func (b *Binder) BindQuery(n ast.ResultSetNode) (Node, error) {
+	locking := false
+	if sel, ok := n.(*ast.SelectStmt); ok {
+		var err error
+		if locking, err = lockingFor(sel); err != nil {
+			return nil, err
+		}
+	}
 	node, err := b.bindQuery(n, nil)
 	if err != nil {
 		return nil, err
 	}
-	return Optimize(node), nil
+	node = Optimize(node)
+	if locking {
+		markLocking(node)
+	}
+	return node, nil
 }
 
 func (b *Binder) bindQuery(n ast.Node, parent *scope) (Node, error) {

@@ -112,3 +112,60 @@ func (t *genTxn) GetMany(ctx context.Context, keys [][]byte) ([][]byte, []bool, 
 	}
 	return vals, found, nil
 }
+
+// locker verifies the generation (one extra read when not yet verified)
+// and returns the wrapped transaction's locking reads, nil if it has
+// none.
+func (t *genTxn) locker(ctx context.Context) (kvtxn.LockingReader, error) {
+	if !t.coll.Verified() {
+		if _, err := t.withGen(ctx, nil); err != nil {
+			return nil, err
+		}
+	}
+	lr, _ := t.Txn.(kvtxn.LockingReader)
+	return lr, nil
+}
+
+// GetForUpdate implements kvtxn.LockingReader (a plain Get when the
+// wrapped transaction cannot lock).
+func (t *genTxn) GetForUpdate(ctx context.Context, key []byte) ([]byte, bool, error) {
+	lr, err := t.locker(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if lr == nil {
+		return t.Txn.Get(ctx, key)
+	}
+	return lr.GetForUpdate(ctx, key)
+}
+
+// ScanForUpdate implements kvtxn.LockingReader.
+func (t *genTxn) ScanForUpdate(ctx context.Context, start, end []byte, maxKeys int64) ([]kvtxn.KeyValue, error) {
+	lr, err := t.locker(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if lr == nil {
+		return t.Txn.Scan(ctx, start, end, maxKeys)
+	}
+	return lr.ScanForUpdate(ctx, start, end, maxKeys)
+}
+
+// GetManyForUpdate implements kvtxn.LockingReader.
+func (t *genTxn) GetManyForUpdate(ctx context.Context, keys [][]byte) ([][]byte, []bool, error) {
+	lr, err := t.locker(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if lr == nil {
+		vals := make([][]byte, len(keys))
+		found := make([]bool, len(keys))
+		for i, k := range keys {
+			if vals[i], found[i], err = t.Txn.Get(ctx, k); err != nil {
+				return nil, nil, err
+			}
+		}
+		return vals, found, nil
+	}
+	return lr.GetManyForUpdate(ctx, keys)
+}

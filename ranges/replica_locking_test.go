@@ -1,0 +1,162 @@
+package ranges_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/ranges"
+	"github.com/tesseradb/tessera/ranges/rangetest"
+)
+
+func lockingGet(k string) *kvpb.RequestUnion {
+	return kvpb.NewGet([]byte(k)).WithLocking(kvpb.KeyLocking_KEY_LOCKING_EXCLUSIVE)
+}
+
+// lockSpan records a locking read's span for the txn's EndTxn.
+func (x *testTxn) lockSpan(k string) { x.spans = append(x.spans, &kvpb.Span{Key: []byte(k)}) }
+
+func (x *testTxn) rollback(ctx context.Context) error {
+	_, err := x.send(ctx, kvpb.NewEndTxn(x.txn.GetMeta().GetKey(), false, x.spans))
+	return err
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func replica1(t *testing.T, s *ranges.Store) *ranges.Replica {
+	r, ok := s.GetReplica(1)
+	require.True(t, ok)
+	return r
+}
+
+// TestLockingGetWaitsForHolder: a locking Get takes an unreplicated lock;
+// another txn's locking Get waits on it (plain reads do not); when the
+// holder commits a newer value, the waiter's read below it is
+// write-too-old, and at a timestamp above it the waiter sees the value
+// and takes the lock.
+func TestLockingGetWaitsForHolder(t *testing.T) {
+	c := rangetest.New(t, rangetest.Config{Nodes: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s := c.Nodes[0].Store()
+	require.NoError(t, c.Put(ctx, "k", "v0"))
+	a := newTestTxn(t, s, 1, "k", 1)
+	br, err := a.send(ctx, lockingGet("k"))
+	require.NoError(t, err)
+	require.Equal(t, "v0", string(br.GetResponses()[0].GetGet().GetValue()))
+	a.lockSpan("k")
+	locks := replica1(t, s).Locks()
+	require.True(t, locks.Unreplicated([]byte("k"), a.txn.ID()))
+
+	b := newTestTxn(t, s, 2, "other", 1) // below the read and a's commit
+
+	// A plain read is not blocked.
+	v, ok := getValue(t, ctx, s, "k")
+	require.True(t, ok)
+	require.Equal(t, "v0", v)
+
+	done := make(chan error, 1)
+	go func() { _, err := b.send(ctx, lockingGet("k")); done <- err }()
+	waitFor(t, "b to queue on a's lock", func() bool { return locks.Waiters([]byte("k")) == 1 })
+	select {
+	case err := <-done:
+		t.Fatalf("b's locking read did not wait: %v", err)
+	default:
+	}
+	require.NoError(t, a.put(ctx, "k", "a"))
+	// The plain read above pushed a's write: a refreshes its read of k
+	// (nobody could write k under its lock) and commits.
+	err = a.commit(ctx)
+	var tre *kvpb.TransactionRetryError
+	require.Truef(t, errors.As(err, &tre), "commit after the read: %v", err)
+	from := a.txn.ReadTS()
+	a.txn = kvpb.ErrorTxn(err)
+	a.txn.ReadTimestamp = a.txn.GetMeta().GetWriteTimestamp()
+	_, err = a.send(ctx, kvpb.NewRefresh([]byte("k"), from))
+	require.NoError(t, err)
+	require.NoError(t, a.commit(ctx))
+	err = <-done
+	var wto *kvpb.WriteTooOldError
+	require.Truef(t, errors.As(err, &wto), "b's locking read below a's commit: %v", err)
+	require.True(t, a.txn.WriteTS().Less(wto.GetActualTimestamp().HLC()))
+	require.False(t, locks.Unreplicated([]byte("k"), a.txn.ID()), "a's commit released its lock")
+
+	// b moves its read timestamp above a's write (a refresh of nothing).
+	b.txn.ReadTimestamp = wto.GetActualTimestamp()
+	b.txn.Meta.WriteTimestamp = wto.GetActualTimestamp()
+	br, err = b.send(ctx, lockingGet("k"))
+	require.NoError(t, err)
+	require.Equal(t, "a", string(br.GetResponses()[0].GetGet().GetValue()))
+	require.True(t, locks.Unreplicated([]byte("k"), b.txn.ID()))
+	b.lockSpan("k")
+	require.NoError(t, b.commit(ctx))
+	require.Equal(t, 0, locks.Len())
+}
+
+// TestLockReleasedOnAbort: a rollback resolving the lock span releases
+// the lock; the waiting writer then writes.
+func TestLockReleasedOnAbort(t *testing.T) {
+	c := rangetest.New(t, rangetest.Config{Nodes: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s := c.Nodes[0].Store()
+	require.NoError(t, c.Put(ctx, "k", "v0"))
+	a := newTestTxn(t, s, 1, "k", 1)
+	_, err := a.send(ctx, lockingGet("k"))
+	require.NoError(t, err)
+	a.lockSpan("k")
+	locks := replica1(t, s).Locks()
+
+	b := newTestTxn(t, s, 2, "other", 1)
+	done := make(chan error, 1)
+	go func() { done <- b.put(ctx, "k", "b") }()
+	waitFor(t, "b's write to queue on a's lock", func() bool { return locks.Waiters([]byte("k")) == 1 })
+	select {
+	case err := <-done:
+		t.Fatalf("b's write did not wait for the lock: %v", err)
+	default:
+	}
+	require.NoError(t, a.rollback(ctx))
+	require.NoError(t, <-done)
+	require.NoError(t, b.commit(ctx))
+	v, ok := getValue(t, ctx, s, "k")
+	require.True(t, ok)
+	require.Equal(t, "b", v)
+	require.Equal(t, 0, locks.Len())
+}
+
+// TestLockingScanAboveNewerValue: a locking scan whose span holds a value
+// committed above the txn's read timestamp fails write-too-old and takes
+// no lock; a plain scan at the same timestamp just reads below it.
+func TestLockingScanAboveNewerValue(t *testing.T) {
+	c := rangetest.New(t, rangetest.Config{Nodes: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s := c.Nodes[0].Store()
+	require.NoError(t, c.Put(ctx, "a", "1"))
+	x := newTestTxn(t, s, 1, "a", 1)
+	x.txn.GlobalUncertaintyLimit = x.txn.GetReadTimestamp() // no uncertainty: see the write-too-old
+	require.NoError(t, c.Put(ctx, "b", "2"))                // after x's timestamp
+	br, err := x.send(ctx, kvpb.NewScan([]byte("a"), []byte("c"), 0))
+	require.NoError(t, err)
+	require.Len(t, br.GetResponses()[0].GetScan().GetRows(), 1)
+	_, err = x.send(ctx, kvpb.NewScan([]byte("a"), []byte("c"), 0).WithLocking(kvpb.KeyLocking_KEY_LOCKING_EXCLUSIVE))
+	var wto *kvpb.WriteTooOldError
+	require.Truef(t, errors.As(err, &wto), "locking scan below a newer value: %v", err)
+	require.Equal(t, "b", string(wto.GetKey()))
+	require.Equal(t, 0, replica1(t, s).Locks().Len())
+}
