@@ -2,6 +2,7 @@ package ranges
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -121,13 +122,33 @@ func (s *Store) TransferLease(ctx context.Context, rangeID kvpb.RangeID, target 
 	return nl, nil
 }
 
+// ErrLeaseTargetBehind is returned (wrapped) by TransferLease when the
+// target voter did not catch up within leaseTargetWait: the lease stays
+// where it is. It is a refusal to decide afresh on (pick another target
+// or try later), not an outage to retry against.
+var ErrLeaseTargetBehind = errors.New("lease transfer target has not caught up")
+
+// leaseTargetWait bounds how long TransferLease waits for its target to
+// catch up: a few election timeouts cover a follower that is briefly
+// behind (a heartbeat or append in flight), while one that needs a
+// snapshot, or whose snapshot is declined until a split applies there,
+// is refused early. Waiting out the caller's deadline instead held the
+// range's admin slot (no split, replica change or other transfer) and
+// its placement operator for a whole step timeout.
+func (r *Replica) leaseTargetWait() time.Duration {
+	return 4 * time.Duration(r.store.cfg.ElectionTicks) * r.store.cfg.TickInterval
+}
+
 // waitLeaseTargetCaughtUp waits, when this replica leads, until raft
 // replicates to id normally (not probing, not sending it a snapshot) and
-// id has every entry committed when the wait started. A non-leader cannot
-// see progress and does not wait.
+// id has every entry committed when the wait started; it gives up with
+// ErrLeaseTargetBehind after leaseTargetWait. A non-leader cannot see
+// progress and does not wait.
 func (r *Replica) waitLeaseTargetCaughtUp(ctx context.Context, id kvpb.ReplicaID) error {
 	poll := time.NewTicker(r.store.cfg.TickInterval)
 	defer poll.Stop()
+	giveUp := time.NewTimer(r.leaseTargetWait())
+	defer giveUp.Stop()
 	var target uint64
 	for {
 		r.raftMu.Lock()
@@ -143,13 +164,15 @@ func (r *Replica) waitLeaseTargetCaughtUp(ctx context.Context, id kvpb.ReplicaID
 		if ok && pr.State == tracker.StateReplicate && pr.Match >= target {
 			return nil
 		}
+		state := "unknown to raft"
+		if ok {
+			state = fmt.Sprintf("%s at %d of %d", pr.State, pr.Match, target)
+		}
 		select {
 		case <-poll.C:
+		case <-giveUp.C:
+			return fmt.Errorf("r%d: replica %d (%s): %w; the lease stays", r.rangeID, id, state, ErrLeaseTargetBehind)
 		case <-ctx.Done():
-			state := "unknown to raft"
-			if ok {
-				state = fmt.Sprintf("%s at %d of %d", pr.State, pr.Match, target)
-			}
 			return &kvpb.UnavailableError{RangeId: uint64(r.rangeID),
 				Reason: fmt.Sprintf("lease transfer target replica %d has not caught up (%s); the lease stays", id, state)}
 		}

@@ -57,6 +57,18 @@ func retryable(err error) bool {
 	return false
 }
 
+// leaseTargetBehind reports whether err is a lease transfer refused
+// because its target has not caught up (ranges.ErrLeaseTargetBehind, or
+// its Aborted status from another node). Callers that need the lease
+// moved (relocate, merges) retry it; the placement runner does not.
+func leaseTargetBehind(err error) bool {
+	if errors.Is(err, ranges.ErrLeaseTargetBehind) {
+		return true
+	}
+	st, ok := status.FromError(err)
+	return ok && err != nil && st.Code() == codes.Aborted
+}
+
 // adminRetry runs f until it succeeds, fails with a non-retryable error
 // or ctx ends.
 func adminRetry[T any](ctx context.Context, what string, f func(ctx context.Context) (T, error)) (T, error) {
@@ -104,8 +116,10 @@ func adminRetry[T any](ctx context.Context, what string, f func(ctx context.Cont
 }
 
 // adminStatus maps an admin command error to a gRPC status: bad input is
-// InvalidArgument, an unknown range NotFound, the rest Unavailable
-// (statuses from a forwarded call pass through).
+// InvalidArgument, an unknown range NotFound, a lease transfer refused
+// because its target is behind Aborted (not retried: the caller decides
+// afresh), the rest Unavailable (statuses from a forwarded call pass
+// through).
 func adminStatus(what string, err error) error {
 	if _, ok := status.FromError(err); ok {
 		return err
@@ -113,6 +127,8 @@ func adminStatus(what string, err error) error {
 	var inv *kvpb.InvalidRequestError
 	var rnf *kvpb.RangeNotFoundError
 	switch {
+	case errors.Is(err, ranges.ErrLeaseTargetBehind):
+		return status.Errorf(codes.Aborted, "%s: %v", what, err)
 	case errors.As(err, &inv):
 		return status.Errorf(codes.InvalidArgument, "%s: %s", what, inv.GetReason())
 	case errors.As(err, &rnf):
@@ -438,7 +454,7 @@ func (s *Server) ensureLocalLease(ctx context.Context, st *ranges.Store, rangeID
 		}
 		target := &kvpb.ReplicaTarget{NodeId: uint64(st.NodeID()), StoreId: uint64(st.StoreID())}
 		_, err := s.transferLease(ctx, rangeID, target)
-		if err != nil && !retryable(err) {
+		if err != nil && !retryable(err) && !leaseTargetBehind(err) {
 			return err
 		}
 		if err := sleepCtx(ctx, 20*time.Millisecond); err != nil {
@@ -606,7 +622,13 @@ func (a *adminServer) AdminRelocate(ctx context.Context, req *kvpb.AdminRelocate
 			}
 			if lh != nil && lh.GetStoreId() == rm.GetStoreId() {
 				to := want[sortedKeys(want)[0]]
-				if _, err := adminRetry(ctx, what, func(ctx context.Context) (*kvpb.Lease, error) { return s.transferLease(ctx, id, to) }); err != nil {
+				if _, err := adminRetry(ctx, what, func(ctx context.Context) (*kvpb.Lease, error) {
+					l, err := s.transferLease(ctx, id, to)
+					if leaseTargetBehind(err) {
+						err = &retryError{err} // the new voter is still catching up: wait for it
+					}
+					return l, err
+				}); err != nil {
 					return nil, err
 				}
 				continue

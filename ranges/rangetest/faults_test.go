@@ -368,6 +368,12 @@ func TestTransferLeaseToLaggingReplica(t *testing.T) {
 	var ue *kvpb.UnavailableError
 	require.ErrorAs(t, err, &ue)
 	require.Contains(t, ue.GetReason(), "has not caught up")
+	// With a long deadline the transfer does not wait it out: it gives up
+	// on its own (ErrLeaseTargetBehind, not the context's end), so the
+	// range's admin slot and the caller's placement step are not held.
+	_, err = lh.Store().TransferLease(ctx, 1, &kvpb.ReplicaTarget{NodeId: uint64(lagger.ID), StoreId: uint64(lagger.StoreID)})
+	require.ErrorIs(t, err, ranges.ErrLeaseTargetBehind)
+	require.NoError(t, ctx.Err())
 	info := lh.Store().RangeInfo(1)[0]
 	require.True(t, info.GetLeaseValid())
 	require.Equal(t, uint64(lh.StoreID), info.GetLease().GetReplica().GetStoreId(), "the lease stayed")
@@ -375,7 +381,15 @@ func TestTransferLeaseToLaggingReplica(t *testing.T) {
 		want[k] = v
 	}
 	c.Restart(nodeIndex(c, lagger))
-	l, err := lh.Store().TransferLease(ctx, 1, &kvpb.ReplicaTarget{NodeId: uint64(lagger.ID), StoreId: uint64(lagger.StoreID)})
+	// The lagger catches up after its restart; until then the transfer is
+	// refused (the caller tries again).
+	var l *kvpb.Lease
+	for {
+		l, err = lh.Store().TransferLease(ctx, 1, &kvpb.ReplicaTarget{NodeId: uint64(lagger.ID), StoreId: uint64(lagger.StoreID)})
+		if !errors.Is(err, ranges.ErrLeaseTargetBehind) {
+			break
+		}
+	}
 	require.NoError(t, err)
 	require.Equal(t, uint64(lagger.StoreID), l.GetReplica().GetStoreId())
 	checkKeys(t, ctx, c, want)

@@ -46,7 +46,7 @@ func BenchmarkRebalanceDecommission(b *testing.B) {
 		rangeMiB = n
 	}
 	for it := 0; it < b.N; it++ {
-		c := servertest.Start(b, servertest.Config{Nodes: 5, Start: 3, Knobs: server.Knobs{PlacementInterval: 500 * time.Millisecond}})
+		c := servertest.Start(b, servertest.Config{Nodes: 5, Start: 3, LogLevel: logLevel(), Knobs: server.Knobs{PlacementInterval: 500 * time.Millisecond}})
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 		p, a := c.Placement(0), c.Admin(0)
 		for k, v := range map[string]string{"range_max_bytes": fmt.Sprintf("%dMiB", rangeMiB), "range_min_bytes": "0", "range_cooldown": "5s"} {
