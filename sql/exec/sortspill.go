@@ -91,6 +91,45 @@ func newSpillCodec(cols []plan.Col) *spillCodec {
 	return c
 }
 
+// runWriter appends length-prefixed encoded rows to a run file.
+type runWriter struct {
+	w    *bufio.Writer
+	lenb [binary.MaxVarintLen64]byte
+	n    int64 // bytes written
+}
+
+func newRunWriter(f *os.File) *runWriter {
+	return &runWriter{w: bufio.NewWriterSize(f, 64<<10)}
+}
+
+// write encodes r with c and appends it.
+func (rw *runWriter) write(c *spillCodec, r Row) error {
+	var err error
+	c.buf, err = rowenc.EncodeValue(c.buf[:0], c.cols, r)
+	if err != nil {
+		return pgerr.New(pgerr.Internal, "sort spill: %v", err)
+	}
+	k := binary.PutUvarint(rw.lenb[:], uint64(len(c.buf)))
+	if _, err := rw.w.Write(rw.lenb[:k]); err != nil {
+		return spillIOError(err)
+	}
+	if _, err := rw.w.Write(c.buf); err != nil {
+		return spillIOError(err)
+	}
+	rw.n += int64(k + len(c.buf))
+	return nil
+}
+
+// finishRun flushes rw and counts the finished run in the sort statistics.
+func (env *Env) finishRun(rw *runWriter, f *os.File) (*sortRun, error) {
+	if err := rw.w.Flush(); err != nil {
+		return nil, spillIOError(err)
+	}
+	env.SortStats.Runs++
+	env.SortStats.Bytes += rw.n
+	return &sortRun{f: f}, nil
+}
+
 // sortRun is a sorted run in a temp file.
 type sortRun struct {
 	f *os.File
@@ -102,34 +141,18 @@ func (env *Env) writeRun(c *spillCodec, rows []Row) (*sortRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := bufio.NewWriterSize(f, 64<<10)
-	var lenb [binary.MaxVarintLen64]byte
-	var n int64
+	rw := newRunWriter(f)
 	for i, r := range rows {
 		if i%1024 == 1023 {
 			if err := env.checkCancel(); err != nil {
 				return nil, err
 			}
 		}
-		c.buf, err = rowenc.EncodeValue(c.buf[:0], c.cols, r)
-		if err != nil {
-			return nil, pgerr.New(pgerr.Internal, "sort spill: %v", err)
+		if err := rw.write(c, r); err != nil {
+			return nil, err
 		}
-		k := binary.PutUvarint(lenb[:], uint64(len(c.buf)))
-		if _, err := w.Write(lenb[:k]); err != nil {
-			return nil, spillIOError(err)
-		}
-		if _, err := w.Write(c.buf); err != nil {
-			return nil, spillIOError(err)
-		}
-		n += int64(k + len(c.buf))
 	}
-	if err := w.Flush(); err != nil {
-		return nil, spillIOError(err)
-	}
-	env.SortStats.Runs++
-	env.SortStats.Bytes += n
-	return &sortRun{f: f}, nil
+	return env.finishRun(rw, f)
 }
 
 func spillIOError(err error) error {
@@ -279,9 +302,7 @@ func (env *Env) newSort(n *plan.Sort) (Iter, error) {
 
 // copyMerge writes a merge's output to f as a new run.
 func (env *Env) copyMerge(c *spillCodec, m *mergeIter, f *os.File) (*sortRun, error) {
-	w := bufio.NewWriterSize(f, 64<<10)
-	var lenb [binary.MaxVarintLen64]byte
-	var n int64
+	rw := newRunWriter(f)
 	for {
 		r, err := m.Next()
 		if err != nil {
@@ -290,25 +311,11 @@ func (env *Env) copyMerge(c *spillCodec, m *mergeIter, f *os.File) (*sortRun, er
 		if r == nil {
 			break
 		}
-		c.buf, err = rowenc.EncodeValue(c.buf[:0], c.cols, r)
-		if err != nil {
-			return nil, pgerr.New(pgerr.Internal, "sort spill: %v", err)
+		if err := rw.write(c, r); err != nil {
+			return nil, err
 		}
-		k := binary.PutUvarint(lenb[:], uint64(len(c.buf)))
-		if _, err := w.Write(lenb[:k]); err != nil {
-			return nil, spillIOError(err)
-		}
-		if _, err := w.Write(c.buf); err != nil {
-			return nil, spillIOError(err)
-		}
-		n += int64(k + len(c.buf))
 	}
-	if err := w.Flush(); err != nil {
-		return nil, spillIOError(err)
-	}
-	env.SortStats.Runs++
-	env.SortStats.Bytes += n
-	return &sortRun{f: f}, nil
+	return env.finishRun(rw, f)
 }
 
 // mergeIter merges sorted sources; ties go to the lower source index.
