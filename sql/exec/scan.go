@@ -249,24 +249,14 @@ func (it *scanIter) lookup(entries []kvtxn.KeyValue) ([]kvtxn.KeyValue, error) {
 		if err != nil {
 			return nil, err
 		}
-		for i, pk := range pks {
-			if found[i] {
-				out = append(out, kvtxn.KeyValue{Key: pk, Value: vals[i]})
-			}
-		}
-		return out, nil
+		return appendFound(out, pks, vals, found), nil
 	}
 	if bg, ok := it.env.Txn.(kvtxn.BatchGetter); ok {
 		vals, found, err := bg.GetMany(it.env.Ctx, pks)
 		if err != nil {
 			return nil, err
 		}
-		for i, pk := range pks {
-			if found[i] {
-				out = append(out, kvtxn.KeyValue{Key: pk, Value: vals[i]})
-			}
-		}
-		return out, nil
+		return appendFound(out, pks, vals, found), nil
 	}
 	for _, pk := range pks {
 		v, found, err := it.env.Txn.Get(it.env.Ctx, pk)
@@ -311,4 +301,14 @@ func (it *scanIter) Next() (Row, error) {
 	}
 	it.count++
 	return row, nil
+}
+
+// appendFound appends the keys of pks that were found, with their values.
+func appendFound(out []kvtxn.KeyValue, pks [][]byte, vals [][]byte, found []bool) []kvtxn.KeyValue {
+	for i, pk := range pks {
+		if found[i] {
+			out = append(out, kvtxn.KeyValue{Key: pk, Value: vals[i]})
+		}
+	}
+	return out
 }
