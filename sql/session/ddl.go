@@ -36,6 +36,21 @@ type ddl struct {
 	jobs   []schemaJob
 }
 
+// newRelationName checks that name is free in schema for a new table. When
+// it is taken and ifNotExists is set, it adds PostgreSQL's notice and
+// returns skip; when it is taken otherwise, the error is 42P07.
+func (d *ddl) newRelationName(schema catalog.ID, name string, ifNotExists bool) (skip bool, err error) {
+	old, err := d.coll.LookupID(d.ctx, d.b.DB, schema, name)
+	if err != nil || old == 0 {
+		return false, err
+	}
+	if ifNotExists {
+		d.notices = append(d.notices, fmt.Sprintf("relation %q already exists, skipping", name))
+		return true, nil
+	}
+	return false, pgerr.New(pgerr.DuplicateTable, "relation %q already exists", name)
+}
+
 func (d *ddl) schemaOf(tn *ast.TableName) (catalog.ID, error) {
 	if tn.Schema.O == "" || tn.Schema.O == "public" {
 		return d.b.Schema, nil
@@ -132,14 +147,10 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 		return "", err
 	}
 	name := n.Table.Name.O
-	if old, err := d.coll.LookupID(d.ctx, d.b.DB, schema, name); err != nil {
+	if skip, err := d.newRelationName(schema, name, n.IfNotExists); err != nil {
 		return "", err
-	} else if old != 0 {
-		if n.IfNotExists {
-			d.notices = append(d.notices, fmt.Sprintf("relation %q already exists, skipping", name))
-			return "CREATE TABLE", nil
-		}
-		return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", name)
+	} else if skip {
+		return "CREATE TABLE", nil
 	}
 	id, err := d.coll.NewID(d.ctx)
 	if err != nil {
@@ -1198,14 +1209,10 @@ func (d *ddl) createTableAs(n *ast.CreateTableStmt) (string, error) {
 		return "", err
 	}
 	name := n.Table.Name.O
-	if old, err := d.coll.LookupID(d.ctx, d.b.DB, schema, name); err != nil {
+	if skip, err := d.newRelationName(schema, name, n.IfNotExists); err != nil {
 		return "", err
-	} else if old != 0 {
-		if n.IfNotExists {
-			d.notices = append(d.notices, fmt.Sprintf("relation %q already exists, skipping", name))
-			return "CREATE TABLE AS", nil
-		}
-		return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", name)
+	} else if skip {
+		return "CREATE TABLE AS", nil
 	}
 	node, err := d.b.BindQuery(n.Select)
 	if err != nil {
