@@ -160,3 +160,39 @@ func TestLockingScanAboveNewerValue(t *testing.T) {
 	require.Equal(t, "b", string(wto.GetKey()))
 	require.Equal(t, 0, replica1(t, s).Locks().Len())
 }
+
+// TestLockingReadNoWait: a NOWAIT locking Get or Scan of a key another
+// txn locked fails with LockNotAvailableError without queuing on the lock
+// (the holder is still open: a waiting read would block until the
+// deadline); a NOWAIT read of a free key succeeds and takes its lock.
+func TestLockingReadNoWait(t *testing.T) {
+	c := rangetest.New(t, rangetest.Config{Nodes: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s := c.Nodes[0].Store()
+	require.NoError(t, c.Put(ctx, "k", "v0"))
+	require.NoError(t, c.Put(ctx, "l", "v1"))
+	a := newTestTxn(t, s, 1, "k", 1)
+	_, err := a.send(ctx, lockingGet("k"))
+	require.NoError(t, err)
+	a.lockSpan("k")
+	locks := replica1(t, s).Locks()
+
+	b := newTestTxn(t, s, 2, "other", 1)
+	noWait := kvpb.KeyWaitPolicy_WAIT_POLICY_ERROR
+	for _, r := range []*kvpb.RequestUnion{
+		lockingGet("k").WithWaitPolicy(noWait),
+		kvpb.NewScan([]byte("a"), []byte("z"), 0).WithLocking(kvpb.KeyLocking_KEY_LOCKING_EXCLUSIVE).WithWaitPolicy(noWait),
+	} {
+		_, err = b.send(ctx, r)
+		var lna *kvpb.LockNotAvailableError
+		require.Truef(t, errors.As(err, &lna), "want LockNotAvailableError, got %v", err)
+		require.Equal(t, []byte("k"), lna.GetKey())
+		require.Zero(t, locks.Waiters([]byte("k")))
+	}
+	br, err := b.send(ctx, lockingGet("l").WithWaitPolicy(noWait))
+	require.NoError(t, err)
+	require.Equal(t, "v1", string(br.GetResponses()[0].GetGet().GetValue()))
+	require.True(t, locks.Unreplicated([]byte("l"), b.txn.ID()))
+	require.True(t, locks.Unreplicated([]byte("k"), a.txn.ID()), "the failed reads left a's lock alone")
+}

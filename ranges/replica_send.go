@@ -112,7 +112,7 @@ func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 	}
 	txn := ba.GetHeader().GetTxn()
 	var spans []spanlatch.Span
-	user := false
+	user, noWait := false, false
 	for _, req := range ba.GetRequests() {
 		key, end := req.RequestSpan()
 		if !desc.ContainsSpan(key, end) {
@@ -124,6 +124,7 @@ func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 		}
 		spans = append(spans, sps...)
 		user = user || isUserRequest(req)
+		noWait = noWait || req.WaitPolicy() == kvpb.KeyWaitPolicy_WAIT_POLICY_ERROR
 	}
 	if _, err := r.ensureLease(ctx); err != nil {
 		return nil, err
@@ -131,7 +132,7 @@ func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 	if err := r.waitForPushes(ctx, ba); err != nil {
 		return nil, err
 	}
-	creq := &concurrency.Request{Txn: txn, Spans: spans, SkipLocks: !user}
+	creq := &concurrency.Request{Txn: txn, Spans: spans, SkipLocks: !user, NoWait: noWait}
 	if txn != nil {
 		creq.ReadTimestamp = txn.ReadTS()
 		creq.ReadLimit = txn.LocalUncertaintyLimit(r.store.cfg.NodeID)

@@ -27,7 +27,7 @@ func lockWaiters(c *servertest.Cluster, nodes int) int {
 
 // TestSQLSelectForUpdateBlocks: T2's SELECT ... FOR UPDATE of a row T1
 // locked waits until T1 commits, then sees T1's write; plain reads are not
-// blocked; NOWAIT and SKIP LOCKED are refused with 0A000.
+// blocked; SKIP LOCKED is refused with 0A000.
 func TestSQLSelectForUpdateBlocks(t *testing.T) {
 	const nodes = 1
 	c := servertest.Start(t, servertest.Config{Nodes: nodes, SQL: true})
@@ -43,7 +43,7 @@ func TestSQLSelectForUpdateBlocks(t *testing.T) {
 		_, err := c1.Exec(ctx, q)
 		require.NoError(t, err, q)
 	}
-	for _, q := range []string{"SELECT v FROM t WHERE k = 1 FOR UPDATE NOWAIT", "SELECT v FROM t FOR UPDATE SKIP LOCKED"} {
+	for _, q := range []string{"SELECT v FROM t FOR UPDATE SKIP LOCKED", "SELECT v FROM t WHERE k = 1 FOR SHARE SKIP LOCKED"} {
 		_, err := c1.Exec(ctx, q)
 		var pe *pgconn.PgError
 		require.Truef(t, errors.As(err, &pe), "%s: %v", q, err)
@@ -100,6 +100,92 @@ func TestSQLSelectForUpdateBlocks(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, c1.QueryRow(ctx, "SELECT v FROM t WHERE k = 1").Scan(&v))
 	require.Equal(t, 12, v)
+}
+
+// requireSQLState asserts err is a PostgreSQL error with code.
+func requireSQLState(t *testing.T, err error, code, what string) *pgconn.PgError {
+	t.Helper()
+	var pe *pgconn.PgError
+	require.Truef(t, errors.As(err, &pe), "%s: want %s, got %v", what, code, err)
+	require.Equal(t, code, pe.Code, "%s: %v", what, err)
+	return pe
+}
+
+// TestSQLSelectForUpdateNoWait: while T1 holds a row's lock (FOR UPDATE)
+// or an intent (UPDATE), T2's SELECT ... FOR UPDATE / FOR SHARE NOWAIT of
+// it fails with 55P03 without waiting (T1 is still open when T2 gets the
+// error: a waiting T2 would hang until the test's deadline); T2's
+// connection is usable after ROLLBACK, NOWAIT of free rows succeeds, and
+// once T1 commits the row is lockable with NOWAIT.
+func TestSQLSelectForUpdateNoWait(t *testing.T) {
+	const nodes = 1
+	c := servertest.Start(t, servertest.Config{Nodes: nodes, SQL: true})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c1, err := pgx.Connect(ctx, c.SQLURL(0))
+	require.NoError(t, err)
+	defer c1.Close(context.Background())
+	c2, err := pgx.Connect(ctx, c.SQLURL(0))
+	require.NoError(t, err)
+	defer c2.Close(context.Background())
+	for _, q := range []string{"CREATE TABLE t (k INT PRIMARY KEY, v INT NOT NULL)", "INSERT INTO t VALUES (1, 10), (2, 20), (3, 30)"} {
+		_, err := c1.Exec(ctx, q)
+		require.NoError(t, err, q)
+	}
+	var v int
+	// No conflict: NOWAIT locks like FOR UPDATE.
+	require.NoError(t, c2.QueryRow(ctx, "SELECT v FROM t WHERE k = 1 FOR UPDATE NOWAIT").Scan(&v))
+	require.Equal(t, 10, v)
+
+	_, err = c1.Exec(ctx, "BEGIN")
+	require.NoError(t, err)
+	require.NoError(t, c1.QueryRow(ctx, "SELECT v FROM t WHERE k = 1 FOR UPDATE").Scan(&v))
+	_, err = c1.Exec(ctx, "UPDATE t SET v = 21 WHERE k = 2")
+	require.NoError(t, err)
+
+	for _, q := range []string{
+		"SELECT v FROM t WHERE k = 1 FOR UPDATE NOWAIT", // T1's lock, point read
+		"SELECT v FROM t WHERE k = 2 FOR UPDATE NOWAIT", // T1's intent
+		"SELECT v FROM t FOR SHARE NOWAIT",              // a scan over both
+	} {
+		_, err = c2.Exec(ctx, "BEGIN")
+		require.NoError(t, err)
+		rows, err := c2.Query(ctx, q)
+		if err == nil {
+			for rows.Next() {
+			}
+			rows.Close()
+			err = rows.Err()
+		}
+		pe := requireSQLState(t, err, "55P03", q)
+		require.Contains(t, pe.Message, `could not obtain lock on row in relation "t"`)
+		require.Zero(t, lockWaiters(c, nodes), "%s: a NOWAIT read queued on a lock", q)
+		_, err = c2.Exec(ctx, "SELECT 1")
+		requireSQLState(t, err, "25P02", "after the NOWAIT failure")
+		_, err = c2.Exec(ctx, "ROLLBACK")
+		require.NoError(t, err)
+	}
+	// The connection is usable: a free row locks with NOWAIT.
+	_, err = c2.Exec(ctx, "BEGIN")
+	require.NoError(t, err)
+	require.NoError(t, c2.QueryRow(ctx, "SELECT v FROM t WHERE k = 3 FOR UPDATE NOWAIT").Scan(&v))
+	require.Equal(t, 30, v)
+	_, err = c2.Exec(ctx, "COMMIT")
+	require.NoError(t, err)
+
+	_, err = c1.Exec(ctx, "COMMIT")
+	require.NoError(t, err)
+	// T1 is done; its intents may still be resolving, so allow 55P03
+	// until the row locks (bounded by the context's deadline).
+	for {
+		err = c2.QueryRow(ctx, "SELECT v FROM t WHERE k = 2 FOR UPDATE NOWAIT").Scan(&v)
+		if err == nil {
+			break
+		}
+		requireSQLState(t, err, "55P03", "after T1 committed")
+		require.NoError(t, ctx.Err())
+	}
+	require.Equal(t, 21, v)
 }
 
 // TestSQLSelectForUpdateHotRow: 4 connections each run read-modify-write

@@ -15,7 +15,11 @@
 //     serializability then), block writers and locking reads but not
 //     plain reads, survive a push of the holder (a PENDING resolve), and
 //     go when the holder's intents in their span are resolved finalized
-//     (EndTxn lock spans, or a pusher that aborted it).
+//     (EndTxn lock spans, or a pusher that aborted it). A NoWait
+//     request (a locking read with wait policy ERROR, SELECT ... NOWAIT)
+//     neither waits nor pushes: the first blocking lock fails it with
+//     kvpb.LockNotAvailableError (also for a finished holder whose intent
+//     is not resolved yet: a spurious, retryable 55P03).
 //   - Pushing (manager.go): readers push the holder's timestamp above
 //     their read (always succeeds for a PENDING holder: it only has to
 //     refresh), writers push to abort (succeeds when the holder expired or

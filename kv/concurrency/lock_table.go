@@ -219,6 +219,9 @@ type Request struct {
 	Spans []spanlatch.Span
 	// SkipLocks: only latch (txn record commands, intent resolution).
 	SkipLocks bool
+	// NoWait: fail with *kvpb.LockNotAvailableError instead of waiting
+	// on (pushing) another txn's lock (SELECT ... NOWAIT).
+	NoWait bool
 }
 
 func (r *Request) readLimit() hlc.Timestamp { return r.ReadLimit.Forward(r.ReadTimestamp) }

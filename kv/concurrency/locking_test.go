@@ -1,7 +1,9 @@
 package concurrency
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -75,4 +77,48 @@ func TestMoveUnreplicated(t *testing.T) {
 	require.True(t, src.Unreplicated([]byte("b"), h.GetId()))
 	require.Equal(t, 1, dst.Len())
 	require.True(t, dst.Unreplicated([]byte("m"), h.GetId()))
+}
+
+// TestSequenceNoWait: a NOWAIT request (a locking read's write latch)
+// meeting another txn's unreplicated lock or intent fails at once with
+// LockNotAvailableError naming the key and holder, without pushing or
+// queuing; on a free key, or a key its own txn holds, it sequences.
+func TestSequenceNoWait(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p := &fakePusher{}
+	m := NewManager(Config{Pusher: p})
+	h := meta(1, 1, 10)
+	m.Locks().AcquireUnreplicated([]byte("k"), h)
+	m.Locks().Add(&kvpb.Intent{Key: []byte("m"), Txn: h})
+	other := &kvpb.Transaction{Meta: meta(2, 1, 20)}
+	req := func(txn *kvpb.Transaction, key string) *Request {
+		return &Request{Txn: txn, ReadTimestamp: ts(20), NoWait: true,
+			Spans: []spanlatch.Span{{Key: []byte(key), Access: spanlatch.Write}}}
+	}
+	for _, k := range []string{"k", "m"} {
+		_, err := m.SequenceReq(ctx, req(other, k))
+		var lna *kvpb.LockNotAvailableError
+		require.ErrorAs(t, err, &lna, k)
+		require.Equal(t, []byte(k), lna.GetKey())
+		require.True(t, kvpb.SameTxn(h.GetId(), lna.GetHolder().GetId()))
+		require.Equal(t, 0, m.Locks().Waiters([]byte(k)))
+	}
+	require.Empty(t, p.pushes, "a NOWAIT request pushed the holder")
+	require.Equal(t, 2, m.Locks().Len())
+
+	g, err := m.SequenceReq(ctx, req(other, "free"))
+	require.NoError(t, err)
+	m.FinishReq(g)
+	g, err = m.SequenceReq(ctx, req(&kvpb.Transaction{Meta: h}, "k"))
+	require.NoError(t, err, "the holder's own NOWAIT read")
+	m.FinishReq(g)
+
+	// Without NoWait the same request waits (pushes) as before.
+	r := req(other, "k")
+	r.NoWait = false
+	g, err = m.SequenceReq(ctx, r)
+	require.NoError(t, err)
+	m.FinishReq(g)
+	require.Equal(t, []kvpb.PushTxnType{kvpb.PushTxnType_PUSH_ABORT}, p.pushes)
 }

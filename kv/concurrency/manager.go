@@ -63,7 +63,8 @@ const maxConflictRounds = 10000
 
 // SequenceReq acquires req's latches once no known lock of another txn
 // blocks it: for each blocking lock it releases the latches, pushes the
-// holder, resolves the intent, and tries again.
+// holder, resolves the intent, and tries again. With req.NoWait it fails
+// with *kvpb.LockNotAvailableError at the first blocking lock instead.
 func (m *Manager) SequenceReq(ctx context.Context, req *Request) (*Guard, error) {
 	for i := 0; i < maxConflictRounds; i++ {
 		lg, err := m.latches.Acquire(ctx, req.Spans)
@@ -78,6 +79,11 @@ func (m *Manager) SequenceReq(ctx context.Context, req *Request) (*Guard, error)
 			return &Guard{req: req, latch: lg}, nil
 		}
 		m.latches.Release(lg)
+		if req.NoWait {
+			holder := m.locks.holderOf(l)
+			m.locks.leave(l)
+			return nil, &kvpb.LockNotAvailableError{Key: append([]byte(nil), l.key...), Holder: holder}
+		}
 		err = m.handleLock(ctx, req, l)
 		m.locks.leave(l)
 		if err != nil {

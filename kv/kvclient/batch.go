@@ -67,14 +67,16 @@ func (b *Batch) Get(key []byte) { b.add(opGet, kvpb.NewGet(key), 0) }
 // GetForUpdate reads key and locks it (if found) for the transaction
 // (SELECT ... FOR UPDATE with str EXCLUSIVE, FOR SHARE with SHARED):
 // writers and other locking readers of key wait until the transaction
-// ends. Only in a transaction's batch.
-func (b *Batch) GetForUpdate(key []byte, str kvpb.KeyLocking) {
-	b.add(opGet, kvpb.NewGet(key).WithLocking(str), 0)
+// ends. Only in a transaction's batch. wait is what the read does on
+// meeting another txn's lock: WAIT_POLICY_BLOCK waits, WAIT_POLICY_ERROR
+// (NOWAIT) fails the batch with *kvpb.LockNotAvailableError.
+func (b *Batch) GetForUpdate(key []byte, str kvpb.KeyLocking, wait kvpb.KeyWaitPolicy) {
+	b.add(opGet, kvpb.NewGet(key).WithLocking(str).WithWaitPolicy(wait), 0)
 }
 
 // ScanForUpdate is Scan locking the keys it returns (see GetForUpdate).
-func (b *Batch) ScanForUpdate(start, end []byte, maxKeys int64, str kvpb.KeyLocking) {
-	b.add(opScan, kvpb.NewScan(start, end, maxKeys).WithLocking(str), maxKeys)
+func (b *Batch) ScanForUpdate(start, end []byte, maxKeys int64, str kvpb.KeyLocking, wait kvpb.KeyWaitPolicy) {
+	b.add(opScan, kvpb.NewScan(start, end, maxKeys).WithLocking(str).WithWaitPolicy(wait), maxKeys)
 }
 
 // Put writes key=value.

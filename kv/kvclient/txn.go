@@ -162,9 +162,9 @@ func (t *Txn) Get(ctx context.Context, key []byte) (value []byte, found bool, er
 
 // GetForUpdate reads key and locks it for the transaction (see
 // Batch.GetForUpdate).
-func (t *Txn) GetForUpdate(ctx context.Context, key []byte, str kvpb.KeyLocking) (value []byte, found bool, err error) {
+func (t *Txn) GetForUpdate(ctx context.Context, key []byte, str kvpb.KeyLocking, wait kvpb.KeyWaitPolicy) (value []byte, found bool, err error) {
 	b := t.NewBatch()
-	b.GetForUpdate(key, str)
+	b.GetForUpdate(key, str, wait)
 	if err := t.Run(ctx, b); err != nil {
 		return nil, false, err
 	}
@@ -172,9 +172,9 @@ func (t *Txn) GetForUpdate(ctx context.Context, key []byte, str kvpb.KeyLocking)
 }
 
 // ScanForUpdate is Scan locking the keys it returns.
-func (t *Txn) ScanForUpdate(ctx context.Context, start, end []byte, maxKeys int64, str kvpb.KeyLocking) ([]KeyValue, error) {
+func (t *Txn) ScanForUpdate(ctx context.Context, start, end []byte, maxKeys int64, str kvpb.KeyLocking, wait kvpb.KeyWaitPolicy) ([]KeyValue, error) {
 	b := t.NewBatch()
-	b.ScanForUpdate(start, end, maxKeys, str)
+	b.ScanForUpdate(start, end, maxKeys, str, wait)
 	if err := t.Run(ctx, b); err != nil {
 		return nil, err
 	}

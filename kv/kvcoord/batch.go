@@ -77,10 +77,10 @@ func truncate(r *kvpb.RequestUnion, s span, start, end []byte, maxKeys, targetBy
 	switch v := r.GetValue().(type) {
 	case *kvpb.RequestUnion_Scan:
 		return &kvpb.RequestUnion{Value: &kvpb.RequestUnion_Scan{Scan: &kvpb.ScanRequest{
-			Key: k, EndKey: e, MaxKeys: maxKeys, TargetBytes: targetBytes, KeyLocking: v.Scan.GetKeyLocking()}}}
+			Key: k, EndKey: e, MaxKeys: maxKeys, TargetBytes: targetBytes, KeyLocking: v.Scan.GetKeyLocking(), WaitPolicy: v.Scan.GetWaitPolicy()}}}
 	case *kvpb.RequestUnion_ReverseScan:
 		return &kvpb.RequestUnion{Value: &kvpb.RequestUnion_ReverseScan{ReverseScan: &kvpb.ReverseScanRequest{
-			Key: k, EndKey: e, MaxKeys: maxKeys, TargetBytes: targetBytes, KeyLocking: v.ReverseScan.GetKeyLocking()}}}
+			Key: k, EndKey: e, MaxKeys: maxKeys, TargetBytes: targetBytes, KeyLocking: v.ReverseScan.GetKeyLocking(), WaitPolicy: v.ReverseScan.GetWaitPolicy()}}}
 	case *kvpb.RequestUnion_DeleteRange:
 		return &kvpb.RequestUnion{Value: &kvpb.RequestUnion_DeleteRange{DeleteRange: &kvpb.DeleteRangeRequest{
 			Key: k, EndKey: e, MaxKeys: maxKeys, ReturnKeys: v.DeleteRange.GetReturnKeys()}}}

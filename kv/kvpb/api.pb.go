@@ -80,6 +80,57 @@ func (KeyLocking) EnumDescriptor() ([]byte, []int) {
 	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{0}
 }
 
+// KeyWaitPolicy is what a locking read does when another txn holds a lock
+// or an intent on a key it reads: BLOCK waits (pushes the holder) as
+// writers do; ERROR (SELECT ... NOWAIT) fails the batch at once with
+// LockNotAvailableError. A batch with any ERROR request fails rather than
+// waits on any conflicting lock.
+type KeyWaitPolicy int32
+
+const (
+	KeyWaitPolicy_WAIT_POLICY_BLOCK KeyWaitPolicy = 0
+	KeyWaitPolicy_WAIT_POLICY_ERROR KeyWaitPolicy = 1
+)
+
+// Enum value maps for KeyWaitPolicy.
+var (
+	KeyWaitPolicy_name = map[int32]string{
+		0: "WAIT_POLICY_BLOCK",
+		1: "WAIT_POLICY_ERROR",
+	}
+	KeyWaitPolicy_value = map[string]int32{
+		"WAIT_POLICY_BLOCK": 0,
+		"WAIT_POLICY_ERROR": 1,
+	}
+)
+
+func (x KeyWaitPolicy) Enum() *KeyWaitPolicy {
+	p := new(KeyWaitPolicy)
+	*p = x
+	return p
+}
+
+func (x KeyWaitPolicy) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (KeyWaitPolicy) Descriptor() protoreflect.EnumDescriptor {
+	return file_kv_kvpb_api_proto_enumTypes[1].Descriptor()
+}
+
+func (KeyWaitPolicy) Type() protoreflect.EnumType {
+	return &file_kv_kvpb_api_proto_enumTypes[1]
+}
+
+func (x KeyWaitPolicy) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use KeyWaitPolicy.Descriptor instead.
+func (KeyWaitPolicy) EnumDescriptor() ([]byte, []int) {
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{1}
+}
+
 type PushTxnType int32
 
 const (
@@ -117,11 +168,11 @@ func (x PushTxnType) String() string {
 }
 
 func (PushTxnType) Descriptor() protoreflect.EnumDescriptor {
-	return file_kv_kvpb_api_proto_enumTypes[1].Descriptor()
+	return file_kv_kvpb_api_proto_enumTypes[2].Descriptor()
 }
 
 func (PushTxnType) Type() protoreflect.EnumType {
-	return &file_kv_kvpb_api_proto_enumTypes[1]
+	return &file_kv_kvpb_api_proto_enumTypes[2]
 }
 
 func (x PushTxnType) Number() protoreflect.EnumNumber {
@@ -130,7 +181,7 @@ func (x PushTxnType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PushTxnType.Descriptor instead.
 func (PushTxnType) EnumDescriptor() ([]byte, []int) {
-	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{1}
+	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{2}
 }
 
 // GetRequest reads the newest value of key at the batch timestamp.
@@ -138,6 +189,7 @@ type GetRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Key           []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
 	KeyLocking    KeyLocking             `protobuf:"varint,2,opt,name=key_locking,json=keyLocking,proto3,enum=tessera.kv.kvpb.KeyLocking" json:"key_locking,omitempty"`
+	WaitPolicy    KeyWaitPolicy          `protobuf:"varint,3,opt,name=wait_policy,json=waitPolicy,proto3,enum=tessera.kv.kvpb.KeyWaitPolicy" json:"wait_policy,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -184,6 +236,13 @@ func (x *GetRequest) GetKeyLocking() KeyLocking {
 		return x.KeyLocking
 	}
 	return KeyLocking_KEY_LOCKING_NONE
+}
+
+func (x *GetRequest) GetWaitPolicy() KeyWaitPolicy {
+	if x != nil {
+		return x.WaitPolicy
+	}
+	return KeyWaitPolicy_WAIT_POLICY_BLOCK
 }
 
 type GetResponse struct {
@@ -256,6 +315,7 @@ type ScanRequest struct {
 	MaxKeys       int64                  `protobuf:"varint,3,opt,name=max_keys,json=maxKeys,proto3" json:"max_keys,omitempty"`
 	TargetBytes   int64                  `protobuf:"varint,4,opt,name=target_bytes,json=targetBytes,proto3" json:"target_bytes,omitempty"`
 	KeyLocking    KeyLocking             `protobuf:"varint,5,opt,name=key_locking,json=keyLocking,proto3,enum=tessera.kv.kvpb.KeyLocking" json:"key_locking,omitempty"`
+	WaitPolicy    KeyWaitPolicy          `protobuf:"varint,6,opt,name=wait_policy,json=waitPolicy,proto3,enum=tessera.kv.kvpb.KeyWaitPolicy" json:"wait_policy,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -323,6 +383,13 @@ func (x *ScanRequest) GetKeyLocking() KeyLocking {
 		return x.KeyLocking
 	}
 	return KeyLocking_KEY_LOCKING_NONE
+}
+
+func (x *ScanRequest) GetWaitPolicy() KeyWaitPolicy {
+	if x != nil {
+		return x.WaitPolicy
+	}
+	return KeyWaitPolicy_WAIT_POLICY_BLOCK
 }
 
 type ScanResponse struct {
@@ -393,6 +460,7 @@ type ReverseScanRequest struct {
 	MaxKeys       int64                  `protobuf:"varint,3,opt,name=max_keys,json=maxKeys,proto3" json:"max_keys,omitempty"`
 	TargetBytes   int64                  `protobuf:"varint,4,opt,name=target_bytes,json=targetBytes,proto3" json:"target_bytes,omitempty"`
 	KeyLocking    KeyLocking             `protobuf:"varint,5,opt,name=key_locking,json=keyLocking,proto3,enum=tessera.kv.kvpb.KeyLocking" json:"key_locking,omitempty"`
+	WaitPolicy    KeyWaitPolicy          `protobuf:"varint,6,opt,name=wait_policy,json=waitPolicy,proto3,enum=tessera.kv.kvpb.KeyWaitPolicy" json:"wait_policy,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -460,6 +528,13 @@ func (x *ReverseScanRequest) GetKeyLocking() KeyLocking {
 		return x.KeyLocking
 	}
 	return KeyLocking_KEY_LOCKING_NONE
+}
+
+func (x *ReverseScanRequest) GetWaitPolicy() KeyWaitPolicy {
+	if x != nil {
+		return x.WaitPolicy
+	}
+	return KeyWaitPolicy_WAIT_POLICY_BLOCK
 }
 
 type ReverseScanResponse struct {
@@ -3166,35 +3241,41 @@ var File_kv_kvpb_api_proto protoreflect.FileDescriptor
 
 const file_kv_kvpb_api_proto_rawDesc = "" +
 	"\n" +
-	"\x11kv/kvpb/api.proto\x12\x0ftessera.kv.kvpb\x1a\x12kv/kvpb/data.proto\x1a\x14kv/kvpb/errors.proto\"\\\n" +
+	"\x11kv/kvpb/api.proto\x12\x0ftessera.kv.kvpb\x1a\x12kv/kvpb/data.proto\x1a\x14kv/kvpb/errors.proto\"\x9d\x01\n" +
 	"\n" +
 	"GetRequest\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\fR\x03key\x12<\n" +
 	"\vkey_locking\x18\x02 \x01(\x0e2\x1b.tessera.kv.kvpb.KeyLockingR\n" +
-	"keyLocking\"s\n" +
+	"keyLocking\x12?\n" +
+	"\vwait_policy\x18\x03 \x01(\x0e2\x1e.tessera.kv.kvpb.KeyWaitPolicyR\n" +
+	"waitPolicy\"s\n" +
 	"\vGetResponse\x12\x14\n" +
 	"\x05found\x18\x01 \x01(\bR\x05found\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\fR\x05value\x128\n" +
-	"\ttimestamp\x18\x03 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\ttimestamp\"\xb4\x01\n" +
+	"\ttimestamp\x18\x03 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\ttimestamp\"\xf5\x01\n" +
 	"\vScanRequest\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\fR\x03key\x12\x17\n" +
 	"\aend_key\x18\x02 \x01(\fR\x06endKey\x12\x19\n" +
 	"\bmax_keys\x18\x03 \x01(\x03R\amaxKeys\x12!\n" +
 	"\ftarget_bytes\x18\x04 \x01(\x03R\vtargetBytes\x12<\n" +
 	"\vkey_locking\x18\x05 \x01(\x0e2\x1b.tessera.kv.kvpb.KeyLockingR\n" +
-	"keyLocking\"\x92\x01\n" +
+	"keyLocking\x12?\n" +
+	"\vwait_policy\x18\x06 \x01(\x0e2\x1e.tessera.kv.kvpb.KeyWaitPolicyR\n" +
+	"waitPolicy\"\x92\x01\n" +
 	"\fScanResponse\x12-\n" +
 	"\x04rows\x18\x01 \x03(\v2\x19.tessera.kv.kvpb.KeyValueR\x04rows\x126\n" +
 	"\vresume_span\x18\x02 \x01(\v2\x15.tessera.kv.kvpb.SpanR\n" +
 	"resumeSpan\x12\x1b\n" +
-	"\tnum_bytes\x18\x03 \x01(\x03R\bnumBytes\"\xbb\x01\n" +
+	"\tnum_bytes\x18\x03 \x01(\x03R\bnumBytes\"\xfc\x01\n" +
 	"\x12ReverseScanRequest\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\fR\x03key\x12\x17\n" +
 	"\aend_key\x18\x02 \x01(\fR\x06endKey\x12\x19\n" +
 	"\bmax_keys\x18\x03 \x01(\x03R\amaxKeys\x12!\n" +
 	"\ftarget_bytes\x18\x04 \x01(\x03R\vtargetBytes\x12<\n" +
 	"\vkey_locking\x18\x05 \x01(\x0e2\x1b.tessera.kv.kvpb.KeyLockingR\n" +
-	"keyLocking\"\x99\x01\n" +
+	"keyLocking\x12?\n" +
+	"\vwait_policy\x18\x06 \x01(\x0e2\x1e.tessera.kv.kvpb.KeyWaitPolicyR\n" +
+	"waitPolicy\"\x99\x01\n" +
 	"\x13ReverseScanResponse\x12-\n" +
 	"\x04rows\x18\x01 \x03(\v2\x19.tessera.kv.kvpb.KeyValueR\x04rows\x126\n" +
 	"\vresume_span\x18\x02 \x01(\v2\x15.tessera.kv.kvpb.SpanR\n" +
@@ -3371,7 +3452,10 @@ const file_kv_kvpb_api_proto_rawDesc = "" +
 	"KeyLocking\x12\x14\n" +
 	"\x10KEY_LOCKING_NONE\x10\x00\x12\x16\n" +
 	"\x12KEY_LOCKING_SHARED\x10\x01\x12\x19\n" +
-	"\x15KEY_LOCKING_EXCLUSIVE\x10\x02*A\n" +
+	"\x15KEY_LOCKING_EXCLUSIVE\x10\x02*=\n" +
+	"\rKeyWaitPolicy\x12\x15\n" +
+	"\x11WAIT_POLICY_BLOCK\x10\x00\x12\x15\n" +
+	"\x11WAIT_POLICY_ERROR\x10\x01*A\n" +
 	"\vPushTxnType\x12\x12\n" +
 	"\x0ePUSH_TIMESTAMP\x10\x00\x12\x0e\n" +
 	"\n" +
@@ -3391,151 +3475,155 @@ func file_kv_kvpb_api_proto_rawDescGZIP() []byte {
 	return file_kv_kvpb_api_proto_rawDescData
 }
 
-var file_kv_kvpb_api_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_kv_kvpb_api_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
 var file_kv_kvpb_api_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_kv_kvpb_api_proto_goTypes = []any{
 	(KeyLocking)(0),                    // 0: tessera.kv.kvpb.KeyLocking
-	(PushTxnType)(0),                   // 1: tessera.kv.kvpb.PushTxnType
-	(*GetRequest)(nil),                 // 2: tessera.kv.kvpb.GetRequest
-	(*GetResponse)(nil),                // 3: tessera.kv.kvpb.GetResponse
-	(*ScanRequest)(nil),                // 4: tessera.kv.kvpb.ScanRequest
-	(*ScanResponse)(nil),               // 5: tessera.kv.kvpb.ScanResponse
-	(*ReverseScanRequest)(nil),         // 6: tessera.kv.kvpb.ReverseScanRequest
-	(*ReverseScanResponse)(nil),        // 7: tessera.kv.kvpb.ReverseScanResponse
-	(*PutRequest)(nil),                 // 8: tessera.kv.kvpb.PutRequest
-	(*PutResponse)(nil),                // 9: tessera.kv.kvpb.PutResponse
-	(*ConditionalPutRequest)(nil),      // 10: tessera.kv.kvpb.ConditionalPutRequest
-	(*ConditionalPutResponse)(nil),     // 11: tessera.kv.kvpb.ConditionalPutResponse
-	(*IncrementRequest)(nil),           // 12: tessera.kv.kvpb.IncrementRequest
-	(*IncrementResponse)(nil),          // 13: tessera.kv.kvpb.IncrementResponse
-	(*DeleteRequest)(nil),              // 14: tessera.kv.kvpb.DeleteRequest
-	(*DeleteResponse)(nil),             // 15: tessera.kv.kvpb.DeleteResponse
-	(*DeleteRangeRequest)(nil),         // 16: tessera.kv.kvpb.DeleteRangeRequest
-	(*DeleteRangeResponse)(nil),        // 17: tessera.kv.kvpb.DeleteRangeResponse
-	(*EndTxnRequest)(nil),              // 18: tessera.kv.kvpb.EndTxnRequest
-	(*EndTxnResponse)(nil),             // 19: tessera.kv.kvpb.EndTxnResponse
-	(*HeartbeatTxnRequest)(nil),        // 20: tessera.kv.kvpb.HeartbeatTxnRequest
-	(*HeartbeatTxnResponse)(nil),       // 21: tessera.kv.kvpb.HeartbeatTxnResponse
-	(*PushTxnRequest)(nil),             // 22: tessera.kv.kvpb.PushTxnRequest
-	(*PushTxnResponse)(nil),            // 23: tessera.kv.kvpb.PushTxnResponse
-	(*QueryTxnRequest)(nil),            // 24: tessera.kv.kvpb.QueryTxnRequest
-	(*QueryTxnResponse)(nil),           // 25: tessera.kv.kvpb.QueryTxnResponse
-	(*ResolveIntentRequest)(nil),       // 26: tessera.kv.kvpb.ResolveIntentRequest
-	(*ResolveIntentResponse)(nil),      // 27: tessera.kv.kvpb.ResolveIntentResponse
-	(*ResolveIntentRangeRequest)(nil),  // 28: tessera.kv.kvpb.ResolveIntentRangeRequest
-	(*ResolveIntentRangeResponse)(nil), // 29: tessera.kv.kvpb.ResolveIntentRangeResponse
-	(*RefreshRequest)(nil),             // 30: tessera.kv.kvpb.RefreshRequest
-	(*RefreshResponse)(nil),            // 31: tessera.kv.kvpb.RefreshResponse
-	(*RefreshRangeRequest)(nil),        // 32: tessera.kv.kvpb.RefreshRangeRequest
-	(*RefreshRangeResponse)(nil),       // 33: tessera.kv.kvpb.RefreshRangeResponse
-	(*GCRequest)(nil),                  // 34: tessera.kv.kvpb.GCRequest
-	(*GCResponse)(nil),                 // 35: tessera.kv.kvpb.GCResponse
-	(*RequestUnion)(nil),               // 36: tessera.kv.kvpb.RequestUnion
-	(*ResponseUnion)(nil),              // 37: tessera.kv.kvpb.ResponseUnion
-	(*Header)(nil),                     // 38: tessera.kv.kvpb.Header
-	(*BatchRequest)(nil),               // 39: tessera.kv.kvpb.BatchRequest
-	(*BatchPart)(nil),                  // 40: tessera.kv.kvpb.BatchPart
-	(*BatchPartsRequest)(nil),          // 41: tessera.kv.kvpb.BatchPartsRequest
-	(*BatchPartResponse)(nil),          // 42: tessera.kv.kvpb.BatchPartResponse
-	(*BatchPartsResponse)(nil),         // 43: tessera.kv.kvpb.BatchPartsResponse
-	(*BatchResponse)(nil),              // 44: tessera.kv.kvpb.BatchResponse
-	(*Timestamp)(nil),                  // 45: tessera.kv.kvpb.Timestamp
-	(*KeyValue)(nil),                   // 46: tessera.kv.kvpb.KeyValue
-	(*Span)(nil),                       // 47: tessera.kv.kvpb.Span
-	(*Transaction)(nil),                // 48: tessera.kv.kvpb.Transaction
-	(*TxnMeta)(nil),                    // 49: tessera.kv.kvpb.TxnMeta
-	(TransactionStatus)(0),             // 50: tessera.kv.kvpb.TransactionStatus
-	(*IgnoredSeqNumRange)(nil),         // 51: tessera.kv.kvpb.IgnoredSeqNumRange
-	(*ReplicaDescriptor)(nil),          // 52: tessera.kv.kvpb.ReplicaDescriptor
-	(*Error)(nil),                      // 53: tessera.kv.kvpb.Error
+	(KeyWaitPolicy)(0),                 // 1: tessera.kv.kvpb.KeyWaitPolicy
+	(PushTxnType)(0),                   // 2: tessera.kv.kvpb.PushTxnType
+	(*GetRequest)(nil),                 // 3: tessera.kv.kvpb.GetRequest
+	(*GetResponse)(nil),                // 4: tessera.kv.kvpb.GetResponse
+	(*ScanRequest)(nil),                // 5: tessera.kv.kvpb.ScanRequest
+	(*ScanResponse)(nil),               // 6: tessera.kv.kvpb.ScanResponse
+	(*ReverseScanRequest)(nil),         // 7: tessera.kv.kvpb.ReverseScanRequest
+	(*ReverseScanResponse)(nil),        // 8: tessera.kv.kvpb.ReverseScanResponse
+	(*PutRequest)(nil),                 // 9: tessera.kv.kvpb.PutRequest
+	(*PutResponse)(nil),                // 10: tessera.kv.kvpb.PutResponse
+	(*ConditionalPutRequest)(nil),      // 11: tessera.kv.kvpb.ConditionalPutRequest
+	(*ConditionalPutResponse)(nil),     // 12: tessera.kv.kvpb.ConditionalPutResponse
+	(*IncrementRequest)(nil),           // 13: tessera.kv.kvpb.IncrementRequest
+	(*IncrementResponse)(nil),          // 14: tessera.kv.kvpb.IncrementResponse
+	(*DeleteRequest)(nil),              // 15: tessera.kv.kvpb.DeleteRequest
+	(*DeleteResponse)(nil),             // 16: tessera.kv.kvpb.DeleteResponse
+	(*DeleteRangeRequest)(nil),         // 17: tessera.kv.kvpb.DeleteRangeRequest
+	(*DeleteRangeResponse)(nil),        // 18: tessera.kv.kvpb.DeleteRangeResponse
+	(*EndTxnRequest)(nil),              // 19: tessera.kv.kvpb.EndTxnRequest
+	(*EndTxnResponse)(nil),             // 20: tessera.kv.kvpb.EndTxnResponse
+	(*HeartbeatTxnRequest)(nil),        // 21: tessera.kv.kvpb.HeartbeatTxnRequest
+	(*HeartbeatTxnResponse)(nil),       // 22: tessera.kv.kvpb.HeartbeatTxnResponse
+	(*PushTxnRequest)(nil),             // 23: tessera.kv.kvpb.PushTxnRequest
+	(*PushTxnResponse)(nil),            // 24: tessera.kv.kvpb.PushTxnResponse
+	(*QueryTxnRequest)(nil),            // 25: tessera.kv.kvpb.QueryTxnRequest
+	(*QueryTxnResponse)(nil),           // 26: tessera.kv.kvpb.QueryTxnResponse
+	(*ResolveIntentRequest)(nil),       // 27: tessera.kv.kvpb.ResolveIntentRequest
+	(*ResolveIntentResponse)(nil),      // 28: tessera.kv.kvpb.ResolveIntentResponse
+	(*ResolveIntentRangeRequest)(nil),  // 29: tessera.kv.kvpb.ResolveIntentRangeRequest
+	(*ResolveIntentRangeResponse)(nil), // 30: tessera.kv.kvpb.ResolveIntentRangeResponse
+	(*RefreshRequest)(nil),             // 31: tessera.kv.kvpb.RefreshRequest
+	(*RefreshResponse)(nil),            // 32: tessera.kv.kvpb.RefreshResponse
+	(*RefreshRangeRequest)(nil),        // 33: tessera.kv.kvpb.RefreshRangeRequest
+	(*RefreshRangeResponse)(nil),       // 34: tessera.kv.kvpb.RefreshRangeResponse
+	(*GCRequest)(nil),                  // 35: tessera.kv.kvpb.GCRequest
+	(*GCResponse)(nil),                 // 36: tessera.kv.kvpb.GCResponse
+	(*RequestUnion)(nil),               // 37: tessera.kv.kvpb.RequestUnion
+	(*ResponseUnion)(nil),              // 38: tessera.kv.kvpb.ResponseUnion
+	(*Header)(nil),                     // 39: tessera.kv.kvpb.Header
+	(*BatchRequest)(nil),               // 40: tessera.kv.kvpb.BatchRequest
+	(*BatchPart)(nil),                  // 41: tessera.kv.kvpb.BatchPart
+	(*BatchPartsRequest)(nil),          // 42: tessera.kv.kvpb.BatchPartsRequest
+	(*BatchPartResponse)(nil),          // 43: tessera.kv.kvpb.BatchPartResponse
+	(*BatchPartsResponse)(nil),         // 44: tessera.kv.kvpb.BatchPartsResponse
+	(*BatchResponse)(nil),              // 45: tessera.kv.kvpb.BatchResponse
+	(*Timestamp)(nil),                  // 46: tessera.kv.kvpb.Timestamp
+	(*KeyValue)(nil),                   // 47: tessera.kv.kvpb.KeyValue
+	(*Span)(nil),                       // 48: tessera.kv.kvpb.Span
+	(*Transaction)(nil),                // 49: tessera.kv.kvpb.Transaction
+	(*TxnMeta)(nil),                    // 50: tessera.kv.kvpb.TxnMeta
+	(TransactionStatus)(0),             // 51: tessera.kv.kvpb.TransactionStatus
+	(*IgnoredSeqNumRange)(nil),         // 52: tessera.kv.kvpb.IgnoredSeqNumRange
+	(*ReplicaDescriptor)(nil),          // 53: tessera.kv.kvpb.ReplicaDescriptor
+	(*Error)(nil),                      // 54: tessera.kv.kvpb.Error
 }
 var file_kv_kvpb_api_proto_depIdxs = []int32{
 	0,  // 0: tessera.kv.kvpb.GetRequest.key_locking:type_name -> tessera.kv.kvpb.KeyLocking
-	45, // 1: tessera.kv.kvpb.GetResponse.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	0,  // 2: tessera.kv.kvpb.ScanRequest.key_locking:type_name -> tessera.kv.kvpb.KeyLocking
-	46, // 3: tessera.kv.kvpb.ScanResponse.rows:type_name -> tessera.kv.kvpb.KeyValue
-	47, // 4: tessera.kv.kvpb.ScanResponse.resume_span:type_name -> tessera.kv.kvpb.Span
-	0,  // 5: tessera.kv.kvpb.ReverseScanRequest.key_locking:type_name -> tessera.kv.kvpb.KeyLocking
-	46, // 6: tessera.kv.kvpb.ReverseScanResponse.rows:type_name -> tessera.kv.kvpb.KeyValue
-	47, // 7: tessera.kv.kvpb.ReverseScanResponse.resume_span:type_name -> tessera.kv.kvpb.Span
-	47, // 8: tessera.kv.kvpb.DeleteRangeResponse.resume_span:type_name -> tessera.kv.kvpb.Span
-	47, // 9: tessera.kv.kvpb.EndTxnRequest.lock_spans:type_name -> tessera.kv.kvpb.Span
-	45, // 10: tessera.kv.kvpb.EndTxnRequest.deadline:type_name -> tessera.kv.kvpb.Timestamp
-	47, // 11: tessera.kv.kvpb.EndTxnResponse.remote_lock_spans:type_name -> tessera.kv.kvpb.Span
-	45, // 12: tessera.kv.kvpb.HeartbeatTxnRequest.now:type_name -> tessera.kv.kvpb.Timestamp
-	48, // 13: tessera.kv.kvpb.HeartbeatTxnResponse.txn:type_name -> tessera.kv.kvpb.Transaction
-	48, // 14: tessera.kv.kvpb.PushTxnRequest.pusher:type_name -> tessera.kv.kvpb.Transaction
-	49, // 15: tessera.kv.kvpb.PushTxnRequest.pushee:type_name -> tessera.kv.kvpb.TxnMeta
-	45, // 16: tessera.kv.kvpb.PushTxnRequest.push_to:type_name -> tessera.kv.kvpb.Timestamp
-	1,  // 17: tessera.kv.kvpb.PushTxnRequest.push_type:type_name -> tessera.kv.kvpb.PushTxnType
-	45, // 18: tessera.kv.kvpb.PushTxnRequest.now:type_name -> tessera.kv.kvpb.Timestamp
-	48, // 19: tessera.kv.kvpb.PushTxnResponse.pushee_txn:type_name -> tessera.kv.kvpb.Transaction
-	49, // 20: tessera.kv.kvpb.QueryTxnRequest.txn:type_name -> tessera.kv.kvpb.TxnMeta
-	48, // 21: tessera.kv.kvpb.QueryTxnResponse.queried_txn:type_name -> tessera.kv.kvpb.Transaction
-	49, // 22: tessera.kv.kvpb.ResolveIntentRequest.intent_txn:type_name -> tessera.kv.kvpb.TxnMeta
-	50, // 23: tessera.kv.kvpb.ResolveIntentRequest.status:type_name -> tessera.kv.kvpb.TransactionStatus
-	51, // 24: tessera.kv.kvpb.ResolveIntentRequest.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
-	49, // 25: tessera.kv.kvpb.ResolveIntentRangeRequest.intent_txn:type_name -> tessera.kv.kvpb.TxnMeta
-	50, // 26: tessera.kv.kvpb.ResolveIntentRangeRequest.status:type_name -> tessera.kv.kvpb.TransactionStatus
-	51, // 27: tessera.kv.kvpb.ResolveIntentRangeRequest.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
-	45, // 28: tessera.kv.kvpb.RefreshRequest.refresh_from:type_name -> tessera.kv.kvpb.Timestamp
-	45, // 29: tessera.kv.kvpb.RefreshRangeRequest.refresh_from:type_name -> tessera.kv.kvpb.Timestamp
-	45, // 30: tessera.kv.kvpb.GCRequest.threshold:type_name -> tessera.kv.kvpb.Timestamp
-	49, // 31: tessera.kv.kvpb.GCRequest.txn_records:type_name -> tessera.kv.kvpb.TxnMeta
-	2,  // 32: tessera.kv.kvpb.RequestUnion.get:type_name -> tessera.kv.kvpb.GetRequest
-	4,  // 33: tessera.kv.kvpb.RequestUnion.scan:type_name -> tessera.kv.kvpb.ScanRequest
-	6,  // 34: tessera.kv.kvpb.RequestUnion.reverse_scan:type_name -> tessera.kv.kvpb.ReverseScanRequest
-	8,  // 35: tessera.kv.kvpb.RequestUnion.put:type_name -> tessera.kv.kvpb.PutRequest
-	10, // 36: tessera.kv.kvpb.RequestUnion.conditional_put:type_name -> tessera.kv.kvpb.ConditionalPutRequest
-	12, // 37: tessera.kv.kvpb.RequestUnion.increment:type_name -> tessera.kv.kvpb.IncrementRequest
-	14, // 38: tessera.kv.kvpb.RequestUnion.delete:type_name -> tessera.kv.kvpb.DeleteRequest
-	16, // 39: tessera.kv.kvpb.RequestUnion.delete_range:type_name -> tessera.kv.kvpb.DeleteRangeRequest
-	18, // 40: tessera.kv.kvpb.RequestUnion.end_txn:type_name -> tessera.kv.kvpb.EndTxnRequest
-	20, // 41: tessera.kv.kvpb.RequestUnion.heartbeat_txn:type_name -> tessera.kv.kvpb.HeartbeatTxnRequest
-	22, // 42: tessera.kv.kvpb.RequestUnion.push_txn:type_name -> tessera.kv.kvpb.PushTxnRequest
-	24, // 43: tessera.kv.kvpb.RequestUnion.query_txn:type_name -> tessera.kv.kvpb.QueryTxnRequest
-	26, // 44: tessera.kv.kvpb.RequestUnion.resolve_intent:type_name -> tessera.kv.kvpb.ResolveIntentRequest
-	28, // 45: tessera.kv.kvpb.RequestUnion.resolve_intent_range:type_name -> tessera.kv.kvpb.ResolveIntentRangeRequest
-	30, // 46: tessera.kv.kvpb.RequestUnion.refresh:type_name -> tessera.kv.kvpb.RefreshRequest
-	32, // 47: tessera.kv.kvpb.RequestUnion.refresh_range:type_name -> tessera.kv.kvpb.RefreshRangeRequest
-	34, // 48: tessera.kv.kvpb.RequestUnion.gc:type_name -> tessera.kv.kvpb.GCRequest
-	3,  // 49: tessera.kv.kvpb.ResponseUnion.get:type_name -> tessera.kv.kvpb.GetResponse
-	5,  // 50: tessera.kv.kvpb.ResponseUnion.scan:type_name -> tessera.kv.kvpb.ScanResponse
-	7,  // 51: tessera.kv.kvpb.ResponseUnion.reverse_scan:type_name -> tessera.kv.kvpb.ReverseScanResponse
-	9,  // 52: tessera.kv.kvpb.ResponseUnion.put:type_name -> tessera.kv.kvpb.PutResponse
-	11, // 53: tessera.kv.kvpb.ResponseUnion.conditional_put:type_name -> tessera.kv.kvpb.ConditionalPutResponse
-	13, // 54: tessera.kv.kvpb.ResponseUnion.increment:type_name -> tessera.kv.kvpb.IncrementResponse
-	15, // 55: tessera.kv.kvpb.ResponseUnion.delete:type_name -> tessera.kv.kvpb.DeleteResponse
-	17, // 56: tessera.kv.kvpb.ResponseUnion.delete_range:type_name -> tessera.kv.kvpb.DeleteRangeResponse
-	19, // 57: tessera.kv.kvpb.ResponseUnion.end_txn:type_name -> tessera.kv.kvpb.EndTxnResponse
-	21, // 58: tessera.kv.kvpb.ResponseUnion.heartbeat_txn:type_name -> tessera.kv.kvpb.HeartbeatTxnResponse
-	23, // 59: tessera.kv.kvpb.ResponseUnion.push_txn:type_name -> tessera.kv.kvpb.PushTxnResponse
-	25, // 60: tessera.kv.kvpb.ResponseUnion.query_txn:type_name -> tessera.kv.kvpb.QueryTxnResponse
-	27, // 61: tessera.kv.kvpb.ResponseUnion.resolve_intent:type_name -> tessera.kv.kvpb.ResolveIntentResponse
-	29, // 62: tessera.kv.kvpb.ResponseUnion.resolve_intent_range:type_name -> tessera.kv.kvpb.ResolveIntentRangeResponse
-	31, // 63: tessera.kv.kvpb.ResponseUnion.refresh:type_name -> tessera.kv.kvpb.RefreshResponse
-	33, // 64: tessera.kv.kvpb.ResponseUnion.refresh_range:type_name -> tessera.kv.kvpb.RefreshRangeResponse
-	35, // 65: tessera.kv.kvpb.ResponseUnion.gc:type_name -> tessera.kv.kvpb.GCResponse
-	52, // 66: tessera.kv.kvpb.Header.replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
-	45, // 67: tessera.kv.kvpb.Header.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	48, // 68: tessera.kv.kvpb.Header.txn:type_name -> tessera.kv.kvpb.Transaction
-	38, // 69: tessera.kv.kvpb.BatchRequest.header:type_name -> tessera.kv.kvpb.Header
-	36, // 70: tessera.kv.kvpb.BatchRequest.requests:type_name -> tessera.kv.kvpb.RequestUnion
-	45, // 71: tessera.kv.kvpb.BatchRequest.now:type_name -> tessera.kv.kvpb.Timestamp
-	39, // 72: tessera.kv.kvpb.BatchPart.batch:type_name -> tessera.kv.kvpb.BatchRequest
-	40, // 73: tessera.kv.kvpb.BatchPartsRequest.parts:type_name -> tessera.kv.kvpb.BatchPart
-	44, // 74: tessera.kv.kvpb.BatchPartResponse.batch:type_name -> tessera.kv.kvpb.BatchResponse
-	42, // 75: tessera.kv.kvpb.BatchPartsResponse.parts:type_name -> tessera.kv.kvpb.BatchPartResponse
-	37, // 76: tessera.kv.kvpb.BatchResponse.responses:type_name -> tessera.kv.kvpb.ResponseUnion
-	53, // 77: tessera.kv.kvpb.BatchResponse.error:type_name -> tessera.kv.kvpb.Error
-	45, // 78: tessera.kv.kvpb.BatchResponse.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	45, // 79: tessera.kv.kvpb.BatchResponse.now:type_name -> tessera.kv.kvpb.Timestamp
-	48, // 80: tessera.kv.kvpb.BatchResponse.txn:type_name -> tessera.kv.kvpb.Transaction
-	81, // [81:81] is the sub-list for method output_type
-	81, // [81:81] is the sub-list for method input_type
-	81, // [81:81] is the sub-list for extension type_name
-	81, // [81:81] is the sub-list for extension extendee
-	0,  // [0:81] is the sub-list for field type_name
+	1,  // 1: tessera.kv.kvpb.GetRequest.wait_policy:type_name -> tessera.kv.kvpb.KeyWaitPolicy
+	46, // 2: tessera.kv.kvpb.GetResponse.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	0,  // 3: tessera.kv.kvpb.ScanRequest.key_locking:type_name -> tessera.kv.kvpb.KeyLocking
+	1,  // 4: tessera.kv.kvpb.ScanRequest.wait_policy:type_name -> tessera.kv.kvpb.KeyWaitPolicy
+	47, // 5: tessera.kv.kvpb.ScanResponse.rows:type_name -> tessera.kv.kvpb.KeyValue
+	48, // 6: tessera.kv.kvpb.ScanResponse.resume_span:type_name -> tessera.kv.kvpb.Span
+	0,  // 7: tessera.kv.kvpb.ReverseScanRequest.key_locking:type_name -> tessera.kv.kvpb.KeyLocking
+	1,  // 8: tessera.kv.kvpb.ReverseScanRequest.wait_policy:type_name -> tessera.kv.kvpb.KeyWaitPolicy
+	47, // 9: tessera.kv.kvpb.ReverseScanResponse.rows:type_name -> tessera.kv.kvpb.KeyValue
+	48, // 10: tessera.kv.kvpb.ReverseScanResponse.resume_span:type_name -> tessera.kv.kvpb.Span
+	48, // 11: tessera.kv.kvpb.DeleteRangeResponse.resume_span:type_name -> tessera.kv.kvpb.Span
+	48, // 12: tessera.kv.kvpb.EndTxnRequest.lock_spans:type_name -> tessera.kv.kvpb.Span
+	46, // 13: tessera.kv.kvpb.EndTxnRequest.deadline:type_name -> tessera.kv.kvpb.Timestamp
+	48, // 14: tessera.kv.kvpb.EndTxnResponse.remote_lock_spans:type_name -> tessera.kv.kvpb.Span
+	46, // 15: tessera.kv.kvpb.HeartbeatTxnRequest.now:type_name -> tessera.kv.kvpb.Timestamp
+	49, // 16: tessera.kv.kvpb.HeartbeatTxnResponse.txn:type_name -> tessera.kv.kvpb.Transaction
+	49, // 17: tessera.kv.kvpb.PushTxnRequest.pusher:type_name -> tessera.kv.kvpb.Transaction
+	50, // 18: tessera.kv.kvpb.PushTxnRequest.pushee:type_name -> tessera.kv.kvpb.TxnMeta
+	46, // 19: tessera.kv.kvpb.PushTxnRequest.push_to:type_name -> tessera.kv.kvpb.Timestamp
+	2,  // 20: tessera.kv.kvpb.PushTxnRequest.push_type:type_name -> tessera.kv.kvpb.PushTxnType
+	46, // 21: tessera.kv.kvpb.PushTxnRequest.now:type_name -> tessera.kv.kvpb.Timestamp
+	49, // 22: tessera.kv.kvpb.PushTxnResponse.pushee_txn:type_name -> tessera.kv.kvpb.Transaction
+	50, // 23: tessera.kv.kvpb.QueryTxnRequest.txn:type_name -> tessera.kv.kvpb.TxnMeta
+	49, // 24: tessera.kv.kvpb.QueryTxnResponse.queried_txn:type_name -> tessera.kv.kvpb.Transaction
+	50, // 25: tessera.kv.kvpb.ResolveIntentRequest.intent_txn:type_name -> tessera.kv.kvpb.TxnMeta
+	51, // 26: tessera.kv.kvpb.ResolveIntentRequest.status:type_name -> tessera.kv.kvpb.TransactionStatus
+	52, // 27: tessera.kv.kvpb.ResolveIntentRequest.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
+	50, // 28: tessera.kv.kvpb.ResolveIntentRangeRequest.intent_txn:type_name -> tessera.kv.kvpb.TxnMeta
+	51, // 29: tessera.kv.kvpb.ResolveIntentRangeRequest.status:type_name -> tessera.kv.kvpb.TransactionStatus
+	52, // 30: tessera.kv.kvpb.ResolveIntentRangeRequest.ignored_seqnums:type_name -> tessera.kv.kvpb.IgnoredSeqNumRange
+	46, // 31: tessera.kv.kvpb.RefreshRequest.refresh_from:type_name -> tessera.kv.kvpb.Timestamp
+	46, // 32: tessera.kv.kvpb.RefreshRangeRequest.refresh_from:type_name -> tessera.kv.kvpb.Timestamp
+	46, // 33: tessera.kv.kvpb.GCRequest.threshold:type_name -> tessera.kv.kvpb.Timestamp
+	50, // 34: tessera.kv.kvpb.GCRequest.txn_records:type_name -> tessera.kv.kvpb.TxnMeta
+	3,  // 35: tessera.kv.kvpb.RequestUnion.get:type_name -> tessera.kv.kvpb.GetRequest
+	5,  // 36: tessera.kv.kvpb.RequestUnion.scan:type_name -> tessera.kv.kvpb.ScanRequest
+	7,  // 37: tessera.kv.kvpb.RequestUnion.reverse_scan:type_name -> tessera.kv.kvpb.ReverseScanRequest
+	9,  // 38: tessera.kv.kvpb.RequestUnion.put:type_name -> tessera.kv.kvpb.PutRequest
+	11, // 39: tessera.kv.kvpb.RequestUnion.conditional_put:type_name -> tessera.kv.kvpb.ConditionalPutRequest
+	13, // 40: tessera.kv.kvpb.RequestUnion.increment:type_name -> tessera.kv.kvpb.IncrementRequest
+	15, // 41: tessera.kv.kvpb.RequestUnion.delete:type_name -> tessera.kv.kvpb.DeleteRequest
+	17, // 42: tessera.kv.kvpb.RequestUnion.delete_range:type_name -> tessera.kv.kvpb.DeleteRangeRequest
+	19, // 43: tessera.kv.kvpb.RequestUnion.end_txn:type_name -> tessera.kv.kvpb.EndTxnRequest
+	21, // 44: tessera.kv.kvpb.RequestUnion.heartbeat_txn:type_name -> tessera.kv.kvpb.HeartbeatTxnRequest
+	23, // 45: tessera.kv.kvpb.RequestUnion.push_txn:type_name -> tessera.kv.kvpb.PushTxnRequest
+	25, // 46: tessera.kv.kvpb.RequestUnion.query_txn:type_name -> tessera.kv.kvpb.QueryTxnRequest
+	27, // 47: tessera.kv.kvpb.RequestUnion.resolve_intent:type_name -> tessera.kv.kvpb.ResolveIntentRequest
+	29, // 48: tessera.kv.kvpb.RequestUnion.resolve_intent_range:type_name -> tessera.kv.kvpb.ResolveIntentRangeRequest
+	31, // 49: tessera.kv.kvpb.RequestUnion.refresh:type_name -> tessera.kv.kvpb.RefreshRequest
+	33, // 50: tessera.kv.kvpb.RequestUnion.refresh_range:type_name -> tessera.kv.kvpb.RefreshRangeRequest
+	35, // 51: tessera.kv.kvpb.RequestUnion.gc:type_name -> tessera.kv.kvpb.GCRequest
+	4,  // 52: tessera.kv.kvpb.ResponseUnion.get:type_name -> tessera.kv.kvpb.GetResponse
+	6,  // 53: tessera.kv.kvpb.ResponseUnion.scan:type_name -> tessera.kv.kvpb.ScanResponse
+	8,  // 54: tessera.kv.kvpb.ResponseUnion.reverse_scan:type_name -> tessera.kv.kvpb.ReverseScanResponse
+	10, // 55: tessera.kv.kvpb.ResponseUnion.put:type_name -> tessera.kv.kvpb.PutResponse
+	12, // 56: tessera.kv.kvpb.ResponseUnion.conditional_put:type_name -> tessera.kv.kvpb.ConditionalPutResponse
+	14, // 57: tessera.kv.kvpb.ResponseUnion.increment:type_name -> tessera.kv.kvpb.IncrementResponse
+	16, // 58: tessera.kv.kvpb.ResponseUnion.delete:type_name -> tessera.kv.kvpb.DeleteResponse
+	18, // 59: tessera.kv.kvpb.ResponseUnion.delete_range:type_name -> tessera.kv.kvpb.DeleteRangeResponse
+	20, // 60: tessera.kv.kvpb.ResponseUnion.end_txn:type_name -> tessera.kv.kvpb.EndTxnResponse
+	22, // 61: tessera.kv.kvpb.ResponseUnion.heartbeat_txn:type_name -> tessera.kv.kvpb.HeartbeatTxnResponse
+	24, // 62: tessera.kv.kvpb.ResponseUnion.push_txn:type_name -> tessera.kv.kvpb.PushTxnResponse
+	26, // 63: tessera.kv.kvpb.ResponseUnion.query_txn:type_name -> tessera.kv.kvpb.QueryTxnResponse
+	28, // 64: tessera.kv.kvpb.ResponseUnion.resolve_intent:type_name -> tessera.kv.kvpb.ResolveIntentResponse
+	30, // 65: tessera.kv.kvpb.ResponseUnion.resolve_intent_range:type_name -> tessera.kv.kvpb.ResolveIntentRangeResponse
+	32, // 66: tessera.kv.kvpb.ResponseUnion.refresh:type_name -> tessera.kv.kvpb.RefreshResponse
+	34, // 67: tessera.kv.kvpb.ResponseUnion.refresh_range:type_name -> tessera.kv.kvpb.RefreshRangeResponse
+	36, // 68: tessera.kv.kvpb.ResponseUnion.gc:type_name -> tessera.kv.kvpb.GCResponse
+	53, // 69: tessera.kv.kvpb.Header.replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	46, // 70: tessera.kv.kvpb.Header.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	49, // 71: tessera.kv.kvpb.Header.txn:type_name -> tessera.kv.kvpb.Transaction
+	39, // 72: tessera.kv.kvpb.BatchRequest.header:type_name -> tessera.kv.kvpb.Header
+	37, // 73: tessera.kv.kvpb.BatchRequest.requests:type_name -> tessera.kv.kvpb.RequestUnion
+	46, // 74: tessera.kv.kvpb.BatchRequest.now:type_name -> tessera.kv.kvpb.Timestamp
+	40, // 75: tessera.kv.kvpb.BatchPart.batch:type_name -> tessera.kv.kvpb.BatchRequest
+	41, // 76: tessera.kv.kvpb.BatchPartsRequest.parts:type_name -> tessera.kv.kvpb.BatchPart
+	45, // 77: tessera.kv.kvpb.BatchPartResponse.batch:type_name -> tessera.kv.kvpb.BatchResponse
+	43, // 78: tessera.kv.kvpb.BatchPartsResponse.parts:type_name -> tessera.kv.kvpb.BatchPartResponse
+	38, // 79: tessera.kv.kvpb.BatchResponse.responses:type_name -> tessera.kv.kvpb.ResponseUnion
+	54, // 80: tessera.kv.kvpb.BatchResponse.error:type_name -> tessera.kv.kvpb.Error
+	46, // 81: tessera.kv.kvpb.BatchResponse.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	46, // 82: tessera.kv.kvpb.BatchResponse.now:type_name -> tessera.kv.kvpb.Timestamp
+	49, // 83: tessera.kv.kvpb.BatchResponse.txn:type_name -> tessera.kv.kvpb.Transaction
+	84, // [84:84] is the sub-list for method output_type
+	84, // [84:84] is the sub-list for method input_type
+	84, // [84:84] is the sub-list for extension type_name
+	84, // [84:84] is the sub-list for extension extendee
+	0,  // [0:84] is the sub-list for field type_name
 }
 
 func init() { file_kv_kvpb_api_proto_init() }
@@ -3588,7 +3676,7 @@ func file_kv_kvpb_api_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kv_kvpb_api_proto_rawDesc), len(file_kv_kvpb_api_proto_rawDesc)),
-			NumEnums:      2,
+			NumEnums:      3,
 			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   0,

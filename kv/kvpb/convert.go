@@ -206,6 +206,34 @@ func (u *RequestUnion) WithLocking(str KeyLocking) *RequestUnion {
 	return u
 }
 
+// WaitPolicy returns what a Get, Scan or ReverseScan does on meeting
+// another txn's lock (WAIT_POLICY_BLOCK for any other request).
+func (u *RequestUnion) WaitPolicy() KeyWaitPolicy {
+	switch v := u.GetValue().(type) {
+	case *RequestUnion_Get:
+		return v.Get.GetWaitPolicy()
+	case *RequestUnion_Scan:
+		return v.Scan.GetWaitPolicy()
+	case *RequestUnion_ReverseScan:
+		return v.ReverseScan.GetWaitPolicy()
+	}
+	return KeyWaitPolicy_WAIT_POLICY_BLOCK
+}
+
+// WithWaitPolicy sets the wait policy of a Get, Scan or ReverseScan (other
+// requests are returned unchanged) and returns u.
+func (u *RequestUnion) WithWaitPolicy(p KeyWaitPolicy) *RequestUnion {
+	switch v := u.GetValue().(type) {
+	case *RequestUnion_Get:
+		v.Get.WaitPolicy = p
+	case *RequestUnion_Scan:
+		v.Scan.WaitPolicy = p
+	case *RequestUnion_ReverseScan:
+		v.ReverseScan.WaitPolicy = p
+	}
+	return u
+}
+
 // IsReadOnly reports whether no request in the batch writes.
 func (b *BatchRequest) IsReadOnly() bool {
 	for _, r := range b.GetRequests() {

@@ -105,6 +105,8 @@ func (e *Error) GoError() error {
 		return e.withTxn(d.RefreshFailed)
 	case *Error_GcThreshold:
 		return d.GcThreshold
+	case *Error_LockNotAvailable:
+		return d.LockNotAvailable
 	}
 	return fmt.Errorf("%w: %s", ErrGeneric, e.GetMessage())
 }
@@ -143,6 +145,7 @@ func NewError(err error) *Error {
 		tse *TransactionStatusError
 		rfe *RefreshFailedError
 		gce *BatchTimestampBeforeGCError
+		lna *LockNotAvailableError
 	)
 	out.Txn = ErrorTxn(err)
 	switch {
@@ -182,6 +185,8 @@ func NewError(err error) *Error {
 		out.Detail = &Error_RefreshFailed{RefreshFailed: rfe}
 	case errors.As(err, &gce):
 		out.Detail = &Error_GcThreshold{GcThreshold: gce}
+	case errors.As(err, &lna):
+		out.Detail = &Error_LockNotAvailable{LockNotAvailable: lna}
 	}
 	return out
 }

@@ -1154,6 +1154,60 @@ func (x *BatchTimestampBeforeGCError) GetThreshold() *Timestamp {
 	return nil
 }
 
+// LockNotAvailableError: a request with wait policy ERROR (SELECT ...
+// NOWAIT) met another txn's lock or intent on key. Not retryable.
+type LockNotAvailableError struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Holder        *TxnMeta               `protobuf:"bytes,2,opt,name=holder,proto3" json:"holder,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LockNotAvailableError) Reset() {
+	*x = LockNotAvailableError{}
+	mi := &file_kv_kvpb_errors_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LockNotAvailableError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LockNotAvailableError) ProtoMessage() {}
+
+func (x *LockNotAvailableError) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_errors_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LockNotAvailableError.ProtoReflect.Descriptor instead.
+func (*LockNotAvailableError) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_errors_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *LockNotAvailableError) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *LockNotAvailableError) GetHolder() *TxnMeta {
+	if x != nil {
+		return x.Holder
+	}
+	return nil
+}
+
 // Error is the error of a BatchResponse. message is a human-readable
 // rendering; detail is what code branches on.
 type Error struct {
@@ -1181,6 +1235,7 @@ type Error struct {
 	//	*Error_TransactionStatus
 	//	*Error_RefreshFailed
 	//	*Error_GcThreshold
+	//	*Error_LockNotAvailable
 	Detail isError_Detail `protobuf_oneof:"detail"`
 	// txn is the batch's transaction as the server last saw it (e.g. with a
 	// pushed write timestamp), when the batch had one.
@@ -1191,7 +1246,7 @@ type Error struct {
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_kv_kvpb_errors_proto_msgTypes[18]
+	mi := &file_kv_kvpb_errors_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1203,7 +1258,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_errors_proto_msgTypes[18]
+	mi := &file_kv_kvpb_errors_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1216,7 +1271,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_errors_proto_rawDescGZIP(), []int{18}
+	return file_kv_kvpb_errors_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Error) GetMessage() string {
@@ -1402,6 +1457,15 @@ func (x *Error) GetGcThreshold() *BatchTimestampBeforeGCError {
 	return nil
 }
 
+func (x *Error) GetLockNotAvailable() *LockNotAvailableError {
+	if x != nil {
+		if x, ok := x.Detail.(*Error_LockNotAvailable); ok {
+			return x.LockNotAvailable
+		}
+	}
+	return nil
+}
+
 func (x *Error) GetTxn() *Transaction {
 	if x != nil {
 		return x.Txn
@@ -1485,6 +1549,10 @@ type Error_GcThreshold struct {
 	GcThreshold *BatchTimestampBeforeGCError `protobuf:"bytes,27,opt,name=gc_threshold,json=gcThreshold,proto3,oneof"`
 }
 
+type Error_LockNotAvailable struct {
+	LockNotAvailable *LockNotAvailableError `protobuf:"bytes,28,opt,name=lock_not_available,json=lockNotAvailable,proto3,oneof"`
+}
+
 func (*Error_NotLeaseholder) isError_Detail() {}
 
 func (*Error_RangeKeyMismatch) isError_Detail() {}
@@ -1520,6 +1588,8 @@ func (*Error_TransactionStatus) isError_Detail() {}
 func (*Error_RefreshFailed) isError_Detail() {}
 
 func (*Error_GcThreshold) isError_Detail() {}
+
+func (*Error_LockNotAvailable) isError_Detail() {}
 
 var File_kv_kvpb_errors_proto protoreflect.FileDescriptor
 
@@ -1585,7 +1655,10 @@ const file_kv_kvpb_errors_proto_rawDesc = "" +
 	"\x06intent\x18\x03 \x01(\bR\x06intent\"\x91\x01\n" +
 	"\x1bBatchTimestampBeforeGCError\x128\n" +
 	"\ttimestamp\x18\x01 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\ttimestamp\x128\n" +
-	"\tthreshold\x18\x02 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\tthreshold\"\xc3\f\n" +
+	"\tthreshold\x18\x02 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\tthreshold\"[\n" +
+	"\x15LockNotAvailableError\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x120\n" +
+	"\x06holder\x18\x02 \x01(\v2\x18.tessera.kv.kvpb.TxnMetaR\x06holder\"\x9b\r\n" +
 	"\x05Error\x12\x18\n" +
 	"\amessage\x18\x01 \x01(\tR\amessage\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x05R\x05index\x12O\n" +
@@ -1607,7 +1680,8 @@ const file_kv_kvpb_errors_proto_rawDesc = "" +
 	"\x10transaction_push\x18\x18 \x01(\v2%.tessera.kv.kvpb.TransactionPushErrorH\x00R\x0ftransactionPush\x12X\n" +
 	"\x12transaction_status\x18\x19 \x01(\v2'.tessera.kv.kvpb.TransactionStatusErrorH\x00R\x11transactionStatus\x12L\n" +
 	"\x0erefresh_failed\x18\x1a \x01(\v2#.tessera.kv.kvpb.RefreshFailedErrorH\x00R\rrefreshFailed\x12Q\n" +
-	"\fgc_threshold\x18\x1b \x01(\v2,.tessera.kv.kvpb.BatchTimestampBeforeGCErrorH\x00R\vgcThreshold\x12.\n" +
+	"\fgc_threshold\x18\x1b \x01(\v2,.tessera.kv.kvpb.BatchTimestampBeforeGCErrorH\x00R\vgcThreshold\x12V\n" +
+	"\x12lock_not_available\x18\x1c \x01(\v2&.tessera.kv.kvpb.LockNotAvailableErrorH\x00R\x10lockNotAvailable\x12.\n" +
 	"\x03txn\x18\x03 \x01(\v2\x1c.tessera.kv.kvpb.TransactionR\x03txnB\b\n" +
 	"\x06detail*\xa6\x01\n" +
 	"\x16TransactionRetryReason\x12\x18\n" +
@@ -1635,7 +1709,7 @@ func file_kv_kvpb_errors_proto_rawDescGZIP() []byte {
 }
 
 var file_kv_kvpb_errors_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_kv_kvpb_errors_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_kv_kvpb_errors_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_kv_kvpb_errors_proto_goTypes = []any{
 	(TransactionRetryReason)(0),                // 0: tessera.kv.kvpb.TransactionRetryReason
 	(TransactionAbortedReason)(0),              // 1: tessera.kv.kvpb.TransactionAbortedReason
@@ -1657,59 +1731,63 @@ var file_kv_kvpb_errors_proto_goTypes = []any{
 	(*TransactionStatusError)(nil),             // 17: tessera.kv.kvpb.TransactionStatusError
 	(*RefreshFailedError)(nil),                 // 18: tessera.kv.kvpb.RefreshFailedError
 	(*BatchTimestampBeforeGCError)(nil),        // 19: tessera.kv.kvpb.BatchTimestampBeforeGCError
-	(*Error)(nil),                              // 20: tessera.kv.kvpb.Error
-	(*ReplicaDescriptor)(nil),                  // 21: tessera.kv.kvpb.ReplicaDescriptor
-	(*Lease)(nil),                              // 22: tessera.kv.kvpb.Lease
-	(*RangeDescriptor)(nil),                    // 23: tessera.kv.kvpb.RangeDescriptor
-	(*Timestamp)(nil),                          // 24: tessera.kv.kvpb.Timestamp
-	(*Intent)(nil),                             // 25: tessera.kv.kvpb.Intent
-	(*Transaction)(nil),                        // 26: tessera.kv.kvpb.Transaction
+	(*LockNotAvailableError)(nil),              // 20: tessera.kv.kvpb.LockNotAvailableError
+	(*Error)(nil),                              // 21: tessera.kv.kvpb.Error
+	(*ReplicaDescriptor)(nil),                  // 22: tessera.kv.kvpb.ReplicaDescriptor
+	(*Lease)(nil),                              // 23: tessera.kv.kvpb.Lease
+	(*RangeDescriptor)(nil),                    // 24: tessera.kv.kvpb.RangeDescriptor
+	(*Timestamp)(nil),                          // 25: tessera.kv.kvpb.Timestamp
+	(*Intent)(nil),                             // 26: tessera.kv.kvpb.Intent
+	(*Transaction)(nil),                        // 27: tessera.kv.kvpb.Transaction
+	(*TxnMeta)(nil),                            // 28: tessera.kv.kvpb.TxnMeta
 }
 var file_kv_kvpb_errors_proto_depIdxs = []int32{
-	21, // 0: tessera.kv.kvpb.NotLeaseholderError.replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
-	21, // 1: tessera.kv.kvpb.NotLeaseholderError.leaseholder:type_name -> tessera.kv.kvpb.ReplicaDescriptor
-	22, // 2: tessera.kv.kvpb.NotLeaseholderError.lease:type_name -> tessera.kv.kvpb.Lease
-	23, // 3: tessera.kv.kvpb.RangeKeyMismatchError.ranges:type_name -> tessera.kv.kvpb.RangeDescriptor
-	24, // 4: tessera.kv.kvpb.ConditionFailedError.actual_timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	24, // 5: tessera.kv.kvpb.WriteTooOldError.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	24, // 6: tessera.kv.kvpb.WriteTooOldError.actual_timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	24, // 7: tessera.kv.kvpb.ClockOffsetError.remote:type_name -> tessera.kv.kvpb.Timestamp
-	24, // 8: tessera.kv.kvpb.ClockOffsetError.local:type_name -> tessera.kv.kvpb.Timestamp
+	22, // 0: tessera.kv.kvpb.NotLeaseholderError.replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	22, // 1: tessera.kv.kvpb.NotLeaseholderError.leaseholder:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	23, // 2: tessera.kv.kvpb.NotLeaseholderError.lease:type_name -> tessera.kv.kvpb.Lease
+	24, // 3: tessera.kv.kvpb.RangeKeyMismatchError.ranges:type_name -> tessera.kv.kvpb.RangeDescriptor
+	25, // 4: tessera.kv.kvpb.ConditionFailedError.actual_timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	25, // 5: tessera.kv.kvpb.WriteTooOldError.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	25, // 6: tessera.kv.kvpb.WriteTooOldError.actual_timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	25, // 7: tessera.kv.kvpb.ClockOffsetError.remote:type_name -> tessera.kv.kvpb.Timestamp
+	25, // 8: tessera.kv.kvpb.ClockOffsetError.local:type_name -> tessera.kv.kvpb.Timestamp
 	0,  // 9: tessera.kv.kvpb.TransactionRetryError.reason:type_name -> tessera.kv.kvpb.TransactionRetryReason
 	1,  // 10: tessera.kv.kvpb.TransactionAbortedError.reason:type_name -> tessera.kv.kvpb.TransactionAbortedReason
-	24, // 11: tessera.kv.kvpb.ReadWithinUncertaintyIntervalError.read_timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	24, // 12: tessera.kv.kvpb.ReadWithinUncertaintyIntervalError.value_timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	24, // 13: tessera.kv.kvpb.ReadWithinUncertaintyIntervalError.local_uncertainty_limit:type_name -> tessera.kv.kvpb.Timestamp
-	24, // 14: tessera.kv.kvpb.ReadWithinUncertaintyIntervalError.global_uncertainty_limit:type_name -> tessera.kv.kvpb.Timestamp
-	25, // 15: tessera.kv.kvpb.WriteIntentError.intents:type_name -> tessera.kv.kvpb.Intent
-	26, // 16: tessera.kv.kvpb.TransactionPushError.pushee_txn:type_name -> tessera.kv.kvpb.Transaction
-	24, // 17: tessera.kv.kvpb.RefreshFailedError.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	24, // 18: tessera.kv.kvpb.BatchTimestampBeforeGCError.timestamp:type_name -> tessera.kv.kvpb.Timestamp
-	24, // 19: tessera.kv.kvpb.BatchTimestampBeforeGCError.threshold:type_name -> tessera.kv.kvpb.Timestamp
-	2,  // 20: tessera.kv.kvpb.Error.not_leaseholder:type_name -> tessera.kv.kvpb.NotLeaseholderError
-	3,  // 21: tessera.kv.kvpb.Error.range_key_mismatch:type_name -> tessera.kv.kvpb.RangeKeyMismatchError
-	4,  // 22: tessera.kv.kvpb.Error.range_not_found:type_name -> tessera.kv.kvpb.RangeNotFoundError
-	5,  // 23: tessera.kv.kvpb.Error.unavailable:type_name -> tessera.kv.kvpb.UnavailableError
-	6,  // 24: tessera.kv.kvpb.Error.ambiguous_result:type_name -> tessera.kv.kvpb.AmbiguousResultError
-	7,  // 25: tessera.kv.kvpb.Error.condition_failed:type_name -> tessera.kv.kvpb.ConditionFailedError
-	8,  // 26: tessera.kv.kvpb.Error.write_too_old:type_name -> tessera.kv.kvpb.WriteTooOldError
-	9,  // 27: tessera.kv.kvpb.Error.invalid_request:type_name -> tessera.kv.kvpb.InvalidRequestError
-	10, // 28: tessera.kv.kvpb.Error.clock_offset:type_name -> tessera.kv.kvpb.ClockOffsetError
-	11, // 29: tessera.kv.kvpb.Error.store_not_found:type_name -> tessera.kv.kvpb.StoreNotFoundError
-	12, // 30: tessera.kv.kvpb.Error.transaction_retry:type_name -> tessera.kv.kvpb.TransactionRetryError
-	13, // 31: tessera.kv.kvpb.Error.transaction_aborted:type_name -> tessera.kv.kvpb.TransactionAbortedError
-	14, // 32: tessera.kv.kvpb.Error.read_within_uncertainty:type_name -> tessera.kv.kvpb.ReadWithinUncertaintyIntervalError
-	15, // 33: tessera.kv.kvpb.Error.write_intent:type_name -> tessera.kv.kvpb.WriteIntentError
-	16, // 34: tessera.kv.kvpb.Error.transaction_push:type_name -> tessera.kv.kvpb.TransactionPushError
-	17, // 35: tessera.kv.kvpb.Error.transaction_status:type_name -> tessera.kv.kvpb.TransactionStatusError
-	18, // 36: tessera.kv.kvpb.Error.refresh_failed:type_name -> tessera.kv.kvpb.RefreshFailedError
-	19, // 37: tessera.kv.kvpb.Error.gc_threshold:type_name -> tessera.kv.kvpb.BatchTimestampBeforeGCError
-	26, // 38: tessera.kv.kvpb.Error.txn:type_name -> tessera.kv.kvpb.Transaction
-	39, // [39:39] is the sub-list for method output_type
-	39, // [39:39] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	25, // 11: tessera.kv.kvpb.ReadWithinUncertaintyIntervalError.read_timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	25, // 12: tessera.kv.kvpb.ReadWithinUncertaintyIntervalError.value_timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	25, // 13: tessera.kv.kvpb.ReadWithinUncertaintyIntervalError.local_uncertainty_limit:type_name -> tessera.kv.kvpb.Timestamp
+	25, // 14: tessera.kv.kvpb.ReadWithinUncertaintyIntervalError.global_uncertainty_limit:type_name -> tessera.kv.kvpb.Timestamp
+	26, // 15: tessera.kv.kvpb.WriteIntentError.intents:type_name -> tessera.kv.kvpb.Intent
+	27, // 16: tessera.kv.kvpb.TransactionPushError.pushee_txn:type_name -> tessera.kv.kvpb.Transaction
+	25, // 17: tessera.kv.kvpb.RefreshFailedError.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	25, // 18: tessera.kv.kvpb.BatchTimestampBeforeGCError.timestamp:type_name -> tessera.kv.kvpb.Timestamp
+	25, // 19: tessera.kv.kvpb.BatchTimestampBeforeGCError.threshold:type_name -> tessera.kv.kvpb.Timestamp
+	28, // 20: tessera.kv.kvpb.LockNotAvailableError.holder:type_name -> tessera.kv.kvpb.TxnMeta
+	2,  // 21: tessera.kv.kvpb.Error.not_leaseholder:type_name -> tessera.kv.kvpb.NotLeaseholderError
+	3,  // 22: tessera.kv.kvpb.Error.range_key_mismatch:type_name -> tessera.kv.kvpb.RangeKeyMismatchError
+	4,  // 23: tessera.kv.kvpb.Error.range_not_found:type_name -> tessera.kv.kvpb.RangeNotFoundError
+	5,  // 24: tessera.kv.kvpb.Error.unavailable:type_name -> tessera.kv.kvpb.UnavailableError
+	6,  // 25: tessera.kv.kvpb.Error.ambiguous_result:type_name -> tessera.kv.kvpb.AmbiguousResultError
+	7,  // 26: tessera.kv.kvpb.Error.condition_failed:type_name -> tessera.kv.kvpb.ConditionFailedError
+	8,  // 27: tessera.kv.kvpb.Error.write_too_old:type_name -> tessera.kv.kvpb.WriteTooOldError
+	9,  // 28: tessera.kv.kvpb.Error.invalid_request:type_name -> tessera.kv.kvpb.InvalidRequestError
+	10, // 29: tessera.kv.kvpb.Error.clock_offset:type_name -> tessera.kv.kvpb.ClockOffsetError
+	11, // 30: tessera.kv.kvpb.Error.store_not_found:type_name -> tessera.kv.kvpb.StoreNotFoundError
+	12, // 31: tessera.kv.kvpb.Error.transaction_retry:type_name -> tessera.kv.kvpb.TransactionRetryError
+	13, // 32: tessera.kv.kvpb.Error.transaction_aborted:type_name -> tessera.kv.kvpb.TransactionAbortedError
+	14, // 33: tessera.kv.kvpb.Error.read_within_uncertainty:type_name -> tessera.kv.kvpb.ReadWithinUncertaintyIntervalError
+	15, // 34: tessera.kv.kvpb.Error.write_intent:type_name -> tessera.kv.kvpb.WriteIntentError
+	16, // 35: tessera.kv.kvpb.Error.transaction_push:type_name -> tessera.kv.kvpb.TransactionPushError
+	17, // 36: tessera.kv.kvpb.Error.transaction_status:type_name -> tessera.kv.kvpb.TransactionStatusError
+	18, // 37: tessera.kv.kvpb.Error.refresh_failed:type_name -> tessera.kv.kvpb.RefreshFailedError
+	19, // 38: tessera.kv.kvpb.Error.gc_threshold:type_name -> tessera.kv.kvpb.BatchTimestampBeforeGCError
+	20, // 39: tessera.kv.kvpb.Error.lock_not_available:type_name -> tessera.kv.kvpb.LockNotAvailableError
+	27, // 40: tessera.kv.kvpb.Error.txn:type_name -> tessera.kv.kvpb.Transaction
+	41, // [41:41] is the sub-list for method output_type
+	41, // [41:41] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_kv_kvpb_errors_proto_init() }
@@ -1718,7 +1796,7 @@ func file_kv_kvpb_errors_proto_init() {
 		return
 	}
 	file_kv_kvpb_data_proto_init()
-	file_kv_kvpb_errors_proto_msgTypes[18].OneofWrappers = []any{
+	file_kv_kvpb_errors_proto_msgTypes[19].OneofWrappers = []any{
 		(*Error_NotLeaseholder)(nil),
 		(*Error_RangeKeyMismatch)(nil),
 		(*Error_RangeNotFound)(nil),
@@ -1737,6 +1815,7 @@ func file_kv_kvpb_errors_proto_init() {
 		(*Error_TransactionStatus)(nil),
 		(*Error_RefreshFailed)(nil),
 		(*Error_GcThreshold)(nil),
+		(*Error_LockNotAvailable)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1744,7 +1823,7 @@ func file_kv_kvpb_errors_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kv_kvpb_errors_proto_rawDesc), len(file_kv_kvpb_errors_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   19,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -126,11 +126,11 @@ func carryLimits(p *BatchPart, usage map[int32]*limitUse) (*BatchRequest, bool) 
 		switch v := r.GetValue().(type) {
 		case *RequestUnion_Scan:
 			reqs[k] = &RequestUnion{Value: &RequestUnion_Scan{Scan: &ScanRequest{
-				Key: v.Scan.GetKey(), EndKey: v.Scan.GetEndKey(), MaxKeys: mk, TargetBytes: tb, KeyLocking: v.Scan.GetKeyLocking()}}}
+				Key: v.Scan.GetKey(), EndKey: v.Scan.GetEndKey(), MaxKeys: mk, TargetBytes: tb, KeyLocking: v.Scan.GetKeyLocking(), WaitPolicy: v.Scan.GetWaitPolicy()}}}
 		case *RequestUnion_ReverseScan:
 			reqs[k] = &RequestUnion{Value: &RequestUnion_ReverseScan{ReverseScan: &ReverseScanRequest{
 				Key: v.ReverseScan.GetKey(), EndKey: v.ReverseScan.GetEndKey(), MaxKeys: mk, TargetBytes: tb,
-				KeyLocking: v.ReverseScan.GetKeyLocking()}}}
+				KeyLocking: v.ReverseScan.GetKeyLocking(), WaitPolicy: v.ReverseScan.GetWaitPolicy()}}}
 		}
 	}
 	if reqs == nil {

@@ -165,6 +165,10 @@ func (e *BatchTimestampBeforeGCError) Error() string {
 		e.GetTimestamp().HLC(), e.GetThreshold().HLC())
 }
 
+func (e *LockNotAvailableError) Error() string {
+	return fmt.Sprintf("lock not available: key %q is locked by txn %x", e.GetKey(), e.GetHolder().GetId())
+}
+
 // Constructors for the transaction requests.
 
 // NewEndTxn returns an EndTxn for the txn anchored at key.

@@ -2,10 +2,12 @@ package exec
 
 import (
 	"bytes"
+	"context"
 	"sort"
 
 	"github.com/tesseradb/tessera/sql/catalog"
 	"github.com/tesseradb/tessera/sql/kvtxn"
+	"github.com/tesseradb/tessera/sql/pgerr"
 	"github.com/tesseradb/tessera/sql/plan"
 	"github.com/tesseradb/tessera/sql/rowenc"
 	"github.com/tesseradb/tessera/sql/types"
@@ -181,7 +183,8 @@ func (it *scanIter) fetch() error {
 			var found bool
 			var err error
 			if lr != nil {
-				v, found, err = lr.GetForUpdate(it.env.Ctx, sp.start)
+				v, found, err = lr.GetForUpdate(it.lockCtx(), sp.start)
+				err = it.lockErr(err)
 			} else {
 				v, found, err = it.env.Txn.Get(it.env.Ctx, sp.start)
 			}
@@ -201,7 +204,8 @@ func (it *scanIter) fetch() error {
 		var kvs []kvtxn.KeyValue
 		var err error
 		if lr != nil && it.s.Index == nil {
-			kvs, err = lr.ScanForUpdate(it.env.Ctx, sp.start, sp.end, batch)
+			kvs, err = lr.ScanForUpdate(it.lockCtx(), sp.start, sp.end, batch)
+			err = it.lockErr(err)
 		} else {
 			// An index scan locks the primary rows it finds (lookup).
 			kvs, err = it.env.Txn.Scan(it.env.Ctx, sp.start, sp.end, batch)
@@ -245,9 +249,9 @@ func (it *scanIter) lookup(entries []kvtxn.KeyValue) ([]kvtxn.KeyValue, error) {
 	}
 	out := make([]kvtxn.KeyValue, 0, len(entries))
 	if lr := it.locker(); lr != nil {
-		vals, found, err := lr.GetManyForUpdate(it.env.Ctx, pks)
+		vals, found, err := lr.GetManyForUpdate(it.lockCtx(), pks)
 		if err != nil {
-			return nil, err
+			return nil, it.lockErr(err)
 		}
 		return appendFound(out, pks, vals, found), nil
 	}
@@ -279,6 +283,26 @@ func (it *scanIter) locker() kvtxn.LockingReader {
 	}
 	lr, _ := it.env.Txn.(kvtxn.LockingReader)
 	return lr
+}
+
+// lockCtx is the context of the scan's locking reads (NOWAIT marked).
+func (it *scanIter) lockCtx() context.Context {
+	if it.s.NoWait {
+		return kvtxn.WithNoWait(it.env.Ctx)
+	}
+	return it.env.Ctx
+}
+
+// lockErr reports a NOWAIT read's lock conflict as PostgreSQL does.
+func (it *scanIter) lockErr(err error) error {
+	if err != nil && kvtxn.IsLockNotAvailable(err) {
+		name := ""
+		if it.s.Table != nil {
+			name = it.s.Table.Name
+		}
+		return pgerr.New(pgerr.LockNotAvailable, "could not obtain lock on row in relation %q", name)
+	}
+	return err
 }
 
 func (it *scanIter) Next() (Row, error) {

@@ -55,12 +55,12 @@ func (t spTxn) GetMany(ctx context.Context, keys [][]byte) ([][]byte, []bool, er
 
 // GetForUpdate reads key and locks it (LockingReader).
 func (t spTxn) GetForUpdate(ctx context.Context, key []byte) ([]byte, bool, error) {
-	return t.Txn.GetForUpdate(ctx, key, kvpb.KeyLocking_KEY_LOCKING_EXCLUSIVE)
+	return t.Txn.GetForUpdate(ctx, key, kvpb.KeyLocking_KEY_LOCKING_EXCLUSIVE, waitPolicy(ctx))
 }
 
 // ScanForUpdate scans and locks the keys returned (LockingReader).
 func (t spTxn) ScanForUpdate(ctx context.Context, start, end []byte, maxKeys int64) ([]KeyValue, error) {
-	return t.Txn.ScanForUpdate(ctx, start, end, maxKeys, kvpb.KeyLocking_KEY_LOCKING_EXCLUSIVE)
+	return t.Txn.ScanForUpdate(ctx, start, end, maxKeys, kvpb.KeyLocking_KEY_LOCKING_EXCLUSIVE, waitPolicy(ctx))
 }
 
 // GetManyForUpdate reads and locks keys in one batch (LockingReader).
@@ -71,7 +71,7 @@ func (t spTxn) GetManyForUpdate(ctx context.Context, keys [][]byte) ([][]byte, [
 func (t spTxn) getMany(ctx context.Context, keys [][]byte, str kvpb.KeyLocking) ([][]byte, []bool, error) {
 	b := t.NewBatch()
 	for _, k := range keys {
-		b.GetForUpdate(k, str)
+		b.GetForUpdate(k, str, waitPolicy(ctx))
 	}
 	if err := t.Run(ctx, b); err != nil {
 		return nil, nil, err

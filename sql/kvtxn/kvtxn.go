@@ -71,6 +71,30 @@ func IsBelowGCThreshold(err error) bool {
 	return errors.As(err, &gce)
 }
 
+// IsLockNotAvailable reports whether err is a NOWAIT locking read that
+// met another transaction's lock (SQL reports it as 55P03).
+func IsLockNotAvailable(err error) bool {
+	var lna *kvpb.LockNotAvailableError
+	return errors.As(err, &lna)
+}
+
+type noWaitKey struct{}
+
+// WithNoWait returns ctx marking the locking reads made with it NOWAIT:
+// they fail with *kvpb.LockNotAvailableError instead of waiting for
+// another transaction's lock.
+func WithNoWait(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noWaitKey{}, true)
+}
+
+// waitPolicy is the KV wait policy of a locking read made with ctx.
+func waitPolicy(ctx context.Context) kvpb.KeyWaitPolicy {
+	if v, _ := ctx.Value(noWaitKey{}).(bool); v {
+		return kvpb.KeyWaitPolicy_WAIT_POLICY_ERROR
+	}
+	return kvpb.KeyWaitPolicy_WAIT_POLICY_BLOCK
+}
+
 // IsConditionFailed reports whether err is a failed CPut.
 func IsConditionFailed(err error) bool {
 	var cfe *kvpb.ConditionFailedError
@@ -110,7 +134,8 @@ type Clock interface {
 // LockingReader is implemented by transactions whose reads can lock the
 // rows they return (SELECT ... FOR UPDATE, and the reads of UPDATE and
 // DELETE): other writers and locking readers of those keys wait until
-// the transaction ends; plain reads do not.
+// the transaction ends; plain reads do not. A ctx from WithNoWait makes
+// them fail at once instead of waiting (SELECT ... NOWAIT).
 type LockingReader interface {
 	GetForUpdate(ctx context.Context, key []byte) (value []byte, found bool, err error)
 	ScanForUpdate(ctx context.Context, start, end []byte, maxKeys int64) ([]KeyValue, error)

@@ -41,6 +41,9 @@ const (
 	InvalidForeignKey    = "42830"
 	GeneratedAlways      = "428C9"
 	FeatureNotSupported  = "0A000"
+	// LockNotAvailable: SELECT ... NOWAIT met a row locked by another
+	// transaction.
+	LockNotAvailable     = "55P03"
 	SerializationFailure = "40001"
 	InFailedTxn          = "25P02"
 	ActiveTxn            = "25001"

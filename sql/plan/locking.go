@@ -10,26 +10,31 @@ import (
 
 // lockingFor checks a SELECT's locking clause: FOR UPDATE / FOR SHARE
 // (and NO KEY UPDATE / KEY SHARE, which parse as those) lock the rows
-// read; NOWAIT and SKIP LOCKED are refused (0A000).
-func lockingFor(sel *ast.SelectStmt) (bool, error) {
+// read; with NOWAIT (nowait) a row locked by another transaction fails
+// the statement with 55P03 instead of waiting. SKIP LOCKED and WAIT n are
+// refused (0A000).
+func lockingFor(sel *ast.SelectStmt) (locking, nowait bool, err error) {
 	if sel.LockInfo == nil {
-		return false, nil
+		return false, false, nil
 	}
 	switch sel.LockInfo.LockType {
 	case ast.SelectLockNone:
-		return false, nil
+		return false, false, nil
 	case ast.SelectLockForUpdate, ast.SelectLockForShare:
-		return true, nil
-	case ast.SelectLockForUpdateNoWait, ast.SelectLockForShareNoWait, ast.SelectLockForUpdateWaitN:
-		return false, pgerr.New(pgerr.FeatureNotSupported, "SELECT ... %s is not supported: use FOR UPDATE / FOR SHARE (which wait for the lock)", sel.LockInfo.LockType)
+		return true, false, nil
+	case ast.SelectLockForUpdateNoWait, ast.SelectLockForShareNoWait:
+		return true, true, nil
+	case ast.SelectLockForUpdateWaitN:
+		return false, false, pgerr.New(pgerr.FeatureNotSupported, "SELECT ... %s is not supported: use FOR UPDATE / FOR SHARE (which wait for the lock) or NOWAIT", sel.LockInfo.LockType)
 	default:
-		return false, pgerr.New(pgerr.FeatureNotSupported, "SELECT ... %s is not supported", sel.LockInfo.LockType)
+		return false, false, pgerr.New(pgerr.FeatureNotSupported, "SELECT ... %s is not supported", sel.LockInfo.LockType)
 	}
 }
 
 // markLocking sets Locking on every table scan of n (the rows a locking
-// SELECT reads are locked; FOR SHARE is taken as FOR UPDATE).
-func markLocking(n Node) {
+// SELECT reads are locked; FOR SHARE is taken as FOR UPDATE), and NoWait
+// when nowait.
+func markLocking(n Node, nowait bool) {
 	seen := map[uintptr]bool{}
 	var walk func(v reflect.Value)
 	nodeT := reflect.TypeOf((*Node)(nil)).Elem()
@@ -46,6 +51,7 @@ func markLocking(n Node) {
 			seen[v.Pointer()] = true
 			if s, ok := v.Interface().(*Scan); ok {
 				s.Locking = true
+				s.NoWait = nowait
 				return
 			}
 			walk(v.Elem())

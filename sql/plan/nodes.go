@@ -49,7 +49,10 @@ type Scan struct {
 	BatchHint int64
 	// Locking is SELECT ... FOR UPDATE.
 	Locking bool
-	Cols    []Col
+	// NoWait (with Locking): SELECT ... FOR UPDATE / SHARE NOWAIT, a row
+	// locked by another transaction fails the scan (55P03) at once.
+	NoWait bool
+	Cols   []Col
 }
 
 // Values produces literal rows.

@@ -413,6 +413,9 @@ func wrapRetry(err error) error {
 	if kvtxn.IsBelowGCThreshold(err) {
 		return pgerr.New(pgerr.SnapshotTooOld, "snapshot too old: %v", err)
 	}
+	if kvtxn.IsLockNotAvailable(err) {
+		return pgerr.New(pgerr.LockNotAvailable, "could not obtain lock on row: %v", err)
+	}
 	return err
 }
 
