@@ -241,6 +241,12 @@ func (e *Executor) runSteps(s *placement.Snapshot, t *tracked, began time.Time) 
 		if err != nil || e.ctx.Err() != nil || e.mu.ops[t.op.RangeID] != t || t.op.Current != t.issued {
 			break
 		}
+		if tl, ok := step.(placement.TransferLease); ok {
+			// The lease moved: later steps must go to the new
+			// leaseholder, not the one s names (for a replica move
+			// that is the replica being removed, which refuses).
+			s = withLeaseholder(s, tl.Range(), tl.Target)
+		}
 		e.mu.gen++
 		t.advanced = e.mu.gen
 		t.op.Current++
@@ -256,6 +262,20 @@ func (e *Executor) runSteps(s *placement.Snapshot, t *tracked, began time.Time) 
 	e.mu.idle.Broadcast()
 	e.signalLocked()
 	e.mu.Unlock()
+}
+
+// withLeaseholder returns a copy of s in which range id's leaseholder is
+// store (s itself is shared with the planner and other operators and is
+// not modified). The copy shares s's stores and lookup maps; only its
+// ranges slice is its own.
+func withLeaseholder(s *placement.Snapshot, id kvpb.RangeID, store kvpb.StoreID) *placement.Snapshot {
+	if r := s.Range(id); r == nil || r.Leaseholder == store {
+		return s // Range indexes s, so the copy shares built maps
+	}
+	cp := *s
+	cp.Ranges = append([]placement.Range(nil), s.Ranges...)
+	cp.Range(id).Leaseholder = store
+	return &cp
 }
 
 // signalLocked tells the driver's loop (without blocking) that it may

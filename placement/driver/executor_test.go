@@ -171,3 +171,51 @@ func TestExecutorChainStopsAtFailure(t *testing.T) {
 	_, _, _, failed := ex.Outcomes()
 	require.Equal(t, 1, failed)
 }
+
+// leaseRoutingRunner runs steps on the fake cluster but, like
+// AdminRunner, routes each step by the snapshot it is given: a change
+// sent to the replica it removes is refused.
+type leaseRoutingRunner struct {
+	c      *fakeCluster
+	routed []kvpb.StoreID // the snapshot's leaseholder, per step
+}
+
+func (l *leaseRoutingRunner) RunStep(ctx context.Context, s *placement.Snapshot, step placement.Step) error {
+	lh := s.Range(step.Range()).Leaseholder
+	l.routed = append(l.routed, lh)
+	if rm, ok := step.(placement.RemoveReplica); ok && rm.Store == lh {
+		return errors.New("sent to the replica being removed: a leaseholder refuses to remove itself")
+	}
+	return l.c.RunStep(ctx, s, step)
+}
+
+// TestExecutorRoutesAfterLeaseTransfer: the steps after an operator's
+// TransferLease go to the new leaseholder, not to the one in the
+// snapshot the operator started from.
+func TestExecutorRoutesAfterLeaseTransfer(t *testing.T) {
+	c := newFakeCluster(4, 2)
+	now := time.Unix(1000, 0)
+	op := replaceOp(t, c, now, 2)
+	var transfer placement.TransferLease
+	var removed kvpb.StoreID
+	for _, st := range op.Steps {
+		if tl, ok := st.(placement.TransferLease); ok {
+			transfer = tl
+		}
+		if rm, ok := st.(placement.RemoveReplica); ok {
+			removed = rm.Store
+		}
+	}
+	require.True(t, removed != 0 && transfer.Target != 0 && transfer.Target != removed, "the operator must transfer the lease, then remove: %v", op.Steps)
+	c.lease[2] = removed // the operator moves the leaseholder's replica
+	r := &leaseRoutingRunner{c: c}
+	ex := NewExecutor(r, quietLogger())
+	defer ex.Stop()
+	ex.Start(snapshotOf(c, now), []*placement.Operator{op})
+	ex.WaitIdle()
+	require.Empty(t, ex.Check(snapshotOf(c, now.Add(time.Second))))
+	done, abandoned, timedOut, failed := ex.Outcomes()
+	require.Equal(t, []int{1, 0, 0, 0}, []int{done, abandoned, timedOut, failed}, "routed: %v", r.routed)
+	require.Equal(t, transfer.Target, r.routed[len(r.routed)-1], "the remove goes to the new leaseholder")
+	require.NoError(t, c.allReplicated(nil))
+}
