@@ -290,3 +290,7 @@ var _ = math.MaxInt64
 
 // Locks returns the replica's lock table (tests and metrics).
 func (r *Replica) Locks() *concurrency.LockTable { return r.conc.Locks() }
+
+// WaitingPushes returns the number of pushes waiting in this replica's txn
+// wait queue.
+func (r *Replica) WaitingPushes() int { return r.conc.TxnWait.Len() }

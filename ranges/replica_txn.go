@@ -64,7 +64,18 @@ func (r *Replica) waitForPushes(ctx context.Context, ba *kvpb.BatchRequest) erro
 		if p == nil {
 			continue
 		}
+		key, _ := req.RequestSpan()
 		err := r.conc.TxnWait.MaybeWaitForPush(ctx, p, func() (*kvpb.Transaction, error) {
+			// A push waits here only while this replica holds the lease
+			// and the record's key: the queue's waiters are what the
+			// deadlock detector learns from QueryTxn at the leaseholder,
+			// so a push left waiting here after the lease moved (or a
+			// split moved the record) would hide its edge from every
+			// query and a deadlock through it would never be broken.
+			// Abandoning the wait sends the push to the new leaseholder.
+			if err := r.checkServing(key); err != nil {
+				return nil, err
+			}
 			rec, _, err := batcheval.LoadTxnRecord(r.store.eng, p.GetPushee())
 			return rec, err
 		})
@@ -74,6 +85,35 @@ func (r *Replica) waitForPushes(ctx context.Context, ba *kvpb.BatchRequest) erro
 			}
 			return err
 		}
+	}
+	return nil
+}
+
+// checkServing returns nil while this replica holds a valid lease (not
+// being transferred away) and its descriptor contains key; otherwise the
+// error that redirects the client (NotLeaseholderError,
+// RangeKeyMismatchError, RangeNotFoundError). It never waits.
+func (r *Replica) checkServing(key []byte) error {
+	now := r.store.cfg.Clock.Now()
+	r.mu.RLock()
+	if r.mu.destroyed {
+		r.mu.RUnlock()
+		return &kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)}
+	}
+	if t := r.mu.transferTarget; t != nil {
+		err := &kvpb.NotLeaseholderError{RangeId: uint64(r.rangeID), Replica: r.replicaDescLocked(), Leaseholder: t, Lease: r.mu.lease}
+		r.mu.RUnlock()
+		return err
+	}
+	if !r.leaseValidLocked(r.mu.lease, now) || !r.ownsLeaseLocked(r.mu.lease) {
+		err := r.notLeaseholderErrLocked()
+		r.mu.RUnlock()
+		return err
+	}
+	desc := r.mu.desc
+	r.mu.RUnlock()
+	if desc == nil || !desc.ContainsKey(key) {
+		return r.store.mismatchError(key, nil, desc)
 	}
 	return nil
 }

@@ -146,7 +146,10 @@ func (q *Queue) setDeps(w *waiter, deps [][]byte) {
 // MaybeWaitForPush returns once req can be evaluated: the push would
 // succeed now (batcheval.DecidePush), or a deadlock was found (then it
 // sets req.Force). readRecord reads the pushee's current record (nil if
-// none). It fails with TransactionAbortedError when the pusher was
+// none); it runs at least every QueryInterval, and its error ends the wait
+// (the range uses that to send waiting pushes away when it loses the lease
+// or the record's key: only the leaseholder's queue is queried for
+// deadlock edges). It fails with TransactionAbortedError when the pusher was
 // aborted meanwhile, or with the context's error.
 func (q *Queue) MaybeWaitForPush(ctx context.Context, req *kvpb.PushTxnRequest, readRecord func() (*kvpb.Transaction, error)) error {
 	pushee := req.GetPushee()

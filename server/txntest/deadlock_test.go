@@ -2,11 +2,13 @@ package txntest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/tesseradb/tessera/kv/batcheval"
 	"github.com/tesseradb/tessera/kv/kvclient"
 	"github.com/tesseradb/tessera/kv/kvpb"
 )
@@ -94,4 +96,104 @@ func TestCoordinatorDies(t *testing.T) {
 	_, ok, err = db.Get(ctx, key("b", 1))
 	require.NoError(t, err)
 	require.False(t, ok)
+}
+
+// TestDeadlockAcrossLeaseTransfer: txn first waits for second in the txn
+// wait queue of the range's leaseholder; the lease then moves and second
+// waits for first at the new leaseholder. The deadlock detector learns the
+// edges of a cycle from QueryTxn at the leaseholder, so first's push must
+// follow the lease: left waiting in the old leaseholder's queue, the edge
+// first→second is invisible to second's queries. first is the lesser txn
+// (priority, then ID), so first's own queries, which do see the cycle,
+// leave breaking it to second's edge: without the move both would wait
+// until their deadlines.
+func TestDeadlockAcrossLeaseTransfer(t *testing.T) {
+	c := startCluster(t, "d/", "e/")
+	db := newDB(t, c)
+	ctx := ctxT(t, 2*time.Minute)
+	first, second := db.NewTxn(ctx), db.NewTxn(ctx)
+	kFirst, kSecond := key("d", 1), key("d", 2)
+	require.NoError(t, first.Put(ctx, kFirst, []byte("first")))
+	require.NoError(t, second.Put(ctx, kSecond, []byte("second")))
+	if batcheval.TxnLess(second.Proto().GetMeta(), first.Proto().GetMeta()) {
+		first, second = second, first
+		kFirst, kSecond = kSecond, kFirst
+	}
+
+	// The range [d/, e/) and its leaseholder.
+	var entry *kvpb.RangeListEntry
+	c.WaitFor(30*time.Second, "a leaseholder for d/", func() error {
+		rs, err := c.Ranges(ctx, 0)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if string(r.GetDesc().GetStartKey()) == "d/" && r.GetLeaseholder() != nil {
+				entry = r
+				return nil
+			}
+		}
+		return fmt.Errorf("no leaseholder for d/ yet")
+	})
+	rangeID := kvpb.RangeID(entry.GetDesc().GetRangeId())
+	nodeIdx := func(id uint64) int {
+		for i := 0; i < 3; i++ {
+			if uint64(c.NodeID(i)) == id {
+				return i
+			}
+		}
+		t.Fatalf("no node n%d", id)
+		return -1
+	}
+	old := nodeIdx(entry.GetLeaseholder().GetNodeId())
+	waiting := func(i int) int {
+		r, ok := c.Server(i).Store().GetReplica(rangeID)
+		if !ok {
+			return 0
+		}
+		return r.WaitingPushes()
+	}
+
+	start := time.Now()
+	resFirst := async(func() error {
+		if err := first.Put(ctx, kSecond, []byte("first")); err != nil {
+			return err
+		}
+		return first.Commit(ctx)
+	})
+	c.WaitFor(30*time.Second, "first's push waits at the leaseholder", func() error {
+		if n := waiting(old); n != 1 {
+			return fmt.Errorf("%d pushes waiting at n%d", n, c.NodeID(old))
+		}
+		return nil
+	})
+	var to *kvpb.ReplicaDescriptor
+	for _, rd := range entry.GetDesc().GetReplicas() {
+		if rd.GetNodeId() != entry.GetLeaseholder().GetNodeId() {
+			to = rd
+			break
+		}
+	}
+	require.NotNil(t, to)
+	_, err := c.Admin(0).TransferLease(ctx, &kvpb.TransferLeaseRequest{RangeId: uint64(rangeID),
+		Target: &kvpb.ReplicaTarget{NodeId: to.GetNodeId(), StoreId: to.GetStoreId()}})
+	require.NoError(t, err)
+	resSecond := async(func() error {
+		if err := second.Put(ctx, kFirst, []byte("second")); err != nil {
+			return err
+		}
+		return second.Commit(ctx)
+	})
+
+	errFirst, errSecond := waitErr(t, resFirst), waitErr(t, resSecond)
+	took := time.Since(start)
+	t.Logf("broken in %s: first=%v second=%v", took, errFirst, errSecond)
+	require.True(t, (errFirst == nil) != (errSecond == nil), "exactly one gives way: first=%v second=%v", errFirst, errSecond)
+	for _, err := range []error{errFirst, errSecond} {
+		if err != nil {
+			require.True(t, kvpb.IsRetryable(err), "the loser fails retryably: %v", err)
+		}
+	}
+	require.Less(t, took, 30*time.Second, "broken within a bounded time")
+	require.Equal(t, 0, waiting(old), "no push left waiting at the old leaseholder")
 }
