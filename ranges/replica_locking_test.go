@@ -196,3 +196,55 @@ func TestLockingReadNoWait(t *testing.T) {
 	require.True(t, locks.Unreplicated([]byte("l"), b.txn.ID()))
 	require.True(t, locks.Unreplicated([]byte("k"), a.txn.ID()), "the failed reads left a's lock alone")
 }
+
+// TestLockingReadSkipLocked: a SKIP LOCKED locking Scan or Get leaves out
+// the keys other txns hold (an unreplicated lock of a locking read, or an
+// intent) without waiting, returns and locks the others; a batch mixing
+// SKIP LOCKED with other requests is refused.
+func TestLockingReadSkipLocked(t *testing.T) {
+	c := rangetest.New(t, rangetest.Config{Nodes: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s := c.Nodes[0].Store()
+	for _, k := range []string{"j", "k", "l", "m"} {
+		require.NoError(t, c.Put(ctx, k, "v"+k))
+	}
+	a := newTestTxn(t, s, 1, "k", 1)
+	_, err := a.send(ctx, lockingGet("k")) // an unreplicated lock on k
+	require.NoError(t, err)
+	a.lockSpan("k")
+	require.NoError(t, a.put(ctx, "m", "a")) // an intent on m
+	locks := replica1(t, s).Locks()
+
+	skip := kvpb.KeyWaitPolicy_WAIT_POLICY_SKIP_LOCKED
+	b := newTestTxn(t, s, 2, "other", 1)
+	br, err := b.send(ctx, kvpb.NewScan([]byte("a"), []byte("z"), 0).WithLocking(kvpb.KeyLocking_KEY_LOCKING_EXCLUSIVE).WithWaitPolicy(skip))
+	require.NoError(t, err)
+	var got []string
+	for _, kv := range br.GetResponses()[0].GetScan().GetRows() {
+		got = append(got, string(kv.GetKey()))
+	}
+	require.Equal(t, []string{"j", "l"}, got, "k (locked) and m (intent) are skipped")
+	require.True(t, locks.Unreplicated([]byte("j"), b.txn.ID()))
+	require.True(t, locks.Unreplicated([]byte("l"), b.txn.ID()))
+	require.Zero(t, locks.Waiters([]byte("k")))
+
+	// A third txn skips b's new locks too; Get of a locked key is "not
+	// found", of a free one returns it.
+	require.NoError(t, c.Put(ctx, "n", "vn"))
+	c3 := newTestTxn(t, s, 3, "third", 1)
+	br, err = c3.send(ctx, kvpb.NewScan([]byte("a"), []byte("n"), 1).WithLocking(kvpb.KeyLocking_KEY_LOCKING_EXCLUSIVE).WithWaitPolicy(skip))
+	require.NoError(t, err)
+	require.Empty(t, br.GetResponses()[0].GetScan().GetRows(), "every row is locked")
+	br, err = c3.send(ctx, lockingGet("j").WithWaitPolicy(skip))
+	require.NoError(t, err)
+	require.False(t, br.GetResponses()[0].GetGet().GetFound())
+	br, err = c3.send(ctx, lockingGet("n").WithWaitPolicy(skip))
+	require.NoError(t, err)
+	require.True(t, br.GetResponses()[0].GetGet().GetFound())
+
+	// Mixed batches are refused.
+	_, err = c3.send(ctx, lockingGet("n").WithWaitPolicy(skip), kvpb.NewGet([]byte("j")))
+	var ire *kvpb.InvalidRequestError
+	require.Truef(t, errors.As(err, &ire), "want InvalidRequestError, got %v", err)
+}

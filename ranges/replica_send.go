@@ -96,6 +96,21 @@ func validateBatch(ba *kvpb.BatchRequest) error {
 	return nil
 }
 
+// checkSkipLocked: WAIT_POLICY_SKIP_LOCKED is for transactional batches
+// of locking reads only, every one of them skipping (a batch cannot both
+// skip locks and queue on them).
+func checkSkipLocked(ba *kvpb.BatchRequest) error {
+	if ba.GetHeader().GetTxn() == nil {
+		return &kvpb.InvalidRequestError{Reason: "SKIP LOCKED needs a transaction"}
+	}
+	for i, req := range ba.GetRequests() {
+		if !req.IsLockingRead() || req.WaitPolicy() != kvpb.KeyWaitPolicy_WAIT_POLICY_SKIP_LOCKED {
+			return &kvpb.InvalidRequestError{Reason: fmt.Sprintf("request %d: a SKIP LOCKED batch holds only SKIP LOCKED locking reads", i)}
+		}
+	}
+	return nil
+}
+
 func isSpanRequest(req *kvpb.RequestUnion) bool {
 	switch req.GetValue().(type) {
 	case *kvpb.RequestUnion_Scan, *kvpb.RequestUnion_ReverseScan, *kvpb.RequestUnion_DeleteRange,
@@ -112,7 +127,7 @@ func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 	}
 	txn := ba.GetHeader().GetTxn()
 	var spans []spanlatch.Span
-	user, noWait := false, false
+	user, noWait, skipLocked := false, false, false
 	for _, req := range ba.GetRequests() {
 		key, end := req.RequestSpan()
 		if !desc.ContainsSpan(key, end) {
@@ -125,6 +140,12 @@ func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 		spans = append(spans, sps...)
 		user = user || isUserRequest(req)
 		noWait = noWait || req.WaitPolicy() == kvpb.KeyWaitPolicy_WAIT_POLICY_ERROR
+		skipLocked = skipLocked || req.WaitPolicy() == kvpb.KeyWaitPolicy_WAIT_POLICY_SKIP_LOCKED
+	}
+	if skipLocked {
+		if err := checkSkipLocked(ba); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := r.ensureLease(ctx); err != nil {
 		return nil, err
@@ -132,7 +153,9 @@ func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 	if err := r.waitForPushes(ctx, ba); err != nil {
 		return nil, err
 	}
-	creq := &concurrency.Request{Txn: txn, Spans: spans, SkipLocks: !user, NoWait: noWait}
+	// A SKIP LOCKED batch does not queue on locks: its evaluation leaves
+	// the locked keys out instead (only the latches order it).
+	creq := &concurrency.Request{Txn: txn, Spans: spans, SkipLocks: !user || skipLocked, NoWait: noWait}
 	if txn != nil {
 		creq.ReadTimestamp = txn.ReadTS()
 		creq.ReadLimit = txn.LocalUncertaintyLimit(r.store.cfg.NodeID)
@@ -251,6 +274,11 @@ func (r *Replica) evaluateRead(ba *kvpb.BatchRequest, txn *kvpb.Transaction, ts 
 	observed := r.store.cfg.Clock.Now()
 	br := &kvpb.BatchResponse{Timestamp: kvpb.TS(ts)}
 	args := r.evalArgs(r.store.eng, txn, ts, nil)
+	if reqs := ba.GetRequests(); txn != nil && len(reqs) > 0 && reqs[0].WaitPolicy() == kvpb.KeyWaitPolicy_WAIT_POLICY_SKIP_LOCKED {
+		// (checkSkipLocked made every request of the batch SKIP LOCKED.)
+		locks, id := r.conc.Locks(), txn.ID()
+		args.LockedByOther = func(key []byte) bool { return locks.UnreplicatedByOther(key, id) }
+	}
 	resps, i, err := batcheval.EvaluateBatch(args, ba.GetRequests())
 	if err != nil {
 		return nil, withIndex(err, i)

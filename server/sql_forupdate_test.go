@@ -27,7 +27,7 @@ func lockWaiters(c *servertest.Cluster, nodes int) int {
 
 // TestSQLSelectForUpdateBlocks: T2's SELECT ... FOR UPDATE of a row T1
 // locked waits until T1 commits, then sees T1's write; plain reads are not
-// blocked; SKIP LOCKED is refused with 0A000.
+// blocked.
 func TestSQLSelectForUpdateBlocks(t *testing.T) {
 	const nodes = 1
 	c := servertest.Start(t, servertest.Config{Nodes: nodes, SQL: true})
@@ -42,12 +42,6 @@ func TestSQLSelectForUpdateBlocks(t *testing.T) {
 	for _, q := range []string{"CREATE TABLE t (k INT PRIMARY KEY, v INT NOT NULL)", "INSERT INTO t VALUES (1, 10), (2, 20)"} {
 		_, err := c1.Exec(ctx, q)
 		require.NoError(t, err, q)
-	}
-	for _, q := range []string{"SELECT v FROM t FOR UPDATE SKIP LOCKED", "SELECT v FROM t WHERE k = 1 FOR SHARE SKIP LOCKED"} {
-		_, err := c1.Exec(ctx, q)
-		var pe *pgconn.PgError
-		require.Truef(t, errors.As(err, &pe), "%s: %v", q, err)
-		require.Equal(t, "0A000", pe.Code, q)
 	}
 
 	_, err = c1.Exec(ctx, "BEGIN")
@@ -277,4 +271,130 @@ func rmwTxn(ctx context.Context, cn *pgx.Conn) error {
 	}
 	_, err := cn.Exec(ctx, "COMMIT")
 	return err
+}
+
+// TestSQLSelectForUpdateSkipLocked: the job-queue pattern. While T1 holds
+// some rows (FOR UPDATE, and an UPDATE's intent), T2's SELECT ... FOR
+// UPDATE SKIP LOCKED returns the other rows at once (T1 is still open: a
+// waiting T2 would block until the deadline) and locks them, so a third
+// reader skips those too; LIMIT counts only the rows returned. Then
+// workers on all three nodes drain a queue with SKIP LOCKED: every job is
+// taken exactly once.
+func TestSQLSelectForUpdateSkipLocked(t *testing.T) {
+	const nodes = 3
+	c := servertest.Start(t, servertest.Config{Nodes: nodes, SQL: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	conn := func(i int) *pgx.Conn {
+		cn, err := pgx.Connect(ctx, c.SQLURL(i%nodes))
+		require.NoError(t, err)
+		t.Cleanup(func() { cn.Close(context.Background()) })
+		return cn
+	}
+	c1, c2, c3 := conn(0), conn(1), conn(2)
+	for _, q := range []string{"CREATE TABLE t (k INT PRIMARY KEY, v INT NOT NULL)", "INSERT INTO t VALUES (1, 10), (2, 20), (3, 30), (4, 40), (5, 50)"} {
+		_, err := c1.Exec(ctx, q)
+		require.NoError(t, err, q)
+	}
+	keys := func(cn *pgx.Conn, q string) []int {
+		rows, err := cn.Query(ctx, q)
+		require.NoError(t, err, q)
+		var out []int
+		for rows.Next() {
+			var k int
+			require.NoError(t, rows.Scan(&k))
+			out = append(out, k)
+		}
+		require.NoError(t, rows.Err(), q)
+		return out
+	}
+	exec := func(cn *pgx.Conn, q string) {
+		_, err := cn.Exec(ctx, q)
+		require.NoError(t, err, q)
+	}
+	exec(c1, "BEGIN")
+	require.Equal(t, []int{1}, keys(c1, "SELECT k FROM t WHERE k = 1 FOR UPDATE"))
+	exec(c1, "UPDATE t SET v = 21 WHERE k = 2")
+
+	exec(c2, "BEGIN")
+	require.Equal(t, []int{3}, keys(c2, "SELECT k FROM t ORDER BY k LIMIT 1 FOR UPDATE SKIP LOCKED"))
+	require.Empty(t, keys(c2, "SELECT k FROM t WHERE k = 1 FOR UPDATE SKIP LOCKED"), "a point read of a locked row")
+	require.Equal(t, []int{3, 4, 5}, keys(c2, "SELECT k FROM t ORDER BY k FOR SHARE SKIP LOCKED"))
+	require.Zero(t, lockWaiters(c, nodes), "a SKIP LOCKED read queued on a lock")
+
+	exec(c3, "BEGIN")
+	require.Empty(t, keys(c3, "SELECT k FROM t FOR UPDATE SKIP LOCKED"), "every row is held by T1 or T2")
+	exec(c3, "ROLLBACK")
+	exec(c2, "COMMIT")
+	exec(c1, "COMMIT")
+	var v int
+	require.NoError(t, c3.QueryRow(ctx, "SELECT v FROM t WHERE k = 2").Scan(&v))
+	require.Equal(t, 21, v)
+
+	// A queue drained by 4 workers on 3 nodes.
+	exec(c1, "CREATE TABLE jobs (id INT PRIMARY KEY, done_by INT)")
+	exec(c1, "INSERT INTO jobs (id) SELECT g FROM generate_series(1, 40) AS g")
+	const workers = 4
+	var wg sync.WaitGroup
+	taken := make([][]int, workers)
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		cn := conn(w)
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				id, err := func() (int, error) {
+					tx, err := cn.Begin(ctx)
+					if err != nil {
+						return 0, err
+					}
+					defer func() { _ = tx.Rollback(ctx) }()
+					var id int
+					err = tx.QueryRow(ctx, "SELECT id FROM jobs WHERE done_by IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED").Scan(&id)
+					if errors.Is(err, pgx.ErrNoRows) {
+						return 0, nil
+					}
+					if err != nil {
+						return 0, err
+					}
+					if _, err := tx.Exec(ctx, "UPDATE jobs SET done_by = $1 WHERE id = $2", w, id); err != nil {
+						return 0, err
+					}
+					return id, tx.Commit(ctx)
+				}()
+				var pe *pgconn.PgError
+				if errors.As(err, &pe) && pe.Code == "40001" {
+					continue // retried; the job stays in the queue
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				if id == 0 {
+					return
+				}
+				taken[w] = append(taken[w], id)
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	seen := map[int]int{}
+	for w, ids := range taken {
+		t.Logf("worker %d took %d jobs", w, len(ids))
+		for _, id := range ids {
+			seen[id]++
+		}
+	}
+	require.Len(t, seen, 40, "every job taken")
+	for id, n := range seen {
+		require.Equal(t, 1, n, "job %d taken %d times", id, n)
+	}
+	var left int
+	require.NoError(t, c1.QueryRow(ctx, "SELECT count(*) FROM jobs WHERE done_by IS NULL").Scan(&left))
+	require.Zero(t, left)
 }

@@ -17,7 +17,7 @@ var getCmd = command{
 // evalGet reads at the batch (or txn read) timestamp; a txn sees its own
 // intents and checks its uncertainty interval.
 func evalGet(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
-	v, ok, err := storage.MVCCGet(a.RW, req.GetGet().GetKey(), a.readTS(), a.lockingReadOpts(req.GetGet().GetKeyLocking()))
+	v, ok, err := storage.MVCCGet(a.RW, req.GetGet().GetKey(), a.readTS(), a.lockingReadOpts(req.GetGet().GetKeyLocking(), req.GetGet().GetWaitPolicy()))
 	if err != nil {
 		return nil, err
 	}

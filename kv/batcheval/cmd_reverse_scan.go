@@ -17,7 +17,7 @@ var reverseScanCmd = command{
 func evalReverseScan(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
 	r := req.GetReverseScan()
 	res, err := storage.MVCCScan(a.RW, r.GetKey(), r.GetEndKey(), a.readTS(),
-		storage.MVCCScanOptions{MVCCReadOptions: a.lockingReadOpts(r.GetKeyLocking()), MaxKeys: r.GetMaxKeys(), TargetBytes: r.GetTargetBytes(), Reverse: true})
+		storage.MVCCScanOptions{MVCCReadOptions: a.lockingReadOpts(r.GetKeyLocking(), r.GetWaitPolicy()), MaxKeys: r.GetMaxKeys(), TargetBytes: r.GetTargetBytes(), Reverse: true})
 	if err != nil {
 		return nil, err
 	}

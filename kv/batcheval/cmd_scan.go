@@ -17,7 +17,7 @@ var scanCmd = command{
 func evalScan(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
 	r := req.GetScan()
 	res, err := storage.MVCCScan(a.RW, r.GetKey(), r.GetEndKey(), a.readTS(),
-		storage.MVCCScanOptions{MVCCReadOptions: a.lockingReadOpts(r.GetKeyLocking()), MaxKeys: r.GetMaxKeys(), TargetBytes: r.GetTargetBytes()})
+		storage.MVCCScanOptions{MVCCReadOptions: a.lockingReadOpts(r.GetKeyLocking(), r.GetWaitPolicy()), MaxKeys: r.GetMaxKeys(), TargetBytes: r.GetTargetBytes()})
 	if err != nil {
 		return nil, err
 	}

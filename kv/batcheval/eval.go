@@ -38,6 +38,10 @@ type Args struct {
 	// RecordGCAge is the txn record GC age in force (see TxnRecordGCAge);
 	// zero disables the guard against re-creating a removed record.
 	RecordGCAge time.Duration
+	// LockedByOther reports whether key holds another txn's unreplicated
+	// lock (the range's lock table; SKIP LOCKED reads leave such keys
+	// out). Nil: none known.
+	LockedByOther func(key []byte) bool
 	// batchWrites are the intent-writing spans of the batch, for EndTxn.
 	batchWrites []*kvpb.Span
 }

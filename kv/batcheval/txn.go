@@ -107,10 +107,15 @@ func (a *Args) readOpts() storage.MVCCReadOptions {
 
 // lockingReadOpts are readOpts for a read of strength str: a
 // transactional locking read also sees intents above its timestamp as
-// conflicts and newer committed values as write-too-old.
-func (a *Args) lockingReadOpts(str kvpb.KeyLocking) storage.MVCCReadOptions {
+// conflicts and newer committed values as write-too-old. With
+// WAIT_POLICY_SKIP_LOCKED it leaves out the keys other txns hold locked.
+func (a *Args) lockingReadOpts(str kvpb.KeyLocking, wait kvpb.KeyWaitPolicy) storage.MVCCReadOptions {
 	o := a.readOpts()
 	o.Locking = a.Txn != nil && str != kvpb.KeyLocking_KEY_LOCKING_NONE
+	if o.Locking && wait == kvpb.KeyWaitPolicy_WAIT_POLICY_SKIP_LOCKED {
+		o.SkipLocked = true
+		o.SkipKey = a.LockedByOther
+	}
 	return o
 }
 

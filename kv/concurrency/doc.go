@@ -19,7 +19,10 @@
 //     request (a locking read with wait policy ERROR, SELECT ... NOWAIT)
 //     neither waits nor pushes: the first blocking lock fails it with
 //     kvpb.LockNotAvailableError (also for a finished holder whose intent
-//     is not resolved yet: a spurious, retryable 55P03).
+//     is not resolved yet: a spurious, retryable 55P03). A SKIP LOCKED
+//     request (wait policy SKIP_LOCKED) is sequenced on latches only:
+//     its evaluation leaves out keys with another txn's intent (storage)
+//     or unreplicated lock (LockTable.UnreplicatedByOther).
 //   - Pushing (manager.go): readers push the holder's timestamp above
 //     their read (always succeeds for a PENDING holder: it only has to
 //     refresh), writers push to abort (succeeds when the holder expired or
@@ -37,7 +40,10 @@
 //     pushee is aborted. Every cycle has such an edge, so every cycle is
 //     broken. To abort one txn per cycle, only the edge into the lowest ID
 //     it knows of forces at once; the other such edges wait a few more
-//     queries and force only if the cycle is still there.
+//     queries and force only if the cycle is still there. Only the
+//     leaseholder's queue is queried, so a push waits only while its
+//     replica holds the lease and the record's key (the range's
+//     readRecord check): otherwise it returns to be retried there.
 //   - Intent resolution (intent_resolver.go): pushes, resolves and the
 //     asynchronous resolution of a finished txn's remote intents go
 //     through a key-routed Sender (the node's DistSender, or a local

@@ -98,6 +98,15 @@ func (t *LockTable) Unreplicated(key, id []byte) bool {
 	return ok && l.unreplicated && kvpb.SameTxn(l.holder.GetId(), id)
 }
 
+// UnreplicatedByOther reports whether key holds an unreplicated lock of a
+// txn other than id.
+func (t *LockTable) UnreplicatedByOther(key, id []byte) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	l, ok := t.locks[string(key)]
+	return ok && l.unreplicated && !kvpb.SameTxn(l.holder.GetId(), id)
+}
+
 // Remove drops the locks of txn id (any txn if id is nil) in span
 // (a point when EndKey is empty), waking their waiters.
 func (t *LockTable) Remove(span *kvpb.Span, id []byte) {

@@ -90,6 +90,10 @@ type KeyWaitPolicy int32
 const (
 	KeyWaitPolicy_WAIT_POLICY_BLOCK KeyWaitPolicy = 0
 	KeyWaitPolicy_WAIT_POLICY_ERROR KeyWaitPolicy = 1
+	// WAIT_POLICY_SKIP_LOCKED (locking Get/Scan/ReverseScan only): keys
+	// locked by another transaction (an intent, or an unreplicated lock) are
+	// left out of the result, without waiting (SELECT ... SKIP LOCKED).
+	KeyWaitPolicy_WAIT_POLICY_SKIP_LOCKED KeyWaitPolicy = 2
 )
 
 // Enum value maps for KeyWaitPolicy.
@@ -97,10 +101,12 @@ var (
 	KeyWaitPolicy_name = map[int32]string{
 		0: "WAIT_POLICY_BLOCK",
 		1: "WAIT_POLICY_ERROR",
+		2: "WAIT_POLICY_SKIP_LOCKED",
 	}
 	KeyWaitPolicy_value = map[string]int32{
-		"WAIT_POLICY_BLOCK": 0,
-		"WAIT_POLICY_ERROR": 1,
+		"WAIT_POLICY_BLOCK":       0,
+		"WAIT_POLICY_ERROR":       1,
+		"WAIT_POLICY_SKIP_LOCKED": 2,
 	}
 )
 
@@ -3452,10 +3458,11 @@ const file_kv_kvpb_api_proto_rawDesc = "" +
 	"KeyLocking\x12\x14\n" +
 	"\x10KEY_LOCKING_NONE\x10\x00\x12\x16\n" +
 	"\x12KEY_LOCKING_SHARED\x10\x01\x12\x19\n" +
-	"\x15KEY_LOCKING_EXCLUSIVE\x10\x02*=\n" +
+	"\x15KEY_LOCKING_EXCLUSIVE\x10\x02*Z\n" +
 	"\rKeyWaitPolicy\x12\x15\n" +
 	"\x11WAIT_POLICY_BLOCK\x10\x00\x12\x15\n" +
-	"\x11WAIT_POLICY_ERROR\x10\x01*A\n" +
+	"\x11WAIT_POLICY_ERROR\x10\x01\x12\x1b\n" +
+	"\x17WAIT_POLICY_SKIP_LOCKED\x10\x02*A\n" +
 	"\vPushTxnType\x12\x12\n" +
 	"\x0ePUSH_TIMESTAMP\x10\x00\x12\x0e\n" +
 	"\n" +

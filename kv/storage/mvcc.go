@@ -27,6 +27,12 @@ type MVCCReadOptions struct {
 	// the read timestamp is a WriteTooOldError (the reader must move its
 	// read timestamp above it before it may lock the key).
 	Locking bool
+	// SkipLocked (with Locking; SELECT ... SKIP LOCKED): a key with
+	// another txn's intent, or one SkipKey reports (held by another txn's
+	// unreplicated lock), is left out of the result instead of being a
+	// conflict.
+	SkipLocked bool
+	SkipKey    func(key []byte) bool
 }
 
 func (o *MVCCReadOptions) ignored(seq int32) bool {
@@ -172,12 +178,18 @@ func readKeyVersions(it *pebble.Iterator, userKey []byte, meta *intentMeta, ts h
 	if opts.Locking {
 		seekTs = hlc.MaxTimestamp
 	}
+	if opts.SkipLocked && opts.SkipKey != nil && opts.SkipKey(userKey) {
+		return MVCCValue{}, false, nil
+	}
 	var skipTs hlc.Timestamp // timestamp of a provisional version to ignore
 	if meta != nil {
 		owned := opts.Txn != nil && opts.Txn.ID == meta.Txn.ID
 		switch {
 		case !owned:
 			if meta.Txn.WriteTimestamp.LessEq(seekTs) {
+				if opts.SkipLocked {
+					return MVCCValue{}, false, nil
+				}
 				*conflicts = append(*conflicts, Intent{Key: append([]byte(nil), userKey...), Txn: meta.Txn})
 				return MVCCValue{}, false, nil
 			}

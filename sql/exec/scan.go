@@ -285,10 +285,14 @@ func (it *scanIter) locker() kvtxn.LockingReader {
 	return lr
 }
 
-// lockCtx is the context of the scan's locking reads (NOWAIT marked).
+// lockCtx is the context of the scan's locking reads (NOWAIT or SKIP
+// LOCKED marked).
 func (it *scanIter) lockCtx() context.Context {
-	if it.s.NoWait {
+	switch it.s.Wait {
+	case plan.LockWaitError:
 		return kvtxn.WithNoWait(it.env.Ctx)
+	case plan.LockWaitSkip:
+		return kvtxn.WithSkipLocked(it.env.Ctx)
 	}
 	return it.env.Ctx
 }

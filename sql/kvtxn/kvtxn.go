@@ -80,6 +80,15 @@ func IsLockNotAvailable(err error) bool {
 
 type noWaitKey struct{}
 
+type skipLockedKey struct{}
+
+// WithSkipLocked returns ctx marking the locking reads made with it SKIP
+// LOCKED: keys another transaction holds locked are left out of their
+// results, without waiting.
+func WithSkipLocked(ctx context.Context) context.Context {
+	return context.WithValue(ctx, skipLockedKey{}, true)
+}
+
 // WithNoWait returns ctx marking the locking reads made with it NOWAIT:
 // they fail with *kvpb.LockNotAvailableError instead of waiting for
 // another transaction's lock.
@@ -91,6 +100,9 @@ func WithNoWait(ctx context.Context) context.Context {
 func waitPolicy(ctx context.Context) kvpb.KeyWaitPolicy {
 	if v, _ := ctx.Value(noWaitKey{}).(bool); v {
 		return kvpb.KeyWaitPolicy_WAIT_POLICY_ERROR
+	}
+	if v, _ := ctx.Value(skipLockedKey{}).(bool); v {
+		return kvpb.KeyWaitPolicy_WAIT_POLICY_SKIP_LOCKED
 	}
 	return kvpb.KeyWaitPolicy_WAIT_POLICY_BLOCK
 }
@@ -135,7 +147,8 @@ type Clock interface {
 // rows they return (SELECT ... FOR UPDATE, and the reads of UPDATE and
 // DELETE): other writers and locking readers of those keys wait until
 // the transaction ends; plain reads do not. A ctx from WithNoWait makes
-// them fail at once instead of waiting (SELECT ... NOWAIT).
+// them fail at once instead of waiting (SELECT ... NOWAIT); one from
+// WithSkipLocked leaves the locked keys out (SELECT ... SKIP LOCKED).
 type LockingReader interface {
 	GetForUpdate(ctx context.Context, key []byte) (value []byte, found bool, err error)
 	ScanForUpdate(ctx context.Context, start, end []byte, maxKeys int64) ([]KeyValue, error)

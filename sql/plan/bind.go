@@ -72,10 +72,10 @@ func (b *Binder) FinishParams() []*types.T {
 
 // BindQuery binds a SELECT / set operation / VALUES.
 func (b *Binder) BindQuery(n ast.ResultSetNode) (Node, error) {
-	locking, nowait := false, false
+	locking, wait := false, LockWaitBlock
 	if sel, ok := n.(*ast.SelectStmt); ok {
 		var err error
-		if locking, nowait, err = lockingFor(sel); err != nil {
+		if locking, wait, err = lockingFor(sel); err != nil {
 			return nil, err
 		}
 	}
@@ -85,7 +85,7 @@ func (b *Binder) BindQuery(n ast.ResultSetNode) (Node, error) {
 	}
 	node = Optimize(node)
 	if locking {
-		markLocking(node, nowait)
+		markLocking(node, wait)
 	}
 	return node, nil
 }

@@ -8,33 +8,48 @@ import (
 	"github.com/tesseradb/tessera/sql/pgerr"
 )
 
+// LockWait is what a locking read does on a row another transaction
+// holds locked.
+type LockWait uint8
+
+const (
+	// LockWaitBlock waits for the holder (FOR UPDATE / FOR SHARE).
+	LockWaitBlock LockWait = iota
+	// LockWaitError fails the statement with 55P03 (NOWAIT).
+	LockWaitError
+	// LockWaitSkip leaves the row out of the result (SKIP LOCKED).
+	LockWaitSkip
+)
+
 // lockingFor checks a SELECT's locking clause: FOR UPDATE / FOR SHARE
 // (and NO KEY UPDATE / KEY SHARE, which parse as those) lock the rows
-// read; with NOWAIT (nowait) a row locked by another transaction fails
-// the statement with 55P03 instead of waiting. SKIP LOCKED and WAIT n are
-// refused (0A000).
-func lockingFor(sel *ast.SelectStmt) (locking, nowait bool, err error) {
+// read; with NOWAIT a row locked by another transaction fails the
+// statement with 55P03 instead of waiting, with SKIP LOCKED it is left
+// out. WAIT n is refused (0A000).
+func lockingFor(sel *ast.SelectStmt) (locking bool, wait LockWait, err error) {
 	if sel.LockInfo == nil {
-		return false, false, nil
+		return false, LockWaitBlock, nil
 	}
 	switch sel.LockInfo.LockType {
 	case ast.SelectLockNone:
-		return false, false, nil
+		return false, LockWaitBlock, nil
 	case ast.SelectLockForUpdate, ast.SelectLockForShare:
-		return true, false, nil
+		return true, LockWaitBlock, nil
 	case ast.SelectLockForUpdateNoWait, ast.SelectLockForShareNoWait:
-		return true, true, nil
+		return true, LockWaitError, nil
+	case ast.SelectLockForUpdateSkipLocked, ast.SelectLockForShareSkipLocked:
+		return true, LockWaitSkip, nil
 	case ast.SelectLockForUpdateWaitN:
-		return false, false, pgerr.New(pgerr.FeatureNotSupported, "SELECT ... %s is not supported: use FOR UPDATE / FOR SHARE (which wait for the lock) or NOWAIT", sel.LockInfo.LockType)
+		return false, LockWaitBlock, pgerr.New(pgerr.FeatureNotSupported, "SELECT ... %s is not supported: use FOR UPDATE / FOR SHARE (which wait for the lock), NOWAIT or SKIP LOCKED", sel.LockInfo.LockType)
 	default:
-		return false, false, pgerr.New(pgerr.FeatureNotSupported, "SELECT ... %s is not supported", sel.LockInfo.LockType)
+		return false, LockWaitBlock, pgerr.New(pgerr.FeatureNotSupported, "SELECT ... %s is not supported", sel.LockInfo.LockType)
 	}
 }
 
 // markLocking sets Locking on every table scan of n (the rows a locking
-// SELECT reads are locked; FOR SHARE is taken as FOR UPDATE), and NoWait
-// when nowait.
-func markLocking(n Node, nowait bool) {
+// SELECT reads are locked; FOR SHARE is taken as FOR UPDATE), and its
+// Wait policy.
+func markLocking(n Node, wait LockWait) {
 	seen := map[uintptr]bool{}
 	var walk func(v reflect.Value)
 	nodeT := reflect.TypeOf((*Node)(nil)).Elem()
@@ -51,7 +66,7 @@ func markLocking(n Node, nowait bool) {
 			seen[v.Pointer()] = true
 			if s, ok := v.Interface().(*Scan); ok {
 				s.Locking = true
-				s.NoWait = nowait
+				s.Wait = wait
 				return
 			}
 			walk(v.Elem())

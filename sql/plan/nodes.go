@@ -49,9 +49,10 @@ type Scan struct {
 	BatchHint int64
 	// Locking is SELECT ... FOR UPDATE.
 	Locking bool
-	// NoWait (with Locking): SELECT ... FOR UPDATE / SHARE NOWAIT, a row
-	// locked by another transaction fails the scan (55P03) at once.
-	NoWait bool
+	// Wait (with Locking): what the scan does on a row another
+	// transaction holds locked: wait (FOR UPDATE / SHARE), fail at once
+	// with 55P03 (NOWAIT), or leave the row out (SKIP LOCKED).
+	Wait LockWait
 	Cols   []Col
 }
 
