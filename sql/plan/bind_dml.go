@@ -5,6 +5,7 @@ import (
 	"github.com/tesseradb/tessera/sql/catalog"
 	"github.com/tesseradb/tessera/sql/parser"
 	"github.com/tesseradb/tessera/sql/pgerr"
+	"github.com/tesseradb/tessera/sql/sem"
 	"github.com/tesseradb/tessera/sql/types"
 )
 
@@ -164,6 +165,18 @@ func (b *Binder) BindInsert(n *ast.InsertStmt) (*Insert, error) {
 		ins.Targets = ins.Targets[:len(qc)]
 		p := &Project{In: q}
 		for i, c := range qc {
+			// A literal of unknown type in the query's select list (NULL,
+			// '5') takes the target column's type, as in PostgreSQL.
+			if lit, ok := b.literalColumn(q, i); ok {
+				v, err := b.assignCast(&Const{D: lit.D, T: sem.Unknown}, d.Columns[ins.Targets[i]].Type)
+				if err != nil {
+					return nil, err
+				}
+				pr := q.(*Project)
+				pr.Exprs[i] = v
+				pr.Cols[i].T = v.Type()
+				c.T = v.Type()
+			}
 			e, err := b.assignCast(&ColRef{Idx: i, T: c.T}, d.Columns[ins.Targets[i]].Type)
 			if err != nil {
 				return nil, err
