@@ -10,11 +10,20 @@ import (
 
 // sendTo sends a batch to one node (gRPC or direct call). A node that
 // crashes while serving it (Crash) gives no reply: what it did after the
-// crash image was taken did not happen.
+// crash image was taken did not happen. What it did before may have: a
+// write it had proposed and sent to the followers can commit without it,
+// so a write's outcome is then unknown (AmbiguousResultError; retrying it
+// as if it had not happened would make a CPut that did apply report a
+// failed condition). A read is simply unavailable there.
 func (c *Cluster) sendTo(ctx context.Context, n *Node, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
 	crashes := n.crashes.Load()
 	br, err := c.sendToOnce(ctx, n, ba)
 	if n.crashes.Load() != crashes {
+		for _, req := range ba.GetRequests() {
+			if req.IsWrite() {
+				return nil, &kvpb.AmbiguousResultError{RangeId: ba.GetHeader().GetRangeId(), Reason: "node crashed with the write in flight"}
+			}
+		}
 		return nil, &kvpb.UnavailableError{RangeId: ba.GetHeader().GetRangeId(), Reason: "node crashed"}
 	}
 	return br, err
