@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tesseradb/tessera/kv/kvpb"
+	"github.com/tesseradb/tessera/kv/storage"
 	"github.com/tesseradb/tessera/ranges"
 	"github.com/tesseradb/tessera/ranges/rangetest"
 )
@@ -247,4 +248,42 @@ func TestLockingReadSkipLocked(t *testing.T) {
 	_, err = c3.send(ctx, lockingGet("n").WithWaitPolicy(skip), kvpb.NewGet([]byte("j")))
 	var ire *kvpb.InvalidRequestError
 	require.Truef(t, errors.As(err, &ire), "want InvalidRequestError, got %v", err)
+}
+
+// TestLockingReadNoWaitFinishedHolder: a NOWAIT read that meets the intent
+// of a txn that has already committed (its record says so; the intent is
+// not resolved yet) resolves it and reads the committed value instead of
+// failing with LockNotAvailableError; a live holder still fails it.
+func TestLockingReadNoWaitFinishedHolder(t *testing.T) {
+	c := rangetest.New(t, rangetest.Config{Nodes: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s := c.Nodes[0].Store()
+	require.NoError(t, c.Put(ctx, "warm", "up"))
+	a := newTestTxn(t, s, 1, "k", 1)
+	require.NoError(t, a.put(ctx, "k", "a"))
+	// A record (heartbeat), then a commit with no lock spans: the record
+	// is COMMITTED, the intent on k stays unresolved (as while a commit's
+	// asynchronous resolution of remote intents runs).
+	_, err := a.send(ctx, kvpb.NewHeartbeatTxn([]byte("k"), s.Clock().Now()))
+	require.NoError(t, err)
+	_, err = a.send(ctx, kvpb.NewEndTxn([]byte("k"), true, nil))
+	require.NoError(t, err)
+	_, _, err = storage.MVCCGet(c.Nodes[0].Engine(), []byte("k"), s.Clock().Now(), storage.MVCCReadOptions{})
+	var lce *storage.LockConflictError
+	require.Truef(t, errors.As(err, &lce), "the intent is still there: %v", err)
+
+	noWait := kvpb.KeyWaitPolicy_WAIT_POLICY_ERROR
+	b := newTestTxn(t, s, 2, "other", 1)
+	br, err := b.send(ctx, lockingGet("k").WithWaitPolicy(noWait))
+	require.NoError(t, err, "the holder has committed")
+	require.Equal(t, "a", string(br.GetResponses()[0].GetGet().GetValue()))
+
+	// A live holder's intent still fails NOWAIT.
+	d := newTestTxn(t, s, 3, "m", 1)
+	require.NoError(t, d.put(ctx, "m", "d"))
+	e := newTestTxn(t, s, 4, "other2", 1)
+	_, err = e.send(ctx, lockingGet("m").WithWaitPolicy(noWait))
+	var lna *kvpb.LockNotAvailableError
+	require.Truef(t, errors.As(err, &lna), "want LockNotAvailableError, got %v", err)
 }

@@ -88,6 +88,11 @@ func (f *fakePusher) ResolveIntent(_ context.Context, key []byte, _ *kvpb.Transa
 	return nil
 }
 
+// QueryTxn reports every txn PENDING (a live holder).
+func (f *fakePusher) QueryTxn(_ context.Context, txn *kvpb.TxnMeta) (*kvpb.QueryTxnResponse, error) {
+	return &kvpb.QueryTxnResponse{QueriedTxn: &kvpb.Transaction{Meta: txn, Status: kvpb.TransactionStatus_PENDING}}, nil
+}
+
 func TestSequenceWaitsPushesResolves(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

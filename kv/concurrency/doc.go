@@ -17,9 +17,10 @@
 //     go when the holder's intents in their span are resolved finalized
 //     (EndTxn lock spans, or a pusher that aborted it). A NoWait
 //     request (a locking read with wait policy ERROR, SELECT ... NOWAIT)
-//     neither waits nor pushes: the first blocking lock fails it with
-//     kvpb.LockNotAvailableError (also for a finished holder whose intent
-//     is not resolved yet: a spurious, retryable 55P03). A SKIP LOCKED
+//     neither waits nor pushes: the first blocking lock of a live holder
+//     fails it with kvpb.LockNotAvailableError; a holder that has already
+//     committed or aborted (QueryTxn, which never waits) has its lock
+//     resolved and the request tries again. A SKIP LOCKED
 //     request (wait policy SKIP_LOCKED) is sequenced on latches only:
 //     its evaluation leaves out keys with another txn's intent (storage)
 //     or unreplicated lock (LockTable.UnreplicatedByOther).

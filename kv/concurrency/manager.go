@@ -16,6 +16,8 @@ type Pusher interface {
 	PushTxn(ctx context.Context, pusher *kvpb.Transaction, pushee *kvpb.TxnMeta, typ kvpb.PushTxnType, pushTo hlc.Timestamp) (*kvpb.Transaction, error)
 	// ResolveIntent applies txn's state to its intent on key.
 	ResolveIntent(ctx context.Context, key []byte, txn *kvpb.Transaction) error
+	// QueryTxn returns txn's record without waiting.
+	QueryTxn(ctx context.Context, txn *kvpb.TxnMeta) (*kvpb.QueryTxnResponse, error)
 }
 
 // Manager is a range's concurrency manager.
@@ -81,7 +83,14 @@ func (m *Manager) SequenceReq(ctx context.Context, req *Request) (*Guard, error)
 		m.latches.Release(lg)
 		if req.NoWait {
 			holder := m.locks.holderOf(l)
+			done, err := m.clearFinished(ctx, l, holder)
 			m.locks.leave(l)
+			if err != nil {
+				return nil, err
+			}
+			if done {
+				continue
+			}
 			return nil, &kvpb.LockNotAvailableError{Key: append([]byte(nil), l.key...), Holder: holder}
 		}
 		err = m.handleLock(ctx, req, l)
@@ -91,6 +100,27 @@ func (m *Manager) SequenceReq(ctx context.Context, req *Request) (*Guard, error)
 		}
 	}
 	return nil, fmt.Errorf("concurrency: request still blocked after %d lock rounds", maxConflictRounds)
+}
+
+// clearFinished is NOWAIT's look at a blocking lock: when its holder has
+// already committed or aborted (its intents not resolved yet), the lock is
+// resolved and forgotten here and done is true, so the request tries
+// again instead of failing; a live holder leaves the lock alone. It never
+// waits: QueryTxn does not queue.
+func (m *Manager) clearFinished(ctx context.Context, l *lock, holder *kvpb.TxnMeta) (done bool, err error) {
+	resp, err := m.pusher.QueryTxn(ctx, holder)
+	if err != nil {
+		return false, err
+	}
+	rec := resp.GetQueriedTxn()
+	if rec == nil || !rec.IsFinalized() {
+		return false, nil
+	}
+	if err := m.pusher.ResolveIntent(ctx, l.key, rec); err != nil {
+		return false, err
+	}
+	m.locks.Remove(&kvpb.Span{Key: l.key}, holder.GetId())
+	return true, nil
 }
 
 // FinishReq releases the latches of g (unless they were handed to a
