@@ -47,6 +47,9 @@ type Statement struct {
 	// CREATE/ALTER TABLE, in text order ("" when unnamed): the grammar
 	// keeps no name for a column constraint.
 	ColumnFKNames []string
+	// LikeOptions are the options of CREATE TABLE t (LIKE s ...) in text
+	// order, lower case: "including defaults", "excluding indexes", ...
+	LikeOptions []string
 	// Overriding is INSERT ... OVERRIDING SYSTEM VALUE ("system": values
 	// for GENERATED ALWAYS identity columns are taken) or USER VALUE
 	// ("user": values given for identity columns are replaced by their

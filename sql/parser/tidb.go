@@ -158,6 +158,28 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 			}
 		}
 	}
+	if colTypes && first.Is("create") {
+		// CREATE TABLE t (LIKE s {INCLUDING|EXCLUDING} option ...): the
+		// options are cut and kept in LikeOptions
+		for i := a; i+2 < mainEnd; i++ {
+			if !(toks[i].IsP("(") && toks[i+1].Is("like")) {
+				continue
+			}
+			j := i + 3
+			if toks[j].IsP(".") {
+				j += 2
+			}
+			start := j
+			for j+1 < mainEnd && (toks[j].Is("including") || toks[j].Is("excluding")) && toks[j+1].Kind == pgdialect.Ident {
+				st.LikeOptions = append(st.LikeOptions, toks[j].Val+" "+toks[j+1].Val)
+				j += 2
+			}
+			if j > start {
+				wk.w.Skip = setSkip(wk.w.Skip, start, j)
+			}
+			break
+		}
+	}
 	wk.w.ColumnTypes = colTypes
 	if err := ddlRewrite(sql, toks, a, mainEnd, st, &wk.w); err != nil {
 		return err
@@ -306,7 +328,18 @@ func parseOnConflict(sql string, toks []pgdialect.Token, i, b int, st *Statement
 			return nil, bad(j)
 		}
 		if toks[j].Is("where") {
-			return nil, errorAt(sql, toks[j].Pos, CodeFeatureNotSupported, "ON CONFLICT ... WHERE index predicates are not supported")
+			// an index predicate selects among partial unique indexes;
+			// every unique index here is total, and PostgreSQL lets a
+			// total one satisfy any predicate: the predicate changes
+			// nothing
+			depth := 0
+			for j++; j < b && !(depth == 0 && toks[j].Is("do")); j++ {
+				if toks[j].IsP("(") || toks[j].IsP("[") {
+					depth++
+				} else if toks[j].IsP(")") || toks[j].IsP("]") {
+					depth--
+				}
+			}
 		}
 	case toks[j].Is("on") && toks[j+1].Is("constraint"):
 		if toks[j+2].Kind != pgdialect.Ident && toks[j+2].Kind != pgdialect.QIdent {

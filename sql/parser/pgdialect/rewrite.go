@@ -1,6 +1,7 @@
 package pgdialect
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -124,6 +125,9 @@ type tupleSet struct {
 	cols  []Token
 	exprs [][2]int
 	end   int
+	// sub is the [start, end) token range of the query of
+	// SET (a, b) = (SELECT ...); exprs is empty then
+	sub [2]int
 }
 
 // Reset empties w for another run, keeping the capacity of its slices
@@ -906,6 +910,30 @@ func (w *Rewriter) Run(from, to int) error {
 		case Punct:
 			switch t.Val {
 			case "(":
+				if ts, ok := w.tuples[i]; ok && ts.sub[1] > 0 {
+					// SET (a, b) = (SELECT x, y ...): a = (SELECT c1 FROM
+					// (SELECT x, y ...) AS m(c1, c2)), b = (SELECT c2 ...)
+					// (the query runs once per column)
+					var names strings.Builder
+					for k := range ts.cols {
+						if k > 0 {
+							names.WriteString(" , ")
+						}
+						fmt.Fprintf(&names, `"?multiexpr%d"`, k+1)
+					}
+					for k, c := range ts.cols {
+						if k > 0 {
+							w.emit(",", c.Pos)
+						}
+						w.emit(QuoteIdent(c.Val), c.Pos)
+						w.emit("=", c.Pos)
+						w.emit(fmt.Sprintf(`( SELECT "?multiexpr%d" FROM LATERAL (`, k+1), toks[ts.sub[0]].Pos)
+						w.R.Outs = append(w.R.Outs, w.sub(ts.sub[0], ts.sub[1])...)
+						w.emit(`) AS "?multiexpr" ( `+names.String()+" ) )", toks[ts.sub[1]].Pos)
+					}
+					i = ts.end - 1
+					continue
+				}
 				if ts, ok := w.tuples[i]; ok {
 					for k, c := range ts.cols {
 						if k > 0 {
@@ -917,6 +945,22 @@ func (w *Rewriter) Run(from, to int) error {
 					}
 					i = ts.end - 1
 					continue
+				}
+				// (SELECT ...) [AS] alias (a, b) in FROM: the grammar takes a
+				// column alias list only after LATERAL, which changes nothing
+				// for a subquery that refers to no earlier FROM item
+				if n := len(w.R.Outs); top.inFrom && n > 0 && (toks[i+1].Is("select") || toks[i+1].Is("with")) {
+					if p := w.R.Outs[n-1].Text; p == "from" || p == "join" || p == "," || p == "STRAIGHT_JOIN" {
+						if c := matchClose(toks, i, to); c > 0 && c+3 < len(toks) {
+							a := c + 1
+							if toks[a].Is("as") {
+								a++
+							}
+							if (toks[a].Kind == Ident || toks[a].Kind == QIdent) && !clauseEnd(toks[a].Val) && !isJoinWord(toks[a].Val) && toks[a+1].IsP("(") {
+								w.emit("LATERAL", t.Pos)
+							}
+						}
+					}
 				}
 				call := false
 				if n := len(w.R.Outs); n > 0 && isWordOut(w.R.Outs[n-1].Text) && !isSetOpOut(w.R.Outs[n-1].Text) && !notCallWord[w.R.Outs[n-1].Text] {
@@ -1956,12 +2000,15 @@ func (w *Rewriter) scanTupleSets(from, to int) {
 					rhs++
 				}
 				if ok && toks[rhs].IsP("(") {
-					if toks[rhs+1].Is("select") || toks[rhs+1].Is("with") || toks[rhs+1].Is("values") {
-						w.fail(toks[rhs+1], "0A000", "UPDATE ... SET (columns) = (subquery) is not supported")
-						return
-					}
 					closeRHS := matchClose(toks, rhs, to)
-					if closeRHS > 0 && closeRHS+1 == end {
+					if closeRHS > 0 && closeRHS+1 == end && (toks[rhs+1].Is("select") || toks[rhs+1].Is("with") || toks[rhs+1].Is("values")) {
+						ts.sub = [2]int{rhs + 1, closeRHS}
+						ts.end = end
+						if w.tuples == nil {
+							w.tuples = map[int]tupleSet{}
+						}
+						w.tuples[start] = ts
+					} else if closeRHS > 0 && closeRHS+1 == end {
 						a, d := rhs+1, 0
 						for k := rhs + 1; k <= closeRHS; k++ {
 							if toks[k].IsP("(") || toks[k].IsP("[") {
