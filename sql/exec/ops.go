@@ -863,6 +863,13 @@ func (it *genIter) Next() (Row, error) {
 	if err := it.env.checkCancel(); err != nil {
 		return nil, err
 	}
+	if rg, multi := it.g.(sem.RowSetIter); multi {
+		r, ok, err := rg.NextRow(it.env.EvalCtx)
+		if err != nil || !ok {
+			return nil, err
+		}
+		return append(Row(nil), r...), nil
+	}
 	d, ok, err := it.g.Next(it.env.EvalCtx)
 	if err != nil || !ok {
 		return nil, err

@@ -163,6 +163,27 @@ func pushFilter(n Node, conj []Expr) Node {
 			}
 			return &Filter{In: x, Cond: AndAll(rest)}
 		}
+	case *Apply:
+		// conjuncts on the outer (left) side alone filter it before the
+		// lateral side runs for its rows, as PostgreSQL does
+		if x.Kind == InnerJoin || x.Kind == LeftJoin {
+			nl := len(x.L.Columns())
+			var lp, rest []Expr
+			for _, c := range conj {
+				if RefsOnly(c, 0, nl) {
+					lp = append(lp, c)
+				} else {
+					rest = append(rest, c)
+				}
+			}
+			if len(lp) > 0 {
+				x.L = pushFilter(x.L, lp)
+			}
+			if len(rest) == 0 {
+				return x
+			}
+			return &Filter{In: x, Cond: AndAll(rest)}
+		}
 	case *Filter:
 		return pushFilter(x.In, append(Conjuncts(x.Cond, nil), conj...))
 	case *Scan:

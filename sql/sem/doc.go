@@ -34,6 +34,13 @@
 // NULL, IN and = ANY/ALL(array) are evaluated by the executor with the
 // helpers in this package (CommonType, And/Or/Not, AnyAll, Greatest).
 //
+// The json type's operators and functions read its stored text and
+// return spans of it (json -> 'k' is the value as written); values built
+// by json_build_object, json_agg, to_json, row_to_json are written as
+// PostgreSQL's datum_to_json writes them. Generators with OutCols
+// (jsonb_each: key, value) return rows of several columns (RowSetIter);
+// RecordToJSON is row_to_json over a record the binder expands.
+//
 // Invariants:
 //   - Every overload's Fn receives arguments already of its declared
 //     Left/Right/Args types (the caller applies Coerce) and returns a value

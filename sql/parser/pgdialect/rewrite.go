@@ -1550,6 +1550,33 @@ func (w *Rewriter) fromFunction(i, to int) (int, bool) {
 			cols[k] = toks[nameAt].Val
 		}
 	}
+	if out, ok := outColumns[toks[nameAt].Val]; ok && len(calls) == 1 {
+		if len(out) == 1 {
+			if len(names) == 0 {
+				cols[0] = out[0]
+			}
+		} else {
+			// a function returning rows of several columns: its rows are
+			// the generator's, named by the alias list over them
+			if ordinality || len(names) > len(out) {
+				w.fail(toks[j-1], "0A000", "WITH ORDINALITY or a longer column alias list on "+toks[nameAt].Val+" is not supported")
+				return 0, false
+			}
+			full := append(append([]string(nil), names...), out[len(names):]...)
+			pos := toks[i].Pos
+			w.emit("LATERAL ( SELECT", pos)
+			w.R.Outs = append(w.R.Outs, calls[0]...)
+			w.emit("AS "+QuoteIdent(toks[nameAt].Val)+" ) AS "+QuoteIdent(alias)+" (", pos)
+			for k, n := range full {
+				if k > 0 {
+					w.emit(",", pos)
+				}
+				w.emit(QuoteIdent(n), pos)
+			}
+			w.emit(")", pos)
+			return j, true
+		}
+	}
 	ordCol := "ordinality"
 	extra := len(names) - len(calls)
 	switch {
@@ -1576,6 +1603,16 @@ func (w *Rewriter) fromFunction(i, to int) (int, bool) {
 	}
 	w.emit(") AS "+QuoteIdent(alias), pos)
 	return j, true
+}
+
+// outColumns are the output column names of the set-returning functions
+// with OUT parameters (PostgreSQL names their columns after those, not
+// after the function or its alias).
+var outColumns = map[string][]string{
+	"jsonb_array_elements": {"value"}, "jsonb_array_elements_text": {"value"},
+	"json_array_elements": {"value"}, "json_array_elements_text": {"value"},
+	"jsonb_each": {"key", "value"}, "jsonb_each_text": {"key", "value"},
+	"json_each": {"key", "value"}, "json_each_text": {"key", "value"},
 }
 
 // grammarFunc are the functions the MySQL grammar has own rules for
