@@ -46,7 +46,8 @@
 //
 // Expressions the grammar lacks become our own ast.ExprNode types
 // (exprs.go): ArrayExpr (ARRAY[...] and ARRAY(subquery)), QuantifiedExpr
-// (x op ANY|ALL (array)), SubscriptExpr (a[i]), FieldSelectExpr
+// (x op ANY|ALL (array)), SubscriptExpr (a[i], and the slice a[lo:hi] with
+// either bound omitted), FieldSelectExpr
 // ((composite).field). Others map onto TiDB nodes with the same meaning:
 // a IS NOT DISTINCT FROM b is <=> (IS DISTINCT FROM is NOT of it), ~ and
 // !~ are [NOT] REGEXP, ~* prefixes the pattern with (?i), FILTER (WHERE c)

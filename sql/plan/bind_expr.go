@@ -514,6 +514,27 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		if e.Type().Family != types.ArrayFamily {
 			return nil, pgerr.New(pgerr.DatatypeMismatch, "cannot subscript type %s because it is not an array", e.Type().SQLName())
 		}
+		if n.Slice {
+			bound := func(x ast.ExprNode, omitted int64) (Expr, error) {
+				if x == nil {
+					return &Const{D: types.DInt(omitted), T: types.Int4}, nil
+				}
+				be, err := b.bindExpr(x, sc)
+				if err != nil {
+					return nil, err
+				}
+				return b.coerce(be, types.Int4)
+			}
+			lo, err := bound(n.Index, 1)
+			if err != nil {
+				return nil, err
+			}
+			hi, err := bound(n.Upper, math.MaxInt32)
+			if err != nil {
+				return nil, err
+			}
+			return b.callFunc("array_slice", []Expr{e, lo, hi})
+		}
 		i, err := b.bindExpr(n.Index, sc)
 		if err != nil {
 			return nil, err

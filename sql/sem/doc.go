@@ -26,7 +26,7 @@
 // the float8 one), SUBSTRING(s FROM a FOR b) is substring(s, a, b),
 // POSITION(a IN b) is position(b, a) as in PostgreSQL (strpos argument
 // order), TRIM(BOTH|LEADING|TRAILING c FROM s) is btrim/ltrim/rtrim(s, c),
-// OVERLAY is not supported, CURRENT_TIMESTAMP / CURRENT_DATE / CURRENT_TIME
+// a[lo:hi] is array_slice(a, lo, hi), CURRENT_TIMESTAMP / CURRENT_DATE / CURRENT_TIME
 // / LOCALTIMESTAMP / LOCALTIME / CURRENT_USER / SESSION_USER / USER /
 // CURRENT_SCHEMA / CURRENT_CATALOG are zero-argument functions of those
 // names, `a LIKE b ESCAPE c` is a LIKE like_escape(b, c) (PostgreSQL's own

@@ -195,6 +195,7 @@ type frame struct {
 	sawLimit bool
 	// subscript: inside x[ ... ] emitted as __pg_subscript(x, ... )
 	subscript bool
+	slice     bool // a ':' seen in this subscript
 	// closeExtra: emit one more ")" when the next inner frame closes
 	// (ARRAY(subquery) emitted as __pg_arraysub((subquery)))
 	closeExtra bool
@@ -777,6 +778,12 @@ func (w *Rewriter) Run(from, to int) error {
 				if toks[i+1].Kind == Ident && !toks[i+1].IsP("(") {
 					continue
 				}
+			case "session_user", "current_role", "current_catalog":
+				// SQL-standard niladic functions the MySQL grammar lacks
+				if n := len(w.R.Outs); !toks[i+1].IsP("(") && !toks[i+1].IsP(".") && (n == 0 || (w.R.Outs[n-1].Text != "." && !strings.EqualFold(w.R.Outs[n-1].Text, "as"))) && t.Kind == Ident {
+					w.emit(t.Val+" ( )", t.Pos)
+					continue
+				}
 			case "array":
 				if toks[i+1].IsP("(") && (toks[i+2].Is("select") || toks[i+2].Is("with") || toks[i+2].Is("values")) {
 					w.emit(FuncArraySub, t.Pos)
@@ -1064,8 +1071,17 @@ func (w *Rewriter) Run(from, to int) error {
 				w.fail(t, "42601", "syntax error")
 				continue
 			case ":":
-				if top.subscript {
-					w.fail(t, "0A000", "array slices are not supported")
+				// x[lo:hi]: __subscript(x, lo, hi), an omitted bound
+				// spelled NULL
+				if top.subscript && !top.slice {
+					top.slice = true
+					if n := len(w.R.Outs); n > 0 && w.R.Outs[n-1].Text == "," {
+						w.emit("NULL", t.Pos)
+					}
+					w.emit(",", t.Pos)
+					if toks[i+1].IsP("]") {
+						w.emit("NULL", t.Pos)
+					}
 					continue
 				}
 				w.fail(t, "42601", "syntax error")
