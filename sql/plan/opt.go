@@ -26,8 +26,25 @@ func optimize(n Node) Node {
 			}
 		}
 		in := optimize(n.In)
-		conj := Conjuncts(n.Cond, nil)
-		return pushFilter(in, conj)
+		var plain, subs []Expr
+		for _, c := range Conjuncts(n.Cond, nil) {
+			if unnestable(c) {
+				subs = append(subs, c)
+			} else {
+				plain = append(plain, c)
+			}
+		}
+		if len(subs) == 0 {
+			return pushFilter(in, plain)
+		}
+		// the other conjuncts filter (and choose the access path of) the
+		// rows before they meet the subqueries' joins
+		in = pushFilter(in, plain)
+		in, rest := unnestSubqueries(in, subs)
+		if len(rest) == 0 {
+			return in
+		}
+		return &Filter{In: in, Cond: AndAll(rest)}
 	case *Project:
 		n.In = optimize(n.In)
 	case *Join:
