@@ -72,7 +72,7 @@ func (b *Binder) setParam(n int, t *types.T) {
 var pgOps = map[string]sem.BinaryOp{
 	"^": sem.OpPow, "->": sem.OpJSONGet, "->>": sem.OpJSONGetText, "#>": sem.OpJSONPath,
 	"#>>": sem.OpJSONPathText, "@>": sem.OpContains, "<@": sem.OpContainedBy,
-	"?": sem.OpJSONExists, "?|": sem.OpJSONExistsAny, "?&": sem.OpJSONExistsAll,
+	"?": sem.OpJSONExists, "?|": sem.OpJSONExistsAny, "?&": sem.OpJSONExistsAll, "&&": sem.OpOverlap,
 }
 
 // bindBinary binds both operands and then the operator.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -967,6 +968,10 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 				name = sp.Constraint.Name
 			}
 			if err := d.dropConstraint(desc, name); err != nil {
+				if pgerr.Code(err) == pgerr.UndefinedObject && slices.Contains(d.st.DropConstraintIfExists, name) {
+					d.notices = append(d.notices, fmt.Sprintf("constraint %q of relation %q does not exist, skipping", name, desc.Name))
+					continue
+				}
 				return "", err
 			}
 		case ast.AlterTableAddConstraint:
@@ -983,6 +988,32 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 					return "", err
 				}
 				if err := d.validateForeignKey(desc); err != nil {
+					return "", err
+				}
+				continue
+			}
+			if c.Tp == ast.ConstraintCheck {
+				if err := d.addCheck(desc, c.Name, "", c.Expr); err != nil {
+					return "", err
+				}
+				// the rows already there must satisfy it (PostgreSQL
+				// validates unless NOT VALID)
+				checks, err := plan.BindChecks(desc, d.b.Eval)
+				if err != nil {
+					return "", err
+				}
+				chk := checks[len(checks)-1]
+				err = d.scanAll(desc, func(row exec.Row) error {
+					v, err := d.env.Eval(chk.E, row)
+					if err != nil {
+						return err
+					}
+					if b, ok := v.(types.DBool); ok && !bool(b) {
+						return pgerr.New(pgerr.CheckViolation, "check constraint %q of relation %q is violated by some row", chk.Name, desc.Name)
+					}
+					return nil
+				})
+				if err != nil {
 					return "", err
 				}
 				continue
@@ -1181,6 +1212,14 @@ func (d *ddl) alterColumn(n *parser.AlterColumnStmt) (string, error) {
 			return "", pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", a.Column, desc.Name)
 		}
 		switch {
+		case a.SetDefault != nil:
+			txt, err := restoreExpr(a.SetDefault)
+			if err != nil {
+				return "", err
+			}
+			col.Default = txt
+		case a.DropDefault:
+			col.Default = ""
 		case a.DropNotNull:
 			for _, id := range desc.Primary.ColumnIDs {
 				if id == col.ID {
