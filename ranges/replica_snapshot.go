@@ -195,8 +195,26 @@ func (r *Replica) sendSnapshot(ctx context.Context, m *raftpb.Message, from, to 
 		if err := stream.Send(&kvpb.SnapshotChunk{Header: header}); err != nil {
 			return err
 		}
-		chunk := &kvpb.SnapshotChunk{}
-		size := 0
+		// A chunk's keys and values are copied into one buffer and its
+		// SnapshotKVs into one slice: a few allocations per chunk, not
+		// three per key. A transport may keep a sent chunk (the in-memory
+		// one hands it to the receiver), so each chunk gets fresh ones.
+		limit := s.cfg.SnapshotChunkBytes
+		var buf []byte
+		var kvs []kvpb.SnapshotKV
+		fresh := func() {
+			buf = make([]byte, 0, limit+limit/8)
+			kvs = make([]kvpb.SnapshotKV, 0, len(kvs)+len(kvs)/4+16)
+		}
+		fresh()
+		flush := func(final bool) error {
+			chunk := &kvpb.SnapshotChunk{Kvs: make([]*kvpb.SnapshotKV, len(kvs)), Final: final}
+			for i := range kvs {
+				chunk.Kvs[i] = &kvs[i]
+			}
+			fresh()
+			return stream.Send(chunk)
+		}
 		for _, sp := range snapshotSpans(desc) {
 			it, err := storage.NewEngineIterator(snap, sp[0], sp[1])
 			if err != nil {
@@ -208,23 +226,33 @@ func (r *Replica) sendSnapshot(ctx context.Context, m *raftpb.Message, from, to 
 					it.Close()
 					return err
 				}
-				kv := &kvpb.SnapshotKV{Key: bytes.Clone(it.EngineKey()), Value: bytes.Clone(v)}
-				chunk.Kvs = append(chunk.Kvs, kv)
-				size += len(kv.Key) + len(kv.Value)
-				if size >= s.cfg.SnapshotChunkBytes {
-					if err := stream.Send(chunk); err != nil {
+				k := it.EngineKey()
+				if len(buf)+len(k)+len(v) > cap(buf) {
+					if len(kvs) > 0 {
+						if err := flush(false); err != nil {
+							it.Close()
+							return err
+						}
+					}
+					if len(k)+len(v) > cap(buf) {
+						buf = make([]byte, 0, len(k)+len(v))
+					}
+				}
+				n := len(buf)
+				buf = append(append(buf, k...), v...)
+				kvs = append(kvs, kvpb.SnapshotKV{Key: buf[n : n+len(k) : n+len(k)], Value: buf[n+len(k) : len(buf) : len(buf)]})
+				if len(buf) >= limit {
+					if err := flush(false); err != nil {
 						it.Close()
 						return err
 					}
-					chunk, size = &kvpb.SnapshotChunk{}, 0
 				}
 			}
 			if err := it.Close(); err != nil {
 				return err
 			}
 		}
-		chunk.Final = true
-		return stream.Send(chunk)
+		return flush(true)
 	}()
 	resp, err := stream.CloseAndRecv()
 	if sendErr != nil {
