@@ -53,6 +53,7 @@ func (in *incomingSnapshot) discard() {
 type snapshotStager struct {
 	spans   [][2][]byte // sorted, disjoint, user keys
 	writers []*storage.SSTWriter
+	last    int // the span of the previous put (keys arrive in order)
 }
 
 func newSnapshotStager(eng storage.Engine, rangeID kvpb.RangeID, descs ...*kvpb.RangeDescriptor) (*snapshotStager, error) {
@@ -96,8 +97,14 @@ func mergeSpans(spans [][2][]byte) [][2][]byte {
 // put adds a snapshot key (user key uk) to the table of its span; keys of
 // one span must arrive in increasing order.
 func (st *snapshotStager) put(uk, ek, v []byte) error {
+	if st.last < len(st.spans) {
+		if sp := st.spans[st.last]; bytes.Compare(uk, sp[0]) >= 0 && bytes.Compare(uk, sp[1]) < 0 {
+			return storage.PutEngineKey(st.writers[st.last], ek, v)
+		}
+	}
 	for i, sp := range st.spans {
 		if bytes.Compare(uk, sp[0]) >= 0 && bytes.Compare(uk, sp[1]) < 0 {
+			st.last = i
 			return storage.PutEngineKey(st.writers[i], ek, v)
 		}
 	}
@@ -195,25 +202,21 @@ func (r *Replica) sendSnapshot(ctx context.Context, m *raftpb.Message, from, to 
 		if err := stream.Send(&kvpb.SnapshotChunk{Header: header}); err != nil {
 			return err
 		}
-		// A chunk's keys and values are copied into one buffer and its
-		// SnapshotKVs into one slice: a few allocations per chunk, not
-		// three per key. A transport may keep a sent chunk (the in-memory
-		// one hands it to the receiver), so each chunk gets fresh ones.
+		// A chunk's keys and values are copied into one buffer, reused for
+		// every chunk (Send does not keep it): no allocation per key.
 		limit := s.cfg.SnapshotChunkBytes
-		var buf []byte
+		buf := make([]byte, 0, limit+limit/8)
 		var kvs []kvpb.SnapshotKV
-		fresh := func() {
-			buf = make([]byte, 0, limit+limit/8)
-			kvs = make([]kvpb.SnapshotKV, 0, len(kvs)+len(kvs)/4+16)
-		}
-		fresh()
+		chunk := &kvpb.SnapshotChunk{}
 		flush := func(final bool) error {
-			chunk := &kvpb.SnapshotChunk{Kvs: make([]*kvpb.SnapshotKV, len(kvs)), Final: final}
+			chunk.Kvs = chunk.Kvs[:0]
 			for i := range kvs {
-				chunk.Kvs[i] = &kvs[i]
+				chunk.Kvs = append(chunk.Kvs, &kvs[i])
 			}
-			fresh()
-			return stream.Send(chunk)
+			chunk.Final = final
+			err := stream.Send(chunk)
+			buf, kvs = buf[:0], kvs[:0]
+			return err
 		}
 		for _, sp := range snapshotSpans(desc) {
 			it, err := storage.NewEngineIterator(snap, sp[0], sp[1])
