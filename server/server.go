@@ -145,14 +145,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.peers = s.kv
 	s.ds = s.kv.DistSender()
-	s.grpc = grpc.NewServer(
+	s.grpc = grpc.NewServer(append(ranges.GRPCServerOptions(),
 		// One raft message can carry a value close to the storage limit;
 		// gRPC's 4 MiB default would break the stream (the raft transport
 		// splits batches above 2 MiB).
 		grpc.MaxRecvMsgSize(maxRPCMessageBytes),
 		grpc.ChainUnaryInterceptor(clockUnaryServerInterceptor(s.clock)),
 		grpc.ChainStreamInterceptor(clockStreamServerInterceptor(s.clock)),
-	)
+	)...)
 	kvpb.RegisterInternalServer(s.grpc, &internalServer{s: s})
 	kvpb.RegisterAdminServer(s.grpc, &adminServer{s: s})
 	placementpb.RegisterPlacementServer(s.grpc, &placementServer{s: s})

@@ -261,7 +261,7 @@ func (c *Cluster) start(n *Node) {
 		c.Net.Register(n.ID, store)
 		return
 	}
-	srv := grpc.NewServer(grpc.MaxRecvMsgSize(64 << 20))
+	srv := grpc.NewServer(append(ranges.GRPCServerOptions(), grpc.MaxRecvMsgSize(64<<20))...)
 	kvpb.RegisterInternalServer(srv, ranges.NewInternalServer(store))
 	go func() { _ = srv.Serve(lis) }()
 	addr := lis.Addr().String()
