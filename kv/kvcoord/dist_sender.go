@@ -351,6 +351,14 @@ func (ds *DistSender) sendParts(ctx context.Context, ba *kvpb.BatchRequest, item
 		}
 	}
 	for j, ps := range partials {
+		if len(ps) == 1 && resps[j] == nil {
+			// One piece: the response is the transport's fresh copy
+			// (unmarshalled, or copied by the local fast path) and ours
+			// alone, so it is used as it is; combine would clone it (3%
+			// of a point SELECT's gateway CPU).
+			resps[j] = ps[0].resp
+			continue
+		}
 		rev := isReverse(ba.GetRequests()[j])
 		sort.Slice(ps, func(a, b int) bool {
 			c := bytes.Compare(ps[a].start, ps[b].start)
@@ -379,7 +387,9 @@ func (a *respAcc) add(br *kvpb.BatchResponse) {
 	a.ts = a.ts.Forward(br.GetTimestamp().HLC())
 	if t := br.GetTxn(); t != nil {
 		if a.txn == nil {
-			a.txn = t.Clone()
+			// The response is the transport's fresh copy and ours alone
+			// (see sendParts), so its txn is taken, not cloned.
+			a.txn = t
 		} else {
 			MergeTxn(a.txn, t)
 		}
