@@ -24,7 +24,8 @@ DURATION=${DURATION:-20s}
 ROWS=${ROWS:-10000}
 SYSTEMS=${SYSTEMS:-tessera postgres}
 HOST=127.0.0.1
-BASE=${BASE:-7433}                       # RPC ports BASE..BASE+2, SQL +100, HTTP +1000
+BASE=${BASE:-7433}                       # RPC ports BASE..BASE+2, SQL +100
+HTTPBASE=${HTTPBASE:-$((BASE + 1000))}   # HTTP (pprof) ports HTTPBASE..HTTPBASE+2
 RPC=($BASE $((BASE + 1)) $((BASE + 2)))
 SQL=($((BASE + 100)) $((BASE + 101)) $((BASE + 102)))
 PGPORT=${PGPORT:-7555}
@@ -49,7 +50,7 @@ case " $SYSTEMS " in *" tessera "*)
   JOIN=$(printf "$HOST:%s," "${RPC[@]}"); JOIN=${JOIN%,}
   for i in 1 2 3; do
     "$SERVER_BIN" start --store "$WORK/n$i" --listen "$HOST:${RPC[$((i-1))]}" --join "$JOIN" \
-      --http-addr "$HOST:$((RPC[$((i-1))] + 1000))" --sql-addr "$HOST:${SQL[$((i-1))]}" --insecure \
+      --http-addr "$HOST:$((HTTPBASE + i - 1))" --sql-addr "$HOST:${SQL[$((i-1))]}" --insecure \
       >>"$WORK/n$i.log" 2>&1 &
     pids+=($!)
   done
@@ -59,7 +60,7 @@ case " $SYSTEMS " in *" tessera "*)
     [ "${up:-0}" -ge 3 ] && break
     sleep 0.5
   done
-  echo "tessera: 3 nodes (pids ${pids[*]}), sql $TURL, pprof http://$HOST:$((RPC[0] + 1000))/debug/pprof/"
+  echo "tessera: 3 nodes (pids ${pids[*]}), sql $TURL, pprof http://$HOST:$HTTPBASE/debug/pprof/"
 ;; esac
 
 case " $SYSTEMS " in *" postgres "*)

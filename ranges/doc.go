@@ -122,7 +122,8 @@
 // Range-local raw keys are laid out by ranges/rangekeys; the raft log,
 // HardState and truncated state are served by ranges/raftstorage.
 // Snapshots (replica_snapshot.go) carry the replicated range-local keys,
-// the user data and its lock table from one engine snapshot, in chunks;
+// the user data and its lock table from one engine snapshot, in chunks
+// (each chunk's keys and values copied into one buffer);
 // the receiver streams them into sstables (one per span it clears, each
 // holding a ClearRange of its span and the snapshot's keys; written and
 // synced as the data arrives, off the Raft loop), lets raft accept the

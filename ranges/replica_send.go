@@ -456,8 +456,15 @@ func (r *Replica) notLeaseholderErrLocked() error {
 // NotLeaseholderError redirecting to the holder or leader. With no leader
 // it waits until one emerges or the context ends (UnavailableError).
 func (r *Replica) ensureLease(ctx context.Context) (*kvpb.Lease, error) {
-	poll := time.NewTimer(r.store.cfg.TickInterval)
-	defer poll.Stop()
+	// The poll timer is made only when there is something to wait for:
+	// every request checks the lease (twice), and a timer per check was a
+	// tenth of a point read's allocations.
+	var poll *time.Timer
+	defer func() {
+		if poll != nil {
+			poll.Stop()
+		}
+	}()
 	for {
 		now := r.store.cfg.Clock.Now()
 		r.mu.Lock()
@@ -509,7 +516,11 @@ func (r *Replica) ensureLease(ctx context.Context) (*kvpb.Lease, error) {
 		}
 		changed := r.mu.stateChanged
 		r.mu.Unlock()
-		poll.Reset(r.store.cfg.TickInterval)
+		if poll == nil {
+			poll = time.NewTimer(r.store.cfg.TickInterval)
+		} else {
+			poll.Reset(r.store.cfg.TickInterval)
+		}
 		select {
 		case <-changed:
 		case <-wait:

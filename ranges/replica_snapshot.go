@@ -53,6 +53,7 @@ func (in *incomingSnapshot) discard() {
 type snapshotStager struct {
 	spans   [][2][]byte // sorted, disjoint, user keys
 	writers []*storage.SSTWriter
+	last    int // the span of the previous put (keys arrive in order)
 }
 
 func newSnapshotStager(eng storage.Engine, rangeID kvpb.RangeID, descs ...*kvpb.RangeDescriptor) (*snapshotStager, error) {
@@ -96,8 +97,14 @@ func mergeSpans(spans [][2][]byte) [][2][]byte {
 // put adds a snapshot key (user key uk) to the table of its span; keys of
 // one span must arrive in increasing order.
 func (st *snapshotStager) put(uk, ek, v []byte) error {
+	if st.last < len(st.spans) {
+		if sp := st.spans[st.last]; bytes.Compare(uk, sp[0]) >= 0 && bytes.Compare(uk, sp[1]) < 0 {
+			return storage.PutEngineKey(st.writers[st.last], ek, v)
+		}
+	}
 	for i, sp := range st.spans {
 		if bytes.Compare(uk, sp[0]) >= 0 && bytes.Compare(uk, sp[1]) < 0 {
+			st.last = i
 			return storage.PutEngineKey(st.writers[i], ek, v)
 		}
 	}
@@ -195,8 +202,22 @@ func (r *Replica) sendSnapshot(ctx context.Context, m *raftpb.Message, from, to 
 		if err := stream.Send(&kvpb.SnapshotChunk{Header: header}); err != nil {
 			return err
 		}
+		// A chunk's keys and values are copied into one buffer, reused for
+		// every chunk (Send does not keep it): no allocation per key.
+		limit := s.cfg.SnapshotChunkBytes
+		buf := make([]byte, 0, limit+limit/8)
+		var kvs []kvpb.SnapshotKV
 		chunk := &kvpb.SnapshotChunk{}
-		size := 0
+		flush := func(final bool) error {
+			chunk.Kvs = chunk.Kvs[:0]
+			for i := range kvs {
+				chunk.Kvs = append(chunk.Kvs, &kvs[i])
+			}
+			chunk.Final = final
+			err := stream.Send(chunk)
+			buf, kvs = buf[:0], kvs[:0]
+			return err
+		}
 		for _, sp := range snapshotSpans(desc) {
 			it, err := storage.NewEngineIterator(snap, sp[0], sp[1])
 			if err != nil {
@@ -208,23 +229,33 @@ func (r *Replica) sendSnapshot(ctx context.Context, m *raftpb.Message, from, to 
 					it.Close()
 					return err
 				}
-				kv := &kvpb.SnapshotKV{Key: bytes.Clone(it.EngineKey()), Value: bytes.Clone(v)}
-				chunk.Kvs = append(chunk.Kvs, kv)
-				size += len(kv.Key) + len(kv.Value)
-				if size >= s.cfg.SnapshotChunkBytes {
-					if err := stream.Send(chunk); err != nil {
+				k := it.EngineKey()
+				if len(buf)+len(k)+len(v) > cap(buf) {
+					if len(kvs) > 0 {
+						if err := flush(false); err != nil {
+							it.Close()
+							return err
+						}
+					}
+					if len(k)+len(v) > cap(buf) {
+						buf = make([]byte, 0, len(k)+len(v))
+					}
+				}
+				n := len(buf)
+				buf = append(append(buf, k...), v...)
+				kvs = append(kvs, kvpb.SnapshotKV{Key: buf[n : n+len(k) : n+len(k)], Value: buf[n+len(k) : len(buf) : len(buf)]})
+				if len(buf) >= limit {
+					if err := flush(false); err != nil {
 						it.Close()
 						return err
 					}
-					chunk, size = &kvpb.SnapshotChunk{}, 0
 				}
 			}
 			if err := it.Close(); err != nil {
 				return err
 			}
 		}
-		chunk.Final = true
-		return stream.Send(chunk)
+		return flush(true)
 	}()
 	resp, err := stream.CloseAndRecv()
 	if sendErr != nil {

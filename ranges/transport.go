@@ -29,6 +29,9 @@ type Transport interface {
 
 // SnapshotStream is the sending side of one snapshot.
 type SnapshotStream interface {
+	// Send sends one chunk. The caller may reuse the chunk and the bytes
+	// it references once Send returns (the gRPC stream has marshalled it;
+	// the in-memory transport hands the receiver a copy).
 	Send(*kvpb.SnapshotChunk) error
 	// CloseAndRecv ends the stream and waits for the receiver's verdict.
 	CloseAndRecv() (*kvpb.SnapshotResponse, error)

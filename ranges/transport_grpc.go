@@ -108,7 +108,7 @@ func (t *GRPCTransport) conn(id kvpb.NodeID) (*grpc.ClientConn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: resolving %s: %w", ErrNodeUnreachable, id, err)
 	}
-	opts := append([]grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}, t.cfg.DialOptions...)
+	opts := append(append([]grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}, grpcDialOptions()...), t.cfg.DialOptions...)
 	c, err := grpc.NewClient(addr, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: dial %s at %s: %w", ErrNodeUnreachable, id, addr, err)

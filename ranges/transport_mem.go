@@ -3,6 +3,7 @@ package ranges
 import (
 	"context"
 	"fmt"
+	"google.golang.org/protobuf/proto"
 	"io"
 	"math/rand"
 	"sync"
@@ -251,7 +252,7 @@ type memSnapshotStream struct {
 
 func (s *memSnapshotStream) Send(c *kvpb.SnapshotChunk) error {
 	select {
-	case s.ch <- c:
+	case s.ch <- proto.Clone(c).(*kvpb.SnapshotChunk):
 		return nil
 	case <-s.ctx.Done():
 		return s.ctx.Err()

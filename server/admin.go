@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"slices"
 	"sync"
 
 	"google.golang.org/grpc/codes"
@@ -25,9 +24,18 @@ type adminServer struct {
 	s *Server
 }
 
-// Bootstrap creates a new cluster on this node (`tessera init`).
+// Bootstrap creates a new cluster on this node (`tessera init`), once a
+// majority of its --join nodes promised to take part in no other
+// bootstrap (collectPromises); a --join peer that belongs to a cluster
+// already fails it with AlreadyExists, as does this node's own ident.
 func (a *adminServer) Bootstrap(ctx context.Context, _ *kvpb.BootstrapRequest) (*kvpb.BootstrapResponse, error) {
 	s := a.s
+	// No join attempt runs meanwhile, and no second Bootstrap.
+	s.joinMu.Lock()
+	defer s.joinMu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, status.FromContextError(err).Err()
+	}
 	s.mu.Lock()
 	if s.mu.state != stateWaiting {
 		id := s.mu.ident
@@ -37,16 +45,19 @@ func (a *adminServer) Bootstrap(ctx context.Context, _ *kvpb.BootstrapRequest) (
 		}
 		return nil, status.Error(codes.AlreadyExists, "cluster already initialized (this node is joining it)")
 	}
-	s.mu.state = stateStarting
+	s.mu.initializing = true
 	s.mu.Unlock()
-
-	// A peer that already belongs to a cluster means this node should
-	// join it, not found another one.
-	if addr, ok := s.initializedPeer(ctx); ok {
+	defer func() {
 		s.mu.Lock()
-		s.mu.state = stateWaiting
+		s.mu.initializing = false
 		s.mu.Unlock()
-		return nil, status.Errorf(codes.AlreadyExists, "cluster already initialized (%s is a member; this node joins it)", addr)
+	}()
+	if err := s.collectPromises(ctx); err != nil {
+		s.log.Info("init refused", "err", err)
+		return nil, err
+	}
+	if h := s.cfg.Knobs.BeforeBootstrap; h != nil {
+		h()
 	}
 	ident, err := s.bootstrap(ctx)
 	if err != nil {
@@ -56,51 +67,22 @@ func (a *adminServer) Bootstrap(ctx context.Context, _ *kvpb.BootstrapRequest) (
 	return &kvpb.BootstrapResponse{ClusterId: ident.GetClusterId(), NodeId: ident.GetNodeId(), StoreId: ident.GetStoreId()}, nil
 }
 
-// initializedPeer asks the --join peers whether they belong to a cluster
-// (their node status names a node ID); unreachable peers are skipped.
-func (s *Server) initializedPeer(ctx context.Context) (addr string, ok bool) {
-	type answer struct {
-		addr string
-		ok   bool
-	}
-	var peers []string
-	for _, a := range s.cfg.Join {
-		if a != s.addr && a != s.lis.Addr().String() {
-			peers = append(peers, a)
-		}
-	}
-	answers := make(chan answer, len(peers))
-	for _, a := range peers {
-		go func() {
-			conn, err := s.peers.Conn(a)
-			if err != nil {
-				answers <- answer{a, false}
-				return
-			}
-			cctx, cancel := context.WithTimeout(ctx, 2*s.cfg.Knobs.PeerTimeout)
-			defer cancel()
-			resp, err := kvpb.NewAdminClient(conn).NodeStatus(cctx, &kvpb.NodeStatusRequest{})
-			member := err == nil && slices.ContainsFunc(resp.GetNodes(), func(n *kvpb.NodeStatus) bool { return n.GetDesc().GetNodeId() != 0 })
-			answers <- answer{a, member}
-		}()
-	}
-	for range peers {
-		if a := <-answers; a.ok {
-			return a.addr, true
-		}
-	}
-	return "", false
-}
-
 func (s *Server) bootstrap(ctx context.Context) (*kvpb.StoreIdent, error) {
 	cid, err := newClusterID()
 	if err != nil {
 		return nil, err
 	}
 	ident := &kvpb.StoreIdent{ClusterId: cid, NodeId: 1, StoreId: 1}
+	s.mu.Lock()
+	s.mu.state = stateStarting
+	s.mu.Unlock()
 	if err := ranges.WriteStoreIdent(s.eng, ident); err != nil {
 		return nil, err
 	}
+	s.mu.Lock()
+	s.mu.clusterID = cid
+	s.mu.Unlock()
+	s.clearPromise()
 	if _, err := ranges.BootstrapFirstRange(s.eng, ident); err != nil {
 		return nil, err
 	}

@@ -94,6 +94,12 @@ type Knobs struct {
 	// ranges.DefaultGCInterval, 10m); negative turns the periodic queue
 	// off (tests then call Server.RunGC).
 	GCInterval time.Duration
+	// JoinGate (tests only), if set, holds the join loop back until it is
+	// closed: the node stays out of a cluster unless init reaches it.
+	JoinGate <-chan struct{}
+	// BeforeBootstrap (tests only), if set, runs in Bootstrap once the
+	// init promises are in, before the node bootstraps.
+	BeforeBootstrap func()
 }
 
 func newServerClock(cfg Config) *hlc.Clock {

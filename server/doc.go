@@ -10,10 +10,11 @@
 //     starts its ranges.Store at once and recovers every replica it had.
 //   - A new store serves RPC but no data. It asks each --join address to
 //     let it join (Admin.Join) until one that belongs to a cluster answers
-//     with a node ID, or until `tessera init` reaches it (Admin.Init), which
-//     bootstraps a new cluster here: node 1, store 1, and range 1 covering
-//     the whole key space with this store as its only voter. A second init,
-//     on any node of a cluster, fails with "already initialized".
+//     with a node ID, or until `tessera init` reaches it (Admin.Bootstrap),
+//     which bootstraps a new cluster here: node 1, store 1, and range 1
+//     covering the whole key space with this store as its only voter. A
+//     second init, on any node of a cluster, fails with "already
+//     initialized" (see Init below).
 //   - Join is served by an initialized node: it allocates the node ID with
 //     an Increment on a system key and records the new node's address in
 //     the node registry (system keys), through the kv client, so both are
@@ -26,6 +27,29 @@
 //     service (placementpb: store status, liveness, settings, drain,
 //     membership, explain, scatter). With Knobs.DisablePlacementDriver the
 //     node instead up-replicates the ranges it holds the lease of.
+//
+// # Init
+//
+// Before it bootstraps, a node asks each of its --join peers for an init
+// promise (Admin.InitPromise, initpromise.go) and votes itself. A peer
+// refuses if it belongs to a cluster (the init fails with AlreadyExists,
+// "cluster already initialized at <addr>"), if an init runs on it, or if
+// it promised another initiator that is still bootstrapping, a member of
+// a cluster, or unreachable (it asks that node's Admin.InitState; only
+// "neither" voids the promise). Otherwise it grants, records the promise
+// in TESSERA-INIT-PROMISE and keeps it until it joins a cluster or the
+// initiator releases it. The node bootstraps only with the votes of a
+// majority of its --join list counting itself, else it releases what it
+// got and fails with Unavailable (the CLI retries until its --timeout).
+//
+// Guarantee: among nodes started with the same --join list, at most one
+// init ever bootstraps, concurrent or not, because two majorities share
+// a node and a node promises one initiator at a time, durably, until it
+// is in that initiator's cluster. The price: init needs a majority of the
+// --join nodes up, and a node whose promise is held by an initiator that
+// is unreachable refuses other inits until that node answers (or the
+// promise file is removed by hand). A node's own join attempts and its
+// Bootstrap exclude each other (Server.joinMu).
 //
 // # Forwarding
 //
@@ -75,4 +99,7 @@
 // Server.mu guards the node's state machine (waiting → bootstrapping/joining
 // → running) and the running Store pointer; addressBook.mu guards the map.
 // Both are leaves: no RPC, Raft proposal or fsync happens under either.
+// Server.joinMu (a join attempt or a Bootstrap, across their RPCs) and
+// Server.promise.mu (the init promise, across its file write and one
+// InitState call) are taken before Server.mu, never under it.
 package server

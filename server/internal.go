@@ -155,7 +155,7 @@ func (l localBatches) SendLocal(ctx context.Context, rep *kvpb.ReplicaDescriptor
 	}
 	out, _ := metadata.FromOutgoingContext(ctx)
 	ictx := metadata.NewIncomingContext(metadata.NewOutgoingContext(ctx, nil), out.Copy())
-	br, err := (&internalServer{s: l.s}).Batch(ictx, proto.Clone(ba).(*kvpb.BatchRequest))
+	br, err := (&internalServer{s: l.s}).Batch(ictx, kvpb.CloneBatch(ba))
 	if err == nil && br == nil {
 		err = errors.New("server: local batch returned no response")
 	}

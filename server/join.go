@@ -9,8 +9,16 @@ import (
 )
 
 // joinLoop asks the --join addresses, in turn, to admit this node, until
-// one does, the node is bootstrapped by `init`, or the server stops.
+// one does, the node is bootstrapped by `init`, or the server stops. It
+// pauses while an init runs here (joinMu).
 func (s *Server) joinLoop() {
+	if g := s.cfg.Knobs.JoinGate; g != nil {
+		select {
+		case <-g:
+		case <-s.stopper:
+			return
+		}
+	}
 	logged := time.Time{}
 	for {
 		s.mu.Lock()
@@ -19,26 +27,38 @@ func (s *Server) joinLoop() {
 		if st != stateWaiting {
 			return
 		}
-		for _, addr := range s.cfg.Join {
-			if addr == s.addr || addr == s.lis.Addr().String() {
-				continue
-			}
-			resp, err := s.tryJoin(addr)
-			if err != nil {
-				if time.Since(logged) > 10*time.Second {
-					s.log.Info("waiting to join a cluster (or for tessera init)", "last", addr, "err", err)
-					logged = time.Now()
-				}
-				continue
-			}
-			if done := s.joined(resp); done {
+		for _, addr := range s.joinPeers() {
+			done, err := s.joinOnce(addr)
+			if done {
 				return
+			}
+			if err != nil && time.Since(logged) > 10*time.Second {
+				s.log.Info("waiting to join a cluster (or for tessera init)", "last", addr, "err", err)
+				logged = time.Now()
 			}
 		}
 		if !s.sleep(s.cfg.Knobs.JoinInterval) {
 			return
 		}
 	}
+}
+
+// joinOnce asks addr to admit this node, unless an init runs here or the
+// node moved on; done means the loop ends.
+func (s *Server) joinOnce(addr string) (done bool, err error) {
+	s.joinMu.Lock()
+	defer s.joinMu.Unlock()
+	s.mu.Lock()
+	st := s.mu.state
+	s.mu.Unlock()
+	if st != stateWaiting {
+		return true, nil
+	}
+	resp, err := s.tryJoin(addr)
+	if err != nil {
+		return false, err
+	}
+	return s.joined(resp), nil
 }
 
 func (s *Server) tryJoin(addr string) (*kvpb.JoinResponse, error) {
@@ -73,6 +93,10 @@ func (s *Server) joined(resp *kvpb.JoinResponse) bool {
 		s.mu.Unlock()
 		return false
 	}
+	s.mu.Lock()
+	s.mu.clusterID = ident.GetClusterId()
+	s.mu.Unlock()
+	s.clearPromise()
 	if err := s.book.save(); err != nil {
 		s.log.Warn("saving address book", "err", err)
 	}

@@ -72,9 +72,24 @@ type Server struct {
 		m map[kvpb.RangeID]cachedSplitKey
 	}
 
+	// joinMu serialises join attempts and Bootstrap (held across their
+	// RPCs; taken before mu or promise.mu).
+	joinMu sync.Mutex
+	// promise is the init promise this node gave (initpromise.go); mu is
+	// held across the promise file's writes and the vote's InitState
+	// call, and is taken before Server.mu.
+	promise struct {
+		mu sync.Mutex
+		p  initPromise
+	}
+
 	mu struct {
 		sync.Mutex
-		state     state
+		state state
+		// initializing: a Bootstrap runs on this node.
+		initializing bool
+		// clusterID is set once the node's ident is written (or read).
+		clusterID string
 		ident     *kvpb.StoreIdent
 		store     *ranges.Store
 		transport *ranges.GRPCTransport
@@ -145,19 +160,25 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.peers = s.kv
 	s.ds = s.kv.DistSender()
-	s.grpc = grpc.NewServer(
+	s.grpc = grpc.NewServer(append(ranges.GRPCServerOptions(),
 		// One raft message can carry a value close to the storage limit;
 		// gRPC's 4 MiB default would break the stream (the raft transport
 		// splits batches above 2 MiB).
 		grpc.MaxRecvMsgSize(maxRPCMessageBytes),
 		grpc.ChainUnaryInterceptor(clockUnaryServerInterceptor(s.clock)),
 		grpc.ChainStreamInterceptor(clockStreamServerInterceptor(s.clock)),
-	)
+	)...)
 	kvpb.RegisterInternalServer(s.grpc, &internalServer{s: s})
 	kvpb.RegisterAdminServer(s.grpc, &adminServer{s: s})
 	placementpb.RegisterPlacementServer(s.grpc, &placementServer{s: s})
 	if found {
 		s.mu.ident = ident
+		s.mu.clusterID = ident.GetClusterId()
+	} else if err := s.loadPromise(); err != nil {
+		s.kv.Close()
+		lis.Close()
+		eng.Close()
+		return nil, err
 	}
 	if err := s.listenSQL(); err != nil {
 		s.kv.Close()

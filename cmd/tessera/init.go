@@ -20,8 +20,12 @@ func init() {
 		Short: "Bootstrap a new cluster on the node at --host",
 		Long: `Bootstrap a new cluster on the node at --host: it becomes node 1 and holds
 range 1, covering the whole key space; the range is replicated to three nodes
-as soon as three have joined. init waits (up to --timeout) for the node to
-answer. On a cluster that is already initialized it fails with exit status 3.`,
+as soon as three have joined. The node bootstraps only once a majority of
+the nodes in its --join list (itself included) are up and promise to take
+part in no other init, so two inits never create two clusters; init waits
+(up to --timeout) for the node and that majority to answer. On a cluster
+that is already initialized, or when a --join peer of the node already is,
+it fails with exit status 3.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			addr, err := parseAddr(host)

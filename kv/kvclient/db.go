@@ -191,6 +191,9 @@ func (db *DB) sendNonTxn(ctx context.Context, reqs []*kvpb.RequestUnion) ([]*kvp
 // ErrUnavailable and unknown outcomes with ErrAmbiguousResult, keeping
 // the detail (errors.As still finds the kvpb error).
 func classify(ctx context.Context, err error) error {
+	if err == nil {
+		return nil // errors.As below would allocate its targets
+	}
 	var (
 		una *kvpb.UnavailableError
 		amb *kvpb.AmbiguousResultError

@@ -24,6 +24,7 @@ type inflightTransport struct {
 	cur, max         int // ranges
 	curRPCs, maxRPCs int
 	parts            int // BatchParts RPCs sent
+	sent             int // Batch RPCs sent
 }
 
 func (t *inflightTransport) enter(n int) func() {
@@ -52,6 +53,9 @@ func (t *inflightTransport) resetRPCs() int {
 
 func (t *inflightTransport) SendTo(ctx context.Context, rep *kvpb.ReplicaDescriptor, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
 	defer t.enter(1)()
+	t.mu.Lock()
+	t.sent++
+	t.mu.Unlock()
 	return t.Transport.SendTo(ctx, rep, ba)
 }
 
@@ -480,4 +484,66 @@ func TestTrimToLimits(t *testing.T) {
 	require.Equal(t, []string{"d", "c"}, rowKeys(got.GetRows()))
 	require.Equal(t, "a", string(got.GetResumeSpan().GetKey()))
 	require.Equal(t, "b\x00", string(got.GetResumeSpan().GetEndKey()))
+}
+
+// TestSingleRangeBatchOneRPC: a batch whose spans all lie in one cached
+// range is sent whole, limits included (one RPC, where the walk sends its
+// point reads, then each range of its scans), and answers as the walk
+// does; a batch over two ranges still walks them.
+func TestSingleRangeBatchOneRPC(t *testing.T) {
+	f := newFixture(t, 3, []uint64{1, 2, 3})
+	f.split([]byte("b"))
+	f.split([]byte("c"))
+	ds, tr := newCountingSender(t, f, Config{LimitedScanFanOut: 1})
+	var reqs []*kvpb.RequestUnion
+	for _, k := range []string{"a1", "a2", "a3", "a4", "b1", "b2", "b3"} {
+		reqs = append(reqs, put(k, "v"+k))
+	}
+	send(t, ds, reqs...)
+	send(t, ds, scan("a", "c", 0, 0)) // warm the cache
+	count := func() int {
+		tr.mu.Lock()
+		defer tr.mu.Unlock()
+		n := tr.sent
+		tr.sent = 0
+		return n
+	}
+	count()
+
+	br := send(t, ds, get("a4"), scan("a", "b", 2, 0), scan("a2", "a4", 1, 0), get("a9"))
+	require.Equal(t, 1, count(), "one range: one RPC")
+	require.Equal(t, "va4", string(br.GetResponses()[0].GetGet().GetValue()))
+	sc := br.GetResponses()[1].GetScan()
+	require.Equal(t, []string{"a1", "a2"}, rowKeys(sc.GetRows()))
+	require.Equal(t, "a3", string(sc.GetResumeSpan().GetKey()))
+	require.Equal(t, "b", string(sc.GetResumeSpan().GetEndKey()))
+	sc = br.GetResponses()[2].GetScan()
+	require.Equal(t, []string{"a2"}, rowKeys(sc.GetRows()))
+	require.Equal(t, "a3", string(sc.GetResumeSpan().GetKey()))
+	require.False(t, br.GetResponses()[3].GetGet().GetFound())
+	br = send(t, ds, get("a1"), rscan("a", "b", 1, 0))
+	require.Equal(t, 1, count())
+	rs := br.GetResponses()[1].GetReverseScan()
+	require.Equal(t, []string{"a4"}, rowKeys(rs.GetRows()))
+	require.Equal(t, "a", string(rs.GetResumeSpan().GetKey()))
+
+	// Unlimited scan to the range's end: no resume span.
+	br = send(t, ds, scan("a", "b", 0, 0))
+	require.Equal(t, 1, count())
+	require.Len(t, br.GetResponses()[0].GetScan().GetRows(), 4)
+	require.Nil(t, br.GetResponses()[0].GetScan().GetResumeSpan())
+
+	// Over two ranges: the walk (the point read, then the scan's range).
+	br = send(t, ds, get("b1"), scan("a", "b", 2, 0))
+	require.Equal(t, 2, count(), "two ranges: the walk")
+	require.Equal(t, "vb1", string(br.GetResponses()[0].GetGet().GetValue()))
+	require.Equal(t, []string{"a1", "a2"}, rowKeys(br.GetResponses()[1].GetScan().GetRows()))
+
+	// A range split behind the cache: the batch is divided again and
+	// still answered.
+	f.split([]byte("a3"))
+	br = send(t, ds, get("a4"), scan("a", "b", 3, 0))
+	require.Equal(t, "va4", string(br.GetResponses()[0].GetGet().GetValue()))
+	require.Equal(t, []string{"a1", "a2", "a3"}, rowKeys(br.GetResponses()[1].GetScan().GetRows()))
+	require.Equal(t, "a4", string(br.GetResponses()[1].GetScan().GetResumeSpan().GetKey()))
 }

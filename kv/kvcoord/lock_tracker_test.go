@@ -3,9 +3,11 @@ package kvcoord
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/kvpb"
 )
 
@@ -43,4 +45,55 @@ func TestLockTrackerLockingReads(t *testing.T) {
 	require.True(t, covered(&kvpb.Span{Key: []byte("b")}, []*kvpb.Span{{Key: []byte("a"), EndKey: []byte("c")}}))
 	require.False(t, covered(&kvpb.Span{Key: []byte("b"), EndKey: []byte("d")}, []*kvpb.Span{{Key: []byte("a"), EndKey: []byte("c")}}))
 	require.False(t, covered(&kvpb.Span{Key: []byte("a"), EndKey: []byte("b")}, []*kvpb.Span{{Key: []byte("a")}}))
+}
+
+// countingSender answers every batch with empty responses of the right
+// kinds and counts the batches and their EndTxns.
+type countingSender struct{ batches, endTxns int }
+
+func (c *countingSender) Send(_ context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
+	c.batches++
+	br := &kvpb.BatchResponse{Txn: ba.GetHeader().GetTxn().Clone()}
+	for _, r := range ba.GetRequests() {
+		if r.GetEndTxn() != nil {
+			c.endTxns++
+		}
+		br.Responses = append(br.Responses, emptyResponse(r))
+	}
+	return br, nil
+}
+
+// TestCommitReadOnly: a transaction that only read commits without a
+// batch (commitReadOnly) and is then finalized like one committed by the
+// stack; one that wrote, or took a lock, sends its EndTxn.
+func TestCommitReadOnly(t *testing.T) {
+	ctx := context.Background()
+	ex := kvpb.KeyLocking_KEY_LOCKING_EXCLUSIVE
+	for _, tc := range []struct {
+		name    string
+		reqs    []*kvpb.RequestUnion
+		endTxns int
+	}{
+		{"reads", []*kvpb.RequestUnion{kvpb.NewGet([]byte("a")), kvpb.NewScan([]byte("b"), []byte("c"), 0)}, 0},
+		{"write", []*kvpb.RequestUnion{kvpb.NewGet([]byte("a")), kvpb.NewPut([]byte("b"), []byte("v"))}, 1},
+		{"lock", []*kvpb.RequestUnion{kvpb.NewGet([]byte("a")).WithLocking(ex)}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &countingSender{}
+			f := NewTxnFactory(TxnConfig{Sender: s, Clock: hlc.NewWallClock(0), HeartbeatInterval: time.Hour})
+			defer f.Close()
+			txn := f.NewTxn("t")
+			_, err := txn.Send(ctx, &kvpb.BatchRequest{Requests: tc.reqs})
+			require.NoError(t, err)
+			require.NoError(t, txn.Commit(ctx))
+			require.Equal(t, tc.endTxns, s.endTxns)
+			require.Equal(t, 1+tc.endTxns, s.batches)
+			require.Equal(t, kvpb.TransactionStatus_COMMITTED, txn.Txn().GetStatus())
+			// Finalized: a second commit and further reads are refused.
+			require.Error(t, txn.Commit(ctx))
+			_, err = txn.Send(ctx, &kvpb.BatchRequest{Requests: []*kvpb.RequestUnion{kvpb.NewGet([]byte("a"))}})
+			require.Error(t, err)
+			require.Equal(t, 1+tc.endTxns, s.batches)
+		})
+	}
 }

@@ -178,6 +178,239 @@ func (x *BootstrapResponse) GetStoreId() uint64 {
 	return 0
 }
 
+// InitPromiseRequest is sent by a node that `tessera init` is
+// bootstrapping to each of its --join peers before it bootstraps: the
+// peer promises (granted) to take part in no other bootstrap, by itself
+// or by a third node, until it joins a cluster. The initiator bootstraps
+// only with the promises of a majority of its --join list (itself
+// included), so two inits can never both bootstrap. release drops a
+// promise the initiator no longer needs (its init failed); attempt tells
+// one init attempt's promise from another's, so that a late release
+// never drops a newer promise.
+type InitPromiseRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Initiator     string                 `protobuf:"bytes,1,opt,name=initiator,proto3" json:"initiator,omitempty"`
+	Release       bool                   `protobuf:"varint,2,opt,name=release,proto3" json:"release,omitempty"`
+	Attempt       uint64                 `protobuf:"varint,3,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InitPromiseRequest) Reset() {
+	*x = InitPromiseRequest{}
+	mi := &file_kv_kvpb_admin_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InitPromiseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InitPromiseRequest) ProtoMessage() {}
+
+func (x *InitPromiseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_admin_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InitPromiseRequest.ProtoReflect.Descriptor instead.
+func (*InitPromiseRequest) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *InitPromiseRequest) GetInitiator() string {
+	if x != nil {
+		return x.Initiator
+	}
+	return ""
+}
+
+func (x *InitPromiseRequest) GetRelease() bool {
+	if x != nil {
+		return x.Release
+	}
+	return false
+}
+
+func (x *InitPromiseRequest) GetAttempt() uint64 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+// InitPromiseResponse: granted, or refused because the peer belongs to a
+// cluster (cluster_id set; member is where it learned that: itself, or
+// the node it had promised and that bootstrapped), or because another
+// init holds its promise or runs on it (busy_with names that node).
+type InitPromiseResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Granted       bool                   `protobuf:"varint,1,opt,name=granted,proto3" json:"granted,omitempty"`
+	ClusterId     string                 `protobuf:"bytes,2,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"`
+	Member        string                 `protobuf:"bytes,3,opt,name=member,proto3" json:"member,omitempty"`
+	BusyWith      string                 `protobuf:"bytes,4,opt,name=busy_with,json=busyWith,proto3" json:"busy_with,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InitPromiseResponse) Reset() {
+	*x = InitPromiseResponse{}
+	mi := &file_kv_kvpb_admin_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InitPromiseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InitPromiseResponse) ProtoMessage() {}
+
+func (x *InitPromiseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_admin_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InitPromiseResponse.ProtoReflect.Descriptor instead.
+func (*InitPromiseResponse) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *InitPromiseResponse) GetGranted() bool {
+	if x != nil {
+		return x.Granted
+	}
+	return false
+}
+
+func (x *InitPromiseResponse) GetClusterId() string {
+	if x != nil {
+		return x.ClusterId
+	}
+	return ""
+}
+
+func (x *InitPromiseResponse) GetMember() string {
+	if x != nil {
+		return x.Member
+	}
+	return ""
+}
+
+func (x *InitPromiseResponse) GetBusyWith() string {
+	if x != nil {
+		return x.BusyWith
+	}
+	return ""
+}
+
+// InitStateRequest asks a node where it stands in its life: a member of
+// a cluster, being bootstrapped or joining, or neither.
+type InitStateRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InitStateRequest) Reset() {
+	*x = InitStateRequest{}
+	mi := &file_kv_kvpb_admin_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InitStateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InitStateRequest) ProtoMessage() {}
+
+func (x *InitStateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_admin_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InitStateRequest.ProtoReflect.Descriptor instead.
+func (*InitStateRequest) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{4}
+}
+
+type InitStateResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// cluster_id is set once the node belongs to a cluster.
+	ClusterId string `protobuf:"bytes,1,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"`
+	// busy: a bootstrap (`tessera init`) or a join is in progress on it.
+	Busy          bool `protobuf:"varint,2,opt,name=busy,proto3" json:"busy,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InitStateResponse) Reset() {
+	*x = InitStateResponse{}
+	mi := &file_kv_kvpb_admin_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InitStateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InitStateResponse) ProtoMessage() {}
+
+func (x *InitStateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_kvpb_admin_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InitStateResponse.ProtoReflect.Descriptor instead.
+func (*InitStateResponse) Descriptor() ([]byte, []int) {
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *InitStateResponse) GetClusterId() string {
+	if x != nil {
+		return x.ClusterId
+	}
+	return ""
+}
+
+func (x *InitStateResponse) GetBusy() bool {
+	if x != nil {
+		return x.Busy
+	}
+	return false
+}
+
 // JoinRequest is sent by a new node to a member: it gets IDs allocated
 // and is told the cluster ID.
 type JoinRequest struct {
@@ -189,7 +422,7 @@ type JoinRequest struct {
 
 func (x *JoinRequest) Reset() {
 	*x = JoinRequest{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[2]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -201,7 +434,7 @@ func (x *JoinRequest) String() string {
 func (*JoinRequest) ProtoMessage() {}
 
 func (x *JoinRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[2]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -214,7 +447,7 @@ func (x *JoinRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinRequest.ProtoReflect.Descriptor instead.
 func (*JoinRequest) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{2}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *JoinRequest) GetAddress() string {
@@ -236,7 +469,7 @@ type JoinResponse struct {
 
 func (x *JoinResponse) Reset() {
 	*x = JoinResponse{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[3]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -248,7 +481,7 @@ func (x *JoinResponse) String() string {
 func (*JoinResponse) ProtoMessage() {}
 
 func (x *JoinResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[3]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -261,7 +494,7 @@ func (x *JoinResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinResponse.ProtoReflect.Descriptor instead.
 func (*JoinResponse) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{3}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *JoinResponse) GetClusterId() string {
@@ -306,7 +539,7 @@ type NodeStatus struct {
 
 func (x *NodeStatus) Reset() {
 	*x = NodeStatus{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[4]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -318,7 +551,7 @@ func (x *NodeStatus) String() string {
 func (*NodeStatus) ProtoMessage() {}
 
 func (x *NodeStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[4]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -331,7 +564,7 @@ func (x *NodeStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeStatus.ProtoReflect.Descriptor instead.
 func (*NodeStatus) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{4}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *NodeStatus) GetDesc() *NodeDescriptor {
@@ -384,7 +617,7 @@ type NodeStatusRequest struct {
 
 func (x *NodeStatusRequest) Reset() {
 	*x = NodeStatusRequest{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[5]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -396,7 +629,7 @@ func (x *NodeStatusRequest) String() string {
 func (*NodeStatusRequest) ProtoMessage() {}
 
 func (x *NodeStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[5]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -409,7 +642,7 @@ func (x *NodeStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeStatusRequest.ProtoReflect.Descriptor instead.
 func (*NodeStatusRequest) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{5}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{9}
 }
 
 type NodeStatusResponse struct {
@@ -421,7 +654,7 @@ type NodeStatusResponse struct {
 
 func (x *NodeStatusResponse) Reset() {
 	*x = NodeStatusResponse{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[6]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -433,7 +666,7 @@ func (x *NodeStatusResponse) String() string {
 func (*NodeStatusResponse) ProtoMessage() {}
 
 func (x *NodeStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[6]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -446,7 +679,7 @@ func (x *NodeStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeStatusResponse.ProtoReflect.Descriptor instead.
 func (*NodeStatusResponse) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{6}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *NodeStatusResponse) GetNodes() []*NodeStatus {
@@ -467,7 +700,7 @@ type ReplicaTarget struct {
 
 func (x *ReplicaTarget) Reset() {
 	*x = ReplicaTarget{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[7]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -479,7 +712,7 @@ func (x *ReplicaTarget) String() string {
 func (*ReplicaTarget) ProtoMessage() {}
 
 func (x *ReplicaTarget) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[7]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -492,7 +725,7 @@ func (x *ReplicaTarget) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplicaTarget.ProtoReflect.Descriptor instead.
 func (*ReplicaTarget) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{7}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ReplicaTarget) GetNodeId() uint64 {
@@ -519,7 +752,7 @@ type ReplicaChange struct {
 
 func (x *ReplicaChange) Reset() {
 	*x = ReplicaChange{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[8]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -531,7 +764,7 @@ func (x *ReplicaChange) String() string {
 func (*ReplicaChange) ProtoMessage() {}
 
 func (x *ReplicaChange) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[8]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -544,7 +777,7 @@ func (x *ReplicaChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplicaChange.ProtoReflect.Descriptor instead.
 func (*ReplicaChange) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{8}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ReplicaChange) GetType() ReplicaChangeType {
@@ -574,7 +807,7 @@ type ChangeReplicasRequest struct {
 
 func (x *ChangeReplicasRequest) Reset() {
 	*x = ChangeReplicasRequest{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[9]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -586,7 +819,7 @@ func (x *ChangeReplicasRequest) String() string {
 func (*ChangeReplicasRequest) ProtoMessage() {}
 
 func (x *ChangeReplicasRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[9]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -599,7 +832,7 @@ func (x *ChangeReplicasRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeReplicasRequest.ProtoReflect.Descriptor instead.
 func (*ChangeReplicasRequest) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{9}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ChangeReplicasRequest) GetRangeId() uint64 {
@@ -632,7 +865,7 @@ type ChangeReplicasResponse struct {
 
 func (x *ChangeReplicasResponse) Reset() {
 	*x = ChangeReplicasResponse{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[10]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -644,7 +877,7 @@ func (x *ChangeReplicasResponse) String() string {
 func (*ChangeReplicasResponse) ProtoMessage() {}
 
 func (x *ChangeReplicasResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[10]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -657,7 +890,7 @@ func (x *ChangeReplicasResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeReplicasResponse.ProtoReflect.Descriptor instead.
 func (*ChangeReplicasResponse) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{10}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ChangeReplicasResponse) GetDesc() *RangeDescriptor {
@@ -677,7 +910,7 @@ type TransferLeaseRequest struct {
 
 func (x *TransferLeaseRequest) Reset() {
 	*x = TransferLeaseRequest{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[11]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -689,7 +922,7 @@ func (x *TransferLeaseRequest) String() string {
 func (*TransferLeaseRequest) ProtoMessage() {}
 
 func (x *TransferLeaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[11]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -702,7 +935,7 @@ func (x *TransferLeaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransferLeaseRequest.ProtoReflect.Descriptor instead.
 func (*TransferLeaseRequest) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{11}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *TransferLeaseRequest) GetRangeId() uint64 {
@@ -728,7 +961,7 @@ type TransferLeaseResponse struct {
 
 func (x *TransferLeaseResponse) Reset() {
 	*x = TransferLeaseResponse{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[12]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -740,7 +973,7 @@ func (x *TransferLeaseResponse) String() string {
 func (*TransferLeaseResponse) ProtoMessage() {}
 
 func (x *TransferLeaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[12]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -753,7 +986,7 @@ func (x *TransferLeaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransferLeaseResponse.ProtoReflect.Descriptor instead.
 func (*TransferLeaseResponse) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{12}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *TransferLeaseResponse) GetLease() *Lease {
@@ -790,7 +1023,7 @@ type RangeInfo struct {
 
 func (x *RangeInfo) Reset() {
 	*x = RangeInfo{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[13]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -802,7 +1035,7 @@ func (x *RangeInfo) String() string {
 func (*RangeInfo) ProtoMessage() {}
 
 func (x *RangeInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[13]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -815,7 +1048,7 @@ func (x *RangeInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RangeInfo.ProtoReflect.Descriptor instead.
 func (*RangeInfo) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{13}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RangeInfo) GetDesc() *RangeDescriptor {
@@ -926,7 +1159,7 @@ type RangeInfoRequest struct {
 
 func (x *RangeInfoRequest) Reset() {
 	*x = RangeInfoRequest{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[14]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -938,7 +1171,7 @@ func (x *RangeInfoRequest) String() string {
 func (*RangeInfoRequest) ProtoMessage() {}
 
 func (x *RangeInfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[14]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -951,7 +1184,7 @@ func (x *RangeInfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RangeInfoRequest.ProtoReflect.Descriptor instead.
 func (*RangeInfoRequest) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{14}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RangeInfoRequest) GetRangeId() uint64 {
@@ -970,7 +1203,7 @@ type RangeInfoResponse struct {
 
 func (x *RangeInfoResponse) Reset() {
 	*x = RangeInfoResponse{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[15]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -982,7 +1215,7 @@ func (x *RangeInfoResponse) String() string {
 func (*RangeInfoResponse) ProtoMessage() {}
 
 func (x *RangeInfoResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[15]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -995,7 +1228,7 @@ func (x *RangeInfoResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RangeInfoResponse.ProtoReflect.Descriptor instead.
 func (*RangeInfoResponse) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{15}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RangeInfoResponse) GetRanges() []*RangeInfo {
@@ -1025,7 +1258,7 @@ type AdminSplitRequest struct {
 
 func (x *AdminSplitRequest) Reset() {
 	*x = AdminSplitRequest{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[16]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1037,7 +1270,7 @@ func (x *AdminSplitRequest) String() string {
 func (*AdminSplitRequest) ProtoMessage() {}
 
 func (x *AdminSplitRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[16]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1050,7 +1283,7 @@ func (x *AdminSplitRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminSplitRequest.ProtoReflect.Descriptor instead.
 func (*AdminSplitRequest) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{16}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *AdminSplitRequest) GetSplitKey() []byte {
@@ -1084,7 +1317,7 @@ type AdminSplitResponse struct {
 
 func (x *AdminSplitResponse) Reset() {
 	*x = AdminSplitResponse{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[17]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1096,7 +1329,7 @@ func (x *AdminSplitResponse) String() string {
 func (*AdminSplitResponse) ProtoMessage() {}
 
 func (x *AdminSplitResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[17]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1109,7 +1342,7 @@ func (x *AdminSplitResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminSplitResponse.ProtoReflect.Descriptor instead.
 func (*AdminSplitResponse) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{17}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *AdminSplitResponse) GetLeft() *RangeDescriptor {
@@ -1137,7 +1370,7 @@ type AdminMergeRequest struct {
 
 func (x *AdminMergeRequest) Reset() {
 	*x = AdminMergeRequest{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[18]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1149,7 +1382,7 @@ func (x *AdminMergeRequest) String() string {
 func (*AdminMergeRequest) ProtoMessage() {}
 
 func (x *AdminMergeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[18]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1162,7 +1395,7 @@ func (x *AdminMergeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminMergeRequest.ProtoReflect.Descriptor instead.
 func (*AdminMergeRequest) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{18}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *AdminMergeRequest) GetRangeId() uint64 {
@@ -1181,7 +1414,7 @@ type AdminMergeResponse struct {
 
 func (x *AdminMergeResponse) Reset() {
 	*x = AdminMergeResponse{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[19]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1193,7 +1426,7 @@ func (x *AdminMergeResponse) String() string {
 func (*AdminMergeResponse) ProtoMessage() {}
 
 func (x *AdminMergeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[19]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1206,7 +1439,7 @@ func (x *AdminMergeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminMergeResponse.ProtoReflect.Descriptor instead.
 func (*AdminMergeResponse) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{19}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AdminMergeResponse) GetMerged() *RangeDescriptor {
@@ -1229,7 +1462,7 @@ type AdminRelocateRequest struct {
 
 func (x *AdminRelocateRequest) Reset() {
 	*x = AdminRelocateRequest{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[20]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1241,7 +1474,7 @@ func (x *AdminRelocateRequest) String() string {
 func (*AdminRelocateRequest) ProtoMessage() {}
 
 func (x *AdminRelocateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[20]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1254,7 +1487,7 @@ func (x *AdminRelocateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRelocateRequest.ProtoReflect.Descriptor instead.
 func (*AdminRelocateRequest) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{20}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *AdminRelocateRequest) GetRangeId() uint64 {
@@ -1280,7 +1513,7 @@ type AdminRelocateResponse struct {
 
 func (x *AdminRelocateResponse) Reset() {
 	*x = AdminRelocateResponse{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[21]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1292,7 +1525,7 @@ func (x *AdminRelocateResponse) String() string {
 func (*AdminRelocateResponse) ProtoMessage() {}
 
 func (x *AdminRelocateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[21]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1305,7 +1538,7 @@ func (x *AdminRelocateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRelocateResponse.ProtoReflect.Descriptor instead.
 func (*AdminRelocateResponse) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{21}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AdminRelocateResponse) GetDesc() *RangeDescriptor {
@@ -1327,7 +1560,7 @@ type RangesListRequest struct {
 
 func (x *RangesListRequest) Reset() {
 	*x = RangesListRequest{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[22]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1339,7 +1572,7 @@ func (x *RangesListRequest) String() string {
 func (*RangesListRequest) ProtoMessage() {}
 
 func (x *RangesListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[22]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1352,7 +1585,7 @@ func (x *RangesListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RangesListRequest.ProtoReflect.Descriptor instead.
 func (*RangesListRequest) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{22}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *RangesListRequest) GetStartKey() []byte {
@@ -1381,7 +1614,7 @@ type RangeListEntry struct {
 
 func (x *RangeListEntry) Reset() {
 	*x = RangeListEntry{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[23]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1393,7 +1626,7 @@ func (x *RangeListEntry) String() string {
 func (*RangeListEntry) ProtoMessage() {}
 
 func (x *RangeListEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[23]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1406,7 +1639,7 @@ func (x *RangeListEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RangeListEntry.ProtoReflect.Descriptor instead.
 func (*RangeListEntry) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{23}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RangeListEntry) GetDesc() *RangeDescriptor {
@@ -1439,7 +1672,7 @@ type RangesListResponse struct {
 
 func (x *RangesListResponse) Reset() {
 	*x = RangesListResponse{}
-	mi := &file_kv_kvpb_admin_proto_msgTypes[24]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1451,7 +1684,7 @@ func (x *RangesListResponse) String() string {
 func (*RangesListResponse) ProtoMessage() {}
 
 func (x *RangesListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_admin_proto_msgTypes[24]
+	mi := &file_kv_kvpb_admin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1464,7 +1697,7 @@ func (x *RangesListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RangesListResponse.ProtoReflect.Descriptor instead.
 func (*RangesListResponse) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{24}
+	return file_kv_kvpb_admin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RangesListResponse) GetRanges() []*RangeListEntry {
@@ -1484,7 +1717,22 @@ const file_kv_kvpb_admin_proto_rawDesc = "" +
 	"\n" +
 	"cluster_id\x18\x01 \x01(\tR\tclusterId\x12\x17\n" +
 	"\anode_id\x18\x02 \x01(\x04R\x06nodeId\x12\x19\n" +
-	"\bstore_id\x18\x03 \x01(\x04R\astoreId\"'\n" +
+	"\bstore_id\x18\x03 \x01(\x04R\astoreId\"f\n" +
+	"\x12InitPromiseRequest\x12\x1c\n" +
+	"\tinitiator\x18\x01 \x01(\tR\tinitiator\x12\x18\n" +
+	"\arelease\x18\x02 \x01(\bR\arelease\x12\x18\n" +
+	"\aattempt\x18\x03 \x01(\x04R\aattempt\"\x83\x01\n" +
+	"\x13InitPromiseResponse\x12\x18\n" +
+	"\agranted\x18\x01 \x01(\bR\agranted\x12\x1d\n" +
+	"\n" +
+	"cluster_id\x18\x02 \x01(\tR\tclusterId\x12\x16\n" +
+	"\x06member\x18\x03 \x01(\tR\x06member\x12\x1b\n" +
+	"\tbusy_with\x18\x04 \x01(\tR\bbusyWith\"\x12\n" +
+	"\x10InitStateRequest\"F\n" +
+	"\x11InitStateResponse\x12\x1d\n" +
+	"\n" +
+	"cluster_id\x18\x01 \x01(\tR\tclusterId\x12\x12\n" +
+	"\x04busy\x18\x02 \x01(\bR\x04busy\"'\n" +
 	"\vJoinRequest\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\"\x98\x01\n" +
 	"\fJoinResponse\x12\x1d\n" +
@@ -1593,66 +1841,70 @@ func file_kv_kvpb_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_kv_kvpb_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_kv_kvpb_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_kv_kvpb_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_kv_kvpb_admin_proto_goTypes = []any{
 	(ReplicaChangeType)(0),         // 0: tessera.kv.kvpb.ReplicaChangeType
 	(*BootstrapRequest)(nil),       // 1: tessera.kv.kvpb.BootstrapRequest
 	(*BootstrapResponse)(nil),      // 2: tessera.kv.kvpb.BootstrapResponse
-	(*JoinRequest)(nil),            // 3: tessera.kv.kvpb.JoinRequest
-	(*JoinResponse)(nil),           // 4: tessera.kv.kvpb.JoinResponse
-	(*NodeStatus)(nil),             // 5: tessera.kv.kvpb.NodeStatus
-	(*NodeStatusRequest)(nil),      // 6: tessera.kv.kvpb.NodeStatusRequest
-	(*NodeStatusResponse)(nil),     // 7: tessera.kv.kvpb.NodeStatusResponse
-	(*ReplicaTarget)(nil),          // 8: tessera.kv.kvpb.ReplicaTarget
-	(*ReplicaChange)(nil),          // 9: tessera.kv.kvpb.ReplicaChange
-	(*ChangeReplicasRequest)(nil),  // 10: tessera.kv.kvpb.ChangeReplicasRequest
-	(*ChangeReplicasResponse)(nil), // 11: tessera.kv.kvpb.ChangeReplicasResponse
-	(*TransferLeaseRequest)(nil),   // 12: tessera.kv.kvpb.TransferLeaseRequest
-	(*TransferLeaseResponse)(nil),  // 13: tessera.kv.kvpb.TransferLeaseResponse
-	(*RangeInfo)(nil),              // 14: tessera.kv.kvpb.RangeInfo
-	(*RangeInfoRequest)(nil),       // 15: tessera.kv.kvpb.RangeInfoRequest
-	(*RangeInfoResponse)(nil),      // 16: tessera.kv.kvpb.RangeInfoResponse
-	(*AdminSplitRequest)(nil),      // 17: tessera.kv.kvpb.AdminSplitRequest
-	(*AdminSplitResponse)(nil),     // 18: tessera.kv.kvpb.AdminSplitResponse
-	(*AdminMergeRequest)(nil),      // 19: tessera.kv.kvpb.AdminMergeRequest
-	(*AdminMergeResponse)(nil),     // 20: tessera.kv.kvpb.AdminMergeResponse
-	(*AdminRelocateRequest)(nil),   // 21: tessera.kv.kvpb.AdminRelocateRequest
-	(*AdminRelocateResponse)(nil),  // 22: tessera.kv.kvpb.AdminRelocateResponse
-	(*RangesListRequest)(nil),      // 23: tessera.kv.kvpb.RangesListRequest
-	(*RangeListEntry)(nil),         // 24: tessera.kv.kvpb.RangeListEntry
-	(*RangesListResponse)(nil),     // 25: tessera.kv.kvpb.RangesListResponse
-	(*NodeDescriptor)(nil),         // 26: tessera.kv.kvpb.NodeDescriptor
-	(*Timestamp)(nil),              // 27: tessera.kv.kvpb.Timestamp
-	(*RangeDescriptor)(nil),        // 28: tessera.kv.kvpb.RangeDescriptor
-	(*Lease)(nil),                  // 29: tessera.kv.kvpb.Lease
-	(*MVCCStats)(nil),              // 30: tessera.kv.kvpb.MVCCStats
-	(*ReplicaDescriptor)(nil),      // 31: tessera.kv.kvpb.ReplicaDescriptor
+	(*InitPromiseRequest)(nil),     // 3: tessera.kv.kvpb.InitPromiseRequest
+	(*InitPromiseResponse)(nil),    // 4: tessera.kv.kvpb.InitPromiseResponse
+	(*InitStateRequest)(nil),       // 5: tessera.kv.kvpb.InitStateRequest
+	(*InitStateResponse)(nil),      // 6: tessera.kv.kvpb.InitStateResponse
+	(*JoinRequest)(nil),            // 7: tessera.kv.kvpb.JoinRequest
+	(*JoinResponse)(nil),           // 8: tessera.kv.kvpb.JoinResponse
+	(*NodeStatus)(nil),             // 9: tessera.kv.kvpb.NodeStatus
+	(*NodeStatusRequest)(nil),      // 10: tessera.kv.kvpb.NodeStatusRequest
+	(*NodeStatusResponse)(nil),     // 11: tessera.kv.kvpb.NodeStatusResponse
+	(*ReplicaTarget)(nil),          // 12: tessera.kv.kvpb.ReplicaTarget
+	(*ReplicaChange)(nil),          // 13: tessera.kv.kvpb.ReplicaChange
+	(*ChangeReplicasRequest)(nil),  // 14: tessera.kv.kvpb.ChangeReplicasRequest
+	(*ChangeReplicasResponse)(nil), // 15: tessera.kv.kvpb.ChangeReplicasResponse
+	(*TransferLeaseRequest)(nil),   // 16: tessera.kv.kvpb.TransferLeaseRequest
+	(*TransferLeaseResponse)(nil),  // 17: tessera.kv.kvpb.TransferLeaseResponse
+	(*RangeInfo)(nil),              // 18: tessera.kv.kvpb.RangeInfo
+	(*RangeInfoRequest)(nil),       // 19: tessera.kv.kvpb.RangeInfoRequest
+	(*RangeInfoResponse)(nil),      // 20: tessera.kv.kvpb.RangeInfoResponse
+	(*AdminSplitRequest)(nil),      // 21: tessera.kv.kvpb.AdminSplitRequest
+	(*AdminSplitResponse)(nil),     // 22: tessera.kv.kvpb.AdminSplitResponse
+	(*AdminMergeRequest)(nil),      // 23: tessera.kv.kvpb.AdminMergeRequest
+	(*AdminMergeResponse)(nil),     // 24: tessera.kv.kvpb.AdminMergeResponse
+	(*AdminRelocateRequest)(nil),   // 25: tessera.kv.kvpb.AdminRelocateRequest
+	(*AdminRelocateResponse)(nil),  // 26: tessera.kv.kvpb.AdminRelocateResponse
+	(*RangesListRequest)(nil),      // 27: tessera.kv.kvpb.RangesListRequest
+	(*RangeListEntry)(nil),         // 28: tessera.kv.kvpb.RangeListEntry
+	(*RangesListResponse)(nil),     // 29: tessera.kv.kvpb.RangesListResponse
+	(*NodeDescriptor)(nil),         // 30: tessera.kv.kvpb.NodeDescriptor
+	(*Timestamp)(nil),              // 31: tessera.kv.kvpb.Timestamp
+	(*RangeDescriptor)(nil),        // 32: tessera.kv.kvpb.RangeDescriptor
+	(*Lease)(nil),                  // 33: tessera.kv.kvpb.Lease
+	(*MVCCStats)(nil),              // 34: tessera.kv.kvpb.MVCCStats
+	(*ReplicaDescriptor)(nil),      // 35: tessera.kv.kvpb.ReplicaDescriptor
 }
 var file_kv_kvpb_admin_proto_depIdxs = []int32{
-	26, // 0: tessera.kv.kvpb.JoinResponse.nodes:type_name -> tessera.kv.kvpb.NodeDescriptor
-	26, // 1: tessera.kv.kvpb.NodeStatus.desc:type_name -> tessera.kv.kvpb.NodeDescriptor
-	27, // 2: tessera.kv.kvpb.NodeStatus.updated_at:type_name -> tessera.kv.kvpb.Timestamp
-	5,  // 3: tessera.kv.kvpb.NodeStatusResponse.nodes:type_name -> tessera.kv.kvpb.NodeStatus
+	30, // 0: tessera.kv.kvpb.JoinResponse.nodes:type_name -> tessera.kv.kvpb.NodeDescriptor
+	30, // 1: tessera.kv.kvpb.NodeStatus.desc:type_name -> tessera.kv.kvpb.NodeDescriptor
+	31, // 2: tessera.kv.kvpb.NodeStatus.updated_at:type_name -> tessera.kv.kvpb.Timestamp
+	9,  // 3: tessera.kv.kvpb.NodeStatusResponse.nodes:type_name -> tessera.kv.kvpb.NodeStatus
 	0,  // 4: tessera.kv.kvpb.ReplicaChange.type:type_name -> tessera.kv.kvpb.ReplicaChangeType
-	8,  // 5: tessera.kv.kvpb.ReplicaChange.target:type_name -> tessera.kv.kvpb.ReplicaTarget
-	9,  // 6: tessera.kv.kvpb.ChangeReplicasRequest.changes:type_name -> tessera.kv.kvpb.ReplicaChange
-	28, // 7: tessera.kv.kvpb.ChangeReplicasResponse.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
-	8,  // 8: tessera.kv.kvpb.TransferLeaseRequest.target:type_name -> tessera.kv.kvpb.ReplicaTarget
-	29, // 9: tessera.kv.kvpb.TransferLeaseResponse.lease:type_name -> tessera.kv.kvpb.Lease
-	28, // 10: tessera.kv.kvpb.RangeInfo.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
-	29, // 11: tessera.kv.kvpb.RangeInfo.lease:type_name -> tessera.kv.kvpb.Lease
-	30, // 12: tessera.kv.kvpb.RangeInfo.stats:type_name -> tessera.kv.kvpb.MVCCStats
-	14, // 13: tessera.kv.kvpb.RangeInfoResponse.ranges:type_name -> tessera.kv.kvpb.RangeInfo
-	27, // 14: tessera.kv.kvpb.AdminSplitRequest.expiration:type_name -> tessera.kv.kvpb.Timestamp
-	28, // 15: tessera.kv.kvpb.AdminSplitResponse.left:type_name -> tessera.kv.kvpb.RangeDescriptor
-	28, // 16: tessera.kv.kvpb.AdminSplitResponse.right:type_name -> tessera.kv.kvpb.RangeDescriptor
-	28, // 17: tessera.kv.kvpb.AdminMergeResponse.merged:type_name -> tessera.kv.kvpb.RangeDescriptor
-	8,  // 18: tessera.kv.kvpb.AdminRelocateRequest.targets:type_name -> tessera.kv.kvpb.ReplicaTarget
-	28, // 19: tessera.kv.kvpb.AdminRelocateResponse.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
-	28, // 20: tessera.kv.kvpb.RangeListEntry.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
-	31, // 21: tessera.kv.kvpb.RangeListEntry.leaseholder:type_name -> tessera.kv.kvpb.ReplicaDescriptor
-	30, // 22: tessera.kv.kvpb.RangeListEntry.stats:type_name -> tessera.kv.kvpb.MVCCStats
-	24, // 23: tessera.kv.kvpb.RangesListResponse.ranges:type_name -> tessera.kv.kvpb.RangeListEntry
+	12, // 5: tessera.kv.kvpb.ReplicaChange.target:type_name -> tessera.kv.kvpb.ReplicaTarget
+	13, // 6: tessera.kv.kvpb.ChangeReplicasRequest.changes:type_name -> tessera.kv.kvpb.ReplicaChange
+	32, // 7: tessera.kv.kvpb.ChangeReplicasResponse.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
+	12, // 8: tessera.kv.kvpb.TransferLeaseRequest.target:type_name -> tessera.kv.kvpb.ReplicaTarget
+	33, // 9: tessera.kv.kvpb.TransferLeaseResponse.lease:type_name -> tessera.kv.kvpb.Lease
+	32, // 10: tessera.kv.kvpb.RangeInfo.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
+	33, // 11: tessera.kv.kvpb.RangeInfo.lease:type_name -> tessera.kv.kvpb.Lease
+	34, // 12: tessera.kv.kvpb.RangeInfo.stats:type_name -> tessera.kv.kvpb.MVCCStats
+	18, // 13: tessera.kv.kvpb.RangeInfoResponse.ranges:type_name -> tessera.kv.kvpb.RangeInfo
+	31, // 14: tessera.kv.kvpb.AdminSplitRequest.expiration:type_name -> tessera.kv.kvpb.Timestamp
+	32, // 15: tessera.kv.kvpb.AdminSplitResponse.left:type_name -> tessera.kv.kvpb.RangeDescriptor
+	32, // 16: tessera.kv.kvpb.AdminSplitResponse.right:type_name -> tessera.kv.kvpb.RangeDescriptor
+	32, // 17: tessera.kv.kvpb.AdminMergeResponse.merged:type_name -> tessera.kv.kvpb.RangeDescriptor
+	12, // 18: tessera.kv.kvpb.AdminRelocateRequest.targets:type_name -> tessera.kv.kvpb.ReplicaTarget
+	32, // 19: tessera.kv.kvpb.AdminRelocateResponse.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
+	32, // 20: tessera.kv.kvpb.RangeListEntry.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
+	35, // 21: tessera.kv.kvpb.RangeListEntry.leaseholder:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	34, // 22: tessera.kv.kvpb.RangeListEntry.stats:type_name -> tessera.kv.kvpb.MVCCStats
+	28, // 23: tessera.kv.kvpb.RangesListResponse.ranges:type_name -> tessera.kv.kvpb.RangeListEntry
 	24, // [24:24] is the sub-list for method output_type
 	24, // [24:24] is the sub-list for method input_type
 	24, // [24:24] is the sub-list for extension type_name
@@ -1672,7 +1924,7 @@ func file_kv_kvpb_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kv_kvpb_admin_proto_rawDesc), len(file_kv_kvpb_admin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   25,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

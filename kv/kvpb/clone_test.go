@@ -77,3 +77,65 @@ func TestCloneTxnMatchesProtoClone(t *testing.T) {
 	c.LockSpans[1].EndKey[0] = 'X'
 	require.True(t, proto.Equal(fullTxn(), full), "mutating the clone changed the original: %v", full)
 }
+
+// TestCloneReadBatchMatchesProtoClone: CloneReadBatch equals proto.Clone
+// for read batches with every field set (so a new field fails here until
+// it is copied), shares no memory with the original, and refuses other
+// requests and unknown fields.
+func TestCloneReadBatchMatchesProtoClone(t *testing.T) {
+	full := func() *BatchRequest {
+		return &BatchRequest{
+			Header: &Header{RangeId: 7, Replica: &ReplicaDescriptor{NodeId: 1, StoreId: 2, ReplicaId: 3, Type: ReplicaType(1)},
+				Timestamp: &Timestamp{WallTime: 4, Logical: 5}, Txn: fullTxn()},
+			Requests: []*RequestUnion{
+				{Value: &RequestUnion_Get{Get: &GetRequest{Key: []byte("g"), KeyLocking: KeyLocking(1), WaitPolicy: KeyWaitPolicy(1)}}},
+				{Value: &RequestUnion_Scan{Scan: &ScanRequest{Key: []byte("s"), EndKey: []byte("t"), MaxKeys: 3, TargetBytes: 4,
+					KeyLocking: KeyLocking(1), WaitPolicy: KeyWaitPolicy(1)}}},
+				{Value: &RequestUnion_ReverseScan{ReverseScan: &ReverseScanRequest{Key: []byte("r"), EndKey: []byte("s"), MaxKeys: 5,
+					TargetBytes: 6, KeyLocking: KeyLocking(1), WaitPolicy: KeyWaitPolicy(1)}}},
+			},
+			Now: &Timestamp{WallTime: 9, Logical: 1},
+		}
+	}
+	b := full()
+	m := b.ProtoReflect()
+	fields := m.Descriptor().Fields()
+	for i := 0; i < fields.Len(); i++ {
+		require.Truef(t, m.Has(fields.Get(i)), "BatchRequest.%s is not set in the fixture", fields.Get(i).Name())
+	}
+	everySet(t, b.GetHeader().ProtoReflect())
+	everySet(t, b.GetNow().ProtoReflect())
+	for _, r := range b.GetRequests() {
+		// Only the set member of the oneof: check the request message itself.
+		everySet(t, r.ProtoReflect().Get(r.ProtoReflect().WhichOneof(r.ProtoReflect().Descriptor().Oneofs().Get(0))).Message())
+	}
+	for _, ba := range []*BatchRequest{b, {Requests: []*RequestUnion{NewGet([]byte("k"))}},
+		{Header: &Header{}, Requests: []*RequestUnion{{Value: &RequestUnion_Scan{Scan: &ScanRequest{Key: []byte{}}}}}}} {
+		c, ok := CloneReadBatch(ba)
+		require.True(t, ok)
+		require.True(t, proto.Equal(proto.Clone(ba), c), "clone %v != %v", c, ba)
+		require.True(t, proto.Equal(c, CloneBatch(ba)))
+	}
+
+	c, _ := CloneReadBatch(b)
+	c.Header.RangeId = 99
+	c.Header.Replica.NodeId = 99
+	c.Header.Timestamp.WallTime = 99
+	c.Header.Txn.Meta.Key[0] = 'X'
+	c.Now.WallTime = 99
+	c.Requests[0].GetGet().Key[0] = 'X'
+	c.Requests[1].GetScan().EndKey[0] = 'X'
+	c.Requests[2].GetReverseScan().Key[0] = 'X'
+	c.Requests[2] = nil
+	require.True(t, proto.Equal(full(), b), "mutating the clone changed the original: %v", b)
+
+	for _, ba := range []*BatchRequest{nil, {}, {Requests: []*RequestUnion{NewGet([]byte("k")), {Value: &RequestUnion_Put{Put: &PutRequest{Key: []byte("k")}}}}}} {
+		_, ok := CloneReadBatch(ba)
+		require.False(t, ok)
+	}
+	unk := full()
+	unk.Requests[1].GetScan().ProtoReflect().SetUnknown(protoreflect.RawFields{0x98, 0x06, 0x01})
+	_, ok := CloneReadBatch(unk)
+	require.False(t, ok)
+	require.True(t, proto.Equal(unk, CloneBatch(unk)))
+}

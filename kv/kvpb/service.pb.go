@@ -32,10 +32,12 @@ const file_kv_kvpb_service_proto_rawDesc = "" +
 	"\n" +
 	"BatchParts\x12\".tessera.kv.kvpb.BatchPartsRequest\x1a#.tessera.kv.kvpb.BatchPartsResponse\x12[\n" +
 	"\fRaftMessages\x12!.tessera.kv.kvpb.RaftMessageBatch\x1a$.tessera.kv.kvpb.RaftMessageResponse(\x010\x01\x12S\n" +
-	"\fRaftSnapshot\x12\x1e.tessera.kv.kvpb.SnapshotChunk\x1a!.tessera.kv.kvpb.SnapshotResponse(\x012\xf3\x06\n" +
+	"\fRaftSnapshot\x12\x1e.tessera.kv.kvpb.SnapshotChunk\x1a!.tessera.kv.kvpb.SnapshotResponse(\x012\xa1\b\n" +
 	"\x05Admin\x12R\n" +
 	"\tBootstrap\x12!.tessera.kv.kvpb.BootstrapRequest\x1a\".tessera.kv.kvpb.BootstrapResponse\x12C\n" +
-	"\x04Join\x12\x1c.tessera.kv.kvpb.JoinRequest\x1a\x1d.tessera.kv.kvpb.JoinResponse\x12U\n" +
+	"\x04Join\x12\x1c.tessera.kv.kvpb.JoinRequest\x1a\x1d.tessera.kv.kvpb.JoinResponse\x12X\n" +
+	"\vInitPromise\x12#.tessera.kv.kvpb.InitPromiseRequest\x1a$.tessera.kv.kvpb.InitPromiseResponse\x12R\n" +
+	"\tInitState\x12!.tessera.kv.kvpb.InitStateRequest\x1a\".tessera.kv.kvpb.InitStateResponse\x12U\n" +
 	"\n" +
 	"NodeStatus\x12\".tessera.kv.kvpb.NodeStatusRequest\x1a#.tessera.kv.kvpb.NodeStatusResponse\x12a\n" +
 	"\x0eChangeReplicas\x12&.tessera.kv.kvpb.ChangeReplicasRequest\x1a'.tessera.kv.kvpb.ChangeReplicasResponse\x12^\n" +
@@ -56,28 +58,32 @@ var file_kv_kvpb_service_proto_goTypes = []any{
 	(*SnapshotChunk)(nil),          // 3: tessera.kv.kvpb.SnapshotChunk
 	(*BootstrapRequest)(nil),       // 4: tessera.kv.kvpb.BootstrapRequest
 	(*JoinRequest)(nil),            // 5: tessera.kv.kvpb.JoinRequest
-	(*NodeStatusRequest)(nil),      // 6: tessera.kv.kvpb.NodeStatusRequest
-	(*ChangeReplicasRequest)(nil),  // 7: tessera.kv.kvpb.ChangeReplicasRequest
-	(*TransferLeaseRequest)(nil),   // 8: tessera.kv.kvpb.TransferLeaseRequest
-	(*RangeInfoRequest)(nil),       // 9: tessera.kv.kvpb.RangeInfoRequest
-	(*AdminSplitRequest)(nil),      // 10: tessera.kv.kvpb.AdminSplitRequest
-	(*AdminMergeRequest)(nil),      // 11: tessera.kv.kvpb.AdminMergeRequest
-	(*AdminRelocateRequest)(nil),   // 12: tessera.kv.kvpb.AdminRelocateRequest
-	(*RangesListRequest)(nil),      // 13: tessera.kv.kvpb.RangesListRequest
-	(*BatchResponse)(nil),          // 14: tessera.kv.kvpb.BatchResponse
-	(*BatchPartsResponse)(nil),     // 15: tessera.kv.kvpb.BatchPartsResponse
-	(*RaftMessageResponse)(nil),    // 16: tessera.kv.kvpb.RaftMessageResponse
-	(*SnapshotResponse)(nil),       // 17: tessera.kv.kvpb.SnapshotResponse
-	(*BootstrapResponse)(nil),      // 18: tessera.kv.kvpb.BootstrapResponse
-	(*JoinResponse)(nil),           // 19: tessera.kv.kvpb.JoinResponse
-	(*NodeStatusResponse)(nil),     // 20: tessera.kv.kvpb.NodeStatusResponse
-	(*ChangeReplicasResponse)(nil), // 21: tessera.kv.kvpb.ChangeReplicasResponse
-	(*TransferLeaseResponse)(nil),  // 22: tessera.kv.kvpb.TransferLeaseResponse
-	(*RangeInfoResponse)(nil),      // 23: tessera.kv.kvpb.RangeInfoResponse
-	(*AdminSplitResponse)(nil),     // 24: tessera.kv.kvpb.AdminSplitResponse
-	(*AdminMergeResponse)(nil),     // 25: tessera.kv.kvpb.AdminMergeResponse
-	(*AdminRelocateResponse)(nil),  // 26: tessera.kv.kvpb.AdminRelocateResponse
-	(*RangesListResponse)(nil),     // 27: tessera.kv.kvpb.RangesListResponse
+	(*InitPromiseRequest)(nil),     // 6: tessera.kv.kvpb.InitPromiseRequest
+	(*InitStateRequest)(nil),       // 7: tessera.kv.kvpb.InitStateRequest
+	(*NodeStatusRequest)(nil),      // 8: tessera.kv.kvpb.NodeStatusRequest
+	(*ChangeReplicasRequest)(nil),  // 9: tessera.kv.kvpb.ChangeReplicasRequest
+	(*TransferLeaseRequest)(nil),   // 10: tessera.kv.kvpb.TransferLeaseRequest
+	(*RangeInfoRequest)(nil),       // 11: tessera.kv.kvpb.RangeInfoRequest
+	(*AdminSplitRequest)(nil),      // 12: tessera.kv.kvpb.AdminSplitRequest
+	(*AdminMergeRequest)(nil),      // 13: tessera.kv.kvpb.AdminMergeRequest
+	(*AdminRelocateRequest)(nil),   // 14: tessera.kv.kvpb.AdminRelocateRequest
+	(*RangesListRequest)(nil),      // 15: tessera.kv.kvpb.RangesListRequest
+	(*BatchResponse)(nil),          // 16: tessera.kv.kvpb.BatchResponse
+	(*BatchPartsResponse)(nil),     // 17: tessera.kv.kvpb.BatchPartsResponse
+	(*RaftMessageResponse)(nil),    // 18: tessera.kv.kvpb.RaftMessageResponse
+	(*SnapshotResponse)(nil),       // 19: tessera.kv.kvpb.SnapshotResponse
+	(*BootstrapResponse)(nil),      // 20: tessera.kv.kvpb.BootstrapResponse
+	(*JoinResponse)(nil),           // 21: tessera.kv.kvpb.JoinResponse
+	(*InitPromiseResponse)(nil),    // 22: tessera.kv.kvpb.InitPromiseResponse
+	(*InitStateResponse)(nil),      // 23: tessera.kv.kvpb.InitStateResponse
+	(*NodeStatusResponse)(nil),     // 24: tessera.kv.kvpb.NodeStatusResponse
+	(*ChangeReplicasResponse)(nil), // 25: tessera.kv.kvpb.ChangeReplicasResponse
+	(*TransferLeaseResponse)(nil),  // 26: tessera.kv.kvpb.TransferLeaseResponse
+	(*RangeInfoResponse)(nil),      // 27: tessera.kv.kvpb.RangeInfoResponse
+	(*AdminSplitResponse)(nil),     // 28: tessera.kv.kvpb.AdminSplitResponse
+	(*AdminMergeResponse)(nil),     // 29: tessera.kv.kvpb.AdminMergeResponse
+	(*AdminRelocateResponse)(nil),  // 30: tessera.kv.kvpb.AdminRelocateResponse
+	(*RangesListResponse)(nil),     // 31: tessera.kv.kvpb.RangesListResponse
 }
 var file_kv_kvpb_service_proto_depIdxs = []int32{
 	0,  // 0: tessera.kv.kvpb.Internal.Batch:input_type -> tessera.kv.kvpb.BatchRequest
@@ -86,30 +92,34 @@ var file_kv_kvpb_service_proto_depIdxs = []int32{
 	3,  // 3: tessera.kv.kvpb.Internal.RaftSnapshot:input_type -> tessera.kv.kvpb.SnapshotChunk
 	4,  // 4: tessera.kv.kvpb.Admin.Bootstrap:input_type -> tessera.kv.kvpb.BootstrapRequest
 	5,  // 5: tessera.kv.kvpb.Admin.Join:input_type -> tessera.kv.kvpb.JoinRequest
-	6,  // 6: tessera.kv.kvpb.Admin.NodeStatus:input_type -> tessera.kv.kvpb.NodeStatusRequest
-	7,  // 7: tessera.kv.kvpb.Admin.ChangeReplicas:input_type -> tessera.kv.kvpb.ChangeReplicasRequest
-	8,  // 8: tessera.kv.kvpb.Admin.TransferLease:input_type -> tessera.kv.kvpb.TransferLeaseRequest
-	9,  // 9: tessera.kv.kvpb.Admin.RangeInfo:input_type -> tessera.kv.kvpb.RangeInfoRequest
-	10, // 10: tessera.kv.kvpb.Admin.AdminSplit:input_type -> tessera.kv.kvpb.AdminSplitRequest
-	11, // 11: tessera.kv.kvpb.Admin.AdminMerge:input_type -> tessera.kv.kvpb.AdminMergeRequest
-	12, // 12: tessera.kv.kvpb.Admin.AdminRelocate:input_type -> tessera.kv.kvpb.AdminRelocateRequest
-	13, // 13: tessera.kv.kvpb.Admin.RangesList:input_type -> tessera.kv.kvpb.RangesListRequest
-	14, // 14: tessera.kv.kvpb.Internal.Batch:output_type -> tessera.kv.kvpb.BatchResponse
-	15, // 15: tessera.kv.kvpb.Internal.BatchParts:output_type -> tessera.kv.kvpb.BatchPartsResponse
-	16, // 16: tessera.kv.kvpb.Internal.RaftMessages:output_type -> tessera.kv.kvpb.RaftMessageResponse
-	17, // 17: tessera.kv.kvpb.Internal.RaftSnapshot:output_type -> tessera.kv.kvpb.SnapshotResponse
-	18, // 18: tessera.kv.kvpb.Admin.Bootstrap:output_type -> tessera.kv.kvpb.BootstrapResponse
-	19, // 19: tessera.kv.kvpb.Admin.Join:output_type -> tessera.kv.kvpb.JoinResponse
-	20, // 20: tessera.kv.kvpb.Admin.NodeStatus:output_type -> tessera.kv.kvpb.NodeStatusResponse
-	21, // 21: tessera.kv.kvpb.Admin.ChangeReplicas:output_type -> tessera.kv.kvpb.ChangeReplicasResponse
-	22, // 22: tessera.kv.kvpb.Admin.TransferLease:output_type -> tessera.kv.kvpb.TransferLeaseResponse
-	23, // 23: tessera.kv.kvpb.Admin.RangeInfo:output_type -> tessera.kv.kvpb.RangeInfoResponse
-	24, // 24: tessera.kv.kvpb.Admin.AdminSplit:output_type -> tessera.kv.kvpb.AdminSplitResponse
-	25, // 25: tessera.kv.kvpb.Admin.AdminMerge:output_type -> tessera.kv.kvpb.AdminMergeResponse
-	26, // 26: tessera.kv.kvpb.Admin.AdminRelocate:output_type -> tessera.kv.kvpb.AdminRelocateResponse
-	27, // 27: tessera.kv.kvpb.Admin.RangesList:output_type -> tessera.kv.kvpb.RangesListResponse
-	14, // [14:28] is the sub-list for method output_type
-	0,  // [0:14] is the sub-list for method input_type
+	6,  // 6: tessera.kv.kvpb.Admin.InitPromise:input_type -> tessera.kv.kvpb.InitPromiseRequest
+	7,  // 7: tessera.kv.kvpb.Admin.InitState:input_type -> tessera.kv.kvpb.InitStateRequest
+	8,  // 8: tessera.kv.kvpb.Admin.NodeStatus:input_type -> tessera.kv.kvpb.NodeStatusRequest
+	9,  // 9: tessera.kv.kvpb.Admin.ChangeReplicas:input_type -> tessera.kv.kvpb.ChangeReplicasRequest
+	10, // 10: tessera.kv.kvpb.Admin.TransferLease:input_type -> tessera.kv.kvpb.TransferLeaseRequest
+	11, // 11: tessera.kv.kvpb.Admin.RangeInfo:input_type -> tessera.kv.kvpb.RangeInfoRequest
+	12, // 12: tessera.kv.kvpb.Admin.AdminSplit:input_type -> tessera.kv.kvpb.AdminSplitRequest
+	13, // 13: tessera.kv.kvpb.Admin.AdminMerge:input_type -> tessera.kv.kvpb.AdminMergeRequest
+	14, // 14: tessera.kv.kvpb.Admin.AdminRelocate:input_type -> tessera.kv.kvpb.AdminRelocateRequest
+	15, // 15: tessera.kv.kvpb.Admin.RangesList:input_type -> tessera.kv.kvpb.RangesListRequest
+	16, // 16: tessera.kv.kvpb.Internal.Batch:output_type -> tessera.kv.kvpb.BatchResponse
+	17, // 17: tessera.kv.kvpb.Internal.BatchParts:output_type -> tessera.kv.kvpb.BatchPartsResponse
+	18, // 18: tessera.kv.kvpb.Internal.RaftMessages:output_type -> tessera.kv.kvpb.RaftMessageResponse
+	19, // 19: tessera.kv.kvpb.Internal.RaftSnapshot:output_type -> tessera.kv.kvpb.SnapshotResponse
+	20, // 20: tessera.kv.kvpb.Admin.Bootstrap:output_type -> tessera.kv.kvpb.BootstrapResponse
+	21, // 21: tessera.kv.kvpb.Admin.Join:output_type -> tessera.kv.kvpb.JoinResponse
+	22, // 22: tessera.kv.kvpb.Admin.InitPromise:output_type -> tessera.kv.kvpb.InitPromiseResponse
+	23, // 23: tessera.kv.kvpb.Admin.InitState:output_type -> tessera.kv.kvpb.InitStateResponse
+	24, // 24: tessera.kv.kvpb.Admin.NodeStatus:output_type -> tessera.kv.kvpb.NodeStatusResponse
+	25, // 25: tessera.kv.kvpb.Admin.ChangeReplicas:output_type -> tessera.kv.kvpb.ChangeReplicasResponse
+	26, // 26: tessera.kv.kvpb.Admin.TransferLease:output_type -> tessera.kv.kvpb.TransferLeaseResponse
+	27, // 27: tessera.kv.kvpb.Admin.RangeInfo:output_type -> tessera.kv.kvpb.RangeInfoResponse
+	28, // 28: tessera.kv.kvpb.Admin.AdminSplit:output_type -> tessera.kv.kvpb.AdminSplitResponse
+	29, // 29: tessera.kv.kvpb.Admin.AdminMerge:output_type -> tessera.kv.kvpb.AdminMergeResponse
+	30, // 30: tessera.kv.kvpb.Admin.AdminRelocate:output_type -> tessera.kv.kvpb.AdminRelocateResponse
+	31, // 31: tessera.kv.kvpb.Admin.RangesList:output_type -> tessera.kv.kvpb.RangesListResponse
+	16, // [16:32] is the sub-list for method output_type
+	0,  // [0:16] is the sub-list for method input_type
 	0,  // [0:0] is the sub-list for extension type_name
 	0,  // [0:0] is the sub-list for extension extendee
 	0,  // [0:0] is the sub-list for field type_name

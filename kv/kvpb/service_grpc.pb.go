@@ -245,6 +245,8 @@ var Internal_ServiceDesc = grpc.ServiceDesc{
 const (
 	Admin_Bootstrap_FullMethodName      = "/tessera.kv.kvpb.Admin/Bootstrap"
 	Admin_Join_FullMethodName           = "/tessera.kv.kvpb.Admin/Join"
+	Admin_InitPromise_FullMethodName    = "/tessera.kv.kvpb.Admin/InitPromise"
+	Admin_InitState_FullMethodName      = "/tessera.kv.kvpb.Admin/InitState"
 	Admin_NodeStatus_FullMethodName     = "/tessera.kv.kvpb.Admin/NodeStatus"
 	Admin_ChangeReplicas_FullMethodName = "/tessera.kv.kvpb.Admin/ChangeReplicas"
 	Admin_TransferLease_FullMethodName  = "/tessera.kv.kvpb.Admin/TransferLease"
@@ -263,6 +265,10 @@ const (
 type AdminClient interface {
 	Bootstrap(ctx context.Context, in *BootstrapRequest, opts ...grpc.CallOption) (*BootstrapResponse, error)
 	Join(ctx context.Context, in *JoinRequest, opts ...grpc.CallOption) (*JoinResponse, error)
+	// InitPromise and InitState keep two inits from both bootstrapping
+	// (see InitPromiseRequest).
+	InitPromise(ctx context.Context, in *InitPromiseRequest, opts ...grpc.CallOption) (*InitPromiseResponse, error)
+	InitState(ctx context.Context, in *InitStateRequest, opts ...grpc.CallOption) (*InitStateResponse, error)
 	NodeStatus(ctx context.Context, in *NodeStatusRequest, opts ...grpc.CallOption) (*NodeStatusResponse, error)
 	ChangeReplicas(ctx context.Context, in *ChangeReplicasRequest, opts ...grpc.CallOption) (*ChangeReplicasResponse, error)
 	TransferLease(ctx context.Context, in *TransferLeaseRequest, opts ...grpc.CallOption) (*TransferLeaseResponse, error)
@@ -297,6 +303,26 @@ func (c *adminClient) Join(ctx context.Context, in *JoinRequest, opts ...grpc.Ca
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(JoinResponse)
 	err := c.cc.Invoke(ctx, Admin_Join_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) InitPromise(ctx context.Context, in *InitPromiseRequest, opts ...grpc.CallOption) (*InitPromiseResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(InitPromiseResponse)
+	err := c.cc.Invoke(ctx, Admin_InitPromise_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) InitState(ctx context.Context, in *InitStateRequest, opts ...grpc.CallOption) (*InitStateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(InitStateResponse)
+	err := c.cc.Invoke(ctx, Admin_InitState_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -391,6 +417,10 @@ func (c *adminClient) RangesList(ctx context.Context, in *RangesListRequest, opt
 type AdminServer interface {
 	Bootstrap(context.Context, *BootstrapRequest) (*BootstrapResponse, error)
 	Join(context.Context, *JoinRequest) (*JoinResponse, error)
+	// InitPromise and InitState keep two inits from both bootstrapping
+	// (see InitPromiseRequest).
+	InitPromise(context.Context, *InitPromiseRequest) (*InitPromiseResponse, error)
+	InitState(context.Context, *InitStateRequest) (*InitStateResponse, error)
 	NodeStatus(context.Context, *NodeStatusRequest) (*NodeStatusResponse, error)
 	ChangeReplicas(context.Context, *ChangeReplicasRequest) (*ChangeReplicasResponse, error)
 	TransferLease(context.Context, *TransferLeaseRequest) (*TransferLeaseResponse, error)
@@ -416,6 +446,12 @@ func (UnimplementedAdminServer) Bootstrap(context.Context, *BootstrapRequest) (*
 }
 func (UnimplementedAdminServer) Join(context.Context, *JoinRequest) (*JoinResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Join not implemented")
+}
+func (UnimplementedAdminServer) InitPromise(context.Context, *InitPromiseRequest) (*InitPromiseResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method InitPromise not implemented")
+}
+func (UnimplementedAdminServer) InitState(context.Context, *InitStateRequest) (*InitStateResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method InitState not implemented")
 }
 func (UnimplementedAdminServer) NodeStatus(context.Context, *NodeStatusRequest) (*NodeStatusResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method NodeStatus not implemented")
@@ -494,6 +530,42 @@ func _Admin_Join_Handler(srv interface{}, ctx context.Context, dec func(interfac
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(AdminServer).Join(ctx, req.(*JoinRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_InitPromise_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(InitPromiseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).InitPromise(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_InitPromise_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).InitPromise(ctx, req.(*InitPromiseRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_InitState_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(InitStateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).InitState(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_InitState_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).InitState(ctx, req.(*InitStateRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -656,6 +728,14 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Join",
 			Handler:    _Admin_Join_Handler,
+		},
+		{
+			MethodName: "InitPromise",
+			Handler:    _Admin_InitPromise_Handler,
+		},
+		{
+			MethodName: "InitState",
+			Handler:    _Admin_InitState_Handler,
 		},
 		{
 			MethodName: "NodeStatus",

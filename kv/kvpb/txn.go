@@ -221,7 +221,11 @@ func NewRefreshRange(key, end []byte, refreshFrom hlc.Timestamp) *RequestUnion {
 // every batch and response). It matches proto.Clone exactly (empty bytes
 // become nil; TestCloneTxnMatchesProtoClone sets every field, so a new
 // field in data.proto fails it until it is copied here); a message with
-// unknown fields takes proto.Clone.
+// unknown fields takes proto.Clone. The transaction, its meta and its
+// timestamps come from one allocation (txnBlock), the meta's ID and key
+// from a second, each repeated field's elements from one more: a point
+// SELECT clones the txn about seven times, and the nine allocations of a
+// field-by-field copy were a third of the gateway's allocated bytes.
 func cloneTxn(t *Transaction) *Transaction {
 	if t == nil {
 		return nil
@@ -229,33 +233,62 @@ func cloneTxn(t *Transaction) *Transaction {
 	if len(t.unknownFields) > 0 {
 		return proto.Clone(t).(*Transaction)
 	}
-	c := &Transaction{
-		Meta:                   cloneTxnMeta(t.Meta),
-		Name:                   t.Name,
-		Status:                 t.Status,
-		ReadTimestamp:          cloneTS(t.ReadTimestamp),
-		LastHeartbeat:          cloneTS(t.LastHeartbeat),
-		GlobalUncertaintyLimit: cloneTS(t.GlobalUncertaintyLimit),
-		WriteTooOld:            t.WriteTooOld,
+	b := &txnBlock{}
+	c := &b.txn
+	c.Name, c.Status, c.WriteTooOld = t.Name, t.Status, t.WriteTooOld
+	c.ReadTimestamp = b.ts(0, t.ReadTimestamp)
+	c.LastHeartbeat = b.ts(1, t.LastHeartbeat)
+	c.GlobalUncertaintyLimit = b.ts(2, t.GlobalUncertaintyLimit)
+	if m := t.Meta; m != nil {
+		if len(m.unknownFields) > 0 {
+			c.Meta = proto.Clone(m).(*TxnMeta)
+		} else {
+			cm := &b.meta
+			cm.Epoch, cm.Priority, cm.Sequence = m.Epoch, m.Priority, m.Sequence
+			cm.WriteTimestamp = b.ts(3, m.WriteTimestamp)
+			cm.MinTimestamp = b.ts(4, m.MinTimestamp)
+			if n := len(m.Id) + len(m.Key); n > 0 {
+				buf := make([]byte, 0, n)
+				if len(m.Id) > 0 {
+					buf = append(buf, m.Id...)
+					cm.Id = buf[:len(m.Id):len(m.Id)]
+				}
+				if len(m.Key) > 0 {
+					k := len(buf)
+					buf = append(buf, m.Key...)
+					cm.Key = buf[k:len(buf):len(buf)]
+				}
+			}
+			c.Meta = cm
+		}
 	}
-	if len(t.ObservedTimestamps) > 0 {
-		c.ObservedTimestamps = make([]*ObservedTimestamp, len(t.ObservedTimestamps))
+	if n := len(t.ObservedTimestamps); n > 0 {
+		c.ObservedTimestamps = make([]*ObservedTimestamp, n)
+		obs := make([]ObservedTimestamp, n)
+		tss := make([]Timestamp, n)
 		for i, o := range t.ObservedTimestamps {
-			if o == nil || len(o.unknownFields) > 0 {
+			if o == nil || len(o.unknownFields) > 0 || (o.Timestamp != nil && len(o.Timestamp.unknownFields) > 0) {
 				c.ObservedTimestamps[i] = proto.Clone(o).(*ObservedTimestamp)
 				continue
 			}
-			c.ObservedTimestamps[i] = &ObservedTimestamp{NodeId: o.NodeId, Timestamp: cloneTS(o.Timestamp)}
+			obs[i].NodeId = o.NodeId
+			if o.Timestamp != nil {
+				tss[i].WallTime, tss[i].Logical = o.Timestamp.WallTime, o.Timestamp.Logical
+				obs[i].Timestamp = &tss[i]
+			}
+			c.ObservedTimestamps[i] = &obs[i]
 		}
 	}
-	if len(t.IgnoredSeqnums) > 0 {
-		c.IgnoredSeqnums = make([]*IgnoredSeqNumRange, len(t.IgnoredSeqnums))
+	if n := len(t.IgnoredSeqnums); n > 0 {
+		c.IgnoredSeqnums = make([]*IgnoredSeqNumRange, n)
+		rs := make([]IgnoredSeqNumRange, n)
 		for i, r := range t.IgnoredSeqnums {
 			if r == nil || len(r.unknownFields) > 0 {
 				c.IgnoredSeqnums[i] = proto.Clone(r).(*IgnoredSeqNumRange)
 				continue
 			}
-			c.IgnoredSeqnums[i] = &IgnoredSeqNumRange{Start: r.Start, End: r.End}
+			rs[i].Start, rs[i].End = r.Start, r.End
+			c.IgnoredSeqnums[i] = &rs[i]
 		}
 	}
 	if len(t.LockSpans) > 0 {
@@ -269,6 +302,28 @@ func cloneTxn(t *Transaction) *Transaction {
 		}
 	}
 	return c
+}
+
+// txnBlock holds a cloned transaction with its meta and its five
+// timestamps (cloneTxn).
+type txnBlock struct {
+	txn    Transaction
+	meta   TxnMeta
+	stamps [5]Timestamp
+}
+
+// ts copies src into the block's i-th timestamp (nil stays nil; a
+// timestamp with unknown fields takes proto.Clone).
+func (b *txnBlock) ts(i int, src *Timestamp) *Timestamp {
+	if src == nil {
+		return nil
+	}
+	if len(src.unknownFields) > 0 {
+		return proto.Clone(src).(*Timestamp)
+	}
+	d := &b.stamps[i]
+	d.WallTime, d.Logical = src.WallTime, src.Logical
+	return d
 }
 
 func cloneTxnMeta(m *TxnMeta) *TxnMeta {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -78,7 +79,8 @@ func benchTransport() TransportKind {
 // RANGETEST_SNAPSHOT_MIB MiB (default 64) of 4 KiB values on 3 nodes
 // (real gRPC and Pebble on disk); adding a voter on a fourth node streams
 // it one snapshot. Reported: the time from the change request to the
-// voter's promotion and the logical MiB/s. Run with -benchtime=1x.
+// voter's promotion and the logical MiB/s. Run with -benchtime=1x;
+// RANGETEST_SNAPSHOT_CPUPROFILE=path profiles the timed part alone.
 func BenchmarkSnapshot(b *testing.B) {
 	mib := 64
 	if v := os.Getenv("RANGETEST_SNAPSHOT_MIB"); v != "" {
@@ -117,10 +119,17 @@ func BenchmarkSnapshot(b *testing.B) {
 		require.NotNil(b, lh)
 		held := lh.Store().RangeInfo(1)[0].GetStats().GetLiveBytes()
 		b.ResetTimer()
+		if path := os.Getenv("RANGETEST_SNAPSHOT_CPUPROFILE"); path != "" {
+			f, err := os.Create(path)
+			require.NoError(b, err)
+			require.NoError(b, pprof.StartCPUProfile(f))
+			defer f.Close()
+		}
 		start := time.Now()
 		c.AddVoter(ctx, 1, c.Nodes[3])
 		took := time.Since(start)
 		b.StopTimer()
+		pprof.StopCPUProfile()
 		require.Positive(b, c.Nodes[3].Store().Metrics().SnapshotsApplied)
 		b.ReportMetric(took.Seconds(), "snapshot-s")
 		b.ReportMetric(float64(held)/(1<<20)/took.Seconds(), "snapshot-MiB/s")

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/tesseradb/tessera/hlc"
+	"github.com/tesseradb/tessera/internal/testport"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
 	"github.com/tesseradb/tessera/ranges"
@@ -238,7 +239,7 @@ func (c *Cluster) start(n *Node) {
 	if c.cfg.Transport == Mem {
 		inner = c.Net.Transport(n.ID)
 	} else {
-		lis, err = net.Listen("tcp", "127.0.0.1:0")
+		lis, err = testport.Listen()
 		require.NoError(t, err)
 		inner = ranges.NewGRPCTransport(ranges.GRPCTransportConfig{NodeID: n.ID, Resolver: c.resolve})
 	}
@@ -260,7 +261,7 @@ func (c *Cluster) start(n *Node) {
 		c.Net.Register(n.ID, store)
 		return
 	}
-	srv := grpc.NewServer(grpc.MaxRecvMsgSize(64 << 20))
+	srv := grpc.NewServer(append(ranges.GRPCServerOptions(), grpc.MaxRecvMsgSize(64<<20))...)
 	kvpb.RegisterInternalServer(srv, ranges.NewInternalServer(store))
 	go func() { _ = srv.Serve(lis) }()
 	addr := lis.Addr().String()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"testing"
@@ -24,6 +25,7 @@ import (
 // node and reports the bytes it held over the time it took to empty it.
 // Run with -benchtime=1x: one iteration is the whole scenario. Progress
 // lines go to stderr as they happen (a 2 GiB run takes many minutes).
+// TESSERA_BENCH_CPUPROFILE=path profiles the decommission alone.
 func BenchmarkRebalanceDecommission(b *testing.B) {
 	note := func(format string, args ...any) {
 		b.Logf(format, args...)
@@ -157,6 +159,16 @@ func BenchmarkRebalanceDecommission(b *testing.B) {
 			b.Fatal(err)
 		}
 		held := ss.GetLogicalBytes()
+		if path := os.Getenv("TESSERA_BENCH_CPUPROFILE"); path != "" {
+			f, err := os.Create(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+		}
 		start = time.Now()
 		if _, err := p.SetMembership(ctx, &pb.SetMembershipRequest{NodeId: uint64(victim), Membership: pb.Membership_DECOMMISSIONING}); err != nil {
 			b.Fatal(err)
@@ -172,6 +184,7 @@ func BenchmarkRebalanceDecommission(b *testing.B) {
 			return nil
 		})
 		dec := time.Since(start)
+		pprof.StopCPUProfile()
 		b.ReportMetric(dec.Seconds(), "decommission-s")
 		b.ReportMetric(float64(held)/(1<<20)/dec.Seconds(), "decommission-MiB/s")
 		note("decommission of n%d: %.1f MiB in %s = %.1f MiB/s", victim, float64(held)/(1<<20), dec.Round(time.Millisecond), float64(held)/(1<<20)/dec.Seconds())

@@ -29,6 +29,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/tesseradb/tessera/internal/testport"
 	"github.com/tesseradb/tessera/kv/kvclient"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/placement/placementpb"
@@ -141,7 +142,7 @@ func Start(t testing.TB, cfg Config) *Cluster {
 }
 
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := testport.Listen()
 	if err != nil {
 		return 0, err
 	}

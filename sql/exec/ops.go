@@ -367,6 +367,10 @@ func (env *Env) newJoin(n *plan.Join) (Iter, error) {
 		it.table = map[string][]int{}
 		for i, r := range right {
 			if anyNull(r, n.RightKeys) {
+				if n.NullAware {
+					// x NOT IN (... NULL ...) is never true
+					return &sliceIter{}, nil
+				}
 				continue
 			}
 			k := string(hashKey(nil, r, n.RightKeys, it.rcols))
@@ -403,6 +407,11 @@ func (it *joinIter) Next() (Row, error) {
 				continue
 			}
 			it.cur, it.pos, it.matched = l, 0, false
+			if it.n.NullAware && len(it.right) > 0 && anyNull(l, it.n.LeftKeys) {
+				// NULL NOT IN (non-empty set) is NULL: the row is out
+				it.cur = nil
+				continue
+			}
 			if it.table != nil {
 				it.all = false
 				if anyNull(l, it.n.LeftKeys) {
@@ -862,6 +871,13 @@ func (env *Env) newGenerate(n *plan.Generate) (Iter, error) {
 func (it *genIter) Next() (Row, error) {
 	if err := it.env.checkCancel(); err != nil {
 		return nil, err
+	}
+	if rg, multi := it.g.(sem.RowSetIter); multi {
+		r, ok, err := rg.NextRow(it.env.EvalCtx)
+		if err != nil || !ok {
+			return nil, err
+		}
+		return append(Row(nil), r...), nil
 	}
 	d, ok, err := it.g.Next(it.env.EvalCtx)
 	if err != nil || !ok {

@@ -23,7 +23,9 @@
 // directory holding shared/sqllogictest (TESSERA_SLT_DIR overrides). The
 // PostgreSQL server binaries come from /usr/lib/postgresql/15/bin
 // (TESSERA_PG_BIN overrides); without them the tests fail unless
-// TESSERA_NO_PG=1.
+// TESSERA_NO_PG=1. TESSERA_PG_URL=postgres://... makes the PostgreSQL-backed
+// tests use a running server instead of starting one (each file then runs
+// in a fresh database created on it).
 //
 // Invariants: a record is counted exactly once, as passed, failed or
 // skipped; records after a halt that applies to the engine are skipped;

@@ -19,12 +19,16 @@ var (
 )
 
 // postgresURL returns the URL of the package's PostgreSQL 15 server,
-// starting it on first use (TestMain stops it). Missing binaries fail the
+// starting it on first use (TestMain stops it), or $TESSERA_PG_URL, a
+// server the developer runs, when that is set. Missing binaries fail the
 // test unless TESSERA_NO_PG=1.
 func postgresURL(t *testing.T) string {
 	t.Helper()
 	if os.Getenv("TESSERA_NO_PG") == "1" {
 		t.Skip("TESSERA_NO_PG=1: PostgreSQL-backed test skipped by the developer")
+	}
+	if u := os.Getenv("TESSERA_PG_URL"); u != "" {
+		return u
 	}
 	pgOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

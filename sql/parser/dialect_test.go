@@ -111,6 +111,10 @@ func describeExt(n ExtStmt) string {
 				acts = append(acts, a.Column+" set not null")
 			case a.DropNotNull:
 				acts = append(acts, a.Column+" drop not null")
+			case a.SetDefault != nil:
+				acts = append(acts, a.Column+" set default "+restoreNode(a.SetDefault))
+			case a.DropDefault:
+				acts = append(acts, a.Column+" drop default")
 			}
 		}
 		n, extra = &cp, " actions: "+strings.Join(acts, "; ")

@@ -24,10 +24,13 @@ type ArrayExpr struct {
 	Query *ast.SubqueryExpr
 }
 
-// SubscriptExpr is Expr[Index] (PostgreSQL arrays are 1-based).
+// SubscriptExpr is Expr[Index] (PostgreSQL arrays are 1-based), or the
+// slice Expr[Index:Upper] when Slice is set (an omitted bound is nil).
 type SubscriptExpr struct {
 	ast.TexprNode
 	Expr, Index ast.ExprNode
+	Upper       ast.ExprNode
+	Slice       bool
 }
 
 // FieldSelectExpr is (Expr).Field, a field of a composite value.
@@ -159,8 +162,18 @@ func (n *SubscriptExpr) Restore(ctx *format.RestoreCtx) error {
 		return err
 	}
 	ctx.WritePlain("[")
-	if err := n.Index.Restore(ctx); err != nil {
-		return err
+	if n.Index != nil {
+		if err := n.Index.Restore(ctx); err != nil {
+			return err
+		}
+	}
+	if n.Slice {
+		ctx.WritePlain(":")
+		if n.Upper != nil {
+			if err := n.Upper.Restore(ctx); err != nil {
+				return err
+			}
+		}
 	}
 	ctx.WritePlain("]")
 	return nil
@@ -181,11 +194,20 @@ func (n *SubscriptExpr) Accept(v ast.Visitor) (ast.Node, bool) {
 		return n, false
 	}
 	n.Expr = e.(ast.ExprNode)
-	i, ok := n.Index.Accept(v)
-	if !ok {
-		return n, false
+	if n.Index != nil {
+		i, ok := n.Index.Accept(v)
+		if !ok {
+			return n, false
+		}
+		n.Index = i.(ast.ExprNode)
 	}
-	n.Index = i.(ast.ExprNode)
+	if n.Upper != nil {
+		u, ok := n.Upper.Accept(v)
+		if !ok {
+			return n, false
+		}
+		n.Upper = u.(ast.ExprNode)
+	}
 	return v.Leave(n)
 }
 

@@ -281,6 +281,30 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		n, err = c.execute()
 	case "copy":
 		n, err = c.copy()
+	case "comment":
+		// COMMENT ON object name IS 'text' | NULL
+		c.i++
+		if !c.accept("on") {
+			return nil, false, nil
+		}
+		depth := 0
+		for c.i < c.b && !(depth == 0 && c.toks[c.i].Is("is")) {
+			if c.toks[c.i].IsP("(") {
+				depth++
+			} else if c.toks[c.i].IsP(")") {
+				depth--
+			}
+			c.i++
+		}
+		if !c.accept("is") {
+			return nil, true, c.errHere()
+		}
+		if t := c.peek(); t.Kind == pgdialect.String || t.Is("null") {
+			c.i++
+		} else {
+			return nil, true, c.errHere()
+		}
+		n, err = &CommentStmt{}, c.end()
 	case "vacuum", "analyze", "analyse":
 		n, err = c.vacuum()
 	case "drop":
@@ -794,7 +818,7 @@ func (c *cursor) truncate() (ExtStmt, error) {
 
 // alterColumn reads ALTER TABLE [IF EXISTS] [ONLY] t action[, ...] where
 // every action is ALTER [COLUMN] c {[SET DATA] TYPE type [USING expr] |
-// SET NOT NULL | DROP NOT NULL}, which the MySQL grammar lacks; other
+// SET NOT NULL | DROP NOT NULL | SET DEFAULT expr | DROP DEFAULT}, which the MySQL grammar lacks; other
 // ALTER TABLE statements go to the grammar (handled is false).
 func (c *cursor) alterColumn() (ExtStmt, bool, error) {
 	save := c.i
@@ -854,6 +878,32 @@ func (c *cursor) alterColumn() (ExtStmt, bool, error) {
 				a.Using = sel.Fields.Fields[0].Expr
 				c.i = end
 			}
+		case c.accept("set", "default"):
+			end := c.i
+			depth := 0
+			for end < c.b && (depth > 0 || !c.toks[end].IsP(",")) {
+				if c.toks[end].IsP("(") {
+					depth++
+				} else if c.toks[end].IsP(")") {
+					depth--
+				}
+				end++
+			}
+			if end == c.i {
+				return nil, true, c.errHere()
+			}
+			f, err := parseFragment(c.sql, c.toks, c.i, end, "SELECT", c.st, false)
+			if err != nil {
+				return nil, true, err
+			}
+			sel, ok := f.(*ast.SelectStmt)
+			if !ok || len(sel.Fields.Fields) != 1 || sel.From != nil {
+				return nil, true, c.errHere()
+			}
+			a.SetDefault = sel.Fields.Fields[0].Expr
+			c.i = end
+		case c.accept("drop", "default"):
+			a.DropDefault = true
 		case c.accept("set", "not", "null"):
 			a.SetNotNull = true
 		case c.accept("drop", "not", "null"):

@@ -114,6 +114,13 @@ type CopyStmt struct {
 	Escape    *string
 }
 
+// CommentStmt is COMMENT ON ... IS ...: accepted, a no-op (comments are
+// not stored; pg_description stays empty).
+type CommentStmt struct{}
+
+// StatementTag implements ExtStmt.
+func (*CommentStmt) StatementTag() string { return "COMMENT" }
+
 // VacuumStmt is VACUUM [options] [tables]: accepted, a no-op.
 type VacuumStmt struct{ Tables []string }
 
@@ -220,13 +227,17 @@ type AlterColumnStmt struct {
 }
 
 // AlterColumnAction is one ALTER COLUMN action: exactly one of Type (with
-// an optional USING conversion), SetNotNull or DropNotNull.
+// an optional USING conversion), SetNotNull, DropNotNull, SetDefault or
+// DropDefault.
 type AlterColumnAction struct {
 	Column      string
 	Type        *PGType
 	Using       ast.ExprNode
 	SetNotNull  bool
 	DropNotNull bool
+	// SetDefault is SET DEFAULT expr; DropDefault is DROP DEFAULT.
+	SetDefault  ast.ExprNode
+	DropDefault bool
 }
 
 // StatementTag implements ExtStmt.

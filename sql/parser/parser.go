@@ -510,6 +510,16 @@ func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
 			if len(x.Args) == 2 {
 				return &SubscriptExpr{Expr: x.Args[0], Index: x.Args[1]}, true
 			}
+			if len(x.Args) == 3 {
+				se := &SubscriptExpr{Expr: x.Args[0], Index: x.Args[1], Upper: x.Args[2], Slice: true}
+				if v, ok := se.Index.(*valuedriver.Value); ok && v.Kind == valuedriver.KindNull {
+					se.Index = nil
+				}
+				if v, ok := se.Upper.(*valuedriver.Value); ok && v.Kind == valuedriver.KindNull {
+					se.Upper = nil
+				}
+				return se, true
+			}
 		case pgdialect.FuncAtTimeZone:
 			if len(x.Args) == 2 {
 				x.FnName = ast.NewCIStr("timezone")

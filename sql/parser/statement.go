@@ -47,6 +47,12 @@ type Statement struct {
 	// CREATE/ALTER TABLE, in text order ("" when unnamed): the grammar
 	// keeps no name for a column constraint.
 	ColumnFKNames []string
+	// DropConstraintIfExists names the constraints of ALTER TABLE ... DROP
+	// CONSTRAINT IF EXISTS name (the grammar lacks IF EXISTS there).
+	DropConstraintIfExists []string
+	// LikeOptions are the options of CREATE TABLE t (LIKE s ...) in text
+	// order, lower case: "including defaults", "excluding indexes", ...
+	LikeOptions []string
 	// Overriding is INSERT ... OVERRIDING SYSTEM VALUE ("system": values
 	// for GENERATED ALWAYS identity columns are taken) or USER VALUE
 	// ("user": values given for identity columns are replaced by their

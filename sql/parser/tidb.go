@@ -158,6 +158,68 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 			}
 		}
 	}
+	if first.Is("create") {
+		// CREATE [GLOBAL|LOCAL] {TEMP|TEMPORARY|UNLOGGED} TABLE: an
+		// ordinary table (it outlives the session); ON COMMIT PRESERVE
+		// ROWS / DELETE ROWS / DROP is dropped with it
+		j := a + 1
+		if toks[j].Is("global") || toks[j].Is("local") {
+			j++
+		}
+		if (toks[j].Is("temp") || toks[j].Is("temporary") || toks[j].Is("unlogged")) && toks[j+1].Is("table") {
+			wk.w.Skip = setSkip(wk.w.Skip, a+1, j+1)
+			for k := j + 2; k+2 < mainEnd; k++ {
+				if toks[k].Is("on") && toks[k+1].Is("commit") {
+					e := k + 3
+					if toks[k+2].Is("preserve") || toks[k+2].Is("delete") {
+						e = k + 4
+					}
+					wk.w.Skip = setSkip(wk.w.Skip, k, e)
+					break
+				}
+			}
+		}
+	}
+	if first.Is("alter") {
+		// ALTER TABLE t DROP CONSTRAINT IF EXISTS c: the words are cut,
+		// the name kept in DropConstraintIfExists
+		for i := a; i+4 < mainEnd; i++ {
+			if toks[i].Is("drop") && toks[i+1].Is("constraint") && toks[i+2].Is("if") && toks[i+3].Is("exists") {
+				wk.w.Skip = setSkip(wk.w.Skip, i+2, i+4)
+				st.DropConstraintIfExists = append(st.DropConstraintIfExists, toks[i+4].Val)
+			}
+		}
+	}
+	// WITH q AS [NOT] MATERIALIZED (...): the hint is dropped
+	for i := a; i+2 < mainEnd; i++ {
+		if toks[i].Is("as") && toks[i+1].Is("materialized") && toks[i+2].IsP("(") {
+			wk.w.Skip = setSkip(wk.w.Skip, i+1, i+2)
+		} else if toks[i].Is("as") && toks[i+1].Is("not") && i+3 < mainEnd && toks[i+2].Is("materialized") && toks[i+3].IsP("(") {
+			wk.w.Skip = setSkip(wk.w.Skip, i+1, i+3)
+		}
+	}
+	if colTypes && first.Is("create") {
+		// CREATE TABLE t (LIKE s {INCLUDING|EXCLUDING} option ...): the
+		// options are cut and kept in LikeOptions
+		for i := a; i+2 < mainEnd; i++ {
+			if !(toks[i].IsP("(") && toks[i+1].Is("like")) {
+				continue
+			}
+			j := i + 3
+			if toks[j].IsP(".") {
+				j += 2
+			}
+			start := j
+			for j+1 < mainEnd && (toks[j].Is("including") || toks[j].Is("excluding")) && toks[j+1].Kind == pgdialect.Ident {
+				st.LikeOptions = append(st.LikeOptions, toks[j].Val+" "+toks[j+1].Val)
+				j += 2
+			}
+			if j > start {
+				wk.w.Skip = setSkip(wk.w.Skip, start, j)
+			}
+			break
+		}
+	}
 	wk.w.ColumnTypes = colTypes
 	if err := ddlRewrite(sql, toks, a, mainEnd, st, &wk.w); err != nil {
 		return err
@@ -306,7 +368,18 @@ func parseOnConflict(sql string, toks []pgdialect.Token, i, b int, st *Statement
 			return nil, bad(j)
 		}
 		if toks[j].Is("where") {
-			return nil, errorAt(sql, toks[j].Pos, CodeFeatureNotSupported, "ON CONFLICT ... WHERE index predicates are not supported")
+			// an index predicate selects among partial unique indexes;
+			// every unique index here is total, and PostgreSQL lets a
+			// total one satisfy any predicate: the predicate changes
+			// nothing
+			depth := 0
+			for j++; j < b && !(depth == 0 && toks[j].Is("do")); j++ {
+				if toks[j].IsP("(") || toks[j].IsP("[") {
+					depth++
+				} else if toks[j].IsP(")") || toks[j].IsP("]") {
+					depth--
+				}
+			}
 		}
 	case toks[j].Is("on") && toks[j+1].Is("constraint"):
 		if toks[j+2].Kind != pgdialect.Ident && toks[j+2].Kind != pgdialect.QIdent {

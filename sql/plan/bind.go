@@ -485,6 +485,9 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(ov.OutCols) > 0 {
+			return nil, pgerr.New(pgerr.FeatureNotSupported, "%s returns rows of several columns: call it in FROM (record values are not supported)", fc.FnName.L)
+		}
 		for j := range es {
 			if j < len(ov.Args) {
 				if es[j], err = b.coerce(es[j], ov.Args[j]); err != nil {

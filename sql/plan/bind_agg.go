@@ -148,7 +148,24 @@ func (b *Binder) bindGrouped(n ast.ExprNode, sc *scope) (Expr, bool, error) {
 	in.agg, in.win = nil, nil
 	var es []Expr
 	var ts []*types.T
-	if !star {
+	rec := false
+	if (name == "json_agg" || name == "jsonb_agg") && len(args) == 1 {
+		// json_agg(t) of whole rows
+		e, ok, err := b.wholeRow(args[0], &in)
+		if err != nil {
+			return nil, true, err
+		}
+		if ok {
+			rec = true
+			if name == "json_agg" {
+				name = "json_agg_record"
+			} else {
+				e = &Cast{E: e, From: types.JSON, To: types.JSONB, Explicit: true}
+			}
+			es, ts = []Expr{e}, []*types.T{e.Type()}
+		}
+	}
+	if !star && !rec {
 		var err error
 		if es, ts, err = b.bindArgs(args, &in); err != nil {
 			return nil, true, err

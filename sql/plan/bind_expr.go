@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"math"
 	"strings"
 
@@ -71,7 +72,7 @@ func (b *Binder) setParam(n int, t *types.T) {
 var pgOps = map[string]sem.BinaryOp{
 	"^": sem.OpPow, "->": sem.OpJSONGet, "->>": sem.OpJSONGetText, "#>": sem.OpJSONPath,
 	"#>>": sem.OpJSONPathText, "@>": sem.OpContains, "<@": sem.OpContainedBy,
-	"?": sem.OpJSONExists, "?|": sem.OpJSONExistsAny, "?&": sem.OpJSONExistsAll,
+	"?": sem.OpJSONExists, "?|": sem.OpJSONExistsAny, "?&": sem.OpJSONExistsAll, "&&": sem.OpOverlap,
 }
 
 // bindBinary binds both operands and then the operator.
@@ -513,6 +514,27 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		if e.Type().Family != types.ArrayFamily {
 			return nil, pgerr.New(pgerr.DatatypeMismatch, "cannot subscript type %s because it is not an array", e.Type().SQLName())
 		}
+		if n.Slice {
+			bound := func(x ast.ExprNode, omitted int64) (Expr, error) {
+				if x == nil {
+					return &Const{D: types.DInt(omitted), T: types.Int4}, nil
+				}
+				be, err := b.bindExpr(x, sc)
+				if err != nil {
+					return nil, err
+				}
+				return b.coerce(be, types.Int4)
+			}
+			lo, err := bound(n.Index, 1)
+			if err != nil {
+				return nil, err
+			}
+			hi, err := bound(n.Upper, math.MaxInt32)
+			if err != nil {
+				return nil, err
+			}
+			return b.callFunc("array_slice", []Expr{e, lo, hi})
+		}
 		i, err := b.bindExpr(n.Index, sc)
 		if err != nil {
 			return nil, err
@@ -848,11 +870,87 @@ func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
 		}
 		return nil, pgerr.New(pgerr.Grouping, "aggregate function calls cannot be nested")
 	}
+	switch name {
+	case "row_to_json", "to_json", "to_jsonb":
+		if len(n.Args) >= 1 {
+			rec, ok, err := b.wholeRow(n.Args[0], sc)
+			if err != nil {
+				return nil, err
+			}
+			if ok && (len(n.Args) == 1 || name == "row_to_json") {
+				if name == "to_jsonb" {
+					return &Cast{E: rec, From: types.JSON, To: types.JSONB, Explicit: true}, nil
+				}
+				return rec, nil
+			}
+		}
+	}
 	es, _, err := b.bindArgs(n.Args, sc)
 	if err != nil {
 		return nil, err
 	}
 	return b.callFunc(name, es)
+}
+
+// wholeRow binds a record argument of the json functions: a name that is
+// a FROM item and not a column (row_to_json(t): t's visible columns, named
+// by them) or ROW(a, b) (fields f1, f2 ...). It returns the record as json
+// text (row_to_json of it); ok is false for any other argument.
+func (b *Binder) wholeRow(n ast.ExprNode, sc *scope) (Expr, bool, error) {
+	var names []string
+	var es []Expr
+	switch x := n.(type) {
+	case *ast.ColumnNameExpr:
+		if x.Name.Table.O != "" || x.Name.Schema.O != "" {
+			return nil, false, nil
+		}
+		rel := x.Name.Name.O
+		var from *scope
+		for s := sc; s != nil && from == nil; s = s.parent {
+			in := s
+			if s.agg != nil {
+				in = s.agg.in
+			}
+			if idx, _ := in.lookup("", rel); idx >= 0 {
+				return nil, false, nil // a column of that name wins
+			}
+			if in.hasTable(rel) {
+				from = in
+			}
+		}
+		if from == nil {
+			return nil, false, nil
+		}
+		for _, c := range from.cols {
+			if c.Table == rel && !c.Hidden {
+				e, err := b.bindColumn(&ast.ColumnName{Table: ast.NewCIStr(rel), Name: ast.NewCIStr(c.Name)}, sc)
+				if err != nil {
+					return nil, true, err
+				}
+				names, es = append(names, c.Name), append(es, e)
+			}
+		}
+	case *ast.RowExpr:
+		for i, v := range x.Values {
+			e, err := b.bindExpr(v, sc)
+			if err != nil {
+				return nil, true, err
+			}
+			if isUnknown(e.Type()) {
+				if e, err = b.coerce(e, types.String); err != nil {
+					return nil, true, err
+				}
+			}
+			names, es = append(names, fmt.Sprintf("f%d", i+1)), append(es, e)
+		}
+	default:
+		return nil, false, nil
+	}
+	ts := make([]*types.T, len(es))
+	for i, e := range es {
+		ts[i] = e.Type()
+	}
+	return &Func{Ov: sem.RecordToJSON(names, ts), Args: es}, true, nil
 }
 
 // rowCompare expands a comparison of two row constructors as PostgreSQL

@@ -316,6 +316,12 @@ func (b *Binder) bindFromFunc(sel *ast.SelectStmt, sc *scope, alias string) (Nod
 		name = f.AsName.O
 	}
 	g := &Generate{Ov: ov, Args: es, Cols: []Col{{Name: name, T: ov.Return, Table: alias}}}
+	if len(ov.OutCols) > 0 {
+		g.Cols = nil
+		for _, c := range ov.OutCols {
+			g.Cols = append(g.Cols, Col{Name: c.Name, T: c.T, Table: alias})
+		}
+	}
 	return g, g.Cols, true, nil
 }
 

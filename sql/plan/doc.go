@@ -7,7 +7,9 @@
 // back to the primary, full scan otherwise) and join methods (merge join
 // when both inputs come ordered on equality keys — ProvidedOrder knows
 // primary key scans, sorts and what passes an order through — hash join
-// on other equalities, nested loop otherwise).
+// on other equalities, nested loop otherwise). WHERE conjuncts [NOT]
+// EXISTS (correlated subquery) and x [NOT] IN (uncorrelated subquery) run
+// as semi/anti joins (unnest.go; NOT IN as a null-aware anti join).
 //
 // Plans are data: relational Nodes (Scan, Values, Filter, Project, Join,
 // Agg, Sort, Limit, Distinct, SetOp, Window, Apply, Insert, Update, Delete)

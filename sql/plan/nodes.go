@@ -98,6 +98,10 @@ type Join struct {
 	On                  Expr
 	LeftKeys, RightKeys []int
 	Merge               *MergeSpec
+	// NullAware (an AntiJoin on one key, x NOT IN (subquery)): no left
+	// row passes when a right key is NULL, and a left row with a NULL key
+	// passes only when R is empty.
+	NullAware bool
 }
 
 // MergeSpec is a merge join's ordering: L is ordered on LeftCols and R on

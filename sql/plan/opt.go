@@ -26,8 +26,25 @@ func optimize(n Node) Node {
 			}
 		}
 		in := optimize(n.In)
-		conj := Conjuncts(n.Cond, nil)
-		return pushFilter(in, conj)
+		var plain, subs []Expr
+		for _, c := range Conjuncts(n.Cond, nil) {
+			if unnestable(c) {
+				subs = append(subs, c)
+			} else {
+				plain = append(plain, c)
+			}
+		}
+		if len(subs) == 0 {
+			return pushFilter(in, plain)
+		}
+		// the other conjuncts filter (and choose the access path of) the
+		// rows before they meet the subqueries' joins
+		in = pushFilter(in, plain)
+		in, rest := unnestSubqueries(in, subs)
+		if len(rest) == 0 {
+			return in
+		}
+		return &Filter{In: in, Cond: AndAll(rest)}
 	case *Project:
 		n.In = optimize(n.In)
 	case *Join:
@@ -158,6 +175,27 @@ func pushFilter(n Node, conj []Expr) Node {
 				x.R = pushFilter(x.R, rp)
 			}
 			extractKeys(x)
+			if len(rest) == 0 {
+				return x
+			}
+			return &Filter{In: x, Cond: AndAll(rest)}
+		}
+	case *Apply:
+		// conjuncts on the outer (left) side alone filter it before the
+		// lateral side runs for its rows, as PostgreSQL does
+		if x.Kind == InnerJoin || x.Kind == LeftJoin {
+			nl := len(x.L.Columns())
+			var lp, rest []Expr
+			for _, c := range conj {
+				if RefsOnly(c, 0, nl) {
+					lp = append(lp, c)
+				} else {
+					rest = append(rest, c)
+				}
+			}
+			if len(lp) > 0 {
+				x.L = pushFilter(x.L, lp)
+			}
 			if len(rest) == 0 {
 				return x
 			}

@@ -95,7 +95,7 @@ func providedOrder(n Node) []ordKey {
 // whose columns are left keys, matched by R's order on the paired right
 // keys in the same directions.
 func mergeSpec(j *Join) *MergeSpec {
-	if len(j.LeftKeys) == 0 || j.Kind == RightJoin {
+	if len(j.LeftKeys) == 0 || j.Kind == RightJoin || j.NullAware {
 		return nil
 	}
 	lo, ro := ProvidedOrder(j.L), ProvidedOrder(j.R)

@@ -501,7 +501,7 @@ func virtualTableDefs() map[string]*vtable {
 					}
 					num++
 					if c.Default != "" {
-						rows = append(rows, []types.Datum{dI(int64(d.ID)<<8 | int64(num)), dI(int64(d.ID)), dI(int64(num)), dS(c.Default)})
+						rows = append(rows, []types.Datum{dI(int64(d.ID)<<8 | int64(num)), dI(int64(d.ID)), dI(int64(num)), dS(displayDefault(c))})
 					}
 				}
 			}
@@ -686,6 +686,36 @@ func virtualTableDefs() map[string]*vtable {
 		"pg_catalog.pg_foreign_table":         {cols("ftrelid oid, ftserver oid, ftoptions text[]"), empty},
 		"pg_catalog.pg_partitioned_table":     {cols("partrelid oid, partstrat text, partnatts int2"), empty},
 		"pg_catalog.pg_extension":             {cols("oid oid, extname text, extowner oid, extnamespace oid, extversion text"), empty},
+		"pg_catalog.pg_indexes": {cols("schemaname text, tablename text, indexname text, tablespace text, indexdef text"), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				for _, ix := range relIndexes(d) {
+					rows = append(rows, []types.Datum{dS(s.schemaOf[d.SchemaID]), dS(d.Name), dS(ix.Name), types.Null,
+						dS(s.indexDef(indexOID(d.ID, ix.ID), 0))})
+				}
+			}
+			return rows
+		}},
+		"pg_catalog.pg_tables": {cols("schemaname text, tablename text, tableowner text, tablespace text, hasindexes bool, hasrules bool, hastriggers bool, rowsecurity bool"), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				if d.Kind != catalog.KindTable {
+					continue
+				}
+				rows = append(rows, []types.Datum{dS(s.schemaOf[d.SchemaID]), dS(d.Name), dS(s.user()), types.Null,
+					dB(len(relIndexes(d)) > 0), dB(false), dB(len(d.ForeignKeys) > 0), dB(false)})
+			}
+			return rows
+		}},
+		"pg_catalog.pg_views": {cols("schemaname text, viewname text, viewowner text, definition text"), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				if d.Kind == catalog.KindView {
+					rows = append(rows, []types.Datum{dS(s.schemaOf[d.SchemaID]), dS(d.Name), dS(s.user()), dS(d.ViewQuery)})
+				}
+			}
+			return rows
+		}},
 		"information_schema.schemata": {cols("catalog_name text, schema_name text, schema_owner text, default_character_set_catalog text, default_character_set_schema text, default_character_set_name text, sql_path text"), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, n := range append([]string{"information_schema", "pg_catalog"}, s.schemaNames()...) {
@@ -790,7 +820,7 @@ func virtualTableDefs() map[string]*vtable {
 					num++
 					def := types.Datum(types.Null)
 					if c.Default != "" {
-						def = dS(c.Default)
+						def = dS(displayDefault(c))
 					}
 					null := "NO"
 					if c.Nullable {
@@ -1057,4 +1087,27 @@ func quoteIdent(s string) string {
 		return s
 	}
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// displayDefault is a column's DEFAULT as PostgreSQL's pg_get_expr prints
+// it where that differs from the stored text: a sequence default is
+// nextval('s'::regclass), a string literal for a column of a non-numeric
+// type carries its cast ('q'::text, '2024-01-01'::date).
+func displayDefault(c catalog.Column) string {
+	d := c.Default
+	if strings.HasPrefix(d, "nextval('") && strings.HasSuffix(d, "')") && !strings.Contains(d[9:len(d)-2], "'") {
+		return d[:len(d)-1] + "::regclass)"
+	}
+	if len(d) >= 2 && d[0] == '\'' && d[len(d)-1] == '\'' && !strings.Contains(strings.ReplaceAll(d[1:len(d)-1], "''", ""), "'") {
+		switch c.Type.Family {
+		case types.IntFamily, types.FloatFamily, types.DecimalFamily, types.BoolFamily, types.ArrayFamily:
+			return d
+		}
+		name := c.Type.SQLName()
+		if c.Type.Family == types.StringFamily && c.Type.Variant == types.Char {
+			name = "bpchar"
+		}
+		return d + "::" + name
+	}
+	return d
 }

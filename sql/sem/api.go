@@ -269,6 +269,10 @@ type FuncOverload struct {
 	NewAgg    func() AggFunc
 	NewWindow func() WindowFunc
 	Gen       func(ctx *EvalContext, args []types.Datum) (SetIter, error)
+	// OutCols, when set, are a generator's output columns (its SetIter is
+	// then a RowSetIter; Return is the last column's type); a generator
+	// without them returns one column of type Return.
+	OutCols []OutCol
 
 	// bind completes an overload once Args/Return are concrete (sets the
 	// evaluation hook for the bound types).
@@ -314,6 +318,20 @@ type WindowFunc interface {
 type SetIter interface {
 	// Next returns the next value, or ok=false when exhausted.
 	Next(ctx *EvalContext) (d types.Datum, ok bool, err error)
+}
+
+// RowSetIter is the SetIter of a generator with OutCols: NextRow returns
+// one value per output column.
+type RowSetIter interface {
+	SetIter
+	NextRow(ctx *EvalContext) (row []types.Datum, ok bool, err error)
+}
+
+// OutCol is one output column of a generator that returns rows of several
+// columns (jsonb_each: key, value).
+type OutCol struct {
+	Name string
+	T    *types.T
 }
 
 // CastContext is PostgreSQL's castcontext: where a cast may be applied

@@ -26,13 +26,20 @@
 // the float8 one), SUBSTRING(s FROM a FOR b) is substring(s, a, b),
 // POSITION(a IN b) is position(b, a) as in PostgreSQL (strpos argument
 // order), TRIM(BOTH|LEADING|TRAILING c FROM s) is btrim/ltrim/rtrim(s, c),
-// OVERLAY is not supported, CURRENT_TIMESTAMP / CURRENT_DATE / CURRENT_TIME
+// a[lo:hi] is array_slice(a, lo, hi), CURRENT_TIMESTAMP / CURRENT_DATE / CURRENT_TIME
 // / LOCALTIMESTAMP / LOCALTIME / CURRENT_USER / SESSION_USER / USER /
 // CURRENT_SCHEMA / CURRENT_CATALOG are zero-argument functions of those
 // names, `a LIKE b ESCAPE c` is a LIKE like_escape(b, c) (PostgreSQL's own
 // rewrite). COALESCE, NULLIF, GREATEST, LEAST, CASE, AND/OR/NOT, IS [NOT]
 // NULL, IN and = ANY/ALL(array) are evaluated by the executor with the
 // helpers in this package (CommonType, And/Or/Not, AnyAll, Greatest).
+//
+// The json type's operators and functions read its stored text and
+// return spans of it (json -> 'k' is the value as written); values built
+// by json_build_object, json_agg, to_json, row_to_json are written as
+// PostgreSQL's datum_to_json writes them. Generators with OutCols
+// (jsonb_each: key, value) return rows of several columns (RowSetIter);
+// RecordToJSON is row_to_json over a record the binder expands.
 //
 // Invariants:
 //   - Every overload's Fn receives arguments already of its declared

@@ -125,7 +125,7 @@ func init() {
 		return math.Sqrt(x), nil
 	}), F8)
 	def("sqrt", N, numFn(numSqrt), N)
-	def("cbrt", F8, floatFn(func(x float64) (float64, error) { return math.Cbrt(x), nil }), F8)
+	def("cbrt", F8, floatFn(func(x float64) (float64, error) { return libmCbrt(x), nil }), F8)
 	for _, n := range []string{"power", "pow"} {
 		def(n, F8, func(_ *EvalContext, a []types.Datum) (types.Datum, error) { return floatPow(fl(a[0]), fl(a[1])) }, F8, F8)
 		def(n, N, numFn2(numPow), N, N)

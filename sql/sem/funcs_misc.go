@@ -144,6 +144,26 @@ func init() {
 			return out, nil
 		}
 	})
+	// a[lo:hi] (the binder's spelling of a slice; an omitted bound is 1 or
+	// the largest int4): the elements from max(lo, 1) to min(hi, len),
+	// numbered from 1
+	polyFunc("array_slice", []*types.T{A, I4, I4}, A, false, func(o *FuncOverload) fnImpl {
+		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			src := arr(a[0])
+			lo, hi := in(a[1]), in(a[2])
+			if lo < 1 {
+				lo = 1
+			}
+			if hi > int64(len(src.Elems)) {
+				hi = int64(len(src.Elems))
+			}
+			out := []types.Datum{}
+			if lo <= hi {
+				out = append(out, src.Elems[lo-1:hi]...)
+			}
+			return &types.DArray{Elem: src.Elem, Elems: out}, nil
+		}
+	})
 	polyFunc("array_remove", []*types.T{CA, CE}, CA, true, func(o *FuncOverload) fnImpl {
 		et := o.Args[1]
 		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
@@ -405,4 +425,40 @@ func tsSeries(start, stop int64, step types.DInterval, add func(int64, types.DIn
 		}
 		return wrap(v), true, nil
 	}}, nil
+}
+
+func init() {
+	// to_number(text, format): the digits, decimal point and sign of the
+	// text, read as a numeric (group separators, currency symbols and
+	// other format decoration skipped; a trailing or leading '-' or
+	// parentheses with PR negate)
+	def("to_number", types.Numeric, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+		s, f := str(a[0]), strings.ToUpper(str(a[1]))
+		var b strings.Builder
+		neg, dot, digits := false, false, 0
+		for _, r := range s {
+			switch {
+			case r >= '0' && r <= '9':
+				b.WriteRune(r)
+				digits++
+			case r == '.' && !dot && (strings.ContainsAny(f, ".D")):
+				dot = true
+				b.WriteRune(r)
+			case r == '-' || (r == '<' && strings.Contains(f, "PR")):
+				neg = true
+			}
+		}
+		if digits == 0 {
+			return nil, errorf(CodeInvalidTextRep, "invalid input syntax for type numeric: \" \"")
+		}
+		txt := b.String()
+		if neg {
+			txt = "-" + txt
+		}
+		d := &types.DDecimal{}
+		if _, _, err := d.SetString(txt); err != nil {
+			return nil, errorf(CodeInvalidTextRep, "invalid input syntax for type numeric: %q", txt)
+		}
+		return d, nil
+	}, types.String, types.String)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -137,7 +138,7 @@ func (d *ddl) addCheck(desc *catalog.Descriptor, name, col string, e ast.ExprNod
 
 func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 	if n.ReferTable != nil {
-		return "", pgerr.New(pgerr.FeatureNotSupported, "CREATE TABLE LIKE is not supported")
+		return d.createTableLike(n)
 	}
 	if n.Select != nil {
 		return d.createTableAs(n)
@@ -308,6 +309,145 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 		if _, err := d.addForeignKey(desc, fk); err != nil {
 			return "", err
 		}
+	}
+	if err := d.coll.Write(d.ctx, desc); err != nil {
+		return "", err
+	}
+	if err := d.coll.SetName(d.ctx, d.b.DB, schema, name, id); err != nil {
+		return "", err
+	}
+	return "CREATE TABLE", nil
+}
+
+// createTableLike is CREATE TABLE t (LIKE s [{INCLUDING|EXCLUDING}
+// option ...]) as PostgreSQL defines it: the columns' names, types and NOT
+// NULL always; DEFAULTS copies the default expressions (a serial column's
+// nextval of the source's sequence), IDENTITY the identity columns (with a
+// sequence of their own), CONSTRAINTS the CHECK constraints, INDEXES the
+// primary key, unique and plain indexes (named for the new table); ALL is
+// every option. Without INDEXES the table gets the hidden rowid key.
+func (d *ddl) createTableLike(n *ast.CreateTableStmt) (string, error) {
+	src, err := d.b.ResolveTable(n.ReferTable.Schema.O, n.ReferTable.Name.O)
+	if err != nil {
+		return "", err
+	}
+	if src == nil {
+		return "", pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", n.ReferTable.Name.O)
+	}
+	if src.Kind != catalog.KindTable {
+		return "", pgerr.New(pgerr.WrongObjectType, "%q is not a table, view, or composite type", src.Name)
+	}
+	opt := map[string]bool{}
+	for _, o := range d.st.LikeOptions {
+		on := strings.HasPrefix(o, "including ")
+		w := strings.TrimPrefix(strings.TrimPrefix(o, "including "), "excluding ")
+		switch w {
+		case "all":
+			for _, k := range []string{"defaults", "constraints", "indexes", "identity", "generated", "comments", "compression", "statistics", "storage"} {
+				opt[k] = on
+			}
+		case "defaults", "constraints", "indexes", "identity", "generated", "comments", "compression", "statistics", "storage":
+			opt[w] = on
+		default:
+			return "", pgerr.New(pgerr.Syntax, "syntax error at or near %q", w)
+		}
+	}
+	schema, err := d.schemaOf(n.Table)
+	if err != nil {
+		return "", err
+	}
+	name := n.Table.Name.O
+	if skip, err := d.newRelationName(schema, name, n.IfNotExists); err != nil {
+		return "", err
+	} else if skip {
+		return "CREATE TABLE", nil
+	}
+	id, err := d.coll.NewID(d.ctx)
+	if err != nil {
+		return "", err
+	}
+	desc := &catalog.Descriptor{ID: id, Kind: catalog.KindTable, Name: name, ParentID: d.b.DB, SchemaID: schema, NextIndexID: 2}
+	idMap := map[catalog.ColumnID]catalog.ColumnID{}
+	for _, sc := range src.Columns {
+		if sc.Hidden {
+			continue
+		}
+		desc.NextColumnID++
+		col := catalog.Column{ID: desc.NextColumnID, Name: sc.Name, Type: sc.Type, Nullable: sc.Nullable}
+		idMap[sc.ID] = col.ID
+		if sc.Identity && opt["identity"] {
+			seqName := fmt.Sprintf("%s_%s_seq", name, col.Name)
+			sid, err := d.createSequenceDesc(schema, seqName, catalog.SequenceOpts{Start: 1, Increment: 1, Min: 1, Max: serialMax(col.Type)})
+			if err != nil {
+				return "", err
+			}
+			col.Default = fmt.Sprintf("nextval('%s')", seqName)
+			col.OwnedSeq, col.Identity, col.IdentityAlways = sid, true, sc.IdentityAlways
+		} else if !sc.Identity && opt["defaults"] {
+			col.Default = sc.Default
+		}
+		desc.Columns = append(desc.Columns, col)
+	}
+	mapIDs := func(ids []catalog.ColumnID) ([]catalog.ColumnID, bool) {
+		out := make([]catalog.ColumnID, len(ids))
+		for i, c := range ids {
+			m, ok := idMap[c]
+			if !ok {
+				return nil, false
+			}
+			out[i] = m
+		}
+		return out, true
+	}
+	colNames := func(ids []catalog.ColumnID) string {
+		var ns []string
+		for _, c := range ids {
+			ns = append(ns, desc.Columns[desc.ColumnOrdinal(c)].Name)
+		}
+		return strings.Join(ns, "_")
+	}
+	used := map[string]bool{}
+	indexName := func(base string) string {
+		nm := base
+		for i := 1; used[nm]; i++ {
+			nm = fmt.Sprintf("%s%d", base, i)
+		}
+		used[nm] = true
+		return nm
+	}
+	if src.Primary != nil && opt["indexes"] {
+		if ids, ok := mapIDs(src.Primary.ColumnIDs); ok {
+			desc.Primary = &catalog.Index{ID: 1, Name: indexName(name + "_pkey"), Unique: true, ColumnIDs: ids, Desc: append([]bool(nil), src.Primary.Desc...)}
+		}
+	}
+	if desc.Primary == nil {
+		desc.NextColumnID++
+		desc.Columns = append(desc.Columns, catalog.Column{ID: desc.NextColumnID, Name: "rowid", Type: types.Int8, Hidden: true})
+		desc.Primary = &catalog.Index{ID: 1, Name: indexName(name + "_pkey"), Unique: true, ColumnIDs: []catalog.ColumnID{desc.NextColumnID}, Desc: []bool{false}}
+	}
+	if opt["indexes"] {
+		for _, ix := range src.Indexes {
+			if ix.State != catalog.IndexPublic {
+				continue
+			}
+			ids, ok := mapIDs(ix.ColumnIDs)
+			if !ok {
+				continue
+			}
+			suffix := "_idx"
+			if ix.Unique {
+				suffix = "_key"
+			}
+			desc.Indexes = append(desc.Indexes, catalog.Index{ID: desc.NextIndexID, Name: indexName(name + "_" + colNames(ids) + suffix),
+				Unique: ix.Unique, ColumnIDs: ids, Desc: append([]bool(nil), ix.Desc...)})
+			desc.NextIndexID++
+		}
+	}
+	if opt["constraints"] {
+		desc.Checks = append(desc.Checks, src.Checks...)
+	}
+	if _, err := plan.BindChecks(desc, d.b.Eval); err != nil {
+		return "", err
 	}
 	if err := d.coll.Write(d.ctx, desc); err != nil {
 		return "", err
@@ -828,6 +968,10 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 				name = sp.Constraint.Name
 			}
 			if err := d.dropConstraint(desc, name); err != nil {
+				if pgerr.Code(err) == pgerr.UndefinedObject && slices.Contains(d.st.DropConstraintIfExists, name) {
+					d.notices = append(d.notices, fmt.Sprintf("constraint %q of relation %q does not exist, skipping", name, desc.Name))
+					continue
+				}
 				return "", err
 			}
 		case ast.AlterTableAddConstraint:
@@ -844,6 +988,32 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 					return "", err
 				}
 				if err := d.validateForeignKey(desc); err != nil {
+					return "", err
+				}
+				continue
+			}
+			if c.Tp == ast.ConstraintCheck {
+				if err := d.addCheck(desc, c.Name, "", c.Expr); err != nil {
+					return "", err
+				}
+				// the rows already there must satisfy it (PostgreSQL
+				// validates unless NOT VALID)
+				checks, err := plan.BindChecks(desc, d.b.Eval)
+				if err != nil {
+					return "", err
+				}
+				chk := checks[len(checks)-1]
+				err = d.scanAll(desc, func(row exec.Row) error {
+					v, err := d.env.Eval(chk.E, row)
+					if err != nil {
+						return err
+					}
+					if b, ok := v.(types.DBool); ok && !bool(b) {
+						return pgerr.New(pgerr.CheckViolation, "check constraint %q of relation %q is violated by some row", chk.Name, desc.Name)
+					}
+					return nil
+				})
+				if err != nil {
 					return "", err
 				}
 				continue
@@ -1042,6 +1212,14 @@ func (d *ddl) alterColumn(n *parser.AlterColumnStmt) (string, error) {
 			return "", pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", a.Column, desc.Name)
 		}
 		switch {
+		case a.SetDefault != nil:
+			txt, err := restoreExpr(a.SetDefault)
+			if err != nil {
+				return "", err
+			}
+			col.Default = txt
+		case a.DropDefault:
+			col.Default = ""
 		case a.DropNotNull:
 			for _, id := range desc.Primary.ColumnIDs {
 				if id == col.ID {

@@ -823,7 +823,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 		res.cols = []conn.Column{{Name: disp, Type: types.String}}
 		res.rows = []exec.Row{{types.DString(v)}}
 		return res, true, nil
-	case *parser.DiscardStmt, *parser.VacuumStmt, *parser.AnalyzeStmt:
+	case *parser.DiscardStmt, *parser.VacuumStmt, *parser.AnalyzeStmt, *parser.CommentStmt:
 		return res, true, nil
 	case *parser.PrepareStmt:
 		if _, dup := s.prepared[x.Name]; dup {

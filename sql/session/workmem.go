@@ -25,13 +25,14 @@ func parseWorkMem(v string) (int64, error) {
 	for i < len(s) && (s[i] >= '0' && s[i] <= '9') {
 		i++
 	}
-	bad := pgerr.New(pgerr.InvalidParameter, "invalid value for parameter \"work_mem\": %q", v)
+	// Built only on failure: every statement reads work_mem.
+	bad := func() error { return pgerr.New(pgerr.InvalidParameter, "invalid value for parameter \"work_mem\": %q", v) }
 	if i == 0 {
-		return 0, bad
+		return 0, bad()
 	}
 	n, err := strconv.ParseInt(s[:i], 10, 64)
 	if err != nil {
-		return 0, bad
+		return 0, bad()
 	}
 	unit := strings.TrimSpace(s[i:])
 	var kb int64

@@ -1,6 +1,7 @@
 package pgdialect
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -124,6 +125,9 @@ type tupleSet struct {
 	cols  []Token
 	exprs [][2]int
 	end   int
+	// sub is the [start, end) token range of the query of
+	// SET (a, b) = (SELECT ...); exprs is empty then
+	sub [2]int
 }
 
 // Reset empties w for another run, keeping the capacity of its slices
@@ -191,6 +195,7 @@ type frame struct {
 	sawLimit bool
 	// subscript: inside x[ ... ] emitted as __pg_subscript(x, ... )
 	subscript bool
+	slice     bool // a ':' seen in this subscript
 	// closeExtra: emit one more ")" when the next inner frame closes
 	// (ARRAY(subquery) emitted as __pg_arraysub((subquery)))
 	closeExtra bool
@@ -773,6 +778,12 @@ func (w *Rewriter) Run(from, to int) error {
 				if toks[i+1].Kind == Ident && !toks[i+1].IsP("(") {
 					continue
 				}
+			case "session_user", "current_role", "current_catalog":
+				// SQL-standard niladic functions the MySQL grammar lacks
+				if n := len(w.R.Outs); !toks[i+1].IsP("(") && !toks[i+1].IsP(".") && (n == 0 || (w.R.Outs[n-1].Text != "." && !strings.EqualFold(w.R.Outs[n-1].Text, "as"))) && t.Kind == Ident {
+					w.emit(t.Val+" ( )", t.Pos)
+					continue
+				}
 			case "array":
 				if toks[i+1].IsP("(") && (toks[i+2].Is("select") || toks[i+2].Is("with") || toks[i+2].Is("values")) {
 					w.emit(FuncArraySub, t.Pos)
@@ -906,6 +917,30 @@ func (w *Rewriter) Run(from, to int) error {
 		case Punct:
 			switch t.Val {
 			case "(":
+				if ts, ok := w.tuples[i]; ok && ts.sub[1] > 0 {
+					// SET (a, b) = (SELECT x, y ...): a = (SELECT c1 FROM
+					// (SELECT x, y ...) AS m(c1, c2)), b = (SELECT c2 ...)
+					// (the query runs once per column)
+					var names strings.Builder
+					for k := range ts.cols {
+						if k > 0 {
+							names.WriteString(" , ")
+						}
+						fmt.Fprintf(&names, `"?multiexpr%d"`, k+1)
+					}
+					for k, c := range ts.cols {
+						if k > 0 {
+							w.emit(",", c.Pos)
+						}
+						w.emit(QuoteIdent(c.Val), c.Pos)
+						w.emit("=", c.Pos)
+						w.emit(fmt.Sprintf(`( SELECT "?multiexpr%d" FROM LATERAL (`, k+1), toks[ts.sub[0]].Pos)
+						w.R.Outs = append(w.R.Outs, w.sub(ts.sub[0], ts.sub[1])...)
+						w.emit(`) AS "?multiexpr" ( `+names.String()+" ) )", toks[ts.sub[1]].Pos)
+					}
+					i = ts.end - 1
+					continue
+				}
 				if ts, ok := w.tuples[i]; ok {
 					for k, c := range ts.cols {
 						if k > 0 {
@@ -917,6 +952,22 @@ func (w *Rewriter) Run(from, to int) error {
 					}
 					i = ts.end - 1
 					continue
+				}
+				// (SELECT ...) [AS] alias (a, b) in FROM: the grammar takes a
+				// column alias list only after LATERAL, which changes nothing
+				// for a subquery that refers to no earlier FROM item
+				if n := len(w.R.Outs); top.inFrom && n > 0 && (toks[i+1].Is("select") || toks[i+1].Is("with")) {
+					if p := w.R.Outs[n-1].Text; p == "from" || p == "join" || p == "," || p == "STRAIGHT_JOIN" {
+						if c := matchClose(toks, i, to); c > 0 && c+3 < len(toks) {
+							a := c + 1
+							if toks[a].Is("as") {
+								a++
+							}
+							if (toks[a].Kind == Ident || toks[a].Kind == QIdent) && !clauseEnd(toks[a].Val) && !isJoinWord(toks[a].Val) && toks[a+1].IsP("(") {
+								w.emit("LATERAL", t.Pos)
+							}
+						}
+					}
 				}
 				call := false
 				if n := len(w.R.Outs); n > 0 && isWordOut(w.R.Outs[n-1].Text) && !isSetOpOut(w.R.Outs[n-1].Text) && !notCallWord[w.R.Outs[n-1].Text] {
@@ -1020,8 +1071,17 @@ func (w *Rewriter) Run(from, to int) error {
 				w.fail(t, "42601", "syntax error")
 				continue
 			case ":":
-				if top.subscript {
-					w.fail(t, "0A000", "array slices are not supported")
+				// x[lo:hi]: __subscript(x, lo, hi), an omitted bound
+				// spelled NULL
+				if top.subscript && !top.slice {
+					top.slice = true
+					if n := len(w.R.Outs); n > 0 && w.R.Outs[n-1].Text == "," {
+						w.emit("NULL", t.Pos)
+					}
+					w.emit(",", t.Pos)
+					if toks[i+1].IsP("]") {
+						w.emit("NULL", t.Pos)
+					}
 					continue
 				}
 				w.fail(t, "42601", "syntax error")
@@ -1065,9 +1125,9 @@ func (w *Rewriter) Run(from, to int) error {
 				}
 			case "#":
 				w.emit("^", t.Pos)
-			case "^", "@>", "<@", "->", "->>", "#>", "#>>", "?", "?|", "?&":
+			case "^", "@>", "<@", "->", "->>", "#>", "#>>", "?", "?|", "?&", "&&":
 				w.operator(i, to)
-			case "&&", "!", "!!", "@", "<<=", ">>=", "~~", "!~~", ":=":
+			case "!", "!!", "@", "<<=", ">>=", "~~", "!~~", ":=":
 				w.fail(t, "42883", "operator does not exist: "+t.Val)
 			case "=", "<>", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "||", "|", "&", "<<", ">>":
 				w.emit(t.Val, t.Pos)
@@ -1506,6 +1566,33 @@ func (w *Rewriter) fromFunction(i, to int) (int, bool) {
 			cols[k] = toks[nameAt].Val
 		}
 	}
+	if out, ok := outColumns[toks[nameAt].Val]; ok && len(calls) == 1 {
+		if len(out) == 1 {
+			if len(names) == 0 {
+				cols[0] = out[0]
+			}
+		} else {
+			// a function returning rows of several columns: its rows are
+			// the generator's, named by the alias list over them
+			if ordinality || len(names) > len(out) {
+				w.fail(toks[j-1], "0A000", "WITH ORDINALITY or a longer column alias list on "+toks[nameAt].Val+" is not supported")
+				return 0, false
+			}
+			full := append(append([]string(nil), names...), out[len(names):]...)
+			pos := toks[i].Pos
+			w.emit("LATERAL ( SELECT", pos)
+			w.R.Outs = append(w.R.Outs, calls[0]...)
+			w.emit("AS "+QuoteIdent(toks[nameAt].Val)+" ) AS "+QuoteIdent(alias)+" (", pos)
+			for k, n := range full {
+				if k > 0 {
+					w.emit(",", pos)
+				}
+				w.emit(QuoteIdent(n), pos)
+			}
+			w.emit(")", pos)
+			return j, true
+		}
+	}
 	ordCol := "ordinality"
 	extra := len(names) - len(calls)
 	switch {
@@ -1532,6 +1619,16 @@ func (w *Rewriter) fromFunction(i, to int) (int, bool) {
 	}
 	w.emit(") AS "+QuoteIdent(alias), pos)
 	return j, true
+}
+
+// outColumns are the output column names of the set-returning functions
+// with OUT parameters (PostgreSQL names their columns after those, not
+// after the function or its alias).
+var outColumns = map[string][]string{
+	"jsonb_array_elements": {"value"}, "jsonb_array_elements_text": {"value"},
+	"json_array_elements": {"value"}, "json_array_elements_text": {"value"},
+	"jsonb_each": {"key", "value"}, "jsonb_each_text": {"key", "value"},
+	"json_each": {"key", "value"}, "json_each_text": {"key", "value"},
 }
 
 // grammarFunc are the functions the MySQL grammar has own rules for
@@ -1956,12 +2053,15 @@ func (w *Rewriter) scanTupleSets(from, to int) {
 					rhs++
 				}
 				if ok && toks[rhs].IsP("(") {
-					if toks[rhs+1].Is("select") || toks[rhs+1].Is("with") || toks[rhs+1].Is("values") {
-						w.fail(toks[rhs+1], "0A000", "UPDATE ... SET (columns) = (subquery) is not supported")
-						return
-					}
 					closeRHS := matchClose(toks, rhs, to)
-					if closeRHS > 0 && closeRHS+1 == end {
+					if closeRHS > 0 && closeRHS+1 == end && (toks[rhs+1].Is("select") || toks[rhs+1].Is("with") || toks[rhs+1].Is("values")) {
+						ts.sub = [2]int{rhs + 1, closeRHS}
+						ts.end = end
+						if w.tuples == nil {
+							w.tuples = map[int]tupleSet{}
+						}
+						w.tuples[start] = ts
+					} else if closeRHS > 0 && closeRHS+1 == end {
 						a, d := rhs+1, 0
 						for k := rhs + 1; k <= closeRHS; k++ {
 							if toks[k].IsP("(") || toks[k].IsP("[") {
