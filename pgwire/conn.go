@@ -50,6 +50,10 @@ type serverConn struct {
 	user     string
 	loc      *time.Location    // session time zone for TIMESTAMPTZ text
 	reported map[string]string // last ParameterStatus values
+	// reportedGen is the session's VarsGeneration at the last report
+	// (reportedGenOK: there was one).
+	reportedGen   uint64
+	reportedGenOK bool
 
 	stmts   stmtTable
 	portals map[string]*portal
@@ -419,6 +423,17 @@ func (c *serverConn) sendReady() {
 // reportParams sends ParameterStatus for each reported variable whose
 // value changed (all of them when initial).
 func (c *serverConn) reportParams(initial bool) {
+	// A session that counts its variable changes is asked for each
+	// variable only after one (this ran after every statement).
+	vg, counted := c.sess.(varsGenerationer)
+	var gen uint64
+	if counted {
+		gen = vg.VarsGeneration()
+		if !initial && c.reportedGenOK && gen == c.reportedGen {
+			return
+		}
+		defer func() { c.reportedGen, c.reportedGenOK = gen, true }()
+	}
 	for _, name := range reportedVars {
 		v, ok := c.sess.Var(name)
 		if !ok {
@@ -441,6 +456,11 @@ func (c *serverConn) reportParams(initial bool) {
 		}
 	}
 }
+
+// varsGenerationer is a session that counts the changes of its
+// variables (sql/session.Session.VarsGeneration): reportParams asks for
+// the variables only when the count moved.
+type varsGenerationer interface{ VarsGeneration() uint64 }
 
 // defaultVar is the value reported for a variable the session does not
 // know.

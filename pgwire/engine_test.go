@@ -44,6 +44,9 @@ type testEngine struct {
 	sessions atomic.Int32  // open sessions
 	cancels  atomic.Int32  // Session.Cancel calls
 	sleeping chan struct{} // receives when a session starts sleeping
+	// countVars: sessions count their variable changes (genSession), as
+	// sql/session's do.
+	countVars bool
 }
 
 func newTestEngine() *testEngine {
@@ -72,8 +75,16 @@ func (e *testEngine) NewSession(_ context.Context, args conn.SessionArgs) (conn.
 		s.vars[strings.ToLower(k)] = v
 	}
 	e.sessions.Add(1)
+	if e.countVars {
+		return genSession{s}, nil
+	}
 	return s, nil
 }
+
+// genSession is a testSession that counts its variable changes.
+type genSession struct{ *testSession }
+
+func (s genSession) VarsGeneration() uint64 { return s.gen }
 
 type testSession struct {
 	e      *testEngine
@@ -81,6 +92,7 @@ type testSession struct {
 	status byte // 0 = 'I'
 	cancel chan struct{}
 	closed bool
+	gen    uint64 // variable changes
 }
 
 func (s *testSession) TxnStatus() byte {
@@ -306,6 +318,7 @@ func (s *testSession) Execute(ctx context.Context, pr conn.Prepared, params []ty
 	case "set":
 		name, val, _ := strings.Cut(p.arg, " ")
 		s.vars[strings.ToLower(name)] = val
+		s.gen++
 		return "SET", nil, nil
 	case "sleep":
 		s.e.sleeping <- struct{}{}

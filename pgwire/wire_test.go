@@ -741,3 +741,23 @@ func TestSCRAMProtocolErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestReportParamsCountedVars: with a session that counts its variable
+// changes, ParameterStatus still follows every change of a reported
+// variable (and only a change), and statements that change nothing send
+// none.
+func TestReportParamsCountedVars(t *testing.T) {
+	eng := newTestEngine()
+	eng.countVars = true
+	_, _, addr := startTestServer(t, Config{Engine: eng})
+	c, _ := connect(t, addr)
+	require.Equal(t, "T(?column?:23/0) D(1) C(SELECT 1) Z(I)", c.query("select 1"))
+	require.Equal(t, "C(SET) S(application_name=x) Z(I)", c.query("set application_name x"))
+	require.Equal(t, "T(?column?:23/0) D(1) C(SELECT 1) Z(I)", c.query("select 1"))
+	require.Equal(t, "C(SET) Z(I)", c.query("set application_name x"))
+	require.Equal(t, "C(SET) Z(I)", c.query("set other y"))
+	require.Equal(t, "C(SET) S(TimeZone=America/New_York) Z(I)", c.query("set TimeZone America/New_York"))
+	require.Contains(t, c.query("types"), "2024-02-29 08:14:15.5-05,")
+	require.Equal(t, "C(SET) C(SET) S(application_name=w) Z(I)",
+		c.query("set application_name z; set application_name w"))
+}

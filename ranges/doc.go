@@ -103,7 +103,10 @@
 // MergeTrigger on the left absorbs it in place. MVCC stats are kept per
 // range (each write's delta travels in its command), divided exactly on
 // split and added on merge. Snapshots overlapping another replica on the
-// store are declined. Meta records are written by server/. Details:
+// store are declined, and so is one whose replica object was replaced
+// while it streamed in (a split trigger installing the right-hand side
+// over an uninitialized replica): raft retries against the new object.
+// Meta records are written by server/. Details:
 // docs/design/splits.md.
 //
 // # MVCC GC

@@ -394,6 +394,21 @@ func (s *Store) HandleSnapshot(ctx context.Context, stream SnapshotReceiver) (*k
 	}
 	in := &incomingSnapshot{index: index, eng: s.eng, ssts: ssts, desc: desc, done: make(chan error, 1)}
 	r.raftMu.Lock()
+	r.mu.RLock()
+	destroyed := r.mu.destroyed
+	r.mu.RUnlock()
+	if destroyed {
+		// The replica object was retired while the data streamed in (a
+		// split trigger installed the right-hand side over this
+		// uninitialized one, or the replica was removed): it steps no
+		// more messages, so the snapshot would wait for raft forever and
+		// hold the sender's progress in StateSnapshot until its stream
+		// timed out. Decline: raft retries against the current object.
+		// (retire sets destroyed before it clears pendingSnaps under
+		// raftMu, so a snapshot registered below is declined by it.)
+		r.raftMu.Unlock()
+		return &kvpb.SnapshotResponse{Status: kvpb.SnapshotResponse_DECLINED, Message: "replica replaced while the snapshot streamed in"}, nil
+	}
 	if prev, exists := r.raftMu.pendingSnaps[index]; exists {
 		prev.done <- errSnapshotDeclined
 		prev.discard()

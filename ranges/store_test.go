@@ -238,3 +238,93 @@ func TestFutureHeaderTimestamp(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, near.Less(s.Clock().Now()), "the clock moved past the request timestamp")
 }
+
+// gatedChunks is a snapshot stream that hands out its header chunk at
+// once and its final chunk only once gate is closed.
+type gatedChunks struct {
+	header *kvpb.SnapshotChunk
+	gate   chan struct{}
+	sent   int
+}
+
+func (g *gatedChunks) Recv() (*kvpb.SnapshotChunk, error) {
+	g.sent++
+	switch g.sent {
+	case 1:
+		return g.header, nil
+	case 2:
+		<-g.gate
+		return &kvpb.SnapshotChunk{Final: true}, nil
+	}
+	return nil, io.EOF
+}
+
+// TestSnapshotToReplicaReplacedMidStream: a snapshot streams into an
+// uninitialized replica of range 50 on a follower while a split on the
+// leaseholder creates range 50, whose trigger installs a new replica
+// object over that one on the follower. The snapshot must be declined at
+// once, not left registered on the retired object (which steps no more
+// messages) until the sender's stream times out: the sender's raft
+// progress stays in StateSnapshot meanwhile and the follower gets nothing
+// for that long (a merge waiting for it to catch up timed out this way
+// under load).
+func TestSnapshotToReplicaReplacedMidStream(t *testing.T) {
+	c := rangetest.New(t, rangetest.Config{Nodes: 3})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, c.Put(ctx, "a", "1"))
+	var lh, f *ranges.Store
+	for _, n := range c.Nodes {
+		ri := n.Store().RangeInfo(1)[0]
+		if ri.GetLeaseValid() && ri.GetLease().GetReplica().GetStoreId() == uint64(n.Store().StoreID()) {
+			lh = n.Store()
+		} else if f == nil {
+			f = n.Store()
+		}
+	}
+	require.NotNil(t, lh, "no leaseholder of r1")
+	require.NotNil(t, f)
+	self := f.RangeInfo(1)[0]
+
+	msg := &raftpb.Message{Type: raftpb.MsgSnap.Enum(), To: proto.Uint64(self.GetReplicaId()), From: proto.Uint64(99), Term: proto.Uint64(99),
+		Snapshot: &raftpb.Snapshot{Metadata: &raftpb.SnapshotMetadata{Index: proto.Uint64(100), Term: proto.Uint64(99),
+			ConfState: &raftpb.ConfState{Voters: []uint64{self.GetReplicaId(), 99}}}}}
+	to := &kvpb.ReplicaDescriptor{NodeId: uint64(f.NodeID()), StoreId: uint64(f.StoreID()), ReplicaId: self.GetReplicaId()}
+	desc := &kvpb.RangeDescriptor{RangeId: 50, StartKey: []byte("n"), EndKey: []byte("o")}
+	stream := &gatedChunks{gate: make(chan struct{}), header: &kvpb.SnapshotChunk{Header: &kvpb.SnapshotHeader{
+		RangeId: 50, ToReplica: to, Desc: desc, RaftMessage: raftMsg(t, msg)}}}
+	var once sync.Once
+	release := func() { once.Do(func() { close(stream.gate) }) }
+	defer release()
+	type result struct {
+		resp *kvpb.SnapshotResponse
+		err  error
+	}
+	done := make(chan result, 1)
+	hctx, hcancel := context.WithTimeout(ctx, 5*time.Second)
+	defer hcancel()
+	go func() {
+		resp, err := f.HandleSnapshot(hctx, stream)
+		done <- result{resp, err}
+	}()
+	// The handler created the uninitialized replica and waits for the
+	// rest of the stream.
+	deadline := time.Now().Add(10 * time.Second)
+	for len(f.RangeInfo(50)) == 0 {
+		require.True(t, time.Now().Before(deadline), "the snapshot created no replica of r50")
+		time.Sleep(time.Millisecond)
+	}
+	_, _, err := lh.AdminSplit(ctx, []byte("m"), 50)
+	require.NoError(t, err)
+	for {
+		if ri := f.RangeInfo(50); len(ri) == 1 && ri[0].GetDesc() != nil {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the split did not install r50 on the follower")
+		time.Sleep(time.Millisecond)
+	}
+	release()
+	r := <-done
+	require.NoError(t, r.err, "the snapshot must be answered, not left waiting on the retired replica")
+	require.Equal(t, kvpb.SnapshotResponse_DECLINED, r.resp.GetStatus(), "%v", r.resp)
+}

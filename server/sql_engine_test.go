@@ -47,6 +47,21 @@ func TestSQLEngineOnNode(t *testing.T) {
 	c, err := pgx.Connect(ctx, "postgres://root@"+s.SQLAddr()+"/defaultdb?sslmode=disable")
 	require.NoError(t, err)
 	defer c.Close(ctx)
+	// ParameterStatus follows SET and RESET of a reported variable
+	// (pgwire asks sql/session only when its VarsGeneration moved).
+	require.Equal(t, "UTC", c.PgConn().ParameterStatus("TimeZone"))
+	for _, st := range []struct{ q, app, tz string }{
+		{"SELECT 1", "", "UTC"},
+		{"SET application_name = 'bench'", "bench", "UTC"},
+		{"SELECT 1", "bench", "UTC"},
+		{"SET TIME ZONE 'America/New_York'", "bench", "America/New_York"},
+		{"RESET ALL", "", "UTC"},
+	} {
+		_, err := c.Exec(ctx, st.q)
+		require.NoError(t, err, st.q)
+		require.Equal(t, st.app, c.PgConn().ParameterStatus("application_name"), st.q)
+		require.Equal(t, st.tz, c.PgConn().ParameterStatus("TimeZone"), st.q)
+	}
 	for _, q := range []string{
 		"CREATE TABLE kv (k INT PRIMARY KEY, v TEXT)",
 		"CREATE INDEX kv_v ON kv (v)",

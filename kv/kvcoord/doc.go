@@ -14,7 +14,8 @@
 //   - txnSeqNumAllocator: a sequence number per writing batch; savepoints
 //     and RollbackToSavepoint (ignored sequence ranges);
 //   - txnLockTracker: every span written, handed to EndTxn as lock spans;
-//   - txnCommitter: elides a read-only commit, sends writes + commit in
+//   - txnCommitter: elides a read-only commit (Commit of a txn that wrote
+//     and locked nothing skips the stack altogether: commitReadOnly), sends writes + commit in
 //     one batch (1PC on one range) or, when the DistSender says they span
 //     ranges (ErrEndTxnSpansRanges, nothing sent), writes first and the
 //     EndTxn alone;
@@ -66,7 +67,11 @@
 // limits left; an answer is used only if it is exactly what the
 // sequential walk would have asked that range, so rows, resume spans and
 // the spans a transaction records for refresh are unchanged
-// (dist_sender_ordered.go).
+// (dist_sender_ordered.go). A batch whose spans all lie in one cached
+// range (limited only if it is read-only) is sent to it whole, without
+// the division into parts: the range applies each request's limits and
+// resume span itself, which is what the walk answers for one range; on a
+// range mismatch it is divided as usual (DistSender.singleRange).
 //
 // Shared RPCs: the parts of a read-only batch (Get, Scan, ReverseScan)
 // whose cached leaseholders are on one node go to it in one

@@ -12,7 +12,8 @@
 //	               BatchRequest/BatchResponse (with the HLC `now` both ways)
 //	errors.proto   Error {message, index, oneof detail}
 //	raft.proto     RaftMessageRequest/Batch/Response, SnapshotHeader/Chunk/Response
-//	admin.proto    Bootstrap, Join, NodeStatus, ChangeReplicas, TransferLease, RangeInfo
+//	admin.proto    Bootstrap, Join, InitPromise, InitState, NodeStatus,
+//	               ChangeReplicas, TransferLease, RangeInfo
 //	service.proto  services Internal {Batch, RaftMessages, RaftSnapshot} and Admin
 //
 // On the wire IDs are uint64 (protobuf has no Go types); typed accessors

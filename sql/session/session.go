@@ -160,6 +160,7 @@ type Session struct {
 	user     string
 	database string
 	vars     map[string]string
+	varsGen  uint64 // bumped by every change of vars (VarsGeneration)
 	loc      *time.Location
 
 	txn     kvtxn.Txn // open transaction block
@@ -264,8 +265,13 @@ func (s *Session) setVar(name, value string) error {
 		value = formatWorkMem(kb)
 	}
 	s.vars[name] = value
+	s.varsGen++
 	return nil
 }
+
+// VarsGeneration counts the changes of the session's variables since it
+// started: pgwire sends ParameterStatus only after one.
+func (s *Session) VarsGeneration() uint64 { return s.varsGen }
 
 func (s *Session) evalCtx() *sem.EvalContext {
 	now := time.Now()
@@ -772,6 +778,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 			switch {
 			case x.Session:
 				s.vars["default_transaction_read_only"] = onOff(*ro)
+				s.varsGen++
 			case !s.inBlock:
 				res.notices = append(res.notices, "SET TRANSACTION can only be used in transaction blocks")
 			case !*ro && s.readOnly && s.txnStmts > 0:
@@ -795,6 +802,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 			for k, v := range defaultVars {
 				s.vars[k] = v
 			}
+			s.varsGen++
 			return res, true, nil
 		}
 		return res, true, s.setVar(x.Name, defaultVars[strings.ToLower(x.Name)])

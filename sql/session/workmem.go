@@ -26,7 +26,9 @@ func parseWorkMem(v string) (int64, error) {
 		i++
 	}
 	// Built only on failure: every statement reads work_mem.
-	bad := func() error { return pgerr.New(pgerr.InvalidParameter, "invalid value for parameter \"work_mem\": %q", v) }
+	bad := func() error {
+		return pgerr.New(pgerr.InvalidParameter, "invalid value for parameter \"work_mem\": %q", v)
+	}
 	if i == 0 {
 		return 0, bad()
 	}
