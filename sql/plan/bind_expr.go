@@ -501,12 +501,51 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 				return nil, err
 			}
 		}
+		if et.Family == types.ArrayFamily {
+			// ARRAY[[1,2],[3,4]], ARRAY[ARRAY[1],ARRAY[2]]: one more
+			// dimension
+			return &ArrayCtor{Elems: es, T: et, Nested: true}, nil
+		}
 		at, err := types.MakeArray(et)
 		if err != nil {
 			return nil, err
 		}
 		return &ArrayCtor{Elems: es, T: at}, nil
 	case *parser.SubscriptExpr:
+		if !n.Slice {
+			// a[i][j]...: one subscript per dimension of the base array
+			var idx []ast.ExprNode
+			base := ast.ExprNode(n)
+			for {
+				se, ok := base.(*parser.SubscriptExpr)
+				if !ok || se.Slice {
+					break
+				}
+				idx = append([]ast.ExprNode{se.Index}, idx...)
+				base = se.Expr
+			}
+			if len(idx) > 1 {
+				e, err := b.bindExpr(base, sc)
+				if err != nil {
+					return nil, err
+				}
+				if e.Type().Family != types.ArrayFamily {
+					return nil, pgerr.New(pgerr.DatatypeMismatch, "cannot subscript type %s because it is not an array", e.Type().SQLName())
+				}
+				var is []Expr
+				for _, x := range idx {
+					i, err := b.bindExpr(x, sc)
+					if err != nil {
+						return nil, err
+					}
+					if i, err = b.coerce(i, types.Int4); err != nil {
+						return nil, err
+					}
+					is = append(is, i)
+				}
+				return &Subscript{E: e, Idx: is[0], More: is[1:], T: e.Type().Elem}, nil
+			}
+		}
 		e, err := b.bindExpr(n.Expr, sc)
 		if err != nil {
 			return nil, err

@@ -1060,6 +1060,13 @@ func (w *Rewriter) Run(from, to int) error {
 				w.fail(t, "42601", "syntax error")
 				continue
 			case "[":
+				// ARRAY[[1,2],[3,4]]: an inner [...] is an array too
+				if n := len(w.R.Outs); top.bracket && n > 0 && (w.R.Outs[n-1].Text == "(" || w.R.Outs[n-1].Text == ",") {
+					w.emit(FuncArray, t.Pos)
+					w.emit("(", t.Pos)
+					stack = append(stack, frame{bracket: true})
+					continue
+				}
 				// x[i]: a subscript of the primary expression just emitted
 				if w.binaryContext() {
 					s := w.primaryStart()
@@ -1877,7 +1884,7 @@ var mysqlOnly = map[string]bool{
 	"enclosed": true, "escaped": true, "infile": true, "outfile": true, "optionally": true,
 	"terminated": true, "starting": true, "lines": true, "separator": true, "year_month": true,
 	"day_hour": true, "day_minute": true, "day_second": true, "hour_minute": true, "hour_second": true,
-	"minute_second": true, "utc_date": true, "utc_time": true, "utc_timestamp": true, "varbinary": true,
+	"minute_second": true, "cardinality": true, "utc_date": true, "utc_time": true, "utc_timestamp": true, "varbinary": true,
 }
 
 var mysqlReserved = map[string]bool{
