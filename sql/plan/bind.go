@@ -318,8 +318,8 @@ func exprName(e ast.ExprNode, casts map[*ast.FuncCastExpr]parser.PGType) string 
 	case *ast.ColumnNameExpr:
 		return e.Name.Name.O
 	case *ast.FuncCallExpr:
-		if e.FnName.L == "concat" {
-			return "?column?"
+		if e.FnName.O == "concat" {
+			return "?column?" // a || b
 		}
 		if e.FnName.L == parser.FuncIntervalQualify {
 			return "interval"
@@ -347,6 +347,14 @@ func exprName(e ast.ExprNode, casts map[*ast.FuncCastExpr]parser.PGType) string 
 		return "exists"
 	case *parser.ArrayExpr:
 		return "array"
+	case *parser.SubscriptExpr:
+		// a[1], a[1:2]: the array's name
+		return exprName(e.Expr, casts)
+	case *ast.SubqueryExpr:
+		// (SELECT max(x) ...): the subquery's only column's name
+		if sel, ok := e.Query.(*ast.SelectStmt); ok && sel.Fields != nil && len(sel.Fields.Fields) == 1 && sel.Fields.Fields[0].Expr != nil {
+			return fieldName(sel.Fields.Fields[0], casts)
+		}
 	}
 	return "?column?"
 }

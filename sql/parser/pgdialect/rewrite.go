@@ -778,6 +778,14 @@ func (w *Rewriter) Run(from, to int) error {
 				if toks[i+1].Kind == Ident && !toks[i+1].IsP("(") {
 					continue
 				}
+			case "concat":
+				// a call of concat() is spelled CONCAT: the grammar spells
+				// a || b as concat(a, b) (PIPES_AS_CONCAT), and the binder
+				// tells the two apart by that spelling
+				if toks[i+1].IsP("(") && t.Kind == Ident {
+					w.emit("CONCAT", t.Pos)
+					continue
+				}
 			case "session_user", "current_role", "current_catalog":
 				// SQL-standard niladic functions the MySQL grammar lacks
 				if n := len(w.R.Outs); !toks[i+1].IsP("(") && !toks[i+1].IsP(".") && (n == 0 || (w.R.Outs[n-1].Text != "." && !strings.EqualFold(w.R.Outs[n-1].Text, "as"))) && t.Kind == Ident {
