@@ -626,6 +626,25 @@ func (b *Binder) bindColumn(cn *ast.ColumnName, sc *scope) (Expr, error) {
 	table, name := cn.Table.O, cn.Name.O
 	level := 0
 	for s := sc; s != nil; s = s.parent {
+		if level > 0 && s.agg != nil {
+			// a subquery's reference to a grouping column of the grouped
+			// query around it (x.g = t.g in SELECT g, (SELECT ...) FROM t
+			// GROUP BY g): that query's group key, in its output row
+			if i, _ := s.agg.in.lookupIn(cn.Schema.O, table, name); i >= 0 {
+				for gi, g := range s.agg.groups {
+					if cr, ok := g.(*ColRef); ok && cr.Idx == i {
+						for t := sc; t != s; t = t.parent {
+							t.correlated = true
+						}
+						b.outerRefs++
+						return &OuterRef{Level: level, Idx: gi, T: g.Type()}, nil
+					}
+				}
+				if idx, _ := s.lookupIn(cn.Schema.O, table, name); idx < 0 {
+					return nil, pgerr.New(pgerr.Grouping, "subquery uses ungrouped column %q from outer query", qualified(table, name))
+				}
+			}
+		}
 		idx, err := s.lookupIn(cn.Schema.O, table, name)
 		if err != nil {
 			return nil, err
