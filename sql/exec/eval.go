@@ -6,6 +6,7 @@ import (
 	"github.com/tesseradb/tessera/sql/plan"
 	"github.com/tesseradb/tessera/sql/sem"
 	"github.com/tesseradb/tessera/sql/types"
+	"slices"
 )
 
 // Eval evaluates a scalar expression against row.
@@ -191,12 +192,33 @@ func (env *Env) Eval(e plan.Expr, row Row) (types.Datum, error) {
 		return env.evalSubquery(e, row)
 	case *plan.ArrayCtor:
 		a := &types.DArray{Elem: e.T.Elem}
-		for _, x := range e.Elems {
+		var sub []int
+		for k, x := range e.Elems {
 			v, err := env.Eval(x, row)
 			if err != nil {
 				return nil, err
 			}
-			a.Elems = append(a.Elems, v)
+			if !e.Nested {
+				a.Elems = append(a.Elems, v)
+				continue
+			}
+			if types.IsNull(v) {
+				return nil, pgerr.New("2202E", "multidimensional arrays must have array expressions with matching dimensions")
+			}
+			sa := v.(*types.DArray)
+			d := sa.DimLens()
+			if k == 0 {
+				sub = d
+			} else if !slices.Equal(sub, d) {
+				return nil, pgerr.New("2202E", "multidimensional arrays must have array expressions with matching dimensions")
+			}
+			a.Elems = append(a.Elems, sa.Elems...)
+		}
+		if e.Nested && len(sub) > 0 {
+			if len(sub)+1 > 6 {
+				return nil, pgerr.New(pgerr.ProgramLimit, "number of array dimensions (%d) exceeds the maximum allowed (6)", len(sub)+1)
+			}
+			a.Dims = append([]int{len(e.Elems)}, sub...)
 		}
 		return a, nil
 	case *plan.AnyArray:
@@ -219,11 +241,24 @@ func (env *Env) Eval(e plan.Expr, row Row) (types.Datum, error) {
 			return types.Null, err
 		}
 		arr := a.(*types.DArray)
-		n := int(i.(types.DInt))
-		if n < 1 || n > len(arr.Elems) {
-			return types.Null, nil
+		dims := arr.DimLens()
+		if len(dims) != 1+len(e.More) {
+			return types.Null, nil // PostgreSQL: the wrong number of subscripts is NULL
 		}
-		return arr.Elems[n-1], nil
+		off := 0
+		for k := 0; k < len(dims); k++ {
+			if k > 0 {
+				if i, err = env.Eval(e.More[k-1], row); err != nil || types.IsNull(i) {
+					return types.Null, err
+				}
+			}
+			n := int(i.(types.DInt))
+			if n < 1 || n > dims[k] {
+				return types.Null, nil
+			}
+			off = off*dims[k] + n - 1
+		}
+		return arr.Elems[off], nil
 	case *plan.SeqFunc:
 		return env.evalSeq(e, row)
 	}

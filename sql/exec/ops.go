@@ -622,6 +622,15 @@ func (env *Env) newAgg(n *plan.Agg) (Iter, error) {
 			order = append(order, g)
 		}
 		for i, a := range n.Aggs {
+			if a.Filter != nil {
+				ok, err := env.EvalBool(a.Filter, r)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					continue
+				}
+			}
 			args := make(Row, len(a.Args))
 			for j, e := range a.Args {
 				if args[j], err = env.Eval(e, r); err != nil {

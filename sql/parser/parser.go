@@ -360,15 +360,17 @@ func attach(sql string, wk *work, st *Statement, val *validator) {
 }
 
 type attacher struct {
-	f        *fragment
-	st       *Statement
-	starts   []int // start offsets of the output chunks
-	ascii    int   // sql[:ascii] is ASCII: byte offset+1 is the position; -1 until needed
-	sql      string
-	byItems  int
-	nullEQs  int
-	betweens int
-	groupBys int
+	f  *fragment
+	st *Statement
+	// outermost is the first SELECT entered (the statement's own)
+	outermost *ast.SelectStmt
+	starts    []int // start offsets of the output chunks
+	ascii     int   // sql[:ascii] is ASCII: byte offset+1 is the position; -1 until needed
+	sql       string
+	byItems   int
+	nullEQs   int
+	betweens  int
+	groupBys  int
 	// symmetric are the BETWEEN SYMMETRIC nodes (marked on entry, in text
 	// order, rewritten on leaving).
 	symmetric map[*ast.BetweenExpr]bool
@@ -383,6 +385,24 @@ func (v *attacher) Enter(n ast.Node) (ast.Node, bool) {
 		v.val.check(n)
 	}
 	switch x := n.(type) {
+	case *ast.SelectStmt:
+		// SELECT DISTINCT ON (exprs): the rewrite's first field
+		// __pg_distincton(exprs)
+		if x.Fields != nil && len(x.Fields.Fields) > 1 {
+			if fc, ok := x.Fields.Fields[0].Expr.(*ast.FuncCallExpr); ok && fc.FnName.L == pgdialect.FuncDistinctOn {
+				if v.st.DistinctOnOf == nil {
+					v.st.DistinctOnOf = map[*ast.SelectStmt][]ast.ExprNode{}
+				}
+				v.st.DistinctOnOf[x] = fc.Args
+				x.Fields.Fields = x.Fields.Fields[1:]
+				if v.outermost == nil {
+					v.st.DistinctOn = fc.Args
+				}
+			}
+		}
+		if v.outermost == nil {
+			v.outermost = x
+		}
 	case *valuedriver.ParamMarker:
 		// the output chunk that starts at the marker's offset
 		if i, ok := slices.BinarySearch(v.starts, x.Offset); ok && v.f.rw.Outs[i].Param != 0 {

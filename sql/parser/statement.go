@@ -62,8 +62,10 @@ type Statement struct {
 	// ROLLUP, CUBE or GROUPING SETS: indices into its Items (the
 	// deduplicated expressions), one list per set.
 	GroupingSets map[*ast.GroupByClause][][]int
-	// DistinctOn is SELECT DISTINCT ON (exprs) of the outermost SELECT.
-	DistinctOn []ast.ExprNode
+	// DistinctOn is SELECT DISTINCT ON (exprs) of the outermost SELECT;
+	// DistinctOnOf has that of every SELECT (subqueries included).
+	DistinctOn   []ast.ExprNode
+	DistinctOnOf map[*ast.SelectStmt][]ast.ExprNode
 	// Index holds what CREATE INDEX says beyond the tree (CONCURRENTLY,
 	// USING method, INCLUDE, a name chosen by PostgreSQL's rule); nil for
 	// other statements.

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -318,8 +319,8 @@ func exprName(e ast.ExprNode, casts map[*ast.FuncCastExpr]parser.PGType) string 
 	case *ast.ColumnNameExpr:
 		return e.Name.Name.O
 	case *ast.FuncCallExpr:
-		if e.FnName.L == "concat" {
-			return "?column?"
+		if e.FnName.O == "concat" {
+			return "?column?" // a || b
 		}
 		if e.FnName.L == parser.FuncIntervalQualify {
 			return "interval"
@@ -347,6 +348,14 @@ func exprName(e ast.ExprNode, casts map[*ast.FuncCastExpr]parser.PGType) string 
 		return "exists"
 	case *parser.ArrayExpr:
 		return "array"
+	case *parser.SubscriptExpr:
+		// a[1], a[1:2]: the array's name
+		return exprName(e.Expr, casts)
+	case *ast.SubqueryExpr:
+		// (SELECT max(x) ...): the subquery's only column's name
+		if sel, ok := e.Query.(*ast.SelectStmt); ok && sel.Fields != nil && len(sel.Fields.Fields) == 1 && sel.Fields.Fields[0].Expr != nil {
+			return fieldName(sel.Fields.Fields[0], casts)
+		}
 	}
 	return "?column?"
 }
@@ -644,10 +653,10 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		cols = append(cols, col)
 	}
 	nVisible := len(exprs)
-	// DISTINCT ON expressions (outermost SELECT only).
+	// DISTINCT ON expressions.
 	var distinctOn []int
-	if parent == nil && len(b.Stmt.DistinctOn) > 0 && sel.Distinct && b.viewDepth == 0 {
-		for _, d := range b.Stmt.DistinctOn {
+	if don := b.Stmt.DistinctOnOf[sel]; len(don) > 0 && sel.Distinct {
+		for _, d := range don {
 			idx, err := b.orderTarget(d, items, exprs, &cols, post, sel.Distinct && false)
 			if err != nil {
 				return nil, err
@@ -673,6 +682,13 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 			k.NullsFirst = no == parser.NullsFirst
 		}
 		keys = append(keys, k)
+	}
+	// the leftmost ORDER BY items are the DISTINCT ON expressions (in any
+	// order), as PostgreSQL demands
+	for i := 0; i < len(keys) && i < len(distinctOn); i++ {
+		if !slices.Contains(distinctOn, keys[i].Idx) {
+			return nil, pgerr.New(pgerr.InvalidColumnRef, "SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+		}
 	}
 	// Build: [Agg] [Filter having] [Window] Project [Sort] [Distinct] [Limit] [trim].
 	if grouped {

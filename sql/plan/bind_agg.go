@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"github.com/tesseradb/tessera/sql/parser/pgdialect"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -146,6 +147,19 @@ func (b *Binder) bindGrouped(n ast.ExprNode, sc *scope) (Expr, bool, error) {
 	in := *ag.in
 	in.noAgg = "aggregate function calls"
 	in.agg, in.win = nil, nil
+	// agg(...) FILTER (WHERE cond) of an aggregate that keeps NULLs: the
+	// condition is a last __pg_aggfilter(cond) argument
+	var filter Expr
+	if k := len(args) - 1; k >= 0 {
+		if fc, ok := args[k].(*ast.FuncCallExpr); ok && fc.FnName.L == pgdialect.FuncAggFilter && len(fc.Args) == 1 {
+			args = args[:k]
+			f, err := b.bindBool(fc.Args[0], &in, "FILTER")
+			if err != nil {
+				return nil, true, err
+			}
+			filter = f
+		}
+	}
 	var es []Expr
 	var ts []*types.T
 	rec := false
@@ -185,7 +199,7 @@ func (b *Binder) bindGrouped(n ast.ExprNode, sc *scope) (Expr, bool, error) {
 			}
 		}
 	}
-	call := AggCall{Ov: ov, Args: es, Distinct: distinct}
+	call := AggCall{Ov: ov, Args: es, Distinct: distinct, Filter: filter}
 	if ob, ok := b.Stmt.AggOrderBy[n]; ok {
 		for _, o := range ob {
 			e, err := b.bindExpr(o.Expr, &in)

@@ -501,12 +501,51 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 				return nil, err
 			}
 		}
+		if et.Family == types.ArrayFamily {
+			// ARRAY[[1,2],[3,4]], ARRAY[ARRAY[1],ARRAY[2]]: one more
+			// dimension
+			return &ArrayCtor{Elems: es, T: et, Nested: true}, nil
+		}
 		at, err := types.MakeArray(et)
 		if err != nil {
 			return nil, err
 		}
 		return &ArrayCtor{Elems: es, T: at}, nil
 	case *parser.SubscriptExpr:
+		if !n.Slice {
+			// a[i][j]...: one subscript per dimension of the base array
+			var idx []ast.ExprNode
+			base := ast.ExprNode(n)
+			for {
+				se, ok := base.(*parser.SubscriptExpr)
+				if !ok || se.Slice {
+					break
+				}
+				idx = append([]ast.ExprNode{se.Index}, idx...)
+				base = se.Expr
+			}
+			if len(idx) > 1 {
+				e, err := b.bindExpr(base, sc)
+				if err != nil {
+					return nil, err
+				}
+				if e.Type().Family != types.ArrayFamily {
+					return nil, pgerr.New(pgerr.DatatypeMismatch, "cannot subscript type %s because it is not an array", e.Type().SQLName())
+				}
+				var is []Expr
+				for _, x := range idx {
+					i, err := b.bindExpr(x, sc)
+					if err != nil {
+						return nil, err
+					}
+					if i, err = b.coerce(i, types.Int4); err != nil {
+						return nil, err
+					}
+					is = append(is, i)
+				}
+				return &Subscript{E: e, Idx: is[0], More: is[1:], T: e.Type().Elem}, nil
+			}
+		}
 		e, err := b.bindExpr(n.Expr, sc)
 		if err != nil {
 			return nil, err
@@ -587,6 +626,25 @@ func (b *Binder) bindColumn(cn *ast.ColumnName, sc *scope) (Expr, error) {
 	table, name := cn.Table.O, cn.Name.O
 	level := 0
 	for s := sc; s != nil; s = s.parent {
+		if level > 0 && s.agg != nil {
+			// a subquery's reference to a grouping column of the grouped
+			// query around it (x.g = t.g in SELECT g, (SELECT ...) FROM t
+			// GROUP BY g): that query's group key, in its output row
+			if i, _ := s.agg.in.lookupIn(cn.Schema.O, table, name); i >= 0 {
+				for gi, g := range s.agg.groups {
+					if cr, ok := g.(*ColRef); ok && cr.Idx == i {
+						for t := sc; t != s; t = t.parent {
+							t.correlated = true
+						}
+						b.outerRefs++
+						return &OuterRef{Level: level, Idx: gi, T: g.Type()}, nil
+					}
+				}
+				if idx, _ := s.lookupIn(cn.Schema.O, table, name); idx < 0 {
+					return nil, pgerr.New(pgerr.Grouping, "subquery uses ungrouped column %q from outer query", qualified(table, name))
+				}
+			}
+		}
 		idx, err := s.lookupIn(cn.Schema.O, table, name)
 		if err != nil {
 			return nil, err

@@ -154,6 +154,9 @@ type Subquery struct {
 type ArrayCtor struct {
 	Elems []Expr
 	T     *types.T
+	// Nested: the elements are arrays of equal dimensions, stacked into
+	// one more dimension (ARRAY[[1,2],[3,4]]); T is their type then.
+	Nested bool
 }
 
 // AnyArray is L cmp ANY/ALL(array expression).
@@ -166,7 +169,10 @@ type AnyArray struct {
 // Subscript is E[Idx].
 type Subscript struct {
 	E, Idx Expr
-	T      *types.T
+	// More are the further subscripts of E[Idx][i2]... (one per
+	// dimension of a multi-dimensional array).
+	More []Expr
+	T    *types.T
 }
 
 // Type implementations.
@@ -253,6 +259,9 @@ func Walk(e Expr, f func(Expr) bool) {
 	case *Subscript:
 		Walk(e.E, f)
 		Walk(e.Idx, f)
+		for _, x := range e.More {
+			Walk(x, f)
+		}
 	}
 }
 
@@ -378,11 +387,11 @@ func MapCols(e Expr, m func(int) int) Expr {
 		c.L = MapCols(x.L, m)
 		return &c
 	case *ArrayCtor:
-		return &ArrayCtor{Elems: mapList(x.Elems, m), T: x.T}
+		return &ArrayCtor{Elems: mapList(x.Elems, m), T: x.T, Nested: x.Nested}
 	case *AnyArray:
 		return &AnyArray{L: MapCols(x.L, m), R: MapCols(x.R, m), Cmp: x.Cmp, All: x.All}
 	case *Subscript:
-		return &Subscript{E: MapCols(x.E, m), Idx: MapCols(x.Idx, m), T: x.T}
+		return &Subscript{E: MapCols(x.E, m), Idx: MapCols(x.Idx, m), More: mapList(x.More, m), T: x.T}
 	}
 	return e
 }

@@ -129,6 +129,9 @@ type AggCall struct {
 	Distinct bool
 	// OrderBy sorts the group's input rows first (array_agg(x ORDER BY y)).
 	OrderBy []SortKeyExpr
+	// Filter, when set, admits only the rows where it is true (FILTER
+	// (WHERE ...)).
+	Filter Expr
 }
 
 // SortKeyExpr is an ORDER BY expression inside an aggregate.

@@ -763,6 +763,9 @@ func virtualTableDefs() map[string]*vtable {
 				for _, ck := range d.Checks {
 					row(ck.Name, "CHECK", types.Null)
 				}
+				for _, fk := range d.ForeignKeys {
+					row(fk.Name, "FOREIGN KEY", types.Null)
+				}
 				// PostgreSQL lists each NOT NULL column as a CHECK named
 				// <schema oid>_<table oid>_<attnum>_not_null.
 				for _, c := range d.Columns {
@@ -793,6 +796,106 @@ func virtualTableDefs() map[string]*vtable {
 							dS(d.Columns[o].Name), dI(int64(i + 1)), types.Null})
 					}
 				}
+				for _, fk := range d.ForeignKeys {
+					for i, cid := range fk.Columns {
+						if o := d.ColumnOrdinal(cid); o >= 0 {
+							rows = append(rows, []types.Datum{dS(s.database()), dS(sch), dS(fk.Name), dS(s.database()), dS(sch), dS(d.Name),
+								dS(d.Columns[o].Name), dI(int64(i + 1)), dI(int64(i + 1))})
+						}
+					}
+				}
+			}
+			return rows
+		}},
+		// the columns constraints use: a key's own columns, a foreign
+		// key's referenced ones (CHECK constraints are not listed)
+		"information_schema.constraint_column_usage": {cols(`table_catalog text, table_schema text, table_name text, column_name text,
+		constraint_catalog text, constraint_schema text, constraint_name text`), func(s *vsnap) [][]types.Datum {
+			byID := map[catalog.ID]*catalog.Descriptor{}
+			for _, o := range s.objs {
+				byID[o.ID] = o
+			}
+			var rows [][]types.Datum
+			add := func(t *catalog.Descriptor, cid catalog.ColumnID, cname string, csch string) {
+				if o := t.ColumnOrdinal(cid); o >= 0 && !t.Columns[o].Hidden {
+					rows = append(rows, []types.Datum{dS(s.database()), dS(s.schemaOf[t.SchemaID]), dS(t.Name), dS(t.Columns[o].Name),
+						dS(s.database()), dS(csch), dS(cname)})
+				}
+			}
+			for _, d := range s.objs {
+				sch := s.schemaOf[d.SchemaID]
+				for _, ix := range relIndexes(d) {
+					if ix != d.Primary && !ix.Unique {
+						continue
+					}
+					for _, cid := range ix.ColumnIDs {
+						add(d, cid, ix.Name, sch)
+					}
+				}
+				for _, fk := range d.ForeignKeys {
+					if p := byID[fk.RefTable]; p != nil {
+						for _, cid := range fk.RefColumns {
+							add(p, cid, fk.Name, sch)
+						}
+					}
+				}
+			}
+			return rows
+		}},
+		"information_schema.referential_constraints": {cols(`constraint_catalog text, constraint_schema text, constraint_name text,
+		unique_constraint_catalog text, unique_constraint_schema text, unique_constraint_name text, match_option text,
+		update_rule text, delete_rule text`), func(s *vsnap) [][]types.Datum {
+			byID := map[catalog.ID]*catalog.Descriptor{}
+			for _, o := range s.objs {
+				byID[o.ID] = o
+			}
+			rule := func(a catalog.FKAction) string {
+				if a == catalog.FKNoAction {
+					return "NO ACTION"
+				}
+				return strings.ToUpper(string(a))
+			}
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				sch := s.schemaOf[d.SchemaID]
+				for _, fk := range d.ForeignKeys {
+					uname, usch := types.Datum(types.Null), types.Datum(types.Null)
+					if p := byID[fk.RefTable]; p != nil {
+						usch = dS(s.schemaOf[p.SchemaID])
+						if ix := UniqueIndexOn(p, fk.RefColumns); ix != nil {
+							uname = dS(ix.Name)
+						}
+					}
+					rows = append(rows, []types.Datum{dS(s.database()), dS(sch), dS(fk.Name), dS(s.database()), usch, uname,
+						dS("NONE"), dS(rule(fk.OnUpdate)), dS(rule(fk.OnDelete))})
+				}
+			}
+			return rows
+		}},
+		"information_schema.sequences": {cols(`sequence_catalog text, sequence_schema text, sequence_name text, data_type text,
+		numeric_precision int4, numeric_precision_radix int4, numeric_scale int4, start_value text, minimum_value text,
+		maximum_value text, increment text, cycle_option text`), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				if d.Kind != catalog.KindSequence || d.Seq == nil {
+					continue
+				}
+				typ := s.seqType(d)
+				rows = append(rows, []types.Datum{dS(s.database()), dS(s.schemaOf[d.SchemaID]), dS(d.Name), dS(typ.SQLName()),
+					dI(int64(typ.Width)), dI(2), dI(0), dS(strconv.FormatInt(d.Seq.Start, 10)), dS(strconv.FormatInt(d.Seq.Min, 10)),
+					dS(strconv.FormatInt(d.Seq.Max, 10)), dS(strconv.FormatInt(d.Seq.Increment, 10)), dS("NO")})
+			}
+			return rows
+		}},
+		"pg_catalog.pg_sequences": {cols(`schemaname text, sequencename text, sequenceowner text, data_type text, start_value int8,
+		min_value int8, max_value int8, increment_by int8, cycle bool, cache_size int8, last_value int8`), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				if d.Kind != catalog.KindSequence || d.Seq == nil {
+					continue
+				}
+				rows = append(rows, []types.Datum{dS(s.schemaOf[d.SchemaID]), dS(d.Name), dS(s.user()), dS(s.seqType(d).SQLName()),
+					dI(d.Seq.Start), dI(d.Seq.Min), dI(d.Seq.Max), dI(d.Seq.Increment), dB(false), dI(1), types.Null})
 			}
 			return rows
 		}},
@@ -1110,4 +1213,17 @@ func displayDefault(c catalog.Column) string {
 		return d + "::" + name
 	}
 	return d
+}
+
+// seqType is a sequence's data type: a SERIAL's is its column's.
+func (s *vsnap) seqType(d *catalog.Descriptor) *types.T {
+	typ := types.Int8
+	for _, o := range s.objs {
+		for _, c := range o.Columns {
+			if c.OwnedSeq == d.ID && c.Type.Family == types.IntFamily {
+				typ = c.Type
+			}
+		}
+	}
+	return typ
 }

@@ -35,7 +35,9 @@
 // (month = 30 days); UUID 16 bytes; BOOL one byte; JSONB a kind byte in
 // jsonb order then the value (containers as member count then members);
 // arrays as elements each tagged 0x01 value / 0x02 NULL, terminated by
-// 0x00. JSON (not JSONB) has no order and is not indexable.
+// 0x00 (the key of a multi-dimensional array is that of its elements in
+// row-major order: dimensions are not part of it; the value encoding
+// keeps them after the elements). JSON (not JSONB) has no order and is not indexable.
 //
 // Decoders never panic on malformed input: they return an error wrapping
 // ErrCorrupt. The package holds no state and no locks.

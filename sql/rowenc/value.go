@@ -37,7 +37,7 @@ const (
 	tagInterval  = 0x0a // three zigzag varints: months, days, micros
 	tagUUID      = 0x0b // 16 bytes
 	tagJSONB     = 0x0c // uvarint length, then jsonb text
-	tagArray     = 0x0d // uvarint length, then uvarint count and tagged elements
+	tagArray     = 0x0d // uvarint length, then uvarint count and tagged elements [, uvarint ndims >= 2 and the dimensions]
 	maxTag       = tagArray
 )
 
@@ -115,6 +115,13 @@ func appendTagged(b []byte, t *types.T, d types.Datum) ([]byte, error) {
 			var err error
 			if body, err = appendTagged(body, t.Elem, e); err != nil {
 				return nil, err
+			}
+		}
+		if len(v.Dims) > 1 {
+			// a multi-dimensional array: its dimensions after the elements
+			body = binary.AppendUvarint(body, uint64(len(v.Dims)))
+			for _, d := range v.Dims {
+				body = binary.AppendUvarint(body, uint64(d))
 			}
 		}
 		return appendLenPrefixed(append(b, tagArray), string(body)), nil
@@ -427,7 +434,24 @@ func decodeTagged(b []byte, t *types.T, depth int) (types.Datum, []byte, error) 
 			body = r
 		}
 		if len(body) != 0 {
-			return nil, nil, corrupt("trailing bytes in array")
+			nd, k := binary.Uvarint(body)
+			if k <= 0 || nd < 2 || nd > 6 {
+				return nil, nil, corrupt("trailing bytes in array")
+			}
+			body = body[k:]
+			prod := uint64(1)
+			for i := uint64(0); i < nd; i++ {
+				d, k := binary.Uvarint(body)
+				if k <= 0 {
+					return nil, nil, corrupt("bad array dimension")
+				}
+				body = body[k:]
+				prod *= d
+				a.Dims = append(a.Dims, int(d))
+			}
+			if len(body) != 0 || prod != n {
+				return nil, nil, corrupt("bad array dimensions")
+			}
 		}
 		return a, rest, nil
 	}

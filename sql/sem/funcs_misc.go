@@ -31,47 +31,58 @@ func polyFunc(name string, args []*types.T, ret *types.T, onNull bool, mk func(o
 func init() {
 	A, I4, T, B := anyArray, types.Int4, types.String, types.Bool
 	CA, CE := anyCompatArray, anyCompat
+	// dimLen is the length of dimension d (1-based) of an array, 0 when
+	// it has no such dimension
+	dimLen := func(x types.Datum, d int64) int {
+		dims := arr(x).DimLens()
+		if d < 1 || d > int64(len(dims)) {
+			return 0
+		}
+		return dims[d-1]
+	}
 	polyFunc("array_length", []*types.T{A, I4}, I4, false, func(*FuncOverload) fnImpl {
 		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
-			n := len(arr(a[0]).Elems)
-			if n == 0 || in(a[1]) != 1 {
-				return types.Null, nil
+			if n := dimLen(a[0], in(a[1])); n > 0 {
+				return dint(int64(n)), nil
 			}
-			return dint(int64(n)), nil
+			return types.Null, nil
 		}
 	})
 	polyFunc("array_upper", []*types.T{A, I4}, I4, false, func(*FuncOverload) fnImpl {
 		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
-			n := len(arr(a[0]).Elems)
-			if n == 0 || in(a[1]) != 1 {
-				return types.Null, nil
+			if n := dimLen(a[0], in(a[1])); n > 0 {
+				return dint(int64(n)), nil
 			}
-			return dint(int64(n)), nil
+			return types.Null, nil
 		}
 	})
 	polyFunc("array_lower", []*types.T{A, I4}, I4, false, func(*FuncOverload) fnImpl {
 		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
-			if len(arr(a[0]).Elems) == 0 || in(a[1]) != 1 {
-				return types.Null, nil
+			if dimLen(a[0], in(a[1])) > 0 {
+				return dint(1), nil
 			}
-			return dint(1), nil
+			return types.Null, nil
 		}
 	})
 	polyFunc("array_ndims", []*types.T{A}, I4, false, func(*FuncOverload) fnImpl {
 		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
-			if len(arr(a[0]).Elems) == 0 {
-				return types.Null, nil
+			if n := len(arr(a[0]).DimLens()); n > 0 {
+				return dint(int64(n)), nil
 			}
-			return dint(1), nil
+			return types.Null, nil
 		}
 	})
 	polyFunc("array_dims", []*types.T{A}, T, false, func(*FuncOverload) fnImpl {
 		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
-			n := len(arr(a[0]).Elems)
-			if n == 0 {
+			dims := arr(a[0]).DimLens()
+			if len(dims) == 0 {
 				return types.Null, nil
 			}
-			return dstr("[1:" + strconv.Itoa(n) + "]"), nil
+			var sb strings.Builder
+			for _, d := range dims {
+				sb.WriteString("[1:" + strconv.Itoa(d) + "]")
+			}
+			return dstr(sb.String()), nil
 		}
 	})
 	polyFunc("cardinality", []*types.T{A}, I4, false, func(*FuncOverload) fnImpl {

@@ -249,6 +249,16 @@ func ToJSON(ctx *EvalContext, t *types.T, d types.Datum) any {
 		for i, e := range v.Elems {
 			out[i] = ToJSON(ctx, t.Elem, e)
 		}
+		// a multi-dimensional array nests, innermost dimension first
+		dims := v.DimLens()
+		for k := len(dims) - 1; k >= 1; k-- {
+			n := dims[k]
+			nested := make([]any, 0, len(out)/n)
+			for i := 0; i < len(out); i += n {
+				nested = append(nested, out[i:i+n])
+			}
+			out = nested
+		}
 		return out
 	case types.DTimestamp, types.DTimestampTZ, types.DDate:
 		s := types.FormatText(t, d, ctx.Loc())

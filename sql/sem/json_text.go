@@ -409,14 +409,26 @@ func toJSONText(ctx *EvalContext, b *strings.Builder, t *types.T, d types.Datum)
 		b.WriteString(types.FormatText(types.JSONB, v, ctx.Loc()))
 		return
 	case *types.DArray:
-		b.WriteByte('[')
-		for i, e := range v.Elems {
-			if i > 0 {
-				b.WriteByte(',')
+		var write func(elems []types.Datum, dims []int)
+		write = func(elems []types.Datum, dims []int) {
+			b.WriteByte('[')
+			step := 1
+			if len(dims) > 1 {
+				step = len(elems) / dims[0]
 			}
-			toJSONText(ctx, b, t.Elem, e)
+			for i := 0; i*step < len(elems); i++ {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				if len(dims) > 1 {
+					write(elems[i*step:(i+1)*step], dims[1:])
+				} else {
+					toJSONText(ctx, b, t.Elem, elems[i])
+				}
+			}
+			b.WriteByte(']')
 		}
-		b.WriteByte(']')
+		write(v.Elems, v.DimLens())
 		return
 	case types.DTimestamp, types.DTimestampTZ, types.DDate:
 		if s, ok := ToJSON(ctx, t, d).(string); ok {

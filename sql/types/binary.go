@@ -338,11 +338,14 @@ func appendArrayBinary(b []byte, t *T, a *DArray) ([]byte, error) {
 		b = binary.BigEndian.AppendUint32(b, 0)
 		return binary.BigEndian.AppendUint32(b, uint32(elem.OID())), nil
 	}
-	b = binary.BigEndian.AppendUint32(b, 1)
+	dims := a.DimLens()
+	b = binary.BigEndian.AppendUint32(b, uint32(len(dims)))
 	b = binary.BigEndian.AppendUint32(b, hasNull)
 	b = binary.BigEndian.AppendUint32(b, uint32(elem.OID()))
-	b = binary.BigEndian.AppendUint32(b, uint32(len(a.Elems)))
-	b = binary.BigEndian.AppendUint32(b, 1) // lower bound
+	for _, d := range dims {
+		b = binary.BigEndian.AppendUint32(b, uint32(d))
+		b = binary.BigEndian.AppendUint32(b, 1) // lower bound
+	}
 	for _, e := range a.Elems {
 		if IsNull(e) {
 			b = binary.BigEndian.AppendUint32(b, math.MaxUint32) // -1
@@ -375,17 +378,27 @@ func decodeArrayBinary(t *T, b []byte) (Datum, error) {
 		}
 		return a, nil
 	}
-	if ndim != 1 {
-		return nil, errorf(CodeFeatureNotSupported, "only one-dimensional arrays are supported")
+	if ndim < 0 || ndim > 6 {
+		return nil, badBinary(t, "invalid number of dimensions %d", ndim)
 	}
-	if len(b) < 20 {
+	if len(b) < 12+8*int(ndim) {
 		return nil, badBinary(t, "short array header")
 	}
-	n := int64(int32(binary.BigEndian.Uint32(b[12:])))
-	if n < 0 || n > int64(len(b)) {
+	n := int64(1)
+	for k := 0; k < int(ndim); k++ {
+		d := int64(int32(binary.BigEndian.Uint32(b[12+8*k:])))
+		if d < 0 || d > int64(len(b)) {
+			return nil, badBinary(t, "invalid array length %d", d)
+		}
+		n *= d
+		if ndim > 1 {
+			a.Dims = append(a.Dims, int(d))
+		}
+	}
+	if n > int64(len(b)) {
 		return nil, badBinary(t, "invalid array length %d", n)
 	}
-	p := b[20:]
+	p := b[12+8*int(ndim):]
 	for i := int64(0); i < n; i++ {
 		if len(p) < 4 {
 			return nil, badBinary(t, "short array element")

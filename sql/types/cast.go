@@ -66,7 +66,7 @@ func coerce(d Datum, t *T, explicit bool) (Datum, error) {
 		return DTimestampTZ(RoundMicros(v, t.timePrecision())), nil
 	case ArrayFamily:
 		a := d.(*DArray)
-		out := &DArray{Elem: t.Elem, Elems: make([]Datum, len(a.Elems))}
+		out := &DArray{Elem: t.Elem, Elems: make([]Datum, len(a.Elems)), Dims: a.Dims}
 		for i, e := range a.Elems {
 			v, err := coerce(e, t.Elem, explicit)
 			if err != nil {
@@ -327,7 +327,7 @@ func convert(d Datum, from, to *T, loc *time.Location) (Datum, error) {
 		}
 	case ArrayFamily:
 		if v, ok := d.(*DArray); ok && from.Family == ArrayFamily {
-			out := &DArray{Elem: to.Elem, Elems: make([]Datum, len(v.Elems))}
+			out := &DArray{Elem: to.Elem, Elems: make([]Datum, len(v.Elems)), Dims: v.Dims}
 			for i, e := range v.Elems {
 				c, err := Cast(e, from.Elem, to.Elem, loc)
 				if err != nil {

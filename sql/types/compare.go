@@ -188,7 +188,19 @@ func compareArrays(a, b *DArray) (int, error) {
 			return c, err
 		}
 	}
-	return cmpOrdered(int64(len(a.Elems)), int64(len(b.Elems))), nil
+	if c := cmpOrdered(int64(len(a.Elems)), int64(len(b.Elems))); c != 0 {
+		return c, nil
+	}
+	da, db := a.DimLens(), b.DimLens()
+	if c := cmpOrdered(int64(len(da)), int64(len(db))); c != 0 {
+		return c, nil
+	}
+	for i := range da {
+		if c := cmpOrdered(int64(da[i]), int64(db[i])); c != 0 {
+			return c, nil
+		}
+	}
+	return 0, nil
 }
 
 // JSON kinds in jsonb's order.

@@ -81,10 +81,25 @@ type JSONObject struct {
 // preserves it; it has no comparison).
 type DJSON string
 
-// DArray is a one-dimensional array; Elems may contain Null.
+// DArray is an array; Elems may contain Null. Dims, when it has two or
+// more entries, are the lengths of a multi-dimensional array whose Elems
+// are in row-major order (their product is len(Elems)); nil (or one
+// entry) is a one-dimensional array of len(Elems). Lower bounds are 1.
 type DArray struct {
 	Elem  *T
 	Elems []Datum
+	Dims  []int
+}
+
+// DimLens are the array's dimension lengths: none for an empty array.
+func (a *DArray) DimLens() []int {
+	if len(a.Elems) == 0 {
+		return nil
+	}
+	if len(a.Dims) > 1 {
+		return a.Dims
+	}
+	return []int{len(a.Elems)}
 }
 
 func (DNull) datum()        {}

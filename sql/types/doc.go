@@ -1,7 +1,8 @@
 // Package types is Tessera's SQL type system: the types (T) of BOOL,
 // INT2/INT4/INT8, FLOAT4/FLOAT8, NUMERIC(p,s), TEXT, VARCHAR(n), CHAR(n),
 // BYTEA, DATE, TIME(p), TIMESTAMP(p), TIMESTAMPTZ(p), INTERVAL, UUID, JSONB,
-// JSON and one-dimensional arrays of them, with their PostgreSQL OIDs,
+// JSON and arrays of them (multi-dimensional ones as DArray.Dims over
+// row-major elements, lower bounds 1), with their PostgreSQL OIDs,
 // typmods and format_type names; the values (Datum) including NULL;
 // comparison in PostgreSQL semantics; text input/output in PostgreSQL's
 // output formats (DateStyle ISO, IntervalStyle postgres,
@@ -25,7 +26,8 @@
 //     ignores trailing spaces; TEXT/VARCHAR/BYTEA compare bytewise (the C
 //     collation); JSONB as PostgreSQL's jsonb_ops (Object > Array > Boolean
 //     > Number > String > Null, shorter containers first); arrays
-//     elementwise with NULL elements above non-NULL ones, then by length.
+//     elementwise with NULL elements above non-NULL ones, then by length,
+//     then by number of dimensions and their lengths.
 //   - Times: DATE is days since 2000-01-01, TIME microseconds since
 //     midnight, TIMESTAMP/TIMESTAMPTZ microseconds since 2000-01-01
 //     00:00:00 (UTC for TIMESTAMPTZ), PostgreSQL's own representation, with

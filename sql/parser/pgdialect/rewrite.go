@@ -603,12 +603,18 @@ func (w *Rewriter) Run(from, to int) error {
 			case "distinct":
 				if toks[i+1].Is("on") && toks[i+2].IsP("(") {
 					end := matchClose(toks, i+2, to)
-					if end < 0 || len(stack) > 1 || w.DistinctOn != [2]int{} {
-						w.fail(toks[i+1], "0A000", "DISTINCT ON is supported only in the outermost SELECT")
+					if end < 0 || end == i+3 {
+						w.fail(toks[i+1], "42601", "syntax error")
 						continue
 					}
-					w.DistinctOn = [2]int{i + 3, end}
+					// SELECT DISTINCT __pg_distincton(exprs), fields...:
+					// sql/parser takes the first field out again
 					w.emit("DISTINCT", t.Pos)
+					w.emit(FuncDistinctOn, t.Pos)
+					w.emit("(", t.Pos)
+					w.R.Outs = append(w.R.Outs, w.sub(i+3, end)...)
+					w.emit(")", t.Pos)
+					w.emit(",", t.Pos)
 					i = end
 					continue
 				}
@@ -776,6 +782,14 @@ func (w *Rewriter) Run(from, to int) error {
 				// LATERAL f(...): functions in FROM are emitted as LATERAL
 				// derived tables anyway
 				if toks[i+1].Kind == Ident && !toks[i+1].IsP("(") {
+					continue
+				}
+			case "concat":
+				// a call of concat() is spelled CONCAT: the grammar spells
+				// a || b as concat(a, b) (PIPES_AS_CONCAT), and the binder
+				// tells the two apart by that spelling
+				if toks[i+1].IsP("(") && t.Kind == Ident {
+					w.emit("CONCAT", t.Pos)
 					continue
 				}
 			case "session_user", "current_role", "current_catalog":
@@ -1060,6 +1074,13 @@ func (w *Rewriter) Run(from, to int) error {
 				w.fail(t, "42601", "syntax error")
 				continue
 			case "[":
+				// ARRAY[[1,2],[3,4]]: an inner [...] is an array too
+				if n := len(w.R.Outs); top.bracket && n > 0 && (w.R.Outs[n-1].Text == "(" || w.R.Outs[n-1].Text == ",") {
+					w.emit(FuncArray, t.Pos)
+					w.emit("(", t.Pos)
+					stack = append(stack, frame{bracket: true})
+					continue
+				}
 				// x[i]: a subscript of the primary expression just emitted
 				if w.binaryContext() {
 					s := w.primaryStart()
@@ -1385,6 +1406,12 @@ const (
 	FuncSubscript = "__pg_subscript"
 	FuncField     = "__pg_field"
 	FuncAggOrder  = "__pg_aggorder"
+	// FuncDistinctOn(exprs) as the first field of a SELECT DISTINCT is its
+	// DISTINCT ON (exprs).
+	FuncDistinctOn = "__pg_distincton"
+	// FuncAggFilter(cond) as the last argument of an aggregate call (before
+	// a FuncAggOrder) is its FILTER (WHERE cond).
+	FuncAggFilter = "__pg_aggfilter"
 	// FuncOp('op', l, r) is the binary operator op (^ and the jsonb
 	// operators), which sql/parser turns into OperatorExpr.
 	FuncOp = "__pg_op"
@@ -1428,6 +1455,15 @@ func withSkip(m map[int]int, from, to int) map[int]int {
 	return m
 }
 
+// nullSkippingAgg are the aggregates the MySQL grammar has own rules for
+// (one argument): they skip NULL inputs, so FILTER can feed them NULL for
+// the rows it drops.
+var nullSkippingAgg = map[string]bool{
+	"count": true, "sum": true, "avg": true, "min": true, "max": true, "bit_and": true, "bit_or": true,
+	"bit_xor": true, "stddev": true, "stddev_pop": true, "stddev_samp": true, "variance": true,
+	"var_pop": true, "var_samp": true,
+}
+
 // filter rewrites the aggregate call just emitted, whose FILTER condition
 // is toks[a:b], into agg([DISTINCT] CASE WHEN cond THEN args END).
 func (w *Rewriter) filter(a, b int) {
@@ -1456,6 +1492,22 @@ func (w *Rewriter) filter(a, b int) {
 		return
 	}
 	pos := w.Toks[a].Pos
+	if name := strings.ToLower(o[open-1].Text); !nullSkippingAgg[name] && !w.Toks[b+1].Is("over") && open >= 1 {
+		// an aggregate that keeps NULL inputs (array_agg, json_agg ...):
+		// the condition rides as a last __pg_aggfilter(cond) argument
+		// (before an ORDER BY marker), which the binder takes out
+		at := len(o) - 1
+		if n := len(o); n >= open+6 && o[n-2].Text == ")" && o[n-5].Text == FuncAggOrder && o[n-6].Text == "," {
+			at = n - 6
+		}
+		out := append([]Out(nil), o[:at]...)
+		out = append(out, Out{Text: ",", Orig: pos}, Out{Text: FuncAggFilter, Orig: pos}, Out{Text: "(", Orig: pos})
+		out = append(out, cond...)
+		out = append(out, Out{Text: ")", Orig: pos})
+		out = append(out, o[at:]...)
+		w.R.Outs = out
+		return
+	}
 	out := append([]Out(nil), o[:open+1]...)
 	if len(args) > 0 && args[0].Text == "distinct" {
 		out = append(out, args[0])
@@ -1877,7 +1929,7 @@ var mysqlOnly = map[string]bool{
 	"enclosed": true, "escaped": true, "infile": true, "outfile": true, "optionally": true,
 	"terminated": true, "starting": true, "lines": true, "separator": true, "year_month": true,
 	"day_hour": true, "day_minute": true, "day_second": true, "hour_minute": true, "hour_second": true,
-	"minute_second": true, "utc_date": true, "utc_time": true, "utc_timestamp": true, "varbinary": true,
+	"minute_second": true, "cardinality": true, "utc_date": true, "utc_time": true, "utc_timestamp": true, "varbinary": true,
 }
 
 var mysqlReserved = map[string]bool{
