@@ -23,6 +23,7 @@
 //	(*Store).RunGC(ctx), (*Replica).GCThreshold()         one MVCC GC pass now; a range's GC threshold
 //	NewInternalServer(store)                              kvpb.RegisterInternalServer(grpcServer, …)
 //	NewGRPCTransport(GRPCTransportConfig{NodeID, Resolver})
+//	GRPCServerOptions()                                   for the server the transport dials (non-zeroing buffer pool)
 //	NewMemNetwork(seed).Transport(nodeID), Register(nodeID, store)   tests
 //
 // Send returns kvpb detail errors (they implement error; kvpb.NewError
