@@ -3,6 +3,7 @@ package logictest
 import (
 	"context"
 	"net"
+	"os"
 	"strings"
 	"testing"
 
@@ -48,7 +49,13 @@ func TestSQLLogicTestTessera(t *testing.T) {
 	res, err := Run(context.Background(), Config{URL: url, Engine: "postgresql", FreshDatabase: true}, files)
 	require.NoError(t, err)
 	var b strings.Builder
-	res.Report(&b, 30)
+	// TESSERA_SLT_ALL_FAILURES=1 lists every failing record (to compare
+	// with the failures TestSQLLogicTestPostgres lists).
+	max := 30
+	if os.Getenv("TESSERA_SLT_ALL_FAILURES") != "" {
+		max = -1
+	}
+	res.Report(&b, max)
 	t.Log("\n" + b.String())
 	require.GreaterOrEqual(t, res.PassRate(), minTesseraPassRate)
 }
