@@ -62,6 +62,14 @@ func TestSingleRowInsertOneRaftEntry(t *testing.T) {
 	var count int
 	require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM log1pc WHERE id >= 0").Scan(&count))
 	require.Equal(t, n, count)
+	// Sequential INSERTs: the leader's commit-only MsgApps (one per
+	// follower per commit) are not sent; followers learn the commit
+	// index with the next append.
+	var dropped int64
+	for i := 0; i < 3; i++ {
+		dropped += c.Server(i).Store().Metrics().CommitOnlyAppendsDropped
+	}
+	require.Greater(t, dropped, int64(n), "commit-only appends dropped")
 }
 
 // TestSQLInsertAfterDDLOnOtherNode: a node whose descriptor cache predates
