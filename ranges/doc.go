@@ -74,7 +74,10 @@
 // cycle), applies snapshots, writes all log entries and HardStates into ONE
 // synced batch, sends the remaining messages (votes, append responses) once
 // durable — all grouped into one RaftMessageBatch per destination node —
-// applies committed entries, and advances.
+// applies committed entries, and advances. A leader's empty MsgApps that
+// only announce the commit of plain writes to an up-to-date follower are
+// not sent (dropCommitOnlyAppends): the follower learns the index with the
+// next append or heartbeat.
 //
 // Replica GC: a replica applying its own removal destroys itself (data,
 // state, a tombstone with the next replica ID so stale messages cannot

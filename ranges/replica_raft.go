@@ -3,10 +3,12 @@ package ranges
 import (
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
+	"go.etcd.io/raft/v3/tracker"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
+	"github.com/tesseradb/tessera/ranges/rangepb"
 )
 
 // enqueueMessage queues an incoming message for the scheduler.
@@ -166,6 +168,61 @@ func (r *Replica) hardStateTermVoteUnchanged(hs *raftpb.HardState) bool {
 	defer r.raftMu.Unlock()
 	cur := r.raftMu.rs.HardState()
 	return cur.GetTerm() == hs.GetTerm() && cur.GetVote() == hs.GetVote()
+}
+
+// dropCommitOnlyAppends removes from a leader's Ready the empty MsgApps
+// that only tell an up-to-date follower (replicating, nothing in flight)
+// the new commit index, when every entry they announce is a plain write
+// command. etcd raft sends one to every follower after each commit; the
+// follower learns the index anyway from the next append or heartbeat
+// (every HeartbeatTicks), and nothing waits for a follower to apply plain
+// writes (it serves no reads; a new leader applies before it serves).
+// Commits of anything else (leases, splits, merges, conf changes, a new
+// leader's empty entry) are still announced at once. Raft tolerates lost
+// messages, so dropping one never affects safety. It returns the number
+// dropped.
+func (r *Replica) dropCommitOnlyAppends(rd *raft.Ready) int {
+	if len(rd.CommittedEntries) == 0 {
+		return 0
+	}
+	any := false
+	for _, m := range rd.Messages {
+		if m.GetType() == raftpb.MsgApp && len(m.GetEntries()) == 0 {
+			any = true
+			break
+		}
+	}
+	if !any {
+		return 0
+	}
+	for _, e := range rd.CommittedEntries {
+		if e.GetType() != raftpb.EntryNormal || len(e.GetData()) == 0 {
+			return 0
+		}
+		cmd := &rangepb.RaftCommand{}
+		if err := proto.Unmarshal(e.GetData(), cmd); err != nil || !plainCommand(cmd) {
+			return 0
+		}
+	}
+	r.raftMu.Lock()
+	idle := map[uint64]uint64{} // up-to-date replicating followers → match
+	r.raftMu.rn.WithProgress(func(id uint64, _ raft.ProgressType, pr tracker.Progress) {
+		if pr.State == tracker.StateReplicate && pr.Match+1 == pr.Next {
+			idle[id] = pr.Match
+		}
+	})
+	r.raftMu.Unlock()
+	out := rd.Messages[:0]
+	n := 0
+	for _, m := range rd.Messages {
+		if match, ok := idle[m.GetTo()]; ok && m.GetType() == raftpb.MsgApp && len(m.GetEntries()) == 0 && m.GetIndex() == match {
+			n++
+			continue
+		}
+		out = append(out, m)
+	}
+	rd.Messages = out
+	return n
 }
 
 // stageReady stages the Ready's entries and HardState into the cycle's

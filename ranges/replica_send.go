@@ -355,11 +355,21 @@ func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, txn 
 	}
 	observed := r.store.cfg.Clock.Now()
 	b := r.store.eng.NewBatch()
-	defer b.Close()
+	defer func() { b.Close() }()
 	var ms storage.MVCCStats
 	args := r.evalArgs(b, txn, ts, &ms)
 	br := &kvpb.BatchResponse{Timestamp: kvpb.TS(wts)}
 	resps, i, err := batcheval.EvaluateBatch(args, ba.GetRequests())
+	if errors.Is(err, batcheval.ErrDirectCommitFallback) {
+		// A one-phase commit that could not write committed values
+		// directly: evaluate it transactionally into a fresh batch.
+		b.Close()
+		b = r.store.eng.NewBatch()
+		ms = storage.MVCCStats{}
+		args = r.evalArgs(b, txn, ts, &ms)
+		args.NoDirectCommit = true
+		resps, i, err = batcheval.EvaluateBatch(args, ba.GetRequests())
+	}
 	if err != nil {
 		return nil, withIndex(err, i)
 	}

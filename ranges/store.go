@@ -170,8 +170,11 @@ type storeCounters struct {
 	// entriesAppliedEarly: committed entries applied before the cycle's
 	// fsync (already durable from an earlier cycle).
 	entriesAppliedEarly atomic.Int64
-	snapshotsSent       atomic.Int64
-	snapshotsApplied    atomic.Int64
+	// commitOnlyAppendsDropped: empty MsgApps that only carried a commit
+	// index of plain writes, not sent (Replica.dropCommitOnlyAppends).
+	commitOnlyAppendsDropped atomic.Int64
+	snapshotsSent            atomic.Int64
+	snapshotsApplied         atomic.Int64
 }
 
 // NewStore opens the store: it loads every replica whose descriptor is on
@@ -363,8 +366,11 @@ type Metrics struct {
 	// EntriesAppliedEarly counts committed entries applied before their
 	// cycle's fsync (see processReplicas).
 	EntriesAppliedEarly int64
-	SnapshotsSent       int64
-	SnapshotsApplied    int64
+	// CommitOnlyAppendsDropped counts the empty MsgApps not sent because
+	// they only announced a commit of plain writes.
+	CommitOnlyAppendsDropped int64
+	SnapshotsSent            int64
+	SnapshotsApplied         int64
 }
 
 // Metrics counts replicas, valid leases held and Raft leaderships.
@@ -372,8 +378,9 @@ func (s *Store) Metrics() Metrics {
 	m := Metrics{
 		RaftCycles: s.counters.raftCycles.Load(), RaftSyncs: s.counters.raftSyncs.Load(),
 		EntriesAppended: s.counters.entriesAppended.Load(), EntriesAppliedEarly: s.counters.entriesAppliedEarly.Load(),
-		SnapshotsSent:    s.counters.snapshotsSent.Load(),
-		SnapshotsApplied: s.counters.snapshotsApplied.Load(),
+		CommitOnlyAppendsDropped: s.counters.commitOnlyAppendsDropped.Load(),
+		SnapshotsSent:            s.counters.snapshotsSent.Load(),
+		SnapshotsApplied:         s.counters.snapshotsApplied.Load(),
 	}
 	now := s.cfg.Clock.Now()
 	s.forEachReplica(func(r *Replica) {

@@ -84,6 +84,11 @@ func (s *Store) processReplicas(rs []*Replica, tick bool) {
 	// thesis §10.2.1): followers persist in parallel, and the leader only
 	// counts their acks in a later cycle, after its own batch is durable.
 	// Everything else (votes, append responses) waits for durability.
+	for i := range works {
+		if n := works[i].r.dropCommitOnlyAppends(&works[i].rd); n > 0 {
+			s.counters.commitOnlyAppendsDropped.Add(int64(n))
+		}
+	}
 	late := make([][]*raftpb.Message, len(works))
 	canEarly := make([]bool, len(works))
 	earlyMsgs := map[kvpb.NodeID]*kvpb.RaftMessageBatch{}

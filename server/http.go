@@ -3,14 +3,18 @@ package server
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"time"
+
+	"github.com/tesseradb/tessera/ranges"
 )
 
-// startHTTP serves /healthz and /debug/pprof on cfg.HTTPAddr (DESIGN.md
-// §7; /metrics and the console come later).
+// startHTTP serves /healthz, /metrics (the store's counters in the
+// Prometheus text format) and /debug/pprof on cfg.HTTPAddr (DESIGN.md §7;
+// the console comes later).
 func (s *Server) startHTTP() error {
 	if s.cfg.HTTPAddr == "" {
 		return nil
@@ -26,6 +30,14 @@ func (s *Server) startHTTP() error {
 			return
 		}
 		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) {
+		st := s.store()
+		if st == nil {
+			http.Error(w, "not running (waiting to join or for init)", http.StatusServiceUnavailable)
+			return
+		}
+		writeStoreMetrics(w, st.Metrics())
 	})
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
@@ -46,4 +58,25 @@ func (s *Server) startHTTP() error {
 		_ = srv.Close()
 	}()
 	return nil
+}
+
+// writeStoreMetrics writes m in the Prometheus text exposition format.
+func writeStoreMetrics(w io.Writer, m ranges.Metrics) {
+	for _, g := range []struct {
+		name, help, kind string
+		v                int64
+	}{
+		{"tessera_store_replicas", "Replicas on the store.", "gauge", m.ReplicaCount},
+		{"tessera_store_leases", "Valid leases held by the store.", "gauge", m.LeaseCount},
+		{"tessera_store_raft_leaders", "Raft groups the store leads.", "gauge", m.RaftLeaderCount},
+		{"tessera_store_raft_cycles_total", "Scheduler cycles that persisted or applied a Ready.", "counter", m.RaftCycles},
+		{"tessera_store_raft_syncs_total", "Synced raft log batches (fsyncs).", "counter", m.RaftSyncs},
+		{"tessera_store_raft_entries_appended_total", "Raft log entries appended.", "counter", m.EntriesAppended},
+		{"tessera_store_raft_entries_applied_early_total", "Committed entries applied before their cycle's fsync.", "counter", m.EntriesAppliedEarly},
+		{"tessera_store_raft_commit_only_appends_dropped_total", "Empty MsgApps announcing only a commit of plain writes, not sent.", "counter", m.CommitOnlyAppendsDropped},
+		{"tessera_store_snapshots_sent_total", "Raft snapshots sent.", "counter", m.SnapshotsSent},
+		{"tessera_store_snapshots_applied_total", "Raft snapshots applied.", "counter", m.SnapshotsApplied},
+	} {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n%s %d\n", g.name, g.help, g.name, g.kind, g.name, g.v)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tesseradb/tessera/server/servertest"
@@ -61,4 +62,49 @@ func TestSingleRowInsertOneRaftEntry(t *testing.T) {
 	var count int
 	require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM log1pc WHERE id >= 0").Scan(&count))
 	require.Equal(t, n, count)
+	// Sequential INSERTs: the leader's commit-only MsgApps (one per
+	// follower per commit) are not sent; followers learn the commit
+	// index with the next append.
+	var dropped int64
+	for i := 0; i < 3; i++ {
+		dropped += c.Server(i).Store().Metrics().CommitOnlyAppendsDropped
+	}
+	require.Greater(t, dropped, int64(n), "commit-only appends dropped")
+}
+
+// TestSQLInsertAfterDDLOnOtherNode: a node whose descriptor cache predates
+// a DDL made through another node must not commit an INSERT planned with
+// the old descriptors. The INSERT's commit carries the schema generation
+// as a guard (no separate read): the guard fails, the statement is
+// retried with the new descriptors, and the new UNIQUE index is enforced
+// and maintained.
+func TestSQLInsertAfterDDLOnOtherNode(t *testing.T) {
+	c := servertest.Start(t, servertest.Config{Nodes: 3, SQL: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	conns := make([]*pgx.Conn, 2)
+	for i := range conns {
+		conn, err := pgx.Connect(ctx, c.SQLURL(i))
+		require.NoError(t, err)
+		t.Cleanup(func() { conn.Close(context.Background()) })
+		conns[i] = conn
+	}
+	_, err := conns[0].Exec(ctx, "CREATE TABLE guarded (id INT8 PRIMARY KEY, v INT8)")
+	require.NoError(t, err)
+	const ins = "INSERT INTO guarded (id, v) VALUES ($1, $2)"
+	for i := 0; i < 5; i++ { // node 1 caches the table without the index
+		_, err := conns[1].Exec(ctx, ins, i, i)
+		require.NoError(t, err)
+	}
+	_, err = conns[0].Exec(ctx, "CREATE UNIQUE INDEX guarded_v ON guarded (v)")
+	require.NoError(t, err)
+	_, err = conns[1].Exec(ctx, ins, 100, 1)
+	var pe *pgconn.PgError
+	require.ErrorAs(t, err, &pe, "duplicate v through the node with the old cache")
+	require.Equal(t, "23505", pe.Code)
+	_, err = conns[1].Exec(ctx, ins, 101, 555)
+	require.NoError(t, err)
+	var id int64
+	require.NoError(t, conns[0].QueryRow(ctx, "SELECT id FROM guarded WHERE v = 555").Scan(&id))
+	require.EqualValues(t, 101, id)
 }

@@ -53,9 +53,13 @@ func evalEndTxn(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
 		return nil, &kvpb.InvalidRequestError{Reason: "EndTxn key is not the txn's anchor"}
 	}
 	txn := a.Txn
-	rec, hadRecord, err := LoadTxnRecord(a.RW, txn.GetMeta())
-	if err != nil {
-		return nil, err
+	var rec *kvpb.Transaction
+	var hadRecord bool
+	if !a.direct { // directCommit found no record, under this batch's latch on it
+		var err error
+		if rec, hadRecord, err = LoadTxnRecord(a.RW, txn.GetMeta()); err != nil {
+			return nil, err
+		}
 	}
 	if hadRecord {
 		switch rec.GetStatus() {
@@ -87,6 +91,21 @@ func evalEndTxn(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
 			return nil, errRecordGCed(txn)
 		}
 		status = kvpb.TransactionStatus_COMMITTED
+	}
+	if a.direct {
+		if status != kvpb.TransactionStatus_COMMITTED || hadRecord {
+			return nil, ErrDirectCommitFallback // not reached: directCommit checked both
+		}
+		// The batch's writes went in as committed values: nothing to
+		// resolve; the lock table still drops the txn's locks on them.
+		txn.Status = status
+		for _, s := range a.batchWrites {
+			a.noteResolved(s, txn.ID())
+		}
+		final := txn.Clone()
+		final.ObservedTimestamps = nil
+		a.noteTxn(final)
+		return &kvpb.ResponseUnion{Value: &kvpb.ResponseUnion_EndTxn{EndTxn: &kvpb.EndTxnResponse{OnePhaseCommit: true}}}, nil
 	}
 	txn.Status = status
 	spans := append(append([]*kvpb.Span(nil), r.GetLockSpans()...), a.batchWrites...)

@@ -1,6 +1,8 @@
 package batcheval
 
 import (
+	"bytes"
+
 	"github.com/tesseradb/tessera/kv/concurrency/spanlatch"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
@@ -15,11 +17,20 @@ var getCmd = command{
 }
 
 // evalGet reads at the batch (or txn read) timestamp; a txn sees its own
-// intents and checks its uncertainty interval.
+// intents and checks its uncertainty interval. An asserting Get fails
+// with ConditionFailedError unless it found the expected value.
 func evalGet(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
-	v, ok, err := storage.MVCCGet(a.RW, req.GetGet().GetKey(), a.readTS(), a.lockingReadOpts(req.GetGet().GetKeyLocking(), req.GetGet().GetWaitPolicy()))
+	r := req.GetGet()
+	v, ok, err := storage.MVCCGet(a.RW, r.GetKey(), a.readTS(), a.lockingReadOpts(r.GetKeyLocking(), r.GetWaitPolicy()))
 	if err != nil {
 		return nil, err
+	}
+	if r.GetAssert() && (ok != r.GetExpExists() || (ok && !bytes.Equal(v.Value, r.GetExpValue()))) {
+		e := &kvpb.ConditionFailedError{Key: append([]byte(nil), r.GetKey()...), HasValue: ok}
+		if ok {
+			e.ActualValue, e.ActualTimestamp = v.Value, kvpb.TS(v.Timestamp)
+		}
+		return nil, e
 	}
 	resp := &kvpb.GetResponse{Found: ok}
 	if ok {

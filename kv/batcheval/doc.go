@@ -16,7 +16,15 @@
 // (write_too_old). Txn records are raw keys kv/keys.TxnRecordKey(anchor,
 // id) holding an encoded kvpb.Transaction, written by HeartbeatTxn,
 // PushTxn and EndTxn (cmd_*_txn.go; EndTxn's one-phase commit writes
-// none). Commands report what the caller must do after the batch applies
+// none). A one-phase commit batch (EndTxn(commit) without lock spans,
+// point writes inside the range, read = write timestamp, no record) is
+// evaluated directly: its writes go in as committed values at the commit
+// timestamp, no intents to resolve (EvaluateBatch's directCommit); if one
+// meets a newer value, EvaluateBatch returns ErrDirectCommitFallback and
+// the caller evaluates again, into a fresh batch, with
+// Args.NoDirectCommit. An asserting Get (GetRequest.assert) fails its
+// batch with ConditionFailed unless it finds the expected value. Commands
+// report what the caller must do after the batch applies
 // in Args.Result (locks resolved, records changed, remote intents left,
 // a raised GC threshold). GC (cmd_gc.go) removes MVCC garbage of listed
 // keys at a threshold and finalized txn records; the replica persists the

@@ -42,8 +42,56 @@ type Args struct {
 	// lock (the range's lock table; SKIP LOCKED reads leave such keys
 	// out). Nil: none known.
 	LockedByOther func(key []byte) bool
+	// NoDirectCommit disables the direct one-phase commit (see
+	// EvaluateBatch): the caller's retry after ErrDirectCommitFallback.
+	NoDirectCommit bool
 	// batchWrites are the intent-writing spans of the batch, for EndTxn.
 	batchWrites []*kvpb.Span
+	// direct: the batch commits in one phase, its writes going in as
+	// committed values (no intents to resolve).
+	direct bool
+}
+
+// ErrDirectCommitFallback is returned by EvaluateBatch when a batch
+// evaluated as a direct one-phase commit met a newer committed value: the
+// caller evaluates it again, into a fresh write batch, with
+// Args.NoDirectCommit (the transactional rules then decide).
+var ErrDirectCommitFallback = errors.New("batcheval: direct one-phase commit not possible; evaluate again transactionally")
+
+// directCommit reports whether a transactional batch can commit in one
+// phase writing committed values directly instead of intents that its own
+// EndTxn resolves at once: it ends with EndTxn(commit) with no lock spans
+// (no intents of earlier batches), its writes are point writes inside the
+// range, its read and write timestamps agree, it has no ignored sequence
+// numbers, and the txn has no record (a pusher may have aborted it). The
+// outcome is the same committed values, with one engine write per key
+// instead of three (intent, provisional value, resolution).
+func directCommit(a *Args, reqs []*kvpb.RequestUnion) bool {
+	if a.Txn == nil || a.NoDirectCommit || a.Desc == nil || len(reqs) < 2 {
+		return false
+	}
+	et := reqs[len(reqs)-1].GetEndTxn()
+	if et == nil || !et.GetCommit() || len(et.GetLockSpans()) > 0 || a.Txn.ReadTS() != a.Txn.WriteTS() ||
+		len(a.Txn.GetIgnoredSeqnums()) > 0 || validTxn(a.Txn) != nil || !spanInside(a.Desc, &kvpb.Span{Key: et.GetKey()}) {
+		return false
+	}
+	for _, r := range reqs[:len(reqs)-1] {
+		switch r.GetValue().(type) {
+		case *kvpb.RequestUnion_Put, *kvpb.RequestUnion_ConditionalPut, *kvpb.RequestUnion_Delete,
+			*kvpb.RequestUnion_Increment:
+			k, _ := r.RequestSpan()
+			if !spanInside(a.Desc, &kvpb.Span{Key: k}) {
+				return false
+			}
+		case *kvpb.RequestUnion_Get, *kvpb.RequestUnion_Scan, *kvpb.RequestUnion_ReverseScan:
+		default:
+			return false
+		}
+	}
+	if _, had, err := LoadTxnRecord(a.RW, a.Txn.GetMeta()); err != nil || had {
+		return false
+	}
+	return true
 }
 
 // Result is what the caller must do after the evaluated batch applies.
@@ -174,6 +222,7 @@ func EvaluateBatch(a Args, reqs []*kvpb.RequestUnion) ([]*kvpb.ResponseUnion, in
 			}
 		}
 	}
+	a.direct = directCommit(&a, reqs)
 	out := make([]*kvpb.ResponseUnion, 0, len(reqs))
 	for i, r := range reqs {
 		resp, err := Evaluate(a, r)

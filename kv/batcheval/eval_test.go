@@ -49,6 +49,24 @@ func TestCommands(t *testing.T) {
 	require.True(t, errors.As(err, &cfe))
 	require.False(t, cfe.GetHasValue())
 
+	// An asserting Get passes on the expected value or absence, and fails
+	// like a CPut otherwise.
+	resp, err = eval(13, kvpb.NewAssertGet(k("a"), k("2")))
+	require.NoError(t, err)
+	require.Equal(t, "2", string(resp.GetGet().GetValue()))
+	_, err = eval(13, kvpb.NewAssertGet(k("absent"), nil))
+	require.NoError(t, err)
+	_, err = eval(13, kvpb.NewAssertGet(k("a"), k("1")))
+	require.True(t, errors.As(err, &cfe))
+	require.Equal(t, "a", string(cfe.GetKey()))
+	require.True(t, cfe.GetHasValue())
+	require.Equal(t, "2", string(cfe.GetActualValue()))
+	_, err = eval(13, kvpb.NewAssertGet(k("a"), nil))
+	require.True(t, errors.As(err, &cfe))
+	_, err = eval(13, kvpb.NewAssertGet(k("absent"), k("1")))
+	require.True(t, errors.As(err, &cfe))
+	require.False(t, cfe.GetHasValue())
+
 	resp, err = eval(14, kvpb.NewIncrement(k("n"), 5))
 	require.NoError(t, err)
 	require.Equal(t, int64(5), resp.GetIncrement().GetNewValue())

@@ -144,6 +144,16 @@ func (a *Args) write(blind bool, f func(ts hlc.Timestamp, opts storage.MVCCWrite
 	if err := validTxn(a.Txn); err != nil {
 		return err
 	}
+	if a.direct {
+		// Committed values at the commit timestamp; a newer value means
+		// the transactional rules (write-too-old) must decide.
+		err := f(a.Txn.WriteTS(), storage.MVCCWriteOptions{Stats: a.Stats})
+		var wto *storage.WriteTooOldError
+		if asWTO(err, &wto) {
+			return ErrDirectCommitFallback
+		}
+		return err
+	}
 	for i := 0; ; i++ {
 		ts := a.Txn.WriteTS()
 		err := f(ts, storage.MVCCWriteOptions{Txn: ToStorageMeta(a.Txn), Stats: a.Stats})

@@ -295,3 +295,68 @@ func TestPushUpgradesToIntentEpoch(t *testing.T) {
 	_, ok := e.get("d", later.WallTime)
 	require.False(t, ok, "the aborted intent is gone")
 }
+
+// TestDirectOnePhaseCommit: a one-phase commit writes committed values
+// directly (one engine write per key, not intent + value + resolution),
+// with the same values and MVCC stats as the transactional evaluation
+// (NoDirectCommit); a newer committed value makes it fall back
+// (ErrDirectCommitFallback) and the transactional rules decide.
+func TestDirectOnePhaseCommit(t *testing.T) {
+	eval := func(e *txnEnv, noDirect bool, txn *kvpb.Transaction, reqs ...*kvpb.RequestUnion) (int, storage.MVCCStats, []*kvpb.ResponseUnion, error) {
+		b := e.eng.NewBatch()
+		defer b.Close()
+		var ms storage.MVCCStats
+		a := Args{RW: b, Stats: &ms, Txn: txn.Clone(), NodeID: 1, Now: wts(100), Desc: e.desc, Result: &Result{}, NoDirectCommit: noDirect}
+		resps, _, err := EvaluateBatch(a, reqs)
+		n := int(b.Count())
+		if err == nil {
+			require.NoError(t, b.Commit(false))
+		}
+		return n, ms, resps, err
+	}
+	batch := func(txn *kvpb.Transaction) []*kvpb.RequestUnion {
+		return []*kvpb.RequestUnion{kvpb.NewAssertGet([]byte("g"), nil), kvpb.NewConditionalPut([]byte("b"), []byte("v1"), nil),
+			kvpb.NewPut([]byte("c"), []byte("v2")), kvpb.NewEndTxn(txn.GetMeta().GetKey(), true, nil)}
+	}
+	var counts [2]int
+	var stats [2]storage.MVCCStats
+	for i, noDirect := range []bool{false, true} {
+		e := newTxnEnv(t)
+		txn := mkTxn(1, "b", 10)
+		n, ms, resps, err := eval(e, noDirect, txn, batch(txn)...)
+		require.NoError(t, err)
+		require.True(t, resps[3].GetEndTxn().GetOnePhaseCommit())
+		counts[i], stats[i] = n, ms
+		for k, want := range map[string]string{"b": "v1", "c": "v2"} {
+			v, ok := e.get(k, 11)
+			require.True(t, ok)
+			require.Equal(t, want, v)
+		}
+		// Committed: another txn writes above without meeting an intent.
+		_, _, _, err = e.run(mkTxn(2, "b", 20), 0, kvpb.NewPut([]byte("b"), []byte("v3")), kvpb.NewEndTxn([]byte("b"), true, nil))
+		require.NoError(t, err)
+	}
+	require.Equal(t, 2, counts[0], "direct: one write per key")
+	require.Greater(t, counts[1], counts[0])
+	require.Equal(t, stats[1], stats[0], "same stats either way")
+
+	// A newer committed value: fallback, then the transactional rules
+	// (a CPut's write-too-old is an error the coordinator refreshes on).
+	e := newTxnEnv(t)
+	_, _, _, err := e.run(nil, 50, kvpb.NewPut([]byte("c"), []byte("newer")))
+	require.NoError(t, err)
+	txn := mkTxn(3, "b", 10)
+	_, _, _, err = eval(e, false, txn, batch(txn)...)
+	require.ErrorIs(t, err, ErrDirectCommitFallback)
+	_, _, _, err = eval(e, true, txn, batch(txn)...)
+	var retry *kvpb.TransactionRetryError
+	require.ErrorAs(t, err, &retry, "pushed by write-too-old: commit needs a refresh")
+	// A txn with a record (e.g. aborted by a pusher) never commits directly.
+	txn = mkTxn(4, "d", 60)
+	_, _, _, err = e.run(txn, 0, kvpb.NewHeartbeatTxn([]byte("d"), wts(60)))
+	require.NoError(t, err)
+	n, _, resps, err := eval(e, false, txn, kvpb.NewPut([]byte("d"), []byte("x")), kvpb.NewEndTxn([]byte("d"), true, nil))
+	require.NoError(t, err)
+	require.False(t, resps[1].GetEndTxn().GetOnePhaseCommit())
+	require.Greater(t, n, 1)
+}

@@ -88,6 +88,14 @@ func (b *Batch) CPut(key, value, expected []byte) {
 	b.add(opCPut, kvpb.NewConditionalPut(key, value, expected), 0)
 }
 
+// AssertValue reads key and fails the batch with
+// *kvpb.ConditionFailedError unless its value equals expected (nil: the key
+// has no value). It writes nothing: a guard for the batch's writes, e.g. a
+// check sent with a one-phase commit.
+func (b *Batch) AssertValue(key, expected []byte) {
+	b.add(opGet, kvpb.NewAssertGet(key, expected), 0)
+}
+
 // Del deletes keys.
 func (b *Batch) Del(keys ...[]byte) {
 	for _, k := range keys {

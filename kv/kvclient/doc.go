@@ -1,7 +1,9 @@
 // Package kvclient is the kv client API that the CLI, the workloads, the
 // node itself and SQL use: a DB over one kv/kvcoord.DistSender, with
 // non-transactional operations (Get, Put, CPut, Inc, Del, DelRange, Scan,
-// ReverseScan, Batch) and transactions (see txn.go).
+// ReverseScan, Batch) and transactions (see txn.go). Batch.AssertValue is
+// a guard read: the batch fails with *kvpb.ConditionFailedError, nothing
+// written, unless the key holds the expected value.
 //
 // Finding the cluster. NewDB takes any node addresses. The DistSender's
 // transport (kvcoord.GRPCTransport, the only connection pool) resolves

@@ -12,8 +12,11 @@ import (
 //   - writes and EndTxn(commit) in one batch on one range commit in one
 //     phase (the server writes no record: 1PC);
 //   - when they span ranges the DistSender refuses the batch
-//     (ErrEndTxnSpansRanges) and the committer sends the writes first,
-//     then the EndTxn alone with their spans among its lock spans, so a
+//     (ErrEndTxnSpansRanges) and the committer sends its reads first, if
+//     it has reads and writes (a guard read on another range, e.g. the
+//     SQL schema generation check, then costs a round but the writes and
+//     the EndTxn may still commit in one phase), then the writes, then
+//     the EndTxn alone with their spans among its lock spans, so a
 //     commit is never applied before its writes;
 //   - on success (or a known abort) the coordinator is finalized.
 //
@@ -67,8 +70,55 @@ func (c *txnCommitter) SendLocked(ctx context.Context, ba *kvpb.BatchRequest) (*
 	return c.finish(br, err, et.GetCommit())
 }
 
-// sendSplit sends the batch without its EndTxn, then the EndTxn alone.
+// sendSplit sends a commit batch that spans ranges: its reads first when
+// it has reads and writes, then the rest (one phase if it fits a range),
+// else the batch without its EndTxn, then the EndTxn alone.
 func (c *txnCommitter) sendSplit(ctx context.Context, ba *kvpb.BatchRequest, idx int) (*kvpb.BatchResponse, error) {
+	var reads, rest []int
+	for i, r := range ba.GetRequests() {
+		if i != idx && !r.IsIntentWrite() {
+			reads = append(reads, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	if len(reads) == 0 || len(rest) < 2 {
+		return c.sendSplitWrites(ctx, ba, idx)
+	}
+	sub := func(is []int) *kvpb.BatchRequest {
+		reqs := make([]*kvpb.RequestUnion, len(is))
+		for j, i := range is {
+			reqs[j] = ba.GetRequests()[i]
+		}
+		return &kvpb.BatchRequest{Header: ba.GetHeader(), Requests: reqs}
+	}
+	brR, err := c.wrapped.SendLocked(ctx, sub(reads))
+	if err != nil {
+		return nil, err
+	}
+	wb := sub(rest)
+	brW, err := c.wrapped.SendLocked(ctx, wb)
+	if errors.Is(err, ErrEndTxnSpansRanges) {
+		_, widx := endTxnOf(wb)
+		brW, err = c.sendSplitWrites(ctx, wb, widx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	resps := make([]*kvpb.ResponseUnion, len(ba.GetRequests()))
+	for j, i := range reads {
+		resps[i] = brR.GetResponses()[j]
+	}
+	for j, i := range rest {
+		resps[i] = brW.GetResponses()[j]
+	}
+	brW.Responses = resps
+	return brW, nil
+}
+
+// sendSplitWrites sends the batch without its EndTxn, then the EndTxn
+// alone.
+func (c *txnCommitter) sendSplitWrites(ctx context.Context, ba *kvpb.BatchRequest, idx int) (*kvpb.BatchResponse, error) {
 	rest := &kvpb.BatchRequest{Header: ba.GetHeader(), Requests: append(append([]*kvpb.RequestUnion(nil),
 		ba.GetRequests()[:idx]...), ba.GetRequests()[idx+1:]...)}
 	brRest, err := c.wrapped.SendLocked(ctx, rest)

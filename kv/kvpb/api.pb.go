@@ -190,12 +190,19 @@ func (PushTxnType) EnumDescriptor() ([]byte, []int) {
 	return file_kv_kvpb_api_proto_rawDescGZIP(), []int{2}
 }
 
-// GetRequest reads the newest value of key at the batch timestamp.
+// GetRequest reads the newest value of key at the batch timestamp. With
+// assert it is also a check: the batch fails with ConditionFailedError
+// unless the value equals exp_value (exp_exists) or the key has no live
+// value (!exp_exists) — a read that guards the writes of its batch (the
+// SQL layer's schema generation check sent with a one-phase commit).
 type GetRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Key           []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
 	KeyLocking    KeyLocking             `protobuf:"varint,2,opt,name=key_locking,json=keyLocking,proto3,enum=tessera.kv.kvpb.KeyLocking" json:"key_locking,omitempty"`
 	WaitPolicy    KeyWaitPolicy          `protobuf:"varint,3,opt,name=wait_policy,json=waitPolicy,proto3,enum=tessera.kv.kvpb.KeyWaitPolicy" json:"wait_policy,omitempty"`
+	Assert        bool                   `protobuf:"varint,4,opt,name=assert,proto3" json:"assert,omitempty"`
+	ExpValue      []byte                 `protobuf:"bytes,5,opt,name=exp_value,json=expValue,proto3" json:"exp_value,omitempty"`
+	ExpExists     bool                   `protobuf:"varint,6,opt,name=exp_exists,json=expExists,proto3" json:"exp_exists,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -249,6 +256,27 @@ func (x *GetRequest) GetWaitPolicy() KeyWaitPolicy {
 		return x.WaitPolicy
 	}
 	return KeyWaitPolicy_WAIT_POLICY_BLOCK
+}
+
+func (x *GetRequest) GetAssert() bool {
+	if x != nil {
+		return x.Assert
+	}
+	return false
+}
+
+func (x *GetRequest) GetExpValue() []byte {
+	if x != nil {
+		return x.ExpValue
+	}
+	return nil
+}
+
+func (x *GetRequest) GetExpExists() bool {
+	if x != nil {
+		return x.ExpExists
+	}
+	return false
 }
 
 type GetResponse struct {
@@ -3247,14 +3275,18 @@ var File_kv_kvpb_api_proto protoreflect.FileDescriptor
 
 const file_kv_kvpb_api_proto_rawDesc = "" +
 	"\n" +
-	"\x11kv/kvpb/api.proto\x12\x0ftessera.kv.kvpb\x1a\x12kv/kvpb/data.proto\x1a\x14kv/kvpb/errors.proto\"\x9d\x01\n" +
+	"\x11kv/kvpb/api.proto\x12\x0ftessera.kv.kvpb\x1a\x12kv/kvpb/data.proto\x1a\x14kv/kvpb/errors.proto\"\xf1\x01\n" +
 	"\n" +
 	"GetRequest\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\fR\x03key\x12<\n" +
 	"\vkey_locking\x18\x02 \x01(\x0e2\x1b.tessera.kv.kvpb.KeyLockingR\n" +
 	"keyLocking\x12?\n" +
 	"\vwait_policy\x18\x03 \x01(\x0e2\x1e.tessera.kv.kvpb.KeyWaitPolicyR\n" +
-	"waitPolicy\"s\n" +
+	"waitPolicy\x12\x16\n" +
+	"\x06assert\x18\x04 \x01(\bR\x06assert\x12\x1b\n" +
+	"\texp_value\x18\x05 \x01(\fR\bexpValue\x12\x1d\n" +
+	"\n" +
+	"exp_exists\x18\x06 \x01(\bR\texpExists\"s\n" +
 	"\vGetResponse\x12\x14\n" +
 	"\x05found\x18\x01 \x01(\bR\x05found\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\fR\x05value\x128\n" +

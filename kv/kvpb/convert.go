@@ -251,6 +251,13 @@ func NewGet(key []byte) *RequestUnion {
 	return &RequestUnion{Value: &RequestUnion_Get{Get: &GetRequest{Key: key}}}
 }
 
+// NewAssertGet is a Get that fails its batch with ConditionFailedError
+// unless key's value equals expected (nil: the key has no live value).
+func NewAssertGet(key, expected []byte) *RequestUnion {
+	return &RequestUnion{Value: &RequestUnion_Get{Get: &GetRequest{Key: key, Assert: true,
+		ExpValue: expected, ExpExists: expected != nil}}}
+}
+
 // NewPut returns a Put of key=value.
 func NewPut(key, value []byte) *RequestUnion {
 	return &RequestUnion{Value: &RequestUnion_Put{Put: &PutRequest{Key: key, Value: value}}}

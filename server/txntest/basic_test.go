@@ -125,3 +125,59 @@ func TestSavepointsAndHistoricalReads(t *testing.T) {
 	require.Error(t, future.SetFixedTimestamp(db.Clock().Now().AddDuration(int64(time.Hour))))
 	require.NoError(t, future.Rollback(ctx))
 }
+
+// TestCommitWithGuard: an asserting read sent with the commit (the SQL
+// layer's schema generation guard) lets the commit through when it finds
+// the expected value, on the writes' range or on another one (then the
+// read goes first and the writes still commit together), and otherwise
+// fails the commit with a ConditionFailedError on its key, nothing
+// written.
+func TestCommitWithGuard(t *testing.T) {
+	c := startCluster(t, "b/", "c/")
+	db := newDB(t, c)
+	ctx := ctxT(t, 60*time.Second)
+	require.NoError(t, db.Put(ctx, key("a", 1), []byte("g1")))
+	require.NoError(t, db.Put(ctx, key("b", 1), []byte("g1")))
+	for i, guard := range [][]byte{key("b", 1), key("a", 1)} { // same range, other range
+		for _, ok := range []bool{true, false} {
+			exp := []byte("g1")
+			if !ok {
+				exp = []byte("g0")
+			}
+			w1, w2 := key("b", 10+4*i+2*btoi(ok)), key("b", 11+4*i+2*btoi(ok))
+			txn := db.NewTxn(ctx)
+			b := txn.NewBatch()
+			b.AssertValue(guard, exp)
+			b.Put(w1, []byte("x"))
+			b.CPut(w2, []byte("y"), nil)
+			err := txn.CommitInBatch(ctx, b)
+			if ok {
+				require.NoError(t, err, "guard %s", guard)
+			} else {
+				var cfe *kvpb.ConditionFailedError
+				require.ErrorAs(t, err, &cfe, "guard %s", guard)
+				require.Equal(t, guard, cfe.GetKey())
+				require.Equal(t, "g1", string(cfe.GetActualValue()))
+				_ = txn.Rollback(ctx)
+			}
+			for _, w := range [][]byte{w1, w2} {
+				_, found, err := db.Get(ctx, w)
+				require.NoError(t, err)
+				require.Equal(t, ok, found, "guard %s ok=%v key %s", guard, ok, w)
+			}
+		}
+	}
+	// Absence as the expected value.
+	txn := db.NewTxn(ctx)
+	b := txn.NewBatch()
+	b.AssertValue(key("a", 99), nil)
+	b.Put(key("b", 99), []byte("z"))
+	require.NoError(t, txn.CommitInBatch(ctx, b))
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -44,8 +44,10 @@
 // change the index in the block's transaction (blocking writers for the
 // backfill). NewCollectionDeferred skips the read at
 // the start: it assumes the cache's generation, and its caller reads
-// descgen with its first other read (CheckGen) or before committing
-// (Verify); the collection verifies on its own before reading any
+// descgen with its first other read (CheckGen) or with the commit as a
+// guard in the commit's batch (GenGuard, GuardFailed: the commit fails,
+// nothing written, if descgen moved) or before committing (Verify); the
+// collection verifies on its own before reading any
 // descriptor from KV, so the cache only holds descriptors read at a
 // verified generation.
 //

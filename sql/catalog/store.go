@@ -200,6 +200,27 @@ func (c *Collection) CheckGen(v []byte, found bool) error {
 	return nil
 }
 
+// GenGuard is the check of an unverified collection's generation for a
+// commit that carries it (kvtxn.GuardedCommitter): GenKey must hold the
+// assumed generation (nil expected: the key is absent, generation 0).
+func (c *Collection) GenGuard() (key, expected []byte) {
+	if c.gen == 0 {
+		return descGenKey, nil
+	}
+	return descGenKey, binary.BigEndian.AppendUint64(nil, uint64(c.gen))
+}
+
+// GuardFailed is CheckGen for a commit whose GenGuard failed (nothing
+// was written) with the value found: the node's cache is dropped and the
+// statement retried.
+func (c *Collection) GuardFailed(v []byte, found bool) error {
+	assumed := c.gen
+	if err := c.CheckGen(v, found); err != nil {
+		return err
+	}
+	return &errSchemaChanged{assumed: assumed, read: assumed}
+}
+
 // Committed tells the collection its transaction committed: after a
 // schema change the node's cache is dropped, so that the next statement
 // reads the new generation instead of assuming the old one.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+
+	"github.com/tesseradb/tessera/kv/kvpb"
 )
 
 // WriteKind is the kind of a buffered write.
@@ -208,6 +210,38 @@ func (b *bufTxn) Commit(ctx context.Context) error {
 	return b.txn.Commit(ctx)
 }
 
+// CommitGuarded implements GuardedCommitter: with buffered writes and a
+// wrapped transaction that can (guardedWriter), the guard, the writes and
+// the commit go in one batch; otherwise the guard is a read before the
+// commit.
+func (b *bufTxn) CommitGuarded(ctx context.Context, key, expected []byte) error {
+	if gw, ok := b.txn.(guardedWriter); ok && len(b.ws) > 0 {
+		ws := b.ws
+		b.ws = nil
+		err := gw.CommitWithGuard(ctx, key, expected, ws)
+		if _, _, on := ConditionFailedOn(err, key); on {
+			return err
+		}
+		return deferredErr(err)
+	}
+	if err := checkGuard(ctx, b, key, expected); err != nil {
+		return err
+	}
+	return b.Commit(ctx)
+}
+
+// checkGuard reads key in txn and fails like an asserting read would.
+func checkGuard(ctx context.Context, txn Txn, key, expected []byte) error {
+	v, found, err := txn.Get(ctx, key)
+	if err != nil {
+		return err
+	}
+	if found != (expected != nil) || (found && !bytes.Equal(v, expected)) {
+		return &kvpb.ConditionFailedError{Key: key, HasValue: found, ActualValue: v}
+	}
+	return nil
+}
+
 func (b *bufTxn) Rollback(ctx context.Context) error {
 	b.ws = nil
 	return b.txn.Rollback(ctx)
@@ -241,10 +275,13 @@ func clone(b []byte) []byte {
 }
 
 // Read is one read of a ReadBatch: a point Get of Key when End is nil,
-// else a Scan of [Key, End) of at most MaxKeys keys (0 = all).
+// else a Scan of [Key, End) of at most MaxKeys keys (0 = all). Lock
+// makes it a locking read (LockingReader: the rows returned are locked)
+// when the transaction can lock; a plain read otherwise.
 type Read struct {
 	Key, End []byte
 	MaxKeys  int64
+	Lock     bool
 }
 
 // ReadResult is the outcome of one Read: Rows holds the Get's row (if the
@@ -265,7 +302,26 @@ func ReadMany(ctx context.Context, txn Txn, rs []Read) ([]ReadResult, error) {
 		return rb.ReadBatch(ctx, rs)
 	}
 	out := make([]ReadResult, len(rs))
+	lr, _ := txn.(LockingReader)
 	for i, r := range rs {
+		if r.Lock && lr != nil {
+			if r.End == nil {
+				v, found, err := lr.GetForUpdate(ctx, r.Key)
+				if err != nil {
+					return nil, err
+				}
+				if found {
+					out[i].Rows = []KeyValue{{Key: r.Key, Value: v}}
+				}
+				continue
+			}
+			kvs, err := lr.ScanForUpdate(ctx, r.Key, r.End, r.MaxKeys)
+			if err != nil {
+				return nil, err
+			}
+			out[i].Rows = kvs
+			continue
+		}
 		if r.End == nil {
 			v, found, err := txn.Get(ctx, r.Key)
 			if err != nil {

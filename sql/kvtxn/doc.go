@@ -11,6 +11,11 @@
 // statement); ReadBatch/ReadMany send several reads in one
 // batch (ReadBatcher). A buffered CPut that fails surfaces as
 // ErrDeferredConditionFailed, never as a ConditionFailedError.
+// GuardedCommitter (BufferWrites over kv/kvclient) sends a guard read with
+// the commit's batch: the commit fails with a ConditionFailedError on the
+// guard's key (ConditionFailedOn) unless it holds the expected value. A
+// Read with Lock set is a locking read (so a statement's first locking
+// read can carry other reads in its batch).
 //
 // Invariants: a Txn is used by one goroutine at a time; after Commit or
 // Rollback returns it is not used again. IsRetryable classifies the

@@ -120,13 +120,27 @@ func (t spTxn) CommitWith(ctx context.Context, ws []Write) error {
 	return t.CommitInBatch(ctx, b)
 }
 
+// CommitWithGuard sends the guard (an asserting read of key), ws and the
+// commit in one batch (kvtxn.GuardedCommitter).
+func (t spTxn) CommitWithGuard(ctx context.Context, key, expected []byte, ws []Write) error {
+	b := t.NewBatch()
+	b.AssertValue(key, expected)
+	addWrites(b, ws)
+	return t.CommitInBatch(ctx, b)
+}
+
 // ReadBatch sends rs in one batch.
 func (t spTxn) ReadBatch(ctx context.Context, rs []Read) ([]ReadResult, error) {
 	b := t.NewBatch()
 	for _, r := range rs {
-		if r.End == nil {
+		switch {
+		case r.Lock && r.End == nil:
+			b.GetForUpdate(r.Key, kvpb.KeyLocking_KEY_LOCKING_EXCLUSIVE, waitPolicy(ctx))
+		case r.Lock:
+			b.ScanForUpdate(r.Key, r.End, r.MaxKeys, kvpb.KeyLocking_KEY_LOCKING_EXCLUSIVE, waitPolicy(ctx))
+		case r.End == nil:
 			b.Get(r.Key)
-		} else {
+		default:
 			b.Scan(r.Key, r.End, r.MaxKeys)
 		}
 	}

@@ -1,6 +1,7 @@
 package kvtxn
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"sync/atomic"
@@ -96,6 +97,12 @@ func WithNoWait(ctx context.Context) context.Context {
 	return context.WithValue(ctx, noWaitKey{}, true)
 }
 
+// IsNoWait reports whether ctx was marked by WithNoWait.
+func IsNoWait(ctx context.Context) bool {
+	v, _ := ctx.Value(noWaitKey{}).(bool)
+	return v
+}
+
 // waitPolicy is the KV wait policy of a locking read made with ctx.
 func waitPolicy(ctx context.Context) kvpb.KeyWaitPolicy {
 	if v, _ := ctx.Value(noWaitKey{}).(bool); v {
@@ -105,6 +112,32 @@ func waitPolicy(ctx context.Context) kvpb.KeyWaitPolicy {
 		return kvpb.KeyWaitPolicy_WAIT_POLICY_SKIP_LOCKED
 	}
 	return kvpb.KeyWaitPolicy_WAIT_POLICY_BLOCK
+}
+
+// GuardedCommitter is implemented by transactions that can commit with a
+// guard: a read of key that fails the commit, with nothing written and a
+// *kvpb.ConditionFailedError on key (see ConditionFailedOn), unless its
+// value equals expected (nil: the key has no value). With BufferWrites
+// over kv/kvclient the guard, the buffered writes and the commit are one
+// batch (one phase on one range).
+type GuardedCommitter interface {
+	CommitGuarded(ctx context.Context, key, expected []byte) error
+}
+
+// guardedWriter is implemented by transactions that send a guard, writes
+// and the commit in one batch.
+type guardedWriter interface {
+	CommitWithGuard(ctx context.Context, key, expected []byte, ws []Write) error
+}
+
+// ConditionFailedOn reports whether err is a failed condition on key
+// (a CPut or a guard), with the value found.
+func ConditionFailedOn(err error, key []byte) (value []byte, found, ok bool) {
+	var cfe *kvpb.ConditionFailedError
+	if !errors.As(err, &cfe) || !bytes.Equal(cfe.GetKey(), key) {
+		return nil, false, false
+	}
+	return cfe.GetActualValue(), cfe.GetHasValue(), true
 }
 
 // IsConditionFailed reports whether err is a failed CPut.

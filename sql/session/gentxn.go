@@ -79,7 +79,18 @@ func (t *genTxn) Inc(ctx context.Context, key []byte, delta int64) (int64, error
 	return t.Txn.Inc(ctx, key, delta)
 }
 
+// Commit checks the generation: with the commit's batch when the wrapped
+// transaction can (a guard: a single-range INSERT stays one round and one
+// phase), else by a read before it.
 func (t *genTxn) Commit(ctx context.Context) error {
+	if gc, ok := t.Txn.(kvtxn.GuardedCommitter); ok && !t.coll.Verified() {
+		key, exp := t.coll.GenGuard()
+		err := gc.CommitGuarded(ctx, key, exp)
+		if v, found, on := kvtxn.ConditionFailedOn(err, key); on {
+			return t.coll.GuardFailed(v, found)
+		}
+		return err
+	}
 	if err := t.coll.Verify(ctx); err != nil {
 		_ = t.Txn.Rollback(ctx)
 		return err
@@ -126,9 +137,31 @@ func (t *genTxn) locker(ctx context.Context) (kvtxn.LockingReader, error) {
 	return lr, nil
 }
 
+// lockWithGen reports whether a locking read can carry the generation
+// read in its batch: not yet verified, the wrapped transaction locks and
+// batches reads, and the read waits for locks (a NOWAIT batch would make
+// the generation read fail on a DDL's intent instead of waiting for it).
+func (t *genTxn) lockWithGen(ctx context.Context) bool {
+	if t.coll.Verified() || kvtxn.IsNoWait(ctx) {
+		return false
+	}
+	_, locks := t.Txn.(kvtxn.LockingReader)
+	_, batches := t.Txn.(kvtxn.ReadBatcher)
+	return locks && batches
+}
+
 // GetForUpdate implements kvtxn.LockingReader (a plain Get when the
-// wrapped transaction cannot lock).
+// wrapped transaction cannot lock). The first read of a statement (an
+// UPDATE's or DELETE's read of its row) carries the generation read in
+// the same batch.
 func (t *genTxn) GetForUpdate(ctx context.Context, key []byte) ([]byte, bool, error) {
+	if t.lockWithGen(ctx) {
+		res, err := t.withGen(ctx, []kvtxn.Read{{Key: key, Lock: true}})
+		if err != nil || len(res[0].Rows) == 0 {
+			return nil, false, err
+		}
+		return res[0].Rows[0].Value, true, nil
+	}
 	lr, err := t.locker(ctx)
 	if err != nil {
 		return nil, false, err
@@ -141,6 +174,13 @@ func (t *genTxn) GetForUpdate(ctx context.Context, key []byte) ([]byte, bool, er
 
 // ScanForUpdate implements kvtxn.LockingReader.
 func (t *genTxn) ScanForUpdate(ctx context.Context, start, end []byte, maxKeys int64) ([]kvtxn.KeyValue, error) {
+	if t.lockWithGen(ctx) {
+		res, err := t.withGen(ctx, []kvtxn.Read{{Key: start, End: end, MaxKeys: maxKeys, Lock: true}})
+		if err != nil {
+			return nil, err
+		}
+		return res[0].Rows, nil
+	}
 	lr, err := t.locker(ctx)
 	if err != nil {
 		return nil, err
@@ -153,6 +193,24 @@ func (t *genTxn) ScanForUpdate(ctx context.Context, start, end []byte, maxKeys i
 
 // GetManyForUpdate implements kvtxn.LockingReader.
 func (t *genTxn) GetManyForUpdate(ctx context.Context, keys [][]byte) ([][]byte, []bool, error) {
+	if t.lockWithGen(ctx) {
+		rs := make([]kvtxn.Read, len(keys))
+		for i, k := range keys {
+			rs[i] = kvtxn.Read{Key: k, Lock: true}
+		}
+		res, err := t.withGen(ctx, rs)
+		if err != nil {
+			return nil, nil, err
+		}
+		vals := make([][]byte, len(keys))
+		found := make([]bool, len(keys))
+		for i, r := range res {
+			if len(r.Rows) > 0 {
+				vals[i], found[i] = r.Rows[0].Value, true
+			}
+		}
+		return vals, found, nil
+	}
 	lr, err := t.locker(ctx)
 	if err != nil {
 		return nil, nil, err
