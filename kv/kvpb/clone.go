@@ -42,7 +42,8 @@ func CloneReadBatch(ba *BatchRequest) (*BatchRequest, bool) {
 			if g == nil || len(g.unknownFields) > 0 {
 				return nil, false
 			}
-			u.Value = &RequestUnion_Get{Get: &GetRequest{Key: cloneBytes(g.Key), KeyLocking: g.KeyLocking, WaitPolicy: g.WaitPolicy}}
+			u.Value = &RequestUnion_Get{Get: &GetRequest{Key: cloneBytes(g.Key), KeyLocking: g.KeyLocking, WaitPolicy: g.WaitPolicy,
+				Assert: g.Assert, ExpValue: cloneBytes(g.ExpValue), ExpExists: g.ExpExists}}
 		case *RequestUnion_Scan:
 			s := v.Scan
 			if s == nil || len(s.unknownFields) > 0 {

@@ -88,7 +88,8 @@ func TestCloneReadBatchMatchesProtoClone(t *testing.T) {
 			Header: &Header{RangeId: 7, Replica: &ReplicaDescriptor{NodeId: 1, StoreId: 2, ReplicaId: 3, Type: ReplicaType(1)},
 				Timestamp: &Timestamp{WallTime: 4, Logical: 5}, Txn: fullTxn()},
 			Requests: []*RequestUnion{
-				{Value: &RequestUnion_Get{Get: &GetRequest{Key: []byte("g"), KeyLocking: KeyLocking(1), WaitPolicy: KeyWaitPolicy(1)}}},
+				{Value: &RequestUnion_Get{Get: &GetRequest{Key: []byte("g"), KeyLocking: KeyLocking(1), WaitPolicy: KeyWaitPolicy(1),
+					Assert: true, ExpValue: []byte("e"), ExpExists: true}}},
 				{Value: &RequestUnion_Scan{Scan: &ScanRequest{Key: []byte("s"), EndKey: []byte("t"), MaxKeys: 3, TargetBytes: 4,
 					KeyLocking: KeyLocking(1), WaitPolicy: KeyWaitPolicy(1)}}},
 				{Value: &RequestUnion_ReverseScan{ReverseScan: &ReverseScanRequest{Key: []byte("r"), EndKey: []byte("s"), MaxKeys: 5,
