@@ -181,15 +181,17 @@ func TestSQLSelectForUpdateNoWait(t *testing.T) {
 // On one node almost no 40001 may reach the clients (at most 3 of the 60
 // transactions: a write bumped to the timestamp cache's low water can still
 // meet WriteTooOld; without the locks about 60% fail). On three a young cluster
-// moves the table's lease, which loses the locks (not carried yet), so a
-// rare 40001 is rolled back, retried and counted (logged).
+// moves the table's lease; a cooperative transfer carries the locks, so the
+// same bound holds (0-1 in 7 runs; 0-3 when the locks were lost with the
+// lease). A 40001 is rolled back, retried and counted (logged).
 func TestSQLSelectForUpdateHotRow(t *testing.T) {
-	t.Run("nodes=1", func(t *testing.T) {
-		if n := hotRowForUpdate(t, 1); n > 3 {
-			t.Fatalf("%d transactions retried after 40001 on one node", n)
-		}
-	})
-	t.Run("nodes=3", func(t *testing.T) { hotRowForUpdate(t, 3) })
+	for _, nodes := range []int{1, 3} {
+		t.Run(fmt.Sprintf("nodes=%d", nodes), func(t *testing.T) {
+			if n := hotRowForUpdate(t, nodes); n > 3 {
+				t.Fatalf("%d transactions retried after 40001 on %d nodes", n, nodes)
+			}
+		})
+	}
 }
 
 func hotRowForUpdate(t *testing.T, nodes int) int64 {

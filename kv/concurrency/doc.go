@@ -10,9 +10,15 @@
 //     lock of another txn does not evaluate: it releases its latches,
 //     waits its turn, and pushes the holder. It also holds unreplicated
 //     locks: a locking read (SELECT ... FOR UPDATE) takes one on each key
-//     it returned, under its write latches. They live only here (lost on
-//     a lease transfer; storage's write-too-old and refresh checks keep
-//     serializability then), block writers and locking reads but not
+//     it returned, under its write latches. They live only in the
+//     leaseholder's table: a cooperative lease transfer carries them
+//     (LockTable.UnreplicatedLocks on the outgoing holder once it has
+//     stopped serving, Install on the incoming one before it serves); a
+//     split hands the right half's to the new range (MoveUnreplicated);
+//     a non-cooperative lease change (the holder died or its lease
+//     expired) loses them, and a replica that loses the lease drops its
+//     table (Clear). Storage's write-too-old and refresh checks keep
+//     serializability when they are lost. They block writers and locking reads but not
 //     plain reads, survive a push of the holder (a PENDING resolve), and
 //     go when the holder's intents in their span are resolved finalized
 //     (EndTxn lock spans, or a pusher that aborted it). A NoWait

@@ -124,8 +124,8 @@ func (t *LockTable) Remove(span *kvpb.Span, id []byte) {
 	}
 }
 
-// Clear drops every lock (the lease moved: another replica's table is
-// authoritative).
+// Clear drops every lock, waking their waiters (the lease moved away:
+// another replica's table is authoritative, and the waiters retry there).
 func (t *LockTable) Clear() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -265,5 +265,35 @@ func (t *LockTable) MoveUnreplicated(dst *LockTable, start, end []byte) {
 	t.mu.Unlock()
 	for _, l := range moved {
 		dst.AcquireUnreplicated(l.key, l.holder)
+	}
+}
+
+// HeldLock is an unreplicated lock: Key held by Txn.
+type HeldLock struct {
+	Key []byte
+	Txn *kvpb.TxnMeta
+}
+
+// UnreplicatedLocks returns the table's unreplicated locks in key order
+// (the outgoing leaseholder's, carried by a lease transfer; the caller
+// excludes new locking reads meanwhile, e.g. with a range-wide latch).
+func (t *LockTable) UnreplicatedLocks() []HeldLock {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []HeldLock
+	for _, l := range t.locks {
+		if l.unreplicated {
+			out = append(out, HeldLock{Key: append([]byte(nil), l.key...), Txn: l.holder})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i].Key, out[j].Key) < 0 })
+	return out
+}
+
+// Install records locks (a lease transfer's, on the incoming
+// leaseholder, before it serves) as AcquireUnreplicated does.
+func (t *LockTable) Install(locks []HeldLock) {
+	for _, l := range locks {
+		t.AcquireUnreplicated(l.Key, l.Txn)
 	}
 }
