@@ -120,7 +120,7 @@ loop:
 					if cmd.GetTransfer() {
 						carried = carried[:0]
 						for _, l := range cmd.GetUnreplicatedLocks() {
-							carried = append(carried, concurrency.HeldLock{Key: l.GetKey(), Txn: l.GetTxn()})
+							carried = append(carried, concurrency.HeldLock{Key: l.GetKey(), Txn: l.GetTxn(), Shared: l.GetShared()})
 						}
 					}
 				}

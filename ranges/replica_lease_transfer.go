@@ -98,7 +98,7 @@ func (s *Store) TransferLease(ctx context.Context, rangeID kvpb.RangeID, target 
 	cmd := &rangepb.RaftCommand{NewLease: nl, PrevLeaseSequence: lease.GetSequence(),
 		Transfer: true, ProposerReplicaId: uint64(r.ReplicaID()), PriorReadMax: kvpb.TS(r.tsCache.Max())}
 	for _, l := range r.conc.Locks().UnreplicatedLocks() {
-		cmd.UnreplicatedLocks = append(cmd.UnreplicatedLocks, &rangepb.UnreplicatedLock{Key: l.Key, Txn: l.Txn})
+		cmd.UnreplicatedLocks = append(cmd.UnreplicatedLocks, &rangepb.UnreplicatedLock{Key: l.Key, Txn: l.Txn, Shared: l.Shared})
 	}
 	p := newProposal(s.newProposalID(), cmd)
 	if err := r.submit(p); err != nil {

@@ -226,9 +226,11 @@ func (x *RaftCommand) GetUnreplicatedLocks() []*UnreplicatedLock {
 // UnreplicatedLock is a locking read's lock on key held by txn (see
 // kv/concurrency's lock table).
 type UnreplicatedLock struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Key           []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
-	Txn           *kvpb.TxnMeta          `protobuf:"bytes,2,opt,name=txn,proto3" json:"txn,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Key   []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Txn   *kvpb.TxnMeta          `protobuf:"bytes,2,opt,name=txn,proto3" json:"txn,omitempty"`
+	// shared: a FOR SHARE lock (the key may have several holders).
+	Shared        bool `protobuf:"varint,3,opt,name=shared,proto3" json:"shared,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -275,6 +277,13 @@ func (x *UnreplicatedLock) GetTxn() *kvpb.TxnMeta {
 		return x.Txn
 	}
 	return nil
+}
+
+func (x *UnreplicatedLock) GetShared() bool {
+	if x != nil {
+		return x.Shared
+	}
+	return false
 }
 
 // SplitTrigger shrinks the range to left and creates right (the upper
@@ -710,10 +719,11 @@ const file_ranges_rangepb_rangepb_proto_rawDesc = "" +
 	"\asubsume\x18\r \x01(\v2&.tessera.ranges.rangepb.SubsumeCommandR\asubsume\x12=\n" +
 	"\fgc_threshold\x18\x0e \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\vgcThreshold\x12@\n" +
 	"\x0eprior_read_max\x18\x0f \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\fpriorReadMax\x12W\n" +
-	"\x12unreplicated_locks\x18\x10 \x03(\v2(.tessera.ranges.rangepb.UnreplicatedLockR\x11unreplicatedLocks\"P\n" +
+	"\x12unreplicated_locks\x18\x10 \x03(\v2(.tessera.ranges.rangepb.UnreplicatedLockR\x11unreplicatedLocks\"h\n" +
 	"\x10UnreplicatedLock\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\fR\x03key\x12*\n" +
-	"\x03txn\x18\x02 \x01(\v2\x18.tessera.kv.kvpb.TxnMetaR\x03txn\"\xb9\x01\n" +
+	"\x03txn\x18\x02 \x01(\v2\x18.tessera.kv.kvpb.TxnMetaR\x03txn\x12\x16\n" +
+	"\x06shared\x18\x03 \x01(\bR\x06shared\"\xb9\x01\n" +
 	"\fSplitTrigger\x124\n" +
 	"\x04left\x18\x01 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x04left\x126\n" +
 	"\x05right\x18\x02 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x05right\x12;\n" +

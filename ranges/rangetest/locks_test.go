@@ -104,3 +104,56 @@ func TestUnreplicatedLocksSurviveLeaseTransfer(t *testing.T) {
 	require.True(t, locks.Unreplicated([]byte("k"), b.txn.ID()))
 	require.NoError(t, b.end(ctx, true))
 }
+
+// TestSharedLocks: two txns take shared locks on one key without waiting
+// (also across a lease transfer, which carries both); a third txn's
+// write waits for both holders, one after the other.
+func TestSharedLocks(t *testing.T) {
+	c := New(t, Config{Nodes: 3})
+	ctx := ctxFor(t, 30*time.Second)
+	require.NoError(t, c.Put(ctx, "k", "v0"))
+	lh := mustLH(t, ctx, c)
+	a, b := newLockTxn(c, 1, "a"), newLockTxn(c, 2, "b")
+	require.NoError(t, a.lockingGet(ctx, "k", kvpb.KeyLocking_KEY_LOCKING_SHARED))
+	require.NoError(t, b.lockingGet(ctx, "k", kvpb.KeyLocking_KEY_LOCKING_SHARED), "b waited for a's shared lock")
+	r, ok := lh.Store().GetReplica(1)
+	require.True(t, ok)
+	require.True(t, r.Locks().Shared([]byte("k"), a.txn.ID()))
+	require.True(t, r.Locks().Shared([]byte("k"), b.txn.ID()))
+
+	target := c.Nodes[nodeIndex(c, lh)%3]
+	_, err := lh.Store().TransferLease(ctx, 1, &kvpb.ReplicaTarget{NodeId: uint64(target.ID), StoreId: uint64(target.StoreID)})
+	require.NoError(t, err)
+	nr, ok := target.Store().GetReplica(1)
+	require.True(t, ok)
+	locks := nr.Locks()
+	waitCond(t, "both shared locks at the new leaseholder", func() bool {
+		return locks.Shared([]byte("k"), a.txn.ID()) && locks.Shared([]byte("k"), b.txn.ID())
+	})
+
+	w := newLockTxn(c, 3, "w")
+	done := make(chan error, 1)
+	go func() {
+		_, err := w.send(ctx, kvpb.NewPut([]byte("k"), []byte("w")))
+		done <- err
+	}()
+	notDone := func(what string) {
+		t.Helper()
+		select {
+		case err := <-done:
+			t.Fatalf("the write did not wait for %s: %v", what, err)
+		default:
+		}
+	}
+	waitCond(t, "the write to queue on a shared lock", func() bool { return locks.Waiters([]byte("k")) == 1 })
+	notDone("the shared holders")
+	require.NoError(t, a.end(ctx, false))
+	waitCond(t, "a's lock to go and the write to queue on b's", func() bool {
+		return !locks.Shared([]byte("k"), a.txn.ID()) && locks.Waiters([]byte("k")) == 1
+	})
+	notDone("b")
+	require.NoError(t, b.end(ctx, false))
+	require.NoError(t, <-done)
+	w.spans = append(w.spans, &kvpb.Span{Key: []byte("k")})
+	require.NoError(t, w.end(ctx, false))
+}
