@@ -182,7 +182,7 @@ func TestSQLSelectForUpdateNoWait(t *testing.T) {
 // transactions: a write bumped to the timestamp cache's low water can still
 // meet WriteTooOld; without the locks about 60% fail). On three a young cluster
 // moves the table's lease; a cooperative transfer carries the locks, so the
-// same bound holds (0-1 in 7 runs; 0-3 when the locks were lost with the
+// same bound holds (0-1 in 10 runs; 0-3 when the locks were lost with the
 // lease). A 40001 is rolled back, retried and counted (logged).
 func TestSQLSelectForUpdateHotRow(t *testing.T) {
 	for _, nodes := range []int{1, 3} {
