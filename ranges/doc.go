@@ -97,7 +97,15 @@
 // is re-acquired before use. TransferLease: the holder redirects new
 // requests, drains in-flight ones with a range-wide write latch, proposes
 // the target's lease starting now (allowed before expiry only for such a
-// transfer by the holder), then hands Raft leadership to the target.
+// transfer by the holder), then hands Raft leadership to the target. The
+// transfer command carries the holder's timestamp-cache high-water and
+// its unreplicated locks (snapshotted under the range-wide latch, after
+// the last locking read it served); the target installs them in its lock
+// table as the lease applies, before it serves, and the old holder drops
+// its table. A lease taken over after expiry (or a target that catches
+// up by a raft snapshot instead of applying the transfer) starts with no
+// unreplicated locks: the write-too-old and refresh checks keep
+// serializability, the locks only avoid the retries.
 //
 // # Splits and merges
 //

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tesseradb/tessera/hlc"
+	"github.com/tesseradb/tessera/kv/concurrency"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
 	"github.com/tesseradb/tessera/ranges/rangekeys"
@@ -84,7 +85,9 @@ func (r *Replica) applyEntries(ents []*raftpb.Entry, early bool) (int, error) {
 	type reproposal struct{ id, mai uint64 }
 	var reproposals []reproposal
 	descChanged, leaseChanged, newHolder := false, false, false
-	var priorReads hlc.Timestamp // reads a transfer says the previous holder served
+	var priorReads hlc.Timestamp       // reads a transfer says the previous holder served
+	var carried []concurrency.HeldLock // unreplicated locks a transfer to us carries
+	wasHolder := kvpb.ReplicaID(st.lease.GetReplica().GetReplicaId()) == replicaID
 	n := 0
 loop:
 	for _, e := range ents {
@@ -114,6 +117,12 @@ loop:
 				if kvpb.ReplicaID(st.lease.GetReplica().GetReplicaId()) == replicaID && st.lease.GetSequence() != prevSeq {
 					newHolder = true
 					priorReads = priorReads.Forward(cmd.GetPriorReadMax().HLC())
+					if cmd.GetTransfer() {
+						carried = carried[:0]
+						for _, l := range cmd.GetUnreplicatedLocks() {
+							carried = append(carried, concurrency.HeldLock{Key: l.GetKey(), Txn: l.GetTxn(), Shared: l.GetShared()})
+						}
+					}
 				}
 				outcomes = append(outcomes, applyOutcome{p: &proposal{id: cmd.GetId()}, err: nil})
 			default:
@@ -156,6 +165,17 @@ loop:
 		return n, err
 	}
 
+	holder := kvpb.ReplicaID(st.lease.GetReplica().GetReplicaId()) == replicaID
+	if leaseChanged && wasHolder && !holder {
+		// The lease moved away: the new holder's table is authoritative
+		// (a transfer carried our unreplicated locks there); our waiters
+		// wake and are redirected.
+		r.conc.Locks().Clear()
+	}
+	if newHolder && len(carried) > 0 {
+		// Before the lease is visible to requests (r.mu.lease below).
+		r.conc.Locks().Install(carried)
+	}
 	removed := false
 	r.mu.Lock()
 	r.mu.desc, r.mu.lease, r.mu.applied = st.desc, st.lease, st.applied

@@ -23,6 +23,8 @@ import (
 // clock (a pushed txn refreshing at a reader's uncertainty limit) are not
 // below the start: the transfer carries the old holder's timestamp-cache
 // high-water, and the new holder's cache starts at the higher of the two.
+// It also carries the old holder's unreplicated locks (locking reads'),
+// which the new holder installs in its lock table as the lease applies.
 //
 // If the transfer's outcome is unknown when ctx ends, the old holder keeps
 // refusing requests until it is resolved (applied or rejected).
@@ -88,9 +90,17 @@ func (s *Store) TransferLease(ctx context.Context, rangeID kvpb.RangeID, target 
 		Expiration: kvpb.TS(now.AddDuration(int64(s.cfg.LeaseDuration))), Sequence: lease.GetSequence() + 1}
 	// No read runs any more (the latch): the cache's high-water bounds
 	// every read served here, including those above our clock, which the
-	// lease start does not.
-	p := newProposal(s.newProposalID(), &rangepb.RaftCommand{NewLease: nl, PrevLeaseSequence: lease.GetSequence(),
-		Transfer: true, ProposerReplicaId: uint64(r.ReplicaID()), PriorReadMax: kvpb.TS(r.tsCache.Max())})
+	// lease start does not. Likewise no locking read: every one that got
+	// past ensureLease before transferTarget was set has taken its locks
+	// and released its latches, and every later one is redirected, so the
+	// lock table's unreplicated locks are final here; the new holder
+	// installs them before it serves.
+	cmd := &rangepb.RaftCommand{NewLease: nl, PrevLeaseSequence: lease.GetSequence(),
+		Transfer: true, ProposerReplicaId: uint64(r.ReplicaID()), PriorReadMax: kvpb.TS(r.tsCache.Max())}
+	for _, l := range r.conc.Locks().UnreplicatedLocks() {
+		cmd.UnreplicatedLocks = append(cmd.UnreplicatedLocks, &rangepb.UnreplicatedLock{Key: l.Key, Txn: l.Txn, Shared: l.Shared})
+	}
+	p := newProposal(s.newProposalID(), cmd)
 	if err := r.submit(p); err != nil {
 		clear()
 		return nil, err

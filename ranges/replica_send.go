@@ -127,6 +127,7 @@ func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 	}
 	txn := ba.GetHeader().GetTxn()
 	var spans []spanlatch.Span
+	var shared []bool // per span: a FOR SHARE locking read's
 	user, noWait, skipLocked := false, false, false
 	for _, req := range ba.GetRequests() {
 		key, end := req.RequestSpan()
@@ -138,6 +139,10 @@ func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 			return nil, err
 		}
 		spans = append(spans, sps...)
+		sh := txn != nil && req.Locking() == kvpb.KeyLocking_KEY_LOCKING_SHARED
+		for range sps {
+			shared = append(shared, sh)
+		}
 		user = user || isUserRequest(req)
 		noWait = noWait || req.WaitPolicy() == kvpb.KeyWaitPolicy_WAIT_POLICY_ERROR
 		skipLocked = skipLocked || req.WaitPolicy() == kvpb.KeyWaitPolicy_WAIT_POLICY_SKIP_LOCKED
@@ -155,7 +160,7 @@ func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 	}
 	// A SKIP LOCKED batch does not queue on locks: its evaluation leaves
 	// the locked keys out instead (only the latches order it).
-	creq := &concurrency.Request{Txn: txn, Spans: spans, SkipLocks: !user || skipLocked, NoWait: noWait}
+	creq := &concurrency.Request{Txn: txn, Spans: spans, SkipLocks: !user || skipLocked, NoWait: noWait, Shared: shared}
 	if txn != nil {
 		creq.ReadTimestamp = txn.ReadTS()
 		creq.ReadLimit = txn.LocalUncertaintyLimit(r.store.cfg.NodeID)
@@ -276,8 +281,12 @@ func (r *Replica) evaluateRead(ba *kvpb.BatchRequest, txn *kvpb.Transaction, ts 
 	args := r.evalArgs(r.store.eng, txn, ts, nil)
 	if reqs := ba.GetRequests(); txn != nil && len(reqs) > 0 && reqs[0].WaitPolicy() == kvpb.KeyWaitPolicy_WAIT_POLICY_SKIP_LOCKED {
 		// (checkSkipLocked made every request of the batch SKIP LOCKED.)
-		locks, id := r.conc.Locks(), txn.ID()
-		args.LockedByOther = func(key []byte) bool { return locks.UnreplicatedByOther(key, id) }
+		// A batch of FOR SHARE reads skips exclusive locks only.
+		locks, id, shared := r.conc.Locks(), txn.ID(), true
+		for _, req := range reqs {
+			shared = shared && req.Locking() == kvpb.KeyLocking_KEY_LOCKING_SHARED
+		}
+		args.LockedByOther = func(key []byte) bool { return locks.UnreplicatedByOther(key, id, shared) }
 	}
 	resps, i, err := batcheval.EvaluateBatch(args, ba.GetRequests())
 	if err != nil {
@@ -294,34 +303,42 @@ func (r *Replica) evaluateRead(ba *kvpb.BatchRequest, txn *kvpb.Transaction, ts 
 // acquireLocks takes the unreplicated locks of the batch's locking reads
 // on the keys they returned (under the batch's write latches: no writer
 // or locking reader of those keys can come between the read and the
-// lock). SHARED is taken as exclusive.
+// lock). KEY_LOCKING_SHARED takes shared locks, EXCLUSIVE exclusive ones.
 func (r *Replica) acquireLocks(ba *kvpb.BatchRequest, br *kvpb.BatchResponse, txn *kvpb.Transaction) {
 	if txn == nil {
 		return
 	}
-	var keys [][]byte
+	var keys, sharedKeys [][]byte
 	for i, req := range ba.GetRequests() {
 		if !req.IsLockingRead() || i >= len(br.GetResponses()) {
 			continue
+		}
+		keys := &keys
+		if req.Locking() == kvpb.KeyLocking_KEY_LOCKING_SHARED {
+			keys = &sharedKeys
 		}
 		resp := br.GetResponses()[i]
 		switch {
 		case req.GetGet() != nil:
 			if resp.GetGet().GetFound() {
-				keys = append(keys, req.GetGet().GetKey())
+				*keys = append(*keys, req.GetGet().GetKey())
 			}
 		case req.GetScan() != nil:
 			for _, kv := range resp.GetScan().GetRows() {
-				keys = append(keys, kv.GetKey())
+				*keys = append(*keys, kv.GetKey())
 			}
 		case req.GetReverseScan() != nil:
 			for _, kv := range resp.GetReverseScan().GetRows() {
-				keys = append(keys, kv.GetKey())
+				*keys = append(*keys, kv.GetKey())
 			}
 		}
 	}
+	// Shared first: a key locked both ways in one batch ends exclusive.
+	if len(sharedKeys) > 0 {
+		r.conc.AcquireLocks(txn, sharedKeys, true)
+	}
 	if len(keys) > 0 {
-		r.conc.AcquireLocks(txn, keys)
+		r.conc.AcquireLocks(txn, keys, false)
 	}
 }
 

@@ -66,6 +66,7 @@ type fakePusher struct {
 	mu       sync.Mutex
 	pushes   []kvpb.PushTxnType
 	pushTo   []hlc.Timestamp
+	pushees  [][]byte // the pushed txns' IDs
 	resolved [][]byte
 }
 
@@ -74,6 +75,7 @@ func (f *fakePusher) PushTxn(_ context.Context, _ *kvpb.Transaction, pushee *kvp
 	defer f.mu.Unlock()
 	f.pushes = append(f.pushes, typ)
 	f.pushTo = append(f.pushTo, pushTo)
+	f.pushees = append(f.pushees, pushee.GetId())
 	st := kvpb.TransactionStatus_ABORTED
 	if typ == kvpb.PushTxnType_PUSH_TIMESTAMP {
 		st = kvpb.TransactionStatus_PENDING

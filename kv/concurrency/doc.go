@@ -10,9 +10,24 @@
 //     lock of another txn does not evaluate: it releases its latches,
 //     waits its turn, and pushes the holder. It also holds unreplicated
 //     locks: a locking read (SELECT ... FOR UPDATE) takes one on each key
-//     it returned, under its write latches. They live only here (lost on
-//     a lease transfer; storage's write-too-old and refresh checks keep
-//     serializability then), block writers and locking reads but not
+//     it returned, under its write latches. They live only in the
+//     leaseholder's table: a cooperative lease transfer carries them
+//     (LockTable.UnreplicatedLocks on the outgoing holder once it has
+//     stopped serving, Install on the incoming one before it serves); a
+//     split hands the right half's to the new range (MoveUnreplicated);
+//     a non-cooperative lease change (the holder died or its lease
+//     expired) loses them, and a replica that loses the lease drops its
+//     table (Clear). Storage's write-too-old and refresh checks keep
+//     serializability when they are lost. An unreplicated lock is
+//     exclusive (KEY_LOCKING_EXCLUSIVE: FOR UPDATE / NO KEY UPDATE) or
+//     shared (KEY_LOCKING_SHARED: FOR SHARE / KEY SHARE; the request's
+//     Shared spans): a key may have several shared holders, one entry
+//     each, besides at most one exclusive entry (an intent and/or an
+//     exclusive lock); shared locks conflict with exclusive locks,
+//     intents and writes, not with each other, and a txn's exclusive lock
+//     replaces its shared one. A writer or exclusive locker meets the
+//     holders one at a time (the exclusive entry first) and pushes each.
+//     Unreplicated locks block writers and locking reads but not
 //     plain reads, survive a push of the holder (a PENDING resolve), and
 //     go when the holder's intents in their span are resolved finalized
 //     (EndTxn lock spans, or a pusher that aborted it). A NoWait
@@ -23,7 +38,8 @@
 //     resolved and the request tries again. A SKIP LOCKED
 //     request (wait policy SKIP_LOCKED) is sequenced on latches only:
 //     its evaluation leaves out keys with another txn's intent (storage)
-//     or unreplicated lock (LockTable.UnreplicatedByOther).
+//     or conflicting unreplicated lock (LockTable.UnreplicatedByOther: a
+//     shared read skips only exclusive locks).
 //   - Pushing (manager.go): readers push the holder's timestamp above
 //     their read (always succeeds for a PENDING holder: it only has to
 //     refresh), writers push to abort (succeeds when the holder expired or

@@ -122,3 +122,118 @@ func TestSequenceNoWait(t *testing.T) {
 	m.FinishReq(g)
 	require.Equal(t, []kvpb.PushTxnType{kvpb.PushTxnType_PUSH_ABORT}, p.pushes)
 }
+
+// TestSharedLocks: several txns hold a shared lock on one key at once;
+// shared locking reads pass them, plain reads too, while writers and
+// exclusive locking reads are blocked by each holder in turn; a shared
+// locking read waits for an exclusive lock or an intent. A txn's
+// exclusive lock replaces its shared one; SKIP LOCKED sees shared locks
+// only from an exclusive read; splits and lease transfers carry them.
+func TestSharedLocks(t *testing.T) {
+	lt := NewLockTable()
+	a, b, c := meta(1, 1, 10), meta(2, 1, 10), meta(3, 1, 10)
+	k := []byte("k")
+	lt.AcquireShared(k, a)
+	lt.AcquireShared(k, b)
+	lt.AcquireShared(k, b) // again: one entry
+	require.Equal(t, 2, lt.Len())
+	require.True(t, lt.Shared(k, a.GetId()))
+	require.True(t, lt.Shared(k, b.GetId()))
+	require.False(t, lt.Unreplicated(k, a.GetId()), "shared is not exclusive")
+
+	span := func(key []byte) []spanlatch.Span { return []spanlatch.Span{{Key: key, Access: spanlatch.Write}} }
+	shared := &Request{Txn: &kvpb.Transaction{Meta: c}, Spans: span(k), Shared: []bool{true}}
+	excl := &Request{Txn: &kvpb.Transaction{Meta: c}, Spans: span(k)}
+	read := &Request{ReadTimestamp: ts(50), Spans: []spanlatch.Span{{Key: k, Access: spanlatch.Read}}}
+	require.Nil(t, lt.conflict(shared), "shared locks do not conflict with each other")
+	require.Nil(t, lt.conflict(read))
+	l := lt.conflict(excl)
+	require.NotNil(t, l)
+	require.True(t, kvpb.SameTxn(a.GetId(), l.holder.GetId()), "the first holder first")
+	require.Equal(t, 1, lt.Waiters(k))
+	lt.leave(l)
+	lt.Remove(&kvpb.Span{Key: k}, a.GetId())
+	select {
+	case <-l.released:
+	default:
+		t.Fatal("a's release did not wake its waiter")
+	}
+	l = lt.conflict(excl)
+	require.NotNil(t, l)
+	require.True(t, kvpb.SameTxn(b.GetId(), l.holder.GetId()), "then the next")
+	lt.leave(l)
+	lt.Remove(&kvpb.Span{Key: k}, b.GetId())
+	require.Nil(t, lt.conflict(excl))
+	require.Equal(t, 0, lt.Len())
+
+	// A shared locking read waits for an exclusive lock or an intent.
+	lt.AcquireUnreplicated([]byte("m"), a)
+	lt.Add(&kvpb.Intent{Key: []byte("n"), Txn: a})
+	for _, key := range []string{"m", "n"} {
+		r := &Request{Txn: &kvpb.Transaction{Meta: c}, Spans: span([]byte(key)), Shared: []bool{true}}
+		l := lt.conflict(r)
+		require.NotNil(t, l, key)
+		lt.leave(l)
+	}
+	// The holder's own shared read passes; its exclusive lock stays.
+	lt.AcquireShared([]byte("m"), a)
+	require.False(t, lt.Shared([]byte("m"), a.GetId()))
+	require.True(t, lt.Unreplicated([]byte("m"), a.GetId()))
+
+	// Upgrade: an exclusive lock replaces the txn's shared one.
+	lt.AcquireShared([]byte("u"), b)
+	lt.AcquireUnreplicated([]byte("u"), b)
+	require.False(t, lt.Shared([]byte("u"), b.GetId()))
+	require.True(t, lt.Unreplicated([]byte("u"), b.GetId()))
+
+	// SKIP LOCKED: an exclusive read skips others' shared locks, a shared
+	// one does not.
+	lt.AcquireShared([]byte("s"), a)
+	require.True(t, lt.UnreplicatedByOther([]byte("s"), c.GetId(), false))
+	require.False(t, lt.UnreplicatedByOther([]byte("s"), c.GetId(), true))
+	require.False(t, lt.UnreplicatedByOther([]byte("s"), a.GetId(), false))
+	require.True(t, lt.UnreplicatedByOther([]byte("m"), c.GetId(), true))
+
+	// Carried by a lease transfer and a split.
+	lt.AcquireShared([]byte("s"), b)
+	held := lt.UnreplicatedLocks()
+	require.Len(t, held, 4) // m (a), s (a, b), u (b)
+	dst := NewLockTable()
+	dst.Install(held)
+	require.True(t, dst.Shared([]byte("s"), a.GetId()))
+	require.True(t, dst.Shared([]byte("s"), b.GetId()))
+	require.True(t, dst.Unreplicated([]byte("m"), a.GetId()))
+	right := NewLockTable()
+	dst.MoveUnreplicated(right, []byte("r"), []byte("z"))
+	require.Equal(t, 1, dst.Len())
+	require.True(t, right.Shared([]byte("s"), a.GetId()))
+	require.True(t, right.Shared([]byte("s"), b.GetId()))
+	require.True(t, right.Unreplicated([]byte("u"), b.GetId()))
+	dst.Clear()
+	require.Equal(t, 0, dst.Len())
+}
+
+// TestSequenceSharedLocks: a writer meeting two shared holders pushes
+// (aborts) each in turn and then sequences; a shared locking read of a
+// third txn sequences without pushing.
+func TestSequenceSharedLocks(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p := &fakePusher{}
+	m := NewManager(Config{Pusher: p})
+	a, b, c := meta(1, 1, 10), meta(2, 1, 10), meta(3, 1, 10)
+	m.AcquireLocks(&kvpb.Transaction{Meta: a}, [][]byte{[]byte("k")}, true)
+	m.AcquireLocks(&kvpb.Transaction{Meta: b}, [][]byte{[]byte("k")}, true)
+	g, err := m.SequenceReq(ctx, &Request{Txn: &kvpb.Transaction{Meta: c}, ReadTimestamp: ts(20),
+		Spans: []spanlatch.Span{{Key: []byte("k"), Access: spanlatch.Write}}, Shared: []bool{true}})
+	require.NoError(t, err)
+	m.FinishReq(g)
+	require.Empty(t, p.pushes, "a shared read pushed a shared holder")
+	g, err = m.SequenceReq(ctx, &Request{Txn: &kvpb.Transaction{Meta: c}, ReadTimestamp: ts(20),
+		Spans: []spanlatch.Span{{Key: []byte("k"), Access: spanlatch.Write}}})
+	require.NoError(t, err)
+	m.FinishReq(g)
+	require.Equal(t, []kvpb.PushTxnType{kvpb.PushTxnType_PUSH_ABORT, kvpb.PushTxnType_PUSH_ABORT}, p.pushes)
+	require.ElementsMatch(t, [][]byte{a.GetId(), b.GetId()}, p.pushees)
+	require.Equal(t, 0, m.Locks().Len())
+}

@@ -154,11 +154,16 @@ func (m *Manager) OnLocksResolved(span *kvpb.Span, txnID []byte) { m.locks.Remov
 // unreplicated locks stay).
 func (m *Manager) OnIntentsPushed(span *kvpb.Span, txnID []byte) { m.locks.RemoveIntents(span, txnID) }
 
-// AcquireLocks records txn's unreplicated locks on keys (called by a
-// locking read, under its latches, after it evaluated).
-func (m *Manager) AcquireLocks(txn *kvpb.Transaction, keys [][]byte) {
+// AcquireLocks records txn's unreplicated locks on keys, shared or
+// exclusive (called by a locking read, under its latches, after it
+// evaluated).
+func (m *Manager) AcquireLocks(txn *kvpb.Transaction, keys [][]byte, shared bool) {
 	for _, k := range keys {
-		m.locks.AcquireUnreplicated(k, txn.GetMeta())
+		if shared {
+			m.locks.AcquireShared(k, txn.GetMeta())
+		} else {
+			m.locks.AcquireUnreplicated(k, txn.GetMeta())
+		}
 	}
 }
 

@@ -71,9 +71,14 @@ type RaftCommand struct {
 	// reader's uncertainty limit refreshes and reads there), so the new
 	// lease's start alone is no bound on them: the new holder starts its
 	// timestamp cache at the higher of the two.
-	PriorReadMax  *kvpb.Timestamp `protobuf:"bytes,15,opt,name=prior_read_max,json=priorReadMax,proto3" json:"prior_read_max,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	PriorReadMax *kvpb.Timestamp `protobuf:"bytes,15,opt,name=prior_read_max,json=priorReadMax,proto3" json:"prior_read_max,omitempty"`
+	// unreplicated_locks (with transfer): the unreplicated locks (locking
+	// reads') in the previous holder's lock table when it stopped serving;
+	// the new holder installs them in its lock table as the lease applies,
+	// before it serves.
+	UnreplicatedLocks []*UnreplicatedLock `protobuf:"bytes,16,rep,name=unreplicated_locks,json=unreplicatedLocks,proto3" json:"unreplicated_locks,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *RaftCommand) Reset() {
@@ -211,6 +216,76 @@ func (x *RaftCommand) GetPriorReadMax() *kvpb.Timestamp {
 	return nil
 }
 
+func (x *RaftCommand) GetUnreplicatedLocks() []*UnreplicatedLock {
+	if x != nil {
+		return x.UnreplicatedLocks
+	}
+	return nil
+}
+
+// UnreplicatedLock is a locking read's lock on key held by txn (see
+// kv/concurrency's lock table).
+type UnreplicatedLock struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Key   []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Txn   *kvpb.TxnMeta          `protobuf:"bytes,2,opt,name=txn,proto3" json:"txn,omitempty"`
+	// shared: a FOR SHARE lock (the key may have several holders).
+	Shared        bool `protobuf:"varint,3,opt,name=shared,proto3" json:"shared,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnreplicatedLock) Reset() {
+	*x = UnreplicatedLock{}
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnreplicatedLock) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnreplicatedLock) ProtoMessage() {}
+
+func (x *UnreplicatedLock) ProtoReflect() protoreflect.Message {
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnreplicatedLock.ProtoReflect.Descriptor instead.
+func (*UnreplicatedLock) Descriptor() ([]byte, []int) {
+	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *UnreplicatedLock) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *UnreplicatedLock) GetTxn() *kvpb.TxnMeta {
+	if x != nil {
+		return x.Txn
+	}
+	return nil
+}
+
+func (x *UnreplicatedLock) GetShared() bool {
+	if x != nil {
+		return x.Shared
+	}
+	return false
+}
+
 // SplitTrigger shrinks the range to left and creates right (the upper
 // part of the old span) on every replica, atomically with the shrink.
 // right_stats are the MVCC stats of right's span at the trigger's log
@@ -227,7 +302,7 @@ type SplitTrigger struct {
 
 func (x *SplitTrigger) Reset() {
 	*x = SplitTrigger{}
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[1]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -239,7 +314,7 @@ func (x *SplitTrigger) String() string {
 func (*SplitTrigger) ProtoMessage() {}
 
 func (x *SplitTrigger) ProtoReflect() protoreflect.Message {
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[1]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -252,7 +327,7 @@ func (x *SplitTrigger) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SplitTrigger.ProtoReflect.Descriptor instead.
 func (*SplitTrigger) Descriptor() ([]byte, []int) {
-	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{1}
+	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *SplitTrigger) GetLeft() *kvpb.RangeDescriptor {
@@ -290,7 +365,7 @@ type MergeTrigger struct {
 
 func (x *MergeTrigger) Reset() {
 	*x = MergeTrigger{}
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[2]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -302,7 +377,7 @@ func (x *MergeTrigger) String() string {
 func (*MergeTrigger) ProtoMessage() {}
 
 func (x *MergeTrigger) ProtoReflect() protoreflect.Message {
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[2]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -315,7 +390,7 @@ func (x *MergeTrigger) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MergeTrigger.ProtoReflect.Descriptor instead.
 func (*MergeTrigger) Descriptor() ([]byte, []int) {
-	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{2}
+	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *MergeTrigger) GetMerged() *kvpb.RangeDescriptor {
@@ -354,7 +429,7 @@ type SubsumeCommand struct {
 
 func (x *SubsumeCommand) Reset() {
 	*x = SubsumeCommand{}
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[3]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -366,7 +441,7 @@ func (x *SubsumeCommand) String() string {
 func (*SubsumeCommand) ProtoMessage() {}
 
 func (x *SubsumeCommand) ProtoReflect() protoreflect.Message {
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[3]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -379,7 +454,7 @@ func (x *SubsumeCommand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubsumeCommand.ProtoReflect.Descriptor instead.
 func (*SubsumeCommand) Descriptor() ([]byte, []int) {
-	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{3}
+	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *SubsumeCommand) GetLeftRangeId() uint64 {
@@ -408,7 +483,7 @@ type ConfChangeContext struct {
 
 func (x *ConfChangeContext) Reset() {
 	*x = ConfChangeContext{}
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[4]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -420,7 +495,7 @@ func (x *ConfChangeContext) String() string {
 func (*ConfChangeContext) ProtoMessage() {}
 
 func (x *ConfChangeContext) ProtoReflect() protoreflect.Message {
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[4]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -433,7 +508,7 @@ func (x *ConfChangeContext) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfChangeContext.ProtoReflect.Descriptor instead.
 func (*ConfChangeContext) Descriptor() ([]byte, []int) {
-	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{4}
+	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ConfChangeContext) GetId() uint64 {
@@ -465,7 +540,7 @@ type AppliedState struct {
 
 func (x *AppliedState) Reset() {
 	*x = AppliedState{}
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[5]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -477,7 +552,7 @@ func (x *AppliedState) String() string {
 func (*AppliedState) ProtoMessage() {}
 
 func (x *AppliedState) ProtoReflect() protoreflect.Message {
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[5]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -490,7 +565,7 @@ func (x *AppliedState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppliedState.ProtoReflect.Descriptor instead.
 func (*AppliedState) Descriptor() ([]byte, []int) {
-	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{5}
+	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *AppliedState) GetRaftAppliedIndex() uint64 {
@@ -532,7 +607,7 @@ type TruncatedState struct {
 
 func (x *TruncatedState) Reset() {
 	*x = TruncatedState{}
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[6]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -544,7 +619,7 @@ func (x *TruncatedState) String() string {
 func (*TruncatedState) ProtoMessage() {}
 
 func (x *TruncatedState) ProtoReflect() protoreflect.Message {
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[6]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -557,7 +632,7 @@ func (x *TruncatedState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TruncatedState.ProtoReflect.Descriptor instead.
 func (*TruncatedState) Descriptor() ([]byte, []int) {
-	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{6}
+	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *TruncatedState) GetIndex() uint64 {
@@ -585,7 +660,7 @@ type ReplicaTombstone struct {
 
 func (x *ReplicaTombstone) Reset() {
 	*x = ReplicaTombstone{}
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[7]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -597,7 +672,7 @@ func (x *ReplicaTombstone) String() string {
 func (*ReplicaTombstone) ProtoMessage() {}
 
 func (x *ReplicaTombstone) ProtoReflect() protoreflect.Message {
-	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[7]
+	mi := &file_ranges_rangepb_rangepb_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -610,7 +685,7 @@ func (x *ReplicaTombstone) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplicaTombstone.ProtoReflect.Descriptor instead.
 func (*ReplicaTombstone) Descriptor() ([]byte, []int) {
-	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{7}
+	return file_ranges_rangepb_rangepb_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ReplicaTombstone) GetNextReplicaId() uint64 {
@@ -624,7 +699,7 @@ var File_ranges_rangepb_rangepb_proto protoreflect.FileDescriptor
 
 const file_ranges_rangepb_rangepb_proto_rawDesc = "" +
 	"\n" +
-	"\x1cranges/rangepb/rangepb.proto\x12\x16tessera.ranges.rangepb\x1a\x12kv/kvpb/data.proto\"\x8b\x06\n" +
+	"\x1cranges/rangepb/rangepb.proto\x12\x16tessera.ranges.rangepb\x1a\x12kv/kvpb/data.proto\"\xe4\x06\n" +
 	"\vRaftCommand\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x126\n" +
 	"\x17proposer_lease_sequence\x18\x02 \x01(\x04R\x15proposerLeaseSequence\x12&\n" +
@@ -643,7 +718,12 @@ const file_ranges_rangepb_rangepb_proto_rawDesc = "" +
 	"\x05merge\x18\f \x01(\v2$.tessera.ranges.rangepb.MergeTriggerR\x05merge\x12@\n" +
 	"\asubsume\x18\r \x01(\v2&.tessera.ranges.rangepb.SubsumeCommandR\asubsume\x12=\n" +
 	"\fgc_threshold\x18\x0e \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\vgcThreshold\x12@\n" +
-	"\x0eprior_read_max\x18\x0f \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\fpriorReadMax\"\xb9\x01\n" +
+	"\x0eprior_read_max\x18\x0f \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\fpriorReadMax\x12W\n" +
+	"\x12unreplicated_locks\x18\x10 \x03(\v2(.tessera.ranges.rangepb.UnreplicatedLockR\x11unreplicatedLocks\"h\n" +
+	"\x10UnreplicatedLock\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12*\n" +
+	"\x03txn\x18\x02 \x01(\v2\x18.tessera.kv.kvpb.TxnMetaR\x03txn\x12\x16\n" +
+	"\x06shared\x18\x03 \x01(\bR\x06shared\"\xb9\x01\n" +
 	"\fSplitTrigger\x124\n" +
 	"\x04left\x18\x01 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x04left\x126\n" +
 	"\x05right\x18\x02 \x01(\v2 .tessera.kv.kvpb.RangeDescriptorR\x05right\x12;\n" +
@@ -684,42 +764,46 @@ func file_ranges_rangepb_rangepb_proto_rawDescGZIP() []byte {
 	return file_ranges_rangepb_rangepb_proto_rawDescData
 }
 
-var file_ranges_rangepb_rangepb_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_ranges_rangepb_rangepb_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_ranges_rangepb_rangepb_proto_goTypes = []any{
 	(*RaftCommand)(nil),          // 0: tessera.ranges.rangepb.RaftCommand
-	(*SplitTrigger)(nil),         // 1: tessera.ranges.rangepb.SplitTrigger
-	(*MergeTrigger)(nil),         // 2: tessera.ranges.rangepb.MergeTrigger
-	(*SubsumeCommand)(nil),       // 3: tessera.ranges.rangepb.SubsumeCommand
-	(*ConfChangeContext)(nil),    // 4: tessera.ranges.rangepb.ConfChangeContext
-	(*AppliedState)(nil),         // 5: tessera.ranges.rangepb.AppliedState
-	(*TruncatedState)(nil),       // 6: tessera.ranges.rangepb.TruncatedState
-	(*ReplicaTombstone)(nil),     // 7: tessera.ranges.rangepb.ReplicaTombstone
-	(*kvpb.Lease)(nil),           // 8: tessera.kv.kvpb.Lease
-	(*kvpb.MVCCStats)(nil),       // 9: tessera.kv.kvpb.MVCCStats
-	(*kvpb.Timestamp)(nil),       // 10: tessera.kv.kvpb.Timestamp
-	(*kvpb.RangeDescriptor)(nil), // 11: tessera.kv.kvpb.RangeDescriptor
+	(*UnreplicatedLock)(nil),     // 1: tessera.ranges.rangepb.UnreplicatedLock
+	(*SplitTrigger)(nil),         // 2: tessera.ranges.rangepb.SplitTrigger
+	(*MergeTrigger)(nil),         // 3: tessera.ranges.rangepb.MergeTrigger
+	(*SubsumeCommand)(nil),       // 4: tessera.ranges.rangepb.SubsumeCommand
+	(*ConfChangeContext)(nil),    // 5: tessera.ranges.rangepb.ConfChangeContext
+	(*AppliedState)(nil),         // 6: tessera.ranges.rangepb.AppliedState
+	(*TruncatedState)(nil),       // 7: tessera.ranges.rangepb.TruncatedState
+	(*ReplicaTombstone)(nil),     // 8: tessera.ranges.rangepb.ReplicaTombstone
+	(*kvpb.Lease)(nil),           // 9: tessera.kv.kvpb.Lease
+	(*kvpb.MVCCStats)(nil),       // 10: tessera.kv.kvpb.MVCCStats
+	(*kvpb.Timestamp)(nil),       // 11: tessera.kv.kvpb.Timestamp
+	(*kvpb.TxnMeta)(nil),         // 12: tessera.kv.kvpb.TxnMeta
+	(*kvpb.RangeDescriptor)(nil), // 13: tessera.kv.kvpb.RangeDescriptor
 }
 var file_ranges_rangepb_rangepb_proto_depIdxs = []int32{
-	8,  // 0: tessera.ranges.rangepb.RaftCommand.new_lease:type_name -> tessera.kv.kvpb.Lease
-	6,  // 1: tessera.ranges.rangepb.RaftCommand.truncate:type_name -> tessera.ranges.rangepb.TruncatedState
-	9,  // 2: tessera.ranges.rangepb.RaftCommand.stats_delta:type_name -> tessera.kv.kvpb.MVCCStats
-	1,  // 3: tessera.ranges.rangepb.RaftCommand.split:type_name -> tessera.ranges.rangepb.SplitTrigger
-	2,  // 4: tessera.ranges.rangepb.RaftCommand.merge:type_name -> tessera.ranges.rangepb.MergeTrigger
-	3,  // 5: tessera.ranges.rangepb.RaftCommand.subsume:type_name -> tessera.ranges.rangepb.SubsumeCommand
-	10, // 6: tessera.ranges.rangepb.RaftCommand.gc_threshold:type_name -> tessera.kv.kvpb.Timestamp
-	10, // 7: tessera.ranges.rangepb.RaftCommand.prior_read_max:type_name -> tessera.kv.kvpb.Timestamp
-	11, // 8: tessera.ranges.rangepb.SplitTrigger.left:type_name -> tessera.kv.kvpb.RangeDescriptor
-	11, // 9: tessera.ranges.rangepb.SplitTrigger.right:type_name -> tessera.kv.kvpb.RangeDescriptor
-	9,  // 10: tessera.ranges.rangepb.SplitTrigger.right_stats:type_name -> tessera.kv.kvpb.MVCCStats
-	11, // 11: tessera.ranges.rangepb.MergeTrigger.merged:type_name -> tessera.kv.kvpb.RangeDescriptor
-	11, // 12: tessera.ranges.rangepb.MergeTrigger.right:type_name -> tessera.kv.kvpb.RangeDescriptor
-	9,  // 13: tessera.ranges.rangepb.MergeTrigger.right_stats:type_name -> tessera.kv.kvpb.MVCCStats
-	11, // 14: tessera.ranges.rangepb.ConfChangeContext.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	9,  // 0: tessera.ranges.rangepb.RaftCommand.new_lease:type_name -> tessera.kv.kvpb.Lease
+	7,  // 1: tessera.ranges.rangepb.RaftCommand.truncate:type_name -> tessera.ranges.rangepb.TruncatedState
+	10, // 2: tessera.ranges.rangepb.RaftCommand.stats_delta:type_name -> tessera.kv.kvpb.MVCCStats
+	2,  // 3: tessera.ranges.rangepb.RaftCommand.split:type_name -> tessera.ranges.rangepb.SplitTrigger
+	3,  // 4: tessera.ranges.rangepb.RaftCommand.merge:type_name -> tessera.ranges.rangepb.MergeTrigger
+	4,  // 5: tessera.ranges.rangepb.RaftCommand.subsume:type_name -> tessera.ranges.rangepb.SubsumeCommand
+	11, // 6: tessera.ranges.rangepb.RaftCommand.gc_threshold:type_name -> tessera.kv.kvpb.Timestamp
+	11, // 7: tessera.ranges.rangepb.RaftCommand.prior_read_max:type_name -> tessera.kv.kvpb.Timestamp
+	1,  // 8: tessera.ranges.rangepb.RaftCommand.unreplicated_locks:type_name -> tessera.ranges.rangepb.UnreplicatedLock
+	12, // 9: tessera.ranges.rangepb.UnreplicatedLock.txn:type_name -> tessera.kv.kvpb.TxnMeta
+	13, // 10: tessera.ranges.rangepb.SplitTrigger.left:type_name -> tessera.kv.kvpb.RangeDescriptor
+	13, // 11: tessera.ranges.rangepb.SplitTrigger.right:type_name -> tessera.kv.kvpb.RangeDescriptor
+	10, // 12: tessera.ranges.rangepb.SplitTrigger.right_stats:type_name -> tessera.kv.kvpb.MVCCStats
+	13, // 13: tessera.ranges.rangepb.MergeTrigger.merged:type_name -> tessera.kv.kvpb.RangeDescriptor
+	13, // 14: tessera.ranges.rangepb.MergeTrigger.right:type_name -> tessera.kv.kvpb.RangeDescriptor
+	10, // 15: tessera.ranges.rangepb.MergeTrigger.right_stats:type_name -> tessera.kv.kvpb.MVCCStats
+	13, // 16: tessera.ranges.rangepb.ConfChangeContext.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_ranges_rangepb_rangepb_proto_init() }
@@ -733,7 +817,7 @@ func file_ranges_rangepb_rangepb_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ranges_rangepb_rangepb_proto_rawDesc), len(file_ranges_rangepb_rangepb_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

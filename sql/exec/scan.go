@@ -288,13 +288,17 @@ func (it *scanIter) locker() kvtxn.LockingReader {
 // lockCtx is the context of the scan's locking reads (NOWAIT or SKIP
 // LOCKED marked).
 func (it *scanIter) lockCtx() context.Context {
+	ctx := it.env.Ctx
+	if it.s.Shared {
+		ctx = kvtxn.WithSharedLock(ctx)
+	}
 	switch it.s.Wait {
 	case plan.LockWaitError:
-		return kvtxn.WithNoWait(it.env.Ctx)
+		return kvtxn.WithNoWait(ctx)
 	case plan.LockWaitSkip:
-		return kvtxn.WithSkipLocked(it.env.Ctx)
+		return kvtxn.WithSkipLocked(ctx)
 	}
-	return it.env.Ctx
+	return ctx
 }
 
 // lockErr reports a NOWAIT read's lock conflict as PostgreSQL does.

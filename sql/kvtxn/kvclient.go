@@ -55,17 +55,17 @@ func (t spTxn) GetMany(ctx context.Context, keys [][]byte) ([][]byte, []bool, er
 
 // GetForUpdate reads key and locks it (LockingReader).
 func (t spTxn) GetForUpdate(ctx context.Context, key []byte) ([]byte, bool, error) {
-	return t.Txn.GetForUpdate(ctx, key, kvpb.KeyLocking_KEY_LOCKING_EXCLUSIVE, waitPolicy(ctx))
+	return t.Txn.GetForUpdate(ctx, key, lockStrength(ctx), waitPolicy(ctx))
 }
 
 // ScanForUpdate scans and locks the keys returned (LockingReader).
 func (t spTxn) ScanForUpdate(ctx context.Context, start, end []byte, maxKeys int64) ([]KeyValue, error) {
-	return t.Txn.ScanForUpdate(ctx, start, end, maxKeys, kvpb.KeyLocking_KEY_LOCKING_EXCLUSIVE, waitPolicy(ctx))
+	return t.Txn.ScanForUpdate(ctx, start, end, maxKeys, lockStrength(ctx), waitPolicy(ctx))
 }
 
 // GetManyForUpdate reads and locks keys in one batch (LockingReader).
 func (t spTxn) GetManyForUpdate(ctx context.Context, keys [][]byte) ([][]byte, []bool, error) {
-	return t.getMany(ctx, keys, kvpb.KeyLocking_KEY_LOCKING_EXCLUSIVE)
+	return t.getMany(ctx, keys, lockStrength(ctx))
 }
 
 func (t spTxn) getMany(ctx context.Context, keys [][]byte, str kvpb.KeyLocking) ([][]byte, []bool, error) {

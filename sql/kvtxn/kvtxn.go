@@ -90,6 +90,23 @@ func WithSkipLocked(ctx context.Context) context.Context {
 	return context.WithValue(ctx, skipLockedKey{}, true)
 }
 
+type sharedLockKey struct{}
+
+// WithSharedLock returns ctx marking the locking reads made with it
+// shared (FOR SHARE): they take shared locks, which conflict with writes
+// and exclusive locks, not with each other.
+func WithSharedLock(ctx context.Context) context.Context {
+	return context.WithValue(ctx, sharedLockKey{}, true)
+}
+
+// lockStrength is the KV strength of a locking read made with ctx.
+func lockStrength(ctx context.Context) kvpb.KeyLocking {
+	if v, _ := ctx.Value(sharedLockKey{}).(bool); v {
+		return kvpb.KeyLocking_KEY_LOCKING_SHARED
+	}
+	return kvpb.KeyLocking_KEY_LOCKING_EXCLUSIVE
+}
+
 // WithNoWait returns ctx marking the locking reads made with it NOWAIT:
 // they fail with *kvpb.LockNotAvailableError instead of waiting for
 // another transaction's lock.

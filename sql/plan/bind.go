@@ -73,10 +73,10 @@ func (b *Binder) FinishParams() []*types.T {
 
 // BindQuery binds a SELECT / set operation / VALUES.
 func (b *Binder) BindQuery(n ast.ResultSetNode) (Node, error) {
-	locking, wait := false, LockWaitBlock
+	locking, shared, wait := false, false, LockWaitBlock
 	if sel, ok := n.(*ast.SelectStmt); ok {
 		var err error
-		if locking, wait, err = lockingFor(sel); err != nil {
+		if locking, shared, wait, err = lockingFor(sel); err != nil {
 			return nil, err
 		}
 	}
@@ -86,7 +86,7 @@ func (b *Binder) BindQuery(n ast.ResultSetNode) (Node, error) {
 	}
 	node = Optimize(node)
 	if locking {
-		markLocking(node, wait)
+		markLocking(node, wait, shared)
 	}
 	return node, nil
 }

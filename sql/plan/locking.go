@@ -23,13 +23,23 @@ const (
 
 // lockingFor checks a SELECT's locking clause: FOR UPDATE / FOR SHARE
 // (and NO KEY UPDATE / KEY SHARE, which parse as those) lock the rows
-// read; with NOWAIT a row locked by another transaction fails the
+// read, FOR SHARE with a shared lock (shared: other transactions' FOR
+// SHARE do not wait for it, writers and FOR UPDATE do); with NOWAIT a row locked by another transaction fails the
 // statement with 55P03 instead of waiting, with SKIP LOCKED it is left
 // out. WAIT n is refused (0A000).
-func lockingFor(sel *ast.SelectStmt) (locking bool, wait LockWait, err error) {
+func lockingFor(sel *ast.SelectStmt) (locking, shared bool, wait LockWait, err error) {
 	if sel.LockInfo == nil {
-		return false, LockWaitBlock, nil
+		return false, false, LockWaitBlock, nil
 	}
+	switch sel.LockInfo.LockType {
+	case ast.SelectLockForShare, ast.SelectLockForShareNoWait, ast.SelectLockForShareSkipLocked:
+		shared = true
+	}
+	locking, wait, err = lockingWait(sel)
+	return locking, shared, wait, err
+}
+
+func lockingWait(sel *ast.SelectStmt) (locking bool, wait LockWait, err error) {
 	switch sel.LockInfo.LockType {
 	case ast.SelectLockNone:
 		return false, LockWaitBlock, nil
@@ -47,9 +57,9 @@ func lockingFor(sel *ast.SelectStmt) (locking bool, wait LockWait, err error) {
 }
 
 // markLocking sets Locking on every table scan of n (the rows a locking
-// SELECT reads are locked; FOR SHARE is taken as FOR UPDATE), and its
+// SELECT reads are locked), its strength (Shared: FOR SHARE) and its
 // Wait policy.
-func markLocking(n Node, wait LockWait) {
+func markLocking(n Node, wait LockWait, shared bool) {
 	seen := map[uintptr]bool{}
 	var walk func(v reflect.Value)
 	nodeT := reflect.TypeOf((*Node)(nil)).Elem()
@@ -66,6 +76,7 @@ func markLocking(n Node, wait LockWait) {
 			seen[v.Pointer()] = true
 			if s, ok := v.Interface().(*Scan); ok {
 				s.Locking = true
+				s.Shared = shared
 				s.Wait = wait
 				return
 			}

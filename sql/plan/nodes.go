@@ -47,13 +47,15 @@ type Scan struct {
 	// BatchHint: about this many rows are needed (a limit above a
 	// filter); it sizes the first KV batch, never stops the scan.
 	BatchHint int64
-	// Locking is SELECT ... FOR UPDATE.
+	// Locking is SELECT ... FOR UPDATE / FOR SHARE.
 	Locking bool
+	// Shared (with Locking): FOR SHARE / FOR KEY SHARE, a shared lock.
+	Shared bool
 	// Wait (with Locking): what the scan does on a row another
 	// transaction holds locked: wait (FOR UPDATE / SHARE), fail at once
 	// with 55P03 (NOWAIT), or leave the row out (SKIP LOCKED).
 	Wait LockWait
-	Cols   []Col
+	Cols []Col
 }
 
 // Values produces literal rows.

@@ -600,6 +600,21 @@ func (w *Rewriter) Run(from, to int) error {
 					w.Skip = withSkip(w.Skip, j, j+1)
 				}
 				continue
+			case "for":
+				// FOR NO KEY UPDATE / FOR KEY SHARE lock as FOR UPDATE /
+				// FOR SHARE (the MySQL grammar has only those).
+				if i+3 < to && toks[i+1].Is("no") && toks[i+2].Is("key") && toks[i+3].Is("update") {
+					w.emit("FOR", t.Pos)
+					w.emit("UPDATE", toks[i+3].Pos)
+					i += 3
+					continue
+				}
+				if i+2 < to && toks[i+1].Is("key") && toks[i+2].Is("share") {
+					w.emit("FOR", t.Pos)
+					w.emit("SHARE", toks[i+2].Pos)
+					i += 2
+					continue
+				}
 			case "distinct":
 				if toks[i+1].Is("on") && toks[i+2].IsP("(") {
 					end := matchClose(toks, i+2, to)
