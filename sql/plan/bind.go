@@ -333,7 +333,7 @@ func exprName(e ast.ExprNode, casts map[*ast.FuncCastExpr]parser.PGType) string 
 	case *ast.FuncCastExpr:
 		// a cast keeps a strong name (a column's, a function's) and
 		// otherwise takes the type's
-		if inner := exprName(e.Expr, casts); inner != "?column?" && inner != "case" {
+		if inner := exprName(e.Expr, casts); inner != "?column?" && inner != "case" && !weakCastName(e.Expr, casts) {
 			return inner
 		}
 		if t, ok := casts[e]; ok && t.Name != "" {
@@ -358,6 +358,25 @@ func exprName(e ast.ExprNode, casts map[*ast.FuncCastExpr]parser.PGType) string 
 		}
 	}
 	return "?column?"
+}
+
+// weakCastName reports whether e is a cast named after its type (a weak
+// name, as FigureColname's strength 1): a cast around it takes its own
+// type's name ('t'::regclass::text is text).
+func weakCastName(e ast.ExprNode, casts map[*ast.FuncCastExpr]parser.PGType) bool {
+	for {
+		p, ok := e.(*ast.ParenthesesExpr)
+		if !ok {
+			break
+		}
+		e = p.Expr
+	}
+	c, ok := e.(*ast.FuncCastExpr)
+	if !ok {
+		return false
+	}
+	inner := exprName(c.Expr, casts)
+	return inner == "?column?" || inner == "case" || weakCastName(c.Expr, casts)
 }
 
 // aggName is the column name of an aggregate or window call named f in the
@@ -629,6 +648,13 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		} else {
 			if e, err = b.bindExpr(it.ast, post); err != nil {
 				return nil, err
+			}
+			if top := b.Stmt.AST; top != nil && top == ast.StmtNode(sel) && b.isRegClassCast(it.ast) {
+				// the statement's output (not a subquery's or a UNION
+				// branch's, which stay comparable OIDs)
+				if e, err = b.regClassName(e); err != nil {
+					return nil, err
+				}
 			}
 			if cn, ok := it.ast.(*ast.ColumnNameExpr); ok && post.agg == nil {
 				if cr, ok := e.(*ColRef); ok {

@@ -416,6 +416,12 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		if t.Family == types.StringFamily && b.isRegClassCast(n.Expr) {
+			// 't'::regclass::text: the relation's name
+			if e, err = b.regClassName(e); err != nil {
+				return nil, err
+			}
+		}
 		return b.explicitCast(e, t)
 	case *ast.FuncCallExpr:
 		return b.bindFuncCall(n, sc)
