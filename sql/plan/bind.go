@@ -50,6 +50,11 @@ type Binder struct {
 	windowDefs map[string]*ast.WindowSpec
 	// vsnap is the catalog snapshot virtual tables read (virtual.go).
 	vsnap *vsnap
+	// WriteCTEs are the statement's data-modifying WITH queries, bound by
+	// the Bind* entry points: the caller runs each exactly once before the
+	// statement (exec's Env.RunCTE), whether the statement reads it or not.
+	WriteCTEs []*CTE
+	dataBound bool
 }
 
 // NumSubqueries is how many subqueries the statement has (for caches).
@@ -73,6 +78,9 @@ func (b *Binder) FinishParams() []*types.T {
 
 // BindQuery binds a SELECT / set operation / VALUES.
 func (b *Binder) BindQuery(n ast.ResultSetNode) (Node, error) {
+	if err := b.bindDataCTEs(); err != nil {
+		return nil, err
+	}
 	locking, wait := false, LockWaitBlock
 	if sel, ok := n.(*ast.SelectStmt); ok {
 		var err error
@@ -951,3 +959,162 @@ func (b *Binder) groupingCall(args []ast.ExprNode) (Expr, error) {
 	}
 	return &Const{D: types.DInt(mask), T: types.Int4}, nil
 }
+
+// bindDataCTEs binds the statement's data-modifying WITH queries
+// (parser's DataCTEs) into WriteCTEs and makes their RETURNING rows
+// visible by name to the rest of the statement. They run before the
+// statement in its transaction, so the statement would see their writes
+// (PostgreSQL's do not see each other's): a table written by one of them
+// and named anywhere else in the statement is refused.
+func (b *Binder) bindDataCTEs() error {
+	if b.dataBound || b.Stmt == nil || len(b.Stmt.DataCTEs) == 0 {
+		return nil
+	}
+	b.dataBound = true
+	outer := b.Stmt
+	defer func() { b.Stmt = outer }()
+	m := map[string]*CTE{}
+	b.ctes = append(b.ctes, m)
+	// reads[j]: the tables unit j (a data-modifying query, the statement
+	// last) reads, not counting an INSERT's target; targets[j]: the
+	// table it writes ("" for the statement when it does not)
+	units := len(outer.DataCTEs) + 1
+	reads, targets := make([]map[string]bool, units), make([]string, units)
+	for j := 0; j < units; j++ {
+		n := outer.AST
+		if j < len(outer.DataCTEs) {
+			n = outer.DataCTEs[j].Stmt.AST
+		}
+		reads[j], targets[j] = tableReads(n)
+	}
+	for i, dc := range outer.DataCTEs {
+		b.Stmt = dc.Stmt
+		var node Node
+		var d *catalog.Descriptor
+		insert := false
+		switch n := dc.Stmt.AST.(type) {
+		case *ast.InsertStmt:
+			x, err := b.BindInsert(n)
+			if err != nil {
+				return err
+			}
+			node, d, insert = x, x.Table, true
+		case *ast.UpdateStmt:
+			x, err := b.BindUpdate(n)
+			if err != nil {
+				return err
+			}
+			node, d = x, x.Table
+		case *ast.DeleteStmt:
+			x, err := b.BindDelete(n)
+			if err != nil {
+				return err
+			}
+			node, d = x, x.Table
+		default:
+			return pgerr.New(pgerr.FeatureNotSupported, "WITH query %q is not supported", dc.Name)
+		}
+		t := strings.ToLower(d.Name)
+		for j := 0; j < units; j++ {
+			if j != i && (reads[j][t] || !insert && targets[j] == t) {
+				return pgerr.New(pgerr.FeatureNotSupported, "a data-modifying WITH query on table %q, which the rest of the statement also uses, is not supported", d.Name)
+			}
+		}
+		cte := &CTE{Name: dc.Name, Plan: node, ID: b.nextCTE}
+		b.nextCTE++
+		if len(dc.Cols) > 0 {
+			cols := node.Columns()
+			if len(dc.Cols) > len(cols) {
+				return pgerr.New(pgerr.InvalidColumnRef, "WITH query %q has %d columns available but %d columns specified", dc.Name, len(cols), len(dc.Cols))
+			}
+			p := &Project{In: node}
+			for k, col := range cols {
+				p.Exprs = append(p.Exprs, &ColRef{Idx: k, T: col.T})
+				if k < len(dc.Cols) {
+					col.Name = dc.Cols[k]
+				}
+				p.Cols = append(p.Cols, col)
+			}
+			cte.Plan = p
+		}
+		b.WriteCTEs = append(b.WriteCTEs, cte)
+		if len(node.Columns()) > 0 {
+			m[dc.Name] = cte
+		}
+	}
+	return nil
+}
+
+// tableReads are the lower-case names of the tables n names except an
+// INSERT's target, and the table n writes ("" if none). An UPDATE's or
+// DELETE's target counts as read (their rows are read first).
+func tableReads(n ast.Node) (map[string]bool, string) {
+	v := &tableNameVisitor{names: map[string]bool{}}
+	target := ""
+	switch x := n.(type) {
+	case *ast.InsertStmt:
+		if x.Table != nil {
+			if tn, ok := x.Table.TableRefs.Left.(*ast.TableSource); ok {
+				if name, ok := tn.Source.(*ast.TableName); ok {
+					target = name.Name.L
+				}
+			}
+		}
+		if x.Select != nil {
+			x.Select.Accept(v)
+		}
+		for _, row := range x.Lists {
+			for _, e := range row {
+				e.Accept(v)
+			}
+		}
+		return v.names, target
+	case *ast.UpdateStmt, *ast.DeleteStmt:
+		n.Accept(v)
+		if x, ok := n.(*ast.UpdateStmt); ok {
+			target = dmlTarget(x.TableRefs)
+		} else if x, ok := n.(*ast.DeleteStmt); ok {
+			target = dmlTarget(x.TableRefs)
+			if x.IsMultiTable && x.Tables != nil && len(x.Tables.Tables) > 0 {
+				target = x.Tables.Tables[0].Name.L
+			}
+		}
+		return v.names, target
+	}
+	if n != nil {
+		n.Accept(v)
+	}
+	return v.names, ""
+}
+
+// dmlTarget is the name of the first table of an UPDATE's or DELETE's
+// table references.
+func dmlTarget(refs *ast.TableRefsClause) string {
+	if refs == nil || refs.TableRefs == nil {
+		return ""
+	}
+	var left ast.ResultSetNode = refs.TableRefs
+	for {
+		switch x := left.(type) {
+		case *ast.Join:
+			left = x.Left
+			continue
+		case *ast.TableSource:
+			if name, ok := x.Source.(*ast.TableName); ok {
+				return name.Name.L
+			}
+		}
+		return ""
+	}
+}
+
+type tableNameVisitor struct{ names map[string]bool }
+
+func (v *tableNameVisitor) Enter(n ast.Node) (ast.Node, bool) {
+	if t, ok := n.(*ast.TableName); ok {
+		v.names[t.Name.L] = true
+	}
+	return n, false
+}
+
+func (v *tableNameVisitor) Leave(n ast.Node) (ast.Node, bool) { return n, true }
