@@ -356,6 +356,9 @@ func exprName(e ast.ExprNode, casts map[*ast.FuncCastExpr]parser.PGType) string 
 		return "exists"
 	case *parser.ArrayExpr:
 		return "array"
+	case *parser.FieldSelectExpr:
+		// (x).a: the field's name
+		return e.Field
 	case *parser.SubscriptExpr:
 		// a[1], a[1:2]: the array's name
 		return exprName(e.Expr, casts)
