@@ -55,6 +55,9 @@ type Binder struct {
 	// statement (exec's Env.RunCTE), whether the statement reads it or not.
 	WriteCTEs []*CTE
 	dataBound bool
+	// regclassOut are the output columns of the statement that are casts
+	// to regclass: BindQuery prints them as relation names.
+	regclassOut []int
 }
 
 // NumSubqueries is how many subqueries the statement has (for caches).
@@ -95,6 +98,22 @@ func (b *Binder) BindQuery(n ast.ResultSetNode) (Node, error) {
 	node = Optimize(node)
 	if locking {
 		markLocking(node, wait)
+	}
+	if len(b.regclassOut) > 0 {
+		cols := node.Columns()
+		p := &Project{In: node, Cols: append([]Col(nil), cols...)}
+		for i, c := range cols {
+			p.Exprs = append(p.Exprs, &ColRef{Idx: i, T: c.T})
+		}
+		for _, i := range b.regclassOut {
+			if i < len(cols) {
+				if p.Exprs[i], err = b.regClassName(p.Exprs[i]); err != nil {
+					return nil, err
+				}
+				p.Cols[i].T = vText
+			}
+		}
+		node = p
 	}
 	return node, nil
 }
@@ -661,11 +680,10 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 				return nil, err
 			}
 			if top := b.Stmt.AST; top != nil && top == ast.StmtNode(sel) && b.isRegClassCast(it.ast) {
-				// the statement's output (not a subquery's or a UNION
-				// branch's, which stay comparable OIDs)
-				if e, err = b.regClassName(e); err != nil {
-					return nil, err
-				}
+				// the statement's output prints the name (BindQuery),
+				// after ORDER BY, DISTINCT and GROUP BY used the OID;
+				// a subquery's or a UNION branch's stay OIDs
+				b.regclassOut = append(b.regclassOut, len(exprs))
 			}
 			if cn, ok := it.ast.(*ast.ColumnNameExpr); ok && post.agg == nil {
 				if cr, ok := e.(*ColRef); ok {
