@@ -996,6 +996,24 @@ func (b *Binder) bindDataCTEs() error {
 	defer func() { b.Stmt = outer }()
 	m := map[string]*CTE{}
 	b.ctes = append(b.ctes, m)
+	// the statement's other WITH queries, bound once more here for the
+	// data-modifying ones to read (WITH s AS (SELECT ...), i AS (INSERT
+	// ... SELECT ... FROM s) ...); left out when they read a
+	// data-modifying one themselves
+	var with *ast.WithClause
+	switch x := outer.AST.(type) {
+	case *ast.SelectStmt:
+		with = x.With
+	case *ast.SetOprStmt:
+		with = x.With
+	case *ast.UpdateStmt:
+		with = x.With
+	case *ast.DeleteStmt:
+		with = x.With
+	}
+	if with != nil && !with.IsRecursive {
+		_, _ = b.pushCTEs(with, nil) // on error nothing is pushed
+	}
 	// reads[j]: the tables unit j (a data-modifying query, the statement
 	// last) reads, not counting an INSERT's target; targets[j]: the
 	// table it writes ("" for the statement when it does not)
