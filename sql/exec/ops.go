@@ -928,3 +928,11 @@ func (z *zipIter) Next() (Row, error) {
 	}
 	return row, nil
 }
+
+// RunCTE runs the WITH query c now (a data-modifying one, which runs
+// exactly once whether the statement reads it or not) and keeps its rows
+// for the statement's reads of it.
+func (env *Env) RunCTE(c *plan.CTE) error {
+	_, err := env.cteRows(c)
+	return err
+}

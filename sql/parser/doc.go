@@ -45,6 +45,9 @@
 //     s ...), cut from the text (the grammar keeps only the source table);
 //   - AsOf: a query's AS OF SYSTEM TIME expr (after FROM, top level
 //     only), cut out of the tree;
+//   - DataCTEs: the data-modifying WITH queries (WITH x AS (INSERT |
+//     UPDATE | DELETE ... RETURNING ...)), each parsed as its own
+//     Statement and cut from the tree (with WITH when no query is left);
 //   - Notices for clauses accepted and ignored (storage parameters,
 //     TABLESPACE, operator classes, DEFERRABLE, COPY FREEZE ...).
 //

@@ -157,6 +157,15 @@ func parseStmt(sql string, toks []pgdialect.Token, a, b int) (*Statement, error)
 // parseStmtInto is parseStmt filling the zero Statement *st.
 func parseStmtInto(st *Statement, sql string, toks []pgdialect.Token, a, b int) error {
 	st.SQL = sql[toks[a].Pos:toks[b-1].End]
+	if toks[a].Is("with") {
+		rest, err := cutDataCTEs(st, sql, toks, a, b)
+		if err != nil {
+			return err
+		}
+		if rest != nil {
+			toks, a, b = rest, 0, len(rest)-pgdialect.EOFPad
+		}
+	}
 	ext, handled, err := parseExt(sql, toks, a, b, st)
 	if err != nil {
 		return err
@@ -623,4 +632,113 @@ func (v *attacher) marker(flen int) (PGType, bool) {
 func IsNoLimit(e ast.ExprNode) bool {
 	c, ok := e.(*valuedriver.Value)
 	return ok && c.Kind == valuedriver.KindUint && c.Uint == math.MaxUint64
+}
+
+// cutDataCTEs parses the data-modifying WITH queries of the statement
+// toks[a:b] (WITH name [(cols)] AS [[NOT] MATERIALIZED] (INSERT | UPDATE |
+// DELETE ...)) apart into st.DataCTEs and returns the statement's tokens
+// without them (without WITH when no other query is left), EOF-padded; nil
+// when there is none.
+func cutDataCTEs(st *Statement, sql string, toks []pgdialect.Token, a, b int) ([]pgdialect.Token, error) {
+	i := a + 1
+	recursive := false
+	if toks[i].Is("recursive") {
+		recursive = true
+		i++
+	}
+	type span struct{ from, to int } // the tokens of one kept query
+	var kept []span
+	var comma pgdialect.Token
+	cut := false
+	for i < b {
+		start := i
+		if toks[i].Kind != pgdialect.Ident && toks[i].Kind != pgdialect.QIdent {
+			return nil, nil
+		}
+		name := toks[i].Val
+		i++
+		var cols []string
+		if toks[i].IsP("(") {
+			i++
+			for i < b && !toks[i].IsP(")") {
+				if !toks[i].IsP(",") {
+					cols = append(cols, toks[i].Val)
+				}
+				i++
+			}
+			i++
+		}
+		if !toks[i].Is("as") {
+			return nil, nil
+		}
+		i++
+		if toks[i].Is("not") {
+			i++
+		}
+		if toks[i].Is("materialized") {
+			i++
+		}
+		if !toks[i].IsP("(") {
+			return nil, nil
+		}
+		open := i
+		depth := 0
+		for ; i < b; i++ {
+			if toks[i].IsP("(") {
+				depth++
+			} else if toks[i].IsP(")") {
+				depth--
+				if depth == 0 {
+					break
+				}
+			}
+		}
+		if i >= b {
+			return nil, nil
+		}
+		closeAt := i
+		i++
+		first := toks[open+1]
+		if first.Is("insert") || first.Is("update") || first.Is("delete") {
+			if recursive {
+				return nil, &Error{Code: "0A000", Message: "data-modifying statements in WITH RECURSIVE are not supported", Position: first.Pos + 1}
+			}
+			sub := &Statement{}
+			if err := parseRange(sub, sql, toks, open+1, closeAt); err != nil {
+				return nil, err
+			}
+			st.DataCTEs = append(st.DataCTEs, DataCTE{Name: name, Cols: cols, Stmt: sub})
+			st.Params = append(st.Params, sub.Params...)
+			cut = true
+		} else {
+			kept = append(kept, span{start, i})
+		}
+		if toks[i].IsP(",") {
+			comma = toks[i]
+			i++
+			continue
+		}
+		break
+	}
+	if !cut {
+		return nil, nil
+	}
+	out := make([]pgdialect.Token, 0, b-a+pgdialect.EOFPad)
+	if len(kept) > 0 {
+		out = append(out, toks[a:a+1]...)
+		if recursive {
+			out = append(out, toks[a+1])
+		}
+		for k, sp := range kept {
+			if k > 0 {
+				out = append(out, comma)
+			}
+			out = append(out, toks[sp.from:sp.to]...)
+		}
+	}
+	out = append(out, toks[i:b]...)
+	for k := 0; k < pgdialect.EOFPad; k++ {
+		out = append(out, pgdialect.Token{Kind: pgdialect.EOF, Pos: len(sql), End: len(sql)})
+	}
+	return out, nil
 }

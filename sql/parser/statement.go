@@ -79,6 +79,19 @@ type Statement struct {
 	AsOf ast.ExprNode
 	// Notices are messages for the client (clauses accepted and ignored).
 	Notices []string
+	// DataCTEs are the data-modifying WITH queries (WITH x AS (INSERT |
+	// UPDATE | DELETE ... RETURNING ...)), parsed apart and cut from AST,
+	// in text order.
+	DataCTEs []DataCTE
+}
+
+// DataCTE is one data-modifying WITH query: Stmt (whose AST is an INSERT,
+// UPDATE or DELETE) runs exactly once, and the statement reads its
+// RETURNING rows as the table Name, with columns Cols if given.
+type DataCTE struct {
+	Name string
+	Cols []string
+	Stmt *Statement
 }
 
 // ParamRef is one occurrence of $Number at 1-based character Position of

@@ -50,6 +50,14 @@ type Binder struct {
 	windowDefs map[string]*ast.WindowSpec
 	// vsnap is the catalog snapshot virtual tables read (virtual.go).
 	vsnap *vsnap
+	// WriteCTEs are the statement's data-modifying WITH queries, bound by
+	// the Bind* entry points: the caller runs each exactly once before the
+	// statement (exec's Env.RunCTE), whether the statement reads it or not.
+	WriteCTEs []*CTE
+	dataBound bool
+	// regclassOut are the output columns of the statement that are casts
+	// to regclass: BindQuery prints them as relation names.
+	regclassOut []int
 }
 
 // NumSubqueries is how many subqueries the statement has (for caches).
@@ -73,6 +81,9 @@ func (b *Binder) FinishParams() []*types.T {
 
 // BindQuery binds a SELECT / set operation / VALUES.
 func (b *Binder) BindQuery(n ast.ResultSetNode) (Node, error) {
+	if err := b.bindDataCTEs(); err != nil {
+		return nil, err
+	}
 	locking, shared, wait := false, false, LockWaitBlock
 	if sel, ok := n.(*ast.SelectStmt); ok {
 		var err error
@@ -87,6 +98,22 @@ func (b *Binder) BindQuery(n ast.ResultSetNode) (Node, error) {
 	node = Optimize(node)
 	if locking {
 		markLocking(node, wait, shared)
+	}
+	if len(b.regclassOut) > 0 {
+		cols := node.Columns()
+		p := &Project{In: node, Cols: append([]Col(nil), cols...)}
+		for i, c := range cols {
+			p.Exprs = append(p.Exprs, &ColRef{Idx: i, T: c.T})
+		}
+		for _, i := range b.regclassOut {
+			if i < len(cols) {
+				if p.Exprs[i], err = b.regClassName(p.Exprs[i]); err != nil {
+					return nil, err
+				}
+				p.Cols[i].T = vText
+			}
+		}
+		node = p
 	}
 	return node, nil
 }
@@ -333,7 +360,7 @@ func exprName(e ast.ExprNode, casts map[*ast.FuncCastExpr]parser.PGType) string 
 	case *ast.FuncCastExpr:
 		// a cast keeps a strong name (a column's, a function's) and
 		// otherwise takes the type's
-		if inner := exprName(e.Expr, casts); inner != "?column?" && inner != "case" {
+		if inner := exprName(e.Expr, casts); inner != "?column?" && inner != "case" && !weakCastName(e.Expr, casts) {
 			return inner
 		}
 		if t, ok := casts[e]; ok && t.Name != "" {
@@ -348,6 +375,9 @@ func exprName(e ast.ExprNode, casts map[*ast.FuncCastExpr]parser.PGType) string 
 		return "exists"
 	case *parser.ArrayExpr:
 		return "array"
+	case *parser.FieldSelectExpr:
+		// (x).a: the field's name
+		return e.Field
 	case *parser.SubscriptExpr:
 		// a[1], a[1:2]: the array's name
 		return exprName(e.Expr, casts)
@@ -358,6 +388,25 @@ func exprName(e ast.ExprNode, casts map[*ast.FuncCastExpr]parser.PGType) string 
 		}
 	}
 	return "?column?"
+}
+
+// weakCastName reports whether e is a cast named after its type (a weak
+// name, as FigureColname's strength 1): a cast around it takes its own
+// type's name ('t'::regclass::text is text).
+func weakCastName(e ast.ExprNode, casts map[*ast.FuncCastExpr]parser.PGType) bool {
+	for {
+		p, ok := e.(*ast.ParenthesesExpr)
+		if !ok {
+			break
+		}
+		e = p.Expr
+	}
+	c, ok := e.(*ast.FuncCastExpr)
+	if !ok {
+		return false
+	}
+	inner := exprName(c.Expr, casts)
+	return inner == "?column?" || inner == "case" || weakCastName(c.Expr, casts)
 }
 
 // aggName is the column name of an aggregate or window call named f in the
@@ -629,6 +678,12 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		} else {
 			if e, err = b.bindExpr(it.ast, post); err != nil {
 				return nil, err
+			}
+			if top := b.Stmt.AST; top != nil && top == ast.StmtNode(sel) && b.isRegClassCast(it.ast) {
+				// the statement's output prints the name (BindQuery),
+				// after ORDER BY, DISTINCT and GROUP BY used the OID;
+				// a subquery's or a UNION branch's stay OIDs
+				b.regclassOut = append(b.regclassOut, len(exprs))
 			}
 			if cn, ok := it.ast.(*ast.ColumnNameExpr); ok && post.agg == nil {
 				if cr, ok := e.(*ColRef); ok {
@@ -925,3 +980,180 @@ func (b *Binder) groupingCall(args []ast.ExprNode) (Expr, error) {
 	}
 	return &Const{D: types.DInt(mask), T: types.Int4}, nil
 }
+
+// bindDataCTEs binds the statement's data-modifying WITH queries
+// (parser's DataCTEs) into WriteCTEs and makes their RETURNING rows
+// visible by name to the rest of the statement. They run before the
+// statement in its transaction, so the statement would see their writes
+// (PostgreSQL's do not see each other's): a table written by one of them
+// and named anywhere else in the statement is refused.
+func (b *Binder) bindDataCTEs() error {
+	if b.dataBound || b.Stmt == nil || len(b.Stmt.DataCTEs) == 0 {
+		return nil
+	}
+	b.dataBound = true
+	outer := b.Stmt
+	defer func() { b.Stmt = outer }()
+	m := map[string]*CTE{}
+	b.ctes = append(b.ctes, m)
+	// the statement's other WITH queries, bound once more here for the
+	// data-modifying ones to read (WITH s AS (SELECT ...), i AS (INSERT
+	// ... SELECT ... FROM s) ...); left out when they read a
+	// data-modifying one themselves
+	var with *ast.WithClause
+	switch x := outer.AST.(type) {
+	case *ast.SelectStmt:
+		with = x.With
+	case *ast.SetOprStmt:
+		with = x.With
+	case *ast.UpdateStmt:
+		with = x.With
+	case *ast.DeleteStmt:
+		with = x.With
+	}
+	if with != nil && !with.IsRecursive {
+		_, _ = b.pushCTEs(with, nil) // on error nothing is pushed
+	}
+	// reads[j]: the tables unit j (a data-modifying query, the statement
+	// last) reads, not counting an INSERT's target; targets[j]: the
+	// table it writes ("" for the statement when it does not)
+	units := len(outer.DataCTEs) + 1
+	reads, targets := make([]map[string]bool, units), make([]string, units)
+	for j := 0; j < units; j++ {
+		n := outer.AST
+		if j < len(outer.DataCTEs) {
+			n = outer.DataCTEs[j].Stmt.AST
+		}
+		reads[j], targets[j] = tableReads(n)
+	}
+	for i, dc := range outer.DataCTEs {
+		b.Stmt = dc.Stmt
+		var node Node
+		var d *catalog.Descriptor
+		insert := false
+		switch n := dc.Stmt.AST.(type) {
+		case *ast.InsertStmt:
+			x, err := b.BindInsert(n)
+			if err != nil {
+				return err
+			}
+			node, d, insert = x, x.Table, true
+		case *ast.UpdateStmt:
+			x, err := b.BindUpdate(n)
+			if err != nil {
+				return err
+			}
+			node, d = x, x.Table
+		case *ast.DeleteStmt:
+			x, err := b.BindDelete(n)
+			if err != nil {
+				return err
+			}
+			node, d = x, x.Table
+		default:
+			return pgerr.New(pgerr.FeatureNotSupported, "WITH query %q is not supported", dc.Name)
+		}
+		t := strings.ToLower(d.Name)
+		for j := 0; j < units; j++ {
+			if j != i && (reads[j][t] || !insert && targets[j] == t) {
+				return pgerr.New(pgerr.FeatureNotSupported, "a data-modifying WITH query on table %q, which the rest of the statement also uses, is not supported", d.Name)
+			}
+		}
+		cte := &CTE{Name: dc.Name, Plan: node, ID: b.nextCTE}
+		b.nextCTE++
+		if len(dc.Cols) > 0 {
+			cols := node.Columns()
+			if len(dc.Cols) > len(cols) {
+				return pgerr.New(pgerr.InvalidColumnRef, "WITH query %q has %d columns available but %d columns specified", dc.Name, len(cols), len(dc.Cols))
+			}
+			p := &Project{In: node}
+			for k, col := range cols {
+				p.Exprs = append(p.Exprs, &ColRef{Idx: k, T: col.T})
+				if k < len(dc.Cols) {
+					col.Name = dc.Cols[k]
+				}
+				p.Cols = append(p.Cols, col)
+			}
+			cte.Plan = p
+		}
+		b.WriteCTEs = append(b.WriteCTEs, cte)
+		if len(node.Columns()) > 0 {
+			m[dc.Name] = cte
+		}
+	}
+	return nil
+}
+
+// tableReads are the lower-case names of the tables n names except an
+// INSERT's target, and the table n writes ("" if none). An UPDATE's or
+// DELETE's target counts as read (their rows are read first).
+func tableReads(n ast.Node) (map[string]bool, string) {
+	v := &tableNameVisitor{names: map[string]bool{}}
+	target := ""
+	switch x := n.(type) {
+	case *ast.InsertStmt:
+		if x.Table != nil {
+			if tn, ok := x.Table.TableRefs.Left.(*ast.TableSource); ok {
+				if name, ok := tn.Source.(*ast.TableName); ok {
+					target = name.Name.L
+				}
+			}
+		}
+		if x.Select != nil {
+			x.Select.Accept(v)
+		}
+		for _, row := range x.Lists {
+			for _, e := range row {
+				e.Accept(v)
+			}
+		}
+		return v.names, target
+	case *ast.UpdateStmt, *ast.DeleteStmt:
+		n.Accept(v)
+		if x, ok := n.(*ast.UpdateStmt); ok {
+			target = dmlTarget(x.TableRefs)
+		} else if x, ok := n.(*ast.DeleteStmt); ok {
+			target = dmlTarget(x.TableRefs)
+			if x.IsMultiTable && x.Tables != nil && len(x.Tables.Tables) > 0 {
+				target = x.Tables.Tables[0].Name.L
+			}
+		}
+		return v.names, target
+	}
+	if n != nil {
+		n.Accept(v)
+	}
+	return v.names, ""
+}
+
+// dmlTarget is the name of the first table of an UPDATE's or DELETE's
+// table references.
+func dmlTarget(refs *ast.TableRefsClause) string {
+	if refs == nil || refs.TableRefs == nil {
+		return ""
+	}
+	var left ast.ResultSetNode = refs.TableRefs
+	for {
+		switch x := left.(type) {
+		case *ast.Join:
+			left = x.Left
+			continue
+		case *ast.TableSource:
+			if name, ok := x.Source.(*ast.TableName); ok {
+				return name.Name.L
+			}
+		}
+		return ""
+	}
+}
+
+type tableNameVisitor struct{ names map[string]bool }
+
+func (v *tableNameVisitor) Enter(n ast.Node) (ast.Node, bool) {
+	if t, ok := n.(*ast.TableName); ok {
+		v.names[t.Name.L] = true
+	}
+	return n, false
+}
+
+func (v *tableNameVisitor) Leave(n ast.Node) (ast.Node, bool) { return n, true }

@@ -104,6 +104,9 @@ func (b *Binder) bindReturning(fields []*ast.SelectField, sc *scope) ([]Expr, []
 
 // BindInsert binds INSERT.
 func (b *Binder) BindInsert(n *ast.InsertStmt) (*Insert, error) {
+	if err := b.bindDataCTEs(); err != nil {
+		return nil, err
+	}
 	d, alias, err := b.dmlTable(n.Table)
 	if err != nil {
 		return nil, err
@@ -412,6 +415,9 @@ func (b *Binder) bindValuesRows(rows [][]ast.ExprNode, ins *Insert, d *catalog.D
 
 // BindUpdate binds UPDATE.
 func (b *Binder) BindUpdate(n *ast.UpdateStmt) (*Update, error) {
+	if err := b.bindDataCTEs(); err != nil {
+		return nil, err
+	}
 	d, alias, err := b.dmlTable(n.TableRefs)
 	if err != nil {
 		return nil, err
@@ -472,6 +478,9 @@ func (b *Binder) BindUpdate(n *ast.UpdateStmt) (*Update, error) {
 
 // BindDelete binds DELETE.
 func (b *Binder) BindDelete(n *ast.DeleteStmt) (*Delete, error) {
+	if err := b.bindDataCTEs(); err != nil {
+		return nil, err
+	}
 	refs := n.TableRefs
 	var using *ast.Join
 	if n.IsMultiTable && n.Tables != nil && len(n.Tables.Tables) == 1 {

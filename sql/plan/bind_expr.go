@@ -416,6 +416,12 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		if t.Family == types.StringFamily && b.isRegClassCast(n.Expr) {
+			// 't'::regclass::text: the relation's name
+			if e, err = b.regClassName(e); err != nil {
+				return nil, err
+			}
+		}
 		return b.explicitCast(e, t)
 	case *ast.FuncCallExpr:
 		return b.bindFuncCall(n, sc)
@@ -511,6 +517,25 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 			return nil, err
 		}
 		return &ArrayCtor{Elems: es, T: at}, nil
+	case *parser.FieldSelectExpr:
+		// (t).col of a table t in FROM is t.col (a whole-row reference's
+		// field); other composite values are not supported
+		inner := n.Expr
+		for {
+			p, ok := inner.(*ast.ParenthesesExpr)
+			if !ok {
+				break
+			}
+			inner = p.Expr
+		}
+		if cn, ok := inner.(*ast.ColumnNameExpr); ok && cn.Name.Table.L == "" && cn.Name.Schema.L == "" {
+			for s := sc; s != nil; s = s.parent {
+				if s.hasTable(cn.Name.Name.O) {
+					return b.bindExpr(&ast.ColumnNameExpr{Name: &ast.ColumnName{Table: cn.Name.Name, Name: ast.NewCIStr(n.Field)}}, sc)
+				}
+			}
+		}
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "field selection from a composite value is not supported")
 	case *parser.SubscriptExpr:
 		if !n.Slice {
 			// a[i][j]...: one subscript per dimension of the base array

@@ -16,6 +16,11 @@
 // with scalar Exprs that refer to input columns by position (ColRef), to
 // rows of enclosing queries (OuterRef, for correlated subqueries), and to
 // statement parameters (Param). sql/exec builds operators from them.
+// A data-modifying WITH query (parser's DataCTEs) is a CTE whose Plan is
+// an Insert, Update or Delete, listed in Binder.WriteCTEs: the caller runs
+// each once before the statement; a table one writes may not be named
+// elsewhere in the statement (it would see the writes, PostgreSQL's does
+// not).
 //
 // Invariants: every Expr has a concrete type (never sem.Unknown after
 // binding, except Const NULL typed by context); a Node's Columns() is the

@@ -425,6 +425,9 @@ func virtualTableDefs() map[string]*vtable {
 				n := len(s.columnsOf(d))
 				row(int64(d.ID), d.Name, int64(d.SchemaID), am, relkind(d), n, len(relIndexes(d)) > 0)
 				rows[len(rows)-1][17] = dI(int64(len(d.Checks))) // relchecks
+				// PostgreSQL's foreign keys are triggers on both tables:
+				// psql shows the FK sections only when this is set
+				rows[len(rows)-1][19] = dB(len(d.ForeignKeys)+len(d.ReferencedBy) > 0) // relhastriggers
 				for _, ix := range relIndexes(d) {
 					row(indexOID(d.ID, ix.ID), ix.Name, int64(d.SchemaID), btreeAMOID, "i", len(ix.ColumnIDs), false)
 				}

@@ -87,6 +87,10 @@ var catFuncs = map[string]catFunc{
 		}
 		return dS(s.indexDef(oidArg(a[0]), col)), nil
 	}},
+	// there are no triggers (pg_trigger is empty); psql's \d names it
+	"pg_get_triggerdef": {[][]*types.T{{vOID}, {vOID, vBool}}, vText, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		return types.Null, nil
+	}},
 	"pg_get_constraintdef": {[][]*types.T{{vOID}, {vOID, vBool}}, vText, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
 		return dS(s.constraintDef(oidArg(a[0]))), nil
 	}},
@@ -206,6 +210,10 @@ func (b *Binder) regCast(target string, e Expr) (Expr, bool, error) {
 		return &Const{D: types.Null, T: types.Int8}, true, nil
 	}
 	name := string(c.D.(types.DString))
+	if n, err := strconv.ParseInt(strings.TrimSpace(name), 10, 64); err == nil && n >= 0 {
+		// regclassin and its kind take a numeric OID as it is
+		return &Const{D: dI(n), T: types.Int8}, true, nil
+	}
 	s, err := b.snapshot()
 	if err != nil {
 		return nil, true, err
@@ -248,4 +256,39 @@ func isRegType(name string) bool {
 		return true
 	}
 	return false
+}
+
+// isRegClassCast reports whether e (inside parentheses) is a cast to
+// regclass: the binder keeps regclass values as INT8 OIDs and prints
+// them as relation names where they are output (select list, ::text).
+func (b *Binder) isRegClassCast(e ast.ExprNode) bool {
+	for {
+		p, ok := e.(*ast.ParenthesesExpr)
+		if !ok {
+			break
+		}
+		e = p.Expr
+	}
+	fc, ok := e.(*ast.FuncCastExpr)
+	if !ok {
+		return false
+	}
+	pt, ok := b.Stmt.CastTypes[fc]
+	return ok && !pt.Array && pt.Name == "regclass"
+}
+
+// regClassName is the text of the regclass OID e: the relation's name,
+// schema-qualified when not visible, or the number when there is no such
+// relation (regclassout).
+func (b *Binder) regClassName(e Expr) (Expr, error) {
+	s, err := b.snapshot()
+	if err != nil {
+		return nil, err
+	}
+	ov := &sem.FuncOverload{Name: "regclassout", Class: sem.Normal, Args: []*types.T{types.Int8}, Return: vText,
+		Volatility: sem.Stable,
+		Fn: func(_ *sem.EvalContext, args []types.Datum) (types.Datum, error) {
+			return types.DString(s.relName(oidArg(args[0]))), nil
+		}}
+	return &Func{Ov: ov, Args: []Expr{e}}, nil
 }

@@ -394,6 +394,12 @@ func registerSeries() {
 			return newDec(v), true, nil
 		}}, nil
 	}
+	// pg_partition_ancestors(rel): no table is partitioned, so no rows (psql's
+	// \d "Referenced by:" query adds the table itself with UNION ALL)
+	addFunc(&FuncOverload{Name: "pg_partition_ancestors", Class: Generator, Args: []*types.T{types.Int8}, Return: types.Int8,
+		Gen: func(*EvalContext, []types.Datum) (SetIter, error) {
+			return &seriesIter{next: func() (types.Datum, bool, error) { return nil, false, nil }}, nil
+		}})
 	addFunc(&FuncOverload{Name: "generate_series", Class: Generator, Args: []*types.T{N, N}, Return: N, Gen: mkNum})
 	addFunc(&FuncOverload{Name: "generate_series", Class: Generator, Args: []*types.T{N, N, N}, Return: N, Gen: mkNum})
 	addFunc(&FuncOverload{Name: "generate_series", Class: Generator, Args: []*types.T{types.Timestamp, types.Timestamp, types.Interval},

@@ -1,6 +1,8 @@
 package sem
 
 import (
+	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -312,6 +314,9 @@ func toCharNumber(t *types.T, d types.Datum, pat string) (types.Datum, error) {
 		}
 	}
 	lower := strings.ToLower(pat)
+	if strings.Contains(lower, "eeee") {
+		return toCharSci(d, lower)
+	}
 	fm := strings.Contains(lower, "fm")
 	pre, post := 0, 0
 	seenPoint := false
@@ -490,6 +495,73 @@ func toCharNumber(t *types.T, d types.Datum, pat string) (types.Datum, error) {
 			}
 			out = out[:k+1] + trimmed + out[end:]
 		}
+	}
+	return dstr(out), nil
+}
+
+// toCharSci is to_char with EEEE: scientific notation with as many
+// fraction digits as the pattern has after its point, a space or '-'
+// first. A numeric's exponent is that of its leading digit before
+// rounding (PostgreSQL's numeric_out_sci: 9.96 with 9.9EEEE is 10.0e+00);
+// a float is printed as C's %e would.
+func toCharSci(d types.Datum, lower string) (types.Datum, error) {
+	post := 0
+	seenPoint := false
+	for i := 0; i < len(lower); i++ {
+		switch c := lower[i]; {
+		case c == '9' || c == '0':
+			if seenPoint {
+				post++
+			}
+		case c == '.' || c == 'd':
+			seenPoint = true
+		case strings.HasPrefix(lower[i:], "eeee"):
+			i += 3
+		default:
+			return nil, errorf("42601", "\"EEEE\" is incompatible with other formats")
+		}
+	}
+	var out string
+	switch v := d.(type) {
+	case types.DFloat:
+		f := float64(v)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return dstr(" #." + strings.Repeat("#", post+4)), nil
+		}
+		out = strconv.FormatFloat(f, 'e', post, 64)
+	default:
+		var dec apd.Decimal
+		switch v := d.(type) {
+		case types.DInt:
+			dec.SetInt64(int64(v))
+		case *types.DDecimal:
+			dec.Set(&v.Decimal)
+		}
+		if dec.Form != apd.Finite {
+			return dstr(" #." + strings.Repeat("#", post+4)), nil
+		}
+		neg := dec.Negative && !dec.IsZero()
+		dec.Negative = false
+		exp := 0
+		if !dec.IsZero() {
+			exp = int(dec.NumDigits()) + int(dec.Exponent) - 1
+		}
+		m := new(apd.Decimal)
+		m.Set(&dec)
+		m.Exponent -= int32(exp)
+		r := roundScale(m, post)
+		r.Negative = false
+		es := "+"
+		if exp < 0 {
+			es, exp = "-", -exp
+		}
+		out = r.Text('f') + "e" + es + fmt.Sprintf("%02d", exp)
+		if neg {
+			out = "-" + out
+		}
+	}
+	if !strings.HasPrefix(out, "-") {
+		out = " " + out
 	}
 	return dstr(out), nil
 }

@@ -182,6 +182,11 @@ func (s *Session) newTxn(ctx context.Context) kvtxn.Txn {
 // statements too) in a READ ONLY or historical transaction (25006).
 func (s *Session) checkReadOnly(stmt *parser.Statement) error {
 	what := writeKind(stmt.AST, stmt.SQL)
+	for _, dc := range stmt.DataCTEs {
+		if what == "" {
+			what = writeKind(dc.Stmt.AST, dc.Stmt.SQL)
+		}
+	}
 	if stmt.AST == nil && stmt.Ext != nil && !isAdminStmt(stmt.Ext) {
 		what = stmt.Ext.StatementTag() // TRUNCATE, DROP INDEX, ALTER TABLE … ALTER COLUMN
 	}

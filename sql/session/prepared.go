@@ -48,7 +48,7 @@ type planKey struct {
 // package doc).
 func (s *Session) bindCached(st *stmtCtx, b *plan.Binder, stmt *parser.Statement, n ast.ResultSetNode) (plan.Node, error) {
 	p := s.curPrepared
-	if p == nil || stmt != &p.stmt || s.inBlock || stmt.AsOf != nil {
+	if p == nil || stmt != &p.stmt || s.inBlock || stmt.AsOf != nil || len(stmt.DataCTEs) > 0 {
 		return b.BindQuery(n)
 	}
 	if _, hist := s.historical(); hist {

@@ -1092,6 +1092,9 @@ func (s *Session) executeAST(st *stmtCtx, b *plan.Binder, env *exec.Env, stmt *p
 		if err != nil {
 			return nil, err
 		}
+		if err := runWriteCTEs(b, env); err != nil {
+			return nil, err
+		}
 		rows, err := exec.Collect(env, node)
 		if err != nil {
 			return nil, err
@@ -1100,6 +1103,9 @@ func (s *Session) executeAST(st *stmtCtx, b *plan.Binder, env *exec.Env, stmt *p
 	case *ast.InsertStmt, *ast.UpdateStmt, *ast.DeleteStmt:
 		node, tagf, err := bindDML(b, n)
 		if err != nil {
+			return nil, err
+		}
+		if err := runWriteCTEs(b, env); err != nil {
 			return nil, err
 		}
 		rows, err := exec.Collect(env, node)
@@ -1163,6 +1169,19 @@ func (s *Session) executeAST(st *stmtCtx, b *plan.Binder, env *exec.Env, stmt *p
 		return s.explain(b, env, n)
 	}
 	return nil, pgerr.New(pgerr.FeatureNotSupported, "statement %T is not supported", n)
+}
+
+// runWriteCTEs runs the statement's data-modifying WITH queries, each
+// once, before the statement; the command tag counts the statement's own
+// rows only.
+func runWriteCTEs(b *plan.Binder, env *exec.Env) error {
+	for _, c := range b.WriteCTEs {
+		if err := env.RunCTE(c); err != nil {
+			return err
+		}
+	}
+	env.RowsAffected = 0
+	return nil
 }
 
 func bindDML(b *plan.Binder, n ast.StmtNode) (plan.Node, string, error) {

@@ -799,6 +799,13 @@ func (w *Rewriter) Run(from, to int) error {
 				if toks[i+1].Kind == Ident && !toks[i+1].IsP("(") {
 					continue
 				}
+			case "mod":
+				// mod(a, b) is the function (named mod in the select
+				// list), not the MySQL grammar's a % b
+				if toks[i+1].IsP("(") && t.Kind == Ident {
+					w.emit(QuoteIdent("mod"), t.Pos)
+					continue
+				}
 			case "concat":
 				// a call of concat() is spelled CONCAT: the grammar spells
 				// a || b as concat(a, b) (PIPES_AS_CONCAT), and the binder
