@@ -300,18 +300,91 @@ func (s *Store) enter(ctx context.Context) (context.Context, func(), bool) {
 	}
 	s.mu.inflight++
 	s.mu.Unlock()
-	ctx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(s.stopCtx, cancel)
-	return ctx, func() {
-		stop()
-		cancel()
-		s.mu.Lock()
-		s.mu.inflight--
-		if s.mu.inflight == 0 {
-			s.mu.drained.Broadcast()
+	c := &opCtx{Context: ctx, s: s}
+	return c, c.exit, true
+}
+
+// opCtx is an operation's context: its caller's, also cancelled when the
+// store stops. Most operations (a read that meets no conflict) only ask
+// Err and Deadline, so the cancellable context that joins the two, and
+// its registration on the store's stop context, are made on the first
+// Done (or AfterFunc, or a context derived from this one) only.
+type opCtx struct {
+	context.Context // the caller's
+	s               *Store
+	mu              sync.Mutex
+	joined          context.Context // nil until join; then cancelled by either
+	cancel          context.CancelFunc
+	stop            func() bool
+	exited          bool // cancelled, like the joined context at exit
+}
+
+func (c *opCtx) join() context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.joined == nil {
+		c.joined, c.cancel = context.WithCancel(c.Context)
+		c.stop = context.AfterFunc(c.s.stopCtx, c.cancel)
+		if c.exited {
+			c.stop()
+			c.cancel()
 		}
-		s.mu.Unlock()
-	}, true
+	}
+	return c.joined
+}
+
+func (c *opCtx) Done() <-chan struct{} { return c.join().Done() }
+
+func (c *opCtx) Err() error {
+	c.mu.Lock()
+	j, exited := c.joined, c.exited
+	c.mu.Unlock()
+	if j != nil {
+		return j.Err()
+	}
+	if err := c.Context.Err(); err != nil {
+		return err
+	}
+	if exited {
+		return context.Canceled
+	}
+	if c.s.stopCtx.Err() != nil {
+		return context.Canceled
+	}
+	return nil
+}
+
+// Value hands out the joined context's cancellation state once there is
+// one, so that contexts derived after Done register on it directly.
+func (c *opCtx) Value(key any) any {
+	c.mu.Lock()
+	j := c.joined
+	c.mu.Unlock()
+	if j != nil {
+		return j.Value(key)
+	}
+	return c.Context.Value(key)
+}
+
+// AfterFunc lets context.AfterFunc and derived contexts register on the
+// joined context instead of starting a goroutine.
+func (c *opCtx) AfterFunc(f func()) func() bool { return context.AfterFunc(c.join(), f) }
+
+func (c *opCtx) exit() {
+	c.mu.Lock()
+	c.exited = true
+	if c.joined != nil {
+		c.stop()
+		c.cancel()
+	}
+	c.mu.Unlock()
+	s := c.s
+	s.mu.Lock()
+	s.mu.inflight--
+	if s.mu.inflight == 0 {
+		s.mu.drained.Broadcast()
+	}
+	s.mu.Unlock()
 }
 
 // Clock returns the store's clock.

@@ -135,9 +135,9 @@ func (ds *DistSender) Send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.Ba
 		return nil, &kvpb.InvalidRequestError{Reason: "empty batch"}
 	}
 	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, ds.cfg.RequestTimeout)
-		defer cancel()
+		var release func()
+		ctx, release = withLazyDeadline(ctx, ds.cfg.RequestTimeout)
+		defer release()
 	}
 	spans := make([]span, len(ba.GetRequests()))
 	limited, reverse, forward := false, false, false

@@ -110,9 +110,11 @@
 // conflicting MVCC operations on the same keys (latches, above this
 // package). The only lock is the Engine's iterator-pool mutex (a leaf:
 // nothing else is acquired under it, and no I/O happens under it). Point
-// reads on an Engine reuse pooled iterators while a generation counter,
-// bumped after every write applied through the Engine (writer calls,
-// Batch.Commit, ApplyBatchRepr), is unchanged, so a read never misses a
-// write that completed before it started. Close must not race with other
+// reads and scans on an Engine reuse pooled iterators while a generation
+// counter, bumped after every write applied through the Engine (writer
+// calls, Batch.Commit, ApplyBatchRepr, IngestSSTs), is unchanged, so a
+// read never misses a write that completed before it started (a Pebble
+// iterator is a point-in-time view; a scan only moves a pooled
+// iterator's bounds, and hands it back unbounded). Close must not race with other
 // calls on the same Engine.
 package storage

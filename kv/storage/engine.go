@@ -30,6 +30,12 @@ type Reader interface {
 	// Engine pools iterators while nothing has been written.
 	pointIter() (it *pebble.Iterator, tok uint64, err error)
 	releasePointIter(it *pebble.Iterator, tok uint64)
+	// spanIter returns an iterator bounded to the engine keys [lower,
+	// upper) without SkipPoint (so an Engine can hand out a pooled
+	// iterator and only move its bounds); hand it back with
+	// releaseSpanIter(it, tok).
+	spanIter(lower, upper []byte) (it *pebble.Iterator, tok uint64, err error)
+	releaseSpanIter(it *pebble.Iterator, tok uint64)
 	// keyScratch returns an empty buffer for encoding seek keys; a Batch
 	// reuses one (seek keys escape to the heap otherwise).
 	keyScratch() []byte
@@ -280,6 +286,29 @@ func (e *pebbleEngine) releasePointIter(it *pebble.Iterator, g uint64) {
 	it.Close()
 }
 
+// spanIter takes a pooled iterator (see pointIter: it sees every write
+// that completed before this call) and bounds it. Changing only the
+// bounds keeps Pebble's iterator stack, which a new iterator or a
+// SkipPoint change would rebuild.
+func (e *pebbleEngine) spanIter(lower, upper []byte) (*pebble.Iterator, uint64, error) {
+	it, g, err := e.pointIter()
+	if err != nil {
+		return nil, 0, err
+	}
+	it.SetOptions(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	return it, g, nil
+}
+
+func (e *pebbleEngine) releaseSpanIter(it *pebble.Iterator, g uint64) {
+	it.SetOptions(&noIterOptions) // pooled iterators are unbounded
+	e.releasePointIter(it, g)
+}
+
+func newSpanIter(pr pebble.Reader, lower, upper []byte) (*pebble.Iterator, uint64, error) {
+	it, err := pr.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	return it, 0, err
+}
+
 // wrote records that a write was applied: pooled iterators are stale.
 func (e *pebbleEngine) wrote() {
 	e.gen.Add(1)
@@ -418,6 +447,17 @@ func (b *pebbleBatch) pointIter() (*pebble.Iterator, uint64, error) {
 
 func (b *pebbleBatch) releasePointIter(*pebble.Iterator, uint64) {}
 
+// spanIter opens a new iterator: a scan needs two at once, and the
+// batch caches only its point iterator.
+func (b *pebbleBatch) spanIter(lower, upper []byte) (*pebble.Iterator, uint64, error) {
+	if b.closed {
+		return nil, 0, ErrClosed
+	}
+	return newSpanIter(b.b, lower, upper)
+}
+
+func (b *pebbleBatch) releaseSpanIter(it *pebble.Iterator, _ uint64) { it.Close() }
+
 func (b *pebbleBatch) pebbleReader() (pebble.Reader, error) {
 	if b.closed {
 		return nil, ErrClosed
@@ -524,7 +564,14 @@ func (s *pebbleSnapshot) pointIter() (*pebble.Iterator, uint64, error) {
 }
 
 func (s *pebbleSnapshot) releasePointIter(it *pebble.Iterator, _ uint64) { it.Close() }
-func (s *pebbleSnapshot) GetRaw(key []byte) ([]byte, bool, error)        { return getRaw(s, key) }
+func (s *pebbleSnapshot) spanIter(lower, upper []byte) (*pebble.Iterator, uint64, error) {
+	if s.closed {
+		return nil, 0, ErrClosed
+	}
+	return newSpanIter(s.s, lower, upper)
+}
+func (s *pebbleSnapshot) releaseSpanIter(it *pebble.Iterator, _ uint64) { it.Close() }
+func (s *pebbleSnapshot) GetRaw(key []byte) ([]byte, bool, error)       { return getRaw(s, key) }
 func (s *pebbleSnapshot) NewRawIterator(lower, upper []byte) (*RawIterator, error) {
 	return newRawIterator(s, lower, upper)
 }

@@ -50,20 +50,17 @@ func MVCCScan(r Reader, start, end []byte, ts hlc.Timestamp, opts MVCCScanOption
 	if err := checkTimestamp(ts); err != nil {
 		return res, err
 	}
-	pr, err := r.pebbleReader()
-	if err != nil {
-		return res, err
-	}
-	s := scanner{ts: ts, opts: &opts, res: &res, start: start, end: end}
+	s := scanner{r: r, ts: ts, opts: &opts, res: &res, start: start, end: end}
 	if n := opts.MaxKeys; n > 0 {
 		// Small first: most scans (index lookups, LIMIT 1) return a
 		// few rows, and append grows a long result geometrically.
 		res.KVs = make([]KeyValue, 0, min(n, 8))
 	}
-	if err := s.init(pr); err != nil {
+	if err := s.init(r); err != nil {
 		return res, err
 	}
 	defer s.close()
+	var err error
 	if opts.Reverse {
 		err = s.reverse()
 	} else {
@@ -83,7 +80,10 @@ type scanner struct {
 	opts       *MVCCScanOptions
 	res        *MVCCScanResult
 	start, end []byte
+	r          Reader
 	it, lit    *pebble.Iterator
+	itTok      uint64
+	litTok     uint64
 	litValid   bool
 	conflicts  []Intent
 	buf        []byte
@@ -91,23 +91,19 @@ type scanner struct {
 	slab       []byte
 }
 
-func (s *scanner) init(pr pebble.Reader) error {
+// init positions nothing but the lock iterator. Both iterators come from
+// r.spanIter, without SkipPoint: the data iterator can meet raw keys and
+// the lock iterator versioned ones, and the scan loops and intentFor step
+// over them (a raw key sorts before every version of its user key).
+func (s *scanner) init(r Reader) error {
 	var err error
-	s.it, err = pr.NewIter(&pebble.IterOptions{
-		LowerBound: EncodeRawKey(nil, s.start),
-		UpperBound: EncodeRawKey(nil, s.end),
-		SkipPoint:  skipRaw,
-	})
+	s.it, s.itTok, err = r.spanIter(EncodeRawKey(nil, s.start), EncodeRawKey(nil, s.end))
 	if err != nil {
 		return err
 	}
-	s.lit, err = pr.NewIter(&pebble.IterOptions{
-		LowerBound: EncodeRawKey(nil, LockTableKey(s.start)),
-		UpperBound: EncodeRawKey(nil, LockTableKey(s.end)),
-		SkipPoint:  skipVersioned,
-	})
+	s.lit, s.litTok, err = r.spanIter(EncodeRawKey(nil, LockTableKey(s.start)), EncodeRawKey(nil, LockTableKey(s.end)))
 	if err != nil {
-		s.it.Close()
+		s.r.releaseSpanIter(s.it, s.itTok)
 		return err
 	}
 	if s.opts.Reverse {
@@ -119,8 +115,8 @@ func (s *scanner) init(pr pebble.Reader) error {
 }
 
 func (s *scanner) close() {
-	s.it.Close()
-	s.lit.Close()
+	s.r.releaseSpanIter(s.it, s.itTok)
+	s.r.releaseSpanIter(s.lit, s.litTok)
 }
 
 // lockUserKey is the user key of the lock iterator's current entry.
@@ -132,6 +128,10 @@ func (s *scanner) lockUserKey() []byte {
 // intentFor advances the lock iterator to userKey and decodes its intent.
 func (s *scanner) intentFor(userKey []byte) (*intentMeta, error) {
 	for s.litValid {
+		if isVersioned(s.lit.Key()) {
+			s.litValid = s.stepLock()
+			continue
+		}
 		c := compareBytes(s.lockUserKey(), userKey)
 		if c == 0 {
 			v, err := s.lit.ValueAndErr()
@@ -147,13 +147,16 @@ func (s *scanner) intentFor(userKey []byte) (*intentMeta, error) {
 		if (c > 0) != s.opts.Reverse {
 			return nil, nil
 		}
-		if s.opts.Reverse {
-			s.litValid = s.lit.Prev()
-		} else {
-			s.litValid = s.lit.Next()
-		}
+		s.litValid = s.stepLock()
 	}
 	return nil, s.lit.Error()
+}
+
+func (s *scanner) stepLock() bool {
+	if s.opts.Reverse {
+		return s.lit.Prev()
+	}
+	return s.lit.Next()
 }
 
 // visit evaluates one user key and reports whether the scan must stop.
@@ -227,6 +230,10 @@ func (s *scanner) currentUserKey() ([]byte, error) {
 func (s *scanner) forward() error {
 	valid := s.it.First()
 	for valid {
+		if !isVersioned(s.it.Key()) {
+			valid = s.it.Next() // a raw key; its versions follow it
+			continue
+		}
 		uk, err := s.currentUserKey()
 		if err != nil {
 			return err
@@ -253,6 +260,10 @@ func (s *scanner) forward() error {
 func (s *scanner) reverse() error {
 	valid := s.it.Last()
 	for valid {
+		if !isVersioned(s.it.Key()) {
+			valid = s.it.Prev() // a raw key: the previous user key's end
+			continue
+		}
 		uk, err := s.currentUserKey()
 		if err != nil {
 			return err

@@ -1,0 +1,97 @@
+package ranges
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func bareStore() *Store {
+	s := &Store{}
+	s.mu.drained = sync.NewCond(&s.mu)
+	s.stopCtx, s.stopCancel = context.WithCancel(context.Background())
+	return s
+}
+
+func waitClosed(t *testing.T, ch <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(10 * time.Second):
+		t.Fatal("context not cancelled")
+	}
+}
+
+// An operation's context is cancelled by the store's stop whether or not
+// it was joined (Done asked) before the stop, and by the caller's.
+func TestOpCtxCancellation(t *testing.T) {
+	t.Run("stop before Done", func(t *testing.T) {
+		s := bareStore()
+		ctx, exit, ok := s.enter(context.Background())
+		require.True(t, ok)
+		require.NoError(t, ctx.Err())
+		s.stopCancel()
+		require.ErrorIs(t, ctx.Err(), context.Canceled)
+		waitClosed(t, ctx.Done())
+		exit()
+	})
+	t.Run("stop after Done, derived contexts", func(t *testing.T) {
+		s := bareStore()
+		ctx, exit, ok := s.enter(context.Background())
+		require.True(t, ok)
+		done := ctx.Done()
+		d, cancel := context.WithTimeout(ctx, time.Hour)
+		defer cancel()
+		fired := make(chan struct{})
+		context.AfterFunc(ctx, func() { close(fired) })
+		select {
+		case <-done:
+			t.Fatal("cancelled before the stop")
+		default:
+		}
+		s.stopCancel()
+		waitClosed(t, done)
+		waitClosed(t, d.Done())
+		waitClosed(t, fired)
+		require.ErrorIs(t, ctx.Err(), context.Canceled)
+		exit()
+	})
+	t.Run("caller cancels", func(t *testing.T) {
+		s := bareStore()
+		parent, cancel := context.WithCancel(context.Background())
+		ctx, exit, ok := s.enter(parent)
+		require.True(t, ok)
+		cancel()
+		require.ErrorIs(t, ctx.Err(), context.Canceled)
+		waitClosed(t, ctx.Done())
+		exit()
+		require.ErrorIs(t, s.stopCtx.Err(), nil)
+	})
+	t.Run("cancelled at exit", func(t *testing.T) {
+		s := bareStore()
+		ctx, exit, ok := s.enter(context.Background())
+		require.True(t, ok)
+		exit()
+		require.ErrorIs(t, ctx.Err(), context.Canceled)
+		waitClosed(t, ctx.Done())
+		s.mu.Lock()
+		require.Zero(t, s.mu.inflight)
+		s.mu.Unlock()
+	})
+	t.Run("deadline and values pass through", func(t *testing.T) {
+		s := bareStore()
+		type key struct{}
+		dl := time.Now().Add(time.Hour)
+		parent, cancel := context.WithDeadline(context.WithValue(context.Background(), key{}, 7), dl)
+		defer cancel()
+		ctx, exit, _ := s.enter(parent)
+		defer exit()
+		got, ok := ctx.Deadline()
+		require.True(t, ok)
+		require.Equal(t, dl, got)
+		require.Equal(t, 7, ctx.Value(key{}))
+	})
+}
