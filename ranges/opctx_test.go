@@ -13,6 +13,7 @@ func bareStore() *Store {
 	s := &Store{}
 	s.mu.drained = sync.NewCond(&s.mu)
 	s.stopCtx, s.stopCancel = context.WithCancel(context.Background())
+	s.initOpCtx()
 	return s
 }
 

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tesseradb/tessera/hlc"
+	"github.com/tesseradb/tessera/internal/lazyctx"
 	"github.com/tesseradb/tessera/kv/batcheval"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
@@ -141,6 +142,8 @@ type Store struct {
 	// stopCtx is cancelled by Stop; request contexts derive from it.
 	stopCtx    context.Context
 	stopCancel context.CancelFunc
+	// opCtx makes enter's contexts (see initOpCtx).
+	opCtx lazyctx.Config
 
 	mu struct {
 		sync.RWMutex
@@ -200,6 +203,7 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 	s.mu.replicas = map[kvpb.RangeID]*Replica{}
 	s.mu.drained = sync.NewCond(&s.mu)
 	s.stopCtx, s.stopCancel = context.WithCancel(context.Background())
+	s.initOpCtx()
 	s.mu.rng = rand.New(rand.NewSource(cfg.Seed ^ int64(cfg.StoreID)<<32 ^ time.Now().UnixNano()))
 	s.sched.init()
 	descs, err := loadDescriptors(cfg.Engine)
@@ -300,85 +304,32 @@ func (s *Store) enter(ctx context.Context) (context.Context, func(), bool) {
 	}
 	s.mu.inflight++
 	s.mu.Unlock()
-	c := &opCtx{Context: ctx, s: s}
-	return c, c.exit, true
+	c := lazyctx.New(ctx, s.opCtx)
+	return c, func() { c.Release(); s.exitOp() }, true
 }
 
-// opCtx is an operation's context: its caller's, also cancelled when the
-// store stops. Most operations (a read that meets no conflict) only ask
-// Err and Deadline, so the cancellable context that joins the two, and
-// its registration on the store's stop context, are made on the first
-// Done (or AfterFunc, or a context derived from this one) only.
-type opCtx struct {
-	context.Context // the caller's
-	s               *Store
-	mu              sync.Mutex
-	joined          context.Context // nil until join; then cancelled by either
-	cancel          context.CancelFunc
-	stop            func() bool
-	exited          bool // cancelled, like the joined context at exit
+// initOpCtx sets up how enter's contexts are also cancelled when the store
+// stops: the registration on the store's stop context is made only when
+// someone waits (most operations only ask Err). Made once, so that enter
+// allocates no closures for it.
+func (s *Store) initOpCtx() {
+	s.opCtx = lazyctx.Config{
+		Join: func(p context.Context) (context.Context, func()) {
+			j, cancel := context.WithCancel(p)
+			stop := context.AfterFunc(s.stopCtx, cancel)
+			return j, func() { stop(); cancel() }
+		},
+		Err: func() error {
+			if s.stopCtx.Err() != nil {
+				return context.Canceled
+			}
+			return nil
+		},
+	}
 }
 
-func (c *opCtx) join() context.Context {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.joined == nil {
-		c.joined, c.cancel = context.WithCancel(c.Context)
-		c.stop = context.AfterFunc(c.s.stopCtx, c.cancel)
-		if c.exited {
-			c.stop()
-			c.cancel()
-		}
-	}
-	return c.joined
-}
-
-func (c *opCtx) Done() <-chan struct{} { return c.join().Done() }
-
-func (c *opCtx) Err() error {
-	c.mu.Lock()
-	j, exited := c.joined, c.exited
-	c.mu.Unlock()
-	if j != nil {
-		return j.Err()
-	}
-	if err := c.Context.Err(); err != nil {
-		return err
-	}
-	if exited {
-		return context.Canceled
-	}
-	if c.s.stopCtx.Err() != nil {
-		return context.Canceled
-	}
-	return nil
-}
-
-// Value hands out the joined context's cancellation state once there is
-// one, so that contexts derived after Done register on it directly.
-func (c *opCtx) Value(key any) any {
-	c.mu.Lock()
-	j := c.joined
-	c.mu.Unlock()
-	if j != nil {
-		return j.Value(key)
-	}
-	return c.Context.Value(key)
-}
-
-// AfterFunc lets context.AfterFunc and derived contexts register on the
-// joined context instead of starting a goroutine.
-func (c *opCtx) AfterFunc(f func()) func() bool { return context.AfterFunc(c.join(), f) }
-
-func (c *opCtx) exit() {
-	c.mu.Lock()
-	c.exited = true
-	if c.joined != nil {
-		c.stop()
-		c.cancel()
-	}
-	c.mu.Unlock()
-	s := c.s
+// exitOp ends an operation registered by enter.
+func (s *Store) exitOp() {
 	s.mu.Lock()
 	s.mu.inflight--
 	if s.mu.inflight == 0 {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tesseradb/tessera/hlc"
+	"github.com/tesseradb/tessera/internal/lazyctx"
 	"github.com/tesseradb/tessera/kv/keys"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/rangecache"
@@ -135,9 +136,10 @@ func (ds *DistSender) Send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.Ba
 		return nil, &kvpb.InvalidRequestError{Reason: "empty batch"}
 	}
 	if _, ok := ctx.Deadline(); !ok {
-		var release func()
-		ctx, release = withLazyDeadline(ctx, ds.cfg.RequestTimeout)
-		defer release()
+		// The request timeout, without a timer until someone waits.
+		lc := lazyctx.New(ctx, lazyctx.Config{Deadline: time.Now().Add(ds.cfg.RequestTimeout)})
+		defer lc.Release()
+		ctx = lc
 	}
 	spans := make([]span, len(ba.GetRequests()))
 	limited, reverse, forward := false, false, false

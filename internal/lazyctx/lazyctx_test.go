@@ -1,4 +1,4 @@
-package kvcoord
+package lazyctx
 
 import (
 	"context"
@@ -17,6 +17,13 @@ func requireClosed(t *testing.T, ch <-chan struct{}) {
 	}
 }
 
+func withLazyDeadline(parent context.Context, d time.Duration) (*Ctx, func()) {
+	c := New(parent, Config{Deadline: time.Now().Add(d)})
+	return c, c.Release
+}
+
+// TestLazyDeadline: a Ctx with a deadline (kv/kvcoord's DistSender
+// request timeout).
 func TestLazyDeadline(t *testing.T) {
 	t.Run("expires unjoined", func(t *testing.T) {
 		ctx, release := withLazyDeadline(context.Background(), time.Millisecond)
