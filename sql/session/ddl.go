@@ -37,6 +37,24 @@ type ddl struct {
 	jobs   []schemaJob
 }
 
+// newTableDesc starts the descriptor of the table n creates: its schema,
+// name and a new ID. skip: it exists and IF NOT EXISTS was given.
+func (d *ddl) newTableDesc(n *ast.CreateTableStmt) (desc *catalog.Descriptor, skip bool, err error) {
+	schema, err := d.schemaOf(n.Table)
+	if err != nil {
+		return nil, false, err
+	}
+	name := n.Table.Name.O
+	if skip, err := d.newRelationName(schema, name, n.IfNotExists); err != nil || skip {
+		return nil, skip, err
+	}
+	id, err := d.coll.NewID(d.ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	return &catalog.Descriptor{ID: id, Kind: catalog.KindTable, Name: name, ParentID: d.b.DB, SchemaID: schema, NextIndexID: 2}, false, nil
+}
+
 // newRelationName checks that name is free in schema for a new table. When
 // it is taken and ifNotExists is set, it adds PostgreSQL's notice and
 // returns skip; when it is taken otherwise, the error is 42P07.
@@ -143,21 +161,14 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 	if n.Select != nil {
 		return d.createTableAs(n)
 	}
-	schema, err := d.schemaOf(n.Table)
+	desc, skip, err := d.newTableDesc(n)
 	if err != nil {
 		return "", err
 	}
-	name := n.Table.Name.O
-	if skip, err := d.newRelationName(schema, name, n.IfNotExists); err != nil {
-		return "", err
-	} else if skip {
+	if skip {
 		return "CREATE TABLE", nil
 	}
-	id, err := d.coll.NewID(d.ctx)
-	if err != nil {
-		return "", err
-	}
-	desc := &catalog.Descriptor{ID: id, Kind: catalog.KindTable, Name: name, ParentID: d.b.DB, SchemaID: schema, NextIndexID: 2}
+	schema, name, id := desc.SchemaID, desc.Name, desc.ID
 	var pk []string
 	var pkDesc []bool
 	type uniq struct {
@@ -352,21 +363,14 @@ func (d *ddl) createTableLike(n *ast.CreateTableStmt) (string, error) {
 			return "", pgerr.New(pgerr.Syntax, "syntax error at or near %q", w)
 		}
 	}
-	schema, err := d.schemaOf(n.Table)
+	desc, skip, err := d.newTableDesc(n)
 	if err != nil {
 		return "", err
 	}
-	name := n.Table.Name.O
-	if skip, err := d.newRelationName(schema, name, n.IfNotExists); err != nil {
-		return "", err
-	} else if skip {
+	if skip {
 		return "CREATE TABLE", nil
 	}
-	id, err := d.coll.NewID(d.ctx)
-	if err != nil {
-		return "", err
-	}
-	desc := &catalog.Descriptor{ID: id, Kind: catalog.KindTable, Name: name, ParentID: d.b.DB, SchemaID: schema, NextIndexID: 2}
+	schema, name, id := desc.SchemaID, desc.Name, desc.ID
 	idMap := map[catalog.ColumnID]catalog.ColumnID{}
 	for _, sc := range src.Columns {
 		if sc.Hidden {
