@@ -478,6 +478,31 @@ func (r *Replica) notLeaseholderErrLocked() error {
 	return e
 }
 
+// leaseStatusLocked is the lease check of a request at now (r.mu held,
+// read or write): the valid lease this replica serves under, or the error
+// that redirects the client (RangeNotFoundError for a destroyed replica,
+// NotLeaseholderError to a transfer's target or the valid holder).
+// acquire: neither; no valid lease of this incarnation (none, expired,
+// or our own from before a restart), which the raft leader acquires.
+func (r *Replica) leaseStatusLocked(now hlc.Timestamp) (l *kvpb.Lease, acquire bool, err error) {
+	if r.mu.destroyed {
+		return nil, false, &kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)}
+	}
+	l = r.mu.lease
+	if t := r.mu.transferTarget; t != nil {
+		return nil, false, &kvpb.NotLeaseholderError{RangeId: uint64(r.rangeID), Replica: r.replicaDescLocked(), Leaseholder: t, Lease: l}
+	}
+	if r.leaseValidLocked(l, now) {
+		if r.ownsLeaseLocked(l) {
+			return l, false, nil
+		}
+		if !r.holdsLeaseLocked(l) {
+			return nil, false, r.notLeaseholderErrLocked()
+		}
+	}
+	return nil, true, nil
+}
+
 // ensureLease returns a valid lease held by this replica, acquiring it if
 // this replica is the raft leader and no valid lease exists; otherwise a
 // NotLeaseholderError redirecting to the holder or leader. With no leader
@@ -495,27 +520,9 @@ func (r *Replica) ensureLease(ctx context.Context) (*kvpb.Lease, error) {
 	for {
 		now := r.store.cfg.Clock.Now()
 		r.mu.Lock()
-		if r.mu.destroyed {
+		if l, acquire, err := r.leaseStatusLocked(now); !acquire {
 			r.mu.Unlock()
-			return nil, &kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)}
-		}
-		l := r.mu.lease
-		if t := r.mu.transferTarget; t != nil {
-			err := &kvpb.NotLeaseholderError{RangeId: uint64(r.rangeID), Replica: r.replicaDescLocked(), Leaseholder: t, Lease: l}
-			r.mu.Unlock()
-			return nil, err
-		}
-		if r.leaseValidLocked(l, now) {
-			if r.ownsLeaseLocked(l) {
-				r.mu.Unlock()
-				return l, nil
-			}
-			if !r.holdsLeaseLocked(l) {
-				err := r.notLeaseholderErrLocked()
-				r.mu.Unlock()
-				return nil, err
-			}
-			// Our own lease from before a restart: re-acquire below.
+			return l, err
 		}
 		var wait <-chan error
 		switch {

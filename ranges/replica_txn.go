@@ -96,17 +96,13 @@ func (r *Replica) waitForPushes(ctx context.Context, ba *kvpb.BatchRequest) erro
 func (r *Replica) checkServing(key []byte) error {
 	now := r.store.cfg.Clock.Now()
 	r.mu.RLock()
-	if r.mu.destroyed {
-		r.mu.RUnlock()
-		return &kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)}
+	_, acquire, err := r.leaseStatusLocked(now)
+	if acquire {
+		// No lease to serve under: the push retries where the client's
+		// redirect (holder or leader) sends it.
+		err = r.notLeaseholderErrLocked()
 	}
-	if t := r.mu.transferTarget; t != nil {
-		err := &kvpb.NotLeaseholderError{RangeId: uint64(r.rangeID), Replica: r.replicaDescLocked(), Leaseholder: t, Lease: r.mu.lease}
-		r.mu.RUnlock()
-		return err
-	}
-	if !r.leaseValidLocked(r.mu.lease, now) || !r.ownsLeaseLocked(r.mu.lease) {
-		err := r.notLeaseholderErrLocked()
+	if err != nil {
 		r.mu.RUnlock()
 		return err
 	}
