@@ -25,26 +25,36 @@ func lockWaiters(c *servertest.Cluster, nodes int) int {
 	return n
 }
 
+// lockingCluster starts a cluster of nodes with SQL, opens conns
+// connections (connection i to node i%nodes, closed at cleanup) and
+// creates table t (k INT PRIMARY KEY, v INT NOT NULL) filled by insert.
+func lockingCluster(t *testing.T, nodes, conns int, timeout time.Duration, insert string) (*servertest.Cluster, context.Context, []*pgx.Conn) {
+	c := servertest.Start(t, servertest.Config{Nodes: nodes, SQL: true})
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	cns := make([]*pgx.Conn, conns)
+	for i := range cns {
+		cn, err := pgx.Connect(ctx, c.SQLURL(i%nodes))
+		require.NoError(t, err)
+		t.Cleanup(func() { cn.Close(context.Background()) })
+		cns[i] = cn
+	}
+	for _, q := range []string{"CREATE TABLE t (k INT PRIMARY KEY, v INT NOT NULL)", insert} {
+		_, err := cns[0].Exec(ctx, q)
+		require.NoError(t, err, q)
+	}
+	return c, ctx, cns
+}
+
 // TestSQLSelectForUpdateBlocks: T2's SELECT ... FOR UPDATE of a row T1
 // locked waits until T1 commits, then sees T1's write; plain reads are not
 // blocked.
 func TestSQLSelectForUpdateBlocks(t *testing.T) {
 	const nodes = 1
-	c := servertest.Start(t, servertest.Config{Nodes: nodes, SQL: true})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	c1, err := pgx.Connect(ctx, c.SQLURL(0))
-	require.NoError(t, err)
-	defer c1.Close(context.Background())
-	c2, err := pgx.Connect(ctx, c.SQLURL(0))
-	require.NoError(t, err)
-	defer c2.Close(context.Background())
-	for _, q := range []string{"CREATE TABLE t (k INT PRIMARY KEY, v INT NOT NULL)", "INSERT INTO t VALUES (1, 10), (2, 20)"} {
-		_, err := c1.Exec(ctx, q)
-		require.NoError(t, err, q)
-	}
+	c, ctx, cns := lockingCluster(t, nodes, 3, time.Minute, "INSERT INTO t VALUES (1, 10), (2, 20)")
+	c1, c2, c3 := cns[0], cns[1], cns[2]
 
-	_, err = c1.Exec(ctx, "BEGIN")
+	_, err := c1.Exec(ctx, "BEGIN")
 	require.NoError(t, err)
 	var v int
 	require.NoError(t, c1.QueryRow(ctx, "SELECT v FROM t WHERE k = 1 FOR UPDATE").Scan(&v))
@@ -75,9 +85,6 @@ func TestSQLSelectForUpdateBlocks(t *testing.T) {
 	default:
 	}
 	// A plain read on another connection is not blocked.
-	c3, err := pgx.Connect(ctx, c.SQLURL(0))
-	require.NoError(t, err)
-	defer c3.Close(context.Background())
 	require.NoError(t, c3.QueryRow(ctx, "SELECT v FROM t WHERE k = 1").Scan(&v))
 	require.Equal(t, 10, v)
 
@@ -113,25 +120,14 @@ func requireSQLState(t *testing.T, err error, code, what string) *pgconn.PgError
 // once T1 commits the row is lockable with NOWAIT.
 func TestSQLSelectForUpdateNoWait(t *testing.T) {
 	const nodes = 1
-	c := servertest.Start(t, servertest.Config{Nodes: nodes, SQL: true})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	c1, err := pgx.Connect(ctx, c.SQLURL(0))
-	require.NoError(t, err)
-	defer c1.Close(context.Background())
-	c2, err := pgx.Connect(ctx, c.SQLURL(0))
-	require.NoError(t, err)
-	defer c2.Close(context.Background())
-	for _, q := range []string{"CREATE TABLE t (k INT PRIMARY KEY, v INT NOT NULL)", "INSERT INTO t VALUES (1, 10), (2, 20), (3, 30)"} {
-		_, err := c1.Exec(ctx, q)
-		require.NoError(t, err, q)
-	}
+	c, ctx, cns := lockingCluster(t, nodes, 2, time.Minute, "INSERT INTO t VALUES (1, 10), (2, 20), (3, 30)")
+	c1, c2 := cns[0], cns[1]
 	var v int
 	// No conflict: NOWAIT locks like FOR UPDATE.
 	require.NoError(t, c2.QueryRow(ctx, "SELECT v FROM t WHERE k = 1 FOR UPDATE NOWAIT").Scan(&v))
 	require.Equal(t, 10, v)
 
-	_, err = c1.Exec(ctx, "BEGIN")
+	_, err := c1.Exec(ctx, "BEGIN")
 	require.NoError(t, err)
 	require.NoError(t, c1.QueryRow(ctx, "SELECT v FROM t WHERE k = 1 FOR UPDATE").Scan(&v))
 	_, err = c1.Exec(ctx, "UPDATE t SET v = 21 WHERE k = 2")
@@ -277,20 +273,9 @@ func rmwTxn(ctx context.Context, cn *pgx.Conn) error {
 // taken exactly once.
 func TestSQLSelectForUpdateSkipLocked(t *testing.T) {
 	const nodes = 3
-	c := servertest.Start(t, servertest.Config{Nodes: nodes, SQL: true})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	conn := func(i int) *pgx.Conn {
-		cn, err := pgx.Connect(ctx, c.SQLURL(i%nodes))
-		require.NoError(t, err)
-		t.Cleanup(func() { cn.Close(context.Background()) })
-		return cn
-	}
-	c1, c2, c3 := conn(0), conn(1), conn(2)
-	for _, q := range []string{"CREATE TABLE t (k INT PRIMARY KEY, v INT NOT NULL)", "INSERT INTO t VALUES (1, 10), (2, 20), (3, 30), (4, 40), (5, 50)"} {
-		_, err := c1.Exec(ctx, q)
-		require.NoError(t, err, q)
-	}
+	// Connections 0-2 for the first part, 3-6 for the queue's workers.
+	c, ctx, cns := lockingCluster(t, nodes, 7, 2*time.Minute, "INSERT INTO t VALUES (1, 10), (2, 20), (3, 30), (4, 40), (5, 50)")
+	c1, c2, c3 := cns[0], cns[1], cns[2]
 	keys := func(cn *pgx.Conn, q string) []int {
 		rows, err := cn.Query(ctx, q)
 		require.NoError(t, err, q)
@@ -334,7 +319,7 @@ func TestSQLSelectForUpdateSkipLocked(t *testing.T) {
 	taken := make([][]int, workers)
 	errs := make(chan error, workers)
 	for w := 0; w < workers; w++ {
-		cn := conn(w)
+		cn := cns[3+w] // on node w%nodes
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
@@ -401,21 +386,8 @@ func TestSQLSelectForUpdateSkipLocked(t *testing.T) {
 // of a share-locked row fails with 55P03.
 func TestSQLSelectForUpdateShared(t *testing.T) {
 	const nodes = 1
-	c := servertest.Start(t, servertest.Config{Nodes: nodes, SQL: true})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	conns := make([]*pgx.Conn, 4)
-	for i := range conns {
-		cn, err := pgx.Connect(ctx, c.SQLURL(0))
-		require.NoError(t, err)
-		defer cn.Close(context.Background())
-		conns[i] = cn
-	}
-	c1, c2, c3, c4 := conns[0], conns[1], conns[2], conns[3]
-	for _, q := range []string{"CREATE TABLE t (k INT PRIMARY KEY, v INT NOT NULL)", "INSERT INTO t VALUES (1, 10)"} {
-		_, err := c1.Exec(ctx, q)
-		require.NoError(t, err, q)
-	}
+	c, ctx, cns := lockingCluster(t, nodes, 4, time.Minute, "INSERT INTO t VALUES (1, 10)")
+	c1, c2, c3, c4 := cns[0], cns[1], cns[2], cns[3]
 	var v int
 	for _, x := range []struct {
 		cn *pgx.Conn
