@@ -11,7 +11,6 @@ import (
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
 	"github.com/tesseradb/tessera/ranges"
-	"github.com/tesseradb/tessera/ranges/rangetest"
 )
 
 func lockingGet(k string) *kvpb.RequestUnion {
@@ -50,10 +49,7 @@ func replica1(t *testing.T, s *ranges.Store) *ranges.Replica {
 // write-too-old, and at a timestamp above it the waiter sees the value
 // and takes the lock.
 func TestLockingGetWaitsForHolder(t *testing.T) {
-	c := rangetest.New(t, rangetest.Config{Nodes: 1})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	s := c.Nodes[0].Store()
+	c, ctx, s := oneStore(t)
 	require.NoError(t, c.Put(ctx, "k", "v0"))
 	a := newTestTxn(t, s, 1, "k", 1)
 	br, err := a.send(ctx, lockingGet("k"))
@@ -111,10 +107,7 @@ func TestLockingGetWaitsForHolder(t *testing.T) {
 // TestLockReleasedOnAbort: a rollback resolving the lock span releases
 // the lock; the waiting writer then writes.
 func TestLockReleasedOnAbort(t *testing.T) {
-	c := rangetest.New(t, rangetest.Config{Nodes: 1})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	s := c.Nodes[0].Store()
+	c, ctx, s := oneStore(t)
 	require.NoError(t, c.Put(ctx, "k", "v0"))
 	a := newTestTxn(t, s, 1, "k", 1)
 	_, err := a.send(ctx, lockingGet("k"))
@@ -144,10 +137,7 @@ func TestLockReleasedOnAbort(t *testing.T) {
 // committed above the txn's read timestamp fails write-too-old and takes
 // no lock; a plain scan at the same timestamp just reads below it.
 func TestLockingScanAboveNewerValue(t *testing.T) {
-	c := rangetest.New(t, rangetest.Config{Nodes: 1})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	s := c.Nodes[0].Store()
+	c, ctx, s := oneStore(t)
 	require.NoError(t, c.Put(ctx, "a", "1"))
 	x := newTestTxn(t, s, 1, "a", 1)
 	x.txn.GlobalUncertaintyLimit = x.txn.GetReadTimestamp() // no uncertainty: see the write-too-old
@@ -167,10 +157,7 @@ func TestLockingScanAboveNewerValue(t *testing.T) {
 // (the holder is still open: a waiting read would block until the
 // deadline); a NOWAIT read of a free key succeeds and takes its lock.
 func TestLockingReadNoWait(t *testing.T) {
-	c := rangetest.New(t, rangetest.Config{Nodes: 1})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	s := c.Nodes[0].Store()
+	c, ctx, s := oneStore(t)
 	require.NoError(t, c.Put(ctx, "k", "v0"))
 	require.NoError(t, c.Put(ctx, "l", "v1"))
 	a := newTestTxn(t, s, 1, "k", 1)
@@ -203,10 +190,7 @@ func TestLockingReadNoWait(t *testing.T) {
 // intent) without waiting, returns and locks the others; a batch mixing
 // SKIP LOCKED with other requests is refused.
 func TestLockingReadSkipLocked(t *testing.T) {
-	c := rangetest.New(t, rangetest.Config{Nodes: 1})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	s := c.Nodes[0].Store()
+	c, ctx, s := oneStore(t)
 	for _, k := range []string{"j", "k", "l", "m"} {
 		require.NoError(t, c.Put(ctx, k, "v"+k))
 	}
@@ -255,10 +239,7 @@ func TestLockingReadSkipLocked(t *testing.T) {
 // not resolved yet) resolves it and reads the committed value instead of
 // failing with LockNotAvailableError; a live holder still fails it.
 func TestLockingReadNoWaitFinishedHolder(t *testing.T) {
-	c := rangetest.New(t, rangetest.Config{Nodes: 1})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	s := c.Nodes[0].Store()
+	c, ctx, s := oneStore(t)
 	require.NoError(t, c.Put(ctx, "warm", "up"))
 	a := newTestTxn(t, s, 1, "k", 1)
 	require.NoError(t, a.put(ctx, "k", "a"))

@@ -13,6 +13,15 @@ import (
 	"github.com/tesseradb/tessera/ranges/rangetest"
 )
 
+// oneStore starts a one-node cluster and returns it with a 20 s context
+// (cancelled at cleanup) and its store.
+func oneStore(t *testing.T) (*rangetest.Cluster, context.Context, *ranges.Store) {
+	c := rangetest.New(t, rangetest.Config{Nodes: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return c, ctx, c.Nodes[0].Store()
+}
+
 // testTxn is a minimal coordinator for the tests: it sends batches with
 // its txn and adopts the txn the server returns.
 type testTxn struct {
@@ -70,10 +79,7 @@ func getValue(t *testing.T, ctx context.Context, s *ranges.Store, k string) (str
 // TestTxnWriterWaitsForIntentHolder: a writer meeting another live txn's
 // intent of equal priority waits for it (it cannot abort it), then writes.
 func TestTxnWriterWaitsForIntentHolder(t *testing.T) {
-	c := rangetest.New(t, rangetest.Config{Nodes: 1})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	s := c.Nodes[0].Store()
+	c, ctx, s := oneStore(t)
 	require.NoError(t, c.Put(ctx, "warm", "up")) // the lease start is below the txns
 	a := newTestTxn(t, s, 1, "k", 1)
 	require.NoError(t, a.put(ctx, "k", "a"))
@@ -92,10 +98,7 @@ func TestTxnWriterWaitsForIntentHolder(t *testing.T) {
 // TestTxnReaderPushesWriter: a reader above an intent pushes the writer's
 // timestamp instead of waiting; the writer must then refresh to commit.
 func TestTxnReaderPushesWriter(t *testing.T) {
-	c := rangetest.New(t, rangetest.Config{Nodes: 1})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	s := c.Nodes[0].Store()
+	c, ctx, s := oneStore(t)
 	require.NoError(t, c.Put(ctx, "warm", "up"))
 	w := newTestTxn(t, s, 1, "r", 1)
 	require.NoError(t, w.put(ctx, "r", "w"))
@@ -125,10 +128,7 @@ func TestTxnReaderPushesWriter(t *testing.T) {
 // TestTxnDeadlock: two txns each wait for the other's intent; the
 // detector aborts one, the other proceeds and commits.
 func TestTxnDeadlock(t *testing.T) {
-	c := rangetest.New(t, rangetest.Config{Nodes: 1})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	s := c.Nodes[0].Store()
+	c, ctx, s := oneStore(t)
 	require.NoError(t, c.Put(ctx, "warm", "up")) // the lease start is below the txns
 	a := newTestTxn(t, s, 1, "k1", 1)
 	b := newTestTxn(t, s, 2, "k2", 1)
@@ -152,10 +152,7 @@ func TestTxnDeadlock(t *testing.T) {
 // TestTxnDeadlockThree: a three-txn lock cycle; the detector aborts one
 // (the cycle's lowest ID with equal priorities), the others commit.
 func TestTxnDeadlockThree(t *testing.T) {
-	c := rangetest.New(t, rangetest.Config{Nodes: 1})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	s := c.Nodes[0].Store()
+	c, ctx, s := oneStore(t)
 	require.NoError(t, c.Put(ctx, "warm", "up"))
 	txns := []*testTxn{newTestTxn(t, s, 1, "k1", 1), newTestTxn(t, s, 2, "k2", 1), newTestTxn(t, s, 3, "k3", 1)}
 	keys := []string{"k1", "k2", "k3"}
@@ -191,10 +188,7 @@ func TestTxnDeadlockThree(t *testing.T) {
 // heartbeating (record older than the liveness threshold) or never wrote
 // a record are aborted by the next writer, which proceeds.
 func TestTxnExpiredHolderAborted(t *testing.T) {
-	c := rangetest.New(t, rangetest.Config{Nodes: 1})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	s := c.Nodes[0].Store()
+	c, ctx, s := oneStore(t)
 	require.NoError(t, c.Put(ctx, "warm", "up"))
 	past := s.Clock().Now().AddDuration(-int64(10 * time.Second))
 
