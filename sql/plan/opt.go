@@ -19,6 +19,21 @@ func Optimize(n Node) Node {
 func optimize(n Node) Node {
 	switch n := n.(type) {
 	case *Filter:
+		n.Cond = Simplify(n.Cond)
+		var keep []Expr
+		for _, c := range Conjuncts(n.Cond, nil) {
+			if neverTrue(c) {
+				// PostgreSQL's one-time filter: the input never runs
+				return &Values{Cols: n.Columns()}
+			}
+			if b, ok := boolConst(c); !ok || !b {
+				keep = append(keep, c)
+			}
+		}
+		if len(keep) == 0 {
+			return optimize(n.In)
+		}
+		n.Cond = AndAll(keep)
 		if _, isJoin := n.In.(*Join); isJoin {
 			optimizeJoinInputs(n.In)
 			if r, ok := reorderJoins(n); ok {
@@ -47,8 +62,14 @@ func optimize(n Node) Node {
 		return &Filter{In: in, Cond: AndAll(rest)}
 	case *Project:
 		n.In = optimize(n.In)
+		for i, e := range n.Exprs {
+			n.Exprs[i] = Simplify(e)
+		}
 	case *Join:
 		n.L, n.R = optimize(n.L), optimize(n.R)
+		if n.On != nil {
+			n.On = Simplify(n.On)
+		}
 		if n.On != nil && (n.Kind == InnerJoin) {
 			// Push single-side conjuncts of an inner join's ON down.
 			var rest []Expr

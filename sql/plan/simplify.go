@@ -1,0 +1,232 @@
+package plan
+
+import (
+	"github.com/tesseradb/tessera/sql/types"
+)
+
+// Simplify folds what PostgreSQL's planner folds without evaluating
+// anything (eval_const_expressions' NULL rules): a strict operator, cast
+// or function with a NULL constant operand is NULL; AND/OR/NOT, IS [NOT]
+// NULL and IS [NOT] TRUE/FALSE of constants are constants; AND with a
+// FALSE operand is FALSE and OR with a TRUE one TRUE; x IN (...) with a
+// NULL constant x is NULL; CASE drops branches whose condition is a FALSE
+// or NULL constant and COALESCE its NULL constants. The result has e's
+// type. Folding changes no result, only which operands are evaluated: as
+// in PostgreSQL, NULL > 1/0 is NULL, not a division-by-zero error.
+func Simplify(e Expr) Expr {
+	switch x := e.(type) {
+	case *Binary:
+		l, r := Simplify(x.L), Simplify(x.R)
+		if !x.Ov.CalledOnNull && (isNullConst(l) || isNullConst(r)) {
+			return nullOf(x)
+		}
+		if l == x.L && r == x.R {
+			return x
+		}
+		return &Binary{Ov: x.Ov, L: l, R: r}
+	case *Unary:
+		in := Simplify(x.E)
+		if isNullConst(in) {
+			return nullOf(x)
+		}
+		if in == x.E {
+			return x
+		}
+		return &Unary{Ov: x.Ov, E: in}
+	case *Cast:
+		in := Simplify(x.E)
+		if isNullConst(in) {
+			return nullOf(x)
+		}
+		if in == x.E {
+			return x
+		}
+		c := *x
+		c.E = in
+		return &c
+	case *Func:
+		args, changed := simplifyList(x.Args)
+		if !x.Ov.CalledOnNull && x.Ov.Fn != nil {
+			for _, a := range args {
+				if isNullConst(a) {
+					return nullOf(x)
+				}
+			}
+		}
+		if !changed {
+			return x
+		}
+		return &Func{Ov: x.Ov, Args: args}
+	case *Logic:
+		l, r := Simplify(x.L), Simplify(x.R)
+		lb, lok := boolConst(l)
+		rb, rok := boolConst(r)
+		// the dominant value: FALSE for AND, TRUE for OR
+		dom := x.Op == Or
+		switch {
+		case lok && lb == dom && !isNullConst(l), rok && rb == dom && !isNullConst(r):
+			return &Const{D: types.DBool(dom), T: types.Bool}
+		case lok && !isNullConst(l):
+			return r // the neutral value
+		case rok && !isNullConst(r):
+			return l
+		case isNullConst(l) && isNullConst(r):
+			return nullOf(x)
+		}
+		if l == x.L && r == x.R {
+			return x
+		}
+		return &Logic{Op: x.Op, L: l, R: r}
+	case *Not:
+		in := Simplify(x.E)
+		if isNullConst(in) {
+			return nullOf(x)
+		}
+		if b, ok := boolConst(in); ok {
+			return &Const{D: types.DBool(!b), T: types.Bool}
+		}
+		if in == x.E {
+			return x
+		}
+		return &Not{E: in}
+	case *IsNull:
+		in := Simplify(x.E)
+		if c, ok := in.(*Const); ok {
+			return &Const{D: types.DBool(types.IsNull(c.D) != x.Not), T: types.Bool}
+		}
+		if in == x.E {
+			return x
+		}
+		return &IsNull{E: in, Not: x.Not}
+	case *IsBool:
+		in := Simplify(x.E)
+		if c, ok := in.(*Const); ok {
+			b, isBool := c.D.(types.DBool)
+			r := isBool && bool(b) == x.Val
+			if types.IsNull(c.D) || isBool {
+				return &Const{D: types.DBool(r != x.Not), T: types.Bool}
+			}
+		}
+		if in == x.E {
+			return x
+		}
+		return &IsBool{E: in, Val: x.Val, Not: x.Not}
+	case *InList:
+		l := Simplify(x.E)
+		list, changed := simplifyList(x.List)
+		if isNullConst(l) && !x.Cmp.CalledOnNull {
+			return nullOf(x)
+		}
+		if l == x.E && !changed {
+			return x
+		}
+		return &InList{E: l, List: list, Cmp: x.Cmp, Not: x.Not}
+	case *Case:
+		c := &Case{T: x.T}
+		changed := false
+		for _, w := range x.Whens {
+			cond, val := Simplify(w.Cond), Simplify(w.Val)
+			changed = changed || cond != w.Cond || val != w.Val
+			if b, ok := boolConst(cond); ok || isNullConst(cond) {
+				if !b || isNullConst(cond) {
+					changed = true
+					continue // never taken
+				}
+				// always taken: the later branches never are
+				c.Else, changed = val, true
+				goto done
+			}
+			c.Whens = append(c.Whens, When{Cond: cond, Val: val})
+		}
+		if x.Else != nil {
+			c.Else = Simplify(x.Else)
+			changed = changed || c.Else != x.Else
+		}
+	done:
+		if !changed {
+			return x
+		}
+		if len(c.Whens) == 0 {
+			if c.Else == nil {
+				return &Const{D: types.Null, T: x.T}
+			}
+			if c.Else.Type().Equal(x.T) {
+				return c.Else
+			}
+		}
+		return c
+	case *Coalesce:
+		var args []Expr
+		changed := false
+		for _, a := range x.Args {
+			s := Simplify(a)
+			changed = changed || s != a
+			if isNullConst(s) {
+				changed = true
+				continue
+			}
+			args = append(args, s)
+			if _, ok := s.(*Const); ok {
+				break // a non-NULL constant: the rest are never evaluated
+			}
+		}
+		if !changed && len(args) == len(x.Args) {
+			return x
+		}
+		switch len(args) {
+		case 0:
+			return &Const{D: types.Null, T: x.T}
+		case 1:
+			if args[0].Type().Equal(x.T) {
+				return args[0]
+			}
+		}
+		return &Coalesce{Args: args, T: x.T}
+	}
+	return e
+}
+
+func simplifyList(l []Expr) ([]Expr, bool) {
+	var out []Expr
+	for i, a := range l {
+		s := Simplify(a)
+		if s != a && out == nil {
+			out = append(make([]Expr, 0, len(l)), l[:i]...)
+		}
+		if out != nil {
+			out = append(out, s)
+		}
+	}
+	if out == nil {
+		return l, false
+	}
+	return out, true
+}
+
+func isNullConst(e Expr) bool {
+	c, ok := e.(*Const)
+	return ok && types.IsNull(c.D)
+}
+
+// boolConst reports a boolean constant's value; a NULL constant reports
+// (false, true) too, callers that care test isNullConst first.
+func boolConst(e Expr) (bool, bool) {
+	c, ok := e.(*Const)
+	if !ok {
+		return false, false
+	}
+	if types.IsNull(c.D) {
+		return false, true
+	}
+	b, ok := c.D.(types.DBool)
+	return bool(b), ok
+}
+
+func nullOf(e Expr) Expr { return &Const{D: types.Null, T: e.Type()} }
+
+// neverTrue reports whether a filter condition is a FALSE or NULL
+// constant: the filter passes no row, so its input need not run.
+func neverTrue(e Expr) bool {
+	b, ok := boolConst(e)
+	return ok && !b
+}
