@@ -174,13 +174,7 @@ func (env *Env) Eval(e plan.Expr, row Row) (types.Datum, error) {
 		if err != nil {
 			return nil, err
 		}
-		vals := make([]types.Datum, len(e.List))
-		for i, a := range e.List {
-			if vals[i], err = env.Eval(a, row); err != nil {
-				return nil, err
-			}
-		}
-		res, err := sem.AnyAll(env.EvalCtx, e.Cmp, l, vals, false)
+		res, err := env.evalIn(e, l, row)
 		if err != nil {
 			return nil, err
 		}
@@ -407,4 +401,86 @@ func (env *Env) evalSeq(e *plan.SeqFunc, row Row) (types.Datum, error) {
 		return a, nil
 	}
 	return nil, pgerr.New(pgerr.FeatureNotSupported, "%s is not supported", e.Op)
+}
+
+// evalIn is l IN (e.List...) evaluated in PostgreSQL's order, which
+// decides which elements run (and so which errors happen): the parser
+// makes elements that refer to the row's columns separate comparisons
+// OR-ed after one array comparison of all the other elements (when there
+// are at least two of those, else every element is its own comparison),
+// and the OR stops at the first TRUE. NOT IN is the negation (an AND of
+// <> stopping at the first FALSE, the same elements).
+func (env *Env) evalIn(e *plan.InList, l types.Datum, row Row) (types.Datum, error) {
+	isVar := make([]bool, len(e.List))
+	nonVars := 0
+	for i, a := range e.List {
+		isVar[i] = refsRow(a)
+		if !isVar[i] {
+			nonVars++
+		}
+	}
+	vals := make([]types.Datum, 0, len(e.List))
+	if nonVars == len(e.List) || nonVars >= 2 {
+		for i, a := range e.List {
+			if isVar[i] {
+				continue
+			}
+			v, err := env.Eval(a, row)
+			if err != nil {
+				return nil, err
+			}
+			vals = append(vals, v)
+		}
+		if nonVars == len(e.List) {
+			return sem.AnyAll(env.EvalCtx, e.Cmp, l, vals, false)
+		}
+	} else {
+		for i := range isVar {
+			isVar[i] = true // one comparison each, in order
+		}
+	}
+	var res types.Datum = types.DBool(false)
+	if len(vals) > 0 {
+		r, err := sem.AnyAll(env.EvalCtx, e.Cmp, l, vals, false)
+		if err != nil || r == types.DBool(true) {
+			return r, err
+		}
+		res = r
+	}
+	for i, a := range e.List {
+		if !isVar[i] {
+			continue
+		}
+		v, err := env.Eval(a, row)
+		if err != nil {
+			return nil, err
+		}
+		r, err := sem.AnyAll(env.EvalCtx, e.Cmp, l, []types.Datum{v}, false)
+		if err != nil || r == types.DBool(true) {
+			return r, err
+		}
+		if types.IsNull(r) {
+			res = r
+		}
+	}
+	return res, nil
+}
+
+// refsRow reports whether e refers to a column of the current row (a
+// PostgreSQL Var of the query level), directly or through a correlated
+// subquery.
+func refsRow(e plan.Expr) bool {
+	found := false
+	plan.Walk(e, func(x plan.Expr) bool {
+		switch x := x.(type) {
+		case *plan.ColRef:
+			found = true
+		case *plan.Subquery:
+			if x.Correlated {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }

@@ -33,6 +33,7 @@ func optimize(n Node) Node {
 		if len(keep) == 0 {
 			return optimize(n.In)
 		}
+		orderConjuncts(keep)
 		n.Cond = AndAll(keep)
 		if _, isJoin := n.In.(*Join); isJoin {
 			optimizeJoinInputs(n.In)

@@ -1,6 +1,9 @@
 package plan
 
 import (
+	"sort"
+
+	"github.com/tesseradb/tessera/sql/sem"
 	"github.com/tesseradb/tessera/sql/types"
 )
 
@@ -78,6 +81,25 @@ func Simplify(e Expr) Expr {
 		}
 		return &Logic{Op: x.Op, L: l, R: r}
 	case *Not:
+		// PostgreSQL pushes NOT down (negate_clause): De Morgan through
+		// AND/OR, into IS [NOT] NULL/TRUE/FALSE and [NOT] IN, and NOT NOT
+		// x is x; a NULL constant uncovered this way then folds the AND/OR
+		switch y := x.E.(type) {
+		case *Logic:
+			op := And
+			if y.Op == And {
+				op = Or
+			}
+			return Simplify(&Logic{Op: op, L: &Not{E: y.L}, R: &Not{E: y.R}})
+		case *Not:
+			return Simplify(y.E)
+		case *IsNull:
+			return Simplify(&IsNull{E: y.E, Not: !y.Not})
+		case *IsBool:
+			return Simplify(&IsBool{E: y.E, Val: y.Val, Not: !y.Not})
+		case *InList:
+			return Simplify(&InList{E: y.E, List: y.List, Cmp: y.Cmp, Not: !y.Not})
+		}
 		in := Simplify(x.E)
 		if isNullConst(in) {
 			return nullOf(x)
@@ -229,4 +251,63 @@ func nullOf(e Expr) Expr { return &Const{D: types.Null, T: e.Type()} }
 func neverTrue(e Expr) bool {
 	b, ok := boolConst(e)
 	return ok && !b
+}
+
+// orderConjuncts orders a filter's conjuncts as PostgreSQL evaluates
+// them, which decides which conjuncts run for a row (AND stops at the
+// first FALSE) and so which errors happen: conjuncts that refer to no
+// column of the row first (PostgreSQL's one-time gating filter), then the
+// rest by ascending estimated cost (order_qual_clauses), stable.
+func orderConjuncts(cs []Expr) {
+	if len(cs) < 2 {
+		return
+	}
+	cost := make(map[Expr]float64, len(cs))
+	for _, c := range cs {
+		if pseudoConstant(c) {
+			cost[c] = -1
+		} else {
+			cost[c] = qualCost(c)
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cost[cs[i]] < cost[cs[j]] })
+}
+
+// pseudoConstant: no column of the row, no subquery, nothing volatile.
+func pseudoConstant(e Expr) bool {
+	ok := true
+	Walk(e, func(x Expr) bool {
+		switch x := x.(type) {
+		case *ColRef, *Subquery:
+			ok = false
+		case *Func:
+			if x.Ov.Volatility == sem.Volatile {
+				ok = false
+			}
+		}
+		return ok
+	})
+	return ok
+}
+
+// qualCost approximates PostgreSQL's cost_qual_eval: one unit per
+// operator, function or cast call, half a comparison per IN list element,
+// subqueries dear; column references, constants, AND/OR/NOT, IS NULL and
+// CASE itself free.
+func qualCost(e Expr) float64 {
+	var c float64
+	Walk(e, func(x Expr) bool {
+		switch x := x.(type) {
+		case *Binary, *Unary, *Func, *Cast, *NullIf:
+			c++
+		case *InList:
+			c += float64(len(x.List)) * 0.5
+		case *AnyArray:
+			c += 5
+		case *Subquery:
+			c += 1000
+		}
+		return true
+	})
+	return c
 }
