@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"github.com/tesseradb/tessera/sql/pgerr"
 	"github.com/tesseradb/tessera/sql/plan"
@@ -213,12 +213,12 @@ func (env *Env) newSort(n *plan.Sort) (Iter, error) {
 		serr     error
 	)
 	sortBuf := func() error {
-		sort.SliceStable(buf, func(a, b int) bool {
-			c, err := compareRows(buf[a], buf[b], n.Keys, cols)
+		slices.SortStableFunc(buf, func(a, b Row) int {
+			c, err := compareRows(a, b, n.Keys, cols)
 			if err != nil && serr == nil {
 				serr = err
 			}
-			return c < 0
+			return c
 		})
 		return serr
 	}
