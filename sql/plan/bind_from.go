@@ -37,7 +37,11 @@ func (b *Binder) ResolveTable(schema, name string) (*catalog.Descriptor, error) 
 	if id == 0 {
 		return nil, nil
 	}
-	return b.Coll.Get(b.Ctx, id)
+	d, err := b.Coll.Get(b.Ctx, id)
+	if d != nil && d.Kind == catalog.KindType {
+		return nil, err // a type is not a relation
+	}
+	return d, err
 }
 
 func (b *Binder) bindFrom(j *ast.Join, parent *scope) (Node, []Col, error) {

@@ -184,7 +184,7 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 		if !ok {
 			return "", pgerr.New(pgerr.Internal, "column %q has no type", cd.Name.Name.O)
 		}
-		t, err := types.FromPG(pt)
+		t, err := d.b.ResolveType(pt)
 		if err != nil {
 			return "", err
 		}
@@ -221,6 +221,15 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 				col.Default = txt
 			case ast.ColumnOptionAutoIncrement:
 				serial = true
+			case ast.ColumnOptionGenerated:
+				if !o.Stored {
+					return "", pgerr.New(pgerr.Syntax, "syntax error: a generated column must be STORED")
+				}
+				txt, err := restoreExpr(o.Expr)
+				if err != nil {
+					return "", err
+				}
+				col.Generated = txt
 			case ast.ColumnOptionCheck:
 				if err := d.addCheck(desc, "", col.Name, o.Expr); err != nil {
 					return "", err
@@ -314,6 +323,9 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 		desc.NextIndexID++
 	}
 	if _, err := plan.BindChecks(desc, d.b.Eval); err != nil { // names and types are checked now
+		return "", err
+	}
+	if _, err := plan.BindGenerated(desc, d.b.Eval); err != nil {
 		return "", err
 	}
 	for _, fk := range fks {
@@ -1099,7 +1111,7 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 	if !ok {
 		return pgerr.New(pgerr.Internal, "column without type")
 	}
-	t, err := types.FromPG(pt)
+	t, err := d.b.ResolveType(pt)
 	if err != nil {
 		return err
 	}
@@ -1129,6 +1141,8 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 			}
 		case ast.ColumnOptionPrimaryKey, ast.ColumnOptionUniqKey:
 			return pgerr.New(pgerr.FeatureNotSupported, "ADD COLUMN with a key is not supported")
+		case ast.ColumnOptionGenerated:
+			return pgerr.New(pgerr.FeatureNotSupported, "ADD COLUMN ... GENERATED ALWAYS AS is not supported")
 		}
 	}
 	if serial {
@@ -1243,7 +1257,7 @@ func (d *ddl) alterColumn(n *parser.AlterColumnStmt) (string, error) {
 			}
 			col.Nullable = false
 		case a.Type != nil:
-			nt, err := types.FromPG(*a.Type)
+			nt, err := d.b.ResolveType(*a.Type)
 			if err != nil {
 				return "", err
 			}

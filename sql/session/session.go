@@ -160,8 +160,13 @@ type Session struct {
 	user     string
 	database string
 	vars     map[string]string
-	varsGen  uint64 // bumped by every change of vars (VarsGeneration)
-	loc      *time.Location
+	// txnVars holds, for each variable SET in the open transaction block,
+	// its value before the block and whether the last SET was LOCAL: at
+	// the block's end a rollback restores every one, a commit the LOCAL
+	// ones (as PostgreSQL does).
+	txnVars map[string]txnVar
+	varsGen uint64 // bumped by every change of vars (VarsGeneration)
+	loc     *time.Location
 
 	txn     kvtxn.Txn // open transaction block
 	inBlock bool
@@ -241,6 +246,53 @@ func (s *Session) Close() {
 	}
 	s.txnDescs, s.txnDescsOf = nil, nil
 	s.inBlock, s.failed = false, false
+}
+
+type txnVar struct {
+	before string
+	had    bool
+	local  bool
+}
+
+// setVarStmt is SET [LOCAL] / RESET name in or out of a block.
+func (s *Session) setVarStmt(res *result, name, value string, local bool) error {
+	name = strings.ToLower(name)
+	if !s.inBlock {
+		if local {
+			res.notices = append(res.notices, "SET LOCAL can only be used in transaction blocks")
+			return nil
+		}
+		return s.setVar(name, value)
+	}
+	tv, seen := s.txnVars[name]
+	if !seen {
+		tv.before, tv.had = s.vars[name]
+	}
+	if err := s.setVar(name, value); err != nil {
+		return err
+	}
+	tv.local = local
+	if s.txnVars == nil {
+		s.txnVars = map[string]txnVar{}
+	}
+	s.txnVars[name] = tv
+	return nil
+}
+
+// endVars restores the variables set in the block that just ended.
+func (s *Session) endVars(committed bool) {
+	for name, tv := range s.txnVars {
+		if committed && !tv.local {
+			continue
+		}
+		if !tv.had {
+			delete(s.vars, name)
+			s.varsGen++
+			continue
+		}
+		_ = s.setVar(name, tv.before)
+	}
+	s.txnVars = nil
 }
 
 func (s *Session) setVar(name, value string) error {
@@ -796,7 +848,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 		if x.Default {
 			v = defaultVars[strings.ToLower(x.Name)]
 		}
-		return res, true, s.setVar(x.Name, v)
+		return res, true, s.setVarStmt(res, x.Name, v, x.Local)
 	case *parser.ResetStmt:
 		if x.All {
 			for k, v := range defaultVars {
@@ -805,7 +857,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 			s.varsGen++
 			return res, true, nil
 		}
-		return res, true, s.setVar(x.Name, defaultVars[strings.ToLower(x.Name)])
+		return res, true, s.setVarStmt(res, x.Name, defaultVars[strings.ToLower(x.Name)], false)
 	case *parser.ShowStmt:
 		if x.All {
 			res.cols = []conn.Column{{Name: "name", Type: types.String}, {Name: "setting", Type: types.String}}
@@ -1011,10 +1063,12 @@ func (s *Session) endBlock(ctx context.Context, commit bool) error {
 	}
 	s.txnDescs, s.txnDescsOf = nil, nil
 	if txn == nil {
+		s.endVars(commit)
 		return nil
 	}
 	if commit {
 		err := txn.Commit(ctx)
+		s.endVars(err == nil)
 		if err != nil {
 			// The block is over either way (a failed COMMIT reports the
 			// error and ends the block, as in PostgreSQL).
@@ -1024,6 +1078,7 @@ func (s *Session) endBlock(ctx context.Context, commit bool) error {
 		}
 		return err
 	}
+	s.endVars(false)
 	return txn.Rollback(ctx)
 }
 
@@ -1067,6 +1122,12 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 			tag, err = d.dropIndex(x)
 		case *parser.AlterColumnStmt:
 			tag, err = d.alterColumn(x)
+		case *parser.CreateTypeStmt:
+			tag, err = d.createType(x)
+		case *parser.DropTypeStmt:
+			tag, err = d.dropType(x)
+		case *parser.AlterTypeStmt:
+			tag, err = d.alterType(x)
 		default:
 			return nil, pgerr.New(pgerr.FeatureNotSupported, "%s is not supported", x.StatementTag())
 		}

@@ -758,6 +758,18 @@ func (w *Rewriter) Run(from, to int) error {
 					i = next - 1
 					continue
 				}
+			case "generated":
+				// GENERATED ALWAYS AS (expr) STORED: the expression's text, as
+				// for CHECK
+				if w.ColumnTypes && i+4 < to && toks[i+1].Is("always") && toks[i+2].Is("as") && toks[i+3].IsP("(") {
+					if end := matchClose(toks, i+3, to); end > i+4 && end < to {
+						w.emit("GENERATED ALWAYS AS (", t.Pos)
+						w.emit(quoteStr(DDLExprPrefix+w.Src[toks[i+4].Pos:toks[end-1].End]), toks[i+4].Pos)
+						w.emit(")", toks[end].Pos)
+						i = end
+						continue
+					}
+				}
 			case "operator":
 				// OPERATOR(pg_catalog.op) is the operator op
 				if toks[i+1].IsP("(") {
