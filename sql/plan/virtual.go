@@ -320,6 +320,9 @@ func virtualOID(name string) int64 {
 }
 
 // isVirtualSchema reports whether a schema name is one of the virtual ones.
+// isTemp reports whether schema id is a session's temporary schema.
+func (s *vsnap) isTemp(id catalog.ID) bool { return strings.HasPrefix(s.schemaOf[id], "pg_temp_") }
+
 func isVirtualSchema(s string) bool { return s == "pg_catalog" || s == "information_schema" }
 
 // lookupVirtual finds a virtual table by (schema, name); an unqualified
@@ -430,6 +433,9 @@ func virtualTableDefs() map[string]*vtable {
 				n := len(s.columnsOf(d))
 				row(int64(d.ID), d.Name, int64(d.SchemaID), am, relkind(d), n, len(relIndexes(d)) > 0)
 				rows[len(rows)-1][17] = dI(int64(len(d.Checks))) // relchecks
+				if s.isTemp(d.SchemaID) {
+					rows[len(rows)-1][14] = dS("t") // relpersistence
+				}
 				// PostgreSQL's foreign keys are triggers on both tables:
 				// psql shows the FK sections only when this is set
 				rows[len(rows)-1][19] = dB(len(d.ForeignKeys)+len(d.ReferencedBy) > 0) // relhastriggers
@@ -770,6 +776,8 @@ func virtualTableDefs() map[string]*vtable {
 				tt, ins := "BASE TABLE", "YES"
 				if d.Kind == catalog.KindView {
 					tt, ins = "VIEW", "NO"
+				} else if s.isTemp(d.SchemaID) {
+					tt = "LOCAL TEMPORARY"
 				}
 				rows = append(rows, []types.Datum{dS(s.database()), dS(s.schemaOf[d.SchemaID]), dS(d.Name), dS(tt),
 					types.Null, types.Null, types.Null, types.Null, types.Null, dS(ins), dS("NO"), types.Null})

@@ -25,6 +25,8 @@ type ddl struct {
 	coll *catalog.Collection
 	env  *exec.Env
 	st   *parser.Statement
+	sess *Session // for temporary tables (nil in internal uses)
+	stc  *stmtCtx // the statement's context, likewise
 	// notices collected for the client.
 	notices []string
 	// online: the statement runs in an implicit transaction, so CREATE
@@ -40,7 +42,7 @@ type ddl struct {
 // newTableDesc starts the descriptor of the table n creates: its schema,
 // name and a new ID. skip: it exists and IF NOT EXISTS was given.
 func (d *ddl) newTableDesc(n *ast.CreateTableStmt) (desc *catalog.Descriptor, skip bool, err error) {
-	schema, err := d.schemaOf(n.Table)
+	schema, err := d.createSchemaOf(n.Table)
 	if err != nil {
 		return nil, false, err
 	}
@@ -52,6 +54,7 @@ func (d *ddl) newTableDesc(n *ast.CreateTableStmt) (desc *catalog.Descriptor, sk
 	if err != nil {
 		return nil, false, err
 	}
+	d.noteOnCommit(id)
 	return &catalog.Descriptor{ID: id, Kind: catalog.KindTable, Name: name, ParentID: d.b.DB, SchemaID: schema, NextIndexID: 2}, false, nil
 }
 
@@ -1400,7 +1403,7 @@ func (d *ddl) createTableAs(n *ast.CreateTableStmt) (string, error) {
 	if len(n.Cols) > 0 || len(n.Constraints) > 0 {
 		return "", pgerr.New(pgerr.FeatureNotSupported, "CREATE TABLE AS with a column list is not supported")
 	}
-	schema, err := d.schemaOf(n.Table)
+	schema, err := d.createSchemaOf(n.Table)
 	if err != nil {
 		return "", err
 	}
@@ -1418,6 +1421,7 @@ func (d *ddl) createTableAs(n *ast.CreateTableStmt) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	d.noteOnCommit(id)
 	desc := &catalog.Descriptor{ID: id, Kind: catalog.KindTable, Name: name, ParentID: d.b.DB, SchemaID: schema, NextIndexID: 2}
 	var visible []int
 	for i, c := range node.Columns() {

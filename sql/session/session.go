@@ -165,8 +165,13 @@ type Session struct {
 	// the block's end a rollback restores every one, a commit the LOCAL
 	// ones (as PostgreSQL does).
 	txnVars map[string]txnVar
-	varsGen uint64 // bumped by every change of vars (VarsGeneration)
-	loc     *time.Location
+	// tempName is the session's schema of temporary tables (made by its
+	// first CREATE TEMP TABLE, dropped with them by Close); onCommit the
+	// ON COMMIT DROP / DELETE ROWS actions of its temporary tables.
+	tempName string
+	onCommit map[catalog.ID]string
+	varsGen  uint64 // bumped by every change of vars (VarsGeneration)
+	loc      *time.Location
 
 	txn     kvtxn.Txn // open transaction block
 	inBlock bool
@@ -238,12 +243,14 @@ func (s *Session) Cancel() {
 	}
 }
 
-// Close rolls back an open transaction.
+// Close rolls back an open transaction and drops the session's
+// temporary tables.
 func (s *Session) Close() {
 	if s.txn != nil {
 		_ = s.txn.Rollback(context.Background())
 		s.txn = nil
 	}
+	s.dropTemp()
 	s.txnDescs, s.txnDescsOf = nil, nil
 	s.inBlock, s.failed = false, false
 }
@@ -342,6 +349,10 @@ type stmtCtx struct {
 	coll *catalog.Collection
 	dbID catalog.ID
 	sch  catalog.ID
+	// tempName is the session's temporary schema (pg_temp_…, "" before
+	// its first temporary table); tempSch its ID if it exists.
+	tempName string
+	tempSch  catalog.ID
 }
 
 func (s *Session) newStmtCtx(ctx context.Context, txn kvtxn.Txn) (*stmtCtx, error) {
@@ -353,7 +364,7 @@ func (s *Session) newStmtCtx(ctx context.Context, txn kvtxn.Txn) (*stmtCtx, erro
 	if err != nil {
 		return nil, err
 	}
-	return &stmtCtx{ctx: ctx, txn: txn, coll: coll}, nil
+	return &stmtCtx{ctx: ctx, txn: txn, coll: coll, tempName: s.tempName}, nil
 }
 
 // blockDescs returns the descriptor overlay of the block's transaction
@@ -376,6 +387,11 @@ func (st *stmtCtx) resolveDB(name string) error {
 		return err
 	}
 	st.dbID, st.sch = id, sch
+	if st.tempName != "" {
+		if st.tempSch, err = st.coll.LookupID(st.ctx, id, 0, st.tempName); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -400,7 +416,7 @@ func (s *Session) implicit(ctx context.Context, f func(st *stmtCtx) error) error
 			if !coll.Verified() {
 				txn = &genTxn{Txn: txn, coll: coll}
 			}
-			st = &stmtCtx{ctx: ctx, txn: txn, coll: coll}
+			st = &stmtCtx{ctx: ctx, txn: txn, coll: coll, tempName: s.tempName}
 			err = runGuarded(txn, ctx, func() error {
 				e := f(st)
 				if e != nil && !coll.Verified() {
@@ -670,6 +686,9 @@ func (s *Session) inTxn(ctx context.Context, f func(st *stmtCtx) (*result, error
 		if ctx.Err() != nil && pgerr.Code(err) == "" {
 			return nil, pgerr.New(pgerr.QueryCanceled, "canceling statement due to user request")
 		}
+		return nil, err
+	}
+	if err := s.afterCommit(ctx); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -1073,10 +1092,12 @@ func (s *Session) endBlock(ctx context.Context, commit bool) error {
 			// The block is over either way (a failed COMMIT reports the
 			// error and ends the block, as in PostgreSQL).
 			_ = txn.Rollback(ctx)
-		} else if descs != nil {
+			return err
+		}
+		if descs != nil {
 			descs.Committed(s.eng.cache)
 		}
-		return err
+		return s.afterCommit(ctx)
 	}
 	s.endVars(false)
 	return txn.Rollback(ctx)
@@ -1098,7 +1119,7 @@ func columnsOf(cols []plan.Col) []conn.Column {
 }
 
 func (s *Session) binder(st *stmtCtx, stmt *parser.Statement, paramTypes []*types.T) *plan.Binder {
-	return &plan.Binder{Ctx: st.ctx, Coll: st.coll, DB: st.dbID, Schema: st.sch, Stmt: stmt, Eval: s.evalCtx(),
+	return &plan.Binder{Ctx: st.ctx, Coll: st.coll, DB: st.dbID, Schema: st.sch, TempSchema: st.tempSch, Stmt: stmt, Eval: s.evalCtx(),
 		Params: append([]*types.T(nil), paramTypes...), NumParams: stmt.NumParams}
 }
 
@@ -1112,7 +1133,7 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 	defer env.Close() // results are buffered: the statement's temp files go now
 	b := s.binder(st, stmt, s.curParamTypes)
 	if stmt.Ext != nil {
-		d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt, online: s.onlineDDL()}
+		d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt, online: s.onlineDDL(), sess: s, stc: st}
 		var tag string
 		var err error
 		switch x := stmt.Ext.(type) {
@@ -1140,7 +1161,7 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 }
 
 func (s *Session) executeAST(st *stmtCtx, b *plan.Binder, env *exec.Env, stmt *parser.Statement, n ast.StmtNode) (*result, error) {
-	d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt, online: s.onlineDDL()}
+	d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt, online: s.onlineDDL(), sess: s, stc: st}
 	ddlRes := func(tag string, err error) (*result, error) {
 		if err != nil {
 			return nil, err
