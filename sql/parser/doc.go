@@ -41,6 +41,9 @@
 //     names (the words are cut); CREATE TEMP/TEMPORARY/UNLOGGED TABLE is
 //     read as CREATE TABLE (ON COMMIT ... cut), WITH q AS [NOT]
 //     MATERIALIZED drops the hint, COMMENT ON is CommentStmt (a no-op);
+//     CREATE TYPE ... AS ENUM, DROP TYPE and ALTER TYPE ... ADD VALUE /
+//     RENAME VALUE are CreateTypeStmt, DropTypeStmt and AlterTypeStmt;
+//     GENERATED ALWAYS AS (expr) STORED keeps expr's text (DDLExprPrefix);
 //   - LikeOptions: the INCLUDING/EXCLUDING options of CREATE TABLE t (LIKE
 //     s ...), cut from the text (the grammar keeps only the source table);
 //   - AsOf: a query's AS OF SYSTEM TIME expr (after FROM, top level

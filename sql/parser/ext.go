@@ -308,6 +308,26 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 	case "vacuum", "analyze", "analyse":
 		n, err = c.vacuum()
 	case "drop":
+		if a+1 < b && toks[a+1].Is("type") {
+			c.i += 2
+			s := &DropTypeStmt{}
+			s.IfExists = c.accept("if", "exists")
+			for {
+				sch, nm, e := c.qualName()
+				if e != nil {
+					return nil, true, e
+				}
+				s.Names = append(s.Names, [2]string{sch, nm})
+				if !c.acceptP(",") {
+					break
+				}
+			}
+			s.Cascade = c.accept("cascade")
+			if !s.Cascade {
+				c.accept("restrict")
+			}
+			return s, true, c.end()
+		}
 		if a+1 < b && toks[a+1].Is("index") {
 			c.i += 2
 			s := &DropIndexStmt{}
@@ -330,7 +350,17 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		return nil, false, nil
 	case "truncate":
 		n, err = c.truncate()
+	case "create":
+		if a+1 < b && toks[a+1].Is("type") {
+			n, err = c.createType()
+			break
+		}
+		return nil, false, nil
 	case "alter":
+		if a+1 < b && toks[a+1].Is("type") {
+			n, err = c.alterType()
+			break
+		}
 		if s, ok, e := c.rangeAdmin(); ok || e != nil {
 			return s, true, e
 		}
@@ -783,6 +813,93 @@ func (c *cursor) splitAt() (ExtStmt, bool, error) {
 	}
 	s, err := c.splitValues(sch, tbl)
 	return s, true, err
+}
+
+// createType reads CREATE TYPE name AS ENUM ('label', ...); other forms
+// of CREATE TYPE are not supported.
+func (c *cursor) createType() (ExtStmt, error) {
+	c.i += 2
+	s := &CreateTypeStmt{}
+	var err error
+	if s.Schema, s.Name, err = c.qualName(); err != nil {
+		return nil, err
+	}
+	if !c.accept("as") {
+		return nil, c.errHere()
+	}
+	if !c.accept("enum") {
+		return nil, errorAt(c.sql, c.peek().Pos, CodeFeatureNotSupported, "only CREATE TYPE ... AS ENUM is supported")
+	}
+	if !c.acceptP("(") {
+		return nil, c.errHere()
+	}
+	if c.acceptP(")") {
+		return s, c.end()
+	}
+	for {
+		t := c.peek()
+		if t.Kind != pgdialect.String {
+			return nil, c.errHere()
+		}
+		c.i++
+		s.Labels = append(s.Labels, t.Val)
+		if c.acceptP(")") {
+			break
+		}
+		if !c.acceptP(",") {
+			return nil, c.errHere()
+		}
+	}
+	return s, c.end()
+}
+
+// alterType reads ALTER TYPE name ADD VALUE [IF NOT EXISTS] 'label'
+// [{BEFORE | AFTER} 'label'] and ALTER TYPE name RENAME VALUE 'a' TO 'b'.
+func (c *cursor) alterType() (ExtStmt, error) {
+	c.i += 2
+	s := &AlterTypeStmt{}
+	var err error
+	if s.Schema, s.Name, err = c.qualName(); err != nil {
+		return nil, err
+	}
+	str := func() (string, error) {
+		t := c.peek()
+		if t.Kind != pgdialect.String {
+			return "", c.errHere()
+		}
+		c.i++
+		return t.Val, nil
+	}
+	switch {
+	case c.accept("add", "value"):
+		s.IfNotExists = c.accept("if", "not", "exists")
+		if s.Label, err = str(); err != nil {
+			return nil, err
+		}
+		switch {
+		case c.accept("before"):
+			s.Before = true
+			s.Neighbor, err = str()
+		case c.accept("after"):
+			s.Neighbor, err = str()
+		}
+		if err != nil {
+			return nil, err
+		}
+	case c.accept("rename", "value"):
+		if s.Rename, err = str(); err != nil {
+			return nil, err
+		}
+		if !c.accept("to") {
+			return nil, c.errHere()
+		}
+		if s.Label, err = str(); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, errorAt(c.sql, c.peek().Pos, CodeFeatureNotSupported, "only ALTER TYPE ... ADD VALUE and RENAME VALUE are supported")
+	}
+	return s, c.end()
 }
 
 // truncate reads TRUNCATE [TABLE] [ONLY] name [*] [, ...]

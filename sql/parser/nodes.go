@@ -208,6 +208,40 @@ type DropIndexStmt struct {
 // StatementTag implements ExtStmt.
 func (*DropIndexStmt) StatementTag() string { return "DROP INDEX" }
 
+// CreateTypeStmt is CREATE TYPE name AS ENUM (labels).
+type CreateTypeStmt struct {
+	Schema, Name string
+	Labels       []string
+}
+
+// StatementTag implements ExtStmt.
+func (*CreateTypeStmt) StatementTag() string { return "CREATE TYPE" }
+
+// DropTypeStmt is DROP TYPE [IF EXISTS] names [CASCADE | RESTRICT].
+type DropTypeStmt struct {
+	Names    [][2]string // {schema, name}
+	IfExists bool
+	Cascade  bool
+}
+
+// StatementTag implements ExtStmt.
+func (*DropTypeStmt) StatementTag() string { return "DROP TYPE" }
+
+// AlterTypeStmt is ALTER TYPE name ADD VALUE [IF NOT EXISTS] Label
+// [{BEFORE | AFTER} Neighbor], or, with Rename set, ALTER TYPE name RENAME
+// VALUE Rename TO Label.
+type AlterTypeStmt struct {
+	Schema, Name string
+	Label        string
+	IfNotExists  bool
+	Neighbor     string
+	Before       bool
+	Rename       string
+}
+
+// StatementTag implements ExtStmt.
+func (*AlterTypeStmt) StatementTag() string { return "ALTER TYPE" }
+
 // TruncateStmt is TRUNCATE [TABLE] names [RESTART IDENTITY] [CASCADE].
 type TruncateStmt struct {
 	Tables          [][2]string // {schema, name}

@@ -70,6 +70,10 @@ type Statement struct {
 	// USING method, INCLUDE, a name chosen by PostgreSQL's rule); nil for
 	// other statements.
 	Index *IndexExtras
+	// Temp marks CREATE TEMP/TEMPORARY TABLE; OnCommit is its ON COMMIT
+	// action ("preserve", "delete" or "drop"; "" when none was given).
+	Temp     bool
+	OnCommit string
 	// Identity marks the GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY columns
 	// ("always" or "by default"); their tree carries AUTO_INCREMENT.
 	Identity map[*ast.ColumnDef]string

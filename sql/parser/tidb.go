@@ -159,14 +159,15 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 		}
 	}
 	if first.Is("create") {
-		// CREATE [GLOBAL|LOCAL] {TEMP|TEMPORARY|UNLOGGED} TABLE: an
-		// ordinary table (it outlives the session); ON COMMIT PRESERVE
-		// ROWS / DELETE ROWS / DROP is dropped with it
+		// CREATE [GLOBAL|LOCAL] {TEMP|TEMPORARY|UNLOGGED} TABLE: the words
+		// are cut; Temp marks a temporary table and OnCommit keeps its ON
+		// COMMIT PRESERVE ROWS / DELETE ROWS / DROP (cut too)
 		j := a + 1
 		if toks[j].Is("global") || toks[j].Is("local") {
 			j++
 		}
 		if (toks[j].Is("temp") || toks[j].Is("temporary") || toks[j].Is("unlogged")) && toks[j+1].Is("table") {
+			st.Temp = !toks[j].Is("unlogged")
 			wk.w.Skip = setSkip(wk.w.Skip, a+1, j+1)
 			for k := j + 2; k+2 < mainEnd; k++ {
 				if toks[k].Is("on") && toks[k+1].Is("commit") {
@@ -174,6 +175,7 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 					if toks[k+2].Is("preserve") || toks[k+2].Is("delete") {
 						e = k + 4
 					}
+					st.OnCommit = toks[k+2].Val
 					wk.w.Skip = setSkip(wk.w.Skip, k, e)
 					break
 				}

@@ -32,8 +32,11 @@ type Binder struct {
 	Coll     *catalog.Collection
 	DB       catalog.ID
 	Schema   catalog.ID
-	Stmt     *parser.Statement
-	Eval     *sem.EvalContext
+	// TempSchema is the session's temporary schema (0 if none): an
+	// unqualified name is looked up there first, and pg_temp names it.
+	TempSchema catalog.ID
+	Stmt       *parser.Statement
+	Eval       *sem.EvalContext
 	// Params are the parameter types (given by the client or inferred);
 	// nil entries are not yet known.
 	Params    []*types.T

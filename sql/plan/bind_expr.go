@@ -408,7 +408,7 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 				}
 			}
 		}
-		t, err := types.FromPG(pt)
+		t, err := b.ResolveType(pt)
 		if err != nil {
 			return nil, err
 		}

@@ -14,6 +14,20 @@ import (
 // ResolveTable finds a table, view or sequence by (schema, name).
 func (b *Binder) ResolveTable(schema, name string) (*catalog.Descriptor, error) {
 	sch := b.Schema
+	if schema == "pg_temp" {
+		if b.TempSchema == 0 {
+			return nil, nil
+		}
+		schema, sch = "", b.TempSchema
+	} else if schema == "" && b.TempSchema != 0 {
+		id, err := b.Coll.LookupID(b.Ctx, b.DB, b.TempSchema, name)
+		if err != nil {
+			return nil, err
+		}
+		if id != 0 {
+			return b.Coll.Get(b.Ctx, id)
+		}
+	}
 	if isVirtualSchema(schema) {
 		if full, vt := lookupVirtual(schema, name); vt != nil {
 			return nil, errVirtualWrite(full)
@@ -37,7 +51,11 @@ func (b *Binder) ResolveTable(schema, name string) (*catalog.Descriptor, error) 
 	if id == 0 {
 		return nil, nil
 	}
-	return b.Coll.Get(b.Ctx, id)
+	d, err := b.Coll.Get(b.Ctx, id)
+	if d != nil && d.Kind == catalog.KindType {
+		return nil, err // a type is not a relation
+	}
+	return d, err
 }
 
 func (b *Binder) bindFrom(j *ast.Join, parent *scope) (Node, []Col, error) {

@@ -25,6 +25,8 @@ type ddl struct {
 	coll *catalog.Collection
 	env  *exec.Env
 	st   *parser.Statement
+	sess *Session // for temporary tables (nil in internal uses)
+	stc  *stmtCtx // the statement's context, likewise
 	// notices collected for the client.
 	notices []string
 	// online: the statement runs in an implicit transaction, so CREATE
@@ -40,7 +42,7 @@ type ddl struct {
 // newTableDesc starts the descriptor of the table n creates: its schema,
 // name and a new ID. skip: it exists and IF NOT EXISTS was given.
 func (d *ddl) newTableDesc(n *ast.CreateTableStmt) (desc *catalog.Descriptor, skip bool, err error) {
-	schema, err := d.schemaOf(n.Table)
+	schema, err := d.createSchemaOf(n.Table)
 	if err != nil {
 		return nil, false, err
 	}
@@ -52,6 +54,7 @@ func (d *ddl) newTableDesc(n *ast.CreateTableStmt) (desc *catalog.Descriptor, sk
 	if err != nil {
 		return nil, false, err
 	}
+	d.noteOnCommit(id)
 	return &catalog.Descriptor{ID: id, Kind: catalog.KindTable, Name: name, ParentID: d.b.DB, SchemaID: schema, NextIndexID: 2}, false, nil
 }
 
@@ -184,7 +187,7 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 		if !ok {
 			return "", pgerr.New(pgerr.Internal, "column %q has no type", cd.Name.Name.O)
 		}
-		t, err := types.FromPG(pt)
+		t, err := d.b.ResolveType(pt)
 		if err != nil {
 			return "", err
 		}
@@ -221,6 +224,15 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 				col.Default = txt
 			case ast.ColumnOptionAutoIncrement:
 				serial = true
+			case ast.ColumnOptionGenerated:
+				if !o.Stored {
+					return "", pgerr.New(pgerr.Syntax, "syntax error: a generated column must be STORED")
+				}
+				txt, err := restoreExpr(o.Expr)
+				if err != nil {
+					return "", err
+				}
+				col.Generated = txt
 			case ast.ColumnOptionCheck:
 				if err := d.addCheck(desc, "", col.Name, o.Expr); err != nil {
 					return "", err
@@ -314,6 +326,9 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 		desc.NextIndexID++
 	}
 	if _, err := plan.BindChecks(desc, d.b.Eval); err != nil { // names and types are checked now
+		return "", err
+	}
+	if _, err := plan.BindGenerated(desc, d.b.Eval); err != nil {
 		return "", err
 	}
 	for _, fk := range fks {
@@ -1099,7 +1114,7 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 	if !ok {
 		return pgerr.New(pgerr.Internal, "column without type")
 	}
-	t, err := types.FromPG(pt)
+	t, err := d.b.ResolveType(pt)
 	if err != nil {
 		return err
 	}
@@ -1129,6 +1144,8 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 			}
 		case ast.ColumnOptionPrimaryKey, ast.ColumnOptionUniqKey:
 			return pgerr.New(pgerr.FeatureNotSupported, "ADD COLUMN with a key is not supported")
+		case ast.ColumnOptionGenerated:
+			return pgerr.New(pgerr.FeatureNotSupported, "ADD COLUMN ... GENERATED ALWAYS AS is not supported")
 		}
 	}
 	if serial {
@@ -1243,7 +1260,7 @@ func (d *ddl) alterColumn(n *parser.AlterColumnStmt) (string, error) {
 			}
 			col.Nullable = false
 		case a.Type != nil:
-			nt, err := types.FromPG(*a.Type)
+			nt, err := d.b.ResolveType(*a.Type)
 			if err != nil {
 				return "", err
 			}
@@ -1386,7 +1403,7 @@ func (d *ddl) createTableAs(n *ast.CreateTableStmt) (string, error) {
 	if len(n.Cols) > 0 || len(n.Constraints) > 0 {
 		return "", pgerr.New(pgerr.FeatureNotSupported, "CREATE TABLE AS with a column list is not supported")
 	}
-	schema, err := d.schemaOf(n.Table)
+	schema, err := d.createSchemaOf(n.Table)
 	if err != nil {
 		return "", err
 	}
@@ -1404,6 +1421,7 @@ func (d *ddl) createTableAs(n *ast.CreateTableStmt) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	d.noteOnCommit(id)
 	desc := &catalog.Descriptor{ID: id, Kind: catalog.KindTable, Name: name, ParentID: d.b.DB, SchemaID: schema, NextIndexID: 2}
 	var visible []int
 	for i, c := range node.Columns() {
