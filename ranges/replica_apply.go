@@ -2,6 +2,7 @@ package ranges
 
 import (
 	"fmt"
+	"sync"
 
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
@@ -457,32 +458,58 @@ func (r *Replica) destroy(reason string) {
 	// Clear and tombstone BEFORE unmapping: until then the destroyed
 	// replica stays in the map, so no new replica is created over state
 	// that is about to be wiped.
-	if err := clearReplicaState(r.store.eng, r.rangeID, desc, next); err != nil {
+	if err := clearReplicaState(r.store.eng, &r.store.exciseMu, r.rangeID, desc, next); err != nil {
 		r.store.log.Error("ranges: clearing removed replica", "range", r.rangeID, "err", err)
 	}
 	r.store.removeReplica(r)
 }
 
 // clearReplicaState removes a replica's state and data (desc may be nil
-// for an uninitialized replica) and leaves a tombstone, in one synced
-// batch.
-func clearReplicaState(eng storage.Engine, rangeID kvpb.RangeID, desc *kvpb.RangeDescriptor, nextReplicaID uint64) error {
+// for an uninitialized replica) and leaves a tombstone, in one durable
+// ingestion: a small table clears the range-local spans (ClearRange) and
+// holds the tombstone, and the user data span is excised (its tables
+// become virtual ones without it, instead of being rewritten by a
+// compaction under a ClearRange). exciseMu is the store's (see
+// Store.exciseMu).
+func clearReplicaState(eng storage.Engine, exciseMu *sync.RWMutex, rangeID kvpb.RangeID, desc *kvpb.RangeDescriptor, nextReplicaID uint64) error {
 	id := uint64(rangeID)
-	b := eng.NewBatch()
-	defer b.Close()
-	err := b.ClearRange(rangekeys.ReplicatedPrefix(id), rangekeys.ReplicatedEnd(id))
-	if err == nil {
-		err = b.ClearRange(rangekeys.UnreplicatedPrefix(id), rangekeys.UnreplicatedEnd(id))
+	spans := [][2][]byte{
+		{rangekeys.ReplicatedPrefix(id), rangekeys.ReplicatedEnd(id)},
+		{rangekeys.UnreplicatedPrefix(id), rangekeys.UnreplicatedEnd(id)},
 	}
-	if err == nil && desc != nil {
-		start, end := rangekeys.UserSpan(desc.GetStartKey(), desc.GetEndKey())
-		err = storage.ClearMVCCRange(b, start, end)
+	var start, end []byte
+	if desc != nil {
+		start, end = rangekeys.UserSpan(desc.GetStartKey(), desc.GetEndKey())
+		spans = append(spans, [2][]byte{storage.LockTableKey(start), storage.LockTableKey(end)})
+	}
+	w, err := eng.NewSSTWriter(fmt.Sprintf("gc-r%d", id))
+	if err != nil {
+		return err
+	}
+	for _, sp := range mergeSpans(spans) {
+		if err == nil {
+			err = w.ClearRange(sp[0], sp[1])
+		}
 	}
 	if err == nil {
-		err = putProto(b, rangekeys.TombstoneKey(id), &rangepb.ReplicaTombstone{NextReplicaId: nextReplicaID})
+		err = putProto(w, rangekeys.TombstoneKey(id), &rangepb.ReplicaTombstone{NextReplicaId: nextReplicaID})
 	}
 	if err == nil {
-		err = b.Commit(true)
+		err = w.Finish()
+	}
+	if err != nil {
+		w.Abort()
+		return err
+	}
+	exciseMu.Lock()
+	if desc != nil {
+		err = eng.IngestSSTsExcising([]string{w.Path()}, start, end)
+	} else {
+		err = eng.IngestSSTs([]string{w.Path()})
+	}
+	exciseMu.Unlock()
+	if err != nil {
+		w.Abort()
 	}
 	return err
 }

@@ -128,6 +128,11 @@ func (r *Replica) stepAndReady(tick bool) (raft.Ready, bool) {
 	r.updateLeaderLocked()
 	r.checkSteppedSnapshotsLocked()
 	if !rn.HasReady() {
+		// Raft accepts a MsgSnap with a Ready holding it: one stepped
+		// without a Ready was dropped (stale term, already applied), so
+		// decline it now rather than leave its sender waiting for a
+		// later Ready (up to its stream's timeout on a quiet range).
+		r.checkSnapshotConsumedLocked(nil)
 		return raft.Ready{}, false
 	}
 	rd := rn.Ready()

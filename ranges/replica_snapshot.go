@@ -27,12 +27,14 @@ import (
 // that same engine snapshot, so data and metadata always agree.
 
 // incomingSnapshot is a received snapshot waiting for raft to accept its
-// MsgSnap: its data staged in finished sstables (each clearing its span
-// before adding the snapshot's keys), ingested when raft applies it.
+// MsgSnap: its data staged in finished sstables, ingested when raft
+// applies it, atomically with the removal of the replica's previous
+// state (the excise span, plus the ClearRanges the tables hold).
 type incomingSnapshot struct {
 	index   uint64
 	eng     storage.Engine
 	ssts    []string
+	excise  [2][]byte
 	desc    *kvpb.RangeDescriptor
 	done    chan error
 	stepped bool
@@ -49,26 +51,47 @@ func (in *incomingSnapshot) discard() {
 // snapshotStager streams a received snapshot into one sstable per
 // disjoint span to clear (the snapshot's spans, and those of the
 // replica's previous descriptor), so the data is written once, outside
-// the store's Raft loop, and applied by an atomic ingestion.
+// the store's Raft loop, and applied by an atomic ingestion. The span
+// holding the new descriptor's user data (the bulk of a snapshot, and of
+// the replica's previous data) is excised by the ingestion: the tables
+// that overlap it become virtual instead of being rewritten by a
+// compaction, as a ClearRange would make them. The other spans (range
+// state, txn records, locks: small) are cleared by a ClearRange in their
+// table.
 type snapshotStager struct {
 	spans   [][2][]byte // sorted, disjoint, user keys
 	writers []*storage.SSTWriter
+	excise  int // index of the span the ingestion excises
 	last    int // the span of the previous put (keys arrive in order)
 }
 
+// newSnapshotStager stages a snapshot of descs[0]; descs[1:] are the
+// replica's previous descriptors (their spans are cleared too).
 func newSnapshotStager(eng storage.Engine, rangeID kvpb.RangeID, descs ...*kvpb.RangeDescriptor) (*snapshotStager, error) {
 	var all [][2][]byte
 	for _, d := range descs {
 		all = append(all, snapshotSpans(d)...)
 	}
-	st := &snapshotStager{spans: mergeSpans(all)}
-	for _, sp := range st.spans {
+	st := &snapshotStager{spans: mergeSpans(all), excise: -1}
+	userStart, _ := rangekeys.UserSpan(descs[0].GetStartKey(), descs[0].GetEndKey())
+	for i, sp := range st.spans {
+		if bytes.Compare(userStart, sp[0]) >= 0 && bytes.Compare(userStart, sp[1]) < 0 {
+			st.excise = i
+		}
+	}
+	if st.excise < 0 {
+		return nil, fmt.Errorf("ranges: r%d: snapshot spans miss the user span", rangeID)
+	}
+	for i, sp := range st.spans {
 		w, err := eng.NewSSTWriter(fmt.Sprintf("snap-r%d", rangeID))
 		if err != nil {
 			st.abort()
 			return nil, err
 		}
 		st.writers = append(st.writers, w)
+		if i == st.excise {
+			continue
+		}
 		if err := w.ClearRange(sp[0], sp[1]); err != nil {
 			st.abort()
 			return nil, err
@@ -111,17 +134,23 @@ func (st *snapshotStager) put(uk, ek, v []byte) error {
 	return fmt.Errorf("ranges: snapshot key %q outside the spans it clears", ek)
 }
 
-// finish completes (and syncs) every table and returns their paths.
-func (st *snapshotStager) finish() ([]string, error) {
+// finish completes (and syncs) every table and returns their paths
+// (without the excised span's table if it is empty) and the span to
+// excise.
+func (st *snapshotStager) finish() ([]string, [2][]byte, error) {
 	var paths []string
-	for _, w := range st.writers {
+	for i, w := range st.writers {
 		if err := w.Finish(); err != nil {
 			st.abort()
-			return nil, err
+			return nil, [2][]byte{}, err
+		}
+		if i == st.excise && w.DataBytes() == 0 {
+			w.Abort()
+			continue
 		}
 		paths = append(paths, w.Path())
 	}
-	return paths, nil
+	return paths, st.spans[st.excise], nil
 }
 
 func (st *snapshotStager) abort() {
@@ -170,25 +199,20 @@ func (r *Replica) sendSnapshotAsync(m *raftpb.Message, from, to *kvpb.ReplicaDes
 
 func (r *Replica) sendSnapshot(ctx context.Context, m *raftpb.Message, from, to *kvpb.ReplicaDescriptor) error {
 	s := r.store
+	// Every read of the engine snapshot happens under exciseMu (shared):
+	// the state read here, and the opening of the data iterators (which
+	// keep their view once open), so an excising ingestion on this store
+	// cannot remove keys from under the snapshot.
+	s.exciseMu.RLock()
 	snap := s.eng.NewSnapshot()
 	defer snap.Close()
-	id := uint64(r.rangeID)
-	desc := &kvpb.RangeDescriptor{}
-	if ok, err := getProto(snap, rangekeys.DescriptorKey(id), desc); err != nil || !ok {
-		return fmt.Errorf("ranges: snapshot without descriptor: %v", err)
-	}
-	as, err := raftstorage.ReadAppliedState(snap, id)
-	if err != nil {
-		return err
-	}
-	cs, err := raftstorage.ConfStateOf(as)
-	if err != nil {
-		return err
-	}
-	msg := proto.Clone(m).(*raftpb.Message)
-	msg.Snapshot = &raftpb.Snapshot{Metadata: &raftpb.SnapshotMetadata{
-		Index: proto.Uint64(as.GetRaftAppliedIndex()), Term: proto.Uint64(as.GetRaftAppliedTerm()), ConfState: cs}}
-	msgBytes, err := proto.Marshal(msg)
+	desc, msgBytes, iters, err := r.openSnapshotLocked(snap, m)
+	s.exciseMu.RUnlock()
+	defer func() {
+		for _, it := range iters {
+			_ = it.Close()
+		}
+	}()
 	if err != nil {
 		return err
 	}
@@ -196,7 +220,7 @@ func (r *Replica) sendSnapshot(ctx context.Context, m *raftpb.Message, from, to 
 	if err != nil {
 		return err
 	}
-	header := &kvpb.SnapshotHeader{RangeId: id, FromReplica: from, ToReplica: to, Desc: desc,
+	header := &kvpb.SnapshotHeader{RangeId: uint64(r.rangeID), FromReplica: from, ToReplica: to, Desc: desc,
 		RaftMessage: msgBytes, FromNodeId: uint64(s.cfg.NodeID)}
 	sendErr := func() error {
 		if err := stream.Send(&kvpb.SnapshotChunk{Header: header}); err != nil {
@@ -218,22 +242,16 @@ func (r *Replica) sendSnapshot(ctx context.Context, m *raftpb.Message, from, to 
 			buf, kvs = buf[:0], kvs[:0]
 			return err
 		}
-		for _, sp := range snapshotSpans(desc) {
-			it, err := storage.NewEngineIterator(snap, sp[0], sp[1])
-			if err != nil {
-				return err
-			}
+		for _, it := range iters {
 			for ok := it.First(); ok; ok = it.Next() {
 				v, err := it.Value()
 				if err != nil {
-					it.Close()
 					return err
 				}
 				k := it.EngineKey()
 				if len(buf)+len(k)+len(v) > cap(buf) {
 					if len(kvs) > 0 {
 						if err := flush(false); err != nil {
-							it.Close()
 							return err
 						}
 					}
@@ -246,12 +264,11 @@ func (r *Replica) sendSnapshot(ctx context.Context, m *raftpb.Message, from, to 
 				kvs = append(kvs, kvpb.SnapshotKV{Key: buf[n : n+len(k) : n+len(k)], Value: buf[n+len(k) : len(buf) : len(buf)]})
 				if len(buf) >= limit {
 					if err := flush(false); err != nil {
-						it.Close()
 						return err
 					}
 				}
 			}
-			if err := it.Close(); err != nil {
+			if err := it.Error(); err != nil {
 				return err
 			}
 		}
@@ -269,6 +286,41 @@ func (r *Replica) sendSnapshot(ctx context.Context, m *raftpb.Message, from, to 
 	}
 	s.counters.snapshotsSent.Add(1)
 	return nil
+}
+
+// openSnapshotLocked reads the snapshot's descriptor and raft metadata
+// from snap and opens an iterator per snapshot span (s.exciseMu held
+// shared). On error the returned iterators must still be closed.
+func (r *Replica) openSnapshotLocked(snap storage.Snapshot, m *raftpb.Message) (*kvpb.RangeDescriptor, []byte, []*storage.EngineIterator, error) {
+	id := uint64(r.rangeID)
+	desc := &kvpb.RangeDescriptor{}
+	if ok, err := getProto(snap, rangekeys.DescriptorKey(id), desc); err != nil || !ok {
+		return nil, nil, nil, fmt.Errorf("ranges: snapshot without descriptor: %v", err)
+	}
+	as, err := raftstorage.ReadAppliedState(snap, id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cs, err := raftstorage.ConfStateOf(as)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	msg := proto.Clone(m).(*raftpb.Message)
+	msg.Snapshot = &raftpb.Snapshot{Metadata: &raftpb.SnapshotMetadata{
+		Index: proto.Uint64(as.GetRaftAppliedIndex()), Term: proto.Uint64(as.GetRaftAppliedTerm()), ConfState: cs}}
+	msgBytes, err := proto.Marshal(msg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var iters []*storage.EngineIterator
+	for _, sp := range snapshotSpans(desc) {
+		it, err := storage.NewEngineIterator(snap, sp[0], sp[1])
+		if err != nil {
+			return nil, nil, iters, err
+		}
+		iters = append(iters, it)
+	}
+	return desc, msgBytes, iters, nil
 }
 
 // snapshotSpans are the user-key spans whose engine keys form a snapshot:
@@ -383,7 +435,8 @@ func (s *Store) HandleSnapshot(ctx context.Context, stream SnapshotReceiver) (*k
 			return nil, err
 		}
 	}
-	if ssts, err = st.finish(); err != nil {
+	var excise [2][]byte
+	if ssts, excise, err = st.finish(); err != nil {
 		return nil, err
 	}
 	if s.overlapsOtherReplica(desc) {
@@ -392,7 +445,7 @@ func (s *Store) HandleSnapshot(ctx context.Context, stream SnapshotReceiver) (*k
 		// retries, and the split trigger creates the replica meanwhile.
 		return &kvpb.SnapshotResponse{Status: kvpb.SnapshotResponse_DECLINED, Message: "overlaps another replica on this store"}, nil
 	}
-	in := &incomingSnapshot{index: index, eng: s.eng, ssts: ssts, desc: desc, done: make(chan error, 1)}
+	in := &incomingSnapshot{index: index, eng: s.eng, ssts: ssts, excise: excise, desc: desc, done: make(chan error, 1)}
 	r.raftMu.Lock()
 	r.mu.RLock()
 	destroyed := r.mu.destroyed
@@ -526,7 +579,10 @@ func (r *Replica) ingestSnapshotLocked(in *incomingSnapshot, idx, term uint64, h
 		return err
 	}
 	paths := append(slices.Clone(in.ssts), w.Path())
-	if err := eng.IngestSSTs(paths); err != nil {
+	r.store.exciseMu.Lock()
+	err = eng.IngestSSTsExcising(paths, in.excise[0], in.excise[1])
+	r.store.exciseMu.Unlock()
+	if err != nil {
 		w.Abort()
 		return err
 	}

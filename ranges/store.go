@@ -163,6 +163,16 @@ type Store struct {
 	wg             sync.WaitGroup
 
 	counters storeCounters
+
+	// exciseMu orders engine Snapshots against excising ingestions
+	// (storage.Engine.IngestSSTsExcising, which a Snapshot does not
+	// protect against): those hold it exclusively; a snapshot sender
+	// holds it shared from taking its engine Snapshot until its reads of
+	// the snapshot's state and its iterators are open. A sender's excised
+	// span is never one it reads (a replica receiving a snapshot is not
+	// sending one of the same range's data), but a deposed leader's
+	// sender can still be running when its replica receives a snapshot.
+	exciseMu sync.RWMutex
 }
 
 // storeCounters are monotonically increasing event counts.
@@ -215,7 +225,7 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 		if !ok {
 			// Removal applied but the replica not yet collected (crash in
 			// between): collect it now.
-			if err := clearReplicaState(cfg.Engine, d.ID(), d, d.GetNextReplicaId()); err != nil {
+			if err := clearReplicaState(cfg.Engine, &s.exciseMu, d.ID(), d, d.GetNextReplicaId()); err != nil {
 				return nil, fmt.Errorf("ranges: collecting removed r%d: %w", d.GetRangeId(), err)
 			}
 			continue

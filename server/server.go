@@ -150,7 +150,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	seeds := slices.Compact(append([]string{addr}, cfg.Join...))
 	if s.kv, err = kvclient.NewDB(kvclient.Config{Addrs: seeds, Clock: s.clock, Logger: s.log,
-		DialOptions: cfg.Knobs.PeerDialOptions,
+		DialOptions: peerDialOptions(cfg.Knobs.PeerDialOptions),
 		Resolver:    func(_ context.Context, id kvpb.NodeID) (string, error) { return s.book.lookup(id) },
 		FirstRange:  s.firstRangeDesc,
 		Local:       localBatches{s: s}}); err != nil {
@@ -261,7 +261,7 @@ func (s *Server) startStore(ctx context.Context, ident *kvpb.StoreIdent) error {
 	tr := ranges.NewGRPCTransport(ranges.GRPCTransportConfig{
 		NodeID:      nodeID,
 		Resolver:    s.book.lookup,
-		DialOptions: append(slices.Clone(s.cfg.Knobs.PeerDialOptions), kvclient.ClockDialOptions(s.clock)...),
+		DialOptions: append(peerDialOptions(s.cfg.Knobs.PeerDialOptions), kvclient.ClockDialOptions(s.clock)...),
 		Logger:      s.log,
 	})
 	st, err := ranges.NewStore(ranges.StoreConfig{

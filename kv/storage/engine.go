@@ -113,6 +113,10 @@ type Engine interface {
 	// IngestSSTs atomically adds finished SSTWriter tables (see
 	// pebbleEngine.IngestSSTs).
 	IngestSSTs(paths []string) error
+	// IngestSSTsExcising is IngestSSTs that also removes [start, end) in
+	// the same step without a compaction (see
+	// pebbleEngine.IngestSSTsExcising, and its caveat about Snapshots).
+	IngestSSTsExcising(paths []string, start, end []byte) error
 	// Close closes the store. No operation may run concurrently with or
 	// after Close (they return ErrClosed after it).
 	Close() error

@@ -164,3 +164,31 @@ func (e *pebbleEngine) IngestSSTs(paths []string) error {
 	}
 	return nil
 }
+
+// IngestSSTsExcising is IngestSSTs that, in the same atomic step, also
+// removes every key whose user key is in [start, end) and that was
+// written before the call (the tables may hold keys inside or outside the
+// span). Unlike a ClearRange, the removal costs no compaction: the tables
+// overlapping the span become virtual tables that exclude it (Pebble's
+// excise). paths may be empty (the span is just removed).
+//
+// A Snapshot does not protect the span against the removal: a read or an
+// iterator opened on a Snapshot taken before the call but opened after it
+// does not see the removed keys (iterators opened before keep seeing
+// them). Callers that must read the span consistently from a Snapshot
+// open their iterators before any IngestSSTsExcising can run.
+func (e *pebbleEngine) IngestSSTsExcising(paths []string, start, end []byte) error {
+	if e.closed.Load() {
+		return ErrClosed
+	}
+	if err := checkSpan(start, end); err != nil {
+		return err
+	}
+	span := pebble.KeyRange{Start: EncodeRawKey(nil, start), End: EncodeRawKey(nil, end)}
+	_, err := e.db.IngestAndExcise(context.Background(), paths, nil, nil, span)
+	e.wrote()
+	if err != nil {
+		return fmt.Errorf("storage: ingest and excise: %w", err)
+	}
+	return nil
+}

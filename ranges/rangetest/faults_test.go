@@ -16,6 +16,7 @@ import (
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
 	"github.com/tesseradb/tessera/ranges"
+	"github.com/tesseradb/tessera/ranges/rangekeys"
 )
 
 func ctxFor(t *testing.T, d time.Duration) context.Context {
@@ -318,6 +319,13 @@ func TestReplicaChangesUnderLoad(t *testing.T) {
 	c.RemoveReplica(ctx, 1, victim)
 	// The removed replica is collected on its store.
 	require.Eventually(t, func() bool { return len(victim.Store().RangeInfo(1)) == 0 }, 20*time.Second, 10*time.Millisecond)
+	// Its data went with it (the user span is excised, the range-local
+	// state cleared); only the tombstone stays.
+	d := lh.Store().RangeInfo(1)[0].GetDesc()
+	us, ue := rangekeys.UserSpan(d.GetStartKey(), d.GetEndKey())
+	require.Zero(t, countEngineKeys(t, victim.Engine(), us, ue), "user keys left on the removed replica's store")
+	require.Zero(t, countEngineKeys(t, victim.Engine(), rangekeys.ReplicatedPrefix(1), rangekeys.ReplicatedEnd(1)), "replicated state left")
+	require.Equal(t, 1, countEngineKeys(t, victim.Engine(), rangekeys.UnreplicatedPrefix(1), rangekeys.UnreplicatedEnd(1)), "only the tombstone stays")
 	// Re-adding the same store gives it a new replica ID.
 	c.AddVoter(ctx, 1, victim)
 	c.RemoveReplica(ctx, 1, c.Nodes[3])
@@ -568,4 +576,18 @@ func TestCrashRecoveryConcurrent(t *testing.T) {
 		mu.Unlock()
 	}
 	require.Positive(t, early, "no entry was applied before its cycle's fsync: the test does not exercise that path")
+}
+
+// countEngineKeys counts the engine keys whose user key is in [lo, hi).
+func countEngineKeys(t *testing.T, eng storage.Engine, lo, hi []byte) int {
+	t.Helper()
+	it, err := storage.NewEngineIterator(eng, lo, hi)
+	require.NoError(t, err)
+	defer it.Close()
+	n := 0
+	for ok := it.First(); ok; ok = it.Next() {
+		n++
+	}
+	require.NoError(t, it.Error())
+	return n
 }
