@@ -23,7 +23,7 @@
 //	(*Store).RunGC(ctx), (*Replica).GCThreshold()         one MVCC GC pass now; a range's GC threshold
 //	NewInternalServer(store)                              kvpb.RegisterInternalServer(grpcServer, …)
 //	NewGRPCTransport(GRPCTransportConfig{NodeID, Resolver})
-//	GRPCServerOptions()                                   for the server the transport dials (non-zeroing buffer pool)
+//	GRPCServerOptions()                                   for the server the transport dials (non-zeroing buffer pool, static flow-control windows)
 //	NewMemNetwork(seed).Transport(nodeID), Register(nodeID, store)   tests
 //
 // Send returns kvpb detail errors (they implement error; kvpb.NewError

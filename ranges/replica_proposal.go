@@ -239,3 +239,11 @@ func (r *Replica) maybeTruncateLogLocked() {
 	}
 	_ = r.raftMu.rn.Propose(p.data)
 }
+
+// hasProposals reports whether a proposal of this replica awaits its
+// application (someone here waits for committed entries to apply).
+func (r *Replica) hasProposals() bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.mu.proposals) > 0
+}

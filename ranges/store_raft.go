@@ -126,11 +126,14 @@ func (s *Store) processReplicas(rs []*Replica, tick bool) {
 	// are acknowledged without waiting for the entries proposed since.
 	// Only plain writes (applyEarly), and only when this Ready keeps the
 	// term and vote and holds no snapshot; the rest applies after the
-	// fsync as before.
+	// fsync as before. A replica with no proposal of its own in flight
+	// (a follower) has nobody to answer: it applies after its fsync and
+	// after sending its acks, so that its ack, which the leader waits
+	// for, does not wait for the apply.
 	early := make([]int, len(works))
 	for i := range works {
 		w := &works[i]
-		if (w.rd.Snapshot != nil && !raft.IsEmptySnap(w.rd.Snapshot)) || !canEarly[i] {
+		if (w.rd.Snapshot != nil && !raft.IsEmptySnap(w.rd.Snapshot)) || !canEarly[i] || !w.r.hasProposals() {
 			continue
 		}
 		ents := w.r.durableCommitted(&w.rd)
