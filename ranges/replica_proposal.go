@@ -70,7 +70,10 @@ func (r *Replica) submit(p *proposal) error {
 	r.mu.proposals[p.id] = p
 	r.mu.toPropose = append(r.mu.toPropose, p)
 	r.mu.Unlock()
-	r.store.sched.enqueue(r.rangeID)
+	// Propose (and send the appends) on this goroutine when the
+	// scheduler is idle; it only waits for the outcome afterwards.
+	r.store.sched.add(r.rangeID)
+	r.store.runInline()
 	return nil
 }
 

@@ -11,7 +11,9 @@ import (
 	"github.com/tesseradb/tessera/ranges/rangepb"
 )
 
-// enqueueMessage queues an incoming message for the scheduler.
+// enqueueMessage queues an incoming message for the scheduler without
+// waking it: the caller (HandleRaftBatch) runs the cycle or wakes the
+// scheduler (Store.runInline) once the whole batch is queued.
 func (r *Replica) enqueueMessage(m *raftpb.Message, from *kvpb.ReplicaDescriptor) {
 	r.mu.Lock()
 	if r.mu.destroyed {
@@ -23,7 +25,7 @@ func (r *Replica) enqueueMessage(m *raftpb.Message, from *kvpb.ReplicaDescriptor
 	}
 	r.mu.incoming = append(r.mu.incoming, m)
 	r.mu.Unlock()
-	r.store.sched.enqueue(r.rangeID)
+	r.store.sched.add(r.rangeID)
 }
 
 type senderState int
