@@ -35,6 +35,9 @@ type Binder struct {
 	// TempSchema is the session's temporary schema (0 if none): an
 	// unqualified name is looked up there first, and pg_temp names it.
 	TempSchema catalog.ID
+	// SearchPath are the schemas an unqualified name is looked up in,
+	// in order (nil: just Schema).
+	SearchPath []catalog.ID
 	Stmt       *parser.Statement
 	Eval       *sem.EvalContext
 	// Params are the parameter types (given by the client or inferred);

@@ -74,7 +74,7 @@ func (d *ddl) newRelationName(schema catalog.ID, name string, ifNotExists bool) 
 }
 
 func (d *ddl) schemaOf(tn *ast.TableName) (catalog.ID, error) {
-	if tn.Schema.O == "" || tn.Schema.O == "public" {
+	if tn.Schema.O == "" || tn.Schema.O == "public" && d.b.SearchPath == nil {
 		return d.b.Schema, nil
 	}
 	id, err := d.coll.LookupID(d.ctx, d.b.DB, 0, tn.Schema.O)

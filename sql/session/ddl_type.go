@@ -11,7 +11,7 @@ import (
 
 // typeSchema resolves the schema of a type name ("" is the current one).
 func (d *ddl) typeSchema(schema string) (catalog.ID, error) {
-	if schema == "" || schema == "public" {
+	if schema == "" || schema == "public" && d.b.SearchPath == nil {
 		return d.b.Schema, nil
 	}
 	id, err := d.coll.LookupID(d.ctx, d.b.DB, 0, schema)

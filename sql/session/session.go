@@ -353,6 +353,11 @@ type stmtCtx struct {
 	// its first temporary table); tempSch its ID if it exists.
 	tempName string
 	tempSch  catalog.ID
+	// searchPath is the session's search_path setting; path the IDs of
+	// its existing schemas (sch is the first, where new objects go).
+	searchPath string
+	path       []catalog.ID
+	schName    string
 }
 
 func (s *Session) newStmtCtx(ctx context.Context, txn kvtxn.Txn) (*stmtCtx, error) {
@@ -364,7 +369,7 @@ func (s *Session) newStmtCtx(ctx context.Context, txn kvtxn.Txn) (*stmtCtx, erro
 	if err != nil {
 		return nil, err
 	}
-	return &stmtCtx{ctx: ctx, txn: txn, coll: coll, tempName: s.tempName}, nil
+	return &stmtCtx{ctx: ctx, txn: txn, coll: coll, tempName: s.tempName, searchPath: s.vars["search_path"]}, nil
 }
 
 // blockDescs returns the descriptor overlay of the block's transaction
@@ -386,7 +391,38 @@ func (st *stmtCtx) resolveDB(name string) error {
 	if err != nil {
 		return err
 	}
-	st.dbID, st.sch = id, sch
+	st.dbID, st.sch, st.path, st.schName = id, sch, nil, "public"
+	if st.searchPath != "" && st.searchPath != defaultVars["search_path"] {
+		// search_path: its existing schemas in order ($user, pg_catalog
+		// and pg_temp are searched by their own rules); the first one is
+		// where new objects go
+		first := true
+		for _, nm := range strings.Split(st.searchPath, ",") {
+			nm = strings.TrimSpace(nm)
+			if len(nm) >= 2 && nm[0] == '"' && nm[len(nm)-1] == '"' {
+				nm = strings.ReplaceAll(nm[1:len(nm)-1], `""`, `"`)
+			} else {
+				nm = strings.ToLower(nm)
+			}
+			if nm == "" || nm == "$user" || nm == "pg_catalog" || nm == "pg_temp" {
+				continue
+			}
+			sid, err := st.coll.LookupID(st.ctx, id, 0, nm)
+			if err != nil {
+				return err
+			}
+			if sid == 0 {
+				continue
+			}
+			if first {
+				st.sch, st.schName, first = sid, nm, false
+			}
+			st.path = append(st.path, sid)
+		}
+		if st.path == nil {
+			st.path = []catalog.ID{} // nothing to search
+		}
+	}
 	if st.tempName != "" {
 		if st.tempSch, err = st.coll.LookupID(st.ctx, id, 0, st.tempName); err != nil {
 			return err
@@ -416,7 +452,7 @@ func (s *Session) implicit(ctx context.Context, f func(st *stmtCtx) error) error
 			if !coll.Verified() {
 				txn = &genTxn{Txn: txn, coll: coll}
 			}
-			st = &stmtCtx{ctx: ctx, txn: txn, coll: coll, tempName: s.tempName}
+			st = &stmtCtx{ctx: ctx, txn: txn, coll: coll, tempName: s.tempName, searchPath: s.vars["search_path"]}
 			err = runGuarded(txn, ctx, func() error {
 				e := f(st)
 				if e != nil && !coll.Verified() {
@@ -1119,7 +1155,11 @@ func columnsOf(cols []plan.Col) []conn.Column {
 }
 
 func (s *Session) binder(st *stmtCtx, stmt *parser.Statement, paramTypes []*types.T) *plan.Binder {
-	return &plan.Binder{Ctx: st.ctx, Coll: st.coll, DB: st.dbID, Schema: st.sch, TempSchema: st.tempSch, Stmt: stmt, Eval: s.evalCtx(),
+	ev := s.evalCtx()
+	if st.schName != "" {
+		ev.Schema = st.schName
+	}
+	return &plan.Binder{Ctx: st.ctx, Coll: st.coll, DB: st.dbID, Schema: st.sch, TempSchema: st.tempSch, SearchPath: st.path, Stmt: stmt, Eval: ev,
 		Params: append([]*types.T(nil), paramTypes...), NumParams: stmt.NumParams}
 }
 
@@ -1132,6 +1172,7 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 		NodeID: s.eng.cfg.NodeID, Budget: s.eng.cfg.MemoryBudget, WorkMem: s.workMem(), TempDir: s.eng.cfg.TempDir}
 	defer env.Close() // results are buffered: the statement's temp files go now
 	b := s.binder(st, stmt, s.curParamTypes)
+	env.EvalCtx = b.Eval // current_schema() follows search_path
 	if stmt.Ext != nil {
 		d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt, online: s.onlineDDL(), sess: s, stc: st}
 		var tag string
