@@ -64,6 +64,9 @@ type Descriptor struct {
 
 	// Enum types: the labels in declaration order.
 	EnumLabels []string `json:",omitempty"`
+
+	// Comment is the COMMENT ON text ("" = none).
+	Comment string `json:",omitempty"`
 }
 
 // EnumOIDBase is added to an enum type's descriptor ID to make its type
@@ -143,6 +146,8 @@ type Column struct {
 	// of a GENERATED ALWAYS AS (expr) STORED column: every written row
 	// stores its value, and only DEFAULT may be written to it.
 	Generated string `json:",omitempty"`
+	// Comment is the COMMENT ON COLUMN text ("" = none).
+	Comment string `json:",omitempty"`
 }
 
 // Index is the primary or a secondary index.

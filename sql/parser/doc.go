@@ -40,7 +40,9 @@
 //   - DropConstraintIfExists: ALTER TABLE ... DROP CONSTRAINT IF EXISTS
 //     names (the words are cut); CREATE TEMP/TEMPORARY/UNLOGGED TABLE is
 //     read as CREATE TABLE (ON COMMIT ... cut), WITH q AS [NOT]
-//     MATERIALIZED drops the hint, COMMENT ON is CommentStmt (a no-op);
+//     MATERIALIZED drops the hint, COMMENT ON is CommentStmt (TABLE,
+//     VIEW, SEQUENCE, COLUMN and TYPE comments are kept, other kinds are a
+//     no-op);
 //     CREATE TYPE ... AS ENUM, DROP TYPE and ALTER TYPE ... ADD VALUE /
 //     RENAME VALUE are CreateTypeStmt, DropTypeStmt and AlterTypeStmt;
 //     GENERATED ALWAYS AS (expr) STORED keeps expr's text (DDLExprPrefix);

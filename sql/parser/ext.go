@@ -287,6 +287,28 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		if !c.accept("on") {
 			return nil, false, nil
 		}
+		s := &CommentStmt{}
+		for _, k := range []string{"table", "view", "sequence", "column", "type"} {
+			if c.accept(k) {
+				s.Kind = k
+				break
+			}
+		}
+		if s.Kind != "" {
+			for {
+				nm, e := c.name()
+				if e != nil {
+					return nil, true, e
+				}
+				s.Name = append(s.Name, nm)
+				if !c.acceptP(".") {
+					break
+				}
+			}
+			if !c.done() && !c.toks[c.i].Is("is") {
+				s.Kind = "" // a form we do not store (e.g. a function's signature)
+			}
+		}
 		depth := 0
 		for c.i < c.b && !(depth == 0 && c.toks[c.i].Is("is")) {
 			if c.toks[c.i].IsP("(") {
@@ -301,10 +323,14 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		}
 		if t := c.peek(); t.Kind == pgdialect.String || t.Is("null") {
 			c.i++
+			if t.Kind == pgdialect.String {
+				txt := t.Val
+				s.Text = &txt
+			}
 		} else {
 			return nil, true, c.errHere()
 		}
-		n, err = &CommentStmt{}, c.end()
+		n, err = s, c.end()
 	case "vacuum", "analyze", "analyse":
 		n, err = c.vacuum()
 	case "drop":

@@ -730,13 +730,27 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 	}
 	// ORDER BY.
 	var keys []SortKey
+	don := b.Stmt.DistinctOnOf[sel]
 	for _, o := range orderItems {
-		idx, err := b.orderTarget(o.Expr, items, exprs, &cols, post, sel.Distinct && len(distinctOn) == 0)
-		if err != nil {
-			return nil, err
+		idx := -1
+		if len(distinctOn) > 0 {
+			// an ORDER BY item spelled as a DISTINCT ON expression is it
+			// (both may be outside the select list)
+			key := exprKey(o.Expr)
+			for j, d := range don {
+				if exprKey(d) == key {
+					idx = distinctOn[j]
+				}
+			}
 		}
-		if idx >= len(exprs) {
-			exprs = append(exprs, b.pendingOrder)
+		if idx < 0 {
+			var err error
+			if idx, err = b.orderTarget(o.Expr, items, exprs, &cols, post, sel.Distinct && len(distinctOn) == 0); err != nil {
+				return nil, err
+			}
+			if idx >= len(exprs) {
+				exprs = append(exprs, b.pendingOrder)
+			}
 		}
 		k := SortKey{Idx: idx, Desc: o.Desc, NullsFirst: o.Desc}
 		if no, ok := b.Stmt.NullsOrder[o]; ok {

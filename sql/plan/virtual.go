@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -273,8 +274,10 @@ func (b *Binder) snapshot() (*vsnap, error) {
 			}
 			s.objs = append(s.objs, od)
 			s.byName[sd.Name+"."+od.Name] = int64(od.ID)
-			if sd.ID == b.Schema {
-				s.byName[od.Name] = int64(od.ID)
+			if sd.ID == b.Schema || sd.ID == b.TempSchema || slices.Contains(b.SearchPath, sd.ID) {
+				if _, taken := s.byName[od.Name]; !taken || sd.ID == b.TempSchema {
+					s.byName[od.Name] = int64(od.ID)
+				}
 			}
 			for _, ix := range relIndexes(od) {
 				o := indexOID(od.ID, ix.ID)
@@ -699,7 +702,25 @@ func virtualTableDefs() map[string]*vtable {
 			}
 			return rows
 		}},
-		"pg_catalog.pg_description":   {cols("objoid oid, classoid oid, objsubid int4, description text"), empty},
+		"pg_catalog.pg_description": {cols("objoid oid, classoid oid, objsubid int4, description text"), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				if d.Comment != "" {
+					rows = append(rows, []types.Datum{dI(int64(d.ID)), dI(1259), dI(0), dS(d.Comment)})
+				}
+				for _, c := range d.Columns {
+					if !c.Hidden && c.Comment != "" {
+						rows = append(rows, []types.Datum{dI(int64(d.ID)), dI(1259), dI(int64(visibleAttnum(d, c.ID))), dS(c.Comment)})
+					}
+				}
+			}
+			for _, d := range s.enums {
+				if d.Comment != "" {
+					rows = append(rows, []types.Datum{dI(int64(d.EnumType().OID())), dI(1247), dI(0), dS(d.Comment)})
+				}
+			}
+			return rows
+		}},
 		"pg_catalog.pg_shdescription": {cols("objoid oid, classoid oid, description text"), empty},
 		"pg_catalog.pg_collation":     {cols("oid oid, collname text, collnamespace oid, collprovider text"), empty},
 		// The one dependency Tessera records: a SERIAL column owns its

@@ -938,7 +938,12 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 		res.cols = []conn.Column{{Name: disp, Type: types.String}}
 		res.rows = []exec.Row{{types.DString(v)}}
 		return res, true, nil
-	case *parser.DiscardStmt, *parser.VacuumStmt, *parser.AnalyzeStmt, *parser.CommentStmt:
+	case *parser.CommentStmt:
+		if x.Kind == "" {
+			return res, true, nil // a kind of object whose comments we do not keep
+		}
+		return nil, false, nil
+	case *parser.DiscardStmt, *parser.VacuumStmt, *parser.AnalyzeStmt:
 		return res, true, nil
 	case *parser.PrepareStmt:
 		if _, dup := s.prepared[x.Name]; dup {
@@ -1190,6 +1195,8 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 			tag, err = d.dropType(x)
 		case *parser.AlterTypeStmt:
 			tag, err = d.alterType(x)
+		case *parser.CommentStmt:
+			tag, err = d.comment(x)
 		default:
 			return nil, pgerr.New(pgerr.FeatureNotSupported, "%s is not supported", x.StatementTag())
 		}
