@@ -339,7 +339,8 @@ func (s *Session) evalCtx() *sem.EvalContext {
 		ts = s.txnStart
 	}
 	return &sem.EvalContext{TxnTimestamp: ts, StmtTimestamp: now, Location: s.loc, Database: s.database, Schema: "public",
-		User: s.user, ServerVersion: "PostgreSQL 16.0 (Tessera)", Setting: s.Var}
+		User: s.user, ServerVersion: "PostgreSQL 16.0 (Tessera)", Setting: s.Var,
+		SetSetting: func(name, value string, local bool) error { return s.setVarStmt(&result{}, name, value, local) }}
 }
 
 // stmtCtx is one statement attempt in a transaction.
