@@ -83,6 +83,9 @@ func (d *Descriptor) EnumType() *types.T {
 type Check struct {
 	Name string
 	Expr string
+	// NotValid: added NOT VALID, the rows before it were not checked
+	// (until VALIDATE CONSTRAINT).
+	NotValid bool `json:",omitempty"`
 }
 
 // FKAction is a foreign key's referential action.
@@ -107,6 +110,8 @@ type ForeignKey struct {
 	RefColumns []ColumnID
 	OnDelete   FKAction `json:",omitempty"`
 	OnUpdate   FKAction `json:",omitempty"`
+	// NotValid: added NOT VALID (see Check.NotValid).
+	NotValid bool `json:",omitempty"`
 }
 
 // FKBackRef names a foreign key of table Table referencing this table.

@@ -46,6 +46,9 @@
 //     CREATE TYPE ... AS ENUM, DROP TYPE and ALTER TYPE ... ADD VALUE /
 //     RENAME VALUE are CreateTypeStmt, DropTypeStmt and AlterTypeStmt;
 //     GENERATED ALWAYS AS (expr) STORED keeps expr's text (DDLExprPrefix);
+//     Temp / OnCommit: CREATE TEMP TABLE ... [ON COMMIT ...]; NotValid:
+//     ALTER TABLE ... ADD CONSTRAINT ... NOT VALID (cut); ALTER TABLE t
+//     VALIDATE CONSTRAINT c is ValidateConstraintStmt;
 //   - LikeOptions: the INCLUDING/EXCLUDING options of CREATE TABLE t (LIKE
 //     s ...), cut from the text (the grammar keeps only the source table);
 //   - AsOf: a query's AS OF SYSTEM TIME expr (after FROM, top level

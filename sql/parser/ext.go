@@ -387,6 +387,9 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 			n, err = c.alterType()
 			break
 		}
+		if s, ok, e := c.validateConstraint(); ok || e != nil {
+			return s, true, e
+		}
 		if s, ok, e := c.rangeAdmin(); ok || e != nil {
 			return s, true, e
 		}
@@ -839,6 +842,29 @@ func (c *cursor) splitAt() (ExtStmt, bool, error) {
 	}
 	s, err := c.splitValues(sch, tbl)
 	return s, true, err
+}
+
+// validateConstraint reads ALTER TABLE [IF EXISTS] [ONLY] t VALIDATE
+// CONSTRAINT name (handled is false for other ALTER TABLE statements).
+func (c *cursor) validateConstraint() (ExtStmt, bool, error) {
+	save := c.i
+	c.i++
+	if !c.accept("table") {
+		c.i = save
+		return nil, false, nil
+	}
+	c.accept("if", "exists")
+	c.accept("only")
+	sch, tbl, err := c.qualName()
+	if err != nil || !c.accept("validate", "constraint") {
+		c.i = save
+		return nil, false, nil
+	}
+	s := &ValidateConstraintStmt{Schema: sch, Table: tbl}
+	if s.Name, err = c.name(); err != nil {
+		return nil, true, err
+	}
+	return s, true, c.end()
 }
 
 // createType reads CREATE TYPE name AS ENUM ('label', ...); other forms

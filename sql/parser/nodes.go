@@ -213,6 +213,14 @@ type DropIndexStmt struct {
 // StatementTag implements ExtStmt.
 func (*DropIndexStmt) StatementTag() string { return "DROP INDEX" }
 
+// ValidateConstraintStmt is ALTER TABLE [IF EXISTS] t VALIDATE CONSTRAINT name.
+type ValidateConstraintStmt struct {
+	Schema, Table, Name string
+}
+
+// StatementTag implements ExtStmt.
+func (*ValidateConstraintStmt) StatementTag() string { return "ALTER TABLE" }
+
 // CreateTypeStmt is CREATE TYPE name AS ENUM (labels).
 type CreateTypeStmt struct {
 	Schema, Name string

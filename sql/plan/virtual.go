@@ -634,7 +634,7 @@ func virtualTableDefs() map[string]*vtable {
 				}
 				for i, ck := range d.Checks {
 					rows = append(rows, []types.Datum{dI(checkOID(d.ID, i)), dS(ck.Name), dI(int64(d.SchemaID)), dS("c"), dB(false), dB(false),
-						dB(true), dI(int64(d.ID)), dI(0), dI(0), dI(0), dI(0), dB(true), types.Null, types.Null, dS(ck.Expr), none[0], none[1], none[2]})
+						dB(!ck.NotValid), dI(int64(d.ID)), dI(0), dI(0), dI(0), dI(0), dB(true), types.Null, types.Null, dS(ck.Expr), none[0], none[1], none[2]})
 				}
 				for i, fk := range d.ForeignKeys {
 					var p *catalog.Descriptor
@@ -659,7 +659,7 @@ func virtualTableDefs() map[string]*vtable {
 						ixOID = indexOID(p.ID, ix.ID)
 					}
 					rows = append(rows, []types.Datum{dI(foreignKeyOID(d.ID, i)), dS(fk.Name), dI(int64(d.SchemaID)), dS("f"), dB(false), dB(false),
-						dB(true), dI(int64(d.ID)), dI(0), dI(ixOID), dI(0), dI(int64(p.ID)), dB(true), key, fkey, types.Null, action(fk.OnUpdate), action(fk.OnDelete), dS("s")})
+						dB(!fk.NotValid), dI(int64(d.ID)), dI(0), dI(ixOID), dI(0), dI(int64(p.ID)), dB(true), key, fkey, types.Null, action(fk.OnUpdate), action(fk.OnDelete), dS("s")})
 				}
 			}
 			return rows

@@ -1198,6 +1198,8 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 			tag, err = d.alterType(x)
 		case *parser.CommentStmt:
 			tag, err = d.comment(x)
+		case *parser.ValidateConstraintStmt:
+			tag, err = d.validateConstraint(x)
 		default:
 			return nil, pgerr.New(pgerr.FeatureNotSupported, "%s is not supported", x.StatementTag())
 		}
