@@ -26,6 +26,9 @@ const (
 	KindTable    Kind = "table"
 	KindView     Kind = "view"
 	KindSequence Kind = "sequence"
+	// KindType is a user-defined type: an enum (EnumLabels). Types and
+	// relations share a schema's names, as in PostgreSQL's pg_type.
+	KindType Kind = "type"
 )
 
 // Descriptor is the stored form of every schema object.
@@ -58,6 +61,21 @@ type Descriptor struct {
 
 	// Sequences.
 	Seq *SequenceOpts `json:",omitempty"`
+
+	// Enum types: the labels in declaration order.
+	EnumLabels []string `json:",omitempty"`
+
+	// Comment is the COMMENT ON text ("" = none).
+	Comment string `json:",omitempty"`
+}
+
+// EnumOIDBase is added to an enum type's descriptor ID to make its type
+// OID, clear of the built-in types' OIDs.
+const EnumOIDBase = 1 << 20
+
+// EnumType returns the SQL type of an enum type's descriptor.
+func (d *Descriptor) EnumType() *types.T {
+	return types.MakeEnum(&types.EnumInfo{OID: types.OID(EnumOIDBase + uint32(d.ID)), Name: d.Name, Labels: d.EnumLabels})
 }
 
 // Check is a CHECK constraint: a boolean expression over the row, as SQL
@@ -65,6 +83,9 @@ type Descriptor struct {
 type Check struct {
 	Name string
 	Expr string
+	// NotValid: added NOT VALID, the rows before it were not checked
+	// (until VALIDATE CONSTRAINT).
+	NotValid bool `json:",omitempty"`
 }
 
 // FKAction is a foreign key's referential action.
@@ -89,6 +110,8 @@ type ForeignKey struct {
 	RefColumns []ColumnID
 	OnDelete   FKAction `json:",omitempty"`
 	OnUpdate   FKAction `json:",omitempty"`
+	// NotValid: added NOT VALID (see Check.NotValid).
+	NotValid bool `json:",omitempty"`
 }
 
 // FKBackRef names a foreign key of table Table referencing this table.
@@ -124,6 +147,12 @@ type Column struct {
 	IdentityAlways bool `json:",omitempty"`
 	// Identity marks a GENERATED {ALWAYS|BY DEFAULT} AS IDENTITY column.
 	Identity bool `json:",omitempty"`
+	// Generated is the expression (SQL text over the row's other columns)
+	// of a GENERATED ALWAYS AS (expr) STORED column: every written row
+	// stores its value, and only DEFAULT may be written to it.
+	Generated string `json:",omitempty"`
+	// Comment is the COMMENT ON COLUMN text ("" = none).
+	Comment string `json:",omitempty"`
 }
 
 // Index is the primary or a secondary index.
@@ -175,6 +204,16 @@ type SequenceOpts struct {
 
 // IsTable reports whether the descriptor holds rows.
 func (d *Descriptor) IsTable() bool { return d.Kind == KindTable }
+
+// HasGenerated reports whether a column is GENERATED ALWAYS AS (expr).
+func (d *Descriptor) HasGenerated() bool {
+	for i := range d.Columns {
+		if d.Columns[i].Generated != "" {
+			return true
+		}
+	}
+	return false
+}
 
 // ColumnByName finds a column (hidden ones too).
 func (d *Descriptor) ColumnByName(name string) (int, *Column) {

@@ -1,5 +1,9 @@
 // Package catalog owns the SQL schema as stored in the system key space
-// (\x03): descriptors of databases, schemas, tables, views and sequences,
+// (\x03): descriptors of databases, schemas, tables, views, sequences and
+// enum types (KindType; a type shares its schema's names with relations,
+// its OID is EnumOIDBase + ID, its columns keep a copy of its labels that
+// ALTER TYPE rewrites; stored enum values are label positions, so labels
+// are only ever appended or renamed),
 // the namespace table that maps (parent, schema, name) to an ID, the ID
 // generators, and the encoding of table rows into KV keys and values
 // (DESIGN.md §2).

@@ -43,11 +43,12 @@ type Env struct {
 	// evaluation releases what it used.
 	pinned int64
 
-	outer   []Row
-	subq    map[int][]Row
-	cte     map[*plan.CTE][]Row
-	working map[*plan.CTE][]Row
-	checks  map[*catalog.Descriptor][]plan.Check // bound CHECK constraints
+	outer     []Row
+	subq      map[int][]Row
+	cte       map[*plan.CTE][]Row
+	working   map[*plan.CTE][]Row
+	checks    map[*catalog.Descriptor][]plan.Check // bound CHECK constraints
+	generated map[*catalog.Descriptor][]plan.Expr  // bound generation expressions
 	// RowsAffected counts rows written by Insert/Update/Delete.
 	RowsAffected int64
 }

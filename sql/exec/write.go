@@ -12,6 +12,20 @@ import (
 
 // checkRow applies column types and NOT NULL, filling the rowid.
 func (env *Env) checkRow(d *catalog.Descriptor, row Row) error {
+	if d.HasGenerated() {
+		gen, err := env.generatedOf(d)
+		if err != nil {
+			return err
+		}
+		for i, e := range gen {
+			if e == nil {
+				continue
+			}
+			if row[i], err = env.Eval(e, row); err != nil {
+				return err
+			}
+		}
+	}
 	for i := range d.Columns {
 		c := &d.Columns[i]
 		if types.IsNull(row[i]) {
@@ -63,6 +77,23 @@ func (env *Env) checksOf(d *catalog.Descriptor) ([]plan.Check, error) {
 	}
 	env.checks[d] = c
 	return c, nil
+}
+
+// generatedOf returns d's bound generation expressions, bound once per
+// statement.
+func (env *Env) generatedOf(d *catalog.Descriptor) ([]plan.Expr, error) {
+	if g, ok := env.generated[d]; ok {
+		return g, nil
+	}
+	g, err := plan.BindGenerated(d, env.EvalCtx)
+	if err != nil {
+		return nil, err
+	}
+	if env.generated == nil {
+		env.generated = map[*catalog.Descriptor][]plan.Expr{}
+	}
+	env.generated[d] = g
+	return g, nil
 }
 
 func pkeyName(d *catalog.Descriptor) string {

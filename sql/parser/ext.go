@@ -287,6 +287,28 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		if !c.accept("on") {
 			return nil, false, nil
 		}
+		s := &CommentStmt{}
+		for _, k := range []string{"table", "view", "sequence", "column", "type"} {
+			if c.accept(k) {
+				s.Kind = k
+				break
+			}
+		}
+		if s.Kind != "" {
+			for {
+				nm, e := c.name()
+				if e != nil {
+					return nil, true, e
+				}
+				s.Name = append(s.Name, nm)
+				if !c.acceptP(".") {
+					break
+				}
+			}
+			if !c.done() && !c.toks[c.i].Is("is") {
+				s.Kind = "" // a form we do not store (e.g. a function's signature)
+			}
+		}
 		depth := 0
 		for c.i < c.b && !(depth == 0 && c.toks[c.i].Is("is")) {
 			if c.toks[c.i].IsP("(") {
@@ -301,13 +323,37 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		}
 		if t := c.peek(); t.Kind == pgdialect.String || t.Is("null") {
 			c.i++
+			if t.Kind == pgdialect.String {
+				txt := t.Val
+				s.Text = &txt
+			}
 		} else {
 			return nil, true, c.errHere()
 		}
-		n, err = &CommentStmt{}, c.end()
+		n, err = s, c.end()
 	case "vacuum", "analyze", "analyse":
 		n, err = c.vacuum()
 	case "drop":
+		if a+1 < b && toks[a+1].Is("type") {
+			c.i += 2
+			s := &DropTypeStmt{}
+			s.IfExists = c.accept("if", "exists")
+			for {
+				sch, nm, e := c.qualName()
+				if e != nil {
+					return nil, true, e
+				}
+				s.Names = append(s.Names, [2]string{sch, nm})
+				if !c.acceptP(",") {
+					break
+				}
+			}
+			s.Cascade = c.accept("cascade")
+			if !s.Cascade {
+				c.accept("restrict")
+			}
+			return s, true, c.end()
+		}
 		if a+1 < b && toks[a+1].Is("index") {
 			c.i += 2
 			s := &DropIndexStmt{}
@@ -330,7 +376,20 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		return nil, false, nil
 	case "truncate":
 		n, err = c.truncate()
+	case "create":
+		if a+1 < b && toks[a+1].Is("type") {
+			n, err = c.createType()
+			break
+		}
+		return nil, false, nil
 	case "alter":
+		if a+1 < b && toks[a+1].Is("type") {
+			n, err = c.alterType()
+			break
+		}
+		if s, ok, e := c.validateConstraint(); ok || e != nil {
+			return s, true, e
+		}
 		if s, ok, e := c.rangeAdmin(); ok || e != nil {
 			return s, true, e
 		}
@@ -783,6 +842,116 @@ func (c *cursor) splitAt() (ExtStmt, bool, error) {
 	}
 	s, err := c.splitValues(sch, tbl)
 	return s, true, err
+}
+
+// validateConstraint reads ALTER TABLE [IF EXISTS] [ONLY] t VALIDATE
+// CONSTRAINT name (handled is false for other ALTER TABLE statements).
+func (c *cursor) validateConstraint() (ExtStmt, bool, error) {
+	save := c.i
+	c.i++
+	if !c.accept("table") {
+		c.i = save
+		return nil, false, nil
+	}
+	c.accept("if", "exists")
+	c.accept("only")
+	sch, tbl, err := c.qualName()
+	if err != nil || !c.accept("validate", "constraint") {
+		c.i = save
+		return nil, false, nil
+	}
+	s := &ValidateConstraintStmt{Schema: sch, Table: tbl}
+	if s.Name, err = c.name(); err != nil {
+		return nil, true, err
+	}
+	return s, true, c.end()
+}
+
+// createType reads CREATE TYPE name AS ENUM ('label', ...); other forms
+// of CREATE TYPE are not supported.
+func (c *cursor) createType() (ExtStmt, error) {
+	c.i += 2
+	s := &CreateTypeStmt{}
+	var err error
+	if s.Schema, s.Name, err = c.qualName(); err != nil {
+		return nil, err
+	}
+	if !c.accept("as") {
+		return nil, c.errHere()
+	}
+	if !c.accept("enum") {
+		return nil, errorAt(c.sql, c.peek().Pos, CodeFeatureNotSupported, "only CREATE TYPE ... AS ENUM is supported")
+	}
+	if !c.acceptP("(") {
+		return nil, c.errHere()
+	}
+	if c.acceptP(")") {
+		return s, c.end()
+	}
+	for {
+		t := c.peek()
+		if t.Kind != pgdialect.String {
+			return nil, c.errHere()
+		}
+		c.i++
+		s.Labels = append(s.Labels, t.Val)
+		if c.acceptP(")") {
+			break
+		}
+		if !c.acceptP(",") {
+			return nil, c.errHere()
+		}
+	}
+	return s, c.end()
+}
+
+// alterType reads ALTER TYPE name ADD VALUE [IF NOT EXISTS] 'label'
+// [{BEFORE | AFTER} 'label'] and ALTER TYPE name RENAME VALUE 'a' TO 'b'.
+func (c *cursor) alterType() (ExtStmt, error) {
+	c.i += 2
+	s := &AlterTypeStmt{}
+	var err error
+	if s.Schema, s.Name, err = c.qualName(); err != nil {
+		return nil, err
+	}
+	str := func() (string, error) {
+		t := c.peek()
+		if t.Kind != pgdialect.String {
+			return "", c.errHere()
+		}
+		c.i++
+		return t.Val, nil
+	}
+	switch {
+	case c.accept("add", "value"):
+		s.IfNotExists = c.accept("if", "not", "exists")
+		if s.Label, err = str(); err != nil {
+			return nil, err
+		}
+		switch {
+		case c.accept("before"):
+			s.Before = true
+			s.Neighbor, err = str()
+		case c.accept("after"):
+			s.Neighbor, err = str()
+		}
+		if err != nil {
+			return nil, err
+		}
+	case c.accept("rename", "value"):
+		if s.Rename, err = str(); err != nil {
+			return nil, err
+		}
+		if !c.accept("to") {
+			return nil, c.errHere()
+		}
+		if s.Label, err = str(); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, errorAt(c.sql, c.peek().Pos, CodeFeatureNotSupported, "only ALTER TYPE ... ADD VALUE and RENAME VALUE are supported")
+	}
+	return s, c.end()
 }
 
 // truncate reads TRUNCATE [TABLE] [ONLY] name [*] [, ...]

@@ -114,9 +114,14 @@ type CopyStmt struct {
 	Escape    *string
 }
 
-// CommentStmt is COMMENT ON ... IS ...: accepted, a no-op (comments are
-// not stored; pg_description stays empty).
-type CommentStmt struct{}
+// CommentStmt is COMMENT ON kind name IS 'text' | NULL. Kind is "table",
+// "view", "sequence", "column" (Name is [schema.]table.column) or "type";
+// other kinds are accepted as a no-op (Kind ""). Text nil is NULL.
+type CommentStmt struct {
+	Kind string
+	Name []string
+	Text *string
+}
 
 // StatementTag implements ExtStmt.
 func (*CommentStmt) StatementTag() string { return "COMMENT" }
@@ -207,6 +212,48 @@ type DropIndexStmt struct {
 
 // StatementTag implements ExtStmt.
 func (*DropIndexStmt) StatementTag() string { return "DROP INDEX" }
+
+// ValidateConstraintStmt is ALTER TABLE [IF EXISTS] t VALIDATE CONSTRAINT name.
+type ValidateConstraintStmt struct {
+	Schema, Table, Name string
+}
+
+// StatementTag implements ExtStmt.
+func (*ValidateConstraintStmt) StatementTag() string { return "ALTER TABLE" }
+
+// CreateTypeStmt is CREATE TYPE name AS ENUM (labels).
+type CreateTypeStmt struct {
+	Schema, Name string
+	Labels       []string
+}
+
+// StatementTag implements ExtStmt.
+func (*CreateTypeStmt) StatementTag() string { return "CREATE TYPE" }
+
+// DropTypeStmt is DROP TYPE [IF EXISTS] names [CASCADE | RESTRICT].
+type DropTypeStmt struct {
+	Names    [][2]string // {schema, name}
+	IfExists bool
+	Cascade  bool
+}
+
+// StatementTag implements ExtStmt.
+func (*DropTypeStmt) StatementTag() string { return "DROP TYPE" }
+
+// AlterTypeStmt is ALTER TYPE name ADD VALUE [IF NOT EXISTS] Label
+// [{BEFORE | AFTER} Neighbor], or, with Rename set, ALTER TYPE name RENAME
+// VALUE Rename TO Label.
+type AlterTypeStmt struct {
+	Schema, Name string
+	Label        string
+	IfNotExists  bool
+	Neighbor     string
+	Before       bool
+	Rename       string
+}
+
+// StatementTag implements ExtStmt.
+func (*AlterTypeStmt) StatementTag() string { return "ALTER TYPE" }
 
 // TruncateStmt is TRUNCATE [TABLE] names [RESTART IDENTITY] [CASCADE].
 type TruncateStmt struct {

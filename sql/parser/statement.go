@@ -70,6 +70,13 @@ type Statement struct {
 	// USING method, INCLUDE, a name chosen by PostgreSQL's rule); nil for
 	// other statements.
 	Index *IndexExtras
+	// Temp marks CREATE TEMP/TEMPORARY TABLE; OnCommit is its ON COMMIT
+	// action ("preserve", "delete" or "drop"; "" when none was given).
+	Temp     bool
+	OnCommit string
+	// NotValid marks ALTER TABLE ... ADD CONSTRAINT ... NOT VALID (the
+	// words are cut).
+	NotValid bool
 	// Identity marks the GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY columns
 	// ("always" or "by default"); their tree carries AUTO_INCREMENT.
 	Identity map[*ast.ColumnDef]string

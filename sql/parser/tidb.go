@@ -159,14 +159,15 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 		}
 	}
 	if first.Is("create") {
-		// CREATE [GLOBAL|LOCAL] {TEMP|TEMPORARY|UNLOGGED} TABLE: an
-		// ordinary table (it outlives the session); ON COMMIT PRESERVE
-		// ROWS / DELETE ROWS / DROP is dropped with it
+		// CREATE [GLOBAL|LOCAL] {TEMP|TEMPORARY|UNLOGGED} TABLE: the words
+		// are cut; Temp marks a temporary table and OnCommit keeps its ON
+		// COMMIT PRESERVE ROWS / DELETE ROWS / DROP (cut too)
 		j := a + 1
 		if toks[j].Is("global") || toks[j].Is("local") {
 			j++
 		}
 		if (toks[j].Is("temp") || toks[j].Is("temporary") || toks[j].Is("unlogged")) && toks[j+1].Is("table") {
+			st.Temp = !toks[j].Is("unlogged")
 			wk.w.Skip = setSkip(wk.w.Skip, a+1, j+1)
 			for k := j + 2; k+2 < mainEnd; k++ {
 				if toks[k].Is("on") && toks[k+1].Is("commit") {
@@ -174,6 +175,7 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 					if toks[k+2].Is("preserve") || toks[k+2].Is("delete") {
 						e = k + 4
 					}
+					st.OnCommit = toks[k+2].Val
 					wk.w.Skip = setSkip(wk.w.Skip, k, e)
 					break
 				}
@@ -183,6 +185,12 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 	if first.Is("alter") {
 		// ALTER TABLE t DROP CONSTRAINT IF EXISTS c: the words are cut,
 		// the name kept in DropConstraintIfExists
+		for i := a; i+1 < mainEnd; i++ {
+			if toks[i].Is("not") && toks[i+1].Is("valid") && (i+2 == mainEnd || toks[i+2].IsP(",")) {
+				wk.w.Skip = setSkip(wk.w.Skip, i, i+2)
+				st.NotValid = true
+			}
+		}
 		for i := a; i+4 < mainEnd; i++ {
 			if toks[i].Is("drop") && toks[i+1].Is("constraint") && toks[i+2].Is("if") && toks[i+3].Is("exists") {
 				wk.w.Skip = setSkip(wk.w.Skip, i+2, i+4)

@@ -48,6 +48,67 @@ func BindChecks(d *catalog.Descriptor, ev *sem.EvalContext) ([]Check, error) {
 	return out, nil
 }
 
+// BindGenerated binds d's generated columns: out[i] is column i's
+// expression over the table row, nil for an ordinary column (out is nil
+// when d has none). The expression may use the row's other ordinary
+// columns, constants and immutable functions.
+func BindGenerated(d *catalog.Descriptor, ev *sem.EvalContext) ([]Expr, error) {
+	var out []Expr
+	b := &Binder{Eval: ev}
+	for i := range d.Columns {
+		c := &d.Columns[i]
+		if c.Generated == "" {
+			continue
+		}
+		st, err := parser.ParseOne("SELECT " + c.Generated)
+		if err != nil {
+			return nil, err
+		}
+		sel, ok := st.AST.(*ast.SelectStmt)
+		if !ok || sel.Fields == nil || len(sel.Fields.Fields) != 1 {
+			return nil, pgerr.New(pgerr.Internal, "bad generation expression of column %q", c.Name)
+		}
+		expr := sel.Fields.Fields[0].Expr
+		var sq hasSubquery
+		expr.Accept(&sq)
+		if sq.found {
+			return nil, pgerr.New(pgerr.FeatureNotSupported, "cannot use subquery in column generation expression")
+		}
+		var names columnNames
+		expr.Accept(&names)
+		for _, nm := range names {
+			if _, gc := d.ColumnByName(nm); gc != nil && gc.Generated != "" {
+				return nil, pgerr.New(pgerr.InvalidObjectDefinition, "cannot use generated column %q in column generation expression", nm)
+			}
+		}
+		b.Stmt = &st
+		e, err := b.bindExpr(expr, &scope{cols: tableCols(d, d.Name), noAgg: "column generation expressions"})
+		if err != nil {
+			return nil, err
+		}
+		if e, err = b.assignCast(e, c.Type); err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = make([]Expr, len(d.Columns))
+		}
+		out[i] = e
+	}
+	return out, nil
+}
+
+// columnNames collects the column names an expression uses.
+type columnNames []string
+
+func (c *columnNames) Enter(n ast.Node) (ast.Node, bool) {
+	if cn, ok := n.(*ast.ColumnNameExpr); ok {
+		*c = append(*c, cn.Name.Name.O)
+	}
+	return n, false
+}
+
+func (c *columnNames) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
 type hasSubquery struct{ found bool }
 
 func (h *hasSubquery) Enter(n ast.Node) (ast.Node, bool) {

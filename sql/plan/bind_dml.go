@@ -158,7 +158,7 @@ func (b *Binder) BindInsert(n *ast.InsertStmt) (*Insert, error) {
 		q = visibleOnly(q)
 		qc := q.Columns()
 		for k, t := range ins.Targets {
-			if k < len(qc) && d.Columns[t].IdentityAlways && b.Stmt.Overriding != "system" {
+			if k < len(qc) && (d.Columns[t].IdentityAlways && b.Stmt.Overriding != "system" || d.Columns[t].Generated != "") {
 				return nil, pgerr.New(pgerr.GeneratedAlways, "cannot insert a non-DEFAULT value into column %q", d.Columns[t].Name)
 			}
 		}
@@ -259,7 +259,7 @@ func (b *Binder) bindSetValue(e ast.ExprNode, sc *scope, d *catalog.Descriptor, 
 		isDefault = true
 		e = &ast.DefaultExpr{}
 	}
-	if !isDefault && d.Columns[ord].IdentityAlways && !(insert && b.Stmt.Overriding == "system") {
+	if !isDefault && (d.Columns[ord].IdentityAlways && !(insert && b.Stmt.Overriding == "system") || d.Columns[ord].Generated != "") {
 		if insert {
 			return nil, pgerr.New(pgerr.GeneratedAlways, "cannot insert a non-DEFAULT value into column %q", d.Columns[ord].Name)
 		}

@@ -14,13 +14,44 @@ import (
 // ResolveTable finds a table, view or sequence by (schema, name).
 func (b *Binder) ResolveTable(schema, name string) (*catalog.Descriptor, error) {
 	sch := b.Schema
+	if schema == "pg_temp" {
+		if b.TempSchema == 0 {
+			return nil, nil
+		}
+		schema, sch = "", b.TempSchema
+	} else if schema == "" && b.TempSchema != 0 {
+		id, err := b.Coll.LookupID(b.Ctx, b.DB, b.TempSchema, name)
+		if err != nil {
+			return nil, err
+		}
+		if id != 0 {
+			return b.Coll.Get(b.Ctx, id)
+		}
+	}
 	if isVirtualSchema(schema) {
 		if full, vt := lookupVirtual(schema, name); vt != nil {
 			return nil, errVirtualWrite(full)
 		}
 		return nil, pgerr.New(pgerr.UndefinedTable, "relation \"%s.%s\" does not exist", schema, name)
 	}
-	if schema != "" && schema != "public" {
+	if schema == "" && b.SearchPath != nil {
+		for _, sid := range b.SearchPath {
+			id, err := b.Coll.LookupID(b.Ctx, b.DB, sid, name)
+			if err != nil {
+				return nil, err
+			}
+			if id == 0 {
+				continue
+			}
+			d, err := b.Coll.Get(b.Ctx, id)
+			if d != nil && d.Kind == catalog.KindType {
+				continue
+			}
+			return d, err
+		}
+		return nil, nil
+	}
+	if schema != "" && (schema != "public" || b.SearchPath != nil) {
 		id, err := b.Coll.LookupID(b.Ctx, b.DB, 0, schema)
 		if err != nil {
 			return nil, err
@@ -37,7 +68,11 @@ func (b *Binder) ResolveTable(schema, name string) (*catalog.Descriptor, error) 
 	if id == 0 {
 		return nil, nil
 	}
-	return b.Coll.Get(b.Ctx, id)
+	d, err := b.Coll.Get(b.Ctx, id)
+	if d != nil && d.Kind == catalog.KindType {
+		return nil, err // a type is not a relation
+	}
+	return d, err
 }
 
 func (b *Binder) bindFrom(j *ast.Join, parent *scope) (Node, []Col, error) {

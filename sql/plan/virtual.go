@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -151,6 +152,7 @@ type vsnap struct {
 	dbs       []*catalog.Descriptor
 	schemas   []*catalog.Descriptor // of the current database
 	objs      []*catalog.Descriptor // tables, views, sequences of the current database
+	enums     []*catalog.Descriptor // enum types of the current database
 	schemaOf  map[catalog.ID]string
 	byName    map[string]int64 // "schema.name" and visible "name" -> relation OID
 	indexDesc map[int64]vindex
@@ -266,10 +268,16 @@ func (b *Binder) snapshot() (*vsnap, error) {
 			if od == nil {
 				continue
 			}
+			if od.Kind == catalog.KindType {
+				s.enums = append(s.enums, od)
+				continue
+			}
 			s.objs = append(s.objs, od)
 			s.byName[sd.Name+"."+od.Name] = int64(od.ID)
-			if sd.ID == b.Schema {
-				s.byName[od.Name] = int64(od.ID)
+			if sd.ID == b.Schema || sd.ID == b.TempSchema || slices.Contains(b.SearchPath, sd.ID) {
+				if _, taken := s.byName[od.Name]; !taken || sd.ID == b.TempSchema {
+					s.byName[od.Name] = int64(od.ID)
+				}
 			}
 			for _, ix := range relIndexes(od) {
 				o := indexOID(od.ID, ix.ID)
@@ -315,6 +323,9 @@ func virtualOID(name string) int64 {
 }
 
 // isVirtualSchema reports whether a schema name is one of the virtual ones.
+// isTemp reports whether schema id is a session's temporary schema.
+func (s *vsnap) isTemp(id catalog.ID) bool { return strings.HasPrefix(s.schemaOf[id], "pg_temp_") }
+
 func isVirtualSchema(s string) bool { return s == "pg_catalog" || s == "information_schema" }
 
 // lookupVirtual finds a virtual table by (schema, name); an unqualified
@@ -425,6 +436,9 @@ func virtualTableDefs() map[string]*vtable {
 				n := len(s.columnsOf(d))
 				row(int64(d.ID), d.Name, int64(d.SchemaID), am, relkind(d), n, len(relIndexes(d)) > 0)
 				rows[len(rows)-1][17] = dI(int64(len(d.Checks))) // relchecks
+				if s.isTemp(d.SchemaID) {
+					rows[len(rows)-1][14] = dS("t") // relpersistence
+				}
 				// PostgreSQL's foreign keys are triggers on both tables:
 				// psql shows the FK sections only when this is set
 				rows[len(rows)-1][19] = dB(len(d.ForeignKeys)+len(d.ReferencedBy) > 0) // relhastriggers
@@ -450,7 +464,7 @@ func virtualTableDefs() map[string]*vtable {
 		attndims int2, attnotnull bool, atthasdef bool, attidentity text, attgenerated text, attisdropped bool,
 		attislocal bool, attcollation oid, attstattarget int4, attstorage text, attcompression text, attacl text[]`), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
-			row := func(rel int64, name string, t *types.T, num int, notNull, hasDef bool, ident string) {
+			row := func(rel int64, name string, t *types.T, num int, notNull, hasDef bool, ident, gen string) {
 				nd := int64(0)
 				if t.Family == types.ArrayFamily {
 					nd = 1
@@ -466,12 +480,12 @@ func virtualTableDefs() map[string]*vtable {
 					storage = "x"
 				}
 				rows = append(rows, []types.Datum{dI(rel), dS(name), dI(int64(t.OID())), dI(int64(t.Size())), dI(int64(num)), dI(int64(t.Typmod())),
-					dI(nd), dB(notNull), dB(hasDef), dS(ident), dS(""), dB(false), dB(true), dI(coll), dI(-1), dS(storage), dS(""), types.Null})
+					dI(nd), dB(notNull), dB(hasDef), dS(ident), dS(gen), dB(false), dB(true), dI(coll), dI(-1), dS(storage), dS(""), types.Null})
 			}
 			for _, d := range s.objs {
 				if d.Kind == catalog.KindView {
 					for i, c := range s.columnsOf(d) {
-						row(int64(d.ID), c.name, c.t, i+1, false, false, "")
+						row(int64(d.ID), c.name, c.t, i+1, false, false, "", "")
 					}
 					continue
 				}
@@ -481,13 +495,23 @@ func virtualTableDefs() map[string]*vtable {
 						continue
 					}
 					num++
-					row(int64(d.ID), c.Name, c.Type, num, !c.Nullable, c.Default != "", "")
+					ident, gen := "", ""
+					switch {
+					case c.IdentityAlways:
+						ident = "a"
+					case c.Identity:
+						ident = "d"
+					}
+					if c.Generated != "" {
+						gen = "s"
+					}
+					row(int64(d.ID), c.Name, c.Type, num, !c.Nullable, c.Default != "" && !c.Identity || c.Generated != "", ident, gen)
 				}
 				for _, ix := range relIndexes(d) {
 					for i, cid := range ix.ColumnIDs {
 						if o := d.ColumnOrdinal(cid); o >= 0 {
 							c := d.Columns[o]
-							row(indexOID(d.ID, ix.ID), c.Name, c.Type, i+1, false, false, "")
+							row(indexOID(d.ID, ix.ID), c.Name, c.Type, i+1, false, false, "", "")
 						}
 					}
 				}
@@ -503,7 +527,10 @@ func virtualTableDefs() map[string]*vtable {
 						continue
 					}
 					num++
-					if c.Default != "" {
+					switch {
+					case c.Generated != "":
+						rows = append(rows, []types.Datum{dI(int64(d.ID)<<8 | int64(num)), dI(int64(d.ID)), dI(int64(num)), dS(c.Generated)})
+					case c.Default != "" && !c.Identity:
 						rows = append(rows, []types.Datum{dI(int64(d.ID)<<8 | int64(num)), dI(int64(d.ID)), dI(int64(num)), dS(displayDefault(c))})
 					}
 				}
@@ -528,6 +555,21 @@ func virtualTableDefs() map[string]*vtable {
 				rows = append(rows, []types.Datum{dI(int64(t.OID())), dS(t.PGName()), dI(pgCatalogOID), dI(10), dI(int64(t.Size())),
 					dB(t.Size() > 0 && t.Size() <= 8), dS("b"), dS(cat), dB(true), dS(","), dI(0), dI(elem), dI(arr), dB(false),
 					dI(0), dI(-1), dI(0), dI(coll), dI(ioProcOID(t, "in")), dI(ioProcOID(t, "out"))})
+			}
+			for _, d := range s.enums {
+				rows = append(rows, []types.Datum{dI(int64(d.EnumType().OID())), dS(d.Name), dI(int64(d.SchemaID)), dI(10), dI(4),
+					dB(true), dS("e"), dS("E"), dB(true), dS(","), dI(0), dI(0), dI(0), dB(false),
+					dI(0), dI(-1), dI(0), dI(0), dI(3504), dI(3505)}) // enum_in, enum_out
+			}
+			return rows
+		}},
+		"pg_catalog.pg_enum": {cols("oid oid, enumtypid oid, enumsortorder float4, enumlabel text"), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.enums {
+				toid := int64(d.EnumType().OID())
+				for i, l := range d.EnumLabels {
+					rows = append(rows, []types.Datum{dI(toid<<8 | int64(i)), dI(toid), types.DFloat(float64(i + 1)), dS(l)})
+				}
 			}
 			return rows
 		}},
@@ -559,8 +601,20 @@ func virtualTableDefs() map[string]*vtable {
 		}},
 		"pg_catalog.pg_constraint": {cols(`oid oid, conname text, connamespace oid, contype text, condeferrable bool, condeferred bool,
 		convalidated bool, conrelid oid, contypid oid, conindid oid, conparentid oid, confrelid oid, conislocal bool,
-		conkey int2[], confkey int2[], conbin text`), func(s *vsnap) [][]types.Datum {
+		conkey int2[], confkey int2[], conbin text, confupdtype text, confdeltype text, confmatchtype text`), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
+			none := []types.Datum{dS(" "), dS(" "), dS(" ")}
+			action := func(a catalog.FKAction) types.Datum {
+				switch a {
+				case catalog.FKRestrict:
+					return dS("r")
+				case catalog.FKCascade:
+					return dS("c")
+				case catalog.FKSetNull:
+					return dS("n")
+				}
+				return dS("a")
+			}
 			for _, d := range s.objs {
 				for _, ix := range relIndexes(d) {
 					prim := ix == d.Primary
@@ -576,11 +630,11 @@ func virtualTableDefs() map[string]*vtable {
 						key.Elems = append(key.Elems, dI(int64(visibleAttnum(d, cid))))
 					}
 					rows = append(rows, []types.Datum{dI(constraintOID(d.ID, ix.ID)), dS(ix.Name), dI(int64(d.SchemaID)), dS(typ), dB(false), dB(false),
-						dB(true), dI(int64(d.ID)), dI(0), dI(indexOID(d.ID, ix.ID)), dI(0), dI(0), dB(true), key, types.Null, types.Null})
+						dB(true), dI(int64(d.ID)), dI(0), dI(indexOID(d.ID, ix.ID)), dI(0), dI(0), dB(true), key, types.Null, types.Null, none[0], none[1], none[2]})
 				}
 				for i, ck := range d.Checks {
 					rows = append(rows, []types.Datum{dI(checkOID(d.ID, i)), dS(ck.Name), dI(int64(d.SchemaID)), dS("c"), dB(false), dB(false),
-						dB(true), dI(int64(d.ID)), dI(0), dI(0), dI(0), dI(0), dB(true), types.Null, types.Null, dS(ck.Expr)})
+						dB(!ck.NotValid), dI(int64(d.ID)), dI(0), dI(0), dI(0), dI(0), dB(true), types.Null, types.Null, dS(ck.Expr), none[0], none[1], none[2]})
 				}
 				for i, fk := range d.ForeignKeys {
 					var p *catalog.Descriptor
@@ -605,7 +659,7 @@ func virtualTableDefs() map[string]*vtable {
 						ixOID = indexOID(p.ID, ix.ID)
 					}
 					rows = append(rows, []types.Datum{dI(foreignKeyOID(d.ID, i)), dS(fk.Name), dI(int64(d.SchemaID)), dS("f"), dB(false), dB(false),
-						dB(true), dI(int64(d.ID)), dI(0), dI(ixOID), dI(0), dI(int64(p.ID)), dB(true), key, fkey, types.Null})
+						dB(!fk.NotValid), dI(int64(d.ID)), dI(0), dI(ixOID), dI(0), dI(int64(p.ID)), dB(true), key, fkey, types.Null, action(fk.OnUpdate), action(fk.OnDelete), dS("s")})
 				}
 			}
 			return rows
@@ -660,7 +714,27 @@ func virtualTableDefs() map[string]*vtable {
 			}
 			return rows
 		}},
-		"pg_catalog.pg_description":   {cols("objoid oid, classoid oid, objsubid int4, description text"), empty},
+		"pg_catalog.pg_proc": {cols(`oid oid, proname text, pronamespace oid, proowner oid, prolang oid, prokind text,
+		proretset bool, prorettype oid, pronargs int2, prosrc text`), empty}, // no user-defined functions
+		"pg_catalog.pg_description": {cols("objoid oid, classoid oid, objsubid int4, description text"), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				if d.Comment != "" {
+					rows = append(rows, []types.Datum{dI(int64(d.ID)), dI(1259), dI(0), dS(d.Comment)})
+				}
+				for _, c := range d.Columns {
+					if !c.Hidden && c.Comment != "" {
+						rows = append(rows, []types.Datum{dI(int64(d.ID)), dI(1259), dI(int64(visibleAttnum(d, c.ID))), dS(c.Comment)})
+					}
+				}
+			}
+			for _, d := range s.enums {
+				if d.Comment != "" {
+					rows = append(rows, []types.Datum{dI(int64(d.EnumType().OID())), dI(1247), dI(0), dS(d.Comment)})
+				}
+			}
+			return rows
+		}},
 		"pg_catalog.pg_shdescription": {cols("objoid oid, classoid oid, description text"), empty},
 		"pg_catalog.pg_collation":     {cols("oid oid, collname text, collnamespace oid, collprovider text"), empty},
 		// The one dependency Tessera records: a SERIAL column owns its
@@ -726,6 +800,30 @@ func virtualTableDefs() map[string]*vtable {
 			}
 			return rows
 		}},
+		"information_schema.views": {cols(`table_catalog text, table_schema text, table_name text, view_definition text,
+		check_option text, is_updatable text, is_insertable_into text, is_trigger_updatable text, is_trigger_deletable text,
+		is_trigger_insertable_into text`), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				if d.Kind == catalog.KindView {
+					rows = append(rows, []types.Datum{dS(s.database()), dS(s.schemaOf[d.SchemaID]), dS(d.Name), dS(d.ViewQuery),
+						dS("NONE"), dS("NO"), dS("NO"), dS("NO"), dS("NO"), dS("NO")})
+				}
+			}
+			return rows
+		}},
+		"information_schema.check_constraints": {cols(`constraint_catalog text, constraint_schema text, constraint_name text,
+		check_clause text`), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				for _, ck := range d.Checks {
+					rows = append(rows, []types.Datum{dS(s.database()), dS(s.schemaOf[d.SchemaID]), dS(ck.Name), dS("((" + ck.Expr + "))")})
+				}
+			}
+			return rows
+		}},
+		"information_schema.routines": {cols(`specific_catalog text, specific_schema text, specific_name text, routine_catalog text,
+		routine_schema text, routine_name text, routine_type text, data_type text, routine_definition text, external_language text`), empty},
 		"information_schema.tables": {cols(`table_catalog text, table_schema text, table_name text, table_type text,
 		self_referencing_column_name text, reference_generation text, user_defined_type_catalog text, user_defined_type_schema text,
 		user_defined_type_name text, is_insertable_into text, is_typed text, commit_action text`), func(s *vsnap) [][]types.Datum {
@@ -737,6 +835,8 @@ func virtualTableDefs() map[string]*vtable {
 				tt, ins := "BASE TABLE", "YES"
 				if d.Kind == catalog.KindView {
 					tt, ins = "VIEW", "NO"
+				} else if s.isTemp(d.SchemaID) {
+					tt = "LOCAL TEMPORARY"
 				}
 				rows = append(rows, []types.Datum{dS(s.database()), dS(s.schemaOf[d.SchemaID]), dS(d.Name), dS(tt),
 					types.Null, types.Null, types.Null, types.Null, types.Null, dS(ins), dS("NO"), types.Null})
@@ -933,8 +1033,17 @@ func virtualTableDefs() map[string]*vtable {
 						null = "YES"
 					}
 					dt := c.Type.SQLName()
+					udtSchema := "pg_catalog"
 					if c.Type.Family == types.ArrayFamily {
 						dt = "ARRAY"
+					}
+					if c.Type.IsEnum() {
+						dt = "USER-DEFINED"
+						for _, e := range s.enums {
+							if e.EnumType().Width == c.Type.Width {
+								udtSchema = s.schemaOf[e.SchemaID]
+							}
+						}
 					}
 					maxLen, prec, scale, dtp := types.Datum(types.Null), types.Datum(types.Null), types.Datum(types.Null), types.Datum(types.Null)
 					switch c.Type.Family {
@@ -963,9 +1072,16 @@ func virtualTableDefs() map[string]*vtable {
 					if d.Kind == catalog.KindView {
 						upd = "NO"
 					}
+					isIdent, isGen := "NO", "NEVER"
+					if c.Identity {
+						isIdent, def = "YES", types.Null
+					}
+					if c.Generated != "" {
+						isGen = "ALWAYS"
+					}
 					rows = append(rows, []types.Datum{dS(s.database()), dS(s.schemaOf[d.SchemaID]), dS(d.Name), dS(c.Name),
-						dI(int64(num)), def, dS(null), dS(dt), maxLen, prec, scale, dtp, dS(s.database()), dS("pg_catalog"), dS(c.Type.PGName()),
-						dS("NO"), dS("NEVER"), dS(upd)})
+						dI(int64(num)), def, dS(null), dS(dt), maxLen, prec, scale, dtp, dS(s.database()), dS(udtSchema), dS(c.Type.PGName()),
+						dS(isIdent), dS(isGen), dS(upd)})
 				}
 			}
 			return rows

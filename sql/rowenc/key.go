@@ -127,6 +127,8 @@ func appendKeyPayload(b []byte, t *types.T, d types.Datum) ([]byte, error) {
 		return appendBytesKey(b, string(v)), nil
 	case types.DDate:
 		return binary.BigEndian.AppendUint32(b, uint32(v)^(1<<31)), nil
+	case types.DEnum: // the position in declaration order
+		return binary.BigEndian.AppendUint32(b, uint32(v.Ord)), nil
 	case types.DTime:
 		return binary.BigEndian.AppendUint64(b, uint64(v)^(1<<63)), nil
 	case types.DTimestamp:

@@ -202,6 +202,16 @@ func (r *keyReader) payload(t *types.T) (types.Datum, error) {
 			return nil, err
 		}
 		return types.DDate(int32(u ^ 1<<31)), nil
+	case types.EnumFamily:
+		u, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		d, err := types.EnumOrd(t, int(u))
+		if err != nil {
+			return nil, corrupt("%v", err)
+		}
+		return d, nil
 	case types.TimeFamily, types.TimestampFamily, types.TimestampTZFamily:
 		u, err := r.u64()
 		if err != nil {

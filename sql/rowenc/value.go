@@ -93,6 +93,8 @@ func appendTagged(b []byte, t *types.T, d types.Datum) ([]byte, error) {
 		return appendLenPrefixed(append(b, tagBytes), string(v)), nil
 	case types.DDate:
 		return binary.AppendVarint(append(b, tagDate), int64(v)), nil
+	case types.DEnum: // the position in declaration order
+		return binary.AppendVarint(append(b, tagInt), int64(v.Ord)), nil
 	case types.DTime:
 		return binary.AppendVarint(append(b, tagTime), int64(v)), nil
 	case types.DTimestamp:
@@ -275,7 +277,7 @@ func skipTagged(b []byte) ([]byte, error) {
 // expectedTag is the tag a non-NULL value of t is written with.
 func expectedTag(t *types.T) byte {
 	switch t.Family {
-	case types.IntFamily:
+	case types.IntFamily, types.EnumFamily:
 		return tagInt
 	case types.FloatFamily:
 		return tagFloat
@@ -323,6 +325,16 @@ func decodeTagged(b []byte, t *types.T, depth int) (types.Datum, []byte, error) 
 	}
 	b = b[1:]
 	switch t.Family {
+	case types.EnumFamily:
+		v, rest, err := varint(b)
+		if err != nil {
+			return nil, nil, err
+		}
+		d, err := types.EnumOrd(t, int(v))
+		if err != nil {
+			return nil, nil, corrupt("%v", err)
+		}
+		return d, rest, nil
 	case types.IntFamily:
 		v, rest, err := varint(b)
 		if err != nil {

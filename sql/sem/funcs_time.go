@@ -639,7 +639,7 @@ func init() {
 		r, err := fromLocal(ctx, int64(ts.(types.DTimestamp)))
 		return types.DTimestampTZ(r), err
 	}, I4, I4, I4, I4, I4, F8).stable()
-	def("make_interval", IV, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+	makeInterval := func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 		secs := fl(a[6])
 		us := math.RoundToEven(secs * 1e6)
 		if math.IsNaN(us) || math.IsInf(us, 0) {
@@ -652,7 +652,24 @@ func init() {
 			return nil, errIntervalRange
 		}
 		return types.DInterval{Months: int32(months), Days: int32(days), Micros: micros}, nil
-	}, I4, I4, I4, I4, I4, I4, F8)
+	}
+	// make_interval(years, months, weeks, days, hours, mins, secs), each
+	// defaulting to 0: the shorter calls pad with zeros
+	miArgs := []*types.T{I4, I4, I4, I4, I4, I4, F8}
+	for n := 0; n <= len(miArgs); n++ {
+		n := n
+		def("make_interval", IV, func(ctx *EvalContext, a []types.Datum) (types.Datum, error) {
+			full := make([]types.Datum, len(miArgs))
+			copy(full, a[:n])
+			for i := n; i < len(full); i++ {
+				full[i] = types.DInt(0)
+				if i == 6 {
+					full[i] = types.DFloat(0)
+				}
+			}
+			return makeInterval(ctx, full)
+		}, miArgs[:n]...)
+	}
 	def("to_timestamp", TZ, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 		f := fl(a[0])
 		switch {

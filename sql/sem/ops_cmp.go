@@ -71,6 +71,51 @@ func init() {
 	// json has no equality; IS DISTINCT FROM on it fails like = does.
 }
 
+// enumComparison is the comparison op of an enum type with itself (a
+// literal of unknown type on one side takes the enum type), ordering the
+// values by declaration order. Every enum type has these operators, so
+// they are made when resolved rather than registered.
+func enumComparison(op BinaryOp, l, r *types.T) (*BinaryOverload, bool) {
+	if !op.IsComparison() && op != OpIsDistinct && op != OpIsNotDistinct {
+		return nil, false
+	}
+	t := l
+	if !t.IsEnum() {
+		t = r
+	}
+	if !t.IsEnum() {
+		return nil, false
+	}
+	for _, x := range []*types.T{l, r} {
+		if !sameType(x, t) && !(x.Family == types.UnknownFamily && !isPoly(x)) {
+			return nil, false
+		}
+	}
+	if op.IsComparison() {
+		return &BinaryOverload{Op: op, Left: t, Right: t, Return: types.Bool,
+			Fn: func(_ *EvalContext, l, r types.Datum) (types.Datum, error) {
+				c, err := types.Compare(l, r)
+				if err != nil {
+					return nil, err
+				}
+				return cmpResult(op, c), nil
+			}}, true
+	}
+	distinct := op == OpIsDistinct
+	return &BinaryOverload{Op: op, Left: t, Right: t, Return: types.Bool, CalledOnNull: true,
+		Fn: func(_ *EvalContext, l, r types.Datum) (types.Datum, error) {
+			ln, rn := types.IsNull(l), types.IsNull(r)
+			if ln || rn {
+				return types.DBool((ln != rn) == distinct), nil
+			}
+			c, err := types.Compare(l, r)
+			if err != nil {
+				return nil, err
+			}
+			return types.DBool((c != 0) == distinct), nil
+		}}, true
+}
+
 // Compare3 compares two non-NULL values of type t with the type's btree
 // order (CHAR ignores trailing spaces): for ORDER BY, DISTINCT, GROUP BY
 // and merge joins in the executor.

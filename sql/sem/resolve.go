@@ -1,6 +1,7 @@
 package sem
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 
@@ -45,6 +46,9 @@ func addFunc(o *FuncOverload)     { funcs[o.Name] = append(funcs[o.Name], o) }
 // resolution rules; 42883 "operator does not exist" or 42725 "operator is
 // not unique" otherwise.
 func ResolveBinary(op BinaryOp, l, r *types.T) (*BinaryOverload, error) {
+	if ov, ok := enumComparison(op, l, r); ok {
+		return ov, nil // not cached: an enum's labels can change
+	}
 	key := binKey{op, keyOf(l), keyOf(r)}
 	binaryCache.RLock()
 	ov, ok := binaryCache.m[key]
@@ -102,6 +106,9 @@ func keyOf(t *types.T) tkey {
 func typeKey(t *types.T) string {
 	if t.Family == types.UnknownFamily {
 		return "unknown"
+	}
+	if t.IsEnum() && t.Enum != nil { // labels included: ALTER TYPE changes them
+		return "enum:" + strconv.Itoa(t.Width) + ":" + strings.Join(t.Enum.Labels, "\x00")
 	}
 	return t.String()
 }
@@ -194,6 +201,24 @@ func FuncExists(name string) (FuncClass, bool) {
 // read-only for the caller.
 func ResolveFunc(name string, args []*types.T) (*FuncOverload, error) {
 	name = strings.ToLower(name)
+	if len(args) == 1 && args[0].IsEnum() && (name == "min" || name == "max") {
+		at, isMax := args[0], name == "max"
+		return &FuncOverload{Name: name, Class: Aggregate, Args: []*types.T{at}, Return: at, CalledOnNull: true,
+			NewAgg: func() AggFunc { return &minMaxAgg{t: at, max: isMax} }}, nil
+	}
+	if len(args) == 1 && args[0].IsEnum() && (name == "enum_first" || name == "enum_last") {
+		at, last := args[0], name == "enum_last"
+		return &FuncOverload{Name: name, Class: Normal, Args: []*types.T{at}, Return: at, CalledOnNull: true, Volatility: Stable,
+			Fn: func(_ *EvalContext, _ []types.Datum) (types.Datum, error) {
+				if at.Enum == nil || len(at.Enum.Labels) == 0 {
+					return types.Null, nil
+				}
+				if last {
+					return types.EnumOrd(at, len(at.Enum.Labels)-1)
+				}
+				return types.EnumOrd(at, 0)
+			}}, nil
+	}
 	var kb strings.Builder
 	kb.WriteString(name)
 	for _, a := range args {

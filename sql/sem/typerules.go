@@ -109,6 +109,8 @@ func sameType(a, b *types.T) bool {
 		return a.Variant == b.Variant
 	case types.ArrayFamily:
 		return sameType(a.Elem, b.Elem)
+	case types.EnumFamily:
+		return a.Width == b.Width
 	case types.UnknownFamily:
 		return a.Width == b.Width // the polymorphic markers differ by Width
 	}

@@ -25,6 +25,8 @@ type ddl struct {
 	coll *catalog.Collection
 	env  *exec.Env
 	st   *parser.Statement
+	sess *Session // for temporary tables (nil in internal uses)
+	stc  *stmtCtx // the statement's context, likewise
 	// notices collected for the client.
 	notices []string
 	// online: the statement runs in an implicit transaction, so CREATE
@@ -40,7 +42,7 @@ type ddl struct {
 // newTableDesc starts the descriptor of the table n creates: its schema,
 // name and a new ID. skip: it exists and IF NOT EXISTS was given.
 func (d *ddl) newTableDesc(n *ast.CreateTableStmt) (desc *catalog.Descriptor, skip bool, err error) {
-	schema, err := d.schemaOf(n.Table)
+	schema, err := d.createSchemaOf(n.Table)
 	if err != nil {
 		return nil, false, err
 	}
@@ -52,6 +54,7 @@ func (d *ddl) newTableDesc(n *ast.CreateTableStmt) (desc *catalog.Descriptor, sk
 	if err != nil {
 		return nil, false, err
 	}
+	d.noteOnCommit(id)
 	return &catalog.Descriptor{ID: id, Kind: catalog.KindTable, Name: name, ParentID: d.b.DB, SchemaID: schema, NextIndexID: 2}, false, nil
 }
 
@@ -71,7 +74,7 @@ func (d *ddl) newRelationName(schema catalog.ID, name string, ifNotExists bool) 
 }
 
 func (d *ddl) schemaOf(tn *ast.TableName) (catalog.ID, error) {
-	if tn.Schema.O == "" || tn.Schema.O == "public" {
+	if tn.Schema.O == "" || tn.Schema.O == "public" && d.b.SearchPath == nil {
 		return d.b.Schema, nil
 	}
 	id, err := d.coll.LookupID(d.ctx, d.b.DB, 0, tn.Schema.O)
@@ -184,7 +187,7 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 		if !ok {
 			return "", pgerr.New(pgerr.Internal, "column %q has no type", cd.Name.Name.O)
 		}
-		t, err := types.FromPG(pt)
+		t, err := d.b.ResolveType(pt)
 		if err != nil {
 			return "", err
 		}
@@ -221,6 +224,15 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 				col.Default = txt
 			case ast.ColumnOptionAutoIncrement:
 				serial = true
+			case ast.ColumnOptionGenerated:
+				if !o.Stored {
+					return "", pgerr.New(pgerr.Syntax, "syntax error: a generated column must be STORED")
+				}
+				txt, err := restoreExpr(o.Expr)
+				if err != nil {
+					return "", err
+				}
+				col.Generated = txt
 			case ast.ColumnOptionCheck:
 				if err := d.addCheck(desc, "", col.Name, o.Expr); err != nil {
 					return "", err
@@ -314,6 +326,9 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 		desc.NextIndexID++
 	}
 	if _, err := plan.BindChecks(desc, d.b.Eval); err != nil { // names and types are checked now
+		return "", err
+	}
+	if _, err := plan.BindGenerated(desc, d.b.Eval); err != nil {
 		return "", err
 	}
 	for _, fk := range fks {
@@ -991,6 +1006,10 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 				if _, err := d.addForeignKey(desc, pendingFK{name: c.Name, cols: cols, ref: c.Refer}); err != nil {
 					return "", err
 				}
+				if d.st.NotValid {
+					desc.ForeignKeys[len(desc.ForeignKeys)-1].NotValid = true
+					continue
+				}
 				if err := d.validateForeignKey(desc); err != nil {
 					return "", err
 				}
@@ -1002,22 +1021,11 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 				}
 				// the rows already there must satisfy it (PostgreSQL
 				// validates unless NOT VALID)
-				checks, err := plan.BindChecks(desc, d.b.Eval)
-				if err != nil {
-					return "", err
+				if d.st.NotValid {
+					desc.Checks[len(desc.Checks)-1].NotValid = true
+					continue
 				}
-				chk := checks[len(checks)-1]
-				err = d.scanAll(desc, func(row exec.Row) error {
-					v, err := d.env.Eval(chk.E, row)
-					if err != nil {
-						return err
-					}
-					if b, ok := v.(types.DBool); ok && !bool(b) {
-						return pgerr.New(pgerr.CheckViolation, "check constraint %q of relation %q is violated by some row", chk.Name, desc.Name)
-					}
-					return nil
-				})
-				if err != nil {
+				if err := d.validateCheck(desc, len(desc.Checks)-1); err != nil {
 					return "", err
 				}
 				continue
@@ -1099,7 +1107,7 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 	if !ok {
 		return pgerr.New(pgerr.Internal, "column without type")
 	}
-	t, err := types.FromPG(pt)
+	t, err := d.b.ResolveType(pt)
 	if err != nil {
 		return err
 	}
@@ -1129,6 +1137,8 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 			}
 		case ast.ColumnOptionPrimaryKey, ast.ColumnOptionUniqKey:
 			return pgerr.New(pgerr.FeatureNotSupported, "ADD COLUMN with a key is not supported")
+		case ast.ColumnOptionGenerated:
+			return pgerr.New(pgerr.FeatureNotSupported, "ADD COLUMN ... GENERATED ALWAYS AS is not supported")
 		}
 	}
 	if serial {
@@ -1243,7 +1253,7 @@ func (d *ddl) alterColumn(n *parser.AlterColumnStmt) (string, error) {
 			}
 			col.Nullable = false
 		case a.Type != nil:
-			nt, err := types.FromPG(*a.Type)
+			nt, err := d.b.ResolveType(*a.Type)
 			if err != nil {
 				return "", err
 			}
@@ -1363,6 +1373,66 @@ func (d *ddl) dropSchema(name string, ifExists, cascade bool) (string, error) {
 	return "DROP SCHEMA", d.coll.Delete(d.ctx, id)
 }
 
+// validateCheck checks the rows of desc against its k-th CHECK.
+func (d *ddl) validateCheck(desc *catalog.Descriptor, k int) error {
+	checks, err := plan.BindChecks(desc, d.b.Eval)
+	if err != nil {
+		return err
+	}
+	chk := checks[k]
+	return d.scanAll(desc, func(row exec.Row) error {
+		v, err := d.env.Eval(chk.E, row)
+		if err != nil {
+			return err
+		}
+		if b, ok := v.(types.DBool); ok && !bool(b) {
+			return pgerr.New(pgerr.CheckViolation, "check constraint %q of relation %q is violated by some row", chk.Name, desc.Name)
+		}
+		return nil
+	})
+}
+
+// validateConstraint is ALTER TABLE t VALIDATE CONSTRAINT c: the rows are
+// checked against a NOT VALID check or foreign key, which becomes valid.
+func (d *ddl) validateConstraint(n *parser.ValidateConstraintStmt) (string, error) {
+	t, err := d.b.ResolveTable(n.Schema, n.Table)
+	if err != nil {
+		return "", err
+	}
+	if t == nil || t.Kind != catalog.KindTable {
+		return "", pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", n.Table)
+	}
+	desc := catalog.Mutable(t)
+	found := false
+	for k := range desc.Checks {
+		if desc.Checks[k].Name == n.Name {
+			found = true
+			if desc.Checks[k].NotValid {
+				if err := d.validateCheck(desc, k); err != nil {
+					return "", err
+				}
+				desc.Checks[k].NotValid = false
+			}
+		}
+	}
+	if k := desc.ForeignKeyByName(n.Name); k >= 0 {
+		found = true
+		if desc.ForeignKeys[k].NotValid {
+			if err := d.validateForeignKeyAt(desc, k); err != nil {
+				return "", err
+			}
+			desc.ForeignKeys[k].NotValid = false
+		}
+	}
+	if !found {
+		if desc.IndexByName(n.Name) >= 0 || desc.Primary.Name == n.Name {
+			return "ALTER TABLE", nil // always valid
+		}
+		return "", pgerr.New(pgerr.UndefinedObject, "constraint %q of relation %q does not exist", n.Name, desc.Name)
+	}
+	return "ALTER TABLE", d.coll.Write(d.ctx, desc)
+}
+
 // hiddenPrimaryKey reports whether the table is keyed by the hidden rowid
 // (it was created without a PRIMARY KEY), so ALTER TABLE … ADD PRIMARY KEY
 // may add one.
@@ -1386,7 +1456,7 @@ func (d *ddl) createTableAs(n *ast.CreateTableStmt) (string, error) {
 	if len(n.Cols) > 0 || len(n.Constraints) > 0 {
 		return "", pgerr.New(pgerr.FeatureNotSupported, "CREATE TABLE AS with a column list is not supported")
 	}
-	schema, err := d.schemaOf(n.Table)
+	schema, err := d.createSchemaOf(n.Table)
 	if err != nil {
 		return "", err
 	}
@@ -1404,6 +1474,7 @@ func (d *ddl) createTableAs(n *ast.CreateTableStmt) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	d.noteOnCommit(id)
 	desc := &catalog.Descriptor{ID: id, Kind: catalog.KindTable, Name: name, ParentID: d.b.DB, SchemaID: schema, NextIndexID: 2}
 	var visible []int
 	for i, c := range node.Columns() {

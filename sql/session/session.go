@@ -160,6 +160,16 @@ type Session struct {
 	user     string
 	database string
 	vars     map[string]string
+	// txnVars holds, for each variable SET in the open transaction block,
+	// its value before the block and whether the last SET was LOCAL: at
+	// the block's end a rollback restores every one, a commit the LOCAL
+	// ones (as PostgreSQL does).
+	txnVars map[string]txnVar
+	// tempName is the session's schema of temporary tables (made by its
+	// first CREATE TEMP TABLE, dropped with them by Close); onCommit the
+	// ON COMMIT DROP / DELETE ROWS actions of its temporary tables.
+	tempName string
+	onCommit map[catalog.ID]string
 	varsGen  uint64 // bumped by every change of vars (VarsGeneration)
 	loc      *time.Location
 
@@ -233,14 +243,63 @@ func (s *Session) Cancel() {
 	}
 }
 
-// Close rolls back an open transaction.
+// Close rolls back an open transaction and drops the session's
+// temporary tables.
 func (s *Session) Close() {
 	if s.txn != nil {
 		_ = s.txn.Rollback(context.Background())
 		s.txn = nil
 	}
+	s.dropTemp()
 	s.txnDescs, s.txnDescsOf = nil, nil
 	s.inBlock, s.failed = false, false
+}
+
+type txnVar struct {
+	before string
+	had    bool
+	local  bool
+}
+
+// setVarStmt is SET [LOCAL] / RESET name in or out of a block.
+func (s *Session) setVarStmt(res *result, name, value string, local bool) error {
+	name = strings.ToLower(name)
+	if !s.inBlock {
+		if local {
+			res.notices = append(res.notices, "SET LOCAL can only be used in transaction blocks")
+			return nil
+		}
+		return s.setVar(name, value)
+	}
+	tv, seen := s.txnVars[name]
+	if !seen {
+		tv.before, tv.had = s.vars[name]
+	}
+	if err := s.setVar(name, value); err != nil {
+		return err
+	}
+	tv.local = local
+	if s.txnVars == nil {
+		s.txnVars = map[string]txnVar{}
+	}
+	s.txnVars[name] = tv
+	return nil
+}
+
+// endVars restores the variables set in the block that just ended.
+func (s *Session) endVars(committed bool) {
+	for name, tv := range s.txnVars {
+		if committed && !tv.local {
+			continue
+		}
+		if !tv.had {
+			delete(s.vars, name)
+			s.varsGen++
+			continue
+		}
+		_ = s.setVar(name, tv.before)
+	}
+	s.txnVars = nil
 }
 
 func (s *Session) setVar(name, value string) error {
@@ -280,7 +339,8 @@ func (s *Session) evalCtx() *sem.EvalContext {
 		ts = s.txnStart
 	}
 	return &sem.EvalContext{TxnTimestamp: ts, StmtTimestamp: now, Location: s.loc, Database: s.database, Schema: "public",
-		User: s.user, ServerVersion: "PostgreSQL 16.0 (Tessera)", Setting: s.Var}
+		User: s.user, ServerVersion: "PostgreSQL 16.0 (Tessera)", Setting: s.Var,
+		SetSetting: func(name, value string, local bool) error { return s.setVarStmt(&result{}, name, value, local) }}
 }
 
 // stmtCtx is one statement attempt in a transaction.
@@ -290,6 +350,15 @@ type stmtCtx struct {
 	coll *catalog.Collection
 	dbID catalog.ID
 	sch  catalog.ID
+	// tempName is the session's temporary schema (pg_temp_…, "" before
+	// its first temporary table); tempSch its ID if it exists.
+	tempName string
+	tempSch  catalog.ID
+	// searchPath is the session's search_path setting; path the IDs of
+	// its existing schemas (sch is the first, where new objects go).
+	searchPath string
+	path       []catalog.ID
+	schName    string
 }
 
 func (s *Session) newStmtCtx(ctx context.Context, txn kvtxn.Txn) (*stmtCtx, error) {
@@ -301,7 +370,7 @@ func (s *Session) newStmtCtx(ctx context.Context, txn kvtxn.Txn) (*stmtCtx, erro
 	if err != nil {
 		return nil, err
 	}
-	return &stmtCtx{ctx: ctx, txn: txn, coll: coll}, nil
+	return &stmtCtx{ctx: ctx, txn: txn, coll: coll, tempName: s.tempName, searchPath: s.vars["search_path"]}, nil
 }
 
 // blockDescs returns the descriptor overlay of the block's transaction
@@ -323,7 +392,43 @@ func (st *stmtCtx) resolveDB(name string) error {
 	if err != nil {
 		return err
 	}
-	st.dbID, st.sch = id, sch
+	st.dbID, st.sch, st.path, st.schName = id, sch, nil, "public"
+	if st.searchPath != "" && st.searchPath != defaultVars["search_path"] {
+		// search_path: its existing schemas in order ($user, pg_catalog
+		// and pg_temp are searched by their own rules); the first one is
+		// where new objects go
+		first := true
+		for _, nm := range strings.Split(st.searchPath, ",") {
+			nm = strings.TrimSpace(nm)
+			if len(nm) >= 2 && nm[0] == '"' && nm[len(nm)-1] == '"' {
+				nm = strings.ReplaceAll(nm[1:len(nm)-1], `""`, `"`)
+			} else {
+				nm = strings.ToLower(nm)
+			}
+			if nm == "" || nm == "$user" || nm == "pg_catalog" || nm == "pg_temp" {
+				continue
+			}
+			sid, err := st.coll.LookupID(st.ctx, id, 0, nm)
+			if err != nil {
+				return err
+			}
+			if sid == 0 {
+				continue
+			}
+			if first {
+				st.sch, st.schName, first = sid, nm, false
+			}
+			st.path = append(st.path, sid)
+		}
+		if st.path == nil {
+			st.path = []catalog.ID{} // nothing to search
+		}
+	}
+	if st.tempName != "" {
+		if st.tempSch, err = st.coll.LookupID(st.ctx, id, 0, st.tempName); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -348,7 +453,7 @@ func (s *Session) implicit(ctx context.Context, f func(st *stmtCtx) error) error
 			if !coll.Verified() {
 				txn = &genTxn{Txn: txn, coll: coll}
 			}
-			st = &stmtCtx{ctx: ctx, txn: txn, coll: coll}
+			st = &stmtCtx{ctx: ctx, txn: txn, coll: coll, tempName: s.tempName, searchPath: s.vars["search_path"]}
 			err = runGuarded(txn, ctx, func() error {
 				e := f(st)
 				if e != nil && !coll.Verified() {
@@ -620,6 +725,9 @@ func (s *Session) inTxn(ctx context.Context, f func(st *stmtCtx) (*result, error
 		}
 		return nil, err
 	}
+	if err := s.afterCommit(ctx); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
@@ -796,7 +904,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 		if x.Default {
 			v = defaultVars[strings.ToLower(x.Name)]
 		}
-		return res, true, s.setVar(x.Name, v)
+		return res, true, s.setVarStmt(res, x.Name, v, x.Local)
 	case *parser.ResetStmt:
 		if x.All {
 			for k, v := range defaultVars {
@@ -805,7 +913,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 			s.varsGen++
 			return res, true, nil
 		}
-		return res, true, s.setVar(x.Name, defaultVars[strings.ToLower(x.Name)])
+		return res, true, s.setVarStmt(res, x.Name, defaultVars[strings.ToLower(x.Name)], false)
 	case *parser.ShowStmt:
 		if x.All {
 			res.cols = []conn.Column{{Name: "name", Type: types.String}, {Name: "setting", Type: types.String}}
@@ -831,7 +939,12 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 		res.cols = []conn.Column{{Name: disp, Type: types.String}}
 		res.rows = []exec.Row{{types.DString(v)}}
 		return res, true, nil
-	case *parser.DiscardStmt, *parser.VacuumStmt, *parser.AnalyzeStmt, *parser.CommentStmt:
+	case *parser.CommentStmt:
+		if x.Kind == "" {
+			return res, true, nil // a kind of object whose comments we do not keep
+		}
+		return nil, false, nil
+	case *parser.DiscardStmt, *parser.VacuumStmt, *parser.AnalyzeStmt:
 		return res, true, nil
 	case *parser.PrepareStmt:
 		if _, dup := s.prepared[x.Name]; dup {
@@ -1011,19 +1124,24 @@ func (s *Session) endBlock(ctx context.Context, commit bool) error {
 	}
 	s.txnDescs, s.txnDescsOf = nil, nil
 	if txn == nil {
+		s.endVars(commit)
 		return nil
 	}
 	if commit {
 		err := txn.Commit(ctx)
+		s.endVars(err == nil)
 		if err != nil {
 			// The block is over either way (a failed COMMIT reports the
 			// error and ends the block, as in PostgreSQL).
 			_ = txn.Rollback(ctx)
-		} else if descs != nil {
+			return err
+		}
+		if descs != nil {
 			descs.Committed(s.eng.cache)
 		}
-		return err
+		return s.afterCommit(ctx)
 	}
+	s.endVars(false)
 	return txn.Rollback(ctx)
 }
 
@@ -1043,7 +1161,11 @@ func columnsOf(cols []plan.Col) []conn.Column {
 }
 
 func (s *Session) binder(st *stmtCtx, stmt *parser.Statement, paramTypes []*types.T) *plan.Binder {
-	return &plan.Binder{Ctx: st.ctx, Coll: st.coll, DB: st.dbID, Schema: st.sch, Stmt: stmt, Eval: s.evalCtx(),
+	ev := s.evalCtx()
+	if st.schName != "" {
+		ev.Schema = st.schName
+	}
+	return &plan.Binder{Ctx: st.ctx, Coll: st.coll, DB: st.dbID, Schema: st.sch, TempSchema: st.tempSch, SearchPath: st.path, Stmt: stmt, Eval: ev,
 		Params: append([]*types.T(nil), paramTypes...), NumParams: stmt.NumParams}
 }
 
@@ -1056,8 +1178,9 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 		NodeID: s.eng.cfg.NodeID, Budget: s.eng.cfg.MemoryBudget, WorkMem: s.workMem(), TempDir: s.eng.cfg.TempDir}
 	defer env.Close() // results are buffered: the statement's temp files go now
 	b := s.binder(st, stmt, s.curParamTypes)
+	env.EvalCtx = b.Eval // current_schema() follows search_path
 	if stmt.Ext != nil {
-		d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt, online: s.onlineDDL()}
+		d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt, online: s.onlineDDL(), sess: s, stc: st}
 		var tag string
 		var err error
 		switch x := stmt.Ext.(type) {
@@ -1067,6 +1190,16 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 			tag, err = d.dropIndex(x)
 		case *parser.AlterColumnStmt:
 			tag, err = d.alterColumn(x)
+		case *parser.CreateTypeStmt:
+			tag, err = d.createType(x)
+		case *parser.DropTypeStmt:
+			tag, err = d.dropType(x)
+		case *parser.AlterTypeStmt:
+			tag, err = d.alterType(x)
+		case *parser.CommentStmt:
+			tag, err = d.comment(x)
+		case *parser.ValidateConstraintStmt:
+			tag, err = d.validateConstraint(x)
 		default:
 			return nil, pgerr.New(pgerr.FeatureNotSupported, "%s is not supported", x.StatementTag())
 		}
@@ -1079,7 +1212,7 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 }
 
 func (s *Session) executeAST(st *stmtCtx, b *plan.Binder, env *exec.Env, stmt *parser.Statement, n ast.StmtNode) (*result, error) {
-	d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt, online: s.onlineDDL()}
+	d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt, online: s.onlineDDL(), sess: s, stc: st}
 	ddlRes := func(tag string, err error) (*result, error) {
 		if err != nil {
 			return nil, err

@@ -58,6 +58,8 @@ func AppendBinary(b []byte, t *T, d Datum) ([]byte, error) {
 		return binary.BigEndian.AppendUint32(b, uint32(v.Months)), nil
 	case DUUID:
 		return append(b, v[:]...), nil
+	case DEnum: // enum_send: the label
+		return append(b, v.Label...), nil
 	case *DJSONB:
 		b = append(b, 1) // jsonb binary format version
 		return appendJSON(b, v.V), nil
@@ -164,6 +166,8 @@ func decodeBinary(t *T, b []byte) (Datum, error) {
 		}
 		return DInterval{Micros: int64(binary.BigEndian.Uint64(b)), Days: int32(binary.BigEndian.Uint32(b[8:])),
 			Months: int32(binary.BigEndian.Uint32(b[12:]))}, nil
+	case EnumFamily:
+		return EnumLabel(t, string(b))
 	case UUIDFamily:
 		if err := fixed(t, b, 16); err != nil {
 			return nil, err

@@ -42,6 +42,10 @@ func Compare(a, b Datum) (int, error) {
 		if y, ok := b.(DDate); ok {
 			return cmpOrdered(x, y), nil
 		}
+	case DEnum:
+		if y, ok := b.(DEnum); ok {
+			return cmpOrdered(int64(x.Ord), int64(y.Ord)), nil
+		}
 	case DTime:
 		if y, ok := b.(DTime); ok {
 			return cmpOrdered(x, y), nil

@@ -185,6 +185,8 @@ func CheckDatum(t *T, d Datum) bool {
 		return t.Family == JSONFamily
 	case *DArray:
 		return t.Family == ArrayFamily
+	case DEnum:
+		return t.Family == EnumFamily
 	}
 	return false
 }

@@ -1,7 +1,9 @@
 // Package types is Tessera's SQL type system: the types (T) of BOOL,
 // INT2/INT4/INT8, FLOAT4/FLOAT8, NUMERIC(p,s), TEXT, VARCHAR(n), CHAR(n),
 // BYTEA, DATE, TIME(p), TIMESTAMP(p), TIMESTAMPTZ(p), INTERVAL, UUID, JSONB,
-// JSON and arrays of them (multi-dimensional ones as DArray.Dims over
+// JSON, user-defined enums (EnumFamily: the labels travel in T.Enum, a
+// value DEnum is its label and its position, T.Width is the type OID) and
+// arrays of the built-in types (multi-dimensional ones as DArray.Dims over
 // row-major elements, lower bounds 1), with their PostgreSQL OIDs,
 // typmods and format_type names; the values (Datum) including NULL;
 // comparison in PostgreSQL semantics; text input/output in PostgreSQL's
@@ -27,7 +29,8 @@
 //     collation); JSONB as PostgreSQL's jsonb_ops (Object > Array > Boolean
 //     > Number > String > Null, shorter containers first); arrays
 //     elementwise with NULL elements above non-NULL ones, then by length,
-//     then by number of dimensions and their lengths.
+//     then by number of dimensions and their lengths; enum values by
+//     their position in declaration order.
 //   - Times: DATE is days since 2000-01-01, TIME microseconds since
 //     midnight, TIMESTAMP/TIMESTAMPTZ microseconds since 2000-01-01
 //     00:00:00 (UTC for TIMESTAMPTZ), PostgreSQL's own representation, with

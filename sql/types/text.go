@@ -54,6 +54,8 @@ func parseText(t *T, s string, loc *time.Location) (Datum, error) {
 		return parseInterval(t, s)
 	case UUIDFamily:
 		return parseUUID(t, s)
+	case EnumFamily:
+		return EnumLabel(t, s)
 	case JSONBFamily:
 		v, err := parseJSON(s)
 		if err != nil {
@@ -106,6 +108,8 @@ func AppendText(b []byte, t *T, d Datum, loc *time.Location) []byte {
 		return appendDecimal(b, &v.Decimal)
 	case DString:
 		return append(b, v...)
+	case DEnum:
+		return append(b, v.Label...)
 	case DBytes:
 		b = append(b, '\\', 'x')
 		return hex.AppendEncode(b, []byte(v))

@@ -28,6 +28,7 @@ const (
 	JSONBFamily
 	JSONFamily
 	ArrayFamily
+	EnumFamily // a user-defined enum (T.Enum; T.Width is its OID)
 )
 
 // StringVariant distinguishes the string types.
@@ -58,6 +59,8 @@ type T struct {
 	Length  int
 	// Elem is the element type of an array.
 	Elem *T
+	// Enum defines an enum type (EnumFamily).
+	Enum *EnumInfo `json:",omitempty"`
 }
 
 // Types without modifiers.
@@ -218,6 +221,8 @@ func (t *T) OID() OID {
 		return 114
 	case ArrayFamily:
 		return arrayOIDs[t.Elem.OID()]
+	case EnumFamily:
+		return OID(t.Width)
 	}
 	return 0
 }
@@ -263,6 +268,8 @@ func (t *T) Size() int16 {
 		return 8
 	case IntervalFamily, UUIDFamily:
 		return 16
+	case EnumFamily:
+		return 4
 	}
 	return -1
 }
@@ -319,6 +326,10 @@ func (t *T) SQLName() string {
 		return "json"
 	case ArrayFamily:
 		return t.Elem.SQLName() + "[]"
+	case EnumFamily:
+		if t.Enum != nil {
+			return t.Enum.Name
+		}
 	}
 	return "unknown"
 }
@@ -370,6 +381,9 @@ func (t *T) PGName() string {
 	}
 	return t.SQLName()
 }
+
+// IsEnum reports whether t is a user-defined enum type.
+func (t *T) IsEnum() bool { return t.Family == EnumFamily }
 
 // IsSerial reports whether a parsed type is SERIAL, BIGSERIAL or
 // SMALLSERIAL (FromPG maps them to the integer type; the caller adds the

@@ -327,6 +327,69 @@ func isWordOut(s string) bool {
 	return true
 }
 
+// namedParams are the parameter names of the functions whose calls may
+// use named notation (name => value); the omitted parameters default to 0.
+var namedParams = map[string][]string{
+	"make_interval": {"years", "months", "weeks", "days", "hours", "mins", "secs"},
+}
+
+// namedArgs turns the named arguments of the call at toks[i] into
+// positional ones: "name =>" is cut and the parameters skipped before it
+// are given as 0. Named arguments must follow the positional ones in
+// parameter order (else 0A000); an unknown name is 42883.
+func (w *Rewriter) namedArgs(i, to int, params []string) {
+	toks := w.Toks
+	end := matchClose(toks, i+1, to)
+	if end < 0 {
+		return
+	}
+	next := 0 // the parameter the next argument binds
+	start, depth := i+2, 0
+	for j := i + 2; j <= end; j++ {
+		tk := toks[j]
+		if tk.IsP("(") || tk.IsP("[") {
+			depth++
+			continue
+		}
+		if (tk.IsP(")") || tk.IsP("]")) && j < end {
+			depth--
+			continue
+		}
+		if depth > 0 || !(tk.IsP(",") || j == end) {
+			continue
+		}
+		if start < j && start+1 < j && toks[start].Kind == Ident && toks[start+1].Kind == Op && toks[start+1].Val == "=>" {
+			k := -1
+			for n, p := range params {
+				if p == toks[start].Val {
+					k = n
+				}
+			}
+			if k < 0 {
+				w.fail(toks[start], "42883", "function "+toks[i].Val+" has no parameter named "+toks[start].Val)
+				return
+			}
+			if k < next {
+				w.fail(toks[start], "0A000", "named arguments out of parameter order are not supported")
+				return
+			}
+			if w.Insert == nil {
+				w.Insert = map[int]string{}
+			}
+			if k > next {
+				w.Insert[start] = strings.Repeat("0, ", k-next)
+			}
+			if w.Skip == nil {
+				w.Skip = map[int]int{}
+			}
+			w.Skip[start] = start + 2
+			next = k
+		}
+		next++
+		start = j + 1
+	}
+}
+
 // DDLExprPrefix starts the string literal that stands for a DEFAULT or
 // CHECK expression of a column or table definition: the rest of the
 // literal is the expression's PostgreSQL text, which the MySQL grammar
@@ -419,6 +482,16 @@ func (w *Rewriter) Run(from, to int) error {
 		}
 		t := toks[i]
 		top := &stack[len(stack)-1]
+		// (t.*).col is t.col
+		if t.IsP("(") && i+6 < to && (toks[i+1].Kind == Ident || toks[i+1].Kind == QIdent) && toks[i+2].IsP(".") &&
+			toks[i+3].Kind == Op && toks[i+3].Val == "*" && toks[i+4].IsP(")") && toks[i+5].IsP(".") &&
+			(toks[i+6].Kind == Ident || toks[i+6].Kind == QIdent) {
+			w.emit(QuoteIdent(toks[i+1].Val), toks[i+1].Pos)
+			w.emit(".", toks[i+2].Pos)
+			w.emit(QuoteIdent(toks[i+6].Val), toks[i+6].Pos)
+			i += 6
+			continue
+		}
 		if t.Kind == Ident {
 			if clauseEnd(t.Val) {
 				top.byList = false
@@ -440,6 +513,9 @@ func (w *Rewriter) Run(from, to int) error {
 				if w.grammarCall(i, to) {
 					continue
 				}
+			}
+			if params, ok := namedParams[t.Val]; ok && toks[i+1].IsP("(") && (i == from || !toks[i-1].IsP(".")) {
+				w.namedArgs(i, to, params)
 			}
 			if toks[i+1].IsP("(") && (i == from || !toks[i-1].IsP(".")) && specialCalls[t.Val] {
 				if next, ok := w.specialCall(i, to); ok {
@@ -757,6 +833,18 @@ func (w *Rewriter) Run(from, to int) error {
 				if next, ok := w.ddlExpr(i, to); ok {
 					i = next - 1
 					continue
+				}
+			case "generated":
+				// GENERATED ALWAYS AS (expr) STORED: the expression's text, as
+				// for CHECK
+				if w.ColumnTypes && i+4 < to && toks[i+1].Is("always") && toks[i+2].Is("as") && toks[i+3].IsP("(") {
+					if end := matchClose(toks, i+3, to); end > i+4 && end < to {
+						w.emit("GENERATED ALWAYS AS (", t.Pos)
+						w.emit(quoteStr(DDLExprPrefix+w.Src[toks[i+4].Pos:toks[end-1].End]), toks[i+4].Pos)
+						w.emit(")", toks[end].Pos)
+						i = end
+						continue
+					}
 				}
 			case "operator":
 				// OPERATOR(pg_catalog.op) is the operator op

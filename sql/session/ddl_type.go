@@ -1,0 +1,273 @@
+package session
+
+import (
+	"fmt"
+
+	"github.com/tesseradb/tessera/sql/catalog"
+	"github.com/tesseradb/tessera/sql/parser"
+	"github.com/tesseradb/tessera/sql/pgerr"
+	"github.com/tesseradb/tessera/sql/types"
+)
+
+// typeSchema resolves the schema of a type name ("" is the current one).
+func (d *ddl) typeSchema(schema string) (catalog.ID, error) {
+	if schema == "" || schema == "public" && d.b.SearchPath == nil {
+		return d.b.Schema, nil
+	}
+	id, err := d.coll.LookupID(d.ctx, d.b.DB, 0, schema)
+	if err != nil {
+		return 0, err
+	}
+	if id == 0 {
+		return 0, pgerr.New(pgerr.InvalidSchemaName, "schema %q does not exist", schema)
+	}
+	return id, nil
+}
+
+// lookupType finds the enum type schema.name (nil if there is none).
+func (d *ddl) lookupType(schema, name string) (*catalog.Descriptor, error) {
+	sch, err := d.typeSchema(schema)
+	if err != nil {
+		return nil, err
+	}
+	id, err := d.coll.LookupID(d.ctx, d.b.DB, sch, name)
+	if err != nil || id == 0 {
+		return nil, err
+	}
+	t, err := d.coll.Get(d.ctx, id)
+	if err != nil || t == nil || t.Kind != catalog.KindType {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (d *ddl) createType(n *parser.CreateTypeStmt) (string, error) {
+	sch, err := d.typeSchema(n.Schema)
+	if err != nil {
+		return "", err
+	}
+	if _, err := types.FromPG(parser.PGType{Name: n.Name}); err == nil {
+		return "", pgerr.New(pgerr.DuplicateObject, "type %q already exists", n.Name)
+	}
+	if old, err := d.coll.LookupID(d.ctx, d.b.DB, sch, n.Name); err != nil {
+		return "", err
+	} else if old != 0 {
+		return "", pgerr.New(pgerr.DuplicateObject, "type %q already exists", n.Name)
+	}
+	seen := map[string]bool{}
+	for _, l := range n.Labels {
+		if len(l) > 63 {
+			return "", pgerr.New(pgerr.InvalidParameter, "invalid enum label %q", l)
+		}
+		if seen[l] {
+			return "", pgerr.New(pgerr.UniqueViolation, "duplicate key value violates unique constraint \"pg_enum_typid_label_index\"")
+		}
+		seen[l] = true
+	}
+	id, err := d.coll.NewID(d.ctx)
+	if err != nil {
+		return "", err
+	}
+	desc := &catalog.Descriptor{ID: id, Kind: catalog.KindType, Name: n.Name, ParentID: d.b.DB, SchemaID: sch,
+		EnumLabels: append([]string{}, n.Labels...)}
+	if err := d.coll.Write(d.ctx, desc); err != nil {
+		return "", err
+	}
+	return "CREATE TYPE", d.coll.SetName(d.ctx, d.b.DB, sch, n.Name, id)
+}
+
+// tablesUsing lists the tables of the database with a column of the
+// enum type t.
+func (d *ddl) tablesUsing(t *catalog.Descriptor) ([]*catalog.Descriptor, error) {
+	oid := t.EnumType().Width
+	schs, err := d.coll.ListNames(d.ctx, d.b.DB, 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []*catalog.Descriptor
+	for _, sid := range schs {
+		names, err := d.coll.ListNames(d.ctx, d.b.DB, sid)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range names {
+			o, err := d.coll.Get(d.ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if o == nil || o.Kind != catalog.KindTable {
+				continue
+			}
+			for _, c := range o.Columns {
+				if c.Type.IsEnum() && c.Type.Width == oid {
+					out = append(out, o)
+					break
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func (d *ddl) dropType(n *parser.DropTypeStmt) (string, error) {
+	for _, nm := range n.Names {
+		t, err := d.lookupType(nm[0], nm[1])
+		if err != nil {
+			return "", err
+		}
+		if t == nil {
+			if n.IfExists {
+				d.notices = append(d.notices, fmt.Sprintf("type %q does not exist, skipping", nm[1]))
+				continue
+			}
+			return "", pgerr.New(pgerr.UndefinedObject, "type %q does not exist", nm[1])
+		}
+		users, err := d.tablesUsing(t)
+		if err != nil {
+			return "", err
+		}
+		if len(users) > 0 {
+			if n.Cascade {
+				return "", pgerr.New(pgerr.FeatureNotSupported, "DROP TYPE ... CASCADE of a type that columns use is not supported")
+			}
+			return "", pgerr.New(pgerr.DependentObjects, "cannot drop type %s because other objects depend on it", t.Name)
+		}
+		if err := d.dropDesc(t); err != nil {
+			return "", err
+		}
+	}
+	return "DROP TYPE", nil
+}
+
+// alterType adds a label at the end of an enum (stored values are label
+// positions, so a label can only go after the others) or renames one; the
+// columns of the type get the new definition.
+func (d *ddl) alterType(n *parser.AlterTypeStmt) (string, error) {
+	t, err := d.lookupType(n.Schema, n.Name)
+	if err != nil {
+		return "", err
+	}
+	if t == nil {
+		return "", pgerr.New(pgerr.UndefinedObject, "type %q does not exist", n.Name)
+	}
+	labels := append([]string{}, t.EnumLabels...)
+	idx := func(l string) int {
+		for i, x := range labels {
+			if x == l {
+				return i
+			}
+		}
+		return -1
+	}
+	if n.Rename != "" {
+		i := idx(n.Rename)
+		if i < 0 {
+			return "", pgerr.New(pgerr.InvalidParameter, "%q is not an existing enum label", n.Rename)
+		}
+		if idx(n.Label) >= 0 {
+			return "", pgerr.New(pgerr.DuplicateObject, "enum label %q already exists", n.Label)
+		}
+		labels[i] = n.Label
+	} else {
+		if idx(n.Label) >= 0 {
+			if n.IfNotExists {
+				d.notices = append(d.notices, fmt.Sprintf("enum label %q already exists, skipping", n.Label))
+				return "ALTER TYPE", nil
+			}
+			return "", pgerr.New(pgerr.DuplicateObject, "enum label %q already exists", n.Label)
+		}
+		if n.Neighbor != "" {
+			j := idx(n.Neighbor)
+			if j < 0 {
+				return "", pgerr.New(pgerr.InvalidParameter, "%q is not an existing enum label", n.Neighbor)
+			}
+			if n.Before || j != len(labels)-1 {
+				return "", pgerr.New(pgerr.FeatureNotSupported, "ADD VALUE can only add a label after the last one")
+			}
+		}
+		labels = append(labels, n.Label)
+	}
+	users, err := d.tablesUsing(t)
+	if err != nil {
+		return "", err
+	}
+	nt := catalog.Mutable(t)
+	nt.EnumLabels = labels
+	if err := d.coll.Write(d.ctx, nt); err != nil {
+		return "", err
+	}
+	et := nt.EnumType()
+	for _, u := range users {
+		nu := catalog.Mutable(u)
+		for i := range nu.Columns {
+			if c := &nu.Columns[i]; c.Type.IsEnum() && c.Type.Width == et.Width {
+				c.Type = et
+			}
+		}
+		if err := d.coll.Write(d.ctx, nu); err != nil {
+			return "", err
+		}
+	}
+	return "ALTER TYPE", nil
+}
+
+// comment stores COMMENT ON TABLE / VIEW / SEQUENCE / COLUMN / TYPE.
+func (d *ddl) comment(n *parser.CommentStmt) (string, error) {
+	txt := ""
+	if n.Text != nil {
+		txt = *n.Text
+	}
+	var t *catalog.Descriptor
+	var err error
+	col := ""
+	switch n.Kind {
+	case "column":
+		if len(n.Name) < 2 || len(n.Name) > 3 {
+			return "", pgerr.New(pgerr.Syntax, "column name must be qualified")
+		}
+		col = n.Name[len(n.Name)-1]
+		sch := ""
+		if len(n.Name) == 3 {
+			sch = n.Name[0]
+		}
+		t, err = d.b.ResolveTable(sch, n.Name[len(n.Name)-2])
+		if err == nil && t == nil {
+			err = pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", n.Name[len(n.Name)-2])
+		}
+	case "type":
+		sch, nm := "", n.Name[len(n.Name)-1]
+		if len(n.Name) > 1 {
+			sch = n.Name[0]
+		}
+		t, err = d.lookupType(sch, nm)
+		if err == nil && t == nil {
+			err = pgerr.New(pgerr.UndefinedObject, "type %q does not exist", nm)
+		}
+	default:
+		sch, nm := "", n.Name[len(n.Name)-1]
+		if len(n.Name) > 1 {
+			sch = n.Name[0]
+		}
+		t, err = d.b.ResolveTable(sch, nm)
+		if err == nil && t == nil {
+			err = pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", nm)
+		}
+		if err == nil && string(t.Kind) != n.Kind {
+			err = pgerr.New(pgerr.WrongObjectType, "%q is not a %s", nm, n.Kind)
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	nt := catalog.Mutable(t)
+	if col != "" {
+		_, c := nt.ColumnByName(col)
+		if c == nil || c.Hidden {
+			return "", pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", col, t.Name)
+		}
+		c.Comment = txt
+	} else {
+		nt.Comment = txt
+	}
+	return "COMMENT", d.coll.Write(d.ctx, nt)
+}
