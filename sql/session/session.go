@@ -316,6 +316,12 @@ func (s *Session) setVar(name, value string) error {
 		s.loc, value = loc, shown
 	case "transaction_isolation", "default_transaction_isolation":
 		value = "serializable"
+	case "statement_timeout":
+		_, shown, err := parseMillis(name, value)
+		if err != nil {
+			return err
+		}
+		value = shown
 	case "work_mem":
 		kb, err := parseWorkMem(value)
 		if err != nil {
@@ -527,6 +533,9 @@ func wrapRetry(err error) error {
 	if kvtxn.IsLockNotAvailable(err) {
 		return pgerr.New(pgerr.LockNotAvailable, "could not obtain lock on row: %v", err)
 	}
+	if kvtxn.IsAmbiguous(err) {
+		return pgerr.New(pgerr.StatementCompletionUnknown, "result is ambiguous: the transaction may have committed: %v", err)
+	}
 	return err
 }
 
@@ -543,8 +552,8 @@ type result struct {
 func (s *Session) withCancel(ctx context.Context) (context.Context, func()) {
 	cctx, cancel := context.WithCancel(ctx)
 	if v := s.vars["statement_timeout"]; v != "" && v != "0" {
-		var ms int
-		if _, err := fmt.Sscanf(v, "%d", &ms); err == nil && ms > 0 {
+		// The value was checked (and normalised) by SET.
+		if ms, _, err := parseMillis("statement_timeout", v); err == nil && ms > 0 {
 			cctx, cancel = context.WithTimeout(ctx, time.Duration(ms)*time.Millisecond)
 		}
 	}
@@ -680,7 +689,7 @@ func (s *Session) run(ctx context.Context, stmt *parser.Statement, params []type
 		for _, j := range res.jobs {
 			if err := sc.run(ctx, j); err != nil {
 				if ctx.Err() != nil && pgerr.Code(err) == "" {
-					return nil, pgerr.New(pgerr.QueryCanceled, "canceling statement due to user request")
+					return nil, canceled(ctx)
 				}
 				return nil, err
 			}
@@ -721,7 +730,7 @@ func (s *Session) inTxn(ctx context.Context, f func(st *stmtCtx) (*result, error
 	})
 	if err != nil {
 		if ctx.Err() != nil && pgerr.Code(err) == "" {
-			return nil, pgerr.New(pgerr.QueryCanceled, "canceling statement due to user request")
+			return nil, canceled(ctx)
 		}
 		return nil, err
 	}
@@ -1093,10 +1102,11 @@ func (s *Session) EndImplicit(ctx context.Context, ok bool) error {
 	}
 	commit := ok && !s.failed
 	if err := s.endBlock(ctx, commit); err != nil {
+		err = wrapRetry(err) // an ambiguous commit stays 40003 even when ctx ended
 		if ctx.Err() != nil && pgerr.Code(err) == "" {
-			return pgerr.New(pgerr.QueryCanceled, "canceling statement due to user request")
+			return canceled(ctx)
 		}
-		return wrapRetry(err)
+		return err
 	}
 	return nil
 }
