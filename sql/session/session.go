@@ -162,6 +162,9 @@ type Session struct {
 	vars     map[string]string
 	varsGen  uint64 // bumped by every change of vars (VarsGeneration)
 	loc      *time.Location
+	// varFn is s.Var as a func value, made once (evalCtx runs twice per
+	// statement; a method value allocates each time).
+	varFn func(string) (string, bool)
 
 	txn     kvtxn.Txn // open transaction block
 	inBlock bool
@@ -279,8 +282,11 @@ func (s *Session) evalCtx() *sem.EvalContext {
 	if s.inBlock && !s.txnStart.IsZero() {
 		ts = s.txnStart
 	}
+	if s.varFn == nil {
+		s.varFn = s.Var
+	}
 	return &sem.EvalContext{TxnTimestamp: ts, StmtTimestamp: now, Location: s.loc, Database: s.database, Schema: "public",
-		User: s.user, ServerVersion: "PostgreSQL 16.0 (Tessera)", Setting: s.Var}
+		User: s.user, ServerVersion: "PostgreSQL 16.0 (Tessera)", Setting: s.varFn}
 }
 
 // stmtCtx is one statement attempt in a transaction.
