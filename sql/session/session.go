@@ -172,6 +172,10 @@ type Session struct {
 	onCommit map[catalog.ID]string
 	varsGen  uint64 // bumped by every change of vars (VarsGeneration)
 	loc      *time.Location
+	// varFn is s.Var as a func value, made once (evalCtx runs twice per
+	// statement; a method value allocates each time).
+	varFn func(string) (string, bool)
+	setFn func(name, value string, local bool) error // set_config, made with varFn
 
 	txn     kvtxn.Txn // open transaction block
 	inBlock bool
@@ -344,9 +348,12 @@ func (s *Session) evalCtx() *sem.EvalContext {
 	if s.inBlock && !s.txnStart.IsZero() {
 		ts = s.txnStart
 	}
+	if s.varFn == nil {
+		s.varFn = s.Var
+		s.setFn = func(name, value string, local bool) error { return s.setVarStmt(&result{}, name, value, local) }
+	}
 	return &sem.EvalContext{TxnTimestamp: ts, StmtTimestamp: now, Location: s.loc, Database: s.database, Schema: "public",
-		User: s.user, ServerVersion: "PostgreSQL 16.0 (Tessera)", Setting: s.Var,
-		SetSetting: func(name, value string, local bool) error { return s.setVarStmt(&result{}, name, value, local) }}
+		User: s.user, ServerVersion: "PostgreSQL 16.0 (Tessera)", Setting: s.varFn, SetSetting: s.setFn}
 }
 
 // stmtCtx is one statement attempt in a transaction.
