@@ -23,7 +23,7 @@
 //	(*Store).RunGC(ctx), (*Replica).GCThreshold()         one MVCC GC pass now; a range's GC threshold
 //	NewInternalServer(store)                              kvpb.RegisterInternalServer(grpcServer, …)
 //	NewGRPCTransport(GRPCTransportConfig{NodeID, Resolver})
-//	GRPCServerOptions()                                   for the server the transport dials (non-zeroing buffer pool)
+//	GRPCServerOptions()                                   for the server the transport dials (non-zeroing buffer pool, static flow-control windows)
 //	NewMemNetwork(seed).Transport(nodeID), Register(nodeID, store)   tests
 //
 // Send returns kvpb detail errors (they implement error; kvpb.NewError
@@ -66,7 +66,13 @@
 //
 // # Scheduler
 //
-// One goroutine per store (runScheduler) drives every RawNode: a cycle
+// One goroutine per store (runScheduler) drives every RawNode, and so may
+// a proposer (Replica.submit → Store.runInline) when no cycle is running,
+// which saves a goroutine handoff between proposal and append; it runs
+// one cycle and leaves later work to runScheduler. Raft message handlers
+// only queue: one blocked in a cycle's fsync would read no further batch
+// from its stream and defeat the follower's group commit. Cycles are
+// serialised by scheduler.cycleMu wherever they run. A cycle
 // ticks (when the tick timer fired) or takes the replicas with queued
 // messages/proposals, steps them, takes their Readys, sends the leaders'
 // appends and heartbeats (Raft thesis §10.2.1: a leader may persist in
@@ -84,7 +90,7 @@
 // recreate it); a removed replica that never learned it is told by its
 // peers (RaftMessageResponse.replica_too_old) or replaced when a message
 // for a newer replica ID of the range arrives. The transport and clients only queue
-// work (Replica.mu) and wake the scheduler.
+// work (Replica.mu) and wake the scheduler or run its cycle (above).
 //
 // # Leases
 //
@@ -149,7 +155,9 @@
 //
 // # Lock order
 //
-// Replica.raftMu → Replica.mu → Store.mu (only newProposalID) → leaves
-// (scheduler.mu, spanlatch, tscache, hlc). No mutex is held across an
-// fsync, an RPC or a wait for a proposal.
+// scheduler.cycleMu → Replica.raftMu → Replica.mu → Store.mu (only
+// newProposalID) → leaves (scheduler.mu, spanlatch, tscache, hlc).
+// cycleMu is held for a whole cycle, its fsync included, and only taken
+// by cycles (runInline only tries it, with no other lock held); no other
+// mutex is held across an fsync, an RPC or a wait for a proposal.
 package ranges

@@ -70,7 +70,10 @@ func (r *Replica) submit(p *proposal) error {
 	r.mu.proposals[p.id] = p
 	r.mu.toPropose = append(r.mu.toPropose, p)
 	r.mu.Unlock()
-	r.store.sched.enqueue(r.rangeID)
+	// Propose (and send the appends) on this goroutine when the
+	// scheduler is idle; it only waits for the outcome afterwards.
+	r.store.sched.add(r.rangeID)
+	r.store.runInline()
 	return nil
 }
 
@@ -238,4 +241,12 @@ func (r *Replica) maybeTruncateLogLocked() {
 		return
 	}
 	_ = r.raftMu.rn.Propose(p.data)
+}
+
+// hasProposals reports whether a proposal of this replica awaits its
+// application (someone here waits for committed entries to apply).
+func (r *Replica) hasProposals() bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.mu.proposals) > 0
 }

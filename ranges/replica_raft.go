@@ -11,7 +11,9 @@ import (
 	"github.com/tesseradb/tessera/ranges/rangepb"
 )
 
-// enqueueMessage queues an incoming message for the scheduler.
+// enqueueMessage queues an incoming message for the scheduler without
+// waking it: the caller wakes it (sched.kick) once the whole batch is
+// queued.
 func (r *Replica) enqueueMessage(m *raftpb.Message, from *kvpb.ReplicaDescriptor) {
 	r.mu.Lock()
 	if r.mu.destroyed {
@@ -23,7 +25,7 @@ func (r *Replica) enqueueMessage(m *raftpb.Message, from *kvpb.ReplicaDescriptor
 	}
 	r.mu.incoming = append(r.mu.incoming, m)
 	r.mu.Unlock()
-	r.store.sched.enqueue(r.rangeID)
+	r.store.sched.add(r.rangeID)
 }
 
 type senderState int
@@ -226,17 +228,25 @@ func (r *Replica) dropCommitOnlyAppends(rd *raft.Ready) int {
 }
 
 // stageReady stages the Ready's entries and HardState into the cycle's
-// batch.
+// batch. A HardState equal to the one already written is not written
+// again: after an early apply (applyEarly raised the persisted commit
+// index to exactly the new commit) a leader's Ready that only moves the
+// commit index would otherwise cost a Pebble write of its own. The
+// earlier copy is in the same WAL, ahead of anything this cycle syncs.
 func (r *Replica) stageReady(b storage.Batch, rd *raft.Ready) error {
 	r.raftMu.Lock()
 	defer r.raftMu.Unlock()
 	if err := r.raftMu.rs.Append(b, rd.Entries); err != nil {
 		return err
 	}
-	if rd.HardState != nil && !raft.IsEmptyHardState(rd.HardState) {
-		return r.raftMu.rs.SetHardState(b, rd.HardState)
+	if hs := rd.HardState; hs != nil && !raft.IsEmptyHardState(hs) && !sameHardState(hs, r.raftMu.rs.HardState()) {
+		return r.raftMu.rs.SetHardState(b, hs)
 	}
 	return nil
+}
+
+func sameHardState(a, b *raftpb.HardState) bool {
+	return b != nil && a.GetTerm() == b.GetTerm() && a.GetVote() == b.GetVote() && a.GetCommit() == b.GetCommit()
 }
 
 // collectMessages adds the Ready's messages to the per-node batches and

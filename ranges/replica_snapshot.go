@@ -417,6 +417,7 @@ func (s *Store) HandleSnapshot(ctx context.Context, stream SnapshotReceiver) (*k
 	// Queue the MsgSnap under raftMu, so that no cycle sees the snapshot
 	// registered without its message.
 	r.enqueueMessage(msg, h.GetFromReplica())
+	r.store.sched.kick()
 	r.raftMu.Unlock()
 	ok = true
 	select {

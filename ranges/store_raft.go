@@ -39,20 +39,54 @@ func (s *Store) runScheduler() {
 			tick = true
 		case <-s.sched.signal:
 		}
-		ids := s.sched.drain()
-		var rs []*Replica
-		if tick {
-			s.forEachReplica(func(r *Replica) { rs = append(rs, r) })
-		} else {
-			for _, id := range ids {
-				if r, ok := s.GetReplica(id); ok {
-					rs = append(rs, r)
-				}
-			}
-		}
-		if !s.processSafely(rs, tick) {
+		s.sched.cycleMu.Lock()
+		ok := s.runCycle(tick)
+		s.sched.cycleMu.Unlock()
+		if !ok {
 			return
 		}
+	}
+}
+
+// runCycle processes the queued replicas (every replica on a tick); the
+// caller holds cycleMu. It reports false once the store stopped.
+func (s *Store) runCycle(tick bool) bool {
+	select {
+	case <-s.stopper:
+		return false
+	default:
+	}
+	ids := s.sched.drain()
+	var rs []*Replica
+	if tick {
+		s.forEachReplica(func(r *Replica) { rs = append(rs, r) })
+	} else {
+		for _, id := range ids {
+			if r, ok := s.GetReplica(id); ok {
+				rs = append(rs, r)
+			}
+		}
+	}
+	return s.processSafely(rs, tick)
+}
+
+// runInline runs one cycle on the calling goroutine for work it queued
+// with sched.add, unless a cycle is running (then the scheduler goroutine
+// is woken, and runs it after the current one). Work queued by others
+// meanwhile is left to the scheduler goroutine: the caller (a proposer)
+// does not keep cycling for them. The caller must hold no replica or
+// store lock.
+func (s *Store) runInline() {
+	if !s.sched.cycleMu.TryLock() {
+		s.sched.kick()
+		return
+	}
+	s.counters.inlineCycles.Add(1)
+	s.runCycle(false)
+	more := s.sched.hasQueued()
+	s.sched.cycleMu.Unlock()
+	if more {
+		s.sched.kick()
 	}
 }
 
@@ -126,11 +160,14 @@ func (s *Store) processReplicas(rs []*Replica, tick bool) {
 	// are acknowledged without waiting for the entries proposed since.
 	// Only plain writes (applyEarly), and only when this Ready keeps the
 	// term and vote and holds no snapshot; the rest applies after the
-	// fsync as before.
+	// fsync as before. A replica with no proposal of its own in flight
+	// (a follower) has nobody to answer: it applies after its fsync and
+	// after sending its acks, so that its ack, which the leader waits
+	// for, does not wait for the apply.
 	early := make([]int, len(works))
 	for i := range works {
 		w := &works[i]
-		if (w.rd.Snapshot != nil && !raft.IsEmptySnap(w.rd.Snapshot)) || !canEarly[i] {
+		if (w.rd.Snapshot != nil && !raft.IsEmptySnap(w.rd.Snapshot)) || !canEarly[i] || !w.r.hasProposals() {
 			continue
 		}
 		ents := w.r.durableCommitted(&w.rd)
@@ -250,6 +287,7 @@ func (s *Store) HandleRaftBatch(ctx context.Context, b *kvpb.RaftMessageBatch) [
 		}
 	}
 	var resps []*kvpb.RaftMessageResponse
+	queued := false
 	for _, req := range b.GetRequests() {
 		to := req.GetToReplica()
 		if to == nil || kvpb.StoreID(to.GetStoreId()) != s.cfg.StoreID || req.GetRangeId() == 0 || to.GetReplicaId() == 0 {
@@ -290,6 +328,14 @@ func (s *Store) HandleRaftBatch(ctx context.Context, b *kvpb.RaftMessageBatch) [
 			continue
 		}
 		r.enqueueMessage(msg, from)
+		queued = true
+	}
+	if queued {
+		// Not run inline here: a handler busy in a cycle's fsync reads no
+		// further batch from its stream, so a follower would persist each
+		// of the leader's batches in a cycle of its own (measured at 16
+		// connections: 4.1 entries per follower fsync instead of 6.2).
+		s.sched.kick()
 	}
 	return resps
 }

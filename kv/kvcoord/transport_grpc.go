@@ -63,7 +63,12 @@ type GRPCTransport struct {
 // credentials it dials insecurely.
 func NewGRPCTransport(resolve NodeResolver, opts ...grpc.DialOption) *GRPCTransport {
 	t := &GRPCTransport{resolve: resolve}
-	t.opts = append([]grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}, opts...)
+	// Static flow-control windows: gRPC's dynamic window makes both ends
+	// exchange a WINDOW_UPDATE + PING and its ack for nearly every small
+	// RPC (two socket writes and reads each way); see ranges'
+	// GRPCServerOptions, which the server side uses.
+	t.opts = append([]grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithStaticStreamWindowSize(2 << 20), grpc.WithStaticConnWindowSize(16 << 20)}, opts...)
 	t.mu.conns = map[string]*grpc.ClientConn{}
 	return t
 }

@@ -12,7 +12,10 @@
 // failed commit is fatal for the store.
 //
 // Concurrency: a Storage is not safe for concurrent use; the replica's
-// raft goroutine (the store scheduler, holding the replica's raftMu) is its
-// only user. Term and Entries read the engine; they never return entries
-// of a batch that is not committed.
+// raft cycle (the store scheduler's, holding the replica's raftMu) is its
+// only user. Term and Entries serve the most recent entries (at most
+// 128 entries / 1 MiB per replica) from an in-memory cache filled by
+// Append, so they may return entries staged in a batch not yet committed
+// (the caller commits before raft can ask for them); older entries are
+// read from the engine.
 package raftstorage

@@ -26,14 +26,34 @@ type Storage struct {
 	truncated *rangepb.TruncatedState
 	lastIndex uint64
 	lastTerm  uint64
+
+	// cache holds the most recently appended entries, contiguous and
+	// ending at lastIndex (cache[i] has index lastIndex-len(cache)+1+i),
+	// or is empty. Entries and Term serve from it without reading the
+	// engine: raft reads back each entry once it commits (the leader in
+	// the cycle that answers the client) and looks up terms when it
+	// handles append responses. At most cacheMaxEntries entries and
+	// cacheMaxBytes bytes (proto size); older ones are read from the
+	// engine.
+	cache           []*raftpb.Entry
+	cacheBytes      uint64
+	cacheMaxEntries int
+	cacheMaxBytes   uint64
 }
+
+// Default entry cache bounds per replica.
+const (
+	defaultCacheEntries = 128
+	defaultCacheBytes   = 1 << 20
+)
 
 var _ raft.Storage = (*Storage)(nil)
 
 // Load reads the replica's raft state from eng. A range with no state yet
 // (an uninitialized replica) has an empty log with first index 1.
 func Load(eng storage.Engine, rangeID uint64) (*Storage, error) {
-	s := &Storage{eng: eng, rangeID: rangeID, hardState: &raftpb.HardState{}, truncated: &rangepb.TruncatedState{}}
+	s := &Storage{eng: eng, rangeID: rangeID, hardState: &raftpb.HardState{}, truncated: &rangepb.TruncatedState{},
+		cacheMaxEntries: defaultCacheEntries, cacheMaxBytes: defaultCacheBytes}
 	if ok, err := readProto(eng, rangekeys.HardStateKey(rangeID), s.hardState); err != nil {
 		return nil, err
 	} else if !ok {
@@ -133,6 +153,18 @@ func (s *Storage) Entries(lo, hi, maxSize uint64) ([]*raftpb.Entry, error) {
 	if lo == hi {
 		return nil, nil
 	}
+	if c := s.cached(lo); c != nil {
+		out := make([]*raftpb.Entry, 0, min(hi-lo, uint64(len(c))))
+		var size uint64
+		for _, e := range c[:hi-lo] {
+			size += uint64(proto.Size(e))
+			if len(out) > 0 && size > maxSize {
+				break
+			}
+			out = append(out, e)
+		}
+		return out, nil
+	}
 	it, err := s.eng.NewRawIterator(rangekeys.RaftLogKey(s.rangeID, lo), rangekeys.RaftLogKey(s.rangeID, hi))
 	if err != nil {
 		return nil, err
@@ -180,6 +212,9 @@ func (s *Storage) Term(i uint64) (uint64, error) {
 		return 0, raft.ErrUnavailable
 	case i == s.lastIndex:
 		return s.lastTerm, nil
+	}
+	if c := s.cached(i); c != nil {
+		return c[0].GetTerm(), nil
 	}
 	v, ok, err := s.eng.GetRaw(rangekeys.RaftLogKey(s.rangeID, i))
 	if err != nil {
@@ -250,8 +285,73 @@ func (s *Storage) Append(b storage.Batch, ents []*raftpb.Entry) error {
 			return err
 		}
 	}
+	s.cacheAppend(ents)
 	s.lastIndex, s.lastTerm = last.GetIndex(), last.GetTerm()
 	return nil
+}
+
+// cached returns the cached entries from index lo to the last index, or
+// nil if lo is not cached.
+func (s *Storage) cached(lo uint64) []*raftpb.Entry {
+	n := uint64(len(s.cache))
+	if n == 0 || lo > s.lastIndex || lo+n <= s.lastIndex {
+		return nil
+	}
+	return s.cache[n-(s.lastIndex-lo+1):]
+}
+
+// cacheAppend records appended entries (ents[0] at most lastIndex+1,
+// before lastIndex moves): a replaced suffix leaves the cache, then the
+// oldest entries beyond the bounds.
+func (s *Storage) cacheAppend(ents []*raftpb.Entry) {
+	first := ents[0].GetIndex()
+	if first <= s.lastIndex {
+		// A replaced suffix: keep only the cached entries below first.
+		if s.cacheFirst() >= first {
+			s.cacheDropFront(len(s.cache))
+		} else {
+			cut := s.cache[len(s.cache)-int(s.lastIndex-first+1):]
+			for _, e := range cut {
+				s.cacheBytes -= uint64(proto.Size(e))
+			}
+			clear(cut)
+			s.cache = s.cache[:len(s.cache)-len(cut)]
+		}
+	}
+	for _, e := range ents {
+		s.cache = append(s.cache, e)
+		s.cacheBytes += uint64(proto.Size(e))
+	}
+	drop := 0
+	for bytes := s.cacheBytes; drop < len(s.cache) && (len(s.cache)-drop > s.cacheMaxEntries || bytes > s.cacheMaxBytes); drop++ {
+		bytes -= uint64(proto.Size(s.cache[drop]))
+	}
+	s.cacheDropFront(drop)
+}
+
+// cacheFirst is the index of the first cached entry (lastIndex+1 when
+// the cache is empty).
+func (s *Storage) cacheFirst() uint64 { return s.lastIndex + 1 - uint64(len(s.cache)) }
+
+// cacheDropFront drops the n oldest cached entries.
+func (s *Storage) cacheDropFront(n int) {
+	if n == 0 {
+		return
+	}
+	for _, e := range s.cache[:n] {
+		s.cacheBytes -= uint64(proto.Size(e))
+	}
+	// Copy down so the dropped entries can be collected.
+	m := copy(s.cache, s.cache[n:])
+	clear(s.cache[m:])
+	s.cache = s.cache[:m]
+}
+
+// cacheTruncate drops cached entries at or below index.
+func (s *Storage) cacheTruncate(index uint64) {
+	if f := s.cacheFirst(); index >= f {
+		s.cacheDropFront(min(len(s.cache), int(index-f+1)))
+	}
 }
 
 // SetHardState stages hs into b.
@@ -282,6 +382,7 @@ func (s *Storage) Truncate(b storage.Batch, index, term uint64) error {
 	if err := writeProto(b, rangekeys.TruncatedStateKey(s.rangeID), ts); err != nil {
 		return err
 	}
+	s.cacheTruncate(index)
 	s.truncated = ts
 	return nil
 }
@@ -322,6 +423,7 @@ func (s *Storage) SnapshotApplied(index, term uint64, hs *raftpb.HardState) {
 	s.truncated = &rangepb.TruncatedState{Index: index, Term: term}
 	s.lastIndex, s.lastTerm = index, term
 	s.hardState = proto.Clone(hs).(*raftpb.HardState)
+	s.cache, s.cacheBytes = nil, 0
 }
 
 // WriteInitialState writes the raft state of a new range's first replica

@@ -94,6 +94,18 @@ func checkEqual(t *testing.T, rng *rand.Rand, ref *raft.MemoryStorage, s *Storag
 // truncations, snapshots and restarts against both our Storage and raft's
 // MemoryStorage and demands identical answers.
 func TestConformance(t *testing.T) {
+	t.Run("default-cache", func(t *testing.T) { testConformance(t, func(*Storage) {}) })
+	// A tiny entry cache: reads mix cached entries, evicted ones (from the
+	// engine) and suffixes replaced in the cache.
+	t.Run("tiny-cache", func(t *testing.T) {
+		testConformance(t, func(s *Storage) { s.cacheMaxEntries, s.cacheMaxBytes = 3, 60 })
+	})
+	t.Run("no-cache", func(t *testing.T) {
+		testConformance(t, func(s *Storage) { s.cacheMaxEntries = 0 })
+	})
+}
+
+func testConformance(t *testing.T, tune func(*Storage)) {
 	seed := time.Now().UnixNano()
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewSource(seed))
@@ -106,6 +118,7 @@ func TestConformance(t *testing.T) {
 	commit(t, eng, func(b storage.Batch) error { return WriteInitialState(b, rangeID, 10, 5) })
 	s, err := Load(eng, rangeID)
 	require.NoError(t, err)
+	tune(s)
 	ref := raft.NewMemoryStorage()
 	require.NoError(t, ref.ApplySnapshot(&raftpb.Snapshot{Metadata: &raftpb.SnapshotMetadata{
 		Index: proto.Uint64(10), Term: proto.Uint64(5), ConfState: &raftpb.ConfState{}}}))
@@ -167,11 +180,34 @@ func TestConformance(t *testing.T) {
 			commit(t, eng, func(b storage.Batch) error { return s.SetHardState(b, hs) })
 			s, err = Load(eng, rangeID)
 			require.NoError(t, err)
+			tune(s)
 			got, _, err := s.InitialState()
 			require.NoError(t, err)
 			require.True(t, proto.Equal(hs, got), "hard state after restart")
 		}
 		checkEqual(t, rng, ref, s, step)
+		checkCache(t, s, step)
+	}
+}
+
+// checkCache demands that every cached entry is the one in the engine.
+func checkCache(t *testing.T, s *Storage, step int) {
+	t.Helper()
+	require.LessOrEqual(t, len(s.cache), max(s.cacheMaxEntries, 0), "step %d: cache length", step)
+	var bytes uint64
+	for i, e := range s.cache {
+		require.Equal(t, s.cacheFirst()+uint64(i), e.GetIndex(), "step %d: cache not contiguous", step)
+		v, ok, err := s.eng.GetRaw(rangekeys.RaftLogKey(s.rangeID, e.GetIndex()))
+		require.NoError(t, err)
+		require.True(t, ok, "step %d: cached entry %d not in the engine", step, e.GetIndex())
+		var got raftpb.Entry
+		require.NoError(t, proto.Unmarshal(v, &got))
+		require.True(t, proto.Equal(e, &got), "step %d: cached entry %d differs from the engine", step, e.GetIndex())
+		bytes += uint64(proto.Size(e))
+	}
+	require.Equal(t, bytes, s.cacheBytes, "step %d: cache bytes", step)
+	if len(s.cache) > 0 {
+		require.Equal(t, s.lastIndex, s.cache[len(s.cache)-1].GetIndex(), "step %d: cache does not end at the last index", step)
 	}
 }
 
