@@ -67,10 +67,11 @@
 // # Scheduler
 //
 // One goroutine per store (runScheduler) drives every RawNode, and so may
-// the goroutine that queued the work when no cycle is running
-// (Store.runInline: a proposer in Replica.submit, a raft message handler
-// in HandleRaftBatch), which saves a goroutine handoff per raft hop; it
-// runs one cycle and leaves later work to runScheduler. Cycles are
+// a proposer (Replica.submit → Store.runInline) when no cycle is running,
+// which saves a goroutine handoff between proposal and append; it runs
+// one cycle and leaves later work to runScheduler. Raft message handlers
+// only queue: one blocked in a cycle's fsync would read no further batch
+// from its stream and defeat the follower's group commit. Cycles are
 // serialised by scheduler.cycleMu wherever they run. A cycle
 // ticks (when the tick timer fired) or takes the replicas with queued
 // messages/proposals, steps them, takes their Readys, sends the leaders'

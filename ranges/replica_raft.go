@@ -12,8 +12,8 @@ import (
 )
 
 // enqueueMessage queues an incoming message for the scheduler without
-// waking it: the caller (HandleRaftBatch) runs the cycle or wakes the
-// scheduler (Store.runInline) once the whole batch is queued.
+// waking it: the caller wakes it (sched.kick) once the whole batch is
+// queued.
 func (r *Replica) enqueueMessage(m *raftpb.Message, from *kvpb.ReplicaDescriptor) {
 	r.mu.Lock()
 	if r.mu.destroyed {

@@ -74,7 +74,7 @@ func validateBatch(ba *kvpb.BatchRequest) error {
 		return &kvpb.InvalidRequestError{Reason: "empty batch"}
 	}
 	for i, req := range ba.GetRequests() {
-		if _, err := batcheval.DeclareSpan(req); err != nil {
+		if err := batcheval.Check(req); err != nil {
 			return fmt.Errorf("request %d: %w", i, err)
 		}
 		key, end := req.RequestSpan()
@@ -126,8 +126,9 @@ func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 		return nil, err
 	}
 	txn := ba.GetHeader().GetTxn()
-	var spans []spanlatch.Span
-	var shared []bool // per span: a FOR SHARE locking read's
+	n := len(ba.GetRequests()) // most requests declare one span
+	spans := make([]spanlatch.Span, 0, n)
+	shared := make([]bool, 0, n) // per span: a FOR SHARE locking read's
 	user, noWait, skipLocked := false, false, false
 	for _, req := range ba.GetRequests() {
 		key, end := req.RequestSpan()

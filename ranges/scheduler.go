@@ -11,11 +11,10 @@ import (
 // drains it, together with the tick timer, and processes every queued
 // replica in one cycle, so that their log appends share one synced batch.
 //
-// A cycle may also run on the goroutine that queued the work (runInline:
-// a proposer, or the handler of incoming raft messages) when no cycle is
-// running: that saves a goroutine handoff (and, on an idle machine, a
-// thread wakeup) per raft hop, three of them on a write's critical path.
-// cycleMu serialises cycles wherever they run.
+// A cycle may also run on the goroutine of a proposer (runInline) when
+// no cycle is running: that saves a goroutine handoff (and, on an idle
+// machine, a thread wakeup) between a write's proposal and its appends
+// going out. cycleMu serialises cycles wherever they run.
 type scheduler struct {
 	mu      sync.Mutex
 	pending map[kvpb.RangeID]bool

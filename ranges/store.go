@@ -186,8 +186,10 @@ type storeCounters struct {
 	// commitOnlyAppendsDropped: empty MsgApps that only carried a commit
 	// index of plain writes, not sent (Replica.dropCommitOnlyAppends).
 	commitOnlyAppendsDropped atomic.Int64
-	snapshotsSent            atomic.Int64
-	snapshotsApplied         atomic.Int64
+	// inlineCycles: cycles run by runInline on a proposer's goroutine.
+	inlineCycles     atomic.Int64
+	snapshotsSent    atomic.Int64
+	snapshotsApplied atomic.Int64
 }
 
 // NewStore opens the store: it loads every replica whose descriptor is on
@@ -403,8 +405,11 @@ type Metrics struct {
 	// CommitOnlyAppendsDropped counts the empty MsgApps not sent because
 	// they only announced a commit of plain writes.
 	CommitOnlyAppendsDropped int64
-	SnapshotsSent            int64
-	SnapshotsApplied         int64
+	// RaftCyclesInline counts cycles run on a proposer's goroutine
+	// instead of the scheduler goroutine (Store.runInline).
+	RaftCyclesInline int64
+	SnapshotsSent    int64
+	SnapshotsApplied int64
 }
 
 // Metrics counts replicas, valid leases held and Raft leaderships.
@@ -413,6 +418,7 @@ func (s *Store) Metrics() Metrics {
 		RaftCycles: s.counters.raftCycles.Load(), RaftSyncs: s.counters.raftSyncs.Load(),
 		EntriesAppended: s.counters.entriesAppended.Load(), EntriesAppliedEarly: s.counters.entriesAppliedEarly.Load(),
 		CommitOnlyAppendsDropped: s.counters.commitOnlyAppendsDropped.Load(),
+		RaftCyclesInline:         s.counters.inlineCycles.Load(),
 		SnapshotsSent:            s.counters.snapshotsSent.Load(),
 		SnapshotsApplied:         s.counters.snapshotsApplied.Load(),
 	}

@@ -73,14 +73,15 @@ func (s *Store) runCycle(tick bool) bool {
 // runInline runs one cycle on the calling goroutine for work it queued
 // with sched.add, unless a cycle is running (then the scheduler goroutine
 // is woken, and runs it after the current one). Work queued by others
-// meanwhile is left to the scheduler goroutine: the caller (a proposer,
-// or a raft message handler) does not keep cycling for them. The caller
-// must hold no replica or store lock.
+// meanwhile is left to the scheduler goroutine: the caller (a proposer)
+// does not keep cycling for them. The caller must hold no replica or
+// store lock.
 func (s *Store) runInline() {
 	if !s.sched.cycleMu.TryLock() {
 		s.sched.kick()
 		return
 	}
+	s.counters.inlineCycles.Add(1)
 	s.runCycle(false)
 	more := s.sched.hasQueued()
 	s.sched.cycleMu.Unlock()
@@ -330,9 +331,11 @@ func (s *Store) HandleRaftBatch(ctx context.Context, b *kvpb.RaftMessageBatch) [
 		queued = true
 	}
 	if queued {
-		// The messages' cycle runs here when the scheduler is idle: this
-		// handler has nothing else to do until the next batch.
-		s.runInline()
+		// Not run inline here: a handler busy in a cycle's fsync reads no
+		// further batch from its stream, so a follower would persist each
+		// of the leader's batches in a cycle of its own (measured at 16
+		// connections: 4.1 entries per follower fsync instead of 6.2).
+		s.sched.kick()
 	}
 	return resps
 }

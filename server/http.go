@@ -74,6 +74,7 @@ func writeStoreMetrics(w io.Writer, m ranges.Metrics) {
 		{"tessera_store_raft_entries_appended_total", "Raft log entries appended.", "counter", m.EntriesAppended},
 		{"tessera_store_raft_entries_applied_early_total", "Committed entries applied before their cycle's fsync.", "counter", m.EntriesAppliedEarly},
 		{"tessera_store_raft_commit_only_appends_dropped_total", "Empty MsgApps announcing only a commit of plain writes, not sent.", "counter", m.CommitOnlyAppendsDropped},
+		{"tessera_store_raft_cycles_inline_total", "Scheduler cycles run on the proposing goroutine.", "counter", m.RaftCyclesInline},
 		{"tessera_store_snapshots_sent_total", "Raft snapshots sent.", "counter", m.SnapshotsSent},
 		{"tessera_store_snapshots_applied_total", "Raft snapshots applied.", "counter", m.SnapshotsApplied},
 	} {

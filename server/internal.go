@@ -136,7 +136,9 @@ func (s *Server) forward(ctx context.Context, ba *kvpb.BatchRequest, br *kvpb.Ba
 //   - the request and the response are copied, as marshalling would copy
 //     them, so neither side sees the other mutate what it holds (the
 //     DistSender resends ba; the store may keep pieces of ba or br, e.g. a
-//     transaction record);
+//     transaction record); except a batch of non-locking reads, which the
+//     store neither mutates nor keeps (nonLockingReads), and its
+//     successful response, built from fresh memory;
 //   - the handler sees the metadata the caller would send (its outgoing
 //     metadata) as incoming, not the caller's own incoming metadata: a
 //     request made while serving a forwarded RPC (an intent resolution
@@ -154,8 +156,17 @@ func (l localBatches) SendLocal(ctx context.Context, rep *kvpb.ReplicaDescriptor
 		return nil, false, nil
 	}
 	out, _ := metadata.FromOutgoingContext(ctx)
-	ictx := metadata.NewIncomingContext(metadata.NewOutgoingContext(ctx, nil), out.Copy())
-	br, err := (&internalServer{s: l.s}).Batch(ictx, kvpb.CloneBatch(ba))
+	ictx := ctx
+	if in, _ := metadata.FromIncomingContext(ctx); len(out) > 0 || len(in) > 0 {
+		// (Without metadata either way the caller's context is already what
+		// the handler would see: no outgoing metadata, none incoming.)
+		ictx = metadata.NewIncomingContext(metadata.NewOutgoingContext(ctx, nil), out.Copy())
+	}
+	req := ba
+	if !nonLockingReads(ba) {
+		req = kvpb.CloneBatch(ba)
+	}
+	br, err := (&internalServer{s: l.s}).Batch(ictx, req)
 	if err == nil && br == nil {
 		err = errors.New("server: local batch returned no response")
 	}
@@ -174,6 +185,27 @@ func (l localBatches) SendLocal(ctx context.Context, rep *kvpb.ReplicaDescriptor
 		return br, true, nil
 	}
 	return proto.Clone(br).(*kvpb.BatchResponse), true, nil
+}
+
+// nonLockingReads reports whether ba holds only Get, Scan and ReverseScan
+// requests that take no lock. Such a batch is handed to the store without
+// the copy marshalling would make: the store neither mutates a request
+// (Replica.sendOnce evaluates with its own clone of the txn) nor keeps any
+// of it past its return — the timestamp cache and the load samples copy
+// the keys they keep, latches and lock-table waits end before the batch
+// returns, and MVCCGet/MVCCScan copy what they return (resume spans
+// included). A locking read is still copied: its keys become locks.
+// TestLocalFastPathDoesNotMutateReads checks the request is unchanged.
+func nonLockingReads(ba *kvpb.BatchRequest) bool {
+	if !plainReads(ba) {
+		return false
+	}
+	for _, r := range ba.GetRequests() {
+		if r.IsLockingRead() {
+			return false
+		}
+	}
+	return true
 }
 
 // plainReads reports whether ba holds only Get, Scan and ReverseScan.

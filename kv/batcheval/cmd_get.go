@@ -32,9 +32,26 @@ func evalGet(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {
 		}
 		return nil, e
 	}
-	resp := &kvpb.GetResponse{Found: ok}
+	// The response's four messages in one allocation (a point read makes
+	// this per key; they live and die together).
+	b := &getResponseBlock{}
+	resp := &b.resp
+	resp.Found = ok
 	if ok {
-		resp.Value, resp.Timestamp = v.Value, kvpb.TS(v.Timestamp)
+		resp.Value = v.Value
+		if !v.Timestamp.IsEmpty() {
+			b.ts.WallTime, b.ts.Logical = v.Timestamp.WallTime, v.Timestamp.Logical
+			resp.Timestamp = &b.ts
+		}
 	}
-	return &kvpb.ResponseUnion{Value: &kvpb.ResponseUnion_Get{Get: resp}}, nil
+	b.get.Get = resp
+	b.union.Value = &b.get
+	return &b.union, nil
+}
+
+type getResponseBlock struct {
+	union kvpb.ResponseUnion
+	get   kvpb.ResponseUnion_Get
+	resp  kvpb.GetResponse
+	ts    kvpb.Timestamp
 }

@@ -187,6 +187,14 @@ func DeclareSpan(req *kvpb.RequestUnion) (spanlatch.Span, error) {
 	return c.declare(req, DeclareHeader{})[0], nil
 }
 
+// Check reports whether req is a request batcheval can evaluate (the
+// error DeclareSpan and Evaluate would return for it), without declaring
+// its latches.
+func Check(req *kvpb.RequestUnion) error {
+	_, err := commandFor(req)
+	return err
+}
+
 // DeclareSpans returns every latch a request needs.
 func DeclareSpans(req *kvpb.RequestUnion, h DeclareHeader) ([]spanlatch.Span, error) {
 	c, err := commandFor(req)

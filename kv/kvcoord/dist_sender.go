@@ -220,7 +220,17 @@ func (ds *DistSender) singleRange(ctx context.Context, ba *kvpb.BatchRequest, sp
 		}
 	}
 	n := len(spans)
-	p := &part{desc: e.Desc, indexes: make([]int, n), reqs: ba.GetRequests(), items: make([]item, n)}
+	var p *part
+	if n <= len(smallPart{}.indexes) {
+		// A point read's batch (its key and the schema generation): the
+		// part and its slices in one allocation.
+		b := &smallPart{}
+		p = &b.part
+		p.indexes, p.items = b.indexes[:n:n], b.items[:n:n]
+	} else {
+		p = &part{indexes: make([]int, n), items: make([]item, n)}
+	}
+	p.desc, p.reqs = e.Desc, ba.GetRequests()
 	for i, r := range ba.GetRequests() {
 		p.indexes[i] = i
 		p.items[i] = item{idx: i, req: r, s: spans[i]}
@@ -252,6 +262,13 @@ type part struct {
 	indexes []int // positions in the original batch
 	reqs    []*kvpb.RequestUnion
 	items   []item // the items the part was cut from (resent on re-split)
+}
+
+// smallPart is a part of at most four requests with its slices' memory.
+type smallPart struct {
+	part    part
+	indexes [4]int
+	items   [4]item
 }
 
 // partial is one range's response to (a piece of) a request.

@@ -164,14 +164,32 @@ func (f *TxnFactory) NewTxn(name string) *TxnCoordSender {
 }
 
 func (f *TxnFactory) newProto(name string, priority int32) *kvpb.Transaction {
-	id := make([]byte, kvpb.TxnIDLen)
+	// One allocation for the txn, its meta, ID and timestamps (every
+	// statement makes a txn); each field still has memory of its own, and
+	// the ID is full-capacity (an append copies).
+	b := &txnProtoBlock{}
+	id := b.id[:kvpb.TxnIDLen:kvpb.TxnIDLen]
 	_, _ = cryptoRandRead(id)
 	now := f.cfg.Clock.Now()
-	return &kvpb.Transaction{
-		Meta: &kvpb.TxnMeta{Id: id, WriteTimestamp: kvpb.TS(now), MinTimestamp: kvpb.TS(now), Priority: priority},
-		Name: name, Status: kvpb.TransactionStatus_PENDING, ReadTimestamp: kvpb.TS(now),
-		GlobalUncertaintyLimit: kvpb.TS(now.AddDuration(int64(f.cfg.Clock.MaxOffset()))),
+	ts := func(i int, t hlc.Timestamp) *kvpb.Timestamp {
+		if t.IsEmpty() {
+			return nil // as kvpb.TS
+		}
+		b.ts[i].WallTime, b.ts[i].Logical = t.WallTime, t.Logical
+		return &b.ts[i]
 	}
+	b.meta.Id, b.meta.WriteTimestamp, b.meta.MinTimestamp, b.meta.Priority = id, ts(0, now), ts(1, now), priority
+	t := &b.txn
+	t.Meta, t.Name, t.Status, t.ReadTimestamp = &b.meta, name, kvpb.TransactionStatus_PENDING, ts(2, now)
+	t.GlobalUncertaintyLimit = ts(3, now.AddDuration(int64(f.cfg.Clock.MaxOffset())))
+	return t
+}
+
+type txnProtoBlock struct {
+	txn  kvpb.Transaction
+	meta kvpb.TxnMeta
+	ts   [4]kvpb.Timestamp
+	id   [kvpb.TxnIDLen]byte
 }
 
 var cryptoRandRead = crand.Read

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/tesseradb/tessera/hlc"
 	"github.com/tesseradb/tessera/kv/kvpb"
@@ -163,6 +164,14 @@ func (r *txnSpanRefresher) refreshLocked(ctx context.Context, to hlc.Timestamp) 
 
 // recordReads adds the spans ba read (as far as its limits let it get).
 func (r *txnSpanRefresher) recordReads(ba *kvpb.BatchRequest, br *kvpb.BatchResponse) {
+	gets := 0
+	for _, req := range ba.GetRequests() {
+		if _, ok := req.GetValue().(*kvpb.RequestUnion_Get); ok {
+			gets++
+		}
+	}
+	points := make([]kvpb.Span, gets) // the batch's Get spans, in one allocation
+	r.spans = slices.Grow(r.spans, gets)
 	for i, req := range ba.GetRequests() {
 		var resp *kvpb.ResponseUnion
 		if i < len(br.GetResponses()) {
@@ -170,7 +179,10 @@ func (r *txnSpanRefresher) recordReads(ba *kvpb.BatchRequest, br *kvpb.BatchResp
 		}
 		switch v := req.GetValue().(type) {
 		case *kvpb.RequestUnion_Get:
-			r.spans = append(r.spans, &kvpb.Span{Key: v.Get.GetKey()})
+			sp := &points[0]
+			points = points[1:]
+			sp.Key = v.Get.GetKey()
+			r.spans = append(r.spans, sp)
 		case *kvpb.RequestUnion_Scan:
 			s := &kvpb.Span{Key: v.Scan.GetKey(), EndKey: v.Scan.GetEndKey()}
 			if rs := resp.GetScan().GetResumeSpan(); rs != nil {

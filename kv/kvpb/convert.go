@@ -248,7 +248,17 @@ func (b *BatchRequest) IsReadOnly() bool {
 
 // NewGet returns a Get of key.
 func NewGet(key []byte) *RequestUnion {
-	return &RequestUnion{Value: &RequestUnion_Get{Get: &GetRequest{Key: key}}}
+	b := &getRequestBlock{} // the three messages in one allocation
+	b.req.Key = key
+	b.get.Get = &b.req
+	b.union.Value = &b.get
+	return &b.union
+}
+
+type getRequestBlock struct {
+	union RequestUnion
+	get   RequestUnion_Get
+	req   GetRequest
 }
 
 // NewAssertGet is a Get that fails its batch with ConditionFailedError

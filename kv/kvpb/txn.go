@@ -59,7 +59,18 @@ func (t *Transaction) UpdateObservedTimestamp(node NodeID, ts hlc.Timestamp) {
 	if _, ok := t.ObservedTimestamp(node); ok {
 		return
 	}
-	t.ObservedTimestamps = append(t.ObservedTimestamps, &ObservedTimestamp{NodeId: uint64(node), Timestamp: TS(ts)})
+	b := &observedBlock{} // the entry and its timestamp in one allocation
+	b.obs.NodeId = uint64(node)
+	if !ts.IsEmpty() {
+		b.ts.WallTime, b.ts.Logical = ts.WallTime, ts.Logical
+		b.obs.Timestamp = &b.ts
+	}
+	t.ObservedTimestamps = append(t.ObservedTimestamps, &b.obs)
+}
+
+type observedBlock struct {
+	obs ObservedTimestamp
+	ts  Timestamp
 }
 
 // LocalUncertaintyLimit is the uncertainty limit for a read of the txn on

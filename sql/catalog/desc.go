@@ -64,6 +64,9 @@ type Descriptor struct {
 
 	// Enum types: the labels in declaration order.
 	EnumLabels []string `json:",omitempty"`
+
+	// Comment is the COMMENT ON text ("" = none).
+	Comment string `json:",omitempty"`
 }
 
 // EnumOIDBase is added to an enum type's descriptor ID to make its type
@@ -80,6 +83,9 @@ func (d *Descriptor) EnumType() *types.T {
 type Check struct {
 	Name string
 	Expr string
+	// NotValid: added NOT VALID, the rows before it were not checked
+	// (until VALIDATE CONSTRAINT).
+	NotValid bool `json:",omitempty"`
 }
 
 // FKAction is a foreign key's referential action.
@@ -104,6 +110,8 @@ type ForeignKey struct {
 	RefColumns []ColumnID
 	OnDelete   FKAction `json:",omitempty"`
 	OnUpdate   FKAction `json:",omitempty"`
+	// NotValid: added NOT VALID (see Check.NotValid).
+	NotValid bool `json:",omitempty"`
 }
 
 // FKBackRef names a foreign key of table Table referencing this table.
@@ -143,6 +151,8 @@ type Column struct {
 	// of a GENERATED ALWAYS AS (expr) STORED column: every written row
 	// stores its value, and only DEFAULT may be written to it.
 	Generated string `json:",omitempty"`
+	// Comment is the COMMENT ON COLUMN text ("" = none).
+	Comment string `json:",omitempty"`
 }
 
 // Index is the primary or a secondary index.

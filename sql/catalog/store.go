@@ -26,7 +26,8 @@ func descKey(id ID) []byte {
 }
 
 func nsKey(parent, schema ID, name string) []byte {
-	k := append([]byte{}, nsPrefix...)
+	k := make([]byte, 0, len(nsPrefix)+8+len(name))
+	k = append(k, nsPrefix...)
 	k = binary.BigEndian.AppendUint32(k, uint32(parent))
 	k = binary.BigEndian.AppendUint32(k, uint32(schema))
 	return append(k, name...)
@@ -91,7 +92,17 @@ type TxnDescs struct {
 
 // NewTxnDescs returns the empty overlay of a new transaction.
 func NewTxnDescs() *TxnDescs {
-	return &TxnDescs{descs: map[ID]*Descriptor{}, names: map[string]ID{}}
+	return &TxnDescs{} // the maps are made by the first write (most statements make none)
+}
+
+// writable makes the overlay's maps before a write.
+func (t *TxnDescs) writable() {
+	if t.descs == nil {
+		t.descs = map[ID]*Descriptor{}
+	}
+	if t.names == nil {
+		t.names = map[string]ID{}
+	}
 }
 
 // Wrote reports whether the transaction changed the schema.
@@ -281,18 +292,33 @@ func (c *Collection) cached(f func(descs map[ID]*Descriptor, names map[string]ID
 	return true
 }
 
+// cachedName is cached's lookup of one namespace key, without a closure
+// or a string copy of the key (a statement resolves its database's name
+// every time).
+func (c *Collection) cachedName(k []byte) (ID, bool) {
+	if c.tx.wrote || c.cache == nil {
+		return 0, false
+	}
+	c.cache.mu.Lock()
+	defer c.cache.mu.Unlock()
+	if c.cache.mu.gen != c.gen {
+		return 0, false // cached resets the stale maps at the next use
+	}
+	id, ok := c.cache.mu.names[string(k)]
+	return id, ok
+}
+
 // LookupID resolves a name in (parent, schema); 0 if absent.
 func (c *Collection) LookupID(ctx context.Context, parent, schema ID, name string) (ID, error) {
-	nk := string(nsKey(parent, schema, name))
-	if id, ok := c.tx.names[nk]; ok {
+	k := nsKey(parent, schema, name)
+	if id, ok := c.tx.names[string(k)]; ok {
 		return id, nil
 	}
+	if id, hit := c.cachedName(k); hit {
+		return id, nil
+	}
+	nk := string(k)
 	var id ID
-	var hit bool
-	c.cached(func(_ map[ID]*Descriptor, names map[string]ID) { id, hit = names[nk] })
-	if hit {
-		return id, nil
-	}
 	if err := c.Verify(ctx); err != nil {
 		return 0, err
 	}
@@ -391,6 +417,7 @@ func (c *Collection) Write(ctx context.Context, d *Descriptor) error {
 	if err := json.Unmarshal(b, own); err != nil {
 		return err
 	}
+	c.tx.writable()
 	c.tx.descs[d.ID] = own
 	return nil
 }
@@ -404,6 +431,7 @@ func (c *Collection) SetName(ctx context.Context, parent, schema ID, name string
 	if err := c.txn.CPut(ctx, nk, binary.BigEndian.AppendUint32(nil, uint32(id)), nil); err != nil {
 		return err
 	}
+	c.tx.writable()
 	c.tx.names[string(nk)] = id
 	return nil
 }
@@ -417,6 +445,7 @@ func (c *Collection) RemoveName(ctx context.Context, parent, schema ID, name str
 	if err := c.txn.Del(ctx, nk); err != nil {
 		return err
 	}
+	c.tx.writable()
 	c.tx.names[string(nk)] = 0
 	return nil
 }
@@ -429,6 +458,7 @@ func (c *Collection) Delete(ctx context.Context, id ID) error {
 	if err := c.txn.Del(ctx, descKey(id)); err != nil {
 		return err
 	}
+	c.tx.writable()
 	c.tx.descs[id] = nil
 	return nil
 }

@@ -1,5 +1,9 @@
 // Package exec runs plans (sql/plan): it builds pull-based operators from
-// plan nodes and evaluates scalar expressions with sql/sem's overloads.
+// plan nodes and evaluates scalar expressions with sql/sem's overloads,
+// in PostgreSQL's order where the order decides which errors happen
+// (AND/OR stop at the first deciding operand; x IN (...) compares the
+// elements that refer to the row one by one, after the others, and stops
+// at the first match).
 // Operators pull rows one at a time from their inputs (Iter.Next); scans
 // fetch from the KV layer in batches of up to ScanBatch keys, secondary
 // index scans look primary rows up in batches. Hash join, hash

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -112,6 +113,9 @@ func fmtBytes(n int64) string {
 
 func (e *Env) checkCancel() error {
 	if err := e.Ctx.Err(); err != nil {
+		if errors.Is(context.Cause(e.Ctx), context.DeadlineExceeded) {
+			return pgerr.New(pgerr.QueryCanceled, "canceling statement due to statement timeout")
+		}
 		return pgerr.New(pgerr.QueryCanceled, "canceling statement due to user request")
 	}
 	return nil

@@ -261,6 +261,14 @@ func (env *Env) Eval(e plan.Expr, row Row) (types.Datum, error) {
 
 // EvalBool evaluates a condition: true only for TRUE.
 func (env *Env) EvalBool(e plan.Expr, row Row) (bool, error) {
+	if l, ok := e.(*plan.Logic); ok && l.Op == plan.And {
+		// a qualification's conjuncts stop at the first that is not
+		// TRUE, NULL included, as PostgreSQL's ExecQual does
+		if ok, err := env.EvalBool(l.L, row); err != nil || !ok {
+			return false, err
+		}
+		return env.EvalBool(l.R, row)
+	}
 	v, err := env.Eval(e, row)
 	if err != nil {
 		return false, err

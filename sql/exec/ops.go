@@ -345,6 +345,7 @@ type joinIter struct {
 	ldone    bool
 	rpos     int
 	buf      []byte
+	ticks    int // candidate pairs tried, for checkCancel
 }
 
 func (env *Env) newJoin(n *plan.Join) (Iter, error) {
@@ -435,7 +436,10 @@ func (it *joinIter) Next() (Row, error) {
 			}
 			r := it.right[ri]
 			it.pos++
-			if it.pos%1024 == 0 {
+			// Counted over the whole join, not per left row: a small right
+			// side must not hide a long join from cancellation.
+			it.ticks++
+			if it.ticks%1024 == 0 {
 				if err := it.env.checkCancel(); err != nil {
 					return nil, err
 				}

@@ -34,9 +34,10 @@ func (env *Env) spans(s *plan.Scan) ([]keySpan, error) {
 	if len(s.Spans) == 0 {
 		return []keySpan{{start: prefix, end: catalog.PrefixEnd(prefix)}}, nil
 	}
-	var out []keySpan
+	out := make([]keySpan, 0, len(s.Spans))
 	for _, sp := range s.Spans {
-		k := append([]byte{}, prefix...)
+		k := make([]byte, len(prefix), len(prefix)+32) // room for a key or two (EncodeKey appends)
+		copy(k, prefix)
 		empty := false
 		for i, e := range sp.Eq {
 			v, err := env.Eval(e, nil)
@@ -121,7 +122,9 @@ func (env *Env) spans(s *plan.Scan) ([]keySpan, error) {
 			out = append(out, keySpan{start: start, end: end, point: point, unique: unique})
 		}
 	}
-	sort.Slice(out, func(a, b int) bool { return bytes.Compare(out[a].start, out[b].start) < 0 })
+	if len(out) > 1 {
+		sort.Slice(out, func(a, b int) bool { return bytes.Compare(out[a].start, out[b].start) < 0 })
+	}
 	merged := out[:0]
 	for _, sp := range out {
 		if n := len(merged); n > 0 && bytes.Compare(sp.start, merged[n-1].end) <= 0 {

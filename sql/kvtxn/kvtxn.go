@@ -72,6 +72,14 @@ func IsBelowGCThreshold(err error) bool {
 	return errors.As(err, &gce)
 }
 
+// IsAmbiguous reports whether err is a commit (or other non-idempotent
+// write) whose outcome is unknown: it may have been applied (SQL reports it
+// as 40003, statement_completion_unknown).
+func IsAmbiguous(err error) bool {
+	var amb *kvpb.AmbiguousResultError
+	return errors.Is(err, kvclient.ErrAmbiguousResult) || errors.As(err, &amb)
+}
+
 // IsLockNotAvailable reports whether err is a NOWAIT locking read that
 // met another transaction's lock (SQL reports it as 55P03).
 func IsLockNotAvailable(err error) bool {

@@ -40,10 +40,15 @@
 //   - DropConstraintIfExists: ALTER TABLE ... DROP CONSTRAINT IF EXISTS
 //     names (the words are cut); CREATE TEMP/TEMPORARY/UNLOGGED TABLE is
 //     read as CREATE TABLE (ON COMMIT ... cut), WITH q AS [NOT]
-//     MATERIALIZED drops the hint, COMMENT ON is CommentStmt (a no-op);
+//     MATERIALIZED drops the hint, COMMENT ON is CommentStmt (TABLE,
+//     VIEW, SEQUENCE, COLUMN and TYPE comments are kept, other kinds are a
+//     no-op);
 //     CREATE TYPE ... AS ENUM, DROP TYPE and ALTER TYPE ... ADD VALUE /
 //     RENAME VALUE are CreateTypeStmt, DropTypeStmt and AlterTypeStmt;
 //     GENERATED ALWAYS AS (expr) STORED keeps expr's text (DDLExprPrefix);
+//     Temp / OnCommit: CREATE TEMP TABLE ... [ON COMMIT ...]; NotValid:
+//     ALTER TABLE ... ADD CONSTRAINT ... NOT VALID (cut); ALTER TABLE t
+//     VALIDATE CONSTRAINT c is ValidateConstraintStmt;
 //   - LikeOptions: the INCLUDING/EXCLUDING options of CREATE TABLE t (LIKE
 //     s ...), cut from the text (the grammar keeps only the source table);
 //   - AsOf: a query's AS OF SYSTEM TIME expr (after FROM, top level

@@ -287,6 +287,28 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		if !c.accept("on") {
 			return nil, false, nil
 		}
+		s := &CommentStmt{}
+		for _, k := range []string{"table", "view", "sequence", "column", "type"} {
+			if c.accept(k) {
+				s.Kind = k
+				break
+			}
+		}
+		if s.Kind != "" {
+			for {
+				nm, e := c.name()
+				if e != nil {
+					return nil, true, e
+				}
+				s.Name = append(s.Name, nm)
+				if !c.acceptP(".") {
+					break
+				}
+			}
+			if !c.done() && !c.toks[c.i].Is("is") {
+				s.Kind = "" // a form we do not store (e.g. a function's signature)
+			}
+		}
 		depth := 0
 		for c.i < c.b && !(depth == 0 && c.toks[c.i].Is("is")) {
 			if c.toks[c.i].IsP("(") {
@@ -301,10 +323,14 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		}
 		if t := c.peek(); t.Kind == pgdialect.String || t.Is("null") {
 			c.i++
+			if t.Kind == pgdialect.String {
+				txt := t.Val
+				s.Text = &txt
+			}
 		} else {
 			return nil, true, c.errHere()
 		}
-		n, err = &CommentStmt{}, c.end()
+		n, err = s, c.end()
 	case "vacuum", "analyze", "analyse":
 		n, err = c.vacuum()
 	case "drop":
@@ -360,6 +386,9 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		if a+1 < b && toks[a+1].Is("type") {
 			n, err = c.alterType()
 			break
+		}
+		if s, ok, e := c.validateConstraint(); ok || e != nil {
+			return s, true, e
 		}
 		if s, ok, e := c.rangeAdmin(); ok || e != nil {
 			return s, true, e
@@ -813,6 +842,29 @@ func (c *cursor) splitAt() (ExtStmt, bool, error) {
 	}
 	s, err := c.splitValues(sch, tbl)
 	return s, true, err
+}
+
+// validateConstraint reads ALTER TABLE [IF EXISTS] [ONLY] t VALIDATE
+// CONSTRAINT name (handled is false for other ALTER TABLE statements).
+func (c *cursor) validateConstraint() (ExtStmt, bool, error) {
+	save := c.i
+	c.i++
+	if !c.accept("table") {
+		c.i = save
+		return nil, false, nil
+	}
+	c.accept("if", "exists")
+	c.accept("only")
+	sch, tbl, err := c.qualName()
+	if err != nil || !c.accept("validate", "constraint") {
+		c.i = save
+		return nil, false, nil
+	}
+	s := &ValidateConstraintStmt{Schema: sch, Table: tbl}
+	if s.Name, err = c.name(); err != nil {
+		return nil, true, err
+	}
+	return s, true, c.end()
 }
 
 // createType reads CREATE TYPE name AS ENUM ('label', ...); other forms

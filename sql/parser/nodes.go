@@ -114,9 +114,14 @@ type CopyStmt struct {
 	Escape    *string
 }
 
-// CommentStmt is COMMENT ON ... IS ...: accepted, a no-op (comments are
-// not stored; pg_description stays empty).
-type CommentStmt struct{}
+// CommentStmt is COMMENT ON kind name IS 'text' | NULL. Kind is "table",
+// "view", "sequence", "column" (Name is [schema.]table.column) or "type";
+// other kinds are accepted as a no-op (Kind ""). Text nil is NULL.
+type CommentStmt struct {
+	Kind string
+	Name []string
+	Text *string
+}
 
 // StatementTag implements ExtStmt.
 func (*CommentStmt) StatementTag() string { return "COMMENT" }
@@ -207,6 +212,14 @@ type DropIndexStmt struct {
 
 // StatementTag implements ExtStmt.
 func (*DropIndexStmt) StatementTag() string { return "DROP INDEX" }
+
+// ValidateConstraintStmt is ALTER TABLE [IF EXISTS] t VALIDATE CONSTRAINT name.
+type ValidateConstraintStmt struct {
+	Schema, Table, Name string
+}
+
+// StatementTag implements ExtStmt.
+func (*ValidateConstraintStmt) StatementTag() string { return "ALTER TABLE" }
 
 // CreateTypeStmt is CREATE TYPE name AS ENUM (labels).
 type CreateTypeStmt struct {

@@ -74,6 +74,9 @@ type Statement struct {
 	// action ("preserve", "delete" or "drop"; "" when none was given).
 	Temp     bool
 	OnCommit string
+	// NotValid marks ALTER TABLE ... ADD CONSTRAINT ... NOT VALID (the
+	// words are cut).
+	NotValid bool
 	// Identity marks the GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY columns
 	// ("always" or "by default"); their tree carries AUTO_INCREMENT.
 	Identity map[*ast.ColumnDef]string

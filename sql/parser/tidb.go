@@ -185,6 +185,12 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 	if first.Is("alter") {
 		// ALTER TABLE t DROP CONSTRAINT IF EXISTS c: the words are cut,
 		// the name kept in DropConstraintIfExists
+		for i := a; i+1 < mainEnd; i++ {
+			if toks[i].Is("not") && toks[i+1].Is("valid") && (i+2 == mainEnd || toks[i+2].IsP(",")) {
+				wk.w.Skip = setSkip(wk.w.Skip, i, i+2)
+				st.NotValid = true
+			}
+		}
 		for i := a; i+4 < mainEnd; i++ {
 			if toks[i].Is("drop") && toks[i+1].Is("constraint") && toks[i+2].Is("if") && toks[i+3].Is("exists") {
 				wk.w.Skip = setSkip(wk.w.Skip, i+2, i+4)

@@ -72,6 +72,9 @@ const (
 	// timestamp whose history MVCC GC already removed (AS OF SYSTEM TIME
 	// below the GC threshold). Not retryable: the same timestamp fails again.
 	SnapshotTooOld = "72000"
+	// StatementCompletionUnknown: the commit was sent but its outcome is
+	// unknown (it may have committed); the client must check.
+	StatementCompletionUnknown = "40003"
 )
 
 // New returns an error with code and a formatted message.

@@ -35,6 +35,9 @@ type Binder struct {
 	// TempSchema is the session's temporary schema (0 if none): an
 	// unqualified name is looked up there first, and pg_temp names it.
 	TempSchema catalog.ID
+	// SearchPath are the schemas an unqualified name is looked up in,
+	// in order (nil: just Schema).
+	SearchPath []catalog.ID
 	Stmt       *parser.Statement
 	Eval       *sem.EvalContext
 	// Params are the parameter types (given by the client or inferred);
@@ -727,13 +730,27 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 	}
 	// ORDER BY.
 	var keys []SortKey
+	don := b.Stmt.DistinctOnOf[sel]
 	for _, o := range orderItems {
-		idx, err := b.orderTarget(o.Expr, items, exprs, &cols, post, sel.Distinct && len(distinctOn) == 0)
-		if err != nil {
-			return nil, err
+		idx := -1
+		if len(distinctOn) > 0 {
+			// an ORDER BY item spelled as a DISTINCT ON expression is it
+			// (both may be outside the select list)
+			key := exprKey(o.Expr)
+			for j, d := range don {
+				if exprKey(d) == key {
+					idx = distinctOn[j]
+				}
+			}
 		}
-		if idx >= len(exprs) {
-			exprs = append(exprs, b.pendingOrder)
+		if idx < 0 {
+			var err error
+			if idx, err = b.orderTarget(o.Expr, items, exprs, &cols, post, sel.Distinct && len(distinctOn) == 0); err != nil {
+				return nil, err
+			}
+			if idx >= len(exprs) {
+				exprs = append(exprs, b.pendingOrder)
+			}
 		}
 		k := SortKey{Idx: idx, Desc: o.Desc, NullsFirst: o.Desc}
 		if no, ok := b.Stmt.NullsOrder[o]; ok {

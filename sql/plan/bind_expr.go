@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
@@ -534,6 +535,13 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 					return b.bindExpr(&ast.ColumnNameExpr{Name: &ast.ColumnName{Table: cn.Name.Name, Name: ast.NewCIStr(n.Field)}}, sc)
 				}
 			}
+		}
+		if row, ok := inner.(*ast.RowExpr); ok {
+			// ROW(a, b, ...) is an anonymous record: its fields are f1, f2, ...
+			if k, err := strconv.Atoi(strings.TrimPrefix(n.Field, "f")); err == nil && strings.HasPrefix(n.Field, "f") && k >= 1 && k <= len(row.Values) {
+				return b.bindExpr(row.Values[k-1], sc)
+			}
+			return nil, pgerr.New(pgerr.UndefinedColumn, "could not identify column %q in record data type", n.Field)
 		}
 		return nil, pgerr.New(pgerr.FeatureNotSupported, "field selection from a composite value is not supported")
 	case *parser.SubscriptExpr:

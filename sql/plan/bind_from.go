@@ -34,7 +34,24 @@ func (b *Binder) ResolveTable(schema, name string) (*catalog.Descriptor, error) 
 		}
 		return nil, pgerr.New(pgerr.UndefinedTable, "relation \"%s.%s\" does not exist", schema, name)
 	}
-	if schema != "" && schema != "public" {
+	if schema == "" && b.SearchPath != nil {
+		for _, sid := range b.SearchPath {
+			id, err := b.Coll.LookupID(b.Ctx, b.DB, sid, name)
+			if err != nil {
+				return nil, err
+			}
+			if id == 0 {
+				continue
+			}
+			d, err := b.Coll.Get(b.Ctx, id)
+			if d != nil && d.Kind == catalog.KindType {
+				continue
+			}
+			return d, err
+		}
+		return nil, nil
+	}
+	if schema != "" && (schema != "public" || b.SearchPath != nil) {
 		id, err := b.Coll.LookupID(b.Ctx, b.DB, 0, schema)
 		if err != nil {
 			return nil, err

@@ -2,7 +2,13 @@
 // types (PostgreSQL's operator and function resolution through sql/sem,
 // implicit casts made explicit as Cast nodes, unknown-typed literals and
 // placeholders typed from context), normalises (constant folding of
-// literal casts, conjunct splitting), and chooses access paths (point get
+// literal casts, conjunct splitting, and simplify.go's folding of what
+// PostgreSQL's planner folds: strict operators with a NULL constant
+// operand, NOT pushed down, constant AND/OR/NOT/IS, a WHERE/HAVING that
+// is FALSE or NULL planned as no rows without running its input; filter
+// conjuncts ordered pseudo-constant first, then by estimated cost, as
+// PostgreSQL evaluates them — that order decides which errors happen),
+// and chooses access paths (point get
 // and span scan on the primary key or a secondary index with an index join
 // back to the primary, full scan otherwise) and join methods (merge join
 // when both inputs come ordered on equality keys — ProvidedOrder knows

@@ -21,7 +21,11 @@ func optimize(n Node) Node {
 	case *Filter:
 		n.Cond = Simplify(n.Cond)
 		var keep []Expr
+		var conj []Expr
 		for _, c := range Conjuncts(n.Cond, nil) {
+			conj = splitNotIn(c, conj)
+		}
+		for _, c := range conj {
 			if neverTrue(c) {
 				// PostgreSQL's one-time filter: the input never runs
 				return &Values{Cols: n.Columns()}

@@ -301,7 +301,11 @@ func qualCost(e Expr) float64 {
 		case *Binary, *Unary, *Func, *Cast, *NullIf:
 			c++
 		case *InList:
-			c += float64(len(x.List)) * 0.5
+			if len(x.List) == 1 {
+				c++ // a plain comparison
+			} else {
+				c += float64(len(x.List)) * 0.5
+			}
 		case *AnyArray:
 			c += 5
 		case *Subquery:
@@ -310,4 +314,52 @@ func qualCost(e Expr) float64 {
 		return true
 	})
 	return c
+}
+
+// splitNotIn expands a conjunct x NOT IN (...) whose elements refer to
+// the row as PostgreSQL's parser does: x NOT IN (the other elements, when
+// at least two) AND x <> e for each remaining element, as separate
+// conjuncts (ordered by cost later, each stopping the row when not TRUE).
+// x must be free of subqueries and volatile functions (it is repeated).
+func splitNotIn(c Expr, out []Expr) []Expr {
+	in, ok := c.(*InList)
+	if !ok || !in.Not || len(in.List) < 2 || !RefsOnly(in.E, 0, 1<<30) {
+		return append(out, c)
+	}
+	var vars, nonVars []Expr
+	for _, e := range in.List {
+		if refsCols(e) {
+			vars = append(vars, e)
+		} else {
+			nonVars = append(nonVars, e)
+		}
+	}
+	if len(vars) == 0 {
+		return append(out, c)
+	}
+	rest := in.List
+	if len(nonVars) >= 2 {
+		out = append(out, &InList{E: in.E, List: nonVars, Cmp: in.Cmp, Not: true})
+		rest = vars
+	}
+	for _, e := range rest {
+		out = append(out, &InList{E: in.E, List: []Expr{e}, Cmp: in.Cmp, Not: true})
+	}
+	return out
+}
+
+// refsCols reports whether e refers to a column of the row (directly or
+// through a correlated subquery).
+func refsCols(e Expr) bool {
+	found := false
+	Walk(e, func(x Expr) bool {
+		switch x := x.(type) {
+		case *ColRef:
+			found = true
+		case *Subquery:
+			found = found || x.Correlated
+		}
+		return !found
+	})
+	return found
 }

@@ -33,16 +33,28 @@ func (b *Binder) ResolveType(pt parser.PGType) (*types.T, error) {
 	return d.EnumType(), nil
 }
 
-// LookupType finds the user-defined type name in the current schema (nil
-// if there is none).
+// LookupType finds the user-defined type name in the search path (nil if
+// there is none).
 func (b *Binder) LookupType(name string) (*catalog.Descriptor, error) {
-	id, err := b.Coll.LookupID(b.Ctx, b.DB, b.Schema, name)
-	if err != nil || id == 0 {
-		return nil, err
+	path := b.SearchPath
+	if path == nil {
+		path = []catalog.ID{b.Schema}
 	}
-	d, err := b.Coll.Get(b.Ctx, id)
-	if err != nil || d == nil || d.Kind != catalog.KindType {
-		return nil, err
+	for _, sch := range path {
+		id, err := b.Coll.LookupID(b.Ctx, b.DB, sch, name)
+		if err != nil {
+			return nil, err
+		}
+		if id == 0 {
+			continue
+		}
+		d, err := b.Coll.Get(b.Ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if d != nil && d.Kind == catalog.KindType {
+			return d, nil
+		}
 	}
-	return d, nil
+	return nil, nil
 }

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -273,8 +274,10 @@ func (b *Binder) snapshot() (*vsnap, error) {
 			}
 			s.objs = append(s.objs, od)
 			s.byName[sd.Name+"."+od.Name] = int64(od.ID)
-			if sd.ID == b.Schema {
-				s.byName[od.Name] = int64(od.ID)
+			if sd.ID == b.Schema || sd.ID == b.TempSchema || slices.Contains(b.SearchPath, sd.ID) {
+				if _, taken := s.byName[od.Name]; !taken || sd.ID == b.TempSchema {
+					s.byName[od.Name] = int64(od.ID)
+				}
 			}
 			for _, ix := range relIndexes(od) {
 				o := indexOID(od.ID, ix.ID)
@@ -598,8 +601,20 @@ func virtualTableDefs() map[string]*vtable {
 		}},
 		"pg_catalog.pg_constraint": {cols(`oid oid, conname text, connamespace oid, contype text, condeferrable bool, condeferred bool,
 		convalidated bool, conrelid oid, contypid oid, conindid oid, conparentid oid, confrelid oid, conislocal bool,
-		conkey int2[], confkey int2[], conbin text`), func(s *vsnap) [][]types.Datum {
+		conkey int2[], confkey int2[], conbin text, confupdtype text, confdeltype text, confmatchtype text`), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
+			none := []types.Datum{dS(" "), dS(" "), dS(" ")}
+			action := func(a catalog.FKAction) types.Datum {
+				switch a {
+				case catalog.FKRestrict:
+					return dS("r")
+				case catalog.FKCascade:
+					return dS("c")
+				case catalog.FKSetNull:
+					return dS("n")
+				}
+				return dS("a")
+			}
 			for _, d := range s.objs {
 				for _, ix := range relIndexes(d) {
 					prim := ix == d.Primary
@@ -615,11 +630,11 @@ func virtualTableDefs() map[string]*vtable {
 						key.Elems = append(key.Elems, dI(int64(visibleAttnum(d, cid))))
 					}
 					rows = append(rows, []types.Datum{dI(constraintOID(d.ID, ix.ID)), dS(ix.Name), dI(int64(d.SchemaID)), dS(typ), dB(false), dB(false),
-						dB(true), dI(int64(d.ID)), dI(0), dI(indexOID(d.ID, ix.ID)), dI(0), dI(0), dB(true), key, types.Null, types.Null})
+						dB(true), dI(int64(d.ID)), dI(0), dI(indexOID(d.ID, ix.ID)), dI(0), dI(0), dB(true), key, types.Null, types.Null, none[0], none[1], none[2]})
 				}
 				for i, ck := range d.Checks {
 					rows = append(rows, []types.Datum{dI(checkOID(d.ID, i)), dS(ck.Name), dI(int64(d.SchemaID)), dS("c"), dB(false), dB(false),
-						dB(true), dI(int64(d.ID)), dI(0), dI(0), dI(0), dI(0), dB(true), types.Null, types.Null, dS(ck.Expr)})
+						dB(!ck.NotValid), dI(int64(d.ID)), dI(0), dI(0), dI(0), dI(0), dB(true), types.Null, types.Null, dS(ck.Expr), none[0], none[1], none[2]})
 				}
 				for i, fk := range d.ForeignKeys {
 					var p *catalog.Descriptor
@@ -644,7 +659,7 @@ func virtualTableDefs() map[string]*vtable {
 						ixOID = indexOID(p.ID, ix.ID)
 					}
 					rows = append(rows, []types.Datum{dI(foreignKeyOID(d.ID, i)), dS(fk.Name), dI(int64(d.SchemaID)), dS("f"), dB(false), dB(false),
-						dB(true), dI(int64(d.ID)), dI(0), dI(ixOID), dI(0), dI(int64(p.ID)), dB(true), key, fkey, types.Null})
+						dB(!fk.NotValid), dI(int64(d.ID)), dI(0), dI(ixOID), dI(0), dI(int64(p.ID)), dB(true), key, fkey, types.Null, action(fk.OnUpdate), action(fk.OnDelete), dS("s")})
 				}
 			}
 			return rows
@@ -699,7 +714,27 @@ func virtualTableDefs() map[string]*vtable {
 			}
 			return rows
 		}},
-		"pg_catalog.pg_description":   {cols("objoid oid, classoid oid, objsubid int4, description text"), empty},
+		"pg_catalog.pg_proc": {cols(`oid oid, proname text, pronamespace oid, proowner oid, prolang oid, prokind text,
+		proretset bool, prorettype oid, pronargs int2, prosrc text`), empty}, // no user-defined functions
+		"pg_catalog.pg_description": {cols("objoid oid, classoid oid, objsubid int4, description text"), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				if d.Comment != "" {
+					rows = append(rows, []types.Datum{dI(int64(d.ID)), dI(1259), dI(0), dS(d.Comment)})
+				}
+				for _, c := range d.Columns {
+					if !c.Hidden && c.Comment != "" {
+						rows = append(rows, []types.Datum{dI(int64(d.ID)), dI(1259), dI(int64(visibleAttnum(d, c.ID))), dS(c.Comment)})
+					}
+				}
+			}
+			for _, d := range s.enums {
+				if d.Comment != "" {
+					rows = append(rows, []types.Datum{dI(int64(d.EnumType().OID())), dI(1247), dI(0), dS(d.Comment)})
+				}
+			}
+			return rows
+		}},
 		"pg_catalog.pg_shdescription": {cols("objoid oid, classoid oid, description text"), empty},
 		"pg_catalog.pg_collation":     {cols("oid oid, collname text, collnamespace oid, collprovider text"), empty},
 		// The one dependency Tessera records: a SERIAL column owns its
@@ -765,6 +800,30 @@ func virtualTableDefs() map[string]*vtable {
 			}
 			return rows
 		}},
+		"information_schema.views": {cols(`table_catalog text, table_schema text, table_name text, view_definition text,
+		check_option text, is_updatable text, is_insertable_into text, is_trigger_updatable text, is_trigger_deletable text,
+		is_trigger_insertable_into text`), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				if d.Kind == catalog.KindView {
+					rows = append(rows, []types.Datum{dS(s.database()), dS(s.schemaOf[d.SchemaID]), dS(d.Name), dS(d.ViewQuery),
+						dS("NONE"), dS("NO"), dS("NO"), dS("NO"), dS("NO"), dS("NO")})
+				}
+			}
+			return rows
+		}},
+		"information_schema.check_constraints": {cols(`constraint_catalog text, constraint_schema text, constraint_name text,
+		check_clause text`), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				for _, ck := range d.Checks {
+					rows = append(rows, []types.Datum{dS(s.database()), dS(s.schemaOf[d.SchemaID]), dS(ck.Name), dS("((" + ck.Expr + "))")})
+				}
+			}
+			return rows
+		}},
+		"information_schema.routines": {cols(`specific_catalog text, specific_schema text, specific_name text, routine_catalog text,
+		routine_schema text, routine_name text, routine_type text, data_type text, routine_definition text, external_language text`), empty},
 		"information_schema.tables": {cols(`table_catalog text, table_schema text, table_name text, table_type text,
 		self_referencing_column_name text, reference_generation text, user_defined_type_catalog text, user_defined_type_schema text,
 		user_defined_type_name text, is_insertable_into text, is_typed text, commit_action text`), func(s *vsnap) [][]types.Datum {

@@ -112,13 +112,41 @@ var catFuncs = map[string]catFunc{
 		}
 		return dS("unknown (OID=" + strconv.FormatInt(oidArg(a[0]), 10) + ")"), nil
 	}},
-	"obj_description": {[][]*types.T{{vOID}, {vOID, vText}}, vText, true, func(*vsnap, []types.Datum) (types.Datum, error) {
-		return types.Null, nil // pg_description is empty: no COMMENT ON
+	"obj_description": {[][]*types.T{{vOID}, {vOID, vText}}, vText, true, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		if types.IsNull(a[0]) {
+			return types.Null, nil
+		}
+		oid := oidArg(a[0])
+		for _, d := range s.objs {
+			if int64(d.ID) == oid && d.Comment != "" {
+				return dS(d.Comment), nil
+			}
+		}
+		for _, d := range s.enums {
+			if int64(d.EnumType().OID()) == oid && d.Comment != "" {
+				return dS(d.Comment), nil
+			}
+		}
+		return types.Null, nil
 	}},
 	"shobj_description": {[][]*types.T{{vOID, vText}}, vText, true, func(*vsnap, []types.Datum) (types.Datum, error) {
 		return types.Null, nil
 	}},
-	"col_description": {[][]*types.T{{vOID, vInt4}}, vText, true, func(*vsnap, []types.Datum) (types.Datum, error) {
+	"col_description": {[][]*types.T{{vOID, vInt4}}, vText, true, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		if types.IsNull(a[0]) || types.IsNull(a[1]) {
+			return types.Null, nil
+		}
+		oid, num := oidArg(a[0]), int(a[1].(types.DInt))
+		for _, d := range s.objs {
+			if int64(d.ID) != oid {
+				continue
+			}
+			for _, c := range d.Columns {
+				if !c.Hidden && visibleAttnum(d, c.ID) == num && c.Comment != "" {
+					return dS(c.Comment), nil
+				}
+			}
+		}
 		return types.Null, nil
 	}},
 	// Expressions are stored as SQL text, so pg_get_expr returns it.

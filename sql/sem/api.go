@@ -27,6 +27,9 @@ type EvalContext struct {
 	// Setting answers current_setting(name): the session variable's value
 	// (nil: none known).
 	Setting func(name string) (string, bool)
+	// SetSetting is set_config(name, value, is_local): SET [LOCAL] name
+	// TO value in the session (nil: not available).
+	SetSetting func(name, value string, local bool) error
 }
 
 // Loc is the session time zone, UTC when unset.

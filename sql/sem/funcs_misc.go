@@ -240,6 +240,24 @@ func init() {
 		}})
 
 	// System information.
+	def("set_config", T, func(ctx *EvalContext, a []types.Datum) (types.Datum, error) {
+		if ctx.SetSetting == nil {
+			return nil, errorf(CodeFeatureNotSupported, "set_config is not available here")
+		}
+		name, val := string(a[0].(types.DString)), string(a[1].(types.DString))
+		if err := ctx.SetSetting(name, val, bool(a[2].(types.DBool))); err != nil {
+			return nil, err
+		}
+		if ctx.Setting != nil {
+			if v, ok := ctx.Setting(strings.ToLower(name)); ok {
+				return dstr(v), nil
+			}
+		}
+		return dstr(val), nil
+	}, T, T, B).volatile()
+	def("pg_is_in_recovery", B, func(*EvalContext, []types.Datum) (types.Datum, error) {
+		return types.DBool(false), nil // every node serves reads and writes
+	})
 	def("version", T, func(ctx *EvalContext, _ []types.Datum) (types.Datum, error) {
 		if ctx != nil && ctx.ServerVersion != "" {
 			return dstr(ctx.ServerVersion), nil

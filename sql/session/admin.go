@@ -277,7 +277,7 @@ func (s *Session) resolveIndex(st *stmtCtx, schema, table, index string) (indexT
 		t = d
 	} else {
 		sch := st.sch
-		if schema != "" && schema != "public" {
+		if schema != "" && (schema != "public" || st.path != nil) {
 			id, err := st.coll.LookupID(st.ctx, st.dbID, 0, schema)
 			if err != nil {
 				return indexTarget{}, err

@@ -74,7 +74,7 @@ func (d *ddl) newRelationName(schema catalog.ID, name string, ifNotExists bool) 
 }
 
 func (d *ddl) schemaOf(tn *ast.TableName) (catalog.ID, error) {
-	if tn.Schema.O == "" || tn.Schema.O == "public" {
+	if tn.Schema.O == "" || tn.Schema.O == "public" && d.b.SearchPath == nil {
 		return d.b.Schema, nil
 	}
 	id, err := d.coll.LookupID(d.ctx, d.b.DB, 0, tn.Schema.O)
@@ -1006,6 +1006,10 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 				if _, err := d.addForeignKey(desc, pendingFK{name: c.Name, cols: cols, ref: c.Refer}); err != nil {
 					return "", err
 				}
+				if d.st.NotValid {
+					desc.ForeignKeys[len(desc.ForeignKeys)-1].NotValid = true
+					continue
+				}
 				if err := d.validateForeignKey(desc); err != nil {
 					return "", err
 				}
@@ -1017,22 +1021,11 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 				}
 				// the rows already there must satisfy it (PostgreSQL
 				// validates unless NOT VALID)
-				checks, err := plan.BindChecks(desc, d.b.Eval)
-				if err != nil {
-					return "", err
+				if d.st.NotValid {
+					desc.Checks[len(desc.Checks)-1].NotValid = true
+					continue
 				}
-				chk := checks[len(checks)-1]
-				err = d.scanAll(desc, func(row exec.Row) error {
-					v, err := d.env.Eval(chk.E, row)
-					if err != nil {
-						return err
-					}
-					if b, ok := v.(types.DBool); ok && !bool(b) {
-						return pgerr.New(pgerr.CheckViolation, "check constraint %q of relation %q is violated by some row", chk.Name, desc.Name)
-					}
-					return nil
-				})
-				if err != nil {
+				if err := d.validateCheck(desc, len(desc.Checks)-1); err != nil {
 					return "", err
 				}
 				continue
@@ -1378,6 +1371,66 @@ func (d *ddl) dropSchema(name string, ifExists, cascade bool) (string, error) {
 		return "", err
 	}
 	return "DROP SCHEMA", d.coll.Delete(d.ctx, id)
+}
+
+// validateCheck checks the rows of desc against its k-th CHECK.
+func (d *ddl) validateCheck(desc *catalog.Descriptor, k int) error {
+	checks, err := plan.BindChecks(desc, d.b.Eval)
+	if err != nil {
+		return err
+	}
+	chk := checks[k]
+	return d.scanAll(desc, func(row exec.Row) error {
+		v, err := d.env.Eval(chk.E, row)
+		if err != nil {
+			return err
+		}
+		if b, ok := v.(types.DBool); ok && !bool(b) {
+			return pgerr.New(pgerr.CheckViolation, "check constraint %q of relation %q is violated by some row", chk.Name, desc.Name)
+		}
+		return nil
+	})
+}
+
+// validateConstraint is ALTER TABLE t VALIDATE CONSTRAINT c: the rows are
+// checked against a NOT VALID check or foreign key, which becomes valid.
+func (d *ddl) validateConstraint(n *parser.ValidateConstraintStmt) (string, error) {
+	t, err := d.b.ResolveTable(n.Schema, n.Table)
+	if err != nil {
+		return "", err
+	}
+	if t == nil || t.Kind != catalog.KindTable {
+		return "", pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", n.Table)
+	}
+	desc := catalog.Mutable(t)
+	found := false
+	for k := range desc.Checks {
+		if desc.Checks[k].Name == n.Name {
+			found = true
+			if desc.Checks[k].NotValid {
+				if err := d.validateCheck(desc, k); err != nil {
+					return "", err
+				}
+				desc.Checks[k].NotValid = false
+			}
+		}
+	}
+	if k := desc.ForeignKeyByName(n.Name); k >= 0 {
+		found = true
+		if desc.ForeignKeys[k].NotValid {
+			if err := d.validateForeignKeyAt(desc, k); err != nil {
+				return "", err
+			}
+			desc.ForeignKeys[k].NotValid = false
+		}
+	}
+	if !found {
+		if desc.IndexByName(n.Name) >= 0 || desc.Primary.Name == n.Name {
+			return "ALTER TABLE", nil // always valid
+		}
+		return "", pgerr.New(pgerr.UndefinedObject, "constraint %q of relation %q does not exist", n.Name, desc.Name)
+	}
+	return "ALTER TABLE", d.coll.Write(d.ctx, desc)
 }
 
 // hiddenPrimaryKey reports whether the table is keyed by the hidden rowid

@@ -179,11 +179,16 @@ func referencedByOthers(t *catalog.Descriptor) (catalog.FKBackRef, bool) {
 // validateForeignKey checks desc's existing rows against its last foreign
 // key (ALTER TABLE ADD FOREIGN KEY).
 func (d *ddl) validateForeignKey(desc *catalog.Descriptor) error {
+	return d.validateForeignKeyAt(desc, len(desc.ForeignKeys)-1)
+}
+
+// validateForeignKeyAt checks the rows of desc against its k-th foreign key.
+func (d *ddl) validateForeignKeyAt(desc *catalog.Descriptor, k int) error {
 	fks, err := d.b.BindForeignKeys(desc)
 	if err != nil {
 		return err
 	}
-	last := fks[len(fks)-1:]
+	last := fks[k : k+1]
 	var rows []exec.Row
 	if err := d.scanAll(desc, func(r exec.Row) error { rows = append(rows, r); return nil }); err != nil {
 		return err

@@ -11,7 +11,7 @@ import (
 
 // typeSchema resolves the schema of a type name ("" is the current one).
 func (d *ddl) typeSchema(schema string) (catalog.ID, error) {
-	if schema == "" || schema == "public" {
+	if schema == "" || schema == "public" && d.b.SearchPath == nil {
 		return d.b.Schema, nil
 	}
 	id, err := d.coll.LookupID(d.ctx, d.b.DB, 0, schema)
@@ -209,4 +209,65 @@ func (d *ddl) alterType(n *parser.AlterTypeStmt) (string, error) {
 		}
 	}
 	return "ALTER TYPE", nil
+}
+
+// comment stores COMMENT ON TABLE / VIEW / SEQUENCE / COLUMN / TYPE.
+func (d *ddl) comment(n *parser.CommentStmt) (string, error) {
+	txt := ""
+	if n.Text != nil {
+		txt = *n.Text
+	}
+	var t *catalog.Descriptor
+	var err error
+	col := ""
+	switch n.Kind {
+	case "column":
+		if len(n.Name) < 2 || len(n.Name) > 3 {
+			return "", pgerr.New(pgerr.Syntax, "column name must be qualified")
+		}
+		col = n.Name[len(n.Name)-1]
+		sch := ""
+		if len(n.Name) == 3 {
+			sch = n.Name[0]
+		}
+		t, err = d.b.ResolveTable(sch, n.Name[len(n.Name)-2])
+		if err == nil && t == nil {
+			err = pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", n.Name[len(n.Name)-2])
+		}
+	case "type":
+		sch, nm := "", n.Name[len(n.Name)-1]
+		if len(n.Name) > 1 {
+			sch = n.Name[0]
+		}
+		t, err = d.lookupType(sch, nm)
+		if err == nil && t == nil {
+			err = pgerr.New(pgerr.UndefinedObject, "type %q does not exist", nm)
+		}
+	default:
+		sch, nm := "", n.Name[len(n.Name)-1]
+		if len(n.Name) > 1 {
+			sch = n.Name[0]
+		}
+		t, err = d.b.ResolveTable(sch, nm)
+		if err == nil && t == nil {
+			err = pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", nm)
+		}
+		if err == nil && string(t.Kind) != n.Kind {
+			err = pgerr.New(pgerr.WrongObjectType, "%q is not a %s", nm, n.Kind)
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	nt := catalog.Mutable(t)
+	if col != "" {
+		_, c := nt.ColumnByName(col)
+		if c == nil || c.Hidden {
+			return "", pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", col, t.Name)
+		}
+		c.Comment = txt
+	} else {
+		nt.Comment = txt
+	}
+	return "COMMENT", d.coll.Write(d.ctx, nt)
 }

@@ -36,6 +36,12 @@
 // (genTxn); it is verified before commit, before any descriptor read from
 // KV and before an error is returned, and a mismatch retries the statement.
 //
+// Names: unqualified names resolve in the session's temporary schema
+// first (pg_temp_<id>, made by its first CREATE TEMP TABLE, dropped by
+// Close; temp.go), then in the existing schemas of search_path in order
+// (stmtCtx.path; new objects go to the first). SET in a block is undone
+// if the block rolls back, SET LOCAL when it ends (txnVars).
+//
 // Concurrency: a Session is used by one goroutine at a time, except
 // Cancel, which takes mu. The Engine is safe for concurrent use.
 package session

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/tesseradb/tessera/kv/kvclient"
+	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/sql/conn"
 	"github.com/tesseradb/tessera/sql/pgerr"
 	"github.com/tesseradb/tessera/sql/types"
@@ -243,6 +245,39 @@ func TestSavepoints(t *testing.T) {
 	s.query("SELECT count(*) FROM sp", "0")
 	s.exec("BEGIN; INSERT INTO sp VALUES (1); SAVEPOINT a; INSERT INTO sp VALUES (2); ROLLBACK TO SAVEPOINT a; INSERT INTO sp VALUES (3); COMMIT")
 	s.query("SELECT k FROM sp ORDER BY k", "1", "3")
+}
+
+// TestStatementTimeoutUnits: statement_timeout takes PostgreSQL's units
+// ('3s' was read as 3 ms) and shows PostgreSQL's normalised value (each
+// expected value checked on PostgreSQL 15).
+func TestStatementTimeoutUnits(t *testing.T) {
+	eng, _ := newTestEngine(t)
+	s := newTS(t, eng)
+	for _, c := range []struct{ set, show string }{
+		{"'3s'", "3s"}, {"1500", "1500ms"}, {"'1.5s'", "1500ms"}, {"60000", "1min"}, {"'1min'", "1min"},
+		{"'90s'", "90s"}, {"'2h'", "2h"}, {"'100us'", "0"}, {"'1d'", "1d"}, {"'3 s'", "3s"}, {"3.7", "4ms"}, {"0", "0"},
+	} {
+		s.exec("SET statement_timeout = " + c.set)
+		s.query("SHOW statement_timeout", c.show)
+	}
+	for _, bad := range []string{"'abc'", "'3x'", "'3S'", "-1"} {
+		s.fails("SET statement_timeout = "+bad, "22023")
+	}
+	s.query("SHOW statement_timeout", "0")
+	// 10 s leaves a short statement alone; 1 ms stops a long one, with
+	// PostgreSQL's message for a timeout.
+	s.exec("CREATE TABLE st (k INT PRIMARY KEY)")
+	s.exec("SET statement_timeout = '10s'")
+	s.exec("INSERT INTO st SELECT * FROM generate_series(1, 300)")
+	s.query("SELECT count(*) FROM st", "300")
+	s.exec("SET statement_timeout = '1ms'")
+	_, _, err := s.run("SELECT count(*) FROM st a, st b, st c")
+	require.Equal(t, "57014", pgerr.Code(err), "%v", err)
+	require.Contains(t, err.Error(), "statement timeout")
+	// A commit whose outcome is unknown (its statement's context ended
+	// with the write in Raft) is 40003, never reported as canceled.
+	amb := wrapRetry(fmt.Errorf("%w: %w", kvclient.ErrAmbiguousResult, &kvpb.AmbiguousResultError{Reason: "deadline"}))
+	require.Equal(t, "40003", pgerr.Code(amb), "%v", amb)
 }
 
 func TestStatementTimeoutAndBudget(t *testing.T) {

@@ -36,6 +36,7 @@ type planKey struct {
 	database string
 	user     string
 	loc      *time.Location
+	path     string // search_path
 }
 
 // bindCached binds the query n of stmt, reusing the plan of the prepared
@@ -58,7 +59,7 @@ func (s *Session) bindCached(st *stmtCtx, b *plan.Binder, stmt *parser.Statement
 	if !ok {
 		return b.BindQuery(n)
 	}
-	key := planKey{gen: gen, db: st.dbID, sch: st.sch, database: s.database, user: s.user, loc: s.loc}
+	key := planKey{gen: gen, db: st.dbID, sch: st.sch, database: s.database, user: s.user, loc: s.loc, path: st.searchPath}
 	if p.plan != nil && p.key == key {
 		return p.plan, nil
 	}

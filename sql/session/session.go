@@ -172,6 +172,10 @@ type Session struct {
 	onCommit map[catalog.ID]string
 	varsGen  uint64 // bumped by every change of vars (VarsGeneration)
 	loc      *time.Location
+	// varFn is s.Var as a func value, made once (evalCtx runs twice per
+	// statement; a method value allocates each time).
+	varFn func(string) (string, bool)
+	setFn func(name, value string, local bool) error // set_config, made with varFn
 
 	txn     kvtxn.Txn // open transaction block
 	inBlock bool
@@ -316,6 +320,12 @@ func (s *Session) setVar(name, value string) error {
 		s.loc, value = loc, shown
 	case "transaction_isolation", "default_transaction_isolation":
 		value = "serializable"
+	case "statement_timeout":
+		_, shown, err := parseMillis(name, value)
+		if err != nil {
+			return err
+		}
+		value = shown
 	case "work_mem":
 		kb, err := parseWorkMem(value)
 		if err != nil {
@@ -338,8 +348,12 @@ func (s *Session) evalCtx() *sem.EvalContext {
 	if s.inBlock && !s.txnStart.IsZero() {
 		ts = s.txnStart
 	}
+	if s.varFn == nil {
+		s.varFn = s.Var
+		s.setFn = func(name, value string, local bool) error { return s.setVarStmt(&result{}, name, value, local) }
+	}
 	return &sem.EvalContext{TxnTimestamp: ts, StmtTimestamp: now, Location: s.loc, Database: s.database, Schema: "public",
-		User: s.user, ServerVersion: "PostgreSQL 16.0 (Tessera)", Setting: s.Var}
+		User: s.user, ServerVersion: "PostgreSQL 16.0 (Tessera)", Setting: s.varFn, SetSetting: s.setFn}
 }
 
 // stmtCtx is one statement attempt in a transaction.
@@ -353,6 +367,11 @@ type stmtCtx struct {
 	// its first temporary table); tempSch its ID if it exists.
 	tempName string
 	tempSch  catalog.ID
+	// searchPath is the session's search_path setting; path the IDs of
+	// its existing schemas (sch is the first, where new objects go).
+	searchPath string
+	path       []catalog.ID
+	schName    string
 }
 
 func (s *Session) newStmtCtx(ctx context.Context, txn kvtxn.Txn) (*stmtCtx, error) {
@@ -364,7 +383,7 @@ func (s *Session) newStmtCtx(ctx context.Context, txn kvtxn.Txn) (*stmtCtx, erro
 	if err != nil {
 		return nil, err
 	}
-	return &stmtCtx{ctx: ctx, txn: txn, coll: coll, tempName: s.tempName}, nil
+	return &stmtCtx{ctx: ctx, txn: txn, coll: coll, tempName: s.tempName, searchPath: s.vars["search_path"]}, nil
 }
 
 // blockDescs returns the descriptor overlay of the block's transaction
@@ -386,7 +405,38 @@ func (st *stmtCtx) resolveDB(name string) error {
 	if err != nil {
 		return err
 	}
-	st.dbID, st.sch = id, sch
+	st.dbID, st.sch, st.path, st.schName = id, sch, nil, "public"
+	if st.searchPath != "" && st.searchPath != defaultVars["search_path"] {
+		// search_path: its existing schemas in order ($user, pg_catalog
+		// and pg_temp are searched by their own rules); the first one is
+		// where new objects go
+		first := true
+		for _, nm := range strings.Split(st.searchPath, ",") {
+			nm = strings.TrimSpace(nm)
+			if len(nm) >= 2 && nm[0] == '"' && nm[len(nm)-1] == '"' {
+				nm = strings.ReplaceAll(nm[1:len(nm)-1], `""`, `"`)
+			} else {
+				nm = strings.ToLower(nm)
+			}
+			if nm == "" || nm == "$user" || nm == "pg_catalog" || nm == "pg_temp" {
+				continue
+			}
+			sid, err := st.coll.LookupID(st.ctx, id, 0, nm)
+			if err != nil {
+				return err
+			}
+			if sid == 0 {
+				continue
+			}
+			if first {
+				st.sch, st.schName, first = sid, nm, false
+			}
+			st.path = append(st.path, sid)
+		}
+		if st.path == nil {
+			st.path = []catalog.ID{} // nothing to search
+		}
+	}
 	if st.tempName != "" {
 		if st.tempSch, err = st.coll.LookupID(st.ctx, id, 0, st.tempName); err != nil {
 			return err
@@ -416,7 +466,7 @@ func (s *Session) implicit(ctx context.Context, f func(st *stmtCtx) error) error
 			if !coll.Verified() {
 				txn = &genTxn{Txn: txn, coll: coll}
 			}
-			st = &stmtCtx{ctx: ctx, txn: txn, coll: coll, tempName: s.tempName}
+			st = &stmtCtx{ctx: ctx, txn: txn, coll: coll, tempName: s.tempName, searchPath: s.vars["search_path"]}
 			err = runGuarded(txn, ctx, func() error {
 				e := f(st)
 				if e != nil && !coll.Verified() {
@@ -490,6 +540,9 @@ func wrapRetry(err error) error {
 	if kvtxn.IsLockNotAvailable(err) {
 		return pgerr.New(pgerr.LockNotAvailable, "could not obtain lock on row: %v", err)
 	}
+	if kvtxn.IsAmbiguous(err) {
+		return pgerr.New(pgerr.StatementCompletionUnknown, "result is ambiguous: the transaction may have committed: %v", err)
+	}
 	return err
 }
 
@@ -506,8 +559,8 @@ type result struct {
 func (s *Session) withCancel(ctx context.Context) (context.Context, func()) {
 	cctx, cancel := context.WithCancel(ctx)
 	if v := s.vars["statement_timeout"]; v != "" && v != "0" {
-		var ms int
-		if _, err := fmt.Sscanf(v, "%d", &ms); err == nil && ms > 0 {
+		// The value was checked (and normalised) by SET.
+		if ms, _, err := parseMillis("statement_timeout", v); err == nil && ms > 0 {
 			cctx, cancel = context.WithTimeout(ctx, time.Duration(ms)*time.Millisecond)
 		}
 	}
@@ -643,7 +696,7 @@ func (s *Session) run(ctx context.Context, stmt *parser.Statement, params []type
 		for _, j := range res.jobs {
 			if err := sc.run(ctx, j); err != nil {
 				if ctx.Err() != nil && pgerr.Code(err) == "" {
-					return nil, pgerr.New(pgerr.QueryCanceled, "canceling statement due to user request")
+					return nil, canceled(ctx)
 				}
 				return nil, err
 			}
@@ -684,7 +737,7 @@ func (s *Session) inTxn(ctx context.Context, f func(st *stmtCtx) (*result, error
 	})
 	if err != nil {
 		if ctx.Err() != nil && pgerr.Code(err) == "" {
-			return nil, pgerr.New(pgerr.QueryCanceled, "canceling statement due to user request")
+			return nil, canceled(ctx)
 		}
 		return nil, err
 	}
@@ -902,7 +955,12 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 		res.cols = []conn.Column{{Name: disp, Type: types.String}}
 		res.rows = []exec.Row{{types.DString(v)}}
 		return res, true, nil
-	case *parser.DiscardStmt, *parser.VacuumStmt, *parser.AnalyzeStmt, *parser.CommentStmt:
+	case *parser.CommentStmt:
+		if x.Kind == "" {
+			return res, true, nil // a kind of object whose comments we do not keep
+		}
+		return nil, false, nil
+	case *parser.DiscardStmt, *parser.VacuumStmt, *parser.AnalyzeStmt:
 		return res, true, nil
 	case *parser.PrepareStmt:
 		if _, dup := s.prepared[x.Name]; dup {
@@ -1051,10 +1109,11 @@ func (s *Session) EndImplicit(ctx context.Context, ok bool) error {
 	}
 	commit := ok && !s.failed
 	if err := s.endBlock(ctx, commit); err != nil {
+		err = wrapRetry(err) // an ambiguous commit stays 40003 even when ctx ended
 		if ctx.Err() != nil && pgerr.Code(err) == "" {
-			return pgerr.New(pgerr.QueryCanceled, "canceling statement due to user request")
+			return canceled(ctx)
 		}
-		return wrapRetry(err)
+		return err
 	}
 	return nil
 }
@@ -1119,7 +1178,11 @@ func columnsOf(cols []plan.Col) []conn.Column {
 }
 
 func (s *Session) binder(st *stmtCtx, stmt *parser.Statement, paramTypes []*types.T) *plan.Binder {
-	return &plan.Binder{Ctx: st.ctx, Coll: st.coll, DB: st.dbID, Schema: st.sch, TempSchema: st.tempSch, Stmt: stmt, Eval: s.evalCtx(),
+	ev := s.evalCtx()
+	if st.schName != "" {
+		ev.Schema = st.schName
+	}
+	return &plan.Binder{Ctx: st.ctx, Coll: st.coll, DB: st.dbID, Schema: st.sch, TempSchema: st.tempSch, SearchPath: st.path, Stmt: stmt, Eval: ev,
 		Params: append([]*types.T(nil), paramTypes...), NumParams: stmt.NumParams}
 }
 
@@ -1132,6 +1195,7 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 		NodeID: s.eng.cfg.NodeID, Budget: s.eng.cfg.MemoryBudget, WorkMem: s.workMem(), TempDir: s.eng.cfg.TempDir}
 	defer env.Close() // results are buffered: the statement's temp files go now
 	b := s.binder(st, stmt, s.curParamTypes)
+	env.EvalCtx = b.Eval // current_schema() follows search_path
 	if stmt.Ext != nil {
 		d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt, online: s.onlineDDL(), sess: s, stc: st}
 		var tag string
@@ -1149,6 +1213,10 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 			tag, err = d.dropType(x)
 		case *parser.AlterTypeStmt:
 			tag, err = d.alterType(x)
+		case *parser.CommentStmt:
+			tag, err = d.comment(x)
+		case *parser.ValidateConstraintStmt:
+			tag, err = d.validateConstraint(x)
 		default:
 			return nil, pgerr.New(pgerr.FeatureNotSupported, "%s is not supported", x.StatementTag())
 		}

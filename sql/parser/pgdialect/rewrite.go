@@ -482,6 +482,16 @@ func (w *Rewriter) Run(from, to int) error {
 		}
 		t := toks[i]
 		top := &stack[len(stack)-1]
+		// (t.*).col is t.col
+		if t.IsP("(") && i+6 < to && (toks[i+1].Kind == Ident || toks[i+1].Kind == QIdent) && toks[i+2].IsP(".") &&
+			toks[i+3].Kind == Op && toks[i+3].Val == "*" && toks[i+4].IsP(")") && toks[i+5].IsP(".") &&
+			(toks[i+6].Kind == Ident || toks[i+6].Kind == QIdent) {
+			w.emit(QuoteIdent(toks[i+1].Val), toks[i+1].Pos)
+			w.emit(".", toks[i+2].Pos)
+			w.emit(QuoteIdent(toks[i+6].Val), toks[i+6].Pos)
+			i += 6
+			continue
+		}
 		if t.Kind == Ident {
 			if clauseEnd(t.Val) {
 				top.byList = false
