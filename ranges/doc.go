@@ -86,8 +86,8 @@
 // next append or heartbeat.
 //
 // Replica GC: a replica applying its own removal destroys itself (data,
-// state, a tombstone with the next replica ID so stale messages cannot
-// recreate it); a removed replica that never learned it is told by its
+// state, a tombstone, in one ingestion: see Keys and state with the next replica ID so stale messages cannot
+// recreate it)); a removed replica that never learned it is told by its
 // peers (RaftMessageResponse.replica_too_old) or replaced when a message
 // for a newer replica ID of the range arrives. The transport and clients only queue
 // work (Replica.mu) and wake the scheduler or run its cycle (above).
@@ -145,13 +145,19 @@
 // Snapshots (replica_snapshot.go) carry the replicated range-local keys,
 // the user data and its lock table from one engine snapshot, in chunks
 // (each chunk's keys and values copied into one buffer);
-// the receiver streams them into sstables (one per span it clears, each
-// holding a ClearRange of its span and the snapshot's keys; written and
-// synced as the data arrives, off the Raft loop), lets raft accept the
-// MsgSnap, and then ingests them together with a small table holding the
-// raft state (log reset, HardState, replica ID) in one atomic ingestion:
-// a crash leaves the old replica or the new one, and the Raft loop pays
-// an ingestion, not a copy of the data.
+// the receiver streams them into sstables (one per span it clears;
+// written and synced as the data arrives, off the Raft loop), lets raft
+// accept the MsgSnap, and then ingests them together with a small table
+// holding the raft state (log reset, HardState, replica ID) in one atomic
+// ingestion that also excises the user data span (old data there goes by
+// turning the overlapping tables virtual, no compaction; the small spans
+// are cleared by a ClearRange in their table): a crash leaves the old
+// replica or the new one, and the Raft loop pays an ingestion, not a copy
+// of the data. A removed replica goes the same way: one ingestion of a
+// table clearing its range-local state and holding its tombstone,
+// excising its user span. Excising is not isolated from engine Snapshots
+// opened before it, so a snapshot sender opens its iterators under
+// Store.exciseMu (shared) and excising ingestions hold it exclusively.
 //
 // # Lock order
 //

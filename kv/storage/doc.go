@@ -10,7 +10,10 @@
 //
 //	Open(dir, ...Option) (Engine, error); options InMemory(), WithFS(vfs.FS), CacheSize(n)
 //	Engine:   Reader, Writer, NewBatch, NewSnapshot, ApplyBatchRepr(repr, sync), Flush, Close,
-//	          NewSSTWriter(prefix), IngestSSTs(paths)
+//	          NewSSTWriter(prefix), IngestSSTs(paths), IngestSSTsExcising(paths, start, end)
+//	          (the ingestion also removes [start, end) by excising: overlapping tables
+//	          become virtual, no compaction; a Snapshot taken before it does not keep
+//	          the excised keys for iterators opened after it)
 //	SSTWriter: Writer (points in key order, ClearRange spans sorted), Finish, Abort, Path,
 //	          DataBytes; RemoveSST(eng, path). Tables live in <dir>/auxiliary/sst until
 //	          ingested (Open clears that directory); an ingestion of several tables is
