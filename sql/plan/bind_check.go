@@ -24,21 +24,11 @@ func BindChecks(d *catalog.Descriptor, ev *sem.EvalContext) ([]Check, error) {
 	b := &Binder{Eval: ev}
 	out := make([]Check, 0, len(d.Checks))
 	for _, c := range d.Checks {
-		st, err := parser.ParseOne("SELECT " + c.Expr)
+		st, expr, err := parseStoredExpr(c.Expr, "check constraint")
 		if err != nil {
 			return nil, err
 		}
-		sel, ok := st.AST.(*ast.SelectStmt)
-		if !ok || sel.Fields == nil || len(sel.Fields.Fields) != 1 {
-			return nil, pgerr.New(pgerr.Internal, "bad check constraint %q", c.Name)
-		}
-		expr := sel.Fields.Fields[0].Expr
-		var sq hasSubquery
-		expr.Accept(&sq)
-		if sq.found {
-			return nil, pgerr.New(pgerr.FeatureNotSupported, "cannot use subquery in check constraint")
-		}
-		b.Stmt = &st
+		b.Stmt = st
 		e, err := b.bindBool(expr, &scope{cols: tableCols(d, d.Name), noAgg: "check constraints"}, "CHECK")
 		if err != nil {
 			return nil, err
@@ -46,6 +36,27 @@ func BindChecks(d *catalog.Descriptor, ev *sem.EvalContext) ([]Check, error) {
 		out = append(out, Check{Name: c.Name, E: e})
 	}
 	return out, nil
+}
+
+// parseStoredExpr parses an expression stored in a descriptor (a CHECK
+// constraint, a generation expression; what names it in errors), which
+// may not contain a subquery.
+func parseStoredExpr(text, what string) (*parser.Statement, ast.ExprNode, error) {
+	st, err := parser.ParseOne("SELECT " + text)
+	if err != nil {
+		return nil, nil, err
+	}
+	sel, ok := st.AST.(*ast.SelectStmt)
+	if !ok || sel.Fields == nil || len(sel.Fields.Fields) != 1 {
+		return nil, nil, pgerr.New(pgerr.Internal, "bad %s %q", what, text)
+	}
+	expr := sel.Fields.Fields[0].Expr
+	var sq hasSubquery
+	expr.Accept(&sq)
+	if sq.found {
+		return nil, nil, pgerr.New(pgerr.FeatureNotSupported, "cannot use subquery in %s", what)
+	}
+	return &st, expr, nil
 }
 
 // BindGenerated binds d's generated columns: out[i] is column i's
@@ -60,19 +71,9 @@ func BindGenerated(d *catalog.Descriptor, ev *sem.EvalContext) ([]Expr, error) {
 		if c.Generated == "" {
 			continue
 		}
-		st, err := parser.ParseOne("SELECT " + c.Generated)
+		st, expr, err := parseStoredExpr(c.Generated, "column generation expression")
 		if err != nil {
 			return nil, err
-		}
-		sel, ok := st.AST.(*ast.SelectStmt)
-		if !ok || sel.Fields == nil || len(sel.Fields.Fields) != 1 {
-			return nil, pgerr.New(pgerr.Internal, "bad generation expression of column %q", c.Name)
-		}
-		expr := sel.Fields.Fields[0].Expr
-		var sq hasSubquery
-		expr.Accept(&sq)
-		if sq.found {
-			return nil, pgerr.New(pgerr.FeatureNotSupported, "cannot use subquery in column generation expression")
 		}
 		var names columnNames
 		expr.Accept(&names)
@@ -81,7 +82,7 @@ func BindGenerated(d *catalog.Descriptor, ev *sem.EvalContext) ([]Expr, error) {
 				return nil, pgerr.New(pgerr.InvalidObjectDefinition, "cannot use generated column %q in column generation expression", nm)
 			}
 		}
-		b.Stmt = &st
+		b.Stmt = st
 		e, err := b.bindExpr(expr, &scope{cols: tableCols(d, d.Name), noAgg: "column generation expressions"})
 		if err != nil {
 			return nil, err
