@@ -3,7 +3,6 @@ package plan
 import (
 	"sort"
 
-	"github.com/tesseradb/tessera/sql/sem"
 	"github.com/tesseradb/tessera/sql/types"
 )
 
@@ -274,21 +273,7 @@ func orderConjuncts(cs []Expr) {
 }
 
 // pseudoConstant: no column of the row, no subquery, nothing volatile.
-func pseudoConstant(e Expr) bool {
-	ok := true
-	Walk(e, func(x Expr) bool {
-		switch x := x.(type) {
-		case *ColRef, *Subquery:
-			ok = false
-		case *Func:
-			if x.Ov.Volatility == sem.Volatile {
-				ok = false
-			}
-		}
-		return ok
-	})
-	return ok
-}
+func pseudoConstant(e Expr) bool { return RefsOnly(e, 0, 0) }
 
 // qualCost approximates PostgreSQL's cost_qual_eval: one unit per
 // operator, function or cast call, half a comparison per IN list element,
