@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/placement"
@@ -28,6 +29,46 @@ type AdminRunner struct {
 	Dial func(ctx context.Context, node kvpb.NodeID) (kvpb.AdminClient, error)
 	// SplitMerger, if set, performs Split and Merge steps.
 	SplitMerger SplitMerger
+
+	// mu guards moved: for each range whose lease a TransferLease step
+	// of this runner moved, the new leaseholder and the snapshot the step
+	// started from. An operator's steps all start from one snapshot, which
+	// still names the old leaseholder after the transfer; the steps after
+	// it go to the new one (the old one is often the replica the operator
+	// removes next, and a change sent there waited out its deadline). A
+	// step from a later snapshot uses that snapshot's leaseholder.
+	mu    sync.Mutex
+	moved map[kvpb.RangeID]leaseMove
+}
+
+type leaseMove struct {
+	snap  *placement.Snapshot
+	store kvpb.StoreID
+}
+
+// movedLease returns the store this runner moved r's lease to during
+// steps started from s, if any.
+func (a *AdminRunner) movedLease(s *placement.Snapshot, r kvpb.RangeID) (kvpb.StoreID, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	m, ok := a.moved[r]
+	if !ok {
+		return 0, false
+	}
+	if m.snap != s {
+		delete(a.moved, r) // a later snapshot knows where the lease is
+		return 0, false
+	}
+	return m.store, true
+}
+
+func (a *AdminRunner) leaseMoved(s *placement.Snapshot, r kvpb.RangeID, to kvpb.StoreID) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.moved == nil {
+		a.moved = map[kvpb.RangeID]leaseMove{}
+	}
+	a.moved[r] = leaseMove{snap: s, store: to}
 }
 
 // RunStep implements StepRunner.
@@ -78,8 +119,11 @@ func (a *AdminRunner) RunStep(ctx context.Context, s *placement.Snapshot, step p
 		if err != nil {
 			return err
 		}
-		_, err = c.TransferLease(ctx, &kvpb.TransferLeaseRequest{RangeId: uint64(r.ID), Target: t})
-		return err
+		if _, err = c.TransferLease(ctx, &kvpb.TransferLeaseRequest{RangeId: uint64(r.ID), Target: t}); err != nil {
+			return err
+		}
+		a.leaseMoved(s, r.ID, st.Target)
+		return nil
 	case placement.Split:
 		if a.SplitMerger == nil {
 			return ErrNoSplitMerge
@@ -94,11 +138,15 @@ func (a *AdminRunner) RunStep(ctx context.Context, s *placement.Snapshot, step p
 	return fmt.Errorf("driver: unknown step %T", step)
 }
 
-// leaseholder returns an Admin client of the range's leaseholder node, or
+// leaseholder returns an Admin client of the range's leaseholder node (as
+// s shows it, or where this runner moved the lease since), or
 // of its first voter on a live store other than avoid when no lease is
 // valid (the replica acquires one on the request).
 func (a *AdminRunner) leaseholder(ctx context.Context, s *placement.Snapshot, r *placement.Range, avoid kvpb.StoreID) (kvpb.AdminClient, error) {
 	st := r.Leaseholder
+	if m, ok := a.movedLease(s, r.ID); ok {
+		st = m
+	}
 	if st == 0 {
 		for _, v := range r.Voters() {
 			if v.Store != avoid && s.LivenessOf(v.Store) == placement.Live {
