@@ -105,6 +105,21 @@ func (c *cursor) qualName() (string, string, error) {
 	return "", n, nil
 }
 
+// qualNames reads a comma-separated list of [schema.]name.
+func (c *cursor) qualNames() ([][2]string, error) {
+	var out [][2]string
+	for {
+		sch, n, err := c.qualName()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, [2]string{sch, n})
+		if !c.acceptP(",") {
+			return out, nil
+		}
+	}
+}
+
 // parseExt parses the statements that become our own nodes; handled is
 // false when the statement goes to the TiDB grammar.
 func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtStmt, bool, error) {
@@ -338,15 +353,9 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 			c.i += 2
 			s := &DropTypeStmt{}
 			s.IfExists = c.accept("if", "exists")
-			for {
-				sch, nm, e := c.qualName()
-				if e != nil {
-					return nil, true, e
-				}
-				s.Names = append(s.Names, [2]string{sch, nm})
-				if !c.acceptP(",") {
-					break
-				}
+			var e error
+			if s.Names, e = c.qualNames(); e != nil {
+				return nil, true, e
 			}
 			s.Cascade = c.accept("cascade")
 			if !s.Cascade {
@@ -359,15 +368,9 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 			s := &DropIndexStmt{}
 			s.Concurrently = c.accept("concurrently")
 			s.IfExists = c.accept("if", "exists")
-			for {
-				sch, n, e := c.qualName()
-				if e != nil {
-					return nil, true, e
-				}
-				s.Names = append(s.Names, [2]string{sch, n})
-				if !c.acceptP(",") {
-					break
-				}
+			var e error
+			if s.Names, e = c.qualNames(); e != nil {
+				return nil, true, e
 			}
 			s.Cascade = c.accept("cascade")
 			c.accept("restrict")
