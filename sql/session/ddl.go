@@ -549,6 +549,11 @@ func (d *ddl) createIndex(n *ast.CreateIndexStmt) (string, error) {
 	if t.Kind != catalog.KindTable {
 		return "", pgerr.New(pgerr.WrongObjectType, "%q is not a table", t.Name)
 	}
+	if n.IndexOption != nil && n.IndexOption.Condition != nil {
+		// Refused rather than built as a total index: a unique one would
+		// reject rows PostgreSQL accepts.
+		return "", pgerr.New(pgerr.FeatureNotSupported, "partial indexes (CREATE INDEX ... WHERE) are not supported")
+	}
 	desc := catalog.Mutable(t)
 	name := n.IndexName
 	if name == "" {

@@ -66,6 +66,8 @@ type Engine struct {
 
 	// backfillHook (tests) runs after each committed backfill chunk.
 	backfillHook func(rows int)
+
+	procs procTable // sessions by process ID (backend.go)
 }
 
 var _ conn.Engine = (*Engine)(nil)
@@ -196,6 +198,7 @@ type Session struct {
 	// savepoints of the open block, innermost last.
 	savepoints []namedSP
 	txnStart   time.Time
+	bk         backendState // pg_backend_pid, txid, advisory locks (backend.go)
 	// blockAsOf is the open block's AS OF SYSTEM TIME timestamp, stmtAsOf
 	// the running statement's (asof.go); zero when none.
 	blockAsOf, stmtAsOf hlc.Timestamp
@@ -254,6 +257,7 @@ func (s *Session) Close() {
 		_ = s.txn.Rollback(context.Background())
 		s.txn = nil
 	}
+	s.bk.closeBackend(s)
 	s.dropTemp()
 	s.txnDescs, s.txnDescsOf = nil, nil
 	s.inBlock, s.failed = false, false
@@ -451,6 +455,11 @@ func (st *stmtCtx) resolveDB(name string) error {
 // conditional write fails (a unique violation found only at commit), the
 // statement runs again unbuffered to report the precise error.
 func (s *Session) implicit(ctx context.Context, f func(st *stmtCtx) error) error {
+	defer func() {
+		if !s.inBlock { // a statement's own transaction ended
+			s.bk.endXact()
+		}
+	}()
 	buffered := true
 	for attempt := 0; ; attempt++ {
 		txn := s.newTxn(ctx)
@@ -1131,6 +1140,7 @@ func (s *Session) beginBlock(ctx context.Context) {
 }
 
 func (s *Session) endBlock(ctx context.Context, commit bool) error {
+	s.bk.endXact()
 	txn := s.txn
 	s.txn = nil
 	s.inBlock, s.failed, s.implicitBlock = false, false, false
@@ -1182,6 +1192,7 @@ func (s *Session) binder(st *stmtCtx, stmt *parser.Statement, paramTypes []*type
 	if st.schName != "" {
 		ev.Schema = st.schName
 	}
+	ev.Backend = s.backend(st)
 	return &plan.Binder{Ctx: st.ctx, Coll: st.coll, DB: st.dbID, Schema: st.sch, TempSchema: st.tempSch, SearchPath: st.path, Stmt: stmt, Eval: ev,
 		Params: append([]*types.T(nil), paramTypes...), NumParams: stmt.NumParams}
 }
