@@ -1222,6 +1222,10 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 			tag, err = d.createType(x)
 		case *parser.DropTypeStmt:
 			tag, err = d.dropType(x)
+		case *parser.LockStmt:
+			tag, err = d.lockTables(x)
+		case *parser.CreateExtensionStmt:
+			tag, err = d.createExtension(x)
 		case *parser.AlterTypeStmt:
 			tag, err = d.alterType(x)
 		case *parser.CommentStmt:
