@@ -1143,8 +1143,16 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 		case ast.ColumnOptionPrimaryKey, ast.ColumnOptionUniqKey:
 			return pgerr.New(pgerr.FeatureNotSupported, "ADD COLUMN with a key is not supported")
 		case ast.ColumnOptionGenerated:
-			return pgerr.New(pgerr.FeatureNotSupported, "ADD COLUMN ... GENERATED ALWAYS AS is not supported")
+			if !o.Stored {
+				return pgerr.New(pgerr.Syntax, "syntax error: a generated column must be STORED")
+			}
+			if col.Generated, err = restoreExpr(o.Expr); err != nil {
+				return err
+			}
 		}
+	}
+	if col.Generated != "" && (col.Default != "" || serial) {
+		return pgerr.New(pgerr.Syntax, "both default and generation expression specified for column %q of table %q", col.Name, desc.Name)
 	}
 	if serial {
 		// As in CREATE TABLE: an owned sequence, whose values the existing
@@ -1168,12 +1176,21 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 		}
 		checks = all[nChecks:]
 	}
-	// Existing rows get the default (or fail NOT NULL).
+	// Existing rows get the default or the generated value (or fail NOT
+	// NULL).
 	def, err := d.b.DefaultExpr(&desc.Columns[len(desc.Columns)-1])
 	if err != nil {
 		return err
 	}
-	if def == nil && col.Nullable && len(checks) == 0 {
+	var gen plan.Expr
+	if col.Generated != "" {
+		g, err := plan.BindGenerated(desc, d.b.Eval)
+		if err != nil {
+			return err
+		}
+		gen = g[len(desc.Columns)-1]
+	}
+	if def == nil && gen == nil && col.Nullable && len(checks) == 0 {
 		return nil
 	}
 	rc := catalog.NewRowCodec(desc)
@@ -1182,6 +1199,12 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 		if def != nil {
 			var err error
 			if v, err = d.env.Eval(def, nil); err != nil {
+				return err
+			}
+		}
+		if gen != nil {
+			var err error
+			if v, err = d.env.Eval(gen, append(append(exec.Row{}, row...), types.Null)); err != nil {
 				return err
 			}
 		}
