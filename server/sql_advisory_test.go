@@ -97,3 +97,45 @@ func TestSQLAdvisoryLocks(t *testing.T) {
 	_, err := b.Exec(wctx, "SELECT pg_advisory_lock(11)")
 	require.NoError(t, err, "the dead node's lock was not released")
 }
+
+// TestSQLCancelBackend: a session finds another session of its node in
+// pg_stat_activity by its query and cancels it (57014), then terminates
+// it; the terminated connection is closed.
+func TestSQLCancelBackend(t *testing.T) {
+	c, ctx, cns := lockingCluster(t, 1, 2, 2*time.Minute, "SELECT 1")
+	a, b := cns[0], cns[1]
+	var pidA int32
+	require.NoError(t, a.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pidA))
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.Exec(ctx, "SELECT pg_sleep(100)")
+		done <- err
+	}()
+	var state string
+	c.WaitFor(30*time.Second, "a's pg_sleep in pg_stat_activity", func() error {
+		if err := b.QueryRow(ctx, "SELECT state FROM pg_stat_activity WHERE pid = $1 AND query LIKE 'SELECT pg_sleep%'", pidA).Scan(&state); err != nil {
+			return err
+		}
+		return nil
+	})
+	require.Equal(t, "active", state)
+	var ok bool
+	require.NoError(t, b.QueryRow(ctx, "SELECT pg_cancel_backend($1)", pidA).Scan(&ok))
+	require.True(t, ok)
+	requireSQLState(t, <-done, "57014", "the cancelled pg_sleep")
+
+	require.NoError(t, b.QueryRow(ctx, "SELECT pg_terminate_backend($1)", pidA).Scan(&ok))
+	require.True(t, ok)
+	_, err := a.Exec(ctx, "SELECT 1")
+	require.Error(t, err, "a terminated connection still runs statements")
+	c.WaitFor(30*time.Second, "a leaves pg_stat_activity", func() error {
+		var n int
+		if err := b.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pidA).Scan(&n); err != nil {
+			return err
+		}
+		if n != 0 {
+			return context.DeadlineExceeded
+		}
+		return nil
+	})
+}

@@ -33,6 +33,17 @@ type Backend interface {
 	AdvisoryUnlock(key AdvisoryKey) (bool, error)
 	// AdvisoryUnlockAll releases every session-level hold.
 	AdvisoryUnlockAll() error
+	// Sessions describes the sessions of this node (pg_stat_activity).
+	Sessions() []SessionInfo
+}
+
+// SessionInfo is one session as pg_stat_activity shows it.
+type SessionInfo struct {
+	PID                             int32
+	Database, User, ApplicationName string
+	State, Query                    string // state: "active", "idle", "idle in transaction" ...
+	BackendStart, QueryStart        time.Time
+	XactStart, StateChange          time.Time // zero: NULL
 }
 
 // AdvisoryKey names an advisory lock: a bigint, or a pair of integers

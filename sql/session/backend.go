@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"encoding/binary"
+	"sort"
 	"sync"
 	"time"
 
@@ -69,6 +70,7 @@ type backendState struct {
 	terminate func()
 	txid      int64 // of the open transaction (0: none yet)
 	locks     map[advKey]*advHold
+	act       activity
 }
 
 type advKey struct {
@@ -89,6 +91,11 @@ var _ sem.Backend = (*backendState)(nil)
 // SetBackend implements conn.BackendKeyed.
 func (s *Session) SetBackend(pid int32, terminate func()) {
 	s.bk.pid, s.bk.terminate = pid, terminate
+	now := time.Now()
+	s.bk.act.mu.Lock()
+	s.bk.act.backendStart, s.bk.act.stateChange, s.bk.act.state = now, now, "idle"
+	s.bk.act.appName = s.vars["application_name"]
+	s.bk.act.mu.Unlock()
 	s.eng.procs.add(pid, s)
 }
 
@@ -274,4 +281,74 @@ func (b *backendState) closeBackend(s *Session) {
 		s.eng.procs.remove(b.pid, s)
 	}
 	b.st = nil
+}
+
+// activity is what pg_stat_activity shows of a session, written on its
+// goroutine at each statement's start and end and read by others.
+type activity struct {
+	mu                       sync.Mutex
+	depth                    int // nested runs (EXECUTE)
+	state, query, appName    string
+	backendStart, queryStart time.Time
+	xactStart, stateChange   time.Time
+}
+
+// stmtStart records that the session runs sql.
+func (s *Session) stmtStart(sql string) {
+	a := &s.bk.act
+	now := time.Now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.depth++
+	if a.depth > 1 {
+		return
+	}
+	a.state, a.query, a.queryStart, a.stateChange = "active", sql, now, now
+	a.appName = s.vars["application_name"]
+	if s.inBlock && !s.txnStart.IsZero() {
+		a.xactStart = s.txnStart
+	} else {
+		a.xactStart = now
+	}
+}
+
+// stmtEnd records that the session waits for the client.
+func (s *Session) stmtEnd() {
+	a := &s.bk.act
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.depth--
+	if a.depth > 0 {
+		return
+	}
+	a.state, a.stateChange = "idle", time.Now()
+	switch {
+	case s.failed:
+		a.state = "idle in transaction (aborted)"
+	case s.inBlock:
+		a.state = "idle in transaction"
+	default:
+		a.xactStart = time.Time{}
+	}
+}
+
+// Sessions implements sem.Backend.
+func (b *backendState) Sessions() []sem.SessionInfo {
+	b.s.eng.procs.mu.Lock()
+	sess := make([]*Session, 0, len(b.s.eng.procs.procs))
+	for _, o := range b.s.eng.procs.procs {
+		sess = append(sess, o)
+	}
+	b.s.eng.procs.mu.Unlock()
+	out := make([]sem.SessionInfo, 0, len(sess))
+	for _, o := range sess {
+		a := &o.bk.act
+		a.mu.Lock()
+		out = append(out, sem.SessionInfo{PID: o.bk.pid, Database: o.database, User: o.user, ApplicationName: a.appName,
+			State: a.state, Query: a.query, BackendStart: a.backendStart, QueryStart: a.queryStart,
+			XactStart: a.xactStart, StateChange: a.stateChange})
+		a.mu.Unlock()
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].PID < out[j].PID })
+	return out
 }

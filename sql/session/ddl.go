@@ -549,11 +549,6 @@ func (d *ddl) createIndex(n *ast.CreateIndexStmt) (string, error) {
 	if t.Kind != catalog.KindTable {
 		return "", pgerr.New(pgerr.WrongObjectType, "%q is not a table", t.Name)
 	}
-	if n.IndexOption != nil && n.IndexOption.Condition != nil {
-		// Refused rather than built as a total index: a unique one would
-		// reject rows PostgreSQL accepts.
-		return "", pgerr.New(pgerr.FeatureNotSupported, "partial indexes (CREATE INDEX ... WHERE) are not supported")
-	}
 	desc := catalog.Mutable(t)
 	name := n.IndexName
 	if name == "" {
@@ -580,9 +575,25 @@ func (d *ddl) createIndex(n *ast.CreateIndexStmt) (string, error) {
 		}
 	}
 	ix := catalog.Index{ID: desc.NextIndexID, Name: name, Unique: n.KeyType == ast.IndexKeyTypeUnique}
-	for _, p := range n.IndexPartSpecifications {
+	before := catalog.Mutable(desc) // without the index's hidden columns
+	var exprTexts []string
+	whereText := ""
+	if d.st.Index != nil {
+		exprTexts, whereText = d.st.Index.Exprs, d.st.Index.Where
+	}
+	for i, p := range n.IndexPartSpecifications {
 		if p.Column == nil {
-			return "", pgerr.New(pgerr.FeatureNotSupported, "expression indexes are not supported")
+			text := ""
+			if i < len(exprTexts) {
+				text = exprTexts[i]
+			}
+			id, err := d.addIndexColumn(desc, ix.ID, text, p.Expr, false)
+			if err != nil {
+				return "", err
+			}
+			ix.ColumnIDs = append(ix.ColumnIDs, id)
+			ix.Desc = append(ix.Desc, p.Desc)
+			continue
 		}
 		_, c := desc.ColumnByName(p.Column.Name.O)
 		if c == nil {
@@ -590,6 +601,17 @@ func (d *ddl) createIndex(n *ast.CreateIndexStmt) (string, error) {
 		}
 		ix.ColumnIDs = append(ix.ColumnIDs, c.ID)
 		ix.Desc = append(ix.Desc, p.Desc)
+	}
+	if n.IndexOption != nil && n.IndexOption.Condition != nil {
+		id, err := d.addIndexColumn(desc, ix.ID, whereText, n.IndexOption.Condition, true)
+		if err != nil {
+			return "", err
+		}
+		ix.Where = id
+		ix.Predicate = desc.Columns[desc.ColumnOrdinal(id)].Generated
+	}
+	if err := d.fillIndexColumns(before, desc); err != nil {
+		return "", err
 	}
 	if err := d.addIndex(desc, ix); err != nil {
 		return "", err
@@ -664,7 +686,7 @@ func (d *ddl) backfill(desc *catalog.Descriptor, ix *catalog.Index) error {
 	seen := map[string]bool{}
 	return d.scanAll(old, func(row exec.Row) error {
 		key, plen, hasNull, err := rc.IndexKey(ix, row)
-		if err != nil {
+		if err != nil || key == nil {
 			return err
 		}
 		if ix.Unique && !hasNull {
@@ -810,6 +832,7 @@ func (d *ddl) dropIndex(n *parser.DropIndexStmt) (string, error) {
 				return "", err
 			}
 			desc.Indexes = append(desc.Indexes[:i], desc.Indexes[i+1:]...)
+			dropUnusedIndexColumns(desc)
 			if err := d.coll.Write(d.ctx, desc); err != nil {
 				return "", err
 			}
@@ -946,6 +969,14 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 					return "", pgerr.New(pgerr.DependentObjects, "cannot drop column %q because it is part of the primary key", name)
 				}
 			}
+			err := dropColumnDeps(desc, name, func(id catalog.IndexID) error {
+				p := catalog.IndexPrefix(desc.ID, id)
+				return d.env.Txn.DelRange(d.ctx, p, catalog.PrefixEnd(p))
+			})
+			if err != nil {
+				return "", err
+			}
+			i, c = desc.ColumnByName(name)
 			var keep []catalog.Index
 			for _, ix := range desc.Indexes {
 				uses := false
@@ -971,6 +1002,7 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 			if _, o := desc.ColumnByName(sp.NewColumnName.Name.O); o != nil {
 				return "", pgerr.New(pgerr.DuplicateColumn, "column %q of relation %q already exists", sp.NewColumnName.Name.O, desc.Name)
 			}
+			renameColumnRefs(desc, c.Name, sp.NewColumnName.Name.O)
 			c.Name = sp.NewColumnName.Name.O
 		case ast.AlterTableRenameTable:
 			newName := sp.NewTable.Name.O

@@ -658,6 +658,8 @@ func writeResult(w conn.ResultWriter, res *result, max int) error {
 
 // run executes one statement with the transaction rules.
 func (s *Session) run(ctx context.Context, stmt *parser.Statement, params []types.Datum) (res *result, err error) {
+	s.stmtStart(stmt.SQL)
+	defer s.stmtEnd()
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = nil, pgerr.New(pgerr.Internal, "internal error: %v", r)
