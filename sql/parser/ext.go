@@ -399,6 +399,9 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 			n, err = c.alterType()
 			break
 		}
+		if s, ok, e := c.renameIndex(); ok || e != nil {
+			return s, true, e
+		}
 		if s, ok, e := c.validateConstraint(); ok || e != nil {
 			return s, true, e
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/tesseradb/tessera/sql/catalog"
 	"github.com/tesseradb/tessera/sql/exec"
+	"github.com/tesseradb/tessera/sql/parser"
 	"github.com/tesseradb/tessera/sql/parser/pgdialect"
 	"github.com/tesseradb/tessera/sql/pgerr"
 	"github.com/tesseradb/tessera/sql/plan"
@@ -205,4 +206,47 @@ func dropUnusedIndexColumns(desc *catalog.Descriptor) {
 		cols = append(cols, c)
 	}
 	desc.Columns = cols
+}
+
+// renameIndex is ALTER INDEX [IF EXISTS] name RENAME TO new: a secondary
+// index or a primary key's index of a table in the current schema (the
+// constraint that an index backs has the index's name, so it follows).
+func (d *ddl) renameIndex(n *parser.RenameIndexStmt) (string, error) {
+	names, err := d.coll.ListNames(d.ctx, d.b.DB, d.b.Schema)
+	if err != nil {
+		return "", err
+	}
+	for _, tid := range names {
+		t, err := d.coll.Get(d.ctx, tid)
+		if err != nil {
+			return "", err
+		}
+		if t == nil || t.Kind != catalog.KindTable {
+			continue
+		}
+		i := t.IndexByName(n.Name)
+		if i < 0 && t.Primary.Name != n.Name {
+			continue
+		}
+		if n.NewName == n.Name {
+			return "ALTER INDEX", nil
+		}
+		if taken, err := d.indexNameTaken(t.SchemaID, n.NewName); err != nil {
+			return "", err
+		} else if taken {
+			return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", n.NewName)
+		}
+		desc := catalog.Mutable(t)
+		if i >= 0 {
+			desc.Indexes[i].Name = n.NewName
+		} else {
+			desc.Primary.Name = n.NewName
+		}
+		return "ALTER INDEX", d.coll.Write(d.ctx, desc)
+	}
+	if n.IfExists {
+		d.notices = append(d.notices, fmt.Sprintf("relation %q does not exist, skipping", n.Name))
+		return "ALTER INDEX", nil
+	}
+	return "", pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", n.Name)
 }

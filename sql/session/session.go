@@ -1226,6 +1226,8 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 			tag, err = d.dropType(x)
 		case *parser.LockStmt:
 			tag, err = d.lockTables(x)
+		case *parser.RenameIndexStmt:
+			tag, err = d.renameIndex(x)
 		case *parser.CreateExtensionStmt:
 			tag, err = d.createExtension(x)
 		case *parser.AlterTypeStmt:
@@ -1296,6 +1298,8 @@ func (s *Session) executeAST(st *stmtCtx, b *plan.Binder, env *exec.Env, stmt *p
 		return ddlRes(d.createView(n))
 	case *ast.CreateSequenceStmt:
 		return ddlRes(d.createSequence(n))
+	case *ast.AlterSequenceStmt:
+		return ddlRes(d.alterSequence(n))
 	case *ast.DropSequenceStmt:
 		return ddlRes(d.dropSequence(n))
 	case *ast.AlterTableStmt:
