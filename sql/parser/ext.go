@@ -143,7 +143,7 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		if !c.accept("transaction") {
 			return nil, true, c.errHere()
 		}
-		s := &BeginStmt{}
+		s := &BeginStmt{Start: true}
 		err = c.txnModes(&s.Modes)
 		n = s
 	case "commit", "end":
