@@ -68,6 +68,17 @@ type indexExpr struct {
 	alias, text, col string
 }
 
+// noteIndexExprsOf notes the expression index keys of d, the target of
+// an UPDATE or DELETE (its WHERE and SET read the old row, whose stored
+// values are the expressions' values).
+func (b *Binder) noteIndexExprsOf(d *catalog.Descriptor, alias string) {
+	for _, c := range d.Columns {
+		if c.Hidden && c.Generated != "" {
+			b.noteIndexExpr(alias, c)
+		}
+	}
+}
+
 func (b *Binder) noteIndexExpr(alias string, c catalog.Column) {
 	_, expr, err := parseStoredExpr(c.Generated, "index expression")
 	if err != nil {

@@ -1339,7 +1339,21 @@ func (s *Session) executeAST(st *stmtCtx, b *plan.Binder, env *exec.Env, stmt *p
 	case *ast.ExplainStmt:
 		return s.explain(b, env, n)
 	}
-	return nil, pgerr.New(pgerr.FeatureNotSupported, "statement %T is not supported", n)
+	return nil, pgerr.New(pgerr.FeatureNotSupported, "%s is not supported", stmtWords(stmt.SQL))
+}
+
+// stmtWords names an unsupported statement by its first words (GRANT,
+// CREATE ROLE, ALTER DEFAULT PRIVILEGES ...).
+func stmtWords(sql string) string {
+	f := strings.Fields(strings.ToUpper(sql))
+	n := 1
+	if len(f) > 1 && (f[0] == "CREATE" || f[0] == "DROP" || f[0] == "ALTER") {
+		n = 2
+	}
+	if len(f) < n {
+		return "this statement"
+	}
+	return strings.Trim(strings.Join(f[:n], " "), ";")
 }
 
 // runWriteCTEs runs the statement's data-modifying WITH queries, each
