@@ -213,6 +213,12 @@ func (c *serverConn) open(sm *pgproto3.StartupMessage) error {
 		sess.Close()
 		return c.fatal(&wireError{code: "57P01", msg: "terminating connection due to server shutdown"})
 	}
+	if bk, ok := sess.(conn.BackendKeyed); ok {
+		bk.SetBackend(int32(c.pid), func() { // pg_terminate_backend
+			c.cancelStatement()
+			_ = c.nc.Close()
+		})
+	}
 	c.be.Send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: c.secret[:]})
 	c.reportParams(true)
 	c.sendReady()

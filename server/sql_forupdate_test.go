@@ -296,6 +296,11 @@ func TestSQLSelectForUpdateSkipLocked(t *testing.T) {
 	require.Equal(t, []int{1}, keys(c1, "SELECT k FROM t WHERE k = 1 FOR UPDATE"))
 	exec(c1, "UPDATE t SET v = 21 WHERE k = 2")
 
+	// An implicit transaction's SKIP LOCKED read (its batch must not carry
+	// the schema generation read, which is no SKIP LOCKED locking read).
+	require.Equal(t, []int{3}, keys(c3, "SELECT k FROM t ORDER BY k LIMIT 1 FOR UPDATE SKIP LOCKED"))
+	require.Equal(t, []int{3, 4, 5}, keys(c3, "SELECT k FROM t FOR UPDATE SKIP LOCKED"))
+
 	exec(c2, "BEGIN")
 	require.Equal(t, []int{3}, keys(c2, "SELECT k FROM t ORDER BY k LIMIT 1 FOR UPDATE SKIP LOCKED"))
 	require.Empty(t, keys(c2, "SELECT k FROM t WHERE k = 1 FOR UPDATE SKIP LOCKED"), "a point read of a locked row")

@@ -169,7 +169,19 @@ type Index struct {
 	// PRIMARY KEY made on a table keyed by the hidden rowid (its rows keep
 	// that key); a table has at most one.
 	DeclaredPrimary bool `json:",omitempty"`
+	// Where is the hidden generated BOOL column holding a partial index's
+	// predicate (CREATE INDEX ... WHERE); only rows where it is true have
+	// entries (and take part in a UNIQUE check). 0: a total index.
+	// Predicate is the predicate's text, for the catalogs.
+	Where     ColumnID `json:",omitempty"`
+	Predicate string   `json:",omitempty"`
 }
+
+// Partial reports whether only some rows have entries (CREATE INDEX ...
+// WHERE): such an index is never read by the planner, ON CONFLICT
+// inference or foreign keys, which need every row (PublicIndexes leaves
+// it out).
+func (ix *Index) Partial() bool { return ix.Where != 0 }
 
 // IndexState is a secondary index's state in an online schema change.
 // Writers maintain an index according to its state; only public indexes
@@ -260,7 +272,7 @@ func (d *Descriptor) AllIndexes() []*Index {
 func (d *Descriptor) PublicIndexes() []*Index {
 	out := []*Index{d.Primary}
 	for i := range d.Indexes {
-		if d.Indexes[i].Public() {
+		if d.Indexes[i].Public() && !d.Indexes[i].Partial() {
 			out = append(out, &d.Indexes[i])
 		}
 	}

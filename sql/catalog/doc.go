@@ -15,6 +15,8 @@
 //	\x03descid                         → descriptor ID generator (non-transactional Inc)
 //	\x03descgen                        → schema generation, incremented by every DDL transaction
 //	\x03seq/<id>                       → sequence value (non-transactional Inc, as in PostgreSQL)
+//	\x03advisory/<db id><1|2><key>      → advisory lock: held by the transaction whose intent is there
+//	\x03txid                           → txid_current() counter (non-transactional Inc)
 //	\x04<table id><index id><index columns…>[<pk columns…>] → row / index entry
 //
 // Seeing DDL: every statement reads \x03descgen in its own transaction

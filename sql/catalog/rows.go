@@ -107,8 +107,14 @@ func (rc *RowCodec) PrimaryValue(row []types.Datum) ([]byte, error) {
 }
 
 // IndexKey encodes a secondary index entry: index columns, then the PK
-// columns. hasNull reports a NULL among the index columns.
+// columns. hasNull reports a NULL among the index columns. key is nil when
+// the row has no entry (a partial index whose predicate is not true).
 func (rc *RowCodec) IndexKey(ix *Index, row []types.Datum) (key []byte, prefixLen int, hasNull bool, err error) {
+	if ix.Where != 0 {
+		if b, ok := row[rc.Desc.ColumnOrdinal(ix.Where)].(types.DBool); !ok || !bool(b) {
+			return nil, 0, false, nil // not in the partial index
+		}
+	}
 	k := append([]byte{}, rc.idxPrefix[ix.ID]...)
 	for i, id := range ix.ColumnIDs {
 		o := rc.Desc.ColumnOrdinal(id)

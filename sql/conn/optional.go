@@ -67,3 +67,11 @@ type CopyOutWriter interface {
 	// CopyData sends one CopyData message; data may be reused afterwards.
 	CopyData(data []byte) error
 }
+
+// BackendKeyed is implemented by sessions that answer pg_backend_pid,
+// pg_cancel_backend and pg_terminate_backend: the front end gives the
+// session its process ID (the one BackendKeyData sent) and a function
+// that closes the connection, once, right after the session starts.
+type BackendKeyed interface {
+	SetBackend(pid int32, terminate func())
+}

@@ -403,6 +403,15 @@ func (env *Env) evalSeq(e *plan.SeqFunc, row Row) (types.Datum, error) {
 			return nil, err
 		}
 		want := target - opts.Start + opts.Increment
+		if e.Called != nil {
+			c, err := env.Eval(e.Called, row)
+			if err != nil {
+				return nil, err
+			}
+			if b, ok := c.(types.DBool); ok && !bool(b) {
+				want = target - opts.Start // the next nextval returns target
+			}
+		}
 		if _, err := env.DB.Inc(env.Ctx, key, want-cur); err != nil {
 			return nil, err
 		}

@@ -135,7 +135,7 @@ func (env *Env) findConflict(rc *catalog.RowCodec, row Row, self []byte) (*confl
 		if err != nil {
 			return nil, err
 		}
-		if hasNull {
+		if hasNull || key == nil {
 			continue
 		}
 		kvs, err := env.Txn.Scan(env.Ctx, key[:plen], catalog.PrefixEnd(key[:plen]), 2)
@@ -189,6 +189,9 @@ func (env *Env) writeRow(rc *catalog.RowCodec, row Row) error {
 		if err != nil {
 			return err
 		}
+		if key == nil {
+			continue
+		}
 		if err := env.Txn.Put(env.Ctx, key, catalog.IndexValue()); err != nil {
 			return err
 		}
@@ -208,7 +211,9 @@ func (env *Env) deleteRow(rc *catalog.RowCodec, row Row) error {
 		if err != nil {
 			return err
 		}
-		keys = append(keys, key)
+		if key != nil {
+			keys = append(keys, key)
+		}
 	}
 	return env.Txn.Del(env.Ctx, keys...)
 }
@@ -422,7 +427,10 @@ func (env *Env) updateRow(rc *catalog.RowCodec, old, nr Row) error {
 		if bytes.Equal(ok, nk) {
 			continue
 		}
-		if !ix.Writable() { // delete-only: drop the old entry, add none
+		if !ix.Writable() || nk == nil { // delete-only, or out of a partial index: drop the old entry, add none
+			if ok == nil {
+				continue
+			}
 			if err := env.Txn.Del(env.Ctx, ok); err != nil {
 				return err
 			}
@@ -443,8 +451,10 @@ func (env *Env) updateRow(rc *catalog.RowCodec, old, nr Row) error {
 				}
 			}
 		}
-		if err := env.Txn.Del(env.Ctx, ok); err != nil {
-			return err
+		if ok != nil {
+			if err := env.Txn.Del(env.Ctx, ok); err != nil {
+				return err
+			}
 		}
 		if err := env.Txn.Put(env.Ctx, nk, catalog.IndexValue()); err != nil {
 			return err

@@ -98,6 +98,12 @@ func WithSkipLocked(ctx context.Context) context.Context {
 	return context.WithValue(ctx, skipLockedKey{}, true)
 }
 
+// IsSkipLocked reports whether ctx was marked by WithSkipLocked.
+func IsSkipLocked(ctx context.Context) bool {
+	v, _ := ctx.Value(skipLockedKey{}).(bool)
+	return v
+}
+
 type sharedLockKey struct{}
 
 // WithSharedLock returns ctx marking the locking reads made with it

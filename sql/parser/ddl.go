@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/tesseradb/tessera/sql/parser/pgdialect"
@@ -21,6 +22,11 @@ type IndexExtras struct {
 	GeneratedName bool
 	// Include are the INCLUDE (cols) columns stored in the index.
 	Include []string
+	// Exprs holds, per key part, an expression's original text ("" for a
+	// column); Where the WHERE predicate's ("" for none). The tree's
+	// copies lose PostgreSQL's casts.
+	Exprs []string `json:",omitempty"`
+	Where string   `json:",omitempty"`
 }
 
 // ddlRewrite prepares CREATE TABLE / CREATE INDEX / ALTER TABLE for the
@@ -184,8 +190,10 @@ func indexRewrite(sql string, toks []pgdialect.Token, i, b int, st *Statement, w
 		k := s
 		switch {
 		case toks[k].IsP("("):
+			open := k
 			k = matchParen(toks, k, e) + 1
 			cols = append(cols, "expr")
+			ix.Exprs = append(ix.Exprs, sql[toks[open+1].Pos:toks[k-1].Pos])
 		case (toks[k].Kind == pgdialect.Ident || toks[k].Kind == pgdialect.QIdent) && (toks[k+1].IsP("(") || (toks[k+1].IsP(".") && toks[k+3].IsP("("))):
 			name := toks[k].Val
 			open := k + 1
@@ -199,9 +207,11 @@ func indexRewrite(sql string, toks []pgdialect.Token, i, b int, st *Statement, w
 			w.Insert = setInsert(w.Insert, k, "(")
 			w.Insert = setInsert(w.Insert, end+1, ")")
 			cols = append(cols, name)
+			ix.Exprs = append(ix.Exprs, sql[toks[k].Pos:toks[end].End])
 			k = end + 1
 		default:
 			cols = append(cols, toks[k].Val)
+			ix.Exprs = append(ix.Exprs, "")
 			k++
 		}
 		// options: COLLATE x, opclass, ASC|DESC, NULLS FIRST|LAST
@@ -234,6 +244,9 @@ func indexRewrite(sql string, toks []pgdialect.Token, i, b int, st *Statement, w
 			}
 		}
 		s = e + 1
+	}
+	if !slices.ContainsFunc(ix.Exprs, func(e string) bool { return e != "" }) {
+		ix.Exprs = nil // columns only
 	}
 	j := close + 1
 	if toks[j].Is("include") && toks[j+1].IsP("(") {
@@ -270,6 +283,10 @@ func indexRewrite(sql string, toks []pgdialect.Token, i, b int, st *Statement, w
 	if toks[j].Is("tablespace") {
 		w.Skip = setSkip(w.Skip, j, j+2)
 		st.addNotice("TABLESPACE is ignored")
+		j += 2
+	}
+	if toks[j].Is("where") && j+1 < b {
+		ix.Where = sql[toks[j+1].Pos:toks[b-1].End]
 	}
 	if !named {
 		ix.GeneratedName = true

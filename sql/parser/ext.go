@@ -143,7 +143,7 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		if !c.accept("transaction") {
 			return nil, true, c.errHere()
 		}
-		s := &BeginStmt{}
+		s := &BeginStmt{Start: true}
 		err = c.txnModes(&s.Modes)
 		n = s
 	case "commit", "end":
@@ -348,6 +348,11 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		n, err = s, c.end()
 	case "vacuum", "analyze", "analyse":
 		n, err = c.vacuum()
+	case "lock":
+		if a+1 < b && toks[a+1].Is("tables") { // MySQL's LOCK TABLES
+			return nil, true, syntaxErrorAt(sql, toks[a+1].Pos, toks[a+1].Raw(sql))
+		}
+		n, err = c.lock()
 	case "drop":
 		if a+1 < b && toks[a+1].Is("type") {
 			c.i += 2
@@ -384,11 +389,18 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 			n, err = c.createType()
 			break
 		}
+		if a+1 < b && toks[a+1].Is("extension") {
+			n, err = c.createExtension()
+			break
+		}
 		return nil, false, nil
 	case "alter":
 		if a+1 < b && toks[a+1].Is("type") {
 			n, err = c.alterType()
 			break
+		}
+		if s, ok, e := c.renameIndex(); ok || e != nil {
+			return s, true, e
 		}
 		if s, ok, e := c.validateConstraint(); ok || e != nil {
 			return s, true, e

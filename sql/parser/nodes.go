@@ -1,6 +1,10 @@
 package parser
 
-import "github.com/pingcap/tidb/pkg/parser/ast"
+import (
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
 
 // ExtStmt is one of our own statement nodes, for statements the MySQL
 // grammar lacks or would read with MySQL meaning.
@@ -19,7 +23,10 @@ type TxnModes struct {
 }
 
 // BeginStmt is BEGIN / START TRANSACTION [modes].
-type BeginStmt struct{ Modes TxnModes }
+type BeginStmt struct {
+	Modes TxnModes
+	Start bool `json:",omitempty"` // START TRANSACTION (its own command tag)
+}
 
 // SetTransactionStmt is SET TRANSACTION modes, or SET SESSION
 // CHARACTERISTICS AS TRANSACTION modes when Session is set.
@@ -165,7 +172,12 @@ type ShowClusterSettingStmt struct {
 }
 
 // StatementTag implementations.
-func (*BeginStmt) StatementTag() string          { return "BEGIN" }
+func (s *BeginStmt) StatementTag() string {
+	if s.Start {
+		return "START TRANSACTION"
+	}
+	return "BEGIN"
+}
 func (*SetTransactionStmt) StatementTag() string { return "SET" }
 func (*CommitStmt) StatementTag() string         { return "COMMIT" }
 func (*RollbackStmt) StatementTag() string       { return "ROLLBACK" }
@@ -174,9 +186,22 @@ func (*ReleaseStmt) StatementTag() string        { return "RELEASE" }
 func (*SetVarStmt) StatementTag() string         { return "SET" }
 func (*ResetStmt) StatementTag() string          { return "RESET" }
 func (*ShowStmt) StatementTag() string           { return "SHOW" }
-func (*DiscardStmt) StatementTag() string        { return "DISCARD" }
-func (*DeallocateStmt) StatementTag() string     { return "DEALLOCATE" }
-func (*PrepareStmt) StatementTag() string        { return "PREPARE" }
+func (s *DiscardStmt) StatementTag() string {
+	if s.What == "all" {
+		return "DISCARD ALL" // PostgreSQL's tag names the form
+	}
+	if s.What == "temporary" {
+		return "DISCARD TEMP"
+	}
+	return "DISCARD " + strings.ToUpper(s.What)
+}
+func (s *DeallocateStmt) StatementTag() string {
+	if s.All {
+		return "DEALLOCATE ALL"
+	}
+	return "DEALLOCATE"
+}
+func (*PrepareStmt) StatementTag() string { return "PREPARE" }
 func (s *CloseStmt) StatementTag() string {
 	if s.All {
 		return "CLOSE CURSOR ALL"

@@ -229,6 +229,9 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 		}
 	}
 	wk.w.ColumnTypes = colTypes
+	if err := explainOptions(sql, toks, a, mainEnd, &wk.w); err != nil {
+		return err
+	}
 	if err := ddlRewrite(sql, toks, a, mainEnd, st, &wk.w); err != nil {
 		return err
 	}

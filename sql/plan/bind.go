@@ -56,6 +56,9 @@ type Binder struct {
 	windowDefs map[string]*ast.WindowSpec
 	// vsnap is the catalog snapshot virtual tables read (virtual.go).
 	vsnap *vsnap
+	// indexExprs are the expression index keys of the tables in FROM
+	// (bind_index.go).
+	indexExprs []indexExpr
 	// WriteCTEs are the statement's data-modifying WITH queries, bound by
 	// the Bind* entry points: the caller runs each exactly once before the
 	// statement (exec's Env.RunCTE), whether the statement reads it or not.

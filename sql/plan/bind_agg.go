@@ -20,6 +20,9 @@ type SeqFunc struct {
 	Seq  *catalog.Descriptor
 	Arg  Expr // setval's value
 	Name Expr // sequence named by a runtime value (nil when Seq is set)
+	// Called is setval's is_called (nil: true): false makes the next
+	// nextval return the value itself.
+	Called Expr
 }
 
 // Type is BIGINT.
@@ -35,10 +38,17 @@ func (b *Binder) bindSeqFunc(name string, n *ast.FuncCallExpr, sc *scope) (Expr,
 			v, ok = fc.Expr.(*valuedriver.Value)
 		}
 	}
-	if !ok || v.Kind != valuedriver.KindString {
+	var seqName string
+	if ok && v.Kind == valuedriver.KindString {
+		seqName = v.Str
+	} else if nm, found, err := b.serialSequenceName(n.Args[0]); err != nil {
+		return nil, err
+	} else if found {
+		seqName = nm // setval(pg_get_serial_sequence('t', 'id'), ...), as Django resets sequences
+	} else {
 		return nil, pgerr.New(pgerr.FeatureNotSupported, "%s needs a sequence name literal", name)
 	}
-	schema, seq := "", v.Str
+	schema, seq := "", seqName
 	if i := strings.IndexByte(seq, '.'); i >= 0 {
 		schema, seq = seq[:i], seq[i+1:]
 	}
@@ -65,8 +75,45 @@ func (b *Binder) bindSeqFunc(name string, n *ast.FuncCallExpr, sc *scope) (Expr,
 		if f.Arg, err = b.coerce(a, types.Int8); err != nil {
 			return nil, err
 		}
+		if len(n.Args) > 2 {
+			c, err := b.bindExpr(n.Args[2], sc)
+			if err != nil {
+				return nil, err
+			}
+			if f.Called, err = b.coerce(c, types.Bool); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return f, nil
+}
+
+// serialSequenceName resolves pg_get_serial_sequence('table', 'column')
+// with literal arguments at bind time (found: e is such a call and the
+// column owns a sequence).
+func (b *Binder) serialSequenceName(e ast.ExprNode) (string, bool, error) {
+	fc, ok := e.(*ast.FuncCallExpr)
+	if !ok || !strings.EqualFold(strings.TrimPrefix(fc.FnName.L, "pg_catalog."), "pg_get_serial_sequence") || len(fc.Args) != 2 {
+		return "", false, nil
+	}
+	var args []types.Datum
+	for _, a := range fc.Args {
+		v, ok := a.(*valuedriver.Value)
+		if !ok || v.Kind != valuedriver.KindString {
+			return "", false, nil
+		}
+		args = append(args, types.DString(v.Str))
+	}
+	s, err := b.snapshot()
+	if err != nil {
+		return "", false, err
+	}
+	r, err := catFuncs["pg_get_serial_sequence"].fn(s, args)
+	if err != nil {
+		return "", false, err
+	}
+	str, ok := r.(types.DString)
+	return string(str), ok, nil
 }
 
 // bindGrouped handles expressions that are group keys, aggregates or

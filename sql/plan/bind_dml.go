@@ -424,6 +424,7 @@ func (b *Binder) BindUpdate(n *ast.UpdateStmt) (*Update, error) {
 	}
 	up := &Update{Table: d, Codec: catalog.NewRowCodec(d), Set: map[int]Expr{}}
 	cols := tableCols(d, alias)
+	b.noteIndexExprsOf(d, alias)
 	scan := &Scan{Table: d, Codec: up.Codec, Cols: cols, Locking: true}
 	var in Node = scan
 	if b.Stmt.DMLFrom != nil {
@@ -498,6 +499,7 @@ func (b *Binder) BindDelete(n *ast.DeleteStmt) (*Delete, error) {
 	}
 	del := &Delete{Table: d, Codec: catalog.NewRowCodec(d)}
 	cols := tableCols(d, alias)
+	b.noteIndexExprsOf(d, alias)
 	var in Node = &Scan{Table: d, Codec: del.Codec, Cols: cols, Locking: true}
 	if using == nil {
 		using = b.Stmt.DMLFrom

@@ -156,6 +156,11 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 			return e, err
 		}
 	}
+	if len(b.indexExprs) > 0 {
+		if e, ok := b.matchIndexExpr(n, sc); ok {
+			return e, nil
+		}
+	}
 	switch n := n.(type) {
 	case *valuedriver.ParamMarker:
 		var t *types.T = sem.Unknown

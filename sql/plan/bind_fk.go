@@ -72,7 +72,7 @@ func UniqueIndexOn(d *catalog.Descriptor, cols []catalog.ColumnID) *catalog.Inde
 	}
 	for i := range d.Indexes {
 		ix := &d.Indexes[i]
-		if ix.Unique && ix.State == catalog.IndexPublic && sameColumnSet(ix.ColumnIDs, cols) {
+		if ix.Unique && ix.State == catalog.IndexPublic && !ix.Partial() && sameColumnSet(ix.ColumnIDs, cols) {
 			return ix
 		}
 	}

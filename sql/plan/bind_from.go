@@ -431,6 +431,9 @@ func (b *Binder) bindTableName(tn *ast.TableName, alias string) (Node, []Col, er
 		s := &Scan{Table: d, Codec: catalog.NewRowCodec(d)}
 		for i, c := range d.Columns {
 			s.Cols = append(s.Cols, Col{Name: c.Name, T: c.Type, Table: alias, Hidden: c.Hidden, TableOID: uint32(d.ID), Attr: int16(i + 1)})
+			if c.Hidden && c.Generated != "" {
+				b.noteIndexExpr(alias, c)
+			}
 		}
 		return s, s.Cols, nil
 	case catalog.KindSequence:

@@ -735,6 +735,10 @@ func virtualTableDefs() map[string]*vtable {
 			}
 			return rows
 		}},
+		"pg_catalog.pg_stat_activity": {cols(`datid oid, datname text, pid int4, leader_pid int4, usesysid oid, usename text,
+		application_name text, client_addr text, client_hostname text, client_port int4, backend_start timestamptz,
+		xact_start timestamptz, query_start timestamptz, state_change timestamptz, wait_event_type text, wait_event text,
+		state text, backend_xid text, backend_xmin text, query_id int8, query text, backend_type text`), statActivity},
 		"pg_catalog.pg_shdescription": {cols("objoid oid, classoid oid, description text"), empty},
 		"pg_catalog.pg_collation":     {cols("oid oid, collname text, collnamespace oid, collprovider text"), empty},
 		// The one dependency Tessera records: a SERIAL column owns its
@@ -1095,8 +1099,15 @@ func relIndexes(d *catalog.Descriptor) []*catalog.Index {
 	if d.Kind != catalog.KindTable {
 		return nil
 	}
-	var out []*catalog.Index
-	for _, ix := range d.PublicIndexes() {
+	out := []*catalog.Index{d.Primary}
+	for i := range d.Indexes {
+		if d.Indexes[i].Public() { // partial ones too
+			out = append(out, &d.Indexes[i])
+		}
+	}
+	all := out
+	out = nil
+	for _, ix := range all {
 		if ix == nil {
 			continue
 		}
@@ -1188,6 +1199,9 @@ func (s *vsnap) indexDef(oid int64, col int64) string {
 			continue
 		}
 		p := quoteIdent(vi.table.Columns[o].Name)
+		if c := &vi.table.Columns[o]; c.Hidden && c.Generated != "" {
+			p = indexExprText(c.Generated) // an expression index's key
+		}
 		if col > 0 {
 			if int64(i+1) == col {
 				return p
@@ -1206,8 +1220,22 @@ func (s *vsnap) indexDef(oid int64, col int64) string {
 	if vi.idx.Unique || vi.prim {
 		u = "UNIQUE "
 	}
+	where := ""
+	if vi.idx.Predicate != "" {
+		where = " WHERE (" + storedExprText(vi.idx.Predicate) + ")"
+	}
 	return "CREATE " + u + "INDEX " + quoteIdent(vi.idx.Name) + " ON " + quoteIdent(s.schemaOf[vi.table.SchemaID]) + "." +
-		quoteIdent(vi.table.Name) + " USING btree (" + strings.Join(parts, ", ") + ")"
+		quoteIdent(vi.table.Name) + " USING btree (" + strings.Join(parts, ", ") + ")" + where
+}
+
+// indexExprText is an index key expression as pg_get_indexdef shows it:
+// a function call as it is, anything else in parentheses.
+func indexExprText(text string) string {
+	t := storedExprText(text)
+	if i := strings.IndexByte(t, '('); i > 0 && strings.HasSuffix(t, ")") && !strings.ContainsAny(t[:i], " ") {
+		return strings.ToLower(t[:i]) + t[i:]
+	}
+	return "(" + t + ")"
 }
 
 // constraintDef is pg_get_constraintdef(constraint OID).

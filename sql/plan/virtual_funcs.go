@@ -41,6 +41,23 @@ var catFuncs = map[string]catFunc{
 	"has_column_privilege":   {[][]*types.T{{vText, vText, vText}, {vText, vText, vText, vText}}, vBool, true, alwaysTrue},
 	"has_sequence_privilege": {[][]*types.T{{vText, vText}, {vText, vText, vText}}, vBool, true, alwaysTrue},
 	"pg_has_role":            {[][]*types.T{{vText, vText}, {vText, vText, vText}}, vBool, true, alwaysTrue},
+	// to_regclass(name): the relation's OID, NULL when there is none (an
+	// OID here, not a name: the binder prints only casts as names)
+	"to_regclass": {[][]*types.T{{vText}}, vOID, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		name := string(a[0].(types.DString))
+		parts := strings.Split(name, ".")
+		for i, p := range parts {
+			if strings.HasPrefix(p, `"`) && strings.HasSuffix(p, `"`) && len(p) >= 2 {
+				parts[i] = p[1 : len(p)-1]
+			} else {
+				parts[i] = strings.ToLower(p)
+			}
+		}
+		if o, ok := s.byName[strings.Join(parts, ".")]; ok {
+			return dI(o), nil
+		}
+		return types.Null, nil
+	}},
 	// pg_get_serial_sequence(table, column): the schema-qualified name
 	// of the sequence a SERIAL or identity column owns, NULL otherwise
 	"pg_get_serial_sequence": {[][]*types.T{{vText, vText}}, vText, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {

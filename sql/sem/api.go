@@ -30,6 +30,9 @@ type EvalContext struct {
 	// SetSetting is set_config(name, value, is_local): SET [LOCAL] name
 	// TO value in the session (nil: not available).
 	SetSetting func(name, value string, local bool) error
+	// Backend is the session's process, transaction and advisory locks
+	// (funcs_backend.go; nil: not available).
+	Backend Backend
 }
 
 // Loc is the session time zone, UTC when unset.

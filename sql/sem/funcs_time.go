@@ -546,6 +546,19 @@ func init() {
 	def("date_trunc", TZ, func(ctx *EvalContext, a []types.Datum) (types.Datum, error) {
 		return dateTruncTZ(ctx, str(a[0]), int64(a[1].(types.DTimestampTZ)))
 	}, T, TZ).stable()
+	// date_trunc(unit, timestamptz, zone): truncated in that zone.
+	def("date_trunc", TZ, func(ctx *EvalContext, a []types.Datum) (types.Datum, error) {
+		loc, err := loadZone(str(a[2]))
+		if err != nil {
+			return nil, err
+		}
+		zc := EvalContext{Location: loc}
+		if ctx != nil {
+			zc = *ctx
+			zc.Location = loc
+		}
+		return dateTruncTZ(&zc, str(a[0]), int64(a[1].(types.DTimestampTZ)))
+	}, T, TZ, T)
 	def("date_trunc", IV, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 		return dateTruncInterval(str(a[0]), a[1].(types.DInterval))
 	}, T, IV)

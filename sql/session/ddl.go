@@ -575,9 +575,25 @@ func (d *ddl) createIndex(n *ast.CreateIndexStmt) (string, error) {
 		}
 	}
 	ix := catalog.Index{ID: desc.NextIndexID, Name: name, Unique: n.KeyType == ast.IndexKeyTypeUnique}
-	for _, p := range n.IndexPartSpecifications {
+	before := catalog.Mutable(desc) // without the index's hidden columns
+	var exprTexts []string
+	whereText := ""
+	if d.st.Index != nil {
+		exprTexts, whereText = d.st.Index.Exprs, d.st.Index.Where
+	}
+	for i, p := range n.IndexPartSpecifications {
 		if p.Column == nil {
-			return "", pgerr.New(pgerr.FeatureNotSupported, "expression indexes are not supported")
+			text := ""
+			if i < len(exprTexts) {
+				text = exprTexts[i]
+			}
+			id, err := d.addIndexColumn(desc, ix.ID, text, p.Expr, false)
+			if err != nil {
+				return "", err
+			}
+			ix.ColumnIDs = append(ix.ColumnIDs, id)
+			ix.Desc = append(ix.Desc, p.Desc)
+			continue
 		}
 		_, c := desc.ColumnByName(p.Column.Name.O)
 		if c == nil {
@@ -585,6 +601,17 @@ func (d *ddl) createIndex(n *ast.CreateIndexStmt) (string, error) {
 		}
 		ix.ColumnIDs = append(ix.ColumnIDs, c.ID)
 		ix.Desc = append(ix.Desc, p.Desc)
+	}
+	if n.IndexOption != nil && n.IndexOption.Condition != nil {
+		id, err := d.addIndexColumn(desc, ix.ID, whereText, n.IndexOption.Condition, true)
+		if err != nil {
+			return "", err
+		}
+		ix.Where = id
+		ix.Predicate = desc.Columns[desc.ColumnOrdinal(id)].Generated
+	}
+	if err := d.fillIndexColumns(before, desc); err != nil {
+		return "", err
 	}
 	if err := d.addIndex(desc, ix); err != nil {
 		return "", err
@@ -659,7 +686,7 @@ func (d *ddl) backfill(desc *catalog.Descriptor, ix *catalog.Index) error {
 	seen := map[string]bool{}
 	return d.scanAll(old, func(row exec.Row) error {
 		key, plen, hasNull, err := rc.IndexKey(ix, row)
-		if err != nil {
+		if err != nil || key == nil {
 			return err
 		}
 		if ix.Unique && !hasNull {
@@ -805,6 +832,7 @@ func (d *ddl) dropIndex(n *parser.DropIndexStmt) (string, error) {
 				return "", err
 			}
 			desc.Indexes = append(desc.Indexes[:i], desc.Indexes[i+1:]...)
+			dropUnusedIndexColumns(desc)
 			if err := d.coll.Write(d.ctx, desc); err != nil {
 				return "", err
 			}
@@ -941,6 +969,14 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 					return "", pgerr.New(pgerr.DependentObjects, "cannot drop column %q because it is part of the primary key", name)
 				}
 			}
+			err := dropColumnDeps(desc, name, func(id catalog.IndexID) error {
+				p := catalog.IndexPrefix(desc.ID, id)
+				return d.env.Txn.DelRange(d.ctx, p, catalog.PrefixEnd(p))
+			})
+			if err != nil {
+				return "", err
+			}
+			i, c = desc.ColumnByName(name)
 			var keep []catalog.Index
 			for _, ix := range desc.Indexes {
 				uses := false
@@ -966,6 +1002,7 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 			if _, o := desc.ColumnByName(sp.NewColumnName.Name.O); o != nil {
 				return "", pgerr.New(pgerr.DuplicateColumn, "column %q of relation %q already exists", sp.NewColumnName.Name.O, desc.Name)
 			}
+			renameColumnRefs(desc, c.Name, sp.NewColumnName.Name.O)
 			c.Name = sp.NewColumnName.Name.O
 		case ast.AlterTableRenameTable:
 			newName := sp.NewTable.Name.O
@@ -1138,8 +1175,16 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 		case ast.ColumnOptionPrimaryKey, ast.ColumnOptionUniqKey:
 			return pgerr.New(pgerr.FeatureNotSupported, "ADD COLUMN with a key is not supported")
 		case ast.ColumnOptionGenerated:
-			return pgerr.New(pgerr.FeatureNotSupported, "ADD COLUMN ... GENERATED ALWAYS AS is not supported")
+			if !o.Stored {
+				return pgerr.New(pgerr.Syntax, "syntax error: a generated column must be STORED")
+			}
+			if col.Generated, err = restoreExpr(o.Expr); err != nil {
+				return err
+			}
 		}
+	}
+	if col.Generated != "" && (col.Default != "" || serial) {
+		return pgerr.New(pgerr.Syntax, "both default and generation expression specified for column %q of table %q", col.Name, desc.Name)
 	}
 	if serial {
 		// As in CREATE TABLE: an owned sequence, whose values the existing
@@ -1163,12 +1208,21 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 		}
 		checks = all[nChecks:]
 	}
-	// Existing rows get the default (or fail NOT NULL).
+	// Existing rows get the default or the generated value (or fail NOT
+	// NULL).
 	def, err := d.b.DefaultExpr(&desc.Columns[len(desc.Columns)-1])
 	if err != nil {
 		return err
 	}
-	if def == nil && col.Nullable && len(checks) == 0 {
+	var gen plan.Expr
+	if col.Generated != "" {
+		g, err := plan.BindGenerated(desc, d.b.Eval)
+		if err != nil {
+			return err
+		}
+		gen = g[len(desc.Columns)-1]
+	}
+	if def == nil && gen == nil && col.Nullable && len(checks) == 0 {
 		return nil
 	}
 	rc := catalog.NewRowCodec(desc)
@@ -1177,6 +1231,12 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 		if def != nil {
 			var err error
 			if v, err = d.env.Eval(def, nil); err != nil {
+				return err
+			}
+		}
+		if gen != nil {
+			var err error
+			if v, err = d.env.Eval(gen, append(append(exec.Row{}, row...), types.Null)); err != nil {
 				return err
 			}
 		}

@@ -140,9 +140,10 @@ func (t *genTxn) locker(ctx context.Context) (kvtxn.LockingReader, error) {
 // lockWithGen reports whether a locking read can carry the generation
 // read in its batch: not yet verified, the wrapped transaction locks and
 // batches reads, and the read waits for locks (a NOWAIT batch would make
-// the generation read fail on a DDL's intent instead of waiting for it).
+// the generation read fail on a DDL's intent instead of waiting for it;
+// a SKIP LOCKED batch holds only SKIP LOCKED locking reads).
 func (t *genTxn) lockWithGen(ctx context.Context) bool {
-	if t.coll.Verified() || kvtxn.IsNoWait(ctx) {
+	if t.coll.Verified() || kvtxn.IsNoWait(ctx) || kvtxn.IsSkipLocked(ctx) {
 		return false
 	}
 	_, locks := t.Txn.(kvtxn.LockingReader)

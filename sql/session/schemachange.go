@@ -159,6 +159,7 @@ func (sc *schemaChanger) remove(ctx context.Context, job schemaJob) error {
 		}
 		desc := catalog.Mutable(t)
 		desc.Indexes = append(desc.Indexes[:i], desc.Indexes[i+1:]...)
+		dropUnusedIndexColumns(desc)
 		return coll.Write(ctx, desc)
 	})
 }
@@ -229,6 +230,9 @@ func backfillChunk(ctx context.Context, txn kvtxn.Txn, t *catalog.Descriptor, ix
 		key, plen, hasNull, err := rc.IndexKey(ix, row)
 		if err != nil {
 			return nil, 0, err
+		}
+		if key == nil {
+			continue // out of a partial index
 		}
 		entries = append(entries, entry{key: key, pk: kv.Key})
 		if ix.Unique && !hasNull {

@@ -66,6 +66,8 @@ type Engine struct {
 
 	// backfillHook (tests) runs after each committed backfill chunk.
 	backfillHook func(rows int)
+
+	procs procTable // sessions by process ID (backend.go)
 }
 
 var _ conn.Engine = (*Engine)(nil)
@@ -196,6 +198,7 @@ type Session struct {
 	// savepoints of the open block, innermost last.
 	savepoints []namedSP
 	txnStart   time.Time
+	bk         backendState // pg_backend_pid, txid, advisory locks (backend.go)
 	// blockAsOf is the open block's AS OF SYSTEM TIME timestamp, stmtAsOf
 	// the running statement's (asof.go); zero when none.
 	blockAsOf, stmtAsOf hlc.Timestamp
@@ -254,6 +257,7 @@ func (s *Session) Close() {
 		_ = s.txn.Rollback(context.Background())
 		s.txn = nil
 	}
+	s.bk.closeBackend(s)
 	s.dropTemp()
 	s.txnDescs, s.txnDescsOf = nil, nil
 	s.inBlock, s.failed = false, false
@@ -451,6 +455,11 @@ func (st *stmtCtx) resolveDB(name string) error {
 // conditional write fails (a unique violation found only at commit), the
 // statement runs again unbuffered to report the precise error.
 func (s *Session) implicit(ctx context.Context, f func(st *stmtCtx) error) error {
+	defer func() {
+		if !s.inBlock { // a statement's own transaction ended
+			s.bk.endXact()
+		}
+	}()
 	buffered := true
 	for attempt := 0; ; attempt++ {
 		txn := s.newTxn(ctx)
@@ -649,6 +658,8 @@ func writeResult(w conn.ResultWriter, res *result, max int) error {
 
 // run executes one statement with the transaction rules.
 func (s *Session) run(ctx context.Context, stmt *parser.Statement, params []types.Datum) (res *result, err error) {
+	s.stmtStart(stmt.SQL)
+	defer s.stmtEnd()
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = nil, pgerr.New(pgerr.Internal, "internal error: %v", r)
@@ -1131,6 +1142,7 @@ func (s *Session) beginBlock(ctx context.Context) {
 }
 
 func (s *Session) endBlock(ctx context.Context, commit bool) error {
+	s.bk.endXact()
 	txn := s.txn
 	s.txn = nil
 	s.inBlock, s.failed, s.implicitBlock = false, false, false
@@ -1182,6 +1194,7 @@ func (s *Session) binder(st *stmtCtx, stmt *parser.Statement, paramTypes []*type
 	if st.schName != "" {
 		ev.Schema = st.schName
 	}
+	ev.Backend = s.backend(st)
 	return &plan.Binder{Ctx: st.ctx, Coll: st.coll, DB: st.dbID, Schema: st.sch, TempSchema: st.tempSch, SearchPath: st.path, Stmt: stmt, Eval: ev,
 		Params: append([]*types.T(nil), paramTypes...), NumParams: stmt.NumParams}
 }
@@ -1211,6 +1224,12 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 			tag, err = d.createType(x)
 		case *parser.DropTypeStmt:
 			tag, err = d.dropType(x)
+		case *parser.LockStmt:
+			tag, err = d.lockTables(x)
+		case *parser.RenameIndexStmt:
+			tag, err = d.renameIndex(x)
+		case *parser.CreateExtensionStmt:
+			tag, err = d.createExtension(x)
 		case *parser.AlterTypeStmt:
 			tag, err = d.alterType(x)
 		case *parser.CommentStmt:
@@ -1279,6 +1298,8 @@ func (s *Session) executeAST(st *stmtCtx, b *plan.Binder, env *exec.Env, stmt *p
 		return ddlRes(d.createView(n))
 	case *ast.CreateSequenceStmt:
 		return ddlRes(d.createSequence(n))
+	case *ast.AlterSequenceStmt:
+		return ddlRes(d.alterSequence(n))
 	case *ast.DropSequenceStmt:
 		return ddlRes(d.dropSequence(n))
 	case *ast.AlterTableStmt:
@@ -1318,7 +1339,21 @@ func (s *Session) executeAST(st *stmtCtx, b *plan.Binder, env *exec.Env, stmt *p
 	case *ast.ExplainStmt:
 		return s.explain(b, env, n)
 	}
-	return nil, pgerr.New(pgerr.FeatureNotSupported, "statement %T is not supported", n)
+	return nil, pgerr.New(pgerr.FeatureNotSupported, "%s is not supported", stmtWords(stmt.SQL))
+}
+
+// stmtWords names an unsupported statement by its first words (GRANT,
+// CREATE ROLE, ALTER DEFAULT PRIVILEGES ...).
+func stmtWords(sql string) string {
+	f := strings.Fields(strings.ToUpper(sql))
+	n := 1
+	if len(f) > 1 && (f[0] == "CREATE" || f[0] == "DROP" || f[0] == "ALTER") {
+		n = 2
+	}
+	if len(f) < n {
+		return "this statement"
+	}
+	return strings.Trim(strings.Join(f[:n], " "), ";")
 }
 
 // runWriteCTEs runs the statement's data-modifying WITH queries, each
