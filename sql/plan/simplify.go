@@ -146,7 +146,14 @@ func Simplify(e Expr) Expr {
 		c := &Case{T: x.T}
 		changed := false
 		for _, w := range x.Whens {
-			cond, val := Simplify(w.Cond), Simplify(w.Val)
+			cond := foldCond(Simplify(w.Cond))
+			if b, ok := boolConst(cond); ok && !b {
+				// never taken: its result is dropped unsimplified, as
+				// PostgreSQL does (no error from folding it)
+				changed = true
+				continue
+			}
+			val := Simplify(w.Val)
 			changed = changed || cond != w.Cond || val != w.Val
 			if b, ok := boolConst(cond); ok || isNullConst(cond) {
 				if !b || isNullConst(cond) {
