@@ -334,9 +334,9 @@ func (it *scanIter) Next() (Row, error) {
 	it.pos++
 	n := len(it.s.Table.Columns)
 	if len(it.slab) < n || n == 0 { // (a row of no columns is still non-nil)
-		// one allocation for the rows of a batch (each row its own
-		// capacity-capped part of it)
-		it.slab = make([]types.Datum, n*max(1, min(len(it.buf)-it.pos+1, 64)))
+		// one allocation for several rows (each row its own capacity-capped
+		// part of it; few, so that a row kept alone pins little)
+		it.slab = make([]types.Datum, n*max(1, min(len(it.buf)-it.pos+1, rowSlab)))
 	}
 	row := Row(it.slab[:n:n])
 	it.slab = it.slab[n:]
