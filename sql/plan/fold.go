@@ -24,7 +24,8 @@ func constValue(e Expr) (d types.Datum, ok bool) {
 	case *Const:
 		return x.D, true
 	case *Binary:
-		if x.Ov == nil || x.Ov.Fn == nil || x.Ov.Volatility != sem.Immutable {
+		if x.Ov == nil || x.Ov.Fn == nil || x.Ov.Volatility != sem.Immutable ||
+			!plainType(x.Ov.Left) || !plainType(x.Ov.Right) || !plainType(x.Ov.Return) {
 			return nil, false
 		}
 		l, ok := constValue(x.L)
@@ -41,7 +42,8 @@ func constValue(e Expr) (d types.Datum, ok bool) {
 		v, err := x.Ov.Fn(foldCtx, l, r)
 		return v, err == nil && v != nil
 	case *Unary:
-		if x.Ov == nil || x.Ov.Fn == nil || x.Ov.Volatility != sem.Immutable {
+		if x.Ov == nil || x.Ov.Fn == nil || x.Ov.Volatility != sem.Immutable ||
+			!plainType(x.Ov.Operand) || !plainType(x.Ov.Return) {
 			return nil, false
 		}
 		v, ok := constValue(x.E)
@@ -55,6 +57,47 @@ func constValue(e Expr) (d types.Datum, ok bool) {
 		return v, err == nil && v != nil
 	}
 	return nil, false
+}
+
+// plainType: values of t never depend on the session (no time zone, no
+// output settings), so an immutable operator over them folds with
+// foldCtx whatever a particular overload's marking.
+func plainType(t *types.T) bool {
+	if t == nil {
+		return false
+	}
+	switch t.Family {
+	case types.BoolFamily, types.IntFamily, types.FloatFamily, types.DecimalFamily, types.StringFamily:
+		return true
+	}
+	return false
+}
+
+// foldConst replaces an immutable operator applied to constants by its
+// value (e is a Binary or Unary whose operands are simplified); e stays
+// when it cannot be evaluated now, so that an error is raised only if
+// execution reaches it.
+func foldConst(e Expr) Expr {
+	switch x := e.(type) {
+	case *Binary:
+		if _, ok := x.L.(*Const); !ok {
+			return e
+		}
+		if _, ok := x.R.(*Const); !ok {
+			return e
+		}
+	case *Unary:
+		if _, ok := x.E.(*Const); !ok {
+			return e
+		}
+	default:
+		return e
+	}
+	v, ok := constValue(e)
+	if !ok {
+		return e
+	}
+	return &Const{D: v, T: e.Type()}
 }
 
 // foldCond is a CASE condition folded to a boolean constant when it is

@@ -23,18 +23,18 @@ func Simplify(e Expr) Expr {
 			return nullOf(x)
 		}
 		if l == x.L && r == x.R {
-			return x
+			return foldConst(x)
 		}
-		return &Binary{Ov: x.Ov, L: l, R: r}
+		return foldConst(&Binary{Ov: x.Ov, L: l, R: r})
 	case *Unary:
 		in := Simplify(x.E)
 		if isNullConst(in) {
 			return nullOf(x)
 		}
 		if in == x.E {
-			return x
+			return foldConst(x)
 		}
-		return &Unary{Ov: x.Ov, E: in}
+		return foldConst(&Unary{Ov: x.Ov, E: in})
 	case *Cast:
 		in := Simplify(x.E)
 		if isNullConst(in) {
