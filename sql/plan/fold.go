@@ -55,6 +55,25 @@ func constValue(e Expr) (d types.Datum, ok bool) {
 		}
 		v, err := x.Ov.Fn(foldCtx, v)
 		return v, err == nil && v != nil
+	case *Cast:
+		// to a number or boolean (text output could depend on settings)
+		if !plainType(x.From) || !plainType(x.To) || x.To.Family == types.StringFamily {
+			return nil, false
+		}
+		v, ok := constValue(x.E)
+		if !ok {
+			return nil, false
+		}
+		if types.IsNull(v) {
+			return types.Null, true
+		}
+		var err error
+		if x.Explicit {
+			v, err = sem.ExplicitCast(foldCtx, v, x.From, x.To)
+		} else {
+			v, err = sem.Coerce(foldCtx, v, x.From, x.To)
+		}
+		return v, err == nil && v != nil
 	}
 	return nil, false
 }
@@ -87,6 +106,10 @@ func foldConst(e Expr) Expr {
 			return e
 		}
 	case *Unary:
+		if _, ok := x.E.(*Const); !ok {
+			return e
+		}
+	case *Cast:
 		if _, ok := x.E.(*Const); !ok {
 			return e
 		}

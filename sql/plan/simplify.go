@@ -41,11 +41,11 @@ func Simplify(e Expr) Expr {
 			return nullOf(x)
 		}
 		if in == x.E {
-			return x
+			return foldConst(x)
 		}
 		c := *x
 		c.E = in
-		return &c
+		return foldConst(&c)
 	case *Func:
 		args, changed := simplifyList(x.Args)
 		if !x.Ov.CalledOnNull && x.Ov.Fn != nil {
