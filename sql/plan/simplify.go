@@ -183,6 +183,21 @@ func Simplify(e Expr) Expr {
 			}
 		}
 		return c
+	case *NullIf:
+		l, r := Simplify(x.L), Simplify(x.R)
+		if isNullConst(r) || isNullConst(l) {
+			return l // NULLIF(x, NULL) is x; NULLIF(NULL, y) is NULL
+		}
+		if l == x.L && r == x.R {
+			return x
+		}
+		return &NullIf{L: l, R: r, Eq: x.Eq}
+	case *Greatest:
+		args, changed := simplifyList(x.Args)
+		if !changed {
+			return x
+		}
+		return &Greatest{Args: args, T: x.T, Least: x.Least}
 	case *Coalesce:
 		var args []Expr
 		changed := false
