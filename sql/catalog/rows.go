@@ -179,6 +179,69 @@ func (rc *RowCodec) DecodePrimary(key, value []byte, row []types.Datum) error {
 	return nil
 }
 
+// RowDecoder decodes primary index entries into rows of which only some
+// columns are wanted (a scan's needed columns): the others are left NULL
+// and their values skipped undecoded.
+type RowDecoder struct {
+	rc      *RowCodec
+	pkWant  []bool // parallel to rc.pkOrd
+	valCols []rowenc.ValueColumn
+	valOrd  []int
+}
+
+// Decoder returns a decoder of the columns want marks (parallel to
+// Desc.Columns); nil wants all.
+func (rc *RowCodec) Decoder(want []bool) *RowDecoder {
+	d := &RowDecoder{rc: rc, pkWant: make([]bool, len(rc.pkOrd))}
+	w := func(o int) bool { return want == nil || (o < len(want) && want[o]) }
+	for i, o := range rc.pkOrd {
+		d.pkWant[i] = w(o)
+	}
+	for i, o := range rc.valOrd {
+		if w(o) {
+			d.valCols = append(d.valCols, rc.valCols[i])
+			d.valOrd = append(d.valOrd, o)
+		}
+	}
+	return d
+}
+
+// Decode decodes a primary index entry into row (len = columns): the
+// wanted columns, NULL for the others.
+func (d *RowDecoder) Decode(key, value []byte, row []types.Datum) error {
+	rc := d.rc
+	if len(value) == 0 || value[0] != sentinel {
+		return fmt.Errorf("catalog: %w: row value without sentinel", rowenc.ErrCorrupt)
+	}
+	for i := range row {
+		row[i] = types.Null
+	}
+	b := key[len(rc.pkPrefix):]
+	last := -1
+	for i, want := range d.pkWant {
+		if want {
+			last = i
+		}
+	}
+	for i := 0; i <= last; i++ {
+		o := rc.pkOrd[i]
+		v, rest, err := rowenc.DecodeKey(b, rc.Desc.Columns[o].Type, dir(rc.Desc.Primary, i))
+		if err != nil {
+			return err
+		}
+		if d.pkWant[i] {
+			row[o] = v
+		}
+		b = rest
+	}
+	if len(d.valCols) == 0 {
+		return nil
+	}
+	// a value holds no NULLs, so a composite key column's value (present
+	// when not NULL) replaces its key decoding, as in DecodePrimary
+	return rowenc.DecodeValueInto(value[1:], d.valCols, d.valOrd, row)
+}
+
 func (rc *RowCodec) isPK(o int) bool {
 	for _, p := range rc.pkOrd {
 		if p == o {

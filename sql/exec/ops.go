@@ -184,14 +184,24 @@ type projectIter struct {
 	env   *Env
 	in    Iter
 	exprs []plan.Expr
+	slab  []types.Datum // output rows are cut from it
 }
+
+// rowSlab is how many rows an operator allocates at once (scan and
+// project rows are capacity-capped parts of one slice).
+const rowSlab = 16
 
 func (it *projectIter) Next() (Row, error) {
 	r, err := it.in.Next()
 	if err != nil || r == nil {
 		return nil, err
 	}
-	out := make(Row, len(it.exprs))
+	n := len(it.exprs)
+	if len(it.slab) < n || n == 0 {
+		it.slab = make([]types.Datum, n*rowSlab)
+	}
+	out := Row(it.slab[:n:n])
+	it.slab = it.slab[n:]
 	for i, e := range it.exprs {
 		if out[i], err = it.env.Eval(e, r); err != nil {
 			return nil, err

@@ -156,6 +156,8 @@ type scanIter struct {
 	pos   int
 	done  bool
 	count int64
+	dec   *catalog.RowDecoder // the columns the plan reads (Scan.Needed)
+	slab  []types.Datum       // rows are cut from it, a batch at a time
 }
 
 func (env *Env) newScan(s *plan.Scan) (Iter, error) {
@@ -163,7 +165,7 @@ func (env *Env) newScan(s *plan.Scan) (Iter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &scanIter{env: env, s: s, spans: sp}, nil
+	return &scanIter{env: env, s: s, spans: sp, dec: s.Codec.Decoder(s.Needed)}, nil
 }
 
 func (it *scanIter) fetch() error {
@@ -330,8 +332,15 @@ func (it *scanIter) Next() (Row, error) {
 	}
 	kv := it.buf[it.pos]
 	it.pos++
-	row := make(Row, len(it.s.Table.Columns))
-	if err := it.s.Codec.DecodePrimary(kv.Key, kv.Value, row); err != nil {
+	n := len(it.s.Table.Columns)
+	if len(it.slab) < n || n == 0 { // (a row of no columns is still non-nil)
+		// one allocation for several rows (each row its own capacity-capped
+		// part of it; few, so that a row kept alone pins little)
+		it.slab = make([]types.Datum, n*max(1, min(len(it.buf)-it.pos+1, rowSlab)))
+	}
+	row := Row(it.slab[:n:n])
+	it.slab = it.slab[n:]
+	if err := it.dec.Decode(kv.Key, kv.Value, row); err != nil {
 		return nil, err
 	}
 	it.count++

@@ -56,6 +56,9 @@ type Scan struct {
 	// with 55P03 (NOWAIT), or leave the row out (SKIP LOCKED).
 	Wait LockWait
 	Cols []Col
+	// Needed (parallel to Table.Columns; nil = all) marks the columns the
+	// plan above reads: the scan may leave the others NULL.
+	Needed []bool
 }
 
 // Values produces literal rows.

@@ -11,9 +11,12 @@ import (
 // their equality keys for a hash join. Every rewrite keeps the plan's
 // result; filters stay above the scans they narrow, so a span only has to
 // be a superset of the matching rows. Last, joins whose inputs both come
-// ordered on their equality keys become merge joins (planMergeJoins).
+// ordered on their equality keys become merge joins (planMergeJoins), and
+// scans learn which columns the plan reads (pruneScans).
 func Optimize(n Node) Node {
-	return planMergeJoins(optimize(n))
+	n = planMergeJoins(optimize(n))
+	pruneScans(n)
+	return n
 }
 
 func optimize(n Node) Node {
@@ -70,6 +73,7 @@ func optimize(n Node) Node {
 		for i, e := range n.Exprs {
 			n.Exprs[i] = Simplify(e)
 		}
+		pruneAggs(n)
 	case *Join:
 		n.L, n.R = optimize(n.L), optimize(n.R)
 		if n.On != nil {

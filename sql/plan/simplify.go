@@ -23,29 +23,29 @@ func Simplify(e Expr) Expr {
 			return nullOf(x)
 		}
 		if l == x.L && r == x.R {
-			return x
+			return foldConst(x)
 		}
-		return &Binary{Ov: x.Ov, L: l, R: r}
+		return foldConst(&Binary{Ov: x.Ov, L: l, R: r})
 	case *Unary:
 		in := Simplify(x.E)
 		if isNullConst(in) {
 			return nullOf(x)
 		}
 		if in == x.E {
-			return x
+			return foldConst(x)
 		}
-		return &Unary{Ov: x.Ov, E: in}
+		return foldConst(&Unary{Ov: x.Ov, E: in})
 	case *Cast:
 		in := Simplify(x.E)
 		if isNullConst(in) {
 			return nullOf(x)
 		}
 		if in == x.E {
-			return x
+			return foldConst(x)
 		}
 		c := *x
 		c.E = in
-		return &c
+		return foldConst(&c)
 	case *Func:
 		args, changed := simplifyList(x.Args)
 		if !x.Ov.CalledOnNull && x.Ov.Fn != nil {
@@ -146,7 +146,14 @@ func Simplify(e Expr) Expr {
 		c := &Case{T: x.T}
 		changed := false
 		for _, w := range x.Whens {
-			cond, val := Simplify(w.Cond), Simplify(w.Val)
+			cond := foldCond(Simplify(w.Cond))
+			if b, ok := boolConst(cond); ok && !b {
+				// never taken: its result is dropped unsimplified, as
+				// PostgreSQL does (no error from folding it)
+				changed = true
+				continue
+			}
+			val := Simplify(w.Val)
 			changed = changed || cond != w.Cond || val != w.Val
 			if b, ok := boolConst(cond); ok || isNullConst(cond) {
 				if !b || isNullConst(cond) {
@@ -176,6 +183,21 @@ func Simplify(e Expr) Expr {
 			}
 		}
 		return c
+	case *NullIf:
+		l, r := Simplify(x.L), Simplify(x.R)
+		if isNullConst(r) || isNullConst(l) {
+			return l // NULLIF(x, NULL) is x; NULLIF(NULL, y) is NULL
+		}
+		if l == x.L && r == x.R {
+			return x
+		}
+		return &NullIf{L: l, R: r, Eq: x.Eq}
+	case *Greatest:
+		args, changed := simplifyList(x.Args)
+		if !changed {
+			return x
+		}
+		return &Greatest{Args: args, T: x.T, Least: x.Least}
 	case *Coalesce:
 		var args []Expr
 		changed := false

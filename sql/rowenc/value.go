@@ -202,6 +202,44 @@ func DecodeValue(b []byte, cols []ValueColumn, out []types.Datum) error {
 	return nil
 }
 
+// DecodeValueInto decodes the columns of a row value that are in cols
+// (strictly increasing IDs) into row[ords[i]] for cols[i]; a column
+// absent from b leaves its row entry untouched, and a column in b that is
+// not in cols is skipped undecoded.
+func DecodeValueInto(b []byte, cols []ValueColumn, ords []int, row []types.Datum) error {
+	if len(cols) != len(ords) {
+		return fmt.Errorf("rowenc: %d columns, %d ordinals", len(cols), len(ords))
+	}
+	id := ColumnID(0)
+	ci := 0
+	for len(b) > 0 && ci < len(cols) {
+		delta, n := binary.Uvarint(b)
+		if n <= 0 || delta == 0 || delta > math.MaxUint32 || uint64(id)+delta > math.MaxUint32 {
+			return corrupt("bad column ID delta")
+		}
+		b = b[n:]
+		id += ColumnID(delta)
+		for ci < len(cols) && cols[ci].ID < id {
+			ci++
+		}
+		if ci < len(cols) && cols[ci].ID == id {
+			d, rest, err := decodeTagged(b, cols[ci].Type, 0)
+			if err != nil {
+				return fmt.Errorf("column %d: %w", id, err)
+			}
+			row[ords[ci]], b = d, rest
+			ci++
+			continue
+		}
+		rest, err := skipTagged(b)
+		if err != nil {
+			return fmt.Errorf("column %d: %w", id, err)
+		}
+		b = rest
+	}
+	return nil
+}
+
 // ValueColumnIDs lists the column IDs present in a row value.
 func ValueColumnIDs(b []byte) ([]ColumnID, error) {
 	var ids []ColumnID

@@ -23,6 +23,7 @@ type DB struct {
 	mu struct {
 		sync.Mutex
 		keys    []string // sorted
+		vs      [][]byte // the values of keys, parallel to it
 		vals    map[string][]byte
 		seq     int64
 		log     []commitRec // recent commits in seq order
@@ -92,12 +93,15 @@ func decodeInt(b []byte, found bool) (int64, error) {
 func (db *DB) hasLocked(k string) bool { _, ok := db.mu.vals[k]; return ok }
 
 func (db *DB) putLocked(k string, v []byte) {
+	i := sort.SearchStrings(db.mu.keys, k)
 	if _, ok := db.mu.vals[k]; !ok {
-		i := sort.SearchStrings(db.mu.keys, k)
 		db.mu.keys = append(db.mu.keys, "")
 		copy(db.mu.keys[i+1:], db.mu.keys[i:])
 		db.mu.keys[i] = k
+		db.mu.vs = append(db.mu.vs, nil)
+		copy(db.mu.vs[i+1:], db.mu.vs[i:])
 	}
+	db.mu.vs[i] = v
 	db.mu.vals[k] = v
 }
 
@@ -108,6 +112,7 @@ func (db *DB) delLocked(k string) {
 	delete(db.mu.vals, k)
 	i := sort.SearchStrings(db.mu.keys, k)
 	db.mu.keys = append(db.mu.keys[:i], db.mu.keys[i+1:]...)
+	db.mu.vs = append(db.mu.vs[:i], db.mu.vs[i+1:]...)
 }
 
 // Txn is one transaction.
@@ -145,18 +150,25 @@ func (t *Txn) Get(ctx context.Context, key []byte) ([]byte, bool, error) {
 	return v, ok, nil
 }
 
-func (t *Txn) merged(start, end []byte) []kvtxn.KeyValue {
+// merged reads [start, end) through the transaction's writes: at least
+// the first limit keys of it (all of it for limit <= 0).
+func (t *Txn) merged(start, end []byte, limit int64) []kvtxn.KeyValue {
 	s, e := string(start), string(end)
 	t.spans = append(t.spans, [2]string{s, e})
 	t.db.mu.Lock()
 	i := sort.SearchStrings(t.db.mu.keys, s)
 	var out []kvtxn.KeyValue
-	for ; i < len(t.db.mu.keys) && t.db.mu.keys[i] < e; i++ {
-		k := t.db.mu.keys[i]
-		if _, ok := t.writes[k]; ok {
-			continue
+	keys, vs := t.db.mu.keys, t.db.mu.vs
+	for ; i < len(keys) && keys[i] < e; i++ {
+		k := keys[i]
+		if len(t.writes) > 0 {
+			if _, ok := t.writes[k]; ok {
+				continue
+			}
+		} else if limit > 0 && int64(len(out)) >= limit {
+			break // (the read span still covers the rest: conflicts as before)
 		}
-		out = append(out, kvtxn.KeyValue{Key: []byte(k), Value: t.db.mu.vals[k]})
+		out = append(out, kvtxn.KeyValue{Key: []byte(k), Value: vs[i]})
 	}
 	t.db.mu.Unlock()
 	added := false
@@ -177,7 +189,7 @@ func (t *Txn) Scan(ctx context.Context, start, end []byte, maxKeys int64) ([]kvt
 	if err := t.check(); err != nil {
 		return nil, err
 	}
-	out := t.merged(start, end)
+	out := t.merged(start, end, maxKeys)
 	if maxKeys > 0 && int64(len(out)) > maxKeys {
 		out = out[:maxKeys]
 	}
@@ -189,7 +201,7 @@ func (t *Txn) ReverseScan(ctx context.Context, start, end []byte, maxKeys int64)
 	if err := t.check(); err != nil {
 		return nil, err
 	}
-	out := t.merged(start, end)
+	out := t.merged(start, end, 0)
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
 	}
@@ -236,7 +248,7 @@ func (t *Txn) DelRange(ctx context.Context, start, end []byte) error {
 	if err := t.check(); err != nil {
 		return err
 	}
-	for _, kv := range t.merged(start, end) {
+	for _, kv := range t.merged(start, end, 0) {
 		t.writes[string(kv.Key)] = nil
 	}
 	return nil
