@@ -70,12 +70,10 @@
 // a proposer (Replica.submit → Store.runInline) when no cycle is running,
 // which saves a goroutine handoff between proposal and append; it runs
 // one cycle and leaves later work to runScheduler. Raft message handlers
-// only queue, except for a batch of acknowledgements only (MsgAppResp,
-// MsgHeartbeatResp: a leader hearing from a follower), which the handler
-// steps itself the same way, so a commit reaches its waiting client with
-// no handoff to the scheduler; a handler given appends to persist blocked
-// in a cycle's fsync would read no further batch from its stream and
-// defeat the follower's group commit. GRPCTransport.Send writes a batch
+// only queue: one blocked in a cycle's fsync would read no further batch
+// from its stream and defeat the follower's group commit (running a
+// leader's batches of acks inline was tried too: no gain measured, see
+// docs/benchmarks.md, writeperf4). GRPCTransport.Send writes a batch
 // to the peer's open stream on the cycle's goroutine when the peer's
 // queue is empty (one handoff less per hop). Cycles are
 // serialised by scheduler.cycleMu wherever they run. A cycle

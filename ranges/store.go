@@ -186,8 +186,7 @@ type storeCounters struct {
 	// commitOnlyAppendsDropped: empty MsgApps that only carried a commit
 	// index of plain writes, not sent (Replica.dropCommitOnlyAppends).
 	commitOnlyAppendsDropped atomic.Int64
-	// inlineCycles: cycles run by runInline on a proposer's goroutine or
-	// on the raft handler of a batch of acknowledgements.
+	// inlineCycles: cycles run by runInline on a proposer's goroutine.
 	inlineCycles     atomic.Int64
 	snapshotsSent    atomic.Int64
 	snapshotsApplied atomic.Int64
@@ -406,9 +405,8 @@ type Metrics struct {
 	// CommitOnlyAppendsDropped counts the empty MsgApps not sent because
 	// they only announced a commit of plain writes.
 	CommitOnlyAppendsDropped int64
-	// RaftCyclesInline counts cycles run on a proposer's goroutine, or
-	// on the handler of a batch of acknowledgements, instead of the
-	// scheduler goroutine (Store.runInline).
+	// RaftCyclesInline counts cycles run on a proposer's goroutine
+	// instead of the scheduler goroutine (Store.runInline).
 	RaftCyclesInline int64
 	SnapshotsSent    int64
 	SnapshotsApplied int64

@@ -288,7 +288,6 @@ func (s *Store) HandleRaftBatch(ctx context.Context, b *kvpb.RaftMessageBatch) [
 	}
 	var resps []*kvpb.RaftMessageResponse
 	queued := false
-	onlyAcks := true
 	for _, req := range b.GetRequests() {
 		to := req.GetToReplica()
 		if to == nil || kvpb.StoreID(to.GetStoreId()) != s.cfg.StoreID || req.GetRangeId() == 0 || to.GetReplicaId() == 0 {
@@ -328,22 +327,10 @@ func (s *Store) HandleRaftBatch(ctx context.Context, b *kvpb.RaftMessageBatch) [
 		case senderUnknown:
 			continue
 		}
-		switch msg.GetType() {
-		case raftpb.MsgAppResp, raftpb.MsgHeartbeatResp:
-		default:
-			onlyAcks = false
-		}
 		r.enqueueMessage(msg, from)
 		queued = true
 	}
-	switch {
-	case queued && onlyAcks:
-		// Acknowledgements (a leader hearing from its followers) are
-		// stepped on this goroutine when no cycle is running: the commit
-		// they bring, and the answer to the waiting client, then take no
-		// goroutine handoff to the scheduler.
-		s.runInline()
-	case queued:
+	if queued {
 		// Not run inline here: a handler busy in a cycle's fsync reads no
 		// further batch from its stream, so a follower would persist each
 		// of the leader's batches in a cycle of its own (measured at 16
