@@ -71,11 +71,7 @@
 // which saves a goroutine handoff between proposal and append; it runs
 // one cycle and leaves later work to runScheduler. Raft message handlers
 // only queue: one blocked in a cycle's fsync would read no further batch
-// from its stream and defeat the follower's group commit (running a
-// leader's batches of acks inline was tried too: no gain measured, see
-// docs/benchmarks.md, writeperf4). GRPCTransport.Send writes a batch
-// to the peer's open stream on the cycle's goroutine when the peer's
-// queue is empty (one handoff less per hop). Cycles are
+// from its stream and defeat the follower's group commit. Cycles are
 // serialised by scheduler.cycleMu wherever they run. A cycle
 // ticks (when the tick timer fired) or takes the replicas with queued
 // messages/proposals, steps them, takes their Readys, sends the leaders'

@@ -12,11 +12,8 @@ import (
 // is the Store itself (HandleRaftBatch, HandleSnapshot), reached through the
 // gRPC Internal service (NewInternalServer) or a MemNetwork.
 //
-// Send does not wait for the network: a batch that cannot be queued (peer
+// Send never blocks on the network: a batch that cannot be queued (peer
 // unknown, queue full, connection down) is dropped, which Raft tolerates.
-// (GRPCTransport may write a batch to an open stream on the caller's
-// goroutine; a peer that stops reading holds such a write up for at most
-// directSendTimeout, after which its stream is torn down.)
 // Implementations are safe for concurrent use.
 type Transport interface {
 	// Send queues b for delivery to node to.

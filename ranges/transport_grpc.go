@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -29,12 +28,9 @@ type GRPCTransportConfig struct {
 }
 
 // GRPCTransport is the production Transport: one long-lived RaftMessages
-// stream per peer node, so every message a node sends another shares one
-// stream (coalesced per peer). A per-peer goroutine dials (lazily, again
-// after failures) and drains a per-peer queue; while the stream is up and
-// that queue is empty, Send writes the batch to the stream on the caller's
-// goroutine (the Raft scheduler) instead, one goroutine handoff less per
-// batch. Batches reach a peer in the order Send was called either way.
+// stream per peer node, fed by a per-peer queue, so every message a node
+// sends another shares one stream (coalesced per peer). Connections are
+// dialed lazily and re-dialed after failures.
 type GRPCTransport struct {
 	cfg GRPCTransportConfig
 
@@ -47,7 +43,6 @@ type GRPCTransport struct {
 	}
 	stopper chan struct{}
 	wg      sync.WaitGroup
-	epoch   time.Time // origin of grpcPeer.sendStart
 }
 
 var _ Transport = (*GRPCTransport)(nil)
@@ -55,32 +50,7 @@ var _ Transport = (*GRPCTransport)(nil)
 type grpcPeer struct {
 	id    kvpb.NodeID
 	queue chan *kvpb.RaftMessageBatch
-	// queued counts batches put on queue that the peer goroutine has not
-	// yet sent or dropped. A direct send needs it at 0 (checked under
-	// mu): a batch dequeued but not yet written would otherwise be
-	// overtaken.
-	queued atomic.Int64
-	// broken tells the peer goroutine that a direct send failed.
-	broken chan struct{}
-	// sendStart is the monotonic time (nanoseconds since the transport
-	// started) at which the direct send in progress began, 0 if none. A
-	// stream's Send blocks only when the peer stopped granting HTTP/2
-	// flow-control window (it reads nothing, e.g. hung); the peer
-	// goroutine cancels a stream whose direct send has been blocked for
-	// directSendTimeout, so the Raft scheduler never waits longer.
-	sendStart atomic.Int64
-
-	mu struct {
-		sync.Mutex
-		// stream is the open stream once its first batch went out; nil
-		// while dialing or after a failure. Sends on it hold mu.
-		stream kvpb.Internal_RaftMessagesClient
-	}
 }
-
-// directSendTimeout bounds how long a direct send may block before its
-// stream is torn down (the Raft scheduler is the caller).
-const directSendTimeout = time.Second
 
 // NewGRPCTransport returns a transport dialing peers found by cfg.Resolver.
 func NewGRPCTransport(cfg GRPCTransportConfig) *GRPCTransport {
@@ -90,7 +60,7 @@ func NewGRPCTransport(cfg GRPCTransportConfig) *GRPCTransport {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	t := &GRPCTransport{cfg: cfg, stopper: make(chan struct{}), epoch: time.Now()}
+	t := &GRPCTransport{cfg: cfg, stopper: make(chan struct{})}
 	t.mu.peers = map[kvpb.NodeID]*grpcPeer{}
 	t.mu.conns = map[kvpb.NodeID]*grpc.ClientConn{}
 	return t
@@ -112,41 +82,15 @@ func (t *GRPCTransport) Send(to kvpb.NodeID, b *kvpb.RaftMessageBatch) {
 	}
 	p, ok := t.mu.peers[to]
 	if !ok {
-		p = &grpcPeer{id: to, queue: make(chan *kvpb.RaftMessageBatch, t.cfg.QueueSize), broken: make(chan struct{}, 1)}
+		p = &grpcPeer{id: to, queue: make(chan *kvpb.RaftMessageBatch, t.cfg.QueueSize)}
 		t.mu.peers[to] = p
 		t.wg.Add(1)
 		go t.runPeer(p)
 	}
 	t.mu.Unlock()
-	if p.queued.Load() == 0 && p.mu.TryLock() {
-		if s := p.mu.stream; s != nil && p.queued.Load() == 0 {
-			t.sendDirectLocked(p, s, b)
-			p.mu.Unlock()
-			return
-		}
-		p.mu.Unlock()
-	}
-	p.queued.Add(1)
 	select {
 	case p.queue <- b:
 	default: // queue full: drop, raft retries.
-		p.queued.Add(-1)
-	}
-}
-
-// sendDirectLocked writes b to the peer's open stream (p.mu held). A
-// failure is handed to the peer goroutine, which re-dials; the batch is
-// lost, which raft tolerates.
-func (t *GRPCTransport) sendDirectLocked(p *grpcPeer, s kvpb.Internal_RaftMessagesClient, b *kvpb.RaftMessageBatch) {
-	p.sendStart.Store(max(int64(time.Since(t.epoch)), 1))
-	err := s.Send(b)
-	p.sendStart.Store(0)
-	if err != nil {
-		p.mu.stream = nil
-		select {
-		case p.broken <- struct{}{}:
-		default:
-		}
 	}
 }
 
@@ -205,7 +149,6 @@ func (t *GRPCTransport) runPeer(p *grpcPeer) {
 		for {
 			select {
 			case <-p.queue:
-				p.queued.Add(-1)
 			default:
 				break drain
 			}
@@ -231,7 +174,6 @@ func (t *GRPCTransport) streamTo(p *grpcPeer) (sent bool, err error) {
 	}
 	c, err := t.conn(p.id)
 	if err != nil {
-		p.queued.Add(-1)
 		return false, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -245,22 +187,9 @@ func (t *GRPCTransport) streamTo(p *grpcPeer) (sent bool, err error) {
 	}()
 	stream, err := kvpb.NewInternalClient(c).RaftMessages(ctx)
 	if err != nil {
-		p.queued.Add(-1)
 		t.dropConn(p.id, c)
 		return false, err
 	}
-	// However the stream ends, direct sends stop using it (cancel first:
-	// it unblocks a direct send stuck in Send, which holds mu).
-	defer func() {
-		cancel()
-		p.mu.Lock()
-		p.mu.stream = nil
-		p.mu.Unlock()
-		select {
-		case <-p.broken:
-		default:
-		}
-	}()
 	recvDone := make(chan error, 1)
 	go func() {
 		for {
@@ -277,42 +206,20 @@ func (t *GRPCTransport) streamTo(p *grpcPeer) (sent bool, err error) {
 			}
 		}
 	}()
-	watchdog := time.NewTicker(directSendTimeout / 4)
-	defer watchdog.Stop()
 	b := first
 	for {
-		p.mu.Lock()
-		err := stream.Send(b)
-		p.queued.Add(-1)
-		if err == nil {
-			p.mu.stream = stream // from now on Send may write directly
-		}
-		p.mu.Unlock()
-		if err != nil {
+		if err := stream.Send(b); err != nil {
 			t.dropConn(p.id, c)
 			return sent, err
 		}
 		sent = true
-	wait:
-		for {
-			select {
-			case <-t.stopper:
-				return sent, nil
-			case err := <-recvDone:
-				t.dropConn(p.id, c)
-				return sent, err
-			case <-p.broken:
-				t.dropConn(p.id, c)
-				return sent, fmt.Errorf("direct send to %s failed", p.id)
-			case <-watchdog.C:
-				if st := p.sendStart.Load(); st != 0 && time.Duration(int64(time.Since(t.epoch))-st) > directSendTimeout {
-					cancel() // unblocks the stuck Send with an error
-					t.dropConn(p.id, c)
-					return sent, fmt.Errorf("send to %s blocked for over %s", p.id, directSendTimeout)
-				}
-			case b = <-p.queue:
-				break wait
-			}
+		select {
+		case <-t.stopper:
+			return sent, nil
+		case err := <-recvDone:
+			t.dropConn(p.id, c)
+			return sent, err
+		case b = <-p.queue:
 		}
 	}
 }
