@@ -173,33 +173,7 @@ func DecodeValue(b []byte, cols []ValueColumn, out []types.Datum) error {
 	for i := range out {
 		out[i] = types.Null
 	}
-	id := ColumnID(0)
-	ci := 0
-	for len(b) > 0 {
-		delta, n := binary.Uvarint(b)
-		if n <= 0 || delta == 0 || delta > math.MaxUint32 || uint64(id)+delta > math.MaxUint32 {
-			return corrupt("bad column ID delta")
-		}
-		b = b[n:]
-		id += ColumnID(delta)
-		for ci < len(cols) && cols[ci].ID < id {
-			ci++
-		}
-		if ci < len(cols) && cols[ci].ID == id {
-			d, rest, err := decodeTagged(b, cols[ci].Type, 0)
-			if err != nil {
-				return fmt.Errorf("column %d: %w", id, err)
-			}
-			out[ci], b = d, rest
-			continue
-		}
-		rest, err := skipTagged(b)
-		if err != nil {
-			return fmt.Errorf("column %d: %w", id, err)
-		}
-		b = rest
-	}
-	return nil
+	return decodeColumns(b, cols, nil, out, false)
 }
 
 // DecodeValueInto decodes the columns of a row value that are in cols
@@ -210,9 +184,17 @@ func DecodeValueInto(b []byte, cols []ValueColumn, ords []int, row []types.Datum
 	if len(cols) != len(ords) {
 		return fmt.Errorf("rowenc: %d columns, %d ordinals", len(cols), len(ords))
 	}
+	return decodeColumns(b, cols, ords, row, true)
+}
+
+// decodeColumns walks a row value's columns and decodes those in cols into
+// row[ords[i]] (row[i] when ords is nil), skipping the others; with
+// stopEarly it returns once every column in cols has been passed, leaving
+// the rest of b unread.
+func decodeColumns(b []byte, cols []ValueColumn, ords []int, row []types.Datum, stopEarly bool) error {
 	id := ColumnID(0)
 	ci := 0
-	for len(b) > 0 && ci < len(cols) {
+	for len(b) > 0 && (!stopEarly || ci < len(cols)) {
 		delta, n := binary.Uvarint(b)
 		if n <= 0 || delta == 0 || delta > math.MaxUint32 || uint64(id)+delta > math.MaxUint32 {
 			return corrupt("bad column ID delta")
@@ -227,7 +209,11 @@ func DecodeValueInto(b []byte, cols []ValueColumn, ords []int, row []types.Datum
 			if err != nil {
 				return fmt.Errorf("column %d: %w", id, err)
 			}
-			row[ords[ci]], b = d, rest
+			o := ci
+			if ords != nil {
+				o = ords[ci]
+			}
+			row[o], b = d, rest
 			ci++
 			continue
 		}
