@@ -1,7 +1,6 @@
 package sem
 
 import (
-	"crypto/rand"
 	"fmt"
 	"math"
 	"time"
@@ -153,15 +152,7 @@ func init() {
 	def("pg_terminate_backend", B, signal(true), I4).volatile()
 	def("pg_terminate_backend", B, signal(true), I4, I8).volatile()
 	// uuid-ossp's random UUID (CREATE EXTENSION "uuid-ossp" is accepted).
-	def("uuid_generate_v4", types.UUID, func(_ *EvalContext, _ []types.Datum) (types.Datum, error) {
-		var u types.DUUID
-		if _, err := rand.Read(u[:]); err != nil {
-			return nil, errorf("58000", "could not generate random values: %v", err)
-		}
-		u[6] = (u[6] & 0x0f) | 0x40
-		u[8] = (u[8] & 0x3f) | 0x80
-		return u, nil
-	}).volatile()
+	def("uuid_generate_v4", types.UUID, randomUUID).volatile()
 	def("pg_size_pretty", T, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 		return dstr(sizePretty(int64(a[0].(types.DInt)))), nil
 	}, I8)

@@ -293,15 +293,7 @@ func init() {
 	for _, n := range []string{"current_user", "session_user", "user", "current_role"} {
 		def(n, T, func(ctx *EvalContext, _ []types.Datum) (types.Datum, error) { return dstr(ctx.User), nil }).stable()
 	}
-	def("gen_random_uuid", types.UUID, func(_ *EvalContext, _ []types.Datum) (types.Datum, error) {
-		var u types.DUUID
-		if _, err := rand.Read(u[:]); err != nil {
-			return nil, errorf("58000", "could not generate random values: %v", err)
-		}
-		u[6] = (u[6] & 0x0f) | 0x40
-		u[8] = (u[8] & 0x3f) | 0x80
-		return u, nil
-	}).volatile()
+	def("gen_random_uuid", types.UUID, randomUUID).volatile()
 	typeOf := &FuncOverload{Name: "pg_typeof", Class: Normal, Args: []*types.T{anyType}, Return: T, CalledOnNull: true, Volatility: Stable}
 	typeOf.bind = func(o *FuncOverload) {
 		// regtype output: format_type without the typmod.
@@ -496,4 +488,16 @@ func init() {
 		}
 		return d, nil
 	}, types.String, types.String)
+}
+
+// randomUUID returns a version 4 (random) UUID: gen_random_uuid and
+// uuid-ossp's uuid_generate_v4.
+func randomUUID(_ *EvalContext, _ []types.Datum) (types.Datum, error) {
+	var u types.DUUID
+	if _, err := rand.Read(u[:]); err != nil {
+		return nil, errorf("58000", "could not generate random values: %v", err)
+	}
+	u[6] = (u[6] & 0x0f) | 0x40
+	u[8] = (u[8] & 0x3f) | 0x80
+	return u, nil
 }
