@@ -1253,15 +1253,7 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 				return pgerr.New(pgerr.CheckViolation, "check constraint %q of relation %q is violated by some row", c.Name, desc.Name)
 			}
 		}
-		pk, err := rc.PrimaryKey(nr)
-		if err != nil {
-			return err
-		}
-		val, err := rc.PrimaryValue(nr)
-		if err != nil {
-			return err
-		}
-		return d.env.Txn.Put(d.ctx, pk, val)
+		return d.putRow(rc, nr)
 	})
 }
 
@@ -1577,4 +1569,18 @@ func (d *ddl) createTableAs(n *ast.CreateTableStmt) (string, error) {
 		}
 	}
 	return fmt.Sprintf("SELECT %d", len(rows)), nil
+}
+
+// putRow writes row's primary index entry (key and value) in the DDL's
+// transaction: the rewrite of every row of a backfill.
+func (d *ddl) putRow(rc *catalog.RowCodec, row []types.Datum) error {
+	pk, err := rc.PrimaryKey(row)
+	if err != nil {
+		return err
+	}
+	val, err := rc.PrimaryValue(row)
+	if err != nil {
+		return err
+	}
+	return d.env.Txn.Put(d.ctx, pk, val)
 }

@@ -77,15 +77,7 @@ func (d *ddl) fillIndexColumns(before, desc *catalog.Descriptor) error {
 			}
 			nr[i] = v
 		}
-		pk, err := rc.PrimaryKey(nr)
-		if err != nil {
-			return err
-		}
-		val, err := rc.PrimaryValue(nr)
-		if err != nil {
-			return err
-		}
-		return d.env.Txn.Put(d.ctx, pk, val)
+		return d.putRow(rc, nr)
 	})
 }
 
