@@ -376,6 +376,7 @@ func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, txn 
 	defer func() { b.Close() }()
 	var ms storage.MVCCStats
 	args := r.evalArgs(b, txn, ts, &ms)
+	args.NoTxnRecord = ba.GetHeader().GetNoTxnRecord()
 	br := &kvpb.BatchResponse{Timestamp: kvpb.TS(wts)}
 	resps, i, err := batcheval.EvaluateBatch(args, ba.GetRequests())
 	if errors.Is(err, batcheval.ErrDirectCommitFallback) {
@@ -386,6 +387,7 @@ func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, txn 
 		ms = storage.MVCCStats{}
 		args = r.evalArgs(b, txn, ts, &ms)
 		args.NoDirectCommit = true
+		args.NoTxnRecord = ba.GetHeader().GetNoTxnRecord()
 		resps, i, err = batcheval.EvaluateBatch(args, ba.GetRequests())
 	}
 	if err != nil {

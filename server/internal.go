@@ -9,7 +9,6 @@ import (
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/ranges"
@@ -184,7 +183,7 @@ func (l localBatches) SendLocal(ctx context.Context, rep *kvpb.ReplicaDescriptor
 		// at the replica's own descriptors, a push at a txn record.
 		return br, true, nil
 	}
-	return proto.Clone(br).(*kvpb.BatchResponse), true, nil
+	return kvpb.CloneBatchResponse(br), true, nil
 }
 
 // nonLockingReads reports whether ba holds only Get, Scan and ReverseScan

@@ -22,7 +22,10 @@
 // timestamp, no intents to resolve (EvaluateBatch's directCommit); if one
 // meets a newer value, EvaluateBatch returns ErrDirectCommitFallback and
 // the caller evaluates again, into a fresh batch, with
-// Args.NoDirectCommit. An asserting Get (GetRequest.assert) fails its
+// Args.NoDirectCommit. The "no record" condition costs a read of the
+// record unless Args.NoTxnRecord (Header.no_txn_record: the coordinator
+// sends the txn's first batch that writes or locks, so nobody knows the
+// txn yet) vouches for it. An asserting Get (GetRequest.assert) fails its
 // batch with ConditionFailed unless it finds the expected value. Commands
 // report what the caller must do after the batch applies
 // in Args.Result (locks resolved, records changed, remote intents left,

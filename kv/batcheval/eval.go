@@ -45,6 +45,10 @@ type Args struct {
 	// NoDirectCommit disables the direct one-phase commit (see
 	// EvaluateBatch): the caller's retry after ErrDirectCommitFallback.
 	NoDirectCommit bool
+	// NoTxnRecord: the sender vouches that the txn has no record (the
+	// batch's Header.no_txn_record: its first batch that writes or
+	// locks), so a direct one-phase commit need not read it.
+	NoTxnRecord bool
 	// batchWrites are the intent-writing spans of the batch, for EndTxn.
 	batchWrites []*kvpb.Span
 	// direct: the batch commits in one phase, its writes going in as
@@ -63,8 +67,8 @@ var ErrDirectCommitFallback = errors.New("batcheval: direct one-phase commit not
 // EndTxn resolves at once: it ends with EndTxn(commit) with no lock spans
 // (no intents of earlier batches), its writes are point writes inside the
 // range, its read and write timestamps agree, it has no ignored sequence
-// numbers, and the txn has no record (a pusher may have aborted it). The
-// outcome is the same committed values, with one engine write per key
+// numbers, and the txn has no record (a pusher may have aborted it; not
+// read when Args.NoTxnRecord vouches for it). The outcome is the same committed values, with one engine write per key
 // instead of three (intent, provisional value, resolution).
 func directCommit(a *Args, reqs []*kvpb.RequestUnion) bool {
 	if a.Txn == nil || a.NoDirectCommit || a.Desc == nil || len(reqs) < 2 {
@@ -88,10 +92,11 @@ func directCommit(a *Args, reqs []*kvpb.RequestUnion) bool {
 			return false
 		}
 	}
-	if _, had, err := LoadTxnRecord(a.RW, a.Txn.GetMeta()); err != nil || had {
-		return false
+	if a.NoTxnRecord {
+		return true
 	}
-	return true
+	_, had, err := LoadTxnRecord(a.RW, a.Txn.GetMeta())
+	return err == nil && !had
 }
 
 // Result is what the caller must do after the evaluated batch applies.

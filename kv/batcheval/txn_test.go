@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tesseradb/tessera/hlc"
+	"github.com/tesseradb/tessera/kv/keys"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/kv/storage"
 )
@@ -359,4 +360,49 @@ func TestDirectOnePhaseCommit(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, resps[1].GetEndTxn().GetOnePhaseCommit())
 	require.Greater(t, n, 1)
+}
+
+// recordReads is a batch that counts reads of txn record keys.
+type recordReads struct {
+	storage.Batch
+	n int
+}
+
+func (r *recordReads) GetRaw(key []byte) ([]byte, bool, error) {
+	if keys.IsTxnRecordKey(key) {
+		r.n++
+	}
+	return r.Batch.GetRaw(key)
+}
+
+// TestDirectCommitNoTxnRecord: with Args.NoTxnRecord (the coordinator
+// vouches that this is the txn's first batch that writes or locks) a
+// direct one-phase commit does not read the txn record and writes the same
+// committed values; without it the record is read (and a record found
+// turns the direct commit off, TestDirectOnePhaseCommit).
+func TestDirectCommitNoTxnRecord(t *testing.T) {
+	for _, vouched := range []bool{false, true} {
+		e := newTxnEnv(t)
+		txn := mkTxn(1, "b", 10)
+		b := &recordReads{Batch: e.eng.NewBatch()}
+		var ms storage.MVCCStats
+		a := Args{RW: b, Stats: &ms, Txn: txn.Clone(), NodeID: 1, Now: wts(100), Desc: e.desc, Result: &Result{}, NoTxnRecord: vouched}
+		resps, _, err := EvaluateBatch(a, []*kvpb.RequestUnion{kvpb.NewConditionalPut([]byte("b"), []byte("v1"), nil),
+			kvpb.NewPut([]byte("c"), []byte("v2")), kvpb.NewEndTxn([]byte("b"), true, nil)})
+		require.NoError(t, err)
+		require.True(t, resps[2].GetEndTxn().GetOnePhaseCommit())
+		require.EqualValues(t, 2, b.Count(), "direct: one write per key")
+		if vouched {
+			require.Equal(t, 0, b.n, "no record read")
+		} else {
+			require.Equal(t, 1, b.n, "the record is read once")
+		}
+		require.NoError(t, b.Commit(false))
+		b.Close()
+		for k, want := range map[string]string{"b": "v1", "c": "v2"} {
+			v, ok := e.get(k, 11)
+			require.True(t, ok)
+			require.Equal(t, want, v)
+		}
+	}
 }

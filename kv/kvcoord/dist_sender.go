@@ -625,6 +625,7 @@ func partHeader(orig *kvpb.Header, desc *kvpb.RangeDescriptor, rep *kvpb.Replica
 			h.Timestamp = &kvpb.Timestamp{WallTime: ts.GetWallTime(), Logical: ts.GetLogical()}
 		}
 		h.Txn = orig.GetTxn().Clone()
+		h.NoTxnRecord = orig.GetNoTxnRecord()
 	}
 	return h
 }

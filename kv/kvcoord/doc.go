@@ -18,7 +18,8 @@
 //     and locked nothing skips the stack altogether: commitReadOnly), sends writes + commit in
 //     one batch (1PC on one range) or, when the DistSender says they span
 //     ranges (ErrEndTxnSpansRanges, nothing sent), writes first and the
-//     EndTxn alone;
+//     EndTxn alone; a commit batch that is the txn's first to write or
+//     lock carries Header.no_txn_record (no record can exist yet);
 //   - txnSpanRefresher: remembers read spans; moves the read timestamp up
 //     (Refresh/RefreshRange over (read ts, new ts]) before a pushed commit
 //     and after RETRY_SERIALIZABLE, WriteTooOld and uncertainty errors,

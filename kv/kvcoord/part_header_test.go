@@ -15,10 +15,11 @@ import (
 // and shares no memory with the original.
 func TestPartHeaderCopiesEveryField(t *testing.T) {
 	orig := &kvpb.Header{
-		RangeId:   3,
-		Replica:   &kvpb.ReplicaDescriptor{NodeId: 1, StoreId: 1, ReplicaId: 1},
-		Timestamp: &kvpb.Timestamp{WallTime: 7, Logical: 2},
-		Txn:       &kvpb.Transaction{Name: "t", Meta: &kvpb.TxnMeta{Id: []byte("0123456789abcdef"), Key: []byte("k")}},
+		RangeId:     3,
+		Replica:     &kvpb.ReplicaDescriptor{NodeId: 1, StoreId: 1, ReplicaId: 1},
+		Timestamp:   &kvpb.Timestamp{WallTime: 7, Logical: 2},
+		Txn:         &kvpb.Transaction{Name: "t", Meta: &kvpb.TxnMeta{Id: []byte("0123456789abcdef"), Key: []byte("k")}},
+		NoTxnRecord: true,
 	}
 	m := orig.ProtoReflect()
 	fields := m.Descriptor().Fields()

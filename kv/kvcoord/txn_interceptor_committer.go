@@ -18,19 +18,30 @@ import (
 //     the EndTxn may still commit in one phase), then the writes, then
 //     the EndTxn alone with their spans among its lock spans, so a
 //     commit is never applied before its writes;
-//   - on success (or a known abort) the coordinator is finalized.
+//   - on success (or a known abort) the coordinator is finalized;
+//   - a commit batch that is the txn's first to write or lock anything
+//     (at any epoch, counting failed sends) carries no_txn_record: nobody
+//     can have met the txn, so no push or heartbeat can have written its
+//     record, and the server's one-phase commit skips reading it.
 //
 // Intents on other ranges than the record's are resolved asynchronously
 // by the server that applied the EndTxn.
 type txnCommitter struct {
 	tc      *TxnCoordSender
 	wrapped lockedSender
+	// locked: a batch that writes or locks has been sent (maybe failed or
+	// ambiguous): from then on the txn may have a record.
+	locked bool
 }
 
 func (c *txnCommitter) setWrapped(next lockedSender) { c.wrapped = next }
 
 func (c *txnCommitter) SendLocked(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchResponse, error) {
 	et, idx := endTxnOf(ba)
+	first := !c.locked
+	if hasWrites(ba) || hasLockingReads(ba) {
+		c.locked = true
+	}
 	if et == nil {
 		return c.wrapped.SendLocked(ctx, ba)
 	}
@@ -63,6 +74,7 @@ func (c *txnCommitter) SendLocked(ctx context.Context, ba *kvpb.BatchRequest) (*
 		}
 		return out, nil
 	}
+	ba.Header.NoTxnRecord = first && et.GetCommit()
 	br, err := c.wrapped.SendLocked(ctx, ba)
 	if errors.Is(err, ErrEndTxnSpansRanges) {
 		br, err = c.sendSplit(ctx, ba, idx)
@@ -92,9 +104,13 @@ func (c *txnCommitter) sendSplit(ctx context.Context, ba *kvpb.BatchRequest, idx
 		}
 		return &kvpb.BatchRequest{Header: ba.GetHeader(), Requests: reqs}
 	}
-	brR, err := c.wrapped.SendLocked(ctx, sub(reads))
+	rb := sub(reads)
+	brR, err := c.wrapped.SendLocked(ctx, rb)
 	if err != nil {
 		return nil, err
+	}
+	if hasLockingReads(rb) {
+		ba.Header.NoTxnRecord = false // its locks may have been met
 	}
 	wb := sub(rest)
 	brW, err := c.wrapped.SendLocked(ctx, wb)
@@ -125,6 +141,7 @@ func (c *txnCommitter) sendSplitWrites(ctx context.Context, ba *kvpb.BatchReques
 	if err != nil {
 		return nil, err
 	}
+	ba.Header.NoTxnRecord = false // its intents may have been met
 	et := ba.GetRequests()[idx].GetEndTxn()
 	lock := append([]*kvpb.Span(nil), et.GetLockSpans()...)
 	for _, r := range rest.GetRequests() {

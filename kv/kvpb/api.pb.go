@@ -2848,7 +2848,13 @@ type Header struct {
 	// txn.meta.write_timestamp (pushed by the timestamp cache and by
 	// write-too-old), reads use the txn's uncertainty limit narrowed by its
 	// observed timestamp for the serving node.
-	Txn           *Transaction `protobuf:"bytes,4,opt,name=txn,proto3" json:"txn,omitempty"`
+	Txn *Transaction `protobuf:"bytes,4,opt,name=txn,proto3" json:"txn,omitempty"`
+	// no_txn_record: the sender knows txn has no record: the batch is the
+	// first the txn sends that writes or locks anything (at any epoch), so
+	// no heartbeat, push or earlier EndTxn can have written one. A direct
+	// one-phase commit (batcheval) then skips reading the record. Only
+	// meaningful with txn and an EndTxn.
+	NoTxnRecord   bool `protobuf:"varint,5,opt,name=no_txn_record,json=noTxnRecord,proto3" json:"no_txn_record,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2909,6 +2915,13 @@ func (x *Header) GetTxn() *Transaction {
 		return x.Txn
 	}
 	return nil
+}
+
+func (x *Header) GetNoTxnRecord() bool {
+	if x != nil {
+		return x.NoTxnRecord
+	}
+	return false
 }
 
 type BatchRequest struct {
@@ -3459,12 +3472,13 @@ const file_kv_kvpb_api_proto_rawDesc = "" +
 	"\arefresh\x18\x0f \x01(\v2 .tessera.kv.kvpb.RefreshResponseH\x00R\arefresh\x12L\n" +
 	"\rrefresh_range\x18\x10 \x01(\v2%.tessera.kv.kvpb.RefreshRangeResponseH\x00R\frefreshRange\x12-\n" +
 	"\x02gc\x18\x11 \x01(\v2\x1b.tessera.kv.kvpb.GCResponseH\x00R\x02gcB\a\n" +
-	"\x05value\"\xcb\x01\n" +
+	"\x05value\"\xef\x01\n" +
 	"\x06Header\x12\x19\n" +
 	"\brange_id\x18\x01 \x01(\x04R\arangeId\x12<\n" +
 	"\areplica\x18\x02 \x01(\v2\".tessera.kv.kvpb.ReplicaDescriptorR\areplica\x128\n" +
 	"\ttimestamp\x18\x03 \x01(\v2\x1a.tessera.kv.kvpb.TimestampR\ttimestamp\x12.\n" +
-	"\x03txn\x18\x04 \x01(\v2\x1c.tessera.kv.kvpb.TransactionR\x03txn\"\xa8\x01\n" +
+	"\x03txn\x18\x04 \x01(\v2\x1c.tessera.kv.kvpb.TransactionR\x03txn\x12\"\n" +
+	"\rno_txn_record\x18\x05 \x01(\bR\vnoTxnRecord\"\xa8\x01\n" +
 	"\fBatchRequest\x12/\n" +
 	"\x06header\x18\x01 \x01(\v2\x17.tessera.kv.kvpb.HeaderR\x06header\x129\n" +
 	"\brequests\x18\x02 \x03(\v2\x1d.tessera.kv.kvpb.RequestUnionR\brequests\x12,\n" +

@@ -86,7 +86,7 @@ func TestCloneReadBatchMatchesProtoClone(t *testing.T) {
 	full := func() *BatchRequest {
 		return &BatchRequest{
 			Header: &Header{RangeId: 7, Replica: &ReplicaDescriptor{NodeId: 1, StoreId: 2, ReplicaId: 3, Type: ReplicaType(1)},
-				Timestamp: &Timestamp{WallTime: 4, Logical: 5}, Txn: fullTxn()},
+				Timestamp: &Timestamp{WallTime: 4, Logical: 5}, Txn: fullTxn(), NoTxnRecord: true},
 			Requests: []*RequestUnion{
 				{Value: &RequestUnion_Get{Get: &GetRequest{Key: []byte("g"), KeyLocking: KeyLocking(1), WaitPolicy: KeyWaitPolicy(1),
 					Assert: true, ExpValue: []byte("e"), ExpExists: true}}},
@@ -139,4 +139,117 @@ func TestCloneReadBatchMatchesProtoClone(t *testing.T) {
 	_, ok := CloneReadBatch(unk)
 	require.False(t, ok)
 	require.True(t, proto.Equal(unk, CloneBatch(unk)))
+}
+
+// TestCloneWriteBatchMatchesProtoClone: CloneWriteBatch equals proto.Clone
+// for a one-phase write batch with every field set (a new field fails here
+// until it is copied), shares no memory with the original, and refuses
+// other requests and unknown fields (CloneBatch then uses proto.Clone).
+func TestCloneWriteBatchMatchesProtoClone(t *testing.T) {
+	full := func() *BatchRequest {
+		return &BatchRequest{
+			Header: &Header{RangeId: 7, Replica: &ReplicaDescriptor{NodeId: 1, StoreId: 2, ReplicaId: 3, Type: ReplicaType(1)},
+				Timestamp: &Timestamp{WallTime: 4, Logical: 5}, Txn: fullTxn(), NoTxnRecord: true},
+			Requests: []*RequestUnion{
+				{Value: &RequestUnion_Get{Get: &GetRequest{Key: []byte("g"), KeyLocking: KeyLocking(1), WaitPolicy: KeyWaitPolicy(1),
+					Assert: true, ExpValue: []byte("e"), ExpExists: true}}},
+				{Value: &RequestUnion_Put{Put: &PutRequest{Key: []byte("p"), Value: []byte("v")}}},
+				{Value: &RequestUnion_ConditionalPut{ConditionalPut: &ConditionalPutRequest{Key: []byte("c"), Value: []byte("v"),
+					ExpValue: []byte("x"), ExpExists: true}}},
+				{Value: &RequestUnion_Delete{Delete: &DeleteRequest{Key: []byte("d")}}},
+				{Value: &RequestUnion_Increment{Increment: &IncrementRequest{Key: []byte("i"), Increment: 3}}},
+				{Value: &RequestUnion_EndTxn{EndTxn: &EndTxnRequest{Key: []byte("anchor"), Commit: true,
+					LockSpans: []*Span{{Key: []byte("l"), EndKey: []byte("m")}}, Deadline: &Timestamp{WallTime: 8, Logical: 1}}}},
+			},
+			Now: &Timestamp{WallTime: 9, Logical: 1},
+		}
+	}
+	b := full()
+	everySet(t, b.GetHeader().ProtoReflect())
+	for _, r := range b.GetRequests() {
+		everySet(t, r.ProtoReflect().Get(r.ProtoReflect().WhichOneof(r.ProtoReflect().Descriptor().Oneofs().Get(0))).Message())
+	}
+	c, ok := CloneWriteBatch(b)
+	require.True(t, ok)
+	require.True(t, proto.Equal(proto.Clone(b), c), "clone %v != %v", c, b)
+	require.True(t, proto.Equal(c, CloneBatch(b)))
+
+	c.Requests[1].GetPut().Value[0] = 'X'
+	c.Requests[2].GetConditionalPut().ExpValue[0] = 'X'
+	c.Requests[3].GetDelete().Key[0] = 'X'
+	c.Requests[4].GetIncrement().Key[0] = 'X'
+	c.Requests[5].GetEndTxn().LockSpans[0].Key[0] = 'X'
+	c.Requests[5].GetEndTxn().Deadline.WallTime = 99
+	c.Header.Txn.Meta.Id[0] = 'X'
+	require.True(t, proto.Equal(full(), b), "mutating the clone changed the original: %v", b)
+
+	other := &BatchRequest{Requests: []*RequestUnion{NewPut([]byte("k"), nil), {Value: &RequestUnion_PushTxn{PushTxn: &PushTxnRequest{}}}}}
+	_, ok = CloneWriteBatch(other)
+	require.False(t, ok)
+	require.True(t, proto.Equal(other, CloneBatch(other)))
+	unk := full()
+	unk.Requests[5].GetEndTxn().ProtoReflect().SetUnknown(protoreflect.RawFields{0x98, 0x06, 0x01})
+	_, ok = CloneWriteBatch(unk)
+	require.False(t, ok)
+	require.True(t, proto.Equal(unk, CloneBatch(unk)))
+}
+
+// TestCloneBatchResponseMatchesProtoClone: CloneBatchResponse equals
+// proto.Clone for a one-phase write's response with every field set but
+// the error, shares no memory with the original, and takes proto.Clone for
+// an error, other responses and unknown fields.
+func TestCloneBatchResponseMatchesProtoClone(t *testing.T) {
+	full := func() *BatchResponse {
+		return &BatchResponse{
+			Responses: []*ResponseUnion{
+				{Value: &ResponseUnion_Get{Get: &GetResponse{Found: true, Value: []byte("v"), Timestamp: &Timestamp{WallTime: 1, Logical: 2}}}},
+				{Value: &ResponseUnion_Put{Put: &PutResponse{}}},
+				{Value: &ResponseUnion_ConditionalPut{ConditionalPut: &ConditionalPutResponse{}}},
+				{Value: &ResponseUnion_Delete{Delete: &DeleteResponse{Found: true}}},
+				{Value: &ResponseUnion_Increment{Increment: &IncrementResponse{NewValue: 4}}},
+				{Value: &ResponseUnion_EndTxn{EndTxn: &EndTxnResponse{OnePhaseCommit: true,
+					RemoteLockSpans: []*Span{{Key: []byte("r"), EndKey: []byte("s")}}}}},
+			},
+			Timestamp: &Timestamp{WallTime: 5, Logical: 6},
+			Now:       &Timestamp{WallTime: 7, Logical: 8},
+			Txn:       fullTxn(),
+		}
+	}
+	b := full()
+	m := b.ProtoReflect()
+	fields := m.Descriptor().Fields()
+	for i := 0; i < fields.Len(); i++ {
+		if fd := fields.Get(i); fd.Name() != "error" {
+			require.Truef(t, m.Has(fd), "BatchResponse.%s is not set in the fixture", fd.Name())
+		}
+	}
+	for _, r := range b.GetResponses() {
+		everySet(t, r.ProtoReflect().Get(r.ProtoReflect().WhichOneof(r.ProtoReflect().Descriptor().Oneofs().Get(0))).Message())
+	}
+	everySet(t, b.GetTxn().ProtoReflect())
+	c, ok := cloneBatchResponse(b)
+	require.True(t, ok)
+	require.True(t, proto.Equal(proto.Clone(b), c), "clone %v != %v", c, b)
+	require.True(t, proto.Equal(c, CloneBatchResponse(b)))
+	c.Responses[0].GetGet().Value[0] = 'X'
+	c.Responses[0].GetGet().Timestamp.WallTime = 99
+	c.Responses[5].GetEndTxn().RemoteLockSpans[0].Key[0] = 'X'
+	c.Timestamp.WallTime = 99
+	c.Txn.Meta.Key[0] = 'X'
+	require.True(t, proto.Equal(full(), b), "mutating the clone changed the original: %v", b)
+
+	for _, br := range []*BatchResponse{
+		{Error: &Error{Message: "e"}},
+		{Responses: []*ResponseUnion{{Value: &ResponseUnion_Scan{Scan: &ScanResponse{}}}}},
+	} {
+		_, ok := cloneBatchResponse(br)
+		require.False(t, ok)
+		require.True(t, proto.Equal(br, CloneBatchResponse(br)))
+	}
+	unk := full()
+	unk.Responses[3].GetDelete().ProtoReflect().SetUnknown(protoreflect.RawFields{0x98, 0x06, 0x01})
+	_, ok = cloneBatchResponse(unk)
+	require.False(t, ok)
+	require.True(t, proto.Equal(unk, CloneBatchResponse(unk)))
+	require.Nil(t, CloneBatchResponse(nil).GetTxn())
 }
