@@ -23,15 +23,18 @@ type Span struct {
 	Access      Access
 }
 
-func (s Span) end() []byte {
+// before reports whether key sorts before the end of s, without
+// building the end of a point span (Key followed by a zero byte: the keys
+// below it are those <= Key). Latching is on every request's path.
+func (s Span) before(key []byte) bool {
 	if len(s.EndKey) == 0 {
-		return append(append(make([]byte, 0, len(s.Key)+1), s.Key...), 0)
+		return bytes.Compare(key, s.Key) <= 0
 	}
-	return s.EndKey
+	return bytes.Compare(key, s.EndKey) < 0
 }
 
 func (s Span) overlaps(o Span) bool {
-	return bytes.Compare(s.Key, o.end()) < 0 && bytes.Compare(o.Key, s.end()) < 0
+	return o.before(s.Key) && s.before(o.Key)
 }
 
 func (s Span) conflicts(o Span) bool {

@@ -1,6 +1,7 @@
 package spanlatch
 
 import (
+	"bytes"
 	"context"
 	"math/rand"
 	"sync"
@@ -77,4 +78,35 @@ func TestMutualExclusion(t *testing.T) {
 	}
 	wg.Wait()
 	require.Equal(t, 0, m.Len())
+}
+
+// TestOverlapsMatchesHalfOpenSpans: overlaps (which builds no end key)
+// agrees with the definition — [Key, EndKey) and a point span as
+// [Key, Key+"\x00") overlap when each starts before the other ends — on
+// every pair of spans over keys that include a key and its immediate
+// successor.
+func TestOverlapsMatchesHalfOpenSpans(t *testing.T) {
+	ks := [][]byte{{}, []byte("a"), []byte("a\x00"), []byte("a\x00\x00"), []byte("a\x01"), []byte("ab"), []byte("b"), []byte("b\x00")}
+	end := func(s Span) []byte {
+		if len(s.EndKey) == 0 {
+			return append(append([]byte(nil), s.Key...), 0)
+		}
+		return s.EndKey
+	}
+	var spans []Span
+	for _, k := range ks {
+		spans = append(spans, Span{Key: k})
+		for _, e := range ks {
+			if len(e) > 0 {
+				spans = append(spans, Span{Key: k, EndKey: e})
+			}
+		}
+	}
+	for _, x := range spans {
+		for _, y := range spans {
+			want := bytes.Compare(x.Key, end(y)) < 0 && bytes.Compare(y.Key, end(x)) < 0
+			require.Equalf(t, want, x.overlaps(y), "%q-%q vs %q-%q", x.Key, x.EndKey, y.Key, y.EndKey)
+		}
+	}
+	require.Zero(t, testing.AllocsPerRun(100, func() { spans[3].overlaps(spans[40]) }))
 }
