@@ -273,7 +273,48 @@ func Walk(e Expr, f func(Expr) bool) {
 // the session time zone, part of the caller's cache key); functions (now(),
 // random(), nextval()), subqueries, joins and aggregations are not
 // considered.
-func Reusable(n Node) bool {
+func Reusable(n Node) bool { return reusableTree(n, false) }
+
+// ReusableWrite is Reusable for a prepared single-table write: an INSERT
+// of VALUES rows (no ON CONFLICT) or an UPDATE over a reusable tree (its
+// scan locks: the lock is taken when it runs), whose values, defaults and
+// assignments are reusable expressions, without RETURNING and without
+// foreign keys either way.
+func ReusableWrite(n Node) bool {
+	switch n := n.(type) {
+	case *Insert:
+		v, ok := n.Input.(*Values)
+		if !ok || n.OnConflict != nil || len(n.Returning) > 0 || len(n.FKOut) > 0 || n.Table == nil || n.Codec == nil {
+			return false
+		}
+		for _, row := range v.Rows {
+			for _, e := range row {
+				if !reusableExpr(e) {
+					return false
+				}
+			}
+		}
+		for _, e := range n.Defaults {
+			if e != nil && !reusableExpr(e) {
+				return false
+			}
+		}
+		return true
+	case *Update:
+		if len(n.Returning) > 0 || len(n.FKOut) > 0 || len(n.FKIn) > 0 || n.Table == nil || n.Codec == nil {
+			return false
+		}
+		for _, e := range n.Set {
+			if !reusableExpr(e) {
+				return false
+			}
+		}
+		return reusableTree(n.Input, true)
+	}
+	return false
+}
+
+func reusableTree(n Node, locking bool) bool {
 	switch n := n.(type) {
 	case *Project:
 		for _, e := range n.Exprs {
@@ -281,11 +322,11 @@ func Reusable(n Node) bool {
 				return false
 			}
 		}
-		return Reusable(n.In)
+		return reusableTree(n.In, locking)
 	case *Filter:
-		return reusableExpr(n.Cond) && Reusable(n.In)
+		return reusableExpr(n.Cond) && reusableTree(n.In, locking)
 	case *Scan:
-		if n.Locking || n.Table == nil || n.Codec == nil {
+		if (n.Locking && !locking) || n.Table == nil || n.Codec == nil {
 			return false
 		}
 		for _, sp := range n.Spans {

@@ -86,3 +86,94 @@ func TestPreparedPlanCache(t *testing.T) {
 	require.Nil(t, cp2.(*Prepared).plan)
 	var _ conn.Prepared = cp2
 }
+
+// TestPreparedWritePlanCache: a prepared INSERT ... VALUES ($1, ...) and a
+// keyed UPDATE reuse their plans across executions, and a schema change on
+// another node's engine (its own descriptor cache) is seen by the next
+// execution: a new column's default is written, a re-created table gets
+// the row, a renamed column fails the statement. INSERTs with RETURNING,
+// ON CONFLICT or a volatile default are not cached.
+func TestPreparedWritePlanCache(t *testing.T) {
+	eng, db := newTestEngine(t)
+	ts := newTS(t, eng)
+	eng2, err := NewEngine(context.Background(), db, Config{NodeID: 2})
+	require.NoError(t, err)
+	other := newTS(t, eng2)
+	ctx := context.Background()
+
+	ts.exec("CREATE TABLE pw (id INT8 PRIMARY KEY, v TEXT NOT NULL)")
+	prep := func(q string) *Prepared {
+		t.Helper()
+		cp, err := ts.s.Prepare(ctx, q, nil)
+		require.NoError(t, err)
+		return cp.(*Prepared)
+	}
+	run := func(p *Prepared, args ...types.Datum) (string, error) {
+		t.Helper()
+		tag, _, err := ts.s.Execute(ctx, p, args, &textWriter{cols: p.Columns()}, 0)
+		return tag, err
+	}
+	ins := prep("INSERT INTO pw (id, v) VALUES ($1, $2)")
+	upd := prep("UPDATE pw SET v = $2 WHERE id = $1")
+	tag, err := run(ins, types.DInt(1), types.DString("one"))
+	require.NoError(t, err)
+	require.Equal(t, "INSERT 0 1", tag)
+	first := ins.plan
+	require.NotNil(t, first, "a VALUES INSERT's plan is cached")
+	_, err = run(ins, types.DInt(2), types.DString("two"))
+	require.NoError(t, err)
+	require.True(t, ins.plan == first, "the plan is reused for new parameter values")
+	_, err = run(ins, types.DInt(2), types.DString("again"))
+	require.Error(t, err, "a reused plan still checks the primary key")
+	tag, err = run(upd, types.DInt(2), types.DString("deux"))
+	require.NoError(t, err)
+	require.Equal(t, "UPDATE 1", tag)
+	firstUpd := upd.plan
+	require.NotNil(t, firstUpd, "a keyed UPDATE's plan is cached")
+	tag, err = run(upd, types.DInt(1), types.DString("un"))
+	require.NoError(t, err)
+	require.Equal(t, "UPDATE 1", tag)
+	tag, err = run(upd, types.DInt(9), types.DString("none"))
+	require.NoError(t, err)
+	require.Equal(t, "UPDATE 0", tag)
+	require.True(t, upd.plan == firstUpd)
+	ts.query("SELECT id, v FROM pw ORDER BY id", "1|un", "2|deux")
+
+	// A column added on another node: the next INSERT writes its default.
+	other.exec("ALTER TABLE pw ADD COLUMN w INT8 NOT NULL DEFAULT 7")
+	_, err = run(ins, types.DInt(3), types.DString("three"))
+	require.NoError(t, err)
+	require.False(t, ins.plan == first, "a schema change re-binds")
+	ts.query("SELECT id, v, w FROM pw ORDER BY id", "1|un|7", "2|deux|7", "3|three|7")
+
+	// Dropped and re-created on another node: the row goes to the new table.
+	other.exec("DROP TABLE pw")
+	other.exec("CREATE TABLE pw (id INT8 PRIMARY KEY, x INT8 NOT NULL DEFAULT 5, v TEXT NOT NULL)")
+	_, err = run(ins, types.DInt(4), types.DString("four"))
+	require.NoError(t, err)
+	other.query("SELECT id, x, v FROM pw", "4|5|four")
+	_, err = run(upd, types.DInt(4), types.DString("vier"))
+	require.NoError(t, err)
+	other.query("SELECT v FROM pw", "vier")
+
+	// A renamed column fails the cached statements (42703), not a stale write.
+	other.exec("ALTER TABLE pw RENAME COLUMN v TO v_old")
+	_, err = run(upd, types.DInt(4), types.DString("x"))
+	require.Error(t, err)
+	require.Contains(t, err.Error(), `"v"`)
+	_, err = run(ins, types.DInt(5), types.DString("five"))
+	require.Error(t, err)
+	other.query("SELECT id, v_old FROM pw", "4|vier")
+
+	ts.exec("CREATE TABLE pw2 (id INT8 PRIMARY KEY, t TIMESTAMPTZ NOT NULL DEFAULT now(), v TEXT)")
+	for _, q := range []string{
+		"INSERT INTO pw2 (id, v) VALUES ($1, 'x')",
+		"INSERT INTO pw2 (id, t, v) VALUES ($1, now(), 'x') RETURNING id",
+		"INSERT INTO pw2 (id, t, v) VALUES ($1, now(), 'x') ON CONFLICT (id) DO NOTHING",
+	} {
+		p := prep(q)
+		_, err := run(p, types.DInt(int64(len(q))))
+		require.NoError(t, err, q)
+		require.Nil(t, p.plan, q)
+	}
+}

@@ -48,24 +48,46 @@ type planKey struct {
 // fails its first read's check and is retried, re-binding (catalog
 // package doc).
 func (s *Session) bindCached(st *stmtCtx, b *plan.Binder, stmt *parser.Statement, n ast.ResultSetNode) (plan.Node, error) {
+	return s.bindReusing(st, stmt, func() (plan.Node, error) { return b.BindQuery(n) }, plan.Reusable)
+}
+
+// bindDMLCached is bindCached for INSERT, UPDATE and DELETE: a prepared
+// INSERT ... VALUES ($1, ...) or UPDATE ... WHERE pk = $1 reuses its plan
+// (plan.ReusableWrite) under the same conditions.
+func (s *Session) bindDMLCached(st *stmtCtx, b *plan.Binder, stmt *parser.Statement, n ast.StmtNode) (plan.Node, string, error) {
+	var tagf string
+	node, err := s.bindReusing(st, stmt, func() (plan.Node, error) {
+		x, f, err := bindDML(b, n)
+		tagf = f
+		return x, err
+	}, plan.ReusableWrite)
+	if tagf == "" {
+		tagf = dmlTag(n)
+	}
+	return node, tagf, err
+}
+
+// bindReusing returns the prepared statement's cached plan when its key
+// matches, else binds (caching the plan when reusable says it may be).
+func (s *Session) bindReusing(st *stmtCtx, stmt *parser.Statement, bind func() (plan.Node, error), reusable func(plan.Node) bool) (plan.Node, error) {
 	p := s.curPrepared
 	if p == nil || stmt != &p.stmt || s.inBlock || stmt.AsOf != nil || len(stmt.DataCTEs) > 0 {
-		return b.BindQuery(n)
+		return bind()
 	}
 	if _, hist := s.historical(); hist {
-		return b.BindQuery(n)
+		return bind()
 	}
 	gen, ok := st.coll.PlanGeneration()
 	if !ok {
-		return b.BindQuery(n)
+		return bind()
 	}
 	key := planKey{gen: gen, db: st.dbID, sch: st.sch, database: s.database, user: s.user, loc: s.loc, path: st.searchPath}
 	if p.plan != nil && p.key == key {
 		return p.plan, nil
 	}
-	node, err := b.BindQuery(n)
+	node, err := bind()
 	p.plan = nil
-	if err == nil && plan.Reusable(node) {
+	if err == nil && reusable(node) {
 		p.plan, p.key = node, key
 	}
 	return node, err

@@ -1270,7 +1270,7 @@ func (s *Session) executeAST(st *stmtCtx, b *plan.Binder, env *exec.Env, stmt *p
 		}
 		return &result{cols: columnsOf(node.Columns()), rows: rows, tag: fmt.Sprintf("SELECT %d", len(rows))}, nil
 	case *ast.InsertStmt, *ast.UpdateStmt, *ast.DeleteStmt:
-		node, tagf, err := bindDML(b, n)
+		node, tagf, err := s.bindDMLCached(st, b, stmt, n)
 		if err != nil {
 			return nil, err
 		}
@@ -1373,15 +1373,28 @@ func bindDML(b *plan.Binder, n ast.StmtNode) (plan.Node, string, error) {
 	switch n := n.(type) {
 	case *ast.InsertStmt:
 		x, err := b.BindInsert(n)
-		return x, "INSERT 0 %d", err
+		return x, dmlTag(n), err
 	case *ast.UpdateStmt:
 		x, err := b.BindUpdate(n)
-		return x, "UPDATE %d", err
+		return x, dmlTag(n), err
 	case *ast.DeleteStmt:
 		x, err := b.BindDelete(n)
-		return x, "DELETE %d", err
+		return x, dmlTag(n), err
 	}
 	return nil, "", pgerr.New(pgerr.Internal, "not DML")
+}
+
+// dmlTag is the command tag format of a DML statement.
+func dmlTag(n ast.StmtNode) string {
+	switch n.(type) {
+	case *ast.InsertStmt:
+		return "INSERT 0 %d"
+	case *ast.UpdateStmt:
+		return "UPDATE %d"
+	case *ast.DeleteStmt:
+		return "DELETE %d"
+	}
+	return ""
 }
 
 func (d *ddl) dropDatabase(id catalog.ID, name string) error {
