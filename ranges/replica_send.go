@@ -427,7 +427,7 @@ func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, txn 
 		r.applySideEffects(args.Result)
 		r.commitWait(ctx, br.GetTxn())
 		return br, nil
-	case <-ctx.Done():
+	case <-opDone(ctx): // the store's stop is the next case
 		return nil, &kvpb.AmbiguousResultError{RangeId: uint64(r.rangeID),
 			Reason: fmt.Sprintf("range unavailable: write proposed but not applied before the deadline (%v)", ctx.Err())}
 	case <-r.store.stopper:

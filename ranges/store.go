@@ -320,6 +320,17 @@ func (s *Store) enter(ctx context.Context) (context.Context, func(), bool) {
 	return c, func() { c.Release(); s.exitOp() }, true
 }
 
+// opDone is ctx.Done for a wait that also selects on the store's stopper:
+// for an operation's context (enter) it skips joining the store's stop
+// context (lazyctx.Ctx.DoneExceptJoin), a context and a registration on
+// every write's proposal wait.
+func opDone(ctx context.Context) <-chan struct{} {
+	if c, ok := ctx.(*lazyctx.Ctx); ok {
+		return c.DoneExceptJoin()
+	}
+	return ctx.Done()
+}
+
 // initOpCtx sets up how enter's contexts are also cancelled when the store
 // stops: the registration on the store's stop context is made only when
 // someone waits (most operations only ask Err). Made once, so that enter

@@ -128,3 +128,19 @@ func (c *Ctx) Release() {
 		stop()
 	}
 }
+
+// DoneExceptJoin is Done for a waiter that watches the Join condition
+// itself (ranges' proposal wait selects on the store's stopper too): while
+// the context is not joined and has no Deadline of its own, it is the
+// parent's Done, which costs no joined context and no registration on the
+// Join condition; otherwise Done. It is not closed by Release or by the
+// Join condition alone.
+func (c *Ctx) DoneExceptJoin() <-chan struct{} {
+	c.mu.Lock()
+	j := c.joined
+	c.mu.Unlock()
+	if j != nil || !c.cfg.Deadline.IsZero() {
+		return c.Done()
+	}
+	return c.Context.Done()
+}

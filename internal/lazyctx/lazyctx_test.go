@@ -67,3 +67,34 @@ func TestLazyDeadline(t *testing.T) {
 		requireClosed(t, ctx2.Done())
 	})
 }
+
+// TestDoneExceptJoin: without a deadline of its own and not yet joined,
+// DoneExceptJoin is the parent's Done (the context stays unjoined: Join is
+// not called) and closes when the parent is cancelled; once joined, or
+// with a deadline, it is Done.
+func TestDoneExceptJoin(t *testing.T) {
+	joins := 0
+	cfg := Config{Join: func(p context.Context) (context.Context, func()) {
+		joins++
+		j, cancel := context.WithCancel(p)
+		return j, cancel
+	}}
+	parent, cancel := context.WithCancel(context.Background())
+	ctx := New(parent, cfg)
+	require.True(t, ctx.DoneExceptJoin() == parent.Done())
+	require.Zero(t, joins)
+	cancel()
+	requireClosed(t, ctx.DoneExceptJoin())
+	require.ErrorIs(t, ctx.Err(), context.Canceled)
+
+	joined := New(context.Background(), cfg)
+	done := joined.Done()
+	require.Equal(t, 1, joins)
+	require.True(t, joined.DoneExceptJoin() == done)
+	joined.Release()
+	requireClosed(t, joined.DoneExceptJoin())
+
+	dl, release := withLazyDeadline(context.Background(), time.Hour)
+	defer release()
+	require.True(t, dl.DoneExceptJoin() == dl.Done())
+}
