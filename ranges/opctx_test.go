@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/tesseradb/tessera/internal/lazyctx"
 )
 
 func bareStore() *Store {
@@ -94,5 +96,57 @@ func TestOpCtxCancellation(t *testing.T) {
 		require.True(t, ok)
 		require.Equal(t, dl, got)
 		require.Equal(t, 7, ctx.Value(key{}))
+	})
+}
+
+// TestOpWait: the proposal wait on an operation's context under the
+// DistSender's lazy request timeout joins neither context: it watches the
+// caller's Done and times out on its own timer at the request deadline,
+// when the operation's context reports DeadlineExceeded; a caller's
+// cancellation ends it too.
+func TestOpWait(t *testing.T) {
+	s := bareStore()
+	t.Run("deadline", func(t *testing.T) {
+		rt := lazyctx.New(context.Background(), lazyctx.Config{Deadline: time.Now().Add(20 * time.Millisecond)})
+		defer rt.Release()
+		ctx, exit, ok := s.enter(rt)
+		require.True(t, ok)
+		defer exit()
+		done, timeout, stop := opWait(ctx)
+		defer stop()
+		require.Nil(t, done, "nothing above can be cancelled")
+		require.NotNil(t, timeout)
+		select {
+		case <-timeout:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no timeout at the request deadline")
+		}
+		require.ErrorIs(t, ctx.Err(), context.DeadlineExceeded)
+	})
+	t.Run("caller cancels", func(t *testing.T) {
+		parent, cancel := context.WithCancel(context.Background())
+		rt := lazyctx.New(parent, lazyctx.Config{Deadline: time.Now().Add(time.Hour)})
+		defer rt.Release()
+		ctx, exit, ok := s.enter(rt)
+		require.True(t, ok)
+		defer exit()
+		done, timeout, stop := opWait(ctx)
+		defer stop()
+		cancel()
+		waitClosed(t, done)
+		select {
+		case <-timeout:
+			t.Fatal("timed out an hour early")
+		default:
+		}
+		require.ErrorIs(t, ctx.Err(), context.Canceled)
+	})
+	t.Run("plain context", func(t *testing.T) {
+		parent, cancel := context.WithCancel(context.Background())
+		done, timeout, stop := opWait(parent)
+		defer stop()
+		require.Nil(t, timeout)
+		cancel()
+		waitClosed(t, done)
 	})
 }

@@ -419,6 +419,8 @@ func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, txn 
 		return nil, err
 	}
 	*handedOff = true
+	done, timeout, stopWait := opWait(ctx)
+	defer stopWait()
 	select {
 	case err := <-p.done:
 		if err != nil {
@@ -427,9 +429,12 @@ func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, txn 
 		r.applySideEffects(args.Result)
 		r.commitWait(ctx, br.GetTxn())
 		return br, nil
-	case <-opDone(ctx): // the store's stop is the next case
+	case <-done: // the store's stop is the last case
 		return nil, &kvpb.AmbiguousResultError{RangeId: uint64(r.rangeID),
 			Reason: fmt.Sprintf("range unavailable: write proposed but not applied before the deadline (%v)", ctx.Err())}
+	case <-timeout:
+		return nil, &kvpb.AmbiguousResultError{RangeId: uint64(r.rangeID),
+			Reason: fmt.Sprintf("range unavailable: write proposed but not applied before the deadline (%v)", context.DeadlineExceeded)}
 	case <-r.store.stopper:
 		return nil, &kvpb.AmbiguousResultError{RangeId: uint64(r.rangeID), Reason: "store stopped with the write in flight"}
 	}

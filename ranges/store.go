@@ -320,16 +320,33 @@ func (s *Store) enter(ctx context.Context) (context.Context, func(), bool) {
 	return c, func() { c.Release(); s.exitOp() }, true
 }
 
-// opDone is ctx.Done for a wait that also selects on the store's stopper:
-// for an operation's context (enter) it skips joining the store's stop
-// context (lazyctx.Ctx.DoneExceptJoin), a context and a registration on
-// every write's proposal wait.
-func opDone(ctx context.Context) <-chan struct{} {
-	if c, ok := ctx.(*lazyctx.Ctx); ok {
-		return c.DoneExceptJoin()
+// opWait is what a wait that also selects on the store's stopper watches
+// of ctx: done, and the deadline's timer channel (nil: none); call stop
+// after the wait. For an operation's context (enter) it joins nothing
+// (lazyctx.Ctx.WaitExceptJoin) and times out on a pooled timer: joining
+// the store's stop context and the DistSender's request timeout cost two
+// contexts, a timer and two registrations on every write's proposal wait.
+func opWait(ctx context.Context) (done <-chan struct{}, timeout <-chan time.Time, stop func()) {
+	c, ok := ctx.(*lazyctx.Ctx)
+	if !ok {
+		return ctx.Done(), nil, func() {}
 	}
-	return ctx.Done()
+	done, dl := c.WaitExceptJoin()
+	if dl.IsZero() {
+		return done, nil, func() {}
+	}
+	t := waitTimers.Get().(*time.Timer)
+	t.Reset(time.Until(dl))
+	return done, t.C, func() { t.Stop(); waitTimers.Put(t) }
 }
+
+// waitTimers are stopped timers for opWait (since Go 1.23 a stopped or
+// reset timer delivers no stale tick).
+var waitTimers = sync.Pool{New: func() any {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return t
+}}
 
 // initOpCtx sets up how enter's contexts are also cancelled when the store
 // stops: the registration on the store's stop context is made only when

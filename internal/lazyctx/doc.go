@@ -11,6 +11,6 @@
 // is the joined context's. Release cancels the joined context if there is
 // one and makes Err report context.Canceled. Value hands out the joined
 // context's values once it exists, so contexts derived after Done
-// register on it directly. DoneExceptJoin is for a waiter that watches
-// the Join condition itself: the parent's Done while nothing joined.
+// register on it directly. WaitExceptJoin is for a waiter that watches
+// the Join condition itself and runs its own timer: it joins nothing.
 package lazyctx

@@ -129,18 +129,37 @@ func (c *Ctx) Release() {
 	}
 }
 
-// DoneExceptJoin is Done for a waiter that watches the Join condition
-// itself (ranges' proposal wait selects on the store's stopper too): while
-// the context is not joined and has no Deadline of its own, it is the
-// parent's Done, which costs no joined context and no registration on the
-// Join condition; otherwise Done. It is not closed by Release or by the
-// Join condition alone.
-func (c *Ctx) DoneExceptJoin() <-chan struct{} {
-	c.mu.Lock()
-	j := c.joined
-	c.mu.Unlock()
-	if j != nil || !c.cfg.Deadline.IsZero() {
-		return c.Done()
+// WaitExceptJoin is for a waiter that watches the Join condition of c
+// itself (ranges' proposal wait selects on the store's stopper too) and
+// can run its own timer: the Done channel to watch and the deadline to
+// time out at (zero: none). While c is not joined, it passes c and every
+// unjoined Ctx above it without a Join of its own (kv/kvcoord's request
+// timeout), collecting their deadlines, and returns the Done of the
+// context above them, so that the wait joins nothing: no derived
+// contexts, no registrations on the parents, no timer of theirs. When the
+// deadline passes, c.Err reports DeadlineExceeded as usual. Release is
+// not watched (the owner releases after the wait).
+func (c *Ctx) WaitExceptJoin() (<-chan struct{}, time.Time) {
+	if c.isJoined() {
+		return c.Done(), time.Time{}
 	}
-	return c.Context.Done()
+	dl := c.cfg.Deadline
+	p := c.Context
+	for {
+		lc, ok := p.(*Ctx)
+		if !ok || lc.cfg.Join != nil || lc.isJoined() {
+			break
+		}
+		if d := lc.cfg.Deadline; !d.IsZero() && (dl.IsZero() || d.Before(dl)) {
+			dl = d
+		}
+		p = lc.Context
+	}
+	return p.Done(), dl
+}
+
+func (c *Ctx) isJoined() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.joined != nil
 }

@@ -68,33 +68,47 @@ func TestLazyDeadline(t *testing.T) {
 	})
 }
 
-// TestDoneExceptJoin: without a deadline of its own and not yet joined,
-// DoneExceptJoin is the parent's Done (the context stays unjoined: Join is
-// not called) and closes when the parent is cancelled; once joined, or
-// with a deadline, it is Done.
-func TestDoneExceptJoin(t *testing.T) {
+// TestWaitExceptJoin: an unjoined Ctx under unjoined deadline-only Ctxs
+// waits on the first other context's Done with the earliest deadline, and
+// joins none of them (Join is not called, no Ctx is joined); a joined Ctx
+// waits on its own Done; a Ctx above with a Join of its own is not passed.
+func TestWaitExceptJoin(t *testing.T) {
 	joins := 0
 	cfg := Config{Join: func(p context.Context) (context.Context, func()) {
 		joins++
-		j, cancel := context.WithCancel(p)
-		return j, cancel
+		return context.WithCancel(p)
 	}}
-	parent, cancel := context.WithCancel(context.Background())
-	ctx := New(parent, cfg)
-	require.True(t, ctx.DoneExceptJoin() == parent.Done())
+	root, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	near := time.Now().Add(time.Minute)
+	outer := New(root, Config{Deadline: near.Add(time.Hour)})
+	inner := New(outer, Config{Deadline: near})
+	ctx := New(inner, cfg)
+	done, dl := ctx.WaitExceptJoin()
+	require.True(t, done == root.Done())
+	require.True(t, dl.Equal(near))
 	require.Zero(t, joins)
+	for _, c := range []*Ctx{ctx, inner, outer} {
+		require.False(t, c.isJoined())
+	}
 	cancel()
-	requireClosed(t, ctx.DoneExceptJoin())
+	requireClosed(t, done)
 	require.ErrorIs(t, ctx.Err(), context.Canceled)
 
-	joined := New(context.Background(), cfg)
-	done := joined.Done()
-	require.Equal(t, 1, joins)
-	require.True(t, joined.DoneExceptJoin() == done)
-	joined.Release()
-	requireClosed(t, joined.DoneExceptJoin())
+	plain := New(context.Background(), cfg)
+	done, dl = plain.WaitExceptJoin()
+	require.Nil(t, done, "context.Background can never end")
+	require.True(t, dl.IsZero())
 
-	dl, release := withLazyDeadline(context.Background(), time.Hour)
-	defer release()
-	require.True(t, dl.DoneExceptJoin() == dl.Done())
+	joined := New(context.Background(), cfg)
+	d := joined.Done()
+	done, dl = joined.WaitExceptJoin()
+	require.True(t, done == d)
+	require.True(t, dl.IsZero())
+
+	above := New(context.Background(), cfg)
+	below := New(above, Config{})
+	done, _ = below.WaitExceptJoin()
+	require.True(t, done == above.Done(), "a Ctx with a Join of its own is waited on")
+	require.Equal(t, 2, joins)
 }
