@@ -35,6 +35,11 @@
 // generation and read it in the same KV batch as their first read
 // (genTxn); it is verified before commit, before any descriptor read from
 // KV and before an error is returned, and a mismatch retries the statement.
+// A prepared statement keeps the plan it last bound when the plan may run
+// again with new parameters (plan.Reusable: point and range SELECTs;
+// plan.ReusableWrite: INSERT ... VALUES and keyed UPDATE), reused by
+// implicit statements that resolve at the same generation and session
+// state (prepared.go, bindReusing).
 //
 // Names: unqualified names resolve in the session's temporary schema
 // first (pg_temp_<id>, made by its first CREATE TEMP TABLE, dropped by
