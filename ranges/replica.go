@@ -75,10 +75,12 @@ type Replica struct {
 
 		proposals map[uint64]*proposal // by command ID, until applied
 		toPropose []*proposal          // queued for the scheduler
+		// confQueue: conf changes not yet handed to raft.
 		confQueue []*confChangeProposal
-		// lastConf is the last conf change queued (its done channel
-		// reports raft refusing it).
-		lastConf *confChangeProposal
+		// pendingConf is the conf change last handed to raft, while its
+		// proposer waits for it: reproposed until the descriptor moves
+		// on from the one it was built from (onTickLocked).
+		pendingConf *confChangeProposal
 		incoming []*raftpb.Message
 		snapDone []snapshotReport
 		nextMAI  uint64
