@@ -29,6 +29,8 @@ type confChangeProposal struct {
 	// leader) are guarded by raftMu.
 	proposedAtTick int
 	dropped        bool
+	// abandoned: its proposer stopped waiting (mu): not proposed again.
+	abandoned bool
 }
 
 // ChangeReplicas changes the replicas of a range, one step at a time
@@ -254,13 +256,14 @@ func (r *Replica) proposeConfLocked(c *confChangeProposal) {
 // proposed again (mu and raftMu held): an election timeout after its last
 // proposal, or, if raft dropped that, as soon as there is a leader. It
 // forgets it once the descriptor has moved on from the one it was built
-// from: it applied, or another change did and no copy can apply.
+// from (it applied, or another change did and no copy can apply) or its
+// proposer stopped waiting.
 func (r *Replica) confToReproposeLocked(ticks, every int, haveLeader bool) *confChangeProposal {
 	c := r.mu.pendingConf
 	switch {
 	case c == nil:
 		return nil
-	case r.mu.desc.GetGeneration() != c.baseGen:
+	case c.abandoned || r.mu.desc.GetGeneration() != c.baseGen:
 		r.mu.pendingConf = nil
 		return nil
 	case c.dropped && haveLeader, ticks%every == 0 && ticks-c.proposedAtTick >= every:
@@ -278,6 +281,7 @@ func (r *Replica) confToReproposeLocked(ticks, every int, haveLeader bool) *conf
 func (r *Replica) waitConf(ctx context.Context, c *confChangeProposal, done, took func(*kvpb.RangeDescriptor) bool) error {
 	defer func() {
 		r.mu.Lock()
+		c.abandoned = true
 		if r.mu.pendingConf == c {
 			r.mu.pendingConf = nil
 		}

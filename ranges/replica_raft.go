@@ -77,9 +77,9 @@ func (r *Replica) stepAndReady(tick bool) (raft.Ready, bool) {
 	r.mu.toPropose = nil
 	confs := r.mu.confQueue
 	r.mu.confQueue = nil
-	if len(confs) > 0 {
+	if n := len(confs); n > 0 && !confs[n-1].abandoned {
 		// Proposed below, before onTickLocked looks at it.
-		r.mu.pendingConf = confs[len(confs)-1]
+		r.mu.pendingConf = confs[n-1]
 	}
 	reports := r.mu.snapDone
 	r.mu.snapDone = nil
