@@ -81,9 +81,9 @@ type Replica struct {
 		// proposer waits for it: reproposed until the descriptor moves
 		// on from the one it was built from (onTickLocked).
 		pendingConf *confChangeProposal
-		incoming []*raftpb.Message
-		snapDone []snapshotReport
-		nextMAI  uint64
+		incoming    []*raftpb.Message
+		snapDone    []snapshotReport
+		nextMAI     uint64
 		// pendingLease is the in-flight lease request, if any.
 		pendingLease *proposal
 		destroyed    bool
