@@ -46,6 +46,10 @@ type confChangeProposal struct {
 // when the change starts. A removed replica is garbage-collected by its
 // store once it learns it is gone. The leaseholder's own replica cannot
 // be removed (move the lease first). Changes of one range are serialised.
+// Each step's conf change is proposed again until it applies (raft may
+// lose it; see confChangeProposal); a step fails with a retryable
+// UnavailableError when the descriptor moves on without it (another
+// change won) or ctx ends first.
 func (s *Store) ChangeReplicas(ctx context.Context, rangeID kvpb.RangeID, changes []*kvpb.ReplicaChange, expectedGeneration uint64) (*kvpb.RangeDescriptor, error) {
 	r, ok := s.GetReplica(rangeID)
 	if !ok {
