@@ -62,7 +62,18 @@
 // at most once); its write batch, the new lease applied index and the raft
 // applied index go into one engine batch. Lease requests apply only if the
 // lease has not changed since they were made and a new holder's lease does
-// not start before the previous one expires.
+// not start before the previous one expires. A conf change
+// (ChangeReplicas: a ConfChangeV2 carrying the descriptor it produces)
+// applies only if it was built from the current descriptor (its
+// generation is exactly one above) and raft's configuration admits it;
+// otherwise every replica rejects it without calling ApplyConfChange, so
+// raft's configuration and the descriptor stay in step. That makes conf
+// changes safe to repropose like commands: the proposer proposes its
+// pending one again after an election timeout (or once a leader appears
+// after raft dropped it) while the descriptor is still the one it was
+// built from, since raft can lose a conf change without a word (a
+// forwarded MsgProp dropped, an overwritten log tail, an entry emptied
+// because another conf change was pending on the leader).
 //
 // # Scheduler
 //

@@ -75,13 +75,15 @@ type Replica struct {
 
 		proposals map[uint64]*proposal // by command ID, until applied
 		toPropose []*proposal          // queued for the scheduler
+		// confQueue: conf changes not yet handed to raft.
 		confQueue []*confChangeProposal
-		// lastConf is the last conf change queued (its done channel
-		// reports raft refusing it).
-		lastConf *confChangeProposal
-		incoming []*raftpb.Message
-		snapDone []snapshotReport
-		nextMAI  uint64
+		// pendingConf is the conf change last handed to raft, while its
+		// proposer waits for it: reproposed until the descriptor moves
+		// on from the one it was built from (onTickLocked).
+		pendingConf *confChangeProposal
+		incoming    []*raftpb.Message
+		snapDone    []snapshotReport
+		nextMAI     uint64
 		// pendingLease is the in-flight lease request, if any.
 		pendingLease *proposal
 		destroyed    bool

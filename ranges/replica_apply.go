@@ -1,10 +1,12 @@
 package ranges
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 
 	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/quorum"
 	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 
@@ -134,10 +136,13 @@ loop:
 				break loop
 			}
 			id, err := r.applyConfChange(b, &st, e)
-			if err != nil {
+			switch {
+			case err == errConfChangeRejected:
+			case err != nil:
 				return n, err
+			default:
+				descChanged = true
 			}
-			descChanged = true
 			if id != 0 {
 				outcomes = append(outcomes, applyOutcome{p: &proposal{id: id}})
 			}
@@ -352,6 +357,15 @@ func (r *Replica) applyCommand(b storage.Batch, st *applyState, cmd *rangepb.Raf
 // applyConfChange applies a ConfChangeV2 entry: raft's configuration, and
 // the descriptor it carries (or, for raft's automatic leave-joint entry,
 // the descriptor with its joint states resolved). Returns the proposal ID.
+//
+// A conf change applies only if it was built from the current descriptor
+// (it carries the generation after it, and every descriptor change raises
+// the generation) and raft's configuration admits it (entering or
+// changing a configuration only outside a joint one, leaving only inside
+// one). Anything else, a reproposed copy after another copy or another
+// change applied, is rejected on every replica alike: neither the
+// descriptor nor raft's configuration changes (ApplyConfChange is not
+// called), so the two stay in agreement.
 func (r *Replica) applyConfChange(b storage.Batch, st *applyState, e *raftpb.Entry) (uint64, error) {
 	var cc raftpb.ConfChangeI
 	if e.GetType() == raftpb.EntryConfChange {
@@ -376,20 +390,17 @@ func (r *Replica) applyConfChange(b storage.Batch, st *applyState, e *raftpb.Ent
 			return 0, err
 		}
 		newDesc, id = ctx.GetDesc(), ctx.GetId()
-		if st.desc != nil && newDesc.GetGeneration() != st.desc.GetGeneration()+1 {
-			// Raft applies every committed conf change, so we must too; a
-			// change built from a stale descriptor would indicate two
-			// concurrent proposers (prevented by the admin slot on the
-			// leaseholder). Make it visible.
-			r.store.log.Error("ranges: conf change built from a stale descriptor", "range", r.rangeID,
-				"current_generation", st.desc.GetGeneration(), "change_generation", newDesc.GetGeneration())
-		}
 	} else if st.desc != nil {
 		newDesc = leaveJointDesc(st.desc)
 	}
 	r.raftMu.Lock()
+	defer r.raftMu.Unlock()
+	if reason := confChangeRejection(st.desc, newDesc, v2, r.raftMu.rn.Status().Config.Voters[1]); reason != "" {
+		r.store.counters.confChangesRejected.Add(1)
+		r.store.log.Info("ranges: conf change rejected", "range", r.rangeID, "index", e.GetIndex(), "reason", reason)
+		return id, errConfChangeRejected
+	}
 	cs := r.raftMu.rn.ApplyConfChange(cc)
-	r.raftMu.Unlock()
 	csb, err := proto.Marshal(cs)
 	if err != nil {
 		return 0, err
@@ -402,6 +413,27 @@ func (r *Replica) applyConfChange(b storage.Batch, st *applyState, e *raftpb.Ent
 		st.desc = newDesc
 	}
 	return id, nil
+}
+
+// errConfChangeRejected: applyConfChange rejected a conf change (see there).
+var errConfChangeRejected = errors.New("ranges: conf change rejected: not built from the current descriptor")
+
+// confChangeRejection says why a committed conf change must not apply
+// ("" if it applies): cur is the current descriptor (nil before the
+// replica knows one), next the one the change produces, outgoing raft's
+// outgoing voters (non-empty: a joint configuration). It depends only on
+// replicated state, so every replica decides alike.
+func confChangeRejection(cur, next *kvpb.RangeDescriptor, cc *raftpb.ConfChangeV2, outgoing quorum.MajorityConfig) string {
+	joint, leave := len(outgoing) > 0, cc.LeaveJoint()
+	switch {
+	case joint && !leave:
+		return "a configuration change inside a joint configuration"
+	case !joint && leave:
+		return "leaving a joint configuration outside one"
+	case cur != nil && next != nil && next.GetGeneration() != cur.GetGeneration()+1:
+		return fmt.Sprintf("built from generation %d, the descriptor is at %d", next.GetGeneration()-1, cur.GetGeneration())
+	}
+	return ""
 }
 
 // leaveJointDesc resolves joint states: incoming voters become voters,

@@ -13,17 +13,24 @@ import (
 	"github.com/tesseradb/tessera/ranges/rangepb"
 )
 
-// confChangeProposal is a queued ConfChangeV2.
+// confChangeProposal is a ConfChangeV2 proposed by this replica, which
+// carries (in its ConfChangeContext) the descriptor it produces. It can
+// apply only while the range's descriptor is still at baseGen, the
+// generation it was built from (applyConfChange rejects any other copy on
+// every replica), so it is safe to propose again: raft may lose a
+// proposal without telling us (a MsgProp forwarded to a leader that drops
+// it, an entry a deposed leader appended and its successor overwrote, a
+// conf change the leader turned into an empty entry because another one
+// was pending there), and at most one copy takes effect.
 type confChangeProposal struct {
-	cc   *raftpb.ConfChangeV2
-	done chan error
-}
-
-func (c *confChangeProposal) finish(err error) {
-	select {
-	case c.done <- err:
-	default:
-	}
+	cc      *raftpb.ConfChangeV2
+	baseGen uint64
+	// proposedAtTick and dropped (raft refused the last proposal: no
+	// leader) are guarded by raftMu.
+	proposedAtTick int
+	dropped        bool
+	// abandoned: its proposer stopped waiting (mu): not proposed again.
+	abandoned bool
 }
 
 // ChangeReplicas changes the replicas of a range, one step at a time
@@ -39,6 +46,10 @@ func (c *confChangeProposal) finish(err error) {
 // when the change starts. A removed replica is garbage-collected by its
 // store once it learns it is gone. The leaseholder's own replica cannot
 // be removed (move the lease first). Changes of one range are serialised.
+// Each step's conf change is proposed again until it applies (raft may
+// lose it; see confChangeProposal); a step fails with a retryable
+// UnavailableError when the descriptor moves on without it (another
+// change won) or ctx ends first.
 func (s *Store) ChangeReplicas(ctx context.Context, rangeID kvpb.RangeID, changes []*kvpb.ReplicaChange, expectedGeneration uint64) (*kvpb.RangeDescriptor, error) {
 	r, ok := s.GetReplica(rangeID)
 	if !ok {
@@ -112,13 +123,15 @@ func (r *Replica) addLearner(ctx context.Context, t *kvpb.ReplicaTarget) error {
 	nd.NextReplicaId++
 	nd.Generation++
 	cc := &raftpb.ConfChangeV2{Changes: []*raftpb.ConfChangeSingle{{Type: raftpb.ConfChangeAddLearnerNode.Enum(), NodeId: proto.Uint64(id)}}}
-	if err := r.proposeConfChange(ctx, cc, nd); err != nil {
+	c, err := r.proposeConfChange(cc, nd)
+	if err != nil {
 		return err
 	}
-	return r.waitDesc(ctx, func(d *kvpb.RangeDescriptor) bool {
+	added := func(d *kvpb.RangeDescriptor) bool {
 		x, ok := d.ReplicaByID(kvpb.ReplicaID(id))
 		return ok && x.GetStoreId() == t.GetStoreId()
-	})
+	}
+	return r.waitConf(ctx, c, added, added)
 }
 
 func (r *Replica) promoteLearner(ctx context.Context, t *kvpb.ReplicaTarget) error {
@@ -148,12 +161,16 @@ func (r *Replica) promoteLearner(ctx context.Context, t *kvpb.ReplicaTarget) err
 		Transition: raftpb.ConfChangeTransition_ConfChangeTransitionJointImplicit.Enum(),
 		Changes:    []*raftpb.ConfChangeSingle{{Type: raftpb.ConfChangeAddNode.Enum(), NodeId: proto.Uint64(uint64(id))}},
 	}
-	if err := r.proposeConfChange(ctx, cc, nd); err != nil {
+	c, err := r.proposeConfChange(cc, nd)
+	if err != nil {
 		return err
 	}
-	return r.waitDesc(ctx, func(d *kvpb.RangeDescriptor) bool {
+	return r.waitConf(ctx, c, func(d *kvpb.RangeDescriptor) bool {
 		x, ok := d.ReplicaByID(id)
 		return ok && x.GetType() == kvpb.ReplicaType_VOTER
+	}, func(d *kvpb.RangeDescriptor) bool {
+		x, ok := d.ReplicaByID(id)
+		return ok && (x.GetType() == kvpb.ReplicaType_VOTER_INCOMING || x.GetType() == kvpb.ReplicaType_VOTER)
 	})
 }
 
@@ -195,61 +212,85 @@ func (r *Replica) removeReplica(ctx context.Context, t *kvpb.ReplicaTarget) erro
 		}
 		cc.Transition = raftpb.ConfChangeTransition_ConfChangeTransitionJointImplicit.Enum()
 	}
-	if err := r.proposeConfChange(ctx, cc, nd); err != nil {
-		return err
-	}
-	return r.waitDesc(ctx, func(d *kvpb.RangeDescriptor) bool {
-		_, ok := d.ReplicaByID(id)
-		return !ok
-	})
-}
-
-// proposeConfChange queues cc, carrying the descriptor it produces.
-func (r *Replica) proposeConfChange(ctx context.Context, cc *raftpb.ConfChangeV2, nd *kvpb.RangeDescriptor) error {
-	cctx, err := proto.Marshal(&rangepb.ConfChangeContext{Id: r.store.newProposalID(), Desc: nd})
+	c, err := r.proposeConfChange(cc, nd)
 	if err != nil {
 		return err
 	}
+	return r.waitConf(ctx, c, func(d *kvpb.RangeDescriptor) bool {
+		_, ok := d.ReplicaByID(id)
+		return !ok
+	}, func(d *kvpb.RangeDescriptor) bool {
+		x, ok := d.ReplicaByID(id)
+		return !ok || x.GetType() == kvpb.ReplicaType_VOTER_OUTGOING
+	})
+}
+
+// proposeConfChange queues cc, carrying the descriptor nd it produces
+// (built from the descriptor at nd's generation - 1).
+func (r *Replica) proposeConfChange(cc *raftpb.ConfChangeV2, nd *kvpb.RangeDescriptor) (*confChangeProposal, error) {
+	cctx, err := proto.Marshal(&rangepb.ConfChangeContext{Id: r.store.newProposalID(), Desc: nd})
+	if err != nil {
+		return nil, err
+	}
 	cc.Context = cctx
-	c := &confChangeProposal{cc: cc, done: make(chan error, 1)}
+	c := &confChangeProposal{cc: cc, baseGen: nd.GetGeneration() - 1}
 	r.mu.Lock()
 	if r.mu.destroyed {
 		r.mu.Unlock()
-		return &kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)}
+		return nil, &kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)}
 	}
 	r.mu.confQueue = append(r.mu.confQueue, c)
-	r.mu.lastConf = c
 	r.mu.Unlock()
 	r.store.sched.enqueue(r.rangeID)
-	select {
-	case err := <-c.done:
-		return err
-	default:
-		return nil
+	return c, nil
+}
+
+// proposeConfLocked hands c to raft (raftMu held). A dropped proposal (no
+// leader) is proposed again once there is one.
+func (r *Replica) proposeConfLocked(c *confChangeProposal) {
+	c.proposedAtTick = r.raftMu.ticks
+	err := r.raftMu.rn.ProposeConfChange(c.cc)
+	c.dropped = err != nil
+	if err != nil {
+		r.store.log.Info("ranges: conf change dropped by raft; will propose it again", "range", r.rangeID, "err", err)
 	}
 }
 
-// confDropped reports (once) the error of the last queued conf change if
-// raft refused it (no leader at that moment: it will never apply).
-func (r *Replica) confDropped() error {
-	r.mu.RLock()
-	c := r.mu.lastConf
-	r.mu.RUnlock()
-	if c == nil {
+// confToReproposeLocked returns the pending conf change if it is due to be
+// proposed again (mu and raftMu held): an election timeout after its last
+// proposal, or, if raft dropped that, as soon as there is a leader. It
+// forgets it once the descriptor has moved on from the one it was built
+// from (it applied, or another change did and no copy can apply) or its
+// proposer stopped waiting.
+func (r *Replica) confToReproposeLocked(ticks, every int, haveLeader bool) *confChangeProposal {
+	c := r.mu.pendingConf
+	switch {
+	case c == nil:
 		return nil
-	}
-	select {
-	case err := <-c.done:
-		if err != nil {
-			return &kvpb.UnavailableError{RangeId: uint64(r.rangeID), Reason: fmt.Sprintf("replica change not accepted by raft: %v; retry", err)}
-		}
-	default:
+	case c.abandoned || r.mu.desc.GetGeneration() != c.baseGen:
+		r.mu.pendingConf = nil
+		return nil
+	case c.dropped && haveLeader, ticks%every == 0 && ticks-c.proposedAtTick >= every:
+		return c
 	}
 	return nil
 }
 
-// waitDesc waits until the descriptor satisfies cond.
-func (r *Replica) waitDesc(ctx context.Context, cond func(*kvpb.RangeDescriptor) bool) error {
+// waitConf waits until the descriptor satisfies done, the end state of c
+// (which may take more than c: a joint change ends with raft leaving the
+// joint configuration). It fails with a retryable UnavailableError as
+// soon as the descriptor has moved past c's base generation without c
+// taking effect (took false): another change won, and every copy of c is
+// rejected from then on.
+func (r *Replica) waitConf(ctx context.Context, c *confChangeProposal, done, took func(*kvpb.RangeDescriptor) bool) error {
+	defer func() {
+		r.mu.Lock()
+		c.abandoned = true
+		if r.mu.pendingConf == c {
+			r.mu.pendingConf = nil
+		}
+		r.mu.Unlock()
+	}()
 	poll := time.NewTicker(r.store.cfg.TickInterval)
 	defer poll.Stop()
 	for {
@@ -259,11 +300,12 @@ func (r *Replica) waitDesc(ctx context.Context, cond func(*kvpb.RangeDescriptor)
 		if destroyed {
 			return &kvpb.RangeNotFoundError{RangeId: uint64(r.rangeID), StoreId: uint64(r.store.cfg.StoreID)}
 		}
-		if cond(d) {
+		if done(d) {
 			return nil
 		}
-		if err := r.confDropped(); err != nil {
-			return err
+		if d.GetGeneration() > c.baseGen && !took(d) {
+			return &kvpb.UnavailableError{RangeId: uint64(r.rangeID), Reason: fmt.Sprintf(
+				"replica change built from generation %d superseded: the descriptor is at generation %d without it; retry", c.baseGen, d.GetGeneration())}
 		}
 		select {
 		case <-ch:

@@ -105,25 +105,25 @@ func (r *Replica) failAllProposals(err error) {
 	for _, p := range r.mu.proposals {
 		r.finishLocked(p, err)
 	}
-	for _, c := range r.mu.confQueue {
-		c.finish(err)
-	}
-	r.mu.confQueue = nil
+	// Conf change proposers watch the descriptor and see destroyed.
+	r.mu.confQueue, r.mu.pendingConf = nil, nil
 	r.notifyStateChangedLocked()
 }
 
 // onTickLocked runs periodic leader duties (raftMu held): reproposing
-// commands that have not applied after an election timeout, keeping the
-// lease with the leader, and truncating the log.
+// commands and the conf change that have not applied after an election
+// timeout, keeping the lease with the leader, and truncating the log.
 func (r *Replica) onTickLocked() {
 	ticks := r.raftMu.ticks
 	every := r.store.cfg.ElectionTicks
-	isLeader := r.raftMu.rn.BasicStatus().RaftState == raft.StateLeader
+	bs := r.raftMu.rn.BasicStatus()
+	isLeader := bs.RaftState == raft.StateLeader
 	now := r.store.cfg.Clock.Now()
 
 	var repropose []*proposal
 	var leaseProp *proposal
 	r.mu.Lock()
+	reconf := r.confToReproposeLocked(ticks, every, bs.Lead != 0)
 	if ticks%every == 0 {
 		for _, p := range r.mu.proposals {
 			if p.cmd.GetNewLease() == nil && p.cmd.GetProposerLeaseSequence() < r.mu.lease.GetSequence() {
@@ -171,6 +171,12 @@ func (r *Replica) onTickLocked() {
 	r.mu.Unlock()
 	for _, p := range repropose {
 		r.proposeLocked(p)
+	}
+	if reconf != nil {
+		r.store.counters.confChangesReproposed.Add(1)
+		r.store.log.Info("ranges: conf change not applied; proposing it again", "range", r.rangeID,
+			"generation", reconf.baseGen, "dropped", reconf.dropped)
+		r.proposeConfLocked(reconf)
 	}
 	if leaseProp != nil {
 		r.proposeLocked(leaseProp)

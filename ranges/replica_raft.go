@@ -77,6 +77,10 @@ func (r *Replica) stepAndReady(tick bool) (raft.Ready, bool) {
 	r.mu.toPropose = nil
 	confs := r.mu.confQueue
 	r.mu.confQueue = nil
+	if n := len(confs); n > 0 && !confs[n-1].abandoned {
+		// Proposed below, before onTickLocked looks at it.
+		r.mu.pendingConf = confs[n-1]
+	}
 	reports := r.mu.snapDone
 	r.mu.snapDone = nil
 	campaign := r.mu.campaign
@@ -120,9 +124,7 @@ func (r *Replica) stepAndReady(tick bool) (raft.Ready, bool) {
 		r.proposeLocked(p)
 	}
 	for _, c := range confs {
-		if err := rn.ProposeConfChange(c.cc); err != nil {
-			c.finish(err)
-		}
+		r.proposeConfLocked(c)
 	}
 	if tick {
 		r.onTickLocked()

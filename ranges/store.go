@@ -190,6 +190,12 @@ type storeCounters struct {
 	inlineCycles     atomic.Int64
 	snapshotsSent    atomic.Int64
 	snapshotsApplied atomic.Int64
+	// confChangesReproposed: conf changes proposed again because they
+	// had not applied after an election timeout, or raft had dropped them.
+	confChangesReproposed atomic.Int64
+	// confChangesRejected: committed conf changes not applied because
+	// they were not built from the current descriptor (a stale copy).
+	confChangesRejected atomic.Int64
 }
 
 // NewStore opens the store: it loads every replica whose descriptor is on
@@ -438,6 +444,13 @@ type Metrics struct {
 	RaftCyclesInline int64
 	SnapshotsSent    int64
 	SnapshotsApplied int64
+	// ConfChangesReproposed counts conf changes proposed again (not
+	// applied after an election timeout, or dropped by raft).
+	ConfChangesReproposed int64
+	// ConfChangesRejected counts committed conf changes this replica
+	// did not apply: built from a descriptor that is no longer current
+	// (a reproposed copy after another applied), as on every replica.
+	ConfChangesRejected int64
 }
 
 // Metrics counts replicas, valid leases held and Raft leaderships.
@@ -449,6 +462,8 @@ func (s *Store) Metrics() Metrics {
 		RaftCyclesInline:         s.counters.inlineCycles.Load(),
 		SnapshotsSent:            s.counters.snapshotsSent.Load(),
 		SnapshotsApplied:         s.counters.snapshotsApplied.Load(),
+		ConfChangesReproposed:    s.counters.confChangesReproposed.Load(),
+		ConfChangesRejected:      s.counters.confChangesRejected.Load(),
 	}
 	now := s.cfg.Clock.Now()
 	s.forEachReplica(func(r *Replica) {

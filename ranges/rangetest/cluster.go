@@ -14,6 +14,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/stretchr/testify/require"
+	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
@@ -150,6 +151,7 @@ type Cluster struct {
 		// (see crash).
 		crashing map[kvpb.NodeID]bool
 		drop     float64
+		filter   MessageFilter
 		addrs    map[kvpb.NodeID]string
 		// client routing: last node that answered, round-robin start.
 		cachedLH *Node
@@ -384,6 +386,19 @@ func (c *Cluster) Heal() { c.Partition() }
 func (c *Cluster) SetDropRate(f float64) {
 	c.mu.Lock()
 	c.mu.drop = f
+	c.mu.Unlock()
+}
+
+// MessageFilter decides whether a Raft message from one node to another
+// is delivered (true) or dropped (false); m is req's decoded message. It
+// runs on the sender's goroutine and must not block.
+type MessageFilter func(from, to kvpb.NodeID, req *kvpb.RaftMessageRequest, m *raftpb.Message) bool
+
+// SetMessageFilter installs f (nil: none) for every Raft message sent
+// between nodes, after partitions and the drop rate.
+func (c *Cluster) SetMessageFilter(f MessageFilter) {
+	c.mu.Lock()
+	c.mu.filter = f
 	c.mu.Unlock()
 }
 

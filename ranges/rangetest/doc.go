@@ -4,7 +4,8 @@
 // with fault injection. Nodes can be stopped and restarted on the same
 // directory, crashed (Config.CrashableFS: stores live on a crashable
 // in-memory filesystem and a crash keeps only what was synced),
-// partitioned, and have a fraction of their messages dropped.
+// partitioned, and have a fraction of their messages dropped, or chosen
+// Raft messages dropped or captured (SetMessageFilter).
 // The cluster's client routes batches to the leaseholder, following
 // NotLeaseholder hints, as the kv client does.
 //

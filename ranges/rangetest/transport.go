@@ -6,6 +6,9 @@ import (
 	"math/rand"
 	"sync"
 
+	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+
 	"github.com/tesseradb/tessera/kv/kvpb"
 	"github.com/tesseradb/tessera/ranges"
 )
@@ -41,9 +44,40 @@ func (f *faultTransport) allowed(to kvpb.NodeID) bool {
 }
 
 func (f *faultTransport) Send(to kvpb.NodeID, b *kvpb.RaftMessageBatch) {
-	if f.allowed(to) {
-		f.inner.Send(to, b)
+	if !f.allowed(to) {
+		return
 	}
+	f.c.mu.Lock()
+	filter := f.c.mu.filter
+	f.c.mu.Unlock()
+	if filter != nil {
+		if b = filterBatch(b, f.from, to, filter); b == nil {
+			return
+		}
+	}
+	f.inner.Send(to, b)
+}
+
+// filterBatch returns b without the requests filter refuses (nil when none
+// is left). A request whose message does not decode is kept.
+func filterBatch(b *kvpb.RaftMessageBatch, from, to kvpb.NodeID, filter MessageFilter) *kvpb.RaftMessageBatch {
+	var keep []*kvpb.RaftMessageRequest
+	for _, req := range b.GetRequests() {
+		m := &raftpb.Message{}
+		if err := proto.Unmarshal(req.GetMessage(), m); err == nil && !filter(from, to, req, m) {
+			continue
+		}
+		keep = append(keep, req)
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	if len(keep) == len(b.GetRequests()) {
+		return b
+	}
+	out := proto.Clone(b).(*kvpb.RaftMessageBatch)
+	out.Requests = keep
+	return out
 }
 
 func (f *faultTransport) OpenSnapshot(ctx context.Context, to kvpb.NodeID) (ranges.SnapshotStream, error) {
