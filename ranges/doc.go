@@ -23,7 +23,7 @@
 //	(*Store).RunGC(ctx), (*Replica).GCThreshold()         one MVCC GC pass now; a range's GC threshold
 //	NewInternalServer(store)                              kvpb.RegisterInternalServer(grpcServer, …)
 //	NewGRPCTransport(GRPCTransportConfig{NodeID, Resolver})
-//	GRPCServerOptions()                                   for the server the transport dials (non-zeroing buffer pool, static flow-control windows)
+//	GRPCServerOptions()                                   for the server the transport dials (non-zeroing buffer pool, static flow-control windows, 256 KiB socket buffers)
 //	NewMemNetwork(seed).Transport(nodeID), Register(nodeID, store)   tests
 //
 // Send returns kvpb detail errors (they implement error; kvpb.NewError
@@ -155,9 +155,14 @@
 // HardState and truncated state are served by ranges/raftstorage.
 // Snapshots (replica_snapshot.go) carry the replicated range-local keys,
 // the user data and its lock table from one engine snapshot, in chunks
-// (each chunk's keys and values copied into one buffer);
-// the receiver streams them into sstables (one per span it clears;
-// written and synced as the data arrives, off the Raft loop), lets raft
+// of length-prefixed key/value pairs with a CRC-32C (snapshot_data.go; a
+// bad checksum, an overrunning pair or a stream without its final chunk
+// is refused as InvalidRequestError and changes nothing). The raft and
+// snapshot connections use their own gRPC codec (snapshot_codec.go:
+// non-zeroing buffers; a received chunk's data aliases the transport's
+// buffer until the next Recv). The receiver streams them into sstables
+// (one per span it clears; written with O_DIRECT and synced as the data
+// arrives, off the Raft loop), lets raft
 // accept the MsgSnap, and then ingests them together with a small table
 // holding the raft state (log reset, HardState, replica ID) in one atomic
 // ingestion that also excises the user data span (old data there goes by

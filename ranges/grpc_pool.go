@@ -77,14 +77,25 @@ const (
 	ConnWindowBytes   = 16 << 20
 )
 
+// TransportIOBufferBytes is the size of the socket read and write
+// buffers of the raft and snapshot connections (gRPC's default is 32
+// KiB): a snapshot chunk is read and written in a few system calls
+// instead of one per 16 KiB frame or two. gRPC flushes its write buffer
+// whenever it has nothing more queued, so small raft messages do not wait
+// for it to fill.
+const TransportIOBufferBytes = 256 << 10
+
 // GRPCServerOptions are the options a gRPC server carrying this
 // transport's traffic (raft messages, snapshots) should use.
 func GRPCServerOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{experimental.BufferPool(sharedBufferPool),
-		grpc.StaticStreamWindowSize(StreamWindowBytes), grpc.StaticConnWindowSize(ConnWindowBytes)}
+		grpc.StaticStreamWindowSize(StreamWindowBytes), grpc.StaticConnWindowSize(ConnWindowBytes),
+		grpc.WriteBufferSize(TransportIOBufferBytes), grpc.ReadBufferSize(TransportIOBufferBytes)}
 }
 
 func grpcDialOptions() []grpc.DialOption {
 	return []grpc.DialOption{experimental.WithBufferPool(sharedBufferPool),
-		grpc.WithStaticStreamWindowSize(StreamWindowBytes), grpc.WithStaticConnWindowSize(ConnWindowBytes)}
+		grpc.WithStaticStreamWindowSize(StreamWindowBytes), grpc.WithStaticConnWindowSize(ConnWindowBytes),
+		grpc.WithWriteBufferSize(TransportIOBufferBytes), grpc.WithReadBufferSize(TransportIOBufferBytes),
+		grpc.WithDefaultCallOptions(grpc.CallContentSubtype(transportCodecName))}
 }

@@ -58,7 +58,13 @@ func (s *InternalServer) RaftMessages(stream grpc.BidiStreamingServer[kvpb.RaftM
 
 // RaftSnapshot implements kvpb.InternalServer.
 func (s *InternalServer) RaftSnapshot(stream grpc.ClientStreamingServer[kvpb.SnapshotChunk, kvpb.SnapshotResponse]) error {
-	resp, err := s.store.HandleSnapshot(stream.Context(), stream)
+	var recv SnapshotReceiver = stream
+	if usesTransportCodec(stream.Context()) {
+		fr := &frameReceiver{s: stream}
+		defer fr.release()
+		recv = fr
+	}
+	resp, err := s.store.HandleSnapshot(stream.Context(), recv)
 	if err != nil {
 		resp = &kvpb.SnapshotResponse{Status: kvpb.SnapshotResponse_ERROR, Message: err.Error(), Error: kvpb.NewError(err)}
 	}

@@ -226,20 +226,15 @@ func (r *Replica) sendSnapshot(ctx context.Context, m *raftpb.Message, from, to 
 		if err := stream.Send(&kvpb.SnapshotChunk{Header: header}); err != nil {
 			return err
 		}
-		// A chunk's keys and values are copied into one buffer, reused for
-		// every chunk (Send does not keep it): no allocation per key.
+		// A chunk's pairs are appended to one buffer, reused for every
+		// chunk (Send does not keep it): no allocation per key.
 		limit := s.cfg.SnapshotChunkBytes
-		buf := make([]byte, 0, limit+limit/8)
-		var kvs []kvpb.SnapshotKV
-		chunk := &kvpb.SnapshotChunk{}
+		chunk := &kvpb.SnapshotChunk{Data: make([]byte, 0, limit+limit/8)}
 		flush := func(final bool) error {
-			chunk.Kvs = chunk.Kvs[:0]
-			for i := range kvs {
-				chunk.Kvs = append(chunk.Kvs, &kvs[i])
-			}
 			chunk.Final = final
+			chunk.DataCrc = snapshotDataCRC(chunk.Data)
 			err := stream.Send(chunk)
-			buf, kvs = buf[:0], kvs[:0]
+			chunk.Data = chunk.Data[:0]
 			return err
 		}
 		for _, it := range iters {
@@ -248,21 +243,8 @@ func (r *Replica) sendSnapshot(ctx context.Context, m *raftpb.Message, from, to 
 				if err != nil {
 					return err
 				}
-				k := it.EngineKey()
-				if len(buf)+len(k)+len(v) > cap(buf) {
-					if len(kvs) > 0 {
-						if err := flush(false); err != nil {
-							return err
-						}
-					}
-					if len(k)+len(v) > cap(buf) {
-						buf = make([]byte, 0, len(k)+len(v))
-					}
-				}
-				n := len(buf)
-				buf = append(append(buf, k...), v...)
-				kvs = append(kvs, kvpb.SnapshotKV{Key: buf[n : n+len(k) : n+len(k)], Value: buf[n+len(k) : len(buf) : len(buf)]})
-				if len(buf) >= limit {
+				chunk.Data = appendSnapshotPair(chunk.Data, it.EngineKey(), v)
+				if len(chunk.Data) >= limit {
 					if err := flush(false); err != nil {
 						return err
 					}
@@ -411,18 +393,25 @@ func (s *Store) HandleSnapshot(ctx context.Context, stream SnapshotReceiver) (*k
 	chunk := first
 	var staged int64
 	for {
-		for _, kv := range chunk.GetKvs() {
-			staged += int64(len(kv.GetKey()) + len(kv.GetValue()))
+		err := snapshotPairs(chunk.GetData(), chunk.GetDataCrc(), func(k, v []byte) error {
+			staged += int64(len(k) + len(v))
 			if staged > s.cfg.MaxSnapshotBytes {
-				return nil, &kvpb.InvalidRequestError{Reason: fmt.Sprintf("snapshot larger than %d bytes", s.cfg.MaxSnapshotBytes)}
+				return &kvpb.InvalidRequestError{Reason: fmt.Sprintf("snapshot larger than %d bytes", s.cfg.MaxSnapshotBytes)}
 			}
-			uk, _, err := storage.DecodeEngineKey(kv.GetKey())
+			uk, _, err := storage.DecodeEngineKey(k)
 			if err != nil || !inSpans(allowed, uk) {
-				return nil, &kvpb.InvalidRequestError{Reason: fmt.Sprintf("snapshot key %q outside the range", kv.GetKey())}
+				return &kvpb.InvalidRequestError{Reason: fmt.Sprintf("snapshot key %q outside the range", k)}
 			}
-			if err := st.put(uk, kv.GetKey(), kv.GetValue()); err != nil {
-				return nil, &kvpb.InvalidRequestError{Reason: err.Error()}
+			if err := st.put(uk, k, v); err != nil {
+				return &kvpb.InvalidRequestError{Reason: err.Error()}
 			}
+			return nil
+		})
+		if errors.Is(err, errSnapshotData) {
+			return nil, &kvpb.InvalidRequestError{Reason: err.Error()}
+		}
+		if err != nil {
+			return nil, err
 		}
 		if chunk.GetFinal() {
 			break

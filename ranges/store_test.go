@@ -2,8 +2,10 @@ package ranges_test
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"sync"
 	"testing"
@@ -152,6 +154,7 @@ func TestSnapshotBadInput(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s := c.Nodes[0].Store()
+	require.NoError(t, c.Put(ctx, "before", "snapshots"))
 	var inv *kvpb.InvalidRequestError
 	_, err := s.HandleSnapshot(ctx, &chunkList{chunks: []*kvpb.SnapshotChunk{{}}})
 	require.True(t, errors.As(err, &inv), "%v", err)
@@ -165,15 +168,44 @@ func TestSnapshotBadInput(t *testing.T) {
 	header := &kvpb.SnapshotHeader{RangeId: 7, ToReplica: to, Desc: desc, RaftMessage: mb}
 	outside := storage.EncodeMVCCKey(nil, []byte("zzz"), hlc.Timestamp{WallTime: 1})
 	_, err = s.HandleSnapshot(ctx, &chunkList{chunks: []*kvpb.SnapshotChunk{
-		{Header: header}, {Kvs: []*kvpb.SnapshotKV{{Key: outside, Value: []byte{1, 'x'}}}, Final: true}}})
+		{Header: header}, snapshotChunk(true, outside, []byte{1, 'x'})}})
 	require.True(t, errors.As(err, &inv), "a key outside the range: %v", err)
 	_, err = s.HandleSnapshot(ctx, &chunkList{chunks: []*kvpb.SnapshotChunk{{Header: header}}})
 	require.True(t, errors.As(err, &inv), "a stream without its final chunk: %v", err)
 	_, err = s.HandleSnapshot(ctx, &chunkList{chunks: []*kvpb.SnapshotChunk{
-		{Header: header, Kvs: []*kvpb.SnapshotKV{{Key: []byte("garbage"), Value: nil}}, Final: true}}})
+		{Header: header}, snapshotChunk(true, []byte("garbage"), nil)}})
 	require.True(t, errors.As(err, &inv), "an undecodable key: %v", err)
+	inside := storage.EncodeMVCCKey(nil, []byte("a1"), hlc.Timestamp{WallTime: 1})
+	good := snapshotChunk(true, inside, []byte{1, 'x'})
+	flipped := proto.Clone(good).(*kvpb.SnapshotChunk)
+	flipped.Data[len(flipped.Data)-1] ^= 1
+	_, err = s.HandleSnapshot(ctx, &chunkList{chunks: []*kvpb.SnapshotChunk{{Header: header}, flipped}})
+	require.True(t, errors.As(err, &inv), "a corrupted chunk: %v", err)
+	require.Contains(t, err.Error(), "checksum")
+	cut := proto.Clone(good).(*kvpb.SnapshotChunk)
+	cut.Data = cut.Data[:len(cut.Data)-1]
+	cut.DataCrc = crc32.Checksum(cut.Data, crc32.MakeTable(crc32.Castagnoli))
+	_, err = s.HandleSnapshot(ctx, &chunkList{chunks: []*kvpb.SnapshotChunk{{Header: header}, cut}})
+	require.True(t, errors.As(err, &inv), "a truncated pair: %v", err)
+	require.Contains(t, err.Error(), "overruns the chunk")
+	_, err = s.HandleSnapshot(ctx, &chunkList{chunks: []*kvpb.SnapshotChunk{{Header: header}, snapshotChunk(false, inside, []byte{1, 'x'})}})
+	require.True(t, errors.As(err, &inv), "a stream cut after a data chunk: %v", err)
 	// The existing range is untouched.
+	v, found, err := c.Get(ctx, "before")
+	require.NoError(t, err)
+	require.True(t, found && v == "snapshots", "%q %v", v, found)
 	require.NoError(t, c.Put(ctx, "still", "works"))
+}
+
+// snapshotChunk encodes pairs (key, value, key, value, ...) as one chunk.
+func snapshotChunk(final bool, pairs ...[]byte) *kvpb.SnapshotChunk {
+	var data []byte
+	for i := 0; i+1 < len(pairs); i += 2 {
+		data = binary.AppendUvarint(data, uint64(len(pairs[i])))
+		data = binary.AppendUvarint(data, uint64(len(pairs[i+1])))
+		data = append(append(data, pairs[i]...), pairs[i+1]...)
+	}
+	return &kvpb.SnapshotChunk{Data: data, DataCrc: crc32.Checksum(data, crc32.MakeTable(crc32.Castagnoli)), Final: final}
 }
 
 func raftMsg(t *testing.T, m *raftpb.Message) []byte {

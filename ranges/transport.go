@@ -39,6 +39,9 @@ type SnapshotStream interface {
 
 // SnapshotReceiver is the receiving side of one snapshot.
 type SnapshotReceiver interface {
+	// Recv returns the next chunk. The chunk's data may alias a buffer
+	// of the transport that the next Recv reuses: the caller must be done
+	// with it (or copy what it keeps) before calling Recv again.
 	Recv() (*kvpb.SnapshotChunk, error)
 }
 

@@ -70,9 +70,18 @@ func leaseTargetBehind(err error) bool {
 }
 
 // adminRetry runs f until it succeeds, fails with a non-retryable error
-// or ctx ends.
+// or ctx ends. It gives up adminDeadlineMargin before the caller's
+// deadline, so that the caller receives what the command was waiting on
+// (the last error, e.g. "moving raft leadership off a replica being
+// removed") instead of its own bare DeadlineExceeded: a placement step
+// that hung its 60 s used to leave no trace of where.
 func adminRetry[T any](ctx context.Context, what string, f func(ctx context.Context) (T, error)) (T, error) {
 	var zero T
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) > 2*adminDeadlineMargin {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl.Add(-adminDeadlineMargin))
+		defer cancel()
+	}
 	if isForwarded(ctx) {
 		// One attempt: the forwarding node re-resolves the leaseholder and
 		// retries (retrying here could spin on a lease that moved away).
@@ -114,6 +123,10 @@ func adminRetry[T any](ctx context.Context, what string, f func(ctx context.Cont
 	}
 	return zero, adminStatus(what, last)
 }
+
+// adminDeadlineMargin is how long before the caller's deadline
+// adminRetry stops (a forwarded call stops another margin earlier).
+const adminDeadlineMargin = time.Second
 
 // adminStatus maps an admin command error to a gRPC status: bad input is
 // InvalidArgument, an unknown range NotFound, a lease transfer refused

@@ -69,7 +69,7 @@ func (x SnapshotResponse_Status) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use SnapshotResponse_Status.Descriptor instead.
 func (SnapshotResponse_Status) EnumDescriptor() ([]byte, []int) {
-	return file_kv_kvpb_raft_proto_rawDescGZIP(), []int{6, 0}
+	return file_kv_kvpb_raft_proto_rawDescGZIP(), []int{5, 0}
 }
 
 // RaftMessageRequest carries one raftpb.Message of one range.
@@ -408,73 +408,25 @@ func (x *SnapshotHeader) GetFromNodeId() uint64 {
 	return 0
 }
 
-// SnapshotKV is one engine key (storage.EngineIterator form) and value.
-type SnapshotKV struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Key           []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
-	Value         []byte                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *SnapshotKV) Reset() {
-	*x = SnapshotKV{}
-	mi := &file_kv_kvpb_raft_proto_msgTypes[4]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *SnapshotKV) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*SnapshotKV) ProtoMessage() {}
-
-func (x *SnapshotKV) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_raft_proto_msgTypes[4]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use SnapshotKV.ProtoReflect.Descriptor instead.
-func (*SnapshotKV) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_raft_proto_rawDescGZIP(), []int{4}
-}
-
-func (x *SnapshotKV) GetKey() []byte {
-	if x != nil {
-		return x.Key
-	}
-	return nil
-}
-
-func (x *SnapshotKV) GetValue() []byte {
-	if x != nil {
-		return x.Value
-	}
-	return nil
-}
-
 // SnapshotChunk is one message of a RaftSnapshot stream: the header first,
 // then data chunks, the last one with final set.
 type SnapshotChunk struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Header        *SnapshotHeader        `protobuf:"bytes,1,opt,name=header,proto3" json:"header,omitempty"`
-	Kvs           []*SnapshotKV          `protobuf:"bytes,2,rep,name=kvs,proto3" json:"kvs,omitempty"`
-	Final         bool                   `protobuf:"varint,3,opt,name=final,proto3" json:"final,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Header *SnapshotHeader        `protobuf:"bytes,1,opt,name=header,proto3" json:"header,omitempty"`
+	Final  bool                   `protobuf:"varint,3,opt,name=final,proto3" json:"final,omitempty"`
+	// data is a run of engine keys (storage.EngineIterator form) and their
+	// values, in stream order, each pair encoded as uvarint(len(key))
+	// uvarint(len(value)) key value (ranges/snapshot_data.go).
+	Data []byte `protobuf:"bytes,4,opt,name=data,proto3" json:"data,omitempty"`
+	// data_crc is the CRC-32C (Castagnoli) of data; 0 when data is empty.
+	DataCrc       uint32 `protobuf:"fixed32,5,opt,name=data_crc,json=dataCrc,proto3" json:"data_crc,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SnapshotChunk) Reset() {
 	*x = SnapshotChunk{}
-	mi := &file_kv_kvpb_raft_proto_msgTypes[5]
+	mi := &file_kv_kvpb_raft_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -486,7 +438,7 @@ func (x *SnapshotChunk) String() string {
 func (*SnapshotChunk) ProtoMessage() {}
 
 func (x *SnapshotChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_raft_proto_msgTypes[5]
+	mi := &file_kv_kvpb_raft_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -499,7 +451,7 @@ func (x *SnapshotChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SnapshotChunk.ProtoReflect.Descriptor instead.
 func (*SnapshotChunk) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_raft_proto_rawDescGZIP(), []int{5}
+	return file_kv_kvpb_raft_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *SnapshotChunk) GetHeader() *SnapshotHeader {
@@ -509,18 +461,25 @@ func (x *SnapshotChunk) GetHeader() *SnapshotHeader {
 	return nil
 }
 
-func (x *SnapshotChunk) GetKvs() []*SnapshotKV {
-	if x != nil {
-		return x.Kvs
-	}
-	return nil
-}
-
 func (x *SnapshotChunk) GetFinal() bool {
 	if x != nil {
 		return x.Final
 	}
 	return false
+}
+
+func (x *SnapshotChunk) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *SnapshotChunk) GetDataCrc() uint32 {
+	if x != nil {
+		return x.DataCrc
+	}
+	return 0
 }
 
 type SnapshotResponse struct {
@@ -534,7 +493,7 @@ type SnapshotResponse struct {
 
 func (x *SnapshotResponse) Reset() {
 	*x = SnapshotResponse{}
-	mi := &file_kv_kvpb_raft_proto_msgTypes[6]
+	mi := &file_kv_kvpb_raft_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -546,7 +505,7 @@ func (x *SnapshotResponse) String() string {
 func (*SnapshotResponse) ProtoMessage() {}
 
 func (x *SnapshotResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kv_kvpb_raft_proto_msgTypes[6]
+	mi := &file_kv_kvpb_raft_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -559,7 +518,7 @@ func (x *SnapshotResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SnapshotResponse.ProtoReflect.Descriptor instead.
 func (*SnapshotResponse) Descriptor() ([]byte, []int) {
-	return file_kv_kvpb_raft_proto_rawDescGZIP(), []int{6}
+	return file_kv_kvpb_raft_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *SnapshotResponse) GetStatus() SnapshotResponse_Status {
@@ -623,15 +582,12 @@ const file_kv_kvpb_raft_proto_rawDesc = "" +
 	"\rraft_snapshot\x18\x05 \x01(\fR\fraftSnapshot\x12!\n" +
 	"\fraft_message\x18\x06 \x01(\fR\vraftMessage\x12 \n" +
 	"\ffrom_node_id\x18\a \x01(\x04R\n" +
-	"fromNodeId\"4\n" +
-	"\n" +
-	"SnapshotKV\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\fR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\fR\x05value\"\x8d\x01\n" +
+	"fromNodeId\"\x93\x01\n" +
 	"\rSnapshotChunk\x127\n" +
-	"\x06header\x18\x01 \x01(\v2\x1f.tessera.kv.kvpb.SnapshotHeaderR\x06header\x12-\n" +
-	"\x03kvs\x18\x02 \x03(\v2\x1b.tessera.kv.kvpb.SnapshotKVR\x03kvs\x12\x14\n" +
-	"\x05final\x18\x03 \x01(\bR\x05final\"\xcc\x01\n" +
+	"\x06header\x18\x01 \x01(\v2\x1f.tessera.kv.kvpb.SnapshotHeaderR\x06header\x12\x14\n" +
+	"\x05final\x18\x03 \x01(\bR\x05final\x12\x12\n" +
+	"\x04data\x18\x04 \x01(\fR\x04data\x12\x19\n" +
+	"\bdata_crc\x18\x05 \x01(\aR\adataCrcJ\x04\b\x02\x10\x03\"\xcc\x01\n" +
 	"\x10SnapshotResponse\x12@\n" +
 	"\x06status\x18\x01 \x01(\x0e2(.tessera.kv.kvpb.SnapshotResponse.StatusR\x06status\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12,\n" +
@@ -654,41 +610,39 @@ func file_kv_kvpb_raft_proto_rawDescGZIP() []byte {
 }
 
 var file_kv_kvpb_raft_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_kv_kvpb_raft_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_kv_kvpb_raft_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_kv_kvpb_raft_proto_goTypes = []any{
 	(SnapshotResponse_Status)(0), // 0: tessera.kv.kvpb.SnapshotResponse.Status
 	(*RaftMessageRequest)(nil),   // 1: tessera.kv.kvpb.RaftMessageRequest
 	(*RaftMessageBatch)(nil),     // 2: tessera.kv.kvpb.RaftMessageBatch
 	(*RaftMessageResponse)(nil),  // 3: tessera.kv.kvpb.RaftMessageResponse
 	(*SnapshotHeader)(nil),       // 4: tessera.kv.kvpb.SnapshotHeader
-	(*SnapshotKV)(nil),           // 5: tessera.kv.kvpb.SnapshotKV
-	(*SnapshotChunk)(nil),        // 6: tessera.kv.kvpb.SnapshotChunk
-	(*SnapshotResponse)(nil),     // 7: tessera.kv.kvpb.SnapshotResponse
-	(*ReplicaDescriptor)(nil),    // 8: tessera.kv.kvpb.ReplicaDescriptor
-	(*Timestamp)(nil),            // 9: tessera.kv.kvpb.Timestamp
-	(*Error)(nil),                // 10: tessera.kv.kvpb.Error
-	(*RangeDescriptor)(nil),      // 11: tessera.kv.kvpb.RangeDescriptor
+	(*SnapshotChunk)(nil),        // 5: tessera.kv.kvpb.SnapshotChunk
+	(*SnapshotResponse)(nil),     // 6: tessera.kv.kvpb.SnapshotResponse
+	(*ReplicaDescriptor)(nil),    // 7: tessera.kv.kvpb.ReplicaDescriptor
+	(*Timestamp)(nil),            // 8: tessera.kv.kvpb.Timestamp
+	(*Error)(nil),                // 9: tessera.kv.kvpb.Error
+	(*RangeDescriptor)(nil),      // 10: tessera.kv.kvpb.RangeDescriptor
 }
 var file_kv_kvpb_raft_proto_depIdxs = []int32{
-	8,  // 0: tessera.kv.kvpb.RaftMessageRequest.from_replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
-	8,  // 1: tessera.kv.kvpb.RaftMessageRequest.to_replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	7,  // 0: tessera.kv.kvpb.RaftMessageRequest.from_replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	7,  // 1: tessera.kv.kvpb.RaftMessageRequest.to_replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
 	1,  // 2: tessera.kv.kvpb.RaftMessageBatch.requests:type_name -> tessera.kv.kvpb.RaftMessageRequest
-	9,  // 3: tessera.kv.kvpb.RaftMessageBatch.now:type_name -> tessera.kv.kvpb.Timestamp
-	8,  // 4: tessera.kv.kvpb.RaftMessageResponse.from_replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
-	8,  // 5: tessera.kv.kvpb.RaftMessageResponse.to_replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
-	10, // 6: tessera.kv.kvpb.RaftMessageResponse.error:type_name -> tessera.kv.kvpb.Error
-	8,  // 7: tessera.kv.kvpb.SnapshotHeader.from_replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
-	8,  // 8: tessera.kv.kvpb.SnapshotHeader.to_replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
-	11, // 9: tessera.kv.kvpb.SnapshotHeader.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
+	8,  // 3: tessera.kv.kvpb.RaftMessageBatch.now:type_name -> tessera.kv.kvpb.Timestamp
+	7,  // 4: tessera.kv.kvpb.RaftMessageResponse.from_replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	7,  // 5: tessera.kv.kvpb.RaftMessageResponse.to_replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	9,  // 6: tessera.kv.kvpb.RaftMessageResponse.error:type_name -> tessera.kv.kvpb.Error
+	7,  // 7: tessera.kv.kvpb.SnapshotHeader.from_replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	7,  // 8: tessera.kv.kvpb.SnapshotHeader.to_replica:type_name -> tessera.kv.kvpb.ReplicaDescriptor
+	10, // 9: tessera.kv.kvpb.SnapshotHeader.desc:type_name -> tessera.kv.kvpb.RangeDescriptor
 	4,  // 10: tessera.kv.kvpb.SnapshotChunk.header:type_name -> tessera.kv.kvpb.SnapshotHeader
-	5,  // 11: tessera.kv.kvpb.SnapshotChunk.kvs:type_name -> tessera.kv.kvpb.SnapshotKV
-	0,  // 12: tessera.kv.kvpb.SnapshotResponse.status:type_name -> tessera.kv.kvpb.SnapshotResponse.Status
-	10, // 13: tessera.kv.kvpb.SnapshotResponse.error:type_name -> tessera.kv.kvpb.Error
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	0,  // 11: tessera.kv.kvpb.SnapshotResponse.status:type_name -> tessera.kv.kvpb.SnapshotResponse.Status
+	9,  // 12: tessera.kv.kvpb.SnapshotResponse.error:type_name -> tessera.kv.kvpb.Error
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_kv_kvpb_raft_proto_init() }
@@ -704,7 +658,7 @@ func file_kv_kvpb_raft_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kv_kvpb_raft_proto_rawDesc), len(file_kv_kvpb_raft_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   7,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -18,8 +18,10 @@
 //	          DataBytes; RemoveSST(eng, path). Tables live in <dir>/auxiliary/sst until
 //	          ingested (Open clears that directory); an ingestion of several tables is
 //	          atomic and durable, and a table's ClearRange does not delete its own points.
-//	          Tables are uncompressed with 32 KiB blocks and written back every MiB
-//	          as they grow (the LSM recompresses them when it compacts).
+//	          Tables are uncompressed with 32 KiB blocks (the LSM recompresses them
+//	          when it compacts), written with O_DIRECT in 1 MiB writes on a real
+//	          Linux filesystem (sst_direct_linux.go), else through the vfs.FS and
+//	          written back every MiB as they grow.
 //	Reader:   GetRaw, NewRawIterator (RawIterator: SeekGE/SeekLT/First/Last/Next/Prev/
 //	          Valid/Key/Value/Error/Close)
 //	Writer:   PutRaw, DeleteRaw, ClearRange

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/objstorage"
 	"github.com/cockroachdb/pebble/v2/objstorage/objstorageprovider"
 	"github.com/cockroachdb/pebble/v2/sstable"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -47,10 +48,6 @@ func (e *pebbleEngine) NewSSTWriter(prefix string) (*SSTWriter, error) {
 		return nil, fmt.Errorf("storage: sst dir: %w", err)
 	}
 	path := e.fs.PathJoin(dir, fmt.Sprintf("%s-%d.sst", prefix, sstSeq.Add(1)))
-	f, err := e.fs.Create(path, "")
-	if err != nil {
-		return nil, fmt.Errorf("storage: create sst: %w", err)
-	}
 	// Snapshot tables are written once and compacted later by the LSM
 	// under its own options: no compression (it cost more CPU than the
 	// disk write it saves) and 32 KiB blocks (fewer index entries and
@@ -61,10 +58,29 @@ func (e *pebbleEngine) NewSSTWriter(prefix string) (*SSTWriter, error) {
 		Compression: sstable.NoCompression,
 		BlockSize:   sstBlockSize,
 	}
-	// Start writing back every MiB as it is written, so that Finish's
-	// sync waits for the last MiB, not for the whole table.
+	out, err := e.newSSTWritable(path)
+	if err != nil {
+		return nil, err
+	}
+	return &SSTWriter{w: sstable.NewWriter(out, opts), path: path, eng: e}, nil
+}
+
+// newSSTWritable creates the file of a new table: written with O_DIRECT
+// on a real filesystem that has it (sst_direct_linux.go), else through
+// the engine's vfs.FS, written back every MiB as it is written so that
+// Finish's sync waits for the last MiB, not for the whole table.
+func (e *pebbleEngine) newSSTWritable(path string) (objstorage.Writable, error) {
+	if e.fs == vfs.Default {
+		if w, err := openDirectWritable(path); err == nil {
+			return w, nil
+		}
+	}
+	f, err := e.fs.Create(path, "")
+	if err != nil {
+		return nil, fmt.Errorf("storage: create sst: %w", err)
+	}
 	f = vfs.NewSyncingFile(f, vfs.SyncingFileOptions{BytesPerSync: 1 << 20})
-	return &SSTWriter{w: sstable.NewWriter(objstorageprovider.NewFileWritable(f), opts), path: path, eng: e}, nil
+	return objstorageprovider.NewFileWritable(f), nil
 }
 
 func (w *SSTWriter) pebbleWriter() (pebbleWriter, error) {
