@@ -178,9 +178,10 @@ type Index struct {
 }
 
 // Partial reports whether only some rows have entries (CREATE INDEX ...
-// WHERE): such an index is never read by the planner, ON CONFLICT
-// inference or foreign keys, which need every row (PublicIndexes leaves
-// it out).
+// WHERE). PublicIndexes leaves such an index out: foreign keys and plain
+// ON CONFLICT inference need every row; the planner reads one only for a
+// filter that implies its predicate, and ON CONFLICT (cols) WHERE pred
+// infers one whose predicate pred implies (sql/plan).
 func (ix *Index) Partial() bool { return ix.Where != 0 }
 
 // IndexState is a secondary index's state in an online schema change.

@@ -379,11 +379,9 @@ func parseOnConflict(sql string, toks []pgdialect.Token, i, b int, st *Statement
 			return nil, bad(j)
 		}
 		if toks[j].Is("where") {
-			// an index predicate selects among partial unique indexes;
-			// every unique index here is total, and PostgreSQL lets a
-			// total one satisfy any predicate: the predicate changes
-			// nothing
-			depth := 0
+			// the index predicate: which partial unique indexes may
+			// serve as the arbiter
+			w, depth := j, 0
 			for j++; j < b && !(depth == 0 && toks[j].Is("do")); j++ {
 				if toks[j].IsP("(") || toks[j].IsP("[") {
 					depth++
@@ -391,6 +389,15 @@ func parseOnConflict(sql string, toks []pgdialect.Token, i, b int, st *Statement
 					depth--
 				}
 			}
+			f, err := parseFragment(sql, toks, w, j, "DELETE FROM excluded", st, false)
+			if err != nil {
+				return nil, err
+			}
+			del, ok := f.(*ast.DeleteStmt)
+			if !ok || del.Where == nil || del.Order != nil || del.Limit != nil {
+				return nil, bad(w)
+			}
+			oc.IndexWhere = del.Where
 		}
 	case toks[j].Is("on") && toks[j+1].Is("constraint"):
 		if toks[j+2].Kind != pgdialect.Ident && toks[j+2].Kind != pgdialect.QIdent {

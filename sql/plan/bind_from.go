@@ -428,7 +428,7 @@ func (b *Binder) bindTableName(tn *ast.TableName, alias string) (Node, []Col, er
 		}
 		return node, cols, nil
 	case catalog.KindTable:
-		s := &Scan{Table: d, Codec: catalog.NewRowCodec(d)}
+		s := &Scan{Table: d, Codec: catalog.NewRowCodec(d), Partial: b.bindPartialIndexes(d)}
 		for i, c := range d.Columns {
 			s.Cols = append(s.Cols, Col{Name: c.Name, T: c.Type, Table: alias, Hidden: c.Hidden, TableOID: uint32(d.ID), Attr: int16(i + 1)})
 			if c.Hidden && c.Generated != "" {

@@ -59,6 +59,10 @@ type Scan struct {
 	// Needed (parallel to Table.Columns; nil = all) marks the columns the
 	// plan above reads: the scan may leave the others NULL.
 	Needed []bool
+	// Partial are the table's public partial indexes with their bound
+	// predicates (chooseIndex reads one when the filter implies its
+	// predicate).
+	Partial []PartialIndex
 }
 
 // Values produces literal rows.
