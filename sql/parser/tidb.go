@@ -228,6 +228,20 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 			break
 		}
 	}
+	noColumns := false
+	if colTypes && first.Is("create") {
+		// CREATE TABLE t (): the grammar wants a column, so one stands in
+		// for the empty list and is taken out of the tree again
+		for i := a; i+1 < mainEnd; i++ {
+			if toks[i].IsP("(") {
+				if toks[i+1].IsP(")") && toks[i-1].Kind != pgdialect.Punct {
+					noColumns = true
+					wk.w.Insert = setInsert(wk.w.Insert, i+1, noColumnsPlaceholder+" INT")
+				}
+				break
+			}
+		}
+	}
 	wk.w.ColumnTypes = colTypes
 	if err := explainOptions(sql, toks, a, mainEnd, &wk.w); err != nil {
 		return err
@@ -274,6 +288,9 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 		return err
 	}
 	st.AST = node
+	if ct, ok := node.(*ast.CreateTableStmt); ok && noColumns && len(ct.Cols) == 1 && ct.Cols[0].Name.Name.O == noColumnsPlaceholder[1:len(noColumnsPlaceholder)-1] {
+		ct.Cols = nil
+	}
 	if asAt >= 0 {
 		if st.AsOf, err = parseScalar(sql, toks, asAt+4, asEnd, st); err != nil {
 			return err
@@ -302,6 +319,10 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 	}
 	return validated(sql, toks, a, b, &wk.val)
 }
+
+// noColumnsPlaceholder is the column standing in for the empty column
+// list of CREATE TABLE t () while the grammar reads it.
+const noColumnsPlaceholder = `"?tessera no columns"`
 
 // dmlFrom finds the FROM list of UPDATE (kw "from") or the USING list of
 // DELETE (kw "using") in toks[a:b]: the token range [from, end) of the

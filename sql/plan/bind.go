@@ -44,6 +44,10 @@ type Binder struct {
 	// nil entries are not yet known.
 	Params    []*types.T
 	NumParams int
+	// ReadsClock: a literal of the statement read the clock ('now',
+	// 'today' …), so its plan holds this transaction's time and is not
+	// to be reused.
+	ReadsClock bool
 
 	nextSub   int
 	outerRefs int

@@ -26,6 +26,14 @@ var binOps = map[opcode.Op]sem.BinaryOp{
 
 func isUnknown(t *types.T) bool { return t.Family == types.UnknownFamily }
 
+// noteClockLiteral sets ReadsClock when the literal d, read as type t,
+// is 'now', 'today', 'tomorrow' or 'yesterday'.
+func (b *Binder) noteClockLiteral(d types.Datum, t *types.T) {
+	if s, ok := d.(types.DString); ok && types.IsRelativeTime(t, string(s)) {
+		b.ReadsClock = true
+	}
+}
+
 // coerce converts e to type t (implicit/assignment cast), folding untyped
 // literals and typing untyped parameters.
 func (b *Binder) coerce(e Expr, t *types.T) (Expr, error) {
@@ -42,6 +50,7 @@ func (b *Binder) coerce(e Expr, t *types.T) (Expr, error) {
 			return &Const{D: types.Null, T: t}, nil
 		}
 		if isUnknown(from) {
+			b.noteClockLiteral(x.D, t)
 			d, err := sem.Coerce(b.Eval, x.D, from, t)
 			if err != nil {
 				return nil, err
@@ -642,7 +651,8 @@ func (b *Binder) explicitCast(e Expr, t *types.T) (Expr, error) {
 				// an explicit cast truncates: 'abc'::char(2) is 'ab'
 				d, err = types.Cast(c.D, types.String, t, b.Eval.Loc())
 			} else {
-				d, err = types.ParseText(t, string(c.D.(types.DString)), b.Eval.Loc())
+				b.noteClockLiteral(c.D, t)
+				d, err = types.ParseTextAt(t, string(c.D.(types.DString)), b.Eval.Loc(), b.Eval.Now())
 			}
 			if err != nil {
 				return nil, err

@@ -382,6 +382,28 @@ func relkind(d *catalog.Descriptor) string {
 }
 
 // pgTypes are the scalar types pg_type lists (with their arrays).
+// typCategory is pg_type.typcategory: the group of types the parser's
+// implicit-cast rules treat alike (drivers read it to decode values).
+func typCategory(t *types.T) string {
+	switch t.Family {
+	case types.ArrayFamily:
+		return "A"
+	case types.BoolFamily:
+		return "B"
+	case types.IntFamily, types.FloatFamily, types.DecimalFamily:
+		return "N"
+	case types.StringFamily:
+		return "S"
+	case types.DateFamily, types.TimeFamily, types.TimestampFamily, types.TimestampTZFamily:
+		return "D"
+	case types.IntervalFamily:
+		return "T"
+	case types.EnumFamily:
+		return "E"
+	}
+	return "U" // bytea, uuid, json, jsonb
+}
+
 func pgTypes() []*types.T {
 	var out []*types.T
 	for _, t := range types.Scalars {
@@ -542,9 +564,9 @@ func virtualTableDefs() map[string]*vtable {
 		typbasetype oid, typtypmod int4, typndims int4, typcollation oid, typinput oid, typoutput oid`), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, t := range pgTypes() {
-				elem, arr, cat := int64(0), int64(0), "X"
+				elem, arr, cat := int64(0), int64(0), typCategory(t)
 				if t.Family == types.ArrayFamily {
-					elem, cat = int64(t.Elem.OID()), "A"
+					elem = int64(t.Elem.OID())
 				} else if a, err := types.MakeArray(t); err == nil {
 					arr = int64(a.OID())
 				}
@@ -1181,9 +1203,34 @@ func (s *vsnap) formatType(oid, typmod int64) string {
 		return n
 	}
 	if t, ok := types.FromOID(types.OID(oid)); ok {
-		return t.String()
+		return withTypmod(t, typmod).String()
 	}
 	return "???"
+}
+
+// withTypmod is t with the modifiers typmod encodes (as PostgreSQL
+// encodes them: VARCHAR/CHAR length + 4, NUMERIC ((p << 16) | s) + 4);
+// t itself for -1 or a typmod it cannot have.
+func withTypmod(t *types.T, typmod int64) *types.T {
+	if typmod < 4 {
+		return t
+	}
+	var m *types.T
+	var err error
+	switch {
+	case t.Family == types.StringFamily && t.Variant == types.VarChar:
+		m, err = types.MakeVarChar(int(typmod - 4))
+	case t.Family == types.StringFamily && t.Variant == types.Char:
+		m, err = types.MakeChar(int(typmod - 4))
+	case t.Family == types.DecimalFamily:
+		m, err = types.MakeNumeric(int((typmod-4)>>16), int((typmod-4)&0xffff))
+	default:
+		return t
+	}
+	if err != nil {
+		return t
+	}
+	return m
 }
 
 // indexDef is pg_get_indexdef(index OID, column, pretty).

@@ -304,7 +304,7 @@ func isRegType(name string) bool {
 }
 
 // isRegClassCast reports whether e (inside parentheses) is a cast to
-// regclass: the binder keeps regclass values as INT8 OIDs and prints
+// regclass or a call of to_regclass: the binder keeps regclass values as INT8 OIDs and prints
 // them as relation names where they are output (select list, ::text).
 func (b *Binder) isRegClassCast(e ast.ExprNode) bool {
 	for {
@@ -313,6 +313,10 @@ func (b *Binder) isRegClassCast(e ast.ExprNode) bool {
 			break
 		}
 		e = p.Expr
+	}
+	if fc, ok := e.(*ast.FuncCallExpr); ok {
+		// to_regclass(name) returns a regclass too
+		return fc.FnName.L == "to_regclass" && len(fc.Args) == 1
 	}
 	fc, ok := e.(*ast.FuncCastExpr)
 	if !ok {

@@ -65,7 +65,7 @@ func (s *Session) bindCached(st *stmtCtx, b *plan.Binder, stmt *parser.Statement
 	}
 	node, err := b.BindQuery(n)
 	p.plan = nil
-	if err == nil && plan.Reusable(node) {
+	if err == nil && plan.Reusable(node) && !b.ReadsClock {
 		p.plan, p.key = node, key
 	}
 	return node, err

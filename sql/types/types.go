@@ -378,6 +378,12 @@ func (t *T) PGName() string {
 		return [...]string{"text", "varchar", "bpchar"}[t.Variant]
 	case ArrayFamily:
 		return "_" + t.Elem.PGName()
+	case TimeFamily:
+		return "time"
+	case TimestampFamily:
+		return "timestamp"
+	case TimestampTZFamily:
+		return "timestamptz"
 	}
 	return t.SQLName()
 }
