@@ -761,6 +761,9 @@ func virtualTableDefs() map[string]*vtable {
 		application_name text, client_addr text, client_hostname text, client_port int4, backend_start timestamptz,
 		xact_start timestamptz, query_start timestamptz, state_change timestamptz, wait_event_type text, wait_event text,
 		state text, backend_xid text, backend_xmin text, query_id int8, query text, backend_type text`), statActivity},
+		"pg_catalog.pg_locks": {cols(`locktype text, database oid, relation oid, page int4, tuple int2, virtualxid text,
+		transactionid text, classid oid, objid oid, objsubid int2, virtualtransaction text, pid int4, mode text,
+		granted bool, fastpath bool, waitstart timestamptz`), pgLocks},
 		"pg_catalog.pg_shdescription": {cols("objoid oid, classoid oid, description text"), empty},
 		"pg_catalog.pg_collation":     {cols("oid oid, collname text, collnamespace oid, collprovider text"), empty},
 		// The one dependency Tessera records: a SERIAL column owns its
