@@ -232,13 +232,25 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 	if colTypes && first.Is("create") {
 		// CREATE TABLE t (): the grammar wants a column, so one stands in
 		// for the empty list and is taken out of the tree again
-		for i := a; i+1 < mainEnd; i++ {
-			if toks[i].IsP("(") {
-				if toks[i+1].IsP(")") && toks[i-1].Kind != pgdialect.Punct {
-					noColumns = true
-					wk.w.Insert = setInsert(wk.w.Insert, i+1, noColumnsPlaceholder+" INT")
-				}
-				break
+		i := a + 1
+		for i < mainEnd && !toks[i].Is("table") {
+			i++
+		}
+		i++
+		if i+2 < mainEnd && toks[i].Is("if") && toks[i+1].Is("not") && toks[i+2].Is("exists") {
+			i += 3
+		}
+		isName := func(k int) bool {
+			return k < mainEnd && (toks[k].Kind == pgdialect.Ident || toks[k].Kind == pgdialect.QIdent)
+		}
+		if isName(i) {
+			i++
+			for i+1 < mainEnd && toks[i].IsP(".") && isName(i+1) {
+				i += 2
+			}
+			if i+1 < mainEnd && toks[i].IsP("(") && toks[i+1].IsP(")") {
+				noColumns = true
+				wk.w.Insert = setInsert(wk.w.Insert, i+1, noColumnsPlaceholder+" INT")
 			}
 		}
 	}
