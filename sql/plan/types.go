@@ -24,11 +24,11 @@ func (b *Binder) ResolveType(pt parser.PGType) (*types.T, error) {
 	if d == nil {
 		return nil, err
 	}
-	if pt.Array {
-		return nil, pgerr.New(pgerr.FeatureNotSupported, "arrays of type %s are not supported", d.Name)
-	}
 	if len(pt.Mods) > 0 {
 		return nil, pgerr.New(pgerr.Syntax, "type modifier is not allowed for type %q", d.Name)
+	}
+	if pt.Array {
+		return types.MakeArray(d.EnumType())
 	}
 	return d.EnumType(), nil
 }

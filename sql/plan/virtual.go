@@ -579,9 +579,14 @@ func virtualTableDefs() map[string]*vtable {
 					dI(0), dI(-1), dI(0), dI(coll), dI(ioProcOID(t, "in")), dI(ioProcOID(t, "out"))})
 			}
 			for _, d := range s.enums {
-				rows = append(rows, []types.Datum{dI(int64(d.EnumType().OID())), dS(d.Name), dI(int64(d.SchemaID)), dI(10), dI(4),
-					dB(true), dS("e"), dS("E"), dB(true), dS(","), dI(0), dI(0), dI(0), dB(false),
+				et := d.EnumType()
+				at, _ := types.MakeArray(et)
+				rows = append(rows, []types.Datum{dI(int64(et.OID())), dS(d.Name), dI(int64(d.SchemaID)), dI(10), dI(4),
+					dB(true), dS("e"), dS("E"), dB(true), dS(","), dI(0), dI(0), dI(int64(at.OID())), dB(false),
 					dI(0), dI(-1), dI(0), dI(0), dI(3504), dI(3505)}) // enum_in, enum_out
+				rows = append(rows, []types.Datum{dI(int64(at.OID())), dS("_" + d.Name), dI(int64(d.SchemaID)), dI(10), dI(-1),
+					dB(false), dS("b"), dS("A"), dB(true), dS(","), dI(0), dI(int64(et.OID())), dI(0), dB(false),
+					dI(0), dI(-1), dI(0), dI(0), dI(arrayInOID), dI(arrayOutOID)})
 			}
 			return rows
 		}},

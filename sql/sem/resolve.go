@@ -219,6 +219,23 @@ func ResolveFunc(name string, args []*types.T) (*FuncOverload, error) {
 				return types.EnumOrd(at, 0)
 			}}, nil
 	}
+	if name == "enum_range" {
+		if len(args) == 1 && args[0].IsEnum() {
+			return enumRange(args)
+		}
+		if len(args) == 2 {
+			a, b := args[0], args[1]
+			if a.Family == types.UnknownFamily {
+				a = b
+			}
+			if b.Family == types.UnknownFamily {
+				b = a
+			}
+			if a.IsEnum() && a.Equal(b) {
+				return enumRange([]*types.T{a, a})
+			}
+		}
+	}
 	var kb strings.Builder
 	kb.WriteString(name)
 	for _, a := range args {
@@ -234,6 +251,41 @@ func ResolveFunc(name string, args []*types.T) (*FuncOverload, error) {
 		funcCache.Store(key, fo)
 	}
 	return fo, err
+}
+
+// enumRange is enum_range(anyenum), every label of the argument's type
+// in order, and enum_range(lo, hi), the labels from lo to hi (a NULL
+// bound: from the first / to the last; empty when lo is after hi).
+func enumRange(args []*types.T) (*FuncOverload, error) {
+	at := args[0]
+	ret, err := types.MakeArray(at)
+	if err != nil {
+		return nil, err
+	}
+	return &FuncOverload{Name: "enum_range", Class: Normal, Args: args, Return: ret, CalledOnNull: true, Volatility: Stable,
+		Fn: func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			out := &types.DArray{Elem: at}
+			if at.Enum == nil {
+				return out, nil
+			}
+			lo, hi := 0, len(at.Enum.Labels)-1
+			if len(a) == 2 {
+				if e, ok := a[0].(types.DEnum); ok {
+					lo = e.Ord
+				}
+				if e, ok := a[1].(types.DEnum); ok {
+					hi = e.Ord
+				}
+			}
+			for i := lo; i <= hi; i++ {
+				d, err := types.EnumOrd(at, i)
+				if err != nil {
+					return nil, err
+				}
+				out.Elems = append(out.Elems, d)
+			}
+			return out, nil
+		}}, nil
 }
 
 func resolveFunc(name string, args []*types.T) (*FuncOverload, error) {

@@ -99,7 +99,7 @@ func (d *ddl) tablesUsing(t *catalog.Descriptor) ([]*catalog.Descriptor, error) 
 				continue
 			}
 			for _, c := range o.Columns {
-				if c.Type.IsEnum() && c.Type.Width == oid {
+				if isEnumOf(c.Type, oid) {
 					out = append(out, o)
 					break
 				}
@@ -107,6 +107,15 @@ func (d *ddl) tablesUsing(t *catalog.Descriptor) ([]*catalog.Descriptor, error) 
 		}
 	}
 	return out, nil
+}
+
+// isEnumOf reports whether t is the enum type of OID oid (T.Width) or an
+// array of it.
+func isEnumOf(t *types.T, oid int) bool {
+	if t.Family == types.ArrayFamily {
+		t = t.Elem
+	}
+	return t.IsEnum() && t.Width == oid
 }
 
 func (d *ddl) dropType(n *parser.DropTypeStmt) (string, error) {
@@ -200,8 +209,14 @@ func (d *ddl) alterType(n *parser.AlterTypeStmt) (string, error) {
 	for _, u := range users {
 		nu := catalog.Mutable(u)
 		for i := range nu.Columns {
-			if c := &nu.Columns[i]; c.Type.IsEnum() && c.Type.Width == et.Width {
+			c := &nu.Columns[i]
+			switch {
+			case c.Type.IsEnum() && c.Type.Width == et.Width:
 				c.Type = et
+			case isEnumOf(c.Type, et.Width):
+				if c.Type, err = types.MakeArray(et); err != nil {
+					return "", err
+				}
 			}
 		}
 		if err := d.coll.Write(d.ctx, nu); err != nil {

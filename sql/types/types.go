@@ -220,12 +220,19 @@ func (t *T) OID() OID {
 	case JSONFamily:
 		return 114
 	case ArrayFamily:
+		if t.Elem.Family == EnumFamily {
+			return OID(t.Elem.Width) + EnumArrayOIDDelta
+		}
 		return arrayOIDs[t.Elem.OID()]
 	case EnumFamily:
 		return OID(t.Width)
 	}
 	return 0
 }
+
+// EnumArrayOIDDelta is added to an enum type's OID to make the OID of its
+// array type.
+const EnumArrayOIDDelta = 1 << 21
 
 var arrayOIDs = map[OID]OID{16: 1000, 17: 1001, 21: 1005, 23: 1007, 25: 1009, 1042: 1014, 1043: 1015, 20: 1016,
 	700: 1021, 701: 1022, 1114: 1115, 1082: 1182, 1083: 1183, 1184: 1185, 1186: 1187, 1700: 1231, 2950: 2951,
