@@ -240,13 +240,17 @@ func (env *Env) Eval(e plan.Expr, row Row) (types.Datum, error) {
 			return types.Null, nil // PostgreSQL: the wrong number of subscripts is NULL
 		}
 		off := 0
+		base := 0 // an int2vector's subscripts start at 0
+		if e.E.Type().Vector {
+			base = 1
+		}
 		for k := 0; k < len(dims); k++ {
 			if k > 0 {
 				if i, err = env.Eval(e.More[k-1], row); err != nil || types.IsNull(i) {
 					return types.Null, err
 				}
 			}
-			n := int(i.(types.DInt))
+			n := int(i.(types.DInt)) + base
 			if n < 1 || n > dims[k] {
 				return types.Null, nil
 			}

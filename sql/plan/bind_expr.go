@@ -439,6 +439,12 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		}
 		return b.explicitCast(e, t)
 	case *ast.FuncCallExpr:
+		if r, ok := b.srfRefs[n]; ok {
+			if r.sc != sc {
+				return nil, pgerr.New(pgerr.FeatureNotSupported, "set-returning function %s is not supported here", n.FnName.O)
+			}
+			return &ColRef{Idx: r.col, T: sc.cols[r.col].T}, nil
+		}
 		return b.bindFuncCall(n, sc)
 	case *ast.AggregateFuncExpr:
 		if sc.noAgg != "" {

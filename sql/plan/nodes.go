@@ -18,6 +18,9 @@ type Col struct {
 	// TableOID / Attr identify a base table column (RowDescription).
 	TableOID uint32
 	Attr     int16
+	// RegProc: a catalog's regproc column (an OID), printed as the
+	// function's name by a statement's output.
+	RegProc bool
 }
 
 // Node is a relational plan node.

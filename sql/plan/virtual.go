@@ -55,6 +55,44 @@ const (
 	ioProcBase  = 1 << 29
 )
 
+// ioProcName is the name of type t's input ("in") or output ("out")
+// function, as pg_proc names it.
+func ioProcName(t *types.T, dir string) string {
+	switch t.Family {
+	case types.ArrayFamily:
+		return "array_" + dir
+	case types.EnumFamily:
+		return "enum_" + dir
+	case types.DateFamily, types.TimeFamily, types.TimestampFamily, types.TimestampTZFamily, types.IntervalFamily,
+		types.DecimalFamily, types.UUIDFamily, types.JSONFamily, types.JSONBFamily:
+		return t.PGName() + "_" + dir
+	}
+	return t.PGName() + dir
+}
+
+// ioProcNameOf is the name of the type I/O function of OID oid (its
+// number when there is none).
+func ioProcNameOf(oid int64) string {
+	switch oid {
+	case arrayInOID:
+		return "array_in"
+	case arrayOutOID:
+		return "array_out"
+	case 3504:
+		return "enum_in"
+	case 3505:
+		return "enum_out"
+	}
+	for _, t := range pgTypes() {
+		for _, dir := range []string{"in", "out"} {
+			if t.Family != types.ArrayFamily && ioProcOID(t, dir) == oid {
+				return ioProcName(t, dir)
+			}
+		}
+	}
+	return strconv.FormatInt(oid, 10)
+}
+
 func ioProcOID(t *types.T, dir string) int64 {
 	if t.Family == types.ArrayFamily {
 		if dir == "in" {
@@ -75,11 +113,7 @@ func ioProcByName(name string) (int64, bool) {
 	name = strings.TrimPrefix(name, "pg_catalog.")
 	for _, t := range pgTypes() {
 		for _, dir := range []string{"in", "out"} {
-			n := t.PGName() + dir
-			if t.Family == types.ArrayFamily {
-				n = "array_" + dir
-			}
-			if n == name {
+			if ioProcName(t, dir) == name {
 				return ioProcOID(t, dir), true
 			}
 		}
@@ -98,6 +132,9 @@ func constraintOID(table catalog.ID, idx catalog.IndexID) int64 {
 type vcol struct {
 	name string
 	t    *types.T
+	// regproc: a regproc column (an OID here) that a query's output
+	// prints as the function's name, as PostgreSQL prints regproc.
+	regproc bool
 }
 
 type vtable struct {
@@ -133,13 +170,17 @@ func cols(spec string) []vcol {
 			continue
 		}
 		name, tn, _ := strings.Cut(f, " ")
+		if tn == "regproc" {
+			out = append(out, vcol{name: name, t: vOID, regproc: true})
+			continue
+		}
 		t := map[string]*types.T{"oid": vOID, "text": vText, "bool": vBool, "int2": vInt2, "int4": vInt4,
-			"float4": vFloat4, "text[]": vTextArr, "oid[]": vOIDArr, "int2[]": vInt2Arr, "int8": types.Int8,
+			"float4": vFloat4, "text[]": vTextArr, "oid[]": vOIDArr, "int2[]": vInt2Arr, "int2vector": types.Int2Vector, "int8": types.Int8,
 			"timestamptz": types.TimestampTZ}[tn]
 		if t == nil {
 			panic("virtual column type " + tn)
 		}
-		out = append(out, vcol{name, t})
+		out = append(out, vcol{name: name, t: t})
 	}
 	return out
 }
@@ -354,7 +395,7 @@ func (b *Binder) bindVirtual(full string, vt *vtable, alias string) (Node, []Col
 	}
 	n := &VirtualScan{Name: full, Rows: vt.gen(s)}
 	for _, c := range vt.cols {
-		n.Cols = append(n.Cols, Col{Name: c.name, T: c.t, Table: alias})
+		n.Cols = append(n.Cols, Col{Name: c.name, T: c.t, Table: alias, RegProc: c.regproc})
 	}
 	return n, n.Cols, nil
 }
@@ -561,7 +602,7 @@ func virtualTableDefs() map[string]*vtable {
 		}},
 		"pg_catalog.pg_type": {cols(`oid oid, typname text, typnamespace oid, typowner oid, typlen int2, typbyval bool, typtype text,
 		typcategory text, typisdefined bool, typdelim text, typrelid oid, typelem oid, typarray oid, typnotnull bool,
-		typbasetype oid, typtypmod int4, typndims int4, typcollation oid, typinput oid, typoutput oid`), func(s *vsnap) [][]types.Datum {
+		typbasetype oid, typtypmod int4, typndims int4, typcollation oid, typinput regproc, typoutput regproc`), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, t := range pgTypes() {
 				elem, arr, cat := int64(0), int64(0), typCategory(t)
@@ -602,7 +643,7 @@ func virtualTableDefs() map[string]*vtable {
 		}},
 		"pg_catalog.pg_index": {cols(`indexrelid oid, indrelid oid, indnatts int2, indnkeyatts int2, indisunique bool,
 		indnullsnotdistinct bool, indisprimary bool, indisexclusion bool, indimmediate bool, indisclustered bool, indisvalid bool,
-		indcheckxmin bool, indisready bool, indislive bool, indisreplident bool, indkey int2[], indoption int2[],
+		indcheckxmin bool, indisready bool, indislive bool, indisreplident bool, indkey int2vector, indoption int2vector,
 		indexprs text, indpred text`), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, d := range s.objs {
@@ -645,7 +686,7 @@ func virtualTableDefs() map[string]*vtable {
 			for _, d := range s.objs {
 				for _, ix := range relIndexes(d) {
 					prim := ix == d.Primary
-					if !prim && !ix.Unique {
+					if !isUniqueConstraint(d, ix) {
 						continue
 					}
 					typ := "u"
@@ -743,21 +784,22 @@ func virtualTableDefs() map[string]*vtable {
 		}},
 		"pg_catalog.pg_proc": {cols(`oid oid, proname text, pronamespace oid, proowner oid, prolang oid, prokind text,
 		proretset bool, prorettype oid, pronargs int2, prosrc text`), empty}, // no user-defined functions
+		// classoid is the virtual catalog's OID, what 'pg_class'::regclass names.
 		"pg_catalog.pg_description": {cols("objoid oid, classoid oid, objsubid int4, description text"), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, d := range s.objs {
 				if d.Comment != "" {
-					rows = append(rows, []types.Datum{dI(int64(d.ID)), dI(1259), dI(0), dS(d.Comment)})
+					rows = append(rows, []types.Datum{dI(int64(d.ID)), dI(virtualOID("pg_catalog.pg_class")), dI(0), dS(d.Comment)})
 				}
 				for _, c := range d.Columns {
 					if !c.Hidden && c.Comment != "" {
-						rows = append(rows, []types.Datum{dI(int64(d.ID)), dI(1259), dI(int64(visibleAttnum(d, c.ID))), dS(c.Comment)})
+						rows = append(rows, []types.Datum{dI(int64(d.ID)), dI(virtualOID("pg_catalog.pg_class")), dI(int64(visibleAttnum(d, c.ID))), dS(c.Comment)})
 					}
 				}
 			}
 			for _, d := range s.enums {
 				if d.Comment != "" {
-					rows = append(rows, []types.Datum{dI(int64(d.EnumType().OID())), dI(1247), dI(0), dS(d.Comment)})
+					rows = append(rows, []types.Datum{dI(int64(d.EnumType().OID())), dI(virtualOID("pg_catalog.pg_type")), dI(0), dS(d.Comment)})
 				}
 			}
 			return rows
@@ -771,6 +813,8 @@ func virtualTableDefs() map[string]*vtable {
 		granted bool, fastpath bool, waitstart timestamptz`), pgLocks},
 		"pg_catalog.pg_shdescription": {cols("objoid oid, classoid oid, description text"), empty},
 		"pg_catalog.pg_collation":     {cols("oid oid, collname text, collnamespace oid, collprovider text"), empty},
+		// There are no range types.
+		"pg_catalog.pg_range": {cols("rngtypid oid, rngsubtype oid, rngmultitypid oid, rngcollation oid, rngsubopc oid, rngcanonical text, rngsubdiff text"), empty},
 		// The one dependency Tessera records: a SERIAL column owns its
 		// sequence (deptype 'a', as PostgreSQL lists it).
 		"pg_catalog.pg_depend": {cols("classid oid, objid oid, objsubid int4, refclassid oid, refobjid oid, refobjsubid int4, deptype text"), func(s *vsnap) [][]types.Datum {
@@ -893,7 +937,7 @@ func virtualTableDefs() map[string]*vtable {
 				for _, ix := range relIndexes(d) {
 					if ix == d.Primary {
 						row(ix.Name, "PRIMARY KEY", types.Null)
-					} else if ix.Unique {
+					} else if isUniqueConstraint(d, ix) {
 						row(ix.Name, "UNIQUE", dS("YES"))
 					}
 				}
@@ -921,7 +965,7 @@ func virtualTableDefs() map[string]*vtable {
 			for _, d := range s.objs {
 				sch := s.schemaOf[d.SchemaID]
 				for _, ix := range relIndexes(d) {
-					if ix != d.Primary && !ix.Unique {
+					if !isUniqueConstraint(d, ix) {
 						continue
 					}
 					for i, cid := range ix.ColumnIDs {
@@ -962,7 +1006,7 @@ func virtualTableDefs() map[string]*vtable {
 			for _, d := range s.objs {
 				sch := s.schemaOf[d.SchemaID]
 				for _, ix := range relIndexes(d) {
-					if ix != d.Primary && !ix.Unique {
+					if !isUniqueConstraint(d, ix) {
 						continue
 					}
 					for _, cid := range ix.ColumnIDs {
@@ -1125,6 +1169,25 @@ func virtualTableDefs() map[string]*vtable {
 
 // relIndexes are the indexes pg_class lists for a relation: none for
 // views and sequences, and no primary index over a hidden rowid.
+// isUniqueConstraint reports whether the index stands for a PRIMARY KEY
+// or UNIQUE constraint in the catalogs: a unique index on plain columns
+// over every row (an expression or partial unique index is an index
+// only, as in PostgreSQL, which cannot declare such a constraint).
+func isUniqueConstraint(d *catalog.Descriptor, ix *catalog.Index) bool {
+	if ix == d.Primary {
+		return true
+	}
+	if !ix.Unique || ix.Partial() {
+		return false
+	}
+	for _, cid := range ix.ColumnIDs {
+		if o := d.ColumnOrdinal(cid); o >= 0 && d.Columns[o].Hidden && d.Columns[o].Generated != "" {
+			return false
+		}
+	}
+	return true
+}
+
 func relIndexes(d *catalog.Descriptor) []*catalog.Index {
 	if d.Kind != catalog.KindTable {
 		return nil

@@ -248,6 +248,27 @@ func (b *Binder) regCast(target string, e Expr) (Expr, bool, error) {
 		out, err := b.explicitCast(e, types.Int8)
 		return out, true, err
 	}
+	if !isConst && target == "regclass" {
+		// a name computed per row (pg_get_serial_sequence(...)::regclass):
+		// looked up when evaluated, in the statement's catalog snapshot
+		s, err := b.snapshot()
+		if err != nil {
+			return nil, true, err
+		}
+		if e, err = b.coerce(e, types.String); err != nil {
+			return nil, true, err
+		}
+		ov := &sem.FuncOverload{Name: "regclassin", Class: sem.Normal, Args: []*types.T{types.String}, Return: types.Int8,
+			Volatility: sem.Stable,
+			Fn: func(_ *sem.EvalContext, args []types.Datum) (types.Datum, error) {
+				name := string(args[0].(types.DString))
+				if oid, ok := s.regclassIn(name); ok {
+					return dI(oid), nil
+				}
+				return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", name)
+			}}
+		return &Func{Ov: ov, Args: []Expr{e}}, true, nil
+	}
 	if !isConst {
 		return nil, true, pgerr.New(pgerr.FeatureNotSupported, "cast of a non-constant text to %s is not supported", target)
 	}
@@ -269,7 +290,7 @@ func (b *Binder) regCast(target string, e Expr) (Expr, bool, error) {
 	}
 	switch target {
 	case "regclass":
-		if oid, ok := s.byName[key]; ok {
+		if oid, ok := s.regclassIn(name); ok {
 			return &Const{D: dI(oid), T: types.Int8}, true, nil
 		}
 		return nil, true, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", name)
@@ -280,7 +301,10 @@ func (b *Binder) regCast(target string, e Expr) (Expr, bool, error) {
 			}
 		}
 		return nil, true, pgerr.New(pgerr.InvalidSchemaName, "schema %q does not exist", name)
-	case "regproc":
+	case "regproc", "regprocedure":
+		if i := strings.IndexByte(key, '('); i > 0 && target == "regprocedure" {
+			key = strings.TrimSpace(key[:i]) // the argument types name no other overload
+		}
 		if oid, ok := ioProcByName(key); ok {
 			return &Const{D: dI(oid), T: types.Int8}, true, nil
 		}
@@ -293,6 +317,20 @@ func (b *Binder) regCast(target string, e Expr) (Expr, bool, error) {
 		return &Const{D: dI(int64(t.OID())), T: types.Int8}, true, nil
 	}
 	return nil, true, pgerr.New(pgerr.FeatureNotSupported, "cast to %s is not supported", target)
+}
+
+// regclassIn resolves a relation name as regclassin reads it: a number
+// is an OID as it is; a name is folded to lower case unless quoted.
+func (s *vsnap) regclassIn(name string) (int64, bool) {
+	if n, err := strconv.ParseInt(strings.TrimSpace(name), 10, 64); err == nil && n >= 0 {
+		return n, true
+	}
+	key := strings.ToLower(strings.Trim(name, `"`))
+	if strings.HasPrefix(name, `"`) {
+		key = strings.Trim(name, `"`)
+	}
+	oid, ok := s.byName[key]
+	return oid, ok
 }
 
 func isRegType(name string) bool {
@@ -325,6 +363,13 @@ func (b *Binder) isRegClassCast(e ast.ExprNode) bool {
 	pt, ok := b.Stmt.CastTypes[fc]
 	return ok && !pt.Array && pt.Name == "regclass"
 }
+
+// regprocOut prints a type I/O function's OID as its name (regprocout).
+var regprocOut = &sem.FuncOverload{Name: "regprocout", Class: sem.Normal, Args: []*types.T{types.Int8}, Return: vText,
+	Volatility: sem.Immutable,
+	Fn: func(_ *sem.EvalContext, args []types.Datum) (types.Datum, error) {
+		return types.DString(ioProcNameOf(oidArg(args[0]))), nil
+	}}
 
 // regClassName is the text of the regclass OID e: the relation's name,
 // schema-qualified when not visible, or the number when there is no such

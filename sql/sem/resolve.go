@@ -219,6 +219,13 @@ func ResolveFunc(name string, args []*types.T) (*FuncOverload, error) {
 				return types.EnumOrd(at, 0)
 			}}, nil
 	}
+	if name == "generate_subscripts" && (len(args) == 2 || len(args) == 3) && args[0].Vector {
+		fo := &FuncOverload{Name: name, Class: Generator, Args: []*types.T{args[0], types.Int4}, Return: types.Int4, Gen: subscriptsFrom(0)}
+		if len(args) == 3 {
+			fo.Args = append(fo.Args, types.Bool)
+		}
+		return fo, nil
+	}
 	if name == "enum_range" {
 		if len(args) == 1 && args[0].IsEnum() {
 			return enumRange(args)

@@ -61,7 +61,14 @@ type T struct {
 	Elem *T
 	// Enum defines an enum type (EnumFamily).
 	Enum *EnumInfo `json:",omitempty"`
+	// Vector marks int2vector (an ArrayFamily of Int2, as pg_index.indkey
+	// is): one dimension, written "1 2" without braces, subscripts from
+	// 0. It is an int2[] otherwise (Equal ignores it).
+	Vector bool `json:",omitempty"`
 }
+
+// Int2Vector is int2vector.
+var Int2Vector = &T{Family: ArrayFamily, Elem: Int2, Vector: true}
 
 // Types without modifiers.
 var (
@@ -220,6 +227,9 @@ func (t *T) OID() OID {
 	case JSONFamily:
 		return 114
 	case ArrayFamily:
+		if t.Vector {
+			return 22
+		}
 		if t.Elem.Family == EnumFamily {
 			return OID(t.Elem.Width) + EnumArrayOIDDelta
 		}
@@ -364,6 +374,9 @@ func (t *T) String() string {
 			return fmt.Sprintf("%s(%d)%s", base, t.Precision, zone)
 		}
 	case ArrayFamily:
+		if t.Vector {
+			return "int2vector"
+		}
 		return t.Elem.String() + "[]"
 	}
 	return t.SQLName()
@@ -384,6 +397,9 @@ func (t *T) PGName() string {
 	case StringFamily:
 		return [...]string{"text", "varchar", "bpchar"}[t.Variant]
 	case ArrayFamily:
+		if t.Vector {
+			return "int2vector"
+		}
 		return "_" + t.Elem.PGName()
 	case TimeFamily:
 		return "time"
