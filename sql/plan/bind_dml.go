@@ -203,8 +203,22 @@ func (b *Binder) BindInsert(n *ast.InsertStmt) (*Insert, error) {
 		return nil, pgerr.New(pgerr.Syntax, "INSERT has more target columns than expressions")
 	}
 	sc := &scope{cols: tableCols(d, alias)}
+	if i, _ := d.ColumnByName("xmax"); i < 0 {
+		// the system column xmax: 0 for a row the statement inserted, the
+		// transaction's ID for one ON CONFLICT DO UPDATE changed (the
+		// upsert idiom RETURNING (xmax = 0) AS inserted)
+		sc.cols = append(sc.cols, Col{Name: "xmax", T: types.Int8, Table: alias, Hidden: true})
+	}
 	if ins.Returning, ins.RetCols, err = b.bindReturning(b.Stmt.Returning, sc); err != nil {
 		return nil, err
+	}
+	for _, e := range ins.Returning {
+		Walk(e, func(x Expr) bool {
+			if c, ok := x.(*ColRef); ok && c.Idx == len(d.Columns) {
+				ins.ReturnsXmax = true
+			}
+			return !ins.ReturnsXmax
+		})
 	}
 	if oc := b.Stmt.OnConflict; oc != nil {
 		ins.OnConflict = &OnConflict{DoNothing: oc.DoNothing}

@@ -290,6 +290,9 @@ type Insert struct {
 	Returning  []Expr // over the table row
 	RetCols    []Col
 	FKOut      []*FKOut // foreign keys the written rows must satisfy
+	// ReturnsXmax: RETURNING reads the system column xmax, one more
+	// column after the table row (0 inserted, the txid if updated).
+	ReturnsXmax bool
 }
 
 // OnConflict is INSERT ... ON CONFLICT.
