@@ -11,6 +11,7 @@ import (
 
 	"github.com/tesseradb/tessera/sql/catalog"
 	"github.com/tesseradb/tessera/sql/pgerr"
+	"github.com/tesseradb/tessera/sql/sem"
 	"github.com/tesseradb/tessera/sql/types"
 )
 
@@ -53,6 +54,8 @@ const (
 	arrayInOID  = 750
 	arrayOutOID = 751
 	ioProcBase  = 1 << 29
+	// builtinProcBase numbers the built-in functions in pg_proc.
+	builtinProcBase = 1<<29 | 1<<27
 )
 
 // ioProcName is the name of type t's input ("in") or output ("out")
@@ -702,7 +705,7 @@ func virtualTableDefs() map[string]*vtable {
 				}
 				for i, ck := range d.Checks {
 					rows = append(rows, []types.Datum{dI(checkOID(d.ID, i)), dS(ck.Name), dI(int64(d.SchemaID)), dS("c"), dB(false), dB(false),
-						dB(!ck.NotValid), dI(int64(d.ID)), dI(0), dI(0), dI(0), dI(0), dB(true), types.Null, types.Null, dS(ck.Expr), none[0], none[1], none[2]})
+						dB(!ck.NotValid), dI(int64(d.ID)), dI(0), dI(0), dI(0), dI(0), dB(true), checkColumns(d, ck.Expr), types.Null, dS(ck.Expr), none[0], none[1], none[2]})
 				}
 				for i, fk := range d.ForeignKeys {
 					var p *catalog.Descriptor
@@ -783,7 +786,20 @@ func virtualTableDefs() map[string]*vtable {
 			return rows
 		}},
 		"pg_catalog.pg_proc": {cols(`oid oid, proname text, pronamespace oid, proowner oid, prolang oid, prokind text,
-		proretset bool, prorettype oid, pronargs int2, prosrc text`), empty}, // no user-defined functions
+		proretset bool, prorettype oid, pronargs int2, prosrc text`), func(s *vsnap) [][]types.Datum {
+			// the built-in functions (there are no user-defined ones), in
+			// pg_catalog, language internal (12)
+			var rows [][]types.Datum
+			for i, p := range sem.Builtins() {
+				kind := map[sem.FuncClass]string{sem.Aggregate: "a", sem.Window: "w"}[p.Class]
+				if kind == "" {
+					kind = "f"
+				}
+				rows = append(rows, []types.Datum{dI(builtinProcBase + int64(i)), dS(p.Name), dI(pgCatalogOID), dI(10), dI(12),
+					dS(kind), dB(p.RetSet), dI(int64(p.RetOID)), dI(int64(p.NArgs)), dS(p.Name)})
+			}
+			return rows
+		}},
 		// classoid is the virtual catalog's OID, what 'pg_class'::regclass names.
 		"pg_catalog.pg_description": {cols("objoid oid, classoid oid, objsubid int4, description text"), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
@@ -900,6 +916,10 @@ func virtualTableDefs() map[string]*vtable {
 			}
 			return rows
 		}},
+		// There are no triggers.
+		"information_schema.triggers": {cols(`trigger_catalog text, trigger_schema text, trigger_name text, event_manipulation text,
+		event_object_catalog text, event_object_schema text, event_object_table text, action_order int4, action_condition text,
+		action_statement text, action_orientation text, action_timing text`), empty},
 		"information_schema.routines": {cols(`specific_catalog text, specific_schema text, specific_name text, routine_catalog text,
 		routine_schema text, routine_name text, routine_type text, data_type text, routine_definition text, external_language text`), empty},
 		"information_schema.tables": {cols(`table_catalog text, table_schema text, table_name text, table_type text,
@@ -1222,6 +1242,44 @@ func relIndexes(d *catalog.Descriptor) []*catalog.Index {
 
 // visibleAttnum is a column's attnum: its 1-based position among the
 // visible columns (0 for a hidden one such as rowid).
+// checkColumns is a CHECK constraint's conkey: the attnums of the
+// columns its expression reads, in attnum order (NULL when it reads none).
+func checkColumns(d *catalog.Descriptor, expr string) types.Datum {
+	_, e, err := parseStoredExpr(expr, "check constraint")
+	if err != nil {
+		return types.Null
+	}
+	v := &colNames{names: map[string]bool{}}
+	e.Accept(v)
+	out := &types.DArray{Elem: types.Int2}
+	n := 0
+	for _, c := range d.Columns {
+		if c.Hidden {
+			continue
+		}
+		n++
+		if v.names[c.Name] {
+			out.Elems = append(out.Elems, dI(int64(n)))
+		}
+	}
+	if len(out.Elems) == 0 {
+		return types.Null
+	}
+	return out
+}
+
+// colNames collects the column names an expression refers to.
+type colNames struct{ names map[string]bool }
+
+func (v *colNames) Enter(n ast.Node) (ast.Node, bool) {
+	if c, ok := n.(*ast.ColumnNameExpr); ok {
+		v.names[c.Name.Name.O] = true
+	}
+	return n, false
+}
+
+func (v *colNames) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
 func visibleAttnum(d *catalog.Descriptor, id catalog.ColumnID) int {
 	n := 0
 	for _, c := range d.Columns {

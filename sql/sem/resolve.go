@@ -1,6 +1,7 @@
 package sem
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -649,4 +650,54 @@ func selectCandidate(in []*types.T, sigs [][]*types.T, _ bool) (int, []*types.T,
 		}
 	}
 	return -2, nil, nil
+}
+
+// BuiltinProc is one built-in function overload as pg_proc lists it.
+type BuiltinProc struct {
+	Name   string
+	Class  FuncClass
+	NArgs  int
+	RetOID types.OID // PostgreSQL's pseudo-type OIDs for polymorphic results
+	RetSet bool
+}
+
+// Builtins lists the registered function overloads, by name then in
+// registration order.
+func Builtins() []BuiltinProc {
+	names := make([]string, 0, len(funcs))
+	for n := range funcs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []BuiltinProc
+	for _, n := range names {
+		for _, o := range funcs[n] {
+			out = append(out, BuiltinProc{Name: n, Class: o.Class, NArgs: len(o.Args), RetOID: pseudoOID(o.Return),
+				RetSet: o.Class == Generator})
+		}
+	}
+	return out
+}
+
+// pseudoOID is a registry type's OID, PostgreSQL's for the polymorphic
+// markers (anyelement 2283, anyarray 2277, anynonarray 2776, "any" 2276,
+// anycompatible 5077, anycompatiblearray 5078).
+func pseudoOID(t *types.T) types.OID {
+	switch t {
+	case nil:
+		return 2278 // void
+	case anyElement:
+		return 2283
+	case anyArray:
+		return 2277
+	case anyNonArray:
+		return 2776
+	case anyType:
+		return 2276
+	case anyCompat:
+		return 5077
+	case anyCompatArray:
+		return 5078
+	}
+	return t.OID()
 }
