@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/tesseradb/tessera/sql/catalog"
+	"github.com/tesseradb/tessera/sql/exec"
 	"github.com/tesseradb/tessera/sql/parser"
 	"github.com/tesseradb/tessera/sql/pgerr"
 	"github.com/tesseradb/tessera/sql/types"
@@ -148,9 +149,9 @@ func (d *ddl) dropType(n *parser.DropTypeStmt) (string, error) {
 	return "DROP TYPE", nil
 }
 
-// alterType adds a label at the end of an enum (stored values are label
-// positions, so a label can only go after the others) or renames one; the
-// columns of the type get the new definition.
+// alterType adds a label to an enum (at the end, or BEFORE / AFTER
+// another: then the stored values after it are renumbered) or renames
+// one; the columns of the type get the new definition.
 func (d *ddl) alterType(n *parser.AlterTypeStmt) (string, error) {
 	t, err := d.lookupType(n.Schema, n.Name)
 	if err != nil {
@@ -160,6 +161,7 @@ func (d *ddl) alterType(n *parser.AlterTypeStmt) (string, error) {
 		return "", pgerr.New(pgerr.UndefinedObject, "type %q does not exist", n.Name)
 	}
 	labels := append([]string{}, t.EnumLabels...)
+	at := -1 // where ADD VALUE puts the new label
 	idx := func(l string) int {
 		for i, x := range labels {
 			if x == l {
@@ -185,16 +187,18 @@ func (d *ddl) alterType(n *parser.AlterTypeStmt) (string, error) {
 			}
 			return "", pgerr.New(pgerr.DuplicateObject, "enum label %q already exists", n.Label)
 		}
+		at = len(labels)
 		if n.Neighbor != "" {
 			j := idx(n.Neighbor)
 			if j < 0 {
 				return "", pgerr.New(pgerr.InvalidParameter, "%q is not an existing enum label", n.Neighbor)
 			}
-			if n.Before || j != len(labels)-1 {
-				return "", pgerr.New(pgerr.FeatureNotSupported, "ADD VALUE can only add a label after the last one")
+			at = j + 1
+			if n.Before {
+				at = j
 			}
 		}
-		labels = append(labels, n.Label)
+		labels = append(labels[:at], append([]string{n.Label}, labels[at:]...)...)
 	}
 	users, err := d.tablesUsing(t)
 	if err != nil {
@@ -207,6 +211,7 @@ func (d *ddl) alterType(n *parser.AlterTypeStmt) (string, error) {
 	}
 	et := nt.EnumType()
 	for _, u := range users {
+		old := catalog.Mutable(u)
 		nu := catalog.Mutable(u)
 		for i := range nu.Columns {
 			c := &nu.Columns[i]
@@ -222,8 +227,54 @@ func (d *ddl) alterType(n *parser.AlterTypeStmt) (string, error) {
 		if err := d.coll.Write(d.ctx, nu); err != nil {
 			return "", err
 		}
+		if at >= 0 && at < len(t.EnumLabels) {
+			if err := d.renumberEnum(old, nu, et, at); err != nil {
+				return "", err
+			}
+		}
 	}
 	return "ALTER TYPE", nil
+}
+
+// renumberEnum rewrites the rows of table old (nu: the same table with
+// the new enum type et) after a label was added at position at, before
+// others: stored values are label positions, so those from at on move
+// up one, in the rows and in the index keys holding them (the table is
+// rewritten in this transaction, as ALTER COLUMN TYPE rewrites it).
+func (d *ddl) renumberEnum(old, nu *catalog.Descriptor, et *types.T, at int) error {
+	oldCodec, newCodec := catalog.NewRowCodec(old), catalog.NewRowCodec(nu)
+	var cols []int
+	for i := range old.Columns {
+		if isEnumOf(old.Columns[i].Type, et.Width) {
+			cols = append(cols, i)
+		}
+	}
+	shift := func(v types.Datum) types.Datum {
+		if e, ok := v.(types.DEnum); ok && e.Ord >= at {
+			e.Ord++
+			return e
+		}
+		return v
+	}
+	return d.scanAll(old, func(row exec.Row) error {
+		nr := append(exec.Row{}, row...)
+		for _, i := range cols {
+			switch v := row[i].(type) {
+			case types.DEnum:
+				nr[i] = shift(v)
+			case *types.DArray:
+				a := &types.DArray{Elem: et, Dims: v.Dims, Elems: make([]types.Datum, len(v.Elems))}
+				for k, e := range v.Elems {
+					a.Elems[k] = shift(e)
+				}
+				nr[i] = a
+			}
+		}
+		if err := d.env.DeleteRow(oldCodec, row); err != nil {
+			return err
+		}
+		return d.env.WriteRow(newCodec, nr)
+	})
 }
 
 // comment stores COMMENT ON TABLE / VIEW / SEQUENCE / COLUMN / TYPE.
