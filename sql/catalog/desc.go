@@ -175,6 +175,10 @@ type Index struct {
 	// Predicate is the predicate's text, for the catalogs.
 	Where     ColumnID `json:",omitempty"`
 	Predicate string   `json:",omitempty"`
+	// IndexOnly marks a unique index made by CREATE UNIQUE INDEX rather
+	// than by a PRIMARY KEY or UNIQUE constraint: the catalogs list no
+	// constraint for it (it enforces uniqueness all the same).
+	IndexOnly bool `json:",omitempty"`
 }
 
 // Partial reports whether only some rows have entries (CREATE INDEX ...

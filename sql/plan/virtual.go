@@ -1190,14 +1190,15 @@ func virtualTableDefs() map[string]*vtable {
 // relIndexes are the indexes pg_class lists for a relation: none for
 // views and sequences, and no primary index over a hidden rowid.
 // isUniqueConstraint reports whether the index stands for a PRIMARY KEY
-// or UNIQUE constraint in the catalogs: a unique index on plain columns
-// over every row (an expression or partial unique index is an index
-// only, as in PostgreSQL, which cannot declare such a constraint).
+// or UNIQUE constraint in the catalogs: a unique index a constraint made
+// (not CREATE UNIQUE INDEX), on plain columns over every row (an
+// expression or partial unique index is an index only, as in
+// PostgreSQL, which cannot declare such a constraint).
 func isUniqueConstraint(d *catalog.Descriptor, ix *catalog.Index) bool {
 	if ix == d.Primary {
 		return true
 	}
-	if !ix.Unique || ix.Partial() {
+	if !ix.Unique || ix.IndexOnly || ix.Partial() {
 		return false
 	}
 	for _, cid := range ix.ColumnIDs {

@@ -458,7 +458,7 @@ func (d *ddl) createTableLike(n *ast.CreateTableStmt) (string, error) {
 				suffix = "_key"
 			}
 			desc.Indexes = append(desc.Indexes, catalog.Index{ID: desc.NextIndexID, Name: indexName(name + "_" + colNames(ids) + suffix),
-				Unique: ix.Unique, ColumnIDs: ids, Desc: append([]bool(nil), ix.Desc...)})
+				Unique: ix.Unique, IndexOnly: ix.IndexOnly, ColumnIDs: ids, Desc: append([]bool(nil), ix.Desc...)})
 			desc.NextIndexID++
 		}
 	}
@@ -575,6 +575,7 @@ func (d *ddl) createIndex(n *ast.CreateIndexStmt) (string, error) {
 		}
 	}
 	ix := catalog.Index{ID: desc.NextIndexID, Name: name, Unique: n.KeyType == ast.IndexKeyTypeUnique}
+	ix.IndexOnly = ix.Unique
 	before := catalog.Mutable(desc) // without the index's hidden columns
 	var exprTexts []string
 	whereText := ""
