@@ -64,9 +64,23 @@ type Descriptor struct {
 
 	// Enum types: the labels in declaration order.
 	EnumLabels []string `json:",omitempty"`
+	// Domain is set for a domain (CREATE DOMAIN), a KindType whose values
+	// are its base type's.
+	Domain *DomainDef `json:",omitempty"`
 
 	// Comment is the COMMENT ON text ("" = none).
 	Comment string `json:",omitempty"`
+}
+
+// DomainDef is a domain's base type and constraints: a column declared
+// with the domain gets them as its own (NOT NULL, DEFAULT when it names
+// none, each CHECK with VALUE read as the column, marked Check.Domain);
+// a cast to the domain checks them.
+type DomainDef struct {
+	Base    *types.T
+	NotNull bool   `json:",omitempty"`
+	Default string `json:",omitempty"`
+	Checks  []Check
 }
 
 // EnumOIDBase is added to an enum type's descriptor ID to make its type
@@ -86,6 +100,9 @@ type Check struct {
 	// NotValid: added NOT VALID, the rows before it were not checked
 	// (until VALIDATE CONSTRAINT).
 	NotValid bool `json:",omitempty"`
+	// Domain: a domain's CHECK on a column declared with it (listed with
+	// the domain, not the table, in the catalogs).
+	Domain bool `json:",omitempty"`
 }
 
 // FKAction is a foreign key's referential action.
@@ -142,6 +159,9 @@ type Column struct {
 	Hidden bool `json:",omitempty"`
 	// OwnedSeq is the sequence created for a SERIAL column.
 	OwnedSeq ID `json:",omitempty"`
+	// Domain is the domain the column was declared with (0: none); its
+	// Type is the domain's base type.
+	Domain ID `json:",omitempty"`
 	// IdentityAlways marks a GENERATED ALWAYS AS IDENTITY column: only
 	// DEFAULT may be written to it.
 	IdentityAlways bool `json:",omitempty"`

@@ -259,6 +259,27 @@ func (env *Env) Eval(e plan.Expr, row Row) (types.Datum, error) {
 		return arr.Elems[off], nil
 	case *plan.SeqFunc:
 		return env.evalSeq(e, row)
+	case *plan.DomainCheck:
+		v, err := env.Eval(e.E, row)
+		if err != nil {
+			return nil, err
+		}
+		if types.IsNull(v) {
+			if e.NotNull {
+				return nil, pgerr.New(pgerr.NotNullViolation, "domain %s does not allow null values", e.Domain)
+			}
+			return v, nil
+		}
+		for i, c := range e.Checks {
+			ok, err := env.Eval(c, Row{v})
+			if err != nil {
+				return nil, err
+			}
+			if b, isBool := ok.(types.DBool); isBool && !bool(b) {
+				return nil, pgerr.New(pgerr.CheckViolation, "value for domain %s violates check constraint %q", e.Domain, e.Names[i])
+			}
+		}
+		return v, nil
 	}
 	return nil, pgerr.New(pgerr.Internal, "cannot evaluate %T", e)
 }

@@ -354,9 +354,9 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		}
 		n, err = c.lock()
 	case "drop":
-		if a+1 < b && toks[a+1].Is("type") {
+		if a+1 < b && (toks[a+1].Is("type") || toks[a+1].Is("domain")) {
 			c.i += 2
-			s := &DropTypeStmt{}
+			s := &DropTypeStmt{Domain: toks[a+1].Is("domain")}
 			s.IfExists = c.accept("if", "exists")
 			var e error
 			if s.Names, e = c.qualNames(); e != nil {
@@ -387,6 +387,10 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 	case "create":
 		if a+1 < b && toks[a+1].Is("type") {
 			n, err = c.createType()
+			break
+		}
+		if a+1 < b && toks[a+1].Is("domain") {
+			n, err = c.createDomain()
 			break
 		}
 		if a+1 < b && toks[a+1].Is("extension") {
@@ -880,6 +884,87 @@ func (c *cursor) validateConstraint() (ExtStmt, bool, error) {
 		return nil, true, err
 	}
 	return s, true, c.end()
+}
+
+// createDomain reads CREATE DOMAIN name [AS] type [COLLATE c] [DEFAULT
+// expr] [[CONSTRAINT name] {NOT NULL | NULL | CHECK (expr)}] ...
+func (c *cursor) createDomain() (ExtStmt, error) {
+	c.i += 2
+	s := &CreateDomainStmt{}
+	var err error
+	if s.Schema, s.Name, err = c.qualName(); err != nil {
+		return nil, err
+	}
+	c.accept("as")
+	t, next, ok := pgdialect.ParseType(c.toks[:c.b], c.i, true)
+	if !ok {
+		return nil, c.errHere()
+	}
+	s.Type, c.i = t, next
+	// text reads a balanced expression up to the next clause keyword at
+	// depth 0 (or the closing parenthesis of CHECK)
+	text := func(stopAtClause bool) (string, error) {
+		start, depth := c.i, 0
+		for ; c.i < c.b; c.i++ {
+			tk := c.toks[c.i]
+			if tk.IsP("(") || tk.IsP("[") {
+				depth++
+			} else if tk.IsP(")") || tk.IsP("]") {
+				if depth == 0 {
+					break
+				}
+				depth--
+			} else if depth == 0 && stopAtClause && (tk.Is("constraint") || tk.Is("not") && c.i+1 < c.b && c.toks[c.i+1].Is("null") ||
+				tk.Is("null") || tk.Is("check") || tk.Is("collate")) {
+				break
+			}
+		}
+		if c.i == start {
+			return "", c.errHere()
+		}
+		end := len(c.sql)
+		if c.i < len(c.toks) {
+			end = c.toks[c.i].Pos
+		}
+		return strings.TrimSpace(c.sql[c.toks[start].Pos:end]), nil
+	}
+	for !c.done() {
+		name := ""
+		if c.accept("constraint") {
+			if name, err = c.name(); err != nil {
+				return nil, err
+			}
+		}
+		switch {
+		case c.accept("not", "null"):
+			s.NotNull = true
+		case c.accept("null"):
+			s.NotNull = false
+		case c.accept("check"):
+			if !c.acceptP("(") {
+				return nil, c.errHere()
+			}
+			e, err := text(false)
+			if err != nil {
+				return nil, err
+			}
+			if !c.acceptP(")") {
+				return nil, c.errHere()
+			}
+			s.Checks = append(s.Checks, DomainCheck{Name: name, Expr: e})
+		case name == "" && c.accept("default"):
+			if s.Default, err = text(true); err != nil {
+				return nil, err
+			}
+		case name == "" && c.accept("collate"):
+			if _, err := c.name(); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, c.errHere()
+		}
+	}
+	return s, nil
 }
 
 // createType reads CREATE TYPE name AS ENUM ('label', ...); other forms

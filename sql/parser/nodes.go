@@ -255,15 +255,42 @@ type CreateTypeStmt struct {
 // StatementTag implements ExtStmt.
 func (*CreateTypeStmt) StatementTag() string { return "CREATE TYPE" }
 
-// DropTypeStmt is DROP TYPE [IF EXISTS] names [CASCADE | RESTRICT].
+// DropTypeStmt is DROP TYPE [IF EXISTS] names [CASCADE | RESTRICT], or
+// DROP DOMAIN (Domain).
 type DropTypeStmt struct {
 	Names    [][2]string // {schema, name}
 	IfExists bool
 	Cascade  bool
+	Domain   bool
 }
 
 // StatementTag implements ExtStmt.
-func (*DropTypeStmt) StatementTag() string { return "DROP TYPE" }
+func (s *DropTypeStmt) StatementTag() string {
+	if s.Domain {
+		return "DROP DOMAIN"
+	}
+	return "DROP TYPE"
+}
+
+// CreateDomainStmt is CREATE DOMAIN name AS type [DEFAULT expr] [NOT
+// NULL] [CHECK (expr)] ...; the expressions are kept as text (VALUE
+// names the value in a CHECK).
+type CreateDomainStmt struct {
+	Schema, Name string
+	Type         PGType
+	Default      string
+	NotNull      bool
+	Checks       []DomainCheck
+}
+
+// DomainCheck is one CHECK of a domain: its name ("" if unnamed) and
+// expression text.
+type DomainCheck struct {
+	Name, Expr string
+}
+
+// StatementTag implements ExtStmt.
+func (*CreateDomainStmt) StatementTag() string { return "CREATE DOMAIN" }
 
 // AlterTypeStmt is ALTER TYPE name ADD VALUE [IF NOT EXISTS] Label
 // [{BEFORE | AFTER} Neighbor], or, with Rename set, ALTER TYPE name RENAME

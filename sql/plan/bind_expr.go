@@ -423,7 +423,7 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 				}
 			}
 		}
-		t, err := b.ResolveType(pt)
+		t, dom, err := b.ResolveTypeDomain(pt)
 		if err != nil {
 			return nil, err
 		}
@@ -437,7 +437,10 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 				return nil, err
 			}
 		}
-		return b.explicitCast(e, t)
+		if e, err = b.explicitCast(e, t); err != nil || dom == nil {
+			return e, err
+		}
+		return b.domainCheck(e, dom)
 	case *ast.FuncCallExpr:
 		if r, ok := b.srfRefs[n]; ok {
 			if r.sc != sc {

@@ -175,6 +175,18 @@ type Subscript struct {
 	T    *types.T
 }
 
+// DomainCheck is a value cast to a domain: E (of the domain's base
+// type), checked against the domain's NOT NULL and CHECK constraints
+// (Checks are over a one-column row: the value, VALUE in their text;
+// Names are their names).
+type DomainCheck struct {
+	E       Expr
+	Domain  string
+	NotNull bool
+	Checks  []Expr
+	Names   []string
+}
+
 // Type implementations.
 func (e *Const) Type() *types.T     { return e.T }
 func (e *ColRef) Type() *types.T    { return e.T }
@@ -197,6 +209,7 @@ func (e *Subquery) Type() *types.T  { return e.T }
 func (e *ArrayCtor) Type() *types.T { return e.T }
 func (e *AnyArray) Type() *types.T  { return types.Bool }
 func (e *Subscript) Type() *types.T { return e.T }
+func (e *DomainCheck) Type() *types.T { return e.E.Type() }
 
 // Walk calls f on e and its children (not into subquery plans) until f
 // returns false.
@@ -262,6 +275,8 @@ func Walk(e Expr, f func(Expr) bool) {
 		for _, x := range e.More {
 			Walk(x, f)
 		}
+	case *DomainCheck:
+		Walk(e.E, f) // (the checks read the value, not the input row)
 	}
 }
 
@@ -392,6 +407,10 @@ func MapCols(e Expr, m func(int) int) Expr {
 		return &AnyArray{L: MapCols(x.L, m), R: MapCols(x.R, m), Cmp: x.Cmp, All: x.All}
 	case *Subscript:
 		return &Subscript{E: MapCols(x.E, m), Idx: MapCols(x.Idx, m), More: mapList(x.More, m), T: x.T}
+	case *DomainCheck:
+		c := *x
+		c.E = MapCols(x.E, m)
+		return &c
 	}
 	return e
 }

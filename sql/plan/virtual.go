@@ -623,6 +623,14 @@ func virtualTableDefs() map[string]*vtable {
 					dI(0), dI(-1), dI(0), dI(coll), dI(ioProcOID(t, "in")), dI(ioProcOID(t, "out"))})
 			}
 			for _, d := range s.enums {
+				if dd := d.Domain; dd != nil {
+					// a domain: typtype d over its base type
+					b := dd.Base
+					rows = append(rows, []types.Datum{dI(int64(d.EnumType().OID())), dS(d.Name), dI(int64(d.SchemaID)), dI(10), dI(int64(b.Size())),
+						dB(b.Size() > 0 && b.Size() <= 8), dS("d"), dS(typCategory(b)), dB(true), dS(","), dI(0), dI(0), dI(0), dB(dd.NotNull),
+						dI(int64(b.OID())), dI(int64(b.Typmod())), dI(0), dI(0), dI(ioProcOID(b, "in")), dI(ioProcOID(b, "out"))})
+					continue
+				}
 				et := d.EnumType()
 				at, _ := types.MakeArray(et)
 				rows = append(rows, []types.Datum{dI(int64(et.OID())), dS(d.Name), dI(int64(d.SchemaID)), dI(10), dI(4),
@@ -637,6 +645,9 @@ func virtualTableDefs() map[string]*vtable {
 		"pg_catalog.pg_enum": {cols("oid oid, enumtypid oid, enumsortorder float4, enumlabel text"), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, d := range s.enums {
+				if d.Domain != nil {
+					continue
+				}
 				toid := int64(d.EnumType().OID())
 				for i, l := range d.EnumLabels {
 					rows = append(rows, []types.Datum{dI(toid<<8 | int64(i)), dI(toid), types.DFloat(float64(i + 1)), dS(l)})
@@ -704,6 +715,9 @@ func virtualTableDefs() map[string]*vtable {
 						dB(true), dI(int64(d.ID)), dI(0), dI(indexOID(d.ID, ix.ID)), dI(0), dI(0), dB(true), key, types.Null, types.Null, none[0], none[1], none[2]})
 				}
 				for i, ck := range d.Checks {
+					if ck.Domain {
+						continue // listed with its domain
+					}
 					rows = append(rows, []types.Datum{dI(checkOID(d.ID, i)), dS(ck.Name), dI(int64(d.SchemaID)), dS("c"), dB(false), dB(false),
 						dB(!ck.NotValid), dI(int64(d.ID)), dI(0), dI(0), dI(0), dI(0), dB(true), checkColumns(d, ck.Expr), types.Null, dS(ck.Expr), none[0], none[1], none[2]})
 				}
@@ -911,6 +925,9 @@ func virtualTableDefs() map[string]*vtable {
 			var rows [][]types.Datum
 			for _, d := range s.objs {
 				for _, ck := range d.Checks {
+					if ck.Domain {
+						continue
+					}
 					rows = append(rows, []types.Datum{dS(s.database()), dS(s.schemaOf[d.SchemaID]), dS(ck.Name), dS("((" + ck.Expr + "))")})
 				}
 			}
@@ -962,7 +979,9 @@ func virtualTableDefs() map[string]*vtable {
 					}
 				}
 				for _, ck := range d.Checks {
-					row(ck.Name, "CHECK", types.Null)
+					if !ck.Domain {
+						row(ck.Name, "CHECK", types.Null)
+					}
 				}
 				for _, fk := range d.ForeignKeys {
 					row(fk.Name, "FOREIGN KEY", types.Null)
@@ -1334,6 +1353,11 @@ func (s *vsnap) formatType(oid, typmod int64) string {
 	}
 	if t, ok := types.FromOID(types.OID(oid)); ok {
 		return withTypmod(t, typmod).String()
+	}
+	for _, d := range s.enums {
+		if int64(d.EnumType().OID()) == oid {
+			return quoteIdent(d.Name)
+		}
 	}
 	return "???"
 }

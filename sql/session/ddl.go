@@ -187,7 +187,7 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 		if !ok {
 			return "", pgerr.New(pgerr.Internal, "column %q has no type", cd.Name.Name.O)
 		}
-		t, err := d.b.ResolveType(pt)
+		t, dom, err := d.b.ResolveTypeDomain(pt)
 		if err != nil {
 			return "", err
 		}
@@ -257,6 +257,11 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 			col.Default = fmt.Sprintf("nextval('%s')", seqName)
 			col.OwnedSeq = sid
 			col.Nullable = false
+		}
+		if dom != nil {
+			if err := applyDomain(desc, &col, dom); err != nil {
+				return "", err
+			}
 		}
 		desc.Columns = append(desc.Columns, col)
 	}
@@ -1145,7 +1150,7 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 	if !ok {
 		return pgerr.New(pgerr.Internal, "column without type")
 	}
-	t, err := d.b.ResolveType(pt)
+	t, dom, err := d.b.ResolveTypeDomain(pt)
 	if err != nil {
 		return err
 	}
@@ -1198,6 +1203,11 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 		col.Default = fmt.Sprintf("nextval('%s')", seqName)
 		col.OwnedSeq = sid
 		col.Nullable = false
+	}
+	if dom != nil {
+		if err := applyDomain(desc, &col, dom); err != nil {
+			return err
+		}
 	}
 	desc.Columns = append(desc.Columns, col)
 	var checks []plan.Check
@@ -1306,9 +1316,12 @@ func (d *ddl) alterColumn(n *parser.AlterColumnStmt) (string, error) {
 			}
 			col.Nullable = false
 		case a.Type != nil:
-			nt, err := d.b.ResolveType(*a.Type)
+			nt, dom, err := d.b.ResolveTypeDomain(*a.Type)
 			if err != nil {
 				return "", err
+			}
+			if dom != nil || col.Domain != 0 {
+				return "", pgerr.New(pgerr.FeatureNotSupported, "ALTER COLUMN TYPE to or from a domain is not supported")
 			}
 			old := catalog.Mutable(desc)
 			oldCodec := catalog.NewRowCodec(old)

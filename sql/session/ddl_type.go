@@ -2,11 +2,14 @@ package session
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/tesseradb/tessera/sql/catalog"
 	"github.com/tesseradb/tessera/sql/exec"
 	"github.com/tesseradb/tessera/sql/parser"
+	"github.com/tesseradb/tessera/sql/parser/pgdialect"
 	"github.com/tesseradb/tessera/sql/pgerr"
+	"github.com/tesseradb/tessera/sql/plan"
 	"github.com/tesseradb/tessera/sql/types"
 )
 
@@ -132,13 +135,24 @@ func (d *ddl) dropType(n *parser.DropTypeStmt) (string, error) {
 			}
 			return "", pgerr.New(pgerr.UndefinedObject, "type %q does not exist", nm[1])
 		}
-		users, err := d.tablesUsing(t)
-		if err != nil {
+		if n.Domain && t.Domain == nil { // (DROP TYPE drops a domain too)
+			return "", pgerr.New(pgerr.WrongObjectType, "%q is not a domain", t.Name)
+		}
+		var users []*catalog.Descriptor
+		if t.Domain != nil {
+			used, err := d.columnsOfDomain(t)
+			if err != nil {
+				return "", err
+			}
+			if used {
+				users = []*catalog.Descriptor{nil}
+			}
+		} else if users, err = d.tablesUsing(t); err != nil {
 			return "", err
 		}
 		if len(users) > 0 {
 			if n.Cascade {
-				return "", pgerr.New(pgerr.FeatureNotSupported, "DROP TYPE ... CASCADE of a type that columns use is not supported")
+				return "", pgerr.New(pgerr.FeatureNotSupported, "%s ... CASCADE of a type that columns use is not supported", n.StatementTag())
 			}
 			return "", pgerr.New(pgerr.DependentObjects, "cannot drop type %s because other objects depend on it", t.Name)
 		}
@@ -146,7 +160,7 @@ func (d *ddl) dropType(n *parser.DropTypeStmt) (string, error) {
 			return "", err
 		}
 	}
-	return "DROP TYPE", nil
+	return n.StatementTag(), nil
 }
 
 // alterType adds a label to an enum (at the end, or BEFORE / AFTER
@@ -159,6 +173,9 @@ func (d *ddl) alterType(n *parser.AlterTypeStmt) (string, error) {
 	}
 	if t == nil {
 		return "", pgerr.New(pgerr.UndefinedObject, "type %q does not exist", n.Name)
+	}
+	if t.Domain != nil {
+		return "", pgerr.New(pgerr.WrongObjectType, "%s is not an enum", t.Name)
 	}
 	labels := append([]string{}, t.EnumLabels...)
 	at := -1 // where ADD VALUE puts the new label
@@ -336,4 +353,128 @@ func (d *ddl) comment(n *parser.CommentStmt) (string, error) {
 		nt.Comment = txt
 	}
 	return "COMMENT", d.coll.Write(d.ctx, nt)
+}
+
+// createDomain stores CREATE DOMAIN as a type descriptor with its base
+// type and constraints (each CHECK must bind over VALUE of the base
+// type).
+func (d *ddl) createDomain(n *parser.CreateDomainStmt) (string, error) {
+	sch, err := d.typeSchema(n.Schema)
+	if err != nil {
+		return "", err
+	}
+	if _, err := types.FromPG(parser.PGType{Name: n.Name}); err == nil {
+		return "", pgerr.New(pgerr.DuplicateObject, "type %q already exists", n.Name)
+	}
+	if old, err := d.coll.LookupID(d.ctx, d.b.DB, sch, n.Name); err != nil {
+		return "", err
+	} else if old != 0 {
+		return "", pgerr.New(pgerr.DuplicateObject, "type %q already exists", n.Name)
+	}
+	base, dom, err := d.b.ResolveTypeDomain(n.Type)
+	if err != nil {
+		return "", err
+	}
+	if dom != nil {
+		return "", pgerr.New(pgerr.FeatureNotSupported, "a domain over domain %s is not supported", dom.Name)
+	}
+	def := &catalog.DomainDef{Base: base, NotNull: n.NotNull, Default: n.Default}
+	taken := map[string]bool{}
+	for _, ck := range n.Checks {
+		if _, err := plan.BindDomainCheck(base, ck.Expr, d.b.Eval); err != nil {
+			return "", err
+		}
+		name := ck.Name
+		if name == "" {
+			name = n.Name + "_check"
+			for i := 1; taken[name]; i++ {
+				name = fmt.Sprintf("%s_check%d", n.Name, i)
+			}
+		}
+		if taken[name] {
+			return "", pgerr.New(pgerr.DuplicateObject, "constraint %q for domain %q already exists", name, n.Name)
+		}
+		taken[name] = true
+		def.Checks = append(def.Checks, catalog.Check{Name: name, Expr: ck.Expr})
+	}
+	id, err := d.coll.NewID(d.ctx)
+	if err != nil {
+		return "", err
+	}
+	desc := &catalog.Descriptor{ID: id, Kind: catalog.KindType, Name: n.Name, ParentID: d.b.DB, SchemaID: sch, Domain: def}
+	if err := d.coll.Write(d.ctx, desc); err != nil {
+		return "", err
+	}
+	return "CREATE DOMAIN", d.coll.SetName(d.ctx, d.b.DB, sch, n.Name, id)
+}
+
+// applyDomain gives col, declared with the domain dom, the domain's
+// constraints: NOT NULL, its DEFAULT when the column names none, and
+// each CHECK with VALUE read as the column (marked Check.Domain).
+func applyDomain(desc *catalog.Descriptor, col *catalog.Column, dom *catalog.Descriptor) error {
+	col.Domain = dom.ID
+	if dom.Domain.NotNull {
+		col.Nullable = false
+	}
+	if col.Default == "" {
+		col.Default = dom.Domain.Default
+	}
+	for _, ck := range dom.Domain.Checks {
+		txt, err := valueAsColumn(ck.Expr, col.Name)
+		if err != nil {
+			return err
+		}
+		desc.Checks = append(desc.Checks, catalog.Check{Name: ck.Name, Expr: txt, Domain: true})
+	}
+	return nil
+}
+
+// valueAsColumn rewrites a domain CHECK's text to read the column instead
+// of VALUE.
+func valueAsColumn(text, col string) (string, error) {
+	toks, err := pgdialect.Lex(text)
+	if err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	at := 0
+	for _, t := range toks {
+		if t.Kind == pgdialect.Ident && t.Val == "value" {
+			sb.WriteString(text[at:t.Pos])
+			sb.WriteString(pgdialect.QuoteIdent(col))
+			at = t.Pos + len(t.Raw(text))
+		}
+	}
+	sb.WriteString(text[at:])
+	return sb.String(), nil
+}
+
+// columnsOfDomain lists the tables of the database with a column
+// declared with the domain t.
+func (d *ddl) columnsOfDomain(t *catalog.Descriptor) (bool, error) {
+	schs, err := d.coll.ListNames(d.ctx, d.b.DB, 0)
+	if err != nil {
+		return false, err
+	}
+	for _, sid := range schs {
+		names, err := d.coll.ListNames(d.ctx, d.b.DB, sid)
+		if err != nil {
+			return false, err
+		}
+		for _, id := range names {
+			o, err := d.coll.Get(d.ctx, id)
+			if err != nil {
+				return false, err
+			}
+			if o == nil || o.Kind != catalog.KindTable {
+				continue
+			}
+			for _, c := range o.Columns {
+				if c.Domain == t.ID {
+					return true, nil
+				}
+			}
+		}
+	}
+	return false, nil
 }

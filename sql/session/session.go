@@ -1222,6 +1222,8 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 			tag, err = d.alterColumn(x)
 		case *parser.CreateTypeStmt:
 			tag, err = d.createType(x)
+		case *parser.CreateDomainStmt:
+			tag, err = d.createDomain(x)
 		case *parser.DropTypeStmt:
 			tag, err = d.dropType(x)
 		case *parser.LockStmt:
