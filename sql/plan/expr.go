@@ -188,27 +188,27 @@ type DomainCheck struct {
 }
 
 // Type implementations.
-func (e *Const) Type() *types.T     { return e.T }
-func (e *ColRef) Type() *types.T    { return e.T }
-func (e *OuterRef) Type() *types.T  { return e.T }
-func (e *Param) Type() *types.T     { return e.T }
-func (e *Binary) Type() *types.T    { return e.Ov.Return }
-func (e *Unary) Type() *types.T     { return e.Ov.Return }
-func (e *Logic) Type() *types.T     { return types.Bool }
-func (e *Not) Type() *types.T       { return types.Bool }
-func (e *IsNull) Type() *types.T    { return types.Bool }
-func (e *IsBool) Type() *types.T    { return types.Bool }
-func (e *Cast) Type() *types.T      { return e.To }
-func (e *Case) Type() *types.T      { return e.T }
-func (e *Coalesce) Type() *types.T  { return e.T }
-func (e *NullIf) Type() *types.T    { return e.L.Type() }
-func (e *Greatest) Type() *types.T  { return e.T }
-func (e *Func) Type() *types.T      { return e.Ov.Return }
-func (e *InList) Type() *types.T    { return types.Bool }
-func (e *Subquery) Type() *types.T  { return e.T }
-func (e *ArrayCtor) Type() *types.T { return e.T }
-func (e *AnyArray) Type() *types.T  { return types.Bool }
-func (e *Subscript) Type() *types.T { return e.T }
+func (e *Const) Type() *types.T       { return e.T }
+func (e *ColRef) Type() *types.T      { return e.T }
+func (e *OuterRef) Type() *types.T    { return e.T }
+func (e *Param) Type() *types.T       { return e.T }
+func (e *Binary) Type() *types.T      { return e.Ov.Return }
+func (e *Unary) Type() *types.T       { return e.Ov.Return }
+func (e *Logic) Type() *types.T       { return types.Bool }
+func (e *Not) Type() *types.T         { return types.Bool }
+func (e *IsNull) Type() *types.T      { return types.Bool }
+func (e *IsBool) Type() *types.T      { return types.Bool }
+func (e *Cast) Type() *types.T        { return e.To }
+func (e *Case) Type() *types.T        { return e.T }
+func (e *Coalesce) Type() *types.T    { return e.T }
+func (e *NullIf) Type() *types.T      { return e.L.Type() }
+func (e *Greatest) Type() *types.T    { return e.T }
+func (e *Func) Type() *types.T        { return e.Ov.Return }
+func (e *InList) Type() *types.T      { return types.Bool }
+func (e *Subquery) Type() *types.T    { return e.T }
+func (e *ArrayCtor) Type() *types.T   { return e.T }
+func (e *AnyArray) Type() *types.T    { return types.Bool }
+func (e *Subscript) Type() *types.T   { return e.T }
 func (e *DomainCheck) Type() *types.T { return e.E.Type() }
 
 // Walk calls f on e and its children (not into subquery plans) until f
