@@ -89,3 +89,40 @@ func TestWireCompat5(t *testing.T) {
 		prev = now
 	}
 }
+
+// TestNoticeCodes: notices carry PostgreSQL's severity and SQLSTATE
+// (checked against PostgreSQL 15 by hand: psql -v VERBOSITY=verbose).
+func TestNoticeCodes(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cfg, err := pgconn.ParseConfig(startTessera(t))
+	require.NoError(t, err)
+	var got []string
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
+		got = append(got, n.Severity+" "+n.Code)
+	}
+	c, err := pgconn.ConnectConfig(ctx, cfg)
+	require.NoError(t, err)
+	defer c.Close(ctx)
+	for _, q := range []struct{ sql, want string }{
+		{"COMMIT", "WARNING 25P01"},
+		{"CREATE TABLE nc (a INT)", ""},
+		{"CREATE TABLE IF NOT EXISTS nc (a INT)", "NOTICE 42P07"},
+		{"SET LOCAL search_path = public", "WARNING 25P01"},
+		{"BEGIN", ""},
+		{"BEGIN", "WARNING 25001"},
+		{"ROLLBACK", ""},
+		{"CREATE TYPE nc_e AS ENUM ('a')", ""},
+		{"ALTER TYPE nc_e ADD VALUE IF NOT EXISTS 'a'", "NOTICE 42710"},
+		{"DROP TABLE IF EXISTS nc_nosuch", "NOTICE 00000"},
+	} {
+		got = nil
+		_, err := c.Exec(ctx, q.sql).ReadAll()
+		require.NoError(t, err, q.sql)
+		var want []string
+		if q.want != "" {
+			want = []string{q.want}
+		}
+		require.Equal(t, want, got, q.sql)
+	}
+}

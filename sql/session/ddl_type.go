@@ -130,7 +130,7 @@ func (d *ddl) dropType(n *parser.DropTypeStmt) (string, error) {
 		}
 		if t == nil {
 			if n.IfExists {
-				d.notices = append(d.notices, fmt.Sprintf("type %q does not exist, skipping", nm[1]))
+				d.notices = append(d.notices, notice(fmt.Sprintf("type %q does not exist, skipping", nm[1])))
 				continue
 			}
 			return "", pgerr.New(pgerr.UndefinedObject, "type %q does not exist", nm[1])
@@ -199,7 +199,7 @@ func (d *ddl) alterType(n *parser.AlterTypeStmt) (string, error) {
 	} else {
 		if idx(n.Label) >= 0 {
 			if n.IfNotExists {
-				d.notices = append(d.notices, fmt.Sprintf("enum label %q already exists, skipping", n.Label))
+				d.notices = append(d.notices, noticeCode("NOTICE", pgerr.DuplicateObject, fmt.Sprintf("enum label %q already exists, skipping", n.Label)))
 				return "ALTER TYPE", nil
 			}
 			return "", pgerr.New(pgerr.DuplicateObject, "enum label %q already exists", n.Label)

@@ -194,7 +194,7 @@ type portal struct {
 func (pt *portal) Resume(ctx context.Context, w conn.ResultWriter, maxRows int) (string, conn.Portal, error) {
 	if !pt.sent {
 		for _, n := range pt.res.notices {
-			if err := w.Notice(conn.Notice{Severity: "NOTICE", Code: "00000", Message: n}); err != nil {
+			if err := w.Notice(n); err != nil {
 				return "", nil, err
 			}
 		}
