@@ -29,7 +29,25 @@ const (
 	// KindType is a user-defined type: an enum (EnumLabels). Types and
 	// relations share a schema's names, as in PostgreSQL's pg_type.
 	KindType Kind = "type"
+	// KindFunction is one overload of a user-defined SQL function
+	// (CREATE FUNCTION ... LANGUAGE sql); its Name is FunctionKey (the
+	// name and argument types), which keeps overloads apart and clear of
+	// relation names.
+	KindFunction Kind = "function"
 )
+
+// FunctionKey is the namespace name of a function overload:
+// name(type, type).
+func FunctionKey(name string, args []*types.T) string {
+	s := name + "("
+	for i, a := range args {
+		if i > 0 {
+			s += ", "
+		}
+		s += a.String()
+	}
+	return s + ")"
+}
 
 // Descriptor is the stored form of every schema object.
 type Descriptor struct {
@@ -67,6 +85,8 @@ type Descriptor struct {
 	// Domain is set for a domain (CREATE DOMAIN), a KindType whose values
 	// are its base type's.
 	Domain *DomainDef `json:",omitempty"`
+	// Func is a KindFunction's definition.
+	Func *FuncDef `json:",omitempty"`
 
 	// Comment is the COMMENT ON text ("" = none).
 	Comment string `json:",omitempty"`
@@ -81,6 +101,25 @@ type DomainDef struct {
 	NotNull bool   `json:",omitempty"`
 	Default string `json:",omitempty"`
 	Checks  []Check
+}
+
+// FuncDef is a user-defined SQL function: its name, parameters, result
+// type, body (a SELECT of one expression, $n or a parameter's name for
+// the arguments), volatility ("immutable", "stable", "volatile") and
+// whether it is STRICT (NULL for a NULL argument without running).
+type FuncDef struct {
+	Name       string
+	Args       []FuncArg
+	Return     *types.T
+	Body       string
+	Volatility string
+	Strict     bool `json:",omitempty"`
+}
+
+// FuncArg is a function parameter ("" Name: positional only).
+type FuncArg struct {
+	Name string `json:",omitempty"`
+	Type *types.T
 }
 
 // EnumOIDBase is added to an enum type's descriptor ID to make its type

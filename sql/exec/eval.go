@@ -259,6 +259,20 @@ func (env *Env) Eval(e plan.Expr, row Row) (types.Datum, error) {
 		return arr.Elems[off], nil
 	case *plan.SeqFunc:
 		return env.evalSeq(e, row)
+	case *plan.UserFunc:
+		args := make(Row, 0, 2*len(e.Args))
+		for _, a := range e.Args {
+			v, err := env.Eval(a, row)
+			if err != nil {
+				return nil, err
+			}
+			if e.Strict && types.IsNull(v) {
+				return types.Null, nil
+			}
+			args = append(args, v)
+		}
+		args = append(args, args...) // by position, then by name
+		return env.Eval(e.Body, args)
 	case *plan.DomainCheck:
 		v, err := env.Eval(e.E, row)
 		if err != nil {

@@ -292,6 +292,46 @@ type DomainCheck struct {
 // StatementTag implements ExtStmt.
 func (*CreateDomainStmt) StatementTag() string { return "CREATE DOMAIN" }
 
+// CreateFunctionStmt is CREATE [OR REPLACE] FUNCTION name (args) RETURNS
+// type [LANGUAGE l] [IMMUTABLE | STABLE | VOLATILE] [STRICT ...] AS 'body'
+// | RETURN expr (Return: the expression's text).
+type CreateFunctionStmt struct {
+	Schema, Name string
+	OrReplace    bool
+	Args         []FuncParam
+	Returns      PGType
+	Language     string
+	Volatility   string
+	Strict       bool
+	Body, Return string
+}
+
+// FuncParam is a function parameter ("" Name: positional only).
+type FuncParam struct {
+	Name string
+	Type PGType
+}
+
+// StatementTag implements ExtStmt.
+func (*CreateFunctionStmt) StatementTag() string { return "CREATE FUNCTION" }
+
+// DropFunctionStmt is DROP FUNCTION [IF EXISTS] name [(types)], ...
+type DropFunctionStmt struct {
+	Funcs    []FuncRef
+	IfExists bool
+	Cascade  bool
+}
+
+// FuncRef names a function, with its argument types when HasArgs.
+type FuncRef struct {
+	Schema, Name string
+	Args         []PGType
+	HasArgs      bool
+}
+
+// StatementTag implements ExtStmt.
+func (*DropFunctionStmt) StatementTag() string { return "DROP FUNCTION" }
+
 // AlterTypeStmt is ALTER TYPE name ADD VALUE [IF NOT EXISTS] Label
 // [{BEFORE | AFTER} Neighbor], or, with Rename set, ALTER TYPE name RENAME
 // VALUE Rename TO Label.

@@ -62,6 +62,8 @@ type Binder struct {
 	// expressions, each run by the query's generator node: the call
 	// reads as that node's column.
 	srfRefs map[*ast.FuncCallExpr]srfRef
+	// funcDepth counts the user-defined function bodies being bound.
+	funcDepth int
 	// vsnap is the catalog snapshot virtual tables read (virtual.go).
 	vsnap *vsnap
 	// indexExprs are the expression index keys of the tables in FROM

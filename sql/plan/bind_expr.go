@@ -932,6 +932,11 @@ func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
 				return nil, pgerr.New(pgerr.InvalidSchemaName, "schema %q does not exist", n.Schema.O)
 			}
 		}
+		if !isVirtualSchema(n.Schema.L) {
+			if e, ok, err := b.bindUserFunc(n, sc); ok || err != nil {
+				return e, err
+			}
+		}
 		return nil, pgerr.New(pgerr.UndefinedFunction, "function %s.%s does not exist", n.Schema.O, name)
 	}
 	if e, ok, err := b.bindCatalogFunc(name, n, sc); ok || err != nil {
@@ -998,6 +1003,13 @@ func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
 				}
 				return rec, nil
 			}
+		}
+	}
+	if _, builtin := sem.FuncExists(name); !builtin {
+		// a user-defined SQL function (the built-ins are pg_catalog's,
+		// which the search path reads first)
+		if e, ok, err := b.bindUserFunc(n, sc); ok || err != nil {
+			return e, err
 		}
 	}
 	es, _, err := b.bindArgs(n.Args, sc)

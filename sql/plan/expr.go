@@ -277,6 +277,10 @@ func Walk(e Expr, f func(Expr) bool) {
 		}
 	case *DomainCheck:
 		Walk(e.E, f) // (the checks read the value, not the input row)
+	case *UserFunc:
+		for _, a := range e.Args {
+			Walk(a, f) // (the body reads the arguments, not the input row)
+		}
 	}
 }
 
@@ -347,6 +351,10 @@ func RefsOnly(e Expr, lo, hi int) bool {
 			if x.Ov.Volatility == sem.Volatile {
 				ok = false
 			}
+		case *UserFunc:
+			if x.Volatile {
+				ok = false
+			}
 		}
 		return ok
 	})
@@ -410,6 +418,10 @@ func MapCols(e Expr, m func(int) int) Expr {
 	case *DomainCheck:
 		c := *x
 		c.E = MapCols(x.E, m)
+		return &c
+	case *UserFunc:
+		c := *x
+		c.Args = mapList(x.Args, m)
 		return &c
 	}
 	return e

@@ -197,6 +197,7 @@ type vsnap struct {
 	schemas   []*catalog.Descriptor // of the current database
 	objs      []*catalog.Descriptor // tables, views, sequences of the current database
 	enums     []*catalog.Descriptor // enum types of the current database
+	funcs     []*catalog.Descriptor // user-defined functions of the current database
 	schemaOf  map[catalog.ID]string
 	byName    map[string]int64 // "schema.name" and visible "name" -> relation OID
 	indexDesc map[int64]vindex
@@ -314,6 +315,10 @@ func (b *Binder) snapshot() (*vsnap, error) {
 			}
 			if od.Kind == catalog.KindType {
 				s.enums = append(s.enums, od)
+				continue
+			}
+			if od.Kind == catalog.KindFunction {
+				s.funcs = append(s.funcs, od)
 				continue
 			}
 			s.objs = append(s.objs, od)
@@ -801,8 +806,8 @@ func virtualTableDefs() map[string]*vtable {
 		}},
 		"pg_catalog.pg_proc": {cols(`oid oid, proname text, pronamespace oid, proowner oid, prolang oid, prokind text,
 		proretset bool, prorettype oid, pronargs int2, prosrc text`), func(s *vsnap) [][]types.Datum {
-			// the built-in functions (there are no user-defined ones), in
-			// pg_catalog, language internal (12)
+			// the built-in functions, in pg_catalog, language internal
+			// (12), then the user-defined SQL ones
 			var rows [][]types.Datum
 			for i, p := range sem.Builtins() {
 				kind := map[sem.FuncClass]string{sem.Aggregate: "a", sem.Window: "w"}[p.Class]
@@ -811,6 +816,11 @@ func virtualTableDefs() map[string]*vtable {
 				}
 				rows = append(rows, []types.Datum{dI(builtinProcBase + int64(i)), dS(p.Name), dI(pgCatalogOID), dI(10), dI(12),
 					dS(kind), dB(p.RetSet), dI(int64(p.RetOID)), dI(int64(p.NArgs)), dS(p.Name)})
+			}
+			for _, d := range s.funcs { // language sql (14)
+				f := d.Func
+				rows = append(rows, []types.Datum{dI(int64(d.ID)), dS(f.Name), dI(int64(d.SchemaID)), dI(10), dI(14),
+					dS("f"), dB(false), dI(int64(f.Return.OID())), dI(int64(len(f.Args))), dS(f.Body)})
 			}
 			return rows
 		}},

@@ -1233,6 +1233,10 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 			tag, err = d.createType(x)
 		case *parser.CreateDomainStmt:
 			tag, err = d.createDomain(x)
+		case *parser.CreateFunctionStmt:
+			tag, err = d.createFunction(x)
+		case *parser.DropFunctionStmt:
+			tag, err = d.dropFunction(x)
 		case *parser.DropTypeStmt:
 			tag, err = d.dropType(x)
 		case *parser.LockStmt:
