@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -86,6 +87,36 @@ var catFuncs = map[string]catFunc{
 			}
 		}
 		return types.Null, nil
+	}},
+	// pg_get_function_result / _arguments / _identity_arguments and
+	// pg_function_is_visible, for the functions pg_proc lists (psql's \df)
+	"pg_get_function_result": {[][]*types.T{{vOID}}, vText, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		ret, _, _, ok := s.procSignature(oidArg(a[0]))
+		if !ok {
+			return types.Null, nil
+		}
+		return dS(ret), nil
+	}},
+	"pg_get_function_arguments": {[][]*types.T{{vOID}}, vText, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		_, args, _, ok := s.procSignature(oidArg(a[0]))
+		if !ok {
+			return types.Null, nil
+		}
+		return dS(args), nil
+	}},
+	"pg_get_function_identity_arguments": {[][]*types.T{{vOID}}, vText, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		_, args, _, ok := s.procSignature(oidArg(a[0]))
+		if !ok {
+			return types.Null, nil
+		}
+		return dS(args), nil
+	}},
+	"pg_function_is_visible": {[][]*types.T{{vOID}}, vBool, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		_, _, visible, ok := s.procSignature(oidArg(a[0]))
+		if !ok {
+			return types.Null, nil
+		}
+		return dB(visible), nil
 	}},
 	"format_type": {[][]*types.T{{vOID, vInt4}}, vText, true, func(s *vsnap, a []types.Datum) (types.Datum, error) {
 		if types.IsNull(a[0]) {
@@ -191,9 +222,6 @@ var catFuncs = map[string]catFunc{
 	}},
 	"pg_get_statisticsobjdef_columns": {[][]*types.T{{vOID}}, vText, false, func(*vsnap, []types.Datum) (types.Datum, error) {
 		return types.Null, nil
-	}},
-	"pg_function_is_visible": {[][]*types.T{{vOID}}, vBool, false, func(*vsnap, []types.Datum) (types.Datum, error) {
-		return dB(true), nil
 	}},
 	"pg_type_is_visible": {[][]*types.T{{vOID}}, vBool, false, func(*vsnap, []types.Datum) (types.Datum, error) {
 		return dB(true), nil
@@ -363,6 +391,51 @@ func (b *Binder) isRegClassCast(e ast.ExprNode) bool {
 	pt, ok := b.Stmt.CastTypes[fc]
 	return ok && !pt.Array && pt.Name == "regclass"
 }
+
+// procSignature is a pg_proc row's result type and argument list as
+// PostgreSQL prints them, and whether the search path finds it.
+func (s *vsnap) procSignature(oid int64) (ret, args string, visible, ok bool) {
+	for _, d := range s.funcs {
+		if int64(d.ID) != oid {
+			continue
+		}
+		var parts []string
+		for _, a := range d.Func.Args {
+			p := a.Type.String()
+			if a.Name != "" {
+				p = quoteIdent(a.Name) + " " + p
+			}
+			parts = append(parts, p)
+		}
+		vis := d.SchemaID == s.b.Schema || slices.Contains(s.b.SearchPath, d.SchemaID)
+		return d.Func.Return.String(), strings.Join(parts, ", "), vis, true
+	}
+	i := oid - builtinProcBase
+	bs := sem.Builtins()
+	if i < 0 || i >= int64(len(bs)) {
+		return "", "", false, false
+	}
+	p := bs[i]
+	name := func(o types.OID) string {
+		if n, ok := pseudoTypeNames[o]; ok {
+			return n
+		}
+		return s.formatType(int64(o), -1)
+	}
+	var parts []string
+	for _, o := range p.ArgOIDs {
+		parts = append(parts, name(o))
+	}
+	ret = name(p.RetOID)
+	if p.RetSet {
+		ret = "SETOF " + ret
+	}
+	return ret, strings.Join(parts, ", "), true, true
+}
+
+// pseudoTypeNames are the polymorphic and other pseudo-types' names.
+var pseudoTypeNames = map[types.OID]string{2283: "anyelement", 2277: "anyarray", 2776: "anynonarray", 2276: `"any"`,
+	5077: "anycompatible", 5078: "anycompatiblearray", 2278: "void", 0: "unknown"}
 
 // regprocOut prints a type I/O function's OID as its name (regprocout).
 var regprocOut = &sem.FuncOverload{Name: "regprocout", Class: sem.Normal, Args: []*types.T{types.Int8}, Return: vText,

@@ -659,6 +659,8 @@ type BuiltinProc struct {
 	NArgs  int
 	RetOID types.OID // PostgreSQL's pseudo-type OIDs for polymorphic results
 	RetSet bool
+	// ArgOIDs are the parameter types (pseudo-type OIDs likewise).
+	ArgOIDs []types.OID
 }
 
 // Builtins lists the registered function overloads, by name then in
@@ -672,8 +674,11 @@ func Builtins() []BuiltinProc {
 	var out []BuiltinProc
 	for _, n := range names {
 		for _, o := range funcs[n] {
-			out = append(out, BuiltinProc{Name: n, Class: o.Class, NArgs: len(o.Args), RetOID: pseudoOID(o.Return),
-				RetSet: o.Class == Generator})
+			bp := BuiltinProc{Name: n, Class: o.Class, NArgs: len(o.Args), RetOID: pseudoOID(o.Return), RetSet: o.Class == Generator}
+			for _, a := range o.Args {
+				bp.ArgOIDs = append(bp.ArgOIDs, pseudoOID(a))
+			}
+			out = append(out, bp)
 		}
 	}
 	return out
