@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -33,6 +34,13 @@ func TestSQLAdvisoryLocks(t *testing.T) {
 
 	// Session level, counted.
 	exec(a, "SELECT pg_advisory_lock(42)")
+	// pg_locks: another session of a's node sees the lock, granted, as
+	// a's; a session of another node lists its own node's sessions only.
+	var pidA int32
+	require.NoError(t, a.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pidA))
+	held := fmt.Sprintf("SELECT count(*) = 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = 42 AND objsubid = 1 AND pid = %d AND granted AND mode = 'ExclusiveLock'", pidA)
+	require.True(t, try(cns[3], held), "a session of a's node")
+	require.False(t, try(b, held), "a session of another node")
 	require.True(t, try(a, "SELECT pg_try_advisory_lock(42)"), "a session re-takes its own lock")
 	require.False(t, try(b, "SELECT pg_try_advisory_lock(42)"))
 	require.True(t, try(b, "SELECT pg_try_advisory_lock(1, 42)"), "the pair form is another key")

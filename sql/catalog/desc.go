@@ -29,7 +29,25 @@ const (
 	// KindType is a user-defined type: an enum (EnumLabels). Types and
 	// relations share a schema's names, as in PostgreSQL's pg_type.
 	KindType Kind = "type"
+	// KindFunction is one overload of a user-defined SQL function
+	// (CREATE FUNCTION ... LANGUAGE sql); its Name is FunctionKey (the
+	// name and argument types), which keeps overloads apart and clear of
+	// relation names.
+	KindFunction Kind = "function"
 )
+
+// FunctionKey is the namespace name of a function overload:
+// name(type, type).
+func FunctionKey(name string, args []*types.T) string {
+	s := name + "("
+	for i, a := range args {
+		if i > 0 {
+			s += ", "
+		}
+		s += a.String()
+	}
+	return s + ")"
+}
 
 // Descriptor is the stored form of every schema object.
 type Descriptor struct {
@@ -64,9 +82,44 @@ type Descriptor struct {
 
 	// Enum types: the labels in declaration order.
 	EnumLabels []string `json:",omitempty"`
+	// Domain is set for a domain (CREATE DOMAIN), a KindType whose values
+	// are its base type's.
+	Domain *DomainDef `json:",omitempty"`
+	// Func is a KindFunction's definition.
+	Func *FuncDef `json:",omitempty"`
 
 	// Comment is the COMMENT ON text ("" = none).
 	Comment string `json:",omitempty"`
+}
+
+// DomainDef is a domain's base type and constraints: a column declared
+// with the domain gets them as its own (NOT NULL, DEFAULT when it names
+// none, each CHECK with VALUE read as the column, marked Check.Domain);
+// a cast to the domain checks them.
+type DomainDef struct {
+	Base    *types.T
+	NotNull bool   `json:",omitempty"`
+	Default string `json:",omitempty"`
+	Checks  []Check
+}
+
+// FuncDef is a user-defined SQL function: its name, parameters, result
+// type, body (a SELECT of one expression, $n or a parameter's name for
+// the arguments), volatility ("immutable", "stable", "volatile") and
+// whether it is STRICT (NULL for a NULL argument without running).
+type FuncDef struct {
+	Name       string
+	Args       []FuncArg
+	Return     *types.T
+	Body       string
+	Volatility string
+	Strict     bool `json:",omitempty"`
+}
+
+// FuncArg is a function parameter ("" Name: positional only).
+type FuncArg struct {
+	Name string `json:",omitempty"`
+	Type *types.T
 }
 
 // EnumOIDBase is added to an enum type's descriptor ID to make its type
@@ -86,6 +139,9 @@ type Check struct {
 	// NotValid: added NOT VALID, the rows before it were not checked
 	// (until VALIDATE CONSTRAINT).
 	NotValid bool `json:",omitempty"`
+	// Domain: a domain's CHECK on a column declared with it (listed with
+	// the domain, not the table, in the catalogs).
+	Domain bool `json:",omitempty"`
 }
 
 // FKAction is a foreign key's referential action.
@@ -142,6 +198,9 @@ type Column struct {
 	Hidden bool `json:",omitempty"`
 	// OwnedSeq is the sequence created for a SERIAL column.
 	OwnedSeq ID `json:",omitempty"`
+	// Domain is the domain the column was declared with (0: none); its
+	// Type is the domain's base type.
+	Domain ID `json:",omitempty"`
 	// IdentityAlways marks a GENERATED ALWAYS AS IDENTITY column: only
 	// DEFAULT may be written to it.
 	IdentityAlways bool `json:",omitempty"`
@@ -175,12 +234,17 @@ type Index struct {
 	// Predicate is the predicate's text, for the catalogs.
 	Where     ColumnID `json:",omitempty"`
 	Predicate string   `json:",omitempty"`
+	// IndexOnly marks a unique index made by CREATE UNIQUE INDEX rather
+	// than by a PRIMARY KEY or UNIQUE constraint: the catalogs list no
+	// constraint for it (it enforces uniqueness all the same).
+	IndexOnly bool `json:",omitempty"`
 }
 
 // Partial reports whether only some rows have entries (CREATE INDEX ...
-// WHERE): such an index is never read by the planner, ON CONFLICT
-// inference or foreign keys, which need every row (PublicIndexes leaves
-// it out).
+// WHERE). PublicIndexes leaves such an index out: foreign keys and plain
+// ON CONFLICT inference need every row; the planner reads one only for a
+// filter that implies its predicate, and ON CONFLICT (cols) WHERE pred
+// infers one whose predicate pred implies (sql/plan).
 func (ix *Index) Partial() bool { return ix.Where != 0 }
 
 // IndexState is a secondary index's state in an online schema change.

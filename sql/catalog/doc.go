@@ -2,8 +2,10 @@
 // (\x03): descriptors of databases, schemas, tables, views, sequences and
 // enum types (KindType; a type shares its schema's names with relations,
 // its OID is EnumOIDBase + ID, its columns keep a copy of its labels that
-// ALTER TYPE rewrites; stored enum values are label positions, so labels
-// are only ever appended or renamed),
+// ALTER TYPE rewrites; stored enum values are label positions, so ADD
+// VALUE BEFORE/AFTER another label also rewrites the tables using the
+// type, the positions after the new label moving up one; its array type's
+// OID is the enum's + types.EnumArrayOIDDelta),
 // the namespace table that maps (parent, schema, name) to an ID, the ID
 // generators, and the encoding of table rows into KV keys and values
 // (DESIGN.md §2).

@@ -240,13 +240,17 @@ func (env *Env) Eval(e plan.Expr, row Row) (types.Datum, error) {
 			return types.Null, nil // PostgreSQL: the wrong number of subscripts is NULL
 		}
 		off := 0
+		base := 0 // an int2vector's subscripts start at 0
+		if e.E.Type().Vector {
+			base = 1
+		}
 		for k := 0; k < len(dims); k++ {
 			if k > 0 {
 				if i, err = env.Eval(e.More[k-1], row); err != nil || types.IsNull(i) {
 					return types.Null, err
 				}
 			}
-			n := int(i.(types.DInt))
+			n := int(i.(types.DInt)) + base
 			if n < 1 || n > dims[k] {
 				return types.Null, nil
 			}
@@ -255,6 +259,41 @@ func (env *Env) Eval(e plan.Expr, row Row) (types.Datum, error) {
 		return arr.Elems[off], nil
 	case *plan.SeqFunc:
 		return env.evalSeq(e, row)
+	case *plan.UserFunc:
+		args := make(Row, 0, 2*len(e.Args))
+		for _, a := range e.Args {
+			v, err := env.Eval(a, row)
+			if err != nil {
+				return nil, err
+			}
+			if e.Strict && types.IsNull(v) {
+				return types.Null, nil
+			}
+			args = append(args, v)
+		}
+		args = append(args, args...) // by position, then by name
+		return env.Eval(e.Body, args)
+	case *plan.DomainCheck:
+		v, err := env.Eval(e.E, row)
+		if err != nil {
+			return nil, err
+		}
+		if types.IsNull(v) {
+			if e.NotNull {
+				return nil, pgerr.New(pgerr.NotNullViolation, "domain %s does not allow null values", e.Domain)
+			}
+			return v, nil
+		}
+		for i, c := range e.Checks {
+			ok, err := env.Eval(c, Row{v})
+			if err != nil {
+				return nil, err
+			}
+			if b, isBool := ok.(types.DBool); isBool && !bool(b) {
+				return nil, pgerr.New(pgerr.CheckViolation, "value for domain %s violates check constraint %q", e.Domain, e.Names[i])
+			}
+		}
+		return v, nil
 	}
 	return nil, pgerr.New(pgerr.Internal, "cannot evaluate %T", e)
 }

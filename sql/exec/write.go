@@ -345,7 +345,15 @@ func (env *Env) runInsert(n *plan.Insert) (Iter, error) {
 					written = append(written, nr)
 				}
 				env.RowsAffected++
-				if err := env.returning(n.Returning, nr, &out); err != nil {
+				ret := nr
+				if n.ReturnsXmax {
+					id, err := env.txnID()
+					if err != nil {
+						return nil, err
+					}
+					ret = append(append(Row{}, nr...), types.DInt(id))
+				}
+				if err := env.returning(n.Returning, ret, &out); err != nil {
 					return nil, err
 				}
 				continue
@@ -376,7 +384,11 @@ func (env *Env) runInsert(n *plan.Insert) (Iter, error) {
 			written = append(written, row)
 		}
 		env.RowsAffected++
-		if err := env.returning(n.Returning, row, &out); err != nil {
+		ret := row
+		if n.ReturnsXmax {
+			ret = append(append(Row{}, row...), types.DInt(0))
+		}
+		if err := env.returning(n.Returning, ret, &out); err != nil {
 			return nil, err
 		}
 	}
@@ -384,6 +396,16 @@ func (env *Env) runInsert(n *plan.Insert) (Iter, error) {
 		return nil, err
 	}
 	return &sliceIter{rows: out}, nil
+}
+
+// txnID is the transaction's ID (txid_current), the xmax of the rows it
+// changed; 1 where no backend numbers transactions (an engine without
+// sessions): any nonzero number says "not inserted".
+func (env *Env) txnID() (int64, error) {
+	if env.EvalCtx == nil || env.EvalCtx.Backend == nil {
+		return 1, nil
+	}
+	return env.EvalCtx.Backend.TxnID()
 }
 
 // touch records row's primary key in touched (nil: not tracking).

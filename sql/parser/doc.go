@@ -44,7 +44,9 @@
 //     VIEW, SEQUENCE, COLUMN and TYPE comments are kept, other kinds are a
 //     no-op);
 //     CREATE TYPE ... AS ENUM, DROP TYPE and ALTER TYPE ... ADD VALUE /
-//     RENAME VALUE are CreateTypeStmt, DropTypeStmt and AlterTypeStmt;
+//     RENAME VALUE are CreateTypeStmt, DropTypeStmt and AlterTypeStmt
+//     (CREATE DOMAIN: CreateDomainStmt; DROP DOMAIN: DropTypeStmt.Domain;
+//     CREATE FUNCTION / DROP FUNCTION: CreateFunctionStmt, DropFunctionStmt);
 //     GENERATED ALWAYS AS (expr) STORED keeps expr's text (DDLExprPrefix);
 //     Temp / OnCommit: CREATE TEMP TABLE ... [ON COMMIT ...]; NotValid:
 //     ALTER TABLE ... ADD CONSTRAINT ... NOT VALID (cut); ALTER TABLE t

@@ -354,9 +354,13 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		}
 		n, err = c.lock()
 	case "drop":
-		if a+1 < b && toks[a+1].Is("type") {
+		if a+1 < b && toks[a+1].Is("function") {
+			n, err = c.dropFunction()
+			break
+		}
+		if a+1 < b && (toks[a+1].Is("type") || toks[a+1].Is("domain")) {
 			c.i += 2
-			s := &DropTypeStmt{}
+			s := &DropTypeStmt{Domain: toks[a+1].Is("domain")}
 			s.IfExists = c.accept("if", "exists")
 			var e error
 			if s.Names, e = c.qualNames(); e != nil {
@@ -387,6 +391,14 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 	case "create":
 		if a+1 < b && toks[a+1].Is("type") {
 			n, err = c.createType()
+			break
+		}
+		if a+1 < b && toks[a+1].Is("domain") {
+			n, err = c.createDomain()
+			break
+		}
+		if a+1 < b && toks[a+1].Is("function") || a+3 < b && toks[a+1].Is("or") && toks[a+2].Is("replace") && toks[a+3].Is("function") {
+			n, err = c.createFunction()
 			break
 		}
 		if a+1 < b && toks[a+1].Is("extension") {
@@ -880,6 +892,256 @@ func (c *cursor) validateConstraint() (ExtStmt, bool, error) {
 		return nil, true, err
 	}
 	return s, true, c.end()
+}
+
+// funcParamType reads a parameter or result type at the cursor.
+func (c *cursor) funcType() (PGType, error) {
+	t, next, ok := pgdialect.ParseType(c.toks[:c.b], c.i, true)
+	if !ok {
+		return t, c.errHere()
+	}
+	c.i = next
+	return t, nil
+}
+
+// createFunction reads CREATE [OR REPLACE] FUNCTION name ([IN] [name]
+// type, ...) RETURNS type and its options in any order: LANGUAGE l,
+// IMMUTABLE | STABLE | VOLATILE, STRICT | RETURNS NULL ON NULL INPUT |
+// CALLED ON NULL INPUT, PARALLEL x, [NOT] LEAKPROOF, SECURITY INVOKER,
+// COST n, AS 'body', RETURN expr.
+func (c *cursor) createFunction() (ExtStmt, error) {
+	s := &CreateFunctionStmt{}
+	c.i++
+	if c.accept("or", "replace") {
+		s.OrReplace = true
+	}
+	c.i++ // FUNCTION
+	var err error
+	if s.Schema, s.Name, err = c.qualName(); err != nil {
+		return nil, err
+	}
+	if !c.acceptP("(") {
+		return nil, c.errHere()
+	}
+	for !c.acceptP(")") {
+		if len(s.Args) > 0 && !c.acceptP(",") {
+			return nil, c.errHere()
+		}
+		if c.accept("out") || c.accept("inout") || c.accept("variadic") {
+			return nil, errorAt(c.sql, c.toks[c.i-1].Pos, CodeFeatureNotSupported, "OUT, INOUT and VARIADIC parameters are not supported")
+		}
+		c.accept("in")
+		var p FuncParam
+		if _, next, ok := pgdialect.ParseType(c.toks[:c.b], c.i, false); ok && next < c.b && (c.toks[next].IsP(",") || c.toks[next].IsP(")")) {
+			p.Type, c.i = mustType(c.toks[:c.b], c.i), next
+		} else {
+			t := c.peek()
+			if (t.Kind == pgdialect.Ident || t.Kind == pgdialect.QIdent) && c.i+1 < c.b && !c.toks[c.i+1].IsP(",") && !c.toks[c.i+1].IsP(")") {
+				p.Name = t.Val
+				c.i++
+			}
+			if p.Type, err = c.funcType(); err != nil {
+				return nil, err
+			}
+		}
+		if c.accept("default") || c.acceptP("=") {
+			return nil, errorAt(c.sql, c.toks[c.i-1].Pos, CodeFeatureNotSupported, "parameter defaults are not supported")
+		}
+		s.Args = append(s.Args, p)
+	}
+	returns := false
+	for !c.done() {
+		switch {
+		case c.accept("returns", "null", "on", "null", "input"), c.accept("strict"):
+			s.Strict = true
+		case c.accept("called", "on", "null", "input"):
+			s.Strict = false
+		case c.accept("returns"):
+			if c.accept("setof") || c.accept("table") {
+				return nil, errorAt(c.sql, c.toks[c.i-1].Pos, CodeFeatureNotSupported, "functions returning sets are not supported")
+			}
+			if s.Returns, err = c.funcType(); err != nil {
+				return nil, err
+			}
+			returns = true
+		case c.accept("language"):
+			if s.Language, err = c.name(); err != nil {
+				return nil, err
+			}
+		case c.accept("immutable"), c.accept("stable"), c.accept("volatile"):
+			s.Volatility = c.toks[c.i-1].Val
+		case c.accept("parallel"):
+			if _, err := c.name(); err != nil {
+				return nil, err
+			}
+		case c.accept("not", "leakproof"), c.accept("leakproof"), c.accept("security", "invoker"), c.accept("external", "security", "invoker"):
+		case c.accept("cost"):
+			if k := c.peek().Kind; k != pgdialect.Int && k != pgdialect.Num {
+				return nil, c.errHere()
+			}
+			c.i++
+		case c.accept("as"):
+			t := c.peek()
+			if t.Kind != pgdialect.String {
+				return nil, c.errHere()
+			}
+			c.i++
+			s.Body = t.Val
+		case c.accept("return"):
+			if c.done() {
+				return nil, c.errHere()
+			}
+			s.Return = strings.TrimSpace(c.sql[c.toks[c.i].Pos:c.endPos()])
+			c.i = c.b
+		case c.accept("begin", "atomic"):
+			return nil, errorAt(c.sql, c.toks[c.i-1].Pos, CodeFeatureNotSupported, "BEGIN ATOMIC bodies are not supported")
+		default:
+			return nil, c.errHere()
+		}
+	}
+	if !returns {
+		return nil, errorAt(c.sql, len(c.sql), CodeFeatureNotSupported, "functions without RETURNS (procedures, OUT parameters) are not supported")
+	}
+	return s, nil
+}
+
+// mustType is the type ParseType just read at i.
+func mustType(toks []pgdialect.Token, i int) PGType {
+	t, _, _ := pgdialect.ParseType(toks, i, false)
+	return t
+}
+
+// endPos is the source offset where the statement ends.
+func (c *cursor) endPos() int {
+	if c.b < len(c.toks) {
+		return c.toks[c.b].Pos
+	}
+	return len(c.sql)
+}
+
+// dropFunction reads DROP FUNCTION [IF EXISTS] name [([[IN] [name] type,
+// ...])], ... [CASCADE | RESTRICT].
+func (c *cursor) dropFunction() (ExtStmt, error) {
+	c.i += 2
+	s := &DropFunctionStmt{IfExists: c.accept("if", "exists")}
+	for {
+		var f FuncRef
+		var err error
+		if f.Schema, f.Name, err = c.qualName(); err != nil {
+			return nil, err
+		}
+		if c.acceptP("(") {
+			f.HasArgs = true
+			for !c.acceptP(")") {
+				if len(f.Args) > 0 && !c.acceptP(",") {
+					return nil, c.errHere()
+				}
+				c.accept("in")
+				if _, next, ok := pgdialect.ParseType(c.toks[:c.b], c.i, false); ok && next < c.b && (c.toks[next].IsP(",") || c.toks[next].IsP(")")) {
+					f.Args, c.i = append(f.Args, mustType(c.toks[:c.b], c.i)), next
+					continue
+				}
+				if t := c.peek(); (t.Kind == pgdialect.Ident || t.Kind == pgdialect.QIdent) && c.i+1 < c.b && !c.toks[c.i+1].IsP(",") && !c.toks[c.i+1].IsP(")") {
+					c.i++
+				}
+				t, err := c.funcType()
+				if err != nil {
+					return nil, err
+				}
+				f.Args = append(f.Args, t)
+			}
+		}
+		s.Funcs = append(s.Funcs, f)
+		if !c.acceptP(",") {
+			break
+		}
+	}
+	s.Cascade = c.accept("cascade")
+	if !s.Cascade {
+		c.accept("restrict")
+	}
+	return s, c.end()
+}
+
+// createDomain reads CREATE DOMAIN name [AS] type [COLLATE c] [DEFAULT
+// expr] [[CONSTRAINT name] {NOT NULL | NULL | CHECK (expr)}] ...
+func (c *cursor) createDomain() (ExtStmt, error) {
+	c.i += 2
+	s := &CreateDomainStmt{}
+	var err error
+	if s.Schema, s.Name, err = c.qualName(); err != nil {
+		return nil, err
+	}
+	c.accept("as")
+	t, next, ok := pgdialect.ParseType(c.toks[:c.b], c.i, true)
+	if !ok {
+		return nil, c.errHere()
+	}
+	s.Type, c.i = t, next
+	// text reads a balanced expression up to the next clause keyword at
+	// depth 0 (or the closing parenthesis of CHECK)
+	text := func(stopAtClause bool) (string, error) {
+		start, depth := c.i, 0
+		for ; c.i < c.b; c.i++ {
+			tk := c.toks[c.i]
+			if tk.IsP("(") || tk.IsP("[") {
+				depth++
+			} else if tk.IsP(")") || tk.IsP("]") {
+				if depth == 0 {
+					break
+				}
+				depth--
+			} else if depth == 0 && stopAtClause && (tk.Is("constraint") || tk.Is("not") && c.i+1 < c.b && c.toks[c.i+1].Is("null") ||
+				tk.Is("null") || tk.Is("check") || tk.Is("collate")) {
+				break
+			}
+		}
+		if c.i == start {
+			return "", c.errHere()
+		}
+		end := len(c.sql)
+		if c.i < len(c.toks) {
+			end = c.toks[c.i].Pos
+		}
+		return strings.TrimSpace(c.sql[c.toks[start].Pos:end]), nil
+	}
+	for !c.done() {
+		name := ""
+		if c.accept("constraint") {
+			if name, err = c.name(); err != nil {
+				return nil, err
+			}
+		}
+		switch {
+		case c.accept("not", "null"):
+			s.NotNull = true
+		case c.accept("null"):
+			s.NotNull = false
+		case c.accept("check"):
+			if !c.acceptP("(") {
+				return nil, c.errHere()
+			}
+			e, err := text(false)
+			if err != nil {
+				return nil, err
+			}
+			if !c.acceptP(")") {
+				return nil, c.errHere()
+			}
+			s.Checks = append(s.Checks, DomainCheck{Name: name, Expr: e})
+		case name == "" && c.accept("default"):
+			if s.Default, err = text(true); err != nil {
+				return nil, err
+			}
+		case name == "" && c.accept("collate"):
+			if _, err := c.name(); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, c.errHere()
+		}
+	}
+	return s, nil
 }
 
 // createType reads CREATE TYPE name AS ENUM ('label', ...); other forms

@@ -255,15 +255,82 @@ type CreateTypeStmt struct {
 // StatementTag implements ExtStmt.
 func (*CreateTypeStmt) StatementTag() string { return "CREATE TYPE" }
 
-// DropTypeStmt is DROP TYPE [IF EXISTS] names [CASCADE | RESTRICT].
+// DropTypeStmt is DROP TYPE [IF EXISTS] names [CASCADE | RESTRICT], or
+// DROP DOMAIN (Domain).
 type DropTypeStmt struct {
 	Names    [][2]string // {schema, name}
 	IfExists bool
 	Cascade  bool
+	Domain   bool
 }
 
 // StatementTag implements ExtStmt.
-func (*DropTypeStmt) StatementTag() string { return "DROP TYPE" }
+func (s *DropTypeStmt) StatementTag() string {
+	if s.Domain {
+		return "DROP DOMAIN"
+	}
+	return "DROP TYPE"
+}
+
+// CreateDomainStmt is CREATE DOMAIN name AS type [DEFAULT expr] [NOT
+// NULL] [CHECK (expr)] ...; the expressions are kept as text (VALUE
+// names the value in a CHECK).
+type CreateDomainStmt struct {
+	Schema, Name string
+	Type         PGType
+	Default      string
+	NotNull      bool
+	Checks       []DomainCheck
+}
+
+// DomainCheck is one CHECK of a domain: its name ("" if unnamed) and
+// expression text.
+type DomainCheck struct {
+	Name, Expr string
+}
+
+// StatementTag implements ExtStmt.
+func (*CreateDomainStmt) StatementTag() string { return "CREATE DOMAIN" }
+
+// CreateFunctionStmt is CREATE [OR REPLACE] FUNCTION name (args) RETURNS
+// type [LANGUAGE l] [IMMUTABLE | STABLE | VOLATILE] [STRICT ...] AS 'body'
+// | RETURN expr (Return: the expression's text).
+type CreateFunctionStmt struct {
+	Schema, Name string
+	OrReplace    bool
+	Args         []FuncParam
+	Returns      PGType
+	Language     string
+	Volatility   string
+	Strict       bool
+	Body, Return string
+}
+
+// FuncParam is a function parameter ("" Name: positional only).
+type FuncParam struct {
+	Name string
+	Type PGType
+}
+
+// StatementTag implements ExtStmt.
+func (*CreateFunctionStmt) StatementTag() string { return "CREATE FUNCTION" }
+
+// DropFunctionStmt is DROP FUNCTION [IF EXISTS] name [(types)], ...
+type DropFunctionStmt struct {
+	Funcs    []FuncRef
+	IfExists bool
+	Cascade  bool
+}
+
+// FuncRef names a function, with its argument types when HasArgs.
+type FuncRef struct {
+	Schema, Name string
+	Args         []PGType
+	HasArgs      bool
+}
+
+// StatementTag implements ExtStmt.
+func (*DropFunctionStmt) StatementTag() string { return "DROP FUNCTION" }
 
 // AlterTypeStmt is ALTER TYPE name ADD VALUE [IF NOT EXISTS] Label
 // [{BEFORE | AFTER} Neighbor], or, with Rename set, ALTER TYPE name RENAME

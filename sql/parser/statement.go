@@ -113,6 +113,9 @@ type OnConflict struct {
 	// Columns is the conflict target (cols); empty when Constraint is set
 	// or no target was given.
 	Columns []string
+	// IndexWhere is the target's WHERE (the predicate of the partial
+	// unique index to infer), nil if none.
+	IndexWhere ast.ExprNode
 	// Constraint is ON CONSTRAINT name.
 	Constraint string
 	// DoNothing is DO NOTHING; otherwise DO UPDATE with Set and Where.

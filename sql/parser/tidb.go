@@ -228,6 +228,32 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 			break
 		}
 	}
+	noColumns := false
+	if colTypes && first.Is("create") {
+		// CREATE TABLE t (): the grammar wants a column, so one stands in
+		// for the empty list and is taken out of the tree again
+		i := a + 1
+		for i < mainEnd && !toks[i].Is("table") {
+			i++
+		}
+		i++
+		if i+2 < mainEnd && toks[i].Is("if") && toks[i+1].Is("not") && toks[i+2].Is("exists") {
+			i += 3
+		}
+		isName := func(k int) bool {
+			return k < mainEnd && (toks[k].Kind == pgdialect.Ident || toks[k].Kind == pgdialect.QIdent)
+		}
+		if isName(i) {
+			i++
+			for i+1 < mainEnd && toks[i].IsP(".") && isName(i+1) {
+				i += 2
+			}
+			if i+1 < mainEnd && toks[i].IsP("(") && toks[i+1].IsP(")") {
+				noColumns = true
+				wk.w.Insert = setInsert(wk.w.Insert, i+1, noColumnsPlaceholder+" INT")
+			}
+		}
+	}
 	wk.w.ColumnTypes = colTypes
 	if err := explainOptions(sql, toks, a, mainEnd, &wk.w); err != nil {
 		return err
@@ -274,6 +300,9 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 		return err
 	}
 	st.AST = node
+	if ct, ok := node.(*ast.CreateTableStmt); ok && noColumns && len(ct.Cols) == 1 && ct.Cols[0].Name.Name.O == noColumnsPlaceholder[1:len(noColumnsPlaceholder)-1] {
+		ct.Cols = nil
+	}
 	if asAt >= 0 {
 		if st.AsOf, err = parseScalar(sql, toks, asAt+4, asEnd, st); err != nil {
 			return err
@@ -302,6 +331,10 @@ func parseTiDB(sql string, toks []pgdialect.Token, a, b int, st *Statement) erro
 	}
 	return validated(sql, toks, a, b, &wk.val)
 }
+
+// noColumnsPlaceholder is the column standing in for the empty column
+// list of CREATE TABLE t () while the grammar reads it.
+const noColumnsPlaceholder = `"?tessera no columns"`
 
 // dmlFrom finds the FROM list of UPDATE (kw "from") or the USING list of
 // DELETE (kw "using") in toks[a:b]: the token range [from, end) of the
@@ -379,11 +412,9 @@ func parseOnConflict(sql string, toks []pgdialect.Token, i, b int, st *Statement
 			return nil, bad(j)
 		}
 		if toks[j].Is("where") {
-			// an index predicate selects among partial unique indexes;
-			// every unique index here is total, and PostgreSQL lets a
-			// total one satisfy any predicate: the predicate changes
-			// nothing
-			depth := 0
+			// the index predicate: which partial unique indexes may
+			// serve as the arbiter
+			w, depth := j, 0
 			for j++; j < b && !(depth == 0 && toks[j].Is("do")); j++ {
 				if toks[j].IsP("(") || toks[j].IsP("[") {
 					depth++
@@ -391,6 +422,15 @@ func parseOnConflict(sql string, toks []pgdialect.Token, i, b int, st *Statement
 					depth--
 				}
 			}
+			f, err := parseFragment(sql, toks, w, j, "DELETE FROM excluded", st, false)
+			if err != nil {
+				return nil, err
+			}
+			del, ok := f.(*ast.DeleteStmt)
+			if !ok || del.Where == nil || del.Order != nil || del.Limit != nil {
+				return nil, bad(w)
+			}
+			oc.IndexWhere = del.Where
 		}
 	case toks[j].Is("on") && toks[j+1].Is("constraint"):
 		if toks[j+2].Kind != pgdialect.Ident && toks[j+2].Kind != pgdialect.QIdent {

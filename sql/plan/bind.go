@@ -44,6 +44,10 @@ type Binder struct {
 	// nil entries are not yet known.
 	Params    []*types.T
 	NumParams int
+	// ReadsClock: a literal of the statement read the clock ('now',
+	// 'today' …), so its plan holds this transaction's time and is not
+	// to be reused.
+	ReadsClock bool
 
 	nextSub   int
 	outerRefs int
@@ -54,6 +58,12 @@ type Binder struct {
 	pendingOrder Expr
 	// windowDefs are the WINDOW clause of the SELECT being bound.
 	windowDefs map[string]*ast.WindowSpec
+	// srfRefs are the set-returning function calls nested in select-list
+	// expressions, each run by the query's generator node: the call
+	// reads as that node's column.
+	srfRefs map[*ast.FuncCallExpr]srfRef
+	// funcDepth counts the user-defined function bodies being bound.
+	funcDepth int
 	// vsnap is the catalog snapshot virtual tables read (virtual.go).
 	vsnap *vsnap
 	// indexExprs are the expression index keys of the tables in FROM
@@ -67,6 +77,9 @@ type Binder struct {
 	// regclassOut are the output columns of the statement that are casts
 	// to regclass: BindQuery prints them as relation names.
 	regclassOut []int
+	// regprocOut are the output columns that are a catalog's regproc
+	// columns: BindQuery prints them as function names.
+	regprocOut []int
 }
 
 // NumSubqueries is how many subqueries the statement has (for caches).
@@ -108,7 +121,7 @@ func (b *Binder) BindQuery(n ast.ResultSetNode) (Node, error) {
 	if locking {
 		markLocking(node, wait, shared)
 	}
-	if len(b.regclassOut) > 0 {
+	if len(b.regclassOut) > 0 || len(b.regprocOut) > 0 {
 		cols := node.Columns()
 		p := &Project{In: node, Cols: append([]Col(nil), cols...)}
 		for i, c := range cols {
@@ -119,6 +132,12 @@ func (b *Binder) BindQuery(n ast.ResultSetNode) (Node, error) {
 				if p.Exprs[i], err = b.regClassName(p.Exprs[i]); err != nil {
 					return nil, err
 				}
+				p.Cols[i].T = vText
+			}
+		}
+		for _, i := range b.regprocOut {
+			if i < len(cols) {
+				p.Exprs[i] = &Func{Ov: regprocOut, Args: []Expr{p.Exprs[i]}}
 				p.Cols[i].T = vText
 			}
 		}
@@ -432,6 +451,46 @@ func aggName(f string) string {
 }
 
 // selItem is one select-list entry after * expansion.
+// srfRef is a nested set-returning call's column in the FROM scope sc.
+type srfRef struct {
+	sc  *scope
+	col int
+}
+
+// isGenerator reports whether fc calls a set-returning function.
+func isGenerator(fc *ast.FuncCallExpr) bool {
+	cls, ok := sem.FuncExists(fc.FnName.L)
+	return ok && cls == sem.Generator
+}
+
+// nestedGenerators finds the set-returning calls inside e (not e itself,
+// nor inside subqueries, aggregates or another such call's arguments).
+func nestedGenerators(e ast.ExprNode) []*ast.FuncCallExpr {
+	v := &genFinder{top: e}
+	e.Accept(v)
+	return v.found
+}
+
+type genFinder struct {
+	top   ast.Node
+	found []*ast.FuncCallExpr
+}
+
+func (v *genFinder) Enter(n ast.Node) (ast.Node, bool) {
+	switch x := n.(type) {
+	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.AggregateFuncExpr, *ast.WindowFuncExpr:
+		return n, true
+	case *ast.FuncCallExpr:
+		if n != v.top && isGenerator(x) {
+			v.found = append(v.found, x)
+			return n, true
+		}
+	}
+	return n, false
+}
+
+func (v *genFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
 type selItem struct {
 	ast  ast.ExprNode // nil for an expanded *
 	col  int          // FROM column of an expanded *
@@ -533,37 +592,51 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 	}
 	// Set-returning functions in the select list run as a lateral join
 	// with the FROM rows; several of them zip (one Zip node).
+	// One inside an expression ('x' || generate_series(1, 3)) runs there
+	// too: the expression reads its value as a column (b.srfRefs).
 	var gens []*Generate
 	var genItems []int
-	for i, it := range items {
-		fc, ok := it.ast.(*ast.FuncCallExpr)
-		if !ok {
-			continue
-		}
-		if cls, ok := sem.FuncExists(fc.FnName.L); !ok || cls != sem.Generator {
-			continue
-		}
+	var nested []*ast.FuncCallExpr
+	bindGen := func(fc *ast.FuncCallExpr, name string) error {
 		child := &scope{parent: from}
 		es, ts, err := b.bindArgs(fc.Args, child)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		ov, err := sem.ResolveFunc(fc.FnName.L, ts)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if len(ov.OutCols) > 0 {
-			return nil, pgerr.New(pgerr.FeatureNotSupported, "%s returns rows of several columns: call it in FROM (record values are not supported)", fc.FnName.L)
+			return pgerr.New(pgerr.FeatureNotSupported, "%s returns rows of several columns: call it in FROM (record values are not supported)", fc.FnName.L)
 		}
 		for j := range es {
 			if j < len(ov.Args) {
 				if es[j], err = b.coerce(es[j], ov.Args[j]); err != nil {
-					return nil, err
+					return err
 				}
 			}
 		}
-		gens = append(gens, &Generate{Ov: ov, Args: es, Cols: []Col{{Name: it.name, T: ov.Return}}})
+		gens = append(gens, &Generate{Ov: ov, Args: es, Cols: []Col{{Name: name, T: ov.Return}}})
+		return nil
+	}
+	for i, it := range items {
+		fc, ok := it.ast.(*ast.FuncCallExpr)
+		if !ok || !isGenerator(fc) {
+			if it.ast != nil {
+				nested = append(nested, nestedGenerators(it.ast)...)
+			}
+			continue
+		}
+		if err := bindGen(fc, it.name); err != nil {
+			return nil, err
+		}
 		genItems = append(genItems, i)
+	}
+	for _, fc := range nested {
+		if err := bindGen(fc, fc.FnName.L); err != nil {
+			return nil, err
+		}
 	}
 	if len(gens) > 0 {
 		var gen Node = gens[0]
@@ -578,6 +651,14 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		for k, i := range genItems {
 			from.cols = append(from.cols, Col{Name: items[i].name, T: gens[k].Cols[0].T, Hidden: true})
 			items[i] = selItem{col: len(from.cols) - 1, name: items[i].name}
+		}
+		for k, fc := range nested {
+			g := gens[len(genItems)+k]
+			from.cols = append(from.cols, Col{Name: g.Cols[0].Name, T: g.Cols[0].T, Hidden: true})
+			if b.srfRefs == nil {
+				b.srfRefs = map[*ast.FuncCallExpr]srfRef{}
+			}
+			b.srfRefs[fc] = srfRef{sc: from, col: len(from.cols) - 1}
 		}
 	}
 	var nodes []ast.Node
@@ -697,6 +778,9 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 			if cn, ok := it.ast.(*ast.ColumnNameExpr); ok && post.agg == nil {
 				if cr, ok := e.(*ColRef); ok {
 					col.TableOID, col.Attr = from.cols[cr.Idx].TableOID, from.cols[cr.Idx].Attr
+					if top := b.Stmt.AST; top != nil && top == ast.StmtNode(sel) && from.cols[cr.Idx].RegProc {
+						b.regprocOut = append(b.regprocOut, len(exprs))
+					}
 				}
 				_ = cn
 			}

@@ -203,13 +203,29 @@ func (b *Binder) BindInsert(n *ast.InsertStmt) (*Insert, error) {
 		return nil, pgerr.New(pgerr.Syntax, "INSERT has more target columns than expressions")
 	}
 	sc := &scope{cols: tableCols(d, alias)}
+	if i, _ := d.ColumnByName("xmax"); i < 0 {
+		// the system column xmax: 0 for a row the statement inserted, the
+		// transaction's ID for one ON CONFLICT DO UPDATE changed (the
+		// upsert idiom RETURNING (xmax = 0) AS inserted)
+		sc.cols = append(sc.cols, Col{Name: "xmax", T: types.Int8, Table: alias, Hidden: true})
+	}
 	if ins.Returning, ins.RetCols, err = b.bindReturning(b.Stmt.Returning, sc); err != nil {
 		return nil, err
+	}
+	for _, e := range ins.Returning {
+		Walk(e, func(x Expr) bool {
+			if c, ok := x.(*ColRef); ok && c.Idx == len(d.Columns) {
+				ins.ReturnsXmax = true
+			}
+			return !ins.ReturnsXmax
+		})
 	}
 	if oc := b.Stmt.OnConflict; oc != nil {
 		ins.OnConflict = &OnConflict{DoNothing: oc.DoNothing}
 		if len(oc.Columns) > 0 {
-			ins.OnConflict.Index = findUniqueIndex(d, oc.Columns)
+			if ins.OnConflict.Index, err = b.inferArbiter(d, alias, oc.Columns, oc.IndexWhere); err != nil {
+				return nil, err
+			}
 			if ins.OnConflict.Index == nil {
 				return nil, pgerr.New(pgerr.InvalidColumnRef, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
 			}
@@ -282,8 +298,42 @@ func (b *Binder) bindSetValue(e ast.ExprNode, sc *scope, d *catalog.Descriptor, 
 	return b.assignCast(x, d.Columns[ord].Type)
 }
 
-func findUniqueIndex(d *catalog.Descriptor, names []string) *catalog.Index {
-	for _, ix := range d.PublicIndexes() {
+// inferArbiter finds the unique index ON CONFLICT (names) [WHERE pred]
+// names (nil if none): a total unique index on exactly those columns, or
+// else a partial one whose predicate pred implies.
+func (b *Binder) inferArbiter(d *catalog.Descriptor, alias string, names []string, pred ast.ExprNode) (*catalog.Index, error) {
+	if ix := uniqueOn(d, d.PublicIndexes(), names); ix != nil {
+		return ix, nil
+	}
+	if pred == nil {
+		return nil, nil
+	}
+	var cands []*catalog.Index
+	partials := b.bindPartialIndexes(d)
+	for _, p := range partials {
+		cands = append(cands, p.Index)
+	}
+	ix := uniqueOn(d, cands, names)
+	if ix == nil {
+		return nil, nil
+	}
+	w, err := b.bindBool(pred, &scope{cols: tableCols(d, alias), noAgg: "index predicates"}, "WHERE")
+	if err != nil {
+		return nil, err
+	}
+	conj := Conjuncts(Simplify(w), nil)
+	for _, p := range partials {
+		if uniqueOn(d, []*catalog.Index{p.Index}, names) != nil && p.impliedBy(conj) {
+			return p.Index, nil
+		}
+	}
+	return nil, nil
+}
+
+// uniqueOn is the first unique index of ixs (the primary counts) whose
+// columns are exactly names, in any order.
+func uniqueOn(d *catalog.Descriptor, ixs []*catalog.Index, names []string) *catalog.Index {
+	for _, ix := range ixs {
 		if ix != d.Primary && !ix.Unique {
 			continue
 		}
@@ -425,7 +475,7 @@ func (b *Binder) BindUpdate(n *ast.UpdateStmt) (*Update, error) {
 	up := &Update{Table: d, Codec: catalog.NewRowCodec(d), Set: map[int]Expr{}}
 	cols := tableCols(d, alias)
 	b.noteIndexExprsOf(d, alias)
-	scan := &Scan{Table: d, Codec: up.Codec, Cols: cols, Locking: true}
+	scan := &Scan{Table: d, Codec: up.Codec, Cols: cols, Locking: true, Partial: b.bindPartialIndexes(d)}
 	var in Node = scan
 	if b.Stmt.DMLFrom != nil {
 		// UPDATE ... FROM list: the target joined with the list; the
@@ -500,7 +550,7 @@ func (b *Binder) BindDelete(n *ast.DeleteStmt) (*Delete, error) {
 	del := &Delete{Table: d, Codec: catalog.NewRowCodec(d)}
 	cols := tableCols(d, alias)
 	b.noteIndexExprsOf(d, alias)
-	var in Node = &Scan{Table: d, Codec: del.Codec, Cols: cols, Locking: true}
+	var in Node = &Scan{Table: d, Codec: del.Codec, Cols: cols, Locking: true, Partial: b.bindPartialIndexes(d)}
 	if using == nil {
 		using = b.Stmt.DMLFrom
 	}

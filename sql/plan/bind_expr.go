@@ -26,6 +26,14 @@ var binOps = map[opcode.Op]sem.BinaryOp{
 
 func isUnknown(t *types.T) bool { return t.Family == types.UnknownFamily }
 
+// noteClockLiteral sets ReadsClock when the literal d, read as type t,
+// is 'now', 'today', 'tomorrow' or 'yesterday'.
+func (b *Binder) noteClockLiteral(d types.Datum, t *types.T) {
+	if s, ok := d.(types.DString); ok && types.IsRelativeTime(t, string(s)) {
+		b.ReadsClock = true
+	}
+}
+
 // coerce converts e to type t (implicit/assignment cast), folding untyped
 // literals and typing untyped parameters.
 func (b *Binder) coerce(e Expr, t *types.T) (Expr, error) {
@@ -42,6 +50,7 @@ func (b *Binder) coerce(e Expr, t *types.T) (Expr, error) {
 			return &Const{D: types.Null, T: t}, nil
 		}
 		if isUnknown(from) {
+			b.noteClockLiteral(x.D, t)
 			d, err := sem.Coerce(b.Eval, x.D, from, t)
 			if err != nil {
 				return nil, err
@@ -414,7 +423,7 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 				}
 			}
 		}
-		t, err := b.ResolveType(pt)
+		t, dom, err := b.ResolveTypeDomain(pt)
 		if err != nil {
 			return nil, err
 		}
@@ -428,8 +437,17 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 				return nil, err
 			}
 		}
-		return b.explicitCast(e, t)
+		if e, err = b.explicitCast(e, t); err != nil || dom == nil {
+			return e, err
+		}
+		return b.domainCheck(e, dom)
 	case *ast.FuncCallExpr:
+		if r, ok := b.srfRefs[n]; ok {
+			if r.sc != sc {
+				return nil, pgerr.New(pgerr.FeatureNotSupported, "set-returning function %s is not supported here", n.FnName.O)
+			}
+			return &ColRef{Idx: r.col, T: sc.cols[r.col].T}, nil
+		}
 		return b.bindFuncCall(n, sc)
 	case *ast.AggregateFuncExpr:
 		if sc.noAgg != "" {
@@ -642,7 +660,8 @@ func (b *Binder) explicitCast(e Expr, t *types.T) (Expr, error) {
 				// an explicit cast truncates: 'abc'::char(2) is 'ab'
 				d, err = types.Cast(c.D, types.String, t, b.Eval.Loc())
 			} else {
-				d, err = types.ParseText(t, string(c.D.(types.DString)), b.Eval.Loc())
+				b.noteClockLiteral(c.D, t)
+				d, err = types.ParseTextAt(t, string(c.D.(types.DString)), b.Eval.Loc(), b.Eval.Now())
 			}
 			if err != nil {
 				return nil, err
@@ -913,6 +932,11 @@ func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
 				return nil, pgerr.New(pgerr.InvalidSchemaName, "schema %q does not exist", n.Schema.O)
 			}
 		}
+		if !isVirtualSchema(n.Schema.L) {
+			if e, ok, err := b.bindUserFunc(n, sc); ok || err != nil {
+				return e, err
+			}
+		}
 		return nil, pgerr.New(pgerr.UndefinedFunction, "function %s.%s does not exist", n.Schema.O, name)
 	}
 	if e, ok, err := b.bindCatalogFunc(name, n, sc); ok || err != nil {
@@ -979,6 +1003,13 @@ func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
 				}
 				return rec, nil
 			}
+		}
+	}
+	if _, builtin := sem.FuncExists(name); !builtin {
+		// a user-defined SQL function (the built-ins are pg_catalog's,
+		// which the search path reads first)
+		if e, ok, err := b.bindUserFunc(n, sc); ok || err != nil {
+			return e, err
 		}
 	}
 	es, _, err := b.bindArgs(n.Args, sc)

@@ -6,6 +6,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/tesseradb/tessera/sql/catalog"
 	"github.com/tesseradb/tessera/sql/parser"
+	"github.com/tesseradb/tessera/sql/parser/pgdialect"
 	"github.com/tesseradb/tessera/sql/pgerr"
 	"github.com/tesseradb/tessera/sql/sem"
 	"github.com/tesseradb/tessera/sql/types"
@@ -324,6 +325,9 @@ func (b *Binder) bindFromFunc(sel *ast.SelectStmt, sc *scope, alias string) (Nod
 	if !ok {
 		return nil, nil, false, nil
 	}
+	if sem.IsJSONToRecord(fc.FnName.L) {
+		return b.bindJSONToRecord(fc, sc, alias)
+	}
 	cls, ok := sem.FuncExists(fc.FnName.L)
 	if !ok || cls != sem.Generator {
 		return nil, nil, false, nil
@@ -356,6 +360,62 @@ func (b *Binder) bindFromFunc(sel *ast.SelectStmt, sc *scope, alias string) (Nod
 		for _, c := range ov.OutCols {
 			g.Cols = append(g.Cols, Col{Name: c.Name, T: c.T, Table: alias})
 		}
+	}
+	return g, g.Cols, true, nil
+}
+
+// bindJSONToRecord binds json[b]_to_record[set](x) AS alias(col type,
+// ...): the parser passes the column types as string arguments after
+// pgdialect.ColumnDefsMarker, and the alias list names the columns.
+func (b *Binder) bindJSONToRecord(fc *ast.FuncCallExpr, sc *scope, alias string) (Node, []Col, bool, error) {
+	es, _, err := b.bindArgs(fc.Args, sc)
+	if err != nil {
+		return nil, nil, true, err
+	}
+	mark := -1
+	for i, e := range es {
+		if c, ok := e.(*Const); ok && isUnknown(c.T) && c.D == types.Datum(types.DString(pgdialect.ColumnDefsMarker)) {
+			mark = i
+			break
+		}
+	}
+	if mark < 0 {
+		return nil, nil, true, pgerr.New(pgerr.Syntax, "a column definition list is required for functions returning \"record\"")
+	}
+	if mark != 1 {
+		return nil, nil, true, pgerr.New(pgerr.UndefinedFunction, "function %s does not exist", fc.FnName.L)
+	}
+	var out []sem.OutCol
+	defs := es[mark+1:]
+	for k := 0; k+1 < len(defs); k += 2 {
+		name := string(defs[k].(*Const).D.(types.DString))
+		text := string(defs[k+1].(*Const).D.(types.DString))
+		st, err := parser.ParseOne("SELECT CAST(NULL AS " + text + ")")
+		if err != nil {
+			return nil, nil, true, err
+		}
+		var t *types.T
+		for _, pt := range st.CastTypes {
+			if t, err = b.ResolveType(pt); err != nil {
+				return nil, nil, true, err
+			}
+		}
+		if t == nil {
+			return nil, nil, true, pgerr.New(pgerr.Syntax, "syntax error at or near %q", text)
+		}
+		out = append(out, sem.OutCol{Name: name, T: t})
+	}
+	ov, err := sem.JSONToRecord(fc.FnName.L, out)
+	if err != nil {
+		return nil, nil, true, err
+	}
+	arg, err := b.coerce(es[0], ov.Args[0])
+	if err != nil {
+		return nil, nil, true, err
+	}
+	g := &Generate{Ov: ov, Args: []Expr{arg}}
+	for _, c := range out {
+		g.Cols = append(g.Cols, Col{Name: c.Name, T: c.T, Table: alias})
 	}
 	return g, g.Cols, true, nil
 }
@@ -428,7 +488,7 @@ func (b *Binder) bindTableName(tn *ast.TableName, alias string) (Node, []Col, er
 		}
 		return node, cols, nil
 	case catalog.KindTable:
-		s := &Scan{Table: d, Codec: catalog.NewRowCodec(d)}
+		s := &Scan{Table: d, Codec: catalog.NewRowCodec(d), Partial: b.bindPartialIndexes(d)}
 		for i, c := range d.Columns {
 			s.Cols = append(s.Cols, Col{Name: c.Name, T: c.Type, Table: alias, Hidden: c.Hidden, TableOID: uint32(d.ID), Attr: int16(i + 1)})
 			if c.Hidden && c.Generated != "" {

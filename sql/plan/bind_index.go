@@ -42,6 +42,9 @@ func IndexExprType(d *catalog.Descriptor, text string, predicate bool, ev *sem.E
 		if f, ok := x.(*Func); ok && f.Ov.Volatility != sem.Immutable {
 			immutable = false
 		}
+		if _, ok := x.(*UserFunc); ok {
+			immutable = false // (the stored text would outlive DROP FUNCTION)
+		}
 		return immutable
 	})
 	if !immutable {

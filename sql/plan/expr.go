@@ -175,28 +175,41 @@ type Subscript struct {
 	T    *types.T
 }
 
+// DomainCheck is a value cast to a domain: E (of the domain's base
+// type), checked against the domain's NOT NULL and CHECK constraints
+// (Checks are over a one-column row: the value, VALUE in their text;
+// Names are their names).
+type DomainCheck struct {
+	E       Expr
+	Domain  string
+	NotNull bool
+	Checks  []Expr
+	Names   []string
+}
+
 // Type implementations.
-func (e *Const) Type() *types.T     { return e.T }
-func (e *ColRef) Type() *types.T    { return e.T }
-func (e *OuterRef) Type() *types.T  { return e.T }
-func (e *Param) Type() *types.T     { return e.T }
-func (e *Binary) Type() *types.T    { return e.Ov.Return }
-func (e *Unary) Type() *types.T     { return e.Ov.Return }
-func (e *Logic) Type() *types.T     { return types.Bool }
-func (e *Not) Type() *types.T       { return types.Bool }
-func (e *IsNull) Type() *types.T    { return types.Bool }
-func (e *IsBool) Type() *types.T    { return types.Bool }
-func (e *Cast) Type() *types.T      { return e.To }
-func (e *Case) Type() *types.T      { return e.T }
-func (e *Coalesce) Type() *types.T  { return e.T }
-func (e *NullIf) Type() *types.T    { return e.L.Type() }
-func (e *Greatest) Type() *types.T  { return e.T }
-func (e *Func) Type() *types.T      { return e.Ov.Return }
-func (e *InList) Type() *types.T    { return types.Bool }
-func (e *Subquery) Type() *types.T  { return e.T }
-func (e *ArrayCtor) Type() *types.T { return e.T }
-func (e *AnyArray) Type() *types.T  { return types.Bool }
-func (e *Subscript) Type() *types.T { return e.T }
+func (e *Const) Type() *types.T       { return e.T }
+func (e *ColRef) Type() *types.T      { return e.T }
+func (e *OuterRef) Type() *types.T    { return e.T }
+func (e *Param) Type() *types.T       { return e.T }
+func (e *Binary) Type() *types.T      { return e.Ov.Return }
+func (e *Unary) Type() *types.T       { return e.Ov.Return }
+func (e *Logic) Type() *types.T       { return types.Bool }
+func (e *Not) Type() *types.T         { return types.Bool }
+func (e *IsNull) Type() *types.T      { return types.Bool }
+func (e *IsBool) Type() *types.T      { return types.Bool }
+func (e *Cast) Type() *types.T        { return e.To }
+func (e *Case) Type() *types.T        { return e.T }
+func (e *Coalesce) Type() *types.T    { return e.T }
+func (e *NullIf) Type() *types.T      { return e.L.Type() }
+func (e *Greatest) Type() *types.T    { return e.T }
+func (e *Func) Type() *types.T        { return e.Ov.Return }
+func (e *InList) Type() *types.T      { return types.Bool }
+func (e *Subquery) Type() *types.T    { return e.T }
+func (e *ArrayCtor) Type() *types.T   { return e.T }
+func (e *AnyArray) Type() *types.T    { return types.Bool }
+func (e *Subscript) Type() *types.T   { return e.T }
+func (e *DomainCheck) Type() *types.T { return e.E.Type() }
 
 // Walk calls f on e and its children (not into subquery plans) until f
 // returns false.
@@ -261,6 +274,12 @@ func Walk(e Expr, f func(Expr) bool) {
 		Walk(e.Idx, f)
 		for _, x := range e.More {
 			Walk(x, f)
+		}
+	case *DomainCheck:
+		Walk(e.E, f) // (the checks read the value, not the input row)
+	case *UserFunc:
+		for _, a := range e.Args {
+			Walk(a, f) // (the body reads the arguments, not the input row)
 		}
 	}
 }
@@ -373,6 +392,10 @@ func RefsOnly(e Expr, lo, hi int) bool {
 			if x.Ov.Volatility == sem.Volatile {
 				ok = false
 			}
+		case *UserFunc:
+			if x.Volatile {
+				ok = false
+			}
 		}
 		return ok
 	})
@@ -433,6 +456,14 @@ func MapCols(e Expr, m func(int) int) Expr {
 		return &AnyArray{L: MapCols(x.L, m), R: MapCols(x.R, m), Cmp: x.Cmp, All: x.All}
 	case *Subscript:
 		return &Subscript{E: MapCols(x.E, m), Idx: MapCols(x.Idx, m), More: mapList(x.More, m), T: x.T}
+	case *DomainCheck:
+		c := *x
+		c.E = MapCols(x.E, m)
+		return &c
+	case *UserFunc:
+		c := *x
+		c.Args = mapList(x.Args, m)
+		return &c
 	}
 	return e
 }

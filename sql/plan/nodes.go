@@ -18,6 +18,9 @@ type Col struct {
 	// TableOID / Attr identify a base table column (RowDescription).
 	TableOID uint32
 	Attr     int16
+	// RegProc: a catalog's regproc column (an OID), printed as the
+	// function's name by a statement's output.
+	RegProc bool
 }
 
 // Node is a relational plan node.
@@ -59,6 +62,10 @@ type Scan struct {
 	// Needed (parallel to Table.Columns; nil = all) marks the columns the
 	// plan above reads: the scan may leave the others NULL.
 	Needed []bool
+	// Partial are the table's public partial indexes with their bound
+	// predicates (chooseIndex reads one when the filter implies its
+	// predicate).
+	Partial []PartialIndex
 }
 
 // Values produces literal rows.
@@ -283,6 +290,9 @@ type Insert struct {
 	Returning  []Expr // over the table row
 	RetCols    []Col
 	FKOut      []*FKOut // foreign keys the written rows must satisfy
+	// ReturnsXmax: RETURNING reads the system column xmax, one more
+	// column after the table row (0 inserted, the txid if updated).
+	ReturnsXmax bool
 }
 
 // OnConflict is INSERT ... ON CONFLICT.

@@ -453,7 +453,13 @@ func chooseIndex(s *Scan, conj []Expr) {
 	best := -1
 	var bestIdx *catalog.Index
 	var bestSpans []Span
-	for k, ix := range s.Table.PublicIndexes() {
+	candidates := s.Table.PublicIndexes()
+	for _, p := range s.Partial {
+		if p.impliedBy(conj) {
+			candidates = append(candidates, p.Index)
+		}
+	}
+	for k, ix := range candidates {
 		spans, score := spansFor(s, ix, bounds)
 		if k == 0 {
 			score++ // prefer the primary index on ties (no index join)

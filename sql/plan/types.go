@@ -8,29 +8,44 @@ import (
 )
 
 // ResolveType is the type a declaration or cast names: a built-in type,
-// else a user-defined (enum) type of the current schema.
+// else a user-defined (enum) type of the current schema; a domain is its
+// base type (ResolveTypeDomain tells it apart).
 func (b *Binder) ResolveType(pt parser.PGType) (*types.T, error) {
+	t, _, err := b.ResolveTypeDomain(pt)
+	return t, err
+}
+
+// ResolveTypeDomain is ResolveType, and the domain's descriptor when pt
+// names a domain.
+func (b *Binder) ResolveTypeDomain(pt parser.PGType) (*types.T, *catalog.Descriptor, error) {
 	t, err := types.FromPG(pt)
 	if err == nil || b.Coll == nil {
-		return t, err
+		return t, nil, err
 	}
 	if te, ok := err.(*types.Error); !ok || te.Code != types.CodeUndefinedObject {
-		return nil, err
+		return nil, nil, err
 	}
 	d, lerr := b.LookupType(pt.Name)
 	if lerr != nil {
-		return nil, lerr
+		return nil, nil, lerr
 	}
 	if d == nil {
-		return nil, err
-	}
-	if pt.Array {
-		return nil, pgerr.New(pgerr.FeatureNotSupported, "arrays of type %s are not supported", d.Name)
+		return nil, nil, err
 	}
 	if len(pt.Mods) > 0 {
-		return nil, pgerr.New(pgerr.Syntax, "type modifier is not allowed for type %q", d.Name)
+		return nil, nil, pgerr.New(pgerr.Syntax, "type modifier is not allowed for type %q", d.Name)
 	}
-	return d.EnumType(), nil
+	if d.Domain != nil {
+		if pt.Array {
+			return nil, nil, pgerr.New(pgerr.FeatureNotSupported, "arrays of domain %s are not supported", d.Name)
+		}
+		return d.Domain.Base, d, nil
+	}
+	if pt.Array {
+		at, err := types.MakeArray(d.EnumType())
+		return at, nil, err
+	}
+	return d.EnumType(), nil, nil
 }
 
 // LookupType finds the user-defined type name in the search path (nil if

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tesseradb/tessera/sql/catalog"
 	"github.com/tesseradb/tessera/sql/pgerr"
+	"github.com/tesseradb/tessera/sql/sem"
 	"github.com/tesseradb/tessera/sql/types"
 )
 
@@ -53,7 +54,47 @@ const (
 	arrayInOID  = 750
 	arrayOutOID = 751
 	ioProcBase  = 1 << 29
+	// builtinProcBase numbers the built-in functions in pg_proc.
+	builtinProcBase = 1<<29 | 1<<27
 )
+
+// ioProcName is the name of type t's input ("in") or output ("out")
+// function, as pg_proc names it.
+func ioProcName(t *types.T, dir string) string {
+	switch t.Family {
+	case types.ArrayFamily:
+		return "array_" + dir
+	case types.EnumFamily:
+		return "enum_" + dir
+	case types.DateFamily, types.TimeFamily, types.TimestampFamily, types.TimestampTZFamily, types.IntervalFamily,
+		types.DecimalFamily, types.UUIDFamily, types.JSONFamily, types.JSONBFamily:
+		return t.PGName() + "_" + dir
+	}
+	return t.PGName() + dir
+}
+
+// ioProcNameOf is the name of the type I/O function of OID oid (its
+// number when there is none).
+func ioProcNameOf(oid int64) string {
+	switch oid {
+	case arrayInOID:
+		return "array_in"
+	case arrayOutOID:
+		return "array_out"
+	case 3504:
+		return "enum_in"
+	case 3505:
+		return "enum_out"
+	}
+	for _, t := range pgTypes() {
+		for _, dir := range []string{"in", "out"} {
+			if t.Family != types.ArrayFamily && ioProcOID(t, dir) == oid {
+				return ioProcName(t, dir)
+			}
+		}
+	}
+	return strconv.FormatInt(oid, 10)
+}
 
 func ioProcOID(t *types.T, dir string) int64 {
 	if t.Family == types.ArrayFamily {
@@ -75,11 +116,7 @@ func ioProcByName(name string) (int64, bool) {
 	name = strings.TrimPrefix(name, "pg_catalog.")
 	for _, t := range pgTypes() {
 		for _, dir := range []string{"in", "out"} {
-			n := t.PGName() + dir
-			if t.Family == types.ArrayFamily {
-				n = "array_" + dir
-			}
-			if n == name {
+			if ioProcName(t, dir) == name {
 				return ioProcOID(t, dir), true
 			}
 		}
@@ -98,6 +135,9 @@ func constraintOID(table catalog.ID, idx catalog.IndexID) int64 {
 type vcol struct {
 	name string
 	t    *types.T
+	// regproc: a regproc column (an OID here) that a query's output
+	// prints as the function's name, as PostgreSQL prints regproc.
+	regproc bool
 }
 
 type vtable struct {
@@ -133,13 +173,17 @@ func cols(spec string) []vcol {
 			continue
 		}
 		name, tn, _ := strings.Cut(f, " ")
+		if tn == "regproc" {
+			out = append(out, vcol{name: name, t: vOID, regproc: true})
+			continue
+		}
 		t := map[string]*types.T{"oid": vOID, "text": vText, "bool": vBool, "int2": vInt2, "int4": vInt4,
-			"float4": vFloat4, "text[]": vTextArr, "oid[]": vOIDArr, "int2[]": vInt2Arr, "int8": types.Int8,
+			"float4": vFloat4, "text[]": vTextArr, "oid[]": vOIDArr, "int2[]": vInt2Arr, "int2vector": types.Int2Vector, "int8": types.Int8,
 			"timestamptz": types.TimestampTZ}[tn]
 		if t == nil {
 			panic("virtual column type " + tn)
 		}
-		out = append(out, vcol{name, t})
+		out = append(out, vcol{name: name, t: t})
 	}
 	return out
 }
@@ -153,6 +197,7 @@ type vsnap struct {
 	schemas   []*catalog.Descriptor // of the current database
 	objs      []*catalog.Descriptor // tables, views, sequences of the current database
 	enums     []*catalog.Descriptor // enum types of the current database
+	funcs     []*catalog.Descriptor // user-defined functions of the current database
 	schemaOf  map[catalog.ID]string
 	byName    map[string]int64 // "schema.name" and visible "name" -> relation OID
 	indexDesc map[int64]vindex
@@ -272,6 +317,10 @@ func (b *Binder) snapshot() (*vsnap, error) {
 				s.enums = append(s.enums, od)
 				continue
 			}
+			if od.Kind == catalog.KindFunction {
+				s.funcs = append(s.funcs, od)
+				continue
+			}
 			s.objs = append(s.objs, od)
 			s.byName[sd.Name+"."+od.Name] = int64(od.ID)
 			if sd.ID == b.Schema || sd.ID == b.TempSchema || slices.Contains(b.SearchPath, sd.ID) {
@@ -354,7 +403,7 @@ func (b *Binder) bindVirtual(full string, vt *vtable, alias string) (Node, []Col
 	}
 	n := &VirtualScan{Name: full, Rows: vt.gen(s)}
 	for _, c := range vt.cols {
-		n.Cols = append(n.Cols, Col{Name: c.name, T: c.t, Table: alias})
+		n.Cols = append(n.Cols, Col{Name: c.name, T: c.t, Table: alias, RegProc: c.regproc})
 	}
 	return n, n.Cols, nil
 }
@@ -382,6 +431,28 @@ func relkind(d *catalog.Descriptor) string {
 }
 
 // pgTypes are the scalar types pg_type lists (with their arrays).
+// typCategory is pg_type.typcategory: the group of types the parser's
+// implicit-cast rules treat alike (drivers read it to decode values).
+func typCategory(t *types.T) string {
+	switch t.Family {
+	case types.ArrayFamily:
+		return "A"
+	case types.BoolFamily:
+		return "B"
+	case types.IntFamily, types.FloatFamily, types.DecimalFamily:
+		return "N"
+	case types.StringFamily:
+		return "S"
+	case types.DateFamily, types.TimeFamily, types.TimestampFamily, types.TimestampTZFamily:
+		return "D"
+	case types.IntervalFamily:
+		return "T"
+	case types.EnumFamily:
+		return "E"
+	}
+	return "U" // bytea, uuid, json, jsonb
+}
+
 func pgTypes() []*types.T {
 	var out []*types.T
 	for _, t := range types.Scalars {
@@ -539,12 +610,12 @@ func virtualTableDefs() map[string]*vtable {
 		}},
 		"pg_catalog.pg_type": {cols(`oid oid, typname text, typnamespace oid, typowner oid, typlen int2, typbyval bool, typtype text,
 		typcategory text, typisdefined bool, typdelim text, typrelid oid, typelem oid, typarray oid, typnotnull bool,
-		typbasetype oid, typtypmod int4, typndims int4, typcollation oid, typinput oid, typoutput oid`), func(s *vsnap) [][]types.Datum {
+		typbasetype oid, typtypmod int4, typndims int4, typcollation oid, typinput regproc, typoutput regproc`), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, t := range pgTypes() {
-				elem, arr, cat := int64(0), int64(0), "X"
+				elem, arr, cat := int64(0), int64(0), typCategory(t)
 				if t.Family == types.ArrayFamily {
-					elem, cat = int64(t.Elem.OID()), "A"
+					elem = int64(t.Elem.OID())
 				} else if a, err := types.MakeArray(t); err == nil {
 					arr = int64(a.OID())
 				}
@@ -557,15 +628,31 @@ func virtualTableDefs() map[string]*vtable {
 					dI(0), dI(-1), dI(0), dI(coll), dI(ioProcOID(t, "in")), dI(ioProcOID(t, "out"))})
 			}
 			for _, d := range s.enums {
-				rows = append(rows, []types.Datum{dI(int64(d.EnumType().OID())), dS(d.Name), dI(int64(d.SchemaID)), dI(10), dI(4),
-					dB(true), dS("e"), dS("E"), dB(true), dS(","), dI(0), dI(0), dI(0), dB(false),
+				if dd := d.Domain; dd != nil {
+					// a domain: typtype d over its base type
+					b := dd.Base
+					rows = append(rows, []types.Datum{dI(int64(d.EnumType().OID())), dS(d.Name), dI(int64(d.SchemaID)), dI(10), dI(int64(b.Size())),
+						dB(b.Size() > 0 && b.Size() <= 8), dS("d"), dS(typCategory(b)), dB(true), dS(","), dI(0), dI(0), dI(0), dB(dd.NotNull),
+						dI(int64(b.OID())), dI(int64(b.Typmod())), dI(0), dI(0), dI(ioProcOID(b, "in")), dI(ioProcOID(b, "out"))})
+					continue
+				}
+				et := d.EnumType()
+				at, _ := types.MakeArray(et)
+				rows = append(rows, []types.Datum{dI(int64(et.OID())), dS(d.Name), dI(int64(d.SchemaID)), dI(10), dI(4),
+					dB(true), dS("e"), dS("E"), dB(true), dS(","), dI(0), dI(0), dI(int64(at.OID())), dB(false),
 					dI(0), dI(-1), dI(0), dI(0), dI(3504), dI(3505)}) // enum_in, enum_out
+				rows = append(rows, []types.Datum{dI(int64(at.OID())), dS("_" + d.Name), dI(int64(d.SchemaID)), dI(10), dI(-1),
+					dB(false), dS("b"), dS("A"), dB(true), dS(","), dI(0), dI(int64(et.OID())), dI(0), dB(false),
+					dI(0), dI(-1), dI(0), dI(0), dI(arrayInOID), dI(arrayOutOID)})
 			}
 			return rows
 		}},
 		"pg_catalog.pg_enum": {cols("oid oid, enumtypid oid, enumsortorder float4, enumlabel text"), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, d := range s.enums {
+				if d.Domain != nil {
+					continue
+				}
 				toid := int64(d.EnumType().OID())
 				for i, l := range d.EnumLabels {
 					rows = append(rows, []types.Datum{dI(toid<<8 | int64(i)), dI(toid), types.DFloat(float64(i + 1)), dS(l)})
@@ -575,7 +662,7 @@ func virtualTableDefs() map[string]*vtable {
 		}},
 		"pg_catalog.pg_index": {cols(`indexrelid oid, indrelid oid, indnatts int2, indnkeyatts int2, indisunique bool,
 		indnullsnotdistinct bool, indisprimary bool, indisexclusion bool, indimmediate bool, indisclustered bool, indisvalid bool,
-		indcheckxmin bool, indisready bool, indislive bool, indisreplident bool, indkey int2[], indoption int2[],
+		indcheckxmin bool, indisready bool, indislive bool, indisreplident bool, indkey int2vector, indoption int2vector,
 		indexprs text, indpred text`), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, d := range s.objs {
@@ -618,7 +705,7 @@ func virtualTableDefs() map[string]*vtable {
 			for _, d := range s.objs {
 				for _, ix := range relIndexes(d) {
 					prim := ix == d.Primary
-					if !prim && !ix.Unique {
+					if !isUniqueConstraint(d, ix) {
 						continue
 					}
 					typ := "u"
@@ -633,8 +720,11 @@ func virtualTableDefs() map[string]*vtable {
 						dB(true), dI(int64(d.ID)), dI(0), dI(indexOID(d.ID, ix.ID)), dI(0), dI(0), dB(true), key, types.Null, types.Null, none[0], none[1], none[2]})
 				}
 				for i, ck := range d.Checks {
+					if ck.Domain {
+						continue // listed with its domain
+					}
 					rows = append(rows, []types.Datum{dI(checkOID(d.ID, i)), dS(ck.Name), dI(int64(d.SchemaID)), dS("c"), dB(false), dB(false),
-						dB(!ck.NotValid), dI(int64(d.ID)), dI(0), dI(0), dI(0), dI(0), dB(true), types.Null, types.Null, dS(ck.Expr), none[0], none[1], none[2]})
+						dB(!ck.NotValid), dI(int64(d.ID)), dI(0), dI(0), dI(0), dI(0), dB(true), checkColumns(d, ck.Expr), types.Null, dS(ck.Expr), none[0], none[1], none[2]})
 				}
 				for i, fk := range d.ForeignKeys {
 					var p *catalog.Descriptor
@@ -715,22 +805,41 @@ func virtualTableDefs() map[string]*vtable {
 			return rows
 		}},
 		"pg_catalog.pg_proc": {cols(`oid oid, proname text, pronamespace oid, proowner oid, prolang oid, prokind text,
-		proretset bool, prorettype oid, pronargs int2, prosrc text`), empty}, // no user-defined functions
+		proretset bool, prorettype oid, pronargs int2, prosrc text`), func(s *vsnap) [][]types.Datum {
+			// the built-in functions, in pg_catalog, language internal
+			// (12), then the user-defined SQL ones
+			var rows [][]types.Datum
+			for i, p := range sem.Builtins() {
+				kind := map[sem.FuncClass]string{sem.Aggregate: "a", sem.Window: "w"}[p.Class]
+				if kind == "" {
+					kind = "f"
+				}
+				rows = append(rows, []types.Datum{dI(builtinProcBase + int64(i)), dS(p.Name), dI(pgCatalogOID), dI(10), dI(12),
+					dS(kind), dB(p.RetSet), dI(int64(p.RetOID)), dI(int64(p.NArgs)), dS(p.Name)})
+			}
+			for _, d := range s.funcs { // language sql (14)
+				f := d.Func
+				rows = append(rows, []types.Datum{dI(int64(d.ID)), dS(f.Name), dI(int64(d.SchemaID)), dI(10), dI(14),
+					dS("f"), dB(false), dI(int64(f.Return.OID())), dI(int64(len(f.Args))), dS(f.Body)})
+			}
+			return rows
+		}},
+		// classoid is the virtual catalog's OID, what 'pg_class'::regclass names.
 		"pg_catalog.pg_description": {cols("objoid oid, classoid oid, objsubid int4, description text"), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, d := range s.objs {
 				if d.Comment != "" {
-					rows = append(rows, []types.Datum{dI(int64(d.ID)), dI(1259), dI(0), dS(d.Comment)})
+					rows = append(rows, []types.Datum{dI(int64(d.ID)), dI(virtualOID("pg_catalog.pg_class")), dI(0), dS(d.Comment)})
 				}
 				for _, c := range d.Columns {
 					if !c.Hidden && c.Comment != "" {
-						rows = append(rows, []types.Datum{dI(int64(d.ID)), dI(1259), dI(int64(visibleAttnum(d, c.ID))), dS(c.Comment)})
+						rows = append(rows, []types.Datum{dI(int64(d.ID)), dI(virtualOID("pg_catalog.pg_class")), dI(int64(visibleAttnum(d, c.ID))), dS(c.Comment)})
 					}
 				}
 			}
 			for _, d := range s.enums {
 				if d.Comment != "" {
-					rows = append(rows, []types.Datum{dI(int64(d.EnumType().OID())), dI(1247), dI(0), dS(d.Comment)})
+					rows = append(rows, []types.Datum{dI(int64(d.EnumType().OID())), dI(virtualOID("pg_catalog.pg_type")), dI(0), dS(d.Comment)})
 				}
 			}
 			return rows
@@ -739,8 +848,13 @@ func virtualTableDefs() map[string]*vtable {
 		application_name text, client_addr text, client_hostname text, client_port int4, backend_start timestamptz,
 		xact_start timestamptz, query_start timestamptz, state_change timestamptz, wait_event_type text, wait_event text,
 		state text, backend_xid text, backend_xmin text, query_id int8, query text, backend_type text`), statActivity},
+		"pg_catalog.pg_locks": {cols(`locktype text, database oid, relation oid, page int4, tuple int2, virtualxid text,
+		transactionid text, classid oid, objid oid, objsubid int2, virtualtransaction text, pid int4, mode text,
+		granted bool, fastpath bool, waitstart timestamptz`), pgLocks},
 		"pg_catalog.pg_shdescription": {cols("objoid oid, classoid oid, description text"), empty},
 		"pg_catalog.pg_collation":     {cols("oid oid, collname text, collnamespace oid, collprovider text"), empty},
+		// There are no range types.
+		"pg_catalog.pg_range": {cols("rngtypid oid, rngsubtype oid, rngmultitypid oid, rngcollation oid, rngsubopc oid, rngcanonical text, rngsubdiff text"), empty},
 		// The one dependency Tessera records: a SERIAL column owns its
 		// sequence (deptype 'a', as PostgreSQL lists it).
 		"pg_catalog.pg_depend": {cols("classid oid, objid oid, objsubid int4, refclassid oid, refobjid oid, refobjsubid int4, deptype text"), func(s *vsnap) [][]types.Datum {
@@ -821,11 +935,18 @@ func virtualTableDefs() map[string]*vtable {
 			var rows [][]types.Datum
 			for _, d := range s.objs {
 				for _, ck := range d.Checks {
+					if ck.Domain {
+						continue
+					}
 					rows = append(rows, []types.Datum{dS(s.database()), dS(s.schemaOf[d.SchemaID]), dS(ck.Name), dS("((" + ck.Expr + "))")})
 				}
 			}
 			return rows
 		}},
+		// There are no triggers.
+		"information_schema.triggers": {cols(`trigger_catalog text, trigger_schema text, trigger_name text, event_manipulation text,
+		event_object_catalog text, event_object_schema text, event_object_table text, action_order int4, action_condition text,
+		action_statement text, action_orientation text, action_timing text`), empty},
 		"information_schema.routines": {cols(`specific_catalog text, specific_schema text, specific_name text, routine_catalog text,
 		routine_schema text, routine_name text, routine_type text, data_type text, routine_definition text, external_language text`), empty},
 		"information_schema.tables": {cols(`table_catalog text, table_schema text, table_name text, table_type text,
@@ -863,12 +984,14 @@ func virtualTableDefs() map[string]*vtable {
 				for _, ix := range relIndexes(d) {
 					if ix == d.Primary {
 						row(ix.Name, "PRIMARY KEY", types.Null)
-					} else if ix.Unique {
+					} else if isUniqueConstraint(d, ix) {
 						row(ix.Name, "UNIQUE", dS("YES"))
 					}
 				}
 				for _, ck := range d.Checks {
-					row(ck.Name, "CHECK", types.Null)
+					if !ck.Domain {
+						row(ck.Name, "CHECK", types.Null)
+					}
 				}
 				for _, fk := range d.ForeignKeys {
 					row(fk.Name, "FOREIGN KEY", types.Null)
@@ -891,7 +1014,7 @@ func virtualTableDefs() map[string]*vtable {
 			for _, d := range s.objs {
 				sch := s.schemaOf[d.SchemaID]
 				for _, ix := range relIndexes(d) {
-					if ix != d.Primary && !ix.Unique {
+					if !isUniqueConstraint(d, ix) {
 						continue
 					}
 					for i, cid := range ix.ColumnIDs {
@@ -932,7 +1055,7 @@ func virtualTableDefs() map[string]*vtable {
 			for _, d := range s.objs {
 				sch := s.schemaOf[d.SchemaID]
 				for _, ix := range relIndexes(d) {
-					if ix != d.Primary && !ix.Unique {
+					if !isUniqueConstraint(d, ix) {
 						continue
 					}
 					for _, cid := range ix.ColumnIDs {
@@ -1095,6 +1218,26 @@ func virtualTableDefs() map[string]*vtable {
 
 // relIndexes are the indexes pg_class lists for a relation: none for
 // views and sequences, and no primary index over a hidden rowid.
+// isUniqueConstraint reports whether the index stands for a PRIMARY KEY
+// or UNIQUE constraint in the catalogs: a unique index a constraint made
+// (not CREATE UNIQUE INDEX), on plain columns over every row (an
+// expression or partial unique index is an index only, as in
+// PostgreSQL, which cannot declare such a constraint).
+func isUniqueConstraint(d *catalog.Descriptor, ix *catalog.Index) bool {
+	if ix == d.Primary {
+		return true
+	}
+	if !ix.Unique || ix.IndexOnly || ix.Partial() {
+		return false
+	}
+	for _, cid := range ix.ColumnIDs {
+		if o := d.ColumnOrdinal(cid); o >= 0 && d.Columns[o].Hidden && d.Columns[o].Generated != "" {
+			return false
+		}
+	}
+	return true
+}
+
 func relIndexes(d *catalog.Descriptor) []*catalog.Index {
 	if d.Kind != catalog.KindTable {
 		return nil
@@ -1129,6 +1272,44 @@ func relIndexes(d *catalog.Descriptor) []*catalog.Index {
 
 // visibleAttnum is a column's attnum: its 1-based position among the
 // visible columns (0 for a hidden one such as rowid).
+// checkColumns is a CHECK constraint's conkey: the attnums of the
+// columns its expression reads, in attnum order (NULL when it reads none).
+func checkColumns(d *catalog.Descriptor, expr string) types.Datum {
+	_, e, err := parseStoredExpr(expr, "check constraint")
+	if err != nil {
+		return types.Null
+	}
+	v := &colNames{names: map[string]bool{}}
+	e.Accept(v)
+	out := &types.DArray{Elem: types.Int2}
+	n := 0
+	for _, c := range d.Columns {
+		if c.Hidden {
+			continue
+		}
+		n++
+		if v.names[c.Name] {
+			out.Elems = append(out.Elems, dI(int64(n)))
+		}
+	}
+	if len(out.Elems) == 0 {
+		return types.Null
+	}
+	return out
+}
+
+// colNames collects the column names an expression refers to.
+type colNames struct{ names map[string]bool }
+
+func (v *colNames) Enter(n ast.Node) (ast.Node, bool) {
+	if c, ok := n.(*ast.ColumnNameExpr); ok {
+		v.names[c.Name.Name.O] = true
+	}
+	return n, false
+}
+
+func (v *colNames) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
 func visibleAttnum(d *catalog.Descriptor, id catalog.ColumnID) int {
 	n := 0
 	for _, c := range d.Columns {
@@ -1181,9 +1362,39 @@ func (s *vsnap) formatType(oid, typmod int64) string {
 		return n
 	}
 	if t, ok := types.FromOID(types.OID(oid)); ok {
-		return t.String()
+		return withTypmod(t, typmod).String()
+	}
+	for _, d := range s.enums {
+		if int64(d.EnumType().OID()) == oid {
+			return quoteIdent(d.Name)
+		}
 	}
 	return "???"
+}
+
+// withTypmod is t with the modifiers typmod encodes (as PostgreSQL
+// encodes them: VARCHAR/CHAR length + 4, NUMERIC ((p << 16) | s) + 4);
+// t itself for -1 or a typmod it cannot have.
+func withTypmod(t *types.T, typmod int64) *types.T {
+	if typmod < 4 {
+		return t
+	}
+	var m *types.T
+	var err error
+	switch {
+	case t.Family == types.StringFamily && t.Variant == types.VarChar:
+		m, err = types.MakeVarChar(int(typmod - 4))
+	case t.Family == types.StringFamily && t.Variant == types.Char:
+		m, err = types.MakeChar(int(typmod - 4))
+	case t.Family == types.DecimalFamily:
+		m, err = types.MakeNumeric(int((typmod-4)>>16), int((typmod-4)&0xffff))
+	default:
+		return t
+	}
+	if err != nil {
+		return t
+	}
+	return m
 }
 
 // indexDef is pg_get_indexdef(index OID, column, pretty).

@@ -35,3 +35,29 @@ func statActivity(s *vsnap) [][]types.Datum {
 	}
 	return rows
 }
+
+// pgLocks is pg_locks: the advisory locks the sessions of this node hold
+// (granted; a waiter is not listed), keyed as PostgreSQL shows them: a
+// bigint key split into classid (high half) and objid (low half) with
+// objsubid 1, a pair of integers as classid and objid with objsubid 2.
+// Tessera has no table, row or transaction-ID locks to list: a row lock
+// is an intent in the KV layer, seen by no session catalog.
+func pgLocks(s *vsnap) [][]types.Datum {
+	ev := s.b.Eval
+	if ev == nil || ev.Backend == nil {
+		return nil
+	}
+	var rows [][]types.Datum
+	for _, si := range ev.Backend.Sessions() {
+		for _, l := range si.Locks {
+			sub := int64(1)
+			if l.Key.Pair {
+				sub = 2
+			}
+			rows = append(rows, []types.Datum{dS("advisory"), dI(int64(l.DB)), types.Null, types.Null, types.Null, types.Null,
+				types.Null, dI(int64(uint32(l.Key.K >> 32))), dI(int64(uint32(l.Key.K))), dI(sub), types.Null, dI(int64(si.PID)),
+				dS("ExclusiveLock"), dB(true), dB(false), types.Null})
+		}
+	}
+	return rows
+}

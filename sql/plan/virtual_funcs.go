@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -86,6 +87,36 @@ var catFuncs = map[string]catFunc{
 			}
 		}
 		return types.Null, nil
+	}},
+	// pg_get_function_result / _arguments / _identity_arguments and
+	// pg_function_is_visible, for the functions pg_proc lists (psql's \df)
+	"pg_get_function_result": {[][]*types.T{{vOID}}, vText, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		ret, _, _, ok := s.procSignature(oidArg(a[0]))
+		if !ok {
+			return types.Null, nil
+		}
+		return dS(ret), nil
+	}},
+	"pg_get_function_arguments": {[][]*types.T{{vOID}}, vText, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		_, args, _, ok := s.procSignature(oidArg(a[0]))
+		if !ok {
+			return types.Null, nil
+		}
+		return dS(args), nil
+	}},
+	"pg_get_function_identity_arguments": {[][]*types.T{{vOID}}, vText, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		_, args, _, ok := s.procSignature(oidArg(a[0]))
+		if !ok {
+			return types.Null, nil
+		}
+		return dS(args), nil
+	}},
+	"pg_function_is_visible": {[][]*types.T{{vOID}}, vBool, false, func(s *vsnap, a []types.Datum) (types.Datum, error) {
+		_, _, visible, ok := s.procSignature(oidArg(a[0]))
+		if !ok {
+			return types.Null, nil
+		}
+		return dB(visible), nil
 	}},
 	"format_type": {[][]*types.T{{vOID, vInt4}}, vText, true, func(s *vsnap, a []types.Datum) (types.Datum, error) {
 		if types.IsNull(a[0]) {
@@ -192,9 +223,6 @@ var catFuncs = map[string]catFunc{
 	"pg_get_statisticsobjdef_columns": {[][]*types.T{{vOID}}, vText, false, func(*vsnap, []types.Datum) (types.Datum, error) {
 		return types.Null, nil
 	}},
-	"pg_function_is_visible": {[][]*types.T{{vOID}}, vBool, false, func(*vsnap, []types.Datum) (types.Datum, error) {
-		return dB(true), nil
-	}},
 	"pg_type_is_visible": {[][]*types.T{{vOID}}, vBool, false, func(*vsnap, []types.Datum) (types.Datum, error) {
 		return dB(true), nil
 	}},
@@ -248,6 +276,27 @@ func (b *Binder) regCast(target string, e Expr) (Expr, bool, error) {
 		out, err := b.explicitCast(e, types.Int8)
 		return out, true, err
 	}
+	if !isConst && target == "regclass" {
+		// a name computed per row (pg_get_serial_sequence(...)::regclass):
+		// looked up when evaluated, in the statement's catalog snapshot
+		s, err := b.snapshot()
+		if err != nil {
+			return nil, true, err
+		}
+		if e, err = b.coerce(e, types.String); err != nil {
+			return nil, true, err
+		}
+		ov := &sem.FuncOverload{Name: "regclassin", Class: sem.Normal, Args: []*types.T{types.String}, Return: types.Int8,
+			Volatility: sem.Stable,
+			Fn: func(_ *sem.EvalContext, args []types.Datum) (types.Datum, error) {
+				name := string(args[0].(types.DString))
+				if oid, ok := s.regclassIn(name); ok {
+					return dI(oid), nil
+				}
+				return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", name)
+			}}
+		return &Func{Ov: ov, Args: []Expr{e}}, true, nil
+	}
 	if !isConst {
 		return nil, true, pgerr.New(pgerr.FeatureNotSupported, "cast of a non-constant text to %s is not supported", target)
 	}
@@ -269,7 +318,7 @@ func (b *Binder) regCast(target string, e Expr) (Expr, bool, error) {
 	}
 	switch target {
 	case "regclass":
-		if oid, ok := s.byName[key]; ok {
+		if oid, ok := s.regclassIn(name); ok {
 			return &Const{D: dI(oid), T: types.Int8}, true, nil
 		}
 		return nil, true, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", name)
@@ -280,7 +329,10 @@ func (b *Binder) regCast(target string, e Expr) (Expr, bool, error) {
 			}
 		}
 		return nil, true, pgerr.New(pgerr.InvalidSchemaName, "schema %q does not exist", name)
-	case "regproc":
+	case "regproc", "regprocedure":
+		if i := strings.IndexByte(key, '('); i > 0 && target == "regprocedure" {
+			key = strings.TrimSpace(key[:i]) // the argument types name no other overload
+		}
 		if oid, ok := ioProcByName(key); ok {
 			return &Const{D: dI(oid), T: types.Int8}, true, nil
 		}
@@ -295,6 +347,20 @@ func (b *Binder) regCast(target string, e Expr) (Expr, bool, error) {
 	return nil, true, pgerr.New(pgerr.FeatureNotSupported, "cast to %s is not supported", target)
 }
 
+// regclassIn resolves a relation name as regclassin reads it: a number
+// is an OID as it is; a name is folded to lower case unless quoted.
+func (s *vsnap) regclassIn(name string) (int64, bool) {
+	if n, err := strconv.ParseInt(strings.TrimSpace(name), 10, 64); err == nil && n >= 0 {
+		return n, true
+	}
+	key := strings.ToLower(strings.Trim(name, `"`))
+	if strings.HasPrefix(name, `"`) {
+		key = strings.Trim(name, `"`)
+	}
+	oid, ok := s.byName[key]
+	return oid, ok
+}
+
 func isRegType(name string) bool {
 	switch name {
 	case "oid", "regclass", "regtype", "regnamespace", "regproc", "regprocedure", "regoper", "regrole", "xid":
@@ -304,7 +370,7 @@ func isRegType(name string) bool {
 }
 
 // isRegClassCast reports whether e (inside parentheses) is a cast to
-// regclass: the binder keeps regclass values as INT8 OIDs and prints
+// regclass or a call of to_regclass: the binder keeps regclass values as INT8 OIDs and prints
 // them as relation names where they are output (select list, ::text).
 func (b *Binder) isRegClassCast(e ast.ExprNode) bool {
 	for {
@@ -314,6 +380,10 @@ func (b *Binder) isRegClassCast(e ast.ExprNode) bool {
 		}
 		e = p.Expr
 	}
+	if fc, ok := e.(*ast.FuncCallExpr); ok {
+		// to_regclass(name) returns a regclass too
+		return fc.FnName.L == "to_regclass" && len(fc.Args) == 1
+	}
 	fc, ok := e.(*ast.FuncCastExpr)
 	if !ok {
 		return false
@@ -321,6 +391,58 @@ func (b *Binder) isRegClassCast(e ast.ExprNode) bool {
 	pt, ok := b.Stmt.CastTypes[fc]
 	return ok && !pt.Array && pt.Name == "regclass"
 }
+
+// procSignature is a pg_proc row's result type and argument list as
+// PostgreSQL prints them, and whether the search path finds it.
+func (s *vsnap) procSignature(oid int64) (ret, args string, visible, ok bool) {
+	for _, d := range s.funcs {
+		if int64(d.ID) != oid {
+			continue
+		}
+		var parts []string
+		for _, a := range d.Func.Args {
+			p := a.Type.String()
+			if a.Name != "" {
+				p = quoteIdent(a.Name) + " " + p
+			}
+			parts = append(parts, p)
+		}
+		vis := d.SchemaID == s.b.Schema || slices.Contains(s.b.SearchPath, d.SchemaID)
+		return d.Func.Return.String(), strings.Join(parts, ", "), vis, true
+	}
+	i := oid - builtinProcBase
+	bs := sem.Builtins()
+	if i < 0 || i >= int64(len(bs)) {
+		return "", "", false, false
+	}
+	p := bs[i]
+	name := func(o types.OID) string {
+		if n, ok := pseudoTypeNames[o]; ok {
+			return n
+		}
+		return s.formatType(int64(o), -1)
+	}
+	var parts []string
+	for _, o := range p.ArgOIDs {
+		parts = append(parts, name(o))
+	}
+	ret = name(p.RetOID)
+	if p.RetSet {
+		ret = "SETOF " + ret
+	}
+	return ret, strings.Join(parts, ", "), true, true
+}
+
+// pseudoTypeNames are the polymorphic and other pseudo-types' names.
+var pseudoTypeNames = map[types.OID]string{2283: "anyelement", 2277: "anyarray", 2776: "anynonarray", 2276: `"any"`,
+	5077: "anycompatible", 5078: "anycompatiblearray", 2278: "void", 0: "unknown"}
+
+// regprocOut prints a type I/O function's OID as its name (regprocout).
+var regprocOut = &sem.FuncOverload{Name: "regprocout", Class: sem.Normal, Args: []*types.T{types.Int8}, Return: vText,
+	Volatility: sem.Immutable,
+	Fn: func(_ *sem.EvalContext, args []types.Datum) (types.Datum, error) {
+		return types.DString(ioProcNameOf(oidArg(args[0]))), nil
+	}}
 
 // regClassName is the text of the regclass OID e: the relation's name,
 // schema-qualified when not visible, or the number when there is no such

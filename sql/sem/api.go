@@ -35,6 +35,10 @@ type EvalContext struct {
 	Backend Backend
 }
 
+// Now is the transaction's start time (now()), the clock's when unset:
+// what the date/time inputs 'now' and 'today' stand for.
+func (c *EvalContext) Now() time.Time { return c.txnTime() }
+
 // Loc is the session time zone, UTC when unset.
 func (c *EvalContext) Loc() *time.Location {
 	if c == nil || c.Location == nil {

@@ -43,6 +43,15 @@ type SessionInfo struct {
 	State, Query                    string // state: "active", "idle", "idle in transaction" ...
 	BackendStart, QueryStart        time.Time
 	XactStart, StateChange          time.Time // zero: NULL
+	// Locks are the advisory locks the session holds (pg_locks).
+	Locks []AdvisoryLockInfo
+}
+
+// AdvisoryLockInfo is an advisory lock a session holds: its database's
+// ID and its key.
+type AdvisoryLockInfo struct {
+	DB  uint32
+	Key AdvisoryKey
 }
 
 // AdvisoryKey names an advisory lock: a bigint, or a pair of integers

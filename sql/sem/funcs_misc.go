@@ -28,6 +28,27 @@ func polyFunc(name string, args []*types.T, ret *types.T, onNull bool, mk func(o
 		bind: func(o *FuncOverload) { o.Fn = mk(o) }})
 }
 
+// subscriptsFrom is generate_subscripts for arrays whose subscripts
+// start at lo.
+func subscriptsFrom(lo int) func(*EvalContext, []types.Datum) (SetIter, error) {
+	return func(_ *EvalContext, a []types.Datum) (SetIter, error) {
+		n := 0
+		if dims := arr(a[0]).DimLens(); in(a[1]) >= 1 && in(a[1]) <= int64(len(dims)) {
+			n = dims[in(a[1])-1]
+		}
+		rev := len(a) > 2 && bool(a[2].(types.DBool))
+		vals := make([]types.Datum, 0, n)
+		for i := 0; i < n; i++ {
+			v := i
+			if rev {
+				v = n - 1 - i
+			}
+			vals = append(vals, dint(int64(lo+v)))
+		}
+		return &sliceIter{vals: vals}, nil
+	}
+}
+
 func init() {
 	A, I4, T, B := anyArray, types.Int4, types.String, types.Bool
 	CA, CE := anyCompatArray, anyCompat
@@ -64,6 +85,11 @@ func init() {
 			return types.Null, nil
 		}
 	})
+	// generate_subscripts(anyarray, dim [, reverse]) → setof int: the
+	// subscripts of dimension dim (lower bounds are always 1 here, 0 for
+	// an int2vector: ResolveFunc)
+	addFunc(&FuncOverload{Name: "generate_subscripts", Class: Generator, Args: []*types.T{A, I4}, Return: I4, Gen: subscriptsFrom(1)})
+	addFunc(&FuncOverload{Name: "generate_subscripts", Class: Generator, Args: []*types.T{A, I4, B}, Return: I4, Gen: subscriptsFrom(1)})
 	polyFunc("array_ndims", []*types.T{A}, I4, false, func(*FuncOverload) fnImpl {
 		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 			if n := len(arr(a[0]).DimLens()); n > 0 {

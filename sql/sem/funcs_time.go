@@ -539,6 +539,32 @@ func init() {
 	// CURRENT_TIME is timetz in PostgreSQL; without timetz it is the local time.
 	def("localtime", TM, localTime).stable()
 	def("current_time", TM, localTime).stable()
+	// CURRENT_TIMESTAMP(p), LOCALTIMESTAMP(p), CURRENT_TIME(p),
+	// LOCALTIME(p): rounded to p fractional digits (above 6: 6)
+	withPrecision := func(what string, f fnImpl, wrap func(int64) types.Datum, unwrap func(types.Datum) int64) fnImpl {
+		return func(ctx *EvalContext, a []types.Datum) (types.Datum, error) {
+			p := int64(a[0].(types.DInt))
+			if p < 0 {
+				return nil, errorf(CodeInvalidParameterValue, "%s(%d) precision must not be negative", what, p)
+			}
+			v, err := f(ctx, nil)
+			if err != nil {
+				return nil, err
+			}
+			return wrap(types.RoundMicros(unwrap(v), int(min(p, 6)))), nil
+		}
+	}
+	tz := func(us int64) types.Datum { return types.DTimestampTZ(us) }
+	ts := func(us int64) types.Datum { return types.DTimestamp(us) }
+	tm := func(us int64) types.Datum { return types.DTime(us % usPerDay) }
+	def("current_timestamp", TZ, withPrecision("TIMESTAMP", now, tz, func(d types.Datum) int64 { return int64(d.(types.DTimestampTZ)) }), I4).stable()
+	def("localtimestamp", TS, withPrecision("TIMESTAMP", func(ctx *EvalContext, _ []types.Datum) (types.Datum, error) {
+		l, err := toLocal(ctx, int64(TimestampTZOf(ctx.txnTime())))
+		return types.DTimestamp(l), err
+	}, ts, func(d types.Datum) int64 { return int64(d.(types.DTimestamp)) }), I4).stable()
+	for _, n := range []string{"localtime", "current_time"} {
+		def(n, TM, withPrecision("TIME", localTime, tm, func(d types.Datum) int64 { return int64(d.(types.DTime)) }), I4).stable()
+	}
 	def("date_trunc", TS, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 		r, err := dateTruncTS(str(a[0]), int64(a[1].(types.DTimestamp)), TS)
 		return types.DTimestamp(r), err

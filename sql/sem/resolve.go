@@ -1,6 +1,7 @@
 package sem
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -219,6 +220,30 @@ func ResolveFunc(name string, args []*types.T) (*FuncOverload, error) {
 				return types.EnumOrd(at, 0)
 			}}, nil
 	}
+	if name == "generate_subscripts" && (len(args) == 2 || len(args) == 3) && args[0].Vector {
+		fo := &FuncOverload{Name: name, Class: Generator, Args: []*types.T{args[0], types.Int4}, Return: types.Int4, Gen: subscriptsFrom(0)}
+		if len(args) == 3 {
+			fo.Args = append(fo.Args, types.Bool)
+		}
+		return fo, nil
+	}
+	if name == "enum_range" {
+		if len(args) == 1 && args[0].IsEnum() {
+			return enumRange(args)
+		}
+		if len(args) == 2 {
+			a, b := args[0], args[1]
+			if a.Family == types.UnknownFamily {
+				a = b
+			}
+			if b.Family == types.UnknownFamily {
+				b = a
+			}
+			if a.IsEnum() && a.Equal(b) {
+				return enumRange([]*types.T{a, a})
+			}
+		}
+	}
 	var kb strings.Builder
 	kb.WriteString(name)
 	for _, a := range args {
@@ -234,6 +259,41 @@ func ResolveFunc(name string, args []*types.T) (*FuncOverload, error) {
 		funcCache.Store(key, fo)
 	}
 	return fo, err
+}
+
+// enumRange is enum_range(anyenum), every label of the argument's type
+// in order, and enum_range(lo, hi), the labels from lo to hi (a NULL
+// bound: from the first / to the last; empty when lo is after hi).
+func enumRange(args []*types.T) (*FuncOverload, error) {
+	at := args[0]
+	ret, err := types.MakeArray(at)
+	if err != nil {
+		return nil, err
+	}
+	return &FuncOverload{Name: "enum_range", Class: Normal, Args: args, Return: ret, CalledOnNull: true, Volatility: Stable,
+		Fn: func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			out := &types.DArray{Elem: at}
+			if at.Enum == nil {
+				return out, nil
+			}
+			lo, hi := 0, len(at.Enum.Labels)-1
+			if len(a) == 2 {
+				if e, ok := a[0].(types.DEnum); ok {
+					lo = e.Ord
+				}
+				if e, ok := a[1].(types.DEnum); ok {
+					hi = e.Ord
+				}
+			}
+			for i := lo; i <= hi; i++ {
+				d, err := types.EnumOrd(at, i)
+				if err != nil {
+					return nil, err
+				}
+				out.Elems = append(out.Elems, d)
+			}
+			return out, nil
+		}}, nil
 }
 
 func resolveFunc(name string, args []*types.T) (*FuncOverload, error) {
@@ -590,4 +650,59 @@ func selectCandidate(in []*types.T, sigs [][]*types.T, _ bool) (int, []*types.T,
 		}
 	}
 	return -2, nil, nil
+}
+
+// BuiltinProc is one built-in function overload as pg_proc lists it.
+type BuiltinProc struct {
+	Name   string
+	Class  FuncClass
+	NArgs  int
+	RetOID types.OID // PostgreSQL's pseudo-type OIDs for polymorphic results
+	RetSet bool
+	// ArgOIDs are the parameter types (pseudo-type OIDs likewise).
+	ArgOIDs []types.OID
+}
+
+// Builtins lists the registered function overloads, by name then in
+// registration order.
+func Builtins() []BuiltinProc {
+	names := make([]string, 0, len(funcs))
+	for n := range funcs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []BuiltinProc
+	for _, n := range names {
+		for _, o := range funcs[n] {
+			bp := BuiltinProc{Name: n, Class: o.Class, NArgs: len(o.Args), RetOID: pseudoOID(o.Return), RetSet: o.Class == Generator}
+			for _, a := range o.Args {
+				bp.ArgOIDs = append(bp.ArgOIDs, pseudoOID(a))
+			}
+			out = append(out, bp)
+		}
+	}
+	return out
+}
+
+// pseudoOID is a registry type's OID, PostgreSQL's for the polymorphic
+// markers (anyelement 2283, anyarray 2277, anynonarray 2776, "any" 2276,
+// anycompatible 5077, anycompatiblearray 5078).
+func pseudoOID(t *types.T) types.OID {
+	switch t {
+	case nil:
+		return 2278 // void
+	case anyElement:
+		return 2283
+	case anyArray:
+		return 2277
+	case anyNonArray:
+		return 2776
+	case anyType:
+		return 2276
+	case anyCompat:
+		return 5077
+	case anyCompatArray:
+		return 5078
+	}
+	return t.OID()
 }

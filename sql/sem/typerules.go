@@ -266,7 +266,7 @@ func Coerce(ctx *EvalContext, d types.Datum, from, to *types.T) (types.Datum, er
 			if to.Family == types.UnknownFamily {
 				return s, nil
 			}
-			return types.ParseText(to, string(s), ctx.Loc())
+			return types.ParseTextAt(to, string(s), ctx.Loc(), ctx.Now())
 		}
 		return d, nil
 	}
@@ -290,7 +290,7 @@ func ExplicitCast(ctx *EvalContext, d types.Datum, from, to *types.T) (types.Dat
 			return types.Null, nil
 		}
 		base := StripModifiers(to)
-		v, err := types.ParseText(base, string(d.(types.DString)), ctx.Loc())
+		v, err := types.ParseTextAt(base, string(d.(types.DString)), ctx.Loc(), ctx.Now())
 		if err != nil || base == to {
 			return v, err
 		}

@@ -226,7 +226,7 @@ func (s *Session) runAdmin(ctx context.Context, stmt *parser.Statement, params [
 		if err != nil {
 			return nil, adminErr("scatter", err)
 		}
-		res.notices = append(res.notices, fmt.Sprintf("scatter: %d placement operators started", n))
+		res.notices = append(res.notices, notice(fmt.Sprintf("scatter: %d placement operators started", n)))
 	case *parser.ShowRangesStmt:
 		list, err := a.Ranges(ctx, tgt.start, tgt.end)
 		if err != nil {

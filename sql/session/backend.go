@@ -177,10 +177,12 @@ func (b *backendState) AdvisoryLock(k sem.AdvisoryKey, xact, try bool) (bool, er
 			return false, err
 		}
 		h = &advHold{txn: txn}
+		b.act.mu.Lock() // Sessions (pg_locks) reads the keys
 		if b.locks == nil {
 			b.locks = map[advKey]*advHold{}
 		}
 		b.locks[key] = h
+		b.act.mu.Unlock()
 	}
 	if xact {
 		h.xact++
@@ -253,7 +255,9 @@ func (b *backendState) releaseIfFree(key advKey, h *advHold) {
 	if h.session > 0 || h.xact > 0 {
 		return
 	}
+	b.act.mu.Lock()
 	delete(b.locks, key)
+	b.act.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_ = h.txn.Rollback(ctx)
@@ -283,7 +287,9 @@ func (b *backendState) closeBackend(s *Session) {
 	b.st = nil
 }
 
-// activity is what pg_stat_activity shows of a session, written on its
+// activity is what pg_stat_activity shows of a session (and, under mu,
+// the keys of backendState.locks for pg_locks: the session writes them
+// holding mu, Sessions reads them holding it), written on its
 // goroutine at each statement's start and end and read by others.
 type activity struct {
 	mu                       sync.Mutex
@@ -347,7 +353,20 @@ func (b *backendState) Sessions() []sem.SessionInfo {
 		out = append(out, sem.SessionInfo{PID: o.bk.pid, Database: o.database, User: o.user, ApplicationName: a.appName,
 			State: a.state, Query: a.query, BackendStart: a.backendStart, QueryStart: a.queryStart,
 			XactStart: a.xactStart, StateChange: a.stateChange})
+		for k := range o.bk.locks {
+			out[len(out)-1].Locks = append(out[len(out)-1].Locks, sem.AdvisoryLockInfo{DB: uint32(k.db), Key: sem.AdvisoryKey{Pair: k.pair, K: k.k}})
+		}
 		a.mu.Unlock()
+		ls := out[len(out)-1].Locks
+		sort.Slice(ls, func(i, j int) bool {
+			if ls[i].DB != ls[j].DB {
+				return ls[i].DB < ls[j].DB
+			}
+			if ls[i].Key.Pair != ls[j].Key.Pair {
+				return !ls[i].Key.Pair
+			}
+			return ls[i].Key.K < ls[j].Key.K
+		})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].PID < out[j].PID })
 	return out

@@ -10,6 +10,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/format"
 	"github.com/tesseradb/tessera/sql/catalog"
+	"github.com/tesseradb/tessera/sql/conn"
 	"github.com/tesseradb/tessera/sql/exec"
 	"github.com/tesseradb/tessera/sql/parser"
 	"github.com/tesseradb/tessera/sql/parser/pgdialect"
@@ -28,7 +29,7 @@ type ddl struct {
 	sess *Session // for temporary tables (nil in internal uses)
 	stc  *stmtCtx // the statement's context, likewise
 	// notices collected for the client.
-	notices []string
+	notices []conn.Notice
 	// online: the statement runs in an implicit transaction, so CREATE
 	// INDEX and DROP INDEX commit the first state change only and leave
 	// the rest to a schemaJob run after the commit (schemachange.go).
@@ -67,7 +68,7 @@ func (d *ddl) newRelationName(schema catalog.ID, name string, ifNotExists bool) 
 		return false, err
 	}
 	if ifNotExists {
-		d.notices = append(d.notices, fmt.Sprintf("relation %q already exists, skipping", name))
+		d.notices = append(d.notices, noticeCode("NOTICE", pgerr.DuplicateTable, fmt.Sprintf("relation %q already exists, skipping", name)))
 		return true, nil
 	}
 	return false, pgerr.New(pgerr.DuplicateTable, "relation %q already exists", name)
@@ -187,7 +188,7 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 		if !ok {
 			return "", pgerr.New(pgerr.Internal, "column %q has no type", cd.Name.Name.O)
 		}
-		t, err := d.b.ResolveType(pt)
+		t, dom, err := d.b.ResolveTypeDomain(pt)
 		if err != nil {
 			return "", err
 		}
@@ -257,6 +258,11 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 			col.Default = fmt.Sprintf("nextval('%s')", seqName)
 			col.OwnedSeq = sid
 			col.Nullable = false
+		}
+		if dom != nil {
+			if err := applyDomain(desc, &col, dom); err != nil {
+				return "", err
+			}
 		}
 		desc.Columns = append(desc.Columns, col)
 	}
@@ -458,7 +464,7 @@ func (d *ddl) createTableLike(n *ast.CreateTableStmt) (string, error) {
 				suffix = "_key"
 			}
 			desc.Indexes = append(desc.Indexes, catalog.Index{ID: desc.NextIndexID, Name: indexName(name + "_" + colNames(ids) + suffix),
-				Unique: ix.Unique, ColumnIDs: ids, Desc: append([]bool(nil), ix.Desc...)})
+				Unique: ix.Unique, IndexOnly: ix.IndexOnly, ColumnIDs: ids, Desc: append([]bool(nil), ix.Desc...)})
 			desc.NextIndexID++
 		}
 	}
@@ -575,6 +581,7 @@ func (d *ddl) createIndex(n *ast.CreateIndexStmt) (string, error) {
 		}
 	}
 	ix := catalog.Index{ID: desc.NextIndexID, Name: name, Unique: n.KeyType == ast.IndexKeyTypeUnique}
+	ix.IndexOnly = ix.Unique
 	before := catalog.Mutable(desc) // without the index's hidden columns
 	var exprTexts []string
 	whereText := ""
@@ -712,7 +719,7 @@ func (d *ddl) dropTable(n *ast.DropTableStmt) (string, error) {
 		}
 		if t == nil {
 			if n.IfExists {
-				d.notices = append(d.notices, fmt.Sprintf("%s %q does not exist, skipping", strings.ToLower(string(want)), tn.Name.O))
+				d.notices = append(d.notices, notice(fmt.Sprintf("%s %q does not exist, skipping", strings.ToLower(string(want)), tn.Name.O)))
 				continue
 			}
 			if want == catalog.KindView {
@@ -1025,7 +1032,7 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 			}
 			if err := d.dropConstraint(desc, name); err != nil {
 				if pgerr.Code(err) == pgerr.UndefinedObject && slices.Contains(d.st.DropConstraintIfExists, name) {
-					d.notices = append(d.notices, fmt.Sprintf("constraint %q of relation %q does not exist, skipping", name, desc.Name))
+					d.notices = append(d.notices, notice(fmt.Sprintf("constraint %q of relation %q does not exist, skipping", name, desc.Name)))
 					continue
 				}
 				return "", err
@@ -1069,7 +1076,7 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 			}
 			pk := c.Tp == ast.ConstraintPrimaryKey
 			if !pk && c.Tp != ast.ConstraintUniq && c.Tp != ast.ConstraintUniqKey && c.Tp != ast.ConstraintUniqIndex {
-				d.notices = append(d.notices, "constraint accepted and not enforced")
+				d.notices = append(d.notices, notice("constraint accepted and not enforced"))
 				continue
 			}
 			if pk && !hiddenPrimaryKey(desc) {
@@ -1106,7 +1113,7 @@ func (d *ddl) alterTable(n *ast.AlterTableStmt) (string, error) {
 				}
 			}
 			if pk {
-				d.notices = append(d.notices, fmt.Sprintf("primary key %s is kept as a unique index over NOT NULL columns; rows stay keyed by the hidden rowid", ix.Name))
+				d.notices = append(d.notices, notice(fmt.Sprintf("primary key %s is kept as a unique index over NOT NULL columns; rows stay keyed by the hidden rowid", ix.Name)))
 			}
 			if err := d.addIndex(desc, ix); err != nil {
 				return "", err
@@ -1144,7 +1151,7 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 	if !ok {
 		return pgerr.New(pgerr.Internal, "column without type")
 	}
-	t, err := d.b.ResolveType(pt)
+	t, dom, err := d.b.ResolveTypeDomain(pt)
 	if err != nil {
 		return err
 	}
@@ -1197,6 +1204,11 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 		col.Default = fmt.Sprintf("nextval('%s')", seqName)
 		col.OwnedSeq = sid
 		col.Nullable = false
+	}
+	if dom != nil {
+		if err := applyDomain(desc, &col, dom); err != nil {
+			return err
+		}
 	}
 	desc.Columns = append(desc.Columns, col)
 	var checks []plan.Check
@@ -1305,9 +1317,12 @@ func (d *ddl) alterColumn(n *parser.AlterColumnStmt) (string, error) {
 			}
 			col.Nullable = false
 		case a.Type != nil:
-			nt, err := d.b.ResolveType(*a.Type)
+			nt, dom, err := d.b.ResolveTypeDomain(*a.Type)
 			if err != nil {
 				return "", err
+			}
+			if dom != nil || col.Domain != 0 {
+				return "", pgerr.New(pgerr.FeatureNotSupported, "ALTER COLUMN TYPE to or from a domain is not supported")
 			}
 			old := catalog.Mutable(desc)
 			oldCodec := catalog.NewRowCodec(old)
@@ -1417,7 +1432,7 @@ func (d *ddl) dropSchema(name string, ifExists, cascade bool) (string, error) {
 		}
 	}
 	if len(objs) > 0 {
-		d.notices = append(d.notices, fmt.Sprintf("drop cascades to %d other objects", len(objs)))
+		d.notices = append(d.notices, notice(fmt.Sprintf("drop cascades to %d other objects", len(objs))))
 	}
 	if err := d.coll.RemoveName(d.ctx, d.b.DB, 0, name); err != nil {
 		return "", err

@@ -237,7 +237,7 @@ func (d *ddl) renameIndex(n *parser.RenameIndexStmt) (string, error) {
 		return "ALTER INDEX", d.coll.Write(d.ctx, desc)
 	}
 	if n.IfExists {
-		d.notices = append(d.notices, fmt.Sprintf("relation %q does not exist, skipping", n.Name))
+		d.notices = append(d.notices, notice(fmt.Sprintf("relation %q does not exist, skipping", n.Name)))
 		return "ALTER INDEX", nil
 	}
 	return "", pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", n.Name)

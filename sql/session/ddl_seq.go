@@ -20,7 +20,7 @@ func (d *ddl) alterSequence(n *ast.AlterSequenceStmt) (string, error) {
 	}
 	if t == nil || t.Kind != catalog.KindSequence {
 		if t == nil && n.IfExists {
-			d.notices = append(d.notices, "relation \""+n.Name.Name.O+"\" does not exist, skipping")
+			d.notices = append(d.notices, notice("relation \""+n.Name.Name.O+"\" does not exist, skipping"))
 			return "ALTER SEQUENCE", nil
 		}
 		if t == nil {

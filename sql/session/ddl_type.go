@@ -2,10 +2,14 @@ package session
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/tesseradb/tessera/sql/catalog"
+	"github.com/tesseradb/tessera/sql/exec"
 	"github.com/tesseradb/tessera/sql/parser"
+	"github.com/tesseradb/tessera/sql/parser/pgdialect"
 	"github.com/tesseradb/tessera/sql/pgerr"
+	"github.com/tesseradb/tessera/sql/plan"
 	"github.com/tesseradb/tessera/sql/types"
 )
 
@@ -99,7 +103,7 @@ func (d *ddl) tablesUsing(t *catalog.Descriptor) ([]*catalog.Descriptor, error) 
 				continue
 			}
 			for _, c := range o.Columns {
-				if c.Type.IsEnum() && c.Type.Width == oid {
+				if isEnumOf(c.Type, oid) {
 					out = append(out, o)
 					break
 				}
@@ -107,6 +111,15 @@ func (d *ddl) tablesUsing(t *catalog.Descriptor) ([]*catalog.Descriptor, error) 
 		}
 	}
 	return out, nil
+}
+
+// isEnumOf reports whether t is the enum type of OID oid (T.Width) or an
+// array of it.
+func isEnumOf(t *types.T, oid int) bool {
+	if t.Family == types.ArrayFamily {
+		t = t.Elem
+	}
+	return t.IsEnum() && t.Width == oid
 }
 
 func (d *ddl) dropType(n *parser.DropTypeStmt) (string, error) {
@@ -117,18 +130,29 @@ func (d *ddl) dropType(n *parser.DropTypeStmt) (string, error) {
 		}
 		if t == nil {
 			if n.IfExists {
-				d.notices = append(d.notices, fmt.Sprintf("type %q does not exist, skipping", nm[1]))
+				d.notices = append(d.notices, notice(fmt.Sprintf("type %q does not exist, skipping", nm[1])))
 				continue
 			}
 			return "", pgerr.New(pgerr.UndefinedObject, "type %q does not exist", nm[1])
 		}
-		users, err := d.tablesUsing(t)
-		if err != nil {
+		if n.Domain && t.Domain == nil { // (DROP TYPE drops a domain too)
+			return "", pgerr.New(pgerr.WrongObjectType, "%q is not a domain", t.Name)
+		}
+		var users []*catalog.Descriptor
+		if t.Domain != nil {
+			used, err := d.columnsOfDomain(t)
+			if err != nil {
+				return "", err
+			}
+			if used {
+				users = []*catalog.Descriptor{nil}
+			}
+		} else if users, err = d.tablesUsing(t); err != nil {
 			return "", err
 		}
 		if len(users) > 0 {
 			if n.Cascade {
-				return "", pgerr.New(pgerr.FeatureNotSupported, "DROP TYPE ... CASCADE of a type that columns use is not supported")
+				return "", pgerr.New(pgerr.FeatureNotSupported, "%s ... CASCADE of a type that columns use is not supported", n.StatementTag())
 			}
 			return "", pgerr.New(pgerr.DependentObjects, "cannot drop type %s because other objects depend on it", t.Name)
 		}
@@ -136,12 +160,12 @@ func (d *ddl) dropType(n *parser.DropTypeStmt) (string, error) {
 			return "", err
 		}
 	}
-	return "DROP TYPE", nil
+	return n.StatementTag(), nil
 }
 
-// alterType adds a label at the end of an enum (stored values are label
-// positions, so a label can only go after the others) or renames one; the
-// columns of the type get the new definition.
+// alterType adds a label to an enum (at the end, or BEFORE / AFTER
+// another: then the stored values after it are renumbered) or renames
+// one; the columns of the type get the new definition.
 func (d *ddl) alterType(n *parser.AlterTypeStmt) (string, error) {
 	t, err := d.lookupType(n.Schema, n.Name)
 	if err != nil {
@@ -150,7 +174,11 @@ func (d *ddl) alterType(n *parser.AlterTypeStmt) (string, error) {
 	if t == nil {
 		return "", pgerr.New(pgerr.UndefinedObject, "type %q does not exist", n.Name)
 	}
+	if t.Domain != nil {
+		return "", pgerr.New(pgerr.WrongObjectType, "%s is not an enum", t.Name)
+	}
 	labels := append([]string{}, t.EnumLabels...)
+	at := -1 // where ADD VALUE puts the new label
 	idx := func(l string) int {
 		for i, x := range labels {
 			if x == l {
@@ -171,21 +199,23 @@ func (d *ddl) alterType(n *parser.AlterTypeStmt) (string, error) {
 	} else {
 		if idx(n.Label) >= 0 {
 			if n.IfNotExists {
-				d.notices = append(d.notices, fmt.Sprintf("enum label %q already exists, skipping", n.Label))
+				d.notices = append(d.notices, noticeCode("NOTICE", pgerr.DuplicateObject, fmt.Sprintf("enum label %q already exists, skipping", n.Label)))
 				return "ALTER TYPE", nil
 			}
 			return "", pgerr.New(pgerr.DuplicateObject, "enum label %q already exists", n.Label)
 		}
+		at = len(labels)
 		if n.Neighbor != "" {
 			j := idx(n.Neighbor)
 			if j < 0 {
 				return "", pgerr.New(pgerr.InvalidParameter, "%q is not an existing enum label", n.Neighbor)
 			}
-			if n.Before || j != len(labels)-1 {
-				return "", pgerr.New(pgerr.FeatureNotSupported, "ADD VALUE can only add a label after the last one")
+			at = j + 1
+			if n.Before {
+				at = j
 			}
 		}
-		labels = append(labels, n.Label)
+		labels = append(labels[:at], append([]string{n.Label}, labels[at:]...)...)
 	}
 	users, err := d.tablesUsing(t)
 	if err != nil {
@@ -198,17 +228,70 @@ func (d *ddl) alterType(n *parser.AlterTypeStmt) (string, error) {
 	}
 	et := nt.EnumType()
 	for _, u := range users {
+		old := catalog.Mutable(u)
 		nu := catalog.Mutable(u)
 		for i := range nu.Columns {
-			if c := &nu.Columns[i]; c.Type.IsEnum() && c.Type.Width == et.Width {
+			c := &nu.Columns[i]
+			switch {
+			case c.Type.IsEnum() && c.Type.Width == et.Width:
 				c.Type = et
+			case isEnumOf(c.Type, et.Width):
+				if c.Type, err = types.MakeArray(et); err != nil {
+					return "", err
+				}
 			}
 		}
 		if err := d.coll.Write(d.ctx, nu); err != nil {
 			return "", err
 		}
+		if at >= 0 && at < len(t.EnumLabels) {
+			if err := d.renumberEnum(old, nu, et, at); err != nil {
+				return "", err
+			}
+		}
 	}
 	return "ALTER TYPE", nil
+}
+
+// renumberEnum rewrites the rows of table old (nu: the same table with
+// the new enum type et) after a label was added at position at, before
+// others: stored values are label positions, so those from at on move
+// up one, in the rows and in the index keys holding them (the table is
+// rewritten in this transaction, as ALTER COLUMN TYPE rewrites it).
+func (d *ddl) renumberEnum(old, nu *catalog.Descriptor, et *types.T, at int) error {
+	oldCodec, newCodec := catalog.NewRowCodec(old), catalog.NewRowCodec(nu)
+	var cols []int
+	for i := range old.Columns {
+		if isEnumOf(old.Columns[i].Type, et.Width) {
+			cols = append(cols, i)
+		}
+	}
+	shift := func(v types.Datum) types.Datum {
+		if e, ok := v.(types.DEnum); ok && e.Ord >= at {
+			e.Ord++
+			return e
+		}
+		return v
+	}
+	return d.scanAll(old, func(row exec.Row) error {
+		nr := append(exec.Row{}, row...)
+		for _, i := range cols {
+			switch v := row[i].(type) {
+			case types.DEnum:
+				nr[i] = shift(v)
+			case *types.DArray:
+				a := &types.DArray{Elem: et, Dims: v.Dims, Elems: make([]types.Datum, len(v.Elems))}
+				for k, e := range v.Elems {
+					a.Elems[k] = shift(e)
+				}
+				nr[i] = a
+			}
+		}
+		if err := d.env.DeleteRow(oldCodec, row); err != nil {
+			return err
+		}
+		return d.env.WriteRow(newCodec, nr)
+	})
 }
 
 // comment stores COMMENT ON TABLE / VIEW / SEQUENCE / COLUMN / TYPE.
@@ -270,4 +353,128 @@ func (d *ddl) comment(n *parser.CommentStmt) (string, error) {
 		nt.Comment = txt
 	}
 	return "COMMENT", d.coll.Write(d.ctx, nt)
+}
+
+// createDomain stores CREATE DOMAIN as a type descriptor with its base
+// type and constraints (each CHECK must bind over VALUE of the base
+// type).
+func (d *ddl) createDomain(n *parser.CreateDomainStmt) (string, error) {
+	sch, err := d.typeSchema(n.Schema)
+	if err != nil {
+		return "", err
+	}
+	if _, err := types.FromPG(parser.PGType{Name: n.Name}); err == nil {
+		return "", pgerr.New(pgerr.DuplicateObject, "type %q already exists", n.Name)
+	}
+	if old, err := d.coll.LookupID(d.ctx, d.b.DB, sch, n.Name); err != nil {
+		return "", err
+	} else if old != 0 {
+		return "", pgerr.New(pgerr.DuplicateObject, "type %q already exists", n.Name)
+	}
+	base, dom, err := d.b.ResolveTypeDomain(n.Type)
+	if err != nil {
+		return "", err
+	}
+	if dom != nil {
+		return "", pgerr.New(pgerr.FeatureNotSupported, "a domain over domain %s is not supported", dom.Name)
+	}
+	def := &catalog.DomainDef{Base: base, NotNull: n.NotNull, Default: n.Default}
+	taken := map[string]bool{}
+	for _, ck := range n.Checks {
+		if _, err := plan.BindDomainCheck(base, ck.Expr, d.b.Eval); err != nil {
+			return "", err
+		}
+		name := ck.Name
+		if name == "" {
+			name = n.Name + "_check"
+			for i := 1; taken[name]; i++ {
+				name = fmt.Sprintf("%s_check%d", n.Name, i)
+			}
+		}
+		if taken[name] {
+			return "", pgerr.New(pgerr.DuplicateObject, "constraint %q for domain %q already exists", name, n.Name)
+		}
+		taken[name] = true
+		def.Checks = append(def.Checks, catalog.Check{Name: name, Expr: ck.Expr})
+	}
+	id, err := d.coll.NewID(d.ctx)
+	if err != nil {
+		return "", err
+	}
+	desc := &catalog.Descriptor{ID: id, Kind: catalog.KindType, Name: n.Name, ParentID: d.b.DB, SchemaID: sch, Domain: def}
+	if err := d.coll.Write(d.ctx, desc); err != nil {
+		return "", err
+	}
+	return "CREATE DOMAIN", d.coll.SetName(d.ctx, d.b.DB, sch, n.Name, id)
+}
+
+// applyDomain gives col, declared with the domain dom, the domain's
+// constraints: NOT NULL, its DEFAULT when the column names none, and
+// each CHECK with VALUE read as the column (marked Check.Domain).
+func applyDomain(desc *catalog.Descriptor, col *catalog.Column, dom *catalog.Descriptor) error {
+	col.Domain = dom.ID
+	if dom.Domain.NotNull {
+		col.Nullable = false
+	}
+	if col.Default == "" {
+		col.Default = dom.Domain.Default
+	}
+	for _, ck := range dom.Domain.Checks {
+		txt, err := valueAsColumn(ck.Expr, col.Name)
+		if err != nil {
+			return err
+		}
+		desc.Checks = append(desc.Checks, catalog.Check{Name: ck.Name, Expr: txt, Domain: true})
+	}
+	return nil
+}
+
+// valueAsColumn rewrites a domain CHECK's text to read the column instead
+// of VALUE.
+func valueAsColumn(text, col string) (string, error) {
+	toks, err := pgdialect.Lex(text)
+	if err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	at := 0
+	for _, t := range toks {
+		if t.Kind == pgdialect.Ident && t.Val == "value" {
+			sb.WriteString(text[at:t.Pos])
+			sb.WriteString(pgdialect.QuoteIdent(col))
+			at = t.Pos + len(t.Raw(text))
+		}
+	}
+	sb.WriteString(text[at:])
+	return sb.String(), nil
+}
+
+// columnsOfDomain lists the tables of the database with a column
+// declared with the domain t.
+func (d *ddl) columnsOfDomain(t *catalog.Descriptor) (bool, error) {
+	schs, err := d.coll.ListNames(d.ctx, d.b.DB, 0)
+	if err != nil {
+		return false, err
+	}
+	for _, sid := range schs {
+		names, err := d.coll.ListNames(d.ctx, d.b.DB, sid)
+		if err != nil {
+			return false, err
+		}
+		for _, id := range names {
+			o, err := d.coll.Get(d.ctx, id)
+			if err != nil {
+				return false, err
+			}
+			if o == nil || o.Kind != catalog.KindTable {
+				continue
+			}
+			for _, c := range o.Columns {
+				if c.Domain == t.ID {
+					return true, nil
+				}
+			}
+		}
+	}
+	return false, nil
 }

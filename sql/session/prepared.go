@@ -48,7 +48,7 @@ type planKey struct {
 // fails its first read's check and is retried, re-binding (catalog
 // package doc).
 func (s *Session) bindCached(st *stmtCtx, b *plan.Binder, stmt *parser.Statement, n ast.ResultSetNode) (plan.Node, error) {
-	return s.bindReusing(st, stmt, func() (plan.Node, error) { return b.BindQuery(n) }, plan.Reusable)
+	return s.bindReusing(st, b, stmt, func() (plan.Node, error) { return b.BindQuery(n) }, plan.Reusable)
 }
 
 // bindDMLCached is bindCached for INSERT, UPDATE and DELETE: a prepared
@@ -56,7 +56,7 @@ func (s *Session) bindCached(st *stmtCtx, b *plan.Binder, stmt *parser.Statement
 // (plan.ReusableWrite) under the same conditions.
 func (s *Session) bindDMLCached(st *stmtCtx, b *plan.Binder, stmt *parser.Statement, n ast.StmtNode) (plan.Node, string, error) {
 	var tagf string
-	node, err := s.bindReusing(st, stmt, func() (plan.Node, error) {
+	node, err := s.bindReusing(st, b, stmt, func() (plan.Node, error) {
 		x, f, err := bindDML(b, n)
 		tagf = f
 		return x, err
@@ -68,8 +68,9 @@ func (s *Session) bindDMLCached(st *stmtCtx, b *plan.Binder, stmt *parser.Statem
 }
 
 // bindReusing returns the prepared statement's cached plan when its key
-// matches, else binds (caching the plan when reusable says it may be).
-func (s *Session) bindReusing(st *stmtCtx, stmt *parser.Statement, bind func() (plan.Node, error), reusable func(plan.Node) bool) (plan.Node, error) {
+// matches, else binds (caching the plan when reusable says it may be and
+// the binder read no clock: 'now' and friends fix the statement's time).
+func (s *Session) bindReusing(st *stmtCtx, b *plan.Binder, stmt *parser.Statement, bind func() (plan.Node, error), reusable func(plan.Node) bool) (plan.Node, error) {
 	p := s.curPrepared
 	if p == nil || stmt != &p.stmt || s.inBlock || stmt.AsOf != nil || len(stmt.DataCTEs) > 0 {
 		return bind()
@@ -87,7 +88,7 @@ func (s *Session) bindReusing(st *stmtCtx, stmt *parser.Statement, bind func() (
 	}
 	node, err := bind()
 	p.plan = nil
-	if err == nil && reusable(node) {
+	if err == nil && reusable(node) && !b.ReadsClock {
 		p.plan, p.key = node, key
 	}
 	return node, err
@@ -216,7 +217,7 @@ type portal struct {
 func (pt *portal) Resume(ctx context.Context, w conn.ResultWriter, maxRows int) (string, conn.Portal, error) {
 	if !pt.sent {
 		for _, n := range pt.res.notices {
-			if err := w.Notice(conn.Notice{Severity: "NOTICE", Code: "00000", Message: n}); err != nil {
+			if err := w.Notice(n); err != nil {
 				return "", nil, err
 			}
 		}

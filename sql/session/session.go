@@ -274,7 +274,7 @@ func (s *Session) setVarStmt(res *result, name, value string, local bool) error 
 	name = strings.ToLower(name)
 	if !s.inBlock {
 		if local {
-			res.notices = append(res.notices, "SET LOCAL can only be used in transaction blocks")
+			res.notices = append(res.notices, noticeCode("WARNING", pgerr.NoActiveTxn, "SET LOCAL can only be used in transaction blocks"))
 			return nil
 		}
 		return s.setVar(name, value)
@@ -560,7 +560,7 @@ type result struct {
 	cols    []conn.Column
 	rows    []exec.Row
 	tag     string
-	notices []string
+	notices []conn.Notice
 	// jobs are online index changes to finish after the commit.
 	jobs []schemaJob
 }
@@ -634,9 +634,18 @@ func (s *Session) ExecSimple(ctx context.Context, query string, begin func() con
 	return nil
 }
 
+// notice is a NOTICE (SQLSTATE 00000) for the client.
+func notice(msg string) conn.Notice { return noticeCode("NOTICE", "00000", msg) }
+
+// noticeCode is a notice of severity (NOTICE, WARNING) and SQLSTATE code,
+// as PostgreSQL sends it.
+func noticeCode(severity, code, msg string) conn.Notice {
+	return conn.Notice{Severity: severity, Code: code, Message: msg}
+}
+
 func writeResult(w conn.ResultWriter, res *result, max int) error {
 	for _, n := range res.notices {
-		if err := w.Notice(conn.Notice{Severity: "NOTICE", Code: "00000", Message: n}); err != nil {
+		if err := w.Notice(n); err != nil {
 			return err
 		}
 	}
@@ -772,7 +781,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 			return res, true, nil
 		}
 		if s.inBlock {
-			res.notices = append(res.notices, "there is already a transaction in progress")
+			res.notices = append(res.notices, noticeCode("WARNING", pgerr.ActiveTxn, "there is already a transaction in progress"))
 			return res, true, nil
 		}
 		var ts hlc.Timestamp
@@ -788,12 +797,12 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 			s.readOnly = *x.Modes.ReadOnly
 		}
 		if x.Modes.Isolation != "" && x.Modes.Isolation != "serializable" {
-			res.notices = append(res.notices, fmt.Sprintf("isolation level %s runs as SERIALIZABLE", strings.ToUpper(x.Modes.Isolation)))
+			res.notices = append(res.notices, notice(fmt.Sprintf("isolation level %s runs as SERIALIZABLE", strings.ToUpper(x.Modes.Isolation))))
 		}
 		return res, true, nil
 	case *parser.CommitStmt:
 		if !s.inBlock || s.implicitBlock {
-			res.notices = append(res.notices, "there is no transaction in progress")
+			res.notices = append(res.notices, noticeCode("WARNING", pgerr.NoActiveTxn, "there is no transaction in progress"))
 			if !s.inBlock {
 				return res, true, nil
 			}
@@ -844,7 +853,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 			return nil, true, pgerr.New(pgerr.InvalidSavepoint, "savepoint %q does not exist", x.Savepoint)
 		}
 		if !s.inBlock || s.implicitBlock {
-			res.notices = append(res.notices, "there is no transaction in progress")
+			res.notices = append(res.notices, noticeCode("WARNING", pgerr.NoActiveTxn, "there is no transaction in progress"))
 			if !s.inBlock {
 				return res, true, nil
 			}
@@ -915,7 +924,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 				s.vars["default_transaction_read_only"] = onOff(*ro)
 				s.varsGen++
 			case !s.inBlock:
-				res.notices = append(res.notices, "SET TRANSACTION can only be used in transaction blocks")
+				res.notices = append(res.notices, noticeCode("WARNING", pgerr.NoActiveTxn, "SET TRANSACTION can only be used in transaction blocks"))
 			case !*ro && s.readOnly && s.txnStmts > 0:
 				return nil, true, pgerr.New(pgerr.ActiveTxn, "transaction read-write mode must be set before any query")
 			default:
@@ -923,7 +932,7 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 			}
 		}
 		if x.Modes.Isolation != "" && x.Modes.Isolation != "serializable" {
-			res.notices = append(res.notices, fmt.Sprintf("isolation level %s runs as SERIALIZABLE", strings.ToUpper(x.Modes.Isolation)))
+			res.notices = append(res.notices, notice(fmt.Sprintf("isolation level %s runs as SERIALIZABLE", strings.ToUpper(x.Modes.Isolation))))
 		}
 		return res, true, nil
 	case *parser.SetVarStmt:
@@ -1222,6 +1231,12 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 			tag, err = d.alterColumn(x)
 		case *parser.CreateTypeStmt:
 			tag, err = d.createType(x)
+		case *parser.CreateDomainStmt:
+			tag, err = d.createDomain(x)
+		case *parser.CreateFunctionStmt:
+			tag, err = d.createFunction(x)
+		case *parser.DropFunctionStmt:
+			tag, err = d.dropFunction(x)
 		case *parser.DropTypeStmt:
 			tag, err = d.dropType(x)
 		case *parser.LockStmt:

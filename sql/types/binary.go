@@ -348,7 +348,11 @@ func appendArrayBinary(b []byte, t *T, a *DArray) ([]byte, error) {
 	b = binary.BigEndian.AppendUint32(b, uint32(elem.OID()))
 	for _, d := range dims {
 		b = binary.BigEndian.AppendUint32(b, uint32(d))
-		b = binary.BigEndian.AppendUint32(b, 1) // lower bound
+		lb := uint32(1)
+		if t.Vector {
+			lb = 0
+		}
+		b = binary.BigEndian.AppendUint32(b, lb) // lower bound
 	}
 	for _, e := range a.Elems {
 		if IsNull(e) {

@@ -185,7 +185,7 @@ func convert(d Datum, from, to *T, loc *time.Location) (Datum, error) {
 		if from.Variant == Char {
 			s = DString(strings.TrimRight(string(s), " "))
 		}
-		return parseText(to, string(s), loc)
+		return parseText(to, string(s), loc, time.Time{})
 	}
 	switch to.Family {
 	case IntFamily:

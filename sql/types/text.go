@@ -19,15 +19,25 @@ import (
 // would (NUMERIC scale rounding, VARCHAR/CHAR length, TIMESTAMP
 // precision). loc is the session time zone for TIMESTAMPTZ input without
 // an offset; nil means UTC.
+//
+// The special inputs 'now', 'today', 'tomorrow' and 'yesterday' of the
+// date and time types read the clock; ParseTextAt gives them the
+// transaction's time instead, as PostgreSQL does.
 func ParseText(t *T, s string, loc *time.Location) (Datum, error) {
-	d, err := parseText(t, s, loc)
+	return ParseTextAt(t, s, loc, time.Time{})
+}
+
+// ParseTextAt is ParseText with now the time 'now' (and the day 'today')
+// stands for; the zero time means the clock's.
+func ParseTextAt(t *T, s string, loc *time.Location, now time.Time) (Datum, error) {
+	d, err := parseText(t, s, loc, now)
 	if err != nil {
 		return nil, err
 	}
 	return Assign(d, t)
 }
 
-func parseText(t *T, s string, loc *time.Location) (Datum, error) {
+func parseText(t *T, s string, loc *time.Location, now time.Time) (Datum, error) {
 	switch t.Family {
 	case BoolFamily:
 		return parseBool(t, s)
@@ -44,11 +54,16 @@ func parseText(t *T, s string, loc *time.Location) (Datum, error) {
 		return DString(s), nil
 	case BytesFamily:
 		return parseBytea(s)
-	case DateFamily:
-		return parseDate(t, s)
-	case TimeFamily:
-		return parseTime(t, s)
-	case TimestampFamily, TimestampTZFamily:
+	case DateFamily, TimeFamily, TimestampFamily, TimestampTZFamily:
+		if d, ok := parseRelativeTime(t, s, loc, now); ok {
+			return d, nil
+		}
+		switch t.Family {
+		case DateFamily:
+			return parseDate(t, s)
+		case TimeFamily:
+			return parseTime(t, s)
+		}
 		return parseTimestamp(t, s, loc)
 	case IntervalFamily:
 		return parseInterval(t, s)

@@ -199,6 +199,15 @@ func appendArray(b []byte, t *T, a *DArray, loc *time.Location) []byte {
 	if elem == nil && t != nil {
 		elem = t.Elem
 	}
+	if t != nil && t.Vector {
+		for i, e := range a.Elems {
+			if i > 0 {
+				b = append(b, ' ')
+			}
+			b = AppendText(b, elem, e, loc)
+		}
+		return b
+	}
 	if len(a.Dims) > 1 && len(a.Elems) > 0 {
 		return appendArrayMD(b, elem, a.Elems, a.Dims, loc)
 	}

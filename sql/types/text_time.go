@@ -553,3 +553,55 @@ func RoundMicros(us int64, p int) int64 {
 	}
 	return -((-us + off) / scale * scale)
 }
+
+// IsRelativeTime reports whether s, read as type t, stands for a time
+// relative to now ('now', 'today' …): its value depends on the clock.
+func IsRelativeTime(t *T, s string) bool {
+	_, ok := parseRelativeTime(t, s, time.UTC, time.Unix(0, 0))
+	return ok
+}
+
+// parseRelativeTime reads the special inputs that stand for a moment
+// relative to now (the zero time: the clock's): 'now', and for the types
+// with a date 'today', 'tomorrow' and 'yesterday' (midnight of that day
+// in loc, the session time zone). ok is false for any other input.
+func parseRelativeTime(t *T, s string, loc *time.Location, now time.Time) (Datum, bool) {
+	word := strings.ToLower(strings.TrimSpace(s))
+	day := 0
+	switch word {
+	case "now", "today":
+	case "tomorrow":
+		day = 1
+	case "yesterday":
+		day = -1
+	default:
+		return nil, false
+	}
+	if t.Family == TimeFamily && word != "now" {
+		return nil, false
+	}
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	n := now.In(loc)
+	days := daysFromCivil(n.Year(), int(n.Month()), n.Day()) + int64(day)
+	tod := int64(n.Hour())*3_600_000_000 + int64(n.Minute())*60_000_000 + int64(n.Second())*1_000_000 + int64(n.Nanosecond()/1000)
+	if word != "now" {
+		tod = 0
+	}
+	switch t.Family {
+	case DateFamily:
+		return DDate(days), true
+	case TimeFamily:
+		return DTime(tod), true
+	case TimestampFamily:
+		return DTimestamp(days*MicrosPerDay + tod), true
+	}
+	if word == "now" {
+		return DTimestampTZ((now.Unix()-pgEpochUnix)*1_000_000 + int64(now.Nanosecond()/1000)), true
+	}
+	return DTimestampTZ(localToUTC(days*MicrosPerDay, loc)), true
+}

@@ -61,7 +61,14 @@ type T struct {
 	Elem *T
 	// Enum defines an enum type (EnumFamily).
 	Enum *EnumInfo `json:",omitempty"`
+	// Vector marks int2vector (an ArrayFamily of Int2, as pg_index.indkey
+	// is): one dimension, written "1 2" without braces, subscripts from
+	// 0. It is an int2[] otherwise (Equal ignores it).
+	Vector bool `json:",omitempty"`
 }
+
+// Int2Vector is int2vector.
+var Int2Vector = &T{Family: ArrayFamily, Elem: Int2, Vector: true}
 
 // Types without modifiers.
 var (
@@ -220,12 +227,22 @@ func (t *T) OID() OID {
 	case JSONFamily:
 		return 114
 	case ArrayFamily:
+		if t.Vector {
+			return 22
+		}
+		if t.Elem.Family == EnumFamily {
+			return OID(t.Elem.Width) + EnumArrayOIDDelta
+		}
 		return arrayOIDs[t.Elem.OID()]
 	case EnumFamily:
 		return OID(t.Width)
 	}
 	return 0
 }
+
+// EnumArrayOIDDelta is added to an enum type's OID to make the OID of its
+// array type.
+const EnumArrayOIDDelta = 1 << 21
 
 var arrayOIDs = map[OID]OID{16: 1000, 17: 1001, 21: 1005, 23: 1007, 25: 1009, 1042: 1014, 1043: 1015, 20: 1016,
 	700: 1021, 701: 1022, 1114: 1115, 1082: 1182, 1083: 1183, 1184: 1185, 1186: 1187, 1700: 1231, 2950: 2951,
@@ -357,6 +374,9 @@ func (t *T) String() string {
 			return fmt.Sprintf("%s(%d)%s", base, t.Precision, zone)
 		}
 	case ArrayFamily:
+		if t.Vector {
+			return "int2vector"
+		}
 		return t.Elem.String() + "[]"
 	}
 	return t.SQLName()
@@ -377,7 +397,16 @@ func (t *T) PGName() string {
 	case StringFamily:
 		return [...]string{"text", "varchar", "bpchar"}[t.Variant]
 	case ArrayFamily:
+		if t.Vector {
+			return "int2vector"
+		}
 		return "_" + t.Elem.PGName()
+	case TimeFamily:
+		return "time"
+	case TimestampFamily:
+		return "timestamp"
+	case TimestampTZFamily:
+		return "timestamptz"
 	}
 	return t.SQLName()
 }

@@ -1690,7 +1690,7 @@ func (w *Rewriter) fromFunction(i, to int) (int, bool) {
 	if hasAs {
 		j++
 	}
-	var names []string
+	var names, defs []string
 	if (toks[j].Kind == Ident && !clauseEnd(toks[j].Val) && !isJoinWord(toks[j].Val)) || toks[j].Kind == QIdent {
 		alias = toks[j].Val
 		j++
@@ -1701,6 +1701,20 @@ func (w *Rewriter) fromFunction(i, to int) (int, bool) {
 					return 0, false
 				}
 				names = append(names, toks[j].Val)
+				if !toks[j+1].IsP(")") && !toks[j+1].IsP(",") {
+					// a column definition list (name type, ...) of a
+					// function returning records
+					_, next, ok := ParseType(toks, j+1, true)
+					if !ok || next >= len(toks) {
+						w.fail(toks[j+1], "42601", "syntax error")
+						return 0, false
+					}
+					defs = append(defs, strings.TrimSpace(w.Src[toks[j+1].Pos:toks[next].Pos]))
+					j = next - 1
+				} else if len(defs) > 0 {
+					w.fail(toks[j+1], "42601", "syntax error")
+					return 0, false
+				}
 				if toks[j+1].IsP(")") {
 					j += 2
 					break
@@ -1727,6 +1741,31 @@ func (w *Rewriter) fromFunction(i, to int) (int, bool) {
 		default:
 			cols[k] = toks[nameAt].Val
 		}
+	}
+	if len(defs) > 0 {
+		// the types ride as string arguments after ColumnDefsMarker; the
+		// binder takes them out and types the function's columns
+		if len(calls) != 1 || ordinality {
+			w.fail(toks[i], "0A000", "a column definition list is only supported on one function returning records")
+			return 0, false
+		}
+		c := calls[0]
+		pos := toks[i].Pos
+		w.emit("LATERAL ( SELECT", pos)
+		w.R.Outs = append(w.R.Outs, c[:len(c)-1]...)
+		w.emit(", "+QuoteString(ColumnDefsMarker), pos)
+		for k, d := range defs {
+			w.emit(", "+QuoteString(names[k])+", "+QuoteString(d), pos)
+		}
+		w.emit(") AS "+QuoteIdent(toks[nameAt].Val)+" ) AS "+QuoteIdent(alias)+" (", pos)
+		for k, n := range names {
+			if k > 0 {
+				w.emit(",", pos)
+			}
+			w.emit(QuoteIdent(n), pos)
+		}
+		w.emit(")", pos)
+		return j, true
 	}
 	if out, ok := outColumns[toks[nameAt].Val]; ok && len(calls) == 1 {
 		if len(out) == 1 {
@@ -1782,6 +1821,14 @@ func (w *Rewriter) fromFunction(i, to int) (int, bool) {
 	w.emit(") AS "+QuoteIdent(alias), pos)
 	return j, true
 }
+
+// ColumnDefsMarker is the string argument after which a function in FROM
+// with a column definition list (AS x(a int, b text)) gets its columns,
+// a string argument for each name and each type.
+const ColumnDefsMarker = "?column definitions"
+
+// QuoteString is s as a string literal.
+func QuoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // outColumns are the output column names of the set-returning functions
 // with OUT parameters (PostgreSQL names their columns after those, not
