@@ -38,18 +38,18 @@ func TestDebugParse(t *testing.T) {
 	// a.sql: SELECT 1 | SELECT 'a;b' FROM t | selec 2 | CREATE FUNCTION ... | SELECT (1;\n (psql keeps reading inside parentheses: one statement to the end)
 	require.Equal(t, filepath.Join(dir, "a.sql"), rep.Files[0].File)
 	require.Equal(t, 5, rep.Files[0].Statements)
-	require.Equal(t, 2, rep.Files[0].Parsed)
+	require.Equal(t, 3, rep.Files[0].Parsed) // CREATE FUNCTION ... LANGUAGE sql parses
 	require.Nil(t, rep.Files[0].Failures, "failures only with --failures")
 	// b.test: the CREATE and the last query; skipif/onlyif/statement error left out
 	require.Equal(t, 2, rep.Files[1].Statements)
 	require.Equal(t, 2, rep.Files[1].Parsed)
-	require.Equal(t, parseReportTotal{Statements: 7, Parsed: 4}, rep.Total)
+	require.Equal(t, parseReportTotal{Statements: 7, Parsed: 5}, rep.Total)
 
 	var withF parseReport
 	require.NoError(t, json.Unmarshal([]byte(runCLI(t, "debug", "parse", "--json", "--failures", filepath.Join(dir, "a.sql"))), &withF))
 	require.NotNil(t, withF.Files[0].Failures)
 	fl := *withF.Files[0].Failures
-	require.Len(t, fl, 3)
+	require.Len(t, fl, 2)
 	require.Equal(t, "selec 2", fl[0].SQL)
 	require.Contains(t, fl[0].Error, "42601")
 
@@ -62,9 +62,9 @@ func TestDebugParse(t *testing.T) {
 	require.ElementsMatch(t, []string{"statements", "parsed"}, keys(raw["total"].(map[string]any)))
 
 	text := runCLI(t, "debug", "parse", "--failures", dir)
-	require.Contains(t, text, "a.sql: 2/5 statements parse (40.0%)")
+	require.Contains(t, text, "a.sql: 3/5 statements parse (60.0%)")
 	require.Contains(t, text, "selec 2")
-	require.Contains(t, text, "total: 4/7 statements parse (57.1%)")
+	require.Contains(t, text, "total: 5/7 statements parse (71.4%)")
 }
 
 func TestDebugParseVerdicts(t *testing.T) {
