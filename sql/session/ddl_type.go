@@ -84,33 +84,42 @@ func (d *ddl) createType(n *parser.CreateTypeStmt) (string, error) {
 // enum type t.
 func (d *ddl) tablesUsing(t *catalog.Descriptor) ([]*catalog.Descriptor, error) {
 	oid := t.EnumType().Width
+	var out []*catalog.Descriptor
+	err := d.eachTable(func(o *catalog.Descriptor) bool {
+		for _, c := range o.Columns {
+			if isEnumOf(c.Type, oid) {
+				out = append(out, o)
+				break
+			}
+		}
+		return true
+	})
+	return out, err
+}
+
+// eachTable calls fn with every table of the database, schema by schema,
+// until fn returns false.
+func (d *ddl) eachTable(fn func(*catalog.Descriptor) bool) error {
 	schs, err := d.coll.ListNames(d.ctx, d.b.DB, 0)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var out []*catalog.Descriptor
 	for _, sid := range schs {
 		names, err := d.coll.ListNames(d.ctx, d.b.DB, sid)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, id := range names {
 			o, err := d.coll.Get(d.ctx, id)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			if o == nil || o.Kind != catalog.KindTable {
-				continue
-			}
-			for _, c := range o.Columns {
-				if isEnumOf(c.Type, oid) {
-					out = append(out, o)
-					break
-				}
+			if o != nil && o.Kind == catalog.KindTable && !fn(o) {
+				return nil
 			}
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // isEnumOf reports whether t is the enum type of OID oid (T.Width) or an
@@ -449,32 +458,18 @@ func valueAsColumn(text, col string) (string, error) {
 	return sb.String(), nil
 }
 
-// columnsOfDomain lists the tables of the database with a column
+// columnsOfDomain reports whether a table of the database has a column
 // declared with the domain t.
 func (d *ddl) columnsOfDomain(t *catalog.Descriptor) (bool, error) {
-	schs, err := d.coll.ListNames(d.ctx, d.b.DB, 0)
-	if err != nil {
-		return false, err
-	}
-	for _, sid := range schs {
-		names, err := d.coll.ListNames(d.ctx, d.b.DB, sid)
-		if err != nil {
-			return false, err
-		}
-		for _, id := range names {
-			o, err := d.coll.Get(d.ctx, id)
-			if err != nil {
-				return false, err
-			}
-			if o == nil || o.Kind != catalog.KindTable {
-				continue
-			}
-			for _, c := range o.Columns {
-				if c.Domain == t.ID {
-					return true, nil
-				}
+	used := false
+	err := d.eachTable(func(o *catalog.Descriptor) bool {
+		for _, c := range o.Columns {
+			if c.Domain == t.ID {
+				used = true
+				return false
 			}
 		}
-	}
-	return false, nil
+		return true
+	})
+	return used, err
 }
