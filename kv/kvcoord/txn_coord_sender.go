@@ -253,7 +253,11 @@ func (tc *TxnCoordSender) Send(ctx context.Context, ba *kvpb.BatchRequest) (*kvp
 	}
 	tc.mu.inFlight = true
 	defer func() { tc.mu.inFlight = false }()
-	ba.Header = &kvpb.Header{Txn: tc.mu.txn.Clone()}
+	// The interceptors stamp the batch's sequence number (and anchor key)
+	// on the header's txn; the gatekeeper then carries the coordinator's
+	// txn in a copy of its own (syncHeaderLocked), so the header starts
+	// with a carrier rather than a clone of tc.mu.txn.
+	ba.Header = &kvpb.Header{Txn: &kvpb.Transaction{Meta: &kvpb.TxnMeta{}}}
 	br, err := tc.interceptors[0].SendLocked(ctx, ba)
 	if err != nil {
 		return nil, tc.handleErrLocked(err)
@@ -466,8 +470,11 @@ func (tc *TxnCoordSender) cleanupAsyncLocked() {
 	})
 }
 
-// syncHeaderLocked makes ba's header carry the coordinator's current
-// transaction, keeping the batch's sequence number.
+// syncHeaderLocked makes ba's header carry a fresh copy of the
+// coordinator's current transaction, keeping the batch's sequence number.
+// The copy is the batch's: once sent it is shared with the transport and
+// the servers (a local replica reads it in place), so nothing here
+// mutates it afterwards; a later batch gets a copy of its own.
 func (tc *TxnCoordSender) syncHeaderLocked(ba *kvpb.BatchRequest) {
 	seq := ba.GetHeader().GetTxn().GetMeta().GetSequence()
 	h := ba.GetHeader()

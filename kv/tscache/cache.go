@@ -1,9 +1,6 @@
 package tscache
 
 import (
-	"bytes"
-	"slices"
-	"sort"
 	"sync"
 
 	"github.com/tesseradb/tessera/hlc"
@@ -13,85 +10,44 @@ import (
 // them into its low-water mark.
 const DefaultMaxEntries = 16 << 10
 
-type spanEntry struct {
-	key, end []byte
-	ts       hlc.Timestamp
-	txn      string // reading txn ID, "" if none or several at ts
-}
-
+// pointEntry is the read of one key: the highest timestamp and the txn
+// that read there ("" if none or several at that timestamp).
 type pointEntry struct {
 	ts  hlc.Timestamp
 	txn string
 }
 
 // forward merges a read at ts by txn into e.
-func (e pointEntry) forward(ts hlc.Timestamp, txn string) pointEntry {
+func (e *pointEntry) forward(ts hlc.Timestamp, txn []byte) {
 	switch {
 	case e.ts.Less(ts):
-		return pointEntry{ts: ts, txn: txn}
-	case e.ts == ts && e.txn != txn:
-		return pointEntry{ts: ts}
+		e.ts = ts
+		if e.txn != string(txn) {
+			e.txn = string(txn)
+		}
+	case e.ts == ts && e.txn != string(txn):
+		e.txn = ""
 	}
-	return e
 }
 
 // Cache is a timestamp cache. Safe for concurrent use.
 //
-// Span reads are kept so that a point lookup (every point write asks one)
-// does not visit all of them: spans is sorted by start key and indexed by
-// blockEnd (the largest end key of each spanBlock entries), recent holds
-// the spans added since the index was last built (at most maxRecent,
-// then merged in). A point lookup visits recent, and of the sorted spans
-// that start at or below the key only the blocks whose largest end is
-// above it.
+// Point reads live in a map (a point write asks one lookup), span reads
+// in an interval tree (spanTree) whose lookups visit only the spans that
+// may overlap the key. Reads of the same key, or of the same span, share
+// one entry holding the highest timestamp.
 type Cache struct {
-	mu       sync.Mutex
-	low      hlc.Timestamp
-	points   map[string]pointEntry
-	spans    []spanEntry
-	blockEnd [][]byte
-	recent   []spanEntry
-	max      int
-}
-
-const (
-	spanBlock = 64
-	maxRecent = 256
-)
-
-// indexLocked merges recent into the sorted spans and rebuilds blockEnd.
-func (c *Cache) indexLocked() {
-	if len(c.recent) == 0 {
-		return
-	}
-	slices.SortFunc(c.recent, func(a, b spanEntry) int { return bytes.Compare(a.key, b.key) })
-	merged := make([]spanEntry, 0, len(c.spans)+len(c.recent))
-	i, j := 0, 0
-	for i < len(c.spans) || j < len(c.recent) {
-		if j == len(c.recent) || (i < len(c.spans) && bytes.Compare(c.spans[i].key, c.recent[j].key) <= 0) {
-			merged = append(merged, c.spans[i])
-			i++
-		} else {
-			merged = append(merged, c.recent[j])
-			j++
-		}
-	}
-	c.spans, c.recent = merged, nil
-	c.blockEnd = c.blockEnd[:0]
-	for lo := 0; lo < len(c.spans); lo += spanBlock {
-		var m []byte
-		for _, e := range c.spans[lo:min(lo+spanBlock, len(c.spans))] {
-			if bytes.Compare(e.end, m) > 0 {
-				m = e.end
-			}
-		}
-		c.blockEnd = append(c.blockEnd, m)
-	}
+	mu     sync.Mutex
+	low    hlc.Timestamp
+	hi     hlc.Timestamp // highest timestamp added since New
+	points map[string]*pointEntry
+	spans  spanTree
+	max    int
 }
 
 // New returns an empty cache with the given low-water mark.
 func New(low hlc.Timestamp) *Cache {
-	return &Cache{low: low, points: map[string]pointEntry{}, max: DefaultMaxEntries}
+	return &Cache{low: low, points: map[string]*pointEntry{}, max: DefaultMaxEntries, spans: spanTree{seed: 0x9e3779b9}}
 }
 
 // Add records a read of [key, end) at ts; an empty end is the point key.
@@ -106,32 +62,31 @@ func (c *Cache) AddTxn(key, end []byte, ts hlc.Timestamp, txn []byte) {
 	if ts.LessEq(c.low) {
 		return
 	}
-	if len(c.points)+len(c.spans)+len(c.recent) >= c.max {
+	c.hi = c.hi.Forward(ts)
+	if len(end) == 0 {
+		if e, ok := c.points[string(key)]; ok {
+			e.forward(ts, txn)
+			return
+		}
+	} else if c.spans.forward(key, end, ts, txn) {
+		return
+	}
+	if len(c.points)+c.spans.n >= c.max {
 		c.foldLocked()
 	}
 	if len(end) == 0 {
-		k := string(key)
-		c.points[k] = c.points[k].forward(ts, string(txn))
+		c.points[string(key)] = &pointEntry{ts: ts, txn: string(txn)}
 		return
 	}
-	c.recent = append(c.recent, spanEntry{key: append([]byte(nil), key...), end: append([]byte(nil), end...), ts: ts, txn: string(txn)})
-	if len(c.recent) >= maxRecent {
-		c.indexLocked()
-	}
+	c.spans.insert(key, end, ts, string(txn))
 }
 
+// foldLocked forgets every entry, raising the low-water mark to the
+// highest timestamp they held.
 func (c *Cache) foldLocked() {
-	for _, e := range c.points {
-		c.low = c.low.Forward(e.ts)
-	}
-	for _, s := range c.spans {
-		c.low = c.low.Forward(s.ts)
-	}
-	for _, s := range c.recent {
-		c.low = c.low.Forward(s.ts)
-	}
-	c.points = map[string]pointEntry{}
-	c.spans, c.blockEnd, c.recent = nil, nil, nil
+	c.low = c.low.Forward(c.hi)
+	clear(c.points)
+	c.spans.root, c.spans.n = nil, 0
 }
 
 // Get returns the highest read timestamp recorded over [key, end) (a point
@@ -148,37 +103,18 @@ func (c *Cache) GetTxn(key, end []byte, txn []byte) hlc.Timestamp {
 		if e, ok := c.points[string(key)]; ok && other(e.txn) {
 			ts = ts.Forward(e.ts)
 		}
-		for _, s := range c.recent {
-			if bytes.Compare(s.key, key) <= 0 && bytes.Compare(key, s.end) < 0 && other(s.txn) {
-				ts = ts.Forward(s.ts)
-			}
-		}
-		// The sorted spans that start at or below key: spans[:n].
-		n := sort.Search(len(c.spans), func(i int) bool { return bytes.Compare(c.spans[i].key, key) > 0 })
-		for b, lo := 0, 0; lo < n; b, lo = b+1, lo+spanBlock {
-			if bytes.Compare(key, c.blockEnd[b]) >= 0 {
-				continue // every span of the block ends at or below key
-			}
-			for _, s := range c.spans[lo:min(lo+spanBlock, n)] {
-				if bytes.Compare(key, s.end) < 0 && other(s.txn) {
-					ts = ts.Forward(s.ts)
-				}
-			}
-		}
-		return ts
-	}
-	for k, e := range c.points {
-		if bytes.Compare([]byte(k), key) >= 0 && bytes.Compare([]byte(k), end) < 0 && other(e.txn) {
-			ts = ts.Forward(e.ts)
-		}
-	}
-	for _, list := range [][]spanEntry{c.spans, c.recent} {
-		for _, s := range list {
-			if bytes.Compare(s.key, end) < 0 && bytes.Compare(key, s.end) < 0 && other(s.txn) {
-				ts = ts.Forward(s.ts)
+	} else {
+		for k, e := range c.points {
+			if k >= string(key) && k < string(end) && other(e.txn) {
+				ts = ts.Forward(e.ts)
 			}
 		}
 	}
+	c.spans.root.overlapping(key, end, func(s *spanNode) {
+		if other(s.txn) {
+			ts = ts.Forward(s.ts)
+		}
+	})
 	return ts
 }
 
@@ -196,14 +132,7 @@ func (c *Cache) SetLowWater(ts hlc.Timestamp) {
 func (c *Cache) Max() hlc.Timestamp {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ts := c.low
-	for _, e := range c.points {
-		ts = ts.Forward(e.ts)
-	}
-	for _, s := range c.spans {
-		ts = ts.Forward(s.ts)
-	}
-	return ts
+	return c.low.Forward(c.hi)
 }
 
 // LowWater returns the low-water mark.
