@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/tesseradb/tessera/sql/types"
@@ -377,19 +378,20 @@ func init() {
 		return dint(int64(len(a[0].(types.DBytes)))), nil
 	}, BY)
 	def("bit_length", I4, func(_ *EvalContext, a []types.Datum) (types.Datum, error) { return dint(int64(8 * len(s0(a)))), nil }, T)
-	def("lower", T, func(_ *EvalContext, a []types.Datum) (types.Datum, error) { return dstr(asciiLower(s0(a))), nil }, T)
-	def("upper", T, func(_ *EvalContext, a []types.Datum) (types.Datum, error) { return dstr(asciiUpper(s0(a))), nil }, T)
+	// lower/upper/initcap map case per character with Unicode's simple
+	// case mapping, as PostgreSQL does in a UTF-8 ctype locale (C.UTF-8,
+	// en_US.UTF-8: towlower/towupper, iswalnum for initcap's words).
+	def("lower", T, func(_ *EvalContext, a []types.Datum) (types.Datum, error) { return dstr(strings.ToLower(s0(a))), nil }, T)
+	def("upper", T, func(_ *EvalContext, a []types.Datum) (types.Datum, error) { return dstr(strings.ToUpper(s0(a))), nil }, T)
 	def("initcap", T, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 		var b strings.Builder
 		inWord := false
 		for _, r := range s0(a) {
-			// Under the C locale only ASCII letters and digits are
-			// alphanumeric: any other character starts a new word.
-			if isASCIIAlnum(r) {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
 				if inWord {
-					b.WriteString(asciiLower(string(r)))
+					b.WriteRune(unicode.ToLower(r))
 				} else {
-					b.WriteString(asciiUpper(string(r)))
+					b.WriteRune(unicode.ToUpper(r))
 				}
 				inWord = true
 			} else {

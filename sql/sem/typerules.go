@@ -229,8 +229,11 @@ func CastContextOf(from, to *types.T) (CastContext, bool) {
 			return CastAssignment, true
 		}
 	case types.JSONBFamily:
-		if t == types.JSONFamily {
+		switch t {
+		case types.JSONFamily:
 			return CastAssignment, true
+		case types.BoolFamily, types.IntFamily, types.FloatFamily, types.DecimalFamily:
+			return CastExplicit, true // jsonb_bool, jsonb_int4, jsonb_numeric, ...
 		}
 	case types.ArrayFamily:
 		if t == types.ArrayFamily {
