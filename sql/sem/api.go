@@ -104,6 +104,7 @@ const (
 	OpJSONExistsAny                 // ?|  (jsonb ?| text[])
 	OpJSONExistsAll                 // ?&  (jsonb ?& text[])
 	OpOverlap                       // &&  (arrays)
+	OpJSONDelPath                   // #-  (jsonb #- text[])
 	numBinaryOps
 )
 
@@ -111,7 +112,7 @@ var binaryOpNames = [numBinaryOps]string{
 	"+", "-", "*", "/", "%", "^", "||", "=", "<>", "<", "<=", ">", ">=",
 	"IS DISTINCT FROM", "IS NOT DISTINCT FROM", "~~", "!~~", "~~*", "!~~*",
 	"~", "!~", "~*", "!~*", "&", "|", "#", "<<", ">>",
-	"->", "->>", "#>", "#>>", "@>", "<@", "?", "?|", "?&", "&&",
+	"->", "->>", "#>", "#>>", "@>", "<@", "?", "?|", "?&", "&&", "#-",
 }
 
 // String is the operator's PostgreSQL spelling.

@@ -29,6 +29,7 @@ const (
 	CodeDatetimeOverflow      = "22008"
 	CodeCannotCoerce          = "42846"
 	CodeCharacterNotInRepert  = "22021"
+	CodeUntranslatable        = "22P05"
 	CodeProgramLimitExceeded  = "54000"
 	CodeIndeterminateDatatype = "42P18"
 	CodeInvalidTextRep        = "22P02"

@@ -1257,7 +1257,7 @@ func (w *Rewriter) Run(from, to int) error {
 				}
 			case "#":
 				w.emit("^", t.Pos)
-			case "^", "@>", "<@", "->", "->>", "#>", "#>>", "?", "?|", "?&", "&&":
+			case "^", "@>", "<@", "->", "->>", "#>", "#>>", "#-", "?", "?|", "?&", "&&":
 				w.operator(i, to)
 			case "!", "!!", "@", "<<=", ">>=", "~~", "!~~", ":=":
 				w.fail(t, "42883", "operator does not exist: "+t.Val)
