@@ -56,7 +56,9 @@ func PostgresBin() (string, error) {
 }
 
 // StartPostgres initialises a data directory (trust authentication, C
-// locale, UTF8, fsync off: a test server) and starts postgres on a free
+// collation with the C.UTF-8 character classes, as applications' UTF-8
+// databases have them for upper/lower/initcap, UTF8, fsync off: a test
+// server) and starts postgres on a free
 // port of 127.0.0.1, waiting until it accepts connections. Running as root,
 // the server runs as the OS user "postgres", which is created if missing.
 func StartPostgres(ctx context.Context) (*Postgres, error) {
@@ -94,7 +96,7 @@ func StartPostgres(ctx context.Context) (*Postgres, error) {
 		}
 	}
 	data := filepath.Join(dir, "data")
-	if out, err := p.command(ctx, "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync").CombinedOutput(); err != nil {
+	if out, err := p.command(ctx, "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--lc-ctype=C.UTF-8", "--no-sync").CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("logictest: initdb: %w\n%s", err, out)
 	}
 	port, err := freePort()

@@ -82,7 +82,7 @@ func (b *Binder) setParam(n int, t *types.T) {
 var pgOps = map[string]sem.BinaryOp{
 	"^": sem.OpPow, "->": sem.OpJSONGet, "->>": sem.OpJSONGetText, "#>": sem.OpJSONPath,
 	"#>>": sem.OpJSONPathText, "@>": sem.OpContains, "<@": sem.OpContainedBy,
-	"?": sem.OpJSONExists, "?|": sem.OpJSONExistsAny, "?&": sem.OpJSONExistsAll, "&&": sem.OpOverlap,
+	"?": sem.OpJSONExists, "?|": sem.OpJSONExistsAny, "?&": sem.OpJSONExistsAll, "&&": sem.OpOverlap, "#-": sem.OpJSONDelPath,
 }
 
 // bindBinary binds both operands and then the operator.

@@ -108,6 +108,7 @@ const (
 	OpJSONExistsAny                 // ?|  (jsonb ?| text[])
 	OpJSONExistsAll                 // ?&  (jsonb ?& text[])
 	OpOverlap                       // &&  (arrays)
+	OpJSONDelPath                   // #-  (jsonb #- text[])
 	numBinaryOps
 )
 
@@ -115,7 +116,7 @@ var binaryOpNames = [numBinaryOps]string{
 	"+", "-", "*", "/", "%", "^", "||", "=", "<>", "<", "<=", ">", ">=",
 	"IS DISTINCT FROM", "IS NOT DISTINCT FROM", "~~", "!~~", "~~*", "!~~*",
 	"~", "!~", "~*", "!~*", "&", "|", "#", "<<", ">>",
-	"->", "->>", "#>", "#>>", "@>", "<@", "?", "?|", "?&", "&&",
+	"->", "->>", "#>", "#>>", "@>", "<@", "?", "?|", "?&", "&&", "#-",
 }
 
 // String is the operator's PostgreSQL spelling.

@@ -113,3 +113,72 @@ func init() {
 			}
 		}})
 }
+
+func init() {
+	I4 := types.Int4
+	i4Array, _ := types.MakeArray(I4)
+	// array_fill(value, dims): an array of those dimension lengths (lower
+	// bounds are always 1 here) with every element value.
+	polyFunc("array_fill", []*types.T{anyElement, i4Array}, anyArray, true, func(o *FuncOverload) fnImpl {
+		et := o.Args[0]
+		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			if types.IsNull(a[1]) {
+				return nil, errorf(CodeNullValueNotAllowed, "dimension array or low bound array cannot be null")
+			}
+			dims := arr(a[1])
+			if len(dims.Elems) > 6 {
+				return nil, errorf(CodeProgramLimitExceeded, "number of array dimensions (%d) exceeds the maximum allowed (6)", len(dims.Elems))
+			}
+			n := int64(1)
+			var lens []int
+			for _, d := range dims.Elems {
+				if types.IsNull(d) {
+					return nil, errorf(CodeNullValueNotAllowed, "dimension values cannot be null")
+				}
+				l := max(in(d), 0)
+				n *= l
+				if n > 1<<27 {
+					return nil, errorf(CodeProgramLimitExceeded, "array size exceeds the maximum allowed (134217727)")
+				}
+				lens = append(lens, int(l))
+			}
+			if n == 0 {
+				return newArray(et, nil), nil
+			}
+			out := make([]types.Datum, n)
+			for i := range out {
+				out[i] = a[0]
+			}
+			r := newArray(et, out)
+			if len(lens) > 1 {
+				r.Dims = lens
+			}
+			return r, nil
+		}
+	})
+	// trim_array(array, n): the array without its last n elements (of the
+	// first dimension).
+	polyFunc("trim_array", []*types.T{anyArray, I4}, anyArray, false, func(o *FuncOverload) fnImpl {
+		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			x, n := arr(a[0]), in(a[1])
+			dims := x.DimLens()
+			first := 0
+			if len(dims) > 0 {
+				first = dims[0]
+			}
+			if n < 0 || n > int64(first) {
+				return nil, errorf(CodeArraySubscriptError, "number of elements to trim must be between 0 and %d", first)
+			}
+			keep := first - int(n)
+			per := 1
+			for _, d := range dims[min(1, len(dims)):] {
+				per *= d
+			}
+			r := &types.DArray{Elem: x.Elem, Elems: append([]types.Datum(nil), x.Elems[:keep*per]...)}
+			if len(dims) > 1 && keep > 0 {
+				r.Dims = append([]int{keep}, dims[1:]...)
+			}
+			return r, nil
+		}
+	})
+}

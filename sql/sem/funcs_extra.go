@@ -152,29 +152,31 @@ func init() {
 			v, err := splitTable(a)
 			return &sliceIter{vals: v}, err
 		}})
-	textGen("regexp_split_to_table", 2, func(a []types.Datum) ([]types.Datum, error) {
-		re, err := compileRegex(str(a[1]), false)
-		if err != nil {
-			return nil, err
-		}
-		return textArray(re.Split(str(a[0]), -1), nil).Elems, nil
-	})
+	for _, n := range []int{2, 3} {
+		textGen("regexp_split_to_table", n, func(a []types.Datum) ([]types.Datum, error) {
+			d, err := regexpSplit("regexp_split_to_table", a)
+			if err != nil {
+				return nil, err
+			}
+			return d.Elems, nil
+		})
+	}
 	matches := func(a []types.Datum) (SetIter, error) {
 		flags := ""
 		if len(a) > 2 {
 			flags = str(a[2])
 		}
-		global, fold, err := regexFlags(flags)
+		o, err := parseRegexOpts(flags)
 		if err != nil {
 			return nil, err
 		}
-		re, err := compileRegex(str(a[1]), fold)
+		re, err := o.compile(str(a[1]))
 		if err != nil {
 			return nil, err
 		}
 		s := str(a[0])
 		n := 1
-		if global {
+		if o.global {
 			n = -1
 		}
 		var out []types.Datum
@@ -198,20 +200,6 @@ func init() {
 		Gen: func(_ *EvalContext, a []types.Datum) (SetIter, error) { return matches(a) }})
 	addFunc(&FuncOverload{Name: "regexp_matches", Class: Generator, Args: []*types.T{T, T, T}, Return: textArrayT,
 		Gen: func(_ *EvalContext, a []types.Datum) (SetIter, error) { return matches(a) }})
-	def("regexp_count", I4, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
-		re, err := compileRegex(str(a[1]), false)
-		if err != nil {
-			return nil, err
-		}
-		return dint(int64(len(re.FindAllStringIndex(str(a[0]), -1)))), nil
-	}, T, T)
-	def("regexp_like", B, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
-		re, err := compileRegex(str(a[1]), false)
-		if err != nil {
-			return nil, err
-		}
-		return types.DBool(re.MatchString(str(a[0]))), nil
-	}, T, T)
 	jsonbSet := func(a []types.Datum) (types.Datum, error) {
 		create := true
 		if len(a) > 3 {
@@ -222,6 +210,9 @@ func init() {
 			if types.IsNull(e) {
 				return nil, errorf(CodeNullValueNotAllowed, "path element at position 1 is null")
 			}
+		}
+		if isJSONScalar(jv(a[0])) {
+			return nil, errorf(CodeInvalidParameterValue, "cannot set path in scalar")
 		}
 		if len(path.Elems) == 0 {
 			return a[0], nil
@@ -234,6 +225,118 @@ func init() {
 	}
 	def("jsonb_set", J, func(_ *EvalContext, a []types.Datum) (types.Datum, error) { return jsonbSet(a) }, J, textArrayT, J)
 	def("jsonb_set", J, func(_ *EvalContext, a []types.Datum) (types.Datum, error) { return jsonbSet(a) }, J, textArrayT, J, B)
+	// jsonb_set_lax(target, path, value [, create [, null_value_treatment]]):
+	// jsonb_set, with a SQL NULL value treated as the last argument says.
+	jsonbSetLax := func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+		if types.IsNull(a[0]) || types.IsNull(a[1]) || (len(a) > 3 && types.IsNull(a[3])) {
+			return types.Null, nil
+		}
+		treatment := "use_json_null"
+		if len(a) > 4 {
+			if types.IsNull(a[4]) {
+				return nil, errorf(CodeNullValueNotAllowed, "null_value_treatment must be \"delete_key\", \"return_target\", \"use_json_null\", or \"raise_exception\"")
+			}
+			treatment = str(a[4])
+		}
+		if !types.IsNull(a[2]) {
+			return jsonbSet(a[:min(len(a), 4)])
+		}
+		switch treatment {
+		case "raise_exception":
+			return nil, errorf(CodeNullValueNotAllowed, "JSON value must not be null")
+		case "use_json_null":
+			b := append([]types.Datum{a[0], a[1], jsonb(nil)}, a[3:min(len(a), 4)]...)
+			return jsonbSet(b)
+		case "delete_key":
+			return jsonbDeletePath(a[0], a[1])
+		case "return_target":
+			return a[0], nil
+		}
+		return nil, errorf(CodeInvalidParameterValue, "null_value_treatment must be \"delete_key\", \"return_target\", \"use_json_null\", or \"raise_exception\"")
+	}
+	def("jsonb_set_lax", J, jsonbSetLax, J, textArrayT, J).onNull()
+	def("jsonb_set_lax", J, jsonbSetLax, J, textArrayT, J, B).onNull()
+	def("jsonb_set_lax", J, jsonbSetLax, J, textArrayT, J, B, T).onNull()
+	addBinary(&BinaryOverload{Op: OpJSONDelPath, Left: J, Right: textArrayT, Return: J,
+		Fn: func(_ *EvalContext, l, r types.Datum) (types.Datum, error) { return jsonbDeletePath(l, r) }})
+}
+
+func isJSONScalar(v any) bool {
+	switch v.(type) {
+	case *types.JSONObject, []any:
+		return false
+	}
+	return true
+}
+
+// jsonbDeletePath is jsonb #- text[] (jsonb_delete_path): the value at
+// path removed; a path that leads nowhere leaves the value as it is.
+func jsonbDeletePath(l, r types.Datum) (types.Datum, error) {
+	v := jv(l)
+	if isJSONScalar(v) {
+		return nil, errorf(CodeInvalidParameterValue, "cannot delete path in scalar")
+	}
+	path := arr(r).Elems
+	for i, e := range path {
+		if types.IsNull(e) {
+			return nil, errorf(CodeNullValueNotAllowed, "path element at position %d is null", i+1)
+		}
+	}
+	if len(path) == 0 {
+		return l, nil
+	}
+	out, err := jsonDeletePath(v, path, 1)
+	if err != nil {
+		return nil, err
+	}
+	return jsonb(out), nil
+}
+
+func jsonDeletePath(v any, path []types.Datum, pos int) (any, error) {
+	k := str(path[0])
+	last := len(path) == 1
+	switch x := v.(type) {
+	case *types.JSONObject:
+		for i, key := range x.Keys {
+			if key != k {
+				continue
+			}
+			keys := append([]string(nil), x.Keys...)
+			vals := append([]any(nil), x.Values...)
+			if last {
+				return makeObject(append(keys[:i], keys[i+1:]...), append(vals[:i], vals[i+1:]...)), nil
+			}
+			r, err := jsonDeletePath(vals[i], path[1:], pos+1)
+			if err != nil {
+				return nil, err
+			}
+			vals[i] = r
+			return makeObject(keys, vals), nil
+		}
+		return x, nil
+	case []any:
+		i, err := strconv.ParseInt(k, 10, 64)
+		if err != nil {
+			return nil, errorf(CodeInvalidTextRep, "path element at position %d is not an integer: \"%s\"", pos, k)
+		}
+		if i < 0 {
+			i += int64(len(x))
+		}
+		if i < 0 || i >= int64(len(x)) {
+			return x, nil
+		}
+		out := append([]any(nil), x...)
+		if last {
+			return append(out[:i], out[i+1:]...), nil
+		}
+		r, err := jsonDeletePath(out[i], path[1:], pos+1)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = r
+		return out, nil
+	}
+	return v, nil
 }
 
 // jsonSetPath replaces (or, with create, adds) the value at path.
@@ -291,7 +394,8 @@ func jsonSetPath(v any, path []types.Datum, nv any, create bool) (any, error) {
 		out[i] = r
 		return out, nil
 	}
-	return nil, errorf(CodeInvalidParameterValue, "cannot set path in scalar")
+	// a scalar inside the value: the path leads nowhere
+	return v, nil
 }
 
 // numGCD is gcd/lcm over numerics: both scaled to the larger scale,

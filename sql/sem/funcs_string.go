@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/tesseradb/tessera/sql/types"
@@ -309,42 +310,33 @@ func pgReplacement(r string) string {
 	return b.String()
 }
 
-func regexFlags(flags string) (global, fold bool, err error) {
-	for _, f := range flags {
-		switch f {
-		case 'g':
-			global = true
-		case 'i':
-			fold = true
-		case 'c':
-			fold = false
-		default:
-			return false, false, errorf(CodeInvalidParameterValue, "invalid regular expression option: \"%c\"", f)
-		}
+func regexpReplace(s, pat, repl, flags string) (types.Datum, error) {
+	o, err := parseRegexOpts(flags)
+	if err != nil {
+		return nil, err
 	}
-	return global, fold, nil
+	n := int64(1)
+	if o.global {
+		n = 0
+	}
+	return regexpReplaceFrom(s, pat, repl, o, 1, n)
 }
 
-func regexpReplace(s, pat, repl, flags string) (types.Datum, error) {
-	global, fold, err := regexFlags(flags)
+// regexpSplit is regexp_split_to_array(s, pattern [, flags]).
+func regexpSplit(fn string, a []types.Datum) (*types.DArray, error) {
+	flags := ""
+	if len(a) > 2 {
+		flags = str(a[2])
+	}
+	o, err := regexOptsNoGlobal(fn, flags)
 	if err != nil {
 		return nil, err
 	}
-	re, err := compileRegex(pat, fold)
+	re, err := o.compile(str(a[1]))
 	if err != nil {
 		return nil, err
 	}
-	tmpl := pgReplacement(repl)
-	if global {
-		return types.DString(re.ReplaceAllString(s, tmpl)), nil
-	}
-	loc := re.FindStringSubmatchIndex(s)
-	if loc == nil {
-		return types.DString(s), nil
-	}
-	var dst []byte
-	dst = re.ExpandString(dst, tmpl, s, loc)
-	return types.DString(s[:loc[0]] + string(dst) + s[loc[1]:]), nil
+	return textArray(re.Split(str(a[0]), -1), nil), nil
 }
 
 func textArray(ss []string, nullIf func(string) bool) *types.DArray {
@@ -377,19 +369,20 @@ func init() {
 		return dint(int64(len(a[0].(types.DBytes)))), nil
 	}, BY)
 	def("bit_length", I4, func(_ *EvalContext, a []types.Datum) (types.Datum, error) { return dint(int64(8 * len(s0(a)))), nil }, T)
-	def("lower", T, func(_ *EvalContext, a []types.Datum) (types.Datum, error) { return dstr(asciiLower(s0(a))), nil }, T)
-	def("upper", T, func(_ *EvalContext, a []types.Datum) (types.Datum, error) { return dstr(asciiUpper(s0(a))), nil }, T)
+	// lower/upper/initcap map case per character with Unicode's simple
+	// case mapping, as PostgreSQL does in a UTF-8 ctype locale (C.UTF-8,
+	// en_US.UTF-8: towlower/towupper, iswalnum for initcap's words).
+	def("lower", T, func(_ *EvalContext, a []types.Datum) (types.Datum, error) { return dstr(strings.ToLower(s0(a))), nil }, T)
+	def("upper", T, func(_ *EvalContext, a []types.Datum) (types.Datum, error) { return dstr(strings.ToUpper(s0(a))), nil }, T)
 	def("initcap", T, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 		var b strings.Builder
 		inWord := false
 		for _, r := range s0(a) {
-			// Under the C locale only ASCII letters and digits are
-			// alphanumeric: any other character starts a new word.
-			if isASCIIAlnum(r) {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
 				if inWord {
-					b.WriteString(asciiLower(string(r)))
+					b.WriteRune(unicode.ToLower(r))
 				} else {
-					b.WriteString(asciiUpper(string(r)))
+					b.WriteRune(unicode.ToUpper(r))
 				}
 				inWord = true
 			} else {
@@ -659,14 +652,11 @@ func init() {
 		return regexpReplace(s0(a), str(a[1]), str(a[2]), str(a[3]))
 	}, T, T, T, T)
 	regexpMatch := func(s, pat, flags string) (types.Datum, error) {
-		global, fold, err := regexFlags(flags)
+		o, err := regexOptsNoGlobal("regexp_match", flags)
 		if err != nil {
 			return nil, err
 		}
-		if global {
-			return nil, errorf(CodeInvalidParameterValue, "regexp_match() does not support the \"global\" option")
-		}
-		re, err := compileRegex(pat, fold)
+		re, err := o.compile(pat)
 		if err != nil {
 			return nil, err
 		}
@@ -693,15 +683,34 @@ func init() {
 	def("regexp_match", textArrayT, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 		return regexpMatch(s0(a), str(a[1]), str(a[2]))
 	}, T, T, T)
-	def("regexp_split_to_array", textArrayT, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
-		re, err := compileRegex(str(a[1]), false)
+	splitArray := func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+		d, err := regexpSplit("regexp_split_to_array", a)
 		if err != nil {
 			return nil, err
 		}
-		return textArray(re.Split(s0(a), -1), nil), nil
-	}, T, T)
+		return d, nil
+	}
+	def("regexp_split_to_array", textArrayT, splitArray, T, T)
+	def("regexp_split_to_array", textArrayT, splitArray, T, T, T)
 	def("quote_ident", T, func(_ *EvalContext, a []types.Datum) (types.Datum, error) { return dstr(quoteIdent(s0(a))), nil }, T)
 	def("quote_literal", T, func(_ *EvalContext, a []types.Datum) (types.Datum, error) { return dstr(quoteLiteral(s0(a))), nil }, T)
+	// quote_literal(anyelement), quote_nullable(anyelement): the value's
+	// text, quoted.
+	for _, name := range []string{"quote_literal", "quote_nullable"} {
+		polyFunc(name, []*types.T{anyElement}, T, name == "quote_nullable", func(o *FuncOverload) fnImpl {
+			t := o.Args[0]
+			return func(ctx *EvalContext, a []types.Datum) (types.Datum, error) {
+				if types.IsNull(a[0]) {
+					return dstr("NULL"), nil
+				}
+				s, err := types.Cast(a[0], t, types.String, ctx.Loc())
+				if err != nil {
+					return nil, err
+				}
+				return dstr(quoteLiteral(str(s))), nil
+			}
+		})
+	}
 	def("quote_nullable", T, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 		if types.IsNull(a[0]) {
 			return dstr("NULL"), nil

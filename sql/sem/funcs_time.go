@@ -678,6 +678,29 @@ func init() {
 		r, err := fromLocal(ctx, int64(ts.(types.DTimestamp)))
 		return types.DTimestampTZ(r), err
 	}, I4, I4, I4, I4, I4, F8).stable()
+	// make_timestamptz(..., zone): the wall-clock time read in that zone.
+	def("make_timestamptz", TZ, func(ctx *EvalContext, a []types.Datum) (types.Datum, error) {
+		ts, err := makeTimestamp(a)
+		if err != nil {
+			return nil, err
+		}
+		loc, err := loadZone(str(a[6]))
+		if err != nil {
+			return nil, err
+		}
+		r, err := fromLocal(&EvalContext{Location: loc}, int64(ts.(types.DTimestamp)))
+		return types.DTimestampTZ(r), err
+	}, I4, I4, I4, I4, I4, F8, T)
+	// date_bin(stride, source, origin): source rounded down to the start
+	// of its stride-wide bin counted from origin (timestamp_bin).
+	def("date_bin", TS, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+		r, err := dateBin(a[0].(types.DInterval), int64(a[1].(types.DTimestamp)), int64(a[2].(types.DTimestamp)))
+		return types.DTimestamp(r), err
+	}, IV, TS, TS)
+	def("date_bin", TZ, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+		r, err := dateBin(a[0].(types.DInterval), int64(a[1].(types.DTimestampTZ)), int64(a[2].(types.DTimestampTZ)))
+		return types.DTimestampTZ(r), err
+	}, IV, TZ, TZ)
 	makeInterval := func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 		secs := fl(a[6])
 		us := math.RoundToEven(secs * 1e6)
@@ -826,6 +849,35 @@ func init() {
 	}
 }
 
+// dateBin is timestamp_bin and timestamptz_bin: an infinite source is
+// returned as it is; the stride may hold no months and must be positive.
+func dateBin(stride types.DInterval, ts, origin int64) (int64, error) {
+	if isInfTS(ts) {
+		return ts, nil
+	}
+	if isInfTS(origin) {
+		return 0, errorf(CodeDatetimeOverflow, "origin out of range")
+	}
+	if stride.Months != 0 {
+		return 0, errorf(CodeFeatureNotSupported, "timestamps cannot be binned into intervals containing months or years")
+	}
+	step := int64(stride.Days)*usPerDay + stride.Micros
+	if step <= 0 {
+		return 0, errorf(CodeDatetimeOverflow, "stride must be greater than zero")
+	}
+	diff := ts - origin
+	if (ts < origin) != (diff < 0) {
+		return 0, errorf(CodeDatetimeOverflow, "interval out of range")
+	}
+	delta := diff - diff%step
+	// truncation toward zero: a source before the origin belongs to the
+	// bin below
+	if origin > ts && diff%step != 0 {
+		delta -= step
+	}
+	return checkTS(origin + delta)
+}
+
 func fixBC(y int64) int64 {
 	if y < 0 {
 		return y + 1
@@ -846,11 +898,29 @@ func makeTimestamp(a []types.Datum) (types.Datum, error) {
 	return types.DTimestamp(v), err
 }
 
+// zoneAbbrevs are the time zone abbreviations of PostgreSQL's Default
+// set (pg_timezone_abbrevs) that applications use most, as seconds east of
+// UTC. A zone argument (AT TIME ZONE, timezone(), date_trunc's third,
+// make_timestamptz's seventh) is looked up here before the zone database,
+// as PostgreSQL does: 'CET' is the fixed +01, not the zone with summer time.
+var zoneAbbrevs = map[string]int{
+	"acdt": 37800, "acst": 34200, "adt": -10800, "aedt": 39600, "aest": 36000, "akdt": -28800,
+	"akst": -32400, "ast": -14400, "awst": 28800, "bst": 3600, "cdt": -18000, "cest": 7200,
+	"cet": 3600, "cst": -21600, "edt": -14400, "eest": 10800, "eet": 7200, "est": -18000,
+	"hkt": 28800, "hst": -36000, "ist": 7200, "jst": 32400, "kst": 32400, "mdt": -21600,
+	"mest": 7200, "met": 3600, "msk": 10800, "mst": -25200, "ndt": -9000, "nst": -12600,
+	"nzdt": 46800, "nzst": 43200, "pdt": -25200, "pst": -28800, "sgt": 28800, "wet": 0,
+}
+
 func loadZone(name string) (*time.Location, error) {
 	n := strings.TrimSpace(name)
-	switch asciiLower(n) {
-	case "utc", "gmt", "z", "zulu", "etc/utc":
+	switch l := asciiLower(n); l {
+	case "utc", "gmt", "z", "zulu", "ut", "etc/utc":
 		return time.UTC, nil
+	default:
+		if off, ok := zoneAbbrevs[l]; ok {
+			return time.FixedZone(strings.ToUpper(l), off), nil
+		}
 	}
 	if loc, err := time.LoadLocation(n); err == nil {
 		return loc, nil

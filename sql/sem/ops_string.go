@@ -133,19 +133,25 @@ var regexCache = struct {
 // compileRegex compiles a PostgreSQL regular expression (ARE, with Go's
 // RE2 subset); '.' matches newlines as in PostgreSQL's default mode.
 func compileRegex(p string, fold bool) (*regexp.Regexp, error) {
-	key := p
+	return compileRegexFlags(p, "s", fold)
+}
+
+// compileRegexFlags compiles p with Go's flags (a subset of "ms") and i
+// for fold, through a cache of compiled patterns.
+func compileRegexFlags(p, goFlags string, fold bool) (*regexp.Regexp, error) {
 	if fold {
-		key = "\x00i" + p
+		goFlags += "i"
 	}
+	flags := ""
+	if goFlags != "" {
+		flags = "(?" + goFlags + ")"
+	}
+	key := flags + "\x00" + p
 	regexCache.Lock()
 	re, ok := regexCache.m[key]
 	regexCache.Unlock()
 	if ok {
 		return re, nil
-	}
-	flags := "(?s)"
-	if fold {
-		flags = "(?si)"
 	}
 	re, err := regexp.Compile(flags + p)
 	if err != nil {

@@ -289,7 +289,7 @@ func TestEvalSample(t *testing.T) {
 		{"extract(epoch from '2000-01-01 00:00:00'::timestamp)", "946684800.000000"},
 		{"'{\"a\":[1,2]}'::jsonb -> 'a' ->> 1", "2"},
 		{"coalesce(NULL, 2, 3)", "2"},
-		{"upper('héllo')", "HéLLO"},
+		{"upper('héllo')", "HÉLLO"}, // PostgreSQL in a UTF-8 ctype (C.UTF-8)
 		{"age('2024-01-01 00:00+01'::timestamptz)", "2 mons"},
 		{"age('2023-12-31'::timestamp)", "2 mons 1 day"},
 	} {

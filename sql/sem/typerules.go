@@ -29,6 +29,7 @@ const (
 	CodeDatetimeOverflow      = "22008"
 	CodeCannotCoerce          = "42846"
 	CodeCharacterNotInRepert  = "22021"
+	CodeUntranslatable        = "22P05"
 	CodeProgramLimitExceeded  = "54000"
 	CodeIndeterminateDatatype = "42P18"
 	CodeInvalidTextRep        = "22P02"
@@ -229,8 +230,11 @@ func CastContextOf(from, to *types.T) (CastContext, bool) {
 			return CastAssignment, true
 		}
 	case types.JSONBFamily:
-		if t == types.JSONFamily {
+		switch t {
+		case types.JSONFamily:
 			return CastAssignment, true
+		case types.BoolFamily, types.IntFamily, types.FloatFamily, types.DecimalFamily:
+			return CastExplicit, true // jsonb_bool, jsonb_int4, jsonb_numeric, ...
 		}
 	case types.ArrayFamily:
 		if t == types.ArrayFamily {

@@ -187,6 +187,23 @@ func convert(d Datum, from, to *T, loc *time.Location) (Datum, error) {
 		}
 		return parseText(to, string(s), loc, time.Time{})
 	}
+	if j, ok := d.(*DJSONB); ok && (to.Family == BoolFamily || to.Family == IntFamily || to.Family == FloatFamily || to.Family == DecimalFamily) {
+		if v, ok := jsonbScalar(j, to); ok {
+			d = v
+		} else {
+			return nil, errorf(CodeInvalidParameterValue, "cannot cast jsonb %s to type %s", jsonbKind(j.V), to)
+		}
+	}
+	switch to.Family {
+	case BoolFamily:
+		if v, ok := d.(DBool); ok {
+			return v, nil
+		}
+	case DecimalFamily:
+		if v, ok := d.(*DDecimal); ok {
+			return v, nil
+		}
+	}
 	switch to.Family {
 	case IntFamily:
 		switch v := d.(type) {
@@ -380,4 +397,39 @@ func utcToLocal(us int64, loc *time.Location) int64 {
 	secs := floorDiv(us, 1_000_000) + pgEpochUnix
 	_, off := time.Unix(secs, 0).In(loc).Zone()
 	return us + int64(off)*1_000_000
+}
+
+// jsonbScalar is the value a jsonb cast to bool, a number type or numeric
+// converts (jsonb_bool, jsonb_int4, jsonb_numeric, ...): a jsonb boolean
+// for bool, a jsonb number (as numeric) for the others; ok=false when the
+// jsonb holds anything else.
+func jsonbScalar(j *DJSONB, to *T) (Datum, bool) {
+	switch to.Family {
+	case BoolFamily:
+		if b, ok := j.V.(bool); ok {
+			return DBool(b), true
+		}
+	case IntFamily, FloatFamily, DecimalFamily:
+		if n, ok := j.V.(*apd.Decimal); ok {
+			return NewDecimal(n), true
+		}
+	}
+	return nil, false
+}
+
+// jsonbKind names a jsonb value's kind as PostgreSQL's cast errors do.
+func jsonbKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case *apd.Decimal:
+		return "numeric"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	}
+	return "object"
 }

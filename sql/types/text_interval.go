@@ -117,6 +117,52 @@ var intervalUnits = map[string]struct {
 	"millennium": {months: 12000}, "millennia": {months: 12000},
 }
 
+// The fields of an interval's text, each of which may be given once.
+const (
+	ivMicro uint16 = 1 << iota
+	ivMilli
+	ivSecond
+	ivMinute
+	ivHour
+	ivDay
+	ivWeek
+	ivMonth
+	ivYear
+	ivDecade
+	ivCentury
+	ivMillennium
+	ivAllSecs = ivMicro | ivMilli | ivSecond
+)
+
+// unitMask is the field a unit of intervalUnits sets.
+func unitMask(u struct{ months, days, micros float64 }) uint16 {
+	switch {
+	case u.months == 1:
+		return ivMonth
+	case u.months == 12:
+		return ivYear
+	case u.months == 120:
+		return ivDecade
+	case u.months == 1200:
+		return ivCentury
+	case u.months != 0:
+		return ivMillennium
+	case u.days == 1:
+		return ivDay
+	case u.days != 0:
+		return ivWeek
+	case u.micros == 1:
+		return ivMicro
+	case u.micros == 1e3:
+		return ivMilli
+	case u.micros == 1e6:
+		return ivSecond
+	case u.micros == 60e6:
+		return ivMinute
+	}
+	return ivHour
+}
+
 func lookupUnit(u string) (struct{ months, days, micros float64 }, bool) {
 	if v, ok := intervalUnits[u]; ok {
 		return v, true
@@ -172,16 +218,22 @@ func parseInterval(t *T, s string) (Datum, error) {
 	if len(fields) == 0 {
 		return nil, invalidSyntax(t, s)
 	}
-	var acc ivAcc
-	for i := 0; i < len(fields); i++ {
-		f := fields[i]
+	// PostgreSQL's DecodeInterval reads the fields right to left, so that a
+	// unit names the number before it; a number without a unit takes the
+	// last unit read (seconds at first), the field left of an hour or of a
+	// time field counts days ('3 4:05' is 3 days 04:05), and each unit may
+	// be given once ('1 2' and '1 hour 01:00' are errors).
+	type item struct {
+		text string
+		time bool // [-]h:mm[:ss]
+		num  bool
+	}
+	var items []item
+	for _, f := range fields {
 		if strings.Contains(f, ":") {
-			if !parseIntervalTime(&acc, f) {
-				return nil, invalidSyntax(t, s)
-			}
+			items = append(items, item{text: f, time: true})
 			continue
 		}
-		// number, with the unit attached or in the next field
 		j := 0
 		if j < len(f) && (f[j] == '-' || f[j] == '+') {
 			j++
@@ -189,30 +241,56 @@ func parseInterval(t *T, s string) (Datum, error) {
 		for j < len(f) && (f[j] >= '0' && f[j] <= '9' || f[j] == '.') {
 			j++
 		}
-		num, unit := f[:j], f[j:]
-		if num == "" || num == "-" || num == "+" {
-			return nil, invalidSyntax(t, s)
+		if j > 0 {
+			items = append(items, item{text: f[:j], num: true})
 		}
-		x, err := strconv.ParseFloat(num, 64)
-		if err != nil {
-			return nil, invalidSyntax(t, s)
+		if j < len(f) {
+			items = append(items, item{text: f[j:]})
 		}
-		if unit == "" && i+1 < len(fields) && !strings.Contains(fields[i+1], ":") {
-			if _, ok := lookupUnit(fields[i+1]); ok {
-				i++
-				unit = fields[i]
+	}
+	var acc ivAcc
+	var seen uint16
+	typ, typSet := intervalUnits["second"], false
+	for i := len(items) - 1; i >= 0; i-- {
+		it := items[i]
+		var mask uint16
+		switch {
+		case it.time:
+			if !parseIntervalTime(&acc, it.text) {
+				return nil, invalidSyntax(t, s)
 			}
+			mask = ivHour | ivMinute | ivAllSecs
+			typ, typSet = intervalUnits["day"], true
+		case it.num:
+			if it.text == "-" || it.text == "+" {
+				return nil, invalidSyntax(t, s)
+			}
+			x, err := strconv.ParseFloat(it.text, 64)
+			if err != nil {
+				return nil, invalidSyntax(t, s)
+			}
+			if !typSet {
+				typ, typSet = intervalUnits["second"], true
+			}
+			mask = unitMask(typ)
+			if mask == ivSecond && x != math.Trunc(x) {
+				mask = ivAllSecs
+			}
+			acc.add(x, typ)
+			if mask == ivHour {
+				typ = intervalUnits["day"]
+			}
+		default:
+			u, ok := lookupUnit(it.text)
+			if !ok {
+				return nil, invalidSyntax(t, s)
+			}
+			typ, typSet = u, true
 		}
-		if unit == "" {
-			// A bare number is seconds.
-			acc.add(x, intervalUnits["second"])
-			continue
-		}
-		u, ok := lookupUnit(unit)
-		if !ok {
+		if seen&mask != 0 {
 			return nil, invalidSyntax(t, s)
 		}
-		acc.add(x, u)
+		seen |= mask
 	}
 	return acc.result(ago, s)
 }

@@ -887,11 +887,12 @@ func (w *Rewriter) Run(from, to int) error {
 				if toks[i+1].Kind == Ident && !toks[i+1].IsP("(") {
 					continue
 				}
-			case "mod":
-				// mod(a, b) is the function (named mod in the select
-				// list), not the MySQL grammar's a % b
+			case "mod", "div":
+				// mod(a, b) and div(a, b) are the functions (named so in
+				// the select list), not the MySQL grammar's a % b and
+				// a DIV b
 				if toks[i+1].IsP("(") && t.Kind == Ident {
-					w.emit(QuoteIdent("mod"), t.Pos)
+					w.emit(QuoteIdent(t.Val), t.Pos)
 					continue
 				}
 			case "concat":
@@ -1256,7 +1257,7 @@ func (w *Rewriter) Run(from, to int) error {
 				}
 			case "#":
 				w.emit("^", t.Pos)
-			case "^", "@>", "<@", "->", "->>", "#>", "#>>", "?", "?|", "?&", "&&":
+			case "^", "@>", "<@", "->", "->>", "#>", "#>>", "#-", "?", "?|", "?&", "&&":
 				w.operator(i, to)
 			case "!", "!!", "@", "<<=", ">>=", "~~", "!~~", ":=":
 				w.fail(t, "42883", "operator does not exist: "+t.Val)
