@@ -196,6 +196,22 @@ func readRegexpArgs(fn string, a []types.Datum, ni, ei, fi, si int) (regexpArgs,
 	return r, nil
 }
 
+// nthRegexpMatch reads the arguments of regexp_instr or regexp_substr
+// (string a[0], pattern a[1], the rest at the indexes readRegexpArgs
+// takes) and finds the match they ask for in the string.
+func nthRegexpMatch(fn string, a []types.Datum, ni, ei, fi, si int) (r regexpArgs, s string, from, to int, ok bool, err error) {
+	if r, err = readRegexpArgs(fn, a, ni, ei, fi, si); err != nil {
+		return r, "", 0, 0, false, err
+	}
+	re, err := r.opts.compile(str(a[1]))
+	if err != nil {
+		return r, "", 0, 0, false, err
+	}
+	s = str(a[0])
+	from, to, ok = r.nthMatch(re, s)
+	return r, s, from, to, ok, nil
+}
+
 // nthMatch is the offsets of the n-th match (group g of it: -1, -1 when
 // the group did not take part or does not exist), ok=false if there are
 // fewer matches.
@@ -229,16 +245,10 @@ func init() {
 	def("regexp_count", I4, regexpCount, T, T, I4)
 	def("regexp_count", I4, regexpCount, T, T, I4, T)
 	regexpInstr := func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
-		r, err := readRegexpArgs("regexp_instr", a, 3, 4, 5, 6)
+		r, s, from, to, ok, err := nthRegexpMatch("regexp_instr", a, 3, 4, 5, 6)
 		if err != nil {
 			return nil, err
 		}
-		re, err := r.opts.compile(str(a[1]))
-		if err != nil {
-			return nil, err
-		}
-		s := str(a[0])
-		from, to, ok := r.nthMatch(re, s)
 		if !ok || from < 0 {
 			return dint(0), nil
 		}
@@ -252,16 +262,10 @@ func init() {
 		def("regexp_instr", I4, regexpInstr, instrArgs[:n]...)
 	}
 	regexpSubstr := func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
-		r, err := readRegexpArgs("regexp_substr", a, 3, 0, 4, 5)
+		_, s, from, to, ok, err := nthRegexpMatch("regexp_substr", a, 3, 0, 4, 5)
 		if err != nil {
 			return nil, err
 		}
-		re, err := r.opts.compile(str(a[1]))
-		if err != nil {
-			return nil, err
-		}
-		s := str(a[0])
-		from, to, ok := r.nthMatch(re, s)
 		if !ok || from < 0 {
 			return types.Null, nil
 		}
