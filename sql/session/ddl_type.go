@@ -45,18 +45,29 @@ func (d *ddl) lookupType(schema, name string) (*catalog.Descriptor, error) {
 	return t, nil
 }
 
+// newTypeSchema resolves the schema a new type (enum or domain) named
+// name goes into, failing with 42710 when a built-in type or an object
+// of that schema already has the name.
+func (d *ddl) newTypeSchema(schema, name string) (catalog.ID, error) {
+	sch, err := d.typeSchema(schema)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := types.FromPG(parser.PGType{Name: name}); err == nil {
+		return 0, pgerr.New(pgerr.DuplicateObject, "type %q already exists", name)
+	}
+	if old, err := d.coll.LookupID(d.ctx, d.b.DB, sch, name); err != nil {
+		return 0, err
+	} else if old != 0 {
+		return 0, pgerr.New(pgerr.DuplicateObject, "type %q already exists", name)
+	}
+	return sch, nil
+}
+
 func (d *ddl) createType(n *parser.CreateTypeStmt) (string, error) {
-	sch, err := d.typeSchema(n.Schema)
+	sch, err := d.newTypeSchema(n.Schema, n.Name)
 	if err != nil {
 		return "", err
-	}
-	if _, err := types.FromPG(parser.PGType{Name: n.Name}); err == nil {
-		return "", pgerr.New(pgerr.DuplicateObject, "type %q already exists", n.Name)
-	}
-	if old, err := d.coll.LookupID(d.ctx, d.b.DB, sch, n.Name); err != nil {
-		return "", err
-	} else if old != 0 {
-		return "", pgerr.New(pgerr.DuplicateObject, "type %q already exists", n.Name)
 	}
 	seen := map[string]bool{}
 	for _, l := range n.Labels {
@@ -368,17 +379,9 @@ func (d *ddl) comment(n *parser.CommentStmt) (string, error) {
 // type and constraints (each CHECK must bind over VALUE of the base
 // type).
 func (d *ddl) createDomain(n *parser.CreateDomainStmt) (string, error) {
-	sch, err := d.typeSchema(n.Schema)
+	sch, err := d.newTypeSchema(n.Schema, n.Name)
 	if err != nil {
 		return "", err
-	}
-	if _, err := types.FromPG(parser.PGType{Name: n.Name}); err == nil {
-		return "", pgerr.New(pgerr.DuplicateObject, "type %q already exists", n.Name)
-	}
-	if old, err := d.coll.LookupID(d.ctx, d.b.DB, sch, n.Name); err != nil {
-		return "", err
-	} else if old != 0 {
-		return "", pgerr.New(pgerr.DuplicateObject, "type %q already exists", n.Name)
 	}
 	base, dom, err := d.b.ResolveTypeDomain(n.Type)
 	if err != nil {
