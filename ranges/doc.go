@@ -14,7 +14,7 @@
 //	(*Store).HandleRaftBatch / HandleSnapshot             inbound transport
 //	(*Store).ChangeReplicas(ctx, rangeID, changes, expectedGeneration)
 //	(*Store).TransferLease(ctx, rangeID, target)          lease, then raft leadership
-//	(*Store).RangeInfo(rangeID) / Metrics()               admin and node status
+//	(*Store).RangeInfo(rangeID) / Metrics()               admin and node status (counters; write-path times: sync, proposal, apply, transport queue)
 //	(*Store).AdminSplit(ctx, key, newRangeID)             split trigger (docs/design/splits.md)
 //	(*Store).Subsume / CommitMerge / Unfreeze             the three steps of a merge
 //	(*Store).ReplicaContaining(key), CheckSplitKey,

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/quorum"
@@ -76,6 +77,7 @@ func (r *Replica) applyEntries(ents []*raftpb.Entry, early bool) (int, error) {
 		r.mu.RUnlock()
 		return len(ents), nil
 	}
+	start := time.Now()
 	st := applyState{desc: r.mu.desc, lease: r.mu.lease, applied: proto.Clone(r.mu.applied).(*rangepb.AppliedState),
 		stats: proto.Clone(r.mu.stats).(*kvpb.MVCCStats), frozenIndex: r.mu.frozenIndex,
 		gcThreshold: r.mu.gcThreshold}
@@ -170,6 +172,8 @@ loop:
 	if err := b.Commit(false); err != nil {
 		return n, err
 	}
+	r.store.counters.applyBatches.Add(1)
+	r.store.counters.applyNanos.Add(int64(time.Since(start)))
 
 	holder := kvpb.ReplicaID(st.lease.GetReplica().GetReplicaId()) == replicaID
 	if leaseChanged && wasHolder && !holder {

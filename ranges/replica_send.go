@@ -415,6 +415,7 @@ func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, txn 
 	})
 	p.br = br
 	p.guard = g
+	submitted := time.Now()
 	if err := r.submit(p); err != nil {
 		return nil, err
 	}
@@ -423,6 +424,8 @@ func (r *Replica) evaluateWrite(ctx context.Context, ba *kvpb.BatchRequest, txn 
 	defer stopWait()
 	select {
 	case err := <-p.done:
+		r.store.counters.writeProposals.Add(1)
+		r.store.counters.writeProposalNanos.Add(int64(time.Since(submitted)))
 		if err != nil {
 			return nil, err
 		}

@@ -196,6 +196,18 @@ type storeCounters struct {
 	// confChangesRejected: committed conf changes not applied because
 	// they were not built from the current descriptor (a stale copy).
 	confChangesRejected atomic.Int64
+	// raftSyncNanos: time spent committing the synced raft batches
+	// counted by raftSyncs (the log fsync of a cycle).
+	raftSyncNanos atomic.Int64
+	// writeProposals / writeProposalNanos: write proposals of
+	// evaluateWrite whose outcome the proposer received, and the time
+	// from their submission to it (replication and local application).
+	writeProposals     atomic.Int64
+	writeProposalNanos atomic.Int64
+	// applyBatches / applyNanos: engine batches of committed entries
+	// applied, and the time spent building and committing them.
+	applyBatches atomic.Int64
+	applyNanos   atomic.Int64
 }
 
 // NewStore opens the store: it loads every replica whose descriptor is on
@@ -451,6 +463,34 @@ type Metrics struct {
 	// did not apply: built from a descriptor that is no longer current
 	// (a reproposed copy after another applied), as on every replica.
 	ConfChangesRejected int64
+	// Where a write's time goes (docs/benchmarks.md, insertlat7): divide
+	// each time by its count for a mean over any interval.
+	// RaftSyncTime is the time spent committing the RaftSyncs batches.
+	RaftSyncTime time.Duration
+	// WriteProposals counts write proposals whose proposer received the
+	// outcome; WriteProposalTime is their total time from submission to
+	// it (replication, commit and local application).
+	WriteProposals    int64
+	WriteProposalTime time.Duration
+	// ApplyBatches counts engine batches of applied committed entries;
+	// ApplyTime is the time spent building and committing them.
+	ApplyBatches int64
+	ApplyTime    time.Duration
+	// TransportBatchesSent counts raft message batches the transport
+	// handed to a peer's stream; TransportQueueTime is their total time
+	// from Transport.Send to that hand-off (the per-peer goroutine's
+	// wake-up and any backlog). Zero for a transport that keeps no
+	// count (the in-memory one).
+	TransportBatchesSent int64
+	TransportQueueTime   time.Duration
+}
+
+// TransportStats is implemented by transports that count their sends
+// (GRPCTransport); Store.Metrics reports them.
+type TransportStats interface {
+	// QueueStats returns the batches handed to peer streams and their
+	// total time queued before it.
+	QueueStats() (batches int64, queued time.Duration)
 }
 
 // Metrics counts replicas, valid leases held and Raft leaderships.
@@ -464,6 +504,14 @@ func (s *Store) Metrics() Metrics {
 		SnapshotsApplied:         s.counters.snapshotsApplied.Load(),
 		ConfChangesReproposed:    s.counters.confChangesReproposed.Load(),
 		ConfChangesRejected:      s.counters.confChangesRejected.Load(),
+		RaftSyncTime:             time.Duration(s.counters.raftSyncNanos.Load()),
+		WriteProposals:           s.counters.writeProposals.Load(),
+		WriteProposalTime:        time.Duration(s.counters.writeProposalNanos.Load()),
+		ApplyBatches:             s.counters.applyBatches.Load(),
+		ApplyTime:                time.Duration(s.counters.applyNanos.Load()),
+	}
+	if ts, ok := s.cfg.Transport.(TransportStats); ok {
+		m.TransportBatchesSent, m.TransportQueueTime = ts.QueueStats()
 	}
 	now := s.cfg.Clock.Now()
 	s.forEachReplica(func(r *Replica) {

@@ -199,13 +199,18 @@ func (s *Store) processReplicas(rs []*Replica, tick bool) {
 		s.counters.entriesAppended.Add(int64(len(works[i].rd.Entries)))
 	}
 	if !b.Empty() {
+		var start time.Time
 		if mustSync {
 			s.counters.raftSyncs.Add(1)
+			start = time.Now()
 		}
 		if err := b.Commit(mustSync); err != nil {
 			b.Close()
 			s.fatal("committing raft batch", 0, err)
 			return
+		}
+		if mustSync {
+			s.counters.raftSyncNanos.Add(int64(time.Since(start)))
 		}
 	}
 	b.Close()

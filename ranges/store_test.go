@@ -60,6 +60,33 @@ func TestGroupCommit(t *testing.T) {
 	require.Less(t, syncs, int64(writers*perWriter), "writes must share synced batches")
 }
 
+// TestWritePathTimings: the leaseholder counts each write proposal with
+// its time from submission to outcome, its synced log batches and its
+// apply batches with their times; a read proposes nothing.
+func TestWritePathTimings(t *testing.T) {
+	c := rangetest.New(t, rangetest.Config{Nodes: 3})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	require.NoError(t, c.Put(ctx, "warm", "up"))
+	s := c.Leaseholder(ctx, 1).Store()
+	before := s.Metrics()
+	const writes = 20
+	for i := 0; i < writes; i++ {
+		require.NoError(t, c.Put(ctx, fmt.Sprintf("k%02d", i), "v"))
+	}
+	mid := s.Metrics()
+	require.Equal(t, int64(writes), mid.WriteProposals-before.WriteProposals)
+	require.Positive(t, mid.WriteProposalTime-before.WriteProposalTime)
+	require.Positive(t, mid.RaftSyncs-before.RaftSyncs)
+	require.Positive(t, mid.RaftSyncTime-before.RaftSyncTime)
+	require.GreaterOrEqual(t, mid.ApplyBatches-before.ApplyBatches, int64(1))
+	require.Positive(t, mid.ApplyTime-before.ApplyTime)
+	_, found, err := c.Get(ctx, "k00")
+	require.NoError(t, err)
+	require.True(t, found)
+	require.Equal(t, mid.WriteProposals, s.Metrics().WriteProposals, "a read proposes nothing")
+}
+
 func TestBadRequests(t *testing.T) {
 	c := rangetest.New(t, rangetest.Config{Nodes: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

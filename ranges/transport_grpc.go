@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -43,13 +44,24 @@ type GRPCTransport struct {
 	}
 	stopper chan struct{}
 	wg      sync.WaitGroup
+
+	// sent / queuedNanos: batches handed to a peer's stream, and their
+	// total time from Send to that hand-off (QueueStats).
+	sent        atomic.Int64
+	queuedNanos atomic.Int64
+}
+
+// queuedBatch is a batch waiting in a peer's queue since at.
+type queuedBatch struct {
+	b  *kvpb.RaftMessageBatch
+	at time.Time
 }
 
 var _ Transport = (*GRPCTransport)(nil)
 
 type grpcPeer struct {
 	id    kvpb.NodeID
-	queue chan *kvpb.RaftMessageBatch
+	queue chan queuedBatch
 }
 
 // NewGRPCTransport returns a transport dialing peers found by cfg.Resolver.
@@ -82,16 +94,21 @@ func (t *GRPCTransport) Send(to kvpb.NodeID, b *kvpb.RaftMessageBatch) {
 	}
 	p, ok := t.mu.peers[to]
 	if !ok {
-		p = &grpcPeer{id: to, queue: make(chan *kvpb.RaftMessageBatch, t.cfg.QueueSize)}
+		p = &grpcPeer{id: to, queue: make(chan queuedBatch, t.cfg.QueueSize)}
 		t.mu.peers[to] = p
 		t.wg.Add(1)
 		go t.runPeer(p)
 	}
 	t.mu.Unlock()
 	select {
-	case p.queue <- b:
+	case p.queue <- queuedBatch{b: b, at: time.Now()}:
 	default: // queue full: drop, raft retries.
 	}
+}
+
+// QueueStats implements TransportStats.
+func (t *GRPCTransport) QueueStats() (int64, time.Duration) {
+	return t.sent.Load(), time.Duration(t.queuedNanos.Load())
 }
 
 // conn returns (dialing if needed) the connection to node id.
@@ -166,7 +183,7 @@ func (t *GRPCTransport) runPeer(p *grpcPeer) {
 // reports whether any batch went out on it.
 func (t *GRPCTransport) streamTo(p *grpcPeer) (sent bool, err error) {
 	// Wait for something to send before dialing.
-	var first *kvpb.RaftMessageBatch
+	var first queuedBatch
 	select {
 	case <-t.stopper:
 		return false, nil
@@ -206,9 +223,11 @@ func (t *GRPCTransport) streamTo(p *grpcPeer) (sent bool, err error) {
 			}
 		}
 	}()
-	b := first
+	q := first
 	for {
-		if err := stream.Send(b); err != nil {
+		t.sent.Add(1)
+		t.queuedNanos.Add(int64(time.Since(q.at)))
+		if err := stream.Send(q.b); err != nil {
 			t.dropConn(p.id, c)
 			return sent, err
 		}
@@ -219,7 +238,7 @@ func (t *GRPCTransport) streamTo(p *grpcPeer) (sent bool, err error) {
 		case err := <-recvDone:
 			t.dropConn(p.id, c)
 			return sent, err
-		case b = <-p.queue:
+		case q = <-p.queue:
 		}
 	}
 }

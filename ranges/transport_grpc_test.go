@@ -95,4 +95,9 @@ func TestGRPCTransportKeepsOrder(t *testing.T) {
 			t.Fatalf("batch %d is #%d: out of order (%v...)", i, s, got[max(0, i-3):i+1])
 		}
 	}
+	// Every batch was handed to the stream once, and the first ones
+	// waited for the dial.
+	if sent, queued := tr.QueueStats(); sent != n || queued <= 0 {
+		t.Fatalf("QueueStats = %d batches, %v queued; want %d, > 0", sent, queued, n)
+	}
 }

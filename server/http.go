@@ -77,7 +77,22 @@ func writeStoreMetrics(w io.Writer, m ranges.Metrics) {
 		{"tessera_store_raft_cycles_inline_total", "Scheduler cycles run on the proposing goroutine.", "counter", m.RaftCyclesInline},
 		{"tessera_store_snapshots_sent_total", "Raft snapshots sent.", "counter", m.SnapshotsSent},
 		{"tessera_store_snapshots_applied_total", "Raft snapshots applied.", "counter", m.SnapshotsApplied},
+		{"tessera_store_write_proposals_total", "Write proposals whose proposer received the outcome.", "counter", m.WriteProposals},
+		{"tessera_store_raft_apply_batches_total", "Engine batches of applied committed entries.", "counter", m.ApplyBatches},
+		{"tessera_raft_transport_batches_sent_total", "Raft message batches handed to a peer's stream.", "counter", m.TransportBatchesSent},
 	} {
 		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n%s %d\n", g.name, g.help, g.name, g.kind, g.name, g.v)
+	}
+	// Times, to divide by the matching count above for a mean.
+	for _, g := range []struct {
+		name, help string
+		v          time.Duration
+	}{
+		{"tessera_store_raft_sync_seconds_total", "Time committing synced raft log batches (per tessera_store_raft_syncs_total).", m.RaftSyncTime},
+		{"tessera_store_write_proposal_seconds_total", "Time from a write's proposal to its proposer receiving the outcome.", m.WriteProposalTime},
+		{"tessera_store_raft_apply_seconds_total", "Time building and committing batches of applied entries.", m.ApplyTime},
+		{"tessera_raft_transport_queue_seconds_total", "Time raft message batches waited in the per-peer queue.", m.TransportQueueTime},
+	} {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n%s %g\n", g.name, g.help, g.name, g.name, g.v.Seconds())
 	}
 }
