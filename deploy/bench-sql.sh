@@ -10,9 +10,22 @@
 #   deploy/bench-sql.sh                       # every op at 1 and 16 conns, 20 s each
 #   OPS="point insert" CONNS=16 DURATION=10s deploy/bench-sql.sh
 #   KEEP=1 deploy/bench-sql.sh                # leave both running (Ctrl-C stops)
+#   SERVER_BIN=/tmp/old,bin/tessera,/tmp/old,bin/tessera deploy/bench-sql.sh
+#                                             # A/B: the whole run once per listed server
+#                                             # binary, in order, each on a fresh cluster
+#                                             # (and a fresh PostgreSQL); BIN drives all
 #
 # PostgreSQL refuses to run as root; then it runs as the "postgres" user.
 set -euo pipefail
+if [[ "${SERVER_BIN:-}" == *,* ]]; then
+  self=$(realpath "$0")
+  IFS=, read -ra bins <<<"$SERVER_BIN"
+  for b in "${bins[@]}"; do
+    echo "== server binary $b"
+    SERVER_BIN=$b "$self"
+  done
+  exit 0
+fi
 cd "$(dirname "$0")/.."
 BIN=${BIN:-./bin/tessera}                # the workload driver (and the server unless SERVER_BIN)
 SERVER_BIN=${SERVER_BIN:-$BIN}           # the tessera server binary (e.g. an older build to compare)

@@ -61,7 +61,11 @@ func (s *Store) Send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchRes
 	if err != nil {
 		return nil, err
 	}
-	br.Now = kvpb.TS(s.cfg.Clock.Now())
+	if ba.GetNow() != nil {
+		// A sender that sent its clock reading gets ours back (a local
+		// sender on this clock sends none: server.localBatches).
+		br.Now = kvpb.TS(s.cfg.Clock.Now())
+	}
 	return br, nil
 }
 

@@ -161,11 +161,20 @@ func (l localBatches) SendLocal(ctx context.Context, rep *kvpb.ReplicaDescriptor
 		// the handler would see: no outgoing metadata, none incoming.)
 		ictx = metadata.NewIncomingContext(metadata.NewOutgoingContext(ctx, nil), out.Copy())
 	}
+	// The sender is this node's DistSender, which reads this node's clock
+	// (server.go: s.kv): carrying its reading to the store (Clock.Update)
+	// and the store's back (Clock.Now, then Update again in the
+	// DistSender) would ratchet one clock against itself. A batch without
+	// Now gets no Now back (Store.Send). The request is the DistSender's
+	// own for this attempt; its Now is put back before returning.
+	now := ba.Now
+	ba.Now = nil
 	req := ba
 	if !nonLockingReads(ba) {
 		req = kvpb.CloneBatch(ba)
 	}
 	br, err := (&internalServer{s: l.s}).Batch(ictx, req)
+	ba.Now = now
 	if err == nil && br == nil {
 		err = errors.New("server: local batch returned no response")
 	}

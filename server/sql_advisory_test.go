@@ -147,3 +147,53 @@ func TestSQLCancelBackend(t *testing.T) {
 		return nil
 	})
 }
+
+// TestSQLCancelLockWait: statements that wait in the KV layer on another
+// transaction's lock are cancelled by pg_cancel_backend (57014) while the
+// lock is still held (the statement context is joined lazily: sql/session
+// withCancel). Then the lock holder rolls back and nothing changed.
+func TestSQLCancelLockWait(t *testing.T) {
+	c, ctx, cns := lockingCluster(t, 1, 3, 2*time.Minute, "INSERT INTO t VALUES (1, 10)")
+	a, b, admin := cns[0], cns[1], cns[2]
+	_, err := a.Exec(ctx, "BEGIN")
+	require.NoError(t, err)
+	var v int
+	require.NoError(t, a.QueryRow(ctx, "SELECT v FROM t WHERE k = 1 FOR UPDATE").Scan(&v))
+	var pidB int32
+	require.NoError(t, b.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pidB))
+	for _, q := range []string{"SELECT v FROM t WHERE k = 1 FOR UPDATE", "UPDATE t SET v = v + 1 WHERE k = 1"} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := b.Exec(ctx, q)
+			done <- err
+		}()
+		c.WaitFor(30*time.Second, "b's statement in pg_stat_activity", func() error {
+			var state string
+			if err := admin.QueryRow(ctx, "SELECT state FROM pg_stat_activity WHERE pid = $1 AND query = $2", pidB, q).Scan(&state); err != nil {
+				return err
+			}
+			if state != "active" {
+				return fmt.Errorf("state %s", state)
+			}
+			return nil
+		})
+		select {
+		case err := <-done:
+			t.Fatalf("%s: not blocked by the lock: %v", q, err)
+		default:
+		}
+		var ok bool
+		require.NoError(t, admin.QueryRow(ctx, "SELECT pg_cancel_backend($1)", pidB).Scan(&ok))
+		require.True(t, ok)
+		select {
+		case err := <-done:
+			requireSQLState(t, err, "57014", q)
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s: not cancelled while waiting on the lock", q)
+		}
+	}
+	_, err = a.Exec(ctx, "ROLLBACK")
+	require.NoError(t, err)
+	require.NoError(t, b.QueryRow(ctx, "SELECT v FROM t WHERE k = 1").Scan(&v))
+	require.Equal(t, 10, v)
+}

@@ -50,7 +50,10 @@ func (db *DB) TxnStats() TxnStats {
 type Txn struct {
 	db        *DB
 	tc        *kvcoord.TxnCoordSender
-	stop      func() bool // stops the context watch
+	// watchCtx is the context whose end rolls t back (see watch); stop,
+	// once the watch is registered, unregisters it.
+	watchCtx  context.Context
+	stop      func() bool
 	done      bool        // Commit or Rollback returned
 	committed bool
 	// manual: made by NewTxn; a failed Commit ends it (see Commit).
@@ -68,9 +71,61 @@ func (db *DB) NewTxn(ctx context.Context) *Txn {
 	return t
 }
 
+// watch makes the end of ctx roll t back. The background rollback is
+// registered (context.AfterFunc) only when t first sends a request that
+// may leave something to clean up: a write, a locking read, anything but
+// a plain Get/Scan/ReverseScan. Until then t holds nothing others could
+// wait on, and rolling back would only finalize it; that is done before
+// each request and before Commit instead (checkEnded), so an operation
+// after ctx ended fails as it would after the background rollback. A
+// read-only statement's transaction, the common case, then never
+// registers with its context (an allocation and the parent's children
+// map, set and cleared per transaction).
 func (t *Txn) watch(ctx context.Context) {
-	tc := t.tc
-	t.stop = context.AfterFunc(ctx, tc.RollbackAsync)
+	t.watchCtx, t.stop = ctx, nil
+}
+
+// arm registers the background rollback of watch, once.
+func (t *Txn) arm() {
+	if t.stop == nil && t.watchCtx != nil {
+		t.stop = context.AfterFunc(t.watchCtx, t.tc.RollbackAsync)
+	}
+}
+
+// checkEnded finalizes t (aborted) when its watched context ended before
+// the watch was registered, as the registered watch would have, and
+// reports whether it did.
+func (t *Txn) checkEnded() bool {
+	if t.stop == nil && t.watchCtx != nil && t.watchCtx.Err() != nil {
+		t.tc.RollbackAsync()
+		return true
+	}
+	return false
+}
+
+// stopWatch unregisters the watch of the current attempt.
+func (t *Txn) stopWatch() {
+	if t.stop != nil {
+		t.stop()
+		t.stop = nil
+	}
+	t.watchCtx = nil
+}
+
+// plainReads reports whether reqs are only non-locking Get, Scan and
+// ReverseScan requests.
+func plainReads(reqs []*kvpb.RequestUnion) bool {
+	for _, r := range reqs {
+		switch r.GetValue().(type) {
+		case *kvpb.RequestUnion_Get, *kvpb.RequestUnion_Scan, *kvpb.RequestUnion_ReverseScan:
+			if r.IsLockingRead() {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // ID returns the transaction's ID (it changes if db.Txn restarts an
@@ -113,6 +168,9 @@ func (t *Txn) ReleaseSavepoint(_ context.Context, sp Savepoint) error {
 func (t *Txn) NewBatch() *Batch { return &Batch{} }
 
 func (t *Txn) send(ctx context.Context, reqs []*kvpb.RequestUnion) ([]*kvpb.ResponseUnion, error) {
+	if t.stop == nil && t.watchCtx != nil && !t.checkEnded() && !plainReads(reqs) {
+		t.arm()
+	}
 	br, err := t.tc.Send(ctx, &kvpb.BatchRequest{Requests: reqs})
 	if err != nil {
 		if kvpb.IsRetryable(err) {
@@ -252,6 +310,7 @@ func (t *Txn) Inc(ctx context.Context, key []byte, delta int64) (int64, error) {
 // heartbeated and its intents blocking other transactions; a later
 // Rollback is then a no-op.
 func (t *Txn) Commit(ctx context.Context) error {
+	t.checkEnded()
 	err := classify(ctx, t.tc.Commit(ctx))
 	if err != nil && kvpb.IsRetryable(err) {
 		t.db.stats.retryable.Add(1)
@@ -285,9 +344,7 @@ func (t *Txn) finish(committed bool) {
 		t.committed = true
 	}
 	t.done = true
-	if t.stop != nil {
-		t.stop()
-	}
+	t.stopWatch()
 }
 
 // Txn runs fn in a transaction and commits it, running fn again (with
@@ -299,11 +356,7 @@ func (t *Txn) finish(committed bool) {
 func (db *DB) Txn(ctx context.Context, fn func(ctx context.Context, txn *Txn) error) error {
 	t := &Txn{db: db, tc: db.txns.NewTxn("txn")}
 	t.watch(ctx)
-	defer func() {
-		if t.stop != nil {
-			t.stop()
-		}
-	}()
+	defer func() { t.stopWatch() }()
 	wait := time.Millisecond
 	for attempt := 0; ; attempt++ {
 		err := fn(ctx, t)
@@ -330,7 +383,7 @@ func (db *DB) Txn(ctx context.Context, fn func(ctx context.Context, txn *Txn) er
 		db.stats.retries.Add(1)
 		t.done, t.committed = false, false
 		if !t.tc.PrepareForRetry(err) {
-			t.stop()
+			t.stopWatch()
 			t.tc = t.tc.NewTxnAfterAbort()
 			t.watch(ctx)
 		}

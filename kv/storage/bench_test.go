@@ -193,15 +193,30 @@ func BenchmarkGet(b *testing.B) {
 	})
 	for _, versions := range []int{1, 2} {
 		b.Run(fmt.Sprintf("mvcc=get/versions=%d", versions), func(b *testing.B) {
-			benchMVCCGet(b, versions)
+			benchMVCCGet(b, versions, false)
+		})
+	}
+	// All data in one L6 table, with and without the L6 filters that
+	// point reads consult (pointIterOptions): every Get's lock-table seek
+	// misses.
+	for _, filters := range []bool{true, false} {
+		b.Run(fmt.Sprintf("mvcc=get/l6/filters=%t", filters), func(b *testing.B) {
+			defer func(old bool) { pointIterOptions.UseL6Filters = old }(pointIterOptions.UseL6Filters)
+			pointIterOptions.UseL6Filters = filters
+			benchMVCCGet(b, 1, true)
 		})
 	}
 }
 
-func benchMVCCGet(b *testing.B, versions int) {
+func benchMVCCGet(b *testing.B, versions int, compact bool) {
 	{
 		e := openBenchEngine(b)
 		loadMVCC(b, e, versions)
+		if compact {
+			pe := e.(*pebbleEngine)
+			require.NoError(b, pe.db.Flush())
+			require.NoError(b, pe.db.Compact(context.Background(), []byte{0}, []byte{0xff, 0xff}, true))
+		}
 		rng := rand.New(rand.NewSource(1))
 		ts := hlc.Timestamp{WallTime: 10}
 		b.ResetTimer()

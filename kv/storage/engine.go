@@ -270,7 +270,7 @@ func (e *pebbleEngine) pointIter() (*pebble.Iterator, uint64, error) {
 			return found, g, nil
 		}
 	}
-	it, err := e.db.NewIter(nil)
+	it, err := e.db.NewIter(&pointIterOptions)
 	return it, g, err
 }
 
@@ -299,12 +299,12 @@ func (e *pebbleEngine) spanIter(lower, upper []byte) (*pebble.Iterator, uint64, 
 	if err != nil {
 		return nil, 0, err
 	}
-	it.SetOptions(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	it.SetOptions(&pebble.IterOptions{LowerBound: lower, UpperBound: upper, UseL6Filters: true})
 	return it, g, nil
 }
 
 func (e *pebbleEngine) releaseSpanIter(it *pebble.Iterator, g uint64) {
-	it.SetOptions(&noIterOptions) // pooled iterators are unbounded
+	it.SetOptions(&pointIterOptions) // pooled iterators are unbounded
 	e.releasePointIter(it, g)
 }
 
@@ -430,21 +430,32 @@ func (b *pebbleBatch) keyScratch() []byte    { return b.kbuf[:0] }
 func (e *pebbleEngine) keyScratch() []byte   { return make([]byte, 0, 64) }
 func (s *pebbleSnapshot) keyScratch() []byte { return make([]byte, 0, 64) }
 
-var noIterOptions pebble.IterOptions
+// pointIterOptions are the options of every iterator a point read may
+// use (the engine's pooled ones, a batch's): unbounded, and consulting
+// the bloom filters of L6 sstables too, which Pebble skips by default. A
+// point read seeks twice per key: the lock table, where a key is almost
+// never found (intents are short-lived), and its versions. Without the
+// filter the lock-table seek loads an index and a data block of every
+// L6 table whose span covers the key; with it one probe of a cached
+// filter block rejects the table. Seeks by prefix only consult filters,
+// so scans (SeekGE) are unaffected. Bounds are the only option
+// spanIter changes: any other difference (this flag included) would
+// make Pebble rebuild the iterator stack at SetOptions.
+var pointIterOptions = pebble.IterOptions{UseL6Filters: true}
 
 func (b *pebbleBatch) pointIter() (*pebble.Iterator, uint64, error) {
 	if b.closed {
 		return nil, 0, ErrClosed
 	}
 	if b.it == nil {
-		it, err := b.b.NewIter(nil)
+		it, err := b.b.NewIter(&pointIterOptions)
 		if err != nil {
 			return nil, 0, err
 		}
 		b.it = it
 	} else {
 		// Cheap when nothing changed; otherwise refreshes the batch view.
-		b.it.SetOptions(&noIterOptions)
+		b.it.SetOptions(&pointIterOptions)
 	}
 	return b.it, 0, nil
 }
@@ -563,7 +574,7 @@ func (s *pebbleSnapshot) pointIter() (*pebble.Iterator, uint64, error) {
 	if s.closed {
 		return nil, 0, ErrClosed
 	}
-	it, err := s.s.NewIter(nil)
+	it, err := s.s.NewIter(&pointIterOptions)
 	return it, 0, err
 }
 

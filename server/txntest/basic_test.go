@@ -181,3 +181,62 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// The end of the context a manual txn was made with rolls it back: a txn
+// that wrote is cleaned up in the background (its intent stops blocking
+// others), one that only read is finalized, so that any later operation
+// or commit fails rather than running in a txn its owner abandoned. The
+// background rollback is registered at the first write only
+// (kvclient.Txn.watch), so both cases are covered here.
+func TestTxnContextEndRollsBack(t *testing.T) {
+	c := startCluster(t)
+	db := newDB(t, c)
+	ctx := ctxT(t, 60*time.Second)
+
+	// Reads only, then the txn's context ends.
+	tctx, cancel := context.WithCancel(ctx)
+	txn := db.NewTxn(tctx)
+	_, _, err := txn.Get(ctx, key("r", 1))
+	require.NoError(t, err)
+	cancel()
+	_, _, err = txn.Get(ctx, key("r", 1))
+	require.Error(t, err, "a read after the txn's context ended")
+	require.Error(t, txn.Commit(ctx), "a commit after the txn's context ended")
+
+	// Reads, then a write after the context ended: refused, nothing written.
+	tctx, cancel = context.WithCancel(ctx)
+	txn = db.NewTxn(tctx)
+	_, _, err = txn.Get(ctx, key("r", 2))
+	require.NoError(t, err)
+	cancel()
+	require.Error(t, txn.Put(ctx, key("r", 2), []byte("x")))
+	_, ok, err := db.Get(ctx, key("r", 2))
+	require.NoError(t, err)
+	require.False(t, ok)
+
+	// A write, then the context ends: the intent is rolled back in the
+	// background, so a reader neither blocks nor sees it.
+	tctx, cancel = context.WithCancel(ctx)
+	txn = db.NewTxn(tctx)
+	_, _, err = txn.Get(ctx, key("w", 1))
+	require.NoError(t, err)
+	require.NoError(t, txn.Put(ctx, key("w", 1), []byte("abandoned")))
+	cancel()
+	rctx, rcancel := context.WithTimeout(ctx, 20*time.Second)
+	defer rcancel()
+	_, ok, err = db.Get(rctx, key("w", 1))
+	require.NoError(t, err)
+	require.False(t, ok)
+	require.NoError(t, db.Put(rctx, key("w", 1), []byte("mine")))
+	require.Error(t, txn.Commit(ctx))
+	v, ok, err := db.Get(ctx, key("w", 1))
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "mine", string(v))
+
+	// A context that never ends leaves a read-only txn usable to commit.
+	txn = db.NewTxn(ctx)
+	_, _, err = txn.Get(ctx, key("r", 3))
+	require.NoError(t, err)
+	require.NoError(t, txn.Commit(ctx))
+}

@@ -192,8 +192,17 @@ type RowDecoder struct {
 // Decoder returns a decoder of the columns want marks (parallel to
 // Desc.Columns); nil wants all.
 func (rc *RowCodec) Decoder(want []bool) *RowDecoder {
-	d := &RowDecoder{rc: rc, pkWant: make([]bool, len(rc.pkOrd))}
 	w := func(o int) bool { return want == nil || (o < len(want) && want[o]) }
+	n := 0
+	for _, o := range rc.valOrd {
+		if w(o) {
+			n++
+		}
+	}
+	// Built per scan: the value-column lists at their size (appending
+	// from nil grew each of them once per column).
+	d := &RowDecoder{rc: rc, pkWant: make([]bool, len(rc.pkOrd)),
+		valCols: make([]rowenc.ValueColumn, 0, n), valOrd: make([]int, 0, n)}
 	for i, o := range rc.pkOrd {
 		d.pkWant[i] = w(o)
 	}

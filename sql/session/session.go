@@ -15,6 +15,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/format"
 	"github.com/tesseradb/tessera/hlc"
+	"github.com/tesseradb/tessera/internal/lazyctx"
 	"github.com/tesseradb/tessera/sql/catalog"
 	"github.com/tesseradb/tessera/sql/conn"
 	"github.com/tesseradb/tessera/sql/exec"
@@ -566,12 +567,25 @@ type result struct {
 }
 
 func (s *Session) withCancel(ctx context.Context) (context.Context, func()) {
-	cctx, cancel := context.WithCancel(ctx)
+	var cctx context.Context
+	var cancel func()
 	if v := s.vars["statement_timeout"]; v != "" && v != "0" {
 		// The value was checked (and normalised) by SET.
 		if ms, _, err := parseMillis("statement_timeout", v); err == nil && ms > 0 {
 			cctx, cancel = context.WithTimeout(ctx, time.Duration(ms)*time.Millisecond)
 		}
+	}
+	if cctx == nil {
+		// Cancelled by a CancelRequest (another goroutine) or when the
+		// statement ends. Most statements never wait on it, so it joins
+		// the connection's context (context.WithCancel, a registration
+		// with the parent) only when something asks for Done, AfterFunc
+		// or a derived context; until then Err answers from the parent and
+		// the cancellation. Its Join, though a plain WithCancel, is set so
+		// that a lazily joined waiter below (lazyctx.WaitExceptJoin) stops
+		// here and watches this context, not the one above it.
+		lc := lazyctx.New(ctx, lazyctx.Config{Join: joinCancel})
+		cctx, cancel = lc, lc.Release
 	}
 	s.mu.Lock()
 	s.mu.cancel = cancel
@@ -582,6 +596,11 @@ func (s *Session) withCancel(ctx context.Context) (context.Context, func()) {
 		s.mu.Unlock()
 		cancel()
 	}
+}
+
+func joinCancel(p context.Context) (context.Context, func()) {
+	c, cancel := context.WithCancel(p)
+	return c, cancel
 }
 
 // ExecSimple runs a simple-protocol query.
