@@ -226,15 +226,27 @@ func (r *Replica) sendSnapshot(ctx context.Context, m *raftpb.Message, from, to 
 		if err := stream.Send(&kvpb.SnapshotChunk{Header: header}); err != nil {
 			return err
 		}
-		// A chunk's pairs are appended to one buffer, reused for every
-		// chunk (Send does not keep it): no allocation per key.
+		// A chunk's pairs are appended to a pooled buffer in the chunk's
+		// wire encoding. A gRPC stream takes the sealed buffer as the
+		// encoded message (no copy into the codec's buffer; it returns
+		// to the pool once written) and the next chunk gets another;
+		// other streams get a SnapshotChunk aliasing the data, which
+		// Send does not keep, and the buffer is reused.
 		limit := s.cfg.SnapshotChunkBytes
-		chunk := &kvpb.SnapshotChunk{Data: make([]byte, 0, limit+limit/8)}
+		sealed, _ := stream.(sealedChunkSender)
+		cb := newChunkBuilder(limit + limit/8)
+		defer func() { cb.free() }()
 		flush := func(final bool) error {
-			chunk.Final = final
-			chunk.DataCrc = snapshotDataCRC(chunk.Data)
-			err := stream.Send(chunk)
-			chunk.Data = chunk.Data[:0]
+			if sealed != nil {
+				err := sealed.SendSealed(cb.seal(final))
+				if !final {
+					cb = newChunkBuilder(limit + limit/8)
+				}
+				return err
+			}
+			data := cb.data()
+			err := stream.Send(&kvpb.SnapshotChunk{Data: data, DataCrc: snapshotDataCRC(data), Final: final})
+			cb.reset()
 			return err
 		}
 		for _, it := range iters {
@@ -243,8 +255,8 @@ func (r *Replica) sendSnapshot(ctx context.Context, m *raftpb.Message, from, to 
 				if err != nil {
 					return err
 				}
-				chunk.Data = appendSnapshotPair(chunk.Data, it.EngineKey(), v)
-				if len(chunk.Data) >= limit {
+				cb.appendPair(it.EngineKey(), v)
+				if cb.dataLen() >= limit {
 					if err := flush(false); err != nil {
 						return err
 					}

@@ -43,6 +43,14 @@ func (transportCodec) Name() string { return transportCodecName }
 
 // Marshal implements encoding.CodecV2.
 func (transportCodec) Marshal(v any) (mem.BufferSlice, error) {
+	if c, ok := v.(*sealedChunk); ok {
+		buf := c.buf
+		c.buf = nil
+		if buf == nil {
+			return nil, fmt.Errorf("ranges: codec: sealed snapshot chunk marshalled twice")
+		}
+		return mem.BufferSlice{mem.NewBuffer(buf, sharedBufferPool)}, nil
+	}
 	if c, ok := v.(*kvpb.SnapshotChunk); ok {
 		return marshalSnapshotChunk(c)
 	}
@@ -229,4 +237,93 @@ func usesTransportCodec(ctx context.Context) bool {
 		}
 	}
 	return false
+}
+
+// chunkBuilder builds a snapshot chunk's data in a buffer of
+// sharedBufferPool, in the wire encoding of kvpb.SnapshotChunk: the data
+// field's tag and a 5-byte length (padded with continuation bits: a
+// protobuf varint may be longer than needed) are reserved in front of
+// the pairs, and seal fills them in and appends the CRC and final
+// fields. A sealed buffer goes to gRPC as the encoded message without
+// another copy (sealedChunk), instead of being copied into the codec's
+// buffer by Marshal.
+type chunkBuilder struct {
+	buf *[]byte
+}
+
+// chunkDataStart is where the pairs start in a chunkBuilder's buffer.
+const chunkDataStart = 1 + chunkLenBytes
+
+// chunkLenBytes is the size of the padded data length (up to 32 GiB).
+const chunkLenBytes = 5
+
+func newChunkBuilder(capacity int) *chunkBuilder {
+	buf := sharedBufferPool.Get(chunkDataStart + capacity + 16)
+	*buf = (*buf)[:chunkDataStart]
+	return &chunkBuilder{buf: buf}
+}
+
+// appendPair appends one key/value pair to the chunk's data.
+func (b *chunkBuilder) appendPair(key, value []byte) { *b.buf = appendSnapshotPair(*b.buf, key, value) }
+
+// dataLen is the length of the data built so far.
+func (b *chunkBuilder) dataLen() int { return len(*b.buf) - chunkDataStart }
+
+// data is the chunk's data (valid until reset or seal).
+func (b *chunkBuilder) data() []byte { return (*b.buf)[chunkDataStart:] }
+
+// reset empties the data for the next chunk.
+func (b *chunkBuilder) reset() { *b.buf = (*b.buf)[:chunkDataStart] }
+
+// seal completes the encoded message and hands the buffer over: the
+// builder must not be used afterwards.
+func (b *chunkBuilder) seal(final bool) *sealedChunk {
+	buf := *b.buf
+	data := buf[chunkDataStart:]
+	crc := snapshotDataCRC(data)
+	n := uint64(len(data))
+	buf[0] = byte(protowire.EncodeTag(chunkFieldData, protowire.BytesType))
+	for i := 0; i < chunkLenBytes; i++ {
+		c := byte(n>>(7*i)) & 0x7f
+		if i < chunkLenBytes-1 {
+			c |= 0x80
+		}
+		buf[1+i] = c
+	}
+	if crc != 0 {
+		buf = protowire.AppendTag(buf, chunkFieldDataCRC, protowire.Fixed32Type)
+		buf = protowire.AppendFixed32(buf, crc)
+	}
+	if final {
+		buf = protowire.AppendTag(buf, chunkFieldFinal, protowire.VarintType)
+		buf = protowire.AppendVarint(buf, 1)
+	}
+	if len(data) == 0 {
+		buf = buf[chunkDataStart:] // no data field at all, as proto.Marshal
+	}
+	*b.buf = buf
+	s := &sealedChunk{buf: b.buf}
+	b.buf = nil
+	return s
+}
+
+// free returns an unsealed builder's buffer to the pool.
+func (b *chunkBuilder) free() {
+	if b.buf != nil {
+		sharedBufferPool.Put(b.buf)
+		b.buf = nil
+	}
+}
+
+// sealedChunk is an encoded SnapshotChunk in a pooled buffer, which
+// transportCodec.Marshal hands to gRPC as it is (gRPC returns it to the
+// pool once it has written it).
+type sealedChunk struct {
+	buf *[]byte
+}
+
+// sealedChunkSender is a SnapshotStream that can send a sealedChunk (its
+// codec is transportCodec). The stream owns the chunk from the call on.
+type sealedChunkSender interface {
+	SendSealed(*sealedChunk) error
 }

@@ -249,6 +249,10 @@ type grpcSnapshotStream struct {
 }
 
 func (g *grpcSnapshotStream) Send(c *kvpb.SnapshotChunk) error { return g.s.Send(c) }
+
+// SendSealed implements sealedChunkSender: the connection's codec is
+// transportCodec (grpcDialOptions), which sends the buffer as it is.
+func (g *grpcSnapshotStream) SendSealed(c *sealedChunk) error { return g.s.SendMsg(c) }
 func (g *grpcSnapshotStream) CloseAndRecv() (*kvpb.SnapshotResponse, error) {
 	defer g.cancel()
 	return g.s.CloseAndRecv()

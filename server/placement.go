@@ -402,7 +402,8 @@ func (s *Server) moveLeasesAway(ctx context.Context) (int64, error) {
 }
 
 func (p *placementServer) SetMembership(ctx context.Context, req *pb.SetMembershipRequest) (*pb.SetMembershipResponse, error) {
-	if _, err := p.running(); err != nil {
+	d, err := p.running()
+	if err != nil {
 		return nil, err
 	}
 	node := kvpb.NodeID(req.GetNodeId())
@@ -425,6 +426,10 @@ func (p *placementServer) SetMembership(ctx context.Context, req *pb.SetMembersh
 		return nil, kvStatus("changing membership", err)
 	}
 	p.s.log.Info("node membership changed", "target", node, "membership", rec.GetMembership())
+	// If this node runs the placement driver's cycles, the next one
+	// starts now (a decommission begins without waiting for the tick);
+	// a driver elsewhere sees the change at its next cycle.
+	d.Kick()
 	return &pb.SetMembershipResponse{Record: rec}, nil
 }
 

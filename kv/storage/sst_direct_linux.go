@@ -5,6 +5,7 @@ package storage
 import (
 	"fmt"
 	"os"
+	"sync"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -48,7 +49,35 @@ func openDirectWritable(path string) (*directWritable, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &directWritable{f: f, buf: alignedBuffer(directBufBytes)}, nil
+	return &directWritable{f: f, buf: getDirectBuffer()}, nil
+}
+
+// directBuffers recycles the aligned write buffers: a snapshot opens a
+// table per span it clears, and allocating (and zeroing) a fresh 1 MiB
+// buffer for each was 2% of a decommission's CPU. A buffer comes back
+// empty; its stale bytes are never written (Write copies before it
+// flushes, finish clears the padding it writes).
+var directBuffers = sync.Pool{New: func() any {
+	b := alignedBuffer(directBufBytes)
+	return &b
+}}
+
+func getDirectBuffer() []byte { return (*directBuffers.Get().(*[]byte))[:0] }
+
+func putDirectBuffer(b []byte) {
+	if cap(b) != directBufBytes {
+		return
+	}
+	b = b[:0]
+	directBuffers.Put(&b)
+}
+
+// release returns the buffer to directBuffers (once the file is done).
+func (w *directWritable) release() {
+	if w.buf != nil {
+		putDirectBuffer(w.buf)
+		w.buf = nil
+	}
 }
 
 // alignedBuffer returns an empty slice of capacity n whose first byte is
@@ -93,6 +122,7 @@ func (w *directWritable) flush(n int) error {
 // Finish implements objstorage.Writable.
 func (w *directWritable) Finish() error {
 	err := w.finish()
+	w.release()
 	if cerr := w.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("storage: close %s: %w", w.f.Name(), cerr)
 	}
@@ -120,4 +150,7 @@ func (w *directWritable) finish() error {
 }
 
 // Abort implements objstorage.Writable.
-func (w *directWritable) Abort() { _ = w.f.Close() }
+func (w *directWritable) Abort() {
+	_ = w.f.Close()
+	w.release()
+}

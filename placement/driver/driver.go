@@ -63,6 +63,9 @@ type Driver struct {
 	cfg   Config
 	lease *Lease
 	exec  *Executor
+	// kick gets a value (without blocking) from Kick: the Run loop
+	// cycles at once instead of at its next tick.
+	kick chan struct{}
 
 	// splitKeys are the size split keys of the last snapshot (leaf lock;
 	// read by the planner's SizeSplitKey hook).
@@ -91,7 +94,7 @@ func New(cfg Config) *Driver {
 	if cfg.Settings == nil {
 		cfg.Settings = settings.NewRegistry()
 	}
-	d := &Driver{cfg: cfg}
+	d := &Driver{cfg: cfg, kick: make(chan struct{}, 1)}
 	if d.cfg.Planner.SizeSplitKey == nil {
 		d.cfg.Planner.SizeSplitKey = d.sizeSplitKey
 	}
@@ -116,6 +119,16 @@ func (d *Driver) Leader() bool {
 	return d.mu.leader && d.lease.Held()
 }
 
+// Kick makes the Run loop cycle now instead of at its next tick (a
+// node's membership changed: a decommission should not wait up to an
+// Interval to start). Several kicks before a cycle collapse into one.
+func (d *Driver) Kick() {
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
 // Run cycles every Interval until ctx is done, then gives the lease up.
 // An operator whose steps stop (done or failed) or whose learner is
 // promoted (freeing a snapshot slot of its store) brings the next cycle
@@ -138,6 +151,7 @@ func (d *Driver) Run(ctx context.Context) {
 			d.shutdown()
 			return
 		case <-t.C:
+		case <-d.kick:
 		case <-d.exec.StepDone():
 			if wait := minGap - time.Since(began); wait > 0 {
 				gap := time.NewTimer(wait)
