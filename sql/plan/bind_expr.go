@@ -188,6 +188,13 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		return b.bindColumn(n.Name, sc)
 	case *ast.BinaryOperationExpr:
 		if lr, ok := n.L.(*ast.RowExpr); ok {
+			if sq, ok := unparen(n.R).(*ast.SubqueryExpr); ok {
+				op, ok := binOps[n.Op]
+				if !ok {
+					return nil, pgerr.New(pgerr.FeatureNotSupported, "operator %s is not supported for row comparison", n.Op)
+				}
+				return b.bindRowSubquery(lr, sq, sc, SubScalar, op)
+			}
 			if rr, ok := n.R.(*ast.RowExpr); ok {
 				e, err := rowCompare(n.Op, lr.Values, rr.Values)
 				if err != nil {
@@ -268,6 +275,22 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		}
 		return &Unary{Ov: ov, E: e}, nil
 	case *ast.IsNullExpr:
+		if row, ok := n.Expr.(*ast.RowExpr); ok {
+			// ROW(...) IS NULL: every field is NULL; IS NOT NULL: none is
+			var out Expr
+			for _, v := range row.Values {
+				e, err := b.bindExpr(v, sc)
+				if err != nil {
+					return nil, err
+				}
+				var c Expr = &IsNull{E: e, Not: n.Not}
+				if out != nil {
+					c = &Logic{Op: And, L: out, R: c}
+				}
+				out = c
+			}
+			return out, nil
+		}
 		e, err := b.bindExpr(n.Expr, sc)
 		if err != nil {
 			return nil, err
@@ -394,10 +417,6 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		if !ok {
 			return nil, pgerr.New(pgerr.FeatureNotSupported, "operator %s is not supported with a subquery", n.Op)
 		}
-		l, err := b.bindExpr(n.L, sc)
-		if err != nil {
-			return nil, err
-		}
 		sq, ok := n.R.(*ast.SubqueryExpr)
 		if !ok {
 			return nil, pgerr.New(pgerr.Syntax, "ANY/ALL needs a subquery")
@@ -405,6 +424,13 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		mode := SubAny
 		if n.All {
 			mode = SubAll
+		}
+		if lr, ok := n.L.(*ast.RowExpr); ok {
+			return b.bindRowSubquery(lr, sq, sc, mode, op)
+		}
+		l, err := b.bindExpr(n.L, sc)
+		if err != nil {
+			return nil, err
 		}
 		return b.bindSubquery(sq, sc, mode, l, &op, false)
 	case *ast.FuncCastExpr:
@@ -752,6 +778,20 @@ func qualified(table, name string) string {
 }
 
 func (b *Binder) bindIn(n *ast.PatternInExpr, sc *scope) (Expr, error) {
+	if lr, ok := n.Expr.(*ast.RowExpr); ok && n.Sel != nil {
+		sq, ok := n.Sel.(*ast.SubqueryExpr)
+		if !ok {
+			return nil, pgerr.New(pgerr.Syntax, "IN needs a list or a subquery")
+		}
+		e, err := b.bindRowSubquery(lr, sq, sc, SubAny, sem.OpEQ)
+		if err != nil {
+			return nil, err
+		}
+		if n.Not {
+			return &Not{E: e}, nil
+		}
+		return e, nil
+	}
 	l, err := b.bindExpr(n.Expr, sc)
 	if err != nil {
 		return nil, err
@@ -1084,6 +1124,89 @@ func (b *Binder) wholeRow(n ast.ExprNode, sc *scope) (Expr, bool, error) {
 // defines it: = is the AND of the pairwise equalities, <> its negation,
 // and < <= > >= compare left to right, the first unequal (or NULL) pair
 // deciding: (a1, a2) < (b1, b2) is a1 < b1 OR (a1 = b1 AND a2 < b2).
+func unparen(e ast.ExprNode) ast.ExprNode {
+	for {
+		p, ok := e.(*ast.ParenthesesExpr)
+		if !ok {
+			return e
+		}
+		e = p.Expr
+	}
+}
+
+// bindRowSubquery binds a row compared with a subquery's rows: (a, b) op
+// (SELECT x, y) (mode SubScalar), (a, b) op ANY/ALL (SELECT ...) and
+// (a, b) IN (SELECT ...) (SubAny with =).
+func (b *Binder) bindRowSubquery(lr *ast.RowExpr, sq *ast.SubqueryExpr, sc *scope, mode SubqueryMode, op sem.BinaryOp) (Expr, error) {
+	var strict sem.BinaryOp
+	switch op {
+	case sem.OpEQ, sem.OpNE:
+	case sem.OpLT, sem.OpLE:
+		strict = sem.OpLT
+	case sem.OpGT, sem.OpGE:
+		strict = sem.OpGT
+	default:
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "row comparison operator %s is not supported", op)
+	}
+	ls := make([]Expr, len(lr.Values))
+	for i, v := range lr.Values {
+		e, err := b.bindExpr(v, sc)
+		if err != nil {
+			return nil, err
+		}
+		ls[i] = e
+	}
+	before := b.outerRefs
+	node, err := b.bindQuery(sq.Query, sc)
+	if err != nil {
+		return nil, err
+	}
+	node = visibleOnly(node)
+	cols := node.Columns()
+	if len(cols) < len(ls) {
+		return nil, pgerr.New(pgerr.Syntax, "subquery has too few columns")
+	}
+	if len(cols) > len(ls) {
+		return nil, pgerr.New(pgerr.Syntax, "subquery has too many columns")
+	}
+	s := &Subquery{Mode: mode, ID: b.nextSub, Correlated: b.outerRefs != before, T: types.Bool, RowOp: op}
+	b.nextSub++
+	proj := &Project{In: node}
+	recast := false
+	for i, l := range ls {
+		eq, err := sem.ResolveBinary(sem.OpEQ, l.Type(), cols[i].T)
+		if err != nil {
+			return nil, err
+		}
+		if ls[i], err = b.coerce(l, eq.Left); err != nil {
+			return nil, err
+		}
+		var r Expr = &ColRef{Idx: i, T: cols[i].T}
+		if !cols[i].T.Equal(eq.Right) {
+			if r, err = b.coerce(r, eq.Right); err != nil {
+				return nil, err
+			}
+			recast = true
+		}
+		proj.Exprs = append(proj.Exprs, r)
+		proj.Cols = append(proj.Cols, Col{Name: cols[i].Name, T: eq.Right})
+		s.Eqs = append(s.Eqs, eq)
+		if strict != 0 {
+			ord, err := sem.ResolveBinary(strict, eq.Left, eq.Right)
+			if err != nil {
+				return nil, err
+			}
+			s.Ords = append(s.Ords, ord)
+		}
+	}
+	if recast {
+		node = proj
+	}
+	s.LRow = ls
+	s.Plan = Optimize(node)
+	return s, nil
+}
+
 func rowCompare(op opcode.Op, l, r []ast.ExprNode) (ast.ExprNode, error) {
 	if len(l) != len(r) {
 		return nil, pgerr.New(pgerr.Syntax, "unequal number of entries in row expressions")

@@ -148,6 +148,14 @@ type Subquery struct {
 	T          *types.T
 	// ID numbers the subquery within its statement (for caching).
 	ID int
+	// LRow (instead of L) is a row compared with each subquery row
+	// column by column, as in (a, b) IN (SELECT x, y ...) or (a, b) =
+	// (SELECT x, y) (SubScalar): RowOp is the comparison, Eqs the = of
+	// each column pair and Ords its < (RowOp < or <=) or > (> or >=).
+	LRow  []Expr
+	RowOp sem.BinaryOp
+	Eqs   []*sem.BinaryOverload
+	Ords  []*sem.BinaryOverload
 }
 
 // ArrayCtor is ARRAY[...].
@@ -262,6 +270,9 @@ func Walk(e Expr, f func(Expr) bool) {
 		}
 	case *Subquery:
 		Walk(e.L, f)
+		for _, a := range e.LRow {
+			Walk(a, f)
+		}
 	case *ArrayCtor:
 		for _, a := range e.Elems {
 			Walk(a, f)
@@ -357,6 +368,11 @@ func reusableTree(n Node, locking bool) bool {
 			if (sp.Lo != nil && !reusableExpr(sp.Lo)) || (sp.Hi != nil && !reusableExpr(sp.Hi)) {
 				return false
 			}
+			for _, e := range append(append([]Expr{}, sp.LoRest...), sp.HiRest...) {
+				if !reusableExpr(e) {
+					return false
+				}
+			}
 		}
 		return true
 	}
@@ -449,6 +465,9 @@ func MapCols(e Expr, m func(int) int) Expr {
 	case *Subquery:
 		c := *x
 		c.L = MapCols(x.L, m)
+		if x.LRow != nil {
+			c.LRow = mapList(x.LRow, m)
+		}
 		return &c
 	case *ArrayCtor:
 		return &ArrayCtor{Elems: mapList(x.Elems, m), T: x.T, Nested: x.Nested}
