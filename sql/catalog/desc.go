@@ -34,7 +34,31 @@ const (
 	// name and argument types), which keeps overloads apart and clear of
 	// relation names.
 	KindFunction Kind = "function"
+	// KindRole is a role (CREATE ROLE / USER): cluster-wide, named under
+	// (0, RoleNamespace). Privileges are recorded, not enforced.
+	KindRole Kind = "role"
 )
+
+// RoleNamespace is the schema slot of the role names (beside the
+// databases' (0, 0)); no descriptor has this ID.
+const RoleNamespace ID = 1
+
+// RoleDef is a role's attributes, the roles it is a member of, and the
+// privileges granted to it.
+type RoleDef struct {
+	Login, Superuser, CreateDB, CreateRole, Replication, BypassRLS bool     `json:",omitempty"`
+	NoInherit                                                      bool     `json:",omitempty"`
+	HasPassword                                                    bool     `json:",omitempty"`
+	MemberOf                                                       []string `json:",omitempty"`
+	Grants                                                         []Grant  `json:",omitempty"`
+}
+
+// Grant is a privilege on an object: Kind "table", "sequence", "schema",
+// "database", "function", ...; Schema and Name the object; Privilege in
+// upper case (SELECT, INSERT, ..., USAGE).
+type Grant struct {
+	Kind, Schema, Name, Privilege string
+}
 
 // FunctionKey is the namespace name of a function overload:
 // name(type, type).
@@ -87,6 +111,8 @@ type Descriptor struct {
 	Domain *DomainDef `json:",omitempty"`
 	// Func is a KindFunction's definition.
 	Func *FuncDef `json:",omitempty"`
+	// Role is a KindRole's definition.
+	Role *RoleDef `json:",omitempty"`
 
 	// Comment is the COMMENT ON text ("" = none).
 	Comment string `json:",omitempty"`

@@ -353,7 +353,13 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 			return nil, true, syntaxErrorAt(sql, toks[a+1].Pos, toks[a+1].Raw(sql))
 		}
 		n, err = c.lock()
+	case "grant", "revoke":
+		n, err = c.grant()
 	case "drop":
+		if a+1 < b && (toks[a+1].Is("role") || toks[a+1].Is("user") || toks[a+1].Is("group")) {
+			n, err = c.role()
+			break
+		}
 		if a+1 < b && toks[a+1].Is("function") {
 			n, err = c.dropFunction()
 			break
@@ -389,6 +395,10 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 	case "truncate":
 		n, err = c.truncate()
 	case "create":
+		if a+1 < b && (toks[a+1].Is("role") || toks[a+1].Is("user") || toks[a+1].Is("group")) {
+			n, err = c.role()
+			break
+		}
 		if a+1 < b && toks[a+1].Is("type") {
 			n, err = c.createType()
 			break
@@ -407,6 +417,17 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		}
 		return nil, false, nil
 	case "alter":
+		if a+1 < b && (toks[a+1].Is("role") || toks[a+1].Is("user") || toks[a+1].Is("group")) {
+			n, err = c.role()
+			break
+		}
+		if s, ok, e := c.owner(); ok || e != nil {
+			return s, true, e
+		}
+		if a+2 < b && toks[a+1].Is("default") && toks[a+2].Is("privileges") {
+			n = &AlterDefaultPrivilegesStmt{}
+			break
+		}
 		if a+1 < b && toks[a+1].Is("type") {
 			n, err = c.alterType()
 			break

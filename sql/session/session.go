@@ -1251,6 +1251,14 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 			tag, err = d.comment(x)
 		case *parser.ValidateConstraintStmt:
 			tag, err = d.validateConstraint(x)
+		case *parser.RoleStmt:
+			tag, err = d.role(x)
+		case *parser.GrantStmt:
+			tag, err = d.grant(x)
+		case *parser.OwnerStmt:
+			tag, err = d.owner(x)
+		case *parser.AlterDefaultPrivilegesStmt:
+			tag = x.StatementTag()
 		default:
 			return nil, pgerr.New(pgerr.FeatureNotSupported, "%s is not supported", x.StatementTag())
 		}
