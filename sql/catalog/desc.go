@@ -100,6 +100,11 @@ type Descriptor struct {
 	// Views: the query text and the output column names.
 	ViewQuery   string   `json:",omitempty"`
 	ViewColumns []string `json:",omitempty"`
+	// MatView marks a materialized view: a KindTable whose rows are
+	// ViewQuery's, as of its creation or last REFRESH; Unpopulated: made
+	// WITH NO DATA and not refreshed since (it cannot be read).
+	MatView     bool `json:",omitempty"`
+	Unpopulated bool `json:",omitempty"`
 
 	// Sequences.
 	Seq *SequenceOpts `json:",omitempty"`

@@ -353,9 +353,19 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 			return nil, true, syntaxErrorAt(sql, toks[a+1].Pos, toks[a+1].Raw(sql))
 		}
 		n, err = c.lock()
+	case "refresh":
+		if a+2 < b && toks[a+1].Is("materialized") && toks[a+2].Is("view") {
+			n, err = c.matView()
+			break
+		}
+		return nil, false, nil
 	case "grant", "revoke":
 		n, err = c.grant()
 	case "drop":
+		if a+2 < b && toks[a+1].Is("materialized") && toks[a+2].Is("view") {
+			n, err = c.matView()
+			break
+		}
 		if a+1 < b && (toks[a+1].Is("role") || toks[a+1].Is("user") || toks[a+1].Is("group")) {
 			n, err = c.role()
 			break
@@ -395,6 +405,10 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 	case "truncate":
 		n, err = c.truncate()
 	case "create":
+		if a+2 < b && toks[a+1].Is("materialized") && toks[a+2].Is("view") {
+			n, err = c.matView()
+			break
+		}
 		if a+1 < b && (toks[a+1].Is("role") || toks[a+1].Is("user") || toks[a+1].Is("group")) {
 			n, err = c.role()
 			break

@@ -429,6 +429,9 @@ func relkind(d *catalog.Descriptor) string {
 	case catalog.KindSequence:
 		return "S"
 	}
+	if d.MatView {
+		return "m"
+	}
 	return "r"
 }
 
@@ -944,11 +947,21 @@ func virtualTableDefs() map[string]*vtable {
 		"pg_catalog.pg_tables": {cols("schemaname text, tablename text, tableowner text, tablespace text, hasindexes bool, hasrules bool, hastriggers bool, rowsecurity bool"), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, d := range s.objs {
-				if d.Kind != catalog.KindTable {
+				if d.Kind != catalog.KindTable || d.MatView {
 					continue
 				}
 				rows = append(rows, []types.Datum{dS(s.schemaOf[d.SchemaID]), dS(d.Name), dS(s.user()), types.Null,
 					dB(len(relIndexes(d)) > 0), dB(false), dB(len(d.ForeignKeys) > 0), dB(false)})
+			}
+			return rows
+		}},
+		"pg_catalog.pg_matviews": {cols("schemaname text, matviewname text, matviewowner text, tablespace text, hasindexes bool, ispopulated bool, definition text"), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				if d.Kind == catalog.KindTable && d.MatView {
+					rows = append(rows, []types.Datum{dS(s.schemaOf[d.SchemaID]), dS(d.Name), dS(s.user()), types.Null,
+						dB(len(d.Indexes) > 0), dB(!d.Unpopulated), dS(d.ViewQuery)})
+				}
 			}
 			return rows
 		}},
@@ -1004,7 +1017,7 @@ func virtualTableDefs() map[string]*vtable {
 		user_defined_type_name text, is_insertable_into text, is_typed text, commit_action text`), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, d := range s.objs {
-				if d.Kind == catalog.KindSequence {
+				if d.Kind == catalog.KindSequence || d.MatView {
 					continue
 				}
 				tt, ins := "BASE TABLE", "YES"
@@ -1185,7 +1198,7 @@ func virtualTableDefs() map[string]*vtable {
 		is_identity text, is_generated text, is_updatable text`), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, d := range s.objs {
-				if d.Kind == catalog.KindSequence {
+				if d.Kind == catalog.KindSequence || d.MatView {
 					continue
 				}
 				num := 0

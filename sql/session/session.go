@@ -1255,6 +1255,8 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 			tag, err = d.role(x)
 		case *parser.GrantStmt:
 			tag, err = d.grant(x)
+		case *parser.MatViewStmt:
+			tag, err = d.matView(x)
 		case *parser.OwnerStmt:
 			tag, err = d.owner(x)
 		case *parser.AlterDefaultPrivilegesStmt:
