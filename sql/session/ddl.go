@@ -331,7 +331,7 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 		desc.Indexes = append(desc.Indexes, catalog.Index{ID: desc.NextIndexID, Name: nm, Unique: true, ColumnIDs: ids, Desc: u.desc})
 		desc.NextIndexID++
 	}
-	if _, err := plan.BindChecks(desc, d.b.Eval); err != nil { // names and types are checked now
+	if _, err := plan.BindChecksIn(d.b, desc, d.b.Eval); err != nil { // names and types are checked now
 		return "", err
 	}
 	if _, err := plan.BindGenerated(desc, d.b.Eval); err != nil {
@@ -471,7 +471,7 @@ func (d *ddl) createTableLike(n *ast.CreateTableStmt) (string, error) {
 	if opt["constraints"] {
 		desc.Checks = append(desc.Checks, src.Checks...)
 	}
-	if _, err := plan.BindChecks(desc, d.b.Eval); err != nil {
+	if _, err := plan.BindChecksIn(d.b, desc, d.b.Eval); err != nil {
 		return "", err
 	}
 	if err := d.coll.Write(d.ctx, desc); err != nil {
@@ -1217,7 +1217,7 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 	var checks []plan.Check
 	if len(desc.Checks) > nChecks {
 		// The column's CHECK must hold for the rows it is added to.
-		all, err := plan.BindChecks(desc, d.env.EvalCtx)
+		all, err := plan.BindChecksIn(d.b, desc, d.env.EvalCtx)
 		if err != nil {
 			return err
 		}
@@ -1445,7 +1445,7 @@ func (d *ddl) dropSchema(name string, ifExists, cascade bool) (string, error) {
 
 // validateCheck checks the rows of desc against its k-th CHECK.
 func (d *ddl) validateCheck(desc *catalog.Descriptor, k int) error {
-	checks, err := plan.BindChecks(desc, d.b.Eval)
+	checks, err := plan.BindChecksIn(d.b, desc, d.b.Eval)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
 	"github.com/tesseradb/tessera/sql/catalog"
 	"github.com/tesseradb/tessera/sql/parser"
 	"github.com/tesseradb/tessera/sql/pgerr"
@@ -128,9 +130,139 @@ func (d *ddl) dropFunction(n *parser.DropFunctionStmt) (string, error) {
 			}
 			return "", pgerr.New(pgerr.UndefinedFunction, "function %s does not exist", name)
 		}
+		if err := d.funcDependents(target, n.Cascade); err != nil {
+			return "", err
+		}
 		if err := d.dropDesc(target); err != nil {
 			return "", err
 		}
 	}
 	return "DROP FUNCTION", nil
 }
+
+// funcDependents finds the column defaults, generation expressions, CHECK
+// constraints and views of the database that call function fn (by name
+// and argument count): 2BP01 when there are any, unless cascade, which
+// drops the defaults, constraints and views (a generated column is not
+// dropped: still an error).
+func (d *ddl) funcDependents(fn *catalog.Descriptor, cascade bool) error {
+	f := fn.Func
+	argNames := make([]string, len(f.Args))
+	for i, a := range f.Args {
+		argNames[i] = a.Type.SQLName()
+	}
+	sig := fmt.Sprintf("%s(%s)", f.Name, strings.Join(argNames, ", "))
+	calls := func(text string) bool {
+		st, err := parser.ParseOne("SELECT " + text)
+		if err != nil || st.AST == nil {
+			return false
+		}
+		v := &callFinder{name: f.Name, nargs: len(f.Args)}
+		st.AST.Accept(v)
+		return v.found
+	}
+	schs, err := d.coll.ListNames(d.ctx, d.b.DB, 0)
+	if err != nil {
+		return err
+	}
+	var deps []string
+	var changed []*catalog.Descriptor
+	var views []*catalog.Descriptor
+	for _, sn := range sortedKeys(schs) {
+		names, err := d.coll.ListNames(d.ctx, d.b.DB, schs[sn])
+		if err != nil {
+			return err
+		}
+		for _, nm := range sortedKeys(names) {
+			t, err := d.coll.Get(d.ctx, names[nm])
+			if err != nil {
+				return err
+			}
+			if t == nil {
+				continue
+			}
+			switch t.Kind {
+			case catalog.KindView:
+				if st, err := parser.ParseOne(t.ViewQuery); err == nil && st.AST != nil {
+					v := &callFinder{name: f.Name, nargs: len(f.Args)}
+					st.AST.Accept(v)
+					if v.found {
+						deps = append(deps, fmt.Sprintf("view %s depends on function %s", t.Name, sig))
+						views = append(views, t)
+					}
+				}
+				continue
+			case catalog.KindTable:
+			default:
+				continue
+			}
+			m := catalog.Mutable(t)
+			hit := false
+			for i := range m.Columns {
+				c := &m.Columns[i]
+				if c.Default != "" && calls(c.Default) {
+					deps = append(deps, fmt.Sprintf("default value for column %s of table %s depends on function %s", c.Name, t.Name, sig))
+					c.Default, hit = "", true
+				}
+				if c.Generated != "" && calls(c.Generated) {
+					deps = append(deps, fmt.Sprintf("column %s of table %s depends on function %s", c.Name, t.Name, sig))
+					if cascade {
+						return pgerr.New(pgerr.FeatureNotSupported, "DROP FUNCTION ... CASCADE of a function a generated column uses is not supported")
+					}
+				}
+			}
+			kept := m.Checks[:0]
+			for _, ck := range m.Checks {
+				if calls(ck.Expr) {
+					deps = append(deps, fmt.Sprintf("constraint %s on table %s depends on function %s", ck.Name, t.Name, sig))
+					hit = true
+					continue
+				}
+				kept = append(kept, ck)
+			}
+			m.Checks = kept
+			if hit {
+				changed = append(changed, m)
+			}
+		}
+	}
+	if len(deps) == 0 {
+		return nil
+	}
+	if !cascade {
+		return pgerr.New(pgerr.DependentObjects, "cannot drop function %s because other objects depend on it", sig)
+	}
+	msg := fmt.Sprintf("drop cascades to %d other objects", len(deps))
+	if len(deps) == 1 {
+		msg = "drop cascades to " + strings.Replace(deps[0], " depends on function "+sig, "", 1)
+	}
+	d.notices = append(d.notices, notice(msg))
+	for _, m := range changed {
+		if err := d.coll.Write(d.ctx, m); err != nil {
+			return err
+		}
+	}
+	for _, v := range views {
+		if err := d.dropDesc(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// callFinder reports whether a tree calls the function name with nargs
+// arguments.
+type callFinder struct {
+	name  string
+	nargs int
+	found bool
+}
+
+func (c *callFinder) Enter(n ast.Node) (ast.Node, bool) {
+	if fc, ok := n.(*ast.FuncCallExpr); ok && fc.FnName.L == c.name && len(fc.Args) == c.nargs {
+		c.found = true
+	}
+	return n, c.found
+}
+
+func (c *callFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }

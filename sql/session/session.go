@@ -1218,6 +1218,7 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 	defer env.Close() // results are buffered: the statement's temp files go now
 	b := s.binder(st, stmt, s.curParamTypes)
 	env.EvalCtx = b.Eval // current_schema() follows search_path
+	env.Binder = b
 	if stmt.Ext != nil {
 		d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt, online: s.onlineDDL(), sess: s, stc: st}
 		var tag string
