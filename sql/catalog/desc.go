@@ -145,7 +145,22 @@ type FuncDef struct {
 	Body       string
 	Volatility string
 	Strict     bool `json:",omitempty"`
+	// Set: RETURNS SETOF / TABLE, rows of Return (one column) or of
+	// OutCols. OutCols are the result columns of RETURNS TABLE or of two
+	// or more OUT parameters (Return is then unused: a record).
+	Set     bool      `json:",omitempty"`
+	OutCols []FuncArg `json:",omitempty"`
+	// Variadic: the last argument is VARIADIC (an array the call's
+	// trailing arguments are gathered into).
+	Variadic bool `json:",omitempty"`
+	// OutName is the name of a single OUT parameter (the result column's
+	// name in FROM).
+	OutName string `json:",omitempty"`
 }
+
+// RowsResult reports whether the function's result is rows (a set) or a
+// record of OutCols: it can only be called in FROM.
+func (f *FuncDef) RowsResult() bool { return f.Set || len(f.OutCols) > 0 }
 
 // FuncArg is a function parameter ("" Name: positional only).
 type FuncArg struct {

@@ -962,11 +962,12 @@ func (c *cursor) createFunction() (ExtStmt, error) {
 		if len(s.Args) > 0 && !c.acceptP(",") {
 			return nil, c.errHere()
 		}
-		if c.accept("out") || c.accept("inout") || c.accept("variadic") {
-			return nil, errorAt(c.sql, c.toks[c.i-1].Pos, CodeFeatureNotSupported, "OUT, INOUT and VARIADIC parameters are not supported")
-		}
-		c.accept("in")
 		var p FuncParam
+		if c.accept("out") || c.accept("inout") || c.accept("variadic") {
+			p.Mode = c.toks[c.i-1].Val
+		} else {
+			c.accept("in")
+		}
 		if _, next, ok := pgdialect.ParseType(c.toks[:c.b], c.i, false); ok && next < c.b && (c.toks[next].IsP(",") || c.toks[next].IsP(")")) {
 			p.Type, c.i = mustType(c.toks[:c.b], c.i), next
 		} else {
@@ -992,9 +993,31 @@ func (c *cursor) createFunction() (ExtStmt, error) {
 		case c.accept("called", "on", "null", "input"):
 			s.Strict = false
 		case c.accept("returns"):
-			if c.accept("setof") || c.accept("table") {
-				return nil, errorAt(c.sql, c.toks[c.i-1].Pos, CodeFeatureNotSupported, "functions returning sets are not supported")
+			if c.accept("table") {
+				s.SetOf = true
+				if !c.acceptP("(") {
+					return nil, c.errHere()
+				}
+				for {
+					var p FuncParam
+					if p.Name, err = c.name(); err != nil {
+						return nil, err
+					}
+					if p.Type, err = c.funcType(); err != nil {
+						return nil, err
+					}
+					s.Table = append(s.Table, p)
+					if !c.acceptP(",") {
+						break
+					}
+				}
+				if !c.acceptP(")") {
+					return nil, c.errHere()
+				}
+				returns = true
+				continue
 			}
+			s.SetOf = c.accept("setof")
 			if s.Returns, err = c.funcType(); err != nil {
 				return nil, err
 			}
@@ -1034,8 +1057,13 @@ func (c *cursor) createFunction() (ExtStmt, error) {
 			return nil, c.errHere()
 		}
 	}
+	for _, a := range s.Args {
+		if a.Mode == "out" || a.Mode == "inout" {
+			returns = true // the OUT parameters make the result type
+		}
+	}
 	if !returns {
-		return nil, errorAt(c.sql, len(c.sql), CodeFeatureNotSupported, "functions without RETURNS (procedures, OUT parameters) are not supported")
+		return nil, errorAt(c.sql, len(c.sql), CodeInvalidFunctionDef, "function result type must be specified")
 	}
 	return s, nil
 }

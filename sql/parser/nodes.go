@@ -304,12 +304,17 @@ type CreateFunctionStmt struct {
 	Volatility   string
 	Strict       bool
 	Body, Return string
+	// SetOf is RETURNS SETOF type or RETURNS TABLE (Table the columns).
+	SetOf bool
+	Table []FuncParam
 }
 
-// FuncParam is a function parameter ("" Name: positional only).
+// FuncParam is a function parameter ("" Name: positional only); Mode is
+// "" (IN), "out", "inout" or "variadic".
 type FuncParam struct {
 	Name string
 	Type PGType
+	Mode string
 }
 
 // StatementTag implements ExtStmt.

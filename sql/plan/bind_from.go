@@ -345,6 +345,14 @@ func (b *Binder) bindFromFunc(sel *ast.SelectStmt, sc *scope, alias string) (Nod
 	if sem.IsJSONToRecord(fc.FnName.L) {
 		return b.bindJSONToRecord(fc, sc, alias)
 	}
+	if colName := sel.Fields.Fields[0].AsName.O; true {
+		if alias != "" && colName == "" {
+			colName = alias
+		}
+		if n, cols, ok, err := b.bindFromUserFunc(fc, sc, alias, colName); ok || err != nil {
+			return n, cols, true, err
+		}
+	}
 	cls, ok := sem.FuncExists(fc.FnName.L)
 	if !ok || cls != sem.Generator {
 		return nil, nil, false, nil

@@ -37,16 +37,60 @@ func (d *ddl) createFunction(n *parser.CreateFunctionStmt) (string, error) {
 		f.Volatility = n.Volatility
 	}
 	var argTypes []*types.T
-	for _, a := range n.Args {
+	var outs []catalog.FuncArg
+	for i, a := range n.Args {
 		t, err := d.b.ResolveType(a.Type)
 		if err != nil {
 			return "", err
 		}
+		if a.Mode == "out" || a.Mode == "inout" {
+			outs = append(outs, catalog.FuncArg{Name: a.Name, Type: t})
+			if a.Mode == "out" {
+				continue
+			}
+		}
+		if a.Mode == "variadic" {
+			if t.Family != types.ArrayFamily {
+				return "", pgerr.New(pgerr.InvalidFunctionDef, "VARIADIC parameter must be an array")
+			}
+			if i != len(n.Args)-1 {
+				return "", pgerr.New(pgerr.InvalidFunctionDef, "VARIADIC parameter must be the last input parameter")
+			}
+			f.Variadic = true
+		}
 		f.Args = append(f.Args, catalog.FuncArg{Name: a.Name, Type: t})
 		argTypes = append(argTypes, t)
 	}
-	if f.Return, err = d.b.ResolveType(n.Returns); err != nil {
-		return "", err
+	f.Set = n.SetOf
+	for _, c := range n.Table {
+		t, err := d.b.ResolveType(c.Type)
+		if err != nil {
+			return "", err
+		}
+		outs = append(outs, catalog.FuncArg{Name: c.Name, Type: t})
+	}
+	switch {
+	case len(outs) == 1 && len(n.Table) == 0:
+		// one OUT parameter is the result type
+		f.Return, f.OutName = outs[0].Type, outs[0].Name
+		if n.Returns.Name != "" {
+			rt, err := d.b.ResolveType(n.Returns)
+			if err != nil {
+				return "", err
+			}
+			if !rt.Equal(f.Return) {
+				return "", pgerr.New(pgerr.InvalidFunctionDef, "function result type must be %s because of OUT parameters", f.Return.SQLName())
+			}
+		}
+	case len(outs) > 0:
+		f.OutCols, f.Return = outs, types.String
+		if n.Returns.Name != "" && n.Returns.Name != "record" {
+			return "", pgerr.New(pgerr.InvalidFunctionDef, "function result type must be record because of OUT parameters")
+		}
+	default:
+		if f.Return, err = d.b.ResolveType(n.Returns); err != nil {
+			return "", err
+		}
 	}
 	switch {
 	case n.Return != "":
@@ -75,7 +119,7 @@ func (d *ddl) createFunction(n *parser.CreateFunctionStmt) (string, error) {
 		if !n.OrReplace {
 			return "", pgerr.New(pgerr.DuplicateFunction, "function %s already exists with same argument types", key)
 		}
-		if !od.Func.Return.Equal(f.Return) {
+		if !od.Func.Return.Equal(f.Return) || od.Func.RowsResult() != f.RowsResult() {
 			return "", pgerr.New(pgerr.InvalidFunctionDef, "cannot change return type of existing function")
 		}
 		nd := catalog.Mutable(od)
