@@ -438,6 +438,10 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		if s, ok, e := c.owner(); ok || e != nil {
 			return s, true, e
 		}
+		if a+1 < b && toks[a+1].Is("domain") {
+			n, err = c.alterDomain()
+			break
+		}
 		if a+2 < b && toks[a+1].Is("default") && toks[a+2].Is("privileges") {
 			n = &AlterDefaultPrivilegesStmt{}
 			break

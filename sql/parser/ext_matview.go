@@ -92,3 +92,104 @@ func (c *cursor) matView() (ExtStmt, error) {
 	c.i = c.b
 	return s, nil
 }
+
+// AlterDomainStmt is ALTER DOMAIN name followed by ADD [CONSTRAINT c]
+// CHECK (expr) [NOT VALID], DROP CONSTRAINT [IF EXISTS] c [CASCADE |
+// RESTRICT], SET DEFAULT expr, DROP DEFAULT, SET NOT NULL, DROP NOT NULL,
+// RENAME TO new, RENAME CONSTRAINT c TO new or VALIDATE CONSTRAINT c.
+type AlterDomainStmt struct {
+	Schema, Name string
+	// Op is "add check", "drop constraint", "set default", "drop default",
+	// "set not null", "drop not null", "rename", "rename constraint",
+	// "validate constraint".
+	Op       string
+	Check    DomainCheck // ADD; Check.Name is also the constraint of DROP / RENAME / VALIDATE
+	NotValid bool
+	IfExists bool
+	Default  string
+	NewName  string
+}
+
+func (*AlterDomainStmt) StatementTag() string { return "ALTER DOMAIN" }
+
+func (c *cursor) alterDomain() (ExtStmt, error) {
+	c.i += 2 // ALTER DOMAIN
+	s := &AlterDomainStmt{}
+	var err error
+	if s.Schema, s.Name, err = c.qualName(); err != nil {
+		return nil, err
+	}
+	rest := func() string {
+		if c.done() {
+			return ""
+		}
+		t := c.sql[c.toks[c.i].Pos:c.toks[c.b-1].End]
+		c.i = c.b
+		return t
+	}
+	switch {
+	case c.accept("add"):
+		s.Op = "add check"
+		if c.accept("constraint") {
+			if s.Check.Name, err = c.name(); err != nil {
+				return nil, err
+			}
+		}
+		if !c.accept("check") || !c.acceptP("(") {
+			return nil, c.errHere()
+		}
+		if c.b-c.i >= 2 && c.toks[c.b-2].Is("not") && c.toks[c.b-1].Is("valid") {
+			s.NotValid = true
+			c.b -= 2
+		}
+		if c.b-1 <= c.i || !c.toks[c.b-1].IsP(")") {
+			return nil, c.errHere()
+		}
+		s.Check.Expr = c.sql[c.toks[c.i].Pos:c.toks[c.b-2].End]
+		c.i = c.b
+	case c.accept("drop", "constraint"):
+		s.Op = "drop constraint"
+		s.IfExists = c.accept("if", "exists")
+		if s.Check.Name, err = c.name(); err != nil {
+			return nil, err
+		}
+		if !c.accept("cascade") {
+			c.accept("restrict")
+		}
+	case c.accept("set", "default"):
+		s.Op, s.Default = "set default", rest()
+		if s.Default == "" {
+			return nil, c.errHere()
+		}
+	case c.accept("drop", "default"):
+		s.Op = "drop default"
+	case c.accept("set", "not", "null"):
+		s.Op = "set not null"
+	case c.accept("drop", "not", "null"):
+		s.Op = "drop not null"
+	case c.accept("rename", "constraint"):
+		s.Op = "rename constraint"
+		if s.Check.Name, err = c.name(); err != nil {
+			return nil, err
+		}
+		if !c.accept("to") {
+			return nil, c.errHere()
+		}
+		if s.NewName, err = c.name(); err != nil {
+			return nil, err
+		}
+	case c.accept("rename", "to"):
+		s.Op = "rename"
+		if s.NewName, err = c.name(); err != nil {
+			return nil, err
+		}
+	case c.accept("validate", "constraint"):
+		s.Op = "validate constraint"
+		if s.Check.Name, err = c.name(); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, c.errHere()
+	}
+	return s, c.end()
+}
