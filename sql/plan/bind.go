@@ -392,6 +392,9 @@ func exprName(e ast.ExprNode, casts map[*ast.FuncCastExpr]parser.PGType) string 
 			return inner
 		}
 		if t, ok := casts[e]; ok && t.Name != "" {
+			if strings.HasPrefix(t.Name, "interval ") {
+				return "interval" // INTERVAL fields names no column
+			}
 			return t.Name
 		}
 		return "?column?"

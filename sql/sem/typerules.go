@@ -134,6 +134,8 @@ func StripModifiers(t *types.T) *types.T {
 		if t.Precision != -1 {
 			return &types.T{Family: t.Family, Precision: -1}
 		}
+	case types.IntervalFamily:
+		return types.Interval
 	case types.ArrayFamily:
 		if e := StripModifiers(t.Elem); e != t.Elem {
 			a, _ := types.MakeArray(e)

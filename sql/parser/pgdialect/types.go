@@ -141,6 +141,25 @@ func ParseType(toks []Token, i int, allowUnknown bool) (t Type, next int, ok boo
 		t.Mods = mods
 		i = j
 	}
+	// INTERVAL fields [TO field] [(p)]: the fields join the name
+	if t.Name == "interval" && len(t.Mods) == 0 && i < len(toks) && toks[i].Kind == Ident && isIntervalField(toks[i].Val) {
+		f := toks[i].Val
+		j := i + 1
+		if j+1 < len(toks) && toks[j].Is("to") && toks[j+1].Kind == Ident && isIntervalField(toks[j+1].Val) {
+			f += " to " + toks[j+1].Val
+			j += 2
+		}
+		if strings.HasSuffix(f, "second") && j+2 < len(toks) && toks[j].IsP("(") && toks[j+1].Kind == Int && toks[j+2].IsP(")") {
+			p, err := strconv.Atoi(toks[j+1].Val)
+			if err != nil {
+				return t, i, false
+			}
+			t.Mods = []int{p}
+			j += 3
+		}
+		t.Name += " " + f
+		i = j
+	}
 	// with/without time zone
 	if (t.Name == "timestamp" || t.Name == "time") && i+2 < len(toks) && (toks[i].Is("with") || toks[i].Is("without")) && toks[i+1].Is("time") && toks[i+2].Is("zone") {
 		if toks[i].Is("with") {
