@@ -962,6 +962,9 @@ func (b *Binder) callFunc(name string, es []Expr) (Expr, error) {
 
 func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
 	name := strings.ToLower(n.FnName.L)
+	if name == parser.FuncVariadic {
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "VARIADIC arguments are supported only in calls of user-defined SQL functions")
+	}
 	if n.Schema.L != "" && n.Schema.L != "pg_catalog" {
 		if n.Schema.L != "public" && !isVirtualSchema(n.Schema.L) {
 			id, err := b.Coll.LookupID(b.Ctx, b.DB, 0, n.Schema.O)

@@ -110,7 +110,15 @@ func (b *Binder) matchUserFunc(n *ast.FuncCallExpr, sc *scope) (*catalog.FuncDef
 	if err != nil || len(cands) == 0 {
 		return nil, nil, false, err
 	}
-	es, ts, err := b.bindArgs(n.Args, sc)
+	argNodes := n.Args
+	spread := false // the call's last argument is VARIADIC arr
+	if k := len(argNodes) - 1; k >= 0 {
+		if fc, ok := argNodes[k].(*ast.FuncCallExpr); ok && fc.FnName.L == parser.FuncVariadic && len(fc.Args) == 1 {
+			argNodes = append(append([]ast.ExprNode{}, argNodes[:k]...), fc.Args[0])
+			spread = true
+		}
+	}
+	es, ts, err := b.bindArgs(argNodes, sc)
 	if err != nil {
 		return nil, nil, true, err
 	}
@@ -126,7 +134,10 @@ func (b *Binder) matchUserFunc(n *ast.FuncCallExpr, sc *scope) (*catalog.FuncDef
 	for _, d := range cands {
 		f := d.Func
 		nfixed := len(f.Args)
-		if f.Variadic {
+		if spread && (!f.Variadic || len(es) != len(f.Args)) {
+			continue
+		}
+		if f.Variadic && !spread {
 			nfixed--
 			if len(es) <= nfixed {
 				continue
@@ -141,7 +152,7 @@ func (b *Binder) matchUserFunc(n *ast.FuncCallExpr, sc *scope) (*catalog.FuncDef
 			a, fits = fit(es[i], ts[i], f.Args[i].Type)
 			args = append(args, a)
 		}
-		if fits && f.Variadic {
+		if fits && f.Variadic && !spread {
 			at := f.Args[nfixed].Type
 			arr := &ArrayCtor{T: at}
 			for i := nfixed; i < len(es) && fits; i++ {

@@ -1195,7 +1195,7 @@ func virtualTableDefs() map[string]*vtable {
 		"information_schema.columns": {cols(`table_catalog text, table_schema text, table_name text, column_name text,
 		ordinal_position int4, column_default text, is_nullable text, data_type text, character_maximum_length int4,
 		numeric_precision int4, numeric_scale int4, datetime_precision int4, udt_catalog text, udt_schema text, udt_name text,
-		is_identity text, is_generated text, is_updatable text`), func(s *vsnap) [][]types.Datum {
+		is_identity text, is_generated text, is_updatable text, interval_type text, interval_precision int4`), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, d := range s.objs {
 				if d.Kind == catalog.KindSequence || d.MatView {
@@ -1258,6 +1258,17 @@ func virtualTableDefs() map[string]*vtable {
 					case types.DateFamily:
 						dtp = dI(0)
 					}
+					itype := types.Datum(types.Null)
+					if c.Type.Family == types.IntervalFamily {
+						p := int64(6)
+						if ip := c.Type.IntervalPrecision(); ip >= 0 {
+							p = int64(ip)
+						}
+						dtp = dI(p)
+						if f := c.Type.IntervalFields(); f != "" {
+							itype = dS(strings.ToUpper(f))
+						}
+					}
 					upd := "YES"
 					if d.Kind == catalog.KindView {
 						upd = "NO"
@@ -1271,7 +1282,7 @@ func virtualTableDefs() map[string]*vtable {
 					}
 					rows = append(rows, []types.Datum{dS(s.database()), dS(s.schemaOf[d.SchemaID]), dS(d.Name), dS(c.Name),
 						dI(int64(num)), def, dS(null), dS(dt), maxLen, prec, scale, dtp, dS(s.database()), dS(udtSchema), dS(c.Type.PGName()),
-						dS(isIdent), dS(isGen), dS(upd)})
+						dS(isIdent), dS(isGen), dS(upd), itype, types.Null})
 				}
 			}
 			return rows

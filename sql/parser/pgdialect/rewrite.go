@@ -514,6 +514,36 @@ func (w *Rewriter) Run(from, to int) error {
 					continue
 				}
 			}
+			if t.Val == "variadic" && i > from && (toks[i-1].IsP("(") || toks[i-1].IsP(",")) && !toks[i+1].IsP(")") && !toks[i+1].IsP(",") {
+				// f(..., VARIADIC arr): the argument is __pg_variadic(arr)
+				end, depth := -1, 0
+				for j := i + 1; j < to && end < 0; j++ {
+					switch {
+					case toks[j].IsP("(") || toks[j].IsP("["):
+						depth++
+					case toks[j].IsP(")") || toks[j].IsP("]"):
+						if depth == 0 {
+							end = j
+						}
+						depth--
+					case toks[j].IsP(",") && depth == 0:
+						end = j
+					}
+				}
+				if end > 0 {
+					w.emit(QuoteIdent(FuncVariadic), t.Pos)
+					w.emit("(", t.Pos)
+					if w.Insert == nil {
+						w.Insert = map[int]string{}
+					}
+					if prev, ok := w.Insert[end]; ok {
+						w.Insert[end] = ") " + prev
+					} else {
+						w.Insert[end] = ")"
+					}
+					continue
+				}
+			}
 			if params, ok := namedParams[t.Val]; ok && toks[i+1].IsP("(") && (i == from || !toks[i-1].IsP(".")) {
 				w.namedArgs(i, to, params)
 			}
@@ -1533,6 +1563,9 @@ const (
 	// FuncIntervalQualify('v', 'field [field]') is INTERVAL 'v' field [TO
 	// field], a function of sql/sem.
 	FuncIntervalQualify = "interval_qualify"
+	// FuncVariadic(arr) is a call's last argument VARIADIC arr: the array
+	// passed whole as the VARIADIC parameter.
+	FuncVariadic = "__pg_variadic"
 	// SpelledStddev and SpelledVariance stand for stddev( and variance(:
 	// the sample aggregates, whose name in the tree keeps this spelling.
 	// NoLimit is the LIMIT count emitted for OFFSET without LIMIT (the
