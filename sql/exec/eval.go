@@ -184,6 +184,16 @@ func (env *Env) Eval(e plan.Expr, row Row) (types.Datum, error) {
 		return res, nil
 	case *plan.Subquery:
 		return env.evalSubquery(e, row)
+	case *plan.RowCtor:
+		r := &types.DRecord{Types: make([]*types.T, len(e.Elems)), Vals: make([]types.Datum, len(e.Elems))}
+		for i, x := range e.Elems {
+			v, err := env.Eval(x, row)
+			if err != nil {
+				return nil, err
+			}
+			r.Types[i], r.Vals[i] = x.Type(), v
+		}
+		return r, nil
 	case *plan.ArrayCtor:
 		a := &types.DArray{Elem: e.T.Elem}
 		var sub []int

@@ -400,6 +400,8 @@ func exprName(e ast.ExprNode, casts map[*ast.FuncCastExpr]parser.PGType) string 
 		return "?column?"
 	case *ast.ParenthesesExpr:
 		return exprName(e.Expr, casts)
+	case *ast.RowExpr:
+		return "row"
 	case *ast.CaseExpr:
 		return "case"
 	case *ast.ExistsSubqueryExpr:

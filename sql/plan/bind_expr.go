@@ -669,7 +669,22 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 	case *ast.DefaultExpr:
 		return nil, pgerr.New(pgerr.Syntax, "DEFAULT is not allowed in this context")
 	case *ast.RowExpr:
-		return nil, pgerr.New(pgerr.FeatureNotSupported, "row constructors are not supported")
+		// ROW(a, b) as a value: a record (comparisons of rows are
+		// expanded before they get here)
+		r := &RowCtor{}
+		for _, v := range n.Values {
+			e, err := b.bindExpr(v, sc)
+			if err != nil {
+				return nil, err
+			}
+			if isUnknown(e.Type()) {
+				if e, err = b.coerce(e, types.String); err != nil {
+					return nil, err
+				}
+			}
+			r.Elems = append(r.Elems, e)
+		}
+		return r, nil
 	}
 	return nil, pgerr.New(pgerr.FeatureNotSupported, "unsupported expression %T", n)
 }
@@ -765,6 +780,29 @@ func (b *Binder) bindColumn(cn *ast.ColumnName, sc *scope) (Expr, error) {
 		}
 		if !found {
 			return nil, pgerr.New(pgerr.UndefinedTable, "missing FROM-clause entry for table %q", table)
+		}
+	}
+	if table == "" {
+		// a FROM item's name as a value: its row, a record of its columns
+		for s := sc; s != nil; s = s.parent {
+			if !s.hasTable(name) {
+				continue
+			}
+			r := &RowCtor{}
+			for _, c := range s.cols {
+				if c.Table != name || c.Hidden {
+					continue
+				}
+				e, err := b.bindColumn(&ast.ColumnName{Table: ast.NewCIStr(name), Name: ast.NewCIStr(c.Name)}, sc)
+				if err != nil {
+					return nil, err
+				}
+				r.Elems = append(r.Elems, e)
+			}
+			if len(r.Elems) > 0 {
+				return r, nil
+			}
+			break
 		}
 	}
 	return nil, pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", qualified(table, name))

@@ -167,6 +167,11 @@ type ArrayCtor struct {
 	Nested bool
 }
 
+// RowCtor is ROW(a, b, ...) (or (a, b, ...)) as a value: a record.
+type RowCtor struct {
+	Elems []Expr
+}
+
 // AnyArray is L cmp ANY/ALL(array expression).
 type AnyArray struct {
 	L, R Expr
@@ -215,6 +220,7 @@ func (e *Func) Type() *types.T        { return e.Ov.Return }
 func (e *InList) Type() *types.T      { return types.Bool }
 func (e *Subquery) Type() *types.T    { return e.T }
 func (e *ArrayCtor) Type() *types.T   { return e.T }
+func (e *RowCtor) Type() *types.T     { return types.Record }
 func (e *AnyArray) Type() *types.T    { return types.Bool }
 func (e *Subscript) Type() *types.T   { return e.T }
 func (e *DomainCheck) Type() *types.T { return e.E.Type() }
@@ -274,6 +280,10 @@ func Walk(e Expr, f func(Expr) bool) {
 			Walk(a, f)
 		}
 	case *ArrayCtor:
+		for _, a := range e.Elems {
+			Walk(a, f)
+		}
+	case *RowCtor:
 		for _, a := range e.Elems {
 			Walk(a, f)
 		}
@@ -471,6 +481,8 @@ func MapCols(e Expr, m func(int) int) Expr {
 		return &c
 	case *ArrayCtor:
 		return &ArrayCtor{Elems: mapList(x.Elems, m), T: x.T, Nested: x.Nested}
+	case *RowCtor:
+		return &RowCtor{Elems: mapList(x.Elems, m)}
 	case *AnyArray:
 		return &AnyArray{L: MapCols(x.L, m), R: MapCols(x.R, m), Cmp: x.Cmp, All: x.All}
 	case *Subscript:

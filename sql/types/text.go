@@ -125,6 +125,8 @@ func AppendText(b []byte, t *T, d Datum, loc *time.Location) []byte {
 		return append(b, v...)
 	case DEnum:
 		return append(b, v.Label...)
+	case *DRecord:
+		return appendRecordText(b, v, loc)
 	case DBytes:
 		b = append(b, '\\', 'x')
 		return hex.AppendEncode(b, []byte(v))

@@ -31,6 +31,8 @@ const (
 	JSONFamily
 	ArrayFamily
 	EnumFamily // a user-defined enum (T.Enum; T.Width is its OID)
+	// RecordFamily is the anonymous row type (record.go).
+	RecordFamily
 )
 
 // StringVariant distinguishes the string types.
@@ -185,6 +187,8 @@ func (t *T) timePrecision() int {
 // OID returns the PostgreSQL type OID.
 func (t *T) OID() OID {
 	switch t.Family {
+	case RecordFamily:
+		return 2249
 	case BoolFamily:
 		return 16
 	case IntFamily:
@@ -319,6 +323,8 @@ func (t *T) Size() int16 {
 // (integer, character varying, timestamp with time zone, ...).
 func (t *T) SQLName() string {
 	switch t.Family {
+	case RecordFamily:
+		return "record"
 	case BoolFamily:
 		return "boolean"
 	case IntFamily:
