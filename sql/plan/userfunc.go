@@ -90,8 +90,25 @@ func (b *Binder) bindUserFunc(n *ast.FuncCallExpr, sc *scope) (Expr, bool, error
 	if !ok || err != nil {
 		return nil, ok, err
 	}
-	if f.RowsResult() {
-		return nil, true, pgerr.New(pgerr.FeatureNotSupported, "function %s returns rows (SETOF, TABLE or OUT parameters): call it in FROM", f.Name)
+	if f.Set {
+		return nil, true, pgerr.New(pgerr.FeatureNotSupported, "function %s returns a set (SETOF or TABLE): call it in FROM", f.Name)
+	}
+	if len(f.OutCols) > 0 {
+		// OUT parameters: the one row as a record, from a subquery with
+		// the arguments as its outer row
+		before := b.outerRefs
+		node, cols, _, err := b.bindFromUserFunc(n, &scope{parent: sc}, "", "")
+		if err != nil {
+			return nil, true, err
+		}
+		rc := &RowCtor{}
+		for i, c := range cols {
+			rc.Elems = append(rc.Elems, &ColRef{Idx: i, T: c.T})
+		}
+		proj := &Project{In: node, Exprs: []Expr{rc}, Cols: []Col{{Name: f.Name, T: types.Record}}}
+		sq := &Subquery{Plan: Optimize(proj), Mode: SubScalar, T: types.Record, ID: b.nextSub, Correlated: b.outerRefs != before}
+		b.nextSub++
+		return sq, true, nil
 	}
 	body, err := b.bindFuncBody(f)
 	if err != nil {
