@@ -359,6 +359,8 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 			break
 		}
 		return nil, false, nil
+	case "cluster", "reindex":
+		n, _, err = c.maintenance()
 	case "grant", "revoke":
 		n, err = c.grant()
 	case "drop":
@@ -405,6 +407,12 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 	case "truncate":
 		n, err = c.truncate()
 	case "create":
+		if a+1 < b && toks[a+1].Is("schema") {
+			if s, ok, e := c.maintenance(); ok || e != nil {
+				return s, true, e
+			}
+			return nil, false, nil
+		}
 		if a+2 < b && toks[a+1].Is("materialized") && toks[a+2].Is("view") {
 			n, err = c.matView()
 			break
@@ -436,6 +444,9 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 			break
 		}
 		if s, ok, e := c.owner(); ok || e != nil {
+			return s, true, e
+		}
+		if s, ok, e := c.maintenance(); ok || e != nil {
 			return s, true, e
 		}
 		if a+1 < b && toks[a+1].Is("domain") {

@@ -88,6 +88,19 @@ func (d *ddl) schemaOf(tn *ast.TableName) (catalog.ID, error) {
 	return id, nil
 }
 
+// seqDefault is the DEFAULT of a column owning sequence seqName of
+// schema: nextval of it, qualified outside the statement's default
+// schema (a table in another schema finds its sequence whatever the
+// search path).
+func (d *ddl) seqDefault(schema catalog.ID, seqName string) string {
+	if schema != d.b.Schema {
+		if sn := d.schemaName(schema); sn != "" {
+			return fmt.Sprintf("nextval('%s.%s')", sn, seqName)
+		}
+	}
+	return fmt.Sprintf("nextval('%s')", seqName)
+}
+
 // restoreExpr gives the PostgreSQL text of a DEFAULT or CHECK
 // expression: the original text the dialect front end carried in a
 // pgdialect.DDLExprPrefix literal, else e rendered as SQL text our parser
@@ -255,7 +268,7 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			col.Default = fmt.Sprintf("nextval('%s')", seqName)
+			col.Default = d.seqDefault(schema, seqName)
 			col.OwnedSeq = sid
 			col.Nullable = false
 		}
@@ -406,7 +419,7 @@ func (d *ddl) createTableLike(n *ast.CreateTableStmt) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			col.Default = fmt.Sprintf("nextval('%s')", seqName)
+			col.Default = d.seqDefault(schema, seqName)
 			col.OwnedSeq, col.Identity, col.IdentityAlways = sid, true, sc.IdentityAlways
 		} else if !sc.Identity && opt["defaults"] {
 			col.Default = sc.Default
@@ -1204,7 +1217,7 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 		if err != nil {
 			return err
 		}
-		col.Default = fmt.Sprintf("nextval('%s')", seqName)
+		col.Default = d.seqDefault(desc.SchemaID, seqName)
 		col.OwnedSeq = sid
 		col.Nullable = false
 	}

@@ -493,3 +493,89 @@ func (d *ddl) owner(n *parser.OwnerStmt) (string, error) {
 	}
 	return tag, nil
 }
+
+// maintenance accepts the statements of parser.MaintenanceStmt once the
+// objects they name exist; ALTER SEQUENCE ... OWNED BY records the owning
+// column and CREATE SCHEMA ... AUTHORIZATION creates the schema.
+func (d *ddl) maintenance(n *parser.MaintenanceStmt) (string, error) {
+	table := func(sch, name string) (*catalog.Descriptor, error) {
+		t, err := d.b.ResolveTable(sch, name)
+		if err != nil {
+			return nil, err
+		}
+		if t == nil || t.Kind != catalog.KindTable {
+			return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", name)
+		}
+		return t, nil
+	}
+	switch n.Kind {
+	case "alter table", "reindex table":
+		_, err := table(n.Schema, n.Name)
+		return n.Tag, err
+	case "cluster":
+		if n.Name == "" {
+			return n.Tag, nil
+		}
+		_, err := table(n.Schema, n.Name)
+		return n.Tag, err
+	case "reindex index":
+		sch := d.b.Schema
+		if n.Schema != "" {
+			id, err := d.coll.LookupID(d.ctx, d.b.DB, 0, n.Schema)
+			if err != nil {
+				return "", err
+			}
+			sch = id
+		}
+		found, err := d.indexNameTaken(sch, n.Name)
+		if err != nil {
+			return "", err
+		}
+		if !found {
+			return "", pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", n.Name)
+		}
+		return n.Tag, nil
+	case "reindex schema":
+		id, err := d.coll.LookupID(d.ctx, d.b.DB, 0, n.Name)
+		if err != nil {
+			return "", err
+		}
+		if id == 0 {
+			return "", pgerr.New(pgerr.InvalidSchemaName, "schema %q does not exist", n.Name)
+		}
+		return n.Tag, nil
+	case "owned by":
+		seq, err := d.b.ResolveTable(n.Schema, n.Name)
+		if err != nil {
+			return "", err
+		}
+		if seq == nil || seq.Kind != catalog.KindSequence {
+			return "", pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", n.Name)
+		}
+		if n.Column[1] == "" {
+			return n.Tag, nil
+		}
+		t, err := table(n.Column[0], n.Column[1])
+		if err != nil {
+			return "", err
+		}
+		k, c := t.ColumnByName(n.Column[2])
+		if c == nil {
+			return "", pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", n.Column[2], t.Name)
+		}
+		if c.OwnedSeq == 0 {
+			m := catalog.Mutable(t)
+			m.Columns[k].OwnedSeq = seq.ID
+			if err := d.coll.Write(d.ctx, m); err != nil {
+				return "", err
+			}
+		}
+		return n.Tag, nil
+	case "create schema":
+		if _, _, err := d.grantee(n.Role); err != nil {
+			return "", err
+		}
+		return d.createSchema(n.Name, n.IfNotExists)
+	}
+	return n.Tag, nil
+}

@@ -1256,6 +1256,8 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 			tag, err = d.role(x)
 		case *parser.GrantStmt:
 			tag, err = d.grant(x)
+		case *parser.MaintenanceStmt:
+			tag, err = d.maintenance(x)
 		case *parser.AlterDomainStmt:
 			tag, err = d.alterDomain(x)
 		case *parser.MatViewStmt:
