@@ -345,16 +345,16 @@ func (b *Binder) bindFromFunc(sel *ast.SelectStmt, sc *scope, alias string) (Nod
 	if sem.IsJSONToRecord(fc.FnName.L) {
 		return b.bindJSONToRecord(fc, sc, alias)
 	}
-	if colName := sel.Fields.Fields[0].AsName.O; true {
+	cls, ok := sem.FuncExists(fc.FnName.L)
+	if !ok {
+		// a user-defined function (its body's rows)
+		colName := sel.Fields.Fields[0].AsName.O
 		if alias != "" && colName == "" {
 			colName = alias
 		}
-		if n, cols, ok, err := b.bindFromUserFunc(fc, sc, alias, colName); ok || err != nil {
-			return n, cols, true, err
-		}
+		return b.bindFromUserFunc(fc, sc, alias, colName)
 	}
-	cls, ok := sem.FuncExists(fc.FnName.L)
-	if !ok || cls != sem.Generator {
+	if cls != sem.Generator {
 		return nil, nil, false, nil
 	}
 	es, ts, err := b.bindArgs(fc.Args, sc)
