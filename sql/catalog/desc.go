@@ -111,6 +111,8 @@ type Descriptor struct {
 
 	// Enum types: the labels in declaration order.
 	EnumLabels []string `json:",omitempty"`
+	// Composite types (CREATE TYPE name AS (...)): the fields in order.
+	Composite []FuncArg `json:",omitempty"`
 	// Domain is set for a domain (CREATE DOMAIN), a KindType whose values
 	// are its base type's.
 	Domain *DomainDef `json:",omitempty"`
@@ -171,6 +173,16 @@ type FuncArg struct {
 // EnumOIDBase is added to an enum type's descriptor ID to make its type
 // OID, clear of the built-in types' OIDs.
 const EnumOIDBase = 1 << 20
+
+// CompositeType returns the SQL type of a composite type's descriptor.
+func (d *Descriptor) CompositeType() *types.T {
+	info := &types.CompositeInfo{OID: types.OID(EnumOIDBase + uint32(d.ID)), Name: d.Name}
+	for _, f := range d.Composite {
+		info.Fields = append(info.Fields, f.Name)
+		info.Types = append(info.Types, f.Type)
+	}
+	return types.MakeComposite(info)
+}
 
 // EnumType returns the SQL type of an enum type's descriptor.
 func (d *Descriptor) EnumType() *types.T {

@@ -184,6 +184,16 @@ func (env *Env) Eval(e plan.Expr, row Row) (types.Datum, error) {
 		return res, nil
 	case *plan.Subquery:
 		return env.evalSubquery(e, row)
+	case *plan.FieldSelect:
+		v, err := env.Eval(e.E, row)
+		if err != nil {
+			return nil, err
+		}
+		r, ok := v.(*types.DRecord)
+		if !ok || e.Idx >= len(r.Vals) {
+			return types.Null, nil
+		}
+		return r.Vals[e.Idx], nil
 	case *plan.RowCtor:
 		r := &types.DRecord{Types: make([]*types.T, len(e.Elems)), Vals: make([]types.Datum, len(e.Elems))}
 		for i, x := range e.Elems {

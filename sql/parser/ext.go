@@ -1234,8 +1234,29 @@ func (c *cursor) createType() (ExtStmt, error) {
 	if !c.accept("as") {
 		return nil, c.errHere()
 	}
+	if c.acceptP("(") {
+		// a composite type: (field type, ...)
+		for !c.acceptP(")") {
+			if len(s.Fields) > 0 && !c.acceptP(",") {
+				return nil, c.errHere()
+			}
+			var f FuncParam
+			var err error
+			if f.Name, err = c.name(); err != nil {
+				return nil, err
+			}
+			if f.Type, err = c.funcType(); err != nil {
+				return nil, err
+			}
+			s.Fields = append(s.Fields, f)
+		}
+		if s.Fields == nil {
+			s.Fields = []FuncParam{}
+		}
+		return s, c.end()
+	}
 	if !c.accept("enum") {
-		return nil, errorAt(c.sql, c.peek().Pos, CodeFeatureNotSupported, "only CREATE TYPE ... AS ENUM is supported")
+		return nil, errorAt(c.sql, c.peek().Pos, CodeFeatureNotSupported, "only CREATE TYPE ... AS ENUM and AS (fields) are supported")
 	}
 	if !c.acceptP("(") {
 		return nil, c.errHere()

@@ -250,6 +250,8 @@ func (*ValidateConstraintStmt) StatementTag() string { return "ALTER TABLE" }
 type CreateTypeStmt struct {
 	Schema, Name string
 	Labels       []string
+	// Fields are a composite type's (CREATE TYPE name AS (f type, ...)).
+	Fields []FuncParam
 }
 
 // StatementTag implements ExtStmt.

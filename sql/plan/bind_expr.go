@@ -592,6 +592,18 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 			}
 			return nil, pgerr.New(pgerr.UndefinedColumn, "could not identify column %q in record data type", n.Field)
 		}
+		// (expr).field of a composite type's value
+		e, err := b.bindExpr(inner, sc)
+		if err != nil {
+			return nil, err
+		}
+		if t := e.Type(); t.Family == types.RecordFamily && t.Composite != nil {
+			k := t.FieldIndex(n.Field)
+			if k < 0 {
+				return nil, pgerr.New(pgerr.UndefinedColumn, "column %q not found in data type %s", n.Field, t.Composite.Name)
+			}
+			return &FieldSelect{E: e, Idx: k, T: t.Composite.Types[k]}, nil
+		}
 		return nil, pgerr.New(pgerr.FeatureNotSupported, "field selection from a composite value is not supported")
 	case *parser.SubscriptExpr:
 		if !n.Slice {

@@ -172,6 +172,13 @@ type RowCtor struct {
 	Elems []Expr
 }
 
+// FieldSelect is (E).field of a composite value: field Idx.
+type FieldSelect struct {
+	E   Expr
+	Idx int
+	T   *types.T
+}
+
 // AnyArray is L cmp ANY/ALL(array expression).
 type AnyArray struct {
 	L, R Expr
@@ -221,6 +228,7 @@ func (e *InList) Type() *types.T      { return types.Bool }
 func (e *Subquery) Type() *types.T    { return e.T }
 func (e *ArrayCtor) Type() *types.T   { return e.T }
 func (e *RowCtor) Type() *types.T     { return types.Record }
+func (e *FieldSelect) Type() *types.T { return e.T }
 func (e *AnyArray) Type() *types.T    { return types.Bool }
 func (e *Subscript) Type() *types.T   { return e.T }
 func (e *DomainCheck) Type() *types.T { return e.E.Type() }
@@ -287,6 +295,8 @@ func Walk(e Expr, f func(Expr) bool) {
 		for _, a := range e.Elems {
 			Walk(a, f)
 		}
+	case *FieldSelect:
+		Walk(e.E, f)
 	case *AnyArray:
 		Walk(e.L, f)
 		Walk(e.R, f)
@@ -483,6 +493,8 @@ func MapCols(e Expr, m func(int) int) Expr {
 		return &ArrayCtor{Elems: mapList(x.Elems, m), T: x.T, Nested: x.Nested}
 	case *RowCtor:
 		return &RowCtor{Elems: mapList(x.Elems, m)}
+	case *FieldSelect:
+		return &FieldSelect{E: MapCols(x.E, m), Idx: x.Idx, T: x.T}
 	case *AnyArray:
 		return &AnyArray{L: MapCols(x.L, m), R: MapCols(x.R, m), Cmp: x.Cmp, All: x.All}
 	case *Subscript:

@@ -156,6 +156,17 @@ func CastContextOf(from, to *types.T) (CastContext, bool) {
 	if sameType(from, to) {
 		return CastImplicit, true
 	}
+	if from.Family == types.RecordFamily && to.Family == types.RecordFamily {
+		// ROW(...) to a composite type field by field; a composite value is
+		// a record
+		if to.Composite == nil {
+			return CastImplicit, true
+		}
+		if from.Composite == nil {
+			return CastAssignment, true
+		}
+		return 0, false
+	}
 	f, t := from.Family, to.Family
 	switch f {
 	case types.IntFamily:

@@ -47,6 +47,10 @@ func coerce(d Datum, t *T, explicit bool) (Datum, error) {
 		}
 	case DecimalFamily:
 		return coerceDecimal(d.(*DDecimal), t)
+	case RecordFamily:
+		if t.Composite != nil {
+			return castRecord(d.(*DRecord), t, time.UTC)
+		}
 	case IntervalFamily:
 		if t.Scale != 0 || t.Precision != 0 {
 			return QualifyInterval(d.(DInterval), t.IntervalFields(), t.IntervalPrecision()), nil

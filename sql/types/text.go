@@ -39,6 +39,8 @@ func ParseTextAt(t *T, s string, loc *time.Location, now time.Time) (Datum, erro
 
 func parseText(t *T, s string, loc *time.Location, now time.Time) (Datum, error) {
 	switch t.Family {
+	case RecordFamily:
+		return parseRecord(t, s, loc, now)
 	case BoolFamily:
 		return parseBool(t, s)
 	case IntFamily:

@@ -65,6 +65,9 @@ type T struct {
 	Elem *T
 	// Enum defines an enum type (EnumFamily).
 	Enum *EnumInfo `json:",omitempty"`
+	// Composite defines a composite type (RecordFamily; T.Width is its
+	// OID; nil for the anonymous record).
+	Composite *CompositeInfo `json:",omitempty"`
 	// Vector marks int2vector (an ArrayFamily of Int2, as pg_index.indkey
 	// is): one dimension, written "1 2" without braces, subscripts from
 	// 0. It is an int2[] otherwise (Equal ignores it).
@@ -188,6 +191,9 @@ func (t *T) timePrecision() int {
 func (t *T) OID() OID {
 	switch t.Family {
 	case RecordFamily:
+		if t.Composite != nil {
+			return t.Composite.OID
+		}
 		return 2249
 	case BoolFamily:
 		return 16
@@ -324,6 +330,9 @@ func (t *T) Size() int16 {
 func (t *T) SQLName() string {
 	switch t.Family {
 	case RecordFamily:
+		if t.Composite != nil {
+			return t.Composite.Name
+		}
 		return "record"
 	case BoolFamily:
 		return "boolean"
