@@ -2,6 +2,7 @@ package sem
 
 import (
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
@@ -500,6 +501,40 @@ func (a *arrayAgg) Result(*EvalContext) (types.Datum, error) {
 	return &types.DArray{Elem: a.et, Elems: append([]types.Datum(nil), a.elems...)}, nil
 }
 
+// arrayOfArraysAgg is array_agg(anyarray): the inputs, all of the same
+// dimensions, stacked into one more dimension.
+type arrayOfArraysAgg struct {
+	et    *types.T
+	elems []types.Datum
+	dims  []int
+	n     int
+}
+
+func (a *arrayOfArraysAgg) Add(_ *EvalContext, args []types.Datum) error {
+	if types.IsNull(args[0]) {
+		return errorf("22004", "cannot accumulate null arrays")
+	}
+	arr := args[0].(*types.DArray)
+	d := arr.DimLens()
+	if len(d) == 0 {
+		return errorf("2202E", "cannot accumulate empty arrays")
+	}
+	if a.n > 0 && !slices.Equal(d, a.dims) {
+		return errorf("2202E", "cannot accumulate arrays of different dimensionality")
+	}
+	a.dims, a.et = d, arr.Elem
+	a.elems = append(a.elems, arr.Elems...)
+	a.n++
+	return nil
+}
+
+func (a *arrayOfArraysAgg) Result(*EvalContext) (types.Datum, error) {
+	if a.n == 0 {
+		return types.Null, nil
+	}
+	return &types.DArray{Elem: a.et, Elems: append([]types.Datum(nil), a.elems...), Dims: append([]int{a.n}, a.dims...)}, nil
+}
+
 type jsonAgg struct {
 	t    *types.T
 	vals []any
@@ -645,6 +680,9 @@ func init() {
 	addAgg("array_agg", []*types.T{anyNonArray}, anyArray, func(o *FuncOverload) func() AggFunc {
 		et := o.Args[0]
 		return func() AggFunc { return &arrayAgg{et: et} }
+	})
+	addAgg("array_agg", []*types.T{anyArray}, anyArray, func(o *FuncOverload) func() AggFunc {
+		return func() AggFunc { return &arrayOfArraysAgg{} }
 	})
 	addAgg("jsonb_agg", []*types.T{anyElement}, types.JSONB, func(o *FuncOverload) func() AggFunc {
 		t := o.Args[0]

@@ -2,6 +2,7 @@ package sem
 
 import (
 	"crypto/rand"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -141,6 +142,40 @@ func init() {
 		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 			if types.IsNull(a[0]) && types.IsNull(a[1]) {
 				return types.Null, nil
+			}
+			if types.IsNull(a[0]) || types.IsNull(a[1]) {
+				for _, x := range a {
+					if !types.IsNull(x) && len(arr(x).DimLens()) > 1 {
+						return x, nil // the other array, as it is
+					}
+				}
+			}
+			if !types.IsNull(a[0]) && !types.IsNull(a[1]) {
+				// multi-dimensional: along the first dimension, or one
+				// array one dimension lower appended / prepended
+				x, y := arr(a[0]), arr(a[1])
+				dx, dy := x.DimLens(), y.DimLens()
+				if len(dx) > 1 || len(dy) > 1 {
+					if len(dx) == 0 {
+						return y, nil
+					}
+					if len(dy) == 0 {
+						return x, nil
+					}
+					var dims []int
+					switch {
+					case len(dx) == len(dy) && slices.Equal(dx[1:], dy[1:]):
+						dims = append([]int{dx[0] + dy[0]}, dx[1:]...)
+					case len(dx) == len(dy)+1 && slices.Equal(dx[1:], dy):
+						dims = append([]int{dx[0] + 1}, dx[1:]...)
+					case len(dy) == len(dx)+1 && slices.Equal(dy[1:], dx):
+						dims = append([]int{dy[0] + 1}, dy[1:]...)
+					default:
+						return nil, errorf("2202E", "cannot concatenate incompatible arrays")
+					}
+					out := append(append([]types.Datum(nil), x.Elems...), y.Elems...)
+					return &types.DArray{Elem: et, Elems: out, Dims: dims}, nil
+				}
 			}
 			var out []types.Datum
 			for _, x := range a {

@@ -172,11 +172,15 @@ func ParseType(toks []Token, i int, allowUnknown bool) (t Type, next int, ok boo
 	}
 	// one-dimensional arrays: [] or [n] or ARRAY
 	if i+1 < len(toks) && toks[i].IsP("[") {
-		j := i + 1
-		if toks[j].Kind == Int {
-			j++
-		}
-		if toks[j].IsP("]") {
+		// int[], int[3], int[][]: PostgreSQL ignores the dimensions
+		for i+1 < len(toks) && toks[i].IsP("[") {
+			j := i + 1
+			if toks[j].Kind == Int {
+				j++
+			}
+			if !toks[j].IsP("]") {
+				break
+			}
 			t.Array = true
 			i = j + 1
 		}
