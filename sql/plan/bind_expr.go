@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -606,6 +607,42 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		}
 		return nil, pgerr.New(pgerr.FeatureNotSupported, "field selection from a composite value is not supported")
 	case *parser.SubscriptExpr:
+		if chain, base := subscriptChain(n); len(chain) > 1 && slices.ContainsFunc(chain, func(se *parser.SubscriptExpr) bool { return se.Slice }) {
+			// a[1:2][1:1], a[1:2][2]: every subscript a slice (i is 1:i)
+			e, err := b.bindExpr(base, sc)
+			if err != nil {
+				return nil, err
+			}
+			if e.Type().Family != types.ArrayFamily {
+				return nil, pgerr.New(pgerr.DatatypeMismatch, "cannot subscript type %s because it is not an array", e.Type().SQLName())
+			}
+			los, his := &ArrayCtor{T: types.MakeArrayOf(types.Int4)}, &ArrayCtor{T: types.MakeArrayOf(types.Int4)}
+			for _, se := range chain {
+				bound := func(x ast.ExprNode, omitted int64) (Expr, error) {
+					if x == nil {
+						return &Const{D: types.DInt(omitted), T: types.Int4}, nil
+					}
+					be, err := b.bindExpr(x, sc)
+					if err != nil {
+						return nil, err
+					}
+					return b.coerce(be, types.Int4)
+				}
+				lo, hi := Expr(&Const{D: types.DInt(1), T: types.Int4}), Expr(nil)
+				if se.Slice {
+					if lo, err = bound(se.Index, 1); err != nil {
+						return nil, err
+					}
+					if hi, err = bound(se.Upper, math.MaxInt32); err != nil {
+						return nil, err
+					}
+				} else if hi, err = bound(se.Index, 1); err != nil {
+					return nil, err
+				}
+				los.Elems, his.Elems = append(los.Elems, lo), append(his.Elems, hi)
+			}
+			return b.callFunc("array_slice_md", []Expr{e, los, his})
+		}
 		if !n.Slice {
 			// a[i][j]...: one subscript per dimension of the base array
 			var idx []ast.ExprNode
@@ -1177,6 +1214,21 @@ func (b *Binder) wholeRow(n ast.ExprNode, sc *scope) (Expr, bool, error) {
 // defines it: = is the AND of the pairwise equalities, <> its negation,
 // and < <= > >= compare left to right, the first unequal (or NULL) pair
 // deciding: (a1, a2) < (b1, b2) is a1 < b1 OR (a1 = b1 AND a2 < b2).
+// subscriptChain is the subscripts of a[i][j:k]... in order, and a.
+func subscriptChain(n *parser.SubscriptExpr) ([]*parser.SubscriptExpr, ast.ExprNode) {
+	var chain []*parser.SubscriptExpr
+	var base ast.ExprNode = n
+	for {
+		se, ok := base.(*parser.SubscriptExpr)
+		if !ok {
+			break
+		}
+		chain = append([]*parser.SubscriptExpr{se}, chain...)
+		base = se.Expr
+	}
+	return chain, base
+}
+
 func unparen(e ast.ExprNode) ast.ExprNode {
 	for {
 		p, ok := e.(*ast.ParenthesesExpr)

@@ -29,6 +29,49 @@ func polyFunc(name string, args []*types.T, ret *types.T, onNull bool, mk func(o
 		bind: func(o *FuncOverload) { o.Fn = mk(o) }})
 }
 
+// sliceArray is the slice of src over bounds los[i]:his[i] of its first
+// dimensions (the others whole), each clamped to the dimension: an empty
+// array when one is empty or there are more bounds than dimensions.
+func sliceArray(src *types.DArray, los, his []int64) *types.DArray {
+	dims := src.DimLens()
+	empty := &types.DArray{Elem: src.Elem, Elems: []types.Datum{}}
+	if len(los) > len(dims) || len(dims) == 0 {
+		return empty
+	}
+	lo, hi := make([]int, len(dims)), make([]int, len(dims))
+	for i, d := range dims {
+		lo[i], hi[i] = 1, d
+		if i < len(los) {
+			lo[i], hi[i] = int(max(los[i], 1)), int(min(his[i], int64(d)))
+		}
+		if lo[i] > hi[i] {
+			return empty
+		}
+	}
+	out := &types.DArray{Elem: src.Elem}
+	var walk func(k, off int)
+	walk = func(k, off int) {
+		if k == len(dims) {
+			out.Elems = append(out.Elems, src.Elems[off])
+			return
+		}
+		stride := 1
+		for _, d := range dims[k+1:] {
+			stride *= d
+		}
+		for i := lo[k]; i <= hi[k]; i++ {
+			walk(k+1, off+(i-1)*stride)
+		}
+	}
+	walk(0, 0)
+	if len(dims) > 1 {
+		for i := range dims {
+			out.Dims = append(out.Dims, hi[i]-lo[i]+1)
+		}
+	}
+	return out
+}
+
 // subscriptsFrom is generate_subscripts for arrays whose subscripts
 // start at lo.
 func subscriptsFrom(lo int) func(*EvalContext, []types.Datum) (SetIter, error) {
@@ -219,9 +262,26 @@ func init() {
 	// a[lo:hi] (the binder's spelling of a slice; an omitted bound is 1 or
 	// the largest int4): the elements from max(lo, 1) to min(hi, len),
 	// numbered from 1
+	// a[lo1:hi1][lo2:hi2]...: array_slice_md(a, los, his), one bound pair
+	// per dimension (a plain subscript i of the chain is 1:i)
+	polyFunc("array_slice_md", []*types.T{A, types.MakeArrayOf(I4), types.MakeArrayOf(I4)}, A, false, func(o *FuncOverload) fnImpl {
+		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			var los, his []int64
+			for i, e := range arr(a[1]).Elems {
+				if types.IsNull(e) || types.IsNull(arr(a[2]).Elems[i]) {
+					return types.Null, nil
+				}
+				los, his = append(los, in(e)), append(his, in(arr(a[2]).Elems[i]))
+			}
+			return sliceArray(arr(a[0]), los, his), nil
+		}
+	})
 	polyFunc("array_slice", []*types.T{A, I4, I4}, A, false, func(o *FuncOverload) fnImpl {
 		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 			src := arr(a[0])
+			if len(src.DimLens()) > 1 {
+				return sliceArray(src, []int64{in(a[1])}, []int64{in(a[2])}), nil
+			}
 			lo, hi := in(a[1]), in(a[2])
 			if lo < 1 {
 				lo = 1

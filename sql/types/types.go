@@ -161,6 +161,15 @@ func MakeArray(elem *T) (*T, error) {
 	return &T{Family: ArrayFamily, Elem: elem}, nil
 }
 
+// MakeArrayOf is MakeArray of a type known not to be an array.
+func MakeArrayOf(elem *T) *T {
+	t, err := MakeArray(elem)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
 // Equal reports whether two types are the same type including modifiers.
 func (t *T) Equal(o *T) bool {
 	if t == o {
