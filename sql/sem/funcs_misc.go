@@ -29,6 +29,62 @@ func polyFunc(name string, args []*types.T, ret *types.T, onNull bool, mk func(o
 		bind: func(o *FuncOverload) { o.Fn = mk(o) }})
 }
 
+func init() {
+	// __pg_array_set(a, i, [j, ...,] v): UPDATE's SET a[i][j] = v
+	for n := 1; n <= 6; n++ {
+		args := []*types.T{anyArray}
+		for k := 0; k < n; k++ {
+			args = append(args, types.Int4)
+		}
+		args = append(args, anyElement)
+		polyFunc("__pg_array_set", args, anyArray, true, func(o *FuncOverload) fnImpl {
+			et := o.Args[len(o.Args)-1]
+			return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+				idx := a[1 : len(a)-1]
+				for _, x := range idx {
+					if types.IsNull(x) {
+						return nil, errorf("22004", "array subscript in assignment must not be null")
+					}
+				}
+				v := a[len(a)-1]
+				if types.IsNull(a[0]) {
+					if len(idx) == 1 && in(idx[0]) == 1 {
+						return &types.DArray{Elem: et, Elems: []types.Datum{v}}, nil
+					}
+					return nil, errorf(CodeFeatureNotSupported, "assigning to an element of a NULL array other than [1] is not supported")
+				}
+				src := arr(a[0])
+				dims := src.DimLens()
+				out := &types.DArray{Elem: src.Elem, Elems: append([]types.Datum(nil), src.Elems...), Dims: append([]int(nil), src.Dims...)}
+				if len(idx) == 1 && len(dims) <= 1 {
+					i := in(idx[0])
+					if i < 1 {
+						return nil, errorf(CodeFeatureNotSupported, "array subscripts below 1 are not supported")
+					}
+					for int64(len(out.Elems)) < i {
+						out.Elems = append(out.Elems, types.Null) // extended with NULLs, as PostgreSQL does
+					}
+					out.Elems[i-1] = v
+					return out, nil
+				}
+				if len(idx) != len(dims) {
+					return nil, errorf("2202E", "wrong number of array subscripts")
+				}
+				off := 0
+				for k, x := range idx {
+					i := int(in(x))
+					if i < 1 || i > dims[k] {
+						return nil, errorf("2202E", "array subscript out of range")
+					}
+					off = off*dims[k] + i - 1
+				}
+				out.Elems[off] = v
+				return out, nil
+			}
+		})
+	}
+}
+
 // sliceArray is the slice of src over bounds los[i]:his[i] of its first
 // dimensions (the others whole), each clamped to the dimension: an empty
 // array when one is empty or there are more bounds than dimensions.

@@ -1566,6 +1566,9 @@ const (
 	// FuncVariadic(arr) is a call's last argument VARIADIC arr: the array
 	// passed whole as the VARIADIC parameter.
 	FuncVariadic = "__pg_variadic"
+	// FuncArraySet(a, i, [j, ...,] v) is a with element [i][j]... set to
+	// v: UPDATE's SET a[i][j] = v.
+	FuncArraySet = "__pg_array_set"
 	// SpelledStddev and SpelledVariance stand for stddev( and variance(:
 	// the sample aggregates, whose name in the tree keeps this spelling.
 	// NoLimit is the LIMIT count emitted for OFFSET without LIMIT (the
@@ -2277,6 +2280,9 @@ func (w *Rewriter) scanTupleSets(from, to int) {
 			}
 			end++
 		}
+		if (toks[start].Kind == Ident || toks[start].Kind == QIdent) && toks[start+1].IsP("[") {
+			w.arrayElementSet(start, end)
+		}
 		if toks[start].IsP("(") {
 			closeCols := matchClose(toks, start, end)
 			if closeCols > 0 && toks[closeCols+1].IsP("=") {
@@ -2334,6 +2340,58 @@ func (w *Rewriter) scanTupleSets(from, to int) {
 			return
 		}
 		start = end + 1
+	}
+}
+
+// arrayElementSet rewrites UPDATE's SET col[i][j] = v (toks[start:end])
+// as col = __pg_array_set(col, i, j, v).
+func (w *Rewriter) arrayElementSet(start, end int) {
+	toks := w.Toks
+	var opens, closes []int
+	k := start + 1
+	for k < end && toks[k].IsP("[") {
+		depth, c := 0, -1
+		for j := k; j < end; j++ {
+			if toks[j].IsP("[") {
+				depth++
+			} else if toks[j].IsP("]") {
+				depth--
+				if depth == 0 {
+					c = j
+					break
+				}
+			} else if depth == 1 && toks[j].IsP(":") {
+				return // a slice assignment: left as it is
+			}
+		}
+		if c < 0 {
+			return
+		}
+		opens, closes = append(opens, k), append(closes, c)
+		k = c + 1
+	}
+	if k >= end || !toks[k].IsP("=") {
+		return
+	}
+	if w.Insert == nil {
+		w.Insert = map[int]string{}
+	}
+	if w.Skip == nil {
+		w.Skip = map[int]int{}
+	}
+	w.Insert[opens[0]] = "= " + QuoteIdent(FuncArraySet) + "(" + QuoteIdent(toks[start].Val) + ","
+	w.Skip[opens[0]] = opens[0] + 1
+	for i := 0; i+1 < len(opens); i++ {
+		w.Insert[closes[i]] = ","
+		w.Skip[closes[i]] = opens[i+1] + 1
+	}
+	last := closes[len(closes)-1]
+	w.Insert[last] = ","
+	w.Skip[last] = k + 1
+	if prev, ok := w.Insert[end]; ok {
+		w.Insert[end] = ") " + prev
+	} else {
+		w.Insert[end] = ")"
 	}
 }
 
