@@ -34,7 +34,31 @@ const (
 	// name and argument types), which keeps overloads apart and clear of
 	// relation names.
 	KindFunction Kind = "function"
+	// KindRole is a role (CREATE ROLE / USER): cluster-wide, named under
+	// (0, RoleNamespace). Privileges are recorded, not enforced.
+	KindRole Kind = "role"
 )
+
+// RoleNamespace is the schema slot of the role names (beside the
+// databases' (0, 0)); no descriptor has this ID.
+const RoleNamespace ID = 1
+
+// RoleDef is a role's attributes, the roles it is a member of, and the
+// privileges granted to it.
+type RoleDef struct {
+	Login, Superuser, CreateDB, CreateRole, Replication, BypassRLS bool     `json:",omitempty"`
+	NoInherit                                                      bool     `json:",omitempty"`
+	HasPassword                                                    bool     `json:",omitempty"`
+	MemberOf                                                       []string `json:",omitempty"`
+	Grants                                                         []Grant  `json:",omitempty"`
+}
+
+// Grant is a privilege on an object: Kind "table", "sequence", "schema",
+// "database", "function", ...; Schema and Name the object; Privilege in
+// upper case (SELECT, INSERT, ..., USAGE).
+type Grant struct {
+	Kind, Schema, Name, Privilege string
+}
 
 // FunctionKey is the namespace name of a function overload:
 // name(type, type).
@@ -76,17 +100,26 @@ type Descriptor struct {
 	// Views: the query text and the output column names.
 	ViewQuery   string   `json:",omitempty"`
 	ViewColumns []string `json:",omitempty"`
+	// MatView marks a materialized view: a KindTable whose rows are
+	// ViewQuery's, as of its creation or last REFRESH; Unpopulated: made
+	// WITH NO DATA and not refreshed since (it cannot be read).
+	MatView     bool `json:",omitempty"`
+	Unpopulated bool `json:",omitempty"`
 
 	// Sequences.
 	Seq *SequenceOpts `json:",omitempty"`
 
 	// Enum types: the labels in declaration order.
 	EnumLabels []string `json:",omitempty"`
+	// Composite types (CREATE TYPE name AS (...)): the fields in order.
+	Composite []FuncArg `json:",omitempty"`
 	// Domain is set for a domain (CREATE DOMAIN), a KindType whose values
 	// are its base type's.
 	Domain *DomainDef `json:",omitempty"`
 	// Func is a KindFunction's definition.
 	Func *FuncDef `json:",omitempty"`
+	// Role is a KindRole's definition.
+	Role *RoleDef `json:",omitempty"`
 
 	// Comment is the COMMENT ON text ("" = none).
 	Comment string `json:",omitempty"`
@@ -114,7 +147,22 @@ type FuncDef struct {
 	Body       string
 	Volatility string
 	Strict     bool `json:",omitempty"`
+	// Set: RETURNS SETOF / TABLE, rows of Return (one column) or of
+	// OutCols. OutCols are the result columns of RETURNS TABLE or of two
+	// or more OUT parameters (Return is then unused: a record).
+	Set     bool      `json:",omitempty"`
+	OutCols []FuncArg `json:",omitempty"`
+	// Variadic: the last argument is VARIADIC (an array the call's
+	// trailing arguments are gathered into).
+	Variadic bool `json:",omitempty"`
+	// OutName is the name of a single OUT parameter (the result column's
+	// name in FROM).
+	OutName string `json:",omitempty"`
 }
+
+// RowsResult reports whether the function's result is rows (a set) or a
+// record of OutCols: it can only be called in FROM.
+func (f *FuncDef) RowsResult() bool { return f.Set || len(f.OutCols) > 0 }
 
 // FuncArg is a function parameter ("" Name: positional only).
 type FuncArg struct {
@@ -125,6 +173,16 @@ type FuncArg struct {
 // EnumOIDBase is added to an enum type's descriptor ID to make its type
 // OID, clear of the built-in types' OIDs.
 const EnumOIDBase = 1 << 20
+
+// CompositeType returns the SQL type of a composite type's descriptor.
+func (d *Descriptor) CompositeType() *types.T {
+	info := &types.CompositeInfo{OID: types.OID(EnumOIDBase + uint32(d.ID)), Name: d.Name}
+	for _, f := range d.Composite {
+		info.Fields = append(info.Fields, f.Name)
+		info.Types = append(info.Types, f.Type)
+	}
+	return types.MakeComposite(info)
+}
 
 // EnumType returns the SQL type of an enum type's descriptor.
 func (d *Descriptor) EnumType() *types.T {

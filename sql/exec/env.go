@@ -22,6 +22,9 @@ const ScanBatch = 1000
 
 // Env is one statement execution's state.
 type Env struct {
+	// Binder is the statement's binder (nil: none): CHECK constraints
+	// bound at write time resolve user-defined functions through it.
+	Binder  *plan.Binder
 	Ctx     context.Context
 	Txn     kvtxn.Txn
 	DB      kvtxn.DB

@@ -184,6 +184,26 @@ func (env *Env) Eval(e plan.Expr, row Row) (types.Datum, error) {
 		return res, nil
 	case *plan.Subquery:
 		return env.evalSubquery(e, row)
+	case *plan.FieldSelect:
+		v, err := env.Eval(e.E, row)
+		if err != nil {
+			return nil, err
+		}
+		r, ok := v.(*types.DRecord)
+		if !ok || e.Idx >= len(r.Vals) {
+			return types.Null, nil
+		}
+		return r.Vals[e.Idx], nil
+	case *plan.RowCtor:
+		r := &types.DRecord{Types: make([]*types.T, len(e.Elems)), Vals: make([]types.Datum, len(e.Elems))}
+		for i, x := range e.Elems {
+			v, err := env.Eval(x, row)
+			if err != nil {
+				return nil, err
+			}
+			r.Types[i], r.Vals[i] = x.Type(), v
+		}
+		return r, nil
 	case *plan.ArrayCtor:
 		a := &types.DArray{Elem: e.T.Elem}
 		var sub []int
@@ -367,6 +387,9 @@ func (env *Env) evalSubquery(e *plan.Subquery, row Row) (types.Datum, error) {
 	} else if rows, err = env.runSub(e.Plan, row); err != nil {
 		return nil, err
 	}
+	if e.LRow != nil {
+		return env.rowSubquery(e, row, rows)
+	}
 	switch e.Mode {
 	case plan.SubExists:
 		return types.DBool(len(rows) > 0), nil
@@ -403,6 +426,95 @@ func (env *Env) evalSubquery(e *plan.Subquery, row Row) (types.Datum, error) {
 		return res, nil
 	}
 	return nil, pgerr.New(pgerr.Internal, "bad subquery mode")
+}
+
+// rowSubquery compares the row e.LRow with the subquery's rows: the one
+// row of a scalar subquery (NULL for none), or each row for ANY/ALL.
+func (env *Env) rowSubquery(e *plan.Subquery, row Row, rows []Row) (types.Datum, error) {
+	l := make([]types.Datum, len(e.LRow))
+	for i, x := range e.LRow {
+		v, err := env.Eval(x, row)
+		if err != nil {
+			return nil, err
+		}
+		l[i] = v
+	}
+	if e.Mode == plan.SubScalar {
+		if len(rows) == 0 {
+			return types.Null, nil
+		}
+		if len(rows) > 1 {
+			return nil, pgerr.New(pgerr.CardinalityViolation, "more than one row returned by a subquery used as an expression")
+		}
+		return env.rowCompare(e, l, rows[0])
+	}
+	all := e.Mode == plan.SubAll
+	sawNull := false
+	for _, r := range rows {
+		v, err := env.rowCompare(e, l, r)
+		if err != nil {
+			return nil, err
+		}
+		switch v {
+		case types.DBool(true):
+			if !all {
+				return v, nil
+			}
+		case types.DBool(false):
+			if all {
+				return v, nil
+			}
+		default:
+			sawNull = true
+		}
+	}
+	if sawNull {
+		return types.Null, nil
+	}
+	return types.DBool(all), nil
+}
+
+// rowCompare is PostgreSQL's row comparison l op r: = and <> over all
+// columns (NULL when no pair differs and one is NULL); <, <=, >, >= decided
+// by the first pair that is not equal (NULL when that pair has a NULL).
+func (env *Env) rowCompare(e *plan.Subquery, l []types.Datum, r Row) (types.Datum, error) {
+	cmp := func(ov *sem.BinaryOverload, a, b types.Datum) (types.Datum, error) {
+		if types.IsNull(a) || types.IsNull(b) {
+			return types.Null, nil
+		}
+		return ov.Fn(env.EvalCtx, a, b)
+	}
+	switch e.RowOp {
+	case sem.OpEQ, sem.OpNE:
+		sawNull := false
+		for i := range l {
+			v, err := cmp(e.Eqs[i], l[i], r[i])
+			if err != nil {
+				return nil, err
+			}
+			if v == types.DBool(false) {
+				return types.DBool(e.RowOp == sem.OpNE), nil
+			}
+			if v != types.DBool(true) {
+				sawNull = true
+			}
+		}
+		if sawNull {
+			return types.Null, nil
+		}
+		return types.DBool(e.RowOp == sem.OpEQ), nil
+	}
+	for i := range l {
+		v, err := cmp(e.Eqs[i], l[i], r[i])
+		if err != nil || v != types.DBool(true) && v != types.DBool(false) {
+			return types.Null, err
+		}
+		if v == types.DBool(true) {
+			continue
+		}
+		return cmp(e.Ords[i], l[i], r[i])
+	}
+	return types.DBool(e.RowOp == sem.OpLE || e.RowOp == sem.OpGE), nil
 }
 
 func (env *Env) evalSeq(e *plan.SeqFunc, row Row) (types.Datum, error) {

@@ -63,28 +63,49 @@ func (env *Env) spans(s *plan.Scan) ([]keySpan, error) {
 			i := len(sp.Eq)
 			c := &s.Table.Columns[s.Table.ColumnOrdinal(ix.ColumnIDs[i])]
 			d := dirOf(ix, i)
-			enc := func(e plan.Expr) ([]byte, bool, error) {
+			// enc encodes a bound: e on column i, then rest (a row bound)
+			// on the columns after it; a NULL in rest ends the key there,
+			// inclusive (the filter above decides those rows).
+			enc := func(e plan.Expr, rest []plan.Expr, incl *bool) ([]byte, bool, error) {
 				v, err := env.Eval(e, nil)
 				if err != nil || types.IsNull(v) {
 					return nil, false, err
 				}
 				b, err := rowenc.EncodeKey(append([]byte{}, k...), c.Type, v, d)
-				return b, true, err
+				if err != nil {
+					return nil, false, err
+				}
+				for j, re := range rest {
+					rv, err := env.Eval(re, nil)
+					if err != nil {
+						return nil, false, err
+					}
+					if types.IsNull(rv) {
+						*incl = true
+						break
+					}
+					rc := &s.Table.Columns[s.Table.ColumnOrdinal(ix.ColumnIDs[i+1+j])]
+					if b, err = rowenc.EncodeKey(b, rc.Type, rv, dirOf(ix, i+1+j)); err != nil {
+						return nil, false, err
+					}
+				}
+				return b, true, nil
 			}
+			loI, hiI := sp.LoI, sp.HiI
 			// Without a bound the span still excludes NULLs of this column
 			// only through the filter above; keep it simple and inclusive.
 			var loK, hiK []byte
 			var ok bool
 			var err error
 			if sp.Lo != nil {
-				if loK, ok, err = enc(sp.Lo); err != nil {
+				if loK, ok, err = enc(sp.Lo, sp.LoRest, &loI); err != nil {
 					return nil, err
 				} else if !ok {
 					continue
 				}
 			}
 			if sp.Hi != nil {
-				if hiK, ok, err = enc(sp.Hi); err != nil {
+				if hiK, ok, err = enc(sp.Hi, sp.HiRest, &hiI); err != nil {
 					return nil, err
 				} else if !ok {
 					continue
@@ -93,26 +114,26 @@ func (env *Env) spans(s *plan.Scan) ([]keySpan, error) {
 			if !d.Descending {
 				if loK != nil {
 					start = loK
-					if !sp.LoI {
+					if !loI {
 						start = catalog.PrefixEnd(loK)
 					}
 				}
 				if hiK != nil {
 					end = hiK
-					if sp.HiI {
+					if hiI {
 						end = catalog.PrefixEnd(hiK)
 					}
 				}
 			} else {
 				if hiK != nil {
 					start = hiK
-					if !sp.HiI {
+					if !hiI {
 						start = catalog.PrefixEnd(hiK)
 					}
 				}
 				if loK != nil {
 					end = loK
-					if sp.LoI {
+					if loI {
 						end = catalog.PrefixEnd(loK)
 					}
 				}

@@ -68,7 +68,7 @@ func (env *Env) checksOf(d *catalog.Descriptor) ([]plan.Check, error) {
 	if c, ok := env.checks[d]; ok {
 		return c, nil
 	}
-	c, err := plan.BindChecks(d, env.EvalCtx)
+	c, err := plan.BindChecksIn(env.Binder, d, env.EvalCtx)
 	if err != nil {
 		return nil, err
 	}

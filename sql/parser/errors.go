@@ -10,6 +10,7 @@ const (
 	CodeUndefinedParameter    = "42P02" // undefined_parameter
 	CodeInvalidEscape         = "22025" // invalid_escape_sequence
 	CodeInvalidParameterValue = "22023" // invalid_parameter_value
+	CodeInvalidFunctionDef    = "42P13" // invalid_function_definition
 )
 
 // Error is a PostgreSQL-style error: SQLSTATE Code, primary Message, and

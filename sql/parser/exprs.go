@@ -289,3 +289,6 @@ const (
 
 // FuncIntervalQualify is the function INTERVAL 'v' field [TO field] calls.
 const FuncIntervalQualify = pgdialect.FuncIntervalQualify
+
+// FuncVariadic wraps a call's last argument written VARIADIC arr.
+const FuncVariadic = pgdialect.FuncVariadic

@@ -353,7 +353,25 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 			return nil, true, syntaxErrorAt(sql, toks[a+1].Pos, toks[a+1].Raw(sql))
 		}
 		n, err = c.lock()
+	case "refresh":
+		if a+2 < b && toks[a+1].Is("materialized") && toks[a+2].Is("view") {
+			n, err = c.matView()
+			break
+		}
+		return nil, false, nil
+	case "cluster", "reindex":
+		n, _, err = c.maintenance()
+	case "grant", "revoke":
+		n, err = c.grant()
 	case "drop":
+		if a+2 < b && toks[a+1].Is("materialized") && toks[a+2].Is("view") {
+			n, err = c.matView()
+			break
+		}
+		if a+1 < b && (toks[a+1].Is("role") || toks[a+1].Is("user") || toks[a+1].Is("group")) {
+			n, err = c.role()
+			break
+		}
 		if a+1 < b && toks[a+1].Is("function") {
 			n, err = c.dropFunction()
 			break
@@ -389,6 +407,20 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 	case "truncate":
 		n, err = c.truncate()
 	case "create":
+		if a+1 < b && toks[a+1].Is("schema") {
+			if s, ok, e := c.maintenance(); ok || e != nil {
+				return s, true, e
+			}
+			return nil, false, nil
+		}
+		if a+2 < b && toks[a+1].Is("materialized") && toks[a+2].Is("view") {
+			n, err = c.matView()
+			break
+		}
+		if a+1 < b && (toks[a+1].Is("role") || toks[a+1].Is("user") || toks[a+1].Is("group")) {
+			n, err = c.role()
+			break
+		}
 		if a+1 < b && toks[a+1].Is("type") {
 			n, err = c.createType()
 			break
@@ -407,6 +439,24 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		}
 		return nil, false, nil
 	case "alter":
+		if a+1 < b && (toks[a+1].Is("role") || toks[a+1].Is("user") || toks[a+1].Is("group")) {
+			n, err = c.role()
+			break
+		}
+		if s, ok, e := c.owner(); ok || e != nil {
+			return s, true, e
+		}
+		if s, ok, e := c.maintenance(); ok || e != nil {
+			return s, true, e
+		}
+		if a+1 < b && toks[a+1].Is("domain") {
+			n, err = c.alterDomain()
+			break
+		}
+		if a+2 < b && toks[a+1].Is("default") && toks[a+2].Is("privileges") {
+			n = &AlterDefaultPrivilegesStmt{}
+			break
+		}
 		if a+1 < b && toks[a+1].Is("type") {
 			n, err = c.alterType()
 			break
@@ -927,11 +977,12 @@ func (c *cursor) createFunction() (ExtStmt, error) {
 		if len(s.Args) > 0 && !c.acceptP(",") {
 			return nil, c.errHere()
 		}
-		if c.accept("out") || c.accept("inout") || c.accept("variadic") {
-			return nil, errorAt(c.sql, c.toks[c.i-1].Pos, CodeFeatureNotSupported, "OUT, INOUT and VARIADIC parameters are not supported")
-		}
-		c.accept("in")
 		var p FuncParam
+		if c.accept("out") || c.accept("inout") || c.accept("variadic") {
+			p.Mode = c.toks[c.i-1].Val
+		} else {
+			c.accept("in")
+		}
 		if _, next, ok := pgdialect.ParseType(c.toks[:c.b], c.i, false); ok && next < c.b && (c.toks[next].IsP(",") || c.toks[next].IsP(")")) {
 			p.Type, c.i = mustType(c.toks[:c.b], c.i), next
 		} else {
@@ -957,9 +1008,31 @@ func (c *cursor) createFunction() (ExtStmt, error) {
 		case c.accept("called", "on", "null", "input"):
 			s.Strict = false
 		case c.accept("returns"):
-			if c.accept("setof") || c.accept("table") {
-				return nil, errorAt(c.sql, c.toks[c.i-1].Pos, CodeFeatureNotSupported, "functions returning sets are not supported")
+			if c.accept("table") {
+				s.SetOf = true
+				if !c.acceptP("(") {
+					return nil, c.errHere()
+				}
+				for {
+					var p FuncParam
+					if p.Name, err = c.name(); err != nil {
+						return nil, err
+					}
+					if p.Type, err = c.funcType(); err != nil {
+						return nil, err
+					}
+					s.Table = append(s.Table, p)
+					if !c.acceptP(",") {
+						break
+					}
+				}
+				if !c.acceptP(")") {
+					return nil, c.errHere()
+				}
+				returns = true
+				continue
 			}
+			s.SetOf = c.accept("setof")
 			if s.Returns, err = c.funcType(); err != nil {
 				return nil, err
 			}
@@ -999,8 +1072,13 @@ func (c *cursor) createFunction() (ExtStmt, error) {
 			return nil, c.errHere()
 		}
 	}
+	for _, a := range s.Args {
+		if a.Mode == "out" || a.Mode == "inout" {
+			returns = true // the OUT parameters make the result type
+		}
+	}
 	if !returns {
-		return nil, errorAt(c.sql, len(c.sql), CodeFeatureNotSupported, "functions without RETURNS (procedures, OUT parameters) are not supported")
+		return nil, errorAt(c.sql, len(c.sql), CodeInvalidFunctionDef, "function result type must be specified")
 	}
 	return s, nil
 }
@@ -1156,8 +1234,29 @@ func (c *cursor) createType() (ExtStmt, error) {
 	if !c.accept("as") {
 		return nil, c.errHere()
 	}
+	if c.acceptP("(") {
+		// a composite type: (field type, ...)
+		for !c.acceptP(")") {
+			if len(s.Fields) > 0 && !c.acceptP(",") {
+				return nil, c.errHere()
+			}
+			var f FuncParam
+			var err error
+			if f.Name, err = c.name(); err != nil {
+				return nil, err
+			}
+			if f.Type, err = c.funcType(); err != nil {
+				return nil, err
+			}
+			s.Fields = append(s.Fields, f)
+		}
+		if s.Fields == nil {
+			s.Fields = []FuncParam{}
+		}
+		return s, c.end()
+	}
 	if !c.accept("enum") {
-		return nil, errorAt(c.sql, c.peek().Pos, CodeFeatureNotSupported, "only CREATE TYPE ... AS ENUM is supported")
+		return nil, errorAt(c.sql, c.peek().Pos, CodeFeatureNotSupported, "only CREATE TYPE ... AS ENUM and AS (fields) are supported")
 	}
 	if !c.acceptP("(") {
 		return nil, c.errHere()

@@ -250,6 +250,8 @@ func (*ValidateConstraintStmt) StatementTag() string { return "ALTER TABLE" }
 type CreateTypeStmt struct {
 	Schema, Name string
 	Labels       []string
+	// Fields are a composite type's (CREATE TYPE name AS (f type, ...)).
+	Fields []FuncParam
 }
 
 // StatementTag implements ExtStmt.
@@ -304,12 +306,17 @@ type CreateFunctionStmt struct {
 	Volatility   string
 	Strict       bool
 	Body, Return string
+	// SetOf is RETURNS SETOF type or RETURNS TABLE (Table the columns).
+	SetOf bool
+	Table []FuncParam
 }
 
-// FuncParam is a function parameter ("" Name: positional only).
+// FuncParam is a function parameter ("" Name: positional only); Mode is
+// "" (IN), "out", "inout" or "variadic".
 type FuncParam struct {
 	Name string
 	Type PGType
+	Mode string
 }
 
 // StatementTag implements ExtStmt.

@@ -392,11 +392,16 @@ func exprName(e ast.ExprNode, casts map[*ast.FuncCastExpr]parser.PGType) string 
 			return inner
 		}
 		if t, ok := casts[e]; ok && t.Name != "" {
+			if strings.HasPrefix(t.Name, "interval ") {
+				return "interval" // INTERVAL fields names no column
+			}
 			return t.Name
 		}
 		return "?column?"
 	case *ast.ParenthesesExpr:
 		return exprName(e.Expr, casts)
+	case *ast.RowExpr:
+		return "row"
 	case *ast.CaseExpr:
 		return "case"
 	case *ast.ExistsSubqueryExpr:
@@ -718,7 +723,7 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 				if err != nil {
 					return nil, err
 				}
-				agg.groupKeys = append(agg.groupKeys, exprKey(ge))
+				agg.groupKeys = append(agg.groupKeys, b.exprKey(ge))
 				if nulled[gi] {
 					// not in this grouping set: NULL, grouping nothing
 					e = &Const{D: types.Null, T: e.Type()}
@@ -823,9 +828,9 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		if len(distinctOn) > 0 {
 			// an ORDER BY item spelled as a DISTINCT ON expression is it
 			// (both may be outside the select list)
-			key := exprKey(o.Expr)
+			key := b.exprKey(o.Expr)
 			for j, d := range don {
-				if exprKey(d) == key {
+				if b.exprKey(d) == key {
 					idx = distinctOn[j]
 				}
 			}
@@ -966,7 +971,7 @@ func (b *Binder) orderTarget(e ast.ExprNode, items []selItem, exprs []Expr, cols
 		found := -1
 		for i, it := range items {
 			if it.name == cn.Name.Name.O {
-				if found >= 0 && exprKey(items[found].astOr()) != exprKey(it.astOr()) {
+				if found >= 0 && b.exprKey(items[found].astOr()) != b.exprKey(it.astOr()) {
 					return 0, pgerr.New(pgerr.AmbiguousColumn, "ORDER BY %q is ambiguous", cn.Name.Name.O)
 				}
 				if found < 0 {
@@ -978,9 +983,9 @@ func (b *Binder) orderTarget(e ast.ExprNode, items []selItem, exprs []Expr, cols
 			return found, nil
 		}
 	}
-	key := exprKey(e)
+	key := b.exprKey(e)
 	for i, it := range items {
-		if it.ast != nil && exprKey(it.ast) == key {
+		if it.ast != nil && b.exprKey(it.ast) == key {
 			return i, nil
 		}
 	}
@@ -1069,10 +1074,10 @@ func (b *Binder) groupingCall(args []ast.ExprNode) (Expr, error) {
 	}
 	mask := int64(0)
 	for _, a := range args {
-		key := exprKey(a)
+		key := b.exprKey(a)
 		idx := -1
 		for i, it := range g.items {
-			if exprKey(it.Expr) == key {
+			if b.exprKey(it.Expr) == key {
 				idx = i
 				break
 			}

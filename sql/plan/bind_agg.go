@@ -143,7 +143,7 @@ func (b *Binder) bindGrouped(n ast.ExprNode, sc *scope) (Expr, bool, error) {
 			}
 		}
 	}
-	key := exprKey(n)
+	key := b.exprKey(n)
 	if _, isVal := n.(*valuedriver.Value); !isVal {
 		for i, k := range ag.groupKeys {
 			if k != "" && k == key {
@@ -178,7 +178,7 @@ func (b *Binder) bindGrouped(n ast.ExprNode, sc *scope) (Expr, bool, error) {
 		key += " DISTINCT"
 	}
 	for _, o := range b.Stmt.AggOrderBy[n] {
-		key += " ORDER BY " + exprKey(o.Expr)
+		key += " ORDER BY " + b.exprKey(o.Expr)
 		if o.Desc {
 			key += " DESC"
 		}
@@ -283,7 +283,7 @@ func args2nodes(args []ast.ExprNode) []ast.Node {
 }
 
 func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
-	key := exprKey(w)
+	key := b.exprKey(w)
 	for i, k := range sc.win.keys {
 		if k == key {
 			return &ColRef{Idx: sc.win.base + i, T: sc.win.calls[i].Ov.Return}, nil

@@ -18,10 +18,19 @@ type Check struct {
 // BindChecks binds d's CHECK constraints. A check may use the row's
 // columns, constants and functions, not subqueries or aggregates.
 func BindChecks(d *catalog.Descriptor, ev *sem.EvalContext) ([]Check, error) {
+	return BindChecksIn(nil, d, ev)
+}
+
+// BindChecksIn is BindChecks resolving user-defined functions as the
+// statement binder in does (nil: built-in functions only).
+func BindChecksIn(in *Binder, d *catalog.Descriptor, ev *sem.EvalContext) ([]Check, error) {
 	if len(d.Checks) == 0 {
 		return nil, nil
 	}
 	b := &Binder{Eval: ev}
+	if in != nil {
+		b.Ctx, b.Coll, b.DB, b.Schema, b.TempSchema, b.SearchPath = in.Ctx, in.Coll, in.DB, in.Schema, in.TempSchema, in.SearchPath
+	}
 	out := make([]Check, 0, len(d.Checks))
 	for _, c := range d.Checks {
 		st, expr, err := parseStoredExpr(c.Expr, "check constraint")

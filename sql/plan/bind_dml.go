@@ -31,6 +31,9 @@ func (b *Binder) dmlTable(refs *ast.TableRefsClause) (*catalog.Descriptor, strin
 	if d.Kind != catalog.KindTable {
 		return nil, "", pgerr.New(pgerr.WrongObjectType, "cannot change %s %q", d.Kind, d.Name)
 	}
+	if d.MatView {
+		return nil, "", pgerr.New(pgerr.WrongObjectType, "cannot change materialized view %q", d.Name)
+	}
 	alias := ts.AsName.O
 	if alias == "" {
 		alias = d.Name

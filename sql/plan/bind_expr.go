@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -188,6 +189,13 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		return b.bindColumn(n.Name, sc)
 	case *ast.BinaryOperationExpr:
 		if lr, ok := n.L.(*ast.RowExpr); ok {
+			if sq, ok := unparen(n.R).(*ast.SubqueryExpr); ok {
+				op, ok := binOps[n.Op]
+				if !ok {
+					return nil, pgerr.New(pgerr.FeatureNotSupported, "operator %s is not supported for row comparison", n.Op)
+				}
+				return b.bindRowSubquery(lr, sq, sc, SubScalar, op)
+			}
 			if rr, ok := n.R.(*ast.RowExpr); ok {
 				e, err := rowCompare(n.Op, lr.Values, rr.Values)
 				if err != nil {
@@ -268,6 +276,22 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		}
 		return &Unary{Ov: ov, E: e}, nil
 	case *ast.IsNullExpr:
+		if row, ok := n.Expr.(*ast.RowExpr); ok {
+			// ROW(...) IS NULL: every field is NULL; IS NOT NULL: none is
+			var out Expr
+			for _, v := range row.Values {
+				e, err := b.bindExpr(v, sc)
+				if err != nil {
+					return nil, err
+				}
+				var c Expr = &IsNull{E: e, Not: n.Not}
+				if out != nil {
+					c = &Logic{Op: And, L: out, R: c}
+				}
+				out = c
+			}
+			return out, nil
+		}
 		e, err := b.bindExpr(n.Expr, sc)
 		if err != nil {
 			return nil, err
@@ -394,10 +418,6 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		if !ok {
 			return nil, pgerr.New(pgerr.FeatureNotSupported, "operator %s is not supported with a subquery", n.Op)
 		}
-		l, err := b.bindExpr(n.L, sc)
-		if err != nil {
-			return nil, err
-		}
 		sq, ok := n.R.(*ast.SubqueryExpr)
 		if !ok {
 			return nil, pgerr.New(pgerr.Syntax, "ANY/ALL needs a subquery")
@@ -405,6 +425,13 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		mode := SubAny
 		if n.All {
 			mode = SubAll
+		}
+		if lr, ok := n.L.(*ast.RowExpr); ok {
+			return b.bindRowSubquery(lr, sq, sc, mode, op)
+		}
+		l, err := b.bindExpr(n.L, sc)
+		if err != nil {
+			return nil, err
 		}
 		return b.bindSubquery(sq, sc, mode, l, &op, false)
 	case *ast.FuncCastExpr:
@@ -566,8 +593,56 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 			}
 			return nil, pgerr.New(pgerr.UndefinedColumn, "could not identify column %q in record data type", n.Field)
 		}
+		// (expr).field of a composite type's value
+		e, err := b.bindExpr(inner, sc)
+		if err != nil {
+			return nil, err
+		}
+		if t := e.Type(); t.Family == types.RecordFamily && t.Composite != nil {
+			k := t.FieldIndex(n.Field)
+			if k < 0 {
+				return nil, pgerr.New(pgerr.UndefinedColumn, "column %q not found in data type %s", n.Field, t.Composite.Name)
+			}
+			return &FieldSelect{E: e, Idx: k, T: t.Composite.Types[k]}, nil
+		}
 		return nil, pgerr.New(pgerr.FeatureNotSupported, "field selection from a composite value is not supported")
 	case *parser.SubscriptExpr:
+		if chain, base := subscriptChain(n); len(chain) > 1 && slices.ContainsFunc(chain, func(se *parser.SubscriptExpr) bool { return se.Slice }) {
+			// a[1:2][1:1], a[1:2][2]: every subscript a slice (i is 1:i)
+			e, err := b.bindExpr(base, sc)
+			if err != nil {
+				return nil, err
+			}
+			if e.Type().Family != types.ArrayFamily {
+				return nil, pgerr.New(pgerr.DatatypeMismatch, "cannot subscript type %s because it is not an array", e.Type().SQLName())
+			}
+			los, his := &ArrayCtor{T: types.MakeArrayOf(types.Int4)}, &ArrayCtor{T: types.MakeArrayOf(types.Int4)}
+			for _, se := range chain {
+				bound := func(x ast.ExprNode, omitted int64) (Expr, error) {
+					if x == nil {
+						return &Const{D: types.DInt(omitted), T: types.Int4}, nil
+					}
+					be, err := b.bindExpr(x, sc)
+					if err != nil {
+						return nil, err
+					}
+					return b.coerce(be, types.Int4)
+				}
+				lo, hi := Expr(&Const{D: types.DInt(1), T: types.Int4}), Expr(nil)
+				if se.Slice {
+					if lo, err = bound(se.Index, 1); err != nil {
+						return nil, err
+					}
+					if hi, err = bound(se.Upper, math.MaxInt32); err != nil {
+						return nil, err
+					}
+				} else if hi, err = bound(se.Index, 1); err != nil {
+					return nil, err
+				}
+				los.Elems, his.Elems = append(los.Elems, lo), append(his.Elems, hi)
+			}
+			return b.callFunc("array_slice_md", []Expr{e, los, his})
+		}
 		if !n.Slice {
 			// a[i][j]...: one subscript per dimension of the base array
 			var idx []ast.ExprNode
@@ -643,7 +718,22 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 	case *ast.DefaultExpr:
 		return nil, pgerr.New(pgerr.Syntax, "DEFAULT is not allowed in this context")
 	case *ast.RowExpr:
-		return nil, pgerr.New(pgerr.FeatureNotSupported, "row constructors are not supported")
+		// ROW(a, b) as a value: a record (comparisons of rows are
+		// expanded before they get here)
+		r := &RowCtor{}
+		for _, v := range n.Values {
+			e, err := b.bindExpr(v, sc)
+			if err != nil {
+				return nil, err
+			}
+			if isUnknown(e.Type()) {
+				if e, err = b.coerce(e, types.String); err != nil {
+					return nil, err
+				}
+			}
+			r.Elems = append(r.Elems, e)
+		}
+		return r, nil
 	}
 	return nil, pgerr.New(pgerr.FeatureNotSupported, "unsupported expression %T", n)
 }
@@ -741,6 +831,29 @@ func (b *Binder) bindColumn(cn *ast.ColumnName, sc *scope) (Expr, error) {
 			return nil, pgerr.New(pgerr.UndefinedTable, "missing FROM-clause entry for table %q", table)
 		}
 	}
+	if table == "" {
+		// a FROM item's name as a value: its row, a record of its columns
+		for s := sc; s != nil; s = s.parent {
+			if !s.hasTable(name) {
+				continue
+			}
+			r := &RowCtor{}
+			for _, c := range s.cols {
+				if c.Table != name || c.Hidden {
+					continue
+				}
+				e, err := b.bindColumn(&ast.ColumnName{Table: ast.NewCIStr(name), Name: ast.NewCIStr(c.Name)}, sc)
+				if err != nil {
+					return nil, err
+				}
+				r.Elems = append(r.Elems, e)
+			}
+			if len(r.Elems) > 0 {
+				return r, nil
+			}
+			break
+		}
+	}
 	return nil, pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", qualified(table, name))
 }
 
@@ -752,6 +865,20 @@ func qualified(table, name string) string {
 }
 
 func (b *Binder) bindIn(n *ast.PatternInExpr, sc *scope) (Expr, error) {
+	if lr, ok := n.Expr.(*ast.RowExpr); ok && n.Sel != nil {
+		sq, ok := n.Sel.(*ast.SubqueryExpr)
+		if !ok {
+			return nil, pgerr.New(pgerr.Syntax, "IN needs a list or a subquery")
+		}
+		e, err := b.bindRowSubquery(lr, sq, sc, SubAny, sem.OpEQ)
+		if err != nil {
+			return nil, err
+		}
+		if n.Not {
+			return &Not{E: e}, nil
+		}
+		return e, nil
+	}
 	l, err := b.bindExpr(n.Expr, sc)
 	if err != nil {
 		return nil, err
@@ -922,6 +1049,9 @@ func (b *Binder) callFunc(name string, es []Expr) (Expr, error) {
 
 func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
 	name := strings.ToLower(n.FnName.L)
+	if name == parser.FuncVariadic {
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "VARIADIC arguments are supported only in calls of user-defined SQL functions")
+	}
 	if n.Schema.L != "" && n.Schema.L != "pg_catalog" {
 		if n.Schema.L != "public" && !isVirtualSchema(n.Schema.L) {
 			id, err := b.Coll.LookupID(b.Ctx, b.DB, 0, n.Schema.O)
@@ -1084,6 +1214,104 @@ func (b *Binder) wholeRow(n ast.ExprNode, sc *scope) (Expr, bool, error) {
 // defines it: = is the AND of the pairwise equalities, <> its negation,
 // and < <= > >= compare left to right, the first unequal (or NULL) pair
 // deciding: (a1, a2) < (b1, b2) is a1 < b1 OR (a1 = b1 AND a2 < b2).
+// subscriptChain is the subscripts of a[i][j:k]... in order, and a.
+func subscriptChain(n *parser.SubscriptExpr) ([]*parser.SubscriptExpr, ast.ExprNode) {
+	var chain []*parser.SubscriptExpr
+	var base ast.ExprNode = n
+	for {
+		se, ok := base.(*parser.SubscriptExpr)
+		if !ok {
+			break
+		}
+		chain = append([]*parser.SubscriptExpr{se}, chain...)
+		base = se.Expr
+	}
+	return chain, base
+}
+
+func unparen(e ast.ExprNode) ast.ExprNode {
+	for {
+		p, ok := e.(*ast.ParenthesesExpr)
+		if !ok {
+			return e
+		}
+		e = p.Expr
+	}
+}
+
+// bindRowSubquery binds a row compared with a subquery's rows: (a, b) op
+// (SELECT x, y) (mode SubScalar), (a, b) op ANY/ALL (SELECT ...) and
+// (a, b) IN (SELECT ...) (SubAny with =).
+func (b *Binder) bindRowSubquery(lr *ast.RowExpr, sq *ast.SubqueryExpr, sc *scope, mode SubqueryMode, op sem.BinaryOp) (Expr, error) {
+	var strict sem.BinaryOp
+	switch op {
+	case sem.OpEQ, sem.OpNE:
+	case sem.OpLT, sem.OpLE:
+		strict = sem.OpLT
+	case sem.OpGT, sem.OpGE:
+		strict = sem.OpGT
+	default:
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "row comparison operator %s is not supported", op)
+	}
+	ls := make([]Expr, len(lr.Values))
+	for i, v := range lr.Values {
+		e, err := b.bindExpr(v, sc)
+		if err != nil {
+			return nil, err
+		}
+		ls[i] = e
+	}
+	before := b.outerRefs
+	node, err := b.bindQuery(sq.Query, sc)
+	if err != nil {
+		return nil, err
+	}
+	node = visibleOnly(node)
+	cols := node.Columns()
+	if len(cols) < len(ls) {
+		return nil, pgerr.New(pgerr.Syntax, "subquery has too few columns")
+	}
+	if len(cols) > len(ls) {
+		return nil, pgerr.New(pgerr.Syntax, "subquery has too many columns")
+	}
+	s := &Subquery{Mode: mode, ID: b.nextSub, Correlated: b.outerRefs != before, T: types.Bool, RowOp: op}
+	b.nextSub++
+	proj := &Project{In: node}
+	recast := false
+	for i, l := range ls {
+		eq, err := sem.ResolveBinary(sem.OpEQ, l.Type(), cols[i].T)
+		if err != nil {
+			return nil, err
+		}
+		if ls[i], err = b.coerce(l, eq.Left); err != nil {
+			return nil, err
+		}
+		var r Expr = &ColRef{Idx: i, T: cols[i].T}
+		if !cols[i].T.Equal(eq.Right) {
+			if r, err = b.coerce(r, eq.Right); err != nil {
+				return nil, err
+			}
+			recast = true
+		}
+		proj.Exprs = append(proj.Exprs, r)
+		proj.Cols = append(proj.Cols, Col{Name: cols[i].Name, T: eq.Right})
+		s.Eqs = append(s.Eqs, eq)
+		if strict != 0 {
+			ord, err := sem.ResolveBinary(strict, eq.Left, eq.Right)
+			if err != nil {
+				return nil, err
+			}
+			s.Ords = append(s.Ords, ord)
+		}
+	}
+	if recast {
+		node = proj
+	}
+	s.LRow = ls
+	s.Plan = Optimize(node)
+	return s, nil
+}
+
 func rowCompare(op opcode.Op, l, r []ast.ExprNode) (ast.ExprNode, error) {
 	if len(l) != len(r) {
 		return nil, pgerr.New(pgerr.Syntax, "unequal number of entries in row expressions")

@@ -13,6 +13,23 @@ import (
 )
 
 // ResolveTable finds a table, view or sequence by (schema, name).
+// BindStoredQuery binds the text of a stored query (a materialized
+// view's) as a view's is bound.
+func (b *Binder) BindStoredQuery(text string) (Node, error) {
+	st, err := parser.ParseOne(text)
+	if err != nil {
+		return nil, err
+	}
+	rs, ok := st.AST.(ast.ResultSetNode)
+	if !ok {
+		return nil, pgerr.New(pgerr.Syntax, "a materialized view needs a query")
+	}
+	saved := b.Stmt
+	b.Stmt = &st
+	defer func() { b.Stmt = saved }()
+	return b.BindQuery(rs)
+}
+
 func (b *Binder) ResolveTable(schema, name string) (*catalog.Descriptor, error) {
 	sch := b.Schema
 	if schema == "pg_temp" {
@@ -329,7 +346,15 @@ func (b *Binder) bindFromFunc(sel *ast.SelectStmt, sc *scope, alias string) (Nod
 		return b.bindJSONToRecord(fc, sc, alias)
 	}
 	cls, ok := sem.FuncExists(fc.FnName.L)
-	if !ok || cls != sem.Generator {
+	if !ok {
+		// a user-defined function (its body's rows)
+		colName := sel.Fields.Fields[0].AsName.O
+		if alias != "" && colName == "" {
+			colName = alias
+		}
+		return b.bindFromUserFunc(fc, sc, alias, colName)
+	}
+	if cls != sem.Generator {
 		return nil, nil, false, nil
 	}
 	es, ts, err := b.bindArgs(fc.Args, sc)
@@ -488,6 +513,9 @@ func (b *Binder) bindTableName(tn *ast.TableName, alias string) (Node, []Col, er
 		}
 		return node, cols, nil
 	case catalog.KindTable:
+		if d.Unpopulated {
+			return nil, nil, pgerr.New("55000", "materialized view %q has not been populated", d.Name)
+		}
 		s := &Scan{Table: d, Codec: catalog.NewRowCodec(d), Partial: b.bindPartialIndexes(d)}
 		for i, c := range d.Columns {
 			s.Cols = append(s.Cols, Col{Name: c.Name, T: c.Type, Table: alias, Hidden: c.Hidden, TableOID: uint32(d.ID), Attr: int16(i + 1)})

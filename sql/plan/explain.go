@@ -21,6 +21,7 @@ func explain(n Node, d int, emit func(int, string)) {
 			if len(x.Spans) == 1 && len(x.Spans[0].Eq) == len(indexCols(x)) && x.Spans[0].Lo == nil && x.Spans[0].Hi == nil {
 				how = "point lookup"
 			}
+			how += rowBoundNote(x)
 		}
 		extra := ""
 		if x.Index != nil {
@@ -107,6 +108,29 @@ func explain(n Node, d int, emit func(int, string)) {
 	default:
 		emit(d, fmt.Sprintf("%T", n))
 	}
+}
+
+// rowBoundNote names the key columns a row bound such as (a, b) > (1, 2)
+// constrains in the scan's spans ("" when none has one).
+func rowBoundNote(s *Scan) string {
+	ix := s.Index
+	if ix == nil {
+		ix = s.Table.Primary
+	}
+	n := 0
+	for _, sp := range s.Spans {
+		if k := len(sp.Eq) + 1 + max(len(sp.LoRest), len(sp.HiRest)); k > n && (len(sp.LoRest) > 0 || len(sp.HiRest) > 0) {
+			n = k
+		}
+	}
+	if n == 0 || n > len(ix.ColumnIDs) {
+		return ""
+	}
+	names := make([]string, n)
+	for i := range names {
+		names[i] = s.Table.Columns[s.Table.ColumnOrdinal(ix.ColumnIDs[i])].Name
+	}
+	return ", row bound on (" + strings.Join(names, ", ") + ")"
 }
 
 func indexCols(s *Scan) []uint32 {

@@ -148,6 +148,14 @@ type Subquery struct {
 	T          *types.T
 	// ID numbers the subquery within its statement (for caching).
 	ID int
+	// LRow (instead of L) is a row compared with each subquery row
+	// column by column, as in (a, b) IN (SELECT x, y ...) or (a, b) =
+	// (SELECT x, y) (SubScalar): RowOp is the comparison, Eqs the = of
+	// each column pair and Ords its < (RowOp < or <=) or > (> or >=).
+	LRow  []Expr
+	RowOp sem.BinaryOp
+	Eqs   []*sem.BinaryOverload
+	Ords  []*sem.BinaryOverload
 }
 
 // ArrayCtor is ARRAY[...].
@@ -157,6 +165,18 @@ type ArrayCtor struct {
 	// Nested: the elements are arrays of equal dimensions, stacked into
 	// one more dimension (ARRAY[[1,2],[3,4]]); T is their type then.
 	Nested bool
+}
+
+// RowCtor is ROW(a, b, ...) (or (a, b, ...)) as a value: a record.
+type RowCtor struct {
+	Elems []Expr
+}
+
+// FieldSelect is (E).field of a composite value: field Idx.
+type FieldSelect struct {
+	E   Expr
+	Idx int
+	T   *types.T
 }
 
 // AnyArray is L cmp ANY/ALL(array expression).
@@ -207,6 +227,8 @@ func (e *Func) Type() *types.T        { return e.Ov.Return }
 func (e *InList) Type() *types.T      { return types.Bool }
 func (e *Subquery) Type() *types.T    { return e.T }
 func (e *ArrayCtor) Type() *types.T   { return e.T }
+func (e *RowCtor) Type() *types.T     { return types.Record }
+func (e *FieldSelect) Type() *types.T { return e.T }
 func (e *AnyArray) Type() *types.T    { return types.Bool }
 func (e *Subscript) Type() *types.T   { return e.T }
 func (e *DomainCheck) Type() *types.T { return e.E.Type() }
@@ -262,10 +284,19 @@ func Walk(e Expr, f func(Expr) bool) {
 		}
 	case *Subquery:
 		Walk(e.L, f)
+		for _, a := range e.LRow {
+			Walk(a, f)
+		}
 	case *ArrayCtor:
 		for _, a := range e.Elems {
 			Walk(a, f)
 		}
+	case *RowCtor:
+		for _, a := range e.Elems {
+			Walk(a, f)
+		}
+	case *FieldSelect:
+		Walk(e.E, f)
 	case *AnyArray:
 		Walk(e.L, f)
 		Walk(e.R, f)
@@ -356,6 +387,11 @@ func reusableTree(n Node, locking bool) bool {
 			}
 			if (sp.Lo != nil && !reusableExpr(sp.Lo)) || (sp.Hi != nil && !reusableExpr(sp.Hi)) {
 				return false
+			}
+			for _, e := range append(append([]Expr{}, sp.LoRest...), sp.HiRest...) {
+				if !reusableExpr(e) {
+					return false
+				}
 			}
 		}
 		return true
@@ -449,9 +485,16 @@ func MapCols(e Expr, m func(int) int) Expr {
 	case *Subquery:
 		c := *x
 		c.L = MapCols(x.L, m)
+		if x.LRow != nil {
+			c.LRow = mapList(x.LRow, m)
+		}
 		return &c
 	case *ArrayCtor:
 		return &ArrayCtor{Elems: mapList(x.Elems, m), T: x.T, Nested: x.Nested}
+	case *RowCtor:
+		return &RowCtor{Elems: mapList(x.Elems, m)}
+	case *FieldSelect:
+		return &FieldSelect{E: MapCols(x.E, m), Idx: x.Idx, T: x.T}
 	case *AnyArray:
 		return &AnyArray{L: MapCols(x.L, m), R: MapCols(x.R, m), Cmp: x.Cmp, All: x.All}
 	case *Subscript:

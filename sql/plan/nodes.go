@@ -32,6 +32,11 @@ type Span struct {
 	Eq       []Expr
 	Lo, Hi   Expr // nil = unbounded
 	LoI, HiI bool
+	// LoRest and HiRest continue Lo and Hi over the index columns after
+	// the bounded one: a row bound such as (a, b) > (1, 2) is the key
+	// bound (1, 2) on an index over (a, b). LoI and HiI then say whether
+	// the whole row bound is inclusive.
+	LoRest, HiRest []Expr
 }
 
 // Scan reads a table through one index.

@@ -330,7 +330,7 @@ func pushLimit(l *Limit) {
 }
 
 // sortedByScan reports whether s's input already comes in s's order: a
-// forward scan of the primary index (under Projects of plain column
+// forward scan of the primary index or a secondary index (under Projects of plain column
 // references and Filters) whose leading key columns are the sort keys, in
 // the index's directions. Primary key columns are NOT NULL, so NULLS
 // FIRST/LAST does not matter. The spans of a scan are read in key order.
@@ -362,16 +362,25 @@ func sortedByScan(s *Sort) bool {
 			in = x.In
 			continue
 		case *Scan:
-			pk := x.Table.Primary
-			if x.Index != nil || x.Reverse || pk == nil || len(cols) > len(pk.ColumnIDs) {
+			ix := x.Table.Primary
+			if x.Index != nil {
+				ix = x.Index
+			}
+			if x.Reverse || ix == nil || len(cols) > len(ix.ColumnIDs) {
 				return false
 			}
 			for i, c := range cols {
-				if x.Table.ColumnOrdinal(pk.ColumnIDs[i]) != c {
+				if c < 0 || c >= len(x.Table.Columns) || x.Table.ColumnOrdinal(ix.ColumnIDs[i]) != c {
 					return false
 				}
-				desc := i < len(pk.Desc) && pk.Desc[i]
+				desc := dirDesc(ix, i)
 				if s.Keys[i].Desc != desc {
+					return false
+				}
+				// A secondary index keeps NULLs where PostgreSQL's default
+				// order puts them (last ascending, first descending); the
+				// index join returns the rows in index order.
+				if x.Index != nil && s.Keys[i].NullsFirst != desc && x.Table.Columns[c].Nullable {
 					return false
 				}
 			}
@@ -386,6 +395,73 @@ type colBound struct {
 	eq       []Expr // = value (one) or IN list (several)
 	lo, hi   Expr
 	loI, hiI bool
+	// loRow and hiRow are row bounds led by this column, such as
+	// (a, b) > (1, 2) for a (the lo/hi fields then hold its first value).
+	loRow, hiRow *rowBound
+}
+
+// rowBound is a row comparison (c1, c2, ...) op (v1, v2, ...) over scan
+// columns, as the binder expands it: c1 > v1 OR (c1 = v1 AND (c2 > v2
+// OR ...)), innermost c_n op v_n.
+type rowBound struct {
+	cols  []int
+	vals  []Expr
+	lower bool // > or >=
+	incl  bool // >= or <=
+}
+
+// matchRowBound recognises the expansion of a row comparison whose left
+// side is scan columns and right side does not depend on the row.
+func matchRowBound(s *Scan, e Expr) (*rowBound, bool) {
+	colOp := func(e Expr) (int, sem.BinaryOp, Expr, bool) {
+		x, ok := e.(*Binary)
+		if !ok {
+			return 0, 0, nil, false
+		}
+		op := x.Ov.Op
+		col, ok := x.L.(*ColRef)
+		val := x.R
+		if !ok {
+			if col, ok = x.R.(*ColRef); !ok {
+				return 0, 0, nil, false
+			}
+			val = x.L
+			op, _ = op.Commute()
+		}
+		if !isConstish(val) || !sameKeyType(s.Table.Columns[col.Idx].Type, val.Type()) {
+			return 0, 0, nil, false
+		}
+		return col.Idx, op, val, true
+	}
+	if c, op, v, ok := colOp(e); ok {
+		switch op {
+		case sem.OpGT, sem.OpGE, sem.OpLT, sem.OpLE:
+			return &rowBound{cols: []int{c}, vals: []Expr{v}, lower: op == sem.OpGT || op == sem.OpGE,
+				incl: op == sem.OpGE || op == sem.OpLE}, true
+		}
+		return nil, false
+	}
+	or, ok := e.(*Logic)
+	if !ok || or.Op != Or {
+		return nil, false
+	}
+	and, ok := or.R.(*Logic)
+	if !ok || and.Op != And {
+		return nil, false
+	}
+	c, op, v, ok := colOp(or.L)
+	if !ok || (op != sem.OpGT && op != sem.OpLT) {
+		return nil, false
+	}
+	c2, op2, _, ok := colOp(and.L)
+	if !ok || op2 != sem.OpEQ || c2 != c {
+		return nil, false
+	}
+	rest, ok := matchRowBound(s, and.R)
+	if !ok || rest.lower != (op == sem.OpGT) {
+		return nil, false
+	}
+	return &rowBound{cols: append([]int{c}, rest.cols...), vals: append([]Expr{v}, rest.vals...), lower: rest.lower, incl: rest.incl}, true
 }
 
 // chooseIndex sets the scan's index and spans from conjuncts over its
@@ -444,7 +520,19 @@ func chooseIndex(s *Scan, conj []Expr) {
 				get(col.Idx).eq = x.List
 			}
 		case *Logic:
-			// BETWEEN: (c >= lo AND c <= hi) is already split.
+			// BETWEEN: (c >= lo AND c <= hi) is already split. A row
+			// comparison bounds its first column and, on an index over
+			// its columns in order, the key itself.
+			rb, ok := matchRowBound(s, x)
+			if !ok || len(rb.cols) < 2 {
+				continue
+			}
+			b := get(rb.cols[0])
+			if rb.lower && b.lo == nil {
+				b.lo, b.loI, b.loRow = rb.vals[0], true, rb
+			} else if !rb.lower && b.hi == nil {
+				b.hi, b.hiI, b.hiRow = rb.vals[0], true, rb
+			}
 		}
 	}
 	if len(bounds) == 0 {
@@ -502,10 +590,14 @@ func spansFor(s *Scan, ix *catalog.Index, bounds map[int]*colBound) ([]Span, int
 			continue
 		}
 		if b.lo != nil || b.hi != nil {
+			k := len(spans[0].Eq)
+			loRest, loI := rowRest(s, ix, k, b.loRow, b.loI)
+			hiRest, hiI := rowRest(s, ix, k, b.hiRow, b.hiI)
 			for i := range spans {
-				spans[i].Lo, spans[i].LoI, spans[i].Hi, spans[i].HiI = b.lo, b.loI, b.hi, b.hiI
+				spans[i].Lo, spans[i].LoI, spans[i].Hi, spans[i].HiI = b.lo, loI, b.hi, hiI
+				spans[i].LoRest, spans[i].HiRest = loRest, hiRest
 			}
-			score += 2
+			score += 2 + len(loRest) + len(hiRest)
 		}
 		break
 	}
@@ -514,6 +606,29 @@ func spansFor(s *Scan, ix *catalog.Index, bounds map[int]*colBound) ([]Span, int
 	}
 	return spans, score
 }
+
+// rowRest is the part of row bound rb after its first column that
+// continues the key of index ix at column k (the bounded one), with
+// whether the bound is inclusive: the whole row's inclusiveness when all
+// of it is used, else inclusive (the key bound then covers more rows than
+// the comparison, which the filter above still checks). The columns used
+// share the direction of column k, so that the row order is the key order.
+func rowRest(s *Scan, ix *catalog.Index, k int, rb *rowBound, incl bool) ([]Expr, bool) {
+	if rb == nil {
+		return nil, incl
+	}
+	n := 1
+	for n < len(rb.cols) && k+n < len(ix.ColumnIDs) &&
+		s.Table.ColumnOrdinal(ix.ColumnIDs[k+n]) == rb.cols[n] && dirDesc(ix, k+n) == dirDesc(ix, k) {
+		n++
+	}
+	if n == len(rb.cols) {
+		return rb.vals[1:], rb.incl
+	}
+	return rb.vals[1:n], true
+}
+
+func dirDesc(ix *catalog.Index, i int) bool { return i < len(ix.Desc) && ix.Desc[i] }
 
 // isConstish: the value does not depend on the scanned row.
 func isConstish(e Expr) bool { return RefsOnly(e, 0, 0) }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/format"
+	"github.com/tesseradb/tessera/sql/parser"
 	"github.com/tesseradb/tessera/sql/pgerr"
 )
 
@@ -93,3 +94,36 @@ func exprKey(e ast.Node) string {
 	}
 	return sb.String()
 }
+
+// exprKey is exprKey(e) with the PostgreSQL types of the casts in e, in
+// walk order: the restored text spells x::int4 and x::int8 alike, and
+// sum(x::int4) and sum(x::int8) are different aggregates.
+func (b *Binder) exprKey(e ast.Node) string {
+	key := exprKey(e)
+	if key == "" || b.Stmt == nil || len(b.Stmt.CastTypes) == 0 {
+		return key
+	}
+	cv := castCollector{casts: b.Stmt.CastTypes}
+	e.Accept(&cv)
+	if cv.sb.Len() == 0 {
+		return key
+	}
+	return key + " /*" + cv.sb.String() + "*/"
+}
+
+type castCollector struct {
+	casts map[*ast.FuncCastExpr]parser.PGType
+	sb    strings.Builder
+}
+
+func (c *castCollector) Enter(n ast.Node) (ast.Node, bool) {
+	if fc, ok := n.(*ast.FuncCastExpr); ok {
+		if t, ok := c.casts[fc]; ok {
+			c.sb.WriteString(t.String())
+		}
+		c.sb.WriteByte(';')
+	}
+	return n, false
+}
+
+func (c *castCollector) Leave(n ast.Node) (ast.Node, bool) { return n, true }

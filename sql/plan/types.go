@@ -41,11 +41,15 @@ func (b *Binder) ResolveTypeDomain(pt parser.PGType) (*types.T, *catalog.Descrip
 		}
 		return d.Domain.Base, d, nil
 	}
+	t = d.EnumType()
+	if d.Composite != nil {
+		t = d.CompositeType()
+	}
 	if pt.Array {
-		at, err := types.MakeArray(d.EnumType())
+		at, err := types.MakeArray(t)
 		return at, nil, err
 	}
-	return d.EnumType(), nil, nil
+	return t, nil, nil
 }
 
 // LookupType finds the user-defined type name in the search path (nil if

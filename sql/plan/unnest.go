@@ -185,7 +185,7 @@ func nodeLocal(n Node) bool {
 	switch x := n.(type) {
 	case *Scan:
 		for _, s := range x.Spans {
-			if !local(s.Eq...) || !local(s.Lo, s.Hi) {
+			if !local(s.Eq...) || !local(s.Lo, s.Hi) || !local(s.LoRest...) || !local(s.HiRest...) {
 				return false
 			}
 		}

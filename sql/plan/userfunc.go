@@ -86,42 +86,102 @@ func (b *Binder) UserFuncs(schema, name string) ([]*catalog.Descriptor, error) {
 // bindUserFunc binds a call of a user-defined function (ok=false: there
 // is no function of that name).
 func (b *Binder) bindUserFunc(n *ast.FuncCallExpr, sc *scope) (Expr, bool, error) {
-	name := strings.ToLower(n.FnName.L)
-	cands, err := b.UserFuncs(n.Schema.O, name)
-	if err != nil || len(cands) == 0 {
-		return nil, false, err
+	f, args, ok, err := b.matchUserFunc(n, sc)
+	if !ok || err != nil {
+		return nil, ok, err
 	}
-	es, ts, err := b.bindArgs(n.Args, sc)
-	if err != nil {
-		return nil, true, err
+	if f.Set {
+		return nil, true, pgerr.New(pgerr.FeatureNotSupported, "function %s returns a set (SETOF or TABLE): call it in FROM", f.Name)
 	}
-	for _, d := range cands {
-		f := d.Func
-		if len(f.Args) != len(es) {
-			continue
-		}
-		args := make([]Expr, len(es))
-		fits := true
-		for i, a := range f.Args {
-			if !isUnknown(ts[i]) && !ts[i].Equal(a.Type) {
-				if _, ok := sem.CastContextOf(ts[i], a.Type); !ok || !canImplicit(ts[i], a.Type) {
-					fits = false
-					break
-				}
-			}
-			if args[i], err = b.coerce(es[i], a.Type); err != nil {
-				fits = false
-				break
-			}
-		}
-		if !fits {
-			continue
-		}
-		body, err := b.bindFuncBody(f)
+	if len(f.OutCols) > 0 {
+		// OUT parameters: the one row as a record, from a subquery with
+		// the arguments as its outer row
+		before := b.outerRefs
+		node, cols, _, err := b.bindFromUserFunc(n, &scope{parent: sc}, "", "")
 		if err != nil {
 			return nil, true, err
 		}
-		return &UserFunc{Name: f.Name, Args: args, Body: body, Strict: f.Strict, Volatile: f.Volatility == "volatile"}, true, nil
+		rc := &RowCtor{}
+		for i, c := range cols {
+			rc.Elems = append(rc.Elems, &ColRef{Idx: i, T: c.T})
+		}
+		proj := &Project{In: node, Exprs: []Expr{rc}, Cols: []Col{{Name: f.Name, T: types.Record}}}
+		sq := &Subquery{Plan: Optimize(proj), Mode: SubScalar, T: types.Record, ID: b.nextSub, Correlated: b.outerRefs != before}
+		b.nextSub++
+		return sq, true, nil
+	}
+	body, err := b.bindFuncBody(f)
+	if err != nil {
+		return nil, true, err
+	}
+	return &UserFunc{Name: f.Name, Args: args, Body: body, Strict: f.Strict, Volatile: f.Volatility == "volatile"}, true, nil
+}
+
+// matchUserFunc finds the overload of a user-defined function that a call
+// fits and binds its arguments, cast to the parameter types (the trailing
+// ones gathered into an array for a VARIADIC parameter); ok=false when no
+// user function has the name.
+func (b *Binder) matchUserFunc(n *ast.FuncCallExpr, sc *scope) (*catalog.FuncDef, []Expr, bool, error) {
+	name := strings.ToLower(n.FnName.L)
+	cands, err := b.UserFuncs(n.Schema.O, name)
+	if err != nil || len(cands) == 0 {
+		return nil, nil, false, err
+	}
+	argNodes := n.Args
+	spread := false // the call's last argument is VARIADIC arr
+	if k := len(argNodes) - 1; k >= 0 {
+		if fc, ok := argNodes[k].(*ast.FuncCallExpr); ok && fc.FnName.L == parser.FuncVariadic && len(fc.Args) == 1 {
+			argNodes = append(append([]ast.ExprNode{}, argNodes[:k]...), fc.Args[0])
+			spread = true
+		}
+	}
+	es, ts, err := b.bindArgs(argNodes, sc)
+	if err != nil {
+		return nil, nil, true, err
+	}
+	fit := func(e Expr, t, to *types.T) (Expr, bool) {
+		if !isUnknown(t) && !t.Equal(to) {
+			if _, ok := sem.CastContextOf(t, to); !ok || !canImplicit(t, to) {
+				return nil, false
+			}
+		}
+		c, err := b.coerce(e, to)
+		return c, err == nil
+	}
+	for _, d := range cands {
+		f := d.Func
+		nfixed := len(f.Args)
+		if spread && (!f.Variadic || len(es) != len(f.Args)) {
+			continue
+		}
+		if f.Variadic && !spread {
+			nfixed--
+			if len(es) <= nfixed {
+				continue
+			}
+		} else if len(f.Args) != len(es) {
+			continue
+		}
+		args := make([]Expr, 0, len(f.Args))
+		fits := true
+		for i := 0; i < nfixed && fits; i++ {
+			var a Expr
+			a, fits = fit(es[i], ts[i], f.Args[i].Type)
+			args = append(args, a)
+		}
+		if fits && f.Variadic && !spread {
+			at := f.Args[nfixed].Type
+			arr := &ArrayCtor{T: at}
+			for i := nfixed; i < len(es) && fits; i++ {
+				var a Expr
+				a, fits = fit(es[i], ts[i], at.Elem)
+				arr.Elems = append(arr.Elems, a)
+			}
+			args = append(args, arr)
+		}
+		if fits {
+			return f, args, true, nil
+		}
 	}
 	names := make([]string, len(ts))
 	for i, t := range ts {
@@ -130,7 +190,80 @@ func (b *Binder) bindUserFunc(n *ast.FuncCallExpr, sc *scope) (Expr, bool, error
 			names[i] = "unknown"
 		}
 	}
-	return nil, true, pgerr.New(pgerr.UndefinedFunction, "function %s(%s) does not exist", name, strings.Join(names, ", "))
+	return nil, nil, true, pgerr.New(pgerr.UndefinedFunction, "function %s(%s) does not exist", name, strings.Join(names, ", "))
+}
+
+// bindFromUserFunc binds a user-defined function called in FROM: its body
+// query run once with the arguments as its parameters (an Apply over a
+// one-row Values of them), its columns those of RETURNS TABLE or the OUT
+// parameters, else one named after the function or alias. ok=false: no
+// user function has the name.
+func (b *Binder) bindFromUserFunc(fc *ast.FuncCallExpr, sc *scope, alias, colName string) (Node, []Col, bool, error) {
+	f, args, ok, err := b.matchUserFunc(fc, sc)
+	if !ok || err != nil {
+		return nil, nil, ok, err
+	}
+	sub, rs, _, params, err := b.funcBodyQuery(f)
+	if err != nil {
+		return nil, nil, true, err
+	}
+	body, err := sub.bindQuery(rs, &scope{cols: params})
+	if err != nil {
+		return nil, nil, true, err
+	}
+	b.nextSub = sub.nextSub
+	body = visibleOnly(body)
+	want := f.OutCols
+	if len(want) == 0 {
+		if f.OutName != "" {
+			colName = f.OutName
+		}
+		if colName == "" {
+			colName = f.Name
+		}
+		want = []catalog.FuncArg{{Name: colName, Type: f.Return}}
+	}
+	got := body.Columns()
+	if len(got) != len(want) {
+		return nil, nil, true, pgerr.New(pgerr.InvalidFunctionDef, "return type mismatch in function declared to return %s", resultName(f))
+	}
+	proj := &Project{In: body}
+	for i, w := range want {
+		var e Expr = &ColRef{Idx: i, T: got[i].T}
+		if isUnknown(got[i].T) {
+			e, err = sub.coerce(e, w.Type)
+		} else if !got[i].T.Equal(w.Type) {
+			e, err = sub.assignCast(e, w.Type)
+		}
+		if err != nil {
+			return nil, nil, true, pgerr.New(pgerr.InvalidFunctionDef, "return type mismatch in function declared to return %s", resultName(f))
+		}
+		proj.Exprs = append(proj.Exprs, e)
+		proj.Cols = append(proj.Cols, Col{Name: w.Name, T: w.Type})
+	}
+	row := append(append([]Expr{}, args...), args...) // by position, then by name
+	in := &Values{Rows: [][]Expr{row}, Cols: params}
+	apply := &Apply{Kind: InnerJoin, L: in, R: proj}
+	out := &Project{In: apply}
+	for i, c := range proj.Cols {
+		out.Exprs = append(out.Exprs, &ColRef{Idx: len(params) + i, T: c.T})
+		out.Cols = append(out.Cols, Col{Name: c.Name, T: c.T, Table: alias})
+	}
+	if !f.Set {
+		// a function returning one row (OUT parameters, a scalar): at most one
+		return &Limit{In: out, Count: &Const{D: types.DInt(1), T: types.Int8}}, out.Cols, true, nil
+	}
+	return out, out.Cols, true, nil
+}
+
+func resultName(f *catalog.FuncDef) string {
+	if len(f.OutCols) > 0 {
+		return "record"
+	}
+	if f.Set {
+		return "SETOF " + f.Return.SQLName()
+	}
+	return f.Return.SQLName()
 }
 
 // canImplicit: a value of type from may be passed where to is declared
@@ -143,39 +276,67 @@ func canImplicit(from, to *types.T) bool {
 // argName is the column standing for parameter i (from 1) in a body.
 func argName(i int) string { return "?arg " + strconv.Itoa(i) }
 
-// bindFuncBody binds a function's body, SELECT expr, over its parameters
-// ($n and the parameters' names) and casts it to the result type.
-func (b *Binder) bindFuncBody(f *catalog.FuncDef) (Expr, error) {
+// funcBodyQuery parses a function's body for binding: a sub-binder over
+// the function's parameters (params: $n columns, then the named ones),
+// the body query, and its one expression when it is SELECT expr alone.
+func (b *Binder) funcBodyQuery(f *catalog.FuncDef) (sub *Binder, rs ast.ResultSetNode, simple ast.ExprNode, params []Col, err error) {
 	if b.funcDepth >= userFuncDepth {
-		return nil, pgerr.New(pgerr.ProgramLimit, "function %s nests too deeply", f.Name)
+		return nil, nil, nil, nil, pgerr.New(pgerr.ProgramLimit, "function %s nests too deeply", f.Name)
 	}
 	text, err := paramsAsNames(f.Body)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, nil, err
 	}
 	st, err := parser.ParseOne(text)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, nil, err
 	}
-	sel, ok := st.AST.(*ast.SelectStmt)
-	if !ok || sel.From != nil || sel.Where != nil || sel.GroupBy != nil || sel.Having != nil || sel.OrderBy != nil ||
-		sel.Limit != nil || sel.Fields == nil || len(sel.Fields.Fields) != 1 || sel.Fields.Fields[0].WildCard != nil {
-		return nil, pgerr.New(pgerr.FeatureNotSupported, "only SQL functions whose body is SELECT of one expression are supported")
+	rs, ok := st.AST.(ast.ResultSetNode)
+	if !ok {
+		return nil, nil, nil, nil, pgerr.New(pgerr.FeatureNotSupported, "only SQL functions whose body is a query are supported")
 	}
-	var cols []Col
+	if sel, ok := rs.(*ast.SelectStmt); ok && sel.From == nil && sel.Where == nil && sel.GroupBy == nil && sel.Having == nil &&
+		sel.OrderBy == nil && sel.Limit == nil && sel.Fields != nil && len(sel.Fields.Fields) == 1 && sel.Fields.Fields[0].WildCard == nil &&
+		sel.With == nil && !hasAggregate(sel.Fields.Fields[0].Expr) {
+		simple = sel.Fields.Fields[0].Expr
+	}
 	for i, a := range f.Args {
-		cols = append(cols, Col{Name: argName(i + 1), T: a.Type})
+		params = append(params, Col{Name: argName(i + 1), T: a.Type})
 	}
 	for i, a := range f.Args {
 		name := a.Name
 		if name == "" {
 			name = "?unnamed " + strconv.Itoa(i+1) // (keeps the row's layout)
 		}
-		cols = append(cols, Col{Name: name, T: a.Type})
+		params = append(params, Col{Name: name, T: a.Type})
 	}
-	sub := &Binder{Ctx: b.Ctx, Coll: b.Coll, DB: b.DB, Schema: b.Schema, TempSchema: b.TempSchema,
-		SearchPath: b.SearchPath, Eval: b.Eval, Stmt: &st, funcDepth: b.funcDepth + 1}
-	e, err := sub.bindExpr(sel.Fields.Fields[0].Expr, &scope{cols: cols, noAgg: "functions"})
+	sub = &Binder{Ctx: b.Ctx, Coll: b.Coll, DB: b.DB, Schema: b.Schema, TempSchema: b.TempSchema,
+		SearchPath: b.SearchPath, Eval: b.Eval, Stmt: &st, funcDepth: b.funcDepth + 1, nextSub: b.nextSub}
+	return sub, rs, simple, params, nil
+}
+
+// bindFuncBody binds a scalar function's body over its parameters ($n and
+// the parameters' names) and casts it to the result type: SELECT expr as
+// that expression, another query as a scalar subquery run per call.
+func (b *Binder) bindFuncBody(f *catalog.FuncDef) (Expr, error) {
+	sub, rs, simple, params, err := b.funcBodyQuery(f)
+	if err != nil {
+		return nil, err
+	}
+	var e Expr
+	if simple != nil {
+		e, err = sub.bindExpr(simple, &scope{cols: params, noAgg: "functions"})
+	} else {
+		var sq Expr
+		sq, err = sub.bindSubquery(&ast.SubqueryExpr{Query: rs}, &scope{cols: params}, SubScalar, nil, nil, false)
+		if err == nil {
+			sq.(*Subquery).Correlated = true // rerun per call: its arguments are its outer row
+			e = sq
+		} else if pgerr.Code(err) == pgerr.Syntax {
+			err = pgerr.New(pgerr.InvalidFunctionDef, "return type mismatch in function declared to return %s", f.Return.SQLName())
+		}
+	}
+	b.nextSub = sub.nextSub
 	if err != nil {
 		return nil, err
 	}
@@ -213,6 +374,21 @@ func paramsAsNames(body string) (string, error) {
 // BindFunctionBody checks a new function's body as a call would bind it
 // (CREATE FUNCTION validates its body, as PostgreSQL does).
 func (b *Binder) BindFunctionBody(f *catalog.FuncDef) error {
+	if f.RowsResult() {
+		sub, rs, _, params, err := b.funcBodyQuery(f)
+		if err != nil {
+			return err
+		}
+		n, err := sub.bindQuery(rs, &scope{cols: params})
+		if err != nil {
+			return err
+		}
+		want := max(len(f.OutCols), 1)
+		if len(visibleOnly(n).Columns()) != want {
+			return pgerr.New(pgerr.InvalidFunctionDef, "return type mismatch in function declared to return %s", resultName(f))
+		}
+		return nil
+	}
 	_, err := b.bindFuncBody(f)
 	return err
 }

@@ -207,6 +207,8 @@ type vsnap struct {
 	// one is bound (a view over the catalog must not recurse into itself).
 	viewCols map[catalog.ID][]vcolumn
 	inView   bool
+	// roleDescs caches roles() (nil until first read).
+	roleDescs *[]*catalog.Descriptor
 }
 
 // vcolumn is a view's output column as pg_attribute lists it.
@@ -426,6 +428,9 @@ func relkind(d *catalog.Descriptor) string {
 		return "v"
 	case catalog.KindSequence:
 		return "S"
+	}
+	if d.MatView {
+		return "m"
 	}
 	return "r"
 }
@@ -771,11 +776,59 @@ func virtualTableDefs() map[string]*vtable {
 		"pg_catalog.pg_roles": {cols(`oid oid, rolname text, rolsuper bool, rolinherit bool, rolcreaterole bool, rolcreatedb bool,
 		rolcanlogin bool, rolreplication bool, rolconnlimit int4, rolpassword text, rolvaliduntil timestamptz, rolbypassrls bool,
 		rolconfig text[]`), func(s *vsnap) [][]types.Datum {
-			return [][]types.Datum{{dI(10), dS(s.user()), dB(true), dB(true), dB(true), dB(true), dB(true), dB(false), dI(-1),
+			rows := [][]types.Datum{{dI(10), dS(s.user()), dB(true), dB(true), dB(true), dB(true), dB(true), dB(false), dI(-1),
 				dS("********"), types.Null, dB(true), types.Null}}
+			for _, r := range s.roles() {
+				d := r.Role
+				rows = append(rows, []types.Datum{dI(int64(r.ID)), dS(r.Name), dB(d.Superuser), dB(!d.NoInherit), dB(d.CreateRole),
+					dB(d.CreateDB), dB(d.Login), dB(d.Replication), dI(-1), dS("********"), types.Null, dB(d.BypassRLS), types.Null})
+			}
+			return rows
 		}},
-		// No role is a member of another.
-		"pg_catalog.pg_auth_members": {cols("oid oid, roleid oid, member oid, grantor oid, admin_option bool"), empty},
+		"pg_catalog.pg_user": {cols(`usename text, usesysid oid, usecreatedb bool, usesuper bool, userepl bool, usebypassrls bool,
+		passwd text, valuntil timestamptz, useconfig text[]`), func(s *vsnap) [][]types.Datum {
+			rows := [][]types.Datum{{dS(s.user()), dI(10), dB(true), dB(true), dB(false), dB(true), dS("********"), types.Null, types.Null}}
+			for _, r := range s.roles() {
+				if d := r.Role; d.Login {
+					rows = append(rows, []types.Datum{dS(r.Name), dI(int64(r.ID)), dB(d.CreateDB), dB(d.Superuser), dB(d.Replication),
+						dB(d.BypassRLS), dS("********"), types.Null, types.Null})
+				}
+			}
+			return rows
+		}},
+		"pg_catalog.pg_auth_members": {cols("oid oid, roleid oid, member oid, grantor oid, admin_option bool"), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, r := range s.roles() {
+				for _, of := range r.Role.MemberOf {
+					rows = append(rows, []types.Datum{types.Null, dI(s.roleOID(of)), dI(int64(r.ID)), dI(10), dB(false)})
+				}
+			}
+			return rows
+		}},
+		"information_schema.enabled_roles": {cols("role_name text"), func(s *vsnap) [][]types.Datum {
+			rows := [][]types.Datum{{dS(s.user())}}
+			for _, r := range s.roles() {
+				rows = append(rows, []types.Datum{dS(r.Name)})
+			}
+			return rows
+		}},
+		"information_schema.table_privileges": {cols(`grantor text, grantee text, table_catalog text, table_schema text,
+		table_name text, privilege_type text, is_grantable text, with_hierarchy text`), tablePrivileges},
+		"information_schema.role_table_grants": {cols(`grantor text, grantee text, table_catalog text, table_schema text,
+		table_name text, privilege_type text, is_grantable text, with_hierarchy text`), tablePrivileges},
+		"information_schema.usage_privileges": {cols(`grantor text, grantee text, object_catalog text, object_schema text,
+		object_name text, object_type text, privilege_type text, is_grantable text`), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, r := range s.roles() {
+				for _, g := range r.Role.Grants {
+					if g.Kind == "sequence" && g.Privilege == "USAGE" {
+						rows = append(rows, []types.Datum{dS(s.user()), dS(r.Name), dS(s.database()), dS(g.Schema), dS(g.Name),
+							dS("SEQUENCE"), dS("USAGE"), dS("NO")})
+					}
+				}
+			}
+			return rows
+		}},
 		"pg_catalog.pg_sequence": {cols("seqrelid oid, seqtypid oid, seqstart int8, seqincrement int8, seqmax int8, seqmin int8, seqcache int8, seqcycle bool"), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, d := range s.objs {
@@ -894,11 +947,21 @@ func virtualTableDefs() map[string]*vtable {
 		"pg_catalog.pg_tables": {cols("schemaname text, tablename text, tableowner text, tablespace text, hasindexes bool, hasrules bool, hastriggers bool, rowsecurity bool"), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, d := range s.objs {
-				if d.Kind != catalog.KindTable {
+				if d.Kind != catalog.KindTable || d.MatView {
 					continue
 				}
 				rows = append(rows, []types.Datum{dS(s.schemaOf[d.SchemaID]), dS(d.Name), dS(s.user()), types.Null,
 					dB(len(relIndexes(d)) > 0), dB(false), dB(len(d.ForeignKeys) > 0), dB(false)})
+			}
+			return rows
+		}},
+		"pg_catalog.pg_matviews": {cols("schemaname text, matviewname text, matviewowner text, tablespace text, hasindexes bool, ispopulated bool, definition text"), func(s *vsnap) [][]types.Datum {
+			var rows [][]types.Datum
+			for _, d := range s.objs {
+				if d.Kind == catalog.KindTable && d.MatView {
+					rows = append(rows, []types.Datum{dS(s.schemaOf[d.SchemaID]), dS(d.Name), dS(s.user()), types.Null,
+						dB(len(d.Indexes) > 0), dB(!d.Unpopulated), dS(d.ViewQuery)})
+				}
 			}
 			return rows
 		}},
@@ -954,7 +1017,7 @@ func virtualTableDefs() map[string]*vtable {
 		user_defined_type_name text, is_insertable_into text, is_typed text, commit_action text`), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, d := range s.objs {
-				if d.Kind == catalog.KindSequence {
+				if d.Kind == catalog.KindSequence || d.MatView {
 					continue
 				}
 				tt, ins := "BASE TABLE", "YES"
@@ -1132,10 +1195,10 @@ func virtualTableDefs() map[string]*vtable {
 		"information_schema.columns": {cols(`table_catalog text, table_schema text, table_name text, column_name text,
 		ordinal_position int4, column_default text, is_nullable text, data_type text, character_maximum_length int4,
 		numeric_precision int4, numeric_scale int4, datetime_precision int4, udt_catalog text, udt_schema text, udt_name text,
-		is_identity text, is_generated text, is_updatable text`), func(s *vsnap) [][]types.Datum {
+		is_identity text, is_generated text, is_updatable text, interval_type text, interval_precision int4`), func(s *vsnap) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, d := range s.objs {
-				if d.Kind == catalog.KindSequence {
+				if d.Kind == catalog.KindSequence || d.MatView {
 					continue
 				}
 				num := 0
@@ -1195,6 +1258,17 @@ func virtualTableDefs() map[string]*vtable {
 					case types.DateFamily:
 						dtp = dI(0)
 					}
+					itype := types.Datum(types.Null)
+					if c.Type.Family == types.IntervalFamily {
+						p := int64(6)
+						if ip := c.Type.IntervalPrecision(); ip >= 0 {
+							p = int64(ip)
+						}
+						dtp = dI(p)
+						if f := c.Type.IntervalFields(); f != "" {
+							itype = dS(strings.ToUpper(f))
+						}
+					}
 					upd := "YES"
 					if d.Kind == catalog.KindView {
 						upd = "NO"
@@ -1208,7 +1282,7 @@ func virtualTableDefs() map[string]*vtable {
 					}
 					rows = append(rows, []types.Datum{dS(s.database()), dS(s.schemaOf[d.SchemaID]), dS(d.Name), dS(c.Name),
 						dI(int64(num)), def, dS(null), dS(dt), maxLen, prec, scale, dtp, dS(s.database()), dS(udtSchema), dS(c.Type.PGName()),
-						dS(isIdent), dS(isGen), dS(upd)})
+						dS(isIdent), dS(isGen), dS(upd), itype, types.Null})
 				}
 			}
 			return rows
@@ -1325,6 +1399,61 @@ func visibleAttnum(d *catalog.Descriptor, id catalog.ColumnID) int {
 		}
 	}
 	return 0
+}
+
+// roles are the stored roles (CREATE ROLE), by name.
+func (s *vsnap) roles() []*catalog.Descriptor {
+	if s.roleDescs != nil {
+		return *s.roleDescs
+	}
+	out := []*catalog.Descriptor{}
+	s.roleDescs = &out
+	names, err := s.b.Coll.ListNames(s.b.Ctx, 0, catalog.RoleNamespace)
+	if err != nil {
+		return out
+	}
+	keys := make([]string, 0, len(names))
+	for k := range names {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if d, err := s.b.Coll.Get(s.b.Ctx, names[k]); err == nil && d != nil && d.Kind == catalog.KindRole && d.Role != nil {
+			out = append(out, d)
+		}
+	}
+	*s.roleDescs = out
+	return out
+}
+
+// roleOID is the OID of role name (10 for the session user).
+func (s *vsnap) roleOID(name string) int64 {
+	for _, r := range s.roles() {
+		if r.Name == name {
+			return int64(r.ID)
+		}
+	}
+	return 10
+}
+
+// tablePrivileges lists the table privileges granted to stored roles
+// (information_schema.table_privileges and role_table_grants).
+func tablePrivileges(s *vsnap) [][]types.Datum {
+	var rows [][]types.Datum
+	for _, r := range s.roles() {
+		for _, g := range r.Role.Grants {
+			if g.Kind != "table" {
+				continue
+			}
+			hier := "NO"
+			if g.Privilege == "SELECT" {
+				hier = "YES"
+			}
+			rows = append(rows, []types.Datum{dS(s.user()), dS(r.Name), dS(s.database()), dS(g.Schema), dS(g.Name),
+				dS(g.Privilege), dS("NO"), dS(hier)})
+		}
+	}
+	return rows
 }
 
 func (s *vsnap) user() string {

@@ -110,6 +110,8 @@ func appendTagged(b []byte, t *types.T, d types.Datum) ([]byte, error) {
 		return append(append(b, tagUUID), v[:]...), nil
 	case *types.DJSONB:
 		return appendLenPrefixed(append(b, tagJSONB), types.FormatText(types.JSONB, v, nil)), nil
+	case *types.DRecord: // a composite column: its text form
+		return appendLenPrefixed(append(b, tagBytes), types.FormatText(t, v, nil)), nil
 	case *types.DArray:
 		var body []byte
 		body = binary.AppendUvarint(body, uint64(len(v.Elems)))
@@ -307,7 +309,7 @@ func expectedTag(t *types.T) byte {
 		return tagFloat
 	case types.DecimalFamily:
 		return tagDecimal
-	case types.StringFamily, types.BytesFamily, types.JSONFamily:
+	case types.StringFamily, types.BytesFamily, types.JSONFamily, types.RecordFamily:
 		return tagBytes
 	case types.DateFamily:
 		return tagDate
@@ -383,12 +385,18 @@ func decodeTagged(b []byte, t *types.T, depth int) (types.Datum, []byte, error) 
 			return nil, nil, err
 		}
 		return d, rest, nil
-	case types.StringFamily, types.BytesFamily, types.JSONFamily:
+	case types.StringFamily, types.BytesFamily, types.JSONFamily, types.RecordFamily:
 		body, rest, err := lenPrefixed(b)
 		if err != nil {
 			return nil, nil, err
 		}
 		switch t.Family {
+		case types.RecordFamily:
+			d, err := types.ParseText(t, string(body), nil)
+			if err != nil {
+				return nil, nil, corrupt("%v", err)
+			}
+			return d, rest, nil
 		case types.BytesFamily:
 			return types.DBytes(body), rest, nil
 		case types.JSONFamily:

@@ -2,6 +2,7 @@ package sem
 
 import (
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
@@ -261,6 +262,104 @@ func (a *floatAgg) Result(*EvalContext) (types.Datum, error) {
 	return types.DFloat(math.Sqrt(a.sxx / (a.n - 1))), nil
 }
 
+// regrAgg is the two-argument statistics of (Y, X) pairs where neither
+// is NULL: corr, covar_pop/samp and regr_*, accumulated as PostgreSQL's
+// float8_regr_accum does (Youngs-Cramer) so that results match its digits.
+type regrAgg struct {
+	n, sx, sxx, sy, syy, sxy float64
+	kind                     string
+}
+
+func (a *regrAgg) Add(_ *EvalContext, args []types.Datum) error {
+	if types.IsNull(args[0]) || types.IsNull(args[1]) {
+		return nil
+	}
+	y, x := fl(args[0]), fl(args[1])
+	n := a.n + 1
+	sx, sy := a.sx+x, a.sy+y
+	if a.n > 0 {
+		tx, ty := x*n-sx, y*n-sy
+		scale := 1.0 / (n * a.n)
+		sxx, syy, sxy := a.sxx+tx*tx*scale, a.syy+ty*ty*scale, a.sxy+tx*ty*scale
+		inf := func(v float64) bool { return math.IsInf(v, 0) }
+		if inf(sx) || inf(sxx) || inf(sy) || inf(syy) || inf(sxy) {
+			if (inf(sx) || inf(sxx)) && !inf(a.sx) && !inf(x) || (inf(sy) || inf(syy)) && !inf(a.sy) && !inf(y) ||
+				inf(sxy) && !inf(a.sx) && !inf(x) && !inf(a.sy) && !inf(y) {
+				return errorf(CodeNumericOutOfRange, "value out of range: overflow")
+			}
+			if inf(sxx) {
+				sxx = math.NaN()
+			}
+			if inf(syy) {
+				syy = math.NaN()
+			}
+			if inf(sxy) {
+				sxy = math.NaN()
+			}
+		}
+		a.sxx, a.syy, a.sxy = sxx, syy, sxy
+	} else {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			a.sxx, a.sxy = math.NaN(), math.NaN()
+		}
+		if math.IsNaN(y) || math.IsInf(y, 0) {
+			a.syy, a.sxy = math.NaN(), math.NaN()
+		}
+	}
+	a.n, a.sx, a.sy = n, sx, sy
+	return nil
+}
+
+func (a *regrAgg) Result(*EvalContext) (types.Datum, error) {
+	if a.kind == "regr_count" {
+		return types.DInt(a.n), nil
+	}
+	if a.n < 1 || a.kind == "covar_samp" && a.n < 2 {
+		return types.Null, nil
+	}
+	f := func(v float64) (types.Datum, error) { return types.DFloat(v), nil }
+	switch a.kind {
+	case "covar_pop":
+		return f(a.sxy / a.n)
+	case "covar_samp":
+		return f(a.sxy / (a.n - 1))
+	case "regr_sxx":
+		return f(a.sxx)
+	case "regr_syy":
+		return f(a.syy)
+	case "regr_sxy":
+		return f(a.sxy)
+	case "regr_avgx":
+		return f(a.sx / a.n)
+	case "regr_avgy":
+		return f(a.sy / a.n)
+	case "corr":
+		if a.sxx == 0 || a.syy == 0 {
+			return types.Null, nil
+		}
+		return f(a.sxy / math.Sqrt(a.sxx*a.syy))
+	case "regr_r2":
+		if a.sxx == 0 {
+			return types.Null, nil
+		}
+		if a.syy == 0 {
+			return f(1)
+		}
+		return f(a.sxy * a.sxy / (a.sxx * a.syy))
+	case "regr_slope":
+		if a.sxx == 0 {
+			return types.Null, nil
+		}
+		return f(a.sxy / a.sxx)
+	case "regr_intercept":
+		if a.sxx == 0 {
+			return types.Null, nil
+		}
+		return f((a.sy - a.sx*a.sxy/a.sxx) / a.n)
+	}
+	return nil, errorf("XX000", "unknown aggregate %s", a.kind)
+}
+
 type intervalAgg struct {
 	sum types.DInterval
 	n   int64
@@ -402,6 +501,40 @@ func (a *arrayAgg) Result(*EvalContext) (types.Datum, error) {
 	return &types.DArray{Elem: a.et, Elems: append([]types.Datum(nil), a.elems...)}, nil
 }
 
+// arrayOfArraysAgg is array_agg(anyarray): the inputs, all of the same
+// dimensions, stacked into one more dimension.
+type arrayOfArraysAgg struct {
+	et    *types.T
+	elems []types.Datum
+	dims  []int
+	n     int
+}
+
+func (a *arrayOfArraysAgg) Add(_ *EvalContext, args []types.Datum) error {
+	if types.IsNull(args[0]) {
+		return errorf("22004", "cannot accumulate null arrays")
+	}
+	arr := args[0].(*types.DArray)
+	d := arr.DimLens()
+	if len(d) == 0 {
+		return errorf("2202E", "cannot accumulate empty arrays")
+	}
+	if a.n > 0 && !slices.Equal(d, a.dims) {
+		return errorf("2202E", "cannot accumulate arrays of different dimensionality")
+	}
+	a.dims, a.et = d, arr.Elem
+	a.elems = append(a.elems, arr.Elems...)
+	a.n++
+	return nil
+}
+
+func (a *arrayOfArraysAgg) Result(*EvalContext) (types.Datum, error) {
+	if a.n == 0 {
+		return types.Null, nil
+	}
+	return &types.DArray{Elem: a.et, Elems: append([]types.Datum(nil), a.elems...), Dims: append([]int{a.n}, a.dims...)}, nil
+}
+
 type jsonAgg struct {
 	t    *types.T
 	vals []any
@@ -513,6 +646,15 @@ func init() {
 				NewAgg: func() AggFunc { return &floatAgg{kind: kind} }})
 		}
 	}
+	for _, name := range []string{"corr", "covar_pop", "covar_samp", "regr_avgx", "regr_avgy", "regr_count",
+		"regr_intercept", "regr_r2", "regr_slope", "regr_sxx", "regr_syy", "regr_sxy"} {
+		kind, ret := name, F8
+		if name == "regr_count" {
+			ret = I8
+		}
+		addFunc(&FuncOverload{Name: name, Class: Aggregate, Args: []*types.T{F8, F8}, Return: ret, CalledOnNull: true,
+			NewAgg: func() AggFunc { return &regrAgg{kind: kind} }})
+	}
 	for _, name := range []string{"min", "max"} {
 		isMax := name == "max"
 		for _, t := range comparableTypes {
@@ -538,6 +680,9 @@ func init() {
 	addAgg("array_agg", []*types.T{anyNonArray}, anyArray, func(o *FuncOverload) func() AggFunc {
 		et := o.Args[0]
 		return func() AggFunc { return &arrayAgg{et: et} }
+	})
+	addAgg("array_agg", []*types.T{anyArray}, anyArray, func(o *FuncOverload) func() AggFunc {
+		return func() AggFunc { return &arrayOfArraysAgg{} }
 	})
 	addAgg("jsonb_agg", []*types.T{anyElement}, types.JSONB, func(o *FuncOverload) func() AggFunc {
 		t := o.Args[0]

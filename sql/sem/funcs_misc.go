@@ -2,6 +2,7 @@ package sem
 
 import (
 	"crypto/rand"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -26,6 +27,105 @@ func notDistinct(t *types.T, a, b types.Datum) bool {
 func polyFunc(name string, args []*types.T, ret *types.T, onNull bool, mk func(o *FuncOverload) fnImpl) {
 	addFunc(&FuncOverload{Name: name, Class: Normal, Args: args, Return: ret, CalledOnNull: onNull,
 		bind: func(o *FuncOverload) { o.Fn = mk(o) }})
+}
+
+func init() {
+	// __pg_array_set(a, i, [j, ...,] v): UPDATE's SET a[i][j] = v
+	for n := 1; n <= 6; n++ {
+		args := []*types.T{anyArray}
+		for k := 0; k < n; k++ {
+			args = append(args, types.Int4)
+		}
+		args = append(args, anyElement)
+		polyFunc("__pg_array_set", args, anyArray, true, func(o *FuncOverload) fnImpl {
+			et := o.Args[len(o.Args)-1]
+			return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+				idx := a[1 : len(a)-1]
+				for _, x := range idx {
+					if types.IsNull(x) {
+						return nil, errorf("22004", "array subscript in assignment must not be null")
+					}
+				}
+				v := a[len(a)-1]
+				if types.IsNull(a[0]) {
+					if len(idx) == 1 && in(idx[0]) == 1 {
+						return &types.DArray{Elem: et, Elems: []types.Datum{v}}, nil
+					}
+					return nil, errorf(CodeFeatureNotSupported, "assigning to an element of a NULL array other than [1] is not supported")
+				}
+				src := arr(a[0])
+				dims := src.DimLens()
+				out := &types.DArray{Elem: src.Elem, Elems: append([]types.Datum(nil), src.Elems...), Dims: append([]int(nil), src.Dims...)}
+				if len(idx) == 1 && len(dims) <= 1 {
+					i := in(idx[0])
+					if i < 1 {
+						return nil, errorf(CodeFeatureNotSupported, "array subscripts below 1 are not supported")
+					}
+					for int64(len(out.Elems)) < i {
+						out.Elems = append(out.Elems, types.Null) // extended with NULLs, as PostgreSQL does
+					}
+					out.Elems[i-1] = v
+					return out, nil
+				}
+				if len(idx) != len(dims) {
+					return nil, errorf("2202E", "wrong number of array subscripts")
+				}
+				off := 0
+				for k, x := range idx {
+					i := int(in(x))
+					if i < 1 || i > dims[k] {
+						return nil, errorf("2202E", "array subscript out of range")
+					}
+					off = off*dims[k] + i - 1
+				}
+				out.Elems[off] = v
+				return out, nil
+			}
+		})
+	}
+}
+
+// sliceArray is the slice of src over bounds los[i]:his[i] of its first
+// dimensions (the others whole), each clamped to the dimension: an empty
+// array when one is empty or there are more bounds than dimensions.
+func sliceArray(src *types.DArray, los, his []int64) *types.DArray {
+	dims := src.DimLens()
+	empty := &types.DArray{Elem: src.Elem, Elems: []types.Datum{}}
+	if len(los) > len(dims) || len(dims) == 0 {
+		return empty
+	}
+	lo, hi := make([]int, len(dims)), make([]int, len(dims))
+	for i, d := range dims {
+		lo[i], hi[i] = 1, d
+		if i < len(los) {
+			lo[i], hi[i] = int(max(los[i], 1)), int(min(his[i], int64(d)))
+		}
+		if lo[i] > hi[i] {
+			return empty
+		}
+	}
+	out := &types.DArray{Elem: src.Elem}
+	var walk func(k, off int)
+	walk = func(k, off int) {
+		if k == len(dims) {
+			out.Elems = append(out.Elems, src.Elems[off])
+			return
+		}
+		stride := 1
+		for _, d := range dims[k+1:] {
+			stride *= d
+		}
+		for i := lo[k]; i <= hi[k]; i++ {
+			walk(k+1, off+(i-1)*stride)
+		}
+	}
+	walk(0, 0)
+	if len(dims) > 1 {
+		for i := range dims {
+			out.Dims = append(out.Dims, hi[i]-lo[i]+1)
+		}
+	}
+	return out
 }
 
 // subscriptsFrom is generate_subscripts for arrays whose subscripts
@@ -142,6 +242,40 @@ func init() {
 			if types.IsNull(a[0]) && types.IsNull(a[1]) {
 				return types.Null, nil
 			}
+			if types.IsNull(a[0]) || types.IsNull(a[1]) {
+				for _, x := range a {
+					if !types.IsNull(x) && len(arr(x).DimLens()) > 1 {
+						return x, nil // the other array, as it is
+					}
+				}
+			}
+			if !types.IsNull(a[0]) && !types.IsNull(a[1]) {
+				// multi-dimensional: along the first dimension, or one
+				// array one dimension lower appended / prepended
+				x, y := arr(a[0]), arr(a[1])
+				dx, dy := x.DimLens(), y.DimLens()
+				if len(dx) > 1 || len(dy) > 1 {
+					if len(dx) == 0 {
+						return y, nil
+					}
+					if len(dy) == 0 {
+						return x, nil
+					}
+					var dims []int
+					switch {
+					case len(dx) == len(dy) && slices.Equal(dx[1:], dy[1:]):
+						dims = append([]int{dx[0] + dy[0]}, dx[1:]...)
+					case len(dx) == len(dy)+1 && slices.Equal(dx[1:], dy):
+						dims = append([]int{dx[0] + 1}, dx[1:]...)
+					case len(dy) == len(dx)+1 && slices.Equal(dy[1:], dx):
+						dims = append([]int{dy[0] + 1}, dy[1:]...)
+					default:
+						return nil, errorf("2202E", "cannot concatenate incompatible arrays")
+					}
+					out := append(append([]types.Datum(nil), x.Elems...), y.Elems...)
+					return &types.DArray{Elem: et, Elems: out, Dims: dims}, nil
+				}
+			}
 			var out []types.Datum
 			for _, x := range a {
 				if !types.IsNull(x) {
@@ -184,9 +318,26 @@ func init() {
 	// a[lo:hi] (the binder's spelling of a slice; an omitted bound is 1 or
 	// the largest int4): the elements from max(lo, 1) to min(hi, len),
 	// numbered from 1
+	// a[lo1:hi1][lo2:hi2]...: array_slice_md(a, los, his), one bound pair
+	// per dimension (a plain subscript i of the chain is 1:i)
+	polyFunc("array_slice_md", []*types.T{A, types.MakeArrayOf(I4), types.MakeArrayOf(I4)}, A, false, func(o *FuncOverload) fnImpl {
+		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			var los, his []int64
+			for i, e := range arr(a[1]).Elems {
+				if types.IsNull(e) || types.IsNull(arr(a[2]).Elems[i]) {
+					return types.Null, nil
+				}
+				los, his = append(los, in(e)), append(his, in(arr(a[2]).Elems[i]))
+			}
+			return sliceArray(arr(a[0]), los, his), nil
+		}
+	})
 	polyFunc("array_slice", []*types.T{A, I4, I4}, A, false, func(o *FuncOverload) fnImpl {
 		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 			src := arr(a[0])
+			if len(src.DimLens()) > 1 {
+				return sliceArray(src, []int64{in(a[1])}, []int64{in(a[2])}), nil
+			}
 			lo, hi := in(a[1]), in(a[2])
 			if lo < 1 {
 				lo = 1

@@ -39,7 +39,9 @@ func compareFn(t *types.T) func(a, b types.Datum) (int, error) {
 }
 
 func init() {
-	for _, t := range comparableTypes {
+	// records (ROW values, whole-row references) compare field by field,
+	// a NULL field after every value, as PostgreSQL's record operators do
+	for _, t := range append(append([]*types.T{}, comparableTypes...), types.Record) {
 		cmp := compareFn(t)
 		for op := OpEQ; op <= OpGE; op++ {
 			op := op

@@ -53,7 +53,28 @@ func (a *orderedSetAgg) Result(*EvalContext) (types.Datum, error) {
 	if types.IsNull(a.frac) {
 		return types.Null, nil
 	}
-	f := float64(a.frac.(types.DFloat))
+	if fa, ok := a.frac.(*types.DArray); ok {
+		// percentile_cont/disc(array of fractions): one result per fraction
+		out := &types.DArray{Elem: a.t, Elems: make([]types.Datum, len(fa.Elems)), Dims: fa.Dims}
+		for i, e := range fa.Elems {
+			if types.IsNull(e) {
+				out.Elems[i] = types.Null
+				continue
+			}
+			v, err := a.percentile(float64(e.(types.DFloat)))
+			if err != nil {
+				return nil, err
+			}
+			out.Elems[i] = v
+		}
+		return out, nil
+	}
+	return a.percentile(float64(a.frac.(types.DFloat)))
+}
+
+// percentile is the percentile f of the sorted values (at least one).
+func (a *orderedSetAgg) percentile(f float64) (types.Datum, error) {
+	n := len(a.vals)
 	if f < 0 || f > 1 || math.IsNaN(f) {
 		return nil, errorf("22003", "percentile value %g is not between 0 and 1", f)
 	}
@@ -94,6 +115,24 @@ func init() {
 		addFunc(&FuncOverload{Name: "percentile_cont", Class: Aggregate, OrderedSet: true, Args: []*types.T{F8, t}, Return: t,
 			CalledOnNull: true, NewAgg: func() AggFunc { return &orderedSetAgg{t: t, kind: "cont"} }})
 	}
+	F8A, err := types.MakeArray(F8)
+	if err != nil {
+		panic(err)
+	}
+	for _, t := range []*types.T{F8, types.Interval} {
+		t := t
+		at, err := types.MakeArray(t)
+		if err != nil {
+			panic(err)
+		}
+		addFunc(&FuncOverload{Name: "percentile_cont", Class: Aggregate, OrderedSet: true, Args: []*types.T{F8A, t}, Return: at,
+			CalledOnNull: true, NewAgg: func() AggFunc { return &orderedSetAgg{t: t, kind: "cont"} }})
+	}
+	addFunc(&FuncOverload{Name: "percentile_disc", Class: Aggregate, OrderedSet: true, Args: []*types.T{F8A, anyNonArray},
+		Return: anyArray, CalledOnNull: true, bind: func(o *FuncOverload) {
+			t := o.Args[1]
+			o.NewAgg = func() AggFunc { return &orderedSetAgg{t: t, kind: "disc"} }
+		}})
 	addFunc(&FuncOverload{Name: "percentile_disc", Class: Aggregate, OrderedSet: true, Args: []*types.T{F8, anyElement},
 		Return: anyElement, CalledOnNull: true, bind: func(o *FuncOverload) {
 			t := o.Args[1]

@@ -317,6 +317,20 @@ func toCharNumber(t *types.T, d types.Datum, pat string) (types.Datum, error) {
 	if strings.Contains(lower, "eeee") {
 		return toCharSci(d, lower)
 	}
+	if k := strings.Index(lower, "rn"); k >= 0 && strings.ReplaceAll(lower, "fm", "") == "rn" {
+		return toCharRoman(&dec, pat[k] == 'r', strings.Contains(lower, "fm")), nil
+	}
+	if k := strings.IndexByte(lower, 'v'); k >= 0 {
+		// V: the value times 10^(digits after V), those digits integer ones
+		n := 0
+		for _, c := range lower[k+1:] {
+			if c == '9' || c == '0' {
+				n++
+			}
+		}
+		dec.Exponent += int32(n)
+		pat, lower = pat[:k]+pat[k+1:], lower[:k]+lower[k+1:]
+	}
 	fm := strings.Contains(lower, "fm")
 	pre, post := 0, 0
 	seenPoint := false
@@ -344,8 +358,13 @@ func toCharNumber(t *types.T, d types.Datum, pat string) (types.Datum, error) {
 			signMode = lower[i : i+2]
 			i++
 		case c == 'b' || c == 'c': // keywords PostgreSQL accepts and prints nothing for
-		case strings.HasPrefix(lower[i:], "eeee"), strings.HasPrefix(lower[i:], "pr"), strings.HasPrefix(lower[i:], "rn"),
-			c == 'v', c == 'l', strings.HasPrefix(lower[i:], "th"):
+		case strings.HasPrefix(lower[i:], "pr"):
+			signMode = "pr"
+			i++
+		case strings.HasPrefix(lower[i:], "th"):
+			i++
+		case c == 'l':
+		case strings.HasPrefix(lower[i:], "rn"), c == 'v':
 			return nil, errorf(CodeFeatureNotSupported, "to_char pattern %q is not supported", pat)
 		}
 	}
@@ -373,7 +392,7 @@ func toCharNumber(t *types.T, d types.Datum, pat string) (types.Datum, error) {
 	var b strings.Builder
 	digit := 0 // integer digit positions consumed
 	started := false
-	signDone := signMode != ""
+	signDone := signMode != "" && signMode != "pr"
 	plus := false // an S before the digits: the sign, + or -, goes just before them
 	emitSign := func() {
 		if signDone {
@@ -381,6 +400,8 @@ func toCharNumber(t *types.T, d types.Datum, pat string) (types.Datum, error) {
 		}
 		signDone = true
 		switch {
+		case neg && signMode == "pr":
+			b.WriteByte('<')
 		case neg:
 			b.WriteByte('-')
 		case plus:
@@ -468,6 +489,28 @@ func toCharNumber(t *types.T, d types.Datum, pat string) (types.Datum, error) {
 			} else {
 				b.WriteByte('+')
 			}
+		case strings.HasPrefix(lower[i:], "pr"):
+			i++
+			if neg {
+				b.WriteByte('>')
+			} else if !fm {
+				b.WriteByte(' ')
+			}
+		case strings.HasPrefix(lower[i:], "th"):
+			// the ordinal suffix of a non-negative whole number
+			if !overflow && !neg && post == 0 && r.Exponent >= 0 {
+				v, err := r.Int64()
+				if err == nil {
+					o := ordinal(int(v % 100))
+					if pat[i] == 'T' {
+						o = strings.ToUpper(o)
+					}
+					b.WriteString(o)
+				}
+			}
+			i++
+		case c == 'l': // the currency symbol: none in the C locale
+			b.WriteByte(' ')
 		case c == 'b' || c == 'c':
 		default:
 			b.WriteByte(pat[i])
@@ -497,6 +540,36 @@ func toCharNumber(t *types.T, d types.Datum, pat string) (types.Datum, error) {
 		}
 	}
 	return dstr(out), nil
+}
+
+// toCharRoman is to_char(n, 'RN'): n rounded to a whole number in roman
+// numerals, upper or lower case, right-aligned in 15 characters unless
+// FM; 15 '#' outside 1..3999.
+func toCharRoman(dec *apd.Decimal, lowerCase, fm bool) types.Datum {
+	r := roundScale(dec, 0)
+	v, err := r.Int64()
+	if err != nil || v < 1 || v > 3999 {
+		return dstr(strings.Repeat("#", 15))
+	}
+	var b strings.Builder
+	for _, p := range []struct {
+		n int64
+		s string
+	}{{1000, "M"}, {900, "CM"}, {500, "D"}, {400, "CD"}, {100, "C"}, {90, "XC"}, {50, "L"}, {40, "XL"},
+		{10, "X"}, {9, "IX"}, {5, "V"}, {4, "IV"}, {1, "I"}} {
+		for v >= p.n {
+			b.WriteString(p.s)
+			v -= p.n
+		}
+	}
+	out := b.String()
+	if lowerCase {
+		out = strings.ToLower(out)
+	}
+	if !fm && len(out) < 15 {
+		out = strings.Repeat(" ", 15-len(out)) + out
+	}
+	return dstr(out)
 }
 
 // toCharSci is to_char with EEEE: scientific notation with as many

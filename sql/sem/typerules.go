@@ -134,6 +134,8 @@ func StripModifiers(t *types.T) *types.T {
 		if t.Precision != -1 {
 			return &types.T{Family: t.Family, Precision: -1}
 		}
+	case types.IntervalFamily:
+		return types.Interval
 	case types.ArrayFamily:
 		if e := StripModifiers(t.Elem); e != t.Elem {
 			a, _ := types.MakeArray(e)
@@ -153,6 +155,17 @@ func CastContextOf(from, to *types.T) (CastContext, bool) {
 	}
 	if sameType(from, to) {
 		return CastImplicit, true
+	}
+	if from.Family == types.RecordFamily && to.Family == types.RecordFamily {
+		// ROW(...) to a composite type field by field; a composite value is
+		// a record
+		if to.Composite == nil {
+			return CastImplicit, true
+		}
+		if from.Composite == nil {
+			return CastAssignment, true
+		}
+		return 0, false
 	}
 	f, t := from.Family, to.Family
 	switch f {

@@ -88,6 +88,19 @@ func (d *ddl) schemaOf(tn *ast.TableName) (catalog.ID, error) {
 	return id, nil
 }
 
+// seqDefault is the DEFAULT of a column owning sequence seqName of
+// schema: nextval of it, qualified outside the statement's default
+// schema (a table in another schema finds its sequence whatever the
+// search path).
+func (d *ddl) seqDefault(schema catalog.ID, seqName string) string {
+	if schema != d.b.Schema {
+		if sn := d.schemaName(schema); sn != "" {
+			return fmt.Sprintf("nextval('%s.%s')", sn, seqName)
+		}
+	}
+	return fmt.Sprintf("nextval('%s')", seqName)
+}
+
 // restoreExpr gives the PostgreSQL text of a DEFAULT or CHECK
 // expression: the original text the dialect front end carried in a
 // pgdialect.DDLExprPrefix literal, else e rendered as SQL text our parser
@@ -255,7 +268,7 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			col.Default = fmt.Sprintf("nextval('%s')", seqName)
+			col.Default = d.seqDefault(schema, seqName)
 			col.OwnedSeq = sid
 			col.Nullable = false
 		}
@@ -331,7 +344,7 @@ func (d *ddl) createTable(n *ast.CreateTableStmt) (string, error) {
 		desc.Indexes = append(desc.Indexes, catalog.Index{ID: desc.NextIndexID, Name: nm, Unique: true, ColumnIDs: ids, Desc: u.desc})
 		desc.NextIndexID++
 	}
-	if _, err := plan.BindChecks(desc, d.b.Eval); err != nil { // names and types are checked now
+	if _, err := plan.BindChecksIn(d.b, desc, d.b.Eval); err != nil { // names and types are checked now
 		return "", err
 	}
 	if _, err := plan.BindGenerated(desc, d.b.Eval); err != nil {
@@ -406,7 +419,7 @@ func (d *ddl) createTableLike(n *ast.CreateTableStmt) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			col.Default = fmt.Sprintf("nextval('%s')", seqName)
+			col.Default = d.seqDefault(schema, seqName)
 			col.OwnedSeq, col.Identity, col.IdentityAlways = sid, true, sc.IdentityAlways
 		} else if !sc.Identity && opt["defaults"] {
 			col.Default = sc.Default
@@ -471,7 +484,7 @@ func (d *ddl) createTableLike(n *ast.CreateTableStmt) (string, error) {
 	if opt["constraints"] {
 		desc.Checks = append(desc.Checks, src.Checks...)
 	}
-	if _, err := plan.BindChecks(desc, d.b.Eval); err != nil {
+	if _, err := plan.BindChecksIn(d.b, desc, d.b.Eval); err != nil {
 		return "", err
 	}
 	if err := d.coll.Write(d.ctx, desc); err != nil {
@@ -727,7 +740,7 @@ func (d *ddl) dropTable(n *ast.DropTableStmt) (string, error) {
 			}
 			return "", pgerr.New(pgerr.UndefinedTable, "table %q does not exist", tn.Name.O)
 		}
-		if t.Kind != want {
+		if t.Kind != want || t.MatView {
 			return "", pgerr.New(pgerr.WrongObjectType, "%q is not a %s", t.Name, want)
 		}
 		if r, ok := referencedByOthers(t); ok {
@@ -925,6 +938,9 @@ func (d *ddl) truncate(n *parser.TruncateStmt) (string, error) {
 		}
 		if t == nil || t.Kind != catalog.KindTable {
 			return "", pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", tn[1])
+		}
+		if t.MatView {
+			return "", pgerr.New(pgerr.WrongObjectType, "%q is not a table", t.Name)
 		}
 		if r, ok := referencedByOthers(t); ok {
 			listed := false
@@ -1201,7 +1217,7 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 		if err != nil {
 			return err
 		}
-		col.Default = fmt.Sprintf("nextval('%s')", seqName)
+		col.Default = d.seqDefault(desc.SchemaID, seqName)
 		col.OwnedSeq = sid
 		col.Nullable = false
 	}
@@ -1214,7 +1230,7 @@ func (d *ddl) addColumn(desc *catalog.Descriptor, cd *ast.ColumnDef, ifNotExists
 	var checks []plan.Check
 	if len(desc.Checks) > nChecks {
 		// The column's CHECK must hold for the rows it is added to.
-		all, err := plan.BindChecks(desc, d.env.EvalCtx)
+		all, err := plan.BindChecksIn(d.b, desc, d.env.EvalCtx)
 		if err != nil {
 			return err
 		}
@@ -1442,7 +1458,7 @@ func (d *ddl) dropSchema(name string, ifExists, cascade bool) (string, error) {
 
 // validateCheck checks the rows of desc against its k-th CHECK.
 func (d *ddl) validateCheck(desc *catalog.Descriptor, k int) error {
-	checks, err := plan.BindChecks(desc, d.b.Eval)
+	checks, err := plan.BindChecksIn(d.b, desc, d.b.Eval)
 	if err != nil {
 		return err
 	}
@@ -1543,35 +1559,62 @@ func (d *ddl) createTableAs(n *ast.CreateTableStmt) (string, error) {
 	}
 	d.noteOnCommit(id)
 	desc := &catalog.Descriptor{ID: id, Kind: catalog.KindTable, Name: name, ParentID: d.b.DB, SchemaID: schema, NextIndexID: 2}
+	count, err := d.tableFromQuery(desc, node, nil, true)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("SELECT %d", count), nil
+}
+
+// tableFromQuery gives desc the visible columns of node (named names[i]
+// where given) and a hidden rowid key, stores it, and writes node's rows
+// unless withData is false. It returns the number of rows.
+func (d *ddl) tableFromQuery(desc *catalog.Descriptor, node plan.Node, names []string, withData bool) (int, error) {
 	var visible []int
 	for i, c := range node.Columns() {
 		if c.Hidden {
 			continue
+		}
+		name := c.Name
+		if k := len(visible); k < len(names) {
+			name = names[k]
 		}
 		visible = append(visible, i)
 		t := c.T
 		if t == nil || t.Family == types.UnknownFamily {
 			t = types.String
 		}
-		if _, dup := desc.ColumnByName(c.Name); dup != nil {
-			return "", pgerr.New(pgerr.DuplicateColumn, "column %q specified more than once", c.Name)
+		if _, dup := desc.ColumnByName(name); dup != nil {
+			return 0, pgerr.New(pgerr.DuplicateColumn, "column %q specified more than once", name)
 		}
 		desc.NextColumnID++
-		desc.Columns = append(desc.Columns, catalog.Column{ID: desc.NextColumnID, Name: c.Name, Type: t, Nullable: true})
+		desc.Columns = append(desc.Columns, catalog.Column{ID: desc.NextColumnID, Name: name, Type: t, Nullable: true})
+	}
+	if len(names) > len(visible) {
+		return 0, pgerr.New(pgerr.Syntax, "too many column names were specified")
 	}
 	desc.NextColumnID++
 	desc.Columns = append(desc.Columns, catalog.Column{ID: desc.NextColumnID, Name: "rowid", Type: types.Int8, Hidden: true})
-	desc.Primary = &catalog.Index{ID: 1, Name: name + "_pkey", Unique: true, ColumnIDs: []catalog.ColumnID{desc.NextColumnID}, Desc: []bool{false}}
-	rows, err := exec.Collect(d.env, node)
-	if err != nil {
-		return "", err
+	desc.Primary = &catalog.Index{ID: 1, Name: desc.Name + "_pkey", Unique: true, ColumnIDs: []catalog.ColumnID{desc.NextColumnID}, Desc: []bool{false}}
+	var rows []exec.Row
+	if withData {
+		var err error
+		if rows, err = exec.Collect(d.env, node); err != nil {
+			return 0, err
+		}
 	}
 	if err := d.coll.Write(d.ctx, desc); err != nil {
-		return "", err
+		return 0, err
 	}
-	if err := d.coll.SetName(d.ctx, d.b.DB, schema, name, id); err != nil {
-		return "", err
+	if err := d.coll.SetName(d.ctx, desc.ParentID, desc.SchemaID, desc.Name, desc.ID); err != nil {
+		return 0, err
 	}
+	return len(rows), d.writeQueryRows(desc, visible, rows)
+}
+
+// writeQueryRows writes the visible columns of rows as new rows of desc
+// (a table made by tableFromQuery: its columns, then rowid).
+func (d *ddl) writeQueryRows(desc *catalog.Descriptor, visible []int, rows []exec.Row) error {
 	rc := catalog.NewRowCodec(desc)
 	for _, r := range rows {
 		row := make(exec.Row, len(desc.Columns))
@@ -1580,10 +1623,10 @@ func (d *ddl) createTableAs(n *ast.CreateTableStmt) (string, error) {
 		}
 		row[len(row)-1] = types.Null
 		if err := d.env.WriteRow(rc, row); err != nil {
-			return "", err
+			return err
 		}
 	}
-	return fmt.Sprintf("SELECT %d", len(rows)), nil
+	return nil
 }
 
 // putRow writes row's primary index entry (key and value) in the DDL's

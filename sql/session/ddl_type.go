@@ -69,6 +69,30 @@ func (d *ddl) createType(n *parser.CreateTypeStmt) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if n.Fields != nil {
+		desc := &catalog.Descriptor{Kind: catalog.KindType, Name: n.Name, ParentID: d.b.DB, SchemaID: sch, Composite: []catalog.FuncArg{}}
+		seen := map[string]bool{}
+		for _, f := range n.Fields {
+			if seen[f.Name] {
+				return "", pgerr.New(pgerr.DuplicateColumn, "column %q specified more than once", f.Name)
+			}
+			seen[f.Name] = true
+			t, err := d.b.ResolveType(f.Type)
+			if err != nil {
+				return "", err
+			}
+			desc.Composite = append(desc.Composite, catalog.FuncArg{Name: f.Name, Type: t})
+		}
+		id, err := d.coll.NewID(d.ctx)
+		if err != nil {
+			return "", err
+		}
+		desc.ID = id
+		if err := d.coll.Write(d.ctx, desc); err != nil {
+			return "", err
+		}
+		return "CREATE TYPE", d.coll.SetName(d.ctx, d.b.DB, sch, n.Name, id)
+	}
 	seen := map[string]bool{}
 	for _, l := range n.Labels {
 		if len(l) > 63 {
@@ -139,7 +163,7 @@ func isEnumOf(t *types.T, oid int) bool {
 	if t.Family == types.ArrayFamily {
 		t = t.Elem
 	}
-	return t.IsEnum() && t.Width == oid
+	return (t.IsEnum() || t.Family == types.RecordFamily && t.Composite != nil) && t.Width == oid
 }
 
 func (d *ddl) dropType(n *parser.DropTypeStmt) (string, error) {

@@ -1237,6 +1237,7 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 	defer env.Close() // results are buffered: the statement's temp files go now
 	b := s.binder(st, stmt, s.curParamTypes)
 	env.EvalCtx = b.Eval // current_schema() follows search_path
+	env.Binder = b
 	if stmt.Ext != nil {
 		d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt, online: s.onlineDDL(), sess: s, stc: st}
 		var tag string
@@ -1270,6 +1271,20 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 			tag, err = d.comment(x)
 		case *parser.ValidateConstraintStmt:
 			tag, err = d.validateConstraint(x)
+		case *parser.RoleStmt:
+			tag, err = d.role(x)
+		case *parser.GrantStmt:
+			tag, err = d.grant(x)
+		case *parser.MaintenanceStmt:
+			tag, err = d.maintenance(x)
+		case *parser.AlterDomainStmt:
+			tag, err = d.alterDomain(x)
+		case *parser.MatViewStmt:
+			tag, err = d.matView(x)
+		case *parser.OwnerStmt:
+			tag, err = d.owner(x)
+		case *parser.AlterDefaultPrivilegesStmt:
+			tag = x.StatementTag()
 		default:
 			return nil, pgerr.New(pgerr.FeatureNotSupported, "%s is not supported", x.StatementTag())
 		}

@@ -14,6 +14,8 @@ import (
 // non-NULL datum of type t to b.
 func AppendBinary(b []byte, t *T, d Datum) ([]byte, error) {
 	switch v := d.(type) {
+	case *DRecord:
+		return appendRecordBinary(b, v)
 	case DBool:
 		if v {
 			return append(b, 1), nil

@@ -47,6 +47,14 @@ func coerce(d Datum, t *T, explicit bool) (Datum, error) {
 		}
 	case DecimalFamily:
 		return coerceDecimal(d.(*DDecimal), t)
+	case RecordFamily:
+		if t.Composite != nil {
+			return castRecord(d.(*DRecord), t, time.UTC)
+		}
+	case IntervalFamily:
+		if t.Scale != 0 || t.Precision != 0 {
+			return QualifyInterval(d.(DInterval), t.IntervalFields(), t.IntervalPrecision()), nil
+		}
 	case StringFamily:
 		return coerceString(d.(DString), t, explicit)
 	case TimeFamily:
@@ -432,4 +440,30 @@ func jsonbKind(v any) string {
 		return "array"
 	}
 	return "object"
+}
+
+// QualifyInterval applies an interval type's modifiers: the fields below
+// the last one of fields are dropped ("year to month": days and time),
+// and the seconds rounded to p fractional digits (p < 0: kept).
+func QualifyInterval(iv DInterval, fields string, p int) DInterval {
+	last := fields
+	if k := strings.LastIndexByte(fields, ' '); k >= 0 {
+		last = fields[k+1:]
+	}
+	switch last {
+	case "year":
+		iv.Months, iv.Days, iv.Micros = iv.Months/12*12, 0, 0
+	case "month":
+		iv.Days, iv.Micros = 0, 0
+	case "day":
+		iv.Micros = 0
+	case "hour":
+		iv.Micros = iv.Micros / 3600e6 * 3600e6
+	case "minute":
+		iv.Micros = iv.Micros / 60e6 * 60e6
+	}
+	if p >= 0 && p < 6 {
+		iv.Micros = RoundMicros(iv.Micros, p)
+	}
+	return iv
 }

@@ -74,6 +74,10 @@ func Compare(a, b Datum) (int, error) {
 		if y, ok := b.(*DArray); ok {
 			return compareArrays(x, y)
 		}
+	case *DRecord:
+		if y, ok := b.(*DRecord); ok {
+			return compareRecords(x, y)
+		}
 	case DJSON:
 		if _, ok := b.(DJSON); ok {
 			return 0, errorf(CodeUndefinedFunction, "could not identify a comparison function for type json")

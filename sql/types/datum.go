@@ -187,6 +187,8 @@ func CheckDatum(t *T, d Datum) bool {
 		return t.Family == ArrayFamily
 	case DEnum:
 		return t.Family == EnumFamily
+	case *DRecord:
+		return t.Family == RecordFamily
 	}
 	return false
 }

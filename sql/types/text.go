@@ -39,6 +39,8 @@ func ParseTextAt(t *T, s string, loc *time.Location, now time.Time) (Datum, erro
 
 func parseText(t *T, s string, loc *time.Location, now time.Time) (Datum, error) {
 	switch t.Family {
+	case RecordFamily:
+		return parseRecord(t, s, loc, now)
 	case BoolFamily:
 		return parseBool(t, s)
 	case IntFamily:
@@ -125,6 +127,8 @@ func AppendText(b []byte, t *T, d Datum, loc *time.Location) []byte {
 		return append(b, v...)
 	case DEnum:
 		return append(b, v.Label...)
+	case *DRecord:
+		return appendRecordText(b, v, loc)
 	case DBytes:
 		b = append(b, '\\', 'x')
 		return hex.AppendEncode(b, []byte(v))

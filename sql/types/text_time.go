@@ -186,6 +186,127 @@ func (r *dtReader) accept(c byte) bool {
 // between the fields), YYYYMMDD, and, as DateStyle MDY reads them,
 // MM/DD/YYYY and MM-DD-YYYY.
 func (r *dtReader) ymd() (y, m, d int, ok bool, rangeErr bool) {
+	start := r.i
+	if y, m, d, ok, rangeErr = r.ymdNumeric(); ok {
+		return
+	}
+	r.i = start
+	if y, m, d, ok = r.ymdText(); !ok {
+		r.i = start
+		return
+	}
+	rangeErr = m < 1 || m > 12 || d < 1 || d > daysIn(y, m) || y == 0
+	return
+}
+
+var monthNames = map[string]int{"jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3,
+	"apr": 4, "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
+	"sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12}
+
+var weekdayNames = map[string]bool{"sun": true, "sunday": true, "mon": true, "monday": true, "tue": true,
+	"tues": true, "tuesday": true, "wed": true, "wednesday": true, "thu": true, "thur": true, "thurs": true,
+	"thursday": true, "fri": true, "friday": true, "sat": true, "saturday": true}
+
+// word reads a run of ASCII letters, lower-cased.
+func (r *dtReader) word() string {
+	start := r.i
+	for r.i < len(r.s) && (r.s[r.i]|0x20 >= 'a' && r.s[r.i]|0x20 <= 'z') {
+		r.i++
+	}
+	return strings.ToLower(r.s[start:r.i])
+}
+
+// ymdText reads a date with the month by name, as PostgreSQL reads
+// 'December 4, 2026', 'Dec 4 2026', '4 Dec 2026', '04-Dec-2026' and
+// '2026-Dec-04', after an optional day of the week ('Friday, ...').
+func (r *dtReader) ymdText() (y, m, d int, ok bool) {
+	skipSep := func() {
+		for r.i < len(r.s) && (r.s[r.i] == ' ' || r.s[r.i] == '\t' || r.s[r.i] == ',' || r.s[r.i] == '-' || r.s[r.i] == '/') {
+			r.i++
+		}
+	}
+	save := r.i
+	if w := r.word(); !weekdayNames[w] {
+		r.i = save
+	} else {
+		skipSep()
+	}
+	type field struct {
+		v, n  int
+		month bool
+	}
+	var fs []field
+	for len(fs) < 3 && !r.eof() {
+		before := r.i
+		if len(fs) > 0 {
+			skipSep()
+		}
+		at := r.i
+		if w := r.word(); w != "" {
+			mo, isMonth := monthNames[w]
+			if !isMonth {
+				r.i = before
+				break
+			}
+			fs = append(fs, field{v: mo, month: true})
+			continue
+		}
+		r.i = at
+		v, n, isNum := r.digits(7)
+		if !isNum || r.accept(':') || r.accept('.') && n <= 2 {
+			r.i = before // a time of day follows the date
+			break
+		}
+		fs = append(fs, field{v: v, n: n})
+	}
+	if len(fs) != 3 {
+		return 0, 0, 0, false
+	}
+	switch {
+	case fs[0].month && !fs[1].month && !fs[2].month && fs[1].n <= 2:
+		return fs[2].v, fs[0].v, fs[1].v, true // Dec 4 2026
+	case fs[1].month && !fs[0].month && !fs[2].month && fs[0].n <= 2:
+		return fs[2].v, fs[1].v, fs[0].v, true // 4 Dec 2026
+	case fs[1].month && !fs[0].month && !fs[2].month && fs[0].n > 2:
+		return fs[0].v, fs[1].v, fs[2].v, true // 2026-Dec-04
+	}
+	return 0, 0, 0, false
+}
+
+// postgresStyle reads the date and time of DateStyle Postgres text:
+// [weekday] Mon DD HH:MM[:SS[.frac]] YYYY (a zone may follow). tod is -1
+// when the time of day is out of range.
+func (r *dtReader) postgresStyle() (y, m, d int, tod int64, ok bool) {
+	save := r.i
+	if w := r.word(); !weekdayNames[w] {
+		r.i = save
+	}
+	r.skipSpace()
+	if m, ok = monthNames[r.word()]; !ok {
+		return
+	}
+	r.skipSpace()
+	if d, _, ok = r.digits(2); !ok {
+		return
+	}
+	r.skipSpace()
+	us, ok, rangeErr := r.hms()
+	if !ok {
+		return
+	}
+	if rangeErr {
+		us = -1
+	}
+	r.skipSpace()
+	var n int
+	if y, n, ok = r.digits(7); !ok || n < 3 {
+		return 0, 0, 0, 0, false
+	}
+	r.skipSpace()
+	return y, m, d, us, true
+}
+
+func (r *dtReader) ymdNumeric() (y, m, d int, ok bool, rangeErr bool) {
 	var n int
 	start := r.i
 	if y, n, ok = r.digits(8); !ok || n < 1 {
@@ -447,15 +568,21 @@ func parseTimestamp(t *T, s string, loc *time.Location) (Datum, error) {
 	}
 	r := &dtReader{s: v}
 	y, m, d, ok, rangeErr := r.ymd()
-	if !ok {
-		return nil, invalidSyntax(t, s)
-	}
 	var tod int64
 	offset, zoneLoc, hasZone := 0, (*time.Location)(nil), false
+	timeRead := false
+	if !ok {
+		// PostgreSQL's own DateStyle Postgres output: Fri Dec 04 10:30:00 2026 UTC
+		if y, m, d, tod, ok = r.postgresStyle(); !ok {
+			return nil, invalidSyntax(t, s)
+		}
+		rangeErr = m < 1 || m > 12 || d < 1 || d > daysIn(y, m) || y == 0 || tod < 0
+		timeRead = true
+	}
 	if !r.accept('T') {
 		r.skipSpace()
 	}
-	if !r.eof() {
+	if !r.eof() && !timeRead {
 		save := r.i
 		us, ok, re := r.hms()
 		if ok {
@@ -464,11 +591,11 @@ func parseTimestamp(t *T, s string, loc *time.Location) (Datum, error) {
 		} else {
 			r.i = save
 		}
-		if !r.eof() {
-			save := r.i
-			if offset, zoneLoc, hasZone = r.zone(); !hasZone {
-				r.i = save
-			}
+	}
+	if !r.eof() {
+		save := r.i
+		if offset, zoneLoc, hasZone = r.zone(); !hasZone {
+			r.i = save
 		}
 	}
 	if r.era() {

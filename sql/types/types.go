@@ -2,7 +2,9 @@ package types
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/tesseradb/tessera/sql/parser/pgdialect"
 )
@@ -29,6 +31,8 @@ const (
 	JSONFamily
 	ArrayFamily
 	EnumFamily // a user-defined enum (T.Enum; T.Width is its OID)
+	// RecordFamily is the anonymous row type (record.go).
+	RecordFamily
 )
 
 // StringVariant distinguishes the string types.
@@ -61,6 +65,9 @@ type T struct {
 	Elem *T
 	// Enum defines an enum type (EnumFamily).
 	Enum *EnumInfo `json:",omitempty"`
+	// Composite defines a composite type (RecordFamily; T.Width is its
+	// OID; nil for the anonymous record).
+	Composite *CompositeInfo `json:",omitempty"`
 	// Vector marks int2vector (an ArrayFamily of Int2, as pg_index.indkey
 	// is): one dimension, written "1 2" without braces, subscripts from
 	// 0. It is an int2[] otherwise (Equal ignores it).
@@ -154,6 +161,15 @@ func MakeArray(elem *T) (*T, error) {
 	return &T{Family: ArrayFamily, Elem: elem}, nil
 }
 
+// MakeArrayOf is MakeArray of a type known not to be an array.
+func MakeArrayOf(elem *T) *T {
+	t, err := MakeArray(elem)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
 // Equal reports whether two types are the same type including modifiers.
 func (t *T) Equal(o *T) bool {
 	if t == o {
@@ -183,6 +199,11 @@ func (t *T) timePrecision() int {
 // OID returns the PostgreSQL type OID.
 func (t *T) OID() OID {
 	switch t.Family {
+	case RecordFamily:
+		if t.Composite != nil {
+			return t.Composite.OID
+		}
+		return 2249
 	case BoolFamily:
 		return 16
 	case IntFamily:
@@ -263,6 +284,28 @@ func (t *T) Typmod() int32 {
 		if t.Precision >= 0 {
 			return int32(t.Precision)
 		}
+	case IntervalFamily:
+		if t.Scale != 0 || t.Precision != 0 {
+			// PostgreSQL's INTERVAL_TYPMOD(precision, range)
+			bits := map[string]int32{"year": 1 << 2, "month": 1 << 1, "day": 1 << 3, "hour": 1 << 10, "minute": 1 << 11, "second": 1 << 12}
+			order := []string{"year", "month", "day", "hour", "minute", "second"}
+			rng := int32(0x7FFF)
+			if f := t.IntervalFields(); f != "" {
+				from, to, _ := strings.Cut(f, " to ")
+				if to == "" {
+					to = from
+				}
+				rng = 0
+				for i := slices.Index(order, from); i >= 0 && i <= slices.Index(order, to); i++ {
+					rng |= bits[order[i]]
+				}
+			}
+			prec := int32(0xFFFF)
+			if p := t.IntervalPrecision(); p >= 0 {
+				prec = int32(p)
+			}
+			return rng<<16 | prec
+		}
 	case ArrayFamily:
 		return t.Elem.Typmod()
 	}
@@ -295,6 +338,11 @@ func (t *T) Size() int16 {
 // (integer, character varying, timestamp with time zone, ...).
 func (t *T) SQLName() string {
 	switch t.Family {
+	case RecordFamily:
+		if t.Composite != nil {
+			return t.Composite.Name
+		}
+		return "record"
 	case BoolFamily:
 		return "boolean"
 	case IntFamily:
@@ -364,6 +412,15 @@ func (t *T) String() string {
 		if t.Length > 0 {
 			return t.SQLName() + "(" + strconv.Itoa(t.Length) + ")"
 		}
+	case IntervalFamily:
+		s := "interval"
+		if f := t.IntervalFields(); f != "" {
+			s += " " + f
+		}
+		if p := t.IntervalPrecision(); p >= 0 {
+			s += "(" + strconv.Itoa(p) + ")"
+		}
+		return s
 	case TimeFamily, TimestampFamily, TimestampTZFamily:
 		if t.Precision >= 0 {
 			base := map[Family]string{TimeFamily: "time", TimestampFamily: "timestamp", TimestampTZFamily: "timestamp"}[t.Family]
@@ -445,6 +502,16 @@ func scalarFromPG(pt pgdialect.Type) (*T, error) {
 		}
 		return t, nil
 	}
+	if f, ok := strings.CutPrefix(pt.Name, "interval "); ok {
+		p := -1
+		if len(pt.Mods) == 1 {
+			p = pt.Mods[0]
+		}
+		if len(pt.Mods) > 1 || p >= 0 && !strings.HasSuffix(f, "second") {
+			return nil, errorf(CodeInvalidParameterValue, "invalid type modifier for interval")
+		}
+		return MakeInterval(f, p)
+	}
 	switch pt.Name {
 	case "bool":
 		return noMods(Bool)
@@ -512,10 +579,13 @@ func scalarFromPG(pt pgdialect.Type) (*T, error) {
 		}
 		return nil, errorf(CodeInvalidParameterValue, "invalid type modifier for %s", pt.Name)
 	case "interval":
-		if len(pt.Mods) > 0 {
-			return nil, errorf(CodeFeatureNotSupported, "interval type modifiers are not supported")
+		switch len(pt.Mods) {
+		case 0:
+			return Interval, nil
+		case 1:
+			return MakeInterval("", pt.Mods[0])
 		}
-		return Interval, nil
+		return nil, errorf(CodeInvalidParameterValue, "invalid type modifier for interval")
 	case "uuid":
 		return noMods(UUID)
 	case "jsonb":
@@ -526,6 +596,52 @@ func scalarFromPG(pt pgdialect.Type) (*T, error) {
 		return nil, errorf(CodeFeatureNotSupported, "type %s is not supported", pt.Name)
 	}
 	return nil, errorf(CodeUndefinedObject, "type %q does not exist", pt.Name)
+}
+
+// intervalFields are the field restrictions of INTERVAL types, in
+// PostgreSQL's spelling; an interval type's Scale is its index + 1 (0:
+// none), its Precision the fractional-second digits + 1 (0: unspecified).
+var intervalFields = []string{"year", "month", "day", "hour", "minute", "second", "year to month", "day to hour",
+	"day to minute", "day to second", "hour to minute", "hour to second", "minute to second"}
+
+// MakeInterval returns INTERVAL [fields] [(p)]: fields "" (all) or one of
+// intervalFields, p the fractional-second digits 0..6 (-1: unspecified).
+func MakeInterval(fields string, p int) (*T, error) {
+	t := &T{Family: IntervalFamily}
+	if fields != "" {
+		k := slices.Index(intervalFields, fields)
+		if k < 0 {
+			return nil, errorf(CodeInvalidParameterValue, "invalid interval fields %q", fields)
+		}
+		t.Scale = k + 1
+	}
+	if p >= 0 {
+		if p > 6 {
+			p = 6 // PostgreSQL lowers it with a warning
+		}
+		t.Precision = p + 1
+	}
+	if t.Scale == 0 && t.Precision == 0 {
+		return Interval, nil
+	}
+	return t, nil
+}
+
+// IntervalFields is an interval type's field restriction ("" for none).
+func (t *T) IntervalFields() string {
+	if t.Family != IntervalFamily || t.Scale < 1 || t.Scale > len(intervalFields) {
+		return ""
+	}
+	return intervalFields[t.Scale-1]
+}
+
+// IntervalPrecision is an interval type's fractional-second digits (-1:
+// unspecified).
+func (t *T) IntervalPrecision() int {
+	if t.Family != IntervalFamily {
+		return -1
+	}
+	return t.Precision - 1
 }
 
 // FromOID returns the type without modifiers for a PostgreSQL OID, with

@@ -514,6 +514,36 @@ func (w *Rewriter) Run(from, to int) error {
 					continue
 				}
 			}
+			if t.Val == "variadic" && i > from && (toks[i-1].IsP("(") || toks[i-1].IsP(",")) && !toks[i+1].IsP(")") && !toks[i+1].IsP(",") {
+				// f(..., VARIADIC arr): the argument is __pg_variadic(arr)
+				end, depth := -1, 0
+				for j := i + 1; j < to && end < 0; j++ {
+					switch {
+					case toks[j].IsP("(") || toks[j].IsP("["):
+						depth++
+					case toks[j].IsP(")") || toks[j].IsP("]"):
+						if depth == 0 {
+							end = j
+						}
+						depth--
+					case toks[j].IsP(",") && depth == 0:
+						end = j
+					}
+				}
+				if end > 0 {
+					w.emit(QuoteIdent(FuncVariadic), t.Pos)
+					w.emit("(", t.Pos)
+					if w.Insert == nil {
+						w.Insert = map[int]string{}
+					}
+					if prev, ok := w.Insert[end]; ok {
+						w.Insert[end] = ") " + prev
+					} else {
+						w.Insert[end] = ")"
+					}
+					continue
+				}
+			}
 			if params, ok := namedParams[t.Val]; ok && toks[i+1].IsP("(") && (i == from || !toks[i-1].IsP(".")) {
 				w.namedArgs(i, to, params)
 			}
@@ -1533,6 +1563,12 @@ const (
 	// FuncIntervalQualify('v', 'field [field]') is INTERVAL 'v' field [TO
 	// field], a function of sql/sem.
 	FuncIntervalQualify = "interval_qualify"
+	// FuncVariadic(arr) is a call's last argument VARIADIC arr: the array
+	// passed whole as the VARIADIC parameter.
+	FuncVariadic = "__pg_variadic"
+	// FuncArraySet(a, i, [j, ...,] v) is a with element [i][j]... set to
+	// v: UPDATE's SET a[i][j] = v.
+	FuncArraySet = "__pg_array_set"
 	// SpelledStddev and SpelledVariance stand for stddev( and variance(:
 	// the sample aggregates, whose name in the tree keeps this spelling.
 	// NoLimit is the LIMIT count emitted for OFFSET without LIMIT (the
@@ -2244,6 +2280,9 @@ func (w *Rewriter) scanTupleSets(from, to int) {
 			}
 			end++
 		}
+		if (toks[start].Kind == Ident || toks[start].Kind == QIdent) && toks[start+1].IsP("[") {
+			w.arrayElementSet(start, end)
+		}
 		if toks[start].IsP("(") {
 			closeCols := matchClose(toks, start, end)
 			if closeCols > 0 && toks[closeCols+1].IsP("=") {
@@ -2301,6 +2340,58 @@ func (w *Rewriter) scanTupleSets(from, to int) {
 			return
 		}
 		start = end + 1
+	}
+}
+
+// arrayElementSet rewrites UPDATE's SET col[i][j] = v (toks[start:end])
+// as col = __pg_array_set(col, i, j, v).
+func (w *Rewriter) arrayElementSet(start, end int) {
+	toks := w.Toks
+	var opens, closes []int
+	k := start + 1
+	for k < end && toks[k].IsP("[") {
+		depth, c := 0, -1
+		for j := k; j < end; j++ {
+			if toks[j].IsP("[") {
+				depth++
+			} else if toks[j].IsP("]") {
+				depth--
+				if depth == 0 {
+					c = j
+					break
+				}
+			} else if depth == 1 && toks[j].IsP(":") {
+				return // a slice assignment: left as it is
+			}
+		}
+		if c < 0 {
+			return
+		}
+		opens, closes = append(opens, k), append(closes, c)
+		k = c + 1
+	}
+	if k >= end || !toks[k].IsP("=") {
+		return
+	}
+	if w.Insert == nil {
+		w.Insert = map[int]string{}
+	}
+	if w.Skip == nil {
+		w.Skip = map[int]int{}
+	}
+	w.Insert[opens[0]] = "= " + QuoteIdent(FuncArraySet) + "(" + QuoteIdent(toks[start].Val) + ","
+	w.Skip[opens[0]] = opens[0] + 1
+	for i := 0; i+1 < len(opens); i++ {
+		w.Insert[closes[i]] = ","
+		w.Skip[closes[i]] = opens[i+1] + 1
+	}
+	last := closes[len(closes)-1]
+	w.Insert[last] = ","
+	w.Skip[last] = k + 1
+	if prev, ok := w.Insert[end]; ok {
+		w.Insert[end] = ") " + prev
+	} else {
+		w.Insert[end] = ")"
 	}
 }
 

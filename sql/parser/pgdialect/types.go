@@ -141,6 +141,25 @@ func ParseType(toks []Token, i int, allowUnknown bool) (t Type, next int, ok boo
 		t.Mods = mods
 		i = j
 	}
+	// INTERVAL fields [TO field] [(p)]: the fields join the name
+	if t.Name == "interval" && len(t.Mods) == 0 && i < len(toks) && toks[i].Kind == Ident && isIntervalField(toks[i].Val) {
+		f := toks[i].Val
+		j := i + 1
+		if j+1 < len(toks) && toks[j].Is("to") && toks[j+1].Kind == Ident && isIntervalField(toks[j+1].Val) {
+			f += " to " + toks[j+1].Val
+			j += 2
+		}
+		if strings.HasSuffix(f, "second") && j+2 < len(toks) && toks[j].IsP("(") && toks[j+1].Kind == Int && toks[j+2].IsP(")") {
+			p, err := strconv.Atoi(toks[j+1].Val)
+			if err != nil {
+				return t, i, false
+			}
+			t.Mods = []int{p}
+			j += 3
+		}
+		t.Name += " " + f
+		i = j
+	}
 	// with/without time zone
 	if (t.Name == "timestamp" || t.Name == "time") && i+2 < len(toks) && (toks[i].Is("with") || toks[i].Is("without")) && toks[i+1].Is("time") && toks[i+2].Is("zone") {
 		if toks[i].Is("with") {
@@ -153,11 +172,15 @@ func ParseType(toks []Token, i int, allowUnknown bool) (t Type, next int, ok boo
 	}
 	// one-dimensional arrays: [] or [n] or ARRAY
 	if i+1 < len(toks) && toks[i].IsP("[") {
-		j := i + 1
-		if toks[j].Kind == Int {
-			j++
-		}
-		if toks[j].IsP("]") {
+		// int[], int[3], int[][]: PostgreSQL ignores the dimensions
+		for i+1 < len(toks) && toks[i].IsP("[") {
+			j := i + 1
+			if toks[j].Kind == Int {
+				j++
+			}
+			if !toks[j].IsP("]") {
+				break
+			}
 			t.Array = true
 			i = j + 1
 		}
