@@ -86,11 +86,24 @@ func applyRoleOptions(r *catalog.RoleDef, opts map[string]bool) {
 	}
 }
 
+// Roles and privileges are catalog records only: pgwire authenticates
+// against the server's --sql-users file and nothing checks a privilege.
+// The statements say so with a WARNING, so that nobody takes a GRANT or a
+// PASSWORD for a guarantee.
+const (
+	roleAuthWarning  = "Tessera records roles but does not authenticate them: logins and passwords come from the server's --sql-users file"
+	privilegeWarning = "Tessera records privileges but does not enforce them"
+)
+
 func (d *ddl) role(n *parser.RoleStmt) (string, error) {
 	switch n.Op {
-	case "create":
-		return d.createRole(n)
-	case "alter":
+	case "create", "alter":
+		if n.User || n.Options["login"] || n.Options["password"] {
+			d.notices = append(d.notices, noticeCode("WARNING", "01000", roleAuthWarning))
+		}
+		if n.Op == "create" {
+			return d.createRole(n)
+		}
 		return d.alterRole(n)
 	}
 	return d.dropRoles(n)
@@ -294,6 +307,7 @@ var privilegesOf = map[string][]string{
 
 func (d *ddl) grant(n *parser.GrantStmt) (string, error) {
 	tag := n.StatementTag()
+	d.notices = append(d.notices, noticeCode("WARNING", "01000", privilegeWarning))
 	if n.OnKind == "" {
 		// GRANT role, ... TO role, ...: memberships
 		for _, of := range n.Privileges {
