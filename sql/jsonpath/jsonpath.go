@@ -98,8 +98,12 @@ func syntaxErr(format string, args ...any) *Error {
 }
 
 // IsPredicate reports whether the item is a predicate (yields a boolean
-// truth value rather than items).
+// truth value rather than items): a predicate followed by an accessor is
+// an expression.
 func (n *Node) IsPredicate() bool {
+	if n.Next != nil {
+		return false
+	}
 	switch n.Kind {
 	case Or, And, Eq, Ne, Lt, Le, Gt, Ge, StartsWith, LikeRegex, Not, IsUnknown, Exists:
 		return true
@@ -468,6 +472,10 @@ func (p *parser) expr(min int) (*Node, error) {
 			r, err := p.expr(next)
 			if err != nil {
 				return nil, err
+			}
+			// && and || join predicates; the other operators expressions
+			if (k == And || k == Or) != (l.IsPredicate() && r.IsPredicate()) || (k != And && k != Or && (l.IsPredicate() || r.IsPredicate())) {
+				return nil, p.unexpected()
 			}
 			l = &Node{Kind: k, L: l, R: r}
 		}

@@ -49,6 +49,8 @@ var canonical = [][2]string{
 	{"0.10", "0.10"},
 	{"+$.a", "(+$.\"a\")"},
 	{"$ ? (! exists (@.x))", "$?(!(exists (@.\"x\")))"},
+	{"(1 < 2).type()", "(1 < 2).type()"},
+	{"$ ? (@ starts with \"a\" && @ like_regex \"b\")", "$?(@ starts with \"a\" && @ like_regex \"b\")"},
 }
 
 func TestCanonical(t *testing.T) {
@@ -72,7 +74,8 @@ func TestCanonical(t *testing.T) {
 
 func TestSyntaxErrors(t *testing.T) {
 	for _, s := range []string{"", "$.", "$.a ??", "last", "@.a", "$ ? (@.a", "$[1", "$ ? (1 + 2)",
-		"1 < 2 < 3", "$.a like_regex \"x\" flag \"z\"", "\"abc", "$.**{x}", "strict", "$ = 1", "1a"} {
+		"1 < 2 < 3", "$.a like_regex \"x\" flag \"z\"", "\"abc", "$.**{x}", "strict", "$ = 1", "1a",
+		"true && false", "(1 < 2) == true", "$ ? (@.a)", "!(1)", "$ ? (1 < 2 && 3)", "$.a like_regex \"x\" like_regex \"y\""} {
 		_, err := Parse(s)
 		var e *Error
 		if !errors.As(err, &e) || e.Code != CodeSyntaxError {

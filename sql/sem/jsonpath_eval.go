@@ -451,30 +451,34 @@ func (c *jpCtx) method1(n *jsonpath.Node, v any, emit func(any) error) error {
 		}
 		return emit(r)
 	case "double":
-		var f float64
+		// a number is only checked to fit a double precision and kept; a
+		// string is read as one and written with DBL_DIG digits
+		// (PostgreSQL's float8_numeric)
 		switch x := v.(type) {
 		case *apd.Decimal:
-			f, _ = x.Float64()
+			if f, err := x.Float64(); err != nil || math.IsInf(f, 0) {
+				return errorf(codeNonNumericSQLJSONItem, "numeric argument of jsonpath item method .double() is out of range for type double precision")
+			}
+			return emit(x)
 		case string:
-			var err error
-			f, err = strconv.ParseFloat(strings.TrimSpace(x), 64)
-			if err != nil && !strings.Contains(err.Error(), "range") {
+			t := strings.TrimSpace(x)
+			f, err := strconv.ParseFloat(t, 64)
+			if err != nil || math.IsInf(f, 0) || math.IsNaN(f) || strings.ContainsAny(t, "xX_") {
 				return errorf(codeNonNumericSQLJSONItem, "string argument of jsonpath item method .double() is not a valid representation of a double precision number")
 			}
-		default:
-			return errorf(codeNonNumericSQLJSONItem, "jsonpath item method .double() can only be applied to a string or numeric value")
+			d, _, err := apd.NewFromString(strconv.FormatFloat(f, 'g', 15, 64))
+			if err != nil {
+				return err
+			}
+			if d.Exponent > 0 {
+				_, _ = apd.BaseContext.WithPrecision(1000).Quantize(d, d, 0)
+			}
+			if d.IsZero() {
+				d.Negative = false
+			}
+			return emit(d)
 		}
-		if math.IsInf(f, 0) || math.IsNaN(f) {
-			return errorf(codeNonNumericSQLJSONItem, "numeric argument of jsonpath item method .double() is out of range for type double precision")
-		}
-		d, _, err := apd.NewFromString(strconv.FormatFloat(f, 'g', 15, 64))
-		if err != nil {
-			return err
-		}
-		if d.Exponent > 0 {
-			_, _ = apd.BaseContext.WithPrecision(1000).Quantize(d, d, 0)
-		}
-		return emit(d)
+		return errorf(codeNonNumericSQLJSONItem, "jsonpath item method .double() can only be applied to a string or numeric value")
 	case "keyvalue":
 		o, ok := v.(*types.JSONObject)
 		if !ok {
@@ -592,16 +596,15 @@ func (c *jpCtx) compare(n *jsonpath.Node, v any) (jpTruth, error) {
 	var re *regexp.Regexp
 	switch n.Kind {
 	case jsonpath.LikeRegex:
-		// PostgreSQL's like_regex: . matches a newline unless flag m
-		// (which also makes ^ and $ match at line breaks); i ignores
-		// case; q quotes the pattern.
+		// PostgreSQL's like_regex flags: s lets . match a newline, m
+		// makes ^ and $ match at line breaks, i ignores case, q quotes
+		// the pattern.
 		pat := n.Str
-		pre := "s"
-		if strings.Contains(n.Flags, "m") {
-			pre = "m"
-		}
-		if strings.Contains(n.Flags, "i") {
-			pre += "i"
+		pre := ""
+		for _, f := range "ims" {
+			if strings.ContainsRune(n.Flags, f) {
+				pre += string(f)
+			}
 		}
 		if strings.Contains(n.Flags, "q") {
 			pat = regexp.QuoteMeta(pat)
@@ -609,7 +612,9 @@ func (c *jpCtx) compare(n *jsonpath.Node, v any) (jpTruth, error) {
 		if strings.Contains(n.Flags, "x") {
 			return 0, errorf(CodeFeatureNotSupported, "like_regex flag \"x\" is not supported")
 		}
-		pat = "(?" + pre + ")" + pat
+		if pre != "" {
+			pat = "(?" + pre + ")" + pat
+		}
 		if re, err = regexp.Compile(pat); err != nil {
 			return 0, errorf(CodeInvalidRegex, "invalid regular expression: %v", err)
 		}
