@@ -52,6 +52,7 @@ func jsonPathExists(a []types.Datum) (types.Datum, error) {
 func init() {
 	J, P, B := types.JSONB, types.JSONPath, types.Bool
 	for _, args := range [][]*types.T{{J, P}, {J, P, J}, {J, P, J, B}} {
+
 		def("jsonb_path_exists", B, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 			return jsonPathExists(a)
 		}, args...)
@@ -87,6 +88,16 @@ func init() {
 				}
 				return &sliceIter{vals: vals}, nil
 			}})
+	}
+	// The _tz forms differ only in comparing datetime values, which needs
+	// .datetime() (not supported): they are the same functions.
+	for _, name := range []string{"jsonb_path_exists", "jsonb_path_match", "jsonb_path_query_array", "jsonb_path_query_first", "jsonb_path_query"} {
+		for _, o := range funcs[name] {
+			tz := *o
+			tz.Name = name + "_tz"
+			tz.Volatility = Stable
+			addFunc(&tz)
+		}
 	}
 	// jsonb @? jsonpath and jsonb @@ jsonpath: jsonb_path_exists and
 	// jsonb_path_match with silent errors.
