@@ -39,8 +39,12 @@ type jpCtx struct {
 	// container types, subscripts out of bounds): always in lax mode, and
 	// below .** in strict mode.
 	ignoreStruct bool
-	cur          any   // @
-	last         int64 // the innermost subscripted array's last index
+	cur          any                         // @
+	ids          map[*types.JSONObject]int64 // keyvalue ids, computed on first use
+	// generated numbers the pair objects .keyvalue() makes: from 2 with
+	// a vars argument, else (the @? and @@ operators) from 1.
+	generated int64
+	last         int64                       // the innermost subscripted array's last index
 	inArray      bool
 }
 
@@ -51,17 +55,17 @@ func jpHard(err error) bool {
 	return !ok || e.Code == CodeUndefinedObject || e.Code == CodeInvalidParameterValue
 }
 
-// evalJSONPath runs path on target with vars; it returns the items found.
-func evalJSONPath(target any, path *jsonpath.Path, vars any) ([]any, error) {
-	c := &jpCtx{root: target, strict: path.Strict, ignoreStruct: !path.Strict}
-	switch v := vars.(type) {
-	case *types.JSONObject:
-		c.vars = v
-	case nil:
-	default:
-		return nil, errorf(CodeInvalidParameterValue, "\"vars\" argument is not an object")
+// evalJSONPath runs path on target with vars (none when hasVars is
+// false: the @? and @@ operators); it returns the items found.
+func evalJSONPath(target any, path *jsonpath.Path, vars any, hasVars bool) ([]any, error) {
+	c := &jpCtx{root: target, strict: path.Strict, ignoreStruct: !path.Strict, cur: target, generated: 1}
+	if hasVars {
+		v, ok := vars.(*types.JSONObject)
+		if !ok {
+			return nil, errorf(CodeInvalidParameterValue, "\"vars\" argument is not an object")
+		}
+		c.vars, c.generated = v, 2
 	}
-	c.cur = target
 	var out []any
 	err := c.item(path.Expr, target, &out)
 	return out, err
@@ -77,6 +81,12 @@ func (c *jpCtx) structural(code, format string, args ...any) error {
 
 // item applies n and its accessor chain to v, appending the results.
 func (c *jpCtx) item(n *jsonpath.Node, v any, out *[]any) error {
+	return c.itemOpt(n, v, out, !c.strict)
+}
+
+// itemOpt is item; unwrap says whether n itself unwraps an array v (lax
+// mode, except on the elements of an array already unwrapped once).
+func (c *jpCtx) itemOpt(n *jsonpath.Node, v any, out *[]any, unwrap bool) error {
 	emit := func(x any) error {
 		if n.Next == nil {
 			*out = append(*out, x)
@@ -117,7 +127,7 @@ func (c *jpCtx) item(n *jsonpath.Node, v any, out *[]any) error {
 			}
 			return c.structural(codeSQLJSONMemberNotFound, "JSON object does not contain key \"%s\"", n.Str)
 		case []any:
-			if !c.strict {
+			if unwrap {
 				return c.unwrap(n, x, out)
 			}
 		}
@@ -132,7 +142,7 @@ func (c *jpCtx) item(n *jsonpath.Node, v any, out *[]any) error {
 			}
 			return nil
 		case []any:
-			if !c.strict {
+			if unwrap {
 				return c.unwrap(n, x, out)
 			}
 		}
@@ -155,7 +165,7 @@ func (c *jpCtx) item(n *jsonpath.Node, v any, out *[]any) error {
 	case jsonpath.Any:
 		return c.anyLevels(n, v, out)
 	case jsonpath.Filter:
-		if x, ok := v.([]any); ok && !c.strict {
+		if x, ok := v.([]any); ok && unwrap {
 			return c.unwrap(n, x, out)
 		}
 		saved := c.cur
@@ -170,7 +180,7 @@ func (c *jpCtx) item(n *jsonpath.Node, v any, out *[]any) error {
 		}
 		return nil
 	case jsonpath.Method:
-		return c.method(n, v, out, emit)
+		return c.method(n, v, unwrap, emit)
 	case jsonpath.Add, jsonpath.Sub, jsonpath.Mul, jsonpath.Div, jsonpath.Mod:
 		l, err := c.single(n.L, v, "left", n.Kind)
 		if err != nil {
@@ -238,10 +248,7 @@ func (c *jpCtx) item(n *jsonpath.Node, v any, out *[]any) error {
 // unwrapping; the elements are not unwrapped again).
 func (c *jpCtx) unwrap(n *jsonpath.Node, arr []any, out *[]any) error {
 	for _, e := range arr {
-		if _, isArr := e.([]any); isArr && (n.Kind == jsonpath.Key || n.Kind == jsonpath.AnyKey) {
-			continue
-		}
-		if err := c.item(n, e, out); err != nil {
+		if err := c.itemOpt(n, e, out, false); err != nil {
 			return err
 		}
 	}
@@ -405,9 +412,9 @@ func (c *jpCtx) anyLevels(n *jsonpath.Node, v any, out *[]any) error {
 	return walk(v, 1)
 }
 
-func (c *jpCtx) method(n *jsonpath.Node, v any, out *[]any, emit func(any) error) error {
+func (c *jpCtx) method(n *jsonpath.Node, v any, unwrap bool, emit func(any) error) error {
 	name := n.Str
-	if arr, ok := v.([]any); ok && !c.strict && name != "type" && name != "size" {
+	if arr, ok := v.([]any); ok && unwrap && name != "type" && name != "size" {
 		for _, e := range arr {
 			if err := c.method1(n, e, emit); err != nil {
 				return err
@@ -484,14 +491,25 @@ func (c *jpCtx) method1(n *jsonpath.Node, v any, emit func(any) error) error {
 		if !ok {
 			return errorf(codeSQLJSONObjectNotFound, "jsonpath item method .keyvalue() can only be applied to an object")
 		}
-		if o != c.root {
-			// PostgreSQL numbers the pairs by the object's byte offset in
-			// its jsonb encoding, which this value model does not have.
-			return errorf(CodeFeatureNotSupported, "jsonpath item method .keyvalue() is supported only on the root object")
+		if c.ids == nil {
+			c.ids = jsonbObjectIDs(c.root, 0)
+			if c.vars != nil {
+				for o, id := range jsonbObjectIDs(c.vars, 10000000000) {
+					c.ids[o] = id
+				}
+			}
 		}
+		id := c.ids[o]
 		for i, k := range o.Keys {
-			kv := &types.JSONObject{Keys: []string{"id", "key", "value"}, Values: []any{apd.New(0, 0), k, o.Values[i]}}
-			if err := emit(kv); err != nil {
+			kv := &types.JSONObject{Keys: []string{"id", "key", "value"}, Values: []any{apd.New(id, 0), k, o.Values[i]}}
+			// the path after .keyvalue() sees each pair as a document of
+			// its own, numbered from the generated-object counter
+			saved := c.ids
+			c.ids = jsonbObjectIDs(kv, c.generated*10000000000)
+			c.generated++
+			err := emit(kv)
+			c.ids = saved
+			if err != nil {
 				return err
 			}
 		}

@@ -8,12 +8,16 @@ import (
 // path[, vars[, silent]]. With silent, an evaluation error that is not
 // hard (see jpHard) is reported as silenced=true instead.
 func jsonPathRun(a []types.Datum) (items []any, silenced bool, err error) {
+	// vars defaults to {}; the @? and @@ operators pass NULL: none
 	var vars any = &types.JSONObject{}
+	hasVars := true
 	if len(a) > 2 {
-		vars = jv(a[2])
+		if hasVars = !types.IsNull(a[2]); hasVars {
+			vars = jv(a[2])
+		}
 	}
 	silent := len(a) > 3 && bool(a[3].(types.DBool))
-	items, err = evalJSONPath(jv(a[0]), a[1].(*types.DJSONPath).P, vars)
+	items, err = evalJSONPath(jv(a[0]), a[1].(*types.DJSONPath).P, vars, hasVars)
 	if err != nil && silent && !jpHard(err) {
 		return nil, true, nil
 	}
@@ -102,7 +106,7 @@ func init() {
 	// jsonb @? jsonpath and jsonb @@ jsonpath: jsonb_path_exists and
 	// jsonb_path_match with silent errors.
 	silentArgs := func(l, r types.Datum) []types.Datum {
-		return []types.Datum{l, r, jsonb(&types.JSONObject{}), types.DBool(true)}
+		return []types.Datum{l, r, types.Null, types.DBool(true)}
 	}
 	addBinary(&BinaryOverload{Op: OpPathExists, Left: J, Right: P, Return: B,
 		Fn: func(_ *EvalContext, l, r types.Datum) (types.Datum, error) { return jsonPathExists(silentArgs(l, r)) }})

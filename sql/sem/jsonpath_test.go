@@ -41,6 +41,12 @@ func TestJSONPathEval(t *testing.T) {
 		{`[[1, 2], 3]`, `$[*].size()`, ``, `2 | 1`},
 		{`3`, `strict $.size()`, ``, `ERROR 22039`},
 		{`{"b": 2, "a": 1}`, `$.keyvalue()`, ``, `{"id": 0, "key": "a", "value": 1} | {"id": 0, "key": "b", "value": 2}`},
+		{`[{"a": 1}, {"b": 2}]`, `$[*].keyvalue().id`, ``, `12 | 36`},
+		{`{"x": {"a": 1}, "y": {"b": "str"}}`, `$.*.keyvalue().id`, ``, `24 | 48`},
+		{`[12345678901234567890.123456789, {"a": 1}, "ü", {"b": [{"c": 1e-70}, {"d": 2}]}]`, `strict $.** ? (@.type() == "object").keyvalue().id`, ``, `44 | 72 | 100 | 128`},
+		{`{"a": {"b": 1}}`, `$.keyvalue().value.keyvalue().id`, ``, `20000000048`},
+		{`{}`, `$v.q.keyvalue().id`, `{"v": {"q": {"r": 1}}, "w": 2}`, `10000000040`},
+		{`[1, [2, 3], {"a": 4}]`, `$.** ? (@ == 2)`, ``, `[2, 3] | 2 | 2`},
 		{`["Abc", "xbc", 1]`, `$[*] ? (@ like_regex "^a" flag "i")`, ``, `"Abc"`},
 		{`["a\nb"]`, `$[*] ? (@ like_regex "a.b")`, ``, ``},
 		{`["a\nb"]`, `$[*] ? (@ like_regex "a.b" flag "s")`, ``, `"a\nb"`},
@@ -75,7 +81,7 @@ func TestJSONPathEval(t *testing.T) {
 			}
 			vars = jv(v)
 		}
-		items, err := evalJSONPath(jv(doc), p, vars)
+		items, err := evalJSONPath(jv(doc), p, vars, true)
 		var got string
 		if err != nil {
 			var e *types.Error
