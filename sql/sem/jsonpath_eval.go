@@ -44,8 +44,8 @@ type jpCtx struct {
 	// generated numbers the pair objects .keyvalue() makes: from 2 with
 	// a vars argument, else (the @? and @@ operators) from 1.
 	generated int64
-	last         int64                       // the innermost subscripted array's last index
-	inArray      bool
+	last      int64 // the innermost subscripted array's last index
+	inArray   bool
 }
 
 // jpHard reports whether err is not one that silent mode and predicates
