@@ -44,8 +44,10 @@ type jpCtx struct {
 	// generated numbers the pair objects .keyvalue() makes: from 2 with
 	// a vars argument, else (the @? and @@ operators) from 1.
 	generated int64
-	last      int64 // the innermost subscripted array's last index
-	inArray   bool
+	// regexps caches the compiled like_regex patterns of this run
+	regexps map[*jsonpath.Node]*regexp.Regexp
+	last    int64 // the innermost subscripted array's last index
+	inArray bool
 }
 
 // jpHard reports whether err is not one that silent mode and predicates
@@ -633,8 +635,14 @@ func (c *jpCtx) compare(n *jsonpath.Node, v any) (jpTruth, error) {
 		if pre != "" {
 			pat = "(?" + pre + ")" + pat
 		}
-		if re, err = regexp.Compile(pat); err != nil {
-			return 0, errorf(CodeInvalidRegex, "invalid regular expression: %v", err)
+		if re = c.regexps[n]; re == nil {
+			if re, err = regexp.Compile(pat); err != nil {
+				return 0, errorf(CodeInvalidRegex, "invalid regular expression: %v", err)
+			}
+			if c.regexps == nil {
+				c.regexps = map[*jsonpath.Node]*regexp.Regexp{}
+			}
+			c.regexps[n] = re
 		}
 	default:
 		if rs, err = c.operands(n.R, v); err != nil {
