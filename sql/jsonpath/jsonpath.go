@@ -138,6 +138,10 @@ func isOther(c byte) bool {
 }
 
 func lex(s string) ([]token, error) {
+	if strings.IndexByte(s, 0) >= 0 {
+		// text cannot hold NUL (PostgreSQL's input never sees one)
+		return nil, syntaxErr("invalid byte sequence for encoding \"UTF8\": 0x00")
+	}
 	var toks []token
 	i := 0
 	for i < len(s) {
