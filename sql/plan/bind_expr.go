@@ -84,6 +84,7 @@ var pgOps = map[string]sem.BinaryOp{
 	"^": sem.OpPow, "->": sem.OpJSONGet, "->>": sem.OpJSONGetText, "#>": sem.OpJSONPath,
 	"#>>": sem.OpJSONPathText, "@>": sem.OpContains, "<@": sem.OpContainedBy,
 	"?": sem.OpJSONExists, "?|": sem.OpJSONExistsAny, "?&": sem.OpJSONExistsAll, "&&": sem.OpOverlap, "#-": sem.OpJSONDelPath,
+	"@?": sem.OpPathExists, "@@": sem.OpPathMatch,
 }
 
 // bindBinary binds both operands and then the operator.

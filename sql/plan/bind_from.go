@@ -345,6 +345,9 @@ func (b *Binder) bindFromFunc(sel *ast.SelectStmt, sc *scope, alias string) (Nod
 	if sem.IsJSONToRecord(fc.FnName.L) {
 		return b.bindJSONToRecord(fc, sc, alias)
 	}
+	if sem.IsJSONPopulateRecord(fc.FnName.L) {
+		return b.bindJSONPopulate(fc, sc, alias)
+	}
 	cls, ok := sem.FuncExists(fc.FnName.L)
 	if !ok {
 		// a user-defined function (its body's rows)

@@ -48,7 +48,7 @@ const (
 // Indexable reports whether the type has a key encoding.
 func Indexable(t *types.T) bool {
 	switch t.Family {
-	case types.JSONFamily, types.UnknownFamily:
+	case types.JSONFamily, types.JSONPathFamily, types.UnknownFamily:
 		return false
 	case types.ArrayFamily:
 		return Indexable(t.Elem)

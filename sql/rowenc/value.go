@@ -91,6 +91,8 @@ func appendTagged(b []byte, t *types.T, d types.Datum) ([]byte, error) {
 		return appendLenPrefixed(append(b, tagBytes), string(v)), nil
 	case types.DJSON:
 		return appendLenPrefixed(append(b, tagBytes), string(v)), nil
+	case *types.DJSONPath:
+		return appendLenPrefixed(append(b, tagBytes), v.P.String()), nil
 	case types.DDate:
 		return binary.AppendVarint(append(b, tagDate), int64(v)), nil
 	case types.DEnum: // the position in declaration order
@@ -309,7 +311,7 @@ func expectedTag(t *types.T) byte {
 		return tagFloat
 	case types.DecimalFamily:
 		return tagDecimal
-	case types.StringFamily, types.BytesFamily, types.JSONFamily, types.RecordFamily:
+	case types.StringFamily, types.BytesFamily, types.JSONFamily, types.RecordFamily, types.JSONPathFamily:
 		return tagBytes
 	case types.DateFamily:
 		return tagDate
@@ -385,7 +387,7 @@ func decodeTagged(b []byte, t *types.T, depth int) (types.Datum, []byte, error) 
 			return nil, nil, err
 		}
 		return d, rest, nil
-	case types.StringFamily, types.BytesFamily, types.JSONFamily, types.RecordFamily:
+	case types.StringFamily, types.BytesFamily, types.JSONFamily, types.RecordFamily, types.JSONPathFamily:
 		body, rest, err := lenPrefixed(b)
 		if err != nil {
 			return nil, nil, err
@@ -401,6 +403,12 @@ func decodeTagged(b []byte, t *types.T, depth int) (types.Datum, []byte, error) 
 			return types.DBytes(body), rest, nil
 		case types.JSONFamily:
 			return types.DJSON(body), rest, nil
+		case types.JSONPathFamily:
+			d, err := types.ParseText(types.JSONPath, string(body), nil)
+			if err != nil {
+				return nil, nil, corrupt("jsonpath value does not parse")
+			}
+			return d, rest, nil
 		}
 		if !utf8.Valid(body) || strings.IndexByte(string(body), 0) >= 0 {
 			return nil, nil, corrupt("string value is not valid UTF-8 text")

@@ -109,6 +109,8 @@ const (
 	OpJSONExistsAll                 // ?&  (jsonb ?& text[])
 	OpOverlap                       // &&  (arrays)
 	OpJSONDelPath                   // #-  (jsonb #- text[])
+	OpPathExists                    // @?  (jsonb @? jsonpath)
+	OpPathMatch                     // @@  (jsonb @@ jsonpath)
 	numBinaryOps
 )
 
@@ -116,7 +118,7 @@ var binaryOpNames = [numBinaryOps]string{
 	"+", "-", "*", "/", "%", "^", "||", "=", "<>", "<", "<=", ">", ">=",
 	"IS DISTINCT FROM", "IS NOT DISTINCT FROM", "~~", "!~~", "~~*", "!~~*",
 	"~", "!~", "~*", "!~*", "&", "|", "#", "<<", ">>",
-	"->", "->>", "#>", "#>>", "@>", "<@", "?", "?|", "?&", "&&", "#-",
+	"->", "->>", "#>", "#>>", "@>", "<@", "?", "?|", "?&", "&&", "#-", "@?", "@@",
 }
 
 // String is the operator's PostgreSQL spelling.

@@ -41,6 +41,13 @@
 // (jsonb_each: key, value) return rows of several columns (RowSetIter);
 // RecordToJSON is row_to_json over a record the binder expands.
 //
+// SQL/JSON path (jsonpath_*.go) evaluates a sql/jsonpath tree on the
+// jsonb value model in lax or strict mode: jsonb_path_query[_array|
+// _first], jsonb_path_exists, jsonb_path_match (and _tz), @? and @@.
+// Structural errors are ignored in lax mode and below .**; predicates
+// turn errors into unknown; silent swallows all but a missing variable.
+// .keyvalue() ids are computed from PostgreSQL's jsonb binary layout.
+//
 // Invariants:
 //   - Every overload's Fn receives arguments already of its declared
 //     Left/Right/Args types (the caller applies Coerce) and returns a value

@@ -67,6 +67,9 @@ func AppendBinary(b []byte, t *T, d Datum) ([]byte, error) {
 		return appendJSON(b, v.V), nil
 	case DJSON:
 		return append(b, v...), nil
+	case *DJSONPath:
+		b = append(b, 1) // jsonpath binary format version
+		return append(b, v.P.String()...), nil
 	case *DArray:
 		return appendArrayBinary(b, t, v)
 	}
@@ -191,6 +194,11 @@ func decodeBinary(t *T, b []byte) (Datum, error) {
 			return nil, err
 		}
 		return DJSON(b), nil
+	case JSONPathFamily:
+		if len(b) < 1 || b[0] != 1 {
+			return nil, badBinary(t, "unsupported jsonpath version number")
+		}
+		return parseJSONPath(string(b[1:]))
 	case ArrayFamily:
 		return decodeArrayBinary(t, b)
 	}

@@ -2,6 +2,7 @@ package types
 
 import (
 	"github.com/cockroachdb/apd/v3"
+	"github.com/tesseradb/tessera/sql/jsonpath"
 )
 
 // Datum is a SQL value. The concrete types are DNull, DBool, DInt, DFloat,
@@ -81,6 +82,12 @@ type JSONObject struct {
 // preserves it; it has no comparison).
 type DJSON string
 
+// DJSONPath is a jsonpath value: the parsed path (its text is the
+// canonical Path.String()).
+type DJSONPath struct {
+	P *jsonpath.Path
+}
+
 // DArray is an array; Elems may contain Null. Dims, when it has two or
 // more entries, are the lengths of a multi-dimensional array whose Elems
 // are in row-major order (their product is len(Elems)); nil (or one
@@ -117,6 +124,7 @@ func (DInterval) datum()    {}
 func (DUUID) datum()        {}
 func (*DJSONB) datum()      {}
 func (DJSON) datum()        {}
+func (*DJSONPath) datum()   {}
 func (*DArray) datum()      {}
 
 // IsNull reports whether d is NULL (or a nil interface).
@@ -183,6 +191,8 @@ func CheckDatum(t *T, d Datum) bool {
 		return t.Family == JSONBFamily
 	case DJSON:
 		return t.Family == JSONFamily
+	case *DJSONPath:
+		return t.Family == JSONPathFamily
 	case *DArray:
 		return t.Family == ArrayFamily
 	case DEnum:

@@ -88,6 +88,8 @@ func parseText(t *T, s string, loc *time.Location, now time.Time) (Datum, error)
 			return nil, err
 		}
 		return DJSON(s), nil
+	case JSONPathFamily:
+		return parseJSONPath(s)
 	case ArrayFamily:
 		return parseArray(t, s, loc)
 	}
@@ -151,6 +153,8 @@ func AppendText(b []byte, t *T, d Datum, loc *time.Location) []byte {
 		return appendJSON(b, v.V)
 	case DJSON:
 		return append(b, v...)
+	case *DJSONPath:
+		return append(b, v.P.String()...)
 	case *DArray:
 		return appendArray(b, t, v, loc)
 	}

@@ -33,6 +33,7 @@ const (
 	EnumFamily // a user-defined enum (T.Enum; T.Width is its OID)
 	// RecordFamily is the anonymous row type (record.go).
 	RecordFamily
+	JSONPathFamily
 )
 
 // StringVariant distinguishes the string types.
@@ -98,6 +99,7 @@ var (
 	UUID        = &T{Family: UUIDFamily}
 	JSONB       = &T{Family: JSONBFamily}
 	JSON        = &T{Family: JSONFamily}
+	JSONPath    = &T{Family: JSONPathFamily}
 )
 
 // Scalars lists every scalar type without modifiers.
@@ -247,6 +249,8 @@ func (t *T) OID() OID {
 		return 3802
 	case JSONFamily:
 		return 114
+	case JSONPathFamily:
+		return 4072
 	case ArrayFamily:
 		if t.Vector {
 			return 22
@@ -389,6 +393,8 @@ func (t *T) SQLName() string {
 		return "jsonb"
 	case JSONFamily:
 		return "json"
+	case JSONPathFamily:
+		return "jsonpath"
 	case ArrayFamily:
 		return t.Elem.SQLName() + "[]"
 	case EnumFamily:
@@ -592,6 +598,8 @@ func scalarFromPG(pt pgdialect.Type) (*T, error) {
 		return noMods(JSONB)
 	case "json":
 		return noMods(JSON)
+	case "jsonpath":
+		return noMods(JSONPath)
 	case "timetz", "inet", "money", "bit", "varbit", "name", "oid", "regclass", "regtype", "regproc", "regnamespace", "xid":
 		return nil, errorf(CodeFeatureNotSupported, "type %s is not supported", pt.Name)
 	}
@@ -647,6 +655,9 @@ func (t *T) IntervalPrecision() int {
 // FromOID returns the type without modifiers for a PostgreSQL OID, with
 // ok=false for OIDs we do not support.
 func FromOID(oid OID) (*T, bool) {
+	if oid == 4072 {
+		return JSONPath, true
+	}
 	for _, t := range Scalars {
 		if t.OID() == oid {
 			return t, true
