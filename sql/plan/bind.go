@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
 	"github.com/tesseradb/tessera/sql/catalog"
 	"github.com/tesseradb/tessera/sql/parser"
 	"github.com/tesseradb/tessera/sql/parser/valuedriver"
@@ -942,6 +943,28 @@ func (b *Binder) bindLimit(cur Node, l *ast.Limit) (Node, error) {
 	return lim, nil
 }
 
+// orderConstant refuses an ORDER BY item that is a constant other than a
+// positive integer, as PostgreSQL does: a bare string, decimal, boolean or
+// NULL literal is "non-integer constant" (42601), a negated integer a
+// position not in the select list (42P10). Typed literals (DATE '…') and
+// casts are expressions and pass.
+func orderConstant(e ast.ExprNode) error {
+	if v, ok := e.(*valuedriver.Value); ok && v.Kind != valuedriver.KindInt {
+		return pgerr.New(pgerr.Syntax, "non-integer constant in ORDER BY")
+	}
+	if u, ok := e.(*ast.UnaryOperationExpr); ok && u.Op == opcode.Minus {
+		if v, ok := u.V.(*valuedriver.Value); ok {
+			if v.Kind == valuedriver.KindInt {
+				return pgerr.New(pgerr.InvalidColumnRef, "ORDER BY position %d is not in select list", -v.Int)
+			}
+			if v.Kind == valuedriver.KindDecimal || v.Kind == valuedriver.KindFloat {
+				return pgerr.New(pgerr.Syntax, "non-integer constant in ORDER BY")
+			}
+		}
+	}
+	return nil
+}
+
 // orderTarget returns the projection index an ORDER BY (or DISTINCT ON)
 // item sorts by, appending a hidden column (and setting b.pendingOrder)
 // when it is not in the select list.
@@ -961,6 +984,9 @@ func (b *Binder) orderTarget(e ast.ExprNode, items []selItem, exprs []Expr, cols
 			return 0, pgerr.New(pgerr.InvalidColumnRef, "ORDER BY position %d is not in select list", v.Int)
 		}
 		return int(v.Int - 1), nil
+	}
+	if err := orderConstant(e); err != nil {
+		return 0, err
 	}
 	if cn, ok := e.(*ast.ColumnNameExpr); ok && cn.Name.Table.O == "" {
 		found := -1

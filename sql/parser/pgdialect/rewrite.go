@@ -187,6 +187,9 @@ type frame struct {
 	cast    bool // CAST( ... )
 	bracket bool // ARRAY[ ... ] emitted as __array( ... )
 	byList  bool // inside GROUP/ORDER/PARTITION BY items
+	// byItem: the NullsOrder entry of the BY item being read (an item's
+	// NULLS FIRST|LAST may follow a window call with BY items of its own)
+	byItem int
 	inFrom  bool // inside a FROM clause
 	// joins counts the JOINs of this FROM clause still waiting for their
 	// ON or USING (PostgreSQL demands one unless CROSS or NATURAL; the
@@ -462,6 +465,7 @@ func (w *Rewriter) Run(from, to int) error {
 		// a fragment after the caller's ORDER BY (an aggregate's ORDER BY)
 		stack[0].byList = true
 		w.R.NullsOrder = append(w.R.NullsOrder, 0)
+		stack[0].byItem = len(w.R.NullsOrder) - 1
 	}
 	defer w.insertAt(to)
 	if toks[from].Is("update") {
@@ -563,6 +567,7 @@ func (w *Rewriter) Run(from, to int) error {
 						}
 						top.byList = true
 						w.R.NullsOrder = append(w.R.NullsOrder, 0)
+						top.byItem = len(w.R.NullsOrder) - 1
 					}
 				}
 			case "from":
@@ -610,7 +615,7 @@ func (w *Rewriter) Run(from, to int) error {
 						w.fail(t, "42601", "syntax error")
 						continue
 					}
-					w.R.NullsOrder[len(w.R.NullsOrder)-1] = map[bool]uint8{true: 1, false: 2}[toks[i+1].Is("first")]
+					w.R.NullsOrder[top.byItem] = map[bool]uint8{true: 1, false: 2}[toks[i+1].Is("first")]
 					i++
 					continue
 				}
@@ -1175,6 +1180,7 @@ func (w *Rewriter) Run(from, to int) error {
 				}
 				if top.byList {
 					w.R.NullsOrder = append(w.R.NullsOrder, 0)
+					top.byItem = len(w.R.NullsOrder) - 1
 				}
 			case "]":
 				if (top.bracket || top.subscript) && len(stack) > 1 {
@@ -1627,8 +1633,17 @@ func (w *Rewriter) filter(a, b int) {
 	if len(args) == 0 || (len(args) == 1 && args[0].Text == "*") {
 		args = []Out{{Text: "1", Orig: pos}}
 	}
+	// a comma at the call's own level separates arguments; one inside a
+	// nested call or parenthesis does not
+	argDepth := 0
 	for _, x := range args {
-		if x.Text == "," {
+		switch x.Text {
+		case "(":
+			argDepth++
+		case ")":
+			argDepth--
+		}
+		if x.Text == "," && argDepth == 0 {
 			w.fail(w.Toks[a], "0A000", "FILTER on an aggregate with several arguments is not supported")
 			return
 		}
@@ -2179,7 +2194,9 @@ var notCallWord = map[string]bool{
 	"exists": true, "on": true, "using": true, "when": true, "then": true, "else": true, "as": true,
 	"by": true, "having": true, "values": true, "set": true, "into": true, "table": true, "with": true,
 	"over": true, "filter": true, "window": true, "returning": true, "limit": true, "offset": true,
-	"recursive": true, "materialized": true,
+	"recursive": true, "materialized": true, "lateral": true,
+	// FULL JOIN is emitted as STRAIGHT_JOIN: a subquery may follow it
+	"STRAIGHT_JOIN": true,
 }
 
 // notFromFunc are words that, followed by "(" in FROM, are not a function.
