@@ -378,6 +378,11 @@ type attacher struct {
 	sql       string
 	byItems   int
 	nullEQs   int
+	// The `<=>`s are numbered in text order, which is the in-order of the
+	// tree: a `<=>` gets its number when its left operand has been left
+	// (eqLeft maps that operand to it) and all the `<=>`s in it numbered.
+	eqLeft map[ast.Node]*ast.BinaryOperationExpr
+	eqNum  map[*ast.BinaryOperationExpr]int
 	betweens  int
 	groupBys  int
 	// symmetric are the BETWEEN SYMMETRIC nodes (marked on entry, in text
@@ -394,6 +399,14 @@ func (v *attacher) Enter(n ast.Node) (ast.Node, bool) {
 		v.val.check(n)
 	}
 	switch x := n.(type) {
+	case *ast.BinaryOperationExpr:
+		if x.Op == opcode.NullEQ {
+			if v.eqLeft == nil {
+				v.eqLeft = map[ast.Node]*ast.BinaryOperationExpr{}
+				v.eqNum = map[*ast.BinaryOperationExpr]int{}
+			}
+			v.eqLeft[x.L] = x
+		}
 	case *ast.SelectStmt:
 		// SELECT DISTINCT ON (exprs): the rewrite's first field
 		// __pg_distincton(exprs)
@@ -477,11 +490,19 @@ func (v *attacher) Enter(n ast.Node) (ast.Node, bool) {
 }
 
 func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
+	if eq, ok := v.eqLeft[n]; ok {
+		delete(v.eqLeft, n)
+		v.eqNum[eq] = v.nullEQs
+		v.nullEQs++
+	}
 	switch x := n.(type) {
 	case *ast.BinaryOperationExpr:
 		if x.Op == opcode.NullEQ {
-			i := v.nullEQs
-			v.nullEQs++
+			i, ok := v.eqNum[x]
+			if !ok {
+				i = v.nullEQs
+				v.nullEQs++
+			}
 			if i < len(v.f.rw.DistinctFrom) && v.f.rw.DistinctFrom[i] {
 				return &ast.UnaryOperationExpr{Op: opcode.Not, V: &ast.ParenthesesExpr{Expr: x}}, true
 			}

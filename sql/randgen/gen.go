@@ -444,6 +444,12 @@ func (g *Gen) selectCore(outer *scope, want []Type, depth int, allowOrder bool) 
 				ks = append(ks, k.expr)
 			}
 			groupBy = " GROUP BY " + strings.Join(ks, ", ")
+			if len(ks) == 2 && g.pct(30) {
+				groupBy = " GROUP BY " + g.oneOf("ROLLUP", "CUBE") + " (" + strings.Join(ks, ", ") + ")"
+				if g.pct(30) {
+					groupBy = " GROUP BY GROUPING SETS ((" + ks[0] + "), (" + ks[1] + "), ())"
+				}
+			}
 		}
 		for _, t := range types {
 			var ofT []colRef
@@ -606,6 +612,9 @@ func (g *Gen) windowExpr(sc *scope, t Type) string {
 		}
 		return "sum(" + g.expr(sc, TNumeric, 1) + ") OVER (" + part + keyOrder + g.frame() + ")"
 	}
+	if t == TInt && g.pct(30) {
+		return "ntile(" + strconv.Itoa(1+g.pick(4)) + ") OVER (" + part + keyOrder + ")"
+	}
 	x := g.expr(sc, t, 1)
 	switch g.pick(3) {
 	case 0:
@@ -647,6 +656,18 @@ func (g *Gen) expr(sc *scope, t Type, depth int) string {
 	d := depth - 1
 	switch g.pick(6) {
 	case 0:
+		if g.pct(30) {
+			// the simple form: CASE x WHEN v THEN … [ELSE …] END
+			ct := g.cmpType()
+			e := "CASE " + g.expr(sc, ct, d)
+			for j := 0; j < 1+g.pick(2); j++ {
+				e += " WHEN " + g.leaf(sc, ct) + " THEN " + g.expr(sc, t, d)
+			}
+			if g.pct(70) {
+				e += " ELSE " + g.expr(sc, t, d)
+			}
+			return e + " END"
+		}
 		return "CASE WHEN " + g.boolExpr(sc, d) + " THEN " + g.expr(sc, t, d) + " ELSE " + g.expr(sc, t, d) + " END"
 	case 1:
 		return "COALESCE(" + g.expr(sc, t, d) + ", " + g.expr(sc, t, d) + ")"
@@ -816,6 +837,11 @@ func (g *Gen) boolExpr(sc *scope, depth int) string {
 		return g.expr(sc, t, d) + g.oneOf(" IS DISTINCT FROM ", " IS NOT DISTINCT FROM ") + g.expr(sc, t, d)
 	case 10:
 		return "(" + g.boolExpr(sc, d) + ")" + g.oneOf(" IS TRUE", " IS NOT TRUE", " IS FALSE", " IS NOT FALSE", " IS UNKNOWN", " = true")
+	case 11:
+		if d > 0 {
+			t := g.cmpType()
+			return g.expr(sc, t, 0) + " " + g.oneOf("=", "<>", "<", ">=") + g.oneOf(" ANY (", " ALL (", " SOME (") + g.subquery(sc, []Type{t}, false) + ")"
+		}
 	}
 	return g.comparison(sc, d)
 }
@@ -901,11 +927,18 @@ func (g *Gen) DML() DML {
 	}
 	switch g.pick(4) {
 	case 0, 1:
-		from, sc := g.from(nil, 0)
+		// One source table, its key shifted: source rows have distinct
+		// keys, so which of two rows with one key comes first (and wins
+		// ON CONFLICT DO NOTHING) never matters.
+		src := g.Tables[g.pick(len(g.Tables))]
+		a := g.newAlias()
+		from := src.Name + " AS " + a
+		sc := &scope{keys: []string{a + ".k"}}
+		for _, c := range src.Cols {
+			sc.cols = append(sc.cols, colRef{a + "." + c.Name, c.Type})
+		}
 		var items []string
-		ints := sc.ofType(TInt)
-		key := ints[g.pick(len(ints))].expr
-		items = append(items, fmt.Sprintf("COALESCE(%s, 0) + %d", key, 40+g.pick(60)))
+		items = append(items, fmt.Sprintf("%s.k + %d", a, 40+g.pick(60)))
 		for _, c := range t.Cols[1:] {
 			items = append(items, g.expr(sc, c.Type, 1))
 		}
@@ -929,6 +962,11 @@ func (g *Gen) DML() DML {
 		var sets []string
 		for j := 0; j < 1+g.pick(2); j++ {
 			c := t.Cols[1+g.pick(len(t.Cols)-1)]
+			if g.pct(20) {
+				// a correlated scalar subquery
+				sets = append(sets, c.Name+" = "+g.subqueryScalar(&scope{cols: ts.cols, outer: nil}, c.Type))
+				continue
+			}
 			sets = append(sets, c.Name+" = "+g.expr(ts, c.Type, 1))
 		}
 		if g.pct(40) {
@@ -959,6 +997,18 @@ func (g *Gen) DML() DML {
 		return DML{SQL: s + ret(ts), Check: check}
 	}
 	s := "DELETE FROM " + t.Name
+	if g.pct(30) {
+		// DELETE … USING another table joined on its key
+		o := g.Tables[g.pick(len(g.Tables))]
+		a := g.newAlias()
+		os := &scope{cols: ts.cols}
+		for _, c := range o.Cols {
+			os.cols = append(os.cols, colRef{a + "." + c.Name, c.Type})
+		}
+		ints := ts.ofType(TInt)
+		s += " USING " + o.Name + " AS " + a + " WHERE " + a + ".k = " + ints[g.pick(len(ints))].expr + " AND " + g.boolExpr(os, 1)
+		return DML{SQL: s + ret(ts), Check: check}
+	}
 	if g.pct(90) {
 		s += " WHERE " + g.boolExpr(ts, 2)
 	}

@@ -786,7 +786,11 @@ func (w *Rewriter) Run(from, to int) error {
 				}
 			case "between":
 				sym := toks[i+1].Is("symmetric")
-				w.R.BetweenSym = append(w.R.BetweenSym, sym)
+				if p := i - 1; p < from || !(toks[p].Is("rows") || toks[p].Is("range") || toks[p].Is("groups")) || (p > from && toks[p-1].IsP(".")) {
+					// (a window frame's ROWS|RANGE|GROUPS BETWEEN is no
+					// BetweenExpr: it has no entry)
+					w.R.BetweenSym = append(w.R.BetweenSym, sym)
+				}
 				w.emit("BETWEEN", t.Pos)
 				if sym || toks[i+1].Is("asymmetric") {
 					i++
