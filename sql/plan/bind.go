@@ -55,6 +55,9 @@ type Binder struct {
 	ctes      []map[string]*CTE
 	nextCTE   int
 	viewDepth int
+	// extraNulls gives NULLS FIRST/LAST of ORDER BY items the binder made
+	// (b.Stmt.NullsOrder has those of the parsed ones).
+	extraNulls map[*ast.ByItem]parser.NullsOrder
 	// pendingOrder is the expression orderTarget appended last.
 	pendingOrder Expr
 	// windowDefs are the WINDOW clause of the SELECT being bound.
@@ -1050,6 +1053,10 @@ func (b *Binder) bindGroupingSets(sel *ast.SelectStmt, sets [][]int, parent *sco
 		b.groupNull = map[*ast.SelectStmt]map[int]bool{}
 	}
 	nulls := make([]map[int]bool, len(sets))
+	orderBy, extra, err := b.orderByPositions(sel)
+	if err != nil {
+		return nil, err
+	}
 	for k, set := range sets {
 		in := map[int]bool{}
 		for _, i := range set {
@@ -1070,10 +1077,82 @@ func (b *Binder) bindGroupingSets(sel *ast.SelectStmt, sets [][]int, parent *sco
 		} else {
 			c.AfterSetOperator = nil
 		}
+		if len(extra) > 0 {
+			c.Fields = &ast.FieldList{Fields: append(append([]*ast.SelectField{}, sel.Fields.Fields...), extra...)}
+		}
+		if k > 0 && sel.Distinct && len(b.Stmt.DistinctOnOf[sel]) == 0 {
+			// SELECT DISTINCT: no duplicates across the sets either
+			op := ast.Union
+			c.AfterSetOperator = &op
+		}
 		list.Selects = append(list.Selects, &c)
 		b.groupNull[&c] = nulls[k]
 	}
-	return b.bindSetOp(sel.With, list, sel.OrderBy, sel.Limit, parent)
+	n, err := b.bindSetOp(sel.With, list, orderBy, sel.Limit, parent)
+	if err != nil || len(extra) == 0 {
+		return n, err
+	}
+	// drop the ORDER BY columns again
+	cols := n.Columns()
+	vis := len(cols) - len(extra)
+	p := &Project{In: n, Cols: cols[:vis:vis]}
+	for i := 0; i < vis; i++ {
+		p.Exprs = append(p.Exprs, &ColRef{Idx: i, T: cols[i].T})
+	}
+	return p, nil
+}
+
+// orderByPositions returns sel's ORDER BY for the union of its grouping
+// sets, which is ordered by its columns: an item that is a select list
+// expression (an aggregate, say) becomes its position; another expression
+// becomes an extra column of every set (returned in extra, to be dropped
+// after the sort), except under DISTINCT (42P10, as PostgreSQL).
+func (b *Binder) orderByPositions(sel *ast.SelectStmt) (*ast.OrderByClause, []*ast.SelectField, error) {
+	if sel.OrderBy == nil || sel.Fields == nil {
+		return sel.OrderBy, nil, nil
+	}
+	out := &ast.OrderByClause{}
+	var extra []*ast.SelectField
+	for _, o := range sel.OrderBy.Items {
+		item := o
+		pos := -1
+		keep := false // positions, constants and output column names as they are
+		switch e := o.Expr.(type) {
+		case *ast.PositionExpr, *valuedriver.Value:
+			keep = true
+		case *ast.ColumnNameExpr:
+			if e.Name.Table.O == "" {
+				for _, f := range sel.Fields.Fields {
+					keep = keep || f.AsName.O == e.Name.Name.O
+				}
+			}
+		}
+		if !keep {
+			key := exprKey(o.Expr)
+			for i, f := range sel.Fields.Fields {
+				if f.Expr != nil && exprKey(f.Expr) == key {
+					pos = i
+					break
+				}
+			}
+			if pos < 0 {
+				if sel.Distinct {
+					return nil, nil, pgerr.New(pgerr.InvalidColumnRef, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+				}
+				pos = len(sel.Fields.Fields) + len(extra)
+				extra = append(extra, &ast.SelectField{Expr: o.Expr})
+			}
+			item = &ast.ByItem{Expr: &ast.PositionExpr{N: pos + 1}, Desc: o.Desc}
+			if no, ok := b.Stmt.NullsOrder[o]; ok {
+				if b.extraNulls == nil {
+					b.extraNulls = map[*ast.ByItem]parser.NullsOrder{}
+				}
+				b.extraNulls[item] = no
+			}
+		}
+		out.Items = append(out.Items, item)
+	}
+	return out, extra, nil
 }
 
 // groupingCtx is a SELECT's GROUP BY items and those outside the grouping

@@ -90,14 +90,14 @@ func (b *Binder) bindJoin(j *ast.Join, parent *scope) (Node, []Col, error) {
 	}
 	var lat *scope
 	if ts, ok := j.Right.(*ast.TableSource); ok && ts.Lateral {
-		lat = &scope{cols: lcols, parent: parent}
+		lat = &scope{cols: lcols, parent: parent, lateral: true}
 	}
 	if rj, ok := j.Right.(*ast.Join); ok && isCommaJoin(j) && hasLateral(rj) {
 		// FROM a, b JOIN LATERAL (… a …): a LATERAL item sees the items
 		// to its left in the FROM list too, so the join to the right of
 		// the comma is bound inside a's scope and, if it names anything
 		// outside itself, run once per row of a (an Apply).
-		asc := &scope{cols: lcols, parent: parent}
+		asc := &scope{cols: lcols, parent: parent, lateralOnly: true}
 		before := b.outerRefs
 		r, rcols, err := b.bindJoin(rj, asc)
 		if err != nil {
@@ -674,6 +674,8 @@ func (b *Binder) bindSetOp(with *ast.WithClause, list *ast.SetOprSelectList, ord
 			}
 			k := SortKey{Idx: idx, Desc: o.Desc, NullsFirst: o.Desc}
 			if no, ok := b.Stmt.NullsOrder[o]; ok {
+				k.NullsFirst = no == parser.NullsFirst
+			} else if no, ok := b.extraNulls[o]; ok {
 				k.NullsFirst = no == parser.NullsFirst
 			}
 			keys = append(keys, k)

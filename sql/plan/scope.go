@@ -18,6 +18,12 @@ type scope struct {
 	win        *winScope
 	// noAgg names the clause where aggregates are not allowed ("" = allowed).
 	noAgg string
+	// lateral: the columns left of a LATERAL item, as its subquery sees
+	// them. lateralOnly: the FROM items left of a comma, seen from the join
+	// right of it only through a lateral scope (FROM a, b JOIN LATERAL
+	// (… a …)), not by its ON conditions or plain subqueries; it still
+	// counts as a level, its row being the outer row there.
+	lateral, lateralOnly bool
 }
 
 // aggScope binds expressions after GROUP BY: group expressions and

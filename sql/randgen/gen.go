@@ -319,6 +319,20 @@ func (g *Gen) from(outer *scope, depth int) (string, *scope) {
 		switch {
 		case len(g.ctes) > 0 && g.pct(40):
 			s = g.ctes[g.pick(len(g.ctes))]
+		case g.pct(6):
+			// a VALUES list or a set-returning function in FROM
+			a := g.newAlias()
+			if g.pct(50) {
+				return fmt.Sprintf("generate_series(%d, %d) AS %s(c0)", g.r.IntN(3)-1, 2+g.pick(4), a), []colRef{{a + ".c0", TInt}}, nil
+			}
+			t := []Type{TText, TNumeric, TDate, TBool}[g.pick(4)]
+			var rows []string
+			for j := 0; j < 1+g.pick(4); j++ {
+				rows = append(rows, "("+g.value(TInt)+", "+g.value(t)+")")
+			}
+			// the first row's values are typed: NULL alone would be text
+			rows[0] = "(" + g.lit(TInt) + ", CAST(" + g.value(t) + " AS " + t.SQL() + "))"
+			return "(VALUES " + strings.Join(rows, ", ") + ") AS " + a + "(c0, c1)", []colRef{{a + ".c0", TInt}, {a + ".c1", t}}, nil
 		case depth > 0 && g.pct(10):
 			q := g.selectCore(nil, nil, depth-1, false)
 			a := g.newAlias()
@@ -723,6 +737,17 @@ func (g *Gen) expr(sc *scope, t Type, depth int) string {
 		case 5:
 			return "CAST(" + g.expr(sc, TNumeric, d) + " AS NUMERIC(8,1))"
 		}
+		if g.pct(50) {
+			switch g.pick(4) {
+			case 0:
+				return "EXTRACT(" + g.oneOf("year", "month", "day", "dow", "doy") + " FROM " + g.expr(sc, TDate, d) + ")"
+			case 1:
+				return "EXTRACT(" + g.oneOf("hour", "minute", "epoch", "day", "week") + " FROM " + g.expr(sc, TTimestamp, d) + ")"
+			case 2:
+				return "mod(" + g.expr(sc, TNumeric, d) + ", " + g.oneOf("3", "2.5", "7") + ")"
+			}
+			return "CAST(" + g.expr(sc, TText, 0) + " IS NULL AS INT) * " + g.lit(TNumeric)
+		}
 		return "(" + g.expr(sc, TInt, d) + " * " + g.lit(TNumeric) + ")"
 	case TText:
 		switch g.pick(8) {
@@ -741,6 +766,23 @@ func (g *Gen) expr(sc *scope, t Type, depth int) string {
 			return "concat(" + g.expr(sc, TText, d) + ", " + g.expr(sc, TInt, d) + ")"
 		case 6:
 			return g.oneOf("lpad", "rpad") + "(" + g.expr(sc, TText, d) + ", " + strconv.Itoa(g.pick(5)) + ", '*')"
+		}
+		if g.pct(60) {
+			switch g.pick(7) {
+			case 0:
+				return "split_part(" + g.expr(sc, TText, d) + ", " + g.oneOf("'a'", "'_'", "','") + ", " + strconv.Itoa(1+g.pick(2)) + ")"
+			case 1:
+				return "repeat(" + g.expr(sc, TText, d) + ", " + strconv.Itoa(g.pick(3)) + ")"
+			case 2:
+				return "trim(" + g.oneOf("both", "leading", "trailing") + " " + g.oneOf("'a'", "' '", "'ab'") + " FROM " + g.expr(sc, TText, d) + ")"
+			case 3:
+				return "CAST((" + g.expr(sc, TTimestamp, d) + " - " + g.expr(sc, TTimestamp, d) + ") AS TEXT)"
+			case 4:
+				return "array_to_string(ARRAY[" + g.expr(sc, TText, d) + ", " + g.expr(sc, TText, d) + "], " + g.oneOf("','", "'-'") + g.oneOf("", ", '*'") + ")"
+			case 5:
+				return "overlay(" + g.expr(sc, TText, d) + " placing 'Q' from " + strconv.Itoa(1+g.pick(3)) + ")"
+			}
+			return "to_char(" + g.expr(sc, TDate, d) + ", " + g.oneOf("'YYYY-MM-DD'", "'DD Mon YYYY'", "'Day'") + ")"
 		}
 		return g.oneOf("left", "right") + "(" + g.expr(sc, TText, d) + ", " + strconv.Itoa(g.r.IntN(5)-1) + ")"
 	case TBool:
@@ -821,6 +863,9 @@ func (g *Gen) boolExpr(sc *scope, depth int) string {
 		t := g.cmpType()
 		return g.expr(sc, t, d) + g.oneOf(" BETWEEN ", " NOT BETWEEN ", " BETWEEN SYMMETRIC ") + g.expr(sc, t, 0) + " AND " + g.expr(sc, t, 0)
 	case 6:
+		if g.pct(30) {
+			return g.expr(sc, TText, d) + g.oneOf(" ~ ", " !~ ", " ~* ", " SIMILAR TO ", " NOT SIMILAR TO ") + g.oneOf("'a.'", "'^a'", "'b$'", "'(a|b)%'", "'%_'")
+		}
 		pat := g.oneOf("'a%'", "'%b'", "'_'", "'%\\_%'", "'A%'", "'%'", "''", "'a_c'")
 		return g.expr(sc, TText, d) + g.oneOf(" LIKE ", " NOT LIKE ", " ILIKE ", " NOT ILIKE ") + pat
 	case 7:

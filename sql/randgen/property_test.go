@@ -9,7 +9,7 @@ import (
 
 // Fixed, bounded: the property test runs in make test without PostgreSQL.
 const (
-	propSeeds   = 5
+	propSeeds   = 6
 	propQueries = 30
 	propDML     = 12
 )
@@ -87,6 +87,7 @@ func TestRandgenProperties(t *testing.T) {
 			internal(seed, dm.Check, d.run(dm.Check))
 		}
 	}
+	t.Logf("%d queries, %d partitioned", queries, partitioned)
 	// The partition check must have had something to check.
 	require.Greater(t, partitioned, queries/2, "partitioned %d of %d queries", partitioned, queries)
 }
