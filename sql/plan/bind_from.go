@@ -112,9 +112,15 @@ func (b *Binder) bindJoin(j *ast.Join, parent *scope) (Node, []Col, error) {
 		}
 		return &Apply{Kind: InnerJoin, L: l, R: r}, cols, nil
 	}
+	beforeR := b.outerRefs
 	r, rcols, err := b.bindTableRef(j.Right, parent, lat)
 	if err != nil {
 		return nil, nil, err
+	}
+	if lat != nil && b.outerRefs == beforeR {
+		// names nothing outside itself (a function in FROM without column
+		// arguments, say): a plain join, of any kind
+		lat = nil
 	}
 	if name := sharedTable(lcols, rcols); name != "" {
 		return nil, nil, pgerr.New(pgerr.AmbiguousAlias, "table name %q specified more than once", name)
@@ -300,6 +306,12 @@ func (b *Binder) bindTableRef(n ast.ResultSetNode, parent *scope, lateral *scope
 			p := parent
 			if lateral != nil {
 				p = lateral
+			} else if n.Lateral && parent != nil && parent.lateralOnly {
+				// the first item of the join right of a comma: it sees
+				// the items left of the comma (same level, visible)
+				cp := *parent
+				cp.lateralOnly = false
+				p = &cp
 			}
 			if src2, ok := n.Source.(*ast.SelectStmt); ok {
 				// The arguments are evaluated before the function's rows

@@ -935,7 +935,7 @@ func (w *Rewriter) Run(from, to int) error {
 			}
 			// a function in FROM: f(args) [AS] alias [(col)] -> (SELECT f(args) AS col) AS alias
 			if top.inFrom && len(w.R.Outs) > 0 && (toks[i+1].IsP("(") || (toks[i+1].IsP(".") && toks[i+2].Kind == Ident && toks[i+3].IsP("("))) && !notFromFunc[t.Val] {
-				if p := w.R.Outs[len(w.R.Outs)-1].Text; p == "from" || p == "join" || p == "," {
+				if p := w.R.Outs[len(w.R.Outs)-1].Text; p == "from" || p == "join" || p == "," || p == "STRAIGHT_JOIN" {
 					if next, ok := w.fromFunction(i, to); ok {
 						i = next - 1
 						continue
@@ -2347,7 +2347,8 @@ func similarEnd(toks []Token, i, to int) int {
 		case t.Kind == Ident:
 			switch t.Val {
 			case "and", "or", "escape", "then", "else", "end", "when", "is", "as", "from", "where", "group", "order",
-				"limit", "offset", "having", "union", "except", "intersect", "not", "like", "ilike", "similar", "between", "in", "returning", "window", "for":
+				"limit", "offset", "having", "union", "except", "intersect", "not", "like", "ilike", "similar", "between", "in", "returning", "window", "for",
+				"join", "inner", "left", "right", "full", "cross", "natural", "on", "using":
 				return j
 			}
 		}
