@@ -610,6 +610,11 @@ func (g *Gen) windowExpr(sc *scope, t Type) string {
 	keyOrder := "ORDER BY " + g.orderKeys(sc)
 	switch t {
 	case TBigint:
+		if ints := sc.ofType(TInt); len(ints) > 0 && g.pct(20) {
+			// RANGE with offsets: peers by value, deterministic
+			return "sum(" + g.expr(sc, TInt, 1) + ") OVER (" + part + "ORDER BY " + ints[g.pick(len(ints))].expr + g.oneOf("", " DESC") +
+				" RANGE BETWEEN " + g.oneOf("2 PRECEDING", "UNBOUNDED PRECEDING", "CURRENT ROW") + " AND " + g.oneOf("1 FOLLOWING", "CURRENT ROW", "3 FOLLOWING") + ")"
+		}
 		switch g.pick(4) {
 		case 0:
 			return "row_number() OVER (" + part + keyOrder + ")"
@@ -649,6 +654,10 @@ func (g *Gen) orderKeys(sc *scope) string {
 }
 
 func (g *Gen) frame() string {
+	if g.pct(25) {
+		return g.oneOf(" ROWS", " GROUPS") + " BETWEEN " + g.oneOf("UNBOUNDED PRECEDING", "1 PRECEDING", "CURRENT ROW") + " AND " +
+			g.oneOf("CURRENT ROW", "1 FOLLOWING", "UNBOUNDED FOLLOWING") + g.oneOf("", " EXCLUDE NO OTHERS")
+	}
 	switch g.pick(5) {
 	case 0:
 		return " ROWS BETWEEN 1 PRECEDING AND CURRENT ROW"
@@ -699,6 +708,9 @@ func (g *Gen) expr(sc *scope, t Type, depth int) string {
 		case 0:
 			return "(" + g.expr(sc, TInt, d) + " " + g.oneOf("+", "-", "*") + " " + g.expr(sc, TInt, d) + ")"
 		case 1:
+			if g.pct(40) {
+				return "(" + g.expr(sc, TInt, d) + " " + g.oneOf("/", "%") + " NULLIF(" + g.expr(sc, TInt, d) + ", 0))"
+			}
 			return "(" + g.expr(sc, TInt, d) + " " + g.oneOf("/", "%") + " " + strconv.Itoa(g.oneInt(1, 7)) + ")"
 		case 2:
 			return g.oneOf("abs", "-") + "(" + g.expr(sc, TInt, d) + ")"
@@ -719,6 +731,10 @@ func (g *Gen) expr(sc *scope, t Type, depth int) string {
 		case 0:
 			return "(" + g.expr(sc, TBigint, d) + " " + g.oneOf("+", "-", "*") + " " + g.expr(sc, TInt, d) + ")"
 		case 1:
+			if g.pct(40) {
+				// int and bigint branches: the common type is bigint
+				return g.oneOf("COALESCE(", "greatest(", "least(") + g.expr(sc, TInt, d) + ", " + g.expr(sc, TBigint, d) + ")"
+			}
 			return "CAST(" + g.expr(sc, TInt, d) + " AS BIGINT)"
 		}
 		return "(" + g.expr(sc, TBigint, d) + " " + g.oneOf("/", "%") + " " + strconv.Itoa(g.oneInt(1, 9)) + ")"
@@ -733,6 +749,9 @@ func (g *Gen) expr(sc *scope, t Type, depth int) string {
 		case 3:
 			return "CAST(" + g.expr(sc, TInt, d) + " AS NUMERIC)"
 		case 4:
+			if g.pct(40) {
+				return "(" + g.expr(sc, TNumeric, d) + " / NULLIF(" + g.expr(sc, g.numArgType(), d) + ", 0))"
+			}
 			return "(" + g.expr(sc, TNumeric, d) + " / " + g.oneOf("3", "7", "2.5", "0.3") + ")"
 		case 5:
 			return "CAST(" + g.expr(sc, TNumeric, d) + " AS NUMERIC(8,1))"
@@ -865,6 +884,9 @@ func (g *Gen) boolExpr(sc *scope, depth int) string {
 	case 6:
 		if g.pct(30) {
 			return g.expr(sc, TText, d) + g.oneOf(" ~ ", " !~ ", " ~* ", " SIMILAR TO ", " NOT SIMILAR TO ") + g.oneOf("'a.'", "'^a'", "'b$'", "'(a|b)%'", "'%_'")
+		}
+		if g.pct(15) {
+			return g.expr(sc, TText, d) + g.oneOf(" LIKE ", " NOT LIKE ") + g.oneOf("'a!%b'", "'%!_%'", "'x!_y'") + " ESCAPE '!'"
 		}
 		pat := g.oneOf("'a%'", "'%b'", "'_'", "'%\\_%'", "'A%'", "'%'", "''", "'a_c'")
 		return g.expr(sc, TText, d) + g.oneOf(" LIKE ", " NOT LIKE ", " ILIKE ", " NOT ILIKE ") + pat
