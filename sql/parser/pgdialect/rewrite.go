@@ -784,6 +784,18 @@ func (w *Rewriter) Run(from, to int) error {
 					i++
 					continue
 				}
+			case "exclude":
+				// a window frame's exclusion: NO OTHERS is the default
+				if i > from && (toks[i-1].Is("row") || toks[i-1].Is("following") || toks[i-1].Is("preceding")) {
+					if toks[i+1].Is("no") && toks[i+2].Is("others") {
+						i += 2
+						continue
+					}
+					if toks[i+1].Is("current") || toks[i+1].Is("group") || toks[i+1].Is("ties") {
+						w.fail(t, "0A000", "window frame EXCLUDE is not supported")
+						continue
+					}
+				}
 			case "between":
 				sym := toks[i+1].Is("symmetric")
 				if p := i - 1; p < from || !(toks[p].Is("rows") || toks[p].Is("range") || toks[p].Is("groups")) || (p > from && toks[p-1].IsP(".")) {
