@@ -526,7 +526,7 @@ func (g *Gen) aggExpr(sc *scope, t Type) string {
 	}
 	filter := func() string {
 		if g.pct(10) {
-			return " FILTER (WHERE " + g.boolExpr(sc, 1) + ")"
+			return " FILTER (WHERE " + g.boolExpr(inner, 1) + ")"
 		}
 		return ""
 	}
