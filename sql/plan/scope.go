@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -95,7 +96,9 @@ func exprKey(e ast.Node) string {
 	var sb strings.Builder
 	ctx := format.NewRestoreCtx(format.DefaultRestoreFlags, &sb)
 	if err := e.Restore(ctx); err != nil {
-		return ""
+		// The grammar cannot print it (a GROUPS frame, say): the node is
+		// equal only to itself, never to another unprintable one.
+		return fmt.Sprintf("\x00unprintable %p", e)
 	}
 	return sb.String()
 }
