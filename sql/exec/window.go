@@ -74,6 +74,15 @@ func (p *partition) Frame(row int) (int, int) {
 				return p.peerS[row]
 			}
 			return p.peerE[row]
+		case 1, 3:
+			if f.Groups {
+				return p.groupBound(kind, off, row, start)
+			}
+			if !f.Rows {
+				return p.rangeBound(kind, off, row, start)
+			}
+		}
+		switch kind {
 		case 1:
 			k := row - p.offset(off, row)
 			if !start {
@@ -103,6 +112,92 @@ func (p *partition) Frame(row int) (int, int) {
 		e = 0
 	}
 	return s, e
+}
+
+// groupBound is a GROUPS frame bound: off peer groups before (kind 1) or
+// after (kind 3) the row's group; start is the first row of that group,
+// an end the row after its last.
+func (p *partition) groupBound(kind int, off plan.Expr, row int, start bool) int {
+	n := p.offset(off, row)
+	g := p.peerS[row]
+	if kind == 1 {
+		for ; n > 0 && g > 0; n-- {
+			g = p.peerS[g-1]
+		}
+		if n > 0 {
+			return 0 // before the first group: empty when it is the end
+		}
+	} else {
+		for ; n > 0; n-- {
+			if p.peerE[g] >= len(p.rows) {
+				return len(p.rows) // past the last group
+			}
+			g = p.peerE[g]
+		}
+	}
+	if start {
+		return g
+	}
+	return p.peerE[g]
+}
+
+// rangeBound is a RANGE frame bound with an offset: the rows whose one
+// ORDER BY key lies within off before (kind 1) or after (kind 3) the
+// row's key, in the sort direction. A NULL key's frame is its peers; a
+// non-NULL key's frame holds no NULL.
+func (p *partition) rangeBound(kind int, off plan.Expr, row int, start bool) int {
+	key := p.keys[row][0]
+	if types.IsNull(key) {
+		if start {
+			return p.peerS[row]
+		}
+		return p.peerE[row]
+	}
+	o := p.call.OrderBy[0]
+	t := o.E.Type()
+	ov, err := p.env.Eval(off, p.rows[row])
+	if err != nil || types.IsNull(ov) {
+		return row
+	}
+	op := sem.OpPlus
+	if (kind == 1) != o.Desc {
+		op = sem.OpMinus
+	}
+	bo, err := sem.ResolveBinary(op, t, t)
+	if err != nil {
+		return row
+	}
+	target, err := bo.Fn(p.env.EvalCtx, key, ov)
+	if err != nil || types.IsNull(target) {
+		return row
+	}
+	dir := func(j int) int { // the order of key j against target
+		c, err := types.CompareTyped(t, p.keys[j][0], target)
+		if err != nil {
+			return 0
+		}
+		if o.Desc {
+			return -c
+		}
+		return c
+	}
+	n := len(p.rows)
+	if start {
+		// first row not before target (NULLs first are before it)
+		return sort.Search(n, func(j int) bool {
+			if types.IsNull(p.keys[j][0]) {
+				return !o.NullsFirst
+			}
+			return dir(j) >= 0
+		})
+	}
+	// first row after target (NULLs last are after it)
+	return sort.Search(n, func(j int) bool {
+		if types.IsNull(p.keys[j][0]) {
+			return !o.NullsFirst
+		}
+		return dir(j) > 0
+	})
 }
 
 func (env *Env) newWindow(n *plan.Window) (Iter, error) {

@@ -378,11 +378,18 @@ type attacher struct {
 	sql       string
 	byItems   int
 	nullEQs   int
+	// The `<=>`s are numbered in text order, which is the in-order of the
+	// tree: a `<=>` gets its number when its left operand has been left
+	// (eqLeft maps that operand to it) and all the `<=>`s in it numbered.
+	eqLeft map[ast.Node]*ast.BinaryOperationExpr
+	eqNum  map[*ast.BinaryOperationExpr]int
 	betweens  int
 	groupBys  int
-	// symmetric are the BETWEEN SYMMETRIC nodes (marked on entry, in text
-	// order, rewritten on leaving).
-	symmetric map[*ast.BetweenExpr]bool
+	// symmetric are the BETWEEN SYMMETRIC nodes (numbered in text order
+	// when their operand has been left, rewritten on leaving);
+	// betweenLeft maps an operand to its BETWEEN.
+	symmetric   map[*ast.BetweenExpr]bool
+	betweenLeft map[ast.Node]*ast.BetweenExpr
 	idents    int
 	// val, when set, checks each node for MySQL-only syntax on entry (in
 	// the same pre-order as a walk of its own).
@@ -394,6 +401,14 @@ func (v *attacher) Enter(n ast.Node) (ast.Node, bool) {
 		v.val.check(n)
 	}
 	switch x := n.(type) {
+	case *ast.BinaryOperationExpr:
+		if x.Op == opcode.NullEQ {
+			if v.eqLeft == nil {
+				v.eqLeft = map[ast.Node]*ast.BinaryOperationExpr{}
+				v.eqNum = map[*ast.BinaryOperationExpr]int{}
+			}
+			v.eqLeft[x.L] = x
+		}
 	case *ast.SelectStmt:
 		// SELECT DISTINCT ON (exprs): the rewrite's first field
 		// __pg_distincton(exprs)
@@ -455,13 +470,11 @@ func (v *attacher) Enter(n ast.Node) (ast.Node, bool) {
 		}
 		v.groupBys++
 	case *ast.BetweenExpr:
-		if v.betweens < len(v.f.rw.BetweenSym) && v.f.rw.BetweenSym[v.betweens] {
-			if v.symmetric == nil {
-				v.symmetric = map[*ast.BetweenExpr]bool{}
-			}
-			v.symmetric[x] = true
+		// numbered in text order, which is in-order: when x.Expr is left
+		if v.betweenLeft == nil {
+			v.betweenLeft = map[ast.Node]*ast.BetweenExpr{}
 		}
-		v.betweens++
+		v.betweenLeft[x.Expr] = x
 	case *ast.ByItem:
 		if v.byItems < len(v.f.rw.NullsOrder) {
 			if o := v.f.rw.NullsOrder[v.byItems]; o != 0 {
@@ -476,12 +489,36 @@ func (v *attacher) Enter(n ast.Node) (ast.Node, bool) {
 	return n, false
 }
 
+// numberBetween gives x the next BETWEEN number and marks it SYMMETRIC if
+// the rewrite said so.
+func (v *attacher) numberBetween(x *ast.BetweenExpr) {
+	if v.betweens < len(v.f.rw.BetweenSym) && v.f.rw.BetweenSym[v.betweens] {
+		if v.symmetric == nil {
+			v.symmetric = map[*ast.BetweenExpr]bool{}
+		}
+		v.symmetric[x] = true
+	}
+	v.betweens++
+}
+
 func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
+	if eq, ok := v.eqLeft[n]; ok {
+		delete(v.eqLeft, n)
+		v.eqNum[eq] = v.nullEQs
+		v.nullEQs++
+	}
+	if bx, ok := v.betweenLeft[n]; ok {
+		delete(v.betweenLeft, n)
+		v.numberBetween(bx)
+	}
 	switch x := n.(type) {
 	case *ast.BinaryOperationExpr:
 		if x.Op == opcode.NullEQ {
-			i := v.nullEQs
-			v.nullEQs++
+			i, ok := v.eqNum[x]
+			if !ok {
+				i = v.nullEQs
+				v.nullEQs++
+			}
 			if i < len(v.f.rw.DistinctFrom) && v.f.rw.DistinctFrom[i] {
 				return &ast.UnaryOperationExpr{Op: opcode.Not, V: &ast.ParenthesesExpr{Expr: x}}, true
 			}
@@ -491,6 +528,11 @@ func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
 			return &QuantifiedExpr{Op: x.Op, Left: x.L, Right: fc.Args[0], All: fc.FnName.L == pgdialect.FuncAll}, true
 		}
 	case *ast.BetweenExpr:
+		if _, ok := v.betweenLeft[x.Expr]; ok {
+			// (its operand was replaced on the way: number it now)
+			delete(v.betweenLeft, x.Expr)
+			v.numberBetween(x)
+		}
 		if v.symmetric[x] {
 			// x BETWEEN SYMMETRIC a AND b: x BETWEEN a AND b OR x BETWEEN b AND a
 			// (NOT BETWEEN: both NOT BETWEEN, joined by AND)

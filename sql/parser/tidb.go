@@ -349,9 +349,12 @@ func dmlFrom(toks []pgdialect.Token, a, b int, kw string) (from, end int) {
 			depth++
 		case t.IsP(")"):
 			depth--
-		case depth == 0 && t.Kind == pgdialect.Ident && t.Val == kw && from < 0 && (kw != "from" || i > a+1):
+		case depth == 0 && t.Kind == pgdialect.Ident && t.Val == kw && from < 0 && (kw != "from" || i > a+1) &&
+			!toks[i-1].Is("distinct"):
+			// (the FROM of x IS [NOT] DISTINCT FROM y is no FROM list)
 			from = i
-		case depth == 0 && t.Kind == pgdialect.Ident && t.Val == "where" && from >= 0:
+		case depth == 0 && t.Kind == pgdialect.Ident && t.Val == "where":
+			// the list comes before WHERE: a FROM after it is an operand's
 			return from, i
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
 	"github.com/tesseradb/tessera/sql/catalog"
 	"github.com/tesseradb/tessera/sql/parser"
 	"github.com/tesseradb/tessera/sql/parser/valuedriver"
@@ -54,6 +55,9 @@ type Binder struct {
 	ctes      []map[string]*CTE
 	nextCTE   int
 	viewDepth int
+	// extraNulls gives NULLS FIRST/LAST of ORDER BY items the binder made
+	// (b.Stmt.NullsOrder has those of the parsed ones).
+	extraNulls map[*ast.ByItem]parser.NullsOrder
 	// pendingOrder is the expression orderTarget appended last.
 	pendingOrder Expr
 	// windowDefs are the WINDOW clause of the SELECT being bound.
@@ -947,6 +951,28 @@ func (b *Binder) bindLimit(cur Node, l *ast.Limit) (Node, error) {
 	return lim, nil
 }
 
+// orderConstant refuses an ORDER BY item that is a constant other than a
+// positive integer, as PostgreSQL does: a bare string, decimal, boolean or
+// NULL literal is "non-integer constant" (42601), a negated integer a
+// position not in the select list (42P10). Typed literals (DATE '…') and
+// casts are expressions and pass.
+func orderConstant(e ast.ExprNode) error {
+	if v, ok := e.(*valuedriver.Value); ok && v.Kind != valuedriver.KindInt {
+		return pgerr.New(pgerr.Syntax, "non-integer constant in ORDER BY")
+	}
+	if u, ok := e.(*ast.UnaryOperationExpr); ok && u.Op == opcode.Minus {
+		if v, ok := u.V.(*valuedriver.Value); ok {
+			if v.Kind == valuedriver.KindInt {
+				return pgerr.New(pgerr.InvalidColumnRef, "ORDER BY position %d is not in select list", -v.Int)
+			}
+			if v.Kind == valuedriver.KindDecimal || v.Kind == valuedriver.KindFloat {
+				return pgerr.New(pgerr.Syntax, "non-integer constant in ORDER BY")
+			}
+		}
+	}
+	return nil
+}
+
 // orderTarget returns the projection index an ORDER BY (or DISTINCT ON)
 // item sorts by, appending a hidden column (and setting b.pendingOrder)
 // when it is not in the select list.
@@ -966,6 +992,9 @@ func (b *Binder) orderTarget(e ast.ExprNode, items []selItem, exprs []Expr, cols
 			return 0, pgerr.New(pgerr.InvalidColumnRef, "ORDER BY position %d is not in select list", v.Int)
 		}
 		return int(v.Int - 1), nil
+	}
+	if err := orderConstant(e); err != nil {
+		return 0, err
 	}
 	if cn, ok := e.(*ast.ColumnNameExpr); ok && cn.Name.Table.O == "" {
 		found := -1
@@ -1029,6 +1058,10 @@ func (b *Binder) bindGroupingSets(sel *ast.SelectStmt, sets [][]int, parent *sco
 		b.groupNull = map[*ast.SelectStmt]map[int]bool{}
 	}
 	nulls := make([]map[int]bool, len(sets))
+	orderBy, extra, err := b.orderByPositions(sel)
+	if err != nil {
+		return nil, err
+	}
 	for k, set := range sets {
 		in := map[int]bool{}
 		for _, i := range set {
@@ -1049,10 +1082,82 @@ func (b *Binder) bindGroupingSets(sel *ast.SelectStmt, sets [][]int, parent *sco
 		} else {
 			c.AfterSetOperator = nil
 		}
+		if len(extra) > 0 {
+			c.Fields = &ast.FieldList{Fields: append(append([]*ast.SelectField{}, sel.Fields.Fields...), extra...)}
+		}
+		if k > 0 && sel.Distinct && len(b.Stmt.DistinctOnOf[sel]) == 0 {
+			// SELECT DISTINCT: no duplicates across the sets either
+			op := ast.Union
+			c.AfterSetOperator = &op
+		}
 		list.Selects = append(list.Selects, &c)
 		b.groupNull[&c] = nulls[k]
 	}
-	return b.bindSetOp(sel.With, list, sel.OrderBy, sel.Limit, parent)
+	n, err := b.bindSetOp(sel.With, list, orderBy, sel.Limit, parent)
+	if err != nil || len(extra) == 0 {
+		return n, err
+	}
+	// drop the ORDER BY columns again
+	cols := n.Columns()
+	vis := len(cols) - len(extra)
+	p := &Project{In: n, Cols: cols[:vis:vis]}
+	for i := 0; i < vis; i++ {
+		p.Exprs = append(p.Exprs, &ColRef{Idx: i, T: cols[i].T})
+	}
+	return p, nil
+}
+
+// orderByPositions returns sel's ORDER BY for the union of its grouping
+// sets, which is ordered by its columns: an item that is a select list
+// expression (an aggregate, say) becomes its position; another expression
+// becomes an extra column of every set (returned in extra, to be dropped
+// after the sort), except under DISTINCT (42P10, as PostgreSQL).
+func (b *Binder) orderByPositions(sel *ast.SelectStmt) (*ast.OrderByClause, []*ast.SelectField, error) {
+	if sel.OrderBy == nil || sel.Fields == nil {
+		return sel.OrderBy, nil, nil
+	}
+	out := &ast.OrderByClause{}
+	var extra []*ast.SelectField
+	for _, o := range sel.OrderBy.Items {
+		item := o
+		pos := -1
+		keep := false // positions, constants and output column names as they are
+		switch e := o.Expr.(type) {
+		case *ast.PositionExpr, *valuedriver.Value:
+			keep = true
+		case *ast.ColumnNameExpr:
+			if e.Name.Table.O == "" {
+				for _, f := range sel.Fields.Fields {
+					keep = keep || f.AsName.O == e.Name.Name.O
+				}
+			}
+		}
+		if !keep {
+			key := exprKey(o.Expr)
+			for i, f := range sel.Fields.Fields {
+				if f.Expr != nil && exprKey(f.Expr) == key {
+					pos = i
+					break
+				}
+			}
+			if pos < 0 {
+				if sel.Distinct {
+					return nil, nil, pgerr.New(pgerr.InvalidColumnRef, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+				}
+				pos = len(sel.Fields.Fields) + len(extra)
+				extra = append(extra, &ast.SelectField{Expr: o.Expr})
+			}
+			item = &ast.ByItem{Expr: &ast.PositionExpr{N: pos + 1}, Desc: o.Desc}
+			if no, ok := b.Stmt.NullsOrder[o]; ok {
+				if b.extraNulls == nil {
+					b.extraNulls = map[*ast.ByItem]parser.NullsOrder{}
+				}
+				b.extraNulls[item] = no
+			}
+		}
+		out.Items = append(out.Items, item)
+	}
+	return out, extra, nil
 }
 
 // groupingCtx is a SELECT's GROUP BY items and those outside the grouping

@@ -343,7 +343,22 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 		}
 	}
 	if spec.Frame != nil {
-		f := &Frame{Rows: spec.Frame.Type == ast.Rows}
+		f := &Frame{Rows: spec.Frame.Type == ast.Rows, Groups: spec.Frame.Type == ast.Groups}
+		// offsetType is what an offset is coerced to: a row or group
+		// count, or in RANGE mode a value of the ORDER BY key's type
+		offsetType := func() (*types.T, error) {
+			if f.Rows || f.Groups {
+				return types.Int8, nil
+			}
+			if len(call.OrderBy) != 1 {
+				return nil, pgerr.New(pgerr.WindowingError, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
+			}
+			kt := call.OrderBy[0].E.Type()
+			if kt.Family != types.IntFamily && kt.Family != types.DecimalFamily {
+				return nil, pgerr.New(pgerr.FeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s", kt.String())
+			}
+			return kt, nil
+		}
 		conv := func(fb ast.FrameBound, start bool) (int, Expr, error) {
 			switch fb.Type {
 			case ast.CurrentRow:
@@ -356,7 +371,11 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 				if err != nil {
 					return 0, nil, err
 				}
-				e, err = b.coerce(e, types.Int8)
+				ot, err := offsetType()
+				if err != nil {
+					return 0, nil, err
+				}
+				e, err = b.coerce(e, ot)
 				return 1, e, err
 			case ast.Following:
 				if fb.UnBounded {
@@ -366,7 +385,11 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 				if err != nil {
 					return 0, nil, err
 				}
-				e, err = b.coerce(e, types.Int8)
+				ot, err := offsetType()
+				if err != nil {
+					return 0, nil, err
+				}
+				e, err = b.coerce(e, ot)
 				return 3, e, err
 			}
 			return 2, nil, nil

@@ -773,7 +773,15 @@ func (b *Binder) explicitCast(e Expr, t *types.T) (Expr, error) {
 func (b *Binder) bindColumn(cn *ast.ColumnName, sc *scope) (Expr, error) {
 	table, name := cn.Table.O, cn.Name.O
 	level := 0
+	throughLateral := false
 	for s := sc; s != nil; s = s.parent {
+		if s.lateral {
+			throughLateral = true
+		}
+		if s.lateralOnly && !throughLateral {
+			level++
+			continue
+		}
 		if level > 0 && s.agg != nil {
 			// a subquery's reference to a grouping column of the grouped
 			// query around it (x.g = t.g in SELECT g, (SELECT ...) FROM t
@@ -822,11 +830,20 @@ func (b *Binder) bindColumn(cn *ast.ColumnName, sc *scope) (Expr, error) {
 		level++
 	}
 	if table != "" {
-		found := false
+		found, hidden := false, false
+		throughLateral = false
 		for s := sc; s != nil; s = s.parent {
+			throughLateral = throughLateral || s.lateral
+			if s.lateralOnly && !throughLateral {
+				hidden = hidden || s.hasTable(table)
+				continue
+			}
 			if s.hasTable(table) || (s.agg != nil && s.agg.in.hasTable(table)) {
 				found = true
 			}
+		}
+		if !found && hidden {
+			return nil, pgerr.New(pgerr.UndefinedTable, "invalid reference to FROM-clause entry for table %q", table)
 		}
 		if !found {
 			return nil, pgerr.New(pgerr.UndefinedTable, "missing FROM-clause entry for table %q", table)

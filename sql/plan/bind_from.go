@@ -107,11 +107,37 @@ func (b *Binder) bindJoin(j *ast.Join, parent *scope) (Node, []Col, error) {
 	}
 	var lat *scope
 	if ts, ok := j.Right.(*ast.TableSource); ok && ts.Lateral {
-		lat = &scope{cols: lcols, parent: parent}
+		lat = &scope{cols: lcols, parent: parent, lateral: true}
 	}
+	if rj, ok := j.Right.(*ast.Join); ok && isCommaJoin(j) && hasLateral(rj) {
+		// FROM a, b JOIN LATERAL (… a …): a LATERAL item sees the items
+		// to its left in the FROM list too, so the join to the right of
+		// the comma is bound inside a's scope and, if it names anything
+		// outside itself, run once per row of a (an Apply).
+		asc := &scope{cols: lcols, parent: parent, lateralOnly: true}
+		before := b.outerRefs
+		r, rcols, err := b.bindJoin(rj, asc)
+		if err != nil {
+			return nil, nil, err
+		}
+		if name := sharedTable(lcols, rcols); name != "" {
+			return nil, nil, pgerr.New(pgerr.AmbiguousAlias, "table name %q specified more than once", name)
+		}
+		cols := append(append([]Col{}, lcols...), rcols...)
+		if b.outerRefs == before {
+			return &Join{Kind: InnerJoin, L: l, R: r}, cols, nil
+		}
+		return &Apply{Kind: InnerJoin, L: l, R: r}, cols, nil
+	}
+	beforeR := b.outerRefs
 	r, rcols, err := b.bindTableRef(j.Right, parent, lat)
 	if err != nil {
 		return nil, nil, err
+	}
+	if lat != nil && b.outerRefs == beforeR {
+		// names nothing outside itself (a function in FROM without column
+		// arguments, say): a plain join, of any kind
+		lat = nil
 	}
 	if name := sharedTable(lcols, rcols); name != "" {
 		return nil, nil, pgerr.New(pgerr.AmbiguousAlias, "table name %q specified more than once", name)
@@ -249,6 +275,23 @@ func (b *Binder) bindJoin(j *ast.Join, parent *scope) (Node, []Col, error) {
 	return join, cols, nil
 }
 
+// isCommaJoin reports whether j is a plain cross join (a comma in FROM, or
+// CROSS JOIN): no ON, USING or NATURAL, not FULL.
+func isCommaJoin(j *ast.Join) bool {
+	return j.Tp == ast.CrossJoin && !j.StraightJoin && j.On == nil && len(j.Using) == 0 && !j.NaturalJoin
+}
+
+// hasLateral reports whether a join tree has a LATERAL item.
+func hasLateral(n ast.ResultSetNode) bool {
+	switch n := n.(type) {
+	case *ast.Join:
+		return hasLateral(n.Left) || (n.Right != nil && hasLateral(n.Right))
+	case *ast.TableSource:
+		return n.Lateral
+	}
+	return false
+}
+
 func (b *Binder) bindTableRef(n ast.ResultSetNode, parent *scope, lateral *scope) (Node, []Col, error) {
 	switch n := n.(type) {
 	case *ast.Join:
@@ -280,6 +323,12 @@ func (b *Binder) bindTableRef(n ast.ResultSetNode, parent *scope, lateral *scope
 			p := parent
 			if lateral != nil {
 				p = lateral
+			} else if n.Lateral && parent != nil && parent.lateralOnly {
+				// the first item of the join right of a comma: it sees
+				// the items left of the comma (same level, visible)
+				cp := *parent
+				cp.lateralOnly = false
+				p = &cp
 			}
 			if src2, ok := n.Source.(*ast.SelectStmt); ok {
 				// The arguments are evaluated before the function's rows
@@ -668,6 +717,8 @@ func (b *Binder) bindSetOp(with *ast.WithClause, list *ast.SetOprSelectList, ord
 			}
 			k := SortKey{Idx: idx, Desc: o.Desc, NullsFirst: o.Desc}
 			if no, ok := b.Stmt.NullsOrder[o]; ok {
+				k.NullsFirst = no == parser.NullsFirst
+			} else if no, ok := b.extraNulls[o]; ok {
 				k.NullsFirst = no == parser.NullsFirst
 			}
 			keys = append(keys, k)

@@ -230,6 +230,10 @@ type WindowCall struct {
 // Frame is a window frame.
 type Frame struct {
 	Rows bool
+	// Groups: GROUPS mode (offsets count peer groups). Neither Rows nor
+	// Groups: RANGE mode, whose offsets are values of the one ORDER BY
+	// key's type (int or numeric) added to or taken from the row's key.
+	Groups bool
 	// StartKind/EndKind: 0 unbounded preceding, 1 offset preceding, 2 current
 	// row, 3 offset following, 4 unbounded following.
 	StartKind, EndKind int

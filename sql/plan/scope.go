@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -19,6 +20,12 @@ type scope struct {
 	win        *winScope
 	// noAgg names the clause where aggregates are not allowed ("" = allowed).
 	noAgg string
+	// lateral: the columns left of a LATERAL item, as its subquery sees
+	// them. lateralOnly: the FROM items left of a comma, seen from the join
+	// right of it only through a lateral scope (FROM a, b JOIN LATERAL
+	// (… a …)), not by its ON conditions or plain subqueries; it still
+	// counts as a level, its row being the outer row there.
+	lateral, lateralOnly bool
 }
 
 // aggScope binds expressions after GROUP BY: group expressions and
@@ -90,7 +97,9 @@ func exprKey(e ast.Node) string {
 	var sb strings.Builder
 	ctx := format.NewRestoreCtx(format.DefaultRestoreFlags, &sb)
 	if err := e.Restore(ctx); err != nil {
-		return ""
+		// The grammar cannot print it (a GROUPS frame, say): the node is
+		// equal only to itself, never to another unprintable one.
+		return fmt.Sprintf("\x00unprintable %p", e)
 	}
 	return sb.String()
 }

@@ -187,6 +187,9 @@ type frame struct {
 	cast    bool // CAST( ... )
 	bracket bool // ARRAY[ ... ] emitted as __array( ... )
 	byList  bool // inside GROUP/ORDER/PARTITION BY items
+	// byItem: the NullsOrder entry of the BY item being read (an item's
+	// NULLS FIRST|LAST may follow a window call with BY items of its own)
+	byItem int
 	inFrom  bool // inside a FROM clause
 	// joins counts the JOINs of this FROM clause still waiting for their
 	// ON or USING (PostgreSQL demands one unless CROSS or NATURAL; the
@@ -462,6 +465,7 @@ func (w *Rewriter) Run(from, to int) error {
 		// a fragment after the caller's ORDER BY (an aggregate's ORDER BY)
 		stack[0].byList = true
 		w.R.NullsOrder = append(w.R.NullsOrder, 0)
+		stack[0].byItem = len(w.R.NullsOrder) - 1
 	}
 	defer w.insertAt(to)
 	if toks[from].Is("update") {
@@ -593,6 +597,7 @@ func (w *Rewriter) Run(from, to int) error {
 						}
 						top.byList = true
 						w.R.NullsOrder = append(w.R.NullsOrder, 0)
+						top.byItem = len(w.R.NullsOrder) - 1
 					}
 				}
 			case "from":
@@ -640,7 +645,7 @@ func (w *Rewriter) Run(from, to int) error {
 						w.fail(t, "42601", "syntax error")
 						continue
 					}
-					w.R.NullsOrder[len(w.R.NullsOrder)-1] = map[bool]uint8{true: 1, false: 2}[toks[i+1].Is("first")]
+					w.R.NullsOrder[top.byItem] = map[bool]uint8{true: 1, false: 2}[toks[i+1].Is("first")]
 					i++
 					continue
 				}
@@ -809,9 +814,25 @@ func (w *Rewriter) Run(from, to int) error {
 					i++
 					continue
 				}
+			case "exclude":
+				// a window frame's exclusion: NO OTHERS is the default
+				if i > from && (toks[i-1].Is("row") || toks[i-1].Is("following") || toks[i-1].Is("preceding")) {
+					if toks[i+1].Is("no") && toks[i+2].Is("others") {
+						i += 2
+						continue
+					}
+					if toks[i+1].Is("current") || toks[i+1].Is("group") || toks[i+1].Is("ties") {
+						w.fail(t, "0A000", "window frame EXCLUDE is not supported")
+						continue
+					}
+				}
 			case "between":
 				sym := toks[i+1].Is("symmetric")
-				w.R.BetweenSym = append(w.R.BetweenSym, sym)
+				if p := i - 1; p < from || !(toks[p].Is("rows") || toks[p].Is("range") || toks[p].Is("groups")) || (p > from && toks[p-1].IsP(".")) {
+					// (a window frame's ROWS|RANGE|GROUPS BETWEEN is no
+					// BetweenExpr: it has no entry)
+					w.R.BetweenSym = append(w.R.BetweenSym, sym)
+				}
 				w.emit("BETWEEN", t.Pos)
 				if sym || toks[i+1].Is("asymmetric") {
 					i++
@@ -956,7 +977,7 @@ func (w *Rewriter) Run(from, to int) error {
 			}
 			// a function in FROM: f(args) [AS] alias [(col)] -> (SELECT f(args) AS col) AS alias
 			if top.inFrom && len(w.R.Outs) > 0 && (toks[i+1].IsP("(") || (toks[i+1].IsP(".") && toks[i+2].Kind == Ident && toks[i+3].IsP("("))) && !notFromFunc[t.Val] {
-				if p := w.R.Outs[len(w.R.Outs)-1].Text; p == "from" || p == "join" || p == "," {
+				if p := w.R.Outs[len(w.R.Outs)-1].Text; p == "from" || p == "join" || p == "," || p == "STRAIGHT_JOIN" {
 					if next, ok := w.fromFunction(i, to); ok {
 						i = next - 1
 						continue
@@ -1205,6 +1226,7 @@ func (w *Rewriter) Run(from, to int) error {
 				}
 				if top.byList {
 					w.R.NullsOrder = append(w.R.NullsOrder, 0)
+					top.byItem = len(w.R.NullsOrder) - 1
 				}
 			case "]":
 				if (top.bracket || top.subscript) && len(stack) > 1 {
@@ -1663,8 +1685,17 @@ func (w *Rewriter) filter(a, b int) {
 	if len(args) == 0 || (len(args) == 1 && args[0].Text == "*") {
 		args = []Out{{Text: "1", Orig: pos}}
 	}
+	// a comma at the call's own level separates arguments; one inside a
+	// nested call or parenthesis does not
+	argDepth := 0
 	for _, x := range args {
-		if x.Text == "," {
+		switch x.Text {
+		case "(":
+			argDepth++
+		case ")":
+			argDepth--
+		}
+		if x.Text == "," && argDepth == 0 {
 			w.fail(w.Toks[a], "0A000", "FILTER on an aggregate with several arguments is not supported")
 			return
 		}
@@ -2215,7 +2246,9 @@ var notCallWord = map[string]bool{
 	"exists": true, "on": true, "using": true, "when": true, "then": true, "else": true, "as": true,
 	"by": true, "having": true, "values": true, "set": true, "into": true, "table": true, "with": true,
 	"over": true, "filter": true, "window": true, "returning": true, "limit": true, "offset": true,
-	"recursive": true, "materialized": true,
+	"recursive": true, "materialized": true, "lateral": true,
+	// FULL JOIN is emitted as STRAIGHT_JOIN: a subquery may follow it
+	"STRAIGHT_JOIN": true,
 }
 
 // notFromFunc are words that, followed by "(" in FROM, are not a function.
@@ -2417,7 +2450,8 @@ func similarEnd(toks []Token, i, to int) int {
 		case t.Kind == Ident:
 			switch t.Val {
 			case "and", "or", "escape", "then", "else", "end", "when", "is", "as", "from", "where", "group", "order",
-				"limit", "offset", "having", "union", "except", "intersect", "not", "like", "ilike", "similar", "between", "in", "returning", "window", "for":
+				"limit", "offset", "having", "union", "except", "intersect", "not", "like", "ilike", "similar", "between", "in", "returning", "window", "for",
+				"join", "inner", "left", "right", "full", "cross", "natural", "on", "using":
 				return j
 			}
 		}
