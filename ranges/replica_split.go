@@ -92,7 +92,11 @@ func (s *Store) AdminSplitSticky(ctx context.Context, splitKey []byte, newRangeI
 	desc, frozen := r.mu.desc, r.mu.frozenIndex != 0
 	r.mu.RUnlock()
 	if frozen {
-		return nil, nil, &kvpb.InvalidRequestError{Reason: fmt.Sprintf("r%d is being merged away", r.rangeID)}
+		// Transient: the merge commits (the key then belongs to the
+		// left-hand range, which a retry finds) or unfreezes. The admin
+		// server retries Unavailable, as for a lease transfer of a frozen
+		// range.
+		return nil, nil, &kvpb.UnavailableError{RangeId: uint64(r.rangeID), Reason: fmt.Sprintf("r%d is being merged away: split after the merge", r.rangeID)}
 	}
 	if !desc.ContainsKey(splitKey) {
 		return nil, nil, s.mismatchError(splitKey, nil, desc)
