@@ -36,9 +36,9 @@ type jpDatetime struct {
 var jpDTTypeNames = [...]string{"date", "time without time zone", "time with time zone", "timestamp without time zone", "timestamp with time zone"}
 
 // jpISODatetime matches the ISO forms .datetime() recognizes without a
-// template: date, time and timestamp, each time with optional fraction
-// and UTC offset.
-var jpISODatetime = regexp.MustCompile(`^(?:(\d{4})-(\d{2})-(\d{2}))?(?:(^|[ ])(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:([+-])(\d{2})(?::(\d{2}))?)?)?$`)
+// template: date, time and timestamp (a space or T between), each time
+// with optional fraction and UTC offset; fields may have fewer digits.
+var jpISODatetime = regexp.MustCompile(`^(?:(\d{1,4})-(\d{1,2})-(\d{1,2}))?(?:(^|[ T])(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,6}))?(?:([+-])(\d{1,2})(?::(\d{1,2}))?)?)?$`)
 
 // jpParseDatetime reads s as .datetime() does without a template.
 func jpParseDatetime(s string) (*jpDatetime, bool) {
@@ -57,7 +57,7 @@ func jpParseDatetime(s string) (*jpDatetime, bool) {
 		dt.us = daysFromCivil(y, mo, d) * usPerDay
 	}
 	if hasTime {
-		if hasDate && m[4] != " " {
+		if hasDate && m[4] == "" {
 			return nil, false
 		}
 		h, mi, sec := atoi(m[5]), atoi(m[6]), atoi(m[7])
