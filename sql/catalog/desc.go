@@ -164,10 +164,12 @@ type FuncDef struct {
 // record of OutCols: it can only be called in FROM.
 func (f *FuncDef) RowsResult() bool { return f.Set || len(f.OutCols) > 0 }
 
-// FuncArg is a function parameter ("" Name: positional only).
+// FuncArg is a function parameter ("" Name: positional only); Default
+// is the SQL text of its DEFAULT value ("" when it has none).
 type FuncArg struct {
-	Name string `json:",omitempty"`
-	Type *types.T
+	Name    string `json:",omitempty"`
+	Type    *types.T
+	Default string `json:",omitempty"`
 }
 
 // EnumOIDBase is added to an enum type's descriptor ID to make its type

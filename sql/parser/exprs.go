@@ -292,3 +292,6 @@ const FuncIntervalQualify = pgdialect.FuncIntervalQualify
 
 // FuncVariadic wraps a call's last argument written VARIADIC arr.
 const FuncVariadic = pgdialect.FuncVariadic
+
+// FuncNamed wraps a call's argument written name => value: FuncNamed('name', value).
+const FuncNamed = pgdialect.FuncNamed

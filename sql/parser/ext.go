@@ -996,7 +996,24 @@ func (c *cursor) createFunction() (ExtStmt, error) {
 			}
 		}
 		if c.accept("default") || c.acceptP("=") {
-			return nil, errorAt(c.sql, c.toks[c.i-1].Pos, CodeFeatureNotSupported, "parameter defaults are not supported")
+			start, depth := c.i, 0
+			for ; c.i < c.b; c.i++ {
+				tk := c.toks[c.i]
+				if tk.IsP("(") || tk.IsP("[") {
+					depth++
+				} else if tk.IsP(")") || tk.IsP("]") {
+					if depth == 0 {
+						break
+					}
+					depth--
+				} else if depth == 0 && tk.IsP(",") {
+					break
+				}
+			}
+			if c.i == start || c.i >= c.b {
+				return nil, c.errHere()
+			}
+			p.Default = strings.TrimSpace(c.sql[c.toks[start].Pos:c.toks[c.i].Pos])
 		}
 		s.Args = append(s.Args, p)
 	}

@@ -312,11 +312,13 @@ type CreateFunctionStmt struct {
 }
 
 // FuncParam is a function parameter ("" Name: positional only); Mode is
-// "" (IN), "out", "inout" or "variadic".
+// "" (IN), "out", "inout" or "variadic"; Default is the text of its
+// DEFAULT expression ("" when it has none).
 type FuncParam struct {
-	Name string
-	Type PGType
-	Mode string
+	Name    string
+	Type    PGType
+	Mode    string
+	Default string
 }
 
 // StatementTag implements ExtStmt.

@@ -608,7 +608,15 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 	var nested []*ast.FuncCallExpr
 	bindGen := func(fc *ast.FuncCallExpr, name string) error {
 		child := &scope{parent: from}
-		es, ts, err := b.bindArgs(fc.Args, child)
+		args := fc.Args
+		if hasNamed(args) {
+			pos, err := namedBuiltin(fc.FnName.L, fc)
+			if err != nil {
+				return err
+			}
+			args = pos.Args
+		}
+		es, ts, err := b.bindArgs(args, child)
 		if err != nil {
 			return err
 		}

@@ -1070,6 +1070,9 @@ func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
 	if name == parser.FuncVariadic {
 		return nil, pgerr.New(pgerr.FeatureNotSupported, "VARIADIC arguments are supported only in calls of user-defined SQL functions")
 	}
+	if name == parser.FuncNamed {
+		return nil, pgerr.New(pgerr.UndefinedFunction, "named argument %s does not belong to a function that accepts it", namedSig([]ast.ExprNode{n}))
+	}
 	if n.Schema.L != "" && n.Schema.L != "pg_catalog" {
 		if n.Schema.L != "public" && !isVirtualSchema(n.Schema.L) {
 			id, err := b.Coll.LookupID(b.Ctx, b.DB, 0, n.Schema.O)
@@ -1158,6 +1161,12 @@ func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
 		// which the search path reads first)
 		if e, ok, err := b.bindUserFunc(n, sc); ok || err != nil {
 			return e, err
+		}
+	}
+	if hasNamed(n.Args) {
+		var err error
+		if n, err = namedBuiltin(name, n); err != nil {
+			return nil, err
 		}
 	}
 	es, _, err := b.bindArgs(n.Args, sc)

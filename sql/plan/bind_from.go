@@ -409,6 +409,12 @@ func (b *Binder) bindFromFunc(sel *ast.SelectStmt, sc *scope, alias string) (Nod
 	if cls != sem.Generator {
 		return nil, nil, false, nil
 	}
+	if hasNamed(fc.Args) {
+		var err error
+		if fc, err = namedBuiltin(fc.FnName.L, fc); err != nil {
+			return nil, nil, true, err
+		}
+	}
 	es, ts, err := b.bindArgs(fc.Args, sc)
 	if err != nil {
 		return nil, nil, true, err

@@ -135,9 +135,13 @@ func (b *Binder) matchUserFunc(n *ast.FuncCallExpr, sc *scope) (*catalog.FuncDef
 			spread = true
 		}
 	}
-	es, ts, err := b.bindArgs(argNodes, sc)
-	if err != nil {
-		return nil, nil, true, err
+	named := hasNamed(argNodes)
+	var es []Expr
+	var ts []*types.T
+	if !named {
+		if es, ts, err = b.bindArgs(argNodes, sc); err != nil {
+			return nil, nil, true, err
+		}
 	}
 	fit := func(e Expr, t, to *types.T) (Expr, bool) {
 		if !isUnknown(t) && !t.Equal(to) {
@@ -150,6 +154,33 @@ func (b *Binder) matchUserFunc(n *ast.FuncCallExpr, sc *scope) (*catalog.FuncDef
 	}
 	for _, d := range cands {
 		f := d.Func
+		es, ts := es, ts
+		if named || (!f.Variadic && len(argNodes) < len(f.Args)) {
+			// named arguments or parameters left to their defaults
+			if f.Variadic || spread {
+				continue
+			}
+			names := make([]string, len(f.Args))
+			for i, a := range f.Args {
+				names[i] = a.Name
+			}
+			placed, ok := placeNamed(argNodes, names, func(i int) bool { return f.Args[i].Default != "" })
+			if !ok {
+				continue
+			}
+			es, ts = make([]Expr, len(placed)), make([]*types.T, len(placed))
+			for i, a := range placed {
+				if a == nil {
+					es[i], err = b.funcDefault(f, i)
+				} else {
+					es[i], err = b.bindExpr(a, sc)
+				}
+				if err != nil {
+					return nil, nil, true, err
+				}
+				ts[i] = es[i].Type()
+			}
+		}
 		nfixed := len(f.Args)
 		if spread && (!f.Variadic || len(es) != len(f.Args)) {
 			continue
@@ -182,6 +213,9 @@ func (b *Binder) matchUserFunc(n *ast.FuncCallExpr, sc *scope) (*catalog.FuncDef
 		if fits {
 			return f, args, true, nil
 		}
+	}
+	if named {
+		return nil, nil, true, pgerr.New(pgerr.UndefinedFunction, "function %s(%s) does not exist", name, namedSig(argNodes))
 	}
 	names := make([]string, len(ts))
 	for i, t := range ts {
@@ -391,4 +425,25 @@ func (b *Binder) BindFunctionBody(f *catalog.FuncDef) error {
 	}
 	_, err := b.bindFuncBody(f)
 	return err
+}
+
+// funcDefault binds the DEFAULT value of f's parameter i, cast to its
+// type.
+func (b *Binder) funcDefault(f *catalog.FuncDef, i int) (Expr, error) {
+	st, err := parser.ParseOne("SELECT " + f.Args[i].Default)
+	if err != nil {
+		return nil, err
+	}
+	sel, ok := st.AST.(*ast.SelectStmt)
+	if !ok || sel.Fields == nil || len(sel.Fields.Fields) != 1 {
+		return nil, pgerr.New(pgerr.Internal, "bad default for parameter %d of function %s", i+1, f.Name)
+	}
+	saved := b.Stmt
+	b.Stmt = &st
+	e, err := b.bindExpr(sel.Fields.Fields[0].Expr, &scope{noAgg: "DEFAULT expressions"})
+	b.Stmt = saved
+	if err != nil {
+		return nil, err
+	}
+	return b.coerce(e, f.Args[i].Type)
 }

@@ -45,7 +45,10 @@
 // jsonb value model in lax or strict mode: jsonb_path_query[_array|
 // _first], jsonb_path_exists, jsonb_path_match (and _tz), @? and @@.
 // Structural errors are ignored in lax mode and below .**; predicates
-// turn errors into unknown; silent swallows all but a missing variable.
+// turn errors into unknown; silent swallows all but a missing variable
+// and a datetime comparison that needs the time zone outside the _tz
+// forms (0A000). .datetime() items (jsonpath_datetime.go) compare as
+// dates, times and timestamps and leave a result as ISO strings.
 // .keyvalue() ids are computed from PostgreSQL's jsonb binary layout.
 //
 // Invariants:

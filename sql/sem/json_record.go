@@ -83,6 +83,68 @@ func jsonToColumn(ctx *EvalContext, v any, t *types.T) (types.Datum, error) {
 		return jsonb(v), nil
 	case types.JSONFamily:
 		return types.DJSON(types.FormatText(types.JSONB, jsonb(v), nil)), nil
+	case types.ArrayFamily:
+		if arr, ok := v.([]any); ok {
+			return jsonToArray(ctx, arr, t)
+		}
 	}
 	return Coerce(ctx, jsonText(v), Unknown, t)
+}
+
+// jsonToArray is an array column's value from a JSON array, as
+// PostgreSQL's populate_array makes it: nested arrays are dimensions,
+// which must be rectangular (22P02), as deep as the first element's
+// nesting, and each leaf is read as the element type (a json[b] leaf
+// may be an array).
+func jsonToArray(ctx *EvalContext, arr []any, t *types.T) (types.Datum, error) {
+	var dims []int
+	for x := any(arr); ; {
+		a, ok := x.([]any)
+		if !ok {
+			break
+		}
+		dims = append(dims, len(a))
+		if len(a) == 0 {
+			break
+		}
+		x = a[0]
+	}
+	out := &types.DArray{Elem: t.Elem}
+	if dims[len(dims)-1] == 0 {
+		if len(dims) > 1 {
+			return nil, errorf(CodeInvalidTextRep, "malformed JSON array")
+		}
+		return out, nil
+	}
+	var walk func(x any, d int) error
+	walk = func(x any, d int) error {
+		a, isArr := x.([]any)
+		if d == len(dims) {
+			if isArr && t.Elem.Family != types.JSONFamily && t.Elem.Family != types.JSONBFamily {
+				return errorf(CodeInvalidTextRep, "malformed JSON array")
+			}
+			e, err := jsonToColumn(ctx, x, t.Elem)
+			if err != nil {
+				return err
+			}
+			out.Elems = append(out.Elems, e)
+			return nil
+		}
+		if !isArr || len(a) != dims[d] {
+			return errorf(CodeInvalidTextRep, "malformed JSON array")
+		}
+		for _, e := range a {
+			if err := walk(e, d+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(arr, 0); err != nil {
+		return nil, err
+	}
+	if len(dims) > 1 {
+		out.Dims = dims
+	}
+	return out, nil
 }

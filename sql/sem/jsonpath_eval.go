@@ -48,6 +48,9 @@ type jpCtx struct {
 	regexps map[*jsonpath.Node]*regexp.Regexp
 	last    int64 // the innermost subscripted array's last index
 	inArray bool
+	// tz: the session of a _tz function, whose time zone datetime
+	// comparisons may use (nil: they may not).
+	tz *EvalContext
 }
 
 // jpHard reports whether err is not one that silent mode and predicates
@@ -60,7 +63,13 @@ func jpHard(err error) bool {
 // evalJSONPath runs path on target with vars (none when hasVars is
 // false: the @? and @@ operators); it returns the items found.
 func evalJSONPath(target any, path *jsonpath.Path, vars any, hasVars bool) ([]any, error) {
-	c := &jpCtx{root: target, strict: path.Strict, ignoreStruct: !path.Strict, cur: target, generated: 1}
+	return evalJSONPathTZ(nil, target, path, vars, hasVars)
+}
+
+// evalJSONPathTZ is evalJSONPath for the _tz functions (tz non-nil: the
+// session whose time zone datetime comparisons use).
+func evalJSONPathTZ(tz *EvalContext, target any, path *jsonpath.Path, vars any, hasVars bool) ([]any, error) {
+	c := &jpCtx{root: target, strict: path.Strict, ignoreStruct: !path.Strict, cur: target, generated: 1, tz: tz}
 	if hasVars {
 		v, ok := vars.(*types.JSONObject)
 		if !ok {
@@ -70,6 +79,7 @@ func evalJSONPath(target any, path *jsonpath.Path, vars any, hasVars bool) ([]an
 	}
 	var out []any
 	err := c.item(path.Expr, target, &out)
+	jpDatetimeOut(out)
 	return out, err
 }
 
@@ -488,6 +498,8 @@ func (c *jpCtx) method1(n *jsonpath.Node, v any, emit func(any) error) error {
 			return emit(d)
 		}
 		return errorf(codeNonNumericSQLJSONItem, "jsonpath item method .double() can only be applied to a string or numeric value")
+	case "datetime":
+		return c.datetime(n, v, emit)
 	case "keyvalue":
 		o, ok := v.(*types.JSONObject)
 		if !ok {
@@ -532,6 +544,8 @@ func jsonTypeName(v any) string {
 		return "string"
 	case []any:
 		return "array"
+	case *jpDatetime:
+		return jpDTTypeNames[v.(*jpDatetime).kind]
 	}
 	return "object"
 }
@@ -664,7 +678,11 @@ func (c *jpCtx) compare(n *jsonpath.Node, v any) (jpTruth, error) {
 			}
 		} else {
 			for _, r := range rs {
-				switch jpCompareItems(n.Kind, l, r) {
+				t, err := c.compareItems(n.Kind, l, r)
+				if err != nil {
+					return 0, err
+				}
+				switch t {
 				case jpTrue:
 					found = true
 				case jpUnknown:
@@ -686,6 +704,29 @@ func (c *jpCtx) compare(n *jsonpath.Node, v any) (jpTruth, error) {
 		return jpUnknown, nil
 	}
 	return jpFalse, nil
+}
+
+// compareItems is jpCompareItems with the datetime items.
+func (c *jpCtx) compareItems(op jsonpath.Kind, a, b any) (jpTruth, error) {
+	x, ok1 := a.(*jpDatetime)
+	y, ok2 := b.(*jpDatetime)
+	if !ok1 && !ok2 {
+		return jpCompareItems(op, a, b), nil
+	}
+	if !ok1 || !ok2 {
+		if op != jsonpath.StartsWith && (a == nil || b == nil) {
+			return boolTruth(op == jsonpath.Ne), nil
+		}
+		return jpUnknown, nil
+	}
+	if op == jsonpath.StartsWith {
+		return jpUnknown, nil
+	}
+	cmp, ok, err := c.compareDatetime(x, y)
+	if err != nil || !ok {
+		return jpUnknown, err
+	}
+	return cmpTruth(op, cmp), nil
 }
 
 func jpCompareItems(op jsonpath.Kind, a, b any) jpTruth {
@@ -731,6 +772,11 @@ func jpCompareItems(op jsonpath.Kind, a, b any) jpTruth {
 		// arrays and objects are not comparable
 		return jpUnknown
 	}
+	return cmpTruth(op, cmp)
+}
+
+// cmpTruth is comparison op's result for an ordering cmp.
+func cmpTruth(op jsonpath.Kind, cmp int) jpTruth {
 	switch op {
 	case jsonpath.Eq:
 		return boolTruth(cmp == 0)

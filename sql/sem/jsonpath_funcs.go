@@ -7,7 +7,7 @@ import (
 // jsonPathRun is the common part of the jsonb_path_* functions: target,
 // path[, vars[, silent]]. With silent, an evaluation error that is not
 // hard (see jpHard) is reported as silenced=true instead.
-func jsonPathRun(a []types.Datum) (items []any, silenced bool, err error) {
+func jsonPathRun(tz *EvalContext, a []types.Datum) (items []any, silenced bool, err error) {
 	// vars defaults to {}; the @? and @@ operators pass NULL: none
 	var vars any = &types.JSONObject{}
 	hasVars := true
@@ -17,17 +17,18 @@ func jsonPathRun(a []types.Datum) (items []any, silenced bool, err error) {
 		}
 	}
 	silent := len(a) > 3 && bool(a[3].(types.DBool))
-	items, err = evalJSONPath(jv(a[0]), a[1].(*types.DJSONPath).P, vars, hasVars)
+	items, err = evalJSONPathTZ(tz, jv(a[0]), a[1].(*types.DJSONPath).P, vars, hasVars)
 	if err != nil && silent && !jpHard(err) {
-		return nil, true, nil
+		// the items found before the error stay (jsonb_path_query)
+		return items, true, nil
 	}
 	return items, false, err
 }
 
 // jsonPathMatch is jsonb_path_match's result: the single boolean the
 // path yields (NULL for a JSON null).
-func jsonPathMatch(a []types.Datum) (types.Datum, error) {
-	items, silenced, err := jsonPathRun(a)
+func jsonPathMatch(tz *EvalContext, a []types.Datum) (types.Datum, error) {
+	items, silenced, err := jsonPathRun(tz, a)
 	if err != nil || silenced {
 		return types.Null, err
 	}
@@ -45,8 +46,8 @@ func jsonPathMatch(a []types.Datum) (types.Datum, error) {
 	return nil, errorf(codeSingletonRequired, "single boolean result is expected")
 }
 
-func jsonPathExists(a []types.Datum) (types.Datum, error) {
-	items, silenced, err := jsonPathRun(a)
+func jsonPathExists(tz *EvalContext, a []types.Datum) (types.Datum, error) {
+	items, silenced, err := jsonPathRun(tz, a)
 	if err != nil || silenced {
 		return types.Null, err
 	}
@@ -55,52 +56,55 @@ func jsonPathExists(a []types.Datum) (types.Datum, error) {
 
 func init() {
 	J, P, B := types.JSONB, types.JSONPath, types.Bool
-	for _, args := range [][]*types.T{{J, P}, {J, P, J}, {J, P, J, B}} {
-
-		def("jsonb_path_exists", B, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
-			return jsonPathExists(a)
-		}, args...)
-		def("jsonb_path_match", B, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
-			return jsonPathMatch(a)
-		}, args...)
-		def("jsonb_path_query_array", J, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
-			items, _, err := jsonPathRun(a)
-			if err != nil {
-				return nil, err
+	// The _tz forms may read the session time zone in datetime
+	// comparisons (tzOf gives them the session, the others nil).
+	for _, sfx := range []string{"", "_tz"} {
+		tzOf := func(ctx *EvalContext) *EvalContext {
+			if sfx == "" {
+				return nil
 			}
-			if items == nil {
-				items = []any{}
-			}
-			return jsonb(items), nil
-		}, args...)
-		def("jsonb_path_query_first", J, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
-			items, _, err := jsonPathRun(a)
-			if err != nil || len(items) == 0 {
-				return types.Null, err
-			}
-			return jsonb(items[0]), nil
-		}, args...)
-		addFunc(&FuncOverload{Name: "jsonb_path_query", Class: Generator, Args: args, Return: J,
-			Gen: func(_ *EvalContext, a []types.Datum) (SetIter, error) {
-				items, _, err := jsonPathRun(a)
+			return ctx
+		}
+		vol := Immutable
+		if sfx != "" {
+			vol = Stable
+		}
+		for _, args := range [][]*types.T{{J, P}, {J, P, J}, {J, P, J, B}} {
+			def("jsonb_path_exists"+sfx, B, func(ctx *EvalContext, a []types.Datum) (types.Datum, error) {
+				return jsonPathExists(tzOf(ctx), a)
+			}, args...).Volatility = vol
+			def("jsonb_path_match"+sfx, B, func(ctx *EvalContext, a []types.Datum) (types.Datum, error) {
+				return jsonPathMatch(tzOf(ctx), a)
+			}, args...).Volatility = vol
+			def("jsonb_path_query_array"+sfx, J, func(ctx *EvalContext, a []types.Datum) (types.Datum, error) {
+				items, _, err := jsonPathRun(tzOf(ctx), a)
 				if err != nil {
 					return nil, err
 				}
-				vals := make([]types.Datum, len(items))
-				for i, x := range items {
-					vals[i] = jsonb(x)
+				if items == nil {
+					items = []any{}
 				}
-				return &sliceIter{vals: vals}, nil
-			}})
-	}
-	// The _tz forms differ only in comparing datetime values, which needs
-	// .datetime() (not supported): they are the same functions.
-	for _, name := range []string{"jsonb_path_exists", "jsonb_path_match", "jsonb_path_query_array", "jsonb_path_query_first", "jsonb_path_query"} {
-		for _, o := range funcs[name] {
-			tz := *o
-			tz.Name = name + "_tz"
-			tz.Volatility = Stable
-			addFunc(&tz)
+				return jsonb(items), nil
+			}, args...).Volatility = vol
+			def("jsonb_path_query_first"+sfx, J, func(ctx *EvalContext, a []types.Datum) (types.Datum, error) {
+				items, _, err := jsonPathRun(tzOf(ctx), a)
+				if err != nil || len(items) == 0 {
+					return types.Null, err
+				}
+				return jsonb(items[0]), nil
+			}, args...).Volatility = vol
+			addFunc(&FuncOverload{Name: "jsonb_path_query" + sfx, Class: Generator, Args: args, Return: J, Volatility: vol,
+				Gen: func(ctx *EvalContext, a []types.Datum) (SetIter, error) {
+					items, _, err := jsonPathRun(tzOf(ctx), a)
+					if err != nil {
+						return nil, err
+					}
+					vals := make([]types.Datum, len(items))
+					for i, x := range items {
+						vals[i] = jsonb(x)
+					}
+					return &sliceIter{vals: vals}, nil
+				}})
 		}
 	}
 	// jsonb @? jsonpath and jsonb @@ jsonpath: jsonb_path_exists and
@@ -109,7 +113,11 @@ func init() {
 		return []types.Datum{l, r, types.Null, types.DBool(true)}
 	}
 	addBinary(&BinaryOverload{Op: OpPathExists, Left: J, Right: P, Return: B,
-		Fn: func(_ *EvalContext, l, r types.Datum) (types.Datum, error) { return jsonPathExists(silentArgs(l, r)) }})
+		Fn: func(_ *EvalContext, l, r types.Datum) (types.Datum, error) {
+			return jsonPathExists(nil, silentArgs(l, r))
+		}})
 	addBinary(&BinaryOverload{Op: OpPathMatch, Left: J, Right: P, Return: B,
-		Fn: func(_ *EvalContext, l, r types.Datum) (types.Datum, error) { return jsonPathMatch(silentArgs(l, r)) }})
+		Fn: func(_ *EvalContext, l, r types.Datum) (types.Datum, error) {
+			return jsonPathMatch(nil, silentArgs(l, r))
+		}})
 }

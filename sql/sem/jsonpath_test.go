@@ -113,7 +113,7 @@ func TestJSONPathSilent(t *testing.T) {
 		wantErr bool
 	}{{`strict $.b`, false}, {`$.a / 0`, false}, {`$.a ? (@ > $x)`, true}} {
 		p, _ := types.ParseText(types.JSONPath, c.path, nil)
-		d, err := jsonPathExists([]types.Datum{doc, p, empty, types.DBool(true)})
+		d, err := jsonPathExists(nil, []types.Datum{doc, p, empty, types.DBool(true)})
 		if c.wantErr != (err != nil) {
 			t.Errorf("%s: err = %v", c.path, err)
 		}

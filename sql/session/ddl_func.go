@@ -58,7 +58,13 @@ func (d *ddl) createFunction(n *parser.CreateFunctionStmt) (string, error) {
 			}
 			f.Variadic = true
 		}
-		f.Args = append(f.Args, catalog.FuncArg{Name: a.Name, Type: t})
+		if a.Default != "" && (a.Mode == "out" || a.Mode == "variadic") {
+			return "", pgerr.New(pgerr.InvalidFunctionDef, "only input parameters can have default values")
+		}
+		if a.Default == "" && len(f.Args) > 0 && f.Args[len(f.Args)-1].Default != "" {
+			return "", pgerr.New(pgerr.InvalidFunctionDef, "input parameters after one with a default value must also have defaults")
+		}
+		f.Args = append(f.Args, catalog.FuncArg{Name: a.Name, Type: t, Default: a.Default})
 		argTypes = append(argTypes, t)
 	}
 	f.Set = n.SetOf

@@ -20,6 +20,8 @@
 // line (PostgreSQL joins them only across a newline), LIMIT/OFFSET of a
 // non-integer string (an integer string becomes the number), the window
 // functions without OVER (42809), count with several arguments and
-// substring with fewer than two (42883); a float literal beyond float64
+// substring with fewer than two (42883), a positional argument after a
+// named one or a repeated argument name (42601; named arguments become
+// __pg_named('name', value), which sql/plan matches to parameters); a float literal beyond float64
 // (1e400) is emitted as a numeric cast, PostgreSQL's type for it.
 package pgdialect

@@ -330,23 +330,18 @@ func isWordOut(s string) bool {
 	return true
 }
 
-// namedParams are the parameter names of the functions whose calls may
-// use named notation (name => value); the omitted parameters default to 0.
-var namedParams = map[string][]string{
-	"make_interval": {"years", "months", "weeks", "days", "hours", "mins", "secs"},
-}
-
-// namedArgs turns the named arguments of the call at toks[i] into
-// positional ones: "name =>" is cut and the parameters skipped before it
-// are given as 0. Named arguments must follow the positional ones in
-// parameter order (else 0A000); an unknown name is 42883.
-func (w *Rewriter) namedArgs(i, to int, params []string) {
+// namedArgs rewrites the named arguments of the call at toks[i]
+// (name => value, or the older name := value) into FuncNamed('name',
+// value), which sql/plan matches to the parameters of the function; a
+// positional argument after a named one is 42601.
+func (w *Rewriter) namedArgs(i, to int) {
 	toks := w.Toks
 	end := matchClose(toks, i+1, to)
 	if end < 0 {
 		return
 	}
-	next := 0 // the parameter the next argument binds
+	named := false
+	var seen map[string]bool
 	start, depth := i+2, 0
 	for j := i + 2; j <= end; j++ {
 		tk := toks[j]
@@ -361,34 +356,36 @@ func (w *Rewriter) namedArgs(i, to int, params []string) {
 		if depth > 0 || !(tk.IsP(",") || j == end) {
 			continue
 		}
-		if start < j && start+1 < j && toks[start].Kind == Ident && toks[start+1].Kind == Op && toks[start+1].Val == "=>" {
-			k := -1
-			for n, p := range params {
-				if p == toks[start].Val {
-					k = n
-				}
+		if start+1 < j && (toks[start].Kind == Ident || toks[start].Kind == QIdent) && toks[start+1].Kind == Op && (toks[start+1].Val == "=>" || toks[start+1].Val == ":=") {
+			if _, done := w.Skip[start]; done && !named {
+				return // rewritten already (a call that is rewritten twice, as in FROM)
 			}
-			if k < 0 {
-				w.fail(toks[start], "42883", "function "+toks[i].Val+" has no parameter named "+toks[start].Val)
+			named = true
+			if seen[toks[start].Val] {
+				w.fail(toks[start], "42601", "argument name \""+toks[start].Val+"\" used more than once")
 				return
 			}
-			if k < next {
-				w.fail(toks[start], "0A000", "named arguments out of parameter order are not supported")
-				return
+			if seen == nil {
+				seen = map[string]bool{}
 			}
+			seen[toks[start].Val] = true
 			if w.Insert == nil {
 				w.Insert = map[int]string{}
 			}
-			if k > next {
-				w.Insert[start] = strings.Repeat("0, ", k-next)
+			w.Insert[start] = QuoteIdent(FuncNamed) + "(" + quoteStr(toks[start].Val) + ", "
+			if prev, ok := w.Insert[j]; ok {
+				w.Insert[j] = ")" + prev
+			} else {
+				w.Insert[j] = ")"
 			}
 			if w.Skip == nil {
 				w.Skip = map[int]int{}
 			}
 			w.Skip[start] = start + 2
-			next = k
+		} else if named && start < j {
+			w.fail(toks[start], "42601", "positional argument cannot follow named argument")
+			return
 		}
-		next++
 		start = j + 1
 	}
 }
@@ -548,8 +545,8 @@ func (w *Rewriter) Run(from, to int) error {
 					continue
 				}
 			}
-			if params, ok := namedParams[t.Val]; ok && toks[i+1].IsP("(") && (i == from || !toks[i-1].IsP(".")) {
-				w.namedArgs(i, to, params)
+			if toks[i+1].IsP("(") {
+				w.namedArgs(i, to)
 			}
 			if toks[i+1].IsP("(") && (i == from || !toks[i-1].IsP(".")) && specialCalls[t.Val] {
 				if next, ok := w.specialCall(i, to); ok {
@@ -1588,6 +1585,9 @@ const (
 	// FuncVariadic(arr) is a call's last argument VARIADIC arr: the array
 	// passed whole as the VARIADIC parameter.
 	FuncVariadic = "__pg_variadic"
+	// FuncNamed('name', v) is a call's argument written name => v (or
+	// name := v): sql/plan binds it to the parameter of that name.
+	FuncNamed = "__pg_named"
 	// FuncArraySet(a, i, [j, ...,] v) is a with element [i][j]... set to
 	// v: UPDATE's SET a[i][j] = v.
 	FuncArraySet = "__pg_array_set"
