@@ -55,6 +55,12 @@ type Env struct {
 	generated map[*catalog.Descriptor][]plan.Expr  // bound generation expressions
 	// RowsAffected counts rows written by Insert/Update/Delete.
 	RowsAffected int64
+
+	// memo holds the results of correlated subqueries by the outer
+	// values they read, traces the runs being traced (submemo.go).
+	memo     map[*plan.Subquery]*subMemo
+	memoUsed int64
+	traces   []*subTrace
 }
 
 func (e *Env) budget() int64 {

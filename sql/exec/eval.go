@@ -21,6 +21,9 @@ func (env *Env) Eval(e plan.Expr, row Row) (types.Datum, error) {
 		if i < 0 || i >= len(env.outer) || e.Idx >= len(env.outer[i]) {
 			return nil, pgerr.New(pgerr.Internal, "outer reference out of scope")
 		}
+		if len(env.traces) > 0 {
+			env.noteOuter(i, e.Idx, e.T)
+		}
 		return env.outer[i][e.Idx], nil
 	case *plan.Param:
 		if e.N < 1 || e.N > len(env.Params) {
@@ -168,6 +171,9 @@ func (env *Env) Eval(e plan.Expr, row Row) (types.Datum, error) {
 		if e.Ov.Fn == nil {
 			return nil, pgerr.New(pgerr.FeatureNotSupported, "function %s cannot be called here", e.Ov.Name)
 		}
+		if len(env.traces) > 0 && volatileCall(e.Ov) {
+			env.noteVolatile()
+		}
 		return e.Ov.Fn(env.EvalCtx, args)
 	case *plan.InList:
 		l, err := env.Eval(e.E, row)
@@ -278,6 +284,7 @@ func (env *Env) Eval(e plan.Expr, row Row) (types.Datum, error) {
 		}
 		return arr.Elems[off], nil
 	case *plan.SeqFunc:
+		env.noteVolatile()
 		return env.evalSeq(e, row)
 	case *plan.UserFunc:
 		args := make(Row, 0, 2*len(e.Args))
@@ -373,18 +380,24 @@ func (env *Env) evalSubquery(e *plan.Subquery, row Row) (types.Datum, error) {
 			env.pinned += env.sinceMark(m)
 		}
 	} else if e.Mode == plan.SubExists {
-		env.outer = append(env.outer, row)
-		it, err := Build(env, e.Plan)
-		var first Row
-		if err == nil {
-			first, err = it.Next()
-		}
-		env.outer = env.outer[:len(env.outer)-1]
+		_, exists, err := env.memoRun(e, row, func() ([]Row, bool, error) {
+			env.outer = append(env.outer, row)
+			it, err := Build(env, e.Plan)
+			var first Row
+			if err == nil {
+				first, err = it.Next()
+			}
+			env.outer = env.outer[:len(env.outer)-1]
+			return nil, first != nil, err
+		})
 		if err != nil {
 			return nil, err
 		}
-		return types.DBool(first != nil), nil
-	} else if rows, err = env.runSub(e.Plan, row); err != nil {
+		return types.DBool(exists), nil
+	} else if rows, _, err = env.memoRun(e, row, func() ([]Row, bool, error) {
+		rows, err := env.runSub(e.Plan, row)
+		return rows, false, err
+	}); err != nil {
 		return nil, err
 	}
 	if e.LRow != nil {

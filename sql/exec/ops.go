@@ -884,6 +884,9 @@ func (env *Env) newGenerate(n *plan.Generate) (Iter, error) {
 		}
 		args[i] = v
 	}
+	if len(env.traces) > 0 && volatileCall(n.Ov) {
+		env.noteVolatile()
+	}
 	g, err := n.Ov.Gen(env.EvalCtx, args)
 	if err != nil {
 		return nil, err

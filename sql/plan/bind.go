@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 
@@ -84,6 +85,11 @@ type Binder struct {
 	// regprocOut are the output columns that are a catalog's regproc
 	// columns: BindQuery prints them as function names.
 	regprocOut []int
+	// aggOwner are the aggregate calls found to belong to an enclosing
+	// query, with that query; aggOwnerGen counts the calls found per
+	// query (bind_outeragg.go).
+	aggOwner    map[ast.Node]*ast.SelectStmt
+	aggOwnerGen map[*ast.SelectStmt]int
 }
 
 // NumSubqueries is how many subqueries the statement has (for caches).
@@ -539,6 +545,21 @@ func (b *Binder) expandSelect(fields []*ast.SelectField, from *scope) ([]selItem
 }
 
 func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
+	for try := 0; ; try++ {
+		saved := b.saveState()
+		gen := b.aggOwnerGen[sel]
+		n, err := b.bindSelectOnce(sel, parent)
+		var r *aggRetry
+		if try < 32 && (errors.As(err, &r) && r.sel == sel || err == nil && b.aggOwnerGen[sel] != gen) {
+			// an aggregate in a subquery is sel's (bind_outeragg.go)
+			b.restoreState(saved)
+			continue
+		}
+		return n, err
+	}
+}
+
+func (b *Binder) bindSelectOnce(sel *ast.SelectStmt, parent *scope) (Node, error) {
 	if sel.GroupBy != nil {
 		if sets := b.Stmt.GroupingSets[sel.GroupBy]; len(sets) > 0 {
 			return b.bindGroupingSets(sel, sets, parent)
@@ -572,7 +593,7 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		}
 	}
 	var cur Node
-	from := &scope{parent: parent}
+	from := &scope{parent: parent, sel: sel}
 	if sel.From != nil {
 		if cur, from.cols, err = b.bindFrom(sel.From.TableRefs, parent); err != nil {
 			return nil, err
@@ -699,7 +720,7 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		nodes = append(nodes, havingExpr)
 	}
 	post := from
-	grouped := sel.GroupBy != nil || havingExpr != nil || hasAggregate(nodes...)
+	grouped := sel.GroupBy != nil || havingExpr != nil || b.ownAggregates(sel, nodes...)
 	if grouped {
 		agg := &aggScope{in: from}
 		if sel.GroupBy != nil {
@@ -744,7 +765,7 @@ func (b *Binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 			}
 			from.noAgg = ""
 		}
-		post = &scope{parent: parent, agg: agg}
+		post = &scope{parent: parent, agg: agg, sel: sel}
 		for i, g := range agg.groups {
 			post.cols = append(post.cols, Col{Name: "?group?", T: g.Type(), Hidden: true})
 			if cr, ok := g.(*ColRef); ok {

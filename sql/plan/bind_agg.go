@@ -253,6 +253,9 @@ func (b *Binder) bindGrouped(n ast.ExprNode, sc *scope) (Expr, bool, error) {
 			if err != nil {
 				return nil, true, err
 			}
+			if distinct && !b.isAggArg(o.Expr, e, args, es) {
+				return nil, true, pgerr.New(pgerr.InvalidColumnRef, "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
+			}
 			k := SortKeyExpr{E: e, Desc: o.Desc, NullsFirst: o.Desc}
 			if no, ok := b.Stmt.NullsOrder[o]; ok {
 				k.NullsFirst = no == parser.NullsFirst
@@ -268,6 +271,20 @@ func (b *Binder) bindGrouped(n ast.ExprNode, sc *scope) (Expr, bool, error) {
 	ag.aggKeys = append(ag.aggKeys, key)
 	ag.aggs = append(ag.aggs, call)
 	return &ColRef{Idx: len(ag.groups) + len(ag.aggs) - 1, T: ov.Return}, true, nil
+}
+
+// isAggArg reports whether ORDER BY item o (bound: e) of a DISTINCT
+// aggregate is one of its arguments args (bound: es), as PostgreSQL
+// demands: the same expression of the same type ('a' of unknown type is
+// not the argument 'a' resolved to text).
+func (b *Binder) isAggArg(o ast.ExprNode, e Expr, args []ast.ExprNode, es []Expr) bool {
+	key := b.exprKey(o)
+	for i, a := range args {
+		if i < len(es) && b.exprKey(a) == key && es[i].Type().Equal(e.Type()) {
+			return true
+		}
+	}
+	return false
 }
 
 func isCountStar(key string) bool {

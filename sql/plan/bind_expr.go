@@ -162,6 +162,11 @@ func literal(v *valuedriver.Value) *Const {
 
 // bindExpr binds a scalar expression in scope sc.
 func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
+	if sc.parent != nil && isAggCall(n) {
+		if e, ok, err := b.outerAggregate(n, sc); ok || err != nil {
+			return e, err
+		}
+	}
 	if sc.agg != nil || sc.win != nil {
 		if e, ok, err := b.bindGrouped(n, sc); ok || err != nil {
 			return e, err

@@ -26,6 +26,9 @@ type scope struct {
 	// (… a …)), not by its ON conditions or plain subqueries; it still
 	// counts as a level, its row being the outer row there.
 	lateral, lateralOnly bool
+	// sel is the SELECT whose FROM or post-aggregation scope this is
+	// (nil for other scopes): the owner of an outer aggregate.
+	sel *ast.SelectStmt
 }
 
 // aggScope binds expressions after GROUP BY: group expressions and

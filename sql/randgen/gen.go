@@ -513,10 +513,13 @@ func (g *Gen) selectCore(outer *scope, want []Type, depth int, allowOrder bool) 
 
 // aggExpr is an aggregate call of result type t.
 func (g *Gen) aggExpr(sc *scope, t Type) string {
-	// Arguments name no outer column: PostgreSQL makes an aggregate over
-	// outer columns only an aggregate of the outer query, which the
-	// generator does not model.
+	// Arguments mostly name no outer column: an aggregate over outer
+	// columns only is an aggregate of the outer query (PostgreSQL's rule,
+	// Tessera's since sqlfix7b), mostly an error (42803, 21000) there.
 	inner := &scope{cols: sc.cols, keys: sc.keys}
+	if g.pct(15) {
+		inner = sc
+	}
 	arg := func(at Type) string { return g.expr(inner, at, 1) }
 	dist := func() string {
 		if g.pct(20) {

@@ -267,6 +267,74 @@ func quoteStr(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") +
 
 // primaryStart returns the index in w.R.Outs where the primary expression
 // ending at the last output chunk begins.
+// truthTestAt reports whether toks[i:] start [NOT] TRUE|FALSE|NULL|UNKNOWN
+// (after an IS).
+func truthTestAt(toks []Token, i int) bool {
+	if i < len(toks) && toks[i].Is("not") {
+		i++
+	}
+	return i < len(toks) && (toks[i].Is("true") || toks[i].Is("false") || toks[i].Is("null") || toks[i].Is("unknown"))
+}
+
+// truthTestTail returns the index of the IS of an IS [NOT]
+// TRUE|FALSE|NULL|UNKNOWN ending o, or -1.
+func truthTestTail(o []Out) int {
+	n := len(o)
+	if n < 3 {
+		return -1
+	}
+	switch strings.ToLower(o[n-1].Text) {
+	case "true", "false", "null", "unknown":
+	default:
+		return -1
+	}
+	p := n - 2
+	if strings.EqualFold(o[p].Text, "not") {
+		p--
+	}
+	if p < 1 || !strings.EqualFold(o[p].Text, "is") {
+		return -1
+	}
+	return p
+}
+
+// isOperandStart returns where the left operand of the IS at o[p]
+// starts: back over operands and operators binding tighter than IS, to
+// an unmatched "(", a comma, AND/OR/NOT or a clause keyword.
+func isOperandStart(o []Out, p int) int {
+	i := p - 1
+	for i >= 0 {
+		t := strings.ToLower(o[i].Text)
+		switch t {
+		case ")", "]", "end":
+			open := map[string]string{")": "(", "]": "[", "end": "case"}[t]
+			depth := 0
+			for ; i >= 0; i-- {
+				u := strings.ToLower(o[i].Text)
+				if u == t {
+					depth++
+				} else if u == open {
+					depth--
+					if depth == 0 {
+						break
+					}
+				}
+			}
+			if i < 0 {
+				return 0
+			}
+			i--
+			continue
+		case "(", "[", ",", "and", "or", "not", "xor", "select", "where", "having", "on", "when", "then",
+			"else", "case", "set", "by", "returning", "distinct", "all", "using", "limit", "offset", "values",
+			"from", "as", "return", "into", "check", "default", "is":
+			return i + 1
+		}
+		i--
+	}
+	return 0
+}
+
 func (w *Rewriter) primaryStart() int {
 	o := w.R.Outs
 	i := len(o) - 1
@@ -751,6 +819,15 @@ func (w *Rewriter) Run(from, to int) error {
 					continue
 				}
 			case "is":
+				// x IS NOT FALSE IS NULL: PostgreSQL chains IS tests left
+				// to right, the MySQL grammar not at all: (x IS NOT FALSE) IS NULL
+				if truthTestAt(toks, i+1) {
+					if p := truthTestTail(w.R.Outs); p >= 0 {
+						s := isOperandStart(w.R.Outs, p)
+						w.R.Outs = append(w.R.Outs[:s], append([]Out{{Text: "(", Orig: w.R.Outs[s].Orig}}, w.R.Outs[s:]...)...)
+						w.emit(")", t.Pos)
+					}
+				}
 				if toks[i+1].Is("distinct") && toks[i+2].Is("from") {
 					w.R.DistinctFrom = append(w.R.DistinctFrom, true)
 					w.emit("<=>", t.Pos)
