@@ -468,23 +468,11 @@ func (env *Env) rowSubquery(e *plan.Subquery, row Row, rows []Row) (types.Datum,
 		if err != nil {
 			return nil, err
 		}
-		switch v {
-		case types.DBool(true):
-			if !all {
-				return v, nil
-			}
-		case types.DBool(false):
-			if all {
-				return v, nil
-			}
-		default:
-			sawNull = true
+		if done, res := sem.QuantStep(v, all, &sawNull); done {
+			return res, nil
 		}
 	}
-	if sawNull {
-		return types.Null, nil
-	}
-	return types.DBool(all), nil
+	return sem.QuantResult(all, sawNull), nil
 }
 
 // rowCompare is PostgreSQL's row comparison l op r: = and <> over all

@@ -447,23 +447,34 @@ func AnyAll(ctx *EvalContext, cmp *BinaryOverload, left types.Datum, elems []typ
 				return nil, err
 			}
 		}
-		switch v {
-		case types.DBool(true):
-			if !all {
-				return v, nil
-			}
-		case types.DBool(false):
-			if all {
-				return v, nil
-			}
-		default:
-			sawNull = true
+		if done, r := QuantStep(v, all, &sawNull); done {
+			return r, nil
 		}
 	}
-	if sawNull {
-		return types.Null, nil
+	return QuantResult(all, sawNull), nil
+}
+
+// QuantStep folds one comparison result v into an ANY (all=false) or ALL
+// quantified comparison: done when v decides it (true for ANY, false for
+// ALL), with the answer; a NULL v is remembered in *sawNull.
+func QuantStep(v types.Datum, all bool, sawNull *bool) (done bool, result types.Datum) {
+	switch v {
+	case types.DBool(true):
+		return !all, v
+	case types.DBool(false):
+		return all, v
 	}
-	return types.DBool(all), nil
+	*sawNull = true
+	return false, nil
+}
+
+// QuantResult is a quantified comparison's answer when no element decided
+// it: NULL if a comparison was NULL, else false for ANY and true for ALL.
+func QuantResult(all, sawNull bool) types.Datum {
+	if sawNull {
+		return types.Null
+	}
+	return types.DBool(all)
 }
 
 // Greatest returns the greatest (least=false) or least non-NULL value of
