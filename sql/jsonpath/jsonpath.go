@@ -816,10 +816,10 @@ func write(b *strings.Builder, n *Node, inKey, brackets bool) {
 	case Num:
 		b.WriteString(FormatNumber(n.Num))
 	case Str:
-		writeString(b, n.Str)
+		WriteJSONString(b, n.Str)
 	case Var:
 		b.WriteByte('$')
-		writeString(b, n.Str)
+		WriteJSONString(b, n.Str)
 	case Root:
 		b.WriteByte('$')
 	case Current:
@@ -842,7 +842,7 @@ func write(b *strings.Builder, n *Node, inKey, brackets bool) {
 		}
 		write(b, n.L, false, priority(n.L.Kind) <= priority(n.Kind))
 		b.WriteString(" like_regex ")
-		writeString(b, n.Str)
+		WriteJSONString(b, n.Str)
 		if n.Flags != "" {
 			b.WriteString(" flag \"" + n.Flags + "\"")
 		}
@@ -882,7 +882,7 @@ func write(b *strings.Builder, n *Node, inKey, brackets bool) {
 		if inKey {
 			b.WriteByte('.')
 		}
-		writeString(b, n.Str)
+		WriteJSONString(b, n.Str)
 	case AnyKey:
 		if inKey {
 			b.WriteByte('.')
@@ -924,7 +924,7 @@ func write(b *strings.Builder, n *Node, inKey, brackets bool) {
 	case Method:
 		b.WriteString("." + n.Str + "(")
 		if n.HasArg {
-			writeString(b, n.Flags)
+			WriteJSONString(b, n.Flags)
 		}
 		b.WriteByte(')')
 	}
@@ -949,31 +949,46 @@ func FormatNumber(d *apd.Decimal) string {
 	return s
 }
 
-func writeString(b *strings.Builder, s string) {
+// WriteJSONString writes s as a JSON string literal, escaped as
+// PostgreSQL's escape_json does (jsonpath output and the json functions
+// share it): the two-character escapes, \u00XX for other control
+// characters, every other byte as it is.
+func WriteJSONString(b *strings.Builder, s string) {
 	b.WriteByte('"')
-	for _, r := range s {
-		switch r {
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		var esc string
+		switch c {
 		case '"':
-			b.WriteString(`\"`)
+			esc = `\"`
 		case '\\':
-			b.WriteString(`\\`)
+			esc = `\\`
 		case '\b':
-			b.WriteString(`\b`)
+			esc = `\b`
 		case '\f':
-			b.WriteString(`\f`)
+			esc = `\f`
 		case '\n':
-			b.WriteString(`\n`)
+			esc = `\n`
 		case '\r':
-			b.WriteString(`\r`)
+			esc = `\r`
 		case '\t':
-			b.WriteString(`\t`)
+			esc = `\t`
 		default:
-			if r < 0x20 {
-				fmt.Fprintf(b, `\u%04x`, r)
-			} else {
-				b.WriteRune(r)
+			if c >= 0x20 {
+				continue
 			}
 		}
+		b.WriteString(s[start:i])
+		if esc != "" {
+			b.WriteString(esc)
+		} else {
+			b.WriteString(`\u00`)
+			b.WriteByte("0123456789abcdef"[c>>4])
+			b.WriteByte("0123456789abcdef"[c&15])
+		}
+		start = i + 1
 	}
+	b.WriteString(s[start:])
 	b.WriteByte('"')
 }

@@ -4,8 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/tesseradb/tessera/sql/jsonpath"
 	"github.com/tesseradb/tessera/sql/types"
 )
 
@@ -326,38 +326,7 @@ func (v rawJSON) stripNulls(b *strings.Builder) {
 }
 
 // escapeJSON writes s as a JSON string literal (PostgreSQL's escape_json).
-func escapeJSON(b *strings.Builder, s string) {
-	b.WriteByte('"')
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch r {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\b':
-			b.WriteString(`\b`)
-		case '\f':
-			b.WriteString(`\f`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			if r < 0x20 {
-				b.WriteString(`\u00`)
-				b.WriteByte("0123456789abcdef"[r>>4])
-				b.WriteByte("0123456789abcdef"[r&15])
-			} else {
-				b.WriteString(s[i : i+n])
-			}
-		}
-		i += n
-	}
-	b.WriteByte('"')
-}
+func escapeJSON(b *strings.Builder, s string) { jsonpath.WriteJSONString(b, s) }
 
 // JSONRecord is a row given to the json functions (row_to_json(t),
 // to_json(t), json_agg(t) ...): field names and types, values by the
