@@ -87,6 +87,24 @@ func (d *ddl) alterDomain(n *parser.AlterDomainStmt) (string, error) {
 		txt, err := valueAsColumn(ck.Expr, col)
 		return catalog.Check{Name: ck.Name, Expr: txt, Domain: true}, err
 	}
+	// checkStored fails with 23514 if a stored value of a column of the
+	// domain violates ck (ADD CONSTRAINT, VALIDATE CONSTRAINT).
+	checkStored := func(ck catalog.Check) error {
+		for _, u := range uses {
+			cc, err := colCheck(ck, u.t.Columns[u.col].Name)
+			if err != nil {
+				return err
+			}
+			bad, err := violates(u, "NOT ("+cc.Expr+")")
+			if err != nil {
+				return err
+			}
+			if bad {
+				return pgerr.New(pgerr.CheckViolation, "column %q of table %q contains values that violate the new constraint", u.t.Columns[u.col].Name, u.t.Name)
+			}
+		}
+		return nil
+	}
 	switch n.Op {
 	case "add check":
 		if _, err := plan.BindDomainCheck(def.Base, n.Check.Expr, d.b.Eval); err != nil {
@@ -102,18 +120,8 @@ func (d *ddl) alterDomain(n *parser.AlterDomainStmt) (string, error) {
 			return "", pgerr.New(pgerr.DuplicateObject, "constraint %q for domain %q already exists", ck.Name, n.Name)
 		}
 		if !n.NotValid {
-			for _, u := range uses {
-				cc, err := colCheck(ck, u.t.Columns[u.col].Name)
-				if err != nil {
-					return "", err
-				}
-				bad, err := violates(u, "NOT ("+cc.Expr+")")
-				if err != nil {
-					return "", err
-				}
-				if bad {
-					return "", pgerr.New(pgerr.CheckViolation, "column %q of table %q contains values that violate the new constraint", u.t.Columns[u.col].Name, u.t.Name)
-				}
+			if err := checkStored(ck); err != nil {
+				return "", err
 			}
 		}
 		def.Checks = append(def.Checks, ck)
@@ -144,18 +152,8 @@ func (d *ddl) alterDomain(n *parser.AlterDomainStmt) (string, error) {
 			}
 			def.Checks[k].Name = n.NewName
 		case "validate constraint":
-			for _, u := range uses {
-				cc, err := colCheck(ck, u.t.Columns[u.col].Name)
-				if err != nil {
-					return "", err
-				}
-				bad, err := violates(u, "NOT ("+cc.Expr+")")
-				if err != nil {
-					return "", err
-				}
-				if bad {
-					return "", pgerr.New(pgerr.CheckViolation, "column %q of table %q contains values that violate the new constraint", u.t.Columns[u.col].Name, u.t.Name)
-				}
+			if err := checkStored(ck); err != nil {
+				return "", err
 			}
 			def.Checks[k].NotValid = false
 		}
