@@ -261,20 +261,7 @@ func (c *cursor) grant() (ExtStmt, error) {
 			if (s.OnKind == "schema" || s.OnKind == "database" || s.OnKind[:3] == "all") && sch != "" {
 				return nil, c.errHere()
 			}
-			if c.peek().IsP("(") { // a function's signature
-				depth := 0
-				for !c.done() {
-					if c.peek().IsP("(") {
-						depth++
-					} else if c.peek().IsP(")") {
-						depth--
-					}
-					c.i++
-					if depth == 0 {
-						break
-					}
-				}
-			}
+			c.skipSignature()
 			s.Objects = append(s.Objects, [2]string{sch, name})
 			if !c.acceptP(",") {
 				break
@@ -342,20 +329,7 @@ func (c *cursor) owner() (ExtStmt, bool, error) {
 	if s.Schema, s.Name, err = c.qualName(); err != nil {
 		return nil, true, err
 	}
-	if c.peek().IsP("(") { // a function's signature
-		depth := 0
-		for !c.done() {
-			if c.peek().IsP("(") {
-				depth++
-			} else if c.peek().IsP(")") {
-				depth--
-			}
-			c.i++
-			if depth == 0 {
-				break
-			}
-		}
-	}
+	c.skipSignature()
 	if !c.accept("owner", "to") {
 		return nil, true, c.errHere()
 	}
@@ -363,4 +337,24 @@ func (c *cursor) owner() (ExtStmt, bool, error) {
 		return nil, true, err
 	}
 	return s, true, c.end()
+}
+
+// skipSignature steps over a function's parenthesised argument list, if
+// one follows (GRANT ... ON FUNCTION f(int), ALTER FUNCTION f(int) OWNER TO).
+func (c *cursor) skipSignature() {
+	if !c.peek().IsP("(") {
+		return
+	}
+	depth := 0
+	for !c.done() {
+		if c.peek().IsP("(") {
+			depth++
+		} else if c.peek().IsP(")") {
+			depth--
+		}
+		c.i++
+		if depth == 0 {
+			return
+		}
+	}
 }

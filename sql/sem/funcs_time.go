@@ -993,19 +993,6 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		iv := d.(types.DInterval)
-		switch last {
-		case "year":
-			iv.Months, iv.Days, iv.Micros = iv.Months/12*12, 0, 0
-		case "month":
-			iv.Days, iv.Micros = 0, 0
-		case "day":
-			iv.Micros = 0
-		case "hour":
-			iv.Micros = iv.Micros / 3600e6 * 3600e6
-		case "minute":
-			iv.Micros = iv.Micros / 60e6 * 60e6
-		}
-		return iv, nil
+		return types.QualifyInterval(d.(types.DInterval), last, -1), nil
 	}, T, T)
 }
