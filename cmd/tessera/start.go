@@ -90,7 +90,12 @@ SQL clients connect to --sql-addr (default 127.0.0.1:5433). Choose how
 they authenticate: --insecure trusts everyone and offers no TLS (for a
 local development cluster; refused on a non-loopback address unless
 --insecure=force), or --sql-users FILE requires SCRAM-SHA-256 passwords,
-optionally with TLS from --cert and --key.`,
+optionally with TLS from --cert and --key.
+
+The Go garbage collector runs with GOGC=400 and a soft memory limit of
+half the memory available to the process (cgroup memory.max, else the
+machine's): fewer collections for a node's small live heap. GOGC or
+GOMEMLIMIT in the environment replace either default.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := f.validate()
@@ -98,6 +103,12 @@ optionally with TLS from --cert and --key.`,
 				return err
 			}
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelInfo}))
+			if gc := applyGCDefaults(); gc.setPercent {
+				logger.Info("garbage collector default (GOGC unset)", "gogc", gc.percent)
+			}
+			if gc := debugGCLimit(); gc > 0 {
+				logger.Info("garbage collector soft memory limit", "bytes", gc)
+			}
 			if cfg.sqlAddr != "" && newSQLEngine == nil {
 				logger.Warn("this build has no SQL engine: not serving SQL", "sql-addr", cfg.sqlAddr)
 				cfg.sqlAddr = ""
