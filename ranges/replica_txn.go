@@ -142,6 +142,9 @@ func (r *Replica) fillQueryTxn(ba *kvpb.BatchRequest, br *kvpb.BatchResponse) {
 }
 
 func asWriteIntentError(err error) (*kvpb.WriteIntentError, bool) {
+	if err == nil {
+		return nil, false // (errors.As would allocate its target even so)
+	}
 	var wie *kvpb.WriteIntentError
 	ok := errors.As(err, &wie)
 	return wie, ok

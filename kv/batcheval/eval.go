@@ -54,6 +54,10 @@ type Args struct {
 	// direct: the batch commits in one phase, its writes going in as
 	// committed values (no intents to resolve).
 	direct bool
+	// readMeta is Txn's storage form for the reads of a batch of plain
+	// reads (nothing in it moves the txn): one conversion per batch
+	// instead of one per read. Nil: convert per read.
+	readMeta *storage.TxnMeta
 }
 
 // ErrDirectCommitFallback is returned by EvaluateBatch when a batch
@@ -236,6 +240,9 @@ func EvaluateBatch(a Args, reqs []*kvpb.RequestUnion) ([]*kvpb.ResponseUnion, in
 		}
 	}
 	a.direct = directCommit(&a, reqs)
+	if a.Txn != nil && plainReads(reqs) {
+		a.readMeta = ToStorageMeta(a.Txn)
+	}
 	out := make([]*kvpb.ResponseUnion, 0, len(reqs))
 	for i, r := range reqs {
 		resp, err := Evaluate(a, r)
@@ -245,6 +252,29 @@ func EvaluateBatch(a Args, reqs []*kvpb.RequestUnion) ([]*kvpb.ResponseUnion, in
 		out = append(out, resp)
 	}
 	return out, -1, nil
+}
+
+// plainReads reports whether reqs are all non-locking Gets and Scans.
+func plainReads(reqs []*kvpb.RequestUnion) bool {
+	for _, r := range reqs {
+		switch v := r.GetValue().(type) {
+		case *kvpb.RequestUnion_Get:
+			if v.Get.GetKeyLocking() != kvpb.KeyLocking_KEY_LOCKING_NONE {
+				return false
+			}
+		case *kvpb.RequestUnion_Scan:
+			if v.Scan.GetKeyLocking() != kvpb.KeyLocking_KEY_LOCKING_NONE {
+				return false
+			}
+		case *kvpb.RequestUnion_ReverseScan:
+			if v.ReverseScan.GetKeyLocking() != kvpb.KeyLocking_KEY_LOCKING_NONE {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func pointSpan(key []byte, acc spanlatch.Access) []spanlatch.Span {

@@ -98,7 +98,11 @@ func (a *Args) readOpts() storage.MVCCReadOptions {
 	if a.Txn == nil {
 		return storage.MVCCReadOptions{}
 	}
-	o := storage.MVCCReadOptions{Txn: ToStorageMeta(a.Txn), UncertaintyLimit: a.Txn.LocalUncertaintyLimit(a.NodeID)}
+	meta := a.readMeta
+	if meta == nil {
+		meta = ToStorageMeta(a.Txn)
+	}
+	o := storage.MVCCReadOptions{Txn: meta, UncertaintyLimit: a.Txn.LocalUncertaintyLimit(a.NodeID)}
 	for _, r := range a.Txn.GetIgnoredSeqnums() {
 		o.IgnoredSeqNums = append(o.IgnoredSeqNums, storage.SeqRange{Start: r.GetStart(), End: r.GetEnd()})
 	}

@@ -59,6 +59,13 @@ type Batch struct {
 	// Results is set by Run.
 	Results []Result
 	ran     bool
+	// Inline room for a small batch (a point read and its schema
+	// generation read): its operations, results and found rows of Gets
+	// without allocations of their own.
+	opBuf  [2]op
+	resBuf [2]Result
+	rowBuf [2]KeyValue
+	rows   int // rowBuf entries used
 }
 
 // Get reads key.
@@ -123,6 +130,9 @@ func (b *Batch) DelRange(start, end []byte) {
 func (b *Batch) Inc(key []byte, delta int64) { b.add(opInc, kvpb.NewIncrement(key, delta), 0) }
 
 func (b *Batch) add(k opKind, r *kvpb.RequestUnion, maxKeys int64) {
+	if b.ops == nil {
+		b.ops = b.opBuf[:0]
+	}
 	b.ops = append(b.ops, op{kind: k, req: r, maxKeys: maxKeys})
 }
 
@@ -141,7 +151,11 @@ func (b *Batch) start() error {
 		return ErrBatchReused
 	}
 	b.ran = true
-	b.Results = make([]Result, len(b.ops))
+	if len(b.ops) <= len(b.resBuf) {
+		b.Results = b.resBuf[:len(b.ops):len(b.ops)]
+	} else {
+		b.Results = make([]Result, len(b.ops))
+	}
 	return nil
 }
 
@@ -177,7 +191,12 @@ func (b *Batch) fill(i int, resp *kvpb.ResponseUnion) (*kvpb.RequestUnion, error
 			return bad()
 		}
 		if g.GetFound() {
-			res.Rows = append(res.Rows, KeyValue{Key: o.req.GetGet().GetKey(), Value: g.GetValue()})
+			kv := KeyValue{Key: o.req.GetGet().GetKey(), Value: g.GetValue()}
+			if res.Rows == nil && b.rows < len(b.rowBuf) {
+				res.Rows = b.rowBuf[b.rows : b.rows : b.rows+1]
+				b.rows++
+			}
+			res.Rows = append(res.Rows, kv)
 		}
 	case opPut:
 		if resp.GetPut() == nil {

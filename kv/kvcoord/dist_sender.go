@@ -615,7 +615,12 @@ func (ds *DistSender) sendAttempt(ctx context.Context, rep *kvpb.ReplicaDescript
 }
 
 // partHeader is the header of the part of orig sent to rep: orig's, with
-// the range and replica addressed.
+// the range and replica addressed. The part shares orig's txn: a batch's
+// txn is not mutated once sent (the coordinator gives every batch a copy
+// of its own, syncHeaderLocked; the transports marshal it or, on the local
+// fast path, the store reads it in place and evaluates with its own
+// clone), so a copy per part was a clone of the txn per KV round for
+// nothing.
 func partHeader(orig *kvpb.Header, desc *kvpb.RangeDescriptor, rep *kvpb.ReplicaDescriptor) *kvpb.Header {
 	// By hand rather than proto.Clone (2% of a point SELECT's gateway
 	// CPU); TestPartHeaderCopiesEveryField keeps it complete.
@@ -624,7 +629,7 @@ func partHeader(orig *kvpb.Header, desc *kvpb.RangeDescriptor, rep *kvpb.Replica
 		if ts := orig.GetTimestamp(); ts != nil {
 			h.Timestamp = &kvpb.Timestamp{WallTime: ts.GetWallTime(), Logical: ts.GetLogical()}
 		}
-		h.Txn = orig.GetTxn().Clone()
+		h.Txn = orig.GetTxn()
 		h.NoTxnRecord = orig.GetNoTxnRecord()
 	}
 	return h

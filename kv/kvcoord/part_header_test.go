@@ -12,7 +12,8 @@ import (
 // TestPartHeaderCopiesEveryField: partHeader equals proto.Clone of the
 // header with the part's range and replica, for a header with every field
 // set (a field added to kvpb.Header fails here until partHeader copies it),
-// and shares no memory with the original.
+// and shares no memory with the original but its txn (immutable once
+// sent, see partHeader).
 func TestPartHeaderCopiesEveryField(t *testing.T) {
 	orig := &kvpb.Header{
 		RangeId:     3,
@@ -33,9 +34,10 @@ func TestPartHeaderCopiesEveryField(t *testing.T) {
 	got := partHeader(orig, desc, rep)
 	require.True(t, proto.Equal(want, got), "%v != %v", got, want)
 	got.Timestamp.WallTime = 99
-	got.Txn.Meta.Key[0] = 'x'
+	got.Replica.NodeId = 5
 	require.Equal(t, int64(7), orig.Timestamp.WallTime)
-	require.Equal(t, "k", string(orig.Txn.Meta.Key))
+	require.Equal(t, uint64(1), orig.Replica.NodeId)
+	require.Same(t, orig.Txn, got.Txn)
 
 	got = partHeader(nil, desc, rep)
 	require.True(t, proto.Equal(&kvpb.Header{RangeId: 9, Replica: rep}, got))

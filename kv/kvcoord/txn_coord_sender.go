@@ -257,12 +257,23 @@ func (tc *TxnCoordSender) Send(ctx context.Context, ba *kvpb.BatchRequest) (*kvp
 	// on the header's txn; the gatekeeper then carries the coordinator's
 	// txn in a copy of its own (syncHeaderLocked), so the header starts
 	// with a carrier rather than a clone of tc.mu.txn.
-	ba.Header = &kvpb.Header{Txn: &kvpb.Transaction{Meta: &kvpb.TxnMeta{}}}
+	c := &headerCarrier{} // the three in one allocation
+	c.txn.Meta = &c.meta
+	c.h.Txn = &c.txn
+	ba.Header = &c.h
 	br, err := tc.interceptors[0].SendLocked(ctx, ba)
 	if err != nil {
 		return nil, tc.handleErrLocked(err)
 	}
 	return br, nil
+}
+
+// headerCarrier is a batch's header with the txn carrier the interceptors
+// stamp (see Send).
+type headerCarrier struct {
+	h    kvpb.Header
+	txn  kvpb.Transaction
+	meta kvpb.TxnMeta
 }
 
 func (tc *TxnCoordSender) checkUsableLocked(ba *kvpb.BatchRequest) error {

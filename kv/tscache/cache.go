@@ -11,10 +11,10 @@ import (
 const DefaultMaxEntries = 16 << 10
 
 // pointEntry is the read of one key: the highest timestamp and the txn
-// that read there ("" if none or several at that timestamp).
+// that read there (none if none or several at that timestamp).
 type pointEntry struct {
 	ts  hlc.Timestamp
-	txn string
+	txn txnRef
 }
 
 // forward merges a read at ts by txn into e.
@@ -22,11 +22,11 @@ func (e *pointEntry) forward(ts hlc.Timestamp, txn []byte) {
 	switch {
 	case e.ts.Less(ts):
 		e.ts = ts
-		if e.txn != string(txn) {
-			e.txn = string(txn)
+		if !e.txn.is(txn) {
+			e.txn = makeTxnRef(txn)
 		}
-	case e.ts == ts && e.txn != string(txn):
-		e.txn = ""
+	case e.ts == ts && !e.txn.is(txn):
+		e.txn = txnRef{}
 	}
 }
 
@@ -75,10 +75,10 @@ func (c *Cache) AddTxn(key, end []byte, ts hlc.Timestamp, txn []byte) {
 		c.foldLocked()
 	}
 	if len(end) == 0 {
-		c.points[string(key)] = &pointEntry{ts: ts, txn: string(txn)}
+		c.points[string(key)] = &pointEntry{ts: ts, txn: makeTxnRef(txn)}
 		return
 	}
-	c.spans.insert(key, end, ts, string(txn))
+	c.spans.insert(key, end, ts, makeTxnRef(txn))
 }
 
 // foldLocked forgets every entry, raising the low-water mark to the
@@ -97,21 +97,21 @@ func (c *Cache) Get(key, end []byte) hlc.Timestamp { return c.GetTxn(key, end, n
 func (c *Cache) GetTxn(key, end []byte, txn []byte) hlc.Timestamp {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	other := func(t string) bool { return txn == nil || t == "" || t != string(txn) }
+	other := func(t *txnRef) bool { return txn == nil || t.none() || !t.is(txn) }
 	ts := c.low
 	if len(end) == 0 {
-		if e, ok := c.points[string(key)]; ok && other(e.txn) {
+		if e, ok := c.points[string(key)]; ok && other(&e.txn) {
 			ts = ts.Forward(e.ts)
 		}
 	} else {
 		for k, e := range c.points {
-			if k >= string(key) && k < string(end) && other(e.txn) {
+			if k >= string(key) && k < string(end) && other(&e.txn) {
 				ts = ts.Forward(e.ts)
 			}
 		}
 	}
 	c.spans.root.overlapping(key, end, func(s *spanNode) {
-		if other(s.txn) {
+		if other(&s.txn) {
 			ts = ts.Forward(s.ts)
 		}
 	})

@@ -107,7 +107,9 @@ func TestIndexedSpansMatchAllSpans(t *testing.T) {
 		}
 		var model []read
 		key := func() string { return fmt.Sprintf("k%04d", rng.Intn(3000)) }
-		txns := []string{"", "t1", "t2", "t3"}
+		// Short IDs, a UUID-sized one and longer ones sharing its prefix
+		// (txnRef keeps up to 16 bytes inline).
+		txns := []string{"", "t1", "t2", "t3", "0123456789abcdef", "0123456789abcdefX", "0123456789abcdefY"}
 		for i := 0; i < 6000; i++ {
 			k := key()
 			e := ""
@@ -298,7 +300,9 @@ func TestMatchesModel(t *testing.T) {
 		m := &modelCache{low: ts(3), max: maxEntries}
 		nkeys := []int{20, 400}[seed%2]
 		key := func() string { return fmt.Sprintf("k%04d", rng.Intn(nkeys)) }
-		txns := []string{"", "t1", "t2", "t3"}
+		// Short IDs, a UUID-sized one and longer ones sharing its prefix
+		// (txnRef keeps up to 16 bytes inline).
+		txns := []string{"", "t1", "t2", "t3", "0123456789abcdef", "0123456789abcdefX", "0123456789abcdefY"}
 		clock := int64(0)
 		bs := func(s string) []byte {
 			if s == "" {

@@ -21,7 +21,7 @@ type spanNode struct {
 	key, end    []byte // [key, end), end non-empty
 	maxEnd      []byte // largest end in this subtree
 	ts          hlc.Timestamp
-	txn         string // reading txn ID, "" if none or several at ts
+	txn         txnRef // reading txn, none if none or several at ts
 	prio        uint32
 	left, right *spanNode
 }
@@ -53,7 +53,7 @@ func (t *spanTree) forward(key, end []byte, ts hlc.Timestamp, txn []byte) bool {
 }
 
 // insert adds a node for [key, end), which the tree does not hold.
-func (t *spanTree) insert(key, end []byte, ts hlc.Timestamp, txn string) {
+func (t *spanTree) insert(key, end []byte, ts hlc.Timestamp, txn txnRef) {
 	t.seed ^= t.seed << 13
 	t.seed ^= t.seed >> 17
 	t.seed ^= t.seed << 5

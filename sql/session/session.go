@@ -1232,11 +1232,12 @@ func (s *Session) execute(st *stmtCtx, stmt *parser.Statement, params []types.Da
 	if err := st.resolveDB(s.database); err != nil {
 		return nil, err
 	}
-	env := &exec.Env{Ctx: st.ctx, Txn: st.txn, DB: s.eng.db, EvalCtx: s.evalCtx(), Params: params,
+	b := s.binder(st, stmt, s.curParamTypes)
+	// The binder's eval context is the statement's (current_schema()
+	// follows search_path): one context, one clock reading.
+	env := &exec.Env{Ctx: st.ctx, Txn: st.txn, DB: s.eng.db, EvalCtx: b.Eval, Params: params,
 		NodeID: s.eng.cfg.NodeID, Budget: s.eng.cfg.MemoryBudget, WorkMem: s.workMem(), TempDir: s.eng.cfg.TempDir}
 	defer env.Close() // results are buffered: the statement's temp files go now
-	b := s.binder(st, stmt, s.curParamTypes)
-	env.EvalCtx = b.Eval // current_schema() follows search_path
 	env.Binder = b
 	if stmt.Ext != nil {
 		d := &ddl{ctx: st.ctx, b: b, coll: st.coll, env: env, st: stmt, online: s.onlineDDL(), sess: s, stc: st}
