@@ -139,13 +139,13 @@ func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 		if !desc.ContainsSpan(key, end) {
 			return nil, r.store.mismatchError(key, end, desc)
 		}
-		sps, err := batcheval.DeclareSpans(req, batcheval.DeclareHeader{Txn: txn, Desc: desc})
+		before := len(spans)
+		spans, err = batcheval.DeclareSpansTo(spans, req, batcheval.DeclareHeader{Txn: txn, Desc: desc})
 		if err != nil {
 			return nil, err
 		}
-		spans = append(spans, sps...)
 		sh := txn != nil && req.Locking() == kvpb.KeyLocking_KEY_LOCKING_SHARED
-		for range sps {
+		for range spans[before:] {
 			shared = append(shared, sh)
 		}
 		user = user || isUserRequest(req)

@@ -8,12 +8,15 @@ import (
 	"github.com/tesseradb/tessera/kv/storage"
 )
 
+func declareGet(req *kvpb.RequestUnion, h DeclareHeader) spanlatch.Span {
+	r := req.GetGet()
+	return spanlatch.Span{Key: r.GetKey(), Access: readAccess(r.GetKeyLocking(), h)}
+}
+
 var getCmd = command{
-	declare: func(req *kvpb.RequestUnion, h DeclareHeader) []spanlatch.Span {
-		r := req.GetGet()
-		return pointSpan(r.GetKey(), readAccess(r.GetKeyLocking(), h))
-	},
-	eval: evalGet,
+	declare:    one(declareGet),
+	declareOne: declareGet,
+	eval:       evalGet,
 }
 
 // evalGet reads at the batch (or txn read) timestamp; a txn sees its own

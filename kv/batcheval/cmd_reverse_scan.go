@@ -6,12 +6,15 @@ import (
 	"github.com/tesseradb/tessera/kv/storage"
 )
 
+func declareReverseScan(req *kvpb.RequestUnion, h DeclareHeader) spanlatch.Span {
+	r := req.GetReverseScan()
+	return spanlatch.Span{Key: r.GetKey(), EndKey: r.GetEndKey(), Access: readAccess(r.GetKeyLocking(), h)}
+}
+
 var reverseScanCmd = command{
-	declare: func(req *kvpb.RequestUnion, h DeclareHeader) []spanlatch.Span {
-		r := req.GetReverseScan()
-		return rangeSpan(r.GetKey(), r.GetEndKey(), readAccess(r.GetKeyLocking(), h))
-	},
-	eval: evalReverseScan,
+	declare:    one(declareReverseScan),
+	declareOne: declareReverseScan,
+	eval:       evalReverseScan,
 }
 
 func evalReverseScan(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {

@@ -6,12 +6,15 @@ import (
 	"github.com/tesseradb/tessera/kv/storage"
 )
 
+func declareScan(req *kvpb.RequestUnion, h DeclareHeader) spanlatch.Span {
+	r := req.GetScan()
+	return spanlatch.Span{Key: r.GetKey(), EndKey: r.GetEndKey(), Access: readAccess(r.GetKeyLocking(), h)}
+}
+
 var scanCmd = command{
-	declare: func(req *kvpb.RequestUnion, h DeclareHeader) []spanlatch.Span {
-		r := req.GetScan()
-		return rangeSpan(r.GetKey(), r.GetEndKey(), readAccess(r.GetKeyLocking(), h))
-	},
-	eval: evalScan,
+	declare:    one(declareScan),
+	declareOne: declareScan,
+	eval:       evalScan,
 }
 
 func evalScan(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error) {

@@ -143,7 +143,16 @@ type DeclareHeader struct {
 // command is one request type: the latches it needs and its evaluation.
 type command struct {
 	declare func(req *kvpb.RequestUnion, h DeclareHeader) []spanlatch.Span
-	eval    func(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error)
+	// declareOne, when set, is declare for a command that always needs
+	// exactly one latch (the reads): DeclareSpansTo appends it without
+	// building a slice per request.
+	declareOne func(req *kvpb.RequestUnion, h DeclareHeader) spanlatch.Span
+	eval       func(a Args, req *kvpb.RequestUnion) (*kvpb.ResponseUnion, error)
+}
+
+// one makes a command's declare from its declareOne.
+func one(d func(req *kvpb.RequestUnion, h DeclareHeader) spanlatch.Span) func(*kvpb.RequestUnion, DeclareHeader) []spanlatch.Span {
+	return func(req *kvpb.RequestUnion, h DeclareHeader) []spanlatch.Span { return []spanlatch.Span{d(req, h)} }
 }
 
 func commandFor(req *kvpb.RequestUnion) (command, error) {
@@ -211,6 +220,18 @@ func DeclareSpans(req *kvpb.RequestUnion, h DeclareHeader) ([]spanlatch.Span, er
 		return nil, err
 	}
 	return c.declare(req, h), nil
+}
+
+// DeclareSpansTo is DeclareSpans appending to dst.
+func DeclareSpansTo(dst []spanlatch.Span, req *kvpb.RequestUnion, h DeclareHeader) ([]spanlatch.Span, error) {
+	c, err := commandFor(req)
+	if err != nil {
+		return dst, err
+	}
+	if c.declareOne != nil {
+		return append(dst, c.declareOne(req, h)), nil
+	}
+	return append(dst, c.declare(req, h)...), nil
 }
 
 // Evaluate runs one request.

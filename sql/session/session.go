@@ -1318,7 +1318,7 @@ func (s *Session) executeAST(st *stmtCtx, b *plan.Binder, env *exec.Env, stmt *p
 		if err != nil {
 			return nil, err
 		}
-		return &result{cols: columnsOf(node.Columns()), rows: rows, tag: fmt.Sprintf("SELECT %d", len(rows))}, nil
+		return &result{cols: columnsOf(node.Columns()), rows: rows, tag: "SELECT " + strconv.Itoa(len(rows))}, nil
 	case *ast.InsertStmt, *ast.UpdateStmt, *ast.DeleteStmt:
 		node, tagf, err := s.bindDMLCached(st, b, stmt, n)
 		if err != nil {
