@@ -272,6 +272,11 @@ func (r *Replica) finishTxn(br *kvpb.BatchResponse, txn *kvpb.Transaction, obser
 	br.Txn = txn
 }
 
+type readResponse struct {
+	br kvpb.BatchResponse
+	ts kvpb.Timestamp
+}
+
 // evaluateRead serves a read-only batch from the engine, without Raft
 // (the latches exclude concurrent writes to the spans; the lease makes the
 // local state authoritative).
@@ -282,7 +287,9 @@ func (r *Replica) evaluateRead(ba *kvpb.BatchRequest, txn *kvpb.Transaction, ts 
 		return nil, r.notLeaseholderErr()
 	}
 	observed := r.store.cfg.Clock.Now()
-	br := &kvpb.BatchResponse{Timestamp: kvpb.TS(ts)}
+	rb := &readResponse{} // the response and its timestamp in one allocation
+	br := &rb.br
+	br.Timestamp = kvpb.TSInto(&rb.ts, ts)
 	args := r.evalArgs(r.store.eng, txn, ts, nil)
 	if reqs := ba.GetRequests(); txn != nil && len(reqs) > 0 && reqs[0].WaitPolicy() == kvpb.KeyWaitPolicy_WAIT_POLICY_SKIP_LOCKED {
 		// (checkSkipLocked made every request of the batch SKIP LOCKED.)

@@ -467,11 +467,18 @@ func (ds *DistSender) finish(ba *kvpb.BatchRequest, resps []*kvpb.ResponseUnion,
 			resps[i] = emptyResponse(ba.GetRequests()[i])
 		}
 	}
-	br := &kvpb.BatchResponse{Responses: resps, Timestamp: kvpb.TS(acc.ts), Txn: acc.txn}
+	b := &responseBlock{} // the response and its timestamps in one allocation
+	br := &b.br
+	br.Responses, br.Timestamp, br.Txn = resps, kvpb.TSInto(&b.ts, acc.ts), acc.txn
 	if ds.cfg.Clock != nil {
-		br.Now = kvpb.TS(ds.cfg.Clock.Now())
+		br.Now = kvpb.TSInto(&b.now, ds.cfg.Clock.Now())
 	}
 	return br
+}
+
+type responseBlock struct {
+	br      kvpb.BatchResponse
+	ts, now kvpb.Timestamp
 }
 
 // sendToRange sends one part to its range's replicas: the cached
@@ -510,12 +517,11 @@ func (ds *DistSender) sendToRange(ctx context.Context, orig *kvpb.BatchRequest, 
 				continue
 			}
 			tried[rep.GetReplicaId()] = true
-			ba := &kvpb.BatchRequest{
-				Header:   partHeader(orig.GetHeader(), desc, rep),
-				Requests: p.reqs,
-			}
+			rb := &requestBlock{} // the request and its clock reading in one allocation
+			ba := &rb.ba
+			ba.Header, ba.Requests = partHeader(orig.GetHeader(), desc, rep), p.reqs
 			if ds.cfg.Clock != nil {
-				ba.Now = kvpb.TS(ds.cfg.Clock.Now())
+				ba.Now = kvpb.TSInto(&rb.now, ds.cfg.Clock.Now())
 			}
 			br, err := ds.sendAttempt(ctx, rep, ba)
 			if err != nil {
@@ -612,6 +618,11 @@ func (ds *DistSender) sendAttempt(ctx context.Context, rep *kvpb.ReplicaDescript
 		defer cancel()
 	}
 	return ds.cfg.Transport.SendTo(ctx, rep, ba)
+}
+
+type requestBlock struct {
+	ba  kvpb.BatchRequest
+	now kvpb.Timestamp
 }
 
 // partHeader is the header of the part of orig sent to rep: orig's, with

@@ -15,6 +15,16 @@ func TS(t hlc.Timestamp) *Timestamp {
 	return &Timestamp{WallTime: t.WallTime, Logical: t.Logical}
 }
 
+// TSInto is TS into dst (no allocation): dst set to t, or nil for the
+// zero timestamp.
+func TSInto(dst *Timestamp, t hlc.Timestamp) *Timestamp {
+	if t.IsEmpty() {
+		return nil
+	}
+	dst.WallTime, dst.Logical = t.WallTime, t.Logical
+	return dst
+}
+
 // HLC converts a wire timestamp back; nil is the zero timestamp.
 func (t *Timestamp) HLC() hlc.Timestamp {
 	if t == nil {

@@ -59,18 +59,25 @@ func (t *Transaction) UpdateObservedTimestamp(node NodeID, ts hlc.Timestamp) {
 	if _, ok := t.ObservedTimestamp(node); ok {
 		return
 	}
-	b := &observedBlock{} // the entry and its timestamp in one allocation
+	b := &observedBlock{} // the entry, its timestamp and a first list in one allocation
 	b.obs.NodeId = uint64(node)
 	if !ts.IsEmpty() {
 		b.ts.WallTime, b.ts.Logical = ts.WallTime, ts.Logical
 		b.obs.Timestamp = &b.ts
 	}
+	if len(t.ObservedTimestamps) == 0 {
+		// Most txns observe one node: the list is the block's own.
+		b.list[0] = &b.obs
+		t.ObservedTimestamps = b.list[:1:1]
+		return
+	}
 	t.ObservedTimestamps = append(t.ObservedTimestamps, &b.obs)
 }
 
 type observedBlock struct {
-	obs ObservedTimestamp
-	ts  Timestamp
+	obs  ObservedTimestamp
+	ts   Timestamp
+	list [1]*ObservedTimestamp
 }
 
 // LocalUncertaintyLimit is the uncertainty limit for a read of the txn on
