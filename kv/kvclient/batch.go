@@ -60,9 +60,12 @@ type Batch struct {
 	Results []Result
 	ran     bool
 	// Inline room for a small batch (a point read and its schema
-	// generation read): its operations, results and found rows of Gets
-	// without allocations of their own.
+	// generation read): its operations, requests, results and found rows
+	// of Gets without allocations of their own (the batch runs once, so
+	// nothing reuses them).
 	opBuf  [2]op
+	reqBuf [2]*kvpb.RequestUnion
+	idxBuf [2]int
 	resBuf [2]Result
 	rowBuf [2]KeyValue
 	rows   int // rowBuf entries used
@@ -168,7 +171,12 @@ func (b *Batch) fail(err error) error {
 
 // requests returns the requests of the given ops.
 func (b *Batch) requests() []*kvpb.RequestUnion {
-	out := make([]*kvpb.RequestUnion, len(b.ops))
+	var out []*kvpb.RequestUnion
+	if len(b.ops) <= len(b.reqBuf) {
+		out = b.reqBuf[:len(b.ops):len(b.ops)]
+	} else {
+		out = make([]*kvpb.RequestUnion, len(b.ops))
+	}
 	for i, o := range b.ops {
 		out[i] = o.req
 	}
@@ -283,7 +291,12 @@ func (b *Batch) run(send sendFunc) error {
 	if len(b.ops) == 0 {
 		return nil
 	}
-	idx := make([]int, len(b.ops))
+	var idx []int
+	if len(b.ops) <= len(b.idxBuf) {
+		idx = b.idxBuf[:len(b.ops):len(b.ops)]
+	} else {
+		idx = make([]int, len(b.ops))
+	}
 	for i := range idx {
 		idx[i] = i
 	}

@@ -170,7 +170,14 @@ func NewCollectionDeferred(ctx context.Context, db kvtxn.DB, txn kvtxn.Txn, cach
 	if gen < 0 {
 		return NewCollection(ctx, db, txn, cache)
 	}
-	return &Collection{txn: txn, db: db, cache: cache, tx: NewTxnDescs(), gen: gen, unverified: true}, nil
+	b := &collectionBlock{} // the collection and its empty overlay in one allocation
+	b.c = Collection{txn: txn, db: db, cache: cache, tx: &b.tx, gen: gen, unverified: true}
+	return &b.c, nil
+}
+
+type collectionBlock struct {
+	c  Collection
+	tx TxnDescs
 }
 
 // PlanGeneration is the schema generation the collection resolves names
