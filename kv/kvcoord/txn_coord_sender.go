@@ -137,7 +137,7 @@ type TxnCoordSender struct {
 	committer    txnCommitter
 	refresher    txnSpanRefresher
 	gatekeeper   txnLockGatekeeper
-	interceptors []txnInterceptor
+	interceptors [5]txnInterceptor // an array: no allocation per txn
 }
 
 // NewTxn returns a coordinator for a new transaction named name (for
@@ -152,7 +152,7 @@ func (f *TxnFactory) NewTxn(name string) *TxnCoordSender {
 	tc.committer.tc = tc
 	tc.refresher.tc = tc
 	tc.gatekeeper.tc = tc
-	tc.interceptors = []txnInterceptor{&tc.heartbeater, &tc.seq, &tc.locks, &tc.committer, &tc.refresher}
+	tc.interceptors = [5]txnInterceptor{&tc.heartbeater, &tc.seq, &tc.locks, &tc.committer, &tc.refresher}
 	for i, in := range tc.interceptors {
 		if i+1 < len(tc.interceptors) {
 			in.setWrapped(tc.interceptors[i+1])
