@@ -38,6 +38,16 @@ type serverConn struct {
 	be  *pgproto3.Backend
 	ctx context.Context
 
+	// msg holds the messages sent for every statement: Backend.Send
+	// encodes a message into its buffer at once, so one of each per
+	// connection serves them all (an allocation per row, per command
+	// tag and per ReadyForQuery otherwise).
+	msg struct {
+		row      pgproto3.DataRow
+		ready    pgproto3.ReadyForQuery
+		complete pgproto3.CommandComplete
+	}
+
 	pid    uint32
 	secret [4]byte
 
@@ -423,7 +433,8 @@ func (c *serverConn) closePortals() {
 }
 
 func (c *serverConn) sendReady() {
-	c.be.Send(&pgproto3.ReadyForQuery{TxStatus: c.sess.TxnStatus()})
+	c.msg.ready.TxStatus = c.sess.TxnStatus()
+	c.be.Send(&c.msg.ready)
 }
 
 // reportParams sends ParameterStatus for each reported variable whose
@@ -502,6 +513,12 @@ func loadLocation(name string) (*time.Location, error) {
 }
 
 // send buffers a message, flushing when enough is buffered.
+// sendComplete sends CommandComplete with tag.
+func (c *serverConn) sendComplete(tag string) {
+	c.msg.complete.CommandTag = append(c.msg.complete.CommandTag[:0], tag...)
+	c.be.Send(&c.msg.complete)
+}
+
 func (c *serverConn) send(msg pgproto3.BackendMessage, size int) {
 	c.be.Send(msg)
 	c.pending += size

@@ -220,7 +220,7 @@ func (c *serverConn) execute(m *pgproto3.Execute) error {
 		if p.stmt.cols != nil {
 			tag = strings.Fields(tag + " ")[0] + " 0"
 		}
-		c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
+		c.sendComplete(tag)
 		return nil
 	}
 	maxRows := int(min(m.MaxRows, math.MaxInt32))
@@ -250,7 +250,7 @@ func (c *serverConn) execute(m *pgproto3.Execute) error {
 		return nil
 	}
 	p.done, p.doneTag = true, tag
-	c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
+	c.sendComplete(tag)
 	return nil
 }
 

@@ -148,7 +148,8 @@ func (w *resultWriter) Row(row []types.Datum) error {
 		start = e
 	}
 	c.rowBuf, c.values = buf, vals
-	c.send(&pgproto3.DataRow{Values: vals}, len(buf)+4*len(vals)+7)
+	c.msg.row.Values = vals
+	c.send(&c.msg.row, len(buf)+4*len(vals)+7)
 	w.rows++
 	return c.writeErr
 }

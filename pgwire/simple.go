@@ -28,7 +28,7 @@ func (c *serverConn) simpleQuery(q string) {
 		},
 		func(tag string) error {
 			w.finishCopy()
-			c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
+			c.sendComplete(tag)
 			return c.writeErr
 		})
 	w.finishCopy()

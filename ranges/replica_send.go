@@ -131,8 +131,13 @@ func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 	}
 	txn := ba.GetHeader().GetTxn()
 	n := len(ba.GetRequests()) // most requests declare one span
-	spans := make([]spanlatch.Span, 0, n)
-	shared := make([]bool, 0, n) // per span: a FOR SHARE locking read's
+	// The concurrency request and its span lists in one allocation for a
+	// small batch (a point read and its schema generation read).
+	blk := &seqBlock{}
+	spans, shared := blk.spans[:0], blk.shared[:0] // shared: per span, a FOR SHARE locking read's
+	if n > len(blk.spans) {
+		spans, shared = make([]spanlatch.Span, 0, n), make([]bool, 0, n)
+	}
 	user, noWait, skipLocked := false, false, false
 	for _, req := range ba.GetRequests() {
 		key, end := req.RequestSpan()
@@ -165,7 +170,8 @@ func (r *Replica) send(ctx context.Context, ba *kvpb.BatchRequest) (*kvpb.BatchR
 	}
 	// A SKIP LOCKED batch does not queue on locks: its evaluation leaves
 	// the locked keys out instead (only the latches order it).
-	creq := &concurrency.Request{Txn: txn, Spans: spans, SkipLocks: !user || skipLocked, NoWait: noWait, Shared: shared}
+	creq := &blk.req
+	*creq = concurrency.Request{Txn: txn, Spans: spans, SkipLocks: !user || skipLocked, NoWait: noWait, Shared: shared}
 	if txn != nil {
 		creq.ReadTimestamp = txn.ReadTS()
 		creq.ReadLimit = txn.LocalUncertaintyLimit(r.store.cfg.NodeID)
@@ -244,6 +250,13 @@ func (r *Replica) sendOnce(ctx context.Context, ba *kvpb.BatchRequest, creq *con
 		return nil, wie, err
 	}
 	return br, nil, err
+}
+
+// seqBlock is a batch's concurrency request with room for its spans.
+type seqBlock struct {
+	req    concurrency.Request
+	spans  [2]spanlatch.Span
+	shared [2]bool
 }
 
 // evalArgs are the batcheval arguments of a batch.

@@ -508,7 +508,8 @@ func (ds *DistSender) sendToRange(ctx context.Context, orig *kvpb.BatchRequest, 
 		if ok && entry.Desc.GetRangeId() == desc.GetRangeId() {
 			lh = entry.Leaseholder
 		}
-		order := replicaOrder(desc, lh)
+		var orderBuf [8]*kvpb.ReplicaDescriptor
+		order := replicaOrderInto(orderBuf[:0], desc, lh)
 		tried := map[uint64]bool{}
 		for len(order) > 0 {
 			rep := order[0]
@@ -696,7 +697,12 @@ func containsAll(d *kvpb.RangeDescriptor, p *part) bool {
 // replicaOrder lists the replicas to try: the leaseholder first, then the
 // other voters. Learners never serve requests.
 func replicaOrder(d *kvpb.RangeDescriptor, lh *kvpb.ReplicaDescriptor) []*kvpb.ReplicaDescriptor {
-	var out []*kvpb.ReplicaDescriptor
+	return replicaOrderInto(nil, d, lh)
+}
+
+// replicaOrderInto is replicaOrder appending to out (a caller's buffer:
+// no allocation for the usual replica count).
+func replicaOrderInto(out []*kvpb.ReplicaDescriptor, d *kvpb.RangeDescriptor, lh *kvpb.ReplicaDescriptor) []*kvpb.ReplicaDescriptor {
 	if lh != nil {
 		out = append(out, lh)
 	}

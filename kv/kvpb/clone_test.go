@@ -1,6 +1,7 @@
 package kvpb
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -76,6 +77,23 @@ func TestCloneTxnMatchesProtoClone(t *testing.T) {
 	c.LockSpans[0].Key[0] = 'X'
 	c.LockSpans[1].EndKey[0] = 'X'
 	require.True(t, proto.Equal(fullTxn(), full), "mutating the clone changed the original: %v", full)
+
+	// The block's inline room: one observed timestamp and a short ID and
+	// key; and a key too long for it.
+	for _, key := range [][]byte{[]byte("k"), bytes.Repeat([]byte("k"), 100)} {
+		one := &Transaction{Meta: &TxnMeta{Id: []byte("0123456789abcdef"), Key: key},
+			ObservedTimestamps: []*ObservedTimestamp{{NodeId: 3, Timestamp: &Timestamp{WallTime: 5}}}}
+		c := cloneTxn(one)
+		require.True(t, proto.Equal(proto.Clone(one), c), "clone %v != %v", c, one)
+		c.Meta.Id[0], c.Meta.Key[0] = 'X', 'X'
+		c.ObservedTimestamps[0].Timestamp.WallTime = 99
+		c.ObservedTimestamps = append(c.ObservedTimestamps, &ObservedTimestamp{NodeId: 4})
+		require.Equal(t, "0123456789abcdef", string(one.Meta.Id))
+		require.Equal(t, byte('k'), one.Meta.Key[0])
+		require.Equal(t, int64(5), one.ObservedTimestamps[0].Timestamp.WallTime)
+		require.Len(t, one.ObservedTimestamps, 1)
+		require.True(t, proto.Equal(proto.Clone(one), cloneTxn(one)))
+	}
 }
 
 // TestCloneReadBatchMatchesProtoClone: CloneReadBatch equals proto.Clone

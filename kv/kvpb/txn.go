@@ -266,7 +266,12 @@ func cloneTxn(t *Transaction) *Transaction {
 			cm.WriteTimestamp = b.ts(3, m.WriteTimestamp)
 			cm.MinTimestamp = b.ts(4, m.MinTimestamp)
 			if n := len(m.Id) + len(m.Key); n > 0 {
-				buf := make([]byte, 0, n)
+				var buf []byte
+				if n <= len(b.idKey) {
+					buf = b.idKey[:0:n]
+				} else {
+					buf = make([]byte, 0, n)
+				}
 				if len(m.Id) > 0 {
 					buf = append(buf, m.Id...)
 					cm.Id = buf[:len(m.Id):len(m.Id)]
@@ -281,9 +286,17 @@ func cloneTxn(t *Transaction) *Transaction {
 		}
 	}
 	if n := len(t.ObservedTimestamps); n > 0 {
-		c.ObservedTimestamps = make([]*ObservedTimestamp, n)
-		obs := make([]ObservedTimestamp, n)
-		tss := make([]Timestamp, n)
+		var obs []ObservedTimestamp
+		var tss []Timestamp
+		if n <= len(b.obs) {
+			// One observed node (a txn on one node): the block's own.
+			c.ObservedTimestamps = b.obsList[:n:n]
+			obs, tss = b.obs[:n:n], b.obsTS[:n:n]
+		} else {
+			c.ObservedTimestamps = make([]*ObservedTimestamp, n)
+			obs = make([]ObservedTimestamp, n)
+			tss = make([]Timestamp, n)
+		}
 		for i, o := range t.ObservedTimestamps {
 			if o == nil || len(o.unknownFields) > 0 || (o.Timestamp != nil && len(o.Timestamp.unknownFields) > 0) {
 				c.ObservedTimestamps[i] = proto.Clone(o).(*ObservedTimestamp)
@@ -323,11 +336,16 @@ func cloneTxn(t *Transaction) *Transaction {
 }
 
 // txnBlock holds a cloned transaction with its meta and its five
-// timestamps (cloneTxn).
+// timestamps (cloneTxn), and room for the usual rest: the meta's ID and a
+// short anchor key, one observed timestamp.
 type txnBlock struct {
-	txn    Transaction
-	meta   TxnMeta
-	stamps [5]Timestamp
+	txn     Transaction
+	meta    TxnMeta
+	stamps  [5]Timestamp
+	idKey   [48]byte
+	obsList [1]*ObservedTimestamp
+	obs     [1]ObservedTimestamp
+	obsTS   [1]Timestamp
 }
 
 // ts copies src into the block's i-th timestamp (nil stays nil; a
