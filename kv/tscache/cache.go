@@ -86,7 +86,7 @@ func (c *Cache) AddTxn(key, end []byte, ts hlc.Timestamp, txn []byte) {
 func (c *Cache) foldLocked() {
 	c.low = c.low.Forward(c.hi)
 	clear(c.points)
-	c.spans.root, c.spans.n = nil, 0
+	c.spans.reset()
 }
 
 // Get returns the highest read timestamp recorded over [key, end) (a point
