@@ -202,6 +202,7 @@ func (b *Binder) pushCTEs(w *ast.WithClause, parent *scope) (func(), error) {
 		cte := &CTE{Name: c.Name.L, ID: b.nextCTE}
 		b.nextCTE++
 		var err error
+		before := b.outerRefs
 		if w.IsRecursive {
 			err = b.bindRecursiveCTE(cte, c, parent, m)
 		} else {
@@ -210,6 +211,7 @@ func (b *Binder) pushCTEs(w *ast.WithClause, parent *scope) (func(), error) {
 				cte.Plan = visibleOnly(cte.Plan)
 			}
 		}
+		cte.Correlated = b.outerRefs != before
 		if err == nil {
 			cte.Plan = Optimize(cte.Plan)
 			if cte.Rec != nil {

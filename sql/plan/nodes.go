@@ -278,6 +278,10 @@ type CTE struct {
 	Rec      Node
 	UnionAll bool
 	ID       int
+	// Correlated: the query reads rows of enclosing queries (a WITH inside
+	// a LATERAL or correlated subquery), so it is run again at every use
+	// instead of once per statement.
+	Correlated bool
 }
 
 // WorkingRef reads the working table of a recursive CTE.
