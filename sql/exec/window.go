@@ -3,6 +3,7 @@ package exec
 import (
 	"sort"
 
+	"github.com/tesseradb/tessera/sql/parser"
 	"github.com/tesseradb/tessera/sql/plan"
 	"github.com/tesseradb/tessera/sql/sem"
 	"github.com/tesseradb/tessera/sql/types"
@@ -36,6 +37,22 @@ func (p *partition) Arg(row, i int) (types.Datum, error) {
 }
 
 func (p *partition) Peers(row int) (int, int) { return p.peerS[row], p.peerE[row] }
+
+// exclPartition is a partition whose frames have an EXCLUDE option
+// (sem.FrameExcluder).
+type exclPartition struct{ *partition }
+
+func (p exclPartition) Excluded(row int) (int, int, bool) {
+	switch p.call.Frame.Exclude {
+	case parser.ExcludeCurrentRow:
+		return row, row + 1, false
+	case parser.ExcludeGroup:
+		return p.peerS[row], p.peerE[row], false
+	case parser.ExcludeTies:
+		return p.peerS[row], p.peerE[row], true
+	}
+	return 0, 0, false
+}
 
 func (p *partition) offset(e plan.Expr, row int) int {
 	v, err := p.env.Eval(e, p.rows[row])
@@ -280,8 +297,12 @@ func (env *Env) newWindow(n *plan.Window) (Iter, error) {
 			} else {
 				wf = sem.WindowAggregate(call.Ov)
 			}
+			var wp sem.WindowPartition = p
+			if call.Frame != nil && call.Frame.Exclude != 0 {
+				wp = exclPartition{p}
+			}
 			for j, pj := range perm {
-				v, err := wf.Eval(env.EvalCtx, p, j)
+				v, err := wf.Eval(env.EvalCtx, wp, j)
 				if err != nil {
 					return nil, err
 				}

@@ -366,6 +366,13 @@ func attach(sql string, wk *work, st *Statement, val *validator) {
 	if sn, ok := n.(ast.StmtNode); ok {
 		f.node = sn
 	}
+	if wk.att.frames != len(f.rw.FrameExclude) {
+		for _, m := range f.rw.FrameExclude {
+			if m != 0 {
+				st.FrameExcludeLost = true
+			}
+		}
+	}
 }
 
 type attacher struct {
@@ -381,16 +388,17 @@ type attacher struct {
 	// The `<=>`s are numbered in text order, which is the in-order of the
 	// tree: a `<=>` gets its number when its left operand has been left
 	// (eqLeft maps that operand to it) and all the `<=>`s in it numbered.
-	eqLeft map[ast.Node]*ast.BinaryOperationExpr
-	eqNum  map[*ast.BinaryOperationExpr]int
-	betweens  int
-	groupBys  int
+	eqLeft   map[ast.Node]*ast.BinaryOperationExpr
+	eqNum    map[*ast.BinaryOperationExpr]int
+	betweens int
+	groupBys int
+	frames   int // window frame clauses entered, numbering FrameExclude
 	// symmetric are the BETWEEN SYMMETRIC nodes (numbered in text order
 	// when their operand has been left, rewritten on leaving);
 	// betweenLeft maps an operand to its BETWEEN.
 	symmetric   map[*ast.BetweenExpr]bool
 	betweenLeft map[ast.Node]*ast.BetweenExpr
-	idents    int
+	idents      int
 	// val, when set, checks each node for MySQL-only syntax on entry (in
 	// the same pre-order as a walk of its own).
 	val *validator
@@ -475,6 +483,16 @@ func (v *attacher) Enter(n ast.Node) (ast.Node, bool) {
 			v.betweenLeft = map[ast.Node]*ast.BetweenExpr{}
 		}
 		v.betweenLeft[x.Expr] = x
+	case *ast.FrameClause:
+		if v.frames < len(v.f.rw.FrameExclude) {
+			if m := v.f.rw.FrameExclude[v.frames]; m != 0 {
+				if v.st.FrameExclude == nil {
+					v.st.FrameExclude = map[*ast.FrameClause]FrameExclusion{}
+				}
+				v.st.FrameExclude[x] = FrameExclusion(m)
+			}
+		}
+		v.frames++
 	case *ast.ByItem:
 		if v.byItems < len(v.f.rw.NullsOrder) {
 			if o := v.f.rw.NullsOrder[v.byItems]; o != 0 {

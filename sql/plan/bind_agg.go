@@ -361,6 +361,12 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 	}
 	if spec.Frame != nil {
 		f := &Frame{Rows: spec.Frame.Type == ast.Rows, Groups: spec.Frame.Type == ast.Groups}
+		if b.Stmt != nil {
+			if b.Stmt.FrameExcludeLost {
+				return nil, pgerr.New(pgerr.FeatureNotSupported, "window frame EXCLUDE is not supported in this statement")
+			}
+			f.Exclude = b.Stmt.FrameExclude[spec.Frame]
+		}
 		// offsetType is what an offset is coerced to: a row or group
 		// count, or in RANGE mode a value of the ORDER BY key's type
 		offsetType := func() (*types.T, error) {

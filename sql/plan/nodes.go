@@ -2,6 +2,7 @@ package plan
 
 import (
 	"github.com/tesseradb/tessera/sql/catalog"
+	"github.com/tesseradb/tessera/sql/parser"
 	"github.com/tesseradb/tessera/sql/sem"
 	"github.com/tesseradb/tessera/sql/types"
 )
@@ -238,6 +239,11 @@ type Frame struct {
 	// row, 3 offset following, 4 unbounded following.
 	StartKind, EndKind int
 	StartOff, EndOff   Expr
+	// Exclude is the EXCLUDE option: 0 none, or which rows around the
+	// current one leave its frame (parser.ExcludeCurrentRow: the row;
+	// ExcludeGroup: its ORDER BY peers and itself; ExcludeTies: its peers
+	// but not itself).
+	Exclude parser.FrameExclusion
 }
 
 // Window appends the window function results to each input row.

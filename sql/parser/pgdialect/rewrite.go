@@ -44,8 +44,13 @@ type Rewritten struct {
 	// Identity records, for each GENERATED ... AS IDENTITY column (emitted
 	// as AUTO_INCREMENT) in text order, "always" or "by default".
 	Identity []string
-	text     string
-	starts   []int
+	// FrameExclude records, for each window frame clause in text order,
+	// its EXCLUDE option: 0 none (or NO OTHERS), FrameExcludeCurrentRow,
+	// FrameExcludeGroup or FrameExcludeTies (the MySQL grammar has no
+	// EXCLUDE: the option is cut out of the text).
+	FrameExclude []uint8
+	text         string
+	starts       []int
 }
 
 // Text returns the rewritten text (tokens joined by single spaces).
@@ -145,6 +150,7 @@ func (w *Rewriter) Reset() {
 		GroupingSets: r.GroupingSets[:0],
 		AggOrders:    r.AggOrders[:0],
 		Identity:     clearSlice(r.Identity),
+		FrameExclude: r.FrameExclude[:0],
 		starts:       r.starts[:0],
 	}}
 }
@@ -165,6 +171,7 @@ func (w *Rewriter) Restart() {
 	r.Notices = nil
 	r.AggOrders = r.AggOrders[:0]
 	r.Identity = r.Identity[:0]
+	r.FrameExclude = r.FrameExclude[:0]
 	r.text = ""
 	r.starts = r.starts[:0]
 	w.Src, w.Toks = "", nil
@@ -190,7 +197,7 @@ type frame struct {
 	// byItem: the NullsOrder entry of the BY item being read (an item's
 	// NULLS FIRST|LAST may follow a window call with BY items of its own)
 	byItem int
-	inFrom  bool // inside a FROM clause
+	inFrom bool // inside a FROM clause
 	// joins counts the JOINs of this FROM clause still waiting for their
 	// ON or USING (PostgreSQL demands one unless CROSS or NATURAL; the
 	// MySQL grammar reads a bare JOIN as a cross join).
@@ -622,6 +629,9 @@ func (w *Rewriter) Run(from, to int) error {
 					continue
 				}
 			}
+			if (t.Val == "rows" || t.Val == "range" || t.Val == "groups") && i > from && !toks[i-1].IsP(".") && frameStart(toks, i+1, to) {
+				w.R.FrameExclude = append(w.R.FrameExclude, 0)
+			}
 			switch t.Val {
 			case "order":
 				// agg(args ORDER BY items): the items are cut out and the
@@ -889,14 +899,29 @@ func (w *Rewriter) Run(from, to int) error {
 					continue
 				}
 			case "exclude":
-				// a window frame's exclusion: NO OTHERS is the default
+				// a window frame's exclusion, recorded for the frame last
+				// opened (NO OTHERS is the default)
 				if i > from && (toks[i-1].Is("row") || toks[i-1].Is("following") || toks[i-1].Is("preceding")) {
-					if toks[i+1].Is("no") && toks[i+2].Is("others") {
-						i += 2
-						continue
+					n := len(w.R.FrameExclude)
+					var mode uint8
+					skip := 0
+					switch {
+					case toks[i+1].Is("no") && toks[i+2].Is("others"):
+						skip = 2
+					case toks[i+1].Is("current") && toks[i+2].Is("row"):
+						mode, skip = FrameExcludeCurrentRow, 2
+					case toks[i+1].Is("group"):
+						mode, skip = FrameExcludeGroup, 1
+					case toks[i+1].Is("ties"):
+						mode, skip = FrameExcludeTies, 1
 					}
-					if toks[i+1].Is("current") || toks[i+1].Is("group") || toks[i+1].Is("ties") {
-						w.fail(t, "0A000", "window frame EXCLUDE is not supported")
+					if skip > 0 {
+						if n == 0 {
+							w.fail(t, "42601", "syntax error at or near \"exclude\"")
+							continue
+						}
+						w.R.FrameExclude[n-1] = mode
+						i += skip
 						continue
 					}
 				}
@@ -2696,4 +2721,41 @@ done:
 	}
 	w.R.GroupingSets = append(w.R.GroupingSets, sets)
 	return end, true
+}
+
+// The EXCLUDE options of a window frame (Rewritten.FrameExclude).
+const (
+	FrameExcludeCurrentRow uint8 = 1 + iota
+	FrameExcludeGroup
+	FrameExcludeTies
+)
+
+// frameStart reports whether toks[i:] continues a window frame clause
+// after ROWS, RANGE or GROUPS: BETWEEN, UNBOUNDED, CURRENT ROW, or an
+// offset followed by PRECEDING or FOLLOWING before the window's closing parenthesis.
+func frameStart(toks []Token, i, to int) bool {
+	if i >= to {
+		return false
+	}
+	if toks[i].Is("between") || toks[i].Is("unbounded") || (toks[i].Is("current") && i+1 < to && toks[i+1].Is("row")) {
+		return true
+	}
+	depth := 0
+	for j := i; j < to; j++ {
+		switch {
+		case toks[j].IsP("(") || toks[j].IsP("["):
+			depth++
+		case toks[j].IsP(")") || toks[j].IsP("]"):
+			if depth == 0 {
+				return false
+			}
+			depth--
+		case depth == 0 && (toks[j].Is("preceding") || toks[j].Is("following")):
+			return true
+		case depth == 0 && (toks[j].IsP(",") || toks[j].Is("rows") || toks[j].Is("range") || toks[j].Is("groups")):
+			// (a column named rows before the frame's own ROWS)
+			return false
+		}
+	}
+	return false
 }
