@@ -569,6 +569,22 @@ func (w *Rewriter) Run(from, to int) error {
 			continue
 		}
 		if t.Kind == Ident {
+			if t.Val == "using" && top.byList && i > from && toks[i+1].Kind == Op {
+				// ORDER BY x USING op: the default btree operator class's
+				// less-than sorts ascending, its greater-than descending;
+				// any other operator is no ordering operator
+				switch toks[i+1].Val {
+				case "<":
+					w.emit("ASC", t.Pos)
+				case ">":
+					w.emit("DESC", t.Pos)
+				default:
+					w.fail(toks[i+1], "42809", "operator "+toks[i+1].Val+" is not a valid ordering operator")
+					continue
+				}
+				i++
+				continue
+			}
 			if clauseEnd(t.Val) {
 				top.byList = false
 				if t.Val != "on" && t.Val != "using" {
