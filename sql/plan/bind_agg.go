@@ -376,11 +376,21 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 			if len(call.OrderBy) != 1 {
 				return nil, pgerr.New(pgerr.WindowingError, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
 			}
+			// PostgreSQL's in_range support: integers take a bigint
+			// offset, floats a double, numeric a numeric, dates, times and
+			// timestamps an interval
 			kt := call.OrderBy[0].E.Type()
-			if kt.Family != types.IntFamily && kt.Family != types.DecimalFamily {
-				return nil, pgerr.New(pgerr.FeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s", kt.String())
+			switch kt.Family {
+			case types.IntFamily:
+				return types.Int8, nil
+			case types.FloatFamily:
+				return types.Float8, nil
+			case types.DecimalFamily:
+				return kt, nil
+			case types.DateFamily, types.TimeFamily, types.TimestampFamily, types.TimestampTZFamily:
+				return types.Interval, nil
 			}
-			return kt, nil
+			return nil, pgerr.New(pgerr.FeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s", kt.String())
 		}
 		conv := func(fb ast.FrameBound, start bool) (int, Expr, error) {
 			switch fb.Type {

@@ -647,6 +647,13 @@ func (w *Rewriter) Run(from, to int) error {
 			}
 			if (t.Val == "rows" || t.Val == "range" || t.Val == "groups") && i > from && !toks[i-1].IsP(".") && frameStart(toks, i+1, to) {
 				w.R.FrameExclude = append(w.R.FrameExclude, 0)
+				w.frameOffsets(i+1, to)
+				if toks[i-1].IsP("(") {
+					// OVER (ROWS ...): the MySQL grammar would read ROWS as
+					// the name of a window; one partition is the default
+					w.emit("PARTITION BY NULL", t.Pos)
+					w.R.NullsOrder = append(w.R.NullsOrder, 0)
+				}
 			}
 			switch t.Val {
 			case "order":
@@ -2338,6 +2345,9 @@ func (w *Rewriter) mysqlReservedIdent(i int) bool {
 		return false
 	}
 	p := w.Toks[i-1]
+	if p.IsP("(") && (t.Val == "rows" || t.Val == "range" || t.Val == "groups") && frameStart(w.Toks, i+1, len(w.Toks)) {
+		return false // OVER (ROWS ...): a frame, not a column
+	}
 	switch {
 	case p.IsP("(") || p.IsP(",") || p.Kind == Op:
 		return true
@@ -2774,4 +2784,58 @@ func frameStart(toks []Token, i, to int) bool {
 		}
 	}
 	return false
+}
+
+// frameOffsets wraps the frame bounds of the frame clause at toks[i:] whose
+// offset is an expression, not a number or a parameter ('1 day'::interval
+// PRECEDING, (1 + 1) FOLLOWING): the MySQL grammar takes an expression
+// there only as INTERVAL expr unit, so the offset is emitted as
+// INTERVAL (expr) DAY and sql/plan reads the expression alone.
+func (w *Rewriter) frameOffsets(i, to int) {
+	toks := w.Toks
+	starts := []int{i}
+	if toks[i].Is("between") {
+		starts[0] = i + 1
+	}
+	for _, s := range starts[:1] {
+		depth := 0
+		for j := s; j < to; j++ {
+			if toks[j].IsP("(") || toks[j].IsP("[") {
+				depth++
+			} else if toks[j].IsP(")") || toks[j].IsP("]") {
+				if depth == 0 {
+					break
+				}
+				depth--
+			} else if depth == 0 && toks[j].Is("and") && toks[i].Is("between") && j > s && (toks[j-1].Is("preceding") || toks[j-1].Is("following") || toks[j-1].Is("row")) {
+				starts = append(starts, j+1)
+				break
+			}
+		}
+	}
+	for _, s := range starts {
+		if s >= to || toks[s].Is("unbounded") || toks[s].Is("current") {
+			continue
+		}
+		depth, e := 0, -1
+		for j := s; j < to && e < 0; j++ {
+			switch {
+			case toks[j].IsP("(") || toks[j].IsP("["):
+				depth++
+			case toks[j].IsP(")") || toks[j].IsP("]"):
+				if depth == 0 {
+					j = to
+					continue
+				}
+				depth--
+			case depth == 0 && (toks[j].Is("preceding") || toks[j].Is("following")):
+				e = j
+			}
+		}
+		if e < 0 || (e == s+1 && (toks[s].Kind == Int || toks[s].Kind == Num || toks[s].Kind == Param)) {
+			continue
+		}
+		w.Insert = withInsert(w.Insert, s, "INTERVAL (")
+		w.Insert = withInsert(w.Insert, e, ") DAY")
+	}
 }
