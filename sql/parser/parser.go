@@ -166,6 +166,15 @@ func parseStmtInto(st *Statement, sql string, toks []pgdialect.Token, a, b int) 
 			toks, a, b = rest, 0, len(rest)-pgdialect.EOFPad
 		}
 	}
+	if toks[a].Is("with") {
+		rest, err := cutDMLWith(st, sql, toks, a, b)
+		if err != nil {
+			return err
+		}
+		if rest != nil {
+			toks, a, b = rest, 0, len(rest)-pgdialect.EOFPad
+		}
+	}
 	ext, handled, err := parseExt(sql, toks, a, b, st)
 	if err != nil {
 		return err
@@ -796,6 +805,93 @@ func cutDataCTEs(st *Statement, sql string, toks []pgdialect.Token, a, b int) ([
 			out = append(out, toks[sp.from:sp.to]...)
 		}
 	}
+	out = append(out, toks[i:b]...)
+	for k := 0; k < pgdialect.EOFPad; k++ {
+		out = append(out, pgdialect.Token{Kind: pgdialect.EOF, Pos: len(sql), End: len(sql)})
+	}
+	return out, nil
+}
+
+// cutDMLWith parses the WITH list of a WITH ... INSERT | UPDATE | DELETE
+// statement toks[a:b] apart, as the query WITH ... SELECT 1, into
+// st.DMLWith, and returns the tokens of the INSERT, UPDATE or DELETE alone
+// (EOF-padded), which then parses as it does without WITH; nil when the
+// statement is no such DML.
+func cutDMLWith(st *Statement, sql string, toks []pgdialect.Token, a, b int) ([]pgdialect.Token, error) {
+	i := a + 1
+	if toks[i].Is("recursive") {
+		i++
+	}
+	for i < b {
+		if toks[i].Kind != pgdialect.Ident && toks[i].Kind != pgdialect.QIdent {
+			return nil, nil
+		}
+		i++
+		if toks[i].IsP("(") {
+			for i < b && !toks[i].IsP(")") {
+				i++
+			}
+			i++
+		}
+		if !toks[i].Is("as") {
+			return nil, nil
+		}
+		i++
+		if toks[i].Is("not") {
+			i++
+		}
+		if toks[i].Is("materialized") {
+			i++
+		}
+		if !toks[i].IsP("(") {
+			return nil, nil
+		}
+		depth := 0
+		for ; i < b; i++ {
+			if toks[i].IsP("(") {
+				depth++
+			} else if toks[i].IsP(")") {
+				depth--
+				if depth == 0 {
+					break
+				}
+			}
+		}
+		if i >= b {
+			return nil, nil
+		}
+		i++
+		if toks[i].IsP(",") {
+			i++
+			continue
+		}
+		break
+	}
+	if i >= b || !(toks[i].Is("insert") || toks[i].Is("update") || toks[i].Is("delete")) {
+		return nil, nil
+	}
+	var w strings.Builder
+	for _, t := range toks[a:i] {
+		w.WriteString(sql[t.Pos:t.End])
+		w.WriteByte(' ')
+	}
+	w.WriteString("SELECT 1")
+	sub, err := ParseOne(w.String())
+	if err != nil {
+		if pe, ok := err.(*Error); ok {
+			pe.Position = toks[a].Pos + 1
+		}
+		return nil, err
+	}
+	if _, ok := sub.AST.(*ast.SelectStmt); !ok {
+		return nil, nil
+	}
+	for _, p := range sub.Params {
+		p.Position = toks[a].Pos + 1
+		st.Params = append(st.Params, p)
+	}
+	st.DMLWith = &sub
+	out := make([]pgdialect.Token, 0, b-i+pgdialect.EOFPad)
 	out = append(out, toks[i:b]...)
 	for k := 0; k < pgdialect.EOFPad; k++ {
 		out = append(out, pgdialect.Token{Kind: pgdialect.EOF, Pos: len(sql), End: len(sql)})

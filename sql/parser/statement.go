@@ -95,6 +95,10 @@ type Statement struct {
 	// UPDATE | DELETE ... RETURNING ...)), parsed apart and cut from AST,
 	// in text order.
 	DataCTEs []DataCTE
+	// DMLWith is the WITH list of WITH ... INSERT | UPDATE | DELETE,
+	// parsed apart as the query WITH ... SELECT 1 (its AST a
+	// *ast.SelectStmt whose With the DML's binder pushes); nil otherwise.
+	DMLWith *Statement
 }
 
 // DataCTE is one data-modifying WITH query: Stmt (whose AST is an INSERT,

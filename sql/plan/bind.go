@@ -79,6 +79,8 @@ type Binder struct {
 	// statement (exec's Env.RunCTE), whether the statement reads it or not.
 	WriteCTEs []*CTE
 	dataBound bool
+	// withBound: the statement's DMLWith queries are bound and pushed
+	withBound bool
 	// regclassOut are the output columns of the statement that are casts
 	// to regclass: BindQuery prints them as relation names.
 	regclassOut []int
@@ -1235,6 +1237,25 @@ func (b *Binder) groupingCall(args []ast.ExprNode) (Expr, error) {
 // statement in its transaction, so the statement would see their writes
 // (PostgreSQL's do not see each other's): a table written by one of them
 // and named anywhere else in the statement is refused.
+// bindDMLCTEs binds the WITH queries of an INSERT, UPDATE or DELETE
+// statement: its WITH list (parser.Statement.DMLWith, pushed for the
+// whole statement) and its data-modifying ones.
+func (b *Binder) bindDMLCTEs() error {
+	if !b.withBound && b.Stmt != nil && b.Stmt.DMLWith != nil {
+		b.withBound = true
+		if sel, ok := b.Stmt.DMLWith.AST.(*ast.SelectStmt); ok && sel.With != nil {
+			outer := b.Stmt
+			b.Stmt = outer.DMLWith
+			_, err := b.pushCTEs(sel.With, nil) // popped with the binder
+			b.Stmt = outer
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return b.bindDataCTEs()
+}
+
 func (b *Binder) bindDataCTEs() error {
 	if b.dataBound || b.Stmt == nil || len(b.Stmt.DataCTEs) == 0 {
 		return nil

@@ -107,7 +107,7 @@ func (b *Binder) bindReturning(fields []*ast.SelectField, sc *scope) ([]Expr, []
 
 // BindInsert binds INSERT.
 func (b *Binder) BindInsert(n *ast.InsertStmt) (*Insert, error) {
-	if err := b.bindDataCTEs(); err != nil {
+	if err := b.bindDMLCTEs(); err != nil {
 		return nil, err
 	}
 	d, alias, err := b.dmlTable(n.Table)
@@ -474,7 +474,7 @@ func (b *Binder) bindValuesRows(rows [][]ast.ExprNode, ins *Insert, d *catalog.D
 
 // BindUpdate binds UPDATE.
 func (b *Binder) BindUpdate(n *ast.UpdateStmt) (*Update, error) {
-	if err := b.bindDataCTEs(); err != nil {
+	if err := b.bindDMLCTEs(); err != nil {
 		return nil, err
 	}
 	d, alias, err := b.dmlTable(n.TableRefs)
@@ -541,7 +541,7 @@ func (b *Binder) BindUpdate(n *ast.UpdateStmt) (*Update, error) {
 
 // BindDelete binds DELETE.
 func (b *Binder) BindDelete(n *ast.DeleteStmt) (*Delete, error) {
-	if err := b.bindDataCTEs(); err != nil {
+	if err := b.bindDMLCTEs(); err != nil {
 		return nil, err
 	}
 	refs := n.TableRefs
