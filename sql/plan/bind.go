@@ -524,7 +524,7 @@ func (b *Binder) expandSelect(fields []*ast.SelectField, from *scope) ([]selItem
 			n := 0
 			first := -1
 			for i, c := range from.cols {
-				if c.Hidden || (table != "" && c.Table != table) || (schema != "" && c.Schema != schema) {
+				if (c.Hidden && !(c.UsingRight && table != "")) || (table != "" && c.Table != table) || (schema != "" && c.Schema != schema) {
 					continue
 				}
 				if first < 0 {

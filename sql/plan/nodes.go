@@ -16,6 +16,9 @@ type Col struct {
 	// schema-qualified column reference (s.t.c) names; "" otherwise.
 	Schema string
 	Hidden bool // not expanded by *
+	// UsingRight marks (with Hidden) the right copy of a JOIN USING
+	// column: no bare name and not in *, but t.c and t.* name it.
+	UsingRight bool
 	// TableOID / Attr identify a base table column (RowDescription).
 	TableOID uint32
 	Attr     int16

@@ -70,6 +70,9 @@ func (sc *scope) lookupIn(schema, table, name string) (int, error) {
 		if found >= 0 && table != "" && schema == "" && c.Schema != sc.cols[found].Schema {
 			return -1, pgerr.New(pgerr.AmbiguousTableRef, "table reference %q is ambiguous", table)
 		}
+		if table == "" && c.UsingRight {
+			continue // the merged USING column is the left copy
+		}
 		if table == "" && c.Hidden && c.Table == "" {
 			// hidden helper columns (ORDER BY extras) are not names.
 			continue
