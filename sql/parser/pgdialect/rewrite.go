@@ -598,6 +598,14 @@ func (w *Rewriter) Run(from, to int) error {
 					top.joins--
 				}
 			}
+			if top.inFrom && i > from && (toks[i-1].Is("from") || toks[i-1].IsP(",") || toks[i-1].Is("join") || toks[i-1].IsP("(")) {
+				if end := tableColumnAliases(toks, i, to); end > 0 {
+					// t [AS] x (a, b): a column alias list on a table,
+					// which the MySQL grammar has only for LATERAL derived tables
+					w.emit("LATERAL ( SELECT * FROM", t.Pos)
+					w.Insert = withInsert(w.Insert, end, ")")
+				}
+			}
 			if top.inFrom && t.Val == "join" && joinNeedsQual(toks, from, i) {
 				top.joins++
 			}
@@ -2837,5 +2845,51 @@ func (w *Rewriter) frameOffsets(i, to int) {
 		}
 		w.Insert = withInsert(w.Insert, s, "INTERVAL (")
 		w.Insert = withInsert(w.Insert, e, ") DAY")
+	}
+}
+
+// tableColumnAliases reports, for a FROM item starting at toks[i], a table
+// name [schema.]t followed by [AS] alias (col, ...): the index of the token
+// after the name, 0 if it is no such item.
+func tableColumnAliases(toks []Token, i, to int) int {
+	if toks[i].Kind != Ident && toks[i].Kind != QIdent {
+		return 0
+	}
+	j := i + 1
+	if toks[j].IsP(".") && (toks[j+1].Kind == Ident || toks[j+1].Kind == QIdent) {
+		j += 2
+	}
+	end := j
+	if toks[j].Is("as") {
+		j++
+	}
+	if j+2 >= to || !toks[j+1].IsP("(") || (toks[j].Kind != Ident && toks[j].Kind != QIdent) {
+		return 0
+	}
+	if toks[j].Kind == Ident {
+		switch toks[j].Val {
+		case "on", "using", "join", "inner", "left", "right", "full", "cross", "natural", "lateral", "where",
+			"group", "having", "order", "limit", "offset", "window", "union", "except", "intersect", "fetch",
+			"for", "returning", "set", "values", "tablesample", "with", "select":
+			return 0
+		}
+	}
+	if toks[i].Kind == Ident && (toks[i].Val == "lateral" || toks[i].Val == "only" || toks[i].Val == "select" || toks[i].Val == "values" || toks[i].Val == "rows") {
+		return 0
+	}
+	// (col, col, ...): identifiers separated by commas
+	k := j + 2
+	for {
+		if toks[k].Kind != Ident && toks[k].Kind != QIdent {
+			return 0
+		}
+		k++
+		if toks[k].IsP(")") {
+			return end
+		}
+		if !toks[k].IsP(",") {
+			return 0
+		}
+		k++
 	}
 }
