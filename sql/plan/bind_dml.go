@@ -612,6 +612,9 @@ func unqualifiedTarget(c *ast.ColumnName, d *catalog.Descriptor) error {
 		return nil
 	}
 	if _, col := d.ColumnByName(first); col != nil {
+		if col.Type.Family == types.RecordFamily {
+			return pgerr.New(pgerr.FeatureNotSupported, "assigning to field %q of composite column %q is not supported", c.Name.O, first)
+		}
 		return pgerr.New(pgerr.DatatypeMismatch, "cannot assign to field %q of column %q because its type %s is not a composite type", c.Name.O, first, col.Type.String())
 	}
 	return pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", first, d.Name)
