@@ -392,6 +392,21 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 			}
 			return nil, pgerr.New(pgerr.FeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s", kt.String())
 		}
+		// offset coerces a bound's offset to offsetType; in RANGE mode
+		// only an implicit cast is taken (an integer offset over a date
+		// key, an interval over an integer key are 0A000 as in PostgreSQL)
+		offset := func(e Expr) (Expr, error) {
+			ot, err := offsetType()
+			if err != nil {
+				return nil, err
+			}
+			if !f.Rows && !f.Groups {
+				if cc, ok := sem.CastContextOf(e.Type(), ot); !ok || cc != sem.CastImplicit {
+					return nil, pgerr.New(pgerr.FeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s and offset type %s", call.OrderBy[0].E.Type().SQLName(), e.Type().SQLName())
+				}
+			}
+			return b.coerce(e, ot)
+		}
 		conv := func(fb ast.FrameBound, start bool) (int, Expr, error) {
 			switch fb.Type {
 			case ast.CurrentRow:
@@ -404,11 +419,7 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 				if err != nil {
 					return 0, nil, err
 				}
-				ot, err := offsetType()
-				if err != nil {
-					return 0, nil, err
-				}
-				e, err = b.coerce(e, ot)
+				e, err = offset(e)
 				return 1, e, err
 			case ast.Following:
 				if fb.UnBounded {
@@ -418,11 +429,7 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 				if err != nil {
 					return 0, nil, err
 				}
-				ot, err := offsetType()
-				if err != nil {
-					return 0, nil, err
-				}
-				e, err = b.coerce(e, ot)
+				e, err = offset(e)
 				return 3, e, err
 			}
 			return 2, nil, nil
