@@ -808,7 +808,7 @@ func (env *Env) cteRows(c *plan.CTE) ([]Row, error) {
 	if env.cte == nil {
 		env.cte = map[*plan.CTE][]Row{}
 	}
-	if rows, ok := env.cte[c]; ok {
+	if rows, ok := env.cte[c]; ok && !c.Correlated {
 		return rows, nil
 	}
 	m := env.mark()
@@ -816,7 +816,11 @@ func (env *Env) cteRows(c *plan.CTE) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer func() { env.pinned += env.sinceMark(m) }()
+	if !c.Correlated {
+		// kept for the statement; a correlated CTE's rows go with the
+		// evaluation of the subquery around it
+		defer func() { env.pinned += env.sinceMark(m) }()
+	}
 	if c.Rec != nil {
 		cols := c.Plan.Columns()
 		idx := allIdx(len(cols))

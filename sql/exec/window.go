@@ -3,6 +3,7 @@ package exec
 import (
 	"sort"
 
+	"github.com/tesseradb/tessera/sql/parser"
 	"github.com/tesseradb/tessera/sql/plan"
 	"github.com/tesseradb/tessera/sql/sem"
 	"github.com/tesseradb/tessera/sql/types"
@@ -36,6 +37,22 @@ func (p *partition) Arg(row, i int) (types.Datum, error) {
 }
 
 func (p *partition) Peers(row int) (int, int) { return p.peerS[row], p.peerE[row] }
+
+// exclPartition is a partition whose frames have an EXCLUDE option
+// (sem.FrameExcluder).
+type exclPartition struct{ *partition }
+
+func (p exclPartition) Excluded(row int) (int, int, bool) {
+	switch p.call.Frame.Exclude {
+	case parser.ExcludeCurrentRow:
+		return row, row + 1, false
+	case parser.ExcludeGroup:
+		return p.peerS[row], p.peerE[row], false
+	case parser.ExcludeTies:
+		return p.peerS[row], p.peerE[row], true
+	}
+	return 0, 0, false
+}
 
 func (p *partition) offset(e plan.Expr, row int) int {
 	v, err := p.env.Eval(e, p.rows[row])
@@ -163,16 +180,34 @@ func (p *partition) rangeBound(kind int, off plan.Expr, row int, start bool) int
 	if (kind == 1) != o.Desc {
 		op = sem.OpMinus
 	}
-	bo, err := sem.ResolveBinary(op, t, t)
+	// past: key ± offset lies beyond every value of the type (an
+	// overflow), before all keys for PRECEDING, after them for FOLLOWING
+	past := false
+	var target types.Datum
+	var cmp func(a, b types.Datum) (int, error)
+	bo, err := sem.ResolveBinary(op, t, off.Type())
 	if err != nil {
 		return row
 	}
-	target, err := bo.Fn(p.env.EvalCtx, key, ov)
-	if err != nil || types.IsNull(target) {
+	target, err = bo.Fn(p.env.EvalCtx, key, ov)
+	switch {
+	case err != nil:
+		past = true
+	case types.IsNull(target):
 		return row
+	default:
+		if cmp, err = rangeComparer(p.env.EvalCtx, t, bo.Return); err != nil {
+			return row
+		}
 	}
 	dir := func(j int) int { // the order of key j against target
-		c, err := types.CompareTyped(t, p.keys[j][0], target)
+		if past {
+			if kind == 1 {
+				return 1
+			}
+			return -1
+		}
+		c, err := cmp(p.keys[j][0], target)
 		if err != nil {
 			return 0
 		}
@@ -198,6 +233,23 @@ func (p *partition) rangeBound(kind int, off plan.Expr, row int, start bool) int
 		}
 		return dir(j) > 0
 	})
+}
+
+// rangeComparer orders a key of type kt against a bound of type bt (a
+// date key against the timestamp of date ± interval, a smallint key
+// against a bigint bound): the key is cast to the bound's type.
+func rangeComparer(ctx *sem.EvalContext, kt, bt *types.T) (func(a, b types.Datum) (int, error), error) {
+	if kt.Family == bt.Family {
+		return func(a, b types.Datum) (int, error) { return types.CompareTyped(kt, a, b) }, nil
+	}
+	loc := ctx.Loc()
+	return func(a, b types.Datum) (int, error) {
+		ca, err := types.Cast(a, kt, bt, loc)
+		if err != nil {
+			return 0, err
+		}
+		return types.CompareTyped(bt, ca, b)
+	}, nil
 }
 
 func (env *Env) newWindow(n *plan.Window) (Iter, error) {
@@ -280,8 +332,12 @@ func (env *Env) newWindow(n *plan.Window) (Iter, error) {
 			} else {
 				wf = sem.WindowAggregate(call.Ov)
 			}
+			var wp sem.WindowPartition = p
+			if call.Frame != nil && call.Frame.Exclude != 0 {
+				wp = exclPartition{p}
+			}
 			for j, pj := range perm {
-				v, err := wf.Eval(env.EvalCtx, p, j)
+				v, err := wf.Eval(env.EvalCtx, wp, j)
 				if err != nil {
 					return nil, err
 				}

@@ -151,8 +151,11 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		if !c.accept("transaction") {
 			c.accept("work")
 		}
-		c.accept("and", "no", "chain")
-		n, err = &CommitStmt{}, c.end()
+		s := &CommitStmt{Chain: c.accept("and", "chain")}
+		if !s.Chain {
+			c.accept("and", "no", "chain")
+		}
+		n, err = s, c.end()
 	case "rollback", "abort":
 		c.i++
 		if !c.accept("transaction") {
@@ -162,7 +165,7 @@ func parseExt(sql string, toks []pgdialect.Token, a, b int, st *Statement) (ExtS
 		if t.Val == "rollback" && c.accept("to") {
 			c.accept("savepoint")
 			s.Savepoint, err = c.name()
-		} else {
+		} else if s.Chain = c.accept("and", "chain"); !s.Chain {
 			c.accept("and", "no", "chain")
 		}
 		n = s

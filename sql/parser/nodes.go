@@ -36,10 +36,17 @@ type SetTransactionStmt struct {
 }
 
 // CommitStmt is COMMIT / END.
-type CommitStmt struct{}
+type CommitStmt struct {
+	// Chain: AND CHAIN, a new transaction with the same characteristics
+	// begins at once.
+	Chain bool `json:",omitempty"`
+}
 
 // RollbackStmt is ROLLBACK / ABORT, or ROLLBACK TO [SAVEPOINT] Savepoint.
-type RollbackStmt struct{ Savepoint string }
+type RollbackStmt struct {
+	Savepoint string
+	Chain     bool `json:",omitempty"` // AND CHAIN, as CommitStmt's
+}
 
 // SavepointStmt is SAVEPOINT name.
 type SavepointStmt struct{ Name string }

@@ -166,6 +166,15 @@ func parseStmtInto(st *Statement, sql string, toks []pgdialect.Token, a, b int) 
 			toks, a, b = rest, 0, len(rest)-pgdialect.EOFPad
 		}
 	}
+	if toks[a].Is("with") {
+		rest, err := cutDMLWith(st, sql, toks, a, b)
+		if err != nil {
+			return err
+		}
+		if rest != nil {
+			toks, a, b = rest, 0, len(rest)-pgdialect.EOFPad
+		}
+	}
 	ext, handled, err := parseExt(sql, toks, a, b, st)
 	if err != nil {
 		return err
@@ -366,6 +375,13 @@ func attach(sql string, wk *work, st *Statement, val *validator) {
 	if sn, ok := n.(ast.StmtNode); ok {
 		f.node = sn
 	}
+	if wk.att.frames != len(f.rw.FrameExclude) {
+		for _, m := range f.rw.FrameExclude {
+			if m != 0 {
+				st.FrameExcludeLost = true
+			}
+		}
+	}
 }
 
 type attacher struct {
@@ -381,16 +397,17 @@ type attacher struct {
 	// The `<=>`s are numbered in text order, which is the in-order of the
 	// tree: a `<=>` gets its number when its left operand has been left
 	// (eqLeft maps that operand to it) and all the `<=>`s in it numbered.
-	eqLeft map[ast.Node]*ast.BinaryOperationExpr
-	eqNum  map[*ast.BinaryOperationExpr]int
-	betweens  int
-	groupBys  int
+	eqLeft   map[ast.Node]*ast.BinaryOperationExpr
+	eqNum    map[*ast.BinaryOperationExpr]int
+	betweens int
+	groupBys int
+	frames   int // window frame clauses entered, numbering FrameExclude
 	// symmetric are the BETWEEN SYMMETRIC nodes (numbered in text order
 	// when their operand has been left, rewritten on leaving);
 	// betweenLeft maps an operand to its BETWEEN.
 	symmetric   map[*ast.BetweenExpr]bool
 	betweenLeft map[ast.Node]*ast.BetweenExpr
-	idents    int
+	idents      int
 	// val, when set, checks each node for MySQL-only syntax on entry (in
 	// the same pre-order as a walk of its own).
 	val *validator
@@ -475,6 +492,16 @@ func (v *attacher) Enter(n ast.Node) (ast.Node, bool) {
 			v.betweenLeft = map[ast.Node]*ast.BetweenExpr{}
 		}
 		v.betweenLeft[x.Expr] = x
+	case *ast.FrameClause:
+		if v.frames < len(v.f.rw.FrameExclude) {
+			if m := v.f.rw.FrameExclude[v.frames]; m != 0 {
+				if v.st.FrameExclude == nil {
+					v.st.FrameExclude = map[*ast.FrameClause]FrameExclusion{}
+				}
+				v.st.FrameExclude[x] = FrameExclusion(m)
+			}
+		}
+		v.frames++
 	case *ast.ByItem:
 		if v.byItems < len(v.f.rw.NullsOrder) {
 			if o := v.f.rw.NullsOrder[v.byItems]; o != 0 {
@@ -778,6 +805,93 @@ func cutDataCTEs(st *Statement, sql string, toks []pgdialect.Token, a, b int) ([
 			out = append(out, toks[sp.from:sp.to]...)
 		}
 	}
+	out = append(out, toks[i:b]...)
+	for k := 0; k < pgdialect.EOFPad; k++ {
+		out = append(out, pgdialect.Token{Kind: pgdialect.EOF, Pos: len(sql), End: len(sql)})
+	}
+	return out, nil
+}
+
+// cutDMLWith parses the WITH list of a WITH ... INSERT | UPDATE | DELETE
+// statement toks[a:b] apart, as the query WITH ... SELECT 1, into
+// st.DMLWith, and returns the tokens of the INSERT, UPDATE or DELETE alone
+// (EOF-padded), which then parses as it does without WITH; nil when the
+// statement is no such DML.
+func cutDMLWith(st *Statement, sql string, toks []pgdialect.Token, a, b int) ([]pgdialect.Token, error) {
+	i := a + 1
+	if toks[i].Is("recursive") {
+		i++
+	}
+	for i < b {
+		if toks[i].Kind != pgdialect.Ident && toks[i].Kind != pgdialect.QIdent {
+			return nil, nil
+		}
+		i++
+		if toks[i].IsP("(") {
+			for i < b && !toks[i].IsP(")") {
+				i++
+			}
+			i++
+		}
+		if !toks[i].Is("as") {
+			return nil, nil
+		}
+		i++
+		if toks[i].Is("not") {
+			i++
+		}
+		if toks[i].Is("materialized") {
+			i++
+		}
+		if !toks[i].IsP("(") {
+			return nil, nil
+		}
+		depth := 0
+		for ; i < b; i++ {
+			if toks[i].IsP("(") {
+				depth++
+			} else if toks[i].IsP(")") {
+				depth--
+				if depth == 0 {
+					break
+				}
+			}
+		}
+		if i >= b {
+			return nil, nil
+		}
+		i++
+		if toks[i].IsP(",") {
+			i++
+			continue
+		}
+		break
+	}
+	if i >= b || !(toks[i].Is("insert") || toks[i].Is("update") || toks[i].Is("delete")) {
+		return nil, nil
+	}
+	var w strings.Builder
+	for _, t := range toks[a:i] {
+		w.WriteString(sql[t.Pos:t.End])
+		w.WriteByte(' ')
+	}
+	w.WriteString("SELECT 1")
+	sub, err := ParseOne(w.String())
+	if err != nil {
+		if pe, ok := err.(*Error); ok {
+			pe.Position = toks[a].Pos + 1
+		}
+		return nil, err
+	}
+	if _, ok := sub.AST.(*ast.SelectStmt); !ok {
+		return nil, nil
+	}
+	for _, p := range sub.Params {
+		p.Position = toks[a].Pos + 1
+		st.Params = append(st.Params, p)
+	}
+	st.DMLWith = &sub
+	out := make([]pgdialect.Token, 0, b-i+pgdialect.EOFPad)
 	out = append(out, toks[i:b]...)
 	for k := 0; k < pgdialect.EOFPad; k++ {
 		out = append(out, pgdialect.Token{Kind: pgdialect.EOF, Pos: len(sql), End: len(sql)})

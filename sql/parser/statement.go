@@ -36,6 +36,11 @@ type Statement struct {
 	ColumnTypes map[*ast.ColumnDef]PGType
 	// NullsOrder gives NULLS FIRST/LAST of the ORDER BY items that had one.
 	NullsOrder map[*ast.ByItem]NullsOrder
+	// FrameExclude gives the EXCLUDE option of the window frames that had
+	// one other than NO OTHERS. FrameExcludeLost is set when a frame's
+	// option could not be matched to its clause (the planner refuses it).
+	FrameExclude     map[*ast.FrameClause]FrameExclusion
+	FrameExcludeLost bool
 	// AggOrderBy gives the ORDER BY items written inside an aggregate call,
 	// e.g. array_agg(x ORDER BY y DESC), keyed by the call node
 	// (*ast.AggregateFuncExpr or *ast.FuncCallExpr).
@@ -90,6 +95,10 @@ type Statement struct {
 	// UPDATE | DELETE ... RETURNING ...)), parsed apart and cut from AST,
 	// in text order.
 	DataCTEs []DataCTE
+	// DMLWith is the WITH list of WITH ... INSERT | UPDATE | DELETE,
+	// parsed apart as the query WITH ... SELECT 1 (its AST a
+	// *ast.SelectStmt whose With the DML's binder pushes); nil otherwise.
+	DMLWith *Statement
 }
 
 // DataCTE is one data-modifying WITH query: Stmt (whose AST is an INSERT,
@@ -126,6 +135,16 @@ type OnConflict struct {
 	// Where is DO UPDATE ... WHERE, nil if none.
 	Where ast.ExprNode
 }
+
+// FrameExclusion is a window frame's EXCLUDE option.
+type FrameExclusion uint8
+
+// The EXCLUDE options other than NO OTHERS.
+const (
+	ExcludeCurrentRow FrameExclusion = FrameExclusion(pgdialect.FrameExcludeCurrentRow)
+	ExcludeGroup      FrameExclusion = FrameExclusion(pgdialect.FrameExcludeGroup)
+	ExcludeTies       FrameExclusion = FrameExclusion(pgdialect.FrameExcludeTies)
+)
 
 // NullsOrder is an explicit NULLS FIRST or NULLS LAST.
 type NullsOrder uint8

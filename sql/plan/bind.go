@@ -79,6 +79,8 @@ type Binder struct {
 	// statement (exec's Env.RunCTE), whether the statement reads it or not.
 	WriteCTEs []*CTE
 	dataBound bool
+	// withBound: the statement's DMLWith queries are bound and pushed
+	withBound bool
 	// regclassOut are the output columns of the statement that are casts
 	// to regclass: BindQuery prints them as relation names.
 	regclassOut []int
@@ -202,6 +204,7 @@ func (b *Binder) pushCTEs(w *ast.WithClause, parent *scope) (func(), error) {
 		cte := &CTE{Name: c.Name.L, ID: b.nextCTE}
 		b.nextCTE++
 		var err error
+		before := b.outerRefs
 		if w.IsRecursive {
 			err = b.bindRecursiveCTE(cte, c, parent, m)
 		} else {
@@ -210,6 +213,7 @@ func (b *Binder) pushCTEs(w *ast.WithClause, parent *scope) (func(), error) {
 				cte.Plan = visibleOnly(cte.Plan)
 			}
 		}
+		cte.Correlated = b.outerRefs != before
 		if err == nil {
 			cte.Plan = Optimize(cte.Plan)
 			if cte.Rec != nil {
@@ -520,7 +524,7 @@ func (b *Binder) expandSelect(fields []*ast.SelectField, from *scope) ([]selItem
 			n := 0
 			first := -1
 			for i, c := range from.cols {
-				if c.Hidden || (table != "" && c.Table != table) || (schema != "" && c.Schema != schema) {
+				if (c.Hidden && !(c.UsingRight && table != "")) || (table != "" && c.Table != table) || (schema != "" && c.Schema != schema) {
 					continue
 				}
 				if first < 0 {
@@ -1233,6 +1237,25 @@ func (b *Binder) groupingCall(args []ast.ExprNode) (Expr, error) {
 // statement in its transaction, so the statement would see their writes
 // (PostgreSQL's do not see each other's): a table written by one of them
 // and named anywhere else in the statement is refused.
+// bindDMLCTEs binds the WITH queries of an INSERT, UPDATE or DELETE
+// statement: its WITH list (parser.Statement.DMLWith, pushed for the
+// whole statement) and its data-modifying ones.
+func (b *Binder) bindDMLCTEs() error {
+	if !b.withBound && b.Stmt != nil && b.Stmt.DMLWith != nil {
+		b.withBound = true
+		if sel, ok := b.Stmt.DMLWith.AST.(*ast.SelectStmt); ok && sel.With != nil {
+			outer := b.Stmt
+			b.Stmt = outer.DMLWith
+			_, err := b.pushCTEs(sel.With, nil) // popped with the binder
+			b.Stmt = outer
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return b.bindDataCTEs()
+}
+
 func (b *Binder) bindDataCTEs() error {
 	if b.dataBound || b.Stmt == nil || len(b.Stmt.DataCTEs) == 0 {
 		return nil

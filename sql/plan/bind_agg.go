@@ -361,6 +361,12 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 	}
 	if spec.Frame != nil {
 		f := &Frame{Rows: spec.Frame.Type == ast.Rows, Groups: spec.Frame.Type == ast.Groups}
+		if b.Stmt != nil {
+			if b.Stmt.FrameExcludeLost {
+				return nil, pgerr.New(pgerr.FeatureNotSupported, "window frame EXCLUDE is not supported in this statement")
+			}
+			f.Exclude = b.Stmt.FrameExclude[spec.Frame]
+		}
 		// offsetType is what an offset is coerced to: a row or group
 		// count, or in RANGE mode a value of the ORDER BY key's type
 		offsetType := func() (*types.T, error) {
@@ -370,11 +376,36 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 			if len(call.OrderBy) != 1 {
 				return nil, pgerr.New(pgerr.WindowingError, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
 			}
+			// PostgreSQL's in_range support: integers take a bigint
+			// offset, floats a double, numeric a numeric, dates, times and
+			// timestamps an interval
 			kt := call.OrderBy[0].E.Type()
-			if kt.Family != types.IntFamily && kt.Family != types.DecimalFamily {
-				return nil, pgerr.New(pgerr.FeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s", kt.String())
+			switch kt.Family {
+			case types.IntFamily:
+				return types.Int8, nil
+			case types.FloatFamily:
+				return types.Float8, nil
+			case types.DecimalFamily:
+				return kt, nil
+			case types.DateFamily, types.TimeFamily, types.TimestampFamily, types.TimestampTZFamily:
+				return types.Interval, nil
 			}
-			return kt, nil
+			return nil, pgerr.New(pgerr.FeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s", kt.String())
+		}
+		// offset coerces a bound's offset to offsetType; in RANGE mode
+		// only an implicit cast is taken (an integer offset over a date
+		// key, an interval over an integer key are 0A000 as in PostgreSQL)
+		offset := func(e Expr) (Expr, error) {
+			ot, err := offsetType()
+			if err != nil {
+				return nil, err
+			}
+			if !f.Rows && !f.Groups {
+				if cc, ok := sem.CastContextOf(e.Type(), ot); !ok || cc != sem.CastImplicit {
+					return nil, pgerr.New(pgerr.FeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s and offset type %s", call.OrderBy[0].E.Type().SQLName(), e.Type().SQLName())
+				}
+			}
+			return b.coerce(e, ot)
 		}
 		conv := func(fb ast.FrameBound, start bool) (int, Expr, error) {
 			switch fb.Type {
@@ -388,11 +419,7 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 				if err != nil {
 					return 0, nil, err
 				}
-				ot, err := offsetType()
-				if err != nil {
-					return 0, nil, err
-				}
-				e, err = b.coerce(e, ot)
+				e, err = offset(e)
 				return 1, e, err
 			case ast.Following:
 				if fb.UnBounded {
@@ -402,11 +429,7 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 				if err != nil {
 					return 0, nil, err
 				}
-				ot, err := offsetType()
-				if err != nil {
-					return 0, nil, err
-				}
-				e, err = b.coerce(e, ot)
+				e, err = offset(e)
 				return 3, e, err
 			}
 			return 2, nil, nil

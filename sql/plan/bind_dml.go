@@ -107,7 +107,7 @@ func (b *Binder) bindReturning(fields []*ast.SelectField, sc *scope) ([]Expr, []
 
 // BindInsert binds INSERT.
 func (b *Binder) BindInsert(n *ast.InsertStmt) (*Insert, error) {
-	if err := b.bindDataCTEs(); err != nil {
+	if err := b.bindDMLCTEs(); err != nil {
 		return nil, err
 	}
 	d, alias, err := b.dmlTable(n.Table)
@@ -118,6 +118,9 @@ func (b *Binder) BindInsert(n *ast.InsertStmt) (*Insert, error) {
 	if len(n.Columns) > 0 {
 		seen := map[int]bool{}
 		for _, c := range n.Columns {
+			if err := unqualifiedTarget(c, d); err != nil {
+				return nil, err
+			}
 			i, col := d.ColumnByName(c.Name.O)
 			if col == nil {
 				return nil, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", c.Name.O, d.Name)
@@ -249,6 +252,9 @@ func (b *Binder) BindInsert(n *ast.InsertStmt) (*Insert, error) {
 			usc := &scope{cols: cols, noAgg: "ON CONFLICT"}
 			ins.OnConflict.Set = map[int]Expr{}
 			for _, a := range oc.Set {
+				if err := unqualifiedTarget(a.Column, d); err != nil {
+					return nil, err
+				}
 				i, col := d.ColumnByName(a.Column.Name.O)
 				if col == nil {
 					return nil, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", a.Column.Name.O, d.Name)
@@ -468,7 +474,7 @@ func (b *Binder) bindValuesRows(rows [][]ast.ExprNode, ins *Insert, d *catalog.D
 
 // BindUpdate binds UPDATE.
 func (b *Binder) BindUpdate(n *ast.UpdateStmt) (*Update, error) {
-	if err := b.bindDataCTEs(); err != nil {
+	if err := b.bindDMLCTEs(); err != nil {
 		return nil, err
 	}
 	d, alias, err := b.dmlTable(n.TableRefs)
@@ -504,6 +510,9 @@ func (b *Binder) BindUpdate(n *ast.UpdateStmt) (*Update, error) {
 	}
 	sc.noAgg = "UPDATE"
 	for _, a := range n.List {
+		if err := unqualifiedTarget(a.Column, d); err != nil {
+			return nil, err
+		}
 		i, col := d.ColumnByName(a.Column.Name.O)
 		if col == nil {
 			return nil, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", a.Column.Name.O, d.Name)
@@ -532,7 +541,7 @@ func (b *Binder) BindUpdate(n *ast.UpdateStmt) (*Update, error) {
 
 // BindDelete binds DELETE.
 func (b *Binder) BindDelete(n *ast.DeleteStmt) (*Delete, error) {
-	if err := b.bindDataCTEs(); err != nil {
+	if err := b.bindDMLCTEs(); err != nil {
 		return nil, err
 	}
 	refs := n.TableRefs
@@ -589,4 +598,24 @@ func (b *Binder) BindDelete(n *ast.DeleteStmt) (*Delete, error) {
 // BindScalar binds an expression over a row with the given columns.
 func (b *Binder) BindScalar(e ast.ExprNode, cols []Col) (Expr, error) {
 	return b.bindExpr(e, &scope{cols: cols, noAgg: "this expression"})
+}
+
+// unqualifiedTarget refuses a qualified target column of INSERT or UPDATE
+// SET (t.b = ...): PostgreSQL reads the first name as a column whose field
+// is assigned, and the table or its alias is no column.
+func unqualifiedTarget(c *ast.ColumnName, d *catalog.Descriptor) error {
+	first := c.Schema.O
+	if first == "" {
+		first = c.Table.O
+	}
+	if first == "" {
+		return nil
+	}
+	if _, col := d.ColumnByName(first); col != nil {
+		if col.Type.Family == types.RecordFamily {
+			return pgerr.New(pgerr.FeatureNotSupported, "assigning to field %q of composite column %q is not supported", c.Name.O, first)
+		}
+		return pgerr.New(pgerr.DatatypeMismatch, "cannot assign to field %q of column %q because its type %s is not a composite type", c.Name.O, first, col.Type.String())
+	}
+	return pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", first, d.Name)
 }

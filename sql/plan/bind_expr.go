@@ -862,7 +862,7 @@ func (b *Binder) bindColumn(cn *ast.ColumnName, sc *scope) (Expr, error) {
 			}
 			r := &RowCtor{}
 			for _, c := range s.cols {
-				if c.Table != name || c.Hidden {
+				if c.Table != name || (c.Hidden && !c.UsingRight) {
 					continue
 				}
 				e, err := b.bindColumn(&ast.ColumnName{Table: ast.NewCIStr(name), Name: ast.NewCIStr(c.Name)}, sc)
@@ -1211,7 +1211,7 @@ func (b *Binder) wholeRow(n ast.ExprNode, sc *scope) (Expr, bool, error) {
 			return nil, false, nil
 		}
 		for _, c := range from.cols {
-			if c.Table == rel && !c.Hidden {
+			if c.Table == rel && (!c.Hidden || c.UsingRight) {
 				e, err := b.bindColumn(&ast.ColumnName{Table: ast.NewCIStr(rel), Name: ast.NewCIStr(c.Name)}, sc)
 				if err != nil {
 					return nil, true, err

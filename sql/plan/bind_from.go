@@ -220,7 +220,7 @@ func (b *Binder) bindJoin(j *ast.Join, parent *scope) (Node, []Col, error) {
 			conds = append(conds, eq)
 			// The right copy is not a separate name any more.
 			cols[len(lcols)+ri].Hidden = true
-			cols[len(lcols)+ri].Name = "\x00using:" + name
+			cols[len(lcols)+ri].UsingRight = true
 			if kind == FullJoin {
 				merged = append(merged, [2]int{li, len(lcols) + ri})
 			}
@@ -354,7 +354,7 @@ func (b *Binder) bindTableRef(n ast.ResultSetNode, parent *scope, lateral *scope
 			node = visibleOnly(node)
 			for _, c := range node.Columns() {
 				c.Table, c.Schema = alias, ""
-				c.Hidden = false
+				c.Hidden, c.UsingRight = false, false
 				cols = append(cols, c)
 			}
 		}

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"github.com/tesseradb/tessera/sql/catalog"
+	"github.com/tesseradb/tessera/sql/parser"
 	"github.com/tesseradb/tessera/sql/sem"
 	"github.com/tesseradb/tessera/sql/types"
 )
@@ -15,6 +16,9 @@ type Col struct {
 	// schema-qualified column reference (s.t.c) names; "" otherwise.
 	Schema string
 	Hidden bool // not expanded by *
+	// UsingRight marks (with Hidden) the right copy of a JOIN USING
+	// column: no bare name and not in *, but t.c and t.* name it.
+	UsingRight bool
 	// TableOID / Attr identify a base table column (RowDescription).
 	TableOID uint32
 	Attr     int16
@@ -238,6 +242,11 @@ type Frame struct {
 	// row, 3 offset following, 4 unbounded following.
 	StartKind, EndKind int
 	StartOff, EndOff   Expr
+	// Exclude is the EXCLUDE option: 0 none, or which rows around the
+	// current one leave its frame (parser.ExcludeCurrentRow: the row;
+	// ExcludeGroup: its ORDER BY peers and itself; ExcludeTies: its peers
+	// but not itself).
+	Exclude parser.FrameExclusion
 }
 
 // Window appends the window function results to each input row.
@@ -278,6 +287,10 @@ type CTE struct {
 	Rec      Node
 	UnionAll bool
 	ID       int
+	// Correlated: the query reads rows of enclosing queries (a WITH inside
+	// a LATERAL or correlated subquery), so it is run again at every use
+	// instead of once per statement.
+	Correlated bool
 }
 
 // WorkingRef reads the working table of a recursive CTE.

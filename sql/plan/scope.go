@@ -70,6 +70,9 @@ func (sc *scope) lookupIn(schema, table, name string) (int, error) {
 		if found >= 0 && table != "" && schema == "" && c.Schema != sc.cols[found].Schema {
 			return -1, pgerr.New(pgerr.AmbiguousTableRef, "table reference %q is ambiguous", table)
 		}
+		if table == "" && c.UsingRight {
+			continue // the merged USING column is the left copy
+		}
 		if table == "" && c.Hidden && c.Table == "" {
 			// hidden helper columns (ORDER BY extras) are not names.
 			continue
@@ -107,15 +110,15 @@ func exprKey(e ast.Node) string {
 	return sb.String()
 }
 
-// exprKey is exprKey(e) with the PostgreSQL types of the casts in e, in
-// walk order: the restored text spells x::int4 and x::int8 alike, and
+// exprKey is exprKey(e) with the PostgreSQL types of the casts in e (and
+// the EXCLUDE options of its window frames), in walk order: the restored text spells x::int4 and x::int8 alike, and
 // sum(x::int4) and sum(x::int8) are different aggregates.
 func (b *Binder) exprKey(e ast.Node) string {
 	key := exprKey(e)
-	if key == "" || b.Stmt == nil || len(b.Stmt.CastTypes) == 0 {
+	if key == "" || b.Stmt == nil || (len(b.Stmt.CastTypes) == 0 && len(b.Stmt.FrameExclude) == 0) {
 		return key
 	}
-	cv := castCollector{casts: b.Stmt.CastTypes}
+	cv := castCollector{casts: b.Stmt.CastTypes, excl: b.Stmt.FrameExclude}
 	e.Accept(&cv)
 	if cv.sb.Len() == 0 {
 		return key
@@ -125,10 +128,17 @@ func (b *Binder) exprKey(e ast.Node) string {
 
 type castCollector struct {
 	casts map[*ast.FuncCastExpr]parser.PGType
-	sb    strings.Builder
+	// excl: window frames' EXCLUDE options, which the text lacks too
+	excl map[*ast.FrameClause]parser.FrameExclusion
+	sb   strings.Builder
 }
 
 func (c *castCollector) Enter(n ast.Node) (ast.Node, bool) {
+	if fc, ok := n.(*ast.FrameClause); ok {
+		if x, ok := c.excl[fc]; ok {
+			fmt.Fprintf(&c.sb, "exclude%d;", x)
+		}
+	}
 	if fc, ok := n.(*ast.FuncCastExpr); ok {
 		if t, ok := c.casts[fc]; ok {
 			c.sb.WriteString(t.String())

@@ -318,6 +318,14 @@ type WindowPartition interface {
 	Frame(row int) (start, end int)
 }
 
+// FrameExcluder is implemented by a WindowPartition whose frames have an
+// EXCLUDE option: Excluded returns the rows [start, end) that leave row's
+// frame (start == end: none), except row itself when keepRow (EXCLUDE
+// TIES). The frame functions and the aggregates see Frame minus these.
+type FrameExcluder interface {
+	Excluded(row int) (start, end int, keepRow bool)
+}
+
 // WindowFunc computes a window function over one partition. Eval is
 // called for rows 0, 1, ..., NumRows()-1 in order, once each; a new
 // WindowFunc (NewWindow) is used for every partition.

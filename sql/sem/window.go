@@ -20,7 +20,49 @@ type windowAgg struct {
 	args       []types.Datum
 }
 
+// frameParts returns row's frame as ascending row ranges [start, end),
+// without the rows its EXCLUDE option removes, in buf.
+func frameParts(p WindowPartition, row int, buf *[3][2]int) [][2]int {
+	s, e := p.Frame(row)
+	parts := buf[:0]
+	x, ok := p.(FrameExcluder)
+	if !ok {
+		if s < e {
+			parts = append(parts, [2]int{s, e})
+		}
+		return parts
+	}
+	xs, xe, keep := x.Excluded(row)
+	add := func(a, b int) {
+		a, b = max(a, s), min(b, e)
+		if a < b {
+			parts = append(parts, [2]int{a, b})
+		}
+	}
+	if xs >= xe {
+		add(s, e)
+		return parts
+	}
+	add(s, xs)
+	if keep {
+		add(row, row+1)
+	}
+	add(xe, e)
+	return parts
+}
+
+func excludes(p WindowPartition, row int) bool {
+	if x, ok := p.(FrameExcluder); ok {
+		xs, xe, _ := x.Excluded(row)
+		return xs < xe
+	}
+	return false
+}
+
 func (w *windowAgg) Eval(ctx *EvalContext, p WindowPartition, row int) (types.Datum, error) {
+	if excludes(p, row) {
+		return w.evalParts(ctx, p, row)
+	}
 	s, e := p.Frame(row)
 	if e < s {
 		e = s
@@ -48,6 +90,34 @@ func (w *windowAgg) Eval(ctx *EvalContext, p WindowPartition, row int) (types.Da
 	}
 	w.end = e
 	return w.agg.Result(ctx)
+}
+
+// evalParts computes the aggregate afresh over a frame with holes (an
+// EXCLUDE option); the next row starts afresh too.
+func (w *windowAgg) evalParts(ctx *EvalContext, p WindowPartition, row int) (types.Datum, error) {
+	var buf [3][2]int
+	agg := w.o.NewAgg()
+	w.agg = nil
+	n := len(w.o.Args)
+	if cap(w.args) < n {
+		w.args = make([]types.Datum, n)
+	}
+	args := w.args[:n]
+	for _, pr := range frameParts(p, row, &buf) {
+		for r := pr[0]; r < pr[1]; r++ {
+			for i := range args {
+				d, err := p.Arg(r, i)
+				if err != nil {
+					return nil, err
+				}
+				args[i] = d
+			}
+			if err := agg.Add(ctx, args); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return agg.Result(ctx)
 }
 
 type rowNumberFn struct{}
@@ -170,6 +240,9 @@ type frameValueFn struct {
 }
 
 func (f *frameValueFn) Eval(_ *EvalContext, p WindowPartition, row int) (types.Datum, error) {
+	if excludes(p, row) {
+		return f.evalParts(p, row)
+	}
 	s, e := p.Frame(row)
 	switch f.which {
 	case "first":
@@ -225,4 +298,41 @@ func init() {
 	addWindow("first_value", []*types.T{E}, E, func() WindowFunc { return &frameValueFn{which: "first"} })
 	addWindow("last_value", []*types.T{E}, E, func() WindowFunc { return &frameValueFn{which: "last"} })
 	addWindow("nth_value", []*types.T{E, I4}, E, func() WindowFunc { return &frameValueFn{which: "nth"} })
+}
+
+// evalParts is Eval over a frame with holes (an EXCLUDE option).
+func (f *frameValueFn) evalParts(p WindowPartition, row int) (types.Datum, error) {
+	var buf [3][2]int
+	parts := frameParts(p, row, &buf)
+	switch f.which {
+	case "first":
+		if len(parts) == 0 {
+			return types.Null, nil
+		}
+		return p.Arg(parts[0][0], 0)
+	case "last":
+		if len(parts) == 0 {
+			return types.Null, nil
+		}
+		return p.Arg(parts[len(parts)-1][1]-1, 0)
+	}
+	d, err := p.Arg(row, 1)
+	if err != nil {
+		return nil, err
+	}
+	if types.IsNull(d) {
+		return types.Null, nil
+	}
+	n := int64(d.(types.DInt))
+	if n <= 0 {
+		return nil, errorf(CodeInvalidArgForNth, "argument of nth_value must be greater than zero")
+	}
+	for _, pr := range parts {
+		if size := int64(pr[1] - pr[0]); n > size {
+			n -= size
+			continue
+		}
+		return p.Arg(pr[0]+int(n-1), 0)
+	}
+	return types.Null, nil
 }

@@ -820,6 +820,9 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 		}
 		return res, true, nil
 	case *parser.CommitStmt:
+		if x.Chain {
+			return s.endChained(ctx, res, true)
+		}
 		if !s.inBlock || s.implicitBlock {
 			res.notices = append(res.notices, noticeCode("WARNING", pgerr.NoActiveTxn, "there is no transaction in progress"))
 			if !s.inBlock {
@@ -870,6 +873,9 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 				return res, true, nil
 			}
 			return nil, true, pgerr.New(pgerr.InvalidSavepoint, "savepoint %q does not exist", x.Savepoint)
+		}
+		if x.Chain {
+			return s.endChained(ctx, res, false)
 		}
 		if !s.inBlock || s.implicitBlock {
 			res.notices = append(res.notices, noticeCode("WARNING", pgerr.NoActiveTxn, "there is no transaction in progress"))
@@ -986,6 +992,14 @@ func (s *Session) runExt(ctx context.Context, stmt *parser.Statement) (*result, 
 		v, ok := s.vars[name]
 		if !ok {
 			return nil, true, pgerr.New(pgerr.UndefinedObject, "unrecognized configuration parameter %q", x.Name)
+		}
+		if name == "transaction_read_only" {
+			// the block's access mode (BEGIN READ ONLY, SET TRANSACTION),
+			// outside one the default
+			v = s.vars["default_transaction_read_only"]
+			if s.inBlock {
+				v = onOff(s.readOnly)
+			}
 		}
 		disp := name
 		if d, ok := varDisplay[name]; ok {
@@ -1155,6 +1169,30 @@ func (s *Session) EndImplicit(ctx context.Context, ok bool) error {
 		return err
 	}
 	return nil
+}
+
+// endChained is COMMIT AND CHAIN (commit) or ROLLBACK AND CHAIN: the
+// block ends (a failed one rolls back, tagged ROLLBACK) and a new one with
+// the same access mode begins at once.
+func (s *Session) endChained(ctx context.Context, res *result, commit bool) (*result, bool, error) {
+	if !s.inBlock || s.implicitBlock {
+		word := "COMMIT"
+		if !commit {
+			word = "ROLLBACK"
+		}
+		return nil, true, pgerr.New(pgerr.NoActiveTxn, "%s AND CHAIN can only be used in transaction blocks", word)
+	}
+	readOnly := s.readOnly
+	if commit && s.failed {
+		commit = false
+		res.tag = "ROLLBACK"
+	}
+	if err := s.endBlock(ctx, commit); err != nil && commit {
+		return nil, true, wrapRetry(err)
+	}
+	s.beginBlock(ctx)
+	s.readOnly = readOnly
+	return res, true, nil
 }
 
 func (s *Session) beginBlock(ctx context.Context) {

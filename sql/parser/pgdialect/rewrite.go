@@ -44,8 +44,13 @@ type Rewritten struct {
 	// Identity records, for each GENERATED ... AS IDENTITY column (emitted
 	// as AUTO_INCREMENT) in text order, "always" or "by default".
 	Identity []string
-	text     string
-	starts   []int
+	// FrameExclude records, for each window frame clause in text order,
+	// its EXCLUDE option: 0 none (or NO OTHERS), FrameExcludeCurrentRow,
+	// FrameExcludeGroup or FrameExcludeTies (the MySQL grammar has no
+	// EXCLUDE: the option is cut out of the text).
+	FrameExclude []uint8
+	text         string
+	starts       []int
 }
 
 // Text returns the rewritten text (tokens joined by single spaces).
@@ -145,6 +150,7 @@ func (w *Rewriter) Reset() {
 		GroupingSets: r.GroupingSets[:0],
 		AggOrders:    r.AggOrders[:0],
 		Identity:     clearSlice(r.Identity),
+		FrameExclude: r.FrameExclude[:0],
 		starts:       r.starts[:0],
 	}}
 }
@@ -165,6 +171,7 @@ func (w *Rewriter) Restart() {
 	r.Notices = nil
 	r.AggOrders = r.AggOrders[:0]
 	r.Identity = r.Identity[:0]
+	r.FrameExclude = r.FrameExclude[:0]
 	r.text = ""
 	r.starts = r.starts[:0]
 	w.Src, w.Toks = "", nil
@@ -190,7 +197,7 @@ type frame struct {
 	// byItem: the NullsOrder entry of the BY item being read (an item's
 	// NULLS FIRST|LAST may follow a window call with BY items of its own)
 	byItem int
-	inFrom  bool // inside a FROM clause
+	inFrom bool // inside a FROM clause
 	// joins counts the JOINs of this FROM clause still waiting for their
 	// ON or USING (PostgreSQL demands one unless CROSS or NATURAL; the
 	// MySQL grammar reads a bare JOIN as a cross join).
@@ -562,6 +569,22 @@ func (w *Rewriter) Run(from, to int) error {
 			continue
 		}
 		if t.Kind == Ident {
+			if t.Val == "using" && top.byList && i > from && toks[i+1].Kind == Op {
+				// ORDER BY x USING op: the default btree operator class's
+				// less-than sorts ascending, its greater-than descending;
+				// any other operator is no ordering operator
+				switch toks[i+1].Val {
+				case "<":
+					w.emit("ASC", t.Pos)
+				case ">":
+					w.emit("DESC", t.Pos)
+				default:
+					w.fail(toks[i+1], "42809", "operator "+toks[i+1].Val+" is not a valid ordering operator")
+					continue
+				}
+				i++
+				continue
+			}
 			if clauseEnd(t.Val) {
 				top.byList = false
 				if t.Val != "on" && t.Val != "using" {
@@ -573,6 +596,14 @@ func (w *Rewriter) Run(from, to int) error {
 					top.inFrom = false
 				} else if top.inFrom && top.joins > 0 {
 					top.joins--
+				}
+			}
+			if top.inFrom && i > from && (toks[i-1].Is("from") || toks[i-1].IsP(",") || toks[i-1].Is("join") || toks[i-1].IsP("(")) {
+				if end := tableColumnAliases(toks, i, to); end > 0 {
+					// t [AS] x (a, b): a column alias list on a table,
+					// which the MySQL grammar has only for LATERAL derived tables
+					w.emit("LATERAL ( SELECT * FROM", t.Pos)
+					w.Insert = withInsert(w.Insert, end, ")")
 				}
 			}
 			if top.inFrom && t.Val == "join" && joinNeedsQual(toks, from, i) {
@@ -620,6 +651,16 @@ func (w *Rewriter) Run(from, to int) error {
 				if next, ok := w.specialCall(i, to); ok {
 					i = next - 1
 					continue
+				}
+			}
+			if (t.Val == "rows" || t.Val == "range" || t.Val == "groups") && i > from && !toks[i-1].IsP(".") && frameStart(toks, i+1, to) {
+				w.R.FrameExclude = append(w.R.FrameExclude, 0)
+				w.frameOffsets(i+1, to)
+				if toks[i-1].IsP("(") {
+					// OVER (ROWS ...): the MySQL grammar would read ROWS as
+					// the name of a window; one partition is the default
+					w.emit("PARTITION BY NULL", t.Pos)
+					w.R.NullsOrder = append(w.R.NullsOrder, 0)
 				}
 			}
 			switch t.Val {
@@ -889,14 +930,29 @@ func (w *Rewriter) Run(from, to int) error {
 					continue
 				}
 			case "exclude":
-				// a window frame's exclusion: NO OTHERS is the default
+				// a window frame's exclusion, recorded for the frame last
+				// opened (NO OTHERS is the default)
 				if i > from && (toks[i-1].Is("row") || toks[i-1].Is("following") || toks[i-1].Is("preceding")) {
-					if toks[i+1].Is("no") && toks[i+2].Is("others") {
-						i += 2
-						continue
+					n := len(w.R.FrameExclude)
+					var mode uint8
+					skip := 0
+					switch {
+					case toks[i+1].Is("no") && toks[i+2].Is("others"):
+						skip = 2
+					case toks[i+1].Is("current") && toks[i+2].Is("row"):
+						mode, skip = FrameExcludeCurrentRow, 2
+					case toks[i+1].Is("group"):
+						mode, skip = FrameExcludeGroup, 1
+					case toks[i+1].Is("ties"):
+						mode, skip = FrameExcludeTies, 1
 					}
-					if toks[i+1].Is("current") || toks[i+1].Is("group") || toks[i+1].Is("ties") {
-						w.fail(t, "0A000", "window frame EXCLUDE is not supported")
+					if skip > 0 {
+						if n == 0 {
+							w.fail(t, "42601", "syntax error at or near \"exclude\"")
+							continue
+						}
+						w.R.FrameExclude[n-1] = mode
+						i += skip
 						continue
 					}
 				}
@@ -2297,6 +2353,9 @@ func (w *Rewriter) mysqlReservedIdent(i int) bool {
 		return false
 	}
 	p := w.Toks[i-1]
+	if p.IsP("(") && (t.Val == "rows" || t.Val == "range" || t.Val == "groups") && frameStart(w.Toks, i+1, len(w.Toks)) {
+		return false // OVER (ROWS ...): a frame, not a column
+	}
 	switch {
 	case p.IsP("(") || p.IsP(",") || p.Kind == Op:
 		return true
@@ -2696,4 +2755,141 @@ done:
 	}
 	w.R.GroupingSets = append(w.R.GroupingSets, sets)
 	return end, true
+}
+
+// The EXCLUDE options of a window frame (Rewritten.FrameExclude).
+const (
+	FrameExcludeCurrentRow uint8 = 1 + iota
+	FrameExcludeGroup
+	FrameExcludeTies
+)
+
+// frameStart reports whether toks[i:] continues a window frame clause
+// after ROWS, RANGE or GROUPS: BETWEEN, UNBOUNDED, CURRENT ROW, or an
+// offset followed by PRECEDING or FOLLOWING before the window's closing parenthesis.
+func frameStart(toks []Token, i, to int) bool {
+	if i >= to {
+		return false
+	}
+	if toks[i].Is("between") || toks[i].Is("unbounded") || (toks[i].Is("current") && i+1 < to && toks[i+1].Is("row")) {
+		return true
+	}
+	depth := 0
+	for j := i; j < to; j++ {
+		switch {
+		case toks[j].IsP("(") || toks[j].IsP("["):
+			depth++
+		case toks[j].IsP(")") || toks[j].IsP("]"):
+			if depth == 0 {
+				return false
+			}
+			depth--
+		case depth == 0 && (toks[j].Is("preceding") || toks[j].Is("following")):
+			return true
+		case depth == 0 && (toks[j].IsP(",") || toks[j].Is("rows") || toks[j].Is("range") || toks[j].Is("groups")):
+			// (a column named rows before the frame's own ROWS)
+			return false
+		}
+	}
+	return false
+}
+
+// frameOffsets wraps the frame bounds of the frame clause at toks[i:] whose
+// offset is an expression, not a number or a parameter ('1 day'::interval
+// PRECEDING, (1 + 1) FOLLOWING): the MySQL grammar takes an expression
+// there only as INTERVAL expr unit, so the offset is emitted as
+// INTERVAL (expr) DAY and sql/plan reads the expression alone.
+func (w *Rewriter) frameOffsets(i, to int) {
+	toks := w.Toks
+	starts := []int{i}
+	if toks[i].Is("between") {
+		starts[0] = i + 1
+	}
+	for _, s := range starts[:1] {
+		depth := 0
+		for j := s; j < to; j++ {
+			if toks[j].IsP("(") || toks[j].IsP("[") {
+				depth++
+			} else if toks[j].IsP(")") || toks[j].IsP("]") {
+				if depth == 0 {
+					break
+				}
+				depth--
+			} else if depth == 0 && toks[j].Is("and") && toks[i].Is("between") && j > s && (toks[j-1].Is("preceding") || toks[j-1].Is("following") || toks[j-1].Is("row")) {
+				starts = append(starts, j+1)
+				break
+			}
+		}
+	}
+	for _, s := range starts {
+		if s >= to || toks[s].Is("unbounded") || toks[s].Is("current") {
+			continue
+		}
+		depth, e := 0, -1
+		for j := s; j < to && e < 0; j++ {
+			switch {
+			case toks[j].IsP("(") || toks[j].IsP("["):
+				depth++
+			case toks[j].IsP(")") || toks[j].IsP("]"):
+				if depth == 0 {
+					j = to
+					continue
+				}
+				depth--
+			case depth == 0 && (toks[j].Is("preceding") || toks[j].Is("following")):
+				e = j
+			}
+		}
+		if e < 0 || (e == s+1 && (toks[s].Kind == Int || toks[s].Kind == Num || toks[s].Kind == Param)) {
+			continue
+		}
+		w.Insert = withInsert(w.Insert, s, "INTERVAL (")
+		w.Insert = withInsert(w.Insert, e, ") DAY")
+	}
+}
+
+// tableColumnAliases reports, for a FROM item starting at toks[i], a table
+// name [schema.]t followed by [AS] alias (col, ...): the index of the token
+// after the name, 0 if it is no such item.
+func tableColumnAliases(toks []Token, i, to int) int {
+	if toks[i].Kind != Ident && toks[i].Kind != QIdent {
+		return 0
+	}
+	j := i + 1
+	if toks[j].IsP(".") && (toks[j+1].Kind == Ident || toks[j+1].Kind == QIdent) {
+		j += 2
+	}
+	end := j
+	if toks[j].Is("as") {
+		j++
+	}
+	if j+2 >= to || !toks[j+1].IsP("(") || (toks[j].Kind != Ident && toks[j].Kind != QIdent) {
+		return 0
+	}
+	if toks[j].Kind == Ident {
+		switch toks[j].Val {
+		case "on", "using", "join", "inner", "left", "right", "full", "cross", "natural", "lateral", "where",
+			"group", "having", "order", "limit", "offset", "window", "union", "except", "intersect", "fetch",
+			"for", "returning", "set", "values", "tablesample", "with", "select":
+			return 0
+		}
+	}
+	if toks[i].Kind == Ident && (toks[i].Val == "lateral" || toks[i].Val == "only" || toks[i].Val == "select" || toks[i].Val == "values" || toks[i].Val == "rows") {
+		return 0
+	}
+	// (col, col, ...): identifiers separated by commas
+	k := j + 2
+	for {
+		if toks[k].Kind != Ident && toks[k].Kind != QIdent {
+			return 0
+		}
+		k++
+		if toks[k].IsP(")") {
+			return end
+		}
+		if !toks[k].IsP(",") {
+			return 0
+		}
+		k++
+	}
 }
