@@ -532,3 +532,178 @@ func (a *ivAcc) result(neg bool, s string) (Datum, error) {
 	return DInterval{Months: int32(months), Days: int32(a.days), Micros: a.micros}, nil
 }
 
+// ivFields splits an interval as PostgreSQL's interval2itm does: years and
+// months from the months, hours, minutes, seconds and microseconds from
+// the time, each truncated toward zero so that they share its sign.
+func ivFields(d DInterval) (year, mon, mday, hour, min, sec, fsec int64) {
+	year, mon, mday = int64(d.Months/12), int64(d.Months%12), int64(d.Days)
+	t := d.Micros
+	hour = t / 3_600_000_000
+	t -= hour * 3_600_000_000
+	min = t / 60_000_000
+	t -= min * 60_000_000
+	sec, fsec = t/1_000_000, t%1_000_000
+	return
+}
+
+// appendIvSeconds writes |sec| (two digits when fill) and |fsec| as a
+// fraction without trailing zeros.
+func appendIvSeconds(b []byte, sec, fsec int64, fill bool) []byte {
+	sec, fsec = abs64(sec), abs64(fsec)
+	if fill && sec < 10 {
+		b = append(b, '0')
+	}
+	b = strconv.AppendInt(b, sec, 10)
+	if fsec != 0 {
+		s := strconv.FormatInt(fsec+1_000_000, 10)[1:]
+		b = append(b, '.')
+		b = append(b, strings.TrimRight(s, "0")...)
+	}
+	return b
+}
+
+// appendIntervalVerbose is IntervalStyle postgres_verbose: "@ 1 year 2
+// mons -3 days 4 hours 5 mins 6.5 secs", with "ago" (and the signs of the
+// later fields flipped) when the first nonzero field is negative.
+func appendIntervalVerbose(b []byte, d DInterval) []byte {
+	year, mon, mday, hour, min, sec, fsec := ivFields(d)
+	b = append(b, '@')
+	zero, before := true, false
+	part := func(v int64, unit string) {
+		if v == 0 {
+			return
+		}
+		if zero {
+			before = v < 0
+			if v < 0 {
+				v = -v
+			}
+		} else if before {
+			v = -v
+		}
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, v, 10)
+		b = append(b, ' ')
+		b = append(b, unit...)
+		if v != 1 {
+			b = append(b, 's')
+		}
+		zero = false
+	}
+	part(year, "year")
+	part(mon, "mon")
+	part(mday, "day")
+	part(hour, "hour")
+	part(min, "min")
+	if sec != 0 || fsec != 0 {
+		b = append(b, ' ')
+		if sec < 0 || sec == 0 && fsec < 0 {
+			if zero {
+				before = true
+			} else if !before {
+				b = append(b, '-')
+			}
+		} else if before {
+			b = append(b, '-')
+		}
+		b = appendIvSeconds(b, sec, fsec, false)
+		b = append(b, " sec"...)
+		if abs64(sec) != 1 || fsec != 0 {
+			b = append(b, 's')
+		}
+		zero = false
+	}
+	if zero {
+		b = append(b, " 0"...)
+	}
+	if before {
+		b = append(b, " ago"...)
+	}
+	return b
+}
+
+// appendIntervalSQL is IntervalStyle sql_standard: "1-2" for year-month
+// intervals, "3 4:05:06" for day-time ones, one leading sign; an interval
+// that mixes signs or both kinds prints every part with its sign,
+// "+1-2 -3 +4:05:06".
+func appendIntervalSQL(b []byte, d DInterval) []byte {
+	year, mon, mday, hour, min, sec, fsec := ivFields(d)
+	neg := year < 0 || mon < 0 || mday < 0 || hour < 0 || min < 0 || sec < 0 || fsec < 0
+	pos := year > 0 || mon > 0 || mday > 0 || hour > 0 || min > 0 || sec > 0 || fsec > 0
+	ym := year != 0 || mon != 0
+	dt := mday != 0 || hour != 0 || min != 0 || sec != 0 || fsec != 0
+	standard := !(neg && pos) && !(ym && dt)
+	if neg && standard {
+		b = append(b, '-')
+		year, mon, mday, hour, min, sec, fsec = -year, -mon, -mday, -hour, -min, -sec, -fsec
+	}
+	sign := func(neg bool) byte {
+		if neg {
+			return '-'
+		}
+		return '+'
+	}
+	hms := func(hour, min int64) {
+		b = strconv.AppendInt(b, hour, 10)
+		b = append(b, ':')
+		b = append2(b, int(min))
+		b = append(b, ':')
+		b = appendIvSeconds(b, sec, fsec, true)
+	}
+	switch {
+	case !neg && !pos:
+		b = append(b, '0')
+	case !standard:
+		b = append(b, sign(year < 0 || mon < 0))
+		b = strconv.AppendInt(b, abs64(year), 10)
+		b = append(b, '-')
+		b = strconv.AppendInt(b, abs64(mon), 10)
+		b = append(b, ' ', sign(mday < 0))
+		b = strconv.AppendInt(b, abs64(mday), 10)
+		b = append(b, ' ', sign(hour < 0 || min < 0 || sec < 0 || fsec < 0))
+		hms(abs64(hour), abs64(min))
+	case ym:
+		b = strconv.AppendInt(b, year, 10)
+		b = append(b, '-')
+		b = strconv.AppendInt(b, mon, 10)
+	case mday != 0:
+		b = strconv.AppendInt(b, mday, 10)
+		b = append(b, ' ')
+		hms(hour, min)
+	default:
+		hms(hour, min)
+	}
+	return b
+}
+
+// appendIntervalISO is IntervalStyle iso_8601: "P1Y2M3DT4H5M6.5S", each
+// part with its own sign, "PT0S" for zero.
+func appendIntervalISO(b []byte, d DInterval) []byte {
+	year, mon, mday, hour, min, sec, fsec := ivFields(d)
+	if year == 0 && mon == 0 && mday == 0 && hour == 0 && min == 0 && sec == 0 && fsec == 0 {
+		return append(b, "PT0S"...)
+	}
+	part := func(v int64, c byte) {
+		if v != 0 {
+			b = strconv.AppendInt(b, v, 10)
+			b = append(b, c)
+		}
+	}
+	b = append(b, 'P')
+	part(year, 'Y')
+	part(mon, 'M')
+	part(mday, 'D')
+	if hour != 0 || min != 0 || sec != 0 || fsec != 0 {
+		b = append(b, 'T')
+	}
+	part(hour, 'H')
+	part(min, 'M')
+	if sec != 0 || fsec != 0 {
+		if sec < 0 || fsec < 0 {
+			b = append(b, '-')
+		}
+		b = appendIvSeconds(b, sec, fsec, false)
+		b = append(b, 'S')
+	}
+	return b
+}
