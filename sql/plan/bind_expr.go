@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -1168,6 +1169,11 @@ func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
 			return e, err
 		}
 	}
+	if k := len(n.Args) - 1; k >= 0 {
+		if fc, ok := n.Args[k].(*ast.FuncCallExpr); ok && fc.FnName.L == parser.FuncVariadic && len(fc.Args) == 1 {
+			return b.variadicBuiltin(name, n.Args[:k], fc.Args[0], sc)
+		}
+	}
 	if hasNamed(n.Args) {
 		var err error
 		if n, err = namedBuiltin(name, n); err != nil {
@@ -1179,6 +1185,94 @@ func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
 		return nil, err
 	}
 	return b.callFunc(name, es)
+}
+
+// variadicBuiltin binds f(fixed..., VARIADIC arr) for a built-in with a
+// VARIADIC parameter (concat, concat_ws, format, json_build_array,
+// json_build_object, num_nulls ...): the array's elements are its
+// variadic arguments, the overload resolved for their count when the
+// call is evaluated. A NULL array passes no arguments to format and
+// makes every other such function NULL, as in PostgreSQL.
+func (b *Binder) variadicBuiltin(name string, fixed []ast.ExprNode, arrNode ast.ExprNode, sc *scope) (Expr, error) {
+	es, ts, err := b.bindArgs(append(append([]ast.ExprNode{}, fixed...), arrNode), sc)
+	if err != nil {
+		return nil, err
+	}
+	k := len(es) - 1
+	at := ts[k]
+	if isUnknown(at) {
+		if at, err = types.MakeArray(types.String); err != nil {
+			return nil, err
+		}
+		if es[k], err = b.coerce(es[k], at); err != nil {
+			return nil, err
+		}
+	}
+	if at.Family != types.ArrayFamily {
+		return nil, pgerr.New(pgerr.DatatypeMismatch, "VARIADIC argument must be an array")
+	}
+	probe := append(append([]*types.T{}, ts[:k]...), at.Elem)
+	ov, err := sem.ResolveFunc(name, probe)
+	if err != nil {
+		return nil, err
+	}
+	if ov.Class != sem.Normal || !ov.Variadic {
+		return nil, pgerr.New(pgerr.UndefinedFunction, "function %s with a VARIADIC array argument does not exist", name)
+	}
+	for i := 0; i < k; i++ {
+		if es[i], err = b.coerce(es[i], ov.Args[i]); err != nil {
+			return nil, err
+		}
+	}
+	fixedTypes := make([]*types.T, k)
+	for i := range fixedTypes {
+		fixedTypes[i] = es[i].Type()
+	}
+	elem := at.Elem
+	var mu sync.Mutex // the overloads by argument count, for a plan run concurrently
+	byCount := map[int]*sem.FuncOverload{}
+	wrapper := &sem.FuncOverload{Name: name, Class: sem.Normal, Args: append(append([]*types.T{}, fixedTypes...), at),
+		Return: ov.Return, CalledOnNull: true, Volatility: ov.Volatility,
+		Fn: func(ctx *sem.EvalContext, a []types.Datum) (types.Datum, error) {
+			args := append([]types.Datum{}, a[:k]...)
+			if last := a[k]; types.IsNull(last) {
+				if name != "format" {
+					return types.Null, nil
+				}
+			} else {
+				args = append(args, last.(*types.DArray).Elems...)
+			}
+			mu.Lock()
+			inner, ok := byCount[len(args)]
+			mu.Unlock()
+			if !ok {
+				ats := append([]*types.T{}, fixedTypes...)
+				for len(ats) < len(args) {
+					ats = append(ats, elem)
+				}
+				var err error
+				if inner, err = sem.ResolveFunc(name, ats); err != nil {
+					if len(args) != k {
+						return nil, err
+					}
+					// an empty array: the overload for one element, called
+					// with none (concat(VARIADIC '{}') is '')
+					inner = ov
+				}
+				mu.Lock()
+				byCount[len(args)] = inner
+				mu.Unlock()
+			}
+			if !inner.CalledOnNull {
+				for _, d := range args {
+					if types.IsNull(d) {
+						return types.Null, nil
+					}
+				}
+			}
+			return inner.Fn(ctx, args)
+		}}
+	return &Func{Ov: wrapper, Args: es}, nil
 }
 
 // wholeRow binds a record argument of the json functions: a name that is
