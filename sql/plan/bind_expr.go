@@ -614,6 +614,9 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		}
 		return nil, pgerr.New(pgerr.FeatureNotSupported, "field selection from a composite value is not supported")
 	case *parser.SubscriptExpr:
+		if e, ok, err := b.jsonbSubscript(n, sc); ok || err != nil {
+			return e, err
+		}
 		if chain, base := subscriptChain(n); len(chain) > 1 && slices.ContainsFunc(chain, func(se *parser.SubscriptExpr) bool { return se.Slice }) {
 			// a[1:2][1:1], a[1:2][2]: every subscript a slice (i is 1:i)
 			e, err := b.bindExpr(base, sc)
@@ -1341,6 +1344,77 @@ func (b *Binder) wholeRow(n ast.ExprNode, sc *scope) (Expr, bool, error) {
 // and < <= > >= compare left to right, the first unequal (or NULL) pair
 // deciding: (a1, a2) < (b1, b2) is a1 < b1 OR (a1 = b1 AND a2 < b2).
 // subscriptChain is the subscripts of a[i][j:k]... in order, and a.
+// jsonbSubscript binds j['key'][0]... on a jsonb value: a text subscript
+// is an object key, an integer one an array element (negative from the
+// end), each as the -> operator reads it (NULL where there is none).
+// Slices and subscripts of other types are 42804. ok=false when the base
+// is not jsonb.
+func (b *Binder) jsonbSubscript(n *parser.SubscriptExpr, sc *scope) (Expr, bool, error) {
+	chain, base := subscriptChain(n)
+	e, err := b.bindExpr(base, sc)
+	if err != nil || e.Type().Family != types.JSONBFamily {
+		return nil, false, nil // bound (and any error reported) again by the caller
+	}
+	for _, se := range chain {
+		if se.Slice {
+			return nil, true, pgerr.New(pgerr.DatatypeMismatch, "jsonb subscript does not support slices")
+		}
+		i, err := b.bindExpr(se.Index, sc)
+		if err != nil {
+			return nil, true, err
+		}
+		switch t := i.Type(); {
+		case isUnknown(t) || t.Family == types.StringFamily:
+			if i, err = b.coerce(i, types.String); err != nil {
+				return nil, true, err
+			}
+			if e, err = b.jsonbTextSubscript(e, i); err != nil {
+				return nil, true, err
+			}
+			continue
+		case t.Family == types.IntFamily:
+			i, err = b.coerce(i, types.Int4)
+		default:
+			return nil, true, pgerr.New(pgerr.DatatypeMismatch, "subscript type %s is not supported", t.SQLName())
+		}
+		if err != nil {
+			return nil, true, err
+		}
+		if e, err = b.binary(sem.OpJSONGet, e, i); err != nil {
+			return nil, true, err
+		}
+	}
+	return e, true, nil
+}
+
+// jsonbTextSubscript is j[text]: an object's key, or, when j is an
+// array, the element the text reads as an integer (NULL if it does not).
+func (b *Binder) jsonbTextSubscript(e, i Expr) (Expr, error) {
+	byKey, err := sem.ResolveBinary(sem.OpJSONGet, types.JSONB, types.String)
+	if err != nil {
+		return nil, err
+	}
+	byIdx, err := sem.ResolveBinary(sem.OpJSONGet, types.JSONB, types.Int4)
+	if err != nil {
+		return nil, err
+	}
+	ov := &sem.FuncOverload{Name: "jsonb_subscript", Class: sem.Normal, Args: []*types.T{types.JSONB, types.String},
+		Return: byKey.Return, Volatility: sem.Immutable,
+		Fn: func(ctx *sem.EvalContext, a []types.Datum) (types.Datum, error) {
+			if j, ok := a[0].(*types.DJSONB); ok {
+				if _, isArr := j.V.([]any); isArr {
+					n, err := strconv.ParseInt(strings.TrimSpace(string(a[1].(types.DString))), 10, 32)
+					if err != nil {
+						return types.Null, nil
+					}
+					return byIdx.Fn(ctx, a[0], types.DInt(n))
+				}
+			}
+			return byKey.Fn(ctx, a[0], a[1])
+		}}
+	return &Func{Ov: ov, Args: []Expr{e, i}}, nil
+}
+
 func subscriptChain(n *parser.SubscriptExpr) ([]*parser.SubscriptExpr, ast.ExprNode) {
 	var chain []*parser.SubscriptExpr
 	var base ast.ExprNode = n
