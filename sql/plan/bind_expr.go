@@ -150,6 +150,15 @@ func literal(v *valuedriver.Value) *Const {
 		d.SetString(v.GetString())
 		return &Const{D: types.NewDecimal(d), T: types.Numeric}
 	case valuedriver.KindFloat:
+		// A literal with an exponent (1.2e-5) is numeric in PostgreSQL,
+		// as every literal with a point or an exponent is; the parser
+		// hands it over as a float64, whose shortest form is its digits.
+		if !math.IsInf(v.Float, 0) && !math.IsNaN(v.Float) {
+			d := new(apd.Decimal)
+			if _, _, err := d.SetString(strconv.FormatFloat(v.Float, 'g', -1, 64)); err == nil {
+				return &Const{D: types.NewDecimal(d), T: types.Numeric}
+			}
+		}
 		return &Const{D: types.DFloat(v.Float), T: types.Float8}
 	case valuedriver.KindDecimal:
 		return &Const{D: types.NewDecimal(v.Decimal), T: types.Numeric}
