@@ -1181,6 +1181,11 @@ func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
 			return e, err
 		}
 	}
+	if name == parser.FuncArraySet && len(n.Args) >= 3 {
+		if e, ok, err := b.jsonbSubscriptSet(n.Args, sc); ok || err != nil {
+			return e, err
+		}
+	}
 	if k := len(n.Args) - 1; k >= 0 {
 		if fc, ok := n.Args[k].(*ast.FuncCallExpr); ok && fc.FnName.L == parser.FuncVariadic && len(fc.Args) == 1 {
 			return b.variadicBuiltin(name, n.Args[:k], fc.Args[0], sc)
@@ -1394,6 +1399,46 @@ func (b *Binder) jsonbSubscript(n *parser.SubscriptExpr, sc *scope) (Expr, bool,
 		}
 	}
 	return e, true, nil
+}
+
+// jsonbSubscriptSet binds UPDATE's SET j[s1][s2]... = v on a jsonb
+// column (the parser's __pg_array_set(j, s1, s2, ..., v)): integer
+// subscripts stay integers, others are text, v is jsonb
+// (sem.JSONBSubscriptSet). ok=false when the column is not jsonb.
+func (b *Binder) jsonbSubscriptSet(args []ast.ExprNode, sc *scope) (Expr, bool, error) {
+	es, ts, err := b.bindArgs(args, sc)
+	if err != nil || ts[0].Family != types.JSONBFamily {
+		return nil, false, nil // bound (and any error reported) again by the caller
+	}
+	k := len(es) - 1
+	isInt := make([]bool, k-1)
+	argTypes := []*types.T{types.JSONB}
+	for i := 1; i < k; i++ {
+		switch t := ts[i]; {
+		case t.Family == types.IntFamily:
+			if es[i], err = b.coerce(es[i], types.Int8); err != nil {
+				return nil, true, err
+			}
+			isInt[i-1] = true
+		case isUnknown(t) || t.Family == types.StringFamily:
+			if es[i], err = b.coerce(es[i], types.String); err != nil {
+				return nil, true, err
+			}
+		default:
+			return nil, true, pgerr.New(pgerr.DatatypeMismatch, "subscript type %s is not supported", t.SQLName())
+		}
+		argTypes = append(argTypes, es[i].Type())
+	}
+	if es[k], err = b.coerce(es[k], types.JSONB); err != nil {
+		return nil, true, err
+	}
+	argTypes = append(argTypes, types.JSONB)
+	ov := &sem.FuncOverload{Name: "jsonb_subscript_set", Class: sem.Normal, Args: argTypes, Return: types.JSONB,
+		CalledOnNull: true, Volatility: sem.Immutable,
+		Fn: func(_ *sem.EvalContext, a []types.Datum) (types.Datum, error) {
+			return sem.JSONBSubscriptSet(a[0], a[1:len(a)-1], isInt, a[len(a)-1])
+		}}
+	return &Func{Ov: ov, Args: es}, true, nil
 }
 
 // jsonbTextSubscript is j[text]: an object's key, or, when j is an
