@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/tesseradb/tessera/sql/conn"
+	"github.com/tesseradb/tessera/sql/types"
 )
 
 // reportedVars are the session variables sent as ParameterStatus at
@@ -58,7 +59,9 @@ type serverConn struct {
 	sess conn.Session
 
 	user     string
-	loc      *time.Location    // session time zone for TIMESTAMPTZ text
+	fmt      types.TextFormat // TimeZone, IntervalStyle, bytea_output for text output
+	fmtGen   uint64           // VarsGeneration fmt was read at (fmtGenOK)
+	fmtGenOK bool
 	reported map[string]string // last ParameterStatus values
 	// reportedGen is the session's VarsGeneration at the last report
 	// (reportedGenOK: there was one).
@@ -92,7 +95,7 @@ var errBadEncoding = &wireError{code: "22021", msg: "invalid byte sequence for e
 var errClientGone = errors.New("pgwire: client connection lost")
 
 func (s *Server) serveConn(nc net.Conn) {
-	c := &serverConn{srv: s, nc: nc, ctx: s.ctx, loc: time.UTC,
+	c := &serverConn{srv: s, nc: nc, ctx: s.ctx, fmt: types.TextFormat{Loc: time.UTC},
 		reported: map[string]string{}, stmts: map[string]*preparedStmt{}, portals: map[string]*portal{}}
 	defer func() { c.closeConn() }()
 	defer func() {
@@ -466,11 +469,31 @@ func (c *serverConn) reportParams(initial bool) {
 		c.be.Send(&pgproto3.ParameterStatus{Name: name, Value: v})
 		if name == "TimeZone" {
 			if l, ok := c.sess.(locationer); ok && l.Location() != nil {
-				c.loc = l.Location()
+				c.fmt.Loc = l.Location()
 			} else if loc, err := loadLocation(v); err == nil {
-				c.loc = loc
+				c.fmt.Loc = loc
 			}
 		}
+	}
+}
+
+// refreshFormat reads the session's IntervalStyle and bytea_output into
+// c.fmt (only after a variable changed, when the session counts changes).
+func (c *serverConn) refreshFormat() {
+	if vg, ok := c.sess.(varsGenerationer); ok {
+		g := vg.VarsGeneration()
+		if c.fmtGenOK && g == c.fmtGen {
+			return
+		}
+		c.fmtGen, c.fmtGenOK = g, true
+	}
+	if v, ok := c.sess.Var("IntervalStyle"); ok {
+		if st, ok := types.ParseIntervalStyle(v); ok {
+			c.fmt.IntervalStyle = st
+		}
+	}
+	if v, ok := c.sess.Var("bytea_output"); ok {
+		c.fmt.ByteaEscape = strings.EqualFold(strings.TrimSpace(v), "escape")
 	}
 }
 

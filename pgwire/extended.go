@@ -114,7 +114,7 @@ func (c *serverConn) bind(m *pgproto3.Bind) error {
 		case pf[i] == binaryFormat:
 			d, err = types.DecodeBinary(t, raw)
 		default:
-			d, err = types.ParseText(t, string(raw), c.loc)
+			d, err = types.ParseText(t, string(raw), c.fmt.Loc)
 		}
 		if err != nil {
 			return paramError{i: i + 1, err: err}
@@ -225,6 +225,7 @@ func (c *serverConn) execute(m *pgproto3.Execute) error {
 	}
 	maxRows := int(min(m.MaxRows, math.MaxInt32))
 	w := &resultWriter{c: c, formatCodes: p.formatCodes}
+	c.refreshFormat() // the engine may not call Columns (below)
 	if p.stmt.cols != nil {
 		// The engine may resume a portal without announcing columns again.
 		w.cols = p.stmt.cols

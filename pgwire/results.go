@@ -41,9 +41,10 @@ func (w *resultWriter) Columns(cols []conn.Column) error {
 		// the time zone as of this statement (a SET earlier in the same
 		// simple-protocol message has already changed it)
 		if loc := l.Location(); loc != nil {
-			w.c.loc = loc
+			w.c.fmt.Loc = loc
 		}
 	}
+	w.c.refreshFormat()
 	w.formats = resolveFormats(w.formatCodes, len(cols))
 	if w.describe {
 		w.c.be.Send(rowDescription(cols, w.formats))
@@ -129,7 +130,7 @@ func (w *resultWriter) Row(row []types.Datum) error {
 				return err
 			}
 		} else {
-			buf = types.AppendText(buf, t, d, c.loc)
+			buf = c.fmt.Append(buf, t, d)
 		}
 		ends[i] = len(buf)
 	}

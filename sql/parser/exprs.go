@@ -293,5 +293,8 @@ const FuncIntervalQualify = pgdialect.FuncIntervalQualify
 // FuncVariadic wraps a call's last argument written VARIADIC arr.
 const FuncVariadic = pgdialect.FuncVariadic
 
+// FuncArraySet(col, i, [j, ...,] v) is UPDATE's SET col[i][j]... = v.
+const FuncArraySet = pgdialect.FuncArraySet
+
 // FuncNamed wraps a call's argument written name => value: FuncNamed('name', value).
 const FuncNamed = pgdialect.FuncNamed

@@ -13,6 +13,7 @@ import (
 // SQLSTATE codes.
 const (
 	Syntax                  = "42601"
+	InvalidName             = "42602"
 	UndefinedTable          = "42P01"
 	UndefinedColumn         = "42703"
 	UndefinedObject         = "42704"

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -149,6 +150,15 @@ func literal(v *valuedriver.Value) *Const {
 		d.SetString(v.GetString())
 		return &Const{D: types.NewDecimal(d), T: types.Numeric}
 	case valuedriver.KindFloat:
+		// A literal with an exponent (1.2e-5) is numeric in PostgreSQL,
+		// as every literal with a point or an exponent is; the parser
+		// hands it over as a float64, whose shortest form is its digits.
+		if !math.IsInf(v.Float, 0) && !math.IsNaN(v.Float) {
+			d := new(apd.Decimal)
+			if _, _, err := d.SetString(strconv.FormatFloat(v.Float, 'g', -1, 64)); err == nil {
+				return &Const{D: types.NewDecimal(d), T: types.Numeric}
+			}
+		}
 		return &Const{D: types.DFloat(v.Float), T: types.Float8}
 	case valuedriver.KindDecimal:
 		return &Const{D: types.NewDecimal(v.Decimal), T: types.Numeric}
@@ -613,6 +623,9 @@ func (b *Binder) bindExpr(n ast.ExprNode, sc *scope) (Expr, error) {
 		}
 		return nil, pgerr.New(pgerr.FeatureNotSupported, "field selection from a composite value is not supported")
 	case *parser.SubscriptExpr:
+		if e, ok, err := b.jsonbSubscript(n, sc); ok || err != nil {
+			return e, err
+		}
 		if chain, base := subscriptChain(n); len(chain) > 1 && slices.ContainsFunc(chain, func(se *parser.SubscriptExpr) bool { return se.Slice }) {
 			// a[1:2][1:1], a[1:2][2]: every subscript a slice (i is 1:i)
 			e, err := b.bindExpr(base, sc)
@@ -1168,6 +1181,16 @@ func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
 			return e, err
 		}
 	}
+	if name == parser.FuncArraySet && len(n.Args) >= 3 {
+		if e, ok, err := b.jsonbSubscriptSet(n.Args, sc); ok || err != nil {
+			return e, err
+		}
+	}
+	if k := len(n.Args) - 1; k >= 0 {
+		if fc, ok := n.Args[k].(*ast.FuncCallExpr); ok && fc.FnName.L == parser.FuncVariadic && len(fc.Args) == 1 {
+			return b.variadicBuiltin(name, n.Args[:k], fc.Args[0], sc)
+		}
+	}
 	if hasNamed(n.Args) {
 		var err error
 		if n, err = namedBuiltin(name, n); err != nil {
@@ -1179,6 +1202,94 @@ func (b *Binder) bindFuncCall(n *ast.FuncCallExpr, sc *scope) (Expr, error) {
 		return nil, err
 	}
 	return b.callFunc(name, es)
+}
+
+// variadicBuiltin binds f(fixed..., VARIADIC arr) for a built-in with a
+// VARIADIC parameter (concat, concat_ws, format, json_build_array,
+// json_build_object, num_nulls ...): the array's elements are its
+// variadic arguments, the overload resolved for their count when the
+// call is evaluated. A NULL array passes no arguments to format and
+// makes every other such function NULL, as in PostgreSQL.
+func (b *Binder) variadicBuiltin(name string, fixed []ast.ExprNode, arrNode ast.ExprNode, sc *scope) (Expr, error) {
+	es, ts, err := b.bindArgs(append(append([]ast.ExprNode{}, fixed...), arrNode), sc)
+	if err != nil {
+		return nil, err
+	}
+	k := len(es) - 1
+	at := ts[k]
+	if isUnknown(at) {
+		if at, err = types.MakeArray(types.String); err != nil {
+			return nil, err
+		}
+		if es[k], err = b.coerce(es[k], at); err != nil {
+			return nil, err
+		}
+	}
+	if at.Family != types.ArrayFamily {
+		return nil, pgerr.New(pgerr.DatatypeMismatch, "VARIADIC argument must be an array")
+	}
+	probe := append(append([]*types.T{}, ts[:k]...), at.Elem)
+	ov, err := sem.ResolveFunc(name, probe)
+	if err != nil {
+		return nil, err
+	}
+	if ov.Class != sem.Normal || !ov.Variadic {
+		return nil, pgerr.New(pgerr.UndefinedFunction, "function %s with a VARIADIC array argument does not exist", name)
+	}
+	for i := 0; i < k; i++ {
+		if es[i], err = b.coerce(es[i], ov.Args[i]); err != nil {
+			return nil, err
+		}
+	}
+	fixedTypes := make([]*types.T, k)
+	for i := range fixedTypes {
+		fixedTypes[i] = es[i].Type()
+	}
+	elem := at.Elem
+	var mu sync.Mutex // the overloads by argument count, for a plan run concurrently
+	byCount := map[int]*sem.FuncOverload{}
+	wrapper := &sem.FuncOverload{Name: name, Class: sem.Normal, Args: append(append([]*types.T{}, fixedTypes...), at),
+		Return: ov.Return, CalledOnNull: true, Volatility: ov.Volatility,
+		Fn: func(ctx *sem.EvalContext, a []types.Datum) (types.Datum, error) {
+			args := append([]types.Datum{}, a[:k]...)
+			if last := a[k]; types.IsNull(last) {
+				if name != "format" {
+					return types.Null, nil
+				}
+			} else {
+				args = append(args, last.(*types.DArray).Elems...)
+			}
+			mu.Lock()
+			inner, ok := byCount[len(args)]
+			mu.Unlock()
+			if !ok {
+				ats := append([]*types.T{}, fixedTypes...)
+				for len(ats) < len(args) {
+					ats = append(ats, elem)
+				}
+				var err error
+				if inner, err = sem.ResolveFunc(name, ats); err != nil {
+					if len(args) != k {
+						return nil, err
+					}
+					// an empty array: the overload for one element, called
+					// with none (concat(VARIADIC '{}') is '')
+					inner = ov
+				}
+				mu.Lock()
+				byCount[len(args)] = inner
+				mu.Unlock()
+			}
+			if !inner.CalledOnNull {
+				for _, d := range args {
+					if types.IsNull(d) {
+						return types.Null, nil
+					}
+				}
+			}
+			return inner.Fn(ctx, args)
+		}}
+	return &Func{Ov: wrapper, Args: es}, nil
 }
 
 // wholeRow binds a record argument of the json functions: a name that is
@@ -1247,6 +1358,117 @@ func (b *Binder) wholeRow(n ast.ExprNode, sc *scope) (Expr, bool, error) {
 // and < <= > >= compare left to right, the first unequal (or NULL) pair
 // deciding: (a1, a2) < (b1, b2) is a1 < b1 OR (a1 = b1 AND a2 < b2).
 // subscriptChain is the subscripts of a[i][j:k]... in order, and a.
+// jsonbSubscript binds j['key'][0]... on a jsonb value: a text subscript
+// is an object key, an integer one an array element (negative from the
+// end), each as the -> operator reads it (NULL where there is none).
+// Slices and subscripts of other types are 42804. ok=false when the base
+// is not jsonb.
+func (b *Binder) jsonbSubscript(n *parser.SubscriptExpr, sc *scope) (Expr, bool, error) {
+	chain, base := subscriptChain(n)
+	e, err := b.bindExpr(base, sc)
+	if err != nil || e.Type().Family != types.JSONBFamily {
+		return nil, false, nil // bound (and any error reported) again by the caller
+	}
+	for _, se := range chain {
+		if se.Slice {
+			return nil, true, pgerr.New(pgerr.DatatypeMismatch, "jsonb subscript does not support slices")
+		}
+		i, err := b.bindExpr(se.Index, sc)
+		if err != nil {
+			return nil, true, err
+		}
+		switch t := i.Type(); {
+		case isUnknown(t) || t.Family == types.StringFamily:
+			if i, err = b.coerce(i, types.String); err != nil {
+				return nil, true, err
+			}
+			if e, err = b.jsonbTextSubscript(e, i); err != nil {
+				return nil, true, err
+			}
+			continue
+		case t.Family == types.IntFamily:
+			i, err = b.coerce(i, types.Int4)
+		default:
+			return nil, true, pgerr.New(pgerr.DatatypeMismatch, "subscript type %s is not supported", t.SQLName())
+		}
+		if err != nil {
+			return nil, true, err
+		}
+		if e, err = b.binary(sem.OpJSONGet, e, i); err != nil {
+			return nil, true, err
+		}
+	}
+	return e, true, nil
+}
+
+// jsonbSubscriptSet binds UPDATE's SET j[s1][s2]... = v on a jsonb
+// column (the parser's __pg_array_set(j, s1, s2, ..., v)): integer
+// subscripts stay integers, others are text, v is jsonb
+// (sem.JSONBSubscriptSet). ok=false when the column is not jsonb.
+func (b *Binder) jsonbSubscriptSet(args []ast.ExprNode, sc *scope) (Expr, bool, error) {
+	es, ts, err := b.bindArgs(args, sc)
+	if err != nil || ts[0].Family != types.JSONBFamily {
+		return nil, false, nil // bound (and any error reported) again by the caller
+	}
+	k := len(es) - 1
+	isInt := make([]bool, k-1)
+	argTypes := []*types.T{types.JSONB}
+	for i := 1; i < k; i++ {
+		switch t := ts[i]; {
+		case t.Family == types.IntFamily:
+			if es[i], err = b.coerce(es[i], types.Int8); err != nil {
+				return nil, true, err
+			}
+			isInt[i-1] = true
+		case isUnknown(t) || t.Family == types.StringFamily:
+			if es[i], err = b.coerce(es[i], types.String); err != nil {
+				return nil, true, err
+			}
+		default:
+			return nil, true, pgerr.New(pgerr.DatatypeMismatch, "subscript type %s is not supported", t.SQLName())
+		}
+		argTypes = append(argTypes, es[i].Type())
+	}
+	if es[k], err = b.coerce(es[k], types.JSONB); err != nil {
+		return nil, true, err
+	}
+	argTypes = append(argTypes, types.JSONB)
+	ov := &sem.FuncOverload{Name: "jsonb_subscript_set", Class: sem.Normal, Args: argTypes, Return: types.JSONB,
+		CalledOnNull: true, Volatility: sem.Immutable,
+		Fn: func(_ *sem.EvalContext, a []types.Datum) (types.Datum, error) {
+			return sem.JSONBSubscriptSet(a[0], a[1:len(a)-1], isInt, a[len(a)-1])
+		}}
+	return &Func{Ov: ov, Args: es}, true, nil
+}
+
+// jsonbTextSubscript is j[text]: an object's key, or, when j is an
+// array, the element the text reads as an integer (NULL if it does not).
+func (b *Binder) jsonbTextSubscript(e, i Expr) (Expr, error) {
+	byKey, err := sem.ResolveBinary(sem.OpJSONGet, types.JSONB, types.String)
+	if err != nil {
+		return nil, err
+	}
+	byIdx, err := sem.ResolveBinary(sem.OpJSONGet, types.JSONB, types.Int4)
+	if err != nil {
+		return nil, err
+	}
+	ov := &sem.FuncOverload{Name: "jsonb_subscript", Class: sem.Normal, Args: []*types.T{types.JSONB, types.String},
+		Return: byKey.Return, Volatility: sem.Immutable,
+		Fn: func(ctx *sem.EvalContext, a []types.Datum) (types.Datum, error) {
+			if j, ok := a[0].(*types.DJSONB); ok {
+				if _, isArr := j.V.([]any); isArr {
+					n, err := strconv.ParseInt(strings.TrimSpace(string(a[1].(types.DString))), 10, 32)
+					if err != nil {
+						return types.Null, nil
+					}
+					return byIdx.Fn(ctx, a[0], types.DInt(n))
+				}
+			}
+			return byKey.Fn(ctx, a[0], a[1])
+		}}
+	return &Func{Ov: ov, Args: []Expr{e, i}}, nil
+}
+
 func subscriptChain(n *parser.SubscriptExpr) ([]*parser.SubscriptExpr, ast.ExprNode) {
 	var chain []*parser.SubscriptExpr
 	var base ast.ExprNode = n

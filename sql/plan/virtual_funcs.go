@@ -340,6 +340,21 @@ func (b *Binder) regCast(target string, e Expr) (Expr, bool, error) {
 	case "regtype":
 		t, err := types.FromPG(parser.PGType{Name: key})
 		if err != nil {
+			// a user-defined type (enum, domain, composite) by the OID
+			// its pg_type row has
+			if te, ok := err.(*types.Error); ok && te.Code == types.CodeUndefinedObject && b.Coll != nil {
+				d, lerr := b.LookupType(key)
+				if lerr != nil {
+					return nil, true, lerr
+				}
+				if d != nil {
+					t = d.EnumType()
+					if d.Composite != nil {
+						t = d.CompositeType()
+					}
+					return &Const{D: dI(int64(t.OID())), T: types.Int8}, true, nil
+				}
+			}
 			return nil, true, err
 		}
 		return &Const{D: dI(int64(t.OID())), T: types.Int8}, true, nil

@@ -1,6 +1,7 @@
 package sem
 
 import (
+	"encoding/binary"
 	"math"
 	"math/big"
 	"math/rand/v2"
@@ -202,6 +203,26 @@ func init() {
 		}
 		return newDec(r), nil
 	}), N)
+	// min_scale: the fewest fractional digits that represent the value
+	// exactly (NULL for NaN and the infinities).
+	def("min_scale", I4, numFn(func(d *apd.Decimal) (types.Datum, error) {
+		if d.Form != apd.Finite {
+			return types.Null, nil
+		}
+		var r apd.Decimal
+		r.Reduce(d)
+		if r.Exponent >= 0 {
+			return dint(0), nil
+		}
+		return dint(int64(-r.Exponent)), nil
+	}), N)
+	// float4send, float8send: the binary send form, IEEE 754 big-endian.
+	def("float4send", types.Bytes, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+		return types.DBytes(binary.BigEndian.AppendUint32(nil, math.Float32bits(float32(fl(a[0]))))), nil
+	}, types.Float4)
+	def("float8send", types.Bytes, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+		return types.DBytes(binary.BigEndian.AppendUint64(nil, math.Float64bits(fl(a[0])))), nil
+	}, F8)
 	def("pi", F8, func(_ *EvalContext, _ []types.Datum) (types.Datum, error) { return types.DFloat(math.Pi), nil })
 	def("random", F8, func(ctx *EvalContext, _ []types.Datum) (types.Datum, error) {
 		return types.DFloat(processRand(ctx)), nil
@@ -209,7 +230,8 @@ func init() {
 	def("degrees", F8, floatFn(func(x float64) (float64, error) { return x * 180 / math.Pi, nil }), F8)
 	def("radians", F8, floatFn(func(x float64) (float64, error) { return x * math.Pi / 180, nil }), F8)
 	trig := map[string]func(float64) float64{"sin": math.Sin, "cos": math.Cos, "tan": math.Tan,
-		"asin": math.Asin, "acos": math.Acos, "atan": math.Atan, "sinh": math.Sinh, "cosh": math.Cosh, "tanh": math.Tanh}
+		"asin": math.Asin, "acos": math.Acos, "atan": math.Atan, "sinh": math.Sinh, "cosh": math.Cosh, "tanh": math.Tanh,
+		"asinh": math.Asinh, "acosh": math.Acosh, "atanh": math.Atanh}
 	for n, f := range trig {
 		f, n := f, n
 		def(n, F8, floatFn(func(x float64) (float64, error) {

@@ -638,6 +638,10 @@ func init() {
 	// parentheses with PR negate)
 	def("to_number", types.Numeric, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 		s, f := str(a[0]), strings.ToUpper(str(a[1]))
+		if strings.Contains(f, "RN") {
+			// PostgreSQL 15 reads no Roman numerals
+			return nil, errorf(CodeFeatureNotSupported, "\"RN\" not supported for input")
+		}
 		var b strings.Builder
 		neg, dot, digits := false, false, 0
 		for _, r := range s {

@@ -293,7 +293,7 @@ func init() {
 	def("regexp_like", B, regexpLike, T, T)
 	def("regexp_like", B, regexpLike, T, T, T)
 	// regexp_replace(s, pattern, replacement, start [, n [, flags]]): the
-	// n-th match at or after start, every one for n = 0 or flag g.
+	// n-th match at or after start, every one for n = 0.
 	regexpReplaceN := func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 		start, n, flags := in(a[3]), int64(1), ""
 		if err := checkParam("start", start, start > 0); err != nil {
@@ -312,9 +312,8 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		if o.global {
-			n = 0
-		}
+		// flags come only with n, and n > 0 replaces the n-th match
+		// even under flag g (PostgreSQL 15)
 		return regexpReplaceFrom(str(a[0]), str(a[1]), str(a[2]), o, start, n)
 	}
 	def("regexp_replace", T, regexpReplaceN, T, T, T, I4)

@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -440,6 +441,13 @@ func init() {
 		}
 		return dstr(s0(a)[m[0]:m[1]]), nil
 	}, T, T)
+	// substring(text SIMILAR pattern ESCAPE e), also substring(s, pattern,
+	// e): the text the part of the pattern between the two escape-double-
+	// quote separators matches (the part before them as short as
+	// possible), or the whole match without separators.
+	def("substring", T, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+		return similarSubstring(s0(a), str(a[1]), str(a[2]))
+	}, T, T, T)
 	for _, n := range []string{"position", "strpos"} {
 		def(n, I4, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 			return dint(strposRunes(s0(a), str(a[1]))), nil
@@ -811,4 +819,68 @@ func stringToArray(a []types.Datum, haveNull bool) (types.Datum, error) {
 		return textArray([]string{s}, nullIf), nil
 	}
 	return textArray(strings.Split(s, d), nullIf), nil
+}
+
+func similarSubstring(s, pat, esc string) (types.Datum, error) {
+	parts := []string{pat}
+	if esc != "" {
+		parts = strings.Split(pat, esc+`"`)
+	}
+	if len(parts) > 3 {
+		return nil, errorf("2200C", "SQL regular expression may not contain more than two escape-double-quote separators")
+	}
+	var res []*regexp.Regexp
+	var srcs []string // the parts as expressions, unanchored
+	for _, p := range parts {
+		r, err := similarToRegex(p, esc, true)
+		if err != nil {
+			return nil, err
+		}
+		srcs = append(srcs, strings.TrimSuffix(strings.TrimPrefix(r, "^"), "$"))
+		c, err := compileRegex(r, false)
+		if err != nil {
+			return nil, err
+		}
+		res = append(res, c)
+	}
+	if len(res) == 1 {
+		if res[0].MatchString(s) {
+			return dstr(s), nil
+		}
+		return types.Null, nil
+	}
+	if len(res) == 2 {
+		res, srcs = append(res, regexp.MustCompile(`^$`)), append(srcs, "")
+	}
+	// The first part as short as possible, then the middle as long as
+	// possible, the rest matching the third (cut at character boundaries).
+	var cuts []int
+	for i := range s {
+		cuts = append(cuts, i)
+	}
+	cuts = append(cuts, len(s))
+	if len(cuts) > 1000 {
+		// too long to try every cut: one expression, the first part
+		// lazy at its top level only
+		c, err := compileRegex("^(?:"+srcs[0]+"){1,1}?("+srcs[1]+"){1,1}(?:"+srcs[2]+")$", false)
+		if err != nil {
+			return nil, err
+		}
+		if m := c.FindStringSubmatchIndex(s); m != nil && m[2] >= 0 {
+			return dstr(s[m[2]:m[3]]), nil
+		}
+		return types.Null, nil
+	}
+	for a, l := range cuts {
+		if !res[0].MatchString(s[:l]) {
+			continue
+		}
+		for b := len(cuts) - 1; b >= a; b-- {
+			m := cuts[b]
+			if res[1].MatchString(s[l:m]) && res[2].MatchString(s[m:]) {
+				return dstr(s[l:m]), nil
+			}
+		}
+	}
+	return types.Null, nil
 }

@@ -684,8 +684,14 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		loc, err := loadZone(str(a[6]))
-		if err != nil {
+		// A numeric zone is an ISO offset here, east of Greenwich
+		// positive ('+2' is UTC+2), as parse_sane_timezone reads it;
+		// elsewhere (timezone(), SET TimeZone) it is POSIX, west positive.
+		zone := strings.TrimSpace(str(a[6]))
+		var loc *time.Location
+		if off, ok := parseOffset(zone); ok && zone != "" && (zone[0] == '+' || zone[0] == '-' || zone[0] >= '0' && zone[0] <= '9') {
+			loc = time.FixedZone(zone, off)
+		} else if loc, err = loadZone(zone); err != nil {
 			return nil, err
 		}
 		r, err := fromLocal(&EvalContext{Location: loc}, int64(ts.(types.DTimestamp)))

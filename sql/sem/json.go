@@ -432,6 +432,29 @@ func init() {
 		return jsonb(out), nil
 	})
 
+	// The functions behind the jsonb operators, callable by name:
+	// jsonb_contains (@>), jsonb_contained (<@), jsonb_exists (?),
+	// jsonb_exists_any (?|), jsonb_exists_all (?&), jsonb_delete (-).
+	opFuncs := []struct {
+		name   string
+		op     BinaryOp
+		r, ret *types.T
+	}{
+		{"jsonb_contains", OpContains, J, B}, {"jsonb_contained", OpContainedBy, J, B},
+		{"jsonb_exists", OpJSONExists, T, B}, {"jsonb_exists_any", OpJSONExistsAny, textArrayT, B},
+		{"jsonb_exists_all", OpJSONExistsAll, textArrayT, B},
+		{"jsonb_delete", OpMinus, T, J}, {"jsonb_delete", OpMinus, I4, J},
+	}
+	for _, f := range opFuncs {
+		f := f
+		def(f.name, f.ret, func(ctx *EvalContext, a []types.Datum) (types.Datum, error) {
+			ov, err := ResolveBinary(f.op, J, f.r)
+			if err != nil {
+				return nil, err
+			}
+			return ov.Fn(ctx, a[0], a[1])
+		}, J, f.r)
+	}
 	def("jsonb_typeof", T, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 		return dstr(jsonTypeNames[types.JSONKind(jv(a[0]))]), nil
 	}, J)

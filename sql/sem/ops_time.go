@@ -219,16 +219,23 @@ func justifyDays(iv types.DInterval) types.DInterval {
 }
 
 func intervalAdd(a, b types.DInterval, neg bool) (types.Datum, error) {
+	// Field by field, as interval_pl and interval_mi: a - a is zero even
+	// for the most negative microseconds, which has no negation.
+	var m, d int64
+	var us int64
+	var over bool
 	if neg {
-		if b.Months == math.MinInt32 || b.Days == math.MinInt32 || b.Micros == math.MinInt64 {
-			return nil, errIntervalRange
-		}
-		b = types.DInterval{Months: -b.Months, Days: -b.Days, Micros: -b.Micros}
+		m = int64(a.Months) - int64(b.Months)
+		d = int64(a.Days) - int64(b.Days)
+		us = a.Micros - b.Micros
+		over = ((a.Micros ^ b.Micros) & (us ^ a.Micros)) < 0
+	} else {
+		m = int64(a.Months) + int64(b.Months)
+		d = int64(a.Days) + int64(b.Days)
+		us = a.Micros + b.Micros
+		over = ((us ^ a.Micros) & (us ^ b.Micros)) < 0
 	}
-	m := int64(a.Months) + int64(b.Months)
-	d := int64(a.Days) + int64(b.Days)
-	us := a.Micros + b.Micros
-	if m != int64(int32(m)) || d != int64(int32(d)) || ((us^a.Micros)&(us^b.Micros)) < 0 {
+	if over || m != int64(int32(m)) || d != int64(int32(d)) {
 		return nil, errIntervalRange
 	}
 	return types.DInterval{Months: int32(m), Days: int32(d), Micros: us}, nil

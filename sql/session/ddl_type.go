@@ -95,8 +95,8 @@ func (d *ddl) createType(n *parser.CreateTypeStmt) (string, error) {
 	}
 	seen := map[string]bool{}
 	for _, l := range n.Labels {
-		if len(l) > 63 {
-			return "", pgerr.New(pgerr.InvalidParameter, "invalid enum label %q", l)
+		if err := checkEnumLabel(l); err != nil {
+			return "", err
 		}
 		if seen[l] {
 			return "", pgerr.New(pgerr.UniqueViolation, "duplicate key value violates unique constraint \"pg_enum_typid_label_index\"")
@@ -207,6 +207,15 @@ func (d *ddl) dropType(n *parser.DropTypeStmt) (string, error) {
 	return n.StatementTag(), nil
 }
 
+// checkEnumLabel refuses a label longer than a name (63 bytes), as
+// PostgreSQL's pg_enum does.
+func checkEnumLabel(l string) error {
+	if len(l) > 63 {
+		return pgerr.New(pgerr.InvalidName, "invalid enum label %q", l)
+	}
+	return nil
+}
+
 // alterType adds a label to an enum (at the end, or BEFORE / AFTER
 // another: then the stored values after it are renumbered) or renames
 // one; the columns of the type get the new definition.
@@ -230,6 +239,9 @@ func (d *ddl) alterType(n *parser.AlterTypeStmt) (string, error) {
 			}
 		}
 		return -1
+	}
+	if err := checkEnumLabel(n.Label); err != nil {
+		return "", err
 	}
 	if n.Rename != "" {
 		i := idx(n.Rename)

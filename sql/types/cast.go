@@ -122,6 +122,13 @@ func coerceDecimal(d *DDecimal, t *T) (Datum, error) {
 }
 
 func coerceString(s DString, t *T, explicit bool) (Datum, error) {
+	if t.Variant == NameVariant && len(s) > NameMaxBytes {
+		cut := NameMaxBytes
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		return s[:cut], nil
+	}
 	if t.Length == 0 {
 		return s, nil
 	}

@@ -1,19 +1,19 @@
 // Package types is Tessera's SQL type system: the types (T) of BOOL,
 // INT2/INT4/INT8, FLOAT4/FLOAT8, NUMERIC(p,s), TEXT, VARCHAR(n), CHAR(n),
-// BYTEA, DATE, TIME(p), TIMESTAMP(p), TIMESTAMPTZ(p), INTERVAL, UUID, JSONB,
+// NAME, BYTEA, DATE, TIME(p), TIMESTAMP(p), TIMESTAMPTZ(p), INTERVAL, UUID, JSONB,
 // JSON, user-defined enums (EnumFamily: the labels travel in T.Enum, a
 // value DEnum is its label and its position, T.Width is the type OID) and
 // arrays of the built-in types (multi-dimensional ones as DArray.Dims over
 // row-major elements, lower bounds 1), with their PostgreSQL OIDs,
 // typmods and format_type names; the values (Datum) including NULL;
 // comparison in PostgreSQL semantics; text input/output in PostgreSQL's
-// output formats (DateStyle ISO, IntervalStyle postgres,
-// extra_float_digits=1, bytea_output hex); the binary send/recv formats of
+// output formats (DateStyle ISO, extra_float_digits=1; IntervalStyle and
+// bytea_output as a TextFormat says, postgres and hex by default); the binary send/recv formats of
 // the PostgreSQL wire protocol; and casts with PostgreSQL's errors.
 //
 // Invariants:
 //   - A Datum does not carry its type: DInt is every integer width, DFloat
-//     both float widths, DString TEXT, VARCHAR and CHAR. Functions that need
+//     both float widths, DString TEXT, VARCHAR, CHAR and NAME. Functions that need
 //     the width or typmod take the *T. A Datum stored for a column already
 //     satisfies the column type (Cast/Assign applied): CHAR(n) values are
 //     padded to n, NUMERIC(p,s) values have scale s, TIMESTAMP(p) values are

@@ -156,7 +156,7 @@ func (*DRecord) datum() {}
 // appendRecordText is record_out: (f1,f2,...), a NULL field empty, a field
 // quoted when it is empty or holds a quote, backslash, parenthesis, comma
 // or space, quotes and backslashes doubled inside.
-func appendRecordText(b []byte, r *DRecord, loc *time.Location) []byte {
+func appendRecordText(b []byte, r *DRecord, f *TextFormat) []byte {
 	b = append(b, '(')
 	for i, v := range r.Vals {
 		if i > 0 {
@@ -169,7 +169,7 @@ func appendRecordText(b []byte, r *DRecord, loc *time.Location) []byte {
 		if i < len(r.Types) {
 			t = r.Types[i]
 		}
-		s := AppendText(nil, t, v, loc)
+		s := f.Append(nil, t, v)
 		quote := len(s) == 0
 		for _, c := range s {
 			switch c {

@@ -107,6 +107,49 @@ func FormatText(t *T, d Datum, loc *time.Location) string {
 
 // AppendText appends the text form of d to b (see FormatText).
 func AppendText(b []byte, t *T, d Datum, loc *time.Location) []byte {
+	f := TextFormat{Loc: loc}
+	return f.Append(b, t, d)
+}
+
+// IntervalStyle is the IntervalStyle setting: how interval values print.
+type IntervalStyle uint8
+
+const (
+	IntervalPostgres        IntervalStyle = iota // "1 year 2 mons 3 days 04:05:06"
+	IntervalPostgresVerbose                      // "@ 1 year 2 mons 3 days 4 hours 5 mins 6 secs"
+	IntervalSQLStandard                          // "1-2 3 4:05:06"
+	IntervalISO8601                              // "P1Y2M3DT4H5M6S"
+)
+
+// ParseIntervalStyle reads an IntervalStyle setting (false: not one).
+func ParseIntervalStyle(s string) (IntervalStyle, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "postgres":
+		return IntervalPostgres, true
+	case "postgres_verbose":
+		return IntervalPostgresVerbose, true
+	case "sql_standard":
+		return IntervalSQLStandard, true
+	case "iso_8601":
+		return IntervalISO8601, true
+	}
+	return 0, false
+}
+
+// TextFormat is the session settings a type's text output depends on:
+// TimeZone (Loc, nil: UTC) for TIMESTAMPTZ, IntervalStyle, and
+// bytea_output (ByteaEscape: the escape format instead of hex). The zero
+// value is PostgreSQL's defaults in UTC. Elements of arrays and fields of
+// records print with the same settings.
+type TextFormat struct {
+	Loc           *time.Location
+	IntervalStyle IntervalStyle
+	ByteaEscape   bool
+}
+
+// Append appends the text form of d to b under the settings f.
+func (f *TextFormat) Append(b []byte, t *T, d Datum) []byte {
+	loc := f.Loc
 	switch v := d.(type) {
 	case DNull, nil:
 		return append(b, "NULL"...)
@@ -130,8 +173,11 @@ func AppendText(b []byte, t *T, d Datum, loc *time.Location) []byte {
 	case DEnum:
 		return append(b, v.Label...)
 	case *DRecord:
-		return appendRecordText(b, v, loc)
+		return appendRecordText(b, v, f)
 	case DBytes:
+		if f.ByteaEscape {
+			return appendByteaEscape(b, []byte(v))
+		}
 		b = append(b, '\\', 'x')
 		return hex.AppendEncode(b, []byte(v))
 	case DDate:
@@ -146,6 +192,14 @@ func AppendText(b []byte, t *T, d Datum, loc *time.Location) []byte {
 		}
 		return appendTimestamp(b, int64(v), loc)
 	case DInterval:
+		switch f.IntervalStyle {
+		case IntervalPostgresVerbose:
+			return appendIntervalVerbose(b, v)
+		case IntervalSQLStandard:
+			return appendIntervalSQL(b, v)
+		case IntervalISO8601:
+			return appendIntervalISO(b, v)
+		}
 		return appendInterval(b, v)
 	case DUUID:
 		return appendUUID(b, v)
@@ -156,7 +210,7 @@ func AppendText(b []byte, t *T, d Datum, loc *time.Location) []byte {
 	case *DJSONPath:
 		return append(b, v.P.String()...)
 	case *DArray:
-		return appendArray(b, t, v, loc)
+		return appendArray(b, t, v, f)
 	}
 	return append(b, "?"...)
 }
@@ -514,4 +568,21 @@ func appendUUID(b []byte, u DUUID) []byte {
 	buf[23] = '-'
 	hex.Encode(buf[24:], u[10:])
 	return append(b, buf[:]...)
+}
+
+// appendByteaEscape is bytea_output = escape: printable ASCII as it is, a
+// backslash doubled, every other byte as a backslash and three octal
+// digits.
+func appendByteaEscape(b, v []byte) []byte {
+	for _, c := range v {
+		switch {
+		case c == '\\':
+			b = append(b, '\\', '\\')
+		case c < 0x20 || c > 0x7e:
+			b = append(b, '\\', '0'+c>>6, '0'+c>>3&7, '0'+c&7)
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
 }

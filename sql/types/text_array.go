@@ -194,7 +194,7 @@ func parseArrayMD(t *T, v string, loc *time.Location, bad func() error) (Datum, 
 	return &DArray{Elem: t.Elem, Elems: elems, Dims: dims}, nil
 }
 
-func appendArray(b []byte, t *T, a *DArray, loc *time.Location) []byte {
+func appendArray(b []byte, t *T, a *DArray, f *TextFormat) []byte {
 	elem := a.Elem
 	if elem == nil && t != nil {
 		elem = t.Elem
@@ -204,20 +204,20 @@ func appendArray(b []byte, t *T, a *DArray, loc *time.Location) []byte {
 			if i > 0 {
 				b = append(b, ' ')
 			}
-			b = AppendText(b, elem, e, loc)
+			b = f.Append(b, elem, e)
 		}
 		return b
 	}
 	if len(a.Dims) > 1 && len(a.Elems) > 0 {
-		return appendArrayMD(b, elem, a.Elems, a.Dims, loc)
+		return appendArrayMD(b, elem, a.Elems, a.Dims, f)
 	}
-	return appendElems(b, elem, a.Elems, loc)
+	return appendElems(b, elem, a.Elems, f)
 }
 
 // appendArrayMD writes the row-major elems of dimensions dims nested.
-func appendArrayMD(b []byte, elem *T, elems []Datum, dims []int, loc *time.Location) []byte {
+func appendArrayMD(b []byte, elem *T, elems []Datum, dims []int, f *TextFormat) []byte {
 	if len(dims) == 1 {
-		return appendElems(b, elem, elems, loc)
+		return appendElems(b, elem, elems, f)
 	}
 	step := len(elems) / dims[0]
 	b = append(b, '{')
@@ -225,12 +225,12 @@ func appendArrayMD(b []byte, elem *T, elems []Datum, dims []int, loc *time.Locat
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendArrayMD(b, elem, elems[i*step:(i+1)*step], dims[1:], loc)
+		b = appendArrayMD(b, elem, elems[i*step:(i+1)*step], dims[1:], f)
 	}
 	return append(b, '}')
 }
 
-func appendElems(b []byte, elem *T, elems []Datum, loc *time.Location) []byte {
+func appendElems(b []byte, elem *T, elems []Datum, f *TextFormat) []byte {
 	b = append(b, '{')
 	for i, e := range elems {
 		if i > 0 {
@@ -240,7 +240,7 @@ func appendElems(b []byte, elem *T, elems []Datum, loc *time.Location) []byte {
 			b = append(b, "NULL"...)
 			continue
 		}
-		s := FormatText(elem, e, loc)
+		s := string(f.Append(nil, elem, e))
 		if needsQuote(s) {
 			b = append(b, '"')
 			for j := 0; j < len(s); j++ {

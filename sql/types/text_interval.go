@@ -1,6 +1,7 @@
 package types
 
 import (
+	"errors"
 	"math"
 	"math/bits"
 	"strconv"
@@ -65,21 +66,29 @@ func appendInterval(b []byte, d DInterval) []byte {
 	return b
 }
 
-// interval accumulator with fractional carry-down, as PostgreSQL does:
-// a fraction of a month becomes days (30 per month), a fraction of a day
-// becomes time (24 h per day).
+// ivAcc accumulates an interval's fields as PostgreSQL 15's DecodeInterval
+// does: years, months and days in int32, microseconds in int64, each step
+// checked. A field whose value overflows is "interval field value out of
+// range" (22015); fields that fit but whose total does not (years*12 plus
+// months) are "interval out of range" (22008). A fraction carries down
+// right away and is rounded to the microsecond field by field: a fraction
+// of a year becomes whole months (rounded), of a month 30 days, of a week
+// 7 days, of a day 24 hours.
 type ivAcc struct {
-	months, days float64 // whole values (float64 holds int32 ranges exactly)
-	micros       int64
-	fracMicros   float64 // fractional contributions, rounded at the end
-	overflow     bool
+	years, months, days int64 // each kept within int32
+	micros              int64
+	fieldOverflow       bool
 }
 
 // addMicros adds v*unit microseconds exactly, noting overflow.
 func (a *ivAcc) addMicros(v, unit int64) {
-	hi, lo := bits.Mul64(uint64(abs64(v)), uint64(unit))
-	if hi != 0 || lo > math.MaxInt64 {
-		a.overflow = true
+	mag := uint64(v)
+	if v < 0 {
+		mag = -mag // |MinInt64| is 1<<63 as a uint64
+	}
+	hi, lo := bits.Mul64(mag, uint64(unit))
+	if hi != 0 || lo > math.MaxInt64 && (v >= 0 || lo > 1<<63) {
+		a.fieldOverflow = true
 		return
 	}
 	p := int64(lo)
@@ -88,10 +97,51 @@ func (a *ivAcc) addMicros(v, unit int64) {
 	}
 	sum := a.micros + p
 	if (p > 0 && sum < a.micros) || (p < 0 && sum > a.micros) {
-		a.overflow = true
+		a.fieldOverflow = true
 		return
 	}
 	a.micros = sum
+}
+
+// addInt32 adds v*scale to one of the int32 fields, noting overflow.
+func (a *ivAcc) addInt32(f *int64, v, scale int64) {
+	hi, lo := bits.Mul64(uint64(abs64(v)), uint64(scale))
+	if hi != 0 || lo > math.MaxInt32+1 {
+		a.fieldOverflow = true
+		return
+	}
+	p := int64(lo)
+	if v < 0 {
+		p = -p
+	}
+	if s := *f + p; s > math.MaxInt32 || s < math.MinInt32 {
+		a.fieldOverflow = true
+	} else {
+		*f = s
+	}
+}
+
+// addFracMicros adds frac (|frac| < 1) of scale microseconds, rounded.
+func (a *ivAcc) addFracMicros(frac float64, scale int64) {
+	if frac == 0 {
+		return
+	}
+	frac *= float64(scale)
+	us := int64(frac)
+	frac -= float64(us)
+	a.addMicros(us+int64(math.RoundToEven(frac)), 1)
+}
+
+// addFracDays adds frac (|frac| < 1) of scale days: whole days, then the
+// rest as microseconds.
+func (a *ivAcc) addFracDays(frac float64, scale int64) {
+	if frac == 0 {
+		return
+	}
+	frac *= float64(scale)
+	d := int64(frac)
+	a.addInt32(&a.days, d, 1)
+	a.addFracMicros(frac-float64(d), MicrosPerDay)
 }
 
 func abs64(v int64) int64 {
@@ -99,6 +149,63 @@ func abs64(v int64) int64 {
 		return -v
 	}
 	return v
+}
+
+// ivNumber is a number of an interval's text split as PostgreSQL reads it:
+// the integer part exactly, the fraction (same sign) as a float.
+type ivNumber struct {
+	whole    int64
+	frac     float64
+	overflow bool // the integer part does not fit in int64
+}
+
+func parseIvNumber(s string) (ivNumber, bool) {
+	if s == "" || s == "-" || s == "+" {
+		return ivNumber{}, false
+	}
+	if strings.ContainsAny(s, "eE") {
+		x, err := strconv.ParseFloat(s, 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			return ivNumber{}, false
+		}
+		if math.IsInf(x, 0) || math.IsNaN(x) || math.Abs(x) >= 1<<63 {
+			return ivNumber{overflow: true}, true
+		}
+		w := math.Trunc(x)
+		return ivNumber{whole: int64(w), frac: x - w}, true
+	}
+	intPart, fracPart, _ := strings.Cut(s, ".")
+	neg := strings.HasPrefix(intPart, "-")
+	digits := strings.TrimLeft(intPart, "+-")
+	if len(intPart)-len(digits) > 1 || digits == "" && fracPart == "" || strings.ContainsAny(fracPart, "+-.") {
+		return ivNumber{}, false
+	}
+	var n ivNumber
+	if digits != "" {
+		signed := digits
+		if neg {
+			signed = "-" + digits
+		}
+		w, err := strconv.ParseInt(signed, 10, 64)
+		if err != nil {
+			if !errors.Is(err, strconv.ErrRange) {
+				return ivNumber{}, false
+			}
+			n.overflow = true
+		}
+		n.whole = w
+	}
+	if fracPart != "" {
+		f, err := strconv.ParseFloat("0."+fracPart, 64)
+		if err != nil {
+			return ivNumber{}, false
+		}
+		n.frac = f
+	}
+	if neg {
+		n.frac = -n.frac
+	}
+	return n, true
 }
 
 var intervalUnits = map[string]struct {
@@ -174,33 +281,27 @@ func lookupUnit(u string) (struct{ months, days, micros float64 }, bool) {
 	return struct{ months, days, micros float64 }{}, false
 }
 
-func (a *ivAcc) add(v float64, u struct{ months, days, micros float64 }) {
-	if v == math.Trunc(v) && math.Abs(v) < 1<<53 && u.months == 0 && u.days == 0 {
-		a.addMicros(int64(v), int64(u.micros))
+func (a *ivAcc) add(n ivNumber, u struct{ months, days, micros float64 }) {
+	if n.overflow {
+		a.fieldOverflow = true
 		return
 	}
 	switch {
+	case u.months >= 12:
+		a.addInt32(&a.years, n.whole, int64(u.months)/12)
+		a.addInt32(&a.months, int64(math.RoundToEven(n.frac*u.months)), 1)
 	case u.months != 0:
-		m := v * u.months
-		whole := math.Trunc(m)
-		a.months += whole
-		d := (m - whole) * 30
-		wd := math.Trunc(d)
-		a.days += wd
-		a.fracMicros += (d - wd) * MicrosPerDay
+		a.addInt32(&a.months, n.whole, 1)
+		a.addFracDays(n.frac, 30)
+	case u.days == 1:
+		a.addInt32(&a.days, n.whole, 1)
+		a.addFracMicros(n.frac, MicrosPerDay)
 	case u.days != 0:
-		d := v * u.days
-		wd := math.Trunc(d)
-		a.days += wd
-		a.fracMicros += (d - wd) * MicrosPerDay
+		a.addInt32(&a.days, n.whole, int64(u.days))
+		a.addFracDays(n.frac, int64(u.days))
 	default:
-		w := math.Trunc(v * u.micros)
-		if math.Abs(w) >= 1<<62 {
-			a.overflow = true
-			return
-		}
-		a.addMicros(int64(w), 1)
-		a.fracMicros += v*u.micros - w
+		a.addMicros(n.whole, int64(u.micros))
+		a.addFracMicros(n.frac, int64(u.micros))
 	}
 }
 
@@ -265,15 +366,15 @@ func parseInterval(t *T, s string) (Datum, error) {
 			if it.text == "-" || it.text == "+" {
 				return nil, invalidSyntax(t, s)
 			}
-			x, err := strconv.ParseFloat(it.text, 64)
-			if err != nil {
+			x, ok := parseIvNumber(it.text)
+			if !ok {
 				return nil, invalidSyntax(t, s)
 			}
 			if !typSet {
 				typ, typSet = intervalUnits["second"], true
 			}
 			mask = unitMask(typ)
-			if mask == ivSecond && x != math.Trunc(x) {
+			if mask == ivSecond && x.frac != 0 {
 				mask = ivAllSecs
 			}
 			acc.add(x, typ)
@@ -354,15 +455,39 @@ func parseISOInterval(t *T, s, v string) (Datum, error) {
 		for j < len(v) && (v[j] >= '0' && v[j] <= '9' || v[j] == '.') {
 			j++
 		}
-		if j == 0 || j >= len(v) {
+		// An exponent: 'P10.5e4Y'.
+		if j < len(v) && v[j] == 'e' {
+			k := j + 1
+			if k < len(v) && (v[k] == '-' || v[k] == '+') {
+				k++
+			}
+			if k < len(v) && v[k] >= '0' && v[k] <= '9' {
+				for k < len(v) && v[k] >= '0' && v[k] <= '9' {
+					k++
+				}
+				j = k
+			}
+		}
+		if j == 0 {
 			return nil, invalidSyntax(t, s)
 		}
-		x, err := strconv.ParseFloat(v[:j], 64)
-		if err != nil {
+		x, ok := parseIvNumber(v[:j])
+		if !ok {
 			return nil, invalidSyntax(t, s)
+		}
+		// A number without a designator at the end: years in the date
+		// part ('P1'), hours in the time part ('PT1.5').
+		c := byte('y')
+		if inTime {
+			c = 'h'
+		}
+		if j < len(v) {
+			c = v[j]
+		} else {
+			j--
 		}
 		var unit string
-		switch c := v[j]; {
+		switch {
 		case c == 'y':
 			unit = "year"
 		case c == 'm' && !inTime:
@@ -388,23 +513,197 @@ func parseISOInterval(t *T, s, v string) (Datum, error) {
 }
 
 func (a *ivAcc) result(neg bool, s string) (Datum, error) {
-	if f := math.RoundToEven(a.fracMicros); f != 0 {
-		if math.Abs(f) >= 1<<62 {
-			a.overflow = true
-		} else {
-			a.addMicros(int64(f), 1)
+	if neg && !a.fieldOverflow {
+		if a.micros == math.MinInt64 {
+			a.fieldOverflow = true
+		}
+		a.years, a.months, a.days, a.micros = -a.years, -a.months, -a.days, -a.micros
+		if a.days > math.MaxInt32 || a.months > math.MaxInt32 || a.years > math.MaxInt32 {
+			a.fieldOverflow = true
 		}
 	}
-	months, days, micros := a.months, a.days, a.micros
-	if neg {
-		months, days = -months, -days
-		if micros == math.MinInt64 {
-			a.overflow = true
+	if a.fieldOverflow {
+		return nil, errorf(CodeIntervalFieldOverflow, "interval field value out of range: %q", s)
+	}
+	months := a.years*12 + a.months
+	if months > math.MaxInt32 || months < math.MinInt32 {
+		return nil, errorf(CodeDatetimeFieldOverflow, "interval out of range")
+	}
+	return DInterval{Months: int32(months), Days: int32(a.days), Micros: a.micros}, nil
+}
+
+// ivFields splits an interval as PostgreSQL's interval2itm does: years and
+// months from the months, hours, minutes, seconds and microseconds from
+// the time, each truncated toward zero so that they share its sign.
+func ivFields(d DInterval) (year, mon, mday, hour, min, sec, fsec int64) {
+	year, mon, mday = int64(d.Months/12), int64(d.Months%12), int64(d.Days)
+	t := d.Micros
+	hour = t / 3_600_000_000
+	t -= hour * 3_600_000_000
+	min = t / 60_000_000
+	t -= min * 60_000_000
+	sec, fsec = t/1_000_000, t%1_000_000
+	return
+}
+
+// appendIvSeconds writes |sec| (two digits when fill) and |fsec| as a
+// fraction without trailing zeros.
+func appendIvSeconds(b []byte, sec, fsec int64, fill bool) []byte {
+	sec, fsec = abs64(sec), abs64(fsec)
+	if fill && sec < 10 {
+		b = append(b, '0')
+	}
+	b = strconv.AppendInt(b, sec, 10)
+	if fsec != 0 {
+		s := strconv.FormatInt(fsec+1_000_000, 10)[1:]
+		b = append(b, '.')
+		b = append(b, strings.TrimRight(s, "0")...)
+	}
+	return b
+}
+
+// appendIntervalVerbose is IntervalStyle postgres_verbose: "@ 1 year 2
+// mons -3 days 4 hours 5 mins 6.5 secs", with "ago" (and the signs of the
+// later fields flipped) when the first nonzero field is negative.
+func appendIntervalVerbose(b []byte, d DInterval) []byte {
+	year, mon, mday, hour, min, sec, fsec := ivFields(d)
+	b = append(b, '@')
+	zero, before := true, false
+	part := func(v int64, unit string) {
+		if v == 0 {
+			return
 		}
-		micros = -micros
+		if zero {
+			before = v < 0
+			if v < 0 {
+				v = -v
+			}
+		} else if before {
+			v = -v
+		}
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, v, 10)
+		b = append(b, ' ')
+		b = append(b, unit...)
+		if v != 1 {
+			b = append(b, 's')
+		}
+		zero = false
 	}
-	if a.overflow || months > math.MaxInt32 || months < math.MinInt32 || days > math.MaxInt32 || days < math.MinInt32 {
-		return nil, errorf(CodeDatetimeFieldOverflow, "interval out of range: %q", s)
+	part(year, "year")
+	part(mon, "mon")
+	part(mday, "day")
+	part(hour, "hour")
+	part(min, "min")
+	if sec != 0 || fsec != 0 {
+		b = append(b, ' ')
+		if sec < 0 || sec == 0 && fsec < 0 {
+			if zero {
+				before = true
+			} else if !before {
+				b = append(b, '-')
+			}
+		} else if before {
+			b = append(b, '-')
+		}
+		b = appendIvSeconds(b, sec, fsec, false)
+		b = append(b, " sec"...)
+		if abs64(sec) != 1 || fsec != 0 {
+			b = append(b, 's')
+		}
+		zero = false
 	}
-	return DInterval{Months: int32(months), Days: int32(days), Micros: micros}, nil
+	if zero {
+		b = append(b, " 0"...)
+	}
+	if before {
+		b = append(b, " ago"...)
+	}
+	return b
+}
+
+// appendIntervalSQL is IntervalStyle sql_standard: "1-2" for year-month
+// intervals, "3 4:05:06" for day-time ones, one leading sign; an interval
+// that mixes signs or both kinds prints every part with its sign,
+// "+1-2 -3 +4:05:06".
+func appendIntervalSQL(b []byte, d DInterval) []byte {
+	year, mon, mday, hour, min, sec, fsec := ivFields(d)
+	neg := year < 0 || mon < 0 || mday < 0 || hour < 0 || min < 0 || sec < 0 || fsec < 0
+	pos := year > 0 || mon > 0 || mday > 0 || hour > 0 || min > 0 || sec > 0 || fsec > 0
+	ym := year != 0 || mon != 0
+	dt := mday != 0 || hour != 0 || min != 0 || sec != 0 || fsec != 0
+	standard := !(neg && pos) && !(ym && dt)
+	if neg && standard {
+		b = append(b, '-')
+		year, mon, mday, hour, min, sec, fsec = -year, -mon, -mday, -hour, -min, -sec, -fsec
+	}
+	sign := func(neg bool) byte {
+		if neg {
+			return '-'
+		}
+		return '+'
+	}
+	hms := func(hour, min int64) {
+		b = strconv.AppendInt(b, hour, 10)
+		b = append(b, ':')
+		b = append2(b, int(min))
+		b = append(b, ':')
+		b = appendIvSeconds(b, sec, fsec, true)
+	}
+	switch {
+	case !neg && !pos:
+		b = append(b, '0')
+	case !standard:
+		b = append(b, sign(year < 0 || mon < 0))
+		b = strconv.AppendInt(b, abs64(year), 10)
+		b = append(b, '-')
+		b = strconv.AppendInt(b, abs64(mon), 10)
+		b = append(b, ' ', sign(mday < 0))
+		b = strconv.AppendInt(b, abs64(mday), 10)
+		b = append(b, ' ', sign(hour < 0 || min < 0 || sec < 0 || fsec < 0))
+		hms(abs64(hour), abs64(min))
+	case ym:
+		b = strconv.AppendInt(b, year, 10)
+		b = append(b, '-')
+		b = strconv.AppendInt(b, mon, 10)
+	case mday != 0:
+		b = strconv.AppendInt(b, mday, 10)
+		b = append(b, ' ')
+		hms(hour, min)
+	default:
+		hms(hour, min)
+	}
+	return b
+}
+
+// appendIntervalISO is IntervalStyle iso_8601: "P1Y2M3DT4H5M6.5S", each
+// part with its own sign, "PT0S" for zero.
+func appendIntervalISO(b []byte, d DInterval) []byte {
+	year, mon, mday, hour, min, sec, fsec := ivFields(d)
+	if year == 0 && mon == 0 && mday == 0 && hour == 0 && min == 0 && sec == 0 && fsec == 0 {
+		return append(b, "PT0S"...)
+	}
+	part := func(v int64, c byte) {
+		if v != 0 {
+			b = strconv.AppendInt(b, v, 10)
+			b = append(b, c)
+		}
+	}
+	b = append(b, 'P')
+	part(year, 'Y')
+	part(mon, 'M')
+	part(mday, 'D')
+	if hour != 0 || min != 0 || sec != 0 || fsec != 0 {
+		b = append(b, 'T')
+	}
+	part(hour, 'H')
+	part(min, 'M')
+	if sec != 0 || fsec != 0 {
+		if sec < 0 || fsec < 0 {
+			b = append(b, '-')
+		}
+		b = appendIvSeconds(b, sec, fsec, false)
+		b = append(b, 'S')
+	}
+	return b
 }

@@ -153,6 +153,22 @@ func floorDiv(a, b int64) int64 {
 type dtReader struct {
 	s string
 	i int
+	// yy: the date's year had one or two digits and was read as
+	// 1970..2069 (yyRaw is the year as written, for a BC date).
+	yy    bool
+	yyRaw int
+}
+
+// adjustYY makes a year written with one or two digits 1970..2069.
+func (r *dtReader) adjustYY(y, digits int) int {
+	if digits > 2 {
+		return y
+	}
+	r.yy, r.yyRaw = true, y
+	if y < 70 {
+		return y + 2000
+	}
+	return y + 1900
 }
 
 func (r *dtReader) skipSpace() {
@@ -262,11 +278,12 @@ func (r *dtReader) ymdText() (y, m, d int, ok bool) {
 	if len(fs) != 3 {
 		return 0, 0, 0, false
 	}
+	// A year of one or two digits is 1970..2069 ('08-Jan-99').
 	switch {
 	case fs[0].month && !fs[1].month && !fs[2].month && fs[1].n <= 2:
-		return fs[2].v, fs[0].v, fs[1].v, true // Dec 4 2026
+		return r.adjustYY(fs[2].v, fs[2].n), fs[0].v, fs[1].v, true // Dec 4 2026
 	case fs[1].month && !fs[0].month && !fs[2].month && fs[0].n <= 2:
-		return fs[2].v, fs[1].v, fs[0].v, true // 4 Dec 2026
+		return r.adjustYY(fs[2].v, fs[2].n), fs[1].v, fs[0].v, true // 4 Dec 2026
 	case fs[1].month && !fs[0].month && !fs[2].month && fs[0].n > 2:
 		return fs[0].v, fs[1].v, fs[2].v, true // 2026-Dec-04
 	}
@@ -341,9 +358,10 @@ func (r *dtReader) ymdNumeric() (y, m, d int, ok bool, rangeErr bool) {
 		if d, n3, ok = r.digits(7); !ok {
 			return
 		}
-		if n <= 2 && n2 <= 2 && n3 >= 3 && sep != '.' {
-			// MM/DD/YYYY, MM-DD-YYYY
-			y, m, d = d, y, m
+		if n <= 2 && n2 <= 2 && sep != '.' {
+			// MM/DD/YYYY, MM-DD-YYYY; MM/DD/YY as DateStyle MDY reads
+			// it (01/02/03 is 2003-01-02)
+			y, m, d = r.adjustYY(d, n3), y, m
 		} else if n3 > 2 {
 			ok = false
 			return
@@ -498,6 +516,9 @@ func parseDate(t *T, s string) (Datum, error) {
 		}
 	}
 	if r.era() {
+		if r.yy {
+			y = r.yyRaw // no 1970..2069 for a BC year
+		}
 		y = 1 - y
 	}
 	if !r.eof() {
@@ -599,6 +620,9 @@ func parseTimestamp(t *T, s string, loc *time.Location) (Datum, error) {
 		}
 	}
 	if r.era() {
+		if r.yy {
+			y = r.yyRaw // no 1970..2069 for a BC year
+		}
 		y = 1 - y
 	}
 	if !r.eof() {

@@ -44,7 +44,13 @@ const (
 	Text StringVariant = iota
 	VarChar
 	Char // bpchar: blank-padded
+	// NameVariant is the name type: text of at most NameMaxBytes bytes,
+	// longer input cut at a character boundary.
+	NameVariant
 )
+
+// NameMaxBytes is how long a value of type name can be (NAMEDATALEN-1).
+const NameMaxBytes = 63
 
 // OID is a PostgreSQL type OID.
 type OID uint32
@@ -90,6 +96,7 @@ var (
 	String      = &T{Family: StringFamily, Variant: Text}
 	VarCharAny  = &T{Family: StringFamily, Variant: VarChar}
 	BPChar      = &T{Family: StringFamily, Variant: Char} // bpchar without length
+	Name        = &T{Family: StringFamily, Variant: NameVariant}
 	Bytes       = &T{Family: BytesFamily}
 	Date        = &T{Family: DateFamily}
 	Time        = &T{Family: TimeFamily, Precision: -1}
@@ -229,6 +236,8 @@ func (t *T) OID() OID {
 			return 1043
 		case Char:
 			return 1042
+		case NameVariant:
+			return 19
 		}
 		return 25
 	case BytesFamily:
@@ -269,7 +278,7 @@ func (t *T) OID() OID {
 // array type.
 const EnumArrayOIDDelta = 1 << 21
 
-var arrayOIDs = map[OID]OID{16: 1000, 17: 1001, 21: 1005, 23: 1007, 25: 1009, 1042: 1014, 1043: 1015, 20: 1016,
+var arrayOIDs = map[OID]OID{16: 1000, 17: 1001, 21: 1005, 23: 1007, 25: 1009, 1042: 1014, 1043: 1015, 19: 1003, 20: 1016,
 	700: 1021, 701: 1022, 1114: 1115, 1082: 1182, 1083: 1183, 1184: 1185, 1186: 1187, 1700: 1231, 2950: 2951,
 	114: 199, 3802: 3807}
 
@@ -334,6 +343,10 @@ func (t *T) Size() int16 {
 		return 16
 	case EnumFamily:
 		return 4
+	case StringFamily:
+		if t.Variant == NameVariant {
+			return 64
+		}
 	}
 	return -1
 }
@@ -373,6 +386,8 @@ func (t *T) SQLName() string {
 				return "bpchar"
 			}
 			return "character"
+		case NameVariant:
+			return "name"
 		}
 		return "text"
 	case BytesFamily:
@@ -458,7 +473,7 @@ func (t *T) PGName() string {
 	case DecimalFamily:
 		return "numeric"
 	case StringFamily:
-		return [...]string{"text", "varchar", "bpchar"}[t.Variant]
+		return [...]string{"text", "varchar", "bpchar", "name"}[t.Variant]
 	case ArrayFamily:
 		if t.Vector {
 			return "int2vector"
@@ -552,6 +567,8 @@ func scalarFromPG(pt pgdialect.Type) (*T, error) {
 		return nil, errorf(CodeInvalidParameterValue, "invalid NUMERIC type modifier")
 	case "text":
 		return noMods(String)
+	case "name":
+		return noMods(Name)
 	case "varchar", "bpchar":
 		v := VarChar
 		if pt.Name == "bpchar" {
@@ -600,7 +617,7 @@ func scalarFromPG(pt pgdialect.Type) (*T, error) {
 		return noMods(JSON)
 	case "jsonpath":
 		return noMods(JSONPath)
-	case "timetz", "inet", "money", "bit", "varbit", "name", "oid", "regclass", "regtype", "regproc", "regnamespace", "xid":
+	case "timetz", "inet", "money", "bit", "varbit", "oid", "regclass", "regtype", "regproc", "regnamespace", "xid":
 		return nil, errorf(CodeFeatureNotSupported, "type %s is not supported", pt.Name)
 	}
 	return nil, errorf(CodeUndefinedObject, "type %q does not exist", pt.Name)

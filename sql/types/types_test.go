@@ -216,7 +216,7 @@ func TestTextInputErrors(t *testing.T) {
 		{Time, "12", CodeInvalidDatetimeFormat},
 		{Timestamp, "2024-01-02 03:04:05 nowhere", CodeInvalidDatetimeFormat},
 		{Interval, "1 fortnight", CodeInvalidDatetimeFormat},
-		{Interval, "99999999999 years", CodeDatetimeFieldOverflow},
+		{Interval, "99999999999 years", CodeIntervalFieldOverflow},
 		{UUID, "a0eebc99-9c0b", CodeInvalidTextRepresentation},
 		{UUID, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11ff", CodeInvalidTextRepresentation},
 		{JSONB, `{"a":}`, CodeInvalidTextRepresentation},

@@ -120,7 +120,7 @@ func (w *Rewriter) specialCall(i, to int) (int, bool) {
 			return syntax(close)
 		}
 	case "substring":
-		segs := splitKeywords(toks, i+1, close, "from", "for", "similar")
+		segs := splitKeywords(toks, i+1, close, "from", "for", "similar", "escape")
 		if len(segs) == 1 {
 			return 0, false
 		}
@@ -137,6 +137,9 @@ func (w *Rewriter) specialCall(i, to int) (int, bool) {
 			args = append(args, [2]int{segs[2].a, segs[2].b}, [2]int{segs[1].a, segs[1].b})
 		case len(segs) == 2 && segs[1].kw == "for" && nonEmpty(segs[1]):
 			args = append(args, [2]int{-1, -1}, [2]int{segs[1].a, segs[1].b})
+		case len(segs) == 3 && segs[1].kw == "similar" && segs[2].kw == "escape" && nonEmpty(segs[1]) && nonEmpty(segs[2]):
+			// substring(s SIMILAR pattern ESCAPE e): substring(s, pattern, e)
+			args = append(args, [2]int{segs[1].a, segs[1].b}, [2]int{segs[2].a, segs[2].b})
 		default:
 			if segs[1].kw == "similar" {
 				w.fail(toks[segs[1].a-1], "0A000", "SUBSTRING ... SIMILAR is not supported")
