@@ -45,7 +45,9 @@ type TCPTransportConfig struct {
 	Snapshots Transport
 	// DialTimeout bounds one connection attempt (default 5 s).
 	DialTimeout time.Duration
-	Logger      *slog.Logger
+	// Dialer, if set, replaces net.Dialer (tests partition nodes there).
+	Dialer func(ctx context.Context, addr string) (net.Conn, error)
+	Logger *slog.Logger
 }
 
 // TCPTransport is the production Transport for raft messages: one raw
@@ -288,7 +290,15 @@ func (p *tcpPeer) dial() (*tcpConn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: resolving %s: %w", ErrNodeUnreachable, p.id, err)
 	}
-	nc, err := net.DialTimeout("tcp", addr, t.cfg.DialTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), t.cfg.DialTimeout)
+	defer cancel()
+	var nc net.Conn
+	if t.cfg.Dialer != nil {
+		nc, err = t.cfg.Dialer(ctx, addr)
+	} else {
+		var d net.Dialer
+		nc, err = d.DialContext(ctx, "tcp", addr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: dial %s at %s: %w", ErrNodeUnreachable, p.id, addr, err)
 	}

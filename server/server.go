@@ -266,6 +266,7 @@ func (s *Server) startStore(ctx context.Context, ident *kvpb.StoreIdent) error {
 	tr := ranges.NewTCPTransport(ranges.TCPTransportConfig{
 		NodeID:   nodeID,
 		Resolver: s.book.lookup,
+		Dialer:   s.cfg.Knobs.PeerDialer,
 		Logger:   s.log,
 		// Snapshots stream over gRPC.
 		Snapshots: ranges.NewGRPCTransport(ranges.GRPCTransportConfig{
