@@ -198,8 +198,8 @@ type storeCounters struct {
 	// confChangesRejected: committed conf changes not applied because
 	// they were not built from the current descriptor (a stale copy).
 	confChangesRejected atomic.Int64
-	// raftSyncNanos: time spent committing the synced raft batches
-	// counted by raftSyncs (the log fsync of a cycle).
+	// raftSyncNanos: time from CommitNoSyncWait of the synced raft
+	// batches counted by raftSyncs to the syncer seeing their fsync done.
 	raftSyncNanos atomic.Int64
 	// writeProposals / writeProposalNanos: write proposals of
 	// evaluateWrite whose outcome the proposer received, and the time
@@ -469,7 +469,8 @@ type Metrics struct {
 	ConfChangesRejected int64
 	// Where a write's time goes (docs/benchmarks.md, insertlat7): divide
 	// each time by its count for a mean over any interval.
-	// RaftSyncTime is the time spent committing the RaftSyncs batches.
+	// RaftSyncTime is the time from writing the RaftSyncs batches to the
+	// syncer seeing their fsync done.
 	RaftSyncTime time.Duration
 	// WriteProposals counts write proposals whose proposer received the
 	// outcome; WriteProposalTime is their total time from submission to
