@@ -100,10 +100,14 @@
 // destination node. So a cycle never blocks in an fsync: the followers'
 // acks arriving during the leader's fsync are stepped at once, and a
 // write acknowledged by both followers commits before the leader's own
-// fsync ends. A leader's empty MsgApps that only announce the commit of
-// plain writes to an up-to-date follower are not sent
-// (dropCommitOnlyAppends): the follower learns the index with the next
-// append or heartbeat.
+// fsync ends. A proposal that finds other proposals of its range in
+// flight while a batch is being synced is not run inline: the cycle the
+// syncer runs after that fsync takes it with the others (one append, one
+// MsgApp per follower), as the fsync-long cycles used to gather them; a
+// lone write is never held back. A leader's empty MsgApps that only
+// announce the commit of plain writes to an up-to-date follower are not
+// sent (dropCommitOnlyAppends): the follower learns the index with the
+// next append or heartbeat.
 //
 // # Durability (applying before the local fsync)
 //
