@@ -8,7 +8,8 @@
 // These signatures are stable; other packages build on them, and they are
 // only ever extended (new options, new functions), not changed:
 //
-//	Open(dir, ...Option) (Engine, error); options InMemory(), WithFS(vfs.FS), CacheSize(n)
+//	Open(dir, ...Option) (Engine, error); options InMemory(), WithFS(vfs.FS), CacheSize(n);
+//	          flushes and compactions write 32 KiB data blocks (engineBlockSize), Snappy
 //	Engine:   Reader, Writer, NewBatch, NewSnapshot, ApplyBatchRepr(repr, sync), Flush, Close,
 //	          NewSSTWriter(prefix), IngestSSTs(paths), IngestSSTsExcising(paths, start, end)
 //	          (the ingestion also removes [start, end) by excising: overlapping tables

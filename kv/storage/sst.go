@@ -32,7 +32,7 @@ type SSTWriter struct {
 var sstSeq atomic.Uint64
 
 // sstBlockSize is the target data block size of an SSTWriter's table.
-const sstBlockSize = 32 << 10
+const sstBlockSize = engineBlockSize
 
 // auxSSTDir is where SSTWriter files live until ingestion; Open empties it
 // (files left by a crash belong to no ingestion).
