@@ -759,6 +759,10 @@ func (b *Binder) bindSelectOnce(sel *ast.SelectStmt, parent *scope) (Node, error
 				agg.groupKeys = append(agg.groupKeys, b.exprKey(ge))
 				if nulled[gi] {
 					// not in this grouping set: NULL, grouping nothing
+					if agg.nulled == nil {
+						agg.nulled = map[int]Expr{}
+					}
+					agg.nulled[len(agg.groups)] = e
 					e = &Const{D: types.Null, T: e.Type()}
 				}
 				agg.groups = append(agg.groups, e)
