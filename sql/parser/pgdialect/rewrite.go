@@ -583,6 +583,21 @@ func (w *Rewriter) Run(from, to int) error {
 					continue
 				}
 			}
+			if toks[i+1].IsP("(") && (i == from || !toks[i-1].IsP(".")) && !grammarFunc[t.Val] && !mysqlAggregate[t.Val] {
+				// agg(args) OVER (...) of an aggregate the MySQL grammar has
+				// no window rule for (bool_and, string_agg, ...):
+				// MAX(__pg_winagg() + agg(args)) OVER (...), which
+				// sql/parser turns back into agg's window call
+				if end := matchClose(toks, i+1, to); end > 0 && end+1 < len(toks) && toks[end+1].Is("over") {
+					w.emit("MAX", t.Pos)
+					w.emit("(", t.Pos)
+					w.emit(FuncWinAgg, t.Pos)
+					w.emit("(", t.Pos)
+					w.emit(")", t.Pos)
+					w.emit("+", t.Pos)
+					stack = append(stack, frame{closeExtra: true})
+				}
+			}
 			if t.Val == "variadic" && i > from && (toks[i-1].IsP("(") || toks[i-1].IsP(",")) && !toks[i+1].IsP(")") && !toks[i+1].IsP(",") {
 				// f(..., VARIADIC arr): the argument is __pg_variadic(arr)
 				end, depth := -1, 0
@@ -1654,6 +1669,9 @@ const (
 	FuncOp = "__pg_op"
 	// FuncAtTimeZone(x, z) is x AT TIME ZONE z: timezone(z, x).
 	FuncAtTimeZone = "__pg_attz"
+	// MAX(FuncWinAgg() + agg(args)) OVER (...) is agg(args) OVER (...) of
+	// an aggregate the MySQL grammar has no window rule for.
+	FuncWinAgg = "__pg_winagg"
 	// FuncDistinct() as the first argument of a call marks agg(DISTINCT ...).
 	FuncDistinct = "__pg_distinct"
 	// FuncIntervalQualify('v', 'field [field]') is INTERVAL 'v' field [TO
