@@ -1084,7 +1084,7 @@ func (g *Gen) exprMore(sc *scope, t Type, d int) string {
 		case 5:
 			return "concat_ws(" + g.oneOf("'-'", "','", "''") + ", " + g.expr(sc, TText, d) + ", " + g.expr(sc, TInt, d) + ", " + g.expr(sc, TDate, d) + ")"
 		case 6:
-			return "regexp_replace(" + g.expr(sc, TText, d) + ", " + g.oneOf("'a+'", "'[ab]'", "'^.'", "'(.)\\1'") + ", " + g.oneOf("'Z'", "''", "'<\\&>'") + g.oneOf("", ", 'g'") + ")"
+			return "regexp_replace(" + g.expr(sc, TText, d) + ", " + g.oneOf("'a+'", "'[ab]'", "'^.'", "'(a|b)b'") + ", " + g.oneOf("'Z'", "''", "'<\\&>'") + g.oneOf("", ", 'g'") + ")"
 		case 7:
 			return "format(" + g.oneOf("'%s-%s'", "'[%s|%s]'", "'%2$s %1$s'") + ", " + g.expr(sc, TText, d) + ", " + g.expr(sc, g.oneOf2(TInt, TDate), d) + ")"
 		case 8:
