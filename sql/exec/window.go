@@ -37,6 +37,23 @@ func (p *partition) Arg(row, i int) (types.Datum, error) {
 
 func (p *partition) Peers(row int) (int, int) { return p.peerS[row], p.peerE[row] }
 
+// Excluded is the rows the frame's EXCLUDE leaves out of row's frame.
+func (p *partition) Excluded(row int) (int, int, int, int) {
+	f := p.call.Frame
+	if f == nil {
+		return 0, 0, 0, 0
+	}
+	switch f.Exclude {
+	case 1:
+		return row, row + 1, 0, 0
+	case 2:
+		return p.peerS[row], p.peerE[row], 0, 0
+	case 3:
+		return p.peerS[row], row, row + 1, p.peerE[row]
+	}
+	return 0, 0, 0, 0
+}
+
 func (p *partition) offset(e plan.Expr, row int) int {
 	v, err := p.env.Eval(e, p.rows[row])
 	if err != nil || types.IsNull(v) {

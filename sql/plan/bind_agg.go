@@ -337,8 +337,13 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	exclude := 0
 	if spec.PartitionBy != nil {
 		for _, p := range spec.PartitionBy.Items {
+			if n, ok := frameExclusion(p.Expr); ok {
+				exclude = n
+				continue
+			}
 			e, err := b.bindExpr(p.Expr, &in)
 			if err != nil {
 				return nil, err
@@ -411,6 +416,7 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 			}
 			return 2, nil, nil
 		}
+		f.Exclude = exclude
 		if f.StartKind, f.StartOff, err = conv(spec.Frame.Extent.Start, true); err != nil {
 			return nil, err
 		}
@@ -427,6 +433,20 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 // resolveWindow folds named windows into spec: OVER w is w's definition;
 // OVER (w ORDER BY …) and WINDOW w2 AS (w …) copy w's PARTITION BY (and
 // its ORDER BY unless given) and add their own clauses, as PostgreSQL does.
+// frameExclusion reads sql/parser's mark of a frame's EXCLUDE, the
+// PARTITION BY item __pg_exclude(n).
+func frameExclusion(e ast.ExprNode) (int, bool) {
+	fc, ok := e.(*ast.FuncCallExpr)
+	if !ok || fc.FnName.L != pgdialect.FuncExclude || len(fc.Args) != 1 {
+		return 0, false
+	}
+	v, ok := fc.Args[0].(*valuedriver.Value)
+	if !ok || v.Kind != valuedriver.KindInt {
+		return 0, false
+	}
+	return int(v.Int), true
+}
+
 func (b *Binder) resolveWindow(spec *ast.WindowSpec, depth int) (ast.WindowSpec, error) {
 	if depth > len(b.windowDefs) {
 		return ast.WindowSpec{}, pgerr.New(pgerr.WindowingError, "window definitions refer to each other in a cycle")

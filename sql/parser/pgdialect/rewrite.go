@@ -247,6 +247,49 @@ func (w *Rewriter) emit(text string, orig int) {
 	w.R.Outs = append(w.R.Outs, Out{Text: text, Orig: orig})
 }
 
+// markExclusion inserts FuncExclude(kind) as the first PARTITION BY item
+// of the window specification being emitted (the innermost open
+// parenthesis of the output); false if that is not a plain specification
+// (one naming another window, say).
+func (w *Rewriter) markExclusion(kind string) bool {
+	outs := w.R.Outs
+	open, depth := -1, 0
+	for k := len(outs) - 1; k >= 0 && open < 0; k-- {
+		t := outs[k].Text
+		if strings.HasPrefix(t, "'") || strings.HasPrefix(t, `"`) {
+			continue
+		}
+		for c := len(t) - 1; c >= 0; c-- {
+			if t[c] == ')' {
+				depth++
+			} else if t[c] == '(' {
+				if depth == 0 {
+					open = k
+					break
+				}
+				depth--
+			}
+		}
+	}
+	if open < 0 || open+2 >= len(outs) || strings.TrimSpace(outs[open].Text) != "(" {
+		return false
+	}
+	orig := outs[open].Orig
+	mark := []Out{{Text: FuncExclude, Orig: orig}, {Text: "(", Orig: orig}, {Text: kind, Orig: orig}, {Text: ")", Orig: orig}}
+	at := open + 1
+	switch next := strings.ToLower(outs[at].Text); {
+	case next == "partition" && strings.EqualFold(outs[at+1].Text, "by"):
+		at += 2
+		mark = append(mark, Out{Text: ",", Orig: orig})
+	case next == "order" || next == "rows" || next == "range" || next == "groups":
+		mark = append([]Out{{Text: "PARTITION", Orig: orig}, {Text: "BY", Orig: orig}}, mark...)
+	default:
+		return false
+	}
+	w.R.Outs = append(outs[:at:at], append(mark, outs[at:]...)...)
+	return true
+}
+
 func (w *Rewriter) fail(t Token, code, msg string) {
 	if w.err == nil {
 		near := t.Raw(w.Src)
@@ -910,8 +953,21 @@ func (w *Rewriter) Run(from, to int) error {
 						i += 2
 						continue
 					}
-					if toks[i+1].Is("current") || toks[i+1].Is("group") || toks[i+1].Is("ties") {
-						w.fail(t, "0A000", "window frame EXCLUDE is not supported")
+					if toks[i+1].Is("current") && toks[i+2].Is("row") || toks[i+1].Is("group") || toks[i+1].Is("ties") {
+						// EXCLUDE CURRENT ROW|GROUP|TIES: the MySQL grammar has
+						// none; the window's PARTITION BY gets a first item
+						// __pg_exclude(n), which sql/plan takes out again
+						kind, skip := "1", 2
+						if toks[i+1].Is("group") {
+							kind, skip = "2", 1
+						} else if toks[i+1].Is("ties") {
+							kind, skip = "3", 1
+						}
+						if !w.markExclusion(kind) {
+							w.fail(t, "0A000", "window frame EXCLUDE is not supported here")
+							continue
+						}
+						i += skip
 						continue
 					}
 				}
@@ -1672,6 +1728,9 @@ const (
 	// MAX(FuncWinAgg() + agg(args)) OVER (...) is agg(args) OVER (...) of
 	// an aggregate the MySQL grammar has no window rule for.
 	FuncWinAgg = "__pg_winagg"
+	// FuncExclude(n) as the first PARTITION BY item of a window is its
+	// frame's EXCLUDE: 1 CURRENT ROW, 2 GROUP, 3 TIES.
+	FuncExclude = "__pg_exclude"
 	// FuncDistinct() as the first argument of a call marks agg(DISTINCT ...).
 	FuncDistinct = "__pg_distinct"
 	// FuncIntervalQualify('v', 'field [field]') is INTERVAL 'v' field [TO
