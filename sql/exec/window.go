@@ -180,7 +180,7 @@ func (p *partition) rangeBound(kind int, off plan.Expr, row int, start bool) int
 	if (kind == 1) != o.Desc {
 		op = sem.OpMinus
 	}
-	bo, err := sem.ResolveBinary(op, t, t)
+	bo, err := sem.ResolveBinary(op, t, off.Type())
 	if err != nil {
 		return row
 	}
@@ -188,8 +188,16 @@ func (p *partition) rangeBound(kind int, off plan.Expr, row int, start bool) int
 	if err != nil || types.IsNull(target) {
 		return row
 	}
+	// date ± interval is a timestamp: keys compare with it as that
+	tt := bo.Return
 	dir := func(j int) int { // the order of key j against target
-		c, err := types.CompareTyped(t, p.keys[j][0], target)
+		k := p.keys[j][0]
+		if !tt.Equal(t) {
+			if k, err = types.Cast(k, t, tt, p.env.EvalCtx.Loc()); err != nil {
+				return 0
+			}
+		}
+		c, err := types.CompareTyped(tt, k, target)
 		if err != nil {
 			return 0
 		}

@@ -376,10 +376,32 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 				return nil, pgerr.New(pgerr.WindowingError, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
 			}
 			kt := call.OrderBy[0].E.Type()
+			switch kt.Family {
+			case types.DateFamily, types.TimestampFamily, types.TimestampTZFamily, types.TimeFamily, types.IntervalFamily:
+				return types.Interval, nil
+			}
 			if kt.Family != types.IntFamily && kt.Family != types.DecimalFamily {
 				return nil, pgerr.New(pgerr.FeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s", kt.String())
 			}
 			return kt, nil
+		}
+		offset := func(fb ast.FrameBound) (Expr, error) {
+			e, err := b.bindExpr(fb.Expr, &in)
+			if err != nil {
+				return nil, err
+			}
+			if fb.Unit == ast.TimeUnitMicrosecond {
+				// sql/parser's INTERVAL 'v' MICROSECOND: PostgreSQL's
+				// INTERVAL 'v', over a date or time key only
+				if ot, err := offsetType(); err != nil || ot.Family != types.IntervalFamily {
+					if err != nil {
+						return nil, err
+					}
+					return nil, pgerr.New(pgerr.FeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s and offset type interval", ot.String())
+				}
+				return b.coerce(e, types.Interval)
+			}
+			return e, nil
 		}
 		conv := func(fb ast.FrameBound, start bool) (int, Expr, error) {
 			switch fb.Type {
@@ -389,7 +411,7 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 				if fb.UnBounded {
 					return 0, nil, nil
 				}
-				e, err := b.bindExpr(fb.Expr, &in)
+				e, err := offset(fb)
 				if err != nil {
 					return 0, nil, err
 				}
@@ -403,7 +425,7 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 				if fb.UnBounded {
 					return 4, nil, nil
 				}
-				e, err := b.bindExpr(fb.Expr, &in)
+				e, err := offset(fb)
 				if err != nil {
 					return 0, nil, err
 				}

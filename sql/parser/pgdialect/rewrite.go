@@ -1168,6 +1168,17 @@ func (w *Rewriter) Run(from, to int) error {
 				i = next - 1
 				continue
 			}
+			// a RANGE frame's offset INTERVAL 'v' PRECEDING|FOLLOWING: the
+			// MySQL grammar's INTERVAL expr unit, with MICROSECOND (which
+			// PostgreSQL's form cannot have) marking "no unit"
+			if t.Val == "interval" && i > from && toks[i+1].Kind == String && (toks[i+2].Is("preceding") || toks[i+2].Is("following")) &&
+				(toks[i-1].Is("between") || toks[i-1].Is("and") || toks[i-1].Is("range")) {
+				w.emit("INTERVAL", t.Pos)
+				w.emit(quoteStr(toks[i+1].Val), toks[i+1].Pos)
+				w.emit("MICROSECOND", toks[i+1].Pos)
+				i++
+				continue
+			}
 			// typed literals: INTERVAL '1 day', TIMESTAMP '...', DATE '...'
 			if toks[i+1].Kind == String && IsTypeStart(t.Val) && !(i > from && toks[i-1].Is("at")) {
 				typ, next, ok := ParseType(toks, i, false)
