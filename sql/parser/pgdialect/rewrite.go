@@ -286,6 +286,30 @@ func (w *Rewriter) markExclusion(kind string) bool {
 	default:
 		return false
 	}
+	// The mark is a BY item too: its NullsOrder entry (none) goes before
+	// those of the specification's items, the last ones recorded.
+	items, inList, depth := 0, false, 0
+	for _, o := range outs[open+1:] {
+		switch t := strings.ToLower(o.Text); {
+		case t == "(":
+			depth++
+		case t == ")":
+			depth--
+		case depth > 0:
+		case t == "by":
+			items++
+			inList = true
+		case t == "," && inList:
+			items++
+		case t == "order" || t == "rows" || t == "range" || t == "groups":
+			inList = false
+		}
+	}
+	j := len(w.R.NullsOrder) - items
+	if j < 0 {
+		return false
+	}
+	w.R.NullsOrder = append(w.R.NullsOrder[:j:j], append([]uint8{0}, w.R.NullsOrder[j:]...)...)
 	w.R.Outs = append(outs[:at:at], append(mark, outs[at:]...)...)
 	return true
 }
