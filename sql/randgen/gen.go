@@ -584,21 +584,22 @@ func (g *Gen) selectCore(outer *scope, want []Type, depth int, allowOrder bool) 
 			}
 		}
 	}
-	var sel []string
-	for i, it := range items {
-		sel = append(sel, fmt.Sprintf("%s AS c%d", it, i))
-	}
 	if window != "" {
-		for i, it := range sel {
+		for i, it := range items {
 			if strings.Contains(it, " OVER (") && g.pct(60) {
-				// the first call's own window becomes the named one
+				// the call's own window becomes the named one (in ORDER BY
+				// items too)
 				if j := strings.Index(it, " OVER ("); j >= 0 {
 					if e := matchParen(it, j+6); e > 0 {
-						sel[i] = it[:j] + " OVER w" + it[e+1:]
+						items[i] = it[:j] + " OVER w" + it[e+1:]
 					}
 				}
 			}
 		}
+	}
+	var sel []string
+	for i, it := range items {
+		sel = append(sel, fmt.Sprintf("%s AS c%d", it, i))
 	}
 	distinct := ""
 	if g.pct(12) {
