@@ -2640,7 +2640,7 @@ func similarEnd(toks []Token, i, to int) int {
 			switch t.Val {
 			case "and", "or", "escape", "then", "else", "end", "when", "is", "as", "from", "where", "group", "order",
 				"limit", "offset", "having", "union", "except", "intersect", "not", "like", "ilike", "similar", "between", "in", "returning", "window", "for",
-				"join", "inner", "left", "right", "full", "cross", "natural", "on", "using":
+				"join", "inner", "left", "right", "full", "cross", "natural", "on", "using", "asc", "desc", "nulls":
 				return j
 			}
 		}
