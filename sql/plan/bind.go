@@ -990,11 +990,12 @@ func (b *Binder) bindLimit(cur Node, l *ast.Limit) (Node, error) {
 // position not in the select list (42P10). Typed literals (DATE '…') and
 // casts are expressions and pass.
 func orderConstant(e ast.ExprNode) error {
+	e = unparen(e) // (PostgreSQL's parentheses make no node: -(13) is -13)
 	if v, ok := e.(*valuedriver.Value); ok && v.Kind != valuedriver.KindInt {
 		return pgerr.New(pgerr.Syntax, "non-integer constant in ORDER BY")
 	}
 	if u, ok := e.(*ast.UnaryOperationExpr); ok && u.Op == opcode.Minus {
-		if v, ok := u.V.(*valuedriver.Value); ok {
+		if v, ok := unparen(u.V).(*valuedriver.Value); ok {
 			if v.Kind == valuedriver.KindInt {
 				return pgerr.New(pgerr.InvalidColumnRef, "ORDER BY position %d is not in select list", -v.Int)
 			}
