@@ -37,23 +37,6 @@ func (p *partition) Arg(row, i int) (types.Datum, error) {
 
 func (p *partition) Peers(row int) (int, int) { return p.peerS[row], p.peerE[row] }
 
-// Excluded is the rows the frame's EXCLUDE leaves out of row's frame.
-func (p *partition) Excluded(row int) (int, int, int, int) {
-	f := p.call.Frame
-	if f == nil {
-		return 0, 0, 0, 0
-	}
-	switch f.Exclude {
-	case 1:
-		return row, row + 1, 0, 0
-	case 2:
-		return p.peerS[row], p.peerE[row], 0, 0
-	case 3:
-		return p.peerS[row], row, row + 1, p.peerE[row]
-	}
-	return 0, 0, 0, 0
-}
-
 func (p *partition) offset(e plan.Expr, row int) int {
 	v, err := p.env.Eval(e, p.rows[row])
 	if err != nil || types.IsNull(v) {
@@ -180,7 +163,7 @@ func (p *partition) rangeBound(kind int, off plan.Expr, row int, start bool) int
 	if (kind == 1) != o.Desc {
 		op = sem.OpMinus
 	}
-	bo, err := sem.ResolveBinary(op, t, off.Type())
+	bo, err := sem.ResolveBinary(op, t, t)
 	if err != nil {
 		return row
 	}
@@ -188,16 +171,8 @@ func (p *partition) rangeBound(kind int, off plan.Expr, row int, start bool) int
 	if err != nil || types.IsNull(target) {
 		return row
 	}
-	// date ± interval is a timestamp: keys compare with it as that
-	tt := bo.Return
 	dir := func(j int) int { // the order of key j against target
-		k := p.keys[j][0]
-		if !tt.Equal(t) {
-			if k, err = types.Cast(k, t, tt, p.env.EvalCtx.Loc()); err != nil {
-				return 0
-			}
-		}
-		c, err := types.CompareTyped(tt, k, target)
+		c, err := types.CompareTyped(t, p.keys[j][0], target)
 		if err != nil {
 			return 0
 		}

@@ -337,13 +337,8 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	exclude := 0
 	if spec.PartitionBy != nil {
 		for _, p := range spec.PartitionBy.Items {
-			if n, ok := frameExclusion(p.Expr); ok {
-				exclude = n
-				continue
-			}
 			e, err := b.bindExpr(p.Expr, &in)
 			if err != nil {
 				return nil, err
@@ -376,32 +371,10 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 				return nil, pgerr.New(pgerr.WindowingError, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
 			}
 			kt := call.OrderBy[0].E.Type()
-			switch kt.Family {
-			case types.DateFamily, types.TimestampFamily, types.TimestampTZFamily, types.TimeFamily, types.IntervalFamily:
-				return types.Interval, nil
-			}
 			if kt.Family != types.IntFamily && kt.Family != types.DecimalFamily {
 				return nil, pgerr.New(pgerr.FeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s", kt.String())
 			}
 			return kt, nil
-		}
-		offset := func(fb ast.FrameBound) (Expr, error) {
-			e, err := b.bindExpr(fb.Expr, &in)
-			if err != nil {
-				return nil, err
-			}
-			if fb.Unit == ast.TimeUnitMicrosecond {
-				// sql/parser's INTERVAL 'v' MICROSECOND: PostgreSQL's
-				// INTERVAL 'v', over a date or time key only
-				if ot, err := offsetType(); err != nil || ot.Family != types.IntervalFamily {
-					if err != nil {
-						return nil, err
-					}
-					return nil, pgerr.New(pgerr.FeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s and offset type interval", ot.String())
-				}
-				return b.coerce(e, types.Interval)
-			}
-			return e, nil
 		}
 		conv := func(fb ast.FrameBound, start bool) (int, Expr, error) {
 			switch fb.Type {
@@ -411,7 +384,7 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 				if fb.UnBounded {
 					return 0, nil, nil
 				}
-				e, err := offset(fb)
+				e, err := b.bindExpr(fb.Expr, &in)
 				if err != nil {
 					return 0, nil, err
 				}
@@ -425,7 +398,7 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 				if fb.UnBounded {
 					return 4, nil, nil
 				}
-				e, err := offset(fb)
+				e, err := b.bindExpr(fb.Expr, &in)
 				if err != nil {
 					return 0, nil, err
 				}
@@ -438,7 +411,6 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 			}
 			return 2, nil, nil
 		}
-		f.Exclude = exclude
 		if f.StartKind, f.StartOff, err = conv(spec.Frame.Extent.Start, true); err != nil {
 			return nil, err
 		}
@@ -455,20 +427,6 @@ func (b *Binder) bindWindow(w *ast.WindowFuncExpr, sc *scope) (Expr, error) {
 // resolveWindow folds named windows into spec: OVER w is w's definition;
 // OVER (w ORDER BY …) and WINDOW w2 AS (w …) copy w's PARTITION BY (and
 // its ORDER BY unless given) and add their own clauses, as PostgreSQL does.
-// frameExclusion reads sql/parser's mark of a frame's EXCLUDE, the
-// PARTITION BY item __pg_exclude(n).
-func frameExclusion(e ast.ExprNode) (int, bool) {
-	fc, ok := e.(*ast.FuncCallExpr)
-	if !ok || fc.FnName.L != pgdialect.FuncExclude || len(fc.Args) != 1 {
-		return 0, false
-	}
-	v, ok := fc.Args[0].(*valuedriver.Value)
-	if !ok || v.Kind != valuedriver.KindInt {
-		return 0, false
-	}
-	return int(v.Int), true
-}
-
 func (b *Binder) resolveWindow(spec *ast.WindowSpec, depth int) (ast.WindowSpec, error) {
 	if depth > len(b.windowDefs) {
 		return ast.WindowSpec{}, pgerr.New(pgerr.WindowingError, "window definitions refer to each other in a cycle")

@@ -238,9 +238,6 @@ type Frame struct {
 	// row, 3 offset following, 4 unbounded following.
 	StartKind, EndKind int
 	StartOff, EndOff   Expr
-	// Exclude: the frame's EXCLUDE, 0 NO OTHERS, 1 CURRENT ROW, 2 GROUP
-	// (the row's peers), 3 TIES (its peers but itself).
-	Exclude int
 }
 
 // Window appends the window function results to each input row.

@@ -318,14 +318,6 @@ type WindowPartition interface {
 	Frame(row int) (start, end int)
 }
 
-// WindowExclusion is implemented by a WindowPartition whose frames may
-// leave rows out (EXCLUDE CURRENT ROW, GROUP, TIES).
-type WindowExclusion interface {
-	// Excluded returns the rows left out of row's frame: [s1, e1) and
-	// [s2, e2), either empty.
-	Excluded(row int) (s1, e1, s2, e2 int)
-}
-
 // WindowFunc computes a window function over one partition. Eval is
 // called for rows 0, 1, ..., NumRows()-1 in order, once each; a new
 // WindowFunc (NewWindow) is used for every partition.

@@ -20,45 +20,7 @@ type windowAgg struct {
 	args       []types.Datum
 }
 
-// frameSegments are the parts of row's frame [s, e) that count: the
-// frame less the rows its exclusion leaves out.
-func frameSegments(p WindowPartition, row int, buf [][2]int) [][2]int {
-	s, e := p.Frame(row)
-	out := buf[:0]
-	if e <= s {
-		return out
-	}
-	x, ok := p.(WindowExclusion)
-	if !ok {
-		return append(out, [2]int{s, e})
-	}
-	s1, e1, s2, e2 := x.Excluded(row)
-	cut := [][2]int{{s1, e1}, {s2, e2}}
-	if s2 < s1 {
-		cut[0], cut[1] = cut[1], cut[0]
-	}
-	at := s
-	for _, c := range cut {
-		if c[1] <= c[0] {
-			continue
-		}
-		if c[0] > at {
-			out = append(out, [2]int{at, min(c[0], e)})
-		}
-		at = max(at, c[1])
-	}
-	if at < e {
-		out = append(out, [2]int{at, e})
-	}
-	return out
-}
-
 func (w *windowAgg) Eval(ctx *EvalContext, p WindowPartition, row int) (types.Datum, error) {
-	if x, ok := p.(WindowExclusion); ok {
-		if s1, e1, s2, e2 := x.Excluded(row); e1 > s1 || e2 > s2 {
-			return w.evalSegments(ctx, p, row)
-		}
-	}
 	s, e := p.Frame(row)
 	if e < s {
 		e = s
@@ -86,29 +48,6 @@ func (w *windowAgg) Eval(ctx *EvalContext, p WindowPartition, row int) (types.Da
 	}
 	w.end = e
 	return w.agg.Result(ctx)
-}
-
-// evalSegments computes the aggregate afresh over the rows of row's frame
-// that its exclusion keeps.
-func (w *windowAgg) evalSegments(ctx *EvalContext, p WindowPartition, row int) (types.Datum, error) {
-	w.agg = nil // the next frame starts afresh too
-	agg := w.o.NewAgg()
-	args := make([]types.Datum, len(w.o.Args))
-	for _, seg := range frameSegments(p, row, nil) {
-		for r := seg[0]; r < seg[1]; r++ {
-			for i := range args {
-				d, err := p.Arg(r, i)
-				if err != nil {
-					return nil, err
-				}
-				args[i] = d
-			}
-			if err := agg.Add(ctx, args); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return agg.Result(ctx)
 }
 
 type rowNumberFn struct{}
@@ -228,23 +167,21 @@ func (f *lagLeadFn) Eval(_ *EvalContext, p WindowPartition, row int) (types.Datu
 
 type frameValueFn struct {
 	which string // first, last, nth
-	buf   [][2]int
 }
 
 func (f *frameValueFn) Eval(_ *EvalContext, p WindowPartition, row int) (types.Datum, error) {
-	segs := frameSegments(p, row, f.buf[:0])
-	f.buf = segs
+	s, e := p.Frame(row)
 	switch f.which {
 	case "first":
-		if len(segs) == 0 {
+		if e <= s {
 			return types.Null, nil
 		}
-		return p.Arg(segs[0][0], 0)
+		return p.Arg(s, 0)
 	case "last":
-		if len(segs) == 0 {
+		if e <= s {
 			return types.Null, nil
 		}
-		return p.Arg(segs[len(segs)-1][1]-1, 0)
+		return p.Arg(e-1, 0)
 	}
 	d, err := p.Arg(row, 1)
 	if err != nil {
@@ -257,14 +194,10 @@ func (f *frameValueFn) Eval(_ *EvalContext, p WindowPartition, row int) (types.D
 	if n <= 0 {
 		return nil, errorf(CodeInvalidArgForNth, "argument of nth_value must be greater than zero")
 	}
-	for _, seg := range segs {
-		if k := int64(seg[1] - seg[0]); n > k {
-			n -= k
-			continue
-		}
-		return p.Arg(seg[0]+int(n-1), 0)
+	if int64(s)+n-1 >= int64(e) {
+		return types.Null, nil
 	}
-	return types.Null, nil
+	return p.Arg(s+int(n-1), 0)
 }
 
 func addWindow(name string, args []*types.T, ret *types.T, mk func() WindowFunc) {

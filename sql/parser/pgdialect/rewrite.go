@@ -247,73 +247,6 @@ func (w *Rewriter) emit(text string, orig int) {
 	w.R.Outs = append(w.R.Outs, Out{Text: text, Orig: orig})
 }
 
-// markExclusion inserts FuncExclude(kind) as the first PARTITION BY item
-// of the window specification being emitted (the innermost open
-// parenthesis of the output); false if that is not a plain specification
-// (one naming another window, say).
-func (w *Rewriter) markExclusion(kind string) bool {
-	outs := w.R.Outs
-	open, depth := -1, 0
-	for k := len(outs) - 1; k >= 0 && open < 0; k-- {
-		t := outs[k].Text
-		if strings.HasPrefix(t, "'") || strings.HasPrefix(t, `"`) {
-			continue
-		}
-		for c := len(t) - 1; c >= 0; c-- {
-			if t[c] == ')' {
-				depth++
-			} else if t[c] == '(' {
-				if depth == 0 {
-					open = k
-					break
-				}
-				depth--
-			}
-		}
-	}
-	if open < 0 || open+2 >= len(outs) || strings.TrimSpace(outs[open].Text) != "(" {
-		return false
-	}
-	orig := outs[open].Orig
-	mark := []Out{{Text: FuncExclude, Orig: orig}, {Text: "(", Orig: orig}, {Text: kind, Orig: orig}, {Text: ")", Orig: orig}}
-	at := open + 1
-	switch next := strings.ToLower(outs[at].Text); {
-	case next == "partition" && strings.EqualFold(outs[at+1].Text, "by"):
-		at += 2
-		mark = append(mark, Out{Text: ",", Orig: orig})
-	case next == "order" || next == "rows" || next == "range" || next == "groups":
-		mark = append([]Out{{Text: "PARTITION", Orig: orig}, {Text: "BY", Orig: orig}}, mark...)
-	default:
-		return false
-	}
-	// The mark is a BY item too: its NullsOrder entry (none) goes before
-	// those of the specification's items, the last ones recorded.
-	items, inList, depth := 0, false, 0
-	for _, o := range outs[open+1:] {
-		switch t := strings.ToLower(o.Text); {
-		case t == "(":
-			depth++
-		case t == ")":
-			depth--
-		case depth > 0:
-		case t == "by":
-			items++
-			inList = true
-		case t == "," && inList:
-			items++
-		case t == "order" || t == "rows" || t == "range" || t == "groups":
-			inList = false
-		}
-	}
-	j := len(w.R.NullsOrder) - items
-	if j < 0 {
-		return false
-	}
-	w.R.NullsOrder = append(w.R.NullsOrder[:j:j], append([]uint8{0}, w.R.NullsOrder[j:]...)...)
-	w.R.Outs = append(outs[:at:at], append(mark, outs[at:]...)...)
-	return true
-}
-
 func (w *Rewriter) fail(t Token, code, msg string) {
 	if w.err == nil {
 		near := t.Raw(w.Src)
@@ -977,21 +910,8 @@ func (w *Rewriter) Run(from, to int) error {
 						i += 2
 						continue
 					}
-					if toks[i+1].Is("current") && toks[i+2].Is("row") || toks[i+1].Is("group") || toks[i+1].Is("ties") {
-						// EXCLUDE CURRENT ROW|GROUP|TIES: the MySQL grammar has
-						// none; the window's PARTITION BY gets a first item
-						// __pg_exclude(n), which sql/plan takes out again
-						kind, skip := "1", 2
-						if toks[i+1].Is("group") {
-							kind, skip = "2", 1
-						} else if toks[i+1].Is("ties") {
-							kind, skip = "3", 1
-						}
-						if !w.markExclusion(kind) {
-							w.fail(t, "0A000", "window frame EXCLUDE is not supported here")
-							continue
-						}
-						i += skip
+					if toks[i+1].Is("current") || toks[i+1].Is("group") || toks[i+1].Is("ties") {
+						w.fail(t, "0A000", "window frame EXCLUDE is not supported")
 						continue
 					}
 				}
@@ -1190,17 +1110,6 @@ func (w *Rewriter) Run(from, to int) error {
 				w.emit("AS", t.Pos)
 				w.emit(w.addType(typ), toks[i+1].Pos)
 				i = next - 1
-				continue
-			}
-			// a RANGE frame's offset INTERVAL 'v' PRECEDING|FOLLOWING: the
-			// MySQL grammar's INTERVAL expr unit, with MICROSECOND (which
-			// PostgreSQL's form cannot have) marking "no unit"
-			if t.Val == "interval" && i > from && toks[i+1].Kind == String && (toks[i+2].Is("preceding") || toks[i+2].Is("following")) &&
-				(toks[i-1].Is("between") || toks[i-1].Is("and") || toks[i-1].Is("range")) {
-				w.emit("INTERVAL", t.Pos)
-				w.emit(quoteStr(toks[i+1].Val), toks[i+1].Pos)
-				w.emit("MICROSECOND", toks[i+1].Pos)
-				i++
 				continue
 			}
 			// typed literals: INTERVAL '1 day', TIMESTAMP '...', DATE '...'
@@ -1763,9 +1672,6 @@ const (
 	// MAX(FuncWinAgg() + agg(args)) OVER (...) is agg(args) OVER (...) of
 	// an aggregate the MySQL grammar has no window rule for.
 	FuncWinAgg = "__pg_winagg"
-	// FuncExclude(n) as the first PARTITION BY item of a window is its
-	// frame's EXCLUDE: 1 CURRENT ROW, 2 GROUP, 3 TIES.
-	FuncExclude = "__pg_exclude"
 	// FuncDistinct() as the first argument of a call marks agg(DISTINCT ...).
 	FuncDistinct = "__pg_distinct"
 	// FuncIntervalQualify('v', 'field [field]') is INTERVAL 'v' field [TO
