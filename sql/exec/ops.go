@@ -738,68 +738,108 @@ func (env *Env) newAgg(n *plan.Agg) (Iter, error) {
 
 // Set operations.
 
+// newSetOp streams a set operation: UNION reads its left then its right
+// input, keeping (for UNION, not UNION ALL) the keys of the rows it has
+// returned; INTERSECT and EXCEPT count the right input's rows by key first
+// and then stream the left one. Only the keys are held (and charged to the
+// budget), so a large left input with few distinct rows, or any UNION
+// ALL, runs in little memory.
 func (env *Env) newSetOp(n *plan.SetOp) (Iter, error) {
-	l, err := env.collectAccounted(n.L)
-	if err != nil {
-		return nil, err
-	}
-	r, err := env.collectAccounted(n.R)
-	if err != nil {
-		return nil, err
-	}
 	cols := n.Cols
 	idx := allIdx(len(cols))
-	key := func(row Row) string { return string(hashKey(nil, row, idx, cols)) }
-	var out []Row
-	switch n.Op {
-	case plan.Union:
-		if n.All {
-			out = append(append(out, l...), r...)
-			break
+	it := &setOpIter{env: env, n: n, emitted: map[string]bool{},
+		key: func(row Row) string { return string(hashKey(nil, row, idx, cols)) }}
+	if n.Op == plan.Intersect || n.Op == plan.Except {
+		r, err := Build(env, n.R)
+		if err != nil {
+			return nil, err
 		}
-		seen := map[string]bool{}
-		for _, rows := range [][]Row{l, r} {
-			for _, row := range rows {
-				k := key(row)
-				if !seen[k] {
-					seen[k] = true
-					out = append(out, row)
+		it.counts = map[string]int{}
+		for {
+			row, err := r.Next()
+			if err != nil {
+				return nil, err
+			}
+			if row == nil {
+				break
+			}
+			k := it.key(row)
+			if it.counts[k] == 0 {
+				if err := env.charge(int64(len(k)) + 48); err != nil {
+					return nil, err
 				}
 			}
+			it.counts[k]++
 		}
-	case plan.Intersect, plan.Except:
-		counts := map[string]int{}
-		for _, row := range r {
-			counts[key(row)]++
+	}
+	l, err := Build(env, n.L)
+	if err != nil {
+		return nil, err
+	}
+	it.cur = l
+	return it, nil
+}
+
+type setOpIter struct {
+	env     *Env
+	n       *plan.SetOp
+	key     func(Row) string
+	cur     Iter
+	right   bool           // UNION: cur is the right input
+	counts  map[string]int // INTERSECT, EXCEPT: the right input's rows by key
+	emitted map[string]bool
+}
+
+func (it *setOpIter) Next() (Row, error) {
+	for {
+		row, err := it.cur.Next()
+		if err != nil {
+			return nil, err
 		}
-		emitted := map[string]bool{}
-		for _, row := range l {
-			k := key(row)
-			in := counts[k] > 0
-			if n.Op == plan.Intersect {
+		if row == nil {
+			if it.n.Op != plan.Union || it.right {
+				return nil, nil
+			}
+			r, err := Build(it.env, it.n.R)
+			if err != nil {
+				return nil, err
+			}
+			it.cur, it.right = r, true
+			continue
+		}
+		if it.n.Op == plan.Union && it.n.All {
+			return row, nil
+		}
+		k := it.key(row)
+		if it.n.Op != plan.Union {
+			in := it.counts[k] > 0
+			if it.n.Op == plan.Intersect {
 				if !in {
 					continue
 				}
-				if n.All {
-					counts[k]--
-				} else if emitted[k] {
+				if it.n.All {
+					it.counts[k]--
+					return row, nil
+				}
+			} else if it.n.All {
+				if in {
+					it.counts[k]--
 					continue
 				}
-			} else {
-				if n.All {
-					if in {
-						counts[k]--
-						continue
-					}
-				} else if in || emitted[k] {
-					continue
-				}
+				return row, nil
+			} else if in {
+				continue
 			}
-			emitted[k] = true
-			out = append(out, row)
 		}
+		if it.emitted[k] {
+			continue
+		}
+		if err := it.env.charge(int64(len(k)) + 48); err != nil {
+			return nil, err
+		}
+		it.emitted[k] = true
+		return row, nil
 	}
-	return &sliceIter{rows: out}, nil
 }
 
 // CTEs.

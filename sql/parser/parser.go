@@ -582,6 +582,17 @@ func (v *attacher) Leave(n ast.Node) (ast.Node, bool) {
 			}
 			return &QuantifiedExpr{Like: like, Left: x.Expr, Right: fc.Args[0], All: fc.FnName.L == pgdialect.FuncAll}, true
 		}
+	case *ast.WindowFuncExpr:
+		// MAX(__pg_winagg() + agg(args)) OVER (...): agg(args) OVER (...)
+		if strings.EqualFold(x.Name, "max") && len(x.Args) == 1 {
+			if bx, ok := x.Args[0].(*ast.BinaryOperationExpr); ok && bx.Op == opcode.Plus {
+				m, ok1 := bx.L.(*ast.FuncCallExpr)
+				f, ok2 := bx.R.(*ast.FuncCallExpr)
+				if ok1 && ok2 && m.FnName.L == pgdialect.FuncWinAgg && len(m.Args) == 0 {
+					x.Name, x.Args = f.FnName.O, f.Args
+				}
+			}
+		}
 	case *ast.AggregateFuncExpr:
 		x.Args = v.takeAggOrder(x, x.Args)
 	case *ast.FuncCallExpr:

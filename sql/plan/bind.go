@@ -763,6 +763,10 @@ func (b *Binder) bindSelectOnce(sel *ast.SelectStmt, parent *scope) (Node, error
 				agg.groupKeys = append(agg.groupKeys, b.exprKey(ge))
 				if nulled[gi] {
 					// not in this grouping set: NULL, grouping nothing
+					if agg.nulled == nil {
+						agg.nulled = map[int]Expr{}
+					}
+					agg.nulled[len(agg.groups)] = e
 					e = &Const{D: types.Null, T: e.Type()}
 				}
 				agg.groups = append(agg.groups, e)
@@ -990,11 +994,12 @@ func (b *Binder) bindLimit(cur Node, l *ast.Limit) (Node, error) {
 // position not in the select list (42P10). Typed literals (DATE '…') and
 // casts are expressions and pass.
 func orderConstant(e ast.ExprNode) error {
+	e = unparen(e) // (PostgreSQL's parentheses make no node: -(13) is -13)
 	if v, ok := e.(*valuedriver.Value); ok && v.Kind != valuedriver.KindInt {
 		return pgerr.New(pgerr.Syntax, "non-integer constant in ORDER BY")
 	}
 	if u, ok := e.(*ast.UnaryOperationExpr); ok && u.Op == opcode.Minus {
-		if v, ok := u.V.(*valuedriver.Value); ok {
+		if v, ok := unparen(u.V).(*valuedriver.Value); ok {
 			if v.Kind == valuedriver.KindInt {
 				return pgerr.New(pgerr.InvalidColumnRef, "ORDER BY position %d is not in select list", -v.Int)
 			}

@@ -806,6 +806,10 @@ func (b *Binder) bindColumn(cn *ast.ColumnName, sc *scope) (Expr, error) {
 			// GROUP BY g): that query's group key, in its output row
 			if i, _ := s.agg.in.lookupIn(cn.Schema.O, table, name); i >= 0 {
 				for gi, g := range s.agg.groups {
+					if cr, ok := s.agg.nulled[gi].(*ColRef); ok && cr.Idx == i {
+						// a grouping column outside this grouping set: NULL
+						return &Const{D: types.Null, T: g.Type()}, nil
+					}
 					if cr, ok := g.(*ColRef); ok && cr.Idx == i {
 						for t := sc; t != s; t = t.parent {
 							t.correlated = true

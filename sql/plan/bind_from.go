@@ -173,7 +173,9 @@ func (b *Binder) bindJoin(j *ast.Join, parent *scope) (Node, []Col, error) {
 				return nil, nil, err
 			}
 			ap.On = cond
-			return ap, cols, nil
+		}
+		if kind == LeftJoin {
+			b.outerJoined(rcols)
 		}
 		return ap, cols, nil
 	}
@@ -232,6 +234,14 @@ func (b *Binder) bindJoin(j *ast.Join, parent *scope) (Node, []Col, error) {
 			return nil, nil, err
 		}
 		join.On = cond
+	}
+	switch kind {
+	case LeftJoin:
+		b.outerJoined(rcols)
+	case RightJoin:
+		b.outerJoined(lcols)
+	case FullJoin:
+		b.outerJoined(cols)
 	}
 	if kind == RightJoin {
 		// Swap to a left join and restore the column order on top.

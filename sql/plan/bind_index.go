@@ -69,6 +69,26 @@ func storedExprText(text string) string {
 // generated column, under the table's alias.
 type indexExpr struct {
 	alias, text, col string
+	// nullable: the table is on the nullable side of an outer join bound
+	// since, whose NULL-extended rows store no value: there the hidden
+	// column is NULL where the expression need not be (d IS NULL is
+	// true, COALESCE(d, 0) is 0), so it no longer stands for it.
+	nullable bool
+}
+
+// outerJoined marks the expression index keys of the tables of cols (the
+// nullable side of an outer join whose ON is bound) as no longer
+// matching their expressions.
+func (b *Binder) outerJoined(cols []Col) {
+	tables := map[string]bool{}
+	for _, c := range cols {
+		tables[c.Table] = true
+	}
+	for i := range b.indexExprs {
+		if tables[b.indexExprs[i].alias] {
+			b.indexExprs[i].nullable = true
+		}
+	}
 }
 
 // noteIndexExprsOf notes the expression index keys of d, the target of
@@ -109,6 +129,9 @@ func (b *Binder) matchIndexExpr(n ast.ExprNode, sc *scope) (Expr, bool) {
 		return nil, false
 	}
 	for _, ie := range b.indexExprs {
+		if ie.nullable {
+			continue
+		}
 		t := text
 		if ie.alias != "" {
 			t = strings.ReplaceAll(t, QuoteIdentAlways(ie.alias)+".", "")

@@ -37,8 +37,12 @@ type aggScope struct {
 	in        *scope // the FROM scope
 	groupKeys []string
 	groups    []Expr
-	aggKeys   []string
-	aggs      []AggCall
+	// nulled are the group items outside the grouping set being bound
+	// (ROLLUP, CUBE, GROUPING SETS), by index: their bound expression,
+	// whose group is the NULL constant.
+	nulled  map[int]Expr
+	aggKeys []string
+	aggs    []AggCall
 }
 
 // winScope collects window functions of the select list and ORDER BY.

@@ -1,15 +1,22 @@
 // Package randgen generates seeded random SQL for differential and
 // property tests of the SQL layer: a small random schema (two or three
 // tables with int, bigint, numeric, text, bool, date and timestamp
-// columns, a primary key, secondary indexes), random rows with NULLs, and
+// columns, a primary key, secondary indexes of one to three columns, some
+// descending, UNIQUE or partial), random rows with NULLs (some tables
+// NULL-heavy), and
 // random statements in the PostgreSQL 15 dialect — joins (inner, left,
 // right, full, cross, lateral), WHERE with AND/OR/NOT/IS NULL/IN/BETWEEN/
-// LIKE, GROUP BY/HAVING with aggregates (DISTINCT, ordered string_agg),
-// window functions with partitions and frames, set operations, CTEs (also
-// recursive, with a bounded depth), scalar/IN/EXISTS/correlated
-// subqueries, ORDER BY with NULLS FIRST/LAST and LIMIT/OFFSET,
-// CASE/COALESCE/NULLIF/casts, and DML (INSERT…SELECT with ON CONFLICT,
-// UPDATE…FROM, DELETE…RETURNING).
+// LIKE, GROUP BY (also ROLLUP/CUBE/GROUPING SETS, GROUPING())/HAVING with
+// aggregates (DISTINCT, ordered string_agg) and subqueries over the
+// grouped columns, window functions with partitions, frames (EXCLUDE,
+// RANGE offsets over dates) and named windows, DISTINCT ON, set operations
+// (ALL, three operands), CTEs (chained; recursive with a bounded depth,
+// also joining a table), scalar/IN/EXISTS/correlated subqueries, LATERAL,
+// ORDER BY with NULLS FIRST/LAST and LIMIT/OFFSET (over all output
+// columns or the rows' keys), CASE/COALESCE/NULLIF with mixed types, casts
+// through text/interval/bool, string functions, and DML (INSERT…SELECT and
+// INSERT…VALUES with ON CONFLICT, UPDATE…FROM, DELETE…USING, correlated
+// subqueries in WHERE, RETURNING).
 //
 // It is test-only: nothing outside tests imports it. Every generated
 // query is deterministic on PostgreSQL (no LIMIT without a total order,

@@ -56,15 +56,16 @@ type DML struct {
 
 // Gen generates one random schema and statements over it.
 type Gen struct {
-	r      *rand.Rand
-	Tables []*Table
-	alias  int
-	ctes   []source
+	r       *rand.Rand
+	Tables  []*Table
+	alias   int
+	ctes    []source
+	nullPct int // how often value is NULL: per table in Setup, 16 after it
 }
 
 // New returns a generator for seed.
 func New(seed uint64) *Gen {
-	g := &Gen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	g := &Gen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), nullPct: 16}
 	n := 2 + g.r.IntN(2)
 	for i := 0; i < n; i++ {
 		t := &Table{Name: fmt.Sprintf("t%d", i), Cols: []Column{{"k", TInt}}}
@@ -110,18 +111,13 @@ func (g *Gen) Setup() []string {
 			defs = append(defs, d)
 		}
 		out = append(out, fmt.Sprintf("CREATE TABLE %s (%s)", t.Name, strings.Join(defs, ", ")))
-		for j := 0; j < 1+g.pick(2); j++ {
-			c := t.Cols[1+g.pick(len(t.Cols)-1)]
-			name := fmt.Sprintf("%s_idx%d", t.Name, j)
-			cols := c.Name
-			if g.pct(30) {
-				cols += ", " + t.Cols[1+g.pick(len(t.Cols)-1)].Name
-			}
-			if strings.Contains(cols, ", "+c.Name) {
-				cols = c.Name
-			}
-			out = append(out, fmt.Sprintf("CREATE INDEX %s ON %s (%s)", name, t.Name, cols))
-			t.Indexes = append(t.Indexes, name)
+		for j := 0; j < 1+g.pick(3); j++ {
+			out = append(out, g.index(t, fmt.Sprintf("%s_idx%d", t.Name, j)))
+		}
+		// Some tables are NULL-heavy (up to one value in two).
+		g.nullPct = g.oneInt(3, 16)
+		if g.pct(30) {
+			g.nullPct = g.oneInt(30, 50)
 		}
 		n := 6 + g.pick(14)
 		keys := g.r.Perm(40)[:n]
@@ -135,14 +131,45 @@ func (g *Gen) Setup() []string {
 		}
 		out = append(out, fmt.Sprintf("INSERT INTO %s VALUES %s", t.Name, strings.Join(rows, ", ")))
 	}
+	g.nullPct = 16
 	return out
+}
+
+// index is a CREATE INDEX on t: one to three columns, some descending,
+// sometimes UNIQUE (then it ends with the key, so the rows fit it) or
+// partial, so that the planner's index paths (prefix and range scans,
+// index-only scans, partial-index implication) get exercised.
+func (g *Gen) index(t *Table, name string) string {
+	var cols []string
+	seen := map[string]bool{}
+	for j := 0; j < 1+g.pick(3); j++ {
+		c := t.Cols[1+g.pick(len(t.Cols)-1)].Name
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		cols = append(cols, c+g.oneOf("", "", " DESC", " ASC NULLS FIRST", " DESC NULLS LAST"))
+	}
+	unique := ""
+	if g.pct(20) {
+		unique = "UNIQUE "
+		cols = append(cols, "k")
+	}
+	s := fmt.Sprintf("CREATE %sINDEX %s ON %s (%s)", unique, name, t.Name, strings.Join(cols, ", "))
+	if g.pct(20) {
+		c := t.Cols[1+g.pick(len(t.Cols)-1)]
+		s += " WHERE " + g.oneOf(c.Name+" IS NOT NULL", c.Name+" IS NULL", "k > 10", "k < 25")
+	}
+	t.Indexes = append(t.Indexes, name)
+	return s
 }
 
 var textPool = []string{"a", "b", "ab", "B", "abc", "x_y", "a%b", "", " a", "zz", "12", "Ab"}
 
-// value is a stored value of type t (NULL one time in six).
+// value is a stored value of type t (NULL one time in six, in Setup at the
+// table's rate).
 func (g *Gen) value(t Type) string {
-	if g.pct(16) {
+	if g.pct(g.nullPct) {
 		return "NULL"
 	}
 	return g.lit(t)
@@ -239,6 +266,30 @@ func (g *Gen) Query() Query {
 		}
 		g.ctes = append(g.ctes, s)
 		with = fmt.Sprintf("WITH %s AS %s(%s) ", name, g.oneOf("", "MATERIALIZED ", "NOT MATERIALIZED "), q.SQL)
+	case g.pct(5):
+		// two CTEs, the second over the first
+		q := g.selectCore(nil, nil, 1, false)
+		a := source{name: "w0"}
+		for i, t := range q.Types {
+			a.cols = append(a.cols, colRef{fmt.Sprintf("c%d", i), t})
+		}
+		g.ctes = append(g.ctes, a)
+		q2 := g.selectCore(nil, nil, 1, false)
+		b := source{name: "w1"}
+		for i, t := range q2.Types {
+			b.cols = append(b.cols, colRef{fmt.Sprintf("c%d", i), t})
+		}
+		g.ctes = append(g.ctes, b)
+		with = "WITH w0 AS (" + q.SQL + "), w1 AS " + g.oneOf("", "MATERIALIZED ") + "(" + q2.SQL + ") "
+	case g.pct(5):
+		// a recursive walk: each step joins a table on the last value, at
+		// most three steps (a fan-out of 20 at most per step).
+		t := g.Tables[g.pick(len(g.Tables))]
+		ints := (&scope{cols: tableSource(t).cols}).ofType(TInt)
+		from, to := ints[g.pick(len(ints))].expr, ints[g.pick(len(ints))].expr
+		g.ctes = append(g.ctes, source{name: "r", cols: []colRef{{"n", TInt}, {"v", TInt}, {"p", TText}}})
+		with = fmt.Sprintf("WITH RECURSIVE r(n, v, p) AS (SELECT 1, %s, CAST(k AS TEXT) FROM %s WHERE k < %d UNION %s SELECT r.n + 1, t.%s, r.p || '/' || t.k FROM r JOIN %s AS t ON t.%s = r.v WHERE r.n < %d) ",
+			to, t.Name, 5+g.pick(30), g.oneOf("", "ALL"), to, t.Name, from, 2+g.pick(2))
 	case g.pct(8):
 		t := g.Tables[g.pick(len(g.Tables))]
 		ic := t.Cols[0].Name
@@ -273,8 +324,14 @@ func (g *Gen) Query() Query {
 func (g *Gen) setOp(want []Type) Query {
 	l := g.selectCore(nil, want, 1, false)
 	r := g.selectCore(nil, l.Types, 1, false)
-	op := g.oneOf("UNION", "UNION ALL", "INTERSECT", "INTERSECT ALL", "EXCEPT", "EXCEPT ALL")
+	ops := []string{"UNION", "UNION ALL", "INTERSECT", "INTERSECT ALL", "EXCEPT", "EXCEPT ALL", "UNION DISTINCT"}
+	op := ops[g.pick(len(ops))]
 	q := Query{SQL: "(" + l.SQL + ") " + op + " (" + r.SQL + ")", Types: l.Types}
+	if g.pct(30) {
+		// a third operand: INTERSECT binds tighter than UNION and EXCEPT
+		c := g.selectCore(nil, l.Types, 1, false)
+		q.SQL += " " + ops[g.pick(len(ops))] + " (" + c.SQL + ")"
+	}
 	if g.pct(30) {
 		q.SQL += g.orderAll(len(q.Types), nil)
 		q.Ordered = true
@@ -363,6 +420,26 @@ func (g *Gen) from(outer *scope, depth int) (string, *scope) {
 		n = 2
 	}
 	for i := 1; i < n; i++ {
+		if depth > 0 && g.pct(5) {
+			// LATERAL over an aggregate (one row per left row) or a series
+			// bounded by a left column.
+			a := g.newAlias()
+			if ints := sc.ofType(TInt); len(ints) > 0 && g.pct(40) {
+				text += ", LATERAL generate_series(1, least(" + ints[g.pick(len(ints))].expr + ", 3)) AS " + a + "(c0)"
+				sc.cols = append(sc.cols, colRef{a + ".c0", TInt})
+				sc.keys = nil
+				continue
+			}
+			inner, isc := g.from(sc, 0)
+			t := g.cmpType()
+			where := ""
+			if g.pct(80) {
+				where = " WHERE " + g.boolExpr(isc, 1)
+			}
+			text += g.oneOf(", ", " CROSS JOIN ") + "LATERAL (SELECT " + g.aggExpr(isc, t) + " AS c0, count(*) AS c1 FROM " + inner + where + ") AS " + a
+			sc.cols = append(sc.cols, colRef{a + ".c0", t}, colRef{a + ".c1", TBigint})
+			continue
+		}
 		if depth > 0 && g.pct(12) {
 			// LATERAL: a subquery that names the items to its left.
 			inner, isc := g.from(sc, 0)
@@ -444,11 +521,16 @@ func (g *Gen) selectCore(outer *scope, want []Type, depth int, allowOrder bool) 
 		}
 	}
 	var items []string
-	var groupBy, having string
+	var groupBy, having, window string
 	agg := g.pct(30)
 	windows := !agg && len(sc.keys) > 0 && g.pct(35)
+	if windows && g.pct(25) {
+		// a named window, used by some of the calls
+		window = " WINDOW w AS (" + g.windowSpec(sc) + ")"
+	}
 	if agg {
 		var keys []colRef
+		grouping := false
 		if g.pct(75) {
 			for j := 0; j < 1+g.pick(2); j++ {
 				keys = append(keys, sc.cols[g.pick(len(sc.cols))])
@@ -459,12 +541,19 @@ func (g *Gen) selectCore(outer *scope, want []Type, depth int, allowOrder bool) 
 			}
 			groupBy = " GROUP BY " + strings.Join(ks, ", ")
 			if len(ks) == 2 && g.pct(30) {
+				grouping = true
 				groupBy = " GROUP BY " + g.oneOf("ROLLUP", "CUBE") + " (" + strings.Join(ks, ", ") + ")"
-				if g.pct(30) {
+				switch g.pick(4) {
+				case 0:
 					groupBy = " GROUP BY GROUPING SETS ((" + ks[0] + "), (" + ks[1] + "), ())"
+				case 1:
+					groupBy = " GROUP BY " + ks[0] + ", ROLLUP (" + ks[1] + ")"
 				}
 			}
 		}
+		// Subqueries of the SELECT list and HAVING may name the grouped
+		// columns (correlated to the group).
+		ksc := &scope{cols: keys, outer: sc.outer}
 		for _, t := range types {
 			var ofT []colRef
 			for _, k := range keys {
@@ -472,9 +561,14 @@ func (g *Gen) selectCore(outer *scope, want []Type, depth int, allowOrder bool) 
 					ofT = append(ofT, k)
 				}
 			}
-			if len(ofT) > 0 && g.pct(60) {
+			switch {
+			case len(ofT) > 0 && g.pct(60):
 				items = append(items, ofT[g.pick(len(ofT))].expr)
-			} else {
+			case grouping && t == TInt && g.pct(40):
+				items = append(items, "GROUPING("+keys[g.pick(len(keys))].expr+", "+keys[g.pick(len(keys))].expr+")")
+			case len(keys) > 0 && g.pct(10):
+				items = append(items, g.subqueryScalar(ksc, t))
+			default:
 				items = append(items, g.aggExpr(sc, t))
 			}
 		}
@@ -490,6 +584,19 @@ func (g *Gen) selectCore(outer *scope, want []Type, depth int, allowOrder bool) 
 			}
 		}
 	}
+	if window != "" {
+		for i, it := range items {
+			if strings.Contains(it, " OVER (") && g.pct(60) {
+				// the call's own window becomes the named one (in ORDER BY
+				// items too)
+				if j := strings.Index(it, " OVER ("); j >= 0 {
+					if e := matchParen(it, j+6); e > 0 {
+						items[i] = it[:j] + " OVER w" + it[e+1:]
+					}
+				}
+			}
+		}
+	}
 	var sel []string
 	for i, it := range items {
 		sel = append(sel, fmt.Sprintf("%s AS c%d", it, i))
@@ -498,7 +605,26 @@ func (g *Gen) selectCore(outer *scope, want []Type, depth int, allowOrder bool) 
 	if g.pct(12) {
 		distinct = "DISTINCT "
 	}
-	q := Query{SQL: "SELECT " + distinct + strings.Join(sel, ", ") + " FROM " + from + where + groupBy + having, Types: types}
+	if !agg && distinct == "" && len(sc.keys) > 0 && g.pct(12) {
+		// DISTINCT ON (e): the first row of each e by the rows' keys, a
+		// total order; ORDER BY e, keys then orders the result totally.
+		e := sc.cols[g.pick(len(sc.cols))].expr
+		dir := g.oneOf("", " DESC", " NULLS FIRST")
+		q := Query{SQL: "SELECT DISTINCT ON (" + e + ") " + strings.Join(sel, ", ") + " FROM " + from + where + window +
+			" ORDER BY " + e + dir + ", " + g.orderKeys(sc), Types: types, Ordered: allowOrder}
+		if allowOrder {
+			q.SQL += g.limit()
+		}
+		return q
+	}
+	q := Query{SQL: "SELECT " + distinct + strings.Join(sel, ", ") + " FROM " + from + where + groupBy + having + window, Types: types}
+	if allowOrder && !agg && distinct == "" && len(sc.keys) > 0 && g.pct(20) {
+		// ORDER BY the rows' keys (ties-free) with LIMIT/OFFSET: which rows
+		// survive is determined.
+		q.SQL += " ORDER BY " + g.orderKeys(sc) + g.limit()
+		q.Ordered = true
+		return q
+	}
 	if allowOrder && g.pct(35) {
 		if distinct == "" && g.pct(40) {
 			q.SQL += g.orderAll(len(items), items)
@@ -579,7 +705,18 @@ func (g *Gen) numArgType() Type {
 
 func (g *Gen) havingExpr(sc *scope, keys []colRef) string {
 	var e string
-	switch g.pick(3) {
+	ksc := &scope{cols: keys, outer: sc.outer}
+	switch g.pick(5) {
+	case 3:
+		// a subquery correlated to the group's keys
+		if len(keys) > 0 {
+			e = g.oneOf("", "NOT ") + "EXISTS (" + g.subquery(ksc, nil, false) + ")"
+			break
+		}
+		fallthrough
+	case 4:
+		t := g.cmpType()
+		e = g.aggExpr(sc, t) + " " + g.oneOf("<", ">=", "=", "<>") + " " + g.subqueryScalar(ksc, t)
 	case 0:
 		e = "count(*) " + g.oneOf(">", ">=", "<", "=") + " " + strconv.Itoa(g.pick(4))
 	case 1:
@@ -603,6 +740,37 @@ func (g *Gen) havingExpr(sc *scope, keys []colRef) string {
 	return e
 }
 
+// matchParen is the index of the parenthesis closing the one at open, or
+// -1 (quotes are skipped).
+func matchParen(s string, open int) int {
+	depth, quoted := 0, false
+	for i := open; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\'':
+			quoted = !quoted
+		case quoted:
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// windowSpec is a window that orders rows totally: a partition, the rows'
+// keys and a frame.
+func (g *Gen) windowSpec(sc *scope) string {
+	part := ""
+	if g.pct(60) {
+		part = "PARTITION BY " + sc.cols[g.pick(len(sc.cols))].expr + " "
+	}
+	return part + "ORDER BY " + g.orderKeys(sc) + g.frame()
+}
+
 // windowExpr is a window function call of type t; sc.keys order rows
 // totally within a partition where the function depends on row order.
 func (g *Gen) windowExpr(sc *scope, t Type) string {
@@ -613,6 +781,9 @@ func (g *Gen) windowExpr(sc *scope, t Type) string {
 	keyOrder := "ORDER BY " + g.orderKeys(sc)
 	switch t {
 	case TBigint:
+		if g.pct(15) {
+			return "count(" + g.expr(sc, Type(g.pick(int(numTypes))), 1) + ") OVER (" + part + keyOrder + g.frame() + ")"
+		}
 		if ints := sc.ofType(TInt); len(ints) > 0 && g.pct(20) {
 			// RANGE with offsets: peers by value, deterministic
 			return "sum(" + g.expr(sc, TInt, 1) + ") OVER (" + part + "ORDER BY " + ints[g.pick(len(ints))].expr + g.oneOf("", " DESC") +
@@ -637,7 +808,25 @@ func (g *Gen) windowExpr(sc *scope, t Type) string {
 	if t == TInt && g.pct(30) {
 		return "ntile(" + strconv.Itoa(1+g.pick(4)) + ") OVER (" + part + keyOrder + ")"
 	}
+	if g.pct(25) {
+		// aggregates over frames with exclusions, and by value over dates
+		x := g.expr(sc, t, 1)
+		fn := g.oneOf("min", "max")
+		if t == TBool {
+			fn = g.oneOf("bool_and", "bool_or")
+		}
+		if ds := sc.ofType(TDate); len(ds) > 0 && g.pct(30) {
+			return fn + "(" + x + ") OVER (" + part + "ORDER BY " + ds[g.pick(len(ds))].expr + g.oneOf("", " DESC") +
+				" RANGE BETWEEN INTERVAL '" + g.oneOf("2 days", "1 week") + "' PRECEDING AND " + g.oneOf("CURRENT ROW", "INTERVAL '1 day' FOLLOWING") + ")"
+		}
+		return fn + "(" + x + ") OVER (" + part + keyOrder + " " + g.oneOf("ROWS", "GROUPS", "RANGE") + " BETWEEN " +
+			g.oneOf("UNBOUNDED PRECEDING", "CURRENT ROW") + " AND " + g.oneOf("CURRENT ROW", "UNBOUNDED FOLLOWING") +
+			g.oneOf(" EXCLUDE CURRENT ROW", " EXCLUDE GROUP", " EXCLUDE TIES", "") + ")"
+	}
 	x := g.expr(sc, t, 1)
+	if g.pct(20) {
+		return "nth_value(" + x + ", " + strconv.Itoa(1+g.pick(3)) + ") OVER (" + part + keyOrder + g.frame() + ")"
+	}
 	switch g.pick(3) {
 	case 0:
 		return g.oneOf("lag", "lead") + "(" + x + ") OVER (" + part + keyOrder + ")"
@@ -680,6 +869,11 @@ func (g *Gen) expr(sc *scope, t Type, depth int) string {
 		return g.leaf(sc, t)
 	}
 	d := depth - 1
+	if g.pct(12) {
+		if e := g.exprMore(sc, t, d); e != "" {
+			return e
+		}
+	}
 	switch g.pick(6) {
 	case 0:
 		if g.pct(30) {
@@ -829,6 +1023,115 @@ func (g *Gen) expr(sc *scope, t Type, depth int) string {
 }
 
 func (g *Gen) oneInt(lo, hi int) int { return lo + g.r.IntN(hi-lo+1) }
+
+// interval is an interval-typed expression (no interval columns exist).
+func (g *Gen) interval(sc *scope, d int) string {
+	switch g.pick(4) {
+	case 0:
+		return "(" + g.expr(sc, TTimestamp, d) + " - " + g.expr(sc, TTimestamp, d) + ")"
+	case 1:
+		return "(INTERVAL '" + g.oneOf("1 day", "2 hours", "45 minutes", "1 mon 2 days", "-3 hours") + "' * " + g.expr(sc, TInt, d) + ")"
+	case 2:
+		return g.oneOf("justify_hours", "justify_days", "justify_interval") + "(" + g.interval(sc, d) + ")"
+	}
+	return "CAST(" + g.oneOf("'1 day 2 hours'", "'36 hours'", "'-1 mon'", "'00:30:00'", "'2 weeks'") + " AS INTERVAL)"
+}
+
+// exprMore is the rest of expr: branches of mixed types that resolve to
+// t (int with numeric, date with timestamp, unknown literals with text),
+// casts between numeric, text, date, timestamp, interval and bool, and
+// more string functions. "" when it has nothing for t.
+func (g *Gen) exprMore(sc *scope, t Type, d int) string {
+	when := func() string { return g.boolExpr(sc, d) }
+	switch t {
+	case TInt:
+		switch g.pick(5) {
+		case 0:
+			return "CAST(CAST(" + g.expr(sc, TInt, d) + " AS TEXT) AS INT)"
+		case 1:
+			return g.oneOf("ascii", "octet_length", "bit_length") + "(" + g.expr(sc, TText, d) + ")"
+		case 2:
+			return "position(" + g.lit(TText) + " IN " + g.expr(sc, TText, d) + ")"
+		case 3:
+			return "CAST(" + g.expr(sc, TBool, d) + " AS INT) + CAST(" + g.expr(sc, TBool, d) + " AS INT)"
+		}
+		return "CAST(EXTRACT(" + g.oneOf("day", "hour", "minute") + " FROM " + g.interval(sc, d) + ") AS INT)"
+	case TBigint:
+		return "CASE WHEN " + when() + " THEN " + g.expr(sc, TInt, d) + " ELSE " + g.expr(sc, TBigint, d) + " END"
+	case TNumeric:
+		switch g.pick(5) {
+		case 0:
+			return "CASE WHEN " + when() + " THEN " + g.expr(sc, g.oneOf2(TInt, TBigint), d) + " ELSE " + g.expr(sc, TNumeric, d) + " END"
+		case 1:
+			return "COALESCE(" + g.expr(sc, TInt, d) + ", " + g.expr(sc, TNumeric, d) + ")"
+		case 2:
+			return "CAST(CAST(" + g.expr(sc, TNumeric, d) + " AS TEXT) AS NUMERIC)"
+		case 3:
+			return "EXTRACT(" + g.oneOf("epoch", "day", "hour") + " FROM " + g.interval(sc, d) + ")"
+		}
+		return "CAST(" + g.expr(sc, TBigint, d) + " AS NUMERIC(12,3))"
+	case TText:
+		switch g.pick(10) {
+		case 0:
+			return "CASE WHEN " + when() + " THEN " + g.expr(sc, TText, d) + " ELSE " + g.oneOf("'q'", "NULL", "'12'") + " END"
+		case 1:
+			return "CAST(" + g.interval(sc, d) + " AS TEXT)"
+		case 2:
+			return "CAST(CAST(" + g.expr(sc, TNumeric, d) + " AS NUMERIC(8,1)) AS TEXT)"
+		case 3:
+			return g.oneOf("ltrim", "rtrim") + "(" + g.expr(sc, TText, d) + g.oneOf("", ", 'a'", ", ' b'") + ")"
+		case 4:
+			return "translate(" + g.expr(sc, TText, d) + ", " + g.oneOf("'ab'", "'a_'", "'%'") + ", " + g.oneOf("'x'", "'XY'", "''") + ")"
+		case 5:
+			return "concat_ws(" + g.oneOf("'-'", "','", "''") + ", " + g.expr(sc, TText, d) + ", " + g.expr(sc, TInt, d) + ", " + g.expr(sc, TDate, d) + ")"
+		case 6:
+			return "regexp_replace(" + g.expr(sc, TText, d) + ", " + g.oneOf("'a+'", "'[ab]'", "'^.'", "'(a|b)b'") + ", " + g.oneOf("'Z'", "''", "'<\\&>'") + g.oneOf("", ", 'g'") + ")"
+		case 7:
+			return "format(" + g.oneOf("'%s-%s'", "'[%s|%s]'", "'%2$s %1$s'") + ", " + g.expr(sc, TText, d) + ", " + g.expr(sc, g.oneOf2(TInt, TDate), d) + ")"
+		case 8:
+			return "CAST(" + g.expr(sc, TTimestamp, d) + " + " + g.interval(sc, d) + " AS TEXT)"
+		}
+		return g.oneOf("md5", "quote_literal", "quote_nullable") + "(" + g.expr(sc, TText, d) + ")"
+	case TBool:
+		switch g.pick(4) {
+		case 0:
+			return "CAST(" + g.expr(sc, TInt, d) + " AS BOOLEAN)"
+		case 1:
+			return "CAST(" + g.oneOf("'t'", "'no'", "'1'", "'off'", "' yes '", "'FALSE'") + " AS BOOLEAN)"
+		case 2:
+			return "starts_with(" + g.expr(sc, TText, d) + ", " + g.lit(TText) + ")"
+		}
+		return "CAST(CAST(" + g.expr(sc, TBool, d) + " AS TEXT) AS BOOLEAN)"
+	case TDate:
+		switch g.pick(3) {
+		case 0:
+			return "CAST(CAST(" + g.expr(sc, TDate, d) + " AS TEXT) AS DATE)"
+		case 1:
+			return "CAST(" + g.expr(sc, TDate, d) + " + " + g.interval(sc, d) + " AS DATE)"
+		}
+		return "CASE WHEN " + when() + " THEN " + g.expr(sc, TDate, d) + " ELSE " + g.oneOf("'2024-01-09'", "NULL") + " END"
+	case TTimestamp:
+		switch g.pick(5) {
+		case 0:
+			return "CASE WHEN " + when() + " THEN " + g.expr(sc, TDate, d) + " ELSE " + g.expr(sc, TTimestamp, d) + " END"
+		case 1:
+			return "COALESCE(" + g.expr(sc, TTimestamp, d) + ", " + g.expr(sc, TDate, d) + ")"
+		case 2:
+			return "(" + g.expr(sc, TDate, d) + " + " + g.oneOf("TIME '10:30'", "INTERVAL '1 hour'") + ")"
+		case 3:
+			return "CAST(CAST(" + g.expr(sc, TTimestamp, d) + " AS TEXT) AS TIMESTAMP)"
+		}
+		return "(" + g.expr(sc, TTimestamp, d) + " " + g.oneOf("+", "-") + " " + g.interval(sc, d) + ")"
+	}
+	return ""
+}
+
+func (g *Gen) oneOf2(a, b Type) Type {
+	if g.pct(50) {
+		return a
+	}
+	return b
+}
 
 // leaf is a column of type t (sometimes of an outer scope) or a literal.
 func (g *Gen) leaf(sc *scope, t Type) string {
@@ -995,7 +1298,47 @@ func (g *Gen) DML() DML {
 		}
 		return " RETURNING " + strings.Join(items, ", ")
 	}
-	switch g.pick(4) {
+	switch g.pick(5) {
+	case 4:
+		// INSERT … VALUES with keys that may exist: ON CONFLICT on the
+		// key or on a unique index, DO NOTHING or DO UPDATE from EXCLUDED.
+		var rows []string
+		seen := map[int]bool{}
+		for j := 0; j < 1+g.pick(4); j++ {
+			k := g.pick(45)
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			vals := []string{strconv.Itoa(k)}
+			for _, c := range t.Cols[1:] {
+				v := g.value(c.Type)
+				if v == "NULL" {
+					v = "CAST(NULL AS " + c.Type.SQL() + ")"
+				}
+				vals = append(vals, v)
+			}
+			rows = append(rows, "("+strings.Join(vals, ", ")+")")
+		}
+		s := "INSERT INTO " + t.Name + " VALUES " + strings.Join(rows, ", ") + " ON CONFLICT (k) "
+		if g.pct(30) {
+			s += "DO NOTHING"
+		} else {
+			es := &scope{cols: ts.cols}
+			for _, c := range t.Cols {
+				es.cols = append(es.cols, colRef{"EXCLUDED." + c.Name, c.Type})
+			}
+			var sets []string
+			for j := 0; j < 1+g.pick(3); j++ {
+				c := t.Cols[1+g.pick(len(t.Cols)-1)]
+				sets = append(sets, c.Name+" = "+g.expr(es, c.Type, 1))
+			}
+			s += "DO UPDATE SET " + strings.Join(dedupSets(sets), ", ")
+			if g.pct(30) {
+				s += " WHERE " + g.boolExpr(es, 1)
+			}
+		}
+		return DML{SQL: s + ret(ts), Check: check}
 	case 0, 1:
 		// One source table, its key shifted: source rows have distinct
 		// keys, so which of two rows with one key comes first (and wins
@@ -1063,6 +1406,9 @@ func (g *Gen) DML() DML {
 		s := "UPDATE " + t.Name + " SET " + strings.Join(dedupSets(sets), ", ")
 		if g.pct(80) {
 			s += " WHERE " + g.boolExpr(ts, 2)
+			if g.pct(30) {
+				s += " AND " + g.dmlSubquery(ts)
+			}
 		}
 		return DML{SQL: s + ret(ts), Check: check}
 	}
@@ -1081,8 +1427,31 @@ func (g *Gen) DML() DML {
 	}
 	if g.pct(90) {
 		s += " WHERE " + g.boolExpr(ts, 2)
+		if g.pct(30) {
+			s += g.oneOf(" AND ", " OR ") + g.dmlSubquery(ts)
+		}
 	}
 	return DML{SQL: s + ret(ts), Check: check}
+}
+
+// dmlSubquery is an EXISTS or IN subquery correlated to the target table's
+// row (its columns are the subquery's outer scope).
+func (g *Gen) dmlSubquery(ts *scope) string {
+	outer := &scope{cols: ts.cols}
+	if g.pct(50) {
+		return g.oneOf("", "NOT ") + "EXISTS (" + g.subquery(outer, nil, false) + ")"
+	}
+	t := g.cmpType()
+	var cs []colRef
+	for _, c := range ts.cols {
+		if c.typ == t {
+			cs = append(cs, c)
+		}
+	}
+	if len(cs) == 0 {
+		return "true"
+	}
+	return cs[g.pick(len(cs))].expr + g.oneOf(" IN (", " NOT IN (") + g.subquery(outer, []Type{t}, false) + ")"
 }
 
 // dedupSets keeps the first assignment of each column (a column may be

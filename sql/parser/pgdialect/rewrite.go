@@ -614,6 +614,21 @@ func (w *Rewriter) Run(from, to int) error {
 					continue
 				}
 			}
+			if toks[i+1].IsP("(") && (i == from || !toks[i-1].IsP(".")) && !grammarFunc[t.Val] && !mysqlAggregate[t.Val] {
+				// agg(args) OVER (...) of an aggregate the MySQL grammar has
+				// no window rule for (bool_and, string_agg, ...):
+				// MAX(__pg_winagg() + agg(args)) OVER (...), which
+				// sql/parser turns back into agg's window call
+				if end := matchClose(toks, i+1, to); end > 0 && end+1 < len(toks) && toks[end+1].Is("over") {
+					w.emit("MAX", t.Pos)
+					w.emit("(", t.Pos)
+					w.emit(FuncWinAgg, t.Pos)
+					w.emit("(", t.Pos)
+					w.emit(")", t.Pos)
+					w.emit("+", t.Pos)
+					stack = append(stack, frame{closeExtra: true})
+				}
+			}
 			if t.Val == "variadic" && i > from && (toks[i-1].IsP("(") || toks[i-1].IsP(",")) && !toks[i+1].IsP(")") && !toks[i+1].IsP(",") {
 				// f(..., VARIADIC arr): the argument is __pg_variadic(arr)
 				end, depth := -1, 0
@@ -1710,6 +1725,9 @@ const (
 	FuncOp = "__pg_op"
 	// FuncAtTimeZone(x, z) is x AT TIME ZONE z: timezone(z, x).
 	FuncAtTimeZone = "__pg_attz"
+	// MAX(FuncWinAgg() + agg(args)) OVER (...) is agg(args) OVER (...) of
+	// an aggregate the MySQL grammar has no window rule for.
+	FuncWinAgg = "__pg_winagg"
 	// FuncDistinct() as the first argument of a call marks agg(DISTINCT ...).
 	FuncDistinct = "__pg_distinct"
 	// FuncIntervalQualify('v', 'field [field]') is INTERVAL 'v' field [TO
@@ -2587,7 +2605,7 @@ func similarEnd(toks []Token, i, to int) int {
 			switch t.Val {
 			case "and", "or", "escape", "then", "else", "end", "when", "is", "as", "from", "where", "group", "order",
 				"limit", "offset", "having", "union", "except", "intersect", "not", "like", "ilike", "similar", "between", "in", "returning", "window", "for",
-				"join", "inner", "left", "right", "full", "cross", "natural", "on", "using":
+				"join", "inner", "left", "right", "full", "cross", "natural", "on", "using", "asc", "desc", "nulls":
 				return j
 			}
 		}
