@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/tesseradb/tessera/internal/proccpu"
 )
 
 // BenchmarkPut measures replicated writes (3 nodes, real gRPC and Pebble
@@ -126,10 +128,10 @@ func BenchmarkSnapshot(b *testing.B) {
 			defer f.Close()
 		}
 		start := time.Now()
-		cpu0 := processCPU()
+		cpu0 := proccpu.Used()
 		c.AddVoter(ctx, 1, c.Nodes[3])
 		took := time.Since(start)
-		cpu := processCPU() - cpu0
+		cpu := proccpu.Used() - cpu0
 		b.StopTimer()
 		pprof.StopCPUProfile()
 		require.Positive(b, c.Nodes[3].Store().Metrics().SnapshotsApplied)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tesseradb/tessera/internal/proccpu"
 	"github.com/tesseradb/tessera/kv/kvclient"
 	"github.com/tesseradb/tessera/kv/kvpb"
 	pb "github.com/tesseradb/tessera/placement/placementpb"
@@ -176,7 +177,7 @@ func BenchmarkRebalanceDecommission(b *testing.B) {
 			defer f.Close()
 		}
 		start = time.Now()
-		cpu0 := processCPU()
+		cpu0 := proccpu.Used()
 		if _, err := p.SetMembership(ctx, &pb.SetMembershipRequest{NodeId: uint64(victim), Membership: pb.Membership_DECOMMISSIONING}); err != nil {
 			b.Fatal(err)
 		}
@@ -193,7 +194,7 @@ func BenchmarkRebalanceDecommission(b *testing.B) {
 			return nil
 		})
 		dec := time.Since(start)
-		cpu := processCPU() - cpu0
+		cpu := proccpu.Used() - cpu0
 		pprof.StopCPUProfile()
 		b.ReportMetric(dec.Seconds(), "decommission-s")
 		b.ReportMetric(float64(held)/(1<<20)/dec.Seconds(), "decommission-MiB/s")

@@ -714,6 +714,54 @@ func IsNoLimit(e ast.ExprNode) bool {
 	return ok && c.Kind == valuedriver.KindUint && c.Uint == math.MaxUint64
 }
 
+// withItem reads one WITH list item at toks[i] (name [(cols)] AS [[NOT]
+// MATERIALIZED] (query)), stopping before b: its name, column names and
+// the positions of the query's parentheses; ok false when toks[i:b] is no
+// such item.
+func withItem(toks []pgdialect.Token, i, b int) (name string, cols []string, open, closeAt int, ok bool) {
+	if toks[i].Kind != pgdialect.Ident && toks[i].Kind != pgdialect.QIdent {
+		return "", nil, 0, 0, false
+	}
+	name = toks[i].Val
+	i++
+	if toks[i].IsP("(") {
+		i++
+		for i < b && !toks[i].IsP(")") {
+			if !toks[i].IsP(",") {
+				cols = append(cols, toks[i].Val)
+			}
+			i++
+		}
+		i++
+	}
+	if !toks[i].Is("as") {
+		return "", nil, 0, 0, false
+	}
+	i++
+	if toks[i].Is("not") {
+		i++
+	}
+	if toks[i].Is("materialized") {
+		i++
+	}
+	if !toks[i].IsP("(") {
+		return "", nil, 0, 0, false
+	}
+	open = i
+	depth := 0
+	for ; i < b; i++ {
+		if toks[i].IsP("(") {
+			depth++
+		} else if toks[i].IsP(")") {
+			depth--
+			if depth == 0 {
+				return name, cols, open, i, true
+			}
+		}
+	}
+	return "", nil, 0, 0, false
+}
+
 // cutDataCTEs parses the data-modifying WITH queries of the statement
 // toks[a:b] (WITH name [(cols)] AS [[NOT] MATERIALIZED] (INSERT | UPDATE |
 // DELETE ...)) apart into st.DataCTEs and returns the statement's tokens
@@ -732,52 +780,11 @@ func cutDataCTEs(st *Statement, sql string, toks []pgdialect.Token, a, b int) ([
 	cut := false
 	for i < b {
 		start := i
-		if toks[i].Kind != pgdialect.Ident && toks[i].Kind != pgdialect.QIdent {
+		name, cols, open, closeAt, ok := withItem(toks, i, b)
+		if !ok {
 			return nil, nil
 		}
-		name := toks[i].Val
-		i++
-		var cols []string
-		if toks[i].IsP("(") {
-			i++
-			for i < b && !toks[i].IsP(")") {
-				if !toks[i].IsP(",") {
-					cols = append(cols, toks[i].Val)
-				}
-				i++
-			}
-			i++
-		}
-		if !toks[i].Is("as") {
-			return nil, nil
-		}
-		i++
-		if toks[i].Is("not") {
-			i++
-		}
-		if toks[i].Is("materialized") {
-			i++
-		}
-		if !toks[i].IsP("(") {
-			return nil, nil
-		}
-		open := i
-		depth := 0
-		for ; i < b; i++ {
-			if toks[i].IsP("(") {
-				depth++
-			} else if toks[i].IsP(")") {
-				depth--
-				if depth == 0 {
-					break
-				}
-			}
-		}
-		if i >= b {
-			return nil, nil
-		}
-		closeAt := i
-		i++
+		i = closeAt + 1
 		first := toks[open+1]
 		if first.Is("insert") || first.Is("update") || first.Is("delete") {
 			if recursive {
@@ -834,44 +841,11 @@ func cutDMLWith(st *Statement, sql string, toks []pgdialect.Token, a, b int) ([]
 		i++
 	}
 	for i < b {
-		if toks[i].Kind != pgdialect.Ident && toks[i].Kind != pgdialect.QIdent {
+		_, _, _, closeAt, ok := withItem(toks, i, b)
+		if !ok {
 			return nil, nil
 		}
-		i++
-		if toks[i].IsP("(") {
-			for i < b && !toks[i].IsP(")") {
-				i++
-			}
-			i++
-		}
-		if !toks[i].Is("as") {
-			return nil, nil
-		}
-		i++
-		if toks[i].Is("not") {
-			i++
-		}
-		if toks[i].Is("materialized") {
-			i++
-		}
-		if !toks[i].IsP("(") {
-			return nil, nil
-		}
-		depth := 0
-		for ; i < b; i++ {
-			if toks[i].IsP("(") {
-				depth++
-			} else if toks[i].IsP(")") {
-				depth--
-				if depth == 0 {
-					break
-				}
-			}
-		}
-		if i >= b {
-			return nil, nil
-		}
-		i++
+		i = closeAt + 1
 		if toks[i].IsP(",") {
 			i++
 			continue

@@ -239,38 +239,10 @@ type frameValueFn struct {
 	which string // first, last, nth
 }
 
+// Eval computes first/last/nth_value over row's frame, less the rows its
+// EXCLUDE option removes (frameParts: one part when there is none).
 func (f *frameValueFn) Eval(_ *EvalContext, p WindowPartition, row int) (types.Datum, error) {
-	if excludes(p, row) {
-		return f.evalParts(p, row)
-	}
-	s, e := p.Frame(row)
-	switch f.which {
-	case "first":
-		if e <= s {
-			return types.Null, nil
-		}
-		return p.Arg(s, 0)
-	case "last":
-		if e <= s {
-			return types.Null, nil
-		}
-		return p.Arg(e-1, 0)
-	}
-	d, err := p.Arg(row, 1)
-	if err != nil {
-		return nil, err
-	}
-	if types.IsNull(d) {
-		return types.Null, nil
-	}
-	n := int64(d.(types.DInt))
-	if n <= 0 {
-		return nil, errorf(CodeInvalidArgForNth, "argument of nth_value must be greater than zero")
-	}
-	if int64(s)+n-1 >= int64(e) {
-		return types.Null, nil
-	}
-	return p.Arg(s+int(n-1), 0)
+	return f.evalParts(p, row)
 }
 
 func addWindow(name string, args []*types.T, ret *types.T, mk func() WindowFunc) {
@@ -300,7 +272,7 @@ func init() {
 	addWindow("nth_value", []*types.T{E, I4}, E, func() WindowFunc { return &frameValueFn{which: "nth"} })
 }
 
-// evalParts is Eval over a frame with holes (an EXCLUDE option).
+// evalParts is Eval over the frame's parts (holes left by an EXCLUDE option).
 func (f *frameValueFn) evalParts(p WindowPartition, row int) (types.Datum, error) {
 	var buf [3][2]int
 	parts := frameParts(p, row, &buf)

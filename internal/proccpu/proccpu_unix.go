@@ -1,14 +1,14 @@
 //go:build unix
 
-package rangetest
+package proccpu
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU is the user + system CPU time the process has used.
-func processCPU() time.Duration {
+// Used is the user + system CPU time the process has used.
+func Used() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
