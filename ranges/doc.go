@@ -1,9 +1,8 @@
 // Package ranges owns replicated ranges: a Store holds the Replicas of one
 // Pebble engine; each Replica is a member of its range's Raft group
 // (go.etcd.io/raft/v3 RawNode) and, when it holds the range lease, serves
-// requests. It also owns the Raft transport (raw framed TCP connections on
-// the RPC port for messages, gRPC for snapshots, in-memory for tests) and
-// the kvpb.Internal gRPC service of a store (DESIGN.md §3).
+// requests. It also owns the Raft transport (gRPC and in-memory) and the
+// kvpb.Internal gRPC service of a store (DESIGN.md §3).
 //
 // # API used by server/ (the node)
 //
@@ -23,9 +22,7 @@
 //	(*Store).LoadInfo()                                   QPS, writes/s, sampled request keys of leased ranges
 //	(*Store).RunGC(ctx), (*Replica).GCThreshold()         one MVCC GC pass now; a range's GC threshold
 //	NewInternalServer(store)                              kvpb.RegisterInternalServer(grpcServer, …)
-//	NewTCPTransport(TCPTransportConfig{NodeID, Resolver, Snapshots})  raft messages on raw framed connections
-//	NewRaftListener(lis, serve) / ServeRaftConn(ctx, conn, store)        the RPC port shared with gRPC
-//	NewGRPCTransport(GRPCTransportConfig{NodeID, Resolver})             snapshots (and raft messages in tests)
+//	NewGRPCTransport(GRPCTransportConfig{NodeID, Resolver})
 //	GRPCServerOptions()                                   for the server the transport dials (non-zeroing buffer pool, static flow-control windows, 256 KiB socket buffers)
 //	NewMemNetwork(seed).Transport(nodeID), Register(nodeID, store)   tests
 //
@@ -81,69 +78,23 @@
 // # Scheduler
 //
 // One goroutine per store (runScheduler) drives every RawNode, and so may
-// a proposer (Replica.submit → Store.runInline) or the syncer when no
-// cycle is running, which saves a goroutine handoff; it runs one cycle and
-// leaves later work to runScheduler. Raft message handlers only queue.
-// Cycles are serialised by scheduler.cycleMu wherever they run. Raft runs
-// with AsyncStorageWrites. A cycle ticks (when the tick timer fired) or
-// takes the replicas with queued messages/proposals, steps them, takes
-// their Readys, sends their messages to peers at once (a leader's appends
-// go out before its own fsync, Raft thesis §10.2.1), ingests snapshots,
-// writes all MsgStorageAppends (log entries and HardStates) into ONE
-// batch committed with CommitNoSyncWait (in the WAL, not yet synced),
-// applies the MsgStorageApplys (committed entries), and hands the batch
-// to the syncer goroutine (store_sync.go), which waits for its fsync and
-// only then sends the responses that vouch for durability (a follower's
-// MsgAppResp, votes) and queues the self-directed ones (a leader's own
-// MsgAppResp, counted by raft towards the quorum only then) — in the
-// order the cycles committed, all grouped into one RaftMessageBatch per
-// destination node. So a cycle never blocks in an fsync: the followers'
-// acks arriving during the leader's fsync are stepped at once, and a
-// write acknowledged by both followers commits before the leader's own
-// fsync ends. A proposal that finds other proposals of its range in
-// flight while a batch is being synced is not run inline: the cycle the
-// syncer runs after that fsync takes it with the others (one append, one
-// MsgApp per follower), as the fsync-long cycles used to gather them; a
-// lone write is never held back. A leader's empty MsgApps that only
-// announce the commit of plain writes to an up-to-date follower are not
-// sent (dropCommitOnlyAppends): the follower learns the index with the
+// a proposer (Replica.submit → Store.runInline) when no cycle is running,
+// which saves a goroutine handoff between proposal and append; it runs
+// one cycle and leaves later work to runScheduler. Raft message handlers
+// only queue: one blocked in a cycle's fsync would read no further batch
+// from its stream and defeat the follower's group commit. Cycles are
+// serialised by scheduler.cycleMu wherever they run. A cycle
+// ticks (when the tick timer fired) or takes the replicas with queued
+// messages/proposals, steps them, takes their Readys, sends the leaders'
+// appends and heartbeats (Raft thesis §10.2.1: a leader may persist in
+// parallel with its followers; their acks are stepped only in a later
+// cycle), applies snapshots, writes all log entries and HardStates into ONE
+// synced batch, sends the remaining messages (votes, append responses) once
+// durable — all grouped into one RaftMessageBatch per destination node —
+// applies committed entries, and advances. A leader's empty MsgApps that
+// only announce the commit of plain writes to an up-to-date follower are
+// not sent (dropCommitOnlyAppends): the follower learns the index with the
 // next append or heartbeat.
-//
-// # Durability (applying before the local fsync)
-//
-// Raft (AsyncStorageWrites) applies an entry only once it is committed
-// and reported stable by a MsgStorageAppendResp. For an append of plain
-// write commands only (Replica.earlyStable: no lease, truncation, split,
-// merge, subsume, GC threshold, conf change or empty entry, no snapshot,
-// and no earlier append of the replica still waiting to be reported) the
-// cycle steps that response right after CommitNoSyncWait, before the
-// fsync; every other append is reported by the syncer after its fsync.
-// The acks that count towards commitment (the leader's own MsgAppResp,
-// the followers') are always sent only after the fsync. This is safe:
-//
-//   - An entry applies only once committed, i.e. durable on a quorum
-//     (every ack counted follows an fsync), so a client acknowledged after
-//     the local apply never loses its write, whatever this node loses.
-//   - The apply batch of an entry is committed after the append batch
-//     holding it returned from CommitNoSyncWait (a later cycle, or later
-//     in the same one), and Pebble writes WAL records in commit order and
-//     recovers a prefix of the WAL: a crash that keeps the apply batch
-//     keeps the append (and the HardState whose commit index covers the
-//     entry, staged in the same or an earlier cycle's append batch,
-//     before any apply of the cycle). So the engine never holds an applied
-//     index above its durable log or commit index (raft refuses to start
-//     with applied > committed), and a crash that loses the append loses
-//     the application too; the replica then catches up from its peers
-//     like any follower that lost an unsynced tail.
-//   - Plain commands' application only writes the engine through that
-//     batch (and wakes in-memory waiters). The other commands may ingest
-//     sstables or create and remove replicas (split, merge, replica GC),
-//     effects outside the WAL's order: they apply only after their
-//     append's fsync, as before.
-//   - Raft treats a MsgStorageAppendResp as covering every earlier
-//     append, so an early one must not overtake a late one still waiting
-//     for its fsync (Replica.lateAppends); responses of stale terms are
-//     ignored by raft.
 //
 // Replica GC: a replica applying its own removal destroys itself (data,
 // state, a tombstone, in one ingestion: see Keys and state with the next replica ID so stale messages cannot
@@ -227,11 +178,8 @@
 // # Lock order
 //
 // scheduler.cycleMu → Replica.raftMu → Replica.mu → Store.mu (only
-// newProposalID) → leaves (scheduler.mu, syncer.mu, a TCPTransport
-// peer's mu, spanlatch, tscache, hlc). cycleMu is held for a whole cycle
-// (which waits for no fsync: the syncer does) and only taken by cycles
-// (runInline only tries it, with no other lock held) and by the stopping
-// syncer; no other mutex is held across an fsync, an RPC or a wait for a
-// proposal. A TCPTransport peer's mu is held across one non-blocking
-// socket write.
+// newProposalID) → leaves (scheduler.mu, spanlatch, tscache, hlc).
+// cycleMu is held for a whole cycle, its fsync included, and only taken
+// by cycles (runInline only tries it, with no other lock held); no other
+// mutex is held across an fsync, an RPC or a wait for a proposal.
 package ranges

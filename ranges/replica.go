@@ -5,7 +5,6 @@ import (
 	"github.com/tesseradb/tessera/kv/concurrency"
 	"math"
 	"sync"
-	"sync/atomic"
 
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
@@ -39,12 +38,6 @@ type Replica struct {
 	adminSem chan struct{}
 	// load counts the batches served under the lease (replica_load.go).
 	load loadStats
-	// lateAppends counts this replica's raft appends whose stability is
-	// reported to raft only after their fsync (Replica.earlyStable); while
-	// one is pending no later append is reported early. durableIndex is
-	// the highest log index known synced (for the early-apply counter).
-	lateAppends  atomic.Int32
-	durableIndex atomic.Uint64
 
 	// raftMu guards the RawNode and its Storage; the scheduler goroutine
 	// holds it while stepping, ticking, proposing and taking a Ready, and
@@ -142,7 +135,6 @@ func newReplica(s *Store, rangeID kvpb.RangeID, replicaID kvpb.ReplicaID) (*Repl
 		CheckQuorum:               true,
 		PreVote:                   true,
 		StepDownOnRemoval:         true,
-		AsyncStorageWrites:        true,
 		Logger:                    raftLogger{s.log.With("range", rangeID)},
 	}
 	rn, err := raft.NewRawNode(cfg)

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/quorum"
 	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
@@ -42,36 +43,39 @@ type applyOutcome struct {
 }
 
 // applyCommitted applies committed entries, all in one batch with the
-// applied state (not synced: application is idempotent against the
-// applied index, and the batch lands in the WAL after the append of its
-// entries, see "Durability" in doc.go). Runs on a cycle.
+// applied state (not synced: the log is durable, and application is
+// idempotent against the applied index). Runs on the scheduler goroutine.
 func (r *Replica) applyCommitted(ents []*raftpb.Entry) error {
-	if d := r.durableIndex.Load(); len(ents) > 0 && ents[len(ents)-1].GetIndex() > d {
-		n := 0
-		for _, e := range ents {
-			if e.GetIndex() > d {
-				n++
-			}
-		}
-		r.store.counters.entriesAppliedEarly.Add(int64(n))
-	}
-	return r.applyEntries(ents)
+	_, err := r.applyEntries(ents, false)
+	return err
 }
 
-// plainCommand reports whether cmd only writes keys: no lease,
-// truncation, split, merge, subsume or GC threshold (see earlyStable).
+// applyEarly applies the longest prefix of ents (committed entries that
+// are already durable in this replica's log) made of plain commands only:
+// no lease, truncation, split, merge, subsume, GC or configuration change,
+// so that applying it cannot remove or create replicas or change the log
+// the cycle is about to append to. It returns how many entries it
+// consumed. The same batch raises the persisted HardState's commit index
+// to the last applied entry, so that the applied state never survives a
+// crash ahead of the commit index (raft refuses to start with applied >
+// committed).
+func (r *Replica) applyEarly(ents []*raftpb.Entry) (int, error) {
+	return r.applyEntries(ents, true)
+}
+
+// plainCommand reports whether cmd only writes keys (see applyEarly).
 func plainCommand(cmd *rangepb.RaftCommand) bool {
 	return cmd.GetNewLease() == nil && cmd.GetTruncate() == nil && cmd.GetSplit() == nil &&
 		cmd.GetMerge() == nil && cmd.GetSubsume() == nil && cmd.GetGcThreshold() == nil
 }
 
-func (r *Replica) applyEntries(ents []*raftpb.Entry) error {
+func (r *Replica) applyEntries(ents []*raftpb.Entry, early bool) (int, error) {
 	r.mu.RLock()
 	if r.mu.destroyed {
 		// Removed earlier in this cycle (merged away, replaced by a split
 		// trigger): its state is gone and must not be written again.
 		r.mu.RUnlock()
-		return nil
+		return len(ents), nil
 	}
 	start := time.Now()
 	st := applyState{desc: r.mu.desc, lease: r.mu.lease, applied: proto.Clone(r.mu.applied).(*rangepb.AppliedState),
@@ -89,8 +93,11 @@ func (r *Replica) applyEntries(ents []*raftpb.Entry) error {
 	var priorReads hlc.Timestamp       // reads a transfer says the previous holder served
 	var carried []concurrency.HeldLock // unreplicated locks a transfer to us carries
 	wasHolder := kvpb.ReplicaID(st.lease.GetReplica().GetReplicaId()) == replicaID
+	n := 0
+loop:
 	for _, e := range ents {
 		if e.GetIndex() <= st.applied.GetRaftAppliedIndex() {
+			n++
 			continue
 		}
 		switch e.GetType() {
@@ -100,7 +107,10 @@ func (r *Replica) applyEntries(ents []*raftpb.Entry) error {
 			}
 			cmd := &rangepb.RaftCommand{}
 			if err := proto.Unmarshal(e.GetData(), cmd); err != nil {
-				return fmt.Errorf("ranges: r%d entry %d: undecodable command: %w", r.rangeID, e.GetIndex(), err)
+				return n, fmt.Errorf("ranges: r%d entry %d: undecodable command: %w", r.rangeID, e.GetIndex(), err)
+			}
+			if early && !plainCommand(cmd) {
+				break loop
 			}
 			prevSeq := st.lease.GetSequence()
 			err := r.applyCommand(b, &st, cmd, e.GetIndex())
@@ -124,11 +134,14 @@ func (r *Replica) applyEntries(ents []*raftpb.Entry) error {
 				outcomes = append(outcomes, applyOutcome{p: &proposal{id: cmd.GetId()}, err: err})
 			}
 		case raftpb.EntryConfChangeV2, raftpb.EntryConfChange:
+			if early {
+				break loop
+			}
 			id, err := r.applyConfChange(b, &st, e)
 			switch {
 			case err == errConfChangeRejected:
 			case err != nil:
-				return err
+				return n, err
 			default:
 				descChanged = true
 			}
@@ -137,18 +150,27 @@ func (r *Replica) applyEntries(ents []*raftpb.Entry) error {
 			}
 		}
 		st.applied.RaftAppliedIndex, st.applied.RaftAppliedTerm = e.GetIndex(), e.GetTerm()
+		n++
+	}
+	if early && len(outcomes) == 0 && len(reproposals) == 0 && st.applied.GetRaftAppliedIndex() == r.appliedIndex() {
+		return n, nil // nothing (new) applied: no batch
 	}
 	if err := putProto(b, rangekeys.AppliedStateKey(uint64(r.rangeID)), st.applied); err != nil {
-		return err
+		return n, err
 	}
 	if st.statsChanged {
 		if err := putProto(b, rangekeys.StatsKey(uint64(r.rangeID)), st.stats); err != nil {
-			return err
+			return n, err
+		}
+	}
+	if early {
+		if err := r.raiseCommit(b, st.applied.GetRaftAppliedIndex()); err != nil {
+			return n, err
 		}
 	}
 	descChanged = descChanged || st.descChanged
 	if err := b.Commit(false); err != nil {
-		return err
+		return n, err
 	}
 	r.store.counters.applyBatches.Add(1)
 	r.store.counters.applyNanos.Add(int64(time.Since(start)))
@@ -219,7 +241,46 @@ func (r *Replica) applyEntries(ents []*raftpb.Entry) error {
 	if removed {
 		r.destroy("removed from the range")
 	}
-	return nil
+	return n, nil
+}
+
+func (r *Replica) appliedIndex() uint64 {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.mu.applied.GetRaftAppliedIndex()
+}
+
+// raiseCommit stages the persisted HardState with its commit index raised
+// to index (term and vote unchanged), if it is lower.
+func (r *Replica) raiseCommit(b storage.Batch, index uint64) error {
+	r.raftMu.Lock()
+	defer r.raftMu.Unlock()
+	cur := r.raftMu.rs.HardState()
+	if cur.GetCommit() >= index {
+		return nil
+	}
+	hs := proto.Clone(cur).(*raftpb.HardState)
+	hs.Commit = proto.Uint64(index)
+	return r.raftMu.rs.SetHardState(b, hs)
+}
+
+// durableCommitted returns the prefix of rd's committed entries that are
+// already durable in this replica's log: at or below the last index
+// persisted by earlier cycles and below the first entry rd appends (which
+// may replace a conflicting suffix).
+func (r *Replica) durableCommitted(rd *raft.Ready) []*raftpb.Entry {
+	r.raftMu.Lock()
+	last, _ := r.raftMu.rs.LastIndex()
+	r.raftMu.Unlock()
+	if len(rd.Entries) > 0 && rd.Entries[0].GetIndex() <= last {
+		last = rd.Entries[0].GetIndex() - 1
+	}
+	ents := rd.CommittedEntries
+	i := 0
+	for i < len(ents) && ents[i].GetIndex() <= last {
+		i++
+	}
+	return ents[:i]
 }
 
 // applyCommand applies one normal command into b (or rejects it,

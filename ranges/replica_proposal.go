@@ -69,23 +69,10 @@ func (r *Replica) submit(p *proposal) error {
 	}
 	r.mu.proposals[p.id] = p
 	r.mu.toPropose = append(r.mu.toPropose, p)
-	concurrent := len(r.mu.proposals) > 1
 	r.mu.Unlock()
-	r.store.sched.add(r.rangeID)
-	if concurrent && r.store.syncq.unsynced.Load() > 0 {
-		// Other writes are in flight and a raft batch is being synced:
-		// leave this one to the cycle the syncer runs once that fsync is
-		// done (or to one an incoming message starts), so that writes
-		// arriving during an fsync share one append, one MsgApp per
-		// follower and one follower fsync, as they did when cycles waited
-		// for their fsync. A lone write never waits (1-connection
-		// latency). The syncer checks for queued work after lowering
-		// unsynced, and this checks unsynced after queueing: one of the
-		// two sees the other.
-		return nil
-	}
 	// Propose (and send the appends) on this goroutine when the
 	// scheduler is idle; it only waits for the outcome afterwards.
+	r.store.sched.add(r.rangeID)
 	r.store.runInline()
 	return nil
 }

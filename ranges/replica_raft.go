@@ -234,72 +234,22 @@ func (r *Replica) dropCommitOnlyAppends(rd *raft.Ready) int {
 	return n
 }
 
-// stageAppend stages a MsgStorageAppend's entries and HardState into
-// the cycle's batch. A HardState equal to the one already written is not
-// written again.
-func (r *Replica) stageAppend(b storage.Batch, ents []*raftpb.Entry, hs *raftpb.HardState) error {
+// stageReady stages the Ready's entries and HardState into the cycle's
+// batch. A HardState equal to the one already written is not written
+// again: after an early apply (applyEarly raised the persisted commit
+// index to exactly the new commit) a leader's Ready that only moves the
+// commit index would otherwise cost a Pebble write of its own. The
+// earlier copy is in the same WAL, ahead of anything this cycle syncs.
+func (r *Replica) stageReady(b storage.Batch, rd *raft.Ready) error {
 	r.raftMu.Lock()
 	defer r.raftMu.Unlock()
-	if err := r.raftMu.rs.Append(b, ents); err != nil {
+	if err := r.raftMu.rs.Append(b, rd.Entries); err != nil {
 		return err
 	}
-	if hs != nil && !raft.IsEmptyHardState(hs) && !sameHardState(hs, r.raftMu.rs.HardState()) {
+	if hs := rd.HardState; hs != nil && !raft.IsEmptyHardState(hs) && !sameHardState(hs, r.raftMu.rs.HardState()) {
 		return r.raftMu.rs.SetHardState(b, hs)
 	}
 	return nil
-}
-
-// earlyStable reports whether the MsgStorageAppend m (just written to the
-// WAL, not yet synced) may be reported stable to raft at once, so that
-// its entries apply as soon as they commit, before this replica's own
-// fsync: only when it carries no snapshot, every entry is a plain write
-// command (whose application only writes the engine, in a batch that
-// lands in the WAL after this append), and no earlier append of the
-// replica waits for its fsync to be reported stable (raft takes a
-// MsgStorageAppendResp as covering every earlier append). See
-// "Durability" in doc.go.
-func (r *Replica) earlyStable(m *raftpb.Message) bool {
-	if r.lateAppends.Load() != 0 || (m.GetSnapshot() != nil && !raft.IsEmptySnap(m.GetSnapshot())) {
-		return false
-	}
-	for _, e := range m.GetEntries() {
-		if e.GetType() != raftpb.EntryNormal || len(e.GetData()) == 0 {
-			return false
-		}
-		cmd := &rangepb.RaftCommand{}
-		if err := proto.Unmarshal(e.GetData(), cmd); err != nil || !plainCommand(cmd) {
-			return false
-		}
-	}
-	return true
-}
-
-// stepLocal steps a response of the local storage (raftMu not held).
-func (r *Replica) stepLocal(m *raftpb.Message) {
-	r.raftMu.Lock()
-	defer r.raftMu.Unlock()
-	if r.isDestroyed() {
-		return
-	}
-	if err := r.raftMu.rn.Step(m); err != nil {
-		r.store.log.Debug("ranges: step local", "range", r.rangeID, "type", m.GetType(), "err", err)
-	}
-}
-
-// noteDurable records that the log is durable up to index (at least).
-func (r *Replica) noteDurable(index uint64) {
-	for {
-		cur := r.durableIndex.Load()
-		if index <= cur || r.durableIndex.CompareAndSwap(cur, index) {
-			return
-		}
-	}
-}
-
-func (r *Replica) isDestroyed() bool {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return r.mu.destroyed
 }
 
 func sameHardState(a, b *raftpb.HardState) bool {
@@ -351,12 +301,17 @@ func (r *Replica) collectMessages(msgs []*raftpb.Message, out map[kvpb.NodeID]*k
 	}
 }
 
-// hasReady reports whether raft has more work for a cycle.
-func (r *Replica) hasReady() bool {
+// advance hands the Ready back to raft; it reports whether more work is
+// ready.
+func (r *Replica) advance(rd raft.Ready) bool {
 	r.raftMu.Lock()
 	defer r.raftMu.Unlock()
-	if r.isDestroyed() {
+	r.mu.RLock()
+	destroyed := r.mu.destroyed
+	r.mu.RUnlock()
+	if destroyed {
 		return false
 	}
+	r.raftMu.rn.Advance(rd)
 	return r.raftMu.rn.HasReady()
 }

@@ -135,8 +135,6 @@ type Store struct {
 	log *slog.Logger
 
 	sched scheduler
-	// syncq hands the cycles' append batches to the syncer goroutine.
-	syncq syncer
 	// startTS is the clock when the store opened: leases proposed before it
 	// belong to a previous incarnation.
 	startTS hlc.Timestamp
@@ -182,8 +180,8 @@ type storeCounters struct {
 	raftCycles      atomic.Int64 // scheduler cycles that handled at least one Ready
 	raftSyncs       atomic.Int64 // synced group-commit batches
 	entriesAppended atomic.Int64
-	// entriesAppliedEarly: committed entries applied before this
-	// replica's own fsync of them finished.
+	// entriesAppliedEarly: committed entries applied before the cycle's
+	// fsync (already durable from an earlier cycle).
 	entriesAppliedEarly atomic.Int64
 	// commitOnlyAppendsDropped: empty MsgApps that only carried a commit
 	// index of plain writes, not sent (Replica.dropCommitOnlyAppends).
@@ -198,8 +196,8 @@ type storeCounters struct {
 	// confChangesRejected: committed conf changes not applied because
 	// they were not built from the current descriptor (a stale copy).
 	confChangesRejected atomic.Int64
-	// raftSyncNanos: time from CommitNoSyncWait of the synced raft
-	// batches counted by raftSyncs to the syncer seeing their fsync done.
+	// raftSyncNanos: time spent committing the synced raft batches
+	// counted by raftSyncs (the log fsync of a cycle).
 	raftSyncNanos atomic.Int64
 	// writeProposals / writeProposalNanos: write proposals of
 	// evaluateWrite whose outcome the proposer received, and the time
@@ -238,7 +236,6 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 	s.initOpCtx()
 	s.mu.rng = rand.New(rand.NewSource(cfg.Seed ^ int64(cfg.StoreID)<<32 ^ time.Now().UnixNano()))
 	s.sched.init()
-	s.syncq.init()
 	descs, err := loadDescriptors(cfg.Engine)
 	if err != nil {
 		return nil, err
@@ -292,9 +289,8 @@ func (s *Store) Start(ctx context.Context) error {
 	s.mu.started = true
 	s.mu.Unlock()
 	s.cfg.Transport.SetResponseHandler(s.handleRaftResponse)
-	s.wg.Add(2)
+	s.wg.Add(1)
 	go s.runScheduler()
-	go s.runSyncer()
 	if s.cfg.GCInterval > 0 {
 		s.wg.Add(1)
 		go s.runGCQueue()
@@ -447,10 +443,10 @@ type Metrics struct {
 	RaftLeaderCount int64
 	// Counters since the store started.
 	RaftCycles      int64 // scheduler cycles that persisted or applied a Ready
-	RaftSyncs       int64 // synced batches (one per cycle with log appends or a new term or vote)
+	RaftSyncs       int64 // synced batches (one per cycle with log appends)
 	EntriesAppended int64
-	// EntriesAppliedEarly counts committed entries applied before the
-	// local fsync of their log append finished (see Replica.earlyStable).
+	// EntriesAppliedEarly counts committed entries applied before their
+	// cycle's fsync (see processReplicas).
 	EntriesAppliedEarly int64
 	// CommitOnlyAppendsDropped counts the empty MsgApps not sent because
 	// they only announced a commit of plain writes.
@@ -469,8 +465,7 @@ type Metrics struct {
 	ConfChangesRejected int64
 	// Where a write's time goes (docs/benchmarks.md, insertlat7): divide
 	// each time by its count for a mean over any interval.
-	// RaftSyncTime is the time from writing the RaftSyncs batches to the
-	// syncer seeing their fsync done.
+	// RaftSyncTime is the time spent committing the RaftSyncs batches.
 	RaftSyncTime time.Duration
 	// WriteProposals counts write proposals whose proposer received the
 	// outcome; WriteProposalTime is their total time from submission to

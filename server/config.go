@@ -1,12 +1,10 @@
 package server
 
 import (
-	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"time"
 
 	"google.golang.org/grpc"
@@ -92,10 +90,6 @@ type Knobs struct {
 	// to other nodes (its kv client and its raft transport): tests install
 	// a dialer there to partition nodes (servertest.Cluster.Partition).
 	PeerDialOptions []grpc.DialOption
-	// PeerDialer, if set, dials the raft transport's connections to other
-	// nodes (which are not gRPC's): tests that partition nodes install
-	// the same dialer here as in PeerDialOptions.
-	PeerDialer func(ctx context.Context, addr string) (net.Conn, error)
 	// GCInterval is the period of each store's MVCC GC queue (default
 	// ranges.DefaultGCInterval, 10m); negative turns the periodic queue
 	// off (tests then call Server.RunGC).

@@ -72,7 +72,7 @@ func writeStoreMetrics(w io.Writer, m ranges.Metrics) {
 		{"tessera_store_raft_cycles_total", "Scheduler cycles that persisted or applied a Ready.", "counter", m.RaftCycles},
 		{"tessera_store_raft_syncs_total", "Synced raft log batches (fsyncs).", "counter", m.RaftSyncs},
 		{"tessera_store_raft_entries_appended_total", "Raft log entries appended.", "counter", m.EntriesAppended},
-		{"tessera_store_raft_entries_applied_early_total", "Committed entries applied before the local fsync of their log append finished.", "counter", m.EntriesAppliedEarly},
+		{"tessera_store_raft_entries_applied_early_total", "Committed entries applied before their cycle's fsync.", "counter", m.EntriesAppliedEarly},
 		{"tessera_store_raft_commit_only_appends_dropped_total", "Empty MsgApps announcing only a commit of plain writes, not sent.", "counter", m.CommitOnlyAppendsDropped},
 		{"tessera_store_raft_cycles_inline_total", "Scheduler cycles run on the proposing goroutine.", "counter", m.RaftCyclesInline},
 		{"tessera_store_snapshots_sent_total", "Raft snapshots sent.", "counter", m.SnapshotsSent},
@@ -88,10 +88,10 @@ func writeStoreMetrics(w io.Writer, m ranges.Metrics) {
 		name, help string
 		v          time.Duration
 	}{
-		{"tessera_store_raft_sync_seconds_total", "Time from writing a synced raft log batch to the syncer seeing its fsync done (per tessera_store_raft_syncs_total).", m.RaftSyncTime},
+		{"tessera_store_raft_sync_seconds_total", "Time committing synced raft log batches (per tessera_store_raft_syncs_total).", m.RaftSyncTime},
 		{"tessera_store_write_proposal_seconds_total", "Time from a write's proposal to its proposer receiving the outcome.", m.WriteProposalTime},
 		{"tessera_store_raft_apply_seconds_total", "Time building and committing batches of applied entries.", m.ApplyTime},
-		{"tessera_raft_transport_queue_seconds_total", "Time raft message batches waited in the per-peer queue (zero for those the TCP transport wrote on the sender's goroutine).", m.TransportQueueTime},
+		{"tessera_raft_transport_queue_seconds_total", "Time raft message batches waited in the per-peer queue.", m.TransportQueueTime},
 	} {
 		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n%s %g\n", g.name, g.help, g.name, g.name, g.v.Seconds())
 	}

@@ -92,7 +92,7 @@ type Server struct {
 		clusterID string
 		ident     *kvpb.StoreIdent
 		store     *ranges.Store
-		transport ranges.Transport
+		transport *ranges.GRPCTransport
 		driver    *driver.Driver
 	}
 	sqlLis  net.Listener   // nil without Config.SQLAddr
@@ -120,21 +120,16 @@ func New(cfg Config) (*Server, error) {
 		eng.Close()
 		return nil, err
 	}
-	rawLis, err := net.Listen("tcp", cfg.Listen)
+	lis, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		eng.Close()
 		return nil, fmt.Errorf("server: listen %s: %w", cfg.Listen, err)
 	}
-	// gRPC and the raft transport's connections share the port; raft
-	// connections are served from the first Accept (gRPC's Serve in
-	// Start), once s is complete.
-	var s *Server
-	lis := ranges.NewRaftListener(rawLis, func(c net.Conn) { s.serveRaftConn(c) })
 	addr := cfg.Advertise
 	if addr == "" {
 		addr = lis.Addr().String()
 	}
-	s = &Server{
+	s := &Server{
 		cfg:      cfg,
 		log:      cfg.Logger.With("addr", addr),
 		clock:    newServerClock(cfg),
@@ -263,18 +258,11 @@ func (s *Server) NodeID() kvpb.NodeID {
 func (s *Server) startStore(ctx context.Context, ident *kvpb.StoreIdent) error {
 	nodeID := kvpb.NodeID(ident.GetNodeId())
 	s.book.set(nodeID, s.addr)
-	tr := ranges.NewTCPTransport(ranges.TCPTransportConfig{
-		NodeID:   nodeID,
-		Resolver: s.book.lookup,
-		Dialer:   s.cfg.Knobs.PeerDialer,
-		Logger:   s.log,
-		// Snapshots stream over gRPC.
-		Snapshots: ranges.NewGRPCTransport(ranges.GRPCTransportConfig{
-			NodeID:      nodeID,
-			Resolver:    s.book.lookup,
-			DialOptions: append(peerDialOptions(s.cfg.Knobs.PeerDialOptions), kvclient.ClockDialOptions(s.clock)...),
-			Logger:      s.log,
-		}),
+	tr := ranges.NewGRPCTransport(ranges.GRPCTransportConfig{
+		NodeID:      nodeID,
+		Resolver:    s.book.lookup,
+		DialOptions: append(peerDialOptions(s.cfg.Knobs.PeerDialOptions), kvclient.ClockDialOptions(s.clock)...),
+		Logger:      s.log,
 	})
 	st, err := ranges.NewStore(ranges.StoreConfig{
 		NodeID:        nodeID,
@@ -352,27 +340,6 @@ func (s *Server) Stop() {
 	if err := s.eng.Close(); err != nil {
 		s.log.Warn("closing engine", "err", err)
 	}
-}
-
-// serveRaftConn serves a raft transport connection (RaftListener) with
-// the running store, until it breaks or the server stops; before the
-// store runs it is closed (the peer redials).
-func (s *Server) serveRaftConn(c net.Conn) {
-	st := s.store()
-	if st == nil {
-		_ = c.Close()
-		return
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-s.stopper:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	ranges.ServeRaftConn(ctx, c, st)
 }
 
 // newClusterID returns a random cluster ID (128 bits, hex).

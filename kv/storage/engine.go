@@ -70,15 +70,6 @@ type Batch interface {
 	// Commit applies the batch atomically; with sync the WAL is fsynced
 	// before Commit returns. The batch must still be Closed.
 	Commit(sync bool) error
-	// CommitNoSyncWait applies the batch atomically and requests a WAL
-	// fsync without waiting for it: it returns once the batch is visible
-	// and its WAL record is written (any batch committed after it lands
-	// later in the WAL, so a crash that keeps that one keeps this one).
-	// SyncWait then waits for the fsync; it must be called before Close.
-	CommitNoSyncWait() error
-	// SyncWait waits for the fsync requested by CommitNoSyncWait and
-	// returns its error.
-	SyncWait() error
 	// Repr is the batch's wire representation, for ApplyBatchRepr on
 	// another engine. It aliases the batch's buffer: copy it before the
 	// batch is closed or written again.
@@ -529,28 +520,6 @@ func (b *pebbleBatch) Commit(sync bool) error {
 	b.eng.wrote()
 	if err != nil {
 		return fmt.Errorf("storage: commit: %w", err)
-	}
-	return nil
-}
-
-func (b *pebbleBatch) CommitNoSyncWait() error {
-	if b.closed {
-		return ErrClosed
-	}
-	err := b.eng.db.ApplyNoSyncWait(b.b, pebble.Sync)
-	b.eng.wrote()
-	if err != nil {
-		return fmt.Errorf("storage: commit: %w", err)
-	}
-	return nil
-}
-
-func (b *pebbleBatch) SyncWait() error {
-	if b.closed {
-		return ErrClosed
-	}
-	if err := b.b.SyncWait(); err != nil {
-		return fmt.Errorf("storage: sync: %w", err)
 	}
 	return nil
 }

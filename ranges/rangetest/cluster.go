@@ -31,8 +31,7 @@ type TransportKind int
 const (
 	// Mem uses a ranges.MemNetwork (fault injection available).
 	Mem TransportKind = iota
-	// GRPC uses real gRPC over loopback (KV, snapshots) and the raw raft
-	// transport (TCPTransport) sharing the gRPC port.
+	// GRPC uses real gRPC over loopback.
 	GRPC
 )
 
@@ -244,8 +243,7 @@ func (c *Cluster) start(n *Node) {
 	} else {
 		lis, err = testport.Listen()
 		require.NoError(t, err)
-		inner = ranges.NewTCPTransport(ranges.TCPTransportConfig{NodeID: n.ID, Resolver: c.resolve,
-			Snapshots: ranges.NewGRPCTransport(ranges.GRPCTransportConfig{NodeID: n.ID, Resolver: c.resolve})})
+		inner = ranges.NewGRPCTransport(ranges.GRPCTransportConfig{NodeID: n.ID, Resolver: c.resolve})
 	}
 	tr := &faultTransport{inner: inner, c: c, from: n.ID}
 	store, err := ranges.NewStore(ranges.StoreConfig{
@@ -267,9 +265,7 @@ func (c *Cluster) start(n *Node) {
 	}
 	srv := grpc.NewServer(append(ranges.GRPCServerOptions(), grpc.MaxRecvMsgSize(64<<20))...)
 	kvpb.RegisterInternalServer(srv, ranges.NewInternalServer(store))
-	// Raft messages on raw connections sharing the port, as in server/.
-	rl := ranges.NewRaftListener(lis, func(conn net.Conn) { ranges.ServeRaftConn(context.Background(), conn, store) })
-	go func() { _ = srv.Serve(rl) }()
+	go func() { _ = srv.Serve(lis) }()
 	addr := lis.Addr().String()
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	require.NoError(t, err)

@@ -161,7 +161,6 @@ func (c *Cluster) StartNode(i int) {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.cfg.LogLevel}))
 	knobs := c.cfg.Knobs
 	knobs.PeerDialOptions = append(slices.Clone(knobs.PeerDialOptions), grpc.WithContextDialer(c.dialer(i)))
-	knobs.PeerDialer = c.dialer(i)
 	if knobs.PhysicalClock == nil {
 		knobs.PhysicalClock = func() int64 { return time.Now().UnixNano() + c.offsets[i].Load() }
 	}
